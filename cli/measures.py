@@ -178,7 +178,7 @@ def measure_take(
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
 
-    async def work(client: Client) -> tuple[Taken, list[str], str]:
+    async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
         # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
         # message says what this device knew, and the next sync seals what is owed.
@@ -213,12 +213,19 @@ def measure_take(
                 for line in lines:
                     if line not in shown_before:
                         output.message(line, wrap=True)
+        score_only: list[str] = []  # --json: in the JSON, each time
         if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches, once per journal
             # (kept on this device; again when the sharing changes), and each time item 9
-            # was answered above 0: then it is what the client needs to know at once
-            readers = await client.measures.score_only_news(taken.result.journal_id)
-            if taken.result.safety_concern:
-                readers = await client.measures.score_only_readers(taken.result.journal_id)
+            # was answered above 0: then it is what the client needs to know at once. With
+            # --json it is in the JSON an app reads, and not kept as said: the next PHQ-9
+            # taken without --json says it once.
+            if as_json:
+                score_only = await client.measures.score_only_readers(taken.result.journal_id)
+                readers = score_only if taken.result.safety_concern else []
+            else:
+                readers = await client.measures.score_only_news(taken.result.journal_id)
+                if taken.result.safety_concern:
+                    readers = await client.measures.score_only_readers(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
@@ -234,11 +241,14 @@ def measure_take(
             )
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
-        return taken, lines, note
+        return taken, lines, note, score_only
 
-    taken, safety_lines, note = home.run(work)
+    taken, safety_lines, note, score_only = home.run(work)
     if as_json:
-        output.print_json({**taken.to_dict(), "safety_message": safety_lines or None})
+        shown = {**taken.to_dict(), "safety_message": safety_lines or None}
+        if chosen.safety_items:
+            shown["score_only_readers"] = score_only
+        output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)
     else:
@@ -262,6 +272,24 @@ def score_only_line(readers: list[str], result: MeasureResult, one: bool = False
         f"Note: {who} {'sees' if len(readers) == 1 else 'see'} only the score of this "
         f"{result.name}, not your answers (so not item 9): {why}, and no safety flag can "
         "reach them that way."
+    )
+
+
+def answers_read_line(therapist: str, result: MeasureResult, through: str, shared: str) -> str:
+    """After a PHQ-9 was shared with `therapist` without its answers (`tj measure share
+    --without-answers`) while they read its answers another way (`Measures.answer_readers`:
+    through the journal `through`; `shared`, the journal of items kept for them, when this
+    result was shared with them before with its answers): that they do, so item 9 too."""
+    if through == shared:
+        return (
+            f"Note: you shared this {result.name} with {therapist} before with your answers "
+            f"(so item 9): {therapist} keeps what they already downloaded of it; from now on "
+            "their copy carries only the score."
+        )
+    return (
+        f"Note: {therapist} still reads your answers to this {result.name} (so item 9) "
+        f"through {output.quoted(through)}: sharing it without its answers does not hide them "
+        "there."
     )
 
 
@@ -762,6 +790,7 @@ def measure_share(
     pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 
     safety_unseen: list[MeasureResult] = []  # a PHQ-9 shared without answers: said
+    answers_read: list[str] = []  # ... whose answers the therapist reads another way: said
 
     def grant(again: tuple[str, ...]) -> Callable[[Client], Awaitable[dict[str, object]]]:
         async def work(client: Client) -> dict[str, object]:
@@ -769,18 +798,24 @@ def measure_share(
 
             if trust_on_first_use and fingerprint is None and not pinned_now:
                 pinned_now.append(await pinned_on_first_use(client, therapist))
+            # read before the share: a failure here shares nothing, never one made unsaid
+            result = await client.measures.get(result_id)
+            chosen = builtin_instruments().get(result.measure)
+            safety = without_answers and chosen is not None and bool(chosen.safety_items)
+            readers = await client.measures.answer_readers(result.id) if safety else {}
             shared = await client.measures.share(
-                result_id,
+                result.id,
                 therapist,
                 only=["score"] if without_answers else None,
                 fingerprint=fingerprint,
                 trust_on_first_use=trust_on_first_use,
                 again=again,
             )
-            result = await client.measures.get(result_id)
-            chosen = builtin_instruments().get(result.measure)
-            if without_answers and chosen is not None and chosen.safety_items:
+            through = readers.get(therapist)
+            if safety and through is None:
                 safety_unseen[:] = [result]
+            elif safety and through is not None:
+                answers_read[:] = [answers_read_line(therapist, result, through, shared.journal)]
             return shared.to_dict()
 
         return work
@@ -797,6 +832,8 @@ def measure_share(
             output.message(pinned_unverified_text(therapist), wrap=True)
     for result in safety_unseen:
         output.message(score_only_line([therapist], result, one=True), wrap=True)
+    for line in answers_read:
+        output.message(line, wrap=True)
     output.message(output.note_line(note))
 
 

@@ -266,11 +266,7 @@ class Measures:
             return []
         await self._replica.load_access()
         now = now_ms()
-        whole = {
-            s.member_id
-            for s in self._replica.verified_shares(now, local.journal_id)
-            if not s.ended(now)
-        }
+        whole = self._live_members(local.journal_id, now)
         found: set[tuple[str, str]] = set()
         for copy_id, settings in self._sharing.live_mirrors().items():
             fields = settings.fields
@@ -278,12 +274,59 @@ class Measures:
                 continue  # another journal's copy, or one of every field (answers too)
             if SCORES not in fields or ANSWERS in fields or settings.member_id in whole:
                 continue
-            found.update(
-                (f"{copy_id.hex()}:{s.member_id.hex()}", s.member_name)
-                for s in self._replica.verified_shares(now, copy_id)
-                if s.member_id == settings.member_id and not s.ended(now)
-            )
+            name = self._live_members(copy_id, now).get(settings.member_id)
+            if name is not None:
+                found.add((f"{copy_id.hex()}:{settings.member_id.hex()}", name))
         return sorted(found)
+
+    def _live_members(self, journal_id: bytes, now: int) -> dict[bytes, str]:
+        """member id -> username of each member of one of this account's journals whose
+        share has not ended by `now` (ms, UTC), as the verified chains say (`load_access`
+        first): the readers `_score_only` and `answer_readers` count."""
+        return {
+            s.member_id: s.member_name
+            for s in self._replica.verified_shares(now, journal_id)
+            if not s.ended(now)
+        }
+
+    async def answer_readers(self, result_id: str) -> dict[str, str]:
+        """Who reads the answers of one of this account's results (by id, or a unique prefix
+        of 4+ hex digits), so a PHQ-9's item 9: username -> the name of the journal through
+        which they do. That is a member whose share has not ended of the result's journal
+        shared whole, of a copy of that journal whose copy of this result carries its
+        answers (`client.shares.grant(journal, member, only=[..., "answers"])`, or every
+        field), or of the journal of items shared with them one by one ("Shared with NAME")
+        whose copy of this result carries its answers (it was shared with them with its
+        answers: `share`); the whole journal is named first, then a copy of it. Asked before
+        `share(result_id, NAME, only=["score"])`: NAME, when named here, reads the answers
+        another way, or (through "Shared with NAME") may already have downloaded them; an
+        app says so rather than that NAME does not see item 9 (`tj measure share
+        --without-answers` does). {} for a result of another account's journal. Works
+        offline (the verified access chains and copies as this device's last sync left
+        them). Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown
+        or deleted result."""
+        local, document = await self._document_of_kind(result_id, MEASURE)
+        if removed(document):
+            raise NotFound(f"measure result {result_id} was deleted")
+        if local.owner_id != self._replica.profile.account_id or local.role != "owner":
+            return {}
+        await self._replica.load_access()
+        now = now_ms()
+        readers = dict.fromkeys(self._live_members(local.journal_id, now).values(), local.name)
+        copies = {
+            journal_id: settings
+            for journal_id, settings in self._sharing.disclosures().items()
+            if settings.mirror_of == local.journal_id or settings.kind == "items"
+        }
+        held = await self._sharing.copies_in(list(copies), document)
+        for journal, copy in sorted(held, key=lambda c: copies[c[0].journal_id].kind == "items"):
+            if removed(copy) or copy.field("answers") is None:
+                continue  # shared without its answers (or left that copy)
+            member = copies[journal.journal_id].member_id
+            name = self._live_members(journal.journal_id, now).get(member)
+            if name is not None:
+                readers.setdefault(name, journal.name)
+        return readers
 
     @staticmethod
     def changes(results: builtins.list[MeasureResult]) -> dict[str, ScoreDifference | None]:
