@@ -59,6 +59,8 @@ async def test_a_scores_only_client_with_item_9_unknown_is_flagged_and_ranked_to
     assert zoe_row["signal_at"] is not None and zoe_row["shared_fields"] == ["mood", "scores"]
     assert "no shared entries yet" in ana_row["flags"] and ana_row["shared_fields"] is None
     assert "no entries shared (scores only)" in kim_row["flags"], kim_row["flags"]
+    brief = flat((await kim.ok("brief", "tom", "--yes")).stdout)  # no moods to record (F3)
+    assert "Mood: not shared" in brief and "Homework: not shared" in brief, brief
     table = await tom.ok("caseload", env={"COLUMNS": "120"})
     [line] = [x for x in table.stdout.splitlines() if x.startswith("zoe (?)")]
     assert "PHQ-9 item 9 not shared" in line, table.stdout
