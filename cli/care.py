@@ -41,7 +41,7 @@ from cli.main import (
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
-from client_sdk.care_terms import COMPLETIONS, SAFETY_UNKNOWN, UNSEEN_IN_COPY
+from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, SAFETY_UNKNOWN, UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
@@ -135,9 +135,14 @@ def assign(
         )
         if unseen:  # said now, not only later in `tj assignments`
             kind = "measure" if made.type == "measure" else "homework"
+            why = (
+                UNSEEN_IN_COPY[kind]
+                if due is None or due.copy_carries
+                else NOT_IN_COPY[kind]  # never, done or not (NU64 F15)
+            )
             output.message(
                 f"Note: {output.quoted(made.journal)} is a copy of some of the client's fields: "
-                f"{UNSEEN_IN_COPY[kind]}; and one they did lately, which this device cannot "
+                f"{why}; and one they did lately, which this device cannot "
                 "see, may move its first due date for them.",
                 wrap=True,
             )
@@ -161,6 +166,11 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     found = await client.measures.list(made.journal_id, measure=form.id, limit=1)
     if not found or first - found[0].taken_at >= timedelta(days=form.recall_days):
         return ""
+    if made.every_days and due is not None and due.last_done is not None:
+        # a repeating form whose first due date already counts that result (a weekly PHQ-9,
+        # a form each session): its line said so; nothing to cancel (NU64 F14)
+        if due.last_done >= found[0].taken_at:
+            return ""
     latest = found[0]
     later = (latest.taken_at + timedelta(days=form.recall_days)).astimezone().date()
     again = [

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cli import output
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
-from client_sdk.care_terms import UNSEEN_IN_COPY
+from client_sdk.care_terms import NOT_IN_COPY, UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
@@ -89,17 +89,22 @@ def status_words(item: Assignment, due: dict[str, Due]) -> str:
     if not found.seen_by_assigner:  # REV-CARE4 F1: never a false OVERDUE
         if "/" not in item.journal:  # the client's own journal: the assigner does not see it
             return f"{item.assigned_by} will not see it done: {not_carried(item)}"
-        return unseen_in_copy(item)
+        return unseen_in_copy(item, found)
     word = {"overdue": "OVERDUE", "due": "due", "upcoming": "next"}.get(found.status, found.status)
     return f"{word} {output.local_time(found.due_at)}"
 
 
-def unseen_in_copy(item: Assignment) -> str:
+def unseen_in_copy(item: Assignment, due: Due | None = None) -> str:
     """The status of `item`, made in a copy a client keeps for this therapist, while nothing
     that completes it has reached them in that copy: "not seen: no result has reached you in
     this copy yet (results reach you only if the client shares scores with you)"
-    (`care_terms.UNSEEN_IN_COPY`)."""
-    return f"not seen: {UNSEEN_IN_COPY['measure' if item.type == 'measure' else 'homework']}"
+    (`care_terms.UNSEEN_IN_COPY`); "cannot be seen in this copy: ..." where the copy's name
+    says it never carries what completes it (`Due.copy_carries`, `care_terms.NOT_IN_COPY`),
+    told apart from one not done."""
+    kind = "measure" if item.type == "measure" else "homework"
+    if due is not None and not due.copy_carries:
+        return NOT_IN_COPY[kind]
+    return f"not seen: {UNSEEN_IN_COPY[kind]}"
 
 
 def not_carried(item: Assignment) -> str:
@@ -150,7 +155,7 @@ def ended_lines(ended: list[Assignment], due: dict[str, Due] | None = None) -> l
         elif end.owner and end.reason == "no longer served":  # the server's word only
             lines.append(
                 f"Ended: your {count} in {owners_journal(end.owner, journal)} ({what}) {are} "
-                "no longer served to you: "
+                "no longer due: "
                 f"{member_end_text(end, journal)}; {they} can no longer be cancelled "
                 "here, only listed."
             )

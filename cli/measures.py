@@ -12,7 +12,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
@@ -228,6 +228,9 @@ def measure_take(
                     readers = await client.measures.score_only_readers(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
+        # whom this result never reaches: a copy of some fields without results (NU64 F16)
+        for who, fields in await client.measures.unseen_by_readers(taken.result.journal_id):
+            output.message(unseen_result_line(who, fields, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None
@@ -262,6 +265,13 @@ def score_only_line(readers: list[str], result: MeasureResult, one: bool = False
     (`one`: `tj measure share --without-answers`): that they do not see the answers, so
     not item 9, and that no safety flag reaches them that way."""
     who = output.and_words(readers)
+    if one and result.safety_concern:  # this one's item 9 was above 0 (NU64 F4)
+        send = output.command(["tj", "measure", "share", output.short_id(result.id), who])
+        return (
+            f"Note: this {result.name} has item 9 answered above 0, and {who} will not know it: "
+            f"you shared only its score, without your answers, and no safety flag can reach "
+            f"them that way. To send your answers too: {send}"
+        )
     why = (
         "you shared it without its answers"
         if one
@@ -290,6 +300,25 @@ def answers_read_line(therapist: str, result: MeasureResult, through: str, share
         f"Note: {therapist} still reads your answers to this {result.name} (so item 9) "
         f"through {output.quoted(through)}: sharing it without its answers does not hide them "
         "there."
+    )
+
+
+def unseen_result_line(who: str, fields: Sequence[str], result: MeasureResult) -> str:
+    """After a result is taken in a journal `who` reads only through a copy of some fields that
+    carries no results (`Measures.unseen_by_readers`): that they do not see it, and the
+    command that sends it; first, when its safety item was answered above 0, that they do not
+    know that either."""
+    carried = output.and_words(list(fields))
+    send = output.command(["tj", "measure", "share", output.short_id(result.id), who])
+    if result.safety_concern:
+        return (
+            f"Note: {who} does not see this {result.name}, nor that item 9 was answered above "
+            f"0: what you share with them carries {carried}, not results. To send it with your "
+            f"answers: {send}"
+        )
+    return (
+        f"Note: {who} does not see this result: what you share with them carries {carried}, "
+        f"not results. To send it: {send}"
     )
 
 

@@ -1003,13 +1003,23 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
         top = [r for r in results if r.measure == measure and in_top_band(r)]
         if top:
             name = named(measure)
+            latest = max((r for r in results if r.measure == measure), key=lambda r: r.taken_at)
+
+            def said(r: MeasureResult, latest: MeasureResult = latest) -> str:
+                # an older one never reads as now (NU64 F7)
+                text = f"{r.score}, {band_label(r.band)}, {local_time(r.taken_at)}"
+                if r.taken_at < latest.taken_at and not in_top_band(latest):
+                    text += (
+                        f", an older result: the latest is {latest.score}, "
+                        f"{band_label(latest.band)}, {local_time(latest.taken_at)}"
+                    )
+                return text
+
             held.append(
                 Held(
                     f"{name} in its highest band",
                     f"{name} results in its highest band",
-                    tuple(
-                        f"{r.score}, {band_label(r.band)}, {local_time(r.taken_at)}" for r in top
-                    ),
+                    tuple(said(r) for r in top),
                 )
             )
     return held
@@ -1072,7 +1082,7 @@ def warn_unverified_owners(
         )
         if ended and items:  # never a suggestion to discard them unread (NU20 C10)
             message(
-                f"{said}. They hold {and_words(items)}: keep them, and keep them for your "
+                f"{said}. They hold {and_words(items)}: keep them, and export them for your "
                 f"clinical records ({export_client(ended[0].name.split('/', 1)[0])}) "
                 "before you decide anything "
                 f"about them; {compare}.",

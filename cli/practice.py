@@ -139,6 +139,8 @@ def caseload(
         footer = flag_details(rows, synced)
         unknown = unknown_line(rows)
         footer += [unknown] if unknown else []
+        one_by_one = one_by_one_line(rows)
+        footer += [one_by_one] if one_by_one else []
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
@@ -376,6 +378,17 @@ def unknown_line(rows: list[CaseloadRow]) -> str | None:
     return f"{and_words(clients)}: {SAFETY_UNKNOWN_LINE}"
 
 
+def one_by_one_line(rows: list[CaseloadRow]) -> str | None:
+    """Below `tj caseload`'s table when a client's scores all came one at a time
+    (`CaseloadRow.results_one_by_one`): who, and that a newer result may exist that was not
+    shared with you; None when none did."""
+    from client_sdk.caseload import ONE_BY_ONE_LINE
+    from client_sdk.models import and_words
+
+    clients = [row.client for row in rows if row.results_one_by_one]
+    return f"{and_words(clients)}: {ONE_BY_ONE_LINE}" if clients else None
+
+
 @cli.command("brief")
 @click.argument("therapist")
 @click.option(
@@ -471,9 +484,9 @@ def brief(
             )
             if not journal_names:  # NU52 F3: what the default scope leaves out is said
                 own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
-                left_out.extend(
-                    brief_left_out(prepared, await client.briefs.prepare(journals=own, days=days))
-                )
+                wide = await client.briefs.prepare(journals=own, days=days)
+                left_out.extend(brief_left_out(prepared, wide))
+                separate.extend(brief_left_out(prepared, wide, separately=True))
         except InvalidInput as error:
             if error.subject != BRIEF_SCOPE:
                 raise
@@ -487,15 +500,22 @@ def brief(
         return prepared, unknown
 
     left_out: list[str] = []
+    separate: list[str] = []  # shared with them one at a time, not in what it covers
     prepared, unknown = home.run(prepare)
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
-    if left_out and not as_json:  # to the client alone: never in the brief's text
+    if (left_out or separate) and not as_json:  # to the client alone: never in its text
         widen = output.command([*profile_words(home.path), "brief", therapist, "--journal", "NAME"])
-        output.message(
-            f"\nNot in this brief (not shared with {therapist}): {', '.join(left_out)}; "
-            f"{widen} (repeatable) covers the journals you name, in full."
-        )
+        if separate:  # shared with them, elsewhere: never "not shared with" (NU64 F3)
+            output.message(
+                f"\nNot in the journals this brief covers (shared with {therapist} one by one, "
+                f"as the brief says): {', '.join(separate)}."
+            )
+        if left_out:
+            output.message(
+                f"\nNot in this brief (not shared with {therapist}): {', '.join(left_out)}; "
+                f"{widen} (repeatable) covers the journals you name, in full."
+            )
     if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
         again = [*profile_words(home.path), "brief", therapist]
         if days != 14:  # the same brief: the defaults left out (`--until` is asked again)
@@ -540,18 +560,38 @@ def brief(
     output.message(output.note_line(note))
 
 
-def brief_left_out(narrow: Brief, wide: Brief) -> list[str]:
+def brief_left_out(narrow: Brief, wide: Brief, *, separately: bool = False) -> list[str]:
     """What a brief over the client's own journals (`wide`) holds that the brief limited to
     what a therapist is shared (`narrow`) leaves out, in words for the client alone (NU52
     F3: a PHQ-9 with item 9 above 0 went unsaid): each measure's latest score, safety items
-    answered above 0, items marked to discuss. Pure."""
+    answered above 0, items marked to discuss. Of the results, only those not shared with
+    the therapist at all; with `separately`, only those shared with them one at a time
+    (`Brief.shared_separately`: the brief names them, "not in the journals this brief
+    covers", never "not shared with" them: NU64 F3), and nothing else. Pure."""
     said = []
+    apart = {(r["measure"], r["taken_at"]) for r in narrow.shared_separately}
     kept = {score["measure"] for score in narrow.scores}
     for score in wide.scores:
         if score["measure"] not in kept:
+            if ((score["measure"], score["taken_at"]) in apart) != separately:
+                continue
             taken = datetime.fromisoformat(str(score["taken_at"])).astimezone()
             said.append(f"{score['name']} of {taken.strftime('%Y-%m-%d')}")
-    items = len(wide.safety_items) - len(narrow.safety_items)
+    held = {(i["measure"], i["taken_at"]) for i in narrow.safety_items}
+    items = sum(
+        1
+        for item in wide.safety_items
+        if (item["measure"], item["taken_at"]) not in held
+        and ((item["measure"], item["taken_at"]) in apart) == separately
+    )
+    if separately:
+        if items > 0:
+            said.append(
+                output.plural(
+                    items, "safety item answered above 0", "safety items answered above 0"
+                )
+            )
+        return said
     if items > 0:
         said.append(
             output.plural(items, "safety item answered above 0", "safety items answered above 0")

@@ -180,6 +180,21 @@ class Brief:
     therapist: str | None = None
     """The therapist (username) whose shares chose what it covers (`Briefs.prepare`'s
     default), whom alone `Briefs.share` shares it with; None: journals named. Not shared."""
+    moods_shared: bool = True
+    """False when the journals it covers are all copies of some fields without moods: its text
+    says "Mood: not shared", never "no moods recorded" (which reads as a client who wrote
+    none)."""
+    homework_shared: bool = True
+    """False when the journals it covers are all copies of some fields without homework: its
+    text says "Homework: not shared", never "none recorded" (which reads as homework not
+    done)."""
+    shared_separately: list[dict[str, Any]] = field(default_factory=list)
+    """The results of the brief's days shared with its therapist one at a time (`tj measure
+    share`), in none of the journals it covers, oldest first: measure, name, taken_at, whether
+    the answers were shared with them ("answers") and, only then, each safety item answered
+    above 0 ("safety_items", as `safety_items` says them); never more of a result than the
+    therapist was shared. Its text names them, so that one such result is not read as left
+    out of everything."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
@@ -199,6 +214,9 @@ class Brief:
             "safety_items": self.safety_items,
             "safety_flags": self.safety_flags,
             "journals": self.journals,
+            "moods_shared": self.moods_shared,
+            "homework_shared": self.homework_shared,
+            "shared_separately": self.shared_separately,
         }
 
     def text(self) -> str:
@@ -215,7 +233,8 @@ class Brief:
         )
         if self.mood_change is not None:
             mood += f" ({self.mood_change:+.1f} against the period before)"
-        lines += [f"Mood: {mood}  {self.sparkline}", f"Entries: {self.entries}"]
+        mood_line = f"Mood: {mood}  {self.sparkline}" if self.moods_shared else "Mood: not shared"
+        lines += [mood_line, f"Entries: {self.entries}"]
         for score in self.scores:
             change = score["change"]
             unknown = f"; {SAFETY_UNKNOWN}" if score.get("safety_unknown") is True else ""
@@ -262,11 +281,17 @@ class Brief:
                 for r in self.results
             )
             lines.append(f"All results in the period: {taken}")
+        if self.shared_separately:  # held by the therapist already: where they are (NU64 F3)
+            separate = "; ".join(separate_words(r) for r in self.shared_separately)
+            lines.append(f"Shared separately, not in the journals this brief covers: {separate}")
         for goal in self.goals:
             count = goal["checkins"]
             lines.append(f"Goal '{goal['title']}': {count} check-in{'' if count == 1 else 's'}")
         done = ", ".join(f"{n} {c}" for c, n in self.homework.items() if n)
-        lines.append(f"Homework: {done or 'none recorded'}")
+        if not self.homework_shared:  # never read as homework not done (NU64 F3)
+            lines.append("Homework: not shared")
+        else:
+            lines.append(f"Homework: {done or 'none recorded'}")
         if self.to_discuss:
             lines += ["", "To discuss:"]
             lines += [f"- {discuss_words(e)}" for e in self.to_discuss]
@@ -301,6 +326,21 @@ class Brief:
             return ""
         day = taken.astimezone(self.period_start.tzinfo).strftime("%Y-%m-%d")
         return f" on {day}" + (" (before these days)" if taken < self.period_start else "")
+
+
+def separate_words(result: dict[str, Any]) -> str:
+    """A result of `Brief.shared_separately` in its text: "PHQ-9 of 2026-11-24 (score
+    only)", "PHQ-9 of 2026-11-30 (with answers; item 9 answered 2)"."""
+    try:
+        day = datetime.fromisoformat(str(result["taken_at"])).astimezone().strftime("%Y-%m-%d")
+    except (KeyError, ValueError):
+        day = "an unknown day"
+    if not result.get("answers"):
+        return f"{result.get('name')} of {day} (score only)"
+    marks = [
+        f"item {item['item']} answered {item['answer']}" for item in result.get("safety_items", [])
+    ]
+    return f"{result.get('name')} of {day} (with answers{''.join('; ' + m for m in marks)})"
 
 
 def discuss_words(item: dict[str, Any]) -> str:
@@ -398,6 +438,12 @@ def compute_brief(
             if start <= f.raised_at <= now
         ],
     )
+
+
+def brief_safety_of(result: MeasureResult) -> list[dict[str, Any]]:
+    """The safety items (instrument data: PHQ-9 item 9) `result` answered above 0, as a
+    brief's `safety_items` says them (none for a result without its answers)."""
+    return _safety_items(result)
 
 
 def _safety_items(result: MeasureResult) -> list[dict[str, Any]]:

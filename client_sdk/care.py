@@ -26,7 +26,7 @@ from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, quoted_name
 from client_sdk.queries import check_bounds, local_bound, select_dated
-from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.replica import REVOKED, Replica, copied_fields, stored_document
 from client_sdk.results import MEASURE, result_view
 from client_sdk.schedule import (
     ASSIGNMENT,
@@ -290,6 +290,11 @@ class Assignments:
             if not s.ended(moment)
         }
         copy_for_me = self._replica.is_copy_shared_with_me(local)
+        # the fields its owner-signed name says it carries (NU64 F15): () for a whole journal
+        # or the journal of single items, where anything may arrive
+        carried_by_name = (
+            set(copied_fields(local.name, self._replica.profile.username)) if copy_for_me else set()
+        )
         me = self._replica.profile.account_id
         taken: dict[str, builtins.list[int]] = {}
         done: dict[str, builtins.list[int]] = {}
@@ -349,7 +354,10 @@ class Assignments:
                     seen = assignment.type in arrived
                 if assignment.share_ended is not None and local.owner_id != me:
                     seen = False  # ended: what completed it may not have reached this device
-                found.append(replace(status, seen_by_assigner=seen))
+                carries = not carried_by_name or bool(carried_by_name & wanted)
+                found.append(
+                    replace(status, seen_by_assigner=seen and carries, copy_carries=carries)
+                )
         return found
 
     async def _view(self, local: LocalJournal, document: Document) -> Assignment | None:

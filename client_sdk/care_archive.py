@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE, UNSEEN_IN_COPY
+from client_sdk.care_terms import (
+    NOT_IN_COPY,
+    SAFETY_UNKNOWN,
+    SAFETY_UNKNOWN_RECORD,
+    UNSEEN_IN_COPY,
+)
 from client_sdk.scoring import band_label
 
 JSONObject = dict[str, Any]
@@ -154,13 +159,14 @@ def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
 def _safety_unknown(result: JSONObject, own: bool = False) -> list[str]:
     """For a client's result shared without its answers (`MeasureResult.safety_unknown`, in
     a therapist's export): that whether its safety item was answered above 0 is not known,
-    as every view says it (`care_terms.SAFETY_UNKNOWN_LINE`), so its total never reads as
+    in a record's words (`care_terms.SAFETY_UNKNOWN_RECORD`), so its total never reads as
     fine; none for the exporter's own results (`own`)."""
     from client_sdk.results import unknown_to_reader
 
     if not unknown_to_reader(result.get("safety_unknown"), own):
         return []
-    return [f"- **{SAFETY_UNKNOWN}**: {SAFETY_UNKNOWN_LINE.removeprefix(SAFETY_UNKNOWN + ': ')}"]
+    said = SAFETY_UNKNOWN_RECORD.removeprefix(SAFETY_UNKNOWN + ": ")  # a record's words
+    return [f"- **{SAFETY_UNKNOWN}**: {said}"]
 
 
 def _unscored_answer(result: JSONObject) -> list[str]:
@@ -253,6 +259,9 @@ def _standing(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> l
     elif status == "not seen":
         kind = "measure" if assignment.get("type") == "measure" else "homework"
         lines.append(f"- status: not seen: {UNSEEN_IN_COPY[kind]}")
+    elif status == "cannot be seen":  # the copy never carries it: not "not done" (NU64 F15)
+        kind = "measure" if assignment.get("type") == "measure" else "homework"
+        lines.append(f"- status: {NOT_IN_COPY[kind]}")
     elif status in ("done", "unknown"):
         lines.append(f"- status: {status}")
     mine = not (assignment.get("share_ended") or {}).get("owner")  # not a member's copy
@@ -278,10 +287,15 @@ def _share_end(end: JSONObject, tz: tzinfo | None) -> str:
         how = f"{owner}'s device removed you{when}, on the server's word that you had left"
     elif reason == "dropped on the server's word":
         how = f"one of your devices removed them{when}, on the server's word that they had left"
-    elif reason == "no longer served":
+    elif reason == "no longer served":  # a record's neutral words (NU64 F21)
+        since = (
+            f"not served since {_minute(end['at'], tz)}"
+            if end.get("at")
+            else ("not served as of this export")
+        )
         how = (
-            "the server no longer serves this journal (the server's word: the owner may have "
-            "ended the share, or the server is withholding it)"
+            f"{since} (the server's word; nothing the owner signed says so); "
+            f"{owner or 'the owner'} may have ended or changed the share"
         )
     elif reason == "left":
         how = "you left the share"

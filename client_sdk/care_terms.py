@@ -29,10 +29,19 @@ as fine (`SAFETY_UNKNOWN_LINE` says what it means)."""
 
 SAFETY_UNKNOWN_LINE = (
     f"{SAFETY_UNKNOWN}: the score comes without the answers, so whether item 9 was answered "
-    "above 0 is not known to you, whatever the total; and no safety flag reaches you through "
-    "a copy of some fields."
+    "above 0 is not known to you, whatever the total; and no safety flag comes with a score "
+    "shared without its answers."
 )
-"""What `SAFETY_UNKNOWN` means, one wording for every view (lists, caseload, report, export)."""
+"""What `SAFETY_UNKNOWN` means, one wording for every view on the screen (lists, caseload,
+report): whether the score came in a copy of some fields or as one result shared alone."""
+
+SAFETY_UNKNOWN_RECORD = (
+    f"{SAFETY_UNKNOWN}: the score came without the answers, so whether item 9 was answered "
+    "above 0 is not known to the therapist, whatever the total; and no safety flag comes with "
+    "a score shared without its answers."
+)
+"""`SAFETY_UNKNOWN_LINE` in the words of a record kept for later readers (a colleague, an
+auditor): the therapist's export, where "you" would read oddly."""
 
 UNSEEN_IN_COPY = {
     "measure": (
@@ -47,6 +56,20 @@ UNSEEN_IN_COPY = {
 """By assignment type: why an assignment made in a copy a client keeps for a therapist
 shows as not seen there (`Due.seen_by_assigner` False), one wording for every view (the
 assignment list, the export, the note when it is assigned)."""
+
+NOT_IN_COPY = {
+    "measure": (
+        "cannot be seen in this copy: it does not carry the client's results, so whether they "
+        "took it does not reach you, done or not"
+    ),
+    "homework": (
+        "cannot be seen in this copy: it does not carry the client's homework, so whether they "
+        "did it does not reach you, done or not"
+    ),
+}
+"""By assignment type: the status of an assignment made in a copy whose owner-signed name says
+it carries nothing that completes it (`Due.copy_carries` False): told apart from one not done
+(and from UNSEEN_IN_COPY, where a result may still arrive), one wording for every view."""
 
 ENDED_COPY = "(share ended)"
 """After the name of the read-only copy of a share that ended by a signed word (its owner

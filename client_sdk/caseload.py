@@ -99,9 +99,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol, TypeVar
 
+from client_sdk.care_disclosure import ENTRY_FIELDS
 from client_sdk.care_terms import DEFAULT_LOW_MOOD as DEFAULT_LOW_MOOD
 from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
+from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.insights import sparkline
 from client_sdk.models import share_end_text
 from client_sdk.results import (
@@ -256,6 +258,19 @@ class CaseloadRow:
     safety flags and briefs past that point are not here) until their fingerprint is compared and a
     sync downloads the rest. The row then carries the flag HELD_BACK instead of "no shared entries
     yet" / "no shared entry for N days"."""
+    shared_fields: tuple[str, ...] | None = None
+    """The fields the client's journals still shared with this account carry, when every one is
+    a copy of some fields (`tj share --only`; read from their owner-signed names, those of all
+    such copies together: ("mood", "scores")), or None when one is a whole journal or the
+    journal of items shared one by one (either may carry anything). A client whose copies
+    carry no entry field or no text is said so (NO_ENTRIES_SHARED) instead of "no shared
+    entries yet"."""
+    results_one_by_one: bool = False
+    """Whether the client's `scores` all came as results shared one at a time (`tj measure
+    share`): none of their journals still shared with this account carries their results (a
+    copy of some fields without scores and the journal of single items). Newer results than
+    the latest shown may then exist that were not shared with this account: an app says so
+    beside the scores (the latest it holds is not the client's latest)."""
 
     @property
     def needs_attention(self) -> bool:
@@ -290,6 +305,8 @@ class CaseloadRow:
             "held_back": list(self.held_back),
             "tier": self.tier,
             "signal_at": self.signal_at.isoformat() if self.signal_at else None,
+            "shared_fields": (list(self.shared_fields) if self.shared_fields is not None else None),
+            "results_one_by_one": self.results_one_by_one,
         }
 
 
@@ -327,6 +344,29 @@ earlier share whose copy you discarded on this device)"): the flags raised befor
 current share came when this device held a copy of the earlier one, which the user
 discarded (`client.shares.forget`), acknowledgements with it. An app may name its own
 command after it (the CLI: "... discarded with `tj forget`")."""
+NO_ENTRIES_SHARED = "no entries shared"
+"""The start of the flag of a client whose journals shared with this account are all copies of
+some fields carrying no entry's text (`CaseloadRow.shared_fields`), said instead of "no shared
+entries yet", which reads as a client who has not started: "no entries shared (scores only)"
+for copies carrying no entry field (nothing of an entry reaches this account, ever), "no
+entries shared yet (mood, scores only)" for copies carrying some fields of entries and none
+written since the share."""
+
+SAFETY_UNKNOWN_FLAG = f" {SAFETY_UNKNOWN}"
+"""The end of the flag of a client whose latest result of a measure with a safety item came
+without its answers ("PHQ-9 item 9 not shared", `MeasureResult.safety_unknown`): whether that
+item was answered above 0 is not known to this account, whatever the total, so the row is
+flagged (tier 3, at the result's time: among the clients to look at, before those only quiet)
+and a low score never reads as fine."""
+
+ONE_BY_ONE_LINE = (
+    "the scores shown are the results sent to you one at a time: none of the journals shared "
+    "with you carries the client's results, so a newer result may exist that was not shared "
+    "with you (the latest shown is the latest you hold)."
+)
+"""Said of the clients whose `CaseloadRow.results_one_by_one` is True, beside or below their
+scores, in every view of the caseload (`tj caseload`, its HTML page)."""
+
 UNVERIFIED = "fingerprint not verified"
 """The flag of a client whose fingerprint this device never compared."""
 
@@ -726,6 +766,8 @@ def caseload_row(
     owner_verified: bool = True,
     brief_safety: Sequence[BriefSafety] = (),
     held_back: Sequence[str] = (),
+    shared_fields: Sequence[str] | None = None,
+    results_one_by_one: bool = False,
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
@@ -749,7 +791,10 @@ def caseload_row(
     the server alone stopped serving (ENDED_JOURNALS / UNLISTED_JOURNALS). `held_back`: the client's journals this device stopped
     downloading (`CaseloadRow.held_back`): flagged HELD_BACK (tier 3), never "no shared
     entries yet" or "no shared entry for N days"; the other flags (a safety flag that did
-    arrive) are said as ever."""
+    arrive) are said as ever. `shared_fields` / `results_one_by_one`: as
+    `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
+    the journals still shared). A latest result of a measure with a safety item that came
+    without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
     days = [day for day, entry in _days(entries, zone) if entry.created_at <= now]
@@ -828,6 +873,9 @@ def caseload_row(
         same = [r for r in invalid_results if r.name == name]
         when = max((r.taken_at for r in same if r.taken_at), default=None)
         reasons.append((3, f"{name} invalid result ({len(same)})", when))
+    for line in scores:  # whether item 9 was above 0 is not known: never a quiet row
+        if line.result.safety_unknown:
+            reasons.append((3, f"{line.result.name}{SAFETY_UNKNOWN_FLAG}", line.result.taken_at))
     if not share_ended and change is not None and change <= -mood_drop:
         reasons.append((3, f"mood down {abs(change):.1f}", last_entry))
     low = low_moods_this_week(entries, now, low_mood, zone)
@@ -846,6 +894,12 @@ def caseload_row(
         reasons.append((3, HELD_BACK, None))
     elif not share_ended and journals and (quiet is None or quiet >= quiet_days):
         text = "no shared entries yet" if quiet is None else f"no shared entry for {quiet} days"
+        if shared_fields is not None and not {"title", "body"} & set(shared_fields):
+            only = ", ".join(shared_fields)
+            if not set(ENTRY_FIELDS) & set(shared_fields):  # nothing of an entry, ever
+                text = f"{NO_ENTRIES_SHARED} ({only} only)"
+            elif quiet is None:
+                text = f"{NO_ENTRIES_SHARED} yet ({only} only)"
         reasons.append((3, text, None))
     if overdue:
         due_at = max(d.due_at for d in overdue_due)
@@ -890,6 +944,8 @@ def caseload_row(
         share_ended=share_ended,
         owner_verified=owner_verified,
         held_back=tuple(held_back),
+        shared_fields=tuple(shared_fields) if shared_fields is not None else None,
+        results_one_by_one=results_one_by_one and bool(scores) and not share_ended,
         tier=tier,
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,

@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
-from client_sdk.caseload import SPARK_WEEKS, CaseloadRow
+from client_sdk.caseload import ONE_BY_ONE_LINE, SPARK_WEEKS, CaseloadRow
 from client_sdk.models import and_words
 from client_sdk.report import STYLE
 from client_sdk.results import unknown_to_reader
@@ -88,10 +88,21 @@ def _unknown_line(rows: Sequence[CaseloadRow]) -> str:
     return f'<p class="note">{escape(and_words(clients))}: {escape(SAFETY_UNKNOWN_LINE)}</p>'
 
 
+def _one_by_one_line(rows: Sequence[CaseloadRow]) -> str:
+    """Below the rows when a client's scores all came one at a time
+    (`CaseloadRow.results_one_by_one`): who, and that a newer result may not be shared."""
+    clients = [row.client for row in rows if row.results_one_by_one]
+    if not clients:
+        return ""
+    return f'<p class="note">{escape(and_words(clients))}: {escape(ONE_BY_ONE_LINE)}</p>'
+
+
 def render_caseload(rows: Sequence[CaseloadRow], *, generated_at: datetime) -> str:
     body = (
-        "".join(_row(row) for row in rows) or '<p class="note">No client shares with you yet.</p>'
-    ) + _unknown_line(rows)
+        ("".join(_row(row) for row in rows) or '<p class="note">No client shares with you yet.</p>')
+        + _unknown_line(rows)
+        + _one_by_one_line(rows)
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

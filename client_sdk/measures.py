@@ -258,6 +258,48 @@ class Measures:
         await self._replica.store.merge_setting(SCORE_ONLY_TOLD, merge)
         return sorted({name for _, name in found}) if told and told[0] else []
 
+    async def unseen_by_readers(
+        self, journal: str = "Personal"
+    ) -> builtins.list[tuple[str, tuple[str, ...]]]:
+        """The members who read `journal` (one of this account's, by name or id) only through
+        copies of some fields that carry no results (`client.shares.grant(journal, member,
+        only=["mood", "tags"])`: neither "scores" nor "answers"), and neither the whole
+        journal nor another copy of it carrying results: they do not see a result taken in
+        it, unless it is shared with them one at a time (`client.measures.share`). Each
+        as (username, the fields their copies carry), sorted by username. An app says so
+        when its user takes a questionnaire (`tj measure take` does). Works offline (the
+        verified access chains as this device's last sync left them). Raises NotFound for an
+        unknown journal."""
+        local = await self._local_journal(journal)
+        if local.owner_id != self._replica.profile.account_id or local.role != "owner":
+            return []
+        await self._replica.load_access()
+        now = now_ms()
+        whole = {
+            s.member_id
+            for s in self._replica.verified_shares(now, local.journal_id)
+            if not s.ended(now)
+        }
+        without: dict[bytes, tuple[str, list[str]]] = {}
+        with_results: set[bytes] = set()
+        for copy_id, settings in self._sharing.live_mirrors().items():
+            fields = settings.fields
+            if settings.mirror_of != local.journal_id or settings.member_id in whole:
+                continue
+            for share in self._replica.verified_shares(now, copy_id):
+                if share.member_id != settings.member_id or share.ended(now):
+                    continue
+                if fields is None or SCORES in fields or ANSWERS in fields:
+                    with_results.add(share.member_id)
+                else:
+                    name, carried = without.setdefault(share.member_id, (share.member_name, []))
+                    carried += [f for f in fields if f not in carried]
+        return sorted(
+            (name, tuple(carried))
+            for member, (name, carried) in without.items()
+            if member not in with_results
+        )
+
     async def _score_only(self, local: LocalJournal) -> builtins.list[tuple[str, str]]:
         """(reader, username) of each member who reads `local`'s results by their score only
         (`score_only_readers`): the reader as "COPY:MEMBER" (ids in hex), so that a copy

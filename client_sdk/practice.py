@@ -30,6 +30,7 @@ from client_sdk.brief import (
     Brief,
     BriefView,
     DiscussItem,
+    brief_safety_of,
     brief_update,
     brief_view,
     compute_brief,
@@ -38,7 +39,7 @@ from client_sdk.brief import (
     discussable,
 )
 from client_sdk.care import Assignments, Homework
-from client_sdk.care_disclosure import ANSWERS, DISCLOSABLE
+from client_sdk.care_disclosure import ANSWERS, DISCLOSABLE, HOMEWORK_FIELD
 from client_sdk.caseload import (
     DEFAULT_LOW_MOOD,
     DEFAULT_MOOD_DROP,
@@ -66,7 +67,7 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.queries import EntryRow, once_each
-from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.replica import REVOKED, Replica, copied_fields, stored_document
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each, without_answers
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
@@ -175,9 +176,10 @@ class Briefs:
             if e.journal_id in whole or _copied(e.id, limited.get(e.journal_id))
         ]
         goals = [g for g in await self._goals(None) if g.journal_id in whole]
+        own_results = await self._measures.list()
         results = [
             _result_shown(r, limited.get(r.journal_id))
-            for r in await self._measures.list()
+            for r in own_results
             if r.journal_id in whole or _copied(r.id, limited.get(r.journal_id))
         ]
         homework = [
@@ -211,12 +213,67 @@ class Briefs:
             else item
             for item in brief.to_discuss
         ]
+        separately: list[dict[str, Any]] = []
+        if journals is None and therapist is not None:  # the therapist holds them already
+            shown = {r.id for r in results}
+            separately = [
+                said
+                for said in await self._shared_separately(
+                    therapist, [r for r in own_results if r.id not in shown]
+                )
+                if brief.period_start <= datetime.fromisoformat(said["taken_at"]) <= moment
+            ]
+        scopes = list(limited.values())
         return dataclasses.replace(
             brief,
             to_discuss=discuss,
             journals=names,
             therapist=normalize_username(therapist) if journals is None and therapist else None,
+            moods_shared=bool(whole) or any(s.shares("mood") for s in scopes),
+            homework_shared=bool(whole) or any(s.shares(HOMEWORK_FIELD) for s in scopes),
+            shared_separately=separately,
         )
+
+    async def _shared_separately(
+        self, therapist: str, candidates: list[MeasureResult]
+    ) -> list[dict[str, Any]]:
+        """Of `candidates` (this account's results a brief for `therapist` does not cover),
+        those shared with `therapist` one at a time (held in the journal of single items kept
+        for them, by the copy's disclosure id), oldest first, as `Brief.shared_separately`
+        says them: with whether the copy holds the answers and, only then, its safety items
+        answered above 0; never more than the copy holds."""
+        wanted = normalize_username(therapist)
+        shares = [
+            s
+            for s in await self._sharing.shares(local_only=True)
+            if s.member == wanted and s.kind == "items" and not s.expired and not s.unseen
+        ]
+        key = self._replica.profile.secrets.account_key
+        found: list[tuple[MeasureResult, MeasureResult]] = []
+        for share in shares:
+            journal_id = bytes.fromhex(share.journal_id)
+            copies = {r.id: r for r in await self._measures.list(share.journal_id)}
+            for result in candidates:
+                try:
+                    raw = bytes.fromhex(result.id)
+                except ValueError:
+                    continue
+                copy = copies.get(keys.disclosure_doc_id(key, raw, journal_id).hex())
+                if copy is not None:
+                    found.append((result, copy))
+        said = []
+        for result, copy in sorted(found, key=lambda pair: (pair[0].taken_at, pair[0].id)):
+            answered = copy.answers is not None
+            said.append(
+                {
+                    "measure": result.measure,
+                    "name": result.name,
+                    "taken_at": result.taken_at.isoformat(),
+                    "answers": answered,
+                    "safety_items": brief_safety_of(copy) if answered else [],
+                }
+            )
+        return list({(s["measure"], s["taken_at"]): s for s in said}.values())
 
     async def _shared_with(
         self, therapist: str, owned: list[LocalJournal]
@@ -679,6 +736,9 @@ class Caseload:
                     ending_soon=_ending_soon(self._replica, live, moment_ms),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
                     held_back=sorted(held_of.get(owner_id, [])),
+                    shared_fields=_shared_fields(self._replica, live),
+                    results_one_by_one=bool(live)
+                    and not any(_carries_results(self._replica, j) for j in live),
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))
@@ -700,6 +760,30 @@ class Caseload:
                 return [MoodEntry(to_datetime(r.created_at), r.utc_offset, r.mood) for r in rows]
         ids = [j.journal_id.hex() for j in journals]
         return _once_each(self._replica, await _gather(self._entries, ids), journals)
+
+
+def _shared_fields(replica: Replica, live: Sequence[LocalJournal]) -> tuple[str, ...] | None:
+    """`CaseloadRow.shared_fields`: the fields every journal of `live` carries together, when
+    each is a copy of some fields kept for this account (its owner-signed name says them);
+    None when one is a whole journal or the journal of single items, or `live` is empty."""
+    me = replica.profile.username
+    every: list[str] = []
+    for journal in live:
+        fields = copied_fields(journal.name, me) if replica.is_copy_shared_with_me(journal) else ()
+        if not fields:
+            return None
+        every += fields
+    return tuple(dict.fromkeys(every)) if every else None
+
+
+def _carries_results(replica: Replica, journal: LocalJournal) -> bool:
+    """Whether a journal shared with this account carries its owner's results as they are
+    recorded: a whole journal, or a copy of some fields naming scores (or answers); not the
+    journal of results shared one at a time, nor a copy without them."""
+    if not replica.is_copy_shared_with_me(journal):
+        return True
+    fields = copied_fields(journal.name, replica.profile.username)
+    return bool({"scores", "answers"} & set(fields))
 
 
 async def _gather(fetch: Callable[[str], Awaitable[Sequence[Any]]], ids: list[str]) -> list[Any]:

@@ -10143,6 +10143,16 @@ def copied_journal(name: str, member: str) -> str:
     return found.group(1) if found else ""
 
 
+def copied_fields(name: str, member: str) -> tuple[str, ...]:
+    """The fields a field-level copy kept for `member` carries, read from the copy's name as
+    the SDK makes it (protocol.md 4.14: "<journal> (<fields>) for <member>", `copied_journal`):
+    ("mood", "tags") for "Personal (mood, tags) for drsmith"; () for any other name."""
+    found = re.fullmatch(rf"(.+) \(([^()]+)\) for {re.escape(member)}", name)
+    if not found:
+        return ()
+    return tuple(field.strip() for field in found.group(2).split(",") if field.strip())
+
+
 def stored_document(stored: StoredDocument) -> Document:
     return Document.from_state(stored.doc_id, stored.kind, stored.state, waiting=stored.waiting)
 

@@ -142,13 +142,18 @@ class Due:
     assignment in a copy the client keeps for them that holds no result (for a measure) or
     homework (for homework) yet: which fields a copy carries is sealed to the client, so
     until one arrives, what completes it may not arrive at all (one that arrived shows the
-    copy carries them: the status is then told as for a whole journal)."""
+    copy carries them: the status is then told as for a whole journal). `copy_carries` is
+    False on the therapist's device for an assignment in such a copy whose owner-signed name
+    says it carries neither scores nor answers (a measure) or no homework (homework): whether
+    the client did it cannot be seen in this copy at all, done or not (`seen_by_assigner` is
+    then False too)."""
 
     assignment: Assignment
     due_at: datetime
     status: str
     last_done: datetime | None
     seen_by_assigner: bool = True
+    copy_carries: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; nested values as their own
@@ -159,6 +164,7 @@ class Due:
             "status": self.status,
             "last_done": self.last_done.isoformat() if self.last_done else None,
             "seen_by_assigner": self.seen_by_assigner,
+            "copy_carries": self.copy_carries,
         }
 
 
@@ -536,6 +542,7 @@ def due_status(
 
 
 ENDED, CANCELLED, NOT_SEEN, UNKNOWN = "ended", "cancelled", "not seen", "unknown"
+CANNOT_SEE = "cannot be seen"
 """`standing` statuses besides DUE, OVERDUE, UPCOMING and DONE."""
 
 
@@ -544,7 +551,9 @@ def standing(assignment: Assignment, due: Due | None) -> dict[str, Any]:
     NU46 #6): "status" "overdue", "due" or "upcoming" with "due_at" its next due time (UTC),
     "done" for a one-off completed (also when the share it was made in ended since: done
     stays done, NU46 #6), "not seen" where what completes it may not reach this device (a
-    copy of some fields: `Due.seen_by_assigner`), "cancelled", "ended" (its share ended,
+    copy of some fields: `Due.seen_by_assigner`), "cannot be seen" where it never can (a
+    copy of some fields whose name says it does not carry what completes it:
+    `Due.copy_carries`; done or not, it reads alike), "cancelled", "ended" (its share ended,
     "due_at" None) or "unknown" (not dated within year 9999); "last_done" the latest
     completion that counts (UTC) or None. `due`: the assignment's `Assignments.due(...,
     include_upcoming=True, include_done=True, include_ended=True)`, or None."""
@@ -556,6 +565,8 @@ def standing(assignment: Assignment, due: Due | None) -> dict[str, Any]:
         status = ENDED
     elif due is None:
         status = UNKNOWN  # not dated within year 9999 (due_status)
+    elif not due.copy_carries:
+        status = CANNOT_SEE  # done or not: the copy does not carry it (NU64 F15)
     elif not due.seen_by_assigner:
         status = NOT_SEEN  # a copy of some fields: what completes it may not reach you
     else:

@@ -58,7 +58,7 @@ async def test_a_share_replaced_by_a_field_level_one_says_its_assignments_ended(
     assert "No assignments." not in told
     assert "Ended: your 2 assignments in ana's 'Personal' (" in told  # quoted, as notices do
     # the signed removal is not served to a removed member: the server's word, said so
-    assert ") are no longer served to you: the server no longer serves ana's 'Personal'" in told
+    assert ") are no longer due: the server no longer serves ana's 'Personal'" in told
     assert "ana's signed access list on this device still shows the share" in told
     assert "they can no longer be cancelled here, only listed." in told  # NU50 F10
     assert "no longer count as due" not in told  # ana's devices decide that, from her chain

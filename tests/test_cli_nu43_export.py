@@ -83,8 +83,8 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
         for owner in journals
     }
     assert (
-        "- ended with the share: the server no longer serves this journal (the server's word: "
-        "the owner may have ended the share, or the server is withholding it); no longer due"
+        "- ended with the share: not served as of this export (the server's word; nothing the "
+        "owner signed says so); joan may have ended or changed the share; no longer due"
         in pages["joan"]
     )
     assert "- ended with the share: you left the share; no longer due" in pages["ben"]

@@ -101,7 +101,8 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
         f"{copy} holds 1 acknowledged safety flag (PHQ-9 item 9 answered 2, {at}), 2 "
         f"PHQ-9 results with item 9 above 0 (answered 2, {at}; answered 1, 2026-11-07 14:00) "
         "and 1 "
-        "GAD-7 in its highest band (15, Severe, 2026-11-21 19:10). For your clinical records, "
+        "GAD-7 in its highest band (15, Severe, 2026-11-21 19:10, an older result: the latest "
+        "is 7, Mild, 2026-11-28 19:10). For your clinical records, "
         f"export it first: `{drsmith.command} export --journal '{label}' --out DIR` "
         "writes it out."
     ) in said, said

@@ -79,7 +79,8 @@ async def test_an_assignment_in_a_copy_carrying_scores_is_dated_once_a_result_ar
 
     homework = await tom.ok("assign", "ana", "homework", "behavioural-activation")
     said = " ".join(homework.stderr.split())
-    assert "homework reaches you only if the client shares homework with you" in said, said
+    # the copy's name says it carries no homework: never "not seen ... yet" (NU64 F15)
+    assert "cannot be seen in this copy: it does not carry the client's homework" in said, said
 
 
 TAGS = "Personal (mood, tags) for tom"
@@ -183,7 +184,7 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
     assert (first["score"], first["answers"], first["safety_unknown"]) == (3, None, True), first
     shown = " ".join((await tom.ok("measure", "show", first["id"][:8])).stdout.split())
     assert "item 9: not shared: the score comes without the answers, so whether item 9" in shown
-    assert "no safety flag reaches you through a copy of some fields" in shown, shown
+    assert "no safety flag comes with a score shared without its answers" in shown, shown
 
     caseload = await tom.ok("caseload", env={"COLUMNS": "200"})
     table = " ".join(caseload.stdout.split())
@@ -232,8 +233,8 @@ async def test_a_phq9_without_its_answers_is_never_plain_none_minimal_in_a_repor
     [text] = [p.read_text() for p in out.rglob("*.md") if "PHQ-9" in p.read_text()]
     said = " ".join(text.split())
     assert "## PHQ-9: 3 (None-minimal; item 9 not shared)" in text, text
-    assert "- **item 9 not shared**: the score comes without the answers, so whether" in said
-    assert "is not known to you, whatever the total" in said
+    assert "- **item 9 not shared**: the score came without the answers, so whether" in said
+    assert "is not known to the therapist, whatever the total" in said  # a record (NU64 F21)
 
     exported = tmp_path / "json"
     await tom.ok("export", "--out", str(exported), "--client", "ana")

@@ -36,7 +36,8 @@ async def test_tj_assignments_never_says_overdue_for_work_the_therapist_may_not_
 ) -> None:
     """F1: in a field-level share without scores, the client took the PHQ-9 that was asked;
     the therapist's status said "OVERDUE" and "never" done. On a copy of some fields the
-    therapist's device cannot tell: "not seen", no "never"."""
+    therapist's device cannot tell: "not seen", no "never"; in a copy whose name says it
+    carries no results, "cannot be seen in this copy" (NU64 F15)."""
     ana, drsmith, copy = await shared_mood_only(live_server, tmp_path)
     days_ago = (datetime.now().astimezone() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     made = await drsmith.json("assign", copy, "measure", "phq9", "--starts", days_ago)
@@ -46,12 +47,12 @@ async def test_tj_assignments_never_says_overdue_for_work_the_therapist_may_not_
     assert [d for d in await ana.json("due", "--all") if d["id"] == made["id"]] == []  # done
     await drsmith.ok("sync")
     [row] = [a for a in await drsmith.json("assignments") if a["id"] == made["id"]]
-    assert (row["status"], row["last_done"]) == ("not seen", None)
+    assert (row["status"], row["last_done"]) == ("cannot be seen", None)
     table = (await drsmith.ok("assignments", env={"COLUMNS": "200"})).stdout
     assert "OVERDUE" not in table and "never" not in table
     assert column(table, "status") == [
-        "not seen: no result has reached you in this copy yet (results reach you only if the "
-        "client shares scores with you)"
+        "cannot be seen in this copy: it does not carry the client's results, so whether they "
+        "took it does not reach you, done or not"
     ]
     [client_row] = await drsmith.json("caseload")
     assert not any("overdue" in flag for flag in client_row["flags"])
