@@ -86,7 +86,8 @@ def export(
     homework, assignment, safety plan (with the crisis line in use), safety flag and a
     therapist's private note; Markdown
     is one file per entry with front matter (id, journal, journal_id, title, mood, tags,
-    emotions, times; share_ended: true for the copy of a share that ended),
+    emotions, times; share_ended: true for the copy of a share that ended, unlisted: true
+    instead where only the server says so),
     one folder per journal of yours (entries in the trash in its "trash" folder), and one
     per client named by their username exactly, the copies of ended shares too
     ("ana.b/personal" beside

@@ -2090,7 +2090,32 @@ def journal_create(home: Home, name: str, as_json: bool) -> None:
     if as_json:
         output.print_json(created.to_dict())
     else:
-        output.message(f"Created journal {output.named(created.name)}; {note}.")
+        changed = squeeze_note(name, created.name)
+        output.message(f"Created journal {output.named(created.name)}{changed}; {note}.")
+
+
+def squeeze_note(given: str, stored: str) -> str:
+    """What `tj journal create` and `rename` add after the name a journal got when it is not
+    the one given, but for its ends (a journal name keeps one space where the name given had
+    a tab, a line break or several blanks: `client_sdk.journals.check_name`): " (each tab in
+    the name given became one space: ...)"; "" when it is the one given (or another's).
+    A tab was replaced silently (NU64 F12). Pure."""
+    from client_sdk.models import and_words, squeezed
+
+    inner = given.strip()
+    if inner == stored or squeezed(inner) != stored:
+        return ""
+    found = []
+    if "\t" in inner:
+        found.append("tab")
+    if "\n" in inner or "\r" in inner:
+        found.append("line break")
+    if any(c.isspace() and c not in " \t\n\r" for c in inner):
+        found.append("blank character")
+    if "  " in inner:
+        found.append("run of spaces")
+    what = and_words(found) or "blank"
+    return f" (each {what} in the name given became one space: a journal name has one space between words)"
 
 
 @journal.command("rename")
@@ -2116,7 +2141,8 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
         output.print_json(renamed.to_dict())
     else:  # "; synced." as after `tj journal create` and `tj write` (NU32 #12)
         old, new = output.named_alike(was, renamed.name)
-        output.message(f"Renamed journal {old} to {new}; {note}.")
+        changed = squeeze_note(new_name, renamed.name)
+        output.message(f"Renamed journal {old} to {new}{changed}; {note}.")
 
 
 @journal.command("archive")

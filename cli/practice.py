@@ -317,6 +317,11 @@ def goal_words(goal: GoalLine) -> str:
     return f"{goal.title}{done} ({seen})"
 
 
+MOOD_HEADER = "mood 4w, 8w"
+"""The header of `tj caseload`'s mood column: the mean mood of the last 4 weeks, then a
+sparkline of 8 weeks (`mood_cell`)."""
+
+
 def caseload_columns() -> list[Column]:
     """The columns of `tj caseload`'s table: flags and scores broken between items only.
     Where the table cannot hold every column, the scores go below each row first (`minor`),
@@ -324,7 +329,7 @@ def caseload_columns() -> list[Column]:
     run to the next (NU49 F8: the wider of the two went below, so the flags moved between a
     column and a line below the row as they changed)."""
     columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
-    columns += [Column("last entry", FIXED), Column("week", FIXED), Column("mood 8 wk", FIXED)]
+    columns += [Column("last entry", FIXED), Column("week", FIXED), Column(MOOD_HEADER, FIXED)]
     return [*columns, Column("scores", NAME, items=", ", minor=True), Column("overdue", FIXED)]
 
 
@@ -342,13 +347,22 @@ def caseload_table(rows: list[CaseloadRow]) -> Table:
                 flags_cell(row.flags),
                 row.last_entry_day.isoformat() if row.last_entry_day else "never",
                 str(row.entries_this_week),
-                row.sparkline,
+                mood_cell(row),
                 ", ".join(score_cell(s) for s in row.scores),
                 str(len(row.overdue)),
             )
             for row in rows
         ),
     )
+
+
+def mood_cell(row: CaseloadRow) -> str:
+    """The mood cell of `tj caseload` (MOOD_HEADER): the mean mood of the last 4 weeks (28
+    days, as `--html`'s "mood, 4 weeks" and `--json`'s `mood_recent`), "-" without a mood in
+    them, then one character a week for 8 weeks, oldest first: "4.4▃▄▆·▅▇▆▅" (the table had
+    the sparkline alone, headed "mood 8 wk", while the README speaks of the 4-week trend). Pure."""
+    mean = "-" if row.mood_recent is None else f"{row.mood_recent:.1f}"
+    return f"{mean:>3}{row.sparkline}"  # no space: one cell more cost the flags their column
 
 
 def score_cell(line: ScoreLine) -> str:

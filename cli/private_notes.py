@@ -26,7 +26,7 @@ from cli.main import (
 from cli.tables import DATE, ID, NAME, Column, fitted
 
 if TYPE_CHECKING:
-    from client_sdk import Client, PrivateNote
+    from client_sdk import Client, Journal, PrivateNote
 
 
 @cli.group("private-notes", invoke_without_command=True)
@@ -121,11 +121,59 @@ def private_notes_add(home: Home, journal_name: str, text: str, as_json: bool) -
     Example:
       tj private-notes add ana/Personal "Avoidance around her sister: revisit."
     """
-    added, synced = home.run(
-        partial(then_sync, lambda client: client.private_notes.add(journal_name, text))
-    )
+    added, synced = home.run(partial(then_sync, partial(note_added, journal_name, text)))
     saved = f"Private note {output.short_id(added.id)} about {added.client}"  # NU37 #12
     output.show_item(added, as_json, lambda note: note.id, output.saved_text(saved, synced))
+
+
+async def note_added(journal_name: str, text: str, client: Client) -> PrivateNote:
+    """`client.private_notes.add(journal_name, text)`. A note is about a person, but it is
+    filed under one of their journals (`PrivateNote.journal`; listed under the client
+    whichever it is); for a client named alone who shares several journals, the refusal
+    names the command for each (`several_journals_text`: NU64 F10, it named only the
+    journals)."""
+    from client_sdk.errors import InvalidInput
+
+    try:
+        return await client.private_notes.add(journal_name, text)
+    except InvalidInput as refused:
+        if "/" in journal_name:
+            raise
+        theirs = await client_journals(client, journal_name)
+        if len(theirs) < 2:
+            raise
+        raise InvalidInput(several_journals_text(journal_name, theirs, text)) from refused
+
+
+async def client_journals(client: Client, name: str) -> list[Journal]:
+    """The journals the client `name` shares with this account now, as commands name them
+    (none holding a brief), else the read-only copies kept of their ended shares."""
+    briefs = {b.journal_id for b in await client.briefs.received(include_ended=True)}
+    wanted = name.strip().casefold()
+    theirs = [
+        j
+        for j in await client.journals.list()
+        if not j.own and j.owner.casefold() == wanted and j.id not in briefs
+    ]
+    live = [j for j in theirs if not j.share_ended]
+    return [await output.command_named(client, j) for j in (live or theirs)]
+
+
+def several_journals_text(name: str, journals: list[Journal], text: str) -> str:
+    """The refusal of `tj private-notes add NAME TEXT` for a client who shares several
+    journals: that a note is listed under the client whichever journal it names, and the
+    command for each (the text in it when short, else TEXT). Pure."""
+    shown = text if len(text) <= 60 and "\n" not in text else "TEXT"
+    commands = " or ".join(
+        output.command(["tj", "private-notes", "add", output.journal_word(j.name, j.id), shown])
+        for j in journals
+    )
+    who = journals[0].owner
+    listed = output.command(["tj", "private-notes", "--client", who])
+    return (
+        f"{who} shares several journals with you, and a private note names the one it is "
+        f"about (it is listed under {who} whichever it names: {listed}); name one: {commands}"
+    )
 
 
 @private_notes.command("delete")

@@ -23,6 +23,7 @@ from cli.main import (
     PLAIN_TEXT,
     Home,
     cli,
+    found_after_sync,
     journal_filter_option,
     journal_option,
     json_option,
@@ -352,6 +353,8 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
     output.show_rows(flags, as_json, partial(flags_table, unlisted=unlisted), empty)
     if not as_json:
+        for line in ended_legend(flags, unlisted):
+            output.data(line, prose=True)
         for line in earlier_share_lines(flags):
             output.data(line, prose=True)
         for line in unflagged_lines(unflagged):
@@ -460,11 +463,49 @@ def safety_ack(home: Home, flag_id: str, as_json: bool) -> None:
     """
 
     async def work(client: Client) -> tuple[SafetyFlag, str]:
-        return await client.safety.acknowledge(flag_id), await sync_note(client)
+        acknowledged = await acknowledged_or_close(flag_id, client)
+        return acknowledged, await sync_note(client)
 
     started = datetime.now(UTC) - timedelta(milliseconds=1)  # acknowledgements are to the ms
     flag, note = home.run(work)
     output.show_item(flag, as_json, partial(acknowledged_text, since=started), note)
+
+
+async def acknowledged_or_close(flag_id: str, client: Client) -> SafetyFlag:
+    """`client.safety.acknowledge(flag_id)`, after a sync when no flag on this device has that
+    id (`found_after_sync`, as `tj show ID` does); when none has it then either, the NotFound
+    says to check the id and names the closest flag id there is (`close_flag_ids`), as a
+    mistyped name's refusal does ("did you mean ...?"; it said "try `tj sync`")."""
+    from client_sdk.errors import NotFound
+
+    try:
+        return await found_after_sync(lambda c: c.safety.acknowledge(flag_id), client)
+    except NotFound as missing:
+        if missing.subject != "document":
+            raise
+        close = close_flag_ids(flag_id, [f.id for f in await client.safety.flags()])
+        if not close:
+            raise
+        hint = " or ".join(output.short_id(ident) for ident in close)
+        error = NotFound(f"{missing}: check the id (did you mean {hint}?)")
+        error.code, error.detail = missing.code, missing.detail
+        raise error from None
+
+
+def close_flag_ids(wanted: str, ids: Collection[str]) -> list[str]:
+    """The ids of `ids` (hex) whose start is closest to `wanted` (a mistyped id, "2536e" for
+    "25369e555804"): each id's first as many digits as `wanted` has, compared as names are
+    (`close_names`, a ratio of at least 0.6), the closest first, at most 2. Pure."""
+    from client_sdk.models import close_names
+
+    typed = wanted.strip().lower()
+    if not typed:
+        return []
+    starts: dict[str, list[str]] = {}
+    for ident in ids:
+        starts.setdefault(ident[: len(typed)], []).append(ident)
+    found = close_names(typed, starts, most=2)
+    return [ident for start in found for ident in sorted(starts[start])][:2]
 
 
 def acknowledged_text(flag: SafetyFlag, since: datetime | None = None) -> str:
@@ -571,14 +612,47 @@ def measure_name(measure: str) -> str:
         return measure
 
 
+ENDED_MARK = "(ended)"
+"""After the client's name in `tj safety flags` for a flag read from the copy of a share its
+owner's signature ended (or whose signed end date passed): a short mark, said whole below the
+table (`ended_legend`), so that the client column stays one line (NU64 F17: "(share no longer
+served)" took four lines of an 8-cell column)."""
+UNSERVED_MARK = "(unserved)"
+"""The same where the server alone stopped serving the share (never said as the client's
+decision, NU52 F4)."""
+
+
 def ended_words(flag: SafetyFlag, unlisted: Collection[str]) -> str:
-    """After the client's name in `tj safety flags`: " (share ended)" for a flag read from the
-    copy of a share its owner's signature ended, " (share no longer served)" where the server
-    alone stopped serving it (its journal's id in `unlisted`: never said as the client's
-    decision, NU52 F4), else nothing. Pure."""
+    """After the client's name in `tj safety flags`: " (ended)" for a flag read from the copy
+    of a share its owner's signature ended, " (unserved)" where the server alone stopped
+    serving it (its journal's id in `unlisted`), else nothing; `ended_legend` says each
+    below the table. Pure."""
     if not flag.share_ended:
         return ""
-    return " (share no longer served)" if flag.journal_id in unlisted else " (share ended)"
+    return f" {UNSERVED_MARK}" if flag.journal_id in unlisted else f" {ENDED_MARK}"
+
+
+def ended_legend(flags: list[SafetyFlag], unlisted: Collection[str]) -> list[str]:
+    """Below `tj safety flags`' table, what each mark `ended_words` put after a client's name
+    means, naming the clients: "(unserved): share no longer served: the server no longer
+    serves ana's share to you ..." (the caseload's words). Pure."""
+    from client_sdk.models import and_words
+
+    lines = []
+    for mark in (UNSERVED_MARK, ENDED_MARK):
+        owners = sorted({f.owner for f in flags if ended_words(f, unlisted) == f" {mark}"})
+        if not owners:
+            continue
+        whose = and_words([f"{owner}'s" for owner in owners])
+        if mark == UNSERVED_MARK:
+            what = (
+                f"share no longer served: the server no longer serves {whose} share to you "
+                "(they may have ended it, or the server may be holding it back)"
+            )
+        else:
+            what = f"share ended: {whose} share with you ended, by their signed word or end date"
+        lines.append(f"{mark}: {what}; these flags are read from the copy kept on this device.")
+    return lines
 
 
 def not_yet_words(flag: SafetyFlag) -> str:

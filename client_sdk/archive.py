@@ -96,7 +96,8 @@ class ArchivedJournal:
     archived: bool = False  # the owner archived it (absent in exports before 2026-12)
     share_ended: bool = False
     """A read-only copy of a journal no longer served to the account (`Journal.share_ended`;
-    absent in exports before 2026-12)."""
+    absent in exports before 2026-12). The file's "share_ended" is true only where this
+    device knew more than the server's word (`to_dict`)."""
     unlisted: bool = False
     """Of a read-only copy: ended by the server's word only (`Journal.unlisted`)."""
     access: str = ""
@@ -129,7 +130,10 @@ class ArchivedJournal:
             "role": self.role,
             "owner": self.owner,
             "archived": self.archived,
-            "share_ended": self.share_ended,
+            # as `Entry.to_dict` says it of each entry (`tj list --json`): "share_ended" for an
+            # end this device knows from the owner's signed list, its end date or its own
+            # leave; "unlisted" for the server's word only; never both
+            "share_ended": self.share_ended and not self.unlisted,
             "unlisted": self.unlisted,
             "access": self.access,
             "owner_id": self.owner_id,
@@ -446,7 +450,9 @@ def read_journal(fields: Fields) -> ArchivedJournal:
         fields.text("role", 16),
         fields.text("owner", 64),
         fields.optional_flag("archived"),
-        fields.optional_flag("share_ended"),
+        # a copy the server alone stopped serving: "unlisted" only (files before 2026-12-06
+        # said both)
+        fields.optional_flag("share_ended") or fields.optional_flag("unlisted"),
         fields.optional_flag("unlisted"),
         fields.text("access", 64) if fields.value.get("access") is not None else "",
         fields.text("owner_id", 64) if fields.value.get("owner_id") is not None else "",
@@ -536,19 +542,24 @@ def read_note(fields: Fields) -> ArchivedNote:
 
 
 def entry_markdown(
-    entry: ArchivedEntry, tz: tzinfo | None = None, *, share_ended: bool = False
+    entry: ArchivedEntry,
+    tz: tzinfo | None = None,
+    *,
+    share_ended: bool = False,
+    unlisted: bool = False,
 ) -> str:
     """One entry as Markdown with front matter; times in `tz` (None: local time). The
     journal is named and given by id (`journal_id`: two journals may bear one name, a share
     still on and the read-only copy of an ended one); `share_ended` adds `share_ended:
-    true` for an entry of such a copy (`ArchivedJournal.share_ended`)."""
+    true` for an entry of such a copy (`ArchivedJournal.share_ended`), `unlisted: true`
+    instead where only the server says it ended (`unlisted`), as the JSON says it."""
     front = [
         ("id", entry.id),
         ("journal", quoted(entry.journal)),
         ("journal_id", quoted(entry.journal_id)),
     ]
-    if share_ended:
-        front.append(("share_ended", "true"))
+    if share_ended:  # "unlisted" alone where only the server says so (`ArchivedJournal.to_dict`)
+        front.append(("unlisted" if unlisted else "share_ended", "true"))
     front += [
         ("title", quoted(entry.title)),
         ("mood", "null" if entry.mood is None else str(entry.mood)),

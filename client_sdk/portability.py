@@ -575,7 +575,9 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
             if entry.trashed_at is not None:  # apart, so nobody takes it for a live entry
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
-            text = entry_markdown(entry, tz, share_ended=journal.share_ended)
+            text = entry_markdown(
+                entry, tz, share_ended=journal.share_ended, unlisted=journal.unlisted
+            )
             written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]
         if goals:

@@ -634,13 +634,16 @@ class Sharing:
                 "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
             )
         except NotFound as missing:
-            known = any(p.username == name for p in await self.store.peers())
+            peers = {p.username for p in await self.store.peers() if p.username}
+            known = name in peers
+            # a typo of an account this device knows: named, as every command names one
+            hint = did_you_mean(name, peers - {self.profile.username})
             error = NotFound(
                 f"no account is named {quoted_name(name)} any more: this device knew {name}'s account, so "
                 "it was most likely deleted (or the server withholds it); what this device "
                 "holds of their journals stays until you discard it"
                 if known  # NU36 #13: "check the spelling" of a name that was right
-                else f"no account is named {quoted_name(name)}: check the spelling",
+                else f"no account is named {quoted_name(name)}{hint}: check the spelling",
                 subject=ACCOUNT_GONE if known else None,
                 names={"username": name} if known else None,
             )

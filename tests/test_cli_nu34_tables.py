@@ -168,7 +168,7 @@ async def test_every_table_in_one_style_headers_whole_listings_cut_names_whole(
     assert column(table, "journal") == ["ana/Personal (?)"], table  # said below it (NU43 #7)
 
     caseload = await shown(therapist, "caseload")
-    headers = ["client", "flags", "last entry", "week", "mood 8 wk", "scores", "overdue"]
+    headers = ["client", "flags", "last entry", "week", "mood 4w, 8w", "scores", "overdue"]
     table = table_at(caseload, headers, width)
     assert column(table, "client") == ["ana (?)"], table
     assert column(table, "flags") == ["safety flag (1); PHQ-9 item 9 above 0"], table

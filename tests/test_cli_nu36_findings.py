@@ -261,7 +261,7 @@ async def test_an_erased_clients_name_is_not_called_a_misspelling(
     assert "no account is named 'eli' any more" in line and "check the spelling" not in line
     assert "most likely deleted" in line and f"{drsmith.command} forget" in line, line
     typo = failed_with_one_line(await drsmith.tj("fingerprint", "elli"))
-    assert "no account is named 'elli': check the spelling" in typo
+    assert "no account is named 'elli' (did you mean 'eli'?): check the spelling" in typo
 
 
 async def test_a_renewal_keeps_only_the_opt_in_given_for_the_share_it_renews(

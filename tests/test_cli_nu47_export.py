@@ -48,9 +48,10 @@ async def test_one_clients_journals_are_exported_alone_in_json_and_markdown(
     done = await drsmith.ok("export", "--client", "ana", "--out", str(tmp_path / "ana"))
     data = json.loads(Path(done.stdout.strip()).read_text())
     # the files name the kept copy as every view does, beside its share_ended (NU59 #6)
-    assert sorted((j["name"], j["share_ended"]) for j in data["journals"]) == [
-        ("ana/Dreams", True),
-        ("ana/Personal", False),
+    # the server's word alone: "unlisted", as `tj list --json` says it (NU64 F8)
+    assert sorted((j["name"], j["share_ended"], j["unlisted"]) for j in data["journals"]) == [
+        ("ana/Dreams", False, True),
+        ("ana/Personal", False, False),
     ]
     assert sorted(e["body"] for e in data["entries"]) == ["Ana's day.", "Ana's dream."]
     assert said(done.stderr) == (

@@ -91,11 +91,11 @@ def test_the_caseloads_scores_are_broken_between_scores_never_inside_one() -> No
     score is now whole on its line (below the row, where the table has no room for it)."""
     width = 80
     rows = [
-        ("yusuf-abdullahi-okonkwo-m", "", "2026-12-03", "6", "▄▄▄▅▄▅▅▅", RETAKEN, "0"),
+        ("yusuf-abdullahi-okonkwo-m", "", "2026-12-03", "6", "4.4▄▄▄▅▄▅▅▅", RETAKEN, "0"),
         ("uma", "GAD-7 reliable deterioration; GAD-7 severe; PHQ-9 severe; mood 1/10",
-         "2026-12-03", "5", "▃▃▃▃▃▃▂▃", RETAKEN, "0"),
+         "2026-12-03", "5", "4.4▃▃▃▃▃▃▂▃", RETAKEN, "0"),
         ("farid", "safety flag (1); PHQ-9 item 9 above 0; mood 2/10", "2026-12-03", "4",
-         "▄▅▆▄▅▅▅▅", "PHQ-9 18 (+11, retake)", "0"),
+         "4.4▄▅▆▄▅▅▅▅", "PHQ-9 18 (+11, retake)", "0"),
     ]  # fmt: skip
     console = Console(file=io.StringIO(), width=width, soft_wrap=False)
     printed = table_text(fitted(caseload_columns(), rows, width=width), console)

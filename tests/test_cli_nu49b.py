@@ -204,8 +204,8 @@ def test_the_caseload_keeps_its_flags_column_whatever_the_flags_and_scores_say()
     for flag in ("no shared entry for 12 days", "mood 2/10", "share ended (erased?)", ""):
         shown = laid(
             [
-                ("ana", flag, "2026-12-05", "7", "·······▅", "GAD-7 10", "0"),
-                ("ben", "", "2026-12-05", "1", "·······▅", scores, "0"),
+                ("ana", flag, "2026-12-05", "7", "4.4·······▅", "GAD-7 10", "0"),
+                ("ben", "", "2026-12-05", "1", "4.4·······▅", scores, "0"),
             ]
         )
         assert shown.splitlines()[0].split()[:2] == ["client", "flags"], shown

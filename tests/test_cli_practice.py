@@ -165,7 +165,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     [flag] = await drsmith.json("safety", "flags")
     assert (flag["owner"], flag["share_ended"], flag["answer"]) == ("ana", True, 1)
     wide = {"COLUMNS": "200"}
-    assert "ana (share no longer served)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
+    assert "ana (unserved)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
     refused = await drsmith.tj("safety", "ack", flag["id"][:8])
     assert refused.exit_code == 1 and "share ended" in refused.stderr
 

@@ -31,13 +31,15 @@ async def test_an_ended_copy_is_exported_as_ended_and_files_old_and_new_import_a
     rows = {j["name"]: j for j in exported["journals"]}
     assert {k: rows[copy][k] for k in ("role", "share_ended", "unlisted", "access")} == {
         "role": "ended",
-        "share_ended": True,
-        "unlisted": True,  # the server's word only: ana is not sent the chain that ends it
+        # the server's word only: ana is not sent the chain that ends it; "unlisted" alone,
+        # as `Entry.to_dict` (`tj list --json`) says it of each entry (NU64 F8)
+        "share_ended": False,
+        "unlisted": True,
         "access": "no longer served (read-only copy)",
     }
     assert (rows["Personal"]["role"], rows["Personal"]["access"]) == ("owner", "owner")
     read = {j.name: j for j in Archive.from_dict(exported).journals}
-    assert (read[copy].share_ended, read[copy].unlisted) == (True, True)
+    assert (read[copy].share_ended, read[copy].unlisted) == (True, True)  # a read-only copy
 
     # A file from before (role "revoked", without the three new keys) reads as it did.
     older = {
@@ -45,7 +47,7 @@ async def test_an_ended_copy_is_exported_as_ended_and_files_old_and_new_import_a
         "journals": [
             {
                 **{k: v for k, v in j.items() if k not in ("share_ended", "unlisted", "access")},
-                "role": "revoked" if j["share_ended"] else j["role"],
+                "role": "revoked" if j["role"] == "ended" else j["role"],
             }
             for j in exported["journals"]
         ],
