@@ -1709,7 +1709,7 @@ def ended_text(d: Departure) -> str:
         if d.owner:
             return f"{d.owner}'s share of {quoted(d.journal)} with you ended (its end date, {when})"
         return f"your share of {named(d.journal)} with {d.member} ended (its end date, {when})"
-    if d.reason == departures.REMOVED and d.copy:  # NU24 C11
+    if d.reason == departures.REMOVED and d.copy and not d.replaced_copy:  # NU24 C11
         return f"{d.owner} stopped sharing all of {quoted(d.journal)} with you ({when})"
     if d.reason == departures.REMOVED:
         return f"{d.owner} stopped sharing {quoted(d.journal)} with you ({when})"
@@ -1895,6 +1895,35 @@ def forget_advice(
     return f"Discard its copy from this device with {forget} when you no longer need it{keep}"
 
 
+def replaced_copy_text(d: Departure) -> str:
+    """A copy of some fields kept for this account that ended while the owner-signed chain
+    grants it another copy of the same journal, or that journal whole (`Departure.copy`,
+    `replaced_copy`): told as what the owner shares now, not as an alarm (NU64 F13: "ben
+    stopped sharing it or now shares less of it ... or the server is withholding it" read so
+    when ben had widened his share). The earlier copy's end is the server's word when it is
+    ("no longer served"), and said so."""
+    source = departures.copied_name(d.journal, d.member)
+    now = (
+        f"{d.owner} now shares all of {quoted(source)} with you"
+        if d.copy == source
+        else f"{d.owner} now shares {quoted(source)} with you as {quoted(d.copy)}, a new copy"
+    )
+    when = departure_time(d.at)
+    if d.reason == departures.UNLISTED:
+        ended = (
+            f"the server no longer serves the earlier copy {quoted(d.journal)} ({when}), which "
+            "the new one most likely replaces (the server's word: it could also be withholding "
+            "it)"
+        )
+    else:
+        ended = f"{ended_text(d)}: the new one replaces it"
+    return (
+        f"Notice: {now} (signed by {d.owner}: {command_text('tj shared-with-me')}); {ended}. "
+        f"What you downloaded of {quoted(d.journal)} stays on this device, read-only. "
+        + copy_forget_advice(d, d.reason in SERVERS_WORD)
+    )
+
+
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
     """`forget_advice` for the read-only copy the share change `d` (as `owner_as_named` gives
     it) leaves, its commands naming the owner as `Departure.command_owner` does: by their
@@ -1990,6 +2019,8 @@ def departure_lines(report: SyncReport) -> list[str]:
                 )
                 + f"{keeps}."
             )
+        elif d.replaced_copy and d.reason in departures.WHOLE_ENDED:  # NU64 F13
+            lines.append(replaced_copy_text(d))
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
