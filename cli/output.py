@@ -1365,6 +1365,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
+        "unflagged": [u.to_dict() for u in report.unflagged],
         "new_devices": [device.to_dict() for device in report.new_devices],
         "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
@@ -1493,6 +1494,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
     lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
+    for unflagged in report.unflagged:  # answered just after an opt-in elsewhere (NU64 F11)
+        said = unflagged.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
+        lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
     lines += [
         s.line(
             local_time,
@@ -2130,15 +2134,20 @@ def departure_lines(report: SyncReport) -> list[str]:
             again += ["--role", "annotate"]
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
+            if "measure" in d.items_held and "entry" not in d.items_held:  # NU64 F20
+                again = ["tj", "measure", "share", "RESULT_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
             source = journal_word(d.source, d.source_id)
             again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
+        said = command(again)
+        if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
+            said += f" (an entry), {command(['tj', 'measure', 'share', 'RESULT_ID', d.member])} (a result)"
         if d.reason == departures.LEFT:
-            lines.append(f"  If they did not mean to leave, share again: {command(again)}")
+            lines.append(f"  If they did not mean to leave, share again: {said}")
         elif d.member_erased and not d.owner:
             lines.append(erased_member_line(d, again))
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
-            lines.append(f"  To share with them again: {command(again)}")
+            lines.append(f"  To share with them again: {said}")
     return lines
 
 

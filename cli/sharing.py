@@ -458,6 +458,12 @@ def share(
             "real time.",
             wrap=True,
         )
+        output.message(  # the README's advice, where it matters (NU64 F11)
+            f"Sync your other devices now ({output.command_text('tj sync')} on each): until "
+            "one has synced this choice it sends no flag, and an answer given on it in the "
+            "next 15 minutes never gets one later (devices' clocks can differ).",
+            wrap=True,
+        )
 
 
 def scores_only_text(member: str) -> str:

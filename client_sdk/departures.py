@@ -420,6 +420,12 @@ class Departure:
     """Told to a member: how this device names the owner now, where that is not `owner`: "kim
     (account 1a2b3c4d)" while journals of another account named kim are on this device too; ""
     otherwise. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
+    # Client._owners_named (NU64 F20)
+    items_held: tuple[str, ...] = field(default=(), compare=False)
+    """Told to the owner with `items` (the journal of single items kept for the member): the
+    kinds of what it holds on this device, sorted ("entry", "measure"), so that the share
+    offered again is the one that sends what it held (`tj measure share` for results only);
+    () when not known. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
     # Context.client_label (REV-S9B S9B-1)
     command_owner: str = field(default="", compare=False)
     """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`) name

@@ -31,7 +31,7 @@ from client_sdk.models import (
     named_in_text,
     quoted_name,
 )
-from client_sdk.safety import LateFlag
+from client_sdk.safety import LateFlag, UnflaggedAnswer
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
@@ -892,6 +892,11 @@ class SyncReport:
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them;
     `LateFlag.line()` says it to the client. Set by `Client.sync`."""
+    unflagged: list[UnflaggedAnswer] = field(default_factory=list)
+    """Safety items answered above 0 on this device, before it knew of an opt-in made on
+    another device, that get no flag for the members it opts in: answered less than 15
+    minutes after it (safety.CLOCK_SKEW_MS); told once, by the sync that brings the opt-in
+    (`UnflaggedAnswer.line()`). Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
@@ -1023,6 +1028,7 @@ class SyncReport:
         summary = self.summary()
         lines.append(summary[0].upper() + summary[1:] + ".")
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
+        lines += [f"Safety: {u.line()[:1].upper()}{u.line()[1:]}" for u in self.unflagged]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1109,6 +1115,7 @@ class SyncReport:
         return bool(
             any(n.kind == "journal" for n in self.news)
             or self.late_flags
+            or self.unflagged
             or self.settled
             or self.merged_texts
             or self.overtaken

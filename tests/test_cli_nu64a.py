@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, laptop, outage, phone
 from tests.test_cli_insights import new_device
+
+__all__ = ["laptop", "outage", "phone"]  # fixtures
 
 
 def flat(text: str) -> str:
@@ -150,3 +153,54 @@ async def test_the_therapist_reads_a_replaced_copy_as_what_the_client_shares_now
     listed = flat(seen.stdout + seen.stderr)
     assert "'ben/Personal (mood, scores) for drlee' (ended) holds 2 more results" in listed, listed
     assert "--journal 'ben/Personal (mood, scores) for drlee'" in listed, listed
+
+
+async def test_a_results_only_journal_left_is_shared_again_with_measure_share(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU64 F20: drlee left 'sam/Shared with drlee', which held only two PHQ-9 results; sam's
+    sync said "If they did not mean to leave, share again: `tj share-entry ENTRY_ID drlee`"
+    although nothing in it was an entry."""
+    sam = await new_device(live_server, tmp_path, "sam")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    taken = await sam.json("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    result = taken["result"]["id"] if "result" in taken else taken["id"]
+    await sam.ok("measure", "share", result[:12], "drlee", "--trust-on-first-use")
+    await drlee.ok("sync")
+    await drlee.ok("leave", "sam/Shared with drlee", input="y\n")
+    seen = await sam.ok("sync")
+    said = flat(seen.stdout + seen.stderr)
+    assert "share again: `tj measure share RESULT_ID drlee`" in said, said
+    assert "share-entry" not in said, said
+
+
+async def test_an_answer_given_just_after_an_opt_in_elsewhere_is_told_it_got_no_flag(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,
+    phone: Device,
+    outage: Outage,
+) -> None:
+    """NU64 F11: maya's laptop opts drsmith in (08:38); her phone, offline since before,
+    records a PHQ-9 with item 9 above 0 two minutes later. No flag is sealed (an answer
+    within 15 minutes of the opt-in never gets one later), and the phone's sync that brought
+    the opt-in said "safety flags reach them" and nothing of her answer. It now says so,
+    once; and the laptop's `tj share --safety-flags` tells her to sync her other devices."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await phone.ok("sync")
+    shared = await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+    assert "Sync your other devices now (`tj sync` on each)" in flat(shared.stderr)
+    await outage.begin()
+    await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    await outage.end()
+    synced = await phone.ok("sync")
+    said = flat(synced.stdout + synced.stderr)
+    assert "Safety: No safety flag was sent to drsmith for your PHQ-9 of" in said, said
+    assert "after safety flags were turned on for drsmith on another of your devices" in said
+    assert "tell them yourself" in said and "`tj safety plan`" in said, said
+    assert (await phone.json("sync"))["unflagged"] == []  # once
+    await drsmith.ok("sync")
+    assert await drsmith.json("safety", "flags") == []  # as the rule says: none
