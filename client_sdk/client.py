@@ -2018,7 +2018,8 @@ class Client:
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
-        report.unflagged, self.safety._unflagged = self.safety._unflagged, []  # NU64 F11
+        if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
+            report.unflagged, self.safety._unflagged = self.safety._unflagged, []  # NU64 F11
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
