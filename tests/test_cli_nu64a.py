@@ -204,3 +204,22 @@ async def test_an_answer_given_just_after_an_opt_in_elsewhere_is_told_it_got_no_
     assert (await phone.json("sync"))["unflagged"] == []  # once
     await drsmith.ok("sync")
     assert await drsmith.json("safety", "flags") == []  # as the rule says: none
+
+
+async def test_replacing_a_copy_asks_first_when_it_may_not_have_delivered_an_item9_result(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU64 F13: a `tj share --only` with other fields ends the old copy as `tj unshare`
+    would; `tj unshare` names a PHQ-9 with item 9 above 0 the therapist may not have
+    received and asks first. So does the share that replaces the copy now."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    await new_device(live_server, tmp_path, "drlee")
+    await ben.ok("share", "Personal", "drlee", "--only", "mood,answers", "--trust-on-first-use")
+    await ben.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    asked = await ben.tj("share", "Personal", "drlee", "--only", "mood,scores,answers", input="n\n")
+    said = flat(asked.stderr)
+    assert asked.exit_code != 0, said
+    assert "drlee may not have received this from Personal" in said, said
+    assert "item 9 answered 2" in said, said
+    shares = await ben.json("shares")
+    assert [s["fields"] for s in shares if s.get("fields")] == [["mood", "answers"]], shares
