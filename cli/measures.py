@@ -644,9 +644,11 @@ def measure_list(
         held = await output.held_back(client, journal_name)
         marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
         elsewhere.extend(await results_elsewhere(client, journal_name, journals, every_journal))
+        chosen.extend(j.name for j in journals[:1] if elsewhere)
         return (results, changes, courses), wanted, shared_only, own, held, marks
 
     elsewhere: list[tuple[Journal, int]] = []  # a client's ended copies, with their results
+    chosen: list[str] = []  # the journal listed, when `elsewhere` names others
     (matching, changes, courses), invalid, shared_only, own, held, marks = home.read(work)
     results = matching[:shown]
     empty = (
@@ -688,11 +690,14 @@ def measure_list(
     if unknown and not as_json:  # nor a low score whose item 9 this reader cannot know
         output.message(SAFETY_UNKNOWN_LINE, wrap=True)  # as every view says it
     for journal, count in elsewhere if not as_json else []:  # NU64 F18
-        more = output.plural(count, "more result", "more results")
+        more = output.plural(
+            count, *(("more result", "more results") if results else ("result", "results"))
+        )
         which = output.journal_word(journal.name, journal.id)
+        listed = output.quoted(chosen[0]) if chosen else "their current journal"
         output.message(
-            f"Listed {journal.name.split('/', 1)[0]}'s current journal; the copy kept of their "
-            f"earlier share {output.quoted(journal.name)} (ended) holds {more}: "
+            f"Listed {listed}; the copy kept of {journal.name.split('/', 1)[0]}'s earlier "
+            f"share {output.quoted(journal.name)} (ended) holds {more}: "
             + output.command(["tj", "measure", "list", "--journal", which]),
             wrap=True,
         )

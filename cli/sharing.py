@@ -814,7 +814,8 @@ def earlier_results_text(
         sent = total - len(earlier)
         count = f"{len(earlier)} of the {total} questionnaire results already in {shared.source}"
         others = (
-            f" ({shared.member} already has the other {sent}, sent before in a copy or one by one)"
+            f" ({shared.member} already has the other {'one' if sent == 1 else sent}, sent "
+            "before in a copy or one by one)"
         )
     else:
         count = f"the {count} already in {shared.source}"

@@ -153,6 +153,11 @@ async def test_the_therapist_reads_a_replaced_copy_as_what_the_client_shares_now
     listed = flat(seen.stdout + seen.stderr)
     assert "'ben/Personal (mood, scores) for drlee' (ended) holds 2 more results" in listed, listed
     assert "--journal 'ben/Personal (mood, scores) for drlee'" in listed, listed
+    assert "Listed 'ben/Personal (mood, scores, answers) for drlee'" in listed, listed
+    earlier = await drlee.json(
+        "measure", "list", "--journal", "ben/Personal (mood, scores) for drlee"
+    )
+    assert sorted(r["score"] for r in earlier) == [8, 9], earlier
 
 
 async def test_a_results_only_journal_left_is_shared_again_with_measure_share(
