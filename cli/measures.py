@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         Recipient,
         ScoreChange,
         ScoreDifference,
+        ShareInfo,
         Taken,
     )
 
@@ -200,6 +201,7 @@ def measure_take(
                 f"scores: {who} will not see it. To show it: "
                 + output.command(["tj", "measure", "share", output.short_id(taken.result.id), who])
             )
+        left_out = await results_left_out(client, taken.result) if taken_at is not None else []
         lines: list[str] = []
         response = None
         if taken.result.safety_concern:
@@ -218,16 +220,24 @@ def measure_take(
             # (kept on this device; again when the sharing changes), and each time item 9
             # was answered above 0: then it is what the client needs to know at once. With
             # --json it is in the JSON an app reads, and not kept as said: the next PHQ-9
-            # taken without --json says it once.
+            # taken without --json says it once. A copy this result is dated before does not
+            # carry it: said below instead.
+            outside = {share.member for share in left_out}
             if as_json:
                 score_only = await client.measures.score_only_readers(taken.result.journal_id)
+                score_only = [r for r in score_only if r not in outside]
                 readers = score_only if taken.result.safety_concern else []
+            elif taken.result.safety_concern:
+                readers = await client.measures.score_only_readers(taken.result.journal_id)
+                readers = [r for r in readers if r not in outside]
+            elif outside:  # not in those copies: the note waits for a PHQ-9 they carry
+                readers = []
             else:
                 readers = await client.measures.score_only_news(taken.result.journal_id)
-                if taken.result.safety_concern:
-                    readers = await client.measures.score_only_readers(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
+        for share in left_out:  # dated before a copy's start: not in it (NU64 F1)
+            output.message(left_out_text(share, taken.result), wrap=True)
         # whom this result never reaches: a copy of some fields without results (NU64 F16)
         for who, fields in await client.measures.unseen_by_readers(taken.result.journal_id):
             output.message(unseen_result_line(who, fields, taken.result), wrap=True)
@@ -257,6 +267,62 @@ def measure_take(
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
     output.message(output.note_line(note))
+
+
+async def results_left_out(client: Client, result: MeasureResult) -> list[ShareInfo]:
+    """The field-level copies of `result`'s journal that carry results (`tj share --only
+    ...scores` or `answers`) and began after the moment `result` is dated: a form done on
+    paper earlier (`--date`) is not in them, as the client was told when sharing. Read from
+    this device; none when it has no such copy."""
+    found = []
+    for share in await client.shares.list(local_only=True):
+        if (
+            share.kind == "mirror"
+            and share.source_id == result.journal_id
+            and not share.expired
+            and share.since is not None
+            and result.taken_at < share.since
+            and {"scores", "answers"} & set(share.fields or ())
+        ):
+            found.append(share)
+    return found
+
+
+def left_out_text(share: ShareInfo, result: MeasureResult) -> str:
+    """That `result`, dated before the copy `share` began, is not in it (NU64 F1): "Not
+    shared with drsmith: the copy of Personal kept for them holds results dated from
+    2026-12-06 08:38, and this one is dated before. To send it: ..."."""
+    from cli.sharing import send_result_text
+
+    member = share.member
+    assert share.since is not None  # (`results_left_out` keeps only copies with a start)
+    return (
+        f"Not shared with {member}: the copy of {share.source} kept for them holds results "
+        f"dated from {output.local_time(share.since)}, and this {result.name} is dated "
+        f"before, so {member} does not see it. To send it: "
+        + send_result_text(result, member, "answers" in (share.fields or ()))
+    )
+
+
+async def results_elsewhere(
+    client: Client, journal_name: str | None, chosen: list[Journal], every: list[Journal]
+) -> list[tuple[Journal, int]]:
+    """For `--journal CLIENT` (a client's username) that chose one journal of theirs: the
+    copies kept of their shares that ended (`Journal.share_ended`: a copy replaced by one of
+    other fields, most often) holding results, each with how many (NU64 F18: `--journal
+    ben` listed the new copy's one result, with no word of the three in the ended one)."""
+    if journal_name is None or len(chosen) != 1 or chosen[0].own:
+        return []
+    picked = chosen[0]
+    if journal_name.strip().casefold() != picked.owner.casefold():
+        return []  # a journal named as such: that one only
+    found = []
+    for journal in every:
+        if journal.owner_id == picked.owner_id and journal.id != picked.id and journal.share_ended:
+            count = len(await client.measures.list(journal.id))
+            if count:
+                found.append((journal, count))
+    return found
 
 
 def score_only_line(readers: list[str], result: MeasureResult, one: bool = False) -> str:
@@ -639,8 +705,12 @@ def measure_list(
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
         marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
+        elsewhere.extend(await results_elsewhere(client, journal_name, journals, every_journal))
+        chosen.extend(j.name for j in journals[:1] if elsewhere)
         return (results, changes, courses), wanted, shared_only, own, held, marks
 
+    elsewhere: list[tuple[Journal, int]] = []  # a client's ended copies, with their results
+    chosen: list[str] = []  # the journal listed, when `elsewhere` names others
     (matching, changes, courses), invalid, shared_only, own, held, marks = home.read(work)
     results = matching[:shown]
     empty = (
@@ -681,6 +751,18 @@ def measure_list(
     unknown = any(safety_mark(r, r.journal_id in own) == UNKNOWN_MARK for r in results)
     if unknown and not as_json:  # nor a low score whose item 9 this reader cannot know
         output.message(SAFETY_UNKNOWN_LINE, wrap=True)  # as every view says it
+    for journal, count in elsewhere if not as_json else []:  # NU64 F18
+        more = output.plural(
+            count, *(("more result", "more results") if results else ("result", "results"))
+        )
+        which = output.journal_word(journal.name, journal.id)
+        listed = output.quoted(chosen[0]) if chosen else "their current journal"
+        output.message(
+            f"Listed {listed}; the copy kept of {journal.name.split('/', 1)[0]}'s earlier "
+            f"share {output.quoted(journal.name)} (ended) holds {more}: "
+            + output.command(["tj", "measure", "list", "--journal", which]),
+            wrap=True,
+        )
     if not as_json:  # the newest 20 of 1,228 (NU47 #9)
         filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
         command = [*profile_words(home.path), "measure", "list", *filters]

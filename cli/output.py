@@ -1375,6 +1375,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "departures": [departure.to_dict() for departure in report.departures],
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
+        "unflagged": [u.to_dict() for u in report.unflagged],
         "new_devices": [device.to_dict() for device in report.new_devices],
         "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
@@ -1503,6 +1504,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
     lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
+    for unflagged in report.unflagged:  # answered just after an opt-in elsewhere (NU64 F11)
+        said = unflagged.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
+        lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
     lines += [
         s.line(
             local_time,
@@ -1719,7 +1723,7 @@ def ended_text(d: Departure) -> str:
         if d.owner:
             return f"{d.owner}'s share of {quoted(d.journal)} with you ended (its end date, {when})"
         return f"your share of {named(d.journal)} with {d.member} ended (its end date, {when})"
-    if d.reason == departures.REMOVED and d.copy:  # NU24 C11
+    if d.reason == departures.REMOVED and d.copy and not d.replaced_copy:  # NU24 C11
         return f"{d.owner} stopped sharing all of {quoted(d.journal)} with you ({when})"
     if d.reason == departures.REMOVED:
         return f"{d.owner} stopped sharing {quoted(d.journal)} with you ({when})"
@@ -1905,6 +1909,35 @@ def forget_advice(
     return f"Discard its copy from this device with {forget} when you no longer need it{keep}"
 
 
+def replaced_copy_text(d: Departure) -> str:
+    """A copy of some fields kept for this account that ended while the owner-signed chain
+    grants it another copy of the same journal, or that journal whole (`Departure.copy`,
+    `replaced_copy`): told as what the owner shares now, not as an alarm (NU64 F13: "ben
+    stopped sharing it or now shares less of it ... or the server is withholding it" read so
+    when ben had widened his share). The earlier copy's end is the server's word when it is
+    ("no longer served"), and said so."""
+    source = departures.copied_name(d.journal, d.member)
+    now = (
+        f"{d.owner} now shares all of {quoted(source)} with you"
+        if d.copy == source
+        else f"{d.owner} now shares {quoted(source)} with you as {quoted(d.copy)}, a new copy"
+    )
+    when = departure_time(d.at)
+    if d.reason == departures.UNLISTED:
+        ended = (
+            f"the server no longer serves the earlier copy {quoted(d.journal)} ({when}), which "
+            "the new one most likely replaces (the server's word: it could also be withholding "
+            "it)"
+        )
+    else:
+        ended = f"{ended_text(d)}: the new one replaces it"
+    return (
+        f"Notice: {now} (signed by {d.owner}: {command_text('tj shared-with-me')}); {ended}. "
+        f"What you downloaded of {quoted(d.journal)} stays on this device, read-only. "
+        + copy_forget_advice(d, d.reason in SERVERS_WORD)
+    )
+
+
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
     """`forget_advice` for the read-only copy the share change `d` (as `owner_as_named` gives
     it) leaves, its commands naming the owner as `Departure.command_owner` does: by their
@@ -2000,6 +2033,8 @@ def departure_lines(report: SyncReport) -> list[str]:
                 )
                 + f"{keeps}."
             )
+        elif d.replaced_copy and d.reason in departures.WHOLE_ENDED:  # NU64 F13
+            lines.append(replaced_copy_text(d))
         elif d.reason == departures.UNLISTED and d.copy:  # most likely narrowed (NU24 C11)
             lines.append(
                 f"Notice: {ended_text(d)}: {d.owner} most likely narrowed your share to some of "
@@ -2109,15 +2144,20 @@ def departure_lines(report: SyncReport) -> list[str]:
             again += ["--role", "annotate"]
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
+            if "measure" in d.items_held and "entry" not in d.items_held:  # NU64 F20
+                again = ["tj", "measure", "share", "RESULT_ID", d.member]
         if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
             source = journal_word(d.source, d.source_id)
             again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
+        said = command(again)
+        if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
+            said += f" (an entry), {command(['tj', 'measure', 'share', 'RESULT_ID', d.member])} (a result)"
         if d.reason == departures.LEFT:
-            lines.append(f"  If they did not mean to leave, share again: {command(again)}")
+            lines.append(f"  If they did not mean to leave, share again: {said}")
         elif d.member_erased and not d.owner:
             lines.append(erased_member_line(d, again))
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
-            lines.append(f"  To share with them again: {command(again)}")
+            lines.append(f"  To share with them again: {said}")
     return lines
 
 

@@ -285,7 +285,7 @@ def share(
     end = None if until == NEVER else until
     stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
-        pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist))
+        pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist, only))
         if pending:
             when = f"you share only some fields of {journal_name} with them"  # NU28 C9
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
@@ -304,6 +304,8 @@ def share(
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
     earlier: list[MeasureResult] = []
+    total: list[int] = []  # how many results the journal holds (NU64 F13: "already in")
+    score_only: list[MeasureResult] = []  # the member has only their score: now with answers?
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
     copies_on: list[ShareInfo] = []  # field-level copies still shared beside it (NU29 F7)
@@ -370,15 +372,19 @@ def share(
             safety_flags=bool(safety_flags),  # the opt-in, and the share as it now stands (rev-c)
         )
         if only is not None:
-            ended_assignments.extend(
-                await assignments_ended_now(client, journal_name, shared.member, started)
-            )
+            for name in (journal_name, *shared.ended):  # a copy replaced ends its assignments
+                for gone in await assignments_ended_now(client, name, shared.member, started):
+                    if all(a.id != gone.id for a in ended_assignments):
+                        ended_assignments.append(gone)
         if only is not None and RESULT_FIELDS & set(only) and not renewing:
             # only what no journal kept for them carries (R33 F1): after the share, so that
             # its copy is there to be asked
             unshared, whole = await client.shares.unshared_results(journal_name, therapist)
             earlier.extend(unshared)
             downloaded.append(whole)
+            total.append(len(await client.measures.list(journal_name)))
+        if only is not None and "answers" in only and not renewing:
+            score_only.extend(await client.shares.score_only_results(journal_name, therapist))
         if safety_flags:
             await sync_note(client)
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
@@ -429,7 +435,9 @@ def share(
             wrap=True,
         )
     if only is not None and shared.fields is not None:
-        for line in earlier_results_text(shared, earlier, any(downloaded)):
+        for line in earlier_results_text(shared, earlier, any(downloaded), sum(total)):
+            output.message(line, wrap=True)
+        for line in score_only_results_text(shared, score_only):
             output.message(line, wrap=True)
         if "scores" in shared.fields and "answers" not in shared.fields:
             output.message(scores_only_text(shared.member), wrap=True)
@@ -448,6 +456,12 @@ def share(
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
             f"it once their device next syncs ({output.their_command_text('tj sync')}, {output.their_command_text('tj caseload')}) and can mark it read. This app is not monitored in "
             "real time.",
+            wrap=True,
+        )
+        output.message(  # the README's advice, where it matters (NU64 F11)
+            f"Sync your other devices now ({output.command_text('tj sync')} on each): until "
+            "one has synced this choice it sends no flag, and an answer given on it in the "
+            "next 15 minutes never gets one later (devices' clocks can differ).",
             wrap=True,
         )
 
@@ -778,13 +792,15 @@ RESULT_FIELDS = {"scores", "answers"}
 
 
 def earlier_results_text(
-    shared: ShareInfo, earlier: list[MeasureResult], downloaded: bool = False
+    shared: ShareInfo, earlier: list[MeasureResult], downloaded: bool = False, total: int = 0
 ) -> list[str]:
-    """A field-level share carries only what is recorded from now on: say so of the
+    """A field-level share carries only what is dated from now on: say so of the
     questionnaire results already in the journal, which it never sends (NU21 C12), and
     how to send one (`tj measure share`). Nothing is shared without the client's say.
     `earlier`: only those no journal kept for the member carries (R33 F1); `downloaded`:
-    the member read the whole journal once, so they may have them on their device."""
+    the member read the whole journal once, so they may have them on their device;
+    `total`: how many results the journal holds (the others were sent to the member
+    before), so the count is never read as all of them."""
     fields = set(shared.fields or ())
     if not fields & RESULT_FIELDS or not earlier:
         return []
@@ -793,6 +809,16 @@ def earlier_results_text(
     count = (
         "1 questionnaire result" if len(earlier) == 1 else f"{len(earlier)} questionnaire results"
     )
+    others = ""
+    if total > len(earlier):  # "1 of the 3 ...": the others were sent before (NU64 F19)
+        sent = total - len(earlier)
+        count = f"{len(earlier)} of the {total} questionnaire results already in {shared.source}"
+        others = (
+            f" ({shared.member} already has the other {'one' if sent == 1 else sent}, sent "
+            "before in a copy or one by one)"
+        )
+    else:
+        count = f"the {count} already in {shared.source}"
     concern = sum(r.safety_concern for r in earlier)
     verb = "has" if concern == 1 else "have"  # "1 of them has" (NU55 F10)
     item9 = (
@@ -800,8 +826,6 @@ def earlier_results_text(
         if concern
         else ""
     )
-    flag = [] if "answers" in fields else ["--without-answers"]
-    member = shared.member
     them = "it" if len(earlier) == 1 else "them"
     seen = (
         f"{shared.member} may have downloaded {them} while reading the whole journal (a "
@@ -809,16 +833,72 @@ def earlier_results_text(
         if downloaded
         else f"so {shared.member} does not see {them}"
     )
-    return [
-        f"Not shared: the {count} already in {shared.source} (the latest: the {latest.name} of "
-        f"{when}, score {latest.score}{item9}): this share carries only results recorded "
-        f"from now on, {seen}.",
-        f"  To send one to {shared.member}: "
-        + output.command(["tj", "measure", "share", output.short_id(latest.id), member, *flag])
-        + " (other results: "
-        + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
-        + ")",
+    flagged = [r for r in earlier if r.safety_concern]
+    chosen = max(flagged, key=lambda r: r.taken_at) if flagged else latest
+    lines = [
+        f"Not shared: {count} (the latest: the {latest.name} of "
+        f"{when}, score {latest.score}{item9}): this share carries only results dated "
+        f"from now on, {seen}{others}.",
     ]
+    which = (
+        f" (the {chosen.name} of {output.local_time(chosen.taken_at)}, with item 9 answered "
+        "above 0)"
+        if chosen.safety_concern and len(earlier) > 1
+        else ""
+    )
+    lines.append(
+        f"  To send one to {shared.member}{which}: "
+        + send_result_text(chosen, shared.member, "answers" in fields)
+        + "; other results: "
+        + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
+    )
+    return lines
+
+
+def send_result_text(result: MeasureResult, member: str, answers: bool) -> str:
+    """The command that sends `result` alone to `member` (`tj measure share`): with its
+    answers where the share carries them or where a safety item was answered above 0 (the
+    one a client in a hard moment pastes must not hide that answer: NU64 F19), then the
+    score-only form; else the score only, as a share of scores carries it."""
+    short = output.short_id(result.id)
+    whole = output.command(["tj", "measure", "share", short, member])
+    score = output.command(["tj", "measure", "share", short, member, "--without-answers"])
+    if answers:
+        return whole
+    if result.safety_concern:
+        return f"{whole} (with your answers, so {member} sees item 9 too); the score only: {score}"
+    return score
+
+
+def score_only_results_text(shared: ShareInfo, results: list[MeasureResult]) -> list[str]:
+    """After a share that now carries answers (`tj share --only ...answers`): the results
+    `shared.member` holds only by their score (an earlier copy of scores, or `tj measure
+    share --without-answers`), which it does not send again, each PHQ-9 with item 9 answered
+    above 0 named first, with the command that sends it with its answers (NU64 F13)."""
+    if not results:
+        return []
+    member = shared.member
+    flagged = [r for r in results if r.safety_concern]
+    count = output.plural(len(results), "questionnaire result", "questionnaire results")
+    lines = [
+        f"{member} has {count} of {shared.source} only by {'its' if len(results) == 1 else 'their'} "
+        f"score, without your answers (shared before as scores only); this share does not send "
+        f"{'it' if len(results) == 1 else 'them'} again."
+    ]
+    for result in (flagged or results)[:3]:
+        item9 = "; item 9 answered above 0" if result.safety_concern else ""
+        lines.append(
+            f"  The {result.name} of {output.local_time(result.taken_at)} (score "
+            f"{result.score}{item9}), with its answers: "
+            + output.command(["tj", "measure", "share", output.short_id(result.id), member])
+        )
+    if len(results) > len(lines) - 1:
+        lines.append(
+            "  The others: "
+            + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
+            + " lists them"
+        )
+    return lines
 
 
 def source_word(shared: ShareInfo) -> str:
@@ -1315,14 +1395,23 @@ async def undelivered_before(
 
 
 async def narrowing_costs(
-    journal: str, member: str, client: Client
+    journal: str, member: str, only: list[str] | None, client: Client
 ) -> tuple[list[Undelivered], str | None]:
     """What narrowing `member`'s share of `journal` to some fields (`tj share --only`) costs
     them, after a sync (`undelivered_before`): what they may not have received of it, and
     their username when a safety flag raised now would reach them (`SafetyPlan.flags_reach`:
     the owner's plan and the verified access chain), else None: a field-level copy carries
-    no safety flag, so they stop with the whole-journal share (NU24 C13)."""
+    no safety flag, so they stop with the whole-journal share (NU24 C13). A copy of other
+    fields that `only` replaces ends too, as `tj unshare` ends it: what it has not delivered
+    counts as well (asked where `tj unshare` asks)."""
     pending = await undelivered_before(journal, member, client, copies=False)
+    try:
+        kept = await client.shares.limited(journal, member)
+    except TJError:  # cannot tell (grant says why): only the journal itself
+        kept = None
+    if kept is not None and only is not None and set(kept.fields or ()) != set(only):
+        more = await client.shares.undelivered(journal, member, copies=True)
+        pending = [*pending, *(u for u in more if u not in pending)]
     plan = await client.safety.plan(journal)
     name = normalize_username(member)
     return pending, name if name in (plan.flags_reach or ()) else None

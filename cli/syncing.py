@@ -115,6 +115,28 @@ def earlier_text(
     return f"{lead}\n" + output.fields_text([f"  {part}" for part in said], width)
 
 
+async def ended_since(client: Client, news: list[News]) -> list[News]:
+    """`news`, each of new assignments whose journal holds, by that source, only
+    assignments that ended since with their share (`Assignments.ended`: the owner-signed
+    chain) told as such (`News.ended_since`), never as new work to look for (NU64 F18: the
+    assignments of a copy replaced by `tj share --only` were announced "new")."""
+    from client_sdk.errors import TJError
+
+    found = []
+    for item in news:
+        if item.kind == "assignment" and item.what == "new" and item.journal_id and not item.own:
+            try:
+                made = await client.assignments.list(item.journal_id, include_ended=True)
+            except TJError:  # the journal went: as it was kept
+                found.append(item)
+                continue
+            theirs = [a for a in made if a.assigned_by == item.source]
+            if theirs and all(a.share_ended is not None for a in theirs):
+                item = item.ended_since()
+        found.append(item)
+    return found
+
+
 def left_since(d: Departure, left: Collection[str]) -> str:
     """`output.departure_in_brief(d)`, with "(you left it since)" for a change that gave
     (or kept giving) you a journal this device left since (`left`: journal ids, hex)."""
@@ -314,7 +336,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         show_report(
             report,
             as_json,
-            earlier=earlier,
+            earlier=await ended_since(client, earlier),  # marked seen as they were kept
             earlier_told=told,
             left=left,
             earlier_sign_ins=sign_ins,

@@ -92,7 +92,14 @@ if TYPE_CHECKING:
     from client_sdk.pushing import SetAsideChange
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
-    from client_sdk.safety import Acknowledgement, LateFlag, SafetyFlag, SafetyHints, SafetyPlan
+    from client_sdk.safety import (
+        Acknowledgement,
+        LateFlag,
+        SafetyFlag,
+        SafetyHints,
+        SafetyPlan,
+        UnflaggedAnswer,
+    )
     from client_sdk.safety_path import SafetyPath, SafetyResponse
     from client_sdk.same_names import SameName
     from client_sdk.schedule import Assignment, Due, HomeworkEntry, ShareEnded
@@ -212,7 +219,14 @@ _EXPORTS = {
     "pushing": ("SetAsideChange",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
-    "safety": ("Acknowledgement", "LateFlag", "SafetyFlag", "SafetyHints", "SafetyPlan"),
+    "safety": (
+        "Acknowledgement",
+        "LateFlag",
+        "SafetyFlag",
+        "SafetyHints",
+        "SafetyPlan",
+        "UnflaggedAnswer",
+    ),
     "safety_path": ("SafetyPath", "SafetyResponse"),
     "same_names": ("SameName",),
     "withdrawals": ("RefusedWithdrawal",),
@@ -416,6 +430,7 @@ __all__ = [
     "Taken",
     "Template",
     "TemplateField",
+    "UnflaggedAnswer",
     "UnscoredItem",
     "UpdateNeeded",
     "WeekStat",

@@ -2018,6 +2018,8 @@ class Client:
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
+        if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
+            report.unflagged, self.safety._unflagged = self.safety._unflagged, []  # NU64 F11
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2128,6 +2130,9 @@ class Client:
                 d = dataclasses.replace(d, journal=journal.name)
             if source is not None and d.source and source.name != d.source:
                 d = dataclasses.replace(d, source=source.name)
+            if journal is not None and d.items and not d.owner:  # what it held (NU64 F20)
+                held = await self.store.documents(journal.journal_id, ("entry", "measure"))
+                d = dataclasses.replace(d, items_held=tuple(sorted({h.kind for h in held})))
             if journal is None or not d.owner:
                 found.append(d)
                 continue

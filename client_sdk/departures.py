@@ -51,6 +51,7 @@ NU23 C9), whether the copy of the earlier share was kept or forgotten.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -166,6 +167,14 @@ SERVER_SAID = (UNLISTED, RELISTED, GONE)
 hostile server can make a device tell again and again (stop serving a journal, serve it
 again). Kept for "Earlier" (`kept_told`) after the others when too many are kept. LEFT, UNKNOWN, ERASED and DROPPED are the server's word too, but each comes
 with a removal an owner device signed, which the server cannot repeat alone."""
+
+
+def copied_name(name: str, member: str) -> str:
+    """The name of the journal a field-level copy kept for `member` copies, read from the
+    copy's name as the SDK makes it ("<journal> (<fields>) for <member>", protocol.md 4.14):
+    "Personal" for "Personal (mood, tags) for drsmith"; "" for any other name."""
+    found = re.fullmatch(rf"(.+) \(([^()]+)\) for {re.escape(member)}", name) if member else None
+    return found.group(1) if found else ""
 
 
 def server_word(reason: str) -> str:
@@ -348,7 +357,10 @@ class Departure:
     most likely narrowed to it, `tj share --only`), as its owner-signed chain and name show. Told to
     the owner that a member left a whole journal ("left", "unknown", "dropped on the server's
     word"): the name of a field-level copy of it this account still shares with them, so what it
-    copies of new entries still reaches them. "" otherwise."""
+    copies of new entries still reaches them. Told to a member that a field-level copy kept for
+    them ended (its name "<journal> (<fields>) for <member>"): the journal it copied, or another
+    copy of it, that the owner-signed chain grants this account now (the copy was most likely
+    replaced by one of other fields: `replaced_copy`). "" otherwise."""
     narrowed: str = ""
     """Told to the owner with "unshared": the whole-journal share was ended by narrowing it to some
     fields (`grant(only=...)`, `tj share --only`), and the member now reads those through this
@@ -408,6 +420,12 @@ class Departure:
     """Told to a member: how this device names the owner now, where that is not `owner`: "kim
     (account 1a2b3c4d)" while journals of another account named kim are on this device too; ""
     otherwise. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
+    # Client._owners_named (NU64 F20)
+    items_held: tuple[str, ...] = field(default=(), compare=False)
+    """Told to the owner with `items` (the journal of single items kept for the member): the
+    kinds of what it holds on this device, sorted ("entry", "measure"), so that the share
+    offered again is the one that sends what it held (`tj measure share` for results only);
+    () when not known. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
     # Context.client_label (REV-S9B S9B-1)
     command_owner: str = field(default="", compare=False)
     """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`) name
@@ -415,6 +433,14 @@ class Departure:
     for the copy kept of a share that ended, which a later verify of another account under the
     username must not make a command about (a command naming just the username could then act on the
     other account's journals); "" otherwise. Set as `owner_label`, not kept."""
+
+    @property
+    def replaced_copy(self) -> bool:
+        """Told to a member: the journal that ended is a field-level copy kept for this
+        account (its owner-signed name says so) and `copy` names what of the same journal
+        the owner shares with it now: the copy was replaced (`tj share --only` with other
+        fields), not the sharing stopped."""
+        return bool(self.owner and self.copy and copied_name(self.journal, self.member))
 
     @property
     def when(self) -> datetime | None:
@@ -545,6 +571,12 @@ class Departure:
         return f"{named_in_text(self.journal)} is no longer shared with {self.member}: {ended}"
 
     def _ended_text(self, clock: Callable[[int], str]) -> str:
+        if self.replaced_copy:  # another copy of the same journal now (NU64 F13)
+            return (
+                f"{self._ended_alone(clock)}; {self.owner} now shares "
+                f"{quoted_name(copied_name(self.journal, self.member))} with you through "
+                f"{quoted_name(self.copy)}"
+            )
         if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
             return (
                 f"{self._ended_alone(clock)}; you still read {quoted_name(self.copy)}, the copy of some of its "

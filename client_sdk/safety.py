@@ -477,6 +477,57 @@ class LateFlag:
         }
 
 
+@dataclass(frozen=True)
+class UnflaggedAnswer:
+    """A safety item answered above 0 on this device that gets no safety flag for `members`
+    (usernames), although the client's signed plan opts them in: the answer was given on
+    this device before it knew that opt-in (made on another of the owner's devices), and
+    within CLOCK_SKEW_MS after it, where a late flag is never sealed (devices' clocks can
+    differ: a flag for an answer given before the opt-in would go against the client's
+    choice). In `journal` (its name), for the result `result_id` (hex, "" for a stopped
+    questionnaire) of `measure` (an instrument id) answered at `answered_at` (UTC), the
+    opt-in signed at `opted_in_at` (UTC, the opting device's clock). Told once, by the
+    sync that brings the opt-in (`SyncReport.unflagged`)."""
+
+    journal: str
+    members: tuple[str, ...]
+    result_id: str
+    measure: str
+    answered_at: datetime
+    opted_in_at: datetime
+
+    def line(self, *, tell: str = "") -> str:
+        """What to tell the client, in words that name no app's commands; `tell`: the app's
+        words for reaching help now, added after the sentence ("" none)."""
+        from client_sdk.scoring import builtin_instruments
+
+        found = builtin_instruments().get(self.measure)
+        minutes = max(0, int((self.answered_at - self.opted_in_at).total_seconds() // 60))
+        who = ", ".join(self.members)
+        return (
+            f"no safety flag was sent to {who} for your "
+            f"{found.name if found else self.measure} of "
+            f"{self.answered_at.strftime('%Y-%m-%d %H:%M UTC')} (a safety item answered "
+            f"above 0): you answered it on this device {minutes} minute"
+            f"{'' if minutes == 1 else 's'} after safety flags were turned on for {who} on "
+            "another of your devices, before this device knew; an answer given within "
+            f"{CLOCK_SKEW_MS // 60000} minutes of that never gets a flag later, as devices' "
+            f"clocks can differ. {who} can still read the result in {self.journal}, but is not "
+            "alerted: if you want them to know, tell them yourself." + (f" {tell}" if tell else "")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        return {
+            "journal": self.journal,
+            "members": list(self.members),
+            "result_id": self.result_id,
+            "measure": self.measure,
+            "answered_at": self.answered_at.isoformat(),
+            "opted_in_at": self.opted_in_at.isoformat(),
+        }
+
+
 CLOCK_SKEW_MS = 15 * 60 * 1000
 """How far apart two of the client's devices' clocks are taken to be, at most, when a late
 flag compares the answering device's time of the answer with the opt-in and the share
@@ -500,6 +551,32 @@ def answered_after(answered_at: int, opted_in_at: int, granted_at: int, margin: 
     path, where this device knew both when the answer was recorded; a late flag:
     CLOCK_SKEW_MS). All ms UTC."""
     return opted_in_at + margin <= answered_at and granted_at + margin <= answered_at
+
+
+def unflagged_members(
+    plan: SafetyPlan,
+    current: dict[str, tuple[str, int]],
+    answered_at: int,
+    covered: set[str],
+    opt_in_from: dict[str, int] | None = None,
+) -> dict[str, str]:
+    """The members (username -> account id hex) `late_flag_members` leaves out of a late
+    flag only because the answer came less than CLOCK_SKEW_MS after their opt-in or their
+    membership's start (the same arguments): opted in for this membership, at or before
+    the answer by the clocks as signed, not covered. What the client is told got no flag
+    (`UnflaggedAnswer`), never a flag."""
+    found = {}
+    for username, (member_id, granted_at) in current.items():
+        since = plan.opted_in_at(member_id)
+        if since is None or not answered_after(answered_at, since, granted_at, 0):
+            continue
+        if answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+            continue  # owed a late flag: `late_flag_members`
+        if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
+            continue
+        if member_id not in covered:
+            found[username] = member_id
+    return found
 
 
 def opted_in_for(plan: SafetyPlan, member_id: str, granted_at: int) -> bool:

@@ -49,6 +49,7 @@ from client_sdk.safety import (
     SafetyFlag,
     SafetyHints,
     SafetyPlan,
+    UnflaggedAnswer,
     ack_update,
     ack_view,
     answered_after,
@@ -67,6 +68,7 @@ from client_sdk.safety import (
     plan_update,
     plan_view,
     reads_only_line,
+    unflagged_members,
     withheld_line,
 )
 from client_sdk.scoring import builtin_instruments
@@ -326,6 +328,7 @@ class SafetyPath:
         self._display = display
         self._document_of_kind = document_of_kind
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
+        self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
 
     # --- the plan -----------------------------------------------------------------------------
@@ -888,6 +891,8 @@ class SafetyPath:
                 continue
             local, owed = found
             sealed += await self._seal_late(local, entry, owed)
+        if mine:  # this device's own answers that got no flag, told once (NU64 F11)
+            self._unflagged += await self._tell_unflagged(watched, withheld)
         if gone:
             await _forget(self._store, gone)
         # an answer another device recorded a moment ago is looked at again at a later sync
@@ -1015,6 +1020,72 @@ class SafetyPath:
                     }
                 )
         return found, waiting
+
+    async def _tell_unflagged(
+        self, watched: list[dict[str, Any]], withheld: Collection[bytes]
+    ) -> list[UnflaggedAnswer]:
+        """The answers of this device's list (`watched`) that the members its owner's plan
+        opts in now get no flag for, because the answer came less than CLOCK_SKEW_MS after
+        the opt-in or the share (`safety.unflagged_members`), each told once: the members
+        told are kept with the answer (`told`). Decided as `_owed` decides, from the signed
+        plan and the verified chain only. Raises nothing but a store error."""
+        found: list[UnflaggedAnswer] = []
+        told: dict[str, list[str]] = {}
+        for entry in watched:
+            try:
+                local = await self._local_journal(entry["journal"])
+            except NotFound:
+                continue
+            me = self._replica.profile.account_id
+            state = self._replica.chains.state(local.journal_id)
+            if (
+                local.journal_id in withheld
+                or local.role != "owner"
+                or local.owner_id != me
+                or state is None
+                or self._replica.chains.problem(local.journal_id) is not None
+            ):
+                continue
+            plan = await self.plan(local.journal_id.hex())
+            if not plan.share_flags:
+                continue
+            now = now_ms()
+            current = {
+                m.who.username: (m.who.account_id.hex(), _annotating_since(state, m.handle))
+                for m in state.members.values()
+                if m.who is not None
+                and not m.ended(now)
+                and m.handle in state.granted_at
+                and m.role == "annotate"
+            }
+            covered = await self._covered(local, entry["result"], entry["id"])
+            covered |= set(entry.get("told") or ())
+            members = unflagged_members(
+                plan, current, int(entry["at"]), covered, self._granted_at(local)
+            )
+            if not members:
+                continue
+            told[entry["id"]] = sorted(members.values())
+            since = max(plan.opted_in_at(m) or 0 for m in members.values())
+            found.append(
+                UnflaggedAnswer(
+                    self._display(local),
+                    tuple(sorted(members)),
+                    entry["result"],
+                    entry["measure"],
+                    to_datetime(entry["at"]),
+                    to_datetime(since),
+                )
+            )
+        if told:
+
+            def note(kept: list[dict[str, Any]]) -> None:
+                for w in kept:
+                    if w["id"] in told:
+                        w["told"] = sorted({*(w.get("told") or ()), *told[w["id"]]})
+
+            await _change_watched(self._store, note)
+        return found
 
     async def _owed(
         self, entry: dict[str, Any], nobody: set[str], gone: set[str]

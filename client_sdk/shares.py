@@ -33,7 +33,7 @@ from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, quoted_name, read_time
 from client_sdk.private_notes import holds_private_notes
-from client_sdk.replica import KEPT_COPY, REVOKED
+from client_sdk.replica import KEPT_COPY, REVOKED, stored_document
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
 from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
@@ -609,6 +609,48 @@ class Shares:
         state = context.replica.chains.state(local.journal_id)
         whole = state is not None and bool(state.handles.get(identity.account_id))
         return found, whole
+
+    async def score_only_results(self, journal: str, username: str) -> builtins.list[MeasureResult]:
+        """The questionnaire results of `journal` (this account's) that `username` holds only
+        by their score: a journal kept for them (a field-level copy of `journal`, current or
+        ended, or the journal of single items: `measures.share(..., only=["score"])`) holds
+        a copy of each without its answers, and none holds one with them. What a client who
+        now shares answers may want to send again with them (`measures.share`), a PHQ-9
+        with item 9 answered above 0 first. Newest first within each group. Read from this
+        device's copies (sync first); needs the network for the member's identity. Raises
+        NotFound for an unknown journal or account.
+
+            for result in await client.shares.score_only_results("Personal", "drsmith"):
+                print(result.id, result.safety_concern)
+        """
+        context = self._context
+        local = await context.local_journal(journal)
+        if local.role != "owner" or self._care is None:
+            return []
+        identity = await context.sharing.identity(username)
+        await context.replica.load_access()
+        kept = [
+            journal_id
+            for journal_id, settings in context.sharing.kept_disclosures().items()
+            if settings.member_id == identity.account_id
+            and (
+                settings.kind == "items"
+                or (settings.kind == "mirror" and settings.mirror_of == local.journal_id)
+            )
+        ]
+        account_key = context.profile.secrets.account_key
+        found = []
+        for result in await self._care()[1].list(local.journal_id.hex()):
+            doc_id = bytes.fromhex(result.id)
+            copies = [
+                await context.store.document(keys.disclosure_doc_id(account_key, doc_id, k))
+                for k in kept
+            ]
+            held = [stored_document(c) for c in copies if c is not None]
+            live = [c for c in held if c.field("deleted") is not True]
+            if live and not any(isinstance(c.field("answers"), list) for c in live):
+                found.append(result)
+        return sorted(found, key=lambda r: not r.safety_concern)  # stable: newest first
 
     def _member(self, journal_id: bytes, username: str) -> Member | None:
         """The current member `username` of a journal this account owns, from its verified

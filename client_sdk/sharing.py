@@ -2619,10 +2619,17 @@ class Sharing:
         return ""
 
     def _copy_still_read(self, told: Departure, journals: list[LocalJournal]) -> str:
-        """`Replica.copy_still_read` for the journal `told` of (NU24 C11); "" when this
-        device no longer holds it."""
+        """`Replica.copy_still_read` for the journal `told` of (NU24 C11); for a field-level
+        copy that ended, `Replica.source_still_read`: the journal it copies, or another copy
+        of it, that the owner-signed chain grants this account now (a copy replaced by one
+        of other fields, `tj share --only`: NU64 F13); "" when this device no longer holds
+        it or there is none."""
         ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
-        return self.replica.copy_still_read(ended, journals) if ended is not None else ""
+        if ended is None:
+            return ""
+        return self.replica.copy_still_read(ended, journals) or self.replica.source_still_read(
+            ended, journals
+        )
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
@@ -3382,11 +3389,19 @@ class Sharing:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)
             )
+        # A result is dated when it was taken (`taken_at`), as an entry by its date: one
+        # dated before the copy's start (a paper form entered later) is not carried, as the
+        # client is told (protocol.md 4.16). An older app carried it when recorded after the
+        # start: that copy stays, and its later changes (a delete) still reach it.
+        dated = _taken(document) if document.kind != ENTRY else created
         local = {j.journal_id: j for j in journals or await self.store.journals()}
         found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
-            if journal is None or created < self._mirror_start(journal_id, settings):
+            start = self._mirror_start(journal_id, settings)
+            if journal is None or created < start:
+                continue
+            if dated < start and not await self._copied_before(journal, document):
                 continue
             fields = settings.fields or DISCLOSABLE
             if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
@@ -3605,6 +3620,15 @@ class Sharing:
         if copied is None:
             return True
         return copy is not None and all(copy.field(k) == v for k, v in copied.items())
+
+    async def _copied_before(self, journal: LocalJournal, document: Document) -> bool:
+        """Whether `journal` already holds a copy of `document` (a result dated before the
+        copy's start that an older app carried because it was recorded after it)."""
+        copy_id = keys.disclosure_doc_id(
+            self.profile.secrets.account_key, document.doc_id, journal.journal_id
+        )
+        stored = await self.store.document(copy_id)
+        return stored is not None and stored.journal_id == journal.journal_id
 
     def _mirror_start(self, journal_id: bytes, settings: access.Disclosure) -> int:
         """From when (ms) what is dated is copied into the field-level copy `journal_id`:
@@ -3865,6 +3889,15 @@ def item_again(document: Document) -> ItemAgain:
 def _created(document: Document) -> int:
     value = document.field("created_at")
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def _taken(document: Document) -> int:
+    """When a result was taken (ms; `taken_at`, which a form done on paper earlier dates
+    back), else its `created_at`: the date a field-level copy's start is compared with."""
+    value = document.field("taken_at")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    return _created(document)
 
 
 def share_expiry(until: datetime | None) -> int:

@@ -31,7 +31,7 @@ from client_sdk.models import (
     named_in_text,
     quoted_name,
 )
-from client_sdk.safety import LateFlag
+from client_sdk.safety import LateFlag, UnflaggedAnswer
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
@@ -301,6 +301,10 @@ KEPT = "kept"
 values stood against that device's, by the merge's order)."""
 RENAMED, ARCHIVED, UNARCHIVED = "renamed", "archived", "unarchived"
 """Of a journal (`News.journal`)."""
+ENDED_SINCE = "ended since"
+"""Of new assignments (`News.journal_id` set) that stopped being due after the sync that
+brought them, with the share they were made in (`Assignment.share_ended`): never told as
+new (NU64 F18). An app gives it (`News.ended_since`); no sync does."""
 CHANGES = (
     NEW, UPDATED, KEPT, RENAMED, ARCHIVED, UNARCHIVED, RESTORED, ACKNOWLEDGED, TRASHED,
     DELETED, WITHDRAWN,
@@ -353,7 +357,13 @@ class News:
     journal_id: str = ""
     """For kind "journal": the journal's id (hex), so that the news kept unseen
     (`Client.unseen_news`) go with the journal when it is removed from this device (they would name
-    a journal no longer here); "" in news kept by an older version."""
+    a journal no longer here); "" in news kept by an older version. For kind "assignment": the
+    journal they were made in, so that an app can tell those that ended since (`ended_since`)."""
+
+    def ended_since(self) -> News:
+        """These news told as assignments that ended since with their share (ENDED_SINCE):
+        "1 assignment that ended since with the share it was made in"."""
+        return replace(self, change=ENDED_SINCE, new=False)
 
     @property
     def what(self) -> str:
@@ -387,6 +397,10 @@ class News:
         if what == KEPT:  # nothing changed here: never "updated"
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} changed nothing here (this device's values stood)"
+        if what == ENDED_SINCE:  # NU64 F18: never "new" for what is no longer due
+            source = f" from {self.source}" if with_source else ""
+            made = "it was" if self.count == 1 else "they were"
+            return f"{counted}{source} that ended since with the share {made} made in"
         if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} you had acknowledged already"
@@ -423,7 +437,7 @@ def source_parts(news: Sequence[News]) -> list[str]:
     entries, 1 new goal", "new journal Work" (one line each when they do not fit one)."""
     groups: dict[tuple[str, bool], list[str]] = {}
     alone = []
-    for item in news:
+    for item in joined_news(news):
         if item.kind == "journal" or not item.source:
             alone.append(item.words())
         else:
@@ -433,6 +447,18 @@ def source_parts(news: Sequence[News]) -> list[str]:
         for (source, own), items in groups.items()
     ]
     return [*said, *alone]
+
+
+def joined_news(news: Sequence[News]) -> list[News]:
+    """`news` with the assignment news of several journals said as one ("2 new assignments
+    from drsmith"), in order of first appearance: kept apart by journal (`News.journal_id`)
+    only to tell those that ended since (`News.ended_since`). Pure."""
+    joined: dict[tuple[object, ...], News] = {}
+    for item in news:
+        key = (*_news_key(item)[:-1], "") if item.kind == "assignment" else (id(item),)
+        before = joined.get(key)
+        joined[key] = item if before is None else replace(before, count=before.count + item.count)
+    return list(joined.values())
 
 
 def _own_source(source: str) -> str:
@@ -575,7 +601,7 @@ def summarize(
     # One group table per change, in `CHANGES` order, each in order of first appearance:
     # the order a stable sort of the arrivals by change gives, without a (arrival, change)
     # pair made for each arrival and sorted (a first pull tells 10,000 of them, issue 10).
-    by_change: dict[str, dict[tuple[str, str, bool], int]] = {change: {} for change in CHANGES}
+    by_change: dict[str, dict[tuple[str, str, bool, str], int]] = {change: {} for change in CHANGES}
     # `source_of` once per writer (author, device), not once per arrival: a first pull
     # brings thousands of documents from a handful of devices (issue 10).
     sources: dict[tuple[bytes, bytes], str] = {}
@@ -589,12 +615,23 @@ def summarize(
             source = sources[writer] = source_of(*writer)
         own = bool(me) and arrival.author == me
         groups = by_change[change]
-        key = (source, arrival.kind, own)
+        # an assignment's journal kept: one that ended since is told so (NU64 F18)
+        journal = arrival.journal_id.hex() if arrival.kind == "assignment" else ""
+        key = (source, arrival.kind, own, journal)
         groups[key] = groups.get(key, 0) + 1
     return [
-        News(count, kind, change == NEW, source, change == WITHDRAWN, own, change)
+        News(
+            count,
+            kind,
+            change == NEW,
+            source,
+            change == WITHDRAWN,
+            own,
+            change,
+            journal_id=journal,
+        )  # fmt: skip
         for change, groups in by_change.items()
-        for (source, kind, own), count in groups.items()
+        for (source, kind, own, journal), count in groups.items()
     ]
 
 
@@ -855,6 +892,11 @@ class SyncReport:
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them;
     `LateFlag.line()` says it to the client. Set by `Client.sync`."""
+    unflagged: list[UnflaggedAnswer] = field(default_factory=list)
+    """Safety items answered above 0 on this device, before it knew of an opt-in made on
+    another device, that get no flag for the members it opts in: answered less than 15
+    minutes after it (safety.CLOCK_SKEW_MS); told once, by the sync that brings the opt-in
+    (`UnflaggedAnswer.line()`). Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
@@ -934,7 +976,7 @@ class SyncReport:
     def _news_in_order(self) -> list[News]:
         """`news`, this account's new safety flags first (`new_safety_flags`)."""
         flags = self.new_safety_flags()
-        return [*flags, *(n for n in self.news if n not in flags)]
+        return [*flags, *(n for n in joined_news(self.news) if n not in flags)]
 
     def _counted(self) -> list[str]:
         """The share changes, journals gone and shares not opened, told below the summary."""
@@ -986,6 +1028,7 @@ class SyncReport:
         summary = self.summary()
         lines.append(summary[0].upper() + summary[1:] + ".")
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
+        lines += [f"Safety: {u.line()[:1].upper()}{u.line()[1:]}" for u in self.unflagged]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1072,6 +1115,7 @@ class SyncReport:
         return bool(
             any(n.kind == "journal" for n in self.news)
             or self.late_flags
+            or self.unflagged
             or self.settled
             or self.merged_texts
             or self.overtaken

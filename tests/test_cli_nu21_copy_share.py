@@ -145,10 +145,14 @@ async def test_a_scores_share_says_the_results_taken_before_are_not_shared_and_h
     assert "`tj share-entry ID tom` sends an entry, `tj measure share ID tom` a result)" in joined
     assert "Not shared: the 1 questionnaire result already in Personal" in said
     assert "score 15; it has item 9 answered above 0" in joined
+    # its item 9 is above 0: the command with its answers first (NU64 F19), then the score only
     command = joined.split("To send one to tom: `")[1].split("`")[0]
-    assert command.startswith("tj measure share ") and command.endswith(" tom --without-answers")
+    assert command.startswith("tj measure share ") and command.endswith(" tom")
     assert any(f"`{command}`" in line for line in said.splitlines()), said  # whole, to copy
-    assert f"`{command}` (other results: `tj measure list --journal Personal`)" in joined
+    assert (
+        f"`{command}` (with your answers, so tom sees item 9 too); the score only: "
+        f"`{command} --without-answers`; other results: `tj measure list --journal Personal`"
+    ) in joined
 
     await tom.ok("sync")
     assert await tom.json("measure", "list") == []  # not shared without the client's say
