@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import select
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click import termui
 from rich.table import Table
 
 from cli import output
@@ -319,14 +322,23 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     elsewhere (an app embedding the CLI) nothing changes.
 
     The handler raises nothing: it sets `hangup.heard`, points stdin at /dev/null, so the
-    question being asked reads end of input (the read the signal interrupted is retried on
-    the new stdin) and stops as on Ctrl-D, and `ask` then knows it was a hang-up, and points
-    stdout and stderr there too (`silence_the_closed_terminal`): a message written in
-    between, the safety message fetched as the terminal closed, fails no more. An
-    exception raised from a signal handler surfaces wherever the main thread happens to be:
-    in a finalizer run by the garbage collector, or an asyncio callback, it is only logged
-    as ignored, the stop was lost, and `tj` went on waiting for an answer on a terminal that
-    no longer exists (the handler had ignored every later signal)."""
+    question being asked reads end of input and stops as on Ctrl-D, and `ask` then knows it
+    was a hang-up, and points stdout and stderr there too (`silence_the_closed_terminal`): a
+    message written in between, the safety message fetched as the terminal closed, fails no
+    more. An exception raised from a signal handler surfaces wherever the main thread happens
+    to be: in a finalizer run by the garbage collector, or an asyncio callback, it is only
+    logged as ignored, the stop was lost, and `tj` went on waiting for an answer on a
+    terminal that no longer exists (the handler had ignored every later signal).
+
+    Python runs a handler in the main thread between two steps of Python code, never inside
+    a blocking read: only a read the signal interrupts (EINTR) lets it run. A signal that
+    arrived just before the read began (after Python's last check, while `input` was still
+    in C code), or that another thread received, interrupted nothing, and the read waited
+    for ever on a pipe that stays open. So, where stdin is not a terminal, answers are read
+    by `_answer_reader`, which waits on stdin and on a wake-up pipe that the signal itself
+    writes to (`signal.set_wakeup_fd`): whenever and wherever it arrives, the wait ends and
+    the handler runs. A terminal keeps Python's own reading (its line editing): a terminal
+    that closes makes its reads return at once (end of input), so the handler runs then."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -338,13 +350,91 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
         end_input()
         silence_the_closed_terminal()
 
-    previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
-    try:
+    with _answers_read_awake():
+        previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
+        try:
+            yield
+        finally:
+            if not hangup.heard:
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
+
+
+@contextmanager
+def _answers_read_awake() -> Iterator[None]:
+    """While it lasts (main thread only), the answers `click.prompt` reads from a stdin that
+    is not a terminal are read by `_answer_reader`, which a signal always wakes: every signal
+    that has a Python handler (SIGHUP, SIGTERM, Ctrl-C's SIGINT) writes a byte to a wake-up
+    pipe, in whichever thread it is received, even before the wait begins."""
+    if not hasattr(select, "poll") or not _stdin_is_a_pipe_or_file():
         yield
+        return
+    wake_read, wake_write = os.pipe()
+    try:
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        previous_wakeup = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+        try:
+            previous_prompt = termui.visible_prompt_func
+            termui.visible_prompt_func = partial(_answer_reader, wake_read)
+            try:
+                yield
+            finally:
+                termui.visible_prompt_func = previous_prompt
+        finally:
+            signal.set_wakeup_fd(previous_wakeup)
     finally:
-        if not hangup.heard:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
+        os.close(wake_read)
+        os.close(wake_write)
+
+
+def _stdin_is_a_pipe_or_file() -> bool:
+    """Whether `sys.stdin` reads file descriptor 0 and it is not a terminal (a pipe, a file)."""
+    try:
+        return sys.stdin.fileno() == 0 and not os.isatty(0)
+    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
+        return False
+
+
+def _answer_reader(wake: int, prompt: str) -> str:
+    """`input(prompt)` for a stdin that is not a terminal, which any signal wakes: writes
+    `prompt` to `sys.stdout` (`click.prompt` points it at stderr), then returns the next line
+    of file descriptor 0 without its line ending, read byte by byte so that nothing after it
+    is taken; raises EOFError at end of input. While it waits for stdin, it waits for `wake`
+    (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a signal arrived,
+    whose Python handler runs as soon as this function goes on (a hang-up's points stdin at
+    /dev/null, so the next wait ends at once with end of input; Ctrl-C raises
+    KeyboardInterrupt). OSError: stdin could not be read."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    waiting = select.poll()
+    waiting.register(0, select.POLLIN)
+    waiting.register(wake, select.POLLIN)
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        ready = dict(waiting.poll())
+        if wake in ready:
+            _drain(wake)  # the signal's handler runs here, back in Python code
+            continue
+        if not ready.get(0):
+            continue
+        byte = os.read(0, 1)
+        if not byte:  # end of input
+            if not line:
+                raise EOFError
+            break
+        line += byte
+    text = line.decode(sys.stdin.encoding or "utf-8", sys.stdin.errors or "strict")
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _drain(wake: int) -> None:
+    """Read every byte waiting in the non-blocking pipe `wake`."""
+    try:
+        while os.read(wake, 512):
+            pass
+    except BlockingIOError:
+        pass
 
 
 def end_input() -> None:
