@@ -8,6 +8,7 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
 import re
 import select
@@ -448,7 +449,11 @@ def end_input() -> None:
 
 def silence_the_closed_terminal() -> None:
     """Point stdout and stderr at /dev/null: writing to a terminal that hung up fails (EIO),
-    and a failed message must not stop the flag from being sealed."""
+    and a failed message must not stop the flag from being sealed. A fault handler turned on
+    (PYTHONFAULTHANDLER, `-X faulthandler`) keeps the stderr it had: the stacks it writes on
+    a crash or SIGABRT still say where a stuck `tj` waits."""
+    if faulthandler.is_enabled():
+        faulthandler.enable(os.dup(2), all_threads=True)  # kept open until the process ends
     null = os.open(os.devnull, os.O_WRONLY)
     for fd in (1, 2):
         os.dup2(null, fd)

@@ -34,8 +34,8 @@ async def ends_within_hang(process: asyncio.subprocess.Process) -> int:
     """`process`'s exit status, awaited for up to HANG seconds. Past that it hung: the test
     fails with what each of its threads was blocked in (/proc: state, wait channel, kernel
     stack) and, after SIGABRT, the Python stack of each thread, which the fault handler
-    writes to its stderr (read here when it is a pipe; lost when the hang-up handler had
-    already pointed stderr at /dev/null, and then /proc still tells where it waits)."""
+    writes to its stderr (read here when it is a pipe; the hang-up handler keeps it there
+    when it points stderr at /dev/null: `silence_the_closed_terminal`)."""
     try:
         return await asyncio.wait_for(asyncio.shield(process.wait()), HANG)
     except TimeoutError:
