@@ -58,8 +58,9 @@ async def ends_within_hang(process: asyncio.subprocess.Process) -> int:
 
 
 def waiting_threads(pid: int) -> str:
-    """Each thread of process `pid` as /proc shows it: id, name, state, wait channel, and the
-    kernel stack (where the kernel lets it be read)."""
+    """Each thread of process `pid` as /proc shows it: id, name, state, wait channel, its
+    signal masks (pending, blocked, ignored, caught), and the kernel stack (where the kernel
+    lets it be read)."""
 
     def shown(task: Path, name: str) -> str:
         try:
@@ -74,9 +75,15 @@ def waiting_threads(pid: int) -> str:
         return f"(no /proc for it: {error.strerror})"
     for task in tasks:
         state = shown(task, "stat").rpartition(")")[2].split()[:1]
+        signals = [  # pending, blocked, ignored, caught: hexadecimal masks
+            line
+            for line in shown(task, "status").splitlines()
+            if line.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"))
+        ]
         lines.append(
             f"{task.name} {shown(task, 'comm')} state={''.join(state)} "
-            f"wchan={shown(task, 'wchan')}\n{shown(task, 'stack')}"
+            f"wchan={shown(task, 'wchan')} {' '.join(' '.join(signals).split())}\n"
+            f"{shown(task, 'stack')}"
         )
     return "\n".join(lines)
 
@@ -248,11 +255,12 @@ async def test_a_hangup_while_the_safety_message_is_fetched_still_keeps_every_an
 
 UNINTERRUPTED_HANGUP = """
 import signal, sys, threading
-from cli import ready_for_ctrl_c
 from client_sdk.scoring import instrument
 from cli.measures import ask
 
-ready_for_ctrl_c()  # Ctrl-C raises KeyboardInterrupt, as once a `tj` command runs
+# Ctrl-C raises KeyboardInterrupt, as in a `tj` command run on a terminal (this process may
+# have been started with SIGINT ignored, as a background job: tests/e2e/test_sync_watch.py)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 threading.Thread(target=threading.Event().wait, daemon=True).start()  # it receives them:
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP, signal.SIGTERM, signal.SIGINT})
 answers, difficulty = ask(instrument("phq9"), True, lambda: ["SAFETY"])
