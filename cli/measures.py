@@ -8,6 +8,7 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import asyncio
+import errno
 import faulthandler
 import os
 import re
@@ -339,7 +340,8 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     by `_answer_reader`, which waits on stdin and on a wake-up pipe that the signal itself
     writes to (`signal.set_wakeup_fd`): whenever and wherever it arrives, the wait ends and
     the handler runs. A terminal keeps Python's own reading (its line editing): a terminal
-    that closes makes its reads return at once (end of input), so the handler runs then."""
+    that closes makes its reads fail at once (EIO), often before its SIGHUP is even sent;
+    that failure is taken as the hang-up itself (`_a_lost_terminal_ends_input`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -351,7 +353,7 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
         end_input()
         silence_the_closed_terminal()
 
-    with _answers_read_awake():
+    with _answers_read_awake(), _a_lost_terminal_ends_input(partial(hung_up, 0, None)):
         previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
         try:
             yield
@@ -387,6 +389,30 @@ def _answers_read_awake() -> Iterator[None]:
     finally:
         os.close(wake_read)
         os.close(wake_write)
+
+
+@contextmanager
+def _a_lost_terminal_ends_input(lost: Callable[[], None]) -> Iterator[None]:
+    """While it lasts, an answer's read that fails with EIO (the terminal closed: the read
+    waiting on it fails, before or without a SIGHUP) calls `lost` (the hang-up handler:
+    stdin, stdout and stderr then point at /dev/null) and ends input as Ctrl-D does, instead
+    of an OSError that ended `tj` with every answer, and the safety flag they owe, lost."""
+    reading = termui.visible_prompt_func
+
+    def read(prompt: str) -> str:
+        try:
+            return reading(prompt)
+        except OSError as error:
+            if error.errno != errno.EIO:
+                raise
+            lost()
+            raise EOFError from None
+
+    termui.visible_prompt_func = read
+    try:
+        yield
+    finally:
+        termui.visible_prompt_func = reading
 
 
 def _stdin_is_a_pipe_or_file() -> bool:

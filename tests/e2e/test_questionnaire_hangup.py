@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
 import signal
 import sys
 from pathlib import Path
@@ -307,4 +309,61 @@ async def test_a_hangup_that_interrupts_no_read_still_stops_the_questionnaire(
             asking.kill()
             await asking.wait()
     # every scored item answered: saved without the difficulty answer, as on Ctrl-C
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+TERMINAL_CLOSES = """
+import sys
+from client_sdk.scoring import instrument
+from cli.measures import ask
+
+answers, difficulty = ask(instrument("phq9"), True, lambda: ["SAFETY"])
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+"""
+
+
+def read_until(main: int, *texts: bytes) -> None:
+    """Read the terminal's side `main` until each of `texts` was shown, in that order."""
+    shown = b""
+    for text in texts:
+        while text not in shown:
+            ready, _, _ = select.select([main], [], [], HANG)
+            assert ready, f"{text!r} was not shown within {HANG:.0f} s: {shown[-2000:]!r}"
+            shown += os.read(main, 4096)
+        shown = shown.partition(text)[2]
+
+
+async def test_a_terminal_that_closes_at_the_difficulty_question_keeps_every_answer(
+    tmp_path: Path,
+) -> None:
+    """On a real terminal (here a pseudo-terminal), closing it makes the read waiting on it
+    fail at once (EIO), before or without its SIGHUP: that error ended `tj` (an OSError
+    from `input`), with every answer lost and the safety flag they owe unsealed. A read that
+    fails so is a hang-up: the complete result is kept without the difficulty answer."""
+    done = tmp_path / "asked"
+    main, terminal = pty.openpty()
+    try:
+        asking = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", TERMINAL_CLOSES, str(done),
+            cwd=REPOSITORY,
+            env={**os.environ, **DUMPING},
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    try:
+        os.write(main, (EIGHT + "2\n").encode())  # typed ahead: the terminal keeps each line
+        await asyncio.to_thread(read_until, main, LINE_STARTS[1].encode(), b"answer:")
+        os.close(main)  # the terminal closes while the difficulty answer is awaited
+        main = -1
+        assert await ends_within_hang(asking) == 0
+    finally:
+        if main >= 0:
+            os.close(main)
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
     assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
