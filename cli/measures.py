@@ -340,8 +340,8 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     by `_answer_reader`, which waits on stdin and on a wake-up pipe that the signal itself
     writes to (`signal.set_wakeup_fd`): whenever and wherever it arrives, the wait ends and
     the handler runs. A terminal keeps Python's own reading (its line editing): a terminal
-    that closes makes its reads fail at once (EIO), often before its SIGHUP is even sent;
-    that failure is taken as the hang-up itself (`_a_lost_terminal_ends_input`)."""
+    that closes ends the read at once (EIO, or end of input), often before its SIGHUP is
+    even sent; that is taken as the hang-up itself (`_a_lost_terminal_ends_input`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -393,15 +393,22 @@ def _answers_read_awake() -> Iterator[None]:
 
 @contextmanager
 def _a_lost_terminal_ends_input(lost: Callable[[], None]) -> Iterator[None]:
-    """While it lasts, an answer's read that fails with EIO (the terminal closed: the read
-    waiting on it fails, before or without a SIGHUP) calls `lost` (the hang-up handler:
-    stdin, stdout and stderr then point at /dev/null) and ends input as Ctrl-D does, instead
-    of an OSError that ended `tj` with every answer, and the safety flag they owe, lost."""
+    """While it lasts, an answer's read from a terminal that closed calls `lost` (the hang-up
+    handler: stdin, stdout and stderr then point at /dev/null) and ends input as Ctrl-D
+    does. A read waiting as the terminal closes fails (EIO), one that begins after it reads
+    end of input, and either may come before or without a SIGHUP: the OSError ended `tj`,
+    or the next message to the closed terminal did, with every answer, and the safety flag
+    they owe, lost. A closed terminal is told from Ctrl-D by stdin no longer being one."""
     reading = termui.visible_prompt_func
+    on_a_terminal = _stdin_is_a_terminal()
 
     def read(prompt: str) -> str:
         try:
             return reading(prompt)
+        except EOFError:
+            if on_a_terminal and not os.isatty(0):  # a closed terminal's ioctls fail (EIO)
+                lost()
+            raise
         except OSError as error:
             if error.errno != errno.EIO:
                 raise
@@ -413,6 +420,14 @@ def _a_lost_terminal_ends_input(lost: Callable[[], None]) -> Iterator[None]:
         yield
     finally:
         termui.visible_prompt_func = reading
+
+
+def _stdin_is_a_terminal() -> bool:
+    """Whether `sys.stdin` reads file descriptor 0 and it is a terminal."""
+    try:
+        return sys.stdin.fileno() == 0 and os.isatty(0)
+    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
+        return False
 
 
 def _stdin_is_a_pipe_or_file() -> bool:
