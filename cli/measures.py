@@ -8,9 +8,13 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import asyncio
+import errno
+import faulthandler
 import os
 import re
+import select
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,6 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click import termui
 from rich.table import Table
 
 from cli import output
@@ -452,14 +457,24 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     elsewhere (an app embedding the CLI) nothing changes.
 
     The handler raises nothing: it sets `hangup.heard`, points stdin at /dev/null, so the
-    question being asked reads end of input (the read the signal interrupted is retried on
-    the new stdin) and stops as on Ctrl-D, and `ask` then knows it was a hang-up, and points
-    stdout and stderr there too (`silence_the_closed_terminal`): a message written in
-    between, the safety message fetched as the terminal closed, fails no more. An
-    exception raised from a signal handler surfaces wherever the main thread happens to be:
-    in a finalizer run by the garbage collector, or an asyncio callback, it is only logged
-    as ignored, the stop was lost, and `tj` went on waiting for an answer on a terminal that
-    no longer exists (the handler had ignored every later signal)."""
+    question being asked reads end of input and stops as on Ctrl-D, and `ask` then knows it
+    was a hang-up, and points stdout and stderr there too (`silence_the_closed_terminal`): a
+    message written in between, the safety message fetched as the terminal closed, fails no
+    more. An exception raised from a signal handler surfaces wherever the main thread happens
+    to be: in a finalizer run by the garbage collector, or an asyncio callback, it is only
+    logged as ignored, the stop was lost, and `tj` went on waiting for an answer on a
+    terminal that no longer exists (the handler had ignored every later signal).
+
+    Python runs a handler in the main thread between two steps of Python code, never inside
+    a blocking read: only a read the signal interrupts (EINTR) lets it run. A signal that
+    arrived just before the read began (after Python's last check, while `input` was still
+    in C code), or that another thread received, interrupted nothing, and the read waited
+    for ever on a pipe that stays open. So, where stdin is not a terminal, answers are read
+    by `_answer_reader`, which waits on stdin and on a wake-up pipe that the signal itself
+    writes to (`signal.set_wakeup_fd`): whenever and wherever it arrives, the wait ends and
+    the handler runs. A terminal keeps Python's own reading (its line editing): a terminal
+    that closes ends the read at once (EIO, or end of input), often before its SIGHUP is
+    even sent; that is taken as the hang-up itself (`_a_lost_terminal_ends_input`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -471,13 +486,130 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
         end_input()
         silence_the_closed_terminal()
 
-    previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
+    with _answers_read_awake(), _a_lost_terminal_ends_input(partial(hung_up, 0, None)):
+        previous = {number: signal.signal(number, hung_up) for number in ENDING_SIGNALS}
+        try:
+            yield
+        finally:
+            if not hangup.heard:
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
+
+
+@contextmanager
+def _answers_read_awake() -> Iterator[None]:
+    """While it lasts (main thread only), the answers `click.prompt` reads from a stdin that
+    is not a terminal are read by `_answer_reader`, which a signal always wakes: every signal
+    that has a Python handler (SIGHUP, SIGTERM, Ctrl-C's SIGINT) writes a byte to a wake-up
+    pipe, in whichever thread it is received, even before the wait begins."""
+    if not hasattr(select, "poll") or not _stdin_is_a_pipe_or_file():
+        yield
+        return
+    wake_read, wake_write = os.pipe()
+    try:
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        previous_wakeup = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+        try:
+            previous_prompt = termui.visible_prompt_func
+            termui.visible_prompt_func = partial(_answer_reader, wake_read)
+            try:
+                yield
+            finally:
+                termui.visible_prompt_func = previous_prompt
+        finally:
+            signal.set_wakeup_fd(previous_wakeup)
+    finally:
+        os.close(wake_read)
+        os.close(wake_write)
+
+
+@contextmanager
+def _a_lost_terminal_ends_input(lost: Callable[[], None]) -> Iterator[None]:
+    """While it lasts, an answer's read from a terminal that closed calls `lost` (the hang-up
+    handler: stdin, stdout and stderr then point at /dev/null) and ends input as Ctrl-D
+    does. A read waiting as the terminal closes fails (EIO), one that begins after it reads
+    end of input, and either may come before or without a SIGHUP: the OSError ended `tj`,
+    or the next message to the closed terminal did, with every answer, and the safety flag
+    they owe, lost. A closed terminal is told from Ctrl-D by stdin no longer being one."""
+    reading = termui.visible_prompt_func
+    on_a_terminal = _stdin_is_a_terminal()
+
+    def read(prompt: str) -> str:
+        try:
+            return reading(prompt)
+        except EOFError:
+            if on_a_terminal and not os.isatty(0):  # a closed terminal's ioctls fail (EIO)
+                lost()
+            raise
+        except OSError as error:
+            if error.errno != errno.EIO:
+                raise
+            lost()
+            raise EOFError from None
+
+    termui.visible_prompt_func = read
     try:
         yield
     finally:
-        if not hangup.heard:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
+        termui.visible_prompt_func = reading
+
+
+def _stdin_is_a_terminal() -> bool:
+    """Whether `sys.stdin` reads file descriptor 0 and it is a terminal."""
+    try:
+        return sys.stdin.fileno() == 0 and os.isatty(0)
+    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
+        return False
+
+
+def _stdin_is_a_pipe_or_file() -> bool:
+    """Whether `sys.stdin` reads file descriptor 0 and it is not a terminal (a pipe, a file)."""
+    try:
+        return sys.stdin.fileno() == 0 and not os.isatty(0)
+    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
+        return False
+
+
+def _answer_reader(wake: int, prompt: str) -> str:
+    """`input(prompt)` for a stdin that is not a terminal, which any signal wakes: writes
+    `prompt` to `sys.stdout` (`click.prompt` points it at stderr), then returns the next line
+    of file descriptor 0 without its line ending, read byte by byte so that nothing after it
+    is taken; raises EOFError at end of input. While it waits for stdin, it waits for `wake`
+    (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a signal arrived,
+    whose Python handler runs as soon as this function goes on (a hang-up's points stdin at
+    /dev/null, so the next wait ends at once with end of input; Ctrl-C raises
+    KeyboardInterrupt). OSError: stdin could not be read."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    waiting = select.poll()
+    waiting.register(0, select.POLLIN)
+    waiting.register(wake, select.POLLIN)
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        ready = dict(waiting.poll())
+        if wake in ready:
+            _drain(wake)  # the signal's handler runs here, back in Python code
+            continue
+        if not ready.get(0):
+            continue
+        byte = os.read(0, 1)
+        if not byte:  # end of input
+            if not line:
+                raise EOFError
+            break
+        line += byte
+    text = line.decode(sys.stdin.encoding or "utf-8", sys.stdin.errors or "strict")
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _drain(wake: int) -> None:
+    """Read every byte waiting in the non-blocking pipe `wake`."""
+    try:
+        while os.read(wake, 512):
+            pass
+    except BlockingIOError:
+        pass
 
 
 def end_input() -> None:
@@ -491,7 +623,11 @@ def end_input() -> None:
 
 def silence_the_closed_terminal() -> None:
     """Point stdout and stderr at /dev/null: writing to a terminal that hung up fails (EIO),
-    and a failed message must not stop the flag from being sealed."""
+    and a failed message must not stop the flag from being sealed. A fault handler turned on
+    (PYTHONFAULTHANDLER, `-X faulthandler`) keeps the stderr it had: the stacks it writes on
+    a crash or SIGABRT still say where a stuck `tj` waits."""
+    if faulthandler.is_enabled():
+        faulthandler.enable(os.dup(2), all_threads=True)  # kept open until the process ends
     null = os.open(os.devnull, os.O_WRONLY)
     for fd in (1, 2):
         os.dup2(null, fd)

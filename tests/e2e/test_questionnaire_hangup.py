@@ -4,13 +4,17 @@ difficulty question, after PHQ-9 item 9 was answered above 0, the complete resul
 the safety flag the client opted into is sealed and sent; before the last item, nothing is
 saved.
 
-Timeouts only bound a hang (tests/README.md); they never measure speed.
+Timeouts only bound a hang (tests/README.md); they never measure speed. Each process runs with
+Python's fault handler on (`PYTHONFAULTHANDLER`): a hang fails with where every thread was
+(`ends_within_hang`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +26,69 @@ from tests.e2e.test_sync_watch import HANG, TJ, read_line_containing
 from tests.test_cli import Device
 from tests.test_cli_safety_item import EIGHT, LINE_STARTS, opted_in
 
+DUMPING = {"PYTHONFAULTHANDLER": "1"}
+"""A fatal signal (SIGABRT) makes the process write every thread's stack to its stderr."""
+
+REPOSITORY = Path(__file__).parents[2]  # a snippet's cwd: `cli` and `client_sdk` import
+
+
+async def ends_within_hang(process: asyncio.subprocess.Process) -> int:
+    """`process`'s exit status, awaited for up to HANG seconds. Past that it hung: the test
+    fails with what each of its threads was blocked in (/proc: state, wait channel, kernel
+    stack) and, after SIGABRT, the Python stack of each thread, which the fault handler
+    writes to its stderr (read here when it is a pipe; the hang-up handler keeps it there
+    when it points stderr at /dev/null: `silence_the_closed_terminal`)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(process.wait()), HANG)
+    except TimeoutError:
+        pass
+    threads = waiting_threads(process.pid)
+    process.send_signal(signal.SIGABRT)
+    try:
+        await asyncio.wait_for(process.wait(), HANG)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+    stderr = b""
+    if process.stderr is not None:
+        stderr = await asyncio.wait_for(process.stderr.read(), HANG)
+    pytest.fail(
+        f"the process did not end within {HANG:.0f} s.\nIts threads:\n{threads}\n"
+        f"Its stderr, with the fault handler's stacks after SIGABRT:\n"
+        f"{stderr.decode(errors='replace')[-20000:]}"
+    )
+
+
+def waiting_threads(pid: int) -> str:
+    """Each thread of process `pid` as /proc shows it: id, name, state, wait channel, its
+    signal masks (pending, blocked, ignored, caught), and the kernel stack (where the kernel
+    lets it be read)."""
+
+    def shown(task: Path, name: str) -> str:
+        try:
+            return (task / name).read_text().strip()
+        except OSError as error:
+            return f"({name}: {error.strerror})"
+
+    lines = []
+    try:
+        tasks = sorted(Path(f"/proc/{pid}/task").iterdir(), key=lambda task: int(task.name))
+    except OSError as error:
+        return f"(no /proc for it: {error.strerror})"
+    for task in tasks:
+        state = shown(task, "stat").rpartition(")")[2].split()[:1]
+        signals = [  # pending, blocked, ignored, caught: hexadecimal masks
+            line
+            for line in shown(task, "status").splitlines()
+            if line.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"))
+        ]
+        lines.append(
+            f"{task.name} {shown(task, 'comm')} state={''.join(state)} "
+            f"wchan={shown(task, 'wchan')} {' '.join(' '.join(signals).split())}\n"
+            f"{shown(task, 'stack')}"
+        )
+    return "\n".join(lines)
+
 
 async def take_phq9(device: Device) -> asyncio.subprocess.Process:
     """`tj measure take phq9` as a real process on `device`'s profile, asking item by item."""
@@ -30,6 +97,7 @@ async def take_phq9(device: Device) -> asyncio.subprocess.Process:
         "TJ_HOME": str(device.home),
         "TJ_PASSWORD": PASSWORD,
         "TJ_INSECURE_TEST_KDF": "1",
+        **DUMPING,
     }
     return await asyncio.create_subprocess_exec(
         TJ, "measure", "take", "phq9",
@@ -54,7 +122,7 @@ async def test_closing_the_terminal_at_the_difficulty_question_saves_and_sends_t
         await read_line_containing(taking.stderr, heading)  # the message was shown at item 9
         await read_line_containing(taking.stderr, difficulty)  # now asking the next question
         taking.send_signal(ending)
-        assert await asyncio.wait_for(taking.wait(), HANG) == 0
+        assert await ends_within_hang(taking) == 0
     finally:
         if taking.returncode is None:
             taking.kill()
@@ -79,7 +147,7 @@ async def test_closing_the_terminal_before_the_last_item_saves_nothing(
         await taking.stdin.drain()
         await read_line_containing(taking.stderr, "4. ")  # item 4 is being asked
         taking.send_signal(signal.SIGHUP)
-        assert await asyncio.wait_for(taking.wait(), HANG) == 1
+        assert await ends_within_hang(taking) == 1
     finally:
         if taking.returncode is None:
             taking.kill()
@@ -120,16 +188,17 @@ async def test_a_hangup_that_arrives_while_a_finalizer_runs_still_stops_the_ques
     done = tmp_path / "asked"
     asking = await asyncio.create_subprocess_exec(
         sys.executable, "-c", FINALIZER_HANGUP, str(done),
-        cwd=Path(__file__).parents[2],  # the repository: `cli` and `client_sdk` import
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,  # a few lines: the pipe never fills
     )  # fmt: skip
     assert asking.stdin is not None
     try:
         asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
         await asking.stdin.drain()
-        assert await asyncio.wait_for(asking.wait(), HANG) == 0
+        assert await ends_within_hang(asking) == 0
     finally:
         if asking.returncode is None:
             asking.kill()
@@ -167,7 +236,8 @@ async def test_a_hangup_while_the_safety_message_is_fetched_still_keeps_every_an
     done = tmp_path / "asked"
     asking = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CLOSED_TERMINAL_HANGUP, str(done),
-        cwd=Path(__file__).parents[2],  # the repository: `cli` and `client_sdk` import
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -177,8 +247,122 @@ async def test_a_hangup_while_the_safety_message_is_fetched_still_keeps_every_an
         asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
         await asking.stdin.drain()
         await asyncio.wait_for(asking.stderr.read(), HANG)  # until fd 2 is replaced
-        assert await asyncio.wait_for(asking.wait(), HANG) == 0
+        assert await ends_within_hang(asking) == 0
     finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+UNINTERRUPTED_HANGUP = """
+import signal, sys, threading
+from client_sdk.scoring import instrument
+from cli.measures import ask
+
+# Ctrl-C raises KeyboardInterrupt, as in a `tj` command run on a terminal (this process may
+# have been started with SIGINT ignored, as a background job: tests/e2e/test_sync_watch.py)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+threading.Thread(target=threading.Event().wait, daemon=True).start()  # it receives them:
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP, signal.SIGTERM, signal.SIGINT})
+answers, difficulty = ask(instrument("phq9"), True, lambda: ["SAFETY"])
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+"""
+
+
+@pytest.mark.parametrize(
+    "ending", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=["SIGHUP", "SIGTERM", "SIGINT"]
+)
+async def test_a_hangup_that_interrupts_no_read_still_stops_the_questionnaire(
+    tmp_path: Path, ending: signal.Signals
+) -> None:
+    """A signal's Python handler runs in the main thread between two steps of Python code;
+    a read blocked in the kernel lets it run only when the signal interrupts that read. One
+    that arrived just before the read began (after Python's last check, while `input` was
+    still in C code), or that another thread of the process received (the SDK's workers),
+    interrupted nothing: `tj` waited for ever on stdin, a pipe that stays open (the flaky
+    SIGHUP test above, twice in ~260 CI runs). Here the main thread blocks the signals, so
+    the other thread receives each one while the difficulty answer is awaited: the stop
+    must come all the same, for a hang-up, SIGTERM and Ctrl-C alike."""
+    done = tmp_path / "asked"
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", UNINTERRUPTED_HANGUP, str(done),
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert asking.stdin is not None and asking.stderr is not None
+    try:
+        asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
+        await asking.stdin.drain()
+        await read_line_containing(asking.stderr, LINE_STARTS[1])
+        # its prompt: the main thread now waits for the answer (`input` writes it from C
+        # code, its last step before the read)
+        await asyncio.wait_for(asking.stderr.readuntil(b"answer:"), HANG)
+        asking.send_signal(ending)
+        assert await ends_within_hang(asking) == 0
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    # every scored item answered: saved without the difficulty answer, as on Ctrl-C
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+TERMINAL_CLOSES = """
+import sys
+from client_sdk.scoring import instrument
+from cli.measures import ask
+
+answers, difficulty = ask(instrument("phq9"), True, lambda: ["SAFETY"])
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+"""
+
+
+def read_until(main: int, *texts: bytes) -> None:
+    """Read the terminal's side `main` until each of `texts` was shown, in that order."""
+    shown = b""
+    for text in texts:
+        while text not in shown:
+            ready, _, _ = select.select([main], [], [], HANG)
+            assert ready, f"{text!r} was not shown within {HANG:.0f} s: {shown[-2000:]!r}"
+            shown += os.read(main, 4096)
+        shown = shown.partition(text)[2]
+
+
+async def test_a_terminal_that_closes_at_the_difficulty_question_keeps_every_answer(
+    tmp_path: Path,
+) -> None:
+    """On a real terminal (here a pseudo-terminal), closing it makes the read waiting on it
+    fail at once (EIO), before or without its SIGHUP: that error ended `tj` (an OSError
+    from `input`), with every answer lost and the safety flag they owe unsealed. A read that
+    fails so is a hang-up: the complete result is kept without the difficulty answer."""
+    done = tmp_path / "asked"
+    main, terminal = pty.openpty()
+    try:
+        asking = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", TERMINAL_CLOSES, str(done),
+            cwd=REPOSITORY,
+            env={**os.environ, **DUMPING},
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    try:
+        os.write(main, (EIGHT + "2\n").encode())  # typed ahead: the terminal keeps each line
+        await asyncio.to_thread(read_until, main, LINE_STARTS[1].encode(), b"answer:")
+        os.close(main)  # the terminal closes while the difficulty answer is awaited
+        main = -1
+        assert await ends_within_hang(asking) == 0
+    finally:
+        if main >= 0:
+            os.close(main)
         if asking.returncode is None:
             asking.kill()
             await asking.wait()
