@@ -3385,6 +3385,38 @@ class Sharing:
             # a copy now could bring back what they removed. The newer device mirrors them
             # itself; this one copies again at the document's next change after its update.
             return []
+        found = await self._copy_rule(source, document, mirrors, created, journals)
+        return [(journal, fields) for journal, fields, carried in found if carried]
+
+    async def _copies_left_out(self, source: LocalJournal, document: Document) -> list[bytes]:
+        """The live field-level copies of `source` (journal ids) that would disclose some of
+        `document` but do not carry it, by the rule every owner device copies by
+        (`mirror_targets`): it is dated, or was recorded, before the copy's start by the
+        clock of the device that recorded it (a paper form entered with its date, or a
+        device whose clock is behind the one that made the copy). Reads only."""
+        if document.kind not in MIRRORED_KINDS or source.role != "owner":
+            return []
+        mirrors = [
+            (journal_id, settings)
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source.journal_id
+        ]
+        if not mirrors:
+            return []
+        found = await self._copy_rule(source, document, mirrors)
+        return [journal.journal_id for journal, _, carried in found if not carried]
+
+    async def _copy_rule(
+        self,
+        source: LocalJournal,
+        document: Document,
+        mirrors: list[tuple[bytes, access.Disclosure]],
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, tuple[str, ...], bool]]:
+        """Each of `mirrors` (copies of `source`) that discloses some of `document`, held
+        here, with the fields it discloses and whether it carries `document` by its dates
+        (`mirror_targets`, `_copies_left_out`)."""
         if created is None:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)
@@ -3398,17 +3430,18 @@ class Sharing:
         found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
-            start = self._mirror_start(journal_id, settings)
-            if journal is None or created < start:
-                continue
-            if dated < start and not await self._copied_before(journal, document):
+            if journal is None:
                 continue
             fields = settings.fields or DISCLOSABLE
             if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
                 continue
             if document.kind != ENTRY and disclosed_care(document, fields) is None:
                 continue  # discloses none of it: nothing copied
-            found.append((journal, fields))
+            start = self._mirror_start(journal_id, settings)
+            carried = created >= start and (
+                dated >= start or await self._copied_before(journal, document)
+            )
+            found.append((journal, fields, carried))
         return found
 
     async def check_mirror(self, source: LocalJournal, document: Document) -> None:
