@@ -2576,7 +2576,9 @@ class Sharing:
         for d in told:
             state = self.replica.chains.state(bytes.fromhex(d.journal_id))
             if d.owner and d.reason in departures.WHOLE_ENDED:  # told to the member (NU24 C11)
-                found.append(replace(d, copy=self._copy_still_read(d, journals)))
+                copy = self._copy_still_read(d, journals)
+                replaced = bool(copy) and self._replaced_by(d, copy, journals)
+                found.append(replace(d, copy=copy, replaced=replaced))
                 continue
             if not d.owner and d.reason in departures.LEFT_WHOLE and not d.source:  # NU26 C2
                 found.append(replace(d, copy=self._copy_kept_for(d, names)))
@@ -2630,6 +2632,42 @@ class Sharing:
         return self.replica.copy_still_read(ended, journals) or self.replica.source_still_read(
             ended, journals
         )
+
+    def _replaced_by(self, told: Departure, copy: str, journals: list[LocalJournal]) -> bool:
+        """For a member's share of a field-level copy that ended (`told`) while it reads the
+        journal `copy` (`_copy_still_read`): whether the owner signed that end (a `removed`
+        entry of their own decision, or the signed end date) and granted this account `copy`
+        with it or after it, by both verified chains (`Departure.replaced`). An end on the
+        server's word, or a share of `copy` older than the end (this account read both), is
+        not a replacement (the owner replaced nothing)."""
+        if told.reason not in (departures.REMOVED, departures.EXPIRED):
+            return False
+        me = self.replica.profile.account_id
+        ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
+        state = self.replica.chains.state(ended.journal_id) if ended is not None else None
+        if ended is None or state is None or not state.handles.get(me):
+            return False
+        if told.reason == departures.EXPIRED:
+            end: int | None = told.at  # the signed end date (Replica: the terms' `expires_at`)
+        else:
+            unshared = state.unshared.get(state.handles[me][-1])
+            end = unshared[1] if unshared is not None else None
+        if not end:
+            return False
+        for journal in journals:
+            other = self.replica.chains.state(journal.journal_id)
+            if (
+                journal.name != copy
+                or journal.owner_id != ended.owner_id
+                or journal.journal_id == ended.journal_id
+                or other is None
+                or not other.handles.get(me)
+            ):
+                continue
+            granted = other.granted_at.get(other.handles[me][-1])
+            if granted is not None and granted >= end:
+                return True
+        return False
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
