@@ -206,7 +206,10 @@ def measure_take(
                 f"scores: {who} will not see it. To show it: "
                 + output.command(["tj", "measure", "share", output.short_id(taken.result.id), who])
             )
-        left_out = await results_left_out(client, taken.result) if taken_at is not None else []
+        # copies it is dated before (`--date`, or this device's clock behind the one that
+        # made the copy): not in them, said below, at every take
+        left_out = await results_left_out(client, taken.result)
+        outside = {share.member for share in left_out}
         lines: list[str] = []
         response = None
         if taken.result.safety_concern:
@@ -227,14 +230,15 @@ def measure_take(
             # --json it is in the JSON an app reads, and not kept as said: the next PHQ-9
             # taken without --json says it once. A copy this result is dated before does not
             # carry it: said below instead.
-            outside = {share.member for share in left_out}
             if as_json:
-                score_only = await client.measures.score_only_readers(taken.result.journal_id)
-                score_only = [r for r in score_only if r not in outside]
+                score_only = await client.measures.score_only_readers(
+                    taken.result.journal_id, result=taken.result.id
+                )
                 readers = score_only if taken.result.safety_concern else []
             elif taken.result.safety_concern:
-                readers = await client.measures.score_only_readers(taken.result.journal_id)
-                readers = [r for r in readers if r not in outside]
+                readers = await client.measures.score_only_readers(
+                    taken.result.journal_id, result=taken.result.id
+                )
             elif outside:  # not in those copies: the note waits for a PHQ-9 they carry
                 readers = []
             else:
@@ -244,8 +248,11 @@ def measure_take(
         for share in left_out:  # dated before a copy's start: not in it (NU64 F1)
             output.message(left_out_text(share, taken.result), wrap=True)
         # whom this result never reaches: a copy of some fields without results (NU64 F16)
-        for who, fields in await client.measures.unseen_by_readers(taken.result.journal_id):
-            output.message(unseen_result_line(who, fields, taken.result), wrap=True)
+        for who, fields in await client.measures.unseen_by_readers(
+            taken.result.journal_id, result=taken.result.id
+        ):
+            if who not in outside:  # (a copy it is dated before: said above)
+                output.message(unseen_result_line(who, fields, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         if (
             response is not None
@@ -276,21 +283,18 @@ def measure_take(
 
 async def results_left_out(client: Client, result: MeasureResult) -> list[ShareInfo]:
     """The field-level copies of `result`'s journal that carry results (`tj share --only
-    ...scores` or `answers`) and began after the moment `result` is dated: a form done on
-    paper earlier (`--date`) is not in them, as the client was told when sharing. Read from
-    this device; none when it has no such copy."""
-    found = []
-    for share in await client.shares.list(local_only=True):
-        if (
-            share.kind == "mirror"
-            and share.source_id == result.journal_id
-            and not share.expired
-            and share.since is not None
-            and result.taken_at < share.since
-            and {"scores", "answers"} & set(share.fields or ())
-        ):
-            found.append(share)
-    return found
+    ...scores` or `answers`) but not `result`, by the SDK's own copy rule
+    (`Measures.copies_left_out`): a form done on paper earlier (`--date`), or a result taken
+    on a device whose clock is behind the one that made the copy, is dated before the copy
+    began. Read from this device; none when it has no such copy."""
+    left_out = set(await client.measures.copies_left_out(result.id))
+    if not left_out:
+        return []
+    return [
+        share
+        for share in await client.shares.list(local_only=True)
+        if share.kind == "mirror" and share.journal_id in left_out and not share.expired
+    ]
 
 
 def left_out_text(share: ShareInfo, result: MeasureResult) -> str:
@@ -300,10 +304,10 @@ def left_out_text(share: ShareInfo, result: MeasureResult) -> str:
     from cli.sharing import send_result_text
 
     member = share.member
-    assert share.since is not None  # (`results_left_out` keeps only copies with a start)
+    start = output.local_time(share.since) if share.since is not None else "its start"
     return (
         f"Not shared with {member}: the copy of {share.source} kept for them holds results "
-        f"dated from {output.local_time(share.since)}, and this {result.name} is dated "
+        f"dated from {start}, and this {result.name} is dated "
         f"before, so {member} does not see it. To send it: "
         + send_result_text(result, member, "answers" in (share.fields or ()))
     )

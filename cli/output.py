@@ -2043,6 +2043,13 @@ def departure_lines(report: SyncReport) -> list[str]:
                 f"downloaded of {quoted(d.journal)} stays on this device, read-only. "
                 + copy_forget_advice(d, True)
             )
+        elif d.owner and d.copy and departures.copied_name(d.journal, d.member):
+            lines.append(  # a copy ended, not replaced: another share of the journal stays
+                f"Notice: {ended_text(d)}; you still read {quoted(d.copy)}, which {d.owner} "
+                f"shares with you ({command_text('tj shared-with-me')}). What you downloaded "
+                f"of {quoted(d.journal)} stays on this device, read-only. "
+                + copy_forget_advice(d, d.reason in SERVERS_WORD)
+            )
         elif d.owner and d.copy:  # NU24 C11
             lines.append(
                 f"Notice: {ended_text(d)}; you still read {quoted(d.copy)}, the copy of some of its "

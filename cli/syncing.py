@@ -216,28 +216,9 @@ async def watch(client: Client, as_json: bool) -> None:
                 output.message(f"{at} connected again (lost at {lost[0]}): caught up")
             ever.append(True)
             lost.clear()
-        if (
-            report.pushed
-            or report.pulled
-            or report.problems
-            or report.incomplete
-            or report.set_aside
-            or report.withheld
-            or report.erased
-            or report.rollbacks
-            or report.refused_shares
-            or report.update_needed
-            or report.upload_limit
-            or report.settled
-            or report.merged_texts
-            or report.overtaken
-            or report.held_back
-            or report.newer
-            or report.departures
-            or report.news  # a journal another device created, renamed or archived (NU39 #3)
-            or report.new_devices  # the hourly look's sign-ins: said once, here
-            or report.credential_changes
-        ):
+        # what it sent or fetched, a journal made elsewhere, or anything it has to say
+        # (`has_notices`: a late safety flag, an answer that got none, a share change, ...)
+        if report.pushed or report.pulled or report.news or report.has_notices():
             show_report(report, as_json, one_line=True)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)

@@ -2018,8 +2018,9 @@ class Client:
         report.same_names = await self._same_names(self.replica.synced_version)
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
+        unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)
         if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
-            report.unflagged, self.safety._unflagged = self.safety._unflagged, []  # NU64 F11
+            report.unflagged, unflagged_told = self.safety._take_unflagged()  # NU64 F11
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2075,9 +2076,12 @@ class Client:
         if strict:
             report.raise_for_withheld()
         # Handed to the app now: the sign-ins the look found were kept until here, so a
-        # sync cut off after the look (a command's quick sync out of time) tells them later.
+        # sync cut off after the look (a command's quick sync out of time) tells them later;
+        # so were the answers that got no safety flag (`SyncReport.unflagged`).
         if to_hand:
             await devices._handed()
+        if unflagged_told:
+            await self.safety._handed(unflagged_told)
         if report.new_devices or report.credential_changes:  # from memory: read by the look
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report

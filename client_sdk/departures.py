@@ -433,14 +433,27 @@ class Departure:
     for the copy kept of a share that ended, which a later verify of another account under the
     username must not make a command about (a command naming just the username could then act on the
     other account's journals); "" otherwise. Set as `owner_label`, not kept."""
+    replaced: bool = False
+    """Told to a member with `copy` for a field-level copy kept for this account that ended
+    ("removed" or "end date"): the owner signed that end and granted this account `copy`
+    with it or after it (the other journal's verified chain), so `copy` replaces it
+    (`replaced_copy`). False for an end on the server's word ("dropped on the server's
+    word"), or when `copy` was shared before the end (this account read both)."""
 
     @property
     def replaced_copy(self) -> bool:
         """Told to a member: the journal that ended is a field-level copy kept for this
         account (its owner-signed name says so) and `copy` names what of the same journal
-        the owner shares with it now: the copy was replaced (`tj share --only` with other
-        fields), not the sharing stopped."""
-        return bool(self.owner and self.copy and copied_name(self.journal, self.member))
+        the owner shares with it now, granted with or after the end the owner signed
+        (`replaced`), or the server no longer serves the copy ("no longer served": said as
+        most likely, the server's word): the copy was replaced (`tj share --only` with
+        other fields), not the sharing stopped."""
+        return bool(
+            self.owner
+            and self.copy
+            and copied_name(self.journal, self.member)
+            and (self.replaced or self.reason == UNLISTED)
+        )
 
     @property
     def when(self) -> datetime | None:
@@ -577,6 +590,11 @@ class Departure:
                 f"{quoted_name(copied_name(self.journal, self.member))} with you through "
                 f"{quoted_name(self.copy)}"
             )
+        if self.owner and self.copy and copied_name(self.journal, self.member):
+            return (  # a copy ended, not replaced: what else of that journal is read still
+                f"{self._ended_alone(clock)}; you still read {quoted_name(self.copy)}, which "
+                f"{self.owner} shares with you"
+            )
         if self.owner and self.copy:  # still read through a copy of it (NU24 C11)
             return (
                 f"{self._ended_alone(clock)}; you still read {quoted_name(self.copy)}, the copy of some of its "
@@ -701,6 +719,7 @@ class Departure:
             "discarded": self.discarded,
             "narrowed": self.narrowed,
             "copy": self.copy,
+            "replaced": self.replaced,
             "was_role": self.was_role,
             "role": self.role,
             "was_until": self.was_until,
@@ -920,6 +939,7 @@ def _told(item: object) -> Departure | None:
         items=item["items"],
         discarded=item["discarded"],
         copy=item["copy"],
+        replaced=item.get("replaced") is True,  # not kept before it was added
         narrowed=item["narrowed"],
         was_role=item["was_role"],
         role=item["role"],

@@ -39,7 +39,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import date, datetime
 
 from client_sdk import keys
-from client_sdk.care_disclosure import ANSWERS, SCORES
+from client_sdk.care_disclosure import ANSWERS, DISCLOSABLE, SCORES
 from client_sdk.documents import Document, removed
 from client_sdk.errors import AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
@@ -218,18 +218,45 @@ class Measures:
         found = (await self._read(journal, wanted))[0]
         return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
 
-    async def score_only_readers(self, journal: str = "Personal") -> builtins.list[str]:
+    async def score_only_readers(
+        self, journal: str = "Personal", *, result: str | None = None
+    ) -> builtins.list[str]:
         """The members (usernames, sorted) who read the results of `journal` (one of this
         account's, by name or id) only through a copy of some fields that carries their
         score without their answers (`client.shares.grant(journal, member, only=[...,
         "scores"])` without "answers"), and do not read the whole journal: they see a PHQ-9's
         score and band, never its answers (so not item 9), and no safety flag reaches them
         through such a copy (a copy of some fields carries none). An app says so when its
-        user takes a PHQ-9 (`tj measure take` does). Works offline (the verified access
+        user takes a PHQ-9 (`tj measure take` does). `result` (a result id of `journal`, or
+        a unique prefix of 4+ hex digits): only the copies that carry that result (not
+        those it is dated before: `copies_left_out`). Works offline (the verified access
         chains as this device's last sync left them). Raises NotFound for an unknown
-        journal."""
+        journal or result, InvalidInput for a malformed or ambiguous result id."""
         local = await self._local_journal(journal)
-        return sorted({name for _, name in await self._score_only(local)})
+        left_out = await self._left_out(result)
+        return sorted({name for _, name in await self._score_only(local, left_out)})
+
+    async def copies_left_out(self, result_id: str) -> builtins.list[str]:
+        """The field-level copies of the journal of one of this account's results (ids,
+        hex: `ShareInfo.journal_id` of a share of kind "mirror") that carry results but not
+        this one, by the rule every device of the owner copies by: a result dated, or
+        recorded, before a copy's start by the clock of the device that recorded it (a form
+        done on paper entered with `taken_at`, or a device whose clock is behind the one
+        that made the copy) is not in it; send it one at a time (`share`). [] for a result
+        of another account's journal. Works offline. Raises InvalidInput for a malformed or
+        ambiguous id, NotFound for an unknown or deleted result."""
+        return [j.hex() for j in await self._left_out(result_id)]
+
+    async def _left_out(self, result_id: str | None) -> set[bytes]:
+        """`copies_left_out(result_id)` as ids; none when `result_id` is None."""
+        if result_id is None:
+            return set()
+        local, document = await self._document_of_kind(result_id, MEASURE)
+        if removed(document):
+            raise NotFound(f"measure result {result_id} was deleted")
+        if local.owner_id != self._replica.profile.account_id or local.role != "owner":
+            return set()
+        return set(await self._sharing._copies_left_out(local, document))
 
     async def score_only_news(self, journal: str = "Personal") -> builtins.list[str]:
         """`score_only_readers(journal)` when this device has not returned them by this
@@ -259,7 +286,7 @@ class Measures:
         return sorted({name for _, name in found}) if told and told[0] else []
 
     async def unseen_by_readers(
-        self, journal: str = "Personal"
+        self, journal: str = "Personal", *, result: str | None = None
     ) -> builtins.list[tuple[str, tuple[str, ...]]]:
         """The members who read `journal` (one of this account's, by name or id) only through
         copies of some fields that carry no results (`client.shares.grant(journal, member,
@@ -267,12 +294,16 @@ class Measures:
         journal nor another copy of it carrying results: they do not see a result taken in
         it, unless it is shared with them one at a time (`client.measures.share`). Each
         as (username, the fields their copies carry), sorted by username. An app says so
-        when its user takes a questionnaire (`tj measure take` does). Works offline (the
-        verified access chains as this device's last sync left them). Raises NotFound for an
-        unknown journal."""
+        when its user takes a questionnaire (`tj measure take` does). `result` (a result id
+        of `journal`, or a unique prefix of 4+ hex digits): also the members whose copies
+        carrying results do not carry that one (`copies_left_out`), with their fields.
+        Works offline (the verified access chains as this device's last sync left them).
+        Raises NotFound for an unknown journal or result, InvalidInput for a malformed or
+        ambiguous result id."""
         local = await self._local_journal(journal)
         if local.owner_id != self._replica.profile.account_id or local.role != "owner":
             return []
+        left_out = await self._left_out(result)
         await self._replica.load_access()
         now = now_ms()
         whole = {
@@ -289,21 +320,24 @@ class Measures:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id != settings.member_id or share.ended(now):
                     continue
-                if fields is None or SCORES in fields or ANSWERS in fields:
+                carries = fields is None or SCORES in fields or ANSWERS in fields
+                if carries and copy_id not in left_out:
                     with_results.add(share.member_id)
-                else:
+                else:  # no results, or not this one (dated before the copy's start)
                     name, carried = without.setdefault(share.member_id, (share.member_name, []))
-                    carried += [f for f in fields if f not in carried]
+                    carried += [f for f in fields or DISCLOSABLE if f not in carried]
         return sorted(
             (name, tuple(carried))
             for member, (name, carried) in without.items()
             if member not in with_results
         )
 
-    async def _score_only(self, local: LocalJournal) -> builtins.list[tuple[str, str]]:
+    async def _score_only(
+        self, local: LocalJournal, left_out: set[bytes] | None = None
+    ) -> builtins.list[tuple[str, str]]:
         """(reader, username) of each member who reads `local`'s results by their score only
         (`score_only_readers`): the reader as "COPY:MEMBER" (ids in hex), so that a copy
-        shared anew is another reader."""
+        shared anew is another reader; copies in `left_out` (ids) not counted."""
         if local.owner_id != self._replica.profile.account_id or local.role != "owner":
             return []
         await self._replica.load_access()
@@ -316,6 +350,8 @@ class Measures:
                 continue  # another journal's copy, or one of every field (answers too)
             if SCORES not in fields or ANSWERS in fields or settings.member_id in whole:
                 continue
+            if left_out and copy_id in left_out:
+                continue  # a result that copy does not carry
             name = self._live_members(copy_id, now).get(settings.member_id)
             if name is not None:
                 found.add((f"{copy_id.hex()}:{settings.member_id.hex()}", name))

@@ -328,8 +328,11 @@ class SafetyPath:
         self._display = display
         self._document_of_kind = document_of_kind
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
-        self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
+        self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
+        # their members by answer (watched entry id -> account ids hex), written as `told`
+        # only once the sync's report is handed to the app (`_handed`)
+        self._untold: dict[str, list[str]] = {}
 
     # --- the plan -----------------------------------------------------------------------------
 
@@ -892,12 +895,13 @@ class SafetyPath:
             local, owed = found
             sealed += await self._seal_late(local, entry, owed)
         if mine:  # this device's own answers that got no flag, told once (NU64 F11)
-            self._unflagged += await self._tell_unflagged(watched, withheld)
+            self._unflagged, self._untold = await self._tell_unflagged(watched, withheld)
         if gone:
             await _forget(self._store, gone)
         # an answer another device recorded a moment ago is looked at again at a later sync
         # even if nothing changes here meanwhile (RECORDER_WAIT_MS)
-        quiet = not sealed and not withheld and not gone and not waiting
+        # answers to tell are looked at again until a report that tells them is handed
+        quiet = not sealed and not withheld and not gone and not waiting and not self._untold
         self._checked = (as_of, heads) if quiet else None
         return sealed
 
@@ -1023,12 +1027,14 @@ class SafetyPath:
 
     async def _tell_unflagged(
         self, watched: list[dict[str, Any]], withheld: Collection[bytes]
-    ) -> list[UnflaggedAnswer]:
+    ) -> tuple[list[UnflaggedAnswer], dict[str, list[str]]]:
         """The answers of this device's list (`watched`) that the members its owner's plan
         opts in now get no flag for, because the answer came less than CLOCK_SKEW_MS after
-        the opt-in or the share (`safety.unflagged_members`), each told once: the members
-        told are kept with the answer (`told`). Decided as `_owed` decides, from the signed
-        plan and the verified chain only. Raises nothing but a store error."""
+        the opt-in or the share (`safety.unflagged_members`), and those members by answer
+        (entry id -> account ids hex), each told once: `_handed` keeps the members told with
+        the answer (`told`) once the report that says them is handed to the app, so a sync
+        cut off before finds them again. Decided as `_owed` decides, from the signed plan
+        and the verified chain only. Reads only; raises nothing but a store error."""
         found: list[UnflaggedAnswer] = []
         told: dict[str, list[str]] = {}
         for entry in watched:
@@ -1077,15 +1083,28 @@ class SafetyPath:
                     to_datetime(since),
                 )
             )
-        if told:
+        return found, told
 
-            def note(kept: list[dict[str, Any]]) -> None:
-                for w in kept:
-                    if w["id"] in told:
-                        w["told"] = sorted({*(w.get("told") or ()), *told[w["id"]]})
+    def _take_unflagged(self) -> tuple[list[UnflaggedAnswer], dict[str, list[str]]]:
+        """What `_seal_missed` found to tell (`SyncReport.unflagged`) and their members by
+        answer, for `_handed` once the report is handed; kept here no longer."""
+        taken = self._unflagged, self._untold
+        self._unflagged, self._untold = [], {}
+        return taken
 
-            await _change_watched(self._store, note)
-        return found
+    async def _handed(self, told: dict[str, list[str]]) -> None:
+        """The report telling the members `told` (entry id -> account ids hex, from
+        `_take_unflagged`) was handed to the app: kept with each answer (`told`), never
+        said again. Nothing written when `told` is empty. Raises only a store error."""
+        if not told:
+            return
+
+        def note(kept: list[dict[str, Any]]) -> None:
+            for w in kept:
+                if w["id"] in told:
+                    w["told"] = sorted({*(w.get("told") or ()), *told[w["id"]]})
+
+        await _change_watched(self._store, note)
 
     async def _owed(
         self, entry: dict[str, Any], nobody: set[str], gone: set[str]

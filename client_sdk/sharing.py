@@ -2576,7 +2576,9 @@ class Sharing:
         for d in told:
             state = self.replica.chains.state(bytes.fromhex(d.journal_id))
             if d.owner and d.reason in departures.WHOLE_ENDED:  # told to the member (NU24 C11)
-                found.append(replace(d, copy=self._copy_still_read(d, journals)))
+                copy = self._copy_still_read(d, journals)
+                replaced = bool(copy) and self._replaced_by(d, copy, journals)
+                found.append(replace(d, copy=copy, replaced=replaced))
                 continue
             if not d.owner and d.reason in departures.LEFT_WHOLE and not d.source:  # NU26 C2
                 found.append(replace(d, copy=self._copy_kept_for(d, names)))
@@ -2630,6 +2632,42 @@ class Sharing:
         return self.replica.copy_still_read(ended, journals) or self.replica.source_still_read(
             ended, journals
         )
+
+    def _replaced_by(self, told: Departure, copy: str, journals: list[LocalJournal]) -> bool:
+        """For a member's share of a field-level copy that ended (`told`) while it reads the
+        journal `copy` (`_copy_still_read`): whether the owner signed that end (a `removed`
+        entry of their own decision, or the signed end date) and granted this account `copy`
+        with it or after it, by both verified chains (`Departure.replaced`). An end on the
+        server's word, or a share of `copy` older than the end (this account read both), is
+        not a replacement (the owner replaced nothing)."""
+        if told.reason not in (departures.REMOVED, departures.EXPIRED):
+            return False
+        me = self.replica.profile.account_id
+        ended = next((j for j in journals if j.journal_id.hex() == told.journal_id), None)
+        state = self.replica.chains.state(ended.journal_id) if ended is not None else None
+        if ended is None or state is None or not state.handles.get(me):
+            return False
+        if told.reason == departures.EXPIRED:
+            end: int | None = told.at  # the signed end date (Replica: the terms' `expires_at`)
+        else:
+            unshared = state.unshared.get(state.handles[me][-1])
+            end = unshared[1] if unshared is not None else None
+        if not end:
+            return False
+        for journal in journals:
+            other = self.replica.chains.state(journal.journal_id)
+            if (
+                journal.name != copy
+                or journal.owner_id != ended.owner_id
+                or journal.journal_id == ended.journal_id
+                or other is None
+                or not other.handles.get(me)
+            ):
+                continue
+            granted = other.granted_at.get(other.handles[me][-1])
+            if granted is not None and granted >= end:
+                return True
+        return False
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
@@ -3385,6 +3423,38 @@ class Sharing:
             # a copy now could bring back what they removed. The newer device mirrors them
             # itself; this one copies again at the document's next change after its update.
             return []
+        found = await self._copy_rule(source, document, mirrors, created, journals)
+        return [(journal, fields) for journal, fields, carried in found if carried]
+
+    async def _copies_left_out(self, source: LocalJournal, document: Document) -> list[bytes]:
+        """The live field-level copies of `source` (journal ids) that would disclose some of
+        `document` but do not carry it, by the rule every owner device copies by
+        (`mirror_targets`): it is dated, or was recorded, before the copy's start by the
+        clock of the device that recorded it (a paper form entered with its date, or a
+        device whose clock is behind the one that made the copy). Reads only."""
+        if document.kind not in MIRRORED_KINDS or source.role != "owner":
+            return []
+        mirrors = [
+            (journal_id, settings)
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source.journal_id
+        ]
+        if not mirrors:
+            return []
+        found = await self._copy_rule(source, document, mirrors)
+        return [journal.journal_id for journal, _, carried in found if not carried]
+
+    async def _copy_rule(
+        self,
+        source: LocalJournal,
+        document: Document,
+        mirrors: list[tuple[bytes, access.Disclosure]],
+        created: int | None = None,
+        journals: list[LocalJournal] | None = None,
+    ) -> list[tuple[LocalJournal, tuple[str, ...], bool]]:
+        """Each of `mirrors` (copies of `source`) that discloses some of `document`, held
+        here, with the fields it discloses and whether it carries `document` by its dates
+        (`mirror_targets`, `_copies_left_out`)."""
         if created is None:
             created = (
                 entry_view(document).created_at if document.kind == ENTRY else _created(document)
@@ -3398,17 +3468,18 @@ class Sharing:
         found = []
         for journal_id, settings in mirrors:
             journal = local.get(journal_id)
-            start = self._mirror_start(journal_id, settings)
-            if journal is None or created < start:
-                continue
-            if dated < start and not await self._copied_before(journal, document):
+            if journal is None:
                 continue
             fields = settings.fields or DISCLOSABLE
             if document.kind == ENTRY and not any(f in ENTRY_FIELDS for f in fields):
                 continue
             if document.kind != ENTRY and disclosed_care(document, fields) is None:
                 continue  # discloses none of it: nothing copied
-            found.append((journal, fields))
+            start = self._mirror_start(journal_id, settings)
+            carried = created >= start and (
+                dated >= start or await self._copied_before(journal, document)
+            )
+            found.append((journal, fields, carried))
         return found
 
     async def check_mirror(self, source: LocalJournal, document: Document) -> None:

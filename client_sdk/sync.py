@@ -1107,11 +1107,12 @@ class SyncReport:
         """Whether this sync has something to tell the user beyond the documents it sent and
         merged (which a change feed gives one by one) and the journals sharing a name (told by
         every sync while they do): a journal another device made, renamed or archived, a late
-        safety flag, a settled field, a merged text, an overtaken edit, a share change, a
-        problem, a change set aside, records withheld or erased, a rollback, a refused share,
-        an update needed, a download held back, records of a newer app, a share completed, a
-        new sign-in or credential change, or the upload limit. A live change feed delivers such a report as a change of kind
-        "report" (`Change.report`)."""
+        safety flag, an answer that got no safety flag (`unflagged`), a settled field, a
+        merged text, an overtaken edit, a share change, a problem, a change set aside,
+        records withheld or erased, a rollback, a refused share, an update needed, a
+        download held back, records of a newer app, a share completed, a new sign-in or
+        credential change, or the upload limit. A live change feed delivers such a report
+        as a change of kind "report" (`Change.report`)."""
         return bool(
             any(n.kind == "journal" for n in self.news)
             or self.late_flags
