@@ -28,7 +28,9 @@ async def flags_for_drsmith(
         "--trust-on-first-use",
     )  # fmt: skip
 
-    async def read_before_the_opt_in(journal: str, member: str, client: object) -> object:
+    async def read_before_the_opt_in(
+        journal: str, member: str, only: object, client: object
+    ) -> object:
         return [], None  # nothing undelivered, no flag reaching them: no question
 
     monkeypatch.setattr("cli.sharing.narrowing_costs", read_before_the_opt_in)

@@ -135,8 +135,8 @@ async def test_an_assignment_in_a_copy_without_scores_says_so_to_each_side_and_e
     made = await tom.ok("assign", "ana", "measure", "phq9", "--every", "14")
     said = " ".join(made.stderr.split())
     assert "as this device sees it" in said, said  # told now, not only in a later list
-    assert f"Note: 'ana/{COPY}' is a copy of some of the client's fields: no result" in said
-    assert "results reach you only if the client shares scores with you" in said
+    assert f"Note: 'ana/{COPY}' is a copy of some of the client's fields: cannot be seen" in said
+    assert "it does not carry the client's results, so whether they took it" in said
 
     await ana.ok("sync")
     listed = " ".join((await ana.ok("assignments")).stdout.split())
