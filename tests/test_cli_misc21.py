@@ -5,7 +5,9 @@ the server stopped serving the same way. Real server on loopback, real crypto, t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,33 @@ async def test_a_watch_says_assignments_that_ended_with_their_share_as_ended(
     assert "1 assignment that ended since with the share it was made in" in said, said
     assert "new assignment" not in said, said
     assert await ben.unseen_news() == []  # said: marked seen
+
+
+def _revoked(server: RunningServer) -> set[bytes]:
+    with closing(sqlite3.connect(server.data_dir / "journal.db")) as db:
+        return {bytes(r[0]) for r in db.execute("SELECT device_id FROM devices WHERE revoked")}
+
+
+async def test_this_homes_earlier_session_is_named_so_whatever_name_the_server_lists(
+    laptop: Device, live_server: RunningServer
+) -> None:
+    """A hostile server lists this home's session that a logout ended as a device signed
+    in, under a name of its choosing: the news of what that session wrote, read at the
+    next login here, named the server's "Mum's tablet" instead of this device's earlier id
+    (the home's own record of it was read only for a device the list did not name)."""
+    before = _revoked(live_server)
+    await laptop.ok("write", "Written before the logout.")
+    await laptop.ok("sync")
+    await laptop.ok("logout", "--yes")
+    ended = _revoked(live_server) - before
+    assert ended  # this home's session, now ended (revoked on the server)
+    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
+        for device in ended:  # the server's word: signed in, named as it likes
+            db.execute(
+                "UPDATE devices SET revoked = 0, name = ? WHERE device_id = ?",
+                ("Mum's tablet", device),
+            )
+        db.commit()
+    said = flat((await laptop.ok("login", laptop.url, "ana")).raw_output)
+    assert "1 new entry from a device of this account using this device's earlier id" in said, said
+    assert "Mum's tablet" not in said, said
