@@ -371,11 +371,12 @@ def share(
             stop_flags=bool(stop_flags),
             safety_flags=bool(safety_flags),  # the opt-in, and the share as it now stands (rev-c)
         )
-        if only is not None:
-            for name in (journal_name, *shared.ended):  # a copy replaced ends its assignments
-                for gone in await assignments_ended_now(client, name, shared.member, started):
-                    if all(a.id != gone.id for a in ended_assignments):
-                        ended_assignments.append(gone)
+        if only is not None:  # a copy replaced ends its assignments too
+            ended_assignments.extend(
+                await assignments_ended_with(
+                    client, (journal_name, *shared.ended), shared.member, started
+                )
+            )
         if only is not None and RESULT_FIELDS & set(only) and not renewing:
             # only what no journal kept for them carries (R33 F1): after the share, so that
             # its copy is there to be asked
@@ -1234,7 +1235,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
         for copy in ended.kept:  # what became of each copy (NU28 C2)
             # wrapped, its command whole, to copy (NU49 F1)
             output.message(kept_copy_text(copy, named.get(copy.journal_id, "")), wrap=True)
-    stopped = home.run(partial(assignments_ended_now, journal=journal_name, member=therapist))
+    # the copies it ended end their assignments too, as `tj share --only` says of a copy
+    stopped = home.run(
+        lambda client: assignments_ended_with(client, (journal_name, *ended), therapist)
+    )
     if stopped:
         output.message(ended_with_share_text(stopped), wrap=True)
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [
@@ -1328,6 +1332,20 @@ async def assignments_ended_now(
         and a.share_ended.at is not None
         and a.share_ended.at >= since - timedelta(seconds=1)
     ]
+
+
+async def assignments_ended_with(
+    client: Client, journals: Iterable[str], member: str, since: datetime | None = None
+) -> list[Assignment]:
+    """`assignments_ended_now` of each of `journals` (a journal and the copies kept for
+    `member` that the same change ended: `ShareInfo.ended`, `EndedShares`), each assignment
+    once, in that order."""
+    found: list[Assignment] = []
+    for name in journals:
+        for gone in await assignments_ended_now(client, name, member, since):
+            if all(a.id != gone.id for a in found):
+                found.append(gone)
+    return found
 
 
 def ended_with_share_text(ended: list[Assignment]) -> str:

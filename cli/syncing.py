@@ -188,11 +188,12 @@ async def watch(client: Client, as_json: bool) -> None:
     earlier, told = await client.unseen_news(), await client.unseen_departures()
     sign_ins = await client.devices.unseen_sign_ins()
     if earlier or told or any(sign_ins):
+        said = await ended_since(client, earlier)  # as `tj sync` says them
         if as_json:
-            output.data(json.dumps(output.unmarked(earlier_dict(earlier, told, sign_ins))))
+            output.data(json.dumps(output.unmarked(earlier_dict(said, told, sign_ins))))
         else:
-            output.data(earlier_text(earlier, told, sign_ins=sign_ins), prose=True)
-        await client.mark_news_seen([*earlier, *told])
+            output.data(earlier_text(said, told, sign_ins=sign_ins), prose=True)
+        await client.mark_news_seen([*earlier, *told])  # as they were kept
         await client.devices.mark_sign_ins_seen([*sign_ins[0], *sign_ins[1]])  # these only
     client.devices.look_soon()  # a person started it: look for new sign-ins at once
     lost: list[str] = []  # when the connection was lost, while it is

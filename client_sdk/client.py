@@ -310,6 +310,7 @@ class Client:
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self._put_back = False  # a copy set aside went back to its place at this sign-in
+        self._ended_here: set[bytes] | None = None  # this home's ended sessions (None: unread)
         self.replica.on_change = self._publish
         self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
         """The inboxes of the `watch()`es running, each told of this process's writes."""
@@ -2548,6 +2549,22 @@ class Client:
         if moved is not None:
             self.replica.settings_written(*moved)
 
+    def _sessions_ended_here(self) -> set[bytes]:
+        """The device ids of this home's sessions of this account and server that a logout
+        ended (`devices.sessions_after_logout`, a file in the home), read once for this
+        client: that file changes only when this home signs this account out (which ends
+        this session: it syncs no more) or forgets it (an erase), so what it held when first
+        read is what it holds while this client can sync. Read only when a sync brings what
+        a device of this account wrote (`_source_names`), never for a sync of nothing new or
+        of other accounts' writes."""
+        if self._ended_here is None:
+            from client_sdk.devices import sessions_after_logout
+
+            self._ended_here = sessions_after_logout(
+                self.home, self.transport.base_url, self.username
+            )
+        return self._ended_here
+
     async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
         """Names for where arrivals came from: this account's device names (from the
         server's device list, metadata it holds anyway, kept on the device: devices.py
@@ -2562,23 +2579,22 @@ class Client:
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since")."""
-        from client_sdk.devices import EARLIER_SESSION, news_name, sessions_after_logout
+        from client_sdk.devices import EARLIER_SESSION, news_name
 
         me = self.profile.account_id
-        # This home's own sessions ended by a logout: this device's, not another's (NU62 F18).
-        # Read from its file only when an arrival's device is none of the listed ones: the
-        # arrivals of a live round come from a listed device (issue 10).
-        earlier: set[bytes] | None = None
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
         listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
-        if mine:
+        # This home's own sessions ended by a logout (NU62 F18), from its own file: checked
+        # before the server's device list, which could name one of them as it likes.
+        earlier = self._sessions_ended_here() if mine else set()
+        if mine - earlier:
             with contextlib.suppress(TJError):
-                devices = await self.devices._device_names(mine)
+                devices = await self.devices._device_names(mine - earlier)
                 listed = True
-                former = self.devices._former_names(mine - devices.keys())
+                former = self.devices._former_names(mine - earlier - devices.keys())
                 live = self.devices._listed_names()
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
@@ -2593,13 +2609,10 @@ class Client:
         def source_of(author: bytes, device: bytes) -> str:
             if author != me:
                 return people.get(author, "another account")
+            if device in self._sessions_ended_here():  # this home's word first
+                return EARLIER_SESSION
             if device in devices:
                 return _named_device(devices, device)
-            nonlocal earlier
-            if earlier is None:
-                earlier = sessions_after_logout(self.home, self.transport.base_url, self.username)
-            if device in earlier:
-                return EARLIER_SESSION
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"
