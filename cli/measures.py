@@ -27,7 +27,7 @@ import click
 from click import termui
 from rich.table import Table
 
-from cli import output
+from cli import output, piped
 from cli.dates import MOMENT
 from cli.homes import profile_words
 from cli.main import (
@@ -484,6 +484,8 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
         return
 
     def hung_up(_signum: int, _frame: FrameType | None) -> None:
+        if hangup.heard:  # handled once: a closed terminal's read comes after its SIGHUP
+            return
         for number in ENDING_SIGNALS:
             signal.signal(number, signal.SIG_IGN)
         hangup.heard = True
@@ -506,7 +508,7 @@ def _answers_read_awake() -> Iterator[None]:
     is not a terminal are read by `_answer_reader`, which a signal always wakes: every signal
     that has a Python handler (SIGHUP, SIGTERM, Ctrl-C's SIGINT) writes a byte to a wake-up
     pipe, in whichever thread it is received, even before the wait begins."""
-    if not hasattr(select, "poll") or not _stdin_is_a_pipe_or_file():
+    if not hasattr(select, "poll") or not piped.stdin_is_a_pipe_or_file():
         yield
         return
     wake_read, wake_write = os.pipe()
@@ -567,53 +569,22 @@ def _stdin_is_a_terminal() -> bool:
         return False
 
 
-def _stdin_is_a_pipe_or_file() -> bool:
-    """Whether `sys.stdin` reads file descriptor 0 and it is not a terminal (a pipe, a file)."""
-    try:
-        return sys.stdin.fileno() == 0 and not os.isatty(0)
-    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
-        return False
-
-
 def _answer_reader(wake: int, prompt: str) -> str:
     """`input(prompt)` for a stdin that is not a terminal, which any signal wakes: writes
     `prompt` to `sys.stdout` (`click.prompt` points it at stderr), then returns the next line
-    of file descriptor 0 without its line ending, read byte by byte so that nothing after it
-    is taken; raises EOFError at end of input. While it waits for stdin, it waits for `wake`
-    (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a signal arrived,
-    whose Python handler runs as soon as this function goes on (a hang-up's points stdin at
-    /dev/null, so the next wait ends at once with end of input; Ctrl-C raises
-    KeyboardInterrupt). OSError: stdin could not be read."""
+    of file descriptor 0 without its line ending (`piped.read_text_line`, the reader a piped
+    passphrase is read by too: what it read ahead is read here first, and what this read
+    ahead is read there); raises EOFError at end of input. While it waits for stdin, it
+    waits for `wake` (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a
+    signal arrived, whose Python handler runs as soon as this function goes on (a hang-up's
+    points stdin at /dev/null, so the next wait ends at once with end of input; Ctrl-C
+    raises KeyboardInterrupt). OSError: stdin could not be read."""
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    waiting = select.poll()
-    waiting.register(0, select.POLLIN)
-    waiting.register(wake, select.POLLIN)
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        ready = dict(waiting.poll())
-        if wake in ready:
-            _drain(wake)  # the signal's handler runs here, back in Python code
-            continue
-        if not ready.get(0):
-            continue
-        byte = os.read(0, 1)
-        if not byte:  # end of input
-            if not line:
-                raise EOFError
-            break
-        line += byte
-    text = line.decode(sys.stdin.encoding or "utf-8", sys.stdin.errors or "strict")
-    return text.removesuffix("\n").removesuffix("\r")
-
-
-def _drain(wake: int) -> None:
-    """Read every byte waiting in the non-blocking pipe `wake`."""
-    try:
-        while os.read(wake, 512):
-            pass
-    except BlockingIOError:
-        pass
+    line = piped.read_text_line(wake)
+    if line is None:
+        raise EOFError
+    return line
 
 
 def end_input() -> None:
@@ -623,6 +594,7 @@ def end_input() -> None:
         os.dup2(null, 0)
     finally:
         os.close(null)
+    piped.forget_pending()  # lines read ahead of the hang-up are not answers any more
 
 
 def silence_the_closed_terminal() -> None:
@@ -760,7 +732,11 @@ def _ask_items(
         answers.append(int(click.prompt("   answer", type=values, err=True)))
         hangup.check()  # typed before the terminal closed: kept (a safety answer counts)
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
-            show_safety_message(safety_message())
+            try:
+                lines = safety_message()
+            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed)
+                raise click.Abort() from None
+            show_safety_message(lines)
             shown = True
     if chosen.unscored is None or not interactive_difficulty:
         return None

@@ -367,3 +367,98 @@ async def test_a_terminal_that_closes_at_the_difficulty_question_keeps_every_ans
             asking.kill()
             await asking.wait()
     assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+CTRL_C_AT_THE_SAFETY_MESSAGE = """
+import asyncio, os, signal, sys
+from client_sdk.scoring import instrument
+from cli import ready_for_ctrl_c
+from cli.measures import ask
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal (see above)
+ready_for_ctrl_c()  # as each tj command begins
+
+def safety_message():  # fetched as `home.run` does (asyncio.run): Ctrl-C meanwhile
+    os.kill(os.getpid(), signal.SIGINT)
+
+    async def fetch():
+        await asyncio.sleep(HANG)
+        return ["SAFETY"]
+
+    return asyncio.run(fetch())
+
+answers, difficulty = ask(instrument("phq9"), True, safety_message)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+""".replace("HANG", str(HANG))
+
+
+async def test_ctrl_c_while_the_safety_message_is_fetched_keeps_every_answer(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C while the safety message of item 9 answered above 0 was fetched (a client
+    opens: `asyncio.run`, whose own Ctrl-C handling raises KeyboardInterrupt) escaped the
+    questionnaire: not a stop, so the answer was lost with the flag it owes. It stops the
+    questionnaire as Ctrl-C at a question does: every scored item answered, the result is
+    kept without the difficulty answer (and `tj` saves it and seals the flag)."""
+    done = tmp_path / "asked"
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CTRL_C_AT_THE_SAFETY_MESSAGE, str(done),
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert asking.stdin is not None
+    try:
+        asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
+        await asking.stdin.drain()
+        assert await ends_within_hang(asking) == 0
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+HANGUP_THEN_ABORT = """
+import os, signal
+from client_sdk.scoring import instrument
+from cli.measures import Stopped, ask
+
+try:
+    ask(instrument("phq9"), True, lambda: ["SAFETY"])
+except Stopped:
+    os.kill(os.getpid(), signal.SIGABRT)  # stuck: where does the fault handler write?
+"""
+
+
+async def test_a_hangup_on_a_terminal_keeps_the_fault_handler_on_it() -> None:
+    """On a terminal, the hang-up was handled twice: by its SIGHUP, then by the read that
+    follows (stdin, then /dev/null, was no longer a terminal); the second pass pointed the
+    fault handler at /dev/null, so the stacks of a `tj` stuck after a hang-up went nowhere.
+    Here the terminal stays open after the SIGHUP: the stacks reach it."""
+    main, terminal = pty.openpty()
+    try:
+        asking = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HANGUP_THEN_ABORT,
+            cwd=REPOSITORY,
+            env={**os.environ, **DUMPING},
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    try:
+        os.write(main, b"1\n1\n")  # typed ahead: the terminal keeps each line
+        await asyncio.to_thread(read_until, main, b"3. ", b"answer:")
+        asking.send_signal(signal.SIGHUP)
+        await asyncio.to_thread(read_until, main, b"Fatal Python error: Aborted")
+        assert await ends_within_hang(asking) == -signal.SIGABRT
+    finally:
+        os.close(main)
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
