@@ -156,6 +156,25 @@ def measure_take(
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(name)
+    given: list[int] = []  # the answers as they are given: a positive safety item's flag is owed
+    with hangups_wait_for_the_flag(chosen, given):
+        take_measure(home, chosen, answers, given, difficulty, taken_at, journal_name, as_json)
+
+
+def take_measure(
+    home: Home,
+    chosen: Instrument,
+    answers: list[int] | None,
+    given: list[int],
+    difficulty: int | None,
+    taken_at: datetime | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """`tj measure take`'s work: `answers` (--answers), else each asked (`ask`), appended to
+    `given` as given."""
+    if answers is not None:
+        given.extend(answers)
     asked = answers is None
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
     # The form starts from what the other devices did (one quick try, quietly): the safety
@@ -177,6 +196,7 @@ def measure_take(
                 chosen,
                 interactive_difficulty=difficulty is None,
                 safety_message=safety_message,
+                given=given,
             )
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
@@ -453,6 +473,41 @@ class Hangup:
 
 
 @contextmanager
+def hangups_wait_for_the_flag(chosen: Instrument, given: list[int]) -> Iterator[None]:
+    """While `tj measure take` runs (main thread only): once a safety item of `given` (the
+    answers so far) is above 0, closing the terminal (SIGHUP) or SIGTERM no longer ends the
+    process before the flag it owes is sealed and sent (the save's syncs are bounded by
+    their waits): output is silenced (`silence_the_closed_terminal`) and further ones are
+    ignored. Before that, they are handled as they were (by default, the process ends).
+    While items are asked, `hangups_stop_the_questionnaire` handles them."""
+    if not ENDING_SIGNALS or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def heard(signum: int, frame: FrameType | None) -> None:
+        owed = any(n <= len(given) and given[n - 1] > 0 for n in chosen.safety_items)
+        if owed:
+            for number in ENDING_SIGNALS:
+                signal.signal(number, signal.SIG_IGN)
+            silence_the_closed_terminal()
+            return
+        before = previous[signum]
+        if callable(before):
+            before(signum, frame)
+        elif before != signal.SIG_IGN:  # the default: the process ends by it
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    previous = {number: signal.signal(number, heard) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        if all(signal.getsignal(number) is heard for number in ENDING_SIGNALS):
+            for number, handler in previous.items():  # none heard: as they were
+                signal.signal(number, handler)
+
+
+@contextmanager
 def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     """While items are asked, closing the terminal (SIGHUP) or SIGTERM stops the questionnaire
     like Ctrl-C does, instead of killing the process: a safety answer already given still
@@ -666,17 +721,19 @@ def ask(
     chosen: Instrument,
     interactive_difficulty: bool,
     safety_message: Callable[[], list[str]],
+    given: list[int] | None = None,
 ) -> tuple[list[int], int | None]:
     """Ask each item on the terminal (prompts on stderr, so stdout stays data). The moment a
     safety item (PHQ-9 item 9) is answered above 0, the safety message is shown, before any
     other question: the person may not finish the form (README "Questionnaires and the
     safety path"). The difficulty question can be skipped with Enter; stopping there (Ctrl-C,
     end of input, closing the terminal) skips it too, as every scored item is answered.
-    Stopping before that raises Stopped with the answers given."""
+    Stopping before that raises Stopped with the answers given. Each answer is appended to
+    `given` as it is given (`hangups_wait_for_the_flag`), when given (empty)."""
     if chosen.instructions:  # each line of the terminal's width, words unchanged (NU38 N2)
         click.echo(output.prose_text(chosen.instructions), err=True)
     click.echo(output.prose_text(chosen.stem), err=True)
-    answers: list[int] = []
+    answers: list[int] = [] if given is None else given
     hangup = Hangup()
     try:
         with hangups_stop_the_questionnaire(hangup):

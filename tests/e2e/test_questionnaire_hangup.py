@@ -462,3 +462,52 @@ async def test_a_hangup_on_a_terminal_keeps_the_fault_handler_on_it() -> None:
         if asking.returncode is None:
             asking.kill()
             await asking.wait()
+
+
+def sockets_of(pid: int) -> int:
+    """How many sockets process `pid` has open (none while it waits for an answer)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:  # closed meanwhile
+            pass
+    return count
+
+
+@pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+async def test_closing_the_terminal_as_the_answers_are_saved_still_sends_the_flag(
+    live_server: RunningServer, tmp_path: Path, ending: signal.Signals
+) -> None:
+    """Once the questionnaire ended, closing the terminal (SIGHUP) or SIGTERM ended `tj` by
+    their default action: as the answers were being saved (the sync before the save), a
+    positive item 9's flag was never sealed. Here the signal comes as the save begins (the
+    first socket `tj` opens after the last answer; the server, in this process, answers
+    nothing until it was sent)."""
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    try:
+        taking.stdin.write((EIGHT + "2\n").encode())
+        await taking.stdin.drain()
+        await read_line_containing(taking.stderr, LINE_STARTS[1])
+        await asyncio.wait_for(taking.stderr.readuntil(b"answer:"), HANG)
+        assert sockets_of(taking.pid) == 0
+        taking.stdin.write(b"1\n")  # written at once: the pipe is empty
+        waited = 0
+        while not sockets_of(taking.pid):  # blocks this loop, so the server too
+            assert waited < HANG * 1000, "tj opened no socket after the last answer"
+            select.select([], [], [], 0.001)
+            waited += 1
+        taking.send_signal(ending)
+        assert await ends_within_hang(taking) == 0
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    [result] = await ben.json("measure", "list")
+    assert (result["score"], result["unscored"]) == (10, 1)
+    await drsmith.ok("sync")  # the flag left ben's device before tj ended
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
+    assert flag["result_id"] == result["id"]
