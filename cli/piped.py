@@ -45,6 +45,7 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
     readable, its bytes are drained and the wait goes on, so that a signal's Python handler
     runs (and may point stdin at /dev/null, or raise). OSError: stdin could not be read."""
     _take_back_read_ahead()
+    seekable = _seekable()
     line = bytearray()
     waiting = None
     if wake is not None:
@@ -66,7 +67,6 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
                 continue
             if not ready.get(0):
                 continue
-        seekable = _seekable()
         chunk = os.read(0, CHUNK if ahead or seekable else 1)
         if not chunk:  # end of input
             return bytes(line)
