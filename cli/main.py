@@ -284,11 +284,19 @@ def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
 
 
 def piped_line(instead: str) -> str:
-    """The next line of a stdin that is not a terminal, without its line ending."""
-    line = sys.stdin.readline()
-    if not line:
+    """The next line of a stdin that is not a terminal, without its line ending. Read from
+    file descriptor 0 by the reader a questionnaire's answers are read by (`cli.piped`), not
+    through `sys.stdin`, whose buffer would take the answers piped after it; byte by byte on
+    a pipe, so that what follows stays on stdin for whatever reads it next."""
+    from cli import piped
+
+    if piped.stdin_is_a_pipe_or_file():
+        text = piped.read_text_line(ahead=False)
+    else:  # stdin replaced (click's test runner): read as it reads
+        text = sys.stdin.readline() or None
+    if text is None:
         raise click.ClickException(f"{instead}, or run tj on a terminal to type it")
-    return line.removesuffix("\n").removesuffix("\r")
+    return text.removesuffix("\n").removesuffix("\r")
 
 
 def read_secret_file(path: Path) -> str:

@@ -27,7 +27,7 @@ import click
 from click import termui
 from rich.table import Table
 
-from cli import output
+from cli import output, piped
 from cli.dates import MOMENT
 from cli.homes import profile_words
 from cli.main import (
@@ -156,6 +156,25 @@ def measure_take(
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(name)
+    given: list[int] = []  # the answers as they are given: a positive safety item's flag is owed
+    with hangups_wait_for_the_flag(chosen, given):
+        take_measure(home, chosen, answers, given, difficulty, taken_at, journal_name, as_json)
+
+
+def take_measure(
+    home: Home,
+    chosen: Instrument,
+    answers: list[int] | None,
+    given: list[int],
+    difficulty: int | None,
+    taken_at: datetime | None,
+    journal_name: str | None,
+    as_json: bool,
+) -> None:
+    """`tj measure take`'s work: `answers` (--answers), else each asked (`ask`), appended to
+    `given` as given."""
+    if answers is not None:
+        given.extend(answers)
     asked = answers is None
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
     # The form starts from what the other devices did (one quick try, quietly): the safety
@@ -177,6 +196,7 @@ def measure_take(
                 chosen,
                 interactive_difficulty=difficulty is None,
                 safety_message=safety_message,
+                given=given,
             )
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
@@ -453,6 +473,41 @@ class Hangup:
 
 
 @contextmanager
+def hangups_wait_for_the_flag(chosen: Instrument, given: list[int]) -> Iterator[None]:
+    """While `tj measure take` runs (main thread only): once a safety item of `given` (the
+    answers so far) is above 0, closing the terminal (SIGHUP) or SIGTERM no longer ends the
+    process before the flag it owes is sealed and sent (the save's syncs are bounded by
+    their waits): output is silenced (`silence_the_closed_terminal`) and further ones are
+    ignored. Before that, they are handled as they were (by default, the process ends).
+    While items are asked, `hangups_stop_the_questionnaire` handles them."""
+    if not ENDING_SIGNALS or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def heard(signum: int, frame: FrameType | None) -> None:
+        owed = any(n <= len(given) and given[n - 1] > 0 for n in chosen.safety_items)
+        if owed:
+            for number in ENDING_SIGNALS:
+                signal.signal(number, signal.SIG_IGN)
+            silence_the_closed_terminal()
+            return
+        before = previous[signum]
+        if callable(before):
+            before(signum, frame)
+        elif before != signal.SIG_IGN:  # the default: the process ends by it
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    previous = {number: signal.signal(number, heard) for number in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        if all(signal.getsignal(number) is heard for number in ENDING_SIGNALS):
+            for number, handler in previous.items():  # none heard: as they were
+                signal.signal(number, handler)
+
+
+@contextmanager
 def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
     """While items are asked, closing the terminal (SIGHUP) or SIGTERM stops the questionnaire
     like Ctrl-C does, instead of killing the process: a safety answer already given still
@@ -484,6 +539,8 @@ def hangups_stop_the_questionnaire(hangup: Hangup) -> Iterator[None]:
         return
 
     def hung_up(_signum: int, _frame: FrameType | None) -> None:
+        if hangup.heard:  # handled once: a closed terminal's read comes after its SIGHUP
+            return
         for number in ENDING_SIGNALS:
             signal.signal(number, signal.SIG_IGN)
         hangup.heard = True
@@ -506,7 +563,7 @@ def _answers_read_awake() -> Iterator[None]:
     is not a terminal are read by `_answer_reader`, which a signal always wakes: every signal
     that has a Python handler (SIGHUP, SIGTERM, Ctrl-C's SIGINT) writes a byte to a wake-up
     pipe, in whichever thread it is received, even before the wait begins."""
-    if not hasattr(select, "poll") or not _stdin_is_a_pipe_or_file():
+    if not hasattr(select, "poll") or not piped.stdin_is_a_pipe_or_file():
         yield
         return
     wake_read, wake_write = os.pipe()
@@ -567,53 +624,22 @@ def _stdin_is_a_terminal() -> bool:
         return False
 
 
-def _stdin_is_a_pipe_or_file() -> bool:
-    """Whether `sys.stdin` reads file descriptor 0 and it is not a terminal (a pipe, a file)."""
-    try:
-        return sys.stdin.fileno() == 0 and not os.isatty(0)
-    except (AttributeError, OSError, ValueError):  # replaced (a test's), closed, or none
-        return False
-
-
 def _answer_reader(wake: int, prompt: str) -> str:
     """`input(prompt)` for a stdin that is not a terminal, which any signal wakes: writes
     `prompt` to `sys.stdout` (`click.prompt` points it at stderr), then returns the next line
-    of file descriptor 0 without its line ending, read byte by byte so that nothing after it
-    is taken; raises EOFError at end of input. While it waits for stdin, it waits for `wake`
-    (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a signal arrived,
-    whose Python handler runs as soon as this function goes on (a hang-up's points stdin at
-    /dev/null, so the next wait ends at once with end of input; Ctrl-C raises
-    KeyboardInterrupt). OSError: stdin could not be read."""
+    of file descriptor 0 without its line ending (`piped.read_text_line`, the reader a piped
+    passphrase is read by too: what it read ahead is read here first, and what this read
+    ahead is read there); raises EOFError at end of input. While it waits for stdin, it
+    waits for `wake` (the wake-up pipe of `signal.set_wakeup_fd`) too: a byte there means a
+    signal arrived, whose Python handler runs as soon as this function goes on (a hang-up's
+    points stdin at /dev/null, so the next wait ends at once with end of input; Ctrl-C
+    raises KeyboardInterrupt). OSError: stdin could not be read."""
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    waiting = select.poll()
-    waiting.register(0, select.POLLIN)
-    waiting.register(wake, select.POLLIN)
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        ready = dict(waiting.poll())
-        if wake in ready:
-            _drain(wake)  # the signal's handler runs here, back in Python code
-            continue
-        if not ready.get(0):
-            continue
-        byte = os.read(0, 1)
-        if not byte:  # end of input
-            if not line:
-                raise EOFError
-            break
-        line += byte
-    text = line.decode(sys.stdin.encoding or "utf-8", sys.stdin.errors or "strict")
-    return text.removesuffix("\n").removesuffix("\r")
-
-
-def _drain(wake: int) -> None:
-    """Read every byte waiting in the non-blocking pipe `wake`."""
-    try:
-        while os.read(wake, 512):
-            pass
-    except BlockingIOError:
-        pass
+    line = piped.read_text_line(wake)
+    if line is None:
+        raise EOFError
+    return line
 
 
 def end_input() -> None:
@@ -623,6 +649,7 @@ def end_input() -> None:
         os.dup2(null, 0)
     finally:
         os.close(null)
+    piped.forget_pending()  # lines read ahead of the hang-up are not answers any more
 
 
 def silence_the_closed_terminal() -> None:
@@ -694,17 +721,19 @@ def ask(
     chosen: Instrument,
     interactive_difficulty: bool,
     safety_message: Callable[[], list[str]],
+    given: list[int] | None = None,
 ) -> tuple[list[int], int | None]:
     """Ask each item on the terminal (prompts on stderr, so stdout stays data). The moment a
     safety item (PHQ-9 item 9) is answered above 0, the safety message is shown, before any
     other question: the person may not finish the form (README "Questionnaires and the
     safety path"). The difficulty question can be skipped with Enter; stopping there (Ctrl-C,
     end of input, closing the terminal) skips it too, as every scored item is answered.
-    Stopping before that raises Stopped with the answers given."""
+    Stopping before that raises Stopped with the answers given. Each answer is appended to
+    `given` as it is given (`hangups_wait_for_the_flag`), when given (empty)."""
     if chosen.instructions:  # each line of the terminal's width, words unchanged (NU38 N2)
         click.echo(output.prose_text(chosen.instructions), err=True)
     click.echo(output.prose_text(chosen.stem), err=True)
-    answers: list[int] = []
+    answers: list[int] = [] if given is None else given
     hangup = Hangup()
     try:
         with hangups_stop_the_questionnaire(hangup):
@@ -760,7 +789,11 @@ def _ask_items(
         answers.append(int(click.prompt("   answer", type=values, err=True)))
         hangup.check()  # typed before the terminal closed: kept (a safety answer counts)
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
-            show_safety_message(safety_message())
+            try:
+                lines = safety_message()
+            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed)
+                raise click.Abort() from None
+            show_safety_message(lines)
             shown = True
     if chosen.unscored is None or not interactive_difficulty:
         return None

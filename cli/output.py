@@ -491,7 +491,13 @@ def answer_piped(question: str, skip: str) -> Iterator[None]:
             raise unanswered_error(skip, question)
         yield
         return
-    line = stdin.readline()
+    from cli import piped
+
+    if piped.stdin_is_a_pipe_or_file():  # byte by byte: what follows stays on stdin
+        text = piped.read_text_line(ahead=False)
+        line = "" if text is None else text + "\n"
+    else:
+        line = stdin.readline()
     if not line:
         raise unanswered_error(skip, question)
     sys.stdin = cast("TextIO", _Replayed(line, stdin))

@@ -367,3 +367,150 @@ async def test_a_terminal_that_closes_at_the_difficulty_question_keeps_every_ans
             asking.kill()
             await asking.wait()
     assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+CTRL_C_AT_THE_SAFETY_MESSAGE = """
+import asyncio, os, signal, sys
+from client_sdk.scoring import instrument
+from cli import ready_for_ctrl_c
+from cli.measures import ask
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal (see above)
+ready_for_ctrl_c()  # as each tj command begins
+
+def safety_message():  # fetched as `home.run` does (asyncio.run): Ctrl-C meanwhile
+    os.kill(os.getpid(), signal.SIGINT)
+
+    async def fetch():
+        await asyncio.sleep(HANG)
+        return ["SAFETY"]
+
+    return asyncio.run(fetch())
+
+answers, difficulty = ask(instrument("phq9"), True, safety_message)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{answers} {difficulty}")
+""".replace("HANG", str(HANG))
+
+
+async def test_ctrl_c_while_the_safety_message_is_fetched_keeps_every_answer(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C while the safety message of item 9 answered above 0 was fetched (a client
+    opens: `asyncio.run`, whose own Ctrl-C handling raises KeyboardInterrupt) escaped the
+    questionnaire: not a stop, so the answer was lost with the flag it owes. It stops the
+    questionnaire as Ctrl-C at a question does: every scored item answered, the result is
+    kept without the difficulty answer (and `tj` saves it and seals the flag)."""
+    done = tmp_path / "asked"
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CTRL_C_AT_THE_SAFETY_MESSAGE, str(done),
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert asking.stdin is not None
+    try:
+        asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
+        await asking.stdin.drain()
+        assert await ends_within_hang(asking) == 0
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+    assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+
+
+HANGUP_THEN_ABORT = """
+import os, signal
+from client_sdk.scoring import instrument
+from cli.measures import Stopped, ask
+
+try:
+    ask(instrument("phq9"), True, lambda: ["SAFETY"])
+except Stopped:
+    os.kill(os.getpid(), signal.SIGABRT)  # stuck: where does the fault handler write?
+"""
+
+
+async def test_a_hangup_on_a_terminal_keeps_the_fault_handler_on_it() -> None:
+    """On a terminal, the hang-up was handled twice: by its SIGHUP, then by the read that
+    follows (stdin, then /dev/null, was no longer a terminal); the second pass pointed the
+    fault handler at /dev/null, so the stacks of a `tj` stuck after a hang-up went nowhere.
+    Here the terminal stays open after the SIGHUP: the stacks reach it."""
+    main, terminal = pty.openpty()
+    try:
+        asking = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HANGUP_THEN_ABORT,
+            cwd=REPOSITORY,
+            env={**os.environ, **DUMPING},
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    try:
+        os.write(main, b"1\n1\n")  # typed ahead: the terminal keeps each line
+        await asyncio.to_thread(read_until, main, b"3. ", b"answer:")
+        asking.send_signal(signal.SIGHUP)
+        # Enter, for a SIGHUP that came before the read began (it interrupted nothing: the
+        # read waits for a line, then the handler runs); after the handler, nothing reads it
+        os.write(main, b"\n")
+        await asyncio.to_thread(read_until, main, b"Fatal Python error: Aborted")
+        assert await ends_within_hang(asking) == -signal.SIGABRT
+    finally:
+        os.close(main)
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()
+
+
+def sockets_of(pid: int) -> int:
+    """How many sockets process `pid` has open (none while it waits for an answer)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:  # closed meanwhile
+            pass
+    return count
+
+
+@pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+async def test_closing_the_terminal_as_the_answers_are_saved_still_sends_the_flag(
+    live_server: RunningServer, tmp_path: Path, ending: signal.Signals
+) -> None:
+    """Once the questionnaire ended, closing the terminal (SIGHUP) or SIGTERM ended `tj` by
+    their default action: as the answers were being saved (the sync before the save), a
+    positive item 9's flag was never sealed. Here the signal comes as the save begins (the
+    first socket `tj` opens after the last answer; the server, in this process, answers
+    nothing until it was sent)."""
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    try:
+        taking.stdin.write((EIGHT + "2\n").encode())
+        await taking.stdin.drain()
+        await read_line_containing(taking.stderr, LINE_STARTS[1])
+        await asyncio.wait_for(taking.stderr.readuntil(b"answer:"), HANG)
+        assert sockets_of(taking.pid) == 0
+        taking.stdin.write(b"1\n")  # written at once: the pipe is empty
+        waited = 0
+        while not sockets_of(taking.pid):  # blocks this loop, so the server too
+            assert waited < HANG * 1000, "tj opened no socket after the last answer"
+            select.select([], [], [], 0.001)
+            waited += 1
+        taking.send_signal(ending)
+        assert await ends_within_hang(taking) == 0
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    [result] = await ben.json("measure", "list")
+    assert (result["score"], result["unscored"]) == (10, 1)
+    await drsmith.ok("sync")  # the flag left ben's device before tj ended
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
+    assert flag["result_id"] == result["id"]
