@@ -236,6 +236,21 @@ def _annotating_since(state: AccessState, handle: bytes) -> int:
     return max(state.granted_at.get(handle, 0), state.annotate_since.get(handle, 0))
 
 
+def _annotating_members(state: AccessState) -> dict[str, tuple[str, int]]:
+    """The members holding the annotate role now, by username: (account id hex, when they
+    began holding it: `_annotating_since`), so that an answer owes a flag only to them, and
+    only when given after they hold it again if a `changed` entry gave it back."""
+    now = now_ms()
+    return {
+        m.who.username: (m.who.account_id.hex(), _annotating_since(state, m.handle))
+        for m in state.members.values()
+        if m.who is not None
+        and not m.ended(now)
+        and m.handle in state.granted_at
+        and m.role == "annotate"
+    }
+
+
 @dataclass(frozen=True)
 class _Reached:
     """A member a flag raised now reaches (`SafetyPath._reach`): `member` (account id hex),
@@ -1055,15 +1070,7 @@ class SafetyPath:
             plan = await self.plan(local.journal_id.hex())
             if not plan.share_flags:
                 continue
-            now = now_ms()
-            current = {
-                m.who.username: (m.who.account_id.hex(), _annotating_since(state, m.handle))
-                for m in state.members.values()
-                if m.who is not None
-                and not m.ended(now)
-                and m.handle in state.granted_at
-                and m.role == "annotate"
-            }
+            current = _annotating_members(state)
             covered = await self._covered(local, entry["result"], entry["id"])
             covered |= set(entry.get("told") or ())
             members = unflagged_members(
@@ -1137,17 +1144,7 @@ class SafetyPath:
         if not plan.share_flags:
             nobody.add(entry["journal"])
             return None
-        now = now_ms()
-        # only members holding the annotate role now, and for an answer given after they
-        # hold it again if a `changed` entry gave it back (AccessState.annotate_since)
-        current = {
-            m.who.username: (m.who.account_id.hex(), _annotating_since(state, m.handle))
-            for m in state.members.values()
-            if m.who is not None
-            and not m.ended(now)
-            and m.handle in state.granted_at
-            and m.role == "annotate"
-        }
+        current = _annotating_members(state)
         covered = await self._covered(local, entry["result"], entry["id"])
         owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
         return (local, owed) if owed else None

@@ -589,16 +589,7 @@ class Shares:
         if local.role != "owner" or self._care is None:
             return [], False
         identity = await context.sharing.identity(username)
-        await context.replica.load_access()
-        kept = [
-            journal_id
-            for journal_id, settings in context.sharing.kept_disclosures().items()
-            if settings.member_id == identity.account_id
-            and (
-                settings.kind == "items"
-                or (settings.kind == "mirror" and settings.mirror_of == local.journal_id)
-            )
-        ]
+        kept = await self._kept_for(identity.account_id, local.journal_id)
         account_key = context.profile.secrets.account_key
         found = []
         for result in await self._care()[1].list(local.journal_id.hex()):
@@ -628,16 +619,7 @@ class Shares:
         if local.role != "owner" or self._care is None:
             return []
         identity = await context.sharing.identity(username)
-        await context.replica.load_access()
-        kept = [
-            journal_id
-            for journal_id, settings in context.sharing.kept_disclosures().items()
-            if settings.member_id == identity.account_id
-            and (
-                settings.kind == "items"
-                or (settings.kind == "mirror" and settings.mirror_of == local.journal_id)
-            )
-        ]
+        kept = await self._kept_for(identity.account_id, local.journal_id)
         account_key = context.profile.secrets.account_key
         found = []
         for result in await self._care()[1].list(local.journal_id.hex()):
@@ -651,6 +633,22 @@ class Shares:
             if live and not any(isinstance(c.field("answers"), list) for c in live):
                 found.append(result)
         return sorted(found, key=lambda r: not r.safety_concern)  # stable: newest first
+
+    async def _kept_for(self, member_id: bytes, journal_id: bytes) -> builtins.list[bytes]:
+        """The journals this account keeps for the member `member_id` that can hold copies
+        of `journal_id`'s results: its journal of single items, and the field-level copies
+        of `journal_id` (current or ended), from this device's verified chains."""
+        context = self._context
+        await context.replica.load_access()
+        return [
+            kept_id
+            for kept_id, settings in context.sharing.kept_disclosures().items()
+            if settings.member_id == member_id
+            and (
+                settings.kind == "items"
+                or (settings.kind == "mirror" and settings.mirror_of == journal_id)
+            )
+        ]
 
     def _member(self, journal_id: bytes, username: str) -> Member | None:
         """The current member `username` of a journal this account owns, from its verified
