@@ -21,7 +21,7 @@ import os
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -130,6 +130,8 @@ class Home:
     password_file: Path | None
     insecure_test_kdf: bool
     server_wait: float = SERVER_WAIT_S
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    """What `unlock_once` kept for this command ("unlock": `unlock`'s answer)."""
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
@@ -185,7 +187,8 @@ class Home:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True, self.path)} and see it.")
-            opener = partial(Client.open, self.path, **self.unlock())
+            unlocked = self.kept["unlock"] if "unlock" in self.kept else self.unlock()
+            opener = partial(Client.open, self.path, **unlocked)
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
@@ -209,6 +212,14 @@ class Home:
             return {"passphrase": os.environ["TJ_PASSPHRASE"]}
         instead = "this profile is locked: set TJ_PASSPHRASE to its passphrase"
         return {"passphrase": secret_prompt("Passphrase", instead=instead)}
+
+    def unlock_once(self) -> None:
+        """Ask a locked profile's passphrase now (`unlock`), once for the whole command: each
+        later `run` opens the profile with it instead of asking again. For a command that
+        must not wait on a person part-way (`tj measure take`: nothing is asked between a
+        safety answer and its message, or its save)."""
+        if "unlock" not in self.kept:
+            self.kept["unlock"] = self.unlock()
 
     async def _session(
         self, work: Callable[[Client], Awaitable[T]], opener: Callable[[], Awaitable[Client]]
@@ -258,12 +269,28 @@ PASSWORD_INSTEAD = "no password given: pass --password-file or set TJ_PASSWORD"
 NEW_PASSWORD_INSTEAD = "no new password given: pass --new-password-file or set TJ_NEW_PASSWORD"
 
 
+SECRET_WAITS: list[str] = []
+"""The prompts of the secrets being awaited now (`secret_prompt`): a wait on a person, with
+no bound, which a signal the command otherwise holds off must still end
+(`cli.measures.hangups_wait_for_the_flag`)."""
+
+
 def secret_prompt(prompt: str, *, instead: str, confirm: bool = False) -> str:
     """A secret typed on a terminal, hidden (and typed twice when `confirm`). When stdin is
     not a terminal (a pipe, a file, /dev/null), its next line is the secret (and the line
     after it the confirmation), read without a prompt and without getpass's GetPassWarning,
     since there is no echo to hide (NU18 C13). Raises click.ClickException, one line saying
-    `instead` (how else to give it), when stdin ends before the line (NU18 C10)."""
+    `instead` (how else to give it), when stdin ends before the line (NU18 C10). While it
+    waits, `prompt` is in SECRET_WAITS."""
+    SECRET_WAITS.append(prompt)
+    try:
+        return _secret(prompt, instead=instead, confirm=confirm)
+    finally:
+        SECRET_WAITS.pop()
+
+
+def _secret(prompt: str, *, instead: str, confirm: bool) -> str:
+    """`secret_prompt`'s reading."""
     if sys.stdin.isatty():
         return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
     while True:

@@ -32,6 +32,7 @@ from cli.dates import MOMENT
 from cli.homes import profile_words
 from cli.main import (
     PLAIN_NAME,
+    SECRET_WAITS,
     Home,
     cli,
     found_after_sync,
@@ -44,7 +45,7 @@ from cli.main import (
     then_sync,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
-from cli.safety import cli_hints, plan_words, show_safety_message
+from cli.safety import cli_hints, plan_words, show_safety_message, unread_safety_message
 from cli.sharing import (
     again_option,
     confirm_fingerprint,
@@ -173,9 +174,17 @@ def take_measure(
 ) -> None:
     """`tj measure take`'s work: `answers` (--answers), else each asked (`ask`), appended to
     `given` as given."""
+    asked = answers is None
+    # A locked profile is unlocked once, before anything is asked or a safety answer counts:
+    # no passphrase is asked between item 9 and its safety message, or at the save, where a
+    # wrong one (a typo, the next piped line) lost the message, the flag and the answers,
+    # and where waiting on a person outlived SIGTERM. A wrong one is said now, before the
+    # first question (the quiet sync below, or this open for --answers, opens the profile).
+    home.unlock_once()
+    if not asked and home.kept["unlock"]:
+        home.run(opened)
     if answers is not None:
         given.extend(answers)
-    asked = answers is None
     shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
     # The form starts from what the other devices did (one quick try, quietly): the safety
     # message shown as item 9 is answered names the plan written on another device a moment
@@ -184,9 +193,16 @@ def take_measure(
 
     def safety_message() -> list[str]:
         hints = cli_hints(journal_name)
-        lines = home.run(
-            lambda client: client.safety.message(journal_name, hints=hints, synced=synced_before)
-        )
+        try:
+            lines = home.run(
+                lambda client: client.safety.message(
+                    journal_name, hints=hints, synced=synced_before
+                )
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # never without a message: the one that needs no profile
+            return unread_safety_message(failure_words(error))
         shown_before.extend(lines)
         return lines
 
@@ -423,6 +439,17 @@ FORM_SYNC_S = 5.0
 form starts from what this device holds, and its safety message says so."""
 
 
+async def opened(client: Client) -> None:
+    """Nothing: the profile opened (its passphrase is right)."""
+
+
+def failure_words(error: Exception) -> str:
+    """Why something failed, in one plain line (a click error's message, else the error's)."""
+    if isinstance(error, click.ClickException):
+        return error.format_message()
+    return str(error) or type(error).__name__
+
+
 async def synced_quietly(client: Client, within: float | None = None) -> bool:
     """Sync before deciding who a safety flag goes to: one quick try (`quick_sync`, within
     QUICK_SYNC_S, or `within` seconds when fewer); what it settled is said, a failure is not
@@ -486,7 +513,9 @@ def hangups_wait_for_the_flag(chosen: Instrument, given: list[int]) -> Iterator[
 
     def heard(signum: int, frame: FrameType | None) -> None:
         owed = any(n <= len(given) and given[n - 1] > 0 for n in chosen.safety_items)
-        if owed:
+        # a wait on a person (a passphrase) has no bound, and without it nothing is sealed:
+        # the signal ends it as it would (none is asked after the form: `Home.unlock_once`)
+        if owed and not SECRET_WAITS:
             for number in ENDING_SIGNALS:
                 signal.signal(number, signal.SIG_IGN)
             silence_the_closed_terminal()

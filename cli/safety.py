@@ -86,6 +86,29 @@ def cli_hints(journal: str | None) -> SafetyHints:
     return replace(CLI_HINTS, write_plan=output.command([*plan_words(journal), "--text", "..."]))
 
 
+def unread_safety_message(why: str) -> list[str]:
+    """The safety message when this device could not read the client's plan (`why`: what
+    failed): the heading, what to do now with the built-in emergency number and crisis line,
+    that the plan could not be read and why, and that the app is not monitored."""
+    from client_sdk.safety import texts
+
+    data = texts()
+    lines = [str(data["heading"])]
+    for line in data["lines"]:
+        if "{plan}" in line:
+            lines.append(
+                f"Your safety plan and the numbers you set could not be read on this device "
+                f"just now ({why}): use the plan you keep elsewhere, or call a number above."
+            )
+            continue
+        lines.append(
+            str(line).format(
+                emergency=data["default_emergency"], crisis_line=data["default_crisis_line"]
+            )
+        )
+    return lines
+
+
 def show_safety_message(lines: list[str]) -> None:
     """The safety message, on stderr so it shows even when stdout goes to a script."""
     rule = "=" * 72

@@ -514,3 +514,49 @@ async def test_closing_the_terminal_as_the_answers_are_saved_still_sends_the_fla
     [flag] = await drsmith.json("safety", "flags")
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
     assert flag["result_id"] == result["id"]
+
+
+SECRET_AFTER_A_SAFETY_ANSWER = """
+import sys
+from cli import main, piped
+from cli.measures import hangups_wait_for_the_flag
+from client_sdk.scoring import instrument
+
+reading = piped.read_text_line
+
+def announced(*args, **kwargs):
+    print("waiting for the passphrase", flush=True)  # SECRET_WAITS holds it by now
+    return reading(*args, **kwargs)
+
+piped.read_text_line = announced
+phq9 = instrument("phq9")
+with hangups_wait_for_the_flag(phq9, [1, 1, 1, 1, 1, 1, 1, 1, 2]):  # the flag is owed
+    main.secret_prompt("Passphrase", instead="no passphrase")
+"""
+
+
+@pytest.mark.parametrize("ending", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+async def test_a_passphrase_awaited_after_a_safety_answer_still_ends_on_a_signal(
+    ending: signal.Signals,
+) -> None:
+    """Once item 9 is answered above 0, SIGHUP and SIGTERM are held off while the flag is
+    sealed and sent (bounded waits); a passphrase awaited then had no bound, and `tj`
+    outlived SIGTERM for as long as its stdin stayed open. A wait on a person ends on them."""
+    asking = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SECRET_AFTER_A_SAFETY_ANSWER,
+        cwd=REPOSITORY,
+        env={**os.environ, **DUMPING},
+        stdin=asyncio.subprocess.PIPE,  # kept open: no line comes
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert asking.stdout is not None
+        line = await asyncio.wait_for(asking.stdout.readline(), HANG)
+        assert line == b"waiting for the passphrase\n"
+        asking.send_signal(ending)
+        assert await ends_within_hang(asking) == -ending
+    finally:
+        if asking.returncode is None:
+            asking.kill()
+            await asking.wait()

@@ -25,15 +25,16 @@ async def test_a_locked_profiles_passphrase_and_the_answers_on_one_open_pipe(
     """A locked profile's piped passphrase was read through `sys.stdin`, whose buffer took the
     rest of the pipe: the answers piped after it were never read by the questionnaire (which
     reads the pipe itself), and `tj` waited for ever on a pipe kept open; item 9 answered 2
-    was never read, so no safety message, no flag. Each passphrase is piped where `tj` asks
-    for it (before the form, at item 9's safety message, at the save), in one write."""
+    was never read, so no safety message, no flag. The passphrase is piped once, where `tj`
+    asks for it (before the form: it is not asked again at item 9's message or the save),
+    with the answers, in one write."""
     ben, drsmith = await opted_in(live_server, tmp_path)
     await ben.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
     secret = PASSPHRASE + "\n"
     taking = await take_phq9(ben)
     assert taking.stdin is not None
     try:
-        taking.stdin.write((secret + EIGHT + "2\n" + secret + "1\n" + secret).encode())
+        taking.stdin.write((secret + EIGHT + "2\n1\n").encode())
         await taking.stdin.drain()  # and the pipe stays open
         assert await ends_within_hang(taking) == 0
     finally:
@@ -145,3 +146,55 @@ def parse(got: str) -> tuple[int, str, str, int]:
     difficulty, _, rest = rest.partition(" ")
     left, _, reads = rest.rpartition(" ")
     return int(secret), f"{answers}] {difficulty}", left, int(reads)
+
+
+async def test_a_passphrase_piped_once_is_not_asked_again_at_the_safety_message(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A locked profile's passphrase piped once, before the answers (as a script writes it
+    for a command that asks it once): `tj measure take` asked it again at item 9's safety
+    message and took the next piped line (the difficulty answer) as it: "wrong passphrase",
+    no safety message, no flag, nothing saved. The profile is unlocked once, before the form."""
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    await ben.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    taking.stdin.write((PASSPHRASE + "\n" + EIGHT + "2\n1\n").encode())
+    taking.stdin.close()
+    try:
+        assert await ends_within_hang(taking) == 0
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    said = (await taking.stderr.read()).decode()
+    assert "wrong passphrase" not in said
+    assert said.count("nearest emergency department") == 1  # the message, once
+    assert PASSPHRASE not in said
+    [result] = await ben.json("measure", "list", env={"TJ_PASSPHRASE": PASSPHRASE})
+    assert (result["score"], result["unscored"]) == (10, 1)
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
+
+
+async def test_a_wrong_passphrase_is_said_before_the_first_question(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A locked profile that cannot be unlocked is said so before anything is asked (not at
+    item 9's safety message, where it lost the message and the answers)."""
+    ben, _drsmith = await opted_in(live_server, tmp_path)
+    await ben.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    taking.stdin.write(("not it\n" + EIGHT + "2\n1\n").encode())
+    taking.stdin.close()
+    try:
+        assert await ends_within_hang(taking) == 1
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    said = (await taking.stderr.read()).decode()
+    assert "wrong passphrase" in said
+    assert "1. " not in said  # no question was asked
