@@ -1187,6 +1187,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
             )
             return journal, briefs, ended, await live_shares(therapist, client)
 
+        started = datetime.now(UTC)  # what ended at or after it: this unshare's (not one before)
         try:
             journal, briefs, ended, others = home.run(revoke)
         except NotShared as error:  # a typo, most often: nothing changed (a share made
@@ -1237,7 +1238,7 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
             output.message(kept_copy_text(copy, named.get(copy.journal_id, "")), wrap=True)
     # the copies it ended end their assignments too, as `tj share --only` says of a copy
     stopped = home.run(
-        lambda client: assignments_ended_with(client, (journal_name, *ended), therapist)
+        lambda client: assignments_ended_with(client, (journal_name, *ended), therapist, started)
     )
     if stopped:
         output.message(ended_with_share_text(stopped), wrap=True)
@@ -1314,9 +1315,14 @@ async def assignments_ended_now(
     client: Client, journal: str, member: str, since: datetime | None = None
 ) -> list[Assignment]:
     """The assignments `member` made in `journal` that ended with their share, at `since` or
-    later (default: the last minute): what this command's change ended (NU22 C10); a one-off
-    done before is left out (done stays done: nothing of it was due any more)."""
-    since = since or datetime.now(UTC) - timedelta(minutes=1)
+    later (default: the last minute, and a second before it): what this command's change
+    ended (NU22 C10); a one-off done before is left out (done stays done: nothing of it was
+    due any more). Give `since` as the command's start, taken before its change: an end
+    signed before it (an earlier command's, even a moment ago) is not this one's."""
+    if since is None:
+        since = datetime.now(UTC) - timedelta(minutes=1, seconds=1)
+    else:  # to the millisecond, as the signed end is kept: signed after it, by this clock
+        since = since.replace(microsecond=since.microsecond // 1000 * 1000)
     wanted = normalize_username(member)
     done = {
         d.assignment.id
@@ -1330,7 +1336,7 @@ async def assignments_ended_now(
         and a.id not in done
         and a.share_ended is not None
         and a.share_ended.at is not None
-        and a.share_ended.at >= since - timedelta(seconds=1)
+        and a.share_ended.at >= since
     ]
 
 

@@ -53,6 +53,32 @@ async def test_unshare_names_the_assignments_of_the_copies_it_ends(
     assert "ended with this share" in said, said
 
 
+async def test_a_second_unshare_names_only_the_assignments_it_ended(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj unshare` twice within a minute: the second named the PHQ-9 assignment the first
+    unshare had ended as "ended with this share" again, since it looked at the last minute,
+    not at what ended from the moment it began (as `tj share --only` does)."""
+    ben = await new_device(live_server, tmp_path, "ben")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    share = ("share", "Personal", "drlee", "--only", "mood,scores", "--role", "annotate",
+             "--trust-on-first-use")  # fmt: skip
+    await ben.ok(*share)
+    await drlee.ok("sync")
+    await drlee.ok("assign", "ben", "measure", "phq9", "--every", "7")
+    await ben.ok("sync")
+    first = flat((await ben.ok("unshare", "Personal", "drlee", "--yes", input="")).stderr)
+    assert "(PHQ-9 every 7 days) ended with this share" in first, first
+    await ben.ok(*share)  # again: the kept copy is taken up
+    await drlee.ok("sync")
+    await drlee.ok("assign", "ben", "measure", "gad7", "--every", "7")
+    await ben.ok("sync")
+    second = await ben.ok("unshare", "Personal", "drlee", "--yes", input="")
+    said = flat(second.stderr + second.stdout)
+    assert "(GAD-7 every 7 days) ended with this share" in said, said
+    assert "PHQ-9" not in said, said
+
+
 async def test_a_watch_says_assignments_that_ended_with_their_share_as_ended(
     signup: ClientFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
