@@ -310,7 +310,8 @@ class Client:
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self._put_back = False  # a copy set aside went back to its place at this sign-in
-        self._ended_here: set[bytes] | None = None  # this home's ended sessions (None: unread)
+        # this home's ended sessions, with when each ended (ms; None: unread)
+        self._ended_here: dict[bytes, int | None] | None = None
         self.replica.on_change = self._publish
         self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
         """The inboxes of the `watch()`es running, each told of this process's writes."""
@@ -1628,7 +1629,9 @@ class Client:
         from client_sdk.devices import keep_session_after_logout
 
         # What this session wrote is this device's, told so after a login again here.
-        keep_session_after_logout(self.home, self.transport.base_url, self.username, device_id)
+        keep_session_after_logout(
+            self.home, self.transport.base_url, self.username, device_id, now_ms()
+        )
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)
@@ -2549,7 +2552,7 @@ class Client:
         if moved is not None:
             self.replica.settings_written(*moved)
 
-    def _sessions_ended_here(self) -> set[bytes]:
+    def _sessions_ended_here(self) -> dict[bytes, int | None]:
         """The device ids of this home's sessions of this account and server that a logout
         ended (`devices.sessions_after_logout`, a file in the home), read once for this
         client: that file changes only when this home signs this account out (which ends
@@ -2565,7 +2568,7 @@ class Client:
             )
         return self._ended_here
 
-    async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes], str]:
+    async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes, int], str]:
         """Names for where arrivals came from: this account's device names (from the
         server's device list, metadata it holds anyway, kept on the device: devices.py
         `Devices.names`), other accounts' usernames from verified identities only, as
@@ -2575,7 +2578,9 @@ class Client:
         says so; when the list did not come (offline, a slow server), "another device (ID)",
         its 12 first hex digits as `tj devices` shows them (NU38 N6). A session of this home
         that a logout ended is "a device of this account using this device's earlier id"
-        (`devices.EARLIER_SESSION`: the id its records carry, not proof). One signed out since
+        (`devices.EARLIER_SESSION`: the id its records carry, not proof), for a record
+        written (its signed `written_at`) before that logout: one written after it is a new
+        session's under the freed id, named from the device list. One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since")."""
@@ -2589,7 +2594,17 @@ class Client:
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         # This home's own sessions ended by a logout (NU62 F18), from its own file: checked
         # before the server's device list, which could name one of them as it likes.
-        earlier = self._sessions_ended_here() if mine else set()
+        ended = self._sessions_ended_here() if mine else {}
+        # named from the device list too: one with a record written after this home ended it
+        later = {
+            a.device
+            for a in report.arrivals.values()
+            if a.author == me
+            and a.device in ended
+            and (at := ended[a.device]) is not None
+            and a.written_at >= at
+        }
+        earlier = ended.keys() - later
         if mine - earlier:
             with contextlib.suppress(TJError):
                 devices = await self.devices._device_names(mine - earlier)
@@ -2606,11 +2621,14 @@ class Client:
             for account_id, signer in state.signers.items():  # former members too (NU21 C14)
                 people.setdefault(account_id, signer.username)
 
-        def source_of(author: bytes, device: bytes) -> str:
+        def source_of(author: bytes, device: bytes, written_at: int = 0) -> str:
             if author != me:
                 return people.get(author, "another account")
-            if device in self._sessions_ended_here():  # this home's word first
-                return EARLIER_SESSION
+            ended_here = self._sessions_ended_here()
+            if device in ended_here:  # this home's word first, for what it wrote before
+                at = ended_here[device]
+                if at is None or written_at < at:  # (a record without a time: as before)
+                    return EARLIER_SESSION
             if device in devices:
                 return _named_device(devices, device)
             if device in former:  # its earlier session: by the name signed in again

@@ -844,8 +844,9 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
 
 
 SESSIONS_AFTER_LOGOUT_FILE = "device_sessions_kept"
-"""`<home>/device_sessions_kept` (JSON {key: [hex device id...]}, mode 0600): the device ids
-of this home's sessions of an account that `logout` ended, kept (the newest
+"""`<home>/device_sessions_kept` (JSON {key: [[hex device id, logout time in ms]...]}, mode
+0600; a file of before 2026-12 holds bare hex ids, without the time): the device ids
+of this home's sessions of an account that `logout` ended, with when it ended each, kept (the newest
 `SESSIONS_KEPT`) for the next login of the same account on the same server, so that what
 this home wrote before it signed out is told by this device's earlier id ("a device of this
 account using this device's earlier id", `EARLIER_SESSION`), not as some other device's
@@ -862,7 +863,26 @@ the device id its records carry, which any holder of the account key can write, 
 so rather than "this device"."""
 
 
-def _sessions_after_logout(home: Path) -> dict[str, builtins.list[str]]:
+EndedSession = tuple[str, int | None]
+"""One of SESSIONS_AFTER_LOGOUT_FILE's ended sessions: (hex device id, logout time in ms, None
+in a file of before 2026-12)."""
+
+
+def _ended_session(item: object) -> EndedSession | None:
+    if isinstance(item, str):
+        return (item, None) if len(item) == 32 else None
+    if (
+        isinstance(item, builtins.list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and len(item[0]) == 32
+        and type(item[1]) is int
+    ):
+        return item[0], item[1]
+    return None
+
+
+def _sessions_after_logout(home: Path) -> dict[str, builtins.list[EndedSession]]:
     try:
         value = json.loads((home / SESSIONS_AFTER_LOGOUT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
@@ -870,25 +890,35 @@ def _sessions_after_logout(home: Path) -> dict[str, builtins.list[str]]:
     if not isinstance(value, dict):
         return {}
     return {
-        str(k): [i for i in v if isinstance(i, str) and len(i) == 32]
+        str(k): [e for e in map(_ended_session, v) if e is not None]
         for k, v in value.items()
         if isinstance(v, builtins.list)
     }
 
 
-def keep_session_after_logout(home: Path, server_url: str, username: str, device_id: str) -> None:
+def _sessions_encoded(kept: dict[str, builtins.list[EndedSession]]) -> bytes:
+    """SESSIONS_AFTER_LOGOUT_FILE's bytes: an id kept without its time stays a bare id."""
+    return json.dumps(
+        {k: [i if at is None else [i, at] for i, at in v] for k, v in kept.items()}
+    ).encode()
+
+
+def keep_session_after_logout(
+    home: Path, server_url: str, username: str, device_id: str, ended_at: int
+) -> None:
     """Keep `device_id` (hex) as one of this home's ended sessions of `username` on
-    `server_url` (see SESSIONS_AFTER_LOGOUT_FILE). Raises nothing: display metadata is not
-    worth failing a logout for."""
+    `server_url`, ended at `ended_at` (ms since 1970, this device's clock: see
+    SESSIONS_AFTER_LOGOUT_FILE). Raises nothing: display metadata is not worth failing a
+    logout for."""
     from client_sdk.profile import write_private
 
     kept = _sessions_after_logout(home)
     key = _name_key(server_url, username)
-    ids = [i for i in kept.pop(key, []) if i != device_id] + [device_id]
+    ids = [e for e in kept.pop(key, []) if e[0] != device_id] + [(device_id, ended_at)]
     kept[key] = ids[-SESSIONS_KEPT:]
     kept = dict(list(kept.items())[-MAX_NAMES_KEPT:])
     try:
-        write_private(home / SESSIONS_AFTER_LOGOUT_FILE, json.dumps(kept).encode())
+        write_private(home / SESSIONS_AFTER_LOGOUT_FILE, _sessions_encoded(kept))
     except OSError:
         pass
 
@@ -902,17 +932,18 @@ def _forget_sessions_after_logout(home: Path, server_url: str, username: str) ->
     path = home / SESSIONS_AFTER_LOGOUT_FILE
     try:
         if kept:
-            write_private(path, json.dumps(kept).encode())
+            write_private(path, _sessions_encoded(kept))
         else:
             path.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def sessions_after_logout(home: Path, server_url: str, username: str) -> set[bytes]:
-    """The device ids `keep_session_after_logout` kept for this account and server."""
+def sessions_after_logout(home: Path, server_url: str, username: str) -> dict[bytes, int | None]:
+    """The device ids `keep_session_after_logout` kept for this account and server, each with
+    when this home's logout ended it (ms; None when the file kept no time)."""
     ids = _sessions_after_logout(home).get(_name_key(server_url, username), [])
-    return {bytes.fromhex(i) for i in ids if all(c in "0123456789abcdef" for c in i)}
+    return {bytes.fromhex(i): at for i, at in ids if all(c in "0123456789abcdef" for c in i)}
 
 
 def _gone_names(value: object) -> dict[bytes, str]:

@@ -4869,6 +4869,7 @@ class Replica:
                             body.device,
                             before=was_removed.get(body.doc_id, ""),
                             shown_before=shown_before.get(body.doc_id, ""),
+                            written_at=body.written_at,
                         ),
                     )
                 mark = self._seen(

@@ -273,6 +273,9 @@ class Arrival:
     acknowledged already (its acknowledgement arrived with it, from another of its devices, verified
     here); "" otherwise (a flag of an earlier share whose acknowledgement this device does not hold
     is new)."""
+    written_at: int = 0
+    """When the writer's device says it wrote that first record (its signed `written_at`, ms
+    since 1970; 0 when not known): which of the sessions that used one device id wrote it."""
 
     @property
     def change(self) -> str | None:
@@ -591,25 +594,26 @@ def news_without_journal(
 
 
 def summarize(
-    arrivals: list[Arrival], source_of: Callable[[bytes, bytes], str], me: bytes = b""
+    arrivals: list[Arrival], source_of: Callable[[bytes, bytes, int], str], me: bytes = b""
 ) -> list[News]:
     """Arrivals grouped by (source, change, kind), in that order of first appearance, the
     changes in `CHANGES` order (new before updated; trashed, deleted and withdrawn last);
     an arrival with nothing to tell (`Arrival.change` None) is left out. `source_of(author,
-    device)` names where a change came from; `me`, this account's id, marks what its own
-    devices wrote (`News.own`)."""
+    device, written_at)` names where a change came from (`written_at`: `Arrival.written_at`,
+    for a device id that more than one session used); `me`, this account's id, marks what
+    its own devices wrote (`News.own`)."""
     # One group table per change, in `CHANGES` order, each in order of first appearance:
     # the order a stable sort of the arrivals by change gives, without a (arrival, change)
     # pair made for each arrival and sorted (a first pull tells 10,000 of them, issue 10).
     by_change: dict[str, dict[tuple[str, str, bool, str], int]] = {change: {} for change in CHANGES}
-    # `source_of` once per writer (author, device), not once per arrival: a first pull
-    # brings thousands of documents from a handful of devices (issue 10).
-    sources: dict[tuple[bytes, bytes], str] = {}
+    # `source_of` once per writer (author, device) and time, not once per arrival: a first
+    # pull brings thousands of documents from a handful of devices (issue 10).
+    sources: dict[tuple[bytes, bytes, int], str] = {}
     for arrival in arrivals:
         change = arrival.change
         if change is None:
             continue
-        writer = (arrival.author, arrival.device)
+        writer = (arrival.author, arrival.device, arrival.written_at)
         source = sources.get(writer)
         if source is None:
             source = sources[writer] = source_of(*writer)

@@ -5,17 +5,20 @@ the server stopped serving the same way. Real server on loopback, real crypto, t
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import types
 from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+import client_sdk.account as account
 from cli.syncing import watch
 from client_sdk import SyncReport
 from tests.client.sharing_support import share_with
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone
 from tests.test_cli_insights import new_device
 
@@ -136,3 +139,75 @@ async def test_this_homes_earlier_session_is_named_so_whatever_name_the_server_l
     said = flat((await laptop.ok("login", laptop.url, "ana")).raw_output)
     assert "1 new entry from a device of this account using this device's earlier id" in said, said
     assert "Mum's tablet" not in said, said
+
+
+@pytest.mark.parametrize("again_first", [False, True], ids=["login-after", "login-before"])
+async def test_a_new_sign_in_under_this_homes_ended_id_is_not_named_this_devices_earlier_id(
+    laptop: Device,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    again_first: bool,
+) -> None:
+    """The device id of this home's ended session is freed (the server prunes its signed-out
+    row; a hostile one frees it at once) and a new sign-in, "Other laptop", takes it (a
+    client chooses its id) and writes: its entry was named "a device of this account using
+    this device's earlier id" beside the notice of that new sign-in. Only what was written
+    before this home's logout is its earlier session's."""
+    before = _revoked(live_server)
+    await laptop.ok("write", "Written before the logout.")
+    await laptop.ok("sync")
+    await laptop.ok("logout", "--yes")
+    if again_first:  # this home signed in again before the id is reused
+        await laptop.ok("login", laptop.url, "ana")
+    [ended] = _revoked(live_server) - before
+    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("DELETE FROM devices WHERE device_id = ?", (ended,))  # pruned: the id free
+        db.commit()
+    real = account.crypto
+    once = [ended]
+
+    def random_bytes(n: int) -> bytes:  # the new session chooses the freed id
+        return once.pop() if n == 16 and once else real.random_bytes(n)
+
+    chosen = types.SimpleNamespace(
+        **{name: getattr(real, name) for name in dir(real) if not name.startswith("__")}
+    )
+    chosen.random_bytes = random_bytes
+    monkeypatch.setattr(account, "crypto", chosen)
+    password = tmp_path / "password.txt"
+    password.write_text(PASSWORD + "\n")
+    other = Device(tmp_path / "other", live_server.url)
+    await other.ok(
+        "--password-file", str(password), "login", live_server.url, "ana",
+        "--device-name", "Other laptop",
+    )  # fmt: skip
+    monkeypatch.setattr(account, "crypto", real)
+    assert not once  # the new session took the freed id
+    await other.ok("write", "Written by the new device.")
+    await other.ok("sync")
+    if again_first:
+        said = flat((await laptop.ok("sync")).raw_output)
+        assert "this device's earlier id" not in said, said
+        assert "1 new entry from Other laptop" in said, said
+    else:  # its own entry, written before the logout, is still its earlier session's
+        said = flat((await laptop.ok("login", laptop.url, "ana")).raw_output)
+        assert "on a device of this account using this device's earlier id: 1 new entry " in said
+        assert "on your Other laptop: 1 new entry" in said, said
+
+
+def test_an_ended_session_kept_without_its_logout_time_reads_as_before(tmp_path: Path) -> None:
+    """A file of ended sessions written before their logout times were kept holds bare ids:
+    each still reads (without a time: all its records are this home's earlier session's),
+    and stays so when a later logout adds one with its time."""
+    from client_sdk import devices
+
+    old, new = "ab" * 16, "cd" * 16
+    key = devices._name_key("https://example.org", "ana")
+    (tmp_path / devices.SESSIONS_AFTER_LOGOUT_FILE).write_text(json.dumps({key: [old]}))
+    devices.keep_session_after_logout(tmp_path, "https://example.org", "ana", new, 1234)
+    kept = devices.sessions_after_logout(tmp_path, "https://example.org", "ana")
+    assert kept == {bytes.fromhex(old): None, bytes.fromhex(new): 1234}
+    written = json.loads((tmp_path / devices.SESSIONS_AFTER_LOGOUT_FILE).read_text())
+    assert written == {key: [old, [new, 1234]]}

@@ -80,7 +80,7 @@ async def test_live_rounds_read_the_file_of_the_sessions_ended_here_once_not_eac
     read: list[str] = []
     sessions_after_logout = devices.sessions_after_logout
 
-    def counted(*args: object) -> set[bytes]:
+    def counted(*args: object) -> dict[bytes, int | None]:
         read.append("sessions")
         return sessions_after_logout(*args)  # type: ignore[arg-type]
 
@@ -103,20 +103,20 @@ async def test_an_arrival_from_an_unlisted_device_still_reads_the_sessions_ended
     read: list[str] = []
     sessions_after_logout = devices.sessions_after_logout
 
-    def counted(*args: object) -> set[bytes]:
+    def counted(*args: object) -> dict[bytes, int | None]:
         read.append("sessions")
         return sessions_after_logout(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(devices, "sessions_after_logout", counted)
     source = await _source_of(laptop)
     assert read == [], "not read before a name needs it"
-    assert source(laptop.profile.account_id, bytes(16)) == "another device (000000000000)"
+    assert source(laptop.profile.account_id, bytes(16), 0) == "another device (000000000000)"
     assert read == ["sessions"]
-    source(laptop.profile.account_id, bytes(16))
+    source(laptop.profile.account_id, bytes(16), 0)
     assert read == ["sessions"], "read once a sync"
 
 
-async def _source_of(client: Client) -> Callable[[bytes, bytes], str]:
+async def _source_of(client: Client) -> Callable[[bytes, bytes, int], str]:
     return await client._source_names(SyncReport())
 
 

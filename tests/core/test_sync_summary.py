@@ -15,7 +15,7 @@ def arrival(n: int, kind: str, new: bool, author: bytes = ANA, device: bytes = P
     return Arrival(bytes([n]) * 16, b"j" * 16, kind, new, author, device)
 
 
-def source_of(author: bytes, device: bytes) -> str:
+def source_of(author: bytes, device: bytes, _written_at: int = 0) -> str:
     return NAMES[device] if author == ANA else "drsmith"
 
 
