@@ -2051,25 +2051,24 @@ class Client:
             # therapist writes in one (notes, prompts, assignments) is there alone
             copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
             me = self.profile.account_id
-            report.news += sync_plan.summarize(  # after the journals' (Replica.sync's)
-                await self._flags_told(
-                    await self._withdrawn_told(
-                        await self._counted_once(
-                            await self._had_through_copies(
-                                [
-                                    a
-                                    for a in report.arrivals.values()
-                                    if a.journal_id not in copies or a.author != me
-                                ],
-                                held,
-                            ),
+            told = await self._flags_told(
+                await self._withdrawn_told(
+                    await self._counted_once(
+                        await self._had_through_copies(
+                            [
+                                a
+                                for a in report.arrivals.values()
+                                if a.journal_id not in copies or a.author != me
+                            ],
                             held,
-                        )
+                        ),
+                        held,
                     )
-                ),
-                await self._source_names(report),
-                self.profile.account_id,
+                )
             )
+            source_of, timed = await self._source_names(report)
+            # after the journals' (Replica.sync's)
+            report.news += sync_plan.summarize(told, source_of, me, timed)
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
         if report.news and keep_news:  # kept until seen; a sync with none writes nothing
@@ -2568,7 +2567,9 @@ class Client:
             )
         return self._ended_here
 
-    async def _source_names(self, report: SyncReport) -> Callable[[bytes, bytes, int], str]:
+    async def _source_names(
+        self, report: SyncReport
+    ) -> tuple[Callable[[bytes, bytes, int], str], frozenset[bytes]]:
         """Names for where arrivals came from: this account's device names (from the
         server's device list, metadata it holds anyway, kept on the device: devices.py
         `Devices.names`), other accounts' usernames from verified identities only, as
@@ -2639,7 +2640,7 @@ class Client:
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
             )
 
-        return source_of
+        return source_of, frozenset(d for d, at in ended.items() if at is not None)
 
     def changes(self, *, live: bool = False, backoff: Backoff = DEFAULT_BACKOFF) -> ChangeStream:
         """The change feed (changes.py): every document written on this device

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -594,26 +594,33 @@ def news_without_journal(
 
 
 def summarize(
-    arrivals: list[Arrival], source_of: Callable[[bytes, bytes, int], str], me: bytes = b""
+    arrivals: list[Arrival],
+    source_of: Callable[[bytes, bytes, int], str],
+    me: bytes = b"",
+    timed: Container[bytes] = (),
 ) -> list[News]:
     """Arrivals grouped by (source, change, kind), in that order of first appearance, the
     changes in `CHANGES` order (new before updated; trashed, deleted and withdrawn last);
     an arrival with nothing to tell (`Arrival.change` None) is left out. `source_of(author,
     device, written_at)` names where a change came from (`written_at`: `Arrival.written_at`,
     for a device id that more than one session used); `me`, this account's id, marks what
-    its own devices wrote (`News.own`)."""
+    its own devices wrote (`News.own`); `timed`, the device ids whose name depends on the
+    write time (ended here at a known time): for the others `source_of` is asked once per
+    writer, with `written_at` 0."""
     # One group table per change, in `CHANGES` order, each in order of first appearance:
     # the order a stable sort of the arrivals by change gives, without a (arrival, change)
     # pair made for each arrival and sorted (a first pull tells 10,000 of them, issue 10).
     by_change: dict[str, dict[tuple[str, str, bool, str], int]] = {change: {} for change in CHANGES}
-    # `source_of` once per writer (author, device) and time, not once per arrival: a first
-    # pull brings thousands of documents from a handful of devices (issue 10).
+    # `source_of` once per writer (author, device), not once per arrival: a first pull
+    # brings thousands of documents from a handful of devices (issue 10); the time only for
+    # a device id in `timed` (one a logout here ended at a known time).
     sources: dict[tuple[bytes, bytes, int], str] = {}
     for arrival in arrivals:
         change = arrival.change
         if change is None:
             continue
-        writer = (arrival.author, arrival.device, arrival.written_at)
+        at = arrival.written_at if arrival.device in timed else 0
+        writer = (arrival.author, arrival.device, at)
         source = sources.get(writer)
         if source is None:
             source = sources[writer] = source_of(*writer)

@@ -117,7 +117,7 @@ async def test_an_arrival_from_an_unlisted_device_still_reads_the_sessions_ended
 
 
 async def _source_of(client: Client) -> Callable[[bytes, bytes, int], str]:
-    return await client._source_names(SyncReport())
+    return (await client._source_names(SyncReport()))[0]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

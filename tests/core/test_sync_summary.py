@@ -167,3 +167,27 @@ def test_a_device_signed_out_since_reads_without_your() -> None:
     assert "on another device (3f2a9c8d1e0b): 1 new entry" in lines
     assert "on your laptop: 1 new entry" in lines
     assert not any("your a" in line for line in lines), lines
+
+
+def test_each_writer_is_named_once_whatever_its_records_times_but_a_timed_id() -> None:
+    """A first pull brings thousands of records from a handful of devices, each record with
+    its own signed time: the writer is named once, not once per record; only a device id this
+    home ended at a known time is named per time (before or after that logout)."""
+    ended, at = b"e" * 16, 1_000
+    arrivals = [
+        Arrival(bytes([n % 256, n // 256]) * 8, b"j" * 16, "entry", True, ANA, dev, written_at=n)
+        for n in range(2_000)
+        for dev in (b"p" * 16, ended)
+    ]
+    calls: list[tuple[bytes, bytes, int]] = []
+
+    def counted(author: bytes, device: bytes, written_at: int) -> str:
+        calls.append((author, device, written_at))
+        return "earlier" if device == ended and written_at < at else device.decode()[:1]
+
+    assert len(summarize(arrivals, counted, ANA)) == 2
+    assert len(calls) == 2
+    calls.clear()
+    news = summarize(arrivals, counted, ANA, timed={ended})
+    assert {(n.source, n.count) for n in news} == {("p", 2_000), ("earlier", 1_000), ("e", 1_000)}
+    assert len([c for c in calls if c[1] != ended]) == 1
