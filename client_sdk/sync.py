@@ -307,7 +307,7 @@ RENAMED, ARCHIVED, UNARCHIVED = "renamed", "archived", "unarchived"
 ENDED_SINCE = "ended since"
 """Of new assignments (`News.journal_id` set) that stopped being due after the sync that
 brought them, with the share they were made in (`Assignment.share_ended`): never told as
-new (NU64 F18). An app gives it (`News.ended_since`); no sync does."""
+new. An app gives it (`News.ended_since`); no sync does."""
 CHANGES = (
     NEW, UPDATED, KEPT, RENAMED, ARCHIVED, UNARCHIVED, RESTORED, ACKNOWLEDGED, TRASHED,
     DELETED, WITHDRAWN,
