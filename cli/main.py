@@ -318,7 +318,7 @@ def piped_line(instead: str) -> str:
     from cli import piped
 
     if piped.stdin_is_a_pipe_or_file():
-        text = piped.read_text_line(ahead=False)
+        text = piped.read_text_line(piped.awake(), ahead=False)  # a signal ends its wait
     else:  # stdin replaced (click's test runner): read as it reads
         text = sys.stdin.readline() or None
     if text is None:

@@ -529,7 +529,8 @@ def hangups_wait_for_the_flag(chosen: Instrument, given: list[int]) -> Iterator[
 
     previous = {number: signal.signal(number, heard) for number in ENDING_SIGNALS}
     try:
-        yield
+        with _answers_read_awake():  # a signal always ends a wait on piped stdin meanwhile
+            yield
     finally:
         if all(signal.getsignal(number) is heard for number in ENDING_SIGNALS):
             for number, handler in previous.items():  # none heard: as they were
@@ -603,9 +604,11 @@ def _answers_read_awake() -> Iterator[None]:
         try:
             previous_prompt = termui.visible_prompt_func
             termui.visible_prompt_func = partial(_answer_reader, wake_read)
+            piped.WAKES.append(wake_read)  # a piped passphrase's wait too (`piped_line`)
             try:
                 yield
             finally:
+                piped.WAKES.pop()
                 termui.visible_prompt_func = previous_prompt
         finally:
             signal.set_wakeup_fd(previous_wakeup)

@@ -22,6 +22,15 @@ CHUNK = 65536
 _pending = bytearray()
 """Bytes of file descriptor 0 read past the last line given, given first by the next."""
 
+WAKES: list[int] = []
+"""The read ends of the wake-up pipes (`signal.set_wakeup_fd`) in force, innermost last: a
+line read while one is (`awake`) waits on it too, so that a signal always ends the wait."""
+
+
+def awake() -> int | None:
+    """The wake-up pipe a read of stdin waits on with it now (`WAKES`), or None."""
+    return WAKES[-1] if WAKES else None
+
 
 def stdin_is_a_pipe_or_file() -> bool:
     """Whether `sys.stdin` reads file descriptor 0 and it is not a terminal (a pipe, a file)."""
