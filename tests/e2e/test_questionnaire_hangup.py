@@ -517,8 +517,13 @@ async def test_closing_the_terminal_as_the_answers_are_saved_still_sends_the_fla
 
 
 SECRET_AFTER_A_SAFETY_ANSWER = """
-import sys
+import signal, sys
 from cli import main, piped
+
+# as in a terminal's session: a run under nohup (or a CI job started so) ignores SIGHUP,
+# which this process would then rightly keep ignoring
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 from cli.measures import hangups_wait_for_the_flag
 from client_sdk.scoring import instrument
 
