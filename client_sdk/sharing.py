@@ -3359,11 +3359,7 @@ class Sharing:
         `journals` and `unread` as in `mirror_targets`."""
         if document.kind != ENTRY or source.role != "owner":
             return []
-        mirrors = [
-            (journal_id, settings)
-            for journal_id, settings in self.live_mirrors().items()
-            if settings.mirror_of == source.journal_id
-        ]
+        mirrors = self._live_mirrors_of(source.journal_id)
         if not mirrors:
             return []
         if unread is None:
@@ -3409,11 +3405,7 @@ class Sharing:
         reading them again when the caller has them."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return []
-        mirrors = [  # an ended share copies nothing more
-            (journal_id, settings)
-            for journal_id, settings in self.live_mirrors().items()
-            if settings.mirror_of == source.journal_id
-        ]
+        mirrors = self._live_mirrors_of(source.journal_id)  # an ended share copies nothing more
         if not mirrors:
             return []  # nothing of this journal is disclosed field by field
         if unread is None:
@@ -3434,11 +3426,7 @@ class Sharing:
         device whose clock is behind the one that made the copy). Reads only."""
         if document.kind not in MIRRORED_KINDS or source.role != "owner":
             return []
-        mirrors = [
-            (journal_id, settings)
-            for journal_id, settings in self.live_mirrors().items()
-            if settings.mirror_of == source.journal_id
-        ]
+        mirrors = self._live_mirrors_of(source.journal_id)
         if not mirrors:
             return []
         found = await self._copy_rule(source, document, mirrors)
@@ -3491,6 +3479,15 @@ class Sharing:
             await self.replica.check_commit(journal, document.kind, copy=True)
         for journal, _ in await self.mirror_leaving(source, document):
             await self.replica.check_commit(journal, document.kind, copy=True)
+
+    def _live_mirrors_of(self, source_id: bytes) -> list[tuple[bytes, access.Disclosure]]:
+        """The live field-level copies of the journal `source_id` (`live_mirrors`), as
+        (copy journal id, settings) pairs."""
+        return [
+            (journal_id, settings)
+            for journal_id, settings in self.live_mirrors().items()
+            if settings.mirror_of == source_id
+        ]
 
     def live_mirrors(self) -> dict[bytes, access.Disclosure]:
         """This account's field-level copies of a journal (`kind` "mirror") with a member
