@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from client_sdk import Client, devices
 from client_sdk.errors import InvalidInput, NotFound
 from client_sdk.sync import SyncReport
+from server import app as server_app
 from server import routes
 from server.storage.sqlite import SQLiteStorage
 from tests.client.test_live import watching
@@ -47,6 +50,37 @@ async def test_a_push_announced_with_its_records_reads_its_journal_not_every_one
     assert len(notice.records) == 1, "the notice carries the record pushed"
     # One look at every journal of the account: the pull's (/v1/sync), not the push's too.
     assert sum(EVERY_JOURNAL_OF in sql for sql in reads) == 1, reads
+
+
+async def test_a_push_is_announced_to_the_other_devices_before_its_answer_is_written(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other devices wait for the notice (live propagation), the pusher for its answer:
+    # the server writes the notice to their sockets first, not a step of its loop after
+    # the answer (server/service.py `_announce`).
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await settled(laptop)
+    await settled(phone)
+    written: list[str] = []
+    send_answer, send_bytes = server_app.send_answer, web.WebSocketResponse.send_bytes
+
+    async def answer(request: web.Request, *args: Any) -> None:
+        written.append(request.path)
+        await send_answer(request, *args)
+
+    async def frame(socket: web.WebSocketResponse, *args: Any) -> None:
+        written.append("notice")
+        await send_bytes(socket, *args)
+
+    async with notices(phone) as live:  # opened, its hello sent, before the spies
+        monkeypatch.setattr(server_app, "send_answer", answer)
+        monkeypatch.setattr(web.WebSocketResponse, "send_bytes", frame)
+        await laptop.entries.write(None, "Written on the laptop")
+        await laptop.sync()
+        notice = await live.next(await personal(phone))
+    assert len(notice.records) == 1
+    assert written.index("notice") < written.index("/v1/records/push"), written
 
 
 async def test_an_entry_read_by_its_whole_id_is_read_without_a_lookup_by_prefix(
