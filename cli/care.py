@@ -491,9 +491,14 @@ def homework_add(
     from client_sdk.templates import template
 
     chosen = template(template_name)
-    values = parse_pairs(chosen, pairs) if pairs else ask_fields(chosen)
+    restart = [*profile_words(home.path), "homework", "add", chosen.id]
+    if assignment_id is not None:
+        restart += ["--assignment", assignment_id]
+    if journal_name is not None:
+        restart += ["--journal", output.journal_word(journal_name)]
+    values = parse_pairs(chosen, pairs) if pairs else ask_fields(chosen, restart)
     if completion is None:
-        completion = "fully" if pairs else ask_completion()
+        completion = "fully" if pairs else ask_completion(chosen, values, restart)
 
     async def work(client: Client) -> tuple[HomeworkEntry, str, str | None]:
         # An assignment made since this device synced (NU43 #16: "no assignment cf94 on this
@@ -694,35 +699,65 @@ def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
     )
 
 
-def ask_fields(chosen: Template) -> dict[str, Any]:
+def ask_fields(chosen: Template, again: list[str]) -> dict[str, Any]:
     """Each field of the template in turn; a value the field does not take is explained and
-    asked again at once, so nothing typed before it is lost."""
+    asked again at once, so nothing typed before it is lost. Stopped by Ctrl-C, the command
+    says that nothing of this homework was saved, with `again` (the command that starts it
+    over) (`stopped_asking`)."""
     from client_sdk.templates import check_value, parse_field_value
 
     click.echo(f"{chosen.title}: {chosen.description}", err=True)
     values: dict[str, Any] = {}
-    for spec in chosen.fields:
-        hint = "" if spec.required else " (optional: Enter to skip)"
-        while True:
-            text = click.prompt(
-                f"{spec.label}{hint}",
-                default="" if not spec.required else None,
-                show_default=False,
-                err=True,
-            )
-            if text == "":
-                break
-            try:
-                values[spec.id] = check_value(spec, parse_field_value(spec, str(text)))
-                break
-            except InvalidInput as error:
-                click.echo(f"  {error}: try again.", err=True)
+    try:
+        for spec in chosen.fields:
+            hint = "" if spec.required else " (optional: Enter to skip)"
+            while True:
+                text = click.prompt(
+                    f"{spec.label}{hint}",
+                    default="" if not spec.required else None,
+                    show_default=False,
+                    err=True,
+                )
+                if text == "":
+                    break
+                try:
+                    values[spec.id] = check_value(spec, parse_field_value(spec, str(text)))
+                    break
+                except InvalidInput as error:
+                    click.echo(f"  {error}: try again.", err=True)
+    except (KeyboardInterrupt, click.Abort):
+        stopped_asking(chosen, values, again)
+        raise
     return values
 
 
-def ask_completion() -> str:
-    return str(
-        click.prompt("Did you do it?", type=click.Choice(COMPLETIONS), default="fully", err=True)
+def ask_completion(chosen: Template, values: dict[str, Any], again: list[str]) -> str:
+    try:
+        return str(
+            click.prompt(
+                "Did you do it?", type=click.Choice(COMPLETIONS), default="fully", err=True
+            )
+        )
+    except (KeyboardInterrupt, click.Abort):
+        stopped_asking(chosen, values, again)
+        raise
+
+
+def stopped_asking(chosen: Template, values: dict[str, Any], again: list[str]) -> None:
+    """What `tj homework add` stopped by Ctrl-C while it asked says (`output.stopped_unsaved`):
+    nothing of this homework was saved, how many answers that loses, and `again`, the command
+    that starts it over (NU65 F2: it said "what this device had saved is kept", and the
+    typed answers were gone)."""
+    answered = len(values)
+    what = (
+        f"the {output.plural(answered, 'answer', 'answers')} you typed "
+        f"({answered} of {len(chosen.fields)} fields) {'is' if answered == 1 else 'are'} not kept"
+        if answered
+        else "no answer was typed yet"
+    )
+    output.stopped_unsaved(
+        f"Stopped: nothing was saved of this {chosen.title}; {what}. "
+        f"{output.command(again)} starts it again."
     )
 
 

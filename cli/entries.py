@@ -777,6 +777,7 @@ def list_entries(
         bool,
         bool,
         dict[str, str],
+        str,
     ]:
         found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
@@ -822,16 +823,28 @@ def list_entries(
             and bool(await client.measures.list(chosen.id, limit=1))
         )
         marks = output.ended_marks(journals)  # as `tj journal list` names them
-        return (*listed, ended, others, kept, held, erased, results, marks)
+        near = await near_tags(client, journal_name, tags) if tags and not found.total else ""
+        return (*listed, ended, others, kept, held, erased, results, marks, near)
 
-    (matching, unverified, shared, chosen, ended, others, kept, held, erased, results, marks) = (
-        home.read(listing)
-    )
+    (
+        matching,
+        unverified,
+        shared,
+        chosen,
+        ended,
+        others,
+        kept,
+        held,
+        erased,
+        results,
+        marks,
+        near,
+    ) = home.read(listing)
     left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
     entries = [output.as_journal_list_says(entry, left) for entry in matching.entries]
     filtered = since is not None or until is not None or bool(tags or emotions)
     empty = (
-        "No entries match."
+        f"No entries match.{near}"
         if filtered
         else f"No entries yet: write one with {output.command_text('tj write')}."
     )
@@ -1291,3 +1304,19 @@ def owner_named(journal: Journal) -> str:
     """The owner of another account's journal as its name shows them: "ana", or "kim
     (account 1a2b3c4d)" where another account named kim has journals here (NU46 #1)."""
     return journal.name.split("/", 1)[0]
+
+
+async def near_tags(client: Client, journal: str | None, tags: tuple[str, ...]) -> str:
+    """For a `--tag` filter that matched nothing: " No entry is tagged 'slep' (did you mean
+    'sleep'?)." for each tag asked that no entry of `journal` (None: any) bears and that is
+    close to one some entry bears (`did_you_mean`, at the cutoff `--emotion` uses for short
+    words), else "" (NU65 F19: `--emotion anxios` got a hint, `--tag slep` none)."""
+    from client_sdk.models import did_you_mean
+
+    known = {tag for entry in await client.entries.list(journal) for tag in entry.tags}
+    said = []
+    for tag in dict.fromkeys(t for t in tags if "," not in t):
+        hint = "" if tag in known else did_you_mean(tag, known, cutoff=0.75)
+        if hint:
+            said.append(f" No entry is tagged {output.quoted(tag)}{hint}.")
+    return "".join(said)

@@ -1142,8 +1142,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
     once and each of those journals gets a new key, so nothing you write from now on can
     be read by them. They keep what they already downloaded; what they had not downloaded
     never reaches them. If that may include a safety flag they have not marked read, or a
-    PHQ-9 with item 9 answered above 0, you are told and asked first (default: no;
-    --yes does not ask). Each field-level copy stays on your devices, shared with nobody
+    PHQ-9 with item 9 answered above 0 (for a member with the annotate role), you are told
+    and asked first (Enter stops sharing, as asked; --yes does not ask). Each field-level copy stays on your devices, shared with nobody
     (it holds the notes THERAPIST wrote there, and sharing the same fields again takes it
     up again, asking first): you are told what it holds and how to delete it (`tj journal
     delete COPY`); `tj shares` lists it until then.
@@ -1159,6 +1159,15 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
         try:
             pending = home.run(partial(undelivered_before, journal_name, therapist, held=held))
         except NetworkError as error:  # before anything is signed: said so (NU36 #12)
+            if not home.run(partial(still_shared_here, journal_name, therapist)):
+                # NU65 F15: a share this device ended already was said to be "still read"
+                shares = output.command([*profile_words(home.path), "shares"])
+                raise click.ClickException(
+                    f"{error}: this device's record says {therapist} no longer reads "
+                    f"{output.named(journal_name)} (the share was ended), so there is nothing "
+                    f"to end offline; once the server answers, {again} checks that no other "
+                    f"of your devices shared it again ({shares} lists who reads your journals)"
+                ) from None
             raise click.ClickException(
                 f"{error}: {therapist} still reads {output.named(journal_name)}, nothing was "
                 f"changed; run "
@@ -1169,10 +1178,10 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
                 therapist, journal_name, pending, "you stop sharing"
             ).splitlines():
                 output.message(line, wrap=True)  # one item per line (NU20 C13)
-            if not yes:
+            if not yes:  # Enter ends it, as asked (NU65 F17: Enter kept the share going)
                 output.confirm(
                     f"Stop sharing {output.named(journal_name)} with {therapist} anyway?",
-                    default=False,
+                    default=True,
                     abort=True,
                     err=True,
                 )
@@ -1452,6 +1461,22 @@ def flags_stop_text(journal: str, member: str) -> str:
             ["tj", "share", output.journal_word(journal), member, "--full", "--role", "annotate"]
             + ["--safety-flags"]
         )
+    )
+
+
+async def still_shared_here(journal: str, member: str, client: Client) -> bool:
+    """Whether `member` reads `journal` (whole, or a field-level copy of it) by the access
+    chains this device verified as its last sync left them (`shares.list(local_only=True)`,
+    no network); True when the journal is not known here (nothing is claimed ended)."""
+    try:
+        found = await client.journals.get(journal)
+    except TJError:
+        return True
+    return any(
+        share.member == member
+        and not share.expired
+        and (share.journal_id == found.id or share.source == found.name)
+        for share in await client.shares.list(local_only=True)
     )
 
 

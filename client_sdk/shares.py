@@ -363,7 +363,8 @@ class Shares:
         """What `username` may not have received of `journal`: the safety flags sealed for
         them that they have not acknowledged, and the latest result of each measure with a
         safety item (PHQ-9 item 9) answered above 0 that they did not acknowledge a flag for
-        (undelivered.py), in the journal if they read it whole, and (with `copies`) in each
+        (undelivered.py), in the journal if they read it whole with the annotate role (a
+        member who only reads was never chosen to act on it), and (with `copies`) in each
         field-level copy of it kept for them that carries answers. Ending the share
         (`revoke`) or narrowing a whole-journal share (`grant(only=...)`, which asks with
         `copies=False`) means those never reach them. Whether the member's device
@@ -399,8 +400,9 @@ class Shares:
             for item_id in {f.id for f in flags} | {r.id for r in results}:
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
                     waiting.add(item_id)
+            cares = journal_id != local.journal_id or member.role == "annotate"
             for item in undelivered(
-                flags, results, member.username, member.account_id.hex(), waiting
+                flags, results, member.username, member.account_id.hex(), waiting, cares=cares
             ):  # a result and its copy are one: the first (the journal's own) is kept
                 found.setdefault((item.kind, item.measure, item.at), item)
         return sorted(found.values(), key=lambda u: (u.at, u.id))

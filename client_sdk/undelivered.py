@@ -9,10 +9,16 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
 
 - each safety flag sealed for them that they have not acknowledged: they may not have
   received it;
-- the latest result of each measure whose safety item (PHQ-9 item 9) was answered above 0,
+- for a member who cares for the client (holds the annotate role of the journal, or reads a
+  field-level copy the client chose to share answers in), the latest result of each measure
+  whose safety item (PHQ-9 item 9) was answered above 0,
   or, when a later one retook it within its recall period with the item at 0, that earlier
   result (as the caseload keeps it: caseload.safety_answers, NU22 C1), unless the member acknowledged a flag raised for that result: they may not have seen it
-  (the client may not have opted in to flags, or the flag went to someone else);
+  (the client may not have opted in to flags, or the flag went to someone else). A member
+  who only reads the whole journal was never chosen to act on a safety answer (a flag needs
+  the annotate role): a share with them, perhaps made by mistake, ends without citing the
+  answer to them (NU65 F17: ending a share with the wrong account asked first, citing an
+  item-9 answer that account was never meant to get);
 - and for each, whether it still waits on this device, not yet sent to the server (then it
   certainly has not reached them).
 
@@ -75,10 +81,14 @@ def undelivered(
     member: str,
     member_id: str,
     waiting: Collection[str] = (),
+    *,
+    cares: bool = True,
 ) -> list[Undelivered]:
     """What `member` (username; `member_id` their account id, hex) may not have received of
     one journal, oldest first (module docstring). `flags` and `results` are the journal's;
-    `waiting` holds the ids (hex) of documents still waiting on this device."""
+    `waiting` holds the ids (hex) of documents still waiting on this device; `cares`: the
+    member cares for the client (annotate role, or a copy with answers chosen for them), so
+    results with a safety answer above 0 count too, not only the flags sealed for them."""
     results = list(results)
     by_id = {r.id: r for r in results}
     theirs = [f for f in flags if f.recipients is None or member_id in f.recipients]
@@ -106,7 +116,7 @@ def undelivered(
     from client_sdk.caseload import safety_answers
     from client_sdk.scoring import builtin_instruments
 
-    for latest, _, _ in safety_answers(results):  # a retake does not hide one (NU22 C1)
+    for latest, _, _ in safety_answers(results if cares else []):  # NU22 C1; NU65 F17
         measure = latest.measure
         if latest.id in seen or latest.id in flagged:
             continue

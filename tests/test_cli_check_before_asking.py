@@ -106,6 +106,6 @@ async def test_unshare_needs_the_server_and_says_so_before_the_safety_question(
     assert [s["member"] for s in await ana.json("shares")] == ["drsmith"]  # nothing ended
     asked = await ana.tj("unshare", "Personal", "drsmith", input="n\n")
     assert asked.exit_code == 1 and "may not have received this from Personal" in asked.stderr
-    assert "Stop sharing Personal with drsmith anyway? [y/N]" in asked.stderr
+    assert "Stop sharing Personal with drsmith anyway? [Y/n]" in asked.stderr
     await ana.ok("unshare", "Personal", "drsmith", input="y\n")
     assert await ana.json("shares") == []

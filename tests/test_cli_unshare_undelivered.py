@@ -43,7 +43,7 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
     assert "- the safety flag of " in text and "(PHQ-9 item 9 answered 2, score 10)" in text
     assert "not marked read by drlee" in text
     assert "cannot tell whether drlee's device downloaded it" in text
-    assert "Stop sharing Personal with drlee anyway? [y/N]" in text
+    assert "Stop sharing Personal with drlee anyway? [Y/n]" in text
     lines = refused.stderr.splitlines()  # each item on a line of its own (NU20 C13)
     assert any(line.startswith("drlee may not have received") for line in lines)
     assert any(line.startswith("- the safety flag of ") for line in lines)
@@ -80,7 +80,10 @@ async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_t
 ) -> None:
     omar = await new_device(live_server, tmp_path, "omar")
     drlee = await new_device(live_server, tmp_path, "drlee")
-    await omar.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await omar.ok(
+        "share", "Personal", "drlee", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
     await omar.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     refused = await omar.tj("share", "Personal", "drlee", "--only", "mood", input="n\n")
     assert refused.exit_code == 1
@@ -102,14 +105,20 @@ async def test_a_phq9_with_item_9_without_flags_and_narrowing_with_only_say_so_t
     # a later PHQ-9 with item 9 at 0, a whole recall period (2 weeks) later, is not that
     # worry; a retake of the same two weeks is no answer about other days (NU22 C1)
     other = await new_device(live_server, tmp_path, "kai")
-    await other.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await other.ok(
+        "share", "Personal", "drlee", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
     weeks_ago = (date.today() - timedelta(days=15)).isoformat()
     await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--date", weeks_ago)
     await other.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     calm = await other.ok("unshare", "Personal", "drlee")
     assert "may not have received" not in calm.stderr
     retaken = await new_device(live_server, tmp_path, "rae")
-    await retaken.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await retaken.ok(
+        "share", "Personal", "drlee", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
     await retaken.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     await retaken.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     asked = await retaken.tj("unshare", "Personal", "drlee", input="n\n")
