@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 
 from client_sdk.care_terms import SAFETY_UNKNOWN
@@ -79,6 +79,18 @@ class DiscussItem:
     journal_id: str = ""
     """The journal's id (hex), which a brief's scope is decided by (two journals may bear one
     name); not in `to_dict`, which a brief's digest is made of."""
+    utc_offset: int | None = None
+    """For an entry: its writer's offset from UTC when they wrote it, in minutes (None: not
+    recorded, or a note), so that `local_created_at` is the writer's own wall-clock time, as
+    `Entry.local_created_at` is; not in `to_dict`."""
+
+    @property
+    def local_created_at(self) -> datetime:
+        """`created_at` in its writer's offset when recorded (`Entry.local_created_at`'s
+        rule), else in UTC."""
+        if self.utc_offset is None:
+            return self.created_at
+        return self.created_at.astimezone(timezone(timedelta(minutes=self.utc_offset)))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -105,16 +117,16 @@ def discuss_update(document: Document, to_discuss: bool, now_ms: int) -> bytes:
     return document.change(fields=fields)
 
 
-def discussable(document: Document) -> tuple[str, str, int] | None:
-    """(title, body, created_at ms) of an entry or a note that is neither deleted nor in the
-    trash; None otherwise."""
+def discussable(document: Document) -> tuple[str, str, int, int | None] | None:
+    """(title, body, created_at ms, the writer's UTC offset in minutes or None) of an entry or
+    a note that is neither deleted nor in the trash; None otherwise."""
     if document.kind == ENTRY:
         view = entry_view(document)
         if view.deleted or view.trashed_at is not None:
             return None
-        return view.title, view.body, view.created_at
+        return view.title, view.body, view.created_at, view.utc_offset
     if document.kind == NOTE and document.field("deleted") is not True:
-        return "", document.text("body"), read_ms(document.field("created_at")) or 0
+        return "", document.text("body"), read_ms(document.field("created_at")) or 0, None
     return None
 
 
@@ -124,7 +136,7 @@ def discuss_item(document: Document, journal: str, journal_id: str = "") -> Disc
     content = discussable(document)
     if content is None or document.field("to_discuss") is not True:
         return None
-    title, body, created = content
+    title, body, created, offset = content
     marked = document.field("to_discuss_at")
     marked_at = read_time(marked)
     preview = cut(" ".join(body.split()), PREVIEW, mark="")
@@ -137,6 +149,7 @@ def discuss_item(document: Document, journal: str, journal_id: str = "") -> Disc
         to_datetime(created),
         marked_at,
         journal_id,
+        offset,
     )
 
 

@@ -11,7 +11,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from client_sdk import crypto, forgotten
 from client_sdk.documents import (
@@ -352,12 +352,23 @@ class Context:
                 f"{len(prefixed)} journals have an id starting {quoted_name(wanted)}: give more "
                 f"of it: {listed}"
             )
+        await self._not_a_former_name(wanted, live + kept)
         held = {j.journal_id for j in journals}
+        mine = self.profile.account_id
+        owners = {  # "ana/..." names one of the journals of an account held here (NU65 F18)
+            squeezed(self.display(j)[: -len(j.name)]).casefold()
+            for j in journals
+            if j.owner_id != mine and self.display(j).endswith(j.name)
+        }
         unverified = sorted(
             problem
             for journal_id, problem in self.replica.chains.problems().items()
             if journal_id not in held and self.replica.chains.state(journal_id) is None
         )
+        if "/" in wanted and squeezed(wanted.split("/")[0] + "/").casefold() in owners:
+            # an account held here by name: never another account's unverified journal, nor
+            # accepting keys of a journal the user did not name (NU65 F18)
+            unverified = []
         if unverified:
             raise IntegrityError(
                 f"no journal named {quoted_name(wanted)} on this device; the server lists "
@@ -366,7 +377,6 @@ class Context:
             )
         # "ana/Personal" names another account's journal: never one of this account's own
         # ("did you mean 'Personal'?" after ana's copy was forgotten, NU55 F7)
-        mine = self.profile.account_id
         alike = [j for j in live if j.owner_id != mine] if "/" in wanted else live
         known = {self.display(j) for j in alike}
         if "/" not in wanted:  # a username names the one journal it shares (above): "mya"
@@ -374,6 +384,32 @@ class Context:
         hint = did_you_mean(wanted, known)  # NU41 #13: a typo
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
+        )
+
+    async def _not_a_former_name(self, wanted: str, journals: list[LocalJournal]) -> None:
+        """Raise NotFound (subject "journal") naming the journal `wanted` named before an
+        owner-signed rename this device verified (`Replica.former_names`): "ana/My journal"
+        (or "My journal", for this account's own) once ana renamed it "Journal" (NU65 F18,
+        F19: the old name got no hint, or another client's unverified journal). The newest
+        rename that matches (case and runs of spaces ignored) counts."""
+        asked = squeezed(wanted).casefold()
+        found: list[tuple[int, LocalJournal, str]] = []
+        for journal in journals:
+            shown = self.display(journal)
+            if not shown.endswith(journal.name):
+                continue
+            prefix = shown[: -len(journal.name)]  # "ana/" for another account's, else ""
+            for name, renamed_at in await self.replica.former_names(journal.journal_id):
+                if squeezed(prefix + name).casefold() == asked and name != journal.name:
+                    found.append((renamed_at, journal, prefix + name))
+        if not found:
+            return
+        renamed_at, journal, before = max(found, key=lambda f: f[0])
+        day = datetime.fromtimestamp(renamed_at / 1000, UTC).date().isoformat()
+        raise NotFound(
+            f"no journal named {quoted_name(wanted)} on this device: {quoted_name(before)} was "
+            f"renamed {quoted_name(self.display(journal))} on {day} (UTC)",
+            subject="journal",
         )
 
     def names(self, journal: LocalJournal) -> set[str]:

@@ -740,6 +740,17 @@ class Replica:
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
         self._note_refused_keys(reply.journals, refused_keys, updated, known)
+        await self._keep_former_names(
+            [
+                (local.journal_id, before.name, local.named_at)
+                for local in updated
+                if (before := known.get(local.journal_id)) is not None
+                and before.name != local.name
+                and local.named_at > before.named_at
+                and name_verified(local)
+                and name_verified(before)
+            ]
+        )
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
             self._syncing[1].news += await self._journals_changed(
                 known, updated, self._syncing[1].problems
@@ -1539,7 +1550,9 @@ class Replica:
         self, known: dict[bytes, LocalJournal], updated: list[LocalJournal], problems: list[str]
     ) -> list[sync_plan.News]:
         """This account's journals that the journal list just read shows created, renamed,
-        archived or unarchived since this device last held it (`known`), in the words of a
+        archived or unarchived since this device last held it (`known`), and journals shared
+        with it that their owner renamed ("journal ana/Journal renamed (from ana/Personal)",
+        `source` the owner), in the words of a
         sync's news (NU39 #3: `tj sync` said "nothing new"): by another of its devices, as
         this device's own changes are stored before (`update_meta`, `create_journal`). Names
         are the owner-signed ones `_local` verified (`name_verified`, never a stand-in such as
@@ -1554,9 +1567,31 @@ class Replica:
         me = self.profile.account_id
         signed_here: dict[str, int] | None = None
         for local in updated:
+            before = known.get(local.journal_id)
+            if local.owner_id != me and local.role != REVOKED and before is not None:
+                # a journal shared with this account, renamed by its owner (NU65 F18: the
+                # therapist's saved commands broke unannounced): told by its owner-signed
+                # name, only when strictly newer than the name held (as below)
+                if (
+                    name_verified(local)
+                    and name_verified(before)
+                    and before.name != local.name
+                    and local.named_at > before.named_at
+                ):
+                    shown = self.shown_name(local)
+                    owner = (
+                        shown[: -len(local.name)]
+                        if shown.endswith(local.name)
+                        else f"{local.owner_name}/"
+                    )
+                    news.append(
+                        sync_plan.News(1, "journal", False, local.owner_name, False, False,
+                                       sync_plan.RENAMED, owner + local.name, owner + before.name,
+                                       local.journal_id.hex())
+                    )  # fmt: skip
+                continue
             if local.owner_id != me or local.role != "owner" or self.is_disclosure(local):
                 continue
-            before = known.get(local.journal_id)
             if not name_verified(local) or (before is not None and not name_verified(before)):
                 continue
             changes = []
@@ -7490,6 +7525,28 @@ class Replica:
             await tx.hold_name(
                 journal.journal_id, name, json.dumps(signed, sort_keys=True), named_at
             )
+        if journal.name != name and name_verified(journal):
+            await self._keep_former_names([(journal.journal_id, journal.name, named_at)])
+
+    async def _keep_former_names(self, renamed: list[tuple[bytes, str, int]]) -> None:
+        """Keep, for each (journal id, name before, owner-signed `named_at` of the new name)
+        in `renamed`, the name a journal had before a rename this device verified
+        (FORMER_NAMES): what names it no more is answered with its name now."""
+        if not renamed:
+            return
+        async with self.store.transaction() as tx:
+            kept = decode_former_names(await tx.setting(FORMER_NAMES))
+            for journal_id, name, named_at in renamed:
+                tag = self.counters_tag(journal_id).hex()
+                names = [n for n in kept.get(tag, []) if n[0] != name]
+                kept[tag] = [*names, (name, named_at)][-FORMER_NAMES_EACH:]
+            await tx.set_setting(FORMER_NAMES, encode_former_names(kept))
+
+    async def former_names(self, journal_id: bytes) -> list[tuple[str, int]]:
+        """The names `journal_id` had before renames this device verified, oldest first, each
+        with the owner-signed time of the rename that ended it (ms since the Unix epoch, UTC)."""
+        kept = decode_former_names(await self.store.setting(FORMER_NAMES))
+        return kept.get(self.counters_tag(journal_id).hex(), [])
 
     async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
@@ -9841,6 +9898,41 @@ def encode_own_named_at(signed: dict[str, int]) -> str:
     """`OWN_NAMED_AT`'s value: the OWN_NAMED_AT_KEPT newest (by `named_at`)."""
     newest = sorted(signed.items(), key=lambda item: item[1])[-OWN_NAMED_AT_KEPT:]
     return json.dumps(dict(sorted(newest)))
+
+
+FORMER_NAMES = "journal_former_names"
+"""The store setting holding, per journal (its `counters_tag`, hex: keyed, as OWN_NAMED_AT),
+the names it had before owner-signed renames this device verified, each with the `named_at`
+of the name that replaced it: JSON {tag: [[name, ms], ...]}, oldest first, FORMER_NAMES_EACH
+at most each, for the FORMER_NAMES_KEPT journals renamed last."""
+FORMER_NAMES_EACH = 5
+FORMER_NAMES_KEPT = 200
+
+
+def decode_former_names(value: Any) -> dict[str, list[tuple[str, int]]]:
+    """`FORMER_NAMES`'s value; a damaged one (or a damaged item) reads as none."""
+    raw = read_json(value, {})
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, list[tuple[str, int]]] = {}
+    for tag, names in raw.items():
+        if isinstance(names, list):
+            found[str(tag)] = [
+                (n[0], n[1])
+                for n in names
+                if isinstance(n, list)
+                and len(n) == 2
+                and isinstance(n[0], str)
+                and isinstance(n[1], int)
+                and not isinstance(n[1], bool)
+            ]
+    return found
+
+
+def encode_former_names(kept: dict[str, list[tuple[str, int]]]) -> str:
+    """`FORMER_NAMES`'s value: the FORMER_NAMES_KEPT journals renamed last."""
+    newest = sorted(kept.items(), key=lambda item: max((n[1] for n in item[1]), default=0))
+    return json.dumps({tag: [list(n) for n in names] for tag, names in newest[-FORMER_NAMES_KEPT:]})
 
 
 def name_verified(journal: LocalJournal) -> bool:

@@ -14,12 +14,25 @@ from tests.e2e.test_sync_watch import AS_FROM_A_TERMINAL
 from tests.test_cli import Outage, outage
 from tests.test_cli_insights import new_device
 from tests.test_cli_no_terminal import HANG
+from tests.test_cli_nu34_updated import Zone, zone  # noqa: F401 (the fixture)
 
-__all__ = ["outage"]  # a fixture
+__all__ = ["outage", "zone"]  # fixtures
 
 
 def flat(text: str) -> str:
     return " ".join(text.split())
+
+
+def reading_stdin(pid: int) -> bool:
+    """Whether process `pid` is blocked in a read(2) of its stdin (Linux: /proc/PID/syscall
+    starts with the call's number, 0, and its first argument, fd 0). A SIGINT sent between
+    the prompt written and that read is only seen once input comes (Python checks signals
+    between bytecodes, and `input` writes the prompt and reads in C): a user never types
+    Ctrl-C within those microseconds, a test does."""
+    try:
+        return Path(f"/proc/{pid}/syscall").read_text().startswith("0 0x0 ")
+    except OSError:
+        return False
 
 
 async def test_ctrl_c_in_homework_add_says_the_typed_answers_were_not_saved(
@@ -48,6 +61,10 @@ async def test_ctrl_c_in_homework_add_says_the_typed_answers_were_not_saved(
             raise AssertionError(asked) from None
         assert more, asked
         asked += more
+    for _ in range(int(HANG / 0.02)):  # blocked reading stdin, as a user's Ctrl-C finds it
+        if reading_stdin(process.pid) or process.returncode is not None:
+            break
+        await asyncio.sleep(0.02)
     process.send_signal(signal.SIGINT)
     _, rest = await asyncio.wait_for(process.communicate(), HANG)
     said = flat((asked + rest).decode())
@@ -138,3 +155,46 @@ async def test_a_near_miss_tag_that_matches_nothing_gets_a_hint(
     assert "No entries match. No entry is tagged 'slep' (did you mean 'sleep'?)." in said, said
     listed = await ana.ok("list", "--tag", "garden")
     assert "did you mean" not in listed.stdout + listed.stderr
+
+
+async def test_a_renamed_journal_is_told_to_its_therapist_and_its_old_name_answered(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F18, F19: after ana renamed "Personal" to "Journal", drlee's sync said nothing of it
+    and "ana/Personal" was answered with another account's unverified journal; ana's own
+    old name got no hint either. The sync tells the rename from ana's signed name, and
+    the old name is answered with the new one, on both devices."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await ana.ok("share", "Personal", "drlee", "--fingerprint", drlee.signup["fingerprint"])
+    await ana.ok("write", "First.")
+    await drlee.ok("sync")
+    await ana.ok("journal", "rename", "Personal", "Journal")
+    synced = await drlee.ok("sync")
+    said = flat(synced.stdout + synced.stderr)
+    assert "journal ana/Journal renamed (from ana/Personal)" in said, said
+    refused = await drlee.tj("list", "--journal", "ana/Personal")
+    said = flat(refused.stderr)
+    assert refused.exit_code != 0
+    assert "'ana/Personal' was renamed 'ana/Journal' on" in said, said
+    assert "could not verify" not in said and "accept" not in said, said
+    mine = await ana.tj("list", "--journal", "personal")
+    said = flat(mine.stderr)
+    assert mine.exit_code != 0 and "'Personal' was renamed 'Journal' on" in said, said
+    assert [e["body"] for e in await drlee.json("list", "--journal", "ana/Journal")] == ["First."]
+
+
+async def test_discuss_shows_an_entrys_time_on_its_writers_clock_as_list_does(
+    live_server: RunningServer, tmp_path: Path, zone: Zone
+) -> None:
+    """F16: an entry written at 23:30 in New York was listed by `tj list` at "2026-12-05
+    23:30" and by `tj discuss` at "2026-12-06 04:30" (the viewer's clock, another day)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    zone("America/New_York")
+    entry = (await ana.ok("write", "--date", "2026-12-05 23:30", "Late night")).stdout.strip()
+    zone("UTC")
+    await ana.ok("discuss", entry)
+    listed = (await ana.ok("list")).stdout
+    discussed = (await ana.ok("discuss")).stdout
+    assert "2026-12-05 23:30" in listed, listed
+    assert "2026-12-05 23:30" in discussed and "04:30" not in discussed, discussed

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from client_sdk import NetworkError, SyncReport, wire
 from tests.client.hostile import HostileServer, Through, login_through
-from tests.client.sharing_support import journal_id, server_db
+from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_journal_name_rollback import named_by_an_older_sdk
 from tests.conftest import ClientFactory, RunningServer
 
@@ -105,3 +105,31 @@ async def test_own_rename_whose_reply_was_lost_is_no_news(
     report = await ana.sync()
     assert journal_news(report) == []
     assert "Diary" in {j.name for j in await ana.journals.list()}  # the rename stands
+
+
+async def test_a_replayed_older_name_of_a_shared_journal_is_no_rename_nor_a_former_name(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """A therapist's sync tells a rename of a journal shared with them (NU65 F18), and the
+    name it had is kept to answer that old name: only for a name the owner signed later.
+    A server serving again a name the owner replaced makes neither."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await share_with(ana, drlee)
+    personal = await journal_id(ana, "Personal")
+    await drlee.sync()
+    await ana.journals.rename("Personal", "Old notes")
+    with closing(sqlite3.connect(server_db(live_server))) as db:
+        [(old,)] = db.execute("SELECT meta FROM journals WHERE journal_id = ?", (personal,))
+    await drlee.sync()
+    await ana.journals.rename("Old notes", "Current name")
+    report = await drlee.sync()
+    assert journal_news(report) == [("renamed", "ana/Current name", "ana/Old notes")]
+    with closing(sqlite3.connect(server_db(live_server))) as db, db:
+        db.execute(  # the server serves the replaced name again
+            "UPDATE journals SET meta = ?, meta_version = meta_version + 1 WHERE journal_id = ?",
+            (old, personal),
+        )
+    report = await drlee.sync()
+    assert journal_news(report) == []  # nothing the owner signed since
+    assert [n for n, _ in await drlee.replica.former_names(personal)] == ["Personal", "Old notes"]
+    assert (await drlee.journals.get("ana/Current name")).id == personal.hex()
