@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from client_sdk import NetworkError, SyncReport, wire
+from client_sdk import NetworkError, NotFound, SyncReport, wire
 from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_journal_name_rollback import named_by_an_older_sdk
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import INSECURE_TEST_COST, PASSWORD, ClientFactory, RunningServer
 
 
 def journal_news(report: SyncReport) -> list[tuple[str, str, str]]:
@@ -133,3 +133,25 @@ async def test_a_replayed_older_name_of_a_shared_journal_is_no_rename_nor_a_form
     assert journal_news(report) == []  # nothing the owner signed since
     assert [n for n, _ in await drlee.replica.former_names(personal)] == ["Personal", "Old notes"]
     assert (await drlee.journals.get("ana/Current name")).id == personal.hex()
+
+
+async def test_a_client_journal_not_found_never_cites_another_accounts_unverified_journal(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """NU65 F18: "ana/My journal", not on the therapist's device, was answered with
+    "the server lists 1 journal(s) this device could not verify, which may hold it" and
+    another account's journal whose owner's keys the server had changed, with advice to
+    accept those keys. A name of an account held here never cites another's journal."""
+    ana, carla, drlee = await signup("ana"), await signup("carla"), await signup("drlee")
+    await share_with(ana, drlee)
+    await share_with(carla, drlee)
+    await drlee.sync()
+    await carla.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    newcomer = await signup("carla", "phone")  # another account takes the freed name
+    await newcomer.shares.grant("Personal", "drlee", trust_on_first_use=True, full=True)
+    await drlee.sync()
+    with pytest.raises(NotFound) as refused:
+        await drlee.journals.get("ana/My journal")
+    said = str(refused.value)
+    assert "could not verify" not in said and "carla" not in said, said
+    assert "did you mean 'ana/Personal'?" in said, said
