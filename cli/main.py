@@ -2099,7 +2099,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
 
 @cli.group()
 def journal() -> None:
-    """Create, rename, archive, delete and list journals.
+    """Create, rename, archive, delete and list journals; show or choose the default one.
 
     \b
     Example:

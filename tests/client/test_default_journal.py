@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, NotFound, keys, wire
+from client_sdk import Client, InvalidInput, NotFound, keys, wire
 from client_sdk.default_journal import DEFAULT_SETTING, NO_DEFAULT
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id, share_with
@@ -91,6 +91,9 @@ async def test_a_server_hiding_the_default_journal_cannot_redirect_writes_to_a_s
         await phone.close()
     await drlee.sync()
     assert await bodies(drlee, "ana/Personal") == set()
+    with pytest.raises(InvalidInput, match="not one of your journals"):
+        await drlee.journals.set_default("ana/Personal")  # only an own journal is a default
+    assert (await drlee.journals.default()).owner == "drlee"
     await laptop.sync()
     assert await bodies(laptop, "Personal") == set()
 
