@@ -358,6 +358,8 @@ LOGIN_UNREACHABLE = "login unreachable"
 
 HINTS = {
     "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
+    "no default journal": f"add {output.command_text('--journal NAME')}, or choose your default journal with "
+    f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -851,7 +853,7 @@ journal_option = click.option(
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
-    help="Journal name or id (default: Personal).",
+    help="Journal name or id (default: your default journal, `tj journal default`).",
 )
 journal_filter_option = click.option(
     "--journal",
@@ -2097,7 +2099,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
 
 @cli.group()
 def journal() -> None:
-    """Create, rename, archive, delete and list journals.
+    """Create, rename, archive, delete and list journals; show or choose the default one.
 
     \b
     Example:
@@ -2105,6 +2107,7 @@ def journal() -> None:
       tj journal rename Dreams "Night dreams"
       tj journal archive "Night dreams"
       tj journal list
+      tj journal default
     """
 
 
@@ -2178,6 +2181,37 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
         old, new = output.named_alike(was, renamed.name)
         changed = squeeze_note(new_name, renamed.name)
         output.message(f"Renamed journal {old} to {new}{changed}; {note}.")
+
+
+@journal.command("default")
+@click.argument("name", metavar="JOURNAL", type=PLAIN_NAME, required=False)
+@json_option
+@pass_home
+def journal_default(home: Home, name: str | None, as_json: bool) -> None:
+    """Show your default journal, or make your JOURNAL the default on this device. The
+    default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure take` and
+    every command given no --journal write: the journal made when you signed up, whatever
+    you rename it, unless you choose another here. A choice is kept on this device only.
+    Works offline.
+
+    \b
+    Example:
+      tj journal default
+      tj journal default "My journal"
+    """
+
+    async def default(client: Client) -> Journal:
+        if name is None:
+            return await client.journals.default()
+        return await client.journals.set_default(name)
+
+    found = home.read(default)
+    if as_json:
+        output.print_json(found.to_dict())
+    elif name is None:
+        output.message(f"Your default journal is {output.named(found.name)}.")
+    else:
+        output.message(f"Your default journal on this device is now {output.named(found.name)}.")
 
 
 @journal.command("archive")

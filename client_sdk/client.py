@@ -37,7 +37,7 @@ import nacl.signing
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
-from client_sdk.context import DEFAULT_JOURNAL, Context
+from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT, to_the_end
 from client_sdk.departures import (
@@ -648,9 +648,7 @@ class Client:
         does not open with the password given) set `recovery_key_not_shown` and keep the
         copy, marked finished (R25 F1). Closes this client on failure."""
         try:
-            journals = await self.journals.list()
-            if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
-                await self.journals.create(DEFAULT_JOURNAL)
+            await self.journals._create_default()
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise

@@ -12,6 +12,7 @@ import builtins
 
 from client_sdk import forgotten
 from client_sdk.context import Context
+from client_sdk.default_journal import DEFAULT_JOURNAL
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import ID_SHOWN, Journal, quoted_name, squeezed
@@ -78,7 +79,7 @@ class Journals:
 
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
-        default "Personal". Raises NotFound; InvalidInput for a name several journals share
+        None: the default journal (`default`). Raises NotFound; InvalidInput for a name several journals share
         (with `strict`, also when one of them is a read-only copy: what `delete` names, and
         for the start of an id shorter than 8 hex digits, subject "id too short")."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
@@ -137,6 +138,60 @@ class Journals:
                 return self._context.journal(created_meanwhile)  # by another device
         return self._context.journal(await self._context.replica.create_journal(name))
 
+    async def default(self) -> Journal:
+        """The default journal: where a call that names no journal writes and reads. It is
+        one of this account's own journals, found by its id, not its name, so it stays the
+        default when renamed, on every device: the journal the account's sign-up created,
+        unless the user chose another on this device (`set_default`); for an account made
+        before SDKs found it by id, its journal named "Personal" then. Works offline.
+        Raises NotFound (subject "no default journal") when this device has none (deleted,
+        not synced here yet, or renamed on another device before this one kept it): ask the
+        user to name a journal or to choose one with `set_default`."""
+        local = await self._context.local_journal(None)
+        left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
+        return self._context.journal(local, left)
+
+    async def set_default(self, journal: str) -> Journal:
+        """Make one of this account's own journals (by name or id) the default journal on
+        this device (`default`): kept in this device's store only, never sent, so each
+        device keeps its own choice. Works offline. Raises NotFound for an unknown journal,
+        InvalidInput for a journal shared with this account or one kept only to share with
+        a member (a copy of some fields, single items, a brief)."""
+        context = self._context
+        local = await context.local_journal(journal, refuse_brief=True)
+        if local.owner_id != context.profile.account_id:
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} is not one of your journals: only one "
+                "of yours can be your default journal",
+                subject=BAD_VALUE,
+            )
+        await context.replica.load_access()  # which journals are kept for a member
+        if context.helper_kind(local) is not None:
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} is kept only to share with a member: "
+                "choose one of your own journals as your default journal",
+                subject=BAD_VALUE,
+            )
+        await context.choose_default(local.journal_id)
+        return context.journal(local)
+
+    async def _create_default(self) -> None:
+        """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id
+        its account key derives (`keys.default_journal_id`), unless this account has it
+        already (or, made by an older SDK, its own journal named so). As `create`: offline,
+        it is sent at the next sync."""
+        context = self._context
+        try:
+            await context.replica.refresh_journals()
+        except NetworkError:
+            pass  # offline: created here, sent at the next sync
+        me, default_id = context.profile.account_id, context.default_journal_id
+        for journal in await context.store.journals():
+            if journal.owner_id == me and journal.journal_id == default_id:
+                return
+        if await self._own_journal_named(DEFAULT_JOURNAL) is None:
+            await context.replica.create_journal(DEFAULT_JOURNAL, journal_id=default_id)
+
     async def rename(self, journal: str, new_name: str) -> Journal:
         """Rename one of this account's journals: the new name is sealed and signed like the
         first, and every device and member sees it after their next sync. Needs the server,
@@ -149,6 +204,7 @@ class Journals:
         its end date, that share is ended and the journal moved to a new key first (as a
         sync does), so that the new name is never sealed under a key its former member
         kept; AccessError, with nothing changed, when that cannot be done."""
+        await self._context.keep_default()  # an older account's "Personal": kept by its id
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
