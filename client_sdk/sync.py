@@ -985,9 +985,16 @@ class SyncReport:
         )
 
     def _news_in_order(self) -> list[News]:
-        """`news`, this account's new safety flags first (`new_safety_flags`)."""
-        flags = self.new_safety_flags()
-        return [*flags, *(n for n in joined_news(self.news) if n not in flags)]
+        """`news`, this account's new safety flags first (`new_safety_flags`), the assignment
+        news of several journals joined (`joined_news`): worked out once for the news as they
+        are (`summary_items` and `summary_lines` both read it), again once they change."""
+        news = tuple(self.news)
+        if self._ordered is None or self._ordered[0] != news:
+            flags = self.new_safety_flags()
+            ordered = [*flags, *(n for n in joined_news(news) if n not in flags)]
+            # `news` as last read, and its order
+            self._ordered: tuple[tuple[News, ...], list[News]] | None = (news, ordered)
+        return list(self._ordered[1])
 
     def _counted(self) -> list[str]:
         """The share changes, journals gone and shares not opened, told below the summary."""
@@ -1039,7 +1046,8 @@ class SyncReport:
         summary = self.summary()
         lines.append(summary[0].upper() + summary[1:] + ".")
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
-        lines += [f"Safety: {u.line()[:1].upper()}{u.line()[1:]}" for u in self.unflagged]
+        unflagged = (u.line() for u in self.unflagged)  # each built once
+        lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in unflagged]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1113,6 +1121,7 @@ class SyncReport:
         self._groups: dict[tuple[bytes, str], ProblemGroup] = {}
         self._overflow = 0
         self._overflow_line = 0
+        self._ordered = None  # `_news_in_order`'s: a cache, not a field
 
     def has_notices(self) -> bool:
         """Whether this sync has something to tell the user beyond the documents it sent and
