@@ -771,9 +771,15 @@ def ask(
         with hangups_stop_the_questionnaire(hangup):
             difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers, hangup)
             hangup.check()  # an answer read after it came from input typed before it
-    except click.Abort:  # HungUp, Ctrl-C, or end of input (a hang-up's too: `end_input`)
+    except click.Abort as stop:  # HungUp, Ctrl-C, or end of input (a hang-up's: `end_input`)
         if len(answers) < len(chosen.items):
             raise Stopped(answers) from None
+        if isinstance(stop, StoppedAtTheMessage):  # no later question was shown: none named
+            click.echo(
+                f"\n   (stopped: your {chosen.name} is saved with its {len(answers)} answers)",
+                err=True,
+            )
+            return answers, None
         # Stopped at the unscored, skippable question: every scored item was answered, so the
         # result is valid and is saved without it (R13 finding 10), said plainly (NU34 #10).
         difficulty = None
@@ -781,6 +787,19 @@ def ask(
             f"\n   (no answer to this one: your {chosen.name} is saved without it)", err=True
         )
     return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
+
+
+class StoppedAtTheMessage(click.Abort):
+    """Ctrl-C while the safety message of a safety item answered above 0 was fetched: the
+    questionnaire stops there, and the message that needs no profile was shown instead
+    (`stopped_message`)."""
+
+
+def stopped_message() -> list[str]:
+    """The safety message shown when Ctrl-C stopped the fetch of the client's own
+    (`StoppedAtTheMessage`): the one that needs no profile (`unread_safety_message`). The
+    save that follows shows the client's own, with their plan, as when a fetch failed."""
+    return unread_safety_message("Ctrl-C stopped reading it")
 
 
 ASCII_NUMBER = re.compile(r"-?[0-9]+")
@@ -823,8 +842,9 @@ def _ask_items(
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
             try:
                 lines = safety_message()
-            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed)
-                raise click.Abort() from None
+            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed),
+                show_safety_message(stopped_message())  # and the message all the same
+                raise StoppedAtTheMessage() from None
             show_safety_message(lines)
             shown = True
     if chosen.unscored is None or not interactive_difficulty:
