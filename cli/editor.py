@@ -494,7 +494,7 @@ def saved_with(path: Path) -> str | None:
 def _saves(path: Path, save: Sequence[str]) -> str:
     """How the draft at `path` is saved: "`tj ... --draft PATH` saves it" (`save`, quoted
     for a POSIX shell), after "shorten it to 100,000 characters, then" when its text is
-    longer than an entry holds: saved as it is, it is refused again (NU38 N5)."""
+    longer than an entry holds: saved as it is, it would be refused again."""
     saves = f"{command([*save, str(path)])} saves it"
     try:
         text = strip_comments(path.read_text(encoding="utf-8"))
