@@ -389,11 +389,6 @@ class KeptAnswers:
     journal: str | None
 
 
-KEPT_SUFFIX = ".answers.json"
-"""The end of a kept questionnaire draft's name: not an entry's draft (`editor.drafts_kept`
-lists "*.md"), never offered to `tj write --draft`."""
-
-
 def keep_answers(home: Path, kept: KeptAnswers) -> Path:
     """Write `kept` to a new draft file in the profile's drafts folder (mode 0700, the file
     0600: it holds the answers in plain text, and goes with the profile's local data at
@@ -404,7 +399,7 @@ def keep_answers(home: Path, kept: KeptAnswers) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = kept.taken_at.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     descriptor, name = tempfile.mkstemp(
-        prefix=f"{kept.measure}-{stamp}-", suffix=KEPT_SUFFIX, dir=folder
+        prefix=f"{kept.measure}-{stamp}-", suffix=editor.ANSWERS_SUFFIX, dir=folder
     )
     fields = {
         "measure": kept.measure,

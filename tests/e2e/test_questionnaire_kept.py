@@ -202,3 +202,24 @@ async def test_the_message_is_shown_with_the_emergency_lines_when_the_plan_canno
     assert "could not be read on this device just now" in err
     assert err.index(HEADING) < err.index(DIFFICULTY)
     assert len(kept_drafts(ben)) == 1
+
+
+async def test_logout_names_answers_kept_in_a_draft_before_deleting_them(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Answers kept in a draft go with the device's local data at `tj logout`, which asks
+    first, naming them and the command that saves them (it named only entries' drafts, and
+    deleted kept answers unsaid)."""
+    from cli.measures import KeptAnswers, keep_answers
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    at = datetime.now().astimezone()
+    draft = keep_answers(ana.home, KeptAnswers("gad7", [1] * 7, None, at, None))
+    kept = await ana.tj("logout", input="n\n")
+    said = flat(kept.stderr)
+    assert kept.exit_code != 0 and draft.exists()
+    assert "1 draft never saved" in said
+    assert "`tj measure take MEASURE --draft FILE`" in said and "tj write --draft" not in said
+    gone = await ana.tj("logout", input="y\n")
+    assert gone.exit_code == 0 and not draft.exists(), gone.output
+    assert "Deleted 1 draft never saved" in flat(gone.stderr)
