@@ -111,8 +111,8 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
             if undecided:  # its "\r" was the last byte read: a "\n" may follow it
                 more = os.read(0, 1)
                 at += len(more)
+                _pending.extend(more)  # read back below unless it is that "\n"
                 if more == b"\n":
-                    _pending.extend(more)
                     end += 1
             if end < len(_pending):
                 at = os.lseek(0, end - len(_pending), os.SEEK_CUR)

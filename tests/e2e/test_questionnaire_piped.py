@@ -291,6 +291,12 @@ def test_a_file_of_lone_crs_and_a_crlf_across_a_chunk_is_read_line_by_line_exact
     with lines_file.open("rb") as stdin:  # byte-wise: a file is read in chunks all the same
         got = read_lines(tmp_path, stdin.fileno(), "byte", 5, "line")
     assert got == ([long, b"a\r", b"b\r\n", b"c\n", b"\r"], b"d", 5 * 2 + 1)  # + the end
+    # a lone "\r" last of a chunk: the byte read after it to tell is read back (and the
+    # first read of a file finds it once more: `sys.stdin` may have read it ahead)
+    lines_file.write_bytes(b"x" * (CHUNK - 1) + b"\r" + MAC)
+    with lines_file.open("rb") as stdin:
+        got = read_lines(tmp_path, stdin.fileno(), "ahead", 2, "stdin")
+    assert got == ([b"x" * (CHUNK - 1) + b"\r", b"a\r"], b"b\r\nc\n\rd", 2 * 2 + 1)
 
 
 def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_line(
