@@ -1409,7 +1409,7 @@ def logout(home: Home, yes: bool) -> None:
     lost_drafts = (
         f"{editor.drafts_text(drafts, home.path)} on this device {editor.are(drafts)} deleted "
         f"with its local data: save {editor.them(drafts)} first "
-        f"({output.command_text('tj write --draft FILE')})."
+        f"({editor.saved_by(home.path)})."
     )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)

@@ -298,8 +298,8 @@ S11B-4) is a character of its word, never the start of a span."""
 
 
 class _Wrapper(textwrap.TextWrapper):
-    """textwrap's wrapper, at spaces only, a command in backticks never broken (NU49 F1: a
-    `tj forget` or `tj export --client` hint broken inside its quoted name could not be
+    """textwrap's wrapper, at spaces only, a command in backticks never broken (a command
+    broken inside a quoted name, `tj forget` or `tj export --client` hints, cannot be
     pasted): one that does not fit on the line starts the next, whole even when longer."""
 
     def _split(self, text: str) -> list[str]:

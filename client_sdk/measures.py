@@ -188,6 +188,21 @@ class Measures:
         assert result is not None  # just written from checked answers
         return with_changes(await self.list(local.journal_id.hex()), result)
 
+    async def check_writable(self, journal: str | None = None) -> None:
+        """Check, writing nothing, that `take` could record a result in `journal` (a name or
+        id; None: the default journal), as `take` checks it: an app asks before its user
+        answers a questionnaire whose answers could not be saved there.
+
+        Raises NotFound for an unknown journal, InvalidInput for a journal kept for a member
+        (a copy, a brief), AccessError for a journal this account may not write results in
+        (shared with it: a result is its owner's own; a share that ended; when the server
+        cannot be reached to read the role again, the message says to sync),
+        JournalArchived for an archived one, RollbackError (an IntegrityError) while its
+        access chain on this device is rolled back or unverified."""
+        local = await self._local_journal(journal)
+        await self._replica.check_commit(local, MEASURE)
+        await self._replica.check_not_copy(local)
+
     async def list(
         self,
         journal: str | None = None,
