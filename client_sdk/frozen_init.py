@@ -15,6 +15,7 @@ copies, pickles and goes through `dataclasses.replace` as before
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -34,8 +35,7 @@ def filled_at_once(cls: type[T]) -> type[T]:
         or not params.init
         or "__slots__" in cls.__dict__
         or hasattr(cls, "__post_init__")
-        or getattr(cls.__dict__.get("__init__"), "__code__", None) is None
-        or cls.__dict__["__init__"].__code__.co_filename != "<string>"  # dataclass's own
+        or _written_by_hand(cls)
     ):
         raise TypeError(f"{cls.__qualname__} is not a plain frozen dataclass")
     names: list[str] = []
@@ -67,3 +67,12 @@ def filled_at_once(cls: type[T]) -> type[T]:
     init.__annotations__ = dict(generated.__annotations__)
     type.__setattr__(cls, "__init__", init)
     return cls
+
+
+def _written_by_hand(cls: type) -> bool:
+    """Whether `cls` has no `__init__` of its own, or one written in its module's source
+    (dataclass leaves such an `__init__` as it is): not the one dataclass generated."""
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    module = sys.modules.get(cls.__module__)
+    return code is None or code.co_filename == getattr(module, "__file__", None)

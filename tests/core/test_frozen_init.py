@@ -61,7 +61,7 @@ def test_the_faster_init_keeps_everything_the_generated_one_does() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.count = 4  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        del made.name  # type: ignore[misc]
+        del made.name
     with pytest.raises(TypeError):
         _Filled()  # type: ignore[call-arg]
     with pytest.raises(TypeError):
@@ -73,7 +73,7 @@ def test_the_faster_init_keeps_everything_the_generated_one_does() -> None:
 def test_each_class_given_it_keeps_its_signature_and_stays_frozen() -> None:
     for cls in FILLED:
         init = cls.__init__
-        assert init.__code__.co_filename == "<string>", cls
+        assert init.__code__.co_names == ("__dict__", "update"), cls  # filled at once
         assert init.__qualname__ == f"{cls.__qualname__}.__init__"
         names = [field.name for field in dataclasses.fields(cls)]
         assert list(inspect.signature(cls).parameters) == names
@@ -84,7 +84,7 @@ def test_each_class_given_it_keeps_its_signature_and_stays_frozen() -> None:
             )
             assert parameter.default == expected, (cls, field.name)
             assert parameter.annotation == field.type, (cls, field.name)
-        assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        assert cls.__dataclass_params__.frozen  # type: ignore[union-attr]
 
 
 def test_a_record_body_made_so_reads_compares_and_refuses_changes() -> None:
