@@ -75,6 +75,7 @@ from client_sdk.errors import (
     TJError,
     UpdateNeeded,
 )
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.glued_inserts import separator_update
 from client_sdk.journal_meta import (
     archived_of,
@@ -4881,20 +4882,21 @@ class Replica:
                 # A snapshot of a held document is an arrival when it brought anything (a
                 # share's re-seal of another device's change), not when it only compacts
                 # what this device held (R45 F4).
-                if body.kind != records.SNAPSHOT or not held or news:
-                    arrivals.setdefault(
+                # The first such record's, made only for it (not for every later one about
+                # the same document: issue 10).
+                if body.doc_id not in arrivals and (
+                    body.kind != records.SNAPSHOT or not held or news
+                ):
+                    arrivals[body.doc_id] = sync_plan.Arrival(
                         body.doc_id,
-                        sync_plan.Arrival(
-                            body.doc_id,
-                            journal.journal_id,
-                            body.doc_kind,
-                            not held,
-                            body.author,
-                            body.device,
-                            before=was_removed.get(body.doc_id, ""),
-                            shown_before=shown_before.get(body.doc_id, ""),
-                            written_at=body.written_at,
-                        ),
+                        journal.journal_id,
+                        body.doc_kind,
+                        not held,
+                        body.author,
+                        body.device,
+                        before=was_removed.get(body.doc_id, ""),
+                        shown_before=shown_before.get(body.doc_id, ""),
+                        written_at=body.written_at,
                     )
                 mark = self._seen(
                     journal.journal_id, record.record_id, record.seq, record.epoch, body
@@ -9383,6 +9385,7 @@ PARALLEL_OPEN_MIN = PARALLEL_MIN
 it the hand-off costs more than it saves."""
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class _OpenedEarly:
     """A record opened ahead of its page (`Replica._open_early`), with what it was opened

@@ -21,6 +21,7 @@ from client_sdk.errors import (
     TJError,
     WithheldRecordsError,
 )
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.graphemes import cut
 from client_sdk.hold_back import HeldBack, grouped_line
 from client_sdk.models import (
@@ -244,6 +245,7 @@ class Removal:
     had: int
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Arrival:
     """A document that records from another device changed during one sync: its kind,
