@@ -306,9 +306,12 @@ def take_measure(
 
     taken, safety_lines, note, score_only = home.run(work)
     if as_json:
-        shown = {**taken.to_dict(), "safety_message": safety_lines or None}
-        if chosen.safety_items:
-            shown["score_only_readers"] = score_only
+        # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
+        shown = {
+            **taken.to_dict(),
+            "safety_message": safety_lines or None,
+            "score_only_readers": score_only,
+        }
         output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)

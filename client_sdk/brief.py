@@ -43,7 +43,7 @@ from client_sdk.models import quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
-from client_sdk.scoring import band_label, builtin_instruments
+from client_sdk.scoring import band_key, band_label, builtin_instruments
 
 NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
@@ -419,7 +419,8 @@ def compute_brief(
                 "measure": r.measure,
                 "name": r.name,
                 "score": r.score,
-                "band": r.band,
+                "band": band_key(r.band),
+                "band_label": band_label(r.band),
                 "taken_at": r.taken_at.isoformat(),
                 "safety_unknown": r.safety_unknown,
             }

@@ -121,6 +121,7 @@ from client_sdk.scoring import (
     Instrument,
     ScoreChange,
     ScoreDifference,
+    band_key,
     band_label,
     builtin_instruments,
 )
@@ -182,7 +183,8 @@ class ScoreLine:
             "measure": self.result.measure,
             "name": self.result.name,
             "score": self.result.score,
-            "band": self.result.band,
+            "band": band_key(self.result.band),
+            "band_label": band_label(self.result.band),
             "taken_at": self.result.taken_at.isoformat(),
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
