@@ -43,7 +43,7 @@ from client_sdk.models import quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
-from client_sdk.scoring import band_key, band_label, builtin_instruments
+from client_sdk.scoring import band_label, builtin_instruments
 
 NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
@@ -378,7 +378,7 @@ def compute_brief(
         e for e in entries if 0 <= (today - entry_day(e, zone)).days < days and e.created_at <= now
     ]
     recent, before, change = mood_trend(entries, now, days, zone)
-    scores = [line.to_dict() for line in latest_scores(results)]
+    scores = [line.digest() for line in latest_scores(results)]
     goal_rows = []
     for goal in goals:
         checkins = [c for c in goal.checkins if start <= c.at <= now]
@@ -419,8 +419,7 @@ def compute_brief(
                 "measure": r.measure,
                 "name": r.name,
                 "score": r.score,
-                "band": band_key(r.band),
-                "band_label": band_label(r.band),
+                "band": r.band,
                 "taken_at": r.taken_at.isoformat(),
                 "safety_unknown": r.safety_unknown,
             }

@@ -178,13 +178,24 @@ class ScoreLine:
     lowest: MeasureResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: nested values as their own `to_dict()`."""
+        """A JSON-ready dict (`tj caseload --json`), `digest` with "band" in lower case for
+        every measure (`scoring.band_key`) and "band_label" as people are shown it
+        (`scoring.band_label`), as `MeasureResult.to_dict` gives them."""
+        return {
+            **self.digest(),
+            "band": band_key(self.result.band),
+            "band_label": band_label(self.result.band),
+        }
+
+    def digest(self) -> dict[str, Any]:
+        """The line as a brief's digest stores it (protocol.md "Briefs", `scores`): "band"
+        the instrument's own label ("Moderately Severe", "mild"), which readers show with
+        `band_label`; nested values as their own `to_dict()`."""
         return {
             "measure": self.result.measure,
             "name": self.result.name,
             "score": self.result.score,
-            "band": band_key(self.result.band),
-            "band_label": band_label(self.result.band),
+            "band": self.result.band,
             "taken_at": self.result.taken_at.isoformat(),
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
