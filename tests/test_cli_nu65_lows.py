@@ -158,3 +158,21 @@ async def test_every_folder_of_a_markdown_export_is_private(
     modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in made}
     wanted = {str(p.relative_to(tmp_path)): 0o700 if p.is_dir() else 0o600 for p in made}
     assert modes == wanted
+
+
+def test_a_briefs_digest_keeps_the_instruments_band_label() -> None:
+    """F1's JSON casing is for `--json` and exports; a brief is a stored document whose
+    readers show `band_label(band)`: "moderately severe" would stay lower case there."""
+    from client_sdk.brief import compute_brief
+    from client_sdk.caseload import latest_scores
+    from tests.client.test_brief_period_and_end import at, phq9
+
+    result = phq9("r1", at(1, 9), 16, "Moderately Severe")
+    brief = compute_brief([], [result], [], [], now=at(1, 18), days=14)
+    assert [(s["band"], "band_label" in s) for s in brief.scores] == [("Moderately Severe", False)]
+    assert "PHQ-9: 16 (Moderately Severe)" in brief.text()
+    [line] = latest_scores([result])
+    assert (line.to_dict()["band"], line.to_dict()["band_label"]) == (
+        "moderately severe",
+        "Moderately Severe",
+    )
