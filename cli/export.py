@@ -106,8 +106,8 @@ def export(
     plan; the other care records are in the file for you to keep, not imported.
 
     With --client, your private notes about that client are in (with --journal, those about
-    the journals named); all of them when their journal is named (--journal 'Private
-    notes'). Given together, or repeated, they add up: `--client
+    the clients whose journals are named); all of them when their journal is named
+    (--journal 'Private notes'). Given together, or repeated, they add up: `--client
     ana --journal Personal` exports ana's journals and your Personal. A name two journals
     bear (a share still on and the copy of an ended share of the same name) is refused,
     listing both ids: give the one you mean by its id (`tj shared-with-me` lists them).
