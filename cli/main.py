@@ -131,7 +131,10 @@ class Home:
     insecure_test_kdf: bool
     server_wait: float = SERVER_WAIT_S
     kept: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
-    """What `unlock_once` kept for this command ("unlock": `unlock`'s answer)."""
+    """What `unlock_once` kept for this command ("unlock": `unlock`'s answer): a locked
+    profile's passphrase is asked once per command, however many times it opens the profile
+    (`tj write` with the editor opens it before and after the editor: asked twice, the
+    second prompt read as if the first was wrong, NU65 F6)."""
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
@@ -187,8 +190,8 @@ class Home:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True, self.path)} and see it.")
-            unlocked = self.kept["unlock"] if "unlock" in self.kept else self.unlock()
-            opener = partial(Client.open, self.path, **unlocked)
+            self.unlock_once()
+            opener = partial(Client.open, self.path, **self.kept["unlock"])
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
@@ -215,9 +218,9 @@ class Home:
 
     def unlock_once(self) -> None:
         """Ask a locked profile's passphrase now (`unlock`), once for the whole command: each
-        later `run` opens the profile with it instead of asking again. For a command that
-        must not wait on a person part-way (`tj measure take`: nothing is asked between a
-        safety answer and its message, or its save)."""
+        later `run` opens the profile with it instead of asking again (`run` calls this).
+        Called early by a command that must not wait on a person part-way (`tj measure
+        take`: nothing is asked between a safety answer and its message, or its save)."""
         if "unlock" not in self.kept:
             self.kept["unlock"] = self.unlock()
 

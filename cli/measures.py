@@ -357,9 +357,12 @@ def take_measure(
         not_saved(home, chosen, kept, asked, draft, failed, safety_message)
         raise
     if as_json:
-        shown = {**taken.to_dict(), "safety_message": safety_lines or None}
-        if chosen.safety_items:
-            shown["score_only_readers"] = score_only
+        # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
+        shown = {
+            **taken.to_dict(),
+            "safety_message": safety_lines or None,
+            "score_only_readers": score_only,
+        }
         output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)

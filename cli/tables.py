@@ -607,23 +607,28 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
     return lines
 
 
-def _lines_floor(name: str) -> int:
+def _lines_floor(name: str, *, marked: bool = False) -> int:
     """The least width at which `name` (not the first column's, not a column of items) takes
     at most NAME_LINES lines (`_break_name`), at least its longest part: a 63-character
     journal's name never goes over 5 to 7 lines of 12 cells beside a title cut to 14; a
-    name needing more leaves the table, as the therapist's does."""
-    return _LINES_FLOORS.get(name) or _LINES_FLOORS.setdefault(name, _least_width(name))
+    name needing more leaves the table, as the therapist's does.
+    `marked`: the lines of its closing mark (`_mark`) count too (a table without texts)."""
+    key = (name, marked)
+    return _LINES_FLOORS.get(key) or _LINES_FLOORS.setdefault(key, _least_width(name, marked))
 
 
-_LINES_FLOORS: dict[str, int] = {}
+_LINES_FLOORS: dict[tuple[str, bool], int] = {}
 
 
-def _least_width(name: str) -> int:
-    """`_lines_floor`: the lines of a closing mark (`_mark`) are not counted ("ana/
-    Personal" above "(no longer" and "served)" is a name of one line, marked)."""
+def _least_width(name: str, marked: bool = False) -> int:
+    """`_lines_floor`: beside texts, the lines of a closing mark (`_mark`) are not counted
+    ("ana/Personal" above "(no longer" and "served)" is a name of one line, marked, that
+    leaves the texts their room); in a table without texts (`marked`, `tj measure list`)
+    they are, as nothing is gained by breaking it: "ana/Personal" above "(no longer
+    served)", never "ana/", "Personal", "(no", "longer", "served)" on five lines."""
     low = max((cell_len(part) for part in _floor_parts(name)), default=0)
     high = max(low, cell_len(name))
-    mark = _mark(name)
+    mark = "" if marked else _mark(name)
     counted = name[: len(name) - len(mark)].rstrip() if mark else name
     while low < high:  # fewer lines or as many at a wider column: a binary search
         middle = (low + high) // 2
@@ -751,7 +756,7 @@ def _fit(
     texts = [i for i in kept if kinds[i] == TEXT]
     cuts = [c.cut for c in columns]
     most_lines = {  # at most NAME_LINES lines beside the texts, else it moves (NU36 #3)
-        i: max([0, *(_lines_floor(row[i]) for row in rows)])
+        i: max([0, *(_lines_floor(row[i], marked=not texts) for row in rows)])
         for i in names
         if i > 0 and not columns[i].items
     }

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 from client_sdk import crypto, forgotten, keys
+from client_sdk.care_disclosure import ENTRY_FIELDS
 from client_sdk.default_journal import (
     DEFAULT_JOURNAL,
     DEFAULT_SETTING,
@@ -62,7 +63,7 @@ from client_sdk.queries import (
     row_keeper,
     same_entry,
 )
-from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
+from client_sdk.replica import REVOKED, Replica, copied_fields, is_archived, stored_document
 from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
 from client_sdk.store import (
@@ -1022,6 +1023,7 @@ class Context:
     def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
         created_at = to_datetime(view.created_at)
         ended, unlisted = self.share_state(journal)
+        copy = self.replica.is_copy_shared_with_me(journal)
         return Entry(
             id=view.id.hex(),
             journal=self.display(journal),
@@ -1043,8 +1045,19 @@ class Context:
             changed=view.changed or self.may_be_copy(journal),
             share_ended=ended,
             unlisted=unlisted,
-            copy=self.replica.is_copy_shared_with_me(journal),
+            copy=copy,
+            shared_fields=self.entry_fields_shared(journal) if copy else None,
         )
+
+    def entry_fields_shared(self, journal: LocalJournal) -> tuple[str, ...] | None:
+        """`Entry.shared_fields` of the entries of `journal`, a copy kept for this account:
+        the entry fields its owner-signed name says it carries (`replica.copied_fields`), in
+        `ENTRY_FIELDS` order; None for a copy whose name names none (entries shared one at
+        a time: whole)."""
+        named = copied_fields(journal.name, self.profile.username)
+        if not named:
+            return None
+        return tuple(field for field in ENTRY_FIELDS if field in named)
 
     def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:
         """(`Entry.share_ended`, `Entry.unlisted`) of the entries of `journal` now: ended by

@@ -420,6 +420,13 @@ class Entry:
     journal's entries, or entries shared one by one), by its owner-signed chain: its title
     and text are in it only where they chose to share them, so an empty one may hide a text.
     Not in `to_dict`."""
+    shared_fields: tuple[str, ...] | None = None
+    """For an entry of a copy of some fields another account keeps for this one (`tj share
+    --only mood,tags`), the entry's fields it carries, by the copy's owner-signed name
+    (`ENTRY_FIELDS` order: "title", "body", "mood", "tags", "emotions"): a field not in it
+    was not shared, whatever the writer wrote ("" or [] in the entry, as for a field left
+    empty). None when every field of the entry is its writer's: this account's own entries,
+    a journal shared whole, entries shared one at a time."""
 
     @property
     def local_created_at(self) -> datetime:
@@ -431,7 +438,10 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`); times are ISO 8601 in UTC, `utc_offset`
-        is the writer's offset in minutes (or null)."""
+        is the writer's offset in minutes (or null); `shared_fields` a list of the fields
+        a copy of some fields carries (`Entry.shared_fields`: "title", "body", "emotions"
+        not in it were not shared, though they read "" and []), null for an entry whose
+        every field is its writer's."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -447,6 +457,7 @@ class Entry:
             "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
+            "shared_fields": list(self.shared_fields) if self.shared_fields is not None else None,
         }
 
 

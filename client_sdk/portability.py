@@ -242,8 +242,9 @@ class Archives:
         `journals` (names or ids, as `client.journals.get` takes them) and `clients`
         (usernames: every journal that account shares with you, the read-only copies of
         shares that ended included) narrow it to those journals and what they hold (one client's
-        records, not every client's); a therapist's private notes are then in only when their
-        journal is named. Raises NotFound for a journal or client this device holds nothing of,
+        records, not every client's); a therapist's private notes are then those about the
+        journals exported and their clients (every note of an account `clients` names, its
+        ended shares' too), all of them when their journal ("Private notes") is named. Raises NotFound for a journal or client this device holds nothing of,
         InvalidInput for a name several journals share (SameJournalName, listing their ids: a
         share still on and the kept copy of an ended one of the same name too; name one by its
         id, 8 hex digits or more), a brief's journal or your own username as a client. Both
@@ -512,7 +513,12 @@ async def gather_care(
             due[item.assignment.id] = item
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]
     kept_in = await care.private_notes.kept_in() or ""
-    private_notes = await care.private_notes.list() if kept_in in ids else []
+    notes = await care.private_notes.list()
+    if kept_in not in ids:  # one client's records: the notes about them are theirs too
+        owners = {journal.owner_id for journal in journals if not journal.own}
+        notes = [n for n in notes if n.journal_id in ids or n.client_id in owners]
+        kept_in = ""  # each note goes with the journal it is about (`of_journal`)
+    private_notes = notes
     plans = []
     for journal in journals:
         plan = await care.safety.plan(journal.id)
@@ -621,7 +627,17 @@ def unique(name: str, used: set[str]) -> str:
 
 
 def make_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Make `path` and every missing folder above it readable only by the user (mode 0700):
+    `Path.mkdir(parents=True, mode=...)` gives the mode to the last folder only, its
+    parents the umask's (a Markdown export's client folder "ana" was 0755 under 0700 ones,
+    listing who and which journals to anyone who moved it out). A folder already there is
+    left as it is."""
+    missing: list[Path] = []
+    while not path.exists() and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
 
 
 def write_private(path: Path, text: str) -> Path:

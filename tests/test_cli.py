@@ -27,7 +27,7 @@ from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
 
 ENTRY_KEYS = {
     "id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
-    "prompt_id", "utc_offset", "trashed_at", "share_ended", "unlisted",
+    "prompt_id", "utc_offset", "trashed_at", "share_ended", "unlisted", "shared_fields",
 }  # fmt: skip
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
 BASE_ENV: dict[str, str | None] = {
