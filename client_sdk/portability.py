@@ -67,7 +67,7 @@ from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
-from client_sdk.journals import MAX_JOURNAL_NAME, Journals
+from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
@@ -888,6 +888,14 @@ async def target_journals(
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
+    for journal in archive.journals:  # a name create refuses, refused before one is made
+        if journal.role == "owner" and not mine.get(journal.name.casefold(), ("", False))[1]:
+            try:
+                check_name(journal.name)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
+                ) from None
     targets: dict[str, str] = {}
     for journal in archive.journals:
         if journal.role != "owner":
