@@ -63,7 +63,7 @@ class Journals:
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
-        (`Journal.share_ended`); archived ones last in their group, each by owner's name,
+        (`Journal.read_only_copy`); archived ones last in their group, each by owner's name,
         then by name, ignoring case ("ana/" after "ana-b/" and "ana.b/" when
         the whole "owner/name" was compared). A journal made to share a brief
         (`client.briefs.share`, downloaded or not) is not listed:
@@ -79,7 +79,7 @@ class Journals:
             journals,
             key=lambda j: (
                 j.owner != context.username,
-                j.share_ended,
+                j.read_only_copy,
                 j.archived,
                 j.owner.casefold(),
                 j.owner,

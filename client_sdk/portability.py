@@ -566,7 +566,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
     for journal in archive.journals:
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
-        if journal.share_ended:  # told apart from a share of that name still on
+        if journal.read_only_copy:  # told apart from a share of that name still on
             name += UNLISTED_FOLDER if journal.unlisted else ENDED_FOLDER
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
@@ -576,7 +576,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
             text = entry_markdown(
-                entry, tz, share_ended=journal.share_ended, unlisted=journal.unlisted
+                entry, tz, read_only_copy=journal.read_only_copy, unlisted=journal.unlisted
             )
             written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]
