@@ -2332,7 +2332,7 @@ def deleted_text(found: Journal) -> str:
     """The journal `tj journal delete` asks about, unmistakably: "Dreams (id e8f46fcd7a6b,
     gone from the server: this device's read-only copy)", "Dreams (id 94fb60f0f9ef)"
     (NU36 #1: two journals named alike, each holding one entry, read the same)."""
-    state = ", gone from the server: this device's read-only copy" if found.share_ended else ""
+    state = ", gone from the server: this device's read-only copy" if found.read_only_copy else ""
     return f"{output.named(found.name)} (id {found.id[:12]}{state})"
 
 
@@ -2595,7 +2595,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
-    ended = {j.id for j in await client.journals.list() if j.share_ended}
+    ended = {j.id for j in await client.journals.list() if j.read_only_copy}
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)

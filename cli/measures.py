@@ -568,7 +568,7 @@ async def results_elsewhere(
     client: Client, journal_name: str | None, chosen: list[Journal], every: list[Journal]
 ) -> list[tuple[Journal, int]]:
     """For `--journal CLIENT` (a client's username) that chose one journal of theirs: the
-    copies kept of their shares that ended (`Journal.share_ended`: a copy replaced by one of
+    copies kept of their shares that ended (`Journal.read_only_copy`: a copy replaced by one of
     other fields, most often) holding results, each with how many (`--journal
     ben` listed the new copy's one result, with no word of the three in the ended one)."""
     if journal_name is None or len(chosen) != 1 or chosen[0].own:
@@ -578,7 +578,11 @@ async def results_elsewhere(
         return []  # a journal named as such: that one only
     found = []
     for journal in every:
-        if journal.owner_id == picked.owner_id and journal.id != picked.id and journal.share_ended:
+        if (
+            journal.owner_id == picked.owner_id
+            and journal.id != picked.id
+            and journal.read_only_copy
+        ):
             count = len(await client.measures.list(journal.id))
             if count:
                 found.append((journal, count))
@@ -1144,7 +1148,7 @@ def measure_list(
         own = {j.id for j in every_journal if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
-        marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
+        marks = {j.id: ended_mark(j) for j in every_journal if j.read_only_copy and not j.own}
         elsewhere.extend(await results_elsewhere(client, journal_name, journals, every_journal))
         chosen.extend(j.name for j in journals[:1] if elsewhere)
         return (results, changes, courses), wanted, shared_only, own, held, marks

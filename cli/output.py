@@ -655,7 +655,7 @@ def ended_marks(journals: Iterable[Journal]) -> dict[str, str]:
     return {
         j.id: UNLISTED_COPY if j.unlisted else ENDED_COPY
         for j in journals
-        if j.share_ended and not j.own
+        if j.read_only_copy and not j.own
     }
 
 
@@ -663,7 +663,7 @@ def left_here(marks: Mapping[str, str]) -> set[str]:
     """The ids (hex) of the read-only copies of shares that ended by this account's own word
     or its owner's (this account left them on this device, the owner ended them, their end
     date passed), marked "(share ended)" by `ended_marks` (as `tj journal list` names them:
-    `Journal.share_ended` and not `Journal.unlisted`). Pure."""
+    `Journal.share_ended`). Pure."""
     return {journal_id for journal_id, mark in marks.items() if mark == ENDED_COPY}
 
 
@@ -822,7 +822,7 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
         theirs = accounts[account]
         if all(j.owner_verified for j in theirs):
             continue
-        ended = theirs if all(j.share_ended for j in theirs) else []
+        ended = theirs if all(j.read_only_copy for j in theirs) else []
         items = await clinical_items(client, [j.name for j in ended])
         # each copy named as its commands name it: by the owner's account (REV-S9B S9B-1)
         ended = [await command_named(client, j) for j in ended]
@@ -1883,6 +1883,7 @@ def forget_advice(
     *,
     export_hint: bool = True,
     by_id: bool = False,
+    replaced_by: str = "",
 ) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
@@ -1895,13 +1896,21 @@ def forget_advice(
     when its name is not pasted back exactly (`journal_word`). Without `export_hint`, the
     export is not named (said already for another copy of `owner`'s, above it). With
     `by_id`, the copy is named by its id (`forget_command`: its name names another journal
-    here too)."""
+    here too). `replaced_by`: the journal its owner replaced the copy by
+    (`SharedJournal.replaced_by`, from the owner-signed chains), named first, as `tj sync`'s
+    notice says it, never "once you know the share ended"."""
     forget = forget_command(journal, unlisted, journal_id, by_id=by_id)
     keep = (
         f" (keep what you need first: {command(export_client_words(owner))})."
         if export_hint
         else "."
     )
+    if replaced_by:
+        return (
+            f"{quoted(journal)} was replaced by {quoted(replaced_by)}, a newer share its owner "
+            f"signed for you: discard the earlier copy from this device with {forget} when you "
+            f"no longer need it{keep}"
+        )
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
         return (
@@ -1967,7 +1976,7 @@ async def ended_copy(client: Client, journal_name: str | None) -> Journal | None
     """The journal `journal_name` names when it is the read-only copy of a share that ended
     (not one of this account's own journals gone from the server), else None."""
     named = await client.journals.get(journal_name) if journal_name else None
-    if named is None or not named.share_ended or named.owner == client.username:
+    if named is None or not named.read_only_copy or named.owner == client.username:
         return None
     return named
 

@@ -367,7 +367,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
         # a copy the server alone stopped serving: "share no longer served"
-        unlisted = {j.id for j in await client.journals.list() if j.share_ended and j.unlisted}
+        unlisted = {j.id for j in await client.journals.list() if j.unlisted}
         return flags, unverified, held, unflagged, unlisted
 
     flags, unverified, held, unflagged, unlisted = home.run(work)

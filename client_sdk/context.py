@@ -163,8 +163,8 @@ class Context:
             helper,
             kept_for=kept_for,
             kept_ended=kept_ended,
-            unlisted=local.role == REVOKED
-            and self._still_granted(local)
+            # as each entry says it (`share_state`): the server's word alone
+            unlisted=self.replica.ended_by_server_only(local, now_ms())
             and forgotten.tag(local.journal_id) not in left,
             own=local.owner_id == self.profile.account_id,
         )
@@ -182,14 +182,6 @@ class Context:
         terms = state.member_by_account(settings.member_id)
         on = terms is not None and not terms.ended(now_ms())
         return (who.username if who is not None else ""), not on
-
-    def _still_granted(self, local: LocalJournal) -> bool:
-        """Whether the owner's access chain this device verified grants the journal to this
-        account now (load the chains first)."""
-        state = self.replica.chains.state(local.journal_id)
-        return state is not None and (
-            state.current_terms(self.profile.account_id, now_ms()) is not None
-        )
 
     def helper_kind(self, local: LocalJournal) -> str | None:
         """For a journal this account keeps only to share with a member, what it holds:

@@ -15,7 +15,7 @@ from client_sdk.context import Context
 from client_sdk.default_journal import DEFAULT_JOURNAL
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import ID_SHOWN, Journal, quoted_name, squeezed
+from client_sdk.models import ID_SHOWN, Journal, is_control, quoted_name, squeezed
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -25,7 +25,12 @@ MAX_JOURNAL_NAME = 100
 def check_name(name: str) -> str:
     """A journal name, trimmed and each run of whitespace in it one space (`squeezed`: a
     message shows it so, and it is typed back so): 1 to MAX_JOURNAL_NAME characters, without
-    '/'. One of only spaces (or other blank characters) is refused as such."""
+    '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
+    control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
+    bidirectional formatting character) is refused naming each as U+XXXX: a name is shown on
+    other people's terminals, which would show it escaped. A name another device or owner
+    signed is never refused on receipt (`shown` escapes it), only here, where one is given.
+    Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
         raise InvalidInput(
             "a journal name cannot be only spaces: it is 1 to "
@@ -37,6 +42,13 @@ def check_name(name: str) -> str:
         given = f" (this one is {len(name)})" if len(name) > MAX_JOURNAL_NAME else ""
         raise InvalidInput(
             f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'{given}",
+            subject=BAD_VALUE,
+        )
+    bad = sorted({ord(c) for c in name if is_control(c)})
+    if bad:
+        raise InvalidInput(
+            "a journal name cannot contain control characters "
+            f"({', '.join(f'U+{code:04X}' for code in bad)})",
             subject=BAD_VALUE,
         )
     return name
@@ -52,7 +64,7 @@ class Journals:
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
-        (`Journal.share_ended`); archived ones last in their group, each by owner's name,
+        (`Journal.read_only_copy`); archived ones last in their group, each by owner's name,
         then by name, ignoring case ("ana/" after "ana-b/" and "ana.b/" when
         the whole "owner/name" was compared). A journal made to share a brief
         (`client.briefs.share`, downloaded or not) is not listed:
@@ -68,7 +80,7 @@ class Journals:
             journals,
             key=lambda j: (
                 j.owner != context.username,
-                j.share_ended,
+                j.read_only_copy,
                 j.archived,
                 j.owner.casefold(),
                 j.owner,
@@ -122,8 +134,8 @@ class Journals:
         the server cannot be reached. Online, a journal of that name another device created
         meanwhile is returned instead of a second one.
 
-        Raises InvalidInput for an empty name, one over 100 characters or holding '/', or the
-        name of a journal this account already has."""
+        Raises InvalidInput for an empty name, one over 100 characters or holding '/' or a
+        control character (`check_name`), or the name of a journal this account already has."""
         name = check_name(name)
         taken = await self._own_journal_named(name)
         if taken is not None:
@@ -197,13 +209,14 @@ class Journals:
         first, and every device and member sees it after their next sync. Needs the server,
         unlike writes: offline it raises NetworkError and the journal keeps its name (call
         again once the server can be reached; nothing is queued). Raises InvalidInput for a
-        bad or taken name, AccessError for a journal shared with this account, NotFound for
-        an unknown one, RenamedElsewhere (a ConflictError, its message for the user) when
-        another device of the owner renamed or archived it meanwhile and the name given
-        here is not the journal's (protocol.md 4.14). When a share of the journal reached
-        its end date, that share is ended and the journal moved to a new key first (as a
-        sync does), so that the new name is never sealed under a key its former member
-        kept; AccessError, with nothing changed, when that cannot be done."""
+        bad name (`check_name`: control characters too) or a taken one, AccessError for a
+        journal shared with this account, NotFound for an unknown one, RenamedElsewhere (a
+        ConflictError, its message for the user) when another device of the owner renamed or
+        archived it meanwhile and the name given here is not the journal's (protocol.md
+        4.14). When a share of the journal reached its end date, that share is ended and the
+        journal moved to a new key first (as a sync does), so that the new name is never
+        sealed under a key its former member kept; AccessError, with nothing changed, when
+        that cannot be done."""
         await self._context.keep_default()  # an older account's "Personal": kept by its id
         local = await self._context.local_journal(journal)
         name = check_name(new_name)

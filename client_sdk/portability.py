@@ -67,7 +67,7 @@ from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
-from client_sdk.journals import MAX_JOURNAL_NAME, Journals
+from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
@@ -572,7 +572,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
     for journal in archive.journals:
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
-        if journal.share_ended:  # told apart from a share of that name still on
+        if journal.read_only_copy:  # told apart from a share of that name still on
             name += UNLISTED_FOLDER if journal.unlisted else ENDED_FOLDER
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
@@ -582,7 +582,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
             text = entry_markdown(
-                entry, tz, share_ended=journal.share_ended, unlisted=journal.unlisted
+                entry, tz, read_only_copy=journal.read_only_copy, unlisted=journal.unlisted
             )
             written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]
@@ -904,6 +904,14 @@ async def target_journals(
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
+    for journal in archive.journals:  # a name create refuses, refused before one is made
+        if journal.role == "owner" and not mine.get(journal.name.casefold(), ("", False))[1]:
+            try:
+                check_name(journal.name)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
+                ) from None
     targets: dict[str, str] = {}
     for journal in archive.journals:
         if journal.role != "owner":

@@ -6399,6 +6399,55 @@ class Replica:
                 return str(journal.name)
         return ""
 
+    def replacement(
+        self, copy: LocalJournal, journals: Iterable[LocalJournal]
+    ) -> LocalJournal | None:
+        """For a field-level copy kept for this account (`copy`, "Personal (mood, scores) for
+        drlee") that is no longer served to it or whose signed end date passed: the journal
+        among `journals` its owner replaced it by, from what the owner signed and this device
+        verified only (never the server's list), as the sync's notice says it
+        (`Departure.replaced_copy`). That is the journal `source_still_read` names (the one
+        `copy` copies, shared whole, or another copy of it, granted to this account now),
+        when the owner granted this account that share at or after the end they signed of
+        `copy` (a `removed` entry of their own decision, or the signed end date), or, where
+        nothing signed ended `copy` (the server's word alone: a removed member is not served
+        its removal), after `copy`'s own latest grant. None otherwise: for a share of it
+        granted before (this account read both), for an end an owner device signed on the
+        server's word ("dropped on the server's word"), for a copy still on."""
+        me, now = self.profile.account_id, now_ms()
+        journals = list(journals)
+        name = self.source_still_read(copy, journals)
+        state = self.chains.state(copy.journal_id)
+        handles = state.handles.get(me, []) if state is not None else []
+        if not name or state is None or not handles:
+            return None
+        latest = handles[-1]
+        current = state.members.get(latest)
+        if latest in state.unshared:
+            since = state.unshared[latest][1]  # the owner's own decision, signed
+        elif latest in state.ended:
+            since = state.ended[latest].expires_at
+        elif current is not None and current.ended(now):
+            since = current.expires_at  # the signed end date, by this device's clock
+        elif current is not None and copy.role == REVOKED and latest in state.granted_at:
+            since = state.granted_at[latest] + 1  # the server's word: a later grant only
+        else:
+            return None
+        for journal in journals:
+            other = self.chains.state(journal.journal_id)
+            if (
+                journal.name != name
+                or journal.owner_id != copy.owner_id
+                or journal.journal_id == copy.journal_id
+                or other is None
+                or not other.handles.get(me)
+            ):
+                continue
+            granted = other.granted_at.get(other.handles[me][-1])
+            if granted is not None and granted >= since:
+                return journal
+        return None
+
     def owner_verified(self, journal: LocalJournal) -> bool:
         """Whether this device compared the fingerprint of the journal's owner: the owner's
         pin is verified, or, with no pin of that account any more, its verified pin was

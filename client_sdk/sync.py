@@ -140,12 +140,12 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
     the journal as this device holds it after the sync (None: not held any more)."""
     if code != "forbidden" or journal is None or journal.role == "owner":
         return reason
-    if journal.share_ended and journal.own:  # never "shared with you" to its owner
+    if journal.read_only_copy and journal.own:  # never "shared with you" to its owner
         return (
             f"{named_in_text(journal.name)} is no longer on the server (deleted on another of your devices, "
             "or the server is withholding it)"
         )
-    if journal.share_ended:
+    if journal.read_only_copy:
         return f"{named_in_text(journal.name)} is no longer shared with you (the share ended, or the journal is gone)"
     if journal.role == "read":
         return f"{journal.owner} made your access to {journal.name} read-only"
