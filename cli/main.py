@@ -52,6 +52,7 @@ from client_sdk.errors import (
     ScopeNeeded,
     StillShared,
     TJError,
+    UnsentChanges,
     UnsyncedChanges,
     WrongKind,
 )
@@ -2287,7 +2288,10 @@ def journal_unarchive(home: Home, name: str) -> None:
 def journal_delete(home: Home, name: str, yes: bool) -> None:
     """Delete your JOURNAL and every entry in it, on the server and this device (needs the
     server). A therapist it was shared with keeps what they downloaded; your other devices
-    keep a read-only copy until you delete it there too. Asks first: type the name.
+    keep a read-only copy until you delete it there too. Asks first: type the name. Words
+    written on this device that are on no other device are counted in the question; while
+    one of them was refused by the server (`tj set-aside list`), it refuses: keep them, drop
+    them, then delete again (--yes refuses for any of them).
 
     \b
     Example:
@@ -2297,18 +2301,30 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # Named once, strictly (a name a read-only copy shares with another journal names
     # neither), then deleted by its id: never another journal than the one asked about
     # (NU36 #1: a notice's name deleted the other, live journal of that name for good).
-    async def before(client: Client) -> tuple[Journal, dict[str, int], list[ShareInfo]]:
-        await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+    # Words written on this device that are on no other device (NU65 F11): those set aside
+    # refuse it, named with the steps that keep them (`advice.delete_unsent`); those still
+    # waiting to be sent are counted in the question, which is the user's word to drop them.
+    async def before(
+        client: Client,
+    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None]:
+        unsent = None
+        try:
+            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+        except UnsentChanges as error:
+            if yes or error.set_aside:
+                raise
+            unsent = error
         found = await client.journals.get(name, strict=True)
         if yes:
-            return found, {}, []
-        return found, await client.journals.contents(found.id), await client.shares.list()
+            return found, {}, [], None
+        return found, await client.journals.contents(found.id), await client.shares.list(), unsent
 
-    found, held, shares = home.run(before)
+    found, held, shares, unsent = home.run(before)
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
-            f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
+            f"({contents_text(held)}{unsent_text(unsent)}), with no "
+            f"trash{kept_by_members(found.id, shares)}. "
             f"Type its name as this device knows it, {output.quoted(found.name)} (with or without "
             "the quotes), to confirm",
             err=True,
@@ -2324,8 +2340,30 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 else ""
             )
             raise click.ClickException(f"the name did not match{case}: nothing was deleted")
-    home.run(lambda client: client.journals.delete(found.id))
+
+    async def delete(client: Client) -> None:
+        if unsent is not None:  # only what the question counted: none set aside since
+            try:
+                await client.journals.delete(found.id, check_only=True)
+            except UnsentChanges as now:
+                if now.set_aside or now.documents_count > unsent.documents_count:
+                    raise
+        await client.journals.delete(found.id, drop_unsent=unsent is not None)
+
+    home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
+
+
+def unsent_text(unsent: UnsentChanges | None) -> str:
+    """What the delete question adds to the journal's contents about words written on this
+    device that are on no other device (NU65 F11): "; 1 of them was written on this device
+    and is on no other device", "" for none."""
+    if unsent is None:
+        return ""
+    n = unsent.documents_count
+    if n == 1:
+        return "; 1 of them was written on this device and is on no other device"
+    return f"; {n:,} of them were written on this device and are on no other device"
 
 
 def deleted_text(found: Journal) -> str:

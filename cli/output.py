@@ -2010,11 +2010,28 @@ def departure_lines(report: SyncReport) -> list[str]:
             # have been renamed elsewhere), and another journal here may bear it (NU36 #1:
             # `tj journal delete Dreams` deleted the other, live Dreams for good).
             short = d.journal_id[:12]
+            # What only this device holds of it comes first (NU65 F11: deleting the copy as
+            # invited lost an entry written offline here, which the server had refused).
+            unsaved = ""
+            if d.set_aside:
+                n = len(d.set_aside)
+                drops = "; ".join(command(["tj", "set-aside", "drop", i[:12]]) for i in d.set_aside)
+                if n > 3:
+                    drops = f"{command_text('tj set-aside drop ID')} for each one in {command_text('tj set-aside list')}"
+                it, its = ("it", "its") if n == 1 else ("them", "their")
+                unsaved = (
+                    f"{n} item{'' if n == 1 else 's'} in it (entries, notes...) "
+                    f"{'holds' if n == 1 else 'hold'} words written on this device that the "
+                    f"server refused (set aside) and that are on no other device: keep {its} "
+                    f"words ({command_text('tj set-aside list --json > refused.json')}), then "
+                    f"drop {it} ({drops}). "
+                )
             lines.append(
                 f"Notice: {named(d.journal)} (id {short}) is no longer on the server "
                 f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
                 "server is withholding it. What this device holds of it stays here, read-only. "
-                f"If you deleted it, remove that copy with "
+                f"{unsaved}If you deleted it, remove that copy "
+                f"{'after that ' if unsaved else ''}with "
                 f"{command(['tj', 'journal', 'delete', short])} (keep "
                 f"what you need first: {command_text('tj export --out DIR')}); if you did not, the server is "
                 "withholding it: keep the copy."

@@ -241,7 +241,9 @@ class Journals:
         local = await self._context.local_journal(journal)
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 
-    async def delete(self, journal: str, *, check_only: bool = False) -> None:
+    async def delete(
+        self, journal: str, *, check_only: bool = False, drop_unsent: bool = False
+    ) -> None:
         """Delete one of this account's journals with everything in it, on the server
         (members lose it too, though they keep what they downloaded) and on this device.
         Other devices keep a read-only copy until it is deleted there too (they never drop a
@@ -253,9 +255,20 @@ class Journals:
         confirm only what would then be done. A name that a read-only copy
         shares with another journal of this device names neither (InvalidInput with their
         ids); the start of an id names a journal here only from 8 hex digits on (InvalidInput,
-        subject "id too short", for fewer)."""
+        subject "id too short", for fewer).
+
+        Changes written on this device that never reached the server (waiting to be sent, or
+        refused for good and set aside: an entry written offline in a journal another device
+        deleted meanwhile) are on no other device: deleting the journal would destroy their
+        words, so it raises UnsentChanges (an InvalidInput naming the set-aside changes' ids
+        and counting the rest; with `check_only` too, offline as well) and deletes nothing,
+        unless `drop_unsent=True` says the user agreed to lose them (`Client.set_aside()`
+        exports their words first). A journal kept for a member copies another journal's
+        words and is never refused for this."""
         local = await self._context.local_journal(journal, strict=True)
-        await self._context.replica.delete_journal(local, check_only=check_only)
+        await self._context.replica.delete_journal(
+            local, check_only=check_only, drop_unsent=drop_unsent
+        )
         if not check_only:
             self._context.drop_views(local.journal_id)  # nothing of it kept in memory either
 

@@ -73,6 +73,7 @@ from client_sdk.errors import (
     RateLimited,
     RenamedElsewhere,
     TJError,
+    UnsentChanges,
     UpdateNeeded,
 )
 from client_sdk.frozen_init import filled_at_once
@@ -7566,10 +7567,16 @@ class Replica:
                 journal.journal_id, name, json.dumps(signed, sort_keys=True), named_at
             )
 
-    async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
+    async def delete_journal(
+        self, journal: LocalJournal, *, check_only: bool = False, drop_unsent: bool = False
+    ) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
-        trace of it on this device: documents, keys, chain, outbox, the pending creation.
-        `check_only`: raise what it would refuse (AccessError), delete nothing."""
+        trace of it on this device: documents, keys, chain, outbox, changes set aside, the
+        pending creation. Changes of its documents written here that are on no server and no
+        other device (`unsent_changes`) are refused (UnsentChanges) unless `drop_unsent`,
+        checked again under `sync_lock` just before anything is deleted (a sync meanwhile
+        may have set some aside). `check_only`: raise what it would refuse (AccessError,
+        UnsentChanges), delete nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can delete it"
@@ -7580,10 +7587,16 @@ class Replica:
                 ),
                 subject=KEPT_COPY if journal.role == REVOKED else None,
             )
+        unsent = None if drop_unsent else await self.unsent_changes(journal)
+        if unsent is not None:
+            raise unsent
         if check_only:
             return
         journal_id = journal.journal_id
         async with self.sync_lock:  # never beside a sync of this client (REV-DEL D1)
+            unsent = None if drop_unsent else await self.unsent_changes(journal)
+            if unsent is not None:
+                raise unsent
             pending = {j for j, _ in await self.store.pending_journals()}
             if journal_id not in pending and journal.role != REVOKED:
                 request = wire.JournalRequest(journal_id)
@@ -7616,6 +7629,33 @@ class Replica:
                 )
                 await self._forget_key_waits(tx, journal_id)
             self._forget_in_memory(journal_id)
+
+    async def unsent_changes(self, journal: LocalJournal) -> UnsentChanges | None:
+        """The UnsentChanges error deleting `journal` raises: its documents' changes written
+        on this device that never reached the server (outbox or set aside), so are on no
+        other device either; None when there are none, or when the journal is one this
+        account keeps for a member (`is_disclosure`: its documents copy words of another
+        journal). Records of no document (no words) are not counted. Reads only the store."""
+        if self.is_disclosure(journal):
+            return None
+        journal_id = journal.journal_id
+        waiting = [d for j, d in await self.store.waiting_documents() if j == journal_id and d]
+        if not waiting:
+            return None
+        refused = [
+            r.record
+            for r in await self.store.set_aside()
+            if r.record.journal_id == journal_id and r.record.doc_id
+        ]
+        documents = list(dict.fromkeys(r.doc_id for r in refused if r.doc_id))
+        return UnsentChanges(
+            journal=journal.name,
+            journal_id=journal_id.hex(),
+            set_aside=tuple(r.record_id.hex() for r in refused),
+            documents=tuple(d.hex() for d in documents),
+            waiting=len(waiting) - len(refused),
+            documents_count=len(set(waiting)),
+        )
 
     def _forget_in_memory(self, journal_id: bytes) -> None:
         """What this process holds of a journal removed from the store: its chain and keys."""

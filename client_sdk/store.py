@@ -3939,6 +3939,7 @@ class Transaction:
             "documents",
             "seen_records",
             "outbox",
+            "set_aside",  # their words go with their documents: never a row left without them
             "problems",
             "withdrawn",
             "device_counters",
