@@ -8,14 +8,18 @@ fields in all: some 12% of its event loop thread's CPU. `filled_at_once` gives s
 `__init__` of the same signature (the same names, order and defaults) that fills the
 instance's `__dict__` at once. Nothing else changes: the class stays frozen (assigning or
 deleting a field still raises dataclasses.FrozenInstanceError), and compares, hashes, prints,
-copies, pickles and goes through `dataclasses.replace` as before
-(tests/core/test_frozen_init.py).
+copies, pickles and goes through `dataclasses.replace` as before, and `typing.get_type_hints`
+reads its `__init__` in the class's module (tests/core/test_frozen_init.py). What it costs:
+an instance's `__dict__` is a dict of its own (~560 bytes for `RecordBody` or `Arrival`
+instead of ~220 with the keys shared between instances), so a 10,000-entry pull's
+`SyncReport.arrivals` holds ~5.6 MB until the report is dropped instead of ~2.2.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import types
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -26,13 +30,15 @@ def filled_at_once(cls: type[T]) -> type[T]:
     signature that sets every field in one update of the instance's `__dict__`. Applied on
     top of `@dataclass(frozen=True)`. Raises TypeError for any other class, and for one whose
     `__init__` does more than set its fields: a `__post_init__`, a field left out of
-    `__init__`, with a default factory or keyword-only, slots, or a field named `self`."""
+    `__init__`, with a default factory or keyword-only, slots, a base class (whose slots or
+    descriptors a field in `__dict__` would miss), or a field named `self`."""
     params = getattr(cls, "__dataclass_params__", None)
     if (
         params is None
         or "__dataclass_params__" not in cls.__dict__
         or not params.frozen
         or not params.init
+        or cls.__mro__[1:] != (object,)
         or "__slots__" in cls.__dict__
         or hasattr(cls, "__post_init__")
         or _written_by_hand(cls)
@@ -60,7 +66,10 @@ def filled_at_once(cls: type[T]) -> type[T]:
         f"def __init__(self, {', '.join(parameters)}):\n    self.__dict__.update({{{values}}})\n"
     )
     exec(source, namespace)  # noqa: S102 - code made from the field names only, as dataclasses does
-    init = namespace["__init__"]
+    made = namespace["__init__"]
+    # the class's module as its globals, where `typing.get_type_hints` resolves annotations
+    module_globals = vars(sys.modules[cls.__module__])
+    init = types.FunctionType(made.__code__, module_globals, "__init__", made.__defaults__)
     generated = cls.__dict__["__init__"]
     init.__qualname__ = generated.__qualname__
     init.__module__ = cls.__module__

@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import inspect
 import pickle
+import typing
 from typing import Any
 
 import pytest
@@ -149,3 +150,29 @@ def test_classes_it_cannot_make_faster_are_refused() -> None:
     for cls in (Mutable, Checked, Listed, Derived, Named, Slotted, Own, NotADataclass):
         with pytest.raises(TypeError):
             filled_at_once(cls)
+
+
+def test_type_hints_of_the_new_init_resolve_in_the_class_module() -> None:
+    """`typing.get_type_hints` and `inspect.signature(eval_str=True)` read the filled
+    `__init__`'s annotations in the class's module, as for the generated one."""
+    for cls in FILLED:
+        hints = typing.get_type_hints(cls.__init__)
+        assert set(hints) >= {item.name for item in dataclasses.fields(cls)}
+        signature = inspect.signature(cls, eval_str=True)
+        assert list(signature.parameters) == [item.name for item in dataclasses.fields(cls)]
+
+
+def test_a_class_with_a_base_class_is_refused() -> None:
+    """A field of a base class may be a slot or a descriptor that a value put in the
+    instance's `__dict__` would never reach: refused rather than broken."""
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Base:
+        name: str
+
+    @dataclasses.dataclass(frozen=True)
+    class Child(Base):
+        other: int
+
+    with pytest.raises(TypeError):
+        filled_at_once(Child)
