@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 
 from cli import output
-from client_sdk.errors import TJError
+from client_sdk.errors import TJError, UnsentChanges
 
 
 def _id(error: TJError, name: str) -> str:
@@ -170,10 +170,60 @@ def kept_key(error: TJError) -> str:
     )  # fmt: skip
 
 
+def delete_unsent(error: TJError) -> str:
+    """A journal's deletion refused: changes written on this device are on no server and no
+    other device. Those set aside: keep their words, drop them (one drop per document), then
+    delete it again; those waiting: sync first (a journal still on the server takes them; one
+    gone from it refuses them, and they are set aside, named by the same delete again)."""
+    if not isinstance(error, UnsentChanges):  # only it bears the subject
+        return str(error)
+    again = output.command(["tj", "journal", "delete", error.journal_id[:12]])
+    label = f"{output.quoted(error.journal)} (id {error.journal_id[:12]})"
+    items = error.documents_count
+    what = f"{items} item{'' if items == 1 else 's'} (entries, notes...)"
+    lose = "it" if items == 1 else "them"
+    said = (
+        f"{label} holds {what} with words written on this device that are on no other "
+        "device and not on the server: deleting the journal would lose "
+        f"{'its' if lose == 'it' else 'their'} words for good. Nothing was deleted. "
+    )
+    if not error.set_aside:
+        changes = "1 change" if error.waiting == 1 else f"{error.waiting:,} changes"
+        return (
+            f"{said}{changes} still wait{'s' if error.waiting == 1 else ''} to be sent: sync "
+            f"first ({output.command_text('tj sync')}), then run {again} again (or run it "
+            "without --yes, which asks)"
+        )
+    drops = "; ".join(output.command(["tj", "set-aside", "drop", i[:12]]) for i in error.documents)
+    if len(error.documents) > 3:
+        drops = (
+            f"{output.command_text('tj set-aside drop ID')} for each one in "
+            f"{output.command_text('tj set-aside list')}"
+        )
+    waiting = ""
+    if error.waiting:
+        waiting = (
+            f", sync ({output.command_text('tj sync')}) for the {error.waiting:,} still waiting"
+        )
+    refused = len(error.set_aside)
+    return (
+        f"{said}The server refused {refused} change{'' if refused == 1 else 's'} of "
+        f"{lose} for good (set aside): keep {'its' if lose == 'it' else 'their'} words "
+        f"({output.command_text('tj set-aside list --json > refused.json')}), then drop "
+        f"{lose} ({drops}){waiting}, then run {again} again"
+    )
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
+    "unsent changes": delete_unsent,
+    "set aside words": lambda error: (
+        f"{error} ({output.command_text('tj set-aside list --json > refused.json')}, then "
+        + output.command(["tj", "set-aside", "drop", error.names.get("goal", "ID")[:12]])
+        + ")"
+    ),
     "share active": forget_active,
     "own journal": lambda error: (
         f"{error} ({output.command(['tj', 'journal', 'delete', _journal(error, 'journal')])})"

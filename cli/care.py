@@ -356,9 +356,13 @@ async def doing_words(client: Client, found: list[Due]) -> list[str]:
     that does it, after its short id when there are several: `tj measure take phq9` (in the
     journal it counts in: for one assigned in a copy kept for a therapist, the journal the
     copy is of, whose results complete it), `tj homework add sleep-diary --assignment ID`."""
-    from client_sdk.context import DEFAULT_JOURNAL
+    from client_sdk.errors import TJError
 
     mine = {j.id: j for j in await client.journals.list() if j.own}
+    try:
+        default = (await client.journals.default()).id
+    except TJError:
+        default = ""  # none here (or two older "Personal"): every command names its journal
     sources = {  # this device's verified chains: the sync just done read the server's
         s.journal_id: (s.source or "", s.source_id)
         for s in (await client.shares.list(local_only=True) if found else [])
@@ -377,7 +381,7 @@ async def doing_words(client: Client, found: list[Due]) -> list[str]:
                 assignment.journal_id, (mine[assignment.journal_id].name, assignment.journal_id)
             )
             words = ["tj", "measure", "take", assignment.target]
-            if name != DEFAULT_JOURNAL:
+            if ident != default:
                 words += ["--journal", output.journal_word(name, ident)]
         command = output.command(words)
         said.append(command if len(found) == 1 else f"{output.short_id(assignment.id)} {command}")

@@ -202,8 +202,20 @@ def owners_journal(owner: str, journal: str) -> str:
 
 
 def member_end_text(end: ShareEnded, journal: str) -> str:
-    """How this account's share of another account's journal ended, and whose word it is."""
+    """How this account's share of another account's journal ended, and whose word it is: for
+    a copy its owner replaced (`ShareEnded.replaced_by`, from the owner-signed chains), by
+    what, named, as `tj sync`'s notice says it ("a new copy")."""
     when = output.local_time(end.at) if end.at else ""
+    if end.replaced_by:
+        new = owners_journal(end.owner, end.replaced_by)
+        if end.reason == "end date":
+            return f"its end date passed ({when}), and {end.owner} replaced it by {new}"
+        if end.reason == "removed":
+            return f"{end.owner} replaced it by {new} on {when} (as {end.owner}'s signed access list says)"
+        return (
+            f"{end.owner} replaced it by {new}, a newer copy {end.owner} signed for you (the server no "
+            "longer serves the earlier one)"
+        )
     if end.reason == "end date":
         return f"{end.owner}'s share with you ended on its end date, {when}"
     if end.reason == "removed":

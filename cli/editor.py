@@ -115,10 +115,32 @@ DRAFTS_PLACEHOLDER = "DRAFTS/"
 the profile this `tj` uses (`DraftHelpCommand`)."""
 
 
+ANSWERS_SUFFIX = ".answers.json"
+"""The end of the name of a draft holding a questionnaire's answers that a failed save of
+`tj measure take` kept (`cli.measures.keep_answers`): not an entry's draft, never offered to
+`tj write --draft`, but a draft never saved all the same when the drafts folder goes."""
+
+
 def drafts_kept(home: Path) -> list[Path]:
-    """The draft files in the profile's drafts folder (`drafts_folder`), any left there."""
+    """The draft files in the profile's drafts folder (`drafts_folder`), any left there: an
+    entry's ("*.md") and a questionnaire's answers (ANSWERS_SUFFIX)."""
     folder = drafts_folder(home)
-    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.md"), *folder.glob(f"*{ANSWERS_SUFFIX}")])
+
+
+def saved_by(home: Path) -> str:
+    """The commands that save the drafts kept (`drafts_kept`), for a message that is about
+    to delete them: "`tj write --draft FILE`", and "`tj measure take MEASURE --draft FILE`"
+    for a questionnaire's answers."""
+    kept = drafts_kept(home)
+    commands = []
+    if any(not path.name.endswith(ANSWERS_SUFFIX) for path in kept):
+        commands.append(command_text("tj write --draft FILE"))
+    if any(path.name.endswith(ANSWERS_SUFFIX) for path in kept):
+        commands.append(command_text("tj measure take MEASURE --draft FILE"))
+    return " or ".join(commands)
 
 
 OPEN_MARK = ".open"
@@ -494,7 +516,7 @@ def saved_with(path: Path) -> str | None:
 def _saves(path: Path, save: Sequence[str]) -> str:
     """How the draft at `path` is saved: "`tj ... --draft PATH` saves it" (`save`, quoted
     for a POSIX shell), after "shorten it to 100,000 characters, then" when its text is
-    longer than an entry holds: saved as it is, it is refused again (NU38 N5)."""
+    longer than an entry holds: saved as it is, it would be refused again."""
     saves = f"{command([*save, str(path)])} saves it"
     try:
         text = strip_comments(path.read_text(encoding="utf-8"))

@@ -482,26 +482,25 @@ def journal_left_out(
     """The command that saves kept text (`save`, `draft_command`'s words) and what follows it
     (`left_out`, `title_left_out`'s), for a write refused because of its journal
     (`journal_refused`): the --journal given left out, as it would be refused again, and
-    said ("saves it in Personal; it leaves out --journal Nope, which was refused; give
-    another --journal to save it elsewhere"), with the command that unarchives an archived
-    one. With no --journal, or the default journal's name, the command is kept as it is:
-    another --journal is the way out. Pure."""
-    from client_sdk.context import DEFAULT_JOURNAL
-
+    said ("saves it in your default journal; it leaves out --journal Nope, which was
+    refused; give another --journal to save it elsewhere"), with the command that unarchives
+    an archived one. With no --journal (the default journal refused), the command is kept
+    as it is: another --journal is the way out. Pure."""
     elsewhere = "give another --journal to save it elsewhere"
-    default = journal_name is None or journal_name == DEFAULT_JOURNAL
+    default = journal_name is None
     if isinstance(error, JournalArchived):
         word = output.journal_word(error.journal, error.journal_id)
         unarchive = output.command(["tj", "journal", "unarchive", word])
         back = "" if default else f" and add --journal {output.named(word)} to it"
         elsewhere += f", or run {unarchive} first{back} to save it in {output.named(error.journal)}"
-    if journal_name is None or default:
+    if journal_name is None:
         return save, f"{left_out}; {elsewhere}"
     at = save.index("--journal")
     kept = save[:at] + save[at + 2 :]
     given = output.named(journal_name)
     return kept, (
-        f" in {DEFAULT_JOURNAL}{left_out}; it leaves out --journal {given}, which was refused; "
+        f" in your default journal{left_out}; it leaves out --journal {given}, which was "
+        "refused; "
         f"{elsewhere}"
     )
 

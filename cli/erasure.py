@@ -89,7 +89,11 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
     with editor.closed_to_editors(home.path, output.command_text("tj account delete")):
         try:
-            home.run(lambda client: client.delete_account(password, **home.minimum_cost()))
+            home.run(  # what the question counted (all of them with --yes, as logout)
+                lambda client: client.delete_account(
+                    password, **home.minimum_cost(), discard_unsynced=True if yes else unsynced
+                )
+            )
         except StoreBusy as busy:
             if not busy.account_deleted:
                 raise

@@ -105,8 +105,9 @@ def export(
     restores journals, entries, goals, notes, and your own questionnaire results and safety
     plan; the other care records are in the file for you to keep, not imported.
 
-    With --journal or --client, your private notes are in only when their journal is
-    named (--journal 'Private notes'). Given together, or repeated, they add up: `--client
+    With --client, your private notes about that client are in (with --journal, those about
+    the clients whose journals are named); all of them when their journal is named
+    (--journal 'Private notes'). Given together, or repeated, they add up: `--client
     ana --journal Personal` exports ana's journals and your Personal. A name two journals
     bear (a share still on and the copy of an ended share of the same name) is refused,
     listing both ids: give the one you mean by its id (`tj shared-with-me` lists them).
@@ -195,7 +196,7 @@ async def exported_name(client: Client, journal: Journal) -> str:
     "kim (account 1a2b3c4d)/Personal, not the account the server now names kim"."""
     if journal.own or not await client.journals.name_given_elsewhere(journal.id):
         mark = output.ended_marks([journal]).get(journal.id) or (
-            output.ENDED_COPY if journal.share_ended else ""
+            output.ENDED_COPY if journal.read_only_copy else ""
         )
         return f"{journal.name} {mark}" if mark else journal.name
     label = await client.journals.client_label(journal.id)
@@ -227,7 +228,11 @@ def export_summary(data: dict[str, Any]) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write `text` to a file only the user can read (0600), in folders only they can open
+    (0700, each it makes: `portability.make_private_dir`)."""
+    from client_sdk.portability import make_private_dir
+
+    make_private_dir(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)

@@ -52,6 +52,7 @@ from client_sdk.errors import (
     ScopeNeeded,
     StillShared,
     TJError,
+    UnsentChanges,
     UnsyncedChanges,
     WrongKind,
 )
@@ -131,7 +132,10 @@ class Home:
     insecure_test_kdf: bool
     server_wait: float = SERVER_WAIT_S
     kept: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
-    """What `unlock_once` kept for this command ("unlock": `unlock`'s answer)."""
+    """What `unlock_once` kept for this command ("unlock": `unlock`'s answer): a locked
+    profile's passphrase is asked once per command, however many times it opens the profile
+    (`tj write` with the editor opens it before and after the editor: asked twice, the
+    second prompt read as if the first was wrong, NU65 F6)."""
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
@@ -187,8 +191,8 @@ class Home:
                 # Signed in, the signup not finished (not after one finished without its
                 # key confirmed: that was said once, with `tj recovery-key new`: R25 F3).
                 output.message(f"Note: {unfinished_note(*unfinished, True, self.path)} and see it.")
-            unlocked = self.kept["unlock"] if "unlock" in self.kept else self.unlock()
-            opener = partial(Client.open, self.path, **unlocked)
+            self.unlock_once()
+            opener = partial(Client.open, self.path, **self.kept["unlock"])
         return asyncio.run(self._session(work, opener))
 
     def read(self, work: Callable[[Client], Awaitable[T]]) -> T:
@@ -215,9 +219,9 @@ class Home:
 
     def unlock_once(self) -> None:
         """Ask a locked profile's passphrase now (`unlock`), once for the whole command: each
-        later `run` opens the profile with it instead of asking again. For a command that
-        must not wait on a person part-way (`tj measure take`: nothing is asked between a
-        safety answer and its message, or its save)."""
+        later `run` opens the profile with it instead of asking again (`run` calls this).
+        Called early by a command that must not wait on a person part-way (`tj measure
+        take`: nothing is asked between a safety answer and its message, or its save)."""
         if "unlock" not in self.kept:
             self.kept["unlock"] = self.unlock()
 
@@ -358,6 +362,8 @@ LOGIN_UNREACHABLE = "login unreachable"
 
 HINTS = {
     "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
+    "no default journal": f"add {output.command_text('--journal NAME')}, or choose your default journal with "
+    f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -851,7 +857,7 @@ journal_option = click.option(
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
-    help="Journal name or id (default: Personal).",
+    help="Journal name or id (default: your default journal, `tj journal default`).",
 )
 journal_filter_option = click.option(
     "--journal",
@@ -1407,7 +1413,7 @@ def logout(home: Home, yes: bool) -> None:
     lost_drafts = (
         f"{editor.drafts_text(drafts, home.path)} on this device {editor.are(drafts)} deleted "
         f"with its local data: save {editor.them(drafts)} first "
-        f"({output.command_text('tj write --draft FILE')})."
+        f"({editor.saved_by(home.path)})."
     )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
@@ -2097,7 +2103,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
 
 @cli.group()
 def journal() -> None:
-    """Create, rename, archive, delete and list journals.
+    """Create, rename, archive, delete and list journals; show or choose the default one.
 
     \b
     Example:
@@ -2105,6 +2111,7 @@ def journal() -> None:
       tj journal rename Dreams "Night dreams"
       tj journal archive "Night dreams"
       tj journal list
+      tj journal default
     """
 
 
@@ -2180,6 +2187,37 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
         output.message(f"Renamed journal {old} to {new}{changed}; {note}.")
 
 
+@journal.command("default")
+@click.argument("name", metavar="JOURNAL", type=PLAIN_NAME, required=False)
+@json_option
+@pass_home
+def journal_default(home: Home, name: str | None, as_json: bool) -> None:
+    """Show your default journal, or make your JOURNAL the default on this device. The
+    default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure take` and
+    every command given no --journal write: the journal made when you signed up, whatever
+    you rename it, unless you choose another here. A choice is kept on this device only.
+    Works offline.
+
+    \b
+    Example:
+      tj journal default
+      tj journal default "My journal"
+    """
+
+    async def default(client: Client) -> Journal:
+        if name is None:
+            return await client.journals.default()
+        return await client.journals.set_default(name)
+
+    found = home.read(default)
+    if as_json:
+        output.print_json(found.to_dict())
+    elif name is None:
+        output.message(f"Your default journal is {output.named(found.name)}.")
+    else:
+        output.message(f"Your default journal on this device is now {output.named(found.name)}.")
+
+
 @journal.command("archive")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
 @pass_home
@@ -2250,7 +2288,10 @@ def journal_unarchive(home: Home, name: str) -> None:
 def journal_delete(home: Home, name: str, yes: bool) -> None:
     """Delete your JOURNAL and every entry in it, on the server and this device (needs the
     server). A therapist it was shared with keeps what they downloaded; your other devices
-    keep a read-only copy until you delete it there too. Asks first: type the name.
+    keep a read-only copy until you delete it there too. Asks first: type the name. Words
+    written on this device that are on no other device are counted in the question; while
+    one of them was refused by the server (`tj set-aside list`), it refuses: keep them, drop
+    them, then delete again (--yes refuses for any of them).
 
     \b
     Example:
@@ -2260,18 +2301,30 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # Named once, strictly (a name a read-only copy shares with another journal names
     # neither), then deleted by its id: never another journal than the one asked about
     # (NU36 #1: a notice's name deleted the other, live journal of that name for good).
-    async def before(client: Client) -> tuple[Journal, dict[str, int], list[ShareInfo]]:
-        await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+    # Words written on this device that are on no other device (NU65 F11): those set aside
+    # refuse it, named with the steps that keep them (`advice.delete_unsent`); those still
+    # waiting to be sent are counted in the question, which is the user's word to drop them.
+    async def before(
+        client: Client,
+    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None]:
+        unsent = None
+        try:
+            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+        except UnsentChanges as error:
+            if yes or error.set_aside:
+                raise
+            unsent = error
         found = await client.journals.get(name, strict=True)
         if yes:
-            return found, {}, []
-        return found, await client.journals.contents(found.id), await client.shares.list()
+            return found, {}, [], None
+        return found, await client.journals.contents(found.id), await client.shares.list(), unsent
 
-    found, held, shares = home.run(before)
+    found, held, shares, unsent = home.run(before)
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
-            f"({contents_text(held)}), with no trash{kept_by_members(found.id, shares)}. "
+            f"({contents_text(held)}{unsent_text(unsent)}), with no "
+            f"trash{kept_by_members(found.id, shares)}. "
             f"Type its name as this device knows it, {output.quoted(found.name)} (with or without "
             "the quotes), to confirm",
             err=True,
@@ -2287,15 +2340,37 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 else ""
             )
             raise click.ClickException(f"the name did not match{case}: nothing was deleted")
-    home.run(lambda client: client.journals.delete(found.id))
+
+    async def delete(client: Client) -> None:
+        if unsent is not None:  # only what the question counted: none set aside since
+            try:
+                await client.journals.delete(found.id, check_only=True)
+            except UnsentChanges as now:
+                if now.set_aside or now.documents_count > unsent.documents_count:
+                    raise
+        await client.journals.delete(found.id, drop_unsent=unsent is not None)
+
+    home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
+
+
+def unsent_text(unsent: UnsentChanges | None) -> str:
+    """What the delete question adds to the journal's contents about words written on this
+    device that are on no other device (NU65 F11): "; 1 of them was written on this device
+    and is on no other device", "" for none."""
+    if unsent is None:
+        return ""
+    n = unsent.documents_count
+    if n == 1:
+        return "; 1 of them was written on this device and is on no other device"
+    return f"; {n:,} of them were written on this device and are on no other device"
 
 
 def deleted_text(found: Journal) -> str:
     """The journal `tj journal delete` asks about, unmistakably: "Dreams (id e8f46fcd7a6b,
     gone from the server: this device's read-only copy)", "Dreams (id 94fb60f0f9ef)"
     (NU36 #1: two journals named alike, each holding one entry, read the same)."""
-    state = ", gone from the server: this device's read-only copy" if found.share_ended else ""
+    state = ", gone from the server: this device's read-only copy" if found.read_only_copy else ""
     return f"{output.named(found.name)} (id {found.id[:12]}{state})"
 
 
@@ -2558,7 +2633,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
-    ended = {j.id for j in await client.journals.list() if j.share_ended}
+    ended = {j.id for j in await client.journals.list() if j.read_only_copy}
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)

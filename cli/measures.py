@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import faulthandler
+import json
 import os
 import re
 import select
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import partial
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -132,6 +136,14 @@ def parse_difficulty(value: str | None) -> int | None:
     "'YYYY-MM-DD HH:MM', YYYY-MM-DD (noon), or today/yesterday with an optional HH:MM. "
     "Default: now.",
 )
+@click.option(
+    "--draft",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Save the answers a failed save kept in a draft (it says where), with their date; "
+    "a draft in the profile's drafts/ folder is deleted once saved. --journal saves them in "
+    "another journal.",
+)
 @journal_option
 @json_option
 @pass_home
@@ -141,6 +153,7 @@ def measure_take(
     answers: list[int] | None,
     difficulty: int | None,
     taken_at: datetime | None,
+    draft: Path | None,
     journal_name: str | None,
     as_json: bool,
 ) -> None:
@@ -153,13 +166,33 @@ def measure_take(
       tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --difficulty 1
       tj measure take pcl5 --journal Therapy --json
       tj measure take phq9 --answers 1,1,2,0,1,0,1,0,0 --date 2026-11-17   # done on paper
+
+    Answers given one by one that could not be saved are kept in a draft in the profile's
+    drafts/ folder, and the command saving them is said: tj measure take phq9 --draft FILE.
     """
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(name)
+    kept = None
+    if draft is not None:
+        if answers is not None or difficulty is not None or taken_at is not None:
+            raise click.UsageError(
+                "--draft holds the answers, the difficulty answer and the date: give none of "
+                "--answers, --difficulty and --date with it"
+            )
+        kept = read_kept_answers(draft, chosen)
+        answers, difficulty, taken_at = kept.answers, kept.unscored, kept.taken_at
+        journal_name = journal_name if journal_name is not None else kept.journal
     given: list[int] = []  # the answers as they are given: a positive safety item's flag is owed
     with hangups_wait_for_the_flag(chosen, given):
-        take_measure(home, chosen, answers, given, difficulty, taken_at, journal_name, as_json)
+        take_measure(
+            home, chosen, answers, given, difficulty, taken_at, journal_name, as_json, draft
+        )
+    if draft is not None and in_drafts_folder(home.path, draft):  # kept by `not_saved`
+        draft.unlink(missing_ok=True)
+        output.message(f"Saved the answers of {output.path_word(draft)}, and deleted it.")
+    elif draft is not None:  # a copy kept elsewhere is the user's own
+        output.message(f"Saved the answers of {output.path_word(draft)}.")
 
 
 def take_measure(
@@ -171,9 +204,12 @@ def take_measure(
     taken_at: datetime | None,
     journal_name: str | None,
     as_json: bool,
+    draft: Path | None = None,
 ) -> None:
-    """`tj measure take`'s work: `answers` (--answers), else each asked (`ask`), appended to
-    `given` as given."""
+    """`tj measure take`'s work: `answers` (--answers, or those of the `draft` saved), else
+    each asked (`ask`), appended to `given` as given. What can be checked is checked before
+    the first question; answers asked that a save still fails to save are kept in a draft
+    (`not_saved`)."""
     asked = answers is None
     # A locked profile is unlocked once, before anything is asked or a safety answer counts:
     # no passphrase is asked between item 9 and its safety message, or at the save, where a
@@ -185,18 +221,21 @@ def take_measure(
         home.run(opened)
     if answers is not None:
         given.extend(answers)
-    shown_before: list[str] = []  # the safety message as `ask` showed it (NU25 C2: once)
+    shown_before: list[str] = []  # the safety message as `ask` showed it: shown once
     # The form starts from what the other devices did (one quick try, quietly): the safety
     # message shown as item 9 is answered names the plan written on another device a moment
-    # ago; if this device cannot sync, the message says its plan may be out of date.
-    synced_before = asked and home.run(partial(synced_quietly, within=FORM_SYNC_S))
+    # ago; if this device cannot sync, the message says its plan may be out of date. Then
+    # the journal is checked as the save will check it (it exists, results may be written
+    # in it): a journal named wrong is said before the first question, not after the last.
+    synced_before = asked and home.run(partial(ready_to_ask, journal=journal_name))
+    synced_at_save: list[bool] = []  # whether the save's sync did (a failed save's message)
 
     def safety_message() -> list[str]:
         hints = cli_hints(journal_name)
         try:
             lines = home.run(
                 lambda client: client.safety.message(
-                    journal_name, hints=hints, synced=synced_before
+                    journal_name, hints=hints, synced=synced_before or any(synced_at_save)
                 )
             )
         except KeyboardInterrupt:
@@ -219,12 +258,16 @@ def take_measure(
 
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
+    answered_at = taken_at or datetime.now(UTC)  # a draft kept of them is dated so
+    saved: list[Taken] = []  # the result, once stored: a failure after it loses no answer
+    message_shown = [asked]  # a positive safety answer asked showed it (`ask`)
 
     async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
-        # Decide on a fresh view (NU22 C3): a share or an opt-in made on another device a
+        # Decide on a fresh view: a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
         # message says what this device knew, and the next sync seals what is owed.
         synced = await synced_quietly(client) or synced_before
+        synced_at_save.append(synced)
         unseen = [
             d
             for d in await client.assignments.due(include_upcoming=True)
@@ -235,6 +278,7 @@ def take_measure(
         taken = await client.measures.take(
             chosen.id, answers, journal=journal_name, unscored=difficulty, taken_at=taken_at
         )
+        saved.append(taken)
         for item in unseen:
             who = item.assignment.assigned_by
             output.message(
@@ -255,6 +299,7 @@ def take_measure(
             lines = response.lines
             if not shown_before:
                 show_safety_message(lines)  # at once: before the sync, however long it takes
+                message_shown[0] = True
             else:  # shown as item 9 was answered: only what it did not say (who got a flag)
                 for line in lines:
                     if line not in shown_before:
@@ -281,9 +326,9 @@ def take_measure(
                 readers = await client.measures.score_only_news(taken.result.journal_id)
             if readers:
                 output.message(score_only_line(readers, taken.result), wrap=True)
-        for share in left_out:  # dated before a copy's start: not in it (NU64 F1)
+        for share in left_out:  # dated before a copy's start: not in it
             output.message(left_out_text(share, taken.result), wrap=True)
-        # whom this result never reaches: a copy of some fields without results (NU64 F16)
+        # whom this result never reaches: a copy of some fields without results
         for who, fields in await client.measures.unseen_by_readers(
             taken.result.journal_id, result=taken.result.id
         ):
@@ -304,17 +349,187 @@ def take_measure(
             lines = [*lines, waiting]
         return taken, lines, note, score_only
 
-    taken, safety_lines, note, score_only = home.run(work)
+    try:
+        taken, safety_lines, note, score_only = home.run(work)
+    except (Exception, KeyboardInterrupt) as error:  # said as any error is, after these lines
+        failed = Failed(error, saved=bool(saved), message_shown=message_shown[0])
+        kept = KeptAnswers(chosen.id, list(answers), difficulty, answered_at, journal_name)
+        not_saved(home, chosen, kept, asked, draft, failed, safety_message)
+        raise
     if as_json:
-        shown = {**taken.to_dict(), "safety_message": safety_lines or None}
-        if chosen.safety_items:
-            shown["score_only_readers"] = score_only
+        # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
+        shown = {
+            **taken.to_dict(),
+            "safety_message": safety_lines or None,
+            "score_only_readers": score_only,
+        }
         output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
             output.message(chosen.attribution)
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
     output.message(output.note_line(note))
+
+
+async def ready_to_ask(client: Client, journal: str | None) -> bool:
+    """Before a questionnaire is asked: a quick sync, quietly (`synced_quietly`, within
+    FORM_SYNC_S), then `journal` checked as the save will check it
+    (`Measures.check_writable`: an unknown journal, one this account may not write results
+    in, an archived one raise here, before any answer is given). Whether it synced."""
+    synced = await synced_quietly(client, within=FORM_SYNC_S)
+    await client.measures.check_writable(journal)
+    return synced
+
+
+@dataclass(frozen=True)
+class KeptAnswers:
+    """A questionnaire's answers that a failed save kept in a draft (`keep_answers`)."""
+
+    measure: str
+    answers: list[int]
+    unscored: int | None
+    taken_at: datetime
+    journal: str | None
+
+
+def keep_answers(home: Path, kept: KeptAnswers) -> Path:
+    """Write `kept` to a new draft file in the profile's drafts folder (mode 0700, the file
+    0600: it holds the answers in plain text, and goes with the profile's local data at
+    `tj logout`), as JSON; its path. OSError: it could not be written."""
+    from cli import editor
+
+    folder = editor.drafts_folder(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = kept.taken_at.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    descriptor, name = tempfile.mkstemp(
+        prefix=f"{kept.measure}-{stamp}-", suffix=editor.ANSWERS_SUFFIX, dir=folder
+    )
+    fields = {
+        "measure": kept.measure,
+        "answers": kept.answers,
+        "unscored": kept.unscored,
+        "taken_at": kept.taken_at.astimezone(UTC).isoformat(),
+        "journal": kept.journal,
+    }
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(fields, out, indent=1)
+        out.write("\n")
+    return Path(name)
+
+
+def in_drafts_folder(home: Path, path: Path) -> bool:
+    """Whether `path` is a file in the drafts folder of the profile at `home`."""
+    from cli import editor
+
+    try:
+        return path.resolve().parent == editor.drafts_folder(home).resolve()
+    except OSError:
+        return False
+
+
+def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
+    """The answers `keep_answers` kept in the draft at `path`, for `chosen`. Raises
+    click.ClickException for a file that is not such a draft, or one of another measure."""
+    try:
+        fields = json.loads(path.read_text(encoding="utf-8"))
+        answers, unscored, journal = fields["answers"], fields["unscored"], fields["journal"]
+        if not (
+            isinstance(answers, list)
+            and all(type(a) is int for a in answers)
+            and (unscored is None or type(unscored) is int)
+            and (journal is None or isinstance(journal, str))
+        ):
+            raise ValueError("not a kept draft")
+        kept = KeptAnswers(
+            measure=str(fields["measure"]),
+            answers=answers,
+            unscored=unscored,
+            taken_at=datetime.fromisoformat(str(fields["taken_at"])),
+            journal=journal,
+        )
+        if kept.taken_at.tzinfo is None:
+            raise ValueError("not a kept draft")
+    except OSError as error:
+        raise click.FileError(str(path), hint=str(error)) from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise click.ClickException(
+            f"{output.path_word(path)} is not answers kept by `tj measure take` (a draft "
+            "it names when a save fails): nothing was saved"
+        ) from None
+    if kept.measure != chosen.id:
+        raise click.ClickException(
+            f"{output.path_word(path)} holds answers to {kept.measure}, not {chosen.id}: "
+            "nothing was saved"
+        )
+    return kept
+
+
+@dataclass(frozen=True)
+class Failed:
+    """How `tj measure take`'s save failed: its `error`; whether the result was `saved`
+    before it (then no answer is lost); whether the safety message was shown already."""
+
+    error: BaseException
+    saved: bool
+    message_shown: bool
+
+
+def not_saved(
+    home: Home,
+    chosen: Instrument,
+    kept: KeptAnswers,
+    asked: bool,
+    draft: Path | None,
+    failed: Failed,
+    safety_message: Callable[[], list[str]],
+) -> None:
+    """What `tj measure take` says when its save failed (the error is said after): a safety
+    item answered above 0 shows the safety message, if it was not shown (`safety_message`,
+    which falls back on the one that needs no profile; that one at once after Ctrl-C);
+    answers asked one by one, not saved, are kept in a draft (`keep_answers`) with the
+    command that saves them, or, if even that fails, said with it; a `draft` being saved is
+    kept; --answers are the command's own, run again."""
+    answers = kept.answers
+    concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
+    if concern and not failed.message_shown:
+        if isinstance(failed.error, KeyboardInterrupt):
+            show_safety_message(stopped_message())
+        else:
+            try:
+                show_safety_message(safety_message())
+            except KeyboardInterrupt:
+                show_safety_message(stopped_message())
+    if failed.saved:
+        return
+    again = [*profile_words(home.path), "measure", "take", chosen.id]
+    if draft is not None:
+        output.message(
+            f"Nothing was saved: the draft {output.path_word(draft)} is kept "
+            f"({output.command([*again, '--draft', str(draft)])} saves it)."
+        )
+    elif asked:
+        try:
+            path = keep_answers(home.path, kept)
+        except OSError as error:
+            words = [*again, "--answers", ",".join(map(str, answers))]
+            words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
+            when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            words += ["--date", when, *(["--journal", kept.journal] if kept.journal else [])]
+            output.message(
+                f"Your answers were not saved, and could not be kept in a draft "
+                f"({output.os_error_text(error)}): {output.command(words)} saves them."
+            )
+        else:
+            output.message(
+                f"Your answers were not saved: they are kept in {output.path_word(path)} "
+                f"({output.command([*again, '--draft', str(path)])} saves them, with the "
+                "time you answered, and deletes the draft)."
+            )
+    if concern:
+        output.message(
+            "No safety flag was sent from these answers, as they were not saved. The safety "
+            "message above still applies: please act on it now."
+        )
 
 
 async def results_left_out(client: Client, result: MeasureResult) -> list[ShareInfo]:
@@ -334,7 +549,7 @@ async def results_left_out(client: Client, result: MeasureResult) -> list[ShareI
 
 
 def left_out_text(share: ShareInfo, result: MeasureResult) -> str:
-    """That `result`, dated before the copy `share` began, is not in it (NU64 F1): "Not
+    """That `result`, dated before the copy `share` began, is not in it: "Not
     shared with drsmith: the copy of Personal kept for them holds results dated from
     2026-12-06 08:38, and this one is dated before. To send it: ..."."""
     from cli.sharing import send_result_text
@@ -353,8 +568,8 @@ async def results_elsewhere(
     client: Client, journal_name: str | None, chosen: list[Journal], every: list[Journal]
 ) -> list[tuple[Journal, int]]:
     """For `--journal CLIENT` (a client's username) that chose one journal of theirs: the
-    copies kept of their shares that ended (`Journal.share_ended`: a copy replaced by one of
-    other fields, most often) holding results, each with how many (NU64 F18: `--journal
+    copies kept of their shares that ended (`Journal.read_only_copy`: a copy replaced by one of
+    other fields, most often) holding results, each with how many (`--journal
     ben` listed the new copy's one result, with no word of the three in the ended one)."""
     if journal_name is None or len(chosen) != 1 or chosen[0].own:
         return []
@@ -363,7 +578,11 @@ async def results_elsewhere(
         return []  # a journal named as such: that one only
     found = []
     for journal in every:
-        if journal.owner_id == picked.owner_id and journal.id != picked.id and journal.share_ended:
+        if (
+            journal.owner_id == picked.owner_id
+            and journal.id != picked.id
+            and journal.read_only_copy
+        ):
             count = len(await client.measures.list(journal.id))
             if count:
                 found.append((journal, count))
@@ -376,7 +595,7 @@ def score_only_line(readers: list[str], result: MeasureResult, one: bool = False
     (`one`: `tj measure share --without-answers`): that they do not see the answers, so
     not item 9, and that no safety flag reaches them that way."""
     who = output.and_words(readers)
-    if one and result.safety_concern:  # this one's item 9 was above 0 (NU64 F4)
+    if one and result.safety_concern:  # this one's item 9 was above 0
         send = output.command(["tj", "measure", "share", output.short_id(result.id), who])
         return (
             f"Note: this {result.name} has item 9 answered above 0, and {who} will not know it: "
@@ -712,7 +931,7 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
         item = positive[0]
 
         async def seal(client: Client) -> tuple[list[str], str | None, bool]:
-            await synced_quietly(client)  # decide on a fresh view (NU22 C3)
+            await synced_quietly(client)  # decide on a fresh view
             response = await client.safety.respond_to_answer(
                 chosen.id, item, answers[item - 1], journal=journal, hints=cli_hints(journal)
             )
@@ -762,7 +981,7 @@ def ask(
     end of input, closing the terminal) skips it too, as every scored item is answered.
     Stopping before that raises Stopped with the answers given. Each answer is appended to
     `given` as it is given (`hangups_wait_for_the_flag`), when given (empty)."""
-    if chosen.instructions:  # each line of the terminal's width, words unchanged (NU38 N2)
+    if chosen.instructions:  # each line of the terminal's width, words unchanged
         click.echo(output.prose_text(chosen.instructions), err=True)
     click.echo(output.prose_text(chosen.stem), err=True)
     answers: list[int] = [] if given is None else given
@@ -771,16 +990,35 @@ def ask(
         with hangups_stop_the_questionnaire(hangup):
             difficulty = _ask_items(chosen, interactive_difficulty, safety_message, answers, hangup)
             hangup.check()  # an answer read after it came from input typed before it
-    except click.Abort:  # HungUp, Ctrl-C, or end of input (a hang-up's too: `end_input`)
+    except click.Abort as stop:  # HungUp, Ctrl-C, or end of input (a hang-up's: `end_input`)
         if len(answers) < len(chosen.items):
             raise Stopped(answers) from None
+        if isinstance(stop, StoppedAtTheMessage):  # no later question was shown: none named
+            click.echo(
+                f"\n   (stopped: your {chosen.name} is saved with its {len(answers)} answers)",
+                err=True,
+            )
+            return answers, None
         # Stopped at the unscored, skippable question: every scored item was answered, so the
-        # result is valid and is saved without it (R13 finding 10), said plainly (NU34 #10).
+        # result is valid and is saved without it, said plainly.
         difficulty = None
         click.echo(
             f"\n   (no answer to this one: your {chosen.name} is saved without it)", err=True
         )
-    return answers, difficulty  # the attribution follows, once (NU19 C28.13): with the result
+    return answers, difficulty  # the attribution follows, once: with the result
+
+
+class StoppedAtTheMessage(click.Abort):
+    """Ctrl-C while the safety message of a safety item answered above 0 was fetched: the
+    questionnaire stops there, and the message that needs no profile was shown instead
+    (`stopped_message`)."""
+
+
+def stopped_message() -> list[str]:
+    """The safety message shown when Ctrl-C stopped the fetch of the client's own
+    (`StoppedAtTheMessage`): the one that needs no profile (`unread_safety_message`). The
+    save that follows shows the client's own, with their plan, as when a fetch failed."""
+    return unread_safety_message("Ctrl-C stopped reading it")
 
 
 ASCII_NUMBER = re.compile(r"-?[0-9]+")
@@ -789,7 +1027,7 @@ ASCII_NUMBER = re.compile(r"-?[0-9]+")
 class AnswerChoice(click.ParamType[int]):
     """One of an item's answer values, typed as a number; anything else is asked again with
     the values named ("give one of 0, 1, 2, 3"), a digit other than 0-9 too: "²" or "٣"
-    (REV-CLIN F8: `int` refused the first with a traceback, and read the second as 3)."""
+    (`int` would refuse the first with a traceback, and read the second as 3)."""
 
     name = "answer"
 
@@ -823,8 +1061,9 @@ def _ask_items(
         if number in chosen.safety_items and answers[-1] > 0 and not shown:
             try:
                 lines = safety_message()
-            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed)
-                raise click.Abort() from None
+            except KeyboardInterrupt:  # Ctrl-C as it is fetched: a stop (the flag is owed),
+                show_safety_message(stopped_message())  # and the message all the same
+                raise StoppedAtTheMessage() from None
             show_safety_message(lines)
             shown = True
     if chosen.unscored is None or not interactive_difficulty:
@@ -899,7 +1138,7 @@ def measure_list(
         invalid = await client.measures.invalid(journal_name)
         me = client.profile.account_id.hex()
         # A therapist (an account reading another's journal) is told what is shared with
-        # them, not to fill in a questionnaire (NU26 C6); a filter on one's own journal is not.
+        # them, not to fill in a questionnaire; a filter on one's own journal is not.
         # The journal is found as `results` found it (any case, an id prefix, a username).
         every_journal = await client.journals.list()
         journals = (
@@ -909,7 +1148,7 @@ def measure_list(
         own = {j.id for j in every_journal if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
-        marks = {j.id: ended_mark(j) for j in every_journal if j.share_ended and not j.own}
+        marks = {j.id: ended_mark(j) for j in every_journal if j.read_only_copy and not j.own}
         elsewhere.extend(await results_elsewhere(client, journal_name, journals, every_journal))
         chosen.extend(j.name for j in journals[:1] if elsewhere)
         return (results, changes, courses), wanted, shared_only, own, held, marks
@@ -922,22 +1161,22 @@ def measure_list(
         "No results shared with you yet."
         if shared_only
         # for a client and for a therapist with no clients yet alike: no advice to either
-        # that is the other's (NU48 #12: a therapist was told to take a PHQ-9)
+        # that is the other's (a therapist is never told to take a PHQ-9)
         else f"No results yet: your own show here once you take one ({output.command_text('tj measure take phq9')}), "
         "a client's once they share a journal with you."
     )
     if since is not None or until is not None:
         empty = "No results match."
-    if held:  # results past where this device stopped cannot show (NU47 #2)
+    if held:  # results past where this device stopped cannot show
         empty = "No results in what this device downloaded."
 
-    if as_json:  # each result with its change, as `tj measure show --json` (NU43 #19)
+    if as_json:  # each result with its change, as `tj measure show --json`
         output.print_json([result_dict(r, changes[r.id], courses[r.id]) for r in results])
     elif not results:
         output.message(empty)
     else:
-        # the copy of a share that ended keeps its column: the mark goes with its name (NU49
-        # leftover of F7: `--journal` of such a copy showed it unmarked)
+        # the copy of a share that ended keeps its column: the mark goes with its name
+        # (`--journal` of such a copy shows it marked too)
         one_journal = (
             journal_name is not None
             and len({r.journal_id for r in results}) <= 1
@@ -946,17 +1185,17 @@ def measure_list(
         output.print_table(
             results_table(results, changes, one_journal=one_journal, marks=marks, own=own)
         )
-    if not as_json:  # PCL-5 "(probable PTSD)": a screening result (REV-CLIN F4)
+    if not as_json:  # PCL-5 "(probable PTSD)": a screening result
         for line in dict.fromkeys(band_note_lines(results)):
             output.message(line, wrap=True)
     concerns = [r for r in results if r.safety_concern]
-    if concerns and not as_json:  # NU28 C3: never a band alone after a safety answer
+    if concerns and not as_json:  # never a band alone after a safety answer
         mine = any(r.journal_id in own for r in concerns)
         output.message(safety_footnote(concerns[0], mine), wrap=True)
     unknown = any(safety_mark(r, r.journal_id in own) == UNKNOWN_MARK for r in results)
     if unknown and not as_json:  # nor a low score whose item 9 this reader cannot know
         output.message(SAFETY_UNKNOWN_LINE, wrap=True)  # as every view says it
-    for journal, count in elsewhere if not as_json else []:  # NU64 F18
+    for journal, count in elsewhere if not as_json else []:
         more = output.plural(
             count, *(("more result", "more results") if results else ("result", "results"))
         )
@@ -968,11 +1207,11 @@ def measure_list(
             + output.command(["tj", "measure", "list", "--journal", which]),
             wrap=True,
         )
-    if not as_json:  # the newest 20 of 1,228 (NU47 #9)
+    if not as_json:  # the newest 20 of 1,228
         filters = filter_words(measure=measure_name, journal=journal_name, since=since, until=until)
         command = [*profile_words(home.path), "measure", "list", *filters]
         tell_cut(len(results), len(matching), "results", command, limited=limit is not None)
-    for bad in invalid:  # R13 finding 8: shown as invalid, never by a stored score
+    for bad in invalid:  # shown as invalid, never by a stored score
         when = output.local_time(bad.taken_at) if bad.taken_at else "at an unreadable time"
         safety = "; a safety item (item 9) is answered above 0" if bad.safety_answer else ""
         output.message(
@@ -1035,7 +1274,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     """
 
     async def check(client: Client) -> tuple[MeasureResult, list[Recipient]]:
-        # refused before the question, not after it (NU23 C8)
+        # refused before the question, not after it
         found = await client.measures.delete(result_id, check_only=True)
         return found, await client.shares.recipients(found.id)
 
@@ -1046,7 +1285,7 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         "deleting it here",
         "removes it from their view at their next sync",
     )
-    # the copies named only when there are some (NU50 F9: said for a result never shared)
+    # the copies named only when there are some (never said for a result never shared)
     copies = " and the copies you shared of it" if recipients else ""
     if not yes:
         output.confirm(
@@ -1158,7 +1397,7 @@ def measure_share(
 
 def change_text(taken: Taken) -> str:
     """A result's difference from the one before, plainly, dated as the caseload dates a
-    change (the earlier score's date, never read as the later one's: NU50 F1): "+3 since
+    change (the earlier score's date, never read as the later one's): "+3 since
     last time (from 15 on 2026-12-01)"; no verdict (reliable change is judged from the first
     result: `course_text`)."""
     change, previous = taken.change, taken.previous
@@ -1174,7 +1413,7 @@ def course_text(taken: Taken, chosen: Instrument) -> str | None:
     "+14 since the first (from 4 on 2026-11-10), reliable deterioration"; ", now below the
     clinical cut-off of 10 (caseness)" when the first was a case (scoring.ScoreChange), in
     the instrument's own words (`Instrument.cut_off_words`: PCL-5's "provisional cut-point of
-    33", NU50 F2). Never "recovered": the manual's recovery is over PHQ-9 and GAD-7
+    33"). Never "recovered": the manual's recovery is over PHQ-9 and GAD-7
     together. None for the first result."""
     change, baseline = taken.since_baseline, taken.baseline
     if change is None or baseline is None:
@@ -1193,14 +1432,14 @@ def course_text(taken: Taken, chosen: Instrument) -> str | None:
 def safety_item_lines(
     result: MeasureResult, chosen: Instrument, own: bool, just_taken: bool = False
 ) -> list[str]:
-    """The line under the score for each safety item (PHQ-9 item 9) answered above 0
-    (NU28 C3): a low band must not read as "you're fine" after that answer. Whatever the
+    """The line under the score for each safety item (PHQ-9 item 9) answered above 0:
+    a low band must not read as "you're fine" after that answer. Whatever the
     total, the PHQ Instruction Manual says a patient who answers yes to question 9 "needs
     further assessment for suicide risk by an individual who is competent to assess this
     risk" (client_sdk/data/instruments/phq9.json, sources "safety_items"). `own`: the
     reader owns the journal (the client), else a therapist reads a shared result."""
-    # this line is data (stdout), the message a note (stderr): "above" pointed at nothing
-    # once stdout went to a file (NU32 #14); "stderr" was jargon there (NU50 F7)
+    # this line is data (stdout), the message a note (stderr): "above" would point at
+    # nothing once stdout goes to a file, and "stderr" is jargon
     then = (
         "please read the safety message shown on the screen with this result and talk with "
         "your therapist or a doctor."
@@ -1221,7 +1460,7 @@ def safety_item_lines(
 def plan_then(journal: str | None) -> str:
     """What the client is asked to do after a safety item answered above 0 in `journal`,
     when the safety message is not on the screen: the command names that journal's plan
-    (`plan_words`, NU36 #11)."""
+    (`plan_words`)."""
     return (
         "please talk with your therapist or a doctor; your safety plan: "
         f"{output.command(plan_words(journal))}."
@@ -1231,7 +1470,7 @@ def plan_then(journal: str | None) -> str:
 def _safety_answer_words(own: bool, answer: str, then: str) -> str:
     """What a safety item answered above 0 (`answer`) calls for, whatever the total score.
     To the client (`own`): this app's own words, kindly, and what to do (`then`), attributed
-    to no one (REV-CLIN F3: they were presented as the PHQ-9's instructions). To a
+    to no one: they are not the PHQ-9's instructions, and never shown as such. To a
     therapist: the PHQ Instruction Manual, quoted exactly with its name
     (`scoring.PHQ_MANUAL_ON_ITEM_9`: the PHQ-9 is the only instrument with a safety item)."""
     from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9
@@ -1253,7 +1492,7 @@ def band_note_lines(results: list[MeasureResult]) -> list[str]:
 
 def safety_footnote(result: MeasureResult, own: bool) -> str:
     """The note under `tj measure list` when a result's safety item was answered above 0
-    (NU28 C3; source as in `safety_item_lines`)."""
+    (never a band alone after that answer; source as in `safety_item_lines`)."""
     from client_sdk.scoring import instrument as find_instrument
 
     chosen = find_instrument(result.measure)
@@ -1264,7 +1503,7 @@ def safety_footnote(result: MeasureResult, own: bool) -> str:
 
 def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = False) -> str:
     """A result as `tj measure take` and `show` print it: its band with the band's note (PCL-5
-    "(probable PTSD)": a screening result, not a diagnosis; REV-CLIN F4), the line of each
+    "(probable PTSD)": a screening result, not a diagnosis), the line of each
     safety item answered above 0, the change, the attribution."""
     from client_sdk.scoring import band_label  # not at start-up
 
@@ -1284,7 +1523,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         "",
         chosen.attribution,
     ]
-    return output.fields_text(lines)  # item 9's line, the attribution: wrapped (NU37 #8)
+    return output.fields_text(lines)  # item 9's line, the attribution: wrapped
 
 
 SAFETY_MARK = "; item 9 above 0"
@@ -1332,13 +1571,13 @@ def results_table(
     own: Collection[str] = (),
 ) -> Table:
     """The band and its safety mark each whole ("moderate;" above "item 9 above 0", never
-    "abov"/"e 0": NU35 #1), broken only after the "; " between them. `changes` (by result
+    "abov"/"e 0"), broken only after the "; " between them. `changes` (by result
     id, `Measures.changes`) fill the "change" column (`change_cell`); `one_journal` (`tj
     measure list --journal NAME`): no journal column, every row's is the one asked for
-    (NU43 #19: "ana/" above "Personal" on every row at 80 columns). No change column when
+    ("ana/" above "Personal" on every row at 80 columns). No change column when
     no result has one (each the first of its measure in its journal): its room stays the
     names'. `marks` (by journal id, `ended_mark`) follow a journal's name, as `tj list`
-    marks the read-only copy of a share that ended (NU49 F7); `measure list` keeps the
+    marks the read-only copy of a share that ended; `measure list` keeps the
     column for such a copy with --journal too. `own`: the ids (hex) of this account's own
     journals (`safety_mark`)."""
     from client_sdk.scoring import band_label  # not at start-up
@@ -1405,7 +1644,7 @@ def answers_table(result: MeasureResult, chosen: Instrument) -> Table:
             zip(chosen.items, result.answers or (), strict=False), 1
         )
     ]
-    question = chosen.stored_unscored  # GAD-7's until its version 2 (REV-CLIN F2): still shown
+    question = chosen.stored_unscored  # GAD-7's until its version 2: still shown
     if question is not None and result.unscored is not None:
         label = next((o.label for o in question.options if o.value == result.unscored), "")
         retired = chosen.retired_unscored if chosen.unscored is None else None

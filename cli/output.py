@@ -298,8 +298,8 @@ S11B-4) is a character of its word, never the start of a span."""
 
 
 class _Wrapper(textwrap.TextWrapper):
-    """textwrap's wrapper, at spaces only, a command in backticks never broken (NU49 F1: a
-    `tj forget` or `tj export --client` hint broken inside its quoted name could not be
+    """textwrap's wrapper, at spaces only, a command in backticks never broken (a command
+    broken inside a quoted name, `tj forget` or `tj export --client` hints, cannot be
     pasted): one that does not fit on the line starts the next, whole even when longer."""
 
     def _split(self, text: str) -> list[str]:
@@ -655,7 +655,7 @@ def ended_marks(journals: Iterable[Journal]) -> dict[str, str]:
     return {
         j.id: UNLISTED_COPY if j.unlisted else ENDED_COPY
         for j in journals
-        if j.share_ended and not j.own
+        if j.read_only_copy and not j.own
     }
 
 
@@ -663,7 +663,7 @@ def left_here(marks: Mapping[str, str]) -> set[str]:
     """The ids (hex) of the read-only copies of shares that ended by this account's own word
     or its owner's (this account left them on this device, the owner ended them, their end
     date passed), marked "(share ended)" by `ended_marks` (as `tj journal list` names them:
-    `Journal.share_ended` and not `Journal.unlisted`). Pure."""
+    `Journal.share_ended`). Pure."""
     return {journal_id for journal_id, mark in marks.items() if mark == ENDED_COPY}
 
 
@@ -822,7 +822,7 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
         theirs = accounts[account]
         if all(j.owner_verified for j in theirs):
             continue
-        ended = theirs if all(j.share_ended for j in theirs) else []
+        ended = theirs if all(j.read_only_copy for j in theirs) else []
         items = await clinical_items(client, [j.name for j in ended])
         # each copy named as its commands name it: by the owner's account (REV-S9B S9B-1)
         ended = [await command_named(client, j) for j in ended]
@@ -1883,6 +1883,7 @@ def forget_advice(
     *,
     export_hint: bool = True,
     by_id: bool = False,
+    replaced_by: str = "",
 ) -> str:
     """How to discard the read-only copy of `journal` ("owner/name") kept on this device,
     with the `tj forget` command that works in its state: `--unlisted` when the share ended
@@ -1895,13 +1896,21 @@ def forget_advice(
     when its name is not pasted back exactly (`journal_word`). Without `export_hint`, the
     export is not named (said already for another copy of `owner`'s, above it). With
     `by_id`, the copy is named by its id (`forget_command`: its name names another journal
-    here too)."""
+    here too). `replaced_by`: the journal its owner replaced the copy by
+    (`SharedJournal.replaced_by`, from the owner-signed chains), named first, as `tj sync`'s
+    notice says it, never "once you know the share ended"."""
     forget = forget_command(journal, unlisted, journal_id, by_id=by_id)
     keep = (
         f" (keep what you need first: {command(export_client_words(owner))})."
         if export_hint
         else "."
     )
+    if replaced_by:
+        return (
+            f"{quoted(journal)} was replaced by {quoted(replaced_by)}, a newer share its owner "
+            f"signed for you: discard the earlier copy from this device with {forget} when you "
+            f"no longer need it{keep}"
+        )
     if erased:
         withheld = ", or the server is withholding it" if unlisted else ""
         return (
@@ -1967,7 +1976,7 @@ async def ended_copy(client: Client, journal_name: str | None) -> Journal | None
     """The journal `journal_name` names when it is the read-only copy of a share that ended
     (not one of this account's own journals gone from the server), else None."""
     named = await client.journals.get(journal_name) if journal_name else None
-    if named is None or not named.share_ended or named.owner == client.username:
+    if named is None or not named.read_only_copy or named.owner == client.username:
         return None
     return named
 
@@ -2001,11 +2010,28 @@ def departure_lines(report: SyncReport) -> list[str]:
             # have been renamed elsewhere), and another journal here may bear it (NU36 #1:
             # `tj journal delete Dreams` deleted the other, live Dreams for good).
             short = d.journal_id[:12]
+            # What only this device holds of it comes first (NU65 F11: deleting the copy as
+            # invited lost an entry written offline here, which the server had refused).
+            unsaved = ""
+            if d.set_aside:
+                n = len(d.set_aside)
+                drops = "; ".join(command(["tj", "set-aside", "drop", i[:12]]) for i in d.set_aside)
+                if n > 3:
+                    drops = f"{command_text('tj set-aside drop ID')} for each one in {command_text('tj set-aside list')}"
+                it, its = ("it", "its") if n == 1 else ("them", "their")
+                unsaved = (
+                    f"{n} item{'' if n == 1 else 's'} in it (entries, notes...) "
+                    f"{'holds' if n == 1 else 'hold'} words written on this device that the "
+                    f"server refused (set aside) and that are on no other device: keep {its} "
+                    f"words ({command_text('tj set-aside list --json > refused.json')}), then "
+                    f"drop {it} ({drops}). "
+                )
             lines.append(
                 f"Notice: {named(d.journal)} (id {short}) is no longer on the server "
                 f"({departure_time(d.at)}): it was deleted on another of your devices, or the "
                 "server is withholding it. What this device holds of it stays here, read-only. "
-                f"If you deleted it, remove that copy with "
+                f"{unsaved}If you deleted it, remove that copy "
+                f"{'after that ' if unsaved else ''}with "
                 f"{command(['tj', 'journal', 'delete', short])} (keep "
                 f"what you need first: {command_text('tj export --out DIR')}); if you did not, the server is "
                 "withholding it: keep the copy."

@@ -4,10 +4,16 @@ one reader: a piped passphrase (`cli.main.piped_line`) and a questionnaire's ans
 read first. `sys.stdin` is not used for them: its buffer takes the rest of a pipe ahead (up
 to 8 KiB), which a reader of file descriptor 0 then never sees.
 
-What a chunked read took past the line is kept for the next line (`_pending`); a file is
-read back to just past the line (`lseek`), so a file's position is exact. A byte-wise read
-takes nothing past the line of a pipe: for a line whose rest of stdin may be read by
-something else (`sys.stdin`: an entry's text after a piped passphrase).
+A line ends with "\n", "\r\n" or a lone "\r" (a file saved on an old Mac; some terminals'
+paste), as a terminal ends it: a terminal's Enter sends "\r", which it reads as the end of
+the line. What a chunked read took past the line is kept for the next line (`_pending`); a
+file is read back to just past the line (`lseek`), so a file's position is exact. A
+byte-wise read takes nothing past the line of a pipe: for a line whose rest of stdin may be
+read by something else (`sys.stdin`: an entry's text after a piped passphrase).
+
+System calls per line: none when the line was read ahead (`_pending`); else one `lseek`
+(which tells a file from a pipe) before the reads, and for a file one more, back to just
+past the line, when a read took more.
 """
 
 from __future__ import annotations
@@ -20,7 +26,17 @@ CHUNK = 65536
 """Bytes asked of one read of a pipe or a file, when reading ahead is allowed."""
 
 _pending = bytearray()
-"""Bytes of file descriptor 0 read past the last line given, given first by the next."""
+"""Bytes of file descriptor 0 read past the last line given, given first by the next (only
+ever of a pipe: a file is read back instead)."""
+
+_after_cr = False
+"""Whether the last line given ended with a "\r" that was the last byte read: a "\n"
+read next is the rest of its "\r\n", not a line of its own (a pipe's "\r\n" split between
+two reads, or a byte-wise read's "\r")."""
+
+_file_at: int | None = None
+"""The position this reader left a file on file descriptor 0 at: found there again, nothing
+read the file since (`sys.stdin` read nothing ahead), and there is nothing to take back."""
 
 WAKES: list[int] = []
 """The read ends of the wake-up pipes (`signal.set_wakeup_fd`) in force, innermost last: a
@@ -42,33 +58,34 @@ def stdin_is_a_pipe_or_file() -> bool:
 
 def forget_pending() -> None:
     """Drop what was read ahead: stdin was pointed elsewhere (a hang-up's /dev/null)."""
+    global _after_cr, _file_at
     _pending.clear()
+    _after_cr = False
+    _file_at = None
 
 
 def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
-    """The next line of file descriptor 0 with its "\\n" (none at the end of input without
-    one), b"" at the end of input. `ahead`: a pipe is read in chunks (what follows the line is
-    kept for the next call); else byte by byte, so that nothing past the line is taken from
-    it (a file is read in chunks either way, and read back to just past the line). `wake`: a
-    file descriptor waited on with stdin (`signal.set_wakeup_fd`'s pipe): when it is
-    readable, its bytes are drained and the wait goes on, so that a signal's Python handler
-    runs (and may point stdin at /dev/null, or raise). OSError: stdin could not be read."""
-    _take_back_read_ahead()
-    seekable = _seekable()
-    line = bytearray()
+    """The next line of file descriptor 0 with its line ending ("\n", "\r\n" or "\r";
+    none at the end of input without one), b"" at the end of input. `ahead`: a pipe is read
+    in chunks (what follows the line is kept for the next call); else byte by byte, so that
+    nothing past the line is taken from it (a file is read in chunks either way, and read
+    back to just past the line). `wake`: a file descriptor waited on with stdin
+    (`signal.set_wakeup_fd`'s pipe): when it is readable, its bytes are drained and the
+    wait goes on, so that a signal's Python handler runs (and may point stdin at /dev/null,
+    or raise). OSError: stdin could not be read."""
+    global _after_cr, _file_at
+    _skip_the_rest_of_a_crlf()
+    end, undecided = _line_end(_pending, 0)
+    if end:  # read ahead of a pipe already: no system call
+        _after_cr = undecided  # its next byte is read with the next line
+        return _given(end)
+    at = None if _pending else _file_position()  # bytes of a pipe pending: not a file
     waiting = None
     if wake is not None:
         waiting = select.poll()
         waiting.register(0, select.POLLIN)
         waiting.register(wake, select.POLLIN)
     while True:
-        end = _pending.find(b"\n")
-        if end >= 0:
-            line += _pending[: end + 1]
-            del _pending[: end + 1]
-            return bytes(line)
-        line += _pending
-        _pending.clear()
         if waiting is not None and wake is not None:
             ready = dict(waiting.poll())
             if wake in ready:
@@ -76,24 +93,39 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
                 continue
             if not ready.get(0):
                 continue
-        chunk = os.read(0, CHUNK if ahead or seekable else 1)
+        chunk = os.read(0, CHUNK if ahead or at is not None else 1)
         if not chunk:  # end of input
-            return bytes(line)
-        end = chunk.find(b"\n")
-        if end >= 0 and end + 1 < len(chunk):
-            if seekable:
-                os.lseek(0, end + 1 - len(chunk), os.SEEK_CUR)
-            else:
-                _pending.extend(chunk[end + 1 :])
-            chunk = chunk[: end + 1]
-        line += chunk
-        if end >= 0:
-            return bytes(line)
+            _after_cr = False
+            if at is not None:
+                _file_at = at
+            return _given(len(_pending))
+        searched = len(_pending)
+        if at is not None:
+            at += len(chunk)
+        _pending.extend(chunk)
+        _skip_the_rest_of_a_crlf()
+        end, undecided = _line_end(_pending, searched)
+        if not end:
+            continue
+        if at is not None:  # a file: read back to just past the line
+            if undecided:  # its "\r" was the last byte read: a "\n" may follow it
+                more = os.read(0, 1)
+                at += len(more)
+                _pending.extend(more)  # read back below unless it is that "\n"
+                if more == b"\n":
+                    end += 1
+            if end < len(_pending):
+                at = os.lseek(0, end - len(_pending), os.SEEK_CUR)
+                del _pending[end:]
+            _file_at = at
+        else:
+            _after_cr = undecided  # a pipe's next byte is read with the next line
+        return _given(end)
 
 
 def read_text_line(wake: int | None = None, *, ahead: bool = True) -> str | None:
     """`read_line` decoded as `sys.stdin` decodes (its encoding and errors), without its line
-    ending (LF or CRLF); None at the end of input."""
+    ending ("\n", "\r\n" or "\r"); None at the end of input."""
     line = read_line(wake, ahead=ahead)
     if not line:
         return None
@@ -102,25 +134,56 @@ def read_text_line(wake: int | None = None, *, ahead: bool = True) -> str | None
     return line.decode(encoding, errors).removesuffix("\n").removesuffix("\r")
 
 
-def _take_back_read_ahead() -> None:
-    """Put file descriptor 0 back where `sys.stdin` has read to: a file `sys.stdin` read a
-    line of (a confirmation's answer) was read ahead by its buffer. A pipe cannot be put
-    back: what `sys.stdin` read ahead of a pipe stays in its buffer, which is why every line
-    tj reads of a piped stdin before an answer is read here, or byte by byte."""
-    if _pending or not _seekable():
-        return
+def _line_end(data: bytearray, start: int) -> tuple[int, bool]:
+    """Where the first line of `data` ends, looked for from `start` (what comes before holds
+    no line end): the index just past its "\n", "\r\n" or lone "\r", 0 when there is
+    none yet; and whether that is a "\r" that is the last byte of `data` (a "\n" not read
+    yet may still be part of it)."""
+    newline = data.find(b"\n", start)
+    cr = data.find(b"\r", start, newline if newline >= 0 else len(data))
+    if cr < 0:
+        return newline + 1, False
+    if cr + 1 < len(data):
+        return cr + (2 if data[cr + 1] == ord("\n") else 1), False
+    return cr + 1, True
+
+
+def _given(end: int) -> bytes:
+    """The first `end` bytes of `_pending`, taken from it."""
+    line = bytes(_pending[:end])
+    del _pending[:end]
+    return line
+
+
+def _skip_the_rest_of_a_crlf() -> None:
+    """Drop a "\n" that is the first byte of `_pending` after a line that ended with a
+    "\r" read last (`_after_cr`): the two are one line end. Once a byte follows, the "\r"
+    is settled either way."""
+    global _after_cr
+    if _after_cr and _pending:
+        _after_cr = False
+        if _pending[0] == ord("\n"):
+            del _pending[0]
+
+
+def _file_position() -> int | None:
+    """The position of file descriptor 0 if it is a file (one `lseek`), None if it cannot
+    seek (a pipe, a socket, a terminal). A file found where this reader did not leave it
+    was read by `sys.stdin` since, whose buffer read it ahead (a confirmation's answer): it
+    is put back where `sys.stdin` has read to first. A pipe cannot be put back: what
+    `sys.stdin` read ahead of a pipe stays in its buffer, which is why every line tj reads
+    of a piped stdin before an answer is read here, or byte by byte."""
+    try:
+        at = os.lseek(0, 0, os.SEEK_CUR)
+    except OSError:  # a pipe, a socket, a terminal
+        return None
+    if at == _file_at:
+        return at
     try:
         sys.stdin.seek(sys.stdin.tell())  # drops its buffer, points fd 0 at its position
     except (AttributeError, OSError, ValueError):
-        pass
-
-
-def _seekable() -> bool:
-    try:
-        os.lseek(0, 0, os.SEEK_CUR)
-    except OSError:  # a pipe, a socket, a terminal
-        return False
-    return True
+        return at
+    return os.lseek(0, 0, os.SEEK_CUR)
 
 
 def _drain(wake: int) -> None:

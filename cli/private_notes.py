@@ -155,7 +155,7 @@ async def client_journals(client: Client, name: str) -> list[Journal]:
         for j in await client.journals.list()
         if not j.own and j.owner.casefold() == wanted and j.id not in briefs
     ]
-    live = [j for j in theirs if not j.share_ended]
+    live = [j for j in theirs if not j.read_only_copy]
     return [await output.command_named(client, j) for j in (live or theirs)]
 
 

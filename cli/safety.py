@@ -70,12 +70,12 @@ CLI_HINTS = SafetyHints(
     syncs=output.LATE_FLAG_SYNCS,
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
-for flags (the SDK's message names no app's commands: NU27 C17)."""
+for flags (the SDK's message names no app's commands)."""
 
 
 def plan_words(journal: str | None) -> list[str]:
     """`tj safety plan`, naming `journal` (--journal) unless it is the default, Personal: the
-    plan of the journal a PHQ-9 was answered in, not Personal's (NU36 #11)."""
+    plan of the journal a PHQ-9 was answered in, not Personal's."""
     if journal is None or journal.strip().casefold() == "personal":
         return ["tj", "safety", "plan"]
     return ["tj", "safety", "plan", "--journal", output.journal_word(journal)]
@@ -113,7 +113,7 @@ def show_safety_message(lines: list[str]) -> None:
     """The safety message, on stderr so it shows even when stdout goes to a script."""
     rule = "=" * 72
     click.echo(rule, err=True)
-    for line in lines:  # a crisis line is a member's text; wrapped at words (NU38 N2),
+    for line in lines:  # a crisis line is a member's text; wrapped at words,
         said = output.shown(line, ticks=False, prose=True)  # a command never broken (ticked after)
         for part in said.split("\n"):  # each line's later ones indented
             click.echo(output.ticked(output.prose_text(part, "", "  ")), err=True)
@@ -198,11 +198,11 @@ def safety_plan(
     """
     changing = any(v is not None for v in (emergency, crisis_line, plan, share_flags))
     newly: list[str] = []
-    if share_flags:  # name whom it adds, and ask, before anything changes (R39 F3)
+    if share_flags:  # name whom it adds, and ask, before anything changes
         newly, before = home.run(partial(opt_in_preview, journal_name))
         paused = list(before.opted_in_reads_only or ())  # opted in, made read-only since
         readers = [m for m in before.reads_only or () if m not in paused]
-        if readers:  # never opted in: said, whatever else it does (NU24 C15)
+        if readers:  # never opted in: said, whatever else it does
             output.message(reads_only_text(before.journal, readers))
         if paused:
             output.message(f"Safety flags: {flags_text(before)}")
@@ -217,7 +217,7 @@ def safety_plan(
                 )
 
     async def work(client: Client) -> tuple[SafetyPlan, str]:
-        if not changing:  # the plan as another device left it, or said to be older (NU36 #2)
+        if not changing:  # the plan as another device left it, or said to be older
             await synced_first(client)
             return await client.safety.plan(journal_name), ""
         await client.safety.set_plan(
@@ -276,7 +276,7 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
         "This device never changed the emergency number, crisis line or safety-flag opt-in "
         f"of the safety plan of {output.quoted(found.journal)}."
     )
-    if found.updated_at is None and not writes:  # none written anywhere (NU57 #10)
+    if found.updated_at is None and not writes:  # none written anywhere
         never = (
             f"{output.quoted(found.journal)} has no safety plan: none was written on this "
             "device, nor received from another."
@@ -286,14 +286,14 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:
     """Whom `--share-flags` would newly opt in (`client.safety.would_opt_in`), and the plan
-    as it is, after a sync: a share made or ended on another device counts (R39), and its
-    `reads_only` names the members it never opts in (NU24 C15)."""
+    as it is, after a sync: a share made or ended on another device counts, and its
+    `reads_only` names the members it never opts in."""
     await synced_first(client, "listing the members as of")
     return await client.safety.would_opt_in(journal), await client.safety.plan(journal)
 
 
 def reads_only_text(journal: str, readers: list[str]) -> str:
-    """Members `--share-flags` never opts in: they only read (NU24 C15)."""
+    """Members `--share-flags` never opts in: they only read."""
     who = output.and_words(readers)
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
@@ -307,7 +307,7 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
 
 
 def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
-    """What `--share-flags` would do, naming each member it adds (R39 F3)."""
+    """What `--share-flags` would do, naming each member it adds."""
     who = output.and_words(newly)
     adding = (
         f"--share-flags opts in {who}, who read {before.journal} now: when a PHQ-9 item 9 is "
@@ -366,13 +366,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
-        # a copy the server alone stopped serving: "share no longer served" (NU52 F4)
-        unlisted = {j.id for j in await client.journals.list() if j.share_ended and j.unlisted}
+        # a copy the server alone stopped serving: "share no longer served"
+        unlisted = {j.id for j in await client.journals.list() if j.unlisted}
         return flags, unverified, held, unflagged, unlisted
 
     flags, unverified, held, unflagged, unlisted = home.run(work)
     output.warn_unverified_owners(unverified)
-    # a flag in a journal this device stopped downloading cannot show (NU47 #2)
+    # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
     output.show_rows(flags, as_json, partial(flags_table, unlisted=unlisted), empty)
     if not as_json:
@@ -394,7 +394,7 @@ async def unflagged_results(
     before they did; or the flag has not reached this device). Newest first."""
     owned = {j.id for j in await client.journals.list() if j.role == "owner"}
     # a flag counts for the result of its own journal only: another account's journal shared
-    # with this one may hold a flag naming the result's id, which hides nothing (REV-S12A-3)
+    # with this one may hold a flag naming the result's id, which hides nothing
     flagged = {(f.journal_id, f.result_id) for f in flags if f.result_id}
     return [
         r
@@ -433,9 +433,9 @@ def unflagged_lines(results: list[MeasureResult]) -> list[str]:
 def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
     """What a therapist's device that holds nothing of an earlier share says of the
     unacknowledged flags raised before the current share (`SafetyFlag.before_share`), with
-    the true context (NU22 C7; NU24 C5): it was added after that share ended, or its copy of
+    the true context: it was added after that share ended, or its copy of
     that share was discarded here with `tj forget`. They are NOT YET acknowledged here and
-    told as new (R46 F5): no device of this account may ever have received them."""
+    told as new: no device of this account may ever have received them."""
     lines = []
     for forgot, reads in ((False, False), (False, True), (True, False), (True, True)):
         owners = sorted(
@@ -463,7 +463,7 @@ def earlier_share_lines(flags: list[SafetyFlag]) -> list[str]:
             f"current share began; {why}, and a new share's key opens nothing written before "
             "it. This device holds no acknowledgement of them, and none of your devices may "
             "ever have received them: treat them as new, act on them and "
-            + (  # read access: `tj safety ack` is refused (NU57 #2)
+            + (  # read access: `tj safety ack` is refused
                 f"tell {who} yourself that you saw them (you only read now, so you cannot mark "
                 "them read)."
                 if reads
@@ -545,7 +545,7 @@ def acknowledged_text(flag: SafetyFlag, since: datetime | None = None) -> str:
 
 
 def crisis_line_text(plan: SafetyPlan) -> str:
-    """The crisis line the safety message shows, as the plan names it (NU35 #4): the one in
+    """The crisis line the safety message shows, as the plan names it: the one in
     use, saying who set it when a therapist did, or the defaults when none is set."""
     if plan.crisis_line_in_use is None:
         return "(none set: the safety message names the default crisis lines)"
@@ -557,8 +557,8 @@ def crisis_line_text(plan: SafetyPlan) -> str:
 def plan_text(plan: SafetyPlan) -> str:
     """The plan as `tj safety plan` shows it: its fields, each wrapped under its label, then
     the plan's own text, each of its lines on lines of the terminal's width, its words
-    unchanged, as the safety message shows it (NU50 F5: an 88-character plan line was not
-    wrapped at 80 columns)."""
+    unchanged, as the safety message shows it (an 88-character plan line is wrapped at
+    80 columns too)."""
     lines = [
         f"journal:      {plan.journal}",
         f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
@@ -573,7 +573,7 @@ def plan_text(plan: SafetyPlan) -> str:
 
 def flags_text(plan: SafetyPlan) -> str:
     """The opt-in, and whom it reaches now: never "yes" alone when no one reads the journal,
-    and naming each member it does not reach with the reason (R39), as `tj shares`' flags
+    and naming each member it does not reach with the reason, as `tj shares`' flags
     column says it: one opted in for an earlier share only ("no (earlier share)") is told
     so, never as one who "also reads" (a fix-misc finding: after `tj share --only` then
     `--full`, "yes (flags reach no one; not drsmith, who also read it ...)")."""
@@ -613,7 +613,7 @@ def flags_text(plan: SafetyPlan) -> str:
             )
             + ")"
         )
-    if readers:  # never opted in by --share-flags (NU24 C15)
+    if readers:  # never opted in by --share-flags
         parts.append(
             f"{output.and_words(readers)}, who only read it: a flag needs the annotate role"
         )
@@ -624,8 +624,8 @@ def flags_text(plan: SafetyPlan) -> str:
 
 
 def measure_name(measure: str) -> str:
-    """A flag's measure as every other table names it ("PHQ-9", not its id "phq9": NU36
-    #11); an id this version does not know, as it came."""
+    """A flag's measure as every other table names it ("PHQ-9", not its id "phq9"); an id
+    this version does not know, as it came."""
     from client_sdk.errors import InvalidInput
     from client_sdk.scoring import instrument
 
@@ -638,11 +638,11 @@ def measure_name(measure: str) -> str:
 ENDED_MARK = "(ended)"
 """After the client's name in `tj safety flags` for a flag read from the copy of a share its
 owner's signature ended (or whose signed end date passed): a short mark, said whole below the
-table (`ended_legend`), so that the client column stays one line (NU64 F17: "(share no longer
+table (`ended_legend`), so that the client column stays one line ("(share no longer
 served)" took four lines of an 8-cell column)."""
 UNSERVED_MARK = "(unserved)"
 """The same where the server alone stopped serving the share (never said as the client's
-decision, NU52 F4)."""
+decision)."""
 
 
 def ended_words(flag: SafetyFlag, unlisted: Collection[str]) -> str:
@@ -683,14 +683,14 @@ def not_yet_words(flag: SafetyFlag) -> str:
     with why it may be so ("before this share": `earlier_share_lines` says what that means)
     and whether this account can mark it read. Pure."""
     why = ["before this share"] if flag.before_share else []
-    if flag.reads_only:  # both said when both are true (NU57 #2: the first was hidden)
+    if flag.reads_only:  # both said when both are true: neither hides the other
         why.append("you only read now: you cannot mark it read")
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
 
 
 def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
-    # who acknowledged: a username, never broken inside (NU35 #2)
+    # who acknowledged: a username, never broken inside
     columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged", NAME)]
     return fitted(
         columns,

@@ -1717,7 +1717,7 @@ async def forgetting(journal: str, unlisted: bool, client: Client) -> tuple[str,
     # named as `tj shared-with-me`, `tj journal list` and `tj list` name it ("ana/Personal");
     # the commands printed for it by its owner's account (REV-S9B S9B-1)
     return found.name, (
-        (await output.command_named(client, found)).name if found.share_ended else found.name
+        (await output.command_named(client, found)).name if found.read_only_copy else found.name
     )
 
 
@@ -1879,14 +1879,14 @@ def shared_with_me(home: Home, as_json: bool) -> None:
         owners = {
             s.journal_id: await client.journals.client_label(s.journal_id)
             for s in found
-            if s.share_ended
+            if s.read_only_copy
         }
         # a kept copy whose name a share still on (or another copy) bears too: its command
         # names it by id, as `tj forget` refuses a name that names both
         by_id = {
             s.journal_id
             for s in found
-            if s.share_ended
+            if s.read_only_copy
             and await command_name(client.journals, s.journal_id) == s.journal_id[:12]
         }
         return found, await output.unverified_owners(client, unverified), owners, by_id
@@ -1896,7 +1896,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
     if not as_json:
         exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
-            if s.share_ended:
+            if s.read_only_copy:
                 owner = owners[s.journal_id]
                 # shown(): the journal name is another account's text (rev-nu29b B2)
                 erased = s.owner if s.owner_erased else ""  # the server's word (NU49 F6)
@@ -1908,6 +1908,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                     s.journal_id,
                     export_hint=owner not in exported,
                     by_id=s.journal_id in by_id,
+                    replaced_by=s.replaced_by,
                 )
                 exported.add(owner)
                 output.data(advice, wrap=True, prose=True)
@@ -1964,7 +1965,7 @@ def shared_order(share: SharedJournal) -> tuple[str, str, str, str, bool, str]:
         share.owner,
         share.journal.casefold(),
         share.journal,
-        share.share_ended,
+        share.read_only_copy,
         share.journal_id,
     )
 
@@ -2009,12 +2010,12 @@ def verify_head(
       tj verify-head ana/Personal --owner-only   (two therapists of ana, with each other)
     """
 
-    async def code(client: Client) -> tuple[str, bool]:
+    async def code(client: Client) -> tuple[str, Journal]:
         output.tell_after_sync(await client.sync())
         found = await client.journals.verify_head(journal_name, with_member, owner_only=owner_only)
-        return found, (await client.journals.get(journal_name)).share_ended
+        return found, await client.journals.get(journal_name)
 
-    found, ended = home.run(code)
+    found, journal = home.run(code)
     if as_json:
         output.print_json(
             {
@@ -2022,12 +2023,14 @@ def verify_head(
                 "code": found,
                 "with": with_member,
                 "owner_only": owner_only,
-                "share_ended": ended,
+                # as `tj journal list --json` says it: never "share_ended" by the server alone
+                "share_ended": journal.share_ended,
+                "unlisted": journal.unlisted,
             }
         )
     else:
         output.data(found)
-    if ended:  # the owner's code goes on with the history this device no longer gets
+    if journal.read_only_copy:  # the owner's code goes on with the history no longer got here
         output.message(
             f"Notice: your share of {journal_name} ended (or the server no longer serves it): "
             "this code covers the history up to then, so it will not match the owner's code "
@@ -2562,7 +2565,7 @@ def shared_end_text(share: SharedJournal) -> str:
     "unknown": no end its owner signed is known here, and the end date they signed before
     may no longer be theirs (never "ended"; NU58: it repeated "no longer served"). A share
     you left on this device says when, as this device recorded it: "left 2026-12-06 00:02"."""
-    if not share.share_ended:
+    if not share.read_only_copy:
         return expiry_text(share.expires_at)
     if share.expires_at is not None and share.expires_at <= datetime.now(UTC):
         return expiry_text(share.expires_at, expired=True)
@@ -2575,7 +2578,7 @@ async def no_longer_shared(client: Client) -> set[str]:
     """The documents (hex ids) with a change set aside because their journal is no longer
     shared with this account, by its owner's signed chain (`sync.refusal_words`): no retry
     sends those (NU30 F1)."""
-    ended = {j.id for j in await client.journals.list() if j.share_ended}
+    ended = {j.id for j in await client.journals.list() if j.read_only_copy}
     return {
         c.doc_id
         for c in await client.set_aside()

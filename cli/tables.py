@@ -352,7 +352,7 @@ def _styled_cell(cell: Text, kind: Column, size: int | None) -> Text:
 def _folded(cell: Text, width: int) -> Text:
     """`cell` on lines of at most `width` cells, broken at spaces, a word longer than a line
     broken between grapheme clusters (`_head`): rich folds such a word by code points, which
-    splits a flag's two regional indicators and shows other flags (NU56 #9). A cell whose
+    splits a flag's two regional indicators and shows other flags. A cell whose
     every word fits a line is left to rich's wrapping, as it was."""
     plain = cell.plain
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", plain)]
@@ -421,7 +421,7 @@ def unpadded(text: str) -> str:
 
 def _laid_out(table: Table, console: Console) -> str:
     """What `console.print(table)` prints, the same to the character, made quicker for a
-    long fitted table (NU31 #10): every column's width is fixed there, so each row's lines
+    long fitted table: every column's width is fixed there, so each row's lines
     depend on that row alone; a row whose every cell fits its column on one line is laid
     out here (each cell padded to its column's width, as rich pads it), any other row by
     rich alone. The quick layout is used only when it gives, for a sample row, the very
@@ -508,10 +508,10 @@ def _parts(name: str, items: str = "") -> list[str]:
     """Where a name may break: after each "/" and at spaces ("ana/", "Personal"); never
     inside a username ("margaret-oconnell" stays whole), nor inside parentheses: the fields
     of a copy's name ("ben/", "Personal", "(mood, tags, scores)", "for", "drsmith") stay on
-    one line (NU25 C3: they went one word a line, seven lines an entry at 80 columns).
+    one line (not one word a line: seven lines an entry at 80 columns).
     `items` (a separator, `Column.items`): only after each, each item whole with it, its
-    last space left out ("safety flag (1);"), never after one inside parentheses (NU47 #14:
-    the caseload's "GAD-7 18 (+1, retake)" went over two lines, "(+1," above "retake)")."""
+    last space left out ("safety flag (1);"), never after one inside parentheses (the
+    caseload's "GAD-7 18 (+1, retake)" stays on one line, never "(+1," above "retake)")."""
     if items:
         ends = items.rstrip()
         pieces = name.split(items)
@@ -542,8 +542,8 @@ def _parts(name: str, items: str = "") -> list[str]:
 def _mark(name: str, items: str = "", parts: list[str] | None = None) -> str:
     """The closing mark of `name` that may break between its words: a last part in
     parentheses of several words, no comma and no digit in it, after another part ("ana/
-    Personal (no longer served)", "(share ended)": NU49 F8, where one such row moved the
-    journal column out of `tj list` for every row); "" for none ("ana (?)", "kim (account
+    Personal (no longer served)", "(share ended)": counted as the name's lines, one such
+    row would move the journal column out of `tj list` for every row); "" for none ("ana (?)", "kim (account
     1a2b3c4d)", a copy's "(mood, tags)", a column of items). `parts`: `_parts(name)`, when
     the caller has it already."""
     if items:
@@ -607,23 +607,28 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
     return lines
 
 
-def _lines_floor(name: str) -> int:
+def _lines_floor(name: str, *, marked: bool = False) -> int:
     """The least width at which `name` (not the first column's, not a column of items) takes
     at most NAME_LINES lines (`_break_name`), at least its longest part: a 63-character
-    journal's name no longer goes over 5 to 7 lines of 12 cells beside a title cut to 14
-    (NU36 #3); a name needing more leaves the table, as the therapist's already did."""
-    return _LINES_FLOORS.get(name) or _LINES_FLOORS.setdefault(name, _least_width(name))
+    journal's name never goes over 5 to 7 lines of 12 cells beside a title cut to 14; a
+    name needing more leaves the table, as the therapist's does.
+    `marked`: the lines of its closing mark (`_mark`) count too (a table without texts)."""
+    key = (name, marked)
+    return _LINES_FLOORS.get(key) or _LINES_FLOORS.setdefault(key, _least_width(name, marked))
 
 
-_LINES_FLOORS: dict[str, int] = {}
+_LINES_FLOORS: dict[tuple[str, bool], int] = {}
 
 
-def _least_width(name: str) -> int:
-    """`_lines_floor`: the lines of a closing mark (`_mark`) are not counted (NU49 F8: "ana/
-    Personal" above "(no longer" and "served)" is a name of one line, marked)."""
+def _least_width(name: str, marked: bool = False) -> int:
+    """`_lines_floor`: beside texts, the lines of a closing mark (`_mark`) are not counted
+    ("ana/Personal" above "(no longer" and "served)" is a name of one line, marked, that
+    leaves the texts their room); in a table without texts (`marked`, `tj measure list`)
+    they are, as nothing is gained by breaking it: "ana/Personal" above "(no longer
+    served)", never "ana/", "Personal", "(no", "longer", "served)" on five lines."""
     low = max((cell_len(part) for part in _floor_parts(name)), default=0)
     high = max(low, cell_len(name))
-    mark = _mark(name)
+    mark = "" if marked else _mark(name)
     counted = name[: len(name) - len(mark)].rstrip() if mark else name
     while low < high:  # fewer lines or as many at a wider column: a binary search
         middle = (low + high) // 2
@@ -636,9 +641,9 @@ def _least_width(name: str) -> int:
 
 def _slash_floor(name: str, items: str, indent: str) -> int:
     """The width `name` needs to break only after its "/" and before a closing mark in
-    parentheses ("(no longer served)", "(share ended)": not the journal's name, NU46 #8: at
-    120 columns "Personal (mood, tags) for drlee (no longer served)" took 52 cells beside
-    titles cut to 19): its widest segment; for a name without a "/" (or a column of items),
+    parentheses ("(no longer served)", "(share ended)": not the journal's name; whole, at
+    120 columns "Personal (mood, tags) for drlee (no longer served)" would take 52 cells
+    beside titles cut to 19): its widest segment; for a name without a "/" (or a column of items),
     its widest part."""
     parts = _parts(name, items)
     segments = [] if items else _laid(parts, sys.maxsize, indent, after_slash=True)
@@ -652,7 +657,7 @@ def _slash_floor(name: str, items: str, indent: str) -> int:
 def _widths(
     columns: Sequence[Column], rows: list[list[str]], total: int
 ) -> tuple[list[int | None], list[int], str]:
-    """Each column's width, none narrower than its header (NU34 #9), the columns moved
+    """Each column's width, none narrower than its header, the columns moved
     below each row (`_fit`) and the indent of the first column's later lines (CONTINUED);
     on a terminal too narrow for that even with every movable column moved, the indent's
     cells taken from the texts' WHOLE_WORDS, then the first column's later lines not
@@ -679,8 +684,8 @@ def _widths(
 def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int]) -> list[int]:
     """The columns `_fit` may move below each row, in the order it moves them: the names
     (NAME) and fixed cells (FIXED) of every column but the first (the row's key: an id, a
-    client), the widest first (a name by its longest part, which it never breaks: NU35 #1,
-    #2), the rightmost of two alike, a `Column.minor` one before all the others; never a
+    client), the widest first (a name by its longest part, which it never breaks), the
+    rightmost of two alike, a `Column.minor` one before all the others; never a
     text."""
     floors = {
         i: max(
@@ -710,12 +715,12 @@ def _fit(
 ) -> list[int | None] | None:
     """`_widths` with each column at least `heads` wide and the columns `moved` out of the
     table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
-    least its longest part (never broken inside a word: NU35 #2) and, but in the first
-    column or a column of items, on at most NAME_LINES lines (NU36 #3), a text at least
-    WHOLE_WORDS cells or its whole length (NU35 #1; a listing's cut text too: NU36 #3) and
-    its longest GLUED date (NU36 #7). Names and texts that cannot all be whole: the texts keep 1/TEXT_SHARE of the
-    room they share with the names (or their whole length), the names breaking between their
-    parts for it, never below their longest part (NU35 leftover #1). The first column's
+    least its longest part (never broken inside a word) and, but in the first column or a
+    column of items, on at most NAME_LINES lines, a text at least WHOLE_WORDS cells or its
+    whole length (a listing's cut text too) and its longest GLUED date. Names and texts
+    that cannot all be whole: the texts keep 1/TEXT_SHARE of the room they share with the
+    names (or their whole length), the names breaking between their parts for it, never
+    below their longest part. The first column's
     name needs `indent` more for each part after its first (`_shown_cell`), which a text
     that is read may `give` of its WHOLE_WORDS."""
     kept = [i for i in range(len(columns)) if i not in moved]
@@ -751,7 +756,7 @@ def _fit(
     texts = [i for i in kept if kinds[i] == TEXT]
     cuts = [c.cut for c in columns]
     most_lines = {  # at most NAME_LINES lines beside the texts, else it moves (NU36 #3)
-        i: max([0, *(_lines_floor(row[i]) for row in rows)])
+        i: max([0, *(_lines_floor(row[i], marked=not texts) for row in rows)])
         for i in names
         if i > 0 and not columns[i].items
     }
@@ -846,7 +851,7 @@ def _taller_key(
     """The first column's broken name (a journal's long name in `tj shares`) widened with
     cells of the wrapped texts beside it (`floors`: each text's least width) when its rows
     then take fewer lines (`_key_height`): its texts' half (TEXT_SHARE) is kept only while it
-    does not make a name take more lines than the texts it leaves room for (NU58: a
+    does not make a name take more lines than the texts it leaves room for (never a
     journal's name over 9 lines of 14 cells beside a text of 3 lines). The narrowest width
     of the fewest lines wins. The lines are counted on at most QUICK_FROM rows
     (`_weighed_rows`: those of the widest names and of the longest texts), so that a long
@@ -927,9 +932,9 @@ def _fewer_name_lines(
 ) -> None:
     """Broken names widened into the cells the table leaves unused, or into cells another
     name gives by breaking instead, when that puts the rows on fewer lines or the names
-    (NU46 #9: "maya" above "(?)" in a 78-wide caseload at 80 columns, "maya/" above
+    (never "maya" above "(?)" in a 78-wide caseload at 80 columns, nor "maya/" above
     "Personal" in `tj measure list` where the change column's "-2," above "retake" would
-    have made room): each name at one of the widths its widest line takes at some width
+    make room): each name at one of the widths its widest line takes at some width
     from its floor (`floors`) to its whole length, the texts' and fixed cells' widths kept.
     Nothing changes unless some rows or names take fewer lines."""
     names = [i for i in floors if widths[i]]
@@ -1020,8 +1025,8 @@ def _whole_cuts(
     widths: list[int | None], floors: dict[int, int], whole: list[int], rows: list[list[str]]
 ) -> None:
     """Cut texts (`Column.cut`) widened with cells of another cut one when that cuts fewer
-    cells (NU42 #11: tags "work, stre…" on every row, cut by one cell, beside a title column
-    cut anyway): the one nearest its whole length first, to the width that makes the most
+    cells (not tags "work, stre…" on every row, cut by one cell, beside a title column cut
+    anyway): the one nearest its whole length first, to the width that makes the most
     of its cells whole for the fewest of the other's cut, from the other that then cuts the
     fewest more, which keeps its floor and stays at least as wide as it."""
 

@@ -160,8 +160,21 @@ def trash_empty(home: Home, yes: bool) -> None:
             abort=True,
             err=True,
         )
-    emptied, note = home.run(partial(then_sync, lambda client: client.entries.empty_trash()))
+
+    async def empty(client: Client) -> tuple[int, int]:
+        return await client.entries.empty_trash(), len(await client.entries.trash())
+
+    (emptied, kept), note = home.run(partial(then_sync, empty))
     output.message(f"Deleted {output.plural(emptied, 'entry', 'entries')} for good; {note}.")
+    if kept:  # their words are on no other device (NU65 F11)
+        output.message(
+            f"{output.plural(kept, 'entry', 'entries')} stayed in the trash: "
+            f"{'it has' if kept == 1 else 'they have'} a change the server refused for good "
+            "(set aside), whose words are on no other device. Keep them "
+            f"({output.command_text('tj set-aside list --json > refused.json')}), drop them "
+            f"({output.command_text('tj set-aside drop ID')}), then empty the trash again.",
+            wrap=True,
+        )
     for line in told if emptied else []:
         output.message(line)
 

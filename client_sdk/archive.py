@@ -81,7 +81,7 @@ def iso(moment: datetime, tz: tzinfo | None = UTC) -> str:
 
 ENDED = "ended"
 """The `role` in an export of a journal this device keeps a read-only copy of, no longer
-served to the account (`Journal.share_ended`): never "revoked" (NU43 #17), since the device
+served to the account (`Journal.read_only_copy`): never "revoked" (NU43 #17), since the device
 may know only the server's word; `access` says which end in the CLI's words."""
 
 
@@ -94,12 +94,16 @@ class ArchivedJournal:
     or ENDED for a read-only copy; older files say "revoked" for such a copy."""
     owner: str
     archived: bool = False  # the owner archived it (absent in exports before 2026-12)
-    share_ended: bool = False
-    """A read-only copy of a journal no longer served to the account (`Journal.share_ended`;
-    absent in exports before 2026-12). The file's "share_ended" is true only where this
-    device knew more than the server's word (`to_dict`)."""
+    read_only_copy: bool = False
+    """A read-only copy of a journal no longer served to the account
+    (`Journal.read_only_copy`): its role is ENDED (a file says it so, or, before 2026-12,
+    "revoked", "share_ended" or "unlisted")."""
     unlisted: bool = False
     """Of a read-only copy: ended by the server's word only (`Journal.unlisted`)."""
+    share_ended: bool = False
+    """Of a read-only copy of another account's journal: ended by what the device knew beyond
+    the server's word (`Journal.share_ended`: an end its owner signed, a signed end date
+    passed, or the account leaving it). Never with `unlisted`."""
     access: str = ""
     """The access in words, as `tj journal list` shows it (`Journal.access`): the role, or
     "share ended (read-only copy)", "no longer served (read-only copy)", "gone from the
@@ -110,15 +114,16 @@ class ArchivedJournal:
 
     @classmethod
     def of(cls, journal: Journal) -> ArchivedJournal:
-        role = ENDED if journal.share_ended else journal.role
+        role = ENDED if journal.read_only_copy else journal.role
         return cls(
             journal.id,
             journal.name,
             role,
             journal.owner,
             journal.archived,
-            journal.share_ended,
+            journal.read_only_copy,
             journal.unlisted,
+            journal.share_ended,
             journal.access,
             journal.owner_id,
         )
@@ -133,7 +138,7 @@ class ArchivedJournal:
             # as `Entry.to_dict` says it of each entry (`tj list --json`): "share_ended" for an
             # end this device knows from the owner's signed list, its end date or its own
             # leave; "unlisted" for the server's word only; never both
-            "share_ended": self.share_ended and not self.unlisted,
+            "share_ended": self.share_ended,
             "unlisted": self.unlisted,
             "access": self.access,
             "owner_id": self.owner_id,
@@ -444,16 +449,24 @@ import again (NU22 C19). The bound of any string of a file (`Fields.text`)."""
 
 
 def read_journal(fields: Fields) -> ArchivedJournal:
-    return ArchivedJournal(
+    journal_id, name, role = (
         fields.text("id", 64),
         fields.text("name", 300),
         fields.text("role", 16),
-        fields.text("owner", 64),
-        fields.optional_flag("archived"),
+    )
+    owner, archived = fields.text("owner", 64), fields.optional_flag("archived")
+    share_ended, unlisted = fields.optional_flag("share_ended"), fields.optional_flag("unlisted")
+    return ArchivedJournal(
+        journal_id,
+        name,
+        role,
+        owner,
+        archived,
         # a copy the server alone stopped serving: "unlisted" only (files before 2026-12-06
-        # said both)
-        fields.optional_flag("share_ended") or fields.optional_flag("unlisted"),
-        fields.optional_flag("unlisted"),
+        # said both; one of the account's own journals gone from the server, neither)
+        role in (ENDED, "revoked") or share_ended or unlisted,
+        unlisted,
+        share_ended and not unlisted,
         fields.text("access", 64) if fields.value.get("access") is not None else "",
         fields.text("owner_id", 64) if fields.value.get("owner_id") is not None else "",
     )
@@ -545,20 +558,20 @@ def entry_markdown(
     entry: ArchivedEntry,
     tz: tzinfo | None = None,
     *,
-    share_ended: bool = False,
+    read_only_copy: bool = False,
     unlisted: bool = False,
 ) -> str:
     """One entry as Markdown with front matter; times in `tz` (None: local time). The
     journal is named and given by id (`journal_id`: two journals may bear one name, a share
-    still on and the read-only copy of an ended one); `share_ended` adds `share_ended:
-    true` for an entry of such a copy (`ArchivedJournal.share_ended`), `unlisted: true`
+    still on and the read-only copy of an ended one); `read_only_copy` adds `share_ended:
+    true` for an entry of such a copy (`ArchivedJournal.read_only_copy`), `unlisted: true`
     instead where only the server says it ended (`unlisted`), as the JSON says it."""
     front = [
         ("id", entry.id),
         ("journal", quoted(entry.journal)),
         ("journal_id", quoted(entry.journal_id)),
     ]
-    if share_ended:  # "unlisted" alone where only the server says so (`ArchivedJournal.to_dict`)
+    if read_only_copy:  # "unlisted" alone where only the server says so (`ArchivedJournal.to_dict`)
         front.append(("unlisted" if unlisted else "share_ended", "true"))
     front += [
         ("title", quoted(entry.title)),

@@ -391,7 +391,7 @@ def compute_brief(
         e for e in entries if 0 <= (today - entry_day(e, zone)).days < days and e.created_at <= now
     ]
     recent, before, change = mood_trend(entries, now, days, zone)
-    scores = [line.to_dict() for line in latest_scores(results)]
+    scores = [line.digest() for line in latest_scores(results)]
     goal_rows = []
     for goal in goals:
         checkins = [c for c in goal.checkins if start <= c.at <= now]

@@ -376,6 +376,10 @@ class Assignments:
             else None
         )
         ended = self._share_ended(local, creator, left, made, epoch)
+        if ended is not None and ended.owner and self._replica.is_copy_shared_with_me(local):
+            newer = self._replica.replacement(local, await self._store.journals())
+            if newer is not None:  # the owner's newer copy (or whole share), by its signed chain
+                ended = replace(ended, replaced_by=self._display(newer))
         return replace(view, share_ended=ended)
 
     def _reads_epoch(self, local: LocalJournal, creator: bytes | None) -> bool:

@@ -8,7 +8,9 @@ with the journal's id added as "journal_id"; a safety plan also has "crisis_line
 line the safety message shows (the client's own, else one a therapist set). A private note is
 `tj private-notes --json`'s object as it is: its "journal_id" names the client's journal it is
 about; the notes are kept in the therapist's own "Private notes" journal
-(`CareRecords.private_notes_journal`), whose Markdown folder gets them. An import restores the
+(`CareRecords.private_notes_journal`), whose Markdown folder gets them; in an export of one
+client's records, without that journal, the notes about them go with the client's journal
+each is about, in its folder (private-notes.md). An import restores the
 exporter's own questionnaire results and safety plans (care_import.py); the rest is in the
 file so that nothing the device can read is missing from it.
 
@@ -45,7 +47,9 @@ class CareRecords:
     safety_flags: tuple[JSONObject, ...] = ()
     private_notes: tuple[JSONObject, ...] = field(default=(), repr=False)  # a therapist's
     private_notes_journal: str = ""
-    """The id of the journal the private notes are kept in ("" when there are none)."""
+    """The id of the journal the private notes are kept in, when it is exported: its
+    Markdown folder gets them all; "" when there are none, or it is not exported (one
+    client's records): each note then goes with the client's journal it is about."""
 
     def to_dict(self) -> dict[str, list[JSONObject]]:
         return {
@@ -61,13 +65,16 @@ class CareRecords:
         def kept(records: tuple[JSONObject, ...]) -> tuple[JSONObject, ...]:
             return tuple(r for r in records if r["journal_id"] == journal_id)
 
+        notes = kept(self.private_notes)  # one client's export: with their journal
+        if self.private_notes_journal:  # exported: all of them in its folder, only there
+            notes = self.private_notes if journal_id == self.private_notes_journal else ()
         return CareRecords(
             kept(self.results),
             kept(self.homework),
             kept(self.assignments),
             kept(self.safety_plans),
             kept(self.safety_flags),
-            self.private_notes if journal_id == self.private_notes_journal else (),
+            notes,
             self.private_notes_journal,
         )
 

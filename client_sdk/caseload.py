@@ -121,6 +121,7 @@ from client_sdk.scoring import (
     Instrument,
     ScoreChange,
     ScoreDifference,
+    band_key,
     band_label,
     builtin_instruments,
 )
@@ -177,7 +178,19 @@ class ScoreLine:
     lowest: MeasureResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: nested values as their own `to_dict()`."""
+        """A JSON-ready dict (`tj caseload --json`), `digest` with "band" in lower case for
+        every measure (`scoring.band_key`) and "band_label" as people are shown it
+        (`scoring.band_label`), as `MeasureResult.to_dict` gives them."""
+        return {
+            **self.digest(),
+            "band": band_key(self.result.band),
+            "band_label": band_label(self.result.band),
+        }
+
+    def digest(self) -> dict[str, Any]:
+        """The line as a brief's digest stores it (protocol.md "Briefs", `scores`): "band"
+        the instrument's own label ("Moderately Severe", "mild"), which readers show with
+        `band_label`; nested values as their own `to_dict()`."""
         return {
             "measure": self.result.measure,
             "name": self.result.name,

@@ -37,12 +37,13 @@ import nacl.signing
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
-from client_sdk.context import DEFAULT_JOURNAL, Context
+from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT, to_the_end
 from client_sdk.departures import (
     EXPIRED,
     GIVEN,
+    GONE,
     UNSEEN,
     Departure,
     decode_told,
@@ -648,9 +649,7 @@ class Client:
         does not open with the password given) set `recovery_key_not_shown` and keep the
         copy, marked finished (R25 F1). Closes this client on failure."""
         try:
-            journals = await self.journals.list()
-            if not any(j.owner == self.username and j.name == DEFAULT_JOURNAL for j in journals):
-                await self.journals.create(DEFAULT_JOURNAL)
+            await self.journals._create_default()
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise
@@ -1834,7 +1833,13 @@ class Client:
             remove_pending(self.home)  # the key kept from this account's signup is retired
         return keys.format_recovery_key(raw)
 
-    async def delete_account(self, password: str, *, minimum_cost: KdfCost = INTERACTIVE) -> None:
+    async def delete_account(
+        self,
+        password: str,
+        *,
+        minimum_cost: KdfCost = INTERACTIVE,
+        discard_unsynced: bool | int = False,
+    ) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
         then this device's profile and local data, with the login ticket and the kept device
         name this home holds for it (tickets.py, devices.py). Needs the password: the server
@@ -1851,7 +1856,31 @@ class Client:
         secrets are never kept for it.
         Raises CostLowered (an IntegrityError), deriving and sending nothing, when the server
         names a password cost below the one this device knows (after a
-        change elsewhere at a lower cost, log this home out and sign in again)."""
+        change elsewhere at a lower cost, log this home out and sign in again).
+
+        Changes written on this device that never reached the server (`unsynced_changes()`:
+        the outbox and the changes set aside) are on no other device and would be deleted for
+        good: `discard_unsynced` says how many items of them the user agreed to lose, as for
+        `logout` (False or 0 none, the default; a number, the count the user was shown; True
+        any number). While there are more, UnsyncedChanges (`erasing` True) is raised before
+        anything is derived or sent, and nothing is erased; a negative number raises
+        InvalidInput."""
+        if isinstance(discard_unsynced, bool):
+            allowed: int | None = None if discard_unsynced else 0
+        elif discard_unsynced < 0:
+            raise InvalidInput(
+                f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
+                "changes the user agreed to lose (0 or more), or True for any number; nothing "
+                "was erased"
+            )
+        else:
+            allowed = discard_unsynced
+        if allowed is not None:
+            unsynced, set_aside = await self.store.unsynced(
+                await self._copies(), self.profile.secrets.account_key
+            )
+            if unsynced > allowed:
+                raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed, erasing=True)
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
             self.transport, self.username, "delete", derived.login_key
@@ -2125,7 +2154,8 @@ class Client:
         server gives the username to another account, not verified yet), and
         `Departure.command_owner` where the commands a notice prints name them otherwise
         still (`Context.client_label`: the copy kept of a share that ended, by its owner's
-        account, REV-S9B S9B-1)."""
+        account, REV-S9B S9B-1), and `Departure.set_aside` for an own journal no longer on
+        the server (`Replica.unsent_changes`: what only this device holds of it)."""
         if not told:
             return told
         journals = {j.journal_id.hex(): j for j in await self.store.journals()}
@@ -2140,6 +2170,10 @@ class Client:
             if journal is not None and d.items and not d.owner:  # what it held (NU64 F20)
                 held = await self.store.documents(journal.journal_id, ("entry", "measure"))
                 d = dataclasses.replace(d, items_held=tuple(sorted({h.kind for h in held})))
+            if journal is not None and d.reason == GONE and not d.owner:  # before a delete
+                unsent = await self.replica.unsent_changes(journal)
+                if unsent is not None and unsent.documents:
+                    d = dataclasses.replace(d, set_aside=unsent.documents)
             if journal is None or not d.owner:
                 found.append(d)
                 continue

@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from client_sdk import crypto, forgotten
+from client_sdk import crypto, forgotten, keys
+from client_sdk.care_disclosure import ENTRY_FIELDS
+from client_sdk.default_journal import (
+    DEFAULT_JOURNAL,
+    DEFAULT_SETTING,
+    NO_DEFAULT,
+    older_defaults,
+)
 from client_sdk.documents import (
     ENTRY,
     Document,
@@ -56,7 +63,7 @@ from client_sdk.queries import (
     row_keeper,
     same_entry,
 )
-from client_sdk.replica import REVOKED, Replica, is_archived, stored_document
+from client_sdk.replica import REVOKED, Replica, copied_fields, is_archived, stored_document
 from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
 from client_sdk.store import (
@@ -68,7 +75,6 @@ from client_sdk.store import (
     Transaction,
 )
 
-DEFAULT_JOURNAL = "Personal"
 BRIEF_NOT_JOURNAL = "brief not journal"
 YOU_NAMED = "you named"
 """`TJError.subject` of an InvalidInput for this account's own username given where another
@@ -118,6 +124,8 @@ class Context:
         dropped when its document changes (`forget_views`: every change the client's change
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
+        self._chosen: tuple[tuple[int, int], str | None] | None = None
+        """`chosen_default`'s value, with the journal list's version it was read at."""
         self._view_journals: dict[bytes, set[bytes]] = {}
         """The ids of the kept views of each journal's entries (`_views` by journal): a
         listing of one journal drops the views it did not find among its own, not by going
@@ -155,8 +163,8 @@ class Context:
             helper,
             kept_for=kept_for,
             kept_ended=kept_ended,
-            unlisted=local.role == REVOKED
-            and self._still_granted(local)
+            # as each entry says it (`share_state`): the server's word alone
+            unlisted=self.replica.ended_by_server_only(local, now_ms())
             and forgotten.tag(local.journal_id) not in left,
             own=local.owner_id == self.profile.account_id,
         )
@@ -174,14 +182,6 @@ class Context:
         terms = state.member_by_account(settings.member_id)
         on = terms is not None and not terms.ended(now_ms())
         return (who.username if who is not None else ""), not on
-
-    def _still_granted(self, local: LocalJournal) -> bool:
-        """Whether the owner's access chain this device verified grants the journal to this
-        account now (load the chains first)."""
-        state = self.replica.chains.state(local.journal_id)
-        return state is not None and (
-            state.current_terms(self.profile.account_id, now_ms()) is not None
-        )
 
     def helper_kind(self, local: LocalJournal) -> str | None:
         """For a journal this account keeps only to share with a member, what it holds:
@@ -227,8 +227,8 @@ class Context:
         strict: bool = False,
         ends: bool = False,
     ) -> LocalJournal:
-        """A journal by name or id (default "Personal"), from `journals` if given (else read
-        from the store). A journal still shared wins over a kept copy of an ended share with
+        """A journal by name or id, from `journals` if given (else read from the store);
+        None or "": the default journal (`default_journal`). A journal still shared wins over a kept copy of an ended share with
         the same name; a kept copy can be named too (to read it: writing to it is refused).
         A journal is also named by its id's first MIN_ID_PREFIX or more hex digits. A name
         two journals share (made apart on two devices offline, NU22 C15) names neither:
@@ -288,7 +288,9 @@ class Context:
         ends: bool = False,
     ) -> LocalJournal:
         """`local_journal` but for briefs named."""
-        wanted = name_or_id or DEFAULT_JOURNAL
+        if not name_or_id:
+            return await self.default_journal(journals)
+        wanted = name_or_id
         live = [j for j in journals if j.role != REVOKED]
         kept = [j for j in journals if j.role == REVOKED]
         for journal in journals:
@@ -385,6 +387,92 @@ class Context:
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
         )
+
+    @property
+    def default_journal_id(self) -> bytes:
+        """The id of the journal this account's sign-up creates (`keys.default_journal_id`)."""
+        secrets = self.profile.secrets
+        return keys.default_journal_id(secrets.account_key, self.profile.account_id)
+
+    async def default_journal(self, journals: list[LocalJournal]) -> LocalJournal:
+        """The default journal among `journals`: where a call that names no journal writes
+        and reads. Only ever one of this account's own journals, found by its id, so that it
+        keeps being the default when renamed, on every device:
+        - the journal this device's user chose (`client.journals.set_default`, DEFAULT_SETTING,
+          kept on this device);
+        - else the journal the sign-up created, by the id the account key derives
+          (`keys.default_journal_id`): every device of the account computes it, and no
+          server can make another journal bear it (a journal's owner-signed chain names its
+          id) nor compute it;
+        - else, for an account made before SDKs derived that id, its own journal whose
+          owner-signed name is "Personal" from before DEFAULT_BY_ID_SINCE (`named_at`,
+          `default_journal.older_defaults`), the default by the rule of then; this device
+          keeps its id as the default (DEFAULT_SETTING), so a rename made later keeps it
+          (one pulled by a sync too: `Replica.refresh_journals`). A journal named so later
+          (a new "Personal" shared with a therapist, say) is never taken by its name: a
+          server hiding the default journal from a new device cannot redirect its writes.
+        Raises NotFound (subject NO_DEFAULT) when none of these is here, naming what to do;
+        SameJournalName for two older journals named "Personal" (made apart offline)."""
+        me = self.profile.account_id
+        own = [j for j in journals if j.owner_id == me and j.role != REVOKED]
+        chosen = await self.chosen_default()
+        if chosen is not None:
+            for journal in own:
+                if journal.journal_id.hex() == chosen:
+                    return journal
+            raise NotFound(
+                f"your default journal (id {chosen[:ID_SHOWN]}) is no longer on this device "
+                "(deleted, or not synced here yet)",
+                subject=NO_DEFAULT,
+            )
+        default_id = self.default_journal_id
+        for journal in own:
+            if journal.journal_id == default_id:
+                return journal
+        older = older_defaults(own, me)
+        if len(older) > 1:
+            raise same_name_error(DEFAULT_JOURNAL, older, strict=False)
+        if older:
+            await self.choose_default(older[0].journal_id)
+            return older[0]
+        raise NotFound(
+            "you have no default journal on this device: the journal made when you signed up "
+            "is not here (deleted, or not synced here yet) and none was chosen here",
+            subject=NO_DEFAULT,
+        )
+
+    async def chosen_default(self) -> str | None:
+        """DEFAULT_SETTING (a journal id, hex), or None. Kept in memory while the journal
+        list the store last read stands (`Store.cached_journals`), so that a loop of writes
+        reads it once (issue 10: a write runs no statement to find its journal); set here
+        by `choose_default`. A choice another process made on this home meanwhile is read
+        once the journals change, or by the next client opened."""
+        cached = self.store.cached_journals()
+        journals_version = None if cached is None else cached[1]
+        kept = self._chosen
+        if kept is not None and journals_version is not None and kept[0] == journals_version:
+            return kept[1]
+        value = await self.store.setting(DEFAULT_SETTING)
+        chosen = value if isinstance(value, str) else None
+        self._chosen = (journals_version, chosen) if journals_version is not None else None
+        return chosen
+
+    async def choose_default(self, journal_id: bytes) -> None:
+        """Make the journal `journal_id` (one of this account's) this device's default
+        journal (DEFAULT_SETTING)."""
+        await self.store.put_setting(DEFAULT_SETTING, journal_id.hex())
+        self._chosen = None  # read again: the store's version moved
+
+    async def keep_default(self) -> None:
+        """For an account made before SDKs derived the default journal's id: keep, as this
+        device's default (DEFAULT_SETTING), its own older journal named "Personal" while it
+        is still named so (`default_journal`), before a rename (here, or pulled) would
+        leave it unnamed. Nothing when a default is already known. Raises nothing."""
+        journals = await self.store.journals()
+        try:
+            await self.default_journal(journals)
+        except TJError:
+            pass
 
     async def _not_a_former_name(self, wanted: str, journals: list[LocalJournal]) -> None:
         """Raise NotFound (subject "journal") naming the journal `wanted` named before an
@@ -963,6 +1051,7 @@ class Context:
     def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
         created_at = to_datetime(view.created_at)
         ended, unlisted = self.share_state(journal)
+        copy = self.replica.is_copy_shared_with_me(journal)
         return Entry(
             id=view.id.hex(),
             journal=self.display(journal),
@@ -984,8 +1073,19 @@ class Context:
             changed=view.changed or self.may_be_copy(journal),
             share_ended=ended,
             unlisted=unlisted,
-            copy=self.replica.is_copy_shared_with_me(journal),
+            copy=copy,
+            shared_fields=self.entry_fields_shared(journal) if copy else None,
         )
+
+    def entry_fields_shared(self, journal: LocalJournal) -> tuple[str, ...] | None:
+        """`Entry.shared_fields` of the entries of `journal`, a copy kept for this account:
+        the entry fields its owner-signed name says it carries (`replica.copied_fields`), in
+        `ENTRY_FIELDS` order; None for a copy whose name names none (entries shared one at
+        a time: whole)."""
+        named = copied_fields(journal.name, self.profile.username)
+        if not named:
+            return None
+        return tuple(field for field in ENTRY_FIELDS if field in named)
 
     def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:
         """(`Entry.share_ended`, `Entry.unlisted`) of the entries of `journal` now: ended by

@@ -426,6 +426,12 @@ class Departure:
     kinds of what it holds on this device, sorted ("entry", "measure"), so that the share
     offered again is the one that sends what it held (`tj measure share` for results only);
     () when not known. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
+    set_aside: tuple[str, ...] = field(default=(), compare=False)
+    """Told to the owner with "no longer on the server": the ids (hex) of the documents of that
+    journal with changes written on this device that the server refused for good (set aside,
+    oldest first, one per document): on no server and no other device, so deleting the copy
+    would lose their words (`Journals.delete` refuses it: keep them, drop them first); () when
+    none. Set by `Client.sync` and `Client.unseen_departures`, not kept."""
     # Context.client_label (REV-S9B S9B-1)
     command_owner: str = field(default="", compare=False)
     """Told to a member: how the commands a notice prints (`tj forget`, `tj export --client`) name

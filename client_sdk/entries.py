@@ -614,14 +614,17 @@ class Entries:
     async def trash(self) -> builtins.list[Entry]:
         """Entries in the trash of the journals this account owns, most recently trashed
         first. Entries trashed TRASH_DAYS (30) days ago or more are deleted for good here
-        (on every device at the next sync). Raises nothing of its own; works offline."""
+        (on every device at the next sync), but for one with a change the server refused
+        for good (`Client.set_aside()`: its words are on no other device), kept until that
+        change is dropped. Raises nothing of its own; works offline."""
         found = []
         now = now_ms()
+        held = await self._context.store.set_aside_documents()
         for local, document in await self._owned_entry_documents():
             view = entry_view(document)
             if view.deleted or view.trashed_at is None:
                 continue
-            if trash_expired(view, now):
+            if trash_expired(view, now) and document.doc_id not in held:
                 with contextlib.suppress(TJError):  # a copy's journal refused: next time
                     await self._delete_for_good(local, document)
             else:
@@ -630,12 +633,18 @@ class Entries:
 
     async def empty_trash(self) -> int:
         """Delete every entry in the trash for good, on every device (at the next sync);
-        returns how many. Works offline. Raises RollbackError (an IntegrityError) while a
-        journal's access chain on this device is rolled back (entries emptied before it stay
-        deleted)."""
+        returns how many. An entry with a change the server refused for good stays in the
+        trash (`Client.set_aside()` lists it with its words, which are on no other device:
+        deleting it for good would erase them) until that change is dropped
+        (`Client.drop_set_aside`); `trash()` after it lists those kept. Works offline.
+        Raises RollbackError (an IntegrityError) while a journal's access chain on this
+        device is rolled back (entries emptied before it stay deleted)."""
         emptied = 0
+        held = await self._context.store.set_aside_documents()
         for local, document in await self._owned_entry_documents():
             view = entry_view(document)
+            if document.doc_id in held:
+                continue
             if not view.deleted and view.trashed_at is not None:
                 await self._delete_for_good(local, document)
                 emptied += 1

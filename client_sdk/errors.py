@@ -140,6 +140,11 @@ class TJError(Exception):
         self.names = dict(names or {})
 
 
+SET_ASIDE_WORDS = "set aside words"
+"""`TJError.subject` of a delete for good refused because the document has a change the
+server refused for good, whose words are on no other device (`names`: the document's kind,
+"goal", with its id in hex): drop that change first (`Client.drop_set_aside`)."""
+
 UNCONFIRMED_UNSHARE = "unconfirmed unshare"
 """`TJError.subject` of a logout refused because the end of a share made on this device is
 not confirmed by the server (`Client.logout`)."""
@@ -642,17 +647,26 @@ class UnsyncedChanges(InvalidInput):
     written by another program meanwhile): a sync cannot send them then; a login again on
     this home (`Client.login`) keeps them and sends them. Sync first (`Client.sync`) when
     the server can be reached; to log out anyway, ask the user, then call
-    `logout(discard_unsynced=count)`. Subject "unsynced changes"."""
+    `logout(discard_unsynced=count)`. `erasing`: True when it was `Client.delete_account` that
+    refused (nothing was erased, on the server either), which takes `discard_unsynced` alike.
+    Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
     def __init__(
-        self, count: int, *, set_aside: int = 0, agreed: int = 0, signed_out: bool = False
+        self,
+        count: int,
+        *,
+        set_aside: int = 0,
+        agreed: int = 0,
+        signed_out: bool = False,
+        erasing: bool = False,
     ) -> None:
         self.count = count
         self.set_aside = set_aside
         self.agreed = agreed
         self.signed_out = signed_out
+        self.erasing = erasing
         items = f"{count} item{'' if count == 1 else 's'}"
         refused = (
             f" (the server refused {set_aside} change{'' if set_aside == 1 else 's'} of them "
@@ -669,10 +683,71 @@ class UnsyncedChanges(InvalidInput):
             else "Sync first when the server can be reached, or log out with "
             f"discard_unsynced={count} once the user agreed to lose them"
         )
+        if erasing:
+            then = (
+                "Sync first when the server can be reached (those set aside no sync sends: "
+                "Client.set_aside() exports their words), or erase the account with "
+                f"discard_unsynced={count} once the user agreed to lose them"
+            )
+        action = "erasing the account" if erasing else "logging out"
         super().__init__(
             f"changes to {items} (entries, goals, notes...) written on this device have not "
-            f"reached the server{refused}{more}, and logging out would delete them for good. "
-            f"{then}. Nothing was deleted"
+            f"reached the server{refused}{more}, and {action} would delete them for good. "
+            f"{then}. Nothing was {'erased' if erasing else 'deleted'}"
+        )
+
+
+class UnsentChanges(InvalidInput):
+    """Nothing was deleted (`Journals.delete`): the journal `journal` (its name as this device
+    knows it; `journal_id`, hex) holds changes written on this device that reached neither the
+    server nor any other device, and deleting it would destroy their words for good.
+    `set_aside`: the ids (hex) of those the server refused for good, oldest first
+    (`Client.set_aside()` lists them with their words, `SetAsideChange.record_id`;
+    `Client.drop_set_aside(id)` drops those of one document); `documents`: the ids (hex) of
+    the documents (entries, notes, goals...) they change, oldest first, one each; `waiting`:
+    how many more still wait in the outbox (a sync sends them, or sets aside those the server
+    refuses); `documents_count`: how many documents all of them change. Keep their words,
+    then drop them, or call again with `drop_unsent=True` once the user agreed to lose them.
+    Subject "unsent changes"."""
+
+    subject = "unsent changes"
+
+    def __init__(
+        self,
+        *,
+        journal: str,
+        journal_id: str,
+        set_aside: tuple[str, ...],
+        documents: tuple[str, ...],
+        waiting: int,
+        documents_count: int,
+    ) -> None:
+        self.journal = journal
+        self.journal_id = journal_id
+        self.set_aside = set_aside
+        self.documents = documents
+        self.waiting = waiting
+        self.documents_count = documents_count
+        parts = []
+        if set_aside:
+            n = len(set_aside)
+            parts.append(
+                f"{n} change{'' if n == 1 else 's'} the server refused for good (set aside: "
+                f"{', '.join(i[:12] for i in set_aside[:3])}{', ...' if n > 3 else ''})"
+            )
+        if waiting:
+            parts.append(f"{waiting} change{'' if waiting == 1 else 's'} waiting to be sent")
+        items = f"{documents_count} item{'' if documents_count == 1 else 's'}"
+        situation = (
+            f"journal {_quoted(journal)} holds {' and '.join(parts)}, written on this device "
+            f"and on no other device ({items}): deleting it would lose their words for good"
+        )
+        super().__init__(
+            f"{situation}. Keep their words (Client.set_aside() lists them), drop them "
+            "(Client.drop_set_aside), then delete it again; or delete it with drop_unsent=True "
+            "once the user agreed to lose them. Nothing was deleted",
+            situation=situation,
+            names={"journal": journal, "journal id": journal_id},
         )
 
 
@@ -765,6 +840,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "by the server; sync first, or log out with force=True",
         "unsynced changes": "UnsyncedChanges: a logout refused, it would delete changes that "
         "never reached the server",
+        SET_ASIDE_WORDS: "a delete for good refused: the document has a change set aside, "
+        "whose words are on no other device (`names`: goal)",
+        "unsent changes": "UnsentChanges: a journal's deletion refused, it would delete changes "
+        "written on this device that reached no server and no other device (`names`: journal, "
+        "journal id)",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",

@@ -17,7 +17,7 @@ from typing import Any
 from client_sdk import crypto, keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
-from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, SET_ASIDE_WORDS, InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
     SESSIONS,
@@ -287,9 +287,21 @@ class Goals:
         unknown or already deleted goal, AccessError for a goal in a journal this account may
         only read. With `check_only=True` it raises the same errors and
         changes nothing (returns what it would have): an app asks its user to confirm only
-        what would then be done."""
+        what would then be done. Raises InvalidInput (subject "set aside words") for a goal
+        with a change the server refused for good (`Client.set_aside()` lists it with its
+        words, which are on no other device): deleting it would erase them; drop that change
+        first (`Client.drop_set_aside`)."""
         local, document = await self._live(goal_id)
         before = self._goal(local, document)
+        if await self._context.store.set_aside_holds(document.doc_id):
+            raise InvalidInput(
+                f"goal {before.title!r} has a change the server refused for good (set aside), "
+                "whose words are on no other device: deleting it would erase them. Keep them "
+                "(the set-aside list gives them), drop that change, then delete it again. "
+                "Nothing was deleted",
+                subject=SET_ASIDE_WORDS,
+                names={"goal": document.doc_id.hex()},
+            )
         if check_only:
             await self._context.replica.check_commit(local, document.kind)
             return before

@@ -12,9 +12,10 @@ import builtins
 
 from client_sdk import forgotten
 from client_sdk.context import Context
+from client_sdk.default_journal import DEFAULT_JOURNAL
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import ID_SHOWN, Journal, quoted_name, squeezed
+from client_sdk.models import ID_SHOWN, Journal, is_control, quoted_name, squeezed
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -24,7 +25,12 @@ MAX_JOURNAL_NAME = 100
 def check_name(name: str) -> str:
     """A journal name, trimmed and each run of whitespace in it one space (`squeezed`: a
     message shows it so, and it is typed back so): 1 to MAX_JOURNAL_NAME characters, without
-    '/'. One of only spaces (or other blank characters) is refused as such."""
+    '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
+    control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
+    bidirectional formatting character) is refused naming each as U+XXXX: a name is shown on
+    other people's terminals, which would show it escaped. A name another device or owner
+    signed is never refused on receipt (`shown` escapes it), only here, where one is given.
+    Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
         raise InvalidInput(
             "a journal name cannot be only spaces: it is 1 to "
@@ -36,6 +42,13 @@ def check_name(name: str) -> str:
         given = f" (this one is {len(name)})" if len(name) > MAX_JOURNAL_NAME else ""
         raise InvalidInput(
             f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'{given}",
+            subject=BAD_VALUE,
+        )
+    bad = sorted({ord(c) for c in name if is_control(c)})
+    if bad:
+        raise InvalidInput(
+            "a journal name cannot contain control characters "
+            f"({', '.join(f'U+{code:04X}' for code in bad)})",
             subject=BAD_VALUE,
         )
     return name
@@ -51,7 +64,7 @@ class Journals:
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
-        (`Journal.share_ended`); archived ones last in their group, each by owner's name,
+        (`Journal.read_only_copy`); archived ones last in their group, each by owner's name,
         then by name, ignoring case ("ana/" after "ana-b/" and "ana.b/" when
         the whole "owner/name" was compared). A journal made to share a brief
         (`client.briefs.share`, downloaded or not) is not listed:
@@ -67,7 +80,7 @@ class Journals:
             journals,
             key=lambda j: (
                 j.owner != context.username,
-                j.share_ended,
+                j.read_only_copy,
                 j.archived,
                 j.owner.casefold(),
                 j.owner,
@@ -78,7 +91,7 @@ class Journals:
 
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
-        default "Personal". Raises NotFound; InvalidInput for a name several journals share
+        None: the default journal (`default`). Raises NotFound; InvalidInput for a name several journals share
         (with `strict`, also when one of them is a read-only copy: what `delete` names, and
         for the start of an id shorter than 8 hex digits, subject "id too short")."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
@@ -121,8 +134,8 @@ class Journals:
         the server cannot be reached. Online, a journal of that name another device created
         meanwhile is returned instead of a second one.
 
-        Raises InvalidInput for an empty name, one over 100 characters or holding '/', or the
-        name of a journal this account already has."""
+        Raises InvalidInput for an empty name, one over 100 characters or holding '/' or a
+        control character (`check_name`), or the name of a journal this account already has."""
         name = check_name(name)
         taken = await self._own_journal_named(name)
         if taken is not None:
@@ -137,18 +150,74 @@ class Journals:
                 return self._context.journal(created_meanwhile)  # by another device
         return self._context.journal(await self._context.replica.create_journal(name))
 
+    async def default(self) -> Journal:
+        """The default journal: where a call that names no journal writes and reads. It is
+        one of this account's own journals, found by its id, not its name, so it stays the
+        default when renamed, on every device: the journal the account's sign-up created,
+        unless the user chose another on this device (`set_default`); for an account made
+        before SDKs found it by id, its journal named "Personal" then. Works offline.
+        Raises NotFound (subject "no default journal") when this device has none (deleted,
+        not synced here yet, or renamed on another device before this one kept it): ask the
+        user to name a journal or to choose one with `set_default`."""
+        local = await self._context.local_journal(None)
+        left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
+        return self._context.journal(local, left)
+
+    async def set_default(self, journal: str) -> Journal:
+        """Make one of this account's own journals (by name or id) the default journal on
+        this device (`default`): kept in this device's store only, never sent, so each
+        device keeps its own choice. Works offline. Raises NotFound for an unknown journal,
+        InvalidInput for a journal shared with this account or one kept only to share with
+        a member (a copy of some fields, single items, a brief)."""
+        context = self._context
+        local = await context.local_journal(journal, refuse_brief=True)
+        if local.owner_id != context.profile.account_id:
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} is not one of your journals: only one "
+                "of yours can be your default journal",
+                subject=BAD_VALUE,
+            )
+        await context.replica.load_access()  # which journals are kept for a member
+        if context.helper_kind(local) is not None:
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} is kept only to share with a member: "
+                "choose one of your own journals as your default journal",
+                subject=BAD_VALUE,
+            )
+        await context.choose_default(local.journal_id)
+        return context.journal(local)
+
+    async def _create_default(self) -> None:
+        """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id
+        its account key derives (`keys.default_journal_id`), unless this account has it
+        already (or, made by an older SDK, its own journal named so). As `create`: offline,
+        it is sent at the next sync."""
+        context = self._context
+        try:
+            await context.replica.refresh_journals()
+        except NetworkError:
+            pass  # offline: created here, sent at the next sync
+        me, default_id = context.profile.account_id, context.default_journal_id
+        for journal in await context.store.journals():
+            if journal.owner_id == me and journal.journal_id == default_id:
+                return
+        if await self._own_journal_named(DEFAULT_JOURNAL) is None:
+            await context.replica.create_journal(DEFAULT_JOURNAL, journal_id=default_id)
+
     async def rename(self, journal: str, new_name: str) -> Journal:
         """Rename one of this account's journals: the new name is sealed and signed like the
         first, and every device and member sees it after their next sync. Needs the server,
         unlike writes: offline it raises NetworkError and the journal keeps its name (call
         again once the server can be reached; nothing is queued). Raises InvalidInput for a
-        bad or taken name, AccessError for a journal shared with this account, NotFound for
-        an unknown one, RenamedElsewhere (a ConflictError, its message for the user) when
-        another device of the owner renamed or archived it meanwhile and the name given
-        here is not the journal's (protocol.md 4.14). When a share of the journal reached
-        its end date, that share is ended and the journal moved to a new key first (as a
-        sync does), so that the new name is never sealed under a key its former member
-        kept; AccessError, with nothing changed, when that cannot be done."""
+        bad name (`check_name`: control characters too) or a taken one, AccessError for a
+        journal shared with this account, NotFound for an unknown one, RenamedElsewhere (a
+        ConflictError, its message for the user) when another device of the owner renamed or
+        archived it meanwhile and the name given here is not the journal's (protocol.md
+        4.14). When a share of the journal reached its end date, that share is ended and the
+        journal moved to a new key first (as a sync does), so that the new name is never
+        sealed under a key its former member kept; AccessError, with nothing changed, when
+        that cannot be done."""
+        await self._context.keep_default()  # an older account's "Personal": kept by its id
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
@@ -172,7 +241,9 @@ class Journals:
         local = await self._context.local_journal(journal)
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 
-    async def delete(self, journal: str, *, check_only: bool = False) -> None:
+    async def delete(
+        self, journal: str, *, check_only: bool = False, drop_unsent: bool = False
+    ) -> None:
         """Delete one of this account's journals with everything in it, on the server
         (members lose it too, though they keep what they downloaded) and on this device.
         Other devices keep a read-only copy until it is deleted there too (they never drop a
@@ -184,9 +255,20 @@ class Journals:
         confirm only what would then be done. A name that a read-only copy
         shares with another journal of this device names neither (InvalidInput with their
         ids); the start of an id names a journal here only from 8 hex digits on (InvalidInput,
-        subject "id too short", for fewer)."""
+        subject "id too short", for fewer).
+
+        Changes written on this device that never reached the server (waiting to be sent, or
+        refused for good and set aside: an entry written offline in a journal another device
+        deleted meanwhile) are on no other device: deleting the journal would destroy their
+        words, so it raises UnsentChanges (an InvalidInput naming the set-aside changes' ids
+        and counting the rest; with `check_only` too, offline as well) and deletes nothing,
+        unless `drop_unsent=True` says the user agreed to lose them (`Client.set_aside()`
+        exports their words first). A journal kept for a member copies another journal's
+        words and is never refused for this."""
         local = await self._context.local_journal(journal, strict=True)
-        await self._context.replica.delete_journal(local, check_only=check_only)
+        await self._context.replica.delete_journal(
+            local, check_only=check_only, drop_unsent=drop_unsent
+        )
         if not check_only:
             self._context.drop_views(local.journal_id)  # nothing of it kept in memory either
 

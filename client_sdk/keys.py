@@ -521,6 +521,21 @@ def disclosure_doc_id(account_key: bytes, source_doc_id: bytes, journal_id: byte
     )
 
 
+def default_journal_id(account_key: bytes, account_id: bytes) -> bytes:
+    """The id of the account's default journal, the one its sign-up creates (protocol.md
+    4.16): keyed BLAKE2b of the account id (16 bytes) under the account key, personal
+    DEFAULT_JOURNAL_ID, 16 bytes. Every device of the account computes the same id from the
+    key bundle, whatever the journal's name; nobody without the account key can, so no
+    server's answer decides which journal is the default."""
+    return nacl.hash.blake2b(
+        account_id,
+        digest_size=16,
+        key=account_key,
+        person=Context.DEFAULT_JOURNAL_ID.value,
+        encoder=nacl.encoding.RawEncoder,
+    )
+
+
 def kept_counters_tag(account_key: bytes, journal_id: bytes) -> bytes:
     """What the store names a removed journal's kept write counters by
     (`kept_write_counters`, store.py; R36 F4/F5): keyed BLAKE2b-256 (libsodium) of the

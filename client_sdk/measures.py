@@ -188,6 +188,21 @@ class Measures:
         assert result is not None  # just written from checked answers
         return with_changes(await self.list(local.journal_id.hex()), result)
 
+    async def check_writable(self, journal: str | None = None) -> None:
+        """Check, writing nothing, that `take` could record a result in `journal` (a name or
+        id; None: the default journal), as `take` checks it: an app asks before its user
+        answers a questionnaire whose answers could not be saved there.
+
+        Raises NotFound for an unknown journal, InvalidInput for a journal kept for a member
+        (a copy, a brief), AccessError for a journal this account may not write results in
+        (shared with it: a result is its owner's own; a share that ended; when the server
+        cannot be reached to read the role again, the message says to sync),
+        JournalArchived for an archived one, RollbackError (an IntegrityError) while its
+        access chain on this device is rolled back or unverified."""
+        local = await self._local_journal(journal)
+        await self._replica.check_commit(local, MEASURE)
+        await self._replica.check_not_copy(local)
+
     async def list(
         self,
         journal: str | None = None,
@@ -219,7 +234,7 @@ class Measures:
         return select_dated(found, lambda r: r.taken_at, since=since, until=until, limit=limit)
 
     async def score_only_readers(
-        self, journal: str = "Personal", *, result: str | None = None
+        self, journal: str | None = None, *, result: str | None = None
     ) -> builtins.list[str]:
         """The members (usernames, sorted) who read the results of `journal` (one of this
         account's, by name or id) only through a copy of some fields that carries their
@@ -258,7 +273,7 @@ class Measures:
             return set()
         return set(await self._sharing._copies_left_out(local, document))
 
-    async def score_only_news(self, journal: str = "Personal") -> builtins.list[str]:
+    async def score_only_news(self, journal: str | None = None) -> builtins.list[str]:
         """`score_only_readers(journal)` when this device has not returned them by this
         method before, else []: an app says once per journal, not at every PHQ-9, that these
         members see the score only (`tj measure take` does), and again once the sharing
@@ -286,9 +301,10 @@ class Measures:
         return sorted({name for _, name in found}) if told and told[0] else []
 
     async def unseen_by_readers(
-        self, journal: str = "Personal", *, result: str | None = None
+        self, journal: str | None = None, *, result: str | None = None
     ) -> builtins.list[tuple[str, tuple[str, ...]]]:
-        """The members who read `journal` (one of this account's, by name or id) only through
+        """The members who read `journal` (one of this account's, by name or id; None: the
+        default journal) only through
         copies of some fields that carry no results (`client.shares.grant(journal, member,
         only=["mood", "tags"])`: neither "scores" nor "answers"), and neither the whole
         journal nor another copy of it carrying results: they do not see a result taken in

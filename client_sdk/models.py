@@ -268,30 +268,43 @@ class Journal:
     owner device removed them because the server no longer served them). The journal stays on this
     account's devices until deleted (`client.shares.kept_copies` says why)."""
     unlisted: bool = False
-    """For a read-only copy of a share that ended (`share_ended`): it ended by the server's
-    word only: the server no longer serves it while the owner's signed access chain this
-    device verified still grants it (the owner removed this account, the owner's account
-    was erased, or the server withholds it). Discarding it then takes
+    """For the read-only copy of another account's journal (`read_only_copy`): it ended by the
+    server's word only: the server no longer serves it while nothing its owner signed ended the
+    share (the access chain this device verified still grants it, or none is verified here and
+    no signed end date passed: the owner removed this account, the owner's account was erased,
+    or the server withholds it). Never with `share_ended`. Discarding it then takes
     `client.shares.forget(journal, unlisted=True)` (`tj forget --unlisted`). False for one
     this account left on this device (`client.shares.leave`): its own word ended it."""
     own: bool = False
     """This account owns the journal (`owner` is its username); False for one shared with it."""
 
     @property
-    def share_ended(self) -> bool:
+    def read_only_copy(self) -> bool:
         """This account no longer gets this journal from the server (role "revoked": a share
-        that ended, or a journal deleted or hidden): the device keeps what it downloaded,
-        readable, not writable, never updated."""
+        that ended, one the server stopped serving, or one of its own journals deleted or
+        hidden): the device keeps what it downloaded, readable, not writable, never updated.
+        Which of these: `share_ended`, `unlisted`, or neither for one of its own (`own`)."""
         return self.role == "revoked"
+
+    @property
+    def share_ended(self) -> bool:
+        """The read-only copy (`read_only_copy`) of another account's journal whose share
+        ended by what this device knows beyond the server's word: an end its owner signed in
+        the access chain this device verified, a signed end date passed by this device's
+        clock, or this account leaving it on this device (`client.shares.leave`). Never with
+        `unlisted` (the server's word alone), never for one of this account's own journals:
+        as `Entry.share_ended` says it of each entry."""
+        return self.read_only_copy and not self.unlisted and not self.own
 
     @property
     def access(self) -> str:
         """This account's access to the journal in words, as `tj journal list` and `tj
         shared-with-me` show it: its `role` ("owner", "read", "annotate"), or for a read-only
-        copy (`share_ended`) what this device knows of its end (`ended_copy_text`): "no
-        longer served (read-only copy)", "share ended (read-only copy)", or for one of this
-        account's own journals "gone from the server (read-only copy)"."""
-        if not self.share_ended:
+        copy (`read_only_copy`) what this device knows of its end (`ended_copy_text`): "no
+        longer served (read-only copy)" (`unlisted`), "share ended (read-only copy)"
+        (`share_ended`), or for one of this account's own journals "gone from the server
+        (read-only copy)"."""
+        if not self.read_only_copy:
             return self.role
         if self.own:
             return f"{GONE_FROM_SERVER} {READ_ONLY_COPY}"
@@ -306,6 +319,7 @@ class Journal:
             "owner_id": self.owner_id,
             "owner": self.owner,
             "owner_verified": self.owner_verified,
+            "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
             "archived": self.archived,
             "helper": self.helper,
@@ -325,6 +339,9 @@ server stops serving it (it may be withholding it): never "revoked" (NU32 #6).""
 SHARE_ENDED = "share ended"
 """A share that ended by the owner-signed chain (removed, its end date passed) or by this
 account leaving it."""
+REPLACED = "replaced"
+"""A field-level copy kept for this account that its owner replaced by another share of the
+same journal, by the owner-signed chains this device verified (`SharedJournal.replaced_by`)."""
 GONE_FROM_SERVER = "gone from the server"
 """One of this account's own journals that the server no longer lists (deleted on another of
 its devices, or withheld: the device cannot tell which)."""
@@ -420,6 +437,13 @@ class Entry:
     journal's entries, or entries shared one by one), by its owner-signed chain: its title
     and text are in it only where they chose to share them, so an empty one may hide a text.
     Not in `to_dict`."""
+    shared_fields: tuple[str, ...] | None = None
+    """For an entry of a copy of some fields another account keeps for this one (`tj share
+    --only mood,tags`), the entry's fields it carries, by the copy's owner-signed name
+    (`ENTRY_FIELDS` order: "title", "body", "mood", "tags", "emotions"): a field not in it
+    was not shared, whatever the writer wrote ("" or [] in the entry, as for a field left
+    empty). None when every field of the entry is its writer's: this account's own entries,
+    a journal shared whole, entries shared one at a time."""
 
     @property
     def local_created_at(self) -> datetime:
@@ -431,7 +455,10 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`); times are ISO 8601 in UTC, `utc_offset`
-        is the writer's offset in minutes (or null)."""
+        is the writer's offset in minutes (or null); `shared_fields` a list of the fields
+        a copy of some fields carries (`Entry.shared_fields`: "title", "body", "emotions"
+        not in it were not shared, though they read "" and []), null for an entry whose
+        every field is its writer's."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -447,6 +474,7 @@ class Entry:
             "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
+            "shared_fields": list(self.shared_fields) if self.shared_fields is not None else None,
         }
 
 

@@ -67,7 +67,7 @@ from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
-from client_sdk.journals import MAX_JOURNAL_NAME, Journals
+from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
 from client_sdk.models import Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
@@ -242,8 +242,9 @@ class Archives:
         `journals` (names or ids, as `client.journals.get` takes them) and `clients`
         (usernames: every journal that account shares with you, the read-only copies of
         shares that ended included) narrow it to those journals and what they hold (one client's
-        records, not every client's); a therapist's private notes are then in only when their
-        journal is named. Raises NotFound for a journal or client this device holds nothing of,
+        records, not every client's); a therapist's private notes are then those about the
+        journals exported and their clients (every note of an account `clients` names, its
+        ended shares' too), all of them when their journal ("Private notes") is named. Raises NotFound for a journal or client this device holds nothing of,
         InvalidInput for a name several journals share (SameJournalName, listing their ids: a
         share still on and the kept copy of an ended one of the same name too; name one by its
         id, 8 hex digits or more), a brief's journal or your own username as a client. Both
@@ -512,7 +513,12 @@ async def gather_care(
             due[item.assignment.id] = item
     flags = [f for f in await care.safety.flags() if f.journal_id in ids]
     kept_in = await care.private_notes.kept_in() or ""
-    private_notes = await care.private_notes.list() if kept_in in ids else []
+    notes = await care.private_notes.list()
+    if kept_in not in ids:  # one client's records: the notes about them are theirs too
+        owners = {journal.owner_id for journal in journals if not journal.own}
+        notes = [n for n in notes if n.journal_id in ids or n.client_id in owners]
+        kept_in = ""  # each note goes with the journal it is about (`of_journal`)
+    private_notes = notes
     plans = []
     for journal in journals:
         plan = await care.safety.plan(journal.id)
@@ -566,7 +572,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
     for journal in archive.journals:
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
-        if journal.share_ended:  # told apart from a share of that name still on
+        if journal.read_only_copy:  # told apart from a share of that name still on
             name += UNLISTED_FOLDER if journal.unlisted else ENDED_FOLDER
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
@@ -576,7 +582,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
             text = entry_markdown(
-                entry, tz, share_ended=journal.share_ended, unlisted=journal.unlisted
+                entry, tz, read_only_copy=journal.read_only_copy, unlisted=journal.unlisted
             )
             written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]
@@ -621,7 +627,17 @@ def unique(name: str, used: set[str]) -> str:
 
 
 def make_private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Make `path` and every missing folder above it readable only by the user (mode 0700):
+    `Path.mkdir(parents=True, mode=...)` gives the mode to the last folder only, its
+    parents the umask's (a Markdown export's client folder "ana" was 0755 under 0700 ones,
+    listing who and which journals to anyone who moved it out). A folder already there is
+    left as it is."""
+    missing: list[Path] = []
+    while not path.exists() and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
 
 
 def write_private(path: Path, text: str) -> Path:
@@ -888,6 +904,14 @@ async def target_journals(
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
+    for journal in archive.journals:  # a name create refuses, refused before one is made
+        if journal.role == "owner" and not mine.get(journal.name.casefold(), ("", False))[1]:
+            try:
+                check_name(journal.name)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
+                ) from None
     targets: dict[str, str] = {}
     for journal in archive.journals:
         if journal.role != "owner":

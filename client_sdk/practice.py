@@ -501,7 +501,7 @@ class Briefs:
             # Not shared: the brief's journal goes too, so no brief is listed as if it had
             # reached the therapist (best effort offline: then it is listed unshared).
             with contextlib.suppress(TJError):
-                await self._replica.delete_journal(target)
+                await self._replica.delete_journal(target, drop_unsent=True)  # its brief only
             raise
 
     async def received(

@@ -37,6 +37,7 @@ import zstandard
 from client_sdk import crypto
 from client_sdk.crypto import Context
 from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.withholding import (
     MAX_COUNTER,
     Cover,
@@ -123,6 +124,7 @@ that counters of its own will never reach the server (protocol.md 4.18)."""
 NO_DOCUMENT = bytes(16)
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class RecordBody:
     """What a record says, once decrypted and verified."""
@@ -390,6 +392,7 @@ def open_verified(
         raise IntegrityError(str(error), record_id=record_id) from None
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Unverified:
     """A record decrypted and parsed by `open_unverified`, its signature NOT verified yet:
@@ -453,27 +456,14 @@ def inflated_body(unverified: Unverified, payload: bytes) -> RecordBody:
 
 def _with_payload(body: RecordBody, payload: bytes) -> RecordBody:
     """`body` with `payload` instead of its own: its fields copied as they are (each was
-    checked when `body` was made), without calling the constructor again (half of
-    `RecordBody(**fields)`'s time, once per pulled record: issue 10), one by one: reading or
-    filling an instance's `__dict__` makes that dict an object of its own, on both bodies
-    (three objects a record for the garbage collector to count, not one). Every field of
-    RecordBody is set here (tests/core/test_records.py checks it against
-    `dataclasses.replace`)."""
+    checked when `body` was made), without calling the constructor again, in one copy of
+    the instance's `__dict__` (RecordBody's `__init__` fills that dict too: `filled_at_once`),
+    once per pulled record (issue 10). Every field of RecordBody is set here
+    (tests/core/test_records.py checks it against `dataclasses.replace`)."""
     copy = object.__new__(RecordBody)
-    put = object.__setattr__
-    put(copy, "author", body.author)
-    put(copy, "device", body.device)
-    put(copy, "counter", body.counter)
-    put(copy, "doc_id", body.doc_id)
-    put(copy, "doc_kind", body.doc_kind)
-    put(copy, "kind", body.kind)
-    put(copy, "payload", payload)
-    put(copy, "written_at", body.written_at)
-    put(copy, "seen", body.seen)
-    put(copy, "covers", body.covers)
-    put(copy, "cut_epoch", body.cut_epoch)
-    put(copy, "compress", body.compress)
-    put(copy, "encoding", body.encoding)
+    fields = copy.__dict__
+    fields.update(body.__dict__)
+    fields["payload"] = payload
     return copy
 
 

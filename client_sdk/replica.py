@@ -43,6 +43,7 @@ from client_sdk.care_disclosure import MIRRORED_KINDS
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
+from client_sdk.default_journal import DEFAULT_SETTING, older_defaults
 from client_sdk.documents import (
     BRIEF,
     ENTRY,
@@ -72,8 +73,10 @@ from client_sdk.errors import (
     RateLimited,
     RenamedElsewhere,
     TJError,
+    UnsentChanges,
     UpdateNeeded,
 )
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.glued_inserts import separator_update
 from client_sdk.journal_meta import (
     archived_of,
@@ -740,6 +743,7 @@ class Replica:
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
         self._note_refused_keys(reply.journals, refused_keys, updated, known)
+        await self._keep_older_default(known, updated)
         await self._keep_former_names(
             [
                 (local.journal_id, before.name, local.named_at)
@@ -1545,6 +1549,28 @@ class Replica:
         live notice's. Read again before each of them, as another process of this profile may
         have marked one since. `as_of` as in `Store.version`."""
         self._own_before = await self.store.own_before(as_of=as_of)
+
+    async def _keep_older_default(
+        self, known: dict[bytes, LocalJournal], updated: list[LocalJournal]
+    ) -> None:
+        """Before a pulled rename of this account's older default journal is stored (an
+        account made before the default journal's id was derived: its own journal named
+        "Personal" then, `default_journal.older_defaults`), keep its id as this device's
+        default journal (DEFAULT_SETTING), unless one is kept already or the journal of the
+        derived id is here: renamed on another device, it stays the default here (NU65 F7).
+        Reads the setting only for such a rename."""
+        me = self.profile.account_id
+        older = older_defaults(known.values(), me)
+        if len(older) != 1:
+            return
+        [journal] = older
+        now = next((j for j in updated if j.journal_id == journal.journal_id), None)
+        if now is None or older_defaults([now], me):
+            return  # not renamed (nor signed again later)
+        default_id = keys.default_journal_id(self.profile.secrets.account_key, me)
+        if default_id in known or await self.store.setting(DEFAULT_SETTING) is not None:
+            return
+        await self.store.put_setting(DEFAULT_SETTING, journal.journal_id.hex())
 
     async def _journals_changed(
         self, known: dict[bytes, LocalJournal], updated: list[LocalJournal], problems: list[str]
@@ -4892,20 +4918,21 @@ class Replica:
                 # A snapshot of a held document is an arrival when it brought anything (a
                 # share's re-seal of another device's change), not when it only compacts
                 # what this device held (R45 F4).
-                if body.kind != records.SNAPSHOT or not held or news:
-                    arrivals.setdefault(
+                # The first such record's, made only for it (not for every later one about
+                # the same document: issue 10).
+                if body.doc_id not in arrivals and (
+                    body.kind != records.SNAPSHOT or not held or news
+                ):
+                    arrivals[body.doc_id] = sync_plan.Arrival(
                         body.doc_id,
-                        sync_plan.Arrival(
-                            body.doc_id,
-                            journal.journal_id,
-                            body.doc_kind,
-                            not held,
-                            body.author,
-                            body.device,
-                            before=was_removed.get(body.doc_id, ""),
-                            shown_before=shown_before.get(body.doc_id, ""),
-                            written_at=body.written_at,
-                        ),
+                        journal.journal_id,
+                        body.doc_kind,
+                        not held,
+                        body.author,
+                        body.device,
+                        before=was_removed.get(body.doc_id, ""),
+                        shown_before=shown_before.get(body.doc_id, ""),
+                        written_at=body.written_at,
                     )
                 mark = self._seen(
                     journal.journal_id, record.record_id, record.seq, record.epoch, body
@@ -6408,6 +6435,55 @@ class Replica:
                 return str(journal.name)
         return ""
 
+    def replacement(
+        self, copy: LocalJournal, journals: Iterable[LocalJournal]
+    ) -> LocalJournal | None:
+        """For a field-level copy kept for this account (`copy`, "Personal (mood, scores) for
+        drlee") that is no longer served to it or whose signed end date passed: the journal
+        among `journals` its owner replaced it by, from what the owner signed and this device
+        verified only (never the server's list), as the sync's notice says it
+        (`Departure.replaced_copy`). That is the journal `source_still_read` names (the one
+        `copy` copies, shared whole, or another copy of it, granted to this account now),
+        when the owner granted this account that share at or after the end they signed of
+        `copy` (a `removed` entry of their own decision, or the signed end date), or, where
+        nothing signed ended `copy` (the server's word alone: a removed member is not served
+        its removal), after `copy`'s own latest grant. None otherwise: for a share of it
+        granted before (this account read both), for an end an owner device signed on the
+        server's word ("dropped on the server's word"), for a copy still on."""
+        me, now = self.profile.account_id, now_ms()
+        journals = list(journals)
+        name = self.source_still_read(copy, journals)
+        state = self.chains.state(copy.journal_id)
+        handles = state.handles.get(me, []) if state is not None else []
+        if not name or state is None or not handles:
+            return None
+        latest = handles[-1]
+        current = state.members.get(latest)
+        if latest in state.unshared:
+            since = state.unshared[latest][1]  # the owner's own decision, signed
+        elif latest in state.ended:
+            since = state.ended[latest].expires_at
+        elif current is not None and current.ended(now):
+            since = current.expires_at  # the signed end date, by this device's clock
+        elif current is not None and copy.role == REVOKED and latest in state.granted_at:
+            since = state.granted_at[latest] + 1  # the server's word: a later grant only
+        else:
+            return None
+        for journal in journals:
+            other = self.chains.state(journal.journal_id)
+            if (
+                journal.name != name
+                or journal.owner_id != copy.owner_id
+                or journal.journal_id == copy.journal_id
+                or other is None
+                or not other.handles.get(me)
+            ):
+                continue
+            granted = other.granted_at.get(other.handles[me][-1])
+            if granted is not None and granted >= since:
+                return journal
+        return None
+
     def owner_verified(self, journal: LocalJournal) -> bool:
         """Whether this device compared the fingerprint of the journal's owner: the owner's
         pin is verified, or, with no pin of that account any more, its verified pin was
@@ -7548,10 +7624,16 @@ class Replica:
         kept = decode_former_names(await self.store.setting(FORMER_NAMES))
         return kept.get(self.counters_tag(journal_id).hex(), [])
 
-    async def delete_journal(self, journal: LocalJournal, *, check_only: bool = False) -> None:
+    async def delete_journal(
+        self, journal: LocalJournal, *, check_only: bool = False, drop_unsent: bool = False
+    ) -> None:
         """Delete an owned journal on the server (unless it never got there), then every
-        trace of it on this device: documents, keys, chain, outbox, the pending creation.
-        `check_only`: raise what it would refuse (AccessError), delete nothing."""
+        trace of it on this device: documents, keys, chain, outbox, changes set aside, the
+        pending creation. Changes of its documents written here that are on no server and no
+        other device (`unsent_changes`) are refused (UnsentChanges) unless `drop_unsent`,
+        checked again under `sync_lock` just before anything is deleted (a sync meanwhile
+        may have set some aside). `check_only`: raise what it would refuse (AccessError,
+        UnsentChanges), delete nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can delete it"
@@ -7562,10 +7644,16 @@ class Replica:
                 ),
                 subject=KEPT_COPY if journal.role == REVOKED else None,
             )
+        unsent = None if drop_unsent else await self.unsent_changes(journal)
+        if unsent is not None:
+            raise unsent
         if check_only:
             return
         journal_id = journal.journal_id
         async with self.sync_lock:  # never beside a sync of this client (REV-DEL D1)
+            unsent = None if drop_unsent else await self.unsent_changes(journal)
+            if unsent is not None:
+                raise unsent
             pending = {j for j, _ in await self.store.pending_journals()}
             if journal_id not in pending and journal.role != REVOKED:
                 request = wire.JournalRequest(journal_id)
@@ -7598,6 +7686,33 @@ class Replica:
                 )
                 await self._forget_key_waits(tx, journal_id)
             self._forget_in_memory(journal_id)
+
+    async def unsent_changes(self, journal: LocalJournal) -> UnsentChanges | None:
+        """The UnsentChanges error deleting `journal` raises: its documents' changes written
+        on this device that never reached the server (outbox or set aside), so are on no
+        other device either; None when there are none, or when the journal is one this
+        account keeps for a member (`is_disclosure`: its documents copy words of another
+        journal). Records of no document (no words) are not counted. Reads only the store."""
+        if self.is_disclosure(journal):
+            return None
+        journal_id = journal.journal_id
+        waiting = [d for j, d in await self.store.waiting_documents() if j == journal_id and d]
+        if not waiting:
+            return None
+        refused = [
+            r.record
+            for r in await self.store.set_aside()
+            if r.record.journal_id == journal_id and r.record.doc_id
+        ]
+        documents = list(dict.fromkeys(r.doc_id for r in refused if r.doc_id))
+        return UnsentChanges(
+            journal=journal.name,
+            journal_id=journal_id.hex(),
+            set_aside=tuple(r.record_id.hex() for r in refused),
+            documents=tuple(d.hex() for d in documents),
+            waiting=len(waiting) - len(refused),
+            documents_count=len(set(waiting)),
+        )
 
     def _forget_in_memory(self, journal_id: bytes) -> None:
         """What this process holds of a journal removed from the store: its chain and keys."""
@@ -9416,6 +9531,7 @@ PARALLEL_OPEN_MIN = PARALLEL_MIN
 it the hand-off costs more than it saves."""
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class _OpenedEarly:
     """A record opened ahead of its page (`Replica._open_early`), with what it was opened

@@ -31,6 +31,8 @@ from client_sdk.scoring import (
     Instrument,
     ScoreChange,
     ScoreDifference,
+    band_key,
+    band_label,
     builtin_instruments,
     compare,
     difference,
@@ -70,7 +72,9 @@ class MeasureResult:
     safety_unknown: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """Stable JSON shape (`tj measure ... --json`)."""
+        """Stable JSON shape (`tj measure ... --json`), the same keys for every measure:
+        "band" in lower case (`scoring.band_key`: "mild", "moderately severe"), "band_label"
+        as people are shown it (`scoring.band_label`: "Mild", "Moderately Severe")."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -78,7 +82,8 @@ class MeasureResult:
             "name": self.name,
             "version": self.version,
             "score": self.score,
-            "band": self.band,
+            "band": band_key(self.band),
+            "band_label": band_label(self.band),
             "taken_at": self.taken_at.isoformat(),
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,

@@ -9,13 +9,13 @@ safety plan.
 `respond` builds the safety message from the client's plan (their emergency number, a crisis
 line they or their therapist set, their own plan) and, only if the client opted in for that
 journal (`set_plan(share_flags=True)`), seals a safety flag into the journal for the members
-the opt-in was given for (R13 finding 3: not for members shared with later).
+the opt-in was given for (not for members shared with later).
 A therapist with the annotate role acknowledges it (`acknowledge`); the client sees who read
 it and when. Nothing is monitored in real time, and the message says so. When the client
 opted in and no flag was sealed, the message says why (`SafetyResponse.no_flag`). An answer
 given before this device knew the opt-in or the share gets its flag at the sync that brings
-them (`_seal_missed`, called by `Client.sync`: NU22 C3), on this device or any other of the
-owner's that holds the result (R37 F3).
+them (`_seal_missed`, called by `Client.sync`), on this device or any other of the
+owner's that holds the result.
 
 Rules and document shapes are in safety.py (pure).
 """
@@ -155,7 +155,7 @@ def _kept_since(document: Document | None, members: list[str] | None) -> dict[st
     its `updated_at`, no earlier than their opt-in); the others are opted in now
     (safety.plan_update). With `members` None (the list is unchanged): the plan's members'
     times as they read now, rewritten with this change's `flags_stamp` so that a stale
-    `flags_since` is never made current again (R37 F8); None when there is nothing to keep."""
+    `flags_since` is never made current again; None when there is nothing to keep."""
     if document is None:
         return None
     before = plan_view(document, "")
@@ -201,13 +201,13 @@ def _reach_status(
 def _opt_in_from(
     state: AccessState, account_id: bytes, handle: bytes, role: str | None = None
 ) -> int:
-    """When the membership `handle` of `account_id` began, for the opt-in rule (R37 F9: an
+    """When the membership `handle` of `account_id` began, for the opt-in rule (an
     opt-in counts only if given at or after it): the `at` of its `granted` entry, or of an
     earlier membership's when each one between was closed by an owner device on the
     server's word that the member no longer is served (`removed` with `because`
     NOT_SERVED: they left, or a server said so), not by the client's revoke or an end date.
     The client ended nothing then: her opt-in stands for the share she restored, and only for
-    one that restores it: an annotate membership after annotate ones (R40 F8: whether the
+    one that restores it: an annotate membership after annotate ones (whether the
     earlier one ended by nobody's choice is the server's word, and a read-only member, who
     can never mark a flag as read, never gets flags carried to a share made without naming
     him; nor does a share made with another role). `role`: the role to decide for in place
@@ -264,7 +264,7 @@ class _Reached:
 
     def answered(self, at: int) -> bool:
         """Whether an answer given at `at` (ms UTC) owes them a flag: after the opt-in, the
-        membership and its annotate role began (safety.answered_after; R37 F5)."""
+        membership and its annotate role began (safety.answered_after)."""
         if self.since is None:
             return False
         return answered_after(at, self.since, self.began, 0) and self.floor <= at
@@ -362,7 +362,7 @@ class SafetyPath:
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
         in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
-        if in_use is not None:  # the line the safety message shows, and who set it (NU35 #4)
+        if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
         if local.role != "owner":
             return plan
@@ -454,10 +454,10 @@ class SafetyPath:
         flag_members, named = await self._opted_in(local, document, share_flags, flags_for)
         flags_since = _kept_since(document, flag_members)
         if share_flags and flags_since and named:
-            # An opt-in given before the member's current membership began counts for none
-            # (R37 F9): this call opts in again the members it names, from now; another
-            # member's old time is kept, counting for none (R39 F1: opting in tom
-            # re-consented drsmith, re-shared without flags; R39 F3: nor does a plain opt-in).
+            # An opt-in given before the member's current membership began counts for none:
+            # this call opts in again the members it names, from now; another member's old
+            # time is kept, counting for none (opting in tom never re-consents drsmith,
+            # re-shared without flags; nor does a plain opt-in).
             began = self._granted_at(local)
             flags_since = {
                 m: at
@@ -539,8 +539,8 @@ class SafetyPath:
         """The members who read `local` now with the annotate role, username -> account id
         (hex), by its verified access chain (owner-signed): the only members an opt-in can
         name. A member who only reads could never mark a flag as read, so the client would
-        never know it was seen (`tj share --safety-flags` needs --role annotate; NU24 C15:
-        `--share-flags` opted in read-only members too)."""
+        never know it was seen (`tj share --safety-flags` needs --role annotate, and
+        `--share-flags` never opts in a read-only member)."""
         state = self._replica.chains.state(local.journal_id)
         if state is None:
             return {}
@@ -570,7 +570,7 @@ class SafetyPath:
         member, as then") is made explicit by any change that keeps the opt-in: the members
         its old opt-in reaches now (opted in at its `updated_at`, for their current
         membership), each keeping that time (`_kept_since`), never a member shared with
-        since (R40 F1: an emergency-number edit moved `updated_at`, every legacy member's
+        since (an emergency-number edit moved `updated_at`, every legacy member's
         opt-in time, to now, opting in every member shared with since)."""
         if share_flags is None and flags_for is not None:
             raise InvalidInput("flags_for goes with share_flags=True")
@@ -591,10 +591,10 @@ class SafetyPath:
             legacy = before is not None and opted_in and before.flag_members is None
             return (opted if legacy else None), set()
         current = {s.member_name: s.member_id.hex() for s in await self._current_shares(local)}
-        annotators = await self._annotators(local)  # only they can be opted in (NU24 C15)
+        annotators = await self._annotators(local)  # only they can be opted in
         if flags_for is None:
             if opted_in:
-                # as it is, whomever it names, no one included (R39 F3, R40 F2: a plain
+                # as it is, whomever it names, no one included (a plain
                 # opt-in re-sent with an edit never consents for a member shared with since);
                 # each member's time kept (`_kept_since`)
                 return sorted(set(opted)), set()
@@ -652,7 +652,7 @@ class SafetyPath:
         (from the record's signature); None when none did. A line dated more than
         CLOCK_SKEW_MS ahead of this device's clock is left out: its date is the member's
         word, and one dated in the year 9999 outranked every later line, a removed member's
-        included, for good (REV-CARE F2)."""
+        included, for good."""
         now = now_ms()
         state = self._replica.chains.state(local.journal_id)  # any device's, a member's too
         annotating = {
@@ -678,7 +678,7 @@ class SafetyPath:
 
     async def _message_crisis_line(self, journal: str | None) -> str | None:
         """The crisis line as the safety message shows it: one a member set says who set it
-        (R13 finding 12: with several annotating members, the latest line wins)."""
+        (with several annotating members, the latest line wins)."""
         found = await self._crisis_line_and_author(journal)
         if found is None:
             return None
@@ -873,7 +873,7 @@ class SafetyPath:
         reads it now, and when their membership began), never from a server's answer; for
         answers this device recorded (its local list, `watch_answer`) and for those the
         owner's signed results show another device of the owner recorded and watched
-        (`_signed_answers`: the recording device may never sync again, R37 F3), by the same
+        (`_signed_answers`: the recording device may never sync again), by the same
         rule: never for an answer given before the client opted in, never twice for one
         answer (one flag per answer and member, whose id every device of the owner derives
         alike, and none where a flag of the owner for that answer names the member), never to a
@@ -909,7 +909,7 @@ class SafetyPath:
                 continue
             local, owed = found
             sealed += await self._seal_late(local, entry, owed)
-        if mine:  # this device's own answers that got no flag, told once (NU64 F11)
+        if mine:  # this device's own answers that got no flag, told once
             self._unflagged, self._untold = await self._tell_unflagged(watched, withheld)
         if gone:
             await _forget(self._store, gone)
@@ -982,7 +982,7 @@ class SafetyPath:
         device would seal its late flag itself), and that this device did not record
         (`mine`: its own list's ids). So when the recording device never syncs again, any
         other device of the owner holding the result, the opt-in and the grant seals the
-        flag owed, by the same rule (R37 F3). One recorded less than RECORDER_WAIT_MS ago
+        flag owed, by the same rule. One recorded less than RECORDER_WAIT_MS ago
         (its `created_at`, or `taken_at` if later) is left for now: its recording device's
         own flag, sealed with it, may still be on its way; the second value is True when one
         was left so. A questionnaire stopped without a result leaves no signed answer: only
@@ -1161,7 +1161,7 @@ class SafetyPath:
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
             # the result's flags, or one sealed for this answer (its `event`: a flag committed
-            # before a crash kept the list from noting it, R37 F6)
+            # before a crash kept the list from noting it)
             if not (result_id and document.field("result_id") == result_id) and not (
                 event_id and document.field("event") == event_id
             ):
@@ -1179,8 +1179,8 @@ class SafetyPath:
         self, local: LocalJournal, plan: SafetyPlan, reach: _Reach
     ) -> tuple[list[str], list[str]]:
         """The members (usernames, sorted) the opt-in names who read the journal now under a
-        share made again since (opted in for an earlier share: R37 F9), whom a flag does not
-        reach (safety.withheld_line, R40 F6), and those it names for their current share who
+        share made again since (opted in for an earlier share), whom a flag does not
+        reach (safety.withheld_line), and those it names for their current share who
         hold the read role now by the verified chain (safety.reads_only_line): (withheld,
         reads_only), each sorted, empty when there is none. `reach`: `_reach` of `plan`."""
         reached, paused = reach.reached, reach.paused
@@ -1221,8 +1221,8 @@ class SafetyPath:
     ) -> str:
         """Why no flag was sealed although the client opted in (safety.no_flag_line): for an
         answer dated before the opt-in or the share of a member it names who reads the
-        journal now (R37 F5), that; for members it names who read it under a share made
-        again since (`withheld`), that (R40 F6); else as of the last sync, nobody it names
+        journal now, that; for members it names who read it under a share made
+        again since (`withheld`), that; else as of the last sync, nobody it names
         reads it. `reach`: `_reach` of `plan`."""
         if reach.reached:
             return no_flag_before_line(
@@ -1319,12 +1319,12 @@ class SafetyPath:
         `flags_reach`, `plan`'s lists, `would_opt_in`, `tj shares`' flags column, `tj safety
         plan`): those the plan's opt-in names (every current member for a plan from before
         per-member opt-in), for the membership they hold now (by the verified access chain:
-        opted in at or after its `granted` entry, safety.opted_in_for; R37 F9), who hold the
+        opted in at or after its `granted` entry, safety.opted_in_for), who hold the
         annotate role now by that chain (never by a server's answer: a member made
-        read-only could never mark a flag as read, NU24 C15; the opt-in for them stands and
+        read-only could never mark a flag as read; the opt-in for them stands and
         counts again once they hold the annotate role again: `_reach`'s second); with `answered_at`
         (ms, the answer's time), only those opted in, shared with and holding the annotate
-        role at or before it (R37 F5: a form done on paper before the opt-in gets no flag;
+        role at or before it (a form done on paper before the opt-in gets no flag;
         safety.answered_after; no flag for an answer given while they only read)."""
         return (await self._reach(local, plan)).members(answered_at)
 
@@ -1356,7 +1356,7 @@ class SafetyPath:
                 continue
             if current.role != "annotate":  # no flag now; would one reach them as annotate?
                 # As `_opt_in_from` decides once they annotate again: an opt-in given for a
-                # share the server said they left counts for this one then (NU54 F11), so it
+                # share the server said they left counts for this one then, so it
                 # is "read" (flags resume with that role), never "earlier".
                 again = _opt_in_from(state, share.member_id, current.handle, "annotate")
                 if opted_in_for(plan, member, again):
@@ -1478,7 +1478,7 @@ class SafetyPath:
             if stored.kind == SAFETY_FLAG and creator == local.owner_id:
                 to = flag_recipients(stored_document(stored))
                 if local.owner_id != me and to is not None and me.hex() not in to:
-                    continue  # sealed for other members: not this one's (R13 finding 3)
+                    continue  # sealed for other members: not this one's
                 view = flag_view(
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
@@ -1553,7 +1553,7 @@ class SafetyPath:
         chain no longer lets this account write (the server refuses it, the owner's devices
         would drop it). When the owner still shares a field-level copy of it with this
         account (`Replica.copy_still_read`: most likely a narrowing, `tj share --only`), the
-        share was narrowed, not simply ended, and the copy is named (NU26 C3); the client
+        share was narrowed, not simply ended, and the copy is named; the client
         is never told the flag was read either way."""
         copy = self._replica.copy_still_read(local, await self._store.journals())
         owner = self._owner(local)

@@ -76,6 +76,12 @@ class ShareEnded:
     reason: str
     at: datetime | None
     owner: str = ""
+    replaced_by: str = ""
+    """Seen from the assigner's device, for an assignment made in a field-level copy the owner
+    kept for this account: the journal the owner replaced that copy by, as this device names it
+    ("ben/Personal (mood, scores, answers) for drlee"), from the owner-signed chains only
+    (granted at or after the signed end, or, with "no longer served", after the copy's own
+    grant); "" otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
@@ -83,6 +89,7 @@ class ShareEnded:
             "reason": self.reason,
             "at": self.at.isoformat() if self.at else None,
             "owner": self.owner,
+            "replaced_by": self.replaced_by,
         }
 
 

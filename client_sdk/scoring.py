@@ -86,6 +86,19 @@ def band_label(label: str) -> str:
     return label[:1].upper() + label[1:] if " " not in label else label
 
 
+def band_key(label: str) -> str:
+    """A band's label as every JSON gives it (`band` of `tj measure ... --json`, the
+    caseload's, a brief's, the JSON export's): one casing for every questionnaire, lower
+    case as the GAD-7 and PCL-5 sources print their bands, so that an app maps "mild" the
+    same whatever the measure ("None-minimal" is "none-minimal", "Moderately Severe"
+    "moderately severe"); a word in capitals (PCL-5's "PTSD") stays as it is. Words and
+    order are the source's; `band_label` is how they are shown to people. Pure."""
+    return " ".join(
+        word.lower() if word[:1].isupper() and word[1:] == word[1:].lower() else word
+        for word in label.split(" ")
+    )
+
+
 def safety_answer_words(own: bool) -> str:
     """What a safety item answered above 0 calls for whatever the total score, in a document
     (an export, the HTML report): to the client (`own`), OWN_SAFETY_WORDS; to a therapist,

@@ -935,7 +935,7 @@ class Shares:
     async def with_me(self, *, refresh: bool = True) -> builtins.list[SharedJournal]:
         """Journals other accounts share with this one (`owner_verified` says whether this
         device compared the owner's fingerprint), and the read-only copies kept of shares
-        that ended (`SharedJournal.share_ended`). The journal list is refreshed from the
+        that ended or that the server stopped serving (`SharedJournal.read_only_copy`). The journal list is refreshed from the
         server first (Raises NetworkError offline); `refresh=False` reads what this device
         has, offline too, and raises nothing."""
         return await self._context.sharing.shared_with_me(refresh=refresh)

@@ -58,6 +58,8 @@ from client_sdk.errors import (
 )
 from client_sdk.models import (
     EPOCH,
+    READ_ONLY_COPY,
+    REPLACED,
     check_text,
     close_names,
     did_you_mean,
@@ -346,14 +348,16 @@ class SharedJournal:
     owner_verified: bool = False
     """Whether this device compared the owner's fingerprint (`client.shares.verify`); until then a
     server could have invented the owner and everything in the journal."""
-    share_ended: bool = False
-    """The share ended (role "revoked"): this device keeps a read-only copy of what it
-    downloaded while it lasted."""
+    read_only_copy: bool = False
+    """The server no longer serves the journal to this account (role "revoked"): this device
+    keeps a read-only copy of what it downloaded while it was served. Why: `share_ended` (what
+    this device knows beyond the server's word) or `unlisted` (the server's word alone)."""
     unlisted: bool = False
-    """For an ended share (`share_ended`): it ended by the server's word only, the server no longer
-    serves it while the owner's signed access chain this device verified still grants it (the owner
-    removed this account, who is not served the entry saying so, or the server withholds it);
-    discarding it then takes `forget(journal, unlisted=True)`."""
+    """For a read-only copy (`read_only_copy`): it ended by the server's word only, the server
+    no longer serves it while nothing its owner signed ended the share (the access chain this
+    device verified still grants it, or none is verified here: the owner removed this account,
+    who is not served the entry saying so, or the server withholds it); discarding it then takes
+    `forget(journal, unlisted=True)`. Never with `share_ended`."""
     # Replica.owner_label (NU46 #1)
     name: str = ""
     """How to name it (`Journal.name`, what `client.journals.get` and the CLI's JOURNAL take):
@@ -362,21 +366,40 @@ class SharedJournal:
     owner_id: str = ""
     """The owner's account id (hex), from the verified access chain."""
     owner_erased: bool = False
-    """For an ended share (`share_ended`): the server says the owner's account no longer exists
+    """For a read-only copy (`read_only_copy`): the server says the owner's account no longer exists
     (asked when the share ended here, and at each refresh of the journal list while every share of
     theirs with this account has ended), so they most likely erased it. The server's word, for words
     only ("appears erased"): it decides nothing."""
     left_at: datetime | None = None
     """For an ended share this account left on this device (`leave`): when (UTC), as this device
     recorded it (no owner signed it); None otherwise, or when left before this was kept."""
+    replaced_by: str = ""
+    """For a read-only copy of a field-level copy the owner kept for this account: the journal
+    the owner replaced it by, as `name` names journals ("ben/Personal (mood, scores, answers) for
+    drlee", or "ben/Personal" shared whole), from the owner-signed chains this device verified
+    only (granted at or after the end the owner signed, or, where only the server stopped
+    serving the copy, after the copy's own grant); "" otherwise. `access` then says "replaced
+    (read-only copy)"."""
+
+    @property
+    def share_ended(self) -> bool:
+        """The read-only copy (`read_only_copy`) of a share that ended by what this device knows
+        beyond the server's word: an end its owner signed in the access chain this device
+        verified, a signed end date passed by this device's clock, or this account leaving it
+        on this device (`leave`). Never with `unlisted`: as `Journal.share_ended` and
+        `Entry.share_ended` say it."""
+        return self.read_only_copy and not self.unlisted
 
     @property
     def access(self) -> str:
         """This account's access in words, as `tj shared-with-me` shows it: its `role`, or for
-        an ended share's read-only copy "no longer served (read-only copy)" (`unlisted`: the
-        server's word only) or "share ended (read-only copy)" (`models.ended_copy_text`, the
-        words of `Journal.access` too)."""
-        return ended_copy_text(self.unlisted) if self.share_ended else self.role
+        a read-only copy (`read_only_copy`) "no longer served (read-only copy)" (`unlisted`: the
+        server's word only) or "share ended (read-only copy)" (`share_ended`;
+        `models.ended_copy_text`, the words of `Journal.access` too); "replaced (read-only
+        copy)" for one its owner replaced by another (`replaced_by`)."""
+        if self.read_only_copy and self.replaced_by:
+            return f"{REPLACED} {READ_ONLY_COPY}"
+        return ended_copy_text(self.unlisted) if self.read_only_copy else self.role
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -387,12 +410,14 @@ class SharedJournal:
             "role": self.role,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "owner_verified": self.owner_verified,
+            "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
             "name": self.name,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
             "left_at": self.left_at.isoformat() if self.left_at else None,
+            "replaced_by": self.replaced_by,
         }
 
 
@@ -2948,6 +2973,10 @@ class Sharing:
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))  # left here
         left_at = forgotten.decode_left_at(await self.store.setting(forgotten.LEFT_AT))
         erased = set(departures.decode_owners(await self.store.setting(departures.ERASED_OWNERS)))
+        held = [  # a signed end date passed ends it here, before a sync stores it so
+            replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
+            for k in await self.store.journals()
+        ]
         return [
             SharedJournal(
                 j.name,
@@ -2957,8 +2986,8 @@ class Sharing:
                 read_time(j.expires_at) if j.expires_at else None,  # signed: any number
                 await self.owner_verified(j),
                 j.role == REVOKED,
-                j.role == REVOKED
-                and self._still_granted(j, now)
+                # as `Journal.unlisted` and each entry say it: the server's word alone
+                self.replica.ended_by_server_only(j, now)
                 and forgotten.tag(j.journal_id) not in left,
                 self.replica.shown_name(j),
                 j.owner_id.hex(),
@@ -2968,17 +2997,22 @@ class Sharing:
                 and forgotten.tag(j.journal_id) in left
                 and forgotten.tag(j.journal_id) in left_at
                 else None,
+                self._replacement_name(j, held),
             )
-            for j in [  # a signed end date passed ends it here, before a sync stores it so
-                replace(k, role=REVOKED) if self.replica.share_lapsed(k, now) else k
-                for k in await self.store.journals()
-            ]
+            for j in held
             if (
                 j.role in keys.ROLES
                 or (j.role == REVOKED and j.owner_id != self.profile.account_id)
             )
             and j.journal_id not in briefs
         ]
+
+    def _replacement_name(self, journal: LocalJournal, held: list[LocalJournal]) -> str:
+        """`SharedJournal.replaced_by` of `journal` among the journals `held` here."""
+        if journal.role != REVOKED or not self.replica.is_copy_shared_with_me(journal):
+            return ""
+        by = self.replica.replacement(journal, held)
+        return self.replica.shown_name(by) if by is not None else ""
 
     async def _audit_log(self, journal_id: bytes, with_erased: bool) -> list[wire.AuditEntry]:
         return await self.replica.transport.pages(

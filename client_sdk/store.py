@@ -39,6 +39,7 @@ from client_sdk.database import (
     to_the_end,
 )
 from client_sdk.errors import IntegrityError, InvalidInput, StoreBusy
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
 from client_sdk.settling import WRITTEN_BODY, FieldWrite, encode, is_mark
@@ -490,6 +491,7 @@ class LocalShare:
         return self.expired or bool(self.expires_at and self.expires_at <= now)
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class SeenRecord:
     """A record this device holds (written here or pulled), and which document it changed."""
@@ -512,6 +514,7 @@ class SeenRecord:
     A whole record served back under its id must have it (R36 F6, protocol.md 4.18)."""
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class StoredDocument:
     """A document as this device stores it: `state` its whole state (`Document.state()`),
@@ -3936,6 +3939,7 @@ class Transaction:
             "documents",
             "seen_records",
             "outbox",
+            "set_aside",  # their words go with their documents: never a row left without them
             "problems",
             "withdrawn",
             "device_counters",

@@ -21,6 +21,7 @@ from client_sdk.errors import (
     TJError,
     WithheldRecordsError,
 )
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.graphemes import cut
 from client_sdk.hold_back import HeldBack, grouped_line
 from client_sdk.models import (
@@ -84,7 +85,7 @@ DEPENDS_ON_SET_ASIDE = "depends_on_set_aside"
 alone it would reach other devices without the change it builds on."""
 TOO_LARGE_TO_SEAL = "too_large_to_seal"
 """Local code of a change from before a share, kept on this device: its document is larger than
-one record, so it cannot be sealed again as one snapshot for the new epoch (R41 F5)."""
+one record, so it cannot be sealed again as one snapshot for the new epoch."""
 REASONS = {
     "forbidden": "this account may no longer write in that journal (the share ended, the "
     "role changed, or the journal is gone)",
@@ -139,12 +140,12 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
     the journal as this device holds it after the sync (None: not held any more)."""
     if code != "forbidden" or journal is None or journal.role == "owner":
         return reason
-    if journal.share_ended and journal.own:  # never "shared with you" to its owner
+    if journal.read_only_copy and journal.own:  # never "shared with you" to its owner
         return (
             f"{named_in_text(journal.name)} is no longer on the server (deleted on another of your devices, "
             "or the server is withholding it)"
         )
-    if journal.share_ended:
+    if journal.read_only_copy:
         return f"{named_in_text(journal.name)} is no longer shared with you (the share ended, or the journal is gone)"
     if journal.role == "read":
         return f"{journal.owner} made your access to {journal.name} read-only"
@@ -154,7 +155,7 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
 TRIED_AGAIN = frozenset({"safety_flag", "measure"})
 """Kinds of document (safety.SAFETY_FLAG, documents.MEASURE) whose changes a server refuses
 for good are set aside *without* withdrawing their counters, and sent again at every sync
-until the server takes them (REV-CARE F1): a withdrawal is a signed "never coming" that
+until the server takes them: a withdrawal is a signed "never coming" that
 hides the gap from every reader, so a server's refusal of a client's safety flag or
 questionnaire result left the therapist's device with nothing missing and no flag. Kept so,
 the gap shows on the member's device (a record of the client's device withheld) until the
@@ -244,6 +245,7 @@ class Removal:
     had: int
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Arrival:
     """A document that records from another device changed during one sync: its kind,
@@ -391,7 +393,7 @@ class News:
         where = (f" on {self.source}" if self.own else f" by {self.source}") if with_source else ""
         if what == WITHDRAWN:
             return f"{counted} withdrawn" + (f" by {self.source}" if with_source else "")
-        if what == TRASHED:  # NU24 C7: never "updated" for an entry moved to the trash
+        if what == TRASHED:  # never "updated" for an entry moved to the trash
             return f"{counted} moved to the trash{where}"
         if what == DELETED:
             return f"{counted} deleted{' for good' if self.kind == 'entry' else ''}{where}"
@@ -400,11 +402,11 @@ class News:
         if what == KEPT:  # nothing changed here: never "updated"
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} changed nothing here (this device's values stood)"
-        if what == ENDED_SINCE:  # NU64 F18: never "new" for what is no longer due
+        if what == ENDED_SINCE:  # never "new" for what is no longer due
             source = f" from {self.source}" if with_source else ""
             made = "it was" if self.count == 1 else "they were"
             return f"{counted}{source} that ended since with the share {made} made in"
-        if what == ACKNOWLEDGED:  # NU24 C5: not new to this account
+        if what == ACKNOWLEDGED:  # not new to this account
             source = f" from {self.source}" if with_source else ""
             return f"{counted}{source} you had acknowledged already"
         source = f" from {self.source}" if with_source else ""
@@ -429,8 +431,8 @@ class News:
 
 def grouped_by_source(news: Sequence[News]) -> str:
     """`news` said once per source, in order of first appearance: "from hugo: 2 new
-    entries, 1 new goal; from gina: 1 new entry; on your phone: 1 updated entry" (NU44 F7:
-    a client named once per item read as a paragraph with many clients); journal news,
+    entries, 1 new goal; from gina: 1 new entry; on your phone: 1 updated entry" (a
+    client named once per item would read as a paragraph with many clients); journal news,
     which name no source, after them ("new journal Work")."""
     return "; ".join(source_parts(news))
 
@@ -486,7 +488,7 @@ def _news_key(news: News) -> tuple[object, ...]:
 def merged_news(kept: Sequence[News], more: Sequence[News]) -> list[News]:
     """`kept` then `more`, the counts of the same news added (the same kind, change, source,
     own flag and journal names: "1 new entry from hugo" twice is "2 new entries from hugo"),
-    in order of first appearance: what several syncs brought, said once (NU43 #4). Pure."""
+    in order of first appearance: what several syncs brought, said once. Pure."""
     merged: dict[tuple[object, ...], News] = {}
     for news in [*kept, *more]:
         key = _news_key(news)
@@ -497,7 +499,7 @@ def merged_news(kept: Sequence[News], more: Sequence[News]) -> list[News]:
 
 def news_without(kept: Sequence[News], seen: Sequence[News]) -> list[News]:
     """`kept` less `seen` (the same news, `merged_news`'s key, its count taken off; gone at
-    0): what is still unseen once `seen` was shown (NU44 F4: news another process kept
+    0): what is still unseen once `seen` was shown (news another process kept
     meanwhile stay). Pure."""
     taken: dict[tuple[object, ...], int] = {}
     for news in seen:
@@ -545,12 +547,12 @@ def decode_news(text: object) -> list[News]:
 
 
 _NEWS_TYPES = {f.name: f.type for f in fields(News)}
-_NEWS_BEFORE_IDS = set(_NEWS_TYPES) - {"journal_id"}  # as kept before REV-NEWS3 F3
+_NEWS_BEFORE_IDS = set(_NEWS_TYPES) - {"journal_id"}  # kept before news named it by id
 
 
 def _news_fields(item: object) -> bool:
     """Whether `item` holds exactly News's fields (or those kept before `journal_id`), each
-    of its type, the count a whole number above 0 (REV-CARE4 F2: a count stored as text
+    of its type, the count a whole number above 0 (a count stored as text
     raised at every later sync), a journal id "" or 32 lowercase hex digits."""
     if not isinstance(item, dict) or set(item) not in (set(_NEWS_TYPES), _NEWS_BEFORE_IDS):
         return False
@@ -574,7 +576,7 @@ def news_without_journal(
     text: object, journal_id: str, name: str | None
 ) -> tuple[bool, str | None]:
     """The kept news `text` (`UNSEEN_NEWS`) without those of the journal `journal_id` (hex),
-    removed from this device: nothing left names it (REV-NEWS3 F3). A journal's news kept
+    removed from this device: nothing left names it. A journal's news kept
     by an older version has no id: it goes when it names `name` (the journal's name as this
     device held it; None: not known). Whether any was taken off, and the setting's new
     value (None: none left). Pure."""
@@ -626,7 +628,7 @@ def summarize(
             source = sources[writer] = source_of(*writer)
         own = bool(me) and arrival.author == me
         groups = by_change[change]
-        # an assignment's journal kept: one that ended since is told so (NU64 F18)
+        # an assignment's journal kept: one that ended since is told so
         journal = arrival.journal_id.hex() if arrival.kind == "assignment" else ""
         key = (source, arrival.kind, own, journal)
         groups[key] = groups.get(key, 0) + 1
@@ -898,7 +900,7 @@ class SyncReport:
     `journal_ids` (to offer renaming one), `line()` its sentence, which names no app's commands
     (`pick=`, `rename=` add the app's own words). While it holds the name names neither
     (`SameJournalName`). Set by `Client.sync`."""
-    # sealed by safety_path.SafetyPath._seal_missed (NU22 C3)
+    # sealed by safety_path.SafetyPath._seal_missed
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
     answered above 0 on this device before it knew the opt-in or the share that owes them;
@@ -985,9 +987,16 @@ class SyncReport:
         )
 
     def _news_in_order(self) -> list[News]:
-        """`news`, this account's new safety flags first (`new_safety_flags`)."""
-        flags = self.new_safety_flags()
-        return [*flags, *(n for n in joined_news(self.news) if n not in flags)]
+        """`news`, this account's new safety flags first (`new_safety_flags`), the assignment
+        news of several journals joined (`joined_news`): worked out once for the news as they
+        are (`summary_items` and `summary_lines` both read it), again once they change."""
+        news = tuple(self.news)
+        if self._ordered is None or self._ordered[0] != news:
+            flags = self.new_safety_flags()
+            ordered = [*flags, *(n for n in joined_news(news) if n not in flags)]
+            # `news` as last read, and its order
+            self._ordered: tuple[tuple[News, ...], list[News]] | None = (news, ordered)
+        return list(self._ordered[1])
 
     def _counted(self) -> list[str]:
         """The share changes, journals gone and shares not opened, told below the summary."""
@@ -1039,7 +1048,8 @@ class SyncReport:
         summary = self.summary()
         lines.append(summary[0].upper() + summary[1:] + ".")
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
-        lines += [f"Safety: {u.line()[:1].upper()}{u.line()[1:]}" for u in self.unflagged]
+        unflagged = (u.line() for u in self.unflagged)  # each built once
+        lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in unflagged]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1061,7 +1071,7 @@ class SyncReport:
         ]
         lines += [f"Warning: {refused.line()}" for refused in self.refused_shares]
         lines += [f"Warning: update the app: {chain}" for chain in self.update_needed]
-        if self.held_back:  # one line for all of them (NU47 #3)
+        if self.held_back:  # one line for all of them
             lines.append(f"Notice: {grouped_line(self.held_back)}")
 
         def ms_clock(ms: int) -> str:
@@ -1113,6 +1123,7 @@ class SyncReport:
         self._groups: dict[tuple[bytes, str], ProblemGroup] = {}
         self._overflow = 0
         self._overflow_line = 0
+        self._ordered = None  # `_news_in_order`'s: a cache, not a field
 
     def has_notices(self) -> bool:
         """Whether this sync has something to tell the user beyond the documents it sent and
@@ -1267,7 +1278,7 @@ def erased_text(
 def erased_by_account(gaps: list[Gap]) -> list[tuple[bytes, bytes, int]]:
     """`SyncReport.erased` as (journal id, author account id, records missing in all), one
     per journal and erased account, in the order first met: the gaps are per author device,
-    and an account with several devices is one account to tell of (NU24 C6: one notice
+    and an account with several devices is one account to tell of (one notice
     each, not one per device)."""
     counts: dict[tuple[bytes, bytes], int] = {}
     for gap in gaps:
@@ -1477,7 +1488,7 @@ def full_reply(reply: wire.SyncReply, limit: int) -> bool:
     """Whether `reply` is as full as an honest server's reply with a page short of its head
     must be: `limit` records over all its pages, or no room for one more record of the largest
     size within REPLY_BYTES. Records a member holds no key for (sealed before its share) are
-    pull progress only in such replies (R15 finding 5): a server cannot keep a pull going
+    pull progress only in such replies: a server cannot keep a pull going
     with one made-up record a reply."""
     records = sum(len(page.records) for page in reply.pages)
     sent = sum(len(r.ciphertext) for page in reply.pages for r in page.records)

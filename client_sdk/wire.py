@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import msgpack
 
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.wire_decoding import WireError as WireError  # raised by decode
 from client_sdk.wire_decoding import read_message
 
@@ -404,6 +405,7 @@ class SyncRequest:
     """Records the requesting device pushed come as stubs: ciphertext empty (issue 10)."""
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class StoredRecord:
     seq: int = field(metadata=limits(1, U63))

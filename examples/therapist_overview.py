@@ -56,7 +56,7 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
         results = await client.measures.list()  # each result once, newest first
         for journal in shared:  # clients by name, then their journals by name
             unverified = "" if journal.owner_verified else "  [fingerprint not compared]"
-            if journal.share_ended:  # a read-only copy, in `tj shared-with-me`'s words
+            if journal.read_only_copy:  # a read-only copy, in `tj shared-with-me`'s words
                 lines.append(f"{journal.name}: {journal.access}{unverified}")
             else:
                 lines.append(f"{journal.name} ({journal.access}){unverified}")

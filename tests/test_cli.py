@@ -27,7 +27,7 @@ from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
 
 ENTRY_KEYS = {
     "id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
-    "prompt_id", "utc_offset", "trashed_at", "share_ended", "unlisted",
+    "prompt_id", "utc_offset", "trashed_at", "share_ended", "unlisted", "shared_fields",
 }  # fmt: skip
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
 BASE_ENV: dict[str, str | None] = {
@@ -642,6 +642,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "owner_id",
             "owner",
             "owner_verified",
+            "read_only_copy",
             "share_ended",
             "archived",
             "helper",
@@ -694,8 +695,10 @@ async def test_journal_rename_keeps_the_entries_and_the_phone_sees_the_new_name(
     assert "Deleted journal Diary (id " in deleted.stderr
     assert await laptop.json("journal", "list") == []
     await phone.ok("sync")
-    assert [(j["name"], j["share_ended"]) for j in await phone.json("journal", "list")] == [
-        ("Diary", True)
+    # its own journal gone from the server: a read-only copy, never a share said ended
+    listed = await phone.json("journal", "list")
+    assert [(j["name"], j["read_only_copy"], j["share_ended"]) for j in listed] == [
+        ("Diary", True, False)
     ]
     assert "gone from the" in (await phone.ok("journal", "list")).stdout
     await phone.ok("journal", "delete", "Diary", "--yes")

@@ -25,7 +25,8 @@ async def test_take_with_answers_prints_score_band_and_change_and_json_has_the_d
     ana = await new_device(live_server, tmp_path, "ana")
     first = await ana.json("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,2,0")
     assert {"measure", "score", "band", "taken_at", "answers"} <= set(first)
-    assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "Moderately Severe")
+    assert (first["measure"], first["score"], first["band"]) == ("phq9", 16, "moderately severe")
+    assert first["band_label"] == "Moderately Severe"  # as the PHQ Instruction Manual prints it
     assert first["answers"] == [2, 2, 2, 2, 2, 2, 2, 2, 0] and first["safety_message"] is None
     text = flat((await ana.ok("measure", "take", "PHQ-9", "--answers", "1,1,1,1,1,1,1,0,0")).stdout)
     assert "score: 7 of 27 (Mild)" in text

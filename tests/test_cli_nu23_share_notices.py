@@ -25,7 +25,7 @@ async def synced(device: Device) -> str:
 
 
 async def status(device: Device) -> list[bool]:
-    return [s["share_ended"] for s in await device.json("shared-with-me")]
+    return [s["read_only_copy"] for s in await device.json("shared-with-me")]
 
 
 @pytest.mark.parametrize("first_end", ["leave", "unshare"])

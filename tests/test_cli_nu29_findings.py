@@ -94,7 +94,8 @@ async def test_an_unshare_tells_the_therapist_the_forget_command_that_works(
     assert "no longer served (read-only copy)" in one_line(listed.stdout)
     assert command in one_line(listed.stdout)
     [row] = await drkim.json("shared-with-me")
-    assert (row["share_ended"], row["unlisted"]) == (True, True)
+    # the server's word alone: "unlisted", never "share_ended" too (as `tj list --json`)
+    assert (row["read_only_copy"], row["share_ended"], row["unlisted"]) == (True, False, True)
     [journal] = [j for j in await drkim.json("journal", "list") if j["name"] == "ana/Personal"]
     assert journal["unlisted"]
     assert "no longer served (read-only copy)" in one_line(

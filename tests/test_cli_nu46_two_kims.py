@@ -91,8 +91,9 @@ async def test_shared_with_me_tells_the_two_kims_apart_and_its_forget_command_di
     drlee = kims.drlee
     rows = {row["name"]: row for row in await drlee.json("shared-with-me")}
     assert set(rows) == {"kim/Personal", kims.old}
-    assert rows["kim/Personal"]["share_ended"] is False
-    assert (rows[kims.old]["share_ended"], rows[kims.old]["owner_id"]) == (True, kims.old_account)
+    assert rows["kim/Personal"]["read_only_copy"] is False
+    old = rows[kims.old]
+    assert (old["read_only_copy"], old["owner_id"]) == (True, kims.old_account)
     assert rows[kims.old]["owner"] == "kim"  # the username, as before; the account beside it
 
     listed = await drlee.ok("shared-with-me")
@@ -106,7 +107,7 @@ async def test_shared_with_me_tells_the_two_kims_apart_and_its_forget_command_di
     assert "Traceback" not in forgot.output
     journals = {j["name"]: j for j in await drlee.json("journal", "list")}
     assert kims.old not in journals and "kim/Personal" in journals
-    assert journals["kim/Personal"]["share_ended"] is False  # the new kim's share, untouched
+    assert journals["kim/Personal"]["read_only_copy"] is False  # the new kim's share, untouched
     [entry] = await drlee.json("list", "--journal", "kim/Personal")
     assert entry["body"] == "I'm the new kim."
 

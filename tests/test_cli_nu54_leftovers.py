@@ -167,4 +167,5 @@ async def test_gad7_and_phq9_bands_read_alike(live_server: RunningServer, tmp_pa
     assert "score:   6 of 21 (Mild)" in gad7.stdout, gad7.stdout
     assert "score:   7 of 27 (Mild)" in phq9.stdout, phq9.stdout
     results = json.loads((await ana.ok("measure", "list", "--json")).raw_stdout)
-    assert sorted(r["band"] for r in results) == ["Mild", "mild"]  # the data as the sources
+    # one casing in JSON for every questionnaire (NU65 F1), the label as shown beside it
+    assert [(r["band"], r["band_label"]) for r in results] == [("mild", "Mild")] * 2

@@ -187,7 +187,8 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
         assert "--journal" not in save and save[1:3] == ["--tag", "t"], save
         named = f"'{journal}'" if " " in journal else journal
         assert (
-            f"saves it in Personal; it leaves out --journal {named}, which was refused; "
+            f"saves it in your default journal; it leaves out --journal {named}, which was "
+            "refused; "
             "give another --journal to save it elsewhere" in said
         ), said
         if journal == "night dreams":

@@ -145,7 +145,11 @@ async def test_the_export_summary_names_a_copy_no_longer_served_as_the_other_com
     await ana.ok("unshare", "Personal", "tom", "--yes")
     await tom.ok("sync")  # the server stops serving it: tom's device holds no signed end
     [listed] = await tom.json("shared-with-me")
-    assert (listed["share_ended"], listed["unlisted"]) == (True, True), listed
+    assert (listed["read_only_copy"], listed["share_ended"], listed["unlisted"]) == (
+        True,
+        False,
+        True,
+    ), listed
     out = tmp_path / "export"
     exported = await tom.ok("export", "--client", "ana", "--out", str(out))
     said = " ".join(exported.stderr.split()) + " ".join(exported.stdout.split())

@@ -182,20 +182,3 @@ async def test_a_digit_other_than_0_to_9_is_asked_again_not_a_traceback(
     assert "Traceback" not in taken.stderr and "ValueError" not in taken.stderr
     [result] = await ana.json("measure", "list")
     assert (result["answers"], result["score"]) == ([0, 0, 1, 1, 1, 1, 1], 5)
-
-
-async def test_the_message_is_shown_with_the_emergency_lines_when_the_plan_cannot_be_read(
-    live_server: RunningServer, tmp_path: Path
-) -> None:
-    """Item 9 answered above 0, and the plan cannot be read for its message (here: a journal
-    this device does not hold): the message is shown all the same, from the built-in
-    emergency number and crisis line, saying why the plan was not read, instead of the
-    command ending on the error with no message."""
-    ben, _drsmith = await opted_in(live_server, tmp_path)
-    taken = await ben.tj("measure", "take", "phq9", "--journal", "Nowhere", input=EIGHT + "2\n1\n")
-    err = flat(taken.stderr)
-    assert "Traceback" not in taken.output
-    assert HEADING in err and "nearest emergency department" in err
-    assert "findahelpline.com" in err
-    assert "could not be read on this device just now" in err
-    assert err.index(HEADING) < err.index(DIFFICULTY)

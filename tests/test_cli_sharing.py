@@ -159,7 +159,11 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     assert await ana.json("shares") == []
     await tom.ok("sync")
     [kept] = await tom.json("shared-with-me")
-    assert (kept["journal"], kept["share_ended"]) == ("Personal", True)
+    assert (kept["journal"], kept["read_only_copy"], kept["share_ended"]) == (
+        "Personal",
+        True,
+        False,
+    )
     # NU29 F3: tom's device is not served the removal: ended by the server's word only
     listed = (await tom.ok("journal", "list", env={"COLUMNS": "160"})).stdout  # unwrapped
     assert "no longer served (read-only copy)" in listed, listed
@@ -516,7 +520,9 @@ async def test_verify_head_prints_the_same_code_on_the_clients_and_the_therapist
     ended = await tom.ok("verify-head", "ana/Personal")
     assert "your share of ana/Personal ended" in " ".join(ended.stderr.split())
     assert "will not match the owner's code" in " ".join(ended.stderr.split())
-    assert (await tom.json("verify-head", "ana/Personal"))["share_ended"] is True
+    # the server's word alone (tom is not served the removal): never "share_ended"
+    said = await tom.json("verify-head", "ana/Personal")
+    assert (said["share_ended"], said["unlisted"]) == (False, True), said
 
 
 async def test_verify_head_with_a_named_therapist_and_owner_only(

@@ -162,3 +162,12 @@ async def forged_record(
         author.profile.secrets.signing_key,
     )
     return wire.RecordUpload(record_id, local.epoch, ciphertext)
+
+
+async def journal_named_by_another_sdk(home: Path, name: str) -> None:
+    """Create, on the device whose profile is at `home`, a journal named `name` as another
+    SDK could sign it (a control character in it: the stock SDK's `journals.create` refuses
+    one, a device reading it shows it escaped), through the replica below that check. The
+    journal reaches the server at the device's next sync (or `tj share`)."""
+    async with await Client.open(home) as client:
+        await client.replica.create_journal(name)

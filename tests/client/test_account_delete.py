@@ -155,8 +155,8 @@ async def test_other_accounts_keep_every_row_that_was_not_the_erased_accounts(
     assert [
         (s.member, s.expired, s.account_erased is not None) for s in await ben.shares.list()
     ] == [("zoe.erased", True, True)]
-    assert [s for s in await therapist.shares.with_me() if not s.share_ended] == []
-    assert [j.name for j in await therapist.journals.list() if not j.share_ended] == ["Personal"]
+    assert [s for s in await therapist.shares.with_me() if not s.read_only_copy] == []
+    assert [j.name for j in await therapist.journals.list() if not j.read_only_copy] == ["Personal"]
 
 
 async def test_every_device_of_the_erased_account_is_signed_out_and_the_name_is_free(

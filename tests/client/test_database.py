@@ -602,3 +602,27 @@ async def test_where_the_wal_index_cannot_be_read_the_log_file_is_cut_back_and_i
     await db.execute("INSERT INTO t VALUES (?)", (bytes(20_000),))
     assert db._log_bytes() == Path(f"{path}-wal").stat().st_size > 20_000
     await db.close()
+
+
+class _Blob(bytes):
+    """A subclass of bytes: looked up by its own type, as before (no adapter of ours)."""
+
+
+async def test_bytes_and_none_bind_through_an_adapter_found_first_and_store_as_given(
+    tmp_path: Path,
+) -> None:
+    """Python's sqlite3 looks for an adapter for every bytes and None parameter; without one
+    registered it raises and discards an AttributeError per parameter (about twenty a
+    write of one entry, issue 10). The store registers the identity for both: what is
+    stored is what was given (a BLOB, NULL; a subclass of bytes as before)."""
+    assert sqlite3.adapters[(bytes, sqlite3.PrepareProtocol)] is bytes.__bytes__
+    assert sqlite3.adapters[(type(None), sqlite3.PrepareProtocol)](None) is None
+    db = await Database.connect(str(tmp_path / "s.db"))
+    try:
+        await db.execute("CREATE TABLE t (a, b, c, d)")
+        given = (b"\x00\xffid", None, _Blob(b"sub"), b"")
+        await db.execute("INSERT INTO t VALUES (?, ?, ?, ?)", given)
+        rows = await db.execute_fetchall("SELECT a, b, c, d, typeof(a), typeof(b) FROM t")
+        assert [tuple(row) for row in rows] == [(b"\x00\xffid", None, b"sub", b"", "blob", "null")]
+    finally:
+        await db.close()

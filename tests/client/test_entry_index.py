@@ -109,7 +109,7 @@ async def test_the_indexed_list_is_every_views_list_through_edits_trash_pulls_an
     await phone.entries.edit(ids["two"], created_at=datetime(2026, 10, 30, tzinfo=UTC))
     for query in QUERIES:
         await same_as_every_view(phone, monkeypatch, **query)
-    await phone.journals.delete("Sleep")
+    await phone.journals.delete("Sleep", drop_unsent=True)  # its unsynced edits: agreed
     for query in [q for q in QUERIES if q.get("journal") != "Sleep"]:
         await same_as_every_view(phone, monkeypatch, **query)
     assert await same_as_every_view(phone, monkeypatch) == ["one", *same_time, "three"]
@@ -185,7 +185,7 @@ async def test_an_entry_given_the_rowid_of_a_deleted_document_is_listed(
 
     top, read = await store._db.run(rowids)
     assert read == top
-    await laptop.journals.delete("Dreams")
+    await laptop.journals.delete("Dreams", drop_unsent=True)  # never synced: agreed
     after_delete, _ = await store._db.run(rowids)
     assert after_delete < top
     await laptop.entries.write(None, "new body", title="new")

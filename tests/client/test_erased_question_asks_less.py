@@ -68,7 +68,7 @@ async def test_a_discarded_copy_changes_nothing_the_server_is_asked(
                 await drsmith.shares.ask_erased_owners()
             assert asked(hostile) == [[lea_id]]
 
-            [copy] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [copy] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             await drsmith.shares.forget(copy.name, unlisted=True)
             await drsmith.shares.ask_erased_owners()
             assert asked(hostile) == [[lea_id]]  # forgotten: the traffic does not change
@@ -139,7 +139,9 @@ async def test_a_copy_discarded_before_the_first_answer_is_asked_about_as_a_kept
                 if copy == "discarded, not noted by the sync":
                     async with drsmith.store.transaction() as tx:
                         await tx.set_setting(departures.OWNERS_ASKED, None)
-                [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+                [ended] = [
+                    s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy
+                ]
                 await drsmith.shares.forget(ended.name, unlisted=True)
             week = now_ms() + departures.ASK_AGAIN_MS
             monkeypatch.setattr("client_sdk.sharing.now_ms", lambda: week)
@@ -170,11 +172,11 @@ async def test_a_stored_erased_answer_goes_once_the_server_names_her(
             gone.add(lea.profile.account_id)
             await lea.shares.revoke("Personal", "drsmith")
             await drsmith.sync()
-            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             assert ended.owner_erased  # the server's (forged) word, said
             gone.clear()
             assert (await drsmith.sharing.identity("lea")).account_id == lea.profile.account_id
-            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             assert not ended.owner_erased
             assert await drsmith.shares.ask_erased_owners() == []
             assert asked(hostile) == []  # this week's question was the sync's
@@ -182,10 +184,10 @@ async def test_a_stored_erased_answer_goes_once_the_server_names_her(
             async with drsmith.store.transaction() as tx:  # said erased again, as stored
                 said = json.dumps([lea.profile.account_id.hex()])
                 await tx.set_setting(departures.ERASED_OWNERS, said)
-            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             assert ended.owner_erased
             assert not await drsmith.replica._erased(lea.profile.account_id, {})  # by id
-            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             assert not ended.owner_erased
         finally:
             await drsmith.close()
@@ -234,9 +236,9 @@ async def test_a_share_ended_by_its_end_date_notes_its_owner_due_with_no_questio
             noted = departures.decode_asked(await drsmith.store.setting(departures.OWNERS_ASKED))
             assert noted == {lea.profile.account_id.hex(): 0}  # seen ended: not yet asked
             monkeypatch.setattr(departures, "owners_seen_ended", lambda asked, owners: asked)
-            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            [ended] = [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             await drsmith.shares.forget(ended.name, unlisted=server == "keeps serving it")
-            assert not [s for s in await drsmith.shares.with_me(refresh=False) if s.share_ended]
+            assert not [s for s in await drsmith.shares.with_me(refresh=False) if s.read_only_copy]
             await drsmith.shares.ask_erased_owners()
             assert asked(hostile) == [[lea.profile.account_id]]
         finally:

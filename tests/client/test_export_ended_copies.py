@@ -39,7 +39,11 @@ async def test_an_ended_copy_is_exported_as_ended_and_files_old_and_new_import_a
     }
     assert (rows["Personal"]["role"], rows["Personal"]["access"]) == ("owner", "owner")
     read = {j.name: j for j in Archive.from_dict(exported).journals}
-    assert (read[copy].share_ended, read[copy].unlisted) == (True, True)  # a read-only copy
+    assert (read[copy].read_only_copy, read[copy].unlisted, read[copy].share_ended) == (
+        True,
+        True,
+        False,
+    )  # a read-only copy the server alone stopped serving
 
     # A file from before (role "revoked", without the three new keys) reads as it did.
     older = {

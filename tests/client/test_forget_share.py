@@ -102,7 +102,7 @@ async def test_forget_after_the_share_ended_leaves_nothing_of_the_journal(
 ) -> None:
     ana, tom = await signup("ana"), await signup("tom")
     journal = await ended_copy(ana, tom, end)
-    assert [s.share_ended for s in await tom.shares.with_me()] == [True]
+    assert [s.read_only_copy for s in await tom.shares.with_me()] == [True]
     if end == "unshare":  # a removed member is not served the signed removal: tom says so
         with pytest.raises(
             InvalidInput, match="no longer served to this device: .* the server withholding it"

@@ -69,7 +69,7 @@ async def test_an_only_copy_shared_again_after_a_forget_comes_back(
     copy = f"ana/{name}"
     await ana.shares.grant("Personal", "tom", only=["mood", "tags"], trust_on_first_use=True)
     await tom.sync()
-    ended = [s.journal for s in await tom.shares.with_me() if s.share_ended]
+    ended = [s.journal for s in await tom.shares.with_me() if s.read_only_copy]
     assert ended == [name]
     assert await tom.shares.forget(copy, unlisted=True) is True
     assert name not in [s.journal for s in await tom.shares.with_me()]
@@ -78,7 +78,7 @@ async def test_an_only_copy_shared_again_after_a_forget_comes_back(
     await ana.sync()
     report = await tom.sync()
     assert [d.journal for d in report.departures if d.reason == departures.RETURNED] == [name]
-    live = [s.journal for s in await tom.shares.with_me() if not s.share_ended]
+    live = [s.journal for s in await tom.shares.with_me() if not s.read_only_copy]
     assert name in live
     assert (1, "") in [(e.mood, e.body) for e in await tom.entries.list(copy)]
 

@@ -108,7 +108,7 @@ async def test_a_deleted_journal_is_gone_from_the_server_and_kept_read_only_else
 
     await phone.sync()  # the server no longer names it: kept, read-only, never dropped
     [kept] = [j for j in await phone.journals.list() if j.name == "Old"]
-    assert kept.share_ended
+    assert kept.read_only_copy
     assert [e.body for e in await phone.entries.list("Old")] == ["To be deleted."]
     with pytest.raises(AccessError, match="deleted"):
         await phone.entries.write("Old", "Too late.")
@@ -116,7 +116,7 @@ async def test_a_deleted_journal_is_gone_from_the_server_and_kept_read_only_else
     assert [j.name for j in await phone.journals.list()] == ["Personal"]
 
     await tom.sync()
-    assert [(s.journal, s.share_ended) for s in await tom.shares.with_me()] == [("Old", True)]
+    assert [(s.journal, s.read_only_copy) for s in await tom.shares.with_me()] == [("Old", True)]
 
 
 async def test_only_the_owner_deletes_a_journal(signup: ClientFactory) -> None:
@@ -146,7 +146,8 @@ async def test_a_journal_the_server_stops_listing_is_kept_read_only_not_dropped(
     hostile.replies["/v1/journals/list"] = hide_personal
     await ana.replica.refresh_journals()
     [kept] = await ana.journals.list()
-    assert (kept.name, kept.share_ended) == ("Personal", True)
+    # its own journal: read-only, never a share said ended (the server's word alone)
+    assert (kept.name, kept.read_only_copy, kept.share_ended) == ("Personal", True, False)
     assert [e.body for e in await ana.entries.list("Personal")] == [
         "Mine, whatever the server says."
     ]

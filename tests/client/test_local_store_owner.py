@@ -244,7 +244,9 @@ async def test_the_refusal_over_a_deleted_accounts_store_says_to_move_it_aside(
     await kim.close()
     kept = {name: (home / name).read_bytes() for name in _store_files(home)}
     kim = await Client.open(home)
-    await kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)  # closes kim
+    await kim.delete_account(  # closes kim; its entry never synced: agreed to lose it
+        PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_unsynced=True
+    )
     assert not (home / STORE_FILE).exists()
     for name, content in kept.items():  # the files the deletion would have left
         (home / name).write_bytes(content)

@@ -201,13 +201,17 @@ async def test_an_erased_account_reaches_the_watching_devices_of_its_shares_at_o
     await share_with(ben, zoe)
     for device in (zoe, tom, ben, zoe):
         await device.sync()
-    assert [j.share_ended for j in await tom.journals.list() if j.name == "zoe/Personal"] == [False]
+    assert [j.read_only_copy for j in await tom.journals.list() if j.name == "zoe/Personal"] == [
+        False
+    ]
     assert [s.expired for s in await ben.shares.list() if s.member == "zoe"] == [False]
     async with watching(tom) as tom_watch, watching(ben) as ben_watch:
         await zoe.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
 
         async def lost() -> bool:
-            return all(j.share_ended for j in await tom.journals.list() if j.name == "zoe/Personal")
+            return all(
+                j.read_only_copy for j in await tom.journals.list() if j.name == "zoe/Personal"
+            )
 
         async def dropped() -> bool:
             return all(s.expired for s in await ben.shares.list() if s.member == "zoe")

@@ -252,7 +252,7 @@ async def test_rc_f1_a_journal_deleted_on_another_owner_device_is_told_once(
     again = await phone.sync(strict=True)
     assert (again.departures, again.withheld) == ([], [])  # told once
     [work] = [j for j in await phone.journals.list() if j.name == "Work"]
-    assert work.share_ended  # the read-only copy stays
+    assert work.read_only_copy  # the read-only copy stays
 
 
 @pytest.mark.xfail(

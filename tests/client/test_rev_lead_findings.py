@@ -31,7 +31,7 @@ from client_sdk import INSECURE_TEST_COST, Client
 from client_sdk.errors import InvalidInput
 from client_sdk.sharing import ShareInfo
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, journal_named_by_another_sdk, share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 DAY_MS = 24 * 3600 * 1000
@@ -225,7 +225,7 @@ async def test_a_refused_note_withdrawal_escapes_the_owners_journal_name(
 
     mal = await new_device(live_server, tmp_path, "mallory")
     drkim = await new_device(live_server, tmp_path, "drkim")
-    await mal.ok("journal", "create", EVIL)
+    await journal_named_by_another_sdk(mal.home, EVIL)  # the CLI refuses it
     await mal.ok("write", "--journal", EVIL, "hello")
     fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
     await mal.ok("share", EVIL, "drkim", "--full", "--role", "annotate", *fingerprint)
@@ -246,7 +246,7 @@ async def test_the_withdraw_question_escapes_the_owners_journal_name(
 
     mal = await new_device(live_server, tmp_path, "mallory")
     drkim = await new_device(live_server, tmp_path, "drkim")
-    await mal.ok("journal", "create", EVIL)
+    await journal_named_by_another_sdk(mal.home, EVIL)  # the CLI refuses it
     await mal.ok("write", "--journal", EVIL, "hello")
     fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
     await mal.ok("share", EVIL, "drkim", "--full", "--role", "annotate", *fingerprint)

@@ -34,7 +34,7 @@ import pytest
 from client_sdk import Client
 from client_sdk.errors import InvalidInput
 from client_sdk.sharing import ShareInfo
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, journal_named_by_another_sdk, share_with
 from tests.client.test_nu29_findings import DAY_MS, SECRET, move_clock
 from tests.client.test_r22_attacks import server_stops_serving
 from tests.conftest import ClientFactory, RunningServer
@@ -163,7 +163,7 @@ async def test_shared_with_me_forget_advice_escapes_another_accounts_journal_nam
     mal = await new_device(live_server, tmp_path, "mallory")
     drkim = await new_device(live_server, tmp_path, "drkim")
     evil = "Notes\x1b]52;c;cm0gLXJmIH4K\x07"
-    await mal.ok("journal", "create", evil)
+    await journal_named_by_another_sdk(mal.home, evil)  # the CLI refuses it
     await mal.ok("write", "--journal", evil, "hello")
     await mal.ok("share", evil, "drkim", "--full", "--fingerprint", drkim.signup["fingerprint"])
     await drkim.ok("sync")

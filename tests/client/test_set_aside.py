@@ -180,7 +180,7 @@ async def test_a_note_for_a_journal_whose_owner_erased_their_account_is_set_asid
     assert [(r.journal, r.code) for r in report.set_aside] == [("ana/Personal", "forbidden")]
     assert [c.text for c in await therapist.set_aside()] == [NOTE]
     assert (await therapist.sync()).set_aside == []
-    assert [(j.name, j.share_ended) for j in await therapist.journals.list()] == [
+    assert [(j.name, j.read_only_copy) for j in await therapist.journals.list()] == [
         ("Personal", False),
         ("ana/Personal", True),  # the kept copy, read-only
     ]

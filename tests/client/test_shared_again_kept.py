@@ -73,7 +73,7 @@ async def test_a_server_listing_a_journal_again_is_no_share_again(
 
     # The server withholds the journal, then lists it again: the same membership.
     hostile.replies["/v1/journals/list"] = without_it
-    assert [s.share_ended for s in await tom.shares.with_me()] == [True]  # list read again
+    assert [s.read_only_copy for s in await tom.shares.with_me()] == [True]  # list read again
     assert told((await tom.sync()).departures, departures.UNLISTED) == ["Personal"]
     del hostile.replies["/v1/journals/list"]
     assert [s.share_ended for s in await tom.shares.with_me()] == [False]
@@ -85,11 +85,11 @@ async def test_a_server_listing_a_journal_again_is_no_share_again(
     assert told((await tom.sync()).departures, departures.UNLISTED) == ["Personal"]
     hostile.replies["/v1/journals/list"] = lambda _, __: active_list
     await tom.replica.refresh_journals()  # as a sync that finds the journal list changed
-    assert [s.share_ended for s in await tom.shares.with_me(refresh=False)] == [False]
+    assert [s.read_only_copy for s in await tom.shares.with_me(refresh=False)] == [False]
     waiting = departures.decode(await tom.store.setting(departures.PENDING)).told
     assert told(waiting, departures.RETURNED) == []  # what the next sync would report
     del hostile.replies["/v1/journals/list"]
-    assert [s.share_ended for s in await tom.shares.with_me()] == [True]
+    assert [s.read_only_copy for s in await tom.shares.with_me()] == [True]
     await tom.sync()
 
     # Only ana's new signed grant is told.

@@ -335,9 +335,11 @@ async def test_unshare_drops_the_membership_at_once_and_rotates_the_journal_key(
         await sync_page_for(tom, personal)
     await tom.sync()
     [kept] = [j for j in await tom.journals.list() if j.name == "ana/Personal"]
-    assert (kept.role, kept.share_ended) == ("revoked", True)
+    # a removed member is not served its removal: the server's word, never "share ended"
+    assert (kept.role, kept.read_only_copy, kept.share_ended) == ("revoked", True, False)
+    assert kept.unlisted
     [ended] = await tom.shares.with_me()
-    assert (ended.journal, ended.share_ended) == ("Personal", True)
+    assert (ended.journal, ended.read_only_copy, ended.share_ended) == ("Personal", True, False)
 
 
 async def test_after_a_share_ends_the_therapist_reads_the_kept_copy_by_name_and_cannot_write_to_it(
@@ -351,9 +353,9 @@ async def test_after_a_share_ends_the_therapist_reads_the_kept_copy_by_name_and_
     await ana.sync()
     await tom.sync()
 
-    [kept] = [j for j in await tom.journals.list() if j.share_ended]
+    [kept] = [j for j in await tom.journals.list() if j.read_only_copy]
     assert (kept.name, kept.role) == ("ana/Personal", "revoked")
-    assert (await tom.journals.get("ana/Personal")).share_ended
+    assert (await tom.journals.get("ana/Personal")).read_only_copy
     assert [(e.body, e.mood) for e in await tom.entries.list("ana/Personal")] == [
         ("Shared while it lasted.", 4)
     ]

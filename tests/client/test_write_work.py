@@ -72,6 +72,7 @@ async def test_writes_turn_the_busy_timeout_off_once_and_the_next_other_call_tur
     a write sets it back before its first statement (every other statement waits for a lock
     as long as before)."""
     ana = await signup("ana")
+    await ana.journals.default()  # this device's choice of default journal, read once a client
     await ana.entries.list()  # a read: whatever ran before, the timeout is back on
     with statements(ana) as ran:
         for day in range(3):

@@ -295,6 +295,15 @@ def disclosure_id_vector(v: Vector) -> None:
     ).hexdigest()
 
 
+def default_journal_id_vector(v: Vector) -> None:
+    v["default_journal_id"] = hashlib.blake2b(
+        h(v["account_id"]),
+        digest_size=16,
+        key=h(v["account_key"]),
+        person=b"tj-default-v1...",
+    ).hexdigest()
+
+
 def document_id_vector(v: Vector) -> None:
     for account, field in (("creator", "doc_id"), ("other_creator", "other_doc_id")):
         tag = hashlib.blake2b(
@@ -415,6 +424,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "identity": identity_vector,
     "share-envelope": share_envelope_vector,
     "disclosure-id": disclosure_id_vector,
+    "default-journal-id": default_journal_id_vector,
     "document-id": document_id_vector,
     "wire": wire_vector,
 }

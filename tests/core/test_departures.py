@@ -160,7 +160,7 @@ def test_an_ended_share_is_named_in_one_set_of_words_for_every_app() -> None:
     gone = Journal("ab" * 16, "Personal", "revoked", "cd" * 16, "tom", own=True)
     assert gone.access == "gone from the server (read-only copy)"
     live = Journal("ab" * 16, "ana/Personal", "annotate", "cd" * 16, "ana")
-    assert (live.access, replace(shared, role="read", share_ended=False).access) == (
+    assert (live.access, replace(shared, role="read", read_only_copy=False).access) == (
         "annotate",
         "read",
     )

@@ -53,7 +53,7 @@ EXPECTED_VECTORS = {
     "record-compressed", "record-zstd",
     "bundle",
     "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
-    "share-envelope", "disclosure-id", "document-id", "withholding", "access-chain",
+    "share-envelope", "disclosure-id", "default-journal-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because", "access-removed-gaps",
     "access-limited", "access-chain-v2", "access-versions", "access-key-check",
     "verify-head-records",
@@ -915,6 +915,18 @@ def test_disclosure_id_reproduces_the_vector() -> None:
     )
     assert independent.hexdigest() == vector["disclosure_doc_id"]
     assert Context.DISCLOSURE_ID.value == b"tj-disclosure-v1"
+
+
+def test_default_journal_id_reproduces_the_vector() -> None:
+    vector = VECTORS["default-journal-id"]
+    account_key, account_id = h(vector["account_key"]), h(vector["account_id"])
+    derived = keys.default_journal_id(account_key, account_id)
+    assert derived.hex() == vector["default_journal_id"]
+    independent = hashlib.blake2b(
+        account_id, digest_size=16, key=account_key, person=b"tj-default-v1..."
+    )
+    assert independent.hexdigest() == vector["default_journal_id"]
+    assert Context.DEFAULT_JOURNAL_ID.value == b"tj-default-v1..."
 
 
 def test_document_id_names_its_creator_as_the_vector_says() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
+
 from client_sdk import sync as sync_plan
 from client_sdk import wire
 from client_sdk.sync import Arrival, News, summarize
@@ -150,6 +154,48 @@ def test_a_long_summary_names_each_source_once_flagged_clients_first_then_by_nam
     ]
     assert report.summary().startswith("sent 2 changes, 1 new safety flag from zoe, 304 new ")
     assert sync_plan.SyncReport().summary_lines() == []
+
+
+def test_the_news_are_joined_once_and_each_unflagged_line_built_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`summary_items` and `summary_lines` (both printed after one sync) joined the news
+    (`joined_news`) once each, and `lines` built each unflagged answer's line twice: once
+    each now, the news joined again only once they change."""
+    from datetime import UTC, datetime
+
+    from client_sdk.safety import UnflaggedAnswer
+
+    joins: list[int] = []
+    joined = sync_plan.joined_news
+
+    def counted(news: Sequence[News]) -> list[News]:
+        joins.append(len(news))
+        return joined(news)
+
+    monkeypatch.setattr(sync_plan, "joined_news", counted)
+    built: list[str] = []
+    line = UnflaggedAnswer.line
+
+    def counted_line(self: UnflaggedAnswer, *, tell: str = "") -> str:
+        built.append(self.result_id)
+        return line(self, tell=tell)
+
+    monkeypatch.setattr(UnflaggedAnswer, "line", counted_line)
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    report = sync_plan.SyncReport(
+        news=[News(1, "safety_flag", True, "zoe"), News(2, "entry", True, "ana")],
+        unflagged=[UnflaggedAnswer("Personal", ("drsmith",), "ab" * 8, "phq9", at, at)],
+    )
+    assert report.summary_items() == ["1 new safety flag from zoe", "2 new entries from ana"]
+    assert report.summary_lines() == ["zoe: 1 new safety flag", "ana: 2 new entries"]
+    said = report.lines()
+    assert joins == [2]
+    assert built == ["ab" * 8]
+    assert [s for s in said if s.startswith("Safety: No safety flag was sent to drsmith")]
+    report.news.append(News(1, "goal", True, "ana"))  # changed: joined again, as they are now
+    assert report.summary_lines()[-1] == "ana: 2 new entries, 1 new goal"
+    assert joins == [2, 3]
 
 
 def test_a_device_signed_out_since_reads_without_your() -> None:

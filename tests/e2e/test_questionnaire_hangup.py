@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import PASSWORD, RunningServer
 from tests.e2e.test_sync_watch import HANG, TJ, read_line_containing
 from tests.test_cli import Device
-from tests.test_cli_safety_item import EIGHT, LINE_STARTS, opted_in
+from tests.test_cli_safety_item import DIFFICULTY, EIGHT, HEADING, LINE_STARTS, flat, opted_in
 
 DUMPING = {"PYTHONFAULTHANDLER": "1"}
 """A fatal signal (SIGABRT) makes the process write every thread's stack to its stderr."""
@@ -400,7 +400,9 @@ async def test_ctrl_c_while_the_safety_message_is_fetched_keeps_every_answer(
     opens: `asyncio.run`, whose own Ctrl-C handling raises KeyboardInterrupt) escaped the
     questionnaire: not a stop, so the answer was lost with the flag it owes. It stops the
     questionnaire as Ctrl-C at a question does: every scored item answered, the result is
-    kept without the difficulty answer (and `tj` saves it and seals the flag)."""
+    kept without the difficulty answer (and `tj` saves it and seals the flag). The message
+    that needs no profile is shown at once instead, and the stop names no question: it said
+    "(no answer to this one...)" of the difficulty question, never shown."""
     done = tmp_path / "asked"
     asking = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CTRL_C_AT_THE_SAFETY_MESSAGE, str(done),
@@ -410,7 +412,7 @@ async def test_ctrl_c_while_the_safety_message_is_fetched_keeps_every_answer(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    assert asking.stdin is not None
+    assert asking.stdin is not None and asking.stderr is not None
     try:
         asking.stdin.write((EIGHT + "2\n").encode())  # stdin stays open, like a terminal's
         await asking.stdin.drain()
@@ -420,6 +422,10 @@ async def test_ctrl_c_while_the_safety_message_is_fetched_keeps_every_answer(
             asking.kill()
             await asking.wait()
     assert done.read_text() == "[1, 1, 1, 1, 1, 1, 1, 1, 2] None"
+    said = flat((await asking.stderr.read()).decode())
+    assert HEADING in said and "could not be read on this device just now (Ctrl-C" in said
+    assert "no answer to this one" not in said and DIFFICULTY not in said
+    assert said.endswith("(stopped: your PHQ-9 is saved with its 9 answers)")
 
 
 HANGUP_THEN_ABORT = """

@@ -7,11 +7,14 @@ Timeouts only bound a hang (tests/README.md); they never measure speed.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
+from cli.piped import CHUNK
 from tests.conftest import RunningServer
 from tests.e2e.test_questionnaire_hangup import REPOSITORY, ends_within_hang, take_phq9
 from tests.test_cli_safety_item import EIGHT, opted_in
@@ -198,3 +201,125 @@ async def test_a_wrong_passphrase_is_said_before_the_first_question(
     said = (await taking.stderr.read()).decode()
     assert "wrong passphrase" in said
     assert "1. " not in said  # no question was asked
+
+
+async def test_a_lone_cr_ends_a_piped_line_as_enter_does_and_a_split_crlf_is_one_end(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A piped line ending with a lone "\\r" (a file saved on an old Mac, some terminals'
+    paste: a terminal's Enter is "\\r") was no line end: the passphrase ran on into the
+    answers and `tj` waited for ever for a "\\n". "\\r", "\\r\\n" and "\\n" each end one
+    line, a "\\r\\n" whose "\\n" comes in a later write too (not an empty answer after it)."""
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    await ben.ok("lock", env={"TJ_NEW_PASSPHRASE": PASSPHRASE})
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    try:
+        taking.stdin.write((PASSPHRASE + "\r" + "1\r1\r\n1\n1\r").encode())
+        await taking.stdin.drain()
+        await asyncio.sleep(0.2)  # the "\r" read alone: its "\n" comes next
+        taking.stdin.write(b"\n1\r\n1\r1\r1\r2\r")
+        await taking.stdin.drain()
+        await asyncio.sleep(0.2)
+        taking.stdin.write(b"\n1\r")  # the difficulty: 1, the pipe left open
+        await taking.stdin.drain()
+        assert await ends_within_hang(taking) == 0
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    said = (await taking.stderr.read()).decode()
+    assert "wrong passphrase" not in said and "give one of" not in said
+    [result] = await ben.json("measure", "list", env={"TJ_PASSPHRASE": PASSPHRASE})
+    assert (result["score"], result["unscored"]) == (10, 1)
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
+
+
+LINES_READ = """
+import os, sys
+from cli import piped
+
+seeks = 0
+lseek = os.lseek
+
+def counted(fd, position, how):
+    global seeks
+    seeks += 1
+    return lseek(fd, position, how)
+
+os.lseek = counted
+ahead = sys.argv[2] == "ahead"
+lines = [piped.read_line(ahead=ahead) for _ in range(int(sys.argv[3]))]
+rest = sys.stdin.buffer.read() if sys.argv[4] == "stdin" else piped.read_line()
+with open(sys.argv[1], "w") as out:
+    out.write(repr((lines, rest, seeks)))
+"""
+
+
+def read_lines(tmp_path: Path, stdin: int, ahead: str, count: int, rest: str) -> object:
+    """LINES_READ run on `stdin`: `count` lines read by `piped.read_line` (`ahead` or
+    "byte"), then the rest (`rest`: "stdin", all of `sys.stdin`; else one more line), and
+    the `lseek` calls made."""
+    done = tmp_path / "lines"
+    reading = subprocess.run(
+        [sys.executable, "-c", LINES_READ, str(done), ahead, str(count), rest],
+        cwd=REPOSITORY, stdin=stdin, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert reading.returncode == 0, reading.stderr
+    return ast.literal_eval(done.read_text())
+
+
+MAC = b"a\rb\r\nc\n\rd"
+"""Four lines ("\\r", "\\r\\n", "\\n", then an empty one ended by "\\r") and "d" unended."""
+
+
+def test_a_file_of_lone_crs_and_a_crlf_across_a_chunk_is_read_line_by_line_exactly(
+    tmp_path: Path,
+) -> None:
+    """A file's "\\r\\n" whose "\\r" is the last byte of a chunk (CHUNK) is one line end, and
+    the file is left just past it: what follows is there for `sys.stdin`. One `lseek` finds
+    the file, one reads it back past the line: two per line (three before, with two more of
+    `sys.stdin`'s own, not counted here, each time)."""
+    long = b"x" * (CHUNK - 1) + b"\r\n"
+    lines_file = tmp_path / "mac"
+    lines_file.write_bytes(long + MAC)
+    with lines_file.open("rb") as stdin:
+        got = read_lines(tmp_path, stdin.fileno(), "ahead", 4, "stdin")
+    assert got == ([long, b"a\r", b"b\r\n", b"c\n"], b"\rd", 4 * 2)
+    with lines_file.open("rb") as stdin:  # byte-wise: a file is read in chunks all the same
+        got = read_lines(tmp_path, stdin.fileno(), "byte", 5, "line")
+    assert got == ([long, b"a\r", b"b\r\n", b"c\n", b"\r"], b"d", 5 * 2 + 1)  # + the end
+    # a lone "\r" last of a chunk: the byte read after it to tell is read back (and the
+    # first read of a file finds it once more: `sys.stdin` may have read it ahead)
+    lines_file.write_bytes(b"x" * (CHUNK - 1) + b"\r" + MAC)
+    with lines_file.open("rb") as stdin:
+        got = read_lines(tmp_path, stdin.fileno(), "ahead", 2, "stdin")
+    assert got == ([b"x" * (CHUNK - 1) + b"\r", b"a\r"], b"b\r\nc\n\rd", 2 * 2 + 1)
+
+
+def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_line(
+    tmp_path: Path,
+) -> None:
+    """A line read ahead of a pipe is given with no system call (one `lseek` per line
+    before: two); a "\\r" read last, byte by byte, ends its line at once, and a "\\n" read
+    after it is the rest of its "\\r\\n"."""
+    read, write = os.pipe()
+    try:
+        os.write(write, MAC)
+        os.close(write)
+        got = read_lines(tmp_path, read, "ahead", 4, "line")
+    finally:
+        os.close(read)
+    assert got == ([b"a\r", b"b\r\n", b"c\n", b"\r"], b"d", 1)  # the first read only
+    read, write = os.pipe()
+    try:
+        os.write(write, MAC)
+        os.close(write)
+        got = read_lines(tmp_path, read, "byte", 2, "stdin")
+    finally:
+        os.close(read)
+    # byte by byte: nothing past "b\r" was taken; its "\n" is left on the pipe for the next
+    # reader (one that is not this one, which would drop it)
+    assert got == ([b"a\r", b"b\r"], b"\nc\n\rd", 2)

@@ -1,0 +1,163 @@
+"""An entry written offline on the phone in a journal the laptop deleted meanwhile is refused
+by the server and set aside; deleting the phone's read-only copy of that journal must not
+destroy its words, which are on no other device: `Journals.delete` raises UnsentChanges,
+naming the change and its entry, unless the app passes `drop_unsent=True`; the sync's notice
+of the journal gone names them (`Departure.set_aside`); and no set-aside change is ever listed
+without its words. Real server on 127.0.0.1 (stopped to make the phone offline), real crypto."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import INSECURE_TEST_COST, Client, wire
+from client_sdk.departures import GONE
+from client_sdk.errors import InvalidInput, UnsentChanges, UnsyncedChanges
+from tests.client.recording_proxy import recording_proxy
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.test_cli import Outage, outage
+
+__all__ = ["outage"]  # fixture
+
+WORDS = "Dream on phone, offline"
+
+
+async def set_aside_in_deleted_journal(
+    outage: Outage, signup: ClientFactory, login: ClientFactory
+) -> tuple[Client, str, str]:
+    """ana's phone writes WORDS in Dreams with the server down; the laptop deletes Dreams;
+    the phone's sync sets the entry aside. Returns (phone, the journal's id, the entry's id)."""
+    laptop = await signup("ana")
+    dreams = await laptop.journals.create("Dreams")
+    await laptop.entries.write("Dreams", "Flying again.")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    await outage.begin()
+    entry = await phone.entries.write("Dreams", WORDS)  # saved on the phone alone
+    await outage.end()
+    await laptop.journals.delete("Dreams")
+    report = await phone.sync()
+    [refused] = report.set_aside
+    [gone] = [d for d in report.departures if d.reason == GONE]
+    assert gone.journal_id == dreams.id
+    assert gone.set_aside == (entry.id,)  # the notice names it before its delete
+    assert refused.record_id
+    return phone, dreams.id, entry.id
+
+
+async def test_deleting_the_copy_refuses_while_it_holds_words_set_aside_here(
+    outage: Outage, signup: ClientFactory, login: ClientFactory
+) -> None:
+    phone, journal_id, entry_id = await set_aside_in_deleted_journal(outage, signup, login)
+    [change] = await phone.set_aside()
+    assert change.text == WORDS
+
+    for check_only in (True, False):
+        with pytest.raises(UnsentChanges) as refused:
+            await phone.journals.delete(journal_id, check_only=check_only)
+        error = refused.value
+        assert isinstance(error, InvalidInput) and error.subject == "unsent changes"
+        assert error.set_aside == (change.record_id,)
+        assert error.documents == (entry_id,)
+        assert (error.waiting, error.documents_count) == (0, 1)
+        assert error.journal_id == journal_id and error.names["journal id"] == journal_id
+        assert "Nothing was deleted" in str(error) and change.record_id[:12] in str(error)
+
+    # nothing was deleted: the copy, its entry and the set-aside change with its words
+    assert WORDS in {e.body for e in await phone.entries.list("Dreams")}
+    [still] = await phone.set_aside()
+    assert (still.record_id, still.text, still.kind) == (change.record_id, WORDS, "entry")
+
+    # kept and dropped first (what `tj set-aside drop` does): then the copy goes
+    await phone.drop_set_aside(change.record_id)
+    await phone.journals.delete(journal_id)
+    assert journal_id not in {j.id for j in await phone.journals.list()}
+    assert await phone.set_aside() == []
+
+
+async def test_drop_unsent_deletes_the_copy_and_leaves_no_set_aside_row_without_words(
+    outage: Outage, signup: ClientFactory, login: ClientFactory
+) -> None:
+    phone, journal_id, _ = await set_aside_in_deleted_journal(outage, signup, login)
+    await phone.journals.delete(journal_id, drop_unsent=True)  # the user agreed to lose it
+    assert journal_id not in {j.id for j in await phone.journals.list()}
+    assert await phone.set_aside() == []  # never a row whose words are gone
+
+
+async def test_a_journal_made_offline_with_an_entry_refuses_its_delete_until_agreed(
+    outage: Outage, signup: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    await outage.begin()
+    await laptop.journals.create("Offline")
+    await laptop.entries.write("Offline", "only here")
+    with pytest.raises(UnsentChanges) as refused:
+        await laptop.journals.delete("Offline")
+    # the journal's creation is waiting too, and its first entry: one item
+    assert refused.value.set_aside == () and refused.value.documents_count == 1
+    assert "only here" in {e.body for e in await laptop.entries.list("Offline")}
+    await laptop.journals.delete("Offline", drop_unsent=True)  # never on the server: offline
+    assert "Offline" not in {j.name for j in await laptop.journals.list()}
+
+
+async def test_emptying_the_trash_keeps_an_entry_whose_change_was_set_aside(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    kept = await ana.entries.write("Personal", "Refused by a full account.")
+    over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
+    async with recording_proxy(live_server.url) as proxy:
+        ana.transport.base_url = proxy.url
+        proxy.replies["/v1/records/push"] = (413, over)
+        report = await ana.sync()
+    ana.transport.base_url = live_server.url
+    assert [r.code for r in report.set_aside] == ["storage_quota_exceeded"]
+    other = await ana.entries.write("Personal", "Synced, then trashed.")
+    await ana.sync(strict=True)
+    [change] = await ana.set_aside()
+    assert change.doc_id == kept.id and change.text == "Refused by a full account."
+    await ana.entries.delete(kept.id)
+    await ana.entries.delete(other.id)
+
+    assert await ana.entries.empty_trash() == 1  # the other one only
+    assert [e.id for e in await ana.entries.trash()] == [kept.id]
+    [still] = await ana.set_aside()
+    assert still.text == "Refused by a full account."  # never listed without its words
+
+
+async def test_erasing_the_account_refuses_while_words_are_only_on_this_device(
+    outage: Outage, signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    await outage.begin()
+    await laptop.entries.write("Personal", "Written offline.")
+    await outage.end()
+    with pytest.raises(UnsyncedChanges) as refused:
+        await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert refused.value.erasing and refused.value.count == 1
+    assert "Nothing was erased" in str(refused.value)
+    phone = await login("ana")  # the account is still on the server
+    await phone.sync(strict=True)
+    await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_unsynced=1)
+
+
+async def test_a_goal_with_a_change_set_aside_is_not_deleted_until_it_is_dropped(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    ana = await signup("ana")
+    goal = await ana.goals.add("Walk daily", why="Only on this device.")
+    over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
+    async with recording_proxy(live_server.url) as proxy:
+        ana.transport.base_url = proxy.url
+        proxy.replies["/v1/records/push"] = (413, over)
+        await ana.sync()
+    ana.transport.base_url = live_server.url
+    for check_only in (True, False):
+        with pytest.raises(InvalidInput) as refused:
+            await ana.goals.delete(goal.id, check_only=check_only)
+        assert refused.value.subject == "set aside words"
+        assert refused.value.names == {"goal": goal.id}
+    [change] = await ana.set_aside()
+    assert (change.title, change.text) == ("Walk daily", "Only on this device.")
+    await ana.drop_set_aside(change.record_id)  # never reached the server: removed with it
+    assert await ana.set_aside() == []

@@ -1,0 +1,104 @@
+"""A journal name is refused, where it is given, when it holds a control character other than
+whitespace (`journals.check_name`): creating, renaming, importing into a new journal, and so
+`tj journal create` and `rename`; the error names each character as U+XXXX. A name signed by
+another owner's SDK is never refused on receipt: it is listed, shown escaped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from client_sdk.errors import BAD_VALUE, InvalidInput
+from client_sdk.journals import check_name
+from tests.client.sharing_support import journal_named_by_another_sdk
+from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli_insights import new_device
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("Notes\x1b]52;c;cm0K\x07", "U+0007, U+001B"),
+        ("Dreams\x00", "U+0000"),
+        ("del\x7f", "U+007F"),
+        ("c1\x9b2J", "U+009B"),
+        ("\u202eflipped", "U+202E"),
+    ],
+)
+def test_check_name_refuses_each_control_character_by_its_code_point(name: str, named: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_name(name)
+    assert str(refused.value) == f"a journal name cannot contain control characters ({named})"
+    assert refused.value.subject == BAD_VALUE
+
+
+def test_check_name_keeps_whitespace_made_one_space() -> None:
+    assert check_name("Night\tdreams\n and\x1fmore") == "Night dreams and more"
+
+
+async def test_create_and_rename_refuse_a_control_character_and_change_nothing(
+    signup: ClientFactory,
+) -> None:
+    ana = await signup("ana")
+    before = [j.name for j in await ana.journals.list()]
+    with pytest.raises(InvalidInput, match=r"control characters \(U\+001B\)"):
+        await ana.journals.create("Notes\x1b[2J")
+    with pytest.raises(InvalidInput, match=r"control characters \(U\+0007\)"):
+        await ana.journals.rename("Personal", "Personal\x07")
+    assert [j.name for j in await ana.journals.list()] == before
+
+
+async def test_tj_journal_create_and_rename_refuse_it_with_exit_2(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    created = await ana.tj("journal", "create", "Notes\x1b[2J")
+    assert created.exit_code == 2, created.stderr
+    assert "cannot contain control characters (U+001B)" in created.stderr, created.stderr
+    assert "\x1b" not in created.stderr
+    renamed = await ana.tj("journal", "rename", "Personal", "Per\x7fsonal")
+    assert renamed.exit_code == 2, renamed.stderr
+    assert "cannot contain control characters (U+007F)" in renamed.stderr, renamed.stderr
+    listed = [j["name"] for j in await ana.json("journal", "list")]
+    assert listed == ["Personal"], listed
+
+
+async def test_a_name_another_owner_signed_with_a_control_character_is_listed_escaped(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The name is the owner's signed word: a member's device never refuses it (a hostile
+    name would then hide a listing), and shows it escaped."""
+    mal = await new_device(live_server, tmp_path, "mallory")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await journal_named_by_another_sdk(mal.home, "Notes\x1b[2J")
+    await mal.ok("write", "--journal", "Notes\x1b[2J", "hello")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await mal.ok("share", "Notes\x1b[2J", "drkim", "--full", *fingerprint)
+    await drkim.ok("sync")
+    assert [j["name"] for j in await drkim.json("journal", "list")] == [
+        "Personal",
+        "mallory/Notes\x1b[2J",
+    ]
+    shown = await drkim.ok("journal", "list")
+    assert "\x1b" not in shown.stdout, repr(shown.stdout)
+    assert "mallory/Notes\\x1" in shown.stdout, shown.stdout  # the table may fold the rest
+
+
+async def test_an_import_refuses_a_journal_name_create_refuses_before_writing_anything(
+    signup: ClientFactory,
+) -> None:
+    """A file (written by another app, or by this one before names were checked) naming a
+    journal with a control character is refused whole, with the name and the character, before
+    any journal is made: the file's other journal is not half imported."""
+    eve, ana = await signup("eve"), await signup("ana")
+    await eve.journals.create("Dreams")
+    await eve.entries.write("Dreams", "Flying again.")
+    handed = json.loads(json.dumps(await eve.archive.export_json()))
+    handed["journals"].append({**handed["journals"][-1], "id": "ab" * 16, "name": "Bad\x1b[2J"})
+    with pytest.raises(InvalidInput, match=r"control characters \(U\+001B\)") as refused:
+        await ana.archive.import_json(handed)
+    assert "$'Bad\\x1b[2J'" in str(refused.value), str(refused.value)
+    assert [j.name for j in await ana.journals.list()] == ["Personal"]
+    assert await ana.entries.list() == []
