@@ -1570,16 +1570,7 @@ class Client:
         its write lock, the local data is not deleted: StoreBusy (`logged_out` True) says the
         device is logged out and that the next opening of this home (logging out again, any
         `Client.open`) deletes it; the client is closed."""
-        if isinstance(discard_unsynced, bool):
-            allowed: int | None = None if discard_unsynced else 0
-        elif discard_unsynced < 0:
-            raise InvalidInput(
-                f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
-                "changes the user agreed to lose (0 or more), or True for any number; nothing "
-                "was deleted"
-            )
-        else:
-            allowed = discard_unsynced
+        allowed = _losses_allowed(discard_unsynced, "deleted")
         unconfirmed = await self._unconfirmed_unshares()
         if unconfirmed:
             with contextlib.suppress(TJError):
@@ -1865,16 +1856,7 @@ class Client:
         any number). While there are more, UnsyncedChanges (`erasing` True) is raised before
         anything is derived or sent, and nothing is erased; a negative number raises
         InvalidInput."""
-        if isinstance(discard_unsynced, bool):
-            allowed: int | None = None if discard_unsynced else 0
-        elif discard_unsynced < 0:
-            raise InvalidInput(
-                f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
-                "changes the user agreed to lose (0 or more), or True for any number; nothing "
-                "was erased"
-            )
-        else:
-            allowed = discard_unsynced
+        allowed = _losses_allowed(discard_unsynced, "erased")
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
@@ -3377,6 +3359,22 @@ ERASED_HERE = "account_erased"
 """The file `Client.delete_account` writes in the home once the server erased the account
 (its id, hex), before it deletes the local data, which deletes it too: while it is there,
 that data is of an account erased from this device (`Client.erased_here`)."""
+
+
+def _losses_allowed(discard_unsynced: bool | int, done: str) -> int | None:
+    """How many items with unsynced changes the user agreed to lose, from `logout`'s or
+    `delete_account`'s `discard_unsynced` (False or 0: none; a number: the count the user was
+    shown; True: any number, None). Raises InvalidInput for a negative number, saying that
+    nothing was `done` ("deleted", "erased")."""
+    if isinstance(discard_unsynced, bool):
+        return None if discard_unsynced else 0
+    if discard_unsynced < 0:
+        raise InvalidInput(
+            f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
+            f"changes the user agreed to lose (0 or more), or True for any number; nothing "
+            f"was {done}"
+        )
+    return discard_unsynced
 
 
 def _erased_here(home: Path, account_id: bytes) -> bool:
