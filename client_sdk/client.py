@@ -1264,6 +1264,7 @@ class Client:
         client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            await client.context.settle_default()  # before any journal list: its own state
             await client.replica.load_access()
             return client
         except BaseException:
@@ -1366,6 +1367,7 @@ class Client:
             raise InvalidInput(LOGGED_OUT_MEANWHILE.format(home=home), subject="profile")
         client = cls(home, profile, store, transport)
         try:
+            await client.context.settle_default()  # before any journal list: its own state
             if session.cost is not None:  # chosen or proved here, never the reply's word
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client.devices._keep_own_name(session.device_name)

@@ -217,7 +217,6 @@ class Journals:
         journal moved to a new key first (as a sync does), so that the new name is never
         sealed under a key its former member kept; AccessError, with nothing changed, when
         that cannot be done."""
-        await self._context.keep_default()  # an older account's "Personal": kept by its id
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)
