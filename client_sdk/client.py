@@ -2042,6 +2042,12 @@ class Client:
         report.settled = await apply_tags_again_after_sync(
             self.context, report.settled, as_of=self.replica.synced_version
         )
+        if report.settled or report.merged_texts:  # their commands name no default journal
+            with contextlib.suppress(TJError):
+                journals = await self.store.journals()
+                report.default_journal = (
+                    await self.context.default_journal(journals)
+                ).journal_id.hex()
         await self._follow_removals(report)
         # Kept for `unseen_departures` as they are taken, in one step (REV-NEWS3 F1): the
         # requests below (the device list for the names of arrivals) may never return.
