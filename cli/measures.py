@@ -483,8 +483,8 @@ def seal_owed_flag(
     """After a save that stored `result` (a safety item answered above 0) and failed before
     its safety response: the response made now (it seals the flag owed, once: a flag sealed
     for it already is not sealed again), its lines the message did not say shown. If that
-    fails too, the next sync seals the flag (`watch_answer` recorded the answer with the
-    result). `synced`: whether the save's sync did."""
+    fails too, that is said: the next sync seals the flag (`watch_answer` recorded the answer
+    with the result), or says why it cannot. `synced`: whether the save's sync did."""
 
     async def respond(client: Client) -> list[str]:
         hints = cli_hints(result.journal)
@@ -493,6 +493,12 @@ def seal_owed_flag(
     try:
         lines = home.run(respond)
     except (Exception, KeyboardInterrupt):
+        sync = output.command(["tj", "sync"])
+        output.message(
+            f"A safety flag these answers owe (if you opted in) is not sealed yet: {sync} "
+            "seals it, or says why it cannot.",
+            wrap=True,
+        )
         return
     for line in lines:
         if line not in shown_before:

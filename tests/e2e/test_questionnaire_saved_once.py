@@ -180,3 +180,32 @@ async def test_a_draft_saves_into_the_journal_its_answers_were_given_for(
     await ana.ok("measure", "take", "gad7", "--draft", str(gone), "--journal", "Work")
     [saved] = await ana.json("measure", "list")
     assert (saved["journal"], saved["score"]) == ("Work", 14)
+
+
+async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_seals_it(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result was stored, and the safety response that seals its flag fails too: never
+    "no safety flag was sent", but that `tj sync` seals it (the answer is watched with the
+    result) or says why it cannot (here: answered within minutes of the opt-in)."""
+    import client_sdk.safety_path
+    import client_sdk.sharing
+    from client_sdk.errors import StoreBusy
+
+    ben, drsmith = await opted_in(live_server, tmp_path)
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise StoreBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client_sdk.sharing.Sharing, "mirror", busy)
+        patch.setattr(client_sdk.safety_path.SafetyPath, "respond", busy)
+        first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
+    said = flat(first.stderr)
+    assert "A safety flag these answers owe (if you opted in) is not sealed yet:" in said
+    assert "not saved" not in said and "No safety flag was sent" not in said
+    syncing = await ben.ok("sync")
+    synced = flat(syncing.stdout + syncing.stderr)
+    assert "Safety: No safety flag was sent to drsmith for your PHQ-9" in synced  # and why
+    [result] = await ben.json("measure", "list")
+    assert f"Your answers were saved (result {result['id'][:8]}" in said, said
