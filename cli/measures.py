@@ -8,6 +8,7 @@ message on this device at once (cli/safety.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import faulthandler
 import json
@@ -20,10 +21,11 @@ import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
+from string import hexdigits
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -182,17 +184,21 @@ def measure_take(
             )
         kept = read_kept_answers(draft, chosen)
         answers, difficulty, taken_at = kept.answers, kept.unscored, kept.taken_at
-        journal_name = journal_name if journal_name is not None else kept.journal
     given: list[int] = []  # the answers as they are given: a positive safety item's flag is owed
     with hangups_wait_for_the_flag(chosen, given):
-        take_measure(
-            home, chosen, answers, given, difficulty, taken_at, journal_name, as_json, draft
+        before = take_measure(
+            home, chosen, answers, given, difficulty, taken_at, journal_name, as_json, draft, kept
         )
-    if draft is not None and in_drafts_folder(home.path, draft):  # kept by `not_saved`
-        draft.unlink(missing_ok=True)
-        output.message(f"Saved the answers of {output.path_word(draft)}, and deleted it.")
-    elif draft is not None:  # a copy kept elsewhere is the user's own
-        output.message(f"Saved the answers of {output.path_word(draft)}.")
+    if draft is None:
+        return
+    if before:  # by a save that failed after storing them
+        said = f"The answers of {output.path_word(draft)} were saved before"
+    else:
+        said = f"Saved the answers of {output.path_word(draft)}"
+    if in_drafts_folder(home.path, draft):  # kept by `not_saved`: deleted once saved
+        output.message(f"{said}, and deleted it.")
+    else:  # a copy kept elsewhere is the user's own
+        output.message(f"{said}.")
 
 
 def take_measure(
@@ -205,11 +211,15 @@ def take_measure(
     journal_name: str | None,
     as_json: bool,
     draft: Path | None = None,
-) -> None:
-    """`tj measure take`'s work: `answers` (--answers, or those of the `draft` saved), else
-    each asked (`ask`), appended to `given` as given. What can be checked is checked before
-    the first question; answers asked that a save still fails to save are kept in a draft
-    (`not_saved`)."""
+    kept: KeptAnswers | None = None,
+) -> bool:
+    """`tj measure take`'s work: `answers` (--answers, or those of the `draft` saved, `kept`
+    as read), else each asked (`ask`), appended to `given` as given. What can be checked is
+    checked before the first question; answers asked that a save still fails to save are
+    kept in a draft (`not_saved`). The result is stored under an id chosen before the save
+    and kept with a draft, so that a draft saved again never stores a second result; a draft
+    in the drafts folder is deleted once its result is stored. Whether the draft's result
+    was stored before (a save that failed after storing it)."""
     asked = answers is None
     # A locked profile is unlocked once, before anything is asked or a safety answer counts:
     # no passphrase is asked between item 9 and its safety message, or at the save, where a
@@ -227,7 +237,14 @@ def take_measure(
     # ago; if this device cannot sync, the message says its plan may be out of date. Then
     # the journal is checked as the save will check it (it exists, results may be written
     # in it): a journal named wrong is said before the first question, not after the last.
-    synced_before = asked and home.run(partial(ready_to_ask, journal=journal_name))
+    # The answers are saved into the journal checked (by id: a journal renamed, or another
+    # given its name meanwhile, does not change where they go), or the one a draft kept.
+    target = Target(journal_name, None, kept.result_id if kept is not None else None)
+    if kept is not None and journal_name is None:
+        target = Target(kept.journal, kept.journal_id, kept.result_id)
+    synced_before = False
+    if asked:
+        synced_before, target = home.run(partial(ready_to_ask, target=target))
     synced_at_save: list[bool] = []  # whether the save's sync did (a failed save's message)
 
     def safety_message() -> list[str]:
@@ -261,8 +278,28 @@ def take_measure(
     answered_at = taken_at or datetime.now(UTC)  # a draft kept of them is dated so
     saved: list[Taken] = []  # the result, once stored: a failure after it loses no answer
     message_shown = [asked]  # a positive safety answer asked showed it (`ask`)
+    responded = [False]  # the stored result's safety response made (a flag owed sealed)
+    before = [False]  # the draft's result was stored before this save
 
     async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
+        nonlocal target
+        from client_sdk.errors import NotFound
+
+        if target.journal_id is not None:  # the journal answered for, or none
+            try:
+                await client.journals.get(target.journal_id)
+            except NotFound:
+                raise click.ClickException(
+                    f"the journal these answers were given for ({target.name or 'the default'}"
+                    f", id {output.short_id(target.journal_id)}) is no longer on this device: "
+                    "--journal NAME saves them in another"
+                ) from None
+        if target.result_id is None:
+            target = replace(target, result_id=client.measures.new_result_id())
+            if draft is not None and kept is not None:  # the draft names it before the save
+                keep_result_id(draft, replace(kept, result_id=target.result_id))
+        else:
+            before[0] = await stored_result(client, target.result_id) is not None
         # Decide on a fresh view: a share or an opt-in made on another device a
         # moment ago decides who a safety flag is sealed for. One quick try: offline, the
         # message says what this device knew, and the next sync seals what is owed.
@@ -276,9 +313,16 @@ def take_measure(
             and not d.seen_by_assigner
         ]
         taken = await client.measures.take(
-            chosen.id, answers, journal=journal_name, unscored=difficulty, taken_at=taken_at
+            chosen.id,
+            answers,
+            journal=target.journal_id or target.name,
+            unscored=difficulty,
+            taken_at=taken_at,
+            result_id=target.result_id,
         )
         saved.append(taken)
+        if draft is not None and in_drafts_folder(home.path, draft):  # saved: done with it
+            draft.unlink(missing_ok=True)
         for item in unseen:
             who = item.assignment.assigned_by
             output.message(
@@ -296,6 +340,7 @@ def take_measure(
             response = await client.safety.respond(
                 taken.result, hints=cli_hints(taken.result.journal), synced=synced
             )
+            responded[0] = True
             lines = response.lines
             if not shown_before:
                 show_safety_message(lines)  # at once: before the sync, however long it takes
@@ -352,9 +397,26 @@ def take_measure(
     try:
         taken, safety_lines, note, score_only = home.run(work)
     except (Exception, KeyboardInterrupt) as error:  # said as any error is, after these lines
-        failed = Failed(error, saved=bool(saved), message_shown=message_shown[0])
-        kept = KeptAnswers(chosen.id, list(answers), difficulty, answered_at, journal_name)
-        not_saved(home, chosen, kept, asked, draft, failed, safety_message)
+        stored = saved[0].result if saved else None
+        known = stored is not None or target.result_id is None  # none: nothing was taken
+        if stored is None and target.result_id is not None:  # asked: stored before it failed?
+            stored, known = looked_up(home, target.result_id)
+        if stored is not None and stored.safety_concern and not responded[0]:
+            synced = synced_before or any(synced_at_save)
+            seal_owed_flag(
+                home, stored, shown_before, synced
+            )  # the flag owed: sealed now if it can be
+        failed = Failed(error, saved=stored, known=known, message_shown=message_shown[0])
+        keep = KeptAnswers(
+            chosen.id,
+            list(answers),
+            difficulty,
+            answered_at,
+            target.name,
+            target.journal_id,
+            target.result_id,
+        )
+        not_saved(home, chosen, keep, asked, draft, failed, safety_message)
         raise
     if as_json:
         # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
@@ -369,33 +431,101 @@ def take_measure(
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
     output.message(output.note_line(note))
+    return before[0]
 
 
-async def ready_to_ask(client: Client, journal: str | None) -> bool:
+@dataclass(frozen=True)
+class Target:
+    """Where `tj measure take` saves: the journal's `name` as given or shown (None: the
+    default journal), its `journal_id` (hex) once checked, and the `result_id` (hex) the
+    result is stored under, once chosen."""
+
+    name: str | None
+    journal_id: str | None
+    result_id: str | None
+
+
+async def ready_to_ask(client: Client, target: Target) -> tuple[bool, Target]:
     """Before a questionnaire is asked: a quick sync, quietly (`synced_quietly`, within
-    FORM_SYNC_S), then `journal` checked as the save will check it
+    FORM_SYNC_S), then the journal of `target` checked as the save will check it
     (`Measures.check_writable`: an unknown journal, one this account may not write results
-    in, an archived one raise here, before any answer is given). Whether it synced."""
+    in, an archived one raise here, before any answer is given). Whether it synced, and
+    `target` naming the journal checked by id."""
     synced = await synced_quietly(client, within=FORM_SYNC_S)
+    journal = target.journal_id or target.name
     await client.measures.check_writable(journal)
-    return synced
+    found = await client.journals.get(journal)
+    return synced, replace(target, journal_id=found.id, name=target.name or found.name)
+
+
+async def stored_result(client: Client, result_id: str) -> MeasureResult | None:
+    """The result stored under `result_id`, None when there is none (or it was deleted)."""
+    from client_sdk.errors import NotFound
+
+    try:
+        return await client.measures.get(result_id)
+    except NotFound:
+        return None
+
+
+def looked_up(home: Home, result_id: str) -> tuple[MeasureResult | None, bool]:
+    """After a failed save: the result stored under `result_id` (None when there is none),
+    and whether that is known (False when the store could not be asked either)."""
+    try:
+        return home.run(partial(stored_result, result_id=result_id)), True
+    except (Exception, KeyboardInterrupt):
+        return None, False
+
+
+def seal_owed_flag(
+    home: Home, result: MeasureResult, shown_before: list[str], synced: bool
+) -> None:
+    """After a save that stored `result` (a safety item answered above 0) and failed before
+    its safety response: the response made now (it seals the flag owed, once: a flag sealed
+    for it already is not sealed again), its lines the message did not say shown. If that
+    fails too, that is said: the next sync seals the flag (`watch_answer` recorded the answer
+    with the result), or says why it cannot. `synced`: whether the save's sync did."""
+
+    async def respond(client: Client) -> list[str]:
+        hints = cli_hints(result.journal)
+        return (await client.safety.respond(result, hints=hints, synced=synced)).lines
+
+    try:
+        lines = home.run(respond)
+    except (Exception, KeyboardInterrupt):
+        sync = output.command(["tj", "sync"])
+        output.message(
+            f"A safety flag these answers owe (if you opted in) is not sealed yet: {sync} "
+            "seals it, or says why it cannot.",
+            wrap=True,
+        )
+        return
+    for line in lines:
+        if line not in shown_before:
+            output.message(line, wrap=True)
 
 
 @dataclass(frozen=True)
 class KeptAnswers:
-    """A questionnaire's answers that a failed save kept in a draft (`keep_answers`)."""
+    """A questionnaire's answers that a failed save kept in a draft (`keep_answers`): the
+    journal by `journal` (its name, for messages; None: the default journal) and
+    `journal_id` (hex: the journal they are saved into; None when it was never checked),
+    and the `result_id` (hex) their result is stored under (None when no save was tried)."""
 
     measure: str
     answers: list[int]
     unscored: int | None
     taken_at: datetime
     journal: str | None
+    journal_id: str | None = None
+    result_id: str | None = None
 
 
 def keep_answers(home: Path, kept: KeptAnswers) -> Path:
     """Write `kept` to a new draft file in the profile's drafts folder (mode 0700, the file
     0600: it holds the answers in plain text, and goes with the profile's local data at
-    `tj logout`), as JSON; its path. OSError: it could not be written."""
+    `tj logout`), as JSON, written through (fsync); its path. OSError: it could not be
+    written."""
     from cli import editor
 
     folder = editor.drafts_folder(home)
@@ -404,17 +534,44 @@ def keep_answers(home: Path, kept: KeptAnswers) -> Path:
     descriptor, name = tempfile.mkstemp(
         prefix=f"{kept.measure}-{stamp}-", suffix=editor.ANSWERS_SUFFIX, dir=folder
     )
+    _write_kept(descriptor, kept)
+    return Path(name)
+
+
+def keep_result_id(path: Path, kept: KeptAnswers) -> None:
+    """Write `kept` (the draft at `path` as read, with the `result_id` its save stores the
+    result under) over the draft, in one step (a new file renamed over it), before the save:
+    a save that fails after storing the result leaves a draft naming it, which is then not
+    stored twice. A draft that cannot be written is saved all the same. OSError never."""
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+        _write_kept(descriptor, kept)
+        os.replace(name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _write_kept(descriptor: int, kept: KeptAnswers) -> None:
+    """`kept` as JSON to the open file `descriptor` (closed), written through."""
     fields = {
         "measure": kept.measure,
         "answers": kept.answers,
         "unscored": kept.unscored,
         "taken_at": kept.taken_at.astimezone(UTC).isoformat(),
         "journal": kept.journal,
+        "journal_id": kept.journal_id,
+        "result_id": kept.result_id,
     }
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         json.dump(fields, out, indent=1)
         out.write("\n")
-    return Path(name)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def in_drafts_folder(home: Path, path: Path) -> bool:
@@ -433,11 +590,13 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
     try:
         fields = json.loads(path.read_text(encoding="utf-8"))
         answers, unscored, journal = fields["answers"], fields["unscored"], fields["journal"]
+        journal_id, result_id = fields.get("journal_id"), fields.get("result_id")
         if not (
             isinstance(answers, list)
             and all(type(a) is int for a in answers)
             and (unscored is None or type(unscored) is int)
             and (journal is None or isinstance(journal, str))
+            and all(i is None or _hex_id(i) for i in (journal_id, result_id))
         ):
             raise ValueError("not a kept draft")
         kept = KeptAnswers(
@@ -446,6 +605,8 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
             unscored=unscored,
             taken_at=datetime.fromisoformat(str(fields["taken_at"])),
             journal=journal,
+            journal_id=journal_id,
+            result_id=result_id,
         )
         if kept.taken_at.tzinfo is None:
             raise ValueError("not a kept draft")
@@ -464,13 +625,20 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
     return kept
 
 
+def _hex_id(value: object) -> bool:
+    """Whether `value` is an id as a draft keeps it: 32 hex digits."""
+    return isinstance(value, str) and len(value) == 32 and all(c in hexdigits for c in value)
+
+
 @dataclass(frozen=True)
 class Failed:
-    """How `tj measure take`'s save failed: its `error`; whether the result was `saved`
-    before it (then no answer is lost); whether the safety message was shown already."""
+    """How `tj measure take`'s save failed: its `error`; the result `saved` before it (then
+    no answer is lost), None when none was stored, and whether that is `known` (the store
+    could not be asked); whether the safety message was shown already."""
 
     error: BaseException
-    saved: bool
+    saved: MeasureResult | None
+    known: bool
     message_shown: bool
 
 
@@ -499,13 +667,23 @@ def not_saved(
                 show_safety_message(safety_message())
             except KeyboardInterrupt:
                 show_safety_message(stopped_message())
-    if failed.saved:
+    if failed.saved is not None:  # stored: no "not saved", no draft to save again
+        said = f"Your answers were saved (result {output.short_id(failed.saved.id)})"
+        if draft is not None and in_drafts_folder(home.path, draft):
+            draft.unlink(missing_ok=True)
+            said += f": the draft {output.path_word(draft)} is deleted"
+        output.message(said + ".")
         return
     again = [*profile_words(home.path), "measure", "take", chosen.id]
+    unsure = "It could not be checked whether your answers were saved"
+    once = "never twice"
     if draft is not None:
+        command = output.command([*again, "--draft", str(draft)])
         output.message(
-            f"Nothing was saved: the draft {output.path_word(draft)} is kept "
-            f"({output.command([*again, '--draft', str(draft)])} saves it)."
+            f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves it)."
+            if failed.known
+            else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves them, "
+            f"{once})."
         )
     elif asked:
         try:
@@ -514,21 +692,32 @@ def not_saved(
             words = [*again, "--answers", ",".join(map(str, answers))]
             words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
             when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            words += ["--date", when, *(["--journal", kept.journal] if kept.journal else [])]
+            journal = kept.journal_id or kept.journal
+            words += ["--date", when, *(["--journal", journal] if journal else [])]
+            first = "Your answers were not saved" if failed.known else unsure
             output.message(
-                f"Your answers were not saved, and could not be kept in a draft "
+                f"{first}, and could not be kept in a draft "
                 f"({output.os_error_text(error)}): {output.command(words)} saves them."
             )
         else:
-            output.message(
-                f"Your answers were not saved: they are kept in {output.path_word(path)} "
-                f"({output.command([*again, '--draft', str(path)])} saves them, with the "
-                "time you answered, and deletes the draft)."
+            first = (
+                "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
+            output.message(
+                f"{first} kept in {output.path_word(path)} "
+                f"({output.command([*again, '--draft', str(path)])} saves them, with the "
+                f"time you answered, {once}, and deletes the draft)."
+            )
+    elif not failed.known:
+        output.message(f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so.")
     if concern:
         output.message(
-            "No safety flag was sent from these answers, as they were not saved. The safety "
-            "message above still applies: please act on it now."
+            (
+                "No safety flag was sent from these answers, as they were not saved."
+                if failed.known
+                else "If they were not saved, no safety flag was sent from them."
+            )
+            + " The safety message above still applies: please act on it now."
         )
 
 

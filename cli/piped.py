@@ -9,7 +9,11 @@ paste), as a terminal ends it: a terminal's Enter sends "\r", which it reads as 
 the line. What a chunked read took past the line is kept for the next line (`_pending`); a
 file is read back to just past the line (`lseek`), so a file's position is exact. A
 byte-wise read takes nothing past the line of a pipe: for a line whose rest of stdin may be
-read by something else (`sys.stdin`: an entry's text after a piped passphrase).
+read by something else (`sys.stdin`: an entry's text after a piped passphrase). A pipe
+cannot be peeked at, so a line it ends with "\r" is followed by one more byte read when
+one is there to read now: the "\n" of a "\r\n" is taken with the line (never left as an
+empty line for `sys.stdin`); any other byte is the next line's, kept in `_pending` and read
+first by `sys.stdin` too (`_PendingFirst`).
 
 System calls per line: none when the line was read ahead (`_pending`); else one `lseek`
 (which tells a file from a pipe) before the reads, and for a file one more, back to just
@@ -18,6 +22,7 @@ past the line, when a read took more.
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import sys
@@ -118,9 +123,71 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
                 at = os.lseek(0, end - len(_pending), os.SEEK_CUR)
                 del _pending[end:]
             _file_at = at
+        elif undecided and not ahead:  # a pipe read byte-wise: its "\n" taken now if there
+            end += _rest_of_a_crlf()
         else:
             _after_cr = undecided  # a pipe's next byte is read with the next line
         return _given(end)
+
+
+def _rest_of_a_crlf() -> int:
+    """After a line of a pipe read byte by byte that ends with a "\r": the byte after it read
+    too when there is one to read now (`poll`, no wait). 1 when it is the "\n" of a "\r\n"
+    (the line's end is a byte longer); another byte is the next line's, left in `_pending`,
+    and `sys.stdin` reads it first (`_PendingFirst`), 0. None there yet, 0: the "\n" that
+    may follow is dropped by the next line read here (`_after_cr`)."""
+    global _after_cr
+    waiting = select.poll()
+    waiting.register(0, select.POLLIN)
+    if not waiting.poll(0):
+        _after_cr = True
+        return 0
+    more = os.read(0, 1)
+    _pending.extend(more)
+    if more == b"\n":
+        return 1
+    if more:
+        _stdin_reads_pending_first()
+    return 0
+
+
+class _PendingFirst(io.RawIOBase):
+    """File descriptor 0 read as `sys.stdin`'s raw stream, the bytes `_pending` holds
+    (read past a line's "\r" to tell it from a "\r\n") given first and taken from it: so
+    that whichever of `sys.stdin` and `read_line` reads next gets them, once."""
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 0
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if _pending:
+            taken = min(len(buffer), len(_pending))
+            buffer[:taken] = _pending[:taken]
+            del _pending[:taken]
+            return taken
+        data = os.read(0, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _stdin_reads_pending_first() -> None:
+    """Make `sys.stdin` (file descriptor 0's, not a terminal) read `_pending` first: a text
+    stream as it was (its encoding and errors; lines split at "\n", as Python's own stdin
+    on POSIX) over `_PendingFirst`. Nothing when it does already, or is another stream."""
+    stdin = sys.stdin
+    if isinstance(getattr(getattr(stdin, "buffer", None), "raw", None), _PendingFirst):
+        return
+    if not stdin_is_a_pipe_or_file():
+        return
+    sys.stdin = io.TextIOWrapper(
+        io.BufferedReader(_PendingFirst()),
+        encoding=getattr(stdin, "encoding", None) or "utf-8",
+        errors=getattr(stdin, "errors", None) or "strict",
+        newline="\n",
+    )
 
 
 def read_text_line(wake: int | None = None, *, ahead: bool = True) -> str | None:

@@ -76,7 +76,7 @@ from client_sdk.scoring import (
     instrument,
 )
 from client_sdk.sharing import ShareInfo, Sharing, items_share
-from client_sdk.store import LocalJournal
+from client_sdk.store import LocalJournal, StoredDocument
 
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
@@ -122,11 +122,19 @@ class Measures:
         journal: str | None = None,
         unscored: int | None = None,
         taken_at: datetime | None = None,
+        result_id: str | None = None,
     ) -> Taken:
         """Record one administration of `measure` (answers: one option value per item, in
         item order; `unscored`: the PHQ-9 difficulty answer, not scored; `taken_at`:
         when it was answered, for one done on paper earlier, an aware datetime or a naive one
         in local time, default now). Works offline.
+
+        `result_id` (hex, made by `new_result_id`; default a new one): the id the result is
+        stored under, chosen before the take so that saving the same answers again stores
+        one result. An app keeps it with answers whose save failed (it cannot know whether
+        the failure came before or after the result was stored), and passes it again: a
+        result already stored under it is returned as it is (its `taken_at` and answers
+        those first stored), with its changes, and nothing is written.
 
         Returns the result with the previous result of the same measure in that journal and
         the plain difference from it (`change`), and the first result of its course
@@ -134,12 +142,19 @@ class Measures:
         below the cut-off, first score to last as the NHS Talking Therapies manual judges
         them, scoring.ScoreChange; results.Taken). Check `taken.result.safety_concern` and show the
         safety message at once when it is True.
-        Raises InvalidInput for answers the instrument does not allow or a `taken_at` in the
-        future.
+        Raises InvalidInput for answers the instrument does not allow, a `taken_at` in the
+        future, a `result_id` not made by `new_result_id` for this account, or one already
+        stored as a result of another measure, in another journal, or deleted since.
         """
         chosen = instrument(measure)
         local = await self._local_journal(journal)
-        document = Document(keys.new_doc_id(self._replica.profile.account_id), MEASURE)
+        if result_id is None:
+            document = Document(keys.new_doc_id(self._replica.profile.account_id), MEASURE)
+        else:
+            document = Document(self._new_result_id(result_id), MEASURE)
+            stored = await self._replica.store.document(document.doc_id)
+            if stored is not None:
+                return await self._taken_before(local, stored, chosen.id)
         now = now_ms()
         if taken_at is not None:
             at = int(taken_at.timestamp() * 1000)
@@ -186,6 +201,42 @@ class Measures:
         await self._sharing.mirror(local, document)  # field-level shares carrying scores
         result = self._view(local, document)
         assert result is not None  # just written from checked answers
+        return with_changes(await self.list(local.journal_id.hex()), result)
+
+    def new_result_id(self) -> str:
+        """A new id (32 hex digits) for `take(result_id=)`: a document id of this account's
+        (protocol.md 4.15), random. Works offline. Raises nothing."""
+        return keys.new_doc_id(self._replica.profile.account_id).hex()
+
+    def _new_result_id(self, result_id: str) -> bytes:
+        """`result_id` as bytes. Raises InvalidInput when it is not an id `new_result_id`
+        made for this account (16 bytes naming this account as their creator)."""
+        try:
+            doc_id = bytes.fromhex(result_id)
+        except ValueError:
+            doc_id = b""
+        if not keys.created_by(doc_id, self._replica.profile.account_id):
+            raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
+        return doc_id
+
+    async def _taken_before(
+        self, local: LocalJournal, stored: StoredDocument, measure: str
+    ) -> Taken:
+        """The result `take` stored under a `result_id` before (`stored`), in `local`, of
+        `measure`, with its changes; its field-level copies kept current again (a failure
+        after it was stored may have come before they were). Raises InvalidInput when the
+        document is not such a result, or was deleted."""
+        if stored.kind != MEASURE:
+            raise InvalidInput(f"the id {stored.doc_id.hex()} is another record's")
+        if stored.journal_id != local.journal_id:
+            raise InvalidInput(f"the result {stored.doc_id.hex()} is saved in another journal")
+        document = stored_document(stored)
+        result = self._view(local, document)
+        if result is None:
+            raise InvalidInput(f"the result {stored.doc_id.hex()} was saved, then deleted")
+        if result.measure != measure:
+            raise InvalidInput(f"the result {stored.doc_id.hex()} is of another measure")
+        await self._sharing.mirror(local, document)
         return with_changes(await self.list(local.journal_id.hex()), result)
 
     async def check_writable(self, journal: str | None = None) -> None:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cli.piped import CHUNK
 from tests.conftest import RunningServer
 from tests.e2e.test_questionnaire_hangup import REPOSITORY, ends_within_hang, take_phq9
@@ -304,7 +306,10 @@ def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_l
 ) -> None:
     """A line read ahead of a pipe is given with no system call (one `lseek` per line
     before: two); a "\\r" read last, byte by byte, ends its line at once, and a "\\n" read
-    after it is the rest of its "\\r\\n"."""
+    after it is the rest of its "\\r\\n". Byte by byte, the "\\n" of a "\\r\\n" there to
+    read is taken with its line, not left on the pipe as an empty line for `sys.stdin` (the
+    text of an entry after a piped passphrase); a byte of the next line read past a lone
+    "\\r" to tell is given first to whichever reads next, `sys.stdin` or `read_line`."""
     read, write = os.pipe()
     try:
         os.write(write, MAC)
@@ -320,6 +325,41 @@ def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_l
         got = read_lines(tmp_path, read, "byte", 2, "stdin")
     finally:
         os.close(read)
-    # byte by byte: nothing past "b\r" was taken; its "\n" is left on the pipe for the next
-    # reader (one that is not this one, which would drop it)
-    assert got == ([b"a\r", b"b\r"], b"\nc\n\rd", 2)
+    # byte by byte: "b\r\n" is one line, and nothing past it was taken ("b" was read past
+    # "a\r" and given first to the next line: no lseek for it)
+    assert got == ([b"a\r", b"b\r\n"], b"c\n\rd", 1)
+    read, write = os.pipe()
+    try:
+        os.write(write, MAC)
+        os.close(write)
+        got = read_lines(tmp_path, read, "byte", 1, "stdin")
+    finally:
+        os.close(read)
+    assert got == ([b"a\r"], b"b\r\nc\n\rd", 1)  # the "b" read past "a\r": to `sys.stdin`
+
+
+SECRET_THEN_TEXT = """
+import sys
+from cli.main import piped_line
+
+secrets = [piped_line("no passphrase") for _ in range(int(sys.argv[1]))]
+print(repr((secrets, sys.stdin.read())))
+"""
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_piped_secret_ended_by_crlf_leaves_no_empty_line_for_stdin(end: str) -> None:
+    """A secret piped ahead of text read through `sys.stdin` (an entry's text, a prompt's
+    answer), its line ended by "\\n", "\\r\\n" or a lone "\\r": the "\\n" of a "\\r\\n" was
+    left on the pipe and the text began with an empty line; and a lone "\\r" must not take
+    the text's first character (read past it to tell), nor the next secret's."""
+    for count, piped, expected in (
+        (1, f"secret{end}Body of my entry", (["secret"], "Body of my entry")),
+        (2, f"one{end}two{end}Body{end}", (["one", "two"], f"Body{end}")),
+    ):
+        reading = subprocess.run(
+            [sys.executable, "-c", SECRET_THEN_TEXT, str(count)],
+            cwd=REPOSITORY, input=piped.encode(), capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert reading.returncode == 0, reading.stderr
+        assert ast.literal_eval(reading.stdout.decode()) == expected

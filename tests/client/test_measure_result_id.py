@@ -1,0 +1,46 @@
+"""`client.measures.take(result_id=)`: a result's id chosen before the take (an app keeps it
+with answers whose save failed, not knowing whether the result was stored first) makes
+saving the same answers again return the stored result, never a second one. Real server on
+127.0.0.1, real crypto."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import InvalidInput
+from tests.conftest import ClientFactory
+
+ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 0]
+
+
+async def test_a_result_id_given_twice_stores_one_result(signup: ClientFactory) -> None:
+    ana = await signup("ana")
+    chosen = ana.measures.new_result_id()
+    first = await ana.measures.take("phq9", ANSWERS, result_id=chosen)
+    again = await ana.measures.take("phq9", [3] * 9, result_id=chosen)
+    assert first.result.id == again.result.id == chosen
+    assert again.result.answers == tuple(ANSWERS)  # the stored one, as stored
+    assert [r.id for r in await ana.measures.list()] == [chosen]
+
+
+async def test_a_result_id_of_another_kind_measure_journal_or_account_is_refused(
+    signup: ClientFactory,
+) -> None:
+    ana, ben = await signup("ana"), await signup("ben")
+    for wrong in ("nothex", "00" * 16, ben.measures.new_result_id()):
+        with pytest.raises(InvalidInput, match="not a result id"):
+            await ana.measures.take("phq9", ANSWERS, result_id=wrong)
+    chosen = ana.measures.new_result_id()
+    await ana.measures.take("phq9", ANSWERS, result_id=chosen)
+    with pytest.raises(InvalidInput, match="another measure"):
+        await ana.measures.take("gad7", [1] * 7, result_id=chosen)
+    await ana.journals.create("Work")
+    with pytest.raises(InvalidInput, match="saved in another journal"):
+        await ana.measures.take("phq9", ANSWERS, journal="Work", result_id=chosen)
+    await ana.measures.delete(chosen)
+    with pytest.raises(InvalidInput, match="then deleted"):
+        await ana.measures.take("phq9", ANSWERS, result_id=chosen)
+    entry = await ana.entries.write(None, "Tuesday.")
+    with pytest.raises(InvalidInput, match="another record's"):
+        await ana.measures.take("phq9", ANSWERS, result_id=entry.id)
+    assert await ana.measures.list() == []

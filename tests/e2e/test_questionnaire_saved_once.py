@@ -1,0 +1,211 @@
+"""A questionnaire's result is stored once, whatever fails around its save (`tj measure
+take`): the result's id is chosen before the save and kept with a draft of the answers, so
+a draft saved again returns the result stored before instead of a second one; a failure
+after the result was stored says it was saved (the store is asked), keeps no draft, and the
+safety flag the stored result owes is sealed; a draft saves into the journal its answers
+were given for (by id), or is refused when that journal is gone. Click's CliRunner (in
+process, so that a step can be made to fail); a real server on loopback, real crypto.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+from tests.test_cli_safety_item import flat, opted_in
+
+PIPED_PHQ9 = "1\n1\n1\n1\n1\n1\n1\n1\n2\n1\n"  # item 9 answered 2, then the difficulty
+
+
+async def test_a_draft_whose_save_is_interrupted_after_storing_it_is_not_saved_twice(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the save's sync, after the result was stored: the draft stayed, the
+    interrupted run said nothing of the save, and running the command again stored a second,
+    identical result. Now the draft is deleted once its result is stored, and said."""
+    import cli.measures
+    from cli.measures import KeptAnswers, keep_answers
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    at = datetime.now().astimezone()
+    draft = keep_answers(ana.home, KeptAnswers("phq9", [1] * 8 + [0], None, at, None))
+
+    async def interrupted(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt  # Ctrl-C while the save's sync runs
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.measures, "sync_note", interrupted)
+        first = await ana.tj("measure", "take", "phq9", "--draft", str(draft))
+    said = flat(first.stderr)
+    assert first.exit_code == 130, said
+    [result] = await ana.json("measure", "list")
+    assert f"Your answers were saved (result {result['id'][:8]}" in said, said
+    assert f"the draft {draft} is deleted" in said
+    assert "Nothing was saved" not in said
+    assert not draft.exists()
+    assert len(await ana.json("measure", "list")) == 1
+
+
+async def test_a_copy_of_a_draft_saved_again_returns_the_result_stored_before(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft kept outside the drafts folder (the user's own copy) is not deleted: the id
+    its save stored the result under is written into it before the save, so saving it again
+    after an interrupted save stores nothing more, and says the answers were saved before."""
+    import cli.measures
+    from cli.measures import KeptAnswers, keep_answers
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    at = datetime.now().astimezone()
+    kept = keep_answers(ana.home, KeptAnswers("gad7", [2] * 7, None, at, None))
+    copy = tmp_path / "my-answers.json"
+    shutil.copy(kept, copy)
+
+    async def interrupted(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.measures, "sync_note", interrupted)
+        first = await ana.tj("measure", "take", "gad7", "--draft", str(copy))
+    assert first.exit_code == 130
+    [result] = await ana.json("measure", "list")
+    assert json.loads(copy.read_text())["result_id"] == result["id"]
+    again = await ana.ok("measure", "take", "gad7", "--draft", str(copy))
+    assert f"The answers of {copy} were saved before." in flat(again.stderr)
+    assert [r["id"] for r in await ana.json("measure", "list")] == [result["id"]]
+
+
+async def test_a_failure_after_the_result_was_stored_says_saved_and_seals_its_flag(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`client.measures.take` stores the result, then keeps its field-level copies current:
+    a failure there (a busy store here) came before the CLI knew of the result. It said
+    "not saved ... no safety flag was sent", kept a draft whose save stored a second result,
+    and the therapist never got the flag of the first. Now the store is asked: saved, no
+    draft, the flag sealed."""
+    import client_sdk.sharing
+    from client_sdk.errors import StoreBusy
+
+    ben, drsmith = await opted_in(live_server, tmp_path)
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise StoreBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client_sdk.sharing.Sharing, "mirror", busy)
+        first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
+    said = flat(first.stderr)
+    assert first.exit_code == 1, said
+    [result] = await ben.json("measure", "list")
+    assert f"Your answers were saved (result {result['id'][:8]}" in said, said
+    assert "not saved" not in said and "No safety flag was sent" not in said
+    assert "a safety flag was sealed for drsmith" in said
+    assert not list((ben.home / "drafts").glob("*.answers.json"))
+    await ben.ok("sync")
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert flag["result_id"] == result["id"]
+
+
+async def test_a_draft_kept_when_the_store_cannot_say_is_saved_once(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save failed after storing the result and the store cannot be asked either: the
+    answers are kept in a draft naming the result's id, said as not known to be saved (never
+    "not saved"); saving the draft then returns the stored result, and seals its flag."""
+    import client_sdk.measures
+    import client_sdk.sharing
+    from client_sdk.errors import StoreBusy
+
+    ben, drsmith = await opted_in(live_server, tmp_path)
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise StoreBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client_sdk.sharing.Sharing, "mirror", busy)
+        patch.setattr(client_sdk.measures.Measures, "get", busy)
+        first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
+    said = flat(first.stderr)
+    assert first.exit_code == 1, said
+    [draft] = sorted((ben.home / "drafts").glob("*.answers.json"))
+    [result] = await ben.json("measure", "list")
+    assert json.loads(draft.read_text())["result_id"] == result["id"]
+    assert (
+        f"It could not be checked whether your answers were saved: they are kept in {draft}" in said
+    )
+    assert "not saved" not in said.replace("If they were not saved", "")
+    saving = await ben.ok("measure", "take", "phq9", "--draft", str(draft))
+    assert f"The answers of {draft} were saved before, and deleted it." in flat(saving.stderr)
+    assert [r["id"] for r in await ben.json("measure", "list")] == [result["id"]]
+    await ben.ok("sync")
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert flag["result_id"] == result["id"]
+
+
+async def test_a_draft_saves_into_the_journal_its_answers_were_given_for(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Answers given for Work, which is then renamed "Work 2025" while a new "Work" is made:
+    the draft named its journal by name and saved into the new one. Now by id; a journal gone
+    since is refused, naming it, and --journal saves into another."""
+    from cli.measures import KeptAnswers, keep_answers
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Work")
+    [work] = [j for j in await ana.json("journal", "list") if j["name"] == "Work"]
+    at = datetime.now().astimezone()
+    draft = keep_answers(ana.home, KeptAnswers("gad7", [1] * 7, None, at, "Work", work["id"]))
+    await ana.ok("journal", "rename", "Work", "Work 2025")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("measure", "take", "gad7", "--draft", str(draft))
+    [result] = await ana.json("measure", "list")
+    assert result["journal"] == "Work 2025"
+
+    gone = keep_answers(ana.home, KeptAnswers("gad7", [2] * 7, None, at, "Work 2025", work["id"]))
+    await ana.ok("journal", "delete", "Work 2025", input="'Work 2025'\n")
+    refused = await ana.tj("measure", "take", "gad7", "--draft", str(gone))
+    told = flat(refused.stderr)
+    assert refused.exit_code == 1
+    assert "the journal these answers were given for (Work 2025, id" in told, told
+    assert "is no longer on this device" in told and "--journal NAME" in told
+    assert gone.exists()
+    await ana.ok("measure", "take", "gad7", "--draft", str(gone), "--journal", "Work")
+    [saved] = await ana.json("measure", "list")
+    assert (saved["journal"], saved["score"]) == ("Work", 14)
+
+
+async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_seals_it(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result was stored, and the safety response that seals its flag fails too: never
+    "no safety flag was sent", but that `tj sync` seals it (the answer is watched with the
+    result) or says why it cannot (here: answered within minutes of the opt-in)."""
+    import client_sdk.safety_path
+    import client_sdk.sharing
+    from client_sdk.errors import StoreBusy
+
+    ben, drsmith = await opted_in(live_server, tmp_path)
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise StoreBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client_sdk.sharing.Sharing, "mirror", busy)
+        patch.setattr(client_sdk.safety_path.SafetyPath, "respond", busy)
+        first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
+    said = flat(first.stderr)
+    assert "A safety flag these answers owe (if you opted in) is not sealed yet:" in said
+    assert "not saved" not in said and "No safety flag was sent" not in said
+    syncing = await ben.ok("sync")
+    synced = flat(syncing.stdout + syncing.stderr)
+    assert "Safety: No safety flag was sent to drsmith for your PHQ-9" in synced  # and why
+    [result] = await ben.json("measure", "list")
+    assert f"Your answers were saved (result {result['id'][:8]}" in said, said
