@@ -134,8 +134,8 @@ class Home:
     kept: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What `unlock_once` kept for this command ("unlock": `unlock`'s answer): a locked
     profile's passphrase is asked once per command, however many times it opens the profile
-    (`tj write` with the editor opens it before and after the editor: asked twice, the
-    second prompt read as if the first was wrong, NU65 F6)."""
+    (`tj write` with the editor opens it before and after the editor: a second prompt would
+    read as if the first answer was wrong)."""
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
