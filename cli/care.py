@@ -362,7 +362,7 @@ async def doing_words(client: Client, found: list[Due]) -> list[str]:
     try:
         default = (await client.journals.default()).id
     except TJError:
-        default = ""  # none here (or two older "Personal"): every command names its journal
+        default = ""  # none here: every command names its journal
     sources = {  # this device's verified chains: the sync just done read the server's
         s.journal_id: (s.source or "", s.source_id)
         for s in (await client.shares.list(local_only=True) if found else [])

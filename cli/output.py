@@ -1518,33 +1518,41 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines += [
         s.line(
             local_time,
-            keeps=history_command(s),
+            keeps=history_command(s, report.default_journal),
             add_back=add_back_command(s),
         )
         for s in report.settled
     ]
-    lines += [merged_line(m) for m in report.merged_texts]
+    lines += [merged_line(m, report.default_journal) for m in report.merged_texts]
     lines += [overtaken_line(edit) for edit in report.overtaken]
     return lines
 
 
-def history_command(settled: Settled) -> str:
+def history_command(settled: Settled, default_id: str = "") -> str:
     """The command that shows the history keeping this device's value of a settled field:
     "`tj history 3f2a9c8d1e0b`" for an entry's, `tj goal history ID`, `tj homework history
-    ID`, `tj safety history` (with --journal but for Personal); "" for another kind."""
+    ID`, `tj safety history` (`journal_option`: with --journal but for the default journal,
+    `default_id`); "" for another kind."""
     doc = short_id(settled.doc_id)
     if settled.kind == "entry":
         return command(["tj", "history", doc])
     if settled.kind in ("goal", "homework"):
         return command(["tj", settled.kind, "history", doc])
     if settled.kind == "safety_plan":
-        journal = (
-            []
-            if settled.journal in ("", "Personal")
-            else ["--journal", journal_word(settled.journal)]
-        )
+        journal = journal_option(settled.journal, settled.journal_id, default_id)
         return command(["tj", "safety", "history", *journal])
     return ""
+
+
+def journal_option(name: str, journal_id: str, default_id: str) -> list[str]:
+    """The --journal option of a command about a document of the journal `name` (id
+    `journal_id`, hex): none for this device's default journal (`default_id`, hex: a
+    command naming no journal reads it) or a journal not known (both ""), else by its
+    name (by its id when the name is not known)."""
+    if journal_id and journal_id == default_id:
+        return []
+    word = name or journal_id
+    return ["--journal", journal_word(word)] if word else []
 
 
 def add_back_command(settled: Settled) -> str:
@@ -1561,17 +1569,14 @@ def add_back_command(settled: Settled) -> str:
     return f"{command(['tj', 'edit', short_id(settled.entry_id), *words])} adds them back"
 
 
-def merged_line(merged: MergedText) -> str:
+def merged_line(merged: MergedText, default_id: str = "") -> str:
     """A text this device and another changed apart, merged (NU24 C1): `MergedText.line`
-    with the command that shows it."""
+    with the command that shows it (a safety plan's names its journal unless it is the
+    default journal, `default_id`: `journal_option`)."""
     if merged.kind == "goal":
         show = ["tj", "goal", "show", short_id(merged.doc_id)]
     elif merged.kind == "safety_plan":
-        journal = (
-            []
-            if merged.journal in ("", "Personal")
-            else ["--journal", journal_word(merged.journal)]
-        )
+        journal = journal_option(merged.journal, merged.journal_id, default_id)
         show = ["tj", "safety", "plan", *journal]
     else:
         show = ["tj", "show", short_id(merged.doc_id)]

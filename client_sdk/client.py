@@ -1264,6 +1264,7 @@ class Client:
         client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            await client.context.settle_default()  # before any journal list: its own state
             await client.replica.load_access()
             return client
         except BaseException:
@@ -1366,6 +1367,7 @@ class Client:
             raise InvalidInput(LOGGED_OUT_MEANWHILE.format(home=home), subject="profile")
         client = cls(home, profile, store, transport)
         try:
+            await client.context.settle_default()  # before any journal list: its own state
             if session.cost is not None:  # chosen or proved here, never the reply's word
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client.devices._keep_own_name(session.device_name)
@@ -2022,6 +2024,12 @@ class Client:
         report.settled = await apply_tags_again_after_sync(
             self.context, report.settled, as_of=self.replica.synced_version
         )
+        if report.settled or report.merged_texts:  # their commands name no default journal
+            with contextlib.suppress(TJError):
+                journals = await self.store.journals()
+                report.default_journal = (
+                    await self.context.default_journal(journals)
+                ).journal_id.hex()
         await self._follow_removals(report)
         # Kept for `unseen_departures` as they are taken, in one step (REV-NEWS3 F1): the
         # requests below (the device list for the names of arrivals) may never return.

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime
 from client_sdk import crypto, forgotten, keys
 from client_sdk.care_disclosure import ENTRY_FIELDS
 from client_sdk.default_journal import (
-    DEFAULT_JOURNAL,
     DEFAULT_SETTING,
+    DEFAULT_SETTLED,
     NO_DEFAULT,
-    older_defaults,
+    older_default,
 )
 from client_sdk.documents import (
     ENTRY,
@@ -403,16 +403,15 @@ class Context:
         - else the journal the sign-up created, by the id the account key derives
           (`keys.default_journal_id`): every device of the account computes it, and no
           server can make another journal bear it (a journal's owner-signed chain names its
-          id) nor compute it;
-        - else, for an account made before SDKs derived that id, its own journal whose
-          owner-signed name is "Personal" from before DEFAULT_BY_ID_SINCE (`named_at`,
-          `default_journal.older_defaults`), the default by the rule of then; this device
-          keeps its id as the default (DEFAULT_SETTING), so a rename made later keeps it
-          (one pulled by a sync too: `Replica.refresh_journals`). A journal named so later
-          (a new "Personal" shared with a therapist, say) is never taken by its name: a
-          server hiding the default journal from a new device cannot redirect its writes.
-        Raises NotFound (subject NO_DEFAULT) when none of these is here, naming what to do;
-        SameJournalName for two older journals named "Personal" (made apart offline)."""
+          id) nor compute it.
+        An account made before SDKs derived that id has its default journal by the first
+        rule alone: the journal a device of it held as its default before this SDK, kept
+        when this SDK first opened its store (`settle_default`), or the user's choice. A
+        journal is never taken by a name a server serves: a new device could be served any
+        name its owner ever signed (protocol.md 4.14), "Personal" for a journal shared with a
+        therapist since.
+        Raises NotFound (subject NO_DEFAULT) when none of these is here, naming what to do.
+        """
         me = self.profile.account_id
         own = [j for j in journals if j.owner_id == me and j.role != REVOKED]
         chosen = await self.chosen_default()
@@ -429,15 +428,10 @@ class Context:
         for journal in own:
             if journal.journal_id == default_id:
                 return journal
-        older = older_defaults(own, me)
-        if len(older) > 1:
-            raise same_name_error(DEFAULT_JOURNAL, older, strict=False)
-        if older:
-            await self.choose_default(older[0].journal_id)
-            return older[0]
         raise NotFound(
             "you have no default journal on this device: the journal made when you signed up "
-            "is not here (deleted, or not synced here yet) and none was chosen here",
+            "is not here (deleted, not synced here yet, or made before SDKs found it by its "
+            "id) and none was chosen here",
             subject=NO_DEFAULT,
         )
 
@@ -463,16 +457,23 @@ class Context:
         await self.store.put_setting(DEFAULT_SETTING, journal_id.hex())
         self._chosen = None  # read again: the store's version moved
 
-    async def keep_default(self) -> None:
-        """For an account made before SDKs derived the default journal's id: keep, as this
-        device's default (DEFAULT_SETTING), its own older journal named "Personal" while it
-        is still named so (`default_journal`), before a rename (here, or pulled) would
-        leave it unnamed. Nothing when a default is already known. Raises nothing."""
-        journals = await self.store.journals()
-        try:
-            await self.default_journal(journals)
-        except TJError:
-            pass
+    async def settle_default(self) -> None:
+        """Once per store, before it reads any journal list (`Client.open`, a sign-in): for
+        an account made before SDKs derived the default journal's id, keep as this device's
+        default (DEFAULT_SETTING) the journal its own earlier state holds as the default by
+        the rule of then (`default_journal.older_default`: its own journal named "Personal"
+        before DEFAULT_BY_ID_SINCE), unless a default is chosen already; then mark the store
+        settled (DEFAULT_SETTLED), so that no later journal list, which a server could fill
+        with an older name, is ever read for it. A new store holds no journal then: its
+        device takes the derived id's journal, or the user's choice. Raises StoreBusy."""
+        me, derived = self.profile.account_id, self.default_journal_id
+
+        def decide(journals: list[LocalJournal]) -> str | None:
+            found = older_default(journals, me, derived)
+            return None if found is None else found.hex()
+
+        await self.store.settle_setting(DEFAULT_SETTLED, DEFAULT_SETTING, decide)
+        self._chosen = None
 
     async def _not_a_former_name(self, wanted: str, journals: list[LocalJournal]) -> None:
         """Raise NotFound (subject "journal") naming the journal `wanted` named before an

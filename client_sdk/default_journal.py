@@ -1,7 +1,7 @@
-"""The default journal's rule, shared by finding it (`Context.default_journal`) and by a sync
-that pulls a rename (`Replica.refresh_journals`): its name at sign-up, the store setting of a
-device's choice, and which older journal an account made before its id was derived keeps as
-its default. Pure."""
+"""The default journal's rule, shared by finding it (`Context.default_journal`) and by the
+first opening of a store by this SDK (`Store.settle_default`): its name at sign-up, the store
+setting of a device's choice, and which older journal a device of an account made before the
+id was derived keeps as its default, from its own earlier state only. Pure."""
 
 from __future__ import annotations
 
@@ -17,13 +17,23 @@ journal a call without one writes in and reads, found by its id, whatever it is 
 DEFAULT_SETTING = "default_journal"
 """The store setting holding the id (hex) of the journal this device takes as the default
 journal: the user's choice (`client.journals.set_default`), or the journal an older
-account's device kept (`older_defaults`). Kept on this device only, never sent."""
+account's device held as its default before this SDK (`older_default`). Kept on this device
+only, never sent."""
+
+DEFAULT_SETTLED = "default_journal_settled"
+"""The store setting (1) saying that this store's own earlier state was looked at once for an
+older account's default journal (`older_default`, `Store.settle_default`): set when an SDK
+that finds the default journal by its id first opens the store, before it reads any journal
+list. A store made since (a sign-in, a recovery: a new device) holds no journal then, so it
+never adopts a default by a name: a server can serve a new device any name the owner ever
+signed for a journal (protocol.md 4.14), an older "Personal" of a journal shared since too."""
 
 DEFAULT_BY_ID_SINCE = 1_796_515_200_000
 """2026-12-06T00:00:00Z (ms UTC): from then on SDKs create the default journal under its
 derived id (`keys.default_journal_id`, protocol.md 4.16); a journal whose owner-signed name
 "Personal" is older (`LocalJournal.named_at` below it, 0 for a version-1 name: an account
-made before) is that account's default journal by its name, the rule of then."""
+made before) held on a device before this SDK is that account's default journal by its
+name, the rule of then."""
 
 NO_DEFAULT = "no default journal"
 """`TJError.subject` of the NotFound for a call that names no journal when this device finds
@@ -31,13 +41,24 @@ no default journal (`Context.default_journal`): the app asks the user to name a 
 to choose a default (`client.journals.set_default`)."""
 
 
+def older_default(journals: Iterable[LocalJournal], me: bytes, derived: bytes) -> bytes | None:
+    """The id of the default journal of an account made before its id was derived, among
+    `journals` (a store's own state when first opened by this SDK, `Store.settle_default`),
+    or None: none when the account's journal of the `derived` id is there (an account made
+    since), else the one journal `older_defaults` finds (two made apart offline: None, the
+    user chooses). Pure."""
+    mine = list(journals)
+    if any(j.journal_id == derived and j.owner_id == me for j in mine):
+        return None
+    older = older_defaults(mine, me)
+    return older[0].journal_id if len(older) == 1 else None
+
+
 def older_defaults(journals: Iterable[LocalJournal], me: bytes) -> list[LocalJournal]:
     """Those of `journals` that may be the default journal of an account made before its id
     was derived: this account's own (`me`), held (not a copy kept of a journal gone), whose
     owner-signed name is DEFAULT_JOURNAL (case and runs of spaces ignored) from before
-    DEFAULT_BY_ID_SINCE. A journal named so later is never one: a server hiding the default
-    journal cannot make another own journal named "Personal" (shared with a therapist, say)
-    pass for it. Pure."""
+    DEFAULT_BY_ID_SINCE. A journal named so later is never one. Pure."""
     return [
         j
         for j in journals

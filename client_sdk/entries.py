@@ -442,6 +442,7 @@ class Entries:
                 journal,
                 to_datetime(json.loads(value)),
                 to_datetime(at),
+                local.journal_id.hex(),
             )
             for name, value, at in await self._context.store.field_writes(document.doc_id)
             if name == MERGED
@@ -1129,7 +1130,14 @@ async def settle_after_sync(
         found += settled_fields(doc_id, view.title, fields, field_values(view))
         text = (
             merged_text(
-                doc_id, ENTRY, view.title, await names(stored), fields, view.body, synced_at
+                doc_id,
+                ENTRY,
+                view.title,
+                await names(stored),
+                fields,
+                view.body,
+                synced_at,
+                stored.journal_id.hex(),
             )
             if stored is not None
             else None
@@ -1406,7 +1414,13 @@ async def _other_settled(
     if not any(name in now for name in pending):
         return []  # only a text or marks: nothing settles
     return settled_fields(
-        stored.doc_id, title, pending, now, kind=stored.kind, journal=await names(stored)
+        stored.doc_id,
+        title,
+        pending,
+        now,
+        kind=stored.kind,
+        journal=await names(stored),
+        journal_id=stored.journal_id.hex(),
     )
 
 
@@ -1485,5 +1499,12 @@ async def _other_merged_text(
     title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
     text = document.text(text_name)
     return merged_text(
-        stored.doc_id, stored.kind, title, await names(stored), pending, text, synced_at
+        stored.doc_id,
+        stored.kind,
+        title,
+        await names(stored),
+        pending,
+        text,
+        synced_at,
+        stored.journal_id.hex(),
     )

@@ -155,10 +155,12 @@ class Journals:
         one of this account's own journals, found by its id, not its name, so it stays the
         default when renamed, on every device: the journal the account's sign-up created,
         unless the user chose another on this device (`set_default`); for an account made
-        before SDKs found it by id, its journal named "Personal" then. Works offline.
-        Raises NotFound (subject "no default journal") when this device has none (deleted,
-        not synced here yet, or renamed on another device before this one kept it): ask the
-        user to name a journal or to choose one with `set_default`."""
+        before SDKs found it by id, its journal named "Personal" then, on a device whose
+        store held it before this SDK (a device signed in since has none until the user
+        chooses: no name a server serves is trusted for it). Works offline. Raises NotFound
+        (subject "no default journal") when this device has none (deleted, not synced here
+        yet, or an older account's on a new device): ask the user to name a journal or to
+        choose one with `set_default`."""
         local = await self._context.local_journal(None)
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         return self._context.journal(local, left)
@@ -217,7 +219,6 @@ class Journals:
         journal moved to a new key first (as a sync does), so that the new name is never
         sealed under a key its former member kept; AccessError, with nothing changed, when
         that cannot be done."""
-        await self._context.keep_default()  # an older account's "Personal": kept by its id
         local = await self._context.local_journal(journal)
         name = check_name(new_name)
         taken = await self._own_journal_named(name)

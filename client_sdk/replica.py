@@ -43,7 +43,6 @@ from client_sdk.care_disclosure import MIRRORED_KINDS
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
-from client_sdk.default_journal import DEFAULT_SETTING, older_defaults
 from client_sdk.documents import (
     BRIEF,
     ENTRY,
@@ -743,7 +742,6 @@ class Replica:
             if local is not None:
                 updated.append(self._still_left(local, left_here, ended_under, now))
         self._note_refused_keys(reply.journals, refused_keys, updated, known)
-        await self._keep_older_default(known, updated)
         await self._keep_former_names(
             [
                 (local.journal_id, before.name, local.named_at)
@@ -1549,28 +1547,6 @@ class Replica:
         live notice's. Read again before each of them, as another process of this profile may
         have marked one since. `as_of` as in `Store.version`."""
         self._own_before = await self.store.own_before(as_of=as_of)
-
-    async def _keep_older_default(
-        self, known: dict[bytes, LocalJournal], updated: list[LocalJournal]
-    ) -> None:
-        """Before a pulled rename of this account's older default journal is stored (an
-        account made before the default journal's id was derived: its own journal named
-        "Personal" then, `default_journal.older_defaults`), keep its id as this device's
-        default journal (DEFAULT_SETTING), unless one is kept already or the journal of the
-        derived id is here: renamed on another device, it stays the default here (NU65 F7).
-        Reads the setting only for such a rename."""
-        me = self.profile.account_id
-        older = older_defaults(known.values(), me)
-        if len(older) != 1:
-            return
-        [journal] = older
-        now = next((j for j in updated if j.journal_id == journal.journal_id), None)
-        if now is None or older_defaults([now], me):
-            return  # not renamed (nor signed again later)
-        default_id = keys.default_journal_id(self.profile.secrets.account_key, me)
-        if default_id in known or await self.store.setting(DEFAULT_SETTING) is not None:
-            return
-        await self.store.put_setting(DEFAULT_SETTING, journal.journal_id.hex())
 
     async def _journals_changed(
         self, known: dict[bytes, LocalJournal], updated: list[LocalJournal], problems: list[str]

@@ -352,11 +352,11 @@ class SafetyPath:
     # --- the plan -----------------------------------------------------------------------------
 
     async def plan(self, journal: str | None = None) -> SafetyPlan:
-        """The safety plan of a journal (default Personal), as its owner wrote it (`updated_at`
-        UTC); an empty one if none was written. Works offline. Raises NotFound for an unknown
-        journal. `flags_reach` names who a flag raised now would reach,
-        `not_opted_in` the members it would not, `opted_in_earlier` those of them the opt-in
-        names for an earlier share only (as `flags_reach` says "earlier")."""
+        """The safety plan of a journal (None: the default journal), as its owner wrote it
+        (`updated_at` UTC); an empty one if none was written. Works offline. Raises NotFound for an
+        unknown journal. `flags_reach` names who a flag raised now would reach, `not_opted_in` the
+        members it would not, `opted_in_earlier` those of them the opt-in names for an earlier share
+        only (as `flags_reach` says "earlier")."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         display = self._display(local)
@@ -503,15 +503,14 @@ class SafetyPath:
         return plan_view(document, self._display(local))
 
     async def history(self, journal: str | None = None) -> list[FieldWrite]:
-        """The values this device wrote to the safety plan of a journal (default Personal):
+        """The values this device wrote to the safety plan of a journal (None: the default journal):
         its emergency number, crisis line and safety-flag opt-in (fields "emergency_number",
-        "crisis_line", "share_flags"), oldest first: those given when the plan was first
-        written here (kept from this version on: an older plan's history begins with its
-        first change), then each change's, also those another device's concurrent
-        change replaced (`SyncReport.settled` says when that happens, naming the value kept
-        here). Other devices' values are not in it, nor the plan's text (merged, told by
-        `SyncReport.merged_texts`). [] when no plan was written. Works offline. Raises
-        NotFound for an unknown journal."""
+        "crisis_line", "share_flags"), oldest first: those given when the plan was first written
+        here (kept from this version on: an older plan's history begins with its first change), then
+        each change's, also those another device's concurrent change replaced (`SyncReport.settled`
+        says when that happens, naming the value kept here). Other devices' values are not in it,
+        nor the plan's text (merged, told by `SyncReport.merged_texts`). [] when no plan was
+        written. Works offline. Raises NotFound for an unknown journal."""
         local = await self._local_journal(journal)
         found = await self._plan_document(local)
         if found is None:
@@ -519,9 +518,9 @@ class SafetyPath:
         return await self._store.history(found.doc_id, SAFETY_PLAN)
 
     async def would_opt_in(self, journal: str | None = None) -> list[str]:
-        """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to
-        safety flags in a journal (default Personal): the members it is shared with now with
-        the annotate role, by this device's verified access chain (never one who only reads), whom a
+        """The usernames `set_plan(share_flags=True, flags_for=...)` would newly opt in to safety
+        flags in a journal (None: the default journal): the members it is shared with now with the
+        annotate role, by this device's verified access chain (never one who only reads), whom a
         flag raised now would not reach (no opt-in for them, or one given for an earlier share of
         theirs), sorted. For a journal not opted in (never, or withdrawn), what a plain
         `set_plan(share_flags=True)` opts in. What `tj safety plan --share-flags` names and asks
@@ -767,12 +766,12 @@ class SafetyPath:
     async def message(
         self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS, synced: bool = True
     ) -> list[str]:
-        """The safety message for a journal (default Personal), line by line, without sealing
-        anything: what an app shows the moment a safety item is answered above 0, before
-        the questionnaire is finished (the person may not finish it). `respond` is still
-        called with the result once there is one (with the same `hints`, as for `respond`,
-        so its lines match these). `synced` and the plan shown as for `respond`. Works
-        offline. Raises NotFound for an unknown journal."""
+        """The safety message for a journal (None: the default journal), line by line, without
+        sealing anything: what an app shows the moment a safety item is answered above 0, before the
+        questionnaire is finished (the person may not finish it). `respond` is still called with the
+        result once there is one (with the same `hints`, as for `respond`, so its lines match
+        these). `synced` and the plan shown as for `respond`. Works offline. Raises NotFound for an
+        unknown journal."""
         emergency, crisis_line, text = await self._shown_plan(journal)
         return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
 
@@ -786,16 +785,14 @@ class SafetyPath:
         hints: SafetyHints = NO_HINTS,
         synced: bool = True,
     ) -> SafetyResponse:
-        """For a questionnaire the client stopped after answering a safety item (`item`,
-        numbered from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers
-        has no valid total), but if the client opted in for `journal` (default Personal) and
-        owns it, a flag is sealed for its members all the same, with `result_id` "" (a
-        safety event without a score). Returns the message (as `respond` does) and to whom
-        the flag was sealed. An app asking item by item calls it when the client stops after
-        such an answer (after showing `message` at once); when the client finishes, it calls
-        `respond` with the result instead. `hints`, `synced` and the plan shown as for
-        `respond`. Works offline (see
-        `waiting`).
+        """For a questionnaire the client stopped after answering a safety item (`item`, numbered
+        from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers has no valid
+        total), but if the client opted in for `journal` (None: the default journal) and owns it, a
+        flag is sealed for its members all the same, with `result_id` "" (a safety event without a
+        score). Returns the message (as `respond` does) and to whom the flag was sealed. An app
+        asking item by item calls it when the client stops after such an answer (after showing
+        `message` at once); when the client finishes, it calls `respond` with the result instead.
+        `hints`, `synced` and the plan shown as for `respond`. Works offline (see `waiting`).
 
         Raises InvalidInput when `item` is not a safety item of `measure` or `answer` is not
         an answer above 0; NotFound for an unknown journal; RollbackError (an IntegrityError)

@@ -274,7 +274,8 @@ class Settled:
     (each value, named "values.ID" by the template's field id, and completion:
     `client.homework.history`). `title` is the entry's or goal's title, homework's
     template's ("" for a safety plan), `journal` the journal's name as
-    `client.journals.list` shows it ("" when not known). `applied_again`: the tags another
+    `client.journals.list` shows it and `journal_id` its id (hex; both "" when not known).
+    `applied_again`: the tags another
     device changed without this device's edit, to which the sync applied this device's
     additions and removals again (TAG_OPS: `kept` is the result, sent at the next sync)."""
 
@@ -291,6 +292,7 @@ class Settled:
     that removal stands). None: every item."""
     kind: str = "entry"
     journal: str = ""
+    journal_id: str = ""
 
     @property
     def entry_id(self) -> str:
@@ -399,6 +401,7 @@ class Settled:
             "entry_id": self.entry_id,
             "title": self.title,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "field": self.field,
             "mine": self.mine,
             "kept": self.kept,
@@ -415,6 +418,7 @@ def settled_fields(
     now: dict[str, Any],
     kind: str = "entry",
     journal: str = "",
+    journal_id: str = "",
 ) -> list[Settled]:
     """The fields this device changed (`pending`: field -> (its last value, JSON-encoded, and
     when, ms)) whose value after a sync (`now`: the document kind's settling values) is
@@ -432,6 +436,7 @@ def settled_fields(
                     to_datetime(at),
                     kind=kind,
                     journal=journal,
+                    journal_id=journal_id,
                 )
             )
     return found
@@ -566,7 +571,8 @@ class MergedText:
     text this device wrote. `kind` names the document and its text (`MERGED_TEXTS`):
     "entry" (its body), "goal" (its why) or "safety_plan" (the plan in the client's words);
     `doc_id` is its id (hex); `title` the entry's or goal's title ("" for a safety plan);
-    `journal` the journal's name as `client.journals.list` shows it."""
+    `journal` the journal's name as `client.journals.list` shows it, `journal_id` its id
+    (hex; "" when not known)."""
 
     doc_id: str
     kind: str
@@ -575,6 +581,7 @@ class MergedText:
     at: datetime
     merged_at: datetime | None = None
     """When the sync merged it (UTC); None when not known."""
+    journal_id: str = ""
 
     @property
     def entry_id(self) -> str:
@@ -611,6 +618,7 @@ class MergedText:
             "entry_id": self.entry_id,
             "title": self.title,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "at": self.at.isoformat(),
             "merged_at": self.merged_at.isoformat() if self.merged_at is not None else None,
         }
@@ -624,6 +632,7 @@ def merged_text(
     pending: dict[str, tuple[str, int]],
     text: str,
     merged_at: datetime | None = None,
+    journal_id: str = "",
 ) -> MergedText | None:
     """The document's merge, when this device wrote its text (`pending[WRITTEN_BODY]`: the
     text it wrote, JSON-encoded, and when, ms) and the text after a sync (`text`) is another
@@ -631,7 +640,9 @@ def merged_text(
     written = pending.get(WRITTEN_BODY)
     if written is None or encode(text) == written[0]:
         return None
-    return MergedText(doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at)
+    return MergedText(
+        doc_id.hex(), kind, title, journal, to_datetime(written[1]), merged_at, journal_id
+    )
 
 
 ITEMS_KEPT = 64

@@ -1283,6 +1283,33 @@ class Store:
         async with self._lock:
             return await self._db.run(write)
 
+    async def settle_setting(
+        self, flag: str, name: str, decide: Callable[[list[LocalJournal]], str | None]
+    ) -> None:
+        """Once per store: while the setting `flag` is not set, set `name` to
+        `decide(journals)` (the journals this store holds then) unless `name` is set or that
+        gives None, and set `flag` (1), in one write transaction, so that a journal list
+        another process on this profile stores meanwhile is either all before or all after
+        it. Nothing is written once `flag` is set (one read)."""
+        if await self.setting(flag) is not None:
+            return
+
+        def settle(db: sqlite3.Connection) -> None:
+            if db.execute("SELECT 1 FROM settings WHERE name = ?", (flag,)).fetchone():
+                return
+            if not db.execute("SELECT 1 FROM settings WHERE name = ?", (name,)).fetchone():
+                rows = db.execute(
+                    "SELECT journal_id, owner_id, role, epoch, name, meta_version, cursor, "
+                    "owner_name, expires_at, meta, named_at FROM journals"
+                ).fetchall()
+                value = decide([LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows])
+                if value is not None:
+                    db.execute(SET_SETTING, (name, value)).close()
+            db.execute(SET_SETTING, (flag, 1)).close()
+
+        async with self._lock:
+            await self._db.run(lambda db: _in_transaction(db, settle))
+
     async def merge_setting(
         self, name: str, merge: Callable[[Any, dict[bytes, int]], Any]
     ) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -858,6 +858,11 @@ class SyncReport:
     """Entries whose body this device changed offline that another device changed too: every device
     holds the two changes merged into one text, to be read again (settling.py), set by
     `Client.sync`."""
+    default_journal: str = field(default="", compare=False)
+    """The id (hex) of this device's default journal when the sync told something settled
+    or merged (`client.journals.default`; "" when none, or nothing was told), set by
+    `Client.sync`: a command about one of `settled` or `merged_texts` names no journal only
+    for a document of that journal (`Settled.journal_id`, `MergedText.journal_id`)."""
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""

@@ -280,13 +280,35 @@ def test_each_settled_line_names_the_command_of_its_history() -> None:
     device had in place of "the goal's history" (which no command showed before)."""
     at = datetime(2026, 12, 1, 18, 47, tzinfo=UTC)
     doc = "9a" * 16
+    default = "11" * 16
     settled = [
         Settled(doc, "Sleep", "title", "Mine", "Kept", at, kind="goal", journal="Personal"),
-        Settled(doc, "", "crisis_line", "A", "B", at, kind="safety_plan", journal="Personal"),
-        Settled(doc, "", "emergency_number", "1", "2", at, kind="safety_plan", journal="Work"),
+        Settled(
+            doc,
+            "",
+            "crisis_line",
+            "A",
+            "B",
+            at,
+            kind="safety_plan",
+            journal="Personal",
+            journal_id=default,
+        ),
+        Settled(
+            doc,
+            "",
+            "emergency_number",
+            "1",
+            "2",
+            at,
+            kind="safety_plan",
+            journal="Work",
+            journal_id="22" * 16,
+        ),
         Settled(doc, "Diary", "completion", "fully", "partly", at, kind="homework"),
     ]
-    lines = [output.shown(line) for line in output.settled_lines(SyncReport(settled=settled))]
+    report = SyncReport(settled=settled, default_journal=default)  # the default by its id
+    lines = [output.shown(line) for line in output.settled_lines(report)]
     sdk = [s.line(output.local_time) for s in settled]
     assert lines == [
         sdk[0].replace("the goal's history", "`tj goal history 9a9a9a9a9a9a`"),

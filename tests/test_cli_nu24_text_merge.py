@@ -138,3 +138,35 @@ def test_a_merged_safety_plan_names_its_journal_quoted_for_the_shell() -> None:
     line = shown(merged_line(merged))  # as printed
     command = line[line.index("`") + 1 : line.rindex("`")]
     assert shlex.split(command) == ["tj", "safety", "plan", "--journal", name], line
+
+
+async def test_a_merged_safety_plan_names_a_journal_that_is_not_the_default_by_its_id(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """ana renamed her default journal "My journal" and made a new "Personal": the safety
+    plan of "Personal" merged apart is told with `tj safety plan --journal Personal` (with
+    no --journal it would open the default journal's plan), and one of "My journal", the
+    default, with no --journal. Which journal is the default is told by its id, never by
+    the name "Personal"."""
+    laptop = Device(tmp_path / "ana-laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("journal", "rename", "Personal", "My journal")
+    await laptop.ok("journal", "create", "Personal")
+    for journal in ("Personal", "My journal"):
+        await laptop.ok("safety", "plan", "--journal", journal, "--text", "Call Sam.")
+    await phone.ok("sync")
+    await outage.begin()
+    for device, text in ((laptop, "Call Sam, then walk."), (phone, "Breathe; call Lea.")):
+        for journal in ("Personal", "My journal"):
+            await device.ok("safety", "plan", "--journal", journal, "--text", text)
+    await outage.end()
+    await laptop.ok("sync")
+    said = " ".join((await phone.ok("sync")).stderr.split())
+    assert "Merged: the safety plan of Personal, changed on this device at " in said
+    assert "check it says what you meant: `tj safety plan --journal Personal`." in said
+    assert "Merged: the safety plan of My journal, changed on this device at " in said
+    assert "check it says what you meant: `tj safety plan`." in said

@@ -1,23 +1,32 @@
 """The default journal, where a call naming no journal writes and reads, is found by its id,
 never by its name alone (NU65 F7: renamed, it was lost, and every write naming no journal
 failed on every device of the account). A sign-up creates it under the id the account key
-derives (`keys.default_journal_id`); an account made before adopts its older own journal
-named "Personal". A server cannot redirect those writes into a journal shared with someone
-else. Real server on 127.0.0.1, real crypto; the hostile server is the rewriting proxy of
+derives (`keys.default_journal_id`); a device of an account made before keeps the older own
+journal named "Personal" that its store held before this SDK, never one a journal list names
+so. A server cannot redirect those writes into a journal shared with someone else, by hiding
+the default journal or by replaying an older name. Real server on 127.0.0.1, real crypto; the hostile server is the rewriting proxy of
 tests/client/hostile.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, InvalidInput, NotFound, keys, wire
-from client_sdk.default_journal import DEFAULT_SETTING, NO_DEFAULT
+from client_sdk import Client, InvalidInput, NotFound, default_journal, keys, wire
+from client_sdk.default_journal import DEFAULT_SETTING, DEFAULT_SETTLED, NO_DEFAULT
+from client_sdk.store import STORE_FILE
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_journal_name_rollback import named_by_an_older_sdk
+from tests.client.test_journal_name_rollback import (
+    named_by_an_older_sdk,
+    served_meta,
+    version_1_meta,
+)
 from tests.conftest import ClientFactory, RunningServer
 
 LIST = "/v1/journals/list"
@@ -25,6 +34,33 @@ LIST = "/v1/journals/list"
 
 async def bodies(device: Client, journal: str) -> set[str]:
     return {e.body for e in await device.entries.list(journal)}
+
+
+async def upgraded(device: Client) -> Client:
+    """`device` opened again as if its store were made by an SDK from before the default
+    journal's id was derived: DEFAULT_SETTLED not set, so the opening settles it from the
+    journals the store holds."""
+    await device.close()
+    with closing(sqlite3.connect(device.home / STORE_FILE)) as db, db:
+        db.execute("DELETE FROM settings WHERE name = ?", (DEFAULT_SETTLED,))
+    return await Client.open(device.home)
+
+
+def listed_with(
+    journal: bytes, meta: bytes, hidden: bytes | None = None
+) -> Callable[[bytes, bytes], bytes]:
+    """A journal-list rewrite serving `meta` as `journal`'s metadata, `hidden` left out."""
+
+    def rewrite(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        kept = [
+            dataclasses.replace(j, meta=meta) if j.journal_id == journal else j
+            for j in real.journals
+            if j.journal_id != hidden
+        ]
+        return wire.encode(dataclasses.replace(real, journals=kept))
+
+    return rewrite
 
 
 async def test_the_default_journal_is_the_sign_ups_by_its_derived_id_and_follows_a_rename(
@@ -103,35 +139,44 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
     login: ClientFactory,
     live_server: RunningServer,
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
 ) -> None:
     """An account made before the default journal's id was derived: its "Personal" has
-    another id, and a name signed before then (version 1 here). Each device that finds it
-    keeps its id as its default, by a write (the tablet) or by the sync that pulls the
-    rename (the phone, which never wrote), so a rename on the laptop leaves both writing
-    there. A device signed in only after the rename finds no default journal (no name
-    says which it was), says so, and takes the user's choice (`set_default`); a journal
-    named "Personal" since is never adopted by its name."""
+    another id, and a name signed before then (version 1 here). Each device whose store held
+    it before this SDK keeps its id as its default when this SDK first opens the store, so a
+    rename on the laptop leaves them all writing there. A device signed in with this SDK
+    finds no default journal (no name it is served says which it was), says so, and takes
+    the user's choice (`set_default`)."""
     laptop = await signup("ana")
     personal = await journal_id(laptop, "Personal")
     monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
     await named_by_an_older_sdk(live_server, laptop, personal, "Personal")
     phone = await login("ana")
     tablet = await login("ana", "tablet")
-    await phone.sync()
-    await tablet.entries.write(None, "Before the rename")
-    await laptop.journals.rename("Personal", "My journal")
-    await laptop.journals.create("Personal")
-    for device, name in ((phone, "phone"), (tablet, "tablet")):
+    for device in (phone, tablet):
         await device.sync()
-        await device.entries.write(None, f"After the rename, on {name}")
-    await laptop.entries.write(None, "On the laptop")
-    assert await bodies(phone, "My journal") == {"After the rename, on phone"}
-    assert await bodies(tablet, "My journal") == {
-        "Before the rename",
-        "After the rename, on tablet",
-    }
-    assert (await laptop.journals.default()).id == personal.hex()
+    with pytest.raises(NotFound) as refused:  # signed in with this SDK: no name is trusted
+        await phone.entries.write(None, "Where?")
+    assert refused.value.subject == NO_DEFAULT
+    laptop, phone, tablet = [await upgraded(d) for d in (laptop, phone, tablet)]
+    try:
+        for device in (laptop, phone, tablet):
+            assert await device.store.setting(DEFAULT_SETTING) == personal.hex()
+        await tablet.entries.write(None, "Before the rename")
+        await laptop.journals.rename("Personal", "My journal")
+        await laptop.journals.create("Personal")
+        for device, name in ((phone, "phone"), (tablet, "tablet")):
+            await device.sync()
+            await device.entries.write(None, f"After the rename, on {name}")
+        await laptop.entries.write(None, "On the laptop")
+        assert await bodies(phone, "My journal") == {"After the rename, on phone"}
+        assert await bodies(tablet, "My journal") == {
+            "Before the rename",
+            "After the rename, on tablet",
+        }
+        assert (await laptop.journals.default()).id == personal.hex()
+    finally:
+        for device in (laptop, phone, tablet):
+            await device.close()
 
     desktop = await login("ana", "desktop")
     with pytest.raises(NotFound) as refused:
@@ -141,3 +186,84 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
     assert chosen.id == personal.hex()
     await desktop.entries.write(None, "Chosen")
     assert "Chosen" in await bodies(desktop, "My journal")
+
+
+@pytest.mark.parametrize("signed", ["version 1", "the bytes stored then"])
+async def test_a_server_replaying_an_older_personal_name_cannot_redirect_writes(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signed: str,
+) -> None:
+    """An account made before the default journal's id was derived (its "Personal" of
+    another id): ana renames it "Dr Lee", makes a new "Personal" and shares "Dr Lee" with
+    drlee. A new device signs in through a server that leaves the new "Personal" out and
+    serves "Dr Lee" with the owner-signed metadata of when it was named "Personal" (a
+    version-1 name, or the very bytes the server stored then, named before the cutoff).
+    The device finds no default journal and writes nothing (subject NO_DEFAULT); a later
+    honest journal list makes no journal its default either; drlee reads nothing."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    shared = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    if signed == "version 1":
+        before = await version_1_meta(laptop, shared, "Personal")
+    else:  # names signed now stand for names signed before the cutoff
+        monkeypatch.setattr(default_journal, "DEFAULT_BY_ID_SINCE", 4_000_000_000_000)
+        before = served_meta(live_server, shared)
+    await laptop.journals.rename("Personal", "Dr Lee")
+    await laptop.journals.create("Personal")
+    new = await journal_id(laptop, "Personal")
+    await share_with(laptop, drlee, "Dr Lee")
+    await laptop.sync()
+
+    hostile.replies[LIST] = listed_with(shared, before, hidden=new)
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
+    try:
+        await phone.sync()
+        assert [j.name for j in await phone.journals.list()] == ["Personal"]  # the replay
+        with pytest.raises(NotFound) as refused:
+            await phone.entries.write(None, "Meant for my private journal")
+        assert refused.value.subject == NO_DEFAULT
+        del hostile.replies[LIST]  # honest from now on
+        await phone.sync()
+        assert {j.name for j in await phone.journals.list()} == {"Dr Lee", "Personal"}
+        assert await phone.store.setting(DEFAULT_SETTING) is None
+        with pytest.raises(NotFound):
+            await phone.journals.default()
+    finally:
+        await phone.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == set()
+
+
+async def test_a_replayed_older_name_alone_is_never_a_default(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing hidden: ana (an older account) renamed her "Personal" "Therapy" and shares
+    it with drlee; the server serves a new device only the version-1 name "Personal" of
+    it. A write naming no journal is refused; drlee reads nothing."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    therapy = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    before = await version_1_meta(laptop, therapy, "Personal")
+    await laptop.journals.rename("Personal", "Therapy")
+    await share_with(laptop, drlee, "Therapy")
+    hostile.replies[LIST] = listed_with(therapy, before)
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
+    try:
+        await phone.sync()
+        with pytest.raises(NotFound) as refused:
+            await phone.entries.write(None, "Meant for my private journal")
+        assert refused.value.subject == NO_DEFAULT
+        await phone.sync()
+    finally:
+        await phone.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Therapy") == set()
