@@ -466,6 +466,8 @@ def with_hint(
     the commands another person runs on their device (`output.their_command`).
     `by_option`: the command names a journal with `--journal` (`journal_by_option`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
+        hint = f"see {output.command_text('tj journal list')}"
     if error.subject == "share ended" and "can share it with you again" in str(error):
         hint = None  # the message names the owner who can, already: not said twice
     if error.subject == "account maybe deleted":  # this profile's server and username

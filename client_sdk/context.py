@@ -480,7 +480,8 @@ class Context:
         owner-signed rename this device verified (`Replica.former_names`): "ana/My journal"
         (or "My journal", for this account's own) once ana renamed it "Journal": the old
         name is answered with the new one, never with another account's unverified journal.
-        The newest rename that matches (case and runs of spaces ignored) counts."""
+        The newest rename that matches (case and runs of spaces ignored) counts; the error's
+        `names` give the journal's name now ("renamed") and its id (hex, "journal id")."""
         asked = squeezed(wanted).casefold()
         found: list[tuple[int, LocalJournal, str]] = []
         for journal in journals:
@@ -499,6 +500,7 @@ class Context:
             f"no journal named {quoted_name(wanted)} on this device: {quoted_name(before)} was "
             f"renamed {quoted_name(self.display(journal))} on {day} (UTC)",
             subject="journal",
+            names={"renamed": self.display(journal), "journal id": journal.journal_id.hex()},
         )
 
     def names(self, journal: LocalJournal) -> set[str]:
