@@ -750,8 +750,8 @@ def ask_completion(chosen: Template, values: dict[str, Any], again: list[str]) -
 def stopped_asking(chosen: Template, values: dict[str, Any], again: list[str]) -> None:
     """What `tj homework add` stopped by Ctrl-C while it asked says (`output.stopped_unsaved`):
     nothing of this homework was saved, how many answers that loses, and `again`, the command
-    that starts it over (NU65 F2: it said "what this device had saved is kept", and the
-    typed answers were gone)."""
+    that starts it over (never "what this device had saved is kept": the typed answers are
+    gone)."""
     answered = len(values)
     what = (
         f"the {output.plural(answered, 'answer', 'answers')} you typed "

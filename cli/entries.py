@@ -1309,7 +1309,7 @@ async def near_tags(client: Client, journal: str | None, tags: tuple[str, ...]) 
     """For a `--tag` filter that matched nothing: " No entry is tagged 'slep' (did you mean
     'sleep'?)." for each tag asked that no entry of `journal` (None: any) bears and that is
     close to one some entry bears (`did_you_mean`, at the cutoff `--emotion` uses for short
-    words), else "" (NU65 F19: `--emotion anxios` got a hint, `--tag slep` none)."""
+    words, as `--emotion anxios` gets one), else ""."""
     from client_sdk.models import did_you_mean
 
     known = {tag for entry in await client.entries.list(journal) for tag in entry.tags}

@@ -134,8 +134,8 @@ class Home:
     kept: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What `unlock_once` kept for this command ("unlock": `unlock`'s answer): a locked
     profile's passphrase is asked once per command, however many times it opens the profile
-    (`tj write` with the editor opens it before and after the editor: asked twice, the
-    second prompt read as if the first was wrong, NU65 F6)."""
+    (`tj write` with the editor opens it before and after the editor: a second prompt would
+    read as if the first answer was wrong)."""
 
     def kdf_cost(self) -> dict[str, Any]:
         """Argon2id cost for new keys: the SDK default unless the test-only flag is set."""
@@ -466,6 +466,8 @@ def with_hint(
     the commands another person runs on their device (`output.their_command`).
     `by_option`: the command names a journal with `--journal` (`journal_by_option`)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
+        hint = f"see {output.command_text('tj journal list')}"
     if error.subject == "share ended" and "can share it with you again" in str(error):
         hint = None  # the message names the owner who can, already: not said twice
     if error.subject == "account maybe deleted":  # this profile's server and username

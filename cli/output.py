@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         SyncReport,
         UploadLimit,
     )
+    from client_sdk.brief import DiscussItem
     from client_sdk.scoring import Instrument
 
     Unverified = tuple[str, list[Journal], list[str]]
@@ -792,9 +793,10 @@ def edited(entry: Entry) -> bool:
     return entry.changed and entry.updated_at != entry.created_at
 
 
-def writer_time(entry: Entry, *, with_offset: bool = True) -> str:
-    """When an entry was written, in the writer's local time if known, else this device's;
-    with that zone's offset unless `with_offset` is False (a table's date column)."""
+def writer_time(entry: Entry | DiscussItem, *, with_offset: bool = True) -> str:
+    """When an entry (or an item of `tj discuss`) was written, in the writer's local time if
+    known, else this device's (a note's, or an entry's with no offset recorded); with that
+    zone's offset unless `with_offset` is False (a table's date column)."""
     if entry.utc_offset is None:
         return zoned_time(entry.created_at) if with_offset else local_time(entry.created_at)
     return entry.local_created_at.strftime(ZONED if with_offset else "%Y-%m-%d %H:%M")

@@ -696,16 +696,6 @@ async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[s
     ]
 
 
-def discuss_time(item: DiscussItem) -> str:
-    """When an item to discuss was written, as `tj list` shows it (`output.writer_time`'s
-    rule): an entry in its writer's local time when recorded (NU65 F16: `tj discuss` showed
-    this device's clock, another day than `tj list` for one written in another zone), else
-    this device's."""
-    if item.utc_offset is None:
-        return output.local_time(item.created_at)
-    return item.local_created_at.strftime("%Y-%m-%d %H:%M")
-
-
 def discuss_table(found: list[DiscussItem]) -> Table:
     columns = [ID, Column("kind", FIXED), Column("written", FIXED), Column("journal", NAME)]
     return fitted(
@@ -714,7 +704,7 @@ def discuss_table(found: list[DiscussItem]) -> Table:
             (
                 output.short_id(item.id),
                 item.kind,
-                discuss_time(item),
+                output.writer_time(item, with_offset=False),  # as `tj list` shows it
                 item.journal,
                 item.title or item.preview,
             )

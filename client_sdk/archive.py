@@ -558,20 +558,22 @@ def entry_markdown(
     entry: ArchivedEntry,
     tz: tzinfo | None = None,
     *,
-    read_only_copy: bool = False,
+    share_ended: bool = False,
     unlisted: bool = False,
 ) -> str:
     """One entry as Markdown with front matter; times in `tz` (None: local time). The
     journal is named and given by id (`journal_id`: two journals may bear one name, a share
-    still on and the read-only copy of an ended one); `read_only_copy` adds `share_ended:
-    true` for an entry of such a copy (`ArchivedJournal.read_only_copy`), `unlisted: true`
-    instead where only the server says it ended (`unlisted`), as the JSON says it."""
+    still on and the read-only copy of an ended one); `share_ended: true` for an entry of
+    the read-only copy of a share that ended beyond the server's word
+    (`ArchivedJournal.share_ended`), `unlisted: true` where only the server says it ended
+    (`unlisted`), neither for one of the account's own journals gone from the server: as the
+    JSON says it (`Entry.share_ended`, `Entry.unlisted`)."""
     front = [
         ("id", entry.id),
         ("journal", quoted(entry.journal)),
         ("journal_id", quoted(entry.journal_id)),
     ]
-    if read_only_copy:  # "unlisted" alone where only the server says so (`ArchivedJournal.to_dict`)
+    if share_ended or unlisted:  # never both (`ArchivedJournal.to_dict`)
         front.append(("unlisted" if unlisted else "share_ended", "true"))
     front += [
         ("title", quoted(entry.title)),

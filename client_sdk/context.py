@@ -478,9 +478,10 @@ class Context:
     async def _not_a_former_name(self, wanted: str, journals: list[LocalJournal]) -> None:
         """Raise NotFound (subject "journal") naming the journal `wanted` named before an
         owner-signed rename this device verified (`Replica.former_names`): "ana/My journal"
-        (or "My journal", for this account's own) once ana renamed it "Journal" (NU65 F18,
-        F19: the old name got no hint, or another client's unverified journal). The newest
-        rename that matches (case and runs of spaces ignored) counts."""
+        (or "My journal", for this account's own) once ana renamed it "Journal": the old
+        name is answered with the new one, never with another account's unverified journal.
+        The newest rename that matches (case and runs of spaces ignored) counts; the error's
+        `names` give the journal's name now ("renamed") and its id (hex, "journal id")."""
         asked = squeezed(wanted).casefold()
         found: list[tuple[int, LocalJournal, str]] = []
         for journal in journals:
@@ -499,6 +500,7 @@ class Context:
             f"no journal named {quoted_name(wanted)} on this device: {quoted_name(before)} was "
             f"renamed {quoted_name(self.display(journal))} on {day} (UTC)",
             subject="journal",
+            names={"renamed": self.display(journal), "journal id": journal.journal_id.hex()},
         )
 
     def names(self, journal: LocalJournal) -> set[str]:

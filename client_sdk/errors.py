@@ -855,7 +855,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         BAD_VALUE: "a value given is malformed or out of its limits (an id's form, a tag, a "
         "title, a name, a mood, a questionnaire's answers, an argument not of its type); ask "
         "for it again",
-        "journal": "no such journal on this device, or a journal that needs an app update",
+        "journal": "no such journal on this device, or a journal that needs an app update "
+        '(`names` "renamed" and "journal id": a name the journal bore before a rename)',
         "document": "an entry, goal, brief, note... not on this device: a sync may bring it",
         "device": "no such device of this account, several that match, or this device where "
         "another is meant",

@@ -69,7 +69,7 @@ from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
 from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
-from client_sdk.models import Journal, now_ms, quoted_name
+from client_sdk.models import GONE_FROM_SERVER, Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
@@ -556,13 +556,17 @@ has the plain name beside it."""
 UNLISTED_FOLDER = f" {UNLISTED_COPY}"
 """The same for a copy only the server says is over (`ArchivedJournal.unlisted`): "dreams
 (no longer served)", as `tj list` and the export's summary name it."""
+GONE_FOLDER = f" ({GONE_FROM_SERVER})"
+"""The same for one of the account's own journals the server no longer lists (deleted on
+another device, or withheld): "dreams (gone from the server)", never a share that ended."""
 
 
 def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) -> list[Path]:
     """One folder per journal of this account's, one per other owner (`owner_folder`)
     holding one per journal of theirs (the copy of a share that ended in "NAME (share
-    ended)", or "NAME (no longer served)" where only the server says so, its entries'
-    front matter saying `share_ended: true`); in each, one file per
+    ended)", its entries' front matter saying `share_ended: true`, or "NAME (no longer
+    served)" where only the server says so, saying `unlisted: true`; an own journal gone from
+    the server in "NAME (gone from the server)"); in each, one file per
     entry, plus goals.md and notes.md where there are any. Files are readable only by the user (they hold the
     journal in plain text)."""
     make_private_dir(directory)
@@ -573,7 +577,13 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
         owner = owners.get(journal.id, "")
         name = slug(journal.name.rsplit("/", 1)[-1], 60)
         if journal.read_only_copy:  # told apart from a share of that name still on
-            name += UNLISTED_FOLDER if journal.unlisted else ENDED_FOLDER
+            name += (
+                UNLISTED_FOLDER
+                if journal.unlisted
+                else ENDED_FOLDER
+                if journal.share_ended
+                else GONE_FOLDER
+            )
         folder = directory / owner / unique(name, used.setdefault(owner, set()))
         make_private_dir(folder)
         for entry in (e for e in archive.entries if e.journal_id == journal.id):
@@ -582,7 +592,7 @@ def write_markdown(archive: Archive, directory: Path, tz: tzinfo | None = None) 
                 place = folder / TRASH_FOLDER
                 make_private_dir(place)
             text = entry_markdown(
-                entry, tz, read_only_copy=journal.read_only_copy, unlisted=journal.unlisted
+                entry, tz, share_ended=journal.share_ended, unlisted=journal.unlisted
             )
             written.append(write_private(place / entry_filename(entry, tz), text))
         goals = [g for g in archive.goals if g.journal_id == journal.id]

@@ -17,8 +17,7 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
   (the client may not have opted in to flags, or the flag went to someone else). A member
   who only reads the whole journal was never chosen to act on a safety answer (a flag needs
   the annotate role): a share with them, perhaps made by mistake, ends without citing the
-  answer to them (NU65 F17: ending a share with the wrong account asked first, citing an
-  item-9 answer that account was never meant to get);
+  answer to them (an item-9 answer that account was never meant to get);
 - and for each, whether it still waits on this device, not yet sent to the server (then it
   certainly has not reached them).
 

@@ -181,6 +181,9 @@ async def test_a_renamed_journal_is_told_to_its_therapist_and_its_old_name_answe
     mine = await ana.tj("list", "--journal", "personal")
     said = flat(mine.stderr)
     assert mine.exit_code != 0 and "'Personal' was renamed 'Journal' on" in said, said
+    # a rename, not a share on its way: no "sync first if it was just shared with you"
+    for words in (flat(refused.stderr), said):
+        assert "just shared" not in words and "journal list" in words, words
     assert [e["body"] for e in await drlee.json("list", "--journal", "ana/Journal")] == ["First."]
 
 
