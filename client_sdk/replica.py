@@ -747,10 +747,7 @@ class Replica:
                 (local.journal_id, before.name, local.named_at)
                 for local in updated
                 if (before := known.get(local.journal_id)) is not None
-                and before.name != local.name
-                and local.named_at > before.named_at
-                and name_verified(local)
-                and name_verified(before)
+                and renamed_verified(before, local)
             ]
         )
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
@@ -1574,12 +1571,7 @@ class Replica:
                 # a journal shared with this account, renamed by its owner (NU65 F18: the
                 # therapist's saved commands broke unannounced): told by its owner-signed
                 # name, only when strictly newer than the name held (as below)
-                if (
-                    name_verified(local)
-                    and name_verified(before)
-                    and before.name != local.name
-                    and local.named_at > before.named_at
-                ):
+                if renamed_verified(before, local):
                     shown = self.shown_name(local)
                     owner = (
                         shown[: -len(local.name)]
@@ -10032,6 +10024,18 @@ def name_verified(journal: LocalJournal) -> bool:
     4.14), not a placeholder for metadata it could not open or verify ("(unreadable journal
     ...)", "(unverified name ...)"): only such a name is signed again (W7)."""
     return _signed_name(journal.meta)
+
+
+def renamed_verified(before: LocalJournal, after: LocalJournal) -> bool:
+    """Whether `after` carries an owner-signed rename of `before` (the same journal as held
+    before a journal list was read): both names verified (`name_verified`), different, and
+    the new one signed strictly later (`named_at`): a replayed older name is no rename."""
+    return (
+        name_verified(before)
+        and name_verified(after)
+        and before.name != after.name
+        and after.named_at > before.named_at
+    )
 
 
 def clear_caches() -> None:
