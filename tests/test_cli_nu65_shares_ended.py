@@ -115,3 +115,49 @@ def test_scores_from_an_ended_share_are_worded_by_who_ended_it() -> None:
     assert "whose share with you ended (ana/Personal)" in results_ended_lines([ended])[0]
     assert not ended.results_one_by_one and not served.results_one_by_one
     assert ended.to_dict()["results_from_ended"] == ["ana/Personal"]
+
+
+async def test_commands_naming_a_client_whose_every_share_ended_never_say_they_share(
+    ana: Device, tom: Device
+) -> None:
+    """After ana ended every share with tom, `tj note ana ...`, `tj assign ana ...` and `tj
+    list --journal ana` answered "ana shares several journals with you: name one of ...",
+    present tense, though ana shares none. Now they say no journal is shared now, and that
+    the server no longer serves them: tom's device is not served its removal, so that is
+    the server's word, said as such, never as ana's decision."""
+    await ana.ok("share", "Personal", "tom", *fingerprint(tom))
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--only", "mood", "--yes")
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    await tom.ok("sync")
+    for command in (
+        ("note", "ana", "Are you OK?"),
+        ("assign", "ana", "measure", "phq9"),
+        ("list", "--journal", "ana"),
+    ):
+        said = flat((await tom.tj(*command)).stderr)
+        assert "shares several journals" not in said, said
+        assert "ana shares no journal with you now: the server no longer serves you " in said
+        assert "(its word alone: nothing ana signed says the share ended; " in said, said
+        assert "'ana/Personal', 'ana/Personal (mood) for tom'" in said, said
+    said = flat((await tom.tj("private-notes", "add", "ana", "Call her")).stderr)
+    assert "ana shares no journal with you now (this device keeps read-only copies" in said
+    assert "shares several journals" not in said, said
+
+
+async def test_a_share_this_account_left_is_said_ended_beside_one_no_longer_served(
+    ana: Device, tom: Device
+) -> None:
+    """The words name how each share is over: one tom left on this device ended (his own
+    word), the whole journal the narrowing took is no longer served (the server's word)."""
+    await ana.ok("share", "Personal", "tom", *fingerprint(tom))
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--only", "mood", "--yes")
+    await tom.ok("sync")
+    await tom.ok("leave", "ana/Personal (mood) for tom", input="y\n")
+    said = flat((await tom.tj("note", "ana", "Are you OK?")).stderr)
+    assert (
+        "ana shares no journal with you now: the share of 'ana/Personal (mood) for tom' with "
+        "you ended; the server no longer serves you 'ana/Personal' (its word alone" in said
+    ), said
