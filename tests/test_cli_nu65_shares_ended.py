@@ -161,3 +161,27 @@ async def test_a_share_this_account_left_is_said_ended_beside_one_no_longer_serv
         "ana shares no journal with you now: the share of 'ana/Personal (mood) for tom' with "
         "you ended; the server no longer serves you 'ana/Personal' (its word alone" in said
     ), said
+
+
+async def test_shared_with_me_json_says_in_words_what_role_revoked_means(
+    ana: Device, tom: Device
+) -> None:
+    """`tj shared-with-me --json` said "role": "revoked" where the table says "no longer
+    served (read-only copy)": an app showing "Revoked" asserts ana ended it, the claim the CLI
+    avoids (tom's device holds only the server's word). "role" stays for apps; "access"
+    carries the CLI's words, beside "unlisted" / "share_ended" / "read_only_copy", and
+    README says what "revoked" means."""
+    await ana.ok("share", "Personal", "tom", *fingerprint(tom))
+    await tom.ok("sync")
+    await ana.ok("unshare", "Personal", "tom", "--yes")
+    [row] = await tom.json("shared-with-me")
+    assert row["role"] == "revoked" and row["read_only_copy"] is True, row
+    assert row["unlisted"] is True and row["share_ended"] is False, row
+    assert row["access"] == "no longer served (read-only copy)", row
+    [journal] = [j for j in await tom.json("journal", "list") if not j["own"]]
+    assert journal["access"] == "no longer served (read-only copy)", journal
+    readme = flat(Path("README.md").read_text())
+    assert (
+        'keep "role": "revoked" for apps that read it, whoever ended the share, and give '
+        'these words as "access"' in readme
+    )
