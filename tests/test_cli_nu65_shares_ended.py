@@ -185,3 +185,23 @@ async def test_shared_with_me_json_says_in_words_what_role_revoked_means(
         'keep "role": "revoked" for apps that read it, whoever ended the share, and give '
         'these words as "access"' in readme
     )
+
+
+async def test_item_9_message_names_a_therapist_who_reads_only_a_copy_of_some_fields(
+    ana: Device, tom: Device
+) -> None:
+    """ana shares mood and tags of Personal with tom, then answers PHQ-9 item 9 with 1: the
+    safety message said nothing of tom, who gets no flag through such a copy, and ana may
+    believe he is alerted. It now names him, with the fields he reads."""
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint(tom))
+    taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    said = flat(" ".join(taken["safety_message"]))
+    assert (
+        "No safety flag was sent to tom (mood, tags), who reads only a copy of some fields "
+        "of Personal: such a copy carries no safety flag, whatever you chose. If you want "
+        "them to know, tell them yourself." in said
+    ), said
+    shown = flat((await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")).output)
+    assert "No safety flag was sent to tom (mood, tags), who reads only a copy" in shown, shown
+    calm = await ana.json("measure", "take", "phq9", "--answers", "1,0,0,0,0,0,0,0,0")
+    assert "tom" not in flat(" ".join(calm.get("safety_message") or [])), calm
