@@ -136,11 +136,14 @@ def caseload(
     rows = [with_commands(row) for row in rows]
     output.show_rows(rows, as_json, caseload_table, "No client shares a journal with you.")
     if not as_json:  # below the table the safety lines first, then what its marks mean
+        from client_sdk.caseload import results_ended_lines
+
         footer = flag_details(rows, synced)
         unknown = unknown_line(rows)
         footer += [unknown] if unknown else []
         one_by_one = one_by_one_line(rows)
         footer += [one_by_one] if one_by_one else []
+        footer += results_ended_lines(rows)
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)

@@ -170,8 +170,14 @@ def several_journals_text(name: str, journals: list[Journal], text: str) -> str:
     )
     who = journals[0].owner
     listed = output.command(["tj", "private-notes", "--client", who])
+    shares = (  # never present tense once no share is served (each a read-only copy)
+        "shares several journals with you"
+        if any(not j.read_only_copy for j in journals)
+        else "shares no journal with you now (this device keeps read-only copies of several, "
+        "each of a share that ended or is no longer served)"
+    )
     return (
-        f"{who} shares several journals with you, and a private note names the one it is "
+        f"{who} {shares}, and a private note names the one it is "
         f"about (it is listed under {who} whichever it names: {listed}); name one: {commands}"
     )
 

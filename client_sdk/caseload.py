@@ -283,7 +283,20 @@ class CaseloadRow:
     share`): none of their journals still shared with this account carries their results (a
     copy of some fields without scores and the journal of single items). Newer results than
     the latest shown may then exist that were not shared with this account: an app says so
-    beside the scores (the latest it holds is not the client's latest)."""
+    beside the scores (the latest it holds is not the client's latest). False when a shown
+    score came from a journal shared whole (or a copy carrying scores) whose share ended:
+    `results_from_ended` / `results_from_unlisted` say that instead."""
+    results_from_ended: tuple[str, ...] = ()
+    """The client's journals, as the caseload names them, whose share with this account their
+    owner's signature ended and from which the shown `scores` come, while the client's shares
+    still going on carry none of their results (a whole share narrowed to a copy of mood only):
+    no newer result of theirs reaches this account; an app says so beside the scores
+    (RESULTS_FROM_ENDED_LINE). Never `results_one_by_one`: none of these came one at a time."""
+    results_from_unlisted: tuple[str, ...] = ()
+    """As `results_from_ended`, for journals the server stopped serving while nothing their
+    owner signed ended the share (a removed member is not served its removal, so the server
+    stopping cannot be told from a server holding the journal back): the server's word, said as
+    such (RESULTS_FROM_UNLISTED_LINE), never as the client's decision."""
 
     @property
     def needs_attention(self) -> bool:
@@ -320,6 +333,8 @@ class CaseloadRow:
             "signal_at": self.signal_at.isoformat() if self.signal_at else None,
             "shared_fields": (list(self.shared_fields) if self.shared_fields is not None else None),
             "results_one_by_one": self.results_one_by_one,
+            "results_from_ended": list(self.results_from_ended),
+            "results_from_unlisted": list(self.results_from_unlisted),
         }
 
 
@@ -379,6 +394,40 @@ ONE_BY_ONE_LINE = (
 )
 """Said of the clients whose `CaseloadRow.results_one_by_one` is True, beside or below their
 scores, in every view of the caseload (`tj caseload`, its HTML page)."""
+
+RESULTS_FROM_ENDED_LINE = (
+    "the scores shown come from a journal whose share with you ended ({journals}): the "
+    "journals still shared with you carry none of the client's results, so a newer result "
+    "may exist that does not reach you (the latest shown is the latest you hold)."
+)
+"""Said of the clients whose `CaseloadRow.results_from_ended` is not empty, `{journals}` their
+names, in every view of the caseload (`tj caseload`, its HTML page)."""
+
+RESULTS_FROM_UNLISTED_LINE = (
+    "the scores shown come from a journal the server no longer serves to you ({journals}; "
+    "nothing the client signed says the share ended: they may have ended it, or the server "
+    "may be holding it back): the journals still shared with you carry none of the client's "
+    "results, so a newer result may exist that does not reach you (the latest shown is the "
+    "latest you hold)."
+)
+"""As RESULTS_FROM_ENDED_LINE, for `CaseloadRow.results_from_unlisted`: the server's word."""
+
+
+def results_ended_lines(rows: Iterable[CaseloadRow]) -> list[str]:
+    """The lines said below a caseload's rows, one per client and kind, of scores that came
+    from a journal whose share ended (RESULTS_FROM_ENDED_LINE) or the server no longer serves
+    (RESULTS_FROM_UNLISTED_LINE), each starting with the client's name ("ana: the scores shown
+    come from ..."). Plain text; an HTML view escapes it."""
+    lines = []
+    for row in rows:
+        if row.results_from_ended:
+            named = ", ".join(row.results_from_ended)
+            lines.append(f"{row.client}: {RESULTS_FROM_ENDED_LINE.format(journals=named)}")
+        if row.results_from_unlisted:
+            named = ", ".join(row.results_from_unlisted)
+            lines.append(f"{row.client}: {RESULTS_FROM_UNLISTED_LINE.format(journals=named)}")
+    return lines
+
 
 UNVERIFIED = "fingerprint not verified"
 """The flag of a client whose fingerprint this device never compared."""
@@ -781,6 +830,8 @@ def caseload_row(
     held_back: Sequence[str] = (),
     shared_fields: Sequence[str] | None = None,
     results_one_by_one: bool = False,
+    results_from_ended: Sequence[str] = (),
+    results_from_unlisted: Sequence[str] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client whose every share ended
     (`share_ended`), what was last known: "share ended", the safety flags left
@@ -806,7 +857,8 @@ def caseload_row(
     entries yet" or "no shared entry for N days"; the other flags (a safety flag that did
     arrive) are said as ever. `shared_fields` / `results_one_by_one`: as
     `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
-    the journals still shared). A latest result of a measure with a safety item that came
+    the journals still shared). `results_from_ended` / `results_from_unlisted`: as the
+    `CaseloadRow` fields (the caller reads them from where the shown scores came from). A latest result of a measure with a safety item that came
     without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
@@ -959,6 +1011,8 @@ def caseload_row(
         held_back=tuple(held_back),
         shared_fields=tuple(shared_fields) if shared_fields is not None else None,
         results_one_by_one=results_one_by_one and bool(scores) and not share_ended,
+        results_from_ended=tuple(results_from_ended) if scores and not share_ended else (),
+        results_from_unlisted=tuple(results_from_unlisted) if scores and not share_ended else (),
         tier=tier,
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,

@@ -11,7 +11,12 @@ from datetime import datetime
 from html import escape
 
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
-from client_sdk.caseload import ONE_BY_ONE_LINE, SPARK_WEEKS, CaseloadRow
+from client_sdk.caseload import (
+    ONE_BY_ONE_LINE,
+    SPARK_WEEKS,
+    CaseloadRow,
+    results_ended_lines,
+)
 from client_sdk.models import and_words
 from client_sdk.report import STYLE
 from client_sdk.results import unknown_to_reader
@@ -97,11 +102,18 @@ def _one_by_one_line(rows: Sequence[CaseloadRow]) -> str:
     return f'<p class="note">{escape(and_words(clients))}: {escape(ONE_BY_ONE_LINE)}</p>'
 
 
+def _results_ended_lines(rows: Sequence[CaseloadRow]) -> str:
+    """Below the rows when a client's scores came from a journal whose share ended or the
+    server no longer serves (`CaseloadRow.results_from_ended` / `results_from_unlisted`)."""
+    return "".join(f'<p class="note">{escape(line)}</p>' for line in results_ended_lines(rows))
+
+
 def render_caseload(rows: Sequence[CaseloadRow], *, generated_at: datetime) -> str:
     body = (
         ("".join(_row(row) for row in rows) or '<p class="note">No client shares with you yet.</p>')
         + _unknown_line(rows)
         + _one_by_one_line(rows)
+        + _results_ended_lines(rows)
     )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'

@@ -401,7 +401,7 @@ class Client:
         """The safety message, the client's safety plan, safety flags (safety_path.py)."""
         from client_sdk.safety_path import SafetyPath
 
-        return SafetyPath(self.replica, *self._lookups)
+        return SafetyPath(self.replica, *self._lookups, copies=self.sharing.live_mirrors)
 
     @cached_property
     def assignments(self) -> Assignments:

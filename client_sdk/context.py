@@ -685,6 +685,11 @@ class Context:
             theirs = [j for j in candidates if j in every and j.journal_id not in briefs]
             if len(theirs) == 1:
                 return theirs[0]
+            moment = now_ms()
+            if theirs and all(
+                j.role == REVOKED or self.replica.share_lapsed(j, moment) for j in theirs
+            ):  # none served now: never "shares several journals" (present tense)
+                raise InvalidInput(await self._every_share_over(wanted, theirs, moment))
             if theirs:
                 names = ", ".join(quoted_name(n) for n in sorted(self.display(j) for j in theirs))
                 # the read-only copies of their ended shares too, which may hold what is
@@ -710,6 +715,36 @@ class Context:
                 subject=BRIEF_NOT_JOURNAL,
             )
         return None
+
+    async def _every_share_over(self, wanted: str, theirs: list[LocalJournal], moment: int) -> str:
+        """The words for `wanted`, a client whose journals here, `theirs` (several), are all
+        read-only copies of shares no longer on at `moment` (ms UTC): which ended by what
+        their owner signed (an end in the verified chain, a signed end date passed, or this
+        account leaving them), which only the server stopped serving (its word: the owner may
+        have ended them, or the server may be holding them back), and each to name."""
+        left = forgotten.decode(await self.store.setting(forgotten.LEFT))
+        unlisted = sorted(
+            self.display(j)
+            for j in theirs
+            if self.replica.ended_by_server_only(j, moment)
+            and forgotten.tag(j.journal_id) not in left
+        )
+        ended = sorted(self.display(j) for j in theirs if self.display(j) not in unlisted)
+        owner = self.replica.owner_label(theirs[0])
+        said = []
+        if ended:
+            said.append(f"the share of {', '.join(quoted_name(n) for n in ended)} with you ended")
+        if unlisted:
+            said.append(
+                f"the server no longer serves you {', '.join(quoted_name(n) for n in unlisted)} "
+                f"(its word alone: nothing {owner} signed says the share ended; they may have "
+                "ended it, or the server may be holding it back)"
+            )
+        names = ", ".join(quoted_name(n) for n in sorted(self.display(j) for j in theirs))
+        return (
+            f"{owner} shares no journal with you now: {'; '.join(said)}. This device keeps "
+            f"read-only copies of them: to read one, name it: {names}"
+        )
 
     async def journal_to_write(
         self, name_or_id: str | None, *, fresh: bool = False

@@ -311,11 +311,15 @@ class Journal:
         return ended_copy_text(self.unlisted)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ids as hex."""
+        """A JSON-ready dict: ids as hex. "role" is the stored role, kept for apps: "revoked"
+        for every read-only copy, whoever ended it, never the owner's decision by itself;
+        "read_only_copy", "share_ended" and "unlisted" say which, and "access" says it in
+        the words `tj journal list` shows ("no longer served (read-only copy)")."""
         return {
             "id": self.id,
             "name": self.name,
             "role": self.role,
+            "access": self.access,
             "owner_id": self.owner_id,
             "owner": self.owner,
             "owner_verified": self.owner_verified,

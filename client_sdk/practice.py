@@ -50,6 +50,7 @@ from client_sdk.caseload import (
     attention_order,
     brief_safety_items,
     caseload_row,
+    latest_scores,
 )
 from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
 from client_sdk.documents import Document
@@ -701,12 +702,16 @@ class Caseload:
                 readable, refused = await self._measures.results_and_invalid(journal_id)
                 results += readable
                 invalid += refused
+            once = _results_once_each(self._replica, results, journals)
+            # where the scores the row shows came from: one at a time, or a journal whose
+            # share ended (owner-signed) or the server no longer serves (its word alone)
+            source = _score_sources(self._replica, once, journals, live, server_only)
             rows.append(
                 caseload_row(
                     client,
                     sorted(_display(self._replica, j) for j in live or journals),
                     await self._moods(journals),
-                    _results_once_each(self._replica, results, journals),
+                    once,
                     await _gather(self._goals, ids),
                     await _gather(self._assignments.due, [j.journal_id.hex() for j in live]),
                     await _gather(self._safety.flags, ids),
@@ -737,8 +742,9 @@ class Caseload:
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
                     held_back=sorted(held_of.get(owner_id, [])),
                     shared_fields=_shared_fields(self._replica, live),
-                    results_one_by_one=bool(live)
-                    and not any(_carries_results(self._replica, j) for j in live),
+                    results_one_by_one=source.one_by_one,
+                    results_from_ended=source.ended,
+                    results_from_unlisted=source.unlisted,
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))
@@ -774,6 +780,50 @@ def _shared_fields(replica: Replica, live: Sequence[LocalJournal]) -> tuple[str,
             return None
         every += fields
     return tuple(dict.fromkeys(every)) if every else None
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScoreSources:
+    """Where a caseload row's shown scores came from, while none of the client's journals
+    still shared carries their results (`CaseloadRow.results_one_by_one`,
+    `results_from_ended`, `results_from_unlisted`)."""
+
+    one_by_one: bool = False
+    ended: tuple[str, ...] = ()
+    unlisted: tuple[str, ...] = ()
+
+
+def _score_sources(
+    replica: Replica,
+    results: list[MeasureResult],
+    journals: list[LocalJournal],
+    live: list[LocalJournal],
+    server_only: Callable[[LocalJournal], bool],
+) -> _ScoreSources:
+    """`_ScoreSources` of the latest result of each measure among `results` (as the row shows
+    them, `latest_scores`), each told by the journal holding it, from what its owner signed
+    and this device verified: the journal of single items (a copy naming no field: results
+    shared one at a time), or a journal of `journals` not in `live` whose share ended by its
+    owner's signature, or that the server alone stopped serving (`server_only`). Nothing
+    when `live` is empty (every share ended: the row says so) or one of `live` carries the
+    client's results (`_carries_results`)."""
+    if not live or any(_carries_results(replica, j) for j in live):
+        return _ScoreSources()
+    by_id = {j.journal_id.hex(): j for j in journals}
+    live_ids = {j.journal_id for j in live}
+    held = [by_id.get(line.result.journal_id) for line in latest_scores(results)]
+    shown = [j for j in held if j is not None]
+    ended = [j for j in shown if j.journal_id not in live_ids]
+    one_at_a_time = [
+        j
+        for j in shown
+        if replica.is_copy_shared_with_me(j) and not copied_fields(j.name, replica.profile.username)
+    ]
+    return _ScoreSources(
+        one_by_one=bool(shown) and len(one_at_a_time) == len(shown),
+        ended=tuple(sorted({_display(replica, j) for j in ended if not server_only(j)})),
+        unlisted=tuple(sorted({_display(replica, j) for j in ended if server_only(j)})),
+    )
 
 
 def _carries_results(replica: Replica, journal: LocalJournal) -> bool:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -318,13 +319,16 @@ def message_lines(
     hints: SafetyHints = NO_HINTS,
     not_chosen: str | None = None,
     synced: bool = True,
+    *,
+    copy_only: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan
     (`plan_line`, with `hints`), that the app is not monitored in real time, and whether a
     flag was sent (`flagged_to`), or, when the client opted in and none was, why (`no_flag`,
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
-    client never chose to send them any). `synced` as for `plan_line`."""
+    client never chose to send them any), then `copy_only` (`copy_only_line`: who reads only
+    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
@@ -345,7 +349,28 @@ def message_lines(
         lines.append(withheld)
     if not_chosen:
         lines.append(not_chosen)
+    if copy_only:
+        lines.append(copy_only)
     return lines
+
+
+def copy_only_line(
+    journal: str, readers: Sequence[tuple[str, tuple[str, ...] | None]]
+) -> str | None:
+    """That no safety flag reached `readers` ((username, the fields they read: None for
+    every field)), who read only a copy of some fields of `journal` (a copy carries no safety
+    flag, whatever the client chose): a client whose therapist follows her moods in such a
+    copy may otherwise believe they are alerted. None when `readers` is empty."""
+    if not readers:
+        return None
+    each = [
+        f"{name} ({', '.join(fields) if fields else 'every field'})" for name, fields in readers
+    ]
+    return str(texts()["flag_copy_only"]).format(
+        members=", ".join(each),
+        read="reads" if len(readers) == 1 else "read",
+        journal=journal,
+    )
 
 
 def not_chosen_line(journal: str, members: list[str]) -> str:

@@ -23,12 +23,12 @@ Rules and document shapes are in safety.py (pure).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import keys
-from client_sdk.access import AccessState
+from client_sdk.access import AccessState, Disclosure
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
@@ -53,6 +53,7 @@ from client_sdk.safety import (
     ack_update,
     ack_view,
     answered_after,
+    copy_only_line,
     crisis_line_update,
     crisis_line_view,
     flag_recipients,
@@ -323,6 +324,12 @@ class SafetyResponse:
     """Usernames who read the journal now whom no flag reached because the client never
     chose to send them safety flags (not opted in): one of `lines` says so, so that a client
     sharing with a therapist does not believe a flag went to them."""
+    copy_readers: list[str] = field(default_factory=list)
+    """Usernames who read, now, only a copy of some fields of the journal (`tj share --only`,
+    `client.shares.grant(..., only=[...])`), not the journal itself, by the verified access
+    chains and this account's own sealed copy settings: a copy carries no safety flag,
+    whatever the client chose, so none reached them; one of `lines` says so, naming the
+    fields each reads."""
 
 
 @checks_inputs
@@ -336,12 +343,17 @@ class SafetyPath:
         local_journal: LocalJournalOf,
         display: DisplayName,
         document_of_kind: DocumentOf,
+        copies: Callable[[], Mapping[bytes, Disclosure]] | None = None,
     ) -> None:
+        """`copies`: this account's field-level copies with a member whose share has not
+        ended, by journal id (`Sharing.live_mirrors`), read to name who reads only such a
+        copy of a journal (`SafetyResponse.copy_readers`); None: nobody is named so."""
         self._replica = replica
         self._store = replica.store
         self._local_journal = local_journal
         self._display = display
         self._document_of_kind = document_of_kind
+        self._copies = copies
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
         self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
@@ -739,8 +751,10 @@ class SafetyPath:
             if not flagged_to:
                 no_flag = await self._no_flag(local, plan, reach, answered, withheld)
         not_chosen: list[str] = []
+        copy_readers: list[tuple[str, tuple[str, ...] | None]] = []
         if result.safety_concern and local.role == "owner":
             not_chosen = await self._not_chosen(local, plan)
+            copy_readers = await self._copy_readers(local)
         lines = message_lines(
             emergency,
             crisis_line,
@@ -751,6 +765,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
+            copy_only=copy_only_line(self._display(local), copy_readers),
         )
         return SafetyResponse(
             lines,
@@ -761,6 +776,7 @@ class SafetyPath:
             withheld_from,
             reads_only,
             not_chosen,
+            [name for name, _ in copy_readers],
         )
 
     async def message(
@@ -832,6 +848,7 @@ class SafetyPath:
             else:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
         not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
+        copy_readers = await self._copy_readers(local) if local.role == "owner" else []
         lines = message_lines(
             emergency,
             crisis_line,
@@ -842,6 +859,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
+            copy_only=copy_only_line(self._display(local), copy_readers),
         )
         return SafetyResponse(
             lines,
@@ -852,6 +870,7 @@ class SafetyPath:
             withheld_from,
             reads_only,
             not_chosen,
+            [name for name, _ in copy_readers],
         )
 
     async def _seal_missed(
@@ -1255,6 +1274,25 @@ class SafetyPath:
         withheld, _ = await self._withheld(local, plan, reach)
         told = {*reach.reached, *reach.paused, *withheld}
         return sorted({s.member_name for s in shares} - told)
+
+    async def _copy_readers(self, local: LocalJournal) -> list[tuple[str, tuple[str, ...] | None]]:
+        """(username, fields: None for every field) of each member who reads, now, a
+        field-level copy of `local` (one of this account's journals) and not `local` itself:
+        from this account's sealed copy settings (`copies`) and the verified access chains,
+        never the server's list; sorted by username. A copy carries no safety flag."""
+        if self._copies is None or local.owner_id != self._replica.profile.account_id:
+            return []
+        await self._replica.load_access()
+        now = now_ms()
+        whole = {s.member_id for s in await self._current_shares(local) if not s.ended(now)}
+        found: dict[str, tuple[str, ...] | None] = {}
+        for copy_id, settings in self._copies().items():
+            if settings.mirror_of != local.journal_id or settings.member_id in whole:
+                continue
+            for share in self._replica.verified_shares(now, copy_id):
+                if share.member_id == settings.member_id and not share.ended(now):
+                    found[share.member_name] = settings.fields
+        return sorted(found.items())
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still

@@ -344,6 +344,10 @@ class SharedJournal:
     journal_id: str
     owner: str
     role: str
+    """"read" or "annotate"; "revoked" for a read-only copy (`read_only_copy`), whoever ended
+    it: `share_ended` / `unlisted` say which, `access` says it in words. Never show "revoked"
+    as the owner's decision: where it is the server's word alone (`unlisted`), the server may
+    be withholding a share its owner never ended."""
     expires_at: datetime | None
     owner_verified: bool = False
     """Whether this device compared the owner's fingerprint (`client.shares.verify`); until then a
@@ -402,12 +406,18 @@ class SharedJournal:
         return ended_copy_text(self.unlisted) if self.read_only_copy else self.role
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex. "role" is the
+        stored role, kept for apps: "revoked" for every read-only copy, whoever ended it (the
+        owner's signed end, this account's `leave`, or the server's word alone), so never to
+        be shown as the owner's decision; "read_only_copy", "share_ended" and "unlisted" say
+        which, and "access" says it in the words `tj shared-with-me` shows ("no longer
+        served (read-only copy)", "share ended (read-only copy)")."""
         return {
             "journal": self.journal,
             "journal_id": self.journal_id,
             "owner": self.owner,
             "role": self.role,
+            "access": self.access,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "owner_verified": self.owner_verified,
             "read_only_copy": self.read_only_copy,

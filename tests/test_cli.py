@@ -639,6 +639,7 @@ async def test_journal_create_and_list(laptop: Device) -> None:
             "id",
             "name",
             "role",
+            "access",
             "owner_id",
             "owner",
             "owner_verified",
