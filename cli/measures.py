@@ -614,8 +614,9 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
         raise click.FileError(str(path), hint=str(error)) from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise click.ClickException(
-            f"{output.path_word(path)} is not answers kept by `tj measure take` (a draft "
-            "it names when a save fails): nothing was saved"
+            f"{output.path_word(path)} is not answers kept by "
+            f"{output.command(['tj', 'measure', 'take'])} (a draft it names when a save "
+            "fails): nothing was saved"
         ) from None
     if kept.measure != chosen.id:
         raise click.ClickException(
