@@ -16,9 +16,11 @@ from datetime import UTC, date, datetime
 from client_sdk import crypto, forgotten, keys
 from client_sdk.care_disclosure import ENTRY_FIELDS
 from client_sdk.default_journal import (
+    DEFAULT_JOURNAL,
     DEFAULT_SETTING,
     DEFAULT_SETTLED,
     NO_DEFAULT,
+    adopted_still_named,
     older_default,
 )
 from client_sdk.documents import (
@@ -125,6 +127,7 @@ class Context:
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
         self._chosen: tuple[tuple[int, int], str | None] | None = None
+        self._adopted: str | None = None  # DEFAULT_SETTLED's adopted id, read with _chosen
         """`chosen_default`'s value, with the journal list's version it was read at."""
         self._view_journals: dict[bytes, set[bytes]] = {}
         """The ids of the kept views of each journal's entries (`_views` by journal): a
@@ -417,8 +420,17 @@ class Context:
         chosen = await self.chosen_default()
         if chosen is not None:
             for journal in own:
-                if journal.journal_id.hex() == chosen:
-                    return journal
+                if journal.journal_id.hex() != chosen:
+                    continue
+                if self._adopted == chosen and not adopted_still_named(journal):
+                    raise NotFound(
+                        f"your default journal, {quoted_name(DEFAULT_JOURNAL)} when this device "
+                        f"took it, is now named {quoted_name(journal.name)} (renamed on this "
+                        "device or another): choose your default journal on this device, that "
+                        "one or another",
+                        subject=NO_DEFAULT,
+                    )
+                return journal
             raise NotFound(
                 f"your default journal (id {chosen[:ID_SHOWN]}) is no longer on this device "
                 "(deleted, or not synced here yet)",
@@ -448,14 +460,28 @@ class Context:
             return kept[1]
         value = await self.store.setting(DEFAULT_SETTING)
         chosen = value if isinstance(value, str) else None
+        adopted = await self.store.setting(DEFAULT_SETTLED) if chosen is not None else None
+        self._adopted = adopted if isinstance(adopted, str) else None
         self._chosen = (journals_version, chosen) if journals_version is not None else None
         return chosen
 
     async def choose_default(self, journal_id: bytes) -> None:
         """Make the journal `journal_id` (one of this account's) this device's default
-        journal (DEFAULT_SETTING)."""
+        journal (DEFAULT_SETTING), the user's choice: no longer one adopted from the store's
+        earlier state (DEFAULT_SETTLED set to 1 after it: a stop between the two leaves a
+        choice that differs from the adopted id, or the same journal still adopted, never a
+        stale adoption taken for a choice)."""
         await self.store.put_setting(DEFAULT_SETTING, journal_id.hex())
+        await self.store.put_setting(DEFAULT_SETTLED, 1)
         self._chosen = None  # read again: the store's version moved
+
+    async def kept_through_rename(self, journal_id: bytes) -> None:
+        """After this device's user renamed `journal_id`: when it is the default journal
+        adopted from the store's earlier state (DEFAULT_SETTLED), it becomes the user's
+        choice, as the user renamed it here knowingly (a rename made on another device asks
+        the user once: `default_journal`)."""
+        if await self.chosen_default() == journal_id.hex() and self._adopted == journal_id.hex():
+            await self.choose_default(journal_id)
 
     async def settle_default(self) -> None:
         """Once per store, before it reads any journal list (`Client.open`, a sign-in): for

@@ -21,8 +21,14 @@ account's device held as its default before this SDK (`older_default`). Kept on 
 only, never sent."""
 
 DEFAULT_SETTLED = "default_journal_settled"
-"""The store setting (1) saying that this store's own earlier state was looked at once for an
-older account's default journal (`older_default`, `Store.settle_default`): set when an SDK
+"""The store setting saying that this store's own earlier state was looked at once for an
+older account's default journal (`older_default`, `Store.settle_default`): the id (hex) of
+the journal then adopted as DEFAULT_SETTING, or 1 (none adopted, or the user chose since:
+`Context.choose_default`). An adopted default stays the default only while its verified name
+is still DEFAULT_JOURNAL (`adopted_still_named`): the store's view may have been stale when
+adopted (a device updated before it synced a rename made elsewhere: "Personal" renamed "Dr
+Lee", shared with a therapist, a new "Personal" made), so after a rename this device asks the
+user once (`tj journal default NAME`) rather than follow it. Set when an SDK
 that finds the default journal by its id first opens the store, before it reads any journal
 list. A store made since (a sign-in, a recovery: a new device) holds no journal then, so it
 never adopts a default by a name: a server can serve a new device any name the owner ever
@@ -39,6 +45,13 @@ NO_DEFAULT = "no default journal"
 """`TJError.subject` of the NotFound for a call that names no journal when this device finds
 no default journal (`Context.default_journal`): the app asks the user to name a journal or
 to choose a default (`client.journals.set_default`)."""
+
+
+def adopted_still_named(journal: LocalJournal) -> bool:
+    """Whether `journal`, adopted as an older account's default journal from a store's own
+    state (DEFAULT_SETTLED), still bears the name that made it the default then
+    (DEFAULT_JOURNAL, case and runs of spaces ignored). Pure."""
+    return squeezed(journal.name).casefold() == DEFAULT_JOURNAL.casefold()
 
 
 def older_default(journals: Iterable[LocalJournal], me: bytes, derived: bytes) -> bytes | None:

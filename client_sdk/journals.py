@@ -224,7 +224,9 @@ class Journals:
         taken = await self._own_journal_named(name)
         if taken is not None and taken.journal_id != local.journal_id:
             raise name_taken(name, taken)
-        return self._context.journal(await self._context.replica.update_meta(local, name))
+        renamed = await self._context.replica.update_meta(local, name)
+        await self._context.kept_through_rename(local.journal_id)
+        return self._context.journal(renamed)
 
     async def archive(self, journal: str, *, archived: bool = True) -> Journal:
         """Archive one of this account's journals (or unarchive it, `archived=False`): an

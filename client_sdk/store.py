@@ -1288,9 +1288,9 @@ class Store:
     ) -> None:
         """Once per store: while the setting `flag` is not set, set `name` to
         `decide(journals)` (the journals this store holds then) unless `name` is set or that
-        gives None, and set `flag` (1), in one write transaction, so that a journal list
-        another process on this profile stores meanwhile is either all before or all after
-        it. Nothing is written once `flag` is set (one read)."""
+        gives None, and set `flag` to that value (else 1), in one write transaction, so that
+        a journal list another process on this profile stores meanwhile is either all before
+        or all after it. Nothing is written once `flag` is set (one read)."""
         if await self.setting(flag) is not None:
             return
 
@@ -1305,6 +1305,8 @@ class Store:
                 value = decide([LocalJournal(bytes(r[0]), bytes(r[1]), *r[2:]) for r in rows])
                 if value is not None:
                     db.execute(SET_SETTING, (name, value)).close()
+                    db.execute(SET_SETTING, (flag, value)).close()
+                    return
             db.execute(SET_SETTING, (flag, 1)).close()
 
         async with self._lock:

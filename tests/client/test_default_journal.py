@@ -142,10 +142,12 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
 ) -> None:
     """An account made before the default journal's id was derived: its "Personal" has
     another id, and a name signed before then (version 1 here). Each device whose store held
-    it before this SDK keeps its id as its default when this SDK first opens the store, so a
-    rename on the laptop leaves them all writing there. A device signed in with this SDK
-    finds no default journal (no name it is served says which it was), says so, and takes
-    the user's choice (`set_default`)."""
+    it before this SDK keeps its id as its default when this SDK first opens the store. A
+    rename on the laptop keeps it the laptop's default (renamed there knowingly); the phone
+    and the tablet, once they pull it, ask the user (their store's view may have been stale
+    when they adopted it) and take the user's choice. A device signed in with this SDK finds
+    no default journal (no name it is served says which it was), says so, and takes the
+    user's choice (`set_default`)."""
     laptop = await signup("ana")
     personal = await journal_id(laptop, "Personal")
     monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
@@ -166,6 +168,13 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
         await laptop.journals.create("Personal")
         for device, name in ((phone, "phone"), (tablet, "tablet")):
             await device.sync()
+            with pytest.raises(NotFound) as asked:
+                await device.entries.write(None, "Where, after the rename?")
+            assert asked.value.subject == NO_DEFAULT
+            assert "'Personal' when this device took it, is now named 'My journal'" in str(
+                asked.value
+            )
+            await device.journals.set_default("My journal")
             await device.entries.write(None, f"After the rename, on {name}")
         await laptop.entries.write(None, "On the laptop")
         assert await bodies(phone, "My journal") == {"After the rename, on phone"}
@@ -267,3 +276,46 @@ async def test_a_replayed_older_name_alone_is_never_a_default(
         await phone.close()
     await drlee.sync()
     assert await bodies(drlee, "ana/Therapy") == set()
+
+
+async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_share(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account made before the default journal's id was derived; its tablet last synced
+    while "Personal" was that journal. On the laptop ana renames it "Dr Lee", makes a new
+    "Personal", chooses it and shares "Dr Lee" with drlee; the tablet's app is updated before
+    it syncs again, so its first opening adopts, from its stale store, the journal now named
+    "Dr Lee". After it pulls the rename, a write naming no journal is refused (NO_DEFAULT,
+    naming the rename) and drlee reads nothing of it."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    home = tablet.home
+    await tablet.close()
+    with closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        db.execute("DELETE FROM settings WHERE name IN (?, ?)", (DEFAULT_SETTLED, DEFAULT_SETTING))
+    await laptop.journals.rename("Personal", "Dr Lee")
+    await laptop.journals.create("Personal")
+    await laptop.journals.set_default("Personal")
+    await share_with(laptop, drlee, "Dr Lee")
+    await laptop.sync()
+    tablet = await Client.open(home)
+    try:
+        assert await tablet.store.setting(DEFAULT_SETTING) == first.hex()  # adopted, stale
+        await tablet.sync()
+        with pytest.raises(NotFound) as asked:
+            await tablet.entries.write(None, "Meant for my private journal")
+        assert asked.value.subject == NO_DEFAULT
+        assert "is now named 'Dr Lee'" in str(asked.value)
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert "Meant for my private journal" not in await bodies(drlee, "ana/Dr Lee")
