@@ -845,6 +845,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "unsent changes": "UnsentChanges: a journal's deletion refused, it would delete changes "
         "written on this device that reached no server and no other device (`names`: journal, "
         "journal id)",
+        "no default journal": "a NotFound for a call naming no journal when this device finds "
+        "no default journal (none chosen here, the sign-up's not here, or an older account's "
+        "renamed on another device): ask the user to name a journal or to choose a default "
+        "(`client.journals.set_default`)",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
