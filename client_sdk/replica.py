@@ -6410,11 +6410,13 @@ class Replica:
         (`Departure.replaced_copy`). That is the journal `source_still_read` names (the one
         `copy` copies, shared whole, or another copy of it, granted to this account now),
         when the owner granted this account that share at or after the end they signed of
-        `copy` (a `removed` entry of their own decision, or the signed end date), or, where
-        nothing signed ended `copy` (the server's word alone: a removed member is not served
-        its removal), after `copy`'s own latest grant. None otherwise: for a share of it
-        granted before (this account read both), for an end an owner device signed on the
-        server's word ("dropped on the server's word"), for a copy still on."""
+        `copy` (a `removed` entry of their own decision, or the signed end date). None
+        otherwise: for a share of it granted before (this account read both), for an end an
+        owner device signed on the server's word ("dropped on the server's word"), for a copy
+        still on, and for a copy only the server stops serving (a removed member is not served
+        its removal, but a later grant of another share is no evidence that the owner ended
+        this one: the server could be withholding it; `tj sync`'s notice says "most likely
+        replaces", hedged)."""
         me, now = self.profile.account_id, now_ms()
         journals = list(journals)
         name = self.source_still_read(copy, journals)
@@ -6430,10 +6432,8 @@ class Replica:
             since = state.ended[latest].expires_at
         elif current is not None and current.ended(now):
             since = current.expires_at  # the signed end date, by this device's clock
-        elif current is not None and copy.role == REVOKED and latest in state.granted_at:
-            since = state.granted_at[latest] + 1  # the server's word: a later grant only
         else:
-            return None
+            return None  # nothing the owner signed ended `copy`: never a replacement then
         for journal in journals:
             other = self.chains.state(journal.journal_id)
             if (
