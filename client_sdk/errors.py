@@ -841,7 +841,7 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "unsynced changes": "UnsyncedChanges: a logout refused, it would delete changes that "
         "never reached the server",
         SET_ASIDE_WORDS: "a delete for good refused: the document has a change set aside, "
-        "whose words are on no other device (`names`: goal)",
+        "whose words are on no other device (`names`: goal, note or private note)",
         "unsent changes": "UnsentChanges: a journal's deletion refused, it would delete changes "
         "written on this device that reached no server and no other device (`names`: journal, "
         "journal id)",

@@ -13,6 +13,7 @@ from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.departures import GONE
 from client_sdk.errors import InvalidInput, UnsentChanges, UnsyncedChanges
 from tests.client.recording_proxy import recording_proxy
+from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 from tests.test_cli import Outage, outage
 
@@ -161,3 +162,53 @@ async def test_a_goal_with_a_change_set_aside_is_not_deleted_until_it_is_dropped
     assert (change.title, change.text) == ("Walk daily", "Only on this device.")
     await ana.drop_set_aside(change.record_id)  # never reached the server: removed with it
     assert await ana.set_aside() == []
+
+
+async def sets_aside_every_push(client: Client, live_server: RunningServer) -> None:
+    """`client` syncs through a proxy answering every push "storage_quota_exceeded" (413), a
+    refusal for good: its waiting changes are set aside."""
+    over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
+    async with recording_proxy(live_server.url) as proxy:
+        client.transport.base_url = proxy.url
+        proxy.replies["/v1/records/push"] = (413, over)
+        await client.sync()
+    client.transport.base_url = live_server.url
+
+
+async def test_an_own_note_with_a_change_set_aside_is_not_withdrawn(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """Withdrawing one's own note clears its text: refused while its change is set aside,
+    whose words are on no other device (as a goal's delete is)."""
+    ana = await signup("ana")
+    words = "A note to myself, refused by a full account."
+    note = await ana.notes.add("Personal", words)
+    await sets_aside_every_push(ana, live_server)
+    for check_only in (True, False):
+        with pytest.raises(InvalidInput) as refused:
+            await ana.notes.withdraw(note.id, check_only=check_only)
+        assert refused.value.subject == "set aside words"
+        assert refused.value.names == {"note": note.id}
+    [change] = await ana.set_aside()
+    assert change.text == words
+    assert [n.id for n in await ana.notes.list("Personal")] == [note.id]
+
+
+async def test_a_private_note_with_a_change_set_aside_keeps_its_words(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """A private note's change set aside is listed with its words, and deleting the note
+    (which clears them) is refused until that change is dropped."""
+    ben, drlee = await signup("ben"), await signup("drlee")
+    await share_with(ben, drlee)
+    await drlee.sync()
+    words = "Ben seemed calmer; ask about sleep."
+    note = await drlee.private_notes.add("ben/Personal", words)
+    await sets_aside_every_push(drlee, live_server)
+    [change] = await drlee.set_aside()
+    assert change.text == words
+    with pytest.raises(InvalidInput) as refused:
+        await drlee.private_notes.delete(note.id)
+    assert refused.value.subject == "set aside words"
+    assert refused.value.names == {"private note": note.id}
+    assert [c.text for c in await drlee.set_aside()] == [words]
