@@ -156,3 +156,21 @@ async def test_an_import_refuses_a_journal_name_create_refuses_before_writing_an
     assert "$'Bad\\x1b[2J'" in str(refused.value), str(refused.value)
     assert [j.name for j in await ana.journals.list()] == ["Personal"]
     assert await ana.entries.list() == []
+
+
+async def test_a_name_another_owner_signed_with_a_zero_width_space_is_listed_escaped(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Never refused on receipt (the owner's signed word), but `tj journal list` shows the
+    character that draws nothing escaped: the row does not read as another "Notes"."""
+    mal = await new_device(live_server, tmp_path, "mallory")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await journal_named_by_another_sdk(mal.home, "No\u200btes")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await mal.ok("share", "No\u200btes", "drkim", "--full", *fingerprint)
+    await drkim.ok("sync")
+    names = [j["name"] for j in await drkim.json("journal", "list")]
+    assert names == ["Personal", "mallory/No\u200btes"], names
+    shown = await drkim.ok("journal", "list")
+    assert "\u200b" not in shown.stdout, repr(shown.stdout)
+    assert "$'mallory/No\\u200btes'" in shown.stdout, shown.stdout
