@@ -39,7 +39,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
-from client_sdk.database import LOGGED_OUT, to_the_end
+from client_sdk.database import CLOSED, LOGGED_OUT, to_the_end
 from client_sdk.departures import (
     EXPIRED,
     GIVEN,
@@ -1864,7 +1864,10 @@ class Client:
         `logout` (False or 0 none, the default; a number, the count the user was shown; True
         any number). While there are more, UnsyncedChanges (`erasing` True) is raised before
         anything is derived or sent, and nothing is erased; a negative number raises
-        InvalidInput."""
+        InvalidInput. They are counted again after the server erased the account, in the
+        write transaction that ends the store for every other writer (another program on
+        this home may have written meanwhile): more than agreed then, this device's data is
+        kept, holding them, and UnsyncedChanges (`erased` True) says so."""
         if isinstance(discard_unsynced, bool):
             allowed: int | None = None if discard_unsynced else 0
         elif discard_unsynced < 0:
@@ -1892,6 +1895,16 @@ class Client:
         # by a busy store left a device that called itself "revoked from another device").
         with contextlib.suppress(OSError):
             write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
+        if allowed is not None:
+            # Counted again in the transaction that ends the store for every other writer,
+            # as logout's last count (S8-1): an item another program wrote meanwhile is kept.
+            counted, set_aside, ended = await self.store.end_for_logout(
+                await self._copies(), self.profile.secrets.account_key, allowed, CLOSED
+            )
+            if not ended:
+                raise UnsyncedChanges(
+                    counted, set_aside=set_aside, agreed=allowed, erasing=True, erased=True
+                )
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again

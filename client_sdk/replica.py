@@ -7574,9 +7574,15 @@ class Replica:
         trace of it on this device: documents, keys, chain, outbox, changes set aside, the
         pending creation. Changes of its documents written here that are on no server and no
         other device (`unsent_changes`) are refused (UnsentChanges) unless `drop_unsent`,
-        checked again under `sync_lock` just before anything is deleted (a sync meanwhile
-        may have set some aside). `check_only`: raise what it would refuse (AccessError,
-        UnsentChanges), delete nothing."""
+        checked again under `sync_lock` just before the server is asked (a sync meanwhile
+        may have set some aside). Writes do not take `sync_lock` (another program on this
+        profile, a task of the app): the local removal counts them again in its own write
+        transaction (BEGIN IMMEDIATE: no other connection commits meanwhile), and when any
+        was written since the count (beyond those `drop_unsent` agreed to lose), nothing is
+        removed: the journal, deleted on the server, is kept here as a read-only copy, its
+        changes set aside with their words, and UnsentChanges (`kept_copy`) says so.
+        `check_only`: raise what it would refuse (AccessError, UnsentChanges), delete
+        nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can delete it"
@@ -7593,49 +7599,81 @@ class Replica:
         if check_only:
             return
         journal_id = journal.journal_id
+        guarded = not self.is_disclosure(journal)  # a copy's documents copy words kept elsewhere
         async with self.sync_lock:  # never beside a sync of this client (REV-DEL D1)
             unsent = None if drop_unsent else await self.unsent_changes(journal)
             if unsent is not None:
                 raise unsent
+            # what the user agreed to lose (none without `drop_unsent`): the removal below
+            # counts again in its own write transaction, which no other connection's write
+            # can enter, and removes nothing written since
+            agreed = await self.store.waiting_records(journal_id) if guarded else set()
             pending = {j for j, _ in await self.store.pending_journals()}
-            if journal_id not in pending and journal.role != REVOKED:
+            asked = journal_id not in pending and journal.role != REVOKED
+            if asked:
                 request = wire.JournalRequest(journal_id)
                 await self.transport.call("/v1/journals/delete", request, wire.Empty)
             verified = self.chains.state(journal_id)
             tag = self.counters_tag(journal_id).hex()  # keyed: R38's store rule
             async with self.store.transaction() as tx:
-                await tx.drop_pending_journal(journal_id)
-                if journal.role == REVOKED and verified is not None:
-                    # A copy kept while no list named the journal: nothing was asked of the
-                    # server, which may still hold it (withheld): taken back only at a chain
-                    # continuing this one (forgotten.DISCARDED, REV-DEL D2).
-                    marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
-                    marks[tag] = forgotten.mark_of(verified)
-                    await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
-                else:
-                    deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
-                    await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
-                    if journal.role != REVOKED:  # its deletion asked, or never created there
-                        asked = forgotten.decode(await tx.setting(forgotten.DELETE_ASKED))
-                        await tx.set_setting(
-                            forgotten.DELETE_ASKED, forgotten.encode(asked | {tag})
-                        )
-                # After its mark: a journal deleted here keeps no withdrawal (never taken
-                # back here: `_without_deleted`), a discarded copy keeps this account's.
-                await tx.remove_journal(
-                    journal_id,
-                    counters_tag=self.counters_tag(journal_id),
-                    account=self.profile.account_id,
-                )
-                await self._forget_key_waits(tx, journal_id)
+                written = await tx.waiting_records(journal_id) if guarded else set()
+                kept = bool(written - agreed)  # written meanwhile (another program, say)
+                if kept and asked:  # deleted on the server: kept here, read-only
+                    await tx.keep_deleted_journal(
+                        journal, "not_found", "the journal was deleted on this device", now_ms()
+                    )
+                elif not kept:
+                    await self._remove_deleted(tx, journal, verified, tag)
+            if kept:  # nothing asked of the server (a pending creation, a copy): as it was
+                refused = await self.unsent_changes(journal, kept_copy=asked)
+                if refused is not None:  # the rows found above (another program may have
+                    raise refused  # dropped them since: then nothing to say)
+                return
             self._forget_in_memory(journal_id)
 
-    async def unsent_changes(self, journal: LocalJournal) -> UnsentChanges | None:
+    async def _remove_deleted(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        verified: AccessState | None,
+        tag: str,
+    ) -> None:
+        """Within `delete_journal`'s transaction `tx`: remember the journal as deleted here
+        (or as a discarded copy) and remove every row of it."""
+        journal_id = journal.journal_id
+        await tx.drop_pending_journal(journal_id)
+        if journal.role == REVOKED and verified is not None:
+            # A copy kept while no list named the journal: nothing was asked of the
+            # server, which may still hold it (withheld): taken back only at a chain
+            # continuing this one (forgotten.DISCARDED, REV-DEL D2).
+            marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
+            marks[tag] = forgotten.mark_of(verified)
+            await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
+        else:
+            deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
+            await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
+            if journal.role != REVOKED:  # its deletion asked, or never created there
+                asked = forgotten.decode(await tx.setting(forgotten.DELETE_ASKED))
+                await tx.set_setting(forgotten.DELETE_ASKED, forgotten.encode(asked | {tag}))
+        # After its mark: a journal deleted here keeps no withdrawal (never taken
+        # back here: `_without_deleted`), a discarded copy keeps this account's.
+        await tx.remove_journal(
+            journal_id,
+            counters_tag=self.counters_tag(journal_id),
+            account=self.profile.account_id,
+        )
+        await self._forget_key_waits(tx, journal_id)
+
+    async def unsent_changes(
+        self, journal: LocalJournal, *, kept_copy: bool = False
+    ) -> UnsentChanges | None:
         """The UnsentChanges error deleting `journal` raises: its documents' changes written
         on this device that never reached the server (outbox or set aside), so are on no
         other device either; None when there are none, or when the journal is one this
         account keeps for a member (`is_disclosure`: its documents copy words of another
-        journal). Records of no document (no words) are not counted. Reads only the store."""
+        journal). Records of no document (no words) are not counted. Reads only the store.
+        `kept_copy`: said of a journal deleted on the server and kept here for them
+        (`UnsentChanges.kept_copy`)."""
         if self.is_disclosure(journal):
             return None
         journal_id = journal.journal_id
@@ -7655,6 +7693,8 @@ class Replica:
             documents=tuple(d.hex() for d in documents),
             waiting=len(waiting) - len(refused),
             documents_count=len(set(waiting)),
+            kept_copy=kept_copy,
+            unsent_documents=tuple(d.hex() for d in dict.fromkeys(waiting)),
         )
 
     def _forget_in_memory(self, journal_id: bytes) -> None:

@@ -378,6 +378,11 @@ WAITING_DOCUMENTS = (
     "SELECT journal_id, doc_id FROM outbox UNION ALL SELECT journal_id, doc_id FROM set_aside"
 )
 
+WAITING_RECORDS = (  # of one journal's documents: (journal id, journal id)
+    "SELECT record_id FROM outbox WHERE journal_id = ? AND doc_id IS NOT NULL "
+    "UNION SELECT record_id FROM set_aside WHERE journal_id = ? AND doc_id IS NOT NULL"
+)
+
 DATA_VERSION_READ = "PRAGMA data_version"
 HIGHEST_COUNTERS = (  # device -> the highest counter of an author's records held here
     "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
@@ -1918,6 +1923,11 @@ class Store:
         """Whether a change of the document `doc_id` is set aside (refused by the server)."""
         rows = await self._all("SELECT 1 FROM set_aside WHERE doc_id = ? LIMIT 1", (doc_id,))
         return bool(rows)
+
+    async def waiting_records(self, journal_id: bytes) -> set[bytes]:
+        """`Transaction.waiting_records`, read outside a transaction."""
+        rows = await self._all(WAITING_RECORDS, (journal_id, journal_id))
+        return {bytes(r[0]) for r in rows}
 
     async def kinds(self, doc_ids: Collection[bytes]) -> dict[bytes, str]:
         """The kind of each of these documents this store holds."""
@@ -3462,6 +3472,30 @@ class Transaction:
             return True  # the header moved: a commit, of this connection or another
         rows = await self._db.execute_fetchall(DATA_VERSION_READ)
         return int(rows[0][0]) != mark.data_version
+
+    async def waiting_records(self, journal_id: bytes) -> set[bytes]:
+        """The ids of the records of the journal's documents in the outbox or set aside, as
+        this transaction reads them (under its write lock: no other connection adds one
+        before it ends): changes written here that reached no server. Records of no document
+        (no words) are left out, as `Replica.unsent_changes` leaves them."""
+        rows = await self._db.execute_fetchall(WAITING_RECORDS, (journal_id, journal_id))
+        return {bytes(r[0]) for r in rows}
+
+    async def keep_deleted_journal(
+        self, journal: LocalJournal, code: str, reason: str, at: int
+    ) -> None:
+        """Keep an own journal the server deleted as a read-only copy (role "revoked", as one
+        deleted on another device is kept), every change of it still in the outbox set aside
+        with `code` and `reason` (words kept, never sent)."""
+        await self._db.execute(
+            "UPDATE journals SET role = 'revoked' WHERE journal_id = ?", (journal.journal_id,)
+        )
+        await self._db.execute(
+            "INSERT INTO set_aside SELECT position, journal_id, record_id, epoch, ciphertext, "
+            "doc_id, ?, ?, ?, ? FROM outbox WHERE journal_id = ?",
+            (journal.name, code, reason, at, journal.journal_id),
+        )
+        await self._db.execute("DELETE FROM outbox WHERE journal_id = ?", (journal.journal_id,))
 
     async def setting(self, name: str, default: Any = None) -> Any:
         """A setting's value as this transaction reads it, or `default`."""

@@ -7,7 +7,12 @@ without its words. Real server on 127.0.0.1 (stopped to make the phone offline),
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.departures import GONE
@@ -212,3 +217,100 @@ async def test_a_private_note_with_a_change_set_aside_keeps_its_words(
     assert refused.value.subject == "set aside words"
     assert refused.value.names == {"private note": note.id}
     assert [c.text for c in await drlee.set_aside()] == [words]
+
+
+async def hooked_proxy(
+    upstream: str, path: str, hook: Callable[[], Awaitable[None]]
+) -> tuple[TestServer, aiohttp.ClientSession]:
+    """A loopback proxy to `upstream` that runs `hook` before forwarding a request to `path`."""
+    session = aiohttp.ClientSession()
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        if request.path == path:
+            await hook()
+        names = ("Content-Type", "Authorization")
+        headers = {n: request.headers[n] for n in names if n in request.headers}
+        url = upstream + request.path_qs
+        async with session.request(request.method, url, data=body, headers=headers) as answer:
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type=answer.content_type
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server, session
+
+
+async def test_an_entry_written_by_another_program_during_the_delete_is_kept(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """A second program on the profile (the app) writes in Dreams while the delete's request
+    is on its way, after the delete counted nothing unsent: the server deletes the journal,
+    but the removal counts again in its own write transaction and removes nothing; the
+    journal stays a read-only copy holding the entry, set aside with its words."""
+    ana = await signup("ana")
+    await ana.journals.create("Dreams")
+    await ana.entries.write("Dreams", "Flying again.")
+    await ana.sync(strict=True)
+    other = await Client.open(ana.home)
+    words = "Written by the app while the delete was on its way."
+    written: list[str] = []
+
+    async def app_writes() -> None:
+        written.append((await other.entries.write("Dreams", words)).id)
+
+    server, session = await hooked_proxy(live_server.url, "/v1/journals/delete", app_writes)
+    try:
+        ana.transport.base_url = str(server.make_url("")).rstrip("/")
+        with pytest.raises(UnsentChanges) as refused:
+            await ana.journals.delete("Dreams")
+    finally:
+        ana.transport.base_url = live_server.url
+        await server.close()
+        await session.close()
+        await other.close()
+    [entry_id] = written
+    assert refused.value.kept_copy and refused.value.documents == (entry_id,), refused.value
+    assert "kept on this device as a read-only copy" in str(refused.value)
+    [change] = await ana.set_aside()
+    assert change.text == words
+    [dreams] = [j for j in await ana.journals.list() if j.name == "Dreams"]
+    assert dreams.read_only_copy, dreams
+    await ana.drop_set_aside(change.record_id)
+    await ana.journals.delete("Dreams")  # nothing unsent any more: the copy goes
+    assert [j.name for j in await ana.journals.list()] == ["Personal"]
+
+
+async def test_an_entry_written_during_the_account_erasure_keeps_this_devices_data(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """The erasure counted nothing unsynced; another program on the home writes an entry
+    while the erasure's request is on its way: the account is erased on the server, and the
+    last count, in the transaction that was to end the store, keeps this device's data."""
+    ana = await signup("ana")
+    await ana.sync(strict=True)
+    other = await Client.open(ana.home)
+    words = "Written by the app while the account was being erased."
+
+    async def app_writes() -> None:
+        await other.entries.write("Personal", words)
+
+    server, session = await hooked_proxy(live_server.url, "/v1/account/delete", app_writes)
+    try:
+        ana.transport.base_url = str(server.make_url("")).rstrip("/")
+        with pytest.raises(UnsyncedChanges) as refused:
+            await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    finally:
+        ana.transport.base_url = live_server.url
+        await server.close()
+        await session.close()
+    assert (refused.value.erased, refused.value.count) == (True, 1), refused.value
+    assert "this device's data is kept" in str(refused.value)
+    assert [e.body for e in await other.entries.list()] == [words]
+    await other.close()
+    assert (ana.home / "profile").exists()
+    await ana.logout(discard_unsynced=1)  # the account is gone: the data then goes
+    assert not [p for p in ana.home.iterdir() if p.name.startswith(("profile", "store"))]
