@@ -652,7 +652,7 @@ class UnsyncedChanges(InvalidInput):
     `erased`: with `erasing`, found by its last count, after the server erased the account
     (written by another program meanwhile, in the transaction that was to end the store):
     the account is gone, this device's data is kept, holding them (readable, exportable);
-    `logout(discard_unsynced=count)` deletes it once they are kept. Subject "unsynced
+    `logout(discard_unsynced=count)` of the home opened again deletes it once they are kept. Subject "unsynced
     changes"."""
 
     subject = "unsynced changes"
@@ -700,8 +700,8 @@ class UnsyncedChanges(InvalidInput):
                 f"the account was erased on the server, but changes to {items} (entries, "
                 f"goals, notes...) were written on this device meanwhile{refused}{more}, on "
                 "no server: this device's data is kept, holding them. Keep their words "
-                "(export them), then delete this device's data with "
-                f"logout(discard_unsynced={count})"
+                "(export them), then delete this device's data: open its home again "
+                f"(Client.open), then logout(discard_unsynced={count})"
             )
             return
         action = "erasing the account" if erasing else "logging out"

@@ -2618,22 +2618,27 @@ def delete_orphan_if_unknown(
 
 
 def delete_if_account(
-    home: Path, account: bytes, still_ours: Callable[[], bool], delete: Callable[[], None]
+    home: Path,
+    account: bytes,
+    still_ours: Callable[[], bool],
+    delete: Callable[[], None],
+    within: Callable[[sqlite3.Connection], bool] = lambda db: True,
 ) -> bool:
     """Delete the local data of `account` (account id) from `home`, after the account was
     deleted: under the store's write lock, as `delete_if_logged_out` (waiting up to
     database.WRITE_WAIT_S for another program's write, then StoreBusy), when the file is
     still the one locked, records `account` or no account (an earlier version's) or cannot
     be read (a damaged file, whose account cannot be told: the deleted account's profile is
-    never kept for it), and `still_ours()` (the profile is still the one read), runs
+    never kept for it), `within(db)` holds (read under that lock: what would be lost is
+    agreed, `unsynced_on`) and `still_ours()` (the profile is still the one read), runs
     `delete()` and returns True; else changes nothing and returns False (no store, another
-    account's, or a profile saved meanwhile by another program). Blocking: call it in a
-    thread."""
+    account's, more unsynced than agreed, or a profile saved meanwhile by another program).
+    Blocking: call it in a thread."""
     path = home / STORE_FILE
     with database.holding(str(path)):
         return _delete_if(
             path,
-            lambda db: _recorded_account(db) in (None, account),
+            lambda db: _recorded_account(db) in (None, account) and within(db),
             still_ours,
             delete,
             unreadable=True,
@@ -2692,6 +2697,12 @@ def _logged_out(db: sqlite3.Connection) -> bool:
         names,
     ).fetchone()
     return found is not None
+
+
+def unsynced_on(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
+    """`Store.unsynced`, read on `db` (a connection of the caller's, inside its transaction:
+    `delete_if_account`'s `within`)."""
+    return _unsynced(db, copies, account_key)
 
 
 def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:

@@ -312,5 +312,30 @@ async def test_an_entry_written_during_the_account_erasure_keeps_this_devices_da
     assert [e.body for e in await other.entries.list()] == [words]
     await other.close()
     assert (ana.home / "profile").exists()
-    await ana.logout(discard_unsynced=1)  # the account is gone: the data then goes
+    again = await Client.open(ana.home)
+    assert [e.body for e in await again.entries.list()] == [words]
+    await again.logout(discard_unsynced=1)  # the account is gone: the data then goes
     assert not [p for p in ana.home.iterdir() if p.name.startswith(("profile", "store"))]
+
+
+async def test_another_devices_delete_for_good_keeps_the_words_of_an_edit_set_aside_here(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The phone's appended words, set aside (the account full), survive a sync applying
+    the laptop's delete for good of the entry (emptied trash): a concurrent insert."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write("Personal", "Flying again.")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    added = " And a second dream, written on the phone only."
+    await phone.entries.edit(entry.id, append=added)
+    await sets_aside_every_push(phone, live_server)
+    [before] = await phone.set_aside()
+    assert added.strip() in before.text
+    await laptop.entries.delete(entry.id)
+    await laptop.entries.empty_trash()
+    await laptop.sync(strict=True)
+    await phone.sync()
+    after = await phone.set_aside()
+    assert after and all(added.strip() in c.text for c in after), after
