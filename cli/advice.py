@@ -177,6 +177,17 @@ def delete_unsent(error: TJError) -> str:
     gone from it refuses them, and they are set aside, named by the same delete again)."""
     if not isinstance(error, UnsentChanges):  # only it bears the subject
         return str(error)
+    if error.kept_copy:  # deleted on the server; written here meanwhile by another program
+        items = error.documents_count
+        return (
+            f"{output.quoted(error.journal)} (id {error.journal_id[:12]}) was deleted on the "
+            f"server, but {items} item{'' if items == 1 else 's'} (entries, notes...) "
+            f"{'was' if items == 1 else 'were'} "
+            "written in it on this device meanwhile, on no other device: it is kept here as a "
+            f"read-only copy holding them ({output.command_text('tj set-aside list')} lists their "
+            f"words); keep them, then run "
+            f"{output.command(['tj', 'journal', 'delete', error.journal_id[:12]])} again"
+        )
     again = output.command(["tj", "journal", "delete", error.journal_id[:12]])
     label = f"{output.quoted(error.journal)} (id {error.journal_id[:12]})"
     items = error.documents_count

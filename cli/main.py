@@ -2344,11 +2344,12 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             raise click.ClickException(f"the name did not match{case}: nothing was deleted")
 
     async def delete(client: Client) -> None:
-        if unsent is not None:  # only what the question counted: none set aside since
-            try:
+        if unsent is not None:  # only what the question counted: none set aside since, and
+            try:  # no other item written meanwhile (by another program on this profile)
                 await client.journals.delete(found.id, check_only=True)
             except UnsentChanges as now:
-                if now.set_aside or now.documents_count > unsent.documents_count:
+                asked = set(unsent.unsent_documents)
+                if now.set_aside or not set(now.unsent_documents) <= asked:
                     raise
         await client.journals.delete(found.id, drop_unsent=unsent is not None)
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import textwrap
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -41,7 +42,14 @@ from cli.terminal import ticked as ticked
 from cli.terminal import unmarked as unmarked
 from client_sdk import TRASH_DAYS, care_terms, departures
 from client_sdk.departures import Departure
-from client_sdk.models import DEFAULT_DEVICE_NAME, ID_SHOWN, quoted_name, read_time, share_end_text
+from client_sdk.models import (
+    DEFAULT_DEVICE_NAME,
+    ID_SHOWN,
+    is_control,
+    quoted_name,
+    read_time,
+    share_end_text,
+)
 from client_sdk.models import and_words as and_words
 from client_sdk.same_names import SameName, copy_same_name_text, same_name_text, shown_ids
 from client_sdk.settling import FIELD_WORDS as FIELD_WORDS
@@ -1271,7 +1279,8 @@ def journal_ids(journals: Sequence[Journal]) -> dict[str, str]:
 def journals_table(journals: Iterable[Journal]) -> Table:
     """The role column is the SDK's `Journal.access` (a read-only copy says why, in the words
     `tj shared-with-me` and the SDK's examples use: NU32 #6). Names are never cut short, nor
-    ids (`journal_ids`): cli/tables.py."""
+    ids (`journal_ids`): cli/tables.py. A name holding an invisible or control character is
+    shown escaped, as a shell takes it back (`quoted_name`: "$'Dre\\u200bams'")."""
     journals = list(journals)
     names = [j.name.casefold() for j in journals if j.role == "owner"]
     ids = journal_ids(journals)
@@ -1281,11 +1290,23 @@ def journals_table(journals: Iterable[Journal]) -> Table:
         role = f"{role}, archived" if journal.archived else role
         role = role if journal.owner_verified else f"{role}, fingerprint not verified"
         role = ", ".join(part for part in (role, helper_text(journal)) if part)
-        name = journal.name
+        # one holding a character that draws nothing (a name another owner signed: those
+        # made here refuse them), shown escaped as a shell takes it back: "$'Dre\u200bams'"
+        name = quoted_name(journal.name) if draws_nothing(journal.name) else journal.name
         if journal.role == "owner" and names.count(journal.name.casefold()) > 1:
             name = f"{name} (id {journal.id[:12]}: same name as another)"  # NU22 C15
         rows.append((name, role, ids[journal.id]))
     return fitted([Column("name", NAME), Column("role"), ID], rows)
+
+
+def draws_nothing(text: str) -> bool:
+    """Whether `text` holds a character a terminal draws as nothing: a format character
+    (Unicode category Cf, but the zero-width joiner of emoji sequences and the bidirectional
+    controls `shown` escapes), a private-use one, or a line or paragraph separator. Pure."""
+    return any(
+        unicodedata.category(c) in ("Cf", "Co", "Zl", "Zp") and c != "\u200d" and not is_control(c)
+        for c in text
+    )
 
 
 def device_names(devices: Sequence[DeviceInfo], here: str | None = None) -> str:

@@ -23,6 +23,7 @@ import inspect
 import itertools
 import json
 import os
+import sqlite3
 import weakref
 from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
@@ -142,6 +143,7 @@ from client_sdk.store import (
     delete_if_account,
     delete_if_logged_out,
     delete_orphan_if_unknown,
+    unsynced_on,
 )
 from client_sdk.sync import NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
@@ -1857,7 +1859,10 @@ class Client:
         `logout` (False or 0 none, the default; a number, the count the user was shown; True
         any number). While there are more, UnsyncedChanges (`erasing` True) is raised before
         anything is derived or sent, and nothing is erased; a negative number raises
-        InvalidInput."""
+        InvalidInput. They are counted again after the server erased the account, in the
+        write transaction that ends the store for every other writer (another program on
+        this home may have written meanwhile): more than agreed then, this device's data is
+        kept, holding them, and UnsyncedChanges (`erased` True) says so."""
         allowed = _losses_allowed(discard_unsynced, "erased")
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
@@ -1876,6 +1881,7 @@ class Client:
         # by a busy store left a device that called itself "revoked from another device").
         with contextlib.suppress(OSError):
             write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
+        copies, account_key = await self._copies(), self.profile.secrets.account_key
         await self.close()
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
@@ -1898,15 +1904,33 @@ class Client:
             remove_profile(self.home)
             _delete_store_files(self.home)
 
+        # Counted again under the write lock the deletion holds, as logout's last count
+        # (S8-1): an item another program on this home wrote meanwhile keeps the data.
+        counted: list[tuple[int, int]] = []
+
+        def within(db: sqlite3.Connection) -> bool:
+            counted.append(unsynced_on(db, copies, account_key))
+            return allowed is None or counted[-1][0] <= allowed
+
         try:
             if await to_the_end(
                 asyncio.to_thread(
-                    delete_if_account, self.home, self.profile.account_id, still_ours, delete
+                    delete_if_account,
+                    self.home,
+                    self.profile.account_id,
+                    still_ours,
+                    delete,
+                    within,
                 )
             ):
                 return
         except StoreBusy as busy:  # the account is gone: never "try again"
             raise StoreBusy(account_deleted=True) from busy.__cause__
+        if counted and allowed is not None and counted[-1][0] > allowed:
+            items, set_aside = counted[-1]
+            raise UnsyncedChanges(
+                items, set_aside=set_aside, agreed=allowed, erasing=True, erased=True
+            )
         if not (self.home / STORE_FILE).exists() and still_ours():  # no store: the profile
             remove_profile(self.home)
             (self.home / ERASED_HERE).unlink(missing_ok=True)

@@ -649,7 +649,11 @@ class UnsyncedChanges(InvalidInput):
     the server can be reached; to log out anyway, ask the user, then call
     `logout(discard_unsynced=count)`. `erasing`: True when it was `Client.delete_account` that
     refused (nothing was erased, on the server either), which takes `discard_unsynced` alike.
-    Subject "unsynced changes"."""
+    `erased`: with `erasing`, found by its last count, after the server erased the account
+    (written by another program meanwhile, in the transaction that was to end the store):
+    the account is gone, this device's data is kept, holding them (readable, exportable);
+    `logout(discard_unsynced=count)` of the home opened again deletes it once they are kept. Subject "unsynced
+    changes"."""
 
     subject = "unsynced changes"
 
@@ -661,12 +665,14 @@ class UnsyncedChanges(InvalidInput):
         agreed: int = 0,
         signed_out: bool = False,
         erasing: bool = False,
+        erased: bool = False,
     ) -> None:
         self.count = count
         self.set_aside = set_aside
         self.agreed = agreed
         self.signed_out = signed_out
         self.erasing = erasing
+        self.erased = erased
         items = f"{count} item{'' if count == 1 else 's'}"
         refused = (
             f" (the server refused {set_aside} change{'' if set_aside == 1 else 's'} of them "
@@ -689,6 +695,15 @@ class UnsyncedChanges(InvalidInput):
                 "Client.set_aside() exports their words), or erase the account with "
                 f"discard_unsynced={count} once the user agreed to lose them"
             )
+        if erased:
+            super().__init__(
+                f"the account was erased on the server, but changes to {items} (entries, "
+                f"goals, notes...) were written on this device meanwhile{refused}{more}, on "
+                "no server: this device's data is kept, holding them. Keep their words "
+                "(export them), then delete this device's data: open its home again "
+                f"(Client.open), then logout(discard_unsynced={count})"
+            )
+            return
         action = "erasing the account" if erasing else "logging out"
         super().__init__(
             f"changes to {items} (entries, goals, notes...) written on this device have not "
@@ -706,9 +721,16 @@ class UnsentChanges(InvalidInput):
     `Client.drop_set_aside(id)` drops those of one document); `documents`: the ids (hex) of
     the documents (entries, notes, goals...) they change, oldest first, one each; `waiting`:
     how many more still wait in the outbox (a sync sends them, or sets aside those the server
-    refuses); `documents_count`: how many documents all of them change. Keep their words,
+    refuses); `documents_count`: how many documents all of them change, `unsent_documents`
+    their ids (hex), oldest first (an app that asked the user about those compares the
+    next answer's with them before `drop_unsent=True`: another program may have written
+    more since). Keep their words,
     then drop them, or call again with `drop_unsent=True` once the user agreed to lose them.
-    Subject "unsent changes"."""
+    `kept_copy`: the journal was deleted on the server all the same, and changes written
+    meanwhile (by another program on this profile) were found in the same local transaction
+    that was to remove it: it is kept on this device as a read-only copy holding them, each
+    set aside with its words (then `waiting` is 0); discard the copy once they are kept or
+    dropped. Subject "unsent changes"."""
 
     subject = "unsent changes"
 
@@ -721,6 +743,8 @@ class UnsentChanges(InvalidInput):
         documents: tuple[str, ...],
         waiting: int,
         documents_count: int,
+        kept_copy: bool = False,
+        unsent_documents: tuple[str, ...] = (),
     ) -> None:
         self.journal = journal
         self.journal_id = journal_id
@@ -728,6 +752,8 @@ class UnsentChanges(InvalidInput):
         self.documents = documents
         self.waiting = waiting
         self.documents_count = documents_count
+        self.kept_copy = kept_copy
+        self.unsent_documents = unsent_documents
         parts = []
         if set_aside:
             n = len(set_aside)
@@ -742,10 +768,23 @@ class UnsentChanges(InvalidInput):
             f"journal {_quoted(journal)} holds {' and '.join(parts)}, written on this device "
             f"and on no other device ({items}): deleting it would lose their words for good"
         )
-        super().__init__(
-            f"{situation}. Keep their words (Client.set_aside() lists them), drop them "
+        advice = (
+            "Keep their words (Client.set_aside() lists them), drop them "
             "(Client.drop_set_aside), then delete it again; or delete it with drop_unsent=True "
-            "once the user agreed to lose them. Nothing was deleted",
+            "once the user agreed to lose them. Nothing was deleted"
+        )
+        if kept_copy:
+            situation = (
+                f"journal {_quoted(journal)} was deleted on the server, but changes were "
+                f"written in it on this device meanwhile ({items}), on no other device"
+            )
+            advice = (
+                "It is kept on this device as a read-only copy holding them, set aside with "
+                "their words (Client.set_aside() lists them): keep them, drop them "
+                "(Client.drop_set_aside), then delete the copy"
+            )
+        super().__init__(
+            f"{situation}. {advice}",
             situation=situation,
             names={"journal": journal, "journal id": journal_id},
         )
@@ -841,7 +880,7 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "unsynced changes": "UnsyncedChanges: a logout refused, it would delete changes that "
         "never reached the server",
         SET_ASIDE_WORDS: "a delete for good refused: the document has a change set aside, "
-        "whose words are on no other device (`names`: goal)",
+        "whose words are on no other device (`names`: goal, note or private note)",
         "unsent changes": "UnsentChanges: a journal's deletion refused, it would delete changes "
         "written on this device that reached no server and no other device (`names`: journal, "
         "journal id)",

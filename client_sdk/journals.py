@@ -9,6 +9,7 @@ history with another device in session.
 from __future__ import annotations
 
 import builtins
+import unicodedata
 
 from client_sdk import forgotten
 from client_sdk.context import Context
@@ -27,8 +28,11 @@ def check_name(name: str) -> str:
     message shows it so, and it is typed back so): 1 to MAX_JOURNAL_NAME characters, without
     '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
     control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
-    bidirectional formatting character) is refused naming each as U+XXXX: a name is shown on
-    other people's terminals, which would show it escaped. A name another device or owner
+    bidirectional formatting character) or an invisible format character (Unicode category
+    Cf: a zero-width space, a byte order mark, a soft hyphen; but a zero-width joiner inside
+    an emoji sequence) is refused naming each as U+XXXX: a name is shown on other people's
+    terminals, which would show it escaped, and an invisible character makes a second name
+    that reads as the first. A name another device or owner
     signed is never refused on receipt (`shown` escapes it), only here, where one is given.
     Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
@@ -44,14 +48,40 @@ def check_name(name: str) -> str:
             f"a journal name is 1 to {MAX_JOURNAL_NAME} characters, without '/'{given}",
             subject=BAD_VALUE,
         )
-    bad = sorted({ord(c) for c in name if is_control(c)})
-    if bad:
-        raise InvalidInput(
-            "a journal name cannot contain control characters "
-            f"({', '.join(f'U+{code:04X}' for code in bad)})",
-            subject=BAD_VALUE,
+    controls = sorted({ord(c) for c in name if is_control(c)})
+    invisible = sorted(
+        {ord(c) for i, c in enumerate(name) if not is_control(c) and _invisible(name, i)}
+    )
+    kinds = [
+        f"{words} ({', '.join(f'U+{code:04X}' for code in codes)})"
+        for words, codes in (
+            ("control characters", controls),
+            ("invisible format characters", invisible),
         )
+        if codes
+    ]
+    if kinds:
+        raise InvalidInput(f"a journal name cannot contain {' or '.join(kinds)}", subject=BAD_VALUE)
     return name
+
+
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def _invisible(name: str, index: int) -> bool:
+    """Whether `name[index]` is a format character (Unicode category Cf: zero-width space,
+    byte order mark, soft hyphen, word joiner, Mongolian vowel separator, tag characters),
+    which draws nothing: "Dre\u200bams" would list as a second "Dreams". The zero-width
+    joiner inside an emoji sequence (after a symbol or its modifier, before a symbol:
+    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept."""
+    char = name[index]
+    if unicodedata.category(char) != "Cf":
+        return False
+    if char != ZERO_WIDTH_JOINER or not 0 < index < len(name) - 1:
+        return True
+    before = unicodedata.category(name[index - 1])
+    after = unicodedata.category(name[index + 1])
+    return not (before in ("So", "Sk", "Mn") and after == "So")
 
 
 @checks_inputs

@@ -15,7 +15,7 @@ from dataclasses import replace
 from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, NotFound
+from client_sdk.errors import SET_ASIDE_WORDS, AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import check_may_write, stored_document
@@ -159,7 +159,11 @@ class Notes:
         already withdrawn note; AccessError for another member's note, or for your own once
         the share no longer gives you the annotate role (the owner made it read-only or ended
         it): the message then says that only the owner can remove it now (subject "withdrawal
-        refused"; its `names` are `RefusedWithdrawal.names()`, for an app's own words). With `check_only=True` it raises the same errors and
+        refused"; its `names` are `RefusedWithdrawal.names()`, for an app's own words).
+        Raises InvalidInput (subject "set aside words", `names`: note) for your own note with
+        a change the server refused for good (`Client.set_aside()` lists it with its words,
+        which are on no other device): withdrawing it would clear them; drop that change
+        first (`Client.drop_set_aside`). With `check_only=True` it raises the same errors and
         withdraws nothing (returns the note): an app asks its user to confirm only what would
         then be done."""
         local, document = await self._note_document(note_id)
@@ -176,6 +180,15 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
+        if creator == me and await self._context.store.set_aside_holds(document.doc_id):
+            raise InvalidInput(
+                f"the {document.kind} {note_id} has a change the server refused for good (set "
+                "aside), whose words are on no other device: withdrawing it would erase them. "
+                "Keep them (the set-aside list gives them), drop that change, then withdraw it "
+                "again. Nothing was withdrawn",
+                subject=SET_ASIDE_WORDS,
+                names={"note": document.doc_id.hex()},
+            )
         if creator == me:
             update = document.change(
                 fields={"deleted": True, "updated_at": now}, texts={"body": ""}

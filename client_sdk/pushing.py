@@ -433,4 +433,4 @@ def _title(document: Document | None) -> str:
 def _text(document: Document | None) -> str:
     if document is None:
         return ""
-    return document.text("body") or document.text("why")
+    return document.text("body") or document.text("why") or document.text("text")

@@ -6413,11 +6413,13 @@ class Replica:
         (`Departure.replaced_copy`). That is the journal `source_still_read` names (the one
         `copy` copies, shared whole, or another copy of it, granted to this account now),
         when the owner granted this account that share at or after the end they signed of
-        `copy` (a `removed` entry of their own decision, or the signed end date), or, where
-        nothing signed ended `copy` (the server's word alone: a removed member is not served
-        its removal), after `copy`'s own latest grant. None otherwise: for a share of it
-        granted before (this account read both), for an end an owner device signed on the
-        server's word ("dropped on the server's word"), for a copy still on."""
+        `copy` (a `removed` entry of their own decision, or the signed end date). None
+        otherwise: for a share of it granted before (this account read both), for an end an
+        owner device signed on the server's word ("dropped on the server's word"), for a copy
+        still on, and for a copy only the server stops serving (a removed member is not served
+        its removal, but a later grant of another share is no evidence that the owner ended
+        this one: the server could be withholding it; `tj sync`'s notice says "most likely
+        replaces", hedged)."""
         me, now = self.profile.account_id, now_ms()
         journals = list(journals)
         name = self.source_still_read(copy, journals)
@@ -6433,10 +6435,8 @@ class Replica:
             since = state.ended[latest].expires_at
         elif current is not None and current.ended(now):
             since = current.expires_at  # the signed end date, by this device's clock
-        elif current is not None and copy.role == REVOKED and latest in state.granted_at:
-            since = state.granted_at[latest] + 1  # the server's word: a later grant only
         else:
-            return None
+            return None  # nothing the owner signed ended `copy`: never a replacement then
         for journal in journals:
             other = self.chains.state(journal.journal_id)
             if (
@@ -7599,9 +7599,15 @@ class Replica:
         trace of it on this device: documents, keys, chain, outbox, changes set aside, the
         pending creation. Changes of its documents written here that are on no server and no
         other device (`unsent_changes`) are refused (UnsentChanges) unless `drop_unsent`,
-        checked again under `sync_lock` just before anything is deleted (a sync meanwhile
-        may have set some aside). `check_only`: raise what it would refuse (AccessError,
-        UnsentChanges), delete nothing."""
+        checked again under `sync_lock` just before the server is asked (a sync meanwhile
+        may have set some aside). Writes do not take `sync_lock` (another program on this
+        profile, a task of the app): the local removal counts them again in its own write
+        transaction (BEGIN IMMEDIATE: no other connection commits meanwhile), and when any
+        was written since the count (beyond those `drop_unsent` agreed to lose), nothing is
+        removed: the journal, deleted on the server, is kept here as a read-only copy, its
+        changes set aside with their words, and UnsentChanges (`kept_copy`) says so.
+        `check_only`: raise what it would refuse (AccessError, UnsentChanges), delete
+        nothing."""
         if journal.owner_id != self.profile.account_id:
             raise AccessError(
                 f"only the owner of {quoted_name(journal.name)} can delete it"
@@ -7618,49 +7624,81 @@ class Replica:
         if check_only:
             return
         journal_id = journal.journal_id
+        guarded = not self.is_disclosure(journal)  # a copy's documents copy words kept elsewhere
         async with self.sync_lock:  # never beside a sync of this client (REV-DEL D1)
             unsent = None if drop_unsent else await self.unsent_changes(journal)
             if unsent is not None:
                 raise unsent
+            # what the user agreed to lose (none without `drop_unsent`): the removal below
+            # counts again in its own write transaction, which no other connection's write
+            # can enter, and removes nothing written since
+            agreed = await self.store.waiting_records(journal_id) if guarded else set()
             pending = {j for j, _ in await self.store.pending_journals()}
-            if journal_id not in pending and journal.role != REVOKED:
+            asked = journal_id not in pending and journal.role != REVOKED
+            if asked:
                 request = wire.JournalRequest(journal_id)
                 await self.transport.call("/v1/journals/delete", request, wire.Empty)
             verified = self.chains.state(journal_id)
             tag = self.counters_tag(journal_id).hex()  # keyed: R38's store rule
             async with self.store.transaction() as tx:
-                await tx.drop_pending_journal(journal_id)
-                if journal.role == REVOKED and verified is not None:
-                    # A copy kept while no list named the journal: nothing was asked of the
-                    # server, which may still hold it (withheld): taken back only at a chain
-                    # continuing this one (forgotten.DISCARDED, REV-DEL D2).
-                    marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
-                    marks[tag] = forgotten.mark_of(verified)
-                    await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
-                else:
-                    deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
-                    await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
-                    if journal.role != REVOKED:  # its deletion asked, or never created there
-                        asked = forgotten.decode(await tx.setting(forgotten.DELETE_ASKED))
-                        await tx.set_setting(
-                            forgotten.DELETE_ASKED, forgotten.encode(asked | {tag})
-                        )
-                # After its mark: a journal deleted here keeps no withdrawal (never taken
-                # back here: `_without_deleted`), a discarded copy keeps this account's.
-                await tx.remove_journal(
-                    journal_id,
-                    counters_tag=self.counters_tag(journal_id),
-                    account=self.profile.account_id,
-                )
-                await self._forget_key_waits(tx, journal_id)
+                written = await tx.waiting_records(journal_id) if guarded else set()
+                kept = bool(written - agreed)  # written meanwhile (another program, say)
+                if kept and asked:  # deleted on the server: kept here, read-only
+                    await tx.keep_deleted_journal(
+                        journal, "not_found", "the journal was deleted on this device", now_ms()
+                    )
+                elif not kept:
+                    await self._remove_deleted(tx, journal, verified, tag)
+            if kept:  # nothing asked of the server (a pending creation, a copy): as it was
+                refused = await self.unsent_changes(journal, kept_copy=asked)
+                if refused is not None:  # the rows found above (another program may have
+                    raise refused  # dropped them since: then nothing to say)
+                return
             self._forget_in_memory(journal_id)
 
-    async def unsent_changes(self, journal: LocalJournal) -> UnsentChanges | None:
+    async def _remove_deleted(
+        self,
+        tx: Transaction,
+        journal: LocalJournal,
+        verified: AccessState | None,
+        tag: str,
+    ) -> None:
+        """Within `delete_journal`'s transaction `tx`: remember the journal as deleted here
+        (or as a discarded copy) and remove every row of it."""
+        journal_id = journal.journal_id
+        await tx.drop_pending_journal(journal_id)
+        if journal.role == REVOKED and verified is not None:
+            # A copy kept while no list named the journal: nothing was asked of the
+            # server, which may still hold it (withheld): taken back only at a chain
+            # continuing this one (forgotten.DISCARDED, REV-DEL D2).
+            marks = forgotten.decode_marks(await tx.setting(forgotten.DISCARDED))
+            marks[tag] = forgotten.mark_of(verified)
+            await tx.set_setting(forgotten.DISCARDED, forgotten.encode_marks(marks))
+        else:
+            deleted = forgotten.decode(await tx.setting(forgotten.DELETED))
+            await tx.set_setting(forgotten.DELETED, forgotten.encode(deleted | {tag}))
+            if journal.role != REVOKED:  # its deletion asked, or never created there
+                asked = forgotten.decode(await tx.setting(forgotten.DELETE_ASKED))
+                await tx.set_setting(forgotten.DELETE_ASKED, forgotten.encode(asked | {tag}))
+        # After its mark: a journal deleted here keeps no withdrawal (never taken
+        # back here: `_without_deleted`), a discarded copy keeps this account's.
+        await tx.remove_journal(
+            journal_id,
+            counters_tag=self.counters_tag(journal_id),
+            account=self.profile.account_id,
+        )
+        await self._forget_key_waits(tx, journal_id)
+
+    async def unsent_changes(
+        self, journal: LocalJournal, *, kept_copy: bool = False
+    ) -> UnsentChanges | None:
         """The UnsentChanges error deleting `journal` raises: its documents' changes written
         on this device that never reached the server (outbox or set aside), so are on no
         other device either; None when there are none, or when the journal is one this
         account keeps for a member (`is_disclosure`: its documents copy words of another
-        journal). Records of no document (no words) are not counted. Reads only the store."""
+        journal). Records of no document (no words) are not counted. Reads only the store.
+        `kept_copy`: said of a journal deleted on the server and kept here for them
+        (`UnsentChanges.kept_copy`)."""
         if self.is_disclosure(journal):
             return None
         journal_id = journal.journal_id
@@ -7680,6 +7718,8 @@ class Replica:
             documents=tuple(d.hex() for d in documents),
             waiting=len(waiting) - len(refused),
             documents_count=len(set(waiting)),
+            kept_copy=kept_copy,
+            unsent_documents=tuple(d.hex() for d in dict.fromkeys(waiting)),
         )
 
     def _forget_in_memory(self, journal_id: bytes) -> None:

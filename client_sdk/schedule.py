@@ -80,8 +80,8 @@ class ShareEnded:
     """Seen from the assigner's device, for an assignment made in a field-level copy the owner
     kept for this account: the journal the owner replaced that copy by, as this device names it
     ("ben/Personal (mood, scores, answers) for drlee"), from the owner-signed chains only
-    (granted at or after the signed end, or, with "no longer served", after the copy's own
-    grant); "" otherwise."""
+    (granted at or after the end the owner signed); "" otherwise, for a copy only the server
+    stops serving too (its word alone, "no longer served")."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""

@@ -381,9 +381,9 @@ class SharedJournal:
     """For a read-only copy of a field-level copy the owner kept for this account: the journal
     the owner replaced it by, as `name` names journals ("ben/Personal (mood, scores, answers) for
     drlee", or "ben/Personal" shared whole), from the owner-signed chains this device verified
-    only (granted at or after the end the owner signed, or, where only the server stopped
-    serving the copy, after the copy's own grant); "" otherwise. `access` then says "replaced
-    (read-only copy)"."""
+    only (granted at or after the end the owner signed); "" otherwise, a copy only the server
+    stops serving too (its word alone: `unlisted`, "no longer served"). `access` then says
+    "replaced (read-only copy)"."""
 
     @property
     def share_ended(self) -> bool:

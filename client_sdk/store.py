@@ -378,6 +378,11 @@ WAITING_DOCUMENTS = (
     "SELECT journal_id, doc_id FROM outbox UNION ALL SELECT journal_id, doc_id FROM set_aside"
 )
 
+WAITING_RECORDS = (  # of one journal's documents: (journal id, journal id)
+    "SELECT record_id FROM outbox WHERE journal_id = ? AND doc_id IS NOT NULL "
+    "UNION SELECT record_id FROM set_aside WHERE journal_id = ? AND doc_id IS NOT NULL"
+)
+
 DATA_VERSION_READ = "PRAGMA data_version"
 HIGHEST_COUNTERS = (  # device -> the highest counter of an author's records held here
     "SELECT device, max(counter) FROM seen_records WHERE journal_id = ? AND author = ? "
@@ -1948,6 +1953,11 @@ class Store:
         rows = await self._all("SELECT 1 FROM set_aside WHERE doc_id = ? LIMIT 1", (doc_id,))
         return bool(rows)
 
+    async def waiting_records(self, journal_id: bytes) -> set[bytes]:
+        """`Transaction.waiting_records`, read outside a transaction."""
+        rows = await self._all(WAITING_RECORDS, (journal_id, journal_id))
+        return {bytes(r[0]) for r in rows}
+
     async def kinds(self, doc_ids: Collection[bytes]) -> dict[bytes, str]:
         """The kind of each of these documents this store holds."""
         found: dict[bytes, str] = {}
@@ -2637,22 +2647,27 @@ def delete_orphan_if_unknown(
 
 
 def delete_if_account(
-    home: Path, account: bytes, still_ours: Callable[[], bool], delete: Callable[[], None]
+    home: Path,
+    account: bytes,
+    still_ours: Callable[[], bool],
+    delete: Callable[[], None],
+    within: Callable[[sqlite3.Connection], bool] = lambda db: True,
 ) -> bool:
     """Delete the local data of `account` (account id) from `home`, after the account was
     deleted: under the store's write lock, as `delete_if_logged_out` (waiting up to
     database.WRITE_WAIT_S for another program's write, then StoreBusy), when the file is
     still the one locked, records `account` or no account (an earlier version's) or cannot
     be read (a damaged file, whose account cannot be told: the deleted account's profile is
-    never kept for it), and `still_ours()` (the profile is still the one read), runs
+    never kept for it), `within(db)` holds (read under that lock: what would be lost is
+    agreed, `unsynced_on`) and `still_ours()` (the profile is still the one read), runs
     `delete()` and returns True; else changes nothing and returns False (no store, another
-    account's, or a profile saved meanwhile by another program). Blocking: call it in a
-    thread."""
+    account's, more unsynced than agreed, or a profile saved meanwhile by another program).
+    Blocking: call it in a thread."""
     path = home / STORE_FILE
     with database.holding(str(path)):
         return _delete_if(
             path,
-            lambda db: _recorded_account(db) in (None, account),
+            lambda db: _recorded_account(db) in (None, account) and within(db),
             still_ours,
             delete,
             unreadable=True,
@@ -2711,6 +2726,12 @@ def _logged_out(db: sqlite3.Connection) -> bool:
         names,
     ).fetchone()
     return found is not None
+
+
+def unsynced_on(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
+    """`Store.unsynced`, read on `db` (a connection of the caller's, inside its transaction:
+    `delete_if_account`'s `within`)."""
+    return _unsynced(db, copies, account_key)
 
 
 def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
@@ -3491,6 +3512,30 @@ class Transaction:
             return True  # the header moved: a commit, of this connection or another
         rows = await self._db.execute_fetchall(DATA_VERSION_READ)
         return int(rows[0][0]) != mark.data_version
+
+    async def waiting_records(self, journal_id: bytes) -> set[bytes]:
+        """The ids of the records of the journal's documents in the outbox or set aside, as
+        this transaction reads them (under its write lock: no other connection adds one
+        before it ends): changes written here that reached no server. Records of no document
+        (no words) are left out, as `Replica.unsent_changes` leaves them."""
+        rows = await self._db.execute_fetchall(WAITING_RECORDS, (journal_id, journal_id))
+        return {bytes(r[0]) for r in rows}
+
+    async def keep_deleted_journal(
+        self, journal: LocalJournal, code: str, reason: str, at: int
+    ) -> None:
+        """Keep an own journal the server deleted as a read-only copy (role "revoked", as one
+        deleted on another device is kept), every change of it still in the outbox set aside
+        with `code` and `reason` (words kept, never sent)."""
+        await self._db.execute(
+            "UPDATE journals SET role = 'revoked' WHERE journal_id = ?", (journal.journal_id,)
+        )
+        await self._db.execute(
+            "INSERT INTO set_aside SELECT position, journal_id, record_id, epoch, ciphertext, "
+            "doc_id, ?, ?, ?, ? FROM outbox WHERE journal_id = ?",
+            (journal.name, code, reason, at, journal.journal_id),
+        )
+        await self._db.execute("DELETE FROM outbox WHERE journal_id = ?", (journal.journal_id,))
 
     async def setting(self, name: str, default: Any = None) -> Any:
         """A setting's value as this transaction reads it, or `default`."""

@@ -7,12 +7,18 @@ without its words. Real server on 127.0.0.1 (stopped to make the phone offline),
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.departures import GONE
 from client_sdk.errors import InvalidInput, UnsentChanges, UnsyncedChanges
 from tests.client.recording_proxy import recording_proxy
+from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 from tests.test_cli import Outage, outage
 
@@ -161,3 +167,175 @@ async def test_a_goal_with_a_change_set_aside_is_not_deleted_until_it_is_dropped
     assert (change.title, change.text) == ("Walk daily", "Only on this device.")
     await ana.drop_set_aside(change.record_id)  # never reached the server: removed with it
     assert await ana.set_aside() == []
+
+
+async def sets_aside_every_push(client: Client, live_server: RunningServer) -> None:
+    """`client` syncs through a proxy answering every push "storage_quota_exceeded" (413), a
+    refusal for good: its waiting changes are set aside."""
+    over = wire.encode(wire.ErrorReply("storage_quota_exceeded", "the account is full"))
+    async with recording_proxy(live_server.url) as proxy:
+        client.transport.base_url = proxy.url
+        proxy.replies["/v1/records/push"] = (413, over)
+        await client.sync()
+    client.transport.base_url = live_server.url
+
+
+async def test_an_own_note_with_a_change_set_aside_is_not_withdrawn(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """Withdrawing one's own note clears its text: refused while its change is set aside,
+    whose words are on no other device (as a goal's delete is)."""
+    ana = await signup("ana")
+    words = "A note to myself, refused by a full account."
+    note = await ana.notes.add("Personal", words)
+    await sets_aside_every_push(ana, live_server)
+    for check_only in (True, False):
+        with pytest.raises(InvalidInput) as refused:
+            await ana.notes.withdraw(note.id, check_only=check_only)
+        assert refused.value.subject == "set aside words"
+        assert refused.value.names == {"note": note.id}
+    [change] = await ana.set_aside()
+    assert change.text == words
+    assert [n.id for n in await ana.notes.list("Personal")] == [note.id]
+
+
+async def test_a_private_note_with_a_change_set_aside_keeps_its_words(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """A private note's change set aside is listed with its words, and deleting the note
+    (which clears them) is refused until that change is dropped."""
+    ben, drlee = await signup("ben"), await signup("drlee")
+    await share_with(ben, drlee)
+    await drlee.sync()
+    words = "Ben seemed calmer; ask about sleep."
+    note = await drlee.private_notes.add("ben/Personal", words)
+    await sets_aside_every_push(drlee, live_server)
+    [change] = await drlee.set_aside()
+    assert change.text == words
+    with pytest.raises(InvalidInput) as refused:
+        await drlee.private_notes.delete(note.id)
+    assert refused.value.subject == "set aside words"
+    assert refused.value.names == {"private note": note.id}
+    assert [c.text for c in await drlee.set_aside()] == [words]
+
+
+async def hooked_proxy(
+    upstream: str, path: str, hook: Callable[[], Awaitable[None]]
+) -> tuple[TestServer, aiohttp.ClientSession]:
+    """A loopback proxy to `upstream` that runs `hook` before forwarding a request to `path`."""
+    session = aiohttp.ClientSession()
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        if request.path == path:
+            await hook()
+        names = ("Content-Type", "Authorization")
+        headers = {n: request.headers[n] for n in names if n in request.headers}
+        url = upstream + request.path_qs
+        async with session.request(request.method, url, data=body, headers=headers) as answer:
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type=answer.content_type
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server, session
+
+
+async def test_an_entry_written_by_another_program_during_the_delete_is_kept(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """A second program on the profile (the app) writes in Dreams while the delete's request
+    is on its way, after the delete counted nothing unsent: the server deletes the journal,
+    but the removal counts again in its own write transaction and removes nothing; the
+    journal stays a read-only copy holding the entry, set aside with its words."""
+    ana = await signup("ana")
+    await ana.journals.create("Dreams")
+    await ana.entries.write("Dreams", "Flying again.")
+    await ana.sync(strict=True)
+    other = await Client.open(ana.home)
+    words = "Written by the app while the delete was on its way."
+    written: list[str] = []
+
+    async def app_writes() -> None:
+        written.append((await other.entries.write("Dreams", words)).id)
+
+    server, session = await hooked_proxy(live_server.url, "/v1/journals/delete", app_writes)
+    try:
+        ana.transport.base_url = str(server.make_url("")).rstrip("/")
+        with pytest.raises(UnsentChanges) as refused:
+            await ana.journals.delete("Dreams")
+    finally:
+        ana.transport.base_url = live_server.url
+        await server.close()
+        await session.close()
+        await other.close()
+    [entry_id] = written
+    assert refused.value.kept_copy and refused.value.documents == (entry_id,), refused.value
+    assert "kept on this device as a read-only copy" in str(refused.value)
+    [change] = await ana.set_aside()
+    assert change.text == words
+    [dreams] = [j for j in await ana.journals.list() if j.name == "Dreams"]
+    assert dreams.read_only_copy, dreams
+    await ana.drop_set_aside(change.record_id)
+    await ana.journals.delete("Dreams")  # nothing unsent any more: the copy goes
+    assert [j.name for j in await ana.journals.list()] == ["Personal"]
+
+
+async def test_an_entry_written_during_the_account_erasure_keeps_this_devices_data(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """The erasure counted nothing unsynced; another program on the home writes an entry
+    while the erasure's request is on its way: the account is erased on the server, and the
+    last count, in the transaction that was to end the store, keeps this device's data."""
+    ana = await signup("ana")
+    await ana.sync(strict=True)
+    other = await Client.open(ana.home)
+    words = "Written by the app while the account was being erased."
+
+    async def app_writes() -> None:
+        await other.entries.write("Personal", words)
+
+    server, session = await hooked_proxy(live_server.url, "/v1/account/delete", app_writes)
+    try:
+        ana.transport.base_url = str(server.make_url("")).rstrip("/")
+        with pytest.raises(UnsyncedChanges) as refused:
+            await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    finally:
+        ana.transport.base_url = live_server.url
+        await server.close()
+        await session.close()
+    assert (refused.value.erased, refused.value.count) == (True, 1), refused.value
+    assert "this device's data is kept" in str(refused.value)
+    assert [e.body for e in await other.entries.list()] == [words]
+    await other.close()
+    assert (ana.home / "profile").exists()
+    again = await Client.open(ana.home)
+    assert [e.body for e in await again.entries.list()] == [words]
+    await again.logout(discard_unsynced=1)  # the account is gone: the data then goes
+    assert not [p for p in ana.home.iterdir() if p.name.startswith(("profile", "store"))]
+
+
+async def test_another_devices_delete_for_good_keeps_the_words_of_an_edit_set_aside_here(
+    live_server: RunningServer, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The phone's appended words, set aside (the account full), survive a sync applying
+    the laptop's delete for good of the entry (emptied trash): a concurrent insert."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write("Personal", "Flying again.")
+    await laptop.sync(strict=True)
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    added = " And a second dream, written on the phone only."
+    await phone.entries.edit(entry.id, append=added)
+    await sets_aside_every_push(phone, live_server)
+    [before] = await phone.set_aside()
+    assert added.strip() in before.text
+    await laptop.entries.delete(entry.id)
+    await laptop.entries.empty_trash()
+    await laptop.sync(strict=True)
+    await phone.sync()
+    after = await phone.set_aside()
+    assert after and all(added.strip() in c.text for c in after), after

@@ -1,5 +1,6 @@
 """A journal name is refused, where it is given, when it holds a control character other than
-whitespace (`journals.check_name`): creating, renaming, importing into a new journal, and so
+whitespace, or an invisible format character (Unicode category Cf: a zero-width space, a byte
+order mark...; `journals.check_name`): creating, renaming, importing into a new journal, and so
 `tj journal create` and `rename`; the error names each character as U+XXXX. A name signed by
 another owner's SDK is never refused on receipt: it is listed, shown escaped."""
 
@@ -32,6 +33,59 @@ def test_check_name_refuses_each_control_character_by_its_code_point(name: str, 
         check_name(name)
     assert str(refused.value) == f"a journal name cannot contain control characters ({named})"
     assert refused.value.subject == BAD_VALUE
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("Dre\u200bams", "U+200B"),  # zero-width space
+        ("\ufeffDreams", "U+FEFF"),  # byte order mark
+        ("Dre\u00adams", "U+00AD"),  # soft hyphen
+        ("Dre\u180eams", "U+180E"),  # Mongolian vowel separator
+        ("Dre\u2060ams", "U+2060"),  # word joiner
+        ("Dreams\U000e0041", "U+E0041"),  # a tag character
+        ("Dre\u200dams", "U+200D"),  # a zero-width joiner between letters
+    ],
+)
+def test_check_name_refuses_each_invisible_format_character(name: str, named: str) -> None:
+    """Unicode category Cf draws nothing: "Dre\u200bams" would list as a second "Dreams"."""
+    with pytest.raises(InvalidInput) as refused:
+        check_name(name)
+    assert (
+        str(refused.value) == f"a journal name cannot contain invisible format characters ({named})"
+    )
+    assert refused.value.subject == BAD_VALUE
+
+
+def test_check_name_names_controls_and_invisible_characters_apart() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_name("a\x1bb\u200bc")
+    assert str(refused.value) == (
+        "a journal name cannot contain control characters (U+001B) or invisible format "
+        "characters (U+200B)"
+    )
+
+
+def test_check_name_keeps_an_emoji_sequence_joined_by_a_zero_width_joiner() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family"
+    assert check_name(family) == family
+    coder = "\U0001f469\U0001f3fd\u200d\U0001f4bb work"  # with a skin tone modifier
+    assert check_name(coder) == coder
+
+
+async def test_tj_journal_create_refuses_a_name_twin_made_by_a_zero_width_space(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Dreams")
+    made = await ana.tj("journal", "create", "Dre\u200bams")
+    assert made.exit_code == 2, made.stderr
+    assert "cannot contain invisible format characters (U+200B)" in made.stderr, made.stderr
+    renamed = await ana.tj("journal", "rename", "Personal", "Dreams\ufeff")
+    assert renamed.exit_code == 2, renamed.stderr
+    assert "(U+FEFF)" in renamed.stderr, renamed.stderr
+    listed = [j["name"] for j in await ana.json("journal", "list")]
+    assert sorted(listed) == ["Dreams", "Personal"], listed
 
 
 def test_check_name_keeps_whitespace_made_one_space() -> None:
@@ -102,3 +156,21 @@ async def test_an_import_refuses_a_journal_name_create_refuses_before_writing_an
     assert "$'Bad\\x1b[2J'" in str(refused.value), str(refused.value)
     assert [j.name for j in await ana.journals.list()] == ["Personal"]
     assert await ana.entries.list() == []
+
+
+async def test_a_name_another_owner_signed_with_a_zero_width_space_is_listed_escaped(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Never refused on receipt (the owner's signed word), but `tj journal list` shows the
+    character that draws nothing escaped: the row does not read as another "Notes"."""
+    mal = await new_device(live_server, tmp_path, "mallory")
+    drkim = await new_device(live_server, tmp_path, "drkim")
+    await journal_named_by_another_sdk(mal.home, "No\u200btes")
+    fingerprint = ("--fingerprint", drkim.signup["fingerprint"])
+    await mal.ok("share", "No\u200btes", "drkim", "--full", *fingerprint)
+    await drkim.ok("sync")
+    names = [j["name"] for j in await drkim.json("journal", "list")]
+    assert names == ["Personal", "mallory/No\u200btes"], names
+    shown = await drkim.ok("journal", "list")
+    assert "\u200b" not in shown.stdout, repr(shown.stdout)
+    assert "$'mallory/No\\u200btes'" in shown.stdout, shown.stdout
