@@ -66,6 +66,10 @@ def check_name(name: str) -> str:
 
 
 ZERO_WIDTH_JOINER = "\u200d"
+ZERO_WIDTH_NON_JOINER = "\u200c"
+ALPHABETS_WITHOUT_JOINERS = ("LATIN ", "GREEK ", "CYRILLIC ")
+"""Scripts whose spelling never needs a joiner between letters: one there only makes a
+look-alike of another name ("Dre\u200dams")."""
 
 
 def _invisible(name: str, index: int) -> bool:
@@ -73,15 +77,27 @@ def _invisible(name: str, index: int) -> bool:
     byte order mark, soft hyphen, word joiner, Mongolian vowel separator, tag characters),
     which draws nothing: "Dre\u200bams" would list as a second "Dreams". The zero-width
     joiner inside an emoji sequence (after a symbol or its modifier, before a symbol:
-    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept."""
+    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept, and so are the
+    zero-width joiner and non-joiner between two letters of a script that spells with them
+    (Persian "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", Indic conjuncts: the
+    Unicode Standard, 23.2 "Layout Controls"), not of ALPHABETS_WITHOUT_JOINERS."""
     char = name[index]
     if unicodedata.category(char) != "Cf":
         return False
-    if char != ZERO_WIDTH_JOINER or not 0 < index < len(name) - 1:
+    if char not in (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER) or not 0 < index < len(name) - 1:
         return True
-    before = unicodedata.category(name[index - 1])
-    after = unicodedata.category(name[index + 1])
-    return not (before in ("So", "Sk", "Mn") and after == "So")
+    before, after = name[index - 1], name[index + 1]
+    if char == ZERO_WIDTH_JOINER and unicodedata.category(before) in ("So", "Sk", "Mn"):
+        if unicodedata.category(after) == "So":
+            return False
+    return not (_spelt_with_joiners(before) and _spelt_with_joiners(after))
+
+
+def _spelt_with_joiners(char: str) -> bool:
+    """Whether `char` is a letter or a mark of a script not in ALPHABETS_WITHOUT_JOINERS."""
+    if unicodedata.category(char)[0] not in "LM":
+        return False
+    return not unicodedata.name(char, "").startswith(ALPHABETS_WITHOUT_JOINERS)
 
 
 @checks_inputs

@@ -174,3 +174,23 @@ async def test_a_name_another_owner_signed_with_a_zero_width_space_is_listed_esc
     shown = await drkim.ok("journal", "list")
     assert "\u200b" not in shown.stdout, repr(shown.stdout)
     assert "$'mallory/No\\u200btes'" in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: a non-joiner
+        "\u0915\u094d\u200d\u0937",  # Devanagari: a joiner in a half-form conjunct
+    ],
+)
+def test_check_name_keeps_the_joiners_a_script_spells_with(name: str) -> None:
+    """A zero-width non-joiner or joiner between two letters of a script that spells with
+    them (Persian, Indic) is part of the word, not an invisible look-alike: kept."""
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["Dre\u200cams", "\u0395\u200c\u03bb"])
+def test_check_name_refuses_a_non_joiner_between_letters_of_an_alphabet(name: str) -> None:
+    """Between Latin, Greek or Cyrillic letters a non-joiner only makes a look-alike."""
+    with pytest.raises(InvalidInput, match="U\\+200C"):
+        check_name(name)
