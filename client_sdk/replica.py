@@ -6437,6 +6437,15 @@ class Replica:
             since = current.expires_at  # the signed end date, by this device's clock
         else:
             return None  # nothing the owner signed ended `copy`: never a replacement then
+        return self.granted_since(copy, name, since, journals)
+
+    def granted_since(
+        self, copy: LocalJournal, name: str, since: int, journals: Iterable[LocalJournal]
+    ) -> LocalJournal | None:
+        """The journal of `journals` named `name`, of `copy`'s owner and not `copy` itself,
+        that this account's latest share of was granted at or after `since` (ms UTC), by its
+        verified chain, or None (`replacement`, `Sharing._replaced_by`)."""
+        me = self.profile.account_id
         for journal in journals:
             other = self.chains.state(journal.journal_id)
             if (

@@ -2689,20 +2689,7 @@ class Sharing:
             end = unshared[1] if unshared is not None else None
         if not end:
             return False
-        for journal in journals:
-            other = self.replica.chains.state(journal.journal_id)
-            if (
-                journal.name != copy
-                or journal.owner_id != ended.owner_id
-                or journal.journal_id == ended.journal_id
-                or other is None
-                or not other.handles.get(me)
-            ):
-                continue
-            granted = other.granted_at.get(other.handles[me][-1])
-            if granted is not None and granted >= end:
-                return True
-        return False
+        return self.replica.granted_since(ended, copy, end, journals) is not None
 
     async def _with_sources(self, told: list[Departure]) -> list[Departure]:
         """`told`, each departure from a field-level copy this account keeps given the name
