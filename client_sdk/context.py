@@ -33,6 +33,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import (
     BAD_VALUE,
+    SET_ASIDE_WORDS,
     IntegrityError,
     InvalidInput,
     NotAnEntry,
@@ -799,6 +800,25 @@ class Context:
         journals = await self.store.journals()
         local = await self.local_journal(name_or_id, journals, refuse_brief=True)
         return local, journals, None
+
+    async def keep_set_aside_words(
+        self, doc_id: bytes, what: str, name: str, action: tuple[str, str, str]
+    ) -> None:
+        """Raise InvalidInput (subject SET_ASIDE_WORDS, `names` {name: doc id hex}) when the
+        document `doc_id` has a change the server refused for good (set aside): its words are
+        on no other device, and deleting, withdrawing or clearing it (`action`: the verb, its
+        "-ing" form and its past participle) would erase them. `what` names it in the
+        message ("goal 'Sleep'")."""
+        if not await self.store.set_aside_holds(doc_id):
+            return
+        verb, doing, done = action
+        raise InvalidInput(
+            f"{what} has a change the server refused for good (set aside), whose words are on "
+            f"no other device: {doing} it would erase them. Keep them (the set-aside list "
+            f"gives them), drop that change, then {verb} it again. Nothing was {done}",
+            subject=SET_ASIDE_WORDS,
+            names={name: doc_id.hex()},
+        )
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).

@@ -17,7 +17,7 @@ from typing import Any
 from client_sdk import crypto, keys
 from client_sdk.context import Context
 from client_sdk.documents import Document
-from client_sdk.errors import BAD_VALUE, SET_ASIDE_WORDS, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.goals import (
     GOAL,
     SESSIONS,
@@ -293,15 +293,9 @@ class Goals:
         first (`Client.drop_set_aside`)."""
         local, document = await self._live(goal_id)
         before = self._goal(local, document)
-        if await self._context.store.set_aside_holds(document.doc_id):
-            raise InvalidInput(
-                f"goal {before.title!r} has a change the server refused for good (set aside), "
-                "whose words are on no other device: deleting it would erase them. Keep them "
-                "(the set-aside list gives them), drop that change, then delete it again. "
-                "Nothing was deleted",
-                subject=SET_ASIDE_WORDS,
-                names={"goal": document.doc_id.hex()},
-            )
+        await self._context.keep_set_aside_words(
+            document.doc_id, f"goal {before.title!r}", "goal", ("delete", "deleting", "deleted")
+        )
         if check_only:
             await self._context.replica.check_commit(local, document.kind)
             return before

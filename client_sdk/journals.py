@@ -29,11 +29,12 @@ def check_name(name: str) -> str:
     '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
     control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
     bidirectional formatting character) or an invisible format character (Unicode category
-    Cf: a zero-width space, a byte order mark, a soft hyphen; but a zero-width joiner inside
-    an emoji sequence) is refused naming each as U+XXXX: a name is shown on other people's
+    Cf: a zero-width space, a byte order mark, a soft hyphen; but the joiners `_invisible`
+    keeps: in an emoji sequence, or between letters of a script that spells with them) is
+    refused naming each by its code point ("U+200B"): a name is shown on other people's
     terminals, which would show it escaped, and an invisible character makes a second name
-    that reads as the first. A name another device or owner
-    signed is never refused on receipt (`shown` escapes it), only here, where one is given.
+    that reads as the first. A name another device or owner signed is never refused on
+    receipt (`shown` escapes it), only here, where one is given.
     Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
         raise InvalidInput(

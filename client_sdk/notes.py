@@ -15,7 +15,7 @@ from dataclasses import replace
 from client_sdk import forgotten
 from client_sdk.context import Context
 from client_sdk.documents import Document
-from client_sdk.errors import SET_ASIDE_WORDS, AccessError, InvalidInput, NotFound
+from client_sdk.errors import AccessError, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.replica import check_may_write, stored_document
@@ -180,14 +180,12 @@ class Notes:
             document.doc_id, local.owner_id
         )
         now = now_ms()
-        if creator == me and await self._context.store.set_aside_holds(document.doc_id):
-            raise InvalidInput(
-                f"the {document.kind} {note_id} has a change the server refused for good (set "
-                "aside), whose words are on no other device: withdrawing it would erase them. "
-                "Keep them (the set-aside list gives them), drop that change, then withdraw it "
-                "again. Nothing was withdrawn",
-                subject=SET_ASIDE_WORDS,
-                names={"note": document.doc_id.hex()},
+        if creator == me:
+            await self._context.keep_set_aside_words(
+                document.doc_id,
+                f"the {document.kind} {note_id}",
+                "note",
+                ("withdraw", "withdrawing", "withdrawn"),
             )
         if creator == me:
             update = document.change(

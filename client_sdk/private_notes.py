@@ -24,7 +24,7 @@ from typing import Any
 from client_sdk import keys
 from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
-from client_sdk.errors import BAD_VALUE, SET_ASIDE_WORDS, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import account_label, label_digits, now_ms, quoted_name, read_time
 from client_sdk.replica import Replica, stored_document
@@ -239,15 +239,12 @@ class PrivateNotes:
         found = note_view(document)
         if found is None:
             raise NotFound(f"private note {note_id} was deleted", subject="document")
-        if await self._context.store.set_aside_holds(document.doc_id):
-            raise InvalidInput(
-                f"private note {note_id} has a change the server refused for good (set aside), "
-                "whose words are on no other device: deleting it would erase them. Keep them "
-                "(the set-aside list gives them), drop that change, then delete it again. "
-                "Nothing was deleted",
-                subject=SET_ASIDE_WORDS,
-                names={"private note": document.doc_id.hex()},
-            )
+        await self._context.keep_set_aside_words(
+            document.doc_id,
+            f"private note {note_id}",
+            "private note",
+            ("delete", "deleting", "deleted"),
+        )
         found = await self._named(found)
         update = document.change(fields={"deleted": True}, texts={"text": ""})
         await self._context.replica.commit(local, document, update)

@@ -1,7 +1,7 @@
 """A journal name is refused, where it is given, when it holds a control character other than
 whitespace, or an invisible format character (Unicode category Cf: a zero-width space, a byte
 order mark...; `journals.check_name`): creating, renaming, importing into a new journal, and so
-`tj journal create` and `rename`; the error names each character as U+XXXX. A name signed by
+`tj journal create` and `rename`; the error names each character by its code point ("U+001B"). A name signed by
 another owner's SDK is never refused on receipt: it is listed, shown escaped."""
 
 from __future__ import annotations
