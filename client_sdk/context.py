@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from client_sdk import crypto, forgotten, keys
 from client_sdk.care_disclosure import ENTRY_FIELDS
@@ -19,8 +20,12 @@ from client_sdk.default_journal import (
     DEFAULT_JOURNAL,
     DEFAULT_SETTING,
     DEFAULT_SETTLED,
+    HELD,
     NO_DEFAULT,
+    UNCONFIRMED,
+    Adoption,
     adopted_still_named,
+    adoption_of,
     older_default,
 )
 from client_sdk.documents import (
@@ -128,8 +133,9 @@ class Context:
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
         self._chosen: tuple[tuple[int, int], str | None] | None = None
-        self._adopted: str | None = None  # DEFAULT_SETTLED's adopted id, read with _chosen
         """`chosen_default`'s value, with the journal list's version it was read at."""
+        self._adopted: Adoption | None = None
+        """The adoption DEFAULT_SETTLED records, read with `_chosen` (None: none)."""
         self._view_journals: dict[bytes, set[bytes]] = {}
         """The ids of the kept views of each journal's entries (`_views` by journal): a
         listing of one journal drops the views it did not find among its own, not by going
@@ -423,14 +429,9 @@ class Context:
             for journal in own:
                 if journal.journal_id.hex() != chosen:
                     continue
-                if self._adopted == chosen and not adopted_still_named(journal):
-                    raise NotFound(
-                        f"your default journal, {quoted_name(DEFAULT_JOURNAL)} when this device "
-                        f"took it, is now named {quoted_name(journal.name)} (renamed on this "
-                        "device or another): choose your default journal on this device, that "
-                        "one or another",
-                        subject=NO_DEFAULT,
-                    )
+                adopted = self._adopted
+                if adopted is not None and adopted.journal_id == chosen:
+                    self._check_adopted(adopted, journal)
                 return journal
             raise NotFound(
                 f"your default journal (id {chosen[:ID_SHOWN]}) is no longer on this device "
@@ -448,41 +449,85 @@ class Context:
             subject=NO_DEFAULT,
         )
 
+    @staticmethod
+    def _check_adopted(adopted: Adoption, journal: LocalJournal) -> None:
+        """Raise NotFound (subject NO_DEFAULT) unless `journal`, adopted as an older
+        account's default journal from the store's earlier state (`adopted`), is still the
+        default by it: HELD (a journal list read since still named it DEFAULT_JOURNAL) and
+        named so now (`default_journal.adopted_still_named`)."""
+        if adopted.state == UNCONFIRMED:
+            raise NotFound(
+                f"this device took {quoted_name(journal.name)} as your default journal from "
+                "what it held before this version, and has not synced since to check that "
+                "it was not renamed on another device meanwhile: sync once, or name the "
+                "journal",
+                subject=NO_DEFAULT,
+            )
+        if adopted.state == HELD and adopted_still_named(journal):
+            return
+        now = (
+            "was renamed since"
+            if adopted_still_named(journal)  # ENDED, then served that name again
+            else f"is now named {quoted_name(journal.name)}"
+        )
+        raise NotFound(
+            f"your default journal, {quoted_name(DEFAULT_JOURNAL)} when this device took it, "
+            f"{now} (most likely on another of your devices): choose your default journal "
+            "on this device, that one or another",
+            subject=NO_DEFAULT,
+        )
+
     async def chosen_default(self) -> str | None:
-        """DEFAULT_SETTING (a journal id, hex), or None. Kept in memory while the journal
-        list the store last read stands (`Store.cached_journals`), so that a loop of writes
-        reads it once (issue 10: a write runs no statement to find its journal); set here
-        by `choose_default`. A choice another process made on this home meanwhile is read
-        once the journals change, or by the next client opened."""
+        """DEFAULT_SETTING (a journal id, hex), or None, read with DEFAULT_SETTLED in one
+        statement (`_adopted`: another process's `choose_default` in between never makes an
+        adopted id pass for the user's choice). Kept in memory while the journal list the
+        store last read stands (`Store.cached_journals`), so that a loop of writes reads
+        them once (issue 10: a write runs no statement to find its journal); set here by
+        `choose_default`. A choice another process made on this home meanwhile is read once
+        the journals change, or by the next client opened (an adoption moves on only in a
+        transaction that changes the journals: `Replica._adoption_after_list`)."""
         cached = self.store.cached_journals()
         journals_version = None if cached is None else cached[1]
         kept = self._chosen
         if kept is not None and journals_version is not None and kept[0] == journals_version:
             return kept[1]
-        value = await self.store.setting(DEFAULT_SETTING)
+        values = await self.store.settings((DEFAULT_SETTING, DEFAULT_SETTLED))
+        value = values.get(DEFAULT_SETTING)
         chosen = value if isinstance(value, str) else None
-        adopted = await self.store.setting(DEFAULT_SETTLED) if chosen is not None else None
-        self._adopted = adopted if isinstance(adopted, str) else None
+        self._adopted = adoption_of(values.get(DEFAULT_SETTLED)) if chosen is not None else None
         self._chosen = (journals_version, chosen) if journals_version is not None else None
         return chosen
 
     async def choose_default(self, journal_id: bytes) -> None:
         """Make the journal `journal_id` (one of this account's) this device's default
         journal (DEFAULT_SETTING), the user's choice: no longer one adopted from the store's
-        earlier state (DEFAULT_SETTLED set to 1 after it: a stop between the two leaves a
-        choice that differs from the adopted id, or the same journal still adopted, never a
-        stale adoption taken for a choice)."""
-        await self.store.put_setting(DEFAULT_SETTING, journal_id.hex())
-        await self.store.put_setting(DEFAULT_SETTLED, 1)
+        earlier state (DEFAULT_SETTLED 1), both in one transaction."""
+        chosen = journal_id.hex()
+        await self.store.merge_settings(
+            (DEFAULT_SETTING, DEFAULT_SETTLED),
+            lambda values, cursors: {DEFAULT_SETTING: chosen, DEFAULT_SETTLED: 1},
+        )
         self._chosen = None  # read again: the store's version moved
 
     async def kept_through_rename(self, journal_id: bytes) -> None:
-        """After this device's user renamed `journal_id`: when it is the default journal
-        adopted from the store's earlier state (DEFAULT_SETTLED), it becomes the user's
-        choice, as the user renamed it here knowingly (a rename made on another device asks
-        the user once: `default_journal`)."""
-        if await self.chosen_default() == journal_id.hex() and self._adopted == journal_id.hex():
-            await self.choose_default(journal_id)
+        """After this device's user renamed `journal_id` (`Replica.update_meta` returned: the
+        name it holds is the one the user gave): when it is the default journal adopted from
+        the store's earlier state and still HELD (DEFAULT_SETTLED: no other name stored for
+        it since a journal list confirmed it), it becomes the user's choice, as the user
+        renamed it here knowingly; read and written in one transaction, so that a rename
+        another process stores meanwhile (which ends the adoption) is never taken for it.
+        A rename made on another device asks the user once (`default_journal`)."""
+        wanted = journal_id.hex()
+
+        def keep(values: dict[str, Any], cursors: dict[bytes, int]) -> dict[str, Any]:
+            adopted = adoption_of(values[DEFAULT_SETTLED])
+            held = Adoption(wanted, HELD)
+            if values[DEFAULT_SETTING] == wanted and adopted == held:
+                return {DEFAULT_SETTLED: 1}
+            return {}
+
+        await self.store.merge_settings((DEFAULT_SETTING, DEFAULT_SETTLED), keep)
+        self._chosen = None
 
     async def settle_default(self) -> None:
         """Once per store, before it reads any journal list (`Client.open`, a sign-in): for

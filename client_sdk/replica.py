@@ -43,6 +43,16 @@ from client_sdk.care_disclosure import MIRRORED_KINDS
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
+from client_sdk.default_journal import (
+    DEFAULT_SETTLED,
+    ENDED,
+    HELD,
+    UNCONFIRMED,
+    adopted_still_named,
+    adoption_after,
+    adoption_of,
+    adoption_value,
+)
 from client_sdk.documents import (
     BRIEF,
     ENTRY,
@@ -555,6 +565,9 @@ class Replica:
         """Owned journals whose last journal list served a verified name below the one this
         device holds (`_local`): sent again by `heal_names` (W4)."""
         self._to_heal: set[bytes] | None = None  # HEAL_NAMES as stored (None: not read yet)
+        self._no_adoption = False
+        """Set once DEFAULT_SETTLED was read with no adoption in force (1, or ENDED): for
+        good, as only a store not settled yet adopts (`_adoption_after_list`)."""
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
@@ -818,6 +831,7 @@ class Replica:
                         counters_tag=self.counters_tag(local.journal_id),
                         account=self.profile.account_id,
                     )
+            await self._adoption_after_list(tx, updated + gone, meanwhile)
             if unconfirmed:
                 await self._note_not_back(tx, unconfirmed)
             await self._note_names_to_heal(tx, {local.journal_id for local in updated})
@@ -879,6 +893,58 @@ class Replica:
                 await tx.set_setting(departures.PENDING, checks.encode())
         for journal_id in meanwhile:
             self._forget_in_memory(journal_id)
+
+    async def _adoption_after_list(
+        self, tx: Transaction, stored: list[LocalJournal], removed: set[bytes]
+    ) -> None:
+        """Within the transaction that stores a journal list (`stored`, and `removed`: the
+        journals it removed): move an older account's default journal adopted from the
+        store's earlier state (DEFAULT_SETTLED) on, by `default_journal.adoption_after`:
+        HELD once a list still names it DEFAULT_JOURNAL, ENDED for good in the very
+        transaction that stores another name for it (or removes it), so that no later
+        answer of the server (an older version-1 name again, protocol.md 4.14) brings it
+        back. One setting read per list while an adoption is in force, none after."""
+        if self._no_adoption:
+            return
+        settled = await tx.setting(DEFAULT_SETTLED)
+        adoption = adoption_of(settled)
+        if adoption is None or adoption.state == ENDED:
+            self._no_adoption = settled is not None
+            return
+        journal_id = bytes.fromhex(adoption.journal_id)
+        journal = None
+        if journal_id not in removed:
+            found = [j for j in stored if j.journal_id == journal_id]
+            if not found:  # its row untouched: nothing to judge
+                return
+            journal = found[0]
+        own = 0
+        if journal is not None and adoption.state == HELD and not adopted_still_named(journal):
+            signed_here = decode_own_named_at(await tx.setting(OWN_NAMED_AT))
+            own = signed_here.get(self.counters_tag(journal_id).hex(), 0)
+        after = adoption_after(adoption, journal, own)
+        if after != adoption:
+            await tx.set_setting(DEFAULT_SETTLED, adoption_value(after))
+
+    async def _adoption_unconfirmed(self, as_of: tuple[int, int]) -> bool:
+        """Whether an older account's default journal adopted from the store's earlier state
+        awaits a journal list (DEFAULT_SETTLED UNCONFIRMED): a sync then reads it, whether
+        or not a page says a journal's metadata moved. The setting as kept in memory
+        (`Store.setting` `as_of`): no statement while the settings are unchanged."""
+        if self._no_adoption:
+            return False
+        adoption = adoption_of(await self.store.setting(DEFAULT_SETTLED, as_of=as_of))
+        return adoption is not None and adoption.state == UNCONFIRMED
+
+    async def _adoption_removed(self, tx: Transaction, journal_id: bytes) -> None:
+        """Within the transaction that removes `journal_id` from this device: an adoption of
+        it (DEFAULT_SETTLED) ends for good, as a journal back later takes whatever name a
+        list serves first (`_adoption_after_list`)."""
+        adoption = adoption_of(await tx.setting(DEFAULT_SETTLED))
+        if adoption is not None and adoption.journal_id == journal_id.hex():
+            after = adoption_after(adoption, None, 0)
+            if after != adoption:
+                await tx.set_setting(DEFAULT_SETTLED, adoption_value(after))
 
     async def _without_deleted(self, reply: wire.JournalList) -> wire.JournalList:
         """`reply` without the journals of this account deleted on this device, whatever the
@@ -3346,6 +3412,8 @@ class Replica:
             await self.create_pending_journals(report)  # journals created offline, first
             if self.chains.problems():
                 await self.refresh_journals()  # has the server come back to the verified state?
+            elif await self._adoption_unconfirmed(start):
+                await self.refresh_journals()  # does the list still name it "Personal"?
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
@@ -7696,6 +7764,7 @@ class Replica:
             counters_tag=self.counters_tag(journal_id),
             account=self.profile.account_id,
         )
+        await self._adoption_removed(tx, journal_id)
         await self._forget_key_waits(tx, journal_id)
 
     async def unsent_changes(

@@ -1079,6 +1079,13 @@ class Store:
             found = await self._db.run(read)
         return found[0] if found else default
 
+    async def settings(self, names: Sequence[str]) -> dict[str, Any]:
+        """The value of each of `names` that is set, read by one statement: one state of the
+        store, never one setting from before another process's write and one from after."""
+        marks = ", ".join("?" * len(names))
+        rows = await self._all(f"SELECT name, value FROM settings WHERE name IN ({marks})", names)
+        return {str(name): value for name, value in rows}
+
     async def waiting(self, as_of: tuple[int, int] | None = None) -> tuple[tuple[int, int], bool]:
         """The store's `version`, and whether anything waits to be sent at it: a record in
         the outbox, a journal to create on the server, a counter to withdraw, a change set

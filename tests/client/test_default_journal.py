@@ -142,8 +142,9 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
 ) -> None:
     """An account made before the default journal's id was derived: its "Personal" has
     another id, and a name signed before then (version 1 here). Each device whose store held
-    it before this SDK keeps its id as its default when this SDK first opens the store. A
-    rename on the laptop keeps it the laptop's default (renamed there knowingly); the phone
+    it before this SDK keeps its id as its default when this SDK first opens the store,
+    once a journal list read since still names it so (the tablet's write before its first
+    sync is refused: its store may have been stale). A rename on the laptop keeps it the laptop's default (renamed there knowingly); the phone
     and the tablet, once they pull it, ask the user (their store's view may have been stale
     when they adopted it) and take the user's choice. A device signed in with this SDK finds
     no default journal (no name it is served says which it was), says so, and takes the
@@ -163,6 +164,11 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
     try:
         for device in (laptop, phone, tablet):
             assert await device.store.setting(DEFAULT_SETTING) == personal.hex()
+        with pytest.raises(NotFound) as unsynced:  # its store may have been stale
+            await tablet.entries.write(None, "Before a sync")
+        assert unsynced.value.subject == NO_DEFAULT
+        assert "has not synced since" in str(unsynced.value)
+        await tablet.sync()
         await tablet.entries.write(None, "Before the rename")
         await laptop.journals.rename("Personal", "My journal")
         await laptop.journals.create("Personal")
@@ -314,6 +320,59 @@ async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_
             await tablet.entries.write(None, "Meant for my private journal")
         assert asked.value.subject == NO_DEFAULT
         assert "is now named 'Dr Lee'" in str(asked.value)
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert "Meant for my private journal" not in await bodies(drlee, "ana/Dr Lee")
+
+
+async def test_a_replayed_version_1_personal_never_brings_an_adoption_back(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An account made before the default journal's id was derived, its names all version 1
+    (no `named_at`: an SDK from before them named its journals). The tablet last synced
+    while "Personal" was that journal; an SDK from before `named_at` on the laptop renames it
+    "Dr Lee" (version 1 again), ana makes a new "Personal", chooses it and shares "Dr Lee"
+    with drlee. The tablet is updated, adopts the journal from its stale store, and pulls
+    the rename. The server then serves the version-1 "Personal" again (two version-1 names
+    carry no order, so the tablet shows it): the adoption stays over, a write naming no
+    journal is refused, drlee reads nothing."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    await tablet.sync()
+    home = tablet.home
+    await tablet.close()
+    with closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        db.execute("DELETE FROM settings WHERE name IN (?, ?)", (DEFAULT_SETTLED, DEFAULT_SETTING))
+    personal = await version_1_meta(laptop, first, "Personal")
+    await share_with(laptop, drlee, "Personal")
+    await named_by_an_older_sdk(live_server, laptop, first, "Dr Lee")  # after the share's
+    await laptop.sync()  # rotation, which signs the name it holds again (version 2)
+    assert (await journal_id(laptop, "Dr Lee")) == first
+    await laptop.journals.create("Personal")
+    await laptop.journals.set_default("Personal")
+    await laptop.sync()
+    tablet = await Client.open(home)
+    try:
+        assert await tablet.store.setting(DEFAULT_SETTING) == first.hex()  # adopted, stale
+        await tablet.sync()
+        assert "Dr Lee" in {j.name for j in await tablet.journals.list()}
+        hostile.replies[LIST] = listed_with(first, personal)
+        await tablet.replica.refresh_journals()
+        await tablet.sync()
+        assert {j.journal_id: j.name for j in await tablet.store.journals()}[first] == "Personal"
+        with pytest.raises(NotFound) as asked:
+            await tablet.entries.write(None, "Meant for my private journal")
+        assert asked.value.subject == NO_DEFAULT
         await tablet.sync()
     finally:
         await tablet.close()
