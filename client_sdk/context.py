@@ -416,11 +416,13 @@ class Context:
           id) nor compute it.
         An account made before SDKs derived that id has its default journal by the first
         rule alone: the journal a device of it held as its default before this SDK, kept
-        when this SDK first opened its store (`settle_default`), or the user's choice. A
+        when this SDK first opened its store (`settle_default`) while no other name was
+        stored for it since (`_check_adopted`), or the user's choice. A
         journal is never taken by a name a server serves: a new device could be served any
         name its owner ever signed (protocol.md 4.14), "Personal" for a journal shared with a
         therapist since.
-        Raises NotFound (subject NO_DEFAULT) when none of these is here, naming what to do.
+        Raises NotFound (subject NO_DEFAULT) when none of these is here, naming what to do;
+        subject "sync" while an adopted one awaits its first journal list (`_check_adopted`).
         """
         me = self.profile.account_id
         own = [j for j in journals if j.owner_id == me and j.role != REVOKED]
@@ -451,17 +453,19 @@ class Context:
 
     @staticmethod
     def _check_adopted(adopted: Adoption, journal: LocalJournal) -> None:
-        """Raise NotFound (subject NO_DEFAULT) unless `journal`, adopted as an older
-        account's default journal from the store's earlier state (`adopted`), is still the
-        default by it: HELD (a journal list read since still named it DEFAULT_JOURNAL) and
-        named so now (`default_journal.adopted_still_named`)."""
+        """Raise NotFound unless `journal`, adopted as an older account's default journal
+        from the store's earlier state (`adopted`), is still the default by it: HELD (a
+        journal list read since still named it DEFAULT_JOURNAL) and named so now
+        (`default_journal.adopted_still_named`). Subject "sync" while no journal list was
+        read since the adoption (UNCONFIRMED: a sync settles it), else NO_DEFAULT (the user
+        chooses)."""
         if adopted.state == UNCONFIRMED:
             raise NotFound(
                 f"this device took {quoted_name(journal.name)} as your default journal from "
                 "what it held before this version, and has not synced since to check that "
                 "it was not renamed on another device meanwhile: sync once, or name the "
                 "journal",
-                subject=NO_DEFAULT,
+                subject="sync",
             )
         if adopted.state == HELD and adopted_still_named(journal):
             return

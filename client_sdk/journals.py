@@ -203,11 +203,14 @@ class Journals:
         default when renamed, on every device: the journal the account's sign-up created,
         unless the user chose another on this device (`set_default`); for an account made
         before SDKs found it by id, its journal named "Personal" then, on a device whose
-        store held it before this SDK (a device signed in since has none until the user
-        chooses: no name a server serves is trusted for it). Works offline. Raises NotFound
-        (subject "no default journal") when this device has none (deleted, not synced here
-        yet, or an older account's on a new device): ask the user to name a journal or to
-        choose one with `set_default`."""
+        store held it before this SDK, once a sync read the journal list and while no other
+        name was stored for it since (renamed on another device: the user chooses again; a
+        device signed in since has none until the user chooses: no name a server serves is
+        trusted for it). Works offline. Raises NotFound (subject "no default journal") when
+        this device has none (deleted, not synced here yet, renamed elsewhere, or an older
+        account's on a new device): ask the user to name a journal or to choose one with
+        `set_default`; subject "sync" on a device updated from an older SDK that has not
+        synced since (its store may have been stale): sync, then ask again."""
         local = await self._context.local_journal(None)
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         return self._context.journal(local, left)

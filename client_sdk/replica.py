@@ -933,8 +933,12 @@ class Replica:
         (`Store.setting` `as_of`): no statement while the settings are unchanged."""
         if self._no_adoption:
             return False
-        adoption = adoption_of(await self.store.setting(DEFAULT_SETTLED, as_of=as_of))
-        return adoption is not None and adoption.state == UNCONFIRMED
+        settled = await self.store.setting(DEFAULT_SETTLED, as_of=as_of)
+        adoption = adoption_of(settled)
+        if adoption is None or adoption.state == ENDED:
+            self._no_adoption = settled is not None  # for good (`_no_adoption`)
+            return False
+        return adoption.state == UNCONFIRMED
 
     async def _adoption_removed(self, tx: Transaction, journal_id: bytes) -> None:
         """Within the transaction that removes `journal_id` from this device: an adoption of

@@ -166,7 +166,7 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
             assert await device.store.setting(DEFAULT_SETTING) == personal.hex()
         with pytest.raises(NotFound) as unsynced:  # its store may have been stale
             await tablet.entries.write(None, "Before a sync")
-        assert unsynced.value.subject == NO_DEFAULT
+        assert unsynced.value.subject == "sync"
         assert "has not synced since" in str(unsynced.value)
         await tablet.sync()
         await tablet.entries.write(None, "Before the rename")
@@ -294,8 +294,9 @@ async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_
     while "Personal" was that journal. On the laptop ana renames it "Dr Lee", makes a new
     "Personal", chooses it and shares "Dr Lee" with drlee; the tablet's app is updated before
     it syncs again, so its first opening adopts, from its stale store, the journal now named
-    "Dr Lee". After it pulls the rename, a write naming no journal is refused (NO_DEFAULT,
-    naming the rename) and drlee reads nothing of it."""
+    "Dr Lee". Before it read a journal list (offline, or the server delaying the list), a
+    write naming no journal is refused (NO_DEFAULT: sync once); after it pulls the rename
+    too (naming the rename); drlee reads nothing of either."""
     laptop = await signup("ana")
     drlee = await signup("drlee")
     first = await journal_id(laptop, "Personal")
@@ -315,6 +316,10 @@ async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_
     tablet = await Client.open(home)
     try:
         assert await tablet.store.setting(DEFAULT_SETTING) == first.hex()  # adopted, stale
+        with pytest.raises(NotFound) as unsynced:  # no list read since: the list delayed
+            await tablet.entries.write(None, "Written before the first sync")
+        assert unsynced.value.subject == "sync"
+        assert "has not synced since" in str(unsynced.value)
         await tablet.sync()
         with pytest.raises(NotFound) as asked:
             await tablet.entries.write(None, "Meant for my private journal")
@@ -324,7 +329,7 @@ async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_
     finally:
         await tablet.close()
     await drlee.sync()
-    assert "Meant for my private journal" not in await bodies(drlee, "ana/Dr Lee")
+    assert await bodies(drlee, "ana/Dr Lee") == set()
 
 
 async def test_a_replayed_version_1_personal_never_brings_an_adoption_back(
@@ -334,14 +339,14 @@ async def test_a_replayed_version_1_personal_never_brings_an_adoption_back(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An account made before the default journal's id was derived, its names all version 1
-    (no `named_at`: an SDK from before them named its journals). The tablet last synced
-    while "Personal" was that journal; an SDK from before `named_at` on the laptop renames it
-    "Dr Lee" (version 1 again), ana makes a new "Personal", chooses it and shares "Dr Lee"
-    with drlee. The tablet is updated, adopts the journal from its stale store, and pulls
-    the rename. The server then serves the version-1 "Personal" again (two version-1 names
-    carry no order, so the tablet shows it): the adoption stays over, a write naming no
-    journal is refused, drlee reads nothing."""
+    """An account made before the default journal's id was derived, its journal's name
+    version 1 (no `named_at`). The tablet last synced while "Personal" was that journal;
+    ana shares it with drlee, then an SDK from before `named_at` on the laptop renames it
+    "Dr Lee" (version 1 again) and ana makes a new "Personal", her choice. The tablet is
+    updated, adopts the journal from its stale store and pulls the rename. The server then
+    serves the version-1 "Personal" again (two version-1 names carry no order, so the
+    tablet shows it): the adoption stays over, a write naming no journal is refused, drlee
+    reads nothing."""
     laptop = await signup("ana")
     drlee = await signup("drlee")
     first = await journal_id(laptop, "Personal")
@@ -377,4 +382,51 @@ async def test_a_replayed_version_1_personal_never_brings_an_adoption_back(
     finally:
         await tablet.close()
     await drlee.sync()
-    assert "Meant for my private journal" not in await bodies(drlee, "ana/Dr Lee")
+    assert await bodies(drlee, "ana/Dr Lee") == set()
+
+
+async def test_an_adopted_journal_discarded_and_taken_back_under_its_older_name_is_no_default(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana's tablet adopted her older "Personal" (version-1 name) and a journal list
+    confirmed it. The server then leaves it out of the tablet's lists: the tablet keeps a
+    read-only copy, which ana discards there. The laptop renames it "Dr Lee" and shares it
+    with drlee. The server lists it again, its chain continuing the one the tablet held
+    (taken back), with its version-1 "Personal" of before: the tablet, holding no name of
+    it to compare, shows "Personal", yet a write naming no journal is refused, for good;
+    drlee reads nothing of it."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    personal = await version_1_meta(laptop, first, "Personal")
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    tablet = await upgraded(tablet)
+    try:
+        await tablet.sync()
+        await tablet.entries.write(None, "Confirmed: my own")
+        await tablet.sync()
+        hostile.replies[LIST] = listed_with(first, personal, hidden=first)
+        await tablet.replica.refresh_journals()
+        assert {j.journal_id: j.role for j in await tablet.store.journals()}[first] == "revoked"
+        await tablet.journals.delete("Personal")  # the read-only copy, discarded
+        await laptop.journals.rename("Personal", "Dr Lee")
+        await share_with(laptop, drlee, "Dr Lee")
+        hostile.replies[LIST] = listed_with(first, personal)
+        await tablet.replica.refresh_journals()
+        back = {j.journal_id: j for j in await tablet.store.journals()}[first]
+        assert (back.role, back.name) == ("owner", "Personal")  # taken back, the older name
+        for _ in range(2):
+            with pytest.raises(NotFound) as refused:
+                await tablet.entries.write(None, "Meant for my private journal")
+            assert refused.value.subject == NO_DEFAULT
+            await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == {"Confirmed: my own"}
