@@ -46,8 +46,9 @@ server can serve a new device any name the owner ever signed for a journal (prot
 
 UNCONFIRMED = "unconfirmed"
 """`Adoption.state`: adopted from the store's earlier state, no journal list read since. A
-call naming no journal is refused meanwhile (NotFound, NO_DEFAULT: sync once): the journal
-may have been renamed and shared elsewhere since the store last synced."""
+call naming no journal is refused meanwhile (NotFound, subject "sync": sync once; the sync
+reads the journal list for it): the journal may have been renamed and shared elsewhere since
+the store last synced."""
 
 HELD = "held"
 """`Adoption.state`: a journal list read since the adoption still named the journal
