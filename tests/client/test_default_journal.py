@@ -430,3 +430,44 @@ async def test_an_adopted_journal_discarded_and_taken_back_under_its_older_name_
         await tablet.close()
     await drlee.sync()
     assert await bodies(drlee, "ana/Dr Lee") == {"Confirmed: my own"}
+
+
+async def test_a_rename_stored_elsewhere_before_a_rename_here_is_kept_ends_the_adoption(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana's tablet adopted her older "Personal", confirmed by a journal list. She renames it
+    "Mine" there; before the rename's last step keeps it as her choice, the laptop renames
+    it "Dr Lee" and shares it with drlee, and another program on the tablet's profile pulls
+    that. The rename's last step finds the adoption ended (it reads and writes in one
+    transaction): a write naming no journal is refused and drlee reads nothing."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await upgraded(await login("ana", "tablet"))
+    try:
+        await tablet.sync()
+        [held] = [j for j in await tablet.store.journals() if j.journal_id == first]
+        await tablet.replica.update_meta(held, "Mine")  # `journals.rename` but its last step
+        await laptop.sync()
+        await laptop.journals.rename("Mine", "Dr Lee")
+        await share_with(laptop, drlee, "Dr Lee")
+        other = await Client.open(tablet.home)  # the same profile, another program
+        try:
+            await other.sync()
+        finally:
+            await other.close()
+        await tablet.context.kept_through_rename(first)  # `journals.rename`'s last step
+        with pytest.raises(NotFound) as asked:
+            await tablet.entries.write(None, "Meant for my private journal")
+        assert asked.value.subject == NO_DEFAULT
+        assert "is now named 'Dr Lee'" in str(asked.value)
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == set()
