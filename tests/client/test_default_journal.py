@@ -9,6 +9,7 @@ tests/client/hostile.py."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
 from collections.abc import Callable
@@ -466,6 +467,47 @@ async def test_a_rename_stored_elsewhere_before_a_rename_here_is_kept_ends_the_a
             await tablet.entries.write(None, "Meant for my private journal")
         assert asked.value.subject == NO_DEFAULT
         assert "is now named 'Dr Lee'" in str(asked.value)
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == set()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="limit: a server that withholds a rename from a device for good leaves it the view "
+    "of a journal never renamed; its adopted default is then written in, shared since or not "
+    "(protocol.md 4.16 says the limit)",
+)
+async def test_a_rename_withheld_for_good_leaves_the_adopted_default_followed(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stale tablet of an older account adopted its "Personal"; the laptop renamed it
+    "Dr Lee", made a new "Personal" and shared "Dr Lee" with drlee. The server serves the
+    tablet the journal's metadata of before the rename at every list, and leaves the new
+    "Personal" out: the tablet's view is that of a journal never renamed, and its write
+    naming no journal goes there (strict expected failure: the limit)."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    before = await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    await tablet.sync()
+    await laptop.journals.rename("Personal", "Dr Lee")
+    new = bytes.fromhex((await laptop.journals.create("Personal")).id)
+    await share_with(laptop, drlee, "Dr Lee")
+    hostile.replies[LIST] = listed_with(first, before, hidden=new)
+    tablet = await upgraded(tablet)
+    try:
+        await tablet.sync()
+        with contextlib.suppress(NotFound):
+            await tablet.entries.write(None, "Meant for my private journal")
         await tablet.sync()
     finally:
         await tablet.close()
