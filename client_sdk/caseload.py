@@ -28,12 +28,19 @@ their fingerprint is compared (NU47 #2).
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
 in this order:
 
-0. an unacknowledged safety flag (the client opted in to tell this therapist at once), one
-   raised before the current share included, whose acknowledgement (if any) this device
-   does not hold (R46 F5: unacknowledged here, with that context; NU22 C7);
-1. a safety item answered above 0 (PHQ-9 item 9, "Thoughts that you would be better off dead
-   or of hurting yourself in some way") in the latest result whose answers were shared, or
-   in a result that cannot be read. Item 9 is the PHQ-9's safety item (`safety_items` in
+0. a safety signal this device can read: an unacknowledged safety flag (the client opted in
+   to tell this therapist at once), one raised before the current share included, whose
+   acknowledgement (if any) this device does not hold (R46 F5: unacknowledged here, with that
+   context; NU22 C7); or a safety item answered above 0 (PHQ-9 item 9, "Thoughts that you
+   would be better off dead or of hurting yourself in some way") in the latest result whose
+   answers were shared, or in a result that cannot be read, whether or not a flag was
+   sealed for it (a flag is how an answer reaches the therapist at once, not the risk: an
+   answer dated before the client opted in, or shared later, raises none). Within this tier
+   the highest safety-item answer the therapist can read comes first
+   (`CaseloadRow.safety_answer`: 3 "Nearly every day" before 1 "Several days"), that of the
+   unacknowledged flags and of the held results not cleared by a later one (below); a
+   result shared without its answers tells none, so it ranks no one here. Item 9 is the
+   PHQ-9's safety item (`safety_items` in
    client_sdk/data/instruments/phq9.json; Kroenke K, Spitzer RL, Williams JBW, J Gen Intern
    Med 2001;16(9):606-613, the citation of that file). The PHQ-9's instructions single out
    a positive item 9 for follow-up whatever the total score (a paraphrase: the PHQ
@@ -43,12 +50,12 @@ in this order:
    that result's day); nor does a result taken less than the form's recall period (14 days,
    "the last 2 weeks") after a result with item 9 above 0, which asks about some of the
    same days: "PHQ-9 item 9 answered above 0 on 2026-12-02 (retaken since)" (NU22 C1); a
-   result a whole recall period later clears it. Also such an answer
-   that the latest brief the client shares says (its digest's `safety_items`: a client who
+   result a whole recall period later clears it;
+1. a safety item answered above 0 that only the latest brief the client shares says (its digest's `safety_items`: a client who
    shares a brief but not the result, NU41 #2), unless this device holds that result's
    answers (the rule above then decides) or a result of that measure with answers taken a
    whole recall period later: "PHQ-9 item 9 answered above 0 on 2026-12-02 (in the brief of
-   2026-12-03)";
+   2026-12-03)": the digest's word for a result this device does not hold;
 2. a reliable deterioration since the first result of the measure ("PHQ-9 reliable
    deterioration (from 4 on 2026-11-10)": that first score and its day), or a latest score
    in its instrument's highest band, or one in it that a result within the recall period
@@ -77,7 +84,8 @@ in this order:
 A share that ended never demotes a client whose last known data carries a signal of tiers 0
 to 2: the row stays in that tier, flagged "share ended" (or UNLISTED_ENDED), after its
 safety signals (disengaging after such a signal is no reason to read them later). Within a tier, clients whose fingerprint this device compared
-come before those whose it did not (the server could have invented the latter), then the most
+come before those whose it did not (the server could have invented the latter), then (tier 0)
+the highest safety-item answer, then the most
 recent signal first (`CaseloadRow.signal_at`: the newest flag's `raised_at`, result's
 `taken_at`, overdue assignment's due time, the low mood's entry, the last entry for a mood
 drop or a row without flags; none for "no shared entry" or a share that ended, which come after those with a time),
@@ -253,8 +261,14 @@ class CaseloadRow:
     share_ended: bool = False  # every journal's share ended: read from the kept copies
     tier: int = 4
     """Where the row stands in `attention_order` (module docstring): 0 an unacknowledged
-    safety flag, 1 a safety item above 0, 2 reliable deterioration or highest band, 3 other
-    flags, 4 none, 5 every share ended with nothing of tiers 0 to 2."""
+    safety flag or a safety item above 0 in a result this device holds the answers of, 1 a
+    safety item above 0 that only a brief says, 2 reliable deterioration or highest band, 3
+    other flags, 4 none, 5 every share ended with nothing of tiers 0 to 2."""
+    safety_answer: int = 0
+    """The highest safety-item answer (PHQ-9 item 9: 0 to 3) among the row's tier-0 signals
+    this device can read: the unacknowledged flags' and the held results' answers that keep a
+    safety item above 0 in view (`safety_answer_level`); 0 when none (an answer shared
+    without its items is never known here). Ranks tier 0 (`attention_order`)."""
     signal_at: datetime | None = None
     """When the signal that sets `tier` happened (UTC; module docstring), or None."""
     last_entry_day: date | None = None
@@ -330,6 +344,7 @@ class CaseloadRow:
             "fingerprint_verified": self.owner_verified,
             "held_back": list(self.held_back),
             "tier": self.tier,
+            "safety_answer": self.safety_answer,
             "signal_at": self.signal_at.isoformat() if self.signal_at else None,
             "shared_fields": (list(self.shared_fields) if self.shared_fields is not None else None),
             "results_one_by_one": self.results_one_by_one,
@@ -605,6 +620,30 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
         if overlapping:
             found.append((max(overlapping, key=lambda r: (r.taken_at, r.id)), False, True))
     return found
+
+
+def safety_answer_level(results: list[MeasureResult]) -> int:
+    """The highest safety-item answer (PHQ-9 item 9, 0 to 3) among the results whose answers
+    this device holds and that `safety_answers` keeps in view: for each measure, the latest
+    answered result and those taken less than the instrument's recall period before it (a
+    form about some of the same days clears no answer about them); 0 when none is above 0.
+    A result shared without its answers counts for nothing: its reader never saw them."""
+    level = 0
+    for measure in sorted({r.measure for r in results}):
+        instrument = builtin_instruments().get(measure)
+        answered = [r for r in results if r.measure == measure and r.answers is not None]
+        if instrument is None or not answered:
+            continue
+        last = max(answered, key=lambda r: (r.taken_at, r.id))
+        period = timedelta(days=instrument.recall_days)
+        for r in answered:
+            if r is last or (
+                (r.taken_at, r.id) < (last.taken_at, last.id)
+                and last.taken_at - r.taken_at < period
+            ):
+                found = instrument.safety_answers(r.answers or ())
+                level = max([level, *(value for _, value in found)])
+    return level
 
 
 def top_band_retaken(results: list[MeasureResult]) -> list[MeasureResult]:
@@ -908,13 +947,13 @@ def caseload_row(
     for result, latest, retaken in safety_answers(results):  # answers shared: readable
         day = "" if latest else f" on {result.taken_at.astimezone(zone).date().isoformat()}"
         since = " (retaken since)" if retaken else ""
-        reasons.append((1, f"{result.name} item 9 answered above 0{day}{since}", result.taken_at))
+        reasons.append((0, f"{result.name} item 9 answered above 0{day}{since}", result.taken_at))
     reasons += _brief_safety_reasons(brief_safety, results, zone)
     for name in sorted({r.name for r in invalid_results}):
         same = [r for r in invalid_results if r.name == name]
         if any(r.safety_answer for r in same):  # never hidden behind a stored score
             when = max((r.taken_at for r in same if r.safety_answer and r.taken_at), default=None)
-            reasons.append((1, f"{name} invalid result: item 9 answered above 0", when))
+            reasons.append((0, f"{name} invalid result: item 9 answered above 0", when))
     score_flags = {line.result.measure: course_flags(line, zone) for line in scores}
     for line in scores:
         for text in score_flags[line.result.measure]:
@@ -990,6 +1029,8 @@ def caseload_row(
         signal_at = last_entry
     else:
         signal_at = max((at for t, _, at in reasons if t == tier and at is not None), default=None)
+    held = safety_answer_level(results) if any(t == 0 for t, _, _ in reasons) else 0
+    level = max([held, *(f.answer for f in unread)]) if tier == 0 else 0
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
@@ -1014,6 +1055,7 @@ def caseload_row(
         results_from_ended=tuple(results_from_ended) if scores and not share_ended else (),
         results_from_unlisted=tuple(results_from_unlisted) if scores and not share_ended else (),
         tier=tier,
+        safety_answer=level,
         signal_at=signal_at,
         last_entry_day=entry_day(newest, zone) if newest is not None else None,
     )
@@ -1062,17 +1104,19 @@ def in_top_band(result: MeasureResult) -> bool:
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-    """Who needs attention first (module docstring): by tier (`CaseloadRow.tier`: safety
-    flags, then a safety item above 0, then reliable deterioration or highest band, then
-    other flags, then none, then ended shares with none of the first three), a share that
-    ended never demoting tiers 0 to 2; within a tier, compared fingerprints first, then the
-    most recent signal (`signal_at`, rows without one after), then by name."""
+    """Who needs attention first (module docstring): by tier (`CaseloadRow.tier`: a safety
+    flag or a held result's safety item above 0, then one only a brief says, then reliable
+    deterioration or highest band, then other flags, then none, then ended shares with none
+    of the first three), a share that ended never demoting tiers 0 to 2; within a tier,
+    compared fingerprints first, then the highest safety-item answer (`safety_answer`, tier
+    0), then the most recent signal (`signal_at`, rows without one after), then by name."""
 
-    def key(row: CaseloadRow) -> tuple[int, bool, bool, float, str, str]:
+    def key(row: CaseloadRow) -> tuple[int, bool, int, bool, float, str, str]:
         at = row.signal_at
         return (
             row.tier,
             not row.owner_verified,
+            -row.safety_answer,
             at is None,
             -at.timestamp() if at is not None else 0.0,
             row.client.casefold(),

@@ -53,7 +53,7 @@ async def test_a_phq9_retaken_a_minute_later_keeps_item_9_in_the_caseload(
     [row] = await drsmith.json("caseload")
     [today] = [d for d in days_from(start) if d in row["flags"][0]]  # the day it was taken
     assert row["flags"][0] == f"PHQ-9 item 9 answered above 0 on {today} (retaken since)"
-    assert row["tier"] == 1
+    assert row["tier"] == 0  # the safety tier: an answer held, flag or not
     shown = (await drsmith.ok("caseload")).stdout
     assert "(retaken since)" in shown
     page = tmp_path / "caseload.html"

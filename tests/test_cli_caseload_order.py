@@ -30,7 +30,7 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     await maya.ok("unshare", "Personal", "drlee", "--yes")
     await drlee.ok("sync")
     [ended] = await drlee.json("caseload")
-    assert ended["share_ended"] and ended["tier"] == 1  # not demoted: item 9 above 0
+    assert ended["share_ended"] and ended["tier"] == 0  # not demoted: item 9 above 0
 
     start = date.today()
     entry = (await maya.ok("write", "--mood", "2", "Later.")).stdout.strip()
@@ -44,7 +44,7 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
         "PHQ-9 item 9 answered above 0 on " + day for day in days_from(start)
     ]  # the day it was taken
     # maya's unshare is not served to drlee's device: the server's word (NU52 F4)
-    assert "no longer served: maya/Personal" in row["flags"] and row["tier"] == 1
+    assert "no longer served: maya/Personal" in row["flags"] and row["tier"] == 0
     [score] = row["scores"]  # 16 in the kept copy, then 18 shared alone: one series
     assert (score["score"], score["change"]["earlier"], score["change"]["change"]) == (18, 16, 2)
     assert row["entries_this_week"] == 2 and row["mood_recent"] == 4.0  # both entries
@@ -73,8 +73,9 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     await yan.ok("unshare", "Personal", "drlee", "--yes")
     await drlee.ok("sync")
     rows = await drlee.json("caseload")
-    assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the newer
-    assert [r["tier"] for r in rows] == [1, 1, 3]
+    assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the higher
+    assert [r["tier"] for r in rows] == [0, 0, 3]
+    assert [r["safety_answer"] for r in rows] == [2, 1, 0]
     # yan's unshare is not served to drlee's device: the server's word
     assert rows[0]["share_ended"] and rows[0]["flags"][1] == UNLISTED_ENDED  # item 9 first
     assert rows[2]["flags"][0] == "1 overdue"

@@ -95,7 +95,7 @@ async def test_the_caseload_has_one_row_per_client_with_who_needs_attention_firs
     # acknowledged, cat's shared item 9 above 0 still comes before bob's deterioration (NU19 C5)
     after = await tom.caseload.list()
     assert [r.client for r in after] == ["cat", "bob", "amy"]
-    assert after[0].flags == ("PHQ-9 item 9 answered above 0",) and after[0].tier == 1
+    assert after[0].flags == ("PHQ-9 item 9 answered above 0",) and after[0].tier == 0
     assert [r.tier for r in after[1:]] == [2, 4]
 
 

@@ -314,7 +314,7 @@ def test_item_9_above_0_comes_before_an_overdue_form_whatever_the_names() -> Non
     """Two clients differing only by the signal: item 9 above 0 first, not by name."""
     zoe = row("zoe", TODAY, results=[answered(1, 1, "z")])
     abe = row("abe", TODAY, due=[FakeDue(FakeAssignment("GAD-7"), days_ago(2))])
-    assert (zoe.tier, abe.tier) == (1, 3)  # type: ignore[attr-defined]
+    assert (zoe.tier, abe.tier) == (0, 3)  # type: ignore[attr-defined]
     assert order(abe, zoe) == order(zoe, abe) == ["zoe", "abe"]
 
 
@@ -327,9 +327,11 @@ def test_the_tiers_in_order_safety_flag_item_9_deterioration_others_none() -> No
     quiet = row("amy", [FakeEntry(days_ago(9), 5)])
     calm = row("aaa", TODAY)
     tiers = [r.tier for r in (flagged, item9, worse, severe, quiet, calm)]  # type: ignore[attr-defined]
-    assert tiers == [0, 1, 2, 2, 3, 4]
+    # a flag and a held item 9 above 0 are one safety tier (the flag only delivers it): the
+    # same answer (1), so the more recent signal first
+    assert tiers == [0, 0, 2, 2, 3, 4]
     got = order(calm, quiet, severe, worse, item9, flagged)
-    assert got[:2] == ["eve", "dan"] and got[4:] == ["amy", "aaa"]
+    assert got[:2] == ["dan", "eve"] and got[4:] == ["amy", "aaa"]
 
 
 def test_an_ended_share_keeps_its_safety_tier_and_its_tag() -> None:
@@ -343,7 +345,7 @@ def test_an_ended_share_keeps_its_safety_tier_and_its_tag() -> None:
     calm = row("bob", TODAY)
     gone = caseload_row("aba", ["aba/P"], TODAY, [], [], [], [], None, now=NOW, share_ended=True)
     # the safety signal first, then the tag (NU52 F4)
-    assert ended.flags == ("PHQ-9 item 9 answered above 0", "share ended") and ended.tier == 1
+    assert ended.flags == ("PHQ-9 item 9 answered above 0", "share ended") and ended.tier == 0
     assert gone.flags == ("share ended",) and gone.tier == 5
     assert order(gone, calm, overdue, ended) == ["zed", "abe", "bob", "aba"]
     worse = caseload_row(
@@ -355,7 +357,8 @@ def test_an_ended_share_keeps_its_safety_tier_and_its_tag() -> None:
     left = caseload_row(
         "xia", ["xia/P"], TODAY, [], [], [], [flag], None, now=NOW, share_ended=True
     )
-    assert left.tier == 0 and order(ended, left) == ["xia", "zed"]
+    # one safety tier: zed's item 9 answered 2 before xia's flag of an answer of 1
+    assert left.tier == 0 and order(ended, left) == order(left, ended) == ["zed", "xia"]
 
 
 def test_within_a_tier_the_most_recent_signal_comes_first_then_the_name() -> None:
@@ -390,7 +393,7 @@ def test_a_later_score_without_answers_does_not_hide_an_earlier_item_9() -> None
     later = phq9(10, 1, "b")  # no answers, no reliable change from 9
     flagged = row("ana", TODAY, results=[earlier, later])
     assert flagged.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-27",)  # type: ignore[attr-defined]
-    assert flagged.tier == 1 and flagged.signal_at == days_ago(3)  # type: ignore[attr-defined]
+    assert flagged.tier == 0 and flagged.signal_at == days_ago(3)  # type: ignore[attr-defined]
     # NU22 C1: a form with answers 2.5 days later is a retake within the recall period:
     # it keeps the earlier item 9 in view; one taken 14 days or more after it clears it
     retaken = row("ana", TODAY, results=[earlier, later, answered(0, 0.5, "c")])
@@ -402,17 +405,17 @@ def test_a_later_score_without_answers_does_not_hide_an_earlier_item_9() -> None
 
 def test_a_retake_within_the_recall_period_keeps_item_9_in_the_attention_group() -> None:
     """NU22 C1: item 9 = 1, retaken a minute later with item 9 = 0: the client stays in tier
-    1, said truthfully; exactly 14 days (the PHQ-9's recall period) apart, or more, clears
+    0, said truthfully; exactly 14 days (the PHQ-9's recall period) apart, or more, clears
     it; a retake with item 9 still above 0 is the latest result's own flag."""
     minute = 1 / (24 * 60)
     first = answered(1, 1, "a")
     retake = answered(0, 1 - minute, "b")
     kept = row("ana", TODAY, results=[first, retake])
     assert kept.flags == ("PHQ-9 item 9 answered above 0 on 2026-11-29 (retaken since)",)  # type: ignore[attr-defined]
-    assert kept.tier == 1 and kept.signal_at == first.taken_at  # type: ignore[attr-defined]
+    assert kept.tier == 0 and kept.signal_at == first.taken_at  # type: ignore[attr-defined]
     # just under 14 days apart: the same period
     near = row("ana", TODAY, results=[answered(2, 14, "a"), answered(0, 0.001, "b")])
-    assert near.tier == 1 and near.flags[0].endswith("(retaken since)")  # type: ignore[attr-defined]
+    assert near.tier == 0 and near.flags[0].endswith("(retaken since)")  # type: ignore[attr-defined]
     # exactly 14 days apart: a measure of change, it clears the earlier answer
     exact = row("ana", TODAY, results=[answered(2, 14, "a"), answered(0, 0, "b")])
     assert exact.flags == () and exact.tier == 4  # type: ignore[attr-defined]

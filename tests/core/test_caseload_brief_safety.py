@@ -59,11 +59,11 @@ def test_a_brief_that_says_item_9_was_answered_above_0_is_a_tier_1_signal() -> N
 def test_what_the_therapist_holds_of_the_result_decides_instead() -> None:
     [item] = brief_safety_items({"safety_items": [said(3)]}, BRIEF_AT)
     held = row("ben", [item], (with_answers(3, 1, "r"),))  # the same result, answers shared
-    assert held.flags == ("PHQ-9 item 9 answered above 0",) and held.tier == 1
+    assert held.flags == ("PHQ-9 item 9 answered above 0",) and held.tier == 0  # held: safety tier
     cleared = row("ben", [item], (with_answers(3 - 14, 0, "later"),))  # 14 days later: 0
     assert cleared.tier == 4, cleared.flags
     retaken = row("ben", [item], (with_answers(3 - 13, 0, "retake"),))  # within the period
-    assert retaken.tier == 1, retaken.flags
+    assert retaken.tier == 1, retaken.flags  # only the brief says it
 
 
 def test_a_digest_item_that_does_not_read_as_a_safety_answer_is_left_out() -> None:
