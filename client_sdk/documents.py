@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from diff_match_patch import diff_match_patch
 from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
 
-from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, ENTRY_EMPTY, IntegrityError, InvalidInput
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
@@ -1495,7 +1495,7 @@ def check_has_content(
 ) -> None:
     """InvalidInput (EMPTY_ENTRY) for an entry with nothing in it (`has_content`)."""
     if not has_content(body=body, title=title, mood=mood, tags=tags, emotions=emotions):
-        raise InvalidInput(EMPTY_ENTRY)
+        raise InvalidInput(EMPTY_ENTRY, subject=ENTRY_EMPTY)
 
 
 def check_text_limit(

@@ -50,6 +50,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import (
     BAD_VALUE,
+    ENTRY_EMPTY,
     AccessError,
     InvalidInput,
     NotFound,
@@ -990,7 +991,7 @@ def _check_not_emptied(view: EntryView, fields: EntryFields) -> None:
         tags=after(fields.tags, view.tags),
         emotions=after(fields.emotions, view.emotions),
     ):
-        raise InvalidInput(EMPTY_ENTRY)
+        raise InvalidInput(EMPTY_ENTRY, subject=ENTRY_EMPTY)
 
 
 def _bound(when: date | datetime | None) -> date | datetime | None:

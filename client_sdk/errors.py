@@ -51,6 +51,18 @@ this device) did not take: a sign-in (where the username may be the wrong part: 
 does not say which), a password change, a new recovery key or an account deletion. Ask for
 it again."""
 
+ENTRY_EMPTY = "empty entry"
+"""`TJError.subject` of an InvalidInput for an entry that would have nothing in it (no text,
+title, mood, tag or emotion): nothing was changed; ask for something to write."""
+
+PASSPHRASE_NEEDED = "passphrase needed"
+"""`TJError.subject` of an AuthError for a locked profile opened without its passphrase
+(`Client.needs_passphrase` tells it beforehand): ask for the passphrase."""
+
+WRONG_PASSPHRASE = "passphrase"
+"""`TJError.subject` of an AuthError for a passphrase that does not open this device's locked
+profile: ask for it again (nothing else was tried: the passphrase never leaves the device)."""
+
 WRONG_RECOVERY_KEY = "recovery key"
 """`TJError.subject` of an AuthError for a recovery key the server or the account's recovery
 copy did not take (`Client.recover`): ask for it again."""
@@ -844,6 +856,12 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "this device) did not take: a sign-in (the username may be the wrong part), a password "
         "change, a new recovery key or an account deletion; ask for it again",
         WRONG_RECOVERY_KEY: "an AuthError for a recovery key that was not taken; ask for it again",
+        ENTRY_EMPTY: "an InvalidInput for an entry that would have nothing in it (no text, "
+        "title, mood, tag or emotion); nothing was changed",
+        PASSPHRASE_NEEDED: "an AuthError: this device's profile is locked and no passphrase was "
+        "given; ask for it",
+        WRONG_PASSPHRASE: "an AuthError for a passphrase that does not open this device's locked "
+        "profile; ask for it again",
         SIGNED_OUT: "an AuthError for a device signed out by another device of the account, or "
         "with no session; log in again on this home (its unsynced changes wait there)",
         SESSION_ENDED: "an AuthError: the server no longer knows the device's session (logged "

@@ -16,7 +16,13 @@ import msgpack
 
 from client_sdk import crypto
 from client_sdk.crypto import Context, KdfCost
-from client_sdk.errors import AuthError, IntegrityError, InvalidInput
+from client_sdk.errors import (
+    PASSPHRASE_NEEDED,
+    WRONG_PASSPHRASE,
+    AuthError,
+    IntegrityError,
+    InvalidInput,
+)
 from client_sdk.keys import AccountSecrets
 
 PROFILE_FILE = "profile"
@@ -133,7 +139,9 @@ def load_profile(home: Path, passphrase: str | None = None) -> Profile:
     data = document["data"]
     if document.get("locked"):
         if passphrase is None:
-            raise AuthError("this profile is locked: give its passphrase")
+            raise AuthError(
+                "this profile is locked: give its passphrase", subject=PASSPHRASE_NEEDED
+            )
         salt = document["salt"]
         cost = KdfCost(int(document["opslimit"]), int(document["memlimit"]))
         key = crypto.derive_root(passphrase, bytes(salt), cost)
@@ -141,7 +149,7 @@ def load_profile(home: Path, passphrase: str | None = None) -> Profile:
         try:
             data = crypto.open_sealed(key, data, ad, "the local profile")
         except IntegrityError:
-            raise AuthError("wrong passphrase for this profile") from None
+            raise AuthError("wrong passphrase for this profile", subject=WRONG_PASSPHRASE) from None
     fields = msgpack.unpackb(data, raw=False)
     fields["secrets"] = AccountSecrets.from_bytes(fields["secrets"])
     return Profile(**fields)
