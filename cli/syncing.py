@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Collection
@@ -137,6 +138,15 @@ async def ended_since(client: Client, news: list[News]) -> list[News]:
     return found
 
 
+async def as_told(client: Client, report: SyncReport) -> SyncReport:
+    """`report` with its own news of assignments that ended in that same sync (the share they
+    were made in ended before this device saw them) told as ended (`ended_since`), as the
+    news of earlier syncs are: never "1 new assignment" for homework no longer due (NU66 F6)."""
+    if not any(n.kind == "assignment" for n in report.news):
+        return report
+    return dataclasses.replace(report, news=await ended_since(client, report.news))
+
+
 def left_since(d: Departure, left: Collection[str]) -> str:
     """`output.departure_in_brief(d)`, with "(you left it since)" for a change that gave
     (or kept giving) you a journal this device left since (`left`: journal ids, hex)."""
@@ -220,7 +230,7 @@ async def watch(client: Client, as_json: bool) -> None:
         # what it sent or fetched, a journal made elsewhere, or anything it has to say
         # (`has_notices`: a late safety flag, an answer that got none, a share change, ...)
         if report.pushed or report.pulled or report.news or report.has_notices():
-            show_report(report, as_json, one_line=True)
+            show_report(await as_told(client, report), as_json, one_line=True)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
         if report.new_devices or report.credential_changes:  # said here, as the news
@@ -316,7 +326,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         shared = await client.shares.with_me(refresh=False) if told else []
         left = {s.journal_id for s in shared if s.left_at is not None}  # left here since
         show_report(
-            report,
+            await as_told(client, report),
             as_json,
             earlier=await ended_since(client, earlier),  # marked seen as they were kept
             earlier_told=told,
