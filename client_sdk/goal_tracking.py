@@ -97,7 +97,8 @@ class Goals:
         at: datetime | None = None,
         check_only: bool = False,
     ) -> Goal:
-        """Record progress on a goal: `progress` is sessions done (for "N sessions";
+        """Record progress on a goal and return the goal (not the check-in: it is among
+        `Goal.checkins`, and `get_checkin(goal_id)` reads the latest by `at`): `progress` is sessions done (for "N sessions";
         default 1) or the percent reached, 0 to 100 (for "percent"; see goals.py). `at` dates
         the check-in at a past moment (an aware datetime, or a naive one in this device's
         local time; default now). A check-in dated now reads after the goal's latest one when

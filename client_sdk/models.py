@@ -462,10 +462,12 @@ class Entry:
         is the writer's offset in minutes (or null); `shared_fields` a list of the fields
         a copy of some fields carries (`Entry.shared_fields`: "title", "body", "emotions"
         not in it were not shared, though they read "" and []), null for an entry whose
-        every field is its writer's."""
+        every field is its writer's. "journal_id" (hex) names the journal for good;
+        "journal", its name, changes with `journals.rename`."""
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "title": self.title,
             "body": self.body,
             "mood": self.mood,

@@ -26,7 +26,7 @@ from server import create_app
 from tests.conftest import PASSWORD, TEST_SETTINGS, RunningServer
 
 ENTRY_KEYS = {
-    "id", "journal", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
+    "id", "journal", "journal_id", "title", "body", "mood", "tags", "created_at", "updated_at", "emotions",
     "prompt_id", "utc_offset", "trashed_at", "share_ended", "unlisted", "shared_fields",
 }  # fmt: skip
 OFFLINE_NOTE = "saved locally; will sync when the server is reachable"
