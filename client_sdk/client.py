@@ -90,6 +90,7 @@ from client_sdk.models import (
     now_ms,
     quoted_name,
     read_json,
+    taken_text,
     to_datetime,
 )
 from client_sdk.pending_signup import (
@@ -525,7 +526,7 @@ class Client:
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
-        username = normalize_username(username)
+        typed, username = username, normalize_username(username)
         pending = load_pending(home)
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
@@ -552,7 +553,7 @@ class Client:
             try:
                 return await cls._new_signup(
                     home, server_url, username, password, device_name, kdf_cost, passphrase,
-                    keep_until_shown,
+                    keep_until_shown, typed=typed,
                 )  # fmt: skip
             except BaseException as error:
                 if not (home / PENDING_FILE).exists():
@@ -564,7 +565,7 @@ class Client:
             raise _kept(home, pending)  # a new signup here would overwrite its only copy
         return await cls._new_signup(
             home, server_url, username, password, device_name, kdf_cost, passphrase,
-            keep_until_shown,
+            keep_until_shown, typed=typed,
         )  # fmt: skip
 
     @classmethod
@@ -578,8 +579,11 @@ class Client:
         kdf_cost: KdfCost,
         passphrase: str | None,
         keep_until_shown: bool,
+        *,
+        typed: str = "",
     ) -> Client:
-        """Create a new account (see `signup`)."""
+        """Create a new account (see `signup`). `typed`: the username as given, before
+        `normalize_username` (a taken name's message says both)."""
         await account.check_new_password(password, username, device_name or default_device_name())
         if profile_exists(home):
             raise InvalidInput(f"{home} already holds an account: choose another home directory")
@@ -603,6 +607,8 @@ class Client:
                 if made_home:
                     with contextlib.suppress(OSError):
                         home.rmdir()  # only if empty
+                if isinstance(error, ConflictError) and error.code == "username_taken":
+                    error.args = (taken_text(username, typed or username),)
                 raise
         except BaseException:
             await transport.close()

@@ -217,10 +217,31 @@ def normalize_username(username: str) -> str:
     if not valid:
         raise InvalidInput(
             "a username is 3 to 64 characters: lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit",
+            f"starting with a letter or digit{_username_fault(name)}",
             subject=BAD_VALUE,
         )
     return name
+
+
+def _username_fault(name: str) -> str:
+    """What in `name` (lower-cased and stripped) a username cannot hold, for
+    `normalize_username`'s message: "; 'ana smith' holds a space"."""
+    if not 3 <= len(name) <= 64:
+        held = quoted_name(name) if len(name) <= 64 else "it"
+        return f"; {held} has {len(name)} characters"
+    bad = [c for c in dict.fromkeys(name) if not (c.isascii() and (c.isalnum() or c in "._-"))]
+    words = ["a space" if c == " " else repr(c) for c in bad]
+    if words:
+        return f"; {quoted_name(name)} holds {', '.join(words)}"
+    return f"; {quoted_name(name)} starts with {name[0]!r}"
+
+
+def taken_text(name: str, typed: str) -> str:
+    """The message for a username the server says is taken, naming it as the server read it
+    (`name`, from `normalize_username`: lower case) and, when that differs, as it was typed:
+    "the username ana is taken ('ANA' is read in lower case, as ana): choose another one"."""
+    said = "" if typed == name else f" ({typed!r} is read in lower case, as {name})"
+    return f"the username {name} is taken{said}: choose another one"
 
 
 DEFAULT_DEVICE_NAME = "device"
