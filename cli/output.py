@@ -614,7 +614,9 @@ def entries_table(
     entry is of one journal, its width going to the text (NU29 F4, NU48 #8). `tags_first`: the
     tags listed by (`tj list --tag`), each shown first in its cell, so that a cut cell
     never hides the tag asked for (NU40 #4). `marks`: see `journal_cell`."""
-    wanted = {tag.casefold() for tag in tags_first}
+    from client_sdk.search import tag_key
+
+    wanted = {tag_key(tag) for tag in tags_first}
     entries = list(entries)
     journal = not (one_journal and len({entry.journal_id for entry in entries}) <= 1)
     columns = [ID, DATE, *([Column("journal", NAME)] if journal else [])]
@@ -632,7 +634,7 @@ def entries_table(
                 *([journal_cell(entry, marks)] if journal else []),
                 title_or_text(entry, LISTED),
                 mood_text(entry.mood),
-                ", ".join(sorted(entry.tags, key=lambda tag: tag.casefold() not in wanted)),
+                ", ".join(sorted(entry.tags, key=lambda tag: tag_key(tag) not in wanted)),
             )
             for entry in entries
         ),

@@ -16,6 +16,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import Dated, Entry, entry_day, local_day, to_datetime
+from client_sdk.search import tag_key
 
 Moment = date | datetime
 D = TypeVar("D")
@@ -38,20 +39,21 @@ def select_entries(
     - `since` / `until`: inclusive bounds. A `date` is a whole day, compared with the day the
       entry was written in the writer's local time; a `datetime` (aware) is an instant,
       compared with `created_at`.
-    - `tag`: entries carrying this tag, ignoring case; `emotion`: carrying this emotion.
+    - `tag`: entries carrying this tag, ignoring case and accents as a search does
+      (`search.tag_key`: "cafe" finds "Café"); `emotion`: carrying this emotion.
       Either may be several names: entries carrying any of them (an empty list: no filter).
     - `tz`: the zone for entries written before UTC offsets were recorded (None: local).
 
     Raises InvalidInput for a naive datetime, `since` after `until`, or `limit` below 1.
     """
     check_bounds(since, until, limit)
-    wanted_tags = names(tag)
+    wanted_tags = {tag_key(name) for name in names(tag)}
     wanted_emotions = names(emotion)
     found = [
         entry
         for entry in entries
         if _within(entry, since, until, tz)
-        and (not wanted_tags or not wanted_tags.isdisjoint(t.casefold() for t in entry.tags))
+        and (not wanted_tags or not wanted_tags.isdisjoint(tag_key(t) for t in entry.tags))
         and (not wanted_emotions or not wanted_emotions.isdisjoint(entry.emotions))
     ]
     found.sort(key=lambda e: (e.created_at, e.id), reverse=newest_first)

@@ -147,6 +147,13 @@ def fold(text: str) -> str:
     return "".join(run.lower() if run.isascii() else _fold_run(run) for run in _RUNS.findall(text))
 
 
+def tag_key(tag: str) -> str:
+    """The form a tag filter matches tags in (`tj list --tag`, `entries.list(tag=)`,
+    `entries.search(tag=)`): stripped, without accents and case (`fold`), as a search
+    matches words: "cafe" finds the tag "Café". A tag's own spelling is kept as written."""
+    return fold(tag.strip())
+
+
 def fold_with_positions(text: str) -> tuple[str, list[int]]:
     """The folded text (`fold`) and, for each of its characters, the index in `text` it came
     from, so that a span found in the folded text maps back onto the original."""
@@ -284,10 +291,10 @@ def rank_entries(
 
     Raises InvalidInput for a query with nothing to search for."""
     parsed = parse_query(query)
-    wanted = {t.strip().casefold() for t in ([tag] if isinstance(tag, str) else tag or [])}
+    wanted = {tag_key(t) for t in ([tag] if isinstance(tag, str) else tag or [])}
     found = []
     for entry in entries:
-        if wanted and wanted.isdisjoint(t.casefold() for t in entry.tags):
+        if wanted and wanted.isdisjoint(tag_key(t) for t in entry.tags):
             continue
         if since is not None and entry.created_at < since:
             continue

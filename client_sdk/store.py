@@ -42,6 +42,7 @@ from client_sdk.errors import IntegrityError, InvalidInput, StoreBusy
 from client_sdk.frozen_init import filled_at_once
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
+from client_sdk.search import tag_key
 from client_sdk.settling import WRITTEN_BODY, FieldWrite, encode, is_mark
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
@@ -2759,7 +2760,7 @@ def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) ->
 @dataclass(frozen=True)
 class EntryQuery:
     """What `Store.entry_page` chooses: the entries of `journal_ids`, not in the trash nor
-    deleted unless `include_deleted`, with any of `tags` (case-folded) and any of
+    deleted unless `include_deleted`, with any of `tags` (matched as `search.tag_key`: case and accents ignored) and any of
     `emotions` (empty: no filter), `created_at` (ms) within `rough` (inclusive, None: no
     bound), on a UTC day of `month_days` ("MM-DD"; empty: any) and kept by
     `keep(created_at, utc_offset)` (None: all), with their documents unless `rows_only`, newest first unless
@@ -2823,6 +2824,10 @@ def _entry_row(row: Any) -> tuple[bytes, bytes, EntryRow]:
     return bytes(row[0]), bytes(row[1]), entry
 
 
+TAG_KEY_SQL = "tj_tag_key"
+"""The SQL function `_entry_page_read` registers on its connection: `search.tag_key`."""
+
+
 def _entry_page_read(
     db: sqlite3.Connection, query: EntryQuery, journals: list[bytes]
 ) -> EntryPage | None:
@@ -2838,12 +2843,15 @@ def _entry_page_read(
     params: list[Any] = list(journals)
     if not query.include_deleted:
         where.append("trashed = 0 AND deleted = 0")
+    if query.tags:  # accents and case ignored, as a search does (`search.tag_key`)
+        db.create_function(TAG_KEY_SQL, 1, tag_key, deterministic=True)
     for column, wanted in (("tags", query.tags), ("emotions", query.emotions)):
         if wanted:
-            names = sorted(wanted)
+            names = sorted({tag_key(n) for n in wanted} if column == "tags" else wanted)
+            value = f"{TAG_KEY_SQL}(value)" if column == "tags" else "value"
             where.append(
                 f"EXISTS (SELECT 1 FROM json_each(entry_rows.{column}) "
-                f"WHERE value IN ({', '.join('?' * len(names))}))"
+                f"WHERE {value} IN ({', '.join('?' * len(names))}))"
             )
             params += names
     if query.month_days:
