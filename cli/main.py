@@ -2825,13 +2825,26 @@ def devices(home: Home, as_json: bool) -> None:
         output.print_table(output.devices_table(found, signed_in))
 
 
+def kept_on_revoked() -> str:
+    """What `tj devices revoke` says after signing a device out (README's "Honest limits": a
+    device keeps what it downloaded; a revoke ends its session and changes no key)."""
+    return (
+        "What it already downloaded stays on it, readable by whoever opens it, even if it was "
+        f"locked with {output.command_text('tj lock')} (a passphrase there guards its keys, not "
+        "the entries in its store): only the device's own screen lock and disk encryption "
+        "protect those. If your password may be known with it (saved on it, or written down "
+        "nearby), change it, so that nobody signs it in again: "
+        f"{output.command_text('tj password change --sign-out-others')}."
+    )
+
+
 @devices.command("revoke")
 @click.argument("device_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
 @pass_home
 def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     """Sign another device out remotely, e.g. a lost phone: it stops syncing (what it
-    already holds stays on it). ID may be a unique prefix, or the device's name when one
+    already downloaded stays readable on it, even locked: see README's "Honest limits"). ID may be a unique prefix, or the device's name when one
     device has it (as `tj devices` shows it); asks first, naming the device.
     To sign this device out, use `tj logout`.
 
@@ -2857,14 +2870,15 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     if not yes:
         output.confirm(
             f"Sign out {output.quoted(chosen.name)} ({output.short_id(chosen.id)}, last seen "
-            f"{output.local_time(chosen.last_seen_at)})?",
+            f"{output.local_time(chosen.last_seen_at)})? It stops syncing; what it already "
+            "downloaded stays readable on it.",
             abort=True,
             err=True,
         )
     home.run(lambda client: client.devices.revoke(chosen.id))
     output.message(
         f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
-        "longer sync."
+        f"longer sync. {kept_on_revoked()}"
     )
 
 
