@@ -294,6 +294,17 @@ def take_measure(
                     f", id {output.short_id(target.journal_id)}) is no longer on this device: "
                     "--journal NAME saves them in another"
                 ) from None
+        if target.result_id is not None and not client.measures.made_here(target.result_id):
+            # a draft copied from another account, or edited: its id can never be saved
+            # here (the SDK refuses it), so its answers are saved under a new one
+            output.message(
+                f"The draft {output.path_word(draft) if draft else ''} names a result id this "
+                f"account did not make ({output.short_id(target.result_id)}: a draft of another "
+                "account's, or one edited): its answers are saved under a new id, written into "
+                "the draft first.",
+                wrap=True,
+            )
+            target = replace(target, result_id=None)
         if target.result_id is None:
             target = replace(target, result_id=client.measures.new_result_id())
             if draft is not None and kept is not None:  # the draft names it before the save

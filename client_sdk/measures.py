@@ -216,6 +216,15 @@ class Measures:
         (protocol.md 4.15), random. Works offline. Raises nothing."""
         return keys.new_doc_id(self._replica.profile.account_id).hex()
 
+    def made_here(self, result_id: str) -> bool:
+        """Whether `result_id` (hex) is an id `new_result_id` could have made for this
+        account (16 bytes naming this account as their creator): `take(result_id=)` refuses
+        any other, such as an id kept with answers on another account. Raises nothing."""
+        try:
+            return keys.created_by(bytes.fromhex(result_id), self._replica.profile.account_id)
+        except ValueError:
+            return False
+
     def _new_result_id(self, result_id: str) -> bytes:
         """`result_id` as bytes. Raises InvalidInput when it is not an id `new_result_id`
         made for this account (16 bytes naming this account as their creator)."""

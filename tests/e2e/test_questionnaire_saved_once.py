@@ -209,3 +209,43 @@ async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_sea
     assert "Safety: No safety flag was sent to drsmith for your PHQ-9" in synced  # and why
     [result] = await ben.json("measure", "list")
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
+
+
+async def test_a_draft_naming_another_accounts_result_id_is_saved_under_a_new_one(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft naming a result id this account did not make (a copy of another account's
+    draft, a hand-edited file) could never be saved: each run said "Nothing was saved ...
+    (`tj measure take gad7 --draft FILE` saves it)" and failed the same way, with an SDK
+    error. Now its answers are saved under a new id, written into the draft first, and said;
+    the other account's result is untouched, and saving the draft again stores nothing."""
+    import cli.measures
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    ben = await new_device(live_server, tmp_path, "ben")
+    copy = tmp_path / "my-answers.json"
+    from cli.measures import KeptAnswers, keep_answers
+
+    at = datetime.now().astimezone()
+    shutil.copy(keep_answers(ana.home, KeptAnswers("gad7", [2] * 7, None, at, None)), copy)
+
+    async def interrupted(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.measures, "sync_note", interrupted)
+        await ana.tj("measure", "take", "gad7", "--draft", str(copy))
+    [anas] = await ana.json("measure", "list")
+    assert json.loads(copy.read_text())["result_id"] == anas["id"]
+
+    saved = await ben.ok("measure", "take", "gad7", "--draft", str(copy))
+    said = flat(saved.stderr)
+    assert f"names a result id this account did not make ({anas['id'][:8]}" in said, said
+    assert f"Saved the answers of {copy}." in said
+    [bens] = await ben.json("measure", "list")
+    assert bens["id"] != anas["id"] and bens["score"] == 14
+    assert json.loads(copy.read_text())["result_id"] == bens["id"]
+    again = await ben.ok("measure", "take", "gad7", "--draft", str(copy))
+    assert f"The answers of {copy} were saved before." in flat(again.stderr)
+    assert [r["id"] for r in await ben.json("measure", "list")] == [bens["id"]]
+    assert [r["id"] for r in await ana.json("measure", "list")] == [anas["id"]]
