@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -584,6 +584,7 @@ def unflagged_members(
     answered_at: int,
     covered: set[str],
     opt_in_from: dict[str, int] | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, str]:
     """The members (username -> account id hex) `late_flag_members` leaves out of a late
     flag only because the answer came less than CLOCK_SKEW_MS after their opt-in or their
@@ -595,7 +596,7 @@ def unflagged_members(
         since = plan.opted_in_at(member_id)
         if since is None or not answered_after(answered_at, since, granted_at, 0):
             continue
-        if answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+        if member_id in known or answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
             continue  # owed a late flag: `late_flag_members`
         if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue
@@ -620,6 +621,7 @@ def late_flag_members(
     answered_at: int,
     covered: set[str],
     opt_in_from: dict[str, int] | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, str]:
     """The members a safety flag is owed to for a safety item answered above 0 at
     `answered_at` (ms UTC: the result's `taken_at`, or when a stopped questionnaire's answer
@@ -644,11 +646,16 @@ def late_flag_members(
     two are the clocks of the owner devices that signed them: the answer must be at least
     CLOCK_SKEW_MS after both (R37 F2: a device whose clock runs ahead, or an opting device
     whose clock runs behind, would otherwise send a flag for an answer given before the
-    opt-in); an answer closer to them gets no late flag (errs toward none)."""
+    opt-in); an answer closer to them gets no late flag (errs toward none). A member in
+    `known` (account ids the answering device itself had verified, when the answer was
+    recorded, that the flag was due to: `watch_answer`) is owed one for an answer at or
+    after both by the clocks as signed, as an immediate flag is: their flag was due then,
+    and only its sealing failed."""
     owed = {}
     for username, (member_id, granted_at) in current.items():
         since = plan.opted_in_at(member_id)
-        if since is None or not answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+        skew = 0 if member_id in known else CLOCK_SKEW_MS
+        if since is None or not answered_after(answered_at, since, granted_at, skew):
             continue
         if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue

@@ -89,11 +89,16 @@ async def watch_answer(
     item: int,
     answer: int,
     answered_at: int,
+    known: Iterable[str] = (),
 ) -> None:
     """Remember a safety item answered above 0 on this device (`event_id`: the result's id,
     or a new id for a questionnaire stopped without a result), so that a flag this device
     could not seal then, for want of knowing the opt-in or the share, is sealed at the
-    sync that brings them (`SafetyPath._seal_missed`). Local: never leaves the device."""
+    sync that brings them (`SafetyPath._seal_missed`). `known`: the members (account ids,
+    hex) this device knew then that the flag is due to (`SafetyPath._due_now`): a flag for
+    them that was never sealed (the response failed, or the device stopped before it) is
+    sealed by the next sync however soon after the opt-in the answer came, since no other
+    device's clock decided it. Local: never leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -103,6 +108,7 @@ async def watch_answer(
         "answer": answer,
         "at": answered_at,
         "covered": [],
+        "known": sorted(known),
     }
 
     def add(watched: list[dict[str, Any]]) -> None:
@@ -127,6 +133,12 @@ async def _change_watched(store: Store, change: Callable[[list[dict[str, Any]]],
         watched = _decoded(await tx.setting(FLAG_WATCH))
         change(watched)
         await tx.set_setting(FLAG_WATCH, json.dumps(watched))
+
+
+def _known(entry: dict[str, Any]) -> set[str]:
+    """The members a watched answer's device knew its flag was due to (`watch_answer`)."""
+    known = entry.get("known")
+    return {m for m in known if isinstance(m, str)} if isinstance(known, list) else set()
 
 
 async def _cover(store: Store, event_id: str, members: Iterable[str]) -> None:
@@ -779,6 +791,23 @@ class SafetyPath:
             [name for name, _ in copy_readers],
         )
 
+    async def _due_now(self, local: LocalJournal, answered_at: int) -> list[str]:
+        """The members (account ids, hex) a flag for a safety item answered above 0 at
+        `answered_at` (ms UTC) in `local` is due to by what this device verified now (the
+        owner's plan and the journal's access chain), as `respond` would seal it; none
+        when the client did not opt in, does not own the journal, or its chain is not
+        verified. Raises only a store error."""
+        if local.role != "owner":
+            return []
+        try:
+            plan = await self.plan(local.journal_id.hex())
+            if not plan.share_flags:
+                return []
+            reach = await self._reach(local, plan)
+        except (IntegrityError, AccessError, NotFound):
+            return []
+        return sorted(reach.members(answered_at).values())
+
     async def message(
         self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS, synced: bool = True
     ) -> list[str]:
@@ -1090,7 +1119,7 @@ class SafetyPath:
             covered = await self._covered(local, entry["result"], entry["id"])
             covered |= set(entry.get("told") or ())
             members = unflagged_members(
-                plan, current, int(entry["at"]), covered, self._granted_at(local)
+                plan, current, int(entry["at"]), covered, self._granted_at(local), _known(entry)
             )
             if not members:
                 continue
@@ -1162,17 +1191,27 @@ class SafetyPath:
             return None
         current = _annotating_members(state)
         covered = await self._covered(local, entry["result"], entry["id"])
-        owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
+        owed = late_flag_members(
+            plan,
+            current,
+            int(entry["at"]),
+            covered,
+            self._granted_at(local),
+            known=_known(entry),
+        )
         return (local, owed) if owed else None
 
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
-        """The members (account ids) a flag for this answer was already sealed for: by this
-        device (its list), or any flag the owner signed for the result (`result_id`, not "")
-        or for this answer (`event` = `event_id`) in the journal; a flag from before flags
-        named members counts for every member."""
+        """The members (account ids) a flag for this answer was already sealed for: any
+        flag the owner signed for the result (`result_id`, not "") or for this answer
+        (`event` = `event_id`) in the journal, as it reads now (a flag two devices sealed
+        under one id names whom the merge kept: one the other device's list named is owed
+        again), or, for a stopped questionnaire's answer, by this device (its list: a flag
+        sealed before flags named their answer); a flag from before flags named members
+        counts for every member."""
         covered: set[str] = set()
         for entry in await _watched(self._store):
-            if entry["id"] == event_id:
+            if entry["id"] == event_id and not result_id:
                 covered.update(entry["covered"])
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
@@ -1462,10 +1501,25 @@ class SafetyPath:
         }
 
     async def _raise_flag(self, local: LocalJournal, result: MeasureResult, to: list[str]) -> str:
+        """Seal the flag for `result` to `to` (account ids, hex); its id. The first under an
+        id derived from the result (keys.result_flag_doc_id): another device of the owner
+        responding to the same result (one id taken on two devices before they synced)
+        writes the same document, which merges into one flag. One this device holds
+        already (a second response, for members the first did not reach) gets a new id, so
+        that it never changes whom the first names."""
         instrument = builtin_instruments()[result.measure]
         answers = result.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
-        document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
+        profile = self._replica.profile
+        doc_id = keys.result_flag_doc_id(
+            profile.secrets.account_key,
+            profile.account_id,
+            local.journal_id,
+            bytes.fromhex(result.id),
+        )
+        if await self._store.document(doc_id) is not None:
+            doc_id = keys.new_doc_id(profile.account_id)
+        document = Document(doc_id, SAFETY_FLAG)
         update = flag_update(
             document, result.id, result.measure, item, answers[item - 1], now_ms(), to
         )

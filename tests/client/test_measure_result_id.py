@@ -44,3 +44,101 @@ async def test_a_result_id_of_another_kind_measure_journal_or_account_is_refused
     with pytest.raises(InvalidInput, match="another record's"):
         await ana.measures.take("phq9", ANSWERS, result_id=entry.id)
     assert await ana.measures.list() == []
+
+
+async def test_one_result_id_taken_on_two_devices_is_one_result_with_one_flag(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """An app retrying answers kept with their result id on another device (or a store that
+    had not synced the first save) took the id again there: the two creations merge into one
+    result, but each device's `respond` sealed a flag of its own, and the therapist read two
+    flags for one result. The flag `respond` seals is now one document per result, under an
+    id every device of the owner derives alike: the two seals merge into one flag, and both
+    devices show the same one result."""
+    from tests.client.sharing_support import share_with
+
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    chosen = laptop.measures.new_result_id()
+    answers = [1] * 8 + [3]
+    first = await laptop.measures.take("phq9", answers, result_id=chosen)
+    assert (await laptop.safety.respond(first.result)).flagged_to == ["drsmith"]
+    await laptop.sync()
+    again = await phone.measures.take("phq9", answers, result_id=chosen)  # not synced since
+    assert (await phone.safety.respond(again.result)).flagged_to == ["drsmith"]
+    for device in (phone, laptop, phone, drsmith):
+        await device.sync()
+    [flag] = await drsmith.safety.flags()
+    assert (flag.result_id, flag.answer) == (chosen, 3)
+    on_laptop, on_phone = await laptop.measures.list(), await phone.measures.list()
+    assert [r.id for r in on_laptop] == [r.id for r in on_phone] == [chosen]
+    assert on_laptop[0].taken_at == on_phone[0].taken_at
+    assert len(await laptop.safety.flags()) == len(await phone.safety.flags()) == 1
+
+
+async def test_a_member_one_device_named_keeps_their_flag_whichever_seal_the_merge_keeps(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The two seals of one result's flag name different members (the phone knew an opt-in
+    the laptop did not): the merged flag names one device's list. A member left out of it
+    is not covered: the phone, which named them when the answer was given, seals their flag
+    at its next sync. Each therapist reads one flag for the result."""
+    from tests.client.sharing_support import share_with
+
+    laptop, drsmith, drlee = await signup("ana"), await signup("drsmith"), await signup("drlee")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await share_with(phone, drlee, role="annotate")
+    await phone.safety.set_plan(share_flags=True, flags_for=["drsmith", "drlee"])
+    chosen = laptop.measures.new_result_id()
+    answers = [1] * 8 + [2]
+    first = await laptop.measures.take("phq9", answers, result_id=chosen)
+    assert (await laptop.safety.respond(first.result)).flagged_to == ["drsmith"]
+    await laptop.sync()
+    again = await phone.measures.take("phq9", answers, result_id=chosen)
+    assert (await phone.safety.respond(again.result)).flagged_to == ["drlee", "drsmith"]
+    for device in (phone, laptop, phone, laptop, drsmith, drlee):
+        await device.sync()
+    for therapist in (drsmith, drlee):
+        [flag] = await therapist.safety.flags()
+        assert flag.result_id == chosen
+
+
+async def test_a_member_a_merged_flag_no_longer_names_gets_a_late_flag(
+    signup: ClientFactory,
+) -> None:
+    """When the two seals of one result's flag merge, `to` is the list one of them wrote: a
+    member only the other named is left out (here that merge is written as a later change
+    of the flag naming drsmith alone). The device counted the member covered by its own
+    list, so no flag ever reached them. What is covered is read from the flag as it now
+    reads: the device that named them seals their late flag at its next sync."""
+    from client_sdk.documents import Document
+    from client_sdk.safety import SAFETY_FLAG, flag_update
+    from tests.client.sharing_support import share_with
+
+    ana, drsmith, drlee = await signup("ana"), await signup("drsmith"), await signup("drlee")
+    await share_with(ana, drsmith, role="annotate")
+    await share_with(ana, drlee, role="annotate")
+    await ana.safety.set_plan(share_flags=True, flags_for=["drsmith", "drlee"])
+    taken = await ana.measures.take("phq9", [1] * 8 + [2])
+    response = await ana.safety.respond(taken.result)
+    assert response.flagged_to == ["drlee", "drsmith"] and response.flag_id is not None
+    local, document = await ana.context.document_of_kind(response.flag_id, SAFETY_FLAG)
+    assert isinstance(document, Document)
+    merged = flag_update(
+        document, taken.result.id, "phq9", 9, 2, 1, [drsmith.profile.account_id.hex()]
+    )
+    await ana.replica.commit(local, document, merged)  # the other device's list won
+    report = await ana.sync()
+    assert [late.members for late in report.late_flags] == [("drlee",)]
+    for therapist in (drsmith, drlee):
+        await therapist.sync()
+        [flag] = await therapist.safety.flags()
+        assert flag.result_id == taken.result.id
