@@ -8,6 +8,8 @@ offline), real crypto, CliRunner."""
 
 from __future__ import annotations
 
+import json
+
 from tests.test_cli import Device, Outage, laptop, outage, phone
 
 __all__ = ["laptop", "outage", "phone"]  # fixtures
@@ -83,3 +85,22 @@ async def test_the_delete_question_counts_what_waits_to_be_sent(
         in " ".join(asked.stderr.split())
     ), asked.stderr
     assert "Work" not in {j["name"] for j in await laptop.json("journal", "list")}
+
+
+async def test_sync_json_names_the_items_set_aside_in_a_journal_gone(
+    laptop: Device, phone: Device, outage: Outage
+) -> None:
+    """`Departure.set_aside` is in `tj sync --json`: the notice of a journal gone from the
+    server names, by id, the items whose words are only on this device."""
+    await laptop.ok("journal", "create", "Dreams")
+    await phone.ok("sync")
+    await outage.begin()
+    await phone.ok("write", "--journal", "Dreams", input=WORDS + "\n")
+    await outage.end()
+    await laptop.ok("journal", "delete", "Dreams", "--yes")
+    synced = await phone.tj("sync", "--json")
+    assert synced.exit_code == 4, synced.output  # a change not delivered: set aside
+    report = json.loads(synced.raw_stdout)
+    [change] = await phone.json("set-aside", "list")
+    [gone] = [d for d in report["departures"] if d["reason"] == "no longer on the server"]
+    assert gone["set_aside"] == [change["doc_id"]], gone
