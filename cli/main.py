@@ -2651,7 +2651,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
         if record.code == "forbidden" and record.journal_id in ended:  # no retry sends it
             drop = output.command_text(f"tj set-aside drop {output.short_id(key)}")
             how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
-                f" (no retry sends it, as the journal is no longer shared with you: keep its "
+                f" (no retry sends it, as the journal is no longer served to you: keep its "
                 f"words with {output.command_text('tj set-aside list --json > refused.json')}, "
                 f"then {drop} forgets it)"
             )

@@ -1549,7 +1549,7 @@ def measure_list(
         listed = output.quoted(chosen[0]) if chosen else "their current journal"
         output.message(
             f"Listed {listed}; the copy kept of {journal.name.split('/', 1)[0]}'s earlier "
-            f"share {output.quoted(journal.name)} (ended) holds {more}: "
+            f"share {output.quoted(journal.name)} {ended_mark(journal)} holds {more}: "
             + output.command(["tj", "measure", "list", "--journal", which]),
             wrap=True,
         )

@@ -368,9 +368,9 @@ class Context:
         held = {j.journal_id for j in journals}
         mine = self.profile.account_id
         owners = {  # "ana/..." names one of the journals of an account held here (NU65 F18)
-            squeezed(self.display(j)[: -len(j.name)]).casefold()
+            squeezed(self.replica.owner_prefix(j)).casefold()
             for j in journals
-            if j.owner_id != mine and self.display(j).endswith(j.name)
+            if j.owner_id != mine
         }
         unverified = sorted(
             problem
@@ -561,10 +561,7 @@ class Context:
         asked = squeezed(wanted).casefold()
         found: list[tuple[int, LocalJournal, str]] = []
         for journal in journals:
-            shown = self.display(journal)
-            if not shown.endswith(journal.name):
-                continue
-            prefix = shown[: -len(journal.name)]  # "ana/" for another account's, else ""
+            prefix = self.replica.owner_prefix(journal)  # "ana/" for another account's
             for name, renamed_at in await self.replica.former_names(journal.journal_id):
                 if squeezed(prefix + name).casefold() == asked and name != journal.name:
                     found.append((renamed_at, journal, prefix + name))

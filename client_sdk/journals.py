@@ -16,7 +16,14 @@ from client_sdk.context import Context
 from client_sdk.default_journal import DEFAULT_JOURNAL
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import ID_SHOWN, Journal, is_control, quoted_name, squeezed
+from client_sdk.models import (
+    ID_SHOWN,
+    Journal,
+    invisible_at,
+    is_control,
+    quoted_name,
+    squeezed,
+)
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -29,11 +36,13 @@ def check_name(name: str) -> str:
     '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
     control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
     bidirectional formatting character) or an invisible format character (Unicode category
-    Cf: a zero-width space, a byte order mark, a soft hyphen; but the joiners `_invisible`
-    keeps: in an emoji sequence, or between letters of a script that spells with them) is
-    refused naming each by its code point ("U+200B"): a name is shown on other people's
-    terminals, which would show it escaped, and an invisible character makes a second name
-    that reads as the first. A name another device or owner signed is never refused on
+    Cf: a zero-width space, a byte order mark, a soft hyphen; but the joiners
+    `models.invisible_at` keeps: in an emoji sequence, or between letters of a script that
+    spells with them) or a private-use character (Unicode category Co: U+E000 to U+F8FF and
+    the private-use planes, which mean nothing outside one program or font and show as a box
+    or nothing) is refused naming each by its code point ("U+200B", "U+E000"): a name is
+    shown on other people's terminals, which would show it escaped, and an invisible
+    character makes a second name that reads as the first. A name another device or owner signed is never refused on
     receipt (`shown` escapes it), only here, where one is given.
     Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
@@ -51,54 +60,21 @@ def check_name(name: str) -> str:
         )
     controls = sorted({ord(c) for c in name if is_control(c)})
     invisible = sorted(
-        {ord(c) for i, c in enumerate(name) if not is_control(c) and _invisible(name, i)}
+        {ord(c) for i, c in enumerate(name) if not is_control(c) and invisible_at(name, i)}
     )
+    private = sorted({ord(c) for c in name if unicodedata.category(c) == "Co"})
     kinds = [
         f"{words} ({', '.join(f'U+{code:04X}' for code in codes)})"
         for words, codes in (
             ("control characters", controls),
             ("invisible format characters", invisible),
+            ("private-use characters", private),
         )
         if codes
     ]
     if kinds:
         raise InvalidInput(f"a journal name cannot contain {' or '.join(kinds)}", subject=BAD_VALUE)
     return name
-
-
-ZERO_WIDTH_JOINER = "\u200d"
-ZERO_WIDTH_NON_JOINER = "\u200c"
-ALPHABETS_WITHOUT_JOINERS = ("LATIN ", "GREEK ", "CYRILLIC ")
-"""Scripts whose spelling never needs a joiner between letters: one there only makes a
-look-alike of another name ("Dre\u200dams")."""
-
-
-def _invisible(name: str, index: int) -> bool:
-    """Whether `name[index]` is a format character (Unicode category Cf: zero-width space,
-    byte order mark, soft hyphen, word joiner, Mongolian vowel separator, tag characters),
-    which draws nothing: "Dre\u200bams" would list as a second "Dreams". The zero-width
-    joiner inside an emoji sequence (after a symbol or its modifier, before a symbol:
-    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept, and so are the
-    zero-width joiner and non-joiner between two letters of a script that spells with them
-    (Persian "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", Indic conjuncts: the
-    Unicode Standard, 23.2 "Layout Controls"), not of ALPHABETS_WITHOUT_JOINERS."""
-    char = name[index]
-    if unicodedata.category(char) != "Cf":
-        return False
-    if char not in (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER) or not 0 < index < len(name) - 1:
-        return True
-    before, after = name[index - 1], name[index + 1]
-    if char == ZERO_WIDTH_JOINER and unicodedata.category(before) in ("So", "Sk", "Mn"):
-        if unicodedata.category(after) == "So":
-            return False
-    return not (_spelt_with_joiners(before) and _spelt_with_joiners(after))
-
-
-def _spelt_with_joiners(char: str) -> bool:
-    """Whether `char` is a letter or a mark of a script not in ALPHABETS_WITHOUT_JOINERS."""
-    if unicodedata.category(char)[0] not in "LM":
-        return False
-    return not unicodedata.name(char, "").startswith(ALPHABETS_WITHOUT_JOINERS)
 
 
 @checks_inputs

@@ -1642,12 +1642,7 @@ class Replica:
                 # therapist's saved commands broke unannounced): told by its owner-signed
                 # name, only when strictly newer than the name held (as below)
                 if renamed_verified(before, local):
-                    shown = self.shown_name(local)
-                    owner = (
-                        shown[: -len(local.name)]
-                        if shown.endswith(local.name)
-                        else f"{local.owner_name}/"
-                    )
+                    owner = self.owner_prefix(local)
                     news.append(
                         sync_plan.News(1, "journal", False, local.owner_name, False, False,
                                        sync_plan.RENAMED, owner + local.name, owner + before.name,
@@ -2106,13 +2101,20 @@ class Replica:
             return self.profile.username
         return self._owner_labels().get(journal.owner_id, journal.owner_name)
 
+    def owner_prefix(self, journal: LocalJournal) -> str:
+        """What comes before a journal's name in `shown_name`: "" when this account owns
+        it, else its owner as `owner_label` names them and "/" ("ana/", "kim (account
+        1a2b3c4d)/"): the one place it is worked out (a former name, a rename's news and
+        a name given "owner/..." are each put after it)."""
+        if journal.owner_id == self.profile.account_id:
+            return ""
+        return f"{self.owner_label(journal)}/"
+
     def shown_name(self, journal: LocalJournal) -> str:
         """How an app names a journal: its name when this account owns it, else
         "owner/name", the owner as `owner_label` names them ("ana/Personal", "kim (account
         1a2b3c4d)/Personal"). `Context.local_journal` takes it back."""
-        if journal.owner_id == self.profile.account_id:
-            return journal.name
-        return f"{self.owner_label(journal)}/{journal.name}"
+        return self.owner_prefix(journal) + journal.name
 
     def names_given_elsewhere(self) -> set[str]:
         """The usernames (case folded) that the journal list this device last read gives to

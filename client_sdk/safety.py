@@ -190,7 +190,16 @@ class SafetyFlag:
     answer: int
     raised_at: datetime
     acknowledged: tuple[Acknowledgement, ...] = field(default=())
-    share_ended: bool = False  # read from the copy kept of a share that ended
+    share_ended: bool = False
+    """Read from the read-only copy kept of a share that ended by what this device knows
+    beyond the server's word: an end its owner signed in the access chain this device
+    verified, a signed end date passed by this device's clock, or this account leaving it
+    (`client.shares.leave`). Never with `unlisted`; as `Journal.share_ended` says it."""
+    unlisted: bool = False
+    """Read from the read-only copy kept of a journal the server no longer serves to this
+    account while nothing its owner signed ended the share (`Journal.unlisted`: the owner
+    may have ended it, or the server may be holding it back: the server's word alone, never
+    said as an ended share). Never with `share_ended`."""
     recipients: tuple[str, ...] | None = None
     """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
     for a flag from before flags named them (every member)."""
@@ -221,6 +230,12 @@ class SafetyFlag:
     for it while it only reads. Shown for what it says, never as one to acknowledge."""
 
     @property
+    def read_only_copy(self) -> bool:
+        """Read from a read-only copy this device kept (`share_ended` or `unlisted` says
+        why): the flag can no longer be acknowledged here."""
+        return self.share_ended or self.unlisted
+
+    @property
     def unacknowledged(self) -> bool:
         """No acknowledgement of it verified on this device. A flag is shown as acknowledged
         only on a signed acknowledgement this device verifies, never on a server's or a
@@ -236,7 +251,9 @@ class SafetyFlag:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`."""
+        own `to_dict()`. "read_only_copy" for a flag read from a copy kept here, "share_ended"
+        when its share ended by what this device knows beyond the server's word, "unlisted"
+        when only the server stopped serving it (never both)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -248,7 +265,9 @@ class SafetyFlag:
             "raised_at": self.raised_at.isoformat(),
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
+            "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
             "reads_only": self.reads_only,

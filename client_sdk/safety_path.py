@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, 
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from client_sdk import keys
+from client_sdk import forgotten, keys
 from client_sdk.access import AccessState, Disclosure
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, read_ms, to_datetime
+from client_sdk.models import now_ms, quoted_name, read_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, SAFETY_WATCHED, MeasureResult, result_view
 from client_sdk.safety import (
@@ -1534,9 +1534,10 @@ class SafetyPath:
         `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
         by someone else than the owner count (the author is the record's signer). A share
         that ended keeps its flags, as last synced, from the read-only copy this device kept
-        (`SafetyFlag.share_ended`; they can no longer be acknowledged); one whose owner-signed
-        end date passed by this device's clock is ended so, before a sync too, whatever the
-        server lists. On a therapist's
+        (`SafetyFlag.read_only_copy`; they can no longer be acknowledged): `share_ended` when
+        its owner's signed chain ended it (or this account left it), `unlisted` when only the
+        server stopped serving it; one whose owner-signed end date passed by this device's
+        clock is ended so, before a sync too, whatever the server lists. On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
         raised (owner's clock) before the current share that no acknowledgement here names
         is `before_share`, context only: it is unacknowledged here all the same (a
@@ -1556,6 +1557,12 @@ class SafetyPath:
             if j.role != REVOKED or j.owner_id != me
         }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
+        left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
+        unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
+            journal_id
+            for journal_id, j in journals.items()
+            if self._replica.ended_by_server_only(j, now) and forgotten.tag(journal_id) not in left
+        }
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
         for stored in await self._store.documents(wanted, (SAFETY_FLAG, SAFETY_ACK)):
@@ -1572,8 +1579,12 @@ class SafetyPath:
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
                 if view is not None:  # the role by this device's verified chain
+                    server_only = local.journal_id in unlisted
                     flags[view.id] = replace(
-                        view, share_ended=local.role == REVOKED, reads_only=local.role == "read"
+                        view,
+                        share_ended=local.role == REVOKED and not server_only,
+                        unlisted=server_only,
+                        reads_only=local.role == "read",
                     )
             elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
                 ack = ack_view(document)
@@ -1646,11 +1657,23 @@ class SafetyPath:
         is never told the flag was read either way."""
         copy = self._replica.copy_still_read(local, await self._store.journals())
         owner = self._owner(local)
-        if not copy:
+        left = forgotten.decode(await self._store.setting(forgotten.LEFT))
+        if self._replica.ended_by_server_only(local, now_ms()) and (
+            forgotten.tag(local.journal_id) not in left
+        ):  # the server's word alone (`SafetyFlag.unlisted`): never said as an end
+            ended = (
+                f"the server no longer serves {owner}'s {quoted_name(local.name)} to you "
+                f"(nothing {owner} signed says the share ended: they may have ended it, or the "
+                "server may be holding it back)"
+            )
+            if not copy:
+                return f"{ended}: this flag can no longer be acknowledged"
+        elif not copy:
             return f"{owner}'s share ended: this flag can no longer be acknowledged"
+        else:
+            ended = f"{owner}'s share of {local.name} with you ended"
         return (
-            f"{owner}'s share of {local.name} with you ended: {owner} most likely narrowed it "
-            f"to the fields you read in '{owner}/{copy}', which carries no safety flag. An "
+            f"{ended}: {owner} most likely narrowed it to the fields you read in '{owner}/{copy}', which carries no safety flag. An "
             f"acknowledgement is written in {local.name}, where you can no longer write, so "
             f"this flag can no longer be acknowledged and {owner}'s devices will not show it "
             f"read: tell {owner} yourself that you saw it."
