@@ -55,7 +55,6 @@ class Context(bytes, enum.Enum):
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
     DOCUMENT_ID = b"tj-document-v1.."  # 16 bytes: BLAKE2b personalisation
     LATE_FLAG_ID = b"tj-late-flag-v1."  # 16 bytes: BLAKE2b personalisation (R37 F3)
-    RESULT_FLAG_ID = b"tj-take-flag-v1."  # 16 bytes: BLAKE2b personalisation
     DEFAULT_JOURNAL_ID = b"tj-default-v1..."  # 16 bytes: BLAKE2b personalisation
     JOURNAL_NAME = b"tj/journal-name/v1"
     JOURNAL_NAME_V2 = b"tj/journal-name/v2"  # F4, W1: the name with `named_at` and `archived`

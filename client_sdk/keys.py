@@ -589,26 +589,6 @@ def late_flag_doc_id(
     return nonce + _document_tag(account_id, nonce)
 
 
-def result_flag_doc_id(
-    account_key: bytes, account_id: bytes, journal_id: bytes, result_id: bytes
-) -> bytes:
-    """The id of the safety flag `SafetyPath.respond` seals for the result `result_id` (16
-    bytes) in `journal_id` (16 bytes): the same on every device of the owner (`account_id`,
-    whose `account_key` keys it), so that the same result taken under one id on two devices
-    before either synced (`take(result_id=)`) seals one flag document, which merges
-    (protocol.md `safety_flag`). A document id of the owner's: nonce = BLAKE2b(journal id ||
-    result id, 8 bytes, key = account key, personal "tj-take-flag-v1."), then the tag of
-    `new_doc_id`."""
-    nonce = nacl.hash.blake2b(
-        journal_id + result_id,
-        digest_size=DOC_ID_NONCE_BYTES,
-        key=account_key,
-        person=Context.RESULT_FLAG_ID.value,
-        encoder=nacl.encoding.RawEncoder,
-    )
-    return nonce + _document_tag(account_id, nonce)
-
-
 def created_by(doc_id: bytes, account_id: bytes) -> bool:
     """Whether `doc_id` was made by `new_doc_id(account_id)`: how a device knows, from the
     record alone and in any order, that a member writes only in documents it created."""

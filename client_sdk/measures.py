@@ -137,12 +137,8 @@ class Measures:
         stored under, chosen before the take so that saving the same answers again stores
         one result. An app keeps it with answers whose save failed (it cannot know whether
         the failure came before or after the result was stored), and passes it again: a
-        result already stored under it on this device is returned as it is (its `taken_at`
-        and answers those first stored), with its changes, and nothing is written. Taken
-        again under the same id on another device (or a store that has not synced the first
-        save), it is written there too: the two merge into one result when the devices sync
-        (its fields as one of the two wrote them), and `safety.respond` seals its flag under
-        an id derived from the result, so the two flags merge into one as well.
+        result already stored under it is returned as it is (its `taken_at` and answers
+        those first stored), with its changes, and nothing is written.
 
         Returns the result with the previous result of the same measure in that journal and
         the plain difference from it (`change`), and the first result of its course

@@ -1202,16 +1202,13 @@ class SafetyPath:
         return (local, owed) if owed else None
 
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
-        """The members (account ids) a flag for this answer was already sealed for: any
-        flag the owner signed for the result (`result_id`, not "") or for this answer
-        (`event` = `event_id`) in the journal, as it reads now (a flag two devices sealed
-        under one id names whom the merge kept: one the other device's list named is owed
-        again), or, for a stopped questionnaire's answer, by this device (its list: a flag
-        sealed before flags named their answer); a flag from before flags named members
-        counts for every member."""
+        """The members (account ids) a flag for this answer was already sealed for: by this
+        device (its list), or any flag the owner signed for the result (`result_id`, not "")
+        or for this answer (`event` = `event_id`) in the journal; a flag from before flags
+        named members counts for every member."""
         covered: set[str] = set()
         for entry in await _watched(self._store):
-            if entry["id"] == event_id and not result_id:
+            if entry["id"] == event_id:
                 covered.update(entry["covered"])
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
@@ -1501,25 +1498,10 @@ class SafetyPath:
         }
 
     async def _raise_flag(self, local: LocalJournal, result: MeasureResult, to: list[str]) -> str:
-        """Seal the flag for `result` to `to` (account ids, hex); its id. The first under an
-        id derived from the result (keys.result_flag_doc_id): another device of the owner
-        responding to the same result (one id taken on two devices before they synced)
-        writes the same document, which merges into one flag. One this device holds
-        already (a second response, for members the first did not reach) gets a new id, so
-        that it never changes whom the first names."""
         instrument = builtin_instruments()[result.measure]
         answers = result.answers or ()
         item = next(n for n in instrument.safety_items if answers[n - 1] > 0)
-        profile = self._replica.profile
-        doc_id = keys.result_flag_doc_id(
-            profile.secrets.account_key,
-            profile.account_id,
-            local.journal_id,
-            bytes.fromhex(result.id),
-        )
-        if await self._store.document(doc_id) is not None:
-            doc_id = keys.new_doc_id(profile.account_id)
-        document = Document(doc_id, SAFETY_FLAG)
+        document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
         update = flag_update(
             document, result.id, result.measure, item, answers[item - 1], now_ms(), to
         )
