@@ -505,6 +505,7 @@ def answer_piped(question: str, skip: str) -> Iterator[None]:
     if piped.stdin_is_a_pipe_or_file():  # byte by byte: what follows stays on stdin
         text = piped.read_text_line(ahead=False)
         line = "" if text is None else text + "\n"
+        stdin = sys.stdin  # one that reads first a byte read past a line's "\r"
     else:
         line = stdin.readline()
     if not line:

@@ -12,12 +12,8 @@ byte-wise read takes nothing past the line of a pipe: for a line whose rest of s
 read by something else (`sys.stdin`: an entry's text after a piped passphrase). A pipe
 cannot be peeked at, so a line it ends with "\r" is followed by one more byte read when
 one is there to read now: the "\n" of a "\r\n" is taken with the line (never left as an
-empty line for `sys.stdin`). Any other byte is the next line's, and is put back where
-every reader of stdin finds it: file descriptor 0 becomes a pipe that gives that byte,
-then what the pipe it replaces gives, copied by a thread (`_put_back`). `sys.stdin` itself
-is never replaced: a reference to it taken before, `sys.__stdin__`, `select` on file
-descriptor 0 and its `name` all see every byte, once. No byte there yet: the same, the
-thread dropping a "\n" that comes first (the rest of that "\r\n", written later).
+empty line for `sys.stdin`); any other byte is the next line's, kept in `_pending` and read
+first by `sys.stdin` too (`_PendingFirst`).
 
 System calls per line: none when the line was read ahead (`_pending`); else one `lseek`
 (which tells a file from a pipe) before the reads, and for a file one more, back to just
@@ -26,10 +22,10 @@ past the line, when a read took more.
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import sys
-import threading
 
 CHUNK = 65536
 """Bytes asked of one read of a pipe or a file, when reading ahead is allowed."""
@@ -137,75 +133,61 @@ def read_line(wake: int | None = None, *, ahead: bool = True) -> bytes:
 def _rest_of_a_crlf() -> int:
     """After a line of a pipe read byte by byte that ends with a "\r": the byte after it read
     too when there is one to read now (`poll`, no wait). 1 when it is the "\n" of a "\r\n"
-    (the line's end is a byte longer); another byte is the next line's, put back on file
-    descriptor 0 (`_put_back`), 0. None there yet, 0: a "\n" that comes first is dropped
-    by the copy `_put_back` starts (or, without one, by the next line read here:
-    `_after_cr`). The end of input, 0."""
+    (the line's end is a byte longer); another byte is the next line's, left in `_pending`,
+    and `sys.stdin` reads it first (`_PendingFirst`), 0. None there yet, 0: the "\n" that
+    may follow is dropped by the next line read here (`_after_cr`)."""
     global _after_cr
     waiting = select.poll()
     waiting.register(0, select.POLLIN)
     if not waiting.poll(0):
-        _after_cr = not _put_back(b"")
+        _after_cr = True
         return 0
     more = os.read(0, 1)
+    _pending.extend(more)
     if more == b"\n":
-        _pending.extend(more)
         return 1
-    if more and not _put_back(more):
-        _pending.extend(more)  # no pipe to put it back on: the next line read here gets it
+    if more:
+        _stdin_reads_pending_first()
     return 0
 
 
-def _put_back(first: bytes) -> bool:
-    """Point file descriptor 0 at a new pipe that gives `first` and then, copied by a thread
-    (`_copied`), every byte the pipe it replaces gives, to its end: a byte read past a line
-    is there again for every reader of stdin (`sys.stdin`, a reference to it kept before,
-    `sys.__stdin__`, `select`), and `sys.stdin` stays as it was. `first` b"": the copy
-    drops a "\n" that comes first (the rest of a "\r\n" whose "\r" ended the line read).
-    The copy reads the old pipe ahead of its readers (up to a pipe's capacity, 64 KiB on
-    Linux), so a process that shares that pipe and reads it after tj ends does not get
-    those bytes. False when no pipe could be made (no file descriptor left): nothing done."""
-    try:
-        source = os.dup(0)
-    except OSError:
-        return False
-    try:
-        given, write = os.pipe()
-    except OSError:
-        os.close(source)
-        return False
-    os.write(write, first)  # 0 or 1 byte: an empty pipe takes it at once
-    os.dup2(given, 0)
-    os.close(given)
-    copy = threading.Thread(target=_copied, args=(source, write, not first), daemon=True)
-    copy.start()
-    return True
+class _PendingFirst(io.RawIOBase):
+    """File descriptor 0 read as `sys.stdin`'s raw stream, the bytes `_pending` holds
+    (read past a line's "\r" to tell it from a "\r\n") given first and taken from it: so
+    that whichever of `sys.stdin` and `read_line` reads next gets them, once."""
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 0
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if _pending:
+            taken = min(len(buffer), len(_pending))
+            buffer[:taken] = _pending[:taken]
+            del _pending[:taken]
+            return taken
+        data = os.read(0, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
-def _copied(source: int, write: int, after_cr: bool) -> None:
-    """Copy every byte of `source` into `write` to its end, then close both; `after_cr`: a
-    "\n" that comes first is dropped. Ends too when nothing reads `write` any more (stdin
-    pointed at /dev/null: BrokenPipeError) or `source` cannot be read."""
-    try:
-        while True:
-            try:
-                chunk = os.read(source, CHUNK)
-            except BlockingIOError:  # a non-blocking pipe: wait for its next bytes
-                select.select([source], [], [])
-                continue
-            if not chunk:
-                return
-            if after_cr:
-                after_cr = False
-                chunk = chunk.removeprefix(b"\n")
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(write, view) :]
-    except OSError:
+def _stdin_reads_pending_first() -> None:
+    """Make `sys.stdin` (file descriptor 0's, not a terminal) read `_pending` first: a text
+    stream as it was (its encoding and errors; lines split at "\n", as Python's own stdin
+    on POSIX) over `_PendingFirst`. Nothing when it does already, or is another stream."""
+    stdin = sys.stdin
+    if isinstance(getattr(getattr(stdin, "buffer", None), "raw", None), _PendingFirst):
         return
-    finally:
-        os.close(source)
-        os.close(write)
+    if not stdin_is_a_pipe_or_file():
+        return
+    sys.stdin = io.TextIOWrapper(
+        io.BufferedReader(_PendingFirst()),
+        encoding=getattr(stdin, "encoding", None) or "utf-8",
+        errors=getattr(stdin, "errors", None) or "strict",
+        newline="\n",
+    )
 
 
 def read_text_line(wake: int | None = None, *, ahead: bool = True) -> str | None:

@@ -309,7 +309,7 @@ def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_l
     after it is the rest of its "\\r\\n". Byte by byte, the "\\n" of a "\\r\\n" there to
     read is taken with its line, not left on the pipe as an empty line for `sys.stdin` (the
     text of an entry after a piped passphrase); a byte of the next line read past a lone
-    "\\r" to tell is put back on stdin for whichever reads next, `sys.stdin` or `read_line`."""
+    "\\r" to tell is given first to whichever reads next, `sys.stdin` or `read_line`."""
     read, write = os.pipe()
     try:
         os.write(write, MAC)
@@ -326,8 +326,8 @@ def test_piped_lines_read_ahead_cost_no_lseek_and_a_lone_cr_read_last_ends_its_l
     finally:
         os.close(read)
     # byte by byte: "b\r\n" is one line, and nothing past it was taken ("b" was read past
-    # "a\r" and put back on stdin, a pipe made for it: one lseek more finds it is a pipe)
-    assert got == ([b"a\r", b"b\r\n"], b"c\n\rd", 2)
+    # "a\r" and given first to the next line: no lseek for it)
+    assert got == ([b"a\r", b"b\r\n"], b"c\n\rd", 1)
     read, write = os.pipe()
     try:
         os.write(write, MAC)
@@ -363,52 +363,3 @@ def test_a_piped_secret_ended_by_crlf_leaves_no_empty_line_for_stdin(end: str) -
         )  # fmt: skip
         assert reading.returncode == 0, reading.stderr
         assert ast.literal_eval(reading.stdout.decode()) == expected
-
-
-HELD_STDIN = """
-import os, select, sys
-from cli.main import piped_line
-
-held, dunder = sys.stdin, sys.__stdin__
-secret = piped_line("no passphrase")
-readable = bool(select.select([0], [], [], 0)[0])  # the byte read past "\\r" is on fd 0
-print(repr(secret), flush=True)  # the writer goes on once the secret was read
-reader = {"held": held, "dunder": dunder, "looked up": sys.stdin}[sys.argv[1]]
-rest = reader.read()
-print(repr((sys.stdin is held, sys.stdin.name, readable, rest)), flush=True)
-"""
-
-
-@pytest.mark.parametrize("reader", ["held", "dunder", "looked up"])
-@pytest.mark.parametrize("first", ["secret\rB", "secret\r"])
-def test_a_byte_read_past_a_piped_lone_cr_is_there_for_every_reader_of_stdin(
-    reader: str, first: str
-) -> None:
-    """A byte read past a piped secret's lone "\\r" (to tell it from a "\\r\\n") was kept
-    for a `sys.stdin` made anew: an app holding the stdin of before, or `sys.__stdin__`,
-    lost it ("ody of my entry"), `select` on stdin said nothing to read, and the new stdin
-    had no `name`. A "\\r\\n" whose "\\n" came in a later write left that "\\n" for
-    `sys.stdin`. Now stdin stays the one it was and every byte is read once, by whichever
-    reader reads it, the "\\n" of a "\\r\\n" by none."""
-    reading = subprocess.Popen(
-        [sys.executable, "-c", HELD_STDIN, reader],
-        cwd=REPOSITORY, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert reading.stdin is not None and reading.stdout is not None
-    try:
-        reading.stdin.write(first.encode())
-        reading.stdin.flush()
-        assert reading.stdout.readline() == b"'secret'\n"  # read: the rest comes later
-        rest = b"ody of my entry" if first.endswith("B") else b"\nBody of my entry"
-        said, errors = reading.communicate(rest, timeout=60)
-    finally:
-        if reading.returncode is None:
-            reading.kill()
-            reading.wait()
-    assert reading.returncode == 0, errors
-    assert ast.literal_eval(said.decode()) == (
-        True,
-        "<stdin>",
-        first.endswith("B"),  # "B" is there to read at once; nothing else was yet
-        "Body of my entry",
-    )
