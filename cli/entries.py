@@ -25,6 +25,7 @@ from cli.main import (
     Home,
     ValueRefused,
     cli,
+    default_after_sync,
     default_unconfirmed,
     emotion_option,
     found_after_sync,
@@ -577,7 +578,7 @@ async def editor_start(
     Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
     prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
     journal = journal_name or (prompt.journal if prompt is not None else None)
-    await found_after_sync(lambda c: c.entries.check_writable(journal), client)
+    await default_after_sync(lambda c: c.entries.check_writable(journal), client)
     return prompt
 
 
@@ -603,7 +604,7 @@ async def write_entry(
     device (before the sync), so that a failure after that keeps no draft copy of it."""
     if fields.get("prompt_id"):
         await prompt_after_sync(fields["prompt_id"], client)
-    entry = await found_after_sync(lambda c: c.entries.write(journal, body, **fields), client)
+    entry = await default_after_sync(lambda c: c.entries.write(journal, body, **fields), client)
     if saved is not None:
         saved.append(entry)
     note = await sync_note(client)

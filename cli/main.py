@@ -2825,6 +2825,21 @@ async def found_after_sync(work: Callable[[Client], Awaitable[T]], client: Clien
     return await work(client)
 
 
+async def default_after_sync(work: Callable[[Client], Awaitable[T]], client: Client) -> T:
+    """`work(client)`; when it names no journal and the default journal awaits its first
+    sync (`default_unconfirmed`), sync first (`synced_first`: one quick try, said when it
+    fails) and try once more. A call so refused has written nothing."""
+    from client_sdk.errors import NotFound
+
+    try:
+        return await work(client)
+    except NotFound as refused:
+        if not default_unconfirmed(refused):
+            raise
+    await synced_first(client, "finding your default journal in")
+    return await work(client)
+
+
 def default_unconfirmed(error: TJError) -> bool:
     """Whether `error` refused a call naming no journal because this device took its default
     journal from what it held before this SDK and has not read a journal list since (subject
