@@ -384,8 +384,9 @@ def body_of(
             raise
         except TJError as error:  # no default journal to write in: kept as piped text is
             if text.strip() and saved is not None and not saved and default_refused(error):
+                way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
                 said = kept_unsaved(
-                    home, text, save, "The text you gave", f"{left_out}; {DEFAULT_WAY_OUT}",
+                    home, text, save, "The text you gave", f"{left_out}; {way_out}",
                     signed_in=signed_in,
                 )  # fmt: skip
                 if said:
@@ -486,7 +487,11 @@ DEFAULT_SUBJECTS = frozenset({"no default journal", "shared default"})
 has no default journal to write in (`default_refused`)."""
 
 DEFAULT_WAY_OUT = "add --journal NAME to it, or choose your default journal first"
-"""What follows the command that saves text kept when the default journal was refused."""
+"""What follows the command that saves text kept when there was no default journal."""
+
+UNCONFIRMED_WAY_OUT = "run it once this device has synced"
+"""What follows the command that saves text kept when the default journal awaited its first
+sync (`default_unconfirmed`)."""
 
 
 def default_refused(error: TJError) -> bool:

@@ -364,8 +364,8 @@ HINTS = {
     "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
     "no default journal": f"add {output.command_text('--journal NAME')}, or choose your default journal with "
     f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
-    "shared default": f"to choose it anyway: {output.command_text('tj journal default ID')} with its id above, or "
-    f"add {output.command_text('--even-if-shared')}",
+    "shared default": f"{output.command_text('tj journal default ID')} with its id above, or add "
+    f"{output.command_text('--even-if-shared')}",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -482,8 +482,7 @@ def with_hint(
     if default_unconfirmed(error):  # the command tried a sync first (`found_after_sync`)
         hint = (
             f"run {output.command_text('tj sync')} once the server can be reached, then the same "
-            f"command again; until then add {output.command_text('--journal NAME')} only for a journal "
-            "you know is not shared"
+            "command again"
         )
     if error.subject == "share ended" and "can share it with you again" in str(error):
         hint = None  # the message names the owner who can, already: not said twice

@@ -258,8 +258,8 @@ class Journals:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
                 f"with {and_words(readers)} (its access chain, verified on this device, says "
-                "so): nothing was changed. Choose it by its id, or confirm that you mean it, "
-                "to make a shared journal your default journal",
+                "so): nothing was changed. To make it your default journal anyway, choose it "
+                "by its id or confirm that you mean it",
                 subject=SHARED_DEFAULT,
                 names={"journal id": ident},
             )
