@@ -12,15 +12,17 @@ import builtins
 import unicodedata
 
 from client_sdk import forgotten
-from client_sdk.context import Context
-from client_sdk.default_journal import DEFAULT_JOURNAL
+from client_sdk.context import Context, is_id_prefix
+from client_sdk.default_journal import DEFAULT_JOURNAL, SHARED_DEFAULT, current_readers
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
     ID_SHOWN,
     Journal,
+    and_words,
     invisible_at,
     is_control,
+    now_ms,
     quoted_name,
     squeezed,
 )
@@ -191,14 +193,21 @@ class Journals:
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         return self._context.journal(local, left)
 
-    async def set_default(self, journal: str) -> Journal:
+    async def set_default(self, journal: str, *, even_if_shared: bool = False) -> Journal:
         """Make one of this account's own journals (by name or id) the default journal on
         this device (`default`): kept in this device's store only, never sent, so each
-        device keeps its own choice. Works offline. Raises NotFound for an unknown journal,
-        InvalidInput for a journal shared with this account or one kept only to share with
-        a member (a copy of some fields, single items, a brief)."""
+        device keeps its own choice. Works offline. A name that two of this account's
+        journals bear (one of them a read-only copy kept, say) names neither. A journal
+        named by its name (not its id: `Journal.id`, or its first 12 hex digits) that its
+        verified access chain shows shared with someone now is refused unless
+        `even_if_shared`: a server can serve a device an older name of a journal shared
+        since (protocol.md 4.14), so a name alone never makes a shared journal the default.
+        Raises NotFound for an unknown journal, InvalidInput for a name several journals
+        bear, a journal shared with this account, one kept only to share with a member (a
+        copy of some fields, single items, a brief), or a shared one so named (subject
+        SHARED_DEFAULT, `names` {"journal id": its id, hex})."""
         context = self._context
-        local = await context.local_journal(journal, refuse_brief=True)
+        local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is not one of your journals: only one "
@@ -211,6 +220,18 @@ class Journals:
                 f"{quoted_name(context.display(local))} is kept only to share with a member: "
                 "choose one of your own journals as your default journal",
                 subject=BAD_VALUE,
+            )
+        readers = current_readers(context.replica.chains.state(local.journal_id), now_ms())
+        by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
+        if readers and not by_id and not even_if_shared:
+            ident = local.journal_id.hex()
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
+                f"with {and_words(readers)} (its access chain, verified on this device, says "
+                "so): nothing was changed. To make it your default journal anyway, choose it "
+                "by its id or confirm that you mean it",
+                subject=SHARED_DEFAULT,
+                names={"journal id": ident},
             )
         await context.choose_default(local.journal_id)
         return context.journal(local)
