@@ -2306,22 +2306,30 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # Words written on this device that are on no other device (NU65 F11): those set aside
     # refuse it, named with the steps that keep them (`advice.delete_unsent`); those still
     # waiting to be sent are counted in the question, which is the user's word to drop them.
+    # A safety item a member may not have received is said before the question (and with
+    # --yes), as `tj unshare` says it: deleting erases it from the server (NU66 F15).
     async def before(
         client: Client,
-    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None]:
+    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None, list[str]]:
+        from cli.erasure import undelivered_before_erasure
+
         unsent = None
-        try:
-            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+        try:  # before asking (NU23 C8); what members may not have received is said below
+            await client.journals.delete(name, check_only=True, discard_undelivered=True)
         except UnsentChanges as error:
             if yes or error.set_aside:
                 raise
             unsent = error
         found = await client.journals.get(name, strict=True)
+        undelivered = await undelivered_before_erasure(client, found.id)
         if yes:
-            return found, {}, [], None
-        return found, await client.journals.contents(found.id), await client.shares.list(), unsent
+            return found, {}, [], None, undelivered
+        held = await client.journals.contents(found.id)
+        return found, held, await client.shares.list(), unsent, undelivered
 
-    found, held, shares, unsent = home.run(before)
+    found, held, shares, unsent, undelivered = home.run(before)
+    for line in undelivered:
+        output.message(line, wrap=True)
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
@@ -2346,12 +2354,14 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     async def delete(client: Client) -> None:
         if unsent is not None:  # only what the question counted: none set aside since, and
             try:  # no other item written meanwhile (by another program on this profile)
-                await client.journals.delete(found.id, check_only=True)
+                await client.journals.delete(found.id, check_only=True, discard_undelivered=True)
             except UnsentChanges as now:
                 asked = set(unsent.unsent_documents)
                 if now.set_aside or not set(now.unsent_documents) <= asked:
                     raise
-        await client.journals.delete(found.id, drop_unsent=unsent is not None)
+        await client.journals.delete(  # what members may not have received: said above
+            found.id, drop_unsent=unsent is not None, discard_undelivered=True
+        )
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")

@@ -71,6 +71,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    SafetyUndelivered,
     StoreBusy,
     TJError,
     UnsyncedChanges,
@@ -337,7 +338,25 @@ class Client:
         """Journals: list, get, create, verify_head (journals.py)."""
         from client_sdk.journals import Journals
 
-        return Journals(self.context)
+        return Journals(self.context, self._refuse_undelivered)
+
+    async def _refuse_undelivered(
+        self, journal: str | None, erasing: str, *, sync: bool = True
+    ) -> None:
+        """Raise SafetyUndelivered when a member may not have received a safety item of
+        `journal` (None: of every journal this account owns) that erasing it (`erasing`:
+        "the account", or the journal's name) would erase from the server
+        (`Shares.undelivered_by_member`). Found here first (no network); then, with `sync`,
+        counted again after a sync, which sends a flag still waiting on this device and
+        brings the members' latest acknowledgements (a sync that fails is skipped: this
+        device's count stands)."""
+        found = await self.shares.undelivered_by_member(journal)
+        if found and sync:
+            with contextlib.suppress(TJError):
+                await self.sync()
+            found = await self.shares.undelivered_by_member(journal)
+        if found:
+            raise SafetyUndelivered(found, erasing=erasing)
 
     @cached_property
     def goals(self) -> Goals:
@@ -1834,6 +1853,7 @@ class Client:
         *,
         minimum_cost: KdfCost = INTERACTIVE,
         discard_unsynced: bool | int = False,
+        discard_undelivered: bool = False,
     ) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
         then this device's profile and local data, with the login ticket and the kept device
@@ -1862,8 +1882,18 @@ class Client:
         InvalidInput. They are counted again after the server erased the account, in the
         write transaction that ends the store for every other writer (another program on
         this home may have written meanwhile): more than agreed then, this device's data is
-        kept, holding them, and UnsyncedChanges (`erased` True) says so."""
+        kept, holding them, and UnsyncedChanges (`erased` True) says so.
+
+        A safety flag sealed for a member that they have not marked read, or a result with
+        its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
+        is erased from the server with the account: what their device has not downloaded never
+        reaches them, though the user was told they would see it. Unless `discard_undelivered`
+        says the user agreed, such an item found after a sync (which sends a flag still waiting
+        here and brings the latest acknowledgements; skipped when the server does not answer)
+        raises SafetyUndelivered and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
+        if not discard_undelivered:  # its sync may send the unsynced changes counted below
+            await self._refuse_undelivered(None, "the account")
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
