@@ -2646,7 +2646,9 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
-    ended = {j.id for j in await client.journals.list() if j.read_only_copy}
+    copies = [j for j in await client.journals.list() if j.read_only_copy]
+    ended = {j.id for j in copies}
+    own = {j.id for j in copies if j.own}  # deleted on another device (or withheld)
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)
@@ -2660,17 +2662,50 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             continue
         if record.code == "forbidden" and record.journal_id in ended:  # no retry sends it
             drop = output.command_text(f"tj set-aside drop {output.short_id(key)}")
-            how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
-                f" (no retry sends it, as the journal is no longer shared with you: keep its "
-                f"words with {output.command_text('tj set-aside list --json > refused.json')}, "
-                f"then {drop} forgets it)"
+            why = (  # NU66 F8: one's own journal is not one "no longer shared with you"
+                "the journal is no longer on the server"
+                if record.journal_id in own
+                else "the journal is no longer shared with you"
             )
+            if change is not None and change.kind == "entry":  # its words move as they are
+                move = f"tj set-aside move {output.short_id(key)}"
+                if await has_default(client):
+                    how = (
+                        f" (no retry sends it, as {why}: {output.command_text(move)} writes it "
+                        "into your default journal, "
+                        f"{output.command_text(move + ' --journal JOURNAL')} into another)"
+                    )
+                else:  # NU66 F10: it was the default journal, which is gone
+                    choose = output.command_text("tj journal default JOURNAL")
+                    how = (
+                        f" (no retry sends it, as {why}: "
+                        f"{output.command_text(move + ' --journal JOURNAL')} writes it into "
+                        f"another journal; this device has no default journal now: {choose} "
+                        "chooses one)"
+                    )
+            else:
+                how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
+                    f" (no retry sends it, as {why}: keep its words with "
+                    f"{output.command_text('tj set-aside list --json > refused.json')}, "
+                    f"then {drop} forgets it)"
+                )
         else:
             how = f" ({output.command_text('tj set-aside retry')} sends it again)"
         lines.append(
             record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
+
+
+async def has_default(client: Client) -> bool:
+    """Whether this device has a default journal now (`client.journals.default`)."""
+    from client_sdk.errors import NotFound
+
+    try:
+        await client.journals.default()
+    except NotFound:
+        return False
+    return True
 
 
 async def synced_first(

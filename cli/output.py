@@ -2051,9 +2051,11 @@ def departure_lines(report: SyncReport) -> list[str]:
                 unsaved = (
                     f"{n} item{'' if n == 1 else 's'} in it (entries, notes...) "
                     f"{'holds' if n == 1 else 'hold'} words written on this device that the "
-                    f"server refused (set aside) and that are on no other device: keep {its} "
-                    f"words ({command_text('tj set-aside list --json > refused.json')}), then "
-                    f"drop {it} ({drops}). "
+                    f"server refused (set aside) and that are on no other device: "
+                    f"{command_text('tj set-aside move ID --journal JOURNAL')} writes an entry "
+                    "into another journal; else keep "
+                    f"{its} words ({command_text('tj set-aside list --json > refused.json')}), "
+                    f"then drop {it} ({drops}). "
                 )
             lines.append(
                 f"Notice: {named(d.journal)} (id {short}) is no longer on the server "

@@ -3063,23 +3063,7 @@ class Client:
         documents."""
         changes = await self.set_aside()
         if change_id is not None:
-            wanted = change_id.strip().lower()
-            if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-                raise InvalidInput(  # the app lists them (NU45 #4)
-                    f"{change_id!r} is not a change id (4 hex digits or more of a change set "
-                    "aside, or of its document)",
-                    subject="set-aside change",
-                )
-            matched = [
-                c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
-            ]
-            if not matched:
-                raise NotFound(
-                    f"nothing set aside matches {change_id!r}", subject="set-aside change"
-                )
-            if len({c.doc_id for c in matched}) > 1:
-                raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
-            changes = [c for c in changes if c.doc_id == matched[0].doc_id]
+            changes = _set_aside_of(change_id, changes)
         if not changes:
             return []
         doc_ids = sorted({bytes.fromhex(c.doc_id) for c in changes if c.doc_id})
@@ -3098,6 +3082,47 @@ class Client:
             )
             for change in changes
         ]
+
+    async def move_set_aside(self, change_id: str, journal: str | None = None) -> Entry:
+        """Write again, into `journal` (a name or id; None: the default journal), the entry
+        whose change the server refused for good (`set_aside()`; `change_id`: a record or
+        document id, or the start of one, at least 4 hex digits), then forget its changes
+        set aside (`drop_set_aside`): its words, title, mood, tags, emotions and date move to
+        a new entry of another id, the way to keep an entry written in a journal deleted on
+        another device, or no longer shared with this account. The new entry is written
+        before anything is dropped: a failure in between leaves both. Works offline (the
+        next sync sends the new entry). Returns the new entry. Raises NotFound when nothing
+        set aside matches, InvalidInput for a malformed id, one matching changes of several
+        documents, a change that is not of an entry (subject "set-aside change"), or
+        `journal` naming the entry's own journal; and what `entries.write` raises for
+        `journal` (NotFound, subject "no default journal", for None when this device has
+        no default journal)."""
+        change = _set_aside_of(change_id, await self.set_aside())[0]
+        if change.kind != "entry":
+            raise InvalidInput(
+                f"{change_id!r} is a change of a {change.kind}, not of an entry: only an entry "
+                "is written again elsewhere (set_aside() exports the words of the others)",
+                subject="set-aside change",
+            )
+        old = await self.entries.get(change.doc_id)
+        target = await self.context.local_journal(journal)
+        if target.journal_id.hex() == old.journal_id:
+            raise InvalidInput(
+                f"the entry is already in {quoted_name(old.journal)}, which the server refused "
+                "it in: name another journal",
+                subject="set-aside change",
+            )
+        moved = await self.entries.write(
+            target.journal_id.hex(),
+            old.body,
+            title=old.title or None,
+            mood=old.mood,
+            tags=old.tags,
+            emotions=old.emotions,
+            created_at=old.created_at,
+        )
+        await self.drop_set_aside(change.doc_id or change.record_id)
+        return moved
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id, in
@@ -3687,3 +3712,23 @@ def _named_device(devices: dict[bytes, str], device: bytes) -> str:
     from client_sdk.devices import news_name
 
     return news_name(devices[device], device) if devices.get(device) else ""
+
+
+def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsideChange]:
+    """Those of `changes` (set aside) of the document that the change `change_id` (a record
+    or document id, or the start of one: at least 4 hex digits) is about. Raises
+    InvalidInput for a malformed id or one matching changes of several documents, NotFound
+    when none matches."""
+    wanted = change_id.strip().lower()
+    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+        raise InvalidInput(  # the app lists them (NU45 #4)
+            f"{change_id!r} is not a change id (4 hex digits or more of a change set "
+            "aside, or of its document)",
+            subject="set-aside change",
+        )
+    matched = [c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)]
+    if not matched:
+        raise NotFound(f"nothing set aside matches {change_id!r}", subject="set-aside change")
+    if len({c.doc_id for c in matched}) > 1:
+        raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+    return [c for c in changes if c.doc_id == matched[0].doc_id]
