@@ -2325,6 +2325,12 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         if yes:
             return found, {}, [], None, undelivered
         held = await client.journals.contents(found.id)
+        if found.read_only_copy and found.own:  # what of it is in its trash (NU66 F5)
+            trashed = [
+                e for e in await client.entries.trashed_in_copies() if e.journal_id == found.id
+            ]
+            if trashed:
+                held = {**held, IN_TRASH: len(trashed)}
         return found, held, await client.shares.list(), unsent, undelivered
 
     found, held, shares, unsent, undelivered = home.run(before)
@@ -2418,11 +2424,21 @@ CONTENT_WORDS = {
 }
 
 
+IN_TRASH = "in trash"
+"""`contents_text`'s key for how many of the entries are in the trash (said with them)."""
+
+
 def contents_text(held: dict[str, int]) -> str:
-    """ "10 entries, 2 goals, 1 questionnaire result", in CONTENT_WORDS order; "nothing yet"."""
+    """ "10 entries, 2 goals, 1 questionnaire result", in CONTENT_WORDS order; "nothing yet";
+    entries in the trash said with them when IN_TRASH counts them ("1 entry, in the trash")."""
     parts = [
         output.plural(held[kind], *CONTENT_WORDS[kind]) for kind in CONTENT_WORDS if held.get(kind)
     ]
+    trashed = held.get(IN_TRASH, 0)
+    if parts and trashed and held.get("entry"):
+        parts[0] += (
+            ", in the trash" if trashed == held["entry"] else f" ({trashed:,} of them in the trash)"
+        )
     return ", ".join(parts) or "nothing yet"
 
 
