@@ -25,6 +25,8 @@ from cli.main import (
     Home,
     ValueRefused,
     cli,
+    default_after_sync,
+    default_unconfirmed,
     emotion_option,
     found_after_sync,
     journal_filter_option,
@@ -380,6 +382,16 @@ def body_of(
                 )
                 output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
             raise
+        except TJError as error:  # no default journal to write in: kept as piped text is
+            if text.strip() and saved is not None and not saved and default_refused(error):
+                way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
+                said = kept_unsaved(
+                    home, text, save, "The text you gave", f"{left_out}; {way_out}",
+                    signed_in=signed_in,
+                )  # fmt: skip
+                if said:
+                    output.message(said)
+            raise
         return
     if not use_editor and not editor.stdin_is_terminal():
         piped = read_stdin()
@@ -470,6 +482,24 @@ such journal, a name naming several, a brief or a copy named), besides an Access
 journal shared read-only, a share that ended, an archived journal: `journal_refused`)."""
 
 
+DEFAULT_SUBJECTS = frozenset({"no default journal", "shared default"})
+"""The subjects (`TJError.subject`) of a call naming no journal refused because this device
+has no default journal to write in (`default_refused`)."""
+
+DEFAULT_WAY_OUT = "add --journal NAME to it, or choose your default journal first"
+"""What follows the command that saves text kept when there was no default journal."""
+
+UNCONFIRMED_WAY_OUT = "run it once this device has synced"
+"""What follows the command that saves text kept when the default journal awaited its first
+sync (`default_unconfirmed`)."""
+
+
+def default_refused(error: TJError) -> bool:
+    """Whether a call naming no journal was refused for want of a default journal: none
+    here (`DEFAULT_SUBJECTS`), or one not confirmed by a sync yet (`default_unconfirmed`)."""
+    return error.subject in DEFAULT_SUBJECTS or default_unconfirmed(error)
+
+
 def journal_refused(error: TJError) -> bool:
     """Whether a new entry was refused because of its journal (`JOURNAL_SUBJECTS`, or an
     AccessError: this account may not write there), not for its text or the network."""
@@ -553,7 +583,7 @@ async def editor_start(
     Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
     prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
     journal = journal_name or (prompt.journal if prompt is not None else None)
-    await client.entries.check_writable(journal)
+    await default_after_sync(lambda c: c.entries.check_writable(journal), client)
     return prompt
 
 
@@ -579,7 +609,7 @@ async def write_entry(
     device (before the sync), so that a failure after that keeps no draft copy of it."""
     if fields.get("prompt_id"):
         await prompt_after_sync(fields["prompt_id"], client)
-    entry = await client.entries.write(journal, body, **fields)
+    entry = await default_after_sync(lambda c: c.entries.write(journal, body, **fields), client)
     if saved is not None:
         saved.append(entry)
     note = await sync_note(client)

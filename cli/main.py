@@ -364,6 +364,8 @@ HINTS = {
     "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
     "no default journal": f"add {output.command_text('--journal NAME')}, or choose your default journal with "
     f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
+    "shared default": f"{output.command_text('tj journal default ID')} with its id above, or add "
+    f"{output.command_text('--even-if-shared')}",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -468,6 +470,20 @@ def with_hint(
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
         hint = f"see {output.command_text('tj journal list')}"
+    if error.subject == "no default journal" and "journal id" in error.names:
+        from client_sdk.models import ID_SHOWN  # not at start-up
+
+        ident = error.names["journal id"][:ID_SHOWN]  # chosen by its id: no name served stands in
+        hint = (
+            f"choose your default journal with {output.command_text(f'tj journal default {ident}')} "
+            f"if you mean that one, or another with {output.command_text('tj journal default ID')} "
+            f"({output.command_text('tj journal list')} lists yours), or add {output.command_text('--journal NAME')}"
+        )
+    if default_unconfirmed(error):  # the command tried a sync first (`found_after_sync`)
+        hint = (
+            f"run {output.command_text('tj sync')} once the server can be reached, then the same "
+            "command again"
+        )
     if error.subject == "share ended" and "can share it with you again" in str(error):
         hint = None  # the message names the owner who can, already: not said twice
     if error.subject == "account maybe deleted":  # this profile's server and username
@@ -2191,29 +2207,49 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
 
 @journal.command("default")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME, required=False)
+@click.option(
+    "--even-if-shared",
+    is_flag=True,
+    help="Choose JOURNAL, named by its name, even though you share it with someone.",
+)
 @json_option
 @pass_home
-def journal_default(home: Home, name: str | None, as_json: bool) -> None:
-    """Show your default journal, or make your JOURNAL the default on this device. The
-    default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure take` and
-    every command given no --journal write: the journal made when you signed up, whatever
-    you rename it, unless you choose another here. A choice is kept on this device only.
-    Works offline.
+def journal_default(home: Home, name: str | None, even_if_shared: bool, as_json: bool) -> None:
+    """Show your default journal, or make your JOURNAL (its name or id) the default on this
+    device. The default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure
+    take` and every command given no --journal write: the journal made when you signed up,
+    whatever you rename it, unless you choose another here. A choice is kept on this device
+    only. A journal you share with someone is chosen by its id (`tj journal list` shows
+    it), or by its name with --even-if-shared. Works offline.
 
     \b
     Example:
       tj journal default
       tj journal default "My journal"
     """
+    from client_sdk.errors import NotFound
 
-    async def default(client: Client) -> Journal:
-        if name is None:
-            return await client.journals.default()
-        return await client.journals.set_default(name)
+    async def default(client: Client) -> tuple[Journal, bool]:
+        if name is not None:
+            return await client.journals.set_default(name, even_if_shared=even_if_shared), False
+        try:
+            return await client.journals.default(), False
+        except NotFound as refused:  # kept from before this version, no journal list since
+            if not default_unconfirmed(refused):
+                raise
+            return await client.journals.get(refused.names["default journal"]), True
 
-    found = home.read(default)
+    found, unconfirmed = home.read(default)
     if as_json:
-        output.print_json(found.to_dict())
+        output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}))
+    elif unconfirmed:
+        output.message(
+            f"Your default journal is {output.named(found.name)}, kept from what this device "
+            "held before this version: unconfirmed until the next sync "
+            f"({output.command_text('tj sync')} once the server can be reached); until then, a "
+            "command given no --journal is refused, its text kept.",
+            wrap=True,
+        )
     elif name is None:
         output.message(f"Your default journal is {output.named(found.name)}.")
     else:
@@ -2681,7 +2717,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             why = (  # NU66 F8: one's own journal is not one "no longer shared with you"
                 "the journal is no longer on the server"
                 if record.journal_id in own
-                else "the journal is no longer shared with you"
+                else "the journal is no longer served to you"
             )
             if change is not None and change.kind == "entry":  # its words move as they are
                 move = f"tj set-aside move {output.short_id(key)}"
@@ -2821,13 +2857,16 @@ async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
     """Make a change, then push it if the server is reachable (see `sync_note`). A change
-    to something not on this device yet is tried again after a sync (`found_after_sync`)."""
+    to something not on this device yet, or naming no journal while this device's default
+    journal awaits its first sync, is tried again after a sync (`found_after_sync`)."""
     return await found_after_sync(change, client), await sync_note(client)
 
 
 async def found_after_sync(work: Callable[[Client], Awaitable[T]], client: Client) -> T:
     """`work(client)`; when what it names by id is not on this device (NotFound, subject
-    "document": an entry, goal or note made on another device since this one synced), sync
+    "document": an entry, goal or note made on another device since this one synced), or
+    when it names no journal and the default journal awaits its first sync
+    (`default_unconfirmed`: the first write after an update from an older version), sync
     first (`synced_first`: one quick try, said when it fails) and try once more, as `tj
     show ID` and `tj write --prompt ID` do (NU25 C8: `tj goal checkin ID` and `tj edit ID`
     said "try `tj sync`" instead). A change that raises NotFound has written nothing."""
@@ -2836,10 +2875,38 @@ async def found_after_sync(work: Callable[[Client], Awaitable[T]], client: Clien
     try:
         return await work(client)
     except NotFound as missing:
-        if missing.subject != "document":
+        if default_unconfirmed(missing):
+            doing = "finding your default journal in"
+        elif missing.subject == "document":
+            doing = "looking for it in"
+        else:
             raise
-    await synced_first(client, "looking for it in")
+    await synced_first(client, doing)
     return await work(client)
+
+
+async def default_after_sync(work: Callable[[Client], Awaitable[T]], client: Client) -> T:
+    """`work(client)`; when it names no journal and the default journal awaits its first
+    sync (`default_unconfirmed`), sync first (`synced_first`: one quick try, said when it
+    fails) and try once more. A call so refused has written nothing."""
+    from client_sdk.errors import NotFound
+
+    try:
+        return await work(client)
+    except NotFound as refused:
+        if not default_unconfirmed(refused):
+            raise
+    await synced_first(client, "finding your default journal in")
+    return await work(client)
+
+
+def default_unconfirmed(error: TJError) -> bool:
+    """Whether `error` refused a call naming no journal because this device took its default
+    journal from what it held before this SDK and has not read a journal list since (subject
+    "sync", `names` its id as "default journal"): a sync settles it, so a command syncs
+    first (`found_after_sync`) and tries once more; refused again, the server could not be
+    reached."""
+    return error.subject == "sync" and "default journal" in error.names
 
 
 def change_then_note(home: Home, change: Callable[[Client], Awaitable[object]]) -> None:

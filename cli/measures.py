@@ -107,6 +107,41 @@ def parse_answers(
     return [int(part) for part in parts]
 
 
+def parse_result_id(value: str | None) -> str | None:
+    """`--result-id ID`: a result's full id, 32 hex digits (as a failed save prints it)."""
+    if value is None:
+        return None
+    if not _hex_id(value.strip().lower()):
+        raise click.BadParameter(
+            f"{output.quoted(value)} is not a result id: 32 hex digits, as the failed save "
+            "printed them"
+        )
+    return value.strip().lower()
+
+
+def tell_kept_answers(home: Home) -> None:
+    """Before a questionnaire is asked: each questionnaire's answers a failed save kept in
+    the profile's drafts folder (`keep_answers`) named, with the command that saves them and
+    how to discard them. A draft that cannot be read is named all the same."""
+    from cli import editor
+    from client_sdk.scoring import builtin_instruments
+
+    for path in editor.drafts_kept(home.path):
+        if not path.name.endswith(editor.ANSWERS_SUFFIX):
+            continue
+        measure = "MEASURE"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            named = json.loads(path.read_text(encoding="utf-8"))["measure"]
+            measure = named if named in builtin_instruments() else measure
+        saves = [*profile_words(home.path), "measure", "take", measure, "--draft", str(path)]
+        output.message(
+            f"Note: answers a failed save kept are still in {output.path_word(path)}: "
+            f"{output.command(saves)} saves them (with the time they were given, never "
+            f"twice); {output.command(['rm', str(path)])} discards them.",
+            wrap=True,
+        )
+
+
 def parse_difficulty(value: str | None) -> int | None:
     """`--difficulty N`: a whole number in ASCII digits ("٣" is no answer, as at the prompt)."""
     if value is None:
@@ -146,6 +181,13 @@ def parse_difficulty(value: str | None) -> int | None:
     "a draft in the profile's drafts/ folder is deleted once saved. --journal saves them in "
     "another journal.",
 )
+@click.option(
+    "--result-id",
+    callback=lambda ctx, param, value: parse_result_id(value),
+    metavar="ID",
+    help="With --answers: the id a save that failed chose for these answers (it says it): "
+    "a result stored under it before is not stored twice.",
+)
 @journal_option
 @json_option
 @pass_home
@@ -156,6 +198,7 @@ def measure_take(
     difficulty: int | None,
     taken_at: datetime | None,
     draft: Path | None,
+    result_id: str | None,
     journal_name: str | None,
     as_json: bool,
 ) -> None:
@@ -176,6 +219,8 @@ def measure_take(
 
     chosen = find_instrument(name)
     kept = None
+    if result_id is not None and answers is None:
+        raise click.UsageError("--result-id is for answers given with --answers")
     if draft is not None:
         if answers is not None or difficulty is not None or taken_at is not None:
             raise click.UsageError(
@@ -184,10 +229,22 @@ def measure_take(
             )
         kept = read_kept_answers(draft, chosen)
         answers, difficulty, taken_at = kept.answers, kept.unscored, kept.taken_at
+    elif answers is None:  # asked one by one: answers a failed save kept are named first
+        tell_kept_answers(home)
     given: list[int] = []  # the answers as they are given: a positive safety item's flag is owed
     with hangups_wait_for_the_flag(chosen, given):
         before = take_measure(
-            home, chosen, answers, given, difficulty, taken_at, journal_name, as_json, draft, kept
+            home,
+            chosen,
+            answers,
+            given,
+            difficulty,
+            taken_at,
+            journal_name,
+            as_json,
+            draft,
+            kept,
+            result_id,
         )
     if draft is None:
         return
@@ -212,14 +269,16 @@ def take_measure(
     as_json: bool,
     draft: Path | None = None,
     kept: KeptAnswers | None = None,
+    result_id: str | None = None,
 ) -> bool:
     """`tj measure take`'s work: `answers` (--answers, or those of the `draft` saved, `kept`
     as read), else each asked (`ask`), appended to `given` as given. What can be checked is
     checked before the first question; answers asked that a save still fails to save are
     kept in a draft (`not_saved`). The result is stored under an id chosen before the save
-    and kept with a draft, so that a draft saved again never stores a second result; a draft
-    in the drafts folder is deleted once its result is stored. Whether the draft's result
-    was stored before (a save that failed after storing it)."""
+    (`result_id`, --result-id: one a failed save chose) and kept with a draft, so that a
+    draft saved again never stores a second result; a draft in the drafts folder is deleted
+    once its result is stored. Whether the draft's result was stored before (a save that
+    failed after storing it)."""
     asked = answers is None
     # A locked profile is unlocked once, before anything is asked or a safety answer counts:
     # no passphrase is asked between item 9 and its safety message, or at the save, where a
@@ -239,7 +298,7 @@ def take_measure(
     # in it): a journal named wrong is said before the first question, not after the last.
     # The answers are saved into the journal checked (by id: a journal renamed, or another
     # given its name meanwhile, does not change where they go), or the one a draft kept.
-    target = Target(journal_name, None, kept.result_id if kept is not None else None)
+    target = Target(journal_name, None, kept.result_id if kept is not None else result_id)
     if kept is not None and journal_name is None:
         target = Target(kept.journal, kept.journal_id, kept.result_id)
     synced_before = False
@@ -294,6 +353,18 @@ def take_measure(
                     f", id {output.short_id(target.journal_id)}) is no longer on this device: "
                     "--journal NAME saves them in another"
                 ) from None
+        if target.result_id is not None and not client.measures.made_here(target.result_id):
+            # a draft copied from another account, or edited: its id can never be saved
+            # here (the SDK refuses it), so its answers are saved under a new one
+            named = f"The draft {output.path_word(draft)}" if draft else "--result-id"
+            written = ", written into the draft first" if draft else ""
+            output.message(
+                f"{named} names a result id this account did not make "
+                f"({output.short_id(target.result_id)}: a draft of another account's, or one "
+                f"edited): the answers are saved under a new id{written}.",
+                wrap=True,
+            )
+            target = replace(target, result_id=None)
         if target.result_id is None:
             target = replace(target, result_id=client.measures.new_result_id())
             if draft is not None and kept is not None:  # the draft names it before the save
@@ -394,6 +465,26 @@ def take_measure(
             lines = [*lines, waiting]
         return taken, lines, note, score_only
 
+    def keep_before_ending() -> None:
+        """A hang-up or SIGTERM ending `tj` during the save (no flag owed, so the process
+        ends as it would): answers asked one by one and not known to be stored are kept in
+        a draft naming the result's id, which the next `tj measure take` names."""
+        if asked and draft is None and not saved:
+            with contextlib.suppress(OSError):
+                keep_answers(
+                    home.path,
+                    KeptAnswers(
+                        chosen.id,
+                        list(answers or []),
+                        difficulty,
+                        answered_at,
+                        target.name,
+                        target.journal_id,
+                        target.result_id,
+                    ),
+                )
+
+    BEFORE_ENDING.append(keep_before_ending)
     try:
         taken, safety_lines, note, score_only = home.run(work)
     except (Exception, KeyboardInterrupt) as error:  # said as any error is, after these lines
@@ -417,7 +508,17 @@ def take_measure(
             target.result_id,
         )
         not_saved(home, chosen, keep, asked, draft, failed, safety_message)
+        from client_sdk import TJError
+
+        if stored is not None and isinstance(error, TJError):  # its words may say "not saved"
+            why = error.situation or failure_words(error)
+            raise click.ClickException(
+                f"your answers were saved, but what follows the save did not finish ({why}): "
+                f"{output.command(['tj', 'measure', 'list'])} shows them"
+            ) from None
         raise
+    finally:
+        BEFORE_ENDING.remove(keep_before_ending)
     if as_json:
         # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
         shown = {
@@ -678,6 +779,7 @@ def not_saved(
     again = [*profile_words(home.path), "measure", "take", chosen.id]
     unsure = "It could not be checked whether your answers were saved"
     once = "never twice"
+    carried = draft is not None  # a draft that saves them (and seals the flag they owe)
     if draft is not None:
         command = output.command([*again, "--draft", str(draft)])
         output.message(
@@ -690,17 +792,13 @@ def not_saved(
         try:
             path = keep_answers(home.path, kept)
         except OSError as error:
-            words = [*again, "--answers", ",".join(map(str, answers))]
-            words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
-            when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            journal = kept.journal_id or kept.journal
-            words += ["--date", when, *(["--journal", journal] if journal else [])]
             first = "Your answers were not saved" if failed.known else unsure
             output.message(
-                f"{first}, and could not be kept in a draft "
-                f"({output.os_error_text(error)}): {output.command(words)} saves them."
+                f"{first}, and could not be kept in a draft ({output.os_error_text(error)}): "
+                f"{output.command(answers_command(again, kept))} saves them, {once}."
             )
         else:
+            carried = True
             first = (
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
@@ -710,16 +808,54 @@ def not_saved(
                 f"time you answered, {once}, and deletes the draft)."
             )
     elif not failed.known:
-        output.message(f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so.")
-    if concern:
+        rerun = ""
+        if kept.result_id:  # the same answers under the same id: stored once
+            rerun = f"; if not, {output.command(answers_command(again, kept))} saves them, {once}"
+        output.message(
+            f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so{rerun}."
+        )
+    if not concern:
+        return
+    if carried:
         output.message(
             (
-                "No safety flag was sent from these answers, as they were not saved."
+                "No safety flag was sent from these answers, as they were not saved"
                 if failed.known
-                else "If they were not saved, no safety flag was sent from them."
+                else "If they were not saved, no safety flag was sent from them"
             )
-            + " The safety message above still applies: please act on it now."
+            + " (saving the draft sends the one they owe, if you opted in). The safety message "
+            "above still applies: please act on it now."
         )
+        return
+    # no draft will save them: a flag without a score now, never none at all
+    output.message(
+        (
+            "Your answers were not saved."
+            if failed.known
+            else "If your answers were not saved, no safety flag was sent with their score."
+        )
+        + " The safety message above still applies: please act on it now."
+    )
+    try:
+        seal_without_a_score(home, chosen, answers, kept.journal_id or kept.journal)
+    except (Exception, KeyboardInterrupt) as error:
+        why = "stopped" if isinstance(error, KeyboardInterrupt) else failure_words(error)
+        output.message(
+            f"No safety flag could be sealed without a score either ({why}): "
+            "if you chose to send safety flags, tell your therapist yourself."
+        )
+
+
+def answers_command(again: list[str], kept: KeptAnswers) -> list[str]:
+    """The words of `tj measure take` (`again`: its first words, the measure's id last)
+    saving `kept` with --answers: its difficulty answer, the time they were given, the
+    journal (by id when checked) and the result's id (--result-id: stored once)."""
+    words = [*again, "--answers", ",".join(map(str, kept.answers))]
+    words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
+    when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    journal = kept.journal_id or kept.journal
+    words += ["--date", when, *(["--journal", journal] if journal else [])]
+    return words + (["--result-id", kept.result_id] if kept.result_id else [])
 
 
 async def results_left_out(client: Client, result: MeasureResult) -> list[ShareInfo]:
@@ -895,6 +1031,11 @@ ENDING_SIGNALS = tuple(
 )
 
 
+BEFORE_ENDING: list[Callable[[], None]] = []
+"""What a hang-up or SIGTERM that ends `tj measure take` the default way runs first (main
+thread only): keeping the answers of a save under way in a draft."""
+
+
 class Hangup:
     """Whether SIGHUP or SIGTERM arrived while the questionnaire was asked (`heard`)."""
 
@@ -933,6 +1074,8 @@ def hangups_wait_for_the_flag(chosen: Instrument, given: list[int]) -> Iterator[
         if callable(before):
             before(signum, frame)
         elif before != signal.SIG_IGN:  # the default: the process ends by it
+            for keep in list(BEFORE_ENDING):  # answers being saved: kept in a draft first
+                keep()
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
 
@@ -1116,6 +1259,24 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
         f"\nStopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
         "every answer has no valid score)."
     )
+    if any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items):
+        output.message(
+            "Your answers were not saved. The safety message above still applies: please act "
+            "on it now."
+        )
+        seal_without_a_score(home, chosen, answers, journal)
+    raise click.exceptions.Exit(1)
+
+
+def seal_without_a_score(
+    home: Home, chosen: Instrument, answers: list[int], journal: str | None
+) -> None:
+    """For answers with a safety item above 0 that no result holds and no draft will save (a
+    questionnaire stopped, a save that failed with no draft kept): a flag sealed for the
+    therapist all the same when the client opted in (a safety event without a score,
+    `client.safety.respond_to_answer`), then sent if the server is reachable; what it did
+    said. `journal`: a name or id, None for the default journal. Raises what the profile's
+    opening or the seal raises."""
     positive = [n for n in chosen.safety_items if n <= len(answers) and answers[n - 1] > 0]
     if positive:
         item = positive[0]
@@ -1139,10 +1300,6 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
                 await client.safety.waiting(response.flag_id),
             )
 
-        output.message(
-            "Your answers were not saved. The safety message above still applies: please act "
-            "on it now."
-        )
         flagged_to, flag_id, waiting = home.run(seal)
         if flag_id is not None:
             members = ", ".join(flagged_to)
@@ -1155,7 +1312,6 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
                     "will see it only after this device syncs. Do not count on it: call "
                     "someone now."
                 )
-    raise click.exceptions.Exit(1)
 
 
 def ask(
@@ -1393,7 +1549,7 @@ def measure_list(
         listed = output.quoted(chosen[0]) if chosen else "their current journal"
         output.message(
             f"Listed {listed}; the copy kept of {journal.name.split('/', 1)[0]}'s earlier "
-            f"share {output.quoted(journal.name)} (ended) holds {more}: "
+            f"share {output.quoted(journal.name)} {ended_mark(journal)} holds {more}: "
             + output.command(["tj", "measure", "list", "--journal", which]),
             wrap=True,
         )

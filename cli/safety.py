@@ -358,25 +358,21 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[
-        list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult], set[str]
-    ]:
+    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult]]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
-        # a copy the server alone stopped serving: "share no longer served"
-        unlisted = {j.id for j in await client.journals.list() if j.unlisted}
-        return flags, unverified, held, unflagged, unlisted
+        return flags, unverified, held, unflagged
 
-    flags, unverified, held, unflagged, unlisted = home.run(work)
+    flags, unverified, held, unflagged = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
-    output.show_rows(flags, as_json, partial(flags_table, unlisted=unlisted), empty)
+    output.show_rows(flags, as_json, flags_table, empty)
     if not as_json:
-        for line in ended_legend(flags, unlisted):
+        for line in ended_legend(flags):
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
             output.data(line, prose=True)
@@ -645,17 +641,17 @@ UNSERVED_MARK = "(unserved)"
 decision)."""
 
 
-def ended_words(flag: SafetyFlag, unlisted: Collection[str]) -> str:
+def ended_words(flag: SafetyFlag) -> str:
     """After the client's name in `tj safety flags`: " (ended)" for a flag read from the copy
-    of a share its owner's signature ended, " (unserved)" where the server alone stopped
-    serving it (its journal's id in `unlisted`), else nothing; `ended_legend` says each
-    below the table. Pure."""
-    if not flag.share_ended:
-        return ""
-    return f" {UNSERVED_MARK}" if flag.journal_id in unlisted else f" {ENDED_MARK}"
+    of a share its owner's signature ended (`SafetyFlag.share_ended`), " (unserved)" where
+    the server alone stopped serving it (`SafetyFlag.unlisted`), else nothing;
+    `ended_legend` says each below the table. Pure."""
+    if flag.unlisted:
+        return f" {UNSERVED_MARK}"
+    return f" {ENDED_MARK}" if flag.share_ended else ""
 
 
-def ended_legend(flags: list[SafetyFlag], unlisted: Collection[str]) -> list[str]:
+def ended_legend(flags: list[SafetyFlag]) -> list[str]:
     """Below `tj safety flags`' table, what each mark `ended_words` put after a client's name
     means, naming the clients: "(unserved): share no longer served: the server no longer
     serves ana's share to you ..." (the caseload's words). Pure."""
@@ -663,7 +659,7 @@ def ended_legend(flags: list[SafetyFlag], unlisted: Collection[str]) -> list[str
 
     lines = []
     for mark in (UNSERVED_MARK, ENDED_MARK):
-        owners = sorted({f.owner for f in flags if ended_words(f, unlisted) == f" {mark}"})
+        owners = sorted({f.owner for f in flags if ended_words(f) == f" {mark}"})
         if not owners:
             continue
         whose = and_words([f"{owner}'s" for owner in owners])
@@ -688,7 +684,7 @@ def not_yet_words(flag: SafetyFlag) -> str:
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
 
 
-def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Table:
+def flags_table(flags: list[SafetyFlag]) -> Table:
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
     # who acknowledged: a username, never broken inside
     columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged", NAME)]
@@ -698,7 +694,7 @@ def flags_table(flags: list[SafetyFlag], unlisted: Collection[str] = ()) -> Tabl
             (
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
-                flag.owner + ended_words(flag, unlisted),
+                flag.owner + ended_words(flag),
                 (
                     measure_name(flag.measure)
                     if flag.result_id

@@ -17,6 +17,7 @@ from client_sdk.models import (
     BACKTICKS,
     BIDI_CONTROLS,
     SHELL_SPECIAL_IN_DOUBLE_QUOTES,
+    invisible_at,
     is_control,
 )
 
@@ -103,11 +104,17 @@ def showable(word: str) -> bool:
     character drawn as one (`TICKS`), no mark (MARKS), no control character `shown` would
     escape, and no character a terminal draws as nothing (category Cf, `HIDDEN`) or of
     private use (category Co), with which a command would name another journal than it
-    appears to."""
+    appears to. The joiners a journal name keeps (`models.invisible_at`: in an emoji
+    sequence, between letters of a script that spells with them, as in a Persian word) are
+    part of the word, as in a quoted name."""
     if _TICK.search(word) or CONTROLS[False].search(word):
         return False
     return not any(
-        c in HIDDEN or unicodedata.category(c) in ("Cf", "Co") for c in word if not c.isascii()
+        c in HIDDEN
+        or unicodedata.category(c) == "Co"
+        or (unicodedata.category(c) == "Cf" and invisible_at(word, i))
+        for i, c in enumerate(word)
+        if not c.isascii()
     )
 
 

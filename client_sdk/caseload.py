@@ -250,7 +250,17 @@ class CaseloadRow:
     brief_id: str | None
     brief_at: datetime | None
     flags: tuple[str, ...]
-    share_ended: bool = False  # every journal's share ended: read from the kept copies
+    share_ended: bool = False
+    """Every share of the client's with this account ended by what this device knows beyond
+    the server's word (each by an end its owner signed in the access chain this device
+    verified, a signed end date passed, or this account leaving it): the row is read from the
+    read-only copies kept here. Never with `unlisted`; as `Journal.share_ended` says it."""
+    unlisted: bool = False
+    """Every share of the client's with this account is over (`read_only_copies`), and the
+    server alone stopped serving at least one of them while nothing their owner signed ended
+    it (`Journal.unlisted`: they may have ended it, or the server may be holding it back): the
+    row is tagged UNLISTED_ENDED (or ERASED_UNLISTED), never "share ended". Never with
+    `share_ended`."""
     tier: int = 4
     """Where the row stands in `attention_order` (module docstring): 0 an unacknowledged
     safety flag, 1 a safety item above 0, 2 reliable deterioration or highest band, 3 other
@@ -299,6 +309,12 @@ class CaseloadRow:
     such (RESULTS_FROM_UNLISTED_LINE), never as the client's decision."""
 
     @property
+    def read_only_copies(self) -> bool:
+        """No share of the client's with this account is on: the row is read from the
+        read-only copies kept here (`share_ended` or `unlisted` says why)."""
+        return self.share_ended or self.unlisted
+
+    @property
     def needs_attention(self) -> bool:
         """Whether any flag is raised (`flags` is not empty)."""
         return bool(self.flags)
@@ -326,7 +342,9 @@ class CaseloadRow:
                 else None
             ),
             "flags": list(self.flags),
+            "read_only_copies": self.read_only_copies,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
             "fingerprint_verified": self.owner_verified,
             "held_back": list(self.held_back),
             "tier": self.tier,
@@ -833,8 +851,9 @@ def caseload_row(
     results_from_ended: Sequence[str] = (),
     results_from_unlisted: Sequence[str] = (),
 ) -> CaseloadRow:
-    """One client's row (module docstring). For a client whose every share ended
-    (`share_ended`), what was last known: "share ended", the safety flags left
+    """One client's row (module docstring). For a client none of whose shares is on
+    (`share_ended`: every one ended, by their signature or the server's word alone, which
+    `ended_by_server` tells; the row's `share_ended` or `unlisted`), what was last known: "share ended", the safety flags left
     unacknowledged and any reliable deterioration of the last scores (no quiet days, mood
     drop or overdue work, which would only be about the days since; a low mood of the
     last days it held is said, setting no tier). `low_mood`:
@@ -1006,7 +1025,8 @@ def caseload_row(
         brief_id=brief[0] if brief else None,
         brief_at=brief[1] if brief else None,
         flags=(*flags, *(() if owner_verified else (UNVERIFIED,))),  # last: a note, not a crisis
-        share_ended=share_ended,
+        share_ended=share_ended and not ended_by_server,
+        unlisted=share_ended and ended_by_server,
         owner_verified=owner_verified,
         held_back=tuple(held_back),
         shared_fields=tuple(shared_fields) if shared_fields is not None else None,

@@ -398,7 +398,9 @@ class Client:
         """Questionnaires (PHQ-9, GAD-7, PCL-5): take, list, share results (measures.py)."""
         from client_sdk.measures import Measures
 
-        return Measures(self.replica, self.sharing, *self._lookups)
+        return Measures(
+            self.replica, self.sharing, *self._lookups, due_flags=lambda: self.safety._due_now
+        )
 
     @cached_property
     def insights(self) -> InsightReports:

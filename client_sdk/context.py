@@ -15,18 +15,25 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from client_sdk import crypto, forgotten, keys
+from client_sdk.access import AccessState
 from client_sdk.care_disclosure import ENTRY_FIELDS
 from client_sdk.default_journal import (
+    DEFAULT_ENDED_NAME,
     DEFAULT_JOURNAL,
     DEFAULT_SETTING,
     DEFAULT_SETTLED,
+    ENDED,
     HELD,
     NO_DEFAULT,
     UNCONFIRMED,
+    UNKNOWN,
     Adoption,
     adopted_still_named,
     adoption_of,
+    adoption_value,
     older_default,
+    readers_by_chain,
+    shared_by_chain,
 )
 from client_sdk.documents import (
     ENTRY,
@@ -136,6 +143,10 @@ class Context:
         """`chosen_default`'s value, with the journal list's version it was read at."""
         self._adopted: Adoption | None = None
         """The adoption DEFAULT_SETTLED records, read with `_chosen` (None: none)."""
+        self._default_id: tuple[bytes, bytes, bytes] | None = None
+        """`default_journal_id` with the account key and id it was derived from: derived
+        once, not at every write naming no journal (a keyed BLAKE2b through PyNaCl's
+        checks: ~4 % of a write's instructions; issue 10)."""
         self._view_journals: dict[bytes, set[bytes]] = {}
         """The ids of the kept views of each journal's entries (`_views` by journal): a
         listing of one journal drops the views it did not find among its own, not by going
@@ -368,9 +379,9 @@ class Context:
         held = {j.journal_id for j in journals}
         mine = self.profile.account_id
         owners = {  # "ana/..." names one of the journals of an account held here (NU65 F18)
-            squeezed(self.display(j)[: -len(j.name)]).casefold()
+            squeezed(self.replica.owner_prefix(j)).casefold()
             for j in journals
-            if j.owner_id != mine and self.display(j).endswith(j.name)
+            if j.owner_id != mine
         }
         unverified = sorted(
             problem
@@ -401,8 +412,15 @@ class Context:
     @property
     def default_journal_id(self) -> bytes:
         """The id of the journal this account's sign-up creates (`keys.default_journal_id`)."""
-        secrets = self.profile.secrets
-        return keys.default_journal_id(secrets.account_key, self.profile.account_id)
+        account_key, account_id = self.profile.secrets.account_key, self.profile.account_id
+        kept = self._default_id
+        if kept is None or kept[0] != account_key or kept[1] != account_id:
+            kept = self._default_id = (
+                account_key,
+                account_id,
+                keys.default_journal_id(account_key, account_id),
+            )
+        return kept[2]
 
     async def default_journal(self, journals: list[LocalJournal]) -> LocalJournal:
         """The default journal among `journals`: where a call that names no journal writes
@@ -428,12 +446,19 @@ class Context:
         own = [j for j in journals if j.owner_id == me and j.role != REVOKED]
         chosen = await self.chosen_default()
         if chosen is not None:
+            adopted = self._adopted
+            if adopted is not None and adopted.state == UNKNOWN:
+                raise NotFound(
+                    "this device cannot tell how it took its default journal (another "
+                    "version of the app recorded it): choose your default journal on this "
+                    "device",
+                    subject=NO_DEFAULT,
+                )
             for journal in own:
                 if journal.journal_id.hex() != chosen:
                     continue
-                adopted = self._adopted
                 if adopted is not None and adopted.journal_id == chosen:
-                    self._check_adopted(adopted, journal)
+                    await self._check_adopted(adopted, journal)
                 return journal
             gone = [j for j in journals if j.journal_id.hex() == chosen and j.owner_id == me]
             if gone:  # REVOKED: the server stopped listing it (a deletion is not signed)
@@ -461,35 +486,103 @@ class Context:
             subject=NO_DEFAULT,
         )
 
-    @staticmethod
-    def _check_adopted(adopted: Adoption, journal: LocalJournal) -> None:
+    async def _check_adopted(self, adopted: Adoption, journal: LocalJournal) -> None:
         """Raise NotFound unless `journal`, adopted as an older account's default journal
         from the store's earlier state (`adopted`), is still the default by it: HELD (a
-        journal list read since still named it DEFAULT_JOURNAL) and named so now
-        (`default_journal.adopted_still_named`). Subject "sync" while no journal list was
-        read since the adoption (UNCONFIRMED: a sync settles it), else NO_DEFAULT (the user
-        chooses)."""
+        journal list read since still named it DEFAULT_JOURNAL), named so now
+        (`default_journal.adopted_still_named`), and its verified, owner-signed access chain
+        shows no member other than the owner (`default_journal.shared_by_chain`: any grant,
+        any field-level share). A chain showing one ends the adoption for good here
+        (DEFAULT_SETTLED ENDED), whatever the journal is named: it was adopted as a private
+        journal, and a server that withheld its rename for a while cannot send a write into
+        it once shared. Subject "sync" while no journal list was read since the adoption
+        (UNCONFIRMED: a sync settles it; `names` {"default journal": its id, hex}), else
+        NO_DEFAULT (the user chooses; `names` {"journal id": its id, hex})."""
+        ident = journal.journal_id.hex()
+        if adopted.state in (UNCONFIRMED, HELD):
+            await self.replica.load_access()  # the verified chains, once a client
+            state = self.replica.chains.state(journal.journal_id)
+            if state is not None and shared_by_chain(state):
+                await self._end_adoption(adopted)
+                raise NotFound(
+                    f"{quoted_name(journal.name)} (id {ident[:ID_SHOWN]}), which this device "
+                    f"took as your default journal from what it held before this version, is "
+                    f"shared with {self._readers_words(state)} (its access chain, verified "
+                    "on this device, says so), so this device no longer takes it as your "
+                    "default: nothing was written. Choose your default journal on this "
+                    "device by its id (a name can be an older one served again), or name "
+                    "the journal to write in",
+                    subject=NO_DEFAULT,
+                    names={"journal id": ident},
+                )
         if adopted.state == UNCONFIRMED:
             raise NotFound(
-                f"this device took {quoted_name(journal.name)} as your default journal from "
-                "what it held before this version, and has not synced since to check that "
-                "it was not renamed on another device meanwhile: sync once, or name the "
-                "journal",
+                f"this device took {quoted_name(journal.name)} (id {ident[:ID_SHOWN]}) as "
+                "your default journal from what it held before this version, and has not "
+                "synced since to check that it was not renamed and shared on another device "
+                "meanwhile: nothing was written. Sync once the server can be reached; until "
+                "then name a journal only if you know it is not shared (the names this "
+                "device shows may be out of date)",
                 subject="sync",
+                names={"default journal": ident},
             )
         if adopted.state == HELD and adopted_still_named(journal):
             return
-        now = (
-            "was renamed since"
-            if adopted_still_named(journal)  # ENDED, then served that name again
-            else f"is now named {quoted_name(journal.name)}"
+        ended_as = await self.store.setting(DEFAULT_ENDED_NAME)
+        if not adopted_still_named(journal):
+            now = f"is now named {quoted_name(journal.name)}"
+        elif isinstance(ended_as, str) and ended_as:  # ENDED, then served that name again
+            now = (
+                f"was named {quoted_name(ended_as)} on this device since (the name it shows "
+                "now may be an older one served again)"
+            )
+        else:
+            now = ""
+        await self.replica.load_access()
+        state = self.replica.chains.state(journal.journal_id)
+        choose = (
+            "Choose your default journal on this device by its id (a name can be an older one "
+            "served again), or name the journal to write in"
         )
+        if state is not None and shared_by_chain(state):
+            raise NotFound(
+                f"{quoted_name(DEFAULT_JOURNAL)} (id {ident[:ID_SHOWN]}), which this device "
+                f"took as your default journal from what it held before this version"
+                f"{', ' + now if now else ''}, is shared with {self._readers_words(state)} "
+                "(its access chain, verified on this device, says so), so this device no "
+                f"longer takes it as your default: nothing was written. {choose}",
+                subject=NO_DEFAULT,
+                names={"journal id": ident},
+            )
         raise NotFound(
             f"your default journal, {quoted_name(DEFAULT_JOURNAL)} when this device took it, "
-            f"{now} (most likely on another of your devices): choose your default journal "
-            "on this device, that one or another",
+            f"{now or 'was renamed since'} (most likely on another of your devices; its id "
+            f"{ident[:ID_SHOWN]}): nothing was written. {choose}",
             subject=NO_DEFAULT,
+            names={"journal id": ident},
         )
+
+    @staticmethod
+    def _readers_words(state: AccessState) -> str:
+        """Who a journal's verified chain (`state`) names besides its owner: "drlee", "drlee
+        and ben" ("a member" when none is named)."""
+        return and_words(readers_by_chain(state)) or "a member"
+
+    async def _end_adoption(self, adopted: Adoption) -> None:
+        """End the adoption `adopted` for good (DEFAULT_SETTLED ENDED), read and written in
+        one transaction: only while DEFAULT_SETTLED and DEFAULT_SETTING still record it (a
+        choice another process made meanwhile stands)."""
+
+        def end(values: dict[str, Any], cursors: dict[bytes, int]) -> dict[str, Any]:
+            if (
+                values[DEFAULT_SETTING] == adopted.journal_id
+                and adoption_of(values[DEFAULT_SETTLED]) == adopted
+            ):
+                return {DEFAULT_SETTLED: adoption_value(Adoption(adopted.journal_id, ENDED))}
+            return {}
+
+        await self.store.merge_settings((DEFAULT_SETTING, DEFAULT_SETTLED), end)
+        self._chosen = None
 
     async def chosen_default(self) -> str | None:
         """DEFAULT_SETTING (a journal id, hex), or None, read with DEFAULT_SETTLED in one
@@ -530,8 +623,17 @@ class Context:
         it since a journal list confirmed it), it becomes the user's choice, as the user
         renamed it here knowingly; read and written in one transaction, so that a rename
         another process stores meanwhile (which ends the adoption) is never taken for it.
-        A rename made on another device asks the user once (`default_journal`)."""
+        A rename made on another device asks the user once (`default_journal`), and so
+        does a journal whose verified chain shows a member other than the owner
+        (`default_journal.shared_by_chain`): the adoption ends then instead."""
         wanted = journal_id.hex()
+        await self.replica.load_access()
+        if shared_by_chain(self.replica.chains.state(journal_id)):
+            values = await self.store.settings((DEFAULT_SETTLED,))
+            adopted = adoption_of(values.get(DEFAULT_SETTLED))
+            if adopted is not None and adopted.journal_id == wanted:
+                await self._end_adoption(adopted)
+            return
 
         def keep(values: dict[str, Any], cursors: dict[bytes, int]) -> dict[str, Any]:
             adopted = adoption_of(values[DEFAULT_SETTLED])
@@ -571,10 +673,7 @@ class Context:
         asked = squeezed(wanted).casefold()
         found: list[tuple[int, LocalJournal, str]] = []
         for journal in journals:
-            shown = self.display(journal)
-            if not shown.endswith(journal.name):
-                continue
-            prefix = shown[: -len(journal.name)]  # "ana/" for another account's, else ""
+            prefix = self.replica.owner_prefix(journal)  # "ana/" for another account's
             for name, renamed_at in await self.replica.former_names(journal.journal_id):
                 if squeezed(prefix + name).casefold() == asked and name != journal.name:
                     found.append((renamed_at, journal, prefix + name))

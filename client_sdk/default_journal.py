@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from client_sdk.access import AccessState
 from client_sdk.models import squeezed
 from client_sdk.store import LocalJournal
 
@@ -29,7 +30,10 @@ of the journal then adopted as DEFAULT_SETTING (`Adoption`, `adoption_of`): 1 wh
 in force (none adopted, or the user chose since: `Context.choose_default`), else the
 adopted id (hex) alone (adopted, no journal list read since: UNCONFIRMED), followed by
 " held" (a journal list read since still named it DEFAULT_JOURNAL: HELD) or " ended" (this
-device stored another name for it, or removed it: ENDED, for good).
+device stored another name for it, or removed it, or its verified access chain showed a
+member other than the owner: ENDED, for good). Any other value (one a later SDK may write,
+on a home another program of another version shares) is UNKNOWN: no default, never the
+user's choice (fail closed).
 
 The store's view may have been stale when it adopted (a device updated before it synced a
 rename made elsewhere: "Personal" renamed "Dr Lee", shared with a therapist, a new
@@ -44,6 +48,12 @@ recovery: a new device) holds no journal then, so it never adopts a default by a
 server can serve a new device any name the owner ever signed for a journal (protocol.md
 4.14), an older "Personal" of a journal shared since too."""
 
+DEFAULT_ENDED_NAME = "default_journal_ended_name"
+"""The store setting holding the name this device stored for the adopted journal in the
+transaction that ended the adoption (`Replica._adoption_after_list`), when that name was
+not DEFAULT_JOURNAL: what the refusal names once a server serves an older "Personal" of it
+again (two version-1 names carry no order, protocol.md 4.14). Local only, never sent."""
+
 UNCONFIRMED = "unconfirmed"
 """`Adoption.state`: adopted from the store's earlier state, no journal list read since. A
 call naming no journal is refused meanwhile (NotFound, subject "sync": sync once; the sync
@@ -56,8 +66,13 @@ DEFAULT_JOURNAL, and no other name was stored for it since: the default journal.
 
 ENDED = "ended"
 """`Adoption.state`: this device stored another name for the adopted journal (a rename
-pulled from elsewhere; a rename of its own that another device's replaced), or removed it:
+pulled from elsewhere; a rename of its own that another device's replaced), or removed it,
+or its verified access chain showed a member other than the owner (`shared_by_chain`):
 never the default again by the adoption, whatever name is served later."""
+
+UNKNOWN = "unknown"
+"""`Adoption.state` of a DEFAULT_SETTLED value this SDK did not write (a later SDK's state):
+no default journal by it, and never taken for the user's choice: the user chooses."""
 
 DEFAULT_BY_ID_SINCE = 1_796_515_200_000
 """2026-12-06T00:00:00Z (ms UTC): from then on SDKs create the default journal under its
@@ -72,6 +87,12 @@ no default journal (`Context.default_journal`): the app asks the user to name a 
 to choose a default (`client.journals.set_default`)."""
 
 
+SHARED_DEFAULT = "shared default"
+"""`TJError.subject` of the InvalidInput refusing to make a journal shared with someone the
+default journal by its name alone (`client.journals.set_default`): choose it by its id, or
+with `even_if_shared`."""
+
+
 @dataclass(frozen=True)
 class Adoption:
     """An older account's default journal adopted from a store's own earlier state
@@ -83,15 +104,18 @@ class Adoption:
 
 def adoption_of(settled: Any) -> Adoption | None:
     """The adoption DEFAULT_SETTLED's value `settled` records, None when none (not settled
-    yet, 1, or a value this SDK did not write). Pure."""
-    if not isinstance(settled, str):
+    yet: None; none in force: the integer 1). Any other value this SDK did not write is
+    UNKNOWN (its journal id "" when it names none): fail closed. Pure."""
+    if settled is None or (type(settled) is int and settled == 1):
         return None
+    if not isinstance(settled, str):
+        return Adoption("", UNKNOWN)
     journal_id, _, state = settled.partition(" ")
     if len(journal_id) != 32 or not all(c in "0123456789abcdef" for c in journal_id):
-        return None
+        return Adoption("", UNKNOWN)
     if not state:
         return Adoption(journal_id, UNCONFIRMED)
-    return Adoption(journal_id, state) if state in (HELD, ENDED) else None
+    return Adoption(journal_id, state if state in (HELD, ENDED) else UNKNOWN)
 
 
 def adoption_value(adoption: Adoption) -> str:
@@ -101,23 +125,65 @@ def adoption_value(adoption: Adoption) -> str:
     return f"{adoption.journal_id} {adoption.state}"
 
 
-def adoption_after(adoption: Adoption, stored: LocalJournal | None, own_named_at: int) -> Adoption:
+def adoption_after(
+    adoption: Adoption, stored: LocalJournal | None, own_named_at: int, shared: bool = False
+) -> Adoption:
     """`adoption` once a transaction stored `stored` (the adopted journal as this device
     now holds it; None: removed here) from a journal list: HELD while it is still named
-    DEFAULT_JOURNAL (`adopted_still_named`), ENDED for good once it is removed or named
-    otherwise, unless HELD and that name is one this device signed itself (`own_named_at`,
-    the `named_at` of its own last name for the journal, 0 for none: the user renamed it
-    here, and `Context.kept_through_rename` makes it the user's choice). An adoption ENDED
-    stays so. Pure."""
-    if adoption.state == ENDED:
+    DEFAULT_JOURNAL (`adopted_still_named`), ENDED for good once it is removed, named
+    otherwise, or `shared` (its verified access chain shows a member other than the owner:
+    `shared_by_chain`), unless HELD and that name is one this device signed itself
+    (`own_named_at`, the `named_at` of its own last name for the journal, 0 for none: the
+    user renamed it here, and `Context.kept_through_rename` makes it the user's choice).
+    An adoption ENDED (or UNKNOWN) stays so. Pure."""
+    if adoption.state in (ENDED, UNKNOWN):
         return adoption
-    if stored is None:
+    if stored is None or shared:
         return Adoption(adoption.journal_id, ENDED)
     if adopted_still_named(stored):
         return Adoption(adoption.journal_id, HELD)
     if adoption.state == HELD and own_named_at and stored.named_at == own_named_at:
         return adoption
     return Adoption(adoption.journal_id, ENDED)
+
+
+def shared_by_chain(state: AccessState | None) -> bool:
+    """Whether a journal's verified, owner-signed access chain (`state`) shows a member
+    other than its owner: any grant, of any role, ended since or not, any field-level share
+    (`limited`), or a copy kept for a member (a disclosure). An adopted default journal
+    takes no write then (`Context.default_journal`): the private journal it was adopted as
+    was shared since. None (no verified chain here): False, nothing shown. Pure."""
+    if state is None:
+        return False
+    return bool(state.seen_handles) or state.disclosure is not None
+
+
+def readers_by_chain(state: AccessState) -> list[str]:
+    """The usernames of the accounts other than the owner that a journal's verified access
+    chain (`state`) names as members or field-level sharees, now or before, sorted; the
+    owner's devices know each one's identity. Pure."""
+    named = {who.username for account, who in state.signers.items() if account != state.owner_id}
+    for share in (*state.limited.values(), *state.limited_removed.values()):
+        if share.who is not None and share.who.account_id != state.owner_id:
+            named.add(share.who.username)
+    return sorted(named)
+
+
+def current_readers(state: AccessState | None, now: int) -> list[str]:
+    """The usernames of the accounts other than the owner that a journal's verified access
+    chain (`state`) shares it with at `now` (ms, UTC): members whose end date has not passed,
+    field-level shares in force; "an account" for one this device cannot name; sorted (none
+    for no verified chain). Pure."""
+    if state is None:
+        return []
+    named = {
+        member.who.username if member.who is not None else "an account"
+        for member in state.members.values()
+        if not member.ended(now)
+    }
+    for share in state.limited.values():
+        named.add(share.who.username if share.who is not None else "an account")
+    return sorted(named)
 
 
 def adopted_still_named(journal: LocalJournal) -> bool:

@@ -710,7 +710,7 @@ class Departure:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: `at` in milliseconds since the Unix epoch, UTC, as the field is; ids
-        as hex."""
+        as hex; "set_aside" a list of document ids (hex, `set_aside`)."""
         return {
             "member": self.member,
             "journal": self.journal,
@@ -734,12 +734,14 @@ class Departure:
             "member_erased": self.member_erased,
             "member_now": self.member_now,
             "brief": self.brief,
+            "set_aside": list(self.set_aside),
         }
 
     def stored(self) -> dict[str, Any]:
         """`to_dict` with `member_id` and `held_role`, as kept in `PENDING` (`decode` reads it
-        back)."""
-        return {**self.to_dict(), "member_id": self.member_id, "held_role": self.held_role}
+        back), without `set_aside` (set when told, not kept)."""
+        kept = {k: v for k, v in self.to_dict().items() if k != "set_aside"}
+        return {**kept, "member_id": self.member_id, "held_role": self.held_role}
 
 
 @dataclass(frozen=True)

@@ -229,20 +229,20 @@ class Entries:
             prompt_id, title = prompt.id, title if title is not None else prompt.text[:MAX_TITLE]
             journal = journal or prompt.journal
         local, journals, journals_as_of = await context.journal_to_write(journal)
-        fields = EntryFields(
+        fields = EntryFields(  # validated by `new_entry`, before anything is changed
             title=normalize_title(title),
             mood=mood,
             tags=normalize_tags(tags),
             body=body,
             emotions=normalize_emotions(emotions),
             prompt_id=prompt_id,
-        ).validate()
+        )
         moment = _moment(created_at) or datetime.now().astimezone()
         offset = moment.utcoffset()
         document = Document(keys.new_doc_id(self._context.profile.account_id), ENTRY)
         now = now_ms()
         if created_at is None:  # dated now: after the last one this client wrote (NU32 #9)
-            now = self._last_dated_ms = dated_after(now, self._last_dated_ms)
+            now = dated_after(now, self._last_dated_ms)
         update, view = new_entry(  # the view from the values written: no CRDT read-back
             document,
             fields,
@@ -250,6 +250,8 @@ class Entries:
             created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
             utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
         )
+        if created_at is None:  # kept once the entry was made: a refused one dates nothing
+            self._last_dated_ms = now
         values = field_values(view)  # its history's first lines: the values given
         if created_at is None:  # dated now: no date given
             values["created_at"] = None

@@ -934,8 +934,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "journal id)",
         "no default journal": "a NotFound for a call naming no journal when this device finds "
         "no default journal (none chosen here, the sign-up's not here, or an older account's "
-        "renamed on another device): ask the user to name a journal or to choose a default "
-        "(`client.journals.set_default`)",
+        'renamed on another device, or shared since: `names` its id as "journal id"): ask '
+        "the user to name a journal or to choose a default (`client.journals.set_default`)",
+        "shared default": "an InvalidInput: `client.journals.set_default` refused a journal "
+        "shared with someone named by its name alone (`names`: journal id); choose it by its "
+        "id, or with even_if_shared=True",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",

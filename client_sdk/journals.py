@@ -13,11 +13,20 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 
 from client_sdk import forgotten
-from client_sdk.context import Context
-from client_sdk.default_journal import DEFAULT_JOURNAL
+from client_sdk.context import Context, is_id_prefix
+from client_sdk.default_journal import DEFAULT_JOURNAL, SHARED_DEFAULT, current_readers
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import ID_SHOWN, Journal, is_control, quoted_name, squeezed
+from client_sdk.models import (
+    ID_SHOWN,
+    Journal,
+    and_words,
+    invisible_at,
+    is_control,
+    now_ms,
+    quoted_name,
+    squeezed,
+)
 from client_sdk.replica import stored_document
 from client_sdk.store import LocalJournal
 
@@ -30,11 +39,13 @@ def check_name(name: str) -> str:
     '/'. One of only spaces (or other blank characters) is refused as such, and one holding a
     control character that is not whitespace (`models.is_control`: a C0 or C1 control, DEL, a
     bidirectional formatting character) or an invisible format character (Unicode category
-    Cf: a zero-width space, a byte order mark, a soft hyphen; but the joiners `_invisible`
-    keeps: in an emoji sequence, or between letters of a script that spells with them) is
-    refused naming each by its code point ("U+200B"): a name is shown on other people's
-    terminals, which would show it escaped, and an invisible character makes a second name
-    that reads as the first. A name another device or owner signed is never refused on
+    Cf: a zero-width space, a byte order mark, a soft hyphen; but the joiners
+    `models.invisible_at` keeps: in an emoji sequence, or between letters of a script that
+    spells with them) or a private-use character (Unicode category Co: U+E000 to U+F8FF and
+    the private-use planes, which mean nothing outside one program or font and show as a box
+    or nothing) is refused naming each by its code point ("U+200B", "U+E000"): a name is
+    shown on other people's terminals, which would show it escaped, and an invisible
+    character makes a second name that reads as the first. A name another device or owner signed is never refused on
     receipt (`shown` escapes it), only here, where one is given.
     Raises InvalidInput (subject BAD_VALUE)."""
     if name and not squeezed(name):
@@ -52,54 +63,21 @@ def check_name(name: str) -> str:
         )
     controls = sorted({ord(c) for c in name if is_control(c)})
     invisible = sorted(
-        {ord(c) for i, c in enumerate(name) if not is_control(c) and _invisible(name, i)}
+        {ord(c) for i, c in enumerate(name) if not is_control(c) and invisible_at(name, i)}
     )
+    private = sorted({ord(c) for c in name if unicodedata.category(c) == "Co"})
     kinds = [
         f"{words} ({', '.join(f'U+{code:04X}' for code in codes)})"
         for words, codes in (
             ("control characters", controls),
             ("invisible format characters", invisible),
+            ("private-use characters", private),
         )
         if codes
     ]
     if kinds:
         raise InvalidInput(f"a journal name cannot contain {' or '.join(kinds)}", subject=BAD_VALUE)
     return name
-
-
-ZERO_WIDTH_JOINER = "\u200d"
-ZERO_WIDTH_NON_JOINER = "\u200c"
-ALPHABETS_WITHOUT_JOINERS = ("LATIN ", "GREEK ", "CYRILLIC ")
-"""Scripts whose spelling never needs a joiner between letters: one there only makes a
-look-alike of another name ("Dre\u200dams")."""
-
-
-def _invisible(name: str, index: int) -> bool:
-    """Whether `name[index]` is a format character (Unicode category Cf: zero-width space,
-    byte order mark, soft hyphen, word joiner, Mongolian vowel separator, tag characters),
-    which draws nothing: "Dre\u200bams" would list as a second "Dreams". The zero-width
-    joiner inside an emoji sequence (after a symbol or its modifier, before a symbol:
-    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept, and so are the
-    zero-width joiner and non-joiner between two letters of a script that spells with them
-    (Persian "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", Indic conjuncts: the
-    Unicode Standard, 23.2 "Layout Controls"), not of ALPHABETS_WITHOUT_JOINERS."""
-    char = name[index]
-    if unicodedata.category(char) != "Cf":
-        return False
-    if char not in (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER) or not 0 < index < len(name) - 1:
-        return True
-    before, after = name[index - 1], name[index + 1]
-    if char == ZERO_WIDTH_JOINER and unicodedata.category(before) in ("So", "Sk", "Mn"):
-        if unicodedata.category(after) == "So":
-            return False
-    return not (_spelt_with_joiners(before) and _spelt_with_joiners(after))
-
-
-def _spelt_with_joiners(char: str) -> bool:
-    """Whether `char` is a letter or a mark of a script not in ALPHABETS_WITHOUT_JOINERS."""
-    if unicodedata.category(char)[0] not in "LM":
-        return False
-    return not unicodedata.name(char, "").startswith(ALPHABETS_WITHOUT_JOINERS)
 
 
 @checks_inputs
@@ -221,14 +199,21 @@ class Journals:
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         return self._context.journal(local, left)
 
-    async def set_default(self, journal: str) -> Journal:
+    async def set_default(self, journal: str, *, even_if_shared: bool = False) -> Journal:
         """Make one of this account's own journals (by name or id) the default journal on
         this device (`default`): kept in this device's store only, never sent, so each
-        device keeps its own choice. Works offline. Raises NotFound for an unknown journal,
-        InvalidInput for a journal shared with this account or one kept only to share with
-        a member (a copy of some fields, single items, a brief)."""
+        device keeps its own choice. Works offline. A name that two of this account's
+        journals bear (one of them a read-only copy kept, say) names neither. A journal
+        named by its name (not its id: `Journal.id`, or its first 12 hex digits) that its
+        verified access chain shows shared with someone now is refused unless
+        `even_if_shared`: a server can serve a device an older name of a journal shared
+        since (protocol.md 4.14), so a name alone never makes a shared journal the default.
+        Raises NotFound for an unknown journal, InvalidInput for a name several journals
+        bear, a journal shared with this account, one kept only to share with a member (a
+        copy of some fields, single items, a brief), or a shared one so named (subject
+        SHARED_DEFAULT, `names` {"journal id": its id, hex})."""
         context = self._context
-        local = await context.local_journal(journal, refuse_brief=True)
+        local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is not one of your journals: only one "
@@ -241,6 +226,18 @@ class Journals:
                 f"{quoted_name(context.display(local))} is kept only to share with a member: "
                 "choose one of your own journals as your default journal",
                 subject=BAD_VALUE,
+            )
+        readers = current_readers(context.replica.chains.state(local.journal_id), now_ms())
+        by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
+        if readers and not by_id and not even_if_shared:
+            ident = local.journal_id.hex()
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
+                f"with {and_words(readers)} (its access chain, verified on this device, says "
+                "so): nothing was changed. To make it your default journal anyway, choose it "
+                "by its id or confirm that you mean it",
+                subject=SHARED_DEFAULT,
+                names={"journal id": ident},
             )
         await context.choose_default(local.journal_id)
         return context.journal(local)

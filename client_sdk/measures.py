@@ -81,6 +81,8 @@ from client_sdk.store import LocalJournal, StoredDocument
 LocalJournalOf = Callable[[str | None], Awaitable[LocalJournal]]
 DisplayName = Callable[[LocalJournal], str]
 DocumentOf = Callable[[str, str], Awaitable[tuple[LocalJournal, Document]]]
+DueFlags = Callable[[LocalJournal, int], Awaitable[builtins.list[str]]]
+"""`SafetyPath._due_now`: the members a flag for an answer given then is due to now."""
 
 
 @checks_inputs
@@ -94,12 +96,14 @@ class Measures:
         local_journal: LocalJournalOf,
         display: DisplayName,
         document_of_kind: DocumentOf,
+        due_flags: Callable[[], DueFlags] | None = None,
     ) -> None:
         self._replica = replica
         self._sharing = sharing
         self._local_journal = local_journal
         self._display = display
         self._document_of_kind = document_of_kind
+        self._due_flags = due_flags
 
     @staticmethod
     def instruments() -> builtins.list[Instrument]:
@@ -187,6 +191,9 @@ class Measures:
 
             result_id = document.doc_id.hex()
             item = concern[0]
+            # whom this device knows now that the flag is due to (its verified opt-in and
+            # chain): a sync seals theirs if `safety.respond` never runs (a crash, a failure)
+            known = await self._due_flags()(local, at) if self._due_flags is not None else []
             await watch_answer(
                 self._replica.store,
                 result_id,
@@ -196,6 +203,7 @@ class Measures:
                 item,
                 answers[item - 1],
                 at,
+                known=known,
             )
         await self._replica.commit(local, document, update)
         await self._sharing.mirror(local, document)  # field-level shares carrying scores
@@ -207,6 +215,15 @@ class Measures:
         """A new id (32 hex digits) for `take(result_id=)`: a document id of this account's
         (protocol.md 4.15), random. Works offline. Raises nothing."""
         return keys.new_doc_id(self._replica.profile.account_id).hex()
+
+    def made_here(self, result_id: str) -> bool:
+        """Whether `result_id` (hex) is an id `new_result_id` could have made for this
+        account (16 bytes naming this account as their creator): `take(result_id=)` refuses
+        any other, such as an id kept with answers on another account. Raises nothing."""
+        try:
+            return keys.created_by(bytes.fromhex(result_id), self._replica.profile.account_id)
+        except ValueError:
+            return False
 
     def _new_result_id(self, result_id: str) -> bytes:
         """`result_id` as bytes. Raises InvalidInput when it is not an id `new_result_id`

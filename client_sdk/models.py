@@ -106,23 +106,64 @@ VARIA, which is canonically a backtick, REVERSED PRIME, FULLWIDTH GRAVE ACCENT):
 an escape in a message, never as the edge of a command in backticks."""
 
 
-def _escaped_in_quotes(char: str) -> bool:
-    """Whether `quoted_name` writes `char` as an escape: a backtick or a character drawn as
-    one (BACKTICKS: never the edge of a command in a message), a control or bidirectional
-    character (`is_control`), or a private-use one (which a terminal shows as nothing one
-    could type), an invisible format character (zero-width space, soft hyphen, word joiner,
-    byte order mark: Cf, but the zero-width joiner that builds emoji sequences) or a line or
-    paragraph separator (Zl, Zp), which a terminal shows as nothing or as a break."""
+ZERO_WIDTH_JOINER = "\u200d"
+ZERO_WIDTH_NON_JOINER = "\u200c"
+ALPHABETS_WITHOUT_JOINERS = ("LATIN ", "GREEK ", "CYRILLIC ")
+"""Scripts whose spelling never needs a joiner between letters: one there only makes a
+look-alike of another name ("Dre\u200dams")."""
+
+
+def invisible_at(text: str, index: int) -> bool:
+    """Whether `text[index]` is a format character (Unicode category Cf: zero-width space,
+    byte order mark, soft hyphen, word joiner, Mongolian vowel separator, tag characters),
+    which draws nothing: "Dre\u200bams" would list as a second "Dreams". The zero-width
+    joiner inside an emoji sequence (after a symbol or its modifier, before a symbol:
+    "\U0001f469\u200d\U0001f4bb") builds one picture and is kept, and so are the
+    zero-width joiner and non-joiner between two letters of a script that spells with them
+    (Persian "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", Indic conjuncts: the
+    Unicode Standard, 23.2 "Layout Controls"), not of ALPHABETS_WITHOUT_JOINERS. The one
+    rule of which joiners a journal name keeps (`client.journals.create` refuses the others)
+    and of which a quoted name shows as they are (`quoted_name` escapes the others). Pure."""
+    char = text[index]
+    if unicodedata.category(char) != "Cf":
+        return False
+    joiners = (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER)
+    if char not in joiners or not 0 < index < len(text) - 1:
+        return True
+    before, after = text[index - 1], text[index + 1]
+    if char == ZERO_WIDTH_JOINER and unicodedata.category(before) in ("So", "Sk", "Mn"):
+        if unicodedata.category(after) == "So":
+            return False
+    return not (_spelt_with_joiners(before) and _spelt_with_joiners(after))
+
+
+def _spelt_with_joiners(char: str) -> bool:
+    """Whether `char` is a letter or a mark of a script not in ALPHABETS_WITHOUT_JOINERS."""
+    if unicodedata.category(char)[0] not in "LM":
+        return False
+    return not unicodedata.name(char, "").startswith(ALPHABETS_WITHOUT_JOINERS)
+
+
+def _escaped_in_quotes(name: str, index: int) -> bool:
+    """Whether `quoted_name` writes `name[index]` as an escape: a backtick or a character drawn
+    as one (BACKTICKS: never the edge of a command in a message), a control or bidirectional
+    character (`is_control`), a private-use one (which a terminal shows as nothing one could
+    type), an invisible format character (`invisible_at`: zero-width space, soft hyphen, word
+    joiner, byte order mark; not the joiners a journal name keeps, in an emoji sequence or
+    between letters of a script that spells with them) or a line or paragraph separator (Zl,
+    Zp), which a terminal shows as nothing or as a break."""
+    char = name[index]
     if char in BACKTICKS or is_control(char):
         return True
     category = unicodedata.category(char)
-    return category in ("Co", "Zl", "Zp") or (category == "Cf" and char != "\u200d")
+    return category in ("Co", "Zl", "Zp") or invisible_at(name, index)
 
 
-def _dollar_escape(char: str) -> str:
+def _dollar_escape(name: str, index: int) -> str:
+    char = name[index]
     if char in "\\'":
         return "\\" + char
-    if not _escaped_in_quotes(char):
+    if not _escaped_in_quotes(name, index):
         return char
     code = ord(char)
     return (  # \xNN is a byte to the shell: only for ASCII (U+0085 is not the byte 0x85)
@@ -169,13 +210,13 @@ def quoted_name(name: str) -> str:
       (BACKTICKS: so that no name reads as the edge of a command in backticks), a control or bidirectional character, a private-use one.
 
     Pure; `name` is never changed, only quoted."""
-    if any(_escaped_in_quotes(c) for c in name):
-        return "$'" + "".join(_dollar_escape(c) for c in name) + "'"
+    if any(_escaped_in_quotes(name, i) for i in range(len(name))):
+        return "$'" + "".join(_dollar_escape(name, i) for i in range(len(name))) + "'"
     if "'" not in name:
         return f"'{name}'"
     if not SHELL_SPECIAL_IN_DOUBLE_QUOTES.intersection(name):
         return f'"{name}"'
-    return "$'" + "".join(_dollar_escape(c) for c in name) + "'"
+    return "$'" + "".join(_dollar_escape(name, i) for i in range(len(name))) + "'"
 
 
 def named_in_text(name: str) -> str:

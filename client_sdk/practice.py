@@ -619,9 +619,10 @@ class Caseload:
         attention first (caseload.py): computed here from everything this device holds of
         them: the journals they share today and the read-only copies kept of shares that
         ended (a client who ended their whole-journal share and then shares one score keeps
-        the item 9, the score history and the moods the kept copy holds). A client whose
-        every share ended stays as "share ended" with what was last known
-        (`CaseloadRow.share_ended`): last, unless that carries a safety flag, a safety item
+        the item 9, the score history and the moods the kept copy holds). A client none of
+        whose shares is on stays with what was last known (`CaseloadRow.read_only_copies`),
+        as "share ended" when each end is owner-signed (`CaseloadRow.share_ended`), else as
+        no longer served (`CaseloadRow.unlisted`: the server's word alone): last, unless that carries a safety flag, a safety item
         above 0, a reliable deterioration or a highest band (caseload.attention_order);
         assignments count only in shares still live. A client whose journals (or brief)
         this device stopped downloading at the bound on unverified owners

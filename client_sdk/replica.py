@@ -44,14 +44,18 @@ from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
 from client_sdk.changes import REPORT
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
 from client_sdk.default_journal import (
+    DEFAULT_ENDED_NAME,
     DEFAULT_SETTLED,
     ENDED,
     HELD,
     UNCONFIRMED,
+    UNKNOWN,
+    Adoption,
     adopted_still_named,
     adoption_after,
     adoption_of,
     adoption_value,
+    shared_by_chain,
 )
 from client_sdk.documents import (
     BRIEF,
@@ -901,30 +905,39 @@ class Replica:
         journals it removed): move an older account's default journal adopted from the
         store's earlier state (DEFAULT_SETTLED) on, by `default_journal.adoption_after`:
         HELD once a list still names it DEFAULT_JOURNAL, ENDED for good in the very
-        transaction that stores another name for it (or removes it), so that no later
+        transaction that stores another name for it (or removes it), or once its verified
+        access chain shows a member other than the owner (`shared_by_chain`), so that no later
         answer of the server (an older version-1 name again, protocol.md 4.14) brings it
         back. One setting read per list while an adoption is in force, none after."""
         if self._no_adoption:
             return
         settled = await tx.setting(DEFAULT_SETTLED)
         adoption = adoption_of(settled)
-        if adoption is None or adoption.state == ENDED:
+        if adoption is None or adoption.state in (ENDED, UNKNOWN):
             self._no_adoption = settled is not None
             return
         journal_id = bytes.fromhex(adoption.journal_id)
+        shared = shared_by_chain(self.chains.state(journal_id))  # verified before this list
         journal = None
         if journal_id not in removed:
             found = [j for j in stored if j.journal_id == journal_id]
-            if not found:  # its row untouched: nothing to judge
+            if not found and not shared:  # its row untouched: nothing to judge
                 return
-            journal = found[0]
+            journal = found[0] if found else None
+            if journal is None:  # untouched, but its chain shows a member: ended
+                await tx.set_setting(
+                    DEFAULT_SETTLED, adoption_value(Adoption(adoption.journal_id, ENDED))
+                )
+                return
         own = 0
         if journal is not None and adoption.state == HELD and not adopted_still_named(journal):
             signed_here = decode_own_named_at(await tx.setting(OWN_NAMED_AT))
             own = signed_here.get(self.counters_tag(journal_id).hex(), 0)
-        after = adoption_after(adoption, journal, own)
+        after = adoption_after(adoption, journal, own, shared)
         if after != adoption:
             await tx.set_setting(DEFAULT_SETTLED, adoption_value(after))
+            if after.state == ENDED and journal is not None and not adopted_still_named(journal):
+                await tx.set_setting(DEFAULT_ENDED_NAME, journal.name)
 
     async def _adoption_unconfirmed(self, as_of: tuple[int, int]) -> bool:
         """Whether an older account's default journal adopted from the store's earlier state
@@ -935,7 +948,7 @@ class Replica:
             return False
         settled = await self.store.setting(DEFAULT_SETTLED, as_of=as_of)
         adoption = adoption_of(settled)
-        if adoption is None or adoption.state == ENDED:
+        if adoption is None or adoption.state in (ENDED, UNKNOWN):
             self._no_adoption = settled is not None  # for good (`_no_adoption`)
             return False
         return adoption.state == UNCONFIRMED
@@ -1642,12 +1655,7 @@ class Replica:
                 # therapist's saved commands broke unannounced): told by its owner-signed
                 # name, only when strictly newer than the name held (as below)
                 if renamed_verified(before, local):
-                    shown = self.shown_name(local)
-                    owner = (
-                        shown[: -len(local.name)]
-                        if shown.endswith(local.name)
-                        else f"{local.owner_name}/"
-                    )
+                    owner = self.owner_prefix(local)
                     news.append(
                         sync_plan.News(1, "journal", False, local.owner_name, False, False,
                                        sync_plan.RENAMED, owner + local.name, owner + before.name,
@@ -2106,13 +2114,20 @@ class Replica:
             return self.profile.username
         return self._owner_labels().get(journal.owner_id, journal.owner_name)
 
+    def owner_prefix(self, journal: LocalJournal) -> str:
+        """What comes before a journal's name in `shown_name`: "" when this account owns
+        it, else its owner as `owner_label` names them and "/" ("ana/", "kim (account
+        1a2b3c4d)/"): the one place it is worked out (a former name, a rename's news and
+        a name given "owner/..." are each put after it)."""
+        if journal.owner_id == self.profile.account_id:
+            return ""
+        return f"{self.owner_label(journal)}/"
+
     def shown_name(self, journal: LocalJournal) -> str:
         """How an app names a journal: its name when this account owns it, else
         "owner/name", the owner as `owner_label` names them ("ana/Personal", "kim (account
         1a2b3c4d)/Personal"). `Context.local_journal` takes it back."""
-        if journal.owner_id == self.profile.account_id:
-            return journal.name
-        return f"{self.owner_label(journal)}/{journal.name}"
+        return self.owner_prefix(journal) + journal.name
 
     def names_given_elsewhere(self) -> set[str]:
         """The usernames (case folded) that the journal list this device last read gives to

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -190,7 +190,16 @@ class SafetyFlag:
     answer: int
     raised_at: datetime
     acknowledged: tuple[Acknowledgement, ...] = field(default=())
-    share_ended: bool = False  # read from the copy kept of a share that ended
+    share_ended: bool = False
+    """Read from the read-only copy kept of a share that ended by what this device knows
+    beyond the server's word: an end its owner signed in the access chain this device
+    verified, a signed end date passed by this device's clock, or this account leaving it
+    (`client.shares.leave`). Never with `unlisted`; as `Journal.share_ended` says it."""
+    unlisted: bool = False
+    """Read from the read-only copy kept of a journal the server no longer serves to this
+    account while nothing its owner signed ended the share (`Journal.unlisted`: the owner
+    may have ended it, or the server may be holding it back: the server's word alone, never
+    said as an ended share). Never with `share_ended`."""
     recipients: tuple[str, ...] | None = None
     """The members (account ids, hex) the flag was sealed for, as its owner signed them; None
     for a flag from before flags named them (every member)."""
@@ -221,6 +230,12 @@ class SafetyFlag:
     for it while it only reads. Shown for what it says, never as one to acknowledge."""
 
     @property
+    def read_only_copy(self) -> bool:
+        """Read from a read-only copy this device kept (`share_ended` or `unlisted` says
+        why): the flag can no longer be acknowledged here."""
+        return self.share_ended or self.unlisted
+
+    @property
     def unacknowledged(self) -> bool:
         """No acknowledgement of it verified on this device. A flag is shown as acknowledged
         only on a signed acknowledgement this device verifies, never on a server's or a
@@ -236,7 +251,9 @@ class SafetyFlag:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`."""
+        own `to_dict()`. "read_only_copy" for a flag read from a copy kept here, "share_ended"
+        when its share ended by what this device knows beyond the server's word, "unlisted"
+        when only the server stopped serving it (never both)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -248,7 +265,9 @@ class SafetyFlag:
             "raised_at": self.raised_at.isoformat(),
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
+            "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
+            "unlisted": self.unlisted,
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
             "reads_only": self.reads_only,
@@ -584,6 +603,7 @@ def unflagged_members(
     answered_at: int,
     covered: set[str],
     opt_in_from: dict[str, int] | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, str]:
     """The members (username -> account id hex) `late_flag_members` leaves out of a late
     flag only because the answer came less than CLOCK_SKEW_MS after their opt-in or their
@@ -595,7 +615,7 @@ def unflagged_members(
         since = plan.opted_in_at(member_id)
         if since is None or not answered_after(answered_at, since, granted_at, 0):
             continue
-        if answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+        if member_id in known or answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
             continue  # owed a late flag: `late_flag_members`
         if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue
@@ -620,6 +640,7 @@ def late_flag_members(
     answered_at: int,
     covered: set[str],
     opt_in_from: dict[str, int] | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, str]:
     """The members a safety flag is owed to for a safety item answered above 0 at
     `answered_at` (ms UTC: the result's `taken_at`, or when a stopped questionnaire's answer
@@ -644,11 +665,16 @@ def late_flag_members(
     two are the clocks of the owner devices that signed them: the answer must be at least
     CLOCK_SKEW_MS after both (R37 F2: a device whose clock runs ahead, or an opting device
     whose clock runs behind, would otherwise send a flag for an answer given before the
-    opt-in); an answer closer to them gets no late flag (errs toward none)."""
+    opt-in); an answer closer to them gets no late flag (errs toward none). A member in
+    `known` (account ids the answering device itself had verified, when the answer was
+    recorded, that the flag was due to: `watch_answer`) is owed one for an answer at or
+    after both by the clocks as signed, as an immediate flag is: their flag was due then,
+    and only its sealing failed."""
     owed = {}
     for username, (member_id, granted_at) in current.items():
         since = plan.opted_in_at(member_id)
-        if since is None or not answered_after(answered_at, since, granted_at, CLOCK_SKEW_MS):
+        skew = 0 if member_id in known else CLOCK_SKEW_MS
+        if since is None or not answered_after(answered_at, since, granted_at, skew):
             continue
         if not opted_in_for(plan, member_id, (opt_in_from or {}).get(member_id, granted_at)):
             continue

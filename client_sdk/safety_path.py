@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, 
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from client_sdk import keys
+from client_sdk import forgotten, keys
 from client_sdk.access import AccessState, Disclosure
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, read_ms, to_datetime
+from client_sdk.models import now_ms, quoted_name, read_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
 from client_sdk.results import MEASURE, SAFETY_WATCHED, MeasureResult, result_view
 from client_sdk.safety import (
@@ -89,11 +89,16 @@ async def watch_answer(
     item: int,
     answer: int,
     answered_at: int,
+    known: Iterable[str] = (),
 ) -> None:
     """Remember a safety item answered above 0 on this device (`event_id`: the result's id,
     or a new id for a questionnaire stopped without a result), so that a flag this device
     could not seal then, for want of knowing the opt-in or the share, is sealed at the
-    sync that brings them (`SafetyPath._seal_missed`). Local: never leaves the device."""
+    sync that brings them (`SafetyPath._seal_missed`). `known`: the members (account ids,
+    hex) this device knew then that the flag is due to (`SafetyPath._due_now`): a flag for
+    them that was never sealed (the response failed, or the device stopped before it) is
+    sealed by the next sync however soon after the opt-in the answer came, since no other
+    device's clock decided it. Local: never leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -103,6 +108,7 @@ async def watch_answer(
         "answer": answer,
         "at": answered_at,
         "covered": [],
+        "known": sorted(known),
     }
 
     def add(watched: list[dict[str, Any]]) -> None:
@@ -127,6 +133,12 @@ async def _change_watched(store: Store, change: Callable[[list[dict[str, Any]]],
         watched = _decoded(await tx.setting(FLAG_WATCH))
         change(watched)
         await tx.set_setting(FLAG_WATCH, json.dumps(watched))
+
+
+def _known(entry: dict[str, Any]) -> set[str]:
+    """The members a watched answer's device knew its flag was due to (`watch_answer`)."""
+    known = entry.get("known")
+    return {m for m in known if isinstance(m, str)} if isinstance(known, list) else set()
 
 
 async def _cover(store: Store, event_id: str, members: Iterable[str]) -> None:
@@ -779,6 +791,23 @@ class SafetyPath:
             [name for name, _ in copy_readers],
         )
 
+    async def _due_now(self, local: LocalJournal, answered_at: int) -> list[str]:
+        """The members (account ids, hex) a flag for a safety item answered above 0 at
+        `answered_at` (ms UTC) in `local` is due to by what this device verified now (the
+        owner's plan and the journal's access chain), as `respond` would seal it; none
+        when the client did not opt in, does not own the journal, or its chain is not
+        verified. Raises only a store error."""
+        if local.role != "owner":
+            return []
+        try:
+            plan = await self.plan(local.journal_id.hex())
+            if not plan.share_flags:
+                return []
+            reach = await self._reach(local, plan)
+        except (IntegrityError, AccessError, NotFound):
+            return []
+        return sorted(reach.members(answered_at).values())
+
     async def message(
         self, journal: str | None = None, *, hints: SafetyHints = NO_HINTS, synced: bool = True
     ) -> list[str]:
@@ -1090,7 +1119,7 @@ class SafetyPath:
             covered = await self._covered(local, entry["result"], entry["id"])
             covered |= set(entry.get("told") or ())
             members = unflagged_members(
-                plan, current, int(entry["at"]), covered, self._granted_at(local)
+                plan, current, int(entry["at"]), covered, self._granted_at(local), _known(entry)
             )
             if not members:
                 continue
@@ -1162,7 +1191,14 @@ class SafetyPath:
             return None
         current = _annotating_members(state)
         covered = await self._covered(local, entry["result"], entry["id"])
-        owed = late_flag_members(plan, current, int(entry["at"]), covered, self._granted_at(local))
+        owed = late_flag_members(
+            plan,
+            current,
+            int(entry["at"]),
+            covered,
+            self._granted_at(local),
+            known=_known(entry),
+        )
         return (local, owed) if owed else None
 
     async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
@@ -1480,9 +1516,10 @@ class SafetyPath:
         `raised_at`, UTC). Only flags the journal's owner wrote count; only acknowledgements
         by someone else than the owner count (the author is the record's signer). A share
         that ended keeps its flags, as last synced, from the read-only copy this device kept
-        (`SafetyFlag.share_ended`; they can no longer be acknowledged); one whose owner-signed
-        end date passed by this device's clock is ended so, before a sync too, whatever the
-        server lists. On a therapist's
+        (`SafetyFlag.read_only_copy`; they can no longer be acknowledged): `share_ended` when
+        its owner's signed chain ended it (or this account left it), `unlisted` when only the
+        server stopped serving it; one whose owner-signed end date passed by this device's
+        clock is ended so, before a sync too, whatever the server lists. On a therapist's
         device that never held an earlier share of the journal (shared again since), a flag
         raised (owner's clock) before the current share that no acknowledgement here names
         is `before_share`, context only: it is unacknowledged here all the same (a
@@ -1502,6 +1539,12 @@ class SafetyPath:
             if j.role != REVOKED or j.owner_id != me
         }
         wanted = (await self._local_journal(journal)).journal_id if journal else None
+        left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
+        unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
+            journal_id
+            for journal_id, j in journals.items()
+            if self._replica.ended_by_server_only(j, now) and forgotten.tag(journal_id) not in left
+        }
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
         for stored in await self._store.documents(wanted, (SAFETY_FLAG, SAFETY_ACK)):
@@ -1518,8 +1561,12 @@ class SafetyPath:
                     document, self._display(local), local.journal_id.hex(), self._owner(local)
                 )
                 if view is not None:  # the role by this device's verified chain
+                    server_only = local.journal_id in unlisted
                     flags[view.id] = replace(
-                        view, share_ended=local.role == REVOKED, reads_only=local.role == "read"
+                        view,
+                        share_ended=local.role == REVOKED and not server_only,
+                        unlisted=server_only,
+                        reads_only=local.role == "read",
                     )
             elif stored.kind == SAFETY_ACK and creator is not None and creator != local.owner_id:
                 ack = ack_view(document)
@@ -1592,11 +1639,23 @@ class SafetyPath:
         is never told the flag was read either way."""
         copy = self._replica.copy_still_read(local, await self._store.journals())
         owner = self._owner(local)
-        if not copy:
+        left = forgotten.decode(await self._store.setting(forgotten.LEFT))
+        if self._replica.ended_by_server_only(local, now_ms()) and (
+            forgotten.tag(local.journal_id) not in left
+        ):  # the server's word alone (`SafetyFlag.unlisted`): never said as an end
+            ended = (
+                f"the server no longer serves {owner}'s {quoted_name(local.name)} to you "
+                f"(nothing {owner} signed says the share ended: they may have ended it, or the "
+                "server may be holding it back)"
+            )
+            if not copy:
+                return f"{ended}: this flag can no longer be acknowledged"
+        elif not copy:
             return f"{owner}'s share ended: this flag can no longer be acknowledged"
+        else:
+            ended = f"{owner}'s share of {local.name} with you ended"
         return (
-            f"{owner}'s share of {local.name} with you ended: {owner} most likely narrowed it "
-            f"to the fields you read in '{owner}/{copy}', which carries no safety flag. An "
+            f"{ended}: {owner} most likely narrowed it to the fields you read in '{owner}/{copy}', which carries no safety flag. An "
             f"acknowledgement is written in {local.name}, where you can no longer write, so "
             f"this flag can no longer be acknowledged and {owner}'s devices will not show it "
             f"read: tell {owner} yourself that you saw it."

@@ -135,18 +135,28 @@ def refusal_words(code: str, reason: str, journal: Journal | None) -> str:
     """Why a change was refused, as this device now knows it: for `forbidden` in a journal
     shared with this account, what its owner's signed access chain (verified on this device,
     never the server's word) says changed: "june made your access to june/Personal
-    read-only", "june/Personal is no longer shared with you"; for one of this account's own
-    journals gone from the server, that it is no longer there; otherwise `reason`. `journal` is
-    the journal as this device holds it after the sync (None: not held any more)."""
+    read-only", "june/Personal is no longer shared with you (the share ended)" for an end
+    this device knows beyond the server's word (`Journal.share_ended`); for one the server
+    alone stopped serving (`Journal.unlisted`: a member is not served its own removal) that
+    it is no longer served, and that nothing its owner signed says the share ended; for one of
+    this account's own journals gone from the server, that it is no longer there; otherwise
+    `reason`. Each starts with the journal's name. `journal` is the journal as this device
+    holds it after the sync (None: not held any more)."""
     if code != "forbidden" or journal is None or journal.role == "owner":
         return reason
+    name = named_in_text(journal.name)
     if journal.read_only_copy and journal.own:  # never "shared with you" to its owner
         return (
-            f"{named_in_text(journal.name)} is no longer on the server (deleted on another of your devices, "
+            f"{name} is no longer on the server (deleted on another of your devices, "
             "or the server is withholding it)"
         )
-    if journal.read_only_copy:
-        return f"{named_in_text(journal.name)} is no longer shared with you (the share ended, or the journal is gone)"
+    if journal.unlisted:  # the server's word alone: never said as an ended share
+        return (
+            f"{name} is no longer served to you (nothing {journal.owner} signed says the share "
+            "ended: they may have ended it, or the server may be holding it back)"
+        )
+    if journal.share_ended:
+        return f"{name} is no longer shared with you (the share ended)"
     if journal.role == "read":
         return f"{journal.owner} made your access to {journal.name} read-only"
     return reason

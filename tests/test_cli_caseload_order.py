@@ -30,7 +30,9 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     await maya.ok("unshare", "Personal", "drlee", "--yes")
     await drlee.ok("sync")
     [ended] = await drlee.json("caseload")
-    assert ended["share_ended"] and ended["tier"] == 1  # not demoted: item 9 above 0
+    # maya's unshare is not served to drlee's device: the server's word, not "share_ended"
+    assert ended["unlisted"] and not ended["share_ended"], ended
+    assert ended["tier"] == 1  # not demoted: item 9 above 0
 
     start = date.today()
     entry = (await maya.ok("write", "--mood", "2", "Later.")).stdout.strip()
@@ -39,7 +41,7 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     await maya.ok("share-entry", entry[:8], "drlee", "--only", "mood")
     await drlee.ok("sync")
     [row] = await drlee.json("caseload")
-    assert row["journals"] == ["maya/Shared with drlee"] and not row["share_ended"]
+    assert row["journals"] == ["maya/Shared with drlee"] and not row["read_only_copies"]
     assert row["flags"][0] in [
         "PHQ-9 item 9 answered above 0 on " + day for day in days_from(start)
     ]  # the day it was taken
@@ -76,5 +78,6 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the newer
     assert [r["tier"] for r in rows] == [1, 1, 3]
     # yan's unshare is not served to drlee's device: the server's word
-    assert rows[0]["share_ended"] and rows[0]["flags"][1] == UNLISTED_ENDED  # item 9 first
+    assert rows[0]["unlisted"] and not rows[0]["share_ended"], rows[0]
+    assert rows[0]["flags"][1] == UNLISTED_ENDED  # item 9 first
     assert rows[2]["flags"][0] == "1 overdue"

@@ -6,12 +6,27 @@ of the account derives from the account key. Real `tj` against a real server on 
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from client_sdk import Client, keys
+from client_sdk.default_journal import DEFAULT_SETTING, DEFAULT_SETTLED
+from client_sdk.store import STORE_FILE
+from tests.client.sharing_support import journal_id
+from tests.client.test_journal_name_rollback import named_by_an_older_sdk
+from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
     Device,
+    Outage,
     laptop,
+    outage,
     phone,
 )
 from tests.test_cli_nu56_findings import flat
+from tests.test_cli_r22_departures import ana, tom  # noqa: F401 (fixtures)
 
 
 async def test_a_renamed_default_journal_stays_the_default_on_every_device(
@@ -69,3 +84,90 @@ async def test_no_default_journal_says_so_and_names_the_command(
     assert "Your default journal on this device is now Dreams." in flat(chosen.output)
     await laptop.ok("write", "Into dreams")
     assert [e["body"] for e in await laptop.json("list", "--journal", "Dreams")] == ["Into dreams"]
+
+
+async def older_accounts_device(device: Device, live_server: RunningServer) -> Path:
+    """`device`'s profile as an older account's, updated from an SDK that did not derive the
+    default journal's id: its "Personal" named by an older SDK (version 1), the store not
+    settled yet (the next opening adopts "Personal" from it). Its store's path."""
+    await device.ok("sync")
+    client = await Client.open(device.home)
+    try:
+        first = await journal_id(client, "Personal")
+        await named_by_an_older_sdk(live_server, client, first, "Personal")
+    finally:
+        await client.close()
+    [store] = list(device.home.rglob(STORE_FILE))
+    with closing(sqlite3.connect(store)) as db, db:
+        db.execute("DELETE FROM settings WHERE name IN (?, ?)", (DEFAULT_SETTLED, DEFAULT_SETTING))
+    return store
+
+
+async def test_the_first_write_after_the_update_syncs_first_and_is_written(
+    laptop: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    live_server: RunningServer,
+) -> None:
+    """On an older account's device just updated, with the server up, the first `tj write
+    TEXT` naming no journal syncs first (its default journal, kept from before, awaits a
+    journal list) and writes in "Personal"; `tj mood` after it too."""
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await older_accounts_device(laptop, live_server)
+    written = await laptop.tj("write", "Words given as TEXT")
+    assert written.exit_code == 0, written.output
+    assert (await laptop.tj("mood", "4")).exit_code == 0
+    bodies = [e["body"] for e in await laptop.json("list", "--journal", "Personal")]
+    assert "Words given as TEXT" in bodies, bodies
+
+
+async def test_offline_the_first_write_after_the_update_is_refused_and_kept(
+    laptop: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    live_server: RunningServer,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """The same device, the server down: `tj journal default` shows the journal kept from
+    before, unconfirmed until the next sync (exit 0); `tj write TEXT` is refused, its text
+    kept as a draft with the command that saves it, and the advice is to sync once the
+    server can be reached (never a circular "run `tj sync`" alone, never "name the
+    journal"). Once the server is back, the write goes through."""
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await older_accounts_device(laptop, live_server)
+    await outage.begin()
+    shown = await laptop.tj("journal", "default")
+    assert shown.exit_code == 0, shown.output
+    assert "unconfirmed until the next sync" in flat(shown.output), shown.output
+    refused = await laptop.tj("write", "Words given as TEXT")
+    said = flat(refused.stderr)
+    assert refused.exit_code != 0
+    assert "once the server can be reached" in said, said
+    assert "name the journal" not in said, said
+    assert "The text you gave was not saved; it is kept in" in said, said
+    drafts = [p for p in laptop.home.rglob("entry-*.md")]
+    assert [d.read_text().strip() for d in drafts] == ["Words given as TEXT"], drafts
+    await outage.end()
+    await laptop.ok("write", "--draft", str(drafts[0]))
+    bodies = [e["body"] for e in await laptop.json("list", "--journal", "Personal")]
+    assert "Words given as TEXT" in bodies, bodies
+
+
+async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    """`tj journal default NAME` for a journal shared with someone is refused (nothing
+    changed), naming who reads it and the commands that choose it anyway: by its id, or
+    with --even-if-shared."""
+    await ana.ok("journal", "create", "Therapy")
+    await ana.ok("share", "Therapy", "tom", "--fingerprint", tom.signup["fingerprint"])
+    refused = await ana.tj("journal", "default", "Therapy")
+    said = flat(refused.stderr)
+    assert refused.exit_code != 0
+    assert "is shared with tom" in said, said
+    assert "--even-if-shared" in said and "`tj journal default ID`" in said, said
+    shown = await ana.tj("journal", "default")
+    assert "Your default journal is Personal." in flat(shown.output), shown.output
+    chosen = await ana.tj("journal", "default", "Therapy", "--even-if-shared")
+    assert chosen.exit_code == 0, chosen.output
+    shown = await ana.tj("journal", "default")
+    assert "Your default journal is Therapy." in flat(shown.output), shown.output

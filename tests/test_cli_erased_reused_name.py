@@ -51,14 +51,16 @@ async def test_verify_says_the_keys_are_not_those_verified_for_a_freed_name_and_
     declined = await drruiz.tj("verify", "kim", fingerprint, input="n\n")
     assert declined.exit_code == 1 and "Not done: you answered no" in declined.stderr
     [row] = await drruiz.json("caseload")  # the new kim's share is refused until verified
-    assert (row["client"], row["share_ended"], row["mood_recent"]) == ("kim", True, 2.0)
+    # the erased kim's copy: the server stopped serving it, nothing kim signed ended it
+    said = (row["client"], row["unlisted"], row["share_ended"], row["mood_recent"])
+    assert said == ("kim", True, False, 2.0), row
     assert row["fingerprint_verified"] is True  # the erased kim's copy, verified as it was
 
     await drruiz.ok("verify", "kim", fingerprint, "--yes")
     rows = {row["client"]: row for row in await drruiz.json("caseload")}
     [old] = [name for name in rows if name.startswith("kim (account ")]
     assert rows["kim"]["fingerprint_verified"] is True and rows["kim"]["mood_recent"] == 9.0
-    assert rows[old]["fingerprint_verified"] is True and rows[old]["share_ended"] is True
+    assert rows[old]["fingerprint_verified"] is True and rows[old]["unlisted"] is True
     for command in (["caseload"], ["shared-with-me"], ["list", "--journal", old_journal(rows)]):
         warned = (await drruiz.ok(*command)).stderr
         assert "compared kim's fingerprint" not in " ".join(warned.split()), command

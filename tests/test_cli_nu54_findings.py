@@ -128,7 +128,7 @@ async def test_a_note_refused_at_sync_is_said_in_words_naming_its_journal_once(
     said = " ".join(synced.stderr.split())
     assert "they are set aside" in said, said
     assert "[forbidden]" not in said and "ana/Personal: ana/Personal" not in said, said
-    assert "ana/Personal is no longer shared with you" in said, said
+    assert "ana/Personal is no longer served to you" in said, said
 
 
 async def test_home_after_the_command_says_where_it_goes(

@@ -165,7 +165,7 @@ async def test_a_note_refused_as_the_share_ended_never_suggests_a_retry(
     refused = await drsmith.tj("note", "ana/Personal", "A note after the end")
     said = flat(refused.stderr)
     assert refused.exit_code == 4, refused.output
-    assert "is no longer shared with you" in said, said
+    assert "is no longer served to you" in said, said
     assert "set-aside retry" not in said, said
     assert "keep its words with `tj set-aside list --json > refused.json`, then" in said, said
     [change] = await drsmith.json("set-aside", "list")

@@ -151,7 +151,9 @@ async def test_the_therapist_reads_a_replaced_copy_as_what_the_client_shares_now
 
     seen = await drlee.ok("measure", "list", "--journal", "ben")
     listed = flat(seen.stdout + seen.stderr)
-    assert "'ben/Personal (mood, scores) for drlee' (ended) holds 2 more results" in listed, listed
+    # drlee's device is not served ben's signed end of the old copy: the server's word
+    held = "'ben/Personal (mood, scores) for drlee' (no longer served) holds 2 more results"
+    assert held in listed, listed
     assert "--journal 'ben/Personal (mood, scores) for drlee'" in listed, listed
     assert "Listed 'ben/Personal (mood, scores, answers) for drlee'" in listed, listed
     earlier = await drlee.json(

@@ -8,7 +8,16 @@ offline), real crypto, CliRunner."""
 
 from __future__ import annotations
 
-from tests.test_cli import Device, Outage, laptop, outage, phone
+import asyncio
+import io
+import json
+from collections.abc import Callable
+
+from click.testing import CliRunner
+
+from cli.main import cli
+from client_sdk import Client
+from tests.test_cli import BASE_ENV, Device, Outage, laptop, outage, phone
 
 __all__ = ["laptop", "outage", "phone"]  # fixtures
 
@@ -84,3 +93,76 @@ async def test_the_delete_question_counts_what_waits_to_be_sent(
         in " ".join(asked.stderr.split())
     ), asked.stderr
     assert "Work" not in {j["name"] for j in await laptop.json("journal", "list")}
+
+
+async def test_sync_json_names_the_items_set_aside_in_a_journal_gone(
+    laptop: Device, phone: Device, outage: Outage
+) -> None:
+    """`Departure.set_aside` is in `tj sync --json`: the notice of a journal gone from the
+    server names, by id, the items whose words are only on this device."""
+    await laptop.ok("journal", "create", "Dreams")
+    await phone.ok("sync")
+    await outage.begin()
+    await phone.ok("write", "--journal", "Dreams", input=WORDS + "\n")
+    await outage.end()
+    await laptop.ok("journal", "delete", "Dreams", "--yes")
+    synced = await phone.tj("sync", "--json")
+    assert synced.exit_code == 4, synced.output  # a change not delivered: set aside
+    report = json.loads(synced.raw_stdout)
+    [change] = await phone.json("set-aside", "list")
+    [gone] = [d for d in report["departures"] if d["reason"] == "no longer on the server"]
+    assert gone["set_aside"] == [change["doc_id"]], gone
+
+
+class WrittenWhileAsked(io.BytesIO):
+    """A stdin that runs `meanwhile` (another program writing on the profile) the first time
+    the command reads its answer: between the question and the delete."""
+
+    def __init__(self, answer: str, meanwhile: Callable[[], None]) -> None:
+        super().__init__(answer.encode())
+        self._meanwhile: Callable[[], None] | None = meanwhile
+
+    def _first(self, size: int | None = -1) -> None:
+        if self._meanwhile is not None and size != 0:  # read(0): click's probe of the stream
+            meanwhile, self._meanwhile = self._meanwhile, None
+            meanwhile()
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._first(size)
+        return super().read(size)
+
+    def read1(self, size: int | None = -1) -> bytes:
+        self._first(size)
+        return super().read1(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self._first(size)
+        return super().readline(size)
+
+
+async def test_an_item_written_while_the_delete_asks_is_not_deleted(
+    laptop: Device, outage: Outage
+) -> None:
+    """The question counted the one entry only on this device; another program on the
+    profile writes a second while the user types the name: the delete checks the items again
+    by id and refuses (what the user agreed to lose was the first), nothing deleted."""
+    await laptop.ok("journal", "create", "Work")
+    await outage.begin()
+    await laptop.ok("write", "--journal", "Work", input="Only here.\n")
+    await outage.end()
+
+    async def app_writes() -> None:
+        other = await Client.open(laptop.home)
+        try:
+            await other.entries.write("Work", "Written by the app meanwhile.")
+        finally:
+            await other.close()
+
+    answer = WrittenWhileAsked("Work\n", lambda: asyncio.run(app_writes()))
+    args = ["--home", str(laptop.home), "journal", "delete", "Work"]
+    done = await asyncio.to_thread(CliRunner().invoke, cli, args, input=answer, env=BASE_ENV)
+    assert "1 of them was written on this device" in " ".join(done.stderr.split()), done.output
+    assert done.exit_code == 1, done.output
+    assert "Nothing was deleted" in " ".join(done.stderr.split()), done.stderr
+    bodies = {e["body"] for e in await laptop.json("list", "--journal", "Work")}
+    assert bodies == {"Only here.", "Written by the app meanwhile."}, bodies

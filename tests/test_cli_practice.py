@@ -152,8 +152,9 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     assert "drsmith may not have received this from Personal" in " ".join(ended.stderr.split())
     await drsmith.ok("sync")
     rows = {row["client"]: row for row in await drsmith.json("caseload")}
-    assert rows["ana"]["share_ended"] and not rows["margaret-oconnell"]["share_ended"]
     # drsmith's device is not served ana's signed removal: the end is the server's word
+    assert (rows["ana"]["unlisted"], rows["ana"]["share_ended"]) == (True, False)
+    assert not rows["margaret-oconnell"]["read_only_copies"]
     # the safety flag first, then the tag (NU52 F4)
     flags = rows["ana"]["flags"]
     assert flags[0] == "safety flag (1 unacknowledged when it stopped being served)", flags
@@ -163,11 +164,13 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     assert list(rows) == ["ana", "margaret-oconnell"]
     assert rows["ana"]["tier"] == 0
     [flag] = await drsmith.json("safety", "flags")
-    assert (flag["owner"], flag["share_ended"], flag["answer"]) == ("ana", True, 1)
+    said = (flag["owner"], flag["read_only_copy"], flag["share_ended"], flag["unlisted"])
+    assert said == ("ana", True, False, True) and flag["answer"] == 1, flag
     wide = {"COLUMNS": "200"}
     assert "ana (unserved)" in (await drsmith.ok("safety", "flags", env=wide)).stdout
     refused = await drsmith.tj("safety", "ack", flag["id"][:8])
-    assert refused.exit_code == 1 and "share ended" in refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1 and "the server no longer serves ana's 'Personal'" in said
 
 
 async def test_private_notes_from_the_command_line_stay_with_the_therapist(

@@ -198,10 +198,11 @@ async def test_words_kept_from_an_entry_of_a_journal_whose_name_cannot_be_pasted
     outage: Outage,  # noqa: F811
 ) -> None:
     """The kept words' `tj write --draft` names the entry's journal by id when its name
-    cannot be pasted (a private-use character in it; a zero-width space, which journal
-    names made here now refuse, was the same): it saved them to Personal instead."""
+    cannot be pasted (a backtick in it; a private-use character or a zero-width space,
+    which journal names made here now refuse, was the same): it saved them to Personal
+    instead."""
     phone, journal_id = await deleted_while_appended_offline(
-        live_server, tmp_path, outage, "Night\ue000notes"
+        live_server, tmp_path, outage, "Night`notes"
     )
     said = flat((await phone.ok("sync")).stderr)
     assert "could not be kept" not in said, said

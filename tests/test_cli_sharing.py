@@ -422,8 +422,9 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
     noted = await tom.tj("note", "ana/Personal", "Written on the train.")
     assert noted.exit_code == NOT_DELIVERED_EXIT
     assert (
-        "Not delivered: ana/Personal is no longer shared with you (the share ended, or the "
-        'journal is gone): your note "Written on the train." was not delivered; it is kept on '
+        "Not delivered: ana/Personal is no longer served to you (nothing ana signed says the "
+        "share ended: they may have ended it, or the server may be holding it back): your note "
+        '"Written on the train." was not delivered; it is kept on '
         "this device in `tj set-aside list`"
     ) in " ".join(noted.stderr.split())
     written = await tom.ok("write", "Mine, still synced.")
@@ -435,9 +436,9 @@ async def test_a_note_refused_after_the_share_ended_is_set_aside_listed_and_expo
         "Written on the train.",
         "forbidden",
     )
-    assert kept["reason"].startswith("ana/Personal is no longer shared with you")
+    assert kept["reason"].startswith("ana/Personal is no longer served to you")
     aside = (await tom.ok("set-aside", "list", env={"COLUMNS": "160"})).stdout
-    assert "Written on the train" in aside and "no longer shared with you" in aside
+    assert "Written on the train" in aside and "no longer served to you" in aside
     assert "refused" not in (await tom.ok("sync")).stderr  # reported once
     retried = await tom.tj("set-aside", "retry")
     assert retried.exit_code == NOT_DELIVERED_EXIT

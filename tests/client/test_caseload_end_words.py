@@ -55,7 +55,8 @@ async def test_a_journal_the_server_hides_while_its_share_goes_on_is_no_longer_s
             await drsmith.sync()
             [row] = await drsmith.caseload.list()
             # kim's signed grant still stands on drsmith's device: the server's word alone
-            assert row.share_ended and row.flags[0] == UNLISTED_ENDED, row.flags
+            assert row.unlisted and not row.share_ended, row
+            assert row.flags[0] == UNLISTED_ENDED, row.flags
             assert "share ended" not in row.flags
         finally:
             await drsmith.close()

@@ -296,8 +296,8 @@ async def test_a_stale_older_store_never_follows_a_rename_made_elsewhere_into_a_
     "Personal", chooses it and shares "Dr Lee" with drlee; the tablet's app is updated before
     it syncs again, so its first opening adopts, from its stale store, the journal now named
     "Dr Lee". Before it read a journal list (offline, or the server delaying the list), a
-    write naming no journal is refused (NO_DEFAULT: sync once); after it pulls the rename
-    too (naming the rename); drlee reads nothing of either."""
+    write naming no journal is refused (subject "sync": sync once); after it pulls the rename
+    too (NO_DEFAULT, naming the rename); drlee reads nothing of either."""
     laptop = await signup("ana")
     drlee = await signup("drlee")
     first = await journal_id(laptop, "Personal")
@@ -476,11 +476,12 @@ async def test_a_rename_stored_elsewhere_before_a_rename_here_is_kept_ends_the_a
 
 @pytest.mark.xfail(
     strict=True,
-    reason="limit: a server that withholds a rename from a device for good leaves it the view "
-    "of a journal never renamed; its adopted default is then written in, shared since or not "
-    "(protocol.md 4.16 says the limit)",
+    reason="limit: a server that withholds from a device, for good, both the rename of its "
+    "adopted default and the chain entries of a share made since leaves it the view of a "
+    "private journal never renamed; its write naming no journal goes there (the freshness "
+    "limit of any withheld grant: protocol.md 4.16 says the limit)",
 )
-async def test_a_rename_withheld_for_good_leaves_the_adopted_default_followed(
+async def test_a_rename_and_a_share_withheld_for_good_leave_the_adopted_default_followed(
     signup: ClientFactory,
     hostile: HostileServer,
     live_server: RunningServer,
@@ -489,9 +490,65 @@ async def test_a_rename_withheld_for_good_leaves_the_adopted_default_followed(
 ) -> None:
     """The stale tablet of an older account adopted its "Personal"; the laptop renamed it
     "Dr Lee", made a new "Personal" and shared "Dr Lee" with drlee. The server serves the
-    tablet the journal's metadata of before the rename at every list, and leaves the new
-    "Personal" out: the tablet's view is that of a journal never renamed, and its write
-    naming no journal goes there (strict expected failure: the limit)."""
+    tablet that journal as it listed it before the rename (its metadata, epoch, key
+    envelopes and chain length: the share's chain entries withheld) at every list, and
+    leaves the new "Personal" out: the tablet's view is that of a private journal never
+    renamed, and its write naming no journal goes there. The server refuses its push
+    under the epoch before the grant, so the device keeps it; once the server is honest
+    again, the device verifies the grant, seals the waiting entry again under the grant's
+    epoch and sends it, and drlee reads it (strict expected failure: the limit)."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    await tablet.sync()
+    [then] = [
+        j
+        for reply in hostile.replies_to(LIST)[-1:]
+        for j in wire.decode(wire.JournalList, reply).journals
+        if j.journal_id == first
+    ]
+    await laptop.journals.rename("Personal", "Dr Lee")
+    new = bytes.fromhex((await laptop.journals.create("Personal")).id)
+    await share_with(laptop, drlee, "Dr Lee")
+
+    def frozen(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.JournalList, reply)
+        kept = [then if j.journal_id == first else j for j in real.journals if j.journal_id != new]
+        return wire.encode(dataclasses.replace(real, journals=kept))
+
+    hostile.replies[LIST] = frozen
+    tablet = await upgraded(tablet)
+    try:
+        await tablet.sync()
+        with contextlib.suppress(NotFound):
+            await tablet.entries.write(None, "Meant for my private journal")
+        await tablet.sync()  # the server refuses it under the epoch before the grant
+        del hostile.replies[LIST]  # honest from now on: sealed again under the grant's epoch
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    for device in (laptop, drlee):
+        await device.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == set()
+
+
+async def test_a_rename_withheld_for_one_list_never_sends_a_default_write_into_the_share(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stale tablet of an older account adopted its "Personal"; the laptop renamed it
+    "Dr Lee", made and chose a new "Personal", and shared "Dr Lee" with drlee. The server
+    serves the tablet the journal's metadata of before the rename (the new "Personal" left
+    out) for its first journal list only, then is honest; the share's chain entries are
+    served, and the tablet verifies them. The adoption ends for good with that list: a
+    write naming no journal is refused, saying the journal is shared with drlee and naming
+    its id to choose by; drlee reads nothing."""
     laptop = await signup("ana")
     drlee = await signup("drlee")
     first = await journal_id(laptop, "Personal")
@@ -501,12 +558,185 @@ async def test_a_rename_withheld_for_good_leaves_the_adopted_default_followed(
     await tablet.sync()
     await laptop.journals.rename("Personal", "Dr Lee")
     new = bytes.fromhex((await laptop.journals.create("Personal")).id)
+    await laptop.journals.set_default("Personal")
     await share_with(laptop, drlee, "Dr Lee")
     hostile.replies[LIST] = listed_with(first, before, hidden=new)
     tablet = await upgraded(tablet)
     try:
+        await tablet.sync()  # the one withheld list
+        del hostile.replies[LIST]  # honest from now on
+        assert {j.journal_id: j.name for j in await tablet.store.journals()}[first] == "Personal"
+        for _ in range(2):
+            with pytest.raises(NotFound) as refused:
+                await tablet.entries.write(None, "Meant for my private journal")
+            assert refused.value.subject == NO_DEFAULT
+            assert "shared with drlee" in str(refused.value)
+            assert refused.value.names == {"journal id": first.hex()}
+            await tablet.sync()
+        assert await tablet.store.setting(DEFAULT_SETTLED) == f"{first.hex()} ended"
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Dr Lee") == set()
+
+
+async def test_an_adopted_default_shared_since_takes_no_write_until_the_user_chooses(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana's tablet adopted her older "Personal", confirmed by a journal list, and wrote in
+    it. She then shares it with drlee, on the tablet itself, never renaming it: an adopted
+    default (never chosen by her) whose verified chain shows a member takes no write naming
+    no journal, for good; her choice, by the id the refusal names, is then taken."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await upgraded(await login("ana", "tablet"))
+    try:
         await tablet.sync()
-        with contextlib.suppress(NotFound):
+        await tablet.entries.write(None, "Confirmed: my own")
+        await share_with(tablet, drlee, "Personal")
+        with pytest.raises(NotFound) as refused:
+            await tablet.entries.write(None, "Meant for my private journal")
+        assert refused.value.subject == NO_DEFAULT
+        assert "'Personal' (id " in str(refused.value)
+        assert "is shared with drlee" in str(refused.value)
+        assert await tablet.store.setting(DEFAULT_SETTLED) == f"{first.hex()} ended"
+        chosen = await tablet.journals.set_default(refused.value.names["journal id"])
+        assert chosen.id == first.hex()
+        await tablet.entries.write(None, "Chosen knowingly")
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Personal") == {"Confirmed: my own", "Chosen knowingly"}
+
+
+async def test_a_default_adopted_before_a_sync_refuses_with_safe_advice(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stale tablet (the journal renamed "Dr Lee" and shared with drlee elsewhere) is
+    updated and not synced: its refusal of a write naming no journal names the adopted
+    journal's id and says to sync once the server can be reached, never to "name the
+    journal" (its name here, "Personal", is the shared journal's)."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    await laptop.journals.rename("Personal", "Dr Lee")
+    await laptop.journals.create("Personal")
+    await share_with(laptop, drlee, "Dr Lee")
+    tablet = await upgraded(tablet)
+    try:
+        with pytest.raises(NotFound) as refused:
+            await tablet.entries.write(None, "Meant for my private journal")
+        words = str(refused.value)
+        assert refused.value.subject == "sync"
+        assert refused.value.names == {"default journal": first.hex()}
+        assert "name the journal" not in words
+        assert "Sync once the server can be reached" in words
+        assert "only if you know it is not shared" in words
+    finally:
+        await tablet.close()
+
+
+async def test_an_adoption_state_this_sdk_cannot_read_is_no_default(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DEFAULT_SETTLED holds a value this SDK did not write (a later SDK's state, on a home
+    another program of another version shares): the adopted id is not taken for the user's
+    choice; a write naming no journal is refused until the user chooses."""
+    laptop = await signup("ana")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await upgraded(await login("ana", "tablet"))
+    await tablet.sync()
+    home = tablet.home
+    await tablet.close()
+    for value in (f"{first.hex()} checked", "2", "[1]"):
+        with closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+            db.execute("UPDATE settings SET value = ? WHERE name = ?", (value, DEFAULT_SETTLED))
+        tablet = await Client.open(home)
+        try:
+            await tablet.sync()
+            with pytest.raises(NotFound) as refused:
+                await tablet.entries.write(None, "Where?")
+            assert refused.value.subject == NO_DEFAULT
+            assert "cannot tell how it took its default journal" in str(refused.value)
+        finally:
+            await tablet.close()
+    tablet = await Client.open(home)
+    try:
+        await tablet.journals.set_default("Personal")
+        await tablet.entries.write(None, "Chosen")
+        assert await bodies(tablet, "Personal") == {"Chosen"}
+    finally:
+        await tablet.close()
+
+
+async def test_the_choice_after_a_replayed_name_never_picks_the_shared_journal_by_name(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    live_server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As test_a_replayed_version_1_personal_never_brings_an_adoption_back, the server also
+    hiding the new "Personal" from the replayed list (the tablet keeps it as a read-only
+    copy, also named "Personal"). The refusal names the name the tablet verified when the
+    adoption ended ("Dr Lee"), who it is shared with and its id; the choice it asks for, by
+    the name the user always used, picks no journal (two bear it), and by the shared one's
+    name alone is refused; drlee reads nothing."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    tablet = await login_through(hostile, "ana", tmp_path / "ana-tablet", device_name="tablet")
+    await tablet.sync()
+    home = tablet.home
+    await tablet.close()
+    with closing(sqlite3.connect(home / STORE_FILE)) as db, db:
+        db.execute("DELETE FROM settings WHERE name IN (?, ?)", (DEFAULT_SETTLED, DEFAULT_SETTING))
+    personal = await version_1_meta(laptop, first, "Personal")
+    await share_with(laptop, drlee, "Personal")
+    await named_by_an_older_sdk(live_server, laptop, first, "Dr Lee")
+    await laptop.sync()
+    new = bytes.fromhex((await laptop.journals.create("Personal")).id)
+    await laptop.journals.set_default("Personal")
+    await laptop.sync()
+    tablet = await Client.open(home)
+    try:
+        await tablet.sync()
+        hostile.replies[LIST] = listed_with(first, personal, hidden=new)
+        await tablet.replica.refresh_journals()
+        await tablet.sync()
+        with pytest.raises(NotFound) as asked:
+            await tablet.entries.write(None, "Meant for my private journal")
+        words = str(asked.value)
+        assert asked.value.subject == NO_DEFAULT
+        assert "was named 'Dr Lee' on this device since" in words
+        assert "shared with drlee" in words
+        assert f"(id {first.hex()[:12]})" in words
+        with pytest.raises(InvalidInput) as several:
+            await tablet.journals.set_default("Personal")
+        assert first.hex()[:12] in str(several.value) and new.hex()[:12] in str(several.value)
+        assert await tablet.store.setting(DEFAULT_SETTING) == first.hex()  # unchanged
+        with pytest.raises(NotFound):
             await tablet.entries.write(None, "Meant for my private journal")
         await tablet.sync()
     finally:
@@ -560,3 +790,29 @@ async def test_a_chosen_default_the_server_stops_listing_is_never_replaced_by_a_
         await phone.close()
     await drlee.sync()
     assert await bodies(drlee, "ana/Personal") == set()
+
+
+async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
+    signup: ClientFactory,
+) -> None:
+    """`set_default` by the name of a journal shared with drlee is refused (subject
+    SHARED_DEFAULT, naming drlee and the id), nothing changed; by its id, or with
+    `even_if_shared`, it is chosen. A journal shared with nobody is chosen by its name."""
+    ana = await signup("ana")
+    drlee = await signup("drlee")
+    await ana.journals.create("Therapy")
+    await ana.journals.create("Private")
+    await share_with(ana, drlee, "Therapy")
+    therapy = await journal_id(ana, "Therapy")
+    default_before = (await ana.journals.default()).id
+    with pytest.raises(InvalidInput) as refused:
+        await ana.journals.set_default("Therapy")
+    assert refused.value.subject == default_journal.SHARED_DEFAULT
+    assert "is shared with drlee" in str(refused.value)
+    assert refused.value.names == {"journal id": therapy.hex()}
+    assert (await ana.journals.default()).id == default_before
+    assert (await ana.journals.set_default(therapy.hex()[:12])).name == "Therapy"
+    assert (await ana.journals.set_default("Private")).name == "Private"
+    chosen = await ana.journals.set_default("Therapy", even_if_shared=True)
+    assert chosen.name == "Therapy"
+    assert (await ana.journals.default()).name == "Therapy"

@@ -106,6 +106,57 @@ async def test_a_journal_made_offline_with_an_entry_refuses_its_delete_until_agr
     assert "Offline" not in {j.name for j in await laptop.journals.list()}
 
 
+async def test_an_entry_written_during_the_delete_of_a_journal_never_created_there_is_kept(
+    outage: Outage, signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal made offline (never created on the server): the user agreed to lose its one
+    entry, and another program on the profile writes a second while the delete runs, after
+    it counted what was agreed. Nothing is removed, and no server delete stands for the
+    journal: it stays a journal of this account, not a read-only copy "deleted on the server"
+    (there is none there), its creation and both entries still waiting to be sent; the
+    UnsentChanges counts the new entry with the other, without `kept_copy`."""
+    laptop = await signup("ana")
+    await outage.begin()
+    await laptop.journals.create("Offline")
+    await laptop.entries.write("Offline", "agreed to lose")
+    other = await Client.open(laptop.home)
+    written: list[str] = []
+    pending_journals = laptop.store.pending_journals
+
+    async def read_then_app_writes() -> list[tuple[bytes, bytes]]:
+        found = await pending_journals()
+        if laptop.replica.sync_lock.locked() and not written:  # in the delete, after its count
+            written.append((await other.entries.write("Offline", "written meanwhile")).id)
+        return found
+
+    monkeypatch.setattr(laptop.store, "pending_journals", read_then_app_writes)
+    try:
+        with pytest.raises(UnsentChanges) as refused:
+            await laptop.journals.delete("Offline", drop_unsent=True)
+    finally:
+        monkeypatch.undo()
+        await other.close()
+    [entry_id] = written
+    error = refused.value
+    assert not error.kept_copy and entry_id in error.unsent_documents, error
+    assert error.documents_count == 2 and "Nothing was deleted" in str(error), error
+    [offline] = [j for j in await laptop.journals.list() if j.name == "Offline"]
+    assert not offline.read_only_copy and offline.role == "owner", offline
+    bodies = {e.body for e in await laptop.entries.list("Offline")}
+    assert bodies == {"agreed to lose", "written meanwhile"}, bodies
+    await outage.end()
+    await laptop.sync(strict=True)  # created on the server now, with both entries
+    phone = await Client.login(
+        laptop.transport.base_url, "ana", PASSWORD, home=laptop.home.parent / "phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    try:
+        await phone.sync(strict=True)
+        assert {e.body for e in await phone.entries.list("Offline")} == bodies
+    finally:
+        await phone.close()
+
+
 async def test_emptying_the_trash_keeps_an_entry_whose_change_was_set_aside(
     live_server: RunningServer, signup: ClientFactory
 ) -> None:

@@ -262,7 +262,7 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
     await ana.shares.revoke("Personal", "tom")  # every share of ana's ended
     await tom.sync()
     [row] = await tom.caseload.list()
-    assert row.share_ended
+    assert row.unlisted  # tom is not served the signed removal: the server's word
     await tom.shares.forget("ana/Personal", unlisted=True)
     assert await tom.caseload.list() == []
 

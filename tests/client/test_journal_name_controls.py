@@ -194,3 +194,35 @@ def test_check_name_refuses_a_non_joiner_between_letters_of_an_alphabet(name: st
     """Between Latin, Greek or Cyrillic letters a non-joiner only makes a look-alike."""
     with pytest.raises(InvalidInput, match="U\\+200C"):
         check_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [("Dre\ue000ams", "U+E000"), ("Dreams\U000f0001", "U+F0001"), ("\U00100000x", "U+100000")],
+)
+def test_check_name_refuses_a_private_use_character(name: str, named: str) -> None:
+    """Unicode category Co means nothing outside one program or font: a box, or nothing."""
+    with pytest.raises(InvalidInput) as refused:
+        check_name(name)
+    assert str(refused.value) == f"a journal name cannot contain private-use characters ({named})"
+    assert refused.value.subject == BAD_VALUE
+
+
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # a non-joiner the name keeps
+
+
+async def test_tj_journal_create_refuses_private_use_and_shows_a_kept_joiner_as_it_is(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    made = await ana.tj("journal", "create", "Dre\ue000ams")
+    assert made.exit_code == 2, made.stderr
+    assert "cannot contain private-use characters (U+E000)" in made.stderr, made.stderr
+    assert "Dre\ue000ams" not in {j["name"] for j in await ana.json("journal", "list")}
+
+    created = await ana.ok("journal", "create", f"{PERSIAN} 2")
+    assert f"'{PERSIAN} 2'" in created.stderr + created.stdout, created.output
+    assert "\\u200c" not in created.output, created.output
+    taken = await ana.tj("journal", "create", f"{PERSIAN} 2")  # the name, quoted in the error
+    assert taken.exit_code != 0 and f"'{PERSIAN} 2'" in taken.stderr, taken.output
+    assert "\\u200c" not in taken.stderr, taken.stderr

@@ -246,3 +246,30 @@ async def test_a_withheld_withdrawal_of_the_opt_in_seals_no_late_flag(
     assert report.late_flags == []
     await drsmith.sync()
     assert await drsmith.safety.flags() == []
+
+
+async def test_a_flag_this_device_knew_was_due_is_sealed_by_the_next_sync_if_respond_never_ran(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The flag owed by a result whose `respond` never ran (a crash between the take and it,
+    a response that failed) was left to the late-flag path, which refuses any answer given
+    within CLOCK_SKEW_MS of the opt-in, as for an opt-in made on another device: an answer
+    given right after opting in on this very device never got its flag, and the sync said
+    the opt-in was made "on another of your devices". The device knew the flag was due when
+    it recorded the answer: the next sync seals it, with no clock moved."""
+    laptop, _phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    taken = await laptop.measures.take("phq9", ITEM_9)  # `respond` never runs
+    report = await laptop.sync()
+    assert report.unflagged == []
+    [late] = report.late_flags
+    assert (late.members, late.result_id) == (("drsmith",), taken.result.id)
+    await drsmith.sync()
+    [flag] = await drsmith.safety.flags()
+    assert (flag.result_id, flag.item, flag.answer) == (taken.result.id, 9, 3)
+    response = await laptop.safety.respond(taken.result)  # run late: not a second flag
+    assert response.flagged_to == ["drsmith"] and response.flag_id is None
+    await laptop.sync()
+    await drsmith.sync()
+    assert len(await drsmith.safety.flags()) == 1

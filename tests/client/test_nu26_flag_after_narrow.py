@@ -4,8 +4,10 @@ ended: this flag can no longer be acknowledged", though ana still shares a copy 
 An acknowledgement is a record of the whole journal, which the owner-signed chain no longer
 lets him write (the copy carries no safety flag): it cannot be sealed nor delivered, so it is
 still refused, with the true reason: the share was most likely narrowed, to the copy named,
-and ana's devices will not show the flag read. After a plain end the message is as before.
-Real server on loopback, real crypto."""
+and ana's devices will not show the flag read. A member's device is not served its own
+removal: the end is the server's word there, said as such ("the server no longer serves ...
+nothing ana signed says the share ended"), never as ana's decision. Real server on loopback,
+real crypto."""
 
 from __future__ import annotations
 
@@ -37,12 +39,15 @@ async def test_a_flag_of_a_narrowed_share_gives_the_true_reason(signup: ClientFa
     await ana.shares.grant("Personal", "tom", only=["mood", "tags"], stop_flags=True)
     await tom.sync()
     [held] = await tom.safety.flags()
-    assert held.id == flag and held.share_ended and not held.acknowledged
+    # tom's device is not served ana's signed removal: the server's word alone
+    assert held.id == flag and held.unlisted and not held.share_ended and not held.acknowledged
     with pytest.raises(AccessError) as refused:
         await tom.safety.acknowledge(flag)
     copy = "ana/Personal (mood, tags) for tom"
     assert str(refused.value) == (
-        "ana's share of Personal with you ended: ana most likely narrowed it to the fields "
+        "the server no longer serves ana's 'Personal' to you (nothing ana signed says the share "
+        "ended: they may have ended it, or the server may be holding it back): ana most likely "
+        "narrowed it to the fields "
         f"you read in '{copy}', which carries no safety flag. An acknowledgement is written "
         "in Personal, where you can no longer write, so this flag can no longer be "
         "acknowledged and ana's devices will not show it read: tell ana yourself that you "
@@ -60,4 +65,8 @@ async def test_a_flag_of_a_share_that_simply_ended_says_so(signup: ClientFactory
     await tom.sync()
     with pytest.raises(AccessError) as refused:
         await tom.safety.acknowledge(flag)
-    assert str(refused.value) == "ana's share ended: this flag can no longer be acknowledged"
+    assert str(refused.value) == (
+        "the server no longer serves ana's 'Personal' to you (nothing ana signed says the share "
+        "ended: they may have ended it, or the server may be holding it back): this flag can no "
+        "longer be acknowledged"
+    )

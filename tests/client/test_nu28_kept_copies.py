@@ -115,7 +115,7 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
     await drsmith.sync()
     [row] = await drsmith.caseload.list()
     # the only share: said (no signed end on this device: the server's word, UNLISTED_ENDED)
-    assert row.share_ended and UNLISTED_ENDED in row.flags
+    assert row.unlisted and not row.share_ended and UNLISTED_ENDED in row.flags
 
     await share_with(ana, drsmith, role="annotate")  # the whole journal again
     await drsmith.sync()
@@ -128,7 +128,9 @@ async def test_an_ended_copy_is_no_attention_flag_while_the_whole_journal_is_sha
     await ana.shares.revoke("Personal", "drsmith")  # that ends too: said again
     await drsmith.sync()
     [row] = await drsmith.caseload.list()
-    assert row.share_ended and UNLISTED_ENDED in row.flags  # the server's word (as above)
+    assert (
+        row.unlisted and not row.share_ended and UNLISTED_ENDED in row.flags
+    )  # the server's word (as above)
 
 
 async def test_a_share_the_server_keeps_serving_after_its_signed_end_keeps_the_copy_flag(

@@ -37,7 +37,9 @@ async def test_a_username_taken_again_after_an_erasure_is_another_client_in_the_
     rows = {row.client: row for row in await drsmith.caseload.list()}
     assert set(rows) == {"kim", f"kim (account {old_id.hex()[:8]})"}, list(rows)
     assert rows["kim"].mood_recent == 8.0 and not rows["kim"].share_ended
-    assert rows[f"kim (account {old_id.hex()[:8]})"].share_ended
+    # the erased account's share: the server stopped serving it, nothing kim signed ended it
+    erased = rows[f"kim (account {old_id.hex()[:8]})"]
+    assert erased.unlisted and not erased.share_ended, erased
 
 
 def hiding(journal: bytes) -> ReplyRewrite:
@@ -85,7 +87,8 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
                 "the server is withholding it"
             )
             [row] = await drsmith.caseload.list()
-            assert row.share_ended and row.flags[0] == ERASED_UNLISTED and row.owner_verified
+            assert row.unlisted and not row.share_ended and row.flags[0] == ERASED_UNLISTED
+            assert row.owner_verified
 
             await kim.entries.write(None, "After.", mood=6)
             await kim.sync()
@@ -96,7 +99,9 @@ async def test_a_server_claiming_an_owner_erased_while_the_share_goes_on_changes
             entries = await drsmith.entries.list("kim/Personal")
             assert sorted(e.body for e in entries) == ["After.", "Before."]
             [row] = await drsmith.caseload.list()
-            assert not row.share_ended and row.owner_verified and ERASED_UNLISTED not in row.flags
+            assert (
+                not row.read_only_copies and row.owner_verified and ERASED_UNLISTED not in row.flags
+            )
             pinned = await drsmith.store.peer(kim.profile.account_id)
             assert pinned is not None and pinned.verified
         finally:

@@ -75,6 +75,6 @@ async def test_a_server_claiming_former_clients_erased_changes_no_trust_and_no_c
             assert await drsmith.shares.ask_erased_owners() == []
             assert len(hostile.bodies("/v1/account/known")) == 2
             rows = {r.client: r for r in await drsmith.caseload.list()}
-            assert rows["lea"].share_ended and rows["lea"].flags[0] == UNLISTED_ENDED
+            assert rows["lea"].unlisted and rows["lea"].flags[0] == UNLISTED_ENDED
         finally:
             await drsmith.close()

@@ -33,3 +33,24 @@ def test_an_invisible_character_is_an_escape_the_shell_reads_back(name: str) -> 
 
 def test_an_emoji_sequence_keeps_its_joiner() -> None:
     assert quoted_name("👨\u200d👩") == "'👨\u200d👩'"
+
+
+def test_a_joiner_the_name_rule_keeps_is_shown_as_it_is_and_one_it_refuses_escaped() -> None:
+    """Which joiners a quoted name shows as they are is the journal name rule's
+    (`models.invisible_at`): between letters of a script that spells with them (a Persian
+    non-joiner, a Devanagari joiner), and in an emoji sequence; between Latin letters, or at
+    a name's edge, either only makes a look-alike and is written as an escape."""
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert quoted_name(persian) == f"'{persian}'"
+    assert quoted_name("\u0915\u094d\u200d\u0937") == "'\u0915\u094d\u200d\u0937'"
+    assert quoted_name("Dre\u200dams") == "$'Dre\\u200dams'"
+    assert quoted_name("Dre\u200cams") == "$'Dre\\u200cams'"
+    assert quoted_name("\u200c" + persian) == f"$'\\u200c{persian}'"
+
+
+def test_a_kept_joiner_leaves_a_name_pasteable_in_a_command() -> None:
+    from cli.terminal import pasteable
+
+    assert pasteable("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")
+    assert pasteable("\U0001f468\u200d\U0001f469")
+    assert not pasteable("Dre\u200cams") and not pasteable("Dre\u200dams")

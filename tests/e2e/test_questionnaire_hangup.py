@@ -12,6 +12,7 @@ Python's fault handler on (`PYTHONFAULTHANDLER`): a hang fails with where every 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pty
 import select
@@ -571,3 +572,49 @@ async def test_a_passphrase_awaited_after_a_safety_answer_still_ends_on_a_signal
         if asking.returncode is None:
             asking.kill()
             await asking.wait()
+
+
+async def test_sigterm_as_answers_owing_no_flag_are_saved_keeps_them_in_a_draft(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """SIGTERM (or SIGHUP) as the answers are being saved, with no flag owed (item 9 answered
+    0), ends `tj` by its default action, as before: it ended with no draft, so every answer
+    typed was lost. Now the answers are kept in a draft (naming the result's id once it is
+    chosen) before the process ends; the next `tj measure take` names the draft, with the command that saves it
+    and the one that discards it; saving it stores one result."""
+    ben, _drsmith = await opted_in(live_server, tmp_path)
+    taking = await take_phq9(ben)
+    assert taking.stdin is not None and taking.stderr is not None
+    try:
+        taking.stdin.write((EIGHT + "0\n").encode())
+        await taking.stdin.drain()
+        await read_line_containing(taking.stderr, LINE_STARTS[1])
+        await asyncio.wait_for(taking.stderr.readuntil(b"answer:"), HANG)
+        assert sockets_of(taking.pid) == 0
+        taking.stdin.write(b"1\n")
+        waited = 0
+        while not sockets_of(taking.pid):  # blocks this loop, so the server too
+            assert waited < HANG * 1000, "tj opened no socket after the last answer"
+            select.select([], [], [], 0.001)
+            waited += 1
+        taking.send_signal(signal.SIGTERM)
+        assert await ends_within_hang(taking) == -signal.SIGTERM
+    finally:
+        if taking.returncode is None:
+            taking.kill()
+            await taking.wait()
+    [draft] = sorted((ben.home / "drafts").glob("phq9-*.answers.json"))
+    kept = json.loads(draft.read_text())
+    assert (kept["answers"], kept["unscored"]) == ([1] * 8 + [0], 1)
+
+    named = await ben.tj("measure", "take", "gad7", input="")  # stops at the first item
+    said = flat(named.stderr)
+    assert f"Note: answers a failed save kept are still in {draft}: " in said, said
+    assert f"`tj measure take phq9 --draft {draft}` saves them" in said
+    assert f"`rm {draft}` discards them" in said
+
+    await ben.ok("measure", "take", "phq9", "--draft", str(draft))
+    [result] = await ben.json("measure", "list")
+    assert (result["score"], result["unscored"]) == (8, 1)
+    assert kept["result_id"] in (None, result["id"])  # chosen by then, or not yet
+    assert not draft.exists()

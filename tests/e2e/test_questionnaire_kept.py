@@ -129,7 +129,7 @@ async def test_a_failed_save_of_answers_given_at_once_still_shows_the_safety_mes
     said = flat(taking.stderr)
     assert said.count(HEADING) == 1 and "nearest emergency department" in said
     assert said.index(HEADING) < said.index("is archived")
-    assert "No safety flag was sent from these answers" in said
+    assert "Your answers were not saved. The safety message above still applies" in said
     assert kept_drafts(ana) == []
     # answers without a safety answer above 0: the error only
     plain = await ana.tj(

@@ -10,6 +10,7 @@ process, so that a step can be made to fail); a real server on loopback, real cr
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -106,6 +107,8 @@ async def test_a_failure_after_the_result_was_stored_says_saved_and_seals_its_fl
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
     assert "not saved" not in said and "No safety flag was sent" not in said
     assert "a safety flag was sealed for drsmith" in said
+    assert "nothing was written" not in said  # the busy store's own words: not after a save
+    assert "your answers were saved, but what follows the save did not finish" in said
     assert not list((ben.home / "drafts").glob("*.answers.json"))
     await ben.ok("sync")
     await drsmith.ok("sync")
@@ -187,7 +190,9 @@ async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_sea
 ) -> None:
     """The result was stored, and the safety response that seals its flag fails too: never
     "no safety flag was sent", but that `tj sync` seals it (the answer is watched with the
-    result) or says why it cannot (here: answered within minutes of the opt-in)."""
+    result, with the members this device knew the flag was due to). It did not: the sync
+    said "No safety flag was sent to drsmith", as for an opt-in made on another device
+    within 15 minutes of the answer, though the opt-in was made on this one, before."""
     import client_sdk.safety_path
     import client_sdk.sharing
     from client_sdk.errors import StoreBusy
@@ -206,6 +211,94 @@ async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_sea
     assert "not saved" not in said and "No safety flag was sent" not in said
     syncing = await ben.ok("sync")
     synced = flat(syncing.stdout + syncing.stderr)
-    assert "Safety: No safety flag was sent to drsmith for your PHQ-9" in synced  # and why
+    assert "No safety flag was sent" not in synced
+    assert "sealed for drsmith for your PHQ-9 answer of" in synced, synced
     [result] = await ben.json("measure", "list")
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
+    assert "nothing was written" not in said  # the busy store's words: not after a save
+    await drsmith.ok("sync")
+    [flag] = await drsmith.json("safety", "flags")
+    assert flag["result_id"] == result["id"]
+
+
+async def test_a_draft_naming_another_accounts_result_id_is_saved_under_a_new_one(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft naming a result id this account did not make (a copy of another account's
+    draft, a hand-edited file) could never be saved: each run said "Nothing was saved ...
+    (`tj measure take gad7 --draft FILE` saves it)" and failed the same way, with an SDK
+    error. Now its answers are saved under a new id, written into the draft first, and said;
+    the other account's result is untouched, and saving the draft again stores nothing."""
+    import cli.measures
+
+    ana = await new_device(live_server, tmp_path, "ana")
+    ben = await new_device(live_server, tmp_path, "ben")
+    copy = tmp_path / "my-answers.json"
+    from cli.measures import KeptAnswers, keep_answers
+
+    at = datetime.now().astimezone()
+    shutil.copy(keep_answers(ana.home, KeptAnswers("gad7", [2] * 7, None, at, None)), copy)
+
+    async def interrupted(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.measures, "sync_note", interrupted)
+        await ana.tj("measure", "take", "gad7", "--draft", str(copy))
+    [anas] = await ana.json("measure", "list")
+    assert json.loads(copy.read_text())["result_id"] == anas["id"]
+
+    saved = await ben.ok("measure", "take", "gad7", "--draft", str(copy))
+    said = flat(saved.stderr)
+    assert f"names a result id this account did not make ({anas['id'][:8]}" in said, said
+    assert f"Saved the answers of {copy}." in said
+    [bens] = await ben.json("measure", "list")
+    assert bens["id"] != anas["id"] and bens["score"] == 14
+    assert json.loads(copy.read_text())["result_id"] == bens["id"]
+    again = await ben.ok("measure", "take", "gad7", "--draft", str(copy))
+    assert f"The answers of {copy} were saved before." in flat(again.stderr)
+    assert [r["id"] for r in await ben.json("measure", "list")] == [bens["id"]]
+    assert [r["id"] for r in await ana.json("measure", "list")] == [anas["id"]]
+
+
+@pytest.mark.parametrize("given", ["asked", "--answers"])
+async def test_a_safety_answer_no_draft_will_save_is_flagged_without_a_score(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """Item 9 answered above 0 and a save that stored nothing: a flag waited for the draft's
+    save, but with --answers (no draft is kept) or a draft that cannot be written there was
+    none to wait for: no flag, ever. Now a flag without a score is sealed at once (a safety
+    event, as for a questionnaire stopped), and the command printed to save the answers
+    names their result id (--result-id), so that it never stores them twice."""
+    import client_sdk.measures
+    from client_sdk.errors import StoreBusy
+
+    ben, drsmith = await opted_in(live_server, tmp_path)
+    (ben.home / "drafts").write_text("not a folder")  # no draft can be kept
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise StoreBusy()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client_sdk.measures.Measures, "take", busy)
+        if given == "asked":
+            first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
+        else:
+            answers = "1,1,1,1,1,1,1,1,2"
+            first = await ben.tj("measure", "take", "phq9", "--answers", answers)
+    said = flat(first.stderr)
+    assert first.exit_code == 1, said
+    assert await ben.json("measure", "list") == []
+    assert "a safety flag was sealed for drsmith without a score" in said, said
+    if given == "asked":  # the command printed saves them once, run once or twice
+        assert "could not be kept in a draft" in said
+        [chosen] = re.findall(r"--result-id ([0-9a-f]{32})", said)
+        again = ["--answers", "1,1,1,1,1,1,1,1,2", "--difficulty", "1", "--result-id", chosen]
+        for _ in range(2):
+            await ben.ok("measure", "take", "phq9", *again)
+        assert [r["id"] for r in await ben.json("measure", "list")] == [chosen]
+    await drsmith.ok("sync")
+    flags = await drsmith.json("safety", "flags")
+    assert ("ben", 9, 2, "") in [
+        (f["owner"], f["item"], f["answer"], f["result_id"]) for f in flags
+    ]
