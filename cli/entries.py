@@ -807,6 +807,7 @@ def list_entries(
         bool,
         dict[str, str],
         str,
+        list[Entry],
     ]:
         found = await client.entries.list_results(  # the rest counted, not read
             journal_name,
@@ -853,7 +854,12 @@ def list_entries(
         )
         marks = output.ended_marks(journals)  # as `tj journal list` names them
         near = await near_tags(client, journal_name, tags) if tags and not found.total else ""
-        return (*listed, ended, others, kept, held, erased, results, marks, near)
+        in_trash = (  # a copy of one of yours gone from the server: its trash (NU66 F5)
+            [e for e in await client.entries.trashed_in_copies() if e.journal_id == chosen.id]
+            if chosen is not None and chosen.own and chosen.read_only_copy and not found.total
+            else []
+        )
+        return (*listed, ended, others, kept, held, erased, results, marks, near, in_trash)
 
     (
         matching,
@@ -868,6 +874,7 @@ def list_entries(
         results,
         marks,
         near,
+        in_trash,
     ) = home.read(listing)
     left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
     entries = [output.as_journal_list_says(entry, left) for entry in matching.entries]
@@ -899,6 +906,19 @@ def list_entries(
             "read-only copy holds none; if you deleted it, "
             f"{output.command(['tj', 'journal', 'delete', chosen.id[:12]])} removes that copy."
         )
+        if in_trash:  # never "holds none" while its trash holds words (NU66 F5)
+            n = len(in_trash)
+            empty = (
+                f"No entries in {output.named(chosen.name)} outside its trash: it is no longer "
+                "on the server (deleted on another of your devices, or the server is "
+                "withholding it), and this device's read-only copy holds "
+                f"{output.plural(n, 'entry', 'entries')} in its trash, which cannot be "
+                f"restored ({output.command_text('tj trash')} lists "
+                f"{'it' if n == 1 else 'them'}; {output.command_text('tj export --out DIR')} "
+                f"keeps {'its' if n == 1 else 'their'} words before "
+                f"{output.command(['tj', 'journal', 'delete', chosen.id[:12]])} removes that "
+                "copy)."
+            )
     elif not filtered and chosen is not None and chosen.role != "owner":  # shared with you
         owner = chosen.owner
         empty = (
@@ -1014,6 +1034,8 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
                     brief_missing if brief_missing.subject == "ended brief" else missing
                 ) from None
 
+    gone: list[str] = []  # ids of this account's journals the server no longer lists
+
     async def work(client: Client) -> tuple[Entry | BriefView, list[output.Unverified]]:
         from client_sdk.brief import BriefView
 
@@ -1022,6 +1044,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
             owner = found.client
         else:
             every = await client.journals.list()
+            gone.extend(j.id for j in every if j.own and j.read_only_copy)
             journals = {j.id: j.owner for j in every}
             owner = journals.get(found.journal_id, "")
             # its JSON says what `tj journal list --json` says (a share left: share_ended)
@@ -1041,7 +1064,7 @@ def show(home: Home, entry_id: str, as_json: bool) -> None:
         # its lines at the terminal's width, as `tj brief` prints it (NU47 #14)
         output.data(f"{head}\n\n{output.fields_text(found.text.split(chr(10)))}")
     else:
-        output.data(output.entry_text(found))
+        output.data(output.entry_text(found, gone=found.journal_id in gone))
 
 
 @cli.command(cls=editor.DraftHelpCommand)

@@ -59,6 +59,9 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     username = home.run(username_of)
     copies, unsynced = home.run(copies_kept)
     items = output.plural(unsynced, "item", "items")
+    undelivered = home.run(undelivered_before_erasure)
+    for line in undelivered:  # asked with the question; said with --yes too (as `tj unshare`)
+        output.message(line, wrap=True)
     if not yes:
         output.message(
             f"This erases the account {username} and every journal it owns, on the server "
@@ -91,7 +94,10 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         try:
             home.run(  # what the question counted (all of them with --yes, as logout)
                 lambda client: client.delete_account(
-                    password, **home.minimum_cost(), discard_unsynced=True if yes else unsynced
+                    password,
+                    **home.minimum_cost(),
+                    discard_unsynced=True if yes else unsynced,
+                    discard_undelivered=True,  # said above, before the question
                 )
             )
         except StoreBusy as busy:
@@ -116,6 +122,36 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             )
         for line in copies:
             output.message(line)
+
+
+async def undelivered_before_erasure(client: Client, journal: str | None = None) -> list[str]:
+    """What members may not have received of this account's journals (`journal`: of that
+    one, by id or name) that erasing the account (the journal) erases from the server
+    (`client.shares.undelivered_by_member`), in lines to say before the
+    question, after a quick sync (`synced_first`: it sends a safety flag still waiting here,
+    so a member whose device syncs before the erasure gets it, and brings the latest
+    acknowledgements); [] for none. Erasing needs the server: an unreachable one raises
+    NetworkError here, before anything is asked."""
+    from cli.main import synced_first
+    from cli.sharing import undelivered_text
+
+    found = await client.shares.undelivered_by_member(journal)
+    if not found:
+        return []
+    await synced_first(client, "checking", needs_server=True)
+    found = await client.shares.undelivered_by_member(journal)
+    what = "the account" if journal is None else "the journal"
+    lines = []
+    for member, items in found.items():
+        lines.extend(undelivered_text(member, None, items, f"{what} is erased").splitlines())
+    if lines:
+        flags = output.command([*profile_words(client.home), "safety", "flags"])
+        lines.append(
+            f"The server holds it only until {what} is erased: it cannot be delivered "
+            "afterwards. To be sure it reaches them, tell them yourself, or wait until "
+            f"{flags} shows it marked read before erasing."
+        )
+    return lines
 
 
 async def copies_kept(client: Client) -> tuple[list[str], int]:

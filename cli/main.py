@@ -2342,22 +2342,36 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # Words written on this device that are on no other device (NU65 F11): those set aside
     # refuse it, named with the steps that keep them (`advice.delete_unsent`); those still
     # waiting to be sent are counted in the question, which is the user's word to drop them.
+    # A safety item a member may not have received is said before the question (and with
+    # --yes), as `tj unshare` says it: deleting erases it from the server (NU66 F15).
     async def before(
         client: Client,
-    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None]:
+    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None, list[str]]:
+        from cli.erasure import undelivered_before_erasure
+
         unsent = None
-        try:
-            await client.journals.delete(name, check_only=True)  # before asking (NU23 C8)
+        try:  # before asking (NU23 C8); what members may not have received is said below
+            await client.journals.delete(name, check_only=True, discard_undelivered=True)
         except UnsentChanges as error:
             if yes or error.set_aside:
                 raise
             unsent = error
         found = await client.journals.get(name, strict=True)
+        undelivered = await undelivered_before_erasure(client, found.id)
         if yes:
-            return found, {}, [], None
-        return found, await client.journals.contents(found.id), await client.shares.list(), unsent
+            return found, {}, [], None, undelivered
+        held = await client.journals.contents(found.id)
+        if found.read_only_copy and found.own:  # what of it is in its trash (NU66 F5)
+            trashed = [
+                e for e in await client.entries.trashed_in_copies() if e.journal_id == found.id
+            ]
+            if trashed:
+                held = {**held, IN_TRASH: len(trashed)}
+        return found, held, await client.shares.list(), unsent, undelivered
 
-    found, held, shares, unsent = home.run(before)
+    found, held, shares, unsent, undelivered = home.run(before)
+    for line in undelivered:
+        output.message(line, wrap=True)
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
@@ -2382,12 +2396,14 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     async def delete(client: Client) -> None:
         if unsent is not None:  # only what the question counted: none set aside since, and
             try:  # no other item written meanwhile (by another program on this profile)
-                await client.journals.delete(found.id, check_only=True)
+                await client.journals.delete(found.id, check_only=True, discard_undelivered=True)
             except UnsentChanges as now:
                 asked = set(unsent.unsent_documents)
                 if now.set_aside or not set(now.unsent_documents) <= asked:
                     raise
-        await client.journals.delete(found.id, drop_unsent=unsent is not None)
+        await client.journals.delete(  # what members may not have received: said above
+            found.id, drop_unsent=unsent is not None, discard_undelivered=True
+        )
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
@@ -2444,11 +2460,21 @@ CONTENT_WORDS = {
 }
 
 
+IN_TRASH = "in trash"
+"""`contents_text`'s key for how many of the entries are in the trash (said with them)."""
+
+
 def contents_text(held: dict[str, int]) -> str:
-    """ "10 entries, 2 goals, 1 questionnaire result", in CONTENT_WORDS order; "nothing yet"."""
+    """ "10 entries, 2 goals, 1 questionnaire result", in CONTENT_WORDS order; "nothing yet";
+    entries in the trash said with them when IN_TRASH counts them ("1 entry, in the trash")."""
     parts = [
         output.plural(held[kind], *CONTENT_WORDS[kind]) for kind in CONTENT_WORDS if held.get(kind)
     ]
+    trashed = held.get(IN_TRASH, 0)
+    if parts and trashed and held.get("entry"):
+        parts[0] += (
+            ", in the trash" if trashed == held["entry"] else f" ({trashed:,} of them in the trash)"
+        )
     return ", ".join(parts) or "nothing yet"
 
 
@@ -2672,7 +2698,9 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     june/Personal read-only: your note "Stale ..." was not delivered; it is kept on this
     device in `tj set-aside list`"."""
     kept = {change.record_id: change for change in await client.set_aside()}
-    ended = {j.id for j in await client.journals.list() if j.read_only_copy}
+    copies = [j for j in await client.journals.list() if j.read_only_copy]
+    ended = {j.id for j in copies}
+    own = {j.id for j in copies if j.own}  # deleted on another device (or withheld)
     lines, named = [], set()
     for record in report.set_aside:
         change = kept.get(record.record_id)
@@ -2686,17 +2714,50 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             continue
         if record.code == "forbidden" and record.journal_id in ended:  # no retry sends it
             drop = output.command_text(f"tj set-aside drop {output.short_id(key)}")
-            how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
-                f" (no retry sends it, as the journal is no longer served to you: keep its "
-                f"words with {output.command_text('tj set-aside list --json > refused.json')}, "
-                f"then {drop} forgets it)"
+            why = (  # NU66 F8: one's own journal is not one "no longer shared with you"
+                "the journal is no longer on the server"
+                if record.journal_id in own
+                else "the journal is no longer served to you"
             )
+            if change is not None and change.kind == "entry":  # its words move as they are
+                move = f"tj set-aside move {output.short_id(key)}"
+                if await has_default(client):
+                    how = (
+                        f" (no retry sends it, as {why}: {output.command_text(move)} writes it "
+                        "into your default journal, "
+                        f"{output.command_text(move + ' --journal JOURNAL')} into another)"
+                    )
+                else:  # NU66 F10: it was the default journal, which is gone
+                    choose = output.command_text("tj journal default JOURNAL")
+                    how = (
+                        f" (no retry sends it, as {why}: "
+                        f"{output.command_text(move + ' --journal JOURNAL')} writes it into "
+                        f"another journal; this device has no default journal now: {choose} "
+                        "chooses one)"
+                    )
+            else:
+                how = (  # NU57 #11: it named `tj set-aside retry`, which sends nothing of it
+                    f" (no retry sends it, as {why}: keep its words with "
+                    f"{output.command_text('tj set-aside list --json > refused.json')}, "
+                    f"then {drop} forgets it)"
+                )
         else:
             how = f" ({output.command_text('tj set-aside retry')} sends it again)"
         lines.append(
             record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
+
+
+async def has_default(client: Client) -> bool:
+    """Whether this device has a default journal now (`client.journals.default`)."""
+    from client_sdk.errors import NotFound
+
+    try:
+        await client.journals.default()
+    except NotFound:
+        return False
+    return True
 
 
 async def synced_first(

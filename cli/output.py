@@ -761,7 +761,7 @@ def mood_text(mood: int | None) -> str:
     return "" if mood is None else f"{mood}/10"
 
 
-def entry_text(entry: Entry) -> str:
+def entry_text(entry: Entry, *, gone: bool = False) -> str:
     """One entry for reading: header lines for the fields it has (none for an empty title,
     mood, tag list or emotion list), a blank line, then the body. Every time shows its zone's
     offset (NU34 #8): "written" in the writer's local time when the entry recorded its UTC
@@ -769,7 +769,8 @@ def entry_text(entry: Entry) -> str:
     only for an entry that may have changed after it was written (`Entry.changed`: never for
     a back-dated entry just written, whose two times differ). In the trash, a backtick in its
     journal's name or title is written `\\x60` (`prose`): beside the command that restores
-    it, no name reads as one."""
+    it, no name reads as one. `gone`: its journal is one of this account's that the server
+    no longer lists (this device's read-only copy), where no restore is possible."""
     named = prose if entry.trashed_at is not None else str
     fields = [
         ("id", entry.id),
@@ -782,7 +783,17 @@ def entry_text(entry: Entry) -> str:
         ("written", writer_time(entry)),
         ("updated", zoned_time(entry.updated_at) if edited(entry) else ""),
     ]
-    if entry.trashed_at is not None:
+    if entry.trashed_at is not None and gone:  # NU66 F5: a restore there is refused
+        fields.insert(
+            0,
+            (
+                "TRASH",
+                f"in the trash since {zoned_time(entry.trashed_at)}, in this device's "
+                "read-only copy of a journal no longer on the server: it cannot be restored; "
+                f"{command_text('tj export --out DIR')} keeps its words",
+            ),
+        )
+    elif entry.trashed_at is not None:
         until = local_date(entry.trashed_at + timedelta(days=TRASH_DAYS))
         fields.insert(
             0,
@@ -2053,9 +2064,11 @@ def departure_lines(report: SyncReport) -> list[str]:
                 unsaved = (
                     f"{n} item{'' if n == 1 else 's'} in it (entries, notes...) "
                     f"{'holds' if n == 1 else 'hold'} words written on this device that the "
-                    f"server refused (set aside) and that are on no other device: keep {its} "
-                    f"words ({command_text('tj set-aside list --json > refused.json')}), then "
-                    f"drop {it} ({drops}). "
+                    f"server refused (set aside) and that are on no other device: "
+                    f"{command_text('tj set-aside move ID --journal JOURNAL')} writes an entry "
+                    "into another journal; else keep "
+                    f"{its} words ({command_text('tj set-aside list --json > refused.json')}), "
+                    f"then drop {it} ({drops}). "
                 )
             lines.append(
                 f"Notice: {named(d.journal)} (id {short}) is no longer on the server "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -28,6 +29,7 @@ def set_aside() -> None:
       tj set-aside list --json > refused.json
       tj set-aside retry
       tj set-aside drop 3fa9c2
+      tj set-aside move 3fa9c2 --journal "My journal"
     """
 
 
@@ -139,6 +141,40 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             f"compare {verify_heads(dropped)} codes)"
         )
     output.message(line + ".")
+
+
+@set_aside.command("move")
+@click.argument("change_id", metavar="ID")
+@click.option(
+    "--journal",
+    "-j",
+    "journal_name",
+    metavar="JOURNAL",
+    help="The journal to write it in (default: your default journal).",
+)
+@pass_home
+def move_set_aside(home: Home, change_id: str, journal_name: str | None) -> None:
+    """Write an entry the server refused for good (one written in a journal deleted on
+    another of your devices, or no longer shared with you) into another journal, as a new
+    entry with the same words, title, mood, tags, emotions and date, then forget the copy
+    set aside. The new entry is saved before the old one is forgotten, and synced.
+
+    \b
+    Examples:
+      tj set-aside move 3fa9c2
+      tj set-aside move 3fa9c2 --journal "My journal"
+    """
+    from cli.main import then_sync
+
+    async def move(client: Client) -> tuple[str, str]:
+        moved = await client.move_set_aside(change_id, journal_name)
+        return moved.id, moved.journal
+
+    (entry_id, journal), note = home.run(partial(then_sync, move))
+    output.message(
+        f"Moved it into {output.named(journal)} as entry {output.short_id(entry_id)}, and "
+        f"forgot the copy set aside; {note}."
+    )
 
 
 def verify_heads(dropped: list[SetAsideChange]) -> str:

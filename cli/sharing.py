@@ -1480,10 +1480,12 @@ async def still_shared_here(journal: str, member: str, client: Client) -> bool:
     )
 
 
-def undelivered_text(member: str, journal: str, items: list[Undelivered], when: str) -> str:
-    """What `member` may not have received of `journal`, in plain words, one line each, and
-    what ending the share means for it (`when`: "you stop sharing")."""
-    lines = [f"{member} may not have received this from {journal}:"]
+def undelivered_text(member: str, journal: str | None, items: list[Undelivered], when: str) -> str:
+    """What `member` may not have received of `journal` (None: of several journals, each
+    line naming its own), in plain words, one line each, and what ending the share means
+    for it (`when`: "you stop sharing")."""
+    source = f" from {journal}" if journal is not None else ""
+    lines = [f"{member} may not have received this{source}:"]
     for item in items:
         score = f", score {item.score}" if item.score is not None else ""
         answer = f"{item.name} item {item.item} answered {item.answer}{score}"
@@ -1492,6 +1494,8 @@ def undelivered_text(member: str, journal: str, items: list[Undelivered], when: 
             line = f"- the safety flag of {moment} ({answer}), not marked read by {member}"
         else:
             line = f"- your {item.name} of {moment} ({answer})"
+        if journal is None:
+            line += f", in {output.quoted(item.journal)}"
         if item.waiting:
             line += "; it is still on this device, not yet sent to the server"
         lines.append(line)

@@ -127,8 +127,40 @@ def trash(home: Home, as_json: bool) -> None:
     """
     if click.get_current_context().invoked_subcommand is not None:
         return
-    entries = home.read(lambda client: client.entries.trash())
-    output.show_rows(entries, as_json, trash_table, "The trash is empty.")
+
+    async def both(client: Client) -> tuple[list[Entry], list[Entry]]:
+        return await client.entries.trash(), await client.entries.trashed_in_copies()
+
+    entries, copies = home.read(both)
+    if entries or not copies or as_json:
+        output.show_rows(entries, as_json, trash_table, "The trash is empty.")
+    for line in copies_lines(copies, bool(entries)):  # NU66 F5: never "empty" while held
+        output.message(line, wrap=True)
+
+
+def copies_lines(copies: list[Entry], others: bool) -> list[str]:
+    """What `tj trash` says of the entries in the trash of read-only copies of this account's
+    journals gone from the server (`client.entries.trashed_in_copies`): one line each, and
+    that they cannot be restored, with what keeps their words; [] for none."""
+    if not copies:
+        return []
+    n = len(copies)
+    lines = [
+        f"{'Also in' if others else 'In'} the trash of a read-only copy of your journals "
+        "no longer on the server (deleted on another of your devices, or withheld): "
+        f"{output.plural(n, 'entry', 'entries')}, which cannot be restored, as that copy "
+        f"takes no changes; this device's copy is the last one here of "
+        f"{'its' if n == 1 else 'their'} words: {output.command_text('tj show ID')} reads "
+        f"{'it' if n == 1 else 'one'}, {output.command_text('tj export --out DIR')} keeps "
+        f"{'it' if n == 1 else 'them'}."
+    ]
+    for entry in copies:
+        words = entry.title or output.preview(entry.body)
+        lines.append(
+            f"- {output.short_id(entry.id)} in {output.named(entry.journal)}"
+            + (f": {output.quoted(words)}" if words else "")
+        )
+    return lines
 
 
 @trash.command("empty")

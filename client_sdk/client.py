@@ -71,6 +71,7 @@ from client_sdk.errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    SafetyUndelivered,
     StoreBusy,
     TJError,
     UnsyncedChanges,
@@ -338,7 +339,25 @@ class Client:
         """Journals: list, get, create, verify_head (journals.py)."""
         from client_sdk.journals import Journals
 
-        return Journals(self.context)
+        return Journals(self.context, self._refuse_undelivered)
+
+    async def _refuse_undelivered(
+        self, journal: str | None, erasing: str, *, sync: bool = True
+    ) -> None:
+        """Raise SafetyUndelivered when a member may not have received a safety item of
+        `journal` (None: of every journal this account owns) that erasing it (`erasing`:
+        "the account", or the journal's name) would erase from the server
+        (`Shares.undelivered_by_member`). Found here first (no network); then, with `sync`,
+        counted again after a sync, which sends a flag still waiting on this device and
+        brings the members' latest acknowledgements (a sync that fails is skipped: this
+        device's count stands)."""
+        found = await self.shares.undelivered_by_member(journal)
+        if found and sync:
+            with contextlib.suppress(TJError):
+                await self.sync()
+            found = await self.shares.undelivered_by_member(journal)
+        if found:
+            raise SafetyUndelivered(found, erasing=erasing)
 
     @cached_property
     def goals(self) -> Goals:
@@ -1842,6 +1861,7 @@ class Client:
         *,
         minimum_cost: KdfCost = INTERACTIVE,
         discard_unsynced: bool | int = False,
+        discard_undelivered: bool = False,
     ) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
         then this device's profile and local data, with the login ticket and the kept device
@@ -1870,8 +1890,18 @@ class Client:
         InvalidInput. They are counted again after the server erased the account, in the
         write transaction that ends the store for every other writer (another program on
         this home may have written meanwhile): more than agreed then, this device's data is
-        kept, holding them, and UnsyncedChanges (`erased` True) says so."""
+        kept, holding them, and UnsyncedChanges (`erased` True) says so.
+
+        A safety flag sealed for a member that they have not marked read, or a result with
+        its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
+        is erased from the server with the account: what their device has not downloaded never
+        reaches them, though the user was told they would see it. Unless `discard_undelivered`
+        says the user agreed, such an item found after a sync (which sends a flag still waiting
+        here and brings the latest acknowledgements; skipped when the server does not answer)
+        raises SafetyUndelivered and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
+        if not discard_undelivered:  # its sync may send the unsynced changes counted below
+            await self._refuse_undelivered(None, "the account")
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
@@ -3041,23 +3071,7 @@ class Client:
         documents."""
         changes = await self.set_aside()
         if change_id is not None:
-            wanted = change_id.strip().lower()
-            if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-                raise InvalidInput(  # the app lists them (NU45 #4)
-                    f"{change_id!r} is not a change id (4 hex digits or more of a change set "
-                    "aside, or of its document)",
-                    subject="set-aside change",
-                )
-            matched = [
-                c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)
-            ]
-            if not matched:
-                raise NotFound(
-                    f"nothing set aside matches {change_id!r}", subject="set-aside change"
-                )
-            if len({c.doc_id for c in matched}) > 1:
-                raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
-            changes = [c for c in changes if c.doc_id == matched[0].doc_id]
+            changes = _set_aside_of(change_id, changes)
         if not changes:
             return []
         doc_ids = sorted({bytes.fromhex(c.doc_id) for c in changes if c.doc_id})
@@ -3076,6 +3090,47 @@ class Client:
             )
             for change in changes
         ]
+
+    async def move_set_aside(self, change_id: str, journal: str | None = None) -> Entry:
+        """Write again, into `journal` (a name or id; None: the default journal), the entry
+        whose change the server refused for good (`set_aside()`; `change_id`: a record or
+        document id, or the start of one, at least 4 hex digits), then forget its changes
+        set aside (`drop_set_aside`): its words, title, mood, tags, emotions and date move to
+        a new entry of another id, the way to keep an entry written in a journal deleted on
+        another device, or no longer shared with this account. The new entry is written
+        before anything is dropped: a failure in between leaves both. Works offline (the
+        next sync sends the new entry). Returns the new entry. Raises NotFound when nothing
+        set aside matches, InvalidInput for a malformed id, one matching changes of several
+        documents, a change that is not of an entry (subject "set-aside change"), or
+        `journal` naming the entry's own journal; and what `entries.write` raises for
+        `journal` (NotFound, subject "no default journal", for None when this device has
+        no default journal)."""
+        change = _set_aside_of(change_id, await self.set_aside())[0]
+        if change.kind != "entry":
+            raise InvalidInput(
+                f"{change_id!r} is a change of a {change.kind}, not of an entry: only an entry "
+                "is written again elsewhere (set_aside() exports the words of the others)",
+                subject="set-aside change",
+            )
+        old = await self.entries.get(change.doc_id)
+        target = await self.context.local_journal(journal)
+        if target.journal_id.hex() == old.journal_id:
+            raise InvalidInput(
+                f"the entry is already in {quoted_name(old.journal)}, which the server refused "
+                "it in: name another journal",
+                subject="set-aside change",
+            )
+        moved = await self.entries.write(
+            target.journal_id.hex(),
+            old.body,
+            title=old.title or None,
+            mood=old.mood,
+            tags=old.tags,
+            emotions=old.emotions,
+            created_at=old.created_at,
+        )
+        await self.drop_set_aside(change.doc_id or change.record_id)
+        return moved
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id, in
@@ -3665,3 +3720,23 @@ def _named_device(devices: dict[bytes, str], device: bytes) -> str:
     from client_sdk.devices import news_name
 
     return news_name(devices[device], device) if devices.get(device) else ""
+
+
+def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsideChange]:
+    """Those of `changes` (set aside) of the document that the change `change_id` (a record
+    or document id, or the start of one: at least 4 hex digits) is about. Raises
+    InvalidInput for a malformed id or one matching changes of several documents, NotFound
+    when none matches."""
+    wanted = change_id.strip().lower()
+    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+        raise InvalidInput(  # the app lists them (NU45 #4)
+            f"{change_id!r} is not a change id (4 hex digits or more of a change set "
+            "aside, or of its document)",
+            subject="set-aside change",
+        )
+    matched = [c for c in changes if c.record_id.startswith(wanted) or c.doc_id.startswith(wanted)]
+    if not matched:
+        raise NotFound(f"nothing set aside matches {change_id!r}", subject="set-aside change")
+    if len({c.doc_id for c in matched}) > 1:
+        raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+    return [c for c in changes if c.doc_id == matched[0].doc_id]

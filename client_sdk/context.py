@@ -460,6 +460,16 @@ class Context:
                 if adopted is not None and adopted.journal_id == chosen:
                     await self._check_adopted(adopted, journal)
                 return journal
+            gone = [j for j in journals if j.journal_id.hex() == chosen and j.owner_id == me]
+            if gone:  # REVOKED: the server stopped listing it (a deletion is not signed)
+                raise NotFound(  # never another journal guessed in its place (NU66 F10)
+                    f"your default journal on this device, {quoted_name(gone[0].name)} (id "
+                    f"{chosen[:ID_SHOWN]}), is no longer on the server (deleted on another of "
+                    "your devices, or withheld): this device keeps a read-only copy of it, "
+                    "which takes no new entries, and writes nowhere else until you name a "
+                    "journal or choose another default",
+                    subject=NO_DEFAULT,
+                )
             raise NotFound(
                 f"your default journal (id {chosen[:ID_SHOWN]}) is no longer on this device "
                 "(deleted, or not synced here yet)",

@@ -635,6 +635,33 @@ class Entries:
                 found.append(self._context.entry(local, document))
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
 
+    async def trashed_in_copies(self) -> builtins.list[Entry]:
+        """Entries in the trash of this account's own journals that the server no longer
+        lists (deleted on another device, or withheld: `Journal.read_only_copy` with
+        `Journal.own`), most recently trashed first. `trash()` leaves them out: they cannot
+        be restored (the read-only copy takes no new records) and are never deleted for good
+        by time, since the copy is this device's last one of their words (an entry trashed
+        there may hold the merge of several devices' edits); `get(id, include_trashed=True)`
+        reads one, and an export keeps them. Works offline. Raises nothing."""
+        context = self._context
+        await context.replica.load_access()
+        me = context.profile.account_id
+        copies = {
+            j.journal_id: j
+            for j in await context.store.journals()
+            if j.owner_id == me and j.role != "owner" and not context.replica.is_disclosure(j)
+        }
+        found = []
+        for stored in await context.store.documents(None, (ENTRY,)):
+            if stored.kind != ENTRY or stored.journal_id not in copies:
+                continue
+            document = stored_document(stored)
+            view = entry_view(document)
+            if view.deleted or view.trashed_at is None:
+                continue
+            found.append(context.entry(copies[stored.journal_id], document))
+        return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
+
     async def empty_trash(self) -> int:
         """Delete every entry in the trash for good, on every device (at the next sync);
         returns how many. An entry with a change the server refused for good stays in the

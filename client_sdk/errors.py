@@ -40,6 +40,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from client_sdk.undelivered import Undelivered
 
 BAD_VALUE = "value"
 """`TJError.subject` of an InvalidInput that refuses one value as given (the CLI exits with status 2
@@ -133,7 +137,8 @@ class TJError(Exception):
     word that the share ended), "account gone" (an account this device knew is no longer on the
     server: "username"), "withdrawal refused" (`RefusedWithdrawal.names()`: "kind", "note", "owner",
     "journal", "why", "retry"), "not the signup's account" ("username", "kept": the kept file's
-    path, "account": its id), "kept recovery key" ("home", "username", "server", "account"). Of any
+    path, "account": its id), "kept recovery key" ("home", "username", "server", "account"),
+    "undelivered" ("members": their usernames, comma-separated). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
     key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one)."""
 
@@ -802,6 +807,47 @@ class UnsentChanges(InvalidInput):
         )
 
 
+class SafetyUndelivered(InvalidInput):
+    """Nothing was deleted (`Client.delete_account`, `Journals.delete`): a member may not
+    have received a safety flag sealed for them, or a questionnaire result with its safety
+    item (PHQ-9 item 9) answered above 0 (`Shares.undelivered`), and the deletion erases it
+    from the server: what their device has not downloaded by then never reaches them, though
+    the user may have been told they would see it. `undelivered`: member username to the
+    items (`Undelivered`, oldest first), counted after a sync when the server answered
+    (which also sent a flag still waiting on this device, and brought the latest
+    acknowledgements). Whether a member's device downloaded it cannot be known, only whether
+    they marked a flag read: tell the user, who may contact the member or wait until the
+    flag is marked read; ask, then call again with `discard_undelivered=True`. Subject
+    "undelivered"."""
+
+    subject = "undelivered"
+
+    def __init__(self, undelivered: Mapping[str, list[Undelivered]], *, erasing: str) -> None:
+        self.undelivered = dict(undelivered)
+        count = sum(len(items) for items in self.undelivered.values())
+        flags = sum(
+            1 for items in self.undelivered.values() for u in items if u.kind == "safety_flag"
+        )
+        what = (
+            f"{flags} safety flag{'' if flags == 1 else 's'} not marked read"
+            if flags == count
+            else f"{count} safety item{'' if count == 1 else 's'} ({flags} safety flag"
+            f"{'' if flags == 1 else 's'} not marked read)"
+        )
+        members = ", ".join(sorted(self.undelivered))
+        situation = (
+            f"{members} may not have received {what}, and erasing {erasing} erases "
+            "it from the server: what their device has not downloaded never reaches them"
+        )
+        super().__init__(
+            f"{situation}. Ask the user (they may tell {members} themselves, or wait until it "
+            "is marked read), then call again with discard_undelivered=True. Nothing was "
+            "deleted",
+            situation=situation,
+            names={"members": members},
+        )
+
+
 class QuotaExceeded(InvalidInput):
     """`code` says which limit: journal_quota_exceeded, device_quota_exceeded,
     storage_quota_exceeded or share_quota_exceeded."""
@@ -899,6 +945,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "never reached the server",
         SET_ASIDE_WORDS: "a delete for good refused: the document has a change set aside, "
         "whose words are on no other device (`names`: goal, note or private note)",
+        "undelivered": "SafetyUndelivered: a journal's or the account's deletion refused, it "
+        "would erase a safety flag (or item-9 answer) a member may not have received",
         "unsent changes": "UnsentChanges: a journal's deletion refused, it would delete changes "
         "written on this device that reached no server and no other device (`names`: journal, "
         "journal id)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import unicodedata
+from collections.abc import Awaitable, Callable
 
 from client_sdk import forgotten
 from client_sdk.context import Context, is_id_prefix
@@ -83,8 +84,13 @@ def check_name(name: str) -> str:
 class Journals:
     """Journals this account owns and journals other accounts share with it."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(
+        self,
+        context: Context,
+        refuse_undelivered: Callable[..., Awaitable[None]] | None = None,
+    ) -> None:
         self._context = context
+        self._refuse_undelivered = refuse_undelivered
 
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
@@ -292,7 +298,12 @@ class Journals:
         return self._context.journal(await self._context.replica.update_meta(local, None, archived))
 
     async def delete(
-        self, journal: str, *, check_only: bool = False, drop_unsent: bool = False
+        self,
+        journal: str,
+        *,
+        check_only: bool = False,
+        drop_unsent: bool = False,
+        discard_undelivered: bool = False,
     ) -> None:
         """Delete one of this account's journals with everything in it, on the server
         (members lose it too, though they keep what they downloaded) and on this device.
@@ -314,8 +325,22 @@ class Journals:
         and counting the rest; with `check_only` too, offline as well) and deletes nothing,
         unless `drop_unsent=True` says the user agreed to lose them (`Client.set_aside()`
         exports their words first). A journal kept for a member copies another journal's
-        words and is never refused for this."""
+        words and is never refused for this.
+
+        A safety flag sealed for a member of it that they have not marked read, or a result
+        with its safety item answered above 0 they may not have seen
+        (`Shares.undelivered_by_member`), is erased from the server with the journal: what
+        their device has not downloaded never reaches them. Unless `discard_undelivered` says
+        the user agreed, such an item raises SafetyUndelivered and nothing is deleted (found
+        after a sync, which sends a flag still waiting here and brings the latest
+        acknowledgements; with `check_only`, from this device's copy, no network)."""
         local = await self._context.local_journal(journal, strict=True)
+        if not discard_undelivered and self._refuse_undelivered is not None:
+            await self._refuse_undelivered(
+                local.journal_id.hex(),
+                f"the journal {quoted_name(local.name)}",
+                sync=not check_only,
+            )
         await self._context.replica.delete_journal(
             local, check_only=check_only, drop_unsent=drop_unsent
         )

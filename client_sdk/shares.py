@@ -407,6 +407,44 @@ class Shares:
                 found.setdefault((item.kind, item.measure, item.at), item)
         return sorted(found.values(), key=lambda u: (u.at, u.id))
 
+    async def undelivered_by_member(
+        self, journal: str | None = None
+    ) -> dict[str, builtins.list[Undelivered]]:
+        """What each member may not have received (`undelivered`) of one of this account's
+        journals (`journal`: a name or id, with the field-level copies kept of it), or of
+        every journal this account owns (None): member username to items, oldest first,
+        members sorted, only members with something. Deleting the journal
+        (`client.journals.delete`) or the account (`client.delete_account`) erases it from
+        the server too, so what they have not downloaded never reaches them: both raise
+        SafetyUndelivered with this unless told the user agreed. Works offline, from this
+        device's copy (sync first for the latest acknowledgements). Raises NotFound for an
+        unknown journal."""
+        context = self._context
+        await context.replica.load_access()
+        disclosures = context.sharing.disclosures()
+        if journal is not None:
+            owned = [(await context.local_journal(journal)).journal_id]
+        else:
+            owned = [
+                j.journal_id
+                for j in await context.store.journals()
+                if j.role == "owner"
+                and not (  # a copy kept for a member is counted with its source
+                    (settings := disclosures.get(j.journal_id)) is not None
+                    and settings.kind == "mirror"
+                )
+            ]
+        members = sorted({s.member for s in await context.sharing.shares(local_only=True)})
+        found: dict[str, builtins.list[Undelivered]] = {}
+        for member in members:
+            seen: set[str] = set()
+            for journal_id in owned:
+                for item in await self.undelivered(journal_id.hex(), member):
+                    if item.id not in seen:
+                        seen.add(item.id)
+                        found.setdefault(member, []).append(item)
+        return {m: sorted(items, key=lambda u: (u.at, u.id)) for m, items in found.items()}
+
     async def recipients(self, item_id: str) -> builtins.list[Recipient]:
         """Who can read an item of this account's (an entry or a measure result, by id or a
         unique prefix of 4+ hex digits), and what is known of their receipt: each current

@@ -745,6 +745,53 @@ async def test_the_choice_after_a_replayed_name_never_picks_the_shared_journal_b
     assert await bodies(drlee, "ana/Dr Lee") == set()
 
 
+async def test_a_chosen_default_the_server_stops_listing_is_never_replaced_by_a_guess(
+    signup: ClientFactory,
+    hostile: HostileServer,
+    tmp_path: Path,
+) -> None:
+    """ana's phone chose "Private" as its default journal; her sign-up journal "Personal" is
+    shared with drlee. A server that stops listing "Private" (a deletion on another device
+    looks the same: a deletion is not signed) makes the phone refuse a write naming no
+    journal, naming "Private" as no longer on the server; the phone never takes the
+    sign-up journal in its place, and nothing reaches drlee."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    await laptop.journals.create("Private")
+    await share_with(laptop, drlee, "Personal")
+    private = await journal_id(laptop, "Private")
+    await laptop.sync()
+    phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
+    try:
+        await phone.sync()
+        await phone.journals.set_default("Private")
+
+        def without_private(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.JournalList, reply)
+            kept = [j for j in real.journals if j.journal_id != private]
+            return wire.encode(dataclasses.replace(real, journals=kept))
+
+        hostile.replies[LIST] = without_private
+        await laptop.journals.create("Work")  # the phone's next sync reads the journal list
+        await phone.sync()
+        assert [j.read_only_copy for j in await phone.journals.list() if j.name == "Private"] == [
+            True
+        ]
+        with pytest.raises(NotFound) as refused:
+            await phone.entries.write(None, "Meant for my private journal")
+        assert refused.value.subject == NO_DEFAULT
+        said = str(refused.value)
+        assert "your default journal on this device, 'Private'" in said
+        assert "is no longer on the server" in said and "writes nowhere else" in said
+        assert await phone.store.setting(DEFAULT_SETTING) == private.hex()  # still the choice
+        assert await bodies(phone, "Personal") == set()
+        await phone.sync()
+    finally:
+        await phone.close()
+    await drlee.sync()
+    assert await bodies(drlee, "ana/Personal") == set()
+
+
 async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
     signup: ClientFactory,
 ) -> None:

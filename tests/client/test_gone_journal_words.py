@@ -1,0 +1,62 @@
+"""Words kept on a device in one of the account's journals deleted on another device: an
+entry the server refused there moves into another journal (`Client.move_set_aside`), and
+an entry in the trash of the read-only copy is listed (`entries.trashed_in_copies`), not
+hidden as if the copy held nothing (real server on loopback)."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import InvalidInput, NotFound
+from tests.conftest import ClientFactory
+
+
+async def test_an_entry_refused_in_a_journal_deleted_elsewhere_moves_into_another(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.journals.create("Night dreams")
+    await phone.sync()
+    await laptop.journals.delete("Night dreams")
+    written = await phone.entries.write(
+        "Night dreams", "Phone dream", title="Dream", mood=4, tags=["sleep"], emotions=["calm"]
+    )
+    await phone.sync()
+    [change] = await phone.set_aside()
+    assert change.doc_id == written.id
+    with pytest.raises(InvalidInput):  # never back into the journal that refused it
+        await phone.move_set_aside(change.doc_id[:8], "Night dreams")
+    with pytest.raises(NotFound):
+        await phone.move_set_aside("abcdef12")
+    moved = await phone.move_set_aside(change.doc_id[:8])  # the default journal
+    assert moved.id != written.id and moved.journal == "Personal"
+    assert (moved.body, moved.title, moved.mood, moved.tags, moved.emotions) == (
+        "Phone dream", "Dream", 4, ("sleep",), ("calm",),
+    )  # fmt: skip
+    assert moved.created_at == written.created_at
+    assert await phone.set_aside() == []
+    await phone.sync()
+    await laptop.sync()
+    assert [e.body for e in await laptop.entries.list("Personal")] == ["Phone dream"]
+
+
+async def test_the_trash_of_a_journal_deleted_elsewhere_is_listed_not_hidden(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.journals.create("Job")
+    entry = await laptop.entries.write("Job", "Standup, merged")
+    await laptop.sync()
+    await phone.sync()
+    await phone.entries.delete(entry.id)
+    await phone.sync()
+    assert [e.id for e in await phone.entries.trash()] == [entry.id]
+    assert await phone.entries.trashed_in_copies() == []
+    await laptop.sync()
+    await laptop.journals.delete("Job")
+    await phone.sync()
+    assert await phone.entries.trash() == []  # restorable: none
+    [kept] = await phone.entries.trashed_in_copies()
+    assert (kept.id, kept.body, kept.trashed_at is not None) == (entry.id, "Standup, merged", True)

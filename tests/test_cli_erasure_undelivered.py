@@ -1,0 +1,63 @@
+"""`tj account delete` and `tj journal delete` of a shared journal right after a PHQ-9 item 9
+answered above 0: the safety flag the client was told the therapist would see is erased with
+the account (the journal), so it is said before the question, as `tj unshare` says it, and
+the deletion syncs first so the flag is on the server for a therapist who syncs before
+(real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_unshare_undelivered import opted_in, said
+
+ITEM_9 = "1,1,1,1,1,1,1,1,3"
+
+
+async def test_account_delete_names_the_flag_the_therapist_may_never_get(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+
+    kept = await lea.tj("account", "delete", input="\n")  # Enter: nothing is erased
+    assert kept.exit_code == 1
+    text = said(kept.stderr)
+    assert "drlee may not have received this:" in text
+    assert "(PHQ-9 item 9 answered 3, score 11), not marked read by drlee, in 'Personal'" in text
+    assert "Once the account is erased, what drlee has not downloaded never reaches them" in text
+    assert "it cannot be delivered afterwards" in text
+    assert "`tj safety flags` shows it marked read before erasing" in text
+    lines = kept.stderr.splitlines()
+    assert any(line.startswith("- the safety flag of ") for line in lines)
+    assert text.index("drlee may not have received") < text.index("Type the username")
+    # the question's sync sent it: drlee's device gets it while the account stands
+    await drlee.ok("sync")
+    [flag] = await drlee.json("safety", "flags")
+    assert flag["answer"] == 3
+
+    done = await lea.ok("account", "delete", "--yes")  # said, not asked
+    assert "drlee may not have received this:" in said(done.stderr)
+    assert "Account lea erased from the server" in said(done.stderr)
+
+
+async def test_journal_delete_of_the_shared_journal_says_it_and_a_read_flag_is_not(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    kept = await lea.tj("journal", "delete", "Personal", input="\n")
+    assert kept.exit_code == 1
+    text = said(kept.stderr)
+    assert "drlee may not have received this:" in text
+    assert "Once the journal is erased, what drlee has not downloaded never reaches them" in text
+    assert "1 safety flag" in text  # the question's count, after the warning
+    await drlee.ok("sync")
+    [flag] = await drlee.json("safety", "flags")
+    await drlee.ok("safety", "ack", flag["id"][:8])
+    await drlee.ok("sync")
+    calm = await lea.tj("journal", "delete", "Personal", input="\n")  # marked read: not said
+    assert "may not have received" not in calm.stderr
+    done = await lea.ok("journal", "delete", "Personal", input="Personal\n")
+    assert "Deleted journal Personal" in said(done.stderr + done.stdout)

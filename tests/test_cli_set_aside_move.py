@@ -1,0 +1,73 @@
+"""An entry written on a device into one of the account's journals deleted on another
+device (named, or the device's own default journal) is set aside: the words are the
+user's own journal's, never "no longer shared with you", and `tj set-aside move` writes
+the entry into another journal; a plain write afterwards names the gone default and how to
+choose another, never guessing one (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+from tests.test_cli import Device, laptop, phone  # noqa: F401
+from tests.test_cli_unshare_undelivered import said
+
+NOT_DELIVERED_EXIT = 4
+
+
+async def test_a_plain_write_into_a_default_deleted_elsewhere_is_moved_with_one_command(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    await laptop.ok("journal", "create", "Travel")
+    await phone.ok("sync")
+    await phone.ok("journal", "default", "Travel")
+    await laptop.ok("journal", "delete", "Travel", "--yes")
+
+    first = await phone.tj("write", "--mood", "6", "--tag", "trip", "default was deleted elsewhere")
+    assert first.exit_code == NOT_DELIVERED_EXIT, first.output
+    text = said(first.stderr)
+    assert "Travel is no longer on the server" in text
+    assert "shared with you" not in text
+    assert "tj set-aside move " in text and "--journal JOURNAL` writes it into another" in text
+    assert "this device has no default journal now: `tj journal default JOURNAL`" in text
+    [kept] = await phone.json("set-aside", "list")
+    assert kept["text"] == "default was deleted elsewhere"
+
+    again = await phone.tj("write", "a second plain write")  # never into the gone journal
+    assert again.exit_code == 1
+    refused = said(again.stderr)
+    assert "your default journal on this device, 'Travel'" in refused
+    assert "is no longer on the server" in refused and "read-only copy" in refused
+    assert "tj journal default NAME" in refused
+    assert await phone.json("set-aside", "list") == [kept]
+
+    moved = await phone.ok("set-aside", "move", kept["doc_id"][:8], "--journal", "Personal")
+    assert "Moved it into Personal as entry" in said(moved.stderr)
+    assert await phone.json("set-aside", "list") == []
+    [entry] = await phone.json("list", "--journal", "Personal")
+    assert (entry["body"], entry["mood"], entry["tags"]) == (
+        "default was deleted elsewhere", 6, ["trip"],
+    )  # fmt: skip
+    await laptop.ok("sync")
+    assert [e["body"] for e in await laptop.json("list")] == ["default was deleted elsewhere"]
+
+
+async def test_a_write_into_a_named_journal_deleted_elsewhere_says_it_is_gone_not_unshared(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    await laptop.ok("journal", "create", "Night dreams")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Night dreams", "--yes")
+    written = await phone.tj("write", "--journal", "Night dreams", "Phone dream, kept")
+    assert written.exit_code == NOT_DELIVERED_EXIT
+    text = said(written.stderr)
+    assert "no longer shared with you" not in text
+    assert "as the journal is no longer on the server:" in text
+    [kept] = await phone.json("set-aside", "list")
+    move = f"tj set-aside move {kept['doc_id'][:12]}"
+    assert f"`{move}` writes it into your default journal" in text
+    refused = await phone.tj("set-aside", "move", kept["doc_id"][:8], "--journal", "Night dreams")
+    assert refused.exit_code == 1  # not back into the journal that refused it
+    await phone.ok("set-aside", "move", kept["doc_id"][:8])  # the default: Personal
+    assert [e["body"] for e in await phone.json("list", "--journal", "Personal")] == [
+        "Phone dream, kept"
+    ]
