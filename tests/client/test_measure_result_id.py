@@ -56,3 +56,12 @@ async def test_a_result_id_of_another_kind_measure_journal_or_account_is_refused
     with pytest.raises(InvalidInput, match="another record's"):
         await ana.measures.take("phq9", ANSWERS, result_id=entry.id)
     assert await ana.measures.list() == []
+
+
+async def test_a_flag_without_a_score_names_only_a_result_id_of_this_account(
+    signup: ClientFactory,
+) -> None:
+    ana, ben = await signup("ana"), await signup("ben")
+    for wrong in ("nothex", ben.measures.new_result_id()):
+        with pytest.raises(InvalidInput, match="not a result id"):
+            await ana.safety.respond_to_answer("phq9", 9, 2, result_id=wrong)
