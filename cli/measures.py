@@ -119,20 +119,19 @@ def parse_result_id(value: str | None) -> str | None:
     return value.strip().lower()
 
 
-def tell_kept_answers(home: Home) -> None:
-    """Before a questionnaire is asked: each questionnaire's answers a failed save kept in
-    the profile's drafts folder (`keep_answers`) named, with the command that saves them and
-    how to discard them. A draft that cannot be read is named all the same. A draft holding a
-    safety item answered above 0 is never offered for discarding: saving it seals the safety
-    flag its answers owe, and nothing else ever will."""
+def kept_drafts(home: Home) -> list[tuple[Path, str, int | None]]:
+    """The answers a failed save kept in the profile's drafts folder (`keep_answers`): each
+    draft's path, its measure's id ("MEASURE" when it cannot be read) and the safety item it
+    answers above 0 (None: none, or it cannot be read)."""
     from cli import editor
     from client_sdk.scoring import builtin_instruments
 
+    found: list[tuple[Path, str, int | None]] = []
     for path in editor.drafts_kept(home.path):
         if not path.name.endswith(editor.ANSWERS_SUFFIX):
             continue
         measure = "MEASURE"
-        concern: int | None = None  # the safety item answered above 0, if any
+        concern: int | None = None
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
             fields = json.loads(path.read_text(encoding="utf-8"))
             named = fields["measure"]
@@ -142,20 +141,55 @@ def tell_kept_answers(home: Home) -> None:
                 if type(answers[n - 1]) is int and answers[n - 1] > 0:
                     concern = n
                     break
-        saves = [*profile_words(home.path), "measure", "take", measure, "--draft", str(path)]
+        found.append((path, measure, concern))
+    return found
+
+
+def draft_saves(home: Home, path: Path, measure: str) -> str:
+    """The command saving the kept draft at `path` of `measure`."""
+    return output.command(
+        [*profile_words(home.path), "measure", "take", measure, "--draft", str(path)]
+    )
+
+
+def owed_flag_words(concern: int) -> str:
+    """What a kept draft answering the safety item `concern` above 0 holds: a flag only its
+    save sends."""
+    return (
+        f"They answer item {concern} above 0: saving them sends the safety flag they owe (if "
+        "you chose to send safety flags); nothing else will, and discarding them sends none."
+    )
+
+
+def tell_kept_answers(home: Home) -> None:
+    """Before a questionnaire is asked: each questionnaire's answers a failed save kept in
+    the profile's drafts folder (`keep_answers`) named, with the command that saves them and
+    how to discard them. A draft that cannot be read is named all the same. A draft holding a
+    safety item answered above 0 is never offered for discarding: saving it seals the safety
+    flag its answers owe, and nothing else ever will."""
+    for path, measure, concern in kept_drafts(home):
         said = (
             f"Note: answers a failed save kept are still in {output.path_word(path)}: "
-            f"{output.command(saves)} saves them (with the time they were given, never twice)"
+            f"{draft_saves(home, path, measure)} saves them (with the time they were given, "
+            "never twice)"
         )
         if concern is None:
             said += f"; {output.command(['rm', str(path)])} discards them."
         else:
-            said += (
-                f". They answer item {concern} above 0: saving them sends the safety flag they "
-                "owe (if you chose to send safety flags); nothing else will, and discarding "
-                "them sends none. Please save them."
-            )
+            said += f". {owed_flag_words(concern)} Please save them."
         output.message(said, wrap=True)
+
+
+def tell_owed_flags(home: Home) -> None:
+    """At `tj sync`: each kept draft answering a safety item above 0 named, with the command
+    that saves it (and so seals the flag its answers owe, which no sync seals)."""
+    for path, measure, concern in kept_drafts(home):
+        if concern is not None:
+            output.message(
+                f"Safety: answers a failed save kept in {output.path_word(path)} are not saved "
+                f"yet: {draft_saves(home, path, measure)} saves them. {owed_flag_words(concern)}",
+                wrap=True,
+            )
 
 
 def parse_difficulty(value: str | None) -> int | None:

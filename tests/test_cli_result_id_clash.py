@@ -129,6 +129,9 @@ async def test_a_kept_draft_answering_item_9_above_0_is_never_offered_for_discar
         patch.setattr(client_sdk.measures.Measures, "take", busy)
         await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
     [draft] = (ben.home / "drafts").glob("*.answers.json")
+    synced = flat((await ben.ok("sync")).stderr)  # no sync seals its flag: it says so
+    assert f"Safety: answers a failed save kept in {draft}" in synced
+    assert "discarding them sends none" in synced
     nxt = await ben.tj("measure", "take", "gad7", input="0\n0\n0\n0\n0\n0\n0\n\n")
     said = flat(nxt.stderr)
     assert str(draft.name) in said
