@@ -119,27 +119,77 @@ def parse_result_id(value: str | None) -> str | None:
     return value.strip().lower()
 
 
-def tell_kept_answers(home: Home) -> None:
-    """Before a questionnaire is asked: each questionnaire's answers a failed save kept in
-    the profile's drafts folder (`keep_answers`) named, with the command that saves them and
-    how to discard them. A draft that cannot be read is named all the same."""
+def kept_drafts(home: Home) -> list[tuple[Path, str, int | None]]:
+    """The answers a failed save kept in the profile's drafts folder (`keep_answers`): each
+    draft's path, its measure's id ("MEASURE" when it cannot be read) and the safety item it
+    answers above 0 (None: none, or it cannot be read)."""
     from cli import editor
     from client_sdk.scoring import builtin_instruments
 
+    found: list[tuple[Path, str, int | None]] = []
     for path in editor.drafts_kept(home.path):
         if not path.name.endswith(editor.ANSWERS_SUFFIX):
             continue
         measure = "MEASURE"
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            named = json.loads(path.read_text(encoding="utf-8"))["measure"]
+        concern: int | None = None
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
+            fields = json.loads(path.read_text(encoding="utf-8"))
+            named = fields["measure"]
             measure = named if named in builtin_instruments() else measure
-        saves = [*profile_words(home.path), "measure", "take", measure, "--draft", str(path)]
-        output.message(
+            answers = fields["answers"]
+            for n in builtin_instruments()[named].safety_items:
+                if type(answers[n - 1]) is int and answers[n - 1] > 0:
+                    concern = n
+                    break
+        found.append((path, measure, concern))
+    return found
+
+
+def draft_saves(home: Home, path: Path, measure: str) -> str:
+    """The command saving the kept draft at `path` of `measure`."""
+    return output.command(
+        [*profile_words(home.path), "measure", "take", measure, "--draft", str(path)]
+    )
+
+
+def owed_flag_words(concern: int) -> str:
+    """What a kept draft answering the safety item `concern` above 0 holds: a flag only its
+    save sends."""
+    return (
+        f"They answer item {concern} above 0: saving them sends the safety flag they owe (if "
+        "you chose to send safety flags); nothing else will, and discarding them sends none."
+    )
+
+
+def tell_kept_answers(home: Home) -> None:
+    """Before a questionnaire is asked: each questionnaire's answers a failed save kept in
+    the profile's drafts folder (`keep_answers`) named, with the command that saves them and
+    how to discard them. A draft that cannot be read is named all the same. A draft holding a
+    safety item answered above 0 is never offered for discarding: saving it seals the safety
+    flag its answers owe, and nothing else ever will."""
+    for path, measure, concern in kept_drafts(home):
+        said = (
             f"Note: answers a failed save kept are still in {output.path_word(path)}: "
-            f"{output.command(saves)} saves them (with the time they were given, never "
-            f"twice); {output.command(['rm', str(path)])} discards them.",
-            wrap=True,
+            f"{draft_saves(home, path, measure)} saves them (with the time they were given, "
+            "never twice)"
         )
+        if concern is None:
+            said += f"; {output.command(['rm', str(path)])} discards them."
+        else:
+            said += f". {owed_flag_words(concern)} Please save them."
+        output.message(said, wrap=True)
+
+
+def tell_owed_flags(home: Home) -> None:
+    """At `tj sync`: each kept draft answering a safety item above 0 named, with the command
+    that saves it (and so seals the flag its answers owe, which no sync seals)."""
+    for path, measure, concern in kept_drafts(home):
+        if concern is not None:
+            output.message(
+                f"Safety: answers a failed save kept in {output.path_word(path)} are not saved "
+                f"yet: {draft_saves(home, path, measure)} saves them. {owed_flag_words(concern)}",
+                wrap=True,
+            )
 
 
 def parse_difficulty(value: str | None) -> int | None:
@@ -339,10 +389,11 @@ def take_measure(
     message_shown = [asked]  # a positive safety answer asked showed it (`ask`)
     responded = [False]  # the stored result's safety response made (a flag owed sealed)
     before = [False]  # the draft's result was stored before this save
+    refused = [False]  # the result id given holds another result: a new one was chosen
 
     async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
         nonlocal target
-        from client_sdk.errors import NotFound
+        from client_sdk.errors import InvalidInput, NotFound
 
         if target.journal_id is not None:  # the journal answered for, or none
             try:
@@ -383,14 +434,26 @@ def take_measure(
             and d.assignment.target == chosen.id
             and not d.seen_by_assigner
         ]
-        taken = await client.measures.take(
-            chosen.id,
-            answers,
-            journal=target.journal_id or target.name,
-            unscored=difficulty,
-            taken_at=taken_at,
-            result_id=target.result_id,
-        )
+        try:
+            taken = await client.measures.take(
+                chosen.id,
+                answers,
+                journal=target.journal_id or target.name,
+                unscored=difficulty,
+                taken_at=taken_at,
+                result_id=target.result_id,
+            )
+        except InvalidInput as error:
+            if error.subject != "result id":
+                raise
+            # the id holds another result (other answers, another measure or journal) or
+            # another record: these answers are kept under a new id, never said saved
+            target = replace(target, result_id=client.measures.new_result_id())
+            if draft is not None and kept is not None:
+                keep_result_id(draft, replace(kept, result_id=target.result_id))
+            refused[0] = True
+            named = "the draft's result id" if draft is not None else "--result-id"
+            raise click.ClickException(f"{named} cannot hold these answers: {error}") from None
         saved.append(taken)
         if draft is not None and in_drafts_folder(home.path, draft):  # saved: done with it
             draft.unlink(missing_ok=True)
@@ -491,13 +554,17 @@ def take_measure(
         stored = saved[0].result if saved else None
         known = stored is not None or target.result_id is None  # none: nothing was taken
         if stored is None and target.result_id is not None:  # asked: stored before it failed?
-            stored, known = looked_up(home, target.result_id)
+            # only a result holding these very answers, of this measure, in this journal
+            # is theirs: an id naming another result saved none of them
+            stored, known = looked_up(home, target, chosen, answers, difficulty)
         if stored is not None and stored.safety_concern and not responded[0]:
             synced = synced_before or any(synced_at_save)
             seal_owed_flag(
                 home, stored, shown_before, synced
             )  # the flag owed: sealed now if it can be
-        failed = Failed(error, saved=stored, known=known, message_shown=message_shown[0])
+        failed = Failed(
+            error, saved=stored, known=known, message_shown=message_shown[0], refused=refused[0]
+        )
         keep = KeptAnswers(
             chosen.id,
             list(answers),
@@ -507,7 +574,7 @@ def take_measure(
             target.journal_id,
             target.result_id,
         )
-        not_saved(home, chosen, keep, asked, draft, failed, safety_message)
+        flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message)
         from client_sdk import TJError
 
         if stored is not None and isinstance(error, TJError):  # its words may say "not saved"
@@ -515,6 +582,12 @@ def take_measure(
             raise click.ClickException(
                 f"your answers were saved, but what follows the save did not finish ({why}): "
                 f"{output.command(['tj', 'measure', 'list'])} shows them"
+            ) from None
+        if flagged and isinstance(error, Exception):  # its words may say "nothing was written"
+            why = (error.situation if isinstance(error, TJError) else None) or failure_words(error)
+            unsaved = "were not saved" if known else "may not have been saved"
+            raise click.ClickException(
+                f"your answers {unsaved} ({why}); the safety flag without a score was sealed"
             ) from None
         raise
     finally:
@@ -531,6 +604,11 @@ def take_measure(
             output.message(chosen.attribution)
     else:
         output.data(taken_text(taken, chosen, own=True, just_taken=True))  # with attribution
+    if before[0] and draft is None:  # --result-id of a save that stored them, then failed
+        output.message(
+            f"These answers were saved before (result {output.short_id(taken.result.id)}): "
+            "nothing new was saved."
+        )
     output.message(output.note_line(note))
     return before[0]
 
@@ -569,11 +647,34 @@ async def stored_result(client: Client, result_id: str) -> MeasureResult | None:
         return None
 
 
-def looked_up(home: Home, result_id: str) -> tuple[MeasureResult | None, bool]:
-    """After a failed save: the result stored under `result_id` (None when there is none),
-    and whether that is known (False when the store could not be asked either)."""
+def looked_up(
+    home: Home,
+    target: Target,
+    chosen: Instrument,
+    answers: list[int],
+    difficulty: int | None,
+) -> tuple[MeasureResult | None, bool]:
+    """After a failed save: the result stored under `target.result_id` holding these
+    `answers` (and `difficulty`) of `chosen` in the journal of `target` (None when there is
+    none: a result of other answers, of another measure or journal, is not theirs), and
+    whether that is known (False when the store could not be asked either)."""
+    assert target.result_id is not None
+
+    async def theirs(client: Client) -> MeasureResult | None:
+        found = await stored_result(client, target.result_id or "")
+        if found is None:
+            return None
+        journal = (await client.journals.get(target.journal_id or target.name)).id
+        same = (
+            found.measure == chosen.id
+            and found.journal_id == journal
+            and list(found.answers or ()) == list(answers)
+            and found.unscored == difficulty
+        )
+        return found if same else None
+
     try:
-        return home.run(partial(stored_result, result_id=result_id)), True
+        return home.run(theirs), True
     except (Exception, KeyboardInterrupt):
         return None, False
 
@@ -736,12 +837,14 @@ def _hex_id(value: object) -> bool:
 class Failed:
     """How `tj measure take`'s save failed: its `error`; the result `saved` before it (then
     no answer is lost), None when none was stored, and whether that is `known` (the store
-    could not be asked); whether the safety message was shown already."""
+    could not be asked); whether the safety message was shown already; whether the result
+    id given was `refused` (it holds another result: a new one was chosen)."""
 
     error: BaseException
     saved: MeasureResult | None
     known: bool
     message_shown: bool
+    refused: bool = False
 
 
 def not_saved(
@@ -752,13 +855,15 @@ def not_saved(
     draft: Path | None,
     failed: Failed,
     safety_message: Callable[[], list[str]],
-) -> None:
+) -> bool:
     """What `tj measure take` says when its save failed (the error is said after): a safety
     item answered above 0 shows the safety message, if it was not shown (`safety_message`,
     which falls back on the one that needs no profile; that one at once after Ctrl-C);
     answers asked one by one, not saved, are kept in a draft (`keep_answers`) with the
     command that saves them, or, if even that fails, said with it; a `draft` being saved is
-    kept; --answers are the command's own, run again."""
+    kept; --answers are the command's own, run again (the command saving them under the
+    result id chosen is said when a flag without a score is sealed for them, or the id given
+    was refused). Whether a flag without a score was sealed: answers no draft will save."""
     answers = kept.answers
     concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
     if concern and not failed.message_shown:
@@ -775,7 +880,7 @@ def not_saved(
             draft.unlink(missing_ok=True)
             said += f": the draft {output.path_word(draft)} is deleted"
         output.message(said + ".")
-        return
+        return False
     again = [*profile_words(home.path), "measure", "take", chosen.id]
     unsure = "It could not be checked whether your answers were saved"
     once = "never twice"
@@ -814,8 +919,13 @@ def not_saved(
         output.message(
             f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so{rerun}."
         )
+    elif kept.result_id and failed.refused and not concern:  # --answers, known not saved
+        output.message(
+            f"Your answers were not saved: {output.command(answers_command(again, kept))} "
+            f"saves them, {once}."
+        )
     if not concern:
-        return
+        return False
     if carried:
         output.message(
             (
@@ -826,7 +936,7 @@ def not_saved(
             + " (saving the draft sends the one they owe, if you opted in). The safety message "
             "above still applies: please act on it now."
         )
-        return
+        return False
     # no draft will save them: a flag without a score now, never none at all
     output.message(
         (
@@ -836,14 +946,23 @@ def not_saved(
         )
         + " The safety message above still applies: please act on it now."
     )
+    if not asked and failed.known and kept.result_id:  # --answers: saved under the same id
+        output.message(
+            f"{output.command(answers_command(again, kept))} saves them, {once}, and seals no "
+            "second safety flag."
+        )
     try:
-        seal_without_a_score(home, chosen, answers, kept.journal_id or kept.journal)
+        # under the result id chosen: saving them under it later seals no second flag
+        return seal_without_a_score(
+            home, chosen, answers, kept.journal_id or kept.journal, kept.result_id
+        )
     except (Exception, KeyboardInterrupt) as error:
         why = "stopped" if isinstance(error, KeyboardInterrupt) else failure_words(error)
         output.message(
             f"No safety flag could be sealed without a score either ({why}): "
             "if you chose to send safety flags, tell your therapist yourself."
         )
+        return False
 
 
 def answers_command(again: list[str], kept: KeptAnswers) -> list[str]:
@@ -1269,14 +1388,20 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
 
 
 def seal_without_a_score(
-    home: Home, chosen: Instrument, answers: list[int], journal: str | None
-) -> None:
+    home: Home,
+    chosen: Instrument,
+    answers: list[int],
+    journal: str | None,
+    result_id: str | None = None,
+) -> bool:
     """For answers with a safety item above 0 that no result holds and no draft will save (a
     questionnaire stopped, a save that failed with no draft kept): a flag sealed for the
     therapist all the same when the client opted in (a safety event without a score,
     `client.safety.respond_to_answer`), then sent if the server is reachable; what it did
-    said. `journal`: a name or id, None for the default journal. Raises what the profile's
-    opening or the seal raises."""
+    said. `journal`: a name or id, None for the default journal; `result_id`: the id these
+    answers may yet be saved under (`respond_to_answer(result_id=)`: that save then seals no
+    second flag). Whether a flag was sealed. Raises what the profile's opening or the seal
+    raises."""
     positive = [n for n in chosen.safety_items if n <= len(answers) and answers[n - 1] > 0]
     if positive:
         item = positive[0]
@@ -1284,7 +1409,12 @@ def seal_without_a_score(
         async def seal(client: Client) -> tuple[list[str], str | None, bool]:
             await synced_quietly(client)  # decide on a fresh view
             response = await client.safety.respond_to_answer(
-                chosen.id, item, answers[item - 1], journal=journal, hints=cli_hints(journal)
+                chosen.id,
+                item,
+                answers[item - 1],
+                journal=journal,
+                hints=cli_hints(journal),
+                result_id=result_id,
             )
             if response.no_flag:
                 output.message(response.no_flag)
@@ -1312,6 +1442,8 @@ def seal_without_a_score(
                     "will see it only after this device syncs. Do not count on it: call "
                     "someone now."
                 )
+        return flag_id is not None
+    return False
 
 
 def ask(

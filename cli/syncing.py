@@ -342,5 +342,11 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         return report
 
     report = home.run(work)
+    from cli import editor
+
+    if any(p.name.endswith(editor.ANSWERS_SUFFIX) for p in editor.drafts_kept(home.path)):
+        from cli.measures import tell_owed_flags
+
+        tell_owed_flags(home)  # answers whose flag only their save sends: no sync seals it
     if (status := sync_exit_status(report)) != 0:
         raise SystemExit(status)

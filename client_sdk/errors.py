@@ -981,6 +981,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         NAME_TAKEN: "this account already gives that name to another of its journals",
         "not an entry": "NotAnEntry: an entry's id names a note, a result... on this device",
         "wrong kind": "WrongKind: a goal's or result's id names another kind of document",
+        "result id": "a result id given to `measures.take` that cannot hold these answers: "
+        "not made by `new_result_id` for this account, another record's, or a result stored "
+        "before with other answers, of another measure, in another journal, or deleted; "
+        "nothing was saved: save them under a new id",
         "set-aside change": "no change set aside matches the id given",
         "discarded note": "no note or prompt of that id here: one written in a copy this device "
         "discarded",

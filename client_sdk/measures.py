@@ -137,8 +137,8 @@ class Measures:
         stored under, chosen before the take so that saving the same answers again stores
         one result. An app keeps it with answers whose save failed (it cannot know whether
         the failure came before or after the result was stored), and passes it again: a
-        result already stored under it is returned as it is (its `taken_at` and answers
-        those first stored), with its changes, and nothing is written.
+        result already stored under it with the same answers (and `unscored`) is returned as
+        it is (its `taken_at` those first stored), with its changes, and nothing is written.
 
         Returns the result with the previous result of the same measure in that journal and
         the plain difference from it (`change`), and the first result of its course
@@ -147,8 +147,10 @@ class Measures:
         them, scoring.ScoreChange; results.Taken). Check `taken.result.safety_concern` and show the
         safety message at once when it is True.
         Raises InvalidInput for answers the instrument does not allow, a `taken_at` in the
-        future, a `result_id` not made by `new_result_id` for this account, or one already
-        stored as a result of another measure, in another journal, or deleted since.
+        future; InvalidInput with subject "result id" for a `result_id` not made by
+        `new_result_id` for this account, or one already stored as another record, as a
+        result with other answers, of another measure, in another journal, or deleted since
+        (nothing is written: the answers are saved under a new id).
         """
         chosen = instrument(measure)
         local = await self._local_journal(journal)
@@ -158,7 +160,7 @@ class Measures:
             document = Document(self._new_result_id(result_id), MEASURE)
             stored = await self._replica.store.document(document.doc_id)
             if stored is not None:
-                return await self._taken_before(local, stored, chosen.id)
+                return await self._taken_before(local, stored, chosen.id, answers, unscored)
         now = now_ms()
         if taken_at is not None:
             at = int(taken_at.timestamp() * 1000)
@@ -233,26 +235,42 @@ class Measures:
         except ValueError:
             doc_id = b""
         if not keys.created_by(doc_id, self._replica.profile.account_id):
-            raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
+            raise InvalidInput(
+                f"{result_id!r} is not a result id made by new_result_id", subject="result id"
+            )
         return doc_id
 
     async def _taken_before(
-        self, local: LocalJournal, stored: StoredDocument, measure: str
+        self,
+        local: LocalJournal,
+        stored: StoredDocument,
+        measure: str,
+        answers: builtins.list[int] | tuple[int, ...],
+        unscored: int | None,
     ) -> Taken:
         """The result `take` stored under a `result_id` before (`stored`), in `local`, of
-        `measure`, with its changes; its field-level copies kept current again (a failure
-        after it was stored may have come before they were). Raises InvalidInput when the
-        document is not such a result, or was deleted."""
+        `measure`, with `answers` and `unscored`, with its changes; its field-level copies
+        kept current again (a failure after it was stored may have come before they were).
+        Raises InvalidInput (subject "result id") when the document is not such a result
+        (another record, another journal, another measure, other answers), or was deleted:
+        answers given again under an id never stand for other answers."""
+        said = stored.doc_id.hex()
         if stored.kind != MEASURE:
-            raise InvalidInput(f"the id {stored.doc_id.hex()} is another record's")
+            raise InvalidInput(f"the id {said} is another record's", subject="result id")
         if stored.journal_id != local.journal_id:
-            raise InvalidInput(f"the result {stored.doc_id.hex()} is saved in another journal")
+            raise InvalidInput(
+                f"the result {said} is saved in another journal", subject="result id"
+            )
         document = stored_document(stored)
         result = self._view(local, document)
         if result is None:
-            raise InvalidInput(f"the result {stored.doc_id.hex()} was saved, then deleted")
+            raise InvalidInput(f"the result {said} was saved, then deleted", subject="result id")
         if result.measure != measure:
-            raise InvalidInput(f"the result {stored.doc_id.hex()} is of another measure")
+            raise InvalidInput(f"the result {said} is of another measure", subject="result id")
+        if list(result.answers or ()) != list(answers) or result.unscored != unscored:
+            raise InvalidInput(
+                f"the result {said} was saved before with other answers", subject="result id"
+            )
         await self._sharing.mirror(local, document)
         return with_changes(await self.list(local.journal_id.hex()), result)
 

@@ -112,10 +112,21 @@ async def watch_answer(
     }
 
     def add(watched: list[dict[str, Any]]) -> None:
-        if not any(w["id"] == event_id for w in watched):
-            watched.append(entry)
+        for w in watched:
+            if w["id"] == event_id:  # a flag without a score came first: now it has a result
+                w["result"] = w["result"] or result_id
+                return
+        watched.append(entry)
 
     await _change_watched(store, add)
+
+
+def _made_by(doc_id: str, account_id: bytes) -> bool:
+    """Whether `doc_id` (hex) is a document id of the account `account_id` (protocol.md 4.15)."""
+    try:
+        return keys.created_by(bytes.fromhex(doc_id), account_id)
+    except ValueError:
+        return False
 
 
 async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
@@ -829,6 +840,7 @@ class SafetyPath:
         journal: str | None = None,
         hints: SafetyHints = NO_HINTS,
         synced: bool = True,
+        result_id: str | None = None,
     ) -> SafetyResponse:
         """For a questionnaire the client stopped after answering a safety item (`item`, numbered
         from 1) of `measure` above 0: no result exists (a PHQ-9 with missing answers has no valid
@@ -839,8 +851,14 @@ class SafetyPath:
         `message` at once); when the client finishes, it calls `respond` with the result instead.
         `hints`, `synced` and the plan shown as for `respond`. Works offline (see `waiting`).
 
-        Raises InvalidInput when `item` is not a safety item of `measure` or `answer` is not
-        an answer above 0; NotFound for an unknown journal; RollbackError (an IntegrityError)
+        `result_id` (hex, made by `measures.new_result_id`): for answers a save failed to
+        store under that id and that may yet be saved under it (an app keeps the id with
+        them): the flag names it as its answer (`event`), so that `respond` for the result
+        later stored under it, and a sync, seal no second flag for the members this one was
+        sealed for (a member it was not sealed for still gets one).
+
+        Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
+        an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal; RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified (only
         when a flag is to be sealed)."""
         chosen = find_instrument(measure)
@@ -848,6 +866,9 @@ class SafetyPath:
             raise InvalidInput(f"item {item} of {chosen.name} is not a safety item")
         if answer <= 0 or answer not in {o.value for o in chosen.options}:
             raise InvalidInput(f"{answer} is not an answer above 0 to item {item}")
+        me = self._replica.profile.account_id
+        if result_id is not None and not _made_by(result_id, me):
+            raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
         local = await self._local_journal(journal)
         key = local.journal_id.hex()
         plan = await self.plan(key)
@@ -859,7 +880,7 @@ class SafetyPath:
         reads_only: list[str] = []
         if local.role == "owner":
             at = now_ms()
-            event = keys.new_doc_id(self._replica.profile.account_id).hex()
+            event = result_id or keys.new_doc_id(me).hex()
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
         if plan.share_flags and local.role == "owner":
             reach = await self._reach(local, plan)

@@ -16,11 +16,23 @@ ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 0]
 async def test_a_result_id_given_twice_stores_one_result(signup: ClientFactory) -> None:
     ana = await signup("ana")
     chosen = ana.measures.new_result_id()
-    first = await ana.measures.take("phq9", ANSWERS, result_id=chosen)
-    again = await ana.measures.take("phq9", [3] * 9, result_id=chosen)
+    first = await ana.measures.take("phq9", ANSWERS, result_id=chosen, unscored=1)
+    again = await ana.measures.take("phq9", ANSWERS, result_id=chosen, unscored=1)
     assert first.result.id == again.result.id == chosen
-    assert again.result.answers == tuple(ANSWERS)  # the stored one, as stored
+    assert again.result.taken_at == first.result.taken_at  # the stored one, as stored
     assert [r.id for r in await ana.measures.list()] == [chosen]
+
+
+async def test_a_result_id_holding_other_answers_is_refused(signup: ClientFactory) -> None:
+    ana = await signup("ana")
+    chosen = ana.measures.new_result_id()
+    await ana.measures.take("phq9", ANSWERS, result_id=chosen, unscored=1)
+    for answers, unscored in (([3] * 9, 1), (ANSWERS, 2), (ANSWERS, None)):
+        with pytest.raises(InvalidInput, match="saved before with other answers") as refused:
+            await ana.measures.take("phq9", answers, result_id=chosen, unscored=unscored)
+        assert refused.value.subject == "result id"
+    [kept] = await ana.measures.list()
+    assert (kept.id, kept.answers, kept.unscored) == (chosen, tuple(ANSWERS), 1)
 
 
 async def test_a_result_id_of_another_kind_measure_journal_or_account_is_refused(
@@ -44,3 +56,12 @@ async def test_a_result_id_of_another_kind_measure_journal_or_account_is_refused
     with pytest.raises(InvalidInput, match="another record's"):
         await ana.measures.take("phq9", ANSWERS, result_id=entry.id)
     assert await ana.measures.list() == []
+
+
+async def test_a_flag_without_a_score_names_only_a_result_id_of_this_account(
+    signup: ClientFactory,
+) -> None:
+    ana, ben = await signup("ana"), await signup("ben")
+    for wrong in ("nothex", ben.measures.new_result_id()):
+        with pytest.raises(InvalidInput, match="not a result id"):
+            await ana.safety.respond_to_answer("phq9", 9, 2, result_id=wrong)
