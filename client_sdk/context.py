@@ -422,6 +422,40 @@ class Context:
             )
         return kept[2]
 
+    async def journal_to_read(self, name_or_id: str | None) -> LocalJournal:
+        """`local_journal`, but None or "" names the default journal to READ its safety plan,
+        history and flags in, and to seal a safety flag for the members its owner-signed plan
+        opted in (`client.safety`): an older account's journal adopted as its default
+        (`_check_adopted`) counts while its adoption is unconfirmed or ended too. Reading
+        one's own journal sends nothing, and a flag goes only to members the owner opted in;
+        what the safety path shows after a concerning answer never waits on the user
+        choosing a default journal to write in. Plain writes naming no journal are refused
+        all the same (`default_journal`). Raises as `local_journal`."""
+        if name_or_id:
+            return await self.local_journal(name_or_id)
+        journals = await self.store.journals()
+        try:
+            return await self.default_journal(journals)
+        except NotFound as error:
+            if error.subject not in (NO_DEFAULT, "sync"):
+                raise
+            chosen, adopted = await self.chosen_default(), self._adopted
+            if (
+                adopted is None
+                or adopted.journal_id != chosen
+                or adopted.state not in (UNCONFIRMED, HELD, ENDED)
+            ):
+                raise
+            me = self.profile.account_id
+            for journal in journals:
+                if (
+                    journal.journal_id.hex() == adopted.journal_id
+                    and journal.owner_id == me
+                    and journal.role != REVOKED
+                ):
+                    return journal
+            raise
+
     async def default_journal(self, journals: list[LocalJournal]) -> LocalJournal:
         """The default journal among `journals`: where a call that names no journal writes
         and reads. Only ever one of this account's own journals, found by its id, so that it
