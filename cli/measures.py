@@ -583,6 +583,11 @@ def take_measure(
                 f"your answers were saved, but what follows the save did not finish ({why}): "
                 f"{output.command(['tj', 'measure', 'list'])} shows them"
             ) from None
+        if known and isinstance(error, TJError) and not_for_want_of_a_default(error):
+            # the draft kept above saves them: never "the same command again" (a second save)
+            why = error.situation or failure_words(error)
+            sealed = "; the safety flag without a score was sealed" if flagged else ""
+            raise click.ClickException(f"your answers were not saved ({why}){sealed}") from None
         if flagged and isinstance(error, Exception):  # its words may say "nothing was written"
             why = (error.situation if isinstance(error, TJError) else None) or failure_words(error)
             unsaved = "were not saved" if known else "may not have been saved"

@@ -678,7 +678,7 @@ class Context:
         does a journal whose verified chain shows a member other than the owner
         (`default_journal.shared_by_chain`): the adoption ends then instead."""
         wanted = journal_id.hex()
-        await self.replica.load_access()
+        await self.replica.fresh_access()  # another program may have verified a share
         if shared_by_chain(self.replica.chains.state(journal_id)):
             values = await self.store.settings((DEFAULT_SETTLED,))
             adopted = adoption_of(values.get(DEFAULT_SETTLED))

@@ -40,6 +40,8 @@ async def test_an_older_account_whose_personal_is_shared_is_told_in_one_sentence
     said = " ".join(shown.stderr.split())
     assert said.startswith("No default journal on this device: 'Personal'")
     assert "written" not in said
+    shown_json = await ana.json("journal", "default")
+    assert shown_json["default"] is None and shown_json["journal_id"].startswith(ident)
     by_name = await ana.tj("journal", "default", "Personal")
     assert by_name.exit_code == 1
     assert not any(w in by_name.stderr for w in PROTOCOL_WORDS), by_name.stderr

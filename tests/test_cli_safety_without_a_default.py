@@ -46,6 +46,7 @@ async def test_the_crisis_message_shows_the_plan_with_no_default_journal_to_writ
     [draft] = list((ana.home / "drafts").glob("phq9-*.answers.json"))
     assert json.loads(draft.read_text())["answers"] == [int(a) for a in ANSWERS.split(",")]
     assert "add `--journal NAME` to it" in said
+    assert "the same command again" not in said  # the draft saves them, once
     shown = await ana.tj("safety", "plan")
     assert shown.exit_code == 0, shown.output
     assert "999" in shown.stdout and PLAN in shown.stdout
