@@ -402,6 +402,9 @@ def body_of(
                 keep, note = save, left_out
                 if isinstance(error, TJError) and journal_refused(error):
                     keep, note = journal_left_out(save, journal_name, error, left_out)
+                elif isinstance(error, TJError) and default_refused(error):  # as TEXT's
+                    way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
+                    note = f"{left_out}; {way_out}"
                 said = kept_unsaved(
                     home, piped, keep, "The text you piped in", note, signed_in=signed_in
                 )

@@ -475,9 +475,10 @@ def with_hint(
 
         ident = error.names["journal id"][:ID_SHOWN]  # chosen by its id: no name served stands in
         hint = (
-            f"choose your default journal with {output.command_text(f'tj journal default {ident}')} "
-            f"if you mean that one, or another with {output.command_text('tj journal default ID')} "
-            f"({output.command_text('tj journal list')} lists yours), or add {output.command_text('--journal NAME')}"
+            f"{output.command_text(f'tj journal default {ident}')} keeps writing there; "
+            f"{output.command_text('tj journal default ID')} chooses another "
+            f"({output.command_text('tj journal list')} lists yours); or add "
+            f"{output.command_text('--journal NAME')}"
         )
     if default_unconfirmed(error):  # the command tried a sync first (`found_after_sync`)
         hint = (
@@ -2229,17 +2230,36 @@ def journal_default(home: Home, name: str | None, even_if_shared: bool, as_json:
     """
     from client_sdk.errors import NotFound
 
-    async def default(client: Client) -> tuple[Journal, bool]:
+    async def default(client: Client) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
-            return await client.journals.set_default(name, even_if_shared=even_if_shared), False
+            chosen = await client.journals.set_default(name, even_if_shared=even_if_shared)
+            return chosen, False, None
         try:
-            return await client.journals.default(), False
+            return await client.journals.default(), False, None
         except NotFound as refused:  # kept from before this version, no journal list since
-            if not default_unconfirmed(refused):
-                raise
-            return await client.journals.get(refused.names["default journal"]), True
+            if default_unconfirmed(refused):
+                return await client.journals.get(refused.names["default journal"]), True, None
+            if refused.subject == "no default journal" and "journal id" in refused.names:
+                return None, False, refused  # ended: a show says so, it is no error
+            raise
 
-    found, unconfirmed = home.read(default)
+    found, unconfirmed, ended = home.read(default)
+    if found is None and ended is not None:
+        from client_sdk.models import ID_SHOWN  # not at start-up
+
+        ident = ended.names["journal id"]
+        words = ended.situation or str(ended)
+        if as_json:
+            output.print_json({"default": None, "journal_id": ident, "why": words})
+            return
+        output.message(
+            f"No default journal on this device: {words}. "
+            f"{output.command_text(f'tj journal default {ident[:ID_SHOWN]}')} keeps writing there; "
+            f"{output.command_text('tj journal default ID')} chooses another "
+            f"({output.command_text('tj journal list')} lists yours)."
+        )
+        return
+    assert found is not None  # (only a show of an ended adoption finds none)
     if as_json:
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}))
     elif unconfirmed:

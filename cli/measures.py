@@ -583,6 +583,11 @@ def take_measure(
                 f"your answers were saved, but what follows the save did not finish ({why}): "
                 f"{output.command(['tj', 'measure', 'list'])} shows them"
             ) from None
+        if known and isinstance(error, TJError) and not_for_want_of_a_default(error):
+            # the draft kept above saves them: never "the same command again" (a second save)
+            why = error.situation or failure_words(error)
+            sealed = "; the safety flag without a score was sealed" if flagged else ""
+            raise click.ClickException(f"your answers were not saved ({why}){sealed}") from None
         if flagged and isinstance(error, Exception):  # its words may say "nothing was written"
             why = (error.situation if isinstance(error, TJError) else None) or failure_words(error)
             unsaved = "were not saved" if known else "may not have been saved"
@@ -885,6 +890,10 @@ def not_saved(
     unsure = "It could not be checked whether your answers were saved"
     once = "never twice"
     carried = draft is not None  # a draft that saves them (and seals the flag they owe)
+    # refused for want of a default journal to write in (an older account's, unconfirmed or
+    # ended): --answers are kept in a draft too, and a flag they owe is sealed at once all
+    # the same (the draft names its result id: saving it later seals no second flag)
+    no_default = not_for_want_of_a_default(failed.error) and failed.known
     if draft is not None:
         command = output.command([*again, "--draft", str(draft)])
         output.message(
@@ -893,7 +902,7 @@ def not_saved(
             else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves them, "
             f"{once})."
         )
-    elif asked:
+    elif asked or no_default:
         try:
             path = keep_answers(home.path, kept)
         except OSError as error:
@@ -903,14 +912,20 @@ def not_saved(
                 f"{output.command(answers_command(again, kept))} saves them, {once}."
             )
         else:
-            carried = True
+            carried = not no_default
             first = (
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
+            )
+            where = (
+                f"; add {output.command_text('--journal NAME')} to it, or choose your default "
+                f"journal first with {output.command_text('tj journal default ID')}"
+                if no_default and not kept.journal_id and not kept.journal
+                else ""
             )
             output.message(
                 f"{first} kept in {output.path_word(path)} "
                 f"({output.command([*again, '--draft', str(path)])} saves them, with the "
-                f"time you answered, {once}, and deletes the draft)."
+                f"time you answered, {once}, and deletes the draft{where})."
             )
     elif not failed.known:
         rerun = ""
@@ -938,15 +953,18 @@ def not_saved(
         )
         return False
     # no draft will save them: a flag without a score now, never none at all
-    output.message(
-        (
-            "Your answers were not saved."
-            if failed.known
-            else "If your answers were not saved, no safety flag was sent with their score."
+    if no_default:  # said with the draft kept above
+        output.message("The safety message above still applies: please act on it now.")
+    else:
+        output.message(
+            (
+                "Your answers were not saved."
+                if failed.known
+                else "If your answers were not saved, no safety flag was sent with their score."
+            )
+            + " The safety message above still applies: please act on it now."
         )
-        + " The safety message above still applies: please act on it now."
-    )
-    if not asked and failed.known and kept.result_id:  # --answers: saved under the same id
+    if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         output.message(
             f"{output.command(answers_command(again, kept))} saves them, {once}, and seals no "
             "second safety flag."
@@ -963,6 +981,16 @@ def not_saved(
             "if you chose to send safety flags, tell your therapist yourself."
         )
         return False
+
+
+def not_for_want_of_a_default(error: BaseException) -> bool:
+    """Whether `error` refused a save naming no journal because this device has no default
+    journal to write in now (an older account's adopted one, unconfirmed or ended: subjects
+    "sync" and NO_DEFAULT, `Context.default_journal`)."""
+    from client_sdk import TJError
+    from client_sdk.default_journal import NO_DEFAULT
+
+    return isinstance(error, TJError) and error.subject in ("sync", NO_DEFAULT)
 
 
 def answers_command(again: list[str], kept: KeptAnswers) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -23,6 +23,7 @@ from cli.main import (
     PLAIN_TEXT,
     Home,
     cli,
+    default_after_sync,
     found_after_sync,
     journal_filter_option,
     journal_option,
@@ -220,7 +221,11 @@ def safety_plan(
         if not changing:  # the plan as another device left it, or said to be older
             await synced_first(client)
             return await client.safety.plan(journal_name), ""
-        await client.safety.set_plan(
+        from client_sdk.default_journal import NO_DEFAULT
+        from client_sdk.errors import NotFound
+
+        change = partial(
+            set_plan_change,
             journal=journal_name,
             emergency_number=emergency,
             crisis_line=crisis_line,
@@ -228,6 +233,12 @@ def safety_plan(
             share_flags=share_flags,
             flags_for=newly if share_flags else None,  # exactly those named (and agreed to)
         )
+        try:  # the first write after an update syncs first, as `tj write` does
+            await default_after_sync(change, client)
+        except NotFound as refused:
+            if journal_name is None and refused.subject in (NO_DEFAULT, "sync"):
+                output.message(unchanged_plan_text(home, emergency, crisis_line, plan, share_flags))
+            raise
         note = await sync_note(client)
         return await client.safety.plan(journal_name), note  # with whom flags reach now
 
@@ -282,6 +293,36 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
             "device, nor received from another."
         )
     histories.print_history(writes, now, lambda field: OTHER_FIELD_WORDS.get(field, field), never)
+
+
+async def set_plan_change(client: Client, **parts: Any) -> SafetyPlan:
+    """`client.safety.set_plan(**parts)`, as a change `default_after_sync` runs."""
+    return await client.safety.set_plan(**parts)
+
+
+def unchanged_plan_text(
+    home: Home,
+    emergency: str | None,
+    crisis_line: str | None,
+    plan: str | None,
+    share_flags: bool | None,
+) -> str:
+    """What a `tj safety plan` change refused for want of a default journal says: nothing
+    changed, and the command that makes the same change in a journal named, the text given
+    in it (never lost with the refusal)."""
+    from cli.homes import profile_words
+
+    words = [*profile_words(home.path), "safety", "plan"]
+    for option, value in (("--emergency", emergency), ("--crisis-line", crisis_line)):
+        words += [option, value] if value is not None else []
+    words += ["--text", plan] if plan is not None else []
+    if share_flags is not None:
+        words.append("--share-flags" if share_flags else "--no-share-flags")
+    return (
+        "Your safety plan was not changed: "
+        f"{output.command([*words, '--journal', 'NAME'])} makes the same change in the "
+        "journal you name."
+    )
 
 
 async def opt_in_preview(journal: str | None, client: Client) -> tuple[list[str], SafetyPlan]:

@@ -425,7 +425,12 @@ class Client:
         """The safety message, the client's safety plan, safety flags (safety_path.py)."""
         from client_sdk.safety_path import SafetyPath
 
-        return SafetyPath(self.replica, *self._lookups, copies=self.sharing.live_mirrors)
+        return SafetyPath(
+            self.replica,
+            *self._lookups,
+            copies=self.sharing.live_mirrors,
+            journal_to_read=self.context.journal_to_read,
+        )
 
     @cached_property
     def assignments(self) -> Assignments:

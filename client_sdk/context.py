@@ -31,6 +31,7 @@ from client_sdk.default_journal import (
     adopted_still_named,
     adoption_of,
     adoption_value,
+    current_readers,
     older_default,
     readers_by_chain,
     shared_by_chain,
@@ -78,7 +79,15 @@ from client_sdk.queries import (
     row_keeper,
     same_entry,
 )
-from client_sdk.replica import REVOKED, Replica, copied_fields, is_archived, stored_document
+from client_sdk.replica import (
+    OWN_NAMED_AT,
+    REVOKED,
+    Replica,
+    copied_fields,
+    decode_own_named_at,
+    is_archived,
+    stored_document,
+)
 from client_sdk.same_names import copy_same_name_text, same_name_text
 from client_sdk.sharing import Sharing
 from client_sdk.store import (
@@ -422,6 +431,40 @@ class Context:
             )
         return kept[2]
 
+    async def journal_to_read(self, name_or_id: str | None) -> LocalJournal:
+        """`local_journal`, but None or "" names the default journal to READ its safety plan,
+        history and flags in, and to seal a safety flag for the members its owner-signed plan
+        opted in (`client.safety`): an older account's journal adopted as its default
+        (`_check_adopted`) counts while its adoption is unconfirmed or ended too. Reading
+        one's own journal sends nothing, and a flag goes only to members the owner opted in;
+        what the safety path shows after a concerning answer never waits on the user
+        choosing a default journal to write in. Plain writes naming no journal are refused
+        all the same (`default_journal`). Raises as `local_journal`."""
+        if name_or_id:
+            return await self.local_journal(name_or_id)
+        journals = await self.store.journals()
+        try:
+            return await self.default_journal(journals)
+        except NotFound as error:
+            if error.subject not in (NO_DEFAULT, "sync"):
+                raise
+            chosen, adopted = await self.chosen_default(), self._adopted
+            if (
+                adopted is None
+                or adopted.journal_id != chosen
+                or adopted.state not in (UNCONFIRMED, HELD, ENDED)
+            ):
+                raise
+            me = self.profile.account_id
+            for journal in journals:
+                if (
+                    journal.journal_id.hex() == adopted.journal_id
+                    and journal.owner_id == me
+                    and journal.role != REVOKED
+                ):
+                    return journal
+            raise
+
     async def default_journal(self, journals: list[LocalJournal]) -> LocalJournal:
         """The default journal among `journals`: where a call that names no journal writes
         and reads. Only ever one of this account's own journals, found by its id, so that it
@@ -500,26 +543,22 @@ class Context:
         NO_DEFAULT (the user chooses; `names` {"journal id": its id, hex})."""
         ident = journal.journal_id.hex()
         if adopted.state in (UNCONFIRMED, HELD):
-            await self.replica.load_access()  # the verified chains, once a client
+            await self.replica.fresh_access()  # another program may have verified more
             state = self.replica.chains.state(journal.journal_id)
             if state is not None and shared_by_chain(state):
                 await self._end_adoption(adopted)
+                reason = self._shared_words(quoted_name(journal.name), ident, state)
                 raise NotFound(
-                    f"{quoted_name(journal.name)} (id {ident[:ID_SHOWN]}), which this device "
-                    f"took as your default journal from what it held before this version, is "
-                    f"shared with {self._readers_words(state)} (its access chain, verified "
-                    "on this device, says so), so this device no longer takes it as your "
-                    "default: nothing was written. Choose your default journal on this "
-                    "device by its id (a name can be an older one served again), or name "
-                    "the journal to write in",
+                    f"{reason}: nothing was written",
                     subject=NO_DEFAULT,
+                    situation=reason,
                     names={"journal id": ident},
                 )
         if adopted.state == UNCONFIRMED:
             raise NotFound(
-                f"this device took {quoted_name(journal.name)} (id {ident[:ID_SHOWN]}) as "
-                "your default journal from what it held before this version, and has not "
-                "synced since to check that it was not renamed and shared on another device "
+                f"this device has not synced since this version's update, so it cannot yet "
+                f"tell that {quoted_name(journal.name)} (id {ident[:ID_SHOWN]}), your default "
+                "journal before the update, was not renamed and shared on another device "
                 "meanwhile: nothing was written. Sync once the server can be reached; until "
                 "then name a journal only if you know it is not shared (the names this "
                 "device shows may be out of date)",
@@ -528,45 +567,57 @@ class Context:
             )
         if adopted.state == HELD and adopted_still_named(journal):
             return
+        if adopted.state == HELD and await self._named_here(journal):
+            # renamed by the user here, the process stopped before `kept_through_rename`
+            await self._keep_held(ident)
+            return
         ended_as = await self.store.setting(DEFAULT_ENDED_NAME)
         if not adopted_still_named(journal):
-            now = f"is now named {quoted_name(journal.name)}"
+            now = (
+                f"is now named {quoted_name(journal.name)} (most likely on another of your devices)"
+            )
         elif isinstance(ended_as, str) and ended_as:  # ENDED, then served that name again
             now = (
                 f"was named {quoted_name(ended_as)} on this device since (the name it shows "
-                "now may be an older one served again)"
+                "now may be an older one)"
             )
         else:
             now = ""
-        await self.replica.load_access()
+        await self.replica.fresh_access()  # another program may have verified more
         state = self.replica.chains.state(journal.journal_id)
-        choose = (
-            "Choose your default journal on this device by its id (a name can be an older one "
-            "served again), or name the journal to write in"
-        )
         if state is not None and shared_by_chain(state):
-            raise NotFound(
-                f"{quoted_name(DEFAULT_JOURNAL)} (id {ident[:ID_SHOWN]}), which this device "
-                f"took as your default journal from what it held before this version"
-                f"{', ' + now if now else ''}, is shared with {self._readers_words(state)} "
-                "(its access chain, verified on this device, says so), so this device no "
-                f"longer takes it as your default: nothing was written. {choose}",
-                subject=NO_DEFAULT,
-                names={"journal id": ident},
+            named = quoted_name(DEFAULT_JOURNAL) + (f", which {now}," if now else "")
+            reason = self._shared_words(named, ident, state)
+        else:
+            if not now:  # ended with no other name stored: a list showed it changed elsewhere
+                now = "changed name or sharing on another device"
+            reason = (
+                f"your default journal before the update, {quoted_name(DEFAULT_JOURNAL)} (id "
+                f"{ident[:ID_SHOWN]}), {now}, so this device no longer writes there unless "
+                "you say so"
             )
         raise NotFound(
-            f"your default journal, {quoted_name(DEFAULT_JOURNAL)} when this device took it, "
-            f"{now or 'was renamed since'} (most likely on another of your devices; its id "
-            f"{ident[:ID_SHOWN]}): nothing was written. {choose}",
+            f"{reason}: nothing was written",
             subject=NO_DEFAULT,
+            situation=reason,
             names={"journal id": ident},
         )
 
     @staticmethod
-    def _readers_words(state: AccessState) -> str:
-        """Who a journal's verified chain (`state`) names besides its owner: "drlee", "drlee
-        and ben" ("a member" when none is named)."""
-        return and_words(readers_by_chain(state)) or "a member"
+    def _shared_words(named: str, ident: str, state: AccessState) -> str:
+        """The refusal of a write naming no journal into the adopted journal (`named`, id
+        `ident`, hex) whose verified chain (`state`) shows a member: whom it is shared with
+        now ("is shared with tom"), and whom before only ("was shared with ben (ended)")."""
+        now = current_readers(state, now_ms())
+        before = [name for name in readers_by_chain(state) if name not in now]
+        parts = [f"is shared with {and_words(now)}"] if now else []
+        if before:
+            parts.append(f"was shared with {and_words(before)} (ended)")
+        shared = " and ".join(parts) or "is shared with a member"
+        return (
+            f"{named} (id {ident[:ID_SHOWN]}) {shared}, so this device no longer writes "
+            "there unless you say so"
+        )
 
     async def _end_adoption(self, adopted: Adoption) -> None:
         """End the adoption `adopted` for good (DEFAULT_SETTLED ENDED), read and written in
@@ -627,13 +678,19 @@ class Context:
         does a journal whose verified chain shows a member other than the owner
         (`default_journal.shared_by_chain`): the adoption ends then instead."""
         wanted = journal_id.hex()
-        await self.replica.load_access()
+        await self.replica.fresh_access()  # another program may have verified a share
         if shared_by_chain(self.replica.chains.state(journal_id)):
             values = await self.store.settings((DEFAULT_SETTLED,))
             adopted = adoption_of(values.get(DEFAULT_SETTLED))
             if adopted is not None and adopted.journal_id == wanted:
                 await self._end_adoption(adopted)
             return
+
+        await self._keep_held(wanted)
+
+    async def _keep_held(self, wanted: str) -> None:
+        """Make the adopted journal `wanted` (hex) the user's choice (DEFAULT_SETTLED 1),
+        read and written in one transaction, only while its adoption is still HELD."""
 
         def keep(values: dict[str, Any], cursors: dict[bytes, int]) -> dict[str, Any]:
             adopted = adoption_of(values[DEFAULT_SETTLED])
@@ -644,6 +701,14 @@ class Context:
 
         await self.store.merge_settings((DEFAULT_SETTING, DEFAULT_SETTLED), keep)
         self._chosen = None
+
+    async def _named_here(self, journal: LocalJournal) -> bool:
+        """Whether the name `journal` holds is one this device signed itself (OWN_NAMED_AT,
+        kept before the rename left: the same `named_at`), so the user renamed it here."""
+        if not journal.named_at:
+            return False
+        signed = decode_own_named_at(await self.store.setting(OWN_NAMED_AT))
+        return signed.get(self.replica.counters_tag(journal.journal_id).hex()) == journal.named_at
 
     async def settle_default(self) -> None:
         """Once per store, before it reads any journal list (`Client.open`, a sign-in): for

@@ -220,7 +220,7 @@ class Journals:
                 "of yours can be your default journal",
                 subject=BAD_VALUE,
             )
-        await context.replica.load_access()  # which journals are kept for a member
+        await context.replica.fresh_access()  # another program may have verified a share
         if context.helper_kind(local) is not None:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is kept only to share with a member: "
@@ -233,9 +233,8 @@ class Journals:
             ident = local.journal_id.hex()
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
-                f"with {and_words(readers)} (its access chain, verified on this device, says "
-                "so): nothing was changed. To make it your default journal anyway, choose it "
-                "by its id or confirm that you mean it",
+                f"with {and_words(readers)}: nothing was changed. To make it your default "
+                "journal anyway, choose it by its id or confirm that you mean it",
                 subject=SHARED_DEFAULT,
                 names={"journal id": ident},
             )

@@ -367,13 +367,19 @@ class SafetyPath:
         display: DisplayName,
         document_of_kind: DocumentOf,
         copies: Callable[[], Mapping[bytes, Disclosure]] | None = None,
+        journal_to_read: LocalJournalOf | None = None,
     ) -> None:
         """`copies`: this account's field-level copies with a member whose share has not
         ended, by journal id (`Sharing.live_mirrors`), read to name who reads only such a
-        copy of a journal (`SafetyResponse.copy_readers`); None: nobody is named so."""
+        copy of a journal (`SafetyResponse.copy_readers`); None: nobody is named so.
+        `journal_to_read`: the journal a call naming none reads its plan, history and flags
+        in and seals a flag without a score in (`Context.journal_to_read`: an older
+        account's adopted default journal too, while a write naming none is refused);
+        None: `local_journal`'s."""
         self._replica = replica
         self._store = replica.store
         self._local_journal = local_journal
+        self._journal_to_read = journal_to_read or local_journal
         self._display = display
         self._document_of_kind = document_of_kind
         self._copies = copies
@@ -388,11 +394,12 @@ class SafetyPath:
 
     async def plan(self, journal: str | None = None) -> SafetyPlan:
         """The safety plan of a journal (None: the default journal), as its owner wrote it
-        (`updated_at` UTC); an empty one if none was written. Works offline. Raises NotFound for an
-        unknown journal. `flags_reach` names who a flag raised now would reach, `not_opted_in` the
-        members it would not, `opted_in_earlier` those of them the opt-in names for an earlier share
+        (`updated_at` UTC); an empty one if none was written. Works offline. None reads an older
+        account's default journal, kept from before this version, even while writes naming
+        none are refused (protocol.md 4.16). Raises NotFound for an unknown journal. `flags_reach`
+        names who a flag raised now would reach, `not_opted_in` the members it would not, `opted_in_earlier` those of them the opt-in names for an earlier share
         only (as `flags_reach` says "earlier")."""
-        local = await self._local_journal(journal)
+        local = await self._journal_to_read(journal)
         found = await self._plan_document(local)
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
@@ -432,7 +439,7 @@ class SafetyPath:
         (`tj share --full` and `tj shares` say it). Works offline. Empty for a
         journal of another account or one shared with nobody. Raises NotFound for an unknown
         journal."""
-        local = await self._local_journal(journal)
+        local = await self._journal_to_read(journal)
         if local.role != "owner":
             return {}
         found = await self._plan_document(local)
@@ -546,7 +553,7 @@ class SafetyPath:
         says when that happens, naming the value kept here). Other devices' values are not in it,
         nor the plan's text (merged, told by `SyncReport.merged_texts`). [] when no plan was
         written. Works offline. Raises NotFound for an unknown journal."""
-        local = await self._local_journal(journal)
+        local = await self._journal_to_read(journal)
         found = await self._plan_document(local)
         if found is None:
             return []
@@ -561,7 +568,7 @@ class SafetyPath:
         `set_plan(share_flags=True)` opts in. What `tj safety plan --share-flags` names and asks
         about first. Works offline. Raises NotFound for an unknown journal; AccessError when this
         account does not own it."""
-        local = await self._local_journal(journal)
+        local = await self._journal_to_read(journal)
         if local.role != "owner":
             raise AccessError(f"only the owner of {local.name} opts in to safety flags")
         found = await self._plan_document(local)
@@ -869,7 +876,7 @@ class SafetyPath:
         me = self._replica.profile.account_id
         if result_id is not None and not _made_by(result_id, me):
             raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
-        local = await self._local_journal(journal)
+        local = await self._journal_to_read(journal)
         key = local.journal_id.hex()
         plan = await self.plan(key)
         emergency, crisis_line, text = await self._shown_plan(key, plan)
@@ -1389,7 +1396,7 @@ class SafetyPath:
             if j.role == "owner" and j.owner_id == self._replica.profile.account_id
         ]
         try:
-            default = (await self._local_journal(None)).journal_id
+            default = (await self._journal_to_read(None)).journal_id
         except NotFound:
             default = b""
         mine.sort(key=lambda j: j.journal_id != default)  # stable: by name after Personal

@@ -178,9 +178,8 @@ async def test_an_older_accounts_personal_is_adopted_and_kept_through_a_rename(
             with pytest.raises(NotFound) as asked:
                 await device.entries.write(None, "Where, after the rename?")
             assert asked.value.subject == NO_DEFAULT
-            assert "'Personal' when this device took it, is now named 'My journal'" in str(
-                asked.value
-            )
+            assert "before the update, 'Personal' (id " in str(asked.value)
+            assert "), is now named 'My journal' (most likely on another" in str(asked.value)
             await device.journals.set_default("My journal")
             await device.entries.write(None, f"After the rename, on {name}")
         await laptop.entries.write(None, "On the laptop")

@@ -1,0 +1,98 @@
+"""The safety path of an older account whose adopted default journal takes no write naming
+no journal (unconfirmed: no journal list read since the update; ended: shared since): the
+plan, its history and the safety message are read from that journal all the same, and a
+flag without a score reaches the members the owner's plan opted in. Plain writes naming no
+journal stay refused (default_journal.py, protocol.md 4.16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from client_sdk import Client, NotFound, keys
+from client_sdk.default_journal import NO_DEFAULT
+from tests.client.sharing_support import journal_id, share_with
+from tests.client.test_default_journal import upgraded
+from tests.client.test_journal_name_rollback import named_by_an_older_sdk
+from tests.conftest import ClientFactory, RunningServer
+
+PLAN = "Ring Jo, then walk to the park."
+
+
+async def older_tablet(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    shared: bool,
+) -> tuple[Client, Client]:
+    """ana's plan (emergency 999) written on her laptop, "Personal" shared with drlee (who
+    is opted in to safety flags) when `shared`; then her tablet, an older account's device
+    just updated and not synced since. The tablet and drlee."""
+    laptop = await signup("ana")
+    drlee = await signup("drlee")
+    first = await journal_id(laptop, "Personal")
+    monkeypatch.setattr(keys, "default_journal_id", lambda key, account: b"\x00" * 16)
+    await named_by_an_older_sdk(live_server, laptop, first, "Personal")
+    await laptop.safety.set_plan(emergency_number="999", plan=PLAN)
+    if shared:
+        await share_with(laptop, drlee, role="annotate")
+        await laptop.safety.set_plan(share_flags=True, flags_for="drlee")
+    await laptop.sync()
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    return await upgraded(tablet), drlee
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["unconfirmed", "ended"])
+async def test_the_safety_plan_is_read_while_no_default_takes_a_write(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    shared: bool,
+) -> None:
+    """Unconfirmed (not synced since the update) or ended (shared with drlee, synced): a
+    write naming no journal is refused, and the plan, its history and the safety message,
+    with the number and the text ana set, are read from her adopted "Personal"."""
+    tablet, _ = await older_tablet(signup, login, live_server, monkeypatch, shared=shared)
+    try:
+        if shared:
+            await tablet.sync()
+        with pytest.raises(NotFound) as refused:
+            await tablet.entries.write(None, "Meant for my private journal")
+        assert refused.value.subject == (NO_DEFAULT if shared else "sync")
+        plan = await tablet.safety.plan()
+        assert (plan.emergency_number, plan.plan) == ("999", PLAN)
+        assert await tablet.safety.history() == []  # none written on the tablet: read, not refused
+        message = "\n".join(await tablet.safety.message())
+        assert "call 999" in message
+        assert PLAN in message
+        assert "default journal" not in message
+    finally:
+        await tablet.close()
+
+
+async def test_a_flag_without_a_score_reaches_the_opted_in_member_with_no_default(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana's adopted "Personal" is shared with drlee, whom her owner-signed plan opts in to
+    safety flags: an item-9 answer above 0 whose result cannot be saved naming no journal
+    (no default to write in) still seals a flag without a score for drlee."""
+    tablet, drlee = await older_tablet(signup, login, live_server, monkeypatch, shared=True)
+    try:
+        await tablet.sync()
+        with pytest.raises(NotFound):
+            await tablet.measures.take("phq9", [0, 0, 0, 0, 0, 0, 0, 0, 3])
+        response = await tablet.safety.respond_to_answer("phq9", 9, 3)
+        assert response.flagged_to == ["drlee"]
+        assert PLAN in "\n".join(response.lines)
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    [flag] = await drlee.safety.flags()
+    assert (flag.journal, flag.item, flag.answer, flag.result_id) == ("ana/Personal", 9, 3, "")
