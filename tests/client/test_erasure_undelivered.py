@@ -86,3 +86,43 @@ async def test_deleting_the_account_with_the_users_word_erases_at_once(
     await fay.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=True)
     await drlee.sync()
     assert await drlee.safety.flags() == []
+
+
+async def test_deleting_the_copy_kept_for_a_member_alone_refuses_for_its_item9_answer(
+    signup: ClientFactory,
+) -> None:
+    """The member reads the copy's answers (shared with answers), though only with the read
+    role: deleting that copy alone erases an answer they may not have seen, so it asks."""
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, only=["mood", "answers"])  # no whole-journal share
+    await omar.measures.take("phq9", [0] * 8 + [3])
+    await omar.sync()
+    await omar.context.replica.load_access()
+    [copy] = [j for j, s in omar.context.sharing.disclosures().items() if s.kind == "mirror"]
+    alone = await omar.shares.undelivered_by_member(copy.hex())
+    assert [(u.kind, u.answer) for u in alone["drlee"]] == [("result", 3)]
+    with pytest.raises(SafetyUndelivered) as refused:
+        await omar.journals.delete(copy.hex())
+    assert "drlee" in str(refused.value)
+    await drlee.sync()
+    assert [r.answers for r in await drlee.measures.list()] == [(0,) * 8 + (3,)]
+
+
+async def test_an_item9_answer_shared_one_by_one_refuses_account_and_journal_deletion(
+    signup: ClientFactory,
+) -> None:
+    """A PHQ-9 shared with tom one by one with its answers ("Shared with tom", read role):
+    tom reads its item 9 (`answer_readers`), so deleting that journal or the account asks."""
+    ana, tom = await signup("ana"), await signup("tom")
+    taken = await ana.measures.take("phq9", [0] * 8 + [3])
+    await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.shares.fingerprint())
+    await ana.sync()
+    assert await ana.measures.answer_readers(taken.result.id) == {"tom": "Shared with tom"}
+    found = await ana.shares.undelivered_by_member()
+    assert [(u.kind, u.answer) for u in found["tom"]] == [("result", 3)]
+    with pytest.raises(SafetyUndelivered):
+        await ana.journals.delete("Shared with tom")
+    with pytest.raises(SafetyUndelivered):
+        await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    await tom.sync()
+    assert [r.answers for r in await tom.measures.list()] == [(0,) * 8 + (3,)]
