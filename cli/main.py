@@ -2346,7 +2346,13 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # --yes), as `tj unshare` says it: deleting erases it from the server (NU66 F15).
     async def before(
         client: Client,
-    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None, list[str]]:
+    ) -> tuple[
+        Journal,
+        dict[str, int],
+        list[ShareInfo],
+        UnsentChanges | None,
+        tuple[list[str], frozenset[str]],
+    ]:
         from cli.erasure import undelivered_before_erasure
 
         unsent = None
@@ -2369,7 +2375,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 held = {**held, IN_TRASH: len(trashed)}
         return found, held, await client.shares.list(), unsent, undelivered
 
-    found, held, shares, unsent, undelivered = home.run(before)
+    found, held, shares, unsent, (undelivered, said) = home.run(before)
     for line in undelivered:
         output.message(line, wrap=True)
     if not yes:
@@ -2401,9 +2407,9 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 asked = set(unsent.unsent_documents)
                 if now.set_aside or not set(now.unsent_documents) <= asked:
                     raise
-        await client.journals.delete(  # what members may not have received: said above
-            found.id, drop_unsent=unsent is not None, discard_undelivered=True
-        )
+        await client.journals.delete(  # what members may not have received: what was said
+            found.id, drop_unsent=unsent is not None, discard_undelivered=said
+        )  # above only (another program on this profile may have sealed a flag meanwhile)
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -342,22 +342,34 @@ class Client:
         return Journals(self.context, self._refuse_undelivered)
 
     async def _refuse_undelivered(
-        self, journal: str | None, erasing: str, *, sync: bool = True
+        self,
+        journal: str | None,
+        erasing: str,
+        *,
+        sync: bool = True,
+        agreed: bool | Collection[str] = False,
     ) -> None:
         """Raise SafetyUndelivered when a member may not have received a safety item of
         `journal` (None: of every journal this account owns) that erasing it (`erasing`:
         "the account", or the journal's name) would erase from the server
-        (`Shares.undelivered_by_member`). Found here first (no network); then, with `sync`,
-        counted again after a sync, which sends a flag still waiting on this device and
-        brings the members' latest acknowledgements (a sync that fails is skipped: this
-        device's count stands)."""
+        (`Shares.undelivered_by_member`), beyond those the user `agreed` to (True: any;
+        False: none; else the ids, hex, of the `Undelivered` items they were shown: one
+        sealed by another program meanwhile was not). Found here first (no network); then,
+        with `sync`, counted again after a sync, which sends a flag still waiting on this
+        device and brings the members' latest acknowledgements (a sync that fails is
+        skipped: this device's count stands)."""
+        if agreed is True:
+            return
+        shown = set() if agreed is False else set(agreed)
         found = await self.shares.undelivered_by_member(journal)
         if found and sync:
             with contextlib.suppress(TJError):
                 await self.sync()
             found = await self.shares.undelivered_by_member(journal)
-        if found:
-            raise SafetyUndelivered(found, erasing=erasing)
+        unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
+        unseen = {m: items for m, items in unseen.items() if items}
+        if unseen:
+            raise SafetyUndelivered(unseen, erasing=erasing)
 
     @cached_property
     def goals(self) -> Goals:
@@ -1861,7 +1873,7 @@ class Client:
         *,
         minimum_cost: KdfCost = INTERACTIVE,
         discard_unsynced: bool | int = False,
-        discard_undelivered: bool = False,
+        discard_undelivered: bool | Collection[str] = False,
     ) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
         then this device's profile and local data, with the login ticket and the kept device
@@ -1896,12 +1908,14 @@ class Client:
         its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
         is erased from the server with the account: what their device has not downloaded never
         reaches them, though the user was told they would see it. Unless `discard_undelivered`
-        says the user agreed, such an item found after a sync (which sends a flag still waiting
+        says the user agreed (True: to any; or the ids, hex, of the `Undelivered` items they
+        were shown: one found beyond them, sealed meanwhile by another program or device, is
+        not agreed to), such an item found after a sync (which sends a flag still waiting
         here and brings the latest acknowledgements; skipped when the server does not answer)
-        raises SafetyUndelivered and nothing is erased."""
+        raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
-        if not discard_undelivered:  # its sync may send the unsynced changes counted below
-            await self._refuse_undelivered(None, "the account")
+        # its sync may send the unsynced changes counted below
+        await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key

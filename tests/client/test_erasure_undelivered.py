@@ -126,3 +126,27 @@ async def test_an_item9_answer_shared_one_by_one_refuses_account_and_journal_del
         await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
     await tom.sync()
     assert [r.answers for r in await tom.measures.list()] == [(0,) * 8 + (3,)]
+
+
+async def test_deleting_with_the_items_shown_refuses_one_found_beyond_them(
+    signup: ClientFactory,
+) -> None:
+    """`discard_undelivered` given the ids the user was shown agrees to those only: a later
+    item-9 answer (recorded meanwhile, by another program) refuses the deletion."""
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, role="annotate")
+    await omar.measures.take("phq9", [0] * 8 + [3])
+    await omar.sync()
+    shown = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
+    await omar.measures.take("phq9", [0] * 8 + [2])  # while the question was on screen
+    with pytest.raises(SafetyUndelivered) as refused:
+        await omar.journals.delete("Personal", discard_undelivered=shown)
+    [beyond] = refused.value.undelivered["drlee"]
+    assert (beyond.answer, beyond.id in shown) == (2, False)
+    with pytest.raises(SafetyUndelivered):
+        await omar.delete_account(
+            PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=shown
+        )
+    now = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
+    await omar.journals.delete("Personal", discard_undelivered=now)
+    assert "Personal" not in [j.name for j in await omar.journals.list()]
