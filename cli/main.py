@@ -366,6 +366,9 @@ HINTS = {
     f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
     "shared default": f"{output.command_text('tj journal default ID')} with its id above, or add "
     f"{output.command_text('--even-if-shared')}",
+    "wider default": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
+    f"({output.command_text('tj journal list')}), or {output.command_text('--even-if-shared')} "
+    "to write it into your default journal all the same",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -2727,7 +2730,15 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             )
             if change is not None and change.kind == "entry":  # its words move as they are
                 move = f"tj set-aside move {output.short_id(key)}"
-                if await has_default(client):
+                readers = await client.default_readers(key) if await has_default(client) else None
+                if readers:  # the default is read by someone the entry was not written for
+                    how = (
+                        f" (no retry sends it, as {why}: "
+                        f"{output.command_text(move + ' --journal JOURNAL')} writes it into "
+                        f"another journal; your default journal is read by "
+                        f"{output.named_list(readers)} too)"
+                    )
+                elif readers is not None:
                     how = (
                         f" (no retry sends it, as {why}: {output.command_text(move)} writes it "
                         "into your default journal, "

@@ -3105,7 +3105,9 @@ class Client:
             for change in changes
         ]
 
-    async def move_set_aside(self, change_id: str, journal: str | None = None) -> Entry:
+    async def move_set_aside(
+        self, change_id: str, journal: str | None = None, *, even_if_shared: bool = False
+    ) -> Entry:
         """Write again, into `journal` (a name or id; None: the default journal), the entry
         whose change the server refused for good (`set_aside()`; `change_id`: a record or
         document id, or the start of one, at least 4 hex digits), then forget its changes
@@ -3118,7 +3120,13 @@ class Client:
         documents, a change that is not of an entry (subject "set-aside change"), or
         `journal` naming the entry's own journal; and what `entries.write` raises for
         `journal` (NotFound, subject "no default journal", for None when this device has
-        no default journal)."""
+        no default journal).
+
+        With `journal` None, a default journal read by someone (a current member, by its
+        verified access chain) who did not read the entry's own journal is refused
+        (InvalidInput, subject "wider default", `names` the readers as "members"): the
+        words were written for fewer readers, so the user names the journal, or says
+        `even_if_shared=True` once told who reads it (`default_readers`)."""
         change = _set_aside_of(change_id, await self.set_aside())[0]
         if change.kind != "entry":
             raise InvalidInput(
@@ -3128,6 +3136,17 @@ class Client:
             )
         old = await self.entries.get(change.doc_id)
         target = await self.context.local_journal(journal)
+        if journal is None and not even_if_shared:
+            wider = await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+            if wider:
+                members = ", ".join(wider)
+                raise InvalidInput(
+                    f"your default journal {quoted_name(target.name)} is read by {members}, "
+                    f"who did not read {quoted_name(old.journal)}, where the entry was written: "
+                    "name the journal to write it in, or say even_if_shared=True",
+                    subject="wider default",
+                    names={"members": members, "journal id": target.journal_id.hex()},
+                )
         if target.journal_id.hex() == old.journal_id:
             raise InvalidInput(
                 f"the entry is already in {quoted_name(old.journal)}, which the server refused "
@@ -3145,6 +3164,39 @@ class Client:
         )
         await self.drop_set_aside(change.doc_id or change.record_id)
         return moved
+
+    async def default_readers(self, change_id: str) -> list[str]:
+        """Who reads this device's default journal (current members, by its verified access
+        chain) and did not read the journal of the entry set aside as `change_id` (as
+        `move_set_aside` takes it): usernames, sorted; [] when the default widens nothing,
+        or when there is no default journal. What an app says before `move_set_aside` with
+        no journal. Works offline. Raises what `move_set_aside` raises for `change_id`."""
+        change = _set_aside_of(change_id, await self.set_aside())[0]
+        if change.kind != "entry":
+            return []
+        old = await self.entries.get(change.doc_id)
+        try:
+            target = await self.context.local_journal(None)
+        except NotFound:
+            return []
+        return await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+
+    async def _readers_beyond(self, target: bytes, source: bytes) -> list[str]:
+        """The current members of `target` (verified chains) who are not current members of
+        `source`, nor its owner: usernames, sorted."""
+        replica = self.context.replica
+        await replica.fresh_access()
+        now = now_ms()
+
+        def readers(journal_id: bytes) -> set[str]:
+            return {
+                s.member_name for s in replica.verified_shares(now, journal_id) if not s.ended(now)
+            }
+
+        owner = next(
+            (j.owner_name for j in await self.store.journals() if j.journal_id == source), ""
+        )
+        return sorted(readers(target) - readers(source) - {self.username, owner})
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id, in
