@@ -59,7 +59,7 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     username = home.run(username_of)
     copies, unsynced = home.run(copies_kept)
     items = output.plural(unsynced, "item", "items")
-    undelivered = home.run(undelivered_before_erasure)
+    undelivered, said = home.run(undelivered_before_erasure)
     for line in undelivered:  # asked with the question; said with --yes too (as `tj unshare`)
         output.message(line, wrap=True)
     if not yes:
@@ -97,7 +97,8 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
                     password,
                     **home.minimum_cost(),
                     discard_unsynced=True if yes else unsynced,
-                    discard_undelivered=True,  # said above, before the question
+                    discard_undelivered=said,  # said above: only those (another may
+                    # have been sealed meanwhile, by another program on this profile)
                 )
             )
         except StoreBusy as busy:
@@ -124,20 +125,24 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             output.message(line)
 
 
-async def undelivered_before_erasure(client: Client, journal: str | None = None) -> list[str]:
+async def undelivered_before_erasure(
+    client: Client, journal: str | None = None
+) -> tuple[list[str], frozenset[str]]:
     """What members may not have received of this account's journals (`journal`: of that
     one, by id or name) that erasing the account (the journal) erases from the server
     (`client.shares.undelivered_by_member`), in lines to say before the
     question, after a quick sync (`synced_first`: it sends a safety flag still waiting here,
     so a member whose device syncs before the erasure gets it, and brings the latest
-    acknowledgements); [] for none. Erasing needs the server: an unreachable one raises
+    acknowledgements), with the ids of the items said: the erasure agrees to those only
+    (`discard_undelivered`), so one sealed meanwhile by another program is refused, not
+    erased unseen; ([], empty) for none. Erasing needs the server: an unreachable one raises
     NetworkError here, before anything is asked."""
     from cli.main import synced_first
     from cli.sharing import undelivered_text
 
     found = await client.shares.undelivered_by_member(journal)
     if not found:
-        return []
+        return [], frozenset()
     await synced_first(client, "checking", needs_server=True)
     found = await client.shares.undelivered_by_member(journal)
     what = "the account" if journal is None else "the journal"
@@ -151,7 +156,7 @@ async def undelivered_before_erasure(client: Client, journal: str | None = None)
             "afterwards. To be sure it reaches them, tell them yourself, or wait until "
             f"{flags} shows it marked read before erasing."
         )
-    return lines
+    return lines, frozenset(u.id for items in found.values() for u in items)
 
 
 async def copies_kept(client: Client) -> tuple[list[str], int]:

@@ -366,6 +366,9 @@ HINTS = {
     f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
     "shared default": f"{output.command_text('tj journal default ID')} with its id above, or add "
     f"{output.command_text('--even-if-shared')}",
+    "wider default": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
+    f"({output.command_text('tj journal list')}), or {output.command_text('--even-if-shared')} "
+    "to write it into your default journal all the same",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -2366,7 +2369,13 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
     # --yes), as `tj unshare` says it: deleting erases it from the server (NU66 F15).
     async def before(
         client: Client,
-    ) -> tuple[Journal, dict[str, int], list[ShareInfo], UnsentChanges | None, list[str]]:
+    ) -> tuple[
+        Journal,
+        dict[str, int],
+        list[ShareInfo],
+        UnsentChanges | None,
+        tuple[list[str], frozenset[str]],
+    ]:
         from cli.erasure import undelivered_before_erasure
 
         unsent = None
@@ -2389,7 +2398,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 held = {**held, IN_TRASH: len(trashed)}
         return found, held, await client.shares.list(), unsent, undelivered
 
-    found, held, shares, unsent, undelivered = home.run(before)
+    found, held, shares, unsent, (undelivered, said) = home.run(before)
     for line in undelivered:
         output.message(line, wrap=True)
     if not yes:
@@ -2421,9 +2430,9 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 asked = set(unsent.unsent_documents)
                 if now.set_aside or not set(now.unsent_documents) <= asked:
                     raise
-        await client.journals.delete(  # what members may not have received: said above
-            found.id, drop_unsent=unsent is not None, discard_undelivered=True
-        )
+        await client.journals.delete(  # what members may not have received: what was said
+            found.id, drop_unsent=unsent is not None, discard_undelivered=said
+        )  # above only (another program on this profile may have sealed a flag meanwhile)
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
@@ -2741,7 +2750,15 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             )
             if change is not None and change.kind == "entry":  # its words move as they are
                 move = f"tj set-aside move {output.short_id(key)}"
-                if await has_default(client):
+                readers = await client.default_readers(key) if await has_default(client) else None
+                if readers:  # the default is read by someone the entry was not written for
+                    how = (
+                        f" (no retry sends it, as {why}: "
+                        f"{output.command_text(move + ' --journal JOURNAL')} writes it into "
+                        f"another journal; your default journal is read by "
+                        f"{output.named_list(readers)} too)"
+                    )
+                elif readers is not None:
                     how = (
                         f" (no retry sends it, as {why}: {output.command_text(move)} writes it "
                         "into your default journal, "

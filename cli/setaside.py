@@ -152,12 +152,22 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
     metavar="JOURNAL",
     help="The journal to write it in (default: your default journal).",
 )
+@click.option(
+    "--even-if-shared",
+    is_flag=True,
+    help="With no --journal: write it into your default journal even when someone reads it "
+    "who did not read the journal it was written in.",
+)
 @pass_home
-def move_set_aside(home: Home, change_id: str, journal_name: str | None) -> None:
+def move_set_aside(
+    home: Home, change_id: str, journal_name: str | None, even_if_shared: bool
+) -> None:
     """Write an entry the server refused for good (one written in a journal deleted on
     another of your devices, or no longer shared with you) into another journal, as a new
     entry with the same words, title, mood, tags, emotions and date, then forget the copy
-    set aside. The new entry is saved before the old one is forgotten, and synced.
+    set aside. The new entry is saved before the old one is forgotten, and synced. With
+    no --journal, a default journal read by someone who did not read the entry's own
+    journal is refused: name the journal, or add --even-if-shared.
 
     \b
     Examples:
@@ -167,7 +177,7 @@ def move_set_aside(home: Home, change_id: str, journal_name: str | None) -> None
     from cli.main import then_sync
 
     async def move(client: Client) -> tuple[str, str]:
-        moved = await client.move_set_aside(change_id, journal_name)
+        moved = await client.move_set_aside(change_id, journal_name, even_if_shared=even_if_shared)
         return moved.id, moved.journal
 
     (entry_id, journal), note = home.run(partial(then_sync, move))

@@ -640,6 +640,11 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
     return found
 
 
+SAFETY_TOP = 3
+"""The level an invalid result's safety item answered above 0 counts for when its answer is
+not known (PHQ-9 item 9's highest option, "Nearly every day"): erring toward attention."""
+
+
 def safety_answer_level(results: list[MeasureResult]) -> int:
     """The highest safety-item answer (PHQ-9 item 9, 0 to 3) among the results whose answers
     this device holds and that `safety_answers` keeps in view: for each measure, the latest
@@ -1049,6 +1054,9 @@ def caseload_row(
     else:
         signal_at = max((at for t, _, at in reasons if t == tier and at is not None), default=None)
     held = safety_answer_level(results) if any(t == 0 for t, _, _ in reasons) else 0
+    for bad in invalid_results:  # item 9's own answer counts whatever the total's validity
+        if bad.safety_answer:
+            held = max(held, SAFETY_TOP if bad.safety_level is None else bad.safety_level)
     level = max([held, *(f.answer for f in unread)]) if tier == 0 else 0
     return CaseloadRow(
         client=client,

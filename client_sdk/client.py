@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -342,22 +342,34 @@ class Client:
         return Journals(self.context, self._refuse_undelivered)
 
     async def _refuse_undelivered(
-        self, journal: str | None, erasing: str, *, sync: bool = True
+        self,
+        journal: str | None,
+        erasing: str,
+        *,
+        sync: bool = True,
+        agreed: bool | Collection[str] = False,
     ) -> None:
         """Raise SafetyUndelivered when a member may not have received a safety item of
         `journal` (None: of every journal this account owns) that erasing it (`erasing`:
         "the account", or the journal's name) would erase from the server
-        (`Shares.undelivered_by_member`). Found here first (no network); then, with `sync`,
-        counted again after a sync, which sends a flag still waiting on this device and
-        brings the members' latest acknowledgements (a sync that fails is skipped: this
-        device's count stands)."""
+        (`Shares.undelivered_by_member`), beyond those the user `agreed` to (True: any;
+        False: none; else the ids, hex, of the `Undelivered` items they were shown: one
+        sealed by another program meanwhile was not). Found here first (no network); then,
+        with `sync`, counted again after a sync, which sends a flag still waiting on this
+        device and brings the members' latest acknowledgements (a sync that fails is
+        skipped: this device's count stands)."""
+        if agreed is True:
+            return
+        shown = set() if agreed is False else set(agreed)
         found = await self.shares.undelivered_by_member(journal)
         if found and sync:
             with contextlib.suppress(TJError):
                 await self.sync()
             found = await self.shares.undelivered_by_member(journal)
-        if found:
-            raise SafetyUndelivered(found, erasing=erasing)
+        unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
+        unseen = {m: items for m, items in unseen.items() if items}
+        if unseen:
+            raise SafetyUndelivered(unseen, erasing=erasing)
 
     @cached_property
     def goals(self) -> Goals:
@@ -1866,7 +1878,7 @@ class Client:
         *,
         minimum_cost: KdfCost = INTERACTIVE,
         discard_unsynced: bool | int = False,
-        discard_undelivered: bool = False,
+        discard_undelivered: bool | Collection[str] = False,
     ) -> None:
         """Erase this account on the server (journals, records, shares, devices, audit log) and
         then this device's profile and local data, with the login ticket and the kept device
@@ -1901,12 +1913,14 @@ class Client:
         its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
         is erased from the server with the account: what their device has not downloaded never
         reaches them, though the user was told they would see it. Unless `discard_undelivered`
-        says the user agreed, such an item found after a sync (which sends a flag still waiting
+        says the user agreed (True: to any; or the ids, hex, of the `Undelivered` items they
+        were shown: one found beyond them, sealed meanwhile by another program or device, is
+        not agreed to), such an item found after a sync (which sends a flag still waiting
         here and brings the latest acknowledgements; skipped when the server does not answer)
-        raises SafetyUndelivered and nothing is erased."""
+        raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
-        if not discard_undelivered:  # its sync may send the unsynced changes counted below
-            await self._refuse_undelivered(None, "the account")
+        # its sync may send the unsynced changes counted below
+        await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
         if allowed is not None:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
@@ -3096,7 +3110,9 @@ class Client:
             for change in changes
         ]
 
-    async def move_set_aside(self, change_id: str, journal: str | None = None) -> Entry:
+    async def move_set_aside(
+        self, change_id: str, journal: str | None = None, *, even_if_shared: bool = False
+    ) -> Entry:
         """Write again, into `journal` (a name or id; None: the default journal), the entry
         whose change the server refused for good (`set_aside()`; `change_id`: a record or
         document id, or the start of one, at least 4 hex digits), then forget its changes
@@ -3109,7 +3125,13 @@ class Client:
         documents, a change that is not of an entry (subject "set-aside change"), or
         `journal` naming the entry's own journal; and what `entries.write` raises for
         `journal` (NotFound, subject "no default journal", for None when this device has
-        no default journal)."""
+        no default journal).
+
+        With `journal` None, a default journal read by someone (a current member, by its
+        verified access chain) who did not read the entry's own journal is refused
+        (InvalidInput, subject "wider default", `names` the readers as "members"): the
+        words were written for fewer readers, so the user names the journal, or says
+        `even_if_shared=True` once told who reads it (`default_readers`)."""
         change = _set_aside_of(change_id, await self.set_aside())[0]
         if change.kind != "entry":
             raise InvalidInput(
@@ -3119,6 +3141,17 @@ class Client:
             )
         old = await self.entries.get(change.doc_id)
         target = await self.context.local_journal(journal)
+        if journal is None and not even_if_shared:
+            wider = await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+            if wider:
+                members = ", ".join(wider)
+                raise InvalidInput(
+                    f"your default journal {quoted_name(target.name)} is read by {members}, "
+                    f"who did not read {quoted_name(old.journal)}, where the entry was written: "
+                    "name the journal to write it in, or say even_if_shared=True",
+                    subject="wider default",
+                    names={"members": members, "journal id": target.journal_id.hex()},
+                )
         if target.journal_id.hex() == old.journal_id:
             raise InvalidInput(
                 f"the entry is already in {quoted_name(old.journal)}, which the server refused "
@@ -3136,6 +3169,39 @@ class Client:
         )
         await self.drop_set_aside(change.doc_id or change.record_id)
         return moved
+
+    async def default_readers(self, change_id: str) -> list[str]:
+        """Who reads this device's default journal (current members, by its verified access
+        chain) and did not read the journal of the entry set aside as `change_id` (as
+        `move_set_aside` takes it): usernames, sorted; [] when the default widens nothing,
+        or when there is no default journal. What an app says before `move_set_aside` with
+        no journal. Works offline. Raises what `move_set_aside` raises for `change_id`."""
+        change = _set_aside_of(change_id, await self.set_aside())[0]
+        if change.kind != "entry":
+            return []
+        old = await self.entries.get(change.doc_id)
+        try:
+            target = await self.context.local_journal(None)
+        except NotFound:
+            return []
+        return await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+
+    async def _readers_beyond(self, target: bytes, source: bytes) -> list[str]:
+        """The current members of `target` (verified chains) who are not current members of
+        `source`, nor its owner: usernames, sorted."""
+        replica = self.context.replica
+        await replica.fresh_access()
+        now = now_ms()
+
+        def readers(journal_id: bytes) -> set[str]:
+            return {
+                s.member_name for s in replica.verified_shares(now, journal_id) if not s.ended(now)
+            }
+
+        owner = next(
+            (j.owner_name for j in await self.store.journals() if j.journal_id == source), ""
+        )
+        return sorted(readers(target) - readers(source) - {self.username, owner})
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id, in

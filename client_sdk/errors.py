@@ -957,6 +957,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "shared default": "an InvalidInput: `client.journals.set_default` refused a journal "
         "shared with someone named by its name alone (`names`: journal id); choose it by its "
         "id, or with even_if_shared=True",
+        "wider default": "an InvalidInput: `Client.move_set_aside` with no journal refused a "
+        "default journal read by someone who did not read the entry's own journal (`names`: "
+        "members, journal id); name the journal, or say even_if_shared=True",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",

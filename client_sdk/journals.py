@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
 from client_sdk.context import Context, is_id_prefix
@@ -302,7 +302,7 @@ class Journals:
         *,
         check_only: bool = False,
         drop_unsent: bool = False,
-        discard_undelivered: bool = False,
+        discard_undelivered: bool | Collection[str] = False,
     ) -> None:
         """Delete one of this account's journals with everything in it, on the server
         (members lose it too, though they keep what they downloaded) and on this device.
@@ -330,15 +330,19 @@ class Journals:
         with its safety item answered above 0 they may not have seen
         (`Shares.undelivered_by_member`), is erased from the server with the journal: what
         their device has not downloaded never reaches them. Unless `discard_undelivered` says
-        the user agreed, such an item raises SafetyUndelivered and nothing is deleted (found
-        after a sync, which sends a flag still waiting here and brings the latest
-        acknowledgements; with `check_only`, from this device's copy, no network)."""
+        the user agreed (True: to any; or the ids, hex, of the `Undelivered` items they were
+        shown: one beyond them, sealed meanwhile by another program or device, is not agreed
+        to), such an item raises SafetyUndelivered, naming only those not agreed to, and
+        nothing is deleted (found after a sync, which sends a flag still waiting here and
+        brings the latest acknowledgements; with `check_only`, from this device's copy, no
+        network)."""
         local = await self._context.local_journal(journal, strict=True)
-        if not discard_undelivered and self._refuse_undelivered is not None:
+        if self._refuse_undelivered is not None:
             await self._refuse_undelivered(
                 local.journal_id.hex(),
                 f"the journal {quoted_name(local.name)}",
                 sync=not check_only,
+                agreed=discard_undelivered,
             )
         await self._context.replica.delete_journal(
             local, check_only=check_only, drop_unsent=drop_unsent

@@ -97,8 +97,11 @@ class InvalidResult:
     """A result of a known instrument that cannot be read (answers present but not the
     instrument's, no valid score; a time no date holds): shown as invalid,
     never by its stored score. `safety_answer` is True when any safety
-    item (PHQ-9 item 9) holds a number above 0, whatever else is wrong; `taken_at` is None
-    when it cannot be dated either."""
+    item (PHQ-9 item 9) holds a number above 0, whatever else is wrong; `safety_level` the
+    highest such answer, clamped to the item's highest option (PHQ-9: 3), None when none is
+    above 0 or when it is not known (a caseload then counts the highest option, erring
+    toward attention); `taken_at` is None when it
+    cannot be dated either."""
 
     id: str
     journal: str
@@ -107,6 +110,7 @@ class InvalidResult:
     name: str
     taken_at: datetime | None
     safety_answer: bool
+    safety_level: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -288,11 +292,12 @@ def invalid_result(document: Document, journal: str, journal_id: str) -> Invalid
         return None
     raw = document.field("answers")
     answers = raw if isinstance(raw, list) else []
-    safety = any(
-        (value := _number(answers[n - 1])) is not None and value > 0
+    above = [
+        value
         for n in instrument.safety_items
-        if n <= len(answers)
-    )
+        if n <= len(answers) and (value := _number(answers[n - 1])) is not None and value > 0
+    ]
+    top = max(o.value for o in instrument.options)
     return InvalidResult(
         document.doc_id.hex(),
         journal,
@@ -300,7 +305,8 @@ def invalid_result(document: Document, journal: str, journal_id: str) -> Invalid
         instrument.id,
         instrument.name,
         read_time(document.field("taken_at")),
-        safety,
+        bool(above),
+        min(top, max(above)) if above else None,
     )
 
 

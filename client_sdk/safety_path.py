@@ -771,7 +771,12 @@ class SafetyPath:
             reach = await self._reach(local, plan)
             members = reach.members(answered)
             flagged_to = sorted(members)
-            covered = await self._covered(local, result.id, result.id)
+            chosen = find_instrument(result.measure)
+            item = next(n for n in chosen.safety_items if (result.answers or ())[n - 1] > 0)
+            # a flag sealed for this id without a score (`respond_to_answer`) covers the
+            # result only when it said as much: a worse answer since gets its own flag
+            least = (item, (result.answers or ())[item - 1])
+            covered = await self._covered(local, result.id, result.id, least)
             due = sorted(m for m in members.values() if m not in covered)
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
@@ -1229,17 +1234,35 @@ class SafetyPath:
         )
         return (local, owed) if owed else None
 
-    async def _covered(self, local: LocalJournal, result_id: str, event_id: str) -> set[str]:
+    async def _covered(
+        self,
+        local: LocalJournal,
+        result_id: str,
+        event_id: str,
+        least: tuple[int, int] | None = None,
+    ) -> set[str]:
         """The members (account ids) a flag for this answer was already sealed for: by this
         device (its list), or any flag the owner signed for the result (`result_id`, not "")
         or for this answer (`event` = `event_id`) in the journal; a flag from before flags
-        named members counts for every member."""
+        named members counts for every member. `least` (safety item, answer): only a flag
+        (or a noted answer) for that item with at least that answer covers it, so that a
+        flag sealed without a score for an answer of 1 does not stand for a result of 3
+        saved under its id since."""
+
+        def enough(item: Any, answer: Any) -> bool:
+            if least is None:
+                return True
+            number = isinstance(answer, (int, float)) and not isinstance(answer, bool)
+            return item == least[0] and number and answer >= least[1]  # stored as a float
+
         covered: set[str] = set()
         for entry in await _watched(self._store):
-            if entry["id"] == event_id:
+            if entry["id"] == event_id and enough(entry.get("item"), entry.get("answer")):
                 covered.update(entry["covered"])
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)
+            if not enough(document.field("item"), document.field("answer")):
+                continue
             # the result's flags, or one sealed for this answer (its `event`: a flag committed
             # before a crash kept the list from noting it)
             if not (result_id and document.field("result_id") == result_id) and not (

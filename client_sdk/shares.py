@@ -364,8 +364,11 @@ class Shares:
         them that they have not acknowledged, and the latest result of each measure with a
         safety item (PHQ-9 item 9) answered above 0 that they did not acknowledge a flag for
         (undelivered.py), in the journal if they read it whole with the annotate role (a
-        member who only reads was never chosen to act on it), and (with `copies`) in each
-        field-level copy of it kept for them that carries answers. Ending the share
+        member who only reads was never chosen to act on it) or if it is itself a copy kept
+        for them whose results carry answers (a field-level copy, or the journal of items
+        shared one by one, "Shared with NAME": they read those answers, as
+        `measures.answer_readers` says), and (with `copies`) in each field-level copy of it
+        kept for them that carries answers. Ending the share
         (`revoke`) or narrowing a whole-journal share (`grant(only=...)`, which asks with
         `copies=False`) means those never reach them. Whether the member's device
         downloaded something cannot be known from signed data, only whether they
@@ -383,11 +386,15 @@ class Shares:
             return []
         name = normalize_username(username)
         await context.replica.load_access()
+        disclosures = context.sharing.disclosures()
         kept = [  # the field-level copies of it kept for members (revoke ends them too)
             journal_id
-            for journal_id, settings in context.sharing.disclosures().items()
+            for journal_id, settings in disclosures.items()
             if copies and settings.kind == "mirror" and settings.mirror_of == local.journal_id
         ]
+        # a member reads the answers of a copy (field-level, or of items shared one by one)
+        # that carries them, whatever their role in it: as `Measures.answer_readers` counts
+        copy_ids = {j for j, s in disclosures.items() if s.kind in ("mirror", "items")}
         safety, measures = self._care()
         found: dict[tuple[str, str, datetime], Undelivered] = {}
         for journal_id in (local.journal_id, *kept):
@@ -400,7 +407,7 @@ class Shares:
             for item_id in {f.id for f in flags} | {r.id for r in results}:
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
                     waiting.add(item_id)
-            cares = journal_id != local.journal_id or member.role == "annotate"
+            cares = journal_id in copy_ids or member.role == "annotate"
             for item in undelivered(
                 flags, results, member.username, member.account_id.hex(), waiting, cares=cares
             ):  # a result and its copy are one: the first (the journal's own) is kept
@@ -437,11 +444,12 @@ class Shares:
         members = sorted({s.member for s in await context.sharing.shares(local_only=True)})
         found: dict[str, builtins.list[Undelivered]] = {}
         for member in members:
-            seen: set[str] = set()
+            seen: set[tuple[str, str, datetime]] = set()
             for journal_id in owned:
                 for item in await self.undelivered(journal_id.hex(), member):
-                    if item.id not in seen:
-                        seen.add(item.id)
+                    # a result and its copy in "Shared with NAME" are one (as `undelivered`)
+                    if (item.kind, item.measure, item.at) not in seen:
+                        seen.add((item.kind, item.measure, item.at))
                         found.setdefault(member, []).append(item)
         return {m: sorted(items, key=lambda u: (u.at, u.id)) for m, items in found.items()}
 

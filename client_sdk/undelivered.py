@@ -10,7 +10,8 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
 - each safety flag sealed for them that they have not acknowledged: they may not have
   received it;
 - for a member who cares for the client (holds the annotate role of the journal, or reads a
-  field-level copy the client chose to share answers in), the latest result of each measure
+  copy the client chose to share answers in: a field-level copy, or the journal of items
+  shared one by one), the latest result of each measure
   whose safety item (PHQ-9 item 9) was answered above 0,
   or, when a later one retook it within its recall period with the item at 0, that earlier
   result (as the caseload keeps it: caseload.safety_answers, NU22 C1), unless the member acknowledged a flag raised for that result: they may not have seen it

@@ -6,7 +6,11 @@ choose another, never guessing one (real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.conftest import RunningServer
 from tests.test_cli import Device, laptop, phone  # noqa: F401
+from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import said
 
 NOT_DELIVERED_EXIT = 4
@@ -71,3 +75,35 @@ async def test_a_write_into_a_named_journal_deleted_elsewhere_says_it_is_gone_no
     assert [e["body"] for e in await phone.json("list", "--journal", "Personal")] == [
         "Phone dream, kept"
     ]
+
+
+async def test_the_move_hint_and_a_plain_move_never_widen_private_words_to_a_therapist(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await laptop.ok(
+        "share", "Personal", "drlee", "--full", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
+    await laptop.ok("journal", "create", "Night dreams")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Night dreams", "--yes")
+    written = await phone.tj("write", "--journal", "Night dreams", "private dream")
+    assert written.exit_code == NOT_DELIVERED_EXIT
+    text = said(written.stderr)
+    [kept] = await phone.json("set-aside", "list")
+    move = f"tj set-aside move {kept['doc_id'][:12]}"
+    assert f"`{move} --journal JOURNAL` writes it into another journal" in text
+    assert "your default journal is read by drlee too" in text
+    assert f"`{move}` writes" not in text
+    refused = await phone.tj("set-aside", "move", kept["doc_id"][:8])
+    assert refused.exit_code == 1
+    assert "is read by drlee, who did not read 'Night dreams'" in said(refused.stderr)
+    assert "--even-if-shared" in said(refused.stderr)
+    assert len(await phone.json("set-aside", "list")) == 1
+    await phone.ok("set-aside", "move", kept["doc_id"][:8], "--even-if-shared")
+    await drlee.ok("sync")
+    assert [e["body"] for e in await drlee.json("list")] == ["private dream"]

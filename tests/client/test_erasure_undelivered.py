@@ -86,3 +86,67 @@ async def test_deleting_the_account_with_the_users_word_erases_at_once(
     await fay.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=True)
     await drlee.sync()
     assert await drlee.safety.flags() == []
+
+
+async def test_deleting_the_copy_kept_for_a_member_alone_refuses_for_its_item9_answer(
+    signup: ClientFactory,
+) -> None:
+    """The member reads the copy's answers (shared with answers), though only with the read
+    role: deleting that copy alone erases an answer they may not have seen, so it asks."""
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, only=["mood", "answers"])  # no whole-journal share
+    await omar.measures.take("phq9", [0] * 8 + [3])
+    await omar.sync()
+    await omar.context.replica.load_access()
+    [copy] = [j for j, s in omar.context.sharing.disclosures().items() if s.kind == "mirror"]
+    alone = await omar.shares.undelivered_by_member(copy.hex())
+    assert [(u.kind, u.answer) for u in alone["drlee"]] == [("result", 3)]
+    with pytest.raises(SafetyUndelivered) as refused:
+        await omar.journals.delete(copy.hex())
+    assert "drlee" in str(refused.value)
+    await drlee.sync()
+    assert [r.answers for r in await drlee.measures.list()] == [(0,) * 8 + (3,)]
+
+
+async def test_an_item9_answer_shared_one_by_one_refuses_account_and_journal_deletion(
+    signup: ClientFactory,
+) -> None:
+    """A PHQ-9 shared with tom one by one with its answers ("Shared with tom", read role):
+    tom reads its item 9 (`answer_readers`), so deleting that journal or the account asks."""
+    ana, tom = await signup("ana"), await signup("tom")
+    taken = await ana.measures.take("phq9", [0] * 8 + [3])
+    await ana.measures.share(taken.result.id, "tom", fingerprint=await tom.shares.fingerprint())
+    await ana.sync()
+    assert await ana.measures.answer_readers(taken.result.id) == {"tom": "Shared with tom"}
+    found = await ana.shares.undelivered_by_member()
+    assert [(u.kind, u.answer) for u in found["tom"]] == [("result", 3)]
+    with pytest.raises(SafetyUndelivered):
+        await ana.journals.delete("Shared with tom")
+    with pytest.raises(SafetyUndelivered):
+        await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    await tom.sync()
+    assert [r.answers for r in await tom.measures.list()] == [(0,) * 8 + (3,)]
+
+
+async def test_deleting_with_the_items_shown_refuses_one_found_beyond_them(
+    signup: ClientFactory,
+) -> None:
+    """`discard_undelivered` given the ids the user was shown agrees to those only: a later
+    item-9 answer (recorded meanwhile, by another program) refuses the deletion."""
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, role="annotate")
+    await omar.measures.take("phq9", [0] * 8 + [3])
+    await omar.sync()
+    shown = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
+    await omar.measures.take("phq9", [0] * 8 + [2])  # while the question was on screen
+    with pytest.raises(SafetyUndelivered) as refused:
+        await omar.journals.delete("Personal", discard_undelivered=shown)
+    [beyond] = refused.value.undelivered["drlee"]
+    assert (beyond.answer, beyond.id in shown) == (2, False)
+    with pytest.raises(SafetyUndelivered):
+        await omar.delete_account(
+            PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=shown
+        )
+    now = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
+    await omar.journals.delete("Personal", discard_undelivered=now)
+    assert "Personal" not in [j.name for j in await omar.journals.list()]

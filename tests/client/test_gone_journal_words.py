@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from client_sdk import InvalidInput, NotFound
+from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 
@@ -60,3 +61,29 @@ async def test_the_trash_of_a_journal_deleted_elsewhere_is_listed_not_hidden(
     assert await phone.entries.trash() == []  # restorable: none
     [kept] = await phone.entries.trashed_in_copies()
     assert (kept.id, kept.body, kept.trashed_at is not None) == (entry.id, "Standup, merged", True)
+
+
+async def test_moving_with_no_journal_into_a_default_a_therapist_reads_is_refused(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Words written in a private journal (deleted on another device) never go into a
+    default journal a therapist reads unless the user names it or says so."""
+    laptop, drlee, phone = await signup("ana"), await signup("drlee"), await login("ana")
+    await share_with(laptop, drlee, role="annotate")  # Personal, the default, read by drlee
+    await laptop.journals.create("Night dreams")  # private, never shared
+    await phone.sync()
+    await laptop.journals.delete("Night dreams")
+    await phone.entries.write("Night dreams", "private dream, not for my therapist")
+    await phone.sync()
+    [change] = await phone.set_aside()
+    assert await phone.default_readers(change.doc_id[:8]) == ["drlee"]
+    with pytest.raises(InvalidInput) as refused:
+        await phone.move_set_aside(change.doc_id[:8])
+    assert (refused.value.subject, refused.value.names["members"]) == ("wider default", "drlee")
+    assert len(await phone.set_aside()) == 1  # nothing moved, nothing dropped
+    await phone.sync()
+    await drlee.sync()
+    assert "private dream, not for my therapist" not in [e.body for e in await drlee.entries.list()]
+    private = await phone.journals.create("Dreams")  # named: moved there
+    moved = await phone.move_set_aside(change.doc_id[:8], private.id)
+    assert moved.journal == "Dreams"

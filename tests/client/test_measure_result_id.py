@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from client_sdk import InvalidInput
+from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 0]
@@ -65,3 +66,32 @@ async def test_a_flag_without_a_score_names_only_a_result_id_of_this_account(
     for wrong in ("nothex", ben.measures.new_result_id()):
         with pytest.raises(InvalidInput, match="not a result id"):
             await ana.safety.respond_to_answer("phq9", 9, 2, result_id=wrong)
+
+
+async def test_a_worse_item9_saved_under_a_scoreless_flags_id_gets_its_own_flag(
+    signup: ClientFactory,
+) -> None:
+    """A flag sealed without a score for item 9 = 1 under a result id covers the result
+    saved under it only for an answer as high: a 3 since gets a flag of its own, so what
+    `respond` tells the client ("a safety flag was sealed for drlee") is true."""
+    fay, drlee = await signup("fay"), await signup("drlee")
+    await share_with(fay, drlee, role="annotate")
+    await fay.safety.set_plan(share_flags=True, flags_for="drlee")
+    rid = fay.measures.new_result_id()
+    await fay.safety.respond_to_answer("phq9", 9, 1, result_id=rid)
+    await fay.sync()
+    await drlee.sync()
+    [flag] = await drlee.safety.flags()
+    await drlee.safety.acknowledge(flag.id)
+    await drlee.sync()
+    taken = await fay.measures.take("phq9", [0] * 8 + [3], result_id=rid)
+    second = await fay.safety.respond(taken.result)
+    assert second.flagged_to == ["drlee"] and second.flag_id is not None
+    await fay.sync()
+    await drlee.sync()
+    assert sorted(f.answer for f in await drlee.safety.flags()) == [1, 3]
+    again = await fay.safety.respond(taken.result)  # the 3 is covered now: no third flag
+    assert again.flag_id is None
+    await fay.sync()
+    await drlee.sync()
+    assert sorted(f.answer for f in await drlee.safety.flags()) == [1, 3]

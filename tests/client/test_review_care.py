@@ -435,8 +435,9 @@ async def test_a_result_with_invalid_answers_is_shown_as_invalid_with_its_item_9
     )  # fmt: skip
     await tom.sync()
     [bad] = await tom.measures.invalid()
-    assert (bad.measure, bad.safety_answer) == ("phq9", True)
+    assert (bad.measure, bad.safety_answer, bad.safety_level) == ("phq9", True, 3)  # 7: 3
     [row] = await tom.caseload.list()
+    assert (row.tier, row.safety_answer) == (0, 3)  # item 9's answer, whatever the total
     assert "PHQ-9 invalid result (1)" in row.flags
     assert "PHQ-9 invalid result: item 9 answered above 0" in row.flags
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from client_sdk.caseload import attention_order, caseload_row
-from client_sdk.results import MeasureResult
+from client_sdk.results import InvalidResult, MeasureResult
 from client_sdk.safety import SafetyFlag
 from tests.core.test_caseload import NOW, TODAY, answered, days_ago
 
@@ -92,3 +92,18 @@ def test_a_reader_of_scores_only_is_told_no_answer_it_cannot_see() -> None:
     # a score-only later form does not hide an earlier held answer, nor lower it
     earlier = row("kim", [answered(2, 3, "k1"), score_only(answered(0, 1, "k2"))])
     assert earlier.tier == 0 and earlier.safety_answer == 2
+
+
+def test_an_invalid_result_with_item9_above_0_ranks_by_its_answer_not_below_a_milder_one() -> None:
+    """An invalid PHQ-9 (answers not the instrument's) whose item 9 reads 3 half a day ago,
+    or whose level is not known, ranks before a valid item 9 = 1 of 3 days ago; one whose
+    item 9 reads 1 ranks with it by time (the newer first)."""
+    bob = caseload_row("bob", ["bob/P"], TODAY, [answered(1, 3, "b")], [], [], [], None, now=NOW)
+    for level in (3, None, 1):
+        bad = InvalidResult("a1", "ann/P", "00", "phq9", "PHQ-9", days_ago(0.5), True, level)
+        ann = caseload_row(
+            "ann", ["ann/P"], TODAY, [], [], [], [], None, now=NOW, invalid_results=[bad]
+        )
+        assert (ann.tier, bob.tier) == (0, 0)
+        assert ann.safety_answer == (3 if level is None else level)
+        assert [r.client for r in attention_order([bob, ann])] == ["ann", "bob"], level
