@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from diff_match_patch import diff_match_patch
-from pycrdt import Array, Decoder, Doc, Map, StickyIndex, Text
+from pycrdt import Array, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import BAD_VALUE, ENTRY_EMPTY, IntegrityError, InvalidInput
 from client_sdk.models import read_ms
@@ -563,6 +563,8 @@ class Document:
             return False
         if self._sole is not None and read_new_document_update(self._sole) is not None:
             return True  # the one update that created it, read without pycrdt (issue 10)
+        if read_varuint(self.state_vector(), 0)[0] != 1:
+            return False  # several clients' structs: told from the count, not the whole state
         held = self.holdings()
         return held is not None and len(held[0]) == 1 and held[1] == 0
 
@@ -951,10 +953,7 @@ def _joined(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def state_clocks(state_vector: bytes) -> dict[int, int]:
     """A Yjs state vector as {client id: clock} (lib0 encoding: a count, then pairs of
     variable-length unsigned integers)."""
-    decoder = Decoder(state_vector)
-    return {
-        decoder.read_var_uint(): decoder.read_var_uint() for _ in range(decoder.read_var_uint())
-    }
+    return decode_state_vector(state_vector)
 
 
 def replace_text(text: Text, new: str) -> None:

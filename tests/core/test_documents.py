@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pycrdt import Doc, Map, Text
+from pycrdt import Decoder, Doc, Map, Text
 
 from client_sdk.documents import (
     EMOTIONS,
@@ -19,6 +19,7 @@ from client_sdk.documents import (
     EntryFields,
     delete_entry_update,
     edit_entry_update,
+    encode_state_vector,
     entry_row_fields_of_state,
     entry_view,
     entry_view_of_state,
@@ -1007,3 +1008,32 @@ def test_how_a_document_is_removed_is_read_again_after_every_change_and_update()
     assert removal(first) == "deleted"
     second.apply(update)
     assert removal(second) == "deleted" and removed(second)
+
+
+def test_a_document_is_written_once_until_another_client_writes_to_it() -> None:
+    """`written_once` (an entry's view says it was not changed): one client's structs and
+    nothing deleted, however many updates brought them; an update of a second client (a
+    second device) makes it False. The count of clients is read first, so an entry edited
+    thousands of times is not decoded whole."""
+    laptop = Document(DOC_ID, ENTRY, client_id=2**52 + 7)
+    created = laptop.change(fields={"mood": 3}, texts={"body": "a"})
+    pushed = laptop.change(pushes={"checkins": {"at": 1, "note": "ok"}})
+    reader = Document(DOC_ID, ENTRY)
+    reader.apply(created)
+    reader.apply(pushed)
+    assert reader.written_once()
+    phone = Document(DOC_ID, ENTRY, client_id=2**52 + 9)
+    phone.apply(laptop.state())
+    reader.apply(phone.change(pushes={"checkins": {"at": 2, "note": "ok"}}))
+    assert not reader.written_once()
+
+
+@given(st.dictionaries(st.integers(0, 2**53 - 1), st.integers(0, 2**32), max_size=20))
+def test_a_state_vector_reads_as_pycrdt_reads_it(vector: dict[int, int]) -> None:
+    """`state_clocks` reads lib0 varuints itself; what pycrdt's own decoder reads."""
+    encoded = encode_state_vector(vector)
+    decoder = Decoder(encoded)
+    pairs = [
+        (decoder.read_var_uint(), decoder.read_var_uint()) for _ in range(decoder.read_var_uint())
+    ]
+    assert state_clocks(encoded) == dict(pairs) == vector

@@ -3,6 +3,7 @@ device refuses"), and Document.apply refusing them without changing the document
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pycrdt
@@ -313,7 +314,8 @@ def _cyclic(structs: list[Struct]) -> bool:
     return any(left.values())
 
 
-def _honest_updates() -> list[bytes]:
+@cache  # the same updates for every example: built once, only read
+def _honest_updates() -> tuple[bytes, ...]:
     laptop = Document(DOC_ID, "entry", client_id=2**52 + 7)
     first = laptop.change(
         fields={"mood": 3, "tags": ["a", "b"], "answers": {"q": [1, [2, {"x": None}]]}},
@@ -326,7 +328,7 @@ def _honest_updates() -> list[bytes]:
     for index in range(80):  # an edit then carries 80 deleted ranges (a regex reads them)
         body = body[:20] + f"w{index} " + body[24:]
         many = laptop.change(texts={"body": body})
-    return [first, edit, push, drop, laptop.state(), many]
+    return (first, edit, push, drop, laptop.state(), many)
 
 
 @settings(max_examples=2000, deadline=None)
