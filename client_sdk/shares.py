@@ -396,7 +396,7 @@ class Shares:
         # that carries them, whatever their role in it: as `Measures.answer_readers` counts
         copy_ids = {j for j, s in disclosures.items() if s.kind in ("mirror", "items")}
         safety, measures = self._care()
-        found: dict[tuple[str, str, datetime], Undelivered] = {}
+        listed: list[Undelivered] = []
         for journal_id in (local.journal_id, *kept):
             member = self._member(journal_id, name)
             if member is None or member.account_id is None:
@@ -408,11 +408,35 @@ class Shares:
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
                     waiting.add(item_id)
             cares = journal_id in copy_ids or member.role == "annotate"
-            for item in undelivered(
+            listed += undelivered(
                 flags, results, member.username, member.account_id.hex(), waiting, cares=cares
-            ):  # a result and its copy are one: the first (the journal's own) is kept
-                found.setdefault((item.kind, item.measure, item.at), item)
-        return sorted(found.values(), key=lambda u: (u.at, u.id))
+            )
+        return self._one_per_result(listed)
+
+    def _one_per_result(self, listed: Sequence[Undelivered]) -> builtins.list[Undelivered]:
+        """`listed` (items of a member, in any journals) with a result's copy kept for a
+        member (a field-level copy, "Shared with NAME") left out when the result it copies
+        is listed too: a copy is known by its id, `keys.disclosure_doc_id` of the source
+        result's id and the copy's journal id (keyed by the account key: proof, never a
+        likeness of measure and time, which two results taken in two journals share).
+        Everything else is kept, flags included; oldest first."""
+        context = self._context
+        account_key = context.replica.profile.secrets.account_key
+        copy_journals = [
+            j for j, s in context.sharing.disclosures().items() if s.kind in ("mirror", "items")
+        ]
+        results = {u.id for u in listed if u.kind == "result"}
+        copies = {
+            keys.disclosure_doc_id(account_key, bytes.fromhex(source), journal_id).hex()
+            for source in results
+            for journal_id in copy_journals
+        }
+        kept: dict[str, Undelivered] = {}
+        for item in listed:
+            if item.kind == "result" and item.id in copies:
+                continue  # its source result is listed: they are one
+            kept.setdefault(item.id, item)
+        return sorted(kept.values(), key=lambda u: (u.at, u.id))
 
     async def undelivered_by_member(
         self, journal: str | None = None
@@ -444,14 +468,13 @@ class Shares:
         members = sorted({s.member for s in await context.sharing.shares(local_only=True)})
         found: dict[str, builtins.list[Undelivered]] = {}
         for member in members:
-            seen: set[tuple[str, str, datetime]] = set()
+            listed: builtins.list[Undelivered] = []
             for journal_id in owned:
-                for item in await self.undelivered(journal_id.hex(), member):
-                    # a result and its copy in "Shared with NAME" are one (as `undelivered`)
-                    if (item.kind, item.measure, item.at) not in seen:
-                        seen.add((item.kind, item.measure, item.at))
-                        found.setdefault(member, []).append(item)
-        return {m: sorted(items, key=lambda u: (u.at, u.id)) for m, items in found.items()}
+                listed += await self.undelivered(journal_id.hex(), member)
+            # a result and its copy in "Shared with NAME" are one (as `undelivered`)
+            if one := self._one_per_result(listed):
+                found[member] = one
+        return found
 
     async def recipients(self, item_id: str) -> builtins.list[Recipient]:
         """Who can read an item of this account's (an entry or a measure result, by id or a

@@ -7,6 +7,8 @@ is seen (real server on loopback)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, SafetyUndelivered
@@ -150,3 +152,27 @@ async def test_deleting_with_the_items_shown_refuses_one_found_beyond_them(
     now = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
     await omar.journals.delete("Personal", discard_undelivered=now)
     assert "Personal" not in [j.name for j in await omar.journals.list()]
+
+
+async def test_two_results_taken_at_one_time_in_two_journals_are_both_listed_and_asked(
+    signup: ClientFactory,
+) -> None:
+    """Two paper PHQ-9s dated the same day in two journals read by one member are two items:
+    the worse item 9 answer is never hidden behind the other, and an erasure agreed to the
+    ids shown erases both knowingly (a copy is matched to its result only by its id)."""
+    ana, ben = await signup("ana"), await signup("ben")
+    await ana.journals.create("Work")
+    await share_with(ana, ben, "Personal", role="annotate")
+    await share_with(ana, ben, "Work", role="annotate")
+    paper = datetime(2026, 12, 1, tzinfo=UTC)
+    await ana.measures.take("phq9", [0] * 8 + [1], journal="Personal", taken_at=paper)
+    await ana.measures.take("phq9", [0] * 8 + [3], journal="Work", taken_at=paper)
+    await ana.sync()
+    found = await ana.shares.undelivered_by_member()
+    assert sorted((u.journal, u.answer) for u in found["ben"]) == [("Personal", 1), ("Work", 3)]
+    one = {found["ben"][0].id}
+    with pytest.raises(SafetyUndelivered) as refused:
+        await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=one)
+    assert [u.id for u in refused.value.undelivered["ben"]] == [found["ben"][1].id]
+    said = {u.id for u in found["ben"]}
+    await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=said)
