@@ -3142,7 +3142,7 @@ class Client:
         old = await self.entries.get(change.doc_id)
         target = await self.context.local_journal(journal)
         if journal is None and not even_if_shared:
-            wider = await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+            wider = await self._readers_beyond(target.journal_id, old)
             if wider:
                 members = ", ".join(wider)
                 raise InvalidInput(
@@ -3184,24 +3184,63 @@ class Client:
             target = await self.context.local_journal(None)
         except NotFound:
             return []
-        return await self._readers_beyond(target.journal_id, bytes.fromhex(old.journal_id))
+        return await self._readers_beyond(target.journal_id, old)
 
-    async def _readers_beyond(self, target: bytes, source: bytes) -> list[str]:
-        """The current members of `target` (verified chains) who are not current members of
-        `source`, nor its owner: usernames, sorted."""
+    async def _readers_beyond(self, target: bytes, old: Entry) -> list[str]:
+        """Who would read `old` (an entry set aside) written again in `target` and did not
+        read it in its own journal: the current members of `target` (verified chains), and
+        the member of each field-level copy kept of `target` (`Sharing.disclosures`, kind
+        "mirror", owner-signed), which copies every new entry's chosen fields, when it carries
+        a field `old` has (as `measures.answer_readers` counts a copy's readers); less the
+        current members of `old`'s journal who read it whole, this account and that
+        journal's owner. Compared by account id, never by username (a name an erased
+        account freed may be another person's now): usernames, sorted, one that another
+        account here bears too named with the start of its account id, "kim (account
+        1a2b3c4d)"."""
         replica = self.context.replica
         await replica.fresh_access()
         now = now_ms()
+        source = bytes.fromhex(old.journal_id)
 
-        def readers(journal_id: bytes) -> set[str]:
+        def readers(journal_id: bytes) -> dict[bytes, str]:
             return {
-                s.member_name for s in replica.verified_shares(now, journal_id) if not s.ended(now)
+                s.member_id: s.member_name
+                for s in replica.verified_shares(now, journal_id)
+                if not s.ended(now)
             }
 
-        owner = next(
-            (j.owner_name for j in await self.store.journals() if j.journal_id == source), ""
+        carried = {
+            name
+            for name, value in (
+                ("title", old.title),
+                ("body", old.body),
+                ("mood", old.mood),
+                ("tags", old.tags),
+                ("emotions", old.emotions),
+            )
+            if value not in (None, "", [], ())
+        }
+        wider = readers(target)
+        for journal_id, settings in self.sharing.disclosures().items():
+            if settings.kind != "mirror" or settings.mirror_of != target:
+                continue
+            if settings.fields is not None and not carried & set(settings.fields):
+                continue  # a copy of fields the entry does not have: nothing of it goes there
+            member = readers(journal_id).get(settings.member_id)
+            if member is not None:
+                wider.setdefault(settings.member_id, member)
+        owner = next((j for j in await self.store.journals() if j.journal_id == source), None)
+        for reader in (*readers(source), replica.profile.account_id):
+            wider.pop(reader, None)
+        if owner is not None:
+            wider.pop(owner.owner_id, None)
+        names = list(wider.values()) + ([owner.owner_name] if owner is not None else [])
+        return sorted(
+            f"{name} (account {reader.hex()[:8]})"
+            if sum(n.casefold() == name.casefold() for n in names) > 1
+            else name
+            for reader, name in wider.items()
         )
-        return sorted(readers(target) - readers(source) - {self.username, owner})
 
     async def problems(self) -> list[Problem]:
         """Records that failed verification (altered, moved or forged), by record id, in

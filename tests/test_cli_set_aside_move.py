@@ -107,3 +107,36 @@ async def test_the_move_hint_and_a_plain_move_never_widen_private_words_to_a_the
     await phone.ok("set-aside", "move", kept["doc_id"][:8], "--even-if-shared")
     await drlee.ok("sync")
     assert [e["body"] for e in await drlee.json("list")] == ["private dream"]
+
+
+async def test_a_plain_move_is_refused_when_a_field_level_copy_of_the_default_is_read(
+    live_server: RunningServer,
+    tmp_path: Path,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """The default journal is shared with drlee as a copy of its bodies and moods only: an
+    entry moved into it is copied there, so drlee reads the words too. The hint offers only
+    `--journal` and a plain move is refused, as with a whole-journal share."""
+    drlee = await new_device(live_server, tmp_path, "drlee")
+    await laptop.ok(
+        "share", "Personal", "drlee", "--only", "body,mood", "--role", "annotate",
+        "--fingerprint", drlee.signup["fingerprint"],
+    )  # fmt: skip
+    await laptop.ok("journal", "create", "Night dreams")
+    await phone.ok("sync")
+    await laptop.ok("journal", "delete", "Night dreams", "--yes")
+    written = await phone.tj("write", "--journal", "Night dreams", "private dream")
+    assert written.exit_code == NOT_DELIVERED_EXIT
+    text = said(written.stderr)
+    [kept] = await phone.json("set-aside", "list")
+    move = f"tj set-aside move {kept['doc_id'][:12]}"
+    assert "your default journal is read by drlee too" in text
+    assert f"`{move}` writes" not in text
+    refused = await phone.tj("set-aside", "move", kept["doc_id"][:8])
+    assert refused.exit_code == 1
+    assert "is read by drlee, who did not read 'Night dreams'" in said(refused.stderr)
+    assert len(await phone.json("set-aside", "list")) == 1
+    await laptop.ok("sync")
+    await drlee.ok("sync")
+    assert [e["body"] for e in await drlee.json("list")] == []
