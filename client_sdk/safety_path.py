@@ -113,9 +113,26 @@ async def watch_answer(
 
     def add(watched: list[dict[str, Any]]) -> None:
         for w in watched:
-            if w["id"] == event_id:  # a flag without a score came first: now it has a result
-                w["result"] = w["result"] or result_id
-                return
+            if w["id"] != event_id:
+                continue
+            if not result_id:
+                return  # a flag without a score for a result already watched: it stands
+            # a flag without a score came first: now it has a result, which the answer
+            # follows to the journal it was saved in, with the worse answer of the two;
+            # the members covered there are those whose flags carry that answer
+            # (`SafetyPath._covered`, least), so a worse answer gets its own flag
+            w["result"] = w["result"] or result_id
+            held = w.get("answer")
+            weaker = w.get("item") != item or not isinstance(held, (int, float)) or held < answer
+            if w["journal"] != journal_id or weaker:
+                same = w["journal"] == journal_id
+                w["item"], w["answer"] = item, answer if weaker else held
+                w["covered"] = w["covered"] if same and not weaker else []
+                w["known"] = sorted({*(_known(w) if same else ()), *known})
+                w["journal"] = journal_id
+            else:
+                w["known"] = sorted({*_known(w), *known})
+            return
         watched.append(entry)
 
     await _change_watched(store, add)

@@ -96,3 +96,41 @@ async def test_a_flag_without_a_score_reaches_the_opted_in_member_with_no_defaul
     await drlee.sync()
     [flag] = await drlee.safety.flags()
     assert (flag.journal, flag.item, flag.answer, flag.result_id) == ("ana/Personal", 9, 3, "")
+
+
+@pytest.mark.parametrize("scoreless_first", [False, True], ids=["result-only", "scoreless-first"])
+async def test_the_sync_seals_the_flag_owed_in_the_journal_a_result_was_saved_in(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    scoreless_first: bool,
+) -> None:
+    """With no default to write in, a flag without a score is sealed in the adopted journal
+    for drlee under a result id; the result is then saved under that id into "Therapy" (the
+    draft's command with --journal, as the CLI says) and the process stops before `respond`:
+    the sync seals tom's flag in Therapy, as when no flag came first."""
+    tablet, _ = await older_tablet(signup, login, live_server, monkeypatch, shared=True)
+    tom = await signup("tom")
+    worst = [0] * 8 + [3]
+    try:
+        await tablet.sync()  # adoption ENDED: Personal is shared with drlee
+        await tablet.journals.create("Therapy")
+        await share_with(tablet, tom, "Therapy", role="annotate")
+        await tablet.safety.set_plan(journal="Therapy", share_flags=True, flags_for="tom")
+        await tablet.sync()
+        rid = tablet.measures.new_result_id()
+        if scoreless_first:
+            with pytest.raises(NotFound):
+                await tablet.measures.take("phq9", worst, result_id=rid)
+            response = await tablet.safety.respond_to_answer("phq9", 9, 3, result_id=rid)
+            assert response.flagged_to == ["drlee"]
+        await tablet.measures.take("phq9", worst, journal="Therapy", result_id=rid)
+        report = await tablet.sync()
+        assert [(f.journal, f.members) for f in report.late_flags] == [("Therapy", ("tom",))]
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await tom.sync()
+    flags = await tom.safety.flags()
+    assert [(f.journal, f.answer, f.result_id) for f in flags] == [("ana/Therapy", 3, rid)]
