@@ -1166,7 +1166,8 @@ class SafetyPath:
             if not plan.share_flags:
                 continue
             current = _annotating_members(state)
-            covered = await self._covered(local, entry["result"], entry["id"])
+            least = (entry["item"], entry["answer"])  # a weaker flag covers no worse answer
+            covered = await self._covered(local, entry["result"], entry["id"], least)
             covered |= set(entry.get("told") or ())
             members = unflagged_members(
                 plan, current, int(entry["at"]), covered, self._granted_at(local), _known(entry)
@@ -1240,7 +1241,8 @@ class SafetyPath:
             nobody.add(entry["journal"])
             return None
         current = _annotating_members(state)
-        covered = await self._covered(local, entry["result"], entry["id"])
+        least = (entry["item"], entry["answer"])  # a weaker flag covers no worse answer
+        covered = await self._covered(local, entry["result"], entry["id"], least)
         owed = late_flag_members(
             plan,
             current,

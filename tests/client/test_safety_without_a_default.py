@@ -134,3 +134,27 @@ async def test_the_sync_seals_the_flag_owed_in_the_journal_a_result_was_saved_in
     await tom.sync()
     flags = await tom.safety.flags()
     assert [(f.journal, f.answer, f.result_id) for f in flags] == [("ana/Therapy", 3, rid)]
+
+
+async def test_the_sync_seals_a_flag_for_a_worse_answer_saved_under_a_scoreless_flags_id(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flag without a score for an answer of 1 does not stand for a result of 3 saved
+    under its id since, at the sync as in `respond`: drlee gets a flag with the answer 3."""
+    tablet, drlee = await older_tablet(signup, login, live_server, monkeypatch, shared=True)
+    try:
+        await tablet.sync()
+        rid = tablet.measures.new_result_id()
+        response = await tablet.safety.respond_to_answer("phq9", 9, 1, result_id=rid)
+        assert response.flagged_to == ["drlee"]
+        await tablet.measures.take("phq9", [0] * 8 + [3], journal="Personal", result_id=rid)
+        report = await tablet.sync()
+        assert [f.members for f in report.late_flags] == [("drlee",)]
+        await tablet.sync()
+    finally:
+        await tablet.close()
+    await drlee.sync()
+    assert sorted(f.answer for f in await drlee.safety.flags()) == [1, 3]
