@@ -3230,11 +3230,12 @@ class Client:
             if member is not None:
                 wider.setdefault(settings.member_id, member)
         owner = next((j for j in await self.store.journals() if j.journal_id == source), None)
-        for reader in (*readers(source), replica.profile.account_id):
+        read = readers(source)
+        for reader in (*read, replica.profile.account_id):
             wider.pop(reader, None)
         if owner is not None:
             wider.pop(owner.owner_id, None)
-        names = list(wider.values()) + ([owner.owner_name] if owner is not None else [])
+        names = [*wider.values(), *read.values(), *([owner.owner_name] if owner else [])]
         return sorted(
             f"{name} (account {reader.hex()[:8]})"
             if sum(n.casefold() == name.casefold() for n in names) > 1
