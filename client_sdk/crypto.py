@@ -54,7 +54,8 @@ class Context(bytes, enum.Enum):
     SHARE_ENVELOPE = b"tj/share-envelope/v1"
     DISCLOSURE_ID = b"tj-disclosure-v1"  # 16 bytes: BLAKE2b personalisation
     DOCUMENT_ID = b"tj-document-v1.."  # 16 bytes: BLAKE2b personalisation
-    LATE_FLAG_ID = b"tj-late-flag-v1."  # 16 bytes: BLAKE2b personalisation (R37 F3)
+    # 16 bytes: BLAKE2b personalisation (R37 F3); v2: the id names the answer carried too
+    LATE_FLAG_ID = b"tj-late-flag-v2."
     DEFAULT_JOURNAL_ID = b"tj-default-v1..."  # 16 bytes: BLAKE2b personalisation
     JOURNAL_NAME = b"tj/journal-name/v1"
     JOURNAL_NAME_V2 = b"tj/journal-name/v2"  # F4, W1: the name with `named_at` and `archived`

@@ -570,17 +570,27 @@ def new_doc_id(creator: bytes) -> bytes:
 
 
 def late_flag_doc_id(
-    account_key: bytes, account_id: bytes, journal_id: bytes, event: str, member_id: bytes
+    account_key: bytes,
+    account_id: bytes,
+    journal_id: bytes,
+    event: str,
+    item: int,
+    answer: int,
+    member_id: bytes,
 ) -> bytes:
     """The id of the late safety flag for one answer (`event`: the result's id in hex, or the
-    id a stopped questionnaire's answer was given) and one member (`member_id`, 16 bytes) in
+    id a stopped questionnaire's answer was given; `item`: the safety item, numbered from 1;
+    `answer`: the answer to it the flag carries) and one member (`member_id`, 16 bytes) in
     `journal_id` (16 bytes): the same on every device of the owner (`account_id`, whose
-    `account_key` keys it), so two devices sealing it write one document, which merges
-    (protocol.md "Late flags"). A document id of the owner's (`created_by(id, account_id)`):
-    nonce = BLAKE2b(journal id || member id || UTF-8 of `event`, 8 bytes, key = account
-    key, personal "tj-late-flag-v1."), then the tag of `new_doc_id`."""
+    `account_key` keys it), so two devices sealing it write one document, which merges; a
+    worse answer under the same `event` (a changed answer, a result saved under a stopped
+    answer's id) is another document (protocol.md "Late flags"). A document id of the
+    owner's (`created_by(id, account_id)`): nonce = BLAKE2b(journal id || member id || item
+    (1 byte) || answer (1 byte) || UTF-8 of `event`, 8 bytes, key = account key, personal
+    "tj-late-flag-v2."), then the tag of `new_doc_id`. Raises ValueError for an item or an
+    answer outside 0-255."""
     nonce = nacl.hash.blake2b(
-        journal_id + member_id + event.encode("utf-8"),
+        journal_id + member_id + bytes((item, answer)) + event.encode("utf-8"),
         digest_size=DOC_ID_NONCE_BYTES,
         key=account_key,
         person=Context.LATE_FLAG_ID.value,

@@ -98,7 +98,11 @@ async def watch_answer(
     hex) this device knew then that the flag is due to (`SafetyPath._due_now`): a flag for
     them that was never sealed (the response failed, or the device stopped before it) is
     sealed by the next sync however soon after the opt-in the answer came, since no other
-    device's clock decided it. Local: never leaves the device."""
+    device's clock decided it. `result_id`: the result's id (hex), "" for a stopped
+    questionnaire. A stopped answer and the result saved under its id later are two entries
+    (`_key`), each owed its flag in its own journal; a stopped answer given again under the
+    same id with a worse answer, or a result's save tried again, replaces the answer noted
+    and its time. Local: never leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -112,26 +116,23 @@ async def watch_answer(
     }
 
     def add(watched: list[dict[str, Any]]) -> None:
+        # one entry per answer: its id, its journal, and whether it is a stored result's or
+        # a stopped questionnaire's, so a result saved under a stopped answer's id (in that
+        # journal or another) never replaces that answer's entry, and a save that never
+        # stored its result leaves the stopped answer's entry whole (`_owed` forgets the
+        # result's only)
         for w in watched:
-            if w["id"] != event_id:
+            if _key(w) != _key(entry):
                 continue
-            if not result_id:
-                return  # a flag without a score for a result already watched: it stands
-            # a flag without a score came first: now it has a result, which the answer
-            # follows to the journal it was saved in, with the worse answer of the two;
-            # the members covered there are those whose flags carry that answer
-            # (`SafetyPath._covered`, least), so a worse answer gets its own flag
-            w["result"] = w["result"] or result_id
             held = w.get("answer")
-            weaker = w.get("item") != item or not isinstance(held, (int, float)) or held < answer
-            if w["journal"] != journal_id or weaker:
-                same = w["journal"] == journal_id
-                w["item"], w["answer"] = item, answer if weaker else held
-                w["covered"] = w["covered"] if same and not weaker else []
-                w["known"] = sorted({*(_known(w) if same else ()), *known})
-                w["journal"] = journal_id
-            else:
-                w["known"] = sorted({*_known(w), *known})
+            worse = w.get("item") != item or not isinstance(held, (int, float)) or held < answer
+            if worse or result_id:
+                # a worse answer since (the client changed it), or the save of a result
+                # tried again with the answers it will store: the flag carries that answer,
+                # given then; the members covered are those whose flags carry at least it
+                w["item"], w["answer"], w["at"] = item, answer, answered_at
+                w["covered"] = [] if worse else w["covered"]
+            w["known"] = sorted({*_known(w), *known})
             return
         watched.append(entry)
 
@@ -163,29 +164,51 @@ async def _change_watched(store: Store, change: Callable[[list[dict[str, Any]]],
         await tx.set_setting(FLAG_WATCH, json.dumps(watched))
 
 
+def _key(entry: dict[str, Any]) -> str:
+    """A watched answer's key in the list (`watch_answer`): its id, its journal, and whether
+    it is a stored result's (a stopped questionnaire's answer and the result saved under its
+    id later are two answers, each owed its flag)."""
+    return f"{entry['id']} {entry['journal']} {'result' if entry.get('result') else 'stopped'}"
+
+
+def _at_most(entry: dict[str, Any], least: tuple[int, int]) -> bool:
+    """Whether a flag for the safety item and answer `least` stands for the watched answer
+    `entry`: the same item, and an answer at least the entry's."""
+    held = entry.get("answer")
+    if not isinstance(held, (int, float)) or isinstance(held, bool):
+        return False
+    return bool(entry.get("item") == least[0] and held <= least[1])
+
+
 def _known(entry: dict[str, Any]) -> set[str]:
     """The members a watched answer's device knew its flag was due to (`watch_answer`)."""
     known = entry.get("known")
     return {m for m in known if isinstance(m, str)} if isinstance(known, list) else set()
 
 
-async def _cover(store: Store, event_id: str, members: Iterable[str]) -> None:
-    """Note that a flag for the answer `event_id` was sealed for `members` (account ids)."""
+async def _cover(
+    store: Store, event_id: str, journal_id: str, least: tuple[int, int], members: Iterable[str]
+) -> None:
+    """Note that a flag for the answer `event_id` in `journal_id` (hex), carrying the safety
+    item and answer `least`, was sealed for `members` (account ids): it covers the answers
+    with that id in that journal that it stands for (`_at_most`), not a worse one, nor one
+    in another journal."""
     added = list(members)
 
     def cover(watched: list[dict[str, Any]]) -> None:
         for w in watched:
-            if w["id"] == event_id:
+            if w["id"] == event_id and w["journal"] == journal_id and _at_most(w, least):
                 w["covered"] = sorted({*w["covered"], *added})
 
     await _change_watched(store, cover)
 
 
-async def _forget(store: Store, event_ids: set[str]) -> None:
-    """Drop answers no flag can ever be owed for (their journal or result is gone)."""
+async def _forget(store: Store, keys_gone: set[str]) -> None:
+    """Drop answers no flag can ever be owed for (their journal or result is gone), by
+    `_key`: a result never stored takes no stopped answer under its id with it."""
 
     def drop(watched: list[dict[str, Any]]) -> None:
-        watched[:] = [w for w in watched if w["id"] not in event_ids]
+        watched[:] = [w for w in watched if _key(w) not in keys_gone]
 
     await _change_watched(store, drop)
 
@@ -797,7 +820,7 @@ class SafetyPath:
             due = sorted(m for m in members.values() if m not in covered)
             if due:  # not twice: a sync may have sealed one for this result already
                 flag_id = await self._raise_flag(local, result, due)
-                await _cover(self._store, result.id, due)
+                await _cover(self._store, result.id, local.journal_id.hex(), least, due)
             withheld_from, reads_only = await self._withheld(local, plan, reach)
             withheld = self._withheld_text(local, withheld_from, reads_only, hints)
             if not flagged_to:
@@ -910,7 +933,10 @@ class SafetyPath:
         if local.role == "owner":
             at = now_ms()
             event = result_id or keys.new_doc_id(me).hex()
-            await watch_answer(self._store, event, key, "", chosen.id, item, answer, at)
+            # whom this device knows now that the flag is due to: a sync seals theirs if the
+            # flag below is never sealed (a crash, a failure), as `measures.take` notes them
+            known = await self._due_now(local, at)
+            await watch_answer(self._store, event, key, "", chosen.id, item, answer, at, known)
         if plan.share_flags and local.role == "owner":
             reach = await self._reach(local, plan)
             members = reach.members(at)
@@ -923,7 +949,7 @@ class SafetyPath:
                 update = flag_update(document, "", chosen.id, item, answer, at, to, event=event)
                 await self._replica.commit(local, document, update)
                 flag_id = document.doc_id.hex()
-                await _cover(self._store, event, to)
+                await _cover(self._store, event, key, (item, answer), to)
             else:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
         not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
@@ -987,16 +1013,19 @@ class SafetyPath:
         watched = await _watched(self._store, as_of)
         sealed: list[LateFlag] = []
         nobody: set[str] = set()  # journals no flag can be owed in now: read once
-        gone: set[str] = set()  # answers whose journal or result is gone from this device
-        mine = {entry["id"] for entry in watched}
+        gone: set[str] = set()  # answers (`_key`) whose journal or result is gone from here
+        mine = {entry["id"] for entry in watched if entry["result"]}  # results it recorded
         signed, waiting = await self._signed_answers(mine, withheld)
-        for entry in [*watched, *signed]:
+        # a stored result before a stopped answer under its id: one flag standing for both
+        # then names the result
+        ordered = sorted(watched, key=lambda entry: not entry["result"])
+        for entry in [*ordered, *signed]:
             if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
                 continue
             try:
                 found = await self._owed(entry, nobody, gone)
             except NotFound:
-                gone.add(entry["id"])  # the journal is gone from this device: for good
+                gone.add(_key(entry))  # the journal is gone from this device: for good
                 continue
             except IntegrityError:
                 continue  # its chain not verified now: not now
@@ -1020,8 +1049,10 @@ class SafetyPath:
     ) -> list[LateFlag]:
         """Seal the late flags owed for the answer `entry` (a watched answer's shape) to
         `owed` (username -> account id hex): one flag per member, whose document id derives
-        from the answer and the member (keys.late_flag_doc_id), so that two devices of the
-        owner sealing it at once write one document, which merges into one flag. Returns
+        from the answer (its id, safety item and answer) and the member
+        (keys.late_flag_doc_id), so that two devices of the owner sealing it at once write
+        one document, which merges into one flag, and a worse answer under the same id is
+        another document. Returns
         the flags sealed; one that cannot be sealed now (a rolled-back chain, an archived
         journal) is looked at again at the next sync."""
         profile = self._replica.profile
@@ -1032,6 +1063,8 @@ class SafetyPath:
                 profile.account_id,
                 local.journal_id,
                 str(entry["id"]),
+                int(entry["item"]),
+                int(entry["answer"]),
                 bytes.fromhex(member),
             )
             if await self._store.document(doc_id) is not None:
@@ -1052,7 +1085,8 @@ class SafetyPath:
                 await self._replica.commit(local, document, update)
             except (IntegrityError, AccessError):
                 break  # a rolled-back chain, an archived journal: not now, not lost
-            await _cover(self._store, entry["id"], [member])
+            least = (int(entry["item"]), int(entry["answer"]))
+            await _cover(self._store, entry["id"], entry["journal"], least, [member])
             sealed.append(
                 LateFlag(
                     self._display(local),
@@ -1141,7 +1175,7 @@ class SafetyPath:
         """The answers of this device's list (`watched`) that the members its owner's plan
         opts in now get no flag for, because the answer came less than CLOCK_SKEW_MS after
         the opt-in or the share (`safety.unflagged_members`), and those members by answer
-        (entry id -> account ids hex), each told once: `_handed` keeps the members told with
+        (`_key` -> account ids hex), each told once: `_handed` keeps the members told with
         the answer (`told`) once the report that says them is handed to the app, so a sync
         cut off before finds them again. Decided as `_owed` decides, from the signed plan
         and the verified chain only. Reads only; raises nothing but a store error."""
@@ -1174,7 +1208,7 @@ class SafetyPath:
             )
             if not members:
                 continue
-            told[entry["id"]] = sorted(members.values())
+            told[_key(entry)] = sorted(members.values())
             since = max(plan.opted_in_at(m) or 0 for m in members.values())
             found.append(
                 UnflaggedAnswer(
@@ -1196,7 +1230,7 @@ class SafetyPath:
         return taken
 
     async def _handed(self, told: dict[str, list[str]]) -> None:
-        """The report telling the members `told` (entry id -> account ids hex, from
+        """The report telling the members `told` (`_key` -> account ids hex, from
         `_take_unflagged`) was handed to the app: kept with each answer (`told`), never
         said again. Nothing written when `told` is empty. Raises only a store error."""
         if not told:
@@ -1204,8 +1238,8 @@ class SafetyPath:
 
         def note(kept: list[dict[str, Any]]) -> None:
             for w in kept:
-                if w["id"] in told:
-                    w["told"] = sorted({*(w.get("told") or ()), *told[w["id"]]})
+                if _key(w) in told:
+                    w["told"] = sorted({*(w.get("told") or ()), *told[_key(w)]})
 
         await _change_watched(self._store, note)
 
@@ -1234,7 +1268,7 @@ class SafetyPath:
                 or stored.journal_id != local.journal_id
                 or stored_document(stored).field("deleted") is True
             ):
-                gone.add(entry["id"])  # deleted: no flag, ever
+                gone.add(_key(entry))  # deleted, or never stored: no flag, ever
                 return None
         plan = await self.plan(local.journal_id.hex())
         if not plan.share_flags:
@@ -1275,8 +1309,13 @@ class SafetyPath:
             return item == least[0] and number and answer >= least[1]  # stored as a float
 
         covered: set[str] = set()
+        journal = local.journal_id.hex()
         for entry in await _watched(self._store):
-            if entry["id"] == event_id and enough(entry.get("item"), entry.get("answer")):
+            if (
+                entry["id"] == event_id
+                and entry["journal"] == journal
+                and enough(entry.get("item"), entry.get("answer"))
+            ):
                 covered.update(entry["covered"])
         for stored in await self._documents(local, SAFETY_FLAG):
             document = stored_document(stored)

@@ -947,31 +947,40 @@ def test_document_id_names_its_creator_as_the_vector_says() -> None:
 
 def test_a_late_flag_id_is_the_documented_owner_made_id_of_its_answer_and_member() -> None:
     """protocol.md "Late flags": nonce = keyed BLAKE2b (8 bytes, personal
-    "tj-late-flag-v1.") of journal id || member id || the answer's id, then the owner's
-    document tag: every device of the owner derives the same id, one per answer and member,
-    and it is a document id the owner made (R37 F3)."""
+    "tj-late-flag-v2.") of journal id || member id || item byte || answer byte || the
+    answer's id, then the owner's document tag: every device of the owner derives the same
+    id, one per answer and member, a worse answer under the same id another, and it is a
+    document id the owner made (R37 F3)."""
     account_key, owner = bytes(range(0x60, 0x80)), b"\x11" * 16
     journal_id, member, other = b"\x22" * 16, b"\x88" * 16, b"\x99" * 16
     event = "55" * 16
-    doc_id = keys.late_flag_doc_id(account_key, owner, journal_id, event, member)
+
+    def late(
+        key: bytes, journal: bytes, answer_id: str, item: int, answer: int, to: bytes
+    ) -> bytes:
+        return keys.late_flag_doc_id(key, owner, journal, answer_id, item, answer, to)
+
+    doc_id = late(account_key, journal_id, event, 9, 1, member)
     nonce = hashlib.blake2b(
-        journal_id + member + event.encode(),
+        journal_id + member + b"\x09\x01" + event.encode(),
         digest_size=8,
         key=account_key,
-        person=b"tj-late-flag-v1.",
+        person=b"tj-late-flag-v2.",
     ).digest()
     tag = hashlib.blake2b(owner + nonce, digest_size=8, person=b"tj-document-v1..").digest()
     assert doc_id == nonce + tag
-    assert Context.LATE_FLAG_ID.value == b"tj-late-flag-v1."
+    assert Context.LATE_FLAG_ID.value == b"tj-late-flag-v2."
     assert keys.created_by(doc_id, owner) and not keys.created_by(doc_id, member)
-    assert doc_id == keys.late_flag_doc_id(account_key, owner, journal_id, event, member)
+    assert doc_id == late(account_key, journal_id, event, 9, 1, member)
     others = {
-        keys.late_flag_doc_id(account_key, owner, journal_id, event, other),
-        keys.late_flag_doc_id(account_key, owner, b"\x23" * 16, event, member),
-        keys.late_flag_doc_id(account_key, owner, journal_id, "66" * 16, member),
-        keys.late_flag_doc_id(bytes(32), owner, journal_id, event, member),
+        late(account_key, journal_id, event, 9, 1, other),
+        late(account_key, b"\x23" * 16, event, 9, 1, member),
+        late(account_key, journal_id, "66" * 16, 9, 1, member),
+        late(account_key, journal_id, event, 9, 3, member),
+        late(account_key, journal_id, event, 8, 1, member),
+        late(bytes(32), journal_id, event, 9, 1, member),
     }
-    assert doc_id not in others and len(others) == 4
+    assert doc_id not in others and len(others) == 6
 
 
 def test_disclosure_settings_are_the_documented_five_elements() -> None:
