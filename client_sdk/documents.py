@@ -28,6 +28,7 @@ from diff_match_patch import diff_match_patch
 from pycrdt import Array, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import BAD_VALUE, ENTRY_EMPTY, IntegrityError, InvalidInput
+from client_sdk.frozen_init import filled_at_once
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
@@ -1399,6 +1400,7 @@ MOOD_AND_CLEAR = "give a new mood, or clear it, not both"
 """An edit given both a `mood` and `clear_mood` (as goals' `clear_target`, NU45 #6)."""
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class EntryFields:
     """A validated set of entry field changes (None means "leave as is")."""
@@ -2082,6 +2084,7 @@ def trash_expired(view: EntryView, now_ms: int) -> bool:
     return view.trashed_at is not None and now_ms - view.trashed_at >= TRASH_MS
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class EntryView:
     """Plain values of an entry document at one moment."""

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
+from client_sdk.frozen_init import filled_at_once
 
 
 def now_ms() -> int:
@@ -455,6 +456,7 @@ def entry_day(entry: Dated, tz: tzinfo | None = None) -> date:
     return local_day(entry.created_at, timezone(timedelta(minutes=entry.utc_offset)))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Entry:
     """One journal entry, decrypted and verified on this device.

@@ -3099,6 +3099,7 @@ def _blob(value: Any) -> bytes | None:
     return bytes(value) if value is not None else None
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class NewDocument:
     """A document created on this device and the sealed record that carries it."""

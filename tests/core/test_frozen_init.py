@@ -13,13 +13,17 @@ from typing import Any
 
 import pytest
 
-from client_sdk import records, replica, store, sync, wire
+from client_sdk import documents, models, records, replica, store, sync, wire
 from client_sdk.frozen_init import filled_at_once
 
 FILLED = (
+    documents.EntryFields,
+    documents.EntryView,
+    models.Entry,
     records.RecordBody,
     records.Unverified,
     replica._OpenedEarly,
+    store.NewDocument,
     store.SeenRecord,
     store.StoredDocument,
     sync.Arrival,
