@@ -471,6 +471,12 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
     return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
 
 
+def no_journal_line() -> str:
+    """Why no safety flag was sent for an answer recorded with no journal named, on a device
+    with no default journal (`SafetyPath.respond_to_answer`): none to seal it in."""
+    return str(texts()["flag_none_no_journal"])
+
+
 def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:
     """Why no safety flag was sent for an answer dated `answered` (in words) although the
     client opted in for `members` (usernames) who read `journal`: the answer is dated before
