@@ -1437,10 +1437,13 @@ class SafetyPath:
         return sorted({s.member_name for s in shares} - told)
 
     async def _copy_readers(self, local: LocalJournal) -> list[tuple[str, tuple[str, ...] | None]]:
-        """(username, fields: None for every field) of each member who reads, now, a
-        field-level copy of `local` (one of this account's journals) and not `local` itself:
-        from this account's sealed copy settings (`copies`) and the verified access chains,
-        never the server's list; sorted by username. A copy carries no safety flag."""
+        """(username, fields: None for every field, () for fields this device cannot tell)
+        of each member who reads, now, a field-level copy of `local` (one of this account's
+        journals) and not `local` itself: from this account's sealed copy settings (`copies`)
+        and the verified access chains, never the server's list; a field-level share in
+        force that `local`'s own chain names (`limited`) whose copy is not on this device (a
+        server may withhold it) counts with (). Sorted by username. A copy carries no safety
+        flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
         await self._replica.load_access()
@@ -1453,6 +1456,13 @@ class SafetyPath:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
+        state = self._replica.chains.state(local.journal_id)
+        for limited in state.limited.values() if state is not None else ():
+            who, mirror = limited.who, limited.mirror
+            if who is None or mirror is None or who.account_id in whole:
+                continue
+            if self._replica.chains.state(mirror) is None:  # the copy is not here
+                found.setdefault(who.username, ())
         return sorted(found.items())
 
     async def waiting(self, flag_id: str) -> bool:

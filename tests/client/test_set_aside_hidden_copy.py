@@ -2,8 +2,9 @@
 default journal's own owner-signed access chain (its field-level shares, `limited`), never
 from which copy journals a server lists: a server that leaves the field-level copy kept for
 a therapist out of one device's journal list hides nobody from `default_readers` and lets
-no private entry's words into the journal that copy follows (real server on loopback, the
-rewriting proxy of tests/client/hostile.py)."""
+no private entry's words into the journal that copy follows, nor leaves the therapist out
+of the safety message's "reads only a copy" line (real server on loopback, the rewriting
+proxy of tests/client/hostile.py)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,30 @@ async def test_a_copy_held_here_of_fields_the_entry_lacks_adds_no_reader(
     await phone.sync()
     [kept] = await phone.set_aside()
     assert await phone.default_readers(kept.record_id) == ["kim"]
+
+
+async def test_the_safety_message_names_a_copy_reader_whose_copy_is_hidden(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """drlee reads a copy of "Personal"'s moods, hidden from ana's phone: after a PHQ-9 with
+    item 9 answered 3 there, the phone's safety message still says no flag reaches drlee
+    (a copy carries none), from "Personal"'s own verified chain."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await share_with(ana, drlee, only=["mood"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    async with serving(HostileServer(live_server.url)) as hostile:
+        hostile.replies["/v1/journals/list"] = hiding(mirror)
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            assert mirror.hex() not in [j.id for j in await phone.journals.list()]
+            taken = await phone.measures.take("phq9", [0] * 8 + [3])
+            response = await phone.safety.respond(taken.result)
+        finally:
+            await phone.close()
+    assert response.copy_readers == ["drlee"]
+    assert any("drlee (fields this device has not received)" in line for line in response.lines)
