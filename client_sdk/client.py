@@ -3113,7 +3113,7 @@ class Client:
     async def move_set_aside(
         self, change_id: str, journal: str | None = None, *, even_if_shared: bool = False
     ) -> Entry:
-        """Write again, into `journal` (a name or id; None: the default journal), the entry
+        """Write again, into `journal` (a name or id; None or "": the default journal), the entry
         whose change the server refused for good (`set_aside()`; `change_id`: a record or
         document id, or the start of one, at least 4 hex digits), then forget its changes
         set aside (`drop_set_aside`): its words, title, mood, tags, emotions and date move to
@@ -3127,11 +3127,12 @@ class Client:
         `journal` (NotFound, subject "no default journal", for None when this device has
         no default journal).
 
-        With `journal` None, a default journal read by someone (a current member, by its
-        verified access chain) who did not read the entry's own journal is refused
-        (InvalidInput, subject "wider default", `names` the readers as "members"): the
-        words were written for fewer readers, so the user names the journal, or says
-        `even_if_shared=True` once told who reads it (`default_readers`)."""
+        With `journal` None or "", a default journal read by someone who did not read the
+        entry's own journal (`default_readers`: by the default journal's verified access
+        chain) is refused (InvalidInput, subject "wider default", `names` the readers as
+        "members"): the words were written for fewer readers, so the user names the
+        journal, or says `even_if_shared=True` once told who reads it."""
+        journal = journal or None  # "" names the default journal, as `local_journal` takes it
         change = _set_aside_of(change_id, await self.set_aside())[0]
         if change.kind != "entry":
             raise InvalidInput(
@@ -3188,19 +3189,24 @@ class Client:
 
     async def _readers_beyond(self, target: bytes, old: Entry) -> list[str]:
         """Who would read `old` (an entry set aside) written again in `target` and did not
-        read it in its own journal: the current members of `target` (verified chains), and
-        the member of each field-level copy kept of `target` (`Sharing.disclosures`, kind
-        "mirror", owner-signed), which copies every new entry's chosen fields, when it carries
-        a field `old` has (as `measures.answer_readers` counts a copy's readers); less the
-        current members of `old`'s journal who read it whole, this account and that
-        journal's owner. Compared by account id, never by username (a name an erased
-        account freed may be another person's now): usernames, sorted, one that another
-        account here bears too named with the start of its account id, "kim (account
-        1a2b3c4d)"."""
+        read it in its own journal: the current members of `target` and the account of
+        each field-level share of `target` in force, both from `target`'s own verified,
+        owner-signed access chain (`limited`: a copy kept for that account copies every new
+        entry's chosen fields), never from which copy journals a server lists. A field-level
+        share counts unless this device holds its copy's owner-sealed settings
+        (`Sharing.disclosures`) and they show the copy carries no field `old` has, or the
+        copy's verified chain shows its member's share over; one whose copy is not here (a
+        server may withhold it) counts, whatever its fields. Less the current members of
+        `old`'s journal who read it whole, this account and that journal's owner. Compared
+        by account id, never by username (a name an erased account freed may be another
+        person's now): usernames, sorted, one that another account here bears too named
+        with the start of its account id, "kim (account 1a2b3c4d)"; a share whose account
+        this device cannot name (never on the owner's devices) as "an account"."""
         replica = self.context.replica
         await replica.fresh_access()
         now = now_ms()
         source = bytes.fromhex(old.journal_id)
+        state = replica.chains.state(target)
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
             return {
@@ -3221,7 +3227,31 @@ class Client:
             if value not in (None, "", [], ())
         }
         wider = readers(target)
-        for journal_id, settings in self.sharing.disclosures().items():
+        copies = self.sharing.disclosures()
+
+        def carries(journal_id: bytes, member_id: bytes) -> bool:
+            """Whether the copy `journal_id`, kept of `target` for `member_id`, may carry
+            something of `old` to that member: not when its settings here show none of
+            `old`'s fields, nor when its chain here shows that member's share over."""
+            settings = copies.get(journal_id)
+            if settings is None:
+                return True  # not on this device: fail closed, it may carry any field
+            if (settings.kind, settings.mirror_of, settings.member_id) != (
+                "mirror",
+                target,
+                member_id,
+            ):
+                return True  # not the copy the share names: its settings tell nothing
+            if settings.fields is not None and not carried & set(settings.fields):
+                return False  # a copy of fields the entry does not have
+            return member_id in readers(journal_id)
+
+        for share in state.limited.values() if state is not None else ():
+            if share.who is None or share.mirror is None:
+                wider.setdefault(share.handle, "an account")
+            elif carries(share.mirror, share.who.account_id):
+                wider.setdefault(share.who.account_id, share.who.username)
+        for journal_id, settings in copies.items():  # a copy its chain here names no share of
             if settings.kind != "mirror" or settings.mirror_of != target:
                 continue
             if settings.fields is not None and not carried & set(settings.fields):

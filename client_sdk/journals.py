@@ -27,7 +27,7 @@ from client_sdk.models import (
     quoted_name,
     squeezed,
 )
-from client_sdk.replica import stored_document
+from client_sdk.replica import REVOKED, stored_document
 from client_sdk.store import LocalJournal
 
 MAX_JOURNAL_NAME = 100
@@ -209,15 +209,24 @@ class Journals:
         `even_if_shared`: a server can serve a device an older name of a journal shared
         since (protocol.md 4.14), so a name alone never makes a shared journal the default.
         Raises NotFound for an unknown journal, InvalidInput for a name several journals
-        bear, a journal shared with this account, one kept only to share with a member (a
-        copy of some fields, single items, a brief), or a shared one so named (subject
-        SHARED_DEFAULT, `names` {"journal id": its id, hex})."""
+        bear, a journal shared with this account, a read-only copy kept of one of this
+        account's journals no longer on the server (deleted on another device, or no longer
+        listed: it takes no new entry), one kept only to share with a member (a copy of
+        some fields, single items, a brief), or a shared one so named (subject
+        SHARED_DEFAULT, `names` {"journal id": its id, hex}); the default is then unchanged."""
         context = self._context
         local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is not one of your journals: only one "
                 "of yours can be your default journal",
+                subject=BAD_VALUE,
+            )
+        if local.role == REVOKED:
+            raise InvalidInput(
+                f"{quoted_name(context.display(local))} is a read-only copy of a journal no "
+                "longer on the server (deleted on another of your devices, or withheld): it "
+                "takes no new entries, so it cannot be your default journal; choose another",
                 subject=BAD_VALUE,
             )
         await context.replica.fresh_access()  # another program may have verified a share

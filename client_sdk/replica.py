@@ -119,6 +119,7 @@ from client_sdk.safety import SAFETY_PLAN
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
     CommitMark,
+    JournalsChanged,
     LocalJournal,
     LocalShare,
     NewDocument,
@@ -3080,19 +3081,26 @@ class Replica:
 
         `journals_as_of`: `journal` comes from a journal list of that version not read again
         (`Store.cached_journals`); raises store.JournalsChanged, with nothing stored, when the
-        journals changed since (checked inside the transaction). `copy`: as `commit` (else
+        journals changed since (checked inside the transaction), and instead of any refusal
+        of `journal` before it (that list may hold a journal deleted since on this device:
+        the caller reads the journals again and gets the refusal they give). `copy`: as `commit` (else
         a journal kept for a member is refused: `check_not_copy`). `given`: doc id -> the
         values this device gave it (settling.given_values), kept in its history on the
         document's row (store.CREATED_VALUES: no statement more)."""
         if not created:
             return []
-        for document, _ in created:
-            journal = await self.may_write(journal, document.kind, copy=copy)
-        await self.load_access()
-        if not copy:
-            await self.check_not_copy(journal)
-        self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
-        key = await self.journal_key(journal, journal.epoch)
+        try:
+            for document, _ in created:
+                journal = await self.may_write(journal, document.kind, copy=copy)
+            await self.load_access()
+            if not copy:
+                await self.check_not_copy(journal)
+            self.chains.current(journal.journal_id)  # refuse to seal for a rolled-back journal
+            key = await self.journal_key(journal, journal.epoch)
+        except TJError:
+            if journals_as_of is not None:  # from a list maybe stale: refused as it is now
+                raise JournalsChanged(journal.journal_id) from None
+            raise
         items = [
             (
                 crypto.random_bytes(wire.ID_BYTES),

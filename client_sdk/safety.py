@@ -377,19 +377,25 @@ def copy_only_line(
     journal: str, readers: Sequence[tuple[str, tuple[str, ...] | None]]
 ) -> str | None:
     """That no safety flag reached `readers` ((username, the fields they read: None for
-    every field)), who read only a copy of some fields of `journal` (a copy carries no safety
-    flag, whatever the client chose): a client whose therapist follows her moods in such a
-    copy may otherwise believe they are alerted. None when `readers` is empty."""
+    every field, () for fields this device cannot tell: the copy is not on it)), who read
+    only a copy of some fields of `journal` (a copy carries no safety flag, whatever the
+    client chose): a client whose therapist follows her moods in such a copy may otherwise
+    believe they are alerted. None when `readers` is empty."""
     if not readers:
         return None
-    each = [
-        f"{name} ({', '.join(fields) if fields else 'every field'})" for name, fields in readers
-    ]
+    each = [f"{name} ({_fields_words(fields)})" for name, fields in readers]
     return str(texts()["flag_copy_only"]).format(
         members=", ".join(each),
         read="reads" if len(readers) == 1 else "read",
         journal=journal,
     )
+
+
+def _fields_words(fields: tuple[str, ...] | None) -> str:
+    """The fields a copy carries, in words (`copy_only_line`)."""
+    if fields is None:
+        return "every field"
+    return ", ".join(fields) if fields else "fields this device has not received"
 
 
 def not_chosen_line(journal: str, members: list[str]) -> str:
@@ -469,6 +475,12 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
         else data["flag_none_nobody"]
     )
     return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
+
+
+def no_journal_line() -> str:
+    """Why no safety flag was sent for an answer recorded with no journal named, on a device
+    with no default journal (`SafetyPath.respond_to_answer`): none to seal it in."""
+    return str(texts()["flag_none_no_journal"])
 
 
 def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from client_sdk import forgotten, keys
 from client_sdk.access import AccessState, Disclosure
+from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
@@ -63,6 +64,7 @@ from client_sdk.safety import (
     message_lines,
     no_flag_before_line,
     no_flag_line,
+    no_journal_line,
     not_chosen_line,
     opted_in_for,
     plan_settling_values,
@@ -878,8 +880,11 @@ class SafetyPath:
         sealing anything: what an app shows the moment a safety item is answered above 0, before the
         questionnaire is finished (the person may not finish it). `respond` is still called with the
         result once there is one (with the same `hints`, as for `respond`, so its lines match
-        these). `synced` and the plan shown as for `respond`. Works offline. Raises NotFound for an
-        unknown journal."""
+        these). `synced` and the plan shown as for `respond`. With no journal named on a device
+        that has no default journal (deleted, not chosen yet), the message all the same, from
+        the first plan written in another journal this account owns, else the built-in
+        numbers: never an error for want of a default. Works offline. Raises NotFound for an
+        unknown journal named."""
         emergency, crisis_line, text = await self._shown_plan(journal)
         return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
 
@@ -909,8 +914,12 @@ class SafetyPath:
         later stored under it, and a sync, seal no second flag for the members this one was
         sealed for (a member it was not sealed for still gets one).
 
+        With `journal` None on a device that has no default journal (deleted, not chosen
+        yet), the message as `message` gives it then, no flag and nothing recorded: no
+        journal to seal one in (`no_flag` says so).
+
         Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
-        an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal; RollbackError (an IntegrityError)
+        an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal named; RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified (only
         when a flag is to be sealed)."""
         chosen = find_instrument(measure)
@@ -921,7 +930,14 @@ class SafetyPath:
         me = self._replica.profile.account_id
         if result_id is not None and not _made_by(result_id, me):
             raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
-        local = await self._journal_to_read(journal)
+        local = await self._default_or_none(journal)
+        if local is None:  # no journal to record the answer or seal a flag in: the message
+            emergency, crisis_line, text = await self._shown_plan(None)
+            no_journal = no_journal_line()
+            lines = message_lines(
+                emergency, crisis_line, text, [], no_journal, hints=hints, synced=synced
+            )
+            return SafetyResponse(lines, [], None, no_journal, not text.strip(), [], [], [], [])
         key = local.journal_id.hex()
         plan = await self.plan(key)
         emergency, crisis_line, text = await self._shown_plan(key, plan)
@@ -1421,10 +1437,13 @@ class SafetyPath:
         return sorted({s.member_name for s in shares} - told)
 
     async def _copy_readers(self, local: LocalJournal) -> list[tuple[str, tuple[str, ...] | None]]:
-        """(username, fields: None for every field) of each member who reads, now, a
-        field-level copy of `local` (one of this account's journals) and not `local` itself:
-        from this account's sealed copy settings (`copies`) and the verified access chains,
-        never the server's list; sorted by username. A copy carries no safety flag."""
+        """(username, fields: None for every field, () for fields this device cannot tell)
+        of each member who reads, now, a field-level copy of `local` (one of this account's
+        journals) and not `local` itself: from this account's sealed copy settings (`copies`)
+        and the verified access chains, never the server's list; a field-level share in
+        force that `local`'s own chain names (`limited`) whose copy is not on this device (a
+        server may withhold it) counts with (). Sorted by username. A copy carries no safety
+        flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
         await self._replica.load_access()
@@ -1437,6 +1456,13 @@ class SafetyPath:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
+        state = self._replica.chains.state(local.journal_id)
+        for limited in state.limited.values() if state is not None else ():
+            who, mirror = limited.who, limited.mirror
+            if who is None or mirror is None or who.account_id in whole:
+                continue
+            if self._replica.chains.state(mirror) is None:  # the copy is not here
+                found.setdefault(who.username, ())
         return sorted(found.items())
 
     async def waiting(self, flag_id: str) -> bool:
@@ -1459,6 +1485,11 @@ class SafetyPath:
         `journal` is shown when the plan taken sets none. `plan`: `journal`'s (`plan`),
         when the caller read it just now."""
         if plan is None:
+            if await self._default_or_none(journal) is None:  # no default journal here
+                other = await self._other_plan()
+                if other is None:
+                    return None, None, ""
+                return other.emergency_number, other.crisis_line, other.plan
             plan = await self.plan(journal)
         line = await self._message_crisis_line(journal)
         if _written(plan):
@@ -1467,6 +1498,18 @@ class SafetyPath:
         if other is None:
             return None, line, ""
         return other.emergency_number, other.crisis_line or line, other.plan
+
+    async def _default_or_none(self, journal: str | None) -> LocalJournal | None:
+        """The journal `journal` names (`journal_to_read`), or None when it names none (None
+        or "") and this device has no default journal to read (NotFound, subject
+        NO_DEFAULT or "sync"): the safety message never waits on the user choosing one.
+        Raises what `journal_to_read` raises for a journal named."""
+        try:
+            return await self._journal_to_read(journal)
+        except NotFound as error:
+            if journal or error.subject not in (NO_DEFAULT, "sync"):
+                raise
+            return None
 
     async def _other_plan(self) -> SafetyPlan | None:
         """The first plan written (`_written`) in a journal this account owns on this device,

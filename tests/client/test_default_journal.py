@@ -815,3 +815,42 @@ async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
     chosen = await ana.journals.set_default("Therapy", even_if_shared=True)
     assert chosen.name == "Therapy"
     assert (await ana.journals.default()).name == "Therapy"
+
+
+async def test_a_read_only_copy_of_a_journal_deleted_elsewhere_is_not_made_the_default(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The journal "Work" was deleted on the laptop; the phone keeps a read-only copy of it, which takes
+    no new entry: choosing it as the default is refused, and the default is unchanged."""
+    fay = await signup("fay")
+    await fay.journals.create("Work")
+    phone = await login("fay")
+    await phone.sync()
+    await fay.journals.delete("Work")
+    await phone.sync()
+    [work] = [j for j in await phone.journals.list() if j.name == "Work"]
+    assert work.read_only_copy
+    for name in ("Work", work.id):
+        with pytest.raises(InvalidInput) as refused:
+            await phone.journals.set_default(name)
+        assert "read-only copy" in str(refused.value)
+    assert (await phone.journals.default()).name == "Personal"
+    assert (await phone.entries.write(None, "still here")).journal == "Personal"
+
+
+async def test_a_write_naming_no_journal_after_deleting_the_default_here_says_there_is_none(
+    signup: ClientFactory,
+) -> None:
+    """The journal list a write keeps from the last read still holds "Personal" just deleted
+    on this device: the write is refused as the journals are now (no default journal), not
+    as an unverified chain of a journal no longer here."""
+    fay = await signup("fay")
+    await fay.journals.create("Work")
+    await fay.entries.write("Work", "before")  # the list kept for writes: "Personal" in it
+    await fay.journals.delete("Personal")
+    with pytest.raises(NotFound) as none:
+        await fay.entries.write(None, "where?")
+    assert none.value.subject == NO_DEFAULT
+    with pytest.raises(NotFound):
+        await fay.entries.write("Personal", "where?")
+    assert (await fay.entries.write("Work", "here")).journal == "Work"

@@ -87,3 +87,25 @@ async def test_moving_with_no_journal_into_a_default_a_therapist_reads_is_refuse
     private = await phone.journals.create("Dreams")  # named: moved there
     moved = await phone.move_set_aside(change.doc_id[:8], private.id)
     assert moved.journal == "Dreams"
+
+
+async def test_an_empty_journal_name_is_the_default_and_refused_as_wider_like_none(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """An empty name names the default journal wherever None does: moving with it into a default
+    journal a therapist reads is refused the same way, not written there unasked."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await ana.journals.create("Night")
+    await share_with(ana, drlee, "Personal", role="read")
+    phone = await login("ana")
+    await phone.sync()
+    await ana.journals.delete("Night", discard_undelivered=True)
+    await phone.entries.write("Night", "Only for me.")
+    await phone.sync()
+    [kept] = await phone.set_aside()
+    assert await phone.default_readers(kept.record_id) == ["drlee"]
+    with pytest.raises(InvalidInput) as refused:
+        await phone.move_set_aside(kept.record_id, "")
+    assert refused.value.subject == "wider default"
+    assert [c.record_id for c in await phone.set_aside()] == [kept.record_id]
+    assert "Only for me." not in [e.body for e in await phone.entries.list("Personal")]

@@ -158,3 +158,38 @@ async def test_the_sync_seals_a_flag_for_a_worse_answer_saved_under_a_scoreless_
         await tablet.close()
     await drlee.sync()
     assert sorted(f.answer for f in await drlee.safety.flags()) == [1, 3]
+
+
+async def with_no_default_journal(signup: ClientFactory) -> Client:
+    """fay deleted "Personal", the journal her sign-up made, and wrote her plan (emergency
+    number 112) in "Work": she has no default journal until she chooses one."""
+    fay = await signup("fay")
+    await fay.journals.create("Work")
+    await fay.safety.set_plan(journal="Work", emergency_number="112", plan="Call Sam")
+    await fay.journals.delete("Personal")
+    with pytest.raises(NotFound) as none:
+        await fay.journals.default()
+    assert none.value.subject == NO_DEFAULT
+    return fay
+
+
+async def test_the_safety_message_with_no_default_journal_shows_the_plan_written_elsewhere(
+    signup: ClientFactory,
+) -> None:
+    fay = await with_no_default_journal(signup)
+    lines = await fay.safety.message()
+    assert any("112" in line for line in lines), lines
+    assert any("Call Sam" in line for line in lines), lines
+    assert await fay.safety.message("") == lines
+
+
+async def test_a_stopped_answer_with_no_default_journal_gets_the_message_and_says_no_flag(
+    signup: ClientFactory,
+) -> None:
+    fay = await with_no_default_journal(signup)
+    response = await fay.safety.respond_to_answer("phq9", 9, 3)
+    assert any("112" in line for line in response.lines), response.lines
+    assert (response.flagged_to, response.flag_id) == ([], None)
+    assert response.no_flag is not None and "no default journal" in response.no_flag
+    with pytest.raises(NotFound):  # a journal named and unknown is still an error
+        await fay.safety.respond_to_answer("phq9", 9, 3, journal="Nowhere")

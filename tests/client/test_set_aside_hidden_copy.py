@@ -1,0 +1,110 @@
+"""Who reads the default journal, for a set-aside move naming no journal, comes from the
+default journal's own owner-signed access chain (its field-level shares, `limited`), never
+from which copy journals a server lists: a server that leaves the field-level copy kept for
+a therapist out of one device's journal list hides nobody from `default_readers` and lets
+no private entry's words into the journal that copy follows, nor leaves the therapist out
+of the safety message's "reads only a copy" line (real server on loopback, the rewriting
+proxy of tests/client/hostile.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
+from client_sdk.default_journal import current_readers
+from tests.client.hostile import HostileServer, serving
+from tests.client.sharing_support import share_with
+from tests.client.test_nu43_findings import hiding
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+
+async def test_a_field_level_reader_of_the_default_journal_counts_though_its_copy_is_hidden(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """ana shares "Personal" with drlee as a copy of the entries' words (`only=["body"]`);
+    the server withholds that copy journal from her phone. The phone's verified chain of
+    "Personal" names drlee's field-level share: a move of words written in the private
+    "Night" into "Personal" is refused, and drlee never reads them."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await ana.journals.create("Night")
+    await share_with(ana, drlee, only=["body"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    async with serving(HostileServer(live_server.url)) as hostile:
+        hostile.replies["/v1/journals/list"] = hiding(mirror)
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            assert mirror.hex() not in [j.id for j in await phone.journals.list()]
+            personal = bytes.fromhex((await phone.journals.get("Personal")).id)
+            await phone.context.replica.load_access()
+            state = phone.context.replica.chains.state(personal)
+            assert current_readers(state, 2**62) == ["drlee"]
+            await ana.journals.delete("Night", discard_undelivered=True)
+            await phone.entries.write("Night", "Only for me, at night.")
+            await phone.sync()
+            [kept] = await phone.set_aside()
+            assert await phone.default_readers(kept.record_id) == ["drlee"]
+            try:
+                await phone.move_set_aside(kept.record_id)
+            except InvalidInput as error:
+                refused: InvalidInput | None = error
+            else:
+                refused = None
+            await phone.sync()
+        finally:
+            await phone.close()
+    assert refused is not None and refused.subject == "wider default"
+    assert refused.names["members"] == "drlee"
+    await ana.sync()
+    await drlee.sync()
+    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+
+
+async def test_a_copy_held_here_of_fields_the_entry_lacks_adds_no_reader(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """With the copy's owner-sealed settings on this device, a field-level share counts only
+    when its copy carries a field the entry has: moods only, for words alone, adds nobody;
+    the words, drlee."""
+    ana, drlee, kim = await signup("ana"), await signup("drlee"), await signup("kim")
+    await ana.journals.create("Night")
+    await share_with(ana, drlee, only=["mood"])
+    await share_with(ana, kim, only=["body"])
+    phone = await login("ana")
+    await phone.sync()
+    await ana.journals.delete("Night", discard_undelivered=True)
+    await phone.entries.write("Night", "Only for me.")
+    await phone.sync()
+    [kept] = await phone.set_aside()
+    assert await phone.default_readers(kept.record_id) == ["kim"]
+
+
+async def test_the_safety_message_names_a_copy_reader_whose_copy_is_hidden(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """drlee reads a copy of "Personal"'s moods, hidden from ana's phone: after a PHQ-9 with
+    item 9 answered 3 there, the phone's safety message still says no flag reaches drlee
+    (a copy carries none), from "Personal"'s own verified chain."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await share_with(ana, drlee, only=["mood"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    async with serving(HostileServer(live_server.url)) as hostile:
+        hostile.replies["/v1/journals/list"] = hiding(mirror)
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            assert mirror.hex() not in [j.id for j in await phone.journals.list()]
+            taken = await phone.measures.take("phq9", [0] * 8 + [3])
+            response = await phone.safety.respond(taken.result)
+        finally:
+            await phone.close()
+    assert response.copy_readers == ["drlee"]
+    assert any("drlee (fields this device has not received)" in line for line in response.lines)
