@@ -255,6 +255,23 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
     )
 
 
+def stored_safety_answer(document: Document) -> tuple[str, int, int] | None:
+    """The measure id, the first safety item answered above 0 (numbered from 1) and that
+    answer, of the result `document` as stored, deleted or not (a delete keeps the answers:
+    `delete_result_update`); None when its measure is not a built-in instrument, its
+    answers are absent or not the instrument's, or no safety item is answered above 0.
+    Pure."""
+    instrument = builtin_instruments().get(str(document.field("measure", "")))
+    if instrument is None:
+        return None
+    answers = _answers(document.field("answers"), instrument)
+    found = instrument.safety_answers(answers) if answers is not None else ()
+    if not found:
+        return None
+    item, answer = found[0]
+    return instrument.id, item, answer
+
+
 def _has_safety_item(instrument: Instrument | None) -> bool:
     """Whether a result of `instrument` held without its answers leaves a safety item not
     known (`MeasureResult.safety_unknown`)."""

@@ -35,7 +35,13 @@ from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFoun
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, quoted_name, read_ms, to_datetime
 from client_sdk.replica import REVOKED, Replica, stored_document
-from client_sdk.results import MEASURE, SAFETY_WATCHED, MeasureResult, result_view
+from client_sdk.results import (
+    MEASURE,
+    SAFETY_WATCHED,
+    MeasureResult,
+    result_view,
+    stored_safety_answer,
+)
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
@@ -104,7 +110,10 @@ async def watch_answer(
     questionnaire. A stopped answer and the result saved under its id later are two entries
     (`_key`), each owed its flag in its own journal; a stopped answer given again under the
     same id with a worse answer, or a result's save tried again, replaces the answer noted
-    and its time. Local: never leaves the device."""
+    and its time. The flag a result is owed carries what the stored result says, never the
+    answer noted (`SafetyPath._standing`); deleting the result saved under a stopped
+    answer's id in its journal, carrying at least that answer, before the flag is sealed
+    withdraws the stopped answer's late flag too. Local: never leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -1015,8 +1024,14 @@ class SafetyPath:
         answer (one flag per answer and member, whose id every device of the owner derives
         alike, and none where a flag of the owner for that answer names the member), never to a
         member whose share ended, or began, after the answer. A journal whose chain on this
-        device is rolled back or unverified is skipped until it is verified again; a result
-        deleted since gets none. A journal in `withheld` (ids of journals whose records the
+        device is rolled back or unverified is skipped until it is verified again. A result
+        deleted since gets none, and a flag carries the answer its stored result holds
+        (`_standing`); a questionnaire stopped after a safety answer whose result, saved
+        under its id in its journal with at least that answer, was deleted since gets none
+        either (the client withdrew those answers), but one whose result went to another
+        journal, carried a weaker answer or was deleted before the answer keeps its flag. A
+        flag for that result covers the stopped answer, and the client is told once of the
+        two (`_tell_unflagged`). A journal in `withheld` (ids of journals whose records the
         server was found withholding in this sync: a withheld change to the plan could be
         the client's withdrawal of the opt-in) waits until nothing is withheld. `as_of`: the
         store version the caller read just before. Raises nothing: an answer whose flag
@@ -1047,9 +1062,9 @@ class SafetyPath:
                 continue  # its chain not verified now: not now
             if found is None:
                 continue
-            local, owed = found
-            sealed += await self._seal_late(local, entry, owed)
-        if mine:  # this device's own answers that got no flag, told once
+            local, standing, owed = found
+            sealed += await self._seal_late(local, standing, owed)
+        if watched:  # this device's own answers that got no flag (stopped ones too), told once
             self._unflagged, self._untold = await self._tell_unflagged(watched, withheld)
         if gone:
             await _forget(self._store, gone)
@@ -1194,10 +1209,18 @@ class SafetyPath:
         (`_key` -> account ids hex), each told once: `_handed` keeps the members told with
         the answer (`told`) once the report that says them is handed to the app, so a sync
         cut off before finds them again. Decided as `_owed` decides, from the signed plan
-        and the verified chain only. Reads only; raises nothing but a store error."""
+        and the verified chain only, for the answer as its flag stands (`_standing`: none
+        for a result never stored, deleted, or without a safety answer, nor for a stopped
+        answer withdrawn with its result). A stopped answer whose result saved under its id
+        in its journal carries at least its answer is one draft with it: the members that
+        result is told for (now or before) are not told again for it. Reads only; raises
+        nothing but a store error."""
         found: list[UnflaggedAnswer] = []
         told: dict[str, list[str]] = {}
-        for entry in watched:
+        # results' members told, by answer id and journal: a stopped answer under that id
+        # is told with its result, so results come first
+        said: dict[tuple[str, str], tuple[tuple[int, int], set[str]]] = {}
+        for entry in sorted(watched, key=lambda entry: not entry["result"]):
             try:
                 local = await self._local_journal(entry["journal"])
             except NotFound:
@@ -1215,13 +1238,31 @@ class SafetyPath:
             plan = await self.plan(local.journal_id.hex())
             if not plan.share_flags:
                 continue
+            standing = await self._standing(local, entry)
+            if standing is None:
+                continue  # never stored, deleted or withdrawn: nothing is owed, nothing told
             current = _annotating_members(state)
-            least = (entry["item"], entry["answer"])  # a weaker flag covers no worse answer
-            covered = await self._covered(local, entry["result"], entry["id"], least)
+            covered = await self._covered_for(local, standing)
             covered |= set(entry.get("told") or ())
+            result = said.get((entry["id"], entry["journal"]))
+            if not entry["result"] and result and _at_most(standing, result[0]):
+                # the result saved under its id in its journal, carrying at least its
+                # answer, tells it: one draft, told once
+                covered |= result[1]
             members = unflagged_members(
-                plan, current, int(entry["at"]), covered, self._granted_at(local), _known(entry)
+                plan,
+                current,
+                int(standing["at"]),
+                covered,
+                self._granted_at(local),
+                _known(standing),
             )
+            if entry["result"]:
+                told_for = {*(entry.get("told") or ()), *members.values()}
+                said[(entry["id"], entry["journal"])] = (
+                    (standing["item"], standing["answer"]),
+                    told_for,
+                )
             if not members:
                 continue
             told[_key(entry)] = sorted(members.values())
@@ -1230,9 +1271,9 @@ class SafetyPath:
                 UnflaggedAnswer(
                     self._display(local),
                     tuple(sorted(members)),
-                    entry["result"],
-                    entry["measure"],
-                    to_datetime(entry["at"]),
+                    standing["result"],
+                    standing["measure"],
+                    to_datetime(standing["at"]),
                     to_datetime(since),
                 )
             )
@@ -1261,10 +1302,12 @@ class SafetyPath:
 
     async def _owed(
         self, entry: dict[str, Any], nobody: set[str], gone: set[str]
-    ) -> tuple[LocalJournal, dict[str, str]] | None:
-        """The journal of a watched answer and the members owed a flag for it (username ->
-        account id), or None when nobody is; a journal where nobody can be owed one now
-        (not this account's, its chain not verified, no opt-in) is added to `nobody`."""
+    ) -> tuple[LocalJournal, dict[str, Any], dict[str, str]] | None:
+        """The journal of a watched answer, the answer as its flag stands (`_standing`) and
+        the members owed a flag for it (username -> account id), or None when nobody is; a
+        journal where nobody can be owed one now (not this account's, its chain not
+        verified, no opt-in) is added to `nobody`, an answer no flag can ever be owed for
+        (`_standing` None) to `gone` (by `_key`)."""
         local = await self._local_journal(entry["journal"])
         me = self._replica.profile.account_id
         state = self._replica.chains.state(local.journal_id)
@@ -1276,32 +1319,77 @@ class SafetyPath:
         ):
             nobody.add(entry["journal"])
             return None
-        if entry["result"]:
-            stored = await self._store.document(bytes.fromhex(entry["result"]))
-            if (
-                stored is None
-                or stored.kind != MEASURE
-                or stored.journal_id != local.journal_id
-                or stored_document(stored).field("deleted") is True
-            ):
-                gone.add(_key(entry))  # deleted, or never stored: no flag, ever
-                return None
+        standing = await self._standing(local, entry)
+        if standing is None:
+            gone.add(_key(entry))  # never stored, deleted, withdrawn: no flag, ever
+            return None
         plan = await self.plan(local.journal_id.hex())
         if not plan.share_flags:
             nobody.add(entry["journal"])
             return None
         current = _annotating_members(state)
-        least = (entry["item"], entry["answer"])  # a weaker flag covers no worse answer
-        covered = await self._covered(local, entry["result"], entry["id"], least)
         owed = late_flag_members(
             plan,
             current,
-            int(entry["at"]),
-            covered,
+            int(standing["at"]),
+            await self._covered_for(local, standing),
             self._granted_at(local),
-            known=_known(entry),
+            known=_known(standing),
         )
-        return (local, owed) if owed else None
+        return (local, standing, owed) if owed else None
+
+    async def _standing(self, local: LocalJournal, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """The watched answer `entry` (`watch_answer`'s shape) in `local`, its journal, as
+        its flag stands now, or None when no flag can ever be owed for it.
+
+        A result's: the result stored under its id in that journal, not deleted, with a
+        safety item answered above 0: the flag carries the measure, item, answer and
+        `taken_at` the stored result holds (as any other device of the owner reads them,
+        `_signed_answers`), so that a save tried again under the id with other answers (item
+        9 corrected to 0) never leaves a flag of the first try's answer; None when no such
+        result is stored.
+
+        A stopped questionnaire's: as noted, unless the result saved under its id in that
+        journal is deleted, the delete (its `updated_at`) at or after the stopped answer,
+        and the result carries at least that answer to that item: the client withdrew
+        those answers, so the stopped answer gets no late flag either (None). A result under
+        its id in another journal, one carrying a weaker answer or none, a delete before
+        the answer, withdraws nothing: that answer was not withdrawn. Raises only a store
+        error."""
+        stored = await self._store.document(bytes.fromhex(entry["result"] or entry["id"]))
+        if stored is None or stored.kind != MEASURE or stored.journal_id != local.journal_id:
+            return None if entry["result"] else entry
+        document = stored_document(stored)
+        deleted = document.field("deleted") is True
+        answered = stored_safety_answer(document)
+        if entry["result"]:
+            taken_at = read_ms(document.field("taken_at"))
+            if deleted or answered is None:
+                return None
+            measure, item, answer = answered
+            at = entry["at"] if taken_at is None else taken_at
+            return {**entry, "measure": measure, "item": item, "answer": answer, "at": at}
+        deleted_at = read_ms(document.field("updated_at"))
+        if (
+            deleted
+            and answered is not None
+            and deleted_at is not None
+            and int(entry["at"]) <= deleted_at
+            and _at_most(entry, answered[1:])
+        ):
+            return None
+        return entry
+
+    async def _covered_for(self, local: LocalJournal, standing: dict[str, Any]) -> set[str]:
+        """The members a flag for the watched answer `standing` (`_standing`) was already
+        sealed for (`_covered`). A stopped answer's is also covered by a flag for the result
+        saved under its id in its journal (`result_id` = its id) carrying at least its
+        answer: one flag stands for both, even when the device stopped between sealing it
+        and noting it (`_cover`)."""
+        least = (standing["item"], standing["answer"])  # a weaker flag covers no worse answer
+        return await self._covered(
+            local, standing["result"] or standing["id"], standing["id"], least
+        )
 
     async def _covered(
         self,
