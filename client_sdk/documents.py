@@ -818,8 +818,10 @@ class Document:
         return update
 
     def _own_clock(self) -> int:
-        """The clock of this instance's client id in the document's state."""
-        return state_clocks(self._doc.get_state()).get(self.client_id, 0)
+        """The clock of this instance's client id in the document's state (`state_clock`:
+        read after every write, without decoding one pair for each client that ever wrote
+        the document)."""
+        return state_clock(self._doc.get_state(), self.client_id)
 
     def _own_client_id(self) -> None:
         """Never write under a client id someone else wrote under: if the merged state names
@@ -2002,6 +2004,35 @@ def decode_state_vector(vector: bytes) -> dict[int, int]:
         clock, at = read_varuint(vector, at)
         found[client] = clock
     return found
+
+
+_CONTINUED = bytes(range(0x80, 0x100))
+"""The bytes of a lib0 varuint that are not its last (the high bit set)."""
+
+
+def state_clock(vector: bytes, client: int) -> int:
+    """`decode_state_vector(vector).get(client, 0)` (the last pair naming `client` when
+    several do), found by searching the bytes for `client`'s varuint rather than decoding
+    every pair: a document edited by many instances, each under its own client id, has a
+    pair for each, and an instance reads its own clock after every write (issue 10). A match
+    counts only where a varuint starts (after a byte below 0x80) at the place of a client id
+    among the first `count` pairs (the varuints before it, counted once over the whole
+    vector, are odd in number: the count, then whole pairs). Raises IndexError for a vector
+    cut short where the pair's clock would be read."""
+    wanted = varuint(client)
+    count, start = read_varuint(vector, 0)
+    clock, counted_to, tokens = 0, start, 0  # `tokens`: varuints ending in [start, counted_to)
+    at = vector.find(wanted, start)
+    while at != -1:
+        if vector[at - 1] < 0x80:  # a varuint starts here (the count ends before `start`)
+            tokens += len(vector[counted_to:at].translate(None, _CONTINUED))
+            counted_to = at
+            if tokens // 2 >= count:
+                break
+            if tokens % 2 == 0:
+                clock = read_varuint(vector, at + len(wanted))[0]
+        at = vector.find(wanted, at + 1)
+    return clock
 
 
 def encode_state_vector(vector: dict[int, int]) -> bytes:
