@@ -157,6 +157,9 @@ class Document:
         it (issue 10)."""
         self._exact = False
         """Whether `_floor` is the state vector itself (read since the last change)."""
+        self._loaded: tuple[bytes, bytes] | None = None
+        """The stored state and what waits beside it (b"" for nothing) this instance was
+        made from (`from_state`): merging them again changes nothing (`apply_own`)."""
 
     @property
     def _doc(self) -> Doc[Any]:
@@ -194,6 +197,7 @@ class Document:
         `waiting` is refused."""
         document = cls(doc_id, kind, client_id=client_id)
         document.apply_own(state, waiting=waiting)
+        document._loaded = (state, waiting or b"")
         return document
 
     def copy(self) -> Document:
@@ -223,7 +227,12 @@ class Document:
         (`apply`); a value stored by an SDK before the causal buffer (one update, its state
         merged with it) is read so as well, the state's own pending part dropped. Raises
         IntegrityError when `update` or `waiting` does not decode, or an update of `waiting`
-        is refused."""
+        is refused. The state and waiting updates this instance was made from (`from_state`)
+        are not merged again: it holds them already, and merging is idempotent (a write's
+        commit reads the stored state again, in its transaction, and finds it unchanged; for
+        an entry of a long history, applying it took as long as making the instance)."""
+        if self._loaded is not None and self._loaded == (update, waiting or b""):
+            return
         self._merge(update, checked=True)
         if not waiting:
             return

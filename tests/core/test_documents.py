@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -1097,3 +1098,39 @@ def test_a_write_reads_its_own_clock_without_decoding_each_writer_s_pair() -> No
         return read
 
     assert varuints_read_by_a_write(300) == varuints_read_by_a_write(3)
+
+
+def _applied(work: Callable[[], object]) -> int:
+    """How many updates `work()` gave pycrdt to apply (`pycrdt.Doc.apply_update` calls)."""
+    applied = 0
+
+    def count(frame: FrameType, event: str, _: object) -> None:
+        nonlocal applied
+        applied += event == "call" and frame.f_code is Doc.apply_update.__code__
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return applied
+
+
+def test_the_stored_state_an_instance_was_made_from_is_not_merged_again() -> None:
+    """A write's commit reads the entry's stored state again in its transaction (another
+    task may have stored a newer one meanwhile) and merges it into the instance it changed:
+    when that is the state (and waiting updates) the instance was made from, nothing is
+    applied and the instance's state stays as it was; a newer stored state is merged."""
+    first = Document(DOC_ID, ENTRY)
+    first.change(texts={"body": "a"})
+    stored = first.state()
+    laptop = Document.from_state(DOC_ID, ENTRY, stored, waiting=b"")
+    laptop.change(appends={"body": " laptop"})
+    before = laptop.state()
+    assert _applied(lambda: laptop.apply_own(stored, waiting=b"")) == 0
+    assert _applied(lambda: laptop.apply_own(stored)) == 0
+    assert laptop.state() == before
+    phone = Document.from_state(DOC_ID, ENTRY, stored)
+    phone.change(appends={"body": " phone"})
+    assert _applied(lambda: laptop.apply_own(phone.state())) == 1
+    assert laptop.text("body") in ("a laptop phone", "a phone laptop")
