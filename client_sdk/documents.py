@@ -158,6 +158,9 @@ class Document:
         it (issue 10)."""
         self._exact = False
         """Whether `_floor` is the state vector itself (read since the last change)."""
+        self._loaded: tuple[bytes, bytes] | None = None
+        """The stored state and what waits beside it (b"" for nothing) this instance was
+        made from (`from_state`): merging them again changes nothing (`apply_own`)."""
 
     @property
     def _doc(self) -> Doc[Any]:
@@ -195,6 +198,7 @@ class Document:
         `waiting` is refused."""
         document = cls(doc_id, kind, client_id=client_id)
         document.apply_own(state, waiting=waiting)
+        document._loaded = (state, waiting or b"")
         return document
 
     def copy(self) -> Document:
@@ -224,7 +228,12 @@ class Document:
         (`apply`); a value stored by an SDK before the causal buffer (one update, its state
         merged with it) is read so as well, the state's own pending part dropped. Raises
         IntegrityError when `update` or `waiting` does not decode, or an update of `waiting`
-        is refused."""
+        is refused. The state and waiting updates this instance was made from (`from_state`)
+        are not merged again: it holds them already, and merging is idempotent (a write's
+        commit reads the stored state again, in its transaction, and finds it unchanged; for
+        an entry of a long history, applying it took as long as making the instance)."""
+        if self._loaded is not None and self._loaded == (update, waiting or b""):
+            return
         self._merge(update, checked=True)
         if not waiting:
             return
@@ -819,8 +828,10 @@ class Document:
         return update
 
     def _own_clock(self) -> int:
-        """The clock of this instance's client id in the document's state."""
-        return state_clocks(self._doc.get_state()).get(self.client_id, 0)
+        """The clock of this instance's client id in the document's state (`state_clock`:
+        read after every write, without decoding one pair for each client that ever wrote
+        the document)."""
+        return state_clock(self._doc.get_state(), self.client_id)
 
     def _own_client_id(self) -> None:
         """Never write under a client id someone else wrote under: if the merged state names
@@ -2004,6 +2015,35 @@ def decode_state_vector(vector: bytes) -> dict[int, int]:
         clock, at = read_varuint(vector, at)
         found[client] = clock
     return found
+
+
+_CONTINUED = bytes(range(0x80, 0x100))
+"""The bytes of a lib0 varuint that are not its last (the high bit set)."""
+
+
+def state_clock(vector: bytes, client: int) -> int:
+    """`decode_state_vector(vector).get(client, 0)` (the last pair naming `client` when
+    several do), found by searching the bytes for `client`'s varuint rather than decoding
+    every pair: a document edited by many instances, each under its own client id, has a
+    pair for each, and an instance reads its own clock after every write (issue 10). A match
+    counts only where a varuint starts (after a byte below 0x80) at the place of a client id
+    among the first `count` pairs (the varuints before it, counted once over the whole
+    vector, are odd in number: the count, then whole pairs). Raises IndexError for a vector
+    cut short where the pair's clock would be read."""
+    wanted = varuint(client)
+    count, start = read_varuint(vector, 0)
+    clock, counted_to, tokens = 0, start, 0  # `tokens`: varuints ending in [start, counted_to)
+    at = vector.find(wanted, start)
+    while at != -1:
+        if vector[at - 1] < 0x80:  # a varuint starts here (the count ends before `start`)
+            tokens += len(vector[counted_to:at].translate(None, _CONTINUED))
+            counted_to = at
+            if tokens // 2 >= count:
+                break
+            if tokens % 2 == 0:
+                clock = read_varuint(vector, at + len(wanted))[0]
+        at = vector.find(wanted, at + 1)
+    return clock
 
 
 def encode_state_vector(vector: dict[int, int]) -> bytes:

@@ -40,6 +40,17 @@ hypothesis.settings.register_profile("tj", deadline=None, derandomize=True, prin
 hypothesis.settings.register_profile("explore", deadline=None, print_blob=True)
 hypothesis.settings.load_profile(os.environ.get("TJ_HYPOTHESIS", "tj"))
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` (the longest, over ~15 s alone) first, the rest after them,
+    each part in the order collected. pytest-xdist hands the tests out in this order as each
+    process asks for more: a long test handed out near the end keeps one process busy while
+    the other has none left (the two mypy runs of tests/test_sdk_typecheck.py, ~30 s each at
+    load, were collected fourth and fifth from the end of ~6,000). First, they run while the
+    short tests after them still fill the other process."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # The server refuses weak Argon2id parameters by default; tests lower the floor explicitly.
 # Unknown usernames are told libsodium's INTERACTIVE or MODERATE cost (3:1), as a server whose
 # users chose either would list them: a draw over two costs, both above the SDK's minimum.

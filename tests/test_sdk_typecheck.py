@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # two runs of mypy without a cache
+
 ROOT = Path(__file__).resolve().parents[1]
 
 GOOD = """

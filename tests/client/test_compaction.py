@@ -28,6 +28,7 @@ def words(count: int, prefix: str = "w") -> list[str]:
     return [f"{prefix}{n}x" for n in range(count)]
 
 
+@pytest.mark.slow
 async def test_a_long_edit_history_stays_bounded_on_the_server_and_keeps_every_word(
     live_server: RunningServer, signup: ClientFactory, login: ClientFactory
 ) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -176,6 +177,7 @@ async def compacted_after_a_long_history(run: Run, compact_after: int) -> int:
     return compacted
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

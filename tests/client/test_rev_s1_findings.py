@@ -8,6 +8,8 @@ F2 by superseding the records naming the fewest ranges first (withholding.supers
 
 from __future__ import annotations
 
+import pytest
+
 from client_sdk import Client, crypto, records
 from client_sdk import prompts as prompt_library
 from client_sdk.errors import InvalidInput
@@ -83,6 +85,7 @@ async def _records_of(ana: Client, live_server: RunningServer, doc_id: str) -> i
     )
 
 
+@pytest.mark.slow
 async def test_s1_f2_a_full_snapshot_oldest_in_its_document_stops_compaction_for_good(
     signup: ClientFactory, live_server: RunningServer
 ) -> None:

@@ -47,6 +47,7 @@ async def lists_lea(ana: Client) -> bool:
     )
 
 
+@pytest.mark.slow
 async def test_a_share_is_sized_on_its_real_records_and_refused_before_it_is_signed(
     signup: ClientFactory, login: ClientFactory, live_server: RunningServer
 ) -> None:

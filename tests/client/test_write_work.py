@@ -4,7 +4,11 @@ changed. Real server on 127.0.0.1, real crypto and SQLite."""
 
 from __future__ import annotations
 
+import sys
+from types import FrameType
+
 import pytest
+from pycrdt import Doc
 
 from client_sdk import Client, records
 from client_sdk.withholding import JournalCounters
@@ -141,3 +145,26 @@ async def test_writes_make_the_seen_vector_again_only_once_another_device_was_he
     [body] = await outbox_bodies(laptop, journal)
     stated = {(s.device, s.counter) for s in body.seen}
     assert (phone.profile.device_id, 1) in stated, body.seen
+
+
+async def test_an_edit_applies_its_entry_s_stored_state_once(signup: ClientFactory) -> None:
+    """An edit loads the entry (its stored state given to pycrdt) and its commit reads the
+    stored state again in the writing transaction, merging it in case another task stored a
+    newer one: unchanged, it is the state the edit loaded, and it is not applied a second
+    time (for an entry of a long history, each applying took as long as the load)."""
+    ana = await signup("ana")
+    entry = await ana.entries.write(None, "a")
+    await ana.entries.edit(entry.id, append="b")  # stored as a pycrdt document's state
+    applied = 0
+
+    def count(frame: FrameType, event: str, _: object) -> None:
+        nonlocal applied
+        applied += event == "call" and frame.f_code is Doc.apply_update.__code__
+
+    sys.setprofile(count)
+    try:
+        await ana.entries.edit(entry.id, append="c")
+    finally:
+        sys.setprofile(None)
+    assert applied == 1
+    assert (await ana.entries.get(entry.id)).body == "a b c"

@@ -218,6 +218,7 @@ async def test_more_member_devices_than_a_seen_vector_names_break_no_reader(
     assert own_problems((await ana.sync()).problems) == []
 
 
+@pytest.mark.slow
 async def test_an_entry_edited_between_others_over_a_thousand_times_compacts_within_the_limits(
     signup: ClientFactory, login: ClientFactory, live_server: RunningServer
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from client_sdk.documents import (
     restore_entry_update,
     restore_kept_update,
     semantic_diff,
+    state_clock,
     state_clocks,
     trash_entry_update,
     trash_expired,
@@ -43,6 +46,8 @@ from client_sdk.yjs_binary import (
     as_read_by_pycrdt,
     new_document_update,
     read_new_document_update,
+    read_varuint,
+    varuint,
 )
 
 DOC_ID = b"\x05" * 16
@@ -1037,3 +1042,95 @@ def test_a_state_vector_reads_as_pycrdt_reads_it(vector: dict[int, int]) -> None
         (decoder.read_var_uint(), decoder.read_var_uint()) for _ in range(decoder.read_var_uint())
     ]
     assert state_clocks(encoded) == dict(pairs) == vector
+
+
+some_id = st.integers(0, 300) | st.integers(0, 2**53 - 1)
+"""Small ids too: their varuint is also the bytes of many clocks and of parts of others."""
+
+
+@given(
+    st.lists(st.tuples(some_id, st.integers(0, 300) | some_id), max_size=30),
+    st.binary(max_size=8),
+    some_id,
+)
+def test_one_clock_of_a_state_vector_is_the_one_decoding_reads(
+    pairs: list[tuple[int, int]], trailing: bytes, other: int
+) -> None:
+    """`state_clock` searches the bytes for one client's id: it reads what decoding every
+    pair reads (the last pair naming it; 0 for a client not named), whatever clock or part
+    of another varuint has the same bytes, and nothing past the `count` pairs."""
+    encoded = (
+        varuint(len(pairs))
+        + b"".join(varuint(client) + varuint(clock) for client, clock in pairs)
+        + trailing
+    )
+    decoded = state_clocks(encoded)
+    for client in {other, *(c for c, _ in pairs), *(k for _, k in pairs)}:
+        assert state_clock(encoded, client) == decoded.get(client, 0)
+
+
+def test_a_write_reads_its_own_clock_without_decoding_each_writer_s_pair() -> None:
+    """An entry edited on many instances holds a state-vector pair for each one's client id;
+    a write reads its own clock (`_own_clock`, before and after the change), which decoded
+    every pair: a write's work grew with the entry's history (issue 10). The varuints read
+    by one write are as many after 300 writers as after 3."""
+
+    def varuints_read_by_a_write(writers: int) -> int:
+        state = Document(DOC_ID, ENTRY).change(texts={"body": "a"})
+        for _ in range(writers):
+            earlier = Document.from_state(DOC_ID, ENTRY, state)
+            earlier.change(appends={"body": " a"})
+            state = earlier.state()
+        writer = Document(DOC_ID, ENTRY)
+        writer.apply_own(state)
+        read = 0
+
+        def count(frame: FrameType, event: str, _: object) -> None:
+            nonlocal read
+            read += event == "call" and frame.f_code is read_varuint.__code__
+
+        sys.setprofile(count)
+        try:
+            writer.change(appends={"body": " end"})
+        finally:
+            sys.setprofile(None)
+        assert len(state_clocks(writer.state_vector())) == writers + 2
+        return read
+
+    assert varuints_read_by_a_write(300) == varuints_read_by_a_write(3)
+
+
+def _applied(work: Callable[[], object]) -> int:
+    """How many updates `work()` gave pycrdt to apply (`pycrdt.Doc.apply_update` calls)."""
+    applied = 0
+
+    def count(frame: FrameType, event: str, _: object) -> None:
+        nonlocal applied
+        applied += event == "call" and frame.f_code is Doc.apply_update.__code__
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return applied
+
+
+def test_the_stored_state_an_instance_was_made_from_is_not_merged_again() -> None:
+    """A write's commit reads the entry's stored state again in its transaction (another
+    task may have stored a newer one meanwhile) and merges it into the instance it changed:
+    when that is the state (and waiting updates) the instance was made from, nothing is
+    applied and the instance's state stays as it was; a newer stored state is merged."""
+    first = Document(DOC_ID, ENTRY)
+    first.change(texts={"body": "a"})
+    stored = first.state()
+    laptop = Document.from_state(DOC_ID, ENTRY, stored, waiting=b"")
+    laptop.change(appends={"body": " laptop"})
+    before = laptop.state()
+    assert _applied(lambda: laptop.apply_own(stored, waiting=b"")) == 0
+    assert _applied(lambda: laptop.apply_own(stored)) == 0
+    assert laptop.state() == before
+    phone = Document.from_state(DOC_ID, ENTRY, stored)
+    phone.change(appends={"body": " phone"})
+    assert _applied(lambda: laptop.apply_own(phone.state())) == 1
+    assert laptop.text("body") in ("a laptop phone", "a phone laptop")

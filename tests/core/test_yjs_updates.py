@@ -331,6 +331,7 @@ def _honest_updates() -> tuple[bytes, ...]:
     return (first, edit, push, drop, laptop.state(), many)
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(
     which=st.integers(min_value=0, max_value=5),
