@@ -241,7 +241,8 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     next (with when), done (a one-off), and when it was last done. Those that ended with
     their share (it ended, or was changed) are said after the list, with how and when: they
     no longer count as due (one done before stays "done"). --json adds "status", "due_at"
-    and "last_done" (UTC).
+    and "last_done" (UTC), and lists those that ended with their share too (as the text says
+    them after the list): "status" "ended" (or "done"), "share_ended" how and when.
 
     \b
     Examples:
@@ -267,8 +268,8 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     found, due, me = home.run(work)
     ended = [a for a in found if a.share_ended is not None and not a.cancelled]
     shown = found if include_all else [a for a in found if a.share_ended is None]
-    if as_json:
-        output.print_json([{**a.to_dict(), **schedule_of(a, due)} for a in shown])
+    if as_json:  # with those that ended (the text's "Ended:" lines): never lost in JSON
+        output.print_json([{**a.to_dict(), **schedule_of(a, due)} for a in found])
     elif shown or not ended:
         output.show_rows(
             shown,
