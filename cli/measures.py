@@ -63,6 +63,7 @@ from cli.sharing import (
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
+from client_sdk.models import json_time
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -769,7 +770,7 @@ def _write_kept(descriptor: int, kept: KeptAnswers) -> None:
         "measure": kept.measure,
         "answers": kept.answers,
         "unscored": kept.unscored,
-        "taken_at": kept.taken_at.astimezone(UTC).isoformat(),
+        "taken_at": json_time(kept.taken_at),
         "journal": kept.journal,
         "journal_id": kept.journal_id,
         "result_id": kept.result_id,

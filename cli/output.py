@@ -46,6 +46,7 @@ from client_sdk.models import (
     DEFAULT_DEVICE_NAME,
     ID_SHOWN,
     is_control,
+    json_time,
     quoted_name,
     read_time,
     share_end_text,
@@ -1387,10 +1388,10 @@ def devices_table(
 
 def device_dict(device: DeviceInfo, signed_in: Mapping[str, datetime]) -> dict[str, Any]:
     """`tj devices --json`'s object of a device: `DeviceInfo.to_dict` and "signed_in_at",
-    when it last signed in by the account's sign-in log (ISO 8601, UTC), or null when the
+    when it last signed in by the account's sign-in log (`json_time`), or null when the
     log has no row of it."""
     at = signed_in.get(device.id)
-    return {**device.to_dict(), "signed_in_at": at.isoformat() if at is not None else None}
+    return {**device.to_dict(), "signed_in_at": json_time(at) if at is not None else None}
 
 
 def sync_dict(report: SyncReport) -> dict[str, Any]:

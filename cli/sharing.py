@@ -2024,6 +2024,7 @@ def verify_head(
         output.print_json(
             {
                 "journal": journal_name,
+                "journal_id": journal.id,
                 "code": found,
                 "with": with_member,
                 "owner_only": owner_only,

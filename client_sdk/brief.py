@@ -39,7 +39,7 @@ from client_sdk.caseload import (
 from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
 from client_sdk.graphemes import cut
-from client_sdk.models import quoted_name, read_ms, read_time, to_datetime
+from client_sdk.models import json_time, quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
@@ -98,10 +98,11 @@ class DiscussItem:
             "id": self.id,
             "kind": self.kind,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "title": self.title,
             "preview": self.preview,
-            "created_at": self.created_at.isoformat(),
-            "marked_at": self.marked_at.isoformat() if self.marked_at else None,
+            "created_at": json_time(self.created_at),
+            "marked_at": json_time(self.marked_at) if self.marked_at else None,
         }
 
 
@@ -212,8 +213,8 @@ class Brief:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
-            "period_start": self.period_start.isoformat(),
-            "period_end": self.period_end.isoformat(),
+            "period_start": json_time(self.period_start),
+            "period_end": json_time(self.period_end),
             "entries": self.entries,
             "mood_recent": self.mood_recent,
             "mood_before": self.mood_before,
@@ -408,7 +409,7 @@ def compute_brief(
             "id": e.id,
             "kind": "entry",
             "title": e.title,
-            "created_at": e.created_at.isoformat(),
+            "created_at": json_time(e.created_at),
             "preview": cut(" ".join(e.body.split()), PREVIEW, mark=""),
         }
         for e in sorted(in_period, key=lambda e: e.created_at)
@@ -433,7 +434,7 @@ def compute_brief(
                 "name": r.name,
                 "score": r.score,
                 "band": r.band,
-                "taken_at": r.taken_at.isoformat(),
+                "taken_at": json_time(r.taken_at),
                 "safety_unknown": r.safety_unknown,
             }
             for r in taken
@@ -443,9 +444,9 @@ def compute_brief(
             {
                 "measure": f.measure,
                 "item": f.item,
-                "raised_at": f.raised_at.isoformat(),
+                "raised_at": json_time(f.raised_at),
                 "scored": bool(f.result_id),
-                "acknowledged": [{"by": a.by, "at": a.at.isoformat()} for a in f.acknowledged],
+                "acknowledged": [{"by": a.by, "at": json_time(a.at)} for a in f.acknowledged],
             }
             for f in sorted(flags, key=lambda f: (f.raised_at, f.id))
             if start <= f.raised_at <= now
@@ -471,7 +472,7 @@ def _safety_items(result: MeasureResult) -> list[dict[str, Any]]:
             "item": n,
             "answer": result.answers[n - 1],
             "label": found.option_label(result.answers[n - 1]),
-            "taken_at": result.taken_at.isoformat(),
+            "taken_at": json_time(result.taken_at),
         }
         for n in found.safety_items
         if n <= len(result.answers) and result.answers[n - 1] > 0
@@ -525,11 +526,12 @@ class BriefView:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "client": self.client,
-            "created_at": self.created_at.isoformat(),
+            "created_at": json_time(self.created_at),
             "digest": self.digest,
             "text": self.text,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "expires_at": json_time(self.expires_at) if self.expires_at else None,
             "ended": self.ended or None,
         }
 

@@ -113,7 +113,7 @@ from client_sdk.care_terms import DEFAULT_MOOD_DROP as DEFAULT_MOOD_DROP
 from client_sdk.care_terms import DEFAULT_QUIET_DAYS as DEFAULT_QUIET_DAYS
 from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.insights import sparkline
-from client_sdk.models import share_end_text
+from client_sdk.models import json_time, share_end_text
 from client_sdk.results import (
     InvalidResult,
     MeasureResult,
@@ -204,13 +204,13 @@ class ScoreLine:
             "name": self.result.name,
             "score": self.result.score,
             "band": self.result.band,
-            "taken_at": self.result.taken_at.isoformat(),
+            "taken_at": json_time(self.result.taken_at),
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
-            "baseline_at": self.baseline.taken_at.isoformat() if self.baseline else None,
+            "baseline_at": json_time(self.baseline.taken_at) if self.baseline else None,
             "since_baseline": self.since_baseline.to_dict() if self.since_baseline else None,
             "lowest": (
-                {"score": self.lowest.score, "taken_at": self.lowest.taken_at.isoformat()}
+                {"score": self.lowest.score, "taken_at": json_time(self.lowest.taken_at)}
                 if self.lowest
                 else None
             ),
@@ -231,7 +231,7 @@ class GoalLine:
         return {
             "title": self.title,
             "fraction": self.fraction,
-            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
+            "last_checkin": json_time(self.last_checkin) if self.last_checkin else None,
         }
 
 
@@ -339,7 +339,7 @@ class CaseloadRow:
         return {
             "client": self.client,
             "journals": list(self.journals),
-            "last_entry": self.last_entry.isoformat() if self.last_entry else None,
+            "last_entry": json_time(self.last_entry) if self.last_entry else None,
             "last_entry_day": self.last_entry_day.isoformat() if self.last_entry_day else None,
             "entries_this_week": self.entries_this_week,
             "mood_recent": self.mood_recent,
@@ -351,7 +351,7 @@ class CaseloadRow:
             "overdue": list(self.overdue),
             "safety_flags": [f.to_dict() for f in self.safety_flags],
             "brief": (
-                {"id": self.brief_id, "at": self.brief_at.isoformat() if self.brief_at else None}
+                {"id": self.brief_id, "at": json_time(self.brief_at) if self.brief_at else None}
                 if self.brief_id
                 else None
             ),
@@ -363,7 +363,7 @@ class CaseloadRow:
             "held_back": list(self.held_back),
             "tier": self.tier,
             "safety_answer": self.safety_answer,
-            "signal_at": self.signal_at.isoformat() if self.signal_at else None,
+            "signal_at": json_time(self.signal_at) if self.signal_at else None,
             "shared_fields": (list(self.shared_fields) if self.shared_fields is not None else None),
             "results_one_by_one": self.results_one_by_one,
             "results_from_ended": list(self.results_from_ended),

@@ -44,6 +44,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from client_sdk.models import json_time
+
 if TYPE_CHECKING:
     from client_sdk.sync import SyncReport
 
@@ -93,7 +95,7 @@ class Change:
             "journal_id": self.journal_id,
             "journal": self.journal,
             "origin": self.origin,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
         }
         if self.report is not None:  # the report's JSON shape (SyncReport.to_dict)
             found["report"] = self.report.to_dict()

@@ -50,7 +50,7 @@ from typing import Any
 
 from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
-from client_sdk.models import EPOCH, read_time
+from client_sdk.models import EPOCH, json_time, read_time
 
 GOAL = "goal"
 CHECKIN_FIELD = "checkin.{id}.{part}"
@@ -112,10 +112,10 @@ class CheckIn:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "id": self.id,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
             "progress": self.progress,
             "note": self.note,
-            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
+            "edited_at": json_time(self.edited_at) if self.edited_at else None,
         }
 
 
@@ -155,14 +155,15 @@ class Goal:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "title": self.title,
             "why": self.why,
             "target": self.target.isoformat() if self.target else None,
             "measure": str(self.measure) if self.measure else None,
             "done": self.done,
-            "done_at": self.done_at.isoformat() if self.done_at else None,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "done_at": json_time(self.done_at) if self.done_at else None,
+            "created_at": json_time(self.created_at),
+            "updated_at": json_time(self.updated_at),
             "progress": self.progress,
             "fraction": self.fraction,
             "checkins": [checkin.to_dict() for checkin in self.checkins],

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from client_sdk import patterns
 from client_sdk.goals import Goal
-from client_sdk.models import entry_day
+from client_sdk.models import entry_day, json_time
 from client_sdk.patterns import Association, DayMood, Trend, WeekdayStat
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
@@ -132,6 +132,8 @@ class GoalStat:
     checkins: int
     target: date | None
     last_checkin: datetime | None
+    journal_id: str = ""
+    """The goal's journal's id (32 hex digits)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; days as "YYYY-MM-DD"; ids as hex;
@@ -139,6 +141,7 @@ class GoalStat:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "title": self.title,
             "done": self.done,
             "progress": self.progress,
@@ -146,7 +149,7 @@ class GoalStat:
             "measure": self.measure,
             "checkins": self.checkins,
             "target": self.target.isoformat() if self.target else None,
-            "last_checkin": self.last_checkin.isoformat() if self.last_checkin else None,
+            "last_checkin": json_time(self.last_checkin) if self.last_checkin else None,
         }
 
     def progress_text(self) -> str:
@@ -412,6 +415,7 @@ def goal_stat(goal: Goal) -> GoalStat:
         checkins=len(goal.checkins),
         target=goal.target,
         last_checkin=goal.checkins[-1].at if goal.checkins else None,
+        journal_id=goal.journal_id,
     )
 
 

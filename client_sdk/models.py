@@ -27,6 +27,14 @@ def to_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def json_time(moment: datetime) -> str:
+    """A moment as every JSON shape of the SDK and the CLI writes it: ISO 8601 in UTC with
+    milliseconds and "+00:00" ("2026-12-06T14:40:39.947+00:00"), one layout for every row
+    (a time with no fraction gets ".000"). The SDK keeps times in milliseconds, so nothing
+    is lost. `moment` must be aware (every time the SDK makes is)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 MIN_MS = (
     int((datetime(1, 1, 2, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1000
 )
@@ -536,12 +544,12 @@ class Entry:
             "body": self.body,
             "mood": self.mood,
             "tags": list(self.tags),
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "created_at": json_time(self.created_at),
+            "updated_at": json_time(self.updated_at),
             "emotions": list(self.emotions),
             "prompt_id": self.prompt_id,
             "utc_offset": self.utc_offset,
-            "trashed_at": self.trashed_at.isoformat() if self.trashed_at else None,
+            "trashed_at": json_time(self.trashed_at) if self.trashed_at else None,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
             "shared_fields": list(self.shared_fields) if self.shared_fields is not None else None,
@@ -623,7 +631,7 @@ class Identity:
             "device_name": self.device_name,
             "server_url": self.server_url,
             "locked": self.locked,
-            "signed_out_at": None if self.signed_out_at is None else self.signed_out_at.isoformat(),
+            "signed_out_at": None if self.signed_out_at is None else json_time(self.signed_out_at),
             "account_erased": self.account_erased,
         }
 
@@ -672,9 +680,9 @@ class DeviceInfo:
         return {
             "id": self.id,
             "name": self.name,
-            "created_at": self.created_at.isoformat(),
-            "last_seen_at": self.last_seen_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
+            "created_at": json_time(self.created_at),
+            "last_seen_at": json_time(self.last_seen_at),
+            "expires_at": json_time(self.expires_at),
             "current": self.current,
         }
 
@@ -761,7 +769,7 @@ class NewDevice:
         return {
             "id": self.id,
             "name": self.name,
-            "signed_in_at": self.signed_in_at.isoformat(),
+            "signed_in_at": json_time(self.signed_in_at),
             "by_recovery_key": self.by_recovery_key,
             "signed_out": self.signed_out,
             "earlier_not_kept": self.earlier_not_kept,
@@ -788,7 +796,7 @@ class CredentialChange:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: the time as an ISO 8601 string in UTC."""
-        return {"what": self.what, "changed_at": self.changed_at.isoformat()}
+        return {"what": self.what, "changed_at": json_time(self.changed_at)}
 
 
 def _utc_words(at: datetime) -> str:

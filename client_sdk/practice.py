@@ -62,6 +62,7 @@ from client_sdk.measures import Measures
 from client_sdk.models import (
     Entry,
     account_names,
+    json_time,
     normalize_username,
     now_ms,
     quoted_name,
@@ -269,7 +270,7 @@ class Briefs:
                 {
                     "measure": result.measure,
                     "name": result.name,
-                    "taken_at": result.taken_at.isoformat(),
+                    "taken_at": json_time(result.taken_at),
                     "answers": answered,
                     "safety_items": brief_safety_of(copy) if answered else [],
                 }

@@ -26,7 +26,7 @@ from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import account_label, label_digits, now_ms, quoted_name, read_time
+from client_sdk.models import account_label, json_time, label_digits, now_ms, quoted_name, read_time
 from client_sdk.replica import Replica, stored_document
 from client_sdk.store import LocalJournal
 
@@ -57,7 +57,7 @@ class PrivateNote:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "text": self.text,
-            "created_at": self.created_at.isoformat(),
+            "created_at": json_time(self.created_at),
             "client_id": self.client_id,
         }
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from client_sdk.errors import InvalidInput
-from client_sdk.models import to_datetime
+from client_sdk.models import json_time, to_datetime
 
 CATEGORIES = (
     "trust",
@@ -48,6 +48,9 @@ class Prompt:
     journal: str | None = None
     created_at: datetime | None = None
     last_answered: datetime | None = None
+    journal_id: str | None = None
+    """The id (32 hex digits) of the journal a therapist's prompt was added to; None for
+    the library's."""
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`)."""
@@ -58,7 +61,8 @@ class Prompt:
             "from_therapist": self.from_therapist,
             "author": self.author,
             "journal": self.journal,
-            "last_answered": self.last_answered.isoformat() if self.last_answered else None,
+            "journal_id": self.journal_id,
+            "last_answered": json_time(self.last_answered) if self.last_answered else None,
         }
 
 

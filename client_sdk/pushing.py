@@ -41,7 +41,7 @@ from client_sdk import crypto, wire
 from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
-from client_sdk.models import now_ms, to_datetime
+from client_sdk.models import json_time, now_ms, to_datetime
 from client_sdk.store import Store, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
@@ -392,7 +392,7 @@ class SetAsideChange:
             "kind": self.kind,
             "code": self.code,
             "reason": self.reason,
-            "set_aside_at": self.set_aside_at.isoformat(),
+            "set_aside_at": json_time(self.set_aside_at),
             "title": self.title,
             "text": self.text,
         }

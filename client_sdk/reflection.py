@@ -74,7 +74,16 @@ class Prompts:
         await context.replica.load_access()
         owned = {context.display(j) for j in await context.store.journals() if j.role == "owner"}
         return [
-            Prompt(n.id, THERAPIST, n.text, True, n.author, n.journal, n.created_at)
+            Prompt(
+                n.id,
+                THERAPIST,
+                n.text,
+                True,
+                n.author,
+                n.journal,
+                n.created_at,
+                journal_id=n.journal_id,
+            )
             for n in await self._notes.list()
             if n.kind == "prompt" and n.by_therapist and n.journal in owned
         ]

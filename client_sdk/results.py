@@ -26,7 +26,7 @@ from typing import Any
 from client_sdk.documents import MEASURE as MEASURE
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
-from client_sdk.models import read_time
+from client_sdk.models import json_time, read_time
 from client_sdk.scoring import (
     Instrument,
     ScoreChange,
@@ -78,13 +78,14 @@ class MeasureResult:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "measure": self.measure,
             "name": self.name,
             "version": self.version,
             "score": self.score,
             "band": band_key(self.band),
             "band_label": band_label(self.band),
-            "taken_at": self.taken_at.isoformat(),
+            "taken_at": json_time(self.taken_at),
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,
             "safety_concern": self.safety_concern,
@@ -117,9 +118,10 @@ class InvalidResult:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "measure": self.measure,
             "name": self.name,
-            "taken_at": self.taken_at.isoformat() if self.taken_at else None,
+            "taken_at": json_time(self.taken_at) if self.taken_at else None,
             "safety_answer": self.safety_answer,
         }
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from client_sdk.documents import Document, check_text_limit
 from client_sdk.errors import InvalidInput
-from client_sdk.models import check_text, is_control, read_ms, read_time
+from client_sdk.models import check_text, is_control, json_time, read_ms, read_time
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -121,6 +121,9 @@ class SafetyPlan:
     """The username of the member who set `crisis_line_in_use` (from the record's signature),
     None when it is the owner's own or none is set."""
 
+    journal_id: str = ""
+    """The journal's id (32 hex digits)."""
+
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
@@ -142,13 +145,14 @@ class SafetyPlan:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
             "crisis_line_in_use": self.crisis_line_in_use,
             "crisis_line_set_by": self.crisis_line_set_by,
             "plan": self.plan,
             "share_flags": self.share_flags,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "updated_at": json_time(self.updated_at) if self.updated_at else None,
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
             "not_opted_in": list(self.not_opted_in) if self.not_opted_in is not None else None,
             "reads_only": list(self.reads_only) if self.reads_only is not None else None,
@@ -173,7 +177,7 @@ class Acknowledgement:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
-        return {"by": self.by, "at": self.at.isoformat()}
+        return {"by": self.by, "at": json_time(self.at)}
 
 
 @dataclass(frozen=True)
@@ -257,13 +261,14 @@ class SafetyFlag:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "owner": self.owner,
             "result_id": self.result_id,
             "measure": self.measure,
             "item": self.item,
             "answer": self.answer,
-            "raised_at": self.raised_at.isoformat(),
-            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "raised_at": json_time(self.raised_at),
+            "answered_at": json_time(self.answered_at) if self.answered_at else None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
@@ -507,6 +512,8 @@ class LateFlag:
     measure: str
     answered_at: datetime
     flag_id: str
+    journal_id: str = ""
+    """The journal's id (32 hex digits)."""
 
     def line(self, *, syncs: str = "") -> str:
         """What to tell the client, in words (client_sdk/data/safety.json `flag_late`), which
@@ -525,10 +532,11 @@ class LateFlag:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "members": list(self.members),
             "result_id": self.result_id,
             "measure": self.measure,
-            "answered_at": self.answered_at.isoformat(),
+            "answered_at": json_time(self.answered_at),
             "flag_id": self.flag_id,
         }
 
@@ -551,6 +559,8 @@ class UnflaggedAnswer:
     measure: str
     answered_at: datetime
     opted_in_at: datetime
+    journal_id: str = ""
+    """The journal's id (32 hex digits)."""
 
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
@@ -576,11 +586,12 @@ class UnflaggedAnswer:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "members": list(self.members),
             "result_id": self.result_id,
             "measure": self.measure,
-            "answered_at": self.answered_at.isoformat(),
-            "opted_in_at": self.opted_in_at.isoformat(),
+            "answered_at": json_time(self.answered_at),
+            "opted_in_at": json_time(self.opted_in_at),
         }
 
 

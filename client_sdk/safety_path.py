@@ -454,6 +454,7 @@ class SafetyPath:
         found = await self._plan_document(local)
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
+        plan = replace(plan, journal_id=local.journal_id.hex())
         in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
@@ -1126,6 +1127,7 @@ class SafetyPath:
                     entry["measure"],
                     to_datetime(entry["at"]),
                     doc_id.hex(),
+                    journal_id=local.journal_id.hex(),
                 )
             )
         return sealed
@@ -1275,6 +1277,7 @@ class SafetyPath:
                     standing["measure"],
                     to_datetime(standing["at"]),
                     to_datetime(since),
+                    journal_id=local.journal_id.hex(),
                 )
             )
         return found, told

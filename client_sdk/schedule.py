@@ -40,7 +40,7 @@ from client_sdk.care_terms import COMPLETIONS as COMPLETIONS
 from client_sdk.documents import HOMEWORK as HOMEWORK
 from client_sdk.documents import Document
 from client_sdk.errors import BAD_VALUE, InvalidInput
-from client_sdk.models import check_text, read_time
+from client_sdk.models import check_text, json_time, read_time
 from client_sdk.scoring import builtin_instruments
 from client_sdk.templates import Template, builtin_templates
 
@@ -87,7 +87,7 @@ class ShareEnded:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "reason": self.reason,
-            "at": self.at.isoformat() if self.at else None,
+            "at": json_time(self.at) if self.at else None,
             "owner": self.owner,
             "replaced_by": self.replaced_by,
         }
@@ -125,12 +125,13 @@ class Assignment:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "type": self.type,
             "target": self.target,
             "title": self.title,
             "every_days": self.every_days,
-            "starts_at": self.starts_at.isoformat(),
-            "created_at": self.created_at.isoformat(),
+            "starts_at": json_time(self.starts_at),
+            "created_at": json_time(self.created_at),
             "note": self.note,
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
@@ -167,9 +168,9 @@ class Due:
         `to_dict()`."""
         return {
             **self.assignment.to_dict(),
-            "due_at": self.due_at.isoformat(),
+            "due_at": json_time(self.due_at),
             "status": self.status,
-            "last_done": self.last_done.isoformat() if self.last_done else None,
+            "last_done": json_time(self.last_done) if self.last_done else None,
             "seen_by_assigner": self.seen_by_assigner,
             "copy_carries": self.copy_carries,
         }
@@ -199,13 +200,14 @@ class HomeworkEntry:
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "template": self.template,
             "title": self.title,
             "values": self.values,
             "computed": self.computed,
             "completion": self.completion,
             "assignment_id": self.assignment_id,
-            "created_at": self.created_at.isoformat(),
+            "created_at": json_time(self.created_at),
         }
 
 
@@ -581,8 +583,8 @@ def standing(assignment: Assignment, due: Due | None) -> dict[str, Any]:
     ended = status == ENDED
     return {
         "status": status,
-        "due_at": due.due_at.isoformat() if due is not None and not ended else None,
-        "last_done": due.last_done.isoformat() if due is not None and due.last_done else None,
+        "due_at": json_time(due.due_at) if due is not None and not ended else None,
+        "last_done": json_time(due.last_done) if due is not None and due.last_done else None,
     }
 
 

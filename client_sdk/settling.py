@@ -58,7 +58,7 @@ from typing import Any
 from client_sdk.documents import EntryView
 from client_sdk.goals import CHECKIN_FIELD as CHECKIN_FIELD  # named here too
 from client_sdk.goals import CheckIn
-from client_sdk.models import ID_SHOWN, quoted_name, read_time, to_datetime
+from client_sdk.models import ID_SHOWN, json_time, quoted_name, read_time, to_datetime
 from client_sdk.yjs_updates import Id, KeyWrites
 
 Clock = Callable[[datetime], str]
@@ -187,7 +187,7 @@ class FieldWrite:
             "entry_id": self.entry_id,
             "field": self.field,
             "value": self.value,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
         }
 
 
@@ -407,7 +407,7 @@ class Settled:
             "kept": self.kept,
             "lost": self.lost(),
             "applied_again": self.applied_again,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
         }
 
 
@@ -544,9 +544,10 @@ class OvertakenEdit:
             "title": self.title,
             "deleted": self.deleted,
             "device": self.device,
-            "edited_at": self.edited_at.isoformat(),
+            "edited_at": json_time(self.edited_at),
             "kept_text": self.kept_text,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "kind": self.kind,
             "checkins": [checkin.to_dict() for checkin in self.checkins],
         }
@@ -619,8 +620,8 @@ class MergedText:
             "title": self.title,
             "journal": self.journal,
             "journal_id": self.journal_id,
-            "at": self.at.isoformat(),
-            "merged_at": self.merged_at.isoformat() if self.merged_at is not None else None,
+            "at": json_time(self.at),
+            "merged_at": json_time(self.merged_at) if self.merged_at is not None else None,
         }
 
 

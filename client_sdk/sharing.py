@@ -64,6 +64,7 @@ from client_sdk.models import (
     close_names,
     did_you_mean,
     ended_copy_text,
+    json_time,
     normalize_username,
     now_ms,
     quoted_name,
@@ -227,28 +228,28 @@ class ShareInfo:
             "member": self.member,
             "role": self.role,
             "expired": self.expired,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "expires_at": json_time(self.expires_at) if self.expires_at else None,
             "fields": list(self.fields) if self.fields is not None else None,
             "source": self.source,
             "source_id": self.source_id,
             "ended": list(self.ended),
-            "account_erased": self.account_erased.isoformat() if self.account_erased else None,
+            "account_erased": json_time(self.account_erased) if self.account_erased else None,
             "kind": self.kind,
             "undelivered": [u.to_dict() for u in self.undelivered],
             "copies_too": list(self.copies_too),
             "unseen": self.unseen,
             "whole_too": self.whole_too,
-            "dropped_at": self.dropped_at.isoformat() if self.dropped_at else None,
+            "dropped_at": json_time(self.dropped_at) if self.dropped_at else None,
             "safety_flags": self.safety_flags,
             "safety_flags_earlier": self.safety_flags_earlier,
             "safety_flags_read_role": self.safety_flags_read_role,
-            "left_before": self.left_before.isoformat() if self.left_before else None,
+            "left_before": json_time(self.left_before) if self.left_before else None,
             "previous_role": self.previous_role or None,
             "previous_expires_at": (
-                self.previous_expires_at.isoformat() if self.previous_expires_at else None
+                json_time(self.previous_expires_at) if self.previous_expires_at else None
             ),
             "previous_expired": self.previous_expired,
-            "since": self.since.isoformat() if self.since else None,
+            "since": json_time(self.since) if self.since else None,
             "member_id": self.member_id,
             "kept_terms": list(self.kept_terms),
             "kept_from": self.kept_from or None,
@@ -299,7 +300,7 @@ class KeptCopy:
             "fields": list(self.fields) if self.fields is not None else None,
             "source": self.source,
             "source_id": self.source_id,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "ended_at": json_time(self.ended_at) if self.ended_at else None,
             "contents": dict(self.contents),
         }
 
@@ -411,14 +412,19 @@ class SharedJournal:
         owner's signed end, this account's `leave`, or the server's word alone), so never to
         be shown as the owner's decision; "read_only_copy", "share_ended" and "unlisted" say
         which, and "access" says it in the words `tj shared-with-me` shows ("no longer
-        served (read-only copy)", "share ended (read-only copy)")."""
+        served (read-only copy)", "share ended (read-only copy)"). "journal" here is the
+        owner's own name for the journal ("Personal"), kept as it was; "owner_journal_name"
+        says the same under a name no other JSON gives another meaning, and "name" is how
+        this account names it ("ana/Personal": what "journal" holds in an entry's, a note's,
+        a flag's or a result's JSON, and what `tj list --journal` takes)."""
         return {
             "journal": self.journal,
+            "owner_journal_name": self.journal,
             "journal_id": self.journal_id,
             "owner": self.owner,
             "role": self.role,
             "access": self.access,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "expires_at": json_time(self.expires_at) if self.expires_at else None,
             "owner_verified": self.owner_verified,
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
@@ -426,7 +432,7 @@ class SharedJournal:
             "name": self.name,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
-            "left_at": self.left_at.isoformat() if self.left_at else None,
+            "left_at": json_time(self.left_at) if self.left_at else None,
             "replaced_by": self.replaced_by,
         }
 
@@ -454,7 +460,7 @@ class HeldKeys:
             "username": self.username,
             "account_id": self.account_id,
             "verified": self.verified,
-            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
+            "verified_at": json_time(self.verified_at) if self.verified_at else None,
             "other_account": self.other_account,
         }
 
@@ -494,7 +500,7 @@ class AuditInfo:
         return {
             "member": self.member,
             "device_id": self.device_id,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
             "up_to_seq": self.up_to_seq,
             "records": self.records,
             "entries": self.entries,
@@ -527,18 +533,23 @@ class Note:
     delivered: bool = True
     withdrawal_refused: RefusedWithdrawal | None = None
     late: str | None = None
+    journal_id: str = ""
+    """The journal's id (32 hex digits): what stays when the journal is renamed."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC (`json_time`); ids as hex;
+        nested values as their own `to_dict()`. `from_therapist` repeats `by_therapist`
+        under the name a prompt's JSON gives the same fact (`Prompt.to_dict`)."""
         return {
             "id": self.id,
             "journal": self.journal,
+            "journal_id": self.journal_id,
             "kind": self.kind,
             "text": self.text,
             "author": self.author,
             "by_therapist": self.by_therapist,
-            "created_at": self.created_at.isoformat(),
+            "from_therapist": self.by_therapist,
+            "created_at": json_time(self.created_at),
             "delivered": self.delivered,
             "withdrawal_refused": (
                 self.withdrawal_refused.to_dict() if self.withdrawal_refused else None
@@ -3831,6 +3842,7 @@ class Sharing:
             name,
             author != journal.owner_id,
             read_time(document.field("created_at")) or EPOCH,  # unreadable: as if absent
+            journal_id=journal.journal_id.hex(),
         )
 
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from client_sdk.models import json_time
+
 if TYPE_CHECKING:  # imported where used: sharing.py imports this module at start-up
     from client_sdk.results import MeasureResult
     from client_sdk.safety import SafetyFlag
@@ -70,7 +72,7 @@ class Undelivered:
             "item": self.item,
             "answer": self.answer,
             "score": self.score,
-            "at": self.at.isoformat(),
+            "at": json_time(self.at),
             "waiting": self.waiting,
         }
 

@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from client_sdk.models import json_time
+
 MAX_ONE_WAIT_S = 120.0
 """The longest single wait believed, in seconds: twice the one-minute window of protocol.md
 2.7, so an honest server's Retry-After (at most 60 s) always fits."""
@@ -64,7 +66,7 @@ class UploadLimit:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""
         return {
             "waiting": self.waiting,
-            "retry_at": self.retry_at.isoformat(),
+            "retry_at": json_time(self.retry_at),
             "asked_s": self.asked_s,
             "capped": self.capped,
             "waited_s": round(self.waited_s, 3),

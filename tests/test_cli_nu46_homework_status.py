@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from client_sdk.models import json_time
 from tests.conftest import RunningServer
 from tests.table_cells import column
 from tests.test_cli import Device
@@ -72,9 +73,8 @@ async def test_homework_naming_an_assignment_counts_though_dated_before_it_was_m
         assert rows[once["id"]]["status"] == "done"
         assert done_at.strftime("%Y-%m-%d %H:%M") == morning  # its own date, not the start
         assert rows[weekly["id"]]["status"] == "upcoming"
-        assert (
-            rows[weekly["id"]]["due_at"]
-            == (datetime.fromisoformat(weekly["starts_at"]) + timedelta(days=7)).isoformat()
+        assert rows[weekly["id"]]["due_at"] == json_time(
+            datetime.fromisoformat(weekly["starts_at"]) + timedelta(days=7)
         )
         assert rows[weekly["id"]]["last_done"] == rows[once["id"]]["last_done"]
         assert rows[loose["id"]]["status"] in ("due", "overdue")  # not named: from the start

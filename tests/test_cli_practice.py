@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk.caseload import UNLISTED_ENDED
+from client_sdk.models import json_time
 from tests.client.test_share_ended_notices import DAY_MS, move_clocks
 from tests.conftest import RunningServer
 from tests.run_days import days_from
@@ -252,7 +253,7 @@ async def test_an_expired_brief_is_listed_expired_and_tj_show_says_when(
     listed = (await drsmith.ok("briefs")).stdout
     assert "expires" in listed and f"{end.astimezone() - timedelta(days=1):%Y-%m-%d}" in listed
     [brief] = await drsmith.json("briefs")
-    assert (brief["ended"], brief["expires_at"]) == (None, end.isoformat())
+    assert (brief["ended"], brief["expires_at"]) == (None, json_time(end))
 
     later = move_clocks(live_server, monkeypatch, 3 * DAY_MS)
     monkeypatch.setattr("client_sdk.practice.now_ms", lambda: later)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from client_sdk.brief import compute_brief, discuss_item, discuss_update
 from client_sdk.caseload import attention_order, caseload_row, client_zone, mood_trend
 from client_sdk.documents import Document
+from client_sdk.models import json_time
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 
@@ -470,7 +471,7 @@ def test_reliable_deterioration_reads_the_first_result_however_soon_the_latest_c
     line = back.scores[0]  # type: ignore[attr-defined]
     assert (line.change.change, line.since_baseline.change) == (-7, 0)
     assert line.to_dict()["since_baseline"]["reliable"] == "no reliable change"
-    assert line.to_dict()["baseline_at"] == days_ago(20).isoformat()
+    assert line.to_dict()["baseline_at"] == json_time(days_ago(20))
     first = row("ana", today, results=[phq9(27, 1, "a")])
     line = first.scores[0]  # type: ignore[attr-defined]
     assert (line.change, line.since_baseline, line.baseline) == (None, None, None)
@@ -659,4 +660,4 @@ def test_the_brief_dates_each_latest_score_and_marks_one_from_before_its_days() 
     assert "GAD-7: 6 (Mild) on 2026-11-16 (before these days)" in lines, lines
     assert "PHQ-9: 8 (X) on 2026-11-28" in lines, lines
     [gad7] = [s for s in brief.to_dict()["scores"] if s["name"] == "GAD-7"]
-    assert gad7["taken_at"] == older.taken_at.isoformat()  # in the digest, as before
+    assert gad7["taken_at"] == json_time(older.taken_at)  # in the digest, as before

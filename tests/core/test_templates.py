@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from client_sdk.errors import InvalidInput
+from client_sdk.models import json_time
 from client_sdk.schedule import (
     DAY_MS,
     DONE,
@@ -165,8 +166,8 @@ def test_standing_keeps_done_through_the_end_of_the_share() -> None:
     done = due_status(ended, [6 * DAY_MS], 9 * DAY_MS, include_done=True)
     assert standing(ended, done) == {
         "status": "done",
-        "due_at": at(5 * DAY_MS).isoformat(),
-        "last_done": at(6 * DAY_MS).isoformat(),
+        "due_at": json_time(at(5 * DAY_MS)),
+        "last_done": json_time(at(6 * DAY_MS)),
     }
     not_done = due_status(ended, [], 9 * DAY_MS, include_done=True)
     assert standing(ended, not_done) == {"status": "ended", "due_at": None, "last_done": None}
@@ -175,14 +176,14 @@ def test_standing_keeps_done_through_the_end_of_the_share() -> None:
     assert standing(every_7, due_status(every_7, [6 * DAY_MS], 9 * DAY_MS)) == {
         "status": "ended",
         "due_at": None,
-        "last_done": at(6 * DAY_MS).isoformat(),
+        "last_done": json_time(at(6 * DAY_MS)),
     }
     cancelled = Assignment(**{**once.__dict__, "cancelled": True})
     assert standing(cancelled, None) == {"status": "cancelled", "due_at": None, "last_done": None}
     live = due_status(once, [], 9 * DAY_MS)
     assert standing(once, live) == {
         "status": OVERDUE,
-        "due_at": at(5 * DAY_MS).isoformat(),
+        "due_at": json_time(at(5 * DAY_MS)),
         "last_done": None,
     }
 
