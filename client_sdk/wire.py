@@ -365,6 +365,7 @@ class JournalList:
     next: bytes = field(default=b"", metadata=PAGE_CURSOR)
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class RecordUpload:
     record_id: bytes = field(metadata=ID)
@@ -372,29 +373,34 @@ class RecordUpload:
     ciphertext: bytes = field(metadata=limits(40, MAX_RECORD_BYTES))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class PushRequest:
     journal_id: bytes = field(metadata=ID)
     records: list[RecordUpload] = field(metadata=limits(1, MAX_RECORDS_PER_PUSH))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Accepted:
     record_id: bytes = field(metadata=ID)
     seq: int = field(metadata=limits(1, U63))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class PushReply:
     accepted: list[Accepted] = field(metadata=limits(0, MAX_RECORDS_PER_PUSH))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class Cursor:
     journal_id: bytes = field(metadata=ID)
     after: int = field(metadata=limits(0, U63))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class SyncRequest:
     cursors: list[Cursor] = field(metadata=limits(0, MAX_JOURNALS))
@@ -414,6 +420,7 @@ class StoredRecord:
     ciphertext: bytes = field(metadata=limits(0, MAX_RECORD_BYTES))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class JournalPage:
     journal_id: bytes = field(metadata=ID)
@@ -423,6 +430,7 @@ class JournalPage:
     meta_version: int = field(metadata=limits(0, U63))
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class SyncReply:
     pages: list[JournalPage] = field(metadata=limits(0, MAX_JOURNALS))
