@@ -131,19 +131,21 @@ async def undelivered_before_erasure(
     """What members may not have received of this account's journals (`journal`: of that
     one, by id or name) that erasing the account (the journal) erases from the server
     (`client.shares.undelivered_by_member`), in lines to say before the
-    question, after a quick sync (`synced_first`: it sends a safety flag still waiting here,
-    so a member whose device syncs before the erasure gets it, and brings the latest
-    acknowledgements), with the ids of the items said: the erasure agrees to those only
+    question, after a quick sync, always (`synced_first`: it sends a safety flag still waiting
+    here, so a member whose device syncs before the erasure gets it, and brings the latest
+    acknowledgements and what other devices of this account recorded), with the ids of the items said: the erasure agrees to those only
     (`discard_undelivered`), so one sealed meanwhile by another program is refused, not
-    erased unseen; ([], empty) for none. Erasing needs the server: an unreachable one raises
-    NetworkError here, before anything is asked."""
+    erased unseen; ([], empty) for none. Erasing the account needs the server: an unreachable
+    one raises NetworkError here, before anything is asked (for a journal, the failed sync is
+    said and this device's count stands: one that never reached the server is deleted
+    offline, and any other's deletion then fails on the server)."""
     from cli.main import synced_first
     from cli.sharing import undelivered_text
 
-    found = await client.shares.undelivered_by_member(journal)
-    if not found:
-        return [], frozenset()
-    await synced_first(client, "checking", needs_server=True)
+    # Synced first, whatever this device holds: what another device of this account
+    # recorded (a result with item 9 answered above 0) is known only after it. A journal
+    # created here that never reached the server is deleted offline: its sync may fail.
+    await synced_first(client, "checking", needs_server=journal is None)
     found = await client.shares.undelivered_by_member(journal)
     what = "the account" if journal is None else "the journal"
     lines = []

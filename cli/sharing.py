@@ -1492,6 +1492,8 @@ def undelivered_text(member: str, journal: str | None, items: list[Undelivered],
         moment = output.local_time(item.at)
         if item.kind == "safety_flag":
             line = f"- the safety flag of {moment} ({answer}), not marked read by {member}"
+        elif item.kind == "brief":
+            line = f"- your brief of {moment}, shared with {member}, which says {answer}"
         else:
             line = f"- your {item.name} of {moment} ({answer})"
         if journal is None:

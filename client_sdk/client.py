@@ -354,18 +354,21 @@ class Client:
         "the account", or the journal's name) would erase from the server
         (`Shares.undelivered_by_member`), beyond those the user `agreed` to (True: any;
         False: none; else the ids, hex, of the `Undelivered` items they were shown: one
-        sealed by another program meanwhile was not). Found here first (no network); then,
-        with `sync`, counted again after a sync, which sends a flag still waiting on this
-        device and brings the members' latest acknowledgements (a sync that fails is
-        skipped: this device's count stands)."""
+        sealed by another program meanwhile was not). With `sync`, counted after a sync,
+        always: it sends a flag still waiting on this device, brings the members' latest
+        acknowledgements, and brings what other devices of this account recorded (a result
+        or flag this device has never seen counts too, whatever this device found alone).
+        A sync that fails is skipped and this device's count stands (then what another
+        device recorded since this device's last sync is not counted; the erasure itself
+        needs the server, so an unreachable one stops it anyway). Without `sync` (a check
+        that must not need the network), this device's count."""
         if agreed is True:
             return
         shown = set() if agreed is False else set(agreed)
-        found = await self.shares.undelivered_by_member(journal)
-        if found and sync:
+        if sync:
             with contextlib.suppress(TJError):
                 await self.sync()
-            found = await self.shares.undelivered_by_member(journal)
+        found = await self.shares.undelivered_by_member(journal)
         unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
         unseen = {m: items for m, items in unseen.items() if items}
         if unseen:
@@ -1916,8 +1919,9 @@ class Client:
         says the user agreed (True: to any; or the ids, hex, of the `Undelivered` items they
         were shown: one found beyond them, sealed meanwhile by another program or device, is
         not agreed to), such an item found after a sync (which sends a flag still waiting
-        here and brings the latest acknowledgements; skipped when the server does not answer)
-        raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
+        here, brings the latest acknowledgements and what other devices of this account
+        recorded; run whatever this device found alone, skipped when the server does not
+        answer) raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
         # its sync may send the unsynced changes counted below
         await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)

@@ -809,8 +809,9 @@ class UnsentChanges(InvalidInput):
 
 class SafetyUndelivered(InvalidInput):
     """Nothing was deleted (`Client.delete_account`, `Journals.delete`): a member may not
-    have received a safety flag sealed for them, or a questionnaire result with its safety
-    item (PHQ-9 item 9) answered above 0 (`Shares.undelivered`), and the deletion erases it
+    have received a safety flag sealed for them, a questionnaire result with its safety
+    item (PHQ-9 item 9) answered above 0, or a pre-session brief shared with them that says
+    such an answer (`Shares.undelivered`), and the deletion erases it
     from the server: what their device has not downloaded by then never reaches them, though
     the user may have been told they would see it. `undelivered`: member username to the
     items (`Undelivered`, oldest first), counted after a sync when the server answered

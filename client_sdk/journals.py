@@ -342,15 +342,22 @@ class Journals:
         the user agreed (True: to any; or the ids, hex, of the `Undelivered` items they were
         shown: one beyond them, sealed meanwhile by another program or device, is not agreed
         to), such an item raises SafetyUndelivered, naming only those not agreed to, and
-        nothing is deleted (found after a sync, which sends a flag still waiting here and
-        brings the latest acknowledgements; with `check_only`, from this device's copy, no
-        network)."""
+        nothing is deleted (found after a sync, run whatever this device found alone: it
+        sends a flag still waiting here, brings the latest acknowledgements and what other
+        devices of this account recorded in it; with `check_only`, from this device's copy,
+        no network). UnsentChanges is raised before that sync, which would send them."""
         local = await self._context.local_journal(journal, strict=True)
+        replica = self._context.replica
+        # What it refuses without the network first: the sync below would send the unsent
+        # changes it counts, and the deletion would then erase their words unasked.
+        await replica.delete_journal(local, check_only=True, drop_unsent=drop_unsent)
         if self._refuse_undelivered is not None:
+            pending = {j for j, _ in await self._context.store.pending_journals()}
+            on_server = local.journal_id not in pending and local.role != REVOKED
             await self._refuse_undelivered(
                 local.journal_id.hex(),
                 f"the journal {quoted_name(local.name)}",
-                sync=not check_only,
+                sync=on_server and not check_only,  # else nothing of it there to erase
                 agreed=discard_undelivered,
             )
         await self._context.replica.delete_journal(

@@ -20,8 +20,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from client_sdk import keys
+from client_sdk.brief import brief_view
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id, matched_kinds
+from client_sdk.documents import BRIEF
 from client_sdk.errors import (
     NARROWING,
     READ_ROLE,
@@ -36,7 +38,13 @@ from client_sdk.private_notes import holds_private_notes
 from client_sdk.replica import KEPT_COPY, REVOKED, stored_document
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
-from client_sdk.undelivered import Recipient, Undelivered, receipt_state, undelivered
+from client_sdk.undelivered import (
+    Recipient,
+    Undelivered,
+    brief_undelivered,
+    receipt_state,
+    undelivered,
+)
 
 if TYPE_CHECKING:
     from client_sdk.access import Member
@@ -368,7 +376,11 @@ class Shares:
         for them whose results carry answers (a field-level copy, or the journal of items
         shared one by one, "Shared with NAME": they read those answers, as
         `measures.answer_readers` says), and (with `copies`) in each field-level copy of it
-        kept for them that carries answers. Ending the share
+        kept for them that carries answers; for the journal of a pre-session brief shared
+        with them, the brief while their share of it lasts, when its digest says a safety
+        item answered above 0 (kind "brief": no receipt is ever signed for a brief, and it
+        may cover journals they do not read, so it can be the one way they learn of the
+        answer). Ending the share
         (`revoke`) or narrowing a whole-journal share (`grant(only=...)`, which asks with
         `copies=False`) means those never reach them. Whether the member's device
         downloaded something cannot be known from signed data, only whether they
@@ -387,6 +399,9 @@ class Shares:
         name = normalize_username(username)
         await context.replica.load_access()
         disclosures = context.sharing.disclosures()
+        brief = disclosures.get(local.journal_id)
+        if brief is not None and brief.kind == "brief":  # a pre-session brief's own journal
+            return await self._brief_undelivered(local.journal_id, local.name, name)
         kept = [  # the field-level copies of it kept for members (revoke ends them too)
             journal_id
             for journal_id, settings in disclosures.items()
@@ -412,6 +427,35 @@ class Shares:
                 flags, results, member.username, member.account_id.hex(), waiting, cares=cares
             )
         return self._one_per_result(listed)
+
+    async def _brief_undelivered(
+        self, journal_id: bytes, journal: str, name: str
+    ) -> builtins.list[Undelivered]:
+        """What member `name` may not have received of the journal (`journal_id`, named
+        `journal`) of a pre-session brief shared with them: the brief, when its digest says a
+        safety item answered above 0 (`undelivered.brief_undelivered`), while their share of
+        it lasts (its verified chain; no receipt is ever signed for a brief)."""
+        if self._member(journal_id, name) is None or self._care is None:
+            return []
+        context = self._context
+        answers: dict[tuple[str, int, str], int] | None = None
+        listed = []
+        for stored in await context.store.documents(journal_id, (BRIEF,)):
+            view = brief_view(stored_document(stored), journal, context.replica.profile.username)
+            if view is None:
+                continue
+            if answers is None and view.digest.get("safety_flags"):
+                answers = {  # a flag line of the digest names no answer: the flag does
+                    (f.measure, f.item, f.raised_at.isoformat()): f.answer
+                    for f in await self._care()[0].flags()
+                }
+            waiting = await context.store.outbox_holds(stored.doc_id)
+            found = brief_undelivered(
+                view.id, journal, view.digest, view.created_at, name, answers or {}, waiting
+            )
+            if found is not None:
+                listed.append(found)
+        return sorted(listed, key=lambda u: (u.at, u.id))
 
     def _one_per_result(self, listed: Sequence[Undelivered]) -> builtins.list[Undelivered]:
         """`listed` (items of a member, in any journals) with a result's copy kept for a
@@ -444,12 +488,15 @@ class Shares:
         """What each member may not have received (`undelivered`) of one of this account's
         journals (`journal`: a name or id, with the field-level copies kept of it), or of
         every journal this account owns (None): member username to items, oldest first,
-        members sorted, only members with something. Deleting the journal
+        members sorted, only members with something: every kind of copy kept for a member
+        counts, a field-level copy, the journal of items shared one by one ("Shared with
+        NAME") and a pre-session brief's journal (each brief's own). Deleting the journal
         (`client.journals.delete`) or the account (`client.delete_account`) erases it from
         the server too, so what they have not downloaded never reaches them: both raise
-        SafetyUndelivered with this unless told the user agreed. Works offline, from this
-        device's copy (sync first for the latest acknowledgements). Raises NotFound for an
-        unknown journal."""
+        SafetyUndelivered with this unless told the user agreed (after a sync, run in any
+        case). Works offline, from this device's copy (sync first for the latest
+        acknowledgements and what other devices recorded). Raises NotFound for an unknown
+        journal."""
         context = self._context
         await context.replica.load_access()
         disclosures = context.sharing.disclosures()

@@ -19,6 +19,9 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
   who only reads the whole journal was never chosen to act on a safety answer (a flag needs
   the annotate role): a share with them, perhaps made by mistake, ends without citing the
   answer to them (an item-9 answer that account was never meant to get);
+- for a member a pre-session brief was shared with, the brief, while that share lasts, when
+  its digest says a safety item answered above 0 (`brief_undelivered`: no receipt is ever
+  signed for a brief, and it may cover journals the member does not read);
 - and for each, whether it still waits on this device, not yet sent to the server (then it
   certainly has not reached them).
 
@@ -40,15 +43,21 @@ if TYPE_CHECKING:  # imported where used: sharing.py imports this module at star
 
 SAFETY_FLAG = "safety_flag"
 RESULT = "result"
+BRIEF = "brief"
+"""`Undelivered.kind` of a pre-session brief shared with the member whose digest says a safety
+item answered above 0 (`brief_undelivered`)."""
 
 
 @dataclass(frozen=True)
 class Undelivered:
-    """Something of the journal the member may not have received: a `kind` "safety_flag" or
-    "result", its `id` (hex), the instrument (`measure` id, `name`), the safety `item` and
-    its `answer`, the `score` (None for a flag raised without a score), when it happened
-    (`at`, UTC: the flag's `raised_at` or the result's `taken_at`) and whether it still
-    `waiting` on this device, not yet sent to the server."""
+    """Something of the journal the member may not have received: a `kind` "safety_flag",
+    "result" or "brief" (a pre-session brief shared with them that says a safety item
+    answered above 0), its `id` (hex: the flag's, the result's, the brief's), the instrument
+    (`measure` id, `name`), the safety `item` and its `answer` (a brief's: the highest it
+    says), the `score` (None for a flag raised without a score, and for a brief), when it
+    happened (`at`, UTC: the flag's `raised_at`, the result's `taken_at`, the brief's
+    `created_at`) and whether it still `waiting` on this device, not yet sent to the
+    server."""
 
     kind: str
     id: str
@@ -140,6 +149,80 @@ def undelivered(
             )
         )
     return sorted(found, key=lambda u: (u.at, u.id))
+
+
+def brief_undelivered(
+    brief_id: str,
+    journal: str,
+    digest: Any,
+    made_at: datetime,
+    member: str,
+    flag_answers: dict[tuple[str, int, str], int],
+    waiting: bool = False,
+) -> Undelivered | None:
+    """A pre-session brief shared with `member` (username) as what they may not have
+    received, when its `digest` (`Brief.to_dict()` as stored: an app of another
+    implementation may have written it) says a safety item answered above 0: a line of its
+    `safety_items`, or one of its `safety_flags` that `member` had not acknowledged when it
+    was made (a questionnaire stopped after the item leaves a flag and no result). No
+    receipt is ever signed for a brief, so one shared with them counts while its share
+    lasts, whatever else they read. One item per brief, kind BRIEF, id `brief_id`, `at` its
+    `made_at`: the highest answer it says (a flag's answer from `flag_answers`, keyed by
+    measure, item and `raised_at` as the digest writes it, from the owner's own flags; the
+    item's highest option when no flag held here matches, erring toward asking). None when
+    it says none (a line that does not read as a safety item of a known instrument is left
+    out). Pure; raises nothing."""
+    from client_sdk.scoring import builtin_instruments
+
+    said: list[tuple[int, str, int]] = []  # (answer, measure, item)
+    lines = digest.get("safety_items") if isinstance(digest, dict) else None
+    for line in lines if isinstance(lines, list) else []:
+        found = _safety_line(line)
+        answer = _whole(line.get("answer")) if found is not None else None
+        if found is not None and answer is not None and answer > 0:
+            said.append((answer, *found))
+    flags = digest.get("safety_flags") if isinstance(digest, dict) else None
+    for flag in flags if isinstance(flags, list) else []:
+        found = _safety_line(flag)
+        if found is None:
+            continue
+        seen = flag.get("acknowledged")
+        if isinstance(seen, list) and any(
+            isinstance(a, dict) and a.get("by") == member for a in seen
+        ):
+            continue
+        highest = max(o.value for o in builtin_instruments()[found[0]].options)
+        answer = flag_answers.get((*found, str(flag.get("raised_at"))), highest)
+        said.append((answer, *found))
+    if not said:
+        return None
+    answer, measure, item = max(said)
+    return Undelivered(
+        BRIEF, brief_id, journal, measure, _name(measure), item, answer, None, made_at, waiting
+    )
+
+
+def _safety_line(line: Any) -> tuple[str, int] | None:
+    """(measure, item) of a brief's digest line naming a safety item of a known instrument,
+    else None."""
+    from client_sdk.scoring import builtin_instruments
+
+    if not isinstance(line, dict):
+        return None
+    measure, item = line.get("measure"), _whole(line.get("item"))
+    if not isinstance(measure, str) or item is None:
+        return None
+    instrument = builtin_instruments().get(measure)
+    if instrument is None or item not in instrument.safety_items:
+        return None
+    return measure, item
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number as a digest holds one (9 or 9.0), else None (a bool included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if float(value).is_integer() else None
 
 
 def _name(measure: str) -> str:

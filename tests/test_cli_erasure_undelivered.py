@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_unshare_undelivered import opted_in, said
 
 ITEM_9 = "1,1,1,1,1,1,1,1,3"
@@ -61,3 +62,25 @@ async def test_journal_delete_of_the_shared_journal_says_it_and_a_read_flag_is_n
     assert "may not have received" not in calm.stderr
     done = await lea.ok("journal", "delete", "Personal", input="Personal\n")
     assert "Deleted journal Personal" in said(done.stderr + done.stdout)
+
+
+async def test_account_delete_syncs_first_and_names_an_answer_given_on_another_device(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """This device found nothing of its own: the sync before the question brings the PHQ-9
+    the phone recorded (item 9 answered 3), and the question names it; so does
+    `tj journal delete`."""
+    lea, drlee = await opted_in(live_server, tmp_path)
+    phone = Device(tmp_path / "phone", live_server.url)
+    await phone.ok("login", live_server.url, "lea")
+    await phone.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await phone.ok("sync")
+
+    kept = await lea.tj("account", "delete", input="\n")  # Enter: nothing is erased
+    assert kept.exit_code == 1
+    text = said(kept.stderr)
+    assert "drlee may not have received this:" in text
+    assert "(PHQ-9 item 9 answered 3, score 11)" in text
+    kept = await lea.tj("journal", "delete", "Personal", input="\n")
+    assert kept.exit_code == 1
+    assert "drlee may not have received this:" in said(kept.stderr)

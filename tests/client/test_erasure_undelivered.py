@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from client_sdk import INSECURE_TEST_COST, SafetyUndelivered
+from client_sdk import INSECURE_TEST_COST, SafetyUndelivered, UnsentChanges
 from client_sdk.errors import SUBJECTS
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory
@@ -141,8 +141,8 @@ async def test_deleting_with_the_items_shown_refuses_one_found_beyond_them(
     await omar.sync()
     shown = {u.id for u in (await omar.shares.undelivered_by_member("Personal"))["drlee"]}
     await omar.measures.take("phq9", [0] * 8 + [2])  # while the question was on screen
-    with pytest.raises(SafetyUndelivered) as refused:
-        await omar.journals.delete("Personal", discard_undelivered=shown)
+    with pytest.raises(SafetyUndelivered) as refused:  # its words agreed lost: still asked
+        await omar.journals.delete("Personal", drop_unsent=True, discard_undelivered=shown)
     [beyond] = refused.value.undelivered["drlee"]
     assert (beyond.answer, beyond.id in shown) == (2, False)
     with pytest.raises(SafetyUndelivered):
@@ -176,3 +176,108 @@ async def test_two_results_taken_at_one_time_in_two_journals_are_both_listed_and
     assert [u.id for u in refused.value.undelivered["ben"]] == [found["ben"][1].id]
     said = {u.id for u in found["ben"]}
     await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered=said)
+
+
+async def test_an_item9_answer_only_in_a_brief_is_asked_before_the_account_is_erased(
+    signup: ClientFactory,
+) -> None:
+    """ben shares with drsmith only moods and tags, and a brief of "Personal" whose safety
+    items carry his PHQ-9 item 9 answered 3: the brief is the one way drsmith learns it (no
+    receipt is ever signed for a brief), so erasing the account asks first, naming it."""
+    drsmith, ben = await signup("drsmith"), await signup("ben")
+    await ben.entries.write("Personal", "A week.", mood=5)
+    await share_with(ben, drsmith, only=["mood", "tags"])
+    await ben.measures.take("phq9", [3, 3, 2, 2, 2, 2, 2, 1, 3])
+    brief = await ben.briefs.prepare(journals=["Personal"])
+    assert [i["answer"] for i in brief.safety_items] == [3]
+    await ben.briefs.share(brief, "drsmith", fingerprint=await drsmith.shares.fingerprint())
+    await ben.sync()
+    [shared] = await ben.briefs.received()
+    found = await ben.shares.undelivered_by_member()
+    [item] = found["drsmith"]
+    assert (item.kind, item.id, item.measure, item.item, item.answer, item.score) == (
+        "brief",
+        shared.id,
+        "phq9",
+        9,
+        3,
+        None,
+    )  # fmt: skip
+    with pytest.raises(SafetyUndelivered) as refused:
+        await ben.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    assert [u.id for u in refused.value.undelivered["drsmith"]] == [shared.id]
+    await drsmith.sync()  # nothing was erased: the brief reaches drsmith
+    [received] = await drsmith.briefs.received()
+    assert [i["answer"] for i in received.digest["safety_items"]] == [3]
+    await ben.delete_account(
+        PASSWORD, minimum_cost=INSECURE_TEST_COST, discard_undelivered={shared.id}
+    )
+
+
+async def test_deleting_the_journal_of_a_brief_alone_asks_too(signup: ClientFactory) -> None:
+    """The brief's own journal deleted (`journals.delete` by its id) erases the brief: asked
+    as for the account; a brief that says no safety answer above 0 is not."""
+    drsmith, ben = await signup("drsmith"), await signup("ben")
+    fingerprint = await drsmith.shares.fingerprint()
+    calm = await ben.briefs.prepare(journals=["Personal"])
+    await ben.briefs.share(calm, "drsmith", fingerprint=fingerprint)
+    await ben.measures.take("phq9", [3, 3, 2, 2, 2, 2, 2, 1, 3])
+    brief = await ben.briefs.prepare(journals=["Personal"])
+    await ben.briefs.share(brief, "drsmith", fingerprint=fingerprint)
+    await ben.sync()
+    newest, oldest = await ben.briefs.received()
+    assert newest.digest["safety_items"] and not oldest.digest["safety_items"]
+    with pytest.raises(SafetyUndelivered) as refused:
+        await ben.journals.delete(newest.journal_id)
+    assert [u.id for u in refused.value.undelivered["drsmith"]] == [newest.id]
+    await ben.journals.delete(oldest.journal_id)  # says none: not asked
+    await ben.journals.delete(newest.journal_id, discard_undelivered=True)
+    assert await ben.briefs.received() == []
+
+
+async def test_an_item9_answer_recorded_on_another_device_is_asked_before_the_account_goes(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The laptop found nothing of its own: the sync before the count brings the phone's
+    PHQ-9 (item 9 answered 3), still on the server for drlee, and the erasure asks."""
+    fay, drlee = await signup("fay"), await signup("drlee")
+    await share_with(fay, drlee, role="annotate")
+    phone = await login("fay")
+    await phone.sync()
+    await phone.measures.take("phq9", [0] * 8 + [3])
+    await phone.sync()
+    assert await fay.shares.undelivered_by_member() == {}  # the laptop has not synced
+    with pytest.raises(SafetyUndelivered) as refused:
+        await fay.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    [item] = refused.value.undelivered["drlee"]
+    assert (item.kind, item.answer) == ("result", 3)
+
+
+async def test_an_item9_answer_recorded_on_another_device_is_asked_before_its_journal_goes(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    fay, drlee = await signup("fay"), await signup("drlee")
+    await share_with(fay, drlee, role="annotate")
+    phone = await login("fay")
+    await phone.sync()
+    await phone.measures.take("phq9", [0] * 8 + [3])
+    await phone.sync()
+    with pytest.raises(SafetyUndelivered):
+        await fay.journals.delete("Personal")
+    await drlee.sync()  # nothing was erased
+    assert [r.answers[8] for r in await drlee.measures.list() if r.answers] == [3]
+
+
+async def test_words_not_yet_sent_refuse_a_journal_deletion_before_its_sync_sends_them(
+    signup: ClientFactory,
+) -> None:
+    """The sync before the count would send an entry waiting on this device, and the
+    deletion then erase it from the server unasked: UnsentChanges comes first, nothing sent."""
+    omar, drlee = await signup("omar"), await signup("drlee")
+    await share_with(omar, drlee, role="annotate")
+    await omar.measures.take("phq9", [0] * 8 + [3])
+    await omar.sync()
+    await omar.entries.write("Personal", "Written here, on no other device.")
+    with pytest.raises(UnsentChanges):
+        await omar.journals.delete("Personal")
+    assert await omar.unsynced_changes() == 1  # still waiting here, not sent
