@@ -1923,14 +1923,13 @@ class Client:
         recorded; run whatever this device found alone, skipped when the server does not
         answer) raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
         allowed = _losses_allowed(discard_unsynced, "erased")
-        # its sync may send the unsynced changes counted below
-        await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
-        if allowed is not None:
+        if allowed is not None:  # before the sync below, which would send them to be erased
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
             )
             if unsynced > allowed:
                 raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed, erasing=True)
+        await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(
             self.transport, self.username, "delete", derived.login_key
