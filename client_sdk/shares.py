@@ -417,14 +417,22 @@ class Shares:
             if member is None or member.account_id is None:
                 continue
             flags = await safety.flags(journal_id.hex())
-            results = await measures.list(journal_id.hex())
+            results, invalid = await measures.results_and_invalid(journal_id.hex())
             waiting = set()
-            for item_id in {f.id for f in flags} | {r.id for r in results}:
+            for item_id in (
+                {f.id for f in flags} | {r.id for r in results} | {i.id for i in invalid}
+            ):
                 if await context.store.outbox_holds(bytes.fromhex(item_id)):
                     waiting.add(item_id)
             cares = journal_id in copy_ids or member.role == "annotate"
             listed += undelivered(
-                flags, results, member.username, member.account_id.hex(), waiting, cares=cares
+                flags,
+                results,
+                member.username,
+                member.account_id.hex(),
+                waiting,
+                cares=cares,
+                invalid=invalid,  # an item-9 answer of an invalid result counts too
             )
         return self._one_per_result(listed)
 

@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from client_sdk.models import json_time
 
 if TYPE_CHECKING:  # imported where used: sharing.py imports this module at start-up
-    from client_sdk.results import MeasureResult
+    from client_sdk.results import InvalidResult, MeasureResult
     from client_sdk.safety import SafetyFlag
 
 SAFETY_FLAG = "safety_flag"
@@ -94,12 +94,17 @@ def undelivered(
     waiting: Collection[str] = (),
     *,
     cares: bool = True,
+    invalid: Iterable[InvalidResult] = (),
 ) -> list[Undelivered]:
     """What `member` (username; `member_id` their account id, hex) may not have received of
     one journal, oldest first (module docstring). `flags` and `results` are the journal's;
     `waiting` holds the ids (hex) of documents still waiting on this device; `cares`: the
     member cares for the client (annotate role, or a copy with answers chosen for them), so
-    results with a safety answer above 0 count too, not only the flags sealed for them."""
+    results with a safety answer above 0 count too, not only the flags sealed for them, and
+    so does each of the journal's `invalid` results (answers that are not the instrument's)
+    whose safety item holds an answer above 0, as a caseload ranks it: kind "result", no
+    score, its `safety_level`, or the item's highest option when that is not known, `at` its
+    `taken_at` (1970-01-01 UTC when it cannot be dated)."""
     results = list(results)
     by_id = {r.id: r for r in results}
     theirs = [f for f in flags if f.recipients is None or member_id in f.recipients]
@@ -148,7 +153,32 @@ def undelivered(
                 latest.id in waiting,
             )
         )
+    for bad in invalid if cares else ():
+        if not bad.safety_answer or bad.id in seen or bad.id in flagged:
+            continue
+        known = builtin_instruments().get(bad.measure)
+        if known is None or not known.safety_items:
+            continue
+        highest = max(o.value for o in known.options)
+        found.append(
+            Undelivered(
+                RESULT,
+                bad.id,
+                bad.journal,
+                bad.measure,
+                bad.name,
+                known.safety_items[0],
+                highest if bad.safety_level is None else bad.safety_level,
+                None,
+                bad.taken_at or UNDATED,
+                bad.id in waiting,
+            )
+        )
     return sorted(found, key=lambda u: (u.at, u.id))
+
+
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+"""`Undelivered.at` of an invalid result that cannot be dated."""
 
 
 def brief_undelivered(

@@ -281,3 +281,37 @@ async def test_words_not_yet_sent_refuse_a_journal_deletion_before_its_sync_send
     with pytest.raises(UnsentChanges):
         await omar.journals.delete("Personal")
     assert await omar.unsynced_changes() == 1  # still waiting here, not sent
+
+
+async def test_an_invalid_result_with_item_9_above_0_is_asked_as_the_caseload_ranks_it(
+    signup: ClientFactory,
+) -> None:
+    """A PHQ-9 whose answers are not the instrument's (a 7 for item 9, written by another
+    implementation) is an invalid result, yet its item-9 answer counts, as the caseload puts
+    it first: the erasure asks, naming it with the item's highest option (no score)."""
+    from client_sdk.results import MEASURE
+    from tests.client.test_review_care import write_as
+
+    ana, tom = await signup("ana"), await signup("tom")
+    await share_with(ana, tom, role="annotate")
+    await write_as(
+        ana,
+        "Personal",
+        MEASURE,
+        {"measure": "phq9", "version": 1, "score": 4, "band": "Minimal", "taken_at": 1000,
+         "answers": [0, 0, 0, 0, 0, 0, 0, 0, 7], "unscored": None, "created_at": 1000,
+         "updated_at": 1000, "deleted": False},
+    )  # fmt: skip
+    await ana.sync()
+    [bad] = await ana.measures.invalid()
+    assert bad.safety_answer
+    with pytest.raises(SafetyUndelivered) as refused:
+        await ana.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    [item] = refused.value.undelivered["tom"]
+    assert (item.kind, item.id, item.item, item.answer, item.score) == (
+        "result",
+        bad.id,
+        9,
+        3,
+        None,
+    )
