@@ -20,7 +20,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from client_sdk import keys
-from client_sdk.brief import brief_view
 from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.documents import BRIEF
@@ -376,7 +375,9 @@ class Shares:
         for them whose results carry answers (a field-level copy, or the journal of items
         shared one by one, "Shared with NAME": they read those answers, as
         `measures.answer_readers` says), and (with `copies`) in each field-level copy of it
-        kept for them that carries answers; for the journal of a pre-session brief shared
+        kept for them that carries answers (an invalid result, answers that are not the
+        instrument's, counts by its safety item's answer, as a caseload ranks it); for the
+        journal of a pre-session brief shared
         with them, the brief while their share of it lasts, when its digest says a safety
         item answered above 0 (kind "brief": no receipt is ever signed for a brief, and it
         may cover journals they do not read, so it can be the one way they learn of the
@@ -445,6 +446,8 @@ class Shares:
         it lasts (its verified chain; no receipt is ever signed for a brief)."""
         if self._member(journal_id, name) is None or self._care is None:
             return []
+        from client_sdk.brief import brief_view  # a care module: not for everyday commands
+
         context = self._context
         answers: dict[tuple[str, int, str], int] | None = None
         listed = []

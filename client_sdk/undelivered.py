@@ -14,7 +14,9 @@ record the member signed, safety.py). So it lists, for a member who reads the wh
   shared one by one), the latest result of each measure
   whose safety item (PHQ-9 item 9) was answered above 0,
   or, when a later one retook it within its recall period with the item at 0, that earlier
-  result (as the caseload keeps it: caseload.safety_answers, NU22 C1), unless the member acknowledged a flag raised for that result: they may not have seen it
+  result (as the caseload keeps it: caseload.safety_answers, NU22 C1), and each invalid
+  result (answers that are not the instrument's) whose safety item holds an answer above 0
+  (as the caseload ranks it), unless the member acknowledged a flag raised for that result: they may not have seen it
   (the client may not have opted in to flags, or the flag went to someone else). A member
   who only reads the whole journal was never chosen to act on a safety answer (a flag needs
   the annotate role): a share with them, perhaps made by mistake, ends without citing the
