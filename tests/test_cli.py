@@ -206,8 +206,11 @@ class Outage:
         self.held: socket.socket | None = None
 
     async def begin(self) -> None:
-        self.port = self.live_server.server.port
-        await self.live_server.server.close()
+        """Stop the server running now: the live one, or the one the last `end` started
+        (an outage may begin again after it ended)."""
+        running = self.restarted[-1] if self.restarted else self.live_server.server
+        self.port = running.port
+        await running.close()
         self.held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.held.bind(("127.0.0.1", self.port))  # bound, never listening: refused

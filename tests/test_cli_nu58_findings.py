@@ -258,10 +258,12 @@ async def test_account_delete_warns_of_unsynced_work_and_never_says_another_devi
     "keeps its copy of your journals", which never held that entry. It counts what never
     reached the server, as `tj logout` does, and says the phone's copy is as it last
     synced, without those changes (asked, and with --yes)."""
-    await outage.begin()
-    await laptop.ok("write", "An entry never synced.")
-    await outage.end()
     for answer in ("nobody\n", None):
+        # one never synced before each: the question's sync (which brings what other
+        # devices recorded, a PHQ-9 item 9 answer above 0 included) sends it
+        await outage.begin()
+        await laptop.ok("write", "An entry never synced.")
+        await outage.end()
         if answer is None:
             done = await laptop.tj("account", "delete", "--yes")
         else:
