@@ -1906,7 +1906,8 @@ class Client:
         good: `discard_unsynced` says how many items of them the user agreed to lose, as for
         `logout` (False or 0 none, the default; a number, the count the user was shown; True
         any number). While there are more, UnsyncedChanges (`erasing` True) is raised before
-        anything is derived or sent, and nothing is erased; a negative number raises
+        anything is derived or sent (before the sync below too, which would send them only
+        for the erasure to delete them), and nothing is erased; a negative number raises
         InvalidInput. They are counted again after the server erased the account, in the
         write transaction that ends the store for every other writer (another program on
         this home may have written meanwhile): more than agreed then, this device's data is
