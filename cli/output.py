@@ -1420,6 +1420,7 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "newer": [newer.to_dict() for newer in report.newer],
         "late_flags": [flag.to_dict() for flag in report.late_flags],
         "unflagged": [u.to_dict() for u in report.unflagged],
+        "undelivered_flags": [u.to_dict() for u in report.undelivered_flags],
         "new_devices": [device.to_dict() for device in report.new_devices],
         "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
@@ -1540,7 +1541,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
     sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
-    "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), then one
+    "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), each answer
+    that got no flag (`UnflaggedAnswer.line`) and each flag sent after its share had ended
+    (`UndeliveredFlag.line`), then one
     line per entry, goal, homework or safety plan field this device changed offline that
     another device's change settled (`Settled.line`), with the command that shows the
     history keeping this device's value (`history_command`), then one per text this device and
@@ -1550,6 +1553,9 @@ def settled_lines(report: SyncReport) -> list[str]:
     lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
     for unflagged in report.unflagged:  # answered just after an opt-in elsewhere (NU64 F11)
         said = unflagged.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
+        lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
+    for undelivered in report.undelivered_flags:  # sent after the share ended elsewhere
+        said = undelivered.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
         lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
     lines += [
         s.line(

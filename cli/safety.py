@@ -417,6 +417,8 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
             output.data(line, prose=True)
+        for line in not_delivered_lines(flags):
+            output.data(line, prose=True)
         for line in unflagged_lines(unflagged):
             output.data(line, prose=True)
     output.warn_held_back(held, "safety flags")
@@ -715,10 +717,34 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
     return lines
 
 
+def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
+    """Below `tj safety flags`' table, for the flags marked "not delivered"
+    (`SafetyFlag.not_delivered`): that their members were never alerted, and what to do
+    (tell them yourself; the safety plan). Pure."""
+    from client_sdk.models import and_words
+
+    lost = [f for f in flags if f.not_delivered]
+    if not lost:
+        return []
+    who = and_words(sorted({m for f in lost for m in f.not_delivered}))
+    return [
+        f"Not delivered: no safety flag was sent to {who} for "
+        f"{'that answer' if len(lost) == 1 else 'those answers'}: the share ended (on "
+        "another of your devices, or by its end date) before the flag left this one, and "
+        "they are not alerted. If you "
+        f"want them to know, tell them yourself. Your safety plan: "
+        f"{output.command_text('tj safety plan')}."
+    ]
+
+
 def not_yet_words(flag: SafetyFlag) -> str:
-    """The "acknowledged" cell of a flag no acknowledgement verified here names: "NOT YET",
-    with why it may be so ("before this share": `earlier_share_lines` says what that means)
+    """The "acknowledged" cell of a flag no acknowledgement verified here names: "not
+    delivered to drsmith: ..." for one sent after their share ended (`not_delivered`), else
+    "NOT YET", with why it may be so ("before this share": `earlier_share_lines` says what that means)
     and whether this account can mark it read. Pure."""
+    if flag.not_delivered:  # it never reached them: nothing to wait for
+        who = ", ".join(flag.not_delivered)
+        return f"not delivered to {who}: the share ended before it left this device"
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:  # both said when both are true: neither hides the other
         why.append("you only read now: you cannot mark it read")

@@ -100,6 +100,7 @@ if TYPE_CHECKING:
         SafetyFlag,
         SafetyHints,
         SafetyPlan,
+        UndeliveredFlag,
         UnflaggedAnswer,
     )
     from client_sdk.safety_path import SafetyPath, SafetyResponse
@@ -229,6 +230,7 @@ _EXPORTS = {
         "SafetyFlag",
         "SafetyHints",
         "SafetyPlan",
+        "UndeliveredFlag",
         "UnflaggedAnswer",
     ),
     "safety_path": ("SafetyPath", "SafetyResponse"),
@@ -436,6 +438,7 @@ __all__ = [
     "Taken",
     "Template",
     "TemplateField",
+    "UndeliveredFlag",
     "UnflaggedAnswer",
     "UnscoredItem",
     "UpdateNeeded",

@@ -26,7 +26,7 @@ whose journals this device stopped downloading at the bound on unverified owners
 their fingerprint is compared (NU47 #2).
 
 Who needs attention first (`attention_order`), in tiers a clinician reading top-down meets
-in this order:
+in this order (`CaseloadRow.tier`, from 0; README numbers them from 1: `CaseloadRow.group`):
 
 0. a safety signal this device can read: an unacknowledged safety flag (the client opted in
    to tell this therapist at once), one raised before the current share included, whose
@@ -270,15 +270,21 @@ class CaseloadRow:
     row is tagged UNLISTED_ENDED (or ERASED_UNLISTED), never "share ended". Never with
     `share_ended`."""
     tier: int = 4
-    """Where the row stands in `attention_order` (module docstring): 0 an unacknowledged
-    safety flag or a safety item above 0 in a result this device holds the answers of, 1 a
-    safety item above 0 that only a brief says, 2 reliable deterioration or highest band, 3
-    other flags, 4 none, 5 every share ended with nothing of tiers 0 to 2."""
-    safety_answer: int = 0
-    """The highest safety-item answer (PHQ-9 item 9: 0 to 3) among the row's tier-0 signals
-    this device can read: the unacknowledged flags' and the held results' answers that keep a
-    safety item above 0 in view (`safety_answer_level`); 0 when none (an answer shared
-    without its items is never known here). Ranks tier 0 (`attention_order`)."""
+    """Where the row stands in `attention_order` (module docstring), counted from 0: 0 an
+    unacknowledged safety flag or a safety item above 0 in a result this device holds the
+    answers of, 1 a safety item above 0 that only a brief says, 2 reliable deterioration or
+    highest band, 3 other flags, 4 none, 5 every share ended with nothing of tiers 0 to 2.
+    README numbers the same groups from 1: `group`."""
+    safety_answer: int | None = None
+    """The highest safety-item answer (PHQ-9 item 9: 0 "Not at all" to 3 "Nearly every
+    day") this device can read for the row: in tier 0, among its signals (the unacknowledged
+    flags' and the held results' answers that keep a safety item above 0 in view,
+    `safety_answer_level`); elsewhere 0 when the latest result of each measure with a
+    safety item that this device holds carries its answers (`safety_answer_read`: the item
+    is known to be answered 0). None when it is unknown here: no such result, the latest
+    shared without its answers ("item 9 not shared": the client may have answered above 0),
+    or only a brief says it (tier 1). Never read None as 0. Ranks tier 0
+    (`attention_order`)."""
     signal_at: datetime | None = None
     """When the signal that sets `tier` happened (UTC; module docstring), or None."""
     last_entry_day: date | None = None
@@ -333,6 +339,14 @@ class CaseloadRow:
         """Whether any flag is raised (`flags` is not empty)."""
         return bool(self.flags)
 
+    @property
+    def group(self) -> int:
+        """`tier` counted from 1, as README numbers the groups of who needs attention first:
+        1 a safety signal this device can read, 2 a safety item above 0 only a brief says, 3
+        reliable deterioration or highest band, 4 other flags, 5 none, 6 every share ended
+        with nothing of groups 1 to 3."""
+        return self.tier + 1
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; days as "YYYY-MM-DD"; ids as hex;
         nested values as their own `to_dict()`."""
@@ -362,6 +376,7 @@ class CaseloadRow:
             "fingerprint_verified": self.owner_verified,
             "held_back": list(self.held_back),
             "tier": self.tier,
+            "group": self.group,
             "safety_answer": self.safety_answer,
             "signal_at": json_time(self.signal_at) if self.signal_at else None,
             "shared_fields": (list(self.shared_fields) if self.shared_fields is not None else None),
@@ -643,6 +658,23 @@ def safety_answers(results: list[MeasureResult]) -> list[tuple[MeasureResult, bo
 SAFETY_TOP = 3
 """The level an invalid result's safety item answered above 0 counts for when its answer is
 not known (PHQ-9 item 9's highest option, "Nearly every day"): erring toward attention."""
+
+
+def safety_answer_read(results: list[MeasureResult]) -> bool:
+    """Whether this device reads the safety-item answers of the latest result of each measure
+    with a safety item among `results` (there being at least one): a result shared without
+    its answers says nothing about the item, so the latest one of that kind leaves it
+    unknown (`CaseloadRow.safety_answer` None)."""
+    measures = set()
+    for result in results:
+        instrument = builtin_instruments().get(result.measure)
+        if instrument is not None and instrument.safety_items:
+            measures.add(result.measure)
+    for measure in measures:
+        newest = max((r for r in results if r.measure == measure), key=lambda r: (r.taken_at, r.id))
+        if newest.answers is None:
+            return False
+    return bool(measures)
 
 
 def safety_answer_level(results: list[MeasureResult]) -> int:
@@ -1057,7 +1089,9 @@ def caseload_row(
     for bad in invalid_results:  # item 9's own answer counts whatever the total's validity
         if bad.safety_answer:
             held = max(held, SAFETY_TOP if bad.safety_level is None else bad.safety_level)
-    level = max([held, *(f.answer for f in unread)]) if tier == 0 else 0
+    level: int | None = max([held, *(f.answer for f in unread)]) if tier == 0 else None
+    if level is None and tier != 1 and safety_answer_read(results):
+        level = 0  # read, and not above 0 (else tier 0)
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
@@ -1144,7 +1178,7 @@ def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
         return (
             row.tier,
             not row.owner_verified,
-            -row.safety_answer,
+            -(row.safety_answer or 0),
             at is None,
             -at.timestamp() if at is not None else 0.0,
             row.client.casefold(),

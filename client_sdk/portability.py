@@ -226,7 +226,8 @@ class Archives:
     ) -> dict[str, Any]:
         """Everything this device can decrypt, as one JSON-ready dict (archive.py and
         care_archive.py give its shape): journals, entries (those in the trash of your own
-        journals too, with their `trashed_at`), goals with check-ins, notes and
+        journals too, with their `trashed_at`, and in the trash of the read-only copy of one
+        gone from the server, its last copy here), goals with check-ins, notes and
         prompts, questionnaire results (with answers), homework, assignments (cancelled ones
         too), safety plans with the crisis line in use, safety flags with who read them, and
         a therapist's private notes. `import_json` reads it back into any account, restoring
@@ -380,7 +381,8 @@ async def gather(
     source: Archives, exported_at: datetime, chosen: list[Journal] | None = None
 ) -> Archive:
     """Every journal on the device (shared ones included), or those `chosen`, with its
-    entries (those in the trash of the account's own journals too, with `trashed_at`),
+    entries (those in the trash of the account's own journals too, with `trashed_at`, and
+    of a read-only copy of one of them gone from the server: `Entries.trashed_in_copies`),
     goals and notes. The copies kept for a therapist (disclosure journals) are left out:
     the originals are in."""
     await source.context.replica.load_access()
@@ -396,9 +398,11 @@ async def gather(
     goals: list[ArchivedGoal] = []
     notes: list[ArchivedNote] = []
     exported = {journal.id for journal in journals}
+    trashed = await source.entries.trash()  # and that of a read-only copy of one gone
+    trashed += await source.entries.trashed_in_copies()  # from the server: its last copy
     entries += [
         ArchivedEntry.of(replace(e, journal=filed.get(e.journal_id, e.journal)))
-        for e in await source.entries.trash()
+        for e in {e.id: e for e in trashed}.values()
         if e.journal_id in exported
     ]
     for journal in journals:

@@ -47,6 +47,11 @@ device in a journal it owns, with the members a flag for it was sealed for so fa
 `SafetyPath._seal_missed` looks at after every sync (NU22 C3). Only this device's own
 answers: the device that recorded an answer is the one that seals its flag, so two devices
 never both seal one."""
+
+FLAGS_UNDELIVERED = "safety_flags_undelivered"
+"""The setting (JSON: flag id hex -> {member account id hex: end ms}) keeping the flags this
+device sent after their members' shares had ended (`UndeliveredFlag`), as the sync that sent
+each found: `SafetyFlag.not_delivered` reads it."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
@@ -226,6 +231,12 @@ class SafetyFlag:
     share that owes it when the answer was given): when the answer was given (UTC); `raised_at` is
     then when the flag was sealed. None: sealed as the answer was given."""
 
+    not_delivered: tuple[str, ...] = ()
+    """On the client's device that sent it: the members (usernames) it never reached, as
+    the sync that sent it found (`SyncReport.undelivered_flags`, `UndeliveredFlag`): it left
+    this device after their share had ended by what the owner signed, and they have no share
+    of the journal now. Empty otherwise (delivered, waiting, or not known to be lost)."""
+
     reads_only: bool = False
     """On a member's device: this account holds the read role in the journal now, by its
     verified access chain (the owner changed it since the flag was sealed for them, or an
@@ -276,6 +287,7 @@ class SafetyFlag:
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
             "reads_only": self.reads_only,
+            "not_delivered": list(self.not_delivered),
         }
 
 
@@ -592,6 +604,59 @@ class UnflaggedAnswer:
             "measure": self.measure,
             "answered_at": json_time(self.answered_at),
             "opted_in_at": json_time(self.opted_in_at),
+        }
+
+
+@dataclass(frozen=True)
+class UndeliveredFlag:
+    """A safety flag sealed on this device for `members` (usernames) of `journal` (its
+    name) that never reaches them: it left this device (the sync that sent it began) after
+    their share had ended by what the owner signed, at `ended_at` (UTC, the signing device's
+    clock): an unshare from one of the client's devices, or the share's signed end date
+    passing. A member whose share ended is served nothing of the journal any more, so the
+    flag stays unseen while the share stays ended. Decided on this device only, from its
+    verified access chain and its own clock, never from a server's answer; devices' clocks
+    can differ, and when this device's is ahead a flag sent just before the end is told as
+    not delivered (the safe way to err: the client tells the therapist themselves). The flag
+    `flag_id` (hex) is for the result `result_id` (hex, "" for a stopped questionnaire) of
+    `measure` (an instrument id), raised at `raised_at` (UTC). Told once, by the sync that
+    sent it (`SyncReport.undelivered_flags`); `SafetyFlag.not_delivered` keeps it."""
+
+    journal: str
+    members: tuple[str, ...]
+    flag_id: str
+    result_id: str
+    measure: str
+    raised_at: datetime
+    ended_at: datetime
+
+    def line(self, *, tell: str = "") -> str:
+        """What to tell the client, in words that name no app's commands; `tell`: the app's
+        words for reaching help now, added after the sentence ("" none)."""
+        from client_sdk.scoring import builtin_instruments
+
+        found = builtin_instruments().get(self.measure)
+        who = ", ".join(self.members)
+        return (
+            f"the safety flag of your {found.name if found else self.measure} of "
+            f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} was NOT delivered to {who}: "
+            f"the share of {self.journal} with {who} ended "
+            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
+            "before the flag left this device, so no safety flag was sent and they will not "
+            "see it while the share stays ended. If you want them to know, tell them "
+            "yourself." + (f" {tell}" if tell else "")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        return {
+            "journal": self.journal,
+            "members": list(self.members),
+            "flag_id": self.flag_id,
+            "result_id": self.result_id,
+            "measure": self.measure,
+            "raised_at": self.raised_at.isoformat(),
+            "ended_at": self.ended_at.isoformat(),
         }
 
 

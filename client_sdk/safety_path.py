@@ -22,6 +22,7 @@ Rules and document shapes are in safety.py (pure).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
     FLAG_WATCH,
+    FLAGS_UNDELIVERED,
     NO_HINTS,
     RECORDER_WAIT_MS,
     SAFETY_ACK,
@@ -56,6 +58,7 @@ from client_sdk.safety import (
     SafetyFlag,
     SafetyHints,
     SafetyPlan,
+    UndeliveredFlag,
     UnflaggedAnswer,
     ack_update,
     ack_view,
@@ -300,6 +303,26 @@ def _opt_in_from(
             break
         since = state.granted_at[earlier]
     return since
+
+
+def _signed_end(state: AccessState, account_id: bytes, now: int) -> int | None:
+    """When the account's latest share of the journal ended by what its owner signed (ms,
+    UTC, the signing device's clock): removed by one of the owner's devices (an unshare:
+    `AccessState.unshared`), or its signed end date (passed by `now`, this device's clock);
+    None while it is a member, never was one here, or only the server's word ended it (a
+    removal an owner device signed because the server stopped serving the member)."""
+    current = state.member_by_account(account_id)
+    if current is not None:
+        return current.expires_at if current.ended(now) else None
+    handles = state.handles.get(account_id, [])
+    if not handles:
+        return None
+    latest = handles[-1]
+    if latest in state.unshared:
+        return state.unshared[latest][1]
+    if latest in state.ended:
+        return state.ended[latest].expires_at
+    return None
 
 
 def _annotating_since(state: AccessState, handle: bytes) -> int:
@@ -1556,6 +1579,85 @@ class SafetyPath:
                 found.setdefault(who.username, ())
         return sorted(found.items())
 
+    async def _undelivered(self, pushed: set[bytes], started: int) -> list[UndeliveredFlag]:
+        """The safety flags of this account's journals among `pushed` (doc ids of flags this
+        sync sent, which began at `started`, ms UTC by this device's clock) that reach none of
+        some members they were sealed for: each such member's share had ended, by the
+        owner-signed access chain this device verified (`_signed_end`), at or before
+        `started`, and they hold no share now. Kept (FLAGS_UNDELIVERED) for
+        `flags()`; returned to be told once (`SyncReport.undelivered_flags`). Nothing a
+        server says decides it. Raises only a store error."""
+        me = self._replica.profile.account_id
+        owned = {
+            j.journal_id: j
+            for j in await self._store.journals()
+            if j.owner_id == me and j.role == "owner"
+        }
+        if not owned:
+            return []
+        await self._replica.load_access()
+        now = now_ms()
+        found: list[UndeliveredFlag] = []
+        kept: dict[str, dict[str, int]] = {}
+        for stored in await self._store.documents_by_ids(sorted(pushed)):
+            local = owned.get(stored.journal_id)
+            state = self._replica.chains.state(stored.journal_id)
+            if stored.kind != SAFETY_FLAG or local is None or state is None:
+                continue
+            document = stored_document(stored)
+            ended: dict[str, int] = {}
+            for member in flag_recipients(document) or ():
+                with contextlib.suppress(ValueError):
+                    at = _signed_end(state, bytes.fromhex(member), now)
+                    if at is not None and at <= started:
+                        ended[member] = at
+            view = flag_view(
+                document, self._display(local), local.journal_id.hex(), self._owner(local)
+            )
+            if not ended or view is None:
+                continue
+            kept[view.id] = ended
+            names = [await self._name(local, bytes.fromhex(m)) for m in sorted(ended)]
+            found.append(
+                UndeliveredFlag(
+                    view.journal,
+                    tuple(names),
+                    view.id,
+                    view.result_id,
+                    view.measure,
+                    view.raised_at,
+                    to_datetime(max(ended.values())),
+                )
+            )
+        if kept:
+            async with self._store.transaction() as tx:
+                held = json.loads(await tx.setting(FLAGS_UNDELIVERED) or "{}")
+                held = held if isinstance(held, dict) else {}
+                await tx.set_setting(FLAGS_UNDELIVERED, json.dumps({**held, **kept}))
+        return found
+
+    async def _not_delivered(
+        self, flag: SafetyFlag, journals: Mapping[bytes, LocalJournal], kept: Any
+    ) -> SafetyFlag:
+        """`flag` (of one of this account's journals) with `not_delivered` from the members
+        `kept` (FLAGS_UNDELIVERED, decoded) names for it that hold no share of its journal now (by the verified chain: a share
+        given again since carries it to them)."""
+        members = kept.get(flag.id) if isinstance(kept, dict) else None
+        local = journals.get(bytes.fromhex(flag.journal_id))
+        state = self._replica.chains.state(local.journal_id) if local is not None else None
+        mine = local is not None and local.owner_id == self._replica.profile.account_id
+        if not isinstance(members, dict) or local is None or state is None or not mine:
+            return flag
+        now = now_ms()
+        names = []
+        for member in sorted(members):
+            with contextlib.suppress(ValueError):
+                account = bytes.fromhex(member)
+                terms = state.member_by_account(account)
+                if terms is None or terms.ended(now):
+                    names.append(await self._name(local, account))
+        return replace(flag, not_delivered=tuple(names)) if names else flag
+
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
         waits on this device, not delivered to the server: not sent yet (offline, or the push
@@ -1834,6 +1936,11 @@ class SafetyPath:
                 earlier = flag.raised_at < to_datetime(granted)
                 if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:
                     flags[flag_id] = replace(flag, before_share=True, copy_forgotten=back)
+        kept = await self._store.setting(FLAGS_UNDELIVERED)
+        if kept:  # sent after their share had ended (`_undelivered`)
+            held = json.loads(kept)
+            for flag_id, flag in list(flags.items()):
+                flags[flag_id] = await self._not_delivered(flag, journals, held)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 

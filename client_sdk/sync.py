@@ -32,7 +32,7 @@ from client_sdk.models import (
     named_in_text,
     quoted_name,
 )
-from client_sdk.safety import LateFlag, UnflaggedAnswer
+from client_sdk.safety import LateFlag, UndeliveredFlag, UnflaggedAnswer
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
@@ -925,6 +925,13 @@ class SyncReport:
     another device, that get no flag for the members it opts in: answered less than 15
     minutes after it (safety.CLOCK_SKEW_MS); told once, by the sync that brings the opt-in
     (`UnflaggedAnswer.line()`). Set by `Client.sync`."""
+    undelivered_flags: list[UndeliveredFlag] = field(default_factory=list)
+    """Safety flags this sync sent that never reach some of the members they were sealed for:
+    sealed here before this device knew that their share had ended (signed on another of the
+    owner's devices, or by its end date), and sent after that end (`UndeliveredFlag.line()`
+    says it to the client; `SafetyFlag.not_delivered` keeps it). Decided from the verified
+    access chain and this device's clock only. Told once, by the sync that sent the flag. Set
+    by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
@@ -1065,6 +1072,8 @@ class SyncReport:
         lines += [f"Safety: {flag.line()}" for flag in self.late_flags]
         unflagged = (u.line() for u in self.unflagged)  # each built once
         lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in unflagged]
+        undelivered = (u.line() for u in self.undelivered_flags)
+        lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in undelivered]
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1144,7 +1153,8 @@ class SyncReport:
         """Whether this sync has something to tell the user beyond the documents it sent and
         merged (which a change feed gives one by one) and the journals sharing a name (told by
         every sync while they do): a journal another device made, renamed or archived, a late
-        safety flag, an answer that got no safety flag (`unflagged`), a settled field, a
+        safety flag, an answer that got no safety flag (`unflagged`), a flag sent after its
+        members' share ended (`undelivered_flags`), a settled field, a
         merged text, an overtaken edit, a share change, a problem, a change set aside,
         records withheld or erased, a rollback, a refused share, an update needed, a
         download held back, records of a newer app, a share completed, a new sign-in or
@@ -1154,6 +1164,7 @@ class SyncReport:
             any(n.kind == "journal" for n in self.news)
             or self.late_flags
             or self.unflagged
+            or self.undelivered_flags
             or self.settled
             or self.merged_texts
             or self.overtaken

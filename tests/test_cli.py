@@ -764,6 +764,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "newer": [],
         "late_flags": [],
         "unflagged": [],  # item-9 answers an opt-in came too late for: none
+        "undelivered_flags": [],  # flags sent after their share ended elsewhere: none
         "new_devices": [],  # told once: none since this device's first look
         "credential_changes": [],
         "earlier": [],  # what other commands' quick syncs fetched first (NU43 #4)

@@ -77,7 +77,7 @@ async def test_item_9_above_0_and_an_ended_share_with_it_come_before_an_overdue_
     rows = await drlee.json("caseload")
     assert [r["client"] for r in rows] == ["yan", "zoe", "abe"]  # yan's item 9 is the higher
     assert [r["tier"] for r in rows] == [0, 0, 3]
-    assert [r["safety_answer"] for r in rows] == [2, 1, 0]
+    assert [r["safety_answer"] for r in rows] == [2, 1, None]  # abe: no PHQ-9, unknown
     # yan's unshare is not served to drlee's device: the server's word
     assert rows[0]["unlisted"] and not rows[0]["share_ended"], rows[0]
     assert rows[0]["flags"][1] == UNLISTED_ENDED  # item 9 first

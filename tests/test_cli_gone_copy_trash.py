@@ -5,6 +5,9 @@ that copy refuses (real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_unshare_undelivered import said
 
@@ -40,3 +43,41 @@ async def test_every_view_of_a_gone_journal_s_trash_agrees_and_offers_no_restore
     asked = await phone.tj("journal", "delete", gone, input="\n")
     assert asked.exit_code == 1
     assert "(1 entry, in the trash)" in said(asked.stderr)
+
+
+async def test_the_export_keeps_the_trash_of_a_gone_copy_as_the_advice_says(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`tj trash` and `tj show` say `tj export --out DIR` keeps an entry in the trash of a
+    read-only copy of a journal deleted on another device: the JSON and Markdown exports,
+    whole or of that journal only, hold it with its `trashed_at`, beside its live entries
+    (as a live journal's export does), before `tj journal delete` erases the copy."""
+    await laptop.ok("journal", "create", "Dreams")
+    trashed = (await laptop.ok("write", "--journal", "Dreams", "Flying over the sea")).stdout
+    await laptop.ok("write", "--journal", "Dreams", "Falling, then waking")
+    await laptop.ok("delete", trashed.strip()[:12], "--yes")
+    await laptop.ok("sync")
+    await phone.ok("sync")
+    [gone] = [j["id"] for j in await laptop.json("journal", "list") if j["name"] == "Dreams"]
+    await laptop.ok("journal", "delete", "Dreams", "--yes")
+    await phone.ok("sync")
+    shown = await phone.ok("trash")
+    trash = said(shown.stdout + shown.stderr)
+    assert "export --out DIR` keeps it" in trash  # the advice this test holds it to
+
+    for name, scope in (("whole", ()), ("one", ("--journal", gone[:12]))):
+        out = tmp_path / name
+        path = Path((await phone.ok("export", *scope, "--out", str(out))).stdout.strip())
+        exported = json.loads(path.read_text())
+        kept = {e["body"]: e["trashed_at"] for e in exported["entries"] if e["journal_id"] == gone}
+        assert set(kept) == {"Flying over the sea", "Falling, then waking"}
+        assert kept["Flying over the sea"] is not None
+        assert kept["Falling, then waking"] is None
+
+        markdown = tmp_path / f"{name}-md"
+        await phone.ok("export", *scope, "--format", "markdown", "--out", str(markdown))
+        files = {p: p.read_text() for p in markdown.rglob("*.md")}
+        [in_trash] = [p for p, text in files.items() if "Flying over the sea" in text]
+        assert in_trash.parent.name == "trash" and "trashed_at:" in files[in_trash]

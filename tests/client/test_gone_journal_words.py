@@ -61,6 +61,12 @@ async def test_the_trash_of_a_journal_deleted_elsewhere_is_listed_not_hidden(
     assert await phone.entries.trash() == []  # restorable: none
     [kept] = await phone.entries.trashed_in_copies()
     assert (kept.id, kept.body, kept.trashed_at is not None) == (entry.id, "Standup, merged", True)
+    for exported in (
+        await phone.archive.export_json(),
+        await phone.archive.export_json(journals=["Job"]),
+    ):
+        [archived] = [e for e in exported["entries"] if e["id"] == entry.id]  # its last copy
+        assert archived["body"] == "Standup, merged" and archived["trashed_at"] is not None
 
 
 async def test_moving_with_no_journal_into_a_default_a_therapist_reads_is_refused(

@@ -80,10 +80,10 @@ def test_a_reader_of_scores_only_is_told_no_answer_it_cannot_see() -> None:
     """A result shared without its answers (`--only scores`): item 9 = 3 on the client's
     side, but the reader holds no answer: no safety tier, no answer, "item 9 not shared"."""
     hidden = row("hal", [score_only(severe(3, 1, "h"))])
-    assert hidden.tier == 2 and hidden.safety_answer == 0, hidden.flags
+    assert hidden.tier == 2 and hidden.safety_answer is None, hidden.flags  # unknown, not 0
     assert not any("answered above 0" in f for f in hidden.flags), hidden.flags
     assert "PHQ-9 item 9 not shared" in hidden.flags
-    assert hidden.to_dict()["safety_answer"] == 0
+    assert hidden.to_dict()["safety_answer"] is None
     shown = row("ian", [answered(1, 3, "i")])
     assert [r.client for r in attention_order([hidden, shown])] == ["ian", "hal"]
     # with the client's flag the reader is told the answer (the flag says it): ranked by it

@@ -1,0 +1,84 @@
+"""A safety flag sealed on a device that did not know the share had ended (unshared from
+another of the client's devices meanwhile) leaves after the end and never reaches the
+therapist: the sync that sends it says so (`SyncReport.undelivered_flags`), and
+`safety.flags()` keeps it (`SafetyFlag.not_delivered`), from the owner-signed chain only
+(real server on loopback, real crypto)."""
+
+from __future__ import annotations
+
+from client_sdk import Client
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+
+
+async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login("ana")
+    await tablet.sync()
+    return laptop, tablet, drsmith
+
+
+async def test_a_flag_sent_after_the_share_ended_elsewhere_is_told_as_not_delivered(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)  # not synced: "offline"
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    assert flag_id is not None and await tablet.safety.waiting(flag_id)
+    await laptop.shares.revoke("Personal", "drsmith")
+
+    report = await tablet.sync()
+    [told] = report.undelivered_flags
+    assert (told.flag_id, told.members, told.measure) == (flag_id, ("drsmith",), "phq9")
+    said = " ".join(report.lines())
+    assert "was NOT delivered to drsmith" in said and "tell them yourself" in said
+    assert report.has_notices()
+    [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ("drsmith",)
+    assert mine.to_dict()["not_delivered"] == ["drsmith"]
+    assert (await tablet.sync()).undelivered_flags == []  # told once
+
+    await drsmith.sync()
+    assert flag_id not in {f.id for f in await drsmith.safety.flags()}
+
+
+async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    assert (await tablet.sync()).undelivered_flags == []  # sent while shared
+    await drsmith.sync()
+    assert flag_id in {f.id for f in await drsmith.safety.flags()}
+    await laptop.shares.revoke("Personal", "drsmith")
+    assert (await tablet.sync()).undelivered_flags == []
+    [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ()
+    await laptop.sync()
+    assert [f.not_delivered for f in await laptop.safety.flags()] == [()]
+
+
+async def test_the_servers_word_that_the_member_left_makes_no_claim_of_a_share_ended(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """Hostile server: the server alone says drsmith left (an owner device then drops them on
+    that word, `removed` with `because` not served); a flag the tablet sends after it is not
+    told as "not delivered: the share ended", which only the owner's own signed end says."""
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    await drsmith.sync()
+    await drsmith.shares.leave("ana/Personal")  # the server's word to ana's devices
+    await laptop.sync()
+    personal = bytes.fromhex((await laptop.journals.get("Personal")).id)
+    assert not laptop.replica.chains.current(personal).members  # dropped, on that word
+    report = await tablet.sync()
+    assert report.pushed and report.undelivered_flags == []
+    [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ()

@@ -1,0 +1,54 @@
+"""A safety flag sealed on the phone while it did not know that the laptop had ended the
+share leaves after the end and never reaches the therapist: `tj sync` says so plainly (with
+the safety plan, as the other "no flag was sent" lines), `tj sync --json` lists it, and `tj
+safety flags` marks it "not delivered" (real server on loopback, CliRunner; the phone's
+answer recorded through the SDK without a sync, as an offline device records it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from client_sdk import Client
+from tests.conftest import RunningServer
+from tests.test_cli import Device, laptop, phone  # noqa: F401
+from tests.test_cli_insights import new_device
+from tests.test_cli_unshare_undelivered import said
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+
+
+async def test_tj_sync_and_safety_flags_say_a_flag_sent_after_the_share_ended_was_not_delivered(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    offline = await Client.open(phone.home)  # the phone records it, offline: no sync
+    try:
+        taken = await offline.measures.take("phq9", ITEM_9)
+        flag_id = (await offline.safety.respond(taken.result)).flag_id
+    finally:
+        await offline.close()
+    assert flag_id is not None
+    await laptop.ok("unshare", "Personal", "drsmith", "--yes")
+
+    synced = await phone.ok("sync")
+    text = said(synced.stdout + synced.stderr)
+    assert "was NOT delivered to drsmith" in text
+    assert "before the flag left this device" in text and "tell them yourself" in text
+    assert "Your safety plan: `tj safety plan`" in text
+
+    flags = said((await phone.ok("safety", "flags")).stdout)
+    assert "not delivered to drsmith: the share ended before it left this device" in flags
+    assert "no safety flag was sent to drsmith for that answer" in flags
+    [listed] = [f for f in await phone.json("safety", "flags") if f["id"] == flag_id]
+    assert listed["not_delivered"] == ["drsmith"]
+
+    await drsmith.ok("sync")
+    assert flag_id not in {f["id"] for f in await drsmith.json("safety", "flags")}
