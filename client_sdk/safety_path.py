@@ -1529,8 +1529,9 @@ class SafetyPath:
         of each member who reads, now, a field-level copy of `local` (one of this account's
         journals) and not `local` itself: from this account's sealed copy settings (`copies`)
         and the verified access chains, never the server's list; a field-level share in
-        force that `local`'s own chain names (`limited`) whose copy is not on this device (a
-        server may withhold it) counts with (). Sorted by username. A copy carries no safety
+        force that `local`'s own chain names (`limited`) counts with () when no copy here
+        names its member now (a server may withhold the copy, or serve its chain cut before
+        the member's grant). Sorted by username. A copy carries no safety
         flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
@@ -1549,8 +1550,9 @@ class SafetyPath:
             who, mirror = limited.who, limited.mirror
             if who is None or mirror is None or who.account_id in whole:
                 continue
-            if self._replica.chains.state(mirror) is None:  # the copy is not here
-                found.setdefault(who.username, ())
+            # in force by the journal's own chain: counted whatever the copy's chain here
+            # names (a server may withhold the copy, or serve its chain cut before the grant)
+            found.setdefault(who.username, ())
         return sorted(found.items())
 
     async def waiting(self, flag_id: str) -> bool:
