@@ -442,6 +442,7 @@ class Client:
             *self._lookups,
             copies=self.sharing.live_mirrors,
             journal_to_read=self.context.journal_to_read,
+            chosen_default=self.context.chosen_default,
         )
 
     @cached_property
