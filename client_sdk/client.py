@@ -445,6 +445,7 @@ class Client:
             *self._lookups,
             copies=self.sharing.live_mirrors,
             journal_to_read=self.context.journal_to_read,
+            chosen_default=self.context.chosen_default,
         )
 
     @cached_property
@@ -3213,9 +3214,11 @@ class Client:
         owner-signed access chain (`limited`: a copy kept for that account copies every new
         entry's chosen fields), never from which copy journals a server lists. A field-level
         share counts unless this device holds its copy's owner-sealed settings
-        (`Sharing.disclosures`) and they show the copy carries no field `old` has, or the
-        copy's verified chain shows its member's share over; one whose copy is not here (a
-        server may withhold it) counts, whatever its fields. Less the current members of
+        (`Sharing.disclosures`) and they show the copy carries no field `old` has: never
+        dropped for a member the copy's chain here does not name (a server may serve it cut
+        before their grant); one whose copy is not here (a server may withhold it) counts,
+        whatever its fields; a share ends by the `limited_removed` entry the owner's unshare
+        signs in `target`'s chain. Less the current members of
         `old`'s journal who read it whole, this account and that journal's owner. Compared
         by account id, never by username (a name an erased account freed may be another
         person's now): usernames, sorted, one that another account here bears too named
@@ -3250,8 +3253,10 @@ class Client:
 
         def carries(journal_id: bytes, member_id: bytes) -> bool:
             """Whether the copy `journal_id`, kept of `target` for `member_id`, may carry
-            something of `old` to that member: not when its settings here show none of
-            `old`'s fields, nor when its chain here shows that member's share over."""
+            something of `old` to that member: not when its owner-sealed settings here show
+            none of `old`'s fields. Never on what the copy's chain here lacks: a server may
+            serve it cut before the member's grant; the share is over only by a
+            `limited_removed` in `target`'s own chain."""
             settings = copies.get(journal_id)
             if settings is None:
                 return True  # not on this device: fail closed, it may carry any field
@@ -3261,9 +3266,7 @@ class Client:
                 member_id,
             ):
                 return True  # not the copy the share names: its settings tell nothing
-            if settings.fields is not None and not carried & set(settings.fields):
-                return False  # a copy of fields the entry does not have
-            return member_id in readers(journal_id)
+            return settings.fields is None or bool(carried & set(settings.fields))
 
         for share in state.limited.values() if state is not None else ():
             if share.who is None or share.mirror is None:

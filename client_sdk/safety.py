@@ -494,9 +494,13 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
     return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
 
 
-def no_journal_line() -> str:
+def no_journal_line(gone: str | None = None) -> str:
     """Why no safety flag was sent for an answer recorded with no journal named, on a device
-    with no default journal (`SafetyPath.respond_to_answer`): none to seal it in."""
+    with no default journal (`SafetyPath.respond_to_answer`): none to seal it in. `gone`: the
+    name of the default journal the user chose when the server no longer lists it (deleted
+    on another device, or withheld), a read-only copy of it kept here."""
+    if gone is not None:
+        return str(texts()["flag_none_default_gone"]).format(journal=gone)
     return str(texts()["flag_none_no_journal"])
 
 

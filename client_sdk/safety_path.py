@@ -442,6 +442,7 @@ class SafetyPath:
         document_of_kind: DocumentOf,
         copies: Callable[[], Mapping[bytes, Disclosure]] | None = None,
         journal_to_read: LocalJournalOf | None = None,
+        chosen_default: Callable[[], Awaitable[str | None]] | None = None,
     ) -> None:
         """`copies`: this account's field-level copies with a member whose share has not
         ended, by journal id (`Sharing.live_mirrors`), read to name who reads only such a
@@ -449,8 +450,11 @@ class SafetyPath:
         `journal_to_read`: the journal a call naming none reads its plan, history and flags
         in and seals a flag without a score in (`Context.journal_to_read`: an older
         account's adopted default journal too, while a write naming none is refused);
-        None: `local_journal`'s."""
+        None: `local_journal`'s. `chosen_default`: the id (hex) of the default journal this
+        device's user chose (`Context.chosen_default`), read to find the read-only copy kept
+        here of one the server no longer lists; None: no such copy is looked for."""
         self._replica = replica
+        self._chosen_default = chosen_default
         self._store = replica.store
         self._local_journal = local_journal
         self._journal_to_read = journal_to_read or local_journal
@@ -914,9 +918,11 @@ class SafetyPath:
         questionnaire is finished (the person may not finish it). `respond` is still called with the
         result once there is one (with the same `hints`, as for `respond`, so its lines match
         these). `synced` and the plan shown as for `respond`. With no journal named on a device
-        that has no default journal (deleted, not chosen yet), the message all the same, from
-        the first plan written in another journal this account owns, else the built-in
-        numbers: never an error for want of a default. Works offline. Raises NotFound for an
+        that has no default journal (deleted, not chosen yet, or the chosen one no longer
+        listed by the server), the message all the same, from the first plan written in a
+        journal this account owns here (the read-only copy kept of a chosen default the
+        server no longer lists first), with that journal's crisis line (a member's too), else
+        the built-in numbers: never an error for want of a default. Works offline. Raises NotFound for an
         unknown journal named."""
         emergency, crisis_line, text = await self._shown_plan(journal)
         return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
@@ -949,7 +955,8 @@ class SafetyPath:
 
         With `journal` None on a device that has no default journal (deleted, not chosen
         yet), the message as `message` gives it then, no flag and nothing recorded: no
-        journal to seal one in (`no_flag` says so).
+        journal to seal one in (`no_flag` says so, naming the chosen default when the server
+        no longer lists it).
 
         Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
         an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal named; RollbackError (an IntegrityError)
@@ -966,7 +973,8 @@ class SafetyPath:
         local = await self._default_or_none(journal)
         if local is None:  # no journal to record the answer or seal a flag in: the message
             emergency, crisis_line, text = await self._shown_plan(None)
-            no_journal = no_journal_line()
+            gone = await self._gone_default()
+            no_journal = no_journal_line(None if gone is None else self._display(gone))
             lines = message_lines(
                 emergency, crisis_line, text, [], no_journal, hints=hints, synced=synced
             )
@@ -1555,8 +1563,9 @@ class SafetyPath:
         of each member who reads, now, a field-level copy of `local` (one of this account's
         journals) and not `local` itself: from this account's sealed copy settings (`copies`)
         and the verified access chains, never the server's list; a field-level share in
-        force that `local`'s own chain names (`limited`) whose copy is not on this device (a
-        server may withhold it) counts with (). Sorted by username. A copy carries no safety
+        force that `local`'s own chain names (`limited`) counts with () when no copy here
+        names its member now (a server may withhold the copy, or serve its chain cut before
+        the member's grant). Sorted by username. A copy carries no safety
         flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
@@ -1575,8 +1584,9 @@ class SafetyPath:
             who, mirror = limited.who, limited.mirror
             if who is None or mirror is None or who.account_id in whole:
                 continue
-            if self._replica.chains.state(mirror) is None:  # the copy is not here
-                found.setdefault(who.username, ())
+            # in force by the journal's own chain: counted whatever the copy's chain here
+            # names (a server may withhold the copy, or serve its chain cut before the grant)
+            found.setdefault(who.username, ())
         return sorted(found.items())
 
     async def _undelivered(self, pushed: set[bytes], started: int) -> list[UndeliveredFlag]:
@@ -1679,10 +1689,7 @@ class SafetyPath:
         when the caller read it just now."""
         if plan is None:
             if await self._default_or_none(journal) is None:  # no default journal here
-                other = await self._other_plan()
-                if other is None:
-                    return None, None, ""
-                return other.emergency_number, other.crisis_line, other.plan
+                return await self._own_shown_plan()
             plan = await self.plan(journal)
         line = await self._message_crisis_line(journal)
         if _written(plan):
@@ -1690,7 +1697,65 @@ class SafetyPath:
         other = await self._other_plan()
         if other is None:
             return None, line, ""
-        return other.emergency_number, other.crisis_line or line, other.plan
+        return other[1].emergency_number, other[1].crisis_line or line, other[1].plan
+
+    async def _own_shown_plan(self) -> tuple[str | None, str | None, str]:
+        """`_shown_plan` with no default journal to read: the first plan written in one of
+        this account's own journals here (`_own_journals`' order) with the crisis line of
+        that journal (the plan's own, else one a member set there); with none written, the
+        first line a member set in one of them; else (None, None, "")."""
+        other = await self._other_plan()
+        if other is not None:
+            local, plan = other
+            line = plan.crisis_line or await self._member_line_shown(local)
+            return plan.emergency_number, line, plan.plan
+        for local in await self._own_journals():
+            line = await self._member_line_shown(local)
+            if line is not None:
+                return None, line, ""
+        return None, None, ""
+
+    async def _member_line_shown(self, local: LocalJournal) -> str | None:
+        """The crisis line a member set in `local` (`_member_line`), as the message shows
+        it: with who set it."""
+        found = await self._member_line(local)
+        return None if found is None else f"{found[0]} (set by {found[1]})"
+
+    async def _gone_default(self) -> LocalJournal | None:
+        """The read-only copy kept here of the default journal this device's user chose, when
+        the server no longer lists it (deleted on another device, or withheld: REVOKED) and
+        it is this account's own (by its verified chain); None otherwise."""
+        chosen = await self._chosen_default() if self._chosen_default is not None else None
+        me = self._replica.profile.account_id
+        return next(
+            (
+                j
+                for j in await self._store.journals()
+                if j.journal_id.hex() == chosen and j.owner_id == me and j.role == REVOKED
+            ),
+            None,
+        )
+
+    async def _own_journals(self) -> list[LocalJournal]:
+        """This account's own journals on this device (owner by the verified chain, never a
+        member's journal a server relabels), in the order a message naming no journal reads
+        them: the default journal (or the read-only copy kept of the chosen one the server no
+        longer lists), the others the server lists, then the other read-only copies kept of
+        own journals it no longer lists."""
+        me = self._replica.profile.account_id
+        mine = [
+            j
+            for j in await self._store.journals()
+            if j.owner_id == me and j.role in ("owner", REVOKED)
+        ]
+        try:
+            default = (await self._journal_to_read(None)).journal_id
+        except NotFound:
+            gone = await self._gone_default()
+            default = gone.journal_id if gone is not None else b""
+        # stable: by name within each group
+        mine.sort(key=lambda j: (j.journal_id != default, j.role == REVOKED))
+        return mine
 
     async def _default_or_none(self, journal: str | None) -> LocalJournal | None:
         """The journal `journal` names (`journal_to_read`), or None when it names none (None
@@ -1704,23 +1769,15 @@ class SafetyPath:
                 raise
             return None
 
-    async def _other_plan(self) -> SafetyPlan | None:
-        """The first plan written (`_written`) in a journal this account owns on this device,
-        Personal's first; None when none is."""
-        mine = [
-            j
-            for j in await self._store.journals()
-            if j.role == "owner" and j.owner_id == self._replica.profile.account_id
-        ]
-        try:
-            default = (await self._journal_to_read(None)).journal_id
-        except NotFound:
-            default = b""
-        mine.sort(key=lambda j: j.journal_id != default)  # stable: by name after Personal
-        for local in mine:
+    async def _other_plan(self) -> tuple[LocalJournal, SafetyPlan] | None:
+        """The first plan written (`_written`) in a journal this account owns on this device
+        (`_own_journals`' order: the default's first, a read-only copy kept of an own
+        journal the server no longer lists after those it lists), with that journal; None
+        when none is."""
+        for local in await self._own_journals():
             document = await self._plan_document(local)
             if document is not None and _written(plan := plan_view(document, local.name)):
-                return plan
+                return local, plan
         return None
 
     async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:

@@ -854,3 +854,21 @@ async def test_a_write_naming_no_journal_after_deleting_the_default_here_says_th
     with pytest.raises(NotFound):
         await fay.entries.write("Personal", "where?")
     assert (await fay.entries.write("Work", "here")).journal == "Work"
+
+
+async def test_a_write_from_the_cached_list_into_a_copy_journal_is_refused_once_as_itself(
+    signup: ClientFactory,
+) -> None:
+    """A write naming, by id, the field-level copy kept for drlee, from the journal list a
+    write keeps: refused as a write into a copy journal (the re-read list refuses it again,
+    never turned into another error), and nothing is written."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await share_with(ana, drlee, only=["body"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    await ana.journals.list()  # the list a write keeps
+    with pytest.raises(InvalidInput) as refused:
+        await ana.entries.write(mirror.hex(), "into the copy")
+    assert refused.value.subject == "copy journal"
+    assert "into the copy" not in [e.body for e in await ana.entries.list(mirror.hex())]

@@ -6,14 +6,18 @@ journal stay refused (default_journal.py, protocol.md 4.16)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from client_sdk import Client, NotFound, keys
+from client_sdk import INSECURE_TEST_COST, Client, NotFound, keys, wire
 from client_sdk.default_journal import NO_DEFAULT
+from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_default_journal import upgraded
 from tests.client.test_journal_name_rollback import named_by_an_older_sdk
-from tests.conftest import ClientFactory, RunningServer
+from tests.client.test_nu43_findings import hiding
+from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 PLAN = "Ring Jo, then walk to the park."
 
@@ -193,3 +197,111 @@ async def test_a_stopped_answer_with_no_default_journal_gets_the_message_and_say
     assert response.no_flag is not None and "no default journal" in response.no_flag
     with pytest.raises(NotFound):  # a journal named and unknown is still an error
         await fay.safety.respond_to_answer("phq9", 9, 3, journal="Nowhere")
+
+
+async def test_a_withheld_default_journal_still_gives_the_users_own_plan_kept_here(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """fay's plan (112, "Call Sam") is in "Work", the default her phone chose; the server
+    then leaves "Work" out of the phone's journal list. The phone keeps a read-only copy of
+    her own journal, its plan signed by her: the safety message and a stopped answer show
+    that plan, never "not written", and the no-flag line names the default no longer on the
+    server."""
+    fay = await signup("fay")
+    await fay.journals.create("Work")
+    await fay.safety.set_plan(journal="Work", emergency_number="112", plan="Call Sam")
+    await fay.sync()
+    work = bytes.fromhex((await fay.journals.get("Work")).id)
+    async with serving(HostileServer(live_server.url)) as hostile:
+        phone = await Client.login(
+            hostile.url, "fay", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            await phone.journals.set_default("Work")
+            assert any("Call Sam" in line for line in await phone.safety.message())
+            hostile.replies["/v1/journals/list"] = hiding(work)
+            await fay.journals.create("Other")  # the phone reads the journal list again
+            await fay.sync()
+            await phone.sync()
+            [kept] = [j for j in await phone.journals.list() if j.name == "Work"]
+            assert kept.read_only_copy
+            lines = await phone.safety.message()
+            answered = await phone.safety.respond_to_answer("phq9", 9, 3)
+        finally:
+            await phone.close()
+    for shown in (lines, answered.lines):
+        assert any("112" in line for line in shown), shown
+        assert any("Call Sam" in line for line in shown), shown
+        assert not any("not written" in line for line in shown), shown
+    assert not answered.plan_missing
+    assert answered.no_flag is not None and "Work" in answered.no_flag
+    assert "no longer on the server" in answered.no_flag
+    assert (answered.flagged_to, answered.flag_id) == ([], None)
+
+
+async def test_with_no_default_the_crisis_line_a_therapist_set_in_the_users_journal_is_shown(
+    signup: ClientFactory,
+) -> None:
+    """fay shares "Work" with drlee, who sets a crisis line there; fay deletes "Personal"
+    and has written no plan: a message naming no journal shows drlee's line, as one naming
+    "Work" does, never only the generic directory."""
+    fay, drlee = await signup("fay"), await signup("drlee")
+    await fay.journals.create("Work")
+    await share_with(fay, drlee, "Work", role="annotate")
+    await drlee.sync()
+    [shared] = [j for j in await drlee.journals.list() if j.name.endswith("Work")]
+    await drlee.safety.set_crisis_line(shared.id, "Clinic line 0800 555 000")
+    await drlee.sync()
+    await fay.sync()
+    await fay.journals.delete("Personal")
+    line = "To talk to someone now: Clinic line 0800 555 000 (set by drlee)."
+    assert line in await fay.safety.message("Work")
+    assert line in await fay.safety.message()
+    assert line in (await fay.safety.respond_to_answer("phq9", 9, 3)).lines
+
+
+async def test_with_no_default_a_members_journal_relabelled_as_own_never_gives_its_plan(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """mal shares her journal "Mine" (her plan: 666, "Call mal now") with fay; the server
+    relabels it in fay's phone's journal list as fay's own, and fay has no default journal:
+    the journal's owner is the one its signed chain names, so neither the message nor a
+    stopped answer shows mal's plan."""
+    fay, mal = await signup("fay"), await signup("mal")
+    await mal.journals.create("Mine")
+    await mal.safety.set_plan(journal="Mine", emergency_number="666", plan="Call mal now")
+    await share_with(mal, fay, "Mine", role="read")
+    await mal.sync()
+    mine = bytes.fromhex((await mal.journals.get("Mine")).id)
+
+    def relabel(_: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply).journals
+        account = fay.context.profile.account_id
+        own = {"owner_id": account, "role": "owner", "owner_name": "fay"}
+        return wire.encode(
+            wire.JournalList(
+                [wire.Journal(**{**vars(j), **own}) if j.journal_id == mine else j for j in listed]
+            )
+        )
+
+    async with serving(HostileServer(live_server.url)) as hostile:
+        phone = await Client.login(
+            hostile.url, "fay", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            await phone.journals.delete("Personal")
+            hostile.replies["/v1/journals/list"] = relabel
+            await mal.journals.create("Other")
+            await mal.sync()
+            try:
+                await phone.sync()
+            except Exception:  # noqa: BLE001 - a refusal of the relabelled list is fine too
+                pass
+            lines = await phone.safety.message()
+            answered = await phone.safety.respond_to_answer("phq9", 9, 3)
+        finally:
+            await phone.close()
+    for line in lines + answered.lines:
+        assert "666" not in line and "Call mal" not in line, line

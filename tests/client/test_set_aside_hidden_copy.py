@@ -10,12 +10,70 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client_sdk import INSECURE_TEST_COST, Client, InvalidInput
+from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, wire
 from client_sdk.default_journal import current_readers
-from tests.client.hostile import HostileServer, serving
+from tests.client.hostile import HostileServer, ReplyRewrite, serving
 from tests.client.sharing_support import share_with
 from tests.client.test_nu43_findings import hiding
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+KEPT = 2  # of the copy's chain served: created, disclosure; cut before granted, rotated
+
+
+def copy_before_grant(mirror: bytes) -> tuple[ReplyRewrite, ReplyRewrite]:
+    """The journal list's and the access chains' rewrites that serve the copy journal
+    `mirror`'s chain cut before its member's grant (its first KEPT entries, epoch 0's keys
+    alone): a device cannot tell that prefix from the whole chain."""
+
+    def listing(_: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.JournalList, reply).journals
+        return wire.encode(
+            wire.JournalList(
+                [
+                    wire.Journal(
+                        **{
+                            **vars(j),
+                            "chain_length": KEPT,
+                            "epoch": 0,
+                            "keys": [k for k in j.keys if k.epoch == 0],
+                        }
+                    )
+                    if j.journal_id == mirror
+                    else j
+                    for j in listed
+                ]
+            )
+        )
+
+    def access(_: bytes, reply: bytes) -> bytes:
+        chains = wire.decode(wire.AccessReply, reply).chains
+        return wire.encode(
+            wire.AccessReply(
+                [
+                    wire.AccessChain(mirror, KEPT, c.entries[:KEPT])
+                    if c.journal_id == mirror
+                    else c
+                    for c in chains
+                ]
+            )
+        )
+
+    return listing, access
+
+
+async def moved_from_night(phone: Client) -> tuple[list[str], InvalidInput | None]:
+    """The phone writes in "Night" (deleted on the laptop): the entry is set aside; then
+    `default_readers` for it, and the refusal of `move_set_aside` naming no journal."""
+    await phone.entries.write("Night", "Only for me, at night.")
+    await phone.sync()
+    [kept] = await phone.set_aside()
+    readers = await phone.default_readers(kept.record_id)
+    try:
+        await phone.move_set_aside(kept.record_id)
+    except InvalidInput as error:
+        return readers, error
+    await phone.sync()
+    return readers, None
 
 
 async def test_a_field_level_reader_of_the_default_journal_counts_though_its_copy_is_hidden(
@@ -108,3 +166,101 @@ async def test_the_safety_message_names_a_copy_reader_whose_copy_is_hidden(
             await phone.close()
     assert response.copy_readers == ["drlee"]
     assert any("drlee (fields this device has not received)" in line for line in response.lines)
+
+
+async def test_a_field_level_reader_counts_though_its_copys_chain_is_served_before_the_grant(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """ana shares "Personal" with drlee as a copy of the entries' words; her new phone is
+    served that copy's chain cut before drlee's grant (its owner-sealed settings verify, no
+    member). The chain of "Personal", whole and verified, names drlee's field-level share in
+    force: the absence of a grant from the copy's chain drops nobody, the move is refused."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await ana.journals.create("Night")
+    await share_with(ana, drlee, only=["body"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    listing, access = copy_before_grant(mirror)
+    async with serving(HostileServer(live_server.url)) as hostile:
+        hostile.replies["/v1/journals/list"] = listing
+        hostile.replies["/v1/journals/access"] = access
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            await phone.context.replica.load_access()
+            assert phone.context.sharing.disclosures()[mirror].fields == ("body",)
+            await ana.journals.delete("Night", discard_undelivered=True)
+            readers, refused = await moved_from_night(phone)
+        finally:
+            await phone.close()
+    assert readers == ["drlee"]
+    assert refused is not None and refused.subject == "wider default"
+    await ana.sync()
+    await drlee.sync()
+    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+
+
+async def test_a_device_that_synced_before_the_share_counts_its_reader_past_a_cut_copy_chain(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """As above, for a phone that synced before ana shared on her laptop: the share's
+    `limited` entry reaches it in the chain of "Personal" it holds, and the new copy's chain
+    is served cut before drlee's grant."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await ana.journals.create("Night")
+    async with serving(HostileServer(live_server.url)) as hostile:
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            await phone.entries.write("Personal", "an ordinary day")
+            await phone.sync()
+            await share_with(ana, drlee, only=["body"])
+            await ana.sync()
+            await ana.context.replica.load_access()
+            disclosures = ana.context.sharing.disclosures()
+            [mirror] = [j for j, s in disclosures.items() if s.kind == "mirror"]
+            listing, access = copy_before_grant(mirror)
+            hostile.replies["/v1/journals/list"] = listing
+            hostile.replies["/v1/journals/access"] = access
+            await phone.sync()
+            await ana.journals.delete("Night", discard_undelivered=True)
+            readers, refused = await moved_from_night(phone)
+        finally:
+            await phone.close()
+    assert readers == ["drlee"]
+    assert refused is not None and refused.subject == "wider default"
+    await ana.sync()
+    await drlee.sync()
+    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+
+
+async def test_the_safety_message_names_a_copy_reader_whose_copys_chain_is_cut(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """drlee reads a copy of the moods of ana's "Personal"; her phone is served that copy's
+    chain cut before drlee's grant: the safety message still says drlee reads only a copy."""
+    ana, drlee = await signup("ana"), await signup("drlee")
+    await share_with(ana, drlee, only=["mood"])
+    await ana.sync()
+    await ana.context.replica.load_access()
+    [mirror] = [j for j, s in ana.context.sharing.disclosures().items() if s.kind == "mirror"]
+    listing, access = copy_before_grant(mirror)
+    async with serving(HostileServer(live_server.url)) as hostile:
+        hostile.replies["/v1/journals/list"] = listing
+        hostile.replies["/v1/journals/access"] = access
+        phone = await Client.login(
+            hostile.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+        )
+        try:
+            await phone.sync()
+            taken = await phone.measures.take("phq9", [0] * 8 + [3])
+            response = await phone.safety.respond(taken.result)
+        finally:
+            await phone.close()
+    assert response.copy_readers == ["drlee"]
+    assert any("drlee" in line and "copy" in line for line in response.lines), response.lines
