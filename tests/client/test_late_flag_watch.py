@@ -462,3 +462,23 @@ async def test_a_stopped_answer_given_again_after_an_opt_in_made_elsewhere_gets_
     assert (await phone.sync()).late_flags == []
     await drsmith.sync()
     assert [(f.answer, f.result_id) for f in await drsmith.safety.flags()] == [(again, "")]
+
+
+async def test_a_stopped_answer_given_again_weaker_gets_one_flag_with_the_worse(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana stops after item 9 = 3 on her phone (the opt-in unseen), resumes the draft under
+    its id and stops again after item 9 = 1: both answers are owed drsmith's flag, and he
+    gets one, carrying the worse, which stands for the other; none at the next sync."""
+    _, phone, drsmith = await opted_in_unseen(signup, login, live_server, monkeypatch)
+    rid = phone.measures.new_result_id()
+    assert (await phone.safety.respond_to_answer("phq9", 9, 3, result_id=rid)).flagged_to == []
+    assert (await phone.safety.respond_to_answer("phq9", 9, 1, result_id=rid)).flagged_to == []
+    report = await phone.sync()
+    assert [(f.members, f.result_id) for f in report.late_flags] == [(("drsmith",), "")]
+    assert (await phone.sync()).late_flags == []
+    await drsmith.sync()
+    assert [(f.answer, f.result_id) for f in await drsmith.safety.flags()] == [(3, "")]
