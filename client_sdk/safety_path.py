@@ -113,10 +113,13 @@ async def watch_answer(
     questionnaire. A stopped answer and the result saved under its id later are two entries
     (`_key`), each owed its flag in its own journal; a stopped answer given again under the
     same id with a worse answer, or a result's save tried again, replaces the answer noted
-    and its time. The flag a result is owed carries what the stored result says, never the
-    answer noted (`SafetyPath._standing`); deleting the result saved under a stopped
-    answer's id in its journal, carrying at least that answer, before the flag is sealed
-    withdraws the stopped answer's late flag too. Local: never leaves the device."""
+    and its time; a stopped answer also keeps each safety item and answer it was given with
+    the latest time it was given then (`stops`, `_stops`): each is owed its flag from that
+    time. The flag a result is owed carries what the stored result says, never the answer
+    noted (`SafetyPath._standing`); deleting the result saved under a stopped answer's id
+    in its journal, carrying at least that answer and saved at or after it was last given,
+    before the flag is sealed withdraws the stopped answer's late flag too. Local: never
+    leaves the device."""
     entry = {
         "id": event_id,
         "journal": journal_id,
@@ -128,6 +131,8 @@ async def watch_answer(
         "covered": [],
         "known": sorted(known),
     }
+    if not result_id:
+        entry["stops"] = [[item, answer, answered_at]]
 
     def add(watched: list[dict[str, Any]]) -> None:
         # one entry per answer: its id, its journal, and whether it is a stored result's or
@@ -138,6 +143,12 @@ async def watch_answer(
         for w in watched:
             if _key(w) != _key(entry):
                 continue
+            if not result_id:
+                # every time the questionnaire was stopped with this answer: the latest
+                # time each answer was given decides whom it is owed (`_stops`)
+                stops = [s for s in _stops(w) if (s["item"], s["answer"]) != (item, answer)]
+                w["stops"] = [[s["item"], s["answer"], s["at"]] for s in stops]
+                w["stops"].append([item, answer, answered_at])
             held = w.get("answer")
             worse = w.get("item") != item or not isinstance(held, (int, float)) or held < answer
             if worse or result_id:
@@ -183,6 +194,24 @@ def _key(entry: dict[str, Any]) -> str:
     it is a stored result's (a stopped questionnaire's answer and the result saved under its
     id later are two answers, each owed its flag)."""
     return f"{entry['id']} {entry['journal']} {'result' if entry.get('result') else 'stopped'}"
+
+
+def _stops(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """A watched answer (`watch_answer`) as the answers it stands for, the worst first: a
+    result's is itself; a stopped questionnaire's is one answer per safety item and answer
+    it was stopped at under its id, each at the latest time it was given then (an entry
+    from before `stops` was kept: itself), so that a draft resumed under its id and
+    stopped again is owed its flag from then, not from the first stop."""
+    if entry.get("result") or not isinstance(entry.get("stops"), list):
+        return [entry]
+    found = [
+        {**entry, "item": stop[0], "answer": stop[1], "at": stop[2]}
+        for stop in entry["stops"]
+        if isinstance(stop, list)
+        and len(stop) == 3
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in stop)
+    ]
+    return sorted(found, key=lambda stop: -stop["answer"]) or [entry]
 
 
 def _at_most(entry: dict[str, Any], least: tuple[int, int]) -> bool:
@@ -1059,9 +1088,11 @@ class SafetyPath:
         device is rolled back or unverified is skipped until it is verified again. A result
         deleted since gets none, and a flag carries the answer its stored result holds
         (`_standing`); a questionnaire stopped after a safety answer whose result, saved
-        under its id in its journal with at least that answer, was deleted since gets none
-        either (the client withdrew those answers), but one whose result went to another
-        journal, carried a weaker answer or was deleted before the answer keeps its flag. A
+        under its id in its journal with at least that answer, at or after the answer was
+        last given, was deleted since gets none either (the client withdrew those answers),
+        but one whose result went to another journal, carried a weaker answer or was saved
+        before the answer was given (last) keeps its flag; each answer a questionnaire was
+        stopped at under an id is owed from the latest time it was given (`_stops`). A
         flag for that result covers the stopped answer, and the client is told once of the
         two (`_tell_unflagged`). A journal in `withheld` (ids of journals whose records the
         server was found withholding in this sync: a withheld change to the plan could be
@@ -1082,20 +1113,27 @@ class SafetyPath:
         # a stored result before a stopped answer under its id: one flag standing for both
         # then names the result
         ordered = sorted(watched, key=lambda entry: not entry["result"])
-        for entry in [*ordered, *signed]:
+        dead: set[str] = set()  # answers (`_key`) one of whose stops is owed no flag, ever
+        lives: set[str] = set()  # those with a stop that may still be owed one
+        for entry in [*(stop for e in ordered for stop in _stops(e)), *signed]:
             if bytes.fromhex(entry["journal"]) in withheld or entry["journal"] in nobody:
+                lives.add(_key(entry))
                 continue
+            none_ever: set[str] = set()
             try:
-                found = await self._owed(entry, nobody, gone)
+                found = await self._owed(entry, nobody, none_ever)
             except NotFound:
                 gone.add(_key(entry))  # the journal is gone from this device: for good
                 continue
             except IntegrityError:
+                lives.add(_key(entry))
                 continue  # its chain not verified now: not now
+            (dead if none_ever else lives).add(_key(entry))
             if found is None:
                 continue
             local, standing, owed = found
             sealed += await self._seal_late(local, standing, owed)
+        gone |= dead - lives  # a stopped answer is forgotten once none of its stops is owed
         if watched:  # this device's own answers that got no flag (stopped ones too), told once
             self._unflagged, self._untold = await self._tell_unflagged(watched, withheld)
         if gone:
@@ -1253,7 +1291,8 @@ class SafetyPath:
         # results' members told, by answer id and journal: a stopped answer under that id
         # is told with its result, so results come first
         said: dict[tuple[str, str], tuple[tuple[int, int], set[str]]] = {}
-        for entry in sorted(watched, key=lambda entry: not entry["result"]):
+        ordered = sorted(watched, key=lambda entry: not entry["result"])
+        for entry in (stop for e in ordered for stop in _stops(e)):
             try:
                 local = await self._local_journal(entry["journal"])
             except NotFound:
@@ -1276,7 +1315,7 @@ class SafetyPath:
                 continue  # never stored, deleted or withdrawn: nothing is owed, nothing told
             current = _annotating_members(state)
             covered = await self._covered_for(local, standing)
-            covered |= set(entry.get("told") or ())
+            covered |= set(entry.get("told") or ()) | set(told.get(_key(entry), ()))
             result = said.get((entry["id"], entry["journal"]))
             if not entry["result"] and result and _at_most(standing, result[0]):
                 # the result saved under its id in its journal, carrying at least its
@@ -1298,7 +1337,7 @@ class SafetyPath:
                 )
             if not members:
                 continue
-            told[_key(entry)] = sorted(members.values())
+            told[_key(entry)] = sorted({*told.get(_key(entry), ()), *members.values()})
             since = max(plan.opted_in_at(m) or 0 for m in members.values())
             found.append(
                 UnflaggedAnswer(
@@ -1383,13 +1422,15 @@ class SafetyPath:
         9 corrected to 0) never leaves a flag of the first try's answer; None when no such
         result is stored.
 
-        A stopped questionnaire's: as noted, unless the result saved under its id in that
-        journal is deleted, the delete (its `updated_at`) at or after the stopped answer,
-        and the result carries at least that answer to that item: the client withdrew
-        those answers, so the stopped answer gets no late flag either (None). A result under
-        its id in another journal, one carrying a weaker answer or none, a delete before
-        the answer, withdraws nothing: that answer was not withdrawn. Raises only a store
-        error."""
+        A stopped questionnaire's (one of its `_stops`): as noted, unless the result saved
+        under its id in that journal is deleted, was saved (its `created_at`, by the clock
+        of the device that saved it, normally the one that noted the answer) at or after
+        the answer's time, the latest it was given, and carries at least that answer to
+        that item: the client withdrew those answers, so the stopped answer gets no late
+        flag either (None). A result under its id in another journal, one carrying a weaker
+        answer or none, one saved before the answer was given, withdraws nothing: that
+        answer was not in it. The delete's time (`updated_at`, by the clock of whichever
+        device deleted it) decides nothing. Raises only a store error."""
         stored = await self._store.document(bytes.fromhex(entry["result"] or entry["id"]))
         if stored is None or stored.kind != MEASURE or stored.journal_id != local.journal_id:
             return None if entry["result"] else entry
@@ -1403,12 +1444,12 @@ class SafetyPath:
             measure, item, answer = answered
             at = entry["at"] if taken_at is None else taken_at
             return {**entry, "measure": measure, "item": item, "answer": answer, "at": at}
-        deleted_at = read_ms(document.field("updated_at"))
+        saved_at = read_ms(document.field("created_at"))
         if (
             deleted
             and answered is not None
-            and deleted_at is not None
-            and int(entry["at"]) <= deleted_at
+            and saved_at is not None
+            and saved_at >= int(entry["at"])
             and _at_most(entry, answered[1:])
         ):
             return None

@@ -356,3 +356,129 @@ async def test_a_save_tried_again_with_item_9_at_0_leaves_no_flag_of_the_first_t
     await drsmith.sync()
     flags = await drsmith.safety.flags()
     assert [(f.answer, f.result_id) for f in flags] == [(2, "")]
+
+
+@pytest.mark.parametrize("again", [3, 1])
+async def test_a_stopped_answer_given_again_after_its_result_was_deleted_keeps_its_flag(
+    again: int,
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana (phone, drsmith's opt-in unseen) stops after item 9 = 3 under rid, saves it under
+    rid, deletes that result (withdrawn), then resumes the draft the app kept with rid and
+    stops after item 9 again (`again`), after the delete, still offline. That answer was
+    not in what she deleted: drsmith gets a flag for it, without a score."""
+    _, phone, drsmith = await opted_in_unseen(signup, login, live_server, monkeypatch)
+    rid = phone.measures.new_result_id()
+    assert (await phone.safety.respond_to_answer("phq9", 9, 3, result_id=rid)).flagged_to == []
+    taken = await phone.measures.take("phq9", ITEM_9, result_id=rid)
+    assert (await phone.safety.respond(taken.result)).flagged_to == []
+    await phone.measures.delete(rid)
+    later = safety_path.now_ms() + 1  # the answer given again after the delete
+    monkeypatch.setattr("client_sdk.safety_path.now_ms", lambda: later)
+    response = await phone.safety.respond_to_answer("phq9", 9, again, result_id=rid)
+    assert response.flagged_to == []
+    report = await phone.sync()
+    assert [(f.journal, f.result_id) for f in report.late_flags] == [("Personal", "")]
+    await phone.sync()
+    await drsmith.sync()
+    flags = await drsmith.safety.flags()
+    assert [(f.answer, f.result_id) for f in flags] == [(again, "")]
+
+
+@pytest.mark.parametrize("laptop_ahead_ms", [60_000, -1])
+async def test_a_stopped_answer_after_a_delete_on_a_device_whose_clock_is_ahead_keeps_its_flag(
+    laptop_ahead_ms: int,
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The phone's save under rid fails after the result was stored (the app keeps the answers
+    with rid, as take's docstring says); the result syncs to the laptop. The laptop opts
+    drsmith in, then deletes that result, its clock a minute ahead of the phone's (or 1 ms
+    behind). After the delete ana resumes the draft on the phone (not synced since) and
+    stops after item 9 = 3 under rid: that answer is not in what she deleted, whichever
+    device's clock runs ahead (no delete time from another device decides it)."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.sync()
+    await phone.sync()
+    rid = phone.measures.new_result_id()
+
+    async def dies(*_: object, **__: object) -> None:
+        raise RuntimeError("the process dies after the result is stored")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(phone.measures._sharing, "mirror", dies)
+        with pytest.raises(RuntimeError):
+            await phone.measures.take("phq9", ITEM_9, result_id=rid)
+    await phone.sync()
+    await laptop.sync()
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    answer_later(live_server, monkeypatch)
+    phone_now = safety_path.now_ms()
+    monkeypatch.setattr("client_sdk.measures.now_ms", lambda: phone_now + laptop_ahead_ms)
+    await laptop.measures.delete(rid)
+    await laptop.sync()
+    response = await phone.safety.respond_to_answer("phq9", 9, 3, result_id=rid)  # after it
+    assert response.flagged_to == []  # the phone has not seen the opt-in
+    report = await phone.sync()
+    assert [(f.journal, f.result_id) for f in report.late_flags] == [("Personal", "")]
+    await phone.sync()
+    await drsmith.sync()
+    assert [(f.answer, f.result_id) for f in await drsmith.safety.flags()] == [(3, "")]
+
+
+@pytest.mark.parametrize("again", [3, 1])
+async def test_a_stopped_answer_given_again_after_an_opt_in_made_elsewhere_gets_its_flag(
+    again: int,
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana stops after item 9 = 3 on her phone under the draft's id before anyone is opted
+    in (no flag owed). The laptop then opts drsmith in (unseen by the phone). Well past
+    CLOCK_SKEW_MS later she resumes the draft on the phone and stops after item 9 again
+    (`again`) under the same id: the flag respond_to_answer would have sealed at once,
+    had the phone known the opt-in, is sealed by the sync that brings it."""
+    laptop, phone, drsmith = await devices(signup, login)
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.sync()
+    await phone.sync()
+    rid = phone.measures.new_result_id()
+    assert (await phone.safety.respond_to_answer("phq9", 9, 3, result_id=rid)).flagged_to == []
+    await laptop.safety.set_plan(share_flags=True, flags_for="drsmith")
+    await laptop.sync()
+    answer_later(live_server, monkeypatch)
+    response = await phone.safety.respond_to_answer("phq9", 9, again, result_id=rid)
+    assert response.flagged_to == []  # the phone has not seen the opt-in
+    report = await phone.sync()
+    assert [(f.journal, f.result_id) for f in report.late_flags] == [("Personal", "")]
+    assert (await phone.sync()).late_flags == []
+    await drsmith.sync()
+    assert [(f.answer, f.result_id) for f in await drsmith.safety.flags()] == [(again, "")]
+
+
+async def test_a_stopped_answer_given_again_weaker_gets_one_flag_with_the_worse(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ana stops after item 9 = 3 on her phone (the opt-in unseen), resumes the draft under
+    its id and stops again after item 9 = 1: both answers are owed drsmith's flag, and he
+    gets one, carrying the worse, which stands for the other; none at the next sync."""
+    _, phone, drsmith = await opted_in_unseen(signup, login, live_server, monkeypatch)
+    rid = phone.measures.new_result_id()
+    assert (await phone.safety.respond_to_answer("phq9", 9, 3, result_id=rid)).flagged_to == []
+    assert (await phone.safety.respond_to_answer("phq9", 9, 1, result_id=rid)).flagged_to == []
+    report = await phone.sync()
+    assert [(f.members, f.result_id) for f in report.late_flags] == [(("drsmith",), "")]
+    assert (await phone.sync()).late_flags == []
+    await drsmith.sync()
+    assert [(f.answer, f.result_id) for f in await drsmith.safety.flags()] == [(3, "")]
