@@ -2535,9 +2535,10 @@ def journal_list(home: Home, as_json: bool) -> None:
 
 def signed_out(error: TJError) -> bool:
     """Whether `error` says this device is signed out: revoked from another device, its
-    session expired or ended (SIGNED_OUT_CODES, or the subject "session ended"). `tj sync`
-    cannot help then; `tj login` on this home can (NU35 #5)."""
-    return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
+    session expired or ended (SIGNED_OUT_CODES, or the subject "session ended" or "session
+    expired": a session the server forgot after it expired). `tj sync` cannot help then;
+    `tj login` on this home can (NU35 #5)."""
+    return error.code in SIGNED_OUT_CODES or error.subject in ("session ended", "session expired")
 
 
 def erased_here_words(username: str, home: Path) -> str:
