@@ -639,7 +639,7 @@ def flags_not_carried_text(
     )
     compare = (
         " (FINGERPRINT: theirs, compared in person first; they read it from "
-        f"{output.command_text('tj fingerprint')})"
+        f"{output.their_command_text('tj fingerprint')} on their own device)"
         if any(m in unverified for m in members)
         else ""
     )

@@ -883,8 +883,7 @@ async def rearchive(
         target = targets.get(journal.id)
         if not journal.archived or target is None:
             continue
-        if current[target].archived:
-            report.archived.append(current[target].name)
+        if current[target].archived:  # archived already: nothing done, nothing said
             continue
         try:
             await source.journals.archive(target)
