@@ -11,14 +11,17 @@ its runner).
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from client_sdk import AuthError, Client
+from client_sdk import INSECURE_TEST_COST, AuthError, Client
 from client_sdk.errors import SESSION_ENDED, SESSION_EXPIRED
 from server.routes import SERVICE
-from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
+from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, RunningServer
 from tests.test_cli_insights import new_device
 
 DAY_MS = 24 * 3600 * 1000
@@ -114,3 +117,41 @@ async def test_a_home_that_kept_no_session_end_says_what_it_could_be(
     text = str(unsure.value)
     assert "may have expired: one lasts 30 days from its login" in text, text
     assert "may have been deleted" in text  # still said as one of the possibilities
+
+
+async def test_a_server_naming_a_session_end_already_past_changes_words_only(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile server: its login reply names an end already past for a session it keeps, so
+    that a later refusal (the account deleted from another device) reads as an expired
+    session. Only words follow the kept end: the device syncs as before, and the login the
+    words ask for, refused, says the account may have been deleted (its copy kept)."""
+    laptop = await signup("ana")
+    service = live_server.server.app[SERVICE]
+    monkeypatch.setattr(service, "settings", replace(service.settings, token_ttl_ms=1))
+    phone = await login("ana")
+    monkeypatch.undo()
+    named_end = phone.transport.session_ends_ms
+    assert named_end is not None and named_end <= live_server.clock.now + 1
+    with closing(sqlite3.connect(live_server.data_dir / "journal.db")) as db:  # kept, in fact
+        db.execute(
+            "UPDATE devices SET expires_at = ? WHERE device_id = ?",
+            (live_server.clock.now + TEST_SETTINGS.token_ttl_ms, phone.profile.device_id),
+        )
+        db.commit()
+    live_server.clock.now += 1000
+    await phone.sync()  # a past end named by the server blocks nothing
+    await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    with pytest.raises(AuthError) as told:
+        await phone.sync()
+    assert told.value.subject == SESSION_EXPIRED  # the lie changes the words only
+    home = phone.home
+    await phone.close()
+    with pytest.raises(AuthError) as again:
+        await Client.login(
+            live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+        )
+    assert again.value.subject == "account maybe deleted", again.value
