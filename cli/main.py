@@ -2533,6 +2533,13 @@ def journal_list(home: Home, as_json: bool) -> None:
         output.message(hint)
 
 
+SIGNED_OUT_STALE = (
+    "Until this device signs in again, nothing new reaches it (new safety flags included) "
+    "and nothing written here leaves it."
+)
+"""Said after the "Not synced" line of a device whose session is over (`signed_out`)."""
+
+
 def signed_out(error: TJError) -> bool:
     """Whether `error` says this device is signed out: revoked from another device, its
     session expired or ended (SIGNED_OUT_CODES, or the subject "session ended" or "session
@@ -2850,6 +2857,11 @@ async def synced_first(
         reason = f"sync failed: {error}"
         if signed_out(error):  # NU35 #5
             reason += f": {await login_again(client)}"
+            await tell_not_synced(client, reason, doing)
+            # not a moment offline: a month's session ended, and no sync brings anything
+            # until a login, new safety flags included (a therapist's list goes stale)
+            output.message(SIGNED_OUT_STALE, wrap=True)
+            return
     await tell_not_synced(client, reason, doing)
 
 

@@ -155,3 +155,17 @@ async def test_a_server_naming_a_session_end_already_past_changes_words_only(
             live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
         )
     assert again.value.subject == "account maybe deleted", again.value
+
+
+async def test_a_therapist_signed_out_is_told_no_new_flag_reaches_the_list(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    live_server.clock.now += TEST_SETTINGS.token_ttl_ms + 1
+    shown = await drsmith.ok("safety", "flags")
+    said = one_line(shown.stderr)
+    assert "this device's session expired; log in again" in said, said
+    assert (
+        "Until this device signs in again, nothing new reaches it (new safety flags included) "
+        "and nothing written here leaves it."
+    ) in said, said
