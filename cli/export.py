@@ -196,7 +196,9 @@ async def exported_name(client: Client, journal: Journal) -> str:
     "kim (account 1a2b3c4d)/Personal, not the account the server now names kim"."""
     if journal.own or not await client.journals.name_given_elsewhere(journal.id):
         mark = output.ended_marks([journal]).get(journal.id) or (
-            output.ENDED_COPY if journal.read_only_copy else ""
+            ("(gone from the server)" if journal.own else output.ENDED_COPY)
+            if journal.read_only_copy
+            else ""
         )
         return f"{journal.name} {mark}" if mark else journal.name
     label = await client.journals.client_label(journal.id)
@@ -639,7 +641,7 @@ def flags_not_carried_text(
     )
     compare = (
         " (FINGERPRINT: theirs, compared in person first; they read it from "
-        f"{output.command_text('tj fingerprint')})"
+        f"{output.their_command_text('tj fingerprint')} on their own device)"
         if any(m in unverified for m in members)
         else ""
     )

@@ -2533,11 +2533,19 @@ def journal_list(home: Home, as_json: bool) -> None:
         output.message(hint)
 
 
+SIGNED_OUT_STALE = (
+    "Until this device signs in again, nothing new reaches it (new safety flags included) "
+    "and nothing written here leaves it."
+)
+"""Said after the "Not synced" line of a device whose session is over (`signed_out`)."""
+
+
 def signed_out(error: TJError) -> bool:
     """Whether `error` says this device is signed out: revoked from another device, its
-    session expired or ended (SIGNED_OUT_CODES, or the subject "session ended"). `tj sync`
-    cannot help then; `tj login` on this home can (NU35 #5)."""
-    return error.code in SIGNED_OUT_CODES or error.subject == "session ended"
+    session expired or ended (SIGNED_OUT_CODES, or the subject "session ended" or "session
+    expired": a session the server forgot after it expired). `tj sync` cannot help then;
+    `tj login` on this home can (NU35 #5)."""
+    return error.code in SIGNED_OUT_CODES or error.subject in ("session ended", "session expired")
 
 
 def erased_here_words(username: str, home: Path) -> str:
@@ -2849,6 +2857,11 @@ async def synced_first(
         reason = f"sync failed: {error}"
         if signed_out(error):  # NU35 #5
             reason += f": {await login_again(client)}"
+            await tell_not_synced(client, reason, doing)
+            # not a moment offline: a month's session ended, and no sync brings anything
+            # until a login, new safety flags included (a therapist's list goes stale)
+            output.message(SIGNED_OUT_STALE, wrap=True)
+            return
     await tell_not_synced(client, reason, doing)
 
 

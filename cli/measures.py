@@ -520,11 +520,7 @@ def take_measure(
             and response.flag_id
             and await client.safety.waiting(response.flag_id)
         ):
-            members = ", ".join(response.flagged_to)
-            waiting = (
-                f"The safety flag has NOT left this device yet (no connection): {members} "
-                "will see it only after this device syncs. Do not count on it: call someone now."
-            )
+            waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
         return taken, lines, note, score_only
@@ -1143,6 +1139,26 @@ def failure_words(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
+async def flag_waiting_line(client: Client, members: str) -> str:
+    """The line for a safety flag sealed for `members` that has not left this device: what it
+    waits for. A device the server told its session is over (`Identity.signed_out_at`: expired,
+    ended or signed out; only a login sends anything then, never a sync by itself) names
+    the `tj login` that sends it; else it waits for a connection. Both end with the crisis
+    advice: the flag is no way to reach anyone now."""
+    if (await client.identity()).signed_out_at is not None:
+        login = output.command(
+            [*profile_words(client.home), "login", client.profile.server_url, client.username]
+        )
+        why = f"this device is signed out: {login} signs it in again and sends it"
+        after = "after you log in again"
+    else:
+        why, after = "no connection", "after this device syncs"
+    return (
+        f"The safety flag has NOT left this device yet ({why}): {members} will see it only "
+        f"{after}. Do not count on it: call someone now."
+    )
+
+
 async def synced_quietly(client: Client, within: float | None = None) -> bool:
     """Sync before deciding who a safety flag goes to: one quick try (`quick_sync`, within
     QUICK_SYNC_S, or `within` seconds when fewer); what it settled is said, a failure is not
@@ -1435,7 +1451,7 @@ def seal_without_a_score(
     if positive:
         item = positive[0]
 
-        async def seal(client: Client) -> tuple[list[str], str | None, bool]:
+        async def seal(client: Client) -> tuple[list[str], str | None, str]:
             await synced_quietly(client)  # decide on a fresh view
             response = await client.safety.respond_to_answer(
                 chosen.id,
@@ -1451,13 +1467,12 @@ def seal_without_a_score(
                 output.message(response.lines[-1])
             if response.flag_id is None:
                 await sync_note(client)  # a flag owed is sealed by it, and said (Safety: ...)
-                return [], None, False
+                return [], None, ""
             await sync_note(client)
-            return (
-                response.flagged_to,
-                response.flag_id,
-                await client.safety.waiting(response.flag_id),
-            )
+            waiting = ""
+            if await client.safety.waiting(response.flag_id):
+                waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
+            return response.flagged_to, response.flag_id, waiting
 
         flagged_to, flag_id, waiting = home.run(seal)
         if flag_id is not None:
@@ -1466,11 +1481,7 @@ def seal_without_a_score(
                 f"Because you chose to, a safety flag was sealed for {members} without a score."
             )
             if waiting:
-                output.message(
-                    f"The safety flag has NOT left this device yet (no connection): {members} "
-                    "will see it only after this device syncs. Do not count on it: call "
-                    "someone now."
-                )
+                output.message(waiting)
         return flag_id is not None
     return False
 

@@ -1404,7 +1404,7 @@ async def no_such_account(username: str, client: Client) -> bool:
     try:
         await client.shares.fingerprint(username)
     except NotFound as error:
-        return error.subject is None  # not ACCOUNT_GONE: never an account this device knew
+        return error.subject == "account"  # not ACCOUNT_GONE: never an account this device knew
     except TJError:
         return False
     return False

@@ -17,7 +17,9 @@ own questionnaire results and safety plans through care_import.py.
 A journal's "role" is "owner", "read" or "annotate", or "ended" (`ENDED`) for the read-only
 copy of one no longer served to the account, with "share_ended", "unlisted" and "access" (the
 words of `tj journal list`); files from before 2026-12 say "revoked" and lack the last three.
-An import restores the journals whose role is "owner".
+"own" is true for the read-only copy of one of the exporter's own journals gone from the
+server (deleted on another device, or withheld): an import restores the journals whose role is
+"owner" and those (`ArchivedJournal.restorable`), the latter as a new journal of its own.
 
 Times are ISO 8601 with an offset, to the millisecond, so an import restores them exactly.
 
@@ -60,7 +62,7 @@ from client_sdk.goals import (
     goal_progress,
     status_words,
 )
-from client_sdk.models import Entry, Journal
+from client_sdk.models import GONE_FROM_SERVER, READ_ONLY_COPY, Entry, Journal
 
 FORMAT = "therapy-journal-export"
 VERSION = 1
@@ -111,6 +113,17 @@ class ArchivedJournal:
     owner_id: str = ""
     """The owner's account id (hex; "" when the file had none): two accounts may have borne
     one username (`name` then says "kim (account 1a2b3c4d)/Personal", NU46 #2)."""
+    own: bool = False
+    """A read-only copy of one of the exporter's own journals, gone from the server (deleted
+    on another of its devices, or withheld: `Journal.own`); files before 2026-12-06 say it
+    only by `access` ("gone from the server (read-only copy)")."""
+
+    @property
+    def restorable(self) -> bool:
+        """Whether an import recreates it: the exporter's own journal, served (role "owner")
+        or the read-only copy left of one gone from the server (`own`), never another
+        account's."""
+        return self.role == "owner" or (self.read_only_copy and self.own)
 
     @classmethod
     def of(cls, journal: Journal) -> ArchivedJournal:
@@ -126,6 +139,7 @@ class ArchivedJournal:
             journal.share_ended,
             journal.access,
             journal.owner_id,
+            journal.read_only_copy and journal.own,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +156,7 @@ class ArchivedJournal:
             "unlisted": self.unlisted,
             "access": self.access,
             "owner_id": self.owner_id,
+            "own": self.own,
         }
 
 
@@ -448,6 +463,11 @@ limits and the entry stays whole (protocol.md 5, "Limits of merged texts"): its 
 import again (NU22 C19). The bound of any string of a file (`Fields.text`)."""
 
 
+OWN_GONE_WORDS = f"{GONE_FROM_SERVER} {READ_ONLY_COPY}"
+"""`access` of the read-only copy of one of the exporter's own journals (`Journal.access`):
+how a file from before "own" says it."""
+
+
 def read_journal(fields: Fields) -> ArchivedJournal:
     journal_id, name, role = (
         fields.text("id", 64),
@@ -469,6 +489,8 @@ def read_journal(fields: Fields) -> ArchivedJournal:
         share_ended and not unlisted,
         fields.text("access", 64) if fields.value.get("access") is not None else "",
         fields.text("owner_id", 64) if fields.value.get("owner_id") is not None else "",
+        fields.optional_flag("own")
+        or (not share_ended and not unlisted and fields.value.get("access") == OWN_GONE_WORDS),
     )
 
 

@@ -1314,6 +1314,9 @@ class Client:
         client: Client | None = None
         try:
             client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            client.transport.session_ends_ms = _session_end_of(
+                await store.setting(SESSION_ENDS), profile.device_id
+            )
             await client.context.settle_default()  # before any journal list: its own state
             await client.replica.load_access()
             return client
@@ -1420,6 +1423,7 @@ class Client:
             await client.context.settle_default()  # before any journal list: its own state
             if session.cost is not None:  # chosen or proved here, never the reply's word
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
+            await client._keep_session_end(session.reply.expires_at)
             await client.devices._keep_own_name(session.device_name)
             await client.devices._new_session(
                 profile.device_id
@@ -1834,6 +1838,12 @@ class Client:
             raise _cost_below_known(
                 error, self.username, known, "this device", self.transport.base_url
             ) from None
+
+    async def _keep_session_end(self, ends_ms: int) -> None:
+        """Keep when the session this device just signed in with ends (`SESSION_ENDS`)."""
+        async with self.store.transaction() as tx:
+            await tx.set_setting(SESSION_ENDS, json.dumps([self.profile.device_id.hex(), ends_ms]))
+        self.transport.session_ends_ms = ends_ms
 
     async def _know_cost(self, cost: KdfCost) -> None:
         """Keep `cost` as the account's password cost this device knows (`KNOWN_COST`)."""
@@ -3384,6 +3394,29 @@ def _maybe_deleted(error: AuthError, username: str) -> AuthError:
     )
     said.code, said.detail = error.code, error.detail
     return said
+
+
+SESSION_ENDS = "session_ends"
+"""Store setting: [device id (hex), end (ms)] (JSON) of the session this device signed in with
+(`SessionReply.expires_at`, 30 days after the sign-in by default; it does not slide): once
+this device's clock is past it, a server that no longer knows the session (it forgets an
+expired one a day after its end) is told as the expired session it is
+(`transport.session_told`), not as a session ended by a deletion elsewhere. Only words
+depend on it (a server's wrong end changes what is said, never what is done)."""
+
+
+def _session_end_of(value: object, device_id: bytes) -> int | None:
+    """`SESSION_ENDS` read back for the session of `device_id`; None when unset, of another
+    session, or unreadable."""
+    pair = read_json(value, None)
+    if (
+        isinstance(pair, list)
+        and len(pair) == 2
+        and pair[0] == device_id.hex()
+        and type(pair[1]) is int
+    ):
+        return pair[1]
+    return None
 
 
 KNOWN_COST = "password_cost"

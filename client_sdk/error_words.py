@@ -12,6 +12,7 @@ from client_sdk.errors import (
     SESSION_ENDED,
     SESSION_EXPIRED,
     SIGNED_OUT,
+    USERNAME_TAKEN,
     WRONG_PASSWORD,
     WRONG_RECOVERY_KEY,
 )
@@ -97,6 +98,7 @@ CODE_SUBJECTS: dict[str, str] = {
     "device_revoked": SIGNED_OUT,
     "auth_required": SIGNED_OUT,
     "token_expired": SESSION_EXPIRED,
+    "username_taken": USERNAME_TAKEN,
 }
 """`TJError.subject` by the server's error code, where the code alone says the situation an
 app branches on (NU45 #9: a device signed out apart from a wrong password)."""

@@ -95,6 +95,10 @@ account's), "unsynced" (how many of its items have changes that never reached th
 decimal; "" when not counted). Nothing was sent: log that account out there first, or use
 another home."""
 
+USERNAME_TAKEN = "username taken"
+"""`TJError.subject` of a ConflictError for a sign-up whose username another account has
+(`username_taken`): ask for another username."""
+
 NAME_TAKEN = "name taken"
 """`TJError.subject` of an InvalidInput for a journal name this account already gives
 another of its journals (`journals.create`, `rename`): ask for another name."""
@@ -918,6 +922,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "(`names`: username, unsynced); nothing was sent",
         "account maybe deleted": "a login refused on a home signed in to that account: the "
         "account may have been deleted, or its password changed, from another device",
+        USERNAME_TAKEN: "a ConflictError: a sign-up's username is another account's; ask for "
+        "another",
         WEAK_PASSWORD: "a new password or passphrase refused as too short or too easy to guess; "
         "the message says why",
         "password cost": "CostBelowMinimum: the account's password hash cost is below the "
@@ -1032,6 +1038,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "own journal": "this account's own journal, where another's is meant (delete it instead)",
         "own journal gone": "this account's journal deleted on another of its devices",
         "read-only member": "a journal shared with this account read-only",
+        "owner's own": "an AccessError for a write of what only the journal's owner writes "
+        "(entries, goals, results...), refused to a member whatever the role",
+        "yourself": "an InvalidInput for a share with this account itself; nothing was shared",
+        "account": "a NotFound for a username no account on the server bears (one this device "
+        "never knew): check the spelling",
         "account gone": "an account this device knew is no longer on the server (`names`: "
         "username)",
         "fingerprint": "a share refused until the member's fingerprint is compared and given, or "

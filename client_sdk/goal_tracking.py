@@ -119,7 +119,7 @@ class Goals:
         if at is not None:
             moment = int((at if at.tzinfo is not None else at.astimezone()).timestamp() * 1000)
             if moment > now + FUTURE_SLACK_MS:
-                raise InvalidInput("a check-in cannot be dated in the future")
+                raise InvalidInput("a check-in cannot be dated in the future", subject=BAD_VALUE)
         local, document = await self._live(goal_id)
         if check_only:
             if progress is not None:

@@ -41,7 +41,7 @@ from datetime import date, datetime
 from client_sdk import keys
 from client_sdk.care_disclosure import ANSWERS, DISCLOSABLE, SCORES
 from client_sdk.documents import Document, removed
-from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.queries import check_bounds, local_bound, select_dated
@@ -165,9 +165,11 @@ class Measures:
         if taken_at is not None:
             at = int(taken_at.timestamp() * 1000)
             if at > now:
-                raise InvalidInput("a questionnaire cannot be dated in the future")
+                raise InvalidInput(
+                    "a questionnaire cannot be dated in the future", subject=BAD_VALUE
+                )
             if at < 0:
-                raise InvalidInput("taken_at is a moment after 1970")
+                raise InvalidInput("taken_at is a moment after 1970", subject=BAD_VALUE)
         else:
             # "Now" follows this journal's latest result of the measure, even one taken within
             # the same millisecond: taken one after the other, they are ordered as taken.

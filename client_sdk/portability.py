@@ -339,7 +339,7 @@ class Archives:
         'score' ..."; a result whose score is not the total of its answers included):
         the whole file is checked first, and nothing is imported."""
         archive = Archive.from_dict(data)
-        owned = {j.id for j in archive.journals if j.role == "owner"}
+        owned = {j.id for j in archive.journals if j.restorable}
         known = {j.id for j in archive.journals}
         care = read_care(data, owned, known, now_ms())
         report = await restore(self, archive, progress, care)
@@ -855,7 +855,7 @@ def check_sizes(archive: Archive, creator: bytes, now: int) -> None:
     write is too large to store as one record (`replica.snapshot_fits`: a text merged from
     several devices, up to MAX_MERGED_TEXT characters, can be): checked for the whole file
     before anything is written, so a refused file leaves nothing imported (R41 F3)."""
-    owned = {j.id for j in archive.journals if j.role == "owner"}
+    owned = {j.id for j in archive.journals if j.restorable}
     for item in archive.items():
         if item.journal_id not in owned or isinstance(item, ArchivedNote) and item.by_therapist:
             continue
@@ -887,8 +887,7 @@ async def rearchive(
         target = targets.get(journal.id)
         if not journal.archived or target is None:
             continue
-        if current[target].archived:
-            report.archived.append(current[target].name)
+        if current[target].archived:  # archived already: nothing done, nothing said
             continue
         try:
             await source.journals.archive(target)
@@ -919,7 +918,7 @@ async def target_journals(
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
     for journal in archive.journals:  # a name create refuses, refused before one is made
-        if journal.role == "owner" and not mine.get(journal.name.casefold(), ("", False))[1]:
+        if journal.restorable and not mine.get(journal.name.casefold(), ("", False))[1]:
             try:
                 check_name(journal.name)
             except InvalidInput as error:
@@ -928,7 +927,7 @@ async def target_journals(
                 ) from None
     targets: dict[str, str] = {}
     for journal in archive.journals:
-        if journal.role != "owner":
+        if not journal.restorable:
             report.skipped_journals.append(journal.name)
             continue
         name = journal.name

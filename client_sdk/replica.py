@@ -10256,6 +10256,10 @@ SHARE_ENDED = "share ended"
 end date, the owner's removal, or the server no longer serving it): only its owner can share
 it again, on their device."""
 
+OWNERS_OWN = "owner's own"
+"""`TJError.subject` of a write refused to a member (read or annotate) of what only the
+journal's owner writes: its entries, goals, results..."""
+
 READ_ONLY_MEMBER = "read-only member"
 """`TJError.subject` of a note (or another annotation) refused in a journal shared with this
 account read-only: its owner gives the annotate role (`names`: "journal", "journal id" (hex),
@@ -10317,7 +10321,9 @@ def check_may_write(
             return
         raise AccessError(
             f"in journal {quoted_name(shown)} this account may only add notes and prompts (and, "
-            "for the client's care, assignments, crisis lines and acknowledgements of safety flags)"
+            "for the client's care, assignments, crisis lines and acknowledgements of safety "
+            "flags)",
+            subject=OWNERS_OWN,
         )
     owner = journal.owner_name or "its owner"
     if kind not in _ANNOTATING:  # the owner's own: no member's role allows it (NU37 #4)
@@ -10325,7 +10331,8 @@ def check_may_write(
         raise AccessError(
             f"journal {quoted_name(shown)} is shared with this account read-only, and {own} "
             f"{owner}'s own: only {owner} writes, changes or deletes {them} (the annotate "
-            "role, too, allows only notes and prompts)"
+            "role, too, allows only notes and prompts)",
+            subject=OWNERS_OWN,
         )
     doing = _ANNOTATING[kind]  # what was refused, in words (NU35 #9)
     situation = f"journal {quoted_name(shown)} is shared with this account read-only"

@@ -285,7 +285,9 @@ def new_homework_update(
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms <= now_ms
     ):
-        raise InvalidInput("homework cannot be dated in the future (or before 1970)")
+        raise InvalidInput(
+            "homework cannot be dated in the future (or before 1970)", subject=BAD_VALUE
+        )
     checked = template.check(values)
     template.computed_values(checked)  # refuse times that do not fit together
     return document.change(

@@ -636,11 +636,23 @@ def unseen_copy_text(source: str, username: str, what: str) -> str:
     )
 
 
+YOURSELF = "yourself"
+"""`TJError.subject` of an InvalidInput for a share with this account itself (its own
+username, or a name the server answers with this account's identity): nothing was shared."""
+
+NO_SUCH_ACCOUNT = "account"
+"""`TJError.subject` of a NotFound for a username no account on the server bears, and that
+this device never knew (a share, a fingerprint): check the spelling. One it knew is
+"account gone"."""
+
+
 def check_fields(fields: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
     unknown = [f for f in chosen if f not in DISCLOSABLE]
     if unknown or not chosen:
-        raise InvalidInput(f"fields to share are some of {', '.join(DISCLOSABLE)}")
+        raise InvalidInput(
+            f"fields to share are some of {', '.join(DISCLOSABLE)}", subject=BAD_VALUE
+        )
     return chosen
 
 
@@ -690,7 +702,7 @@ class Sharing:
                 "holds of their journals stays until you discard it"
                 if known  # NU36 #13: "check the spelling" of a name that was right
                 else f"no account is named {quoted_name(name)}{hint}: check the spelling",
-                subject=ACCOUNT_GONE if known else None,
+                subject=ACCOUNT_GONE if known else NO_SUCH_ACCOUNT,
                 names={"username": name} if known else None,
             )
             error.code, error.detail = missing.code, missing.detail
@@ -920,11 +932,13 @@ class Sharing:
             raise InvalidInput("give an end date (expires_at) or no_end=True, not both")
         # None: keep the member's current end date (none for a new member); 0: no end date.
         expires_at: int | None = 0 if no_end else (share_expiry(until) if until else None)
+        if only is not None:  # a field misspelt: said before any fingerprint is asked for
+            check_fields(only)
         if normalize_username(username) == self.profile.username:  # before any fingerprint
-            raise InvalidInput("you cannot share a journal with yourself")
+            raise InvalidInput("you cannot share a journal with yourself", subject=YOURSELF)
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
-            raise InvalidInput("you cannot share a journal with yourself")
+            raise InvalidInput("you cannot share a journal with yourself", subject=YOURSELF)
         copy = await self._copy_of(journal)
         if copy is not None:  # a field-level copy: what the member reads is its fields (NU21 C1)
             return await self._share_copy(

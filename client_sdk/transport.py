@@ -39,6 +39,8 @@ from client_sdk import wire
 from client_sdk.error_words import subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
+    SESSION_ENDED,
+    SESSION_EXPIRED,
     AccessError,
     AuthError,
     ConflictError,
@@ -50,6 +52,7 @@ from client_sdk.errors import (
     TJError,
 )
 from client_sdk.loops import check_loop, running_loop
+from client_sdk.models import now_ms
 
 MSGPACK = "application/msgpack"
 RETRIED_PATHS = frozenset(
@@ -315,6 +318,13 @@ class Transport:
         self.base_url = normalize_url(base_url)
         self.token = token
         self.retry = retry
+        self.session_ends_ms: int | None = None
+        """When this device's session ends (ms since 1970-01-01 UTC: `SessionReply.expires_at`
+        as kept at its sign-in, `Client.SESSION_ENDS`), by this device's clock; None when not
+        known (a home signed in before it was kept). Only words depend on it: an
+        `auth_failed` to a call made with the session after that time is told as the
+        expired session it is (`session_told`), as the server forgets an expired session a
+        day after its end and then answers `auth_failed`, not `token_expired`."""
         self.server_id: bytes | None = None
         """The id of the server this account signed in at (`Profile.server_id`), once a
         profile is open: a challenge naming another id is refused before anything is signed
@@ -591,7 +601,7 @@ class Transport:
             if notice is not None:
                 notice.cancel()
         if status != 200:
-            raise _error_from(status, raw, retry_after, path)
+            raise session_told(_error_from(status, raw, retry_after, path), self.session_ends_ms)
         try:
             return wire.decode(reply, raw)
         except wire.WireError as error:
@@ -762,6 +772,33 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return min(max(moment.timestamp() - time.time(), 0.0), LONGEST_RETRY_AFTER_S)
+
+
+SESSION_UNSURE = (
+    "the server no longer accepts this device's session: log in again (the session may have "
+    "expired: one lasts 30 days from its login; else, if the server then refuses the password "
+    "you used until now, it may have been changed on another device, or the account may have "
+    "been deleted from another device; this device still holds its copy)"
+)
+"""An `auth_failed` to a call made with a session whose end this device does not know
+(`Transport.session_ends_ms` None): each thing it can be, the likeliest first."""
+
+
+def session_told(error: TJError, ends_ms: int | None) -> TJError:
+    """`error` as told to the user: an `auth_failed` answered to a call made with this
+    device's session (subject SESSION_ENDED) after the session's end by this device's clock
+    (`ends_ms`) is the expired session (the words and subject of `token_expired`; `code`
+    and `detail` stay the server's), never a possibly deleted account; with `ends_ms`
+    unknown, SESSION_UNSURE says which it could be. Any other error is returned as it is."""
+    if error.subject != SESSION_ENDED:
+        return error
+    if ends_ms is not None and now_ms() < ends_ms:
+        return error
+    expired = ends_ms is not None
+    told = type(error)(words_for("token_expired", 401) if expired else SESSION_UNSURE)
+    told.code, told.detail = error.code, error.detail
+    told.subject = SESSION_EXPIRED if expired else SESSION_ENDED
+    return told
 
 
 def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = "") -> TJError:

@@ -146,7 +146,8 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
         "old account's shares and is not carried over, so no flag reaches drsmith from this "
         "account until you opt in again: `tj share Personal drsmith --role annotate "
         "--safety-flags --fingerprint FINGERPRINT` (FINGERPRINT: theirs, compared in person "
-        "first; they read it from `tj fingerprint`)."
+        "first; they read it from `BARE tj fingerprint` on their own device)."  # theirs: no
+        # --home of this profile (NU67 F1: it named this device's own fingerprint)
     ), said
     assert "\nSafety flags: in the file" in printed  # a line of its own
     plan = await new.json("safety", "plan")
@@ -159,7 +160,7 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
 
     # the command it names opts in again: then nothing is said of it
     command, fingerprint_command = commands(printed.split("\nSafety flags: ", 1)[1])  # whole
-    assert fingerprint_command == "tj fingerprint"
+    assert fingerprint_command == "BARE tj fingerprint"  # run by them, on their device
     # as printed, with the fingerprint compared (NU62 F20: without it, refused as printed)
     await new.ok(
         *shlex.split(command.replace("FINGERPRINT", shlex.quote(fingerprint)))[1:], "--yes"
