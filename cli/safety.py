@@ -730,8 +730,8 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     return [
         f"Not delivered: no safety flag was sent to {who} for "
         f"{'that answer' if len(lost) == 1 else 'those answers'}: the share ended (on "
-        "another of your devices, or by its end date) before the flag left this one, and "
-        "they are not alerted. If you "
+        "another of your devices, or by its end date) before the flag left this one (or "
+        "about then: clocks differ), and they may never be alerted. If you "
         f"want them to know, tell them yourself. Your safety plan: "
         f"{output.command_text('tj safety plan')}."
     ]
@@ -744,7 +744,7 @@ def not_yet_words(flag: SafetyFlag) -> str:
     and whether this account can mark it read. Pure."""
     if flag.not_delivered:  # it never reached them: nothing to wait for
         who = ", ".join(flag.not_delivered)
-        return f"not delivered to {who}: the share ended before it left this device"
+        return f"not delivered to {who}: the share ended before it left this device (or about then)"
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:  # both said when both are true: neither hides the other
         why.append("you only read now: you cannot mark it read")

@@ -167,7 +167,7 @@ if TYPE_CHECKING:
     from client_sdk.practice import Briefs, Caseload
     from client_sdk.private_notes import PrivateNotes
     from client_sdk.reflection import Prompts
-    from client_sdk.safety import LateFlag, UndeliveredFlag
+    from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
     from client_sdk.same_names import SameName
     from client_sdk.shares import Shares
@@ -298,6 +298,7 @@ class Client:
         self.profile = profile
         self.store = store
         self.transport = transport
+        self._flags_sent: bool | None = None  # safety.FLAGS_SENT held (None: not read yet)
         transport.server_id = profile.server_id  # signed challenges name it (REV-ACCT F4)
         self.recovery_key = None
         self.account_created = False
@@ -2041,9 +2042,10 @@ class Client:
         A sync that completes is remembered: see `last_synced()`.
         After it, a safety flag this device owed for a safety item answered above 0 before it
         knew the opt-in or the share (sealed by nobody yet) is sealed and pushed:
-        `SyncReport.late_flags` (every such flag is sealed once). A flag it sent after the
-        share of a member it was sealed for had ended (by the owner-signed chain: ended on
-        another device meanwhile) never reaches them: `SyncReport.undelivered_flags`.
+        `SyncReport.late_flags` (every such flag is sealed once). A flag this device sealed
+        and sent after the share of a member it was sealed for had ended (by the owner-signed
+        chain: ended on another device meanwhile), or about then, may never reach them:
+        `SyncReport.undelivered_flags`, from the first sync that completes after it left.
         Raises InvalidInput (subject "value") for a `retry` that is no RetryPolicy.
         """
         if retry is not None and not isinstance(retry, RetryPolicy):
@@ -2071,6 +2073,8 @@ class Client:
         saved = self.transport.retry
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
+        if await self._flags_sent_held():  # flags sealed here, not judged yet
+            await self.safety._before_sync(started)
         try:
             report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
         except NetworkError as error:
@@ -2143,8 +2147,8 @@ class Client:
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)
         if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
             report.unflagged, unflagged_told = self.safety._take_unflagged()  # NU64 F11
-        if report.pushed and report.touched:  # a flag sent after its share ended elsewhere
-            report.undelivered_flags = await self._undelivered_flags(report.touched, started)
+        if await self._flags_sent_held():  # a flag this device sent after its share ended
+            report.undelivered_flags = await self.safety._undelivered(now_ms())
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2209,15 +2213,18 @@ class Client:
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
 
-    async def _undelivered_flags(self, pushed: set[bytes], started: int) -> list[UndeliveredFlag]:
-        """`SyncReport.undelivered_flags` of a sync that began at `started` (ms UTC) and sent
-        the documents `pushed`: read (`SafetyPath._undelivered`, a care module) only when
-        one of them is a safety flag."""
-        from client_sdk.safety import SAFETY_FLAG
+    async def _flags_sent_held(self) -> bool:
+        """Whether safety flags this device sealed wait to be judged (safety.FLAGS_SENT,
+        `SyncReport.undelivered_flags`): read once a process, then again only while some
+        were kept or this process sealed one (so a sync with nothing to do reads nothing for
+        it, issue 10, and the care modules load only when a flag is kept)."""
+        noted = "safety" in self.__dict__ and self.safety.sent_noted
+        if self._flags_sent is False and not noted:
+            return False
+        from client_sdk.safety import FLAGS_SENT
 
-        kinds = await self.store.kinds(pushed)
-        flags = {doc_id for doc_id, kind in kinds.items() if kind == SAFETY_FLAG}
-        return await self.safety._undelivered(flags, started) if flags else []
+        self._flags_sent = await self.store.setting(FLAGS_SENT) not in (None, "{}")
+        return self._flags_sent
 
     async def unseen_news(self) -> list[News]:
         """What the syncs since the last `mark_news_seen()` brought (every `sync()`'s

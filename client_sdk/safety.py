@@ -52,6 +52,13 @@ FLAGS_UNDELIVERED = "safety_flags_undelivered"
 """The setting (JSON: flag id hex -> {member account id hex: end ms}) keeping the flags this
 device sent after their members' shares had ended (`UndeliveredFlag`), as the sync that sent
 each found: `SafetyFlag.not_delivered` reads it."""
+
+FLAGS_SENT = "safety_flags_sent"
+"""The setting (JSON: flag id hex -> {"since": ms}) keeping the safety flags this device
+sealed that are not judged yet (`UndeliveredFlag`): `since`, by this device's clock, is at or
+before the moment the flag began to leave (its sealing, then the start of every sync that
+found it still waiting to be sent). Kept across syncs that fail, so a sync cut off after its
+push leaves the flag to the next completed one, which judges it and drops it."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
@@ -232,10 +239,12 @@ class SafetyFlag:
     then when the flag was sealed. None: sealed as the answer was given."""
 
     not_delivered: tuple[str, ...] = ()
-    """On the client's device that sent it: the members (usernames) it never reached, as
-    the sync that sent it found (`SyncReport.undelivered_flags`, `UndeliveredFlag`): it left
-    this device after their share had ended by what the owner signed, and they have no share
-    of the journal now. Empty otherwise (delivered, waiting, or not known to be lost)."""
+    """On the client's device that sent it: the members (usernames) it may never have
+    reached, as the first completed sync after it left found (`SyncReport.undelivered_flags`,
+    `UndeliveredFlag`): it left this device after their share had ended by what the owner
+    signed, or about then, they have no share of the journal now, and no acknowledgement of
+    theirs is held here. Empty otherwise (delivered, acknowledged, waiting, or not known to
+    be lost)."""
 
     reads_only: bool = False
     """On a member's device: this account holds the read role in the journal now, by its
@@ -614,17 +623,21 @@ class UnflaggedAnswer:
 @dataclass(frozen=True)
 class UndeliveredFlag:
     """A safety flag sealed on this device for `members` (usernames) of `journal` (its
-    name) that never reaches them: it left this device (the sync that sent it began) after
-    their share had ended by what the owner signed, at `ended_at` (UTC, the signing device's
-    clock): an unshare from one of the client's devices, or the share's signed end date
-    passing. A member whose share ended is served nothing of the journal any more, so the
-    flag stays unseen while the share stays ended. Decided on this device only, from its
-    verified access chain and its own clock, never from a server's answer; devices' clocks
-    can differ, and when this device's is ahead a flag sent just before the end is told as
-    not delivered (the safe way to err: the client tells the therapist themselves). The flag
-    `flag_id` (hex) is for the result `result_id` (hex, "" for a stopped questionnaire) of
-    `measure` (an instrument id), raised at `raised_at` (UTC). Told once, by the sync that
-    sent it (`SyncReport.undelivered_flags`); `SafetyFlag.not_delivered` keeps it."""
+    name) that may never reach them: their share ended, by what the owner signed, at
+    `ended_at` (UTC, the signing device's clock: an unshare from one of the client's devices,
+    or the share's signed end date passing), before the flag reached the server or within
+    CLOCK_SKEW_MS of it (`surely` says which), and they hold no acknowledgement of it. A
+    member whose share ended is served nothing of the journal any more, so the flag stays
+    unseen while the share stays ended. Decided on this device only, from its verified access
+    chain, the acknowledgements it holds and its own clock (when the flag left, FLAGS_SENT),
+    never from a server's answer; clocks can differ by CLOCK_SKEW_MS either way, and the
+    decision errs toward telling ("may NOT have been delivered": the client tells the
+    therapist themselves) rather than silence. Only flags this device sealed and sent are
+    judged, never one another device sent. The flag `flag_id` (hex) is for the result
+    `result_id` (hex, "" for a stopped questionnaire) of `measure` (an instrument id), raised
+    at `raised_at` (UTC). Told once, by the first completed sync after it left
+    (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next);
+    `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -634,6 +647,12 @@ class UndeliveredFlag:
     raised_at: datetime
     ended_at: datetime
 
+    surely: bool = True
+    """True: the end (signing device's clock) was at or before the moment the flag began to
+    leave (this device's clock): "was NOT delivered". False: the end came at about the time
+    it left, within CLOCK_SKEW_MS either way, so the server may have stored it just before:
+    "may NOT have been delivered" (devices' clocks differ by up to CLOCK_SKEW_MS)."""
+
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
         words for reaching help now, added after the sentence ("" none)."""
@@ -641,14 +660,15 @@ class UndeliveredFlag:
 
         found = builtin_instruments().get(self.measure)
         who = ", ".join(self.members)
+        told = "was NOT delivered" if self.surely else "may NOT have been delivered"
+        when = "before the flag left" if self.surely else "at about the time the flag left"
         return (
             f"the safety flag of your {found.name if found else self.measure} of "
-            f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} was NOT delivered to {who}: "
+            f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
             f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
-            "before the flag left this device, so no safety flag was sent and they will not "
-            "see it while the share stays ended. If you want them to know, tell them "
-            "yourself." + (f" {tell}" if tell else "")
+            f"{when} this device, so they may never see it while the share stays ended. If "
+            "you want them to know, tell them yourself." + (f" {tell}" if tell else "")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -661,6 +681,7 @@ class UndeliveredFlag:
             "measure": self.measure,
             "raised_at": self.raised_at.isoformat(),
             "ended_at": self.ended_at.isoformat(),
+            "surely": self.surely,
         }
 
 

@@ -47,6 +47,7 @@ from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
     FLAG_WATCH,
+    FLAGS_SENT,
     FLAGS_UNDELIVERED,
     NO_HINTS,
     RECORDER_WAIT_MS,
@@ -174,6 +175,18 @@ def _made_by(doc_id: str, account_id: bytes) -> bool:
 
 async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     return _decoded(await store.setting(FLAG_WATCH, as_of=as_of))
+
+
+def _held(raw: Any) -> dict[str, dict[str, int]]:
+    """FLAGS_SENT, decoded: entries of another shape are dropped."""
+    found = json.loads(raw) if isinstance(raw, str) else {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        k: v
+        for k, v in found.items()
+        if isinstance(v, dict) and all(isinstance(t, int) for t in v.values()) and "since" in v
+    }
 
 
 def _decoded(raw: Any) -> list[dict[str, Any]]:
@@ -492,6 +505,7 @@ class SafetyPath:
         self._copies = copies
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
+        self.sent_noted = False  # a flag sealed by this process waits in FLAGS_SENT
         self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         # their members by answer (watched entry id -> account ids hex), written as `told`
         # only once the sync's report is handed to the app (`_handed`)
@@ -1034,6 +1048,7 @@ class SafetyPath:
                 to = sorted(members.values())
                 update = flag_update(document, "", chosen.id, item, answer, at, to, event=event)
                 await self._replica.commit(local, document, update)
+                await self._note_sent(document.doc_id, at)
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, key, (item, answer), to)
             else:
@@ -1182,10 +1197,12 @@ class SafetyPath:
                 answered_at=entry["at"],
                 event=entry["id"],
             )
+            sealed_at = now_ms()
             try:
                 await self._replica.commit(local, document, update)
             except (IntegrityError, AccessError):
                 break  # a rolled-back chain, an archived journal: not now, not lost
+            await self._note_sent(doc_id, sealed_at)
             least = (int(entry["item"]), int(entry["answer"]))
             await _cover(self._store, entry["id"], entry["journal"], least, [member])
             sealed.append(
@@ -1630,41 +1647,99 @@ class SafetyPath:
             found.setdefault(who.username, ())
         return sorted(found.items())
 
-    async def _undelivered(self, pushed: set[bytes], started: int) -> list[UndeliveredFlag]:
-        """The safety flags of this account's journals among `pushed` (doc ids of flags this
-        sync sent, which began at `started`, ms UTC by this device's clock) that reach none of
-        some members they were sealed for: each such member's share had ended, by the
-        owner-signed access chain this device verified (`_signed_end`), at or before
-        `started`, and they hold no share now. Kept (FLAGS_UNDELIVERED) for
-        `flags()`; returned to be told once (`SyncReport.undelivered_flags`). Nothing a
-        server says decides it. Raises only a store error."""
+    async def _note_sent(self, doc_id: bytes, at: int) -> None:
+        """Keep the flag `doc_id`, sealed here at `at` (ms UTC), to be judged once it left
+        (FLAGS_SENT, `_undelivered`)."""
+        async with self._store.transaction() as tx:
+            held = _held(await tx.setting(FLAGS_SENT))
+            held[doc_id.hex()] = {"since": at}
+            await tx.set_setting(FLAGS_SENT, json.dumps(held))
+        self.sent_noted = True
+
+    async def _before_sync(self, started: int) -> bool:
+        """Before a sync that begins at `started` (ms UTC, this device's clock): every flag
+        of FLAGS_SENT still waiting to be sent leaves, if it does, after `started`. Whether
+        any flag is kept there. Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT))
+        waiting = [flag_id for flag_id in held if await self.waiting(flag_id)]
+        if waiting:
+            async with self._store.transaction() as tx:
+                held = _held(await tx.setting(FLAGS_SENT))
+                for flag_id in waiting:
+                    if flag_id in held:
+                        held[flag_id]["since"] = started
+                await tx.set_setting(FLAGS_SENT, json.dumps(held))
+        return bool(held)
+
+    async def _acknowledged_by(self, local: LocalJournal, flag_id: str) -> set[bytes]:
+        """The accounts (not the journal's owner) whose acknowledgement of `flag_id` this
+        device holds in `local`: its creator, by the signature, is who acknowledged."""
+        found: set[bytes] = set()
+        for stored in await self._documents(local, SAFETY_ACK):
+            ack = ack_view(stored_document(stored))
+            creator = await self._creator(stored)
+            if ack is None or ack[0] != flag_id or creator is None:
+                continue
+            if creator != local.owner_id:
+                found.add(creator)
+        return found
+
+    async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
+        """After a completed sync that ended at `now` (ms UTC, this device's clock): the
+        flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
+        members they were sealed for. Each is judged once, by the first completed sync after
+        it left (its pull brings the ends signed meanwhile; a sync cut off after its push
+        leaves it to the next), so an end signed later is a share ending after delivery. A
+        member counts when their share ended by the owner-signed access chain this device
+        verified (`_signed_end`), they hold no share now, and no acknowledgement of theirs
+        is held here (an acknowledged flag was delivered). `surely` when every such end was
+        at or before the flag began to leave (FLAGS_SENT `since`), else the end came about
+        when it left, clocks differing (CLOCK_SKEW_MS): "may NOT have been delivered", erring
+        toward telling. Told ones are kept (FLAGS_UNDELIVERED) for `flags()` and returned to
+        be told once (`SyncReport.undelivered_flags`). Nothing a server says decides it.
+        Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT))
+        if not held:
+            return []
         me = self._replica.profile.account_id
         owned = {
             j.journal_id: j
             for j in await self._store.journals()
             if j.owner_id == me and j.role == "owner"
         }
-        if not owned:
-            return []
         await self._replica.load_access()
-        now = now_ms()
         found: list[UndeliveredFlag] = []
         kept: dict[str, dict[str, int]] = {}
-        for stored in await self._store.documents_by_ids(sorted(pushed)):
-            local = owned.get(stored.journal_id)
-            state = self._replica.chains.state(stored.journal_id)
-            if stored.kind != SAFETY_FLAG or local is None or state is None:
+        done: set[str] = set()
+        for flag_id, entry in held.items():
+            if await self.waiting(flag_id):
+                continue  # judged once it has left
+            try:
+                stored = await self._store.document(bytes.fromhex(flag_id))
+            except ValueError:
+                stored = None
+            local = owned.get(stored.journal_id) if stored is not None else None
+            state = self._replica.chains.state(local.journal_id) if local is not None else None
+            if stored is None or stored.kind != SAFETY_FLAG or local is None or state is None:
+                done.add(flag_id)
                 continue
             document = stored_document(stored)
+            to: tuple[str, ...] = flag_recipients(document) or ()
+            acked = {a.hex() for a in await self._acknowledged_by(local, flag_id)}
             ended: dict[str, int] = {}
-            for member in flag_recipients(document) or ():
+            surely = True
+            for member in to:
+                if member in acked:
+                    continue
                 with contextlib.suppress(ValueError):
                     at = _signed_end(state, bytes.fromhex(member), now)
-                    if at is not None and at <= started:
+                    if at is not None:
                         ended[member] = at
+                        surely = surely and at <= entry["since"]
             view = flag_view(
                 document, self._display(local), local.journal_id.hex(), self._owner(local)
             )
+            done.add(flag_id)  # judged once
             if not ended or view is None:
                 continue
             kept[view.id] = ended
@@ -1678,21 +1753,31 @@ class SafetyPath:
                     view.measure,
                     view.raised_at,
                     to_datetime(max(ended.values())),
+                    surely,
                 )
             )
-        if kept:
-            async with self._store.transaction() as tx:
-                held = json.loads(await tx.setting(FLAGS_UNDELIVERED) or "{}")
-                held = held if isinstance(held, dict) else {}
-                await tx.set_setting(FLAGS_UNDELIVERED, json.dumps({**held, **kept}))
+        if not done:
+            return found
+        async with self._store.transaction() as tx:
+            if kept:
+                undelivered = json.loads(await tx.setting(FLAGS_UNDELIVERED) or "{}")
+                undelivered = undelivered if isinstance(undelivered, dict) else {}
+                await tx.set_setting(FLAGS_UNDELIVERED, json.dumps({**undelivered, **kept}))
+            now_held = _held(await tx.setting(FLAGS_SENT))  # another process may have added
+            for flag_id in done:
+                now_held.pop(flag_id, None)
+            await tx.set_setting(FLAGS_SENT, json.dumps(now_held))
+        self.sent_noted = False  # the client reads FLAGS_SENT again at its next sync
         return found
 
     async def _not_delivered(
         self, flag: SafetyFlag, journals: Mapping[bytes, LocalJournal], kept: Any
     ) -> SafetyFlag:
         """`flag` (of one of this account's journals) with `not_delivered` from the members
-        `kept` (FLAGS_UNDELIVERED, decoded) names for it that hold no share of its journal now (by the verified chain: a share
-        given again since carries it to them)."""
+        `kept` (FLAGS_UNDELIVERED, decoded) names for it that hold no share of its journal
+        now (by the verified chain: a share given again since carries it to them) and whose
+        acknowledgement of it this device does not hold (an acknowledged flag was
+        delivered)."""
         members = kept.get(flag.id) if isinstance(kept, dict) else None
         local = journals.get(bytes.fromhex(flag.journal_id))
         state = self._replica.chains.state(local.journal_id) if local is not None else None
@@ -1700,13 +1785,15 @@ class SafetyPath:
         if not isinstance(members, dict) or local is None or state is None or not mine:
             return flag
         now = now_ms()
+        acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
         names = []
         for member in sorted(members):
             with contextlib.suppress(ValueError):
                 account = bytes.fromhex(member)
                 terms = state.member_by_account(account)
-                if terms is None or terms.ended(now):
-                    names.append(await self._name(local, account))
+                name = await self._name(local, account)
+                if (terms is None or terms.ended(now)) and name not in acked:
+                    names.append(name)
         return replace(flag, not_delivered=tuple(names)) if names else flag
 
     async def waiting(self, flag_id: str) -> bool:
@@ -1948,7 +2035,9 @@ class SafetyPath:
         update = flag_update(
             document, result.id, result.measure, item, answers[item - 1], now_ms(), to
         )
+        sealed_at = now_ms()
         await self._replica.commit(local, document, update)
+        await self._note_sent(document.doc_id, sealed_at)
         return document.doc_id.hex()
 
     # --- flags and acknowledgements -------------------------------------------------------------

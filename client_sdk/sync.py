@@ -926,12 +926,14 @@ class SyncReport:
     minutes after it (safety.CLOCK_SKEW_MS); told once, by the sync that brings the opt-in
     (`UnflaggedAnswer.line()`). Set by `Client.sync`."""
     undelivered_flags: list[UndeliveredFlag] = field(default_factory=list)
-    """Safety flags this sync sent that never reach some of the members they were sealed for:
-    sealed here before this device knew that their share had ended (signed on another of the
-    owner's devices, or by its end date), and sent after that end (`UndeliveredFlag.line()`
-    says it to the client; `SafetyFlag.not_delivered` keeps it). Decided from the verified
-    access chain and this device's clock only. Told once, by the sync that sent the flag. Set
-    by `Client.sync`."""
+    """Safety flags this device sealed and sent that may never reach some of the members they
+    were sealed for: sealed here before this device knew that their share had ended (signed
+    on another of the owner's devices, or by its end date), and sent after that end or about
+    then (`UndeliveredFlag.surely`; `UndeliveredFlag.line()` says it to the client;
+    `SafetyFlag.not_delivered` keeps it). Decided from the verified access chain and the
+    acknowledgements held here only (an acknowledged flag was delivered), never for a flag
+    another device sent. Told once, by the first sync that completes after the flag left
+    (this one, or the next when a sync was cut off after its push). Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported

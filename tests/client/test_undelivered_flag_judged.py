@@ -1,0 +1,131 @@
+"""Which safety flags are told "not delivered" (`SyncReport.undelivered_flags`,
+`SafetyFlag.not_delivered`): only a flag this device sealed and sent, judged by the first
+sync that completes after it left (a sync cut off after its push leaves it to the next),
+with the devices' clock skew (CLOCK_SKEW_MS) erring toward telling, and never one the member
+acknowledged (real server on loopback, real crypto; a hostile proxy for the cut sync)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from client_sdk import Client, TJError
+from client_sdk.models import now_ms
+from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+
+
+async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login("ana")
+    await tablet.sync()
+    return laptop, tablet, drsmith
+
+
+@pytest.mark.parametrize("behind_s", [60, 20 * 60])
+async def test_a_lost_flag_is_told_when_the_sending_devices_clock_is_behind(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch, behind_s: int
+) -> None:
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    await laptop.shares.revoke("Personal", "drsmith")
+    monkeypatch.setattr("client_sdk.client.now_ms", lambda: now_ms() - behind_s * 1000)
+    report = await tablet.sync()
+    monkeypatch.undo()
+    await drsmith.sync()
+    assert flag_id not in {f.id for f in await drsmith.safety.flags()}  # never delivered
+    [told] = report.undelivered_flags
+    assert (told.flag_id, told.members, told.surely) == (flag_id, ("drsmith",), False)
+    assert "may NOT have been delivered to drsmith" in " ".join(report.lines())
+    [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ("drsmith",)
+
+
+async def test_a_flag_whose_sync_failed_after_the_push_is_told_by_the_next_sync(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    try:
+        await tablet.sync()
+        taken = await tablet.measures.take("phq9", ITEM_9)
+        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        await laptop.shares.revoke("Personal", "drsmith")
+        armed = [True]
+        mark = len(hostile.exchanges)
+
+        async def fail_after_push() -> None:
+            if armed[0] and any(x[0] == "/v1/records/push" for x in hostile.exchanges[mark:]):
+                raise web.HTTPServiceUnavailable()
+
+        hostile.holds["/v1/sync"] = fail_after_push
+        with pytest.raises(TJError):
+            await tablet.sync()
+        armed[0] = False
+        assert not await tablet.safety.waiting(flag_id)  # it left: the push was stored
+        report = await tablet.sync()
+        await drsmith.sync()
+        assert flag_id not in {f.id for f in await drsmith.safety.flags()}  # never delivered
+        assert [u.flag_id for u in report.undelivered_flags] == [flag_id]
+        assert "was NOT delivered to drsmith" in " ".join(report.lines())
+        [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+        assert mine.not_delivered == ("drsmith",)
+        assert (await tablet.sync()).undelivered_flags == []  # told once
+    finally:
+        await tablet.close()
+
+
+async def test_a_flag_another_device_sent_and_the_member_acknowledged_is_never_told_lost(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    phone = await login("ana", "phone3")
+    await phone.sync()
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    assert (await tablet.sync()).undelivered_flags == []  # sent while shared
+    await drsmith.sync()
+    await drsmith.safety.acknowledge(flag_id)
+    await drsmith.sync()
+    await laptop.shares.revoke("Personal", "drsmith")
+    await phone.entries.write("Personal", "an entry written meanwhile")  # something to push
+    report = await phone.sync()
+    assert report.undelivered_flags == []
+    assert "NOT delivered" not in " ".join(report.lines())
+    [mine] = [f for f in await phone.safety.flags() if f.id == flag_id]
+    assert [a.by for a in mine.acknowledged] == ["drsmith"] and mine.not_delivered == ()
+    assert (await tablet.sync()).undelivered_flags == []  # the sender: acknowledged
+
+
+async def test_a_flag_acknowledged_before_a_late_end_is_not_told_lost_by_its_sender(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    # the tablet's clock 10 minutes behind: the unshare below looks within the skew window
+    monkeypatch.setattr("client_sdk.client.now_ms", lambda: now_ms() - 10 * 60 * 1000)
+    await tablet.replica.push_outbox()  # the flag leaves; no sync completes yet
+    await drsmith.sync()
+    await drsmith.safety.acknowledge(flag_id)
+    await drsmith.sync()
+    await laptop.shares.revoke("Personal", "drsmith")
+    report = await tablet.sync()
+    monkeypatch.undo()
+    assert report.undelivered_flags == []
+    [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ()
