@@ -358,16 +358,27 @@ class Client:
         always: it sends a flag still waiting on this device, brings the members' latest
         acknowledgements, and brings what other devices of this account recorded (a result
         or flag this device has never seen counts too, whatever this device found alone).
-        A sync that fails is skipped and this device's count stands (then what another
-        device recorded since this device's last sync is not counted; the erasure itself
-        needs the server, so an unreachable one stops it anyway). Without `sync` (a check
-        that must not need the network), this device's count."""
+        A sync that fails raises its error and nothing is erased: this device's count alone
+        misses what another device recorded since this device's last sync, and a server
+        that fails only the sync while serving the erasure would have it erase that unasked
+        (a NetworkError is raised as one saying so, with the sync's own words). Without
+        `sync` (nothing of it on the server, or a check that must not need the network),
+        this device's count."""
         if agreed is True:
             return
         shown = set() if agreed is False else set(agreed)
         if sync:
-            with contextlib.suppress(TJError):
+            try:
                 await self.sync()
+            except NetworkError as error:
+                raise NetworkError(
+                    f"nothing was erased: {erasing} is erased only after a sync counts the "
+                    "safety flags and results its members may not have received, and the sync "
+                    f"failed ({error})",
+                    transient=error.transient,
+                    retry_after=error.retry_after,
+                    unsent=error.unsent,
+                ) from error
         found = await self.shares.undelivered_by_member(journal)
         unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
         unseen = {m: items for m, items in unseen.items() if items}
@@ -1932,8 +1943,11 @@ class Client:
         were shown: one found beyond them, sealed meanwhile by another program or device, is
         not agreed to), such an item found after a sync (which sends a flag still waiting
         here, brings the latest acknowledgements and what other devices of this account
-        recorded; run whatever this device found alone, skipped when the server does not
-        answer) raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
+        recorded; run whatever this device found alone) raises SafetyUndelivered, naming only
+        the items not agreed to, and nothing is erased; that sync failing raises its error
+        (a NetworkError saying nothing was erased) and nothing is erased either (a count from
+        this device alone misses what another device recorded); `discard_undelivered=True`
+        skips the sync and the count."""
         allowed = _losses_allowed(discard_unsynced, "erased")
         if allowed is not None:  # before the sync below, which would send them to be erased
             unsynced, set_aside = await self.store.unsynced(
