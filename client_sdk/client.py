@@ -3242,7 +3242,8 @@ class Client:
         dropped for a member the copy's chain here does not name (a server may serve it cut
         before their grant); one whose copy is not here (a server may withhold it) counts,
         whatever its fields; a share ends by the `limited_removed` entry the owner's unshare
-        signs in `target`'s chain. Less the current members of
+        signs in `target`'s chain, or by its end in the copy's verified chain (an `ended`
+        entry, or a signed end date passed by this device's clock). Less the current members of
         `old`'s journal who read it whole, this account and that journal's owner. Compared
         by account id, never by username (a name an erased account freed may be another
         person's now): usernames, sorted, one that another account here bears too named
@@ -3278,9 +3279,10 @@ class Client:
         def carries(journal_id: bytes, member_id: bytes) -> bool:
             """Whether the copy `journal_id`, kept of `target` for `member_id`, may carry
             something of `old` to that member: not when its owner-sealed settings here show
-            none of `old`'s fields. Never on what the copy's chain here lacks: a server may
-            serve it cut before the member's grant; the share is over only by a
-            `limited_removed` in `target`'s own chain."""
+            none of `old`'s fields, nor when the copy's verified chain here shows their
+            share over by what the owner signed (`AccessState.signed_over`: an `ended`
+            entry, or a signed end date passed). Never on what the copy's chain here lacks:
+            a server may serve it cut before the member's grant."""
             settings = copies.get(journal_id)
             if settings is None:
                 return True  # not on this device: fail closed, it may carry any field
@@ -3290,6 +3292,9 @@ class Client:
                 member_id,
             ):
                 return True  # not the copy the share names: its settings tell nothing
+            chain = replica.chains.state(journal_id)
+            if chain is not None and chain.signed_over(member_id, now):
+                return False  # over by the owner's signature (an end date, or `ended`)
             return settings.fields is None or bool(carried & set(settings.fields))
 
         for share in state.limited.values() if state is not None else ():
