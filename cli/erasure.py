@@ -137,8 +137,9 @@ async def undelivered_before_erasure(
     (`discard_undelivered`), so one sealed meanwhile by another program is refused, not
     erased unseen; ([], empty) for none. Erasing the account needs the server: an unreachable
     one raises NetworkError here, before anything is asked (for a journal, the failed sync is
-    said and this device's count stands: one that never reached the server is deleted
-    offline, and any other's deletion then fails on the server)."""
+    said and this device's count is said: one that never reached the server is deleted
+    offline, and the deletion of any other syncs again first and is refused, nothing
+    erased, when that sync fails: `client.journals.delete`)."""
     from cli.main import synced_first
     from cli.sharing import undelivered_text
 

@@ -391,6 +391,15 @@ class AccessState:
             return self.ended[handle], False
         return None
 
+    def signed_over(self, account_id: bytes, now: int) -> bool:
+        """Whether the account's latest membership in this chain is over by what the owner
+        signed: an `ended` entry closed it, or its signed end date (`expires_at`) is at or
+        before `now` (ms UTC, this device's clock). False when this chain names no
+        membership of theirs (never one, or an owner device removed it on the server's word):
+        a grant this chain lacks may be one a server withholds, and that ends nothing."""
+        latest = self.last_terms(account_id)
+        return latest is not None and (not latest[1] or latest[0].ended(now))
+
     def current_terms(self, account_id: bytes, now: int) -> Member | None:
         """A member's terms if its share is on at `now` (ms, the device's own clock): a
         current member, its signed end date not reached, sealed the current epoch's key.

@@ -359,16 +359,27 @@ class Client:
         always: it sends a flag still waiting on this device, brings the members' latest
         acknowledgements, and brings what other devices of this account recorded (a result
         or flag this device has never seen counts too, whatever this device found alone).
-        A sync that fails is skipped and this device's count stands (then what another
-        device recorded since this device's last sync is not counted; the erasure itself
-        needs the server, so an unreachable one stops it anyway). Without `sync` (a check
-        that must not need the network), this device's count."""
+        A sync that fails raises its error and nothing is erased: this device's count alone
+        misses what another device recorded since this device's last sync, and a server
+        that fails only the sync while serving the erasure would have it erase that unasked
+        (a NetworkError is raised as one saying so, with the sync's own words). Without
+        `sync` (nothing of it on the server, or a check that must not need the network),
+        this device's count."""
         if agreed is True:
             return
         shown = set() if agreed is False else set(agreed)
         if sync:
-            with contextlib.suppress(TJError):
+            try:
                 await self.sync()
+            except NetworkError as error:
+                raise NetworkError(
+                    f"nothing was erased: {erasing} is erased only after a sync counts the "
+                    "safety flags and results its members may not have received, and the sync "
+                    f"failed ({error})",
+                    transient=error.transient,
+                    retry_after=error.retry_after,
+                    unsent=error.unsent,
+                ) from error
         found = await self.shares.undelivered_by_member(journal)
         unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
         unseen = {m: items for m, items in unseen.items() if items}
@@ -1933,8 +1944,11 @@ class Client:
         were shown: one found beyond them, sealed meanwhile by another program or device, is
         not agreed to), such an item found after a sync (which sends a flag still waiting
         here, brings the latest acknowledgements and what other devices of this account
-        recorded; run whatever this device found alone, skipped when the server does not
-        answer) raises SafetyUndelivered, naming only the items not agreed to, and nothing is erased."""
+        recorded; run whatever this device found alone) raises SafetyUndelivered, naming only
+        the items not agreed to, and nothing is erased; that sync failing raises its error
+        (a NetworkError saying nothing was erased) and nothing is erased either (a count from
+        this device alone misses what another device recorded); `discard_undelivered=True`
+        skips the sync and the count."""
         allowed = _losses_allowed(discard_unsynced, "erased")
         if allowed is not None:  # before the sync below, which would send them to be erased
             unsynced, set_aside = await self.store.unsynced(
@@ -3235,7 +3249,8 @@ class Client:
         dropped for a member the copy's chain here does not name (a server may serve it cut
         before their grant); one whose copy is not here (a server may withhold it) counts,
         whatever its fields; a share ends by the `limited_removed` entry the owner's unshare
-        signs in `target`'s chain. Less the current members of
+        signs in `target`'s chain, or by its end in the copy's verified chain (an `ended`
+        entry, or a signed end date passed by this device's clock). Less the current members of
         `old`'s journal who read it whole, this account and that journal's owner. Compared
         by account id, never by username (a name an erased account freed may be another
         person's now): usernames, sorted, one that another account here bears too named
@@ -3271,9 +3286,10 @@ class Client:
         def carries(journal_id: bytes, member_id: bytes) -> bool:
             """Whether the copy `journal_id`, kept of `target` for `member_id`, may carry
             something of `old` to that member: not when its owner-sealed settings here show
-            none of `old`'s fields. Never on what the copy's chain here lacks: a server may
-            serve it cut before the member's grant; the share is over only by a
-            `limited_removed` in `target`'s own chain."""
+            none of `old`'s fields, nor when the copy's verified chain here shows their
+            share over by what the owner signed (`AccessState.signed_over`: an `ended`
+            entry, or a signed end date passed). Never on what the copy's chain here lacks:
+            a server may serve it cut before the member's grant."""
             settings = copies.get(journal_id)
             if settings is None:
                 return True  # not on this device: fail closed, it may carry any field
@@ -3283,6 +3299,9 @@ class Client:
                 member_id,
             ):
                 return True  # not the copy the share names: its settings tell nothing
+            chain = replica.chains.state(journal_id)
+            if chain is not None and chain.signed_over(member_id, now):
+                return False  # over by the owner's signature (an end date, or `ended`)
             return settings.fields is None or bool(carried & set(settings.fields))
 
         for share in state.limited.values() if state is not None else ():

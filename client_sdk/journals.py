@@ -345,7 +345,10 @@ class Journals:
         nothing is deleted (found after a sync, run whatever this device found alone: it
         sends a flag still waiting here, brings the latest acknowledgements and what other
         devices of this account recorded in it; with `check_only`, from this device's copy,
-        no network). UnsentChanges is raised before that sync, which would send them."""
+        no network). A journal on the server is never deleted unless that sync completes: it
+        failing raises its error (a NetworkError saying nothing was erased) and nothing is
+        deleted; one that never reached the server, or a read-only copy, needs no sync.
+        UnsentChanges is raised before that sync, which would send them."""
         local = await self._context.local_journal(journal, strict=True)
         replica = self._context.replica
         # What it refuses without the network first: the sync below would send the unsent

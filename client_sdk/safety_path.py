@@ -1623,7 +1623,9 @@ class SafetyPath:
         and the verified access chains, never the server's list; a field-level share in
         force that `local`'s own chain names (`limited`) counts with () when no copy here
         names its member now (a server may withhold the copy, or serve its chain cut before
-        the member's grant). Sorted by username. A copy carries no safety
+        the member's grant), unless the copy's verified chain here shows their share over
+        by what the owner signed (`AccessState.signed_over`: an `ended` entry, or a signed
+        end date passed by this device's clock). Sorted by username. A copy carries no safety
         flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
@@ -1642,8 +1644,12 @@ class SafetyPath:
             who, mirror = limited.who, limited.mirror
             if who is None or mirror is None or who.account_id in whole:
                 continue
-            # in force by the journal's own chain: counted whatever the copy's chain here
-            # names (a server may withhold the copy, or serve its chain cut before the grant)
+            copy = self._replica.chains.state(mirror)
+            if copy is not None and copy.signed_over(who.account_id, now):
+                continue  # its end date passed, or ended, by the copy's owner-signed chain
+            # in force by the journal's own chain: counted whatever else the copy's chain
+            # here names (a server may withhold the copy, or serve its chain cut before the
+            # grant)
             found.setdefault(who.username, ())
         return sorted(found.items())
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import RunningServer
+from aiohttp import web
+
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
+from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_unshare_undelivered import opted_in, said
 
@@ -84,3 +87,38 @@ async def test_account_delete_syncs_first_and_names_an_answer_given_on_another_d
     kept = await lea.tj("journal", "delete", "Personal", input="\n")
     assert kept.exit_code == 1
     assert "drlee may not have received this:" in said(kept.stderr)
+
+
+async def test_a_deletion_whose_sync_fails_is_refused_and_erases_nothing(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The phone recorded a PHQ-9 (item 9 answered 3) the laptop has not synced; a server
+    failing only /v1/sync: `tj journal delete --yes` and `tj account delete --yes` on the
+    laptop cannot count what drlee has not received, so they fail and send no deletion."""
+    phone, drlee = await opted_in(live_server, tmp_path)
+    laptop = Device(tmp_path / "laptop", hostile.url)
+    password = tmp_path / "password.txt"
+    password.write_text(PASSWORD + "\n")
+    await laptop.ok("--password-file", str(password), "login", hostile.url, "lea",
+                    env={"TJ_PASSWORD": None})  # fmt: skip
+    await phone.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await phone.ok("sync")
+
+    async def fail() -> None:
+        raise web.HTTPServiceUnavailable()
+
+    hostile.holds["/v1/sync"] = fail
+    journal = await laptop.tj("journal", "delete", "Personal", "--yes")
+    assert journal.exit_code == 1
+    assert "nothing was erased: the journal 'Personal' is erased only after a sync" in said(
+        journal.stderr
+    )
+    account = await laptop.tj("account", "delete", "--yes")
+    assert account.exit_code == 1
+    assert "Account lea erased" not in said(account.stderr)
+    assert not {"/v1/journals/delete", "/v1/account/delete"} & set(hostile.paths)
+    await drlee.ok("sync")
+    [flag] = await drlee.json("safety", "flags")
+    assert flag["answer"] == 3

@@ -8,11 +8,20 @@ is seen (real server on loopback)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-from client_sdk import INSECURE_TEST_COST, SafetyUndelivered, UnsentChanges, UnsyncedChanges
+from client_sdk import (
+    INSECURE_TEST_COST,
+    NetworkError,
+    SafetyUndelivered,
+    UnsentChanges,
+    UnsyncedChanges,
+)
 from client_sdk.errors import SUBJECTS
+from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401 (fixture)
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory
 
@@ -317,3 +326,62 @@ async def test_an_invalid_result_with_item_9_above_0_is_asked_as_the_caseload_ra
         3,
         None,
     )
+
+
+async def fail_the_sync() -> None:
+    """A hold of the hostile proxy: the server answers 503 to this request."""
+    raise web.HTTPServiceUnavailable()
+
+
+async def test_a_journal_is_not_deleted_when_the_sync_before_the_count_fails(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The phone recorded a PHQ-9 with item 9 answered 2 in "Mood", shared annotate with
+    drsmith; the laptop last synced before it. A server failing only /v1/sync while it would
+    serve the deletion: the laptop cannot count what drsmith has not received, so it refuses
+    (NetworkError saying nothing was erased) and drsmith still gets the result."""
+    phone, drsmith = await signup("ana"), await signup("drsmith")
+    await phone.journals.create("Mood")
+    await share_with(phone, drsmith, "Mood", role="annotate")
+    await phone.sync()
+    laptop = await login_through(hostile, "ana", tmp_path / "laptop")
+    try:
+        await laptop.sync()
+        await phone.measures.take("phq9", [1] * 8 + [2], journal="Mood")
+        await phone.sync()
+        hostile.holds["/v1/sync"] = fail_the_sync
+        with pytest.raises(NetworkError, match="nothing was erased: the journal 'Mood'"):
+            await laptop.journals.delete("Mood")
+        assert "/v1/journals/delete" not in hostile.paths
+        del hostile.holds["/v1/sync"]
+        with pytest.raises(SafetyUndelivered):  # once the server answers: asked
+            await laptop.journals.delete("Mood")
+    finally:
+        await laptop.close()
+    await drsmith.sync()
+    assert [r.answers[8] for r in await drsmith.measures.list() if r.answers] == [2]
+
+
+async def test_the_account_is_not_erased_when_the_sync_before_the_count_fails(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    phone, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(phone, drsmith, role="annotate")
+    await phone.sync()
+    laptop = await login_through(hostile, "ana", tmp_path / "laptop")
+    try:
+        await laptop.sync()
+        await phone.measures.take("phq9", [1] * 8 + [2])
+        await phone.sync()
+        hostile.holds["/v1/sync"] = fail_the_sync
+        with pytest.raises(NetworkError, match="nothing was erased: the account"):
+            await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        assert "/v1/account/delete" not in hostile.paths
+    finally:
+        await laptop.close()
+    await drsmith.sync()
+    assert [r.answers[8] for r in await drsmith.measures.list() if r.answers] == [2]
