@@ -65,8 +65,8 @@ def test_a_new_goal_reads_back_with_every_field() -> None:
     )
     assert goal.id == GOAL_ID.hex() and goal.journal == "Personal"
     assert set(goal.to_dict()) == {
-        "id", "journal", "title", "why", "target", "measure", "done", "done_at",
-        "created_at", "updated_at", "progress", "fraction", "checkins",
+        "id", "journal", "journal_id", "title", "why", "target", "measure", "done",
+        "done_at", "created_at", "updated_at", "progress", "fraction", "checkins",
     }  # fmt: skip
 
 

@@ -122,5 +122,6 @@ def test_the_json_shape_of_a_prompt_is_stable() -> None:
         "from_therapist": False,
         "author": None,
         "journal": None,
+        "journal_id": None,
         "last_answered": None,
     }
