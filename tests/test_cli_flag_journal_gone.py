@@ -8,6 +8,7 @@ device records it)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from client_sdk import Client
@@ -60,3 +61,30 @@ async def test_tj_sync_says_a_flag_of_a_journal_deleted_elsewhere_may_not_reach_
 
     await drsmith.ok("sync")
     assert flag_id not in {f["id"] for f in await drsmith.json("safety", "flags")}
+
+
+async def test_tj_sync_json_lists_a_flag_of_a_journal_deleted_elsewhere_as_undelivered(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok("journal", "create", "Work")
+    await laptop.ok(
+        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    offline = await Client.open(phone.home)
+    try:
+        taken = await offline.measures.take("phq9", ITEM_9, journal="Work")
+        flag_id = (await offline.safety.respond(taken.result)).flag_id
+    finally:
+        await offline.close()
+    await laptop.ok("journal", "delete", "Work", input="Work\n")
+
+    synced = await phone.tj("sync", "--json")  # exit 4: changes set aside
+    [told] = json.loads(synced.raw_stdout)["undelivered_flags"]
+    assert (told["flag_id"], told["members"]) == (flag_id, ["drsmith"])
+    assert (told["cause"], told["surely"]) == ("journal gone", False)
