@@ -497,12 +497,14 @@ def with_hint(
             f"device's copy (before any {output.command_text('tj logout')})"
         )
     if login is not None and signed_out(error):
+        login, said, safety = login.partition(UNSENT_SAFETY)  # told last (`login_again`)
         text = f"{error}: {login}"
         if error.subject == "session ended":  # the password may have changed elsewhere
             text += (
                 f"; if it refuses the right password, {output.command_text(f'{tj} export --out DIR')} "
                 f"saves this device's copy (before any {output.command_text(f'{tj} logout')})"
             )
+        text += said + safety
     elif synced and error.subject == "document":
         text = f"{error} (it synced just now): check the id"
     elif error.subject in SAID:  # a command with the error's names in (NU45 #4)
@@ -2558,6 +2560,11 @@ def erased_here_words(username: str, home: Path) -> str:
     )
 
 
+UNSENT_SAFETY = ". Safety: "
+"""Starts each line `login_again` adds for a safety flag still on this device
+(`Safety.unsent`): told after the rest of the advice."""
+
+
 async def login_again(client: Client) -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
@@ -2575,10 +2582,19 @@ async def login_again(client: Client) -> str:
     if not waiting:
         return f"{command} signs it in again"
     items = output.plural(waiting, "item", "items")
+    try:  # a flag still here reaches nobody while signed out, and never if the account is gone
+        unsent = await client.safety.unsent()
+    except TJError:
+        unsent = []
+    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
+    flags = "".join(
+        f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
+        for said in (u.line(tell=plan) for u in unsent)
+    )
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
-        f"out; {output.command([*profile_words(client.home), 'logout'])} would delete them)"
+        f"out; {output.command([*profile_words(client.home), 'logout'])} would delete them)" + flags
     )
 
 

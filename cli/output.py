@@ -2064,8 +2064,19 @@ def departure_lines(report: SyncReport) -> list[str]:
             unsaved = ""
             if d.set_aside:
                 n = len(d.set_aside)
-                drops = "; ".join(command(["tj", "set-aside", "drop", i[:12]]) for i in d.set_aside)
-                if n > 3:
+                # A safety flag among them is named as one (told above): dropped, it is
+                # never sent (NU68 F1: the drop was offered as for any entry)
+                told_flags = {u.flag_id for u in report.undelivered_flags}
+                drops = "; ".join(
+                    command(["tj", "set-aside", "drop", i[:12]])
+                    + (
+                        " (the safety flag told above: dropped, it is never sent)"
+                        if i in told_flags
+                        else ""
+                    )
+                    for i in d.set_aside
+                )
+                if n > 3 and not told_flags & set(d.set_aside):
                     drops = f"{command_text('tj set-aside drop ID')} for each one in {command_text('tj set-aside list')}"
                 it, its = ("it", "its") if n == 1 else ("them", "their")
                 unsaved = (

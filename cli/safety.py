@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         MeasureResult,
         SafetyFlag,
         SafetyPlan,
+        UndeliveredFlag,
     )
 
 
@@ -399,20 +400,32 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[SafetyFlag], list[output.Unverified], list[HeldBack], list[MeasureResult]]:
+    ) -> tuple[
+        list[SafetyFlag],
+        list[output.Unverified],
+        list[HeldBack],
+        list[MeasureResult],
+        list[UndeliveredFlag],
+    ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
-        return flags, unverified, held, unflagged
+        unsent = [] if as_json else await client.safety.unsent()
+        return flags, unverified, held, unflagged, unsent
 
-    flags, unverified, held, unflagged = home.run(work)
+    flags, unverified, held, unflagged, unsent = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
-    output.show_rows(flags, as_json, flags_table, empty)
+    waiting = {u.flag_id for u in unsent}
+    if flags or not unsent or as_json:  # a flag only this device holds is told below
+        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting), empty)
     if not as_json:
+        for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
+            said = told.line(tell=f"Your safety plan: {output.command_text('tj safety plan')}.")
+            output.data(f"Not sent: {said[:1].upper()}{said[1:]}", prose=True)
         for line in ended_legend(flags):
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
@@ -737,7 +750,7 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     ]
 
 
-def not_yet_words(flag: SafetyFlag) -> str:
+def not_yet_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     """The "acknowledged" cell of a flag no acknowledgement verified here names: "not
     delivered to drsmith: ..." for one sent after their share ended (`not_delivered`), else
     "NOT YET", with why it may be so ("before this share": `earlier_share_lines` says what that means)
@@ -745,16 +758,23 @@ def not_yet_words(flag: SafetyFlag) -> str:
     if flag.not_delivered:  # it never reached them: nothing to wait for
         who = ", ".join(flag.not_delivered)
         return f"not delivered to {who}: the share ended before it left this device (or about then)"
+    if flag.id in unsent:  # `Safety.unsent`: it has not left this device
+        return "NOT SENT: still on this device"
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:  # both said when both are true: neither hides the other
         why.append("you only read now: you cannot mark it read")
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
 
 
-def flags_table(flags: list[SafetyFlag]) -> Table:
+def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = ()) -> Table:
+    """`tj safety flags`' table; `unsent`: the ids of the flags that have not left this
+    device (`Safety.unsent`), marked so, never "NOT YET" as a sent one."""
     columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
-    # who acknowledged: a username, never broken inside
-    columns += [Column("item", FIXED), Column("answer", FIXED), Column("acknowledged", NAME)]
+    # who acknowledged: a username, never broken inside; "status" once a flag here never
+    # reached its members, whose cell must not read "acknowledged: not delivered" (NU68 F2)
+    lost = any(f.not_delivered or f.id in unsent for f in flags)
+    last = "status" if lost else "acknowledged"
+    columns += [Column("item", FIXED), Column("answer", FIXED), Column(last, NAME)]
     return fitted(
         columns,
         (
@@ -775,7 +795,7 @@ def flags_table(flags: list[SafetyFlag]) -> Table:
                 str(flag.item),
                 str(flag.answer),
                 ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or not_yet_words(flag),
+                or not_yet_words(flag, unsent),
             )
             for flag in flags
         ),

@@ -620,6 +620,18 @@ class UnflaggedAnswer:
         }
 
 
+SHARE_ENDED = "share ended"
+"""`UndeliveredFlag.cause`: the members' share ended before the flag left (signed)."""
+
+NOT_SENT = "not sent"
+"""`UndeliveredFlag.cause`: the flag has not left this device (`Safety.unsent`): offline,
+signed out, or the account erased on another device, when it never will."""
+
+JOURNAL_GONE = "journal gone"
+"""`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
+server (deleted on another device, or withheld: the server's word alone)."""
+
+
 @dataclass(frozen=True)
 class UndeliveredFlag:
     """A safety flag sealed on this device for `members` (usernames) of `journal` (its
@@ -653,6 +665,14 @@ class UndeliveredFlag:
     it left, within CLOCK_SKEW_MS either way, so the server may have stored it just before:
     "may NOT have been delivered" (devices' clocks differ by up to CLOCK_SKEW_MS)."""
 
+    cause: str = SHARE_ENDED
+    """Why: SHARE_ENDED (above), or JOURNAL_GONE: the server refused the flag for good as
+    `journal` (one of this account's own) is no longer on it, deleted on another of the
+    client's devices or withheld by the server (the server's word alone: never said as a
+    deletion); the flag is kept set aside on this device and reaches none of `members`
+    while the journal is not served. Then `ended_at` is when this device found it, and
+    `surely` is False ("may NOT reach")."""
+
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
         words for reaching help now, added after the sentence ("" none)."""
@@ -660,6 +680,23 @@ class UndeliveredFlag:
 
         found = builtin_instruments().get(self.measure)
         who = ", ".join(self.members)
+        if self.cause == JOURNAL_GONE:
+            return (
+                f"the safety flag of your {found.name if found else self.measure} of "
+                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} may NOT reach {who}: the "
+                f"server refused it, as {self.journal} is no longer on the server (it may have "
+                "been deleted on another of your devices, or the server may be withholding "
+                f"it), so {who} may never see it. If you want them to know, tell them "
+                "yourself." + (f" {tell}" if tell else "")
+            )
+        if self.cause == NOT_SENT:
+            return (
+                f"the safety flag of your {found.name if found else self.measure} of "
+                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} for {who} has NOT left this "
+                f"device: {who} cannot see it until this device syncs, and never if your "
+                "account was deleted on another device. If you want them to know, tell them "
+                "yourself." + (f" {tell}" if tell else "")
+            )
         told = "was NOT delivered" if self.surely else "may NOT have been delivered"
         when = "before the flag left" if self.surely else "at about the time the flag left"
         return (
@@ -682,6 +719,7 @@ class UndeliveredFlag:
             "raised_at": self.raised_at.isoformat(),
             "ended_at": self.ended_at.isoformat(),
             "surely": self.surely,
+            "cause": self.cause,
         }
 
 

@@ -49,7 +49,9 @@ from client_sdk.safety import (
     FLAG_WATCH,
     FLAGS_SENT,
     FLAGS_UNDELIVERED,
+    JOURNAL_GONE,
     NO_HINTS,
+    NOT_SENT,
     RECORDER_WAIT_MS,
     SAFETY_ACK,
     SAFETY_FLAG,
@@ -1708,18 +1710,21 @@ class SafetyPath:
         if not held:
             return []
         me = self._replica.profile.account_id
-        owned = {
-            j.journal_id: j
-            for j in await self._store.journals()
-            if j.owner_id == me and j.role == "owner"
-        }
+        journals = [j for j in await self._store.journals() if j.owner_id == me]
+        owned = {j.journal_id: j for j in journals if j.role == "owner"}
+        gone = {j.journal_id: j for j in journals if j.role == REVOKED}
         await self._replica.load_access()
         found: list[UndeliveredFlag] = []
         kept: dict[str, dict[str, int]] = {}
         done: set[str] = set()
         for flag_id, entry in held.items():
             if await self.waiting(flag_id):
-                continue  # judged once it has left
+                # judged once it has left; one set aside as its journal is gone is told now
+                refused = await self._refused_as_gone(flag_id, gone, now)
+                if refused is not None:
+                    done.add(flag_id)
+                    found.append(refused)
+                continue
             try:
                 stored = await self._store.document(bytes.fromhex(flag_id))
             except ValueError:
@@ -1801,6 +1806,81 @@ class SafetyPath:
                 if (terms is None or terms.ended(now)) and name not in acked:
                     names.append(name)
         return replace(flag, not_delivered=tuple(names)) if names else flag
+
+    async def _refused_as_gone(
+        self, flag_id: str, gone: Mapping[bytes, LocalJournal], now: int
+    ) -> UndeliveredFlag | None:
+        """The flag `flag_id` (hex) as undelivered (cause JOURNAL_GONE), when the server
+        refused it for good (set aside) and its journal is one of `gone`: this account's own
+        that the server no longer lists (deleted on another device, or withheld: REVOKED);
+        else None. `now`: ms UTC, this device's clock. Raises only a store error."""
+        doc_id = bytes.fromhex(flag_id)
+        if not await self._store.set_aside_holds(doc_id):
+            return None
+        return await self._as_undelivered(flag_id, gone, now, JOURNAL_GONE)
+
+    async def _as_undelivered(
+        self, flag_id: str, journals: Mapping[bytes, LocalJournal], now: int, cause: str
+    ) -> UndeliveredFlag | None:
+        """The flag `flag_id` (hex) of one of `journals` as an UndeliveredFlag for `cause`,
+        to all its members, "may NOT" (`surely` False), found at `now` (ms UTC); None for
+        another document or journal. Raises only a store error."""
+        try:
+            stored = await self._store.document(bytes.fromhex(flag_id))
+        except ValueError:
+            return None
+        local = journals.get(stored.journal_id) if stored is not None else None
+        if stored is None or stored.kind != SAFETY_FLAG or local is None:
+            return None
+        document = stored_document(stored)
+        view = flag_view(document, self._display(local), local.journal_id.hex(), self._owner(local))
+        if view is None:
+            return None
+        names = []
+        for member in sorted(flag_recipients(document) or ()):
+            with contextlib.suppress(ValueError):
+                names.append(await self._name(local, bytes.fromhex(member)))
+        return UndeliveredFlag(
+            view.journal,
+            tuple(names),
+            view.id,
+            view.result_id,
+            view.measure,
+            view.raised_at,
+            to_datetime(now),
+            surely=False,
+            cause=cause,
+        )
+
+    async def unsent(self) -> list[UndeliveredFlag]:
+        """The safety flags this device sealed that have not left it: not sent yet
+        (offline, signed out, or the account erased on another device, when none ever
+        will be) or refused by the server and kept set aside. Their members cannot see
+        them meanwhile. Each with cause NOT_SENT (a flag set aside as its journal is gone:
+        JOURNAL_GONE), `ended_at` now, sorted by when they were raised. Works offline:
+        decided from this device's store alone. Raises StoreBusy while another process
+        holds the store."""
+        held = list(_held(await self._store.setting(FLAGS_SENT)))
+        # one told already as its journal is gone left FLAGS_SENT, but stays set aside here
+        held += [
+            r.record.doc_id.hex()
+            for r in await self._store.set_aside()
+            if r.record.doc_id is not None and r.record.doc_id.hex() not in held
+        ]
+        me = self._replica.profile.account_id
+        journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == me}
+        gone = {k: j for k, j in journals.items() if j.role == REVOKED}
+        now = now_ms()
+        found: list[UndeliveredFlag] = []
+        for flag_id in dict.fromkeys(held):
+            if not await self.waiting(flag_id):
+                continue
+            told = await self._refused_as_gone(flag_id, gone, now)
+            if told is None:
+                told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
+            if told is not None:
+                found.append(told)
+        return sorted(found, key=lambda f: f.raised_at)
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still

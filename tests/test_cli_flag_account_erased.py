@@ -1,0 +1,52 @@
+"""A safety flag sealed on the phone, offline, when the laptop then erases the account: the
+phone's `tj sync` (refused: signed out) says the flag has NOT left this device and to tell
+the therapist themselves, and `tj safety flags` marks it "NOT SENT", never "NOT YET" as a
+sent one (real server on loopback, CliRunner; the phone's answer recorded through the SDK
+without a sync, as an offline device records it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from client_sdk import Client
+from tests.conftest import RunningServer
+from tests.test_cli import Device, laptop, phone  # noqa: F401
+from tests.test_cli_insights import new_device
+from tests.test_cli_unshare_undelivered import said
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+async def test_tj_sync_says_a_flag_still_on_the_phone_of_an_erased_account_has_not_left(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    offline = await Client.open(phone.home)  # the phone records it, offline: no sync
+    try:
+        taken = await offline.measures.take("phq9", ITEM_9)
+        flag_id = (await offline.safety.respond(taken.result)).flag_id
+    finally:
+        await offline.close()
+    assert flag_id is not None
+    await laptop.ok("account", "delete", "--yes")
+
+    synced = await phone.tj("sync")
+    text = said(synced.stdout + synced.stderr)
+    assert synced.exit_code != 0
+    assert "Safety: The safety flag of your PHQ-9" in text
+    assert "for drsmith has NOT left this device" in text
+    assert "never if your account was deleted on another device" in text
+    assert "tell them yourself" in text
+
+    flags = await phone.tj("safety", "flags")
+    shown = said(flags.stdout + flags.stderr)
+    assert "NOT SENT: still on this device" in shown and "NOT YET" not in shown
+    assert "Not sent: The safety flag of your PHQ-9" in shown
