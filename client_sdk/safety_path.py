@@ -1049,8 +1049,8 @@ class SafetyPath:
                 document = Document(keys.new_doc_id(self._replica.profile.account_id), SAFETY_FLAG)
                 to = sorted(members.values())
                 update = flag_update(document, "", chosen.id, item, answer, at, to, event=event)
-                await self._replica.commit(local, document, update)
-                await self._note_sent(document.doc_id, at)
+                listing = self._listing(document.doc_id, at)
+                await self._replica.commit(local, document, update, also=listing)
                 flag_id = document.doc_id.hex()
                 await _cover(self._store, event, key, (item, answer), to)
             else:
@@ -1201,10 +1201,10 @@ class SafetyPath:
             )
             sealed_at = now_ms()
             try:
-                await self._replica.commit(local, document, update)
+                listing = self._listing(doc_id, sealed_at)
+                await self._replica.commit(local, document, update, also=listing)
             except (IntegrityError, AccessError):
                 break  # a rolled-back chain, an archived journal: not now, not lost
-            await self._note_sent(doc_id, sealed_at)
             least = (int(entry["item"]), int(entry["answer"]))
             await _cover(self._store, entry["id"], entry["journal"], least, [member])
             sealed.append(
@@ -1655,14 +1655,19 @@ class SafetyPath:
             found.setdefault(who.username, ())
         return sorted(found.items())
 
-    async def _note_sent(self, doc_id: bytes, at: int) -> None:
-        """Keep the flag `doc_id`, sealed here at `at` (ms UTC), to be judged once it left
-        (FLAGS_SENT, `_undelivered`)."""
-        async with self._store.transaction() as tx:
+    def _listing(self, doc_id: bytes, at: int) -> Callable[[Transaction], Awaitable[None]]:
+        """What lists the flag `doc_id`, sealed here at `at` (ms UTC), to be judged once it
+        left (FLAGS_SENT, `_undelivered`), written in the transaction that commits the flag
+        (`Replica.commit`'s `also`): a flag is never stored, and so sent, unlisted (a crash
+        or an error between the two would leave it never judged)."""
+
+        async def listing(tx: Transaction) -> None:
             held = _held(await tx.setting(FLAGS_SENT))
             held[doc_id.hex()] = {"since": at}
             await tx.set_setting(FLAGS_SENT, json.dumps(held))
-        self.sent_noted = True
+            self.sent_noted = True
+
+        return listing
 
     async def _before_sync(self, started: int) -> bool:
         """Before a sync that begins at `started` (ms UTC, this device's clock): every flag
@@ -2122,8 +2127,8 @@ class SafetyPath:
             document, result.id, result.measure, item, answers[item - 1], now_ms(), to
         )
         sealed_at = now_ms()
-        await self._replica.commit(local, document, update)
-        await self._note_sent(document.doc_id, sealed_at)
+        listing = self._listing(document.doc_id, sealed_at)
+        await self._replica.commit(local, document, update, also=listing)
         return document.doc_id.hex()
 
     # --- flags and acknowledgements -------------------------------------------------------------
