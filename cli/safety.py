@@ -406,6 +406,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         list[HeldBack],
         list[MeasureResult],
         list[UndeliveredFlag],
+        str,
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
@@ -413,15 +414,15 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
         unsent = [] if as_json else await client.safety.unsent()
-        return flags, unverified, held, unflagged, unsent
+        return flags, unverified, held, unflagged, unsent, client.username
 
-    flags, unverified, held, unflagged, unsent = home.run(work)
+    flags, unverified, held, unflagged, unsent, me = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
     waiting = {u.flag_id for u in unsent}
     if flags or not unsent or as_json:  # a flag only this device holds is told below
-        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting), empty)
+        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me), empty)
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=f"Your safety plan: {output.command_text('tj safety plan')}.")
@@ -758,7 +759,7 @@ def not_yet_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     if flag.not_delivered:  # it never reached them: nothing to wait for
         who = ", ".join(flag.not_delivered)
         return f"not delivered to {who}: the share ended before it left this device (or about then)"
-    if flag.id in unsent:  # `Safety.unsent`: it has not left this device
+    if flag.unsent or flag.id in unsent:  # `Safety.unsent`: it has not left this device
         return "NOT SENT: still on this device"
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:  # both said when both are true: neither hides the other
@@ -766,13 +767,17 @@ def not_yet_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
 
 
-def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = ()) -> Table:
+def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str = "") -> Table:
     """`tj safety flags`' table; `unsent`: the ids of the flags that have not left this
-    device (`Safety.unsent`), marked so, never "NOT YET" as a sent one."""
-    columns = [ID, Column("raised", FIXED), Column("client", NAME), Column("measure", FIXED)]
+    device (`Safety.unsent`), marked so, never "NOT YET" as a sent one. `me`: this account's
+    username: a client's own flags name their journal ("journal" column) rather than the
+    client's own name; among others' flags, an own one's client reads "you"."""
+    own = bool(me) and all(f.owner == me for f in flags)
+    who = Column("journal" if own else "client", NAME)
+    columns = [ID, Column("raised", FIXED), who, Column("measure", FIXED)]
     # who acknowledged: a username, never broken inside; "status" once a flag here never
     # reached its members, whose cell must not read "acknowledged: not delivered" (NU68 F2)
-    lost = any(f.not_delivered or f.id in unsent for f in flags)
+    lost = any(f.not_delivered or f.unsent or f.id in unsent for f in flags)
     last = "status" if lost else "acknowledged"
     columns += [Column("item", FIXED), Column("answer", FIXED), Column(last, NAME)]
     return fitted(
@@ -781,7 +786,8 @@ def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = ()) -> Table:
             (
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
-                flag.owner + ended_words(flag),
+                (flag.journal if own else "you" if me and flag.owner == me else flag.owner)
+                + ended_words(flag),
                 (
                     measure_name(flag.measure)
                     if flag.result_id

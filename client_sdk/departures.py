@@ -710,7 +710,14 @@ class Departure:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: `at` in milliseconds since the Unix epoch, UTC, as the field is; ids
-        as hex; "set_aside" a list of document ids (hex, `set_aside`)."""
+        as hex; "set_aside" a list of document ids (hex, `set_aside`). A text this departure
+        does not have (`member`, `owner`, `source`, `source_id`, `copy`, `narrowed`,
+        `was_role`, `role`, `member_now` empty) is null, as `was_until` and `until` are: absent values are
+        JSON null, never ""."""
+        return {k: None if k in _ABSENT_AS_NULL and v == "" else v for k, v in self._dict().items()}
+
+    def _dict(self) -> dict[str, Any]:
+        """`to_dict` as the fields are ("" kept): what `stored` keeps and `decode` reads."""
         return {
             "member": self.member,
             "journal": self.journal,
@@ -740,8 +747,14 @@ class Departure:
     def stored(self) -> dict[str, Any]:
         """`to_dict` with `member_id` and `held_role`, as kept in `PENDING` (`decode` reads it
         back), without `set_aside` (set when told, not kept)."""
-        kept = {k: v for k, v in self.to_dict().items() if k != "set_aside"}
+        kept = {k: v for k, v in self._dict().items() if k != "set_aside"}
         return {**kept, "member_id": self.member_id, "held_role": self.held_role}
+
+
+_ABSENT_AS_NULL = frozenset(
+    ("member", "owner", "source", "source_id", "copy", "narrowed", "was_role", "role", "member_now")
+)
+"""`Departure.to_dict`'s texts that are null, not "", when the departure has none."""
 
 
 @dataclass(frozen=True)

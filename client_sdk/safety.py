@@ -62,6 +62,16 @@ push leaves the flag to the next completed one, which judges it and drops it."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
+STATUS_NOT_SENT = "not sent"
+"""`SafetyFlag.status`: the flag has not left the device that sealed it (`SafetyFlag.unsent`)."""
+STATUS_NOT_DELIVERED = "not delivered"
+"""`SafetyFlag.status`: it left after a member's share ended (`SafetyFlag.not_delivered`)."""
+STATUS_ACKNOWLEDGED = "acknowledged"
+"""`SafetyFlag.status`: a member's acknowledgement of it is verified on this device."""
+STATUS_SENT = "sent"
+"""`SafetyFlag.status`: it left the device that sealed it (or was received here), and no
+acknowledgement of it is verified here yet."""
+
 
 @cache
 def texts() -> dict[str, Any]:
@@ -253,6 +263,24 @@ class SafetyFlag:
     flag (`SafetyPath.acknowledge` raises AccessError) and the client's devices seal none
     for it while it only reads. Shown for what it says, never as one to acknowledge."""
 
+    unsent: bool = False
+    """On the client's device that sealed it: it has not left this device (`Safety.waiting`:
+    not sent yet, offline, signed out or the account erased on another device, or refused by
+    the server and kept set aside). Its members cannot see it meanwhile."""
+
+    @property
+    def status(self) -> str:
+        """Where the flag stands, one of the STATUS_* words, the first that holds:
+        "not sent" (`unsent`), "not delivered" (`not_delivered` names a member),
+        "acknowledged" (an acknowledgement verified here, `acknowledged`), else "sent" (it
+        left the device that sealed it: on a member's device, received here; nobody's
+        acknowledgement of it is verified here)."""
+        if self.unsent:
+            return STATUS_NOT_SENT
+        if self.not_delivered:
+            return STATUS_NOT_DELIVERED
+        return STATUS_ACKNOWLEDGED if self.acknowledged else STATUS_SENT
+
     @property
     def read_only_copy(self) -> bool:
         """Read from a read-only copy this device kept (`share_ended` or `unlisted` says
@@ -297,6 +325,8 @@ class SafetyFlag:
             "copy_forgotten": self.copy_forgotten,
             "reads_only": self.reads_only,
             "not_delivered": list(self.not_delivered),
+            "unsent": self.unsent,
+            "status": self.status,
         }
 
 

@@ -2148,7 +2148,8 @@ class SafetyPath:
         is `before_share`, context only: it is unacknowledged here all the same (a
         server can keep a flag from every device of a member, and clocks differ), and
         acknowledgements then, if any, are on the account's other devices;
-        `copy_forgotten` when this device held that share and discarded its copy.
+        `copy_forgotten` when this device held that share and discarded its copy. The
+        client's own that have not left this device are `unsent` (`SafetyFlag.status`).
         Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
@@ -2214,6 +2215,11 @@ class SafetyPath:
                 earlier = flag.raised_at < to_datetime(granted)
                 if flag.journal_id == journal_id.hex() and earlier and not flag.acknowledged:
                     flags[flag_id] = replace(flag, before_share=True, copy_forgotten=back)
+        if any(journals[bytes.fromhex(f.journal_id)].owner_id == me for f in flags.values()):
+            # the client's own that have not left this device (`waiting`), read in one query
+            waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
+            for flag_id in waiting & flags.keys():
+                flags[flag_id] = replace(flags[flag_id], unsent=True)
         kept = await self._store.setting(FLAGS_UNDELIVERED)
         if kept:  # sent after their share had ended (`_undelivered`)
             held = json.loads(kept)

@@ -423,7 +423,8 @@ class News:
         return f"{self.count:,} {'new' if what == NEW else 'updated'} {noun}{source}"
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict; for kind "journal" also "journal", "journal_id" (hex) and
+        "renamed_from"; absent values (no source known, not renamed) are null."""
         return {
             "count": self.count,
             "kind": self.kind,
@@ -432,7 +433,11 @@ class News:
             "change": self.what,
             "from": self.source or None,  # None: which device is not known (journal news)
             **(
-                {"journal": self.journal, "renamed_from": self.renamed_from or None}
+                {
+                    "journal": self.journal,
+                    "journal_id": self.journal_id or None,  # None: kept by an older version
+                    "renamed_from": self.renamed_from or None,
+                }
                 if self.kind == "journal"
                 else {}
             ),

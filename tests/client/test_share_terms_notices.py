@@ -89,7 +89,7 @@ async def test_read_only_with_a_new_end_date_is_one_notice_saying_both(
     assert str(told).startswith("ana made your share of 'Personal' read-only (")
     assert ", and changed its end from no end date to " in str(told)
     # Kept between a sync's refresh and its report: the terms survive the store.
-    assert Departure(**{**told.to_dict(), "fields": ()}) == told
+    assert Departure(**{**told.stored(), "fields": ()}) == told  # the form the store keeps
 
 
 async def test_a_server_replaying_or_leaving_out_a_chain_entry_cannot_make_up_or_hide_a_role_change(
