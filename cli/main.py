@@ -255,7 +255,8 @@ class Home:
                 if signed_out(error):  # the line says how to send what waits here (NU35 #5)
                     ctx = click.get_current_context(silent=True)
                     if ctx is not None:
-                        ctx.meta[LOGIN_AGAIN] = await login_again(client)
+                        cause = signed_out_cause(error)
+                        ctx.meta[LOGIN_AGAIN] = await login_again(client, cause)
                 raise
             finally:
                 await client.close()
@@ -1572,7 +1573,7 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[in
         output.tell_after_sync(await (quick_sync(client) if quick else client.sync()))
     except TJError as error:  # offline or signed out: the count below tells what would be lost
         if signed_out(error):
-            login = await login_again(client)
+            login = await login_again(client, signed_out_cause(error))
     return await client.unsynced_changes(), len(await client.set_aside()), login
 
 
@@ -2565,11 +2566,22 @@ UNSENT_SAFETY = ". Safety: "
 (`Safety.unsent`): told after the rest of the advice."""
 
 
-async def login_again(client: Client) -> str:
+def signed_out_cause(error: TJError) -> str:
+    """Why `error` (`signed_out`) keeps this device from syncing, in a word kept with the
+    safety flags told for it (`Safety.unsent_to_tell`): "session expired", "session ended",
+    else "signed out" (revoked, the account erased elsewhere)."""
+    if error.subject in ("session ended", "session expired"):
+        return error.subject
+    return "signed out"
+
+
+async def login_again(client: Client, cause: str = "signed out") -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
-    sync`" in the logout warning and lost an entry). Names `--home` unless it is the default."""
+    sync`" in the logout warning and lost an entry). Names `--home` unless it is the default.
+    A safety flag still on this device is told in full the first time for `cause`
+    (`signed_out_cause`), then in one line (`unsent_reminder`) at each later failed sync."""
     if client.erased_here:  # no login brings it back (NU56 #8)
         return erased_here_words(client.username, client.home)
     command = output.command(
@@ -2583,18 +2595,30 @@ async def login_again(client: Client) -> str:
         return f"{command} signs it in again"
     items = output.plural(waiting, "item", "items")
     try:  # a flag still here reaches nobody while signed out, and never if the account is gone
-        unsent = await client.safety.unsent()
+        unsent, again = await client.safety.unsent_to_tell(cause)
     except TJError:
-        unsent = []
+        unsent, again = [], []
     plan = f"Your safety plan: {output.command_text('tj safety plan')}."
     flags = "".join(
         f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
         for said in (u.line(tell=plan) for u in unsent)
-    )
+    ) + (f"{UNSENT_SAFETY}{unsent_reminder(len(again))}" if again else "")
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
         f"out; {output.command([*profile_words(client.home), 'logout'])} would delete them)" + flags
+    )
+
+
+def unsent_reminder(count: int) -> str:
+    """The one line `login_again` says, after the first telling, of `count` safety flags still
+    on this device (told in full at an earlier failed sync for the same cause). Pure."""
+    flags = "safety flag" if count == 1 else f"{count} safety flags"
+    it = "it" if count == 1 else "they"
+    return (
+        f"Your {flags} told before still {'has' if count == 1 else 'have'} NOT left this device: "
+        f"the people {it} {'is' if count == 1 else 'are'} for cannot see {'it' if count == 1 else 'them'} "
+        f"until you log in again; tell them yourself ({output.command_text('tj safety flags')})"
     )
 
 
@@ -2669,7 +2693,8 @@ async def sync_note(
         return OFFLINE_NOTE
     except TJError as error:
         if signed_out(error):  # NU35 #5
-            return f"saved locally; sync failed: {error}: {await login_again(client)}"
+            again = await login_again(client, signed_out_cause(error))
+            return f"saved locally; sync failed: {error}: {again}"
         return f"saved locally; sync failed: {error}"
     for line in output.settled_lines(report):
         output.message(line)
@@ -2872,7 +2897,7 @@ async def synced_first(
     except TJError as error:
         reason = f"sync failed: {error}"
         if signed_out(error):  # NU35 #5
-            reason += f": {await login_again(client)}"
+            reason += f": {await login_again(client, signed_out_cause(error))}"
             await tell_not_synced(client, reason, doing)
             # not a moment offline: a month's session ended, and no sync brings anything
             # until a login, new safety flags included (a therapist's list goes stale)

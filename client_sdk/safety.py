@@ -62,6 +62,11 @@ push leaves the flag to the next completed one, which judges it and drops it."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
+UNSENT_TOLD = "safety_unsent_told"
+"""The setting (JSON: flag id hex -> the causes, sorted, it was told for) keeping which flags
+still on this device an app was given to tell in full for which cause of a failed sync
+(`Safety.unsent_to_tell`); a flag that left is dropped from it."""
+
 STATUS_NOT_SENT = "not sent"
 """`SafetyFlag.status`: the flag has not left the device that sealed it (`SafetyFlag.unsent`)."""
 STATUS_NOT_DELIVERED = "not delivered"

@@ -56,6 +56,7 @@ from client_sdk.safety import (
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
+    UNSENT_TOLD,
     Acknowledgement,
     LateFlag,
     SafetyFlag,
@@ -1886,6 +1887,36 @@ class SafetyPath:
             if told is not None:
                 found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
+
+    async def unsent_to_tell(
+        self, cause: str
+    ) -> tuple[list[UndeliveredFlag], list[UndeliveredFlag]]:
+        """`unsent()` for an app that tells them at each sync that fails for `cause` (a
+        short word naming why none can leave: the failed sync's error subject, e.g.
+        "session expired", "signed out"), split in two: those never given for `cause`
+        before (say each in full: `UndeliveredFlag.line`), and those given for it at an
+        earlier failed sync (a one-line reminder is enough). The first are recorded as given
+        for `cause` now (the setting UNSENT_TOLD, in one transaction), so the caller shows
+        them at once; a flag that has left since is forgotten there, and a new cause tells
+        each flag in full again. Works offline. Raises StoreBusy while another process
+        holds the store."""
+        unsent = await self.unsent()
+        ids = {u.flag_id for u in unsent}
+        first: list[UndeliveredFlag] = []
+        again: list[UndeliveredFlag] = []
+        async with self._store.transaction() as tx:
+            raw = json.loads(await tx.setting(UNSENT_TOLD) or "{}")
+            told = {
+                k: [c for c in v if isinstance(c, str)]
+                for k, v in (raw.items() if isinstance(raw, dict) else ())
+                if k in ids and isinstance(v, list)
+            }
+            for flag in unsent:
+                (again if cause in told.get(flag.flag_id, ()) else first).append(flag)
+                told[flag.flag_id] = sorted({*told.get(flag.flag_id, ()), cause})
+            if told or raw:
+                await tx.set_setting(UNSENT_TOLD, json.dumps(told, sort_keys=True))
+        return first, again
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
