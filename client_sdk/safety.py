@@ -316,7 +316,7 @@ class SafetyFlag:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "owner": self.owner,
-            "result_id": self.result_id,
+            "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "item": self.item,
             "answer": self.answer,
@@ -594,7 +594,7 @@ class LateFlag:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "members": list(self.members),
-            "result_id": self.result_id,
+            "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "answered_at": json_time(self.answered_at),
             "flag_id": self.flag_id,
@@ -648,7 +648,7 @@ class UnflaggedAnswer:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "members": list(self.members),
-            "result_id": self.result_id,
+            "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "answered_at": json_time(self.answered_at),
             "opted_in_at": json_time(self.opted_in_at),
@@ -749,7 +749,7 @@ class UndeliveredFlag:
             "journal": self.journal,
             "members": list(self.members),
             "flag_id": self.flag_id,
-            "result_id": self.result_id,
+            "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "raised_at": self.raised_at.isoformat(),
             "ended_at": self.ended_at.isoformat(),

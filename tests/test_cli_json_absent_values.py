@@ -1,5 +1,5 @@
-"""What an app parses from `--json`, by one rule (README, "JSON output"): a value the device
-does not have is JSON null, never "" (texts) nor a missing key, and a boolean the device
+"""What an app parses from `--json`, by one rule (README's `--json` paragraph): a value the
+device does not have is JSON null, never "" (texts) nor a missing key, and a boolean the device
 knows is never null; a safety flag says where it stands in one field, "status" ("not sent",
 "not delivered", "acknowledged", "sent"). Real server on loopback, the CLI through
 CliRunner; every output is parsed as JSON, never grepped."""
@@ -59,6 +59,7 @@ async def test_a_flags_status_says_whether_it_left_was_acknowledged_or_is_still_
     rows = {f["id"]: f for f in await ana.json("safety", "flags")}
     assert (rows[flag_id]["status"], rows[flag_id]["unsent"]) == ("not sent", True)
     assert rows[sent["id"]]["status"] == "acknowledged"
+    assert empty_texts(list(rows.values())) == []
     for row in rows.values():  # booleans the device knows are never null
         for key in ("unsent", "share_ended", "unlisted", "read_only_copy", "before_share"):
             assert isinstance(row[key], bool), (key, row)

@@ -43,7 +43,7 @@ async def test_a_result_id_holding_other_answers_is_refused_and_the_answers_kept
     assert [r["score"] for r in await ben.json("measure", "list")] == [0]
     await ben.ok("sync")
     await drsmith.ok("sync")
-    assert [f["result_id"] for f in await drsmith.json("safety", "flags")] == [""]
+    assert [f["result_id"] for f in await drsmith.json("safety", "flags")] == [None]
     # the command printed saves them under a new id, with no second flag
     new = printed_id(said)
     assert new != old["id"]
@@ -116,7 +116,7 @@ async def test_a_flag_sealed_without_a_score_is_not_sealed_again_by_the_printed_
     await ben.ok("sync")
     await drsmith.ok("sync")
     flags = await drsmith.json("safety", "flags")
-    assert [(f["result_id"], f["answer"]) for f in flags] == [("", 2)]  # one flag, not two
+    assert [(f["result_id"], f["answer"]) for f in flags] == [(None, 2)]  # one flag, not two
 
 
 async def test_a_kept_draft_answering_item_9_above_0_is_never_offered_for_discarding(

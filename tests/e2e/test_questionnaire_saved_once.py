@@ -299,6 +299,6 @@ async def test_a_safety_answer_no_draft_will_save_is_flagged_without_a_score(
         assert [r["id"] for r in await ben.json("measure", "list")] == [chosen]
     await drsmith.ok("sync")
     flags = await drsmith.json("safety", "flags")
-    assert ("ben", 9, 2, "") in [
+    assert ("ben", 9, 2, None) in [
         (f["owner"], f["item"], f["answer"], f["result_id"]) for f in flags
     ]
