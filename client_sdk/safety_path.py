@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import forgotten, keys
-from client_sdk.access import AccessState, Disclosure
+from client_sdk.access import AccessState, Disclosure, field_shares_in_force
 from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
@@ -1641,18 +1641,11 @@ class SafetyPath:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
-        state = self._replica.chains.state(local.journal_id)
-        for limited in state.limited.values() if state is not None else ():
-            who, mirror = limited.who, limited.mirror
-            if who is None or mirror is None or who.account_id in whole:
-                continue
-            copy = self._replica.chains.state(mirror)
-            if copy is not None and copy.signed_over(who.account_id, now):
-                continue  # its end date passed, or ended, by the copy's owner-signed chain
-            # in force by the journal's own chain: counted whatever else the copy's chain
-            # here names (a server may withhold the copy, or serve its chain cut before the
-            # grant)
-            found.setdefault(who.username, ())
+        chains = self._replica.chains
+        state = chains.state(local.journal_id)
+        for limited in field_shares_in_force(state, lambda copy, _: chains.state(copy), now):
+            if limited.who is not None and limited.who.account_id not in whole:
+                found.setdefault(limited.who.username, ())
         return sorted(found.items())
 
     async def _note_sent(self, doc_id: bytes, at: int) -> None:
