@@ -105,6 +105,13 @@ async def moved_from_night(phone: Client) -> tuple[list[str], InvalidInput | Non
     return readers, None
 
 
+async def bodies_read_after_sync(ana: Client, drlee: Client) -> list[str]:
+    """After ana and drlee sync: the words of each entry drlee reads."""
+    await ana.sync()
+    await drlee.sync()
+    return [e.body for e in await drlee.entries.list()]
+
+
 async def test_a_field_level_reader_of_the_default_journal_counts_though_its_copy_is_hidden(
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -137,9 +144,7 @@ async def test_a_field_level_reader_of_the_default_journal_counts_though_its_cop
         await phone.sync()
     assert refused is not None and refused.subject == "wider default"
     assert refused.names["members"] == "drlee"
-    await ana.sync()
-    await drlee.sync()
-    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+    assert "Only for me, at night." not in await bodies_read_after_sync(ana, drlee)
 
 
 async def test_a_copy_held_here_of_fields_the_entry_lacks_adds_no_reader(
@@ -197,9 +202,7 @@ async def test_a_field_level_reader_counts_though_its_copys_chain_is_served_befo
         readers, refused = await moved_from_night(phone)
     assert readers == ["drlee"]
     assert refused is not None and refused.subject == "wider default"
-    await ana.sync()
-    await drlee.sync()
-    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+    assert "Only for me, at night." not in await bodies_read_after_sync(ana, drlee)
 
 
 async def test_a_device_that_synced_before_the_share_counts_its_reader_past_a_cut_copy_chain(
@@ -221,9 +224,7 @@ async def test_a_device_that_synced_before_the_share_counts_its_reader_past_a_cu
         readers, refused = await moved_from_night(phone)
     assert readers == ["drlee"]
     assert refused is not None and refused.subject == "wider default"
-    await ana.sync()
-    await drlee.sync()
-    assert "Only for me, at night." not in [e.body for e in await drlee.entries.list()]
+    assert "Only for me, at night." not in await bodies_read_after_sync(ana, drlee)
 
 
 async def test_the_safety_message_names_a_copy_reader_whose_copys_chain_is_cut(
