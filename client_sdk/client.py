@@ -2530,7 +2530,8 @@ class Client:
             or (
                 j.journal_id not in copies
                 and j.owner_id in owners
-                and self.context.share_state(j) == (False, False)
+                # a leave here tells ended from unlisted only: either is over, () will do
+                and self.context.share_state(j, ()) == (False, False)
             )
         ]
         twice: set[str] = set()  # ids in the copies of what a whole journal shared now holds

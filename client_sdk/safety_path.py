@@ -2152,9 +2152,7 @@ class SafetyPath:
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
         unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
-            journal_id
-            for journal_id, j in journals.items()
-            if self._replica.ended_by_server_only(j, now) and forgotten.tag(journal_id) not in left
+            journal_id for journal_id, j in journals.items() if self._replica.unlisted(j, now, left)
         }
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
@@ -2256,9 +2254,8 @@ class SafetyPath:
         copy = self._replica.copy_still_read(local, await self._store.journals())
         owner = self._owner(local)
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))
-        if self._replica.ended_by_server_only(local, now_ms()) and (
-            forgotten.tag(local.journal_id) not in left
-        ):  # the server's word alone (`SafetyFlag.unlisted`): never said as an end
+        if self._replica.unlisted(local, now_ms(), left):
+            # the server's word alone (`SafetyFlag.unlisted`): never said as an end
             ended = (
                 f"the server no longer serves {owner}'s {quoted_name(local.name)} to you "
                 f"(nothing {owner} signed says the share ended: they may have ended it, or the "
