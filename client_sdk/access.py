@@ -82,7 +82,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -539,6 +539,33 @@ def member_may_change(state: AccessState, change: MemberWrite, counter: int) -> 
         and keys.created_by(change.doc_id, change.author)
         and state.may_annotate(change.author, change.epoch, change.device, counter)
     )
+
+
+def field_shares_in_force(
+    state: AccessState | None,
+    copy_chain: Callable[[bytes, bytes], AccessState | None],
+    now: int,
+) -> list[Limited]:
+    """The field-level shares of a journal in force at `now` (ms UTC, this device's clock), by
+    the journal's own verified chain `state` (None: none held here, so none): each `limited`
+    entry not closed by the `limited_removed` its owner signs, in chain order, less one whose
+    copy's verified chain, `copy_chain(copy journal id, member's account id)`, shows that
+    member's share over by what the owner signed (`AccessState.signed_over`: an `ended`
+    entry, or a signed end date at or before `now`). A copy whose chain `copy_chain` does not
+    give (None: not held here, as when a server withholds the copy) or whose chain names no
+    grant of the member (a server may serve it cut before the grant) ends nothing: the share
+    counts, fail closed. A share this device cannot open (`who` None: any device but the
+    owner's) counts. Pure: the caller loads the chains."""
+    if state is None:
+        return []
+    return [
+        share
+        for share in state.limited.values()
+        if share.who is None
+        or share.mirror is None
+        or (copy := copy_chain(share.mirror, share.who.account_id)) is None
+        or not copy.signed_over(share.who.account_id, now)
+    ]
 
 
 # --- building entries (owner) -------------------------------------------------------------

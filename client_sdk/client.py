@@ -37,6 +37,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
+from client_sdk.access import AccessState, Disclosure, field_shares_in_force
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -2529,7 +2530,8 @@ class Client:
             or (
                 j.journal_id not in copies
                 and j.owner_id in owners
-                and self.context.share_state(j) == (False, False)
+                # a leave here tells ended from unlisted only: either is over, () will do
+                and self.context.share_state(j, ()) == (False, False)
             )
         ]
         twice: set[str] = set()  # ids in the copies of what a whole journal shared now holds
@@ -3283,31 +3285,29 @@ class Client:
         wider = readers(target)
         copies = self.sharing.disclosures()
 
-        def carries(journal_id: bytes, member_id: bytes) -> bool:
-            """Whether the copy `journal_id`, kept of `target` for `member_id`, may carry
-            something of `old` to that member: not when its owner-sealed settings here show
-            none of `old`'s fields, nor when the copy's verified chain here shows their
-            share over by what the owner signed (`AccessState.signed_over`: an `ended`
-            entry, or a signed end date passed). Never on what the copy's chain here lacks:
-            a server may serve it cut before the member's grant."""
+        def settings_of(journal_id: bytes, member_id: bytes) -> Disclosure | None:
+            """The owner-sealed settings held here of the copy `journal_id` kept of `target`
+            for `member_id`; None when they are not on this device, or are another copy's
+            (they then tell nothing of this one)."""
             settings = copies.get(journal_id)
-            if settings is None:
-                return True  # not on this device: fail closed, it may carry any field
-            if (settings.kind, settings.mirror_of, settings.member_id) != (
-                "mirror",
-                target,
-                member_id,
-            ):
-                return True  # not the copy the share names: its settings tell nothing
-            chain = replica.chains.state(journal_id)
-            if chain is not None and chain.signed_over(member_id, now):
-                return False  # over by the owner's signature (an end date, or `ended`)
-            return settings.fields is None or bool(carried & set(settings.fields))
+            if settings is None or settings.kind != "mirror":
+                return None
+            named = (settings.mirror_of, settings.member_id) == (target, member_id)
+            return settings if named else None
 
-        for share in state.limited.values() if state is not None else ():
+        def copy_chain(journal_id: bytes, member_id: bytes) -> AccessState | None:
+            """The copy's verified chain, read for the share's end only where its settings
+            here are that copy's: one whose settings are not here counts whatever its chain."""
+            named = settings_of(journal_id, member_id) is not None
+            return replica.chains.state(journal_id) if named else None
+
+        for share in field_shares_in_force(state, copy_chain, now):
             if share.who is None or share.mirror is None:
                 wider.setdefault(share.handle, "an account")
-            elif carries(share.mirror, share.who.account_id):
+                continue
+            settings = settings_of(share.mirror, share.who.account_id)
+            # not on this device, or another copy's: fail closed, it may carry any field
+            if settings is None or settings.fields is None or carried & set(settings.fields):
                 wider.setdefault(share.who.account_id, share.who.username)
         for journal_id, settings in copies.items():  # a copy its chain here names no share of
             if settings.kind != "mirror" or settings.mirror_of != target:

@@ -194,8 +194,7 @@ class Context:
             kept_for=kept_for,
             kept_ended=kept_ended,
             # as each entry says it (`share_state`): the server's word alone
-            unlisted=self.replica.ended_by_server_only(local, now_ms())
-            and forgotten.tag(local.journal_id) not in left,
+            unlisted=self.replica.unlisted(local, now_ms(), left),
             own=local.owner_id == self.profile.account_id,
         )
 
@@ -973,12 +972,7 @@ class Context:
         account leaving them), which only the server stopped serving (its word: the owner may
         have ended them, or the server may be holding them back), and each to name."""
         left = forgotten.decode(await self.store.setting(forgotten.LEFT))
-        unlisted = sorted(
-            self.display(j)
-            for j in theirs
-            if self.replica.ended_by_server_only(j, moment)
-            and forgotten.tag(j.journal_id) not in left
-        )
+        unlisted = sorted(self.display(j) for j in theirs if self.replica.unlisted(j, moment, left))
         ended = sorted(self.display(j) for j in theirs if self.display(j) not in unlisted)
         owner = self.replica.owner_label(theirs[0])
         said = []
@@ -1094,6 +1088,7 @@ class Context:
         found = []
         listed: set[bytes] = set()
         named: dict[bytes, _Names] = {}  # `_listed`'s, once a journal
+        left = await self.left_here(journals.values())
         for stored in await self.store.documents(journal_id, (ENTRY,)):
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
@@ -1101,7 +1096,7 @@ class Context:
             source = journals[stored.journal_id]
             if journal_id is None and source.role == "owner" and self.replica.is_disclosure(source):
                 continue  # copies made for a therapist; the originals are listed
-            entry = self._listed(source, stored, named)
+            entry = self._listed(source, stored, named, left)
             if include_deleted or not (entry.deleted or entry.trashed_at is not None):
                 found.append(entry)
         self._drop_views(journal_id, listed)
@@ -1172,12 +1167,13 @@ class Context:
         if page is None:
             return None
         named: dict[bytes, _Names] = {}
+        left = await self.left_here(journals[journal_id] for _, journal_id, _ in page.rows)
         found = []
         for doc_id, journal_id, row in page.rows:
             stored = page.documents[doc_id]
             if entry_row(self._entry_view(stored)) != row:
                 return None  # never list what its document does not say
-            found.append(self._listed(journals[journal_id], stored, named))
+            found.append(self._listed(journals[journal_id], stored, named, left))
         return found, page.total, frozenset(j.hex() for j in page.journal_ids)
 
     async def entry_rows(self, journals: list[LocalJournal]) -> list[EntryRow] | None:
@@ -1252,12 +1248,14 @@ class Context:
         journal: LocalJournal,
         stored: StoredDocument,
         named: dict[bytes, _Names],
+        left: Collection[str],
     ) -> Entry:
-        """`entry_of(journal, view)` of a stored entry's view (`_entry_view`): the Entry made
+        """`entry_of(journal, view, left)` of a stored entry's view (`_entry_view`): the Entry made
         of the same kept view before when it names the journal the same (name, id, whether
         it may hold copies: all `entry_of` takes from `journal`), else made now and kept
         with the view. `named`: (display, hex id, may be a copy) by journal id, filled here,
-        for one listing (a journal's name can change between listings). Issue 10: building
+        for one listing (a journal's name can change between listings); `left`: as
+        `share_state` takes it, read once a listing (`left_here`). Issue 10: building
         the Entry (its datetimes, its hex id) was a third of a caseload's listing of 10,950
         entries kept from the call before."""
         names = named.get(journal.journal_id)
@@ -1266,7 +1264,7 @@ class Context:
                 self.display(journal),
                 journal.journal_id.hex(),
                 self.may_be_copy(journal),
-                self.share_state(journal),  # it moves with the clock: never kept (NU42 #6)
+                self.share_state(journal, left),  # it moves with the clock: never kept (NU42 #6)
             )
             named[journal.journal_id] = names
         view = self._entry_view(stored)
@@ -1281,10 +1279,10 @@ class Context:
                 and (entry.share_ended, entry.unlisted) == names[3]
             ):
                 return entry
-            entry = self.entry_of(journal, view)
+            entry = self.entry_of(journal, view, left)
             self._views[stored.doc_id] = (*kept[:4], entry)
             return entry
-        return self.entry_of(journal, view)
+        return self.entry_of(journal, view, left)
 
     def _entry_view(self, stored: StoredDocument) -> EntryView:
         """The view of a stored entry: the one read from the same state before, else read now.
@@ -1351,13 +1349,14 @@ class Context:
         owners = {j.journal_id.hex(): j.owner_id.hex() for j in journals}
         return once_each(entries, copies, owners)
 
-    def entry(self, journal: LocalJournal, document: Document) -> Entry:
-        """The public view of an entry document."""
-        return self.entry_of(journal, entry_view(document))
+    def entry(self, journal: LocalJournal, document: Document, left: Collection[str]) -> Entry:
+        """The public view of an entry document; `left` as `share_state` takes it."""
+        return self.entry_of(journal, entry_view(document), left)
 
-    def entry_of(self, journal: LocalJournal, view: EntryView) -> Entry:
+    def entry_of(self, journal: LocalJournal, view: EntryView, left: Collection[str]) -> Entry:
+        """The public view of an entry's view; `left` as `share_state` takes it."""
         created_at = to_datetime(view.created_at)
-        ended, unlisted = self.share_state(journal)
+        ended, unlisted = self.share_state(journal, left)
         copy = self.replica.is_copy_shared_with_me(journal)
         return Entry(
             id=view.id.hex(),
@@ -1394,18 +1393,30 @@ class Context:
             return None
         return tuple(field for field in ENTRY_FIELDS if field in named)
 
-    def share_state(self, journal: LocalJournal) -> tuple[bool, bool]:
+    def share_state(self, journal: LocalJournal, left: Collection[str]) -> tuple[bool, bool]:
         """(`Entry.share_ended`, `Entry.unlisted`) of the entries of `journal` now: ended by
         its owner-signed chain or end date (`Replica.share_lapsed`; a journal no longer
-        served whose verified chain no longer grants it); unlisted when only the server
-        says so (no longer served, `REVOKED`, while the verified chain still grants it).
+        served whose verified chain no longer grants it) or by this account leaving it on
+        this device (`left`, as `left_here` reads it); unlisted when only the server says so
+        (no longer served, `REVOKED`, while the verified chain still grants it, and not left
+        here: `Replica.unlisted`), as `Journal.share_ended` / `Journal.unlisted` say it.
         Never both; (False, False) for this account's own journals."""
         if journal.owner_id == self.profile.account_id:
             return False, False
-        if journal.role == REVOKED:  # as the caseload tells it (`Replica.ended_by_server_only`)
-            unlisted = self.replica.ended_by_server_only(journal, now_ms())
+        if journal.role == REVOKED:  # as the caseload tells it (`Replica.unlisted`)
+            unlisted = self.replica.unlisted(journal, now_ms(), left)
             return not unlisted, unlisted
         return self.replica.share_lapsed(journal, now_ms()), False
+
+    async def left_here(self, journals: Iterable[LocalJournal]) -> frozenset[str]:
+        """What `share_state` takes as `left` for entries of `journals`: the tags of the
+        journals this account left on this device (`forgotten.LEFT`), read only when one of
+        `journals` is another account's no longer served here (`REVOKED`: the only state a
+        leave changes); else empty, with no read. Raises only a store error."""
+        mine = self.profile.account_id
+        if not any(j.role == REVOKED and j.owner_id != mine for j in journals):
+            return frozenset()
+        return frozenset(forgotten.decode(await self.store.setting(forgotten.LEFT)))
 
     def may_be_copy(self, journal: LocalJournal) -> bool:
         """Whether the journal may hold copies of another journal's entries (disclosure

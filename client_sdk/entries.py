@@ -265,7 +265,7 @@ class Entries:
             local, journals, _ = await context.journal_to_write(journal, fresh=True)
             await context.replica.commit(local, document, update, new=True, created=given)
         await context.sharing.mirror(local, document, view.created_at, journals, written=view)
-        return context.entry_of(local, view)
+        return context.entry_of(local, view, await context.left_here([local]))
 
     async def check_writable(self, journal: str | None) -> None:
         """Check, writing nothing, that this account may write a new entry in `journal` (a
@@ -414,7 +414,7 @@ class Entries:
             )
 
         await self._context.save(local, document, update, also=remember)
-        return self._context.entry(local, document)
+        return self._context.entry(local, document, await self._context.left_here([local]))
 
     async def history(self, entry_id: str) -> builtins.list[FieldWrite]:
         """The values this device wrote to an entry's title, mood, tags, emotions and date
@@ -536,7 +536,7 @@ class Entries:
         for journal, _ in singles:
             await _check_copy(self._context, journal, document)
         if check_only:
-            return self._context.entry(local, document)
+            return self._context.entry(local, document, await self._context.left_here([local]))
         moment = now_ms()
         if view.trashed_at is None:
             update = (
@@ -552,7 +552,7 @@ class Entries:
         trashed_at = entry_view(document).trashed_at or moment
         for journal, copy in singles:  # marked trashed with it: `restore` finds them so
             await self._context.replica.commit(journal, copy, copy_trash_update(copy, trashed_at))
-        return self._context.entry(local, document)
+        return self._context.entry(local, document, await self._context.left_here([local]))
 
     async def _copies_not_trashed(
         self, local: LocalJournal, document: Document
@@ -613,7 +613,7 @@ class Entries:
             await self._context.replica.commit(
                 local, document, copy_restore_update(document, undone, by_hand=True)
             )
-        return self._context.entry(local, document)
+        return self._context.entry(local, document, await self._context.left_here([local]))
 
     async def trash(self) -> builtins.list[Entry]:
         """Entries in the trash of the journals this account owns, most recently trashed
@@ -632,7 +632,9 @@ class Entries:
                 with contextlib.suppress(TJError):  # a copy's journal refused: next time
                     await self._delete_for_good(local, document)
             else:
-                found.append(self._context.entry(local, document))
+                found.append(
+                    self._context.entry(local, document, await self._context.left_here([local]))
+                )
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
 
     async def trashed_in_copies(self) -> builtins.list[Entry]:
@@ -659,7 +661,8 @@ class Entries:
             view = entry_view(document)
             if view.deleted or view.trashed_at is None:
                 continue
-            found.append(context.entry(copies[stored.journal_id], document))
+            own = copies[stored.journal_id]  # this account's: never left, `left` is ()
+            found.append(context.entry(own, document, ()))
         return sorted(found, key=lambda e: (e.trashed_at, e.id), reverse=True)
 
     async def empty_trash(self) -> int:
@@ -811,7 +814,8 @@ class Entries:
         lists those), and for another account's entry in its owner's trash (out of a
         member's view)."""
         local, document, view = await self._live_view(entry_id, include_trashed=include_trashed)
-        return self._context.entry_of(local, view)  # the view read once (issue 10)
+        left = await self._context.left_here([local])
+        return self._context.entry_of(local, view, left)  # the view read once (issue 10)
 
     async def _live_entry(
         self, entry_id: str, *, include_trashed: bool = False

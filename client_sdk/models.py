@@ -500,14 +500,16 @@ class Entry:
     share_ended: bool = False
     """True for an entry read from the copy this device kept of another account's journal
     whose share with this account ended by the owner-signed chain this device verified (an
-    end signed, or its signed end date passed): read-only, as this device last synced it;
-    its owner may have changed it since, or share it again under another id (listed like a
-    live one)."""
+    end signed, or its signed end date passed) or because this account left it on this
+    device (`shares.leave`), as `Journal.share_ended` says it: read-only, as this device last
+    synced it; its owner may have changed it since, or share it again under another id
+    (listed like a live one)."""
     unlisted: bool = False
     """True for an entry of another account's journal the server no longer serves to this
-    account while the owner-signed chain this device verified still grants it: the share
-    may have ended, or the server may be withholding it (the server's word only: never
-    `share_ended`). Read-only, as this device last synced it."""
+    account while the owner-signed chain this device verified still grants it, and that
+    this account did not leave on this device: the share may have ended, or the server may
+    be withholding it (the server's word only: never `share_ended`). Read-only, as this
+    device last synced it."""
     copy: bool = False
     """True for an entry of a copy another account keeps for this one (some fields of their
     journal's entries, or entries shared one by one), by its owner-signed chain: its title

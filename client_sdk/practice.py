@@ -676,10 +676,7 @@ class Caseload:
         def server_only(journal: LocalJournal) -> bool:
             """No longer served by the server's word alone: never a share this account left
             on this device (`leave`), which ended as every other view says."""
-            return (
-                self._replica.ended_by_server_only(journal, moment_ms)
-                and forgotten.tag(journal.journal_id) not in left
-            )
+            return self._replica.unlisted(journal, moment_ms, left)
 
         rows = []
         for owner_id, journals in clients.items():

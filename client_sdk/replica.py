@@ -14,7 +14,15 @@ import json
 import re
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, cast
@@ -6950,6 +6958,16 @@ class Replica:
             return False  # ended by what its owner signed
         state = self.chains.state(journal.journal_id)
         return state is None or state.current_terms(self.profile.account_id, now) is not None
+
+    def unlisted(self, journal: LocalJournal, now: int, left: Collection[str]) -> bool:
+        """`ended_by_server_only`, unless this account left `journal` on this device (`left`:
+        the tags kept in `forgotten.LEFT`): a leave is the user's own word, an ended share,
+        never the server's word alone. What `Journal.unlisted`, each entry, each safety flag
+        and the caseload say alike."""
+        return (
+            self.ended_by_server_only(journal, now)
+            and forgotten.tag(journal.journal_id) not in left
+        )
 
     async def change_access(
         self,

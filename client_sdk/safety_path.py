@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import forgotten, keys
-from client_sdk.access import AccessState, Disclosure
+from client_sdk.access import AccessState, Disclosure, field_shares_in_force
 from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
@@ -1642,18 +1642,11 @@ class SafetyPath:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
-        state = self._replica.chains.state(local.journal_id)
-        for limited in state.limited.values() if state is not None else ():
-            who, mirror = limited.who, limited.mirror
-            if who is None or mirror is None or who.account_id in whole:
-                continue
-            copy = self._replica.chains.state(mirror)
-            if copy is not None and copy.signed_over(who.account_id, now):
-                continue  # its end date passed, or ended, by the copy's owner-signed chain
-            # in force by the journal's own chain: counted whatever else the copy's chain
-            # here names (a server may withhold the copy, or serve its chain cut before the
-            # grant)
-            found.setdefault(who.username, ())
+        chains = self._replica.chains
+        state = chains.state(local.journal_id)
+        for limited in field_shares_in_force(state, lambda copy, _: chains.state(copy), now):
+            if limited.who is not None and limited.who.account_id not in whole:
+                found.setdefault(limited.who.username, ())
         return sorted(found.items())
 
     def _listing(self, doc_id: bytes, at: int) -> Callable[[Transaction], Awaitable[None]]:
@@ -2196,9 +2189,7 @@ class SafetyPath:
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
         unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
-            journal_id
-            for journal_id, j in journals.items()
-            if self._replica.ended_by_server_only(j, now) and forgotten.tag(journal_id) not in left
+            journal_id for journal_id, j in journals.items() if self._replica.unlisted(j, now, left)
         }
         flags: dict[str, SafetyFlag] = {}
         acks: list[tuple[str, bytes, bytes, int]] = []  # flag id, journal, author, time
@@ -2305,9 +2296,8 @@ class SafetyPath:
         copy = self._replica.copy_still_read(local, await self._store.journals())
         owner = self._owner(local)
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))
-        if self._replica.ended_by_server_only(local, now_ms()) and (
-            forgotten.tag(local.journal_id) not in left
-        ):  # the server's word alone (`SafetyFlag.unlisted`): never said as an end
+        if self._replica.unlisted(local, now_ms(), left):
+            # the server's word alone (`SafetyFlag.unlisted`): never said as an end
             ended = (
                 f"the server no longer serves {owner}'s {quoted_name(local.name)} to you "
                 f"(nothing {owner} signed says the share ended: they may have ended it, or the "

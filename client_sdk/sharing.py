@@ -3009,8 +3009,7 @@ class Sharing:
                 await self.owner_verified(j),
                 j.role == REVOKED,
                 # as `Journal.unlisted` and each entry say it: the server's word alone
-                self.replica.ended_by_server_only(j, now)
-                and forgotten.tag(j.journal_id) not in left,
+                self.replica.unlisted(j, now, left),
                 self.replica.shown_name(j),
                 j.owner_id.hex(),
                 j.role == REVOKED and j.owner_id.hex() in erased,  # the server's word

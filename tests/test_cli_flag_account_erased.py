@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client_sdk import Client
 from tests.conftest import RunningServer
+from tests.offline_flag import flag_sealed_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
-from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import said
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 1]
@@ -23,18 +22,7 @@ async def test_tj_sync_says_a_flag_still_on_the_phone_of_an_erased_account_has_n
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok(
-        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
-    offline = await Client.open(phone.home)  # the phone records it, offline: no sync
-    try:
-        taken = await offline.measures.take("phq9", ITEM_9)
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
-    finally:
-        await offline.close()
+    _, flag_id = await flag_sealed_offline(live_server, laptop, phone, tmp_path, ITEM_9)
     assert flag_id is not None
     await laptop.ok("account", "delete", "--yes")
 

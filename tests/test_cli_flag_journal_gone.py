@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from client_sdk import Client
 from tests.conftest import RunningServer
+from tests.offline_flag import flag_sealed_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
-from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import said
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
@@ -26,19 +25,9 @@ async def test_tj_sync_says_a_flag_of_a_journal_deleted_elsewhere_may_not_reach_
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok("journal", "create", "Work")
-    await laptop.ok(
-        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
-    offline = await Client.open(phone.home)  # the phone records it, offline: no sync
-    try:
-        taken = await offline.measures.take("phq9", ITEM_9, journal="Work")
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
-    finally:
-        await offline.close()
+    drsmith, flag_id = await flag_sealed_offline(
+        live_server, laptop, phone, tmp_path, ITEM_9, journal="Work"
+    )
     assert flag_id is not None
     await laptop.ok("journal", "delete", "Work", input="Work\n")
 
@@ -69,19 +58,9 @@ async def test_tj_sync_json_lists_a_flag_of_a_journal_deleted_elsewhere_as_undel
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok("journal", "create", "Work")
-    await laptop.ok(
-        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
-    offline = await Client.open(phone.home)
-    try:
-        taken = await offline.measures.take("phq9", ITEM_9, journal="Work")
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
-    finally:
-        await offline.close()
+    drsmith, flag_id = await flag_sealed_offline(
+        live_server, laptop, phone, tmp_path, ITEM_9, journal="Work"
+    )
     await laptop.ok("journal", "delete", "Work", input="Work\n")
 
     synced = await phone.tj("sync", "--json")  # exit 4: changes set aside
