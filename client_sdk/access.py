@@ -82,7 +82,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -391,15 +391,6 @@ class AccessState:
             return self.ended[handle], False
         return None
 
-    def signed_over(self, account_id: bytes, now: int) -> bool:
-        """Whether the account's latest membership in this chain is over by what the owner
-        signed: an `ended` entry closed it, or its signed end date (`expires_at`) is at or
-        before `now` (ms UTC, this device's clock). False when this chain names no
-        membership of theirs (never one, or an owner device removed it on the server's word):
-        a grant this chain lacks may be one a server withholds, and that ends nothing."""
-        latest = self.last_terms(account_id)
-        return latest is not None and (not latest[1] or latest[0].ended(now))
-
     def current_terms(self, account_id: bytes, now: int) -> Member | None:
         """A member's terms if its share is on at `now` (ms, the device's own clock): a
         current member, its signed end date not reached, sealed the current epoch's key.
@@ -541,31 +532,16 @@ def member_may_change(state: AccessState, change: MemberWrite, counter: int) -> 
     )
 
 
-def field_shares_in_force(
-    state: AccessState | None,
-    copy_chain: Callable[[bytes, bytes], AccessState | None],
-    now: int,
-) -> list[Limited]:
-    """The field-level shares of a journal in force at `now` (ms UTC, this device's clock), by
-    the journal's own verified chain `state` (None: none held here, so none): each `limited`
-    entry not closed by the `limited_removed` its owner signs, in chain order, less one whose
-    copy's verified chain, `copy_chain(copy journal id, member's account id)`, shows that
-    member's share over by what the owner signed (`AccessState.signed_over`: an `ended`
-    entry, or a signed end date at or before `now`). A copy whose chain `copy_chain` does not
-    give (None: not held here, as when a server withholds the copy) or whose chain names no
-    grant of the member (a server may serve it cut before the grant) ends nothing: the share
-    counts, fail closed. A share this device cannot open (`who` None: any device but the
-    owner's) counts. Pure: the caller loads the chains."""
-    if state is None:
-        return []
-    return [
-        share
-        for share in state.limited.values()
-        if share.who is None
-        or share.mirror is None
-        or (copy := copy_chain(share.mirror, share.who.account_id)) is None
-        or not copy.signed_over(share.who.account_id, now)
-    ]
+def field_shares_in_force(state: AccessState | None) -> list[Limited]:
+    """The field-level shares of a journal in force, by the journal's own verified chain
+    `state` (None: none held here, so none): each `limited` entry its owner signed and has not
+    closed by a `limited_removed`, in chain order. Nothing else ends one: not the copy's chain
+    showing the member's membership `ended` or its signed end date (`expires_at`) passed, for a
+    server can serve a device a chain without the owner's later renewal or re-grant (a prefix
+    is all it must serve), and an absence is a server answer; so a share lapsed by date counts
+    until its owner ends it (`tj unshare`, which signs the `limited_removed`), fail closed. A
+    share this device cannot open (`who` None: any device but the owner's) counts. Pure."""
+    return [] if state is None else list(state.limited.values())
 
 
 # --- building entries (owner) -------------------------------------------------------------

@@ -37,7 +37,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
-from client_sdk.access import AccessState, Disclosure, field_shares_in_force
+from client_sdk.access import Disclosure, field_shares_in_force
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -3251,8 +3251,8 @@ class Client:
         dropped for a member the copy's chain here does not name (a server may serve it cut
         before their grant); one whose copy is not here (a server may withhold it) counts,
         whatever its fields; a share ends by the `limited_removed` entry the owner's unshare
-        signs in `target`'s chain, or by its end in the copy's verified chain (an `ended`
-        entry, or a signed end date passed by this device's clock). Less the current members of
+        signs in `target`'s chain and by nothing else (`access.field_shares_in_force`: a
+        server can withhold the owner's renewal from a copy's chain). Less the current members of
         `old`'s journal who read it whole, this account and that journal's owner. Compared
         by account id, never by username (a name an erased account freed may be another
         person's now): usernames, sorted, one that another account here bears too named
@@ -3295,13 +3295,7 @@ class Client:
             named = (settings.mirror_of, settings.member_id) == (target, member_id)
             return settings if named else None
 
-        def copy_chain(journal_id: bytes, member_id: bytes) -> AccessState | None:
-            """The copy's verified chain, read for the share's end only where its settings
-            here are that copy's: one whose settings are not here counts whatever its chain."""
-            named = settings_of(journal_id, member_id) is not None
-            return replica.chains.state(journal_id) if named else None
-
-        for share in field_shares_in_force(state, copy_chain, now):
+        for share in field_shares_in_force(state):
             if share.who is None or share.mirror is None:
                 wider.setdefault(share.handle, "an account")
                 continue

@@ -1626,10 +1626,9 @@ class SafetyPath:
         and the verified access chains, never the server's list; a field-level share in
         force that `local`'s own chain names (`limited`) counts with () when no copy here
         names its member now (a server may withhold the copy, or serve its chain cut before
-        the member's grant), unless the copy's verified chain here shows their share over
-        by what the owner signed (`AccessState.signed_over`: an `ended` entry, or a signed
-        end date passed by this device's clock). Sorted by username. A copy carries no safety
-        flag."""
+        the member's grant, or without the owner's renewal), until the owner signs its end in
+        `local`'s own chain (`access.field_shares_in_force`). Sorted by username. A copy
+        carries no safety flag."""
         if self._copies is None or local.owner_id != self._replica.profile.account_id:
             return []
         await self._replica.load_access()
@@ -1642,9 +1641,8 @@ class SafetyPath:
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
-        chains = self._replica.chains
-        state = chains.state(local.journal_id)
-        for limited in field_shares_in_force(state, lambda copy, _: chains.state(copy), now):
+        state = self._replica.chains.state(local.journal_id)
+        for limited in field_shares_in_force(state):
             if limited.who is not None and limited.who.account_id not in whole:
                 found.setdefault(limited.who.username, ())
         return sorted(found.items())
