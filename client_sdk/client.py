@@ -298,7 +298,6 @@ class Client:
         self.profile = profile
         self.store = store
         self.transport = transport
-        self._flags_sent: bool | None = None  # safety.FLAGS_SENT held (None: not read yet)
         transport.server_id = profile.server_id  # signed challenges name it (REV-ACCT F4)
         self.recovery_key = None
         self.account_created = False
@@ -2059,7 +2058,8 @@ class Client:
         `SyncReport.late_flags` (every such flag is sealed once). A flag this device sealed
         and sent after the share of a member it was sealed for had ended (by the owner-signed
         chain: ended on another device meanwhile), or about then, may never reach them:
-        `SyncReport.undelivered_flags`, from the first sync that completes after it left.
+        `SyncReport.undelivered_flags`, from the first sync that completes after it left (or
+        a later one that brings an end signed before it left, withheld until then).
         Raises InvalidInput (subject "value") for a `retry` that is no RetryPolicy.
         """
         if retry is not None and not isinstance(retry, RetryPolicy):
@@ -2087,7 +2087,8 @@ class Client:
         saved = self.transport.retry
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
-        if await self._flags_sent_held():  # flags sealed here, not judged yet
+        flags_held = await self._flags_sent_held()  # flags sealed here, not judged yet
+        if flags_held:
             await self.safety._before_sync(started)
         try:
             report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
@@ -2161,7 +2162,10 @@ class Client:
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)
         if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
             report.unflagged, unflagged_told = self.safety._take_unflagged()  # NU64 F11
-        if await self._flags_sent_held():  # a flag this device sent after its share ended
+        # a flag this device sent after its share ended: one held at the start, or sealed
+        # meanwhile (a late flag, or by another process: it was pushed then)
+        sealed = "safety" in self.__dict__ and self.safety.sent_noted
+        if (flags_held or sealed or report.pushed) and await self._flags_sent_held():
             report.undelivered_flags = await self.safety._undelivered(now_ms())
         now = now_ms()
         if not report.notice_only:
@@ -2229,16 +2233,16 @@ class Client:
 
     async def _flags_sent_held(self) -> bool:
         """Whether safety flags this device sealed wait to be judged (safety.FLAGS_SENT,
-        `SyncReport.undelivered_flags`): read once a process, then again only while some
-        were kept or this process sealed one (so a sync with nothing to do reads nothing for
-        it, issue 10, and the care modules load only when a flag is kept)."""
-        noted = "safety" in self.__dict__ and self.safety.sent_noted
-        if self._flags_sent is False and not noted:
-            return False
+        `SyncReport.undelivered_flags`), as the store holds it at each sync: another
+        process on the same store (the CLI, a second app) may have sealed one. Kept in
+        memory by the store while no connection changed its settings (`Store.setting` with
+        `as_of`), so a sync with nothing to do reads nothing for it (issue 10); the care
+        modules load only when a flag is kept."""
         from client_sdk.safety import FLAGS_SENT
 
-        self._flags_sent = await self.store.setting(FLAGS_SENT) not in (None, "{}")
-        return self._flags_sent
+        # as of the latest sync's version: read again when the settings changed since
+        version = self.replica.synced_version or await self.store.version()
+        return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
 
     async def unseen_news(self) -> list[News]:
         """What the syncs since the last `mark_news_seen()` brought (every `sync()`'s
