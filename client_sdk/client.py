@@ -361,7 +361,9 @@ class Client:
         A sync that fails raises its error and nothing is erased: this device's count alone
         misses what another device recorded since this device's last sync, and a server
         that fails only the sync while serving the erasure would have it erase that unasked
-        (a NetworkError is raised as one saying so, with the sync's own words). Without
+        (a NetworkError is raised as one saying so, with the sync's own words). So does a
+        sync the server cut short while answering 200 (`_cut_short`: a pull that stopped
+        with records left, records withheld from the journal, a rolled-back chain). Without
         `sync` (nothing of it on the server, or a check that must not need the network),
         this device's count."""
         if agreed is True:
@@ -369,7 +371,7 @@ class Client:
         shown = set() if agreed is False else set(agreed)
         if sync:
             try:
-                await self.sync()
+                report = await self.sync()
             except NetworkError as error:
                 raise NetworkError(
                     f"nothing was erased: {erasing} is erased only after a sync counts the "
@@ -379,11 +381,36 @@ class Client:
                     retry_after=error.retry_after,
                     unsent=error.unsent,
                 ) from error
+            cut = await self._cut_short(report, journal)
+            if cut:
+                raise NetworkError(
+                    f"nothing was erased: {erasing} is erased only after a sync counts the "
+                    "safety flags and results its members may not have received, and the sync "
+                    f"did not complete ({'; '.join(cut)}); try again later"
+                )
         found = await self.shares.undelivered_by_member(journal)
         unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
         unseen = {m: items for m, items in unseen.items() if items}
         if unseen:
             raise SafetyUndelivered(unseen, erasing=erasing)
+
+    async def _cut_short(self, report: SyncReport, journal: str | None) -> list[str]:
+        """Why the sync that gave `report` cannot stand for the whole of `journal` (hex
+        id; None: every journal this account owns) before an erasure counts what its
+        members may not have received, in the report's words; empty when it can. A pull
+        that stopped with records left (`report.incomplete`: its lines do not all say which
+        journal, so any counts), a gap of records withheld from one of those journals
+        (`report.withheld`), a chain served rolled back (`report.rollbacks`). A server that
+        serves an empty page claiming no record is new passes (no device can tell it from
+        nothing new: protocol.md). Raises only a store error."""
+        me = self.profile.account_id
+        if journal is None:
+            ids = {j.journal_id for j in await self.store.journals() if j.owner_id == me}
+        else:
+            ids = {bytes.fromhex(journal)}
+        withheld = [g for g in report.withheld if g.journal_id in ids]
+        gaps = f"{sum(g.count() for g in withheld):,} records withheld" if withheld else None
+        return [*report.incomplete, *([gaps] if gaps else []), *report.rollbacks]
 
     @cached_property
     def goals(self) -> Goals:
