@@ -2267,8 +2267,9 @@ class Client:
         modules load only when a flag is kept."""
         from client_sdk.safety import FLAGS_SENT
 
-        # as of the latest sync's version: read again when the settings changed since
-        version = self.replica.synced_version or await self.store.version()
+        # the store's version now (another process's commit included), no statement while
+        # nothing changed: read again only when the settings changed since the last read
+        version = await self.store.version()
         return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
 
     async def unseen_news(self) -> list[News]:
