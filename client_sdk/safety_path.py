@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import zlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -194,7 +195,8 @@ def _held(raw: Any) -> dict[str, dict[str, int]]:
 
 def _judged(entry: dict[str, int], left: int, chains: int) -> dict[str, int]:
     """A FLAGS_SENT entry once a completed sync judged it: `left` kept, no longer `sending`,
-    `chains` the entries of this account's verified access chains it was judged against."""
+    `chains` a checksum of the lengths of this account's verified access chains it was judged
+    against (`_undelivered`)."""
     kept = {k: v for k, v in entry.items() if k != "sending"}
     return {**kept, "left": left, "judged": 1, "chains": chains}
 
@@ -1744,12 +1746,15 @@ class SafetyPath:
         owned = {j.journal_id: j for j in journals if j.role == "owner"}
         gone = {j.journal_id: j for j in journals if j.role == REVOKED}
         await self._replica.load_access()
-        # the chains only grow (a rollback is refused): an unchanged sum of their lengths
-        # means no end arrived since a flag was last judged, which is not judged again
-        chains = sum(
-            state.length
-            for journal_id in owned
-            if (state := self._replica.chains.state(journal_id)) is not None
+        # the chains only grow (a rollback is refused): their lengths unchanged (a checksum
+        # of each journal's, kept with the flag) mean no end arrived since a flag was last
+        # judged, which is then not judged again
+        chains = zlib.crc32(
+            b"".join(
+                journal_id + state.length.to_bytes(8, "big")
+                for journal_id in sorted(owned)
+                if (state := self._replica.chains.state(journal_id)) is not None
+            )
         )
         told_before: dict[str, Any] | None = None
         found: list[UndeliveredFlag] = []

@@ -9,6 +9,7 @@ lies)."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import Client, wire
-from client_sdk.safety import CLOCK_SKEW_MS
+from client_sdk.safety import CLOCK_SKEW_MS, FLAGS_SENT, JUDGED_FOR_MS
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -209,3 +210,21 @@ async def test_a_flag_sealed_by_another_process_is_judged_by_a_running_apps_sync
     assert [u.flag_id for u in report.undelivered_flags] == [flag_id]
     [mine] = [f for f in await app.safety.flags() if f.id == flag_id]
     assert mine.not_delivered == ("drsmith",)
+
+
+async def test_a_sent_flag_is_kept_to_judge_for_a_bounded_time(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flag judged once is kept (an end a server withheld may still arrive), then dropped
+    JUDGED_FOR_MS after it left: the list of flags to judge does not grow for ever."""
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    assert (await tablet.sync()).undelivered_flags == []
+    await tablet.sync()
+    assert flag_id in json.loads(await tablet.store.setting(FLAGS_SENT))
+    shift_clock(monkeypatch, JUDGED_FOR_MS + 60_000)
+    report = await tablet.sync()
+    monkeypatch.undo()
+    assert report.undelivered_flags == []
+    assert flag_id not in json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")
