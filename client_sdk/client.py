@@ -299,7 +299,6 @@ class Client:
         self.profile = profile
         self.store = store
         self.transport = transport
-        self._flags_sent: bool | None = None  # safety.FLAGS_SENT held (None: not read yet)
         transport.server_id = profile.server_id  # signed challenges name it (REV-ACCT F4)
         self.recovery_key = None
         self.account_created = False
@@ -363,7 +362,9 @@ class Client:
         A sync that fails raises its error and nothing is erased: this device's count alone
         misses what another device recorded since this device's last sync, and a server
         that fails only the sync while serving the erasure would have it erase that unasked
-        (a NetworkError is raised as one saying so, with the sync's own words). Without
+        (a NetworkError is raised as one saying so, with the sync's own words). So does a
+        sync the server cut short while answering 200 (`_cut_short`: a pull that stopped
+        with records left, records withheld from the journal, a rolled-back chain). Without
         `sync` (nothing of it on the server, or a check that must not need the network),
         this device's count."""
         if agreed is True:
@@ -371,7 +372,7 @@ class Client:
         shown = set() if agreed is False else set(agreed)
         if sync:
             try:
-                await self.sync()
+                report = await self.sync()
             except NetworkError as error:
                 raise NetworkError(
                     f"nothing was erased: {erasing} is erased only after a sync counts the "
@@ -381,11 +382,36 @@ class Client:
                     retry_after=error.retry_after,
                     unsent=error.unsent,
                 ) from error
+            cut = await self._cut_short(report, journal)
+            if cut:
+                raise NetworkError(
+                    f"nothing was erased: {erasing} is erased only after a sync counts the "
+                    "safety flags and results its members may not have received, and the sync "
+                    f"did not complete ({'; '.join(cut)}); try again later"
+                )
         found = await self.shares.undelivered_by_member(journal)
         unseen = {m: [u for u in items if u.id not in shown] for m, items in found.items()}
         unseen = {m: items for m, items in unseen.items() if items}
         if unseen:
             raise SafetyUndelivered(unseen, erasing=erasing)
+
+    async def _cut_short(self, report: SyncReport, journal: str | None) -> list[str]:
+        """Why the sync that gave `report` cannot stand for the whole of `journal` (hex
+        id; None: every journal this account owns) before an erasure counts what its
+        members may not have received, in the report's words; empty when it can. A pull
+        that stopped with records left (`report.incomplete`: its lines do not all say which
+        journal, so any counts), a gap of records withheld from one of those journals
+        (`report.withheld`), a chain served rolled back (`report.rollbacks`). A server that
+        serves an empty page claiming no record is new passes (no device can tell it from
+        nothing new: protocol.md). Raises only a store error."""
+        me = self.profile.account_id
+        if journal is None:
+            ids = {j.journal_id for j in await self.store.journals() if j.owner_id == me}
+        else:
+            ids = {bytes.fromhex(journal)}
+        withheld = [g for g in report.withheld if g.journal_id in ids]
+        gaps = f"{sum(g.count() for g in withheld):,} records withheld" if withheld else None
+        return [*report.incomplete, *([gaps] if gaps else []), *report.rollbacks]
 
     @cached_property
     def goals(self) -> Goals:
@@ -2060,7 +2086,8 @@ class Client:
         `SyncReport.late_flags` (every such flag is sealed once). A flag this device sealed
         and sent after the share of a member it was sealed for had ended (by the owner-signed
         chain: ended on another device meanwhile), or about then, may never reach them:
-        `SyncReport.undelivered_flags`, from the first sync that completes after it left.
+        `SyncReport.undelivered_flags`, from the first sync that completes after it left (or
+        a later one that brings an end signed before it left, withheld until then).
         Raises InvalidInput (subject "value") for a `retry` that is no RetryPolicy.
         """
         if retry is not None and not isinstance(retry, RetryPolicy):
@@ -2088,7 +2115,8 @@ class Client:
         saved = self.transport.retry
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
-        if await self._flags_sent_held():  # flags sealed here, not judged yet
+        flags_held = await self._flags_sent_held()  # flags sealed here, not judged yet
+        if flags_held:
             await self.safety._before_sync(started)
         try:
             report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
@@ -2162,7 +2190,10 @@ class Client:
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)
         if "safety" in self.__dict__:  # made by `_seal_missed_flags` when it had to look
             report.unflagged, unflagged_told = self.safety._take_unflagged()  # NU64 F11
-        if await self._flags_sent_held():  # a flag this device sent after its share ended
+        # a flag this device sent after its share ended: one held at the start, or sealed
+        # meanwhile (a late flag, or by another process: it was pushed then)
+        sealed = "safety" in self.__dict__ and self.safety.sent_noted
+        if (flags_held or sealed or report.pushed) and await self._flags_sent_held():
             report.undelivered_flags = await self.safety._undelivered(now_ms())
         now = now_ms()
         if not report.notice_only:
@@ -2230,16 +2261,17 @@ class Client:
 
     async def _flags_sent_held(self) -> bool:
         """Whether safety flags this device sealed wait to be judged (safety.FLAGS_SENT,
-        `SyncReport.undelivered_flags`): read once a process, then again only while some
-        were kept or this process sealed one (so a sync with nothing to do reads nothing for
-        it, issue 10, and the care modules load only when a flag is kept)."""
-        noted = "safety" in self.__dict__ and self.safety.sent_noted
-        if self._flags_sent is False and not noted:
-            return False
+        `SyncReport.undelivered_flags`), as the store holds it at each sync: another
+        process on the same store (the CLI, a second app) may have sealed one. Kept in
+        memory by the store while no connection changed its settings (`Store.setting` with
+        `as_of`), so a sync with nothing to do reads nothing for it (issue 10); the care
+        modules load only when a flag is kept."""
         from client_sdk.safety import FLAGS_SENT
 
-        self._flags_sent = await self.store.setting(FLAGS_SENT) not in (None, "{}")
-        return self._flags_sent
+        # the store's version now (another process's commit included), no statement while
+        # nothing changed: read again only when the settings changed since the last read
+        version = await self.store.version()
+        return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
 
     async def unseen_news(self) -> list[News]:
         """What the syncs since the last `mark_news_seen()` brought (every `sync()`'s

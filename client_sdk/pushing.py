@@ -31,8 +31,9 @@ build on. Each record set aside is reported once, in `SyncReport.set_aside`.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import json_time, now_ms, to_datetime
+from client_sdk.safety import FLAGS_SENT
 from client_sdk.store import Store, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
@@ -321,6 +323,34 @@ class Pusher:
 
 
 ANNOTATION_KINDS = ("note", "prompt")  # sharing.NOTE, sharing.PROMPT (sharing imports this)
+
+
+async def note_flags_left(store: Store, doc_ids: Collection[bytes], at: int) -> None:
+    """Of the safety flags this device keeps to judge (safety.FLAGS_SENT), those among
+    `doc_ids` (documents whose records the server just acknowledged storing) left at or
+    before `at` (ms UTC, this device's clock, read once the push reply arrived): kept as
+    their `left`, unless known already (a flag leaves once). A flag that left in a sync cut
+    off after its push, or in a push outside any sync, is judged against this time
+    (`SafetyPath._undelivered`). The setting is read as the store keeps it in memory
+    while unchanged (`Store.setting`'s `as_of`); written only when one is named."""
+    raw = await store.setting(FLAGS_SENT, as_of=await store.version())
+    held = json.loads(raw) if isinstance(raw, str) else {}
+    if not isinstance(held, dict):
+        return
+    names = {d.hex() for d in doc_ids}
+    left = [f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e]
+    if not left:
+        return
+    async with store.transaction() as tx:
+        raw = await tx.setting(FLAGS_SENT)
+        held = json.loads(raw) if isinstance(raw, str) else {}
+        if not isinstance(held, dict):
+            return
+        for flag_id in left:
+            entry = held.get(flag_id)
+            if isinstance(entry, dict) and "left" not in entry:
+                entry["left"] = at
+        await tx.set_setting(FLAGS_SENT, json.dumps(held))
 
 
 async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:

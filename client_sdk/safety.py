@@ -54,11 +54,29 @@ device sent after their members' shares had ended (`UndeliveredFlag`), as the sy
 each found: `SafetyFlag.not_delivered` reads it."""
 
 FLAGS_SENT = "safety_flags_sent"
-"""The setting (JSON: flag id hex -> {"since": ms}) keeping the safety flags this device
-sealed that are not judged yet (`UndeliveredFlag`): `since`, by this device's clock, is at or
-before the moment the flag began to leave (its sealing, then the start of every sync that
-found it still waiting to be sent). Kept across syncs that fail, so a sync cut off after its
-push leaves the flag to the next completed one, which judges it and drops it."""
+"""The setting (JSON: flag id hex -> {"since": ms, "left": ms, "sending": 1, "judged": 1})
+keeping the safety flags this device sealed that are still to be judged (`UndeliveredFlag`),
+all times by this device's clock: `since` is at or before the moment the flag began to leave
+(its sealing, then the start of every sync that found it still waiting to be sent); `left`
+at or after the moment it left (the push reply that stored it arrived, else the start of the
+first sync that found it gone from the outbox); `sending` marks a flag that was waiting when
+the current sync began (it leaves in that sync, if at all); `judged` that a completed sync
+after it left judged it once. Kept across syncs that fail, so a sync cut off after its push
+leaves the flag to the next completed one; kept after that first judgement until every
+member it was sealed for is told or acknowledged it, or JUDGED_FOR_MS after it left, so that
+an end a server withheld from that sync is still told when it arrives."""
+
+JUDGED_FOR_MS = 30 * 24 * 3600 * 1000
+"""How long after a flag left (FLAGS_SENT `left`, this device's clock) a device still judges
+it at every completed sync for an end signed before it began to leave that a server withheld
+from the syncs before: 30 days. An honest server serves the access chain whole at every sync,
+so only a withholding server is waited for; no chain a device holds proves that no earlier
+end is withheld still (a server can serve any prefix), so the wait is bounded by time, as
+long as a month of a client's syncs costs little (a few store reads a sync per flag kept;
+a flag every member acknowledged, or told for every member, is dropped at once). A server
+withholding an end for longer gets silence, as one that acknowledged the flag's push and
+dropped it would."""
+
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
@@ -255,7 +273,7 @@ class SafetyFlag:
 
     not_delivered: tuple[str, ...] = ()
     """On the client's device that sent it: the members (usernames) it may never have
-    reached, as the first completed sync after it left found (`SyncReport.undelivered_flags`,
+    reached, as the completed syncs after it left found (`SyncReport.undelivered_flags`,
     `UndeliveredFlag`): it left this device after their share had ended by what the owner
     signed, or about then, they have no share of the journal now, and no acknowledgement of
     theirs is held here. Empty otherwise (delivered, acknowledged, waiting, or not known to
@@ -672,8 +690,9 @@ class UndeliveredFlag:
     """A safety flag sealed on this device for `members` (usernames) of `journal` (its
     name) that may never reach them: their share ended, by what the owner signed, at
     `ended_at` (UTC, the signing device's clock: an unshare from one of the client's devices,
-    or the share's signed end date passing), before the flag reached the server or within
-    CLOCK_SKEW_MS of it (`surely` says which), and they hold no acknowledgement of it. A
+    or the share's signed end date passing), before the flag reached the server or at most
+    CLOCK_SKEW_MS after it left as this device saw it (`surely` says which), and they hold
+    no acknowledgement of it. A
     member whose share ended is served nothing of the journal any more, so the flag stays
     unseen while the share stays ended. Decided on this device only, from its verified access
     chain, the acknowledgements it holds and its own clock (when the flag left, FLAGS_SENT),
@@ -682,9 +701,10 @@ class UndeliveredFlag:
     therapist themselves) rather than silence. Only flags this device sealed and sent are
     judged, never one another device sent. The flag `flag_id` (hex) is for the result
     `result_id` (hex, "" for a stopped questionnaire) of `measure` (an instrument id), raised
-    at `raised_at` (UTC). Told once, by the first completed sync after it left
-    (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next);
-    `SafetyFlag.not_delivered` keeps it."""
+    at `raised_at` (UTC). Told once per member, by the first completed sync after it left
+    (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next),
+    or by a later one, up to JUDGED_FOR_MS after it left, that brings an end signed before
+    it began to leave that a server withheld before; `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -695,10 +715,10 @@ class UndeliveredFlag:
     ended_at: datetime
 
     surely: bool = True
-    """True: the end (signing device's clock) was at or before the moment the flag began to
-    leave (this device's clock): "was NOT delivered". False: the end came at about the time
-    it left, within CLOCK_SKEW_MS either way, so the server may have stored it just before:
-    "may NOT have been delivered" (devices' clocks differ by up to CLOCK_SKEW_MS)."""
+    """True: the end (signing device's clock) was more than CLOCK_SKEW_MS before the moment
+    the flag began to leave (this device's clock): "was NOT delivered". False: the end came
+    at about the time it left, within CLOCK_SKEW_MS either way (devices' clocks differ by up
+    to that), so the server may have stored it just before: "may NOT have been delivered"."""
 
     cause: str = SHARE_ENDED
     """Why: SHARE_ENDED (above), or JOURNAL_GONE: the server refused the flag for good as

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import zlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,6 +51,7 @@ from client_sdk.safety import (
     FLAGS_SENT,
     FLAGS_UNDELIVERED,
     JOURNAL_GONE,
+    JUDGED_FOR_MS,
     NO_HINTS,
     NOT_SENT,
     RECORDER_WAIT_MS,
@@ -190,6 +192,14 @@ def _held(raw: Any) -> dict[str, dict[str, int]]:
         for k, v in found.items()
         if isinstance(v, dict) and all(isinstance(t, int) for t in v.values()) and "since" in v
     }
+
+
+def _judged(entry: dict[str, int], left: int, chains: int) -> dict[str, int]:
+    """A FLAGS_SENT entry once a completed sync judged it: `left` kept, no longer `sending`,
+    `chains` a checksum of the lengths of this account's verified access chains it was judged
+    against (`_undelivered`)."""
+    kept = {k: v for k, v in entry.items() if k != "sending"}
+    return {**kept, "left": left, "judged": 1, "chains": chains}
 
 
 def _decoded(raw: Any) -> list[dict[str, Any]]:
@@ -1663,16 +1673,27 @@ class SafetyPath:
 
     async def _before_sync(self, started: int) -> bool:
         """Before a sync that begins at `started` (ms UTC, this device's clock): every flag
-        of FLAGS_SENT still waiting to be sent leaves, if it does, after `started`. Whether
-        any flag is kept there. Raises only a store error."""
-        held = _held(await self._store.setting(FLAGS_SENT))
-        waiting = [flag_id for flag_id in held if await self.waiting(flag_id)]
-        if waiting:
+        of FLAGS_SENT still waiting to be sent leaves, if it does, after `started`, in this
+        sync (`sending`); one that left before without a known time (`left`: the push that
+        stored it was not seen to end, or an older version pushed it) left before `started`.
+        Written only when one changes. Whether any flag is kept there. Raises only a store
+        error."""
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=self._replica.synced_version))
+        changes: dict[str, dict[str, int]] = {}
+        for flag_id, entry in held.items():
+            if "left" in entry and "sending" not in entry:
+                continue  # it left (a flag that left never waits again): nothing to read
+            if await self.waiting(flag_id):
+                changes[flag_id] = {"since": started, "sending": 1}
+            elif "left" not in entry or "sending" in entry:
+                changes[flag_id] = {"left": min(entry.get("left", started), started)}
+        if changes:
             async with self._store.transaction() as tx:
                 held = _held(await tx.setting(FLAGS_SENT))
-                for flag_id in waiting:
+                for flag_id, change in changes.items():
                     if flag_id in held:
-                        held[flag_id]["since"] = started
+                        held[flag_id].pop("sending", None)
+                        held[flag_id].update(change)
                 await tx.set_setting(FLAGS_SENT, json.dumps(held))
         return bool(held)
 
@@ -1692,30 +1713,59 @@ class SafetyPath:
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
-        members they were sealed for. Each is judged once, by the first completed sync after
-        it left (its pull brings the ends signed meanwhile; a sync cut off after its push
-        leaves it to the next), so an end signed later is a share ending after delivery. A
-        member counts when their share ended by the owner-signed access chain this device
-        verified (`_signed_end`), they hold no share now, and no acknowledgement of theirs
-        is held here (an acknowledged flag was delivered). `surely` when every such end was
-        at or before the flag began to leave (FLAGS_SENT `since`), else the end came about
-        when it left, clocks differing (CLOCK_SKEW_MS): "may NOT have been delivered", erring
-        toward telling. Told ones are kept (FLAGS_UNDELIVERED) for `flags()` and returned to
-        be told once (`SyncReport.undelivered_flags`). Nothing a server says decides it.
-        Raises only a store error."""
-        held = _held(await self._store.setting(FLAGS_SENT))
+        members they were sealed for, each member told once. A member counts when their
+        share ended by the owner-signed access chain this device verified (`_signed_end`),
+        they hold no share now, no acknowledgement of theirs is held here (an acknowledged
+        flag was delivered), and the end was signed (by the signing device's clock):
+
+        - at the first completed sync after the flag left: at any time, when it left in that
+          sync (`sending`: the end came with the same round trips, about when it left);
+          else at most CLOCK_SKEW_MS after it left (`left`, an upper bound by this device's
+          clock: an end signed later is a share ending after delivery);
+        - at a later sync (the flag is kept, JUDGED_FOR_MS): at or before the flag began to
+          leave (`since`): an end the server withheld from the syncs before (an honest
+          server serves the whole chain at every sync), never one signed after it left.
+
+        `surely` ("was NOT delivered") when every such end was signed more than
+        CLOCK_SKEW_MS before the flag began to leave, else "may NOT have been delivered"
+        (clocks differ by up to CLOCK_SKEW_MS either way), erring toward telling. A flag
+        leaves FLAGS_SENT once every member it was sealed for is told or acknowledged it,
+        JUDGED_FOR_MS after it left, or when it is no flag of a journal of this account's.
+        Told ones are kept (FLAGS_UNDELIVERED) for `flags()` and returned to be told once
+        (`SyncReport.undelivered_flags`). Nothing a server says decides it. Raises only a
+        store error."""
+        synced = self._replica.synced_version
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         if not held:
             return []
         me = self._replica.profile.account_id
-        journals = [j for j in await self._store.journals() if j.owner_id == me]
+        journals = [j for j in await self._store.journals(as_of=synced) if j.owner_id == me]
         owned = {j.journal_id: j for j in journals if j.role == "owner"}
         gone = {j.journal_id: j for j in journals if j.role == REVOKED}
         await self._replica.load_access()
+        # the chains only grow (a rollback is refused): their lengths unchanged (a checksum
+        # of each journal's, kept with the flag) mean no end arrived since a flag was last
+        # judged, which is then not judged again
+        chains = zlib.crc32(
+            b"".join(
+                journal_id + state.length.to_bytes(8, "big")
+                for journal_id in sorted(owned)
+                if (state := self._replica.chains.state(journal_id)) is not None
+            )
+        )
+        told_before: dict[str, Any] | None = None
         found: list[UndeliveredFlag] = []
         kept: dict[str, dict[str, int]] = {}
         done: set[str] = set()
+        judged: dict[str, int] = {}
         for flag_id, entry in held.items():
-            if await self.waiting(flag_id):
+            left = entry.get("left", now)
+            if "left" in entry and now - left > JUDGED_FOR_MS:
+                done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
+                continue
+            if "judged" in entry and entry.get("chains") == chains:
+                continue  # judged against these very chains: nothing new to tell
+            if "judged" not in entry and await self.waiting(flag_id):
                 # judged once it has left; one set aside as its journal is gone is told now
                 refused = await self._refused_as_gone(flag_id, gone, now)
                 if refused is not None:
@@ -1726,31 +1776,44 @@ class SafetyPath:
                 stored = await self._store.document(bytes.fromhex(flag_id))
             except ValueError:
                 stored = None
-            local = owned.get(stored.journal_id) if stored is not None else None
-            state = self._replica.chains.state(local.journal_id) if local is not None else None
-            if stored is None or stored.kind != SAFETY_FLAG or local is None or state is None:
+            if stored is None or stored.kind != SAFETY_FLAG:
                 done.add(flag_id)
                 continue
+            local = owned.get(stored.journal_id)
+            state = self._replica.chains.state(local.journal_id) if local is not None else None
+            if local is None or state is None:
+                continue  # not listed now (a server may leave it out of a sync): judged when it is
+            if "judged" not in entry:
+                bound = None if "sending" in entry else left + CLOCK_SKEW_MS
+            else:
+                bound = entry["since"]
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
             acked = {a.hex() for a in await self._acknowledged_by(local, flag_id)}
+            if told_before is None:
+                told_before = json.loads(await self._store.setting(FLAGS_UNDELIVERED) or "{}")
+                told_before = told_before if isinstance(told_before, dict) else {}
+            earlier = told_before.get(flag_id)
+            earlier = set(earlier) if isinstance(earlier, dict) else set()
             ended: dict[str, int] = {}
-            surely = True
             for member in to:
-                if member in acked:
+                if member in acked or member in earlier:
                     continue
                 with contextlib.suppress(ValueError):
                     at = _signed_end(state, bytes.fromhex(member), now)
-                    if at is not None:
+                    if at is not None and (bound is None or at <= bound):
                         ended[member] = at
-                        surely = surely and at <= entry["since"]
+            if set(to) <= acked | earlier | set(ended):
+                done.add(flag_id)  # nothing more to tell of it
+            else:
+                judged[flag_id] = left
             view = flag_view(
                 document, self._display(local), local.journal_id.hex(), self._owner(local)
             )
-            done.add(flag_id)  # judged once
             if not ended or view is None:
                 continue
             kept[view.id] = ended
+            surely = all(at + CLOCK_SKEW_MS <= entry["since"] for at in ended.values())
             names = [await self._name(local, bytes.fromhex(m)) for m in sorted(ended)]
             found.append(
                 UndeliveredFlag(
@@ -1764,18 +1827,25 @@ class SafetyPath:
                     surely,
                 )
             )
-        if not done:
+        changed = {f for f, left in judged.items() if held[f] != _judged(held[f], left, chains)}
+        if not done and not changed and not kept:
             return found
         async with self._store.transaction() as tx:
             if kept:
                 undelivered = json.loads(await tx.setting(FLAGS_UNDELIVERED) or "{}")
                 undelivered = undelivered if isinstance(undelivered, dict) else {}
-                await tx.set_setting(FLAGS_UNDELIVERED, json.dumps({**undelivered, **kept}))
+                for flag_id, ended in kept.items():
+                    earlier = undelivered.get(flag_id)
+                    earlier = earlier if isinstance(earlier, dict) else {}
+                    undelivered[flag_id] = {**earlier, **ended}
+                await tx.set_setting(FLAGS_UNDELIVERED, json.dumps(undelivered))
             now_held = _held(await tx.setting(FLAGS_SENT))  # another process may have added
             for flag_id in done:
                 now_held.pop(flag_id, None)
+            for flag_id in changed:
+                if flag_id in now_held:
+                    now_held[flag_id] = _judged(now_held[flag_id], judged[flag_id], chains)
             await tx.set_setting(FLAGS_SENT, json.dumps(now_held))
-        self.sent_noted = False  # the client reads FLAGS_SENT again at its next sync
         return found
 
     async def _not_delivered(

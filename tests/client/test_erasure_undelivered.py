@@ -7,6 +7,7 @@ is seen (real server on loopback)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from client_sdk import (
     SafetyUndelivered,
     UnsentChanges,
     UnsyncedChanges,
+    wire,
 )
 from client_sdk.errors import SUBJECTS
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401 (fixture)
@@ -379,6 +381,70 @@ async def test_the_account_is_not_erased_when_the_sync_before_the_count_fails(
         await phone.sync()
         hostile.holds["/v1/sync"] = fail_the_sync
         with pytest.raises(NetworkError, match="nothing was erased: the account"):
+            await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        assert "/v1/account/delete" not in hostile.paths
+    finally:
+        await laptop.close()
+    await drsmith.sync()
+    assert [r.answers[8] for r in await drsmith.measures.list() if r.answers] == [2]
+
+
+def stall(body: bytes, reply: bytes) -> bytes:
+    """A reply rewrite of the hostile proxy for /v1/sync: every page keeps its head (more
+    records exist) but carries none, its cursor unchanged, and the pull is "not done": the
+    device's pull makes no progress and stops (`SyncReport.incomplete`), answered 200."""
+    asked = wire.decode(wire.SyncRequest, body)
+    after = {c.journal_id: c.after for c in asked.cursors}
+    got = wire.decode(wire.SyncReply, reply)
+    pages = [replace(p, records=[], cursor=after.get(p.journal_id, 0)) for p in got.pages]
+    return wire.encode(replace(got, pages=pages, done=False))
+
+
+async def test_a_journal_is_not_deleted_after_a_stalled_sync_before_the_count(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """As above, but the server answers /v1/sync (200) with pages that keep the journal's
+    head and carry no record: the sync returns, cut short (`incomplete`); the count would
+    miss the phone's result, so the deletion is refused as when the sync fails."""
+    phone, drsmith = await signup("ana"), await signup("drsmith")
+    await phone.journals.create("Mood")
+    await share_with(phone, drsmith, "Mood", role="annotate")
+    await phone.sync()
+    laptop = await login_through(hostile, "ana", tmp_path / "laptop")
+    try:
+        await laptop.sync()
+        await phone.measures.take("phq9", [1] * 8 + [2], journal="Mood")
+        await phone.sync()
+        hostile.replies["/v1/sync"] = stall
+        with pytest.raises(NetworkError, match="nothing was erased: the journal 'Mood'.*did not"):
+            await laptop.journals.delete("Mood")
+        assert "/v1/journals/delete" not in hostile.paths
+        hostile.replies.clear()
+        with pytest.raises(SafetyUndelivered):  # the whole pull: asked
+            await laptop.journals.delete("Mood")
+    finally:
+        await laptop.close()
+    await drsmith.sync()
+    assert [r.answers[8] for r in await drsmith.measures.list() if r.answers] == [2]
+
+
+async def test_the_account_is_not_erased_after_a_stalled_sync_before_the_count(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    phone, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(phone, drsmith, role="annotate")
+    await phone.sync()
+    laptop = await login_through(hostile, "ana", tmp_path / "laptop")
+    try:
+        await laptop.sync()
+        await phone.measures.take("phq9", [1] * 8 + [2])
+        await phone.sync()
+        hostile.replies["/v1/sync"] = stall
+        with pytest.raises(NetworkError, match="nothing was erased: the account.*did not"):
             await laptop.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
         assert "/v1/account/delete" not in hostile.paths
     finally:

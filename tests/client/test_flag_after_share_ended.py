@@ -36,7 +36,10 @@ async def test_a_flag_sent_after_the_share_ended_elsewhere_is_told_as_not_delive
     [told] = report.undelivered_flags
     assert (told.flag_id, told.members, told.measure) == (flag_id, ("drsmith",), "phq9")
     said = " ".join(report.lines())
-    assert "was NOT delivered to drsmith" in said and "tell them yourself" in said
+    # the end was signed seconds before the flag left, within the devices' clock skew
+    # (CLOCK_SKEW_MS): "may NOT" ("was NOT" needs an end more than that before it)
+    assert told.surely is False
+    assert "may NOT have been delivered to drsmith" in said and "tell them yourself" in said
     assert report.has_notices()
     [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
     assert mine.not_delivered == ("drsmith",)

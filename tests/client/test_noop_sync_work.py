@@ -20,17 +20,21 @@ from client_sdk import Client, legacy_upgrade, transport
 from client_sdk.safety import SAFETY_PLAN
 from server import routes
 from server.storage.sqlite import SQLiteStorage
+from tests.client.sharing_support import share_with
 from tests.client.test_sync_caches import other_process, settled, statements
 from tests.conftest import ClientFactory, RunningServer
 
-SDK_CALLS_BOUND = 230
+SDK_CALLS_BOUND = 242
 """The SDK's own Python function calls in one sync with nothing to do (202 when this
 bound was set, aiohttp's and asyncio's not counted; 212 since the store's answers without a
 call check the event loop they are asked from, one call each: REV-S14B F5; 222 since a sync
 reads which records wait for their epoch's key, from the settings kept in memory, 7 calls,
 and looks for a legacy key epoch of its own journals to upgrade, 3 calls; 230 since a sync
 looks for field-level copies of this account's journals to bring up to what their source
-holds, from the chains kept in memory, 5 calls: NU61 F2): a change that makes such a sync
+holds, from the chains kept in memory, 5 calls: NU61 F2; 242 since a sync reads the safety
+flags kept to judge as of the store's version then (another process's commit included), from
+the settings kept in memory, not from a process-wide "none" that missed a flag another
+process sealed: 12 calls, no statement): a change that makes such a sync
 do more must say so here."""
 
 
@@ -114,6 +118,24 @@ async def test_a_sync_with_nothing_to_do_makes_a_bounded_number_of_sdk_calls(
     with sdk_calls() as called:
         await laptop.sync()
     assert 0 < len(called) <= SDK_CALLS_BOUND, sorted(called)
+
+
+async def test_a_sync_with_nothing_to_do_and_a_safety_flag_kept_to_judge_runs_no_statement(
+    signup: ClientFactory,
+) -> None:
+    # A flag sent is kept (safety.FLAGS_SENT) up to JUDGED_FOR_MS for an end a server
+    # withheld: judged again only when an access chain grew; read from the settings the
+    # store keeps in memory (another process's flag is seen: the settings changed).
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    taken = await laptop.measures.take("phq9", [1] * 8 + [2])
+    await laptop.safety.respond(taken.result)
+    await settled(laptop)
+    assert await laptop.store.setting("safety_flags_sent") not in (None, "{}")
+    with statements(laptop, every=True) as ran:
+        await laptop.sync()
+    assert ran == [], ran
 
 
 async def test_a_commit_of_another_process_is_seen_by_the_next_sync_without_a_statement_before(
