@@ -10,7 +10,8 @@ comparisons on a shared machine (run the same script against both trees, interle
 - `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
   entries and one holding `--large` entries (default 10,000).
 
-Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`), the
+Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`) and
+WebSocket round trip on an open live channel (`floor_ws_rtt_ms`: a ping and its pong), the
 floor of live propagation on this disk (`floor_commit_ms_median`/`_p99`: one durable SQLite
 commit, WAL and synchronous=FULL as the server's before it announces a push, as many times
 as there are rounds and at their pace, beside the server's database: a push's propagation
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms
+from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms, floor_ws_rtt_ms
 from bench.sync import (
     CLIENTS_DIR_HELP,
     clients_dir,
@@ -87,6 +88,8 @@ async def run(
         for index in range(10):
             await small.entries.write(None, entry_text(index))
         await small.sync()
+        assert small.transport.token is not None
+        ws_rtt_ms = await floor_ws_rtt_ms(url, small.transport.token)
         noop_small = await _noops(small, noops)
         phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
@@ -114,6 +117,7 @@ async def run(
             **result,
             "large_entries": large,
             "floor_rtt_ms": round(rtt_ms, 3),
+            "floor_ws_rtt_ms": round(ws_rtt_ms, 3),
             **_figures("floor_commit_ms", commits),
             "server_data_filesystem": filesystem_of(work / "server"),
             "live_clients_filesystem": filesystem_of(clients),
