@@ -71,6 +71,30 @@ async def _noops(client: Client, count: int) -> list[float]:
     return samples
 
 
+async def _noops_on_socket(client: Client, count: int) -> list[float]:
+    """`_noops` while the client's live channel is open (`Client.live()` read by a task):
+    each sync's /v1/sync goes on the socket (protocol.md GET /v1/live, "Calls")."""
+
+    async def read() -> None:
+        async for _ in client.live():
+            pass
+
+    reader = asyncio.create_task(read())
+    try:
+        for _ in range(500):
+            if client.transport.live_calls is not None:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise RuntimeError("the live channel did not open")
+        await client.sync()  # the sync a hello asks for, before timing
+        return await _noops(client, count)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
 async def run(
     work: Path, rounds: int, noops: int, large: int, clients: Path | None = None
 ) -> dict[str, Any]:
@@ -91,6 +115,7 @@ async def run(
         assert small.transport.token is not None
         ws_rtt_ms = await floor_ws_rtt_ms(url, small.transport.token)
         noop_small = await _noops(small, noops)
+        noop_small_socket = await _noops_on_socket(small, noops)
         phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
         await phone.close()
@@ -103,6 +128,7 @@ async def run(
             **_figures("live_ms", live.samples),
             "live_cpu_ms_per_round": live.cpu_ms,
             **_figures("noop_sync_ms_small", noop_small),
+            **_figures("noop_sync_ms_small_socket", noop_small_socket),
         }
         if large:
             big = await Client.signup(
@@ -112,6 +138,7 @@ async def run(
                 await big.entries.write(None, entry_text(index))
             await big.sync()
             result.update(_figures("noop_sync_ms_large", await _noops(big, noops)))
+            result.update(_figures("noop_sync_ms_large_socket", await _noops_on_socket(big, noops)))
             await big.close()
         return {
             **result,

@@ -2899,7 +2899,9 @@ class Client:
         self, backoff: Backoff
     ) -> AsyncGenerator[tuple[Notice, wire.LiveNotice | None], None]:
         """`live()`, each notice with the server's message it came from (None: lost)."""
-        async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
+        async with contextlib.aclosing(
+            live_notices(self.transport, backoff, calls=True)
+        ) as notices:
             async for notice in notices:
                 if notice is None:
                     yield Notice(False, None, 0, lost=True), None
