@@ -8,7 +8,11 @@ comparisons on a shared machine (run the same script against both trees, interle
   entry through the public API (as `bench.sync` measures), and `live_cpu_ms_per_round`: the
   CPU milliseconds per round of the writing process, the server and the follower;
 - `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
-  entries and one holding `--large` entries (default 10,000).
+  entries and one holding `--large` entries (default 10,000), as HTTP POSTs; the same with
+  `_socket` (`noop_sync_ms_small_socket_*`...) while the device's live channel is open
+  (`Client.live()` read by a task), which carries each /v1/sync; `*_cpu_us`: the CPU
+  microseconds per sync of the client's process and of the server (the socket's figures
+  include its opening and the one sync after it, over 1 / `--noops` of them).
 
 Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`) and
 WebSocket round trip on an open live channel (`floor_ws_rtt_ms`: a ping and its pong), the
@@ -40,6 +44,7 @@ from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms, floor_ws
 from bench.sync import (
     CLIENTS_DIR_HELP,
     clients_dir,
+    cpu_s,
     entry_text,
     free_port,
     live_latencies_ms,
@@ -69,6 +74,21 @@ async def _noops(client: Client, count: int) -> list[float]:
         samples.append((time.perf_counter() - start) * 1000)
         assert report.pushed == report.pulled == 0
     return samples
+
+
+async def _timed_noops(
+    name: str, client: Client, count: int, server_pid: int, socket: bool = False
+) -> dict[str, Any]:
+    """`_noops` (on the live socket when `socket`: `_noops_on_socket`), their figures as
+    `name`_*, and `name`_cpu_us: the CPU microseconds per sync of this process (the client,
+    its live reader included) and of the server."""
+    cpu = time.process_time(), cpu_s(server_pid)
+    samples = await (_noops_on_socket if socket else _noops)(client, count)
+    used = {
+        "client": (time.process_time() - cpu[0]) * 1e6 / count,
+        "server": (cpu_s(server_pid) - cpu[1]) * 1e6 / count,
+    }
+    return {**_figures(name, samples), f"{name}_cpu_us": {k: round(v) for k, v in used.items()}}
 
 
 async def _noops_on_socket(client: Client, count: int) -> list[float]:
@@ -114,8 +134,10 @@ async def run(
         await small.sync()
         assert small.transport.token is not None
         ws_rtt_ms = await floor_ws_rtt_ms(url, small.transport.token)
-        noop_small = await _noops(small, noops)
-        noop_small_socket = await _noops_on_socket(small, noops)
+        noop_small = await _timed_noops("noop_sync_ms_small", small, noops, server.pid)
+        noop_small_socket = await _timed_noops(
+            "noop_sync_ms_small_socket", small, noops, server.pid, socket=True
+        )
         phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
         await phone.close()
@@ -127,8 +149,8 @@ async def run(
         result = {
             **_figures("live_ms", live.samples),
             "live_cpu_ms_per_round": live.cpu_ms,
-            **_figures("noop_sync_ms_small", noop_small),
-            **_figures("noop_sync_ms_small_socket", noop_small_socket),
+            **noop_small,
+            **noop_small_socket,
         }
         if large:
             big = await Client.signup(
@@ -137,8 +159,10 @@ async def run(
             for index in range(large):
                 await big.entries.write(None, entry_text(index))
             await big.sync()
-            result.update(_figures("noop_sync_ms_large", await _noops(big, noops)))
-            result.update(_figures("noop_sync_ms_large_socket", await _noops_on_socket(big, noops)))
+            result.update(await _timed_noops("noop_sync_ms_large", big, noops, server.pid))
+            result.update(
+                await _timed_noops("noop_sync_ms_large_socket", big, noops, server.pid, True)
+            )
             await big.close()
         return {
             **result,
