@@ -2881,6 +2881,11 @@ class Client:
         live.MAX_WAITING (16) wait, they are made a few (live.squash_notices): the journal
         and meta notices one `meta` notice (sync everything), the outages one `lost` notice,
         then the last `connected` one if the channel is open again.
+
+        While the socket is open, this client's syncs send their /v1/sync on it instead of
+        as HTTP requests (`watch()` too; protocol.md GET /v1/live, "Calls on the live
+        channel"): the same request and reply, checked the same way, for a WebSocket round
+        trip instead of an HTTP request's; a sync whose socket is lost is sent over HTTP.
         """
         async with contextlib.aclosing(self._live(backoff)) as notices:
             inbox = Inbox(notices, lambda item: False, squash_notices)
