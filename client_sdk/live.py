@@ -122,10 +122,14 @@ async def _one_connection(
     wire.MAX_LIVE_NOTICE_BYTES, a frame that is not a `LiveNotice` within its fields' limits:
     more than wire.MAX_LIVE_RECORDS records, say; a reply to no call waiting) ends the
     socket, none of it yielded: `notices` says the channel was lost and reconnects, and the
-    sync after the next hello pulls as usual. With `calls`, the socket carries
-    `transport`'s `/v1/sync` requests while it is open (`LiveCalls`): a reply (kind
-    LIVE_REPLY, up to wire.MAX_LIVE_FRAME_BYTES) goes to its call, never yielded."""
+    sync after the next hello pulls as usual. With `calls`, the upgrade asks for calls
+    (wire.LIVE_CALLS_HEADER) and, once the server's hello says it takes them, the socket
+    carries `transport`'s `/v1/sync` requests while it is open (`LiveCalls`): a reply (kind
+    LIVE_REPLY, up to wire.MAX_LIVE_FRAME_BYTES) goes to its call, never yielded. A server
+    that does not say so (from before calls) gets every request over HTTP."""
     headers = {"Authorization": f"Bearer {transport.token}"}
+    if calls:
+        headers[wire.LIVE_CALLS_HEADER] = "1"
     try:
         # A 3xx is a failed connect (retried after the backoff), never followed: the token
         # goes to the server's address only (REV-S3, protocol.md 2.1).
@@ -147,15 +151,16 @@ async def _one_connection(
             raise _Refused(_retry_after_s(error)) from None
         raise
     carried = LiveCalls(socket) if calls else None
-    if carried is not None:
-        transport.live_calls = carried
     try:
         async with socket:
             async for message in socket:
                 if message.type == aiohttp.WSMsgType.BINARY:
                     notice = _frame(message.data, carried)
-                    if notice is not None:
-                        yield notice
+                    if notice is None:
+                        continue
+                    if notice.kind == wire.LIVE_HELLO and notice.calls and carried is not None:
+                        transport.live_calls = carried  # the server takes calls: from now on
+                    yield notice
                 elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                     break
     finally:

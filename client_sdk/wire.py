@@ -593,6 +593,10 @@ LIVE_REPLY = "reply"
 """Not a notice: the server's reply to a `LiveCall` the device sent on its socket, naming the
 call (`LiveNotice.call`), with the HTTP status and body the same request would have got
 (protocol.md GET /v1/live, "Calls on the live channel")."""
+LIVE_CALLS_HEADER = "TJ-Live-Calls"
+"""Sent with the value "1" on the live upgrade: the device would send calls on the socket; a
+server that takes them says so in its hello (`LiveNotice.calls`). A server from before
+calls ignores the header and says nothing, and the device sends every request over HTTP."""
 LIVE_CALL_PATHS = frozenset({"/v1/sync"})
 """The requests a device may send on its open live socket instead of an HTTP POST."""
 MAX_LIVE_CALL_BYTES = 512 * 1024
@@ -632,6 +636,9 @@ class LiveNotice:
     after: int = field(default=0, metadata=limits(0, U63))
     meta_version: int = field(default=0, metadata=limits(0, U63))
     records: list[StoredRecord] = field(default_factory=list, metadata=limits(0, MAX_LIVE_RECORDS))
+    calls: bool = field(default=False)
+    """Of kind LIVE_HELLO, to a socket whose upgrade asked (LIVE_CALLS_HEADER): the server
+    answers `LiveCall`s on it."""
     call: int = field(default=0, metadata=limits(0, U63))
     """Of kind LIVE_REPLY: the `LiveCall.call` this replies to."""
     status: int = field(default=0, metadata=limits(0, 599))

@@ -406,8 +406,9 @@ async def serve(
     answer: Answer | None = None,
 ) -> web.StreamResponse:
     """Hold one device's socket open until either side closes it or its session ends (the
-    token expires, the device is revoked or logs out: close code 4001). A data frame that
-    is a `wire.LiveCall` is answered by `answer` (one call at a time: the next is read once
+    token expires, the device is revoked or logs out: close code 4001). With `answer` (the
+    upgrade asked for calls), the hello says calls are taken, and a data frame that is a
+    `wire.LiveCall` is answered by `answer` (one call at a time: the next is read once
     the last reply was sent) with a `LiveNotice` of kind LIVE_REPLY naming it; a 401 answer
     then closes the socket with 4001. Other input is ignored (no compression; a data frame
     past MAX_INCOMING_BYTES closes the socket with 1009). The socket's frames go through its
@@ -420,7 +421,8 @@ async def serve(
         log.info("live: client left during the handshake (%s)", type(error).__name__)
         return web.Response(status=400)  # never sent: the connection is gone
     live = LiveSocket(socket, request.transport, hub.outbox, hub.send_timeout_s, hub.heartbeat_s)
-    live.offer(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+    hello = wire.LiveNotice(wire.LIVE_HELLO, b"", 0, calls=answer is not None)
+    live.offer(wire.encode(hello))
     hub.add(account_id, device_id, live, request.query_string == wire.LIVE_RECORDS_QUERY)
     watcher = asyncio.create_task(_close_when_session_ends(live, session_left, check_interval_s))
     try:

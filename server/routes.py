@@ -361,6 +361,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
     token = request.headers.get("Authorization", "").partition(" ")[2]
+    asked_for_calls = request.headers.get(wire.LIVE_CALLS_HEADER) == "1"
     async with server.live_slot(who):  # or 429 live_limit, no upgrade
         return await serve_live(
             request,
@@ -369,7 +370,7 @@ async def live(request: web.Request) -> web.StreamResponse:
             who.device_id,
             lambda: server.session_left_ms(token),
             server.settings.live_check_interval_ms / 1000,
-            live_answer(server, token, who),
+            live_answer(server, token, who) if asked_for_calls else None,
         )
 
 

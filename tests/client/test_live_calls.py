@@ -39,6 +39,9 @@ class LiveProxy:
     url: str = ""
     rewrite: Rewrite | None = None
     calls: list[wire.LiveCall] = field(default_factory=list)
+    old_server: bool = False
+    """Relay the upgrade without its LIVE_CALLS_HEADER: the real server then acts as one from
+    before calls (a hello that says nothing of them; data frames ignored)."""
 
     async def relay(self, request: web.Request) -> web.WebSocketResponse:
         mine = web.WebSocketResponse(autoping=True)
@@ -47,6 +50,8 @@ class LiveProxy:
             "?" + request.query_string if request.query_string else ""
         )
         headers = {"Authorization": request.headers["Authorization"]}
+        if wire.LIVE_CALLS_HEADER in request.headers and not self.old_server:
+            headers[wire.LIVE_CALLS_HEADER] = request.headers[wire.LIVE_CALLS_HEADER]
         async with (
             aiohttp.ClientSession() as session,
             session.ws_connect(url, headers=headers, max_msg_size=0) as real,
@@ -238,3 +243,36 @@ async def test_a_reply_of_another_accounts_sync_is_checked_as_any_reply(
         assert report.pulled == 0 and report.incomplete, "ana's own journal was not served"
         assert "Ben's secret" not in await bodies(phone)
         assert {j.name for j in await phone.journals.list()} == {"Personal"}
+
+
+async def test_a_server_that_does_not_take_calls_gets_every_sync_over_http(
+    signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A server from before calls (its hello says nothing of them) is never sent one: the
+    device's syncs go as POSTs, at once, never waiting for a reply that would not come."""
+    laptop = await signup("ana")
+    async with live_proxy(live_server) as proxy:
+        proxy.old_server = True
+        phone = await Client.login(
+            proxy.url,
+            "ana",
+            PASSWORD,
+            home=tmp_path / "phone-via-proxy",
+            device_name="phone",
+            minimum_cost=INSECURE_TEST_COST,
+        )
+        live = Live(phone)
+        try:
+            async with asyncio.timeout(HANG):
+                while not any(notice.connected for notice in live.notices):
+                    await asyncio.sleep(0.01)
+            assert phone.transport.live_calls is None
+            await laptop.entries.write(None, "A good day")
+            await laptop.sync()
+            proxy.posts.paths.clear()
+            async with asyncio.timeout(5):
+                assert (await phone.sync()).pulled == 1
+            assert proxy.posts.paths.count("/v1/sync") == 1 and proxy.calls == []
+        finally:
+            await live.stop()
+            await phone.close()

@@ -62,13 +62,13 @@ class Socket:
 
 @asynccontextmanager
 async def live_socket(url: str, client: Client) -> AsyncIterator[Socket]:
-    headers = {"Authorization": f"Bearer {client.profile.token}"}
+    headers = {"Authorization": f"Bearer {client.profile.token}", wire.LIVE_CALLS_HEADER: "1"}
     async with (
         aiohttp.ClientSession() as session,
         session.ws_connect(url + LIVE_PATH, headers=headers) as socket,
     ):
         hello = wire.decode(wire.LiveNotice, (await socket.receive()).data)
-        assert hello.kind == wire.LIVE_HELLO
+        assert hello.kind == wire.LIVE_HELLO and hello.calls
         yield Socket(socket)
 
 
@@ -171,4 +171,26 @@ async def test_a_call_after_a_revocation_the_socket_was_not_told_of_is_refused(
             assert reply.status == 401
             assert wire.decode(wire.ErrorReply, reply.body).code == "device_revoked"
             assert await socket.close_code() == CLOSE_SIGNED_OUT
+        await ana.close()
+
+
+async def test_a_socket_that_did_not_ask_for_calls_gets_the_hello_of_before_and_no_reply(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Without LIVE_CALLS_HEADER on the upgrade (a device from before calls), the hello is
+    byte for byte the one before calls (its decoder refuses an unknown field) and a call is
+    ignored as any data frame was."""
+    async with serve() as server:
+        ana = await signup(server.url, tmp_path, "ana")
+        headers = {"Authorization": f"Bearer {ana.profile.token}"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(server.url + LIVE_PATH, headers=headers, autoping=False) as ws,
+        ):
+            hello = (await ws.receive()).data
+            assert hello == wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0))
+            await ws.send_bytes(wire.encode(wire.LiveCall(1, "/v1/sync", sync_body())))
+            await ws.ping(b"after")
+            message = await asyncio.wait_for(ws.receive(), HANG_S)
+            assert (message.type, message.data) == (aiohttp.WSMsgType.PONG, b"after")
         await ana.close()
