@@ -682,7 +682,9 @@ class Transport:
         """`_call_once` on the open live socket: its reply, decoded and checked as an HTTP
         reply's (an error status raises the same TJError), or None when the socket is lost
         before the reply came (the caller then sends the request over HTTP). Waits for the
-        reply as long as an HTTP request would (`AnswerWait`)."""
+        reply as long as an HTTP request would (`AnswerWait`). Raises ClientClosed from
+        another event loop than the transport's, as an HTTP request does (`_bound`)."""
+        self._bound()
         wait = ANSWER_WAIT.get()
         notice = None
         if wait.notice is not None and wait.notice_s is not None:
