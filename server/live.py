@@ -30,10 +30,12 @@ from server.storage.base import InlineRecords, LiveEvent
 log = logging.getLogger("tj.server.live")
 CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
-# What a client may send: control frames (pings, pongs, close) and calls (wire.LiveCall),
-# each answered on the socket; any other data frame is ignored. A data frame past this closes
-# the socket (1009); none is ever inflated (no compression).
+# What a client may send: control frames (pings, pongs, close) and, on a socket that asked
+# for them, calls (wire.LiveCall), each answered on the socket; any other data frame is
+# ignored. A data frame past MAX_INCOMING_BYTES (MAX_IGNORED_BYTES on a socket that did not
+# ask for calls) closes the socket (1009); none is ever inflated (no compression).
 MAX_INCOMING_BYTES = wire.MAX_LIVE_CALL_BYTES
+MAX_IGNORED_BYTES = 1024
 RETRY_AFTER_HEARTBEAT_MS = 5000
 """A refused upgrade's Retry-After: a heartbeat and this much (a dead peer's socket is gone
 by then)."""
@@ -411,10 +413,12 @@ async def serve(
     `wire.LiveCall` is answered by `answer` (one call at a time: the next is read once
     the last reply was sent) with a `LiveNotice` of kind LIVE_REPLY naming it; a 401 answer
     then closes the socket with 4001. Other input is ignored (no compression; a data frame
-    past MAX_INCOMING_BYTES closes the socket with 1009). The socket's frames go through its
+    past MAX_INCOMING_BYTES, or MAX_IGNORED_BYTES without `answer`, closes the socket with
+    1009). The socket's frames go through its
     outbox (LiveSocket), ours and its pings' pongs alike. A client that goes away during the
     handshake is not an error."""
-    socket = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=MAX_INCOMING_BYTES)
+    largest = MAX_INCOMING_BYTES if answer is not None else MAX_IGNORED_BYTES
+    socket = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=largest)
     try:
         await socket.prepare(request)
     except ConnectionError as error:
