@@ -15,6 +15,10 @@
   (bench.live prints them beside live propagation, which waits for one such commit);
 - `floor_rtt_ms`: the median of one HTTP round trip to the running server on loopback (an
   aiohttp request that the server answers without touching its database).
+- `floor_ws_rtt_ms`: the median of one WebSocket round trip on the running server's open live
+  channel (`/v1/live`): a ping frame of the client and the server's pong (its outbox and
+  sender task, as a notice; no database), on one connection opened once: the floor of a
+  request answered over a socket already open instead of a new HTTP request.
 """
 
 from __future__ import annotations
@@ -164,4 +168,27 @@ async def floor_rtt_ms(url: str, rounds: int = 200) -> float:
             ) as reply:
                 await reply.read()
             samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+async def floor_ws_rtt_ms(url: str, token: str, rounds: int = 200) -> float:
+    """Median loopback WebSocket round trip (a ping and its pong) on the server's live channel,
+    opened once with the session `token`, in milliseconds."""
+    samples = []
+    headers = {"Authorization": f"Bearer {token}"}
+    live = "ws" + url.removeprefix("http") + "/v1/live"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(live, headers=headers, autoping=False) as socket:
+            await socket.receive()  # the server's hello notice
+            for index in range(rounds):
+                payload = index.to_bytes(4, "big")
+                start = time.perf_counter()
+                await socket.ping(payload)
+                while True:  # a ping of the server's own (every heartbeat) is left unanswered
+                    message = await socket.receive()
+                    if message.type == aiohttp.WSMsgType.PONG and message.data == payload:
+                        break
+                    if message.type not in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.BINARY):
+                        raise RuntimeError(f"the live channel closed: {message.type!r}")
+                samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)

@@ -8,9 +8,14 @@ comparisons on a shared machine (run the same script against both trees, interle
   entry through the public API (as `bench.sync` measures), and `live_cpu_ms_per_round`: the
   CPU milliseconds per round of the writing process, the server and the follower;
 - `noop_sync_ms_*_small` / `_large`: a sync with nothing to do on a device holding 10
-  entries and one holding `--large` entries (default 10,000).
+  entries and one holding `--large` entries (default 10,000), as HTTP POSTs; the same with
+  `_socket` (`noop_sync_ms_small_socket_*`...) while the device's live channel is open
+  (`Client.live()` read by a task), which carries each /v1/sync; `*_cpu_us`: the CPU
+  microseconds per sync of the client's process and of the server (the socket's figures
+  include its opening and the one sync after it, over 1 / `--noops` of them).
 
-Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`), the
+Prints one JSON object, with this machine's loopback HTTP round trip (`floor_rtt_ms`) and
+WebSocket round trip on an open live channel (`floor_ws_rtt_ms`: a ping and its pong), the
 floor of live propagation on this disk (`floor_commit_ms_median`/`_p99`: one durable SQLite
 commit, WAL and synchronous=FULL as the server's before it announces a push, as many times
 as there are rounds and at their pace, beside the server's database: a push's propagation
@@ -35,10 +40,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms
+from bench.floor import commit_samples_ms, filesystem_of, floor_rtt_ms, floor_ws_rtt_ms
 from bench.sync import (
     CLIENTS_DIR_HELP,
     clients_dir,
+    cpu_s,
     entry_text,
     free_port,
     live_latencies_ms,
@@ -70,6 +76,45 @@ async def _noops(client: Client, count: int) -> list[float]:
     return samples
 
 
+async def _timed_noops(
+    name: str, client: Client, count: int, server_pid: int, socket: bool = False
+) -> dict[str, Any]:
+    """`_noops` (on the live socket when `socket`: `_noops_on_socket`), their figures as
+    `name`_*, and `name`_cpu_us: the CPU microseconds per sync of this process (the client,
+    its live reader included) and of the server."""
+    cpu = time.process_time(), cpu_s(server_pid)
+    samples = await (_noops_on_socket if socket else _noops)(client, count)
+    used = {
+        "client": (time.process_time() - cpu[0]) * 1e6 / count,
+        "server": (cpu_s(server_pid) - cpu[1]) * 1e6 / count,
+    }
+    return {**_figures(name, samples), f"{name}_cpu_us": {k: round(v) for k, v in used.items()}}
+
+
+async def _noops_on_socket(client: Client, count: int) -> list[float]:
+    """`_noops` while the client's live channel is open (`Client.live()` read by a task):
+    each sync's /v1/sync goes on the socket (protocol.md GET /v1/live, "Calls")."""
+
+    async def read() -> None:
+        async for _ in client.live():
+            pass
+
+    reader = asyncio.create_task(read())
+    try:
+        for _ in range(500):
+            if client.transport.live_calls is not None:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise RuntimeError("the live channel did not open")
+        await client.sync()  # the sync a hello asks for, before timing
+        return await _noops(client, count)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
 async def run(
     work: Path, rounds: int, noops: int, large: int, clients: Path | None = None
 ) -> dict[str, Any]:
@@ -87,7 +132,12 @@ async def run(
         for index in range(10):
             await small.entries.write(None, entry_text(index))
         await small.sync()
-        noop_small = await _noops(small, noops)
+        assert small.transport.token is not None
+        ws_rtt_ms = await floor_ws_rtt_ms(url, small.transport.token)
+        noop_small = await _timed_noops("noop_sync_ms_small", small, noops, server.pid)
+        noop_small_socket = await _timed_noops(
+            "noop_sync_ms_small_socket", small, noops, server.pid, socket=True
+        )
         phone = await Client.login(url, "small", PASSWORD, home=clients / "phone")
         await phone.sync()
         await phone.close()
@@ -99,7 +149,8 @@ async def run(
         result = {
             **_figures("live_ms", live.samples),
             "live_cpu_ms_per_round": live.cpu_ms,
-            **_figures("noop_sync_ms_small", noop_small),
+            **noop_small,
+            **noop_small_socket,
         }
         if large:
             big = await Client.signup(
@@ -108,12 +159,16 @@ async def run(
             for index in range(large):
                 await big.entries.write(None, entry_text(index))
             await big.sync()
-            result.update(_figures("noop_sync_ms_large", await _noops(big, noops)))
+            result.update(await _timed_noops("noop_sync_ms_large", big, noops, server.pid))
+            result.update(
+                await _timed_noops("noop_sync_ms_large_socket", big, noops, server.pid, True)
+            )
             await big.close()
         return {
             **result,
             "large_entries": large,
             "floor_rtt_ms": round(rtt_ms, 3),
+            "floor_ws_rtt_ms": round(ws_rtt_ms, 3),
             **_figures("floor_commit_ms", commits),
             "server_data_filesystem": filesystem_of(work / "server"),
             "live_clients_filesystem": filesystem_of(clients),

@@ -2915,6 +2915,11 @@ class Client:
         live.MAX_WAITING (16) wait, they are made a few (live.squash_notices): the journal
         and meta notices one `meta` notice (sync everything), the outages one `lost` notice,
         then the last `connected` one if the channel is open again.
+
+        While the socket is open, this client's syncs send their /v1/sync on it instead of
+        as HTTP requests (`watch()` too; protocol.md GET /v1/live, "Calls on the live
+        channel"): the same request and reply, checked the same way, for a WebSocket round
+        trip instead of an HTTP request's; a sync whose socket is lost is sent over HTTP.
         """
         async with contextlib.aclosing(self._live(backoff)) as notices:
             inbox = Inbox(notices, lambda item: False, squash_notices)
@@ -2933,7 +2938,9 @@ class Client:
         self, backoff: Backoff
     ) -> AsyncGenerator[tuple[Notice, wire.LiveNotice | None], None]:
         """`live()`, each notice with the server's message it came from (None: lost)."""
-        async with contextlib.aclosing(live_notices(self.transport, backoff)) as notices:
+        async with contextlib.aclosing(
+            live_notices(self.transport, backoff, calls=True)
+        ) as notices:
             async for notice in notices:
                 if notice is None:
                     yield Notice(False, None, 0, lost=True), None

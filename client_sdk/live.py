@@ -20,7 +20,7 @@ import aiohttp
 from client_sdk import wire
 from client_sdk.errors import SIGNED_OUT, AuthError
 from client_sdk.models import Notice
-from client_sdk.transport import Transport
+from client_sdk.transport import LiveCalls, Transport
 
 T = TypeVar("T")
 LIVE_PATH = "/v1/live"
@@ -62,11 +62,15 @@ def live_url(base_url: str) -> str:
 
 
 async def notices(
-    transport: Transport, backoff: Backoff = DEFAULT_BACKOFF
+    transport: Transport, backoff: Backoff = DEFAULT_BACKOFF, calls: bool = False
 ) -> AsyncGenerator[wire.LiveNotice | None, None]:
     """Yield notices forever; reconnect after failures; raise AuthError if signed out.
     None means the channel was lost (or could not be opened): yielded once per outage, when
-    the first connection attempt fails or a connection ends, not at every retry."""
+    the first connection attempt fails or a connection ends, not at every retry. `calls`:
+    while a socket is open, `transport` sends its `/v1/sync` requests on it
+    (`Transport.live_calls`), their replies read here: only for a caller that reads the
+    notices as they come, whatever it does meanwhile (an `Inbox`), or a reply would wait
+    for the caller's sync that waits for it."""
     delays = backoff.delays()
     up = True  # a first attempt that fails is an outage too
     while True:
@@ -74,7 +78,7 @@ async def notices(
         at_least = 0.0
         try:
             # aclosing: when the caller stops, the socket closes now, not at garbage collection
-            async with contextlib.aclosing(_one_connection(transport)) as connection:
+            async with contextlib.aclosing(_one_connection(transport, calls)) as connection:
                 async for notice in connection:
                     up = up or notice.kind == wire.LIVE_HELLO
                     yield notice
@@ -111,12 +115,21 @@ def _retry_after_s(error: aiohttp.WSServerHandshakeError) -> float:
         return MISSING_RETRY_AFTER_S
 
 
-async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotice, None]:
-    """The notices of one socket. A frame that breaks the protocol (longer than
-    wire.MAX_LIVE_NOTICE_BYTES, or not a `LiveNotice` within its fields' limits: more than
-    wire.MAX_LIVE_RECORDS records, say) ends the socket, none of it yielded: `notices` says
-    the channel was lost and reconnects, and the sync after the next hello pulls as usual."""
+async def _one_connection(
+    transport: Transport, calls: bool = False
+) -> AsyncGenerator[wire.LiveNotice, None]:
+    """The notices of one socket. A frame that breaks the protocol (a notice longer than
+    wire.MAX_LIVE_NOTICE_BYTES, a frame that is not a `LiveNotice` within its fields' limits:
+    more than wire.MAX_LIVE_RECORDS records, say; a reply to no call waiting) ends the
+    socket, none of it yielded: `notices` says the channel was lost and reconnects, and the
+    sync after the next hello pulls as usual. With `calls`, the upgrade asks for calls
+    (wire.LIVE_CALLS_HEADER) and, once the server's hello says it takes them, the socket
+    carries `transport`'s `/v1/sync` requests while it is open (`LiveCalls`): a reply (kind
+    LIVE_REPLY, up to wire.MAX_LIVE_FRAME_BYTES) goes to its call, never yielded. A server
+    that does not say so (from before calls) gets every request over HTTP."""
     headers = {"Authorization": f"Bearer {transport.token}"}
+    if calls:
+        headers[wire.LIVE_CALLS_HEADER] = "1"
     try:
         # A 3xx is a failed connect (retried after the backoff), never followed: the token
         # goes to the server's address only (REV-S3, protocol.md 2.1).
@@ -125,8 +138,8 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
             headers=headers,
             heartbeat=HEARTBEAT_S,
             timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_WAIT_S),
-            # a frame past the protocol's largest notice is not read: the socket is dropped
-            max_msg_size=wire.MAX_LIVE_NOTICE_BYTES,
+            # a frame past the protocol's largest is not read: the socket is dropped
+            max_msg_size=wire.MAX_LIVE_FRAME_BYTES if calls else wire.MAX_LIVE_NOTICE_BYTES,
         )
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:
@@ -137,14 +150,42 @@ async def _one_connection(transport: Transport) -> AsyncGenerator[wire.LiveNotic
         if error.status == 429:
             raise _Refused(_retry_after_s(error)) from None
         raise
-    async with socket:
-        async for message in socket:
-            if message.type == aiohttp.WSMsgType.BINARY:
-                yield wire.decode(wire.LiveNotice, message.data)
-            elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
-                break
+    carried = LiveCalls(socket) if calls else None
+    try:
+        async with socket:
+            async for message in socket:
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    notice = _frame(message.data, carried)
+                    if notice is None:
+                        continue
+                    if notice.kind == wire.LIVE_HELLO and notice.calls and carried is not None:
+                        transport.live_calls = carried  # the server takes calls: from now on
+                    yield notice
+                elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                    break
+    finally:
+        if carried is not None:
+            carried.ended()
+            if transport.live_calls is carried:
+                transport.live_calls = None
     if socket.close_code == CLOSE_SIGNED_OUT:
         raise AuthError("this device was signed out; log in again", subject=SIGNED_OUT)
+
+
+def _frame(data: bytes, carried: LiveCalls | None) -> wire.LiveNotice | None:
+    """The notice a frame holds, or None for a reply handed to its call (`carried`).
+    Raises WireError for a frame that breaks the protocol: past wire.MAX_LIVE_NOTICE_BYTES,
+    only a reply to a call waiting may be (not decoded when none waits)."""
+    large = len(data) > wire.MAX_LIVE_NOTICE_BYTES
+    if large and (carried is None or not carried.waiting()):
+        raise wire.WireError("too_large", "a live frame longer than the largest notice")
+    notice = wire.decode(wire.LiveNotice, data)
+    if notice.kind == wire.LIVE_REPLY and carried is not None:
+        carried.answered(notice)
+        return None
+    if large:
+        raise wire.WireError("too_large", "a live notice longer than the largest notice")
+    return notice
 
 
 MAX_WAITING = 16

@@ -304,6 +304,63 @@ async def _no_redirect(
     return response
 
 
+class LiveCalls:
+    """Requests sent on this device's open live WebSocket instead of an HTTP POST (protocol.md
+    GET /v1/live, "Calls on the live channel"): each a `wire.LiveCall` with an id of its own,
+    answered by the `LiveNotice` of kind LIVE_REPLY naming it, which the socket's reader
+    (live.py) hands to `answered`. A call whose socket is lost before its reply came gets
+    None (`Transport` then sends it as an HTTP POST: the calls carried, `/v1/sync`, are reads,
+    safe to repeat); a reply naming no call waiting is a broken protocol (WireError: the
+    reader drops the socket, the calls waiting on it go over HTTP)."""
+
+    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        self._socket = socket
+        self._last = 0
+        self._waiting: dict[int, asyncio.Future[wire.LiveNotice | None]] = {}
+        self.open = True
+
+    async def call(self, path: str, body: bytes, no_answer_s: float) -> wire.LiveNotice | None:
+        """The reply to `body` sent to `path`, or None: the socket is lost (or was), or the
+        call is larger than a server reads on it (wire.MAX_LIVE_CALL_BYTES). Raises
+        TimeoutError when no reply came within `no_answer_s` seconds."""
+        self._last += 1
+        call_id = self._last
+        frame = wire.encode(wire.LiveCall(call_id, path, body))
+        if not self.open or len(frame) > wire.MAX_LIVE_CALL_BYTES:
+            return None
+        future: asyncio.Future[wire.LiveNotice | None] = asyncio.get_running_loop().create_future()
+        self._waiting[call_id] = future
+        try:
+            try:
+                await self._socket.send_bytes(frame)
+            except (ConnectionError, RuntimeError, aiohttp.ClientError):
+                return None  # not sent, or on a socket being closed: over HTTP instead
+            async with asyncio.timeout(no_answer_s):
+                return await future
+        finally:
+            self._waiting.pop(call_id, None)
+
+    def waiting(self) -> bool:
+        """Whether a call waits for its reply."""
+        return bool(self._waiting)
+
+    def answered(self, reply: wire.LiveNotice) -> None:
+        """Hand `reply` to the call it names; raises WireError when none such waits."""
+        future = self._waiting.pop(reply.call, None)
+        if future is None:
+            raise wire.WireError("invalid_field", "a reply to no call waiting on this socket")
+        if not future.done():
+            future.set_result(reply)
+
+    def ended(self) -> None:
+        """The socket is gone: every call waiting gets None (sent again over HTTP)."""
+        self.open = False
+        waiting, self._waiting = self._waiting, {}
+        for future in waiting.values():
+            if not future.done():
+                future.set_result(None)
+
+
 class Transport:
     """One aiohttp session against one server; `token` is sent when set; `retry` applies to
     RETRIED_PATHS."""
@@ -336,6 +393,10 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._traced: aiohttp.ClientSession | None = None
         self._live: aiohttp.ClientSession | None = None
+        self.live_calls: LiveCalls | None = None
+        """The open live socket's calls, while the live channel is open and read (live.py):
+        the requests of wire.LIVE_CALL_PATHS (`/v1/sync`) go on it instead of as HTTP
+        POSTs, and as HTTP POSTs again once it is lost."""
         self._loop = running_loop()
         """The event loop it was made in (else its first session's): its sessions are bound
         to it, and a use from another loop is refused (`_bound`)."""
@@ -345,6 +406,7 @@ class Transport:
         its `asyncio.run` ended: NU45 #11) they are let go, their connections closed as far
         as that loop still allows."""
         sessions = [s for s in (self._session, self._traced, self._live) if s is not None]
+        self.live_calls = None
         self._session = self._traced = self._live = None
         for session in sessions:
             if self._loop in (None, running_loop()):
@@ -536,6 +598,11 @@ class Transport:
         on_sent: Callable[[], None] | None = None,
         policy: RetryPolicy | None = None,
     ) -> wire.M:
+        calls = self.live_calls
+        if calls is not None and on_sent is None and path in wire.LIVE_CALL_PATHS:
+            answered = await self._call_on_socket(calls, path, message, reply)
+            if answered is not None:
+                return answered
         retry = self.retry if policy is None else policy
         headers = {"Content-Type": MSGPACK, "Accept-Encoding": ACCEPTED_ENCODINGS}
         if self.token is not None:
@@ -604,6 +671,46 @@ class Transport:
             raise session_told(_error_from(status, raw, retry_after, path), self.session_ends_ms)
         try:
             return wire.decode(reply, raw)
+        except wire.WireError as error:
+            raise NetworkError(
+                f"the server sent a malformed reply to {path}: {error}", transient=False
+            ) from None
+
+    async def _call_on_socket(
+        self, calls: LiveCalls, path: str, message: Any, reply: type[wire.M]
+    ) -> wire.M | None:
+        """`_call_once` on the open live socket: its reply, decoded and checked as an HTTP
+        reply's (an error status raises the same TJError), or None when the socket is lost
+        before the reply came (the caller then sends the request over HTTP). Waits for the
+        reply as long as an HTTP request would (`AnswerWait`). Raises ClientClosed from
+        another event loop than the transport's, as an HTTP request does (`_bound`)."""
+        self._bound()
+        wait = ANSWER_WAIT.get()
+        notice = None
+        if wait.notice is not None and wait.notice_s is not None:
+            notice = asyncio.get_running_loop().call_later(
+                wait.notice_s, wait.notice, self.base_url, wait.no_answer_s
+            )
+        try:
+            got = await calls.call(path, wire.encode(message), wait.no_answer_s)
+        except TimeoutError:
+            failure = NetworkError(
+                f"cannot reach the server at {self.base_url}: it took the request but sent "
+                f"nothing for {wait.no_answer_s:g} s",
+                transient=False,
+            )
+            failure.subject = NO_ANSWER
+            raise failure from None
+        finally:
+            if notice is not None:
+                notice.cancel()
+        if got is None:
+            return None
+        if got.status != 200:
+            refused = _error_from(got.status, got.body, None, path)
+            raise session_told(refused, self.session_ends_ms)
+        try:
+            return wire.decode(reply, got.body)
         except wire.WireError as error:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False

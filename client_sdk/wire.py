@@ -589,6 +589,24 @@ LIVE_META = "meta"
 """A notice that this account's journal list, a journal's metadata, its access chain or its
 members changed (or that it lost a journal): no journal named, no head, no records; the
 device runs an ordinary sync (protocol.md GET /v1/live, "Meta notices")."""
+LIVE_REPLY = "reply"
+"""Not a notice: the server's reply to a `LiveCall` the device sent on its socket, naming the
+call (`LiveNotice.call`), with the HTTP status and body the same request would have got
+(protocol.md GET /v1/live, "Calls on the live channel")."""
+LIVE_CALLS_HEADER = "TJ-Live-Calls"
+"""Sent with the value "1" on the live upgrade: the device would send calls on the socket; a
+server that takes them says so in its hello (`LiveNotice.calls`). A server from before
+calls ignores the header and says nothing, and the device sends every request over HTTP."""
+LIVE_CALL_PATHS = frozenset({"/v1/sync"})
+"""The requests a device may send on its open live socket instead of an HTTP POST."""
+MAX_LIVE_CALL_BYTES = 512 * 1024
+"""The largest `LiveCall` frame a server reads (a `/v1/sync` request with MAX_JOURNALS
+cursors is under 460 KiB); a longer frame closes the socket (1009). A device sends a larger
+request as an HTTP POST."""
+MAX_LIVE_FRAME_BYTES = MAX_BODY_BYTES + 1024
+"""The largest frame a device reads on its live socket: a reply's body (at most
+MAX_BODY_BYTES, as an HTTP reply's) and the frame's own fields. A notice is still at most
+MAX_LIVE_NOTICE_BYTES."""
 
 
 LIVE_RECORDS_QUERY = "records=1"
@@ -618,6 +636,27 @@ class LiveNotice:
     after: int = field(default=0, metadata=limits(0, U63))
     meta_version: int = field(default=0, metadata=limits(0, U63))
     records: list[StoredRecord] = field(default_factory=list, metadata=limits(0, MAX_LIVE_RECORDS))
+    calls: bool = field(default=False)
+    """Of kind LIVE_HELLO, to a socket whose upgrade asked (LIVE_CALLS_HEADER): the server
+    answers `LiveCall`s on it."""
+    call: int = field(default=0, metadata=limits(0, U63))
+    """Of kind LIVE_REPLY: the `LiveCall.call` this replies to."""
+    status: int = field(default=0, metadata=limits(0, 599))
+    """Of kind LIVE_REPLY: the HTTP status the same request would have got (200, or an
+    error's, its `body` then an `ErrorReply`)."""
+    body: bytes = field(default=b"", metadata=limits(0, MAX_BODY_BYTES))
+    """Of kind LIVE_REPLY: the reply's body, as an HTTP reply's."""
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """Sent by a device on its live WebSocket: a request (`path` in LIVE_CALL_PATHS, `body`
+    its HTTP body) that the server answers on that socket, with a `LiveNotice` of kind
+    LIVE_REPLY naming `call` (protocol.md GET /v1/live, "Calls on the live channel")."""
+
+    call: int = field(metadata=limits(1, U63))
+    path: str = field(metadata=limits(1, 64))
+    body: bytes = field(metadata=limits(0, MAX_LIVE_CALL_BYTES))
 
 
 # --- encoding ------------------------------------------------------------------------------

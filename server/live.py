@@ -30,9 +30,12 @@ from server.storage.base import InlineRecords, LiveEvent
 log = logging.getLogger("tj.server.live")
 CLOSE_SIGNED_OUT = 4001
 CLOSE_GOING_AWAY = 1001
-# What a client may send: nothing the server reads (control frames: pings, pongs, close).
-# A data frame past this closes the socket (1009); none is ever inflated (no compression).
-MAX_INCOMING_BYTES = 1024
+# What a client may send: control frames (pings, pongs, close) and, on a socket that asked
+# for them, calls (wire.LiveCall), each answered on the socket; any other data frame is
+# ignored. A data frame past MAX_INCOMING_BYTES (MAX_IGNORED_BYTES on a socket that did not
+# ask for calls) closes the socket (1009); none is ever inflated (no compression).
+MAX_INCOMING_BYTES = wire.MAX_LIVE_CALL_BYTES
+MAX_IGNORED_BYTES = 1024
 RETRY_AFTER_HEARTBEAT_MS = 5000
 """A refused upgrade's Retry-After: a heartbeat and this much (a dead peer's socket is gone
 by then)."""
@@ -59,17 +62,29 @@ class LiveSocket:
         self._transport = transport
         self._send_timeout_s = send_timeout_s
         self._heartbeat_s = heartbeat_s
-        self._outbox: asyncio.Queue[tuple[str, bytes, int]] = asyncio.Queue(outbox)
+        self._outbox: asyncio.Queue[tuple[str, bytes, int, float]] = asyncio.Queue(outbox)
         self._closing = False
         self._sending_close = False  # the sender is sending the close frame
         self._ping: bytes | None = None  # the payload of our ping not answered yet
         self._sending = False  # the sender is waiting for a frame to be taken
         self.aborted = False
+        self.reply_sent = asyncio.Event()
+        """Set while no reply of ours waits to be sent (`offer_reply`): the next call is read
+        only then, so a client that sends calls and never reads holds one reply at most."""
+        self.reply_sent.set()
         self._sender = asyncio.create_task(self._run())
 
     def offer(self, message: bytes) -> None:
         """Queue a binary frame; past the outbox's bound, abort the socket instead."""
         self._queue("bytes", message)
+
+    def offer_reply(self, message: bytes, send_timeout_s: float) -> None:
+        """Queue a reply frame, to be taken within `send_timeout_s` (the deadline of an HTTP
+        answer of its size); `reply_sent` is clear until it is sent or the socket is gone."""
+        if self._closing or self.aborted:
+            return
+        self.reply_sent.clear()
+        self._queue("reply", message, 0, send_timeout_s)
 
     def idle(self) -> bool:
         """Nothing of ours is on its way to the client: the outbox is empty, no frame is
@@ -92,11 +107,11 @@ class LiveSocket:
         elif kind == WSMsgType.PONG and data == self._ping:
             self._ping = None
 
-    def _queue(self, kind: str, data: bytes, code: int = 0) -> None:
+    def _queue(self, kind: str, data: bytes, code: int = 0, timeout_s: float = 0.0) -> None:
         if self._closing or self.aborted:
             return
         try:
-            self._outbox.put_nowait((kind, data, code))
+            self._outbox.put_nowait((kind, data, code, timeout_s or self._send_timeout_s))
         except asyncio.QueueFull:
             self.abort("its outbox is full")
 
@@ -105,6 +120,7 @@ class LiveSocket:
         if self.aborted:
             return
         self.aborted = True
+        self.reply_sent.set()
         log.info("live: socket aborted: %s", why, extra={"client_fault": True})
         if self._transport is not None:
             self._transport.abort()
@@ -126,6 +142,7 @@ class LiveSocket:
         try:
             await self._send_all()
         finally:
+            self.reply_sent.set()  # nothing more is sent: no call waits for it
             # Whatever ended the sender (a close sent, the peer gone, a stop), the connection
             # is dropped for good `send_timeout_s` later if it is still open then: aiohttp
             # closes it with transport.close(), which waits for a peer that never reads.
@@ -139,17 +156,17 @@ class LiveSocket:
         while not self.aborted and not self.socket.closed:
             try:
                 async with asyncio.timeout_at(pong_due if self._ping is not None else next_ping):
-                    kind, data, close_code = await self._outbox.get()
+                    kind, data, close_code, timeout_s = await self._outbox.get()
             except TimeoutError:
                 if self._ping is not None:
                     self.abort("no pong to a ping")
                     return
                 self._ping = data = os.urandom(8)
-                kind, close_code = "ping", 0
+                kind, close_code, timeout_s = "ping", 0, self._send_timeout_s
                 next_ping = loop.time() + self._heartbeat_s
             self._sending = True
             try:
-                async with asyncio.timeout(self._send_timeout_s):
+                async with asyncio.timeout(timeout_s):
                     if kind == "close":
                         self._sending_close = True
                         await self.socket.close(code=close_code, message=data)
@@ -161,8 +178,10 @@ class LiveSocket:
                         await self.socket.pong(data)
                     else:
                         await self.socket.send_bytes(data)
+                        if kind == "reply":
+                            self.reply_sent.set()
             except TimeoutError:
-                self.abort(f"a {kind} frame was not taken in {self._send_timeout_s:g} s")
+                self.abort(f"a {kind} frame was not taken in {timeout_s:g} s")
                 return
             except (ConnectionError, RuntimeError):
                 return  # the connection is gone
@@ -374,6 +393,9 @@ class LiveHub:
 
 SessionLeft = Callable[[], Awaitable[int]]
 """How long the socket's session still lasts, in ms (0: expired, revoked or erased)."""
+Answer = Callable[[wire.LiveCall], Awaitable[tuple[int, bytes, float]]]
+"""The answer to a call on the socket: (HTTP status, body, seconds its frame may take to be
+sent); its session, checked again for each call, and every check of the same HTTP request."""
 
 
 async def serve(
@@ -383,20 +405,28 @@ async def serve(
     device_id: bytes,
     session_left: SessionLeft,
     check_interval_s: float,
+    answer: Answer | None = None,
 ) -> web.StreamResponse:
     """Hold one device's socket open until either side closes it or its session ends (the
-    token expires, the device is revoked or logs out: close code 4001); input is ignored
-    (no compression; a data frame past MAX_INCOMING_BYTES closes the socket with 1009).
-    The socket's frames go through its outbox (LiveSocket), ours and its pings' pongs
-    alike. A client that goes away during the handshake is not an error."""
-    socket = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=MAX_INCOMING_BYTES)
+    token expires, the device is revoked or logs out: close code 4001). With `answer` (the
+    upgrade asked for calls), the hello says calls are taken, and a data frame that is a
+    `wire.LiveCall` is answered by `answer` (one call at a time: the next is read once
+    the last reply was sent) with a `LiveNotice` of kind LIVE_REPLY naming it; a 401 answer
+    then closes the socket with 4001. Other input is ignored (no compression; a data frame
+    past MAX_INCOMING_BYTES, or MAX_IGNORED_BYTES without `answer`, closes the socket with
+    1009). The socket's frames go through its
+    outbox (LiveSocket), ours and its pings' pongs alike. A client that goes away during the
+    handshake is not an error."""
+    largest = MAX_INCOMING_BYTES if answer is not None else MAX_IGNORED_BYTES
+    socket = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=largest)
     try:
         await socket.prepare(request)
     except ConnectionError as error:
         log.info("live: client left during the handshake (%s)", type(error).__name__)
         return web.Response(status=400)  # never sent: the connection is gone
     live = LiveSocket(socket, request.transport, hub.outbox, hub.send_timeout_s, hub.heartbeat_s)
-    live.offer(wire.encode(wire.LiveNotice(wire.LIVE_HELLO, b"", 0)))
+    hello = wire.LiveNotice(wire.LIVE_HELLO, b"", 0, calls=answer is not None)
+    live.offer(wire.encode(hello))
     hub.add(account_id, device_id, live, request.query_string == wire.LIVE_RECORDS_QUERY)
     watcher = asyncio.create_task(_close_when_session_ends(live, session_left, check_interval_s))
     try:
@@ -405,11 +435,30 @@ async def serve(
                 break
             if message.type in (WSMsgType.PING, WSMsgType.PONG):
                 live.answered(message.type, message.data)
+            elif message.type == WSMsgType.BINARY and answer is not None:
+                await _answer_call(live, answer, message.data)
     finally:
         watcher.cancel()
         hub.remove(account_id, device_id, live)
         await live.stop()
     return socket
+
+
+async def _answer_call(live: LiveSocket, answer: Answer, data: bytes) -> None:
+    """Answer one call on the socket, once the last reply left; a frame that is no call is
+    ignored, as before calls existed."""
+    try:
+        call = wire.decode(wire.LiveCall, data)
+    except wire.WireError:
+        return
+    await live.reply_sent.wait()  # bounded: a reply not taken in time aborts the socket
+    if live.aborted or live.socket.closed:
+        return
+    status, body, send_timeout_s = await answer(call)
+    reply = wire.LiveNotice(wire.LIVE_REPLY, b"", 0, call=call.call, status=status, body=body)
+    live.offer_reply(wire.encode(reply), send_timeout_s)
+    if status == 401:  # the session ended: no further call, as no further notice
+        live.close_soon(CLOSE_SIGNED_OUT, b"session ended")
 
 
 async def _close_when_session_ends(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,10 +13,12 @@ from aiohttp import web
 
 from client_sdk import wire
 from server import throttle
-from server.errors import BodyRefused, BodyTimeout
+from server.errors import BodyRefused, BodyTimeout, NotFound, ServerError, Unauthorized
+from server.live import Answer
 from server.live import serve as serve_live
 from server.service import Caller, Service
 
+log = logging.getLogger("tj.server")
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
 CALLER_KEY: web.RequestKey[Caller] = web.RequestKey("caller", Caller)
 MSGPACK = "application/msgpack"
@@ -357,6 +361,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     who = caller(request)
     server = service(request)
     token = request.headers.get("Authorization", "").partition(" ")[2]
+    asked_for_calls = request.headers.get(wire.LIVE_CALLS_HEADER) == "1"
     async with server.live_slot(who):  # or 429 live_limit, no upgrade
         return await serve_live(
             request,
@@ -365,7 +370,53 @@ async def live(request: web.Request) -> web.StreamResponse:
             who.device_id,
             lambda: server.session_left_ms(token),
             server.settings.live_check_interval_ms / 1000,
+            live_answer(server, token, who) if asked_for_calls else None,
         )
+
+
+def live_answer(server: Service, token: str, who: Caller) -> Answer:
+    """How the socket of `who`, opened with `token`, answers a call (protocol.md GET
+    /v1/live, "Calls on the live channel"): as the same HTTP request would be answered, its
+    session authenticated again for each call (an expired or revoked one is 401, which also
+    closes the socket), and always as the socket's own device, whatever the call says."""
+
+    async def answer(call: wire.LiveCall) -> tuple[int, bytes, float]:
+        status, body = await live_call(server, token, who, call)
+        return status, body, server.settings.send_deadline_s(len(body))
+
+    return answer
+
+
+async def live_call(
+    server: Service, token: str, who: Caller, call: wire.LiveCall
+) -> tuple[int, bytes]:
+    """(HTTP status, body) of one call on a live socket; failures rendered as an HTTP
+    request's are (`ErrorReply`), their code logged, never a payload."""
+    where = f"POST {call.path} (live)" if call.path in wire.LIVE_CALL_PATHS else "live call"
+    try:
+        caller = await server.authenticate(token)  # at each call: a revocation is seen at once
+        if caller != who:  # a token names one device for good: never another's socket
+            raise Unauthorized("this session is not the socket's; log in again")
+        if call.path not in wire.LIVE_CALL_PATHS:
+            raise NotFound("no such call on the live channel: send it as an HTTP POST")
+        request = wire.decode(wire.SyncRequest, call.body)
+        return 200, wire.encode(await server.sync(caller, request))
+    except ServerError as error:
+        fault = {"client_fault": error.status < 500}
+        log.info("%s -> %s %s", where, error.status, error.code, extra=fault)
+        return error.status, wire.encode(wire.ErrorReply(error.code, error.message))
+    except wire.WireError as error:
+        status = 413 if error.code == "too_large" else 400
+        log.info("%s -> %s %s", where, status, error.code, extra={"client_fault": True})
+        return status, wire.encode(wire.ErrorReply(error.code, error.message))
+    except sqlite3.Error as error:
+        log.error("storage failure on %s: %s", where, type(error).__name__)
+        message = "the database is unavailable; try again"
+        return 503, wire.encode(wire.ErrorReply("storage_unavailable", message))
+    except Exception:
+        log.exception("unexpected failure on %s", where)
+        message = "the server failed; try again later"
+        return 500, wire.encode(wire.ErrorReply("internal_error", message))
 
 
 async def sync(request: web.Request) -> web.Response:

@@ -1,7 +1,9 @@
 """What a client sends on the live channel costs the server no more than its bytes
-(REV-SRV F3): no compression is negotiated, and a data frame past 1 KiB closes the socket.
+(REV-SRV F3): no compression is negotiated, and a data frame past the largest call (512 KiB)
+closes the socket.
 
-The server reads nothing from a client but control frames (protocol.md GET /v1/live). It
+The server reads nothing from a client but control frames and calls (protocol.md GET
+/v1/live, "Calls on the live channel"); a data frame that is no call is ignored. It
 used aiohttp's defaults: permessage-deflate accepted and 4 MiB messages, so a signed-in
 client's 4 KB frames each inflated to just under 4 MiB, only to be ignored: about 1,000
 times its upload in server CPU, on the loop that serves everyone."""
@@ -14,7 +16,8 @@ import os
 import zlib
 from urllib.parse import urlsplit
 
-from server.live import MAX_INCOMING_BYTES
+from client_sdk import wire
+from server.live import MAX_IGNORED_BYTES, MAX_INCOMING_BYTES
 from tests.conftest import RunningServer
 from tests.server.raw import RawClient, signed_signup
 
@@ -41,8 +44,11 @@ def deflated(size: int) -> bytes:
     return (compressor.compress(bytes(size)) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
 
-async def upgrade(server: RunningServer, token: str) -> tuple[Connection, bytes]:
-    """A live socket that offers permessage-deflate: the connection and the 101's headers."""
+async def upgrade(
+    server: RunningServer, token: str, calls: bool = False
+) -> tuple[Connection, bytes]:
+    """A live socket that offers permessage-deflate (and asks for calls, with `calls`): the
+    connection and the 101's headers."""
     parts = urlsplit(server.url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     key = base64.b64encode(os.urandom(16)).decode()
@@ -51,7 +57,9 @@ async def upgrade(server: RunningServer, token: str) -> tuple[Connection, bytes]
             "GET /v1/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
             "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-            f"Authorization: Bearer {token}\r\n\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            + (f"{wire.LIVE_CALLS_HEADER}: 1\r\n" if calls else "")
+            + "\r\n"
         ).encode()
     )
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
@@ -96,13 +104,17 @@ async def test_the_live_channel_inflates_nothing_and_takes_small_frames_only(
     assert close_code(await server_frames(reader, 5)) == 1002  # protocol error
     writer.close()
 
-    # A data frame past 1 KiB closes the socket (1009, message too big), before it is read.
-    (reader, writer), _ = await upgrade(live_server, token)
-    await server_frames(reader, 0.5)
-    writer.write(frame(bytes(MAX_INCOMING_BYTES + 1)))
-    await writer.drain()
-    assert close_code(await server_frames(reader, 5)) == 1009
-    writer.close()
+    # A data frame past 1 KiB closes the socket (1009, message too big), before it is read;
+    # on a socket that asked for calls, past the largest call (512 KiB): its header alone
+    # does (the whole frame, unread by the server, would have the connection reset under the
+    # close frame).
+    for calls, largest in ((False, MAX_IGNORED_BYTES), (True, MAX_INCOMING_BYTES)):
+        (reader, writer), _ = await upgrade(live_server, token, calls)
+        await server_frames(reader, 0.5)
+        writer.write(frame(bytes(largest + 1))[:14])  # 2 + 8 length bytes + the mask
+        await writer.drain()
+        assert close_code(await server_frames(reader, 5)) == 1009
+        writer.close()
 
     # A small one is ignored, as before: the socket stays, and still answers a ping.
     (reader, writer), _ = await upgrade(live_server, token)
