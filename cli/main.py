@@ -369,6 +369,8 @@ HINTS = {
     "wider default": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
     f"({output.command_text('tj journal list')}), or {output.command_text('--even-if-shared')} "
     "to write it into your default journal all the same",
+    "result journal": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
+    f"({output.command_text('tj journal list')})",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
