@@ -280,6 +280,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     When the server refuses a change of this device for good (a share that ended,
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
+    A safety flag or a questionnaire result set aside is sent again at every
+    sync: one the server refuses again is not warned of again, but reminded of
+    in one line, and the exit status stays 0.
 
     Each sign-in to your account by another device since the last look (with
     the recovery key or not, also one signed out since), and a password or
