@@ -47,8 +47,13 @@ async def test_the_restored_journal_has_the_results_goals_and_notes_this_device_
     assert [g["title"] for g in exported["goals"]] == ["Sleep by 11"], exported["goals"]
     assert [n["text"] for n in exported["notes"]] == ["Ask about the lighthouse."]
 
-    imported = " ".join((await tablet.tj("import", str(path))).stdout.split())
+    done = await tablet.tj("import", str(path))
+    imported = " ".join(done.stdout.split())
     assert "2 questionnaire results" in imported, imported
+    [aside] = [c["doc_id"] for c in await tablet.json("set-aside", "list")]
+    told = " ".join(done.stderr.split())
+    assert "1 change set aside on this device (`tj set-aside list`) is in this import" in told
+    assert f"`tj set-aside drop {aside[:12]}`" in told, told
     await laptop.ok("sync")
     results = await laptop.json("measure", "list", "--journal", "Night dreams (imported)")
     assert sorted((r["measure"], r["score"]) for r in results) == [("gad7", 7), ("phq9", 8)]
