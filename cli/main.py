@@ -2695,6 +2695,8 @@ async def sync_note(
     for line in output.settled_lines(report):
         output.message(line)
     output.tell_departures(report)
+    if (no_default := await no_default_line(client, report)) is not None:
+        output.message(no_default, wrap=True)
     reminder = output.set_aside_reminder(report)
     if output.newly_set_aside(report):
         for line in await not_delivered_lines(client, report):
@@ -2845,6 +2847,25 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
+
+
+async def no_default_line(client: Client, report: SyncReport) -> str | None:
+    """A notice when this sync found one of this account's own journals gone from the server
+    (deleted on another device, or withheld) and this device has no default journal now: it
+    was the default, and every command that names no journal fails until one is chosen
+    (NU68 F9). None otherwise."""
+    from client_sdk.departures import GONE
+
+    if not any(d.reason == GONE for d in report.departures):
+        return None
+    if await default_id(client) is not None:
+        return None
+    return (
+        "Notice: this device has no default journal now (where "
+        f"{output.command_text('tj write')} and other commands that name no journal write): "
+        f"choose one with {output.command_text('tj journal default NAME')} "
+        f"({output.command_text('tj journal list')} lists yours)."
+    )
 
 
 async def default_id(client: Client) -> str | None:

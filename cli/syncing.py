@@ -13,7 +13,7 @@ import click
 from rich.cells import cell_len
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_exit_status
+from cli.main import Home, cli, json_option, no_default_line, pass_home, sync_exit_status
 from cli.progress import UPLOAD_WAIT_S, sync_once
 from cli.terminal import compact
 
@@ -336,6 +336,8 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             left=left,
             earlier_sign_ins=sign_ins,
         )
+        if not as_json and (line := await no_default_line(client, report)) is not None:
+            output.message(line, wrap=True)
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.
         await client.mark_news_seen(shown)
