@@ -2852,8 +2852,8 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
 async def no_default_line(client: Client, report: SyncReport) -> str | None:
     """A notice when this sync found one of this account's own journals gone from the server
     (deleted on another device, or withheld) and this device has no default journal now: it
-    was the default, and every command that names no journal fails until one is chosen
-    (NU68 F9). None otherwise."""
+    was the default, and every command that names no journal fails until one is chosen.
+    None otherwise."""
     from client_sdk.departures import GONE
 
     if not any(d.reason == GONE for d in report.departures):

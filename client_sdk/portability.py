@@ -497,7 +497,10 @@ async def filed_names(context: Context, journals: list[Journal]) -> dict[str, st
 async def gather_care(
     care: CareSources, journals: list[Journal], beside: dict[str, str] | None = None
 ) -> CareRecords:
-    """The care records of `journals`, oldest first, each with its journal's id; and the
+    """The care records of `journals`, oldest first, each with its journal's id (those of one
+    of this account's own journals gone from the server read from its copy here, by its id:
+    the lists over every journal leave it out; a result the server refused, set aside, is
+    in that copy too); and the
     assignments made in the copies `beside` names ({copy id: source id}: `copied_from`),
     filed under their source with the copy's name (`in_copy`)."""
     beside = beside or {}
