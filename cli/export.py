@@ -369,7 +369,7 @@ def import_(
     if freezing:
         gc.freeze()
     try:
-        report, note, unverified = home.run(
+        report, note, unverified, copied = home.run(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
         )
     except KeyboardInterrupt:
@@ -387,6 +387,15 @@ def import_(
         summary = import_summary(report, source or "tj", unverified).splitlines()
         output.data(output.fields_text(summary), prose=True)
     output.message(output.note_line(note))
+    if copied:  # still set aside, sent again at every sync: the import holds them now
+        drops = "; ".join(output.command(["tj", "set-aside", "drop", i[:12]]) for i in copied)
+        output.message(
+            f"{output.plural(len(copied), 'change', 'changes')} set aside on this device "
+            f"({output.command_text('tj set-aside list')}) {'is' if len(copied) == 1 else 'are'} "
+            f"in this import now, under new ids: dropping the set-aside copy loses nothing "
+            f"({drops}).",
+            wrap=True,
+        )
 
 
 def plain_dayone(data: Any) -> Any:
@@ -448,7 +457,11 @@ async def import_file(
     text: str,
     journal: str | None,
     moods: dict[str, int],
-) -> tuple[ImportReport, str, set[str]]:
+) -> tuple[ImportReport, str, set[str], list[str]]:
+    """Import the file, then sync: the report, the sync's note, the members whose keys were
+    not compared (`unverified_members`), and the ids of the changes set aside here that the
+    file held (an entry or a result of a journal gone from the server, exported from its
+    read-only copy here) and the import wrote again."""
     # What the account's other devices wrote must be here to be recognised as already here
     # (an export of the phone imported on a laptop that has not synced since).
     await synced_first(client, "comparing the file with")
@@ -465,7 +478,9 @@ async def import_file(
             report = await client.archive.import_json(data, progress=bar)
     with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
         note = await sync_note(client, UPLOAD_WAIT_S, sync_bar)
-    return report, note, await unverified_members(client, report)
+    written = {*report.entries, *report.results}
+    copied = [c.doc_id for c in await client.set_aside() if c.doc_id in written]
+    return report, note, await unverified_members(client, report), sorted(set(copied))
 
 
 async def unverified_members(client: Client, report: ImportReport) -> set[str]:

@@ -8,7 +8,8 @@ WEAK_PASSWORD: a new password or passphrase too short or too easy to guess).
 `tj sync` exits with status 3 when the server withholds records. A command whose change (or
 any change it synced) the server refused for good says which and why, keeps it on this
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
-made here but not delivered. `tj login` on an unfinished signup whose account is not on the
+made here but not delivered (told once: one refused again at a later sync is reminded of in
+one line, exit status 0). `tj login` on an unfinished signup whose account is not on the
 server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
 whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT; 130 when Ctrl-C stopped it), and one whose first sync
 ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj recover` too.
@@ -370,6 +371,8 @@ HINTS = {
     "wider default": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
     f"({output.command_text('tj journal list')}), or {output.command_text('--even-if-shared')} "
     "to write it into your default journal all the same",
+    "result journal": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
+    f"({output.command_text('tj journal list')})",
     "document": f"try {output.command_text('tj sync')}",
     "sync": f"run {output.command_text('tj sync')}",
     "set-aside change": f"see {output.command_text('tj set-aside list')}",
@@ -2378,6 +2381,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
         list[ShareInfo],
         UnsentChanges | None,
         tuple[list[str], frozenset[str]],
+        bool,
     ]:
         from cli.erasure import undelivered_before_erasure
 
@@ -2390,8 +2394,9 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             unsent = error
         found = await client.journals.get(name, strict=True)
         undelivered = await undelivered_before_erasure(client, found.id)
+        is_default = found.id == await default_id(client)
         if yes:
-            return found, {}, [], None, undelivered
+            return found, {}, [], None, undelivered, is_default
         held = await client.journals.contents(found.id)
         if found.read_only_copy and found.own:  # what of it is in its trash (NU66 F5)
             trashed = [
@@ -2399,16 +2404,25 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
             ]
             if trashed:
                 held = {**held, IN_TRASH: len(trashed)}
-        return found, held, await client.shares.list(), unsent, undelivered
+        return found, held, await client.shares.list(), unsent, undelivered, is_default
 
-    found, held, shares, unsent, (undelivered, said) = home.run(before)
+    found, held, shares, unsent, (undelivered, said), is_default = home.run(before)
+    # NU68 F9: every write that names no journal fails after it, on every device
+    choose = output.command_text("tj journal default NAME")
+    default_said = (
+        f" It is your default journal (where {output.command_text('tj write')} and other "
+        "commands that name no journal write): after it, this device has none until you "
+        f"choose one with {choose}."
+        if is_default
+        else ""
+    )
     for line in undelivered:
         output.message(line, wrap=True)
     if not yes:
         typed = output.typed_answer(
             f"This deletes {deleted_text(found)} and everything in it for good "
             f"({contents_text(held)}{unsent_text(unsent)}), with no "
-            f"trash{kept_by_members(found.id, shares)}. "
+            f"trash{kept_by_members(found.id, shares)}.{default_said} "
             f"Type its name as this device knows it, {output.quoted(found.name)} (with or without "
             "the quotes), to confirm",
             err=True,
@@ -2439,6 +2453,13 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
+    if is_default:
+        output.message(
+            "This device has no default journal now (nor has another device that had it as "
+            f"its default): choose one with {choose} ({output.command_text('tj journal list')} "
+            "lists yours).",
+            wrap=True,
+        )
 
 
 def unsent_text(unsent: UnsentChanges | None) -> str:
@@ -2699,16 +2720,23 @@ async def sync_note(
     for line in output.settled_lines(report):
         output.message(line)
     output.tell_departures(report)
-    if report.set_aside:
+    if (no_default := await no_default_line(client, report)) is not None:
+        output.message(no_default, wrap=True)
+    reminder = output.set_aside_reminder(report)
+    if output.newly_set_aside(report):
         for line in await not_delivered_lines(client, report):
             output.message(line)
+        if reminder is not None:
+            output.message(reminder, wrap=True)
         not_delivered()
-        count = len(report.set_aside)
+        count = len(output.newly_set_aside(report))
         return (
             f"synced; {output.plural(count, 'change was', 'changes were')} not delivered: the "
             f"server refused {'it' if count == 1 else 'them'} for good (above); kept on this "
             f"device, see {output.command_text('tj set-aside list')}"
         )
+    if reminder is not None:
+        output.message(reminder, wrap=True)
     if report.refused:
         failed = output.plural(report.refused, "record", "records")
         return f"synced; {failed} failed verification: see {output.command_text('tj sync')}"
@@ -2726,12 +2754,14 @@ def sync_exit_status(report: SyncReport) -> int:
     after their first sync): WITHHELD_EXIT when the server withheld records or stopped a pull
     before its end; 1 when a journal could not be synced (its access chain rolled back or
     forked, of a newer version of the app, or a share whose owner's keys were refused);
-    NOT_DELIVERED_EXIT when a change of this device was set aside; else 0. Pure."""
+    NOT_DELIVERED_EXIT when a change of this device was set aside (for the first time:
+    one set aside before, sent again and refused again, `SetAside.refused_before`, is only
+    reminded of); else 0. Pure."""
     if report.withheld or report.incomplete:
         return WITHHELD_EXIT
     if report.rollbacks or report.update_needed or report.refused_shares:
         return 1
-    if report.set_aside:
+    if output.newly_set_aside(report):  # told once: a change refused again exits 0
         return NOT_DELIVERED_EXIT
     return 0
 
@@ -2753,7 +2783,7 @@ def first_sync_words(report: SyncReport) -> str | None:
     if status == 1:
         return f"could not sync every journal (see the warnings above); {again}"
     if status == NOT_DELIVERED_EXIT:
-        count = len(report.set_aside)
+        count = len(output.newly_set_aside(report))
         return (
             f"could not deliver every change: the server refused "
             f"{output.plural(count, 'change', 'changes')} for good (see the warning above), "
@@ -2780,7 +2810,7 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
     ended = {j.id for j in copies}
     own = {j.id for j in copies if j.own}  # deleted on another device (or withheld)
     lines, named = [], set()
-    for record in report.set_aside:
+    for record in output.newly_set_aside(report):
         change = kept.get(record.record_id)
         key = record.doc_id or record.record_id
         if key in named:
@@ -2797,7 +2827,16 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
                 if record.journal_id in own
                 else "the journal is no longer served to you"
             )
-            if change is not None and change.kind == "entry":  # its words move as they are
+            if record.tried_again:  # every sync sends it again: never "no retry sends it"
+                refuses = f"the server refuses it while {why}"
+                if change is not None and change.kind == "measure":
+                    move = f"tj set-aside move {output.short_id(key)} --journal JOURNAL"
+                    how = (
+                        f" ({refuses}: {output.command_text(move)} writes it into another journal)"
+                    )
+                else:  # a safety flag: dropped, it is never sent
+                    how = f" ({refuses}; {drop} forgets it, and it is then never sent)"
+            elif change is not None and change.kind == "entry":  # its words move as they are
                 move = f"tj set-aside move {output.short_id(key)}"
                 readers = await client.default_readers(key) if await has_default(client) else None
                 if readers:  # the default is read by someone the entry was not written for
@@ -2833,6 +2872,36 @@ async def not_delivered_lines(client: Client, report: SyncReport) -> list[str]:
             record.line(change, kept=f" in {output.command_text('tj set-aside list')}{how}")
         )
     return lines
+
+
+async def no_default_line(client: Client, report: SyncReport) -> str | None:
+    """A notice when this sync found one of this account's own journals gone from the server
+    (deleted on another device, or withheld) and this device has no default journal now: it
+    was the default, and every command that names no journal fails until one is chosen.
+    None otherwise."""
+    from client_sdk.departures import GONE
+
+    if not any(d.reason == GONE for d in report.departures):
+        return None
+    if await default_id(client) is not None:
+        return None
+    return (
+        "Notice: this device has no default journal now (where "
+        f"{output.command_text('tj write')} and other commands that name no journal write): "
+        f"choose one with {output.command_text('tj journal default NAME')} "
+        f"({output.command_text('tj journal list')} lists yours)."
+    )
+
+
+async def default_id(client: Client) -> str | None:
+    """The id (hex) of this device's default journal (`client.journals.default`), None when
+    it has none now (or must sync first to know it)."""
+    from client_sdk.errors import TJError
+
+    try:
+        return (await client.journals.default()).id
+    except TJError:
+        return None
 
 
 async def has_default(client: Client) -> bool:

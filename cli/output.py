@@ -2084,7 +2084,7 @@ def departure_lines(report: SyncReport) -> list[str]:
                     f"{'holds' if n == 1 else 'hold'} words written on this device that the "
                     f"server refused (set aside) and that are on no other device: "
                     f"{command_text('tj set-aside move ID --journal JOURNAL')} writes an entry "
-                    "into another journal; else keep "
+                    "or a questionnaire result into another journal; else keep "
                     f"{its} words ({command_text('tj set-aside list --json > refused.json')}), "
                     f"then drop {it} ({drops}). "
                 )
@@ -2514,6 +2514,29 @@ def tell_departures(report: SyncReport) -> None:
         message(line, wrap=True)
 
 
+def newly_set_aside(report: SyncReport) -> list[SetAside]:
+    """The changes this sync set aside for the first time: those an earlier sync set aside,
+    sent again and refused again (`SetAside.refused_before`), were told then (`tj set-aside
+    --help`: sync warns once) and are only reminded of (`set_aside_reminder`). Pure."""
+    return [record for record in report.set_aside if not record.refused_before]
+
+
+def set_aside_reminder(report: SyncReport) -> str | None:
+    """One line for the changes set aside at an earlier sync that this sync sent again and
+    the server refused again (`SetAside.refused_before`), None when there are none: told in
+    full when first set aside, they no longer make the command exit 4. Pure."""
+    again = {r.doc_id or r.record_id for r in report.set_aside if r.refused_before}
+    if not again:
+        return None
+    count = plural(len(again), "change", "changes")
+    were = "was" if len(again) == 1 else "were"
+    return (
+        f"Reminder: {count} set aside at an earlier sync {were} refused again and "
+        f"{'stays' if len(again) == 1 else 'stay'} kept on this device: see "
+        f"{command_text('tj set-aside list')}."
+    )
+
+
 def sync_warnings(report: SyncReport) -> None:
     """What a sync settled and what went wrong in it, on stderr, as `tj sync` says it after
     its summary (and `tj login`, `tj recover` after their first sync's): settled lines, set
@@ -2526,13 +2549,14 @@ def sync_warnings(report: SyncReport) -> None:
         message(f"Warning: ignored: {problem}")
     for journal in report.incomplete:
         message(f"Warning: incomplete sync: {journal}")
-    if report.set_aside:
-        refused = plural(len(report.set_aside), "change", "changes")
+    fresh = newly_set_aside(report)
+    if fresh:
+        refused = plural(len(fresh), "change", "changes")
         message(
             f"Warning: the server refused {refused} for good; they are set aside and kept on "
             f"this device ({command_text('tj set-aside list')}):"
         )
-    for record in report.set_aside:
+    for record in fresh:
         if record.withdrawal:  # the note stays with its readers: who can remove it (R28 F3)
             said = record.refused_withdrawal
             reason = withdrawal_words(said) if said else record.reason
@@ -2554,6 +2578,8 @@ def sync_warnings(report: SyncReport) -> None:
         message(f"Warning: nothing is sent for this journal until it is fixed: {rollback}")
     for chain in report.update_needed:
         message(f"Warning: update the app: {chain}")
+    if (reminder := set_aside_reminder(report)) is not None:
+        message(reminder, wrap=True)
     if report.held_back:  # one notice for all of them (NU47 #3)
         message(held_back_notice(report.held_back), wrap=True)
     tell_departures(report)

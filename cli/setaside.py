@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def set_aside() -> None:
     """Changes the server refused for good (a share that ended, a journal that is gone, over
     quota, invalid). `tj sync` sets them aside so they never block your other changes, warns
-    once, and keeps them on this device: list or export them here, or retry them.
+    once (exit status 4), and keeps them on this device: list or export them here, or retry
+    them. A safety flag or a questionnaire result set aside is sent again at every sync; one
+    refused again gets a one-line reminder, exit status 0.
 
     \b
     Examples:
@@ -162,12 +164,14 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
 def move_set_aside(
     home: Home, change_id: str, journal_name: str | None, even_if_shared: bool
 ) -> None:
-    """Write an entry the server refused for good (one written in a journal deleted on
-    another of your devices, or no longer shared with you) into another journal, as a new
-    entry with the same words, title, mood, tags, emotions and date, then forget the copy
-    set aside. The new entry is saved before the old one is forgotten, and synced. With
-    no --journal, a default journal read by someone who did not read the entry's own
-    journal is refused: name the journal, or add --even-if-shared.
+    """Write an entry or a questionnaire result the server refused for good (one written in
+    a journal deleted on another of your devices, or no longer shared with you) into another
+    journal, then forget the copy set aside: an entry as a new entry with the same words,
+    title, mood, tags, emotions and date; a result as a new result with the same answers
+    and date (it raises no safety flag). The new one is saved before the old one is
+    forgotten, and synced. A result needs --journal. With no --journal, a default journal
+    read by someone who did not read the entry's own journal is refused: name the journal,
+    or add --even-if-shared.
 
     \b
     Examples:
@@ -175,14 +179,16 @@ def move_set_aside(
       tj set-aside move 3fa9c2 --journal "My journal"
     """
     from cli.main import then_sync
+    from client_sdk import Entry
 
-    async def move(client: Client) -> tuple[str, str]:
+    async def move(client: Client) -> tuple[str, str, str]:
         moved = await client.move_set_aside(change_id, journal_name, even_if_shared=even_if_shared)
-        return moved.id, moved.journal
+        kind = "entry" if isinstance(moved, Entry) else f"{moved.name} result"
+        return kind, moved.id, moved.journal
 
-    (entry_id, journal), note = home.run(partial(then_sync, move))
+    (kind, moved_id, journal), note = home.run(partial(then_sync, move))
     output.message(
-        f"Moved it into {output.named(journal)} as entry {output.short_id(entry_id)}, and "
+        f"Moved it into {output.named(journal)} as {kind} {output.short_id(moved_id)}, and "
         f"forgot the copy set aside; {note}."
     )
 

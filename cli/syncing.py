@@ -13,7 +13,7 @@ import click
 from rich.cells import cell_len
 
 from cli import output
-from cli.main import Home, cli, json_option, pass_home, sync_exit_status
+from cli.main import Home, cli, json_option, no_default_line, pass_home, sync_exit_status
 from cli.progress import UPLOAD_WAIT_S, sync_once
 from cli.terminal import compact
 
@@ -280,6 +280,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     When the server refuses a change of this device for good (a share that ended,
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
+    A safety flag or a questionnaire result set aside is sent again at every
+    sync: one the server refuses again is not warned of again, but reminded of
+    in one line, and the exit status stays 0.
 
     Each sign-in to your account by another device since the last look (with
     the recovery key or not, also one signed out since), and a password or
@@ -333,6 +336,8 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             left=left,
             earlier_sign_ins=sign_ins,
         )
+        if not as_json and (line := await no_default_line(client, report)) is not None:
+            output.message(line, wrap=True)
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.
         await client.mark_news_seen(shown)

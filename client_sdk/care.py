@@ -427,13 +427,14 @@ class Assignments:
         self, journal: str | None, kind: str, *, include_ended: bool = False
     ) -> builtins.list[tuple[LocalJournal, StoredDocument]]:
         me = self._replica.profile.account_id
+        wanted = (await self._local_journal(journal)).journal_id if journal else None
         journals = {
             j.journal_id: j
             for j in await self._store.journals()
-            # the copies kept of ended shares, for what ended with them
-            if j.role != REVOKED or (include_ended and j.owner_id != me)
+            # the copies kept of ended shares, for what ended with them; one's own journal
+            # gone from the server when named (its last copy here), as `Measures.list` reads it
+            if j.role != REVOKED or (include_ended and j.owner_id != me) or j.journal_id == wanted
         }
-        wanted = (await self._local_journal(journal)).journal_id if journal else None
         return [
             (journals[s.journal_id], s)
             for s in await self._store.documents(wanted, (kind,))
@@ -678,7 +679,7 @@ class Homework:
     ) -> builtins.list[HomeworkEntry]:
         """Homework of one journal (name or id) or all, newest first (by `created_at`, UTC;
         a therapist sees what shared journals hold, and what the copies kept of ended shares
-        hold), optionally of one template, written within `since`/`until` (inclusive: a date
+        hold; one of your own journals gone from the server is read when named), optionally of one template, written within `since`/`until` (inclusive: a date
         is a whole day in this device's local time, a naive datetime this device's local
         time), the newest `limit`. Works offline. Raises NotFound for an unknown journal,
         InvalidInput for an unknown template, `since` after `until` or a `limit` below 1.
@@ -690,12 +691,14 @@ class Homework:
         check_bounds(since, until, limit)
         await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
+        wanted = (await self._local_journal(journal)).journal_id if journal else None
         journals = {
             j.journal_id: j
             for j in await self._store.journals()
-            if j.role != REVOKED or j.owner_id != me  # kept copies of ended shares too
+            # kept copies of ended shares too; one's own journal gone from the server when
+            # named (its last copy here), as `Measures.list` reads it
+            if j.role != REVOKED or j.owner_id != me or j.journal_id == wanted
         }
-        wanted = (await self._local_journal(journal)).journal_id if journal else None
         found = []
         for stored in await self._store.documents(wanted, (HOMEWORK,)):
             local = journals.get(stored.journal_id)

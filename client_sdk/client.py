@@ -148,7 +148,7 @@ from client_sdk.store import (
     delete_orphan_if_unknown,
     unsynced_on,
 )
-from client_sdk.sync import NewerFormat, News, Progress, SyncReport
+from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
@@ -168,6 +168,7 @@ if TYPE_CHECKING:
     from client_sdk.practice import Briefs, Caseload
     from client_sdk.private_notes import PrivateNotes
     from client_sdk.reflection import Prompts
+    from client_sdk.results import MeasureResult
     from client_sdk.safety import LateFlag
     from client_sdk.safety_path import SafetyPath
     from client_sdk.same_names import SameName
@@ -3204,20 +3205,24 @@ class Client:
 
     async def move_set_aside(
         self, change_id: str, journal: str | None = None, *, even_if_shared: bool = False
-    ) -> Entry:
+    ) -> Entry | MeasureResult:
         """Write again, into `journal` (a name or id; None or "": the default journal), the entry
-        whose change the server refused for good (`set_aside()`; `change_id`: a record or
-        document id, or the start of one, at least 4 hex digits), then forget its changes
-        set aside (`drop_set_aside`): its words, title, mood, tags, emotions and date move to
-        a new entry of another id, the way to keep an entry written in a journal deleted on
-        another device, or no longer shared with this account. The new entry is written
-        before anything is dropped: a failure in between leaves both. Works offline (the
-        next sync sends the new entry). Returns the new entry. Raises NotFound when nothing
-        set aside matches, InvalidInput for a malformed id, one matching changes of several
-        documents, a change that is not of an entry (subject "set-aside change"), or
-        `journal` naming the entry's own journal; and what `entries.write` raises for
-        `journal` (NotFound, subject "no default journal", for None when this device has
-        no default journal).
+        or questionnaire result whose change the server refused for good (`set_aside()`;
+        `change_id`: a record or document id, or the start of one, at least 4 hex digits),
+        then forget its changes set aside (`drop_set_aside`): an entry's words, title, mood,
+        tags, emotions and date move to a new entry of another id; a result's measure,
+        answers, difficulty answer and `taken_at` to a new result of another id, scored
+        again (as `measures.take`: no safety flag is raised by the move). The way to keep
+        what was written in a journal deleted on another device, or no longer shared with
+        this account. The new one is written before anything is dropped: a failure in
+        between leaves both. Works offline (the next sync sends it). Returns the new entry
+        (Entry) or result (MeasureResult). Raises NotFound when nothing set aside matches,
+        InvalidInput for a malformed id, one matching changes of several documents, a
+        change that is neither of an entry nor of a result (subject "set-aside change"; its
+        words are in `set_aside()`), a result with `journal` None or "" (subject "result
+        journal": a result is moved only into a journal named), or `journal` naming its own
+        journal; and what `entries.write` or `measures.take` raises for `journal` (NotFound,
+        subject "no default journal", for None when this device has no default journal).
 
         With `journal` None or "", a default journal read by someone who did not read the
         entry's own journal (`default_readers`: by the default journal's verified access
@@ -3226,10 +3231,14 @@ class Client:
         journal, or says `even_if_shared=True` once told who reads it."""
         journal = journal or None  # "" names the default journal, as `local_journal` takes it
         change = _set_aside_of(change_id, await self.set_aside())[0]
+        if change.kind == MEASURE:
+            return await self._move_result(change, journal)
         if change.kind != "entry":
+            kind = SHOWN_KINDS.get(change.kind, change.kind)
             raise InvalidInput(
-                f"{change_id!r} is a change of a {change.kind}, not of an entry: only an entry "
-                "is written again elsewhere (set_aside() exports the words of the others)",
+                f"{change_id!r} is a change of a {kind}: only an entry or a questionnaire "
+                "result is written again elsewhere (the list of changes set aside holds the "
+                "words of the others)",
                 subject="set-aside change",
             )
         old = await self.entries.get(change.doc_id)
@@ -3262,6 +3271,39 @@ class Client:
         )
         await self.drop_set_aside(change.doc_id or change.record_id)
         return moved
+
+    async def _move_result(self, change: SetAsideChange, journal: str | None) -> MeasureResult:
+        """`move_set_aside` of a questionnaire result set aside as `change`."""
+        old = await self.measures.get(change.doc_id or change.record_id)
+        if journal is None:
+            raise InvalidInput(
+                f"the {old.name} result of {quoted_name(old.journal)} is moved only into a "
+                "journal you name (its answers were given for its own journal's readers): "
+                "name the journal to write it in",
+                subject="result journal",
+            )
+        target = await self.context.local_journal(journal)
+        if target.journal_id.hex() == old.journal_id:
+            raise InvalidInput(
+                f"the result is already in {quoted_name(old.journal)}, which the server refused "
+                "it in: name another journal",
+                subject="set-aside change",
+            )
+        if old.answers is None:
+            raise InvalidInput(
+                f"the {old.name} result holds no answers on this device: it cannot be "
+                "written again (the list of changes set aside holds its score)",
+                subject="set-aside change",
+            )
+        moved = await self.measures.take(
+            old.measure,
+            old.answers,
+            journal=target.journal_id.hex(),
+            unscored=old.unscored,
+            taken_at=old.taken_at,
+        )
+        await self.drop_set_aside(change.doc_id or change.record_id)
+        return moved.result
 
     async def default_readers(self, change_id: str) -> list[str]:
         """Who reads this device's default journal (current members, by its verified access

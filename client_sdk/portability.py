@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from client_sdk import foreign, keys, wire
 from client_sdk.archive import (
@@ -497,11 +497,15 @@ async def filed_names(context: Context, journals: list[Journal]) -> dict[str, st
 async def gather_care(
     care: CareSources, journals: list[Journal], beside: dict[str, str] | None = None
 ) -> CareRecords:
-    """The care records of `journals`, oldest first, each with its journal's id; and the
+    """The care records of `journals`, oldest first, each with its journal's id (those of one
+    of this account's own journals gone from the server read from its copy here, by its id:
+    the lists over every journal leave it out; a result the server refused, set aside, is
+    in that copy too); and the
     assignments made in the copies `beside` names ({copy id: source id}: `copied_from`),
     filed under their source with the copy's name (`in_copy`)."""
     beside = beside or {}
     ids = {journal.id for journal in journals}
+    gone = [journal.id for journal in journals if journal.own and journal.read_only_copy]
     results = [r for r in reversed(await care.measures.list()) if r.journal_id in ids]
     homework = [h for h in reversed(await care.homework.list()) if h.journal_id in ids]
     assignments = [
@@ -509,13 +513,24 @@ async def gather_care(
         for a in reversed(await care.assignments.list(include_cancelled=True, include_ended=True))
         if a.journal_id in ids or a.journal_id in beside
     ]
+    flags = [f for f in await care.safety.flags() if f.journal_id in ids]
+    for journal_id in gone:  # lists over every journal leave out one's own gone from the
+        results += reversed(await care.measures.list(journal_id))  # server: its last copy
+        homework += reversed(await care.homework.list(journal_id))
+        assignments += reversed(
+            await care.assignments.list(journal_id, include_cancelled=True, include_ended=True)
+        )
+        flags += await care.safety.flags(journal_id)
+    results = sorted(once(results), key=lambda r: (r.taken_at, r.id))
+    homework = sorted(once(homework), key=lambda h: (h.created_at, h.id))
+    assignments = sorted(once(assignments), key=lambda a: (a.created_at, a.id))
+    flags = once(flags)
     due: dict[str, Due] = {}  # where each stands, as `tj assignments --json` says (NU46 #6)
     for journal_id in sorted({a.journal_id for a in assignments}):
         for item in await care.assignments.due(
             journal_id, include_upcoming=True, include_done=True, include_ended=True
         ):
             due[item.assignment.id] = item
-    flags = [f for f in await care.safety.flags() if f.journal_id in ids]
     kept_in = await care.private_notes.kept_in() or ""
     notes = await care.private_notes.list()
     if kept_in not in ids:  # one client's records: the notes about them are theirs too
@@ -551,6 +566,27 @@ async def gather_care(
         private_notes=tuple(n.to_dict() for n in reversed(private_notes)),
         private_notes_journal=kept_in,
     )
+
+
+class Identified(Protocol):
+    """A record with an id (hex)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+Same = TypeVar("Same", bound=Identified)
+
+
+def once(items: list[Same]) -> list[Same]:
+    """`items` without a later item of an `id` met before, in their order."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            kept.append(item)
+    return kept
 
 
 ENDED_FOLDER = f" {ENDED_COPY}"

@@ -3537,9 +3537,25 @@ class Replica:
         refused then (or held: the chain has a problem) stay, reported, for a later sync.
         A safety flag or a result the server refused for good before is sent again first
         (sync.TRIED_AGAIN, REV-CARE F1)."""
+        again: set[bytes] = set()
         if await self.store.set_aside_any():  # one row looked at; usually none
             async with self.store.transaction() as tx:
-                await tx.restore_tried_again()
+                again = await tx.restore_tried_again()
+        try:
+            await self._send_outbox(report, tracker, waits)
+        finally:  # those refused again were told at the sync that first set them aside
+            report.set_aside[:] = [
+                replace(s, refused_before=True) if bytes.fromhex(s.record_id) in again else s
+                for s in report.set_aside
+            ]
+
+    async def _send_outbox(
+        self,
+        report: sync_plan.SyncReport,
+        tracker: sync_plan.ProgressTracker,
+        waits: UploadWaits,
+    ) -> None:
+        """`_send` once the changes set aside that are sent again are back in the outbox."""
         stale = await self._push(report, tracker, waits)
         if stale:
             # Another device changed the chain (a share, a revocation): learn it, and what

@@ -4449,14 +4449,16 @@ class Transaction:
                 removed.append(doc_id)
         return removed
 
-    async def restore_tried_again(self) -> None:
+    async def restore_tried_again(self) -> set[bytes]:
         """Move the set-aside changes of kinds sent again at every sync (sync.TRIED_AGAIN)
-        back into the outbox, at their old places."""
+        back into the outbox, at their old places; returns their record ids."""
+        rows = await self._db.execute_fetchall(f"SELECT record_id {TRIED_AGAIN_ROWS}")
         await self._db.execute(
             "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
             f"SELECT position, journal_id, record_id, epoch, ciphertext, doc_id {TRIED_AGAIN_ROWS}"
         )
         await self._db.execute(f"DELETE {TRIED_AGAIN_ROWS}")
+        return {bytes(row[0]) for row in rows}
 
     async def restore_set_aside(self) -> int:
         """Move every set-aside record back into the outbox at its old position, and send

@@ -195,6 +195,11 @@ class SetAside:
     tried_again: bool = False
     """A change of a kind in TRIED_AGAIN: kept in the outbox's stead and sent again at every
     sync, its counter not withdrawn."""
+    refused_before: bool = False
+    """With `tried_again`: an earlier sync set it aside already, and this one sent it again
+    and the server refused it again: an app told it then, and reminds of it now (`tj sync`
+    says one line and exits 0), where a change set aside for the first time is told in full
+    (`tj sync` exits 4)."""
     refused_withdrawal: RefusedWithdrawal | None = None
     """With `withdrawal`: the note, its journal's owner (who alone can remove it now) and why."""
 
@@ -215,12 +220,23 @@ class SetAside:
             kind = SHOWN_KINDS.get(change.kind, change.kind)
             what = f"your {kind}" + (f' "{preview(words)}"' if words else "")
         if self.tried_again:
+            if change is None or not change.kind:
+                tell = (
+                    " If it is a safety flag and you want them to know, contact them "
+                    "directly: this app is not monitored in real time."
+                )
+            elif change.kind == "safety_flag":
+                tell = (
+                    " If you want them to know, contact them directly: this app is not "
+                    "monitored in real time."
+                )
+            else:
+                tell = ""
             return (
                 f"Not delivered: {self.reason}: {what} did NOT reach the people you share "
-                f"{self.journal} with; it is kept on this device{kept} and sent again at "
-                "every sync until the server takes it (their devices show a change of yours "
-                "missing meanwhile). If it is a safety flag: contact them directly, this "
-                "app is not monitored in real time."
+                f"{self.journal} with; it is kept on this device{kept}, and every sync sends "
+                "it again until the server takes it (their devices show a change of yours "
+                f"missing meanwhile).{tell}"
             )
         return (
             f"Not delivered: {self.reason}: {what} was not delivered; it is kept on this "
@@ -238,6 +254,7 @@ class SetAside:
             "reason": self.reason,
             "withdrawal": self.withdrawal,
             "tried_again": self.tried_again,
+            "refused_before": self.refused_before,
             "refused_withdrawal": (
                 self.refused_withdrawal.to_dict() if self.refused_withdrawal else None
             ),

@@ -45,7 +45,8 @@ async def test_deleting_the_copy_names_the_entry_set_aside_and_keeps_it(
     assert (
         "1 item in it (entries, notes...) holds words written on this device that the server "
         "refused (set aside) and that are on no other device: `tj set-aside move ID --journal "
-        "JOURNAL` writes an entry into another journal; else keep its words (`tj set-aside list "
+        "JOURNAL` writes an entry or a questionnaire result into another journal; else keep "
+        "its words (`tj set-aside list "
         f"--json > refused.json`), then drop it (`tj set-aside drop {doc}`). If you deleted it, "
         f"remove that copy after that with `tj journal delete {gone}`"
     ) in told, synced.stderr

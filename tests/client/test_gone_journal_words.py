@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import InvalidInput, NotFound
+from client_sdk import InvalidInput, MeasureResult, NotFound
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -115,3 +115,31 @@ async def test_an_empty_journal_name_is_the_default_and_refused_as_wider_like_no
     assert refused.value.subject == "wider default"
     assert [c.record_id for c in await phone.set_aside()] == [kept.record_id]
     assert "Only for me." not in [e.body for e in await phone.entries.list("Personal")]
+
+
+async def test_a_result_taken_in_a_journal_deleted_elsewhere_moves_into_another_journal(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.journals.create("Night dreams")
+    await phone.sync()
+    await laptop.journals.delete("Night dreams")
+    taken = await phone.measures.take("phq9", [1] * 8 + [2], journal="Night dreams", unscored=1)
+    await phone.sync()
+    [change] = await phone.set_aside()
+    assert (change.kind, change.doc_id) == ("measure", taken.result.id)
+    with pytest.raises(InvalidInput) as refused:  # never into a default it did not name
+        await phone.move_set_aside(change.doc_id[:8])
+    assert "name the journal" in str(refused.value) and "()" not in str(refused.value)
+    moved = await phone.move_set_aside(change.doc_id[:8], "Personal")
+    assert isinstance(moved, MeasureResult) and moved.id != taken.result.id
+    assert (moved.journal, moved.measure, moved.answers, moved.unscored, moved.taken_at) == (
+        "Personal", "phq9", (1,) * 8 + (2,), 1, taken.result.taken_at,
+    )  # fmt: skip
+    assert moved.safety_concern
+    assert await phone.set_aside() == []
+    await phone.sync()
+    await laptop.sync()
+    [result] = await laptop.measures.list("Personal")
+    assert (result.id, result.score) == (moved.id, 10)

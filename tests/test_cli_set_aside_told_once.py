@@ -1,0 +1,60 @@
+"""A safety flag and a questionnaire result taken offline in a journal deleted on another
+device are refused by the server at every sync (they are sent again, sync.TRIED_AGAIN): the
+first sync that sets them aside tells them in full and exits 4; later syncs say one reminder
+line and exit 0, as `tj set-aside --help` says ("warns once"); the "Not delivered" line of a
+command's own sync says what happens to them without contradicting itself (real server on
+loopback, CliRunner; the answer recorded through the SDK without a sync, as offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from client_sdk import Client
+from tests.conftest import RunningServer
+from tests.test_cli import Device, laptop, phone  # noqa: F401
+from tests.test_cli_insights import new_device
+from tests.test_cli_unshare_undelivered import said
+
+
+async def test_set_aside_changes_are_told_once_then_reminded_with_exit_0(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok("journal", "create", "Work")
+    await laptop.ok(
+        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    offline = await Client.open(phone.home)
+    try:
+        taken = await offline.measures.take("phq9", [1] * 8 + [2], journal="Work")
+        flag_id = (await offline.safety.respond(taken.result)).flag_id
+    finally:
+        await offline.close()
+    assert flag_id is not None
+    await laptop.ok("journal", "delete", "Work", input="Work\n")
+
+    wrote = await phone.tj("write", "Kept here.")  # its own sync sets them aside
+    text = said(wrote.stdout + wrote.stderr)
+    assert wrote.exit_code == 4, text
+    assert text.count("Not delivered: ") == 2, text
+    assert "no retry sends it" not in text and "If it is a safety flag" not in text, text
+    assert "every sync sends it again until the server takes it" in text, text
+    assert "the server refuses it while the journal is no longer on the server" in text
+    move = f"`tj set-aside move {taken.result.id[:12]} --journal JOURNAL`"
+    assert f"{move} writes it into another journal" in text, text
+    drop = f"`tj set-aside drop {flag_id[:12]}`"
+    assert f"{drop} forgets it, and it is then never sent" in text, text
+    assert "If you want them to know, contact them directly" in text, text
+
+    for _ in range(2):
+        synced = await phone.tj("sync")
+        again = said(synced.stdout + synced.stderr)
+        assert synced.exit_code == 0, again
+        assert "Warning: the server refused" not in again, again
+        assert "Reminder: 2 changes set aside at an earlier sync were refused again" in again
+        assert "`tj set-aside list`" in again, again
