@@ -967,6 +967,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "wider default": "an InvalidInput: `Client.move_set_aside` with no journal refused a "
         "default journal read by someone who did not read the entry's own journal (`names`: "
         "members, journal id); name the journal, or say even_if_shared=True",
+        "result journal": "an InvalidInput: `Client.move_set_aside` of a questionnaire result "
+        "named no journal: a result moves only into a journal the user names",
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
