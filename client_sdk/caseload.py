@@ -129,8 +129,6 @@ from client_sdk.scoring import (
     Instrument,
     ScoreChange,
     ScoreDifference,
-    band_key,
-    band_label,
     builtin_instruments,
 )
 
@@ -191,8 +189,8 @@ class ScoreLine:
         (`scoring.band_label`), as `MeasureResult.to_dict` gives them."""
         return {
             **self.digest(),
-            "band": band_key(self.result.band),
-            "band_label": band_label(self.result.band),
+            "band": self.result.band,
+            "band_label": self.result.band_label,
         }
 
     def digest(self) -> dict[str, Any]:
@@ -203,7 +201,7 @@ class ScoreLine:
             "measure": self.result.measure,
             "name": self.result.name,
             "score": self.result.score,
-            "band": self.result.band,
+            "band": self.result.band_name,
             "taken_at": json_time(self.result.taken_at),
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
@@ -1016,7 +1014,7 @@ def caseload_row(
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append(
-                (2, f"{line.result.name} {band_label(line.result.band)}", line.result.taken_at)
+                (2, f"{line.result.name} {line.result.band_label}", line.result.taken_at)
             )
     for result, text in course_flags_retaken(results, zone, score_flags):  # nor a course's signal
         reasons.append((2, text, result.taken_at))
@@ -1025,7 +1023,7 @@ def caseload_row(
         reasons.append(
             (
                 2,
-                f"{result.name} {band_label(result.band)} on {day} (retaken since)",
+                f"{result.name} {result.band_label} on {day} (retaken since)",
                 result.taken_at,
             )
         )
@@ -1162,7 +1160,7 @@ def low_moods_this_week(
 def in_top_band(result: MeasureResult) -> bool:
     """Whether the result's score lies in its instrument's highest band."""
     found = builtin_instruments().get(result.measure)
-    return found is not None and bool(found.bands) and found.bands[-1].label == result.band
+    return found is not None and bool(found.bands) and found.bands[-1].label == result.band_name
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:

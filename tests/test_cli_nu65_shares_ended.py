@@ -76,7 +76,7 @@ def test_scores_from_an_ended_share_are_worded_by_who_ended_it() -> None:
         name="PHQ-9",
         score=8,
         version=1,
-        band="mild",
+        band_name="mild",
         taken_at=now,
         journal="Personal",
         journal_id="00",
