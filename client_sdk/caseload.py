@@ -256,6 +256,10 @@ class CaseloadRow:
     brief_id: str | None
     brief_at: datetime | None
     flags: tuple[str, ...]
+    journal_ids: tuple[str, ...] = ()
+    """The ids (hex) of `journals`, in the same order (`journal_ids[i]` is the id of
+    `journals[i]`): a name changes when the client renames a journal, an id never, so an app
+    joins a row to the `journal_id` of other rows (`SafetyFlag`, `MeasureResult`) by these."""
     share_ended: bool = False
     """Every share of the client's with this account ended by what this device knows beyond
     the server's word (each by an end its owner signed in the access chain this device
@@ -351,6 +355,7 @@ class CaseloadRow:
         return {
             "client": self.client,
             "journals": list(self.journals),
+            "journal_ids": list(self.journal_ids),
             "last_entry": json_time(self.last_entry) if self.last_entry else None,
             "last_entry_day": self.last_entry_day.isoformat() if self.last_entry_day else None,
             "entries_this_week": self.entries_this_week,
@@ -924,6 +929,7 @@ def caseload_row(
     results_one_by_one: bool = False,
     results_from_ended: Sequence[str] = (),
     results_from_unlisted: Sequence[str] = (),
+    journal_ids: Sequence[str] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client none of whose shares is on
     (`share_ended`: every one ended, by their signature or the server's word alone, which
@@ -951,7 +957,8 @@ def caseload_row(
     arrive) are said as ever. `shared_fields` / `results_one_by_one`: as
     `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
     the journals still shared). `results_from_ended` / `results_from_unlisted`: as the
-    `CaseloadRow` fields (the caller reads them from where the shown scores came from). A latest result of a measure with a safety item that came
+    `CaseloadRow` fields (the caller reads them from where the shown scores came from).
+    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`). A latest result of a measure with a safety item that came
     without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
@@ -1093,6 +1100,7 @@ def caseload_row(
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
+        journal_ids=tuple(journal_ids),
         last_entry=last_entry,
         entries_this_week=sum(1 for day in days if 0 <= (today - day).days < 7),
         mood_recent=recent,

@@ -705,10 +705,13 @@ class Caseload:
             # where the scores the row shows came from: one at a time, or a journal whose
             # share ended (owner-signed) or the server no longer serves (its word alone)
             source = _score_sources(self._replica, once, journals, live, server_only)
+            named = sorted(
+                (_display(self._replica, j), j.journal_id.hex()) for j in live or journals
+            )
             rows.append(
                 caseload_row(
                     client,
-                    sorted(_display(self._replica, j) for j in live or journals),
+                    [name for name, _ in named],
                     await self._moods(journals),
                     once,
                     await _gather(self._goals, ids),
@@ -744,6 +747,7 @@ class Caseload:
                     results_one_by_one=source.one_by_one,
                     results_from_ended=source.ended,
                     results_from_unlisted=source.unlisted,
+                    journal_ids=[journal_id for _, journal_id in named],
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))

@@ -60,3 +60,36 @@ async def test_a_journal_the_server_hides_while_its_share_goes_on_is_no_longer_s
             assert "share ended" not in row.flags
         finally:
             await drsmith.close()
+
+
+async def test_a_caseload_row_names_each_journal_by_id_beside_its_name(
+    signup: ClientFactory,
+) -> None:
+    """`journal_ids` beside `journals` (same order), as every JSON row that names a journal
+    carries its `journal_id`: a rename by the client changes the name, never the id, so an
+    app joins the row to the safety flags' and results' `journal_id` by these."""
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await ana.journals.create("Work")
+    await share_with(ana, drsmith)
+    await share_with(ana, drsmith, "Work")
+    await drsmith.shares.verify("ana", await ana.shares.fingerprint())
+    await ana.sync()
+    await drsmith.sync()
+    personal, work = (
+        (await journal_id(ana, "Personal")).hex(),
+        (await journal_id(ana, "Work")).hex(),
+    )
+    [row] = await drsmith.caseload.list()
+    shown = row.to_dict()
+    assert (shown["journals"], shown["journal_ids"]) == (
+        ["ana/Personal", "ana/Work"],
+        [personal, work],
+    ), shown
+    await ana.journals.rename("Work", "Another")
+    await ana.sync()
+    await drsmith.sync()
+    [row] = await drsmith.caseload.list()
+    assert dict(zip(row.journals, row.journal_ids, strict=True)) == {
+        "ana/Another": work,
+        "ana/Personal": personal,
+    }, row
