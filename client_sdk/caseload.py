@@ -402,13 +402,17 @@ UNLISTED_JOURNALS = "no longer served: "
 their owner signed ended those shares and others go on ("no longer served: ana/Work"): the
 server's word, never said as an ended share (ENDED_JOURNALS)."""
 UNLISTED_ENDED = (
-    "share no longer served (the server stopped sending their journals; nothing the client "
-    "signed says so: they may have ended the share, or the server may be holding it back)"
+    "share no longer served (the server stopped sending their journals; this device holds no "
+    "signed end of the share: the client may have ended it, or the server may be holding it "
+    "back)"
 )
-"""The tag of a client whose journals the server stopped serving while nothing their owner
-signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its
-removal, so the server's word cannot be told from a server hiding the journal; said so, never
-as an ended share, nor as the client's decision."""
+"""The tag of a client whose journals the server stopped serving while this device holds
+nothing their owner signed that ends the share (`Replica.ended_by_server_only`): a member
+removed by the owner's signed change is not served that change (protocol.md 4.19), so a
+client's own `tj unshare` and a server hiding the journal look alike here. Said as what this
+device holds, never as an ended share, nor as the client not having ended it. When the
+device holds the owner's signed end (an end date passed, a removal in the chain it
+verified), the row is "share ended" instead (`CaseloadRow.share_ended`)."""
 
 ERASED_UNLISTED = (
     "share no longer served (account appears erased: the server no longer knows it; "
@@ -456,10 +460,10 @@ names, in every view of the caseload (`tj caseload`, its HTML page)."""
 
 RESULTS_FROM_UNLISTED_LINE = (
     "the scores shown come from a journal the server no longer serves to you ({journals}; "
-    "nothing the client signed says the share ended: they may have ended it, or the server "
-    "may be holding it back): the journals still shared with you carry none of the client's "
-    "results, so a newer result may exist that does not reach you (the latest shown is the "
-    "latest you hold)."
+    "this device holds no signed end of the share: the client may have ended it, or the "
+    "server may be holding it back): the journals still shared with you carry none of the "
+    "client's results, so a newer result may exist that does not reach you (the latest shown "
+    "is the latest you hold)."
 )
 """As RESULTS_FROM_ENDED_LINE, for `CaseloadRow.results_from_unlisted`: the server's word."""
 

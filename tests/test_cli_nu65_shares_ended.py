@@ -54,8 +54,8 @@ async def test_scores_of_a_whole_share_narrowed_to_mood_are_not_said_sent_one_at
     assert "sent to you one at a time" not in shown, shown
     assert (
         "ana: the scores shown come from a journal the server no longer serves to you "
-        "(ana/Personal; nothing the client signed says the share ended: they may have ended "
-        "it, or the server may be holding it back): the journals still shared with you carry "
+        "(ana/Personal; this device holds no signed end of the share: the client may have "
+        "ended it, or the server may be holding it back): the journals still shared with you carry "
         "none of the client's results" in shown
     ), shown
     page = tmp_path / "caseload.html"

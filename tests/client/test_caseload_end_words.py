@@ -62,6 +62,30 @@ async def test_a_journal_the_server_hides_while_its_share_goes_on_is_no_longer_s
             await drsmith.close()
 
 
+async def test_a_clients_own_unshare_reads_as_no_signed_end_held_on_this_device(
+    signup: ClientFactory,
+) -> None:
+    """The client's own signed `unshare` is not served to the member it removes (protocol.md
+    4.19): the therapist's row says what their device holds (no signed end of the share: the
+    client may have ended it, or the server may be holding it back), never that nothing the
+    client signed ended it, which reads as "the client did not end it"."""
+    fay, drsmith = await signup("fay"), await signup("drsmith")
+    await share_with(fay, drsmith)
+    await drsmith.shares.verify("fay", await fay.shares.fingerprint())
+    await fay.entries.write(None, "Before.", mood=4)
+    await fay.sync()
+    await drsmith.sync()
+    await fay.shares.revoke("Personal", "drsmith")
+    await fay.sync()
+    await drsmith.sync()
+    [row] = await drsmith.caseload.list()
+    assert row.unlisted and not row.share_ended, row
+    assert row.flags[0] == UNLISTED_ENDED, row.flags
+    assert "this device holds no signed end of the share" in row.flags[0], row.flags
+    assert "the client may have ended it" in row.flags[0], row.flags
+    assert not any("nothing the client signed" in flag for flag in row.flags), row.flags
+
+
 async def test_a_caseload_row_names_each_journal_by_id_beside_its_name(
     signup: ClientFactory,
 ) -> None:
