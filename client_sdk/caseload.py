@@ -389,6 +389,13 @@ class CaseloadRow:
         }
 
 
+CLIENT_ENDED = "share ended (the client ended it)"
+"""The "share ended" tag of a client each of whose shares this device holds ended by their
+own signed removal (`tj unshare`: a `removed` entry without `because` in the access chain it
+verified, `AccessState.unshared`): their decision, read from their signature. A removal an
+owner device signed on the server's word (`because`) is not one; nor is a share whose end
+date passed or that this account left ("share ended")."""
+
 ERASED_ENDED = "share ended (account appears erased: the server no longer knows it)"
 """The "share ended" tag of a client whose account the server said no longer exists when
 their share stopped being served (NU43 #8): its word, said as such."""
@@ -411,8 +418,8 @@ nothing their owner signed that ends the share (`Replica.ended_by_server_only`):
 removed by the owner's signed change is not served that change (protocol.md 4.19), so a
 client's own `tj unshare` and a server hiding the journal look alike here. Said as what this
 device holds, never as an ended share, nor as the client not having ended it. When the
-device holds the owner's signed end (an end date passed, a removal in the chain it
-verified), the row is "share ended" instead (`CaseloadRow.share_ended`)."""
+device holds the owner's signed end (an end date passed; their own removal in the chain it
+verified: CLIENT_ENDED), the row is "share ended" instead (`CaseloadRow.share_ended`)."""
 
 ERASED_UNLISTED = (
     "share no longer served (account appears erased: the server no longer knows it; "
@@ -934,6 +941,7 @@ def caseload_row(
     results_from_ended: Sequence[str] = (),
     results_from_unlisted: Sequence[str] = (),
     journal_ids: Sequence[str] = (),
+    ended_by_client: bool = False,
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client none of whose shares is on
     (`share_ended`: every one ended, by their signature or the server's word alone, which
@@ -962,7 +970,9 @@ def caseload_row(
     `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
     the journals still shared). `results_from_ended` / `results_from_unlisted`: as the
     `CaseloadRow` fields (the caller reads them from where the shown scores came from).
-    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`). A latest result of a measure with a safety item that came
+    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`).
+    `ended_by_client`: with `share_ended` (not `ended_by_server`), each share's end is the
+    client's own signed removal held here: the tag is CLIENT_ENDED. A latest result of a measure with a safety item that came
     without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
@@ -985,7 +995,9 @@ def caseload_row(
         if ended_by_server:
             tag = ERASED_UNLISTED if owner_erased else UNLISTED_ENDED
         else:
-            tag = ERASED_ENDED if owner_erased else "share ended"
+            tag = (
+                ERASED_ENDED if owner_erased else CLIENT_ENDED if ended_by_client else "share ended"
+            )
         reasons.append((-1, tag, None))  # a tag, said first; sets no tier
         if unread:
             stopped = "it stopped being served" if ended_by_server else "the share ended"

@@ -6,15 +6,17 @@ share the client ended (real server on loopback, real crypto)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client
-from client_sdk.caseload import UNLISTED_ENDED
+from client_sdk.caseload import CLIENT_ENDED, UNLISTED_ENDED
 from tests.client.hostile import HostileServer, serving
-from tests.client.sharing_support import journal_id, share_with
+from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_nu43_findings import hiding
 from tests.client.test_share_ended_notices import DAY_MS, move_clocks, shared_until_tomorrow
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
@@ -117,3 +119,31 @@ async def test_a_caseload_row_names_each_journal_by_id_beside_its_name(
         "ana/Another": work,
         "ana/Personal": personal,
     }, row
+
+
+async def test_a_clients_signed_unshare_held_here_reads_the_client_ended_it(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    """When the therapist's device does hold the client's signed end (here a server going on
+    listing the journal serves the `removed` entry, which the device verifies), the row says
+    the client ended the share: from the owner's signature, never the server's word."""
+    kim, drsmith = await signup("kim"), await signup("drsmith")
+    await share_with(kim, drsmith)
+    await drsmith.shares.verify("kim", await kim.shares.fingerprint())
+    await kim.entries.write(None, "Before.", mood=4)
+    await kim.sync()
+    await drsmith.sync()
+    await kim.shares.revoke("Personal", "drsmith")
+    await kim.sync()
+    with closing(sqlite3.connect(server_db(live_server))) as db:  # listed on: chain served
+        db.execute(
+            "INSERT INTO members (journal_id, account_id, role, expires_at) "
+            "VALUES (?, ?, 'annotate', 0)",
+            (await journal_id(kim, "Personal"), drsmith.profile.account_id),
+        )
+        db.commit()
+    await drsmith.sync()
+    [row] = await drsmith.caseload.list()
+    assert row.share_ended and not row.unlisted, row
+    assert row.flags[0] == CLIENT_ENDED, row.flags
+    assert "the client ended it" in CLIENT_ENDED
