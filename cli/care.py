@@ -157,7 +157,7 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     the last 2 weeks) after a result of it the client took in that journal: a note naming
     that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
     assigned minutes after one was taken said nothing of it); "" otherwise."""
-    from client_sdk.scoring import band_label, instrument  # not at start-up
+    from client_sdk.scoring import instrument  # not at start-up
 
     if made.type != "measure":
         return ""
@@ -183,7 +183,7 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     unknown = f"; {SAFETY_UNKNOWN}" if latest.safety_unknown else ""  # never reads as fine
     return (
         f"Note: the client took a {latest.name} on {output.local_time(latest.taken_at)} "
-        f"({latest.score}, {band_label(latest.band)}{unknown}); it asks about "
+        f"({latest.score}, {latest.band_label}{unknown}); it asks about "
         f"{form.recall_wording}, so this one "
         f"may repeat it: {cancel} then {output.command(again)} asks for it when that "
         "period is over."

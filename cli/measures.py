@@ -1819,10 +1819,9 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
 
 def result_words(result: MeasureResult) -> str:
     """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
-    from client_sdk.scoring import band_label  # not at start-up
 
     when = output.local_time(result.taken_at)
-    return f"the {result.name} of {when} (score {result.score}, {band_label(result.band)})"
+    return f"the {result.name} of {when} (score {result.score}, {result.band_label})"
 
 
 @measure.command("share")
@@ -2023,7 +2022,6 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
     """A result as `tj measure take` and `show` print it: its band with the band's note (PCL-5
     "(probable PTSD)": a screening result, not a diagnosis), the line of each
     safety item answered above 0, the change, the attribution."""
-    from client_sdk.scoring import band_label  # not at start-up
 
     result = taken.result
     note = chosen.band_note(result.score)
@@ -2033,7 +2031,7 @@ def taken_text(taken: Taken, chosen: Instrument, own: bool, just_taken: bool = F
         f"measure: {result.name}",
         f"journal: {result.journal}",
         f"taken:   {output.local_time(result.taken_at)}",
-        f"score:   {result.score} of {chosen.max_score} ({band_label(result.band)}){noted}",
+        f"score:   {result.score} of {chosen.max_score} ({result.band_label}){noted}",
         *safety_item_lines(result, chosen, own, just_taken),
         *unknown_lines(result, own),
         f"change:  {change_text(taken)}",
@@ -2098,7 +2096,6 @@ def results_table(
     marks the read-only copy of a share that ended; `measure list` keeps the
     column for such a copy with --journal too. `own`: the ids (hex) of this account's own
     journals (`safety_mark`)."""
-    from client_sdk.scoring import band_label  # not at start-up
 
     marks = marks or {}
     changed = any(changes.get(result.id) is not None for result in results)
@@ -2115,7 +2112,7 @@ def results_table(
                 *([] if one_journal else [marked(result.journal, marks.get(result.journal_id))]),
                 str(result.score),
                 *([change_cell(changes.get(result.id))] if changed else []),
-                band_label(result.band) + safety_mark(result, result.journal_id in own),
+                result.band_label + safety_mark(result, result.journal_id in own),
             )
             for result in results
         ),

@@ -967,7 +967,7 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
     this device (works offline)."""
     # care modules: not for everyday commands
     from client_sdk.caseload import in_top_band
-    from client_sdk.scoring import band_label, builtin_instruments
+    from client_sdk.scoring import builtin_instruments
 
     instruments = builtin_instruments()
 
@@ -1038,11 +1038,11 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
 
             def said(r: MeasureResult, latest: MeasureResult = latest) -> str:
                 # an older one never reads as now (NU64 F7)
-                text = f"{r.score}, {band_label(r.band)}, {local_time(r.taken_at)}"
+                text = f"{r.score}, {r.band_label}, {local_time(r.taken_at)}"
                 if r.taken_at < latest.taken_at and not in_top_band(latest):
                     text += (
                         f", an older result: the latest is {latest.score}, "
-                        f"{band_label(latest.band)}, {local_time(latest.taken_at)}"
+                        f"{latest.band_label}, {local_time(latest.taken_at)}"
                     )
                 return text
 

@@ -433,7 +433,7 @@ def compute_brief(
                 "measure": r.measure,
                 "name": r.name,
                 "score": r.score,
-                "band": r.band,
+                "band": r.band_name,
                 "taken_at": json_time(r.taken_at),
                 "safety_unknown": r.safety_unknown,
             }

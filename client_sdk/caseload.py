@@ -129,8 +129,6 @@ from client_sdk.scoring import (
     Instrument,
     ScoreChange,
     ScoreDifference,
-    band_key,
-    band_label,
     builtin_instruments,
 )
 
@@ -191,8 +189,8 @@ class ScoreLine:
         (`scoring.band_label`), as `MeasureResult.to_dict` gives them."""
         return {
             **self.digest(),
-            "band": band_key(self.result.band),
-            "band_label": band_label(self.result.band),
+            "band": self.result.band,
+            "band_label": self.result.band_label,
         }
 
     def digest(self) -> dict[str, Any]:
@@ -203,7 +201,7 @@ class ScoreLine:
             "measure": self.result.measure,
             "name": self.result.name,
             "score": self.result.score,
-            "band": self.result.band,
+            "band": self.result.band_name,
             "taken_at": json_time(self.result.taken_at),
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
@@ -258,6 +256,10 @@ class CaseloadRow:
     brief_id: str | None
     brief_at: datetime | None
     flags: tuple[str, ...]
+    journal_ids: tuple[str, ...] = ()
+    """The ids (hex) of `journals`, in the same order (`journal_ids[i]` is the id of
+    `journals[i]`): a name changes when the client renames a journal, an id never, so an app
+    joins a row to the `journal_id` of other rows (`SafetyFlag`, `MeasureResult`) by these."""
     share_ended: bool = False
     """Every share of the client's with this account ended by what this device knows beyond
     the server's word (each by an end its owner signed in the access chain this device
@@ -353,6 +355,7 @@ class CaseloadRow:
         return {
             "client": self.client,
             "journals": list(self.journals),
+            "journal_ids": list(self.journal_ids),
             "last_entry": json_time(self.last_entry) if self.last_entry else None,
             "last_entry_day": self.last_entry_day.isoformat() if self.last_entry_day else None,
             "entries_this_week": self.entries_this_week,
@@ -386,6 +389,13 @@ class CaseloadRow:
         }
 
 
+CLIENT_ENDED = "share ended (the client ended it)"
+"""The "share ended" tag of a client each of whose shares this device holds ended by their
+own signed removal (`tj unshare`: a `removed` entry without `because` in the access chain it
+verified, `AccessState.unshared`): their decision, read from their signature. A removal an
+owner device signed on the server's word (`because`) is not one; nor is a share whose end
+date passed or that this account left ("share ended")."""
+
 ERASED_ENDED = "share ended (account appears erased: the server no longer knows it)"
 """The "share ended" tag of a client whose account the server said no longer exists when
 their share stopped being served (NU43 #8): its word, said as such."""
@@ -399,13 +409,17 @@ UNLISTED_JOURNALS = "no longer served: "
 their owner signed ended those shares and others go on ("no longer served: ana/Work"): the
 server's word, never said as an ended share (ENDED_JOURNALS)."""
 UNLISTED_ENDED = (
-    "share no longer served (the server stopped sending their journals; nothing the client "
-    "signed says so: they may have ended the share, or the server may be holding it back)"
+    "share no longer served (the server stopped sending their journals; this device holds no "
+    "signed end of the share: the client may have ended it, or the server may be holding it "
+    "back)"
 )
-"""The tag of a client whose journals the server stopped serving while nothing their owner
-signed ended the share (`Replica.ended_by_server_only`): a removed member is not served its
-removal, so the server's word cannot be told from a server hiding the journal; said so, never
-as an ended share, nor as the client's decision."""
+"""The tag of a client whose journals the server stopped serving while this device holds
+nothing their owner signed that ends the share (`Replica.ended_by_server_only`): a member
+removed by the owner's signed change is not served that change (protocol.md 4.19), so a
+client's own `tj unshare` and a server hiding the journal look alike here. Said as what this
+device holds, never as an ended share, nor as the client not having ended it. When the
+device holds the owner's signed end (an end date passed; their own removal in the chain it
+verified: CLIENT_ENDED), the row is "share ended" instead (`CaseloadRow.share_ended`)."""
 
 ERASED_UNLISTED = (
     "share no longer served (account appears erased: the server no longer knows it; "
@@ -453,10 +467,10 @@ names, in every view of the caseload (`tj caseload`, its HTML page)."""
 
 RESULTS_FROM_UNLISTED_LINE = (
     "the scores shown come from a journal the server no longer serves to you ({journals}; "
-    "nothing the client signed says the share ended: they may have ended it, or the server "
-    "may be holding it back): the journals still shared with you carry none of the client's "
-    "results, so a newer result may exist that does not reach you (the latest shown is the "
-    "latest you hold)."
+    "this device holds no signed end of the share: the client may have ended it, or the "
+    "server may be holding it back): the journals still shared with you carry none of the "
+    "client's results, so a newer result may exist that does not reach you (the latest shown "
+    "is the latest you hold)."
 )
 """As RESULTS_FROM_ENDED_LINE, for `CaseloadRow.results_from_unlisted`: the server's word."""
 
@@ -926,6 +940,8 @@ def caseload_row(
     results_one_by_one: bool = False,
     results_from_ended: Sequence[str] = (),
     results_from_unlisted: Sequence[str] = (),
+    journal_ids: Sequence[str] = (),
+    ended_by_client: bool = False,
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client none of whose shares is on
     (`share_ended`: every one ended, by their signature or the server's word alone, which
@@ -953,7 +969,10 @@ def caseload_row(
     arrive) are said as ever. `shared_fields` / `results_one_by_one`: as
     `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
     the journals still shared). `results_from_ended` / `results_from_unlisted`: as the
-    `CaseloadRow` fields (the caller reads them from where the shown scores came from). A latest result of a measure with a safety item that came
+    `CaseloadRow` fields (the caller reads them from where the shown scores came from).
+    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`).
+    `ended_by_client`: with `share_ended` (not `ended_by_server`), each share's end is the
+    client's own signed removal held here: the tag is CLIENT_ENDED. A latest result of a measure with a safety item that came
     without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
     zone = client_zone(entries, now)
     today = now.astimezone(zone).date()
@@ -976,7 +995,9 @@ def caseload_row(
         if ended_by_server:
             tag = ERASED_UNLISTED if owner_erased else UNLISTED_ENDED
         else:
-            tag = ERASED_ENDED if owner_erased else "share ended"
+            tag = (
+                ERASED_ENDED if owner_erased else CLIENT_ENDED if ended_by_client else "share ended"
+            )
         reasons.append((-1, tag, None))  # a tag, said first; sets no tier
         if unread:
             stopped = "it stopped being served" if ended_by_server else "the share ended"
@@ -1016,7 +1037,7 @@ def caseload_row(
             reasons.append((2, text, line.result.taken_at))
         if in_top_band(line.result):
             reasons.append(
-                (2, f"{line.result.name} {band_label(line.result.band)}", line.result.taken_at)
+                (2, f"{line.result.name} {line.result.band_label}", line.result.taken_at)
             )
     for result, text in course_flags_retaken(results, zone, score_flags):  # nor a course's signal
         reasons.append((2, text, result.taken_at))
@@ -1025,7 +1046,7 @@ def caseload_row(
         reasons.append(
             (
                 2,
-                f"{result.name} {band_label(result.band)} on {day} (retaken since)",
+                f"{result.name} {result.band_label} on {day} (retaken since)",
                 result.taken_at,
             )
         )
@@ -1095,6 +1116,7 @@ def caseload_row(
     return CaseloadRow(
         client=client,
         journals=tuple(journals),
+        journal_ids=tuple(journal_ids),
         last_entry=last_entry,
         entries_this_week=sum(1 for day in days if 0 <= (today - day).days < 7),
         mood_recent=recent,
@@ -1162,7 +1184,7 @@ def low_moods_this_week(
 def in_top_band(result: MeasureResult) -> bool:
     """Whether the result's score lies in its instrument's highest band."""
     found = builtin_instruments().get(result.measure)
-    return found is not None and bool(found.bands) and found.bands[-1].label == result.band
+    return found is not None and bool(found.bands) and found.bands[-1].label == result.band_name
 
 
 def attention_order(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:

@@ -20,7 +20,6 @@ from client_sdk.caseload import (
 from client_sdk.models import and_words
 from client_sdk.report import STYLE
 from client_sdk.results import unknown_to_reader
-from client_sdk.scoring import band_label
 
 EXTRA_STYLE = """
 .row { background: var(--card); border-radius: 0.5rem; padding: 0.6rem 0.8rem; margin: 0.6rem 0; }
@@ -49,7 +48,7 @@ def _row(row: CaseloadRow) -> str:
     if row.mood_change is not None:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
     scores = "; ".join(
-        f"{escape(s.result.name)} {s.result.score} ({escape(band_label(s.result.band))})"
+        f"{escape(s.result.name)} {s.result.score} ({escape(s.result.band_label)})"
         + (f"; {SAFETY_UNKNOWN}" if unknown_to_reader(s.result.safety_unknown) else "")
         + (f", {s.change.change:+d} since the one before" if s.change else "")
         + (

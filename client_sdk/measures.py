@@ -1,7 +1,7 @@
 """`client.measures`: standard questionnaires taken between sessions, as journal documents.
 
     taken = await client.measures.take("phq9", [1, 2, 1, 0, 1, 0, 1, 0, 0])
-    print(taken.result.score, taken.result.band, taken.change)
+    print(taken.score, taken.band_label, taken.change)
 
 To show a questionnaire's form, read its definition (scoring.Instrument) from the manager:
 `client.measures.instruments()` lists the shipped ones (PHQ-9, GAD-7, PCL-5) and

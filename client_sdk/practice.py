@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -705,10 +705,13 @@ class Caseload:
             # where the scores the row shows came from: one at a time, or a journal whose
             # share ended (owner-signed) or the server no longer serves (its word alone)
             source = _score_sources(self._replica, once, journals, live, server_only)
+            named = sorted(
+                (_display(self._replica, j), j.journal_id.hex()) for j in live or journals
+            )
             rows.append(
                 caseload_row(
                     client,
-                    sorted(_display(self._replica, j) for j in live or journals),
+                    [name for name, _ in named],
                     await self._moods(journals),
                     once,
                     await _gather(self._goals, ids),
@@ -744,6 +747,9 @@ class Caseload:
                     results_one_by_one=source.one_by_one,
                     results_from_ended=source.ended,
                     results_from_unlisted=source.unlisted,
+                    journal_ids=[journal_id for _, journal_id in named],
+                    ended_by_client=ended
+                    and all(_unshared_by_owner(self._replica, j, left) for j in journals),
                     brief_safety=next(
                         (
                             brief_safety_items(b.digest, min(b.created_at, moment))
@@ -765,6 +771,18 @@ class Caseload:
                 return [MoodEntry(to_datetime(r.created_at), r.utc_offset, r.mood) for r in rows]
         ids = [j.journal_id.hex() for j in journals]
         return _once_each(self._replica, await _gather(self._entries, ids), journals)
+
+
+def _unshared_by_owner(replica: Replica, journal: LocalJournal, left: Collection[str]) -> bool:
+    """Whether this device holds the end of this account's latest membership of `journal`
+    as its owner's own signed removal (`AccessState.unshared`: a `removed` entry without
+    `because`, in the access chain this device verified), and this account did not leave it
+    here (`left`). Never from the server's word."""
+    state = replica.chains.state(journal.journal_id)
+    if state is None or forgotten.tag(journal.journal_id) in left:
+        return False
+    handles = state.handles.get(replica.profile.account_id, [])
+    return bool(handles) and handles[-1] in state.unshared
 
 
 def _shared_fields(replica: Replica, live: Sequence[LocalJournal]) -> tuple[str, ...] | None:

@@ -64,17 +64,35 @@ class MeasureResult:
     name: str
     version: int
     score: int
-    band: str
+    band_name: str
+    """The score's band as the instrument's source names it (`Band.label` of the shipped
+    definition: "None-minimal", "Moderately Severe" as the PHQ Instruction Manual prints
+    them; "mild" as the GAD-7's scoring line does): what a brief's digest stores. An app
+    shows `band_label` and compares `band`."""
     taken_at: datetime
     answers: tuple[int, ...] | None
     unscored: int | None
     safety_concern: bool
     safety_unknown: bool = False
 
+    @property
+    def band(self) -> str:
+        """The band as every JSON gives it (`to_dict`'s "band"): `band_name` in lower case
+        for every measure (`scoring.band_key`: "none-minimal", "moderately severe"; PCL-5's
+        "PTSD" stays in capitals)."""
+        return band_key(self.band_name)
+
+    @property
+    def band_label(self) -> str:
+        """The band as people are shown it (`to_dict`'s "band_label"): `band_name` with a
+        one-word band capitalised (`scoring.band_label`: "None-minimal", "Mild", "Moderately
+        Severe"), as in "10 of 27 (Moderate)"."""
+        return band_label(self.band_name)
+
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (`tj measure ... --json`), the same keys for every measure:
-        "band" in lower case (`scoring.band_key`: "mild", "moderately severe"), "band_label"
-        as people are shown it (`scoring.band_label`: "Mild", "Moderately Severe")."""
+        "band" in lower case (`band`: "mild", "moderately severe"), "band_label" as people
+        are shown it (`band_label`: "Mild", "Moderately Severe")."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -83,8 +101,8 @@ class MeasureResult:
             "name": self.name,
             "version": self.version,
             "score": self.score,
-            "band": band_key(self.band),
-            "band_label": band_label(self.band),
+            "band": self.band,
+            "band_label": self.band_label,
             "taken_at": json_time(self.taken_at),
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,
@@ -133,13 +151,38 @@ class Taken:
     it (`change`, scoring.ScoreDifference: no reliable-change verdict); the first result of
     its course (`baseline`, `baseline_result`; None for the first result itself) and the
     change from it (`since_baseline`, scoring.ScoreChange: reliable change and falling below
-    the cut-off, as the NHS Talking Therapies manual judges them, first score to last)."""
+    the cut-off, as the NHS Talking Therapies manual judges them, first score to last).
+    `score`, `band`, `band_label` and `safety_concern` read the result's, named and valued as
+    `to_dict` gives them (the result's keys, flattened); the rest is on `result`."""
 
     result: MeasureResult
     previous: MeasureResult | None
     change: ScoreDifference | None
     baseline: MeasureResult | None = None
     since_baseline: ScoreChange | None = None
+
+    @property
+    def score(self) -> int:
+        """The result's total score (`result.score`), as `to_dict`'s "score"."""
+        return self.result.score
+
+    @property
+    def band(self) -> str:
+        """The result's band in lower case (`MeasureResult.band`: "none-minimal",
+        "moderately severe"), as `to_dict`'s "band"."""
+        return self.result.band
+
+    @property
+    def band_label(self) -> str:
+        """The result's band as people are shown it (`MeasureResult.band_label`: "Moderate",
+        "Moderately Severe"), as `to_dict`'s "band_label"."""
+        return self.result.band_label
+
+    @property
+    def safety_concern(self) -> bool:
+        """Whether a safety item (PHQ-9 item 9) was answered above 0
+        (`MeasureResult.safety_concern`), as `to_dict`'s "safety_concern"."""
+        return self.result.safety_concern
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: nested values as their own `to_dict()`."""
@@ -248,7 +291,7 @@ def result_view(document: Document, journal: str, journal_id: str) -> MeasureRes
         name=instrument.name,
         version=_number(document.field("version")) or instrument.version,
         score=score,
-        band=instrument.band(score),
+        band_name=instrument.band(score),
         taken_at=taken_at,
         answers=answers,
         unscored=unscored,

@@ -30,7 +30,6 @@ from client_sdk.scoring import (
     DETERIORATION,
     IMPROVEMENT,
     Instrument,
-    band_label,
     builtin_instruments,
     safety_answer_words,
 )
@@ -147,7 +146,7 @@ def measure_chart(
         cx, cy = x(index), y(result.score)
         when = result.taken_at.astimezone().strftime("%Y-%m-%d")
         mark = f"; {SAFETY_UNKNOWN}" if unknown_to_reader(result.safety_unknown, own) else ""
-        said = f"{when}: {result.score} ({band_label(result.band)}{mark})"
+        said = f"{when}: {result.score} ({result.band_label}{mark})"
         lines = safety_lines(result, own)
         if lines:
             parts.append(f'<circle class="safety-ring" cx="{fmt(cx)}" cy="{fmt(cy)}" r="8"/>')

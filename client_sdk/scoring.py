@@ -77,7 +77,7 @@ REV-CLIN F3), as the screen says it to them."""
 
 
 def band_label(label: str) -> str:
-    """A band's label as it is shown in words (`MeasureResult.band`, `Band.label`): a band
+    """A band's label as it is shown in words (`MeasureResult.band_name`, `Band.label`): a band
     named in one word starts with a capital, as the PHQ Instruction Manual prints its band
     names ("Mild", "Moderately Severe"), so that the GAD-7's, which its scoring line prints
     in lower case ("mild"), read alike; a band described in a phrase (PCL-5's "below the

@@ -26,7 +26,6 @@ from pathlib import Path
 
 from client_sdk import Client, MeasureResult, NetworkError, TJError
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
-from client_sdk.scoring import band_label
 
 
 async def overview(home: Path, days: int, now: datetime, passphrase: str | None = None) -> str:
@@ -81,7 +80,7 @@ async def overview(home: Path, days: int, now: datetime, passphrase: str | None 
             own = [r for r in results if r.journal_id == journal.id]
             for result in latest_results(own):
                 lines.append(
-                    f"  {result.name}: {result.score} ({band_label(result.band)}), "
+                    f"  {result.name}: {result.score} ({result.band_label}), "
                     f"{result.taken_at.astimezone():%Y-%m-%d}{item_9(result)}"
                 )
                 if result.safety_unknown:  # what "item 9 not shared" means, under it

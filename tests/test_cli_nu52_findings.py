@@ -231,7 +231,10 @@ async def test_a_share_the_server_no_longer_serves_is_said_calmly_after_the_safe
     assert cell.index("share no longer served") > cell.index("above 0"), line
     below = flat(shown.stdout)
     assert below.count("share no longer served as of the last sync (") == 1, below
-    assert "they may have ended the share, or the server may be holding it back" in below, below
+    assert (
+        "this device holds no signed end of the share: the client may have ended it, or the "
+        "server may be holding it back" in below
+    ), below
     flags = await drsmith.ok("safety", "flags", env={"COLUMNS": "200"})
     assert "ana (unserved)" in flags.stdout, flags.stdout  # a short mark (NU64 F17), said below:
     assert "(unserved): share no longer served: the server no longer serves ana's share" in flat(

@@ -54,8 +54,8 @@ async def test_scores_of_a_whole_share_narrowed_to_mood_are_not_said_sent_one_at
     assert "sent to you one at a time" not in shown, shown
     assert (
         "ana: the scores shown come from a journal the server no longer serves to you "
-        "(ana/Personal; nothing the client signed says the share ended: they may have ended "
-        "it, or the server may be holding it back): the journals still shared with you carry "
+        "(ana/Personal; this device holds no signed end of the share: the client may have "
+        "ended it, or the server may be holding it back): the journals still shared with you carry "
         "none of the client's results" in shown
     ), shown
     page = tmp_path / "caseload.html"
@@ -76,7 +76,7 @@ def test_scores_from_an_ended_share_are_worded_by_who_ended_it() -> None:
         name="PHQ-9",
         score=8,
         version=1,
-        band="mild",
+        band_name="mild",
         taken_at=now,
         journal="Personal",
         journal_id="00",

@@ -60,7 +60,7 @@ async def test_a_scores_share_carries_the_score_but_not_the_answers(
     await tom.sync()
 
     [copy] = await tom.measures.list()
-    assert (copy.measure, copy.score, copy.band) == ("phq9", 16, "Moderately Severe")
+    assert (copy.measure, copy.score, copy.band) == ("phq9", 16, "moderately severe")
     assert (copy.answers, copy.unscored, copy.safety_concern) == (None, None, False)
     assert copy.taken_at == taken.result.taken_at
     assert await tom.homework.list() == []

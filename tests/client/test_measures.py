@@ -37,7 +37,7 @@ async def test_a_result_taken_on_the_phone_reads_the_same_on_the_laptop(
     taken = await phone.measures.take("PHQ-9", MILD, unscored=1)
     assert (taken.result.score, taken.result.band, taken.previous, taken.change) == (
         7,
-        "Mild",
+        "mild",
         None,
         None,
     )
@@ -47,6 +47,31 @@ async def test_a_result_taken_on_the_phone_reads_the_same_on_the_laptop(
     assert seen == taken.result
     assert seen.to_dict()["answers"] == MILD and seen.unscored == 1
     assert {"measure", "score", "band", "taken_at", "answers"} <= set(seen.to_dict())
+
+
+async def test_a_taken_result_names_its_score_and_band_as_its_json_does(
+    signup: ClientFactory,
+) -> None:
+    """`Taken` and `MeasureResult` carry `score`, `band` and `band_label` with the names and
+    values of their `to_dict()` (what `tj measure take --json` prints): "none-minimal" in
+    `band` for every measure, "None-minimal" as the PHQ Instruction Manual prints it in
+    `band_label`, so that an app never capitalises a band itself."""
+    ana = await signup("ana")
+    for answers, band, label in (
+        ([0] * 9, "none-minimal", "None-minimal"),
+        (MILD, "mild", "Mild"),
+        (MODERATELY_SEVERE, "moderately severe", "Moderately Severe"),
+    ):
+        taken = await ana.measures.take("phq9", answers)
+        shown = taken.to_dict()
+        assert (taken.score, taken.band, taken.band_label) == (sum(answers), band, label)
+        assert (shown["score"], shown["band"], shown["band_label"]) == (sum(answers), band, label)
+        assert (taken.result.band, taken.result.band_label) == (band, label)
+        assert taken.safety_concern is shown["safety_concern"] is False
+    anxious = await ana.measures.take("gad7", [1, 1, 1, 1, 1, 0, 0])  # GAD-7 prints "mild"
+    assert (anxious.band, anxious.band_label, anxious.result.band_name) == ("mild", "Mild", "mild")
+    [latest] = [r for r in await ana.measures.list() if r.id == anxious.result.id]
+    assert (latest.band, latest.band_label) == ("mild", "Mild")
 
 
 async def test_change_since_last_time_flags_reliable_deterioration_and_improvement(
@@ -141,7 +166,7 @@ async def test_sharing_a_score_without_answers_keeps_the_answers_out_of_every_re
     [copy] = await tom.measures.list()
     assert (copy.score, copy.band, copy.answers, copy.safety_concern) == (
         16,
-        "Moderately Severe",
+        "moderately severe",
         None,
         False,
     )

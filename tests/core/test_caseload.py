@@ -521,7 +521,7 @@ def test_the_brief_says_the_change_since_the_one_before_and_since_the_first() ->
 
 
 def phq9_banded(score: int, band: str, days: float, rid: str) -> MeasureResult:
-    return dataclasses.replace(phq9(score, days, rid), band=band)
+    return dataclasses.replace(phq9(score, days, rid), band_name=band)
 
 
 def test_a_quick_retake_does_not_clear_a_severe_score() -> None:

@@ -33,7 +33,7 @@ def severe(item9: int, days: float, rid: str) -> MeasureResult:
     """A PHQ-9 of 27 or near it, item 9 answered `item9`."""
     answers = (3,) * 8 + (item9,)
     return dataclasses.replace(
-        answered(item9, days, rid), answers=answers, score=sum(answers), band="Severe"
+        answered(item9, days, rid), answers=answers, score=sum(answers), band_name="Severe"
     )
 
 

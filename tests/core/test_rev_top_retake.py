@@ -53,9 +53,9 @@ def test_two_measures_and_a_chain_of_retakes() -> None:
 
 def test_no_duplicate_flag_with_item_9_or_deterioration() -> None:
     # severe with item 9 above 0, then a retake with item 9 at 0 six minutes later
-    severe = dataclasses.replace(answered(3, 1, "a"), score=24, band="Severe")
-    retake = dataclasses.replace(answered(0, 1 - 6 / 1440, "b"), score=3, band="None-minimal")
-    mild = dataclasses.replace(answered(0, 40, "m"), score=7, band="Mild")
+    severe = dataclasses.replace(answered(3, 1, "a"), score=24, band_name="Severe")
+    retake = dataclasses.replace(answered(0, 1 - 6 / 1440, "b"), score=3, band_name="None-minimal")
+    mild = dataclasses.replace(answered(0, 40, "m"), score=7, band_name="Mild")
     got = row("ana", TODAY, results=[mild, severe, retake])
     flags = got.flags  # type: ignore[attr-defined]
     assert got.tier == 0, flags  # type: ignore[attr-defined]

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from client_sdk import Client
-from client_sdk.scoring import band_label
 from tests.conftest import ClientFactory, RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +99,7 @@ async def test_the_therapist_overview_covers_every_shared_journal_online_and_off
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.0",
         f"  latest entry: {walk.local_created_at:%Y-%m-%d} A walk",  # its day, as written
-        f"  {result.name}: {result.score} ({band_label(result.band)}), "
+        f"  {result.name}: {result.score} ({result.band_label}), "
         f"{result.taken_at.astimezone():%Y-%m-%d}",
         "ben/Sleep (annotate)",
         "  last 14 days: 0 entries, average mood -",
@@ -139,8 +138,7 @@ async def test_the_therapist_overview_counts_what_a_copy_repeats_once_as_the_cli
         "ana/Personal (read)  [fingerprint not compared]",
         "  last 14 days: 2 entries, average mood 5.5",
         f"  latest entry: {today} (mood 4/10)",
-        f"  PHQ-9: {result.score} ({band_label(result.band)}), "
-        f"{result.taken_at.astimezone():%Y-%m-%d}",
+        f"  PHQ-9: {result.score} ({result.band_label}), {result.taken_at.astimezone():%Y-%m-%d}",
         "ana/Personal (mood, scores) for tom (read)  [fingerprint not compared]",
         "  last 14 days: 0 entries, average mood -",
         "  (all it copies is counted in another journal of ana's)",
