@@ -2246,7 +2246,9 @@ class SafetyPath:
         server can keep a flag from every device of a member, and clocks differ), and
         acknowledgements then, if any, are on the account's other devices;
         `copy_forgotten` when this device held that share and discarded its copy. The
-        client's own that have not left this device are `unsent` (`SafetyFlag.status`).
+        client's own that have not left this device are `unsent` (`SafetyFlag.status`),
+        those of a journal of theirs no longer on the server (deleted on another device, or
+        withheld) too, as `unsent()` tells them; its other flags are not listed.
         Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
@@ -2257,8 +2259,9 @@ class SafetyPath:
             # (`Replica.share_lapsed`), as in the journal list and the caseload
             j.journal_id: replace(j, role=REVOKED) if self._replica.share_lapsed(j, now) else j
             for j in await self._store.journals()
-            if j.role != REVOKED or j.owner_id != me
         }
+        # this account's own no longer on the server: only its flags still on this device
+        own_gone = {k for k, j in journals.items() if j.role == REVOKED and j.owner_id == me}
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
         unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
@@ -2281,9 +2284,10 @@ class SafetyPath:
                 )
                 if view is not None:  # the role by this device's verified chain
                     server_only = local.journal_id in unlisted
+                    mine = local.owner_id == me
                     flags[view.id] = replace(
                         view,
-                        share_ended=local.role == REVOKED and not server_only,
+                        share_ended=local.role == REVOKED and not server_only and not mine,
                         unlisted=server_only,
                         reads_only=local.role == "read",
                     )
@@ -2313,8 +2317,11 @@ class SafetyPath:
         if any(journals[bytes.fromhex(f.journal_id)].owner_id == me for f in flags.values()):
             # the client's own that have not left this device (`waiting`), read in one query
             waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
-            for flag_id in waiting & flags.keys():
-                flags[flag_id] = replace(flags[flag_id], unsent=True)
+            for flag_id, flag in list(flags.items()):
+                if flag_id in waiting:
+                    flags[flag_id] = replace(flag, unsent=True)
+                elif bytes.fromhex(flag.journal_id) in own_gone:
+                    del flags[flag_id]  # left before its journal went: not listed (as before)
         kept = await self._store.setting(FLAGS_UNDELIVERED)
         if kept:  # sent after their share had ended (`_undelivered`)
             held = json.loads(kept)
