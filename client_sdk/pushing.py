@@ -45,7 +45,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import json_time, now_ms, to_datetime
 from client_sdk.safety import FLAGS_SENT
-from client_sdk.store import SET_SETTING, Store, acknowledge_pushed
+from client_sdk.store import SET_SETTING, Store, Transaction, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -361,6 +361,23 @@ def flags_listed(raw: Any, doc_ids: Collection[bytes]) -> list[str]:
     return sorted(
         f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e
     )
+
+
+async def note_flags_found(tx: Transaction, doc_ids: Collection[bytes], at: int) -> None:
+    """Inside the transaction `tx` that takes records of `doc_ids` out of the outbox as found
+    stored on the server (a push whose reply was lost, `Replica`'s settling of a conflict):
+    the safety flags among them that FLAGS_SENT lists without `left` left at or before `at`
+    (ms UTC, this device's clock), noted so in that same transaction."""
+    names = {d.hex() for d in doc_ids}
+    raw = await tx.setting(FLAGS_SENT)
+    held = json.loads(raw) if isinstance(raw, str) else {}
+    if not isinstance(held, dict):
+        return
+    found = [f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e]
+    for flag_id in found:
+        held[flag_id]["left"] = at
+    if found:
+        await tx.set_setting(FLAGS_SENT, json.dumps(held))
 
 
 def note_flags(db: sqlite3.Connection, flag_ids: Collection[str], key: str, at: int) -> None:
