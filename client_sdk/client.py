@@ -2088,7 +2088,7 @@ class Client:
         and sent after the share of a member it was sealed for had ended (by the owner-signed
         chain: ended on another device meanwhile), or about then, may never reach them:
         `SyncReport.undelivered_flags`, from the first sync that completes after it left (or
-        a later one that brings an end signed before it left, withheld until then).
+        a later one that brings such an end, withheld until then).
         Raises InvalidInput (subject "value") for a `retry` that is no RetryPolicy.
         """
         if retry is not None and not isinstance(retry, RetryPolicy):

@@ -36,6 +36,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from client_sdk import crypto, wire
@@ -44,7 +45,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import json_time, now_ms, to_datetime
 from client_sdk.safety import FLAGS_SENT
-from client_sdk.store import Store, acknowledge_pushed
+from client_sdk.store import SET_SETTING, Store, Transaction, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
 from client_sdk.upload_limit import Sleep, UploadWaits
@@ -119,6 +120,9 @@ class Pusher:
         happens here (`_recorded`)."""
         self._sent = asyncio.Event()
         """Set once the request after the batch being recorded has left (`_acknowledge`)."""
+        self._flags: set[str] = set()
+        """The safety flags (hex) among the outbox's documents that FLAGS_SENT lists without
+        `left` (`flags_listed`): a push carrying one notes it in its own transactions."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -140,7 +144,12 @@ class Pusher:
             self._report.upload_limit = self._waits.stop(waiting, stopped.code)
 
     async def _push_all(self) -> None:
-        for batch in sync_plan.push_batches(await self._store.outbox()):
+        outbox = await self._store.outbox()
+        # read after the outbox: a flag is listed in the transaction that stores it
+        # (`SafetyPath._listing`), so every flag in `outbox` is listed by then
+        listed = await self._store.setting(FLAGS_SENT, as_of=await self._store.version())
+        self._flags = set(flags_listed(listed, [r.doc_id for r in outbox if r.doc_id]))
+        for batch in sync_plan.push_batches(outbox):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
                 reason = next(filter(None, map(self._unsafe, batch)), None)
@@ -165,7 +174,11 @@ class Pusher:
             # server stores this one meanwhile (issue 10). Whatever the answer, that recording
             # is finished before it is acted on (and before any set-aside, `_set_aside`), so
             # this push changes the store in the order of its batches, as when serial.
-            offered = await self._store.mark_offered(batch)  # before it can leave (R46 F4)
+            # a safety flag's first push that could store it starts now (FLAGS_SENT `since`)
+            flags = [r.doc_id.hex() for r in batch if r.doc_id and r.doc_id.hex() in self._flags]
+            also = partial(note_flags, flag_ids=flags, key="offered", at=now_ms())
+            # before it can leave (R46 F4)
+            offered = await self._store.mark_offered(batch, also=also if flags else None)
             try:
                 reply = await self._transport.call(
                     "/v1/records/push",
@@ -174,6 +187,7 @@ class Pusher:
                     wait_rate_limit=False,
                     on_sent=self._sent.set,  # the last batch is recorded from then on
                 )
+                arrived = now_ms()  # a flag in it left by then (FLAGS_SENT `left`)
             except RateLimited as error:
                 await self._recorded()
                 await self._wait(error)
@@ -195,7 +209,9 @@ class Pusher:
         except ValueError as error:
             raise IntegrityError(str(error)) from None
         self._sent = asyncio.Event()
-        self._recording = asyncio.ensure_future(self._acknowledge(batch, seqs, self._sent))
+        self._recording = asyncio.ensure_future(
+            self._acknowledge(batch, seqs, self._sent, flags, arrived)
+        )
 
     async def _recorded(self) -> None:
         """Wait until the last acknowledged batch is recorded (`_recording`); raises what
@@ -253,13 +269,21 @@ class Pusher:
         ]
 
     async def _acknowledge(
-        self, batch: list[OutboxRecord], seqs: dict[bytes, int], sent: asyncio.Event
+        self,
+        batch: list[OutboxRecord],
+        seqs: dict[bytes, int],
+        sent: asyncio.Event,
+        flags: Collection[str] = (),
+        arrived: int = 0,
     ) -> None:
         """Record that the server stored `batch` at `seqs` (checked: `check_accepted`), in
         one transaction, once `sent` is set: once the next batch's request has left (or
         there is none: `_recorded`), so that the server stores that one meanwhile. Started
         at once, it held the loop (several ms a batch of 500) before the request could be
-        written, and the server waited for both (issue 10)."""
+        written, and the server waited for both (issue 10). The safety flags `flags` (hex)
+        among them left at `arrived` (ms UTC, when the reply arrived): noted as their
+        FLAGS_SENT `left` in the same transaction that takes them out of the outbox, so no
+        flag is ever gone from the outbox without its `left` (`note_flags`)."""
         await sent.wait()
         journal_id = batch[0].journal_id
 
@@ -273,6 +297,8 @@ class Pusher:
                     for r in batch
                 ],
             )
+            if flags:
+                note_flags(db, flags, "left", arrived)
 
         await self._store.write(record)
         self._report.pushed += len(batch)
@@ -325,32 +351,54 @@ class Pusher:
 ANNOTATION_KINDS = ("note", "prompt")  # sharing.NOTE, sharing.PROMPT (sharing imports this)
 
 
-async def note_flags_left(store: Store, doc_ids: Collection[bytes], at: int) -> None:
-    """Of the safety flags this device keeps to judge (safety.FLAGS_SENT), those among
-    `doc_ids` (documents whose records the server just acknowledged storing) left at or
-    before `at` (ms UTC, this device's clock, read once the push reply arrived): kept as
-    their `left`, unless known already (a flag leaves once). A flag that left in a sync cut
-    off after its push, or in a push outside any sync, is judged against this time
-    (`SafetyPath._undelivered`). The setting is read as the store keeps it in memory
-    while unchanged (`Store.setting`'s `as_of`); written only when one is named."""
-    raw = await store.setting(FLAGS_SENT, as_of=await store.version())
+def flags_listed(raw: Any, doc_ids: Collection[bytes]) -> list[str]:
+    """Of `doc_ids`, the safety flags (hex) that FLAGS_SENT (`raw`, the setting as stored)
+    lists still without `left`: those a push carrying them must note (`note_flags`)."""
+    held = json.loads(raw) if isinstance(raw, str) else {}
+    if not isinstance(held, dict):
+        return []
+    names = {d.hex() for d in doc_ids}
+    return sorted(
+        f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e
+    )
+
+
+async def note_flags_found(tx: Transaction, doc_ids: Collection[bytes], at: int) -> None:
+    """Inside the transaction `tx` that takes records of `doc_ids` out of the outbox as found
+    stored on the server (a push whose reply was lost, `Replica`'s settling of a conflict):
+    the safety flags among them that FLAGS_SENT lists without `left` left at or before `at`
+    (ms UTC, this device's clock), noted so in that same transaction."""
+    names = {d.hex() for d in doc_ids}
+    raw = await tx.setting(FLAGS_SENT)
     held = json.loads(raw) if isinstance(raw, str) else {}
     if not isinstance(held, dict):
         return
-    names = {d.hex() for d in doc_ids}
-    left = [f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e]
-    if not left:
-        return
-    async with store.transaction() as tx:
-        raw = await tx.setting(FLAGS_SENT)
-        held = json.loads(raw) if isinstance(raw, str) else {}
-        if not isinstance(held, dict):
-            return
-        for flag_id in left:
-            entry = held.get(flag_id)
-            if isinstance(entry, dict) and "left" not in entry:
-                entry["left"] = at
+    found = [f for f, e in held.items() if f in names and isinstance(e, dict) and "left" not in e]
+    for flag_id in found:
+        held[flag_id]["left"] = at
+    if found:
         await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
+
+def note_flags(db: sqlite3.Connection, flag_ids: Collection[str], key: str, at: int) -> None:
+    """Inside a write transaction: the FLAGS_SENT entries of `flag_ids` (hex) not yet
+    holding `key` get `key` = `at` (ms UTC, this device's clock); with `key` "offered", their
+    `since` becomes `at` too: the first push that could have stored the flag starts then
+    (`SafetyPath._undelivered`). Nothing is written when none changes."""
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
+    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    if not isinstance(held, dict):
+        return
+    changed = False
+    for flag_id in flag_ids:
+        entry = held.get(flag_id)
+        if isinstance(entry, dict) and key not in entry and "left" not in entry:
+            entry[key] = at
+            if key == "offered":
+                entry["since"] = at
+            changed = True
+    if changed:
+        db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
 
 
 async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:

@@ -122,7 +122,7 @@ from client_sdk.models import (
 from client_sdk.opening import PARALLEL_MIN, Opening
 from client_sdk.opening import worker as opening_worker
 from client_sdk.profile import Profile
-from client_sdk.pushing import Pusher, moot_withdrawals, note_flags_left
+from client_sdk.pushing import Pusher, moot_withdrawals, note_flags_found
 from client_sdk.safety import SAFETY_PLAN
 from client_sdk.settling import TAG_OPS, TAGS_ARRIVED
 from client_sdk.store import (
@@ -3779,10 +3779,7 @@ class Replica:
                 defer_conflicts=True,
                 prepare=prepare,
             )
-            pushed = report.pushed
-            await pusher.push()
-            if report.pushed > pushed:  # a safety flag among them left now (FLAGS_SENT)
-                await note_flags_left(self.store, report.touched, now_ms())
+            await pusher.push()  # a safety flag's `left` noted with its acknowledgement
             stale = pusher.stale
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
@@ -5765,6 +5762,9 @@ class Replica:
             await tx.remove_outbox([r.position for r, _ in delivered if r.record_id in held])
             await tx.drop_set_aside([r.record_id for r, _ in delivered if r.record_id not in held])
             await tx.acknowledge_own(journal.journal_id, [r.record_id for r, _ in delivered])
+            # a safety flag among them left by now: noted with its leaving the outbox
+            found = [r.doc_id for r, _ in delivered if r.doc_id is not None]
+            await note_flags_found(tx, found, now_ms())
         for record, _ in delivered:  # its conflict, if any, is settled: out of the outbox
             if record.doc_id is not None:
                 report.touched.add(record.doc_id)

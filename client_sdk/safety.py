@@ -54,22 +54,24 @@ device sent after their members' shares had ended (`UndeliveredFlag`), as the sy
 each found: `SafetyFlag.not_delivered` reads it."""
 
 FLAGS_SENT = "safety_flags_sent"
-"""The setting (JSON: flag id hex -> {"since": ms, "left": ms, "sending": 1, "judged": 1})
-keeping the safety flags this device sealed that are still to be judged (`UndeliveredFlag`),
-all times by this device's clock: `since` is at or before the moment the flag began to leave
-(its sealing, then the start of every sync that found it still waiting to be sent); `left`
-at or after the moment it left (the push reply that stored it arrived, else the start of the
-first sync that found it gone from the outbox); `sending` marks a flag that was waiting when
-the current sync began (it leaves in that sync, if at all); `judged` that a completed sync
-after it left judged it once. Kept across syncs that fail, so a sync cut off after its push
-leaves the flag to the next completed one; kept after that first judgement until every
-member it was sealed for is told or acknowledged it, or JUDGED_FOR_MS after it left, so that
-an end a server withheld from that sync is still told when it arrives."""
+"""The setting (JSON: flag id hex -> {"since": ms, "offered": ms, "left": ms, "judged": ms,
+"chains": checksum}) keeping the safety flags this device sealed that are still to be judged
+(`UndeliveredFlag`), all times by this device's clock: `since` is at or before the moment
+the flag could first have been stored (its sealing, then the start of the first push that
+carried it, `offered`, written before that request left; never moved by a later sync: a
+push whose reply was lost may have stored it); `left` at or after the moment it left (the
+push reply that stored it arrived, written in the transaction that takes it out of the
+outbox; else the start of the first sync that found it gone from the outbox); `judged` when
+a completed sync after it left first judged it. Kept across syncs that fail, so a sync cut
+off after its push leaves the flag to the next completed one; never dropped before that
+first judgement; kept after it until every member it was sealed for is told or acknowledged
+it, or JUDGED_FOR_MS after it, so that an end a server withheld from that sync is still told
+when it arrives."""
 
 JUDGED_FOR_MS = 30 * 24 * 3600 * 1000
-"""How long after a flag left (FLAGS_SENT `left`, this device's clock) a device still judges
-it at every completed sync for an end signed before it began to leave that a server withheld
-from the syncs before: 30 days. An honest server serves the access chain whole at every sync,
+"""How long after its first judgement (FLAGS_SENT `judged`, this device's clock) a device
+still judges a flag that left at every completed sync whose chains grew, for an end signed
+at or before `left` + CLOCK_SKEW_MS that a server withheld from the syncs before: 30 days. An honest server serves the access chain whole at every sync,
 so only a withholding server is waited for; no chain a device holds proves that no earlier
 end is withheld still (a server can serve any prefix), so the wait is bounded by time, as
 long as a month of a client's syncs costs little (a few store reads a sync per flag kept;
@@ -703,8 +705,9 @@ class UndeliveredFlag:
     `result_id` (hex, "" for a stopped questionnaire) of `measure` (an instrument id), raised
     at `raised_at` (UTC). Told once per member, by the first completed sync after it left
     (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next),
-    or by a later one, up to JUDGED_FOR_MS after it left, that brings an end signed before
-    it began to leave that a server withheld before; `SafetyFlag.not_delivered` keeps it."""
+    or by a later one, up to JUDGED_FOR_MS after that first judgement, that brings such an
+    end (one rule at every judgement: signed at most CLOCK_SKEW_MS after the flag left) a
+    server withheld before; `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -716,7 +719,8 @@ class UndeliveredFlag:
 
     surely: bool = True
     """True: the end (signing device's clock) was more than CLOCK_SKEW_MS before the moment
-    the flag began to leave (this device's clock): "was NOT delivered". False: the end came
+    the first push that could have stored the flag began (this device's clock, FLAGS_SENT
+    `since`): "was NOT delivered". False: the end came
     at about the time it left, within CLOCK_SKEW_MS either way (devices' clocks differ by up
     to that), so the server may have stored it just before: "may NOT have been delivered"."""
 

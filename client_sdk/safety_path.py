@@ -194,12 +194,22 @@ def _held(raw: Any) -> dict[str, dict[str, int]]:
     }
 
 
-def _judged(entry: dict[str, int], left: int, chains: int) -> dict[str, int]:
-    """A FLAGS_SENT entry once a completed sync judged it: `left` kept, no longer `sending`,
-    `chains` a checksum of the lengths of this account's verified access chains it was judged
-    against (`_undelivered`)."""
-    kept = {k: v for k, v in entry.items() if k != "sending"}
-    return {**kept, "left": left, "judged": 1, "chains": chains}
+def _judged(entry: dict[str, int], left: int, chains: int, now: int) -> dict[str, int]:
+    """A FLAGS_SENT entry once a completed sync judged it at `now` (ms UTC, this device's
+    clock): `left` kept, `judged` the time of its first judgement (kept after), `chains` a
+    checksum of the lengths of this account's verified access chains it was judged against
+    (`_undelivered`)."""
+    kept = {k: v for k, v in entry.items() if k != "sending"}  # an older version's mark
+    return {**kept, "left": left, "judged": entry.get("judged", now), "chains": chains}
+
+
+def _judged_since(entry: dict[str, int]) -> int | None:
+    """When a FLAGS_SENT entry was first judged (ms UTC, this device's clock), None before;
+    an older version marked it 1 without a time: from its `left` then."""
+    judged = entry.get("judged")
+    if judged is None:
+        return None
+    return judged if judged > 1 else entry.get("left", judged)
 
 
 def _decoded(raw: Any) -> list[dict[str, Any]]:
@@ -1672,27 +1682,24 @@ class SafetyPath:
         return listing
 
     async def _before_sync(self, started: int) -> bool:
-        """Before a sync that begins at `started` (ms UTC, this device's clock): every flag
-        of FLAGS_SENT still waiting to be sent leaves, if it does, after `started`, in this
-        sync (`sending`); one that left before without a known time (`left`: the push that
-        stored it was not seen to end, or an older version pushed it) left before `started`.
-        Written only when one changes. Whether any flag is kept there. Raises only a store
-        error."""
+        """Before a sync that begins at `started` (ms UTC, this device's clock): a flag of
+        FLAGS_SENT gone from the outbox without a known `left` (a push noting it with its
+        acknowledgement does: `Pusher`; an older version pushed it, or another path took it
+        out) left before `started`, noted so. `since` is never moved: a flag still in the
+        outbox may have been stored by a push whose reply was lost. Written only when one
+        changes. Whether any flag is kept there. Raises only a store error."""
         held = _held(await self._store.setting(FLAGS_SENT, as_of=self._replica.synced_version))
         changes: dict[str, dict[str, int]] = {}
         for flag_id, entry in held.items():
-            if "left" in entry and "sending" not in entry:
+            if "left" in entry:
                 continue  # it left (a flag that left never waits again): nothing to read
-            if await self.waiting(flag_id):
-                changes[flag_id] = {"since": started, "sending": 1}
-            elif "left" not in entry or "sending" in entry:
-                changes[flag_id] = {"left": min(entry.get("left", started), started)}
+            if not await self.waiting(flag_id):
+                changes[flag_id] = {"left": started}
         if changes:
             async with self._store.transaction() as tx:
                 held = _held(await tx.setting(FLAGS_SENT))
                 for flag_id, change in changes.items():
-                    if flag_id in held:
-                        held[flag_id].pop("sending", None)
+                    if flag_id in held and "left" not in held[flag_id]:
                         held[flag_id].update(change)
                 await tx.set_setting(FLAGS_SENT, json.dumps(held))
         return bool(held)
@@ -1713,27 +1720,25 @@ class SafetyPath:
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
-        members they were sealed for, each member told once. A member counts when their
-        share ended by the owner-signed access chain this device verified (`_signed_end`),
-        they hold no share now, no acknowledgement of theirs is held here (an acknowledged
-        flag was delivered), and the end was signed (by the signing device's clock):
-
-        - at the first completed sync after the flag left: at any time, when it left in that
-          sync (`sending`: the end came with the same round trips, about when it left);
-          else at most CLOCK_SKEW_MS after it left (`left`, an upper bound by this device's
-          clock: an end signed later is a share ending after delivery);
-        - at a later sync (the flag is kept, JUDGED_FOR_MS): at or before the flag began to
-          leave (`since`): an end the server withheld from the syncs before (an honest
-          server serves the whole chain at every sync), never one signed after it left.
+        members they were sealed for, each member told once. One rule, the same at the
+        first judgement after the flag left and at every later one: a member counts when
+        the access chain this device verified holds an owner-signed end of their share
+        (`_signed_end`) signed (the signing device's clock) at or before `left` +
+        CLOCK_SKEW_MS (`left`: when the push reply that stored it arrived, this device's
+        clock; an end signed later is a share ending after delivery), whenever that end
+        arrives (a server may withhold it from the first judgement), they hold no share
+        now, and no acknowledgement of theirs is held here (an acknowledged flag was
+        delivered).
 
         `surely` ("was NOT delivered") when every such end was signed more than
-        CLOCK_SKEW_MS before the flag began to leave, else "may NOT have been delivered"
-        (clocks differ by up to CLOCK_SKEW_MS either way), erring toward telling. A flag
-        leaves FLAGS_SENT once every member it was sealed for is told or acknowledged it,
-        JUDGED_FOR_MS after it left, or when it is no flag of a journal of this account's.
-        Told ones are kept (FLAGS_UNDELIVERED) for `flags()` and returned to be told once
-        (`SyncReport.undelivered_flags`). Nothing a server says decides it. Raises only a
-        store error."""
+        CLOCK_SKEW_MS before `since` (the first push that could have stored the flag
+        started), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
+        either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
+        judgement after it left found every member it was sealed for told or acknowledging
+        it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
+        of this account's; never unjudged. Told ones are kept (FLAGS_UNDELIVERED) for
+        `flags()` and returned to be told once (`SyncReport.undelivered_flags`). Nothing a
+        server says decides it. Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         if not held:
@@ -1760,12 +1765,13 @@ class SafetyPath:
         judged: dict[str, int] = {}
         for flag_id, entry in held.items():
             left = entry.get("left", now)
-            if "left" in entry and now - left > JUDGED_FOR_MS:
+            first = _judged_since(entry)
+            if first is not None and now - first > JUDGED_FOR_MS:
                 done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
                 continue
-            if "judged" in entry and entry.get("chains") == chains:
+            if first is not None and entry.get("chains") == chains:
                 continue  # judged against these very chains: nothing new to tell
-            if "judged" not in entry and await self.waiting(flag_id):
+            if "left" not in entry and await self.waiting(flag_id):
                 # judged once it has left; one set aside as its journal is gone is told now
                 refused = await self._refused_as_gone(flag_id, gone, now)
                 if refused is not None:
@@ -1783,10 +1789,7 @@ class SafetyPath:
             state = self._replica.chains.state(local.journal_id) if local is not None else None
             if local is None or state is None:
                 continue  # not listed now (a server may leave it out of a sync): judged when it is
-            if "judged" not in entry:
-                bound = None if "sending" in entry else left + CLOCK_SKEW_MS
-            else:
-                bound = entry["since"]
+            bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
             acked = {a.hex() for a in await self._acknowledged_by(local, flag_id)}
@@ -1801,7 +1804,7 @@ class SafetyPath:
                     continue
                 with contextlib.suppress(ValueError):
                     at = _signed_end(state, bytes.fromhex(member), now)
-                    if at is not None and (bound is None or at <= bound):
+                    if at is not None and at <= bound:
                         ended[member] = at
             if set(to) <= acked | earlier | set(ended):
                 done.add(flag_id)  # nothing more to tell of it
@@ -1813,7 +1816,7 @@ class SafetyPath:
             if not ended or view is None:
                 continue
             kept[view.id] = ended
-            surely = all(at + CLOCK_SKEW_MS <= entry["since"] for at in ended.values())
+            surely = all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
             names = [await self._name(local, bytes.fromhex(m)) for m in sorted(ended)]
             found.append(
                 UndeliveredFlag(
@@ -1827,7 +1830,9 @@ class SafetyPath:
                     surely,
                 )
             )
-        changed = {f for f, left in judged.items() if held[f] != _judged(held[f], left, chains)}
+        changed = {
+            f for f, left in judged.items() if held[f] != _judged(held[f], left, chains, now)
+        }
         if not done and not changed and not kept:
             return found
         async with self._store.transaction() as tx:
@@ -1844,7 +1849,7 @@ class SafetyPath:
                 now_held.pop(flag_id, None)
             for flag_id in changed:
                 if flag_id in now_held:
-                    now_held[flag_id] = _judged(now_held[flag_id], judged[flag_id], chains)
+                    now_held[flag_id] = _judged(now_held[flag_id], judged[flag_id], chains, now)
             await tx.set_setting(FLAGS_SENT, json.dumps(now_held))
         return found
 
@@ -2241,7 +2246,9 @@ class SafetyPath:
         server can keep a flag from every device of a member, and clocks differ), and
         acknowledgements then, if any, are on the account's other devices;
         `copy_forgotten` when this device held that share and discarded its copy. The
-        client's own that have not left this device are `unsent` (`SafetyFlag.status`).
+        client's own that have not left this device are `unsent` (`SafetyFlag.status`),
+        those of a journal of theirs no longer on the server (deleted on another device, or
+        withheld) too, as `unsent()` tells them; its other flags are not listed.
         Works offline.
         Raises NotFound for an unknown journal."""
         me = self._replica.profile.account_id
@@ -2252,8 +2259,9 @@ class SafetyPath:
             # (`Replica.share_lapsed`), as in the journal list and the caseload
             j.journal_id: replace(j, role=REVOKED) if self._replica.share_lapsed(j, now) else j
             for j in await self._store.journals()
-            if j.role != REVOKED or j.owner_id != me
         }
+        # this account's own no longer on the server: only its flags still on this device
+        own_gone = {k for k, j in journals.items() if j.role == REVOKED and j.owner_id == me}
         wanted = (await self._local_journal(journal)).journal_id if journal else None
         left = forgotten.decode(await self._store.setting(forgotten.LEFT))  # left here
         unlisted = {  # no longer served by the server's word alone (`Journal.unlisted`)
@@ -2276,9 +2284,10 @@ class SafetyPath:
                 )
                 if view is not None:  # the role by this device's verified chain
                     server_only = local.journal_id in unlisted
+                    mine = local.owner_id == me
                     flags[view.id] = replace(
                         view,
-                        share_ended=local.role == REVOKED and not server_only,
+                        share_ended=local.role == REVOKED and not server_only and not mine,
                         unlisted=server_only,
                         reads_only=local.role == "read",
                     )
@@ -2308,8 +2317,11 @@ class SafetyPath:
         if any(journals[bytes.fromhex(f.journal_id)].owner_id == me for f in flags.values()):
             # the client's own that have not left this device (`waiting`), read in one query
             waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
-            for flag_id in waiting & flags.keys():
-                flags[flag_id] = replace(flags[flag_id], unsent=True)
+            for flag_id, flag in list(flags.items()):
+                if flag_id in waiting:
+                    flags[flag_id] = replace(flag, unsent=True)
+                elif bytes.fromhex(flag.journal_id) in own_gone:
+                    del flags[flag_id]  # left before its journal went: not listed (as before)
         kept = await self._store.setting(FLAGS_UNDELIVERED)
         if kept:  # sent after their share had ended (`_undelivered`)
             held = json.loads(kept)

@@ -2036,12 +2036,17 @@ class Store:
             found.setdefault(bytes(member), {})[(bytes(author), bytes(device))] = int(counter)
         return found
 
-    async def mark_offered(self, records: list[OutboxRecord]) -> list[tuple[bytes, bytes, int]]:
+    async def mark_offered(
+        self,
+        records: list[OutboxRecord],
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> list[tuple[bytes, bytes, int]]:
         """Note, before a push request carrying `records` is handed to the transport, that a
         record of each of their documents, sealed under its epoch, may have left this device
         (R46 F4): a server can store a record and answer the push with garbage, or never
         answer, so only a document never offered is one "no record of which has left this
-        device". Returns the (journal id, document id, epoch) rows added now (for
+        device". `also`: run in the same transaction (what else a push notes before it can
+        leave). Returns the (journal id, document id, epoch) rows added now (for
         `unmark_offered`)."""
         rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
         if not rows:
@@ -2069,6 +2074,8 @@ class Store:
                     + ", ".join("(?, ?, ?)" for _ in batch),
                     tuple(value for row in batch for value in row),
                 ).close()
+            if also is not None:
+                also(db)
             return added
 
         return await self.write(mark)

@@ -956,8 +956,9 @@ class SyncReport:
     acknowledgements held here only (an acknowledged flag was delivered), never for a flag
     another device sent. Told once per member, by the first sync that completes after the
     flag left (this one, or the next when a sync was cut off after its push), or by a later
-    one, up to safety.JUDGED_FOR_MS after it left, that brings an end signed before it began
-    to leave which a server withheld until then. Set by `Client.sync`."""
+    one, up to safety.JUDGED_FOR_MS after that first judgement, that brings such an end (the
+    same rule: signed at most safety.CLOCK_SKEW_MS after the flag left) which a server
+    withheld until then. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported

@@ -6,11 +6,28 @@ therapist: the sync that sends it says so (`SyncReport.undelivered_flags`), and
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from client_sdk import Client
+from client_sdk.safety import CLOCK_SKEW_MS
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+CLOCKED = ("access", "client", "context", "replica", "shares", "sharing", "safety_path")
+CLOCKED += ("models", "pushing", "safety", "journals")
+
+
+def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
+    """Every clock of the SDK's modules moved `by_ms` on."""
+
+    def shifted() -> int:
+        return int(time.time() * 1000) + by_ms
+
+    for module in CLOCKED:
+        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
 
 
 async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
@@ -51,14 +68,19 @@ async def test_a_flag_sent_after_the_share_ended_elsewhere_is_told_as_not_delive
 
 
 async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
-    signup: ClientFactory, login: ClientFactory
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An end signed more than CLOCK_SKEW_MS after the flag left (every clock moved 20
+    minutes on) is a share ending after delivery: never told. One signed within that of
+    its leaving is "may NOT" whenever it arrives (a server may have withheld it from the
+    sync that sent the flag: `test_flag_end_withheld_once.py`)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     taken = await tablet.measures.take("phq9", ITEM_9)
     flag_id = (await tablet.safety.respond(taken.result)).flag_id
     assert (await tablet.sync()).undelivered_flags == []  # sent while shared
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}
+    shift_clock(monkeypatch, CLOCK_SKEW_MS + 5 * 60 * 1000)
     await laptop.shares.revoke("Personal", "drsmith")
     assert (await tablet.sync()).undelivered_flags == []
     [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]

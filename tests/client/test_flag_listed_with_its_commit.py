@@ -55,4 +55,5 @@ async def test_a_failure_while_listing_a_flag_stores_no_unlisted_flag(
     assert (await tablet.sync()).undelivered_flags == []  # judged: delivered
     # judged once it left, and kept to be judged again should a withheld end arrive later
     [kept] = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}").values()
-    assert kept["judged"] == 1 and kept["left"] >= kept["since"]
+    # `judged`: when first judged (JUDGED_FOR_MS counts from then), after it left
+    assert kept["judged"] >= kept["left"] >= kept["since"]

@@ -1,0 +1,82 @@
+"""The process dies right after the push's acknowledgement: the flag's `left` was noted in
+that very transaction, so a delivered flag is never judged by a later sync's start."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from client_sdk import Client
+from client_sdk.pushing import Pusher
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+
+
+class Killed(Exception):
+    """Stands for the process dying: nothing after it runs."""
+
+
+MODULES = (
+    "access",
+    "client",
+    "context",
+    "replica",
+    "shares",
+    "sharing",
+    "safety_path",
+    "models",
+    "pushing",
+    "safety",
+    "journals",
+)
+
+
+def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
+    def shifted() -> int:
+        return int(time.time() * 1000) + by_ms
+
+    for module in MODULES:
+        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
+
+
+async def test_a_kill_after_the_push_ack_does_not_make_a_delivered_flag_lost(
+    signup: ClientFactory, login: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    taken = await tablet.measures.take("phq9", ITEM_9)
+    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+
+    acknowledge = Pusher._acknowledge
+
+    async def killed(self: Pusher, *args: Any) -> None:
+        await acknowledge(self, *args)
+        raise Killed  # the process dies right after the push's acknowledgement
+
+    monkeypatch.setattr(Pusher, "_acknowledge", killed)
+    with pytest.raises(Killed):
+        await tablet.sync()
+    monkeypatch.undo()
+    await tablet.close()
+    await drsmith.sync()
+    assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+    shift_clock(monkeypatch, 2 * 3600 * 1000)  # two hours on
+    await laptop.shares.revoke("Personal", "drsmith")
+    again = await Client.open(tmp_path / "ana-tablet")
+    try:
+        assert not await again.safety.waiting(flag_id)
+        report = await again.sync()
+        print("told:", report.undelivered_flags)
+        assert report.undelivered_flags == []
+    finally:
+        monkeypatch.undo()
+        await again.close()

@@ -1,0 +1,175 @@
+"""A push whose reply was lost, then re-pushed after an unshare."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from client_sdk import NetworkError, wire
+from client_sdk.models import now_ms
+from client_sdk.safety import FLAGS_SENT, UndeliveredFlag
+from client_sdk.safety_path import SafetyPath
+from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+
+ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
+MODULES = (
+    "access",
+    "client",
+    "context",
+    "replica",
+    "shares",
+    "sharing",
+    "safety_path",
+    "models",
+    "pushing",
+    "safety",
+    "journals",
+)
+
+
+def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
+    def shifted() -> int:
+        return int(time.time() * 1000) + by_ms
+
+    for module in MODULES:
+        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
+
+
+def lose_push_replies(proxy: HostileServer) -> list[bool]:
+    """While armed: every push is forwarded (the real server stores it) but answered 503."""
+    armed = [True]
+    forward = proxy.forward
+
+    async def lost(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        reply = await forward(session, request)
+        if armed[0] and request.path == "/v1/records/push":
+            error = wire.encode(wire.ErrorReply("unavailable", "try later"))
+            return web.Response(status=503, body=error, content_type="application/msgpack")
+        return reply
+
+    proxy.forward = lost  # type: ignore[method-assign]
+    return armed
+
+
+@pytest.mark.parametrize("gap_min", [0, 20])
+async def test_a_flag_stored_before_a_lost_reply_and_downloaded_is_not_told_surely_lost(
+    gap_min: int,
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    try:
+        await tablet.sync()
+        armed = lose_push_replies(hostile)
+        taken = await tablet.measures.take("phq9", ITEM_9)
+        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        with pytest.raises(NetworkError):
+            await tablet.sync()  # the server stored the flag; the reply never arrived
+        armed[0] = False
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+        await laptop.shares.revoke("Personal", "drsmith")  # after drsmith has it
+        shift_clock(monkeypatch, gap_min * 60 * 1000)  # the tablet syncs again 20 minutes on
+        report = await tablet.sync()
+        monkeypatch.undo()
+        print("gap", gap_min, "told:", report.undelivered_flags, report.lines())
+        assert not await tablet.safety.waiting(flag_id)
+        assert all(not u.surely for u in report.undelivered_flags)
+        assert "was NOT delivered" not in " ".join(report.lines())
+    finally:
+        await tablet.close()
+
+
+async def test_a_flag_stored_before_a_lost_reply_then_unshared_hours_on_is_not_told(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The push's reply is lost, the next sync sends the flag again (its reply arrives: the
+    flag's `left`), and the share ends two hours later: an end signed more than
+    CLOCK_SKEW_MS after the flag left is never told, at any later judgement."""
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate")
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    try:
+        await tablet.sync()
+        armed = lose_push_replies(hostile)
+        taken = await tablet.measures.take("phq9", ITEM_9)
+        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        with pytest.raises(NetworkError):
+            await tablet.sync()  # the server stored the flag; the reply never arrived
+        armed[0] = False
+        assert (await tablet.sync()).undelivered_flags == []  # sent again: its reply came
+        assert not await tablet.safety.waiting(flag_id)
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+        shift_clock(monkeypatch, 2 * 3600 * 1000)
+        await laptop.shares.revoke("Personal", "drsmith")  # two hours after delivery
+        first = await tablet.sync()
+        second = await tablet.sync()
+        monkeypatch.undo()
+        assert first.undelivered_flags == second.undelivered_flags == []
+        [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
+        assert mine.not_delivered == ()
+    finally:
+        await tablet.close()
+
+
+async def test_a_flag_found_stored_after_a_lost_reply_notes_when_it_left_with_that_finding(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The push's reply is lost; the key epoch moves before the next sync (another member
+    unshared on the laptop), so the flag is sealed again under the same id, refused
+    `record_conflict`, and found stored by the pull: it leaves the outbox then, and its
+    `left` is noted in that same transaction (the judgement after it cut off here)."""
+    laptop, drsmith, tom = await signup("ana"), await signup("drsmith"), await signup("tom")
+    await share_with(laptop, drsmith, role="annotate")
+    await share_with(laptop, tom)
+    await laptop.safety.set_plan(share_flags=True)
+    await laptop.sync()
+    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    try:
+        await tablet.sync()
+        armed = lose_push_replies(hostile)
+        taken = await tablet.measures.take("phq9", ITEM_9)
+        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        assert flag_id is not None
+        with pytest.raises(NetworkError):
+            await tablet.sync()  # the server stored the flag; the reply never arrived
+        armed[0] = False
+        await laptop.shares.revoke("Personal", "tom")  # a new key epoch
+
+        async def cut_off(self: SafetyPath, now: int) -> list[UndeliveredFlag]:
+            return []  # the sync stops before it judges
+
+        monkeypatch.setattr(SafetyPath, "_undelivered", cut_off)
+        before = now_ms()
+        report = await tablet.sync()
+        monkeypatch.undo()
+        assert report.set_aside == [] and not await tablet.safety.waiting(flag_id)
+        entry = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")[flag_id]
+        assert before <= entry["left"] <= now_ms()
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}
+        assert (await tablet.sync()).undelivered_flags == []
+    finally:
+        await tablet.close()
