@@ -452,8 +452,9 @@ async def serve(
                     answering = asyncio.create_task(_answer_call(live, answer, call))
     finally:
         watcher.cancel()
-        if answering is not None:
+        if answering is not None:  # the socket is gone: its answer is not sent
             answering.cancel()
+            await asyncio.wait([answering])
         hub.remove(account_id, device_id, live)
         await live.stop()
     return socket
