@@ -125,7 +125,8 @@ async def _one_connection(
     sync after the next hello pulls as usual. With `calls`, the upgrade asks for calls
     (wire.LIVE_CALLS_HEADER) and, once the server's hello says it takes them, the socket
     carries `transport`'s `/v1/sync` requests while it is open (`LiveCalls`): a reply (kind
-    LIVE_REPLY, up to wire.MAX_LIVE_FRAME_BYTES) goes to its call, never yielded. A server
+    LIVE_REPLY, a frame within the same wire.MAX_LIVE_NOTICE_BYTES) goes to its call, never
+    yielded. A server
     that does not say so (from before calls) gets every request over HTTP."""
     headers = {"Authorization": f"Bearer {transport.token}"}
     if calls:
@@ -139,7 +140,7 @@ async def _one_connection(
             heartbeat=HEARTBEAT_S,
             timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_WAIT_S),
             # a frame past the protocol's largest is not read: the socket is dropped
-            max_msg_size=wire.MAX_LIVE_FRAME_BYTES if calls else wire.MAX_LIVE_NOTICE_BYTES,
+            max_msg_size=wire.MAX_LIVE_NOTICE_BYTES,
         )
     except aiohttp.WSServerHandshakeError as error:
         if error.status == 401:
@@ -174,17 +175,13 @@ async def _one_connection(
 
 def _frame(data: bytes, carried: LiveCalls | None) -> wire.LiveNotice | None:
     """The notice a frame holds, or None for a reply handed to its call (`carried`).
-    Raises WireError for a frame that breaks the protocol: past wire.MAX_LIVE_NOTICE_BYTES,
-    only a reply to a call waiting may be (not decoded when none waits)."""
-    large = len(data) > wire.MAX_LIVE_NOTICE_BYTES
-    if large and (carried is None or not carried.waiting()):
+    Raises WireError for a frame that breaks the protocol."""
+    if len(data) > wire.MAX_LIVE_NOTICE_BYTES:  # aiohttp's max_msg_size refuses it first
         raise wire.WireError("too_large", "a live frame longer than the largest notice")
     notice = wire.decode(wire.LiveNotice, data)
     if notice.kind == wire.LIVE_REPLY and carried is not None:
         carried.answered(notice)
         return None
-    if large:
-        raise wire.WireError("too_large", "a live notice longer than the largest notice")
     return notice
 
 

@@ -304,19 +304,27 @@ async def _no_redirect(
     return response
 
 
+ABANDONED_KEPT = 64
+"""How many abandoned calls' ids a `LiveCalls` keeps, to discard their late replies: an app
+that gives up more syncs than that before their replies come loses its socket (reconnected)."""
+
+
 class LiveCalls:
     """Requests sent on this device's open live WebSocket instead of an HTTP POST (protocol.md
     GET /v1/live, "Calls on the live channel"): each a `wire.LiveCall` with an id of its own,
     answered by the `LiveNotice` of kind LIVE_REPLY naming it, which the socket's reader
     (live.py) hands to `answered`. A call whose socket is lost before its reply came gets
     None (`Transport` then sends it as an HTTP POST: the calls carried, `/v1/sync`, are reads,
-    safe to repeat); a reply naming no call waiting is a broken protocol (WireError: the
-    reader drops the socket, the calls waiting on it go over HTTP)."""
+    safe to repeat), as does one the server answers with wire.LIVE_OVER_HTTP. The reply to a
+    call its caller abandoned (cancelled, or timed out) is discarded, for the last
+    ABANDONED_KEPT such calls; a reply naming no other call is a broken protocol (WireError:
+    the reader drops the socket, the calls waiting on it go over HTTP)."""
 
     def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         self._socket = socket
         self._last = 0
         self._waiting: dict[int, asyncio.Future[wire.LiveNotice | None]] = {}
+        self._abandoned: dict[int, None] = {}  # ids in the order abandoned (oldest first)
         self.open = True
 
     async def call(self, path: str, body: bytes, no_answer_s: float) -> wire.LiveNotice | None:
@@ -338,16 +346,18 @@ class LiveCalls:
             async with asyncio.timeout(no_answer_s):
                 return await future
         finally:
-            self._waiting.pop(call_id, None)
-
-    def waiting(self) -> bool:
-        """Whether a call waits for its reply."""
-        return bool(self._waiting)
+            if self._waiting.pop(call_id, None) is not None:  # not answered, socket open
+                self._abandoned[call_id] = None  # its reply may still come: discarded
+                if len(self._abandoned) > ABANDONED_KEPT:
+                    del self._abandoned[next(iter(self._abandoned))]
 
     def answered(self, reply: wire.LiveNotice) -> None:
-        """Hand `reply` to the call it names; raises WireError when none such waits."""
+        """Hand `reply` to the call it names (discard it for an abandoned call); raises
+        WireError when it names no such call."""
         future = self._waiting.pop(reply.call, None)
         if future is None:
+            if self._abandoned.pop(reply.call, 0) is None:
+                return  # the reply to a call its caller gave up: discarded
             raise wire.WireError("invalid_field", "a reply to no call waiting on this socket")
         if not future.done():
             future.set_result(reply)
@@ -682,7 +692,8 @@ class Transport:
         """`_call_once` on the open live socket: its reply, decoded and checked as an HTTP
         reply's (an error status raises the same TJError), or None when the socket is lost
         before the reply came (the caller then sends the request over HTTP). Waits for the
-        reply as long as an HTTP request would (`AnswerWait`). Raises ClientClosed from
+        reply as long as an HTTP request would (`AnswerWait`): a reply on the socket is at most
+        wire.MAX_LIVE_REPLY_BYTES, or it says wire.LIVE_OVER_HTTP (None). Raises ClientClosed from
         another event loop than the transport's, as an HTTP request does (`_bound`)."""
         self._bound()
         wait = ANSWER_WAIT.get()
@@ -704,7 +715,7 @@ class Transport:
         finally:
             if notice is not None:
                 notice.cancel()
-        if got is None:
+        if got is None or got.status == wire.LIVE_OVER_HTTP:
             return None
         if got.status != 200:
             refused = _error_from(got.status, got.body, None, path)

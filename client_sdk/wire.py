@@ -603,10 +603,18 @@ MAX_LIVE_CALL_BYTES = 512 * 1024
 """The largest `LiveCall` frame a server reads (a `/v1/sync` request with MAX_JOURNALS
 cursors is under 460 KiB); a longer frame closes the socket (1009). A device sends a larger
 request as an HTTP POST."""
-MAX_LIVE_FRAME_BYTES = MAX_BODY_BYTES + 1024
-"""The largest frame a device reads on its live socket: a reply's body (at most
-MAX_BODY_BYTES, as an HTTP reply's) and the frame's own fields. A notice is still at most
-MAX_LIVE_NOTICE_BYTES."""
+MAX_LIVE_REPLY_BYTES = 64 * 1024
+"""The largest reply body a server sends on the live socket: a larger one is not sent there
+(its reply has status LIVE_OVER_HTTP, no body) and the device sends the same request over
+HTTP at once. A reply frame then fits in MAX_LIVE_NOTICE_BYTES, the one frame limit of every
+socket, and arrives about as fast as a notice, so the device's wait for it (`AnswerWait`) is
+never cut while a large reply is still arriving on a slow link. A no-op `/v1/sync` reply (heads
+only) is well under 1 KiB for a few journals, and the records a live notice carries are bounded
+by the same 64 KiB (LIVE_RECORD_BYTES)."""
+LIVE_OVER_HTTP = 0
+"""The status of a reply that is not an answer: the server does not answer this call on the
+socket (its reply would pass MAX_LIVE_REPLY_BYTES, or another call of the socket is being
+answered), and the device sends the same request over HTTP (the calls carried are reads)."""
 
 
 LIVE_RECORDS_QUERY = "records=1"
@@ -643,9 +651,10 @@ class LiveNotice:
     """Of kind LIVE_REPLY: the `LiveCall.call` this replies to."""
     status: int = field(default=0, metadata=limits(0, 599))
     """Of kind LIVE_REPLY: the HTTP status the same request would have got (200, or an
-    error's, its `body` then an `ErrorReply`)."""
-    body: bytes = field(default=b"", metadata=limits(0, MAX_BODY_BYTES))
-    """Of kind LIVE_REPLY: the reply's body, as an HTTP reply's."""
+    error's, its `body` then an `ErrorReply`), or LIVE_OVER_HTTP: not answered here."""
+    body: bytes = field(default=b"", metadata=limits(0, MAX_LIVE_REPLY_BYTES))
+    """Of kind LIVE_REPLY: the reply's body, as an HTTP reply's (at most
+    MAX_LIVE_REPLY_BYTES; none with status LIVE_OVER_HTTP)."""
 
 
 @dataclass(frozen=True)

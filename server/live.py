@@ -69,8 +69,9 @@ class LiveSocket:
         self._sending = False  # the sender is waiting for a frame to be taken
         self.aborted = False
         self.reply_sent = asyncio.Event()
-        """Set while no reply of ours waits to be sent (`offer_reply`): the next call is read
-        only then, so a client that sends calls and never reads holds one reply at most."""
+        """Set while no reply of ours waits to be sent (`offer_reply`): a call that comes
+        before is refused (wire.LIVE_OVER_HTTP), so a client that sends calls and never reads
+        holds one reply at most (and fills its outbox with refusals: the socket is aborted)."""
         self.reply_sent.set()
         self._sender = asyncio.create_task(self._run())
 
@@ -410,9 +411,11 @@ async def serve(
     """Hold one device's socket open until either side closes it or its session ends (the
     token expires, the device is revoked or logs out: close code 4001). With `answer` (the
     upgrade asked for calls), the hello says calls are taken, and a data frame that is a
-    `wire.LiveCall` is answered by `answer` (one call at a time: the next is read once
-    the last reply was sent) with a `LiveNotice` of kind LIVE_REPLY naming it; a 401 answer
-    then closes the socket with 4001. Other input is ignored (no compression; a data frame
+    `wire.LiveCall` is answered by `answer` in a task while the socket is still read, with a
+    `LiveNotice` of kind LIVE_REPLY naming it; a 401 answer then closes the socket with 4001.
+    One call at a time: a call that comes while another is answered or its reply not yet
+    sent gets status wire.LIVE_OVER_HTTP at once, as does one whose reply would pass
+    wire.MAX_LIVE_REPLY_BYTES. Other input is ignored (no compression; a data frame
     past MAX_INCOMING_BYTES, or MAX_IGNORED_BYTES without `answer`, closes the socket with
     1009). The socket's frames go through its
     outbox (LiveSocket), ours and its pings' pongs alike. A client that goes away during the
@@ -429,6 +432,7 @@ async def serve(
     live.offer(wire.encode(hello))
     hub.add(account_id, device_id, live, request.query_string == wire.LIVE_RECORDS_QUERY)
     watcher = asyncio.create_task(_close_when_session_ends(live, session_left, check_interval_s))
+    answering: asyncio.Task[None] | None = None
     try:
         async for message in socket:
             if message.type == WSMsgType.ERROR:
@@ -436,25 +440,41 @@ async def serve(
             if message.type in (WSMsgType.PING, WSMsgType.PONG):
                 live.answered(message.type, message.data)
             elif message.type == WSMsgType.BINARY and answer is not None:
-                await _answer_call(live, answer, message.data)
+                try:
+                    call = wire.decode(wire.LiveCall, message.data)
+                except wire.WireError:
+                    continue  # no call: ignored, as before calls existed
+                if (answering is not None and not answering.done()) or not live.reply_sent.is_set():
+                    # one call at a time: another is sent over HTTP (a client that sends
+                    # calls and never reads fills its outbox: the socket is aborted)
+                    _refuse_call(live, call)
+                else:
+                    answering = asyncio.create_task(_answer_call(live, answer, call))
     finally:
         watcher.cancel()
+        if answering is not None:  # the socket is gone: its answer is not sent
+            answering.cancel()
+            await asyncio.wait([answering])
         hub.remove(account_id, device_id, live)
         await live.stop()
     return socket
 
 
-async def _answer_call(live: LiveSocket, answer: Answer, data: bytes) -> None:
-    """Answer one call on the socket, once the last reply left; a frame that is no call is
-    ignored, as before calls existed."""
-    try:
-        call = wire.decode(wire.LiveCall, data)
-    except wire.WireError:
-        return
-    await live.reply_sent.wait()  # bounded: a reply not taken in time aborts the socket
+def _refuse_call(live: LiveSocket, call: wire.LiveCall) -> None:
+    """Reply LIVE_OVER_HTTP to `call`: the device sends it over HTTP."""
+    reply = wire.LiveNotice(wire.LIVE_REPLY, b"", 0, call=call.call, status=wire.LIVE_OVER_HTTP)
+    live.offer(wire.encode(reply))
+
+
+async def _answer_call(live: LiveSocket, answer: Answer, call: wire.LiveCall) -> None:
+    """Answer one call on the socket, in a task of its own while the socket is still read
+    (pings, pongs, a close). A reply body past wire.MAX_LIVE_REPLY_BYTES is not sent here:
+    the reply says LIVE_OVER_HTTP and the device sends the request over HTTP."""
+    status, body, send_timeout_s = await answer(call)
     if live.aborted or live.socket.closed:
         return
-    status, body, send_timeout_s = await answer(call)
+    if len(body) > wire.MAX_LIVE_REPLY_BYTES:
+        status, body = wire.LIVE_OVER_HTTP, b""
     reply = wire.LiveNotice(wire.LIVE_REPLY, b"", 0, call=call.call, status=status, body=body)
     live.offer_reply(wire.encode(reply), send_timeout_s)
     if status == 401:  # the session ended: no further call, as no further notice
