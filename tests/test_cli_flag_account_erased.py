@@ -1,6 +1,6 @@
 """A safety flag sealed on the phone, offline, when the laptop then erases the account: the
 phone's `tj sync` (refused: signed out) says the flag has NOT left this device and to tell
-the therapist themselves, and `tj safety flags` marks it "NOT SENT", never "NOT YET" as a
+the therapist themselves, and `tj safety flags` marks it "not sent", never "NOT YET" as a
 sent one (real server on loopback, CliRunner; the phone's answer recorded through the SDK
 without a sync, as an offline device records it)."""
 
@@ -36,5 +36,5 @@ async def test_tj_sync_says_a_flag_still_on_the_phone_of_an_erased_account_has_n
 
     flags = await phone.tj("safety", "flags")
     shown = said(flags.stdout + flags.stderr)
-    assert "NOT SENT: still on this device" in shown and "NOT YET" not in shown
+    assert "not sent: still on this device" in shown and "NOT YET" not in shown
     assert "Not sent: The safety flag of your PHQ-9" in shown
