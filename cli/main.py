@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         SyncReport,
     )
     from client_sdk.departures import Departure
+    from client_sdk.safety import UndeliveredFlag
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
 
@@ -2623,7 +2624,7 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
     flags = "".join(
         f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
         for said in (u.line(tell=plan) for u in unsent)
-    ) + (f"{UNSENT_SAFETY}{unsent_reminder(len(again))}" if again else "")
+    ) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
@@ -2631,15 +2632,22 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
     )
 
 
-def unsent_reminder(count: int) -> str:
-    """The one line `login_again` says, after the first telling, of `count` safety flags still
-    on this device (told in full at an earlier failed sync for the same cause). Pure."""
-    flags = "safety flag" if count == 1 else f"{count} safety flags"
-    it = "it" if count == 1 else "they"
+def unsent_reminder(again: list[UndeliveredFlag]) -> str:
+    """The one line `login_again` says, after the first telling, of the safety flags `again`
+    still on this device (told in full at an earlier failed sync for the same cause), naming
+    whom they are for; a login sends them unless the account was erased on another device,
+    which this device cannot know. Pure."""
+    from client_sdk.models import and_words
+
+    count = len(again)
+    who = and_words(sorted({m for u in again for m in u.members}))
+    flags = f"safety flag for {who}" if count == 1 else f"{count} safety flags for {who}"
+    them = "it" if count == 1 else "them"
     return (
-        f"Your {flags} told before still {'has' if count == 1 else 'have'} NOT left this device: "
-        f"the people {it} {'is' if count == 1 else 'are'} for cannot see {'it' if count == 1 else 'them'} "
-        f"until you log in again; tell them yourself ({output.command_text('tj safety flags')})"
+        f"The {flags} you were told of still {'has' if count == 1 else 'have'} NOT left this "
+        f"device: {who} cannot see {them} until you log in again, and never if your account "
+        f"was deleted on another device; tell them yourself "
+        f"({output.command_text('tj safety flags')})"
     )
 
 

@@ -612,8 +612,10 @@ class Identity:
     the server has now (a device signed out elsewhere still shows its account).
     `signed_out_at`: when a sync of this device was last told by the server that its
     session is over (revoked from another device, expired or ended: an AuthError), UTC;
-    None when none was. `account_erased`: the account was erased from this device
-    (`Client.delete_account`) and its local data is still here (`Client.erased_here`)."""
+    None when none was. `account_erased`: True when the account was erased from this device
+    (`Client.delete_account`) and its local data is still here (`Client.erased_here`); None
+    when this device cannot know (signed out, `signed_out_at` set: another device may have
+    erased it); False when it was not (signed in at its last sync)."""
 
     username: str
     account_id: str
@@ -622,10 +624,11 @@ class Identity:
     server_url: str
     locked: bool
     signed_out_at: datetime | None = None
-    account_erased: bool = False
+    account_erased: bool | None = False
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None."""
+        """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None, `account_erased`
+        true, false or None (this device cannot know)."""
         return {
             "username": self.username,
             "account_id": self.account_id,

@@ -38,3 +38,27 @@ async def test_tj_sync_says_a_flag_still_on_the_phone_of_an_erased_account_has_n
     shown = said(flags.stdout + flags.stderr)
     assert "not sent: still on this device" in shown and "NOT YET" not in shown
     assert "Not sent: The safety flag of your PHQ-9" in shown
+
+
+async def test_after_an_erase_elsewhere_the_reminder_never_promises_a_login_sends_the_flag(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The second failed sync's one-line reminder names drsmith and says the flag is never
+    sent if the account was deleted elsewhere; `tj whoami --json` cannot know whether it was
+    (`account_erased` null, never false), while a signed-in device says false."""
+    assert (await phone.json("whoami"))["account_erased"] is False
+    _, flag_id = await flag_sealed_offline(live_server, laptop, phone, tmp_path, ITEM_9)
+    assert flag_id is not None
+    await laptop.ok("account", "delete", "--yes")
+    await phone.tj("sync")  # told in full once
+
+    again = await phone.tj("sync")
+    text = said(again.stdout + again.stderr)
+    assert again.exit_code != 0
+    assert "told before" not in text
+    assert "The safety flag for drsmith you were told of still has NOT left this device" in text
+    assert "never if your account was deleted on another device" in text
+    assert (await phone.json("whoami"))["account_erased"] is None
