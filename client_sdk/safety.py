@@ -426,7 +426,9 @@ def message_lines(
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
     client never chose to send them any), then `copy_only` (`copy_only_line`: who reads only
-    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`."""
+    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`; False
+    also says a flag sealed has NOT left this device yet (it leaves at its next sync), never
+    that members see it at their next sync."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
@@ -439,7 +441,9 @@ def message_lines(
         )
     if flagged_to:
         lines.append(
-            data["flag_sent"].format(members=", ".join(flagged_to), syncs=syncs_words(hints.syncs))
+            data["flag_sent" if synced else "flag_sent_unsynced"].format(
+                members=", ".join(flagged_to), syncs=syncs_words(hints.syncs)
+            )
         )
     elif no_flag:
         lines.append(no_flag)

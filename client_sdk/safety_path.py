@@ -887,7 +887,8 @@ class SafetyPath:
         (`SafetyResponse.plan_missing` / `withheld_from` give the same facts, structured).
         `synced`: pass False when this device tried to sync just before and could not (the
         line about the plan then says the plan on this device may be out of date, never that
-        there is none). The emergency number, crisis line and plan text shown come from one
+        there is none; the line about a flag sealed says it has NOT left this device yet,
+        never that members see it at their next sync). The emergency number, crisis line and plan text shown come from one
         plan: the journal's, or, when nothing of it is written, the first written in another
         journal the client owns (Personal first).
 
