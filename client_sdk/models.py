@@ -398,7 +398,7 @@ class Journal:
             "share_ended": self.share_ended,
             "archived": self.archived,
             "helper": self.helper,
-            "kept_for": self.kept_for,
+            "kept_for": self.kept_for or None,
             "kept_ended": self.kept_ended,
             "unlisted": self.unlisted,
             "own": self.own,
@@ -535,14 +535,14 @@ class Entry:
         """Stable JSON shape (the CLI's `--json`); times are ISO 8601 in UTC, `utc_offset`
         is the writer's offset in minutes (or null); `shared_fields` a list of the fields
         a copy of some fields carries (`Entry.shared_fields`: "title", "body", "emotions"
-        not in it were not shared, though they read "" and []), null for an entry whose
+        not in it were not shared, though they read null, "" and []), null for an entry whose
         every field is its writer's. "journal_id" (hex) names the journal for good;
         "journal", its name, changes with `journals.rename`."""
         return {
             "id": self.id,
             "journal": self.journal,
             "journal_id": self.journal_id,
-            "title": self.title,
+            "title": self.title or None,
             "body": self.body,
             "mood": self.mood,
             "tags": list(self.tags),

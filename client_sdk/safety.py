@@ -195,7 +195,7 @@ class SafetyPlan:
             "crisis_line": self.crisis_line,
             "crisis_line_in_use": self.crisis_line_in_use,
             "crisis_line_set_by": self.crisis_line_set_by,
-            "plan": self.plan,
+            "plan": self.plan or None,
             "share_flags": self.share_flags,
             "updated_at": json_time(self.updated_at) if self.updated_at else None,
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
