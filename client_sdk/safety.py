@@ -730,7 +730,11 @@ class UndeliveredFlag:
     client's devices or withheld by the server (the server's word alone: never said as a
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
-    `surely` is False ("may NOT reach")."""
+    `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
+    asked (nothing ended: `to_dict` gives null)."""
+
+    journal_id: str = ""
+    """The id (hex) of `journal`, which names it for good."""
 
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
@@ -768,15 +772,17 @@ class UndeliveredFlag:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times in the one layout (`models.json_time`); ids as hex;
+        `ended_at` null for a flag NOT_SENT (no share ended: it never left)."""
         return {
             "journal": self.journal,
+            "journal_id": self.journal_id or None,
             "members": list(self.members),
             "flag_id": self.flag_id,
             "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
-            "raised_at": self.raised_at.isoformat(),
-            "ended_at": self.ended_at.isoformat(),
+            "raised_at": json_time(self.raised_at),
+            "ended_at": None if self.cause == NOT_SENT else json_time(self.ended_at),
             "surely": self.surely,
             "cause": self.cause,
         }

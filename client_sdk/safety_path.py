@@ -1826,6 +1826,7 @@ class SafetyPath:
                     view.raised_at,
                     to_datetime(max(ended.values())),
                     surely,
+                    journal_id=view.journal_id,
                 )
             )
         changed = {f for f, left in judged.items() if held[f] != _judged(held[f], left, chains)}
@@ -1918,6 +1919,7 @@ class SafetyPath:
             to_datetime(now),
             surely=False,
             cause=cause,
+            journal_id=view.journal_id,
         )
 
     async def unsent(self) -> list[UndeliveredFlag]:
