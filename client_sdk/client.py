@@ -3253,7 +3253,7 @@ class Client:
                 raise InvalidInput(
                     f"your default journal {quoted_name(target.name)} is read by {members}, "
                     f"who did not read {quoted_name(old.journal)}, where the entry was written: "
-                    "name the journal to write it in, or say even_if_shared=True",
+                    "name the journal to write it in, or write it there all the same",
                     subject="wider default",
                     names={"members": members, "journal id": target.journal_id.hex()},
                 )
