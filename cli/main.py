@@ -18,10 +18,11 @@ ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -116,6 +117,9 @@ NOT_DELIVERED = "tj.not_delivered"
 SYNCED_NOW = "tj.synced_now"
 """Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
 not find is not suggested `tj sync` (NU33 #7)."""
+NOTHING_DELETED = "tj.nothing_deleted"
+"""Set (`ctx.meta`, by `nothing_deleted_yet`) while a deletion has asked the server nothing
+that deletes: a NetworkError then is said to have deleted nothing."""
 LOGIN_AGAIN = "tj.login_again"
 """Set (`ctx.meta`) when the running command failed because this device is signed out: how to
 sign it in again (`login_again`), for the error's line (NU35 #5)."""
@@ -262,6 +266,18 @@ class Home:
                 raise
             finally:
                 await client.close()
+
+
+@contextlib.contextmanager
+def nothing_deleted_yet() -> Iterator[None]:
+    """Within it, a failure to reach the server (NetworkError) is said with "nothing was
+    deleted" (`NOTHING_DELETED`): the checks a deletion makes before it deletes anything."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[NOTHING_DELETED] = True
+    yield  # an error leaves it set, for the command's error line
+    if ctx is not None:
+        ctx.meta.pop(NOTHING_DELETED, None)
 
 
 def stderr_is_terminal() -> bool:
@@ -726,6 +742,8 @@ class TJGroup(click.Group):
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
                 journal_by_option(self, ctx),
             )
+            if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
+                text = f"nothing was deleted: {text}"
             raise failure(output.shown(output.one_line(text), prose=True)) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
             stdout_closed()
@@ -2407,7 +2425,8 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 held = {**held, IN_TRASH: len(trashed)}
         return found, held, await client.shares.list(), unsent, undelivered, is_default
 
-    found, held, shares, unsent, (undelivered, said), is_default = home.run(before)
+    with nothing_deleted_yet():
+        found, held, shares, unsent, (undelivered, said), is_default = home.run(before)
     # NU68 F9: every write that names no journal fails after it, on every device
     choose = output.command_text("tj journal default NAME")
     default_said = (
