@@ -747,10 +747,12 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     if not lost:
         return []
     who = and_words(sorted({m for f in lost for m in f.not_delivered}))
-    return [
-        f"Not delivered: no safety flag was sent to {who} for "
-        f"{'that answer' if len(lost) == 1 else 'those answers'}: the share ended (on "
-        "another of your devices, or by its end date) before the flag left this one (or "
+    flags = (
+        "the safety flag of that answer" if len(lost) == 1 else "the safety flags of those answers"
+    )
+    return [  # the sync's words for the one fact (`UndeliveredFlag.line`): it left, too late
+        f"Not delivered: {flags} may NOT have been delivered to {who}: the share ended (on "
+        "another of your devices, or by its end date) before the flag left this device (or "
         "about then: clocks differ), and they may never be alerted. If you "
         f"want them to know, tell them yourself. Your safety plan: "
         f"{output.command_text('tj safety plan')}."
