@@ -739,7 +739,7 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
 
 def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     """Below `tj safety flags`' table, for the flags marked "not delivered"
-    (`SafetyFlag.not_delivered`): that their members were never alerted, and what to do
+    (`SafetyFlag.not_delivered`): that their members may never have been alerted, and what to do
     (tell them yourself; the safety plan). Pure."""
     from client_sdk.models import and_words
 
@@ -747,11 +747,11 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     if not lost:
         return []
     who = and_words(sorted({m for f in lost for m in f.not_delivered}))
-    flags = (
+    which = (
         "the safety flag of that answer" if len(lost) == 1 else "the safety flags of those answers"
     )
     return [  # the sync's words for the one fact (`UndeliveredFlag.line`): it left, too late
-        f"Not delivered: {flags} may NOT have been delivered to {who}: the share ended (on "
+        f"Not delivered: {which} may NOT have been delivered to {who}: the share ended (on "
         "another of your devices, or by its end date) before the flag left this device (or "
         "about then: clocks differ), and they may never be alerted. If you "
         f"want them to know, tell them yourself. Your safety plan: "
