@@ -12,6 +12,7 @@ from cli.main import (
     Home,
     cli,
     json_option,
+    nothing_deleted_yet,
     pass_home,
     password_file_option,
     username_of,
@@ -56,10 +57,11 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     """
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj account delete"))
-    username = home.run(username_of)
-    copies, unsynced = home.run(copies_kept)
+    with nothing_deleted_yet():  # checked before anything is asked or erased
+        username = home.run(username_of)
+        copies, unsynced = home.run(copies_kept)
+        undelivered, said = home.run(undelivered_before_erasure)
     items = output.plural(unsynced, "item", "items")
-    undelivered, said = home.run(undelivered_before_erasure)
     for line in undelivered:  # asked with the question; said with --yes too (as `tj unshare`)
         output.message(line, wrap=True)
     if not yes:

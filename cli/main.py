@@ -18,10 +18,11 @@ ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
         SyncReport,
     )
     from client_sdk.departures import Departure
+    from client_sdk.safety import UndeliveredFlag
     from client_sdk.sharing import ShareInfo
     from client_sdk.sync import Progress
 
@@ -115,6 +117,9 @@ NOT_DELIVERED = "tj.not_delivered"
 SYNCED_NOW = "tj.synced_now"
 """Set (`ctx.meta`) once the running command synced (`synced_first`): an id it then does
 not find is not suggested `tj sync` (NU33 #7)."""
+NOTHING_DELETED = "tj.nothing_deleted"
+"""Set (`ctx.meta`, by `nothing_deleted_yet`) while a deletion has asked the server nothing
+that deletes: a NetworkError then is said to have deleted nothing."""
 LOGIN_AGAIN = "tj.login_again"
 """Set (`ctx.meta`) when the running command failed because this device is signed out: how to
 sign it in again (`login_again`), for the error's line (NU35 #5)."""
@@ -261,6 +266,18 @@ class Home:
                 raise
             finally:
                 await client.close()
+
+
+@contextlib.contextmanager
+def nothing_deleted_yet() -> Iterator[None]:
+    """Within it, a failure to reach the server (NetworkError) is said with "nothing was
+    deleted" (`NOTHING_DELETED`): the checks a deletion makes before it deletes anything."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[NOTHING_DELETED] = True
+    yield  # an error leaves it set, for the command's error line
+    if ctx is not None:
+        ctx.meta.pop(NOTHING_DELETED, None)
 
 
 def stderr_is_terminal() -> bool:
@@ -725,6 +742,8 @@ class TJGroup(click.Group):
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
                 journal_by_option(self, ctx),
             )
+            if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
+                text = f"nothing was deleted: {text}"
             raise failure(output.shown(output.one_line(text), prose=True)) from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
             stdout_closed()
@@ -2406,7 +2425,8 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 held = {**held, IN_TRASH: len(trashed)}
         return found, held, await client.shares.list(), unsent, undelivered, is_default
 
-    found, held, shares, unsent, (undelivered, said), is_default = home.run(before)
+    with nothing_deleted_yet():
+        found, held, shares, unsent, (undelivered, said), is_default = home.run(before)
     # NU68 F9: every write that names no journal fails after it, on every device
     choose = output.command_text("tj journal default NAME")
     default_said = (
@@ -2623,7 +2643,7 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
     flags = "".join(
         f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
         for said in (u.line(tell=plan) for u in unsent)
-    ) + (f"{UNSENT_SAFETY}{unsent_reminder(len(again))}" if again else "")
+    ) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
@@ -2631,15 +2651,22 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
     )
 
 
-def unsent_reminder(count: int) -> str:
-    """The one line `login_again` says, after the first telling, of `count` safety flags still
-    on this device (told in full at an earlier failed sync for the same cause). Pure."""
-    flags = "safety flag" if count == 1 else f"{count} safety flags"
-    it = "it" if count == 1 else "they"
+def unsent_reminder(again: list[UndeliveredFlag]) -> str:
+    """The one line `login_again` says, after the first telling, of the safety flags `again`
+    still on this device (told in full at an earlier failed sync for the same cause), naming
+    whom they are for; a login sends them unless the account was erased on another device,
+    which this device cannot know. Pure."""
+    from client_sdk.models import and_words
+
+    count = len(again)
+    who = and_words(sorted({m for u in again for m in u.members}))
+    flags = f"safety flag for {who}" if count == 1 else f"{count} safety flags for {who}"
+    them = "it" if count == 1 else "them"
     return (
-        f"Your {flags} told before still {'has' if count == 1 else 'have'} NOT left this device: "
-        f"the people {it} {'is' if count == 1 else 'are'} for cannot see {'it' if count == 1 else 'them'} "
-        f"until you log in again; tell them yourself ({output.command_text('tj safety flags')})"
+        f"The {flags} you were told of still {'has' if count == 1 else 'have'} NOT left this "
+        f"device: {who} cannot see {them} until you log in again, and never if your account "
+        f"was deleted on another device; tell them yourself "
+        f"({output.command_text('tj safety flags')})"
     )
 
 

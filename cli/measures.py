@@ -1666,7 +1666,9 @@ def measure_list(
         own = {j.id for j in every_journal if j.owner_id == me}
         wanted = [r for r in invalid if measure_name in (None, r.measure)]
         held = await output.held_back(client, journal_name)
-        marks = {j.id: ended_mark(j) for j in every_journal if j.read_only_copy and not j.own}
+        marks = {
+            j.id: GONE_OWN if j.own else ended_mark(j) for j in every_journal if j.read_only_copy
+        }
         elsewhere.extend(await results_elsewhere(client, journal_name, journals, every_journal))
         chosen.extend(j.name for j in journals[:1] if elsewhere)
         return (results, changes, courses), wanted, shared_only, own, held, marks
@@ -2117,6 +2119,11 @@ def results_table(
             for result in results
         ),
     )
+
+
+GONE_OWN = "(gone from the server)"
+"""What follows the name of one's own journal deleted on another device (or withheld by the
+server: `Journal.own` with `read_only_copy`), whose read-only copy this device keeps."""
 
 
 def ended_mark(journal: Journal) -> str:

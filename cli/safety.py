@@ -33,7 +33,13 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
-from client_sdk.safety import SafetyHints
+from client_sdk.safety import (
+    STATUS_ACKNOWLEDGED,
+    STATUS_NOT_DELIVERED,
+    STATUS_NOT_SENT,
+    STATUS_SENT,
+    SafetyHints,
+)
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -733,7 +739,7 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
 
 def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     """Below `tj safety flags`' table, for the flags marked "not delivered"
-    (`SafetyFlag.not_delivered`): that their members were never alerted, and what to do
+    (`SafetyFlag.not_delivered`): that their members may never have been alerted, and what to do
     (tell them yourself; the safety plan). Pure."""
     from client_sdk.models import and_words
 
@@ -741,30 +747,52 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     if not lost:
         return []
     who = and_words(sorted({m for f in lost for m in f.not_delivered}))
-    return [
-        f"Not delivered: no safety flag was sent to {who} for "
-        f"{'that answer' if len(lost) == 1 else 'those answers'}: the share ended (on "
-        "another of your devices, or by its end date) before the flag left this one (or "
+    which = (
+        "the safety flag of that answer" if len(lost) == 1 else "the safety flags of those answers"
+    )
+    return [  # the sync's words for the one fact (`UndeliveredFlag.line`): it left, too late
+        f"Not delivered: {which} may NOT have been delivered to {who}: the share ended (on "
+        "another of your devices, or by its end date) before the flag left this device (or "
         "about then: clocks differ), and they may never be alerted. If you "
         f"want them to know, tell them yourself. Your safety plan: "
         f"{output.command_text('tj safety plan')}."
     ]
 
 
-def not_yet_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
-    """The "acknowledged" cell of a flag no acknowledgement verified here names: "not
-    delivered to drsmith: ..." for one sent after their share ended (`not_delivered`), else
-    "NOT YET", with why it may be so ("before this share": `earlier_share_lines` says what that means)
-    and whether this account can mark it read. Pure."""
-    if flag.not_delivered:  # it never reached them: nothing to wait for
-        who = ", ".join(flag.not_delivered)
-        return f"not delivered to {who}: the share ended before it left this device (or about then)"
-    if flag.unsent or flag.id in unsent:  # `Safety.unsent`: it has not left this device
-        return "NOT SENT: still on this device"
+def not_yet_words(flag: SafetyFlag) -> str:
+    """The "acknowledged" cell of a sent flag no acknowledgement verified here names: "NOT
+    YET", with why it may be so ("before this share": `earlier_share_lines` says what that
+    means) and whether this account can mark it read. Pure."""
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:  # both said when both are true: neither hides the other
         why.append("you only read now: you cannot mark it read")
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
+
+
+def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
+    """The "status" cell of a flag, once a flag of the table never reached its members: the
+    word of its JSON `status` (`SafetyFlag.status`) first, then what it means: "not sent:
+    still on this device" (`unsent`: the ids `Safety.unsent` gives too), "not delivered to
+    drsmith: ...", "acknowledged: drsmith 12-06 21:18", "sent: not acknowledged yet". Pure."""
+    if flag.unsent or flag.id in unsent:  # `Safety.unsent`: it has not left this device
+        return f"{STATUS_NOT_SENT}: still on this device"
+    if flag.not_delivered:  # it never reached them: nothing to wait for
+        who = ", ".join(flag.not_delivered)
+        return (
+            f"{STATUS_NOT_DELIVERED} to {who}: the share ended before it left this device "
+            "(or about then)"
+        )
+    if flag.acknowledged:
+        return f"{STATUS_ACKNOWLEDGED}: {acknowledged_words(flag)}"
+    why = ["before this share"] if flag.before_share else []
+    if flag.reads_only:
+        why.append("you only read now: you cannot mark it read")
+    return f"{STATUS_SENT}: not acknowledged yet" + (f" ({'; '.join(why)})" if why else "")
+
+
+def acknowledged_words(flag: SafetyFlag) -> str:
+    """Who acknowledged the flag, when: "drsmith 12-06 21:18, drlee 12-06 21:20"."""
+    return ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
 
 
 def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str = "") -> Table:
@@ -800,8 +828,9 @@ def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str =
                 ),
                 str(flag.item),
                 str(flag.answer),
-                ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
-                or not_yet_words(flag, unsent),
+                status_words(flag, unsent)
+                if lost
+                else acknowledged_words(flag) or not_yet_words(flag),
             )
             for flag in flags
         ),

@@ -460,7 +460,8 @@ def share(
             wrap=True,
         )
         output.message(  # the README's advice, where it matters (NU64 F11)
-            f"Sync your other devices now ({output.command_text('tj sync')} on each): until "
+            # run on each other device: never this profile's --home (`their_command_text`)
+            f"Sync your other devices now ({output.their_command_text('tj sync')} on each): until "
             "one has synced this choice it sends no flag, and an answer given on it in the "
             "next 15 minutes never gets one later (devices' clocks can differ).",
             wrap=True,

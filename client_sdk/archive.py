@@ -199,7 +199,7 @@ class ArchivedEntry:
             "id": self.id,
             "journal_id": self.journal_id,
             "journal": self.journal,
-            "title": self.title,
+            "title": self.title or None,
             "body": self.body,
             "mood": self.mood,
             "tags": list(self.tags),
@@ -220,7 +220,12 @@ class ArchivedCheckin:
     note: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "at": iso(self.at), "progress": self.progress, "note": self.note}
+        return {
+            "id": self.id,
+            "at": iso(self.at),
+            "progress": self.progress,
+            "note": self.note or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -274,7 +279,7 @@ class ArchivedGoal:
             "journal_id": self.journal_id,
             "journal": self.journal,
             "title": self.title,
-            "why": self.why,
+            "why": self.why or None,
             "target": self.target.isoformat() if self.target else None,
             "measure": self.measure,
             "done": self.done,
@@ -401,6 +406,11 @@ class Fields:
             raise self.bad(name, f"a string of at most {limit} characters")
         return value
 
+    def absent_text(self, name: str, limit: int = 1_000_000) -> str:
+        """A text that may be absent: null (files from this version on) or "" (older
+        files) both read as ""."""
+        return "" if self.raw(name) is None else self.text(name, limit)
+
     def optional_text(self, name: str) -> str | None:
         return None if self.raw(name) is None else self.text(name)
 
@@ -499,7 +509,7 @@ def read_entry(fields: Fields) -> ArchivedEntry:
         id=fields.text("id", 64),
         journal_id=fields.text("journal_id", 64),
         journal=fields.text("journal", 300),
-        title=fields.text("title", MAX_TITLE),
+        title=fields.absent_text("title", MAX_TITLE),
         body=fields.text("body", MAX_MERGED_TEXT),
         mood=fields.optional_integer("mood"),
         tags=fields.strings("tags"),
@@ -529,7 +539,7 @@ def read_goal(fields: Fields) -> ArchivedGoal:
         journal_id=fields.text("journal_id", 64),
         journal=fields.text("journal", 300),
         title=fields.text("title", MAX_GOAL_TITLE),
-        why=fields.text("why", MAX_MERGED_TEXT),
+        why=fields.absent_text("why", MAX_MERGED_TEXT),
         target=fields.day("target"),
         measure=fields.optional_text("measure"),
         done=fields.flag("done"),
@@ -553,7 +563,7 @@ def read_checkin(fields: Fields) -> ArchivedCheckin:
         id=fields.text("id", 64),
         at=fields.moment("at"),
         progress=fields.optional_integer("progress"),
-        note=fields.text("note", MAX_NOTE),
+        note=fields.absent_text("note", MAX_NOTE),
     )
 
 

@@ -321,7 +321,7 @@ def _plan(plan: JSONObject) -> str:
     ]
     if plan["crisis_line_in_use"] and plan["crisis_line_in_use"] != plan["crisis_line"]:
         lines.append(f"- crisis line set by a therapist: {plan['crisis_line_in_use']}")
-    if plan["plan"].strip():
+    if (plan["plan"] or "").strip():
         lines += ["", plan["plan"]]
     else:
         lines.append("- plan: none written yet")

@@ -215,7 +215,7 @@ def read_plan(fields: Fields) -> ImportedPlan:
     """The own parts of a safety plan of an owned journal, checked as `set_plan` checks them;
     the other fields of the file's plan are checked for their type only (not restored)."""
     numbers = {name: contact(fields, name) for name in ("emergency_number", "crisis_line")}
-    text = fields.text("plan", 1_000_000)
+    text = fields.absent_text("plan", 1_000_000)
     try:
         check_text_limit("a safety plan", MAX_PLAN, "", text, "shorten it in the file")
     except InvalidInput as error:

@@ -1554,6 +1554,10 @@ class Client:
         profile = self.profile
         seen = await self.store.setting(SIGNED_OUT_SEEN)
         device, _, at = seen.partition(" ") if isinstance(seen, str) else ("", "", "")
+        signed_out = (
+            to_datetime(int(at)) if device == profile.device_id.hex() and at.isdigit() else None
+        )
+        erased = _erased_here(self.home, profile.account_id)
         return Identity(
             username=profile.username,
             account_id=profile.account_id.hex(),
@@ -1561,10 +1565,9 @@ class Client:
             device_name=await own_name(self.store, profile.device_id),
             server_url=profile.server_url,
             locked=is_locked(self.home),
-            signed_out_at=(
-                to_datetime(int(at)) if device == profile.device_id.hex() and at.isdigit() else None
-            ),
-            account_erased=_erased_here(self.home, profile.account_id),
+            signed_out_at=signed_out,
+            # signed out: another device may have erased the account; this one cannot know
+            account_erased=True if erased else None if signed_out is not None else False,
         )
 
     @staticmethod
@@ -3250,7 +3253,7 @@ class Client:
                 raise InvalidInput(
                     f"your default journal {quoted_name(target.name)} is read by {members}, "
                     f"who did not read {quoted_name(old.journal)}, where the entry was written: "
-                    "name the journal to write it in, or say even_if_shared=True",
+                    "name the journal to write it in, or write it there all the same",
                     subject="wider default",
                     names={"members": members, "journal id": target.journal_id.hex()},
                 )

@@ -114,7 +114,7 @@ class CheckIn:
             "id": self.id,
             "at": json_time(self.at),
             "progress": self.progress,
-            "note": self.note,
+            "note": self.note or None,
             "edited_at": json_time(self.edited_at) if self.edited_at else None,
         }
 
@@ -157,7 +157,7 @@ class Goal:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "title": self.title,
-            "why": self.why,
+            "why": self.why or None,
             "target": self.target.isoformat() if self.target else None,
             "measure": str(self.measure) if self.measure else None,
             "done": self.done,

@@ -580,23 +580,21 @@ class Measures:
         """The result documents `list` and `invalid` read, each with its journal, in the
         store's order: of one journal (name or id) or of every journal on this device. With
         every journal, an owner's copies made for a therapist are left out (the originals
-        are read); the read-only copies kept of shares that ended are read. Raises NotFound
-        for an unknown journal."""
+        are read, even once the copy's share ended); the read-only copies kept of shares
+        that ended, and of one's own journals deleted on another device, are read. Raises
+        NotFound for an unknown journal."""
         await self._replica.load_access()  # which journals are copies: from their chains
         journal_id = (await self._local_journal(journal)).journal_id if journal else None
         me = self._replica.profile.account_id
-        journals = {
-            j.journal_id: j
-            for j in await self._replica.store.journals()
-            if j.role != REVOKED or j.journal_id == journal_id or j.owner_id != me
-        }
+        journals = {j.journal_id: j for j in await self._replica.store.journals()}
         for stored in await self._replica.store.documents(journal_id, (MEASURE,)):
             source = journals.get(stored.journal_id)
             if stored.kind != MEASURE or source is None:
                 continue
             if (
                 journal_id is None
-                and source.role == "owner"
+                and source.owner_id == me
+                and source.role in ("owner", REVOKED)
                 and self._replica.is_disclosure(source)
             ):
                 continue

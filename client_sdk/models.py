@@ -398,7 +398,7 @@ class Journal:
             "share_ended": self.share_ended,
             "archived": self.archived,
             "helper": self.helper,
-            "kept_for": self.kept_for,
+            "kept_for": self.kept_for or None,
             "kept_ended": self.kept_ended,
             "unlisted": self.unlisted,
             "own": self.own,
@@ -535,14 +535,14 @@ class Entry:
         """Stable JSON shape (the CLI's `--json`); times are ISO 8601 in UTC, `utc_offset`
         is the writer's offset in minutes (or null); `shared_fields` a list of the fields
         a copy of some fields carries (`Entry.shared_fields`: "title", "body", "emotions"
-        not in it were not shared, though they read "" and []), null for an entry whose
+        not in it were not shared, though they read null, "" and []), null for an entry whose
         every field is its writer's. "journal_id" (hex) names the journal for good;
         "journal", its name, changes with `journals.rename`."""
         return {
             "id": self.id,
             "journal": self.journal,
             "journal_id": self.journal_id,
-            "title": self.title,
+            "title": self.title or None,
             "body": self.body,
             "mood": self.mood,
             "tags": list(self.tags),
@@ -612,8 +612,10 @@ class Identity:
     the server has now (a device signed out elsewhere still shows its account).
     `signed_out_at`: when a sync of this device was last told by the server that its
     session is over (revoked from another device, expired or ended: an AuthError), UTC;
-    None when none was. `account_erased`: the account was erased from this device
-    (`Client.delete_account`) and its local data is still here (`Client.erased_here`)."""
+    None when none was. `account_erased`: True when the account was erased from this device
+    (`Client.delete_account`) and its local data is still here (`Client.erased_here`); None
+    when this device cannot know (signed out, `signed_out_at` set: another device may have
+    erased it); False when it was not (signed in at its last sync)."""
 
     username: str
     account_id: str
@@ -622,10 +624,11 @@ class Identity:
     server_url: str
     locked: bool
     signed_out_at: datetime | None = None
-    account_erased: bool = False
+    account_erased: bool | None = False
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None."""
+        """A JSON-ready dict: ids as hex, `signed_out_at` ISO 8601 or None, `account_erased`
+        true, false or None (this device cannot know)."""
         return {
             "username": self.username,
             "account_id": self.account_id,

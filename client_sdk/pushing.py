@@ -471,8 +471,8 @@ class SetAsideChange:
             "code": self.code,
             "reason": self.reason,
             "set_aside_at": json_time(self.set_aside_at),
-            "title": self.title,
-            "text": self.text,
+            "title": self.title or None,
+            "text": self.text or None,
         }
 
 

@@ -197,7 +197,7 @@ class SafetyPlan:
             "crisis_line": self.crisis_line,
             "crisis_line_in_use": self.crisis_line_in_use,
             "crisis_line_set_by": self.crisis_line_set_by,
-            "plan": self.plan,
+            "plan": self.plan or None,
             "share_flags": self.share_flags,
             "updated_at": json_time(self.updated_at) if self.updated_at else None,
             "flags_reach": list(self.flags_reach) if self.flags_reach is not None else None,
@@ -428,7 +428,9 @@ def message_lines(
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
     client never chose to send them any), then `copy_only` (`copy_only_line`: who reads only
-    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`."""
+    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`; False
+    also says a flag sealed has NOT left this device yet (it leaves at its next sync), never
+    that members see it at their next sync."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
@@ -441,7 +443,9 @@ def message_lines(
         )
     if flagged_to:
         lines.append(
-            data["flag_sent"].format(members=", ".join(flagged_to), syncs=syncs_words(hints.syncs))
+            data["flag_sent" if synced else "flag_sent_unsynced"].format(
+                members=", ".join(flagged_to), syncs=syncs_words(hints.syncs)
+            )
         )
     elif no_flag:
         lines.append(no_flag)
@@ -730,7 +734,11 @@ class UndeliveredFlag:
     client's devices or withheld by the server (the server's word alone: never said as a
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
-    `surely` is False ("may NOT reach")."""
+    `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
+    asked (nothing ended: `to_dict` gives null)."""
+
+    journal_id: str = ""
+    """The id (hex) of `journal`, which names it for good."""
 
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
@@ -768,15 +776,17 @@ class UndeliveredFlag:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times in the one layout (`models.json_time`); ids as hex;
+        `ended_at` null for a flag NOT_SENT (no share ended: it never left)."""
         return {
             "journal": self.journal,
+            "journal_id": self.journal_id or None,
             "members": list(self.members),
             "flag_id": self.flag_id,
             "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
-            "raised_at": self.raised_at.isoformat(),
-            "ended_at": self.ended_at.isoformat(),
+            "raised_at": json_time(self.raised_at),
+            "ended_at": None if self.cause == NOT_SENT else json_time(self.ended_at),
             "surely": self.surely,
             "cause": self.cause,
         }

@@ -897,7 +897,8 @@ class SafetyPath:
         (`SafetyResponse.plan_missing` / `withheld_from` give the same facts, structured).
         `synced`: pass False when this device tried to sync just before and could not (the
         line about the plan then says the plan on this device may be out of date, never that
-        there is none). The emergency number, crisis line and plan text shown come from one
+        there is none; the line about a flag sealed says it has NOT left this device yet,
+        never that members see it at their next sync). The emergency number, crisis line and plan text shown come from one
         plan: the journal's, or, when nothing of it is written, the first written in another
         journal the client owns (Personal first).
 
@@ -1640,7 +1641,8 @@ class SafetyPath:
         return sorted({s.member_name for s in shares} - told)
 
     async def _copy_readers(self, local: LocalJournal) -> list[tuple[str, tuple[str, ...] | None]]:
-        """(username, fields: None for every field, () for fields this device cannot tell)
+        """(username, fields: None for every field, () for fields this device cannot tell: no
+        copy of theirs held here; a copy held here gives its fields, its share lapsed or not)
         of each member who reads, now, a field-level copy of `local` (one of this account's
         journals) and not `local` itself: from this account's sealed copy settings (`copies`)
         and the verified access chains, never the server's list; a field-level share in
@@ -1655,16 +1657,18 @@ class SafetyPath:
         now = now_ms()
         whole = {s.member_id for s in await self._current_shares(local) if not s.ended(now)}
         found: dict[str, tuple[str, ...] | None] = {}
+        known: dict[bytes, tuple[str, ...] | None] = {}  # the fields of a copy held here
         for copy_id, settings in self._copies().items():
             if settings.mirror_of != local.journal_id or settings.member_id in whole:
                 continue
+            known[settings.member_id] = settings.fields
             for share in self._replica.verified_shares(now, copy_id):
                 if share.member_id == settings.member_id and not share.ended(now):
                     found[share.member_name] = settings.fields
         state = self._replica.chains.state(local.journal_id)
-        for limited in field_shares_in_force(state):
+        for limited in field_shares_in_force(state):  # a lapsed one too: its copy's fields
             if limited.who is not None and limited.who.account_id not in whole:
-                found.setdefault(limited.who.username, ())
+                found.setdefault(limited.who.username, known.get(limited.who.account_id, ()))
         return sorted(found.items())
 
     def _listing(self, doc_id: bytes, at: int) -> Callable[[Transaction], Awaitable[None]]:
@@ -1828,6 +1832,7 @@ class SafetyPath:
                     view.raised_at,
                     to_datetime(max(ended.values())),
                     surely,
+                    journal_id=view.journal_id,
                 )
             )
         changed = {
@@ -1922,6 +1927,7 @@ class SafetyPath:
             to_datetime(now),
             surely=False,
             cause=cause,
+            journal_id=view.journal_id,
         )
 
     async def unsent(self) -> list[UndeliveredFlag]:

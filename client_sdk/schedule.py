@@ -89,7 +89,7 @@ class ShareEnded:
             "reason": self.reason,
             "at": json_time(self.at) if self.at else None,
             "owner": self.owner,
-            "replaced_by": self.replaced_by,
+            "replaced_by": self.replaced_by or None,
         }
 
 
@@ -132,7 +132,7 @@ class Assignment:
             "every_days": self.every_days,
             "starts_at": json_time(self.starts_at),
             "created_at": json_time(self.created_at),
-            "note": self.note,
+            "note": self.note or None,
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
             "delivered": self.delivered,

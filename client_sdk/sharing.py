@@ -433,7 +433,7 @@ class SharedJournal:
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
             "left_at": json_time(self.left_at) if self.left_at else None,
-            "replaced_by": self.replaced_by,
+            "replaced_by": self.replaced_by or None,
         }
 
 

@@ -37,7 +37,9 @@ async def test_tj_sync_and_safety_flags_say_a_flag_sent_after_the_share_ended_wa
 
     flags = said((await phone.ok("safety", "flags")).stdout)
     assert "not delivered to drsmith: the share ended before it left this device" in flags
-    assert "no safety flag was sent to drsmith for that answer" in flags
+    # the sync's words for the one fact: the flag left, and may not have reached them
+    assert "the safety flag of that answer may NOT have been delivered to drsmith" in flags
+    assert "no safety flag was sent" not in flags
     assert "acknowledged" not in flags  # never the label of a flag that never reached them
     [listed] = [f for f in await phone.json("safety", "flags") if f["id"] == flag_id]
     assert listed["not_delivered"] == ["drsmith"]

@@ -121,7 +121,7 @@ async def test_an_opt_in_to_safety_flags_alone_is_not_counted_as_a_safety_plan(
 
     data, said = await exported(drsmith, tmp_path / "out")
     [plan] = data["safety_plans"]
-    assert plan["share_flags"] is True and plan["plan"] == ""
+    assert plan["share_flags"] is True and plan["plan"] is None
     assert said.startswith("Exported 1 entry from 2 journals to "), said
     mine, said = await exported(ana, tmp_path / "ana")
     assert len(mine["safety_plans"]) == 1 and "safety plan" not in said, said

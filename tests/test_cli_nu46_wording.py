@@ -41,7 +41,7 @@ async def test_a_mood_check_in_reads_mood_check_in_in_tj_list_not_a_blank_cell(
     as_json = await ana.ok("list", "--json")
     assert "check-in" not in as_json.stdout  # --json keeps the entry's own fields
     [entry] = [e for e in await ana.json("list") if e["id"].startswith(checkin)]
-    assert (entry["title"], entry["body"], entry["mood"]) == ("", "", 5)
+    assert (entry["title"], entry["body"], entry["mood"]) == (None, "", 5)  # absent: null
     await ana.ok("delete", checkin, "--yes")
     trash = (await ana.ok("trash", env=NARROW)).stdout
     assert column(trash, "title or text") == ["mood check-in: 5/10"], trash

@@ -199,7 +199,8 @@ async def test_an_answer_given_just_after_an_opt_in_elsewhere_is_told_it_got_no_
         "share", "Personal", "drsmith", "--full", "--role", "annotate",
         "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
-    assert "Sync your other devices now (`tj sync` on each)" in flat(shared.stderr)
+    # run on each other device: never this one's --home (`BARE`: a command naming no profile)
+    assert "Sync your other devices now (`BARE tj sync` on each)" in flat(shared.stderr)
     await outage.begin()
     await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     await outage.end()

@@ -129,7 +129,7 @@ async def test_a_field_a_copy_does_not_carry_is_told_apart_in_json(
     )  # fmt: skip
     await lee.ok("sync")
     [entry] = await lee.json("list", "--journal", "ana")
-    assert (entry["title"], entry["body"], entry["emotions"]) == ("", "", [])  # as before
+    assert (entry["title"], entry["body"], entry["emotions"]) == (None, "", [])  # absent: null
     assert (entry["mood"], entry["tags"]) == (3, ["family"])
     assert entry["shared_fields"] == ["mood", "tags"]
     assert (await lee.json("show", entry["id"]))["shared_fields"] == ["mood", "tags"]

@@ -44,15 +44,15 @@ async def test_a_copy_replaced_by_another_is_said_no_longer_served_on_the_server
     said = flat(listed.stdout + listed.stderr)
     assert "replaced" not in said and "the server is withholding it" in said, said
     [ended] = await drlee.json("assignments", "--all")
-    assert ended["share_ended"]["replaced_by"] == "", ended
+    assert ended["share_ended"]["replaced_by"] is None, ended
 
     shared = await drlee.ok("shared-with-me")
     said = flat(shared.stdout + shared.stderr)
     assert "replaced" not in said and "Once you know the share ended" in said, said
     rows = {s["journal"]: s for s in await drlee.json("shared-with-me")}
     old = rows["Personal (mood, scores) for drlee"]
-    assert (old["replaced_by"], old["unlisted"], old["share_ended"]) == ("", True, False)
-    assert rows["Personal (mood, scores, answers) for drlee"]["replaced_by"] == ""
+    assert (old["replaced_by"], old["unlisted"], old["share_ended"]) == (None, True, False)
+    assert rows["Personal (mood, scores, answers) for drlee"]["replaced_by"] is None
 
     caseload = await drlee.ok("caseload")
     said = flat(caseload.stdout + caseload.stderr)
@@ -100,7 +100,7 @@ async def test_a_copy_the_server_stops_serving_beside_a_newer_share_is_not_repla
     assert "replaced" not in said and "Once you know the share ended" in said, said
     rows = {s["journal"]: s for s in await drlee.json("shared-with-me")}
     old = rows["Personal (mood, scores) for drlee"]
-    assert (old["journal_id"], old["replaced_by"], old["unlisted"]) == (copy.hex(), "", True)
+    assert (old["journal_id"], old["replaced_by"], old["unlisted"]) == (copy.hex(), None, True)
     async with await Client.open(drlee.home) as client:
         [kept] = [s for s in await client.shares.with_me(refresh=False) if s.read_only_copy]
         assert (kept.replaced_by, kept.access) == ("", "no longer served (read-only copy)")

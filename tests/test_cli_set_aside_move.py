@@ -103,6 +103,7 @@ async def test_the_move_hint_and_a_plain_move_never_widen_private_words_to_a_the
     assert refused.exit_code == 1
     assert "is read by drlee, who did not read 'Night dreams'" in said(refused.stderr)
     assert "--even-if-shared" in said(refused.stderr)
+    assert "even_if_shared" not in said(refused.stderr)  # the SDK's keyword: not the CLI's
     assert len(await phone.json("set-aside", "list")) == 1
     await phone.ok("set-aside", "move", kept["doc_id"][:8], "--even-if-shared")
     await drlee.ok("sync")

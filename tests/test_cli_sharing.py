@@ -746,7 +746,7 @@ async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_wide
     )
     await tom.ok("sync")
     [entry] = await tom.json("list")
-    assert (entry["mood"], entry["body"], entry["title"]) == (4, "", "")
+    assert (entry["mood"], entry["body"], entry["title"]) == (4, "", None)  # absent: null
     assert "drinking" not in (await tom.ok("list")).stdout
     [copy] = await tom.json("shared-with-me")
     assert copy["role"] == "annotate"  # the limited share's new role reached the therapist

@@ -13,7 +13,7 @@ from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
 
 FULL = "for drsmith has NOT left this device"
-REMINDER = "Your safety flag told before still has NOT left this device"
+REMINDER = "The safety flag for drsmith you were told of still has NOT left this device"
 
 
 def said(text: str) -> str:

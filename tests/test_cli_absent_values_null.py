@@ -1,0 +1,71 @@
+"""JSON gives `null` for a value the device does not have, never "": an untitled entry's
+`title` (list, search, export), an own journal's `kept_for`, a goal's `why` and a check-in's
+`note` written without one, a safety plan with no text (`plan`, `tj safety plan --json` and
+the export); an export with `null` there imports, as do older files with "" (real server on
+loopback, CliRunner, each `--json` parsed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.test_cli import Device, laptop  # noqa: F401
+
+
+def strings(value: Any) -> list[str]:
+    """The keys (dotted paths) of every "" in `value`."""
+    if isinstance(value, dict):
+        return [f"{k}.{p}" if p else k for k, v in value.items() for p in strings(v) or []] + [
+            k for k, v in value.items() if v == ""
+        ]
+    if isinstance(value, list):
+        return [p for v in value for p in strings(v)]
+    return []
+
+
+async def test_absent_values_are_null_in_json_and_an_export_of_them_imports(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    await laptop.ok("write", "Slept well for once.")
+    goal = (await laptop.ok("goal", "add", "Walk daily")).stdout.strip()
+    await laptop.ok("goal", "checkin", goal, "--progress", "20")
+    await laptop.ok("safety", "plan", "--emergency", "999")
+
+    [entry] = await laptop.json("list")
+    assert entry["title"] is None and entry["body"] == "Slept well for once."
+    [found] = await laptop.json("search", "Slept")
+    assert found["entry"]["title"] is None
+    journals = await laptop.json("journal", "list")
+    assert journals and all(j["kept_for"] is None for j in journals)
+    [walk] = await laptop.json("goal", "list")
+    assert walk["why"] is None and [c["note"] for c in walk["checkins"]] == [None]
+    assert (await laptop.json("safety", "plan"))["plan"] is None
+    for command in (["list"], ["search", "Slept"], ["journal", "list"], ["goal", "list"]):
+        assert strings(await laptop.json(*command)) == [], command
+
+    exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
+    path = Path(exported.stdout.strip())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    [kept] = data["entries"]
+    assert kept["title"] is None
+    assert [g["why"] for g in data["goals"]] == [None]
+    assert [c["note"] for g in data["goals"] for c in g["checkins"]] == [None]
+    assert [p["plan"] for p in data["safety_plans"]] == [None]
+
+    imported = await laptop.ok("import", str(path))  # read whole: nothing new here
+    assert "1 entry, 1 goal and 1 safety plan already here" in imported.stdout
+    older = json.loads(path.read_text(encoding="utf-8"))  # a file of an earlier version: ""
+    for each in older["entries"]:
+        each["title"] = ""
+    for each in older["goals"]:
+        each["why"] = ""
+        for checkin in each["checkins"]:
+            checkin["note"] = ""
+    for each in older["safety_plans"]:
+        each["plan"] = ""
+    old = tmp_path / "older.json"
+    old.write_text(json.dumps(older), encoding="utf-8")
+    again = await laptop.ok("import", str(old))
+    assert "1 entry, 1 goal and 1 safety plan already here" in again.stdout
