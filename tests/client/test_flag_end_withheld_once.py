@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from client_sdk import Client
+from client_sdk.safety import UndeliveredFlag
 from tests.client.flag_judging import (
     opted_in_through,
     revoke_once,
@@ -15,6 +17,26 @@ from tests.client.flag_judging import (
 )
 from tests.client.hostile import HostileServer, hostile  # noqa: F401
 from tests.conftest import ClientFactory
+
+
+async def told_by_the_stale_then_the_real_chain(
+    hostile: HostileServer,  # noqa: F811
+    tablet: Client,
+    drsmith: Client,
+    flag_id: str | None,
+) -> list[UndeliveredFlag]:
+    """The tablet syncs once through the stale chain `hostile` serves (sending the flag), then
+    twice served honestly; drsmith never got the flag. The flags those three syncs told."""
+    stale = await tablet.sync()
+    assert not await tablet.safety.waiting(flag_id)
+    hostile.replies.clear()
+    hostile.requests.clear()
+    hostile.holds.clear()
+    fresh = await tablet.sync()
+    again = await tablet.sync()
+    await drsmith.sync()
+    assert flag_id not in {f.id for f in await drsmith.safety.flags()}  # never delivered
+    return stale.undelivered_flags + fresh.undelivered_flags + again.undelivered_flags
 
 
 async def test_an_end_withheld_from_the_first_judgement_within_the_skew_is_still_told(
@@ -33,15 +55,7 @@ async def test_an_end_withheld_from_the_first_judgement_within_the_skew_is_still
         monkeypatch.undo()
         serve_stale_chain(hostile)
         flag_id = await seal_flag(tablet)
-        stale = await tablet.sync()
-        assert not await tablet.safety.waiting(flag_id)
-        hostile.replies.clear()
-        hostile.requests.clear()
-        fresh = await tablet.sync()
-        again = await tablet.sync()
-        await drsmith.sync()
-        assert flag_id not in {f.id for f in await drsmith.safety.flags()}  # never delivered
-        told = stale.undelivered_flags + fresh.undelivered_flags + again.undelivered_flags
+        told = await told_by_the_stale_then_the_real_chain(hostile, tablet, drsmith, flag_id)
         print("told:", told)
         assert [u.flag_id for u in told] == [flag_id]
     finally:
@@ -81,16 +95,7 @@ async def test_an_unshare_while_the_flag_is_being_pushed_withheld_once_is_still_
         serve_stale_chain(hostile)
         hostile.holds["/v1/records/push"] = revoke_once(laptop)
         flag_id = await seal_flag(tablet)
-        stale = await tablet.sync()
-        assert not await tablet.safety.waiting(flag_id)
-        hostile.replies.clear()
-        hostile.requests.clear()
-        hostile.holds.clear()
-        fresh = await tablet.sync()
-        again = await tablet.sync()
-        await drsmith.sync()
-        assert flag_id not in {f.id for f in await drsmith.safety.flags()}  # never delivered
-        told = stale.undelivered_flags + fresh.undelivered_flags + again.undelivered_flags
+        told = await told_by_the_stale_then_the_real_chain(hostile, tablet, drsmith, flag_id)
         print("told:", told)
         assert [u.flag_id for u in told] == [flag_id]
     finally:
