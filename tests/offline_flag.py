@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client_sdk import Client
+from client_sdk import Client, Taken
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -25,6 +25,19 @@ async def flag_sealed_offline(
     shares it with drsmith in full, role annotate, with safety flags; the phone syncs, then,
     offline, takes a PHQ-9 of `answers` (9 ints) in it and responds. drsmith's device, and
     the id of the flag the response sealed (None when it sealed none)."""
+    drsmith, _, flag_id = await answered_offline(server, laptop, phone, tmp_path, answers, journal)
+    return drsmith, flag_id
+
+
+async def answered_offline(
+    server: RunningServer,
+    laptop: Device,
+    phone: Device,
+    tmp_path: Path,
+    answers: list[int],
+    journal: str | None = None,
+) -> tuple[Device, Taken, str | None]:
+    """As `flag_sealed_offline`, also giving what the phone's `measures.take` returned."""
     drsmith = await new_device(server, tmp_path, "drsmith")
     if journal is not None:
         await laptop.ok("journal", "create", journal)
@@ -39,4 +52,4 @@ async def flag_sealed_offline(
         flag_id = (await offline.safety.respond(taken.result)).flag_id
     finally:
         await offline.close()
-    return drsmith, flag_id
+    return drsmith, taken, flag_id

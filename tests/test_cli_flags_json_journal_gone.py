@@ -9,8 +9,8 @@ from pathlib import Path
 
 from client_sdk import Client
 from tests.conftest import RunningServer
+from tests.offline_flag import flag_sealed_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
-from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import said
 
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
@@ -22,19 +22,7 @@ async def test_tj_safety_flags_json_names_a_flag_that_was_not_sent(
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok("journal", "create", "Work")
-    await laptop.ok(
-        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
-    offline = await Client.open(phone.home)
-    try:
-        taken = await offline.measures.take("phq9", ITEM_9, journal="Work")
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
-    finally:
-        await offline.close()
+    _, flag_id = await flag_sealed_offline(live_server, laptop, phone, tmp_path, ITEM_9, "Work")
     await laptop.ok("journal", "delete", "Work", input="Work\n")
     await phone.tj("sync")
     text = await phone.tj("safety", "flags")

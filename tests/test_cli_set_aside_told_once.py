@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from client_sdk import Client
 from tests.conftest import RunningServer
+from tests.offline_flag import answered_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
-from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import said
 
 
@@ -22,19 +21,9 @@ async def test_set_aside_changes_are_told_once_then_reminded_with_exit_0(
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok("journal", "create", "Work")
-    await laptop.ok(
-        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
-    offline = await Client.open(phone.home)
-    try:
-        taken = await offline.measures.take("phq9", [1] * 8 + [2], journal="Work")
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
-    finally:
-        await offline.close()
+    _, taken, flag_id = await answered_offline(
+        live_server, laptop, phone, tmp_path, [1] * 8 + [2], "Work"
+    )
     assert flag_id is not None
     await laptop.ok("journal", "delete", "Work", input="Work\n")
 

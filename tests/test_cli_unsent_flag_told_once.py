@@ -9,15 +9,13 @@ from pathlib import Path
 
 from client_sdk import Client
 from tests.conftest import TEST_SETTINGS, RunningServer
+from tests.offline_flag import flag_sealed_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
+from tests.test_cli_unshare_undelivered import said
 
 FULL = "for drsmith has NOT left this device"
 REMINDER = "The safety flag for drsmith you were told of still has NOT left this device"
-
-
-def said(text: str) -> str:
-    return " ".join(text.split())
 
 
 async def test_an_expired_session_tells_an_unsent_flag_in_full_once_then_in_one_line(
@@ -54,16 +52,11 @@ async def test_a_new_cause_tells_the_flag_in_full_again(
     phone: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await laptop.ok(
-        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
-        "--fingerprint", drsmith.signup["fingerprint"],
-    )  # fmt: skip
-    await phone.ok("sync")
+    _, flag_id = await flag_sealed_offline(
+        live_server, laptop, phone, tmp_path, [1, 1, 1, 1, 1, 1, 1, 1, 1]
+    )
     offline = await Client.open(phone.home)
     try:
-        taken = await offline.measures.take("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1])
-        flag_id = (await offline.safety.respond(taken.result)).flag_id
         first, again = await offline.safety.unsent_to_tell("session expired")
         assert ([f.flag_id for f in first], again) == ([flag_id], [])
     finally:

@@ -6,38 +6,11 @@ therapist: the sync that sends it says so (`SyncReport.undelivered_flags`), and
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from client_sdk import Client
 from client_sdk.safety import CLOCK_SKEW_MS
-from tests.client.sharing_support import share_with
+from tests.client.flag_judging import ITEM_9, opted_in, seal_flag, shift_clock
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-CLOCKED = ("access", "client", "context", "replica", "shares", "sharing", "safety_path")
-CLOCKED += ("models", "pushing", "safety", "journals")
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    """Every clock of the SDK's modules moved `by_ms` on."""
-
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in CLOCKED:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
-
-
-async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login("ana")
-    await tablet.sync()
-    return laptop, tablet, drsmith
 
 
 async def test_a_flag_sent_after_the_share_ended_elsewhere_is_told_as_not_delivered(
@@ -75,8 +48,7 @@ async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
     its leaving is "may NOT" whenever it arrives (a server may have withheld it from the
     sync that sent the flag: `test_flag_end_withheld_once.py`)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     assert (await tablet.sync()).undelivered_flags == []  # sent while shared
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}
@@ -96,8 +68,7 @@ async def test_the_servers_word_that_the_member_left_makes_no_claim_of_a_share_e
     that word, `removed` with `because` not served); a flag the tablet sends after it is not
     told as "not delivered: the share ended", which only the owner's own signed end says."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await drsmith.sync()
     await drsmith.shares.leave("ana/Personal")  # the server's word to ana's devices
     await laptop.sync()

@@ -2,47 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from client_sdk import Client
 from client_sdk.safety import JUDGED_FOR_MS
-from tests.client.sharing_support import share_with
+from tests.client.flag_judging import opted_in, seal_flag, shift_clock
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-MODULES = (
-    "access",
-    "client",
-    "context",
-    "replica",
-    "shares",
-    "sharing",
-    "safety_path",
-    "models",
-    "pushing",
-    "safety",
-    "journals",
-)
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in MODULES:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
-
-
-async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login("ana")
-    await tablet.sync()
-    return laptop, tablet, drsmith
 
 
 @pytest.mark.parametrize("later_days", [0, 31])
@@ -53,8 +17,7 @@ async def test_a_flag_whose_first_judgement_comes_a_month_late_is_still_judged(
     laptop unshares 5 min later (within CLOCK_SKEW_MS: told "may NOT" when the next sync comes
     at once). The tablet's next completed sync comes `later_days` later."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     shift_clock(monkeypatch, 5 * 60 * 1000)
     await laptop.shares.revoke("Personal", "drsmith")
@@ -78,8 +41,7 @@ async def test_a_flag_sealed_after_the_unshare_and_judged_a_month_late_was_not_d
     laptop, tablet, drsmith = await opted_in(signup, login)
     await laptop.shares.revoke("Personal", "drsmith")
     shift_clock(monkeypatch, 3600 * 1000)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     monkeypatch.undo()
     shift_clock(monkeypatch, 31 * 24 * 3600 * 1000 + 3600 * 1000)

@@ -3,7 +3,6 @@ that very transaction, so a delivered flag is never judged by a later sync's sta
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,50 +10,19 @@ import pytest
 
 from client_sdk import Client
 from client_sdk.pushing import Pusher
-from tests.client.sharing_support import share_with
+from tests.client.flag_judging import opted_in, seal_flag, shift_clock
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
 
 
 class Killed(Exception):
     """Stands for the process dying: nothing after it runs."""
 
 
-MODULES = (
-    "access",
-    "client",
-    "context",
-    "replica",
-    "shares",
-    "sharing",
-    "safety_path",
-    "models",
-    "pushing",
-    "safety",
-    "journals",
-)
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in MODULES:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
-
-
 async def test_a_kill_after_the_push_ack_does_not_make_a_delivered_flag_lost(
     signup: ClientFactory, login: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login("ana", "tablet")
-    await tablet.sync()
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    laptop, tablet, drsmith = await opted_in(signup, login, "tablet")
+    flag_id = await seal_flag(tablet)
 
     acknowledge = Pusher._acknowledge
 

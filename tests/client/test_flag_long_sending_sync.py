@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.client.flag_judging import opted_in_through, seal_flag, shift_clock
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
-from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-MODULES = (
-    "access",
-    "client",
-    "context",
-    "replica",
-    "shares",
-    "sharing",
-    "safety_path",
-    "models",
-    "pushing",
-    "safety",
-    "journals",
-)
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in MODULES:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
 
 
 async def test_an_unshare_two_hours_after_delivery_within_the_sending_sync(
@@ -41,15 +17,9 @@ async def test_an_unshare_two_hours_after_delivery_within_the_sending_sync(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
-        await tablet.sync()
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        flag_id = await seal_flag(tablet)
         pushed_at = len(hostile.paths)
         done: list[bool] = []
         delivered: list[bool] = []

@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from client_sdk import NetworkError, wire
+from client_sdk import Client, NetworkError, wire
 from client_sdk.models import now_ms
 from client_sdk.safety import FLAGS_SENT, UndeliveredFlag
 from client_sdk.safety_path import SafetyPath
+from tests.client.flag_judging import opted_in_through, seal_flag, shift_clock
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-MODULES = (
-    "access",
-    "client",
-    "context",
-    "replica",
-    "shares",
-    "sharing",
-    "safety_path",
-    "models",
-    "pushing",
-    "safety",
-    "journals",
-)
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in MODULES:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
 
 
 def lose_push_replies(proxy: HostileServer) -> list[bool]:
@@ -58,6 +35,17 @@ def lose_push_replies(proxy: HostileServer) -> list[bool]:
     return armed
 
 
+async def stored_with_its_reply_lost(proxy: HostileServer, tablet: Client) -> str | None:
+    """`tablet` seals a flag and syncs: the server stores it but the push's reply is lost
+    (NetworkError); later pushes are answered. The flag's id."""
+    armed = lose_push_replies(proxy)
+    flag_id = await seal_flag(tablet)
+    with pytest.raises(NetworkError):
+        await tablet.sync()  # the server stored the flag; the reply never arrived
+    armed[0] = False
+    return flag_id
+
+
 @pytest.mark.parametrize("gap_min", [0, 20])
 async def test_a_flag_stored_before_a_lost_reply_and_downloaded_is_not_told_surely_lost(
     gap_min: int,
@@ -66,19 +54,9 @@ async def test_a_flag_stored_before_a_lost_reply_and_downloaded_is_not_told_sure
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
-        await tablet.sync()
-        armed = lose_push_replies(hostile)
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
-        with pytest.raises(NetworkError):
-            await tablet.sync()  # the server stored the flag; the reply never arrived
-        armed[0] = False
+        flag_id = await stored_with_its_reply_lost(hostile, tablet)
         await drsmith.sync()
         assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
         await laptop.shares.revoke("Personal", "drsmith")  # after drsmith has it
@@ -102,19 +80,9 @@ async def test_a_flag_stored_before_a_lost_reply_then_unshared_hours_on_is_not_t
     """The push's reply is lost, the next sync sends the flag again (its reply arrives: the
     flag's `left`), and the share ends two hours later: an end signed more than
     CLOCK_SKEW_MS after the flag left is never told, at any later judgement."""
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
-        await tablet.sync()
-        armed = lose_push_replies(hostile)
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
-        with pytest.raises(NetworkError):
-            await tablet.sync()  # the server stored the flag; the reply never arrived
-        armed[0] = False
+        flag_id = await stored_with_its_reply_lost(hostile, tablet)
         assert (await tablet.sync()).undelivered_flags == []  # sent again: its reply came
         assert not await tablet.safety.waiting(flag_id)
         await drsmith.sync()
@@ -149,13 +117,8 @@ async def test_a_flag_found_stored_after_a_lost_reply_notes_when_it_left_with_th
     tablet = await login_through(hostile, "ana", tmp_path / "tablet")
     try:
         await tablet.sync()
-        armed = lose_push_replies(hostile)
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        flag_id = await stored_with_its_reply_lost(hostile, tablet)
         assert flag_id is not None
-        with pytest.raises(NetworkError):
-            await tablet.sync()  # the server stored the flag; the reply never arrived
-        armed[0] = False
         await laptop.shares.revoke("Personal", "tom")  # a new key epoch
 
         async def cut_off(self: SafetyPath, now: int) -> list[UndeliveredFlag]:

@@ -10,52 +10,23 @@ lies)."""
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, wire
+from client_sdk import Client
 from client_sdk.safety import CLOCK_SKEW_MS, FLAGS_SENT, JUDGED_FOR_MS
+from tests.client.flag_judging import (
+    ITEM_9,
+    opted_in,
+    opted_in_through,
+    seal_flag,
+    serve_stale_chain,
+    shift_clock,
+)
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-MODULES = (
-    "access",
-    "client",
-    "context",
-    "replica",
-    "shares",
-    "sharing",
-    "safety_path",
-    "models",
-    "pushing",
-    "safety",
-    "journals",
-)
-
-
-def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
-    """Every device in this process reads a clock `by_ms` off (undone by monkeypatch.undo())."""
-
-    def shifted() -> int:
-        return int(time.time() * 1000) + by_ms
-
-    for module in MODULES:
-        monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
-
-
-async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login("ana")
-    await tablet.sync()
-    return laptop, tablet, drsmith
 
 
 async def test_a_flag_delivered_hours_before_the_unshare_is_not_told_lost(
@@ -65,8 +36,7 @@ async def test_a_flag_delivered_hours_before_the_unshare_is_not_told_lost(
     `push_outbox`), drsmith downloads it, and two hours later the laptop unshares: the
     tablet's next sync tells nothing (the end is far past CLOCK_SKEW_MS after it left)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     assert not await tablet.safety.waiting(flag_id)
     await drsmith.sync()
@@ -87,8 +57,7 @@ async def test_an_end_within_the_skew_after_a_flag_left_earlier_is_told_may_not(
     """The bound's other side: an unshare five minutes after the flag left (within
     CLOCK_SKEW_MS: clocks differ) is told "may NOT", never "was NOT"."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     shift_clock(monkeypatch, 5 * 60 * 1000)
     await laptop.shares.revoke("Personal", "drsmith")
@@ -108,8 +77,7 @@ async def test_surely_not_delivered_allows_for_the_signing_devices_clock(
     """The flag is pushed and downloaded; then the laptop, whose clock is 10 minutes off
     (either way, within CLOCK_SKEW_MS), unshares: at most "may NOT have been delivered"."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
@@ -130,8 +98,7 @@ async def test_an_end_more_than_the_skew_before_the_flag_is_told_surely(
     shift_clock(monkeypatch, -(CLOCK_SKEW_MS + 5 * 60 * 1000))
     await laptop.shares.revoke("Personal", "drsmith")
     monkeypatch.undo()
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     report = await tablet.sync()
     [told] = report.undelivered_flags
     assert (told.flag_id, told.surely) == (flag_id, True)
@@ -147,28 +114,11 @@ async def test_a_stale_chain_served_to_the_judging_sync_does_not_silence_a_lost_
     the tablet, for the sync that sends the flag, the journal list and access chain from
     before the unshare (a valid prefix: no device can tell it from "nothing new"). Once the
     real chain arrives, with the end signed before the flag was sealed, the flag is told."""
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
-        await tablet.sync()
-        old = {p: hostile.replies_to(p)[-1] for p in ("/v1/journals/list", "/v1/journals/access")}
         await laptop.shares.revoke("Personal", "drsmith")
-        for path, reply in old.items():
-            hostile.replies[path] = lambda body, real, reply=reply: reply
-
-        def current_epoch(body: bytes) -> bytes:
-            # the stale epoch the tablet sealed under is relabelled so that the real server
-            # stores the (opaque) record and acknowledges it: the tablet takes it as sent
-            asked = wire.decode(wire.PushRequest, body)
-            records = [replace(r, epoch=r.epoch + 1) for r in asked.records]
-            return wire.encode(replace(asked, records=records))
-
-        hostile.requests["/v1/records/push"] = current_epoch
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        serve_stale_chain(hostile)  # the stale epoch relabelled: the tablet takes it as sent
+        flag_id = await seal_flag(tablet)
         stale = await tablet.sync()
         assert not await tablet.safety.waiting(flag_id)
         hostile.replies.clear()
@@ -218,8 +168,7 @@ async def test_a_sent_flag_is_kept_to_judge_for_a_bounded_time(
     """A flag judged once is kept (an end a server withheld may still arrive), then dropped
     JUDGED_FOR_MS after it left: the list of flags to judge does not grow for ever."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     assert (await tablet.sync()).undelivered_flags == []
     await tablet.sync()
     assert flag_id in json.loads(await tablet.store.setting(FLAGS_SENT))

@@ -11,25 +11,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from client_sdk import Client, TJError
+from client_sdk import TJError
 from client_sdk.models import now_ms
+from tests.client.flag_judging import CLOCKED, opted_in, opted_in_through, seal_flag
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
-from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
-
-ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
-CLOCKED = ("access", "client", "context", "replica", "shares", "sharing", "safety_path")
-CLOCKED += ("models", "pushing", "safety", "journals")
-
-
-async def opted_in(signup: ClientFactory, login: ClientFactory) -> tuple[Client, Client, Client]:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login("ana")
-    await tablet.sync()
-    return laptop, tablet, drsmith
 
 
 def clock_behind(monkeypatch: pytest.MonkeyPatch, behind_s: int) -> None:
@@ -62,8 +48,7 @@ async def test_a_lost_flag_is_told_when_the_sending_devices_clock_is_behind(
     most CLOCK_SKEW_MS apart), as the sync that sends a flag counts no end beyond `left` +
     CLOCK_SKEW_MS (a server can stretch that sync)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     await laptop.shares.revoke("Personal", "drsmith")
     clock_behind(monkeypatch, behind_s)
     report = await tablet.sync()
@@ -82,15 +67,9 @@ async def test_a_flag_whose_sync_failed_after_the_push_is_told_by_the_next_sync(
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    laptop, drsmith = await signup("ana"), await signup("drsmith")
-    await share_with(laptop, drsmith, role="annotate")
-    await laptop.safety.set_plan(share_flags=True)
-    await laptop.sync()
-    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
-        await tablet.sync()
-        taken = await tablet.measures.take("phq9", ITEM_9)
-        flag_id = (await tablet.safety.respond(taken.result)).flag_id
+        flag_id = await seal_flag(tablet)
         await laptop.shares.revoke("Personal", "drsmith")
         armed = [True]
         mark = len(hostile.exchanges)
@@ -123,8 +102,7 @@ async def test_a_flag_another_device_sent_and_the_member_acknowledged_is_never_t
     laptop, tablet, drsmith = await opted_in(signup, login)
     phone = await login("ana", "phone3")
     await phone.sync()
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     assert (await tablet.sync()).undelivered_flags == []  # sent while shared
     await drsmith.sync()
     await drsmith.safety.acknowledge(flag_id)
@@ -143,8 +121,7 @@ async def test_a_flag_acknowledged_before_a_late_end_is_not_told_lost_by_its_sen
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     laptop, tablet, drsmith = await opted_in(signup, login)
-    taken = await tablet.measures.take("phq9", ITEM_9)
-    flag_id = (await tablet.safety.respond(taken.result)).flag_id
+    flag_id = await seal_flag(tablet)
     # the tablet's clock 10 minutes behind: the unshare below looks within the skew window
     monkeypatch.setattr("client_sdk.client.now_ms", lambda: now_ms() - 10 * 60 * 1000)
     await tablet.replica.push_outbox()  # the flag leaves; no sync completes yet
