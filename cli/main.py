@@ -8,8 +8,8 @@ WEAK_PASSWORD: a new password or passphrase too short or too easy to guess).
 `tj sync` exits with status 3 when the server withholds records. A command whose change (or
 any change it synced) the server refused for good says which and why, keeps it on this
 device (`tj set-aside list`) and exits with status 4 (NOT_DELIVERED_EXIT): the change was
-made here but not delivered (told once: one refused again at a later sync is reminded of in
-one line, exit status 0). `tj login` on an unfinished signup whose account is not on the
+made here but not delivered (told once: a result refused again at a later sync is reminded of
+in one line, exit status 0; a safety flag refused again is told in full at every sync). `tj login` on an unfinished signup whose account is not on the
 server makes nothing and exits with status 5 (ACCOUNT_NOT_FOUND_EXIT); one that signs in but
 whose first sync fails exits with status 6 (FIRST_SYNC_FAILED_EXIT; 130 when Ctrl-C stopped it), and one whose first sync
 ran but did not finish well exits as `tj sync` would (`sync_exit_status`); `tj recover` too.
@@ -2782,8 +2782,8 @@ def sync_exit_status(report: SyncReport) -> int:
     before its end; 1 when a journal could not be synced (its access chain rolled back or
     forked, of a newer version of the app, or a share whose owner's keys were refused);
     NOT_DELIVERED_EXIT when a change of this device was set aside (for the first time:
-    one set aside before, sent again and refused again, `SetAside.refused_before`, is only
-    reminded of); else 0. Pure."""
+    a result set aside before, sent again and refused again, `SetAside.refused_before`, is
+    only reminded of; a safety flag is told at every sync); else 0. Pure."""
     if report.withheld or report.incomplete:
         return WITHHELD_EXIT
     if report.rollbacks or report.update_needed or report.refused_shares:

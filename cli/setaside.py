@@ -22,8 +22,9 @@ def set_aside() -> None:
     """Changes the server refused for good (a share that ended, a journal that is gone, over
     quota, invalid). `tj sync` sets them aside so they never block your other changes, warns
     once (exit status 4), and keeps them on this device: list or export them here, or retry
-    them. A safety flag or a questionnaire result set aside is sent again at every sync; one
-    refused again gets a one-line reminder, exit status 0.
+    them. A safety flag or a questionnaire result set aside is sent again at every sync; a
+    result refused again gets a one-line reminder, exit status 0, a safety flag refused again
+    is told in full again, exit status 4.
 
     \b
     Examples:

@@ -138,6 +138,22 @@ async def ended_since(client: Client, news: list[News]) -> list[News]:
     return found
 
 
+async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
+    """The full "Not delivered ... contact them directly" line of each safety flag the server
+    refused for good in this sync (`SetAside.line`), said at every sync that refuses it, since
+    its member does not have it and an earlier sync's words may never have reached the user;
+    none when the sync set no safety flag aside."""
+    if not report.set_aside:
+        return []
+    kept = {c.record_id: c for c in await client.set_aside() if c.kind == "safety_flag"}
+    where = f" in {output.command_text('tj set-aside list')}"
+    return [
+        record.line(kept[record.record_id], kept=where)
+        for record in output.newly_set_aside(report)
+        if record.record_id in kept
+    ]
+
+
 async def as_told(client: Client, report: SyncReport) -> SyncReport:
     """`report` with its own news of assignments that ended in that same sync (the share they
     were made in ended before this device saw them) told as ended (`ended_since`), as the
@@ -281,8 +297,10 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
     a role taken back), the change is set aside and kept here (`tj set-aside
     list`), a warning says why, and the exit status is 4: it was not delivered.
     A safety flag or a questionnaire result set aside is sent again at every
-    sync: one the server refuses again is not warned of again, but reminded of
-    in one line, and the exit status stays 0.
+    sync. A result the server refuses again is not warned of again, but reminded
+    of in one line, and the exit status stays 0; a safety flag the server refuses
+    again is told in full at every sync (its member does not have it: contact
+    them directly), with exit status 4.
 
     Each sign-in to your account by another device since the last look (with
     the recovery key or not, also one signed out since), and a password or
@@ -338,6 +356,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         )
         if not as_json and (line := await no_default_line(client, report)) is not None:
             output.message(line, wrap=True)
+        if not as_json:
+            for line in await flags_not_delivered(client, report):
+                output.message(line, wrap=True)
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.
         await client.mark_news_seen(shown)

@@ -3543,7 +3543,7 @@ class Replica:
                 again = await tx.restore_tried_again()
         try:
             await self._send_outbox(report, tracker, waits)
-        finally:  # those refused again were told at the sync that first set them aside
+        finally:  # results refused again were told at the sync that first set them aside
             report.set_aside[:] = [
                 replace(s, refused_before=True) if bytes.fromhex(s.record_id) in again else s
                 for s in report.set_aside

@@ -4458,8 +4458,13 @@ class Transaction:
 
     async def restore_tried_again(self) -> set[bytes]:
         """Move the set-aside changes of kinds sent again at every sync (sync.TRIED_AGAIN)
-        back into the outbox, at their old places; returns their record ids."""
-        rows = await self._db.execute_fetchall(f"SELECT record_id {TRIED_AGAIN_ROWS}")
+        back into the outbox, at their old places; returns the record ids of those that are
+        not safety flags (a set-aside safety flag is told in full at every sync, never only
+        reminded of: `SetAside.refused_before`)."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT record_id {TRIED_AGAIN_ROWS} AND NOT EXISTS (SELECT 1 FROM documents "
+            "WHERE documents.doc_id = set_aside.doc_id AND kind = 'safety_flag')"
+        )
         await self._db.execute(
             "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
             f"SELECT position, journal_id, record_id, epoch, ciphertext, doc_id {TRIED_AGAIN_ROWS}"

@@ -196,10 +196,12 @@ class SetAside:
     """A change of a kind in TRIED_AGAIN: kept in the outbox's stead and sent again at every
     sync, its counter not withdrawn."""
     refused_before: bool = False
-    """With `tried_again`: an earlier sync set it aside already, and this one sent it again
-    and the server refused it again: an app told it then, and reminds of it now (`tj sync`
-    says one line and exits 0), where a change set aside for the first time is told in full
-    (`tj sync` exits 4)."""
+    """With `tried_again`, never for a safety flag: an earlier sync set this result aside
+    already, and this one sent it again and the server refused it again: an app told it
+    then, and reminds of it now (`tj sync` says one line and exits 0), where a change set
+    aside for the first time is told in full (`tj sync` exits 4). A safety flag set aside is
+    told in full at every sync (its member is not told of it; an earlier sync's report may
+    never have reached the user), so it is always False for one."""
     refused_withdrawal: RefusedWithdrawal | None = None
     """With `withdrawal`: the note, its journal's owner (who alone can remove it now) and why."""
 

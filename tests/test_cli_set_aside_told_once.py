@@ -1,7 +1,8 @@
 """A safety flag and a questionnaire result taken offline in a journal deleted on another
 device are refused by the server at every sync (they are sent again, sync.TRIED_AGAIN): the
 first sync that sets them aside tells them in full and exits 4; later syncs say one reminder
-line and exit 0, as `tj set-aside --help` says ("warns once"); the "Not delivered" line of a
+line for the result and tell the flag in full again, exit 4, as `tj set-aside --help` says
+(a result is warned of once, a safety flag at every sync); the "Not delivered" line of a
 command's own sync says what happens to them without contradicting itself (real server on
 loopback, CliRunner; the answer recorded through the SDK without a sync, as offline)."""
 
@@ -15,7 +16,7 @@ from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_unshare_undelivered import said
 
 
-async def test_set_aside_changes_are_told_once_then_reminded_with_exit_0(
+async def test_a_set_aside_result_is_told_once_and_a_set_aside_flag_at_every_sync(
     live_server: RunningServer,
     laptop: Device,  # noqa: F811
     phone: Device,  # noqa: F811
@@ -43,7 +44,8 @@ async def test_set_aside_changes_are_told_once_then_reminded_with_exit_0(
     for _ in range(2):
         synced = await phone.tj("sync")
         again = said(synced.stdout + synced.stderr)
-        assert synced.exit_code == 0, again
-        assert "Warning: the server refused" not in again, again
-        assert "Reminder: 2 changes set aside at an earlier sync were refused again" in again
+        assert synced.exit_code == 4, again
+        assert again.count("Not delivered: ") == 1, again
+        assert "If you want them to know, contact them directly" in again, again
+        assert "Reminder: 1 change set aside at an earlier sync was refused again" in again
         assert "`tj set-aside list`" in again, again
