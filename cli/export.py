@@ -318,7 +318,8 @@ def import_(
 
     A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
     a brief) is never imported into: the file's journal of that name goes into "NAME
-    (imported)", and the summary says so.
+    (imported)" (reused only while shared with no one, else "NAME (imported 2)" is made),
+    and the summary says so.
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities

@@ -61,6 +61,7 @@ from client_sdk.care_import import (
 )
 from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
 from client_sdk.context import Context
+from client_sdk.default_journal import shared_by_chain
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
@@ -130,7 +131,8 @@ class ImportReport:
     this account's journal of the file's name is one it keeps only to share with a member
     (a field-level copy, "Shared with NAME", a brief) or a read-only copy, never imported
     into (what is written there reaches the member), so the content went into "NAME
-    (imported)", created when missing."""
+    (imported)", created when missing (an existing one reused only while shared with no one:
+    else "NAME (imported 2)", ...)."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
@@ -328,7 +330,8 @@ class Archives:
         (`ImportReport.crisis_lines_kept`). A journal of this account kept only to share
         with a member (a field-level copy, "Shared with NAME", a brief) is never imported
         into: the file's journal of its name goes into "NAME (imported)"
-        (`ImportReport.imported_as`). Neither the opt-in to safety flags (it names the old
+        (`ImportReport.imported_as`; one of that name shared with anyone is never written
+        into: "NAME (imported 2)" ... is made). Neither the opt-in to safety flags (it names the old
         shares' members: `ImportReport.flags_not_carried` names the journals where flags are
         off for those it reached) nor a crisis line a therapist set is restored. Homework,
         assignments,
@@ -942,17 +945,23 @@ async def target_journals(
     a brief), nor a read-only copy of one gone from the server: what is written there
     reaches the member (L-3 of REV-S10: a file naming its journal like one of them put its
     entries, results and plan before the therapist). The content goes into a journal named
-    `imported_name` instead (`report.imported_as`). That holds too for one another device
+    `imported_name` instead (`report.imported_as`), an existing one of that name only when
+    its verified chain shows no member (what the file holds, a gone journal's results with
+    their safety answers, never reaches someone who did not read it: "NAME (imported 2)"
+    ... is made instead). That holds too for one another device
     of the account made after this device's last sync: `Journals.create` returns it (the
     journal of that name another device created meanwhile), and it is checked again here
     (REV-S10B L1: the import stopped half-way on the commit's refusal)."""
     context = source.context
     await context.replica.load_access()  # which journals are copies: from their chains
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
+    unshared: dict[str, tuple[str, bool]] = {}  # the same, shared with no one by its chain
     for held in await context.store.journals():
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
+            shared = shared_by_chain(context.replica.chains.state(held.journal_id))
+            unshared[key] = (mine[key][0], mine[key][1] and not shared)
     for journal in archive.journals:  # a name create refuses, refused before one is made
         if journal.restorable and not mine.get(journal.name.casefold(), ("", False))[1]:
             try:
@@ -969,13 +978,14 @@ async def target_journals(
         name = journal.name
         while True:
             if name.casefold() in mine and not mine[name.casefold()][1]:
-                name = imported_name(journal.name, mine)
+                name = imported_name(journal.name, unshared)  # never one shared meanwhile
                 report.imported_as[journal.name] = name
             if name.casefold() in mine:
                 break
             created = await source.journals.create(name)
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
+            unshared[name.casefold()] = mine[name.casefold()]  # just made: shared with no one
             if mine[name.casefold()][1]:
                 report.created_journals.append(created.name)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
