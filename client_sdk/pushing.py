@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -175,8 +175,12 @@ class Pusher:
             # is finished before it is acted on (and before any set-aside, `_set_aside`), so
             # this push changes the store in the order of its batches, as when serial.
             # a safety flag's first push that could store it starts now (FLAGS_SENT `since`)
-            flags = [r.doc_id.hex() for r in batch if r.doc_id and r.doc_id.hex() in self._flags]
-            also = partial(note_flags, flag_ids=flags, key="offered", at=now_ms())
+            flags = {
+                r.doc_id.hex(): r.journal_id
+                for r in batch
+                if r.doc_id and r.doc_id.hex() in self._flags
+            }
+            also = partial(note_flags, flag_ids=flags, key="offered", at=now_ms(), journals=flags)
             # before it can leave (R46 F4)
             offered = await self._store.mark_offered(batch, also=also if flags else None)
             try:
@@ -380,11 +384,22 @@ async def note_flags_found(tx: Transaction, doc_ids: Collection[bytes], at: int)
         await tx.set_setting(FLAGS_SENT, json.dumps(held))
 
 
-def note_flags(db: sqlite3.Connection, flag_ids: Collection[str], key: str, at: int) -> None:
+def note_flags(
+    db: sqlite3.Connection,
+    flag_ids: Collection[str],
+    key: str,
+    at: int,
+    journals: Mapping[str, bytes] | None = None,
+) -> None:
     """Inside a write transaction: the FLAGS_SENT entries of `flag_ids` (hex) not yet
     holding `key` get `key` = `at` (ms UTC, this device's clock); with `key` "offered", their
     `since` becomes `at` too: the first push that could have stored the flag starts then
-    (`SafetyPath._undelivered`). Nothing is written when none changes."""
+    (`SafetyPath._undelivered`). Never for a flag offered before (its document in the
+    `offered` table under its journal, `journals`: flag id hex -> journal id; run before
+    `Store.mark_offered` adds this push's rows) nor one an older version marked `sending`:
+    an older version pushed it without noting "offered", and it may be stored already, so
+    its older `since` stays (moved forward, a flag delivered before an unshare would read
+    "was NOT delivered"). Nothing is written when none changes."""
     row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
     held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
     if not isinstance(held, dict):
@@ -394,11 +409,31 @@ def note_flags(db: sqlite3.Connection, flag_ids: Collection[str], key: str, at: 
         entry = held.get(flag_id)
         if isinstance(entry, dict) and key not in entry and "left" not in entry:
             entry[key] = at
-            if key == "offered":
+            if key == "offered" and not offered_before(db, flag_id, entry, journals or {}):
                 entry["since"] = at
             changed = True
     if changed:
         db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
+
+
+def offered_before(
+    db: sqlite3.Connection, flag_id: str, entry: dict[str, int], journals: Mapping[str, bytes]
+) -> bool:
+    """Whether the FLAGS_SENT `entry` of `flag_id` (hex) is of a flag a push may have
+    carried before (`note_flags`): an older version's `sending` mark, or a row of the
+    `offered` table for its document in its journal (`journals`: flag id hex -> id)."""
+    if "sending" in entry:
+        return True
+    journal_id = journals.get(flag_id)
+    if journal_id is None:
+        return False
+    return (
+        db.execute(
+            "SELECT 1 FROM offered WHERE journal_id = ? AND doc_id = ? LIMIT 1",
+            (journal_id, bytes.fromhex(flag_id)),
+        ).fetchone()
+        is not None
+    )
 
 
 async def moot_withdrawals(store: Store, account_id: bytes) -> set[bytes]:

@@ -2045,8 +2045,8 @@ class Store:
         record of each of their documents, sealed under its epoch, may have left this device
         (R46 F4): a server can store a record and answer the push with garbage, or never
         answer, so only a document never offered is one "no record of which has left this
-        device". `also`: run in the same transaction (what else a push notes before it can
-        leave). Returns the (journal id, document id, epoch) rows added now (for
+        device". `also`: run in the same transaction, before this call's rows are added (what
+        else a push notes before it can leave; it sees which documents were offered before). Returns the (journal id, document id, epoch) rows added now (for
         `unmark_offered`)."""
         rows = sorted({(r.journal_id, r.doc_id, r.epoch) for r in records if r.doc_id is not None})
         if not rows:
@@ -2067,6 +2067,8 @@ class Store:
                     ).fetchall()
                     present.update((journal_id, bytes(row[0]), epoch) for row in found)
             added = [row for row in rows if row not in present]
+            if also is not None:  # before the rows are added: it sees which were offered before
+                also(db)
             for start in range(0, len(added), 300):  # one statement a chunk, not a row
                 batch = added[start : start + 300]
                 db.execute(
@@ -2074,8 +2076,6 @@ class Store:
                     + ", ".join("(?, ?, ?)" for _ in batch),
                     tuple(value for row in batch for value in row),
                 ).close()
-            if also is not None:
-                also(db)
             return added
 
         return await self.write(mark)

@@ -136,3 +136,40 @@ async def test_a_flag_found_stored_after_a_lost_reply_notes_when_it_left_with_th
         assert (await tablet.sync()).undelivered_flags == []
     finally:
         await tablet.close()
+
+
+@pytest.mark.parametrize("older", ["no offered", "sending"])
+async def test_a_flag_pushed_by_an_older_version_keeps_its_since_after_the_upgrade(
+    older: str,
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flag in flight across an upgrade: the older version pushed it (the server stored it,
+    the reply was lost) and kept its FLAGS_SENT entry without "offered" (with `sending`, or
+    with its `offered` table row only); the therapist downloads it and the owner unshares.
+    The upgraded app's first push keeps the older `since`: "may NOT" at most, never "was
+    NOT delivered" of a flag delivered before the unshare."""
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
+    try:
+        flag_id = await stored_with_its_reply_lost(hostile, tablet)
+        assert flag_id is not None
+        held = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")
+        since = held[flag_id]["since"]
+        held[flag_id].pop("offered")  # as the version before "offered" kept it
+        if older == "sending":
+            held[flag_id]["sending"] = since
+            await tablet.store._db.execute("DELETE FROM offered")  # no row (older still)
+        async with tablet.store.transaction() as tx:
+            await tx.set_setting(FLAGS_SENT, json.dumps(held))
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+        await laptop.shares.revoke("Personal", "drsmith")  # after drsmith has it
+        shift_clock(monkeypatch, 60 * 60 * 1000)  # the upgraded app syncs an hour on
+        report = await tablet.sync()
+        monkeypatch.undo()
+        assert all(not u.surely for u in report.undelivered_flags), report.undelivered_flags
+        assert "was NOT delivered" not in " ".join(report.lines())
+    finally:
+        await tablet.close()
