@@ -169,7 +169,9 @@ def move_set_aside(
     a journal deleted on another of your devices, or no longer shared with you) into another
     journal, then forget the copy set aside: an entry as a new entry with the same words,
     title, mood, tags, emotions and date; a result as a new result with the same answers
-    and date (it raises no safety flag). The new one is saved before the old one is
+    and date. A result whose safety item (PHQ-9 item 9) was answered above 0 gets a safety
+    flag at the next sync for each member of the journal named who gets your safety flags
+    (the sync names them: "A safety flag was sealed for ..."). The new one is saved before the old one is
     forgotten, and synced. A result needs --journal. With no --journal, a default journal
     read by someone who did not read the entry's own journal is refused: name the journal,
     or add --even-if-shared.
@@ -182,15 +184,23 @@ def move_set_aside(
     from cli.main import then_sync
     from client_sdk import Entry
 
-    async def move(client: Client) -> tuple[str, str, str]:
+    async def move(client: Client) -> tuple[str, str, str, bool]:
         moved = await client.move_set_aside(change_id, journal_name, even_if_shared=even_if_shared)
-        kind = "entry" if isinstance(moved, Entry) else f"{moved.name} result"
-        return kind, moved.id, moved.journal
+        if isinstance(moved, Entry):
+            return "entry", moved.id, moved.journal, False
+        return f"{moved.name} result", moved.id, moved.journal, moved.safety_concern
 
-    (kind, moved_id, journal), note = home.run(partial(then_sync, move))
+    (kind, moved_id, journal, concern), note = home.run(partial(then_sync, move))
+    flag = (
+        f" Its safety item was answered above 0: a sync seals a safety flag for each member "
+        f"of {output.named(journal)} who gets your safety flags (the sync names them)."
+        if concern
+        else ""
+    )
     output.message(
         f"Moved it into {output.named(journal)} as {kind} {output.short_id(moved_id)}, and "
-        f"forgot the copy set aside; {note}."
+        f"forgot the copy set aside; {note}.{flag}",
+        wrap=bool(flag),
     )
 
 

@@ -3215,7 +3215,10 @@ class Client:
         then forget its changes set aside (`drop_set_aside`): an entry's words, title, mood,
         tags, emotions and date move to a new entry of another id; a result's measure,
         answers, difficulty answer and `taken_at` to a new result of another id, scored
-        again (as `measures.take`: no safety flag is raised by the move). The way to keep
+        again (as `measures.take`: the move itself seals no safety flag; for a safety item
+        answered above 0, the next sync seals a late one, `SyncReport.late_flags`, for each
+        member of `journal` who gets the account's safety flags, as for any result answered
+        before this device knew the opt-in). The way to keep
         what was written in a journal deleted on another device, or no longer shared with
         this account. The new one is written before anything is dropped: a failure in
         between leaves both. Works offline (the next sync sends it). Returns the new entry
