@@ -740,6 +740,14 @@ class UndeliveredFlag:
     journal_id: str = ""
     """The id (hex) of `journal`, which names it for good."""
 
+    left_between: tuple[datetime, datetime] | None = None
+    """With `surely` False, for SHARE_ENDED: when the server may have stored the flag any
+    time in a window longer than CLOCK_SKEW_MS, from the start of its first push (FLAGS_SENT
+    `since`) to the reply that told this device it was stored (`left`; a server failing push
+    replies stretches it without bound), and the end came after the window's first
+    CLOCK_SKEW_MS: (start, end), UTC, and the words name the window rather than "at about
+    the time the flag left". None otherwise."""
+
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
         words for reaching help now, added after the sentence ("" none)."""
@@ -766,6 +774,12 @@ class UndeliveredFlag:
             )
         told = "was NOT delivered" if self.surely else "may NOT have been delivered"
         when = "before the flag left" if self.surely else "at about the time the flag left"
+        if not self.surely and self.left_between is not None:
+            start, end = (t.strftime("%Y-%m-%d %H:%M UTC") for t in self.left_between)
+            when = (
+                f"while the flag was on its way: the server may have stored it any time "
+                f"between {start} and {end}, when it told"
+            )
         return (
             f"the safety flag of your {found.name if found else self.measure} of "
             f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} {told} to {who}: "
@@ -789,6 +803,11 @@ class UndeliveredFlag:
             "ended_at": None if self.cause == NOT_SENT else json_time(self.ended_at),
             "surely": self.surely,
             "cause": self.cause,
+            "left_between": (
+                None
+                if self.left_between is None
+                else [json_time(self.left_between[0]), json_time(self.left_between[1])]
+            ),
         }
 
 

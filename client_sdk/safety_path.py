@@ -1821,6 +1821,13 @@ class SafetyPath:
                 continue
             kept[view.id] = ended
             surely = all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
+            window = (  # stored any time in it: "about the time it left" would not be true
+                (to_datetime(entry["since"]), to_datetime(left))
+                if not surely
+                and left - entry["since"] > CLOCK_SKEW_MS
+                and max(ended.values()) > entry["since"] + CLOCK_SKEW_MS
+                else None
+            )
             names = [await self._name(local, bytes.fromhex(m)) for m in sorted(ended)]
             found.append(
                 UndeliveredFlag(
@@ -1833,6 +1840,7 @@ class SafetyPath:
                     to_datetime(max(ended.values())),
                     surely,
                     journal_id=view.journal_id,
+                    left_between=window,
                 )
             )
         changed = {

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from client_sdk import Client, NetworkError, wire
-from client_sdk.models import now_ms
+from client_sdk.models import json_time, now_ms, to_datetime
 from client_sdk.safety import FLAGS_SENT, UndeliveredFlag
 from client_sdk.safety_path import SafetyPath
 from tests.client.flag_judging import opted_in_through, seal_flag, shift_clock
@@ -171,5 +171,45 @@ async def test_a_flag_pushed_by_an_older_version_keeps_its_since_after_the_upgra
         monkeypatch.undo()
         assert all(not u.surely for u in report.undelivered_flags), report.undelivered_flags
         assert "was NOT delivered" not in " ".join(report.lines())
+    finally:
+        await tablet.close()
+
+
+async def test_a_flag_whose_push_replies_fail_for_hours_is_told_with_the_window_it_left_in(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server stores a flag's push and fails every push reply for 3 hours (the therapist
+    downloads the flag meanwhile); the owner unshares then, and the server lets the retry's
+    reply through. The device cannot tell when in those hours the flag was stored: "may NOT"
+    with the window named ("between SINCE and LEFT"), never "at about the time the flag
+    left" (an accepted limit: a server failing push replies stretches the window)."""
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
+    try:
+        armed = lose_push_replies(hostile)
+        flag_id = await seal_flag(tablet)
+        with pytest.raises(NetworkError):
+            await tablet.sync()  # stored; reply "lost"
+        since = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")[flag_id]["since"]
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+        shift_clock(monkeypatch, 3 * 3600 * 1000)
+        with pytest.raises(NetworkError):
+            await tablet.sync()  # hours on, the reply still "lost"
+        await laptop.shares.revoke("Personal", "drsmith")  # 3 h after delivery
+        armed[0] = False
+        report = await tablet.sync()
+        monkeypatch.undo()
+        [told] = report.undelivered_flags
+        assert not told.surely and told.left_between is not None, told
+        assert told.left_between[0] == to_datetime(since), told
+        assert told.left_between[1] >= told.ended_at, told
+        line = told.line()
+        assert "at about the time" not in line, line
+        start = to_datetime(since).strftime("%Y-%m-%d %H:%M UTC")
+        assert f"the server may have stored it any time between {start} and " in line, line
+        assert told.to_dict()["left_between"][0] == json_time(to_datetime(since))
     finally:
         await tablet.close()
