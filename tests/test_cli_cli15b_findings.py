@@ -41,7 +41,9 @@ async def test_words_kept_after_a_too_long_title_get_a_command_that_saves_them(
     assert words[0] == "tj" and "--title" not in words, words
     await ana.ok(*words[words.index("write") :])  # the command printed works
     [entry] = await ana.json("list")
-    assert (entry["body"], entry["mood"], entry["title"]) == ("Piped words", 5, ""), entry
+    assert (entry["body"], entry["mood"], entry["title"]) == ("Piped words", 5, None), (
+        entry
+    )  # an absent title is null
     assert list((ana.home / "drafts").glob("*.md")) == []
 
     opened = await ana.tj(

@@ -191,7 +191,10 @@ async def test_goal_add_checkin_show_and_done(ana: Device) -> None:
         "measure": "4 sessions",
         "done": False,
     }
-    assert [(c["note"], c["progress"]) for c in shown["checkins"]] == [("By the river", 1), ("", 2)]
+    assert [(c["note"], c["progress"]) for c in shown["checkins"]] == [
+        ("By the river", 1),
+        (None, 2),
+    ]  # absent: null
     text = (await ana.ok("goal", "show", goal_id[:8])).stdout
     assert "3/4 sessions" in text and "By the river" in text and "It calms me." in text
     table = (await ana.ok("goal", "list")).stdout
