@@ -719,7 +719,23 @@ class TJGroup(click.Group):
             raise click.exceptions.Exit(STDOUT_CLOSED_EXIT) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        """The command, its failures made one line (`failing`), said as JSON on stdout too
+        when it was asked for (`--json`, `json_asked`)."""
         output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
+        output.JSON_PRINTED.clear()
+        given = [*getattr(ctx, "_protected_args", ()), *ctx.args]  # before click takes them
+        try:
+            return self.failing(ctx)
+        except click.ClickException as failure:
+            if json_asked(self, ctx, given):
+                said = getattr(failure, JSON_SAID, None)
+                subject, text, code = said or (failure_subject(failure), failure.message, None)
+                output.error_json(subject, text, code, failure.exit_code)
+            raise
+
+    def failing(self, ctx: click.Context) -> Any:
+        """Run the command; an error of any kind becomes one `Error:` line (a ClickException
+        whose `JSON_SAID` holds its subject, words and code where the SDK gave them)."""
         try:
             ready_for_ctrl_c()  # started: Ctrl-C is this command's "Stopped: ..." from here
             result = super().invoke(ctx)
@@ -744,12 +760,17 @@ class TJGroup(click.Group):
             )
             if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
                 text = f"nothing was deleted: {text}"
-            raise failure(output.shown(output.one_line(text), prose=True)) from None
+            made = failure(output.shown(output.one_line(text), prose=True))
+            setattr(made, JSON_SAID, (error.subject, output.one_line(text), error.code))
+            raise made from None
         except BrokenPipeError:  # stdout closed early (`tj list | head -1`): quiet (NU35 #9)
             stdout_closed()
             ctx.exit(STDOUT_CLOSED_EXIT)
         except OSError as error:
-            raise click.ClickException(output.one_line(output.os_error_text(error))) from None
+            text = output.one_line(output.os_error_text(error))
+            made = click.ClickException(text)
+            setattr(made, JSON_SAID, ("file", text, None))
+            raise made from None
         except click.ClickException as error:
             if isinstance(error, click.NoSuchOption) and error.option_name == "--home":
                 # `tj show ID --home DIR`: not "Did you mean '--help'?" (NU54 F13)
@@ -763,6 +784,8 @@ class TJGroup(click.Group):
             # An error's words may hold another account's names: through `shown` as every
             # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
             # Click types `message` Final; show() reads it.
+            if not hasattr(error, JSON_SAID):  # the words as given, for `--json`
+                setattr(error, JSON_SAID, (failure_subject(error), error.message, None))
             setattr(error, "message", output.shown(error.message, prose=True))  # noqa: B010
             raise
         except KeyboardInterrupt:  # Ctrl-C, in any command: not click's bare "Aborted!"
@@ -782,19 +805,61 @@ class TJGroup(click.Group):
             if os.environ.get("TJ_TRACEBACK"):
                 raise
             # its words may hold another account's data: shown, as every other error's
-            raise click.ClickException(
-                output.shown(
-                    output.one_line(
-                        f"unexpected error ({type(error).__name__}: {error}): a bug in tj, "
-                        "please report it (TJ_TRACEBACK=1 shows the traceback)"
-                    ),
-                    prose=True,
-                )
-            ) from None
+            text = output.one_line(
+                f"unexpected error ({type(error).__name__}: {error}): a bug in tj, "
+                "please report it (TJ_TRACEBACK=1 shows the traceback)"
+            )
+            made = click.ClickException(output.shown(text, prose=True))
+            setattr(made, JSON_SAID, ("bug", text, None))
+            raise made from None
 
 
 INTERRUPTED_EXIT = 130
 """The exit status of a command stopped by Ctrl-C (128 + SIGINT, as a shell gives)."""
+
+JSON_ASKED = "tj.json"
+"""Set (`ctx.meta`, shared by every context of the run) once `--json` was read (`ask_json`)."""
+JSON_SAID = "tj_json_said"
+"""The attribute of a command's ClickException holding (subject, words, server code) for its
+`--json` error object (`output.error_json`): the SDK error's subject and code, and its words
+before they were made safe for a terminal (JSON escapes what it must)."""
+
+
+def ask_json(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+    """`--json`'s callback: note that the command's output, a failure's too, is JSON. Eager:
+    read before the command's other options, so that a bad value of one is said as JSON."""
+    if value:
+        ctx.meta[JSON_ASKED] = True
+    return value
+
+
+def json_asked(group: click.Group, ctx: click.Context, given: list[str]) -> bool:
+    """Whether the command that ran (or failed to start) was given `--json`: read
+    (`JSON_ASKED`), or, for a command line click could not read, among the words `given` to
+    `tj` after its own options (before any "--") of a command that takes `--json`."""
+    if ctx.meta.get(JSON_ASKED):
+        return True
+    words = given[: given.index("--")] if "--" in given else given
+    if "--json" not in words:
+        return False
+    command: click.Command | None = group
+    for word in words:
+        if not isinstance(command, click.Group):
+            break
+        if not word.startswith("-"):
+            command = command.get_command(ctx, word)
+    return command is not None and any(p.name == "as_json" for p in command.params)
+
+
+def failure_subject(failure: click.ClickException) -> str | None:
+    """The `--json` error object's subject of a failure the CLI itself said (not the SDK's):
+    "usage" (a usage mistake or a bad option value), "declined" (a question answered no),
+    else None."""
+    if isinstance(failure, (click.UsageError, ValueRefused)):
+        return "usage"
+    if isinstance(failure, output.Declined):
+        return "declined"
+    return None
 
 
 ASKS_THE_SERVER = frozenset(
@@ -833,11 +898,18 @@ def interrupted(ctx: click.Context) -> NoReturn:
         text = f"Stopped: what this device had saved is kept; {again} sends what waits to be sent."
     click.echo("", err=True)  # after the terminal's "^C"
     output.message(text)
+    if ctx.meta.get(JSON_ASKED):
+        output.error_json("interrupted", text, None, INTERRUPTED_EXIT)
     ctx.exit(INTERRUPTED_EXIT)
 
 
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON with stable keys instead of text."
+    "--json",
+    "as_json",
+    is_flag=True,
+    is_eager=True,
+    callback=ask_json,
+    help='Print JSON with stable keys instead of text (on failure too: an object "error").',
 )
 
 

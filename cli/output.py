@@ -536,10 +536,31 @@ def unanswered(abort: click.Abort, skip: str, err: bool) -> click.ClickException
     return unanswered_error(skip)
 
 
+JSON_PRINTED: list[bool] = []
+"""Set (one item) once the running command printed its JSON (`print_json`): a failure after
+it prints no error object beside it (`error_json`), so stdout holds one JSON document."""
+
+
 def print_json(value: Any) -> None:
     # json.dumps escapes C0 characters; C1 and bidirectional ones pass with ensure_ascii=False
     text = json.dumps(unmarked(value), indent=2, ensure_ascii=False)
+    JSON_PRINTED.append(True)
     click.echo(json_escaped(text))
+
+
+def error_json(subject: str | None, text: str, code: str | None, status: int) -> None:
+    """A `--json` command's failure on stdout (README's `--json` paragraph), once, unless the
+    command printed its JSON already (`JSON_PRINTED`): `{"error": {"subject": ..., "message":
+    ..., "code": ..., "exit_status": ...}}` on one line (a JSON document, and a line of `tj
+    sync --watch --json`'s JSON lines). `subject` is the SDK error's (`TJError.subject`) or
+    the CLI's own ("usage", "declined", "file", "interrupted", "bug"), or None; `text` the
+    line stderr says after "Error: ", with its commands in backticks; `code` the server's
+    error code (protocol.md section 7) or None; `status` the exit status."""
+    if JSON_PRINTED:
+        return
+    JSON_PRINTED.append(True)
+    said = {"subject": subject, "message": text, "code": code, "exit_status": status}
+    click.echo(json_escaped(json.dumps(unmarked({"error": said}), ensure_ascii=False)))
 
 
 def print_table(table: Table) -> None:
