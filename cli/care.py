@@ -242,7 +242,8 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
     their share (it ended, or was changed) are said after the list, with how and when: they
     no longer count as due (one done before stays "done"). --json adds "status", "due_at"
     and "last_done" (UTC), and lists those that ended with their share too (as the text says
-    them after the list): "status" "ended" (or "done"), "share_ended" how and when.
+    them after the list): "status" "ended" (or "done"), "share_ended" true, "share_end" how
+    and when.
 
     \b
     Examples:

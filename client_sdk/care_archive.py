@@ -238,8 +238,8 @@ def _assignment(assignment: JSONObject, tz: tzinfo | None, own: bool = False) ->
     lines += _standing(assignment, tz, own)
     if assignment["cancelled"]:
         lines.append("- cancelled")
-    if assignment.get("share_ended"):
-        lines.append(f"- {_share_end(assignment['share_ended'], tz)}")
+    if assignment.get("share_end"):
+        lines.append(f"- {_share_end(assignment['share_end'], tz)}")
     if assignment["note"]:
         lines += ["", assignment["note"]]
     return "\n".join([*lines, ""])
@@ -271,7 +271,7 @@ def _standing(assignment: JSONObject, tz: tzinfo | None, own: bool = False) -> l
         lines.append(f"- status: {NOT_IN_COPY[kind]}")
     elif status in ("done", "unknown"):
         lines.append(f"- status: {status}")
-    mine = not (assignment.get("share_ended") or {}).get("owner")  # not a member's copy
+    mine = not (assignment.get("share_end") or {}).get("owner")  # not a member's copy
     if assignment.get("last_done"):
         lines.append(f"- last done: {_minute(assignment['last_done'], tz)}")
     elif status in ("overdue", "due", "upcoming") or (status == "ended" and mine):

@@ -84,11 +84,12 @@ class ShareEnded:
     stops serving too (its word alone, "no longer served")."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; `owner` null when this
+        account owns the journal, `replaced_by` null when nothing replaced the copy."""
         return {
             "reason": self.reason,
             "at": json_time(self.at) if self.at else None,
-            "owner": self.owner,
+            "owner": self.owner or None,
             "replaced_by": self.replaced_by or None,
         }
 
@@ -121,7 +122,8 @@ class Assignment:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`."""
+        own `to_dict()`. "share_ended" is a boolean, as in every JSON (an entry's, a journal's,
+        a flag's); how and when it ended is "share_end" (`ShareEnded.to_dict()`, or null)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -136,7 +138,8 @@ class Assignment:
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
             "delivered": self.delivered,
-            "share_ended": self.share_ended.to_dict() if self.share_ended else None,
+            "share_ended": self.share_ended is not None,
+            "share_end": self.share_ended.to_dict() if self.share_ended else None,
         }
 
 

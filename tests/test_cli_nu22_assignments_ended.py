@@ -46,8 +46,8 @@ async def test_a_share_replaced_by_a_field_level_one_says_its_assignments_ended(
     listed = " ".join((await ana.ok("assignments")).stderr.split())
     assert "No assignments." not in listed and "Ended: drsmith's 2 assignments" in listed
     every = await ana.json("assignments", "--all")
-    assert {a["share_ended"]["reason"] for a in every} == {"removed"}
-    assert all(a["share_ended"]["owner"] == "" for a in every)
+    assert {a["share_end"]["reason"] for a in every} == {"removed"}
+    assert all(a["share_end"]["owner"] is None and a["share_ended"] for a in every)
     path = Path((await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
     exported = json.loads(path.read_text())["assignments"]  # still in the client's export
     assert sorted(a["id"] for a in exported) == sorted(a["id"] for a in every)
@@ -65,7 +65,7 @@ async def test_a_share_replaced_by_a_field_level_one_says_its_assignments_ended(
     assert "no longer count as due" not in told  # ana's devices decide that, from her chain
     assert "`tj assignments --all` lists them." in told
     kept = await drsmith.json("assignments", "--all")
-    assert len(kept) == 2 and all(a["share_ended"]["owner"] == "ana" for a in kept)
+    assert len(kept) == 2 and all(a["share_end"]["owner"] == "ana" for a in kept)
     table = (await drsmith.ok("assignments", "--all", env={"COLUMNS": "200"})).stdout
     assert column(table, "status") == ["ended with the share"] * 2  # in its status (NU43 #6)
     assert all(a["status"] == "ended" and a["due_at"] is None for a in kept)

@@ -137,7 +137,7 @@ async def test_assignments_after_leaving_say_that_the_therapist_left(
     assert "ended when you left this share (`tj leave`)" in told, told
     assert "may have ended or narrowed it" not in told and "withholding" not in told
     [item] = await drsmith.json("assignments", "--all")
-    assert item["share_ended"]["reason"] == "left"
+    assert item["share_end"]["reason"] == "left"
 
 
 async def test_discuss_names_the_entries_the_brief_lists_for_their_tag(

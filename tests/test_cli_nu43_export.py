@@ -95,7 +95,7 @@ async def test_ended_shares_are_exported_in_the_words_of_the_cli_never_revoked(
     # The client's own export says how the therapist's share ended, as her signed list does.
     own, _ = await exported(joan, tmp_path / "joan")
     [assignment] = own["assignments"]
-    assert assignment["share_ended"]["reason"] == "removed"
+    assert assignment["share_end"]["reason"] == "removed" and assignment["share_ended"] is True
     await joan.ok("export", "--format", "markdown", "--out", str(tmp_path / "joan-md"))
     page = (tmp_path / "joan-md" / "personal" / "assignments.md").read_text()
     assert "- ended with the share: you ended or changed the share on " in page

@@ -107,7 +107,7 @@ async def test_a_narrowed_share_keeps_what_was_done_on_both_sides_and_in_the_exp
             "done",
             done_at,
         )
-        assert rows[thought["id"]]["share_ended"] is not None
+        assert rows[thought["id"]]["share_ended"] is True
         assert (rows[phq9["id"]]["status"], rows[phq9["id"]]["last_done"]) == ("ended", None)
         table = (await device.ok("assignments", "--all", env={"COLUMNS": "250"})).stdout
         by_what = dict(zip(column(table, "what"), column(table, "status"), strict=True))

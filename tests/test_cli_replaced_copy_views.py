@@ -44,7 +44,7 @@ async def test_a_copy_replaced_by_another_is_said_no_longer_served_on_the_server
     said = flat(listed.stdout + listed.stderr)
     assert "replaced" not in said and "the server is withholding it" in said, said
     [ended] = await drlee.json("assignments", "--all")
-    assert ended["share_ended"]["replaced_by"] is None, ended
+    assert ended["share_end"]["replaced_by"] is None, ended
 
     shared = await drlee.ok("shared-with-me")
     said = flat(shared.stdout + shared.stderr)

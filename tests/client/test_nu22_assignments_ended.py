@@ -53,7 +53,7 @@ async def test_a_passed_signed_end_date_is_said_on_both_sides(
     assert await ana.assignments.due() == []
     [ended] = await ana.assignments.ended()
     assert ended.share_ended == ShareEnded("end date", to_datetime(end), "")
-    assert ended.to_dict()["share_ended"]["reason"] == "end date"
+    assert ended.to_dict()["share_end"]["reason"] == "end date"
     assert await ana.assignments.list() == []
     assert [a.id for a in await ana.assignments.list(include_ended=True)] == [ended.id]
 
