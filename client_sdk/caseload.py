@@ -303,6 +303,8 @@ class CaseloadRow:
     safety flags and briefs past that point are not here) until their fingerprint is compared and a
     sync downloads the rest. The row then carries the flag HELD_BACK instead of "no shared entries
     yet" / "no shared entry for N days"."""
+    held_back_ids: tuple[str, ...] = ()
+    """The ids (hex) of `held_back`, in the same order (as `journal_ids` of `journals`)."""
     shared_fields: tuple[str, ...] | None = None
     """The fields the client's journals still shared with this account carry, when every one is
     a copy of some fields (`tj share --only`; read from their owner-signed names, those of all
@@ -329,6 +331,10 @@ class CaseloadRow:
     owner signed ended the share (a removed member is not served its removal, so the server
     stopping cannot be told from a server holding the journal back): the server's word, said as
     such (RESULTS_FROM_UNLISTED_LINE), never as the client's decision."""
+    results_from_ended_ids: tuple[str, ...] = ()
+    """The ids (hex) of `results_from_ended`, in the same order."""
+    results_from_unlisted_ids: tuple[str, ...] = ()
+    """The ids (hex) of `results_from_unlisted`, in the same order."""
 
     @property
     def read_only_copies(self) -> bool:
@@ -378,6 +384,7 @@ class CaseloadRow:
             "unlisted": self.unlisted,
             "fingerprint_verified": self.owner_verified,
             "held_back": list(self.held_back),
+            "held_back_ids": list(self.held_back_ids),
             "tier": self.tier,
             "group": self.group,
             "safety_answer": self.safety_answer,
@@ -386,6 +393,8 @@ class CaseloadRow:
             "results_one_by_one": self.results_one_by_one,
             "results_from_ended": list(self.results_from_ended),
             "results_from_unlisted": list(self.results_from_unlisted),
+            "results_from_ended_ids": list(self.results_from_ended_ids),
+            "results_from_unlisted_ids": list(self.results_from_unlisted_ids),
         }
 
 
@@ -942,6 +951,9 @@ def caseload_row(
     results_from_unlisted: Sequence[str] = (),
     journal_ids: Sequence[str] = (),
     ended_by_client: bool = False,
+    held_back_ids: Sequence[str] = (),
+    results_from_ended_ids: Sequence[str] = (),
+    results_from_unlisted_ids: Sequence[str] = (),
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client none of whose shares is on
     (`share_ended`: every one ended, by their signature or the server's word alone, which
@@ -970,7 +982,9 @@ def caseload_row(
     `CaseloadRow.shared_fields` / `CaseloadRow.results_one_by_one` (the caller reads them from
     the journals still shared). `results_from_ended` / `results_from_unlisted`: as the
     `CaseloadRow` fields (the caller reads them from where the shown scores came from).
-    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`).
+    `journal_ids`: the ids (hex) of `journals`, in their order (`CaseloadRow.journal_ids`);
+    `held_back_ids`, `results_from_ended_ids`, `results_from_unlisted_ids` those of
+    `held_back`, `results_from_ended`, `results_from_unlisted`, alike.
     `ended_by_client`: with `share_ended` (not `ended_by_server`), each share's end is the
     client's own signed removal held here: the tag is CLIENT_ENDED. A latest result of a measure with a safety item that came
     without its answers is flagged SAFETY_UNKNOWN_FLAG (tier 3, at its time)."""
@@ -1134,10 +1148,17 @@ def caseload_row(
         unlisted=share_ended and ended_by_server,
         owner_verified=owner_verified,
         held_back=tuple(held_back),
+        held_back_ids=tuple(held_back_ids),
         shared_fields=tuple(shared_fields) if shared_fields is not None else None,
         results_one_by_one=results_one_by_one and bool(scores) and not share_ended,
         results_from_ended=tuple(results_from_ended) if scores and not share_ended else (),
         results_from_unlisted=tuple(results_from_unlisted) if scores and not share_ended else (),
+        results_from_ended_ids=(
+            tuple(results_from_ended_ids) if scores and not share_ended else ()
+        ),
+        results_from_unlisted_ids=(
+            tuple(results_from_unlisted_ids) if scores and not share_ended else ()
+        ),
         tier=tier,
         safety_answer=level,
         signal_at=signal_at,

@@ -652,13 +652,15 @@ class Caseload:
         # Journals this device stopped downloading at the bound on unverified owners: their
         # rows read partial data (NU47 #2), said instead of "no shared entries yet".
         held = {found.journal_id for found in await self._replica.held_back()}
-        held_of: dict[bytes, builtins.list[str]] = {}
+        held_of: dict[bytes, builtins.list[tuple[str, str]]] = {}  # (name, id) by owner
         for journal in await store.journals():
             if journal.owner_id == me or journal.role not in ("read", "annotate", REVOKED):
                 continue
             names[journal.owner_id] = journal.owner_name
             if journal.journal_id in held:
-                held_of.setdefault(journal.owner_id, []).append(_display(self._replica, journal))
+                held_of.setdefault(journal.owner_id, []).append(
+                    (_display(self._replica, journal), journal.journal_id.hex())
+                )
             if journal.journal_id not in brief_journals:
                 clients.setdefault(journal.owner_id, []).append(journal)
             else:
@@ -708,6 +710,7 @@ class Caseload:
             named = sorted(
                 (_display(self._replica, j), j.journal_id.hex()) for j in live or journals
             )
+            held_here = sorted(held_of.get(owner_id, []))
             rows.append(
                 caseload_row(
                     client,
@@ -742,11 +745,14 @@ class Caseload:
                     invalid_results=invalid,
                     ending_soon=_ending_soon(self._replica, live, moment_ms),
                     owner_verified=all(self._replica.owner_verified(j) for j in journals),
-                    held_back=sorted(held_of.get(owner_id, [])),
+                    held_back=[name for name, _ in held_here],
+                    held_back_ids=[journal_id for _, journal_id in held_here],
                     shared_fields=_shared_fields(self._replica, live),
                     results_one_by_one=source.one_by_one,
-                    results_from_ended=source.ended,
-                    results_from_unlisted=source.unlisted,
+                    results_from_ended=[name for name, _ in source.ended],
+                    results_from_unlisted=[name for name, _ in source.unlisted],
+                    results_from_ended_ids=[journal_id for _, journal_id in source.ended],
+                    results_from_unlisted_ids=[journal_id for _, journal_id in source.unlisted],
                     journal_ids=[journal_id for _, journal_id in named],
                     ended_by_client=ended
                     and all(_unshared_by_owner(self._replica, j, left) for j in journals),
@@ -806,8 +812,9 @@ class _ScoreSources:
     `results_from_ended`, `results_from_unlisted`)."""
 
     one_by_one: bool = False
-    ended: tuple[str, ...] = ()
-    unlisted: tuple[str, ...] = ()
+    ended: tuple[tuple[str, str], ...] = ()
+    """(name, id) of each journal, by name."""
+    unlisted: tuple[tuple[str, str], ...] = ()
 
 
 def _score_sources(
@@ -838,8 +845,14 @@ def _score_sources(
     ]
     return _ScoreSources(
         one_by_one=bool(shown) and len(one_at_a_time) == len(shown),
-        ended=tuple(sorted({_display(replica, j) for j in ended if not server_only(j)})),
-        unlisted=tuple(sorted({_display(replica, j) for j in ended if server_only(j)})),
+        ended=tuple(
+            sorted(
+                {(_display(replica, j), j.journal_id.hex()) for j in ended if not server_only(j)}
+            )
+        ),
+        unlisted=tuple(
+            sorted({(_display(replica, j), j.journal_id.hex()) for j in ended if server_only(j)})
+        ),
     )
 
 

@@ -88,6 +88,9 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     rows = {row["client"]: row for row in await tom.json("caseload")}
     brief, personal = rows["farid"]["held_back"]  # his brief's journal too
     assert brief.startswith("farid/Brief ") and personal == "farid/Personal"
+    ids = {j["name"]: j["journal_id"] for j in await tom.json("shared-with-me")}
+    _, personal_id = rows["farid"]["held_back_ids"]  # each named with its id, in order
+    assert personal_id == ids["farid/Personal"], rows["farid"]
     assert HELD_BACK in rows["farid"]["flags"]
     for row in rows.values():
         assert not any(flag.startswith("no shared entr") for flag in row["flags"]), row
@@ -122,6 +125,7 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     assert "(ana and ben)" in after and "farid" not in after.split("Not all downloaded")[-1]
     rows = {row["client"]: row for row in await tom.json("caseload")}
     assert rows["farid"]["held_back"] == [] and HELD_BACK not in rows["farid"]["flags"]
+    assert rows["farid"]["held_back_ids"] == []
     assert json.dumps(rows["ana"]["held_back"]) == '["ana/Personal"]'
 
 

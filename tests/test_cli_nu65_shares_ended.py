@@ -49,7 +49,9 @@ async def test_scores_of_a_whole_share_narrowed_to_mood_are_not_said_sent_one_at
     assert row["results_one_by_one"] is False, row
     # a removed member is not served its removal: that Personal ended is the server's word
     assert row["results_from_unlisted"] == ["ana/Personal"], row
-    assert row["results_from_ended"] == [], row
+    assert row["results_from_ended"] == [] == row["results_from_ended_ids"], row
+    ids = {j["name"]: j["journal_id"] for j in await tom.json("shared-with-me")}
+    assert row["results_from_unlisted_ids"] == [ids["ana/Personal"]], row  # named with its id
     shown = flat((await tom.ok("caseload")).stdout)
     assert "sent to you one at a time" not in shown, shown
     assert (
