@@ -77,6 +77,7 @@ if TYPE_CHECKING:
         SafetyFlag,
         SameJournalName,
         SetAside,
+        SetAsideChange,
         SyncReport,
         UploadLimit,
     )
@@ -1415,8 +1416,10 @@ def device_dict(device: DeviceInfo, signed_in: Mapping[str, datetime]) -> dict[s
     return {**device.to_dict(), "signed_in_at": json_time(at) if at is not None else None}
 
 
-def sync_dict(report: SyncReport) -> dict[str, Any]:
-    """The stable JSON shape of `tj sync --json`."""
+def sync_dict(report: SyncReport, kept: Sequence[SetAsideChange] = ()) -> dict[str, Any]:
+    """The stable JSON shape of `tj sync --json`; `kept`: the changes set aside on this
+    device after it (`Client.set_aside()`), whose rows `set_aside` gives for the report's."""
+    listed = {change.record_id: change for change in kept}
     return {
         "pushed": report.pushed,
         "pulled": report.pulled,
@@ -1424,7 +1427,9 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
         "problems": list(report.problems),
         "refused": report.refused,
         "incomplete": list(report.incomplete),
-        "set_aside": [set_aside_dict(record) for record in report.set_aside],
+        "set_aside": [
+            set_aside_row(listed.get(record.record_id), record) for record in report.set_aside
+        ],
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),
@@ -1447,14 +1452,37 @@ def sync_dict(report: SyncReport) -> dict[str, Any]:
     }
 
 
-def set_aside_dict(record: SetAside) -> dict[str, object]:
-    """A change set aside in `tj sync --json`: `SetAside.to_dict()` with a refused
-    withdrawal's `reason` in the CLI's words (`withdrawal_words`), as it always was."""
-    found = record.to_dict()
-    withdrawal = found.pop("refused_withdrawal")
-    if record.refused_withdrawal is not None and withdrawal is not None:
-        found["reason"] = withdrawal_words(record.refused_withdrawal)
-    return found
+def set_aside_row(change: SetAsideChange | None, record: SetAside | None = None) -> dict[str, Any]:
+    """A change set aside, in the one shape of `tj set-aside list --json` and of `tj sync
+    --json`'s `set_aside`: `SetAsideChange.to_dict()` (its document's `kind`, `title` and
+    `text` as this device holds them, `null` where it holds none) and `tried_again` (a kind
+    sent again at every sync: a result or a safety flag, sync.TRIED_AGAIN). `record`: the
+    sync that set it aside, whose `reason` for a refused withdrawal of one's own note says
+    who can remove the note now (`withdrawal_words`); of a record this device no longer
+    lists (`change` None), what the sync said, `null` for what only the list knows."""
+    from client_sdk.sync import TRIED_AGAIN  # not at start-up
+
+    if change is not None:
+        row = {**change.to_dict(), "tried_again": change.kind in TRIED_AGAIN}
+    elif record is not None:
+        row = {
+            "record_id": record.record_id,
+            "journal": record.journal,
+            "journal_id": record.journal_id,
+            "doc_id": record.doc_id or None,
+            "kind": None,
+            "code": record.code,
+            "reason": record.reason,
+            "set_aside_at": None,
+            "title": None,
+            "text": None,
+            "tried_again": record.tried_again,
+        }
+    else:
+        raise ValueError("a set-aside row needs the change or the sync's record of it")
+    if record is not None and record.refused_withdrawal is not None:
+        row["reason"] = withdrawal_words(record.refused_withdrawal)
+    return row
 
 
 def withdrawal_words(refused: RefusedWithdrawal) -> str:

@@ -48,6 +48,9 @@ def list_set_aside(home: Home, as_json: bool) -> None:
       tj set-aside list --json > refused.json
     """
     changes = home.run(lambda client: client.set_aside())
+    if as_json:  # the rows of `tj sync --json`'s "set_aside" too
+        output.print_json([output.set_aside_row(change) for change in changes])
+        return
     output.show_rows(changes, as_json, set_aside_table, empty="Nothing is set aside.")
 
 

@@ -20,7 +20,14 @@ from cli.terminal import compact
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from client_sdk import Client, CredentialChange, NewDevice, Notice, SyncReport
+    from client_sdk import (
+        Client,
+        CredentialChange,
+        NewDevice,
+        Notice,
+        SetAsideChange,
+        SyncReport,
+    )
     from client_sdk.departures import Departure
     from client_sdk.sync import News
 
@@ -50,20 +57,23 @@ def show_report(
     earlier_told: list[Departure] | None = None,
     left: Collection[str] = (),
     earlier_sign_ins: SignIns = ((), ()),
+    kept: Sequence[SetAsideChange] = (),
 ) -> None:
     """`report` in words (or JSON), warnings and notices on stderr; `earlier` and
     `earlier_told`: the news and share changes other commands' quick syncs brought before
     it (`Client.unseen_news`, `Client.unseen_departures`): a line after the summary, and
     `earlier`, `earlier_departures` in the JSON; `earlier_sign_ins`: the sign-ins and
     credential changes they told (`Devices.unseen_sign_ins`), in that line too, and
-    `earlier_new_devices`, `earlier_credential_changes` in the JSON."""
+    `earlier_new_devices`, `earlier_credential_changes` in the JSON; `kept`: the changes set
+    aside on this device (`Client.set_aside()`), for the JSON's `set_aside` rows."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = trigger_name(report.trigger)
-        output.data(json.dumps(output.unmarked({**output.sync_dict(report), "trigger": trigger})))
+        said = {**output.sync_dict(report, kept), "trigger": trigger}
+        output.data(json.dumps(output.unmarked(said)))
     elif as_json:
         output.print_json(
             {
-                **output.sync_dict(report),
+                **output.sync_dict(report, kept),
                 **earlier_dict(earlier, earlier_told, earlier_sign_ins),
             }
         )
@@ -246,7 +256,8 @@ async def watch(client: Client, as_json: bool) -> None:
         # what it sent or fetched, a journal made elsewhere, or anything it has to say
         # (`has_notices`: a late safety flag, an answer that got none, a share change, ...)
         if report.pushed or report.pulled or report.news or report.has_notices():
-            show_report(await as_told(client, report), as_json, one_line=True)
+            kept = await client.set_aside() if as_json and report.set_aside else []
+            show_report(await as_told(client, report), as_json, one_line=True, kept=kept)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
         if report.new_devices or report.credential_changes:  # said here, as the news
@@ -353,6 +364,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             earlier_told=told,
             left=left,
             earlier_sign_ins=sign_ins,
+            kept=await client.set_aside() if as_json and report.set_aside else [],
         )
         if not as_json and (line := await no_default_line(client, report)) is not None:
             output.message(line, wrap=True)

@@ -6,6 +6,7 @@ CliRunner; every output is parsed as JSON, never grepped."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from client_sdk import Client
 from client_sdk.safety import Acknowledgement, SafetyFlag
 from tests.conftest import TEST_SETTINGS, RunningServer
+from tests.offline_flag import flag_sealed_offline
 from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
 
@@ -98,3 +100,27 @@ async def test_sync_json_names_a_renamed_journals_id_and_departures_hold_no_empt
     assert gone["journal_id"] == ids["Temp"]
     assert empty_texts(synced) == [], empty_texts(synced)
     assert (gone["member"], gone["owner"], gone["source"], gone["role"]) == (None,) * 4
+
+
+async def test_a_set_aside_change_has_one_row_shape_in_tj_sync_and_tj_set_aside_list(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The safety flag and the result refused as their journal was deleted elsewhere: `tj
+    sync --json`'s `set_aside` rows are `tj set-aside list --json`'s, key for key (their
+    kind said, no text a flag has not: null), built by one function."""
+    _, flag_id = await flag_sealed_offline(
+        live_server, laptop, phone, tmp_path, [1, 1, 1, 1, 1, 1, 1, 1, 2], journal="Work"
+    )
+    await laptop.ok("journal", "delete", "Work", input="Work\n")
+    synced = await phone.tj("sync", "--json")  # exit 4: set aside
+    rows = json.loads(synced.raw_stdout)["set_aside"]
+    listed = await phone.json("set-aside", "list")
+    assert rows and rows == listed, (rows, listed)
+    kinds = {row["doc_id"]: row["kind"] for row in listed}
+    assert kinds[flag_id] == "safety_flag" and "measure" in kinds.values(), kinds
+    assert all(row["tried_again"] is True for row in listed), listed
+    assert empty_texts(listed) == [], listed
+    assert [row["title"] for row in listed] == [None] * len(listed)
