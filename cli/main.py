@@ -729,7 +729,11 @@ class TJGroup(click.Group):
         except click.ClickException as failure:
             if json_asked(self, ctx, given):
                 said = getattr(failure, JSON_SAID, None)
-                subject, text, code = said or (failure_subject(failure), failure.message, None)
+                subject, text, code = said or (
+                    failure_subject(failure),
+                    failure.format_message(),
+                    None,
+                )
                 output.error_json(subject, text, code, failure.exit_code)
             raise
 
@@ -785,7 +789,7 @@ class TJGroup(click.Group):
             # other line (rev-lead L2), and only the CLI's command spans in backticks (prose).
             # Click types `message` Final; show() reads it.
             if not hasattr(error, JSON_SAID):  # the words as given, for `--json`
-                setattr(error, JSON_SAID, (failure_subject(error), error.message, None))
+                setattr(error, JSON_SAID, (failure_subject(error), error.format_message(), None))
             setattr(error, "message", output.shown(error.message, prose=True))  # noqa: B010
             raise
         except KeyboardInterrupt:  # Ctrl-C, in any command: not click's bare "Aborted!"
