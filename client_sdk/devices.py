@@ -991,7 +991,7 @@ def _untold(
                     bool(item["by_recovery_key"]),
                     bool(item["signed_out"]),
                     int(item["earlier_not_kept"]),
-                    str(item.get("name_shared", "")),
+                    str(item.get("name_shared") or ""),  # null: none (to_dict)
                     bool(item.get("before_sign_in", False)),
                 )
             )

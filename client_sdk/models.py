@@ -779,7 +779,7 @@ class NewDevice:
             "signed_out": self.signed_out,
             "earlier_not_kept": self.earlier_not_kept,
             "before_sign_in": self.before_sign_in,
-            "name_shared": self.name_shared,
+            "name_shared": self.name_shared or None,
         }
 
 

@@ -180,11 +180,12 @@ class FieldWrite:
         return self.doc_id if self.kind == "entry" else ""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; a text or id
+        not known or not there (no title, no device named, no journal known) null, never ""."""
         return {
             "kind": self.kind,
             "id": self.doc_id,
-            "entry_id": self.entry_id,
+            "entry_id": self.entry_id or None,
             "field": self.field,
             "value": self.value,
             "at": json_time(self.at),
@@ -394,14 +395,15 @@ class Settled:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; a text or id
+        not known or not there (no title, no device named, no journal known) null, never ""."""
         return {
             "kind": self.kind,
             "id": self.doc_id,
-            "entry_id": self.entry_id,
-            "title": self.title,
-            "journal": self.journal,
-            "journal_id": self.journal_id,
+            "entry_id": self.entry_id or None,
+            "title": self.title or None,
+            "journal": self.journal or None,
+            "journal_id": self.journal_id or None,
             "field": self.field,
             "mine": self.mine,
             "kept": self.kept,
@@ -538,16 +540,17 @@ class OvertakenEdit:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; a text or id
+        not known or not there (no title, no device named, no journal known) null, never ""."""
         return {
             "entry_id": self.entry_id,
-            "title": self.title,
+            "title": self.title or None,
             "deleted": self.deleted,
-            "device": self.device,
+            "device": self.device or None,
             "edited_at": json_time(self.edited_at),
-            "kept_text": self.kept_text,
-            "journal": self.journal,
-            "journal_id": self.journal_id,
+            "kept_text": self.kept_text or None,
+            "journal": self.journal or None,
+            "journal_id": self.journal_id or None,
             "kind": self.kind,
             "checkins": [checkin.to_dict() for checkin in self.checkins],
         }
@@ -612,14 +615,15 @@ class MergedText:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; a text or id
+        not known or not there (no title, no device named, no journal known) null, never ""."""
         return {
             "kind": self.kind,
             "id": self.doc_id,
-            "entry_id": self.entry_id,
-            "title": self.title,
-            "journal": self.journal,
-            "journal_id": self.journal_id,
+            "entry_id": self.entry_id or None,
+            "title": self.title or None,
+            "journal": self.journal or None,
+            "journal_id": self.journal_id or None,
             "at": json_time(self.at),
             "merged_at": json_time(self.merged_at) if self.merged_at is not None else None,
         }

@@ -124,3 +124,16 @@ async def test_a_set_aside_change_has_one_row_shape_in_tj_sync_and_tj_set_aside_
     assert all(row["tried_again"] is True for row in listed), listed
     assert empty_texts(listed) == [], listed
     assert [row["title"] for row in listed] == [None] * len(listed)
+
+
+async def test_a_new_sign_in_whose_name_no_device_shares_has_name_shared_null(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana_laptop = await new_device(live_server, tmp_path, "ana")
+    await ana_laptop.ok("sync")  # the baseline
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    synced = await ana_laptop.json("sync")
+    [new] = synced["new_devices"]
+    assert (new["name"], new["name_shared"]) == ("tablet", None), new
+    assert empty_texts(synced) == [], empty_texts(synced)
