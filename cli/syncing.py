@@ -190,9 +190,8 @@ async def flags_sent(
         lines.append(
             f"Safety: The safety flag of your {flag_name(flag.measure)} of "
             f"{flag.raised_at.strftime('%Y-%m-%d %H:%M UTC')} has now left this device: the "
-            f"server has it, and {who} get{'s' if len(flag.members) == 1 else ''} it at "
-            f"their next sync (sent, not yet seen: {output.command_text('tj safety flags')} "
-            "says when it is acknowledged)"
+            f"server acknowledged it, so {who} can get it at their next sync (sent, not "
+            f"seen: {output.command_text('tj safety flags')} says when they acknowledge it)"
         )
     return lines
 

@@ -43,8 +43,8 @@ async def test_an_offline_sync_names_the_waiting_flag_and_the_next_says_it_left(
     text = said(online.stdout + online.stderr)
     assert online.exit_code == 0, text
     assert "Safety: The safety flag of your PHQ-9 of " in text, text
-    assert "has now left this device: the server has it, and drsmith gets it at their" in text
-    assert "NOT left" not in text and "seen by" not in text, text
+    assert "has now left this device: the server acknowledged it, so drsmith can get it at" in text
+    assert "NOT left" not in text and "(sent, not seen:" in text, text
     later = said((await laptop.tj("sync")).stderr)  # said once: it left
     assert "has now left" not in later, later
     assert [f["measure"] for f in await drsmith.json("safety", "flags")] == ["phq9"]
