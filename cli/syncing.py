@@ -153,15 +153,18 @@ async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
     """The full "Not delivered ... contact them directly" line of each safety flag the server
     refused for good in this sync (`SetAside.line`), said at every sync that refuses it, since
     its member does not have it and an earlier sync's words may never have reached the user;
-    none when the sync set no safety flag aside."""
+    none when the sync set no safety flag aside, nor for one this sync's "Safety:" line told
+    in full already (`SyncReport.undelivered_flags`: the first sync that sets it aside as its
+    journal is gone), so each is told once per sync."""
     if not report.set_aside:
         return []
     kept = {c.record_id: c for c in await client.set_aside() if c.kind == "safety_flag"}
+    told = {u.flag_id for u in report.undelivered_flags}
     where = f" in {output.command_text('tj set-aside list')}"
     return [
         record.line(kept[record.record_id], kept=where)
         for record in output.newly_set_aside(report)
-        if record.record_id in kept
+        if record.record_id in kept and record.doc_id not in told
     ]
 
 
