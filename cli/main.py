@@ -32,7 +32,7 @@ import click
 from click.core import ParameterSource
 
 from cli import output, ready_for_ctrl_c
-from cli.advice import SAID
+from cli.advice import SAID, lapsed_unshare
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
 from cli.terminal import PROFILE, profiled, showable
@@ -575,7 +575,7 @@ def with_hint(
             "tj accepts"
         )
     else:
-        said = str(error)
+        said = lapsed_unshare(error) if error.subject == "wider default" else str(error)
         if error.names.get("advice") == "new recovery key":  # account.NEW_RECOVERY_KEY
             said += f" ({output.command_text('tj recovery-key new')})"
         text = f"{said}: {hint}" if hint else said

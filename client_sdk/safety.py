@@ -376,6 +376,11 @@ class SafetyHints:
     - `syncs`: how a therapist's app fetches a flag, added in parentheses to the line saying
       a flag was sealed ("they see it once their device next syncs (<syncs>), not now."),
       also `LateFlag.line`'s; the CLI passes "`tj sync`, `tj caseload`".
+    - `unshare`: how to end a member's share, the same kind of template, added in
+      parentheses after "until you unshare" for a member who reads some fields of the
+      journal through a share whose end date passed, which still counts until the client
+      ends it ("drsmith (mood; its end date passed, but it counts until you unshare
+      (<...>))"). Without it the words end at "until you unshare".
 
     `SafetyResponse.plan_missing` and `SafetyResponse.withheld_from` carry the same facts
     for an app that renders its own button instead."""
@@ -384,6 +389,7 @@ class SafetyHints:
     flags_again: str = ""
     annotate_again: str = ""
     syncs: str = ""
+    unshare: str = ""
 
 
 NO_HINTS = SafetyHints()
@@ -459,16 +465,34 @@ def message_lines(
 
 
 def copy_only_line(
-    journal: str, readers: Sequence[tuple[str, tuple[str, ...] | None]]
+    journal: str,
+    readers: Sequence[tuple[str, tuple[str, ...] | None]],
+    lapsed: Collection[str] = (),
+    hints: SafetyHints = NO_HINTS,
+    journal_id: str = "",
 ) -> str | None:
     """That no safety flag reached `readers` ((username, the fields they read: None for
     every field, () for fields this device cannot tell: the copy is not on it)), who read
     only a copy of some fields of `journal` (a copy carries no safety flag, whatever the
     client chose): a client whose therapist follows her moods in such a copy may otherwise
-    believe they are alerted. None when `readers` is empty."""
+    believe they are alerted. A reader in `lapsed` (usernames) reads through a share whose
+    end date passed, by the copy's chain here, that the journal's own chain still holds
+    (no owner-signed end: it counts until the client unshares, fail closed): said so, with
+    `hints.unshare` for them (`journal_id`: the journal's id, hex, for it). None when
+    `readers` is empty."""
     if not readers:
         return None
-    each = [f"{name} ({_fields_words(fields)})" for name, fields in readers]
+
+    def words(name: str, fields: tuple[str, ...] | None) -> str:
+        said = _fields_words(fields)
+        if name not in lapsed:
+            return said
+        how = hints.unshare.format(journal=journal, member=name, journal_id=journal_id)
+        return f"{said}; its end date passed, but it counts until you unshare" + (
+            f" ({how})" if how else ""
+        )
+
+    each = [f"{name} ({words(name, fields)})" for name, fields in readers]
     return str(texts()["flag_copy_only"]).format(
         members=", ".join(each),
         read="reads" if len(readers) == 1 else "read",

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import forgotten, keys
-from client_sdk.access import AccessState, Disclosure, field_shares_in_force
+from client_sdk.access import (
+    AccessState,
+    Disclosure,
+    Limited,
+    field_shares_in_force,
+    lapsed_field_shares,
+    open_disclosure_cached,
+)
 from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
@@ -946,7 +953,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
-            copy_only=copy_only_line(self._display(local), copy_readers),
+            copy_only=await self._copy_only(local, copy_readers, hints),
         )
         return SafetyResponse(
             lines,
@@ -1089,7 +1096,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
-            copy_only=copy_only_line(self._display(local), copy_readers),
+            copy_only=await self._copy_only(local, copy_readers, hints),
         )
         return SafetyResponse(
             lines,
@@ -1668,8 +1675,53 @@ class SafetyPath:
         state = self._replica.chains.state(local.journal_id)
         for limited in field_shares_in_force(state):  # a lapsed one too: its copy's fields
             if limited.who is not None and limited.who.account_id not in whole:
-                found.setdefault(limited.who.username, known.get(limited.who.account_id, ()))
+                fields = known.get(limited.who.account_id, self._copy_fields(limited))
+                found.setdefault(limited.who.username, fields)
         return sorted(found.items())
+
+    def _copy_fields(self, limited: Limited) -> tuple[str, ...] | None:
+        """The fields of the copy `limited` names (its owner-sealed settings, opened from its
+        verified chain held here, for that member and this source), when `copies` leaves it
+        out (its share lapsed by date); () when they are not here or are another copy's."""
+        state = self._replica.chains.state(limited.mirror) if limited.mirror else None
+        if state is None or state.disclosure is None or limited.who is None:
+            return ()
+        if state.owner_id != self._replica.profile.account_id:
+            return ()
+        try:
+            settings = open_disclosure_cached(
+                self._replica.profile.secrets.account_key, state.journal_id, state.disclosure
+            )
+        except IntegrityError:
+            return ()
+        if settings.kind != "mirror" or settings.member_id != limited.who.account_id:
+            return ()
+        return settings.fields
+
+    async def _copy_only(
+        self,
+        local: LocalJournal,
+        readers: list[tuple[str, tuple[str, ...] | None]],
+        hints: SafetyHints,
+    ) -> str | None:
+        """`copy_only_line` for `readers` (`_copy_readers(local)`), each whose share lapsed
+        by date (`_lapsed_readers`) said to count until the client unshares."""
+        if not readers:
+            return None
+        lapsed = await self._lapsed_readers(local)
+        return copy_only_line(self._display(local), readers, lapsed, hints, local.journal_id.hex())
+
+    async def _lapsed_readers(self, local: LocalJournal) -> set[str]:
+        """The usernames of the field-level shares of `local` in force by its own verified
+        chain (`access.field_shares_in_force`: no `limited_removed` signed) whose copy's
+        verified chain held here says the member's signed end date passed: a share that
+        still counts as a reader (fail closed: a server may withhold the owner's renewal
+        from the copy's chain) although the client may believe it over. Never from a
+        server's list; a copy not held here tells nothing (not named)."""
+        await self._replica.load_access()
+        chains = self._replica.chains
+        lapsed = lapsed_field_shares(chains.state(local.journal_id), chains.state, now_ms())
+        return {limited.who.username for limited in lapsed if limited.who is not None}
 
     def _listing(self, doc_id: bytes, at: int) -> Callable[[Transaction], Awaitable[None]]:
         """What lists the flag `doc_id`, sealed here at `at` (ms UTC), to be judged once it
