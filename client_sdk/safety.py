@@ -714,6 +714,12 @@ JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
 
+DELIVERY_UNKNOWN = "delivery unknown"
+"""`UndeliveredFlag.cause`: the flag left this device, but its journal is no longer listed
+here (gone from the server: deleted on another device, or withheld; or no longer on this
+device) before any judgement of it, so this device cannot tell whether it reached its
+members: told once, then judged no more after JUDGED_FOR_MS."""
+
 
 @dataclass(frozen=True)
 class UndeliveredFlag:
@@ -759,7 +765,10 @@ class UndeliveredFlag:
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
     `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
-    asked (nothing ended: `to_dict` gives null)."""
+    asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
+    journal was no longer listed here (`journal` "" when not on this device at all, and
+    `members` then empty) before any judgement of it; `ended_at` is when this device found
+    it (null in `to_dict`), `surely` False."""
 
     journal_id: str = ""
     """The id (hex) of `journal`, which names it for good."""
@@ -786,6 +795,20 @@ class UndeliveredFlag:
                 f"server refused it, as {self.journal} is no longer on the server (it may have "
                 "been deleted on another of your devices, or the server may be withholding "
                 f"it), so {who} may never see it. If you want them to know, tell them "
+                "yourself." + (f" {tell}" if tell else "")
+            )
+        if self.cause == DELIVERY_UNKNOWN:
+            where = (
+                f"{self.journal} is no longer on the server (it may have been deleted on "
+                "another of your devices, or the server may be withholding it)"
+                if self.journal
+                else "its journal is no longer on this device"
+            )
+            return (
+                f"the safety flag of your {found.name if found else self.measure} of "
+                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} left this device, but "
+                f"{where}, so this device cannot tell whether it reached "
+                f"{who or 'the people it was for'}. If you want them to know, tell them "
                 "yourself." + (f" {tell}" if tell else "")
             )
         if self.cause == NOT_SENT:
@@ -824,7 +847,9 @@ class UndeliveredFlag:
             "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "raised_at": json_time(self.raised_at),
-            "ended_at": None if self.cause == NOT_SENT else json_time(self.ended_at),
+            "ended_at": (
+                None if self.cause in (NOT_SENT, DELIVERY_UNKNOWN) else json_time(self.ended_at)
+            ),
             "surely": self.surely,
             "cause": self.cause,
             "left_between": (

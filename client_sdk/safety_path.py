@@ -54,6 +54,7 @@ from client_sdk.results import (
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
+    DELIVERY_UNKNOWN,
     FLAG_WATCH,
     FLAGS_SENT,
     FLAGS_UNDELIVERED,
@@ -1843,8 +1844,15 @@ class SafetyPath:
                 continue
             local = owned.get(stored.journal_id)
             state = self._replica.chains.state(local.journal_id) if local is not None else None
-            if local is None or state is None:
-                continue  # not listed now (a server may leave it out of a sync): judged when it is
+            if local is None:  # not listed here now (gone from the server, or this device)
+                if first is None:  # told once: never dropped untold (JUDGED_FOR_MS from now)
+                    unknown = await self._delivery_unknown(stored, gone, now)
+                    if unknown is not None:
+                        found.append(unknown)
+                judged[flag_id] = left
+                continue
+            if state is None:
+                continue  # its chain not verified here now: judged when it is
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
@@ -1955,6 +1963,38 @@ class SafetyPath:
         if not await self._store.set_aside_holds(doc_id):
             return None
         return await self._as_undelivered(flag_id, gone, now, JOURNAL_GONE)
+
+    async def _delivery_unknown(
+        self, stored: StoredDocument, gone: Mapping[bytes, LocalJournal], now: int
+    ) -> UndeliveredFlag | None:
+        """The flag `stored`, which left this device, as DELIVERY_UNKNOWN: its journal is no
+        longer listed here as one of this account's own (`gone`: kept as a read-only copy
+        the server no longer lists; else not on this device, unnamed), found at `now` (ms
+        UTC). None for a document that is no flag. Raises only a store error."""
+        local = gone.get(stored.journal_id)
+        document = stored_document(stored)
+        journal = self._display(local) if local is not None else ""
+        owner = self._owner(local) if local is not None else self._replica.profile.username
+        view = flag_view(document, journal, stored.journal_id.hex(), owner)
+        if view is None:
+            return None
+        names = []
+        if local is not None:
+            for member in sorted(flag_recipients(document) or ()):
+                with contextlib.suppress(ValueError):
+                    names.append(await self._name(local, bytes.fromhex(member)))
+        return UndeliveredFlag(
+            view.journal,
+            tuple(names),
+            view.id,
+            view.result_id,
+            view.measure,
+            view.raised_at,
+            to_datetime(now),
+            surely=False,
+            cause=DELIVERY_UNKNOWN,
+            journal_id=view.journal_id,
+        )
 
     async def _as_undelivered(
         self, flag_id: str, journals: Mapping[bytes, LocalJournal], now: int, cause: str
