@@ -183,19 +183,34 @@ async def flags_sent(
     """A "Safety:" line for each flag of `waiting` (`flags_waiting`, before the sync) that
     left this device in it: the server acknowledged it (no longer `Safety.waiting`), so its
     members get it at their next sync; never said as seen by them (only their
-    acknowledgement says that). None for a flag this sync told undelivered (its share ended)."""
+    acknowledgement says that). None for a flag this sync told undelivered (its share ended).
+    The acknowledgement is the server's word: where this sync found records of the flag's
+    journal withheld (`SyncReport.withheld`), the line says its members may not get it."""
     told = {u.flag_id for u in report.undelivered_flags}
+    withheld = {gap.journal_id.hex() for gap in report.withheld}
     lines = []
     for flag in waiting:
         if flag.flag_id in told or await client.safety.waiting(flag.flag_id):
             continue
         who = ", ".join(flag.members) or "the people it is for"
-        lines.append(
+        said = (
             f"Safety: The safety flag of your {flag_name(flag.measure)} of "
             f"{flag.raised_at.strftime('%Y-%m-%d %H:%M UTC')} has now left this device: the "
-            f"server acknowledged it, so {who} can get it at their next sync (sent, not "
-            f"seen: {output.command_text('tj safety flags')} says when they acknowledge it)"
+            "server acknowledged it, "
         )
+        if flag.journal_id in withheld:  # the acknowledgement is the server's word alone
+            plan = output.command_text("tj safety plan")
+            said += (
+                f"but it is withholding records of {flag.journal} (see the warning above), so "
+                f"{who} may not get it. If you want them to know, tell them yourself. Your "
+                f"safety plan: {plan}."
+            )
+        else:
+            said += (
+                f"so {who} can get it at their next sync (sent, not seen: "
+                f"{output.command_text('tj safety flags')} says when they acknowledge it)"
+            )
+        lines.append(said)
     return lines
 
 
