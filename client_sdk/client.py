@@ -3234,8 +3234,11 @@ class Client:
         With `journal` None or "", a default journal read by someone who did not read the
         entry's own journal (`default_readers`: by the default journal's verified access
         chain) is refused (InvalidInput, subject "wider default", `names` the readers as
-        "members"): the words were written for fewer readers, so the user names the
-        journal, or says `even_if_shared=True` once told who reads it."""
+        "members", the journal as "journal" and "journal id", and as "lapsed" those of them
+        who read through a field-level share whose end date passed, which counts until the
+        owner unshares: `access.lapsed_field_shares`): the words were written for fewer
+        readers, so the user names the journal, or says `even_if_shared=True` once told who
+        reads it."""
         journal = journal or None  # "" names the default journal, as `local_journal` takes it
         change = _set_aside_of(change_id, await self.set_aside())[0]
         if change.kind == MEASURE:
@@ -3255,9 +3258,10 @@ class Client:
             if wider:
                 members = ", ".join(wider)
                 lapsed = [m for m in wider if m in self._lapsed_readers(target.journal_id)]
+                named = "" if lapsed == wider else f"{and_words(lapsed)}: "
                 why = (
-                    f" ({and_words(lapsed)}: a share of some of its fields whose end date "
-                    "passed, which counts until you unshare)"
+                    f" ({named}a share of some of its fields whose end date passed, which "
+                    "counts until you unshare)"
                     if lapsed
                     else ""
                 )

@@ -96,6 +96,6 @@ async def test_a_set_aside_move_refused_for_a_lapsed_field_share_says_it_counts_
     refused = await phone.tj("set-aside", "move", kept["doc_id"][:8])
     text = said(refused.stderr)
     assert refused.exit_code == 1, text
-    assert "is read by tom (tom: a share of some of its fields whose end date passed" in text
+    assert "is read by tom (a share of some of its fields whose end date passed" in text
     assert "which counts until you unshare: `tj unshare Personal tom`)" in text, text
     assert "--even-if-shared" in text, text
