@@ -225,6 +225,22 @@ def delete_unsent(error: TJError) -> str:
     )
 
 
+def lapsed_unshare(error: TJError) -> str:
+    """The words of a "wider default" refusal (`Client.move_set_aside`) with the `tj
+    unshare` that ends each share it names as lapsed by date but still counting
+    (`names["lapsed"]`), after "until you unshare"; the words as they are without one."""
+    said = str(error)
+    lapsed = [m for m in error.names.get("lapsed", "").split(", ") if m]
+    if not lapsed or "journal" not in error.names:
+        return said
+    ends = "; ".join(
+        output.command(["tj", "unshare", _journal(error, "journal"), member]) for member in lapsed
+    )
+    return said.replace(
+        "which counts until you unshare)", f"which counts until you unshare: {ends})", 1
+    )
+
+
 SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,

@@ -310,9 +310,9 @@ def import_(
     safety message; set yours deliberately with `tj safety plan --crisis-line`). Not
     imported (they stay in the file, and the summary counts them): homework, assignments,
     safety flags, and the care records of journals others shared with you; nor is a crisis
-    line a therapist set. Nor is the opt-in to safety flags (it names your old account's
-    shares): where the file's plan had it on, flags reach no one from this account until you
-    opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
+    line a therapist set. Nor is the opt-in to safety flags (an import never sends safety
+    flags to anyone): where the file's plan had it on, flags reach no one from this account
+    until you opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
     --role annotate --safety-flags`). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
@@ -642,9 +642,9 @@ def flags_not_carried_text(
     name = output.journal_word(journal)
     if not members:
         return (
-            f"Safety flags: on in the file's plan for {journal}, and not carried over (the "
-            "choice names your old account's shares): no flag is sent from this account "
-            "until you opt in again: "
+            f"Safety flags: on in the file's plan for {journal}, and not turned on by the "
+            "import (an import never sends safety flags to anyone): no flag is sent from "
+            "this account until you opt in again: "
             + output.command(["tj", "safety", "plan", "--journal", name, "--share-flags"])
             + " (once you share it with your therapist)."
         )
@@ -662,10 +662,10 @@ def flags_not_carried_text(
         else ""
     )
     return (
-        f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; that "
-        "choice names your old account's shares and is not carried over, so no flag reaches "
-        f"{'them' if len(members) > 1 else members[0]} from this account until you opt in "
-        f"again: {commands}{compare}."
+        f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; an "
+        "import never turns that on (it never sends safety flags to anyone), so no flag "
+        f"reaches {'them' if len(members) > 1 else members[0]} from this account until you "
+        f"opt in again: {commands}{compare}."
     )
 
 

@@ -32,7 +32,7 @@ import click
 from click.core import ParameterSource
 
 from cli import output, ready_for_ctrl_c
-from cli.advice import SAID
+from cli.advice import SAID, lapsed_unshare
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
 from cli.terminal import PROFILE, profiled, showable
@@ -123,6 +123,9 @@ that deletes: a NetworkError then is said to have deleted nothing."""
 LOGIN_AGAIN = "tj.login_again"
 """Set (`ctx.meta`) when the running command failed because this device is signed out: how to
 sign it in again (`login_again`), for the error's line (NU35 #5)."""
+UNSENT_OFFLINE = "tj.unsent_offline"
+"""Set (`ctx.meta`) when `tj sync` could not reach the server while safety flags wait on this
+device: each said (`unsent_words`), for the error's line."""
 SIGNED_OUT_CODES = frozenset({"device_revoked", "token_expired", "auth_required"})
 """Server error codes (protocol.md section 7) that mean this device's session is over: it was
 revoked (`tj devices revoke` on another device), its session expired, or it has none."""
@@ -572,7 +575,7 @@ def with_hint(
             "tj accepts"
         )
     else:
-        said = str(error)
+        said = lapsed_unshare(error) if error.subject == "wider default" else str(error)
         if error.names.get("advice") == "new recovery key":  # account.NEW_RECOVERY_KEY
             said += f" ({output.command_text('tj recovery-key new')})"
         text = f"{said}: {hint}" if hint else said
@@ -764,6 +767,8 @@ class TJGroup(click.Group):
             )
             if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
                 text = f"nothing was deleted: {text}"
+            if isinstance(error, NetworkError) and ctx.meta.get(UNSENT_OFFLINE):
+                text += ctx.meta[UNSENT_OFFLINE]  # the flags still here, told last
             made = failure(output.shown(output.one_line(text), prose=True))
             setattr(made, JSON_SAID, (error.subject, output.one_line(text), error.code))
             raise made from None
@@ -2715,15 +2720,22 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
         unsent, again = await client.safety.unsent_to_tell(cause)
     except TJError:
         unsent, again = [], []
-    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
-    flags = "".join(
-        f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
-        for said in (u.line(tell=plan) for u in unsent)
-    ) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")
+    flags = unsent_words(unsent) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
         f"out; {output.command([*profile_words(client.home), 'logout'])} would delete them)" + flags
+    )
+
+
+def unsent_words(unsent: list[UndeliveredFlag]) -> str:
+    """Each safety flag of `unsent` (`Safety.unsent`: still on this device) in full
+    (`UndeliveredFlag.line`, with where the safety plan is), each after UNSENT_SAFETY: the
+    end of an error's line that keeps this device from sending them. Pure."""
+    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
+    return "".join(
+        f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
+        for said in (u.line(tell=plan) for u in unsent)
     )
 
 

@@ -71,11 +71,27 @@ class ShareCommand(str):
         return output.command(["tj", "share", word, member, *flags])
 
 
+class UnshareCommand(str):
+    """The `SafetyHints.unshare` template, "tj unshare {journal} {member}", built as
+    `ShareCommand` builds its command (a span, the journal named as `output.journal_word`
+    names it)."""
+
+    def __new__(cls) -> UnshareCommand:
+        return super().__new__(cls, "tj unshare {journal} {member}")
+
+    def format(self, *args: object, **names: object) -> str:
+        """The command, `names["journal"]` (by `names["journal_id"]` when its name would not
+        paste back) and `names["member"]` in it."""
+        word = output.journal_word(str(names["journal"]), str(names.get("journal_id", "")))
+        return output.command(["tj", "unshare", word, str(names["member"])])
+
+
 CLI_HINTS = SafetyHints(
     write_plan=output.command_text("tj safety plan --text ..."),
     flags_again=ShareCommand("--role", "annotate", "--safety-flags"),
     annotate_again=ShareCommand("--role", "annotate"),
     syncs=output.LATE_FLAG_SYNCS,
+    unshare=UnshareCommand(),
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands)."""

@@ -82,7 +82,7 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -542,6 +542,33 @@ def field_shares_in_force(state: AccessState | None) -> list[Limited]:
     until its owner ends it (`tj unshare`, which signs the `limited_removed`), fail closed. A
     share this device cannot open (`who` None: any device but the owner's) counts. Pure."""
     return [] if state is None else list(state.limited.values())
+
+
+def lapsed_field_shares(
+    state: AccessState | None, copy_state: Callable[[bytes], AccessState | None], now: int
+) -> list[Limited]:
+    """The field-level shares in force by `state` (`field_shares_in_force`: no
+    `limited_removed` signed) whose copy's verified chain (`copy_state(copy id)`, None when
+    not held here: not named) says the member's latest membership ended by its signed end
+    date (its date passed by `now`, ms UTC, or an `ended` entry closed it; never a removal):
+    shares that still count as readers until the owner unshares, though their date passed.
+    Only those this device can open (`who` and `mirror` known). Pure."""
+    found = []
+    for limited in field_shares_in_force(state):
+        if limited.who is None or limited.mirror is None:
+            continue
+        copy = copy_state(limited.mirror)
+        if copy is None:
+            continue
+        current = copy.member_by_account(limited.who.account_id)
+        handles = copy.handles.get(limited.who.account_id, [])
+        if current is not None:
+            ended = current.ended(now)
+        else:
+            ended = bool(handles) and handles[-1] in copy.ended
+        if ended:
+            found.append(limited)
+    return found
 
 
 # --- building entries (owner) -------------------------------------------------------------

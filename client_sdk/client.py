@@ -37,7 +37,7 @@ import nacl.signing
 
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
-from client_sdk.access import Disclosure, field_shares_in_force
+from client_sdk.access import Disclosure, field_shares_in_force, lapsed_field_shares
 from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
 from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
@@ -87,6 +87,7 @@ from client_sdk.models import (
     LockedIdentity,
     LoggedOut,
     Notice,
+    and_words,
     default_device_name,
     normalize_username,
     now_ms,
@@ -3233,8 +3234,11 @@ class Client:
         With `journal` None or "", a default journal read by someone who did not read the
         entry's own journal (`default_readers`: by the default journal's verified access
         chain) is refused (InvalidInput, subject "wider default", `names` the readers as
-        "members"): the words were written for fewer readers, so the user names the
-        journal, or says `even_if_shared=True` once told who reads it."""
+        "members", the journal as "journal" and "journal id", and as "lapsed" those of them
+        who read through a field-level share whose end date passed, which counts until the
+        owner unshares: `access.lapsed_field_shares`): the words were written for fewer
+        readers, so the user names the journal, or says `even_if_shared=True` once told who
+        reads it."""
         journal = journal or None  # "" names the default journal, as `local_journal` takes it
         change = _set_aside_of(change_id, await self.set_aside())[0]
         if change.kind == MEASURE:
@@ -3253,12 +3257,25 @@ class Client:
             wider = await self._readers_beyond(target.journal_id, old)
             if wider:
                 members = ", ".join(wider)
+                lapsed = [m for m in wider if m in self._lapsed_readers(target.journal_id)]
+                named = "" if lapsed == wider else f"{and_words(lapsed)}: "
+                why = (
+                    f" ({named}a share of some of its fields whose end date passed, which "
+                    "counts until you unshare)"
+                    if lapsed
+                    else ""
+                )
                 raise InvalidInput(
-                    f"your default journal {quoted_name(target.name)} is read by {members}, "
-                    f"who did not read {quoted_name(old.journal)}, where the entry was written: "
-                    "name the journal to write it in, or write it there all the same",
+                    f"your default journal {quoted_name(target.name)} is read by {members}"
+                    f"{why}, who did not read {quoted_name(old.journal)}, where the entry was "
+                    "written: name the journal to write it in, or write it there all the same",
                     subject="wider default",
-                    names={"members": members, "journal id": target.journal_id.hex()},
+                    names={
+                        "members": members,
+                        "journal id": target.journal_id.hex(),
+                        "journal": target.name,
+                        "lapsed": ", ".join(lapsed),
+                    },
                 )
         if target.journal_id.hex() == old.journal_id:
             raise InvalidInput(
@@ -3326,6 +3343,14 @@ class Client:
         except NotFound:
             return []
         return await self._readers_beyond(target.journal_id, old)
+
+    def _lapsed_readers(self, journal_id: bytes) -> set[str]:
+        """The usernames of the field-level shares of `journal_id` that still count as
+        readers though their end date passed (`access.lapsed_field_shares`, by the verified
+        chains held here; `_readers_beyond` read them fresh)."""
+        chains = self.context.replica.chains
+        lapsed = lapsed_field_shares(chains.state(journal_id), chains.state, now_ms())
+        return {limited.who.username for limited in lapsed if limited.who is not None}
 
     async def _readers_beyond(self, target: bytes, old: Entry) -> list[str]:
         """Who would read `old` (an entry set aside) written again in `target` and did not

@@ -523,8 +523,8 @@ class Context:
                 return journal
         raise NotFound(
             "you have no default journal on this device: the journal made when you signed up "
-            "is not here (deleted, not synced here yet, or made before SDKs found it by its "
-            "id) and none was chosen here",
+            "is not here (deleted, not synced here yet, or made by an older version of the "
+            "app, which this one cannot tell as your default) and none was chosen here",
             subject=NO_DEFAULT,
         )
 

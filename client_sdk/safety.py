@@ -376,6 +376,11 @@ class SafetyHints:
     - `syncs`: how a therapist's app fetches a flag, added in parentheses to the line saying
       a flag was sealed ("they see it once their device next syncs (<syncs>), not now."),
       also `LateFlag.line`'s; the CLI passes "`tj sync`, `tj caseload`".
+    - `unshare`: how to end a member's share, the same kind of template, added in
+      parentheses after "until you unshare" for a member who reads some fields of the
+      journal through a share whose end date passed, which still counts until the client
+      ends it ("drsmith (mood; its end date passed, but it counts until you unshare
+      (<...>))"). Without it the words end at "until you unshare".
 
     `SafetyResponse.plan_missing` and `SafetyResponse.withheld_from` carry the same facts
     for an app that renders its own button instead."""
@@ -384,6 +389,7 @@ class SafetyHints:
     flags_again: str = ""
     annotate_again: str = ""
     syncs: str = ""
+    unshare: str = ""
 
 
 NO_HINTS = SafetyHints()
@@ -459,16 +465,34 @@ def message_lines(
 
 
 def copy_only_line(
-    journal: str, readers: Sequence[tuple[str, tuple[str, ...] | None]]
+    journal: str,
+    readers: Sequence[tuple[str, tuple[str, ...] | None]],
+    lapsed: Collection[str] = (),
+    hints: SafetyHints = NO_HINTS,
+    journal_id: str = "",
 ) -> str | None:
     """That no safety flag reached `readers` ((username, the fields they read: None for
     every field, () for fields this device cannot tell: the copy is not on it)), who read
     only a copy of some fields of `journal` (a copy carries no safety flag, whatever the
     client chose): a client whose therapist follows her moods in such a copy may otherwise
-    believe they are alerted. None when `readers` is empty."""
+    believe they are alerted. A reader in `lapsed` (usernames) reads through a share whose
+    end date passed, by the copy's chain here, that the journal's own chain still holds
+    (no owner-signed end: it counts until the client unshares, fail closed): said so, with
+    `hints.unshare` for them (`journal_id`: the journal's id, hex, for it). None when
+    `readers` is empty."""
     if not readers:
         return None
-    each = [f"{name} ({_fields_words(fields)})" for name, fields in readers]
+
+    def words(name: str, fields: tuple[str, ...] | None) -> str:
+        said = _fields_words(fields)
+        if name not in lapsed:
+            return said
+        how = hints.unshare.format(journal=journal, member=name, journal_id=journal_id)
+        return f"{said}; its end date passed, but it counts until you unshare" + (
+            f" ({how})" if how else ""
+        )
+
+    each = [f"{name} ({words(name, fields)})" for name, fields in readers]
     return str(texts()["flag_copy_only"]).format(
         members=", ".join(each),
         read="reads" if len(readers) == 1 else "read",
@@ -690,6 +714,12 @@ JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
 
+DELIVERY_UNKNOWN = "delivery unknown"
+"""`UndeliveredFlag.cause`: the flag left this device, but its journal is no longer listed
+here (gone from the server: deleted on another device, or withheld; or no longer on this
+device) before any judgement of it, so this device cannot tell whether it reached its
+members: told once, then judged no more after JUDGED_FOR_MS."""
+
 
 @dataclass(frozen=True)
 class UndeliveredFlag:
@@ -735,7 +765,10 @@ class UndeliveredFlag:
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
     `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
-    asked (nothing ended: `to_dict` gives null)."""
+    asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
+    journal was no longer listed here (`journal` "" when not on this device at all, and
+    `members` then empty) before any judgement of it; `ended_at` is when this device found
+    it (null in `to_dict`), `surely` False."""
 
     journal_id: str = ""
     """The id (hex) of `journal`, which names it for good."""
@@ -762,6 +795,20 @@ class UndeliveredFlag:
                 f"server refused it, as {self.journal} is no longer on the server (it may have "
                 "been deleted on another of your devices, or the server may be withholding "
                 f"it), so {who} may never see it. If you want them to know, tell them "
+                "yourself." + (f" {tell}" if tell else "")
+            )
+        if self.cause == DELIVERY_UNKNOWN:
+            where = (
+                f"{self.journal} is no longer on the server (it may have been deleted on "
+                "another of your devices, or the server may be withholding it)"
+                if self.journal
+                else "its journal is no longer on this device"
+            )
+            return (
+                f"the safety flag of your {found.name if found else self.measure} of "
+                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} left this device, but "
+                f"{where}, so this device cannot tell whether it reached "
+                f"{who or 'the people it was for'}. If you want them to know, tell them "
                 "yourself." + (f" {tell}" if tell else "")
             )
         if self.cause == NOT_SENT:
@@ -800,7 +847,9 @@ class UndeliveredFlag:
             "result_id": self.result_id or None,  # null: stopped after the safety item
             "measure": self.measure,
             "raised_at": json_time(self.raised_at),
-            "ended_at": None if self.cause == NOT_SENT else json_time(self.ended_at),
+            "ended_at": (
+                None if self.cause in (NOT_SENT, DELIVERY_UNKNOWN) else json_time(self.ended_at)
+            ),
             "surely": self.surely,
             "cause": self.cause,
             "left_between": (

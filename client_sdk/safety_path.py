@@ -30,7 +30,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from client_sdk import forgotten, keys
-from client_sdk.access import AccessState, Disclosure, field_shares_in_force
+from client_sdk.access import (
+    AccessState,
+    Disclosure,
+    Limited,
+    field_shares_in_force,
+    lapsed_field_shares,
+    open_disclosure_cached,
+)
 from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
@@ -47,6 +54,7 @@ from client_sdk.results import (
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
     CRISIS_LINE,
+    DELIVERY_UNKNOWN,
     FLAG_WATCH,
     FLAGS_SENT,
     FLAGS_UNDELIVERED,
@@ -946,7 +954,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
-            copy_only=copy_only_line(self._display(local), copy_readers),
+            copy_only=await self._copy_only(local, copy_readers, hints),
         )
         return SafetyResponse(
             lines,
@@ -1089,7 +1097,7 @@ class SafetyPath:
             hints,
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
-            copy_only=copy_only_line(self._display(local), copy_readers),
+            copy_only=await self._copy_only(local, copy_readers, hints),
         )
         return SafetyResponse(
             lines,
@@ -1668,8 +1676,53 @@ class SafetyPath:
         state = self._replica.chains.state(local.journal_id)
         for limited in field_shares_in_force(state):  # a lapsed one too: its copy's fields
             if limited.who is not None and limited.who.account_id not in whole:
-                found.setdefault(limited.who.username, known.get(limited.who.account_id, ()))
+                fields = known.get(limited.who.account_id, self._copy_fields(limited))
+                found.setdefault(limited.who.username, fields)
         return sorted(found.items())
+
+    def _copy_fields(self, limited: Limited) -> tuple[str, ...] | None:
+        """The fields of the copy `limited` names (its owner-sealed settings, opened from its
+        verified chain held here, for that member and this source), when `copies` leaves it
+        out (its share lapsed by date); () when they are not here or are another copy's."""
+        state = self._replica.chains.state(limited.mirror) if limited.mirror else None
+        if state is None or state.disclosure is None or limited.who is None:
+            return ()
+        if state.owner_id != self._replica.profile.account_id:
+            return ()
+        try:
+            settings = open_disclosure_cached(
+                self._replica.profile.secrets.account_key, state.journal_id, state.disclosure
+            )
+        except IntegrityError:
+            return ()
+        if settings.kind != "mirror" or settings.member_id != limited.who.account_id:
+            return ()
+        return settings.fields
+
+    async def _copy_only(
+        self,
+        local: LocalJournal,
+        readers: list[tuple[str, tuple[str, ...] | None]],
+        hints: SafetyHints,
+    ) -> str | None:
+        """`copy_only_line` for `readers` (`_copy_readers(local)`), each whose share lapsed
+        by date (`_lapsed_readers`) said to count until the client unshares."""
+        if not readers:
+            return None
+        lapsed = await self._lapsed_readers(local)
+        return copy_only_line(self._display(local), readers, lapsed, hints, local.journal_id.hex())
+
+    async def _lapsed_readers(self, local: LocalJournal) -> set[str]:
+        """The usernames of the field-level shares of `local` in force by its own verified
+        chain (`access.field_shares_in_force`: no `limited_removed` signed) whose copy's
+        verified chain held here says the member's signed end date passed: a share that
+        still counts as a reader (fail closed: a server may withhold the owner's renewal
+        from the copy's chain) although the client may believe it over. Never from a
+        server's list; a copy not held here tells nothing (not named)."""
+        await self._replica.load_access()
+        chains = self._replica.chains
+        lapsed = lapsed_field_shares(chains.state(local.journal_id), chains.state, now_ms())
+        return {limited.who.username for limited in lapsed if limited.who is not None}
 
     def _listing(self, doc_id: bytes, at: int) -> Callable[[Transaction], Awaitable[None]]:
         """What lists the flag `doc_id`, sealed here at `at` (ms UTC), to be judged once it
@@ -1791,8 +1844,15 @@ class SafetyPath:
                 continue
             local = owned.get(stored.journal_id)
             state = self._replica.chains.state(local.journal_id) if local is not None else None
-            if local is None or state is None:
-                continue  # not listed now (a server may leave it out of a sync): judged when it is
+            if local is None:  # not listed here now (gone from the server, or this device)
+                if first is None:  # told once: never dropped untold (JUDGED_FOR_MS from now)
+                    unknown = await self._delivery_unknown(stored, gone, now)
+                    if unknown is not None:
+                        found.append(unknown)
+                judged[flag_id] = left
+                continue
+            if state is None:
+                continue  # its chain not verified here now: judged when it is
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
@@ -1903,6 +1963,38 @@ class SafetyPath:
         if not await self._store.set_aside_holds(doc_id):
             return None
         return await self._as_undelivered(flag_id, gone, now, JOURNAL_GONE)
+
+    async def _delivery_unknown(
+        self, stored: StoredDocument, gone: Mapping[bytes, LocalJournal], now: int
+    ) -> UndeliveredFlag | None:
+        """The flag `stored`, which left this device, as DELIVERY_UNKNOWN: its journal is no
+        longer listed here as one of this account's own (`gone`: kept as a read-only copy
+        the server no longer lists; else not on this device, unnamed), found at `now` (ms
+        UTC). None for a document that is no flag. Raises only a store error."""
+        local = gone.get(stored.journal_id)
+        document = stored_document(stored)
+        journal = self._display(local) if local is not None else ""
+        owner = self._owner(local) if local is not None else self._replica.profile.username
+        view = flag_view(document, journal, stored.journal_id.hex(), owner)
+        if view is None:
+            return None
+        names = []
+        if local is not None:
+            for member in sorted(flag_recipients(document) or ()):
+                with contextlib.suppress(ValueError):
+                    names.append(await self._name(local, bytes.fromhex(member)))
+        return UndeliveredFlag(
+            view.journal,
+            tuple(names),
+            view.id,
+            view.result_id,
+            view.measure,
+            view.raised_at,
+            to_datetime(now),
+            surely=False,
+            cause=DELIVERY_UNKNOWN,
+            journal_id=view.journal_id,
+        )
 
     async def _as_undelivered(
         self, flag_id: str, journals: Mapping[bytes, LocalJournal], now: int, cause: str

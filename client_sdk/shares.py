@@ -556,7 +556,13 @@ class Shares:
         are not now, by its verified access chain (a share ended, revoked, or past its end
         date), sorted: what their devices downloaded while it lasted stays with them, and a
         trash or delete made here does not reach them (README: a former member keeps what
-        was downloaded), so a question before a delete names them too. Empty for an item of a
+        was downloaded), so a question before a delete names them too. Only those who could
+        have downloaded the item: a record of it that may have left this device (stored by
+        the server, or put in a push) is sealed under a key the owner sealed to one of their
+        memberships (the verified chain's `sealed_to`), so an entry written after their
+        share ended (under a key they never had) does not name them, whatever date it bears;
+        in doubt (a record whose epoch this device did not keep, or no epoch known of
+        them), they are named. Empty for an item of a
         journal this account does not own. Works offline. Raises InvalidInput for a malformed or
         ambiguous id, NotFound for an unknown item."""
         stored = await self._item(item_id)
@@ -572,10 +578,20 @@ class Shares:
             return []
         now = now_ms()
         current = {m.account_id for m in state.members.values() if not m.ended(now)}
+        sent = await self._context.store.sent_epochs(local.journal_id, stored.doc_id)
+
+        def may_hold(account_id: bytes) -> bool:
+            """Whether a record of the item that may have left this device is sealed under a
+            key the owner sealed to a membership of the account (`held_epochs`, by the
+            verified chain); True when in doubt: no epoch known of them, or a record whose
+            epoch this device did not keep (fail closed)."""
+            held = state.held_epochs(account_id)
+            return not held or any(e is None or e in held for e in sent)
+
         return sorted(
             identity.username
             for account_id, identity in state.signers.items()
-            if account_id not in current and account_id != local.owner_id
+            if account_id not in current and account_id != local.owner_id and may_hold(account_id)
         )
 
     async def recipients_many(

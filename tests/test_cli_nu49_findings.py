@@ -142,8 +142,8 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
         "Imported 1 entry, 1 goal with 2 check-ins and 1 safety plan into 1 journal; the "
         "emergency number the safety message shows for Personal is now the file's, '999' "
         "(check it with `tj safety plan`). "
-        "Safety flags: in the file, flags of Personal reached drsmith; that choice names your "
-        "old account's shares and is not carried over, so no flag reaches drsmith from this "
+        "Safety flags: in the file, flags of Personal reached drsmith; an import never turns "
+        "that on (it never sends safety flags to anyone), so no flag reaches drsmith from this "
         "account until you opt in again: `tj share Personal drsmith --role annotate "
         "--safety-flags --fingerprint FINGERPRINT` (FINGERPRINT: theirs, compared in person "
         "first; they read it from `BARE tj fingerprint` on their own device)."  # theirs: no
