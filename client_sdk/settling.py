@@ -273,7 +273,7 @@ class Settled:
     (emergency_number, crisis_line, share_flags: `client.safety.history`) or "homework"
     (each value, named "values.ID" by the template's field id, and completion:
     `client.homework.history`). `title` is the entry's or goal's title, homework's
-    template's ("" for a safety plan), `journal` the journal's name as
+    template's ("" for a safety plan and an untitled entry; null in `to_dict`), `journal` the journal's name as
     `client.journals.list` shows it and `journal_id` its id (hex; both "" when not known).
     `applied_again`: the tags another
     device changed without this device's edit, to which the sync applied this device's
@@ -399,7 +399,7 @@ class Settled:
             "kind": self.kind,
             "id": self.doc_id,
             "entry_id": self.entry_id,
-            "title": self.title,
+            "title": self.title or None,  # none: null, as `Entry.to_dict`
             "journal": self.journal,
             "journal_id": self.journal_id,
             "field": self.field,
@@ -463,7 +463,8 @@ class OvertakenEdit:
     (`device`: its name, "" when unknown) moved to the trash (`deleted` False: the edit is
     in the trashed entry, and `client.entries.restore(entry_id)` brings it back with it) or
     deleted for good (`deleted` True: the edit went with it) without having received the
-    edit. `title` is the entry's title ("" for a deleted one: its content is cleared).
+    edit. `title` is the entry's title ("" for an untitled or a deleted one: its content is
+    cleared; null in `to_dict`).
     `kept_text`: for one deleted for good, the words this device wrote in its text that went
     with it (`added_text` of the body before its first edit not yet synced and after its
     last: an append's text), for the app to keep where its user can save them as a new
@@ -541,7 +542,7 @@ class OvertakenEdit:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
         return {
             "entry_id": self.entry_id,
-            "title": self.title,
+            "title": self.title or None,  # none: null, as `Entry.to_dict`
             "deleted": self.deleted,
             "device": self.device,
             "edited_at": json_time(self.edited_at),
@@ -571,7 +572,8 @@ class MergedText:
     this sync: every device now holds the two changes merged into one text, which is not the
     text this device wrote. `kind` names the document and its text (`MERGED_TEXTS`):
     "entry" (its body), "goal" (its why) or "safety_plan" (the plan in the client's words);
-    `doc_id` is its id (hex); `title` the entry's or goal's title ("" for a safety plan);
+    `doc_id` is its id (hex); `title` the entry's or goal's title ("" for a safety plan and
+    an untitled entry; null in `to_dict`);
     `journal` the journal's name as `client.journals.list` shows it, `journal_id` its id
     (hex; "" when not known)."""
 
@@ -617,7 +619,7 @@ class MergedText:
             "kind": self.kind,
             "id": self.doc_id,
             "entry_id": self.entry_id,
-            "title": self.title,
+            "title": self.title or None,  # none: null, as `Entry.to_dict`
             "journal": self.journal,
             "journal_id": self.journal_id,
             "at": json_time(self.at),

@@ -1,6 +1,6 @@
 """JSON gives `null` for a value the device does not have, never "": an untitled entry's
 `title` (list, search, export), an own journal's `kept_for`, a goal's `why` and a check-in's
-`note` written without one, a safety plan with no text (`plan`, `tj safety plan --json` and
+`note` written without one, the discuss list's untitled entry, a safety plan with no text (`plan`, `tj safety plan --json` and
 the export); an export with `null` there imports, as do older files with "" (real server on
 loopback, CliRunner, each `--json` parsed)."""
 
@@ -42,7 +42,10 @@ async def test_absent_values_are_null_in_json_and_an_export_of_them_imports(
     [walk] = await laptop.json("goal", "list")
     assert walk["why"] is None and [c["note"] for c in walk["checkins"]] == [None]
     assert (await laptop.json("safety", "plan"))["plan"] is None
-    for command in (["list"], ["search", "Slept"], ["journal", "list"], ["goal", "list"]):
+    marked = await laptop.json("discuss", entry["id"])  # the discuss list: the same entry
+    assert [m["title"] for m in marked] == [None], marked
+    commands = (["list"], ["search", "Slept"], ["journal", "list"], ["goal", "list"], ["discuss"])
+    for command in commands:
         assert strings(await laptop.json(*command)) == [], command
 
     exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
