@@ -971,8 +971,8 @@ async def target_journals(
     of the file. Else the account's own journal of that name, else one created. Never a
     journal it keeps only to share with a member (`Replica.is_disclosure`: a field-level
     copy, "Shared with NAME", a brief), nor a read-only copy of one gone from the server:
-    what is written there reaches the member (L-3 of REV-S10: a file naming its journal like
-    one of them put its entries, results and plan before the therapist). The content goes
+    what is written there reaches the member (a file naming its journal like one of them
+    put its entries, results and plan before the therapist). The content goes
     into a journal named `imported_name` instead (`report.imported_as`).
 
     `guarded` (a file of our own format: its results carry their answers, PHQ-9 item 9
@@ -986,8 +986,9 @@ async def target_journals(
     one) receives it, named "NAME (imported)", "NAME (imported 2)", ... when NAME is taken
     (`report.imported_as`, `report.created_journals`). A journal of that name another device
     made after this device's last sync is judged by its chain like any other, never taken
-    for one just made (REV-S10B L1), and a server that withholds it makes the import create
-    a new one, never write into it."""
+    for one just made, and a server that withholds it makes the import create a new one,
+    never write into it. A file of another app (`guarded` False: Day One, Daylio) goes into
+    the journal the user named (by name, made when missing), under the first rule only."""
     context = source.context
     if guarded:
         await context.replica.refresh_journals()  # NetworkError: decided on no older view
@@ -1022,16 +1023,25 @@ async def target_journals(
                 return True
             return read_by_no_other(chains.state(bytes.fromhex(journal_id)), readers)
 
-        usable = {key: (id_, ok and fits(id_)) for key, (id_, ok) in mine.items()}
         name = journal.name
-        if name.casefold() in usable and not usable[name.casefold()][1]:
-            name = imported_name(journal.name, usable)  # never one another reads
-            report.imported_as[journal.name] = name
-        if name.casefold() not in mine:
-            created = await context.replica.create_journal(name)  # a new id, never another's
-            mine[name.casefold()] = (created.journal_id.hex(), True)
-            made.add(created.journal_id.hex())
-            report.created_journals.append(created.name)
+        while True:
+            usable = {key: (id_, ok and fits(id_)) for key, (id_, ok) in mine.items()}
+            if name.casefold() in usable and not usable[name.casefold()][1]:
+                name = imported_name(journal.name, usable)  # never one another reads
+                report.imported_as[journal.name] = name
+            if name.casefold() in mine:
+                break
+            before = {j.journal_id.hex() for j in await context.store.journals()}
+            if guarded:  # a new id, signed here: never one another device made and shared
+                local = await context.replica.create_journal(name)
+            else:  # a file of another app, into the journal the user named: one made
+                created = await source.journals.create(name)  # meanwhile may be returned
+                now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
+                local = now_held[created.id]  # checked again by the loop
+            mine[name.casefold()] = (local.journal_id.hex(), importable(context, local))
+            if local.journal_id.hex() not in before:
+                made.add(local.journal_id.hex())
+                report.created_journals.append(local.name)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
     return targets
 
