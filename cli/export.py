@@ -269,7 +269,8 @@ def parse_moods(
     type=PLAIN_NAME,
     metavar="NAME",
     help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
-    'or "Daylio").',
+    'or "Daylio"); for a tj export, one of your journals that receives all of the file (its '
+    "readers then read it).",
 )
 @click.option(
     "--mood",
@@ -317,9 +318,11 @@ def import_(
     line the safety message shows once the file's plan is imported, for you to check.
 
     A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
-    a brief) is never imported into: the file's journal of that name goes into "NAME
-    (imported)" (reused only while shared with no one, else "NAME (imported 2)" is made),
-    and the summary says so.
+    a brief) is never imported into, nor, unless you name it with `--journal`, one shared
+    with anyone who did not read the file's journal (your results and their answers would
+    reach them): the file's journal of that name goes into "NAME (imported)" (reused only
+    under the same rule, else "NAME (imported 2)" is made), and the summary says so. The
+    import reads who shares each journal from the server first (it needs the network).
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -476,7 +479,7 @@ async def import_file(
                 text, journal=journal or "Daylio", moods=moods, progress=bar
             )
         else:
-            report = await client.archive.import_json(data, progress=bar)
+            report = await client.archive.import_json(data, into=journal, progress=bar)
     with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
         note = await sync_note(client, UPLOAD_WAIT_S, sync_bar)
     written = {*report.entries, *report.results}
@@ -604,7 +607,9 @@ def import_summary(
     for name, into in report.imported_as.items():  # never into a copy kept for a member
         parts.append(
             f"imported the file's {output.quoted(name)} into {output.quoted(into)}: your {output.quoted(name)} is kept only to share "
-            "with a member (or is a read-only copy), and an import never writes there"
+            "with a member, is a read-only copy, or is read by someone who did not read the "
+            "file's, and an import never writes there unless you name it "
+            f"({output.command_text('tj import FILE --journal NAME')})"
         )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")

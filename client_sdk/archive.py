@@ -2,7 +2,7 @@
 
 JSON (`Archive.to_dict`) is one object, documented in README.md:
 
-    {"format": "therapy-journal-export", "version": 1, "account": "ana",
+    {"format": "therapy-journal-export", "version": 2, "account": "ana",
      "exported_at": "...", "journals": [...], "entries": [...], "goals": [...], "notes": [...],
      "results": [...], "homework": [...], "assignments": [...], "safety_plans": [...],
      "safety_flags": [...], "private_notes": [...]}
@@ -65,7 +65,14 @@ from client_sdk.goals import (
 from client_sdk.models import GONE_FROM_SERVER, READ_ONLY_COPY, Entry, Journal
 
 FORMAT = "therapy-journal-export"
-VERSION = 1
+VERSION = 2
+"""The export format's version this SDK writes: 2 gives null for an absent value (an untitled
+entry's `title`, a goal's `why`, a check-in's `note`, a safety plan's `plan`, ...) where 1
+gave "" (a reader of version 1 refuses null: the version says the file is newer, rather
+than a field being bad). Read: READ_VERSIONS."""
+READ_VERSIONS = (1, 2)
+"""The export versions `Archive.from_dict` reads: 1 ("" for an absent value) and 2 (null
+too)."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOTE_KINDS = ("note", "prompt")
 MAX_NOTE_TEXT = 10_000
@@ -353,9 +360,16 @@ class Archive:
         top = Fields(data, "the file")
         if top.text("format") != FORMAT:
             raise InvalidInput(f"this is not a Therapy Journal export (format is not {FORMAT!r})")
-        if top.integer("version") != VERSION:
+        version = top.integer("version")
+        if version > VERSION:
             raise InvalidInput(
-                f"this export has version {top.raw('version')!r}; expected {VERSION}"
+                f"this export has version {version}, made by a newer app: update this one "
+                f"to import it (it reads versions {' and '.join(map(str, READ_VERSIONS))})"
+            )
+        if version not in READ_VERSIONS:
+            raise InvalidInput(
+                f"this export has version {version}; expected "
+                f"{' or '.join(map(str, READ_VERSIONS))}"
             )
         journals = top.items("journals", read_journal)
         known = {journal.id for journal in journals}

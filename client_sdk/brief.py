@@ -73,6 +73,7 @@ class DiscussItem:
     kind: str  # "entry" or "note"
     journal: str
     title: str
+    """The entry's title; "" for a note or an untitled entry (null in `to_dict`)."""
     preview: str
     created_at: datetime
     marked_at: datetime | None
@@ -99,7 +100,7 @@ class DiscussItem:
             "kind": self.kind,
             "journal": self.journal,
             "journal_id": self.journal_id,
-            "title": self.title,
+            "title": self.title or None,  # untitled: null, as `Entry.to_dict`
             "preview": self.preview,
             "created_at": json_time(self.created_at),
             "marked_at": json_time(self.marked_at) if self.marked_at else None,
@@ -408,7 +409,7 @@ def compute_brief(
         {
             "id": e.id,
             "kind": "entry",
-            "title": e.title,
+            "title": e.title or None,
             "created_at": json_time(e.created_at),
             "preview": cut(" ".join(e.body.split()), PREVIEW, mark=""),
         }

@@ -158,6 +158,34 @@ def shared_by_chain(state: AccessState | None) -> bool:
     return bool(state.seen_handles) or state.disclosure is not None
 
 
+def reader_accounts(state: AccessState) -> set[bytes] | None:
+    """The ids of the accounts other than the owner that a journal's verified access chain
+    (`state`) names as members or field-level sharees, now or before; None when it names one
+    this device cannot tell (a handle of no known account) or keeps a copy for a member (a
+    disclosure): a reader unknown is never taken for none. Pure."""
+    if state.disclosure is not None:
+        return None
+    known = {handle for handles in state.handles.values() for handle in handles}
+    accounts = {account for account in state.signers if account != state.owner_id}
+    for share in (*state.limited.values(), *state.limited_removed.values()):
+        if share.who is not None:
+            known.add(share.handle)
+            accounts.add(share.who.account_id)
+    if state.seen_handles - known:
+        return None
+    return accounts - {state.owner_id}
+
+
+def read_by_no_other(state: AccessState | None, readers: set[bytes]) -> bool:
+    """Whether every account a journal's verified access chain (`state`) names as a reader,
+    now or before, is among `readers` (account ids); False for no verified chain here or a
+    reader this device cannot tell (`reader_accounts`): unknown is never "no one". Pure."""
+    if state is None:
+        return False
+    accounts = reader_accounts(state)
+    return accounts is not None and accounts <= readers
+
+
 def readers_by_chain(state: AccessState) -> list[str]:
     """The usernames of the accounts other than the owner that a journal's verified access
     chain (`state`) names as members or field-level sharees, now or before, sorted; the

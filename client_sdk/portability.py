@@ -61,7 +61,7 @@ from client_sdk.care_import import (
 )
 from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
 from client_sdk.context import Context
-from client_sdk.default_journal import shared_by_chain
+from client_sdk.default_journal import read_by_no_other
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
@@ -129,10 +129,11 @@ class ImportReport:
     imported_as: dict[str, str] = field(default_factory=dict)
     """The journals of the file (names) imported into a journal of another name here (name):
     this account's journal of the file's name is one it keeps only to share with a member
-    (a field-level copy, "Shared with NAME", a brief) or a read-only copy, never imported
-    into (what is written there reaches the member), so the content went into "NAME
-    (imported)", created when missing (an existing one reused only while shared with no one:
-    else "NAME (imported 2)", ...)."""
+    (a field-level copy, "Shared with NAME", a brief), a read-only copy, or one whose verified
+    access chain names a reader the file's journal's did not (what is written there reaches
+    them: `Archives.import_json`), so the content went into "NAME (imported)", made by the
+    import when missing (an existing one reused only under the same rule: else "NAME
+    (imported 2)", ...). Empty when the user chose the journal (`into`)."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
@@ -307,7 +308,7 @@ class Archives:
         return found
 
     async def import_json(
-        self, data: Any, *, progress: ImportProgress | None = None
+        self, data: Any, *, into: str | None = None, progress: ImportProgress | None = None
     ) -> ImportReport:
         """Import an `export_json()` dict: journals by name (created when missing), entries,
         goals and notes with their fields and timestamps, under new ids (the report maps old
@@ -315,7 +316,22 @@ class Archives:
         `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
         out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
         is anything already here (in the trash too), so a second import changes nothing.
-        Creating journals needs the network; the content is pushed at the next sync.
+        The import reads the journal list and access chains first: it needs the network
+        (NetworkError, nothing imported, when that read fails or is cut short); the content
+        is pushed at the next sync.
+
+        Where each journal of the file goes is decided from owner-signed access chains
+        verified on this device by that read, never from a name alone: a journal of this
+        account other than the file's own (a new "Work" made after the file's was deleted,
+        say) receives it only when its chain names no reader beyond those who read the
+        file's journal (by the last verified chain of it this device holds; none when it
+        holds none, as for a file of another account). Else a journal this import makes (a
+        new id, shared with no one) receives it: "NAME" when free, else "NAME (imported)",
+        "NAME (imported 2)", ..., said in `ImportReport.imported_as` and
+        `ImportReport.created_journals`. `into` (a journal's name or id) sends every journal
+        of the file into that journal of this account instead, by the user's choice (its
+        readers then read what the file holds; raises NotFound for an unknown journal,
+        InvalidInput for one not to import into); it is not archived again.
 
         The exporter's own questionnaire results are restored too (`ImportReport.results`),
         with their instrument, answers and `taken_at`; the score, band and safety concern
@@ -330,8 +346,7 @@ class Archives:
         (`ImportReport.crisis_lines_kept`). A journal of this account kept only to share
         with a member (a field-level copy, "Shared with NAME", a brief) is never imported
         into: the file's journal of its name goes into "NAME (imported)"
-        (`ImportReport.imported_as`; one of that name shared with anyone is never written
-        into: "NAME (imported 2)" ... is made). Neither the opt-in to safety flags (it names the old
+        (`ImportReport.imported_as`, under the rule above). Neither the opt-in to safety flags (it names the old
         shares' members: `ImportReport.flags_not_carried` names the journals where flags are
         off for those it reached) nor a crisis line a therapist set is restored. Homework,
         assignments,
@@ -345,7 +360,7 @@ class Archives:
         owned = {j.id for j in archive.journals if j.restorable}
         known = {j.id for j in archive.journals}
         care = read_care(data, owned, known, now_ms())
-        report = await restore(self, archive, progress, care)
+        report = await restore(self, archive, progress, care, guarded=True, into=into)
         report.left_out = {**care.left_out, **report.left_out}
         return report
 
@@ -713,12 +728,17 @@ async def restore(
     archive: Archive,
     progress: ImportProgress | None = None,
     care: CareImport | None = None,
+    *,
+    guarded: bool = False,
+    into: str | None = None,
 ) -> ImportReport:
+    """Import `archive` (and `care`) as `Archives.import_json` says; `guarded` and `into` as
+    `target_journals` takes them."""
     report = ImportReport()
     now = now_ms()
     care = care or CareImport()
     check_sizes(archive, source.context.profile.account_id, now)  # before anything is written
-    targets = await target_journals(source, archive, report)
+    targets = await target_journals(source, archive, report, guarded=guarded, into=into)
     journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
     seen = await existing_items(source, set(targets.values()))
@@ -772,7 +792,8 @@ async def restore(
         await restore_plan(source, plan, targets[plan.journal_id], report)
     for journal_id, reached in care.opt_ins:
         await tell_opt_in(source, targets[journal_id], reached, report)
-    await rearchive(source, archive, targets, report)  # after the care records: it refuses writes
+    if into is None:  # after the care records (it refuses writes); the user's choice kept
+        await rearchive(source, archive, targets, report)
     return report
 
 
@@ -937,31 +958,49 @@ async def rearchive(
 
 
 async def target_journals(
-    source: Archives, archive: Archive, report: ImportReport
+    source: Archives,
+    archive: Archive,
+    report: ImportReport,
+    *,
+    guarded: bool = False,
+    into: str | None = None,
 ) -> dict[str, str]:
-    """Archive journal id -> id of the journal of this account that receives its content:
-    the account's own journal of that name, else one created. Never a journal it keeps only
-    to share with a member (`Replica.is_disclosure`: a field-level copy, "Shared with NAME",
-    a brief), nor a read-only copy of one gone from the server: what is written there
-    reaches the member (L-3 of REV-S10: a file naming its journal like one of them put its
-    entries, results and plan before the therapist). The content goes into a journal named
-    `imported_name` instead (`report.imported_as`), an existing one of that name only when
-    its verified chain shows no member (what the file holds, a gone journal's results with
-    their safety answers, never reaches someone who did not read it: "NAME (imported 2)"
-    ... is made instead). That holds too for one another device
-    of the account made after this device's last sync: `Journals.create` returns it (the
-    journal of that name another device created meanwhile), and it is checked again here
-    (REV-S10B L1: the import stopped half-way on the commit's refusal)."""
+    """Archive journal id -> id of the journal of this account that receives its content.
+
+    `into` (a name or id the user chose): that journal of this account's for every journal
+    of the file. Else the account's own journal of that name, else one created. Never a
+    journal it keeps only to share with a member (`Replica.is_disclosure`: a field-level
+    copy, "Shared with NAME", a brief), nor a read-only copy of one gone from the server:
+    what is written there reaches the member (a file naming its journal like one of them
+    put its entries, results and plan before the therapist). The content goes
+    into a journal named `imported_name` instead (`report.imported_as`).
+
+    `guarded` (a file of our own format: its results carry their answers, PHQ-9 item 9
+    included): the journal list and access chains are read again first (NetworkError when
+    that cannot be done: nothing is imported on an older view), and a journal of this
+    account other than the file's own receives the file's journal only when its verified
+    chain, as read then, names no reader beyond those the file's journal's last verified
+    chain held here names (`read_by_no_other`; none when this device holds no chain of it:
+    a file of another account, say); a chain this device cannot verify counts as shared.
+    Else a journal made here by this import (a new id, its chain signed here: shared with no
+    one) receives it, named "NAME (imported)", "NAME (imported 2)", ... when NAME is taken
+    (`report.imported_as`, `report.created_journals`). A journal of that name another device
+    made after this device's last sync is judged by its chain like any other, never taken
+    for one just made, and a server that withholds it makes the import create a new one,
+    never write into it. A file of another app (`guarded` False: Day One, Daylio) goes into
+    the journal the user named (by name, made when missing), under the first rule only."""
     context = source.context
+    if guarded:
+        await context.replica.refresh_journals()  # NetworkError: decided on no older view
     await context.replica.load_access()  # which journals are copies: from their chains
+    chains = context.replica.chains
+    if into is not None:
+        return await chosen_target(context, archive, report, into)
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
-    unshared: dict[str, tuple[str, bool]] = {}  # the same, shared with no one by its chain
     for held in await context.store.journals():
         key = held.name.casefold()
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
-            shared = shared_by_chain(context.replica.chains.state(held.journal_id))
-            unshared[key] = (mine[key][0], mine[key][1] and not shared)
     for journal in archive.journals:  # a name create refuses, refused before one is made
         if journal.restorable and not mine.get(journal.name.casefold(), ("", False))[1]:
             try:
@@ -971,24 +1010,80 @@ async def target_journals(
                     f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
                 ) from None
     targets: dict[str, str] = {}
+    made: set[str] = set()  # ids of the journals this import made
     for journal in archive.journals:
         if not journal.restorable:
             report.skipped_journals.append(journal.name)
             continue
+        readers = file_readers(context, journal.id)
+
+        def fits(journal_id: str, file_id: str = journal.id, readers: set[bytes] = readers) -> bool:
+            """Whether the file's journal may go into `journal_id` (an importable one)."""
+            if not guarded or journal_id in (file_id, *made):
+                return True
+            return read_by_no_other(chains.state(bytes.fromhex(journal_id)), readers)
+
         name = journal.name
         while True:
-            if name.casefold() in mine and not mine[name.casefold()][1]:
-                name = imported_name(journal.name, unshared)  # never one shared meanwhile
+            usable = {key: (id_, ok and fits(id_)) for key, (id_, ok) in mine.items()}
+            if name.casefold() in usable and not usable[name.casefold()][1]:
+                name = imported_name(journal.name, usable)  # never one another reads
                 report.imported_as[journal.name] = name
             if name.casefold() in mine:
                 break
-            created = await source.journals.create(name)
-            now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
-            mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
-            unshared[name.casefold()] = mine[name.casefold()]  # just made: shared with no one
-            if mine[name.casefold()][1]:
-                report.created_journals.append(created.name)
+            before = {j.journal_id.hex() for j in await context.store.journals()}
+            if guarded:  # a new id, signed here: never one another device made and shared
+                local = await context.replica.create_journal(name)
+            else:  # a file of another app, into the journal the user named: one made
+                created = await source.journals.create(name)  # meanwhile may be returned
+                now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
+                local = now_held[created.id]  # checked again by the loop
+            mine[name.casefold()] = (local.journal_id.hex(), importable(context, local))
+            if local.journal_id.hex() not in before:
+                made.add(local.journal_id.hex())
+                report.created_journals.append(local.name)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
+    return targets
+
+
+def file_readers(context: Context, journal_id: str) -> set[bytes]:
+    """The accounts other than the owner that the last verified access chain this device
+    holds of the file's journal `journal_id` (hex; a read-only copy of a gone journal, say)
+    names as its readers, now or before; none when it holds no chain of it."""
+    try:
+        state = context.replica.chains.state(bytes.fromhex(journal_id))
+    except ValueError:
+        return set()
+    if state is None:
+        return set()
+    accounts = {account for account in state.signers if account != state.owner_id}
+    for share in (*state.limited.values(), *state.limited_removed.values()):
+        if share.who is not None:
+            accounts.add(share.who.account_id)
+    return accounts - {state.owner_id}
+
+
+async def chosen_target(
+    context: Context, archive: Archive, report: ImportReport, into: str
+) -> dict[str, str]:
+    """Every restorable journal of the file -> `into`, the journal of this account's the user
+    named (by name or id): whoever reads it reads what the file holds, by the user's choice.
+    Raises NotFound for an unknown journal, InvalidInput for one not to import into (not this
+    account's, a read-only copy, or one kept only to share with a member)."""
+    local = await context.local_journal(into, refuse_brief=True, strict=True)
+    if local.owner_id != context.profile.account_id or not importable(context, local):
+        raise InvalidInput(
+            f"{quoted_name(context.display(local))} is not a journal to import into: name one "
+            "of your own journals (not a read-only copy, nor one kept only to share with a "
+            "member)",
+            subject=BAD_VALUE,
+        )
+    targets: dict[str, str] = {}
+    for journal in archive.journals:
+        if not journal.restorable:
+            report.skipped_journals.append(journal.name)
+            continue
+        targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
     return targets
 
 

@@ -399,7 +399,10 @@ def note_flags(
     `Store.mark_offered` adds this push's rows) nor one an older version marked `sending`:
     an older version pushed it without noting "offered", and it may be stored already, so
     its older `since` stays (moved forward, a flag delivered before an unshare would read
-    "was NOT delivered"). Nothing is written when none changes."""
+    "was NOT delivered"), and `inherited` = 1 notes that its first push is not known (an
+    older version also moved `since` to the start of every sync that found it waiting):
+    `SafetyPath._undelivered` says at most "may NOT" of it. Nothing is written when none
+    changes."""
     row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
     held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
     if not isinstance(held, dict):
@@ -411,6 +414,8 @@ def note_flags(
             entry[key] = at
             if key == "offered" and not offered_before(db, flag_id, entry, journals or {}):
                 entry["since"] = at
+            elif key == "offered":
+                entry["inherited"] = 1  # no first push known: never "surely" (_undelivered)
             changed = True
     if changed:
         db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()

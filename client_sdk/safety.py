@@ -55,7 +55,8 @@ each found: `SafetyFlag.not_delivered` reads it."""
 
 FLAGS_SENT = "safety_flags_sent"
 """The setting (JSON: flag id hex -> {"since": ms, "offered": ms, "left": ms, "judged": ms,
-"chains": checksum}) keeping the safety flags this device sealed that are still to be judged
+"chains": checksum, "inherited": 1 for a flag an older version pushed: never "was NOT
+delivered", `note_flags`}) keeping the safety flags this device sealed that are still to be judged
 (`UndeliveredFlag`), all times by this device's clock: `since` is at or before the moment
 the flag could first have been stored (its sealing, then the start of the first push that
 carried it, `offered`, written before that request left; never moved by a later sync: a

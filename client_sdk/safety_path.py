@@ -207,7 +207,9 @@ def _judged(entry: dict[str, int], left: int, chains: int, now: int) -> dict[str
     clock): `left` kept, `judged` the time of its first judgement (kept after), `chains` a
     checksum of the lengths of this account's verified access chains it was judged against
     (`_undelivered`)."""
-    kept = {k: v for k, v in entry.items() if k != "sending"}  # an older version's mark
+    kept = {k: v for k, v in entry.items() if k != "sending"}  # an older version's mark,
+    if "sending" in entry:  # kept as "its first push is not known" (`note_flags`)
+        kept["inherited"] = 1
     return {**kept, "left": left, "judged": entry.get("judged", now), "chains": chains}
 
 
@@ -1789,7 +1791,8 @@ class SafetyPath:
 
         `surely` ("was NOT delivered") when every such end was signed more than
         CLOCK_SKEW_MS before `since` (the first push that could have stored the flag
-        started), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
+        started) and that push is known (never for a flag an older version pushed:
+        `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
         either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
         judgement after it left found every member it was sealed for told or acknowledging
         it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
@@ -1880,7 +1883,9 @@ class SafetyPath:
             if not ended or view is None:
                 continue
             kept[view.id] = ended
-            surely = all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
+            surely = not ({"inherited", "sending"} & entry.keys()) and all(
+                at + CLOCK_SKEW_MS < entry["since"] for at in ended.values()
+            )  # an older version's flag: no first push known, its `since` maybe moved
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
                 if not surely

@@ -1,6 +1,6 @@
 """JSON gives `null` for a value the device does not have, never "": an untitled entry's
 `title` (list, search, export), an own journal's `kept_for`, a goal's `why` and a check-in's
-`note` written without one, a safety plan with no text (`plan`, `tj safety plan --json` and
+`note` written without one, the discuss list's untitled entry, a safety plan with no text (`plan`, `tj safety plan --json` and
 the export); an export with `null` there imports, as do older files with "" (real server on
 loopback, CliRunner, each `--json` parsed)."""
 
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.test_cli import Device, laptop  # noqa: F401
+from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401
 
 
 def strings(value: Any) -> list[str]:
@@ -42,7 +42,10 @@ async def test_absent_values_are_null_in_json_and_an_export_of_them_imports(
     [walk] = await laptop.json("goal", "list")
     assert walk["why"] is None and [c["note"] for c in walk["checkins"]] == [None]
     assert (await laptop.json("safety", "plan"))["plan"] is None
-    for command in (["list"], ["search", "Slept"], ["journal", "list"], ["goal", "list"]):
+    marked = await laptop.json("discuss", entry["id"])  # the discuss list: the same entry
+    assert [m["title"] for m in marked] == [None], marked
+    commands = (["list"], ["search", "Slept"], ["journal", "list"], ["goal", "list"], ["discuss"])
+    for command in commands:
         assert strings(await laptop.json(*command)) == [], command
 
     exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
@@ -69,3 +72,30 @@ async def test_absent_values_are_null_in_json_and_an_export_of_them_imports(
     old.write_text(json.dumps(older), encoding="utf-8")
     again = await laptop.ok("import", str(old))
     assert "1 entry, 1 goal and 1 safety plan already here" in again.stdout
+
+
+async def test_an_export_says_version_2_and_a_version_1_file_still_imports(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Version 2 gives null where version 1 gave "": a reader of version 1 is told the file
+    is newer (the version), never that a field is bad; this app reads both, and names a
+    later version as made by a newer app."""
+    await laptop.ok("write", "Untitled, exported.")
+    exported = await laptop.ok("export", "--out", str(tmp_path / "backup"))
+    path = Path(exported.stdout.strip())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["version"] == 2 and data["entries"][0]["title"] is None
+
+    older = {**data, "version": 1, "entries": [{**data["entries"][0], "title": ""}]}
+    older["entries"][0]["created_at"] = "2026-01-02T03:04:05.000Z"  # not already here
+    old = tmp_path / "version-1.json"
+    old.write_text(json.dumps(older), encoding="utf-8")
+    await laptop.ok("import", str(old))
+    bodies = [(e["title"], e["body"]) for e in await laptop.json("list")]
+    assert bodies == [(None, "Untitled, exported."), (None, "Untitled, exported.")], bodies
+
+    newer = tmp_path / "version-3.json"
+    newer.write_text(json.dumps({**data, "version": 3}), encoding="utf-8")
+    said = failed_with_one_line(await laptop.tj("import", str(newer)))
+    assert "this export has version 3, made by a newer app: update" in said, said

@@ -175,6 +175,42 @@ async def test_a_flag_pushed_by_an_older_version_keeps_its_since_after_the_upgra
         await tablet.close()
 
 
+@pytest.mark.parametrize("older", ["sending", "offered row"])
+async def test_a_flag_an_older_version_moved_the_since_of_at_a_later_sync_is_never_told_surely(
+    older: str,
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The older version moved `since` to the start of every sync that found the flag still
+    waiting: its first push stored the flag (the reply lost), drsmith downloaded it, the
+    owner unshared, and the older version's next sync (cut off too) moved `since` past the
+    unshare. That `since` says nothing of the first push: "may NOT" at most."""
+    laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
+    try:
+        flag_id = await stored_with_its_reply_lost(hostile, tablet)  # the older sync 1
+        assert flag_id is not None
+        await drsmith.sync()
+        assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+        await laptop.shares.revoke("Personal", "drsmith")  # after drsmith has it
+        held = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")
+        moved = now_ms() + 30 * 60 * 1000  # the older sync 2, 30 min on, cut off
+        held[flag_id] = {"since": moved, "sending": 1} if older == "sending" else {"since": moved}
+        async with tablet.store.transaction() as tx:  # (its `offered` row kept: "offered row")
+            await tx.set_setting(FLAGS_SENT, json.dumps(held))
+        shift_clock(monkeypatch, 60 * 60 * 1000)  # the upgraded app syncs an hour on
+        report = await tablet.sync()
+        monkeypatch.undo()
+        assert [u.flag_id for u in report.undelivered_flags] == [flag_id]  # told, not dropped
+        assert all(not u.surely for u in report.undelivered_flags), report.undelivered_flags
+        assert "was NOT delivered" not in " ".join(report.lines())
+        entry = json.loads(await tablet.store.setting(FLAGS_SENT) or "{}").get(flag_id, {})
+        assert entry == {} or entry.get("inherited") == 1, entry
+    finally:
+        await tablet.close()
+
+
 async def test_a_flag_whose_push_replies_fail_for_hours_is_told_with_the_window_it_left_in(
     signup: ClientFactory,
     hostile: HostileServer,  # noqa: F811

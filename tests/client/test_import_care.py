@@ -130,7 +130,8 @@ async def test_an_item_9_answer_imported_is_a_safety_concern_again_and_raises_no
         "Personal", "drsmith", trust_on_first_use=True, full=True, role="annotate"
     )
     await bob.safety.set_plan(share_flags=True)  # opted in: no flag for an old answer all the same
-    report = await bob.archive.import_json(data)
+    # named by the user: drsmith reads bob's Personal, and the file's is another account's
+    report = await bob.archive.import_json(data, into="Personal")
     assert report.left_out == {"safety_flags": 1}
     assert report.safety_plans == ["Personal"]  # its text: the opt-in was written already
     [result] = await bob.measures.list()

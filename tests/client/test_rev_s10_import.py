@@ -63,7 +63,7 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     )
     handed = json.loads(json.dumps(await eve.archive.export_json()))
 
-    report = await ana.archive.import_json(handed)
+    report = await ana.archive.import_json(handed, into="Personal")  # tom reads it: named
     assert report.safety_plans == ["Personal"] and report.safety_plans_kept == []
     assert report.crisis_lines_kept == {"Personal": "tom"}
     assert report.to_dict()["crisis_lines_kept"] == {"Personal": "tom"}
@@ -80,7 +80,7 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
         "sets it)."
     )
 
-    again = await ana.archive.import_json(handed)  # the same file changes nothing
+    again = await ana.archive.import_json(handed, into="Personal")  # the same file: nothing
     assert again.safety_plans == [] and again.safety_plans_kept == []
     assert again.already_here == {"safety_plans": 1}
     assert again.crisis_lines_kept == {"Personal": "tom"}
@@ -94,7 +94,7 @@ async def test_a_file_plan_of_only_a_crisis_line_writes_nothing_over_the_therapi
     eve = await signup("eve")
     await eve.safety.set_plan(crisis_line="Call 0900 123 456 (premium)")
     handed = json.loads(json.dumps(await eve.archive.export_json()))
-    report = await ana.archive.import_json(handed)
+    report = await ana.archive.import_json(handed, into="Personal")  # tom reads it: named
     assert report.safety_plans == [] and report.already_here == {}
     assert report.crisis_lines_kept == {"Personal": "tom"}
     plan = await ana.safety.plan()
@@ -151,7 +151,10 @@ async def test_an_import_never_writes_into_a_field_level_copy(signup: ClientFact
     copy = next(j for j in await ana.journals.list() if j.helper == "mirror")
     data = await exported_journal(eve, copy.name)
     report = await ana.archive.import_json(data)
-    assert report.imported_as == {copy.name: f"{copy.name} (imported)"}
+    assert report.imported_as == {  # eve's Personal too: tom reads ana's (its mood field)
+        copy.name: f"{copy.name} (imported)",
+        "Personal": "Personal (imported)",
+    }
     assert await ana.entries.list(copy.name) == []
     await ana.sync()
     await tom.sync()
@@ -221,17 +224,20 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
 
     report = await laptop.archive.import_json(data)
     into = f"{copy.name} (imported)"
-    assert report.imported_as == {copy.name: into} and report.created_journals == [into]
+    # eve's Personal neither goes into ana's, which tom reads
+    assert report.imported_as == {copy.name: into, "Personal": "Personal (imported)"}
+    assert sorted(report.created_journals) == sorted([into, "Personal (imported)"])
     assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
-    assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal")]
-    assert shown(import_summary(report)) == (  # as printed
-        f"Imported 2 entries and 1 questionnaire result into 2 journals (new: {into!r}); "
+    assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal (imported)")]
+    assert shown(import_summary(report)).endswith(  # as printed
         "imported the file's "
-        f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member "
-        "(or is a read-only copy), and an import never writes there."
+        f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member, "
+        "is a read-only copy, or is read by someone who did not read the file's, and an "
+        "import never writes there unless you name it (`tj import FILE --journal NAME`)."
     )
     await laptop.sync()
     await tom.sync()
+    assert "Eve's own." not in [e.body for e in await tom.entries.list()]
     assert "Planted." not in [e.body for e in await tom.entries.list()]
     assert await tom.measures.list() == []
     assert [e.body for e in await laptop.entries.list(copy.name)] == ["Just this one."]
