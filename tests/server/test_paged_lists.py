@@ -58,6 +58,26 @@ async def share_many(server: RunningServer, owner: Client, member: Client, count
     await insert(server, "journal_keys", [(j, member_id, 0, os.urandom(72)) for j in ids])
 
 
+async def add_devices(
+    server: RunningServer, account_id: bytes, names_at: list[tuple[str, int]]
+) -> None:
+    """Signed-in devices of `account_id` (a name and a sign-in time, ms, each), each made
+    as the service makes one at login, straight into its tables: the device row and its id
+    marked taken (what Storage.create_device writes, bar the sign-in log, pruned anyway)."""
+    service = server.server.app[routes.SERVICE]
+    devices = [service._new_device(account_id, name, at)[1] for name, at in names_at]
+    await insert(
+        server,
+        "devices",
+        [
+            (d.device_id, d.account_id, d.name, d.token_hash, d.created_at, d.last_seen_at)
+            + (d.expires_at, int(d.revoked))
+            for d in devices
+        ],
+    )
+    await insert(server, "used_device_ids", [(d.device_id, d.account_id) for d in devices])
+
+
 async def all_pages(raw: RawClient, path: str, token: str, key: str) -> tuple[list[object], int]:
     """Every item of a paged list through raw HTTP, and how many pages it took."""
     items: list[object] = []
@@ -79,10 +99,10 @@ async def test_more_than_a_thousand_devices_are_listed_page_by_page(
 ) -> None:
     async with serve(max_devices=10_000) as server:
         ana = await signup(server.url, tmp_path, "ana")
-        service = server.server.app[routes.SERVICE]
-        for n in range(DEVICES):
-            _, device = service._new_device(ana.profile.account_id, f"tablet {n}", server.clock.now)
-            await service.storage.create_device(device, 10_000)
+        now = server.clock.now
+        await add_devices(
+            server, ana.profile.account_id, [(f"tablet {n}", now) for n in range(DEVICES)]
+        )
         raw = RawClient(raw_session, server.url)
         devices, pages = await all_pages(raw, "/v1/devices/list", ana.profile.token, "devices")
         assert len(devices) == DEVICES + 1 and pages == 3
@@ -103,9 +123,8 @@ async def test_expired_devices_never_leave_a_page_of_the_list_empty(
         ana = await signup(server.url, tmp_path, "ana")
         service = server.server.app[routes.SERVICE]
         long_ago = server.clock.now - service.settings.token_ttl_ms - 60_000
-        for n in range(600):
-            _, device = service._new_device(ana.profile.account_id, f"old {n}", long_ago + n)
-            await service.storage.create_device(device, 10_000)
+        old = [(f"old {n}", long_ago + n) for n in range(600)]
+        await add_devices(server, ana.profile.account_id, old)
         raw = RawClient(raw_session, server.url)
         devices, pages = await all_pages(raw, "/v1/devices/list", ana.profile.token, "devices")
         assert (len(devices), pages) == (1, 1)
