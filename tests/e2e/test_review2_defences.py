@@ -122,11 +122,13 @@ async def test_a_compressed_body_cannot_stretch_the_body_deadline_or_hold_memory
         )
 
 
-async def held_open(reader: asyncio.StreamReader) -> bool:
-    """Whether the server still holds a connection open: it neither answered nor closed it.
-    (`answered` cannot tell a close from silence: both are b"".)"""
+async def held_open(reader: asyncio.StreamReader, deadline: float) -> bool:
+    """Whether the server still holds a connection open at `deadline` (the event loop's
+    time): it neither answered nor closed it by then. (`answered` cannot tell a close from
+    silence: both are b"".)"""
+    wait = max(0.05, deadline - asyncio.get_running_loop().time())
     try:
-        await asyncio.wait_for(reader.read(64), 0.05)  # an answer, or b"" once closed
+        await asyncio.wait_for(reader.read(64), wait)  # an answer, or b"" once closed
     except TimeoutError:
         return True
     return False
@@ -160,8 +162,10 @@ async def test_a_connection_that_never_finishes_its_headers_is_not_held_forever(
                 writer.write(b"POST /v1/health HTTP/1.1\r\nHost: tj\r\n")  # never ends
                 await writer.drain()
             connections.append((reader, writer))
-        await asyncio.sleep(5.0)  # five body timeouts
-        held = [writer for reader, writer in connections if await held_open(reader)]
+        # Five body timeouts: each connection waited on until it is answered or closed, for
+        # at most 5 s in all (those still open then are held).
+        deadline = asyncio.get_running_loop().time() + 5.0
+        held = [writer for reader, writer in connections if await held_open(reader, deadline)]
         grown = open_descriptors() - before
         for _, writer in connections:
             writer.close()
