@@ -301,15 +301,32 @@ COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
 and the changes of their `own_before` and `own_not_held` alone (read by `Store.own_before`),
 not of their cursors, which a pull moves."""
 
-_OWN_MARKS_TRIGGERS = [
-    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_own_marks_{name} AFTER {event} ON main.journals "
-    "BEGIN UPDATE tj_changes SET own_marks = own_marks + 1; END;\n"
-    for name, event in (
-        ("insert", "INSERT"),
-        ("update", "UPDATE OF own_before, own_not_held"),
-        ("delete", "DELETE"),
-    )
-]
+_OWN_MARKS_UPDATE = "UPDATE OF own_before, own_not_held"
+"""The change of a journal's row that `own_marks` counts besides its insert and delete."""
+
+
+def _counting_triggers() -> list[str]:
+    """One temporary trigger per table and event, counting the change in every COUNTED
+    column that watches it (a change of `withdrawn` moves `counting`, `waiting` and
+    `withdrawn` in one UPDATE, not three triggers of one UPDATE each): what SQLite parses at
+    each store's opening and runs at each counted row change (issue 10). `own_marks` counts
+    the journals' inserts and deletes there and the change of their own marks alone apart;
+    the WATCHED_KINDS triggers (`_KIND_TRIGGERS`), with their WHEN, are apart too."""
+    counted_by: dict[tuple[str, str], list[str]] = {}
+    for column, tables in WATCHED.items():
+        for table in tables:
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                counted_by.setdefault((table, event), []).append(column)
+    for event in ("INSERT", "DELETE"):
+        counted_by[("journals", event)].append("own_marks")
+    counted_by[("journals", _OWN_MARKS_UPDATE)] = ["own_marks"]
+    return [
+        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{table}_{event.split()[0].lower()}"
+        f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON main.{table} "
+        f"BEGIN UPDATE tj_changes SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END;\n"
+        for (table, event), columns in counted_by.items()
+    ]
+
 
 _KIND_TRIGGERS = [
     f"CREATE TEMP TRIGGER IF NOT EXISTS tj_kind_{kind}_{event.lower()} AFTER {event} "
@@ -330,14 +347,7 @@ CHANGES = "".join(
         f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in COUNTED)} "
         "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
     ]
-    + [
-        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{column}_{table}_{event.lower()} AFTER {event} "
-        f"ON main.{table} BEGIN UPDATE tj_changes SET {column} = {column} + 1; END;\n"
-        for column, tables in WATCHED.items()
-        for table in tables
-        for event in ("INSERT", "UPDATE", "DELETE")
-    ]
-    + _OWN_MARKS_TRIGGERS
+    + _counting_triggers()
     + _KIND_TRIGGERS
 )
 """A temporary table of this connection counting its row changes, by triggers, in the

@@ -1,0 +1,85 @@
+"""The counts of row changes a store's connection keeps (store.CHANGES, read by `_changes`):
+each COUNTED column moves by exactly one at each insert, update and delete of a row of each
+table that WATCHED names for it, and at no other; `own_marks` at a journal's insert and
+delete and at a change of its own marks, never of its cursor; `kind_<kind>` at a change of a
+document of that kind only. The triggers are one per table and event (issue 10), whichever
+columns watch the table."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+from client_sdk import store
+
+
+def _counts(db: sqlite3.Connection) -> Counter[str]:
+    row = db.execute(f"SELECT {', '.join(store.COUNTED)} FROM tj_changes").fetchone()
+    return Counter(dict(zip(store.COUNTED, row, strict=True)))
+
+
+def _db() -> sqlite3.Connection:
+    """Every watched table with the columns the triggers read, and store.CHANGES."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    tables = {table for tables in store.WATCHED.values() for table in tables}
+    for table in sorted(tables - {"journals"}):
+        db.execute(f"CREATE TABLE {table} (x)")
+    db.execute("CREATE TABLE journals (x, cursor, own_before, own_not_held)")
+    db.execute("CREATE TABLE documents (x, kind)")
+    db.executescript(store.CHANGES)
+    return db
+
+
+def _moved(db: sqlite3.Connection, sql: str) -> dict[str, int]:
+    before = _counts(db)
+    db.execute(sql)
+    after = _counts(db)
+    return {
+        column: after[column] - before[column]
+        for column in store.COUNTED
+        if after[column] != before[column]
+    }
+
+
+def test_each_watched_table_moves_each_of_its_columns_once_per_row_change() -> None:
+    db = _db()
+    tables = {table for tables in store.WATCHED.values() for table in tables} - {"journals"}
+    for table in sorted(tables):
+        watching = {column for column, names in store.WATCHED.items() if table in names}
+        expected = {column: 1 for column in watching}
+        assert _moved(db, f"INSERT INTO {table} VALUES (1)") == expected, table
+        assert _moved(db, f"UPDATE {table} SET x = 2") == expected, table
+        assert _moved(db, f"DELETE FROM {table}") == expected, table
+        db.execute(f"INSERT INTO {table} VALUES (1), (2)")
+        assert _moved(db, f"DELETE FROM {table}") == {c: 2 for c in watching}, table
+
+
+def test_journals_move_own_marks_at_insert_delete_and_own_marks_only() -> None:
+    db = _db()
+    assert _moved(db, "INSERT INTO journals VALUES (1, 0, 0, 0)") == {"journals": 1, "own_marks": 1}
+    assert _moved(db, "UPDATE journals SET cursor = 5") == {"journals": 1}
+    assert _moved(db, "UPDATE journals SET own_before = 3") == {"journals": 1, "own_marks": 1}
+    assert _moved(db, "UPDATE journals SET own_not_held = 1") == {"journals": 1, "own_marks": 1}
+    assert _moved(db, "DELETE FROM journals") == {"journals": 1, "own_marks": 1}
+
+
+def test_documents_move_only_the_count_of_their_watched_kind() -> None:
+    db = _db()
+    for kind in store.WATCHED_KINDS:
+        column = f"kind_{kind}"
+        assert _moved(db, "INSERT INTO documents VALUES (1, 'entry')") == {}
+        assert _moved(db, f"INSERT INTO documents VALUES (2, '{kind}')") == {column: 1}
+        assert _moved(db, "UPDATE documents SET x = 3 WHERE x = 1") == {}
+        assert _moved(db, f"UPDATE documents SET kind = '{kind}' WHERE x = 3") == {column: 1}
+        assert _moved(db, "DELETE FROM documents") == {column: 2}
+
+
+def test_the_triggers_are_one_per_table_and_event() -> None:
+    db = _db()
+    names = [
+        row[0] for row in db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'")
+    ]
+    tables = {table for tables in store.WATCHED.values() for table in tables}
+    # three events per watched table, the journals' own marks, and the kinds' three each
+    assert len(names) == 3 * len(tables) + 1 + 3 * len(store.WATCHED_KINDS)
+    assert len(set(names)) == len(names)
