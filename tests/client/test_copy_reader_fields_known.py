@@ -27,4 +27,6 @@ async def test_a_lapsed_mood_share_is_named_with_its_fields(
     response = await ana.safety.respond(taken.result)
     assert response.copy_readers == ["drlee"]
     line = next(line for line in response.lines if "drlee (" in line)
-    assert "drlee (mood)" in line and "not received" not in line, line
+    # fix26b: a share past its end date is said to count until its owner unshares
+    assert "drlee (mood; its end date passed, but it counts until you unshare)" in line, line
+    assert "not received" not in line, line
