@@ -75,7 +75,7 @@ async def test_a_goal_title_overtaken_on_another_device_is_in_goal_history(
     assert write == {
         "kind": "goal",
         "id": goal,
-        "entry_id": "",
+        "entry_id": None,  # a goal's history names no entry: null (the absent-values rule, fix26a)
         "field": "title",
         "value": mine,
         "at": write["at"],
