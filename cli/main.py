@@ -224,7 +224,13 @@ class Home:
         if "TJ_PASSPHRASE" in os.environ:
             return {"passphrase": os.environ["TJ_PASSPHRASE"]}
         instead = "this profile is locked: set TJ_PASSPHRASE to its passphrase"
-        return {"passphrase": secret_prompt("Passphrase", instead=instead)}
+        try:
+            return {"passphrase": secret_prompt("Passphrase", instead=instead)}
+        except click.ClickException as failure:  # `--json`: the SDK's subject for it
+            from client_sdk.errors import PASSPHRASE_NEEDED
+
+            setattr(failure, JSON_SAID, (PASSPHRASE_NEEDED, failure.format_message(), None))
+            raise
 
     def unlock_once(self) -> None:
         """Ask a locked profile's passphrase now (`unlock`), once for the whole command: each
@@ -862,9 +868,15 @@ def json_asked(group: click.Group, ctx: click.Context, given: list[str]) -> bool
 
 def failure_subject(failure: click.ClickException) -> str | None:
     """The `--json` error object's subject of a failure the CLI itself said (not the SDK's):
-    "usage" (a usage mistake or a bad option value), "declined" (a question answered no),
-    else None."""
-    if isinstance(failure, (click.UsageError, ValueRefused)):
+    "value" (BAD_VALUE, the SDK's subject for a value refused as given: a bad option or
+    argument value, whichever of the two read it), "usage" (a command line that cannot be
+    read: an unknown option, a missing argument), "declined" (a question answered no), else
+    None."""
+    from client_sdk.errors import BAD_VALUE
+
+    if isinstance(failure, (click.BadParameter, ValueRefused)):
+        return BAD_VALUE
+    if isinstance(failure, click.UsageError):
         return "usage"
     if isinstance(failure, output.Declined):
         return "declined"
@@ -1374,11 +1386,12 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         return await new_account(client)
 
     from client_sdk import NetworkError, RateLimited
+    from client_sdk.errors import NETWORK
 
     try:
         account = home.run(signed_in, opener)
     except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)
-        if error.subject is None and not isinstance(error, RateLimited):
+        if error.subject in (None, NETWORK) and not isinstance(error, RateLimited):
             error.subject = LOGIN_UNREACHABLE
         raise
     name = account["username"]

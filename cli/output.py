@@ -554,7 +554,8 @@ def error_json(subject: str | None, text: str, code: str | None, status: int) ->
     command printed its JSON already (`JSON_PRINTED`): `{"error": {"subject": ..., "message":
     ..., "code": ..., "exit_status": ...}}` on one line (a JSON document, and a line of `tj
     sync --watch --json`'s JSON lines). `subject` is the SDK error's (`TJError.subject`) or
-    the CLI's own ("usage", "declined", "file", "interrupted", "bug"), or None; `text` the
+    the CLI's own ("usage", "declined", "file", "interrupted", "bug", "login unreachable";
+    "value", the SDK's word, for a bad option value), or None; `text` the
     line stderr says after "Error: ", with its commands in backticks; `code` the server's
     error code (protocol.md section 7) or None; `status` the exit status."""
     if JSON_PRINTED:

@@ -34,12 +34,17 @@ from cli.main import (
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
 from client_sdk.safety import (
+    CLOCK_SKEW_MS,
     STATUS_ACKNOWLEDGED,
     STATUS_NOT_DELIVERED,
     STATUS_NOT_SENT,
     STATUS_SENT,
     SafetyHints,
 )
+
+SKEW_MINUTES = CLOCK_SKEW_MS // 60000
+"""How far apart the client's devices' clocks are taken to be (CLOCK_SKEW_MS), in minutes:
+the words of a flag that may not have been delivered name it."""
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -768,8 +773,9 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     )
     return [  # the sync's words for the one fact (`UndeliveredFlag.line`): it left, too late
         f"Not delivered: {which} may NOT have been delivered to {who}: the share ended (on "
-        "another of your devices, or by its end date) before the flag left this device (or "
-        "about then: clocks differ), and they may never be alerted. If you "
+        f"one of your devices, or by its end date) less than {SKEW_MINUTES} minutes after the "
+        "flag left this device, or before it (your devices' clocks can differ by that much), "
+        "so this device cannot tell whether it reached them, and they may never be alerted. If you "
         f"want them to know, tell them yourself. Your safety plan: "
         f"{output.command_text('tj safety plan')}."
     ]
@@ -795,8 +801,8 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     if flag.not_delivered:  # it never reached them: nothing to wait for
         who = ", ".join(flag.not_delivered)
         return (
-            f"{STATUS_NOT_DELIVERED} to {who}: the share ended before it left this device "
-            "(or about then)"
+            f"{STATUS_NOT_DELIVERED} to {who}: may NOT have reached them: the share ended "
+            f"less than {SKEW_MINUTES} minutes after the flag left this device, or before it"
         )
     if flag.acknowledged:
         return f"{STATUS_ACKNOWLEDGED}: {acknowledged_words(flag)}"

@@ -110,6 +110,16 @@ shorter than 8 characters (`Client.set_passphrase`): the message says why; ask f
 another."""
 
 
+NETWORK = "network"
+"""`TJError.subject` of a NetworkError that names no narrower one ("no answer", "rate
+limited"): the server could not be reached (offline, or nothing answers at its address), failed
+(5xx) or sent a reply that does not fit; changes made meanwhile are kept on this device."""
+
+RATE_LIMITED = "rate limited"
+"""`TJError.subject` of RateLimited: the server asked to slow down; try again after
+`retry_after` seconds."""
+
+
 class TJError(Exception):
     """Base of every SDK error; `str(error)` is a message a user can act on."""
 
@@ -451,7 +461,10 @@ class NetworkError(TJError):
     `retry_after` is the wait in seconds the server asked for (its Retry-After header), if
     any. `unsent`: no attempt of the request got a connection to the server, so no byte of
     it left this device (a connection refused or not made); False whenever it may have left
-    (a push the server did not acknowledge may still have been stored)."""
+    (a push the server did not acknowledge may still have been stored). Subject NETWORK
+    unless a narrower one is given ("no answer")."""
+
+    subject: str | None = NETWORK
 
     def __init__(
         self,
@@ -864,6 +877,7 @@ class RateLimited(NetworkError):
     many new accounts from this client address; up to an hour)."""
 
     retry_after: float
+    subject: str | None = RATE_LIMITED
 
     def __init__(self, message: str, retry_after: float, retry_at: datetime) -> None:
         super().__init__(message, transient=True, retry_after=retry_after)
@@ -972,6 +986,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
+        NETWORK: "a NetworkError of any other kind: the server cannot be reached (offline, or "
+        "nothing answers at its address), failed, or sent a reply that does not fit; changes "
+        "are kept on this device",
+        RATE_LIMITED: "RateLimited: the server asked to slow down; try again after retry_after "
+        "seconds",
         "sync": "syncing first may help",
         "app update": "ChainUpdateNeeded: a journal's access chain holds an entry of a newer app "
         "version; update the app",

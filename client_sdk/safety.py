@@ -91,7 +91,8 @@ still on this device an app was given to tell in full for which cause of a faile
 STATUS_NOT_SENT = "not sent"
 """`SafetyFlag.status`: the flag has not left the device that sealed it (`SafetyFlag.unsent`)."""
 STATUS_NOT_DELIVERED = "not delivered"
-"""`SafetyFlag.status`: it left after a member's share ended (`SafetyFlag.not_delivered`)."""
+"""`SafetyFlag.status`: a member's share ended before the flag left, or less than
+CLOCK_SKEW_MS after it (`SafetyFlag.not_delivered`): it may never have reached them."""
 STATUS_ACKNOWLEDGED = "acknowledged"
 """`SafetyFlag.status`: a member's acknowledgement of it is verified on this device."""
 STATUS_SENT = "sent"
@@ -755,9 +756,10 @@ class UndeliveredFlag:
     surely: bool = True
     """True: the end (signing device's clock) was more than CLOCK_SKEW_MS before the moment
     the first push that could have stored the flag began (this device's clock, FLAGS_SENT
-    `since`): "was NOT delivered". False: the end came
-    at about the time it left, within CLOCK_SKEW_MS either way (devices' clocks differ by up
-    to that), so the server may have stored it just before: "may NOT have been delivered"."""
+    `since`): "was NOT delivered". False: the end came less than CLOCK_SKEW_MS after it
+    left, or before it by less than that (devices' clocks differ by up to that), so the
+    server may have stored it, and the member downloaded it, before the end: "may NOT have
+    been delivered", never said as an end before the flag left."""
 
     cause: str = SHARE_ENDED
     """Why: SHARE_ENDED (above), or JOURNAL_GONE: the server refused the flag for good as
@@ -821,19 +823,25 @@ class UndeliveredFlag:
                 "yourself." + (f" {tell}" if tell else "")
             )
         told = "was NOT delivered" if self.surely else "may NOT have been delivered"
-        when = "before the flag left" if self.surely else "at about the time the flag left"
+        when = "before the flag left this device"
+        if not self.surely:  # the one rule's "may NOT": never said as "before it left"
+            when = (
+                f"less than {CLOCK_SKEW_MS // 60000} minutes after the flag left this device, "
+                "or before it (your devices' clocks can differ by that much), so this device "
+                "cannot tell whether it reached them first"
+            )
         if not self.surely and self.left_between is not None:
             start, end = (t.strftime("%Y-%m-%d %H:%M UTC") for t in self.left_between)
             when = (
                 f"while the flag was on its way: the server may have stored it any time "
-                f"between {start} and {end}, when it told"
+                f"between {start} and {end}, when it told this device"
             )
         return (
             f"the safety flag of your {found.name if found else self.measure} of "
             f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
             f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
-            f"{when} this device, so they may never see it while the share stays ended. If "
+            f"{when}, so they may never see it while the share stays ended. If "
             "you want them to know, tell them yourself." + (f" {tell}" if tell else "")
         )
 

@@ -120,10 +120,21 @@ class Assignment:
     delivered: bool = True
     share_ended: ShareEnded | None = None
 
+    @property
+    def unlisted(self) -> bool:
+        """It ended by the server's word alone (`share_ended.reason` "no longer served": the
+        server stopped serving the journal while the owner-signed chain this device holds
+        still grants the share), as `Journal.unlisted` says it of the journal."""
+        return self.share_ended is not None and self.share_ended.reason == SHARE_UNLISTED
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`. "share_ended" is a boolean, as in every JSON (an entry's, a journal's,
-        a flag's); how and when it ended is "share_end" (`ShareEnded.to_dict()`, or null)."""
+        own `to_dict()`. "share_ended" and "unlisted" are booleans meaning what they mean in
+        every JSON (an entry's, a journal's, a flag's, a caseload row's): "share_ended" for an
+        end beyond the server's word (signed by the owner, a signed end date passed, or this
+        account leaving), "unlisted" for the server's word alone (`ShareEnded.reason` "no
+        longer served"), never both; how and when it ended, either way, is "share_end"
+        (`ShareEnded.to_dict()`, or null)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -138,7 +149,8 @@ class Assignment:
             "assigned_by": self.assigned_by,
             "cancelled": self.cancelled,
             "delivered": self.delivered,
-            "share_ended": self.share_ended is not None,
+            "share_ended": self.share_ended is not None and not self.unlisted,
+            "unlisted": self.unlisted,
             "share_end": self.share_ended.to_dict() if self.share_ended else None,
         }
 

@@ -34,7 +34,7 @@ async def test_sync_json_with_the_server_down_prints_the_error_as_json(
     error = failure(await laptop.tj("sync", "--json"))
     assert error["exit_status"] == 1
     assert "cannot reach the server" in error["message"], error
-    assert error["subject"] is None or isinstance(error["subject"], str)
+    assert error["subject"] == "network", error  # an app tells "offline" by it, not by words
     assert error["code"] is None  # nothing answered: no server code
     without = await laptop.tj("sync")  # the same status, and nothing on stdout
     assert (without.exit_code, without.stdout) == (1, "")
@@ -48,7 +48,18 @@ async def test_a_refused_value_and_an_unknown_id_are_json_errors_with_their_stat
     malformed = failure(await laptop.tj("show", "zzzz", "--json"))
     assert malformed["exit_status"] == 2, malformed
     bad_option = failure(await laptop.tj("list", "--json", "--limit", "x"))
-    assert (bad_option["exit_status"], bad_option["subject"]) == (2, "usage"), bad_option
+    assert (bad_option["exit_status"], bad_option["subject"]) == (2, "value"), bad_option
+    # one subject for a value refused as given, whether the CLI or the SDK read it
+    for words in (
+        ("write", "--mood", "11", "x"),
+        ("list", "--since", "2026-13-01"),
+        ("measure", "take", "phq9", "--answers", "1,2"),
+        ("show", "zzzz"),
+    ):
+        refused = failure(await laptop.tj(*words, "--json"))
+        assert (refused["exit_status"], refused["subject"]) == (2, "value"), (words, refused)
+    unknown = failure(await laptop.tj("list", "--json", "--no-such-option"))
+    assert (unknown["exit_status"], unknown["subject"]) == (2, "usage"), unknown
     before = failure(await laptop.tj("list", "--limit", "x", "--json"))  # read eagerly
     assert before["exit_status"] == 2, before
 
@@ -60,3 +71,13 @@ async def test_a_command_without_json_prints_nothing_on_stdout_when_it_fails(
     assert (done.exit_code, done.stdout) == (1, "")
     done = await laptop.tj("delete", "0123456789ab", "--json")  # it has no --json
     assert done.exit_code == 2 and done.stdout == "", done.output
+
+
+async def test_a_locked_profile_with_no_passphrase_says_the_sdks_subject(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """An app driving `tj --json` asks for the passphrase on the subject, as the SDK's
+    AuthError gives it ("passphrase needed"), not on the message's words."""
+    await laptop.ok("lock", env={"TJ_NEW_PASSPHRASE": "a long local passphrase"})
+    locked = failure(await laptop.tj("list", "--json", input="", env={"TJ_PASSPHRASE": None}))
+    assert (locked["subject"], locked["exit_status"]) == ("passphrase needed", 1), locked

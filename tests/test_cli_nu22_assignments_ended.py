@@ -90,3 +90,29 @@ async def test_an_unshare_says_which_assignments_end_with_it(
     )
     said = " ".join((await ana.ok("due")).stderr.split())
     assert "Ended: drsmith's assignment in Personal (GAD-7 every 7 days) is no longer due" in said
+
+
+async def test_an_assignment_ended_by_the_servers_word_is_unlisted_as_the_caseload_says(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """After the client unshares, the therapist's device holds no signed end, only the
+    server's word: `tj assignments --json` says `unlisted` true and `share_ended` false, as
+    `tj caseload --json` says of the same journal (one meaning in every JSON)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await drsmith.ok("sync")
+    await drsmith.ok("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    await ana.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    await drsmith.ok("sync")
+    [row] = await drsmith.json("assignments", "--all")
+    assert row["share_end"]["reason"] == "no longer served", row
+    assert (row["share_ended"], row["unlisted"]) == (False, True), row
+    [client] = [c for c in await drsmith.json("caseload") if c["client"] == "ana"]
+    assert (client["share_ended"], client["unlisted"]) == (False, True), client
+    # the client's own row, ended by what she signed: share_ended, never unlisted
+    [mine] = await ana.json("assignments", "--all")
+    assert (mine["share_ended"], mine["unlisted"]) == (True, False), mine

@@ -107,7 +107,19 @@ async def test_a_narrowed_share_keeps_what_was_done_on_both_sides_and_in_the_exp
             "done",
             done_at,
         )
-        assert rows[thought["id"]]["share_ended"] is True
+        ended = rows[thought["id"]]
+        # one meaning in every JSON: "share_ended" beyond the server's word, else "unlisted"
+        assert ended["share_ended"] is not ended["unlisted"], ended
+        if device is carla:  # her own signed change ended it
+            assert ended["share_ended"] is True, ended
+        else:  # as the therapist's copy of the journal says it
+            [kept] = [
+                j for j in await device.json("journal", "list") if j["id"] == ended["journal_id"]
+            ]
+            assert (ended["share_ended"], ended["unlisted"]) == (
+                kept["share_ended"],
+                kept["unlisted"],
+            ), (ended, kept)
         assert (rows[phq9["id"]]["status"], rows[phq9["id"]]["last_done"]) == ("ended", None)
         table = (await device.ok("assignments", "--all", env={"COLUMNS": "250"})).stdout
         by_what = dict(zip(column(table, "what"), column(table, "status"), strict=True))

@@ -140,3 +140,26 @@ async def test_a_new_safety_flag_leads_the_therapists_sync_on_a_line_of_its_own(
     assert summary == "lea: 1 new safety flag, 1 new entry, 1 new questionnaire result"  # NU47 #3
     quiet = await drlee.ok("sync")  # told once: the next sync brings nothing new
     assert "Safety:" not in quiet.stderr
+
+
+async def test_a_flag_the_therapist_received_before_the_unshare_is_never_said_sent_too_late(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A flag that left and reached the therapist seconds before the client unshared: within
+    the devices' clock skew (CLOCK_SKEW_MS) the one rule answers "may NOT have been
+    delivered", so the words never say the share ended before the flag left."""
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await lea.ok("sync")
+    await drlee.ok("sync")
+    [received] = await drlee.json("safety", "flags")  # the therapist's device holds it
+    await lea.ok("unshare", "Personal", "drlee", "--yes")
+    synced = said((await lea.ok("sync")).stderr + (await lea.ok("sync")).stdout)
+    flags = said((await lea.ok("safety", "flags")).stdout)
+    for text in (synced, flags):
+        assert "before it left" not in text and "before the flag left" not in text, text
+        assert "at about the time" not in text, text
+    assert "may NOT have been delivered to drlee" in flags
+    assert "less than 15 minutes after the flag left this device" in flags
+    [listed] = [f for f in await lea.json("safety", "flags") if f["id"] == received["id"]]
+    assert listed["not_delivered"] == ["drlee"]

@@ -244,6 +244,7 @@ async def test_a_flag_whose_push_replies_fail_for_hours_is_told_with_the_window_
         assert told.left_between[1] >= told.ended_at, told
         line = told.line()
         assert "at about the time" not in line, line
+        assert "less than 15 minutes after" not in line, line  # the window, not the skew
         start = to_datetime(since).strftime("%Y-%m-%d %H:%M UTC")
         assert f"the server may have stored it any time between {start} and " in line, line
         assert told.to_dict()["left_between"][0] == json_time(to_datetime(since))
