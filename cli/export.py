@@ -300,9 +300,7 @@ def import_(
     the trash go back to the trash, unless they were there 30 days or more): `--json` prints the
     map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything already here, so importing a file twice
-    adds nothing, on another device too once the first import synced there (items are
-    matched by content: a journal holding every entry, goal and note of the file's one,
-    "NAME (imported)" say, receives it).
+    adds nothing.
 
     Your own questionnaire results come too, with their answers and the times you took
     them (the scores are computed again from the answers; one taken for a therapist's

@@ -315,11 +315,7 @@ class Archives:
         ids to new). An entry exported from the trash goes back to the trash with its
         `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
         out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
-        is anything already in the journal it goes into (in the trash too, by content: the items
-        keep no record of the file's ids), so a second import changes nothing: on another
-        device too, where a journal of this account to import into (by the rule below) that
-        the first import made ("NAME (imported)", synced here) holds every entry, goal and
-        note of the file's journal, and no journal bears its name, that journal receives it.
+        is anything already here (in the trash too), so a second import changes nothing.
         The import reads the journal list and access chains first: it needs the network
         (NetworkError, nothing imported, when that read fails or is cut short); the content
         is pushed at the next sync.
@@ -1013,7 +1009,6 @@ async def target_journals(
                 raise InvalidInput(
                     f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
                 ) from None
-    holders = await holding_journals(source, archive, mine) if guarded else {}
     targets: dict[str, str] = {}
     made: set[str] = set()  # ids of the journals this import made
     for journal in archive.journals:
@@ -1029,13 +1024,6 @@ async def target_journals(
             return read_by_no_other(chains.state(bytes.fromhex(journal_id)), readers)
 
         name = journal.name
-        held_by = [id_ for id_ in holders.get(journal.id, []) if fits(id_)]
-        if name.casefold() not in mine and held_by:  # imported before: on another device
-            targets[journal.id] = report.journals[journal.id] = held_by[0]
-            report.imported_as[journal.name] = next(
-                j.name for j in await context.store.journals() if j.journal_id.hex() == held_by[0]
-            )
-            continue
         while True:
             usable = {key: (id_, ok and fits(id_)) for key, (id_, ok) in mine.items()}
             if name.casefold() in usable and not usable[name.casefold()][1]:
@@ -1056,32 +1044,6 @@ async def target_journals(
                 report.created_journals.append(local.name)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
     return targets
-
-
-async def holding_journals(
-    source: Archives, archive: Archive, mine: Mapping[str, tuple[str, bool]]
-) -> dict[str, list[str]]:
-    """File journal id -> the ids (hex) of this account's journals to import into (`mine`:
-    name, case-folded -> id and whether to import into it) that already hold every entry,
-    goal and note of it, by content (`identity`: the items keep no record of the file's
-    ids): a journal an import of the same file made on another device, under a new id and
-    another name ("NAME (imported)"), synced here. A file journal with no such items has
-    none."""
-    ids = {id_ for id_, ok in mine.values() if ok}
-    present = await existing_items(source, ids)
-    now = now_ms()
-    wanted: dict[str, set[tuple[Any, ...]]] = {}
-    for item in archive.items():
-        if isinstance(item, ArchivedNote) and item.by_therapist:
-            continue
-        if isinstance(item, ArchivedEntry) and trash_over(item, now):
-            continue  # never imported
-        wanted.setdefault(item.journal_id, set()).add(identity(item))
-    return {
-        file_id: sorted(id_ for id_ in ids if all((id_, one) in present for one in items))
-        for file_id, items in wanted.items()
-        if items
-    }
 
 
 def file_readers(context: Context, journal_id: str) -> set[bytes]:
