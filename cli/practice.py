@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from client_sdk import Client, HeldBack
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
-    from client_sdk.models import Journal
 from client_sdk.care_terms import (
     DEFAULT_LOW_MOOD,
     DEFAULT_MOOD_DROP,
@@ -501,7 +500,7 @@ def brief(
                 therapist=therapist, days=days, journals=list(journal_names) or None
             )
             if not journal_names:  # NU52 F3: what the default scope leaves out is said
-                own = own_served(await client.journals.list())
+                own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
                 wide = await client.briefs.prepare(journals=own, days=days)
                 left_out.extend(brief_left_out(prepared, wide))
                 separate.extend(brief_left_out(prepared, wide, separately=True))
@@ -683,21 +682,13 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         output.message(output.note_line(note))
 
 
-def own_served(journals: list[Journal]) -> list[str]:
-    """The ids (hex) of the journals a brief may cover of `journals`: this account's own,
-    neither kept only to share with a member (`helper`) nor a read-only copy of one deleted
-    on another device or withheld (`read_only_copy`: a brief refuses it). By id, never by
-    name: a copy and a journal may share one."""
-    return [j.id for j in journals if j.own and j.helper is None and not j.read_only_copy]
-
-
 async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[str]:
     """The entries the next brief (its default days) lists because they are tagged
     "to-discuss", other than those `marked` (NU35 #7: `tj brief` listed a tagged entry
     while `tj discuss` said nothing was marked): each as the brief shows it, its title or
     the start of its text."""
     ids = {item.id for item in marked}
-    own = own_served(await client.journals.list())
+    own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
     if not own:
         return []
     brief = await client.briefs.prepare(journals=own)  # each journal it may cover

@@ -327,16 +327,9 @@ class Briefs:
         if self._journal_of is None:
             raise InvalidInput("this Briefs cannot look journals up by name")
         mine = {j.journal_id: j for j in owned}
-        me = self._replica.profile.account_id
         chosen: dict[bytes, LocalJournal] = {}
         for name in wanted:
             found = await self._journal_of(name)
-            if found.journal_id not in mine and found.owner_id == me and found.role == "revoked":
-                raise InvalidInput(
-                    f"{quoted_name(_display(self._replica, found))} is a read-only copy of a "
-                    "journal of yours the server no longer holds (deleted on another device, or "
-                    "withheld): a brief covers journals of yours the server holds"
-                )
             if found.journal_id not in mine:
                 raise InvalidInput(
                     f"{quoted_name(_display(self._replica, found))} is not a journal of yours: a brief "

@@ -8,7 +8,6 @@ from pathlib import Path
 from client_sdk import Client
 from client_sdk.errors import InvalidInput
 from tests.conftest import RunningServer
-from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
 
 
@@ -109,33 +108,3 @@ async def test_unsharing_the_journal_says_the_brief_stays_and_how_to_end_it(
     assert f"Stopped sharing your pre-session brief {name!r} with drsmith" in gone, gone
     assert "write from now on" not in gone
     assert not [s for s in await ana.json("shares") if s["kind"] == "brief" and not s["expired"]]
-
-
-async def test_a_read_only_copy_of_a_deleted_journal_does_not_stop_the_default_brief(
-    live_server: RunningServer,
-    tmp_path: Path,
-    laptop: Device,  # noqa: F811
-    phone: Device,  # noqa: F811
-) -> None:
-    """`tj brief drsmith` (what is shared with drsmith) refused, naming the read-only copy
-    kept of a journal deleted on another device, "'Dreams' is not a journal of yours": the
-    journals it weighs against the default are this account's own served ones, by id."""
-    ana = laptop
-    await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("journal", "create", "Dreams")
-    await ana.ok("write", "--journal", "Dreams", "Flying over the sea")
-    await ana.ok("write", "Slept badly again.")
-    await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
-    await phone.ok("sync")
-    await phone.ok("journal", "delete", "Dreams", "--yes")
-    await ana.ok("sync")
-    [copy] = [j for j in await ana.json("journal", "list") if j["read_only_copy"]]
-    assert copy["name"] == "Dreams" and copy["own"], copy
-
-    done = await ana.ok("brief", "drsmith", "--yes")
-    assert "Shared the brief with drsmith" in said(done.stdout + done.stderr)
-    named = await ana.tj("brief", "drsmith", "--journal", copy["id"], "--yes")
-    assert named.exit_code != 0
-    assert "is a read-only copy of a journal of yours the server no longer holds" in said(
-        named.stderr
-    ), named.stderr
