@@ -209,3 +209,37 @@ async def test_a_members_journal_named_like_the_target_is_never_imported_into(
     [made] = [j for j in await tablet.journals.list() if j.name == "Work (imported)" and j.own]
     assert len(await tablet.measures.list(made.id)) == 1
     await reaches_no_new_reader(tablet, drjones)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="limit (rev26b F5): a server that serves the importing device the journal list and "
+    "chains from before a share another device made, which this device never saw, makes a "
+    "shared journal look unshared: no device can prove from a server answer that a chain has "
+    "no newer entries. The sound default (results go only into a journal this import makes "
+    "unless the user names one) is not built yet",
+)
+async def test_a_share_this_device_never_saw_withheld_from_the_import_does_not_decide_it(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    laptop, drjones = await signup("ana"), await signup("drjones")
+    tablet = await login_through(hostile, "ana", tmp_path / "tablet")
+    try:
+        exported = await gone_work(laptop, tablet, also="Work (imported)")
+        older = {p: hostile.replies_to(p)[-1] for p in ("/v1/journals/list", "/v1/journals/access")}
+        await share_with(laptop, drjones, "Work (imported)", role="read")
+        await laptop.sync()
+        for path, reply in older.items():  # the tablet has not synced the share
+            hostile.replies[path] = lambda body, real, reply=reply: reply
+        await tablet.archive.import_json(exported)
+        hostile.replies.clear()
+        for _ in range(3):
+            await tablet.sync()
+            await laptop.sync()
+            await drjones.sync()
+        assert await drjones.measures.list() == [], "the gone journal's PHQ-9 reached drjones"
+    finally:
+        await tablet.close()
