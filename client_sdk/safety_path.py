@@ -1976,7 +1976,17 @@ class SafetyPath:
         longer listed here as one of this account's own (`gone`: kept as a read-only copy
         the server no longer lists; else not on this device, unnamed), found at `now` (ms
         UTC). None for a document that is no flag. Raises only a store error."""
-        local = gone.get(stored.journal_id)
+        return await self._flag_undelivered(
+            stored, gone.get(stored.journal_id), now, DELIVERY_UNKNOWN
+        )
+
+    async def _flag_undelivered(
+        self, stored: StoredDocument, local: LocalJournal | None, now: int, cause: str
+    ) -> UndeliveredFlag | None:
+        """The flag `stored` of journal `local` (None: not on this device, unnamed, told as
+        the user's own) as an UndeliveredFlag for `cause`, to all its members, "may NOT"
+        (`surely` False), found at `now` (ms UTC); None for a document that is no flag.
+        Raises only a store error."""
         document = stored_document(stored)
         journal = self._display(local) if local is not None else ""
         owner = self._owner(local) if local is not None else self._replica.profile.username
@@ -1997,7 +2007,7 @@ class SafetyPath:
             view.raised_at,
             to_datetime(now),
             surely=False,
-            cause=DELIVERY_UNKNOWN,
+            cause=cause,
             journal_id=view.journal_id,
         )
 
@@ -2014,26 +2024,7 @@ class SafetyPath:
         local = journals.get(stored.journal_id) if stored is not None else None
         if stored is None or stored.kind != SAFETY_FLAG or local is None:
             return None
-        document = stored_document(stored)
-        view = flag_view(document, self._display(local), local.journal_id.hex(), self._owner(local))
-        if view is None:
-            return None
-        names = []
-        for member in sorted(flag_recipients(document) or ()):
-            with contextlib.suppress(ValueError):
-                names.append(await self._name(local, bytes.fromhex(member)))
-        return UndeliveredFlag(
-            view.journal,
-            tuple(names),
-            view.id,
-            view.result_id,
-            view.measure,
-            view.raised_at,
-            to_datetime(now),
-            surely=False,
-            cause=cause,
-            journal_id=view.journal_id,
-        )
+        return await self._flag_undelivered(stored, local, now, cause)
 
     async def unsent(self) -> list[UndeliveredFlag]:
         """The safety flags this device sealed that have not left it: not sent yet
