@@ -18,6 +18,7 @@ import pty
 import select
 import signal
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -324,6 +325,19 @@ with open(sys.argv[1], "w") as out:
 """
 
 
+def quiet_terminal() -> tuple[int, int]:
+    """A pseudo-terminal (its main side, its terminal side) that echoes nothing. The line
+    discipline echoes what the test types (a newline as CR LF) when it gets round to it, not
+    when it is typed: under load that echo landed between two writes of the process
+    (b"Fatal Python error: \\r\\nAborted", the CI run of `5d9abd99`), and could as well
+    split a prompt. The tests read only what the process writes."""
+    main, terminal = pty.openpty()
+    settings = termios.tcgetattr(terminal)
+    settings[3] &= ~termios.ECHO  # the local modes
+    termios.tcsetattr(terminal, termios.TCSANOW, settings)
+    return main, terminal
+
+
 def read_until(main: int, *texts: bytes) -> None:
     """Read the terminal's side `main` until each of `texts` was shown, in that order."""
     shown = b""
@@ -343,7 +357,7 @@ async def test_a_terminal_that_closes_at_the_difficulty_question_keeps_every_ans
     from `input`), with every answer lost and the safety flag they owe unsealed. A read that
     fails so is a hang-up: the complete result is kept without the difficulty answer."""
     done = tmp_path / "asked"
-    main, terminal = pty.openpty()
+    main, terminal = quiet_terminal()
     try:
         asking = await asyncio.create_subprocess_exec(
             sys.executable, "-c", TERMINAL_CLOSES, str(done),
@@ -446,7 +460,7 @@ async def test_a_hangup_on_a_terminal_keeps_the_fault_handler_on_it() -> None:
     follows (stdin, then /dev/null, was no longer a terminal); the second pass pointed the
     fault handler at /dev/null, so the stacks of a `tj` stuck after a hang-up went nowhere.
     Here the terminal stays open after the SIGHUP: the stacks reach it."""
-    main, terminal = pty.openpty()
+    main, terminal = quiet_terminal()
     try:
         asking = await asyncio.create_subprocess_exec(
             sys.executable, "-c", HANGUP_THEN_ABORT,
