@@ -47,3 +47,23 @@ async def test_a_members_departure_names_the_journal_as_its_other_rows_do(
         None,
         None,
     ), left
+
+
+async def test_a_caseloads_scores_and_goals_carry_the_ids_their_commands_take(
+    ana: Device, tom: Device
+) -> None:
+    """`tj caseload --json`'s score and goal rows had no ids: an app opening "PHQ-9 27" or
+    the goal matched `tj measure list --json` on times and titles."""
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    goal_id = (await ana.ok("goal", "add", "Walk three times a week")).stdout.strip()
+    await ana.ok("share", "Personal", "tom", "--full", "--fingerprint", tom.signup["fingerprint"])
+    await tom.ok("sync")
+    [row] = await tom.json("caseload")
+    [score] = row["scores"]
+    [goal] = row["goals"]
+    [result] = await tom.json("measure", "list")
+    assert (score["result_id"], score["journal_id"]) == (result["id"], result["journal_id"])
+    assert (goal["goal_id"], goal["journal_id"]) == (goal_id, result["journal_id"]), goal
+    shown = await tom.ok("measure", "show", score["result_id"])
+    assert "PHQ-9" in shown.stdout
+    assert "Walk three times a week" in (await tom.ok("goal", "show", goal["goal_id"])).stdout
