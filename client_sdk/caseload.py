@@ -190,14 +190,15 @@ class ScoreLine:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (`tj caseload --json`), `digest` with "band" in lower case for
         every measure (`scoring.band_key`) and "band_label" as people are shown it
-        (`scoring.band_label`), as `MeasureResult.to_dict` gives them, and the latest
-        result's id ("result_id", hex: what `measures.get` takes) and its journal's
-        ("journal_id"), which a brief's digest does not keep."""
+        (`scoring.band_label`) and "band_id" its token, as `MeasureResult.to_dict` gives
+        them, and the latest result's id ("result_id", hex: what `measures.get` takes) and
+        its journal's ("journal_id"), which a brief's digest does not keep."""
         return {
             "result_id": self.result.id,
             "journal_id": self.result.journal_id,
             **self.digest(),
             "band": self.result.band,
+            "band_id": self.result.band_id or None,
             "band_label": self.result.band_label,
         }
 
