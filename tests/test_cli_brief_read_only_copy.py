@@ -52,6 +52,7 @@ async def assert_copy_named(ana: Device) -> None:
     note = out[out.index(COPY_NOTE) :]
     assert "PHQ-9 of " in note and "1 safety item answered above 0" in note, note
 
+    await ana.ok("discuss")  # weighs the journals a brief may cover: the copy is not one
     done = await ana.ok("brief", "drsmith", "--yes")
     assert "Shared the brief with drsmith" in said(done.stdout + done.stderr)
 
