@@ -1820,10 +1820,11 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
 
 
 def result_words(result: MeasureResult) -> str:
-    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
+    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)", with item 9 when it was answered
+    above 0 (`score_words`)."""
 
     when = output.local_time(result.taken_at)
-    return f"the {result.name} of {when} (score {result.score}, {result.band_label})"
+    return f"the {result.name} of {when} (score {score_words(result, own=True)})"
 
 
 @measure.command("share")
@@ -2061,6 +2062,20 @@ def safety_mark(result: MeasureResult, own: bool = False) -> str:
     if result.safety_concern:
         return SAFETY_MARK
     return UNKNOWN_MARK if unknown_to_reader(result.safety_unknown, own) else ""
+
+
+def score_words(result: MeasureResult, own: bool = False) -> str:
+    """A result summed up in a sentence: "1, None-minimal; item 9 answered 1 (Several days),
+    above 0" (each safety item answered above 0 as `Instrument.safety_answer_heads` says it,
+    the words of `tj measure show` and the brief), "3, None-minimal; item 9 not shared" for a
+    client's result shared without its answers (`safety_mark`), else "5, Mild". Every note
+    that names a result by its score and band uses it, so none drops item 9."""
+    from client_sdk.scoring import builtin_instruments
+
+    chosen = builtin_instruments().get(result.measure)
+    heads = chosen.safety_answer_heads(result.answers or ()) if chosen else []
+    mark = f"; {', '.join(heads)}" if heads else safety_mark(result, own)
+    return f"{result.score}, {result.band_label}{mark}"
 
 
 def unknown_lines(result: MeasureResult, own: bool) -> list[str]:

@@ -1060,12 +1060,14 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
             latest = max((r for r in results if r.measure == measure), key=lambda r: r.taken_at)
 
             def said(r: MeasureResult, latest: MeasureResult = latest) -> str:
-                # an older one never reads as now (NU64 F7)
-                text = f"{r.score}, {r.band_label}, {local_time(r.taken_at)}"
+                # an older one never reads as now (NU64 F7); item 9 never dropped
+                from cli.measures import score_words
+
+                text = f"{score_words(r)}, {local_time(r.taken_at)}"
                 if r.taken_at < latest.taken_at and not in_top_band(latest):
                     text += (
-                        f", an older result: the latest is {latest.score}, "
-                        f"{latest.band_label}, {local_time(latest.taken_at)}"
+                        f", an older result: the latest is {score_words(latest)}, "
+                        f"{local_time(latest.taken_at)}"
                     )
                 return text
 
