@@ -383,6 +383,8 @@ def take_measure(
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
 
+    from client_sdk.safety import STATUS_NOT_SENT, STATUS_SENT
+
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
     answered_at = taken_at or datetime.now(UTC)  # a draft kept of them is dated so
@@ -391,6 +393,7 @@ def take_measure(
     responded = [False]  # the stored result's safety response made (a flag owed sealed)
     before = [False]  # the draft's result was stored before this save
     refused = [False]  # the result id given holds another result: a new one was chosen
+    flag_state: list[dict[str, Any]] = []  # --json's "flag": the safety flag sealed, if any
 
     async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
         nonlocal target
@@ -515,11 +518,20 @@ def take_measure(
             if who not in outside:  # (a copy it is dated before: said above)
                 output.message(unseen_result_line(who, fields, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
-        if (
+        held = bool(
             response is not None
             and response.flag_id
             and await client.safety.waiting(response.flag_id)
-        ):
+        )
+        if response is not None and response.flag_id:  # as `tj safety flags` says it
+            flag_state.append(
+                {
+                    "id": response.flag_id,
+                    "members": list(response.flagged_to),
+                    "status": STATUS_NOT_SENT if held else STATUS_SENT,
+                }
+            )
+        if held and response is not None:
             waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
@@ -600,6 +612,7 @@ def take_measure(
             **taken.to_dict(),
             "safety_message": safety_lines or None,
             "score_only_readers": score_only,
+            "flag": flag_state[0] if flag_state else None,
         }
         output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
@@ -1171,9 +1184,7 @@ async def synced_quietly(client: Client, within: float | None = None) -> bool:
             report = await quick_sync(client)
     except (TJError, TimeoutError):
         return False
-    for line in output.settled_lines(report):
-        output.message(line)
-    output.tell_departures(report)
+    output.tell_after_sync(report)  # settled fields, departures, flags that left
     return True
 
 

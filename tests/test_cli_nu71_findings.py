@@ -6,9 +6,11 @@ two flags of one minute are told apart (F4). Real server on loopback."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import PASSWORD, Device, Outage, laptop, outage, phone  # noqa: F401
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu52_findings import TOFU, flat
 
@@ -82,3 +84,106 @@ async def test_assigning_a_phq9_after_one_shared_without_its_answers_suggests_no
     assert "(5, Mild; item 9 not shared)" in said, said
     assert "whether its item 9 was answered above 0 is not known to you" in said, said
     assert "not one to put off" in said and "assignments cancel" not in said, said
+
+
+async def test_a_flag_held_on_a_signed_out_phone_is_said_to_leave_at_its_login(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """F6: the phone, told twice its flag had NOT left, signed in again: its login's sync sent
+    the flag and said only "Synced". Now it says the flag left, told apart by its item-9
+    answer and id (F4); the revoke question names what the phone wrote since it last synced."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await phone.ok("sync")
+    await outage.begin()
+    await phone.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
+    await outage.end()
+    [row] = [d for d in await laptop.json("devices") if d["name"] == "phone"]
+    asked = await laptop.tj("devices", "revoke", "phone", input="n\n")
+    assert "Anything written on it since it last synced (" in flat(asked.stderr), asked.stderr
+    assert "a safety flag too, never reaches your other devices" in flat(asked.stderr)
+    await laptop.ok("devices", "revoke", row["id"][:8], "--yes")
+    held = flat((await phone.tj("sync")).stderr)
+    assert "has NOT left this device" in held, held
+    again = await phone.tj("login", live_server.url, "ana", env={"TJ_PASSWORD": PASSWORD})
+    said = flat(again.stderr)
+    assert again.exit_code == 0, said
+    [flag] = await drsmith.json("safety", "flags")
+    assert (
+        f"Safety: The safety flag of your PHQ-9 of {flag['raised_at'][:10]}" in said
+        and f"(item 9 answered 2; flag {flag['id'][:8]}) has now left this device: the "
+        "server acknowledged it, so drsmith can get it at their next sync"
+        in said
+    ), said
+    assert "has now left" not in (await phone.tj("sync")).stderr  # said once
+
+
+async def test_sync_json_lists_the_flags_that_left_and_a_quick_sync_says_so(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """F14: `tj sync --json` had no field for a held flag that left; a command's quick sync
+    said nothing of it either (F6). Two flags of one minute are told apart (F4)."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await outage.begin()
+    first = await laptop.json("measure", "take", "phq9", "--answers", ITEM_9_ONE)
+    await outage.end()
+    synced = await laptop.json("sync")
+    [sent] = synced["flags_sent"]
+    [flag] = await drsmith.json("safety", "flags")
+    assert sent["id"] == flag["id"] and sent["result_id"] == first["id"], sent
+    assert sent["members"] == ["drsmith"] and sent["journal_id"] == first["journal_id"], sent
+    assert (await laptop.json("sync"))["flags_sent"] == []  # once
+
+    await outage.begin()
+    await laptop.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    await laptop.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
+    await outage.end()
+    written = flat((await laptop.ok("write", "After the outage")).stderr)
+    assert written.count("has now left this device") == 2, written
+    assert "(item 9 answered 3; flag " in written and "(item 9 answered 2; flag " in written
+
+
+async def test_a_failed_sync_json_carries_the_unsent_flags_as_rows(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """F3: with the server down, `tj sync --json` said the held flag only inside the error's
+    message: its error object now has `unsent_flags`, the rows of `tj safety flags --json`."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await outage.begin()
+    taken = await laptop.json("measure", "take", "phq9", "--answers", ITEM_9_ONE)
+    assert taken["flag"]["status"] == "not sent" and taken["flag"]["members"] == ["drsmith"]
+    failed = await laptop.tj("sync", "--json")
+    error = json.loads(failed.raw_stdout)["error"]
+    assert error["subject"] == "network" and failed.exit_code == error["exit_status"] == 1
+    [row] = error["unsent_flags"]
+    assert row == next(iter(await laptop.json("safety", "flags")))
+    assert (row["status"], row["result_id"], row["answer"]) == ("not sent", taken["id"], 1)
+    assert row["id"] == taken["flag"]["id"], row
+    other = await laptop.tj("list", "--json")  # another command's error has no such key
+    assert "unsent_flags" not in other.raw_stdout
+    await outage.end()
+    online = await laptop.json("measure", "take", "phq9", "--answers", ITEM_9_ONE)
+    assert online["flag"]["status"] == "sent", online["flag"]
+    calm = await laptop.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    assert calm["flag"] is None
