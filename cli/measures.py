@@ -517,6 +517,8 @@ def take_measure(
         ):
             if who not in outside:  # (a copy it is dated before: said above)
                 output.message(unseen_result_line(who, fields, taken.result), wrap=True)
+        for share in await lapsed_copies(client, taken.result.journal_id):
+            output.message(lapsed_copy_line(share, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
         held = bool(
             response is not None
@@ -1828,6 +1830,37 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     output.message(f"Deleted {result_words(deleted)}{copies}; {note}.", wrap=True)
     for line in output.receipt_after_lines(recipients, "it leaves their view at their next sync"):
         output.message(line)
+
+
+async def lapsed_copies(client: Client, journal_id: str) -> list[ShareInfo]:
+    """The copies of some fields of the journal `journal_id` that carry results and whose
+    end date passed (`ShareInfo.expired`, from the verified chains this device holds: no
+    network): a result taken now is not in them, and renewing the share does not send it."""
+    shares = await client.shares.list(local_only=True)
+    return [
+        s
+        for s in shares
+        if s.kind == "mirror"
+        and s.source_id == journal_id
+        and s.expired
+        and set(s.fields or ()) & {"scores", "answers"}
+    ]
+
+
+def lapsed_copy_line(share: ShareInfo, result: MeasureResult) -> str:
+    """ "drsmith does not see this PHQ-9: your share of the mood and scores of Side with
+    them passed its end date (...), and renewing it does not send it. To send it: ..." """
+    from cli.sharing import send_result_text
+
+    ended = output.share_end(share.expires_at) if share.expires_at else "its end date"
+    return (
+        f"{share.member} does not see this {result.name}: your share of the "
+        f"{output.plain_list(share.fields or ())} of {share.source} with them passed its end date "
+        f"({ended}), and renewing it does not send a result taken while it had ended. To "
+        "send it: "
+        + send_result_text(result, share.member, "answers" in (share.fields or ()))
+        + "."
+    )
 
 
 def result_words(result: MeasureResult) -> str:

@@ -7,11 +7,15 @@ two flags of one minute are told apart (F4). Real server on loopback."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import RunningServer
 from tests.test_cli import PASSWORD, Device, Outage, laptop, outage, phone  # noqa: F401
 from tests.test_cli_insights import new_device
+from tests.test_cli_lapsed_field_share_words import DAY_MS, move_clocks
 from tests.test_cli_nu52_findings import TOFU, flat
 
 ITEM_9_ONE = "0,0,0,0,0,0,0,0,1"  # score 1, None-minimal; item 9 "Several days"
@@ -187,3 +191,40 @@ async def test_a_failed_sync_json_carries_the_unsent_flags_as_rows(
     assert online["flag"]["status"] == "sent", online["flag"]
     calm = await laptop.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
     assert calm["flag"] is None
+
+
+async def test_a_result_taken_while_a_copy_had_ended_is_said_unseen_and_at_its_renewal(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F13: a PHQ-9 taken after a copy of mood and scores passed its end date never reached
+    the therapist, also after renewal, and nobody said so. Now the take says so with the
+    command that sends it, and the renewal names what the copy does not carry; nothing is
+    sent without the client (the owner decides)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    tomorrow = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "tom", "--only", "mood,scores", "--until", tomorrow,
+        "--fingerprint", tom.signup["fingerprint"],
+    )  # fmt: skip
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    taken = await ana.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+    said = flat(taken.stderr)
+    [result] = await ana.json("measure", "list")
+    assert (
+        "tom does not see this PHQ-9: your share of the mood and scores of Personal with them "
+        "passed its end date (" in said
+    ), said
+    assert "renewing it does not send a result taken while it had ended" in said, said
+    assert f"`tj measure share {result['id'][:12]} tom" in said, said
+
+    later = f"{datetime.now() + timedelta(days=10):%Y-%m-%d}"
+    renewed = flat((await ana.ok("share", "Personal", "tom", "--until", later, "--yes")).stderr)
+    assert "(renewed: it had ended on its end date" in renewed, renewed
+    assert "Not shared: 1 questionnaire result (the result dated before it began or written " in (
+        renewed
+    ), renewed
+    assert "renewing it does not send it, so tom does not see it" in renewed, renewed
+    assert f"`tj measure share {result['id'][:12]} tom" in renewed, renewed
+    await tom.ok("sync")
+    assert await tom.json("measure", "list") == []  # not sent without the client
