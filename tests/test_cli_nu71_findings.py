@@ -228,3 +228,16 @@ async def test_a_result_taken_while_a_copy_had_ended_is_said_unseen_and_at_its_r
     assert f"`tj measure share {result['id'][:12]} tom" in renewed, renewed
     await tom.ok("sync")
     assert await tom.json("measure", "list") == []  # not sent without the client
+
+
+async def test_caseload_rows_carry_the_clients_account_id(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F1: a caseload row named its client only by a display name that changes form; its
+    `client_id` is the account id (`tj whoami --json`'s `account_id`), in the SDK too."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", TOFU)
+    await drsmith.ok("sync")
+    [row] = await drsmith.json("caseload")
+    assert row["client"] == "ana" and row["client_id"] == (await ana.json("whoami"))["account_id"]
