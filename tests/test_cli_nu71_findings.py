@@ -241,3 +241,22 @@ async def test_caseload_rows_carry_the_clients_account_id(
     await drsmith.ok("sync")
     [row] = await drsmith.json("caseload")
     assert row["client"] == "ana" and row["client_id"] == (await ana.json("whoami"))["account_id"]
+
+
+async def test_the_brief_tells_two_flags_of_one_minute_apart(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4: two flags raised in one minute read word for word the same in the brief; each now
+    names its item-9 answer and the start of its id (as `tj safety ack` takes it)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    await ana.ok("measure", "take", "phq9", "--answers", ITEM_9_ONE)
+    flags = {f["answer"]: f["id"] for f in await ana.json("safety", "flags")}
+    shown = flat((await ana.ok("brief", "drsmith", input="n\n")).stdout)
+    for answer, flag_id in flags.items():
+        assert f"(item 9 answered {answer}; flag {flag_id[:8]}): not acknowledged yet" in shown
