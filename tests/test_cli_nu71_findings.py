@@ -217,6 +217,11 @@ async def test_a_result_taken_while_a_copy_had_ended_is_said_unseen_and_at_its_r
     ), said
     assert "renewing it does not send a result taken while it had ended" in said, said
     assert f"`tj measure share {result['id'][:12]} tom" in said, said
+    wrote = await ana.ok("write", "--mood", "2", "Rough evening")
+    said = flat(wrote.stderr)
+    entry = wrote.stdout.strip()
+    assert "tom does not see its mood: your share of the mood and scores of Personal" in said
+    assert f"`tj share-entry {entry[:12]} tom --only mood` sends it" in said, said
 
     later = f"{datetime.now() + timedelta(days=10):%Y-%m-%d}"
     renewed = flat((await ana.ok("share", "Personal", "tom", "--until", later, "--yes")).stderr)
@@ -228,6 +233,11 @@ async def test_a_result_taken_while_a_copy_had_ended_is_said_unseen_and_at_its_r
     assert f"`tj measure share {result['id'][:12]} tom" in renewed, renewed
     await tom.ok("sync")
     assert await tom.json("measure", "list") == []  # not sent without the client
+    await ana.ok("share-entry", entry[:12], "tom", "--only", "mood", "--yes")  # as named
+    await ana.ok("measure", "share", result["id"][:12], "tom", "--yes")
+    await tom.ok("sync")
+    assert [r["score"] for r in await tom.json("measure", "list")] == [9]  # sent as its copy
+    assert [e["mood"] for e in await tom.json("list")] == [2]
 
 
 async def test_caseload_rows_carry_the_clients_account_id(
