@@ -41,7 +41,7 @@ from cli.main import (
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from client_sdk import InvalidInput
-from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, SAFETY_UNKNOWN, UNSEEN_IN_COPY
+from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
@@ -110,7 +110,11 @@ def assign(
         if same:
             output.confirm(repeat_question(same), abort=True, err=True)
 
-    async def work(client: Client) -> tuple[Assignment, Due | None, str, str]:
+    async def work(client: Client) -> tuple[Assignment, Due | None, str, str, list[Assignment]]:
+        same = []  # asked about above without --yes; said after it with --yes
+        if yes:
+            already = await client.assignments.already_assigned(journal_name, task_type, target)
+            same = [a for a in already if a.every_days == every_days]
         made = await client.assignments.assign(
             journal_name,
             task_type,
@@ -122,9 +126,9 @@ def assign(
         asking = await client.assignments.due(made.journal_id, include_upcoming=True)
         due = next((d for d in asking if d.assignment.id == made.id), None)
         recent = await taken_recently(client, made, due)
-        return made, due, await sync_note(client), recent
+        return made, due, await sync_note(client), recent, same
 
-    made, due, sync, recent = home.run(work)
+    made, due, sync, recent, twice = home.run(work)
     output.show_item(made, as_json, lambda item: item.id)
     if not as_json:
         unseen = due is not None and not due.seen_by_assigner  # a copy of some fields
@@ -148,6 +152,14 @@ def assign(
             )
         if recent:
             output.message(recent, wrap=True)
+        if twice:  # --yes asked nothing: a one-off assigned twice is due twice
+            cancel = output.command(["tj", "assignments", "cancel", output.short_id(made.id)])
+            output.message(
+                f"Note: {repeat_words(twice)}, so the client is asked for it "
+                f"{'twice' if len(twice) == 1 else f'{len(twice) + 1} times'}: {cancel} "
+                "cancels this one.",
+                wrap=True,
+            )
     if sync:
         output.message(output.note_line(sync))
 
@@ -157,7 +169,8 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     the last 2 weeks) after a result of it the client took in that journal: a note naming
     that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
     assigned minutes after one was taken said nothing of it); "" otherwise."""
-    from client_sdk.scoring import instrument  # not at start-up
+    from cli.measures import score_words  # not at start-up
+    from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, instrument
 
     if made.type != "measure":
         return ""
@@ -180,14 +193,22 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     if made.every_days:
         again[5:5] = ["--every", str(made.every_days)]
     cancel = output.command(["tj", "assignments", "cancel", output.short_id(made.id)])
-    unknown = f"; {SAFETY_UNKNOWN}" if latest.safety_unknown else ""  # never reads as fine
-    return (
+    took = (
         f"Note: the client took a {latest.name} on {output.local_time(latest.taken_at)} "
-        f"({latest.score}, {latest.band_label}{unknown}); it asks about "
-        f"{form.recall_wording}, so this one "
-        f"may repeat it: {cancel} then {output.command(again)} asks for it when that "
-        "period is over."
+        f"({score_words(latest)}); it asks about {form.recall_wording}, so this one may "
+        "repeat it"
     )
+    if latest.safety_concern:  # never a nudge to wait after that answer
+        return (
+            f"{took}; with item 9 answered above 0, whatever the total score, "
+            f"{PHQ_MANUAL_ON_ITEM_9}: this is not one to put off."
+        )
+    if latest.safety_unknown:  # its item 9 may have been above 0: never reads as fine
+        return (
+            f"{took}; whether its item 9 was answered above 0 is not known to you (its "
+            "answers were not shared), so this is not one to put off."
+        )
+    return f"{took}: {cancel} then {output.command(again)} asks for it when that period is over."
 
 
 def first_due_text(made: Assignment, due: Due | None) -> str:
@@ -222,8 +243,14 @@ def every_days_text(made: Assignment) -> str:
 def repeat_question(same: list[Assignment]) -> str:
     """ "ana/Personal already has PHQ-9 every 14 days (08f252b7eb33): assign it again?"
     (`same`: those of `Assignments.already_assigned` on the schedule asked for)."""
+    return f"{repeat_words(same)}: assign it again?"
+
+
+def repeat_words(same: list[Assignment]) -> str:
+    """ "ana/Personal already has PHQ-9 every 14 days (08f252b7eb33)" (`same`: those of
+    `Assignments.already_assigned` on the schedule asked for)."""
     had = output.and_words([f"{a.title} {every_text(a)} ({output.short_id(a.id)})" for a in same])
-    return f"{same[0].journal} already has {had}: assign it again?"
+    return f"{same[0].journal} already has {had}"
 
 
 @cli.group(invoke_without_command=True)

@@ -618,7 +618,34 @@ async def write_entry(
     note = await sync_note(client)
     if fields.get("created_at") is not None:  # dated back: before a copy's start?
         note += "".join(await copies_left_out(client, entry))
+    if entry.mood is not None:  # a copy of its mood past its end date does not carry it
+        note += "".join(await lapsed_mood_copies(client, entry))
     return entry, note
+
+
+async def lapsed_mood_copies(client: Client, entry: Entry) -> list[str]:
+    """For an entry with a mood in a journal whose copy of some fields carrying mood (`tj
+    share --only mood,...`) passed its end date: "; drsmith does not see its mood: your
+    share of the mood and scores of Side with them passed its end date (...), and renewing
+    it does not send it: `tj share-entry ID drsmith --only mood` sends it". Read from this
+    device (the verified chains as the last sync left them); nothing otherwise."""
+    found = []
+    for share in await client.shares.list(local_only=True):
+        if (
+            share.kind == "mirror"
+            and share.source_id == entry.journal_id
+            and share.expired
+            and "mood" in (share.fields or ())
+        ):
+            ended = output.share_end(share.expires_at) if share.expires_at else "its end date"
+            sends = ["tj", "share-entry", output.short_id(entry.id), share.member, "--only", "mood"]
+            found.append(
+                f"; {share.member} does not see its mood: your share of the "
+                f"{output.plain_list(share.fields or ())} of {share.source} with them passed its "
+                f"end date ({ended}), and renewing it does not send it: "
+                f"{output.command(sends)} sends it"
+            )
+    return found
 
 
 async def copies_left_out(client: Client, entry: Entry) -> list[str]:

@@ -732,6 +732,7 @@ class TJGroup(click.Group):
         when it was asked for (`--json`, `json_asked`)."""
         output.STDERR_CLOSED.clear()  # this command's own (a test runs many in one process)
         output.JSON_PRINTED.clear()
+        output.ERROR_EXTRA.clear()
         given = [*getattr(ctx, "_protected_args", ()), *ctx.args]  # before click takes them
         try:
             return self.failing(ctx)
@@ -1486,6 +1487,8 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
             output.message(flags)
         output.tell_synced(report)
         output.sync_warnings(report)
+        for line in output.flags_sent_lines(report):  # a flag held while signed out
+            output.message(line)
 
     try:
         report = home.run(partial(sync_told, show=said))
@@ -2873,9 +2876,7 @@ async def sync_note(
             again = await login_again(client, signed_out_cause(error))
             return f"saved locally; sync failed: {error}: {again}"
         return f"saved locally; sync failed: {error}"
-    for line in output.settled_lines(report):
-        output.message(line)
-    output.tell_departures(report)
+    output.tell_after_sync(report)  # settled fields, departures, flags that left
     if (no_default := await no_default_line(client, report)) is not None:
         output.message(no_default, wrap=True)
     reminder = output.set_aside_reminder(report)
@@ -3106,6 +3107,8 @@ async def synced_first(
             held.extend(report.departures)
             report = replace(report, departures=[])
         output.tell_departures(report)
+        for line in output.flags_sent_lines(report):  # told it had NOT left
+            output.message(line)
         if tell_refused:
             for refused in report.refused_shares:
                 output.message(f"Warning: {output.refused_share_line(refused)}", wrap=True)
@@ -3315,7 +3318,10 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         output.confirm(
             f"Sign out {output.quoted(chosen.name)} ({output.short_id(chosen.id)}, last seen "
             f"{output.local_time(chosen.last_seen_at)})? It stops syncing; what it already "
-            "downloaded stays readable on it.",
+            "downloaded stays readable on it. Anything written on it since it last synced "
+            f"({output.local_time(chosen.last_seen_at)}), a safety flag too, never reaches "
+            "your other devices or the people you share with unless it signs in again: this "
+            "device cannot know what that is.",
             abort=True,
             err=True,
         )

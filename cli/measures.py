@@ -383,6 +383,8 @@ def take_measure(
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
 
+    from client_sdk.safety import STATUS_NOT_SENT, STATUS_SENT
+
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
     answered_at = taken_at or datetime.now(UTC)  # a draft kept of them is dated so
@@ -391,6 +393,7 @@ def take_measure(
     responded = [False]  # the stored result's safety response made (a flag owed sealed)
     before = [False]  # the draft's result was stored before this save
     refused = [False]  # the result id given holds another result: a new one was chosen
+    flag_state: list[dict[str, Any]] = []  # --json's "flag": the safety flag sealed, if any
 
     async def work(client: Client) -> tuple[Taken, list[str], str, list[str]]:
         nonlocal target
@@ -514,12 +517,23 @@ def take_measure(
         ):
             if who not in outside:  # (a copy it is dated before: said above)
                 output.message(unseen_result_line(who, fields, taken.result), wrap=True)
+        for share in await lapsed_copies(client, taken.result.journal_id):
+            output.message(lapsed_copy_line(share, taken.result), wrap=True)
         note = await sync_note(client)  # says a flag a sync sealed late ("Safety: ...")
-        if (
+        held = bool(
             response is not None
             and response.flag_id
             and await client.safety.waiting(response.flag_id)
-        ):
+        )
+        if response is not None and response.flag_id:  # as `tj safety flags` says it
+            flag_state.append(
+                {
+                    "id": response.flag_id,
+                    "members": list(response.flagged_to),
+                    "status": STATUS_NOT_SENT if held else STATUS_SENT,
+                }
+            )
+        if held and response is not None:
             waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
@@ -600,6 +614,7 @@ def take_measure(
             **taken.to_dict(),
             "safety_message": safety_lines or None,
             "score_only_readers": score_only,
+            "flag": flag_state[0] if flag_state else None,
         }
         output.print_json(shown)
         if asked:  # the form was shown on the terminal: its attribution with it
@@ -1171,9 +1186,7 @@ async def synced_quietly(client: Client, within: float | None = None) -> bool:
             report = await quick_sync(client)
     except (TJError, TimeoutError):
         return False
-    for line in output.settled_lines(report):
-        output.message(line)
-    output.tell_departures(report)
+    output.tell_after_sync(report)  # settled fields, departures, flags that left
     return True
 
 
@@ -1819,11 +1832,43 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
         output.message(line)
 
 
+async def lapsed_copies(client: Client, journal_id: str) -> list[ShareInfo]:
+    """The copies of some fields of the journal `journal_id` that carry results and whose
+    end date passed (`ShareInfo.expired`, from the verified chains this device holds: no
+    network): a result taken now is not in them, and renewing the share does not send it."""
+    shares = await client.shares.list(local_only=True)
+    return [
+        s
+        for s in shares
+        if s.kind == "mirror"
+        and s.source_id == journal_id
+        and s.expired
+        and set(s.fields or ()) & {"scores", "answers"}
+    ]
+
+
+def lapsed_copy_line(share: ShareInfo, result: MeasureResult) -> str:
+    """ "drsmith does not see this PHQ-9: your share of the mood and scores of Side with
+    them passed its end date (...), and renewing it does not send it. To send it: ..." """
+    from cli.sharing import send_result_text
+
+    ended = output.share_end(share.expires_at) if share.expires_at else "its end date"
+    return (
+        f"{share.member} does not see this {result.name}: your share of the "
+        f"{output.plain_list(share.fields or ())} of {share.source} with them passed its end date "
+        f"({ended}), and renewing it does not send a result taken while it had ended. To "
+        "send it: "
+        + send_result_text(result, share.member, "answers" in (share.fields or ()))
+        + "."
+    )
+
+
 def result_words(result: MeasureResult) -> str:
-    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)"."""
+    """ "the PHQ-9 of 2026-12-01 14:03 (score 9, Mild)", with item 9 when it was answered
+    above 0 (`score_words`)."""
 
     when = output.local_time(result.taken_at)
-    return f"the {result.name} of {when} (score {result.score}, {result.band_label})"
+    return f"the {result.name} of {when} (score {score_words(result, own=True)})"
 
 
 @measure.command("share")
@@ -2061,6 +2106,20 @@ def safety_mark(result: MeasureResult, own: bool = False) -> str:
     if result.safety_concern:
         return SAFETY_MARK
     return UNKNOWN_MARK if unknown_to_reader(result.safety_unknown, own) else ""
+
+
+def score_words(result: MeasureResult, own: bool = False) -> str:
+    """A result summed up in a sentence: "1, None-minimal; item 9 answered 1 (Several days),
+    above 0" (each safety item answered above 0 as `Instrument.safety_answer_heads` says it,
+    the words of `tj measure show` and the brief), "3, None-minimal; item 9 not shared" for a
+    client's result shared without its answers (`safety_mark`), else "5, Mild". Every note
+    that names a result by its score and band uses it, so none drops item 9."""
+    from client_sdk.scoring import builtin_instruments
+
+    chosen = builtin_instruments().get(result.measure)
+    heads = chosen.safety_answer_heads(result.answers or ()) if chosen else []
+    mark = f"; {', '.join(heads)}" if heads else safety_mark(result, own)
+    return f"{result.score}, {result.band_label}{mark}"
 
 
 def unknown_lines(result: MeasureResult, own: bool) -> list[str]:

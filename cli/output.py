@@ -549,6 +549,11 @@ def print_json(value: Any) -> None:
     click.echo(json_escaped(text))
 
 
+ERROR_EXTRA: dict[str, Any] = {}
+"""Keys a command adds to its `--json` error object beside the four of `error_json`: `tj
+sync`'s "unsent_flags" when it cannot reach the server (`syncing.unsent_offline`)."""
+
+
 def error_json(subject: str | None, text: str, code: str | None, status: int) -> None:
     """A `--json` command's failure on stdout (README's `--json` paragraph), once, unless the
     command printed its JSON already (`JSON_PRINTED`): `{"error": {"subject": ..., "message":
@@ -562,6 +567,7 @@ def error_json(subject: str | None, text: str, code: str | None, status: int) ->
         return
     JSON_PRINTED.append(True)
     said = {"subject": subject, "message": text, "code": code, "exit_status": status}
+    said.update(ERROR_EXTRA)
     click.echo(json_escaped(json.dumps(unmarked({"error": said}), ensure_ascii=False)))
 
 
@@ -1060,12 +1066,14 @@ async def clinical_records(client: Client, journals: Iterable[str]) -> list[Held
             latest = max((r for r in results if r.measure == measure), key=lambda r: r.taken_at)
 
             def said(r: MeasureResult, latest: MeasureResult = latest) -> str:
-                # an older one never reads as now (NU64 F7)
-                text = f"{r.score}, {r.band_label}, {local_time(r.taken_at)}"
+                # an older one never reads as now (NU64 F7); item 9 never dropped
+                from cli.measures import score_words
+
+                text = f"{score_words(r)}, {local_time(r.taken_at)}"
                 if r.taken_at < latest.taken_at and not in_top_band(latest):
                     text += (
-                        f", an older result: the latest is {latest.score}, "
-                        f"{latest.band_label}, {local_time(latest.taken_at)}"
+                        f", an older result: the latest is {score_words(latest)}, "
+                        f"{local_time(latest.taken_at)}"
                     )
                 return text
 
@@ -1448,6 +1456,7 @@ def sync_dict(report: SyncReport, kept: Sequence[SetAsideChange] = ()) -> dict[s
         "late_flags": [flag.to_dict() for flag in report.late_flags],
         "unflagged": [u.to_dict() for u in report.unflagged],
         "undelivered_flags": [u.to_dict() for u in report.undelivered_flags],
+        "flags_sent": report.to_dict()["flags_sent"],  # left in this sync (`flags_sent_lines`)
         "new_devices": [device.to_dict() for device in report.new_devices],
         "credential_changes": [change.to_dict() for change in report.credential_changes],
     }
@@ -1799,6 +1808,35 @@ def safety_line(report: SyncReport) -> str | None:
     if not flags:
         return None
     return f"Safety: {', '.join(flags)}: see {command_text('tj safety flags')} and {command_text('tj caseload')}."
+
+
+def flags_sent_lines(report: SyncReport) -> list[str]:
+    """A "Safety:" line for each safety flag of this device that left it in this sync
+    (`SyncReport.flags_sent`: waiting here before it, the server acknowledged it since), so
+    that the client told it had NOT left hears that it now has, whichever command synced
+    (`tj sync`, `tj login`'s first sync, a command's quick sync): its members get it at
+    their next sync; never said as seen (only their acknowledgement says that). The
+    acknowledgement is the server's word: where this sync found records of the flag's
+    journal withheld (`SyncReport.withheld`), the line says its members may not get it."""
+    withheld = {gap.journal_id.hex() for gap in report.withheld}
+    lines = []
+    for flag in report.flags_sent:
+        who = ", ".join(flag.members) or "the people it is for"
+        said = f"Safety: {flag.named()[:1].upper()}{flag.named()[1:]} has now left this device: "
+        said += "the server acknowledged it, "
+        if flag.journal_id in withheld:  # the acknowledgement is the server's word alone
+            said += (
+                f"but it is withholding records of {flag.journal} (see the warning above), so "
+                f"{who} may not get it. If you want them to know, tell them yourself. Your "
+                f"safety plan: {command_text('tj safety plan')}."
+            )
+        else:
+            said += (
+                f"so {who} can get it at their next sync (sent, not seen: "
+                f"{command_text('tj safety flags')} says when they acknowledge it)."
+            )
+        lines.append(said)
+    return lines
 
 
 def plain_list(fields: Iterable[str]) -> str:
@@ -2337,11 +2375,14 @@ def tell_after_sync(report: SyncReport) -> None:
     """What every command that syncs without printing its report must still say, on stderr:
     what the sync settled on this device (`settled_lines`: words this device added to an
     entry another device deleted for good are kept as a draft then, and only then, with the
-    command that saves them), then its departures (`tell_departures`). A sync reports both
-    once: a command that did not say them lost them, the draft's words with them."""
+    command that saves them), then its departures (`tell_departures`), then the safety flags
+    that left (`flags_sent_lines`). A sync reports each once: a command that did not say
+    them lost them, the draft's words with them."""
     for line in settled_lines(report):
         message(line)
     tell_departures(report)
+    for line in flags_sent_lines(report):  # told it had NOT left: now told it has
+        message(line)
 
 
 _ACCOUNT: list[tuple[str, str]] = []

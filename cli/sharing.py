@@ -179,7 +179,11 @@ only_option = click.option(
     callback=parse_until,
     help=(
         "End the share then: YYYY-MM-DD or today/tomorrow (through that day), or "
-        "'YYYY-MM-DD HH:MM' ('tomorrow 18:00'), local time; 'never' lifts an end date. Without it, a current share keeps its end date."
+        "'YYYY-MM-DD HH:MM' ('tomorrow 18:00': it ends as that minute begins, by each "
+        "device's clock, with no grace), local time; 'never' lifts an end date. Without it, a "
+        "current share keeps its end date. What is written after the end is not in a copy "
+        "of some fields (--only), also once renewed: each is said, with the command that "
+        "sends it."
     ),
 )
 @fingerprint_option
@@ -308,6 +312,7 @@ def share(
     score_only: list[MeasureResult] = []  # the member has only their score: now with answers?
     downloaded: list[bool] = []  # the member may have downloaded them (a whole share, once)
     ended_assignments: list[Assignment] = []  # what ended with a whole share (NU22 C10)
+    gap: list[list[Any]] = []  # a renewed copy: the results, moods written while it had ended
     copies_on: list[ShareInfo] = []  # field-level copies still shared beside it (NU29 F7)
     flags_before: set[str] = set()  # with --safety-flags: whom flags reached before (NU31 #6)
     pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
@@ -391,6 +396,8 @@ def share(
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
         if shared.kind == "journal" and shared.fields is None:
             copies_on.extend(copies_shared_beside(await client.shares.list(), shared))
+        if shared.kind == "mirror" and shared.previous_expired and shared.previous_expires_at:
+            gap.extend(await written_while_ended(client, journal_name, shared, started))
         return shared
 
     while True:  # each question at most once: asked again, the SDK's refusal is the answer
@@ -422,6 +429,8 @@ def share(
         )
     if only is None and shared.kind == "mirror":
         output.message(kept_limited(shared), wrap=True)
+    if gap:
+        output.message(gap_text(shared, *gap), wrap=True)
     else:
         flags_now_on = bool(safety_flags) and shared.member not in flags_before
         output.message(share_confirmation(shared, flags_now_on, started), wrap=True)
@@ -901,6 +910,91 @@ def score_only_results_text(shared: ShareInfo, results: list[MeasureResult]) -> 
             + " lists them"
         )
     return lines
+
+
+async def written_while_ended(
+    client: Client, journal: str, shared: ShareInfo, renewed_at: datetime
+) -> list[list[Any]]:
+    """For a copy of some fields renewed after its end date passed (`shared`, as `grant`
+    returned it: `previous_expired`): the results of `journal` it does not carry (when it
+    carries scores or answers: `Shares.unshared_results`, also those dated before it began)
+    and the entries with a mood written from that end (`previous_expires_at`) to the
+    renewal (`renewed_at`, when it carries mood): a copy carries only what is written while
+    it is in force, and the renewal does not send them (the owner decides: `tj measure
+    share`, `tj share-entry`). [results, entries], each newest first; [] when there are
+    none."""
+    ended = shared.previous_expires_at
+    fields = set(shared.fields or ())
+    if ended is None:
+        return []
+    results: list[MeasureResult] = []
+    if fields & RESULT_FIELDS:
+        # every one it lacks: those dated before it began (told when it was made) and
+        # those of the days it had ended (a device's clock decides which a result is)
+        results, _ = await client.shares.unshared_results(journal, shared.member)
+    entries = []
+    if "mood" in fields:
+        written = await client.entries.list(journal, since=ended)
+        entries = [e for e in written if e.mood is not None and e.created_at <= renewed_at]
+    return [results, entries] if results or entries else []
+
+
+def gap_text(shared: ShareInfo, results: list[MeasureResult], entries: list[Any]) -> str:
+    """What a renewed copy of some fields does not carry (`written_while_ended`): "Not
+    shared: 2 questionnaire results and 1 entry's mood written while this share had ended
+    (from 2026-12-07 03:24): renewing it does not send them, so drsmith does not see them.
+    To send one: ..."."""
+    parts = []
+    if results:
+        parts.append(output.plural(len(results), "questionnaire result", "questionnaire results"))
+    if entries:
+        parts.append(
+            f"{output.plural(len(entries), 'entry', 'entries')}' mood".replace(
+                "entry' mood", "entry's mood"
+            )
+        )
+    them = "it" if len(results) + len(entries) == 1 else "them"
+    sends = []
+    if results:
+        flagged = [r for r in results if r.safety_concern]
+        chosen = flagged[0] if flagged else results[0]
+        item9 = ", with item 9 answered above 0" if chosen.safety_concern else ""
+        sends.append(
+            f"the {chosen.name} of {output.local_time(chosen.taken_at)}{item9}: "
+            + send_result_text(chosen, shared.member, "answers" in (shared.fields or ()))
+        )
+    if entries:
+        sends.append(
+            f"the mood of {output.local_time(entries[0].created_at)}: "
+            + output.command(
+                [
+                    "tj",
+                    "share-entry",
+                    output.short_id(entries[0].id),
+                    shared.member,
+                    "--only",
+                    "mood",
+                ]
+            )
+        )
+    when = []
+    if results:
+        when.append(
+            f"{'the result' if len(results) == 1 else 'the results'} dated before it began or"
+        )
+    when.append(f"written while it had ended ({lapsed_words(shared)})")
+    return (
+        f"Not shared: {' and '.join(parts)} ({' '.join(when)}): this copy carries only what "
+        f"is written while it is in force, and renewing it does not send {them}, so "
+        f"{shared.member} does not see {them}. To send one: {'; '.join(sends)}; the others: "
+        + output.command(["tj", "measure", "list", "--journal", source_word(shared)])
+        + (
+            " and " + output.command(["tj", "list", "--journal", source_word(shared)])
+            if entries
+            else ""
+        )
+        + "."
+    )
 
 
 def source_word(shared: ShareInfo) -> str:

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
         SyncReport,
     )
     from client_sdk.departures import Departure
-    from client_sdk.safety import UndeliveredFlag
     from client_sdk.sync import News
 
     SignIns = tuple[Sequence[NewDevice], Sequence[CredentialChange]]
@@ -178,52 +177,6 @@ async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
     ]
 
 
-async def flags_waiting(client: Client) -> list[UndeliveredFlag]:
-    """The safety flags waiting on this device before a sync (`Safety.unsent`), looked for
-    only when some change waits to be sent (`Client.pending`): a sync with nothing to send
-    loads no care module (issue 10)."""
-    if not await client.pending():
-        return []
-    return await client.safety.unsent()
-
-
-async def flags_sent(
-    client: Client, waiting: list[UndeliveredFlag], report: SyncReport
-) -> list[str]:
-    """A "Safety:" line for each flag of `waiting` (`flags_waiting`, before the sync) that
-    left this device in it: the server acknowledged it (no longer `Safety.waiting`), so its
-    members get it at their next sync; never said as seen by them (only their
-    acknowledgement says that). None for a flag this sync told undelivered (its share ended).
-    The acknowledgement is the server's word: where this sync found records of the flag's
-    journal withheld (`SyncReport.withheld`), the line says its members may not get it."""
-    told = {u.flag_id for u in report.undelivered_flags}
-    withheld = {gap.journal_id.hex() for gap in report.withheld}
-    lines = []
-    for flag in waiting:
-        if flag.flag_id in told or await client.safety.waiting(flag.flag_id):
-            continue
-        who = ", ".join(flag.members) or "the people it is for"
-        said = (
-            f"Safety: The safety flag of your {flag_name(flag.measure)} of "
-            f"{flag.raised_at.strftime('%Y-%m-%d %H:%M UTC')} has now left this device: the "
-            "server acknowledged it, "
-        )
-        if flag.journal_id in withheld:  # the acknowledgement is the server's word alone
-            plan = output.command_text("tj safety plan")
-            said += (
-                f"but it is withholding records of {flag.journal} (see the warning above), so "
-                f"{who} may not get it. If you want them to know, tell them yourself. Your "
-                f"safety plan: {plan}."
-            )
-        else:
-            said += (
-                f"so {who} can get it at their next sync (sent, not seen: "
-                f"{output.command_text('tj safety flags')} says when they acknowledge it)"
-            )
-        lines.append(said)
-    return lines
-
-
 def flag_name(measure: str) -> str:
     """The name of the questionnaire `measure` (an instrument id), as the safety lines say it."""
     from client_sdk.scoring import builtin_instruments
@@ -235,16 +188,21 @@ def flag_name(measure: str) -> str:
 async def unsent_offline(client: Client) -> None:
     """Keep, for the error's line of a `tj sync` that could not reach the server, each safety
     flag still on this device in full (`unsent_words`; `UNSENT_OFFLINE`): it has not left,
-    its members cannot see it, and where help is."""
+    its members cannot see it, and where help is; and, for `--json`, their rows as `tj
+    safety flags --json` gives them (status "not sent"), as the error object's
+    `unsent_flags` (`output.ERROR_EXTRA`)."""
     from client_sdk.errors import TJError
 
     ctx = click.get_current_context(silent=True)
     try:
         unsent = await client.safety.unsent()
+        ids = {u.flag_id for u in unsent}
+        rows = [f.to_dict() for f in await client.safety.flags() if f.id in ids] if ids else []
     except TJError:  # the error's line stands without them
         return
     if ctx is not None and unsent:
         ctx.meta[UNSENT_OFFLINE] = unsent_words(unsent)
+        output.ERROR_EXTRA["unsent_flags"] = rows
 
 
 async def as_told(client: Client, report: SyncReport) -> SyncReport:
@@ -432,7 +390,6 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         told = await client.unseen_departures()
         sign_ins = await client.devices.unseen_sign_ins()  # told on their stderr only
         client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
-        waiting = await flags_waiting(client)
         try:
             report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
         except NetworkError:  # the flags still here are named in the error's line
@@ -459,7 +416,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         if not as_json:
             for line in await flags_not_delivered(client, report):
                 output.message(line, wrap=True)
-            for line in await flags_sent(client, waiting, report):
+            for line in output.flags_sent_lines(report):
                 output.message(line)
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.

@@ -169,8 +169,9 @@ class Brief:
     0, since neither has a `safety_items` line), and each safety item answered above 0 in the period
     (`safety_items`: measure, name, item, answer, answer label, taken_at), so a positive
     PHQ-9 item 9 is not hidden by a later, lower score; the safety flags raised in the period
-    (`safety_flags`: measure, item, raised_at, scored (False for a questionnaire stopped after
-    the safety item), acknowledged: each by and at), since a stopped questionnaire leaves a
+    (`safety_flags`: id, measure, item, answer, raised_at, scored (False for a questionnaire
+    stopped after the safety item), acknowledged: each by and at; id and answer absent from a
+    brief made before they were added), since a stopped questionnaire leaves a
     flag and no result; the names of the `journals` it covers ("Covers:"). `text()` is what
     the client reads before sharing it."""
 
@@ -288,8 +289,12 @@ class Brief:
                 for a in flag["acknowledged"]
             )
             stopped = "" if flag["scored"] else " (questionnaire stopped after it: no score)"
+            # two of one minute told apart; a brief made before these keys has neither
+            told = [f"item {flag['item']} answered {flag['answer']}"] if "answer" in flag else []
+            told += [f"flag {str(flag['id'])[:8]}"] if "id" in flag else []
+            apart = f" ({'; '.join(told)})" if told else ""
             lines.append(
-                f"Safety flag raised on {when}{stopped}: "
+                f"Safety flag raised on {when}{apart}{stopped}: "
                 + (f"acknowledged by {seen}" if seen else "not acknowledged yet")
             )
         if len(self.results) > len(self.scores):
@@ -447,8 +452,10 @@ def compute_brief(
         [item for r in taken for item in _safety_items(r)],
         [
             {
+                "id": f.id,
                 "measure": f.measure,
                 "item": f.item,
+                "answer": f.answer,
                 "raised_at": json_time(f.raised_at),
                 "scored": bool(f.result_id),
                 "acknowledged": [{"by": a.by, "at": json_time(a.at)} for a in f.acknowledged],

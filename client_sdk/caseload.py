@@ -350,6 +350,10 @@ class CaseloadRow:
     """The ids (hex) of `results_from_ended`, in the same order."""
     results_from_unlisted_ids: tuple[str, ...] = ()
     """The ids (hex) of `results_from_unlisted`, in the same order."""
+    client_id: str = ""
+    """The client's account id (hex): `client` is a display name that changes form ("kim",
+    then "kim (account 1a2b3c4d)" once another account bears the name), the id never; an
+    app joins a row to private notes (`client_id`) and share logs (`account_id`) by it."""
 
     @property
     def read_only_copies(self) -> bool:
@@ -372,9 +376,12 @@ class CaseloadRow:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; days as "YYYY-MM-DD"; ids as hex;
-        nested values as their own `to_dict()`."""
+        nested values as their own `to_dict()`. Keys are the fields' and properties' names,
+        but "fingerprint_verified" (`owner_verified`) and "brief" ({"id": `brief_id`, "at":
+        `brief_at`}, or null)."""
         return {
             "client": self.client,
+            "client_id": self.client_id,
             "journals": list(self.journals),
             "journal_ids": list(self.journal_ids),
             "last_entry": json_time(self.last_entry) if self.last_entry else None,
@@ -969,6 +976,7 @@ def caseload_row(
     held_back_ids: Sequence[str] = (),
     results_from_ended_ids: Sequence[str] = (),
     results_from_unlisted_ids: Sequence[str] = (),
+    client_id: str = "",
 ) -> CaseloadRow:
     """One client's row (module docstring). For a client none of whose shares is on
     (`share_ended`: every one ended, by their signature or the server's word alone, which
@@ -1144,6 +1152,7 @@ def caseload_row(
         level = 0  # read, and not above 0 (else tier 0)
     return CaseloadRow(
         client=client,
+        client_id=client_id,
         journals=tuple(journals),
         journal_ids=tuple(journal_ids),
         last_entry=last_entry,

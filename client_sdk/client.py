@@ -170,7 +170,7 @@ if TYPE_CHECKING:
     from client_sdk.private_notes import PrivateNotes
     from client_sdk.reflection import Prompts
     from client_sdk.results import MeasureResult
-    from client_sdk.safety import LateFlag
+    from client_sdk.safety import LateFlag, UndeliveredFlag
     from client_sdk.safety_path import SafetyPath
     from client_sdk.same_names import SameName
     from client_sdk.shares import Shares
@@ -2121,8 +2121,11 @@ class Client:
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
         flags_held = await self._flags_sent_held()  # flags sealed here, not judged yet
+        held_here: list[UndeliveredFlag] = []  # of them, those still here (`flags_sent`)
         if flags_held:
             await self.safety._before_sync(started)
+            if await self._flags_not_left():  # no statement while none waits (issue 10)
+                held_here = await self.safety.unsent()
         try:
             report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
         except NetworkError as error:
@@ -2200,6 +2203,13 @@ class Client:
         sealed = "safety" in self.__dict__ and self.safety.sent_noted
         if (flags_held or sealed or report.pushed) and await self._flags_sent_held():
             report.undelivered_flags = await self.safety._undelivered(now_ms())
+        if held_here:  # those that left in this sync, but not one told undelivered above
+            gone = {u.flag_id for u in report.undelivered_flags}
+            report.flags_sent = [
+                u
+                for u in held_here
+                if u.flag_id not in gone and not await self.safety.waiting(u.flag_id)
+            ]
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2277,6 +2287,18 @@ class Client:
         # nothing changed: read again only when the settings changed since the last read
         version = await self.store.version()
         return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
+
+    async def _flags_not_left(self) -> bool:
+        """Whether a safety flag FLAGS_SENT lists has not left this device yet (no `left`),
+        read from the settings the store keeps in memory (`_flags_sent_held`): a flag kept
+        only to be judged after it left costs a sync nothing here."""
+        from client_sdk.safety import FLAGS_SENT
+
+        raw = await self.store.setting(FLAGS_SENT, as_of=await self.store.version())
+        held = json.loads(raw) if isinstance(raw, str) else {}
+        return isinstance(held, dict) and any(
+            isinstance(e, dict) and "left" not in e for e in held.values()
+        )
 
     async def unseen_news(self) -> list[News]:
         """What the syncs since the last `mark_news_seen()` brought (every `sync()`'s

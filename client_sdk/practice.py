@@ -834,6 +834,7 @@ class Caseload:
                     results_from_ended_ids=[journal_id for _, journal_id in source.ended],
                     results_from_unlisted_ids=[journal_id for _, journal_id in source.unlisted],
                     journal_ids=[journal_id for _, journal_id in named],
+                    client_id=owner_id.hex(),
                     ended_by_client=ended
                     and all(_unshared_by_owner(self._replica, j, left) for j in journals),
                     brief_safety=next(

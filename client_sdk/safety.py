@@ -787,17 +787,33 @@ class UndeliveredFlag:
     CLOCK_SKEW_MS: (start, end), UTC, and the words name the window rather than "at about
     the time the flag left". None otherwise."""
 
-    def line(self, *, tell: str = "") -> str:
-        """What to tell the client, in words that name no app's commands; `tell`: the app's
-        words for reaching help now, added after the sentence ("" none)."""
+    item: int = 0
+    """The safety item answered above 0 (9 for the PHQ-9); 0 when not known."""
+
+    answer: int = 0
+    """Its answer (1 to 3 for PHQ-9 item 9); 0 when not known."""
+
+    def named(self) -> str:
+        """The flag in words that tell two of one minute apart: "the safety flag of your PHQ-9
+        of 2026-12-07 03:03 UTC (item 9 answered 2; flag 1a2b3c4d)" (the first 8 hex digits
+        of `flag_id`, as `tj safety ack` takes it)."""
         from client_sdk.scoring import builtin_instruments
 
         found = builtin_instruments().get(self.measure)
+        answered = f"item {self.item} answered {self.answer}; " if self.item else ""
+        return (
+            f"the safety flag of your {found.name if found else self.measure} of "
+            f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} ({answered}flag "
+            f"{self.flag_id[:8]})"
+        )
+
+    def line(self, *, tell: str = "") -> str:
+        """What to tell the client, in words that name no app's commands; `tell`: the app's
+        words for reaching help now, added after the sentence ("" none)."""
         who = ", ".join(self.members)
         if self.cause == JOURNAL_GONE:
             return (
-                f"the safety flag of your {found.name if found else self.measure} of "
-                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} may NOT reach {who}: the "
+                f"{self.named()} may NOT reach {who}: the "
                 f"server refused it, as {self.journal} is no longer on the server (it may have "
                 "been deleted on another of your devices, or the server may be withholding "
                 f"it), so {who} may never see it. If you want them to know, tell them "
@@ -811,16 +827,14 @@ class UndeliveredFlag:
                 else "its journal is no longer on this device"
             )
             return (
-                f"the safety flag of your {found.name if found else self.measure} of "
-                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} left this device, but "
+                f"{self.named()} left this device, but "
                 f"{where}, so this device cannot tell whether it reached "
                 f"{who or 'the people it was for'}. If you want them to know, tell them "
                 "yourself." + (f" {tell}" if tell else "")
             )
         if self.cause == NOT_SENT:
             return (
-                f"the safety flag of your {found.name if found else self.measure} of "
-                f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} for {who} has NOT left this "
+                f"{self.named()} for {who} has NOT left this "
                 f"device: {who} cannot see it until this device syncs, and never if your "
                 "account was deleted on another device. If you want them to know, tell them "
                 "yourself." + (f" {tell}" if tell else "")
@@ -840,8 +854,7 @@ class UndeliveredFlag:
                 f"between {start} and {end}, when it told this device"
             )
         return (
-            f"the safety flag of your {found.name if found else self.measure} of "
-            f"{self.raised_at.strftime('%Y-%m-%d %H:%M UTC')} {told} to {who}: "
+            f"{self.named()} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
             f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
             f"{when}, so they may never see it while the share stays ended. If "
@@ -869,6 +882,8 @@ class UndeliveredFlag:
                 if self.left_between is None
                 else [json_time(self.left_between[0]), json_time(self.left_between[1])]
             ),
+            "item": self.item or None,  # null: not known
+            "answer": self.answer or None,
         }
 
 

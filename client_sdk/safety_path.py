@@ -1906,6 +1906,8 @@ class SafetyPath:
                     surely,
                     journal_id=view.journal_id,
                     left_between=window,
+                    item=view.item,
+                    answer=view.answer,
                 )
             )
         changed = {
@@ -2009,6 +2011,8 @@ class SafetyPath:
             surely=False,
             cause=cause,
             journal_id=view.journal_id,
+            item=view.item,
+            answer=view.answer,
         )
 
     async def _as_undelivered(

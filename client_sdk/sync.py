@@ -961,6 +961,13 @@ class SyncReport:
     one, up to safety.JUDGED_FOR_MS after that first judgement, that brings such an end (the
     same rule: signed at most safety.CLOCK_SKEW_MS after the flag left) which a server
     withheld until then. Set by `Client.sync`."""
+    flags_sent: list[UndeliveredFlag] = field(default_factory=list)
+    """Safety flags this device sealed that left it in this sync: waiting here before it
+    (`Safety.unsent()`, as it gave them then: cause NOT_SENT), the server acknowledged
+    storing them since, so their members can get them at their next sync (the server's
+    word: never said as seen; only a member's acknowledgement says that). Not one told in
+    `undelivered_flags`. An app that told the client such a flag had NOT left says here
+    that it now has. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)
     """Journals where this sync received records written by a newer version of the app, kept
     on this device until an update reads them (one entry per journal, each record reported
@@ -1270,6 +1277,7 @@ class SyncReport:
             "departures": [d.to_dict() for d in self.departures],
             "same_names": [same.to_dict() for same in self.same_names],
             "newer": [n.to_dict() for n in self.newer],
+            "flags_sent": [sent_flag_dict(u) for u in self.flags_sent],
         }
 
     def raise_for_withheld(self) -> None:
@@ -1283,6 +1291,18 @@ class SyncReport:
                 "the server did not deliver every record it holds: " + "; ".join(self.incomplete),
                 self,
             )
+
+
+def sent_flag_dict(flag: UndeliveredFlag) -> dict[str, object]:
+    """A flag of `SyncReport.flags_sent` in JSON: "id", "result_id" (null for a
+    questionnaire stopped after its safety item), "journal_id", "journal", "members"
+    (usernames), "measure", "raised_at" (UTC)."""
+    said = flag.to_dict()
+    return {
+        "id": flag.flag_id,
+        **{k: said[k] for k in ("result_id", "journal_id", "journal", "members", "measure")},
+        "raised_at": said["raised_at"],
+    }
 
 
 def gap_dict(gap: Gap) -> dict[str, object]:

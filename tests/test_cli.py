@@ -765,6 +765,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "late_flags": [],
         "unflagged": [],  # item-9 answers an opt-in came too late for: none
         "undelivered_flags": [],  # flags sent after their share ended elsewhere: none
+        "flags_sent": [],  # flags held here that left in this sync: none
         "new_devices": [],  # told once: none since this device's first look
         "credential_changes": [],
         "earlier": [],  # what other commands' quick syncs fetched first (NU43 #4)

@@ -131,6 +131,11 @@ async def test_verify_with_the_erased_kims_fingerprint_says_whose_it_is(
     await other.ok("share", "Personal", "drruiz", "--trust-on-first-use")
     new_fingerprint = (await other.ok("fingerprint")).stdout.strip()
     await drruiz.ok("verify", "kim", new_fingerprint, "--yes")
+    await drruiz.ok("sync")
+    # each row by its account id, whatever form its name takes (NU71 F1)
+    rows = {row["client_id"]: row["client"] for row in await drruiz.json("caseload")}
+    new_id = (await other.json("whoami"))["account_id"]
+    assert rows == {old_id: f"kim (account {old_id[:8]})", new_id: "kim"}, rows
 
     again = await drruiz.tj("verify", "kim", old_fingerprint)
     assert again.exit_code != 0, again.output

@@ -133,11 +133,11 @@ async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
 
 def taken_result(taken: dict[str, object]) -> dict[str, object]:
     """`tj measure take --json` prints the result with its previous one, the change, the
-    course's first result and the change since it, its safety message, and (a PHQ-9) who
-    reads its score without its answers."""
+    course's first result and the change since it, its safety message, (a PHQ-9) who
+    reads its score without its answers, and the safety flag it sealed (`flag`)."""
     context = (
         "previous", "change", "baseline", "since_baseline", "safety_message",
-        "score_only_readers",
+        "score_only_readers", "flag",
     )  # fmt: skip
     return {k: v for k, v in taken.items() if k not in context}
 

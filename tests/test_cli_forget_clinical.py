@@ -42,7 +42,9 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     assert "tj forget" not in warned
     assert "1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in warned
     assert "1 PHQ-9 result with item 9 above 0 (answered 2," in warned  # NU50 F3
-    assert "1 PHQ-9 in its highest band (26, Severe," in warned
+    # item 9 named beside the band too, as in every (score, band) note (NU71 F15)
+    band = "1 PHQ-9 in its highest band (26, Severe; item 9 answered 2 (More than half the days)"
+    assert band in warned
     # by carl's account: the kept copy's commands (REV-S9B S9B-1)
     [row] = await drsmith.json("shared-with-me")
     label = f"carl (account {row['owner_id'][:8]})"
@@ -56,7 +58,7 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     said = " ".join(kept.stderr.split())
     assert f"{copy} holds 1 unacknowledged safety flag (PHQ-9 item 9 answered 2," in said
     assert "1 PHQ-9 result with item 9 above 0 (answered 2," in said  # NU50 F3
-    assert "and 1 PHQ-9 in its highest band (26, Severe," in said
+    assert f"and {band}" in said
     export = f"`{drsmith.command} export --journal '{label}' --out DIR`"
     assert f"{export} writes it out." in said  # with the profile (NU50 F4)
     assert (
