@@ -40,6 +40,7 @@ from cli.main import (
     then_sync,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
+from cli.terminal import Failed
 from client_sdk import InvalidInput
 from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, SAFETY_UNKNOWN, UNSEEN_IN_COPY
 
@@ -288,20 +289,37 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
 
 @assignments.command("cancel")
 @click.argument("assignment_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def assignments_cancel(home: Home, assignment_id: str) -> None:
-    """Cancel an assignment you made.
+def assignments_cancel(home: Home, assignment_id: str, yes: bool, as_json: bool) -> None:
+    """Cancel an assignment you made. Asks first, naming it (--yes does not).
 
     \b
     Example:
       tj assignments cancel 3fa9c2
+      tj assignments cancel 3fa9c2 --yes --json
     """
+    if not yes:  # refused before the question, not after it
+        found = home.run(
+            partial(
+                found_after_sync,
+                lambda client: client.assignments.cancel(assignment_id, check_only=True),
+            )
+        )
+        output.confirm(
+            f"Cancel {found.title}, {every_text(found)}, for {found.journal}?",
+            abort=True,
+            err=True,
+        )
     cancelled, note = home.run(
         partial(then_sync, lambda client: client.assignments.cancel(assignment_id))
     )
     output.message(
         f"Cancelled {cancelled.title}, {every_text(cancelled)}, for {cancelled.journal}; {note}."
     )
+    if as_json:
+        output.print_json({"action": "cancelled", "assignment_id": cancelled.id})
 
 
 @cli.command("due")
@@ -624,8 +642,9 @@ def homework_edit(
 @homework.command("delete")
 @click.argument("homework_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
+def homework_delete(home: Home, homework_id: str, yes: bool, as_json: bool) -> None:
     """Delete your homework for good (there is no trash), and the copies kept for your
     therapist. Asks first (--yes does not).
 
@@ -648,6 +667,8 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
         )
     _, note = home.run(partial(then_sync, lambda client: client.homework.delete(homework_id)))
     output.message(f"Deleted {what}; {note}.")
+    if as_json:
+        output.print_json({"action": "deleted", "homework_id": found.id})
 
 
 @homework.command("history")
@@ -679,11 +700,12 @@ def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
         try:
             return found, await client.homework.history(homework_id)
         except AccessError:
-            raise click.ClickException(
+            raise Failed(
                 f"{output.titled('homework', found.id, found.title)} of {output.quoted(found.journal)} "
                 "was written by another account: only the client who wrote it has a history of "
                 "their changes, kept on their own devices; "
-                f"{output.command(['tj', 'homework', 'show', output.short_id(found.id)])} shows it as it is now"
+                f"{output.command(['tj', 'homework', 'show', output.short_id(found.id)])} shows it as it is now",
+                "owner's own",
             ) from None
 
     found, writes = home.read(work)

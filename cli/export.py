@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cli import output
 from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
+from cli.terminal import Failed
 from client_sdk.models import Journal, and_words, decoded_text, plain_text
 
 if TYPE_CHECKING:
@@ -120,9 +121,10 @@ def export(
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
-        raise click.ClickException(
+        raise Failed(
             f"{output.path_word(out_dir)} is not empty: give a new or empty folder for a Markdown export (its "
-            "files would mix with what is there)"
+            "files would mix with what is there)",
+            "file",
         )
     chosen = Chosen(list(journal_names), list(client_names))
     files, held, names = home.run(lambda client: export_files(client, file_format, out_dir, chosen))
@@ -346,7 +348,7 @@ def import_(
         try:
             text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
-            raise click.ClickException(f"{file} is not a text file: {error}") from None
+            raise Failed(f"{file} is not a text file: {error}", "file") from None
     # A file saved on Windows (NU33 #1): a byte order mark (json refused it) and, in a Daylio
     # note, CRLF or a lone CR inside its quotes; JSON holds none unescaped in a string, so
     # what it holds is unchanged.
@@ -357,10 +359,10 @@ def import_(
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            raise click.ClickException(f"{file} is not JSON; {READABLE}") from None
+            raise Failed(f"{file} is not JSON; {READABLE}", "file") from None
         source = source or json_source(data)
         if source is None:
-            raise click.ClickException(f"{file} is not an export tj knows; {READABLE}")
+            raise Failed(f"{file} is not an export tj knows; {READABLE}", "file")
     if source == "dayone":  # its Markdown texts, made plain as `tj write` makes its text
         data = plain_dayone(data)
     # What is here now (the modules, the file read) lives until the command ends: moved out
@@ -377,9 +379,10 @@ def import_(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
         )
     except KeyboardInterrupt:
-        raise click.ClickException(
+        raise Failed(
             "interrupted: what was imported so far is kept on this device; run the same "
-            "command again to finish (nothing is imported twice)"
+            "command again to finish (nothing is imported twice)",
+            "interrupted",
         ) from None
     finally:
         if freezing:
@@ -444,14 +447,15 @@ def json_in_zip(file: Path) -> str:
         chosen = [n for n in names if Path(n).name == "Journal.json"] or names
         if len(chosen) != 1:
             found = ", ".join(names) or "none"
-            raise click.ClickException(
+            raise Failed(
                 f"{file} holds no single journal JSON file (found: {found}): unzip it and "
-                "import the journal's .json file"
+                "import the journal's .json file",
+                "file",
             )
         try:
             return archive.read(chosen[0]).decode("utf-8")
         except UnicodeDecodeError as error:
-            raise click.ClickException(f"{chosen[0]} in {file} is not text: {error}") from None
+            raise Failed(f"{chosen[0]} in {file} is not text: {error}", "file") from None
 
 
 async def import_file(

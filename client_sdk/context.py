@@ -82,6 +82,7 @@ from client_sdk.queries import (
 from client_sdk.replica import (
     OWN_NAMED_AT,
     REVOKED,
+    SHARE_ENDED,
     Replica,
     copied_fields,
     decode_own_named_at,
@@ -938,7 +939,9 @@ class Context:
             if theirs and all(
                 j.role == REVOKED or self.replica.share_lapsed(j, moment) for j in theirs
             ):  # none served now: never "shares several journals" (present tense)
-                raise InvalidInput(await self._every_share_over(wanted, theirs, moment))
+                raise InvalidInput(
+                    await self._every_share_over(wanted, theirs, moment), subject=SHARE_ENDED
+                )
             if theirs:
                 names = ", ".join(quoted_name(n) for n in sorted(self.display(j) for j in theirs))
                 # the read-only copies of their ended shares too, which may hold what is

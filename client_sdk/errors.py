@@ -1038,8 +1038,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "safety flags": "FlagsWouldStop: a share change would stop safety flags reaching a member",
         "still shared": "StillShared: nothing ended, the member still reads part of it",
         "share already ended": "ShareAlreadyEnded: the share to end was ended before",
-        "share ended": "a write in a journal whose share with this account ended: only its "
-        "owner can share it again, on their device",
+        "share ended": "a write (a note, an assignment, a safety flag's acknowledgement) in a "
+        "journal whose share with this account ended, or that the server no longer serves "
+        "it (the message says which: the server's word alone is never said as an end), or a "
+        "client all of whose shares with this account are so: only its owner can share it "
+        "again, on their device",
         "share ended elsewhere": "a member's share ended by the server's word; nothing was "
         "changed (`names`: journal, member; source and fields for a field-level copy)",
         "share changed elsewhere": "a member's share changed on another device meanwhile; "
@@ -1064,6 +1067,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "yourself": "an InvalidInput for a share with this account itself; nothing was shared",
         "account": "a NotFound for a username no account on the server bears (one this device "
         "never knew): check the spelling",
+        "client": "a NotFound for a name no client sharing a journal with this account bears "
+        "on this device (a therapist naming a client): check the spelling, or sync",
         "account gone": "an account this device knew is no longer on the server (`names`: "
         "username)",
         "fingerprint": "a share refused until the member's fingerprint is compared and given, or "
