@@ -5,6 +5,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -197,21 +198,41 @@ def first_due_text(made: Assignment, due: Due | None) -> str:
     (schedule.py), later, saying why: a period after a result before the start ("2026-12-19
     09:00, 14 days after the PHQ-9 of 2026-12-05 09:00, which counts for it"), the next
     period for one since the start ("2026-12-11 00:00, the next period: the PHQ-9 of
-    2026-12-05 10:34 counts for the one from 2026-12-04 00:00")."""
+    2026-12-05 10:34 counts for the one from 2026-12-04 00:00"), with the periods before
+    that one, past with nothing asked for them, named (`past_periods_text`)."""
     if due is None:
         return output.local_time(made.starts_at)
     if due.last_done is None or due.due_at == made.starts_at:
         return output.local_time(due.due_at)
     if due.last_done >= made.starts_at:
+        every = timedelta(days=made.every_days or 0)
+        counted = due.due_at - every if made.every_days else made.starts_at
         return (
             f"{output.local_time(due.due_at)}, the next period: the {made.title} of "
             f"{output.local_time(due.last_done)} counts for the one from "
-            f"{output.local_time(made.starts_at)}"
+            f"{output.local_time(counted)}{past_periods_text(made.starts_at, counted, every)}"
         )
     return (
         f"{output.local_time(due.due_at)}, {every_days_text(made)} after the {made.title} of "
         f"{output.local_time(due.last_done)}, which counts for it"
     )
+
+
+def past_periods_text(start: datetime, counted: datetime, every: timedelta) -> str:
+    """What a back-dated repeating assignment (`start` in the past, period `every`) says of
+    its periods before `counted`, the one a result since the start counts for: past, nothing
+    asked for them (schedule.py: a result counts for the period it falls in, none before it
+    is due or missed); "" when there is none. Pure."""
+    if every <= timedelta(0) or counted <= start:
+        return ""
+    periods = math.ceil((counted - start) / every)
+    if periods <= 3:
+        times = [output.local_time(start + k * every) for k in range(periods)]
+        which = f"from {output.and_words(times)}"
+    else:
+        which = f"from {output.local_time(start)} to {output.local_time(counted - every)}"
+    what = "the period" if periods == 1 else f"the {periods} periods"
+    return f" ({what} {which}, before it, {'is' if periods == 1 else 'are'} past: not asked for)"
 
 
 def every_days_text(made: Assignment) -> str:

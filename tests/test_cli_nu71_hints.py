@@ -5,6 +5,7 @@ against a real server on loopback."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import RunningServer
@@ -43,3 +44,34 @@ async def test_trash_empty_says_a_former_member_keeps_what_they_downloaded(
     emptied = await ben.ok("trash", "empty", "--yes")
     assert caveat in " ".join(emptied.stderr.split()), emptied.stderr
     assert "this does not remove it there" in " ".join(emptied.stderr.split())
+
+
+async def test_a_back_dated_repeating_measure_names_the_period_it_counts_for_and_those_past(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj assign ... --every 7 --starts` two weeks back, after a GAD-7 taken today: today's
+    counts for the period it falls in (it said "the one from" the start), and the two periods
+    before it are said past, nothing asked for them (`tj due` shows none of them)."""
+    cleo = await new_device(live_server, tmp_path, "cleo")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await cleo.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await cleo.ok("measure", "take", "gad7", "--answers", "0,0,0,0,0,0,0")
+    [result] = await cleo.json("measure", "list")
+    taken = datetime.fromisoformat(result["taken_at"]).astimezone()
+    await drsmith.ok("sync")
+    first = date.today() - timedelta(days=15)
+    assigned = await drsmith.ok(
+        "assign", "cleo/Personal", "measure", "gad7", "--every", "7", "--starts",
+        first.isoformat(), "--yes",
+    )  # fmt: skip
+    starts = datetime.fromisoformat(first.isoformat()).astimezone()
+    week = timedelta(days=7)
+    said = " ".join(assigned.stderr.split())
+    assert (
+        f"first due {starts + 3 * week:%Y-%m-%d %H:%M}, the next period: the GAD-7 of "
+        f"{taken:%Y-%m-%d %H:%M} counts for the one from {starts + 2 * week:%Y-%m-%d %H:%M} "
+        f"(the 2 periods from {starts:%Y-%m-%d %H:%M} and {starts + week:%Y-%m-%d %H:%M}, "
+        "before it, are past: not asked for);"
+    ) in said, said
