@@ -19,7 +19,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cli import output
-from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
+from cli.main import (
+    PLAIN_NAME,
+    Home,
+    cli,
+    json_option,
+    pass_home,
+    sync_note,
+    synced_first,
+)
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
 from cli.terminal import Failed
 from client_sdk.models import Journal, and_words, decoded_text, plain_text
@@ -272,7 +280,7 @@ def parse_moods(
     metavar="NAME",
     help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
     'or "Daylio"); for a tj export, one of your journals that receives all of the file (its '
-    "readers then read it).",
+    "readers then read it; without it, a new journal is made).",
 )
 @click.option(
     "--mood",
@@ -297,12 +305,16 @@ def import_(
     backup into this account, then sync (it syncs first too, so that what your other
     devices wrote counts as already here).
 
-    Journals are matched by name and created when missing; entries, goals (with their
+    Each of your journals in a tj export that holds something this account does not hold
+    yet comes back as a new journal (shared with no one), under its name, or "NAME
+    (imported)" when you have a journal of that name; an import never writes into an
+    existing journal unless you name it with `--journal`. Entries, goals (with their
     check-ins) and notes keep their fields and times but get new ids (entries that were in
-    the trash go back to the trash, unless they were there 30 days or more): `--json` prints the
-    map from old ids to new ones. Journals that were shared with the exporter, and a
-    therapist's notes, are skipped; so is anything already here, so importing a file twice
-    adds nothing.
+    the trash go back to the trash, unless they were there 30 days or more): `--json` prints
+    the map from old ids to new ones. Journals that were shared with the exporter, and a
+    therapist's notes, are skipped; so is anything this account holds already, in any of
+    your journals here (the summary says where), so importing a file twice adds nothing, on
+    another device too.
 
     Your own questionnaire results come too, with their answers and the times you took
     them (the scores are computed again from the answers; one taken for a therapist's
@@ -319,12 +331,9 @@ def import_(
     --role annotate --safety-flags`). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
-    A journal you keep only to share with a member ("Shared with NAME", a field-level copy,
-    a brief) is never imported into, nor, unless you name it with `--journal`, one shared
-    with anyone who did not read the file's journal (your results and their answers would
-    reach them): the file's journal of that name goes into "NAME (imported)" (reused only
-    under the same rule, else "NAME (imported 2)" is made), and the summary says so. The
-    import reads who shares each journal from the server first (it needs the network).
+    Works offline. A Day One or Daylio file goes into the journal `--journal` names (made
+    when missing), never one you keep only to share with a member ("Shared with NAME", a
+    field-level copy, a brief).
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -348,7 +357,7 @@ def import_(
         try:
             text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
-            raise Failed(f"{file} is not a text file: {error}", "file") from None
+            raise file_refused(f"{file} is not a text file: {error}") from None
     # A file saved on Windows (NU33 #1): a byte order mark (json refused it) and, in a Daylio
     # note, CRLF or a lone CR inside its quotes; JSON holds none unescaped in a string, so
     # what it holds is unchanged.
@@ -359,10 +368,10 @@ def import_(
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            raise Failed(f"{file} is not JSON; {READABLE}", "file") from None
+            raise file_refused(f"{file} is not JSON; {READABLE}") from None
         source = source or json_source(data)
         if source is None:
-            raise Failed(f"{file} is not an export tj knows; {READABLE}", "file")
+            raise file_refused(f"{file} is not an export tj knows; {READABLE}")
     if source == "dayone":  # its Markdown texts, made plain as `tj write` makes its text
         data = plain_dayone(data)
     # What is here now (the modules, the file read) lives until the command ends: moved out
@@ -403,6 +412,12 @@ def import_(
             f"({drops}).",
             wrap=True,
         )
+
+
+def file_refused(text: str) -> click.ClickException:
+    """The failure for a FILE `tj import` cannot read as any app's export (not text, not
+    JSON, not an export it knows): its `--json` error object's subject is "file"."""
+    return Failed(text, "file")
 
 
 def plain_dayone(data: Any) -> Any:
@@ -570,7 +585,7 @@ def import_summary(
             plural(count, *KIND_WORDS[kind])
             for kind, count in sorted(report.already_here.items(), key=kind_order)
         ]
-        parts.append(f"{and_words(kinds)} already here")
+        parts.append(f"{and_words(kinds)} already here{held_words(report.held_in)}")
     if report.skipped_journals:
         shared = plural(len(report.skipped_journals), "shared journal", "shared journals")
         parts.append(f"skipped {shared}: {', '.join(report.skipped_journals)}")
@@ -608,12 +623,11 @@ def import_summary(
             "stays in the file (yours would replace theirs in the safety message; "
             f"{output.command_text('tj safety plan --crisis-line')} sets it)"
         )
-    for name, into in report.imported_as.items():  # never into a copy kept for a member
+    for name, into in report.imported_as.items():  # never into an existing journal
         parts.append(
-            f"imported the file's {output.quoted(name)} into {output.quoted(into)}: your {output.quoted(name)} is kept only to share "
-            "with a member, is a read-only copy, or is read by someone who did not read the "
-            "file's, and an import never writes there unless you name it "
-            f"({output.command_text('tj import FILE --journal NAME')})"
+            f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "
+            f"a journal named {output.quoted(name)} already, and an import writes into an existing "
+            f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')})"
         )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
@@ -636,6 +650,20 @@ def import_summary(
         return output.sentence(f"nothing new to import: {'; '.join(parts)}") + flags
     held = "entries, goals or notes" if source == "tj" else "entries"
     return output.sentence(f"nothing to import: the file holds no {held}") + flags
+
+
+def held_words(held_in: dict[str, dict[str, int]]) -> str:
+    """Where the items already here are held (`ImportReport.held_in`): " (in 'Work')" for one
+    journal, " (1 entry in 'Work', 1 questionnaire result in 'Therapy')" for several; "" when
+    none is named."""
+    if len(held_in) == 1:
+        return f" (in {output.quoted(next(iter(held_in)))})"
+    said = [
+        f"{and_words([output.plural(n, *KIND_WORDS[k]) for k, n in sorted(kinds.items(), key=kind_order)])} "
+        f"in {output.quoted(name)}"
+        for name, kinds in held_in.items()
+    ]
+    return f" ({', '.join(said)})" if said else ""
 
 
 def flags_not_carried_text(

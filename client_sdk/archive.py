@@ -52,7 +52,7 @@ from client_sdk.documents import (
     check_utc_offset,
     normalize_emotions,
 )
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.goals import (
     MAX_GOAL_TITLE,
     MAX_NOTE,
@@ -356,15 +356,21 @@ class Archive:
 
     @classmethod
     def from_dict(cls, data: Any) -> Archive:
-        """Read and check an export (raises InvalidInput naming the first bad field)."""
+        """Read and check an export (raises InvalidInput naming the first bad field; subject
+        "value", `errors.BAD_VALUE`, for a file that is not an export, "app update" for one
+        of a newer version than READ_VERSIONS)."""
         top = Fields(data, "the file")
         if top.text("format") != FORMAT:
-            raise InvalidInput(f"this is not a Therapy Journal export (format is not {FORMAT!r})")
+            raise InvalidInput(
+                f"this is not a Therapy Journal export (format is not {FORMAT!r})",
+                subject=BAD_VALUE,
+            )
         version = top.integer("version")
         if version > VERSION:
             raise InvalidInput(
                 f"this export has version {version}, made by a newer app: update this one "
-                f"to import it (it reads versions {' and '.join(map(str, READ_VERSIONS))})"
+                f"to import it (it reads versions {' and '.join(map(str, READ_VERSIONS))})",
+                subject="app update",
             )
         if version not in READ_VERSIONS:
             raise InvalidInput(

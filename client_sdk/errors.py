@@ -993,7 +993,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "seconds",
         "sync": "syncing first may help",
         "app update": "ChainUpdateNeeded: a journal's access chain holds an entry of a newer app "
-        "version; update the app",
+        "version; or InvalidInput: an export file of a newer version than this app reads "
+        "(`client.archive.import_json`); update the app",
         # what was named
         BAD_VALUE: "a value given is malformed or out of its limits (an id's form, a tag, a "
         "title, a name, a mood, a questionnaire's answers, an argument not of its type); ask "

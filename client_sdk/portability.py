@@ -6,10 +6,11 @@ client and the file system.
 
 Import (`restore`) recreates, in the importing account:
 
-- every journal the exporter **owned**, by name (an existing journal of that name is reused,
-  unless it is one kept only to share with a member, a brief or a read-only copy: then into
-  "NAME (imported)"); journals others shared with the exporter are skipped: they belong to
-  their owners;
+- every journal the exporter **owned** that holds something this account does not hold yet,
+  as a NEW journal the import makes (a new id, shared with no one): "NAME", or "NAME
+  (imported)", "NAME (imported 2)", ... when this account has a journal of that name; an
+  existing journal receives the file only when the user names it (`into`). Journals others
+  shared with the exporter are skipped: they belong to their owners;
 - entries, goals (with their check-ins) and notes with the same fields and timestamps, under
   new ids; `ImportReport` maps each old id to its new one. A therapist's notes are skipped
   (they were not the exporter's to give away);
@@ -18,10 +19,11 @@ Import (`restore`) recreates, in the importing account:
 - the exporter's own questionnaire results and safety plans (care_import.py: results with
   their answers and times, scores computed again; a plan only where this account has written
   none, and never its crisis line over one a member set);
-- nothing twice: an item equal to one already in the target journal, live or in the trash
-  (same creation time and content; a result of the same measure, time and answers; a plan
-  with the same parts), is counted as a duplicate and skipped, so importing a file again
-  changes nothing.
+- nothing twice: an item equal to one this account holds already, in any of its journals
+  here (live or in the trash, read-only copies of its gone journals too; same creation time
+  and content; a result of the same measure, time and answers; a plan with the same parts),
+  is counted as a duplicate, with where it is held, and skipped, so importing a file again,
+  on this device or another that synced the first import, adds nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ from client_sdk.care_import import (
 )
 from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
 from client_sdk.context import Context
-from client_sdk.default_journal import read_by_no_other
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
@@ -70,7 +71,7 @@ from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
 from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
-from client_sdk.models import GONE_FROM_SERVER, Journal, now_ms, quoted_name
+from client_sdk.models import GONE_FROM_SERVER, READ_ONLY_COPY, Journal, now_ms, quoted_name
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
@@ -127,13 +128,12 @@ class ImportReport:
     owner's own crisis line would take precedence over the member's in the safety message,
     so only the owner sets one, deliberately (`client.safety.set_plan(crisis_line=...)`)."""
     imported_as: dict[str, str] = field(default_factory=dict)
-    """The journals of the file (names) imported into a journal of another name here (name):
-    this account's journal of the file's name is one it keeps only to share with a member
-    (a field-level copy, "Shared with NAME", a brief), a read-only copy, or one whose verified
-    access chain names a reader the file's journal's did not (what is written there reaches
-    them: `Archives.import_json`), so the content went into "NAME (imported)", made by the
-    import when missing (an existing one reused only under the same rule: else "NAME
-    (imported 2)", ...). Empty when the user chose the journal (`into`)."""
+    """The journals of the file (names) whose content went into a new journal of another
+    name (name): this account holds a journal of the file's name already (its own, a
+    read-only copy, or one kept only to share with a member), and an import never writes
+    into an existing journal unless the user names it (`into`), so it made "NAME
+    (imported)", "NAME (imported 2)", ... (`created_journals` names them all). Empty when
+    the user chose the journal (`into`)."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
@@ -141,6 +141,10 @@ class ImportReport:
     already_here: dict[str, int] = field(default_factory=dict)
     """The skipped duplicates by kind: {"entries": n, "goals": n, "notes": n, "results": n,
     "safety_plans": n}, kinds with none left out."""
+    held_in: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Where the skipped duplicates are held: {journal name here: {kind: n}}, kinds as
+    `already_here`; a read-only copy of a journal gone from the server named "NAME
+    (read-only copy)"."""
     trashed: int = 0
     """Entries imported into the trash (they were in the trash when exported)."""
     trash_expired: int = 0
@@ -190,6 +194,7 @@ class ImportReport:
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
             "already_here": dict(self.already_here),
+            "held_in": {name: dict(kinds) for name, kinds in self.held_in.items()},
             "trashed": self.trashed,
             "trash_expired": self.trash_expired,
             "archived": list(self.archived),
@@ -310,27 +315,26 @@ class Archives:
     async def import_json(
         self, data: Any, *, into: str | None = None, progress: ImportProgress | None = None
     ) -> ImportReport:
-        """Import an `export_json()` dict: journals by name (created when missing), entries,
+        """Import an `export_json()` dict: its journals as new journals (below), entries,
         goals and notes with their fields and timestamps, under new ids (the report maps old
         ids to new). An entry exported from the trash goes back to the trash with its
         `trashed_at` (restorable until TRASH_DAYS after it; one in the trash that long is left
         out, `ImportReport.trash_expired`). Journals shared with the exporter are skipped; so
         is anything already here (in the trash too), so a second import changes nothing.
-        The import reads the journal list and access chains first: it needs the network
-        (NetworkError, nothing imported, when that read fails or is cut short); the content
-        is pushed at the next sync.
+        Works offline (it reads this device only); the content is pushed at the next sync.
 
-        Where each journal of the file goes is decided from owner-signed access chains
-        verified on this device by that read, never from a name alone: a journal of this
-        account other than the file's own (a new "Work" made after the file's was deleted,
-        say) receives it only when its chain names no reader beyond those who read the
-        file's journal (by the last verified chain of it this device holds; none when it
-        holds none, as for a file of another account). Else a journal this import makes (a
-        new id, shared with no one) receives it: "NAME" when free, else "NAME (imported)",
-        "NAME (imported 2)", ..., said in `ImportReport.imported_as` and
-        `ImportReport.created_journals`. `into` (a journal's name or id) sends every journal
-        of the file into that journal of this account instead, by the user's choice (its
-        readers then read what the file holds; raises NotFound for an unknown journal,
+        Where each journal of the file goes never depends on a server answer: an import
+        never writes into an existing journal unless the user names it (`into`). Each
+        journal of the exporter's own that holds an item this account does not hold yet
+        (in any of its own journals readable here, read-only copies of gone ones too, but
+        the copy of the file's journal itself, which is what the import restores) goes into
+        a journal this import makes (a new id, its access chain signed here: shared with no
+        one), "NAME" when no journal of this account bears that name, else "NAME
+        (imported)", "NAME (imported 2)", ... (`ImportReport.created_journals`,
+        `ImportReport.imported_as`); what is held already is skipped, and
+        `ImportReport.held_in` says where it is. `into` (a journal's name or id) sends every
+        journal of the file into that journal of this account instead, by the user's choice
+        (its readers then read what the file holds; raises NotFound for an unknown journal,
         InvalidInput for one not to import into); it is not archived again.
 
         The exporter's own questionnaire results are restored too (`ImportReport.results`),
@@ -343,10 +347,7 @@ class Archives:
         journal whose owner has written none of them (`ImportReport.safety_plans`); one
         who has written another keeps theirs (`ImportReport.safety_plans_kept`, never
         overwritten), and a crisis line a member set stays in force: the file's is left out
-        (`ImportReport.crisis_lines_kept`). A journal of this account kept only to share
-        with a member (a field-level copy, "Shared with NAME", a brief) is never imported
-        into: the file's journal of its name goes into "NAME (imported)"
-        (`ImportReport.imported_as`, under the rule above). Neither the opt-in to safety flags (it names the old
+        (`ImportReport.crisis_lines_kept`). Neither the opt-in to safety flags (it names the old
         shares' members: `ImportReport.flags_not_carried` names the journals where flags are
         off for those it reached) nor a crisis line a therapist set is restored. Homework,
         assignments,
@@ -354,7 +355,9 @@ class Archives:
         the exporter stay in the file: the report counts them (`ImportReport.left_out`).
 
         Raises InvalidInput for a malformed file, naming the first bad field ("results[0]:
-        'score' ..."; a result whose score is not the total of its answers included):
+        'score' ..."; a result whose score is not the total of its answers included; subject
+        "value", `errors.BAD_VALUE`, for one that is not an export; "app update" for an
+        export of a newer version than this SDK reads):
         the whole file is checked first, and nothing is imported."""
         archive = Archive.from_dict(data)
         owned = {j.id for j in archive.journals if j.restorable}
@@ -732,16 +735,25 @@ async def restore(
     guarded: bool = False,
     into: str | None = None,
 ) -> ImportReport:
-    """Import `archive` (and `care`) as `Archives.import_json` says; `guarded` and `into` as
-    `target_journals` takes them."""
+    """Import `archive` (and `care`) as `Archives.import_json` says: `into` the journal the
+    user named; else, `guarded` (a file of our own format), into journals this import makes
+    (`new_targets`); else (a file of another app) into the journal of the name the user gave
+    (`named_targets`). An item this account holds already (`Holdings`) is skipped."""
     report = ImportReport()
     now = now_ms()
     care = care or CareImport()
-    check_sizes(archive, source.context.profile.account_id, now)  # before anything is written
-    targets = await target_journals(source, archive, report, guarded=guarded, into=into)
-    journals = await source.context.store.journals()
+    context = source.context
+    check_sizes(archive, context.profile.account_id, now)  # before anything is written
+    await context.replica.load_access()  # which journals are copies: from their chains
+    holdings = await Holdings.read(source, {j.id for j in archive.journals})
+    if into is not None:
+        targets = await chosen_target(context, archive, report, into)
+    elif guarded:
+        targets = await new_targets(source, archive, care, holdings, report, now)
+    else:
+        targets = await named_targets(source, archive, report)
+    journals = await context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
-    seen = await existing_items(source, set(targets.values()))
     total = len(archive.entries) + len(archive.goals) + len(archive.notes) + len(care.results)
     done = 0
     batch: list[tuple[Document, Item]] = []
@@ -750,36 +762,35 @@ async def restore(
     async def flush() -> None:
         """Store the batch in one transaction, then report its items done."""
         journal = local[batch_target]
-        await source.context.replica.commit_new(journal, [(d, d.state()) for d, _ in batch])
+        await context.replica.commit_new(journal, [(d, d.state()) for d, _ in batch])
         for document, item in batch:
-            await source.context.sharing.mirror(journal, document, journals=journals)
+            await context.sharing.mirror(journal, document, journals=journals)
             mapping(report, item)[item.id] = document.doc_id.hex()
             if isinstance(item, ArchivedGoal):
                 report.checkins += len(item.checkins)
         batch.clear()
 
+    owned = {j.id for j in archive.journals if j.restorable}
     for item in archive.items():
         target = targets.get(item.journal_id)
-        if target is None:
+        if item.journal_id not in owned:
             pass  # a journal shared with the exporter: skipped above
         elif isinstance(item, ArchivedNote) and item.by_therapist:
             report.skipped_notes += 1
         elif isinstance(item, ArchivedEntry) and trash_over(item, now):
             report.trash_expired += 1  # it would be deleted for good at once
-        elif (same := (target, identity(item))) in seen:  # made once an item
-            report.duplicates += 1
-            kind = kind_name(item)
-            report.already_here[kind] = report.already_here.get(kind, 0) + 1
-        else:
+        elif holdings.skips(identity(item), kind_name(item), report):
+            pass  # held here already: counted where
+        elif target is not None:  # None only for a journal all held here
             if batch and (target != batch_target or len(batch) >= IMPORT_BATCH):
                 await flush()
                 if progress is not None:
                     progress(done, total)
             batch_target = target
-            batch.append((recreate(item, source.context.profile.account_id), item))
+            batch.append((recreate(item, context.profile.account_id), item))
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
-            seen.add(same)
+            holdings.add(identity(item), local[target].name)
         done += 1
         if progress is not None and not batch:
             progress(done, total)
@@ -787,47 +798,129 @@ async def restore(
         await flush()
         if progress is not None:
             progress(done, total)
-    await restore_results(source, care.results, targets, report, (done, total, progress))
+    await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
     for plan in care.plans:
-        await restore_plan(source, plan, targets[plan.journal_id], report)
+        if holdings.skips(plan_identity(plan.parts()), "safety_plans", report):
+            continue
+        if plan.journal_id in targets:
+            await restore_plan(source, plan, targets[plan.journal_id], report)
     for journal_id, reached in care.opt_ins:
-        await tell_opt_in(source, targets[journal_id], reached, report)
+        if journal_id in targets:
+            await tell_opt_in(source, targets[journal_id], reached, report)
     if into is None:  # after the care records (it refuses writes); the user's choice kept
         await rearchive(source, archive, targets, report)
     return report
+
+
+@dataclass
+class Holdings:
+    """What this account holds already, by identity (`identity`, `result_identity`,
+    `plan_identity`: ids differ across imports), each with the name of a journal here that
+    holds it: every journal of the account's own readable here (live, archived, in the
+    trash, read-only copies of its journals gone from the server), but the copies it keeps
+    only to share with a member (their items are copies of those of another journal) and
+    the read-only copy of a journal the file itself holds (what an import of that file
+    restores). What a server withholds from this device is not held here: the import then
+    writes it again into a journal it makes (a duplicate, never a disclosure)."""
+
+    held: dict[tuple[Any, ...], str] = field(default_factory=dict)
+
+    @classmethod
+    async def read(cls, source: Archives, file_ids: set[str]) -> Holdings:
+        found = cls()
+        journals = [
+            j
+            for j in await source.journals.list()
+            if j.own and j.helper is None and not (j.read_only_copy and j.id in file_ids)
+        ]
+        names = {j.id: held_name(j) for j in journals}
+        trashed = await source.entries.trash() + await source.entries.trashed_in_copies()
+        for entry in trashed:
+            if entry.journal_id in names:
+                found.add(identity(ArchivedEntry.of(entry)), names[entry.journal_id])
+        for journal in journals:
+            name = names[journal.id]
+            for entry in await source.entries.list(journal.id):
+                found.add(identity(ArchivedEntry.of(entry)), name)
+            for goal in await source.goals.list(journal.id):
+                found.add(identity(ArchivedGoal.of(goal)), name)
+            for note in await source.notes.list(journal.id):
+                found.add((note.kind, to_ms(note.created_at), note.text), name)
+            for result in await source.care.measures.list(journal.id):
+                found.add(
+                    result_identity(
+                        result.measure, result.taken_at, result.answers, result.unscored
+                    ),
+                    name,
+                )
+            plan = await source.care.safety.plan(journal.id)
+            if plan.emergency_number or plan.crisis_line or plan.plan.strip():
+                parts = (plan.emergency_number, plan.crisis_line, plan.plan)
+                found.add(plan_identity(parts), name)
+        return found
+
+    def add(self, key: tuple[Any, ...], journal: str) -> None:
+        self.held.setdefault(key, journal)
+
+    def skips(self, key: tuple[Any, ...], kind: str, report: ImportReport) -> bool:
+        """Whether the item of `key` is held here: then counted in `report` (`duplicates`,
+        `already_here`, `held_in`)."""
+        where = self.held.get(key)
+        if where is None:
+            return False
+        report.duplicates += 1
+        report.already_here[kind] = report.already_here.get(kind, 0) + 1
+        counts = report.held_in.setdefault(where, {})
+        counts[kind] = counts.get(kind, 0) + 1
+        return True
+
+
+def held_name(journal: Journal) -> str:
+    """How the report names a journal holding an item: its name, with "(read-only copy)"
+    after it for the copy of one gone from the server (a live journal may bear its name)."""
+    return f"{journal.name} {READ_ONLY_COPY}" if journal.read_only_copy else journal.name
+
+
+def plan_identity(parts: tuple[str | None, str | None, str]) -> tuple[Any, ...]:
+    """What makes two safety plans the same: their emergency number, crisis line and text."""
+    return ("safety_plan", *parts)
+
+
+def importable_item(item: Item, now: int) -> bool:
+    """Whether an import writes `item` anywhere: not a therapist's note (not the exporter's to
+    give away), nor an entry in the trash for TRASH_DAYS or more."""
+    if isinstance(item, ArchivedNote) and item.by_therapist:
+        return False
+    return not (isinstance(item, ArchivedEntry) and trash_over(item, now))
 
 
 async def restore_results(
     source: Archives,
     results: tuple[ImportedResult, ...],
     targets: dict[str, str],
+    holdings: Holdings,
     report: ImportReport,
     counted: tuple[int, int, ImportProgress | None],
 ) -> None:
     """Write the exporter's own results (care_import.py) as new results of the journals that
     receive theirs, with their answers and `taken_at`, scored by the SDK (`new_result_update`,
-    as `Measures.take`); one equal to a result already there (same measure, time and
-    answers: `ImportedResult.identity`) is counted as a duplicate. No safety flag is raised:
-    the answer was given before, in another account (its flags stay in the file)."""
+    as `Measures.take`); one this account holds already (same measure, time and answers:
+    `ImportedResult.identity`, `Holdings`) is counted as a duplicate. No safety flag is
+    raised: the answer was given before, in another account (its flags stay in the file)."""
     done, total, progress = counted
     if not results:
         return
     journals = await source.context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
-    seen: set[tuple[str, tuple[Any, ...]]] = set()
-    for target in {targets[r.journal_id] for r in results}:
-        for held in await source.care.measures.list(target):
-            identity = result_identity(held.measure, held.taken_at, held.answers, held.unscored)
-            seen.add((target, identity))
     creator, now = source.context.profile.account_id, now_ms()
     batches: dict[str, list[tuple[Document, ImportedResult]]] = {}
     for result in results:
-        target = targets[result.journal_id]
-        if (target, result.identity()) in seen:
-            report.duplicates += 1
-            report.already_here["results"] = report.already_here.get("results", 0) + 1
+        if holdings.skips(result.identity(), "results", report):
             continue
-        seen.add((target, result.identity()))
+        target = targets.get(result.journal_id)
+        if target is None:
+            continue
+        holdings.add(result.identity(), local[target].name)
         document = Document(keys.new_doc_id(creator), MEASURE)
         new_result_update(
             document,
@@ -957,110 +1050,86 @@ async def rearchive(
             report.archived.append(current[target].name)
 
 
-async def target_journals(
+async def new_targets(
     source: Archives,
     archive: Archive,
+    care: CareImport,
+    holdings: Holdings,
     report: ImportReport,
-    *,
-    guarded: bool = False,
-    into: str | None = None,
+    now: int,
 ) -> dict[str, str]:
-    """Archive journal id -> id of the journal of this account that receives its content.
-
-    `into` (a name or id the user chose): that journal of this account's for every journal
-    of the file. Else the account's own journal of that name, else one created. Never a
-    journal it keeps only to share with a member (`Replica.is_disclosure`: a field-level
-    copy, "Shared with NAME", a brief), nor a read-only copy of one gone from the server:
-    what is written there reaches the member (a file naming its journal like one of them
-    put its entries, results and plan before the therapist). The content goes
-    into a journal named `imported_name` instead (`report.imported_as`).
-
-    `guarded` (a file of our own format: its results carry their answers, PHQ-9 item 9
-    included): the journal list and access chains are read again first (NetworkError when
-    that cannot be done: nothing is imported on an older view), and a journal of this
-    account other than the file's own receives the file's journal only when its verified
-    chain, as read then, names no reader beyond those the file's journal's last verified
-    chain held here names (`read_by_no_other`; none when this device holds no chain of it:
-    a file of another account, say); a chain this device cannot verify counts as shared.
-    Else a journal made here by this import (a new id, its chain signed here: shared with no
-    one) receives it, named "NAME (imported)", "NAME (imported 2)", ... when NAME is taken
-    (`report.imported_as`, `report.created_journals`). A journal of that name another device
-    made after this device's last sync is judged by its chain like any other, never taken
-    for one just made, and a server that withholds it makes the import create a new one,
-    never write into it. A file of another app (`guarded` False: Day One, Daylio) goes into
-    the journal the user named (by name, made when missing), under the first rule only."""
+    """Archive journal id -> id of the journal this import makes for it, for each journal of
+    the exporter's own (`ArchivedJournal.restorable`) holding an item this account does not
+    hold yet (`holdings`), or holding none at all while no journal of this account bears its
+    name (an empty journal is restored once). The journal is new (a new id, its access chain
+    signed here: shared with no one, whatever a server answers), named "NAME" when no journal
+    of this account held here bears that name, else "NAME (imported)", "NAME (imported 2)",
+    ... (`report.imported_as`, `report.created_journals`). An existing journal never receives
+    anything unless the user names it (`chosen_target`): no device can tell from a server
+    answer that a journal's access chain has no newer share it withholds."""
     context = source.context
-    if guarded:
-        await context.replica.refresh_journals()  # NetworkError: decided on no older view
-    await context.replica.load_access()  # which journals are copies: from their chains
-    chains = context.replica.chains
-    if into is not None:
-        return await chosen_target(context, archive, report, into)
-    mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
-    for held in await context.store.journals():
-        key = held.name.casefold()
-        if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
-            mine[key] = (held.journal_id.hex(), importable(context, held))
-    for journal in archive.journals:  # a name create refuses, refused before one is made
-        if journal.restorable and not mine.get(journal.name.casefold(), ("", False))[1]:
-            try:
+    me = context.profile.account_id
+    taken = {j.name.casefold() for j in await context.store.journals() if j.owner_id == me}
+    fresh: list[ArchivedJournal] = []
+    for journal in archive.journals:
+        if not journal.restorable:
+            report.skipped_journals.append(journal.name)
+            continue
+        keys_ = [
+            identity(i)
+            for i in archive.items()
+            if i.journal_id == journal.id and importable_item(i, now)
+        ]
+        keys_ += [r.identity() for r in care.results if r.journal_id == journal.id]
+        keys_ += [plan_identity(p.parts()) for p in care.plans if p.journal_id == journal.id]
+        new = any(key not in holdings.held for key in keys_)
+        empty = not keys_ and not any(i.journal_id == journal.id for i in archive.items())
+        if new or (empty and journal.name.casefold() not in taken):
+            try:  # a name create refuses, refused before any journal is made
                 check_name(journal.name)
             except InvalidInput as error:
                 raise InvalidInput(
                     f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
                 ) from None
+            fresh.append(journal)
     targets: dict[str, str] = {}
-    made: set[str] = set()  # ids of the journals this import made
-    for journal in archive.journals:
-        if not journal.restorable:
-            report.skipped_journals.append(journal.name)
-            continue
-        readers = file_readers(context, journal.id)
-
-        def fits(journal_id: str, file_id: str = journal.id, readers: set[bytes] = readers) -> bool:
-            """Whether the file's journal may go into `journal_id` (an importable one)."""
-            if not guarded or journal_id in (file_id, *made):
-                return True
-            return read_by_no_other(chains.state(bytes.fromhex(journal_id)), readers)
-
+    for journal in fresh:
         name = journal.name
-        while True:
-            usable = {key: (id_, ok and fits(id_)) for key, (id_, ok) in mine.items()}
-            if name.casefold() in usable and not usable[name.casefold()][1]:
-                name = imported_name(journal.name, usable)  # never one another reads
-                report.imported_as[journal.name] = name
-            if name.casefold() in mine:
-                break
-            before = {j.journal_id.hex() for j in await context.store.journals()}
-            if guarded:  # a new id, signed here: never one another device made and shared
-                local = await context.replica.create_journal(name)
-            else:  # a file of another app, into the journal the user named: one made
-                created = await source.journals.create(name)  # meanwhile may be returned
-                now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
-                local = now_held[created.id]  # checked again by the loop
-            mine[name.casefold()] = (local.journal_id.hex(), importable(context, local))
-            if local.journal_id.hex() not in before:
-                made.add(local.journal_id.hex())
-                report.created_journals.append(local.name)
-        targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
+        if name.casefold() in taken:
+            name = imported_name(name, lambda candidate: candidate.casefold() not in taken)
+            report.imported_as[journal.name] = name
+        local = await context.replica.create_journal(name)
+        taken.add(name.casefold())
+        report.created_journals.append(local.name)
+        targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
     return targets
 
 
-def file_readers(context: Context, journal_id: str) -> set[bytes]:
-    """The accounts other than the owner that the last verified access chain this device
-    holds of the file's journal `journal_id` (hex; a read-only copy of a gone journal, say)
-    names as its readers, now or before; none when it holds no chain of it."""
-    try:
-        state = context.replica.chains.state(bytes.fromhex(journal_id))
-    except ValueError:
-        return set()
-    if state is None:
-        return set()
-    accounts = {account for account in state.signers if account != state.owner_id}
-    for share in (*state.limited.values(), *state.limited_removed.values()):
-        if share.who is not None:
-            accounts.add(share.who.account_id)
-    return accounts - {state.owner_id}
+async def named_targets(source: Archives, archive: Archive, report: ImportReport) -> dict[str, str]:
+    """Archive journal id -> id of the journal of this account that receives a file of
+    another app (Day One, Daylio): the journal of the name the user gave (the file's one
+    journal), made when missing; never one it keeps only to share with a member
+    (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
+    read-only copy: then "NAME (imported)", ... (`report.imported_as`)."""
+    context = source.context
+    mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
+    for held in await context.store.journals():
+        key = held.name.casefold()
+        if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
+            mine[key] = (held.journal_id.hex(), importable(context, held))
+    targets: dict[str, str] = {}
+    for journal in archive.journals:
+        name = journal.name
+        if name.casefold() in mine and not mine[name.casefold()][1]:
+            name = imported_name(name, lambda c: mine.get(c.casefold(), ("", True))[1])
+            report.imported_as[journal.name] = name
+        if name.casefold() not in mine:
+            created = await source.journals.create(name)
+            now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
+            mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
+            report.created_journals.append(created.name)
+        targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
+    return targets
 
 
 async def chosen_target(
@@ -1093,17 +1162,15 @@ def importable(context: Context, held: LocalJournal) -> bool:
     return held.role == "owner" and not context.replica.is_disclosure(held)
 
 
-def imported_name(name: str, mine: Mapping[str, tuple[str, bool]]) -> str:
-    """The name of the journal that receives a file's journal `name` when this account's
-    journal of that name is not one to import into (`mine`: name, case-folded -> id and
-    whether to import into it): "NAME (imported)", "NAME (imported 2)", ..., the first that
-    names no journal here or one to import into (reused, so importing the file again adds
-    nothing), NAME shortened to fit MAX_JOURNAL_NAME."""
+def imported_name(name: str, free: Callable[[str], bool]) -> str:
+    """The name of the journal that receives a file's journal `name` when that name is not
+    one to import into: "NAME (imported)", "NAME (imported 2)", ..., the first that `free`
+    accepts, NAME shortened to fit MAX_JOURNAL_NAME."""
     number = 1
     while True:
         suffix = " (imported)" if number == 1 else f" (imported {number})"
         candidate = name[: MAX_JOURNAL_NAME - len(suffix)].rstrip() + suffix
-        if mine.get(candidate.casefold(), ("", True))[1]:
+        if free(candidate):
             return candidate
         number += 1
 
@@ -1121,23 +1188,6 @@ def identity(item: Item) -> tuple[Any, ...]:
     if isinstance(item, ArchivedGoal):
         return ("goal", to_ms(item.created_at), item.title.strip())
     return (item.kind, to_ms(item.created_at), item.text)
-
-
-async def existing_items(
-    source: Archives, journal_ids: set[str]
-) -> set[tuple[str, tuple[Any, ...]]]:
-    seen: set[tuple[str, tuple[Any, ...]]] = set()
-    trashed = await source.entries.trash() if journal_ids else []
-    for journal_id in journal_ids:
-        for entry in await source.entries.list(journal_id):
-            seen.add((journal_id, identity(ArchivedEntry.of(entry))))
-        for entry in (e for e in trashed if e.journal_id == journal_id):
-            seen.add((journal_id, identity(ArchivedEntry.of(entry))))
-        for goal in await source.goals.list(journal_id):
-            seen.add((journal_id, identity(ArchivedGoal.of(goal))))
-        for note in await source.notes.list(journal_id):
-            seen.add((journal_id, (note.kind, to_ms(note.created_at), note.text)))
-    return seen
 
 
 def kind_name(item: Item) -> str:

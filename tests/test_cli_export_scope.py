@@ -89,7 +89,8 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     # and safety plan (NU45 #13, NU48 #3); the summary names the care records it left in
     # the file (NU18 C9), and --json counts them.
     bob = await new_device(live_server, tmp_path, "bob")
-    said = (await bob.ok("import", str(path))).stdout.strip()
+    # named: an import writes into an existing journal (bob's own Personal) only so
+    said = (await bob.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
         "Imported 1 entry, 1 questionnaire result and 1 safety plan into 1 "
@@ -98,9 +99,9 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
         "(check it with `tj safety plan`)."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
-    report = await cleo.json("import", str(path))
+    report = await cleo.json("import", str(path))  # the default: a journal of its own
     assert report["left_out"] == {"homework": 1, "assignments": 1}
-    assert len(report["results"]) == 1 and report["safety_plans"] == ["Personal"]
+    assert len(report["results"]) == 1 and report["safety_plans"] == ["Personal (imported)"]
     help_text = " ".join((await cleo.ok("import", "--help")).stdout.split())
     assert "Not imported (they stay in the file, and the summary counts them): homework," in (
         help_text

@@ -31,7 +31,8 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
 ) -> None:
     path = await exported(live_server, tmp_path)
     mia = await new_device(live_server, tmp_path, "mia")
-    said = (await mia.ok("import", str(path))).stdout.strip()
+    # named: an import writes into an existing journal (mia's own Personal) only so
+    said = (await mia.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
         "Imported 2 questionnaire results and 1 safety plan into 1 journal; the emergency "
@@ -54,8 +55,11 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
     assert "change: -15 since last time (from 20 on 2026-11-01)" in taken
     assert "course: -15 since the first (from 20 on 2026-11-01), reliable improvement" in taken
 
-    again = (await mia.ok("import", str(path))).stdout.strip()
-    assert again == "Nothing new to import: 2 questionnaire results and 1 safety plan already here."
+    again = " ".join((await mia.ok("import", str(path))).stdout.split())  # nothing made
+    assert again == (
+        "Nothing new to import: 2 questionnaire results and 1 safety plan already here (in "
+        "'Personal')."
+    )
     assert len(await mia.json("measure", "list")) == 3
 
 
@@ -65,7 +69,7 @@ async def test_a_plan_written_here_is_kept_and_the_summary_says_so(
     path = await exported(live_server, tmp_path)
     mia = await new_device(live_server, tmp_path, "mia")
     await mia.ok("safety", "plan", "--text", "Call my sister.")
-    said = (await mia.ok("import", str(path))).stdout.strip()
+    said = (await mia.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
         "Imported 2 questionnaire results into 1 journal; kept "
@@ -111,7 +115,8 @@ async def test_import_help_says_a_therapists_crisis_line_and_copies_are_kept(
     said = " ".join((await mia.ok("import", "--help")).raw_stdout.split())  # help as written
     assert "A crisis line your therapist set stays in force" in said
     assert "`tj safety plan --crisis-line`" in said
-    assert 'goes into "NAME (imported)"' in said
+    assert '"NAME (imported)" when you have a journal of that name' in said
+    assert "never writes into an existing journal unless you name it with `--journal`" in said
 
 
 async def test_the_summary_names_the_emergency_number_and_crisis_line_the_message_now_shows(
@@ -125,7 +130,7 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     )  # fmt: skip
     path = (await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
     mia = await new_device(live_server, tmp_path, "mia")
-    said = (await mia.ok("import", path)).stdout.strip()
+    said = (await mia.ok("import", path, "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
         "Imported 1 safety plan into 1 journal; the emergency number the safety message shows "
@@ -134,8 +139,8 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
         "123' (check it with `tj safety plan`)."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
-    report = await cleo.json("import", path)
-    assert report["emergency_numbers_imported"] == {"Personal": "999"}
-    assert report["crisis_lines_imported"] == {"Personal": "Samaritans: call 116 123"}
+    report = await cleo.json("import", path)  # the default: a journal of its own
+    assert report["emergency_numbers_imported"] == {"Personal (imported)": "999"}
+    assert report["crisis_lines_imported"] == {"Personal (imported)": "Samaritans: call 116 123"}
     plan = (await mia.ok("safety", "plan")).stdout
     assert "999" in plan and "Samaritans: call 116 123" in plan

@@ -32,7 +32,9 @@ async def test_a_day_one_export_is_imported_once_and_reaches_the_other_device(
     )
     assert night["body"] == "Couldn't sleep. Wrote this at 11 pm."
     again = await laptop.ok("import", DAYONE, "--from", "dayone")
-    assert again.stdout.strip() == "Nothing new to import: 2 entries already here."  # NU32 #11
+    assert again.stdout.strip() == (  # NU32 #11
+        "Nothing new to import: 2 entries already here (in 'Day One')."
+    )
     await phone.ok("sync")
     assert len(await phone.json("list", "--journal", "Day One")) == 2
 
@@ -150,7 +152,9 @@ async def test_import_syncs_first_so_what_another_device_wrote_is_already_here(
     await phone.ok("write", "Written on the phone.")
     exported = Path((await phone.ok("export", "--out", str(tmp_path / "out"))).stdout.strip())
     said = await laptop.ok("import", str(exported))
-    assert said.stdout.strip() == "Nothing new to import: 1 entry already here."  # NU32 #11
+    assert said.stdout.strip() == (  # NU32 #11
+        "Nothing new to import: 1 entry already here (in 'Personal')."
+    )
     assert [e["body"] for e in await laptop.json("list")] == ["Written on the phone."]
     await phone.ok("sync")
     assert [e["body"] for e in await phone.json("list")] == ["Written on the phone."]

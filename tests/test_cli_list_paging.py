@@ -62,7 +62,7 @@ async def ana(live_server: RunningServer, tmp_path: Path) -> Device:
     }
     path = tmp_path / "entries.json"
     path.write_text(json.dumps(archive))
-    await device.ok("import", str(path))
+    await device.ok("import", str(path), "--journal", "Personal")  # named: her own Personal
     return device
 
 

@@ -129,7 +129,7 @@ async def test_an_opt_in_to_safety_flags_alone_is_not_counted_as_a_safety_plan(
     report = await cleo.json("import", str(next((tmp_path / "ana").iterdir())))
     # no plan counted; the opt-in, not carried over, is said (NU49 F2)
     assert report["left_out"] == {"safety_flags_opt_in": 1}, report
-    assert report["flags_not_carried"] == {"Personal": ["drsmith"]}
+    assert report["flags_not_carried"] == {"Personal (imported)": ["drsmith"]}
 
     markdown = tmp_path / "md"
     await drsmith.ok("export", "--format", "markdown", "--out", str(markdown))

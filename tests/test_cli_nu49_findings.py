@@ -136,7 +136,8 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     path = (await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
 
     new = await new_device(live_server, tmp_path, "ana.new")
-    printed = (await new.ok("import", path)).stdout.strip()
+    # named: an import writes into an existing journal (the new account's Personal) only so
+    printed = (await new.ok("import", path, "--journal", "Personal")).stdout.strip()
     said = " ".join(printed.split())  # each line wrapped at the width (NU50 F5)
     assert said == (
         "Imported 1 entry, 1 goal with 2 check-ins and 1 safety plan into 1 journal; the "
@@ -153,7 +154,7 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     plan = await new.json("safety", "plan")
     assert plan["share_flags"] is False
 
-    report = await new.json("import", path)  # nothing new, and still said
+    report = await new.json("import", path, "--journal", "Personal")  # nothing new, still said
     assert report["left_out"] == {"safety_flags_opt_in": 1}, report
     assert report["flags_not_carried"] == {"Personal": ["drsmith"]}
     assert report["checkins"] == 0 and report["goals"] == {}
@@ -169,8 +170,8 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     # when named (else into "Personal (imported)": his share is newer than the file's)
     again = await new.json("import", path, "--journal", "Personal")
     assert again["left_out"] == {} and again["flags_not_carried"] == {}, again
-    assert (await new.ok("import", path, "--journal", "Personal")).stdout.strip() == (
-        "Nothing new to import: 1 entry, 1 goal and 1 safety plan already here."
+    assert " ".join((await new.ok("import", path, "--journal", "Personal")).stdout.split()) == (
+        "Nothing new to import: 1 entry, 1 goal and 1 safety plan already here (in 'Personal')."
     )
 
 

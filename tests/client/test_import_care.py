@@ -42,13 +42,14 @@ async def test_own_results_and_safety_plan_arrive_in_the_new_account(
     before = await ana.measures.list()
 
     bob = await signup("bob")
-    report = await bob.archive.import_json(data)
+    report = await bob.archive.import_json(data)  # bob's own "Personal" is never written
+    assert report.created_journals == ["Personal (imported)"]
     assert set(report.results) == {r.id for r in before}
-    assert report.safety_plans == ["Personal"] and report.safety_plans_kept == []
+    assert report.safety_plans == ["Personal (imported)"] and report.safety_plans_kept == []
     assert report.to_dict()["results"] == report.results
     # the opt-in is not carried over, and the report says so (NU49 F2); it reached no one
     assert report.left_out == {"safety_flags_opt_in": 1}
-    assert report.flags_not_carried == {"Personal": []}
+    assert report.flags_not_carried == {"Personal (imported)": []}
     await bob.sync()
 
     phone = await login("bob")  # through the server, sealed and signed by bob
@@ -59,7 +60,7 @@ async def test_own_results_and_safety_plan_arrive_in_the_new_account(
     ]
     assert all(keys.created_by(bytes.fromhex(r.id), bob.profile.account_id) for r in after)
     assert {r.id for r in after} == set(report.results.values())
-    plan = await phone.safety.plan()
+    plan = await phone.safety.plan("Personal (imported)")
     assert (plan.emergency_number, plan.crisis_line, plan.plan) == (
         "999",
         "116 123",
@@ -74,7 +75,7 @@ async def test_reliable_change_is_computed_across_an_imported_and_a_new_result(
     ana = await signup("ana")
     data = await exported_with_care(ana)
     bob = await signup("bob")
-    await bob.archive.import_json(data)
+    await bob.archive.import_json(data, into="Personal")  # named: the new result's journal
 
     taken = await bob.measures.take("phq9", MILD)
     assert taken.previous is not None and taken.previous.score == 19
@@ -104,7 +105,7 @@ async def test_a_plan_written_in_the_new_account_is_kept_not_overwritten(
     data = await exported_with_care(ana)
     bob = await signup("bob")
     await bob.safety.set_plan(plan="Call my sister.")
-    report = await bob.archive.import_json(data)
+    report = await bob.archive.import_json(data, into="Personal")  # named: bob's own plan
     assert report.safety_plans == [] and report.safety_plans_kept == ["Personal"]
     plan = await bob.safety.plan()
     assert (plan.plan, plan.emergency_number) == ("Call my sister.", None)

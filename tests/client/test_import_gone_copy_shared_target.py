@@ -44,5 +44,6 @@ async def test_a_gone_journal_is_never_imported_into_an_existing_shared_imported
     assert await drjones.measures.list() == []  # the answers reached no new reader
 
     again = await tablet.archive.import_json(exported)  # the same file again: nothing added
-    assert again.imported_as == {"Work": "Work (imported 2)"} and again.created_journals == []
+    assert again.imported_as == {} and again.created_journals == [], again  # none made
+    assert again.held_in == {"Work (imported 2)": {"results": 1}}, again
     assert again.duplicates == 1 and len(await tablet.measures.list()) == 2, again

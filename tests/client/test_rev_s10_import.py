@@ -133,15 +133,16 @@ async def test_an_import_never_writes_into_a_journal_kept_to_share_with_a_member
     assert len(await ana.measures.list(into)) == 1
     assert [e.body for e in await ana.entries.list(copy.name)] == ["Just this one."]
     assert await ana.measures.list(copy.name) == []
-    assert f"imported the file's {copy.name!r} into {into!r}" in import_summary(report)
+    assert f"the file's {copy.name!r} went into a new journal, {into!r}" in import_summary(report)
     await ana.sync()
     await tom.sync()
     assert "Planted." not in [e.body for e in await tom.entries.list()]
     assert await tom.measures.list() == []
 
-    again = await ana.archive.import_json(data)  # into the same journal: nothing twice
-    assert again.imported_as == {copy.name: into} and again.created_journals == []
+    again = await ana.archive.import_json(data)  # held in that journal: nothing twice
+    assert again.imported_as == {} and again.created_journals == []
     assert again.already_here == {"entries": 1, "results": 1}
+    assert again.held_in == {into: {"entries": 1, "results": 1}}
 
 
 async def test_an_import_never_writes_into_a_field_level_copy(signup: ClientFactory) -> None:
@@ -151,10 +152,8 @@ async def test_an_import_never_writes_into_a_field_level_copy(signup: ClientFact
     copy = next(j for j in await ana.journals.list() if j.helper == "mirror")
     data = await exported_journal(eve, copy.name)
     report = await ana.archive.import_json(data)
-    assert report.imported_as == {  # eve's Personal too: tom reads ana's (its mood field)
-        copy.name: f"{copy.name} (imported)",
-        "Personal": "Personal (imported)",
-    }
+    # eve's empty Personal is not made again: ana has a journal of that name
+    assert report.imported_as == {copy.name: f"{copy.name} (imported)"}
     assert await ana.entries.list(copy.name) == []
     await ana.sync()
     await tom.sync()
@@ -223,21 +222,23 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     data = await exported_journal(eve, copy.name)
 
     report = await laptop.archive.import_json(data)
-    into = f"{copy.name} (imported)"
-    # eve's Personal neither goes into ana's, which tom reads
-    assert report.imported_as == {copy.name: into, "Personal": "Personal (imported)"}
+    # the name is free on the laptop: a new journal of it, never the phone's copy; eve's
+    # Personal neither goes into ana's, which tom reads
+    into = copy.name
+    assert report.imported_as == {"Personal": "Personal (imported)"}
     assert sorted(report.created_journals) == sorted([into, "Personal (imported)"])
+    assert copy.id not in report.journals.values()
     assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
     assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal (imported)")]
     assert shown(import_summary(report)).endswith(  # as printed
-        "imported the file's "
-        f"{copy.name!r} into {into!r}: your {copy.name!r} is kept only to share with a member, "
-        "is a read-only copy, or is read by someone who did not read the file's, and an "
-        "import never writes there unless you name it (`tj import FILE --journal NAME`)."
+        "the file's 'Personal' went into a new journal, 'Personal (imported)': you have a "
+        "journal named 'Personal' already, and an import writes into an existing journal only "
+        "when you name it (`tj import FILE --journal NAME`)."
     )
     await laptop.sync()
     await tom.sync()
     assert "Eve's own." not in [e.body for e in await tom.entries.list()]
     assert "Planted." not in [e.body for e in await tom.entries.list()]
     assert await tom.measures.list() == []
-    assert [e.body for e in await laptop.entries.list(copy.name)] == ["Just this one."]
+    [kept] = [j.id for j in await laptop.journals.list() if j.helper == "items"]
+    assert [e.body for e in await laptop.entries.list(kept)] == ["Just this one."]

@@ -128,12 +128,11 @@ async def test_an_imported_crisis_line_never_silently_outranks_a_therapists_line
 async def test_an_import_never_writes_into_a_copy_journal_another_device_made_meanwhile(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
-    """Held (a guard). `target_journals` decides from the journals this device holds; a
-    file journal named like none of them is created (`Journals.create`), which refreshes
-    the list from the server and returns "a journal of that name another device created
-    meanwhile", whatever it is: here ana's phone's "Shared with tom", made after the
-    laptop's last sync. The commit's `check_not_copy` refuses the write (the import stopped
-    with an error; since L1's fix it goes into "NAME (imported)"): nothing reaches tom."""
+    """Held (a guard). A file journal named like ana's phone's "Shared with tom", made after
+    the laptop's last sync: `Journals.create` returned the phone's copy and the commit's
+    `check_not_copy` refused the write (the import stopped with an error). An import now
+    makes its journals with `create_journal` (a new id), never one returned by name:
+    nothing reaches tom."""
     from tests.client.sharing_support import share_with
 
     laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")

@@ -47,16 +47,21 @@ async def answered_after_an_opt_in_elsewhere(
 
 async def cut_off(hostile: HostileServer, phone: Client) -> None:
     """A sync of `phone` that brings the opt-in, cancelled while the server holds its
-    device-list request (what `quick_sync` does after QUICK_SYNC_S)."""
+    device-list request (what `quick_sync` does after QUICK_SYNC_S): cut as soon as the
+    request is held (3 s at most)."""
     stalled = asyncio.Event()
+    held: list[bool] = []
 
     async def stall() -> None:
+        held.append(True)
+        limit.reschedule(asyncio.get_running_loop().time())  # the cut, now: it is held
         await stalled.wait()
 
     hostile.holds["/v1/devices/list"] = stall
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(3) as limit:
             await phone.sync()
+    assert held  # cut off while its device-list request was held, not elsewhere
     del hostile.holds["/v1/devices/list"]
     stalled.set()
 
