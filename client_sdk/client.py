@@ -4090,5 +4090,7 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     if not matched:
         raise NotFound(f"nothing set aside matches {change_id!r}", subject="set-aside change")
     if len({c.doc_id for c in matched}) > 1:
-        raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+        raise InvalidInput(
+            f"{change_id!r} matches several changes: give more of the id", subject="ambiguous id"
+        )
     return [c for c in changes if c.doc_id == matched[0].doc_id]

@@ -1055,7 +1055,9 @@ class Context:
             raise elsewhere or NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
             several = matched_kinds([kind] * len(matches))  # "2 goals"
-            raise InvalidInput(f"{text} matches {several}: give more of the id")
+            raise InvalidInput(
+                f"{text} matches {several}: give more of the id", subject="ambiguous id"
+            )
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 

@@ -1005,6 +1005,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "device": "no such device of this account, several that match, or this device where "
         "another is meant",
         "prompt": "no such reflection prompt",
+        "ambiguous id": "an id prefix that matches several of what it names (entries, "
+        "check-ins, prompts, briefs...): give more of the id",
+        "deleted": "an entry, a result or a note that was deleted, withdrawn or moved to the "
+        "trash (or, to restore, one not in the trash): nothing was changed",
         "id too short": "a journal named by an id prefix too short to name it for this",
         "you named": "a username that is this account's own, or names several accounts here",
         "yours and theirs": "a name that names a journal of this account and one of another "

@@ -171,3 +171,24 @@ def test_the_readme_lists_the_clis_own_subjects() -> None:
     for subject in CLI_SUBJECTS:
         assert f'"{subject}"' in paragraph, subject
     assert json.dumps("share ended") in paragraph and '"client"' in paragraph
+
+
+async def test_common_failures_each_say_a_documented_subject(
+    laptop: Device,  # noqa: F811
+) -> None:
+    """A list of failing commands a user meets: none says `null`, each a subject of the
+    documented lists, the one an app branches on."""
+    kept = await laptop.json("write", "Kept.")
+    cases = [
+        (("restore", "0123456789ab"), "document"),
+        (("restore", kept["id"][:8]), "deleted"),  # not in the trash
+        (("delete", kept["id"][:8]), "unanswered"),  # stdin ended at the question
+        (("journal", "delete", "No such journal", "--yes"), "journal"),
+        (("devices", "revoke", "nosuchdevice", "--yes"), "device"),
+        (("write", "--emotion", "hapy", "x"), "value"),
+        (("private-notes", "--client", "zed"), "client"),
+    ]
+    for words, subject in cases:
+        error = failure(await laptop.tj(*words, "--json", input=""))
+        assert error["subject"] == subject, (words, error)
+        assert error["subject"] in {*SUBJECTS, *CLI_SUBJECTS}, (words, error)
