@@ -1617,13 +1617,25 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
 
 
 @cli.command()
-@click.option("--yes", "-y", is_flag=True, help="Do not ask, even if changes are unsynced.")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask. Changes that never reached the server still stop the logout (nothing "
+    "deleted) unless --discard-unsynced is given too.",
+)
+@click.option(
+    "--discard-unsynced",
+    is_flag=True,
+    help="Lose the changes on this device that never reached the server (asked without it).",
+)
 @json_option
 @pass_home
-def logout(home: Home, yes: bool, as_json: bool) -> None:
+def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None:
     """Sign this device out and delete its local data.
 
-    Tries one last sync first; warns before dropping changes that never reached the server.
+    Tries one last sync first; asks before dropping changes that never reached the server
+    (with --yes, refuses instead, naming how many: --discard-unsynced says to lose them).
     A change written after that question (by another tj or app on this device) stops the
     logout, deleting nothing.
     With --yes that sync is one quick try (at most 10 s), and telling the server takes at
@@ -1633,12 +1645,27 @@ def logout(home: Home, yes: bool, as_json: bool) -> None:
     Example:
       tj logout
       tj logout --yes
+      tj logout --yes --discard-unsynced
     """
     from cli import editor
 
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
     unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
+    if unsynced and yes and not discard_unsynced:  # a written word is lost only when asked
+        items = output.plural(unsynced, "item", "items")
+        send = (
+            f"if your account still exists, {login}, then log out"
+            if login is not None
+            else f"run {output.command_text('tj sync')} when the server can be reached, then log out"
+        )
+        raise Failed(
+            f"changes to {items} (entries, goals, notes...) on this device have not reached the "
+            f"server: logging out would lose them for good, so nothing was deleted. To keep "
+            f"them, {send}, or save them first with {output.command_text('tj export --out DIR')}; "
+            f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them",
+            "unsynced changes",
+        )
 
     drafts = len(editor.drafts_kept(home.path))
     lost_drafts = (
@@ -1663,7 +1690,7 @@ def logout(home: Home, yes: bool, as_json: bool) -> None:
     elif drafts and not yes and not unsynced:
         output.message(lost_drafts)
         output.confirm("Log out anyway?", abort=True, err=True)
-    if unsynced and not yes:
+    if unsynced and not yes and not discard_unsynced:
         if drafts:
             output.message(
                 f"{editor.drafts_text(drafts, home.path)} on this device "
@@ -1705,10 +1732,12 @@ def logout(home: Home, yes: bool, as_json: bool) -> None:
             "logout."
         )
         # Unsynced changes: the user agreed above to lose the items counted (none when none
-        # was found, so nothing was asked), or with --yes to lose any (NU45 #3). More found
-        # when the SDK counts (written meanwhile by another program on this home) stop the
-        # logout with nothing deleted (S8-1).
-        done = told.run(partial(logging_out, force=yes, agreed=True if yes else unsynced))
+        # was found, so nothing was asked), or with --discard-unsynced to lose any (NU45 #3);
+        # --yes alone agrees to none (refused above when there were). More found when the SDK
+        # counts (written meanwhile by another program on this home) stop the logout with
+        # nothing deleted (S8-1).
+        agreed: bool | int = True if discard_unsynced else unsynced
+        done = told.run(partial(logging_out, force=yes, agreed=agreed))
         for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
             output.message(
                 f"Ending the share of {share} was not confirmed and this device no longer tries: "

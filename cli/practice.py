@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from client_sdk import Client, HeldBack
     from client_sdk.brief import Brief, BriefView, DiscussItem
     from client_sdk.caseload import CaseloadRow, GoalLine, ScoreLine
+    from client_sdk.models import Journal
 from client_sdk.care_terms import (
     DEFAULT_LOW_MOOD,
     DEFAULT_MOOD_DROP,
@@ -501,10 +502,15 @@ def brief(
                 therapist=therapist, days=days, journals=list(journal_names) or None
             )
             if not journal_names:  # NU52 F3: what the default scope leaves out is said
-                own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
-                wide = await client.briefs.prepare(journals=own, days=days)
+                own = own_served(await client.journals.list())
+                moment = prepared.period_end
+                wide = await client.briefs.prepare(journals=own, days=days, now=moment)
                 left_out.extend(brief_left_out(prepared, wide))
                 separate.extend(brief_left_out(prepared, wide, separately=True))
+                for copy in await client.briefs.read_only_copies(days=days, now=moment):
+                    held = brief_left_out(prepared, copy, everything=True)
+                    if held:  # the server may be withholding it: its item 9 is said
+                        in_copies.append((copy.journals[0], held))
         except InvalidInput as error:
             if error.subject != BRIEF_SCOPE:
                 raise
@@ -520,6 +526,7 @@ def brief(
 
     left_out: list[str] = []
     separate: list[str] = []  # shared with them one at a time, not in what it covers
+    in_copies: list[tuple[str, list[str]]] = []  # read-only copies of journals gone: by name
     prepared, unknown = home.run(prepare)
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
@@ -534,6 +541,12 @@ def brief(
             output.message(
                 f"\nNot in this brief (not shared with {therapist}): {', '.join(left_out)}; "
                 f"{widen} (repeatable) covers the journals you name, in full."
+            )
+    if in_copies and not as_json:  # never shareable, never unsaid (a server can withhold)
+        for name, held in in_copies:
+            output.message(
+                f"\nNot in this brief (in {output.quoted(name)}, a read-only copy of a journal "
+                f"the server no longer holds: not shareable): {', '.join(held)}."
             )
     if unknown is not None:  # read, not shared: exit status 1, as an unanswered question
         again = [*profile_words(home.path), "brief", therapist]
@@ -579,14 +592,21 @@ def brief(
     output.message(output.note_line(note))
 
 
-def brief_left_out(narrow: Brief, wide: Brief, *, separately: bool = False) -> list[str]:
+def brief_left_out(
+    narrow: Brief, wide: Brief, *, separately: bool = False, everything: bool = False
+) -> list[str]:
     """What a brief over the client's own journals (`wide`) holds that the brief limited to
     what a therapist is shared (`narrow`) leaves out, in words for the client alone (NU52
     F3: a PHQ-9 with item 9 above 0 went unsaid): each measure's latest score, safety items
     answered above 0, items marked to discuss. Of the results, only those not shared with
     the therapist at all; with `separately`, only those shared with them one at a time
     (`Brief.shared_separately`: the brief names them, "not in the journals this brief
-    covers", never "not shared with" them: NU64 F3), and nothing else. Pure."""
+    covers", never "not shared with" them: NU64 F3), and nothing else. With `everything`
+    (`wide` is over journals `narrow` cannot cover: read-only copies), each of its scores,
+    safety items and marked items is left out, but those shared with them one at a time.
+    Pure."""
+    if everything:
+        narrow = dataclasses.replace(narrow, scores=[], safety_items=[], to_discuss=[])
     said = []
     apart = {(r["measure"], r["taken_at"]) for r in narrow.shared_separately}
     kept = {score["measure"] for score in narrow.scores}
@@ -684,13 +704,22 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         output.message(output.note_line(note))
 
 
+def own_served(journals: list[Journal]) -> list[str]:
+    """The ids (hex) of the journals a brief may cover of `journals`: this account's own,
+    neither kept only to share with a member (`helper`) nor a read-only copy of one the
+    server no longer holds (`read_only_copy`: a brief refuses it, and
+    `client.briefs.read_only_copies` says what it holds). By id, never by name: a copy and
+    a journal may bear one."""
+    return [j.id for j in journals if j.own and j.helper is None and not j.read_only_copy]
+
+
 async def tagged_to_discuss(client: Client, marked: list[DiscussItem]) -> list[str]:
     """The entries the next brief (its default days) lists because they are tagged
     "to-discuss", other than those `marked` (NU35 #7: `tj brief` listed a tagged entry
     while `tj discuss` said nothing was marked): each as the brief shows it, its title or
     the start of its text."""
     ids = {item.id for item in marked}
-    own = [j.id for j in await client.journals.list() if j.own and j.helper is None]
+    own = own_served(await client.journals.list())
     if not own:
         return []
     brief = await client.briefs.prepare(journals=own)  # each journal it may cover

@@ -210,6 +210,10 @@ class Brief:
     above 0 ("safety_items", as `safety_items` says them); never more of a result than the
     therapist was shared. Its text names them, so that one such result is not read as left
     out of everything."""
+    read_only_copy: bool = False
+    """The digest of a read-only copy of one of the client's own journals that the server no
+    longer holds (`Briefs.read_only_copies`): for the client alone, never shared
+    (`Briefs.share` refuses it). Not in `to_dict()`."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC."""

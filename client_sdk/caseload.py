@@ -156,6 +156,10 @@ class MoodEntry:
 
 class GoalLike(Protocol):
     @property
+    def id(self) -> str: ...
+    @property
+    def journal_id(self) -> str: ...
+    @property
     def title(self) -> str: ...
     @property
     def done(self) -> bool: ...
@@ -186,10 +190,15 @@ class ScoreLine:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (`tj caseload --json`), `digest` with "band" in lower case for
         every measure (`scoring.band_key`) and "band_label" as people are shown it
-        (`scoring.band_label`), as `MeasureResult.to_dict` gives them."""
+        (`scoring.band_label`) and "band_id" its token, as `MeasureResult.to_dict` gives
+        them, and the latest result's id ("result_id", hex: what `measures.get` takes) and
+        its journal's ("journal_id"), which a brief's digest does not keep."""
         return {
+            "result_id": self.result.id,
+            "journal_id": self.result.journal_id,
             **self.digest(),
             "band": self.result.band,
+            "band_id": self.result.band_id or None,
             "band_label": self.result.band_label,
         }
 
@@ -218,15 +227,21 @@ class ScoreLine:
 @dataclass(frozen=True)
 class GoalLine:
     """A goal in a caseload row: its title, how far along it is (`fraction`, 0.0 to 1.0, or
-    None without a measure) and its last check-in (UTC, or None)."""
+    None without a measure), its last check-in (UTC, or None), and its id and its journal's
+    (hex; "" when not known: built without them)."""
 
     title: str
     fraction: float | None
     last_checkin: datetime | None
+    goal_id: str = ""
+    journal_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; "goal_id" (what `goals.get`
+        takes) and "journal_id" as hex, null when not known."""
         return {
+            "goal_id": self.goal_id or None,
+            "journal_id": self.journal_id or None,
             "title": self.title,
             "fraction": self.fraction,
             "last_checkin": json_time(self.last_checkin) if self.last_checkin else None,
@@ -832,7 +847,7 @@ def goal_lines(goals: Iterable[GoalLike]) -> tuple[GoalLine, ...]:
         if goal.done:
             continue
         last = max((c.at for c in goal.checkins), default=None)
-        lines.append(GoalLine(goal.title, goal.fraction, last))
+        lines.append(GoalLine(goal.title, goal.fraction, last, goal.id, goal.journal_id))
     return tuple(lines)
 
 

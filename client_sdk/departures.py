@@ -713,8 +713,18 @@ class Departure:
         as hex; "set_aside" a list of document ids (hex, `set_aside`). A text this departure
         does not have (`member`, `owner`, `source`, `source_id`, `copy`, `narrowed`,
         `was_role`, `role`, `member_now` empty) is null, as `was_until` and `until` are: absent values are
-        JSON null, never ""."""
-        return {k: None if k in _ABSENT_AS_NULL and v == "" else v for k, v in self._dict().items()}
+        JSON null, never "". Told to a member (`owner` set), "journal" and "copy" name the
+        owner's journals as every other row of the member's names another account's journal,
+        "ana/Personal" (the owner as `owner_label` names them, else `owner`); `journal` itself
+        is the owner's own name ("Personal"). "fields" is null but for a field-level copy
+        (`source`), as a whole-journal share's fields are in `ShareInfo.to_dict`."""
+        shown = self._dict()
+        if self.owner:  # another account's journals: "owner/name", as the commands take them
+            prefix = f"{self.owner_label or self.owner}/"
+            shown["journal"] = prefix + self.journal if self.journal else self.journal
+            shown["copy"] = prefix + self.copy if self.copy else self.copy
+        shown["fields"] = list(self.fields) or None
+        return {k: None if k in _ABSENT_AS_NULL and v == "" else v for k, v in shown.items()}
 
     def _dict(self) -> dict[str, Any]:
         """`to_dict` as the fields are ("" kept): what `stored` keeps and `decode` reads."""

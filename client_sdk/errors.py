@@ -1065,7 +1065,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "items journal": "a journal of single items, shared one at a time, named where another "
         "share is meant",
         "own journal": "this account's own journal, where another's is meant (delete it instead)",
-        "own journal gone": "this account's journal deleted on another of its devices",
+        "own journal gone": "this account's journal the server no longer holds (deleted on "
+        "another of its devices, or withheld): this device keeps a read-only copy, which takes "
+        "no write and is in no brief",
         "read-only member": "a journal shared with this account read-only",
         "owner's own": "an AccessError for a write of what only the journal's owner writes "
         "(entries, goals, results...), refused to a member whatever the role",

@@ -69,7 +69,13 @@ from client_sdk.models import (
     to_datetime,
 )
 from client_sdk.queries import EntryRow, once_each
-from client_sdk.replica import REVOKED, Replica, copied_fields, stored_document
+from client_sdk.replica import (
+    OWN_JOURNAL_GONE,
+    REVOKED,
+    Replica,
+    copied_fields,
+    stored_document,
+)
 from client_sdk.results import InvalidResult, MeasureResult, results_once_each, without_answers
 from client_sdk.safety import SafetyFlag
 from client_sdk.safety_path import SafetyPath
@@ -144,7 +150,9 @@ class Briefs:
         Works offline. Raises InvalidInput for `days` outside 1 to 366, for neither
         `therapist` nor `journals`, for a `therapist` with whom nothing is shared (subject
         BRIEF_SCOPE: name the journals), for an empty `journals` or one this account does
-        not own (a journal shared with it, a brief); NotFound for an unknown journal."""
+        not own (a journal shared with it, a brief), or a read-only copy of one of its own
+        the server no longer holds (subject OWN_JOURNAL_GONE: `read_only_copies` says what
+        those hold); NotFound for an unknown journal."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")
         if therapist is None and journals is None:
@@ -167,6 +175,67 @@ class Briefs:
         else:
             assert therapist is not None
             covered, limited = await self._shared_with(therapist, covered)
+        moment = now or datetime.now().astimezone()
+        brief, not_held = await self._digest(
+            covered, limited, await self.to_discuss(), days=days, now=moment
+        )
+        separately: list[dict[str, Any]] = []
+        if journals is None and therapist is not None:  # the therapist holds them already
+            separately = [
+                said
+                for said in await self._shared_separately(therapist, not_held)
+                if brief.period_start <= datetime.fromisoformat(said["taken_at"]) <= moment
+            ]
+        return dataclasses.replace(
+            brief,
+            therapist=normalize_username(therapist) if journals is None and therapist else None,
+            shared_separately=separately,
+        )
+
+    async def read_only_copies(
+        self, *, days: int = DEFAULT_DAYS, now: datetime | None = None
+    ) -> builtins.list[Brief]:
+        """What no brief can cover: the digest, as `prepare` makes one, of each read-only
+        copy this device keeps of one of this account's own journals that the server no
+        longer holds (deleted on another device, or withheld: `Journal.read_only_copy` with
+        `Journal.own`), one per copy, sorted by name (`Brief.journals` names it), over the
+        same `days` to `now` as `prepare`. For the client alone: each has
+        `Brief.read_only_copy` set and `share` refuses it, as `prepare` refuses such a copy
+        named (subject OWN_JOURNAL_GONE). A server can make any journal such a copy by
+        withholding it, so an app that leaves the copies out of a brief says what they hold
+        from these (a PHQ-9 with item 9 above 0 is never left unsaid). Works offline; reads
+        this device only. Raises InvalidInput for `days` outside 1 to 366."""
+        if not 1 <= days <= 366:
+            raise InvalidInput("a brief covers 1 to 366 days")
+        me = self._replica.profile.account_id
+        await self._replica.load_access()  # which journals are copies: from their chains
+        copies = [
+            j
+            for j in await self._replica.store.journals()
+            if j.owner_id == me and j.role == REVOKED and not self._replica.is_disclosure(j)
+        ]
+        if not copies:
+            return []
+        moment = now or datetime.now().astimezone()
+        marked = await self._marked(REVOKED)
+        found = []
+        for copy in copies:
+            brief, _ = await self._digest([copy], {}, marked, days=days, now=moment)
+            found.append(dataclasses.replace(brief, read_only_copy=True))
+        return sorted(found, key=lambda b: (b.journals[0].casefold(), b.journals[0]))
+
+    async def _digest(
+        self,
+        covered: list[LocalJournal],
+        limited: dict[str, _CopyScope],
+        marked_items: Sequence[DiscussItem],
+        *,
+        days: int,
+        now: datetime,
+    ) -> tuple[Brief, list[MeasureResult]]:
+        """The brief over `covered` (each whole, but those in `limited`: only what their
+        copy holds, with its fields), with those of `marked_items` in them, and the results
+        on this device it does not hold (what `shared_separately` is drawn from)."""
         whole = {j.journal_id.hex() for j in covered if j.journal_id.hex() not in limited}
         names = sorted(
             _display(self._replica, j) + _fields_words(limited.get(j.journal_id.hex()))
@@ -189,10 +258,9 @@ class Briefs:
             for h in await self._homework.list()
             if h.journal_id in whole or _copied(h.id, limited.get(h.journal_id))
         ]
-        moment = now or datetime.now().astimezone()
         marked = []
         covered_ids = {j.journal_id.hex() for j in covered}
-        for item in await self.to_discuss():
+        for item in marked_items:
             journal_id = item.journal_id  # by id: two journals may bear one name
             if journal_id not in covered_ids:
                 continue  # not covered
@@ -203,7 +271,7 @@ class Briefs:
                 marked.append(_marked_shown(item, scope))
         flags = [f for f in await self._flags(None) if f.journal_id in whole] if self._flags else []
         brief = compute_brief(
-            entries, results, goals, homework, now=moment, days=days, marked=marked, flags=flags
+            entries, results, goals, homework, now=now, days=days, marked=marked, flags=flags
         )
         copied = {e.id: limited[e.journal_id] for e in entries if e.journal_id in limited}
         copied |= {i.id: limited[i.journal_id] for i in marked if i.journal_id in limited}
@@ -215,26 +283,16 @@ class Briefs:
             else item
             for item in brief.to_discuss
         ]
-        separately: list[dict[str, Any]] = []
-        if journals is None and therapist is not None:  # the therapist holds them already
-            shown = {r.id for r in results}
-            separately = [
-                said
-                for said in await self._shared_separately(
-                    therapist, [r for r in own_results if r.id not in shown]
-                )
-                if brief.period_start <= datetime.fromisoformat(said["taken_at"]) <= moment
-            ]
         scopes = list(limited.values())
-        return dataclasses.replace(
+        brief = dataclasses.replace(
             brief,
             to_discuss=discuss,
             journals=names,
-            therapist=normalize_username(therapist) if journals is None and therapist else None,
             moods_shared=bool(whole) or any(s.shares("mood") for s in scopes),
             homework_shared=bool(whole) or any(s.shares(HOMEWORK_FIELD) for s in scopes),
-            shared_separately=separately,
         )
+        shown = {r.id for r in results}
+        return brief, [r for r in own_results if r.id not in shown]
 
     async def _shared_separately(
         self, therapist: str, candidates: list[MeasureResult]
@@ -327,9 +385,17 @@ class Briefs:
         if self._journal_of is None:
             raise InvalidInput("this Briefs cannot look journals up by name")
         mine = {j.journal_id: j for j in owned}
+        me = self._replica.profile.account_id
         chosen: dict[bytes, LocalJournal] = {}
         for name in wanted:
             found = await self._journal_of(name)
+            if found.journal_id not in mine and found.owner_id == me and found.role == REVOKED:
+                raise InvalidInput(
+                    f"{quoted_name(_display(self._replica, found))} is a read-only copy of a "
+                    "journal of yours the server no longer holds (deleted on another device, or "
+                    "withheld): a brief covers journals of yours the server holds",
+                    subject=OWN_JOURNAL_GONE,
+                )
             if found.journal_id not in mine:
                 raise InvalidInput(
                     f"{quoted_name(_display(self._replica, found))} is not a journal of yours: a brief "
@@ -354,8 +420,13 @@ class Briefs:
     async def to_discuss(self) -> list[DiscussItem]:
         """Your entries and notes marked to discuss, oldest first (by `created_at`, UTC).
         Works offline; reads this device only. Raises nothing."""
+        return await self._marked("owner")
+
+    async def _marked(self, role: str) -> list[DiscussItem]:
+        """`to_discuss` of this account's own journals of `role` ("owner"; REVOKED: the
+        read-only copies of those the server no longer holds)."""
         found = []
-        for local, stored in await self._own_documents():
+        for local, stored in await self._own_documents(role):
             item = discuss_item(
                 stored_document(stored), _display(self._replica, local), local.journal_id.hex()
             )
@@ -372,13 +443,15 @@ class Briefs:
             await self.mark_to_discuss(item.id, False)
         return len(marked)
 
-    async def _own_documents(self) -> list[tuple[LocalJournal, StoredDocument]]:
+    async def _own_documents(
+        self, role: str = "owner"
+    ) -> list[tuple[LocalJournal, StoredDocument]]:
         await self._replica.load_access()  # which journals are copies: from their chains
         me = self._replica.profile.account_id
         journals = {
             j.journal_id: j
             for j in await self._replica.store.journals()
-            if j.owner_id == me and j.role == "owner" and not self._replica.is_disclosure(j)
+            if j.owner_id == me and j.role == role and not self._replica.is_disclosure(j)
         }
         found = [
             (journals[stored.journal_id], stored)
@@ -452,8 +525,9 @@ class Briefs:
         first). Needs the network.
 
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
-        `fingerprint`, no `trust_on_first_use`), yourself, or a brief prepared for another
-        therapist (`Brief.therapist`); NotFound for an unknown
+        `fingerprint`, no `trust_on_first_use`), yourself, a brief prepared for another
+        therapist (`Brief.therapist`), or the digest of a read-only copy
+        (`Brief.read_only_copy`, subject OWN_JOURNAL_GONE); NotFound for an unknown
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
         reached; NetworkError (RateLimited included) when the server cannot be reached or
@@ -474,6 +548,12 @@ class Briefs:
         share_expiry(end)  # InvalidInput for an end not in the future
         if normalize_username(username) == self._replica.profile.username:
             raise InvalidInput("you cannot share a brief with yourself")
+        if brief.read_only_copy:  # what the server no longer holds: the client's own eyes
+            raise InvalidInput(
+                "this brief is the digest of a read-only copy of a journal of yours the server "
+                "no longer holds: it is not shareable",
+                subject=OWN_JOURNAL_GONE,
+            )
         if brief.therapist is not None and brief.therapist != normalize_username(username):
             raise InvalidInput(  # it covers what is shared with that therapist, not this one
                 f"this brief covers what you share with {brief.therapist}, not with "

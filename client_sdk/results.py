@@ -89,10 +89,26 @@ class MeasureResult:
         Severe"), as in "10 of 27 (Moderate)"."""
         return band_label(self.band_name)
 
+    @property
+    def band_id(self) -> str:
+        """The band's stable token (`to_dict`'s "band_id"), lower snake_case, one per band of
+        the instrument, from the scoring module's band table (`scoring.Band.id`: PHQ-9
+        "none_minimal", "mild", "moderate", "moderately_severe", "severe"; GAD-7 "minimal",
+        "mild", "moderate", "severe"; PCL-5 "below_cut_point", "probable_ptsd"): what an app
+        maps to a colour or an icon. "" for a measure this SDK does not know."""
+        found = builtin_instruments().get(self.measure)
+        if found is None:
+            return ""
+        try:
+            return found.band_id_of(self.band_name, self.score)
+        except InvalidInput:  # a score its definition does not hold: no band of it
+            return ""
+
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (`tj measure ... --json`), the same keys for every measure:
         "band" in lower case (`band`: "mild", "moderately severe"), "band_label" as people
-        are shown it (`band_label`: "Mild", "Moderately Severe")."""
+        are shown it (`band_label`: "Mild", "Moderately Severe"), "band_id" the band's
+        token (`band_id`: "moderately_severe"; null for a measure not known here)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -102,6 +118,7 @@ class MeasureResult:
             "version": self.version,
             "score": self.score,
             "band": self.band,
+            "band_id": self.band_id or None,
             "band_label": self.band_label,
             "taken_at": json_time(self.taken_at),
             "answers": list(self.answers) if self.answers is not None else None,
@@ -177,6 +194,12 @@ class Taken:
         """The result's band as people are shown it (`MeasureResult.band_label`: "Moderate",
         "Moderately Severe"), as `to_dict`'s "band_label"."""
         return self.result.band_label
+
+    @property
+    def band_id(self) -> str:
+        """The result's band token (`MeasureResult.band_id`: "moderately_severe"), as
+        `to_dict`'s "band_id"."""
+        return self.result.band_id
 
     @property
     def safety_concern(self) -> bool:

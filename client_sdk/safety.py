@@ -332,7 +332,9 @@ class SafetyFlag:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
         own `to_dict()`. "read_only_copy" for a flag read from a copy kept here, "share_ended"
         when its share ended by what this device knows beyond the server's word, "unlisted"
-        when only the server stopped serving it (never both)."""
+        when only the server stopped serving it (never both). "answered_at" is when the answer
+        was given, always: `answered_at`, or for a flag sealed as the answer was given
+        ("sealed_later" false) `raised_at`."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -343,7 +345,8 @@ class SafetyFlag:
             "item": self.item,
             "answer": self.answer,
             "raised_at": json_time(self.raised_at),
-            "answered_at": json_time(self.answered_at) if self.answered_at else None,
+            "answered_at": json_time(self.answered_at or self.raised_at),
+            "sealed_later": self.answered_at is not None,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,

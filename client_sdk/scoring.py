@@ -52,6 +52,7 @@ Pure: no I/O besides reading the packaged data files in `builtin_instruments()`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -125,12 +126,20 @@ class Option:
 class Band:
     """Scores from `low` to `high`, both included. `note`: what must be said with the label
     wherever it is shown to the person (PCL-5 "(probable PTSD)": "a screening result, not a
-    diagnosis"), or None."""
+    diagnosis"), or None. `id`: the band's stable token, lower snake_case, one per band of
+    the instrument ("none_minimal", "moderately_severe", "probable_ptsd"): this app's own
+    name for it, never shown, so that an app maps a band to its colour or icon without
+    reading the source's words (`label`), which stay exactly as the source prints them."""
 
     low: int
     high: int
     label: str
     note: str | None = None
+    id: str = ""
+
+
+BAND_ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+"""What a band's `id` is: lower snake_case, ASCII ("moderately_severe")."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +285,19 @@ class Instrument:
             if band.low <= score <= band.high:
                 return band.label
         raise InvalidInput(f"{self.name} scores run from 0 to {self.max_score}, not {score}")
+
+    def band_id(self, score: int) -> str:
+        """The `id` of the band `score` falls in ("moderately_severe"); InvalidInput outside
+        0..max_score."""
+        self.band(score)
+        return next(b.id for b in self.bands if b.low <= score <= b.high)
+
+    def band_id_of(self, label: str, score: int) -> str:
+        """The `id` of the band labelled `label` (a result's stored band, as the definition
+        it was scored by names it), else of the band `score` falls in (a label a later
+        definition no longer bears); InvalidInput for a score outside 0..max_score."""
+        found = next((b.id for b in self.bands if b.label == label), None)
+        return found if found is not None else self.band_id(score)
 
     def band_note(self, score: int) -> str | None:
         """The `note` of the band `score` falls in (None: none); InvalidInput outside
@@ -433,7 +455,13 @@ def parse_instrument(data: Any) -> Instrument:
             items=tuple(_str(item) for item in data["items"]),
             unscored=_unscored(data.get("unscored")),
             bands=tuple(
-                Band(int(b["from"]), int(b["to"]), _str(b["label"]), _note(b.get("note")))
+                Band(
+                    int(b["from"]),
+                    int(b["to"]),
+                    _str(b["label"]),
+                    _note(b.get("note")),
+                    _str(b["id"]),
+                )
                 for b in data["bands"]
             ),
             caseness=data.get("caseness"),
@@ -466,6 +494,9 @@ def _check_bands(instrument: Instrument) -> None:
         expected = band.high + 1
     if expected != instrument.max_score + 1:
         raise InvalidInput(f"{instrument.name}: bands must end at {instrument.max_score}")
+    ids = [band.id for band in instrument.bands]
+    if any(not BAND_ID.fullmatch(i) for i in ids) or len(set(ids)) != len(ids):
+        raise InvalidInput(f"{instrument.name}: each band needs its own id, in lower snake_case")
     if any(not 1 <= n <= len(instrument.items) for n in instrument.safety_items):
         raise InvalidInput(f"{instrument.name}: a safety item is not an item number")
 

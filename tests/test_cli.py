@@ -853,7 +853,7 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     assert "`tj export --out DIR`" in refused.stderr
     assert "set-aside" not in refused.stderr
     assert len(await laptop.json("list")) == 1
-    await laptop.ok("logout", "--yes")
+    await laptop.ok("logout", "--yes", "--discard-unsynced")  # --yes alone refuses (NU70 F16)
     assert not (laptop.home / "profile").exists()
 
 

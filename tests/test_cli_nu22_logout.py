@@ -1,5 +1,6 @@
-"""NU22 C6: `tj logout --yes` skips the question, never the notice: it says how many unsynced
-changes it discarded, and when the server could not be told, that the server still lists this
+"""NU22 C6: `tj logout --yes` skips the question, never the notice; with unsynced changes it
+refuses unless `--discard-unsynced` says to lose them (NU70 F16), and then says how many
+unsynced changes it discarded, and when the server could not be told, that the server still lists this
 device and the command that revokes it; the SDK reports both facts (`LoggedOut`). Devices
 bearing one name are told apart by their ids (real server on loopback, CliRunner)."""
 
@@ -28,7 +29,18 @@ async def test_logout_yes_offline_says_what_was_discarded_and_that_the_server_st
     [listed] = [d for d in await laptop.json("devices") if d["name"] == "clinic"]
     await outage.begin()
     await shared.ok("write", "Unsynced before logout.")
-    done = await shared.ok("logout", "--yes")
+    # NU70 F16: --yes skips the questions, never the one about words that exist nowhere else
+    refused = await shared.tj("logout", "--yes")
+    assert refused.exit_code == 1, refused.output
+    told = " ".join(refused.stderr.split())
+    assert (
+        "Error: changes to 1 item (entries, goals, notes...) on this device have not reached "
+        "the server: logging out would lose them for good, so nothing was deleted." in told
+    ), told
+    assert "`tj logout --yes --discard-unsynced` logs out and loses them" in told, told
+    assert (shared.home / "store.db").exists()
+    assert [e["body"] for e in await shared.json("list")] == ["Unsynced before logout."]
+    done = await shared.ok("logout", "--yes", "--discard-unsynced")
     said = " ".join(done.stderr.split())
     assert (
         "Changes to 1 item (entries, goals, notes...) that had not reached the server were "

@@ -112,7 +112,7 @@ async def test_sync_json_gives_the_share_again_as_a_typed_departure(
     [told] = (await drkim.json("sync"))["departures"]
     assert (told["owner"], told["journal"], told["reason"], told["discarded"]) == (
         "ana",
-        "Personal",
+        "ana/Personal",
         "shared again",
         False,
     )

@@ -216,7 +216,7 @@ async def test_a_therapist_is_told_once_when_a_client_shares_for_the_first_time(
     # The copy is told as what the narrowed share is read through (NU24 C11), not also as a
     # first share of its own: one event, one notice.
     assert [(d["owner"], d["journal"], d["reason"], d["copy"]) for d in copy["departures"]] == [
-        ("ana", "Personal", "no longer served", "Personal (mood) for drsmith")
+        ("ana", "ana/Personal", "no longer served", "ana/Personal (mood) for drsmith")
     ], copy["departures"]
 
     phone = Device(tmp_path / "drsmith-phone", live_server.url)

@@ -102,7 +102,7 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
             waiting = f"Waiting for the server at {server.url} to answer (tj gives up after 2 s"
             assert result.stderr.count(waiting) == 1, result.stderr
 
-        logged_out, took = await timed(laptop, "logout", "--yes")
+        logged_out, took = await timed(laptop, "logout", "--yes", "--discard-unsynced")
         assert took < BOUND, took
         succeeded(logged_out)
         assert "that had not reached the server were discarded" in logged_out.stderr

@@ -76,7 +76,10 @@ async def test_logout_yes_on_a_revoked_device_says_what_it_discarded(
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await laptop.ok("devices", "revoke", (await phone.json("whoami"))["device_id"][:12], "--yes")
     await phone.ok("write", "Lost with the logout.")
-    done = await phone.ok("logout", "--yes")
+    refused = await phone.tj("logout", "--yes")  # NU70 F16: lost only when said so
+    assert refused.exit_code == 1 and "nothing was deleted" in said(refused.stderr)
+    assert "if your account still exists, " in said(refused.stderr), refused.stderr
+    done = await phone.ok("logout", "--yes", "--discard-unsynced")
     assert (
         "Changes to 1 item (entries, goals, notes...) that had not reached the server were "
         "discarded." in said(done.stderr)

@@ -43,11 +43,16 @@ async def test_every_questionnaires_json_has_one_shape_and_one_band_casing(
     assert (gad["band"], gad["band_label"]) == ("mild", "Mild")
     assert (phq["band"], phq["band_label"]) == ("moderate", "Moderate")
     assert pcl["band"] == pcl["band_label"] == "below the provisional cut-point"
+    assert [r["band_id"] for r in (gad, phq, pcl)] == ["mild", "moderate", "below_cut_point"]
     assert gad["score_only_readers"] == phq["score_only_readers"] == []
     listed = await ana.json("measure", "list")
     assert sorted(r["band"] for r in listed) == sorted(
         ["mild", "moderate", "below the provisional cut-point"]
     )
+    probable = await ana.json(
+        "measure", "take", "pcl5", "--answers", ",".join(["2"] * 17 + ["0"] * 3)
+    )
+    assert (probable["score"], probable["band_id"]) == (34, "probable_ptsd")  # NU70 F15
     text = (await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,2,0")).stdout
     assert "(Moderately Severe)" in text  # people read the PHQ Instruction Manual's words
 

@@ -95,7 +95,7 @@ async def test_tj_sync_names_share_changes_a_quiet_sync_fetched_first_once(
     [started] = reported["earlier_departures"]
     assert (started["owner"], started["journal"], started["reason"]) == (
         "fay",
-        "Personal",
+        "fay/Personal",
         "shared",
     )
     assert reported["departures"] == []  # its own sync brought none

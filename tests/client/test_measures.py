@@ -57,13 +57,14 @@ async def test_a_taken_result_names_its_score_and_band_as_its_json_does(
     `band` for every measure, "None-minimal" as the PHQ Instruction Manual prints it in
     `band_label`, so that an app never capitalises a band itself."""
     ana = await signup("ana")
-    for answers, band, label in (
-        ([0] * 9, "none-minimal", "None-minimal"),
-        (MILD, "mild", "Mild"),
-        (MODERATELY_SEVERE, "moderately severe", "Moderately Severe"),
+    for answers, band, label, token in (
+        ([0] * 9, "none-minimal", "None-minimal", "none_minimal"),
+        (MILD, "mild", "Mild", "mild"),
+        (MODERATELY_SEVERE, "moderately severe", "Moderately Severe", "moderately_severe"),
     ):
         taken = await ana.measures.take("phq9", answers)
         shown = taken.to_dict()
+        assert taken.band_id == taken.result.band_id == shown["band_id"] == token
         assert (taken.score, taken.band, taken.band_label) == (sum(answers), band, label)
         assert (shown["score"], shown["band"], shown["band_label"]) == (sum(answers), band, label)
         assert (taken.result.band, taken.result.band_label) == (band, label)

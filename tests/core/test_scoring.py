@@ -285,6 +285,39 @@ def test_definitions_with_gaps_in_their_bands_are_refused() -> None:
         parse_instrument(data)
 
 
+BAND_IDS = {
+    "phq9": ["none_minimal", "mild", "moderate", "moderately_severe", "severe"],
+    "gad7": ["minimal", "mild", "moderate", "severe"],
+    "pcl5": ["below_cut_point", "probable_ptsd"],
+}
+
+
+def test_every_band_has_a_stable_token_at_every_score() -> None:
+    """A result's JSON "band" is the source's words (PCL-5: "at or above the provisional
+    cut-point (probable PTSD)"); "band_id" is a token an app can switch on: one per band,
+    lower snake_case, read from the definition's bands table, found for every score."""
+    shipped = builtin_instruments()
+    assert {name: [b.id for b in i.bands] for name, i in shipped.items()} == BAND_IDS
+    for chosen in shipped.values():
+        for band in chosen.bands:
+            for score in (band.low, band.high):
+                assert chosen.band_id(score) == band.id
+                assert chosen.band_id_of(band.label, score) == band.id
+    assert shipped["pcl5"].band_id(33) == "probable_ptsd"
+    assert shipped["phq9"].band_id(15) == "moderately_severe"
+
+
+@pytest.mark.parametrize("bad", [None, "", "Moderately Severe", "moderately-severe", "mild"])
+def test_a_definition_whose_bands_lack_their_own_token_is_refused(bad: str | None) -> None:
+    data = json.loads((DATA / "phq9.json").read_text())
+    if bad is None:
+        del data["bands"][2]["id"]
+    else:
+        data["bands"][2]["id"] = bad  # "mild": the id of another band
+    with pytest.raises(InvalidInput):
+        parse_instrument(data)
+
+
 def test_unknown_measure_names_the_choices() -> None:
     with pytest.raises(InvalidInput, match=r"phq9 \(PHQ-9\), gad7 \(GAD-7\), pcl5 \(PCL-5\)"):
         instrument("ors")
