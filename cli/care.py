@@ -5,6 +5,7 @@ sessions. Every command is one SDK call on `client.assignments` or `client.homew
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ from cli.main import (
     then_sync,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
+from cli.terminal import Failed
 from client_sdk import InvalidInput
 from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, UNSEEN_IN_COPY
 
@@ -217,21 +219,41 @@ def first_due_text(made: Assignment, due: Due | None) -> str:
     (schedule.py), later, saying why: a period after a result before the start ("2026-12-19
     09:00, 14 days after the PHQ-9 of 2026-12-05 09:00, which counts for it"), the next
     period for one since the start ("2026-12-11 00:00, the next period: the PHQ-9 of
-    2026-12-05 10:34 counts for the one from 2026-12-04 00:00")."""
+    2026-12-05 10:34 counts for the one from 2026-12-04 00:00"), with the periods before
+    that one, past with nothing asked for them, named (`past_periods_text`)."""
     if due is None:
         return output.local_time(made.starts_at)
     if due.last_done is None or due.due_at == made.starts_at:
         return output.local_time(due.due_at)
     if due.last_done >= made.starts_at:
+        every = timedelta(days=made.every_days or 0)
+        counted = due.due_at - every if made.every_days else made.starts_at
         return (
             f"{output.local_time(due.due_at)}, the next period: the {made.title} of "
             f"{output.local_time(due.last_done)} counts for the one from "
-            f"{output.local_time(made.starts_at)}"
+            f"{output.local_time(counted)}{past_periods_text(made.starts_at, counted, every)}"
         )
     return (
         f"{output.local_time(due.due_at)}, {every_days_text(made)} after the {made.title} of "
         f"{output.local_time(due.last_done)}, which counts for it"
     )
+
+
+def past_periods_text(start: datetime, counted: datetime, every: timedelta) -> str:
+    """What a back-dated repeating assignment (`start` in the past, period `every`) says of
+    its periods before `counted`, the one a result since the start counts for: past, nothing
+    asked for them (schedule.py: a result counts for the period it falls in, none before it
+    is due or missed); "" when there is none. Pure."""
+    if every <= timedelta(0) or counted <= start:
+        return ""
+    periods = math.ceil((counted - start) / every)
+    if periods <= 3:
+        times = [output.local_time(start + k * every) for k in range(periods)]
+        which = f"from {output.and_words(times)}"
+    else:
+        which = f"from {output.local_time(start)} to {output.local_time(counted - every)}"
+    what = "the period" if periods == 1 else f"the {periods} periods"
+    return f" ({what} {which}, before it, {'is' if periods == 1 else 'are'} past: not asked for)"
 
 
 def every_days_text(made: Assignment) -> str:
@@ -315,20 +337,37 @@ def assignments(home: Home, journal_name: str | None, include_all: bool, as_json
 
 @assignments.command("cancel")
 @click.argument("assignment_id", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def assignments_cancel(home: Home, assignment_id: str) -> None:
-    """Cancel an assignment you made.
+def assignments_cancel(home: Home, assignment_id: str, yes: bool, as_json: bool) -> None:
+    """Cancel an assignment you made. Asks first, naming it (--yes does not).
 
     \b
     Example:
       tj assignments cancel 3fa9c2
+      tj assignments cancel 3fa9c2 --yes --json
     """
+    if not yes:  # refused before the question, not after it
+        found = home.run(
+            partial(
+                found_after_sync,
+                lambda client: client.assignments.cancel(assignment_id, check_only=True),
+            )
+        )
+        output.confirm(
+            f"Cancel {found.title}, {every_text(found)}, for {found.journal}?",
+            abort=True,
+            err=True,
+        )
     cancelled, note = home.run(
         partial(then_sync, lambda client: client.assignments.cancel(assignment_id))
     )
     output.message(
         f"Cancelled {cancelled.title}, {every_text(cancelled)}, for {cancelled.journal}; {note}."
     )
+    if as_json:
+        output.print_json({"action": "cancelled", "assignment_id": cancelled.id})
 
 
 @cli.command("due")
@@ -651,8 +690,9 @@ def homework_edit(
 @homework.command("delete")
 @click.argument("homework_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
+def homework_delete(home: Home, homework_id: str, yes: bool, as_json: bool) -> None:
     """Delete your homework for good (there is no trash), and the copies kept for your
     therapist. Asks first (--yes does not).
 
@@ -675,6 +715,8 @@ def homework_delete(home: Home, homework_id: str, yes: bool) -> None:
         )
     _, note = home.run(partial(then_sync, lambda client: client.homework.delete(homework_id)))
     output.message(f"Deleted {what}; {note}.")
+    if as_json:
+        output.print_json({"action": "deleted", "homework_id": found.id})
 
 
 @homework.command("history")
@@ -706,11 +748,12 @@ def homework_history(home: Home, homework_id: str, as_json: bool) -> None:
         try:
             return found, await client.homework.history(homework_id)
         except AccessError:
-            raise click.ClickException(
+            raise Failed(
                 f"{output.titled('homework', found.id, found.title)} of {output.quoted(found.journal)} "
                 "was written by another account: only the client who wrote it has a history of "
                 "their changes, kept on their own devices; "
-                f"{output.command(['tj', 'homework', 'show', output.short_id(found.id)])} shows it as it is now"
+                f"{output.command(['tj', 'homework', 'show', output.short_id(found.id)])} shows it as it is now",
+                "owner's own",
             ) from None
 
     found, writes = home.read(work)

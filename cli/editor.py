@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from cli.terminal import command, command_text, shown
+from cli.terminal import Failed, command, command_text, shown
 from client_sdk.documents import MAX_BODY
 from client_sdk.models import decoded_text, plain_text
 
@@ -90,9 +90,10 @@ def cut_refusal(what: str, instead: str) -> click.ClickException:
     """The one-line refusal to open the editor on a text that `holds_cut`: `what` names the
     text ("entry 3fa9c2a1b0d4's text"), `instead` what to use ("`tj edit ID --body TEXT` or
     `--append TEXT`, which keep it as given")."""
-    return click.ClickException(
+    return Failed(
         f"{what} holds the scissors line ({CUT}) on a line of its own: the editor keeps only "
-        f"what is above it, so it is not opened; use {instead}"
+        f"what is above it, so it is not opened; use {instead}",
+        "editor",
     )
 
 
@@ -276,10 +277,11 @@ def refuse_open_drafts(home: Path, again: str) -> None:
     if not held:
         return
     entries = "an entry is" if len(held) == 1 else f"{len(held)} entries are"
-    raise click.ClickException(
+    raise Failed(
         f"{entries} still being written in an editor on this device (a running tj write or "
         f"tj edit, draft {held[0]}): save and close the editor, then run {again} again; "
-        "nothing was done"
+        "nothing was done",
+        "editor",
     )
 
 
@@ -369,11 +371,12 @@ def read_draft(path: Path) -> str:
     try:
         return strip_comments(decoded_text(path.read_bytes()))
     except UnicodeDecodeError as error:
-        raise click.ClickException(
-            f"{path} is not UTF-8 text (byte {error.start + 1} is not); nothing was saved"
+        raise Failed(
+            f"{path} is not UTF-8 text (byte {error.start + 1} is not); nothing was saved",
+            "file",
         ) from None
     except OSError as error:
-        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+        raise Failed(f"cannot read {path}: {error.strerror}", "file") from None
 
 
 def discard_draft(home: Path, path: Path) -> bool:
@@ -429,10 +432,11 @@ def drafted(
         # either sees the mark, or has deleted the data before it is made (NU57 #1).
         with _gate(folder, exclusive=False):
             if not (home / PROFILE_FILE).exists():
-                raise click.ClickException(
+                raise Failed(
                     f"this device was signed out ({home}: tj logout or tj account delete, "
                     "while this command waited), so the editor was not opened; nothing was "
-                    "written"
+                    "written",
+                    "signed out",
                 )
             descriptor, name = tempfile.mkstemp(prefix="entry-", suffix=".md", dir=folder)
             path = Path(name)  # 0600
@@ -469,20 +473,22 @@ def _edited(
         raise
     except click.ClickException as failed:
         if not path.exists():
-            raise click.ClickException(f"{failed.format_message()}: {gone}") from None
+            raise Failed(f"{failed.format_message()}: {gone}", "editor") from None
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
             path.unlink(missing_ok=True)
-            raise click.ClickException(
-                f"{failed.format_message()}: nothing was written, so no draft was kept"
+            raise Failed(
+                f"{failed.format_message()}: nothing was written, so no draft was kept",
+                "editor",
             ) from None
-        raise click.ClickException(
+        raise Failed(
             f"{failed.format_message()}: what you wrote is kept in {path} "
-            f"({_saves(path, save)} and deletes the draft)"
+            f"({_saves(path, save)} and deletes the draft)",
+            "editor",
         ) from None
     try:
         written = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        raise click.ClickException(f"nothing was saved: {gone}") from None
+        raise Failed(f"nothing was saved: {gone}", "editor") from None
     try:
         yield path, written
     except BaseException:

@@ -40,7 +40,7 @@ from cli.main import (
 )
 from cli.paging import LIST_DEFAULT, check_paging, filter_words, shown_count, tell_cut
 from cli.tables import FIXED, Column, fitted
-from cli.terminal import PROFILE
+from cli.terminal import PROFILE, Failed
 from client_sdk import (
     EMOTIONS,
     TRASH_DAYS,
@@ -427,7 +427,7 @@ def body_of(
         if body.strip():
             yield body
             return
-    raise click.ClickException("aborting: the entry is empty, nothing was saved")
+    raise Failed("aborting: the entry is empty, nothing was saved", "empty entry")
 
 
 UNSAVED = "Stopped before the entry was saved: nothing was written."
@@ -568,11 +568,12 @@ def read_stdin() -> str:
     try:
         return plain_text(decoded_text(data)).rstrip("\n")
     except UnicodeDecodeError as error:
-        raise click.ClickException(
+        raise Failed(
             f"stdin is not UTF-8 text (byte {error.start + 1} is not): convert it first, e.g. "
             f"{output.command_text(f'iconv -f latin1 -t utf-8 FILE | {PROFILE.get()} write')} "
             "for a Latin-1 (Windows-1252) file; "
-            "nothing was saved"
+            "nothing was saved",
+            "file",
         ) from None
 
 
@@ -1201,9 +1202,10 @@ def edit(
         body = editor.read_draft(draft)
         if not body.strip():
             deleted = editor.discard_draft(home.path, draft)  # NU21 C8: nothing to save in it
-            raise click.ClickException(
+            raise Failed(
                 f"{draft} holds no text: the entry was not changed"
-                + ("; the empty draft is deleted" if deleted else "")
+                + ("; the empty draft is deleted" if deleted else ""),
+                "empty entry",
             )
     others = all(value is None for value in (title, mood, body, created_at)) and not (
         tags or untags or emotions or no_mood
@@ -1238,7 +1240,7 @@ def edit(
                 print_edited(entry, note, as_json)
                 return
         if not body.strip():
-            raise click.ClickException("aborting: the text is empty, the entry was not changed")
+            raise Failed("aborting: the text is empty, the entry was not changed", "empty entry")
         output.message("No change; the entry stays as it was.")
         return
     if others and append == "":  # NU30 F10: not "synced" for nothing done

@@ -17,6 +17,7 @@ from cli.main import (
     password_file_option,
     username_of,
 )
+from cli.terminal import Failed
 from client_sdk.errors import StoreBusy, TJError
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             "Type the username to confirm", err=True, default="", show_default=False
         )
         if typed.strip().lower() != username:
-            raise click.ClickException("the username did not match; nothing was deleted")
+            raise Failed("the username did not match; nothing was deleted", "declined")
     password = home.password("Password")
     # Checked again once answered, under a lock held until the data is deleted: an editor
     # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
@@ -107,10 +108,11 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             if not busy.account_deleted:
                 raise
             logout = output.command([*profile_words(home.path), "logout"])
-            raise click.ClickException(  # the command named, as every other advice (NU56 #8)
+            raise Failed(  # the command named, as every other advice (NU56 #8)
                 f"the account {username} was deleted, but another program using this device's "
                 "journal (another tj, or an app) kept it busy for too long, so its data on this "
-                f"device was not deleted: once that program is done, {logout} deletes it"
+                f"device was not deleted: once that program is done, {logout} deletes it",
+                "store busy",
             ) from None
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)

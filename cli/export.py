@@ -20,7 +20,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cli import output
 from cli.main import (
-    JSON_SAID,
     PLAIN_NAME,
     Home,
     cli,
@@ -30,6 +29,7 @@ from cli.main import (
     synced_first,
 )
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
+from cli.terminal import Failed
 from client_sdk.models import Journal, and_words, decoded_text, plain_text
 
 if TYPE_CHECKING:
@@ -129,9 +129,10 @@ def export(
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
-        raise click.ClickException(
+        raise Failed(
             f"{output.path_word(out_dir)} is not empty: give a new or empty folder for a Markdown export (its "
-            "files would mix with what is there)"
+            "files would mix with what is there)",
+            "file",
         )
     chosen = Chosen(list(journal_names), list(client_names))
     files, held, names = home.run(lambda client: export_files(client, file_format, out_dir, chosen))
@@ -387,9 +388,10 @@ def import_(
             lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
         )
     except KeyboardInterrupt:
-        raise click.ClickException(
+        raise Failed(
             "interrupted: what was imported so far is kept on this device; run the same "
-            "command again to finish (nothing is imported twice)"
+            "command again to finish (nothing is imported twice)",
+            "interrupted",
         ) from None
     finally:
         if freezing:
@@ -415,9 +417,7 @@ def import_(
 def file_refused(text: str) -> click.ClickException:
     """The failure for a FILE `tj import` cannot read as any app's export (not text, not
     JSON, not an export it knows): its `--json` error object's subject is "file"."""
-    failure = click.ClickException(text)
-    setattr(failure, JSON_SAID, ("file", text, None))
-    return failure
+    return Failed(text, "file")
 
 
 def plain_dayone(data: Any) -> Any:
@@ -462,14 +462,15 @@ def json_in_zip(file: Path) -> str:
         chosen = [n for n in names if Path(n).name == "Journal.json"] or names
         if len(chosen) != 1:
             found = ", ".join(names) or "none"
-            raise click.ClickException(
+            raise Failed(
                 f"{file} holds no single journal JSON file (found: {found}): unzip it and "
-                "import the journal's .json file"
+                "import the journal's .json file",
+                "file",
             )
         try:
             return archive.read(chosen[0]).decode("utf-8")
         except UnicodeDecodeError as error:
-            raise click.ClickException(f"{chosen[0]} in {file} is not text: {error}") from None
+            raise Failed(f"{chosen[0]} in {file} is not text: {error}", "file") from None
 
 
 async def import_file(

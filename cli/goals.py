@@ -27,6 +27,7 @@ from cli.main import (
     then_sync,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from cli.terminal import Failed
 
 if TYPE_CHECKING:
     from client_sdk import Change, CheckIn, Client, FieldWrite, Goal
@@ -398,8 +399,9 @@ def goal_edit(
 @goal.command("delete")
 @click.argument("goal_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
+@json_option
 @pass_home
-def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
+def goal_delete(home: Home, goal_id: str, yes: bool, as_json: bool) -> None:
     """Delete a goal and its check-ins for good, on every device (asks first).
 
     \b
@@ -419,6 +421,8 @@ def goal_delete(home: Home, goal_id: str, yes: bool) -> None:
         )
     gone, note = home.run(partial(then_sync, lambda client: client.goals.delete(goal_id)))
     output.message(f"Deleted the goal {output.quoted(gone.title)}; {note}.")
+    if as_json:
+        output.print_json({"action": "deleted", "goal_id": gone.id})
 
 
 @goal.command("list")
@@ -492,13 +496,14 @@ def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
         journals = await client.journals.list()
         if not any(j.own for j in journals if j.id == found.journal_id):
             # a client's goal, as `tj homework history` says of their homework (NU57 #10)
-            raise click.ClickException(
+            raise Failed(
                 f"{output.titled('goal', found.id, found.title)} of "
                 f"{output.quoted(found.journal)} was written by another account: only the "
                 "client who wrote it has a history of their changes, kept on their own "
                 "devices; "
                 f"{output.command(['tj', 'goal', 'show', output.short_id(found.id)])} shows "
-                "it as it is now"
+                "it as it is now",
+                "owner's own",
             )
         return found, await client.goals.history(goal_id)
 

@@ -251,9 +251,10 @@ def days(count: int) -> str:
 )
 @journals_option
 @since_option
+@json_option
 @pass_home
 def report(
-    home: Home, html_file: Path | None, journal_name: str | None, since: date | None
+    home: Home, html_file: Path | None, journal_name: str | None, since: date | None, as_json: bool
 ) -> None:
     """Write an HTML report: mood over time, entries per week, goal progress.
 
@@ -285,7 +286,10 @@ def report(
     descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(page)
-    output.data(str(html_file))
+    if as_json:  # the file and the journals shared with you it leaves out
+        output.print_json({"action": "wrote report", "file": str(html_file), "not_covered": shared})
+    else:
+        output.data(str(html_file))
     output.message(f"Wrote the report to {html_file}; open it in any browser.")
     if shared:
         out = str(html_file) if output.pasteable(str(html_file)) else "FILE"

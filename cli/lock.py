@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from cli import output
-from cli.main import Home, cli, pass_home, secret_prompt
+from cli.main import Home, cli, json_option, pass_home, secret_prompt
 from client_sdk import INSECURE_TEST_COST, INTERACTIVE
 
 if TYPE_CHECKING:
@@ -23,8 +23,9 @@ def new_passphrase() -> str:
 
 
 @cli.command()
+@json_option
 @pass_home
-def lock(home: Home) -> None:
+def lock(home: Home, as_json: bool) -> None:
     """Lock this device's keys with a passphrase, asked for whenever the profile is opened
     (or read from $TJ_PASSPHRASE; a script gives the new one in $TJ_NEW_PASSPHRASE). Without
     it, the keys are protected by file permissions only. The entries already on this device
@@ -52,6 +53,9 @@ def lock(home: Home) -> None:
             await client.set_passphrase(passphrase, cost=cost)
 
     home.run(apply, partial(Client.open, home.path, **current))
+    if as_json:
+        done = "unchanged" if same else "passphrase changed" if was_locked else "locked"
+        output.print_json({"action": done})
     if same:  # NU38 N9: not "the old one no longer does" of the one that still does
         output.message("That is already this device's passphrase; nothing changed.")
         return
@@ -69,8 +73,9 @@ def lock(home: Home) -> None:
 
 
 @cli.command()
+@json_option
 @pass_home
-def unlock(home: Home) -> None:
+def unlock(home: Home, as_json: bool) -> None:
     """Remove the passphrase: the keys stay in a file only your user can read.
 
     \b
@@ -83,3 +88,5 @@ def unlock(home: Home) -> None:
 
     home.run(apply)
     output.message("This device's keys are no longer locked with a passphrase.")
+    if as_json:
+        output.print_json({"action": "unlocked"})

@@ -22,10 +22,11 @@ import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -36,6 +37,7 @@ from cli.advice import SAID, lapsed_unshare
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
 from cli.terminal import PROFILE, profiled, showable
+from cli.terminal import Failed as Failed
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
@@ -192,9 +194,10 @@ class Home:
                 # The signup stopped before this device was signed in (interrupted early, or
                 # `tj login` found no such account): one line, not a note claiming a signed-in
                 # device next to "no account on this device" (NU21 C3).
-                raise click.ClickException(
+                raise Failed(
                     f"no account on this device ({self.path}): "
-                    f"{unfinished_note(*unfinished, False, self.path)} and see it"
+                    f"{unfinished_note(*unfinished, False, self.path)} and see it",
+                    "unfinished signup",
                 )
             if unfinished is not None and Client.unconfirmed_recovery_key(self.path) is None:
                 # Signed in, the signup not finished (not after one finished without its
@@ -333,9 +336,10 @@ def _secret(prompt: str, *, instead: str, confirm: bool) -> str:
             again = piped_line(instead)
         except click.ClickException:  # one line only: say that the second confirms it (NU32 #1)
             how = instead.split(": ", 1)[-1]
-            raise click.ClickException(
+            raise Failed(
                 "only one line on standard input: a new secret is read twice from it (the "
-                f"second line confirms the first); or {how}"
+                f"second line confirms the first); or {how}",
+                output.UNANSWERED,
             ) from None
         if again == chosen:
             return chosen
@@ -354,7 +358,7 @@ def piped_line(instead: str) -> str:
     else:  # stdin replaced (click's test runner): read as it reads
         text = sys.stdin.readline() or None
     if text is None:
-        raise click.ClickException(f"{instead}, or run tj on a terminal to type it")
+        raise Failed(f"{instead}, or run tj on a terminal to type it", output.UNANSWERED)
     return text.removesuffix("\n").removesuffix("\r")
 
 
@@ -373,20 +377,42 @@ def read_secret_file(path: Path) -> str:
         text = "\x00"  # said below, as a file of another encoding
     # NU57 #12: both were sent as a password, and told as a wrong one.
     if "\x00" in text:
-        raise click.ClickException(
+        raise Failed(
             f"{output.path_word(path)} is not UTF-8 text (a file saved as UTF-16 needs its "
-            "byte order mark): nothing was sent; save it as UTF-8"
+            "byte order mark): nothing was sent; save it as UTF-8",
+            "file",
         )
     lines = text.splitlines()
     if not lines or not lines[0]:
-        raise click.ClickException(
-            f"{output.path_word(path)} holds no password on its first line: nothing was sent"
+        raise Failed(
+            f"{output.path_word(path)} holds no password on its first line: nothing was sent",
+            "file",
         )
     return lines[0]
 
 
 LOGIN_UNREACHABLE = "login unreachable"
 """The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
+
+CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
+    {
+        "usage": "a command line that cannot be read: an unknown option, a missing argument",
+        "declined": "a question answered no (or a typed name that did not match): nothing done",
+        output.UNANSWERED: "a question standard input ended before answering (or that could "
+        "not be asked): nothing done; the command's --yes skips it",
+        "file": "a file, folder or standard input that cannot be read or written as needed, "
+        "or that is not there",
+        "editor": "the editor failed or a draft is still open in one; what was written is "
+        "kept as a draft when there is any",
+        "interrupted": "stopped by Ctrl-C: the message says what became of the work",
+        "bug": "an unexpected error in tj",
+        LOGIN_UNREACHABLE: "`tj login` could not reach the server to sign in",
+    }
+)
+"""The `--json` error object's subjects of the CLI's own (README's `--json` paragraph):
+each with what it means. Every other subject is the SDK's (`client_sdk.errors.SUBJECTS`):
+the CLI says an SDK error's subject, and its own failures of the SDK's kinds ("share ended",
+"client", "owner's own", ...) with the SDK's word."""
 
 HINTS = {
     "journal": f"see {output.command_text('tj journal list')} ({output.command_text('tj sync')} first if it was just shared with you)",
@@ -518,8 +544,10 @@ def with_hint(
             f"run {output.command_text('tj sync')} once the server can be reached, then the same "
             "command again"
         )
-    if error.subject == "share ended" and "can share it with you again" in str(error):
-        hint = None  # the message names the owner who can, already: not said twice
+    if error.subject == "share ended" and (
+        "can share it with you again" in str(error) or "with this account ended" not in str(error)
+    ):  # the message names the owner who can, already: not said twice; or it is not a write
+        hint = None  # refused by an ended share (a flag, a client): its words say what is left
     if error.subject == "account maybe deleted":  # this profile's server and username
         hint = (
             f"if you do not know a new password, {output.account_command('recover')} sets one "
@@ -808,7 +836,7 @@ class TJGroup(click.Group):
             interrupted(ctx)
         except click.Abort as abort:
             if isinstance(abort.__context__, EOFError):  # a prompt's input ended (NU35 #9)
-                raise click.ClickException(
+                raise output.Unanswered(
                     "standard input ended before a question was answered: stopped there, and "
                     "what it asked for was not done"
                 ) from None
@@ -871,7 +899,8 @@ def failure_subject(failure: click.ClickException) -> str | None:
     """The `--json` error object's subject of a failure the CLI itself said (not the SDK's):
     "value" (BAD_VALUE, the SDK's subject for a value refused as given: a bad option or
     argument value, whichever of the two read it), "usage" (a command line that cannot be
-    read: an unknown option, a missing argument), "declined" (a question answered no), else
+    read: an unknown option, a missing argument), "declined" (a question answered no),
+    "unanswered" (a question standard input ended before answering), a `Failed`'s own, else
     None."""
     from client_sdk.errors import BAD_VALUE
 
@@ -881,6 +910,10 @@ def failure_subject(failure: click.ClickException) -> str | None:
         return "usage"
     if isinstance(failure, output.Declined):
         return "declined"
+    if isinstance(failure, output.Unanswered):
+        return output.UNANSWERED
+    if isinstance(failure, Failed):
+        return failure.subject
     return None
 
 
@@ -1009,10 +1042,63 @@ journal_filter_option = click.option(
 )
 
 
+NEAR_EMOTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            ("happy", "glad", "joyful", "cheerful"),
+            ("content", "excited", "grateful", "proud", "relieved", "hopeful"),
+        ),
+        **dict.fromkeys(("good", "fine", "okay", "ok"), ("calm", "content")),
+        **dict.fromkeys(("peaceful", "relaxed", "serene"), ("calm", "content", "relieved")),
+        **dict.fromkeys(
+            ("worried", "nervous", "stressed", "afraid", "fearful", "panicky"),
+            ("anxious", "scared", "overwhelmed"),
+        ),
+        **dict.fromkeys(
+            ("depressed", "down", "low", "upset", "unhappy", "hurt", "miserable"),
+            ("sad", "lonely", "tired"),
+        ),
+        **dict.fromkeys(("mad", "annoyed", "irritated", "furious"), ("angry", "frustrated")),
+        **dict.fromkeys(("exhausted", "sleepy", "drained"), ("tired", "overwhelmed")),
+        **dict.fromkeys(("guilty", "embarrassed"), ("ashamed",)),
+        "thankful": ("grateful",),
+        "confident": ("proud", "hopeful"),
+        "isolated": ("lonely",),
+    }
+)
+"""Words often typed for a feeling that is not one of the named emotions (`EMOTIONS`), each
+with the named ones nearest in meaning, as a refusal offers them ("happy": content,
+excited, ...). The project's own plain-language table (the named emotions are this app's
+list, not a clinical instrument's); a word that could mean either of two feelings ("bored")
+is left out rather than guessed."""
+
+
+def emotion_hint(value: str) -> str:
+    """What a refusal of `value` as an emotion adds: " (did you mean 'hopeful'?)" for a
+    near-spelling of a named one; " (the nearest named ones: 'content', ...)" for a word of
+    NEAR_EMOTIONS, also mistyped (" (for 'happy', the nearest named ones: ...)" of "hapy");
+    "" otherwise. Pure."""
+    from client_sdk.models import close_names, did_you_mean, quoted_name
+
+    word = value.strip().lower()
+
+    def nearest(key: str) -> str:
+        return ", ".join(quoted_name(name) for name in NEAR_EMOTIONS[key])
+
+    if word in NEAR_EMOTIONS:
+        return f" (the nearest named ones: {nearest(word)})"
+    # short words: "bored" is not a typo of "tired" (difflib's 0.6), "hopful" is
+    close = close_names(word, [*EMOTIONS, *NEAR_EMOTIONS], cutoff=0.75)
+    if close and close[0] in NEAR_EMOTIONS:
+        return f" (for {quoted_name(close[0])}, the nearest named ones: {nearest(close[0])})"
+    return did_you_mean(word, EMOTIONS, cutoff=0.75)
+
+
 class EmotionChoice(click.Choice[str]):
     """The named emotions (`EMOTIONS`, any case); a name that is none of them is refused with
     the closest one when there is one ("'Hopful' is not a named emotion (did you mean
-    'hopeful'?): anxious, calm, ..."), as a mistyped journal or client is."""
+    'hopeful'?): anxious, calm, ..."), as a mistyped journal or client is, or the nearest in
+    meaning of a word often typed for a feeling (`emotion_hint`: "happy", "hapy")."""
 
     def __init__(self) -> None:
         super().__init__(EMOTIONS, case_sensitive=False)
@@ -1021,10 +1107,7 @@ class EmotionChoice(click.Choice[str]):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            from client_sdk.models import did_you_mean
-
-            # short words: "bored" is not a typo of "tired" (difflib's 0.6), "hopful" is
-            hint = did_you_mean(str(value).strip().lower(), EMOTIONS, cutoff=0.75)
+            hint = emotion_hint(str(value))
             self.fail(
                 f"{output.quoted(value)} is not a named emotion{hint}: {', '.join(EMOTIONS)}",
                 param,
@@ -1231,7 +1314,7 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             output.message(f"Stopped: {note}.")
             raise click.exceptions.Exit(INTERRUPTED_EXIT) from None
         text = with_hint(error) if isinstance(error, TJError) else str(error)
-        raise click.ClickException(output.one_line(f"{text}; {note}")) from None
+        raise Failed(output.one_line(f"{text}; {note}"), "unfinished signup") from None
     aside = set_aside_copies(home.path) - aside_before
     if as_json:
         if aside:  # a new account made over an earlier one's kept key: where that key went
@@ -1333,8 +1416,9 @@ def not_shown_words(why: str) -> str:
 @click.argument("username")
 @device_option
 @password_file_option
+@json_option
 @pass_home
-def login(home: Home, url: str, username: str, device_name: str | None) -> None:
+def login(home: Home, url: str, username: str, device_name: str | None, as_json: bool) -> None:
     """Sign this device in to an existing account.
 
     \b
@@ -1403,8 +1487,9 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
             else f"The recovery key this device kept from the signup of {name}, never shown, "
             "is confirmed as the account's: here it is, this once."
         )
-        output.data(f"Recovery key: {account['recovery_key']}")
-        output.data(f"Fingerprint:  {account['fingerprint']}")
+        if not as_json:  # in its JSON below
+            output.data(f"Recovery key: {account['recovery_key']}")
+            output.data(f"Fingerprint:  {account['fingerprint']}")
         recovery_key_warning()
         shown[0].recovery_key_shown()
     elif account.get("recovery_key_not_shown") is not None:  # R23 F2, R25 F3
@@ -1427,6 +1512,8 @@ def login(home: Home, url: str, username: str, device_name: str | None) -> None:
         )
     if last is not None:
         output.message(last)
+    if as_json:
+        output.print_json(account | {"action": "signed in"})
     if status != 0:
         raise SystemExit(status)
 
@@ -1445,7 +1532,9 @@ def home_free_for(home: Home, url: str, username: str, verb: str) -> None:
     except InvalidInput as error:
         if error.subject != OTHER_ACCOUNT_HERE:
             raise
-        raise click.ClickException(other_account_here(home, url, username, verb, error)) from None
+        raise Failed(
+            other_account_here(home, url, username, verb, error), "other account here"
+        ) from None
 
 
 def other_account_here(home: Home, url: str, username: str, verb: str, error: TJError) -> str:
@@ -1543,8 +1632,9 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
     is_flag=True,
     help="Lose the changes on this device that never reached the server (asked without it).",
 )
+@json_option
 @pass_home
-def logout(home: Home, yes: bool, discard_unsynced: bool) -> None:
+def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None:
     """Sign this device out and delete its local data.
 
     Tries one last sync first; asks before dropping changes that never reached the server
@@ -1572,11 +1662,12 @@ def logout(home: Home, yes: bool, discard_unsynced: bool) -> None:
             if login is not None
             else f"run {output.command_text('tj sync')} when the server can be reached, then log out"
         )
-        raise click.ClickException(
+        raise Failed(
             f"changes to {items} (entries, goals, notes...) on this device have not reached the "
             f"server: logging out would lose them for good, so nothing was deleted. To keep "
             f"them, {send}, or save them first with {output.command_text('tj export --out DIR')}; "
-            f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them"
+            f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them",
+            "unsynced changes",
         )
 
     drafts = len(editor.drafts_kept(home.path))
@@ -1662,6 +1753,9 @@ def logout(home: Home, yes: bool, discard_unsynced: bool) -> None:
             )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
+        if as_json:
+            said = {"discarded": done.discarded, "server_told": done.server_told}
+            output.print_json(said | {"action": "signed out", "device_id": done.device_id})
         # The histories of earlier values (`tj history`...) were this device's alone: gone
         # with its data, said so (NU62 F18: deleted without a word).
         history = (
@@ -1703,7 +1797,7 @@ async def logging_out(client: Client, *, force: bool, agreed: bool | int) -> Log
             else f"and this device is still signed in: run {output.command_text('tj sync')} to send them, then "
             f"{output.command_text('tj logout')} again"
         )
-        raise click.ClickException(f"{found}. Nothing was deleted, {then}.") from None
+        raise Failed(f"{found}. Nothing was deleted, {then}.", "unsynced changes") from None
 
 
 async def username_of(client: Client) -> str:
@@ -1743,6 +1837,7 @@ SIGN_OUT_OTHERS = click.option(
     "$TJ_PASSWORD, else a prompt).",
 )
 @password_file_option
+@json_option
 @pass_home
 def recover(
     home: Home,
@@ -1751,6 +1846,7 @@ def recover(
     device_name: str | None,
     sign_out_others: bool | None,
     new_password_file: Path | None,
+    as_json: bool,
 ) -> None:
     """Get back in with the recovery key, choose a new password, get a new recovery key.
 
@@ -1801,13 +1897,14 @@ def recover(
     except AuthError as error:
         if error.subject != "recovery key" or not signed_in_here:
             raise
-        raise click.ClickException(
+        raise Failed(
             f"{error}. This device was signed in to {username}: if this key worked before, it "
             "may have been replaced by a recovery on another device (which also set a new "
-            f"password); then {output.no_way_back()}"
+            f"password); then {output.no_way_back()}",
+            error.subject,
         ) from None
     output.message(f"New password set; this device is signed in as {name}.")
-    show_new_recovery_key(new_key, "the recovery key you just used no longer works")
+    show_new_recovery_key(new_key, "the recovery key you just used no longer works", as_json)
     output.message("Fetching your journals...")
     status, last = first_sync(home, f"Signed in as {name} on this device")
     try:
@@ -1818,6 +1915,8 @@ def recover(
         )
     if last is not None:
         output.message(last)
+    if as_json:
+        output.print_json({"action": "recovered", "username": name, "recovery_key": new_key})
     if status != 0:
         raise SystemExit(status)
 
@@ -1827,10 +1926,12 @@ async def name_and_recovery_key(client: Client) -> tuple[str, str]:
     return client.username, client.recovery_key
 
 
-def show_new_recovery_key(key: str, old: str) -> None:
-    """Print a new recovery key once (stdout, the only place it ever appears), with what
-    became of the old one (`old`) and the same warning as at signup."""
-    output.data(f"New recovery key: {key}")
+def show_new_recovery_key(key: str, old: str, as_json: bool = False) -> None:
+    """Print a new recovery key once (stdout, the only place it ever appears; with
+    `as_json`, the caller's JSON holds it), with what became of the old one (`old`) and the
+    same warning as at signup."""
+    if not as_json:
+        output.data(f"New recovery key: {key}")
     output.message(
         f"WARNING: {old}. Store the new recovery key somewhere safe and offline now: it is "
         "shown only this once, and without it a forgotten password loses your journal."
@@ -1851,8 +1952,9 @@ def recovery_key() -> None:
 @recovery_key.command("new")
 @SIGN_OUT_OTHERS
 @password_file_option
+@json_option
 @pass_home
-def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
+def recovery_key_new(home: Home, sign_out_others: bool | None, as_json: bool) -> None:
     """Make a new recovery key and retire the current one (needs the server).
 
     Do it when your recovery key may have been seen, photographed or copied, or was kept
@@ -1876,7 +1978,7 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
         try:
             return await client.replace_recovery_key(password, **home.minimum_cost())
         except AuthError as error:
-            raise click.ClickException(await wrong_password_words(client, error)) from None
+            raise Failed(await wrong_password_words(client, error), error.subject) from None
 
     key = home.run(replaced)
     output.message("Recovery key replaced.")
@@ -1885,6 +1987,7 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
         "your old recovery key no longer works to get in, and devices that got in with it "
         "alone were signed out; devices signed in with your password stay signed in unless "
         "you sign them out",
+        as_json,
     )
     try:
         offer_sign_out(home, sign_out_others, "")
@@ -1892,6 +1995,8 @@ def recovery_key_new(home: Home, sign_out_others: bool | None) -> None:
         output.message(
             f"Your other devices could not be listed: {error}. See {output.command_text('tj devices')}."
         )
+    if as_json:
+        output.print_json({"action": "recovery key replaced", "recovery_key": key})
 
 
 KEPT_STATES = {
@@ -1911,8 +2016,11 @@ KEPT_STATES = {
 )
 @click.option("--damaged", is_flag=True, help="Only the kept files that do not read.")
 @click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+@json_option
 @pass_home
-def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, yes: bool) -> None:
+def recovery_key_forget_kept(
+    home: Home, account_id: str | None, damaged: bool, yes: bool, as_json: bool
+) -> None:
     """Drop the recovery keys this device keeps, never shown (no server needed).
 
     A signup keeps its recovery key on this device, sealed under the password, until it is
@@ -1934,6 +2042,8 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
     if not Client.kept_recovery_keys(home.path):
         # The state asked for already: not an error (NU21 C5).
         output.message("This device keeps no recovery key: nothing to drop.")
+        if as_json:
+            output.print_json({"action": "dropped kept recovery keys", "dropped": 0})
         return
     kept = Client.kept_recovery_keys(home.path, account_id)  # an ambiguous id: refused now
     if damaged:
@@ -1941,7 +2051,7 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
     if not kept:
         which = "" if account_id is None else f" of an account {account_id!r}"
         which += " that does not read" if damaged else ""
-        raise InvalidInput(f"{home.path} keeps no recovery key{which}")
+        raise Failed(f"{home.path} keeps no recovery key{which}", "file")
     for copy in kept:
         who = (
             "unknown account" if copy.username is None else f"{copy.username} at {copy.server_url}"
@@ -1956,11 +2066,15 @@ def recovery_key_forget_kept(home: Home, account_id: str | None, damaged: bool, 
             err=True,
         ):
             output.message("Nothing dropped.")
+            if as_json:
+                output.print_json({"action": "dropped kept recovery keys", "dropped": 0})
             return
     dropped = Client.forget_kept_recovery_keys(home.path, listed=kept)  # only if unchanged
     output.message(
         f"Dropped {output.plural(len(dropped), 'kept recovery key', 'kept recovery keys')}."
     )
+    if as_json:
+        output.print_json({"action": "dropped kept recovery keys", "dropped": len(dropped)})
 
 
 @cli.group()
@@ -1981,9 +2095,10 @@ def password() -> None:
 )
 @SIGN_OUT_OTHERS
 @password_file_option
+@json_option
 @pass_home
 def password_change(
-    home: Home, new_password_file: Path | None, sign_out_others: bool | None
+    home: Home, new_password_file: Path | None, sign_out_others: bool | None, as_json: bool
 ) -> None:
     """Change your password (needs the server).
 
@@ -2001,6 +2116,8 @@ def password_change(
     old = home.password("Current password")
     home.run(partial(change_password, home, old, new_password_file))
     offer_sign_out(home, sign_out_others, "Password changed.")
+    if as_json:
+        output.print_json({"action": "password changed"})
 
 
 async def change_password(home: Home, old: str, path: Path | None, client: Client) -> None:
@@ -2010,7 +2127,7 @@ async def change_password(home: Home, old: str, path: Path | None, client: Clien
     try:
         await client.change_password(old, new, **home.kdf_cost(), **home.minimum_cost())
     except AuthError as error:
-        raise click.ClickException(await wrong_password_words(client, error)) from None
+        raise Failed(await wrong_password_words(client, error), error.subject) from None
 
 
 async def wrong_password_words(client: Client, error: AuthError) -> str:
@@ -2431,8 +2548,9 @@ def journal_default(home: Home, name: str | None, even_if_shared: bool, as_json:
 
 @journal.command("archive")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
+@json_option
 @pass_home
-def journal_archive(home: Home, name: str) -> None:
+def journal_archive(home: Home, name: str, as_json: bool) -> None:
     """Archive your JOURNAL (needs the server): its entries stay readable and searchable,
     it is listed last, and it takes no new entries until `tj journal unarchive`. A copy
     kept for your therapist (`tj share --only`) is only hidden: they still read it, and it
@@ -2448,6 +2566,8 @@ def journal_archive(home: Home, name: str) -> None:
     word = output.journal_word(archived.name, archived.id)
     again = output.command(["tj", "journal", "unarchive", word])
     said = f"Archived journal {output.named(archived.name)}; {note}."
+    if as_json:
+        output.print_json(archived.to_dict() | {"action": "archived"})
     if archived.helper is None:
         output.message(f"{said} To write in it again: {again}.")
     elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
@@ -2472,8 +2592,9 @@ def journal_archive(home: Home, name: str) -> None:
 
 @journal.command("unarchive")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
+@json_option
 @pass_home
-def journal_unarchive(home: Home, name: str) -> None:
+def journal_unarchive(home: Home, name: str, as_json: bool) -> None:
     """Take your JOURNAL out of the archive (needs the server).
 
     \b
@@ -2486,6 +2607,8 @@ def journal_unarchive(home: Home, name: str) -> None:
         return was, await client.journals.archive(name, archived=False)
 
     (was, back), note = home.run(partial(then_sync, unarchive))
+    if as_json:
+        output.print_json(back.to_dict() | {"action": "unarchived" if was else "unchanged"})
     if was:
         output.message(f"Journal {output.named(back.name)} is out of the archive; {note}.")
     else:
@@ -2495,8 +2618,9 @@ def journal_unarchive(home: Home, name: str) -> None:
 @journal.command("delete")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+@json_option
 @pass_home
-def journal_delete(home: Home, name: str, yes: bool) -> None:
+def journal_delete(home: Home, name: str, yes: bool, as_json: bool) -> None:
     """Delete your JOURNAL and every entry in it, on the server and this device (needs the
     server). A therapist it was shared with keeps what they downloaded; your other devices
     keep a read-only copy until you delete it there too. Asks first: type the name. Words
@@ -2582,7 +2706,7 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
                 if typed.strip().casefold() == found.name.strip().casefold()
                 else ""
             )
-            raise click.ClickException(f"the name did not match{case}: nothing was deleted")
+            raise Failed(f"the name did not match{case}: nothing was deleted", "declined")
 
     async def delete(client: Client) -> None:
         if unsent is not None:  # only what the question counted: none set aside since, and
@@ -2598,6 +2722,8 @@ def journal_delete(home: Home, name: str, yes: bool) -> None:
 
     home.run(delete)
     output.message(f"Deleted journal {output.named(found.name)} (id {found.id[:12]}).")
+    if as_json:
+        output.print_json({"action": "deleted", "journal_id": found.id, "name": found.name})
     if is_default:
         output.message(
             "This device has no default journal now (nor has another device that had it as "
@@ -3288,8 +3414,9 @@ def kept_on_revoked() -> str:
 @devices.command("revoke")
 @click.argument("device_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask (for scripts).")
+@json_option
 @pass_home
-def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
+def devices_revoke(home: Home, device_id: str, yes: bool, as_json: bool) -> None:
     """Sign another device out remotely, e.g. a lost phone: it stops syncing (what it
     already downloaded stays readable on it, even locked: see README's "Honest limits"). ID may be a unique prefix, or the device's name when one
     device has it (as `tj devices` shows it); asks first, naming the device.
@@ -3306,13 +3433,14 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
     try:
         chosen = find_device(found, device_id)  # an id, a prefix, or a name (NU33 #6)
     except (InvalidInput, NotFound) as error:
-        raise click.ClickException(
-            f"{error}: see {output.command_text('tj devices')} for the ids"
+        raise Failed(
+            f"{error}: see {output.command_text('tj devices')} for the ids", error.subject
         ) from None
     if chosen.current:
-        raise click.ClickException(
+        raise Failed(
             f"{output.quoted(chosen.name)} ({output.short_id(chosen.id)}) is this device: use {output.command_text('tj logout')} to "
-            "sign it out"
+            "sign it out",
+            "device",
         )
     if not yes:
         output.confirm(
@@ -3330,11 +3458,14 @@ def devices_revoke(home: Home, device_id: str, yes: bool) -> None:
         f"Signed out {output.device_word(chosen.name)} ({output.short_id(chosen.id)}): it can no "
         f"longer sync. {kept_on_revoked()}"
     )
+    if as_json:
+        output.print_json({"action": "signed out", "device_id": chosen.id, "name": chosen.name})
 
 
 @devices.command("acknowledge")
+@json_option
 @pass_home
-def devices_acknowledge(home: Home) -> None:
+def devices_acknowledge(home: Home, as_json: bool) -> None:
     """Say that the password or recovery key changes this device was told of were yours
     (made on another of your devices): the advice of what to do if they were not you is then
     not repeated when a later sign-in is told. Changes nothing on the server; a later change
@@ -3345,6 +3476,10 @@ def devices_acknowledge(home: Home) -> None:
       tj devices acknowledge
     """
     forgotten = home.run(lambda client: client.devices.acknowledge_credential_changes())
+    if as_json:
+        output.print_json(
+            {"action": "acknowledged", "changes": {k: v.isoformat() for k, v in forgotten.items()}}
+        )
     if not forgotten:
         output.message("No password or recovery key change is waiting to be acknowledged.")
         return
@@ -3358,8 +3493,9 @@ def devices_acknowledge(home: Home) -> None:
 
 @devices.command("rename")
 @click.argument("words", metavar="[ID] NAME", nargs=-1, required=True)
+@json_option
 @pass_home
-def devices_rename(home: Home, words: tuple[str, ...]) -> None:
+def devices_rename(home: Home, words: tuple[str, ...], as_json: bool) -> None:
     """Rename a device (ID: a unique prefix from `tj devices`; without it, this device).
     The server keeps device names in clear, like the list of devices.
 
@@ -3376,6 +3512,8 @@ def devices_rename(home: Home, words: tuple[str, ...]) -> None:
     output.message(
         f"Renamed device {output.short_id(renamed.id)} to {output.quoted(renamed.name)}."
     )
+    if as_json:
+        output.print_json({"action": "renamed", "device_id": renamed.id, "name": renamed.name})
 
 
 # --- command modules: each registers its commands on `cli` when imported -------------------

@@ -62,6 +62,7 @@ from cli.sharing import (
     share_item,
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
+from cli.terminal import Failed as SaidFailure
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.models import json_time
 
@@ -403,10 +404,11 @@ def take_measure(
             try:
                 await client.journals.get(target.journal_id)
             except NotFound:
-                raise click.ClickException(
+                raise SaidFailure(
                     f"the journal these answers were given for ({target.name or 'the default'}"
                     f", id {output.short_id(target.journal_id)}) is no longer on this device: "
-                    "--journal NAME saves them in another"
+                    "--journal NAME saves them in another",
+                    "journal",
                 ) from None
         if target.result_id is not None and not client.measures.made_here(target.result_id):
             # a draft copied from another account, or edited: its id can never be saved
@@ -457,7 +459,7 @@ def take_measure(
                 keep_result_id(draft, replace(kept, result_id=target.result_id))
             refused[0] = True
             named = "the draft's result id" if draft is not None else "--result-id"
-            raise click.ClickException(f"{named} cannot hold these answers: {error}") from None
+            raise SaidFailure(f"{named} cannot hold these answers: {error}", "result id") from None
         saved.append(taken)
         if draft is not None and in_drafts_folder(home.path, draft):  # saved: done with it
             draft.unlink(missing_ok=True)
@@ -590,20 +592,24 @@ def take_measure(
 
         if stored is not None and isinstance(error, TJError):  # its words may say "not saved"
             why = error.situation or failure_words(error)
-            raise click.ClickException(
+            raise SaidFailure(
                 f"your answers were saved, but what follows the save did not finish ({why}): "
-                f"{output.command(['tj', 'measure', 'list'])} shows them"
+                f"{output.command(['tj', 'measure', 'list'])} shows them",
+                error.subject,
             ) from None
         if known and isinstance(error, TJError) and not_for_want_of_a_default(error):
             # the draft kept above saves them: never "the same command again" (a second save)
             why = error.situation or failure_words(error)
             sealed = "; the safety flag without a score was sealed" if flagged else ""
-            raise click.ClickException(f"your answers were not saved ({why}){sealed}") from None
+            raise SaidFailure(
+                f"your answers were not saved ({why}){sealed}", error.subject
+            ) from None
         if flagged and isinstance(error, Exception):  # its words may say "nothing was written"
             why = (error.situation if isinstance(error, TJError) else None) or failure_words(error)
             unsaved = "were not saved" if known else "may not have been saved"
-            raise click.ClickException(
-                f"your answers {unsaved} ({why}); the safety flag without a score was sealed"
+            raise SaidFailure(
+                f"your answers {unsaved} ({why}); the safety flag without a score was sealed",
+                getattr(error, "subject", None),
             ) from None
         raise
     finally:
@@ -832,15 +838,17 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
     except OSError as error:
         raise click.FileError(str(path), hint=str(error)) from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise click.ClickException(
+        raise SaidFailure(
             f"{output.path_word(path)} is not answers kept by "
             f"{output.command(['tj', 'measure', 'take'])} (a draft it names when a save "
-            "fails): nothing was saved"
+            "fails): nothing was saved",
+            "file",
         ) from None
     if kept.measure != chosen.id:
-        raise click.ClickException(
+        raise SaidFailure(
             f"{output.path_word(path)} holds answers to {kept.measure}, not {chosen.id}: "
-            "nothing was saved"
+            "nothing was saved",
+            "file",
         )
     return kept
 
@@ -1792,8 +1800,9 @@ def measure_show(home: Home, result_id: str, as_json: bool) -> None:
 @measure.command("delete")
 @click.argument("result_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def measure_delete(home: Home, result_id: str, yes: bool) -> None:
+def measure_delete(home: Home, result_id: str, yes: bool, as_json: bool) -> None:
     """Delete one of your results for good (there is no trash), and the copies you shared
     of it. Asks first (--yes does not), naming each therapist who can read it: who may have
     received it (their device signed that it had seen later records; never proof), who may
@@ -1830,6 +1839,8 @@ def measure_delete(home: Home, result_id: str, yes: bool) -> None:
     output.message(f"Deleted {result_words(deleted)}{copies}; {note}.", wrap=True)
     for line in output.receipt_after_lines(recipients, "it leaves their view at their next sync"):
         output.message(line)
+    if as_json:
+        output.print_json({"action": "deleted", "result_id": deleted.id})
 
 
 async def lapsed_copies(client: Client, journal_id: str) -> list[ShareInfo]:

@@ -399,7 +399,7 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     once its reader went away (`STDERR_CLOSED`) is not asked, whatever stdin holds: a "y"
     there would answer a question nobody saw (click.ClickException naming `skip`)."""
     if STDERR_CLOSED and options.get("err", False):
-        raise click.ClickException(
+        raise Unanswered(
             f"not asked, as nothing reads this command's messages any more: nothing was "
             f"done; to go on without the question, add {skip}"
         )
@@ -473,11 +473,21 @@ class _Replayed:
         return getattr(self._rest, name)
 
 
+UNANSWERED = "unanswered"
+"""The `--json` error object's subject of a question standard input ended before answering,
+or did not let be asked (`Unanswered`); "declined" is a question answered no."""
+
+
+class Unanswered(click.ClickException):
+    """A question that standard input ended before answering: nothing it asked about was
+    done (the `--json` error object's subject UNANSWERED, beside "declined" for a no)."""
+
+
 def unanswered_error(skip: str, question: str | None = None) -> click.ClickException:
     """The one line of a question a script left unanswered (NU32 #5), ending with the
     question when it was not printed (NU33 #2: it says what `skip` would agree to)."""
     asked = f". The question: {one_line(question)}" if question else ""
-    return click.ClickException(
+    return Unanswered(
         f"this needs confirming and standard input ended with no answer: pass {skip} to "
         f"skip the question{asked}"
     )

@@ -29,6 +29,7 @@ from cli.sharing import (
     pinned_unverified_text,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
+from cli.terminal import Failed
 
 if TYPE_CHECKING:
     from client_sdk import Client, HeldBack
@@ -482,7 +483,7 @@ def brief(
         if until is not None:
             share_expiry(until)
         if therapist == client.username:
-            raise InvalidInput("you cannot share a brief with yourself")
+            raise InvalidInput("you cannot share a brief with yourself", subject="yourself")
         unknown = None
         try:  # the account exists, before the brief is built and the question asked (NU36 #10)
             await client.shares.fingerprint(therapist)
@@ -513,12 +514,13 @@ def brief(
         except InvalidInput as error:
             if error.subject != BRIEF_SCOPE:
                 raise
-            raise click.ClickException(  # NU51 F5: which option chooses the journals
+            raise Failed(  # NU51 F5: which option chooses the journals
                 f"{error}: "
                 + output.command(
                     [*profile_words(home.path), "brief", therapist, "--journal", "NAME"]
                 )
-                + " (repeatable) covers the journals you name"
+                + " (repeatable) covers the journals you name",
+                error.subject,
             ) from None
         return prepared, unknown
 

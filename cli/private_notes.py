@@ -15,6 +15,7 @@ from cli import output
 from cli.main import (
     PLAIN_NAME,
     PLAIN_TEXT,
+    Failed,
     Home,
     cli,
     found_after_sync,
@@ -81,9 +82,10 @@ def private_notes(home: Home, client_name: str | None, as_json: bool) -> None:
     found, known, earlier, close = home.run(work)
     hint = "" if as_json else earlier_notes_hint(earlier)
     if not known:
-        raise click.ClickException(
+        raise Failed(
             f"no client {output.quoted(client_name)} shares a journal with you{close} ({output.command_text('tj caseload')} lists them); "
-            f"no private note is about them{'; ' + hint if hint else ''}"
+            f"no private note is about them{'; ' + hint if hint else ''}",
+            "client",
         )
     empty = "No private notes."
     if hint:
@@ -142,7 +144,9 @@ async def note_added(journal_name: str, text: str, client: Client) -> PrivateNot
         theirs = await client_journals(client, journal_name)
         if len(theirs) < 2:
             raise
-        raise InvalidInput(several_journals_text(journal_name, theirs, text)) from refused
+        raise InvalidInput(
+            several_journals_text(journal_name, theirs, text), subject=refused.subject
+        ) from refused
 
 
 async def client_journals(client: Client, name: str) -> list[Journal]:
@@ -185,8 +189,9 @@ def several_journals_text(name: str, journals: list[Journal], text: str) -> str:
 @private_notes.command("delete")
 @click.argument("note_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
+def private_notes_delete(home: Home, note_id: str, yes: bool, as_json: bool) -> None:
     """Delete one of your private notes for good, on every device of yours. Asks first
     (--yes does not).
 
@@ -204,6 +209,8 @@ def private_notes_delete(home: Home, note_id: str, yes: bool) -> None:
         partial(then_sync, lambda client: client.private_notes.delete(note_id))
     )
     output.message(f"Deleted {note_words(deleted)}; {note}.")
+    if as_json:
+        output.print_json({"action": "deleted", "note_id": deleted.id})
 
 
 def note_words(note: PrivateNote) -> str:

@@ -392,8 +392,9 @@ def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
 @safety.command("crisis-line")
 @click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.argument("text", type=PLAIN_LINE)
+@json_option
 @pass_home
-def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
+def safety_crisis_line(home: Home, journal_name: str, text: str, as_json: bool) -> None:
     """A therapist (annotate role) sets the crisis line a client sees when the client has not
     set their own.
 
@@ -411,6 +412,8 @@ def safety_crisis_line(home: Home, journal_name: str, text: str) -> None:
         f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it with the safety "
         f"message when they have not set their own; {note}."
     )
+    if as_json:
+        output.print_json({"action": "set crisis line", "journal": journal_name, "text": text})
 
 
 @safety.command("flags")

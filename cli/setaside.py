@@ -55,8 +55,9 @@ def list_set_aside(home: Home, as_json: bool) -> None:
 
 
 @set_aside.command("retry")
+@json_option
 @pass_home
-def retry_set_aside(home: Home) -> None:
+def retry_set_aside(home: Home, as_json: bool) -> None:
     """Put every change set aside back in the outbox and sync; those still refused are set
     aside again (exit status 4).
 
@@ -65,6 +66,9 @@ def retry_set_aside(home: Home) -> None:
       tj set-aside retry
     """
     count, report = home.run(retry_and_sync)
+    if as_json:  # exit status 4 below while some are still refused
+        still = [record.doc_id or record.record_id for record in report.set_aside]
+        output.print_json({"action": "retried", "retried": count, "still_set_aside": still})
     changes = "change" if count == 1 else "changes"
     output.message(f"Retried {count} {changes}: {output.sync_text(report)}.")
     output.tell_after_sync(report)
@@ -86,8 +90,11 @@ def retry_set_aside(home: Home) -> None:
 @click.argument("change_id", metavar="[ID]", required=False)
 @click.option("--all", "drop_all", is_flag=True, help="Drop every change set aside.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool) -> None:
+def drop_set_aside(
+    home: Home, change_id: str | None, drop_all: bool, yes: bool, as_json: bool
+) -> None:
     """Forget a change the server refused for good (with every other change of the same
     entry, note or goal), or every one (--all): it is never sent. A note or entry of which,
     by the server's answers, nothing ever reached it goes from this device with it; keep its
@@ -107,6 +114,8 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
     changes = home.run(lambda client: client.set_aside())
     if not changes:
         output.message("Nothing is set aside.")
+        if as_json:
+            output.print_json({"action": "dropped", "dropped": [], "removed": 0})
         return
     if not yes:
         wanted = (change_id or "").strip().lower()
@@ -147,6 +156,9 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
             f"compare {verify_heads(dropped)} codes)"
         )
     output.message(line + ".")
+    if as_json:
+        ids = [change.record_id for change in dropped]
+        output.print_json({"action": "dropped", "dropped": ids, "removed": removed})
 
 
 @set_aside.command("move")
@@ -164,9 +176,10 @@ def drop_set_aside(home: Home, change_id: str | None, drop_all: bool, yes: bool)
     help="With no --journal: write it into your default journal even when someone reads it "
     "who did not read the journal it was written in.",
 )
+@json_option
 @pass_home
 def move_set_aside(
-    home: Home, change_id: str, journal_name: str | None, even_if_shared: bool
+    home: Home, change_id: str, journal_name: str | None, even_if_shared: bool, as_json: bool
 ) -> None:
     """Write an entry or a questionnaire result the server refused for good (one written in
     a journal deleted on another of your devices, or no longer shared with you) into another
@@ -205,6 +218,9 @@ def move_set_aside(
         f"forgot the copy set aside; {note}.{flag}",
         wrap=bool(flag),
     )
+    if as_json:
+        said = {"action": "moved", "kind": kind, "id": moved_id, "journal": journal}
+        output.print_json(said | {"safety_concern": concern})
 
 
 def verify_heads(dropped: list[SetAsideChange]) -> str:

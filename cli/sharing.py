@@ -21,6 +21,7 @@ from cli.homes import profile_words
 from cli.main import (
     PLAIN_NAME,
     PLAIN_TEXT,
+    Failed,
     Home,
     cli,
     contents_text,
@@ -332,7 +333,8 @@ def share(
             raise InvalidInput(  # a copy holds some fields, never a PHQ-9's items (NU21 C1)
                 f"{output.quoted(journal_name)} is a journal kept only to share with a member: safety "
                 "flags need a whole-journal share of the journal it comes from; nothing was "
-                "changed"
+                "changed",
+                subject="copy journal",
             )
         if safety_flags and role is None:  # the role stays (NU52 F9): it must annotate
             found = await client.journals.get(journal_name)
@@ -350,7 +352,8 @@ def share(
                 raise InvalidInput(
                     f"{limited.member} reads only the {plain_list(limited.fields or ())} of "
                     f"{limited.source}: safety flags need a whole-journal share; add --full to "
-                    "share every entry in full, or leave out --safety-flags"
+                    "share every entry in full, or leave out --safety-flags",
+                    subject="share scope",
                 )
         if safety_flags:  # to tell turning flags on from terms that did not change
             with contextlib.suppress(NotFound):  # an unknown journal: grant says so
@@ -1228,8 +1231,11 @@ def items_shared(what: str, member: str, journal: str) -> str:
     "key anyway, so that share can never start. Without it such a name (a typo, most often) "
     "changes nothing.",
 )
+@json_option
 @pass_home
-def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: bool) -> None:
+def unshare(
+    home: Home, journal_name: str, therapist: str, yes: bool, new_key: bool, as_json: bool
+) -> None:
     """Stop sharing JOURNAL with THERAPIST, now, in every way it reaches them.
 
     Their share of JOURNAL ends, and so does each field-level copy of it kept for them
@@ -1257,16 +1263,18 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
             if not home.run(partial(still_shared_here, journal_name, therapist)):
                 # NU65 F15: a share this device ended already was said to be "still read"
                 shares = output.command([*profile_words(home.path), "shares"])
-                raise click.ClickException(
+                raise Failed(
                     f"{error}: this device's record says {therapist} no longer reads "
                     f"{output.named(journal_name)} (the share was ended), so there is nothing "
                     f"to end offline; once the server answers, {again} checks that no other "
-                    f"of your devices shared it again ({shares} lists who reads your journals)"
+                    f"of your devices shared it again ({shares} lists who reads your journals)",
+                    error.subject,
                 ) from None
-            raise click.ClickException(
+            raise Failed(
                 f"{error}: {therapist} still reads {output.named(journal_name)}, nothing was "
                 f"changed; run "
-                f"{again} again once the server answers"
+                f"{again} again once the server answers",
+                error.subject,
             ) from None
         if pending:
             for line in undelivered_text(
@@ -1300,19 +1308,22 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
                 ["tj", "unshare", output.journal_word(journal_name), therapist, "--new-key"]
             )
             if home.run(partial(no_such_account, therapist)):  # no share can be pending
-                raise click.ClickException(
-                    f"{error}; no account is named {output.quoted(therapist)} on the server"
+                raise Failed(
+                    f"{error}; no account is named {output.quoted(therapist)} on the server",
+                    "account",
                 ) from None
-            raise click.ClickException(
+            raise Failed(
                 f"{error}. If you shared it with {therapist} on another of your devices that "
                 f"has not synced yet, {anyway} gives the journal a new key, so that share can "
-                "never start"
+                "never start",
+                error.subject,
             ) from None
         except NetworkError as error:  # the server went away meanwhile (NU36 #12)
-            raise click.ClickException(
+            raise Failed(
                 f"{error}: the share may not have ended; once the server answers, {output.command_text('tj shares')} "
                 f"says whether {therapist} still reads {output.named(journal_name)}, and {again} "
-                "ends it"
+                "ends it",
+                error.subject,
             ) from None
     except ShareAlreadyEnded as gone:  # as asked: exit 0 (NU21 C4)
         # The share another of the user's devices ended is said here, once (NU21 C4), and
@@ -1322,6 +1333,8 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
         output.message(f"{str(gone)[:1].upper()}{str(gone)[1:]}.", wrap=True)
         if said:
             home.run(lambda client: client.mark_news_seen(said))
+        if as_json:
+            output.print_json({"action": "unchanged", "member": therapist, "already_ended": True})
         return
     except BaseException:
         tell_held(held)
@@ -1346,6 +1359,19 @@ def unshare(home: Home, journal_name: str, therapist: str, yes: bool, new_key: b
     )
     if stopped:
         output.message(ended_with_share_text(stopped), wrap=True)
+    if as_json:  # the lines below say what it did not end, as `tj shares --json` lists them
+        output.print_json(
+            {
+                "action": "unshared",
+                "journal_id": journal.id,
+                "journal": journal.name,
+                "member": therapist,
+                "ended": list(ended),
+                "kept_copies": [copy.journal_id for copy in ended.kept],
+                "still_reading": list(ended.still_reading),
+                "assignments_ended": [a.id for a in stopped],
+            }
+        )
     for kept, how in [(k, "still reads") for k in ended.still_reading] + [
         (k, "may still read (its signed history has a problem here)") for k in ended.may_still_read
     ]:  # not ended by this command: say so (R33 F3)
@@ -1626,8 +1652,9 @@ def unshare_confirmation(journal_name: str, therapist: str, ended: list[str]) ->
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def leave(home: Home, journal_name: str, yes: bool) -> None:
+def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
     """Leave JOURNAL, a journal someone shares with you (OWNER/NAME, see `tj shared-with-me`).
 
     The server stops serving it to you at once and it leaves your journal list; the owner's
@@ -1678,6 +1705,9 @@ def leave(home: Home, journal_name: str, yes: bool) -> None:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you.", wrap=True
         )
+    if as_json:  # `still_receiving`: the field-level copy that keeps arriving, or null
+        left: dict[str, str | None] = {"action": "left", "journal": name, "owner": owner}
+        output.print_json(left | {"still_receiving": f"{owner}/{copy}" if copy else None})
 
 
 async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str, str]:
@@ -1715,8 +1745,9 @@ def still_arriving(owner: str, copy: str) -> str:
     help='Forget a copy no longer served to this device ("no longer served") once you know '
     "the share ended: the owner ended it, or you left it on another device.",
 )
+@json_option
 @pass_home
-def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
+def forget(home: Home, journal_name: str, yes: bool, unlisted: bool, as_json: bool) -> None:
     """Discard from this device the read-only copy of JOURNAL, a share that ended (OWNER/NAME
     or its id, see `tj shared-with-me`): its entries, notes, keys and everything else of it.
 
@@ -1781,6 +1812,8 @@ def forget(home: Home, journal_name: str, yes: bool, unlisted: bool) -> None:
             "Another tj using this profile kept the store file from being compacted: the "
             "copy is gone, but its old bytes may stay in the file until they are reused."
         )
+    if as_json:
+        output.print_json({"action": "discarded", "journal": name, "compacted": bool(scrubbed)})
 
 
 async def forgetting(journal: str, unlisted: bool, client: Client) -> tuple[str, str]:
@@ -2150,8 +2183,9 @@ def verify_head(
     is_flag=True,
     help="Replace other keys this device holds for USERNAME without asking (for scripts).",
 )
+@json_option
 @pass_home
-def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
+def verify(home: Home, username: str, fingerprint: str, yes: bool, as_json: bool) -> None:
     """Accept USERNAME's keys after comparing their FINGERPRINT in person.
 
     Needed when their keys changed since you first shared with them (sharing refuses
@@ -2176,11 +2210,15 @@ def verify(home: Home, username: str, fingerprint: str, yes: bool) -> None:
             f"{username}'s keys were already verified on this device (they match the "
             "fingerprint you compared): nothing changed."
         )
+        if as_json:
+            output.print_json({"action": "unchanged", "username": username, "verified": True})
         return
     output.message(
         f"Verified {username}'s keys: they match the fingerprint you compared, and this device "
         "trusts them from now on."
     )
+    if as_json:
+        output.print_json({"action": "verified", "username": username, "verified": True})
 
 
 def ask_keys_replaced(held: HeldKeys | None, yes: bool) -> None:
@@ -2358,8 +2396,9 @@ def notes(home: Home, journal_name: str | None, as_json: bool) -> None:
 @notes.command("withdraw")
 @click.argument("note_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
+def notes_withdraw(home: Home, note_id: str, yes: bool, as_json: bool) -> None:
     """Withdraw a note or prompt you wrote (one sent to the wrong client, say; then send the
     right one with `tj note`), or, in your own journal, one your therapist wrote. Gone from
     `tj notes` on every device at its next sync; one that was already synced may have been
@@ -2383,6 +2422,8 @@ def notes_withdraw(home: Home, note_id: str, yes: bool) -> None:
 
     withdrawn, synced = home.run(partial(then_sync, withdraw))
     output.message(f"Withdrew {withdrawn_words(withdrawn)}; {synced}.")
+    if as_json:
+        output.print_json({"action": "withdrawn", "note_id": withdrawn.id})
 
 
 def withdrawn_words(note: Note) -> str:

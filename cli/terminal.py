@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 
+import click
 from rich.markup import escape as rich_escape
 
 from client_sdk.models import (
@@ -339,3 +340,13 @@ def json_escaped(text: str) -> str:
 def escape(text: str) -> str:
     """`shown` for a str cell of a rich Table: control characters and rich markup escaped."""
     return shown(text, markup=True)
+
+
+class Failed(click.ClickException):
+    """A failure the CLI itself says, with its `--json` error object's subject (README's
+    `--json` paragraph lists them): the SDK's word where it is the SDK's kind of failure
+    (`client_sdk.errors.SUBJECTS`), else one of the CLI's own (`cli.main.CLI_SUBJECTS`)."""
+
+    def __init__(self, message: str, subject: str | None) -> None:
+        super().__init__(message)
+        self.subject = subject

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 @cli.command()
 @click.argument("entry_id", metavar="ID")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def delete(home: Home, entry_id: str, yes: bool) -> None:
+def delete(home: Home, entry_id: str, yes: bool, as_json: bool) -> None:
     """Move an entry to the trash, on every device. Works offline.
 
     Asks first (--yes does not), naming each therapist who can read it (in a shared journal,
@@ -36,7 +37,7 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
     \b
     Examples:
       tj delete 3fa9c2
-      tj delete 3fa9c2 --yes
+      tj delete 3fa9c2 --yes --json
     """
 
     async def check(client: Client) -> tuple[Entry, list[Recipient], list[str]]:
@@ -50,6 +51,7 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
 
     entry, recipients, former = home.run(partial(found_after_sync, check))
     kept = former_text(former, entry.journal)
+    said = {"action": "trashed", "entry_id": entry.id, "journal": entry.journal}
     if entry.trashed_at is not None:  # NU38 N4: not "moved" again, nor told again
         # a delete cut short before it reached the copies kept for a therapist finishes
         done, note = home.run(partial(then_sync, lambda client: client.entries.delete(entry_id)))
@@ -60,6 +62,8 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
             f"{output.local_time(entry.trashed_at)} (restore it with "
             f"{output.command(['tj', 'restore', output.short_id(done.id)])} within {left}); {note}."
         )
+        if as_json:
+            output.print_json(said | {"already": True, "former_members": former})
         return
     if not yes:
         told = output.receipt_lines(
@@ -85,6 +89,8 @@ def delete(home: Home, entry_id: str, yes: bool) -> None:
         output.message(line)
     for line in kept:
         output.message(line)
+    if as_json:
+        output.print_json(said | {"already": False, "former_members": former})
 
 
 def former_text(former: list[str], journal: str) -> list[str]:
@@ -102,8 +108,9 @@ def former_text(former: list[str], journal: str) -> list[str]:
 
 @cli.command()
 @click.argument("entry_id", metavar="ID")
+@json_option
 @pass_home
-def restore(home: Home, entry_id: str) -> None:
+def restore(home: Home, entry_id: str, as_json: bool) -> None:
     """Take an entry out of the trash.
 
     \b
@@ -112,6 +119,8 @@ def restore(home: Home, entry_id: str) -> None:
     """
     restored, note = home.run(partial(then_sync, lambda client: client.entries.restore(entry_id)))
     output.message(f"Restored {describe(restored)}; {note}.")
+    if as_json:
+        output.print_json({"action": "restored", "entry_id": restored.id})
 
 
 @cli.group(invoke_without_command=True)
@@ -165,30 +174,36 @@ def copies_lines(copies: list[Entry], others: bool) -> list[str]:
 
 @trash.command("empty")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
 @pass_home
-def trash_empty(home: Home, yes: bool) -> None:
+def trash_empty(home: Home, yes: bool, as_json: bool) -> None:
     """Delete every entry in the trash for good, on every device. Asks first, saying how
-    many entries and naming the therapists who can read them (--yes does not).
+    many entries and naming the therapists who can read them, and those whose share ended,
+    who keep what their device downloaded (--yes does not).
 
     \b
     Example:
       tj trash empty
+      tj trash empty --yes --json
     """
 
-    async def check(client: Client) -> tuple[int, list[Recipient]]:
+    async def check(client: Client) -> tuple[int, list[Recipient], list[str]]:
         held = await client.entries.trash()
         each = await client.shares.recipients_many([entry.id for entry in held])
-        return len(held), [recipient for found in each for recipient in found]
+        kept = await former_lines(client, held)
+        return len(held), [recipient for found in each for recipient in found], kept
 
-    held, recipients = home.run(check)
+    held, recipients, former = home.run(check)
     told = purge_lines(recipients, held)
     if not yes:
         if not held:
             output.message("The trash is empty: nothing to delete.")
+            if as_json:
+                output.print_json({"action": "emptied trash", "deleted": 0, "kept": 0})
             return
         entries = output.plural(held, "entry", "entries")
         output.confirm(
-            "\n".join([*told, f"Delete the {entries} in the trash for good?"]),
+            "\n".join([*told, *former, f"Delete the {entries} in the trash for good?"]),
             abort=True,
             err=True,
         )
@@ -207,8 +222,25 @@ def trash_empty(home: Home, yes: bool) -> None:
             f"({output.command_text('tj set-aside drop ID')}), then empty the trash again.",
             wrap=True,
         )
-    for line in told if emptied else []:
+    for line in [*told, *former] if emptied else []:
         output.message(line)
+    if as_json:
+        output.print_json({"action": "emptied trash", "deleted": emptied, "kept": kept})
+
+
+async def former_lines(client: Client, entries: list[Entry]) -> list[str]:
+    """`former_text` for each journal of `entries` (this account's, in the trash): the former
+    members who keep what their device downloaded of them, as `tj delete` says it (a delete
+    for good made here does not reach them either). Works offline."""
+    by_journal: dict[str, set[str]] = {}
+    for entry in entries:
+        names = await client.shares.former_members(entry.id)
+        by_journal.setdefault(entry.journal, set()).update(names)
+    return [
+        line
+        for journal, names in by_journal.items()
+        for line in former_text(sorted(names), journal)
+    ]
 
 
 def purge_lines(recipients: list[Recipient], held: int) -> list[str]:

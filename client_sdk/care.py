@@ -157,9 +157,10 @@ class Assignments:
         ]
         return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
 
-    async def cancel(self, assignment_id: str) -> Assignment:
+    async def cancel(self, assignment_id: str, *, check_only: bool = False) -> Assignment:
         """Cancel an assignment this account made (by id or a unique prefix of 4+ hex
-        digits). Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown
+        digits); with `check_only`, only check that it can be and return it as it is (to ask
+        first: the same errors, nothing written). Works offline. Raises InvalidInput for a malformed or ambiguous id, NotFound for an unknown
         assignment, AccessError when another account made it, the share it was made in ended,
         or this account may no longer write in its journal, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(assignment_id, ASSIGNMENT)
@@ -171,7 +172,9 @@ class Assignments:
                 f"{local.owner_name}'s share of {quoted_name(local.name)} ended: the assignment can no "
                 "longer be changed, and it no longer counts as due for them"
             )
-        await self._replica.commit(local, document, cancel_assignment_update(document, now_ms()))
+        if not check_only:
+            update = cancel_assignment_update(document, now_ms())
+            await self._replica.commit(local, document, update)
         found = await self._view(local, document)
         assert found is not None
         return found

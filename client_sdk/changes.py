@@ -29,7 +29,10 @@ this device changed that another device's change settled, a text merged, a safet
 sealed late, an edit overtaken by a trash, a change set aside, records withheld. Show
 `change.report.lines()`. (A `sync()` the app runs returns its report to it: no such change.)
 The share changes of those syncs are also kept for `client.unseen_departures()`, as a
-`sync()`'s are.
+`sync()`'s are. It also says when it goes offline and back: a change of kind "live lost"
+(`LIVE_LOST`) once its live channel is lost or cannot be opened, and one of kind "live back"
+(`LIVE_BACK`) once a sync of it reached the server again (an app shows "offline" between
+them; the feed keeps trying, with backoff, all along).
 """
 
 from __future__ import annotations
@@ -56,6 +59,20 @@ _log = logging.getLogger(__name__)
 REPORT = "report"
 """The kind of a `Change` that carries a live feed's sync report (`Change.report`)."""
 
+LIVE_LOST = "live lost"
+"""The kind of a `Change` a live feed gives, once, when its live channel is lost or cannot be
+opened (the server stopped, the network went away): until a LIVE_BACK, changes made elsewhere
+do not arrive and this device's writes wait on it (saved; they go out once the server
+answers). The feed keeps trying with backoff meanwhile: keep reading it."""
+
+LIVE_BACK = "live back"
+"""The kind of a `Change` a live feed gives after a LIVE_LOST, once one of its syncs reached
+the server again: the changes that sync merged (made elsewhere meanwhile) come before it."""
+
+FEED_KINDS = frozenset({REPORT, LIVE_LOST, LIVE_BACK})
+"""The kinds of the feed's own changes, which no document may have (a record naming one is
+refused where records are applied), so that a document never poses as one."""
+
 
 @dataclass(frozen=True)
 class Change:
@@ -67,7 +84,9 @@ class Change:
       `client.changes(live=True)`): one of the feed's syncs has something to tell the user,
       in `report` (`id`, `journal_id` and `journal` are then ""). No document has this
       kind: a record naming it is refused, so a change of kind "report" always has a
-      `report`.
+      `report`. Or "live lost" / "live back" (`LIVE_LOST`, `LIVE_BACK`, only in a live
+      feed): its live channel was lost (or could not be opened), or it reached the server
+      again after that (`id`, `journal_id` and `journal` are "", `report` None).
     - `id`: the document's id, 32 hex digits.
     - `journal_id`: its journal's id (32 hex digits); `journal`: that journal's name as
       `client.journals` shows it ("owner/name" for a journal shared with this account).

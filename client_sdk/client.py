@@ -38,7 +38,17 @@ import nacl.signing
 from client_sdk import account, crypto, documents, keys, records, wire
 from client_sdk import sync as sync_plan
 from client_sdk.access import Disclosure, field_shares_in_force, lapsed_field_shares
-from client_sdk.changes import REPORT, Change, ChangeFeed, ChangeListener, ChangeStream, Origin
+from client_sdk.changes import (
+    FEED_KINDS,
+    LIVE_BACK,
+    LIVE_LOST,
+    REPORT,
+    Change,
+    ChangeFeed,
+    ChangeListener,
+    ChangeStream,
+    Origin,
+)
 from client_sdk.context import Context
 from client_sdk.crypto import INTERACTIVE, MODERATE, KdfCost
 from client_sdk.database import LOGGED_OUT, to_the_end
@@ -2908,9 +2918,22 @@ class Client:
 
     async def _follow(self, backoff: Backoff, tell: ChangeListener) -> None:
         """A live stream's syncs (`watch()`): each publishes what it merged; a report with
-        more to tell goes to the stream as a change of kind REPORT (`tell`)."""
-        async with contextlib.aclosing(self.watch(backoff=backoff)) as reports:
+        more to tell goes to the stream as a change of kind REPORT (`tell`). The live
+        channel lost (`watch`'s `on_lost`) is told once as a LIVE_LOST change, and the first
+        sync that reached the server after it as a LIVE_BACK one."""
+        lost = False
+
+        def gone() -> None:
+            nonlocal lost
+            if not lost:
+                lost = True
+                tell(Change(LIVE_LOST, "", "", "", "sync", datetime.now(UTC)))
+
+        async with contextlib.aclosing(self.watch(backoff=backoff, on_lost=gone)) as reports:
             async for report in reports:
+                if lost:  # a sync that reached the server: back
+                    lost = False
+                    tell(Change(LIVE_BACK, "", "", "", "sync", datetime.now(UTC)))
                 if report.has_notices():
                     tell(Change(REPORT, "", "", "", "sync", datetime.now(UTC), report))
 
@@ -2924,7 +2947,8 @@ class Client:
             [
                 Change(d.kind, d.doc_id.hex(), journal_id, name, cast(Origin, origin), at)
                 for d in documents
-                if d.kind != REPORT  # never a document's (records refuse it: Replica._merge)
+                if d.kind
+                not in FEED_KINDS  # never a document's (records refuse them: Replica._merge)
             ]
         )
 
@@ -4088,5 +4112,7 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     if not matched:
         raise NotFound(f"nothing set aside matches {change_id!r}", subject="set-aside change")
     if len({c.doc_id for c in matched}) > 1:
-        raise InvalidInput(f"{change_id!r} matches several changes: give more of the id")
+        raise InvalidInput(
+            f"{change_id!r} matches several changes: give more of the id", subject="ambiguous id"
+        )
     return [c for c in changes if c.doc_id == matched[0].doc_id]

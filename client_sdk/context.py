@@ -82,6 +82,7 @@ from client_sdk.queries import (
 from client_sdk.replica import (
     OWN_NAMED_AT,
     REVOKED,
+    SHARE_ENDED,
     Replica,
     copied_fields,
     decode_own_named_at,
@@ -938,7 +939,9 @@ class Context:
             if theirs and all(
                 j.role == REVOKED or self.replica.share_lapsed(j, moment) for j in theirs
             ):  # none served now: never "shares several journals" (present tense)
-                raise InvalidInput(await self._every_share_over(wanted, theirs, moment))
+                raise InvalidInput(
+                    await self._every_share_over(wanted, theirs, moment), subject=SHARE_ENDED
+                )
             if theirs:
                 names = ", ".join(quoted_name(n) for n in sorted(self.display(j) for j in theirs))
                 # the read-only copies of their ended shares too, which may hold what is
@@ -1052,7 +1055,9 @@ class Context:
             raise elsewhere or NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
             several = matched_kinds([kind] * len(matches))  # "2 goals"
-            raise InvalidInput(f"{text} matches {several}: give more of the id")
+            raise InvalidInput(
+                f"{text} matches {several}: give more of the id", subject="ambiguous id"
+            )
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 

@@ -517,7 +517,7 @@ class Entries:
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
-            raise NotFound(f"entry {entry_id} was deleted")
+            raise NotFound(f"entry {entry_id} was deleted", subject="deleted")
         sharing = self._context.sharing
         # every journal the delete writes, the copies' too, before changing anything (R40 F5)
         if view.trashed_at is None:
@@ -577,9 +577,9 @@ class Entries:
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
-            raise NotFound(f"entry {entry_id} was deleted for good")
+            raise NotFound(f"entry {entry_id} was deleted for good", subject="deleted")
         if view.trashed_at is None:
-            raise NotFound(f"entry {entry_id} is not in the trash")
+            raise NotFound(f"entry {entry_id} is not in the trash", subject="deleted")
         await self._context.replica.check_restore(local, document)  # before saving
         singles = [  # copies shared one by one that its trash put there, not the user's own
             (journal, copy)  # trash of a copy (SharedAgain's advice: REV-DEL2 B): back too
@@ -832,14 +832,14 @@ class Entries:
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
         if view.deleted or trash_expired(view, now_ms()):
-            raise NotFound(f"entry {entry_id} was deleted")
+            raise NotFound(f"entry {entry_id} was deleted", subject="deleted")
         if view.trashed_at is not None and local.owner_id != self._context.profile.account_id:
             # Another account's entry in its owner's trash is out of this account's view, as
             # its owner was told (NU42 #2: `tj show` printed it whole, and named `tj
             # restore`, which only the owner may run).
-            raise NotFound(f"entry {entry_id}: its owner moved it to the trash")
+            raise NotFound(f"entry {entry_id}: its owner moved it to the trash", subject="deleted")
         if view.trashed_at is not None and not include_trashed:
-            raise NotFound(f"entry {entry_id} is in the trash: restore it first")
+            raise NotFound(f"entry {entry_id} is in the trash: restore it first", subject="deleted")
         return local, document, view
 
     async def list(

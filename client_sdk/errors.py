@@ -1005,6 +1005,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "device": "no such device of this account, several that match, or this device where "
         "another is meant",
         "prompt": "no such reflection prompt",
+        "ambiguous id": "an id prefix that matches several of what it names (entries, "
+        "check-ins, prompts, briefs...): give more of the id",
+        "deleted": "an entry, a result or a note that was deleted, withdrawn or moved to the "
+        "trash (or, to restore, one not in the trash): nothing was changed",
         "id too short": "a journal named by an id prefix too short to name it for this",
         "you named": "a username that is this account's own, or names several accounts here",
         "yours and theirs": "a name that names a journal of this account and one of another "
@@ -1039,8 +1043,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "safety flags": "FlagsWouldStop: a share change would stop safety flags reaching a member",
         "still shared": "StillShared: nothing ended, the member still reads part of it",
         "share already ended": "ShareAlreadyEnded: the share to end was ended before",
-        "share ended": "a write in a journal whose share with this account ended: only its "
-        "owner can share it again, on their device",
+        "share ended": "a write (a note, an assignment, a safety flag's acknowledgement) in a "
+        "journal whose share with this account ended, or that the server no longer serves "
+        "it (the message says which: the server's word alone is never said as an end), or a "
+        "client all of whose shares with this account are so: only its owner can share it "
+        "again, on their device",
         "share ended elsewhere": "a member's share ended by the server's word; nothing was "
         "changed (`names`: journal, member; source and fields for a field-level copy)",
         "share changed elsewhere": "a member's share changed on another device meanwhile; "
@@ -1067,6 +1074,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "yourself": "an InvalidInput for a share with this account itself; nothing was shared",
         "account": "a NotFound for a username no account on the server bears (one this device "
         "never knew): check the spelling",
+        "client": "a NotFound for a name no client sharing a journal with this account bears "
+        "on this device (a therapist naming a client): check the spelling, or sync",
         "account gone": "an account this device knew is no longer on the server (`names`: "
         "username)",
         "fingerprint": "a share refused until the member's fingerprint is compared and given, or "

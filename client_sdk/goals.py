@@ -301,7 +301,9 @@ def find_checkin(document: Document, checkin_id: str | None) -> CheckIn:
     if not matches:
         raise NotFound(f"the goal has no check-in {checkin_id}", subject="document")
     if len(matches) > 1:
-        raise InvalidInput(f"{checkin_id} matches several check-ins: give more of the id")
+        raise InvalidInput(
+            f"{checkin_id} matches several check-ins: give more of the id", subject="ambiguous id"
+        )
     return matches[0]
 
 

@@ -356,7 +356,7 @@ class Measures:
             return set()
         local, document = await self._document_of_kind(result_id, MEASURE)
         if removed(document):
-            raise NotFound(f"measure result {result_id} was deleted")
+            raise NotFound(f"measure result {result_id} was deleted", subject="deleted")
         if local.owner_id != self._replica.profile.account_id or local.role != "owner":
             return set()
         return set(await self._sharing._copies_left_out(local, document))
@@ -489,7 +489,7 @@ class Measures:
         or deleted result."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if removed(document):
-            raise NotFound(f"measure result {result_id} was deleted")
+            raise NotFound(f"measure result {result_id} was deleted", subject="deleted")
         if local.owner_id != self._replica.profile.account_id or local.role != "owner":
             return {}
         await self._replica.load_access()
@@ -606,7 +606,7 @@ class Measures:
         result."""
         view = self._view(*await self._document_of_kind(result_id, MEASURE))
         if view is None:
-            raise NotFound(f"measure result {result_id} was deleted")
+            raise NotFound(f"measure result {result_id} was deleted", subject="deleted")
         return view
 
     async def history(self, result_id: str) -> Taken:
@@ -632,7 +632,7 @@ class Measures:
         what would then be done."""
         local, document = await self._document_of_kind(result_id, MEASURE)
         if local.role != "owner":
-            raise AccessError("only the result's owner can delete it")
+            raise AccessError("only the result's owner can delete it", subject="owner's own")
         deleted = self._view(local, document)
         copies = await self._copies(document)
         if deleted is None:
@@ -640,7 +640,7 @@ class Measures:
             # device, or the delete was cut short) is deleted now (R40 F5)
             deleted = next((v for j, c in copies if (v := self._view(j, c))), None)
             if deleted is None:
-                raise NotFound(f"measure result {result_id} was already deleted")
+                raise NotFound(f"measure result {result_id} was already deleted", subject="deleted")
         # every journal the delete writes, the copies' too, before changing anything (R40 F5:
         # a copy's journal archived refused after the result was deleted, the copy left shared)
         if document.field("deleted") is not True:
@@ -706,7 +706,7 @@ class Measures:
         fields = check_result_fields(only)
         source, document = await self._document_of_kind(result_id, MEASURE)
         if source.role != "owner":
-            raise AccessError("only the result's owner can share it")
+            raise AccessError("only the result's owner can share it", subject="owner's own")
         if removed(document):  # a deleted result is never copied to anyone
             raise NotFound(f"result {result_id} was deleted", subject="document")
         # Not while the owner's newer changes of the journal wait unread here (R20 F4).

@@ -171,7 +171,9 @@ class Notes:
             refused = await self._refused_withdrawal(document.doc_id)
             if refused is not None:
                 raise refused_error(refused)
-            raise NotFound(f"the {document.kind} {note_id} was already withdrawn")
+            raise NotFound(
+                f"the {document.kind} {note_id} was already withdrawn", subject="deleted"
+            )
         [before] = [
             n for n in await self._context.sharing.notes(local) if n.id == document.doc_id.hex()
         ]

@@ -477,7 +477,9 @@ class Briefs:
             )
         if len(matches) > 1:
             several = matched_kinds([d.kind for d in matches])  # "an entry and a note"
-            raise InvalidInput(f"{item_id} matches {several}: give more of the id")
+            raise InvalidInput(
+                f"{item_id} matches {several}: give more of the id", subject="ambiguous id"
+            )
         journals = {j.journal_id: j for j in await store.journals()}
         local = journals[matches[0].journal_id]
         if local.role != "owner" or self._replica.is_disclosure(local):
@@ -649,7 +651,9 @@ class Briefs:
         if len(wanted) < 4 or not matches:
             raise NotFound(f"no brief {brief_id} on this device", subject="document")
         if len(matches) > 1:
-            raise InvalidInput(f"{brief_id} matches several briefs: give more of the id")
+            raise InvalidInput(
+                f"{brief_id} matches several briefs: give more of the id", subject="ambiguous id"
+            )
         found = matches[0]
         if found.ended and not found.text:  # a therapist's: no longer shown (NU19 C21)
             shared = found.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")

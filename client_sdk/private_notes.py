@@ -266,7 +266,8 @@ class PrivateNotes:
             if "/" in journal or error.subject == BRIEF_NOT_JOURNAL:
                 raise
             raise NotFound(
-                f"no journal named {quoted_name(journal)}, and no client {quoted_name(journal)} shares one"
+                f"no journal named {quoted_name(journal)}, and no client {quoted_name(journal)} shares one",
+                subject="client",
             ) from None
 
     async def kept_in(self) -> str | None:

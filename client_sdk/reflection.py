@@ -65,7 +65,9 @@ class Prompts:
         if len(wanted) >= 4 and len(theirs) == 1:
             return theirs[0]
         if len(wanted) >= 4 and theirs:
-            raise InvalidInput(f"{prompt_id} matches several prompts: give more of the id")
+            raise InvalidInput(
+                f"{prompt_id} matches several prompts: give more of the id", subject="ambiguous id"
+            )
         raise NotFound(f"no prompt {prompt_id!r}", subject="prompt")
 
     async def _therapist_prompts(self) -> builtins.list[Prompt]:

@@ -49,7 +49,7 @@ from client_sdk import withholding as counting
 from client_sdk.access import AccessState
 from client_sdk.care_disclosure import MIRRORED_KINDS
 from client_sdk.chains import MAX_CHAIN_LENGTH, Chains
-from client_sdk.changes import REPORT
+from client_sdk.changes import FEED_KINDS
 from client_sdk.copy_journals import COPY_JOURNAL, copy_write_refused
 from client_sdk.default_journal import (
     DEFAULT_ENDED_NAME,
@@ -5983,10 +5983,10 @@ class Replica:
                 f"record {record.record_id.hex()} targets a document of another kind or journal",
                 record_id=record.record_id,
             )
-        if body.doc_kind == REPORT:  # a change feed's own kind: no document has it
+        if body.doc_kind in FEED_KINDS:  # a change feed's own kind: no document has it
             raise IntegrityError(
-                f"record {record.record_id.hex()} names a document of kind {REPORT!r}, which "
-                "no document may have",
+                f"record {record.record_id.hex()} names a document of kind "
+                f"{body.doc_kind!r}, which no document may have (a change feed's own)",
                 record_id=record.record_id,
             )
         if document is None:

@@ -43,7 +43,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, quoted_name, read_ms, to_datetime
-from client_sdk.replica import REVOKED, Replica, stored_document
+from client_sdk.replica import REVOKED, SHARE_ENDED, Replica, stored_document
 from client_sdk.results import (
     MEASURE,
     SAFETY_WATCHED,
@@ -2445,7 +2445,7 @@ class SafetyPath:
         verify as the owner's), AccessError without the annotate role, RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified."""
         local, document = await self._document_of_kind(flag_id, SAFETY_FLAG)
         if local.role == REVOKED:
-            raise AccessError(await self._ended_reason(local))
+            raise AccessError(await self._ended_reason(local), subject=SHARE_ENDED)
         if local.role == "read":  # by this device's verified access chain
             raise AccessError(
                 f"you only read {local.name} now (the read role {local.owner_name} gave you): "

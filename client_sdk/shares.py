@@ -711,7 +711,9 @@ class Shares:
             raise NotFound(f"no item {item_id} on this device", subject="document")
         if len(found) > 1:
             several = matched_kinds([d.kind for d in found])  # "an entry and a goal"
-            raise InvalidInput(f"{item_id} matches {several}: give more of the id")
+            raise InvalidInput(
+                f"{item_id} matches {several}: give more of the id", subject="ambiguous id"
+            )
         return found[0]
 
     async def unshared_results(

@@ -52,7 +52,7 @@ async def test_assigning_what_the_journal_already_has_asks_first(
     other = await drsmith.tj("assign", "ana/Personal", "measure", "gad7", "--every", "14")
     assert other.exit_code == 0 and "already has" not in other.stderr  # another measure
     for assignment in await drsmith.json("assignments"):
-        await drsmith.ok("assignments", "cancel", assignment["id"])
+        await drsmith.ok("assignments", "cancel", assignment["id"], "--yes")
     anew = await drsmith.tj(*twice)  # a cancelled one asks nothing
     assert anew.exit_code == 0 and "already has" not in anew.stderr
 

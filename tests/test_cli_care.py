@@ -218,7 +218,7 @@ async def test_cancelling_an_assignment_says_what_was_cancelled(
     )
     await drsmith.ok("sync")
     made = await drsmith.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
-    cancelled = await drsmith.ok("assignments", "cancel", made["id"][:6])
+    cancelled = await drsmith.ok("assignments", "cancel", made["id"][:6], "--yes")
     assert "Cancelled PHQ-9, every 14 days, for ana/Personal; " in cancelled.stderr
 
 

@@ -69,8 +69,10 @@ async def test_a_command_without_json_prints_nothing_on_stdout_when_it_fails(
 ) -> None:
     done = await laptop.tj("show", "0123456789ab")
     assert (done.exit_code, done.stdout) == (1, "")
-    done = await laptop.tj("delete", "0123456789ab", "--json")  # it has no --json
-    assert done.exit_code == 2 and done.stdout == "", done.output
+    done = await laptop.tj("delete", "0123456789ab")
+    assert (done.exit_code, done.stdout) == (1, "")
+    said = failure(await laptop.tj("delete", "0123456789ab", "--json"))  # every command has it
+    assert (said["subject"], said["exit_status"]) == ("document", 1), said
 
 
 async def test_a_locked_profile_with_no_passphrase_says_the_sdks_subject(

@@ -7,7 +7,7 @@ crypto and SQLite; the records are what a modified client of that account can si
 from __future__ import annotations
 
 from client_sdk import Change, keys, wire
-from client_sdk.changes import REPORT
+from client_sdk.changes import FEED_KINDS, REPORT
 from client_sdk.documents import Document
 from tests.client.sharing_support import forged_record, journal_id, share_with
 from tests.conftest import ClientFactory
@@ -22,18 +22,21 @@ async def test_an_owners_document_of_kind_report_never_reaches_the_feed(
     await share_with(ana, bob)
     await bob.sync()
     local = await ana.context.local_journal("Personal")
-    spoof = Document(keys.new_doc_id(ana.profile.account_id), REPORT)
-    update = spoof.change(fields={"x": 1})
-    await ana.replica.commit_new(local, [(spoof, update)])
+    spoofs = []
+    for kind in sorted(FEED_KINDS):  # "report", and "live lost" / "live back" posing as news
+        spoof = Document(keys.new_doc_id(ana.profile.account_id), kind)
+        await ana.replica.commit_new(local, [(spoof, spoof.change(fields={"x": 1}))])
+        spoofs.append(spoof)
     after = await ana.entries.write(None, "after it")
     await ana.sync()
     seen: list[Change] = []
     bob.on_change(seen.append)
     report = await bob.sync()
     assert [c.id for c in seen] == [after.id]  # the entry after it arrives; no "report"
-    assert not any(c.kind == REPORT for c in seen)
-    assert report.refused == 1 and report.problems, report
-    assert not await bob.store.document(spoof.doc_id)
+    assert not any(c.kind in FEED_KINDS for c in seen)
+    assert report.refused == len(FEED_KINDS) and report.problems, report
+    for spoof in spoofs:
+        assert not await bob.store.document(spoof.doc_id)
 
 
 async def test_a_members_document_of_kind_report_never_reaches_the_owners_feed(
