@@ -365,8 +365,9 @@ class Archives:
 
         Raises InvalidInput for a malformed file, naming the first bad field ("results[0]:
         'score' ..."; a result whose score is not the total of its answers included; subject
-        "value", `errors.BAD_VALUE`, for one that is not an export; "app update" for an
-        export of a newer version than this SDK reads):
+        "value", `errors.BAD_VALUE`, for every such field and for a file that is not an
+        export, not a JSON object included; "app update" for an export of a newer version
+        than this SDK reads):
         the whole file is checked first, and nothing is imported."""
         archive = Archive.from_dict(data)
         owned = {j.id for j in archive.journals if j.restorable}
