@@ -277,9 +277,10 @@ def parse_moods(
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
-    help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
-    'or "Daylio"); for a tj export, one of your journals that receives all of the file (its '
-    "readers then read it; without it, a new journal is made).",
+    help="One of your journals that receives all of the file (its readers then read it); "
+    "for a Day One or Daylio file, made when missing. Without it, a new journal is made "
+    '("Day One", "Daylio", or the journal\'s name in a tj export; "NAME (imported)" when you '
+    "have one of that name).",
 )
 @click.option(
     "--mood",
@@ -306,8 +307,9 @@ def import_(
 
     Each of your journals in a tj export that holds something this account does not hold
     yet comes back as a new journal (shared with no one), under its name, or "NAME
-    (imported)" when you have a journal of that name; an import never writes into an
-    existing journal unless you name it with `--journal`. Entries, goals (with their
+    (imported)" when you have a journal of that name; a Day One or Daylio file likewise, as
+    "Day One" or "Daylio". An import never writes into an existing journal unless you name
+    it with `--journal`. Entries, goals (with their
     check-ins) and notes keep their fields and times but get new ids (entries that were in
     the trash go back to the trash, unless they were there 30 days or more): `--json` prints
     the map from old ids to new ones. Journals that were shared with the exporter, and a
@@ -330,9 +332,9 @@ def import_(
     --role annotate --safety-flags`). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
-    Works offline. A Day One or Daylio file goes into the journal `--journal` names (made
-    when missing), never one you keep only to share with a member ("Shared with NAME", a
-    field-level copy, a brief).
+    Works offline. A Day One or Daylio file named into a journal with `--journal` goes there
+    (made when missing), never into one you keep only to share with a member ("Shared with
+    NAME", a field-level copy, a brief) nor a read-only copy: then into "NAME (imported)".
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -489,12 +491,10 @@ async def import_file(
     await synced_first(client, "comparing the file with")
     with ImportBar() as bar:
         if source == "dayone":
-            report = await client.archive.import_dayone(
-                data, journal=journal or "Day One", progress=bar
-            )
+            report = await client.archive.import_dayone(data, journal=journal, progress=bar)
         elif source == "daylio":
             report = await client.archive.import_daylio(
-                text, journal=journal or "Daylio", moods=moods, progress=bar
+                text, journal=journal, moods=moods, progress=bar
             )
         else:
             report = await client.archive.import_json(data, into=journal, progress=bar)

@@ -378,31 +378,38 @@ class Archives:
         return report
 
     async def import_dayone(
-        self, data: Any, *, journal: str = "Day One", progress: ImportProgress | None = None
+        self, data: Any, *, journal: str | None = None, progress: ImportProgress | None = None
     ) -> ImportReport:
         """Import a Day One JSON export (the parsed `Journal.json`, see foreign.py for the
-        fields read) into `journal` (created when missing), like `import_json`: new ids,
-        entries already here skipped. Raises InvalidInput naming the first bad entry."""
+        fields read) into `journal`, the journal of that name the user gave (created when
+        missing); None: into a new journal, as `import_json` makes one: "Day One", or "Day
+        One (imported)", ... when this account holds a journal of that name (an existing
+        journal never receives anything unless the user names it), none when every entry is
+        held here already. Like `import_json`: new ids, entries already here skipped. Raises
+        InvalidInput naming the first bad entry."""
         now = datetime.now(UTC)
-        archive = foreign.dayone_archive(data, journal, self.context.username, now)
-        return await restore(self, archive, progress)
+        name = journal or "Day One"
+        archive = foreign.dayone_archive(data, name, self.context.username, now)
+        return await restore(self, archive, progress, guarded=journal is None)
 
     async def import_daylio(
         self,
         text: str,
         *,
-        journal: str = "Daylio",
+        journal: str | None = None,
         tz: tzinfo | None = None,
         moods: Mapping[str, int] | None = None,
         progress: ImportProgress | None = None,
     ) -> ImportReport:
-        """Import a Daylio CSV backup (its text) into `journal`, like `import_json`. Times
+        """Import a Daylio CSV backup (its text) into `journal`, as `import_dayone` does (None:
+        a new journal, "Daylio" or "Daylio (imported)", ...), like `import_json`. Times
         are read in `tz` (None: this device's zone); Daylio's default moods map onto 1-10
         (foreign.DAYLIO_MOODS), other labels through `moods`. Raises InvalidInput naming
         the first bad line (an unknown mood label included)."""
         now = datetime.now(UTC)
-        archive = foreign.daylio_archive(text, journal, self.context.username, now, tz, moods)
-        return await restore(self, archive, progress)
+        name = journal or "Daylio"
+        archive = foreign.daylio_archive(text, name, self.context.username, now, tz, moods)
+        return await restore(self, archive, progress, guarded=journal is None)
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -1192,7 +1199,8 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     another app (Day One, Daylio): the journal of the name the user gave (the file's one
     journal), made when missing; never one it keeps only to share with a member
     (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
-    read-only copy: then "NAME (imported)", ... (`report.imported_as`)."""
+    read-only copy, nor such a journal `Journals.create` hands back (made meanwhile on
+    another device): then "NAME (imported)", ... (`report.imported_as`)."""
     context = source.context
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
@@ -1202,15 +1210,19 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     targets: dict[str, str] = {}
     for journal in archive.journals:
         name = journal.name
-        if name.casefold() in mine and not mine[name.casefold()][1]:
-            name = imported_name(name, lambda c: mine.get(c.casefold(), ("", True))[1])
-            report.imported_as[journal.name] = name
-        if name.casefold() not in mine:
+        while not (found := mine.get(name.casefold(), ("", False)))[1]:
+            if found[0]:  # not one to import into: the next name free or importable
+                name = imported_name(journal.name, lambda c: mine.get(c.casefold(), ("", True))[1])
+                report.imported_as[journal.name] = name
+                continue
+            # a journal of that name made meanwhile on another device may come back: checked
+            # again, and passed over as above when it is not one to import into
             created = await source.journals.create(name)
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
-            report.created_journals.append(created.name)
-        targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
+            if mine[name.casefold()][1]:
+                report.created_journals.append(created.name)
+        targets[journal.id] = report.journals[journal.id] = found[0]
     return targets
 
 
