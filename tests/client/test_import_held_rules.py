@@ -92,3 +92,32 @@ async def test_an_entry_held_only_in_the_trash_is_said_to_be_in_the_trash(
     await ana.entries.restore(entry.id)
     live = await ana.archive.import_json(data)
     assert live.held_in == {"Work": {"entries": 1}} and live.held_in_trash == {}
+
+
+async def test_a_plan_whose_crisis_line_a_therapists_kept_out_makes_no_journal_next_time(
+    signup: ClientFactory,
+) -> None:
+    """ana named Personal, where tom's crisis line is in force: the file's plan came without
+    its crisis line. The next plain import of the file makes no journal for the file's line
+    alone; it says tom's line is kept, as the first did."""
+    ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", "Samaritans: call 116 123")
+    await tom.sync()
+    await ana.sync()
+    await eve.safety.set_plan(
+        emergency_number="999", crisis_line="Call 0900 123 456 (premium)", plan="Breathe."
+    )
+    handed = json.loads(json.dumps(await eve.archive.export_json()))
+    first = await ana.archive.import_json(handed, into="Personal")
+    assert first.safety_plans == ["Personal"] and first.crisis_lines_kept == {"Personal": "tom"}
+
+    again = await ana.archive.import_json(handed)
+
+    assert again.created_journals == [] and again.safety_plans == []
+    assert again.crisis_lines_kept == {"Personal": "tom"}
+    assert again.crisis_lines_imported == {}
+    assert [j.name for j in await ana.journals.list()] == ["Personal"]
+    message = " ".join(await ana.safety.message())
+    assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
