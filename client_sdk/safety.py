@@ -174,7 +174,7 @@ class SafetyPlan:
     """The journal's id (32 hex digits)."""
 
     shown_from: str | None = None
-    """When the owner wrote nothing of this journal's plan: the journal (its name here, a
+    """In a journal this account owns whose plan it wrote nothing of: the journal (its name here, a
     read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
     journal shows in its place, the first one written in another journal this account owns
     (the default journal's first: `SafetyPath.message`); None when the message shows this
@@ -645,22 +645,6 @@ class LateFlag:
     journal_id: str = ""
     """The journal's id (32 hex digits)."""
 
-    shown_from: str | None = None
-    """When the owner wrote nothing of this journal's plan: the journal (its name here, a
-    read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
-    journal shows in its place, the first one written in another journal this account owns
-    (the default journal's first: `SafetyPath.message`); None when the message shows this
-    journal's own plan, or the built-in numbers (no plan written in any)."""
-    shown_emergency_number: str | None = None
-    """With `shown_from`: the emergency number the safety message shows (that plan's), None
-    when it sets none (the message then names the local emergency number)."""
-    shown_crisis_line: str | None = None
-    """With `shown_from`: that plan's own crisis line, which the safety message shows; None
-    when it sets none (the message then shows `crisis_line_in_use`, else the default crisis
-    lines)."""
-    shown_plan: str = ""
-    """With `shown_from`: the text of the plan the safety message shows."""
-
     def line(self, *, syncs: str = "") -> str:
         """What to tell the client, in words (client_sdk/data/safety.json `flag_late`), which
         name no app's commands; `syncs` as `SafetyHints.syncs`."""
@@ -707,22 +691,6 @@ class UnflaggedAnswer:
     opted_in_at: datetime
     journal_id: str = ""
     """The journal's id (32 hex digits)."""
-
-    shown_from: str | None = None
-    """When the owner wrote nothing of this journal's plan: the journal (its name here, a
-    read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
-    journal shows in its place, the first one written in another journal this account owns
-    (the default journal's first: `SafetyPath.message`); None when the message shows this
-    journal's own plan, or the built-in numbers (no plan written in any)."""
-    shown_emergency_number: str | None = None
-    """With `shown_from`: the emergency number the safety message shows (that plan's), None
-    when it sets none (the message then names the local emergency number)."""
-    shown_crisis_line: str | None = None
-    """With `shown_from`: that plan's own crisis line, which the safety message shows; None
-    when it sets none (the message then shows `crisis_line_in_use`, else the default crisis
-    lines)."""
-    shown_plan: str = ""
-    """With `shown_from`: the text of the plan the safety message shows."""
 
     def line(self, *, tell: str = "") -> str:
         """What to tell the client, in words that name no app's commands; `tell`: the app's

@@ -561,7 +561,8 @@ class SafetyPath:
         in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
-        borrowed = await self._borrowed(plan)
+        mine = local.owner_id == self._replica.profile.account_id
+        borrowed = await self._borrowed(plan) if mine else None
         if borrowed is not None:  # the plan the safety message shows here (`_shown_plan`)
             other_journal, other = borrowed
             plan = replace(
