@@ -278,9 +278,10 @@ def parse_moods(
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
-    help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
-    'or "Daylio"); for a tj export, one of your journals that receives all of the file (its '
-    "readers then read it; without it, a new journal is made).",
+    help="One of your journals that receives all of the file (its readers then read it); "
+    "for a Day One or Daylio file, made when missing. Without it, a new journal is made "
+    '("Day One", "Daylio", or the journal\'s name in a tj export; "NAME (imported)" when you '
+    "have one of that name).",
 )
 @click.option(
     "--mood",
@@ -307,8 +308,9 @@ def import_(
 
     Each of your journals in a tj export that holds something this account does not hold
     yet comes back as a new journal (shared with no one), under its name, or "NAME
-    (imported)" when you have a journal of that name; an import never writes into an
-    existing journal unless you name it with `--journal`. Entries, goals (with their
+    (imported)" when you have a journal of that name; a Day One or Daylio file likewise, as
+    "Day One" or "Daylio". An import never writes into an existing journal unless you name
+    it with `--journal`. Entries, goals (with their
     check-ins) and notes keep their fields and times but get new ids (entries that were in
     the trash go back to the trash, unless they were there 30 days or more): `--json` prints
     the map from old ids to new ones. Journals that were shared with the exporter, and a
@@ -331,9 +333,9 @@ def import_(
     --role annotate --safety-flags`). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
-    Works offline. A Day One or Daylio file goes into the journal `--journal` names (made
-    when missing), never one you keep only to share with a member ("Shared with NAME", a
-    field-level copy, a brief).
+    Works offline. A Day One or Daylio file named into a journal with `--journal` goes there
+    (made when missing), never into one you keep only to share with a member ("Shared with
+    NAME", a field-level copy, a brief) nor a read-only copy: then into "NAME (imported)".
 
     From Day One: text (a first "# heading" becomes the title), tags, times
     and time zones; photos, places and weather are left out. From Daylio: mood, activities
@@ -490,12 +492,10 @@ async def import_file(
     await synced_first(client, "comparing the file with")
     with ImportBar() as bar:
         if source == "dayone":
-            report = await client.archive.import_dayone(
-                data, journal=journal or "Day One", progress=bar
-            )
+            report = await client.archive.import_dayone(data, journal=journal, progress=bar)
         elif source == "daylio":
             report = await client.archive.import_daylio(
-                text, journal=journal or "Daylio", moods=moods, progress=bar
+                text, journal=journal, moods=moods, progress=bar
             )
         else:
             report = await client.archive.import_json(data, into=journal, progress=bar)
@@ -585,7 +585,8 @@ def import_summary(
             plural(count, *KIND_WORDS[kind])
             for kind, count in sorted(report.already_here.items(), key=kind_order)
         ]
-        parts.append(f"{and_words(kinds)} already here{held_words(report.held_in)}")
+        held = held_words(report.held_in, report.held_in_trash)
+        parts.append(f"{and_words(kinds)} already here{held}")
     if report.skipped_journals:
         shared = plural(len(report.skipped_journals), "shared journal", "shared journals")
         parts.append(f"skipped {shared}: {', '.join(report.skipped_journals)}")
@@ -607,16 +608,8 @@ def import_summary(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             f'in the file ("safety_plans"; {output.command_text("tj safety plan")} shows yours)'
         )
-    for name, number in report.emergency_numbers_imported.items():  # check it too
-        parts.append(
-            f"the emergency number the safety message shows for {name} is now the file's, "
-            f"{output.quoted(number)} (check it with {output.command_text('tj safety plan')})"
-        )
-    for name, line in report.crisis_lines_imported.items():  # REV-S10B F3: check it
-        parts.append(
-            f"the crisis line the safety message shows for {name} is now the file's, "
-            f"{output.quoted(line)} (check it with {output.command_text('tj safety plan')})"
-        )
+    parts += shown_words("emergency number", report.emergency_numbers_imported)  # check it
+    parts += shown_words("crisis line", report.crisis_lines_imported)  # REV-S10B F3: check it
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
             f"kept the crisis line {member} set in {name} in force: the file's differs and "
@@ -652,18 +645,47 @@ def import_summary(
     return output.sentence(f"nothing to import: the file holds no {held}") + flags
 
 
-def held_words(held_in: dict[str, dict[str, int]]) -> str:
-    """Where the items already here are held (`ImportReport.held_in`): " (in 'Work')" for one
-    journal, " (1 entry in 'Work', 1 questionnaire result in 'Therapy')" for several; "" when
-    none is named."""
-    if len(held_in) == 1:
-        return f" (in {output.quoted(next(iter(held_in)))})"
+def shown_words(what: str, shown: dict[str, str]) -> list[str]:
+    """What an import says of the `what` ("emergency number", "crisis line") the safety
+    message shows now from the file (`ImportReport.emergency_numbers_imported`,
+    `crisis_lines_imported`: every journal whose message shows it, one without a plan of
+    its own included): one clause per value, naming each journal, so the person checks it
+    where the message shows it."""
+    journals: dict[str, list[str]] = {}
+    for name, value in shown.items():
+        journals.setdefault(value, []).append(name)
+    return [
+        f"the {what} the safety message shows for {and_words(names)} is now the file's, "
+        f"{output.quoted(value)} (check it with {output.command_text('tj safety plan')})"
+        for value, names in journals.items()
+    ]
+
+
+def held_words(
+    held_in: dict[str, dict[str, int]], in_trash: dict[str, dict[str, int]] | None = None
+) -> str:
+    """Where the items already here are held (`ImportReport.held_in`, `held_in_trash`): " (in
+    'Work')" for one journal, " (in the trash of 'Work'; `tj trash` lists it, `tj restore ID`
+    brings it back)" for its trash, " (1 entry in 'Work', 1 questionnaire result in
+    'Therapy')" for several; "" when none is named."""
+    places = {output.quoted(name): kinds for name, kinds in held_in.items()}
+    trash = {f"the trash of {output.quoted(name)}": k for name, k in (in_trash or {}).items()}
+    places.update(trash)
+    hint = ""
+    if trash:
+        it = "it" if sum(n for kinds in trash.values() for n in kinds.values()) == 1 else "them"
+        hint = (
+            f"; {output.command_text('tj trash')} lists {it}, "
+            f"{output.command_text('tj restore ID')} brings {it} back"
+        )
+    if len(places) == 1:
+        return f" (in {next(iter(places))}{hint})"
     said = [
         f"{and_words([output.plural(n, *KIND_WORDS[k]) for k, n in sorted(kinds.items(), key=kind_order)])} "
-        f"in {output.quoted(name)}"
-        for name, kinds in held_in.items()
+        f"in {place}"
+        for place, kinds in places.items()
     ]
-    return f" ({', '.join(said)})" if said else ""
+    return f" ({', '.join(said)}{hint})" if said else ""
 
 
 def flags_not_carried_text(

@@ -642,13 +642,22 @@ def plan_text(plan: SafetyPlan) -> str:
     the plan's own text, each of its lines on lines of the terminal's width, its words
     unchanged, as the safety message shows it (an 88-character plan line is wrapped at
     80 columns too)."""
-    lines = [
-        f"journal:      {plan.journal}",
-        f"emergency:    {plan.emergency_number or '(default: your local emergency number)'}",
-        f"crisis line:  {crisis_line_text(plan)}",
+    lines = [f"journal:      {plan.journal}"]
+    if plan.shown_from is not None:  # none written here: what the safety message shows
+        lines.append(
+            "shown plan:   none written here: the safety message shows the plan of "
+            f"{output.quoted(plan.shown_from)}"
+        )
+        emergency, text = plan.shown_emergency_number, plan.shown_plan
+        line = plan.shown_crisis_line or crisis_line_text(plan)
+    else:
+        emergency, text, line = plan.emergency_number, plan.plan, crisis_line_text(plan)
+    lines += [
+        f"emergency:    {emergency or '(default: your local emergency number)'}",
+        f"crisis line:  {line}",
         f"share flags:  {flags_text(plan)}",
     ]
-    written = plan.plan.splitlines() if plan.plan else ["(no plan written yet)"]
+    written = text.splitlines() if text else ["(no plan written yet)"]
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"

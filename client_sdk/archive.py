@@ -356,9 +356,11 @@ class Archive:
 
     @classmethod
     def from_dict(cls, data: Any) -> Archive:
-        """Read and check an export (raises InvalidInput naming the first bad field; subject
-        "value", `errors.BAD_VALUE`, for a file that is not an export, "app update" for one
-        of a newer version than READ_VERSIONS)."""
+        """Read and check an export (raises InvalidInput naming the first bad field, subject
+        "value", `errors.BAD_VALUE` (`bad_file`), as for a file that is not an export, not a
+        JSON object included; "app update" for one of a newer version than READ_VERSIONS)."""
+        if not isinstance(data, Mapping):
+            raise bad_file("this is not a Therapy Journal export (the file is not a JSON object)")
         top = Fields(data, "the file")
         if top.text("format") != FORMAT:
             raise InvalidInput(
@@ -373,7 +375,7 @@ class Archive:
                 subject="app update",
             )
         if version not in READ_VERSIONS:
-            raise InvalidInput(
+            raise bad_file(
                 f"this export has version {version}; expected "
                 f"{' or '.join(map(str, READ_VERSIONS))}"
             )
@@ -389,7 +391,7 @@ class Archive:
         )
         for item in archive.items():
             if item.journal_id not in known:
-                raise InvalidInput(f"{item.id} names journal {item.journal_id}, not in the file")
+                raise bad_file(f"{item.id} names journal {item.journal_id}, not in the file")
         return archive
 
 
@@ -399,12 +401,19 @@ Item = ArchivedEntry | ArchivedGoal | ArchivedNote
 # --- reading a file, checked ----------------------------------------------------------------
 
 
+def bad_file(text: str) -> InvalidInput:
+    """The refusal of a file of this format that is not as an export is written (a field
+    missing, of another type, out of range; not a JSON object): subject BAD_VALUE ("value"),
+    as every refusal of a value as given (the CLI exits with status 2)."""
+    return InvalidInput(text, subject=BAD_VALUE)
+
+
 class Fields:
     """Typed access to one JSON object of an export; errors say where the bad value is."""
 
     def __init__(self, value: Any, where: str) -> None:
         if not isinstance(value, Mapping):
-            raise InvalidInput(f"{where} is not a JSON object")
+            raise bad_file(f"{where} is not a JSON object")
         self.value = value
         self.where = where
 
@@ -412,16 +421,16 @@ class Fields:
         try:
             return self.value[name]
         except KeyError:
-            raise InvalidInput(f"{self.where} lacks {name!r}") from None
+            raise bad_file(f"{self.where} lacks {name!r}") from None
 
     def bad(self, name: str, wanted: str) -> InvalidInput:
-        return InvalidInput(f"{self.where}: {name!r} should be {wanted}")
+        return bad_file(f"{self.where}: {name!r} should be {wanted}")
 
     def text(self, name: str, limit: int = 1_000_000) -> str:
         try:  # `raw`, inlined: a file holds 7 texts an entry (issue 10)
             value = self.value[name]
         except KeyError:
-            raise InvalidInput(f"{self.where} lacks {name!r}") from None
+            raise bad_file(f"{self.where} lacks {name!r}") from None
         if not isinstance(value, str) or len(value) > limit:
             raise self.bad(name, f"a string of at most {limit} characters")
         return value
@@ -549,7 +558,7 @@ def read_entry(fields: Fields) -> ArchivedEntry:
         if entry.utc_offset is not None:
             check_utc_offset(entry.utc_offset)
     except InvalidInput as error:
-        raise InvalidInput(f"{fields.where}: {error}") from None
+        raise bad_file(f"{fields.where}: {error}") from None
     return entry
 
 
@@ -574,7 +583,7 @@ def read_goal(fields: Fields) -> ArchivedGoal:
         try:
             Measure.parse(goal.measure)
         except InvalidInput as error:
-            raise InvalidInput(f"{fields.where}: {error}") from None
+            raise bad_file(f"{fields.where}: {error}") from None
     return goal
 
 

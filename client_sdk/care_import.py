@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from client_sdk.archive import Fields, to_ms
+from client_sdk.archive import Fields, bad_file, to_ms
 from client_sdk.care_archive import CareRecords, care_count, plan_written
 from client_sdk.documents import check_text_limit
 from client_sdk.errors import InvalidInput
@@ -117,7 +117,7 @@ def read_care(data: Mapping[str, Any], owned: set[str], known: set[str], now_ms:
         for index, record in enumerate(lists[kind]):
             where = Fields(record, f"{kind}[{index}]")
             if where.text("journal_id", 64) not in known:
-                raise InvalidInput(
+                raise bad_file(
                     f"{where.where} names journal {record['journal_id']}, not in the file"
                 )
     results, plans, opt_ins = [], [], []
@@ -167,7 +167,7 @@ def care_list(top: Fields, kind: str) -> list[Mapping[str, Any]]:
         raise top.bad(kind, "a list")
     for index, item in enumerate(value):
         if not isinstance(item, Mapping):
-            raise InvalidInput(f"{kind}[{index}] is not a JSON object")
+            raise bad_file(f"{kind}[{index}] is not a JSON object")
     return value
 
 
@@ -184,9 +184,9 @@ def read_result(fields: Fields, now_ms: int) -> ImportedResult:
         total = found.score(answers)
         found.check_stored_unscored(unscored)  # GAD-7's difficulty answer up to version 2
     except InvalidInput as error:
-        raise InvalidInput(f"{fields.where}: {error}") from None
+        raise bad_file(f"{fields.where}: {error}") from None
     if fields.integer("score") != total:
-        raise InvalidInput(
+        raise bad_file(
             f"{fields.where}: 'score' is {fields.raw('score')}, not the total of its answers "
             f"({total}): the SDK computes the score from the answers again, and a file whose "
             "score differs was changed by hand; nothing of the file was imported"
@@ -219,7 +219,7 @@ def read_plan(fields: Fields) -> ImportedPlan:
     try:
         check_text_limit("a safety plan", MAX_PLAN, "", text, "shorten it in the file")
     except InvalidInput as error:
-        raise InvalidInput(f"{fields.where}: 'plan': {error}") from None
+        raise bad_file(f"{fields.where}: 'plan': {error}") from None
     read_ignored(fields, texts=("journal", "crisis_line_in_use", "crisis_line_set_by"))
     for name in ("flags_reach", "not_opted_in", "reads_only", "opted_in_earlier"):
         if fields.value.get(name) is not None:
@@ -251,7 +251,7 @@ def contact(fields: Fields, name: str) -> str | None:
     try:
         check_text(value, repr(name))
     except InvalidInput as error:
-        raise InvalidInput(f"{fields.where}: {error}") from None
+        raise bad_file(f"{fields.where}: {error}") from None
     return value or None
 
 

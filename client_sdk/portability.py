@@ -114,13 +114,16 @@ class ImportReport:
     """The journals (names here) whose owner had written a safety plan other than the file's:
     theirs is kept as it is (never overwritten); the file's stays in the file."""
     emergency_numbers_imported: dict[str, str] = field(default_factory=dict)
-    """The journals (names here) whose emergency number was written from the file, with that
-    number: the safety message shows it from now on, in place of the default one (said, so
-    that the person checks it, as `crisis_lines_imported`)."""
+    """The journals (names here) whose safety message shows another emergency number since the
+    import wrote the file's plan, with that number (the file's), the default journal first:
+    the journal the plan went into, and every journal of this account with no plan of its
+    own, whose message shows the first plan written in another (`SafetyPath.shown_numbers`).
+    Said, so that the person checks it, as `crisis_lines_imported`."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
-    """The journals (names here) whose crisis line was written from the file, with that line: it is
-    the owner's own from now on and the safety message shows it, above a line a therapist set that
-    this device had not received yet (said, so that the person checks it)."""
+    """The journals (names here) whose safety message shows another crisis line since the
+    import wrote the file's plan, with that line, as `emergency_numbers_imported`: the file's
+    is the owner's own from now on, above a line a therapist set that this device had not
+    received yet (said, so that the person checks it)."""
     crisis_lines_kept: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose crisis line in force is one a member (a therapist)
     set, with that member's username: the file's crisis line differs and is not written (it
@@ -145,6 +148,11 @@ class ImportReport:
     """Where the skipped duplicates are held: {journal name here: {kind: n}}, kinds as
     `already_here`; a read-only copy of a journal gone from the server named "NAME
     (read-only copy)"."""
+    held_in_trash: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The skipped duplicates held only in the trash of a journal here, as `held_in`
+    ({journal name here: {"entries": n}}): the journal does not list them, and the trash
+    deletes them for good TRASH_DAYS (30) days after they were trashed (`tj restore ID`
+    brings one back)."""
     trashed: int = 0
     """Entries imported into the trash (they were in the trash when exported)."""
     trash_expired: int = 0
@@ -195,6 +203,7 @@ class ImportReport:
             "duplicates": self.duplicates,
             "already_here": dict(self.already_here),
             "held_in": {name: dict(kinds) for name, kinds in self.held_in.items()},
+            "held_in_trash": {name: dict(kinds) for name, kinds in self.held_in_trash.items()},
             "trashed": self.trashed,
             "trash_expired": self.trash_expired,
             "archived": list(self.archived),
@@ -356,8 +365,9 @@ class Archives:
 
         Raises InvalidInput for a malformed file, naming the first bad field ("results[0]:
         'score' ..."; a result whose score is not the total of its answers included; subject
-        "value", `errors.BAD_VALUE`, for one that is not an export; "app update" for an
-        export of a newer version than this SDK reads):
+        "value", `errors.BAD_VALUE`, for every such field and for a file that is not an
+        export, not a JSON object included; "app update" for an export of a newer version
+        than this SDK reads):
         the whole file is checked first, and nothing is imported."""
         archive = Archive.from_dict(data)
         owned = {j.id for j in archive.journals if j.restorable}
@@ -368,31 +378,38 @@ class Archives:
         return report
 
     async def import_dayone(
-        self, data: Any, *, journal: str = "Day One", progress: ImportProgress | None = None
+        self, data: Any, *, journal: str | None = None, progress: ImportProgress | None = None
     ) -> ImportReport:
         """Import a Day One JSON export (the parsed `Journal.json`, see foreign.py for the
-        fields read) into `journal` (created when missing), like `import_json`: new ids,
-        entries already here skipped. Raises InvalidInput naming the first bad entry."""
+        fields read) into `journal`, the journal of that name the user gave (created when
+        missing); None: into a new journal, as `import_json` makes one: "Day One", or "Day
+        One (imported)", ... when this account holds a journal of that name (an existing
+        journal never receives anything unless the user names it), none when every entry is
+        held here already. Like `import_json`: new ids, entries already here skipped. Raises
+        InvalidInput naming the first bad entry."""
         now = datetime.now(UTC)
-        archive = foreign.dayone_archive(data, journal, self.context.username, now)
-        return await restore(self, archive, progress)
+        name = journal or "Day One"
+        archive = foreign.dayone_archive(data, name, self.context.username, now)
+        return await restore(self, archive, progress, guarded=journal is None)
 
     async def import_daylio(
         self,
         text: str,
         *,
-        journal: str = "Daylio",
+        journal: str | None = None,
         tz: tzinfo | None = None,
         moods: Mapping[str, int] | None = None,
         progress: ImportProgress | None = None,
     ) -> ImportReport:
-        """Import a Daylio CSV backup (its text) into `journal`, like `import_json`. Times
+        """Import a Daylio CSV backup (its text) into `journal`, as `import_dayone` does (None:
+        a new journal, "Daylio" or "Daylio (imported)", ...), like `import_json`. Times
         are read in `tz` (None: this device's zone); Daylio's default moods map onto 1-10
         (foreign.DAYLIO_MOODS), other labels through `moods`. Raises InvalidInput naming
         the first bad line (an unknown mood label included)."""
         now = datetime.now(UTC)
-        archive = foreign.daylio_archive(text, journal, self.context.username, now, tz, moods)
-        return await restore(self, archive, progress)
+        name = journal or "Daylio"
+        archive = foreign.daylio_archive(text, name, self.context.username, now, tz, moods)
+        return await restore(self, archive, progress, guarded=journal is None)
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -749,6 +766,7 @@ async def restore(
     if into is not None:
         targets = await chosen_target(context, archive, report, into)
     elif guarded:
+        await keep_plans(source, archive, care, holdings)
         targets = await new_targets(source, archive, care, holdings, report, now)
     else:
         targets = await named_targets(source, archive, report)
@@ -799,11 +817,20 @@ async def restore(
         if progress is not None:
             progress(done, total)
     await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
+    shown = await source.care.safety.shown_numbers() if care.plans else {}
     for plan in care.plans:
         if holdings.skips(plan_identity(plan.parts()), "safety_plans", report):
             continue
         if plan.journal_id in targets:
             await restore_plan(source, plan, targets[plan.journal_id], report)
+        elif (kept := holdings.kept.get(plan_identity(plan.parts()))) is not None:
+            name, member = kept
+            if member is None:
+                report.safety_plans_kept.append(name)
+            else:
+                report.crisis_lines_kept[name] = member
+    if care.plans:
+        await name_shown_numbers(source, shown, report)
     for journal_id, reached in care.opt_ins:
         if journal_id in targets:
             await tell_opt_in(source, targets[journal_id], reached, report)
@@ -824,6 +851,11 @@ class Holdings:
     writes it again into a journal it makes (a duplicate, never a disclosure)."""
 
     held: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    kept: dict[tuple[Any, ...], tuple[str, str | None]] = field(default_factory=dict)
+    """The file's safety plans (`plan_identity`) not held here that an import keeps out of the
+    journal of their file journal's name (`keep_plans`), with that journal's name here and,
+    when a member's crisis line in force there is all that differs, that member's username:
+    such a plan alone makes no journal (`new_targets`)."""
 
     @classmethod
     async def read(cls, source: Archives, file_ids: set[str]) -> Holdings:
@@ -837,7 +869,10 @@ class Holdings:
         trashed = await source.entries.trash() + await source.entries.trashed_in_copies()
         for entry in trashed:
             if entry.journal_id in names:
-                found.add(identity(ArchivedEntry.of(entry)), names[entry.journal_id])
+                key = identity(ArchivedEntry.of(entry))
+                found.add(key, names[entry.journal_id])
+                found.in_trash.add(key)
+        me = source.context.profile.username
         for journal in journals:
             name = names[journal.id]
             for entry in await source.entries.list(journal.id):
@@ -845,7 +880,8 @@ class Holdings:
             for goal in await source.goals.list(journal.id):
                 found.add(identity(ArchivedGoal.of(goal)), name)
             for note in await source.notes.list(journal.id):
-                found.add((note.kind, to_ms(note.created_at), note.text), name)
+                if note.author == me:  # a member's note is never the owner's, whatever its text
+                    found.add((note.kind, to_ms(note.created_at), note.text), name)
             for result in await source.care.measures.list(journal.id):
                 found.add(
                     result_identity(
@@ -859,8 +895,15 @@ class Holdings:
                 found.add(plan_identity(parts), name)
         return found
 
+    in_trash: set[tuple[Any, ...]] = field(default_factory=set)
+    """The entries (`identity`) held only in the trash of a journal here (its name `held`)."""
+
     def add(self, key: tuple[Any, ...], journal: str) -> None:
-        self.held.setdefault(key, journal)
+        if key not in self.held:
+            self.held[key] = journal
+        elif key in self.in_trash:  # live here too: said where it shows
+            self.held[key] = journal
+            self.in_trash.discard(key)
 
     def skips(self, key: tuple[Any, ...], kind: str, report: ImportReport) -> bool:
         """Whether the item of `key` is held here: then counted in `report` (`duplicates`,
@@ -870,7 +913,8 @@ class Holdings:
             return False
         report.duplicates += 1
         report.already_here[kind] = report.already_here.get(kind, 0) + 1
-        counts = report.held_in.setdefault(where, {})
+        places = report.held_in_trash if key in self.in_trash else report.held_in
+        counts = places.setdefault(where, {})
         counts[kind] = counts.get(kind, 0) + 1
         return True
 
@@ -976,10 +1020,55 @@ async def restore_plan(
             journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
         )
         report.safety_plans.append(name)
-        if parts[0]:
-            report.emergency_numbers_imported[name] = parts[0]
-        if parts[1]:
-            report.crisis_lines_imported[name] = parts[1]
+
+
+async def keep_plans(
+    source: Archives, archive: Archive, care: CareImport, holdings: Holdings
+) -> None:
+    """Note in `holdings.kept` each plan of the file this account does not hold (`Holdings`)
+    that an earlier import, or the user, kept out of the own journal of its file journal's
+    name: that journal's owner wrote a plan of their own there (never overwritten,
+    `restore_plan`), or a member's crisis line in force there is all that differs. Such a plan
+    does not make the file journal new (`new_targets`): importing a file twice adds nothing;
+    the import says it is kept (`ImportReport.safety_plans_kept`, `crisis_lines_kept`)."""
+    names = {j.id: j.name.casefold() for j in archive.journals}
+    me = source.context.profile.account_id
+    own = {
+        j.name.casefold(): j
+        for j in await source.context.store.journals()
+        if j.owner_id == me and j.role == "owner"
+    }
+    for plan in care.plans:
+        key = plan_identity(plan.parts())
+        local = own.get(names.get(plan.journal_id, ""))
+        if key in holdings.held or local is None:
+            continue
+        held = await source.care.safety.plan(local.journal_id.hex())
+        if (
+            held.crisis_line is None
+            and held.crisis_line_set_by is not None
+            and (held.emergency_number, held.plan) == (plan.emergency_number, plan.plan)
+        ):
+            holdings.kept[key] = (held.journal, held.crisis_line_set_by)
+        elif held.emergency_number or held.crisis_line or held.plan.strip():
+            holdings.kept[key] = (held.journal, None)
+
+
+async def name_shown_numbers(
+    source: Archives, before: dict[str, tuple[str | None, str | None]], report: ImportReport
+) -> None:
+    """Name in `report.emergency_numbers_imported` and `report.crisis_lines_imported` every
+    journal of this account whose safety message shows another emergency number or crisis
+    line now than `before` the import wrote its plans (`SafetyPath.shown_numbers`, the rule
+    the message follows: a journal without a plan of its own shows the first one written in
+    another, so a plan written into a journal the import made reaches the default journal's
+    message too), with the one it shows now."""
+    for name, (number, line) in (await source.care.safety.shown_numbers()).items():
+        was = before.get(name, (None, None))
+        if number and number != was[0]:
+            report.emergency_numbers_imported[name] = number
+        if line and line != was[1]:
+            report.crisis_lines_imported[name] = line
 
 
 async def tell_opt_in(
@@ -1082,7 +1171,7 @@ async def new_targets(
         ]
         keys_ += [r.identity() for r in care.results if r.journal_id == journal.id]
         keys_ += [plan_identity(p.parts()) for p in care.plans if p.journal_id == journal.id]
-        new = any(key not in holdings.held for key in keys_)
+        new = any(key not in holdings.held and key not in holdings.kept for key in keys_)
         empty = not keys_ and not any(i.journal_id == journal.id for i in archive.items())
         if new or (empty and journal.name.casefold() not in taken):
             try:  # a name create refuses, refused before any journal is made
@@ -1110,7 +1199,8 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     another app (Day One, Daylio): the journal of the name the user gave (the file's one
     journal), made when missing; never one it keeps only to share with a member
     (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
-    read-only copy: then "NAME (imported)", ... (`report.imported_as`)."""
+    read-only copy, nor such a journal `Journals.create` hands back (made meanwhile on
+    another device): then "NAME (imported)", ... (`report.imported_as`)."""
     context = source.context
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
@@ -1120,15 +1210,19 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     targets: dict[str, str] = {}
     for journal in archive.journals:
         name = journal.name
-        if name.casefold() in mine and not mine[name.casefold()][1]:
-            name = imported_name(name, lambda c: mine.get(c.casefold(), ("", True))[1])
-            report.imported_as[journal.name] = name
-        if name.casefold() not in mine:
+        while not (found := mine.get(name.casefold(), ("", False)))[1]:
+            if found[0]:  # not one to import into: the next name free or importable
+                name = imported_name(journal.name, lambda c: mine.get(c.casefold(), ("", True))[1])
+                report.imported_as[journal.name] = name
+                continue
+            # a journal of that name made meanwhile on another device may come back: checked
+            # again, and passed over as above when it is not one to import into
             created = await source.journals.create(name)
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
-            report.created_journals.append(created.name)
-        targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
+            if mine[name.casefold()][1]:
+                report.created_journals.append(created.name)
+        targets[journal.id] = report.journals[journal.id] = found[0]
     return targets
 
 

@@ -173,6 +173,22 @@ class SafetyPlan:
     journal_id: str = ""
     """The journal's id (32 hex digits)."""
 
+    shown_from: str | None = None
+    """In a journal this account owns whose plan it wrote nothing of: the journal (its name here, a
+    read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
+    journal shows in its place, the first one written in another journal this account owns
+    (the default journal's first: `SafetyPath.message`); None when the message shows this
+    journal's own plan, or the built-in numbers (no plan written in any)."""
+    shown_emergency_number: str | None = None
+    """With `shown_from`: the emergency number the safety message shows (that plan's), None
+    when it sets none (the message then names the local emergency number)."""
+    shown_crisis_line: str | None = None
+    """With `shown_from`: that plan's own crisis line, which the safety message shows; None
+    when it sets none (the message then shows `crisis_line_in_use`, else the default crisis
+    lines)."""
+    shown_plan: str = ""
+    """With `shown_from`: the text of the plan the safety message shows."""
+
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
         UTC, owner-signed): its `flags_since` time, else the plan's `updated_at` (a plan
@@ -211,6 +227,10 @@ class SafetyPlan:
             "opted_in_reads_only": (
                 list(self.opted_in_reads_only) if self.opted_in_reads_only is not None else None
             ),
+            "shown_from": self.shown_from,
+            "shown_emergency_number": self.shown_emergency_number,
+            "shown_crisis_line": self.shown_crisis_line,
+            "shown_plan": self.shown_plan or None,
         }
 
 

@@ -561,6 +561,17 @@ class SafetyPath:
         in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
+        mine = local.owner_id == self._replica.profile.account_id
+        borrowed = await self._borrowed(plan) if mine else None
+        if borrowed is not None:  # the plan the safety message shows here (`_shown_plan`)
+            other_journal, other = borrowed
+            plan = replace(
+                plan,
+                shown_from=self._display(other_journal),
+                shown_emergency_number=other.emergency_number,
+                shown_crisis_line=other.crisis_line,
+                shown_plan=other.plan,
+            )
         if local.role != "owner":
             return plan
         found_reach = await self._reach(local, plan) if plan.share_flags else _Reach()
@@ -2114,12 +2125,31 @@ class SafetyPath:
                 return await self._own_shown_plan()
             plan = await self.plan(journal)
         line = await self._message_crisis_line(journal)
-        if _written(plan):
-            return plan.emergency_number, line, plan.plan
-        other = await self._other_plan()
+        other = await self._borrowed(plan)
         if other is None:
-            return None, line, ""
+            return (plan.emergency_number, line, plan.plan) if _written(plan) else (None, line, "")
         return other[1].emergency_number, other[1].crisis_line or line, other[1].plan
+
+    async def _borrowed(self, plan: SafetyPlan) -> tuple[LocalJournal, SafetyPlan] | None:
+        """The plan the safety message for `plan`'s journal shows in its place, with its
+        journal: none when its owner wrote any of it (`_written`), else the first one written
+        in another journal this account owns (`_other_plan`). The one rule `_shown_plan`
+        (the message) and `plan` (`SafetyPlan.shown_from`) follow."""
+        return None if _written(plan) else await self._other_plan()
+
+    async def shown_numbers(self) -> dict[str, tuple[str | None, str | None]]:
+        """For each journal this account owns here that it writes in (not a read-only copy,
+        nor one it keeps only to share with a member), the default journal first (as
+        `message` reads them): its name here -> (emergency number, crisis line) the safety
+        message for it shows (`message`'s rule: its own plan, else the one it borrows; None
+        for the built-in ones). An import compares them before and after it writes a plan,
+        to name every journal whose message it changed. Works offline. Raises nothing."""
+        found: dict[str, tuple[str | None, str | None]] = {}
+        for local in await self._own_journals():
+            if local.role == "owner" and not self._replica.is_disclosure(local):
+                shown = await self._shown_plan(local.journal_id.hex())
+                found[self._display(local)] = shown[:2]
+        return found
 
     async def _own_shown_plan(self) -> tuple[str | None, str | None, str]:
         """`_shown_plan` with no default journal to read: the first plan written in one of

@@ -87,7 +87,7 @@ async def test_a_score_edited_in_the_file_refuses_it_in_one_line_and_imports_not
     data["results"][0]["score"] = 2  # the PHQ-9 answering 20
     path.write_text(json.dumps(data))
     mia = await new_device(live_server, tmp_path, "mia")
-    line = failed_with_one_line(await mia.tj("import", str(path)))
+    line = failed_with_one_line(await mia.tj("import", str(path)), 2)
     assert line.startswith(
         "Error: results[0]: 'score' is 2, not the total of its answers (20): the SDK computes "
         "the score from the answers again"
@@ -138,9 +138,34 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
         "line the safety message shows for Personal is now the file's, 'Samaritans: call 116 "
         "123' (check it with `tj safety plan`)."
     ), said
-    cleo = await new_device(live_server, tmp_path, "cleo")
-    report = await cleo.json("import", path)  # the default: a journal of its own
-    assert report["emergency_numbers_imported"] == {"Personal (imported)": "999"}
-    assert report["crisis_lines_imported"] == {"Personal (imported)": "Samaritans: call 116 123"}
     plan = (await mia.ok("safety", "plan")).stdout
     assert "999" in plan and "Samaritans: call 116 123" in plan
+    # the default: the plan goes into a journal of its own, and the safety message of the
+    # default journal, which has none, shows it too: the summary names both, and the check
+    # it names shows what the message shows
+    cleo = await new_device(live_server, tmp_path, "cleo")
+    said = " ".join((await cleo.ok("import", path)).stdout.split())
+    assert (
+        "the emergency number the safety message shows for Personal and Personal (imported) "
+        "is now the file's, '999' (check it with `tj safety plan`)"
+    ) in said, said
+    assert (
+        "the crisis line the safety message shows for Personal and Personal (imported) is "
+        "now the file's, 'Samaritans: call 116 123'"
+    ) in said, said
+    taken = await cleo.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    assert taken["journal"] == "Personal"
+    message = " ".join(taken["safety_message"])
+    assert "call 999" in message and "Samaritans: call 116 123" in message, message
+    checked = " ".join((await cleo.ok("safety", "plan")).stdout.split())
+    assert (
+        "shown plan: none written here: the safety message shows the plan of "
+        "'Personal (imported)' emergency: 999 crisis line: Samaritans: call 116 123"
+    ) in checked, checked
+    shown = await cleo.json("safety", "plan")
+    assert (shown["emergency_number"], shown["crisis_line"]) == (None, None)
+    assert shown["shown_from"] == "Personal (imported)"
+    assert shown["shown_emergency_number"] == "999"
+    assert shown["shown_crisis_line"] == "Samaritans: call 116 123"
+    again = await cleo.json("import", path)  # nothing new: nothing changes, nothing said
+    assert again["emergency_numbers_imported"] == again["crisis_lines_imported"] == {}

@@ -46,3 +46,54 @@ async def test_a_file_that_is_no_export_or_of_a_newer_app_has_a_subject(
     error = one_error(await laptop.tj("import", str(newer), "--json"))
     assert error["subject"] == "app update", error
     assert "made by a newer app: update this one" in error["message"]
+
+
+async def test_every_malformed_field_of_an_export_has_the_subject_value(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A tj export with a field missing, of another type or out of range is refused with
+    subject "value" (exit status 2, as any value refused as given), never a null subject."""
+    from client_sdk.archive import FORMAT
+
+    await laptop.ok("write", "Flying.")
+    await laptop.ok("measure", "take", "gad7", "--answers", "1,1,1,1,1,1,1")
+    path = (await laptop.ok("export", "--out", str(tmp_path / "exp"))).stdout.strip()
+    good = json.loads(Path(path).read_text())
+    cases: dict[str, tuple[dict[str, Any], str]] = {
+        "no version": ({"format": FORMAT}, "the file lacks 'version'"),
+        "version x": ({**good, "version": "x"}, "'version' should be a whole number"),
+        "version 0": ({**good, "version": 0}, "this export has version 0"),
+        "no journals": (
+            {k: v for k, v in good.items() if k != "journals"},
+            "the file lacks 'journals'",
+        ),
+        "entry bad": (
+            {**good, "entries": [{**good["entries"][0], "mood": 99}]},
+            "entries[0]: mood",
+        ),
+        "score edited": (
+            {**good, "results": [{**good["results"][0], "score": 99}]},
+            "results[0]: 'score' is 99",
+        ),
+    }
+    for name, (data, message) in cases.items():
+        bad = tmp_path / f"{name}.json"
+        bad.write_text(json.dumps(data))
+        error = one_error(await laptop.tj("import", str(bad), "--json"))
+        assert (error["subject"], error["exit_status"]) == ("value", 2), (name, error)
+        assert message in error["message"], (name, error)
+
+
+async def test_the_sdk_says_a_file_that_is_not_a_json_object_is_not_an_export() -> None:
+    from client_sdk.archive import Archive
+    from client_sdk.errors import BAD_VALUE, InvalidInput
+
+    for data in ([1], "x", None):
+        try:
+            Archive.from_dict(data)
+        except InvalidInput as error:
+            assert error.subject == BAD_VALUE, (data, error)
+            assert str(error).startswith("this is not a Therapy Journal export"), error
+        else:
+            raise AssertionError(f"{data!r} was read as an export")

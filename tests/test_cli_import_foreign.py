@@ -158,3 +158,34 @@ async def test_import_syncs_first_so_what_another_device_wrote_is_already_here(
     assert [e["body"] for e in await laptop.json("list")] == ["Written on the phone."]
     await phone.ok("sync")
     assert [e["body"] for e in await phone.json("list")] == ["Written on the phone."]
+
+
+async def test_a_day_one_file_goes_into_a_new_journal_unless_one_is_named(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The rule of a tj export: "Day One" exists (shared with drjones), so the file goes into
+    a new "Day One (imported)" that no one else reads; a second import adds nothing; named
+    with --journal, the existing journal receives it."""
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await laptop.ok("journal", "create", "Day One")
+    await laptop.ok(
+        "share", "Day One", "drjones", "--full", "--role", "read",
+        "--fingerprint", drjones.signup["fingerprint"],
+    )  # fmt: skip
+    report = await laptop.json("import", DAYONE, "--from", "dayone")
+    assert report["created_journals"] == ["Day One (imported)"], report
+    assert report["imported_as"] == {"Day One": "Day One (imported)"}
+    assert len(report["entries"]) == 2
+    await drjones.ok("sync")
+    assert await drjones.json("list", "--journal", "ana/Day One") == []
+    assert len(await laptop.json("list", "--journal", "Day One (imported)")) == 2
+    again = await laptop.json("import", DAYONE, "--from", "dayone")
+    assert again["created_journals"] == [] and again["entries"] == {}, again
+    assert again["held_in"] == {"Day One (imported)": {"entries": 2}}
+    await laptop.ok("journal", "delete", "Day One (imported)", "--yes")
+    named = await laptop.json("import", DAYONE, "--from", "dayone", "--journal", "Day One")
+    assert named["created_journals"] == [] and len(named["entries"]) == 2, named
+    await drjones.ok("sync")
+    assert len(await drjones.json("list", "--journal", "ana/Day One")) == 2
