@@ -184,8 +184,8 @@ class SafetyPlan:
     when it sets none (the message then names the local emergency number)."""
     shown_crisis_line: str | None = None
     """With `shown_from`: that plan's own crisis line, which the safety message shows; None
-    when it sets none (the message then shows `crisis_line_in_use`, else the default crisis
-    lines)."""
+    when it sets none or a member set one in this journal, which outranks it (the message
+    then shows `crisis_line_in_use`, else the default crisis lines)."""
     shown_plan: str = ""
     """With `shown_from`: the text of the plan the safety message shows."""
 

@@ -569,7 +569,8 @@ class SafetyPath:
                 plan,
                 shown_from=self._display(other_journal),
                 shown_emergency_number=other.emergency_number,
-                shown_crisis_line=other.crisis_line,
+                # a member's line set here outranks the borrowed one (`_shown_plan`)
+                shown_crisis_line=None if in_use is not None else other.crisis_line,
                 shown_plan=other.plan,
             )
         if local.role != "owner":
@@ -2118,8 +2119,10 @@ class SafetyPath:
         from one plan: the journal's own when its owner wrote any of them, else the first one
         written in another journal this account owns (Personal first), whole: never one
         journal's text with another's numbers. A crisis line a member (a therapist) set in
-        `journal` is shown when the plan taken sets none. `plan`: `journal`'s (`plan`),
-        when the caller read it just now."""
+        `journal` is shown when the plan taken sets none, and over the line of a plan borrowed
+        from another journal (a plan the owner wrote elsewhere, or one an import made there,
+        never outranks the therapist's line set here: REV-S10 S10-3, rev27a F9). `plan`:
+        `journal`'s (`plan`), when the caller read it just now."""
         if plan is None:
             if await self._default_or_none(journal) is None:  # no default journal here
                 return await self._own_shown_plan()
@@ -2128,7 +2131,9 @@ class SafetyPath:
         other = await self._borrowed(plan)
         if other is None:
             return (plan.emergency_number, line, plan.plan) if _written(plan) else (None, line, "")
-        return other[1].emergency_number, other[1].crisis_line or line, other[1].plan
+        # borrowing: `line` is a member's line set in `journal` or None (one the owner wrote
+        # there would have made the plan `_written`)
+        return other[1].emergency_number, line or other[1].crisis_line, other[1].plan
 
     async def _borrowed(self, plan: SafetyPlan) -> tuple[LocalJournal, SafetyPlan] | None:
         """The plan the safety message for `plan`'s journal shows in its place, with its

@@ -87,6 +87,34 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     assert await ana.safety.crisis_line() == "Samaritans: call 116 123"
 
 
+async def test_a_plan_an_import_puts_in_a_journal_of_its_own_never_outranks_the_therapists_line(
+    signup: ClientFactory,
+) -> None:
+    """rev27a F9's rest (fix27f): a plain import puts the file's plan into "Personal
+    (imported)", a journal it makes; the safety message for Personal, which has no plan of
+    its owner's, borrows it, and took its crisis line over the one tom set in Personal:
+    S10-3 by another road. A line a member set in the journal outranks a borrowed one; the
+    borrowed emergency number and text are shown (the owner's), and the summary names no
+    crisis line changed for Personal."""
+    ana, _ = await therapist_line_set(signup)
+    eve = await signup("eve")
+    await eve.safety.set_plan(
+        emergency_number="999", crisis_line="Call 0900 123 456 (premium)", plan="Breathe."
+    )
+    handed = json.loads(json.dumps(await eve.archive.export_json()))
+
+    report = await ana.archive.import_json(handed)  # no journal named: a new one
+    assert report.created_journals == ["Personal (imported)"]
+    assert "Personal" not in report.crisis_lines_imported, report.to_dict()
+    assert report.emergency_numbers_imported.get("Personal") == "999", report.to_dict()
+    message = " ".join(await ana.safety.message())
+    assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
+    assert "999" in message and "Breathe." in message  # the borrowed plan's own parts
+    plan = await ana.safety.plan()
+    assert plan.shown_from == "Personal (imported)" and plan.shown_crisis_line is None
+    assert (plan.crisis_line_in_use, plan.crisis_line_set_by) == ("Samaritans: call 116 123", "tom")
+
+
 async def test_a_file_plan_of_only_a_crisis_line_writes_nothing_over_the_therapists(
     signup: ClientFactory,
 ) -> None:
