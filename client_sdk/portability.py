@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from client_sdk import foreign, keys, wire
+from client_sdk.access import field_shares_in_force
 from client_sdk.archive import (
     Archive,
     ArchivedEntry,
@@ -173,7 +174,32 @@ class ImportReport:
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did not have
     by that name), empty ones included: with no entry, goal or note imported, an import that created
-    none added nothing."""
+    none added nothing. A journal is made only for a file's journal with an item this import
+    writes (or an empty one whose name is free): never one left empty."""
+    into: str = ""
+    """The name of the journal the user named (`into`) that received the file; "" otherwise."""
+    into_readers: list[str] = field(default_factory=list)
+    """Who else reads `into` (usernames, sorted): its current members and the accounts of its
+    field-level shares in force, by the journal's access chain verified on this device
+    (`journal_readers`): they read what the import wrote there."""
+    also_in: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Items imported that this account also holds, but only in a read-only copy of a journal
+    gone from the server (which takes no writes, shares nor syncs): {"NAME (read-only copy)":
+    {kind: n}}, kinds as `already_here`. Such a copy does not count as holding them: the
+    import writes them into a live journal (the one it makes, or `into`)."""
+    care_apart: list[str] = field(default_factory=list)
+    """The journals this import made (names here) that received questionnaire results or a
+    safety plan, while this account's default journal (`default_journal`), where a new
+    result (`client.measures.take` with no journal) and the plan a call naming no journal
+    reads go, does not hold them: a new result there has no previous score, change nor
+    baseline from them. Kept together by making the journal the default
+    (`client.journals.set_default`), or by importing into the default journal (`into`;
+    `default_readers` read what it holds) once the journal made is deleted."""
+    default_journal: str = ""
+    """The name of this account's default journal here when `care_apart` names journals;
+    "" otherwise (or when this device has none)."""
+    default_readers: list[str] = field(default_factory=list)
+    """Who else reads `default_journal`, as `into_readers`."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -202,6 +228,12 @@ class ImportReport:
             "left_out": dict(self.left_out),
             "flags_not_carried": {k: list(v) for k, v in self.flags_not_carried.items()},
             "created_journals": list(self.created_journals),
+            "into": self.into,
+            "into_readers": list(self.into_readers),
+            "also_in": {name: dict(kinds) for name, kinds in self.also_in.items()},
+            "care_apart": list(self.care_apart),
+            "default_journal": self.default_journal,
+            "default_readers": list(self.default_readers),
         }
 
 
@@ -790,7 +822,7 @@ async def restore(
             batch.append((recreate(item, context.profile.account_id), item))
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
-            holdings.add(identity(item), local[target].name)
+            holdings.wrote(identity(item), kind_name(item), local[target].name, report)
         done += 1
         if progress is not None and not batch:
             progress(done, total)
@@ -800,30 +832,93 @@ async def restore(
             progress(done, total)
     await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
     for plan in care.plans:
-        if holdings.skips(plan_identity(plan.parts()), "safety_plans", report):
+        key = plan_identity(plan.parts())
+        if holdings.skips(key, "safety_plans", report):
             continue
         if plan.journal_id in targets:
+            written = len(report.safety_plans)
             await restore_plan(source, plan, targets[plan.journal_id], report)
+            if len(report.safety_plans) > written:
+                holdings.wrote(key, "safety_plans", report.safety_plans[-1], report)
     for journal_id, reached in care.opt_ins:
         if journal_id in targets:
             await tell_opt_in(source, targets[journal_id], reached, report)
     if into is None:  # after the care records (it refuses writes); the user's choice kept
         await rearchive(source, archive, targets, report)
+    if into is None and guarded:  # every target is a journal this import made
+        await tell_default(source, care, targets, report)
     return report
+
+
+async def tell_default(
+    source: Archives, care: CareImport, targets: dict[str, str], report: ImportReport
+) -> None:
+    """Name in `report.care_apart` the journals this import made (`targets`, the journals
+    `new_targets` made) that received questionnaire
+    results or a safety plan, with this account's default journal (`report.default_journal`,
+    `report.default_readers`), where new results go: it does not hold them, so a new result
+    there would show no previous score, change nor baseline from them unless the user keeps
+    them together (`ImportReport.care_apart`). Nothing when this device has no default
+    journal, or when it is one that received them."""
+    context = source.context
+    journals = await context.store.journals()
+    local = {j.journal_id.hex(): j for j in journals}
+    received = [targets[r.journal_id] for r in care.results if r.id in report.results]
+    received += [
+        targets[p.journal_id]
+        for p in care.plans
+        if p.journal_id in targets and local[targets[p.journal_id]].name in report.safety_plans
+    ]
+    names = [local[i].name for i in dict.fromkeys(received)]
+    if not names:
+        return
+    try:
+        default = await context.default_journal(journals)
+    except TJError:  # none here: nothing to keep together with
+        return
+    if default.journal_id.hex() in received:
+        return
+    report.care_apart = names
+    report.default_journal = default.name
+    report.default_readers = journal_readers(context, default.journal_id)
+
+
+def journal_readers(context: Context, journal_id: bytes) -> list[str]:
+    """Who reads the journal `journal_id` of this account besides its owner, by its access
+    chain verified on this device, never a server answer: its current members
+    (`Replica.verified_shares`, those whose signed end date passed too, as a member holds the
+    key until the owner ends the share) and the accounts of its field-level shares in force
+    (`access.field_shares_in_force`: a copy of what it holds goes to them; one this device
+    cannot name as "an account"). Usernames, sorted, each once."""
+    replica = context.replica
+    me = context.profile.account_id
+    names = {
+        share.member_name
+        for share in replica.verified_shares(now_ms(), journal_id)
+        if share.member_id != me
+    }
+    for limited in field_shares_in_force(replica.chains.state(journal_id)):
+        names.add(limited.who.username if limited.who is not None else "an account")
+    return sorted(names)
 
 
 @dataclass
 class Holdings:
     """What this account holds already, by identity (`identity`, `result_identity`,
     `plan_identity`: ids differ across imports), each with the name of a journal here that
-    holds it: every journal of the account's own readable here (live, archived, in the
-    trash, read-only copies of its journals gone from the server), but the copies it keeps
-    only to share with a member (their items are copies of those of another journal) and
-    the read-only copy of a journal the file itself holds (what an import of that file
-    restores). What a server withholds from this device is not held here: the import then
-    writes it again into a journal it makes (a duplicate, never a disclosure)."""
+    holds it: every live journal of the account's own readable here (archived and in the
+    trash too), but the copies it keeps only to share with a member (their items are copies
+    of those of another journal). An item held only in a read-only copy of a journal gone
+    from the server (deleted on another device, or withheld) is not held (`copied`): that
+    copy takes no writes, shares nor syncs, so a restore writes it again into a live
+    journal and says where else it is (`ImportReport.also_in`; the copy of a journal the
+    file itself holds, which is what an import of that file restores, is not named). What
+    a server withholds from this device is not held here either: the import then writes it
+    again into a journal it makes (a duplicate, never a disclosure)."""
 
     held: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    copied: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    """Items held only in read-only copies, with the name of one ("NAME (read-only copy)")."""
 
     @classmethod
     async def read(cls, source: Archives, file_ids: set[str]) -> Holdings:
@@ -834,33 +929,52 @@ class Holdings:
             if j.own and j.helper is None and not (j.read_only_copy and j.id in file_ids)
         ]
         names = {j.id: held_name(j) for j in journals}
+        copies = {j.id for j in journals if j.read_only_copy}
         trashed = await source.entries.trash() + await source.entries.trashed_in_copies()
         for entry in trashed:
             if entry.journal_id in names:
-                found.add(identity(ArchivedEntry.of(entry)), names[entry.journal_id])
-        for journal in journals:
-            name = names[journal.id]
-            for entry in await source.entries.list(journal.id):
-                found.add(identity(ArchivedEntry.of(entry)), name)
-            for goal in await source.goals.list(journal.id):
-                found.add(identity(ArchivedGoal.of(goal)), name)
-            for note in await source.notes.list(journal.id):
-                found.add((note.kind, to_ms(note.created_at), note.text), name)
-            for result in await source.care.measures.list(journal.id):
-                found.add(
-                    result_identity(
-                        result.measure, result.taken_at, result.answers, result.unscored
-                    ),
-                    name,
+                found.note(
+                    identity(ArchivedEntry.of(entry)),
+                    names[entry.journal_id],
+                    entry.journal_id in copies,
                 )
+        for journal in journals:
+            name, copy = names[journal.id], journal.id in copies
+            for entry in await source.entries.list(journal.id):
+                found.note(identity(ArchivedEntry.of(entry)), name, copy)
+            for goal in await source.goals.list(journal.id):
+                found.note(identity(ArchivedGoal.of(goal)), name, copy)
+            for note in await source.notes.list(journal.id):
+                found.note((note.kind, to_ms(note.created_at), note.text), name, copy)
+            for result in await source.care.measures.list(journal.id):
+                key = result_identity(
+                    result.measure, result.taken_at, result.answers, result.unscored
+                )
+                found.note(key, name, copy)
             plan = await source.care.safety.plan(journal.id)
             if plan.emergency_number or plan.crisis_line or plan.plan.strip():
                 parts = (plan.emergency_number, plan.crisis_line, plan.plan)
-                found.add(plan_identity(parts), name)
+                found.note(plan_identity(parts), name, copy)
         return found
+
+    def note(self, key: tuple[Any, ...], journal: str, copy: bool) -> None:
+        """Record `key` as held in `journal` (only copied there when `copy`)."""
+        if copy:
+            self.copied.setdefault(key, journal)
+        else:
+            self.add(key, journal)
 
     def add(self, key: tuple[Any, ...], journal: str) -> None:
         self.held.setdefault(key, journal)
+
+    def wrote(self, key: tuple[Any, ...], kind: str, journal: str, report: ImportReport) -> None:
+        """Record `key` as held in `journal`, where the import wrote it; counted in
+        `report.also_in` when a read-only copy holds it too."""
+        self.add(key, journal)
+        copy = self.copied.pop(key, None)
+        if copy is not None:
+            counts = report.also_in.setdefault(copy, {})
+            counts[kind] = counts.get(kind, 0) + 1
 
     def skips(self, key: tuple[Any, ...], kind: str, report: ImportReport) -> bool:
         """Whether the item of `key` is held here: then counted in `report` (`duplicates`,
@@ -920,7 +1034,7 @@ async def restore_results(
         target = targets.get(result.journal_id)
         if target is None:
             continue
-        holdings.add(result.identity(), local[target].name)
+        holdings.wrote(result.identity(), "results", local[target].name, report)
         document = Document(keys.new_doc_id(creator), MEASURE)
         new_result_update(
             document,
@@ -1060,7 +1174,9 @@ async def new_targets(
 ) -> dict[str, str]:
     """Archive journal id -> id of the journal this import makes for it, for each journal of
     the exporter's own (`ArchivedJournal.restorable`) holding an item this account does not
-    hold yet (`holdings`), or holding none at all while no journal of this account bears its
+    hold yet (`holdings`) that `restore` writes there (an item two journals of the file hold
+    goes into the first that `restore` writes it from: the other, holding nothing else new,
+    is not made), or holding none at all while no journal of this account bears its
     name (an empty journal is restored once). The journal is new (a new id, its access chain
     signed here: shared with no one, whatever a server answers), named "NAME" when no journal
     of this account held here bears that name, else "NAME (imported)", "NAME (imported 2)",
@@ -1070,20 +1186,24 @@ async def new_targets(
     context = source.context
     me = context.profile.account_id
     taken = {j.name.casefold() for j in await context.store.journals() if j.owner_id == me}
+    owned = {j.id for j in archive.journals if j.restorable}
+    claimed: dict[tuple[Any, ...], str] = {}  # each new item, by the journal `restore` writes it
+    wanted = [(identity(i), i.journal_id) for i in archive.items() if importable_item(i, now)]
+    wanted += [(r.identity(), r.journal_id) for r in care.results]  # in the order it writes
+    wanted += [(plan_identity(p.parts()), p.journal_id) for p in care.plans]
+    for key, journal_id in wanted:
+        if journal_id in owned and key not in holdings.held:
+            claimed.setdefault(key, journal_id)  # a later twin in another journal: held then
+    receiving = set(claimed.values())
     fresh: list[ArchivedJournal] = []
     for journal in archive.journals:
         if not journal.restorable:
             report.skipped_journals.append(journal.name)
             continue
-        keys_ = [
-            identity(i)
-            for i in archive.items()
-            if i.journal_id == journal.id and importable_item(i, now)
-        ]
-        keys_ += [r.identity() for r in care.results if r.journal_id == journal.id]
-        keys_ += [plan_identity(p.parts()) for p in care.plans if p.journal_id == journal.id]
-        new = any(key not in holdings.held for key in keys_)
-        empty = not keys_ and not any(i.journal_id == journal.id for i in archive.items())
+        new = journal.id in receiving
+        empty = not any(j == journal.id for _, j in wanted) and not any(
+            i.journal_id == journal.id for i in archive.items()
+        )
         if new or (empty and journal.name.casefold() not in taken):
             try:  # a name create refuses, refused before any journal is made
                 check_name(journal.name)
@@ -1153,6 +1273,8 @@ async def chosen_target(
             report.skipped_journals.append(journal.name)
             continue
         targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
+    report.into = local.name
+    report.into_readers = journal_readers(context, local.journal_id)
     return targets
 
 
