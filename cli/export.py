@@ -280,7 +280,8 @@ def parse_moods(
     metavar="NAME",
     help='The journal for Day One or Daylio entries (created when missing; default "Day One" '
     'or "Daylio"); for a tj export, one of your journals that receives all of the file (its '
-    "readers then read it; without it, a new journal is made).",
+    "readers then read it, and the summary names them; without it, a new journal is made: "
+    "give --journal Personal to restore a backup into a new account's default journal).",
 )
 @click.option(
     "--mood",
@@ -314,7 +315,18 @@ def import_(
     the map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything this account holds already, in any of
     your journals here (the summary says where), so importing a file twice adds nothing, on
-    another device too.
+    another device too. What you hold only in a read-only copy of a journal gone from the
+    server is imported again (that copy takes no writes), and the summary names the copy.
+
+    New questionnaire results go to your default journal. A restore into a new account
+    without --journal puts your results and plan into "Personal (imported)", beside the
+    default "Personal": the summary says so and how to keep them together (`tj journal
+    default 'Personal (imported)'`, or delete it and import with `--journal Personal`). To
+    restore a backup into a new account, give `--journal Personal` from the start: the
+    summary names the journal and who reads it ("into 'Personal' (read by no one else)").
+    Interrupted, the import keeps what it wrote and says how to finish into the journal it
+    made (`--journal` with its name): the same command again puts the rest in another new
+    journal.
 
     Your own questionnaire results come too, with their answers and the times you took
     them (the scores are computed again from the answers; one taken for a therapist's
@@ -347,6 +359,7 @@ def import_(
     \b
     Examples:
       tj import therapy-journal-ana-20250312-1830.json
+      tj import therapy-journal-ana-20250312-1830.json --journal Personal
       tj import backup.json --json > id-map.json
       tj import Journal.json --from dayone --journal Diary
       tj import daylio_export.csv --mood tired=4 --mood "super happy=10"

@@ -19,11 +19,14 @@ Import (`restore`) recreates, in the importing account:
 - the exporter's own questionnaire results and safety plans (care_import.py: results with
   their answers and times, scores computed again; a plan only where this account has written
   none, and never its crisis line over one a member set);
-- nothing twice: an item equal to one this account holds already, in any of its journals
-  here (live or in the trash, read-only copies of its gone journals too; same creation time
-  and content; a result of the same measure, time and answers; a plan with the same parts),
-  is counted as a duplicate, with where it is held, and skipped, so importing a file again,
-  on this device or another that synced the first import, adds nothing.
+- nothing twice: an item equal to one this account holds already, in any of its live
+  journals here (or in their trash; same creation time and content; a result of the same
+  measure, time and answers; a plan with the same parts), is counted as a duplicate, with
+  where it is held, and skipped, so importing a file again, on this device or another that
+  synced the first import, adds nothing. One held only in a read-only copy of a journal gone
+  from the server is imported again (that copy takes no writes), the copy named;
+- words for what the rule means to the user: the journal named (`into`) with who reads it,
+  and the results a restore put beside the default journal (`ImportReport.care_apart`).
 """
 
 from __future__ import annotations
@@ -358,16 +361,22 @@ class Archives:
         Where each journal of the file goes never depends on a server answer: an import
         never writes into an existing journal unless the user names it (`into`). Each
         journal of the exporter's own that holds an item this account does not hold yet
-        (in any of its own journals readable here, read-only copies of gone ones too, but
-        the copy of the file's journal itself, which is what the import restores) goes into
+        (in any of its own live journals readable here: one held only in a read-only copy of
+        a journal gone from the server is imported again, the copy named in
+        `ImportReport.also_in`) goes into
         a journal this import makes (a new id, its access chain signed here: shared with no
         one), "NAME" when no journal of this account bears that name, else "NAME
         (imported)", "NAME (imported 2)", ... (`ImportReport.created_journals`,
         `ImportReport.imported_as`); what is held already is skipped, and
         `ImportReport.held_in` says where it is. `into` (a journal's name or id) sends every
         journal of the file into that journal of this account instead, by the user's choice
-        (its readers then read what the file holds; raises NotFound for an unknown journal,
-        InvalidInput for one not to import into); it is not archived again.
+        (its readers then read what the file holds: `ImportReport.into_readers` names them,
+        by its access chain verified here; raises NotFound for an unknown journal,
+        InvalidInput for one not to import into); it is not archived again. Results or a
+        plan that went into a journal the import made, while new results go to the default
+        journal, are named in `ImportReport.care_apart` (a new result there has no previous
+        score, change nor baseline from them): the user keeps them together by making that
+        journal the default, or by importing into the default journal (`into`).
 
         The exporter's own questionnaire results are restored too (`ImportReport.results`),
         with their instrument, answers and `taken_at`; the score, band and safety concern
