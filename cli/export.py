@@ -689,6 +689,13 @@ def import_summary(
             f"the crisis line the safety message shows for {name} is now the file's, "
             f"{output.quoted(line)} (check it with {output.command_text('tj safety plan')})"
         )
+    for name, plan in report.safety_message_from.items():  # it borrows the plan written
+        check = output.command(["tj", "safety", "plan", "--journal", output.journal_word(plan)])
+        parts.append(
+            f"the safety message for {name}, which has no safety plan of its own, now shows "
+            f"the one imported into {output.quoted(plan)}, its emergency number and crisis line "
+            f"included (check them with {check})"
+        )
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
             f"kept the crisis line {member} set in {name} in force: the file's differs and "
@@ -699,7 +706,8 @@ def import_summary(
         parts.append(
             f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "
             f"a journal named {output.quoted(name)} already, and an import writes into an existing "
-            f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')})"
+            f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')}, "
+            f"once {output.quoted(into)} is deleted: what a journal holds counts as already here)"
         )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")

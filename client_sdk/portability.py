@@ -203,6 +203,13 @@ class ImportReport:
     "" otherwise (or when this device has none)."""
     default_readers: list[str] = field(default_factory=list)
     """Who else reads `default_journal`, as `into_readers`."""
+    safety_message_from: dict[str, str] = field(default_factory=dict)
+    """The journals (names here) with no plan of their own whose safety message changed with
+    this import to show the plan it wrote into another journal (that journal's name): the
+    message of a journal whose owner wrote no plan shows the first plan written in another
+    of their journals (`client.safety.message`), so the file's emergency number and crisis
+    line reach it too, the default journal's included. Said so that the person checks the
+    numbers the message shows there."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -237,6 +244,7 @@ class ImportReport:
             "care_apart": list(self.care_apart),
             "default_journal": self.default_journal,
             "default_readers": list(self.default_readers),
+            "safety_message_from": dict(self.safety_message_from),
         }
 
 
@@ -840,6 +848,7 @@ async def restore(
         if progress is not None:
             progress(done, total)
     await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
+    shown = await shown_messages(source) if care.plans else {}
     for plan in care.plans:
         key = plan_identity(plan.parts())
         if holdings.skips(key, "safety_plans", report):
@@ -849,6 +858,8 @@ async def restore(
             await restore_plan(source, plan, targets[plan.journal_id], report)
             if len(report.safety_plans) > written:
                 holdings.wrote(key, "safety_plans", report.safety_plans[-1], report)
+    if report.safety_plans:
+        await tell_borrowed(source, shown, report)
     for journal_id, reached in care.opt_ins:
         if journal_id in targets:
             await tell_opt_in(source, targets[journal_id], reached, report)
@@ -857,6 +868,43 @@ async def restore(
     if into is None and guarded:  # every target is a journal this import made
         await tell_default(source, care, targets, report)
     return report
+
+
+async def shown_messages(source: Archives) -> dict[str, tuple[str, list[str]]]:
+    """{journal id: (name, safety message lines)} of this account's own live journals here
+    (`Safety.message`), the default journal first: compared after the import's plans are
+    written (`tell_borrowed`)."""
+    safety = source.care.safety
+    try:
+        default = (await source.journals.get(None)).id
+    except TJError:
+        default = ""
+    own = [
+        j
+        for j in await source.journals.list()
+        if j.own and not j.read_only_copy and j.helper is None and not j.archived
+    ]
+    own.sort(key=lambda j: j.id != default)
+    return {j.id: (j.name, await safety.message(j.id, synced=True)) for j in own}
+
+
+async def tell_borrowed(
+    source: Archives, before: dict[str, tuple[str, list[str]]], report: ImportReport
+) -> None:
+    """Name in `report.safety_message_from` each journal of `before` (`shown_messages`) whose
+    safety message changed with the plans this import wrote though it received none: it
+    shows the plan written into the first journal of `report.safety_plans`, as the message
+    of a journal with no plan of its own shows another journal's."""
+    written = set(report.safety_plans)
+    for journal_id, (name, lines) in before.items():
+        if name in written:
+            continue
+        try:
+            now = await source.care.safety.message(journal_id, synced=True)
+        except TJError:
+            continue
+        if now != lines:
+            report.safety_message_from[name] = report.safety_plans[0]
 
 
 async def tell_default(
@@ -917,7 +965,8 @@ class Holdings:
     `plan_identity`: ids differ across imports), each with the name of a journal here that
     holds it: every live journal of the account's own readable here (archived and in the
     trash too), but the copies it keeps only to share with a member (their items are copies
-    of those of another journal). An item held only in a read-only copy of a journal gone
+    of those of another journal), and the notes a member wrote (one with the text and time
+    of the owner's never stands for hers). An item held only in a read-only copy of a journal gone
     from the server (deleted on another device, or withheld) is not held (`copied`): that
     copy takes no writes, shares nor syncs, so a restore writes it again into a live
     journal and says where else it is (`ImportReport.also_in`; the copy of a journal the
@@ -954,6 +1003,8 @@ class Holdings:
             for goal in await source.goals.list(journal.id):
                 found.note(identity(ArchivedGoal.of(goal)), name, copy)
             for note in await source.notes.list(journal.id):
+                if note.by_therapist:  # a member's: never the owner's own note held
+                    continue
                 found.note((note.kind, to_ms(note.created_at), note.text), name, copy)
             for result in await source.care.measures.list(journal.id):
                 key = result_identity(

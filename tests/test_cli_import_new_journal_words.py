@@ -112,3 +112,28 @@ async def test_an_interrupted_import_names_the_journal_it_made_and_how_to_finish
     assert finished.startswith("Imported 2 entries into 'Work (imported)' (read by no one else)")
     listed = await mia.json("list", "--journal", "Work (imported)")
     assert sorted(e["body"] for e in listed) == ["Entry 0.", "Entry 1.", "Entry 2."]
+
+
+async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The file's plan goes into "Personal (imported)"; mia wrote none, so the safety message
+    of her default "Personal" shows it too: the summary names that journal and how to check
+    the numbers it now shows."""
+    await laptop.ok(
+        "safety", "plan", "--emergency", "+1 555 0100", "--crisis-line", "Call Eve: 555 0199",
+        "--text", "Call Eve first.",
+    )  # fmt: skip
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")
+    told = said((await mia.ok("import", path)).stdout)
+    assert (
+        "the safety message for Personal, which has no safety plan of its own, now shows the "
+        "one imported into 'Personal (imported)', its emergency number and crisis line "
+        "included (check them with `tj safety plan --journal 'Personal (imported)'`)"
+    ) in told, told
+    taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    assert taken["journal"] == "Personal"
+    assert any("+1 555 0100" in line for line in taken["safety_message"])

@@ -8,6 +8,8 @@ import copy
 import json
 from typing import Any
 
+import pytest
+
 from client_sdk import Client
 from tests.client.sharing_support import share_with
 from tests.client.test_import_care import SEVERE, exported_with_care
@@ -160,3 +162,30 @@ async def test_a_restore_named_into_the_default_journal_says_nothing_apart(
     words = json.loads(json.dumps(await journal_only.archive.export_json()))
     plain = await (await signup("dan")).archive.import_json(words)
     assert plain.created_journals == ["Personal (imported)"] and plain.care_apart == []
+
+
+async def test_a_members_note_like_the_owners_never_keeps_hers_out_of_a_restore(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """drsmith (annotate) writes a note with the text and creation time of ana's own note,
+    which she withdrew since: her restore brings hers back."""
+    from client_sdk import sharing
+    from client_sdk.archive import to_ms
+
+    ana, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(ana, drsmith, "Personal", role="annotate")
+    mine = await ana.notes.add("Personal", "What I want to say next session.")
+    await ana.sync()
+    await drsmith.sync()
+    personal = (await ana.journals.get("Personal")).id
+    data = json.loads(json.dumps(await ana.archive.export_json(journals=[personal])))
+    await ana.notes.withdraw(mine.id)
+    await ana.sync()
+    at = to_ms(mine.created_at)
+    monkeypatch.setattr(sharing, "now_ms", lambda: at)
+    await drsmith.notes.add("ana/Personal", "What I want to say next session.")
+    monkeypatch.undo()
+    await drsmith.sync()
+    await ana.sync()
+    report = await ana.archive.import_json(data)
+    assert len(report.notes) == 1 and report.held_in == {}

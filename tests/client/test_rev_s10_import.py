@@ -234,7 +234,8 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     assert (  # as printed; a line of its own follows: the results beside the default
         "the file's 'Personal' went into a new journal, 'Personal (imported)': you have a "
         "journal named 'Personal' already, and an import writes into an existing journal only "
-        "when you name it (`tj import FILE --journal NAME`).\n"
+        "when you name it (`tj import FILE --journal NAME`, once 'Personal (imported)' is "
+        "deleted: what a journal holds counts as already here).\n"
     ) in shown(import_summary(report))
     await laptop.sync()
     await tom.sync()
