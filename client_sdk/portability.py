@@ -180,7 +180,9 @@ class ImportReport:
     none added nothing. A journal is made only for a file's journal with an item this import
     writes (or an empty one whose name is free): never one left empty."""
     into: str = ""
-    """The name of the journal the user named (`into`) that received the file; "" otherwise."""
+    """The name of the journal the user named (`into`) that received the file, or the existing
+    journal a Day One or Daylio file went into by the name given (`journal`, "Day One" by
+    default); "" otherwise."""
     into_readers: list[str] = field(default_factory=list)
     """Who else reads `into` (usernames, sorted): its current members and the accounts of its
     field-level shares in force, by the journal's access chain verified on this device
@@ -1308,6 +1310,12 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
             report.created_journals.append(created.name)
+        else:  # an existing journal, by the name given: said with who reads it
+            existing = bytes.fromhex(mine[name.casefold()][0])
+            report.into = next(
+                j.name for j in await context.store.journals() if j.journal_id == existing
+            )
+            report.into_readers = journal_readers(context, existing)
         targets[journal.id] = report.journals[journal.id] = mine[name.casefold()][0]
     return targets
 

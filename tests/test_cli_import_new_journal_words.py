@@ -137,3 +137,20 @@ async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it
     taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"
     assert any("+1 555 0100" in line for line in taken["safety_message"])
+
+
+async def test_a_day_one_file_into_an_existing_shared_journal_names_it_and_its_readers(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tests.test_cli_import_foreign import DAYONE
+
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await laptop.ok("journal", "create", "Day One")
+    await laptop.ok(
+        "share", "Day One", "drjones", "--full", "--role", "read",
+        "--fingerprint", drjones.signup["fingerprint"],
+    )  # fmt: skip
+    imported = said((await laptop.ok("import", DAYONE)).stdout)
+    assert imported == "Imported 2 entries into 'Day One' (read by drjones).", imported
