@@ -542,6 +542,8 @@ async def import_file(
     not compared (`unverified_members`), and the ids of the changes set aside here that the
     file held (an entry or a result of a journal gone from the server, exported from its
     read-only copy here) and the import wrote again."""
+    from client_sdk.errors import InvalidInput
+
     # What the account's other devices wrote must be here to be recognised as already here
     # (an export of the phone imported on a laptop that has not synced since).
     await synced_first(client, "comparing the file with")
@@ -557,7 +559,12 @@ async def import_file(
                 text, journal=journal or "Daylio", moods=moods, progress=bar
             )
         else:
-            report = await client.archive.import_json(data, into=journal, progress=bar)
+            try:
+                report = await client.archive.import_json(data, into=journal, progress=bar)
+            except InvalidInput as error:  # a field of the file: its subject is "file"
+                if error.subject is not None:
+                    raise
+                raise file_refused(str(error)) from None
     with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
         note = await sync_note(client, UPLOAD_WAIT_S, sync_bar)
     written = {*report.entries, *report.results}

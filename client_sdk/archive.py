@@ -359,6 +359,11 @@ class Archive:
         """Read and check an export (raises InvalidInput naming the first bad field; subject
         "value", `errors.BAD_VALUE`, for a file that is not an export, "app update" for one
         of a newer version than READ_VERSIONS)."""
+        if not isinstance(data, Mapping):  # a list, a string: no export at all
+            raise InvalidInput(
+                "this is not a Therapy Journal export (the file is not a JSON object)",
+                subject=BAD_VALUE,
+            )
         top = Fields(data, "the file")
         if top.text("format") != FORMAT:
             raise InvalidInput(

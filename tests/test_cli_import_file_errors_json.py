@@ -46,3 +46,41 @@ async def test_a_file_that_is_no_export_or_of_a_newer_app_has_a_subject(
     error = one_error(await laptop.tj("import", str(newer), "--json"))
     assert error["subject"] == "app update", error
     assert "made by a newer app: update this one" in error["message"]
+
+
+async def test_every_malformed_field_of_an_export_has_the_subject_file(
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from client_sdk.archive import FORMAT
+
+    await laptop.ok("write", "Flying.")
+    path = (await laptop.ok("export", "--out", str(tmp_path / "exp"))).stdout.strip()
+    good = json.loads(Path(path).read_text())
+    cases = {
+        "no version": ({"format": FORMAT}, "the file lacks 'version'"),
+        "version x": ({**good, "version": "x"}, "'version' should be a whole number"),
+        "version 0": ({**good, "version": 0}, "this export has version 0"),
+        "no journals": ({k: v for k, v in good.items() if k != "journals"}, "'journals'"),
+        "entry bad": ({**good, "entries": [{**good["entries"][0], "mood": 99}]}, "entries[0]"),
+    }
+    for name, (data, words) in cases.items():
+        bad = tmp_path / f"{name}.json"
+        bad.write_text(json.dumps(data))
+        error = one_error(await laptop.tj("import", str(bad), "--json"))
+        assert (error["subject"], error["exit_status"]) == ("file", 1), (name, error)
+        assert words in error["message"], (name, error)
+
+
+def test_a_file_that_is_no_json_object_is_no_export_for_the_sdk() -> None:
+    from client_sdk.archive import Archive
+    from client_sdk.errors import BAD_VALUE, InvalidInput
+
+    for data in ([1], "x", None):
+        try:
+            Archive.from_dict(data)
+        except InvalidInput as error:
+            assert error.subject == BAD_VALUE, error
+            assert "not a Therapy Journal export" in str(error)
+        else:
+            raise AssertionError(data)
