@@ -855,6 +855,11 @@ async def restore(
         key = plan_identity(plan.parts())
         if holdings.skips(key, "safety_plans", report):
             continue
+        if plan.journal_id not in targets:  # no journal made for a plan alone: theirs kept
+            own = holdings.own_plan()
+            if own is not None and own not in report.safety_plans_kept and guarded and not into:
+                report.safety_plans_kept.append(own)
+            continue
         if plan.journal_id in targets:
             written = len(report.safety_plans)
             await restore_plan(source, plan, targets[plan.journal_id], report)
@@ -1028,6 +1033,12 @@ class Holdings:
 
     def add(self, key: tuple[Any, ...], journal: str) -> None:
         self.held.setdefault(key, journal)
+
+    def own_plan(self) -> str | None:
+        """The name of a live journal of this account's holding a safety plan written (the
+        first read), or None: a plan of the file then makes no journal of its own, as the
+        person's own plan is what their safety message shows."""
+        return next((where for key, where in self.held.items() if key[0] == "safety_plan"), None)
 
     def wrote(self, key: tuple[Any, ...], kind: str, journal: str, report: ImportReport) -> None:
         """Record `key` as held in `journal`, where the import wrote it; counted in
@@ -1252,7 +1263,8 @@ async def new_targets(
     claimed: dict[tuple[Any, ...], str] = {}  # each new item, by the journal `restore` writes it
     wanted = [(identity(i), i.journal_id) for i in archive.items() if importable_item(i, now)]
     wanted += [(r.identity(), r.journal_id) for r in care.results]  # in the order it writes
-    wanted += [(plan_identity(p.parts()), p.journal_id) for p in care.plans]
+    if holdings.own_plan() is None:  # else a plan alone makes no journal (`restore`: kept)
+        wanted += [(plan_identity(p.parts()), p.journal_id) for p in care.plans]
     for key, journal_id in wanted:
         if journal_id in owned and key not in holdings.held:
             claimed.setdefault(key, journal_id)  # a later twin in another journal: held then

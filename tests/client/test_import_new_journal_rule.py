@@ -189,3 +189,20 @@ async def test_a_members_note_like_the_owners_never_keeps_hers_out_of_a_restore(
     await ana.sync()
     report = await ana.archive.import_json(data)
     assert len(report.notes) == 1 and report.held_in == {}
+
+
+async def test_a_plan_kept_by_a_named_import_makes_no_journal_on_the_next_import(
+    signup: ClientFactory,
+) -> None:
+    """bob wrote his own plan; the file's was kept, not written, by an import into Personal:
+    a plain import of the file again adds nothing, his plan still said kept."""
+    ana = await signup("ana")
+    data = await exported_with_care(ana)
+    bob = await signup("bob")
+    await bob.safety.set_plan(plan="Call my sister.")
+    first = await bob.archive.import_json(data, into="Personal")
+    assert first.safety_plans_kept == ["Personal"] and first.created_journals == []
+    again = await bob.archive.import_json(data)
+    assert again.created_journals == [] and again.safety_plans == []
+    assert again.safety_plans_kept == ["Personal"]
+    assert {j.name for j in await bob.journals.list()} == {"Personal"}
