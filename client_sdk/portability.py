@@ -1249,7 +1249,8 @@ async def new_targets(
     the exporter's own (`ArchivedJournal.restorable`) holding an item this account does not
     hold yet (`holdings`) that `restore` writes there (an item two journals of the file hold
     goes into the first that `restore` writes it from: the other, holding nothing else new,
-    is not made), or holding none at all while no journal of this account bears its
+    is not made; a safety plan counts only while no live journal of the account holds a
+    plan written, as the person's own plan is what their safety message shows), or holding none at all while no journal of this account bears its
     name (an empty journal is restored once). The journal is new (a new id, its access chain
     signed here: shared with no one, whatever a server answers), named "NAME" when no journal
     of this account held here bears that name, else "NAME (imported)", "NAME (imported 2)",
