@@ -29,7 +29,7 @@ from cli.main import (
     synced_first,
 )
 from cli.progress import UPLOAD_WAIT_S, ProgressBar
-from cli.terminal import Failed
+from cli.terminal import Failed, shell_join
 from client_sdk.models import Journal, and_words, decoded_text, plain_text
 
 if TYPE_CHECKING:
@@ -278,10 +278,11 @@ def parse_moods(
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
-    help="One of your journals that receives all of the file (its readers then read it); "
-    "for a Day One or Daylio file, made when missing. Without it, a new journal is made "
-    '("Day One", "Daylio", or the journal\'s name in a tj export; "NAME (imported)" when you '
-    "have one of that name).",
+    help="One of your journals that receives all of the file (its readers then read it, and "
+    "the summary names them); for a Day One or Daylio file, made when missing. Without it, a "
+    'new journal is made ("Day One", "Daylio", or the journal\'s name in a tj export; "NAME '
+    '(imported)" when you have one of that name): give --journal Personal to restore a backup '
+    "into a new account's default journal.",
 )
 @click.option(
     "--mood",
@@ -316,7 +317,18 @@ def import_(
     the map from old ids to new ones. Journals that were shared with the exporter, and a
     therapist's notes, are skipped; so is anything this account holds already, in any of
     your journals here (the summary says where), so importing a file twice adds nothing, on
-    another device too.
+    another device too. What you hold only in a read-only copy of a journal gone from the
+    server is imported again (that copy takes no writes), and the summary names the copy.
+
+    New questionnaire results go to your default journal. A restore into a new account
+    without --journal puts your results and plan into "Personal (imported)", beside the
+    default "Personal": the summary says so and how to keep them together (`tj journal
+    default 'Personal (imported)'`, or delete it and import with `--journal Personal`). To
+    restore a backup into a new account, give `--journal Personal` from the start: the
+    summary names the journal and who reads it ("into 'Personal' (read by no one else)").
+    Interrupted, the import keeps what it wrote and says how to finish into the journal it
+    made (`--journal` with its name): the same command again puts the rest in another new
+    journal.
 
     Your own questionnaire results come too, with their answers and the times you took
     them (the scores are computed again from the answers; one taken for a therapist's
@@ -349,6 +361,7 @@ def import_(
     \b
     Examples:
       tj import therapy-journal-ana-20250312-1830.json
+      tj import therapy-journal-ana-20250312-1830.json --journal Personal
       tj import backup.json --json > id-map.json
       tj import Journal.json --from dayone --journal Diary
       tj import daylio_export.csv --mood tired=4 --mood "super happy=10"
@@ -385,16 +398,16 @@ def import_(
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
+    before: set[str] = set()  # this account's journals before the import: those it made
     try:
         report, note, unverified, copied = home.run(
-            lambda client: import_file(client, source or "tj", data, text, journal_name, moods)
+            lambda client: import_file(
+                client, source or "tj", data, text, journal_name, moods, before
+            )
         )
     except KeyboardInterrupt:
-        raise Failed(
-            "interrupted: what was imported so far is kept on this device; run the same "
-            "command again to finish (nothing is imported twice)",
-            "interrupted",
-        ) from None
+        made = made_since(home, before) if before and journal_name is None else []
+        raise Failed(interrupted_text(file, journal_name, made), "interrupted") from None
     finally:
         if freezing:
             gc.unfreeze()
@@ -402,7 +415,7 @@ def import_(
         output.print_json(report.to_dict())
     else:
         # each line on lines of the terminal's width, as a notice is (NU50 F5)
-        summary = import_summary(report, source or "tj", unverified).splitlines()
+        summary = import_summary(report, source or "tj", unverified, str(file)).splitlines()
         output.data(output.fields_text(summary), prose=True)
     output.message(output.note_line(note))
     if copied:  # still set aside, sent again at every sync: the import holds them now
@@ -414,6 +427,46 @@ def import_(
             f"({drops}).",
             wrap=True,
         )
+
+
+def made_since(home: Home, before: set[str]) -> list[str]:
+    """The names of this account's journals on this device whose ids `before` (those of
+    before an interrupted import) does not hold: those the import made. Read from this
+    device alone; [] when it cannot be read (the words then name no journal)."""
+
+    async def made(client: Client) -> list[str]:
+        return [j.name for j in await client.journals.list() if j.own and j.id not in before]
+
+    try:
+        return home.run(made)
+    except (Exception, KeyboardInterrupt):  # the message is said all the same
+        return []
+
+
+def interrupted_text(file: Path, journal: str | None, made: list[str]) -> str:
+    """What `tj import` says when interrupted. Into a journal named (`--journal`), the same
+    command finishes it. A file given no --journal (a tj export, Day One or Daylio) went
+    into journals the import made (`made`), which now bear the file's names: the same
+    command puts the rest into another new journal of its own, so the words say so and give
+    the command that finishes into the journal this run made (`--journal` naming it)."""
+    if journal is not None:
+        return (
+            "interrupted: what was imported so far is kept on this device; run the same "
+            "command again to finish (nothing is imported twice)"
+        )
+    path = str(file) if output.pasteable(str(file)) else "FILE"
+    if len(made) == 1 and output.pasteable(made[0]):
+        kept = f", in {output.quoted(made[0])}, the journal it made"
+        finish = output.command(["tj", "import", path, "--journal", made[0]])
+    else:
+        names = f": {and_words([output.quoted(n) for n in made])}" if made else ""
+        kept = f", in the journals it made{names}"
+        finish = output.command_text(f"tj import {shell_join([path])} --journal NAME")
+    return (
+        f"interrupted: what was imported so far is kept on this device{kept}. Run the same "
+        "command again and the rest goes into another new journal of its own; to finish into "
+        f"the one this run made, name it: {finish} (nothing is imported twice)"
+    )
 
 
 def file_refused(text: str) -> click.ClickException:
@@ -482,6 +535,7 @@ async def import_file(
     text: str,
     journal: str | None,
     moods: dict[str, int],
+    before: set[str] | None = None,
 ) -> tuple[ImportReport, str, set[str], list[str]]:
     """Import the file, then sync: the report, the sync's note, the members whose keys were
     not compared (`unverified_members`), and the ids of the changes set aside here that the
@@ -490,6 +544,8 @@ async def import_file(
     # What the account's other devices wrote must be here to be recognised as already here
     # (an export of the phone imported on a laptop that has not synced since).
     await synced_first(client, "comparing the file with")
+    if before is not None:  # what it made is named if interrupted (`made_since`)
+        before.update(j.id for j in await client.journals.list())
     with ImportBar() as bar:
         if source == "dayone":
             report = await client.archive.import_dayone(data, journal=journal, progress=bar)
@@ -539,7 +595,7 @@ CARE_WORDS = {
 
 
 def import_summary(
-    report: ImportReport, source: str = "tj", unverified: Collection[str] = ()
+    report: ImportReport, source: str = "tj", unverified: Collection[str] = (), file: str = "FILE"
 ) -> str:
     """One sentence: what was imported, by kind, and what was skipped and why. Day One and
     Daylio files hold entries only, so their summary does not mention goals and notes. An
@@ -547,11 +603,17 @@ def import_summary(
     (NU32 #11: "imported 0 entries, 0 goals and 0 notes into 2 journals; ..."); every count
     is worded in the singular or the plural, never "note(s)", and a kind none of is imported
     is not named ("0 notes": NU49 F3); it starts with a capital letter and ends with a full
-    stop, as every other message (NU48 #5). A journal whose opt-in to safety flags was not
-    carried over gets a line of its own after it (`flags_not_carried_text`)."""
+    stop, as every other message (NU48 #5). It counts the journals written into, not the
+    file's; the journal the user named (`--journal`) is named with who else reads it, by its
+    verified chain. A journal whose opt-in to safety flags was not carried over gets a line
+    of its own after it (`flags_not_carried_text`), and so do questionnaire results and a
+    plan the import put beside the default journal (`care_apart_text`, which names `file`
+    in the command that imports it again)."""
     plural = output.plural
     entries = plural(len(report.entries), "entry", "entries")
-    journals = plural(len(report.journals), "journal", "journals")
+    journals = plural(len(set(report.journals.values())), "journal", "journals")
+    if report.into:
+        journals = f"{output.quoted(report.into)} ({readers_words(report.into_readers)})"
     if report.trashed:
         entries += f" ({report.trashed} into the trash)"
     care = bool(report.results or report.safety_plans)
@@ -580,6 +642,13 @@ def import_summary(
             created = report.created_journals
             empty = plural(len(created), "empty journal", "empty journals")
             parts.append(f"created {empty}: {and_words(created)}")
+    for copy, counts in report.also_in.items():  # never left only in a copy (it takes none)
+        kinds = [plural(n, *KIND_WORDS[k]) for k, n in sorted(counts.items(), key=kind_order)]
+        parts.append(
+            f"{and_words(kinds)} of these {'was' if sum(counts.values()) == 1 else 'were'} "
+            f"also in {output.quoted(copy)}, which takes no new writes, shares or syncs: "
+            "imported into a live journal all the same"
+        )
     if report.already_here:
         kinds = [
             plural(count, *KIND_WORDS[kind])
@@ -620,7 +689,8 @@ def import_summary(
         parts.append(
             f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "
             f"a journal named {output.quoted(name)} already, and an import writes into an existing "
-            f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')})"
+            f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')}, "
+            f"once {output.quoted(into)} is deleted: what a journal holds counts as already here)"
         )
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
@@ -637,6 +707,8 @@ def import_summary(
     flags = "".join(
         f"\n{flags_not_carried_text(j, m, unverified)}" for j, m in report.flags_not_carried.items()
     )
+    if report.care_apart:
+        flags += f"\n{care_apart_text(report, file)}"
     if imported:
         return output.sentence("; ".join(parts)) + flags
     if parts:
@@ -659,6 +731,46 @@ def shown_words(what: str, shown: dict[str, str]) -> list[str]:
         f"{output.quoted(value)} (check it with {output.command_text('tj safety plan')})"
         for value, names in journals.items()
     ]
+
+
+def readers_words(readers: list[str]) -> str:
+    """Who else reads a journal, as its verified chain names them: "read by drjones", "read
+    by no one else"."""
+    return f"read by {and_words(readers)}" if readers else "read by no one else"
+
+
+def care_apart_text(report: ImportReport, file: str = "FILE") -> str:
+    """What an import says when the questionnaire results or safety plan it restored went into
+    a journal it made while new results go to the default journal, which does not hold them
+    (`ImportReport.care_apart`): a new result there would show no previous score, change or
+    baseline from them. With the two ways to keep them together: that journal made the
+    default on this device, or an import into the default journal (`--journal`, naming who
+    reads it) once the journal made is deleted."""
+    apart = report.care_apart
+    default = report.default_journal
+    named = and_words([output.quoted(name) for name in apart])
+    kept = (
+        output.command(["tj", "journal", "default", output.journal_word(apart[0])])
+        if len(apart) == 1
+        else output.command_text("tj journal default NAME")
+    )
+    delete = " and ".join(
+        output.command(["tj", "journal", "delete", output.journal_word(name)]) for name in apart
+    )
+    again = output.command(
+        ["tj", "import", file if output.pasteable(file) else "FILE", "--journal"]
+        + [output.journal_word(default)]
+    )
+    return output.sentence(
+        f"continuity of care: your default journal, {output.quoted(default)}, where new "
+        f"questionnaire results go ({output.command_text('tj measure take')}) and "
+        f"{output.command_text('tj safety plan')} reads, does not hold what was imported into "
+        f"{named}, so a new result there shows no previous score, change or baseline from "
+        f"it. To keep them together, make {'it' if len(apart) == 1 else 'one of them'} your "
+        f"default on this device ({kept}), or restore into {output.quoted(default)} "
+        f"({readers_words(report.default_readers)}) instead: delete {named} ({delete}), then "
+        f"import again with {again}"
+    )
 
 
 def held_words(

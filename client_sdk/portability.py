@@ -19,11 +19,14 @@ Import (`restore`) recreates, in the importing account:
 - the exporter's own questionnaire results and safety plans (care_import.py: results with
   their answers and times, scores computed again; a plan only where this account has written
   none, and never its crisis line over one a member set);
-- nothing twice: an item equal to one this account holds already, in any of its journals
-  here (live or in the trash, read-only copies of its gone journals too; same creation time
-  and content; a result of the same measure, time and answers; a plan with the same parts),
-  is counted as a duplicate, with where it is held, and skipped, so importing a file again,
-  on this device or another that synced the first import, adds nothing.
+- nothing twice: an item equal to one this account holds already, in any of its live
+  journals here (or in their trash; same creation time and content; a result of the same
+  measure, time and answers; a plan with the same parts), is counted as a duplicate, with
+  where it is held, and skipped, so importing a file again, on this device or another that
+  synced the first import, adds nothing. One held only in a read-only copy of a journal gone
+  from the server is imported again (that copy takes no writes), the copy named;
+- words for what the rule means to the user: the journal named (`into`) with who reads it,
+  and the results a restore put beside the default journal (`ImportReport.care_apart`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from client_sdk import foreign, keys, wire
+from client_sdk.access import field_shares_in_force
 from client_sdk.archive import (
     Archive,
     ArchivedEntry,
@@ -181,7 +185,34 @@ class ImportReport:
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did not have
     by that name), empty ones included: with no entry, goal or note imported, an import that created
-    none added nothing."""
+    none added nothing. A journal is made only for a file's journal with an item this import
+    writes (or an empty one whose name is free): never one left empty."""
+    into: str = ""
+    """The name of the journal the user named (`into`) that received the file, or the existing
+    journal a Day One or Daylio file went into by the name given (`journal`, "Day One" by
+    default); "" otherwise."""
+    into_readers: list[str] = field(default_factory=list)
+    """Who else reads `into` (usernames, sorted): its current members and the accounts of its
+    field-level shares in force, by the journal's access chain verified on this device
+    (`journal_readers`): they read what the import wrote there."""
+    also_in: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Items imported that this account also holds, but only in a read-only copy of a journal
+    gone from the server (which takes no writes, shares nor syncs): {"NAME (read-only copy)":
+    {kind: n}}, kinds as `already_here`. Such a copy does not count as holding them: the
+    import writes them into a live journal (the one it makes, or `into`)."""
+    care_apart: list[str] = field(default_factory=list)
+    """The journals this import made (names here) that received questionnaire results or a
+    safety plan, while this account's default journal (`default_journal`), where a new
+    result (`client.measures.take` with no journal) and the plan a call naming no journal
+    reads go, does not hold them: a new result there has no previous score, change nor
+    baseline from them. Kept together by making the journal the default
+    (`client.journals.set_default`), or by importing into the default journal (`into`;
+    `default_readers` read what it holds) once the journal made is deleted."""
+    default_journal: str = ""
+    """The name of this account's default journal here when `care_apart` names journals;
+    "" otherwise (or when this device has none)."""
+    default_readers: list[str] = field(default_factory=list)
+    """Who else reads `default_journal`, as `into_readers`."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -211,6 +242,12 @@ class ImportReport:
             "left_out": dict(self.left_out),
             "flags_not_carried": {k: list(v) for k, v in self.flags_not_carried.items()},
             "created_journals": list(self.created_journals),
+            "into": self.into,
+            "into_readers": list(self.into_readers),
+            "also_in": {name: dict(kinds) for name, kinds in self.also_in.items()},
+            "care_apart": list(self.care_apart),
+            "default_journal": self.default_journal,
+            "default_readers": list(self.default_readers),
         }
 
 
@@ -335,16 +372,22 @@ class Archives:
         Where each journal of the file goes never depends on a server answer: an import
         never writes into an existing journal unless the user names it (`into`). Each
         journal of the exporter's own that holds an item this account does not hold yet
-        (in any of its own journals readable here, read-only copies of gone ones too, but
-        the copy of the file's journal itself, which is what the import restores) goes into
+        (in any of its own live journals readable here: one held only in a read-only copy of
+        a journal gone from the server is imported again, the copy named in
+        `ImportReport.also_in`) goes into
         a journal this import makes (a new id, its access chain signed here: shared with no
         one), "NAME" when no journal of this account bears that name, else "NAME
         (imported)", "NAME (imported 2)", ... (`ImportReport.created_journals`,
         `ImportReport.imported_as`); what is held already is skipped, and
         `ImportReport.held_in` says where it is. `into` (a journal's name or id) sends every
         journal of the file into that journal of this account instead, by the user's choice
-        (its readers then read what the file holds; raises NotFound for an unknown journal,
-        InvalidInput for one not to import into); it is not archived again.
+        (its readers then read what the file holds: `ImportReport.into_readers` names them,
+        by its access chain verified here; raises NotFound for an unknown journal,
+        InvalidInput for one not to import into); it is not archived again. Results or a
+        plan that went into a journal the import made, while new results go to the default
+        journal, are named in `ImportReport.care_apart` (a new result there has no previous
+        score, change nor baseline from them): the user keeps them together by making that
+        journal the default, or by importing into the default journal (`into`).
 
         The exporter's own questionnaire results are restored too (`ImportReport.results`),
         with their instrument, answers and `taken_at`; the score, band and safety concern
@@ -808,7 +851,7 @@ async def restore(
             batch.append((recreate(item, context.profile.account_id), item))
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
-            holdings.add(identity(item), local[target].name)
+            holdings.wrote(identity(item), kind_name(item), local[target].name, report)
         done += 1
         if progress is not None and not batch:
             progress(done, total)
@@ -819,11 +862,15 @@ async def restore(
     await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
     shown = await source.care.safety.shown_numbers() if care.plans else {}
     for plan in care.plans:
-        if holdings.skips(plan_identity(plan.parts()), "safety_plans", report):
+        key = plan_identity(plan.parts())
+        if holdings.skips(key, "safety_plans", report):
             continue
         if plan.journal_id in targets:
+            written = len(report.safety_plans)
             await restore_plan(source, plan, targets[plan.journal_id], report)
-        elif (kept := holdings.kept.get(plan_identity(plan.parts()))) is not None:
+            if len(report.safety_plans) > written:
+                holdings.wrote(key, "safety_plans", report.safety_plans[-1], report)
+        elif (kept := holdings.kept.get(key)) is not None:
             name, member = kept
             if member is None:
                 report.safety_plans_kept.append(name)
@@ -836,19 +883,77 @@ async def restore(
             await tell_opt_in(source, targets[journal_id], reached, report)
     if into is None:  # after the care records (it refuses writes); the user's choice kept
         await rearchive(source, archive, targets, report)
+    if into is None and guarded:  # every target is a journal this import made
+        await tell_default(source, care, targets, report)
     return report
+
+
+async def tell_default(
+    source: Archives, care: CareImport, targets: dict[str, str], report: ImportReport
+) -> None:
+    """Name in `report.care_apart` the journals this import made (`targets`, the journals
+    `new_targets` made) that received questionnaire
+    results or a safety plan, with this account's default journal (`report.default_journal`,
+    `report.default_readers`), where new results go: it does not hold them, so a new result
+    there would show no previous score, change nor baseline from them unless the user keeps
+    them together (`ImportReport.care_apart`). Nothing when this device has no default
+    journal, or when it is one that received them."""
+    context = source.context
+    journals = await context.store.journals()
+    local = {j.journal_id.hex(): j for j in journals}
+    received = [targets[r.journal_id] for r in care.results if r.id in report.results]
+    received += [
+        targets[p.journal_id]
+        for p in care.plans
+        if p.journal_id in targets and local[targets[p.journal_id]].name in report.safety_plans
+    ]
+    names = [local[i].name for i in dict.fromkeys(received)]
+    if not names:
+        return
+    try:
+        default = await context.default_journal(journals)
+    except TJError:  # none here: nothing to keep together with
+        return
+    if default.journal_id.hex() in received:
+        return
+    report.care_apart = names
+    report.default_journal = default.name
+    report.default_readers = journal_readers(context, default.journal_id)
+
+
+def journal_readers(context: Context, journal_id: bytes) -> list[str]:
+    """Who reads the journal `journal_id` of this account besides its owner, by its access
+    chain verified on this device, never a server answer: its current members
+    (`Replica.verified_shares`, those whose signed end date passed too, as a member holds the
+    key until the owner ends the share) and the accounts of its field-level shares in force
+    (`access.field_shares_in_force`: a copy of what it holds goes to them; one this device
+    cannot name as "an account"). Usernames, sorted, each once."""
+    replica = context.replica
+    me = context.profile.account_id
+    names = {
+        share.member_name
+        for share in replica.verified_shares(now_ms(), journal_id)
+        if share.member_id != me
+    }
+    for limited in field_shares_in_force(replica.chains.state(journal_id)):
+        names.add(limited.who.username if limited.who is not None else "an account")
+    return sorted(names)
 
 
 @dataclass
 class Holdings:
     """What this account holds already, by identity (`identity`, `result_identity`,
     `plan_identity`: ids differ across imports), each with the name of a journal here that
-    holds it: every journal of the account's own readable here (live, archived, in the
-    trash, read-only copies of its journals gone from the server), but the copies it keeps
-    only to share with a member (their items are copies of those of another journal) and
-    the read-only copy of a journal the file itself holds (what an import of that file
-    restores). What a server withholds from this device is not held here: the import then
-    writes it again into a journal it makes (a duplicate, never a disclosure)."""
+    holds it: every live journal of the account's own readable here (archived and in the
+    trash too), but the copies it keeps only to share with a member (their items are copies
+    of those of another journal), and the notes a member wrote (one with the text and time
+    of the owner's never stands for hers). An item held only in a read-only copy of a journal gone
+    from the server (deleted on another device, or withheld) is not held (`copied`): that
+    copy takes no writes, shares nor syncs, so a restore writes it again into a live
+    journal and says where else it is (`ImportReport.also_in`; the copy of a journal the
+    file itself holds, which is what an import of that file restores, is not named). What
+    a server withholds from this device is not held here either: the import then writes it
+    again into a journal it makes (a duplicate, never a disclosure)."""
 
     held: dict[tuple[Any, ...], str] = field(default_factory=dict)
     kept: dict[tuple[Any, ...], tuple[str, str | None]] = field(default_factory=dict)
@@ -856,6 +961,8 @@ class Holdings:
     journal of their file journal's name (`keep_plans`), with that journal's name here and,
     when a member's crisis line in force there is all that differs, that member's username:
     such a plan alone makes no journal (`new_targets`)."""
+    copied: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    """Items held only in read-only copies, with the name of one ("NAME (read-only copy)")."""
 
     @classmethod
     async def read(cls, source: Archives, file_ids: set[str]) -> Holdings:
@@ -866,37 +973,46 @@ class Holdings:
             if j.own and j.helper is None and not (j.read_only_copy and j.id in file_ids)
         ]
         names = {j.id: held_name(j) for j in journals}
+        copies = {j.id for j in journals if j.read_only_copy}
         trashed = await source.entries.trash() + await source.entries.trashed_in_copies()
         for entry in trashed:
             if entry.journal_id in names:
                 key = identity(ArchivedEntry.of(entry))
-                found.add(key, names[entry.journal_id])
-                found.in_trash.add(key)
+                copy = entry.journal_id in copies
+                found.note(key, names[entry.journal_id], copy)
+                if not copy:
+                    found.in_trash.add(key)
         me = source.context.profile.username
         for journal in journals:
-            name = names[journal.id]
+            name, copy = names[journal.id], journal.id in copies
             for entry in await source.entries.list(journal.id):
-                found.add(identity(ArchivedEntry.of(entry)), name)
+                found.note(identity(ArchivedEntry.of(entry)), name, copy)
             for goal in await source.goals.list(journal.id):
-                found.add(identity(ArchivedGoal.of(goal)), name)
+                found.note(identity(ArchivedGoal.of(goal)), name, copy)
             for note in await source.notes.list(journal.id):
-                if note.author == me:  # a member's note is never the owner's, whatever its text
-                    found.add((note.kind, to_ms(note.created_at), note.text), name)
+                if note.author != me:  # a member's note is never the owner's, whatever its text
+                    continue
+                found.note((note.kind, to_ms(note.created_at), note.text), name, copy)
             for result in await source.care.measures.list(journal.id):
-                found.add(
-                    result_identity(
-                        result.measure, result.taken_at, result.answers, result.unscored
-                    ),
-                    name,
+                key = result_identity(
+                    result.measure, result.taken_at, result.answers, result.unscored
                 )
+                found.note(key, name, copy)
             plan = await source.care.safety.plan(journal.id)
             if plan.emergency_number or plan.crisis_line or plan.plan.strip():
                 parts = (plan.emergency_number, plan.crisis_line, plan.plan)
-                found.add(plan_identity(parts), name)
+                found.note(plan_identity(parts), name, copy)
         return found
 
     in_trash: set[tuple[Any, ...]] = field(default_factory=set)
     """The entries (`identity`) held only in the trash of a journal here (its name `held`)."""
+
+    def note(self, key: tuple[Any, ...], journal: str, copy: bool) -> None:
+        """Record `key` as held in `journal` (only copied there when `copy`)."""
+        if copy:
+            self.copied.setdefault(key, journal)
+        else:
+            self.add(key, journal)
 
     def add(self, key: tuple[Any, ...], journal: str) -> None:
         if key not in self.held:
@@ -904,6 +1020,15 @@ class Holdings:
         elif key in self.in_trash:  # live here too: said where it shows
             self.held[key] = journal
             self.in_trash.discard(key)
+
+    def wrote(self, key: tuple[Any, ...], kind: str, journal: str, report: ImportReport) -> None:
+        """Record `key` as held in `journal`, where the import wrote it; counted in
+        `report.also_in` when a read-only copy holds it too."""
+        self.add(key, journal)
+        copy = self.copied.pop(key, None)
+        if copy is not None:
+            counts = report.also_in.setdefault(copy, {})
+            counts[kind] = counts.get(kind, 0) + 1
 
     def skips(self, key: tuple[Any, ...], kind: str, report: ImportReport) -> bool:
         """Whether the item of `key` is held here: then counted in `report` (`duplicates`,
@@ -964,7 +1089,7 @@ async def restore_results(
         target = targets.get(result.journal_id)
         if target is None:
             continue
-        holdings.add(result.identity(), local[target].name)
+        holdings.wrote(result.identity(), "results", local[target].name, report)
         document = Document(keys.new_doc_id(creator), MEASURE)
         new_result_update(
             document,
@@ -1149,7 +1274,10 @@ async def new_targets(
 ) -> dict[str, str]:
     """Archive journal id -> id of the journal this import makes for it, for each journal of
     the exporter's own (`ArchivedJournal.restorable`) holding an item this account does not
-    hold yet (`holdings`), or holding none at all while no journal of this account bears its
+    hold yet (`holdings`) that `restore` writes there (an item two journals of the file hold
+    goes into the first that `restore` writes it from: the other, holding nothing else new,
+    is not made; a safety plan counts only while no live journal of the account holds a
+    plan written, as the person's own plan is what their safety message shows), or holding none at all while no journal of this account bears its
     name (an empty journal is restored once). The journal is new (a new id, its access chain
     signed here: shared with no one, whatever a server answers), named "NAME" when no journal
     of this account held here bears that name, else "NAME (imported)", "NAME (imported 2)",
@@ -1159,20 +1287,24 @@ async def new_targets(
     context = source.context
     me = context.profile.account_id
     taken = {j.name.casefold() for j in await context.store.journals() if j.owner_id == me}
+    owned = {j.id for j in archive.journals if j.restorable}
+    claimed: dict[tuple[Any, ...], str] = {}  # each new item, by the journal `restore` writes it
+    wanted = [(identity(i), i.journal_id) for i in archive.items() if importable_item(i, now)]
+    wanted += [(r.identity(), r.journal_id) for r in care.results]  # in the order it writes
+    wanted += [(plan_identity(p.parts()), p.journal_id) for p in care.plans]
+    for key, journal_id in wanted:  # a plan `keep_plans` keeps out makes none (`kept`)
+        if journal_id in owned and key not in holdings.held and key not in holdings.kept:
+            claimed.setdefault(key, journal_id)  # a later twin in another journal: held then
+    receiving = set(claimed.values())
     fresh: list[ArchivedJournal] = []
     for journal in archive.journals:
         if not journal.restorable:
             report.skipped_journals.append(journal.name)
             continue
-        keys_ = [
-            identity(i)
-            for i in archive.items()
-            if i.journal_id == journal.id and importable_item(i, now)
-        ]
-        keys_ += [r.identity() for r in care.results if r.journal_id == journal.id]
-        keys_ += [plan_identity(p.parts()) for p in care.plans if p.journal_id == journal.id]
-        new = any(key not in holdings.held and key not in holdings.kept for key in keys_)
-        empty = not keys_ and not any(i.journal_id == journal.id for i in archive.items())
+        new = journal.id in receiving
+        empty = not any(j == journal.id for _, j in wanted) and not any(
+            i.journal_id == journal.id for i in archive.items()
+        )
         if new or (empty and journal.name.casefold() not in taken):
             try:  # a name create refuses, refused before any journal is made
                 check_name(journal.name)
@@ -1200,7 +1332,8 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     journal), made when missing; never one it keeps only to share with a member
     (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
     read-only copy, nor such a journal `Journals.create` hands back (made meanwhile on
-    another device): then "NAME (imported)", ... (`report.imported_as`)."""
+    another device): then "NAME (imported)", ... (`report.imported_as`). An existing
+    journal that receives it is named with who reads it (`report.into`, `into_readers`)."""
     context = source.context
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
@@ -1208,6 +1341,7 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
         if held.owner_id == context.profile.account_id and not mine.get(key, ("", False))[1]:
             mine[key] = (held.journal_id.hex(), importable(context, held))
     targets: dict[str, str] = {}
+    made: set[str] = set()  # the journals made here, by id
     for journal in archive.journals:
         name = journal.name
         while not (found := mine.get(name.casefold(), ("", False)))[1]:
@@ -1222,6 +1356,13 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
             if mine[name.casefold()][1]:
                 report.created_journals.append(created.name)
+                made.add(created.id)
+        if found[0] not in made:  # an existing journal, by the name given: said with who reads it
+            existing = bytes.fromhex(found[0])
+            report.into = next(
+                j.name for j in await context.store.journals() if j.journal_id == existing
+            )
+            report.into_readers = journal_readers(context, existing)
         targets[journal.id] = report.journals[journal.id] = found[0]
     return targets
 
@@ -1247,6 +1388,8 @@ async def chosen_target(
             report.skipped_journals.append(journal.name)
             continue
         targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
+    report.into = local.name
+    report.into_readers = journal_readers(context, local.journal_id)
     return targets
 
 

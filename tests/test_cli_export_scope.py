@@ -93,8 +93,8 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     said = (await bob.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
-        "Imported 1 entry, 1 questionnaire result and 1 safety plan into 1 "
-        "journal; not imported (they stay in the file): 1 homework entry and 1 assignment; "
+        "Imported 1 entry, 1 questionnaire result and 1 safety plan into 'Personal' (read by "
+        "no one else); not imported (they stay in the file): 1 homework entry and 1 assignment; "
         "the emergency number the safety message shows for Personal is now the file's, '999' "
         "(check it with `tj safety plan`)."
     ), said

@@ -35,7 +35,8 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
     said = (await mia.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
-        "Imported 2 questionnaire results and 1 safety plan into 1 journal; the emergency "
+        "Imported 2 questionnaire results and 1 safety plan into 'Personal' (read by no one else); the "
+        "emergency "
         "number the safety message shows for Personal is now the file's, '999' (check it "
         "with `tj safety plan`)."
     ), said
@@ -72,7 +73,7 @@ async def test_a_plan_written_here_is_kept_and_the_summary_says_so(
     said = (await mia.ok("import", str(path), "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
-        "Imported 2 questionnaire results into 1 journal; kept "
+        "Imported 2 questionnaire results into 'Personal' (read by no one else); kept "
         "the safety plan you wrote here in Personal: the file's differs and stays in the file "
         '("safety_plans"; `tj safety plan` shows yours).'
     ), said
@@ -133,7 +134,8 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     said = (await mia.ok("import", path, "--journal", "Personal")).stdout.strip()
     said = " ".join(said.split())  # wrapped at the width (NU50 F5)
     assert said == (
-        "Imported 1 safety plan into 1 journal; the emergency number the safety message shows "
+        "Imported 1 safety plan into 'Personal' (read by no one else); the emergency number "
+        "the safety message shows "
         "for Personal is now the file's, '999' (check it with `tj safety plan`); the crisis "
         "line the safety message shows for Personal is now the file's, 'Samaritans: call 116 "
         "123' (check it with `tj safety plan`)."

@@ -84,9 +84,13 @@ async def test_an_interrupted_import_says_what_was_kept_and_how_to_finish(
         raise KeyboardInterrupt
 
     monkeypatch.setattr("cli.export.import_file", interrupted)
-    said = failed_with_one_line(await laptop.tj("import", DAYONE))
+    said = failed_with_one_line(await laptop.tj("import", DAYONE, "--journal", "Diary"))
     assert "interrupted: what was imported so far is kept" in said
     assert "run the same command again to finish (nothing is imported twice)" in said
+    # no --journal: it went into a journal of its own, which the same command passes over
+    said = failed_with_one_line(await laptop.tj("import", DAYONE))
+    assert "Run the same command again and the rest goes into another new journal" in said
+    assert f"`tj import {DAYONE} --journal NAME` (nothing is imported twice)" in said
 
 
 async def test_a_file_of_no_known_app_is_refused_saying_what_import_reads(

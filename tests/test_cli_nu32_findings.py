@@ -63,7 +63,8 @@ async def test_a_second_import_says_nothing_new_was_imported(
         "Imported 2 entries into 2 journals (new: 'Dreams' and 'Personal (imported)'); the "
         "file's 'Personal' went into a new journal, 'Personal (imported)': you have a journal "
         "named 'Personal' already, and an import writes into an existing journal only when "
-        "you name it (`tj import FILE --journal NAME`)."
+        "you name it (`tj import FILE --journal NAME`, once 'Personal (imported)' is deleted: "
+        "what a journal holds counts as already here)."
     )
     again = " ".join((await bob.ok("import", exported)).stdout.split())
     assert again == (

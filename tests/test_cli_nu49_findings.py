@@ -140,7 +140,7 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     printed = (await new.ok("import", path, "--journal", "Personal")).stdout.strip()
     said = " ".join(printed.split())  # each line wrapped at the width (NU50 F5)
     assert said == (
-        "Imported 1 entry, 1 goal with 2 check-ins and 1 safety plan into 1 journal; the "
+        "Imported 1 entry, 1 goal with 2 check-ins and 1 safety plan into 'Personal' (read by no one else); the "
         "emergency number the safety message shows for Personal is now the file's, '999' "
         "(check it with `tj safety plan`). "
         "Safety flags: in the file, flags of Personal reached drsmith; an import never turns "

@@ -73,7 +73,8 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     message = " ".join(await ana.safety.message())
     assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
     assert shown(import_summary(report)) == (  # as printed
-        "Imported 1 safety plan into 1 journal; the emergency number the safety message "
+        "Imported 1 safety plan into 'Personal' (read by tom); the emergency number the "
+        "safety message "
         "shows for Personal is now the file's, '999' (check it with `tj safety plan`); kept the "
         "crisis line tom set in Personal in force: the file's differs and stays in the file "
         "(yours would replace theirs in the safety message; `tj safety plan --crisis-line` "
@@ -258,11 +259,12 @@ async def test_an_import_into_a_copy_journal_another_device_made_meanwhile_compl
     assert copy.id not in report.journals.values()
     assert [e.body for e in await laptop.entries.list(into)] == ["Planted."]
     assert "Eve's own." in [e.body for e in await laptop.entries.list("Personal (imported)")]
-    assert shown(import_summary(report)).endswith(  # as printed
+    assert (  # as printed; a line of its own follows: the results beside the default
         "the file's 'Personal' went into a new journal, 'Personal (imported)': you have a "
         "journal named 'Personal' already, and an import writes into an existing journal only "
-        "when you name it (`tj import FILE --journal NAME`)."
-    )
+        "when you name it (`tj import FILE --journal NAME`, once 'Personal (imported)' is "
+        "deleted: what a journal holds counts as already here).\n"
+    ) in shown(import_summary(report))
     await laptop.sync()
     await tom.sync()
     assert "Eve's own." not in [e.body for e in await tom.entries.list()]

@@ -113,7 +113,8 @@ def export_with_weeks(today: date) -> dict[str, Any]:
 
 
 async def report_page(client: Client, tmp_path: Path) -> Path:
-    await client.archive.import_json(export_with_weeks(date.today()))
+    # into the default journal, named: an import makes a journal of its own otherwise
+    await client.archive.import_json(export_with_weeks(date.today()), into="Personal")
     page = tmp_path / "report.html"
     page.write_text(await client.insights.report_html("Personal"), encoding="utf-8")
     return page

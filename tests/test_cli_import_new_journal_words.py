@@ -1,0 +1,157 @@
+"""What `tj import` tells the user where its rule (a journal it makes, unless the user names
+one) puts things: a restore beside the default journal, a journal named with its readers,
+an interrupted import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_restore_into_a_new_account_says_new_results_go_where_the_history_is_not(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The default path: the file's Personal (a PHQ-9 of 19, a plan) goes into "Personal
+    (imported)"; new results go to the default "Personal". The summary says so and gives the
+    two ways to keep them together; the first one followed, the next PHQ-9 has its previous
+    score and change."""
+    await laptop.ok("measure", "take", "phq9", "--answers", "3,3,3,2,2,2,2,2,0")
+    await laptop.ok(
+        "safety", "plan", "--emergency", "999", "--crisis-line", "Samaritans: call 116 123",
+        "--text", "Ring Jo, then walk.",
+    )  # fmt: skip
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")
+    told = said((await mia.ok("import", path)).stdout)
+    assert told.startswith(
+        "Imported 1 questionnaire result and 1 safety plan into 1 journal (new: 'Personal "
+        "(imported)')"
+    ), told
+    assert (
+        "Continuity of care: your default journal, 'Personal', where new questionnaire results "
+        "go (`tj measure take`) and `tj safety plan` reads, does not hold what was imported "
+        "into 'Personal (imported)', so a new result there shows no previous score, change or "
+        "baseline from it. To keep them together, make it your default on this device (`tj "
+        "journal default 'Personal (imported)'`), or restore into 'Personal' (read by no one "
+        "else) instead: delete 'Personal (imported)' (`tj journal delete 'Personal "
+        f"(imported)'`), then import again with `tj import {path} --journal Personal`."
+    ) in told, told
+    again = await mia.json("import", path)  # --json: the same, as fields
+    assert again["care_apart"] == [] and again["held_in"] == {
+        "Personal (imported)": {"results": 1, "safety_plans": 1}
+    }
+    await mia.ok("journal", "default", "Personal (imported)")  # the first way, followed
+    taken = await mia.json("measure", "take", "phq9", "--answers", "1,1,1,1,0,1,0,0,2")
+    assert taken["previous"]["score"] == 19 and taken["change"]["change"] == -12
+
+
+async def test_an_import_into_a_shared_journal_names_it_and_its_readers(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await laptop.ok("journal", "create", "Work")
+    await laptop.ok("write", "--journal", "Work", "A hard week.")
+    taken = await laptop.json(
+        "measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2", "--journal", "Work"
+    )
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    await laptop.ok("measure", "delete", taken["id"], "--yes")
+    await laptop.ok(
+        "share", "Work", "drjones", "--full", "--role", "read",
+        "--fingerprint", drjones.signup["fingerprint"],
+    )  # fmt: skip
+    named = said((await laptop.ok("import", path, "--journal", "Work")).stdout)
+    assert named.startswith(  # one journal, named, with who reads what went there
+        "Imported 1 questionnaire result into 'Work' (read by drjones); 1 entry already here"
+    ), named
+    report = await laptop.json("import", path, "--journal", "Work")
+    assert (report["into"], report["into_readers"]) == ("Work", ["drjones"])
+
+
+async def test_an_interrupted_import_names_the_journal_it_made_and_how_to_finish_there(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await laptop.ok("journal", "create", "Work")
+    for n in range(3):
+        await laptop.ok("write", "--journal", "Work", f"Entry {n}.")
+    path = (await laptop.ok("export", "--journal", "Work", "--out", str(tmp_path))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")  # her journal "Work" bears the name
+    await mia.ok("journal", "create", "Work")
+
+    def cut(_: object, done: int, total: int) -> None:
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("client_sdk.portability.IMPORT_BATCH", 1)
+    monkeypatch.setattr("cli.export.ImportBar.__call__", cut)
+    line = failed_with_one_line(await mia.tj("import", path))
+    assert line == (
+        "Error: interrupted: what was imported so far is kept on this device, in 'Work "
+        "(imported)', the journal it made. Run the same command again and the rest goes into "
+        "another new journal of its own; to finish into the one this run made, name it: "
+        f"`tj import {path} --journal 'Work (imported)'` (nothing is imported twice)"
+    ), line
+    monkeypatch.undo()
+    finished = said((await mia.ok("import", path, "--journal", "Work (imported)")).stdout)
+    assert finished.startswith("Imported 2 entries into 'Work (imported)' (read by no one else)")
+    listed = await mia.json("list", "--journal", "Work (imported)")
+    assert sorted(e["body"] for e in listed) == ["Entry 0.", "Entry 1.", "Entry 2."]
+
+
+async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The file's plan goes into "Personal (imported)"; mia wrote none, so the safety message
+    of her default "Personal" shows it too: the summary names that journal with the numbers
+    it now shows (`SafetyPath.shown_numbers`), and how to check them."""
+    await laptop.ok(
+        "safety", "plan", "--emergency", "+1 555 0100", "--crisis-line", "Call Eve: 555 0199",
+        "--text", "Call Eve first.",
+    )  # fmt: skip
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")
+    told = said((await mia.ok("import", path)).stdout)
+    assert (
+        "the emergency number the safety message shows for Personal and Personal (imported) "
+        "is now the file's, '+1 555 0100' (check it with `tj safety plan`); the crisis line "
+        "the safety message shows for Personal and Personal (imported) is now the file's, "
+        "'Call Eve: 555 0199' (check it with `tj safety plan`)"
+    ) in told, told
+    taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    assert taken["journal"] == "Personal"
+    assert any("+1 555 0100" in line for line in taken["safety_message"])
+
+
+async def test_a_day_one_file_into_an_existing_shared_journal_named_names_it_and_its_readers(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tests.test_cli_import_foreign import DAYONE
+
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await laptop.ok("journal", "create", "Day One")
+    await laptop.ok(
+        "share", "Day One", "drjones", "--full", "--role", "read",
+        "--fingerprint", drjones.signup["fingerprint"],
+    )  # fmt: skip
+    named = said((await laptop.ok("import", DAYONE, "--journal", "Day One")).stdout)
+    assert named == "Imported 2 entries into 'Day One' (read by drjones).", named
