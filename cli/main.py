@@ -1630,15 +1630,17 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
 @click.option(
     "--discard-unsynced",
     is_flag=True,
-    help="Lose the changes on this device that never reached the server (asked without it).",
+    help="Lose the changes on this device that never reached the server, its drafts kept, and "
+    "the copies of your journals the server no longer serves (asked without it).",
 )
 @json_option
 @pass_home
 def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None:
     """Sign this device out and delete its local data.
 
-    Tries one last sync first; asks before dropping changes that never reached the server
-    (with --yes, refuses instead, naming how many: --discard-unsynced says to lose them).
+    Tries one last sync first; asks before dropping changes that never reached the server,
+    drafts kept, or a copy of your journal the server no longer serves (with --yes, refuses
+    instead, naming them: --discard-unsynced says to lose them).
     A change written after that question (by another tj or app on this device) stops the
     logout, deleting nothing.
     With --yes that sync is one quick try (at most 10 s), and telling the server takes at
