@@ -170,7 +170,9 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     """For a measure assigned to be first due within its recall period (a PHQ-9 asks about
     the last 2 weeks) after a result of it the client took in that journal: a note naming
     that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
-    assigned minutes after one was taken said nothing of it); "" otherwise."""
+    assigned minutes after one was taken said nothing of it); "" otherwise. Every result of
+    the period counts: one with item 9 answered above 0 (or not known) is named, and then
+    no advice to put the new one off is given, even after a retake."""
     from cli.measures import score_words  # not at start-up
     from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, instrument
 
@@ -178,8 +180,17 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
         return ""
     form = instrument(made.target)
     first = due.due_at if due is not None else made.starts_at
-    found = await client.measures.list(made.journal_id, measure=form.id, limit=1)
-    if not found or first - found[0].taken_at >= timedelta(days=form.recall_days):
+    recall = timedelta(days=form.recall_days)
+    # Every result of the period, not only the latest: a retake minutes after an item-9
+    # answer above 0 clears nothing (as `tj caseload` counts a retaken one).
+    found = [
+        result
+        for result in await client.measures.list(
+            made.journal_id, measure=form.id, since=first - recall
+        )
+        if first - result.taken_at < recall
+    ]
+    if not found:
         return ""
     if made.every_days and due is not None and due.last_done is not None:
         # a repeating form whose first due date already counts that result (a weekly PHQ-9,
@@ -200,12 +211,21 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
         f"({score_words(latest)}); it asks about {form.recall_wording}, so this one may "
         "repeat it"
     )
-    if latest.safety_concern:  # never a nudge to wait after that answer
+    concern = next((result for result in found if result.safety_concern), None)
+    unknown = next((result for result in found if result.safety_unknown), None)
+    for other in (concern, unknown):  # an earlier result of the period that says more
+        if other is not None and other is not latest:
+            took += (
+                f"; before it, within the same period, a {other.name} on "
+                f"{output.local_time(other.taken_at)} ({score_words(other)})"
+            )
+            break
+    if concern is not None:  # never a nudge to wait after that answer
         return (
             f"{took}; with item 9 answered above 0, whatever the total score, "
             f"{PHQ_MANUAL_ON_ITEM_9}: this is not one to put off."
         )
-    if latest.safety_unknown:  # its item 9 may have been above 0: never reads as fine
+    if unknown is not None:  # its item 9 may have been above 0: never reads as fine
         return (
             f"{took}; whether its item 9 was answered above 0 is not known to you (its "
             "answers were not shared), so this is not one to put off."

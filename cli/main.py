@@ -1630,15 +1630,17 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
 @click.option(
     "--discard-unsynced",
     is_flag=True,
-    help="Lose the changes on this device that never reached the server (asked without it).",
+    help="Lose the changes on this device that never reached the server, its drafts kept, and "
+    "the copies of your journals the server no longer serves (asked without it).",
 )
 @json_option
 @pass_home
 def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None:
     """Sign this device out and delete its local data.
 
-    Tries one last sync first; asks before dropping changes that never reached the server
-    (with --yes, refuses instead, naming how many: --discard-unsynced says to lose them).
+    Tries one last sync first; asks before dropping changes that never reached the server,
+    drafts kept, or a copy of your journal the server no longer serves (with --yes, refuses
+    instead, naming them: --discard-unsynced says to lose them).
     A change written after that question (by another tj or app on this device) stops the
     logout, deleting nothing.
     With --yes that sync is one quick try (at most 10 s), and telling the server takes at
@@ -1654,28 +1656,52 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
 
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
-    unsynced, refused, login = home.run(partial(pending_after_sync, quick=yes))
-    if unsynced and yes and not discard_unsynced:  # a written word is lost only when asked
-        items = output.plural(unsynced, "item", "items")
-        send = (
-            f"if your account still exists, {login}, then log out"
-            if login is not None
-            else f"run {output.command_text('tj sync')} when the server can be reached, then log out"
-        )
+    unsynced, refused, login, copies = home.run(partial(pending_after_sync, quick=yes))
+    drafts = len(editor.drafts_kept(home.path))
+    # Writing never saved (kept drafts) and the only copy this device knows of a journal the
+    # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
+    # --yes alone agrees to none of them, --discard-unsynced to all.
+    if (unsynced or drafts or copies) and yes and not discard_unsynced:
+        lost, keep = [], []
+        if unsynced:
+            items = output.plural(unsynced, "item", "items")
+            lost.append(
+                f"changes to {items} (entries, goals, notes...) on this device have not reached the server"
+            )
+            send = (
+                f"if your account still exists, {login}, then log out"
+                if login is not None
+                else f"run {output.command_text('tj sync')} when the server can be reached, then log out"
+            )
+            keep.append(
+                f"To keep them, {send}, or save them first with {output.command_text('tj export --out DIR')}"
+            )
+        if drafts:
+            lost.append(
+                f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} on this device only"
+            )
+            keep.append(f"Save {editor.them(drafts)} first with {editor.saved_by(home.path)}")
+        if copies:
+            lost.append(copies_text(copies))
         raise Failed(
-            f"changes to {items} (entries, goals, notes...) on this device have not reached the "
-            f"server: logging out would lose them for good, so nothing was deleted. To keep "
-            f"them, {send}, or save them first with {output.command_text('tj export --out DIR')}; "
-            f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them",
+            "; and ".join(lost)
+            + ": logging out would lose them for good, so nothing was deleted. "
+            + "".join(f"{line}; " for line in keep)
+            + f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them",
             "unsynced changes",
         )
 
-    drafts = len(editor.drafts_kept(home.path))
     lost_drafts = (
         f"{editor.drafts_text(drafts, home.path)} on this device {editor.are(drafts)} deleted "
         f"with its local data: save {editor.them(drafts)} first "
         f"({editor.saved_by(home.path)})."
     )
+    if copies and not yes:  # the server's word alone would drop them: said, and asked
+        only_copy = copies_text(copies)
+        output.message(only_copy[0].upper() + only_copy[1:] + ".", wrap=True)
+        output.confirm(
+            f"Log out and delete {'it' if len(copies) == 1 else 'them'}?", abort=True, err=True
+        )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
         output.message(
@@ -1804,9 +1830,25 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[int, int, str | None]:
+def copies_text(copies: list[str]) -> str:
+    """The words of `tj logout` for the read-only copies of the account's own journals that
+    the server no longer serves (`pending_after_sync`): this device may hold the only copy."""
+    names = ", ".join(repr(name) for name in copies)
+    journal = "journal" if len(copies) == 1 else "journals"
+    return (
+        f"the {journal} {names} {'is' if len(copies) == 1 else 'are'} no longer on the server "
+        f"(deleted on another device, or withheld by it): this device holds the only copy it "
+        f"knows of, and {output.command_text('tj export --journal NAME --out DIR')} keeps it"
+    )
+
+
+async def pending_after_sync(
+    client: Client, *, quick: bool = False
+) -> tuple[int, int, str | None, list[str]]:
     """What logging out would drop: (items with unsynced changes, changes set aside, and when
-    this device is signed out, how to sign it in again and send them: `login_again`), after
+    this device is signed out, how to sign it in again and send them: `login_again`, and the
+    names of the read-only copies of this account's own journals the server no longer serves:
+    `Journal.read_only_copy` and `Journal.own`), after
     one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
     user already agreed to drop them (`tj logout --yes`)."""
     login = None
@@ -1815,7 +1857,8 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> tuple[in
     except TJError as error:  # offline or signed out: the count below tells what would be lost
         if signed_out(error):
             login = await login_again(client, signed_out_cause(error))
-    return await client.unsynced_changes(), len(await client.set_aside()), login
+    copies = [j.name for j in await client.journals.list() if j.read_only_copy and j.own]
+    return await client.unsynced_changes(), len(await client.set_aside()), login, copies
 
 
 SIGN_OUT_OTHERS = click.option(

@@ -563,7 +563,11 @@ def brief(
         )
         raise SystemExit(1)
     confirm_fingerprint(home, therapist, fingerprint, yes)  # keys it replaces: REV-ERASED F2
-    if not yes and not output.confirm(f"\nShare this brief with {therapist}?", err=True):
+    # Declined: "Not shared.", exit 0; with --json the "declined" error object, exit 1, as
+    # every other command answered "no" under --json (a script reads stdout as JSON).
+    if not yes and not output.confirm(
+        f"\nShare this brief with {therapist}?", err=True, abort=as_json
+    ):
         output.message("Not shared.")
         return
 

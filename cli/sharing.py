@@ -430,15 +430,15 @@ def share(
             "tells them of.",
             wrap=True,  # under its label, as `tj sync`'s notices (NU47 #14)
         )
-    if only is None and shared.kind == "mirror":
+    if only is None and shared.kind == "mirror":  # a renewal: the terms kept, one line
         output.message(kept_limited(shared), wrap=True)
-    if gap:
-        output.message(gap_text(shared, *gap), wrap=True)
     else:
         flags_now_on = bool(safety_flags) and shared.member not in flags_before
         output.message(share_confirmation(shared, flags_now_on, started), wrap=True)
         if shared.kept_terms:  # never a kept end date or role left unsaid (NU61 F7)
             output.message(kept_terms_text(shared, journal_name), wrap=True)
+    if gap:  # besides the confirmation: what the renewed copy does not carry
+        output.message(gap_text(shared, *gap), wrap=True)
     if any(pinned_now):
         output.message(pinned_unverified_text(shared.member), wrap=True)
     if again:

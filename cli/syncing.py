@@ -299,6 +299,9 @@ async def watch(client: Client, as_json: bool) -> None:
         if report.pushed or report.pulled or report.news or report.has_notices():
             kept = await client.set_aside() if as_json and report.set_aside else []
             show_report(await as_told(client, report), as_json, one_line=True, kept=kept)
+            if not as_json:  # told it had NOT left: the JSON line has them as "flags_sent"
+                for line in output.flags_sent_lines(report):
+                    output.message(line)
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
         if report.new_devices or report.credential_changes:  # said here, as the news

@@ -1190,7 +1190,8 @@ class SyncReport:
         merged (which a change feed gives one by one) and the journals sharing a name (told by
         every sync while they do): a journal another device made, renamed or archived, a late
         safety flag, an answer that got no safety flag (`unflagged`), a flag sent after its
-        members' share ended (`undelivered_flags`), a settled field, a
+        members' share ended (`undelivered_flags`), a flag held here that has now left
+        (`flags_sent`), a settled field, a
         merged text, an overtaken edit, a share change, a problem, a change set aside,
         records withheld or erased, a rollback, a refused share, an update needed, a
         download held back, records of a newer app, a share completed, a new sign-in or
@@ -1201,6 +1202,7 @@ class SyncReport:
             or self.late_flags
             or self.unflagged
             or self.undelivered_flags
+            or self.flags_sent
             or self.settled
             or self.merged_texts
             or self.overtaken

@@ -192,3 +192,19 @@ async def test_common_failures_each_say_a_documented_subject(
         error = failure(await laptop.tj(*words, "--json", input=""))
         assert error["subject"] == subject, (words, error)
         assert error["subject"] in {*SUBJECTS, *CLI_SUBJECTS}, (words, error)
+
+
+async def test_brief_json_answered_no_gives_the_declined_error_object(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("write", "Slept badly.")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--fingerprint", drsmith.signup["fingerprint"]
+    )
+    no = await ana.tj("brief", "drsmith", "--json", input="n\n")
+    declined = json.loads(no.raw_stdout)["error"]
+    assert (declined["subject"], no.exit_code) == ("declined", 1), declined
+    plain = await ana.tj("brief", "drsmith", input="n\n")  # without --json: said, exit 0
+    assert (plain.exit_code, "Not shared." in plain.stderr) == (0, True), plain.stderr

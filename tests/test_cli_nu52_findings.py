@@ -291,7 +291,7 @@ async def test_assigning_a_measure_the_client_took_within_its_recall_period_says
     assert cancel.startswith("tj assignments cancel ") and again.startswith(
         "tj assign cara/Personal measure phq9 --starts "
     ), said
-    await drsmith.ok(*shlex.split(cancel)[1:])
+    await drsmith.ok(*shlex.split(cancel)[1:], "--yes")  # it asks first
     await drsmith.ok(*shlex.split(again)[1:])
     [left] = await drsmith.json("assignments")
     assert left["starts_at"][:10] == again.rsplit(" ", 1)[1], left
