@@ -744,8 +744,9 @@ def care_apart_text(report: ImportReport, file: str = "FILE") -> str:
     a journal it made while new results go to the default journal, which does not hold them
     (`ImportReport.care_apart`): a new result there would show no previous score, change or
     baseline from them. With the two ways to keep them together: that journal made the
-    default on this device, or an import into the default journal (`--journal`, naming who
-    reads it) once the journal made is deleted."""
+    default on this device (saying that new results and flags would then no longer reach
+    the default journal's readers, NU72 F3), or an import into the default journal
+    (`--journal`, naming who reads it) once the journal made is deleted."""
     apart = report.care_apart
     default = report.default_journal
     named = and_words([output.quoted(name) for name in apart])
@@ -761,13 +762,20 @@ def care_apart_text(report: ImportReport, file: str = "FILE") -> str:
         ["tj", "import", file if output.pasteable(file) else "FILE", "--journal"]
         + [output.journal_word(default)]
     )
+    readers = report.default_readers
+    moved = (  # a default moved away from its readers takes new results, flags too, from them
+        f" (new results and their safety flags would then no longer reach "
+        f"{and_words(readers)}, who read {output.quoted(default)})"
+        if readers
+        else ""
+    )
     return output.sentence(
         f"continuity of care: your default journal, {output.quoted(default)}, where new "
         f"questionnaire results go ({output.command_text('tj measure take')}) and "
         f"{output.command_text('tj safety plan')} reads, does not hold what was imported into "
         f"{named}, so a new result there shows no previous score, change or baseline from "
         f"it. To keep them together, make {'it' if len(apart) == 1 else 'one of them'} your "
-        f"default on this device ({kept}), or restore into {output.quoted(default)} "
+        f"default on this device ({kept}){moved}, or restore into {output.quoted(default)} "
         f"({readers_words(report.default_readers)}) instead: delete {named} ({delete}), then "
         f"import again with {again}"
     )

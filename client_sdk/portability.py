@@ -884,35 +884,49 @@ async def restore(
     if into is None:  # after the care records (it refuses writes); the user's choice kept
         await rearchive(source, archive, targets, report)
     if into is None and guarded:  # every target is a journal this import made
-        await tell_default(source, care, targets, report)
+        await tell_default(source, archive, care, targets, report)
     return report
 
 
 async def tell_default(
-    source: Archives, care: CareImport, targets: dict[str, str], report: ImportReport
+    source: Archives,
+    archive: Archive,
+    care: CareImport,
+    targets: dict[str, str],
+    report: ImportReport,
 ) -> None:
     """Name in `report.care_apart` the journals this import made (`targets`, the journals
     `new_targets` made) that received questionnaire
     results or a safety plan, with this account's default journal (`report.default_journal`,
     `report.default_readers`), where new results go: it does not hold them, so a new result
     there would show no previous score, change nor baseline from them unless the user keeps
-    them together (`ImportReport.care_apart`). Nothing when this device has no default
-    journal, or when it is one that received them."""
+    them together (`ImportReport.care_apart`). Only a journal of the file that bears the
+    default journal's name (the file's "Personal" put into "Personal (imported)") is its
+    history: a restored "Dreams" is another journal's, and the default journal keeps its own
+    (NU72 F3). Nothing when this device has no default journal, or when it is one that
+    received them."""
     context = source.context
     journals = await context.store.journals()
     local = {j.journal_id.hex(): j for j in journals}
-    received = [targets[r.journal_id] for r in care.results if r.id in report.results]
-    received += [
-        targets[p.journal_id]
-        for p in care.plans
-        if p.journal_id in targets and local[targets[p.journal_id]].name in report.safety_plans
-    ]
-    names = [local[i].name for i in dict.fromkeys(received)]
-    if not names:
-        return
     try:
         default = await context.default_journal(journals)
     except TJError:  # none here: nothing to keep together with
+        return
+    named = {j.id for j in archive.journals if j.name.casefold() == default.name.casefold()}
+    received = [
+        targets[r.journal_id]
+        for r in care.results
+        if r.id in report.results and r.journal_id in named
+    ]
+    received += [
+        targets[p.journal_id]
+        for p in care.plans
+        if p.journal_id in targets
+        and p.journal_id in named
+        and local[targets[p.journal_id]].name in report.safety_plans
+    ]
+    names = [local[i].name for i in dict.fromkeys(received)]
+    if not names:
         return
     if default.journal_id.hex() in received:
         return

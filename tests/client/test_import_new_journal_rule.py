@@ -164,6 +164,22 @@ async def test_a_restore_named_into_the_default_journal_says_nothing_apart(
     assert plain.created_journals == ["Personal (imported)"] and plain.care_apart == []
 
 
+async def test_a_restored_journal_of_another_name_is_not_the_default_journals_history(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """NU72 F3: restoring "Work" (deleted on another device) said the default journal
+    "Personal" lacked its history and advised making "Work (imported)" the default: Personal's
+    history was whole, and the advice would move new results, and their safety flags, away
+    from whoever reads Personal. Only the file's journal of the default journal's name is its
+    history."""
+    laptop = await signup("ana")
+    tablet = await login("ana")
+    exported = await gone_work(laptop, tablet)
+    report = await tablet.archive.import_json(exported)
+    assert report.created_journals == ["Work (imported)"] and report.results
+    assert report.care_apart == [] and report.default_journal == ""
+
+
 async def test_a_members_note_like_the_owners_never_keeps_hers_out_of_a_restore(
     signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

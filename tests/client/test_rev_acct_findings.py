@@ -175,8 +175,11 @@ async def test_drafts_go_with_logout_and_account_delete(
     device = Device(tmp_path / "ana-laptop", live_server.url)
     await device.ok("signup", live_server.url, "ana")
     draft = kept_as_draft(device.home, "I told Dr. K about the panic attacks at work")
-    if how == "logout":
-        done = await device.ok("logout", "--yes")
+    if how == "logout":  # --yes alone refuses to lose a draft never saved (rev27b F5)
+        refused = await device.tj("logout", "--yes")
+        assert refused.exit_code == 1 and draft.exists(), refused.output
+        assert "1 draft never saved" in " ".join(refused.stderr.split()), refused.stderr
+        done = await device.ok("logout", "--yes", "--discard-unsynced")
     else:
         done = await device.ok("account", "delete", "--yes")
     assert not draft.exists() and not (device.home / "drafts").exists()
