@@ -406,7 +406,7 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
         "kept as a draft when there is any",
         "interrupted": "stopped by Ctrl-C: the message says what became of the work",
         "bug": "an unexpected error in tj",
-        LOGIN_UNREACHABLE: "`tj login` could not reach the server to sign in",
+        LOGIN_UNREACHABLE: "tj login could not reach the server to sign in",
     }
 )
 """The `--json` error object's subjects of the CLI's own (README's `--json` paragraph):
