@@ -137,8 +137,11 @@ def export(
     chosen = Chosen(list(journal_names), list(client_names))
     files, held, names = home.run(lambda client: export_files(client, file_format, out_dir, chosen))
     of = f" ({', '.join(names)})" if chosen.some else ""  # what was exported (NU47 #7)
-    if as_json:
-        output.print_json({"format": file_format, "files": [str(path) for path in files]})
+    if as_json:  # what the text names too, for an app or a backup script (NU72 F8)
+        printed: dict[str, Any] = {"format": file_format, "files": [str(path) for path in files]}
+        if file_format == "json":
+            printed |= {"counts": export_counts(held), "journals": exported_journals(held)}
+        output.print_json(printed)
     elif file_format == "json":
         # exact, on one line: quoted whole when it holds a line break (NU57 #6)
         output.data(output.path_word(files[0], quote=False))
@@ -218,6 +221,43 @@ async def exported_name(client: Client, journal: Journal) -> str:
     return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 
+def export_counts(data: dict[str, Any]) -> dict[str, int]:
+    """What a JSON export holds, counted as its summary counts it (`export_summary`), for
+    `tj export --json`: {"journals", "entries", "entries_in_trash", "goals", "notes",
+    "results", "homework", "assignments", "safety_plans" (those with something written),
+    "safety_flags", "private_notes"}, every key present (0 for none)."""
+    from client_sdk.care_archive import care_count
+
+    kinds = ["journals", "entries", "goals", "notes", *CARE_WORDS]
+    counts = {kind: care_count(kind, data.get(kind)) for kind in kinds}
+    counts["entries_in_trash"] = sum(
+        1 for e in data.get("entries", []) if isinstance(e, dict) and e.get("trashed_at")
+    )
+    return {kind: counts[kind] for kind in ["journals", "entries", "entries_in_trash", *kinds[2:]]}
+
+
+def exported_journals(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The journals a JSON export covers, for `tj export --json`, in the file's order: each
+    one's "id", "name" (as the file names it), "own" (one of the exporter's own journals, a
+    read-only copy of one gone from the server included) and "read_only_copy" (the copy kept
+    of a journal gone from the server or of a share that ended), read as `tj import` reads
+    them (`archive.read_journal`)."""
+    from client_sdk.archive import Fields, read_journal
+
+    said = []
+    for i, raw in enumerate(data.get("journals", [])):
+        journal = read_journal(Fields(raw, f"journals[{i}]"))
+        said.append(
+            {
+                "id": journal.id,
+                "name": journal.name,
+                "own": journal.role == "owner" or journal.own,
+                "read_only_copy": journal.read_only_copy,
+            }
+        )
+    return said
+
+
 def export_summary(data: dict[str, Any]) -> str:
     """What a JSON export holds, for the line after its path (NU38 #3: only the path was
     printed): "2 entries (1 in the trash) and 1 goal from 1 journal", with its notes and
@@ -282,7 +322,8 @@ def parse_moods(
     "the summary names them); for a Day One or Daylio file, made when missing. Without it, a "
     'new journal is made ("Day One", "Daylio", or the journal\'s name in a tj export; "NAME '
     '(imported)" when you have one of that name): give --journal Personal to restore a backup '
-    "into a new account's default journal.",
+    "into a new account's default journal (every journal of the file goes there: the summary "
+    "names each; into a journal someone else reads, tj asks first).",
 )
 @click.option(
     "--mood",
@@ -293,6 +334,12 @@ def parse_moods(
     help="A custom Daylio mood and its mood from 1 to 10 (repeatable). Daylio's own five are "
     "known: awful 1, bad 3, meh 6, good 8, rad 10.",
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask before folding the file's other journals into a --journal someone else "
+    "reads (for scripts).",
+)
 @json_option
 @pass_home
 def import_(
@@ -301,6 +348,7 @@ def import_(
     source: str | None,
     journal_name: str | None,
     moods: dict[str, int],
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Import a JSON export (from `tj export`), a Day One JSON export or a Daylio CSV
@@ -326,6 +374,10 @@ def import_(
     default 'Personal (imported)'`, or delete it and import with `--journal Personal`). To
     restore a backup into a new account, give `--journal Personal` from the start: the
     summary names the journal and who reads it ("into 'Personal' (read by no one else)").
+    `--journal` takes all of the file: each of its journals (a private "Dreams" too) goes
+    there, and the summary names each with what came of it; into a journal someone else
+    reads, a journal of the file of another name is said and asked about first (--yes: not
+    asked). Without --journal the file's journals stay apart.
     Interrupted, the import keeps what it wrote and says how to finish into the journal it
     made (`--journal` with its name): the same command again puts the rest in another new
     journal.
@@ -398,13 +450,32 @@ def import_(
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
+    from client_sdk.errors import InvalidInput  # not at start-up
+    from client_sdk.portability import FOLD_SHARED
+
     before: set[str] = set()  # this account's journals before the import: those it made
     try:
-        report, note, unverified, copied = home.run(
-            lambda client: import_file(
-                client, source or "tj", data, text, journal_name, moods, before
+        try:
+            report, note, unverified, copied = home.run(
+                lambda client: import_file(
+                    client, source or "tj", data, text, journal_name, moods, before, yes
+                )
             )
-        )
+        except InvalidInput as refused:  # said, then asked; nothing was written
+            if refused.subject != FOLD_SHARED or yes:  # the file's other journals (NU72 F4)
+                raise
+            output.message(f"Note: {refused.situation}.", wrap=True)
+            output.confirm(
+                f"Import all of the file into {output.named(str(journal_name))} all the same?",
+                default=False,
+                abort=True,
+                err=True,
+            )
+            report, note, unverified, copied = home.run(
+                lambda client: import_file(
+                    client, source or "tj", data, text, journal_name, moods, before, True
+                )
+            )
     except KeyboardInterrupt:
         made = made_since(home, before) if before and journal_name is None else []
         raise Failed(interrupted_text(file, journal_name, made), "interrupted") from None
@@ -536,6 +607,7 @@ async def import_file(
     journal: str | None,
     moods: dict[str, int],
     before: set[str] | None = None,
+    fold: bool = False,
 ) -> tuple[ImportReport, str, set[str], list[str]]:
     """Import the file, then sync: the report, the sync's note, the members whose keys were
     not compared (`unverified_members`), and the ids of the changes set aside here that the
@@ -554,7 +626,9 @@ async def import_file(
                 text, journal=journal, moods=moods, progress=bar
             )
         else:
-            report = await client.archive.import_json(data, into=journal, progress=bar)
+            report = await client.archive.import_json(
+                data, into=journal, fold_into_shared=fold, progress=bar
+            )
     with ProgressBar() as sync_bar:  # a large import may wait for the server's upload limit
         note = await sync_note(client, UPLOAD_WAIT_S, sync_bar)
     written = {*report.entries, *report.results}
@@ -642,6 +716,7 @@ def import_summary(
             created = report.created_journals
             empty = plural(len(created), "empty journal", "empty journals")
             parts.append(f"created {empty}: {and_words(created)}")
+    parts += folded_words(report)  # the file's journals one journal now (NU72 F4)
     for copy, counts in report.also_in.items():  # never left only in a copy (it takes none)
         kinds = [plural(n, *KIND_WORDS[k]) for k, n in sorted(counts.items(), key=kind_order)]
         parts.append(
@@ -685,13 +760,17 @@ def import_summary(
             "stays in the file (yours would replace theirs in the safety message; "
             f"{output.command_text('tj safety plan --crisis-line')} sets it)"
         )
+    copies = {(c["journal"], c["restored_into"]) for c in report.old_copies}
     for name, into in report.imported_as.items():  # never into an existing journal
+        if (name, into) in copies:  # the name is its own old copy's: said below (NU72 F6)
+            continue
         parts.append(
             f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "
             f"a journal named {output.quoted(name)} already, and an import writes into an existing "
             f"journal only when you name it ({output.command_text('tj import FILE --journal NAME')}, "
             f"once {output.quoted(into)} is deleted: what a journal holds counts as already here)"
         )
+    parts += [old_copy_words(copy) for copy in report.old_copies]
     if report.archived:
         parts.append(f"archived again as exported: {', '.join(report.archived)}")
     if report.not_archived:
@@ -715,6 +794,60 @@ def import_summary(
         return output.sentence(f"nothing new to import: {'; '.join(parts)}") + flags
     held = "entries, goals or notes" if source == "tj" else "entries"
     return output.sentence(f"nothing to import: the file holds no {held}") + flags
+
+
+def old_copy_words(copy: dict[str, Any]) -> str:
+    """What an import says of the read-only copy on this device of a journal of the file it
+    restored (`ImportReport.old_copies`, NU72 F6: it called it only "a journal named
+    'Dreams'", and every list showed each entry twice with no next step): that it is the old
+    copy of the journal just restored, left by its deletion elsewhere, and the command that
+    removes it, by its id; or, when it holds what no live journal does, that too."""
+    from client_sdk.models import ID_SHOWN  # not at start-up
+
+    ident = copy["journal_id"][:ID_SHOWN]
+    name, into = output.quoted(copy["journal"]), output.quoted(copy["restored_into"])
+    delete = output.command(["tj", "journal", "delete", ident])
+    said = (
+        f"{name} ({ident}) here is the read-only copy of the file's {name} itself, left by its "
+        f"deletion on another device, restored now into {into}: "
+    )
+    missing = copy["not_restored"]
+    if not missing:
+        return (
+            said
+            + f"all it holds is there too, so lists show it twice until you delete the copy: {delete}"
+        )
+    items = output.plural(missing, "item", "items")
+    export = output.command(["tj", "export", "--journal", ident, "--out", "DIR"])
+    return said + (
+        f"it also holds {items} that no live journal here holds (the file did not), so keep "
+        f"{'it' if missing == 1 else 'them'} with {export} before you delete the copy "
+        f"({delete}); until then, lists show the rest twice"
+    )
+
+
+def folded_words(report: ImportReport) -> list[str]:
+    """What an import into a journal the user named (`--journal`) says when it folded into it
+    a journal of the file of another name (`ImportReport.folded_in`): each of the file's
+    journals written there, with what came of it, and that they are one journal now, whose
+    readers (named before) read all of it; with results of several, that they are one series
+    (a new result's change compares with the last of either). Nothing otherwise."""
+    into = report.into
+    folded = report.folded_in
+    if not into or all(name.casefold() == into.casefold() for name in folded):
+        return []
+    plural = output.plural
+    listed = and_words(
+        [
+            f"{output.quoted(name)} ({and_words([plural(n, *KIND_WORDS[k]) for k, n in sorted(kinds.items(), key=kind_order)])})"
+            for name, kinds in folded.items()
+        ]
+    )
+    series = sum(1 for kinds in folded.values() if kinds.get("results")) > 1
+    return [
+        f"from the file's {listed}, all in {output.quoted(into)} now"
+        + (", its questionnaire results one series" if series else "")
+    ]
 
 
 def shown_words(what: str, shown: dict[str, str]) -> list[str]:

@@ -2526,26 +2526,41 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
     is_flag=True,
     help="Choose JOURNAL, named by its name, even though you share it with someone.",
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask when your default journal until now is read by someone, or sends them "
+    "safety flags, and JOURNAL is not or does not (for scripts).",
+)
 @json_option
 @pass_home
-def journal_default(home: Home, name: str | None, even_if_shared: bool, as_json: bool) -> None:
+def journal_default(
+    home: Home, name: str | None, even_if_shared: bool, yes: bool, as_json: bool
+) -> None:
     """Show your default journal, or make your JOURNAL (its name or id) the default on this
     device. The default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure
     take` and every command given no --journal write: the journal made when you signed up,
     whatever you rename it, unless you choose another here. A choice is kept on this device
     only. A journal you share with someone is chosen by its id (`tj journal list` shows
-    it), or by its name with --even-if-shared. Works offline.
+    it), or by its name with --even-if-shared. When your default journal until now is read
+    by someone (your therapist), or sends them safety flags, and JOURNAL is not read by them
+    or sends them none, tj says so and asks first (--yes: it does not ask): what you write
+    with no --journal, and a PHQ-9's safety flag, would no longer reach them. Works offline.
 
     \b
     Example:
       tj journal default
       tj journal default "My journal"
     """
-    from client_sdk.errors import NotFound
+    from client_sdk.errors import InvalidInput, NotFound
+
+    leave = yes
 
     async def default(client: Client) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
-            chosen = await client.journals.set_default(name, even_if_shared=even_if_shared)
+            chosen = await client.journals.set_default(
+                name, even_if_shared=even_if_shared, leave_readers=leave
+            )
             return chosen, False, None
         try:
             return await client.journals.default(), False, None
@@ -2556,7 +2571,20 @@ def journal_default(home: Home, name: str | None, even_if_shared: bool, as_json:
                 return None, False, refused  # ended: a show says so, it is no error
             raise
 
-    found, unconfirmed, ended = home.read(default)
+    try:
+        found, unconfirmed, ended = home.read(default)
+    except InvalidInput as refused:  # away from its readers: said, then asked (NU72 F3)
+        if refused.subject != "readers left" or yes:
+            raise
+        output.message(f"Note: {refused.situation}.", wrap=True)
+        output.confirm(
+            f"Make {output.named(str(name))} your default journal on this device all the same?",
+            default=False,
+            abort=True,
+            err=True,
+        )
+        leave = True
+        found, unconfirmed, ended = home.read(default)
     if found is None and ended is not None:
         from client_sdk.models import ID_SHOWN  # not at start-up
 

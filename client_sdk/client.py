@@ -352,7 +352,9 @@ class Client:
         """Journals: list, get, create, verify_head (journals.py)."""
         from client_sdk.journals import Journals
 
-        return Journals(self.context, self._refuse_undelivered)
+        return Journals(
+            self.context, self._refuse_undelivered, lambda journal: self.safety.flags_reach(journal)
+        )
 
     async def _refuse_undelivered(
         self,

@@ -87,6 +87,16 @@ no default journal (`Context.default_journal`): the app asks the user to name a 
 to choose a default (`client.journals.set_default`)."""
 
 
+READERS_LEFT = "readers left"
+"""`TJError.subject` of the InvalidInput refusing to move the default journal away from one
+that someone reads, or that sends safety flags to someone, to a journal that they do not read
+or that sends them none (`client.journals.set_default`): new entries, questionnaire results and
+their safety flags, written with no journal named, would no longer reach them. `names`:
+"readers" (usernames, ", "-joined: those who would no longer read what is written with no
+journal named), "flags" (those whom safety flags would no longer reach), "journal" and
+"journal id" (the default journal until then). Confirmed with `leave_readers`."""
+
+
 SHARED_DEFAULT = "shared default"
 """`TJError.subject` of the InvalidInput refusing to make a journal shared with someone the
 default journal by its name alone (`client.journals.set_default`): choose it by its id, or

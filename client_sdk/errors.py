@@ -978,6 +978,14 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "shared default": "an InvalidInput: `client.journals.set_default` refused a journal "
         "shared with someone named by its name alone (`names`: journal id); choose it by its "
         "id, or with even_if_shared=True",
+        "readers left": "an InvalidInput: `client.journals.set_default` refused to move the "
+        "default journal away from one read by someone, or sending them safety flags, to one "
+        "that they do not read or whose flags do not reach them (`names`: readers, flags, "
+        "journal, journal id); say leave_readers=True once the user confirms",
+        "fold into shared": "an InvalidInput: `client.archive.import_json` into a journal "
+        "someone else reads refused to fold into it a journal of the file of another name "
+        "(`names`: journal, readers, folded: the file's journals, tab-separated); nothing was "
+        "imported; say fold_into_shared=True once the user confirms",
         "wider default": "an InvalidInput: `Client.move_set_aside` with no journal refused a "
         "default journal read by someone who did not read the entry's own journal (`names`: "
         "members, journal id); name the journal, or say even_if_shared=True",

@@ -14,7 +14,12 @@ from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
 from client_sdk.context import Context, is_id_prefix
-from client_sdk.default_journal import DEFAULT_JOURNAL, SHARED_DEFAULT, current_readers
+from client_sdk.default_journal import (
+    DEFAULT_JOURNAL,
+    READERS_LEFT,
+    SHARED_DEFAULT,
+    current_readers,
+)
 from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
@@ -88,9 +93,11 @@ class Journals:
         self,
         context: Context,
         refuse_undelivered: Callable[..., Awaitable[None]] | None = None,
+        flags_reach: Callable[[str], Awaitable[dict[str, str]]] | None = None,
     ) -> None:
         self._context = context
         self._refuse_undelivered = refuse_undelivered
+        self._flags_reach = flags_reach
 
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
@@ -199,7 +206,9 @@ class Journals:
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         return self._context.journal(local, left)
 
-    async def set_default(self, journal: str, *, even_if_shared: bool = False) -> Journal:
+    async def set_default(
+        self, journal: str, *, even_if_shared: bool = False, leave_readers: bool = False
+    ) -> Journal:
         """Make one of this account's own journals (by name or id) the default journal on
         this device (`default`): kept in this device's store only, never sent, so each
         device keeps its own choice. Works offline. A name that two of this account's
@@ -213,7 +222,16 @@ class Journals:
         account's journals no longer on the server (deleted on another device, or no longer
         listed: it takes no new entry), one kept only to share with a member (a copy of
         some fields, single items, a brief), or a shared one so named (subject
-        SHARED_DEFAULT, `names` {"journal id": its id, hex}); the default is then unchanged."""
+        SHARED_DEFAULT, `names` {"journal id": its id, hex}); the default is then unchanged.
+
+        Moving the default away from a journal that someone reads, or whose safety flags
+        reach someone (`client.safety.flags_reach` "on"), to one they do not read, or whose
+        flags do not reach them, is refused unless `leave_readers` (InvalidInput, subject
+        READERS_LEFT, `names` "readers", "flags", "journal", "journal id"): what is written
+        with no journal named (`tj write`, `client.measures.take()`, ...) would no longer
+        reach them, a PHQ-9 item 9 answered above 0 would seal no safety flag for them, and
+        nothing else says so. Both sides are read from the journals' access chains and
+        signed safety plans verified on this device, never from a server answer."""
         context = self._context
         local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
@@ -247,8 +265,71 @@ class Journals:
                 subject=SHARED_DEFAULT,
                 names={"journal id": ident},
             )
+        if not leave_readers:
+            await self._refuse_readers_left(local)
         await context.choose_default(local.journal_id)
         return context.journal(local)
+
+    async def _refuse_readers_left(self, chosen: LocalJournal) -> None:
+        """Raise InvalidInput (subject READERS_LEFT) when the default journal until now
+        (none here: nothing to leave) is read by someone who does not read `chosen`, or
+        sends safety flags to someone whom `chosen`'s do not reach (`set_default`)."""
+        context = self._context
+        try:
+            current = await context.default_journal(await context.store.journals())
+        except TJError:  # no default journal here: nothing is moved away from anyone
+            return
+        if current.journal_id == chosen.journal_id:
+            return
+        now = now_ms()
+        state = context.replica.chains.state
+        readers_now = current_readers(state(current.journal_id), now)
+        readers_then = set(current_readers(state(chosen.journal_id), now))
+        left = [name for name in readers_now if name not in readers_then]
+        flagged: list[str] = []
+        if self._flags_reach is not None:
+            reach_now = await self._flags_reach(current.journal_id.hex())
+            reach_then = await self._flags_reach(chosen.journal_id.hex())
+            flagged = sorted(
+                name
+                for name, status in reach_now.items()
+                if status == "on" and reach_then.get(name) != "on"
+            )
+        if not left and not flagged:
+            return
+        was = quoted_name(context.display(current))
+        then = quoted_name(context.display(chosen))
+        reasons = []
+        if left:
+            who = and_words(left)
+            reasons.append(
+                f"is read by {who}, who {'does' if len(left) == 1 else 'do'} not read {then}"
+            )
+        if flagged:
+            reasons.append(f"sends safety flags to {and_words(flagged)}, which {then} does not")
+        situation = (
+            f"{was}, your default journal, {', and '.join(reasons)}: with {then} as "
+            "your default journal, new entries and questionnaire results written with no "
+            "journal named go there"
+            + (f", so they no longer reach {and_words(left)}" if left else "")
+            + (
+                f", and a PHQ-9 item 9 answered above 0 there seals no safety flag for "
+                f"{and_words(flagged)}"
+                if flagged
+                else ""
+            )
+        )
+        raise InvalidInput(
+            f"{situation}. Nothing was changed: confirm that you mean it",
+            situation=situation,
+            subject=READERS_LEFT,
+            names={
+                "readers": ", ".join(left),
+                "flags": ", ".join(flagged),
+                "journal": current.name,
+                "journal id": current.journal_id.hex(),
+            },
+        )
 
     async def _create_default(self) -> None:
         """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id

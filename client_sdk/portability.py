@@ -75,7 +75,14 @@ from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
 from client_sdk.journals import MAX_JOURNAL_NAME, Journals, check_name
 from client_sdk.measures import Measures
-from client_sdk.models import GONE_FROM_SERVER, READ_ONLY_COPY, Journal, now_ms, quoted_name
+from client_sdk.models import (
+    GONE_FROM_SERVER,
+    READ_ONLY_COPY,
+    Journal,
+    and_words,
+    now_ms,
+    quoted_name,
+)
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
 from client_sdk.replica import snapshot_fits
@@ -187,19 +194,35 @@ class ImportReport:
     by that name), empty ones included: with no entry, goal or note imported, an import that created
     none added nothing. A journal is made only for a file's journal with an item this import
     writes (or an empty one whose name is free): never one left empty."""
-    into: str = ""
+    into: str | None = None
     """The name of the journal the user named (`into`) that received the file, or the existing
     journal a Day One or Daylio file went into by the name given (`journal`, "Day One" by
-    default); "" otherwise."""
+    default); None otherwise (no journal named: JSON null)."""
     into_readers: list[str] = field(default_factory=list)
     """Who else reads `into` (usernames, sorted): its current members and the accounts of its
     field-level shares in force, by the journal's access chain verified on this device
     (`journal_readers`): they read what the import wrote there."""
+    folded_in: dict[str, dict[str, int]] = field(default_factory=dict)
+    """With `into` (the user named the journal): each journal of the file (its name in the
+    file) that the import wrote something of into `into`, with what, by kind (kinds as
+    `already_here`), in the file's order. A file of several journals folds them all into the
+    one named: what was apart in the file (a private "Dreams" beside "Personal") is one
+    journal here, read by `into_readers`, its questionnaire results one series. Empty
+    otherwise."""
     also_in: dict[str, dict[str, int]] = field(default_factory=dict)
     """Items imported that this account also holds, but only in a read-only copy of a journal
     gone from the server (which takes no writes, shares nor syncs): {"NAME (read-only copy)":
     {kind: n}}, kinds as `already_here`. Such a copy does not count as holding them: the
     import writes them into a live journal (the one it makes, or `into`)."""
+    old_copies: list[dict[str, Any]] = field(default_factory=list)
+    """The read-only copies on this device of the very journals of the file this import
+    restored (the same journal id: one of this account's own journals, deleted on another
+    device or withheld, that this device kept as it was): {"journal": its name here,
+    "journal_id": its id (hex), "restored_into": the live journal that received the file's
+    journal, "not_restored": how many of the copy's entries, goals, notes and questionnaire
+    results no live journal here holds (0: the copy holds nothing the restore did not bring
+    back)}. Lists show what both hold twice until the copy is deleted
+    (`client.journals.delete(journal_id)`)."""
     care_apart: list[str] = field(default_factory=list)
     """The journals this import made (names here) that received questionnaire results or a
     safety plan, while this account's default journal (`default_journal`), where a new
@@ -244,7 +267,9 @@ class ImportReport:
             "created_journals": list(self.created_journals),
             "into": self.into,
             "into_readers": list(self.into_readers),
+            "folded_in": {name: dict(kinds) for name, kinds in self.folded_in.items()},
             "also_in": {name: dict(kinds) for name, kinds in self.also_in.items()},
+            "old_copies": [dict(copy) for copy in self.old_copies],
             "care_apart": list(self.care_apart),
             "default_journal": self.default_journal,
             "default_readers": list(self.default_readers),
@@ -359,7 +384,12 @@ class Archives:
         return found
 
     async def import_json(
-        self, data: Any, *, into: str | None = None, progress: ImportProgress | None = None
+        self,
+        data: Any,
+        *,
+        into: str | None = None,
+        fold_into_shared: bool = False,
+        progress: ImportProgress | None = None,
     ) -> ImportReport:
         """Import an `export_json()` dict: its journals as new journals (below), entries,
         goals and notes with their fields and timestamps, under new ids (the report maps old
@@ -383,7 +413,14 @@ class Archives:
         journal of the file into that journal of this account instead, by the user's choice
         (its readers then read what the file holds: `ImportReport.into_readers` names them,
         by its access chain verified here; raises NotFound for an unknown journal,
-        InvalidInput for one not to import into); it is not archived again. Results or a
+        InvalidInput for one not to import into); it is not archived again. Each journal of
+        the file it wrote something of is named, with what (`ImportReport.folded_in`): a
+        file's several journals become one. Folding a journal of the file of another name
+        than `into` (a "Dreams" beside "Personal") into an `into` that someone else reads is
+        refused before anything is written, unless `fold_into_shared` (InvalidInput, subject
+        FOLD_SHARED, `names` "journal": `into`'s name, "readers", "folded": the file's
+        journals, tab-separated): the file does not say who read them, so a journal kept
+        private would become readable by `into`'s readers. Results or a
         plan that went into a journal the import made, while new results go to the default
         journal, are named in `ImportReport.care_apart` (a new result there has no previous
         score, change nor baseline from them): the user keeps them together by making that
@@ -416,7 +453,9 @@ class Archives:
         owned = {j.id for j in archive.journals if j.restorable}
         known = {j.id for j in archive.journals}
         care = read_care(data, owned, known, now_ms())
-        report = await restore(self, archive, progress, care, guarded=True, into=into)
+        report = await restore(
+            self, archive, progress, care, guarded=True, into=into, fold=fold_into_shared
+        )
         report.left_out = {**care.left_out, **report.left_out}
         return report
 
@@ -794,9 +833,11 @@ async def restore(
     *,
     guarded: bool = False,
     into: str | None = None,
+    fold: bool = False,
 ) -> ImportReport:
     """Import `archive` (and `care`) as `Archives.import_json` says: `into` the journal the
-    user named; else, `guarded` (a file of our own format), into journals this import makes
+    user named (`fold`: even when that folds a journal of the file of another name into one
+    someone else reads, `refuse_fold`); else, `guarded` (a file of our own format), into journals this import makes
     (`new_targets`); else (a file of another app) into the journal of the name the user gave
     (`named_targets`). An item this account holds already (`Holdings`) is skipped."""
     report = ImportReport()
@@ -808,6 +849,8 @@ async def restore(
     holdings = await Holdings.read(source, {j.id for j in archive.journals})
     if into is not None:
         targets = await chosen_target(context, archive, report, into)
+        if not fold:
+            refuse_fold(archive, care, holdings, report, now)
     elif guarded:
         await keep_plans(source, archive, care, holdings)
         targets = await new_targets(source, archive, care, holdings, report, now)
@@ -852,6 +895,8 @@ async def restore(
             if isinstance(item, ArchivedEntry) and item.trashed_at is not None:
                 report.trashed += 1
             holdings.wrote(identity(item), kind_name(item), local[target].name, report)
+            if into is not None:
+                folded(report, archive, item.journal_id, kind_name(item))
         done += 1
         if progress is not None and not batch:
             progress(done, total)
@@ -860,6 +905,13 @@ async def restore(
         if progress is not None:
             progress(done, total)
     await restore_results(source, care.results, targets, holdings, report, (done, total, progress))
+    if into is not None:
+        for result in care.results:
+            if result.id in report.results:
+                folded(report, archive, result.journal_id, "results")
+        report.folded_in = {  # in the file's order
+            j.name: report.folded_in[j.name] for j in archive.journals if j.name in report.folded_in
+        }
     shown = await source.care.safety.shown_numbers() if care.plans else {}
     for plan in care.plans:
         key = plan_identity(plan.parts())
@@ -870,6 +922,8 @@ async def restore(
             await restore_plan(source, plan, targets[plan.journal_id], report)
             if len(report.safety_plans) > written:
                 holdings.wrote(key, "safety_plans", report.safety_plans[-1], report)
+                if into is not None:
+                    folded(report, archive, plan.journal_id, "safety_plans")
         elif (kept := holdings.kept.get(key)) is not None:
             name, member = kept
             if member is None:
@@ -885,7 +939,133 @@ async def restore(
         await rearchive(source, archive, targets, report)
     if into is None and guarded:  # every target is a journal this import made
         await tell_default(source, archive, care, targets, report)
+    if into is not None or guarded:
+        await name_old_copies(source, archive, targets, holdings, report)
     return report
+
+
+async def name_old_copies(
+    source: Archives,
+    archive: Archive,
+    targets: dict[str, str],
+    holdings: Holdings,
+    report: ImportReport,
+) -> None:
+    """Name in `report.old_copies` each read-only copy on this device of a journal of the
+    file (the same id: the account's own journal gone from the server) that this import
+    restored into a live journal (`targets`), with how many of its items no live journal
+    holds now (`holdings`, the import's writes included): lists show the rest twice until
+    the user deletes the copy, which the summary names with the command."""
+    context = source.context
+    restored = {j.id for j in archive.journals if j.restorable and j.id in targets}
+    if not restored:
+        return
+    local = {j.journal_id.hex(): j for j in await context.store.journals()}
+    me = context.profile.username
+    trashed = await source.entries.trashed_in_copies()
+    for journal in await source.journals.list():
+        if not (journal.own and journal.read_only_copy and journal.id in restored):
+            continue
+        keys = [identity(ArchivedEntry.of(e)) for e in await source.entries.list(journal.id)]
+        keys += [identity(ArchivedEntry.of(e)) for e in trashed if e.journal_id == journal.id]
+        keys += [identity(ArchivedGoal.of(g)) for g in await source.goals.list(journal.id)]
+        keys += [
+            (n.kind, to_ms(n.created_at), n.text)
+            for n in await source.notes.list(journal.id)
+            if n.author == me
+        ]
+        keys += [
+            result_identity(r.measure, r.taken_at, r.answers, r.unscored)
+            for r in await source.care.measures.list(journal.id)
+        ]
+        report.old_copies.append(
+            {
+                "journal": journal.name,
+                "journal_id": journal.id,
+                "restored_into": local[targets[journal.id]].name,
+                "not_restored": sum(1 for key in keys if key not in holdings.held),
+            }
+        )
+
+
+FOLD_SHARED = "fold into shared"
+"""`TJError.subject` of the InvalidInput refusing an import into a journal the user named
+that someone else reads when it would fold into it a journal of the file of another name
+(`Archives.import_json`, `fold_into_shared`)."""
+
+
+KIND_NAMES = {
+    "entries": ("entry", "entries"),
+    "goals": ("goal", "goals"),
+    "notes": ("note", "notes"),
+    "results": ("questionnaire result", "questionnaire results"),
+    "safety_plans": ("safety plan", "safety plans"),
+}
+"""The words of each kind of `ImportReport.already_here`, singular and plural."""
+
+
+def kinds_words(counts: dict[str, int]) -> str:
+    """ "2 entries and 1 questionnaire result": `counts` (kinds as KIND_NAMES) in words."""
+    said = []
+    for kind, (one, many) in KIND_NAMES.items():
+        if counts.get(kind):
+            said.append(f"{counts[kind]} {one if counts[kind] == 1 else many}")
+    return and_words(said)
+
+
+def folded(report: ImportReport, archive: Archive, journal_id: str, kind: str) -> None:
+    """Count one item of `kind` of the file's journal `journal_id` written into `into`."""
+    name = next(j.name for j in archive.journals if j.id == journal_id)
+    counts = report.folded_in.setdefault(name, {})
+    counts[kind] = counts.get(kind, 0) + 1
+
+
+def refuse_fold(
+    archive: Archive, care: CareImport, holdings: Holdings, report: ImportReport, now: int
+) -> None:
+    """Raise InvalidInput (subject FOLD_SHARED), before anything is written, when `into`
+    (`report.into`) is read by someone else (`report.into_readers`) and a journal of the
+    file of another name holds something this account does not hold yet (`holdings`): it
+    would be folded into `into`, readable by them. The file does not say who read its
+    journals, so any one of another name counts (one named like `into` is what the user
+    restores there)."""
+    if not report.into_readers:
+        return
+    into = (report.into or "").casefold()
+    others = {j.id: j.name for j in archive.journals if j.restorable and j.name.casefold() != into}
+    pending: dict[str, dict[str, int]] = {}
+    new = [
+        (identity(i), i.journal_id, kind_name(i))
+        for i in archive.items()
+        if importable_item(i, now)
+    ]
+    new += [(r.identity(), r.journal_id, "results") for r in care.results]
+    new += [(plan_identity(p.parts()), p.journal_id, "safety_plans") for p in care.plans]
+    for key, journal_id, kind in new:
+        if journal_id in others and key not in holdings.held:
+            counts = pending.setdefault(others[journal_id], {})
+            counts[kind] = counts.get(kind, 0) + 1
+    if not pending:
+        return
+    names = [name for name in others.values() if name in pending]
+    readers = and_words(report.into_readers)
+    what = and_words([f"{quoted_name(name)} ({kinds_words(pending[name])})" for name in names])
+    situation = (
+        f"the file's {what} would go into {quoted_name(report.into or '')} with the rest of "
+        f"the file, where {readers} {'reads' if len(report.into_readers) == 1 else 'read'} it"
+    )
+    raise InvalidInput(
+        f"{situation}: nothing was imported. Import without naming a journal to keep each of "
+        "the file's journals apart (each in a new journal shared with no one), or confirm that "
+        "you mean it",
+        situation=situation,
+        subject=FOLD_SHARED,
+        names={
+            "journal": report.into or "",
+            "readers": ", ".join(report.into_readers),
+            "folded": "\t".join(names),
+        },
+    )
 
 
 async def tell_default(
@@ -965,7 +1145,8 @@ class Holdings:
     from the server (deleted on another device, or withheld) is not held (`copied`): that
     copy takes no writes, shares nor syncs, so a restore writes it again into a live
     journal and says where else it is (`ImportReport.also_in`; the copy of a journal the
-    file itself holds, which is what an import of that file restores, is not named). What
+    file itself holds, which is what an import of that file restores, is not named there:
+    `ImportReport.old_copies` names it once restored). What
     a server withholds from this device is not held here either: the import then writes it
     again into a journal it makes (a duplicate, never a disclosure)."""
 

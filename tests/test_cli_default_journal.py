@@ -171,3 +171,38 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
     assert chosen.exit_code == 0, chosen.output
     shown = await ana.tj("journal", "default")
     assert "Your default journal is Therapy." in flat(shown.output), shown.output
+
+
+async def test_moving_the_default_away_from_the_therapists_journal_says_so_and_asks(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    """NU72 F3: `tj journal default Dreams` said only "Your default journal on this device is
+    now 'Dreams'." while Personal, the default until then, was read by tom with safety flags
+    on: a PHQ-9 taken next went to Dreams and sealed no flag for him, with no word. Now it
+    says so and asks (no answer: nothing changed); "n" changes nothing; "y", or --yes, makes
+    Dreams the default."""
+    await ana.ok(
+        "share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"],
+        "--role", "annotate", "--safety-flags",
+    )  # fmt: skip
+    await ana.ok("journal", "create", "Dreams")
+    unanswered = await ana.tj("journal", "default", "Dreams", input="")
+    said = flat(unanswered.stderr)
+    assert unanswered.exit_code == 1, unanswered.output
+    assert (
+        "'Personal', your default journal, is read by tom, who does not read 'Dreams', and" in said
+    )
+    assert "seals no safety flag for tom" in said and "--yes" in said, said
+    declined = await ana.tj("journal", "default", "Dreams", input="n\n")
+    assert declined.exit_code == 1, declined.output
+    shown = await ana.tj("journal", "default")
+    assert "Your default journal is Personal." in flat(shown.output), shown.output
+    chosen = await ana.tj("journal", "default", "Dreams", input="y\n")
+    assert chosen.exit_code == 0, chosen.output
+    assert "Your default journal on this device is now Dreams." in flat(chosen.output)
+    back = await ana.tj("journal", "default", "Personal", "--even-if-shared")
+    assert back.exit_code == 0, back.output  # nobody left: not asked
+    done = await ana.tj("journal", "default", "Dreams", "--yes", "--json")
+    assert done.exit_code == 0, done.output
+    assert (await ana.json("journal", "default"))["name"] == "Dreams"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device, failed_with_one_line, laptop  # noqa: F401
+from tests.test_cli import Device, failed_with_one_line, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
 
 
@@ -48,6 +48,7 @@ async def test_a_restore_into_a_new_account_says_new_results_go_where_the_histor
         f"(imported)'`), then import again with `tj import {path} --journal Personal`."
     ) in told, told
     again = await mia.json("import", path)  # --json: the same, as fields
+    assert again["into"] is None  # no --journal given: null, as every unset value (NU72 F9)
     assert again["care_apart"] == [] and again["held_in"] == {
         "Personal (imported)": {"results": 1, "safety_plans": 1}
     }
@@ -155,3 +156,81 @@ async def test_a_day_one_file_into_an_existing_shared_journal_named_names_it_and
     )  # fmt: skip
     named = said((await laptop.ok("import", DAYONE, "--journal", "Day One")).stdout)
     assert named == "Imported 2 entries into 'Day One' (read by drjones).", named
+
+
+async def test_a_restore_into_personal_names_the_files_other_journals_and_asks_when_read(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU72 F4: `tj import FILE --journal Personal` (README's restore into a new account) of
+    a file with Personal and a private Dreams folded Dreams into Personal and said only
+    "Imported 3 entries ... into 'Personal'". Now the summary names each of the file's
+    journals with what came of it; into a Personal a therapist reads, it says so and asks
+    first (no answer: nothing imported; --yes: imported)."""
+    await laptop.ok("write", "A day at work.")
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Flying again")
+    await laptop.ok(
+        "measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--journal", "Dreams"
+    )
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    mia = await new_device(live_server, tmp_path, "mia")
+    told = said((await mia.ok("import", path, "--journal", "Personal")).stdout)
+    assert told == (
+        "Imported 2 entries and 1 questionnaire result into 'Personal' (read by no one else); "
+        "from the file's 'Dreams' (1 entry and 1 questionnaire result) and 'Personal' (1 "
+        "entry), all in 'Personal' now."
+    ), told
+    kim = await new_device(live_server, tmp_path, "kim")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await kim.ok(
+        "share", "Personal", "drjones", "--full", "--role", "annotate",
+        "--fingerprint", drjones.signup["fingerprint"],
+    )  # fmt: skip
+    refused = await kim.tj("import", path, "--journal", "Personal", input="")
+    assert refused.exit_code == 1, refused.output
+    words = said(refused.stderr)
+    assert (
+        "Note: the file's 'Dreams' (1 entry and 1 questionnaire result) would go into "
+        "'Personal' with the rest of the file, where drjones reads it."
+    ) in words, words
+    assert "--yes" in words and await kim.json("list") == [], words
+    report = await kim.json("import", path, "--journal", "Personal", "--yes")
+    assert report["into"] == "Personal" and report["into_readers"] == ["drjones"]
+    assert report["folded_in"] == {
+        "Personal": {"entries": 1},
+        "Dreams": {"entries": 1, "results": 1},
+    }
+
+
+async def test_a_restore_names_the_old_copy_of_the_journal_and_how_to_remove_it(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU72 F6: Dreams exported on the laptop, deleted on the phone, restored on the laptop:
+    the summary called the laptop's read-only copy only "a journal named 'Dreams'", and every
+    list showed each entry twice with no next step. Now it names the copy, by its id, as the
+    journal just restored, and the command that removes it; once removed, one of each."""
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Flying again")
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    await phone.ok("sync")
+    await phone.ok("journal", "delete", "Dreams", "--yes")
+    await laptop.ok("sync")
+    [copy] = [j for j in await laptop.json("journal", "list") if j["read_only_copy"]]
+    ident = copy["id"][:12]
+    told = said((await laptop.ok("import", path)).stdout)
+    assert (
+        f"'Dreams' ({ident}) here is the read-only copy of the file's 'Dreams' itself, left by "
+        "its deletion on another device, restored now into 'Dreams (imported)': all it holds "
+        "is there too, so lists show it twice until you delete the copy: "
+        f"`tj journal delete {ident}`"
+    ) in told, told
+    assert "you have a journal named 'Dreams' already" not in told, told
+    report = await laptop.json("import", path)
+    assert report["old_copies"] == []  # nothing restored this time: all held in a live journal
+    await laptop.ok("journal", "delete", ident, "--yes")
+    listed = await laptop.json("list")
+    assert [e["body"] for e in listed] == ["Flying again"], listed

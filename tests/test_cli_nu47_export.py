@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, laptop, phone  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 
 
@@ -114,3 +114,47 @@ async def test_markdown_folders_keep_usernames_one_slug_would_merge_apart(
     assert 'journal: "ana.b/Personal"' in found["ana.b/personal"]
     assert "Written by ana-b." in found["ana-b/personal"]
     assert "My own notes." in found["ana-b-2"]
+
+
+async def test_export_json_carries_the_counts_and_the_journals_it_covered(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """NU72 F8: `tj export --json` gave only the file names, while the text said "Exported 3
+    entries, ... from 2 journals". Now it carries those counts and which journals it covered,
+    a gone journal's read-only copy said as one."""
+    await laptop.ok("write", "Kept.")
+    trashed = (await laptop.ok("write", "Thrown away.")).stdout.split()[0]
+    await laptop.ok("delete", trashed, "--yes")
+    await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,0")
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Flying again")
+    await laptop.ok("sync")
+    await phone.ok("sync")
+    await phone.ok("journal", "delete", "Dreams", "--yes")
+    await laptop.ok("sync")
+    text = await laptop.ok("export", "--out", str(tmp_path / "text"))
+    assert "Exported 3 entries (1 in the trash) and 1 questionnaire result from 2 journals" in (
+        " ".join(text.stderr.split())
+    ), text.stderr
+    done = await laptop.json("export", "--out", str(tmp_path / "out"))
+    assert done["counts"] == {
+        "journals": 2,
+        "entries": 3,
+        "entries_in_trash": 1,
+        "goals": 0,
+        "notes": 0,
+        "results": 1,
+        "homework": 0,
+        "assignments": 0,
+        "safety_plans": 0,
+        "safety_flags": 0,
+        "private_notes": 0,
+    }
+    journals = {j["name"]: j for j in done["journals"]}
+    assert set(journals) == {"Personal", "Dreams"}
+    assert journals["Dreams"]["read_only_copy"] and journals["Dreams"]["own"]
+    assert not journals["Personal"]["read_only_copy"] and journals["Personal"]["own"]
+    data = json.loads(Path(done["files"][0]).read_text())
+    assert [j["id"] for j in done["journals"]] == [j["id"] for j in data["journals"]]

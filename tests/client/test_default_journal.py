@@ -364,7 +364,7 @@ async def test_a_replayed_version_1_personal_never_brings_an_adoption_back(
     await laptop.sync()  # rotation, which signs the name it holds again (version 2)
     assert (await journal_id(laptop, "Dr Lee")) == first
     await laptop.journals.create("Personal")
-    await laptop.journals.set_default("Personal")
+    await laptop.journals.set_default("Personal", leave_readers=True)  # away from drlee's
     await laptop.sync()
     tablet = await Client.open(home)
     try:
@@ -716,7 +716,7 @@ async def test_the_choice_after_a_replayed_name_never_picks_the_shared_journal_b
     await named_by_an_older_sdk(live_server, laptop, first, "Dr Lee")
     await laptop.sync()
     new = bytes.fromhex((await laptop.journals.create("Personal")).id)
-    await laptop.journals.set_default("Personal")
+    await laptop.journals.set_default("Personal", leave_readers=True)  # away from drlee's
     await laptop.sync()
     tablet = await Client.open(home)
     try:
@@ -763,7 +763,7 @@ async def test_a_chosen_default_the_server_stops_listing_is_never_replaced_by_a_
     phone = await login_through(hostile, "ana", tmp_path / "ana-phone", device_name="phone")
     try:
         await phone.sync()
-        await phone.journals.set_default("Private")
+        await phone.journals.set_default("Private", leave_readers=True)  # away from drlee's
 
         def without_private(request: bytes, reply: bytes) -> bytes:
             real = wire.decode(wire.JournalList, reply)
@@ -811,10 +811,49 @@ async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
     assert refused.value.names == {"journal id": therapy.hex()}
     assert (await ana.journals.default()).id == default_before
     assert (await ana.journals.set_default(therapy.hex()[:12])).name == "Therapy"
-    assert (await ana.journals.set_default("Private")).name == "Private"
+    # away from Therapy, read by drlee, to Private: said first (subject READERS_LEFT)
+    assert (await ana.journals.set_default("Private", leave_readers=True)).name == "Private"
     chosen = await ana.journals.set_default("Therapy", even_if_shared=True)
     assert chosen.name == "Therapy"
     assert (await ana.journals.default()).name == "Therapy"
+
+
+async def test_moving_the_default_away_from_its_reader_and_their_safety_flags_is_said_first(
+    signup: ClientFactory,
+) -> None:
+    """Personal is shared with drlee (annotate, safety flags). `set_default("Dreams")`, a
+    journal drlee does not read, is refused (subject READERS_LEFT, naming drlee as reader and
+    as the one flags reach; nothing changed): a PHQ-9 taken with no journal named would go to
+    Dreams and seal no flag for drlee. Dreams shared with drlee read-only: still refused, for
+    the flags alone. With `leave_readers` it is chosen, and moving back to Personal is not
+    refused (nobody is left)."""
+    ana = await signup("ana")
+    drlee = await signup("drlee")
+    await share_with(ana, drlee, "Personal", role="annotate", safety_flags=True)
+    personal = await journal_id(ana, "Personal")
+    await ana.journals.create("Dreams")
+    with pytest.raises(InvalidInput) as refused:
+        await ana.journals.set_default("Dreams")
+    assert refused.value.subject == default_journal.READERS_LEFT
+    assert refused.value.names == {
+        "readers": "drlee",
+        "flags": "drlee",
+        "journal": "Personal",
+        "journal id": personal.hex(),
+    }
+    said = str(refused.value)
+    assert "'Personal', your default journal, is read by drlee" in said, said
+    assert "seals no safety flag for drlee" in said and "Nothing was changed" in said, said
+    assert (await ana.journals.default()).name == "Personal"
+    await share_with(ana, drlee, "Dreams", role="read")
+    with pytest.raises(InvalidInput) as flags_only:
+        await ana.journals.set_default("Dreams", even_if_shared=True)
+    assert flags_only.value.names["readers"] == ""
+    assert flags_only.value.names["flags"] == "drlee"
+    assert (await ana.journals.default()).name == "Personal"
+    chosen = await ana.journals.set_default("Dreams", even_if_shared=True, leave_readers=True)
+    assert chosen.name == "Dreams" and (await ana.journals.default()).name == "Dreams"
+    assert (await ana.journals.set_default("Personal", even_if_shared=True)).name == "Personal"
 
 
 async def test_a_read_only_copy_of_a_journal_deleted_elsewhere_is_not_made_the_default(

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from client_sdk import Client
+from client_sdk import Client, InvalidInput
+from client_sdk.portability import FOLD_SHARED
 from tests.client.sharing_support import share_with
 from tests.client.test_import_care import SEVERE, exported_with_care
 from tests.conftest import ClientFactory
@@ -106,7 +107,7 @@ async def test_an_import_into_a_named_journal_names_it_and_who_reads_it(
     assert len(set(report.journals.values())) == 1  # into one
     mine = await ana.archive.import_json(data, into="Personal")
     assert mine.into == "Personal" and mine.into_readers == []
-    assert (await ana.archive.import_json(data)).into == ""
+    assert (await ana.archive.import_json(data)).into is None
 
 
 async def test_an_item_two_journals_of_the_file_hold_makes_one_journal(
@@ -222,3 +223,90 @@ async def test_a_plan_kept_by_a_named_import_makes_no_journal_on_the_next_import
     assert again.created_journals == [] and again.safety_plans == []
     assert again.safety_plans_kept == ["Personal"]
     assert {j.name for j in await bob.journals.list()} == {"Personal"}
+
+
+async def dreams_beside_personal(ana: Client) -> dict[str, Any]:
+    """ana's export: an entry in Personal, and a private "Dreams" with an entry and a PHQ-9
+    (item 9 above 0)."""
+    await ana.entries.write("Personal", "A day at work.")
+    await ana.journals.create("Dreams")
+    await ana.entries.write("Dreams", "Flying again")
+    await ana.measures.take("phq9", ITEM_9, journal="Dreams")
+    exported: dict[str, Any] = json.loads(json.dumps(await ana.archive.export_json()))
+    return exported
+
+
+async def test_a_restore_into_a_named_journal_names_each_journal_of_the_file_folded_in(
+    signup: ClientFactory,
+) -> None:
+    """NU72 F4: a file with Personal and a private Dreams, imported into a new account's
+    Personal: both go there, and the report names each, with what came of it."""
+    data = await dreams_beside_personal(await signup("ana"))
+    mia = await signup("mia")
+    report = await mia.archive.import_json(data, into="Personal")
+    assert report.into == "Personal" and report.into_readers == []
+    assert report.folded_in == {
+        "Personal": {"entries": 1},
+        "Dreams": {"entries": 1, "results": 1},
+    }
+    assert report.to_dict()["folded_in"] == report.folded_in
+
+
+async def test_folding_a_journal_of_the_file_into_one_a_therapist_reads_is_confirmed_first(
+    signup: ClientFactory,
+) -> None:
+    """NU72 F4: into a Personal that drjones reads, the file's Dreams (which the file does not
+    say was private) is not folded in unasked: refused (subject FOLD_SHARED) before anything
+    is written; with `fold_into_shared` it goes in, named. The file's own Personal alone (its
+    Dreams all held here already) is not refused."""
+    data = await dreams_beside_personal(await signup("ana"))
+    mia, drjones = await signup("mia"), await signup("drjones")
+    await share_with(mia, drjones, "Personal")
+    with pytest.raises(InvalidInput) as refused:
+        await mia.archive.import_json(data, into="Personal")
+    assert refused.value.subject == FOLD_SHARED
+    assert refused.value.names == {"journal": "Personal", "readers": "drjones", "folded": "Dreams"}
+    said = str(refused.value)
+    assert "the file's 'Dreams' (1 entry and 1 questionnaire result) would go into" in said, said
+    assert "where drjones reads it: nothing was imported" in said, said
+    assert await mia.entries.list("Personal") == [] and await mia.measures.list() == []
+    report = await mia.archive.import_json(data, into="Personal", fold_into_shared=True)
+    assert report.into_readers == ["drjones"]
+    assert report.folded_in == {"Personal": {"entries": 1}, "Dreams": {"entries": 1, "results": 1}}
+    again = await mia.archive.import_json(data, into="Personal")  # nothing of Dreams new
+    assert again.folded_in == {} and again.duplicates == 3
+
+
+async def test_a_restore_names_the_read_only_copy_of_the_journal_it_restored(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """NU72 F6: "Work", deleted on the laptop, is restored on the tablet from an export made
+    there: the tablet's read-only copy of Work (the same journal) is named, with its id and
+    the journal restored into, holding nothing the restore did not bring back. From an older
+    file (an entry written since is only in the copy), the copy is named holding 1 item."""
+    laptop = await signup("ana")
+    tablet = await login("ana")
+    await laptop.journals.create("Work")
+    await laptop.entries.write("Work", "before the export")
+    older = json.loads(json.dumps(await laptop.archive.export_json(journals=["Work"])))
+    await laptop.measures.take("phq9", ITEM_9, journal="Work")
+    await laptop.entries.write("Work", "a note for myself")
+    for device in (laptop, tablet, laptop):
+        await device.sync()
+    await laptop.journals.delete("Work")
+    for device in (laptop, tablet):
+        await device.sync()
+    [copy] = [j for j in await tablet.journals.list() if j.read_only_copy]
+    exported = json.loads(json.dumps(await tablet.archive.export_json(journals=[copy.id])))
+    expected = {"journal": "Work", "journal_id": copy.id}
+    from_older = await tablet.archive.import_json(older)
+    assert from_older.created_journals == ["Work (imported)"]
+    assert from_older.old_copies == [  # the PHQ-9 and the later entry only in the copy
+        expected | {"restored_into": "Work (imported)", "not_restored": 2}
+    ]
+    report = await tablet.archive.import_json(exported)
+    assert report.created_journals == ["Work (imported 2)"]
+    assert report.old_copies == [
+        expected | {"restored_into": "Work (imported 2)", "not_restored": 0}
+    ]
+    assert report.to_dict()["old_copies"] == report.old_copies
