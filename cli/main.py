@@ -1882,7 +1882,8 @@ def copies_text(copies: list[GoneCopy]) -> str:
         )
         of = "" if one else f" of {output.quoted(copy.name)}"
         if not copy.held_elsewhere:
-            parts.append(f"this device holds the only copy it knows of{of}, and {keeps} keeps it")
+            known = "it knows of" if one else f"it knows of {output.quoted(copy.name)}"
+            parts.append(f"this device holds the only copy {known}, and {keeps} keeps it")
             continue
         counted = [
             output.plural(copy.entries, "entry", "entries") if copy.entries else "",

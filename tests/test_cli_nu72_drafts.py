@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from cli import editor
+from cli.terminal import command_text
 from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
@@ -227,3 +228,22 @@ async def test_safety_plan_json_gives_what_the_safety_message_shows_as_one_field
         "plan": "Walk first.",
         "plan_from": None,
     }, own
+
+
+def test_the_words_for_several_gone_copies_agree_and_name_each_by_id() -> None:
+    from cli.main import GoneCopy, copies_text
+
+    said = copies_text(
+        [
+            GoneCopy("Dreams", "a95faa7d78c2" + "0" * 20, 0, 0, 0, held_elsewhere=False),
+            GoneCopy("Work", "b06fab8e89d3" + "0" * 20, 2, 1, 0, held_elsewhere=True),
+        ]
+    )
+    assert said == (
+        "the journals 'Dreams' and 'Work' are no longer on the server (deleted on another "
+        "device, or withheld by it): this device holds the only copy it knows of 'Dreams', "
+        f"and {command_text('tj export --journal a95faa7d78c2 --out DIR')} keeps it; 2 entries "
+        "and 1 questionnaire result of this device's read-only copy of 'Work' are in no other "
+        f"journal here (the rest is), and {command_text('tj export --journal b06fab8e89d3 --out DIR')} "
+        "keeps them"
+    ), said
