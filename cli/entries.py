@@ -302,13 +302,14 @@ async def draft_journal_checked(
     the default journal): check it against the journal it was written for (`meant`, from
     `editor.written_for`: its --journal word and the words of its own command). Without
     --journal, into another journal than that one (or than one no longer here), it raises
-    Failed (subject "draft journal", `cli.main.CLI_SUBJECTS`), naming where it would have gone and who reads it there,
-    by this device's verified chain (`client.journals.readers`), and the commands that save
-    it either way: nothing is saved (text written for a private journal never goes into the
-    default journal a therapist reads without the user naming it). With --journal naming another journal, the user chose it: the words that say
-    where it went and who reads it there, for after the save; "" when it goes where it was
-    written for, or the draft names no journal. A target journal that cannot be found is
-    left for the write to refuse."""
+    Failed (subject "draft journal", `cli.main.CLI_SUBJECTS`), naming where it would have
+    gone and who reads it there, by this device's verified access chain
+    (`client.journals.readers`), and the commands that save it either way: nothing is saved
+    (text written for a private journal never goes into the default journal a therapist
+    reads without the user naming it). With --journal naming another journal, the user
+    chose it: returns the words that say where it went and who reads it there, for after
+    the save; "" when it goes where it was written for, or the draft names no journal. A
+    target journal that cannot be found is left for the write to refuse."""
     if draft is None or meant is None:
         return ""
     word, own = meant
@@ -613,7 +614,8 @@ def journal_left_out(
         unarchive = output.command(["tj", "journal", "unarchive", word])
         if journal_name is None:
             return None, (
-                f"{left_out}; run {unarchive} first, or give another --journal to save it elsewhere"
+                f" once you run {unarchive} first{left_out}; give another --journal to save it "
+                "elsewhere"
             )
         return None, (
             f" in {output.named(error.journal)} once you run {unarchive} first{left_out}; "

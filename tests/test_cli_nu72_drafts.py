@@ -127,6 +127,20 @@ async def test_a_draft_refused_for_a_journal_not_there_names_no_journal_for_it(
     await ana.ok("write", "--journal", "Side", "--tag", "t", "--draft", str(draft))
     assert [e["body"] for e in await ana.json("list", "--journal", "Side")] == ["Words for Nope"]
 
+    # the default journal archived: kept for it, saved there once unarchived
+    await ana.ok("journal", "archive", "Personal")
+    refused = await ana.tj("write", input="Words for the default")
+    said = flat(refused.stderr)
+    assert refused.exit_code != 0 and "is archived" in said, said
+    draft = kept_draft(said)
+    assert (
+        f"(`tj write --draft {draft}` saves it once you run `tj journal unarchive Personal` "
+        "first; give another --journal to save it elsewhere)" in said
+    ), said
+    await ana.ok("journal", "unarchive", "Personal")
+    await ana.ok("write", "--draft", str(draft))
+    assert "Words for the default" in [e["body"] for e in await ana.json("list")]
+
 
 async def test_logout_with_no_answer_names_the_flags_that_would_log_out(
     live_server: RunningServer, tmp_path: Path
