@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -131,17 +133,47 @@ def drafts_kept(home: Path) -> list[Path]:
     return sorted([*folder.glob("*.md"), *folder.glob(f"*{ANSWERS_SUFFIX}")])
 
 
-def saved_by(home: Path) -> str:
+def saved_by(home: Path, tj: Sequence[str] = ("tj",)) -> str:
     """The commands that save the drafts kept (`drafts_kept`), for a message that is about
-    to delete them: "`tj write --draft FILE`", and "`tj measure take MEASURE --draft FILE`"
-    for a questionnaire's answers."""
-    kept = drafts_kept(home)
-    commands = []
-    if any(not path.name.endswith(ANSWERS_SUFFIX) for path in kept):
-        commands.append(command_text("tj write --draft FILE"))
-    if any(path.name.endswith(ANSWERS_SUFFIX) for path in kept):
-        commands.append(command_text("tj measure take MEASURE --draft FILE"))
-    return " or ".join(commands)
+    to delete them: each draft's own, its path in it: the command written in it
+    (`saved_with`: the journal and options it was written for, so that no draft written for
+    a private journal is saved into the default one a therapist reads), else
+    "`tj write --draft PATH`" (`tj`: the words that start a command for this profile), and
+    "`tj measure take phq9 --draft PATH`" for a questionnaire's answers (which name their
+    journal themselves). At most SAVED_BY_SHOWN are named; the rest are counted."""
+    commands = [_saves_draft(path, tj) for path in drafts_kept(home)]
+    shown_now = commands[:SAVED_BY_SHOWN]
+    left = len(commands) - len(shown_now)
+    if left:
+        shown_now.append(
+            f"{left} more, each with the command its last line names "
+            f"(in {shown_drafts_folder(home)})"
+        )
+    if len(shown_now) <= 1:
+        return "".join(shown_now)
+    return ", ".join(shown_now[:-1]) + " and " + shown_now[-1]
+
+
+MEASURE_WORD = re.compile(r"[A-Za-z0-9_-]{1,40}")
+"""A questionnaire's id as a kept answers draft names it, put in a command as it is."""
+
+SAVED_BY_SHOWN = 5
+"""How many drafts' commands `saved_by` names; the rest are counted."""
+
+
+def _saves_draft(path: Path, tj: Sequence[str]) -> str:
+    """The command span that saves the draft at `path` (`saved_by`)."""
+    if path.name.endswith(ANSWERS_SUFFIX):
+        measure = "MEASURE"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
+            named = json.loads(path.read_text(encoding="utf-8"))["measure"]
+            if isinstance(named, str) and MEASURE_WORD.fullmatch(named):
+                measure = named
+        return command([*tj, "measure", "take", measure, "--draft", str(path)])
+    kept = saved_with(path)
+    if kept is not None:  # this device's own draft file: the command tj wrote in it, quoted
+        return command_text(kept)
+    return command([*tj, "write", "--draft", str(path)])
 
 
 OPEN_MARK = ".open"
@@ -330,10 +362,25 @@ def them(count: int) -> str:
 
 
 def drafts_text(count: int, home: Path) -> str:
-    """ "2 drafts never saved (~/.../drafts)" for the messages of `tj logout` and `tj
-    account delete`."""
+    """ "2 drafts never saved (~/.../drafts/)" for the messages of `tj logout` and `tj
+    account delete`; "1 draft never saved (~/.../drafts/entry-k2j4.md)" when the profile
+    holds that one draft: its own path, not its folder."""
+    kept = drafts_kept(home) if count == 1 else []
+    if len(kept) == 1:
+        return f"1 draft never saved ({shown_path(kept[0])})"
     drafts = "draft" if count == 1 else "drafts"
     return f"{count} {drafts} never saved ({shown_drafts_folder(home)})"
+
+
+def shown_path(path: Path) -> str:
+    """A draft's path as a user would type it: under the user's home directory as `~/...`
+    when no shell quoting is needed there, else whole, quoted for a shell when it needs it."""
+    whole = path.expanduser().absolute()
+    with contextlib.suppress(ValueError):
+        tail = whole.relative_to(Path.home()).as_posix()
+        if shlex.quote(tail) == tail:
+            return f"~/{tail}"
+    return shlex.quote(str(whole))
 
 
 def shown_drafts_folder(home: Path) -> str:
@@ -517,6 +564,23 @@ def saved_with(path: Path) -> str | None:
         return None
     found = [line for line in lines[lines.index(CUT) :] if line.startswith(SAVED_WITH)]
     return found[-1][len(SAVED_WITH) :].strip() or None if found else None
+
+
+def written_for(path: Path) -> tuple[str, list[str]] | None:
+    """The journal the draft at `path` was written for, as the command written in it names
+    it (`saved_with`: its --journal), with that command's words; None when it names none
+    (written for the default journal, or a draft without a command: an older `tj`'s, a
+    user's own file, a text holding the scissors line)."""
+    kept = saved_with(path)
+    if kept is None:
+        return None
+    try:
+        words = shlex.split(kept)
+    except ValueError:
+        return None
+    if "--journal" not in words[:-1]:
+        return None
+    return words[words.index("--journal") + 1], words
 
 
 def _saves(path: Path, save: Sequence[str]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -277,13 +277,79 @@ def write(
                     "nothing to write: give TEXT, pipe it on stdin, or give --title "
                     f"(a mood alone: {mood_command(journal_name, fields)})"
                 )
-            entry, note = home.run(partial(write_entry, journal_name, body, saved=saved, **fields))
+            meant = editor.written_for(draft) if draft is not None else None
+            checked = partial(draft_journal_checked, journal_name, draft, meant)
+            entry, note, chose = home.run(
+                partial(write_entry, journal_name, body, saved=saved, check=checked, **fields)
+            )
     except KeyboardInterrupt:  # before the entry was saved: never "what was saved is kept"
         if not saved:
             output.stopped_unsaved(UNSAVED, replace=False)
         raise
     print_entry_id(entry, as_json)
     output.message(output.saved_text(output.titled("Entry", entry.id, entry.title or ""), note))
+    if chose:
+        output.message(chose)
+
+
+async def draft_journal_checked(
+    journal_name: str | None,
+    draft: Path | None,
+    meant: tuple[str, list[str]] | None,
+    client: Client,
+) -> str:
+    """Before `tj write --draft FILE` saves the draft at `draft` into `journal_name` (None:
+    the default journal): check it against the journal it was written for (`meant`, from
+    `editor.written_for`: its --journal word and the words of its own command). Without
+    --journal, into another journal than that one (or than one no longer here), it raises
+    Failed (subject "draft journal", `cli.main.CLI_SUBJECTS`), naming where it would have
+    gone and who reads it there, by this device's verified access chain
+    (`client.journals.readers`), and the commands that save it either way: nothing is saved
+    (text written for a private journal never goes into the default journal a therapist
+    reads without the user naming it). With --journal naming another journal, the user
+    chose it: returns the words that say where it went and who reads it there, for after
+    the save; "" when it goes where it was written for, or the draft names no journal. A
+    target journal that cannot be found is left for the write to refuse."""
+    if draft is None or meant is None:
+        return ""
+    word, own = meant
+    try:
+        target = await client.journals.get(journal_name)
+    except TJError as error:
+        if default_unconfirmed(error):  # `default_after_sync` syncs, then asks again
+            raise
+        return ""  # the write refuses it, as it would without a draft
+    try:
+        written = await client.journals.get(word)
+    except TJError:
+        written = None
+    if written is not None and written.id == target.id:
+        return ""
+    readers = await client.journals.readers(target.id)
+    read_by = f"read by {output.and_words(readers)}" if readers else "read by no one else"
+    if written is None:
+        was = f"the journal {output.named(word)} (no journal here is named so now)"
+    elif written.archived:
+        unarchive = output.command(
+            ["tj", "journal", "unarchive", output.journal_word(written.name, written.id)]
+        )
+        was = f"{output.quoted(written.name)} (archived: {unarchive} first)"
+    else:
+        was = output.quoted(written.name)
+    if journal_name is not None:
+        return (
+            f"The draft was written for {was}; it went into {output.quoted(target.name)} as you "
+            f"chose ({read_by})."
+        )
+    at = own.index("--journal") + 1
+    there = [*own[:at], output.journal_word(target.name, target.id), *own[at + 1 :]]
+    saves = "" if written is None else f"{output.command(own)} saves it there; "
+    raise Failed(
+        f"{draft} was written for {was}: without --journal it would go into your default "
+        f"journal {output.quoted(target.name)}, {read_by}, so nothing was saved. {saves}to "
+        f"save it in {output.quoted(target.name)} all the same, {output.command(there)}",
+        "draft journal",
+    )
 
 
 def mood_command(journal_name: str | None, fields: dict[str, Any]) -> str:
@@ -399,15 +465,16 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                keep, note = save, left_out
+                note, shows = left_out, None
                 if isinstance(error, TJError) and journal_refused(error):
-                    keep, note = journal_left_out(save, journal_name, error, left_out)
+                    shows, note = journal_left_out(save, journal_name, error, left_out)
                 elif isinstance(error, TJError) and default_refused(error):  # as TEXT's
                     way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
                     note = f"{left_out}; {way_out}"
                 said = kept_unsaved(
-                    home, piped, keep, "The text you piped in", note, signed_in=signed_in
-                )
+                    home, piped, save, "The text you piped in", note, signed_in=signed_in,
+                    shows=shows,
+                )  # fmt: skip
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
                 elif said:
@@ -437,16 +504,35 @@ entry being queued)."""
 
 
 def kept_unsaved(
-    home: Home, text: str, save: list[str], what: str, left_out: str = "", *, signed_in: bool = True
+    home: Home,
+    text: str,
+    save: list[str],
+    what: str,
+    left_out: str = "",
+    *,
+    signed_in: bool = True,
+    shows: list[str] | None = None,
 ) -> str | None:
-    """`text`, not saved, kept as a new draft of the profile (`editor.kept_as_draft`): the
-    sentence saying where and the command that saves it (`save`, `draft_command`'s words),
-    starting with `what` ("The text you piped in"); None when it could not be kept (said on
-    stderr at once, with why; no profile to keep it in: the text itself follows, as it is
-    in no file, `printed_back`, `signed_in` saying whether this device had an account when
-    the command started). `left_out` follows the command (`title_left_out`)."""
+    """`text`, not saved, kept as a new draft of the profile: the sentence saying where and
+    the command that saves it (`save`, `draft_command`'s words, the journal it was written
+    for included), starting with `what` ("The text you piped in"); None when it could not be
+    kept (said on stderr at once, with why; no profile to keep it in: the text itself
+    follows, as it is in no file, `printed_back`, `signed_in` saying whether this device had
+    an account when the command started). `left_out` follows the command
+    (`title_left_out`). The draft carries `save` below its scissors line
+    (`editor.kept_with_command`): a later reminder, `tj logout` and `tj write --draft`
+    know the journal it was written for (`draft_journal_checked`: never saved into the
+    default journal by itself, which a therapist may read); but a
+    text holding the scissors line, which the draft keeps as it is (`editor.kept_as_draft`),
+    saved by `save` reading it on stdin. `shows`: the command said instead of `save` (words
+    before the draft's path, as `save`'s), when `save` would be refused as it is
+    (`journal_left_out`)."""
+    whole = editor.holds_cut(text)
     try:
-        path = editor.kept_as_draft(home.path, text)
+        if whole:
+            path = editor.kept_as_draft(home.path, text)
+        else:
+            path = editor.kept_with_command(home.path, text, save)
     except editor.SignedOut:  # no profile to keep it in: printed back, in no file
         printed_back(what, text, signed_in=signed_in)
         return None
@@ -456,12 +542,13 @@ def kept_unsaved(
             err=True,
         )
         return None
-    saves = f"{output.command([*save, str(path)])} saves it{left_out}"
+    said = save if shows is None else shows
+    saves = f"{output.command([*said, str(path)])} saves it{left_out}"
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
-    elif editor.holds_cut(text):  # --draft keeps what is above it (NU37 #1)
+    elif whole:  # --draft keeps what is above it (NU37 #1)
         saves = (
-            f"{output.command_text(f'{shlex.join(save[:-1])} < {shlex.quote(str(path))}')} saves it "
+            f"{output.command_text(f'{shlex.join(said[:-1])} < {shlex.quote(str(path))}')} saves it "
             f"whole, the scissors line in it included; delete the file after{left_out}"
         )
     return f"{what} was not saved; it is kept in {path} ({saves})."
@@ -511,31 +598,35 @@ def journal_refused(error: TJError) -> bool:
 
 def journal_left_out(
     save: list[str], journal_name: str | None, error: TJError, left_out: str
-) -> tuple[list[str], str]:
-    """The command that saves kept text (`save`, `draft_command`'s words) and what follows it
-    (`left_out`, `title_left_out`'s), for a write refused because of its journal
-    (`journal_refused`): the --journal given left out, as it would be refused again, and
-    said ("saves it in your default journal; it leaves out --journal Nope, which was
-    refused; give another --journal to save it elsewhere"), with the command that unarchives
-    an archived one. With no --journal (the default journal refused), the command is kept
-    as it is: another --journal is the way out. Pure."""
-    elsewhere = "give another --journal to save it elsewhere"
-    default = journal_name is None
+) -> tuple[list[str] | None, str]:
+    """For a write refused because of its journal (`journal_refused`): the command said
+    for the text kept (None: `save`, `draft_command`'s words, as it is) and what follows it
+    (`left_out`, `title_left_out`'s). The draft keeps `save`, the journal it was written for
+    included: it never goes to another journal by itself (a command leaving out --journal
+    would save text written for a private journal in the default one, which a therapist may
+    read). A --journal that was archived: `save` saves it once the journal is
+    unarchived (that command named first); another --journal refused (no such journal, one
+    shared read-only) is said as --journal NAME, for the user to choose where it goes, as
+    `save` would be refused again. With no --journal (the default journal refused), `save`
+    is said as it is, another --journal being the way out. Pure."""
     if isinstance(error, JournalArchived):
         word = output.journal_word(error.journal, error.journal_id)
         unarchive = output.command(["tj", "journal", "unarchive", word])
-        back = "" if default else f" and add --journal {output.named(word)} to it"
-        elsewhere += f", or run {unarchive} first{back} to save it in {output.named(error.journal)}"
+        if journal_name is None:
+            return None, (
+                f" once you run {unarchive} first{left_out}; give another --journal to save it "
+                "elsewhere"
+            )
+        return None, (
+            f" in {output.named(error.journal)} once you run {unarchive} first{left_out}; "
+            "to save it in another journal, give that one after --journal instead"
+        )
     if journal_name is None:
-        return save, f"{left_out}; {elsewhere}"
+        return None, f"{left_out}; give another --journal to save it elsewhere"
     at = save.index("--journal")
-    kept = save[:at] + save[at + 2 :]
+    shows = [*save[: at + 1], "NAME", *save[at + 2 :]]
     given = output.named(journal_name)
-    return kept, (
-        f" in your default journal{left_out}; it leaves out --journal {given}, which was "
-        "refused; "
-        f"{elsewhere}"
-    )
+    return shows, (f" in the journal NAME you choose{left_out}; --journal {given} was refused")
 
 
 def printed_back(what: str, text: str, *, signed_in: bool) -> None:
@@ -607,13 +698,21 @@ async def write_entry(
     body: str,
     client: Client,
     saved: list[Entry] | None = None,
+    check: Callable[[Client], Awaitable[str]] | None = None,
     **fields: Any,
-) -> tuple[Entry, str]:
+) -> tuple[Entry, str, str]:
     """Write the entry, then sync; `saved` gets the entry as soon as it is saved on this
-    device (before the sync), so that a failure after that keeps no draft copy of it."""
+    device (before the sync), so that a failure after that keeps no draft copy of it.
+    `check` runs first (`draft_journal_checked`: it may refuse); what it says is returned
+    third, for after the saved line."""
     if fields.get("prompt_id"):
         await prompt_after_sync(fields["prompt_id"], client)
-    entry = await default_after_sync(lambda c: c.entries.write(journal, body, **fields), client)
+
+    async def checked_write(c: Client) -> tuple[Entry, str]:
+        chose = await check(c) if check is not None else ""
+        return await c.entries.write(journal, body, **fields), chose
+
+    entry, chose = await default_after_sync(checked_write, client)
     if saved is not None:
         saved.append(entry)
     note = await sync_note(client)
@@ -621,7 +720,7 @@ async def write_entry(
         note += "".join(await copies_left_out(client, entry))
     if entry.mood is not None:  # a copy of its mood past its end date does not carry it
         note += "".join(await lapsed_mood_copies(client, entry))
-    return entry, note
+    return entry, note, chose
 
 
 async def lapsed_mood_copies(client: Client, entry: Entry) -> list[str]:
@@ -750,7 +849,7 @@ def mood(
         "emotions": list(emotions),
         "created_at": created_at,
     }
-    entry, sync = home.run(partial(write_entry, journal_name, note, **fields))
+    entry, sync, _ = home.run(partial(write_entry, journal_name, note, **fields))
     print_entry_id(entry, as_json)
     said = sync if sync.startswith("saved") else f"saved; {sync}"  # not "saved; saved locally"
     output.message(f"Mood {mood} {said}.")

@@ -404,6 +404,8 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
         "or that is not there",
         "editor": "the editor failed or a draft is still open in one; what was written is "
         "kept as a draft when there is any",
+        "draft journal": "tj write --draft FILE without --journal, for a draft written for "
+        "another journal than the default one: nothing saved; the message names both commands",
         "interrupted": "stopped by Ctrl-C: the message says what became of the work",
         "bug": "an unexpected error in tj",
         LOGIN_UNREACHABLE: "tj login could not reach the server to sign in",
@@ -1661,6 +1663,9 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     # Writing never saved (kept drafts) and the only copy this device knows of a journal the
     # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
     # --yes alone agrees to none of them, --discard-unsynced to all.
+    # One thing lost is "it", several "them".
+    one = not unsynced and drafts + len(copies) == 1
+    lose = "it" if one else "them"
     if (unsynced or drafts or copies) and yes and not discard_unsynced:
         lost, keep = [], []
         if unsynced:
@@ -1680,14 +1685,15 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             lost.append(
                 f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} on this device only"
             )
+            # each draft's own command, the journal it was written for in it
             keep.append(f"Save {editor.them(drafts)} first with {editor.saved_by(home.path)}")
         if copies:
             lost.append(copies_text(copies))
         raise Failed(
             "; and ".join(lost)
-            + ": logging out would lose them for good, so nothing was deleted. "
+            + f": logging out would lose {lose} for good, so nothing was deleted. "
             + "".join(f"{line}; " for line in keep)
-            + f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses them",
+            + f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses {lose}",
             "unsynced changes",
         )
 
@@ -1696,11 +1702,21 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         f"with its local data: save {editor.them(drafts)} first "
         f"({editor.saved_by(home.path)})."
     )
+    # The flag that skips a question below: --yes alone refuses to lose what it asks about
+    # (never "pass --yes to skip the question" when --yes would then refuse).
+    skip = (
+        f"--yes --discard-unsynced (which loses {lose})"
+        if unsynced or drafts or copies
+        else "--yes"
+    )
     if copies and not yes:  # the server's word alone would drop them: said, and asked
         only_copy = copies_text(copies)
         output.message(only_copy[0].upper() + only_copy[1:] + ".", wrap=True)
         output.confirm(
-            f"Log out and delete {'it' if len(copies) == 1 else 'them'}?", abort=True, err=True
+            f"Log out and delete {'it' if len(copies) == 1 else 'them'}?",
+            abort=True,
+            err=True,
+            skip=skip,
         )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
@@ -1715,10 +1731,10 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         question = "Log out and delete this device's copy"
         if drafts:
             question += " and its draft" if drafts == 1 else " and its drafts"
-        output.confirm(f"{question}?", abort=True, err=True)
+        output.confirm(f"{question}?", abort=True, err=True, skip=skip)
     elif drafts and not yes and not unsynced:
         output.message(lost_drafts)
-        output.confirm("Log out anyway?", abort=True, err=True)
+        output.confirm("Log out anyway?", abort=True, err=True, skip=skip)
     if unsynced and not yes and not discard_unsynced:
         if drafts:
             output.message(
@@ -1745,7 +1761,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
                 f"good: {output.command_text('tj set-aside list --json')} exports those."
             )
-        output.confirm("Log out anyway?", abort=True, err=True)
+        output.confirm("Log out anyway?", abort=True, err=True, skip=skip)
     # Checked again once answered, under a lock held until the data is deleted: an editor
     # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
     with editor.closed_to_editors(home.path, output.command_text("tj logout")):
@@ -1830,25 +1846,113 @@ async def username_of(client: Client) -> str:
     return client.username
 
 
-def copies_text(copies: list[str]) -> str:
+@dataclass(frozen=True)
+class GoneCopy:
+    """The read-only copy this device holds of one of the account's own journals that the
+    server no longer serves (`Journal.read_only_copy` and `Journal.own`), with what of it no
+    other journal here holds: what a logout loses of it (`gone_copies`)."""
+
+    name: str
+    journal_id: str
+    entries: int
+    """Its entries (the trash's included) that no live journal of the account's here holds
+    (same time, title and text)."""
+    results: int
+    """Its questionnaire results no live journal of the account's here holds (same
+    questionnaire, time and answers)."""
+    others: int
+    """Its other items (goals, notes, a safety plan...), never looked for elsewhere."""
+    held_elsewhere: bool
+    """Some of its entries or results are in another journal here (restored from an export,
+    say): what it holds is not "the only copy" of all of them."""
+
+
+def copies_text(copies: list[GoneCopy]) -> str:
     """The words of `tj logout` for the read-only copies of the account's own journals that
-    the server no longer serves (`pending_after_sync`): this device may hold the only copy."""
-    names = ", ".join(repr(name) for name in copies)
-    journal = "journal" if len(copies) == 1 else "journals"
+    the server no longer serves (`gone_copies`): this device may hold the only copy; one
+    whose entries or results are partly in another journal here counts those it alone
+    holds (never "the only copy" of a journal just restored into another). Each is named
+    by its id in the command that keeps it."""
+    names = output.and_words([output.quoted(copy.name) for copy in copies])
+    one = len(copies) == 1
+    parts = []
+    for copy in copies:
+        keeps = output.command(
+            ["tj", "export", "--journal", output.short_id(copy.journal_id), "--out", "DIR"]
+        )
+        of = "" if one else f" of {output.quoted(copy.name)}"
+        if not copy.held_elsewhere:
+            known = "it knows of" if one else f"it knows of {output.quoted(copy.name)}"
+            parts.append(f"this device holds the only copy {known}, and {keeps} keeps it")
+            continue
+        counted = [
+            output.plural(copy.entries, "entry", "entries") if copy.entries else "",
+            output.plural(copy.results, "questionnaire result", "questionnaire results")
+            if copy.results
+            else "",
+            output.plural(copy.others, "other item", "other items") if copy.others else "",
+        ]
+        what = output.and_words([c for c in counted if c])
+        lost = copy.entries + copy.results + copy.others
+        parts.append(
+            f"{what} of this device's read-only copy{of} {'is' if lost == 1 else 'are'} in no "
+            f"other journal here (the rest is), and {keeps} keeps {'it' if lost == 1 else 'them'}"
+        )
     return (
-        f"the {journal} {names} {'is' if len(copies) == 1 else 'are'} no longer on the server "
-        f"(deleted on another device, or withheld by it): this device holds the only copy it "
-        f"knows of, and {output.command_text('tj export --journal NAME --out DIR')} keeps it"
+        f"the {'journal' if one else 'journals'} {names} {'is' if one else 'are'} no longer "
+        f"on the server (deleted on another device, or withheld by it): " + "; ".join(parts)
     )
+
+
+async def gone_copies(client: Client) -> list[GoneCopy]:
+    """The read-only copies of this account's own journals the server no longer serves that
+    hold something no other journal here holds (`GoneCopy`): those a logout would lose. A
+    copy whose every entry and result another live journal of the account's holds (same
+    entry time, title and text; same questionnaire, time and answers), and nothing else, is
+    not one: what it holds stays on the server there. Works offline."""
+    journals = await client.journals.list()
+    copies = [j for j in journals if j.read_only_copy and j.own]
+    if not copies:
+        return []
+    live = [j for j in journals if j.own and not j.read_only_copy and j.helper is None]
+    held_entries: set[tuple[object, ...]] = set()
+    held_results: set[tuple[object, ...]] = set()
+    for journal in live:
+        for entry in await client.entries.list(journal.id, include_deleted=True):
+            held_entries.add((entry.created_at, entry.title, entry.body))
+        for result in await client.measures.list(journal.id):
+            held_results.add((result.measure, result.taken_at, result.answers))
+    found = []
+    for copy in copies:
+        held = await client.journals.contents(copy.id)
+        its_entries = await client.entries.list(copy.id, include_deleted=True)
+        its_results = await client.measures.list(copy.id)
+        entries_elsewhere = sum(
+            (e.created_at, e.title, e.body) in held_entries for e in its_entries
+        )
+        results_elsewhere = sum(
+            (r.measure, r.taken_at, r.answers) in held_results for r in its_results
+        )
+        gone = GoneCopy(
+            copy.name,
+            copy.id,
+            max(held.get("entry", 0) - entries_elsewhere, 0),
+            max(held.get("measure", 0) - results_elsewhere, 0),
+            sum(n for kind, n in held.items() if kind not in ("entry", "measure")),
+            held_elsewhere=bool(entries_elsewhere or results_elsewhere),
+        )
+        if gone.entries or gone.results or gone.others or not gone.held_elsewhere:
+            found.append(gone)
+    return found
 
 
 async def pending_after_sync(
     client: Client, *, quick: bool = False
-) -> tuple[int, int, str | None, list[str]]:
+) -> tuple[int, int, str | None, list[GoneCopy]]:
     """What logging out would drop: (items with unsynced changes, changes set aside, and when
     this device is signed out, how to sign it in again and send them: `login_again`, and the
-    names of the read-only copies of this account's own journals the server no longer serves:
-    `Journal.read_only_copy` and `Journal.own`), after
+    read-only copies of this account's own journals the server no longer serves that hold
+    something no other journal here holds: `gone_copies`), after
     one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
     user already agreed to drop them (`tj logout --yes`)."""
     login = None
@@ -1857,7 +1961,7 @@ async def pending_after_sync(
     except TJError as error:  # offline or signed out: the count below tells what would be lost
         if signed_out(error):
             login = await login_again(client, signed_out_cause(error))
-    copies = [j.name for j in await client.journals.list() if j.read_only_copy and j.own]
+    copies = await gone_copies(client)
     return await client.unsynced_changes(), len(await client.set_aside()), login, copies
 
 

@@ -271,7 +271,36 @@ def safety_plan(
         return await client.safety.plan(journal_name), note  # with whom flags reach now
 
     found, note = home.run(work)
+    if as_json:  # with what the safety message shows, as one field
+        output.print_json(found.to_dict() | {"safety_message": message_json(found)})
+        if note:
+            output.message(output.sentence(note))
+        return
     output.show_item(found, as_json, plan_text, note)
+
+
+def message_json(plan: SafetyPlan) -> dict[str, str | None]:
+    """What the safety message for `plan`'s journal shows, as `tj safety plan --json`'s
+    "safety_message" gives it, the values that win, as `plan_text` shows them: the emergency
+    number, crisis line (with who set it: a therapist's username, else null) and plan text
+    of this journal's plan, or of the plan it borrows when none is written here
+    (`SafetyPlan.shown_from`, "plan_from"), a crisis line a member set in this journal
+    outranking the borrowed plan's (`crisis_line_in_use`). null: none set (the message names
+    the local emergency number, the default crisis lines, or no plan)."""
+    borrowed = plan.shown_from is not None
+    emergency = plan.shown_emergency_number if borrowed else plan.emergency_number
+    text = plan.shown_plan if borrowed else plan.plan
+    line: str | None = plan.crisis_line_in_use
+    by: str | None = plan.crisis_line_set_by
+    if borrowed and plan.shown_crisis_line:
+        line, by = plan.shown_crisis_line, None
+    return {
+        "emergency_number": emergency,
+        "crisis_line": line,
+        "crisis_line_set_by": by,
+        "plan": text or None,
+        "plan_from": plan.shown_from,
+    }
 
 
 @safety.command("history")

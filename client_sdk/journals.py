@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
+from client_sdk.access import field_shares_in_force
 from client_sdk.context import Context, is_id_prefix
 from client_sdk.default_journal import (
     DEFAULT_JOURNAL,
@@ -135,6 +136,31 @@ class Journals:
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
+
+    async def readers(self, name_or_id: str | None = None) -> builtins.list[str]:
+        """Who reads the journal `name_or_id` (as `get` takes it; None: the default journal)
+        besides this account, by its access chain verified on this device, never a server
+        answer: its owner when it is another account's, its members (those whose signed end
+        date passed too: a member holds the key until the owner ends the share), and the
+        accounts of its field-level shares in force (`access.field_shares_in_force`: a copy
+        of what it holds goes to them; "an account" for one this device cannot name).
+        Usernames, sorted, each once; [] for a journal no one else reads. What an app says
+        before writing words meant for one journal into another. Works offline. Raises
+        NotFound and InvalidInput as `get`."""
+        context = self._context
+        local = await context.local_journal(name_or_id)
+        await context.replica.fresh_access()
+        me = context.profile.account_id
+        names = {
+            share.member_name
+            for share in context.replica.verified_shares(now_ms(), local.journal_id)
+            if share.member_id != me
+        }
+        for limited in field_shares_in_force(context.replica.chains.state(local.journal_id)):
+            names.add(limited.who.username if limited.who is not None else "an account")
+        if local.owner_id != me:
+            names.add(local.owner_name or "its owner")
+        return sorted(names)
 
     async def client_label(self, name_or_id: str) -> str:
         """How a command the app prints names the owner of the journal `name_or_id` (as `get`

@@ -412,13 +412,13 @@ class SharedJournal:
         owner's signed end, this account's `leave`, or the server's word alone), so never to
         be shown as the owner's decision; "read_only_copy", "share_ended" and "unlisted" say
         which, and "access" says it in the words `tj shared-with-me` shows ("no longer
-        served (read-only copy)", "share ended (read-only copy)"). "journal" here is the
-        owner's own name for the journal ("Personal"), kept as it was; "owner_journal_name"
-        says the same under a name no other JSON gives another meaning, and "name" is how
-        this account names it ("ana/Personal": what "journal" holds in an entry's, a note's,
-        a flag's or a result's JSON, and what `tj list --journal` takes)."""
+        served (read-only copy)", "share ended (read-only copy)"). "journal" is how this
+        account names it ("ana/Personal"), as "journal" is in an entry's, a note's, a flag's
+        or a result's JSON, and what `tj list --journal` takes (also "name"); the owner's own
+        name for the journal ("Personal") is "owner_journal_name"."""
+        named = self.name or f"{self.owner}/{self.journal}"
         return {
-            "journal": self.journal,
+            "journal": named,
             "owner_journal_name": self.journal,
             "journal_id": self.journal_id,
             "owner": self.owner,
@@ -429,7 +429,7 @@ class SharedJournal:
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
-            "name": self.name,
+            "name": named,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
             "left_at": json_time(self.left_at) if self.left_at else None,

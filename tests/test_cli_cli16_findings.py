@@ -9,6 +9,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+from cli import editor
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import (  # noqa: F401 (fixtures)
@@ -46,13 +47,15 @@ async def test_piped_text_is_kept_as_a_draft_when_an_option_is_refused(
     assert refused.exit_code == 2, refused.output
     assert "Invalid value for '--mood': 11 is not a whole number from 1 to 10." in said, said
     [draft] = (ana.home / "drafts").glob("*.md")
-    assert draft.read_text(encoding="utf-8") == "Piped words\n"
+    assert editor.read_draft(draft) == "Piped words"
     assert f"The text you piped in was not saved; it is kept in {draft}" in said, said
     assert "it leaves out --mood, which was refused" in said, said
     assert "it leaves out the title, as a title has at most 200 characters" in said, said
     words = printed_save(said)
     assert "--mood" not in words and "--title" not in words and LONG not in said, words
     assert words[-2:] == ["--draft", str(draft)] and "sleep" in words, words
+    kept = shlex.split(editor.saved_with(draft) or "")  # the draft names its own command
+    assert kept[kept.index("write") :] == words, kept
     await ana.ok(*words)  # the command printed saves it
     [entry] = await ana.json("list")
     assert (entry["body"], entry["tags"], entry["mood"]) == ("Piped words", ["sleep"], None)
@@ -61,7 +64,7 @@ async def test_piped_text_is_kept_as_a_draft_when_an_option_is_refused(
     mistyped = await ana.tj("write", "--moood", "3", input="Other words\n")  # unknown option
     assert mistyped.exit_code == 2, mistyped.output
     [draft] = (ana.home / "drafts").glob("*.md")
-    assert draft.read_text(encoding="utf-8") == "Other words\n"
+    assert editor.read_draft(draft) == "Other words"
     assert "it leaves out --moood, which was refused" in flat(mistyped.stderr)
     draft.unlink()
 

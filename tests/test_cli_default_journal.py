@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import editor
 from client_sdk import Client, keys
 from client_sdk.default_journal import DEFAULT_SETTING, DEFAULT_SETTLED
 from client_sdk.store import STORE_FILE
@@ -144,7 +145,7 @@ async def test_offline_the_first_write_after_the_update_is_refused_and_kept(
     assert "name the journal" not in said, said
     assert "The text you gave was not saved; it is kept in" in said, said
     drafts = [p for p in laptop.home.rglob("entry-*.md")]
-    assert [d.read_text().strip() for d in drafts] == ["Words given as TEXT"], drafts
+    assert [editor.read_draft(d) for d in drafts] == ["Words given as TEXT"], drafts
     await outage.end()
     await laptop.ok("write", "--draft", str(drafts[0]))
     bodies = [e["body"] for e in await laptop.json("list", "--journal", "Personal")]

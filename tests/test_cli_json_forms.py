@@ -117,10 +117,11 @@ async def test_keys_that_meant_two_things_have_an_unambiguous_one_beside_them(
     await ana.ok("sync")
 
     [shared] = await drsmith.json("shared-with-me")
-    # "journal" stays the owner's bare name; "name" is what a command takes, as "journal"
-    # elsewhere holds it; "owner_journal_name" says the bare one unambiguously
+    # "journal" is what a command takes, as "journal" holds it in every other row (NU72 F9:
+    # it was the owner's bare name here alone), also "name"; "owner_journal_name" is the
+    # owner's own name for it
     assert (shared["journal"], shared["owner_journal_name"], shared["name"]) == (
-        "Personal",
+        "ana/Personal",
         "Personal",
         "ana/Personal",
     )

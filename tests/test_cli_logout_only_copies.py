@@ -23,9 +23,10 @@ async def test_logout_yes_refuses_to_delete_a_kept_draft(
     refused = await ana.tj("logout", "--yes")
     said = " ".join(refused.stderr.split())
     assert refused.exit_code != 0, said
-    assert "1 draft never saved" in said and "Save it first with `tj write --draft FILE`" in said, (
-        said
-    )
+    [draft] = editor.drafts_kept(ana.home)  # named by its path, with its own command
+    assert f"1 draft never saved ({draft}) is on this device only" in said, said
+    assert f"Save it first with `tj write --draft {draft}`" in said, said
+    assert "FILE" not in said and "would lose it for good" in said, said
     assert "--discard-unsynced" in said, said
     assert editor.drafts_kept(ana.home)
     done = await ana.tj("logout", "--yes", "--discard-unsynced")

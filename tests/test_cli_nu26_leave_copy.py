@@ -47,7 +47,7 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     await ana.ok("share", "Personal", "drlee", "--full", TOFU)  # no copy for drlee
     await drsmith.ok("sync")
     await drlee.ok("sync")
-    assert sorted(j["journal"] for j in await drsmith.json("shared-with-me")) == [
+    assert sorted(j["owner_journal_name"] for j in await drsmith.json("shared-with-me")) == [
         "Personal",
         "Personal (mood, tags) for drsmith",
     ]

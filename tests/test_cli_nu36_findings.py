@@ -205,7 +205,9 @@ async def test_writing_to_ones_own_journal_gone_from_the_server_says_so_and_keep
     found = re.search(r"The text you piped in was not saved; it is kept in (\S+) \(`", told)
     assert found, told
     draft = found.group(1)
-    assert "--draft" in told and "give another --journal" in told
+    # the journal it was written for is refused: the user names another (NU72 F10)
+    assert "saves it in the journal NAME you choose; --journal Dreams was refused" in told, told
+    assert "`tj write --journal NAME --draft" in told, told
     await phone.ok("write", "--journal", "Personal", "--draft", draft)
     assert [e["body"] for e in await phone.json("list", "--journal", "Personal")] == [
         "Flying again."

@@ -46,7 +46,7 @@ async def test_an_editor_opened_while_logout_or_account_delete_asked_stops_them(
     env.update(TJ_INSECURE_TEST_KDF="1", TJ_PASSWORD=PASSWORD)
     env.pop("VISUAL", None)
     cases = [
-        (("logout",), "write --draft FILE`).", "y\n"),
+        (("logout",), "entry-old.md`).", "y\n"),  # its own path (NU72 F10)
         (("account", "delete"), "nothing is erased).", "ana\n"),
     ]
     for number, (command, before_question, answer) in enumerate(cases):

@@ -163,9 +163,10 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
 ) -> None:
     """Piped text refused for its `--journal` (no such journal, a journal shared read-only,
     an archived one) was kept with a command that "saves it" with that same `--journal`,
-    refused again: the command leaves it out and says so, and saves the text in Personal.
-    A refusal unrelated to the journal (`--mood 11`) no longer says "give another
-    --journal"."""
+    refused again. The command said never repeats what would be refused: --journal NAME for
+    the user to choose, or for an archived journal the unarchive to run first; and it never
+    puts the text in the default journal by itself (NU72 F10: the draft keeps the journal it
+    was written for). A refusal unrelated to the journal (`--mood 11`) says no "--journal"."""
     from tests.test_cli_cli16_findings import printed_save
 
     ana = await new_device(live_server, tmp_path, "ana")
@@ -184,18 +185,21 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
         said = flat(refused.stderr)
         assert refused.exit_code != 0 and why in said, said
         save = printed_save(said)
-        assert "--journal" not in save and save[1:3] == ["--tag", "t"], save
         named = f"'{journal}'" if " " in journal else journal
-        assert (
-            f"saves it in your default journal; it leaves out --journal {named}, which was "
-            "refused; "
-            "give another --journal to save it elsewhere" in said
-        ), said
+        assert "saves it in your default journal" not in said, said
         if journal == "night dreams":
+            assert save[1:5] == ["--journal", journal, "--tag", "t"], save
             assert (
-                "or run `tj journal unarchive 'night dreams'` first and add --journal "
-                "'night dreams' to it to save it in 'night dreams'" in said
+                "saves it in 'night dreams' once you run `tj journal unarchive 'night dreams'` "
+                "first; to save it in another journal, give that one after --journal instead"
+                in said
             ), said
+        else:
+            assert save[1:5] == ["--journal", "NAME", "--tag", "t"], save
+            assert (
+                f"saves it in the journal NAME you choose; --journal {named} was refused" in said
+            ), said
+        save[2] = "Personal"  # the user names where it goes
         await device.ok(*save)
         assert words in [e["body"] for e in await device.json("list", "--journal", "Personal")]
     refused = await ana.tj("write", "--mood", "11", input="Other words")

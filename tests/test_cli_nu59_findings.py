@@ -61,7 +61,7 @@ async def test_the_forget_command_of_a_left_copy_names_it_and_a_shared_name_is_r
         assert "(a read-only copy)" in said and "leave it first" not in said, said
     await drjones.ok("forget", old_id[:12], "--yes")
     now = await drjones.json("shared-with-me")
-    assert [(j["journal"], j["share_ended"]) for j in now] == [("Dreams", False)], now
+    assert [(j["journal"], j["share_ended"]) for j in now] == [("ana/Dreams", False)], now
     bodies = [e["body"] for e in await drjones.json("list", "--journal", "ana/Dreams")]
     assert bodies == ["Falling dream."], bodies
 

@@ -115,7 +115,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     await drsmith.ok("sync")
 
     shared = await drsmith.json("shared-with-me")
-    assert sorted(s["journal"] for s in shared) == ["Personal", "Personal"]
+    assert sorted(s["journal"] for s in shared) == ["ana/Personal", "margaret-oconnell/Personal"]
     assert not any("Brief" in j["name"] for j in await drsmith.json("journal", "list"))
     [brief] = await drsmith.json("briefs")
     assert brief["client"] == "ana"

@@ -49,7 +49,7 @@ async def test_a_copy_replaced_by_another_is_said_no_longer_served_on_the_server
     shared = await drlee.ok("shared-with-me")
     said = flat(shared.stdout + shared.stderr)
     assert "replaced" not in said and "Once you know the share ended" in said, said
-    rows = {s["journal"]: s for s in await drlee.json("shared-with-me")}
+    rows = {s["owner_journal_name"]: s for s in await drlee.json("shared-with-me")}
     old = rows["Personal (mood, scores) for drlee"]
     assert (old["replaced_by"], old["unlisted"], old["share_ended"]) == (None, True, False)
     assert rows["Personal (mood, scores, answers) for drlee"]["replaced_by"] is None
@@ -98,7 +98,7 @@ async def test_a_copy_the_server_stops_serving_beside_a_newer_share_is_not_repla
     shown = await drlee.ok("shared-with-me")
     said = flat(shown.stdout + shown.stderr)
     assert "replaced" not in said and "Once you know the share ended" in said, said
-    rows = {s["journal"]: s for s in await drlee.json("shared-with-me")}
+    rows = {s["owner_journal_name"]: s for s in await drlee.json("shared-with-me")}
     old = rows["Personal (mood, scores) for drlee"]
     assert (old["journal_id"], old["replaced_by"], old["unlisted"]) == (copy.hex(), None, True)
     async with await Client.open(drlee.home) as client:

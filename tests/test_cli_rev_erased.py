@@ -63,7 +63,7 @@ async def test_share_with_a_fingerprint_warns_and_asks_before_replacing_a_freed_
     assert agreed.exit_code == 0, agreed.output
     assert WARNED in said(agreed) and "Shared Dreams with drlee" in said(agreed), said(agreed)
     [shared] = await other.json("shared-with-me")
-    assert (shared["owner"], shared["journal"]) == ("kim", "Dreams")
+    assert (shared["owner"], shared["owner_journal_name"]) == ("kim", "Dreams")
     again = await kim.ok(  # the new drlee's keys are the ones held now: nothing to ask
         "share", "Dreams", "drlee", "--role", "annotate", "--fingerprint", fingerprint
     )
@@ -95,7 +95,7 @@ async def test_every_share_with_a_fingerprint_asks_before_replacing_a_freed_name
     agreed = await kim.ok(*result, "--yes")
     assert WARNED in said(agreed), said(agreed)
     [shared] = await other.json("shared-with-me")
-    assert (shared["owner"], shared["journal"]) == ("kim", "Shared with drlee")
+    assert (shared["owner"], shared["owner_journal_name"]) == ("kim", "Shared with drlee")
 
 
 def test_a_malformed_erased_owners_setting_reads_as_none() -> None:

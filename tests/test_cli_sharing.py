@@ -78,7 +78,11 @@ async def test_share_with_the_fingerprint_then_the_therapist_finds_and_reads_the
 
     await tom.ok("sync")
     [journal] = await tom.json("shared-with-me")
-    assert (journal["owner"], journal["journal"], journal["role"]) == ("ana", "Personal", "read")
+    assert (journal["owner"], journal["journal"], journal["role"]) == (
+        "ana",
+        "ana/Personal",
+        "read",
+    )
     assert "ana/Personal" in (await tom.ok("shared-with-me")).stdout
     [entry] = await tom.json("list", "--journal", "ana/Personal")
     assert (entry["id"], entry["body"], entry["mood"]) == (entry_id, "A good week.", 6)
@@ -160,7 +164,7 @@ async def test_shares_lists_journal_member_role_and_expiry_and_unshare_ends_the_
     await tom.ok("sync")
     [kept] = await tom.json("shared-with-me")
     assert (kept["journal"], kept["read_only_copy"], kept["share_ended"]) == (
-        "Personal",
+        "ana/Personal",
         True,
         False,
     )
@@ -750,7 +754,7 @@ async def test_a_new_role_for_a_mood_only_share_keeps_it_mood_only_and_full_wide
     assert "drinking" not in (await tom.ok("list")).stdout
     [copy] = await tom.json("shared-with-me")
     assert copy["role"] == "annotate"  # the limited share's new role reached the therapist
-    await tom.ok("note", f"ana/{copy['journal']}", "Noted, thank you.")
+    await tom.ok("note", copy["journal"], "Noted, thank you.")  # as commands take it
 
     safety = await ana.tj("share", "Personal", "tom", "--role", "annotate", "--safety-flags")
     assert failed_with_one_line(safety) == (

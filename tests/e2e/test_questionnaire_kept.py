@@ -219,7 +219,8 @@ async def test_logout_names_answers_kept_in_a_draft_before_deleting_them(
     said = flat(kept.stderr)
     assert kept.exit_code != 0 and draft.exists()
     assert "1 draft never saved" in said
-    assert "`tj measure take MEASURE --draft FILE`" in said and "tj write --draft" not in said
+    assert f"`tj measure take gad7 --draft {draft}`" in said, said  # its own, by its path
+    assert "tj write --draft" not in said, said
     gone = await ana.tj("logout", input="y\n")
     assert gone.exit_code == 0 and not draft.exists(), gone.output
     assert "Deleted 1 draft never saved" in flat(gone.stderr)
