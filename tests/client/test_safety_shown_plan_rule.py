@@ -136,9 +136,32 @@ async def test_a_plan_an_import_wrote_is_the_clients_own_once_she_changes_it(
     await ana.sync()
     await ana.archive.import_json(await file_with_a_plan(eve, crisis_line="EVE-LINE", plan="B."))
     assert f"{THERAPIST_LINE} (set by tom)" in " ".join(await ana.safety.message())
+    await ana.safety.set_plan(journal="Personal (imported)", share_flags=False)  # no part
+    assert (await ana.safety.plan("Personal (imported)")).imported
     await ana.safety.set_plan(journal="Personal (imported)", plan="Breathe, then ring Jo.")
     assert not (await ana.safety.plan("Personal (imported)")).imported
     message = " ".join(await ana.safety.message())
     assert "EVE-LINE" in message and "ring Jo" in message and THERAPIST_LINE not in message
-    await ana.safety.set_plan(journal="Personal (imported)", share_flags=False)  # no part
-    assert not (await ana.safety.plan("Personal (imported)")).imported
+
+
+async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The mark is in the owner-signed plan, not in one device's store: ana's tablet, which
+    never imported anything, shows tom's line over the imported plan's, as her laptop does."""
+    laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", THERAPIST_LINE)
+    await tom.sync()
+    await laptop.sync()
+    data = await file_with_a_plan(eve, emergency_number="999", crisis_line=FILE_LINE, plan="B.")
+    await laptop.archive.import_json(data)
+    await laptop.sync()
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    assert (await tablet.safety.plan("Personal (imported)")).imported
+    message = await tablet.safety.message()
+    assert message == await laptop.safety.message()
+    said = " ".join(message)
+    assert f"{THERAPIST_LINE} (set by tom)" in said and "call 999" in said and "0900" not in said
