@@ -2162,8 +2162,8 @@ class SafetyPath:
           (`_borrowed`: one the owner wrote by hand first, one an import wrote only when there
           is none): one the owner wrote by hand with its own line (it outranks a member's
           line set in `local`, as inside one journal), one an import wrote with the line a
-          member set in `local` first (a file never outranks the therapist's line: REV-S10
-          S10-3), each else the other;
+          member set in `local` first (a file never outranks the therapist's line), each
+          else the other;
         - else (nothing written, or another account's journal) the line a member set there.
         Nothing of it comes from a server's answer: plans and lines are owner- and
         member-signed, and whether a member annotates is the verified access chain's word."""
