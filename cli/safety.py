@@ -284,9 +284,10 @@ def message_json(plan: SafetyPlan) -> dict[str, str | None]:
     "safety_message" gives it, the values that win, as `plan_text` shows them: the emergency
     number, crisis line (with who set it: a therapist's username, else null) and plan text
     of this journal's plan, or of the plan it borrows when none is written here
-    (`SafetyPlan.shown_from`, "plan_from"), a crisis line a member set in this journal
-    outranking the borrowed plan's (`crisis_line_in_use`). null: none set (the message names
-    the local emergency number, the default crisis lines, or no plan)."""
+    (`SafetyPlan.shown_from`, "plan_from"), by `SafetyPath.message`'s rule (a crisis line a
+    member set in this journal outranks a borrowed plan's only when an import wrote that plan:
+    `crisis_line_in_use`). null: none set (the message names the local emergency number, the
+    default crisis lines, or no plan)."""
     borrowed = plan.shown_from is not None
     emergency = plan.shown_emergency_number if borrowed else plan.emergency_number
     text = plan.shown_plan if borrowed else plan.plan

@@ -1312,8 +1312,10 @@ async def restore_plan(
     source: Archives, plan: ImportedPlan, target: str, report: ImportReport
 ) -> None:
     """Write the own parts of the exporter's safety plan (care_import.py) into `target`'s
-    plan when its owner has written none of them (`Safety.set_plan`: a new version, the
-    opt-in to safety flags left as it is); count it as already here when they are the same,
+    plan when its owner has written none of them (`SafetyPath._import_plan`: a new version
+    marked `imported`, which another journal's safety message borrows only when the account
+    wrote no plan by hand, and whose crisis line a member's outranks there; the opt-in to
+    safety flags left as it is); count it as already here when they are the same,
     and name the journal in `report.safety_plans_kept` when they differ: the plan there is
     never overwritten. A crisis line a member (a therapist) set, in force there, is never
     replaced by the file's: the file's crisis line is left out and the journal named in
@@ -1336,9 +1338,7 @@ async def restore_plan(
         report.safety_plans_kept.append(name)
         report.crisis_lines_kept.pop(name, None)  # the plan written here is kept whole
     else:
-        await source.care.safety.set_plan(
-            journal=target, emergency_number=parts[0], crisis_line=parts[1], plan=parts[2]
-        )
+        await source.care.safety._import_plan(target, *parts)  # marked `imported`
         report.safety_plans.append(name)
 
 

@@ -162,30 +162,40 @@ class SafetyPlan:
     answered from then on, once they hold the annotate role again (`Safety.flags_reach`
     "read"); sorted. None when `flags_reach` is."""
     crisis_line_in_use: str | None = None
-    """The crisis line the safety message shows (`Safety.crisis_line`): the owner's own
-    `crisis_line`, else the latest one an annotating member (a therapist) set, else None (the
-    message then names the defaults of client_sdk/data/safety.json). Given so that an app never
-    shows `crisis_line` alone, which is None when a therapist set the line in force."""
+    """The crisis line in force in this journal (`Safety.crisis_line`), which the safety message
+    shows unless `shown_crisis_line` is set: the owner's own `crisis_line`, else the latest one
+    an annotating member (a therapist) set, else None (the message then names the defaults of
+    client_sdk/data/safety.json). Given so that an app never shows `crisis_line` alone, which
+    is None when a therapist set the line in force."""
     crisis_line_set_by: str | None = None
     """The username of the member who set `crisis_line_in_use` (from the record's signature),
     None when it is the owner's own or none is set."""
 
     journal_id: str = ""
     """The journal's id (32 hex digits)."""
+    imported: bool = False
+    """Whether an import (`tj import`, `Archives.import_json`) wrote this plan's emergency
+    number, crisis line and text, and the owner has changed none of them by hand since
+    (`SafetyPath.set_plan`): such a plan, borrowed by the safety message of another journal,
+    never outranks a plan the owner wrote, nor a crisis line a member set there
+    (`SafetyPath.message`)."""
 
     shown_from: str | None = None
     """In a journal this account owns whose plan it wrote nothing of: the journal (its name here, a
     read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
-    journal shows in its place, the first one written in another journal this account owns
-    (the default journal's first: `SafetyPath.message`); None when the message shows this
-    journal's own plan, or the built-in numbers (no plan written in any)."""
+    journal shows in its place: the first one the owner wrote by hand in another journal this
+    account owns (the default journal's first), else the first one an import wrote there
+    (`imported`; `SafetyPath.message`); None when the message shows this journal's own plan,
+    or the built-in numbers (no plan written in any), and in another account's journal."""
     shown_emergency_number: str | None = None
     """With `shown_from`: the emergency number the safety message shows (that plan's), None
     when it sets none (the message then names the local emergency number)."""
     shown_crisis_line: str | None = None
     """With `shown_from`: that plan's own crisis line, which the safety message shows; None
-    when it sets none or a member set one in this journal, which outranks it (the message
-    then shows `crisis_line_in_use`, else the default crisis lines)."""
+    when it sets none, or when an import wrote that plan (`imported`) and a member set a line
+    in this journal, which outranks it (the message then shows `crisis_line_in_use`, else the
+    default crisis lines). A line the owner wrote by hand outranks a member's, as in one
+    journal."""
     shown_plan: str = ""
     """With `shown_from`: the text of the plan the safety message shows."""
 
@@ -227,6 +237,7 @@ class SafetyPlan:
             "opted_in_reads_only": (
                 list(self.opted_in_reads_only) if self.opted_in_reads_only is not None else None
             ),
+            "imported": self.imported,
             "shown_from": self.shown_from,
             "shown_emergency_number": self.shown_emergency_number,
             "shown_crisis_line": self.shown_crisis_line,
@@ -614,8 +625,9 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
 def no_journal_line(gone: str | None = None) -> str:
     """Why no safety flag was sent for an answer recorded with no journal named, on a device
     with no default journal (`SafetyPath.respond_to_answer`): none to seal it in. `gone`: the
-    name of the default journal the user chose when the server no longer lists it (deleted
-    on another device, or withheld), a read-only copy of it kept here."""
+    name of the default journal (the one the user chose, else the one the sign-up made) when
+    the server no longer lists it (deleted on another device, or withheld), a read-only copy
+    of it kept here."""
     if gone is not None:
         return str(texts()["flag_none_default_gone"]).format(journal=gone)
     return str(texts()["flag_none_no_journal"])
@@ -1041,8 +1053,11 @@ def plan_update(
     flag_members: list[str] | None = None,
     flags_since: dict[str, int] | None = None,
     creating: bool = False,
+    imported: bool = False,
 ) -> bytes:
     """Create or change a safety plan; None leaves a part as it is ("" clears a contact).
+    A change that writes the emergency number, crisis line or text writes `imported`: True
+    for an import's, False for any other (the owner's hand makes the plan theirs).
     `flag_members`: the account ids (hex) the flag opt-in is for; `flags_since`: when each
     was opted in (ms; written with `flag_members`, as [id, ms] pairs sorted by id; without
     `flag_members`, for the members of the dict: the plan's members as they are). Every
@@ -1065,6 +1080,8 @@ def plan_update(
         changed["flags_since"] = [[m, since.get(m, now_ms)] for m in sorted(set(flag_members))]
     elif flags_since is not None:
         changed["flags_since"] = [[m, flags_since[m]] for m in sorted(flags_since)]
+    if emergency_number is not None or crisis_line is not None or plan is not None:
+        changed["imported"] = imported
     if plan is not None:  # a plan that merged edits left over MAX_PLAN may still shrink
         check_text_limit("a safety plan", MAX_PLAN, "" if creating else document.text("plan"), plan)
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
@@ -1128,6 +1145,7 @@ def plan_view(document: Document, journal: str) -> SafetyPlan:
         flags_since=_since(document.field("flags_since")),
         flags_stamp=_number(document.field("flags_stamp")),
         updated_at=read_time(document.field("updated_at")),
+        imported=document.field("imported") is True,
     )
 
 

@@ -561,16 +561,15 @@ class SafetyPath:
         in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
-        mine = local.owner_id == self._replica.profile.account_id
-        borrowed = await self._borrowed(plan) if mine else None
-        if borrowed is not None:  # the plan the safety message shows here (`_shown_plan`)
+        borrowed = await self._borrowed(local, plan)
+        if borrowed is not None:  # the plan the safety message shows here (`_shown_for`)
             other_journal, other = borrowed
             plan = replace(
                 plan,
                 shown_from=self._display(other_journal),
                 shown_emergency_number=other.emergency_number,
-                # a member's line set here outranks the borrowed one (`_shown_plan`)
-                shown_crisis_line=None if in_use is not None else other.crisis_line,
+                # a member's line set here outranks an imported plan's (`_line_over`)
+                shown_crisis_line=None if other.imported and in_use else other.crisis_line,
                 shown_plan=other.plan,
             )
         if local.role != "owner":
@@ -657,7 +656,37 @@ class SafetyPath:
 
             await client.safety.set_plan(emergency_number="112", plan="Call Sam", share_flags=True)
             await client.safety.set_plan(share_flags=True, flags_for=["drsmith", "tom"])
+
+        A change to the emergency number, crisis line or text makes the plan the owner's own
+        (`SafetyPlan.imported` False), one an import wrote too.
         """
+        return await self._write_plan(
+            journal, emergency_number, crisis_line, plan, share_flags, flags_for, imported=False
+        )
+
+    async def _import_plan(
+        self, journal: str, emergency_number: str | None, crisis_line: str | None, plan: str
+    ) -> SafetyPlan:
+        """`set_plan` for an import (portability.restore_plan): the plan written is marked
+        `imported` (owner-signed, in the plan document), so that the safety message of another
+        journal borrowing it lets the owner's own plan and a member's crisis line outrank it
+        (`_shown_for`)."""
+        return await self._write_plan(
+            journal, emergency_number, crisis_line, plan, None, None, imported=True
+        )
+
+    async def _write_plan(
+        self,
+        journal: str | None,
+        emergency_number: str | None,
+        crisis_line: str | None,
+        plan: str | None,
+        share_flags: bool | None,
+        flags_for: str | Sequence[str] | None,
+        *,
+        imported: bool,
+    ) -> SafetyPlan:
+        """`set_plan`, writing `imported` with any part it writes (safety.plan_update)."""
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
         flag_members, named = await self._opted_in(local, document, share_flags, flags_for)
@@ -688,6 +717,7 @@ class SafetyPath:
             flag_members=flag_members,
             flags_since=flags_since,
             creating=creating,
+            imported=imported,
         )
         # the fields this change set, read before the commit merges what is stored
         # meanwhile (a sync's): another device's values are never kept as this device's
@@ -884,15 +914,6 @@ class SafetyPath:
         _, text, author = max(lines)
         return text, await self._name(local, author)
 
-    async def _message_crisis_line(self, journal: str | None) -> str | None:
-        """The crisis line as the safety message shows it: one a member set says who set it
-        (with several annotating members, the latest line wins)."""
-        found = await self._crisis_line_and_author(journal)
-        if found is None:
-            return None
-        text, author = found
-        return text if author is None else f"{text} (set by {author})"
-
     # --- responding to a safety item ----------------------------------------------------------
 
     async def respond(
@@ -920,15 +941,21 @@ class SafetyPath:
         `synced`: pass False when this device tried to sync just before and could not (the
         line about the plan then says the plan on this device may be out of date, never that
         there is none; the line about a flag sealed says it has NOT left this device yet,
-        never that members see it at their next sync). The emergency number, crisis line and plan text shown come from one
-        plan: the journal's, or, when nothing of it is written, the first written in another
-        journal the client owns (Personal first).
+        never that members see it at their next sync). The emergency number, crisis line and
+        plan text shown come from one plan: the journal's, with its own crisis line, else the
+        one a member set there; or, when its owner wrote nothing of it, in a journal the
+        client owns, the first the client wrote by hand in another (Personal first), with its
+        own crisis line before a member's set in the journal, else the first an import wrote
+        (`SafetyPlan.imported`), with a member's line set in the journal before its own: an
+        imported plan never outranks the client's own plan nor the therapist's line. A journal
+        of another account never borrows this account's plan; never one plan's text with
+        another's numbers.
 
         Raises NotFound when the result's journal is no longer on this device (e.g. a share
         that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
         local = await self._local_journal(result.journal_id)
         plan = await self.plan(result.journal_id)
-        emergency, crisis_line, text = await self._shown_plan(result.journal_id, plan)
+        emergency, crisis_line, text = await self._shown_for(local, plan)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -1007,12 +1034,14 @@ class SafetyPath:
         questionnaire is finished (the person may not finish it). `respond` is still called with the
         result once there is one (with the same `hints`, as for `respond`, so its lines match
         these). `synced` and the plan shown as for `respond`. With no journal named on a device
-        that has no default journal (deleted, not chosen yet, or the chosen one no longer
-        listed by the server), the message all the same, from the first plan written in a
-        journal this account owns here (the read-only copy kept of a chosen default the
-        server no longer lists first), with that journal's crisis line (a member's too), else
-        the built-in numbers: never an error for want of a default. Works offline. Raises NotFound for an
-        unknown journal named."""
+        that has no default journal, the message all the same, never an error for want of a
+        default: when the server no longer lists the default journal (deleted on another
+        device, or withheld), the message for the read-only copy kept of it here, by the same
+        rule as for the default it was (a server's listing never changes which plan or line it
+        shows); with none (deleted, not chosen yet), the message for the journal of the first
+        plan the account wrote by hand, else of the first one an import wrote, else the first
+        line a member set in one of its journals, else the built-in numbers. Works offline.
+        Raises NotFound for an unknown journal named."""
         emergency, crisis_line, text = await self._shown_plan(journal)
         return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
 
@@ -1044,7 +1073,7 @@ class SafetyPath:
 
         With `journal` None on a device that has no default journal (deleted, not chosen
         yet), the message as `message` gives it then, no flag and nothing recorded: no
-        journal to seal one in (`no_flag` says so, naming the chosen default when the server
+        journal to seal one in (`no_flag` says so, naming the default journal when the server
         no longer lists it).
 
         Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
@@ -1070,7 +1099,7 @@ class SafetyPath:
             return SafetyResponse(lines, [], None, no_journal, not text.strip(), [], [], [], [])
         key = local.journal_id.hex()
         plan = await self.plan(key)
-        emergency, crisis_line, text = await self._shown_plan(key, plan)
+        emergency, crisis_line, text = await self._shown_for(local, plan)
         flagged_to: list[str] = []
         flag_id = None
         no_flag = withheld = None
@@ -2111,36 +2140,59 @@ class SafetyPath:
         doc_id = bytes.fromhex(flag_id)
         return await self._store.outbox_holds(doc_id) or await self._store.set_aside_holds(doc_id)
 
-    async def _shown_plan(
-        self, journal: str | None, plan: SafetyPlan | None = None
-    ) -> tuple[str | None, str | None, str]:
-        """What the safety message for `journal` names of the client's own: the emergency
-        number, the crisis line (as `_message_crisis_line` says it) and the plan's text, all
-        from one plan: the journal's own when its owner wrote any of them, else the first one
-        written in another journal this account owns (Personal first), whole: never one
-        journal's text with another's numbers. A crisis line a member (a therapist) set in
-        `journal` is shown when the plan taken sets none, and over the line of a plan borrowed
-        from another journal (a plan the owner wrote elsewhere, or one an import made there,
-        never outranks the therapist's line set here: REV-S10 S10-3, rev27a F9). `plan`:
-        `journal`'s (`plan`), when the caller read it just now."""
-        if plan is None:
-            if await self._default_or_none(journal) is None:  # no default journal here
-                return await self._own_shown_plan()
-            plan = await self.plan(journal)
-        line = await self._message_crisis_line(journal)
-        other = await self._borrowed(plan)
-        if other is None:
-            return (plan.emergency_number, line, plan.plan) if _written(plan) else (None, line, "")
-        # borrowing: `line` is a member's line set in `journal` or None (one the owner wrote
-        # there would have made the plan `_written`)
-        return other[1].emergency_number, line or other[1].crisis_line, other[1].plan
+    async def _shown_plan(self, journal: str | None) -> tuple[str | None, str | None, str]:
+        """What the safety message for `journal` (None: the default journal) names of the
+        client's own, by `_shown_for`'s rule; with no default journal here,
+        `_own_shown_plan`'s."""
+        local = await self._default_or_none(journal)
+        if local is None:  # no default journal here
+            return await self._own_shown_plan()
+        return await self._shown_for(local, await self._plan_of(local))
 
-    async def _borrowed(self, plan: SafetyPlan) -> tuple[LocalJournal, SafetyPlan] | None:
-        """The plan the safety message for `plan`'s journal shows in its place, with its
-        journal: none when its owner wrote any of it (`_written`), else the first one written
-        in another journal this account owns (`_other_plan`). The one rule `_shown_plan`
-        (the message) and `plan` (`SafetyPlan.shown_from`) follow."""
-        return None if _written(plan) else await self._other_plan()
+    async def _shown_for(
+        self, local: LocalJournal, plan: SafetyPlan
+    ) -> tuple[str | None, str | None, str]:
+        """The one rule of what the safety message for `local` (whose plan is `plan`) names of
+        the client's own: the emergency number, the crisis line (a member's with who set it)
+        and the plan's text, from one plan, whole, never one plan's text with another's
+        numbers, but for the crisis line as follows:
+        - the journal's own plan when its owner wrote any of it (`_written`), with its own
+          crisis line, else the latest line a member (a therapist) set in the journal;
+        - else, in a journal this account owns, a plan borrowed from another of its journals
+          (`_borrowed`: one the owner wrote by hand first, one an import wrote only when there
+          is none): one the owner wrote by hand with its own line (it outranks a member's
+          line set in `local`, as inside one journal), one an import wrote with the line a
+          member set in `local` first (a file never outranks the therapist's line), each
+          else the other;
+        - else (nothing written, or another account's journal) the line a member set there.
+        Nothing of it comes from a server's answer: plans and lines are owner- and
+        member-signed, and whether a member annotates is the verified access chain's word."""
+        member = None if plan.crisis_line else await self._member_line_shown(local)
+        borrowed = await self._borrowed(local, plan)
+        if borrowed is None:
+            line = plan.crisis_line or member
+            return (plan.emergency_number, line, plan.plan) if _written(plan) else (None, line, "")
+        other = borrowed[1]
+        return other.emergency_number, _line_over(other, member), other.plan
+
+    async def _plan_of(self, local: LocalJournal) -> SafetyPlan:
+        """`local`'s plan as its owner wrote it (an empty one if none), without `plan`'s
+        lists."""
+        found = await self._plan_document(local)
+        display = self._display(local)
+        return plan_view(found, display) if found is not None else SafetyPlan(display)
+
+    async def _borrowed(
+        self, local: LocalJournal, plan: SafetyPlan
+    ) -> tuple[LocalJournal, SafetyPlan] | None:
+        """The plan the safety message for `local` (whose plan is `plan`) shows in its place,
+        with its journal: none when its owner wrote any of it (`_written`) or `local` is
+        another account's (a member's view of a client's journal never shows the member's
+        own plan), else `_other_plan`. The one rule `_shown_for` (the message) and `plan`
+        (`SafetyPlan.shown_from`) follow."""
+        if local.owner_id != self._replica.profile.account_id or _written(plan):
+            return None
+        return await self._other_plan()
 
     async def shown_numbers(self) -> dict[str, tuple[str | None, str | None]]:
         """For each journal this account owns here that it writes in (not a read-only copy,
@@ -2152,20 +2204,24 @@ class SafetyPath:
         found: dict[str, tuple[str | None, str | None]] = {}
         for local in await self._own_journals():
             if local.role == "owner" and not self._replica.is_disclosure(local):
-                shown = await self._shown_plan(local.journal_id.hex())
+                shown = await self._shown_for(local, await self._plan_of(local))
                 found[self._display(local)] = shown[:2]
         return found
 
     async def _own_shown_plan(self) -> tuple[str | None, str | None, str]:
-        """`_shown_plan` with no default journal to read: the first plan written in one of
-        this account's own journals here (`_own_journals`' order) with the crisis line of
-        that journal (the plan's own, else one a member set there); with none written, the
-        first line a member set in one of them; else (None, None, "")."""
+        """`_shown_plan` with no default journal to read: the message for the read-only copy
+        kept here of the default the server no longer lists (`_gone_default`), by
+        `_shown_for`'s rule, as for the default it was (a server withholding it changes
+        nothing of what the message shows); with none, the message for the journal of the
+        first plan `_other_plan` finds (its own plan, with its line or one a member set
+        there); with none written, the first line a member set in one of this account's own
+        journals here (`_own_journals`' order); else (None, None, "")."""
+        gone = await self._gone_default()
+        if gone is not None:
+            return await self._shown_for(gone, await self._plan_of(gone))
         other = await self._other_plan()
         if other is not None:
-            local, plan = other
-            line = plan.crisis_line or await self._member_line_shown(local)
-            return plan.emergency_number, line, plan.plan
+            return await self._shown_for(*other)
         for local in await self._own_journals():
             line = await self._member_line_shown(local)
             if line is not None:
@@ -2179,11 +2235,18 @@ class SafetyPath:
         return None if found is None else f"{found[0]} (set by {found[1]})"
 
     async def _gone_default(self) -> LocalJournal | None:
-        """The read-only copy kept here of the default journal this device's user chose, when
-        the server no longer lists it (deleted on another device, or withheld: REVOKED) and
-        it is this account's own (by its verified chain); None otherwise."""
-        chosen = await self._chosen_default() if self._chosen_default is not None else None
-        me = self._replica.profile.account_id
+        """The read-only copy kept here of the default journal (the one this device's user
+        chose, else the one the sign-up made, by the id the account key derives:
+        `Context.default_journal`), when the server no longer lists it (deleted on another
+        device, or withheld: REVOKED) and it is this account's own (by its verified chain);
+        None otherwise, and with no `chosen_default` given."""
+        if self._chosen_default is None:
+            return None
+        profile = self._replica.profile
+        chosen = await self._chosen_default() or (
+            keys.default_journal_id(profile.secrets.account_key, profile.account_id).hex()
+        )
+        me = profile.account_id
         return next(
             (
                 j
@@ -2227,15 +2290,19 @@ class SafetyPath:
             return None
 
     async def _other_plan(self) -> tuple[LocalJournal, SafetyPlan] | None:
-        """The first plan written (`_written`) in a journal this account owns on this device
-        (`_own_journals`' order: the default's first, a read-only copy kept of an own
-        journal the server no longer lists after those it lists), with that journal; None
-        when none is."""
+        """The first plan the owner wrote by hand (`_written`, not `imported`) in a journal
+        this account owns on this device (`_own_journals`' order: the default's first, a
+        read-only copy kept of an own journal the server no longer lists after those it
+        lists), else the first one an import wrote (an imported plan never outranks one the
+        person wrote), with that journal; None when none is written."""
+        imported = None
         for local in await self._own_journals():
             document = await self._plan_document(local)
             if document is not None and _written(plan := plan_view(document, local.name)):
-                return local, plan
-        return None
+                if not plan.imported:
+                    return local, plan
+                imported = imported or (local, plan)
+        return imported
 
     async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:
         """The members sharing `local` now, by its verified access chain on this device."""
@@ -2550,6 +2617,16 @@ class SafetyPath:
         if account_id == self._replica.profile.account_id:
             return self._replica.profile.username
         return await self._replica.member_name(local, account_id)
+
+
+def _line_over(borrowed: SafetyPlan, member_line: str | None) -> str | None:
+    """The crisis line the safety message of a journal without a plan of its owner's shows
+    when it borrows `borrowed`, `member_line` being the one a member set in that journal (with
+    who set it) or None: a line the owner wrote by hand first (as inside one journal), a
+    member's before one an import wrote (`SafetyPlan.imported`)."""
+    if borrowed.imported:
+        return member_line or borrowed.crisis_line
+    return borrowed.crisis_line or member_line
 
 
 def _written(plan: SafetyPlan) -> bool:

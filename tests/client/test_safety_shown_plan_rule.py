@@ -1,0 +1,167 @@
+"""The one rule of the plan a safety message shows (`SafetyPath._shown_plan`): the journal's
+own plan when its owner wrote any of it; else the first plan the account wrote by hand in
+another of its journals, else the first one an import wrote; a crisis line a member set in
+the journal outranks a borrowed plan's line only when an import wrote that plan; a journal
+of another account borrows nothing. The same rule when the server withholds the default
+journal. Real server on loopback, real crypto."""
+
+from __future__ import annotations
+
+import json
+
+from cli.export import import_summary
+from client_sdk import Client
+from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
+from tests.client.sharing_support import share_with
+from tests.conftest import ClientFactory
+from tests.test_cli_brief_read_only_copy import without_journal
+
+THERAPIST_LINE = "Samaritans: call 116 123"
+FILE_LINE = "Call 0900 123 456 (premium)"
+
+
+async def file_with_a_plan(eve: Client, **plan: str) -> dict[str, object]:
+    """eve's export, as read from a file: one entry and a safety plan of `plan`'s parts."""
+    await eve.safety.set_plan(**plan)
+    await eve.entries.write("Personal", "eve's")
+    return json.loads(json.dumps(await eve.archive.export_json()))  # type: ignore[no-any-return]
+
+
+async def test_a_therapists_line_in_a_withheld_default_still_outranks_an_imported_plans_line(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    through: Through,  # noqa: F811
+) -> None:
+    """A server that stops listing ana's default journal (a read-only copy here now) must
+    not change which crisis line her safety message shows: tom's, set in Personal, still
+    outranks the line of the plan an import wrote into "Personal (imported)"."""
+    ana = await through("ana")
+    tom, eve = await signup("tom"), await signup("eve")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", THERAPIST_LINE)
+    await tom.sync()
+    await ana.sync()
+    data = await file_with_a_plan(eve, crisis_line=FILE_LINE, plan="Breathe.")
+    report = await ana.archive.import_json(data)
+    assert report.created_journals == ["Personal (imported)"], report.to_dict()
+    before = await ana.safety.message()
+    assert f"{THERAPIST_LINE} (set by tom)" in " ".join(before)
+
+    personal = (await ana.journals.get("Personal")).id
+    hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(personal))
+    await ana.journals.create("Later")  # the list read again
+    await ana.sync()
+    assert ("Personal", True) in [(j.name, j.read_only_copy) for j in await ana.journals.list()]
+    after = await ana.safety.message()
+    assert after == before, (before, after)
+    answered = await ana.safety.respond_to_answer("phq9", 9, 2)
+    said = " ".join(answered.lines)
+    assert f"{THERAPIST_LINE} (set by tom)" in said and "0900" not in said and "Breathe." in said
+
+
+async def test_the_clients_own_line_outranks_a_members_line_in_a_journal_without_a_plan(
+    signup: ClientFactory,
+) -> None:
+    """ana wrote her plan by hand in Personal; tom, who annotates her "Work", set a line
+    there. The message for Work borrows her plan whole, her own line included, as her own
+    line outranks a member's inside one journal."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await ana.safety.set_plan(emergency_number="112", crisis_line="ANA-OWN-LINE", plan="Mine.")
+    await ana.journals.create("Work")
+    await share_with(ana, tom, "Work", role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Work", FILE_LINE)
+    await tom.sync()
+    await ana.sync()
+    message = " ".join(await ana.safety.message("Work"))
+    assert "call 112" in message and "ANA-OWN-LINE" in message and "Mine." in message
+    assert "0900" not in message, message
+    plan = await ana.safety.plan("Work")
+    assert (plan.shown_from, plan.shown_crisis_line) == ("Personal", "ANA-OWN-LINE")
+    assert plan.crisis_line_set_by == "tom"  # in force in Work, outranked by the borrowed own
+
+
+async def test_a_members_view_of_a_clients_journal_never_borrows_the_members_own_plan(
+    signup: ClientFactory,
+) -> None:
+    """tom's own plan is his; the message he previews for ana's Personal (no plan written)
+    shows the built-in numbers, as `plan().shown_from` says."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await tom.safety.set_plan(emergency_number="555-TOM", crisis_line="TOM-LINE", plan="Tom's.")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    assert (await tom.safety.plan("ana/Personal")).shown_from is None
+    message = " ".join(await tom.safety.message("ana/Personal"))
+    assert "555-TOM" not in message and "TOM-LINE" not in message and "Tom's." not in message
+
+
+async def test_an_imported_plan_never_outranks_a_plan_the_client_wrote(
+    signup: ClientFactory,
+) -> None:
+    """Personal has no plan; its message borrows the one ana wrote in Work (999, WORK-LINE).
+    A plain import puts a file's plan of text only into "Personal (imported)", which sorts
+    before Work: the message keeps showing ana's own plan, and the summary names no journal
+    whose message changed."""
+    ana, eve = await signup("ana"), await signup("eve")
+    await ana.journals.create("Work")
+    await ana.safety.set_plan(
+        journal="Work", emergency_number="999", crisis_line="WORK-LINE", plan="Work plan."
+    )
+    before = await ana.safety.message()
+    assert "call 999" in " ".join(before) and "WORK-LINE" in " ".join(before)
+    report = await ana.archive.import_json(await file_with_a_plan(eve, plan="Breathe slowly."))
+    assert report.safety_plans == ["Personal (imported)"], report.to_dict()
+    assert await ana.safety.message() == before
+    plan = await ana.safety.plan()
+    assert (plan.shown_from, plan.shown_emergency_number) == ("Work", "999")
+    assert report.emergency_numbers_imported == report.crisis_lines_imported == {}
+    assert "safety message" not in import_summary(report)
+    imported = await ana.safety.plan("Personal (imported)")
+    assert imported.imported and imported.plan == "Breathe slowly."
+    assert not (await ana.safety.plan("Work")).imported
+
+
+async def test_a_plan_an_import_wrote_is_the_clients_own_once_she_changes_it(
+    signup: ClientFactory,
+) -> None:
+    """The imported plan in "Personal (imported)" yields its crisis line to tom's in
+    Personal until ana edits it by hand: then it is hers, and her line outranks tom's, as
+    one she wrote anywhere does."""
+    ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", THERAPIST_LINE)
+    await tom.sync()
+    await ana.sync()
+    await ana.archive.import_json(await file_with_a_plan(eve, crisis_line="EVE-LINE", plan="B."))
+    assert f"{THERAPIST_LINE} (set by tom)" in " ".join(await ana.safety.message())
+    await ana.safety.set_plan(journal="Personal (imported)", share_flags=False)  # no part
+    assert (await ana.safety.plan("Personal (imported)")).imported
+    await ana.safety.set_plan(journal="Personal (imported)", plan="Breathe, then ring Jo.")
+    assert not (await ana.safety.plan("Personal (imported)")).imported
+    message = " ".join(await ana.safety.message())
+    assert "EVE-LINE" in message and "ring Jo" in message and THERAPIST_LINE not in message
+
+
+async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The mark is in the owner-signed plan, not in one device's store: ana's tablet, which
+    never imported anything, shows tom's line over the imported plan's, as her laptop does."""
+    laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    await share_with(laptop, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", THERAPIST_LINE)
+    await tom.sync()
+    await laptop.sync()
+    data = await file_with_a_plan(eve, emergency_number="999", crisis_line=FILE_LINE, plan="B.")
+    await laptop.archive.import_json(data)
+    await laptop.sync()
+    tablet = await login("ana", "tablet")
+    await tablet.sync()
+    assert (await tablet.safety.plan("Personal (imported)")).imported
+    message = await tablet.safety.message()
+    assert message == await laptop.safety.message()
+    said = " ".join(message)
+    assert f"{THERAPIST_LINE} (set by tom)" in said and "call 999" in said and "0900" not in said
