@@ -47,6 +47,7 @@ from client_sdk.care_terms import COMPLETIONS, NOT_IN_COPY, UNSEEN_IN_COPY
 
 if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
+    from client_sdk.results import MeasureResult
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
     from client_sdk.templates import Template
 
@@ -112,7 +113,9 @@ def assign(
         if same:
             output.confirm(repeat_question(same), abort=True, err=True)
 
-    async def work(client: Client) -> tuple[Assignment, Due | None, str, str, list[Assignment]]:
+    async def work(
+        client: Client,
+    ) -> tuple[Assignment, Due | None, str, list[MeasureResult], list[Assignment]]:
         same = []  # asked about above without --yes; said after it with --yes
         if yes:
             already = await client.assignments.already_assigned(journal_name, task_type, target)
@@ -127,17 +130,29 @@ def assign(
         )
         asking = await client.assignments.due(made.journal_id, include_upcoming=True)
         due = next((d for d in asking if d.assignment.id == made.id), None)
-        recent = await taken_recently(client, made, due)
-        return made, due, await sync_note(client), recent, same
+        weighed = await results_weighed(client, made, due)
+        return made, due, await sync_note(client), weighed, same
 
-    made, due, sync, recent, twice = home.run(work)
-    output.show_item(made, as_json, lambda item: item.id)
-    if not as_json:
+    made, due, sync, weighed, twice = home.run(work)
+    counted = counted_result(due, weighed)
+    recent = taken_recently(made, due, weighed)
+    if as_json:  # where it stands, as `tj assignments --json`, and what the text adds
+        output.print_json(
+            {
+                **made.to_dict(),
+                **schedule_of(made, {} if due is None else {made.id: due}),
+                "counted_result_id": counted.id if counted is not None else None,
+                "result_note": recent or None,
+            }
+        )
+    else:
+        output.data(made.id)
         unseen = due is not None and not due.seen_by_assigner  # a copy of some fields
         output.message(
             f"Assigned {made.title}, {every_text(made)}, in {made.journal}; first due "
-            f"{first_due_text(made, due)}{' as this device sees it' if unseen else ''}; the "
-            f"client sees it in {output.their_command_text('tj due')} after their next sync."
+            f"{first_due_text(made, due, counted)}{' as this device sees it' if unseen else ''}"
+            f"; the client sees it in {output.their_command_text('tj due')} after their next "
+            "sync."
         )
         if unseen:  # said now, not only later in `tj assignments`
             kind = "measure" if made.type == "measure" else "homework"
@@ -166,42 +181,76 @@ def assign(
         output.message(output.note_line(sync))
 
 
-async def taken_recently(client: Client, made: Assignment, due: Due | None) -> str:
+async def results_weighed(client: Client, made: Assignment, due: Due | None) -> list[MeasureResult]:
+    """For a measure assignment, the client's results of it in that journal (newest first)
+    that `tj assign` weighs: those within the form's recall period before its first due date
+    (a PHQ-9 asks about the last 2 weeks), and the one its schedule counts (`Due.last_done`:
+    within a period before its start); [] for homework."""
+    from client_sdk.scoring import instrument
+
+    if made.type != "measure":
+        return []
+    form = instrument(made.target)
+    first = due.due_at if due is not None else made.starts_at
+    since = min(first, made.starts_at) - timedelta(days=form.recall_days)
+    if due is not None and due.last_done is not None:
+        since = min(since, due.last_done)
+    return await client.measures.list(made.journal_id, measure=form.id, since=since)
+
+
+def counted_result(due: Due | None, weighed: list[MeasureResult]) -> MeasureResult | None:
+    """The result a new assignment's schedule counts (its `Due.last_done`), from `weighed`
+    (`results_weighed`); None when none counts. Pure."""
+    if due is None or due.last_done is None:
+        return None
+    return next((r for r in weighed if r.taken_at == due.last_done), None)
+
+
+def taken_recently(made: Assignment, due: Due | None, weighed: list[MeasureResult]) -> str:
     """For a measure assigned to be first due within its recall period (a PHQ-9 asks about
     the last 2 weeks) after a result of it the client took in that journal: a note naming
     that result and the command that asks for it once the period is over (NU52 F6: a PHQ-9
     assigned minutes after one was taken said nothing of it); "" otherwise. Every result of
     the period counts: one with item 9 answered above 0 (or not known) is named, and then
-    no advice to put the new one off is given, even after a retake."""
+    no advice to put the new one off is given, even after a retake, whether it repeats or
+    not. A repeating one whose first due date counts a result (`first_due_text` names it)
+    gets a note only for item 9: above 0, or not known to this reader. `weighed`:
+    `results_weighed`. Pure."""
     from cli.measures import score_words  # not at start-up
     from client_sdk.scoring import PHQ_MANUAL_ON_ITEM_9, instrument
 
     if made.type != "measure":
         return ""
     form = instrument(made.target)
-    first = due.due_at if due is not None else made.starts_at
+    counted = counted_result(due, weighed)
+    # the period before its first due date; before its start when that counts a result
+    first = due.due_at if due is not None and counted is None else made.starts_at
     recall = timedelta(days=form.recall_days)
     # Every result of the period, not only the latest: a retake minutes after an item-9
     # answer above 0 clears nothing (as `tj caseload` counts a retaken one).
-    found = [
-        result
-        for result in await client.measures.list(
-            made.journal_id, measure=form.id, since=first - recall
-        )
-        if first - result.taken_at < recall
-    ]
+    found = [result for result in weighed if first - result.taken_at < recall]
     if not found:
         return ""
-    if made.every_days and due is not None and due.last_done is not None:
-        # a repeating form whose first due date already counts that result (a weekly PHQ-9,
-        # a form each session): its line said so; nothing to cancel (NU64 F14)
-        if due.last_done >= found[0].taken_at:
-            return ""
     latest = found[0]
-    later = (latest.taken_at + timedelta(days=form.recall_days)).astimezone().date()
+    concern = next((result for result in found if result.safety_concern), None)
+    unknown = next((result for result in found if result.safety_unknown), None)
+    if made.every_days and counted is not None and counted.taken_at >= latest.taken_at:
+        # a repeating form whose first due date counts that result (a weekly PHQ-9, a form
+        # each session): its line names it; nothing to cancel (NU64 F14)
+        if concern is None and unknown is None:
+            return ""
+        if concern is None and unknown is not None:
+            return (
+                f"Note: whether item 9 of the {unknown.name} of "
+                f"{output.local_time(unknown.taken_at)} was answered above 0 is not known to "
+                "you (its answers were not shared); if it was, the client's device, where its "
+                "answers are, counts no result of that period and asks for this one at its start, "
+                f"{output.local_time(made.starts_at)}, so this is not one to put off."
+            )
     again = [
         "tj", "assign", output.journal_word(made.journal, made.journal_id), "measure",
-        made.target, "--starts", later.isoformat(),
+        made.target, "--starts",
+        (latest.taken_at + recall).astimezone().date().isoformat(),
     ]  # fmt: skip
     if made.every_days:
         again[5:5] = ["--every", str(made.every_days)]
@@ -211,8 +260,6 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
         f"({score_words(latest)}); it asks about {form.recall_wording}, so this one may "
         "repeat it"
     )
-    concern = next((result for result in found if result.safety_concern), None)
-    unknown = next((result for result in found if result.safety_unknown), None)
     for other in (concern, unknown):  # an earlier result of the period that says more
         if other is not None and other is not latest:
             took += (
@@ -221,9 +268,15 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
             )
             break
     if concern is not None:  # never a nudge to wait after that answer
+        counts = (
+            f"; no result of that period counts for it: it is first due at its start, "
+            f"{output.local_time(made.starts_at)}, not {every_days_text(made)} after one"
+            if made.every_days and (counted is None or counted.taken_at < concern.taken_at)
+            else ""
+        )
         return (
             f"{took}; with item 9 answered above 0, whatever the total score, "
-            f"{PHQ_MANUAL_ON_ITEM_9}: this is not one to put off."
+            f"{PHQ_MANUAL_ON_ITEM_9}: this is not one to put off{counts}."
         )
     if unknown is not None:  # its item 9 may have been above 0: never reads as fine
         return (
@@ -233,29 +286,33 @@ async def taken_recently(client: Client, made: Assignment, due: Due | None) -> s
     return f"{took}: {cancel} then {output.command(again)} asks for it when that period is over."
 
 
-def first_due_text(made: Assignment, due: Due | None) -> str:
+def first_due_text(made: Assignment, due: Due | None, counted: MeasureResult | None = None) -> str:
     """When a new assignment is first due, as `tj due` says it (`due`, its state now): its
     start, or, for a measure taken within a period before it or since a start in the past
     (schedule.py), later, saying why: a period after a result before the start ("2026-12-19
     09:00, 14 days after the PHQ-9 of 2026-12-05 09:00, which counts for it"), the next
     period for one since the start ("2026-12-11 00:00, the next period: the PHQ-9 of
     2026-12-05 10:34 counts for the one from 2026-12-04 00:00"), with the periods before
-    that one, past with nothing asked for them, named (`past_periods_text`)."""
+    that one, past with nothing asked for them, named (`past_periods_text`). `counted`: the
+    result it counts (`counted_result`), named by its score, band and item 9 (`score_words`)."""
+    from cli.measures import score_words  # not at start-up
+
+    which = f" ({score_words(counted)})" if counted is not None else ""
     if due is None:
         return output.local_time(made.starts_at)
     if due.last_done is None or due.due_at == made.starts_at:
         return output.local_time(due.due_at)
     if due.last_done >= made.starts_at:
         every = timedelta(days=made.every_days or 0)
-        counted = due.due_at - every if made.every_days else made.starts_at
+        period = due.due_at - every if made.every_days else made.starts_at
         return (
             f"{output.local_time(due.due_at)}, the next period: the {made.title} of "
-            f"{output.local_time(due.last_done)} counts for the one from "
-            f"{output.local_time(counted)}{past_periods_text(made.starts_at, counted, every)}"
+            f"{output.local_time(due.last_done)}{which} counts for the one from "
+            f"{output.local_time(period)}{past_periods_text(made.starts_at, period, every)}"
         )
     return (
         f"{output.local_time(due.due_at)}, {every_days_text(made)} after the {made.title} of "
-        f"{output.local_time(due.last_done)}, which counts for it"
+        f"{output.local_time(due.last_done)}{which}, which counts for it"
     )
 
 

@@ -2121,16 +2121,12 @@ def safety_mark(result: MeasureResult, own: bool = False) -> str:
 
 def score_words(result: MeasureResult, own: bool = False) -> str:
     """A result summed up in a sentence: "1, None-minimal; item 9 answered 1 (Several days),
-    above 0" (each safety item answered above 0 as `Instrument.safety_answer_heads` says it,
-    the words of `tj measure show` and the brief), "3, None-minimal; item 9 not shared" for a
-    client's result shared without its answers (`safety_mark`), else "5, Mild". Every note
-    that names a result by its score and band uses it, so none drops item 9."""
-    from client_sdk.scoring import builtin_instruments
+    above 0"; "3, None-minimal; item 9 not shared"; "5, Mild" (`results.score_words`, the
+    SDK's one rule: `tj caseload --html` says it too). Every note that names a result by its
+    score and band uses it, so none drops item 9."""
+    from client_sdk.results import score_words as words
 
-    chosen = builtin_instruments().get(result.measure)
-    heads = chosen.safety_answer_heads(result.answers or ()) if chosen else []
-    mark = f"; {', '.join(heads)}" if heads else safety_mark(result, own)
-    return f"{result.score}, {result.band_label}{mark}"
+    return words(result, own)
 
 
 def unknown_lines(result: MeasureResult, own: bool) -> list[str]:

@@ -300,6 +300,7 @@ class Assignments:
         )
         me = self._replica.profile.account_id
         taken: dict[str, builtins.list[int]] = {}
+        concerns: dict[str, builtins.list[int]] = {}  # results with a safety item above 0
         done: dict[str, builtins.list[int]] = {}
         linked: dict[tuple[str, str], builtins.list[int]] = {}  # by the assignment named, template
         arrived: set[str] = set()  # the task types a result or homework held here completes
@@ -312,6 +313,8 @@ class Assignments:
                 result = result_view(document, name, hex_id)
                 if result is not None:
                     taken.setdefault(result.measure, []).append(_ms(result.taken_at))
+                    if result.safety_concern:
+                        concerns.setdefault(result.measure, []).append(_ms(result.taken_at))
                     arrived.add(MEASURE_TASK)
             elif stored.kind == HOMEWORK:
                 entry = homework_view(document, name, hex_id)
@@ -344,7 +347,17 @@ class Assignments:
             if end is not None:  # ended: what was done after the end never counts for it
                 completions = [c for c in completions if c <= _ms(end)]
                 linked_ms = [c for c in linked_ms if c <= _ms(end)]
-            status = due_status(assignment, completions, moment, include_done, linked_ms=linked_ms)
+            concern_ms = (
+                concerns.get(assignment.target, []) if assignment.type == MEASURE_TASK else []
+            )
+            status = due_status(
+                assignment,
+                completions,
+                moment,
+                include_done,
+                linked_ms=linked_ms,
+                concern_ms=concern_ms,
+            )
             if status is not None:
                 wanted = {SCORES, ANSWERS} if assignment.type == MEASURE_TASK else {HOMEWORK_FIELD}
                 seen = carried is None or bool(carried & wanted)

@@ -10,16 +10,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
+from client_sdk.care_terms import SAFETY_UNKNOWN_LINE
 from client_sdk.caseload import (
     ONE_BY_ONE_LINE,
     SPARK_WEEKS,
     CaseloadRow,
+    ScoreLine,
     results_ended_lines,
 )
 from client_sdk.models import and_words
 from client_sdk.report import STYLE
-from client_sdk.results import unknown_to_reader
+from client_sdk.results import band_words, unknown_to_reader
 
 EXTRA_STYLE = """
 .row { background: var(--card); border-radius: 0.5rem; padding: 0.6rem 0.8rem; margin: 0.6rem 0; }
@@ -39,6 +40,21 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "never"
 
 
+def _score(line: ScoreLine) -> str:
+    """A score in the page's scores cell: "PHQ-9 1 (None-minimal; item 9 answered 1 (Several
+    days), above 0), +1 since the one before, +1 since the first (no reliable change)": the
+    result as `results.band_words` says it (never without item 9, as `tj caseload` and every
+    other view), then its changes."""
+    result, course = line.result, line.since_baseline
+    text = f"{escape(result.name)} {result.score} ({escape(band_words(result))})"
+    if line.change:
+        text += f", {line.change.change:+d} since the one before"
+    if course:
+        text += f", {course.change:+d} since the first"
+        text += f" ({escape(course.reliable)})" if course.reliable else ""
+    return text
+
+
 def _row(row: CaseloadRow) -> str:
     classes = (
         ["row"] + (["safety"] if row.safety_flags else []) + (["attention"] if row.flags else [])
@@ -47,18 +63,7 @@ def _row(row: CaseloadRow) -> str:
     mood = "no moods" if row.mood_recent is None else f"{row.mood_recent:.1f}/10"
     if row.mood_change is not None:
         mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
-    scores = "; ".join(
-        f"{escape(s.result.name)} {s.result.score} ({escape(s.result.band_label)})"
-        + (f"; {SAFETY_UNKNOWN}" if unknown_to_reader(s.result.safety_unknown) else "")
-        + (f", {s.change.change:+d} since the one before" if s.change else "")
-        + (
-            f", {s.since_baseline.change:+d} since the first"
-            + (f" ({escape(s.since_baseline.reliable)})" if s.since_baseline.reliable else "")
-            if s.since_baseline
-            else ""
-        )
-        for s in row.scores
-    )
+    scores = "; ".join(_score(s) for s in row.scores)
     goals = "; ".join(
         f"{escape(g.title)} (last check-in {_when(g.last_checkin)})" for g in row.goals
     )

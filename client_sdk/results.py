@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.documents import MEASURE as MEASURE
 from client_sdk.documents import Document
 from client_sdk.errors import InvalidInput
@@ -356,6 +357,32 @@ def without_answers(result: MeasureResult) -> MeasureResult:
         safety_concern=False,
         safety_unknown=_has_safety_item(builtin_instruments().get(result.measure)),
     )
+
+
+def score_words(result: MeasureResult, own: bool = False) -> str:
+    """A result summed up in words: "1, None-minimal; item 9 answered 1 (Several days),
+    above 0", its score then `band_words`. Every view that names a result by its score and
+    band (the CLI's notes, the caseload's page) uses these, so none drops item 9. Pure."""
+    return f"{result.score}, {band_words(result, own)}"
+
+
+def band_words(result: MeasureResult, own: bool = False) -> str:
+    """A result's band with what is known of its safety items: "None-minimal; item 9
+    answered 1 (Several days), above 0" (each safety item answered above 0 as
+    `Instrument.safety_answer_heads` says it, the words of `tj measure show` and the brief),
+    "None-minimal; item 9 not shared" for a client's result shared without its answers
+    (`unknown_to_reader`; never for one's own: `own`), else "Mild". Pure."""
+    chosen = builtin_instruments().get(result.measure)
+    heads = chosen.safety_answer_heads(result.answers or ()) if chosen else []
+    if heads:
+        mark = f"; {', '.join(heads)}"
+    elif result.safety_concern:  # answered above 0, answers not at hand
+        mark = "; item 9 above 0"
+    elif unknown_to_reader(result.safety_unknown, own):
+        mark = f"; {SAFETY_UNKNOWN}"
+    else:
+        mark = ""
+    return f"{result.band_label}{mark}"
 
 
 def unknown_to_reader(safety_unknown: object, own: bool = False) -> bool:

@@ -24,7 +24,12 @@ the latest result of that measure in that journal taken within one period before
 < S: a PHQ-9 taken the hour before a fortnightly one was assigned): it is its `last_done`, and
 the assignment is first due a period after it, at C + P, then every P from there, instead of at
 S (asked at S, the form would ask about days it was just answered for); once one is done
-from S on, that one counts as for any assignment and the cycle runs from S.
+from S on, that one counts as for any assignment and the cycle runs from S. No result before
+S counts when a result of that measure in that journal taken within a period or the form's
+recall period before S (S - max(P, R) < C < S, R the form's `recall_period`: 14 days for the
+PHQ-9) answered a safety item above 0 (PHQ-9 item 9): then it is first due at S. A fortnightly
+PHQ-9 assigned after such an answer is not put off two weeks on its strength, nor on that of
+a retake minutes later, which asks about the same fortnight.
 """
 
 from __future__ import annotations
@@ -519,11 +524,14 @@ def due_status(
     include_done: bool = False,
     *,
     linked_ms: Iterable[int] = (),
+    concern_ms: Iterable[int] = (),
 ) -> Due | None:
     """When `assignment` is next due given completion times (`completed_ms`: those from S
     on count, and for a recurring measure the latest within a period before S, which moves
-    the first due moment to a period after it; `linked_ms`: those of homework naming the
-    assignment, counted whatever their date, as done at S when dated before it); None for a
+    the first due moment to a period after it, unless one of `concern_ms`, the times of its
+    results with a safety item answered above 0, falls within a period or the recall period
+    before S; `linked_ms`: those of homework naming the assignment, counted whatever their
+    date, as done at S when dated before it); None for a
     cancelled one or a completed one-off
     (rules in the module docstring), or with `include_done` for the latter its Due of status
     DONE (`due_at` its start, `last_done` when it was done: the latest completion that
@@ -541,6 +549,10 @@ def due_status(
         # made it due again at S + 1 h)
         period = assignment.every_days * DAY_MS
         before = max((c for c in completed if start - period < c < start), default=None)
+        form = builtin_instruments().get(assignment.target)
+        weighed = max(period, form.recall_days * DAY_MS if form is not None else 0)
+        if any(start - weighed < c < start for c in concern_ms):
+            before = None  # never put off on the strength of that period (or a retake in it)
         anchor = start if before is None else before + period
     # by its own date: a linked one may be before S, and so may `before`
     last_done = max([*done, *([] if before is None else [before])], default=None)

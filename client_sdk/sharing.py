@@ -1078,7 +1078,8 @@ class Sharing:
             # unsaid ("from now on", NU24 C8); before anything ends.
             await self._refuse_shared_again(target, peer, None, again)
         ended = await self._end_wider_shares(journal, peer, fields, target.journal_id, confirm)
-        role, expires_at = await self._grant(target, peer, role, expires_at)
+        lapsed: list[access.Member] = []  # the same copy renewed: its terms before
+        role, expires_at = await self._grant(target, peer, role, expires_at, before=lapsed)
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
@@ -1091,6 +1092,7 @@ class Sharing:
             tuple(ended),
             kind="mirror",
             since=self.copies_from(target.journal_id),
+            **previous_terms(lapsed),
             member_id=peer.account_id.hex(),
         )
 

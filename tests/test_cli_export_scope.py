@@ -57,8 +57,10 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
     [assignment] = data["assignments"]
     [listed] = await ana.json("assignments")  # the shape `tj assignments --json` has (NU46 #6)
     assert assignment == {**listed, "journal_id": personal}
+    said = {k: v for k, v in assigned.items() if k not in ("counted_result_id", "result_note")}
+    assert assigned["counted_result_id"] is None  # the PHQ-9 was taken after it
     assert assignment == {
-        **assigned,
+        **said,
         "journal": "Personal",
         "journal_id": personal,
         "status": "upcoming",  # the PHQ-9 taken above

@@ -135,7 +135,7 @@ async def test_a_phq9_assigned_right_after_one_was_taken_is_due_a_period_after_i
     said = " ".join(assigned.stderr.split())
     assert (
         f"first due {due:%Y-%m-%d %H:%M}, 14 days after the PHQ-9 of "
-        f"{taken.astimezone():%Y-%m-%d %H:%M}, which counts for it;"
+        f"{taken.astimezone():%Y-%m-%d %H:%M} (4, None-minimal), which counts for it;"
     ) in said, said
     [listed] = await drlee.json("assignments", "--journal", "ana/Personal")
     assert (listed["status"], listed["last_done"]) == ("upcoming", result["taken_at"])

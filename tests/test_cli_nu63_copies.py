@@ -200,7 +200,7 @@ async def test_a_phq9_without_its_answers_never_reads_as_fine_on_either_side(
     page = tom.home.parent / "caseload.html"  # the page as the table: the short mark, one line
     await tom.ok("caseload", "--html", str(page))
     html = " ".join(page.read_text().split())
-    assert "PHQ-9 3 (None-minimal); item 9 not shared," in html, html
+    assert "PHQ-9 3 (None-minimal; item 9 not shared)," in html, html
     assert html.count("the score comes without the answers") == 1, html
     assert '<p class="note">ana: item 9 not shared: the score comes without the answers' in html
 

@@ -71,7 +71,8 @@ async def test_a_back_dated_repeating_measure_names_the_period_it_counts_for_and
     said = " ".join(assigned.stderr.split())
     assert (
         f"first due {starts + 3 * week:%Y-%m-%d %H:%M}, the next period: the GAD-7 of "
-        f"{taken:%Y-%m-%d %H:%M} counts for the one from {starts + 2 * week:%Y-%m-%d %H:%M} "
+        f"{taken:%Y-%m-%d %H:%M} (0, Minimal) counts for the one from "
+        f"{starts + 2 * week:%Y-%m-%d %H:%M} "
         f"(the 2 periods from {starts:%Y-%m-%d %H:%M} and {starts + week:%Y-%m-%d %H:%M}, "
         "before it, are past: not asked for);"
     ) in said, said

@@ -164,7 +164,8 @@ async def test_a_measure_assigned_from_a_past_start_is_first_due_when_tj_due_say
     said = flat(assigned.stderr)
     assert (
         f"first due {due:%Y-%m-%d %H:%M}, the next period: the PHQ-9 of "
-        f"{taken.astimezone():%Y-%m-%d %H:%M} counts for the one from {starts:%Y-%m-%d %H:%M};"
+        f"{taken.astimezone():%Y-%m-%d %H:%M} (0, None-minimal) counts for the one from "
+        f"{starts:%Y-%m-%d %H:%M};"
     ) in said, said
     [listed] = await drlee.json("assignments", "--journal", "ana/Personal")
     assert datetime.fromisoformat(listed["due_at"]) == due
