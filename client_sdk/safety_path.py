@@ -1775,6 +1775,52 @@ class SafetyPath:
                 await tx.set_setting(FLAGS_SENT, json.dumps(held))
         return bool(held)
 
+    async def _left_untold(self) -> list[UndeliveredFlag]:
+        """The flags of FLAGS_SENT that left this device in a sync that then failed, so no
+        report said they had left (`untold`, `_note_untold`): the next completed sync says
+        it (`SyncReport.flags_sent`), never a clock or a server's word. Empty when none.
+        Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        untold = [f for f, e in held.items() if "untold" in e and "left" in e]
+        if not untold:
+            return []
+        me = self._replica.profile.account_id
+        journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == me}
+        now = now_ms()
+        found = [await self._as_undelivered(f, journals, now, NOT_SENT) for f in untold]
+        return sorted((f for f in found if f is not None), key=lambda f: f.raised_at)
+
+    async def _note_untold(self, flag_ids: Collection[str]) -> None:
+        """After a sync that failed: of `flag_ids` (hex, those that had not left when it
+        began), each that left in it (FLAGS_SENT `left`, written with the acknowledgement
+        that took it out of the outbox) is marked `untold` (ms UTC), so that the next
+        completed sync says it has now left: the failed sync's report never reached the
+        app. Written only when one changes. Raises only a store error."""
+        async with self._store.transaction() as tx:
+            held = _held(await tx.setting(FLAGS_SENT))
+            changed = False
+            for flag_id in flag_ids:
+                entry = held.get(flag_id)
+                if entry is not None and "left" in entry and "untold" not in entry:
+                    entry["untold"] = now_ms()
+                    changed = True
+            if changed:
+                await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
+    async def _told_left(self, flag_ids: Collection[str]) -> None:
+        """`flag_ids` (hex) were handed in a report's `flags_sent` (or told undelivered):
+        their `untold` mark (`_note_untold`) is dropped. Written only when one had it.
+        Raises only a store error."""
+        ids = set(flag_ids)
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        if not any("untold" in e for f, e in held.items() if f in ids):
+            return
+        async with self._store.transaction() as tx:
+            held = _held(await tx.setting(FLAGS_SENT))
+            for flag_id in ids:
+                held.get(flag_id, {}).pop("untold", None)
+            await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
     async def _acknowledged_by(self, local: LocalJournal, flag_id: str) -> set[bytes]:
         """The accounts (not the journal's owner) whose acknowledgement of `flag_id` this
         device holds in `local`: its creator, by the signature, is who acknowledged."""
