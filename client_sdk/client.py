@@ -525,7 +525,8 @@ class Client:
             self.goals.list,
             self.measures,
             self.homework,
-            self.safety.flags,
+            # a read-only copy's flags too: what no brief covers is said (`read_only_copies`)
+            lambda journal: self.safety._read_flags(journal, keep_own_gone=True),
             lambda name: self.context.local_journal(name, refuse_brief=True),
         )
 

@@ -2438,6 +2438,13 @@ class SafetyPath:
         withheld) too, as `unsent()` tells them; its other flags are not listed.
         Works offline.
         Raises NotFound for an unknown journal."""
+        return await self._read_flags(journal, keep_own_gone=False)
+
+    async def _read_flags(self, journal: str | None, keep_own_gone: bool) -> list[SafetyFlag]:
+        """`flags(journal)`; with `keep_own_gone`, also every flag of a journal of this
+        account's own that the server no longer holds (a read-only copy: what a brief cannot
+        cover says them, `Briefs.read_only_copies`; a server can make any journal such a copy
+        by withholding it)."""
         me = self._replica.profile.account_id
         await self._replica.load_access()  # each share's end: from its verified chain
         now = now_ms()
@@ -2507,7 +2514,7 @@ class SafetyPath:
             for flag_id, flag in list(flags.items()):
                 if flag_id in waiting:
                     flags[flag_id] = replace(flag, unsent=True)
-                elif bytes.fromhex(flag.journal_id) in own_gone:
+                elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
         kept = await self._store.setting(FLAGS_UNDELIVERED)
         if kept:  # sent after their share had ended (`_undelivered`)
