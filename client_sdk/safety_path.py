@@ -60,6 +60,7 @@ from client_sdk.safety import (
     FLAGS_UNDELIVERED,
     JOURNAL_GONE,
     JUDGED_FOR_MS,
+    NO_ANSWER,
     NO_HINTS,
     NOT_SENT,
     RECORDER_WAIT_MS,
@@ -2114,6 +2115,8 @@ class SafetyPath:
             told = await self._refused_as_gone(flag_id, gone, now)
             if told is None:
                 told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
+            if told is not None and await self._unanswered(flag_id):
+                told = replace(told, cause=NO_ANSWER)  # the server may hold it: not known
             if told is not None:
                 found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
@@ -2147,6 +2150,20 @@ class SafetyPath:
             if told or raw:
                 await tx.set_setting(UNSENT_TOLD, json.dumps(told, sort_keys=True))
         return first, again
+
+    async def _unanswered(self, flag_id: str) -> bool:
+        """Whether the flag `flag_id` (hex), still in the outbox (not set aside: the server
+        refused that one), was carried by a push that got no reply confirming it was stored
+        (FLAGS_SENT `unanswered`, noted by the Pusher: a lost reply, a connection broken off
+        after the request left, a server failing), so the server may hold it. Raises only a
+        store error."""
+        entry = _held(await self._store.setting(FLAGS_SENT)).get(flag_id)
+        if entry is None or "unanswered" not in entry:
+            return False
+        doc_id = bytes.fromhex(flag_id)
+        return await self._store.outbox_holds(doc_id) and not await self._store.set_aside_holds(
+            doc_id
+        )
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
@@ -2513,7 +2530,8 @@ class SafetyPath:
             waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
             for flag_id, flag in list(flags.items()):
                 if flag_id in waiting:
-                    flags[flag_id] = replace(flag, unsent=True)
+                    unanswered = await self._unanswered(flag_id)
+                    flags[flag_id] = replace(flag, unsent=True, unanswered=unanswered)
                 elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
         kept = await self._store.setting(FLAGS_UNDELIVERED)

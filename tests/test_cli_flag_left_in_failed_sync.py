@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 
+from client_sdk import Client
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import PASSWORD, Device, Outage, outage  # noqa: F401 (fixture)
@@ -84,3 +86,50 @@ async def test_a_signed_out_sync_json_carries_the_held_flags_rows(
     assert failed.exit_code != 0 and "has NOT left" in error["message"], error
     [flag] = error["unsent_flags"]
     assert flag["status"] == "not sent" and flag["measure"] == "phq9", flag
+
+
+async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The server stores the flag's push and the reply never comes back (the connection
+    closed after it answered): the failed sync says the flag may NOT have left (no reply
+    confirmed it), never that it has NOT left nor that drsmith cannot see it, while drsmith
+    holds it; its JSON status is "unknown", and the next sync settles it as sent."""
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    drsmith = await shared_with_drsmith(ana, live_server, tmp_path)
+    async with await Client.open(ana.home) as offline:  # recorded with no sync, as offline
+        taken = await offline.measures.take("phq9", [0] * 8 + [1])
+        assert (await offline.safety.respond(taken.result)).flag_id is not None
+    forward = hostile.forward
+    lose = [True]
+
+    async def reply_lost(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        answer = await forward(session, request)
+        if lose[0] and request.path == "/v1/records/push":
+            assert request.transport is not None
+            request.transport.close()  # stored, and the answer never reaches the device
+        return answer
+
+    hostile.forward = reply_lost  # type: ignore[method-assign]
+    failed = await ana.tj("sync", "--json")
+    error = json.loads(failed.raw_stdout)["error"]
+    assert failed.exit_code != 0, error
+    [flag] = await drsmith.json("safety", "flags")  # the server holds it
+    assert "has NOT left" not in error["message"] and "cannot see it" not in error["message"]
+    assert "may NOT have left this device: a push that carried it reached the server" in said(
+        error["message"]
+    ), error
+    [row] = error["unsent_flags"]
+    assert (row["id"], row["status"]) == (flag["id"], "unknown"), row
+    lose[0] = False
+    settled = await ana.tj("sync")
+    assert settled.exit_code == 0, settled.output
+    [mine] = await ana.json("safety", "flags")
+    assert mine["status"] == "sent", mine
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
