@@ -1797,6 +1797,9 @@ class SafetyPath:
         that took it out of the outbox) is marked `untold` (ms UTC), so that the next
         completed sync says it has now left: the failed sync's report never reached the
         app. Written only when one changes. Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        if not any("left" in e and "untold" not in e for f, e in held.items() if f in flag_ids):
+            return  # none left (offline: all still waiting): no transaction
         async with self._store.transaction() as tx:
             held = _held(await tx.setting(FLAGS_SENT))
             changed = False
