@@ -47,10 +47,11 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_ne
         if down[0]:
             raise web.HTTPServiceUnavailable()  # a passing failure: kept, tried again later
 
-    hostile.holds["/v1/records/push"] = cut
-    taken = await ana.json("measure", "take", "phq9", "--answers", ITEM_9_ONE)
-    assert taken["flag"]["status"] == "not sent", taken
-    del hostile.holds["/v1/records/push"]
+    async with await Client.open(ana.home) as offline:  # recorded with no sync, as offline
+        taken = await offline.measures.take("phq9", [0] * 8 + [1])
+        assert (await offline.safety.respond(taken.result)).flag_id is not None
+        [waiting] = await offline.safety.unsent()
+        assert waiting.cause == "not sent", waiting
     hostile.holds["/v1/sync"] = cut  # the push goes through, the pull after it fails
     failed = await ana.tj("sync")
     assert failed.exit_code != 0, flat(failed.stderr)
@@ -133,3 +134,32 @@ async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
 
 def said(text: str) -> str:
     return " ".join(text.split())
+
+
+async def test_a_take_whose_flags_push_reply_was_lost_says_its_status_is_unknown(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`tj measure take` whose own sync pushes the flag and loses the reply: its `flag`
+    status is "unknown" and its words say it may NOT have left, never "has NOT left", while
+    drsmith holds the flag."""
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    drsmith = await shared_with_drsmith(ana, live_server, tmp_path)
+    forward = hostile.forward
+
+    async def reply_lost(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
+        answer = await forward(session, request)
+        if request.path == "/v1/records/push":
+            assert request.transport is not None
+            request.transport.close()
+        return answer
+
+    hostile.forward = reply_lost  # type: ignore[method-assign]
+    taken = await ana.tj("measure", "take", "phq9", "--answers", ITEM_9_ONE, "--json")
+    flag = json.loads(taken.raw_stdout)["flag"]
+    [held] = await drsmith.json("safety", "flags")
+    assert (flag["id"], flag["status"]) == (held["id"], "unknown"), flag
+    text = said(taken.stderr)
+    assert "has NOT left" not in text and "The safety flag may NOT have left this device" in text
