@@ -384,7 +384,7 @@ def take_measure(
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
             stopped(home, chosen, stop.answers, journal_name)
 
-    from client_sdk.safety import STATUS_NOT_SENT, STATUS_SENT
+    from client_sdk.safety import STATUS_NOT_SENT, STATUS_SENT, STATUS_UNKNOWN
 
     chosen.check_answers(answers)  # a mistyped answer is said at once, before any sync
     chosen.check_unscored(difficulty)
@@ -527,16 +527,23 @@ def take_measure(
             and response.flag_id
             and await client.safety.waiting(response.flag_id)
         )
+        unknown = held and response is not None and await unanswered(client, response.flag_id)
         if response is not None and response.flag_id:  # as `tj safety flags` says it
             flag_state.append(
                 {
                     "id": response.flag_id,
                     "members": list(response.flagged_to),
-                    "status": STATUS_NOT_SENT if held else STATUS_SENT,
+                    "status": STATUS_UNKNOWN
+                    if unknown
+                    else STATUS_NOT_SENT
+                    if held
+                    else STATUS_SENT,
                 }
             )
         if held and response is not None:
-            waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
+            waiting = await flag_waiting_line(
+                client, ", ".join(response.flagged_to), response.flag_id
+            )
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
         return taken, lines, note, score_only
@@ -1162,12 +1169,29 @@ def failure_words(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-async def flag_waiting_line(client: Client, members: str) -> str:
+async def unanswered(client: Client, flag_id: str | None) -> bool:
+    """Whether the safety flag `flag_id`, still on this device, was carried by a push that
+    got no reply confirming it was stored (`Safety.unsent`'s cause "no answer"): the server
+    may hold it, so it is never said to have NOT left."""
+    from client_sdk.safety import NO_ANSWER
+
+    return any(u.flag_id == flag_id and u.cause == NO_ANSWER for u in await client.safety.unsent())
+
+
+async def flag_waiting_line(client: Client, members: str, flag_id: str | None = None) -> str:
     """The line for a safety flag sealed for `members` that has not left this device: what it
     waits for. A device the server told its session is over (`Identity.signed_out_at`: expired,
     ended or signed out; only a login sends anything then, never a sync by itself) names
-    the `tj login` that sends it; else it waits for a connection. Both end with the crisis
-    advice: the flag is no way to reach anyone now."""
+    the `tj login` that sends it; a flag `flag_id` whose push got no reply confirming it was
+    stored (`unanswered`) "may NOT have left"; else it waits for a connection. Each ends
+    with the crisis advice: the flag is no way to reach anyone now."""
+    if flag_id is not None and await unanswered(client, flag_id):
+        return (
+            "The safety flag may NOT have left this device yet (a push that carried it "
+            "reached the server, which never confirmed storing it): "
+            f"{members} may see it only after a later sync. Do not count on it: call "
+            "someone now."
+        )
     if (await client.identity()).signed_out_at is not None:
         login = output.command(
             [*profile_words(client.home), "login", client.profile.server_url, client.username]
@@ -1492,7 +1516,9 @@ def seal_without_a_score(
             await sync_note(client)
             waiting = ""
             if await client.safety.waiting(response.flag_id):
-                waiting = await flag_waiting_line(client, ", ".join(response.flagged_to))
+                waiting = await flag_waiting_line(
+                    client, ", ".join(response.flagged_to), response.flag_id
+                )
             return response.flagged_to, response.flag_id, waiting
 
         flagged_to, flag_id, waiting = home.run(seal)

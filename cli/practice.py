@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -542,6 +542,10 @@ def brief(
                 f"\nNot in this brief (not shared with {therapist}): {', '.join(left_out)}; "
                 f"{widen} (repeatable) covers the journals you name, in full."
             )
+    # the same notes for a script (client-only: not in the brief's own dict, never shared),
+    # in the brief's object, or in the error object when it is not shared (declined)
+    not_in_brief = not_in_brief_rows(left_out, separate, in_copies)
+    output.ERROR_EXTRA["not_in_brief"] = not_in_brief
     if in_copies and not as_json:  # never shareable, never unsaid (a server can withhold)
         for name, held in in_copies:
             output.message(
@@ -583,7 +587,14 @@ def brief(
 
     shared, note = home.run(work)
     if as_json:
-        output.print_json({"brief": prepared.to_dict(), "text": prepared.text(), "share": shared})
+        output.print_json(
+            {
+                "brief": prepared.to_dict(),
+                "text": prepared.text(),
+                "share": shared,
+                "not_in_brief": not_in_brief,
+            }
+        )
     else:
         ends = datetime.fromisoformat(str(shared["expires_at"])) if shared["expires_at"] else None
         output.message(
@@ -596,6 +607,33 @@ def brief(
     output.message(output.note_line(note))
 
 
+NOT_SHARED = "not shared"
+"""`not_in_brief`'s "why": in a journal of the client's not shared with the therapist."""
+
+SHARED_ONE_BY_ONE = "shared one by one"
+"""`not_in_brief`'s "why": results shared with the therapist one at a time, elsewhere."""
+
+READ_ONLY_COPY = "read-only copy"
+"""`not_in_brief`'s "why": in a read-only copy of a journal the server no longer holds
+(deleted on another device, or withheld): never shareable."""
+
+
+def not_in_brief_rows(
+    left_out: list[str], separate: list[str], in_copies: list[tuple[str, list[str]]]
+) -> list[dict[str, Any]]:
+    """`tj brief --json`'s "not_in_brief": what the client's notes beside the brief say it
+    leaves out, one object each: "why" (NOT_SHARED, SHARED_ONE_BY_ONE, READ_ONLY_COPY),
+    "journal" (the copy's name; null for the others) and "held" (the note's words: "PHQ-9 of
+    2026-12-01", "1 safety item answered above 0", ...). Empty: nothing left out. Pure."""
+    rows: list[dict[str, Any]] = []
+    if separate:
+        rows.append({"why": SHARED_ONE_BY_ONE, "journal": None, "held": separate})
+    if left_out:
+        rows.append({"why": NOT_SHARED, "journal": None, "held": left_out})
+    rows += [{"why": READ_ONLY_COPY, "journal": name, "held": held} for name, held in in_copies]
+    return rows
+
+
 def brief_left_out(
     narrow: Brief, wide: Brief, *, separately: bool = False, everything: bool = False
 ) -> list[str]:
@@ -603,14 +641,18 @@ def brief_left_out(
     what a therapist is shared (`narrow`) leaves out, in words for the client alone (NU52
     F3: a PHQ-9 with item 9 above 0 went unsaid): each measure's latest score, safety items
     answered above 0, items marked to discuss. Of the results, only those not shared with
-    the therapist at all; with `separately`, only those shared with them one at a time
+    the therapist at all, and the safety flags of a questionnaire stopped after its safety
+    item (no result: "1 safety flag of a questionnaire stopped after it (item 9 answered
+    2)"); with `separately`, only those shared with them one at a time
     (`Brief.shared_separately`: the brief names them, "not in the journals this brief
     covers", never "not shared with" them: NU64 F3), and nothing else. With `everything`
     (`wide` is over journals `narrow` cannot cover: read-only copies), each of its scores,
     safety items and marked items is left out, but those shared with them one at a time.
     Pure."""
     if everything:
-        narrow = dataclasses.replace(narrow, scores=[], safety_items=[], to_discuss=[])
+        narrow = dataclasses.replace(
+            narrow, scores=[], safety_items=[], safety_flags=[], to_discuss=[]
+        )
     said = []
     apart = {(r["measure"], r["taken_at"]) for r in narrow.shared_separately}
     kept = {score["measure"] for score in narrow.scores}
@@ -638,6 +680,19 @@ def brief_left_out(
     if items > 0:
         said.append(
             output.plural(items, "safety item answered above 0", "safety items answered above 0")
+        )
+    # a questionnaire stopped after its safety item leaves a flag and no result: counted
+    # apart (a scored flag's answer is among the safety items above)
+    flagged = {f.get("id") for f in narrow.safety_flags}
+    stopped = [f for f in wide.safety_flags if not f["scored"] and f.get("id") not in flagged]
+    if stopped:
+        answers = "; ".join(
+            f"item {f['item']} answered {f['answer']}" for f in stopped if "answer" in f
+        )
+        said.append(
+            output.plural(len(stopped), "safety flag", "safety flags")
+            + " of a questionnaire stopped after it"
+            + (f" ({answers})" if answers else "")
         )
     marked = len(wide.to_discuss) - len(narrow.to_discuss)
     if marked > 0:

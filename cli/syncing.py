@@ -25,7 +25,7 @@ from cli.main import (
 )
 from cli.progress import UPLOAD_WAIT_S, sync_once
 from cli.terminal import compact
-from client_sdk.errors import NetworkError
+from client_sdk.errors import TJError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -190,9 +190,9 @@ async def unsent_offline(client: Client) -> None:
     flag still on this device in full (`unsent_words`; `UNSENT_OFFLINE`): it has not left,
     its members cannot see it, and where help is; and, for `--json`, their rows as `tj
     safety flags --json` gives them (status "not sent"), as the error object's
-    `unsent_flags` (`output.ERROR_EXTRA`)."""
-    from client_sdk.errors import TJError
-
+    `unsent_flags` (`output.ERROR_EXTRA`), for every `tj sync` that fails (signed out,
+    session expired, an answer refused: a signed-out line says them itself, `login_again`),
+    so a script never reads "no flag held" from an error that names one."""
     ctx = click.get_current_context(silent=True)
     try:
         unsent = await client.safety.unsent()
@@ -395,8 +395,8 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         client.devices.sign_ins_interval_ms = 0  # a person asked: look for new sign-ins now
         try:
             report = await sync_once(named_afresh(client), max_upload_wait=max_wait)
-        except NetworkError:  # the flags still here are named in the error's line
-            await unsent_offline(client)
+        except TJError:  # the flags still here: in the error's line (offline), as its rows
+            await unsent_offline(client)  # (signed out, refused, ...: every failed sync)
             raise
         shown: list[News | Departure] = [*earlier, *report.news, *told, *report.departures]
         # Each told as named after this sync (`Departure.owner_label`, equal either way): it

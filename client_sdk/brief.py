@@ -161,7 +161,9 @@ class Brief:
     `period_start` is local midnight of the first day in the client's zone, `period_end` the
     moment it was made): the number of `entries` written on those days; the mean mood of the period (`mood_recent`), of the same length before
     (`mood_before`) and their difference (`mood_change`), moods 1 to 10, None without moods; a
-    weekly `sparkline`; the latest score of each measure (`scores`), goal check-ins (`goals`),
+    weekly `sparkline`; the latest score of each measure (`scores`), goals (`goals`: title, check-ins in the
+    period, and progress so far in the unit of its measure, "12 sessions" or "percent", both
+    null without a measure),
     homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
     JSON-ready dicts; every result taken in the period, oldest first (`results`: measure,
     name, score, band, taken_at, and safety_unknown, as a score says it: the one field
@@ -309,8 +311,7 @@ class Brief:
             separate = "; ".join(separate_words(r) for r in self.shared_separately)
             lines.append(f"Shared separately, not in the journals this brief covers: {separate}")
         for goal in self.goals:
-            count = goal["checkins"]
-            lines.append(f"Goal '{goal['title']}': {count} check-in{'' if count == 1 else 's'}")
+            lines.append(f"Goal '{goal['title']}': {goal_words(goal)}")
         done = ", ".join(f"{n} {c}" for c, n in self.homework.items() if n)
         if not self.homework_shared:  # never read as homework not done (NU64 F3)
             lines.append("Homework: not shared")
@@ -384,6 +385,21 @@ def discuss_words(item: dict[str, Any]) -> str:
     return f"{kind} of {day} ({why})"
 
 
+def goal_words(goal: dict[str, Any]) -> str:
+    """A goal of `Brief.goals` in the brief's text: its check-ins in the period and, with a
+    measure, its progress so far, so that none reads as never checked in: "0 check-ins in
+    this period (2 of 12 sessions so far)", "1 check-in in this period (40% so far)"; a brief
+    made before progress was kept says the count alone. Pure."""
+    count = goal["checkins"]
+    said = f"{count} check-in{'' if count == 1 else 's'}"
+    measure, progress = goal.get("measure"), goal.get("progress")
+    if "measure" not in goal or not isinstance(progress, int):
+        return said if "measure" not in goal else f"{said} in this period"
+    if measure == "percent":
+        return f"{said} in this period ({progress}% so far)"
+    return f"{said} in this period ({progress} of {measure} so far)"
+
+
 def compute_brief(
     entries: Sequence[TaggedEntry],
     results: list[MeasureResult],
@@ -407,7 +423,15 @@ def compute_brief(
     for goal in goals:
         checkins = [c for c in goal.checkins if start <= c.at <= now]
         if checkins or not goal.done:
-            goal_rows.append({"title": goal.title, "checkins": len(checkins)})
+            measure = getattr(goal, "measure", None)  # a goal of the goals module: progress
+            goal_rows.append(
+                {
+                    "title": goal.title,
+                    "checkins": len(checkins),
+                    "progress": getattr(goal, "progress", None) if measure else None,
+                    "measure": str(measure) if measure else None,
+                }
+            )
     counts = {completion: 0 for completion in COMPLETIONS}
     for item in homework:
         if start <= item.created_at <= now:

@@ -527,7 +527,8 @@ class Client:
             self.goals.list,
             self.measures,
             self.homework,
-            self.safety.flags,
+            # a read-only copy's flags too: what no brief covers is said (`read_only_copies`)
+            lambda journal: self.safety._read_flags(journal, keep_own_gone=True),
             lambda name: self.context.local_journal(name, refuse_brief=True),
         )
 
@@ -2137,9 +2138,16 @@ class Client:
         if flags_held:
             await self.safety._before_sync(started)
             if await self._flags_not_left():  # no statement while none waits (issue 10)
-                held_here = await self.safety.unsent()
+                # with those that left in a failed sync, whose report never said so
+                held_here = await self.safety._left_untold() + await self.safety.unsent()
         try:
-            report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
+            try:
+                report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
+            except BaseException:  # cut off after a push, signed out, cancelled: the flags
+                if held_here:  # that left in it are said by the next completed sync, as
+                    with contextlib.suppress(Exception):  # this report never reaches the app
+                        await self.safety._note_untold([u.flag_id for u in held_here])
+                raise
         except NetworkError as error:
             # records to push, and journals created here not on the server yet (NU40 #6)
             waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
@@ -2217,11 +2225,9 @@ class Client:
             report.undelivered_flags = await self.safety._undelivered(now_ms())
         if held_here:  # those that left in this sync, but not one told undelivered above
             gone = {u.flag_id for u in report.undelivered_flags}
-            report.flags_sent = [
-                u
-                for u in held_here
-                if u.flag_id not in gone and not await self.safety.waiting(u.flag_id)
-            ]
+            left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
+            report.flags_sent = [u for u in left if u.flag_id not in gone]
+            await self.safety._told_left([u.flag_id for u in left])  # handed with the report
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2302,6 +2308,7 @@ class Client:
 
     async def _flags_not_left(self) -> bool:
         """Whether a safety flag FLAGS_SENT lists has not left this device yet (no `left`),
+        or left in a sync that failed, never said (`untold`),
         read from the settings the store keeps in memory (`_flags_sent_held`): a flag kept
         only to be judged after it left costs a sync nothing here."""
         from client_sdk.safety import FLAGS_SENT
@@ -2309,7 +2316,7 @@ class Client:
         raw = await self.store.setting(FLAGS_SENT, as_of=await self.store.version())
         held = json.loads(raw) if isinstance(raw, str) else {}
         return isinstance(held, dict) and any(
-            isinstance(e, dict) and "left" not in e for e in held.values()
+            isinstance(e, dict) and ("left" not in e or "untold" in e) for e in held.values()
         )
 
     async def unseen_news(self) -> list[News]:

@@ -203,7 +203,8 @@ class Briefs:
         `Brief.read_only_copy` set and `share` refuses it, as `prepare` refuses such a copy
         named (subject OWN_JOURNAL_GONE). A server can make any journal such a copy by
         withholding it, so an app that leaves the copies out of a brief says what they hold
-        from these (a PHQ-9 with item 9 above 0 is never left unsaid). Works offline; reads
+        from these (a PHQ-9 with item 9 above 0 is never left unsaid; a questionnaire
+        stopped after its safety item is in `Brief.safety_flags`, `scored` False). Works offline; reads
         this device only. Raises InvalidInput for `days` outside 1 to 366."""
         if not 1 <= days <= 366:
             raise InvalidInput("a brief covers 1 to 366 days")

@@ -200,6 +200,11 @@ class Pusher:
                 await self._recorded()
                 if isinstance(error, NetworkError) and error.unsent:
                     await self._store.unmark_offered(offered)  # it never left (R46 F4)
+                elif isinstance(error, NetworkError) and flags:  # it left, and no reply
+                    # confirmed it was stored: a safety flag's delivery is not known here
+                    # (`SafetyPath._unanswered`), never said as "has NOT left"
+                    noted = partial(note_flags, flag_ids=flags, key="unanswered", at=now_ms())
+                    await self._store.write(noted)
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
                     return

@@ -67,7 +67,10 @@ a completed sync after it left first judged it. Kept across syncs that fail, so 
 off after its push leaves the flag to the next completed one; never dropped before that
 first judgement; kept after it until every member it was sealed for is told or acknowledged
 it, or JUDGED_FOR_MS after it, so that an end a server withheld from that sync is still told
-when it arrives."""
+when it arrives. `unanswered` (ms): a push request that carried it left and no reply
+confirmed it was stored (`SafetyFlag.unanswered`: while it waits, its delivery is not
+known); `untold` (ms): it left in a sync that then failed, and no report has said so yet
+(the next completed sync's `SyncReport.flags_sent` does, and drops the mark)."""
 
 JUDGED_FOR_MS = 30 * 24 * 3600 * 1000
 """How long after its first judgement (FLAGS_SENT `judged`, this device's clock) a device
@@ -90,6 +93,10 @@ still on this device an app was given to tell in full for which cause of a faile
 
 STATUS_NOT_SENT = "not sent"
 """`SafetyFlag.status`: the flag has not left the device that sealed it (`SafetyFlag.unsent`)."""
+STATUS_UNKNOWN = "unknown"
+"""`SafetyFlag.status`: a push request that carried the flag left, and no reply confirmed
+storing it (a lost reply, a connection broken off), so the device that sealed it cannot
+tell whether the server holds it; a later sync settles it (`SafetyFlag.unanswered`)."""
 STATUS_NOT_DELIVERED = "not delivered"
 """`SafetyFlag.status`: a member's share ended before the flag left, or less than
 CLOCK_SKEW_MS after it (`SafetyFlag.not_delivered`): it may never have reached them."""
@@ -326,15 +333,22 @@ class SafetyFlag:
     not sent yet, offline, signed out or the account erased on another device, or refused by
     the server and kept set aside). Its members cannot see it meanwhile."""
 
+    unanswered: bool = False
+    """With `unsent`: a push request that carried the flag left and no reply confirmed
+    storing it (the reply was lost, the connection broke off after the request left), so
+    the server may hold it already: this device cannot tell until a later sync settles it
+    (`status` "unknown")."""
+
     @property
     def status(self) -> str:
         """Where the flag stands, one of the STATUS_* words, the first that holds:
-        "not sent" (`unsent`), "not delivered" (`not_delivered` names a member),
+        "unknown" (`unsent` and `unanswered`: a push got no answer), "not sent" (`unsent`),
+        "not delivered" (`not_delivered` names a member),
         "acknowledged" (an acknowledgement verified here, `acknowledged`), else "sent" (it
         left the device that sealed it: on a member's device, received here; nobody's
         acknowledgement of it is verified here)."""
         if self.unsent:
-            return STATUS_NOT_SENT
+            return STATUS_UNKNOWN if self.unanswered else STATUS_NOT_SENT
         if self.not_delivered:
             return STATUS_NOT_DELIVERED
         return STATUS_ACKNOWLEDGED if self.acknowledged else STATUS_SENT
@@ -747,6 +761,12 @@ NOT_SENT = "not sent"
 """`UndeliveredFlag.cause`: the flag has not left this device (`Safety.unsent`): offline,
 signed out, or the account erased on another device, when it never will."""
 
+NO_ANSWER = "no answer"
+"""`UndeliveredFlag.cause`: the flag is still waiting on this device, but a push request
+that carried it left (`Store.mark_offered`) and no reply confirmed storing it (a lost reply,
+a connection broken off, an error answer a server may give after storing it): the server
+may hold it already, and this device cannot tell until a later sync settles it."""
+
 JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
@@ -864,6 +884,13 @@ class UndeliveredFlag:
                 f"{who or 'the people it was for'}. If you want them to know, tell them "
                 "yourself." + (f" {tell}" if tell else "")
             )
+        if self.cause == NO_ANSWER:
+            return (
+                f"{self.named()} for {who} may NOT have left this device: a push that "
+                "carried it reached the server, which never confirmed storing it, so this "
+                f"device cannot tell whether {who} can see it until a later sync settles it. "
+                "If you want them to know, tell them yourself." + (f" {tell}" if tell else "")
+            )
         if self.cause == NOT_SENT:
             return (
                 f"{self.named()} for {who} has NOT left this "
@@ -905,7 +932,9 @@ class UndeliveredFlag:
             "measure": self.measure,
             "raised_at": json_time(self.raised_at),
             "ended_at": (
-                None if self.cause in (NOT_SENT, DELIVERY_UNKNOWN) else json_time(self.ended_at)
+                None
+                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN)
+                else json_time(self.ended_at)
             ),
             "surely": self.surely,
             "cause": self.cause,

@@ -60,6 +60,7 @@ from client_sdk.safety import (
     FLAGS_UNDELIVERED,
     JOURNAL_GONE,
     JUDGED_FOR_MS,
+    NO_ANSWER,
     NO_HINTS,
     NOT_SENT,
     RECORDER_WAIT_MS,
@@ -1804,6 +1805,55 @@ class SafetyPath:
                 await tx.set_setting(FLAGS_SENT, json.dumps(held))
         return bool(held)
 
+    async def _left_untold(self) -> list[UndeliveredFlag]:
+        """The flags of FLAGS_SENT that left this device in a sync that then failed, so no
+        report said they had left (`untold`, `_note_untold`): the next completed sync says
+        it (`SyncReport.flags_sent`), never a clock or a server's word. Empty when none.
+        Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        untold = [f for f, e in held.items() if "untold" in e and "left" in e]
+        if not untold:
+            return []
+        me = self._replica.profile.account_id
+        journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == me}
+        now = now_ms()
+        found = [await self._as_undelivered(f, journals, now, NOT_SENT) for f in untold]
+        return sorted((f for f in found if f is not None), key=lambda f: f.raised_at)
+
+    async def _note_untold(self, flag_ids: Collection[str]) -> None:
+        """After a sync that failed: of `flag_ids` (hex, those that had not left when it
+        began), each that left in it (FLAGS_SENT `left`, written with the acknowledgement
+        that took it out of the outbox) is marked `untold` (ms UTC), so that the next
+        completed sync says it has now left: the failed sync's report never reached the
+        app. Written only when one changes. Raises only a store error."""
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        if not any("left" in e and "untold" not in e for f, e in held.items() if f in flag_ids):
+            return  # none left (offline: all still waiting): no transaction
+        async with self._store.transaction() as tx:
+            held = _held(await tx.setting(FLAGS_SENT))
+            changed = False
+            for flag_id in flag_ids:
+                entry = held.get(flag_id)
+                if entry is not None and "left" in entry and "untold" not in entry:
+                    entry["untold"] = now_ms()
+                    changed = True
+            if changed:
+                await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
+    async def _told_left(self, flag_ids: Collection[str]) -> None:
+        """`flag_ids` (hex) were handed in a report's `flags_sent` (or told undelivered):
+        their `untold` mark (`_note_untold`) is dropped. Written only when one had it.
+        Raises only a store error."""
+        ids = set(flag_ids)
+        held = _held(await self._store.setting(FLAGS_SENT, as_of=await self._store.version()))
+        if not any("untold" in e for f, e in held.items() if f in ids):
+            return
+        async with self._store.transaction() as tx:
+            held = _held(await tx.setting(FLAGS_SENT))
+            for flag_id in ids:
+                held.get(flag_id, {}).pop("untold", None)
+            await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
     async def _acknowledged_by(self, local: LocalJournal, flag_id: str) -> set[bytes]:
         """The accounts (not the journal's owner) whose acknowledgement of `flag_id` this
         device holds in `local`: its creator, by the signature, is who acknowledged."""
@@ -2097,6 +2147,8 @@ class SafetyPath:
             told = await self._refused_as_gone(flag_id, gone, now)
             if told is None:
                 told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
+            if told is not None and await self._unanswered(flag_id):
+                told = replace(told, cause=NO_ANSWER)  # the server may hold it: not known
             if told is not None:
                 found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
@@ -2130,6 +2182,20 @@ class SafetyPath:
             if told or raw:
                 await tx.set_setting(UNSENT_TOLD, json.dumps(told, sort_keys=True))
         return first, again
+
+    async def _unanswered(self, flag_id: str) -> bool:
+        """Whether the flag `flag_id` (hex), still in the outbox (not set aside: the server
+        refused that one), was carried by a push that got no reply confirming it was stored
+        (FLAGS_SENT `unanswered`, noted by the Pusher: a lost reply, a connection broken off
+        after the request left, a server failing), so the server may hold it. Raises only a
+        store error."""
+        entry = _held(await self._store.setting(FLAGS_SENT)).get(flag_id)
+        if entry is None or "unanswered" not in entry:
+            return False
+        doc_id = bytes.fromhex(flag_id)
+        return await self._store.outbox_holds(doc_id) and not await self._store.set_aside_holds(
+            doc_id
+        )
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
@@ -2459,6 +2525,13 @@ class SafetyPath:
         withheld) too, as `unsent()` tells them; its other flags are not listed.
         Works offline.
         Raises NotFound for an unknown journal."""
+        return await self._read_flags(journal, keep_own_gone=False)
+
+    async def _read_flags(self, journal: str | None, keep_own_gone: bool) -> list[SafetyFlag]:
+        """`flags(journal)`; with `keep_own_gone`, also every flag of a journal of this
+        account's own that the server no longer holds (a read-only copy: what a brief cannot
+        cover says them, `Briefs.read_only_copies`; a server can make any journal such a copy
+        by withholding it)."""
         me = self._replica.profile.account_id
         await self._replica.load_access()  # each share's end: from its verified chain
         now = now_ms()
@@ -2527,8 +2600,9 @@ class SafetyPath:
             waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
             for flag_id, flag in list(flags.items()):
                 if flag_id in waiting:
-                    flags[flag_id] = replace(flag, unsent=True)
-                elif bytes.fromhex(flag.journal_id) in own_gone:
+                    unanswered = await self._unanswered(flag_id)
+                    flags[flag_id] = replace(flag, unsent=True, unanswered=unanswered)
+                elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
         kept = await self._store.setting(FLAGS_UNDELIVERED)
         if kept:  # sent after their share had ended (`_undelivered`)

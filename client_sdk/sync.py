@@ -965,7 +965,9 @@ class SyncReport:
     """Safety flags this device sealed that left it in this sync: waiting here before it
     (`Safety.unsent()`, as it gave them then: cause NOT_SENT), the server acknowledged
     storing them since, so their members can get them at their next sync (the server's
-    word: never said as seen; only a member's acknowledgement says that). Not one told in
+    word: never said as seen; only a member's acknowledgement says that). Also those that
+    left in an earlier sync that then failed (cut off after its push, signed out): that
+    sync's report never reached the app, so this one carries them, once. Not one told in
     `undelivered_flags`. An app that told the client such a flag had NOT left says here
     that it now has. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)

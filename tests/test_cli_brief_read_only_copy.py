@@ -118,3 +118,76 @@ async def test_a_withheld_journals_item_9_answer_is_still_named_beside_the_defau
     await ana.ok("journal", "create", "Later")  # a journal list read: "Dreams" not in it
     await ana.tj("sync")
     await assert_copy_named(ana)
+
+
+async def test_brief_json_names_a_withheld_copys_item_9_answer(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The same withholding under `tj brief --json`: the brief's object (shared) and the
+    declined error object carry the client-only notes as "not_in_brief", so an app driving
+    the command never has the copy's item-9 answer go unsaid."""
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    await dreams_with_item_9(ana, live_server, tmp_path)
+    await ana.ok("sync")
+    [dreams] = [j for j in await ana.json("journal", "list") if j["name"] == "Dreams"]
+    hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(dreams["id"]))
+    await ana.ok("journal", "create", "Later")
+    await ana.tj("sync")
+    declined = await ana.tj("brief", "drsmith", "--json", input="n\n")
+    error = json.loads(declined.raw_stdout)["error"]
+    assert declined.exit_code == 1 and error["subject"] == "declined", error
+    shared = await ana.tj("brief", "drsmith", "--json", "--yes")
+    assert shared.exit_code == 0, shared.output
+    out = json.loads(shared.raw_stdout)
+    for notes in (error["not_in_brief"], out["not_in_brief"]):
+        [copy] = notes
+        assert copy["why"] == "read-only copy" and copy["journal"] == "Dreams", notes
+        assert "1 safety item answered above 0" in copy["held"], notes
+        assert any(h.startswith("PHQ-9 of ") for h in copy["held"]), notes
+    assert "Dreams" not in json.dumps(out["brief"]) + out["text"]  # never in what is shared
+
+
+async def test_a_withheld_copys_flag_without_a_score_is_named_beside_the_brief(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A questionnaire stopped after item 9 (answered 2) in "Dreams", shared with drsmith with
+    safety flags, leaves a flag and no result; a server that then withholds "Dreams" makes it
+    a read-only copy: the note beside the brief (and its JSON) still names that flag."""
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("journal", "create", "Dreams")
+    for journal in ("Personal", "Dreams"):
+        await ana.ok(
+            "share", journal, "drsmith", "--full", "--role", "annotate", "--safety-flags",
+            "--fingerprint", drsmith.signup["fingerprint"],
+        )  # fmt: skip
+    await ana.ok("write", "Slept badly again.")
+    async with await Client.open(ana.home) as client:
+        response = await client.safety.respond_to_answer("phq9", 9, 2, journal="Dreams")
+        assert response.flag_id is not None
+        await client.sync()
+    [dreams] = [j for j in await ana.json("journal", "list") if j["name"] == "Dreams"]
+    hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(dreams["id"]))
+    await ana.ok("journal", "create", "Later")
+    await ana.tj("sync")
+    async with await Client.open(ana.home) as client:
+        [digest] = await client.briefs.read_only_copies()
+        assert [(f["id"], f["answer"], f["scored"]) for f in digest.safety_flags] == [
+            (response.flag_id, 2, False)
+        ], digest.safety_flags
+    shown = await ana.tj("brief", "drsmith", input="n\n")
+    out = said(shown.stderr)
+    assert COPY_NOTE in out, out
+    note = out[out.index(COPY_NOTE) :]
+    assert "1 safety flag of a questionnaire stopped after it (item 9 answered 2)" in note, note
+    shared = json.loads((await ana.tj("brief", "drsmith", "--json", "--yes")).raw_stdout)
+    [copy] = shared["not_in_brief"]
+    assert copy["held"] == [
+        "1 safety flag of a questionnaire stopped after it (item 9 answered 2)"
+    ], copy

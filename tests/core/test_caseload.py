@@ -33,6 +33,8 @@ class FakeGoal:
     done: bool = False
     fraction: float | None = None
     checkins: tuple[object, ...] = field(default=())
+    measure: object = None
+    progress: int = 0
 
 
 def days_ago(days: float) -> datetime:
@@ -661,3 +663,21 @@ def test_the_brief_dates_each_latest_score_and_marks_one_from_before_its_days() 
     assert "PHQ-9: 8 (X) on 2026-11-28" in lines, lines
     [gad7] = [s for s in brief.to_dict()["scores"] if s["name"] == "GAD-7"]
     assert gad7["taken_at"] == json_time(older.taken_at)  # in the digest, as before
+
+
+def test_a_briefs_goal_line_says_its_progress_beside_the_periods_check_ins() -> None:
+    """A goal with 2 of 12 sessions done before the period reads "0 check-ins in this period
+    (2 of 12 sessions so far)", never a bare "0 check-ins" (read as never checked in)."""
+    from client_sdk.goals import Measure
+
+    walk = FakeGoal("Walk")
+    sessions = dataclasses.replace(walk, title="Run", measure=Measure("sessions", 12), progress=2)
+    percent = dataclasses.replace(walk, title="Read", measure=Measure("percent", 100), progress=40)
+    brief = compute_brief([], [], [walk, sessions, percent], [], now=NOW, days=14)  # type: ignore[list-item]
+    text = brief.text()
+    assert "Goal 'Walk': 0 check-ins in this period\n" in text, text
+    assert "Goal 'Run': 0 check-ins in this period (2 of 12 sessions so far)" in text, text
+    assert "Goal 'Read': 0 check-ins in this period (40% so far)" in text, text
+    assert brief.to_dict()["goals"][1] == {
+        "title": "Run", "checkins": 0, "progress": 2, "measure": "12 sessions",
+    }  # fmt: skip
