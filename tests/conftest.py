@@ -178,14 +178,10 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> RetryPolicy:
     QUICK_RETRY; one given another policy keeps it."""
     made = Transport.__init__
 
-    def init(
-        transport: Transport,
-        base_url: str,
-        token: str | None = None,
-        timeout: float = 60.0,
-        retry: RetryPolicy = DEFAULT_RETRY,
-    ) -> None:
-        made(transport, base_url, token, timeout, QUICK_RETRY if retry is DEFAULT_RETRY else retry)
+    def init(transport: Transport, *args: Any, **kwargs: Any) -> None:
+        made(transport, *args, **kwargs)
+        if transport.retry is DEFAULT_RETRY:
+            transport.retry = QUICK_RETRY
 
     monkeypatch.setattr(Transport, "__init__", init)
     return QUICK_RETRY
