@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestServer
 from nacl.pwhash import argon2id
 
 from client_sdk import INSECURE_TEST_COST, Client, records
+from client_sdk.transport import DEFAULT_RETRY, RetryPolicy, Transport
 from server import create_app
 from server.app import DB_NAME
 from server.service import Settings
@@ -159,6 +160,31 @@ def uncompressed_records(monkeypatch: pytest.MonkeyPatch) -> None:
     reached with 100 KB entries of random hex (which zlib halves), written before payloads
     were compressed. Readers still read both forms."""
     monkeypatch.setattr(records, "may_compress", lambda doc_kind, answers_prompt=False: False)
+
+
+QUICK_RETRY = replace(DEFAULT_RETRY, first=0.01, cap=0.04)
+"""DEFAULT_RETRY with back-off waits of 10 to 40 ms (DEFAULT_RETRY: 0.25 s, doubling, up to
+4 s): the same attempts, the same Retry-After believed and waited for, a refused connection
+tried as often and as soon. A test setting, as INSECURE_TEST_COST is for Argon2id: for tests
+that lose a reply or fail a request to check what the retry does (sent again, stored once,
+told once), not how long it waits (the back-off itself: tests/client/test_retries.py).
+A test takes it with `pytest.mark.usefixtures("quick_retries")`."""
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> RetryPolicy:
+    """Every Transport made during the test (every client's: signed up, logged in, opened
+    from its home, a CLI command's) that would retry with DEFAULT_RETRY retries with
+    QUICK_RETRY; one given another policy keeps it."""
+    made = Transport.__init__
+
+    def init(transport: Transport, *args: Any, **kwargs: Any) -> None:
+        made(transport, *args, **kwargs)
+        if transport.retry is DEFAULT_RETRY:
+            transport.retry = QUICK_RETRY
+
+    monkeypatch.setattr(Transport, "__init__", init)
+    return QUICK_RETRY
 
 
 @pytest.fixture

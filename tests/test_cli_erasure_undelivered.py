@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_unshare_undelivered import opted_in, said
+
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 ITEM_9 = "1,1,1,1,1,1,1,1,3"
 

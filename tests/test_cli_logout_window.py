@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from client_sdk import Client
@@ -19,6 +20,10 @@ from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
+
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 @asynccontextmanager

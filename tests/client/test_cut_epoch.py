@@ -27,6 +27,10 @@ from tests.client.test_r43_race import quiet_phone, race, settle
 from tests.client.test_rev_complete_findings import record_ids, withhold
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 async def cuts_stored(
     owner: Client, live_server: RunningServer, journal: bytes

@@ -13,6 +13,10 @@ from tests.client.sharing_support import share_with
 from tests.client.test_r34_attacks import reply_lost
 from tests.conftest import ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 PUSH = "/v1/records/push"
 SYNC = "/v1/sync"
 

@@ -27,6 +27,10 @@ from tests.client.hostile import HostileServer, hostile, login_through  # noqa: 
 from tests.client.sharing_support import share_with
 from tests.conftest import PASSWORD, ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 async def test_deleting_the_account_refuses_while_a_flag_may_not_have_reached_the_therapist(
     signup: ClientFactory,

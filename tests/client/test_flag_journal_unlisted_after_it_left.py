@@ -23,6 +23,10 @@ from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_nu43_findings import hiding
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 ITEM_9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]
 
 

@@ -18,6 +18,10 @@ from tests.client.hostile import HostileServer, hostile, login_through  # noqa: 
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 def lose_push_replies(proxy: HostileServer) -> list[bool]:
     """While armed: every push is forwarded (the real server stores it) but answered 503."""

@@ -28,6 +28,10 @@ from tests.client.recording_proxy import recording_proxy
 from tests.client.sharing_support import server_db
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 THERAPIST = "dr.tom"
 
 

@@ -41,6 +41,10 @@ from tests.client.test_legacy_epoch_upgrade import (
 from tests.client.test_owed_grant_sent_again import drop_rotates
 from tests.conftest import ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 ROTATE = "/v1/journals/rotate"
 NOT_STORED = "could not yet give this journal a new key"
 

@@ -11,11 +11,17 @@ import contextlib
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from client_sdk import INSECURE_TEST_COST, Client, NetworkError, wire
 from tests.client.hostile import HostileServer, hostile  # noqa: F401  (fixture)
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_withholding import gap_of, personal, without_claimant
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
+
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 async def via(proxy: HostileServer, tmp_path: Path, device: str) -> Client:

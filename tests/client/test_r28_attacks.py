@@ -18,6 +18,10 @@ from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.conftest import ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 WRONG = "ZEBRA-SECRET: results of your test are in, call me."
 
 

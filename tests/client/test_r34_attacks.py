@@ -20,6 +20,10 @@ from tests.client.sharing_support import server_db, share_with
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 async def test_a_login_again_handed_another_live_devices_id_lets_the_server_swap_records(
     signup: ClientFactory,

@@ -24,6 +24,10 @@ from tests.client.test_r34_attacks import reply_lost
 from tests.client.test_withholding import drop_record, journal_seqs, personal, write_each_synced
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 PUSH = "/v1/records/push"
 
 

@@ -20,6 +20,10 @@ from client_sdk.errors import AuthError, InvalidInput, NetworkError, TJError
 from tests.client.hostile import HostileServer, Through
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 NEW_PASSWORD = "a quiet lake at dawn"
 LATER_PASSWORD = "seven paper lanterns"
 

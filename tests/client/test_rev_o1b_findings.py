@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,24 @@ HANG = textwrap.dedent(
     from client_sdk.yjs_updates import refusal
     goal = Document(b"g" * 16, "goal")
     goal.change(fields={"title": "walk"}, pushes={"checkins": {"at": 1, "note": "ok"}})
+    goal.items("checkins")  # a read before the update: everything it runs is imported
     other = Doc(client_id=99)
     other.get("checkins", type=Text).insert(0, "\\u00e9")
     update = bytes(other.get_update())
     assert refusal(update) is None
     goal.apply(update)
-    print(goal.items("checkins"))
+    print("applied", flush=True)
+    print(goal.items("checkins"), flush=True)
     """
 )
+READY_S = 60.0
+"""Seconds the process may take to start, import and apply the update (a guard against a
+hang before the read, not the finding)."""
+READ_S = 3.0
+"""Seconds the read of a two-item list may take once the update is applied: the read is
+pure CPU, microseconds when it ends (a share of a core under load still ends it in
+milliseconds), so a read running for 3 s does not end: it loops for ever (measured: it was
+still spinning a core after 20 s)."""
 
 
 @pytest.mark.xfail(
@@ -81,18 +92,33 @@ HANG = textwrap.dedent(
 def test_reading_a_list_holding_an_accepted_string_item_ends() -> None:
     """A String item (content 4, accepted) of one non-ASCII character in a root the SDK
     reads as a list (a goal's `checkins`): `Document.items` never returns (Yrs'
-    Array.get, holding the GIL: the whole process freezes). Run in a process of its own."""
+    Array.get, holding the GIL: the whole process freezes). Run in a process of its own,
+    which says when the update is applied; the read after it is given READ_S."""
     root = Path(__file__).resolve().parents[2]
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", HANG],
-            capture_output=True,
-            timeout=20,
-            env={**os.environ, "PYTHONPATH": str(root)},
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("Document.items did not return within 20 s")
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    with subprocess.Popen(
+        [sys.executable, "-c", HANG],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    ) as process:
+        try:
+            assert process.stdout is not None and process.stderr is not None
+            ready = threading.Timer(READY_S, process.kill)
+            ready.start()
+            try:
+                said = process.stdout.readline()
+            finally:
+                ready.cancel()
+            if said != b"applied\n":
+                process.wait(READY_S)
+                pytest.fail(f"the update was not applied: {process.stderr.read()[-2000:]!r}")
+            try:
+                process.wait(READ_S)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"Document.items did not return within {READ_S} s")
+            assert process.returncode == 0, process.stderr.read().decode()[-2000:]
+        finally:
+            process.kill()
 
 
 def test_a_stored_state_keeps_an_update_that_waits_for_missing_clocks() -> None:

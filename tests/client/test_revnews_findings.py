@@ -18,6 +18,10 @@ from tests.client.sharing_support import journal_id, server_db, share_with
 from tests.client.test_journal_name_rollback import named_by_an_older_sdk
 from tests.conftest import INSECURE_TEST_COST, PASSWORD, ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 def journal_news(report: SyncReport) -> list[tuple[str, str, str]]:
     return [(n.what, n.journal, n.renamed_from) for n in report.news if n.kind == "journal"]

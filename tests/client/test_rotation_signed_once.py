@@ -28,6 +28,10 @@ from tests.client.test_legacy_upgrade_once import ROTATE, refuse_rotations
 from tests.client.test_note_before_end import DAY_MS, move_clocks
 from tests.conftest import ClientFactory, RunningServer
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 async def test_a_refused_access_change_sends_the_one_rotation_it_signed_at_each_attempt(
     signup: ClientFactory, hostile: HostileServer, live_server: RunningServer, tmp_path: Path

@@ -20,6 +20,10 @@ from tests.client.hostile import HostileServer, hostile, login_through  # noqa: 
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 async def test_a_flag_set_aside_by_a_cut_off_sync_is_told_in_full_at_the_next(
     signup: ClientFactory,

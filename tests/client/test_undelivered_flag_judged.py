@@ -17,6 +17,10 @@ from tests.client.flag_judging import CLOCKED, opted_in, opted_in_through, seal_
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.conftest import ClientFactory
 
+# Replies are lost or requests failed here to test what the retry does, not how long it
+# waits: every client retries with QUICK_RETRY (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
 
 def clock_behind(monkeypatch: pytest.MonkeyPatch, behind_s: int) -> None:
     """Every clock of the SDK's modules `behind_s` seconds behind."""
