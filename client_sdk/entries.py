@@ -59,7 +59,14 @@ from client_sdk.errors import (
 )
 from client_sdk.goals import CheckIn, goal_checkins
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import Entry, ListedEntries, now_ms, quoted_name, to_datetime
+from client_sdk.models import (
+    Entry,
+    ListedEntries,
+    local_offset_minutes,
+    now_ms,
+    quoted_name,
+    to_datetime,
+)
 from client_sdk.queries import names as filter_names
 from client_sdk.queries import select_entries
 from client_sdk.reflection import Prompts
@@ -238,18 +245,21 @@ class Entries:
             emotions=normalize_emotions(emotions),
             prompt_id=prompt_id,
         )
-        moment = _moment(created_at) or datetime.now().astimezone()
-        offset = moment.utcoffset()
+        moment = _moment(created_at)
         document = Document(keys.new_doc_id(self._context.profile.account_id), ENTRY)
         now = now_ms()
-        if created_at is None:  # dated now: after the last one this client wrote (NU32 #9)
+        if moment is None:  # dated now: after the last one this client wrote (NU32 #9)
+            utc_offset: int | None = local_offset_minutes(now)
             now = dated_after(now, self._last_dated_ms)
+        else:
+            offset = moment.utcoffset()
+            utc_offset = int(offset.total_seconds() // 60) if offset is not None else None
         update, view = new_entry(  # the view from the values written: no CRDT read-back
             document,
             fields,
             now,
-            created_at_ms=int(moment.timestamp() * 1000) if created_at is not None else None,
-            utc_offset=int(offset.total_seconds() // 60) if offset is not None else None,
+            created_at_ms=int(moment.timestamp() * 1000) if moment is not None else None,
+            utc_offset=utc_offset,
         )
         if created_at is None:  # kept once the entry was made: a refused one dates nothing
             self._last_dated_ms = now

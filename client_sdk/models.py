@@ -19,6 +19,14 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def local_offset_minutes(ms: int) -> int:
+    """This device's offset from UTC at `ms` (ms since 1970), in minutes (+60 in Paris in
+    winter): the C library's `tm_gmtoff`, the offset `datetime.astimezone()` gives a naive
+    datetime, read without building an aware datetime (every entry written dated now,
+    issue 10)."""
+    return time.localtime(ms // 1000).tm_gmtoff // 60
+
+
 def to_datetime(ms: int) -> datetime:
     """A time this device made or verified (ms since 1970-01-01 UTC) as an aware UTC datetime.
     Times read from a document go through `read_ms` / `read_time` first: any account that
