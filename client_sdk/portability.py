@@ -1528,7 +1528,9 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
     read-only copy, nor such a journal `Journals.create` hands back (made meanwhile on
     another device): then "NAME (imported)", ... (`report.imported_as`). An existing
-    journal that receives it is named with who reads it (`report.into`, `into_readers`)."""
+    journal that receives it, one `Journals.create` hands back included (made meanwhile on
+    another device, maybe shared there), is named with who reads it from its verified access
+    chain (`report.into`, `into_readers`), never said new."""
     context = source.context
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
@@ -1546,10 +1548,10 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
                 continue
             # a journal of that name made meanwhile on another device may come back: checked
             # again, and passed over as above when it is not one to import into
-            created = await source.journals.create(name)
+            created, made_here = await source.journals._create(name)
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
-            if mine[name.casefold()][1]:
+            if mine[name.casefold()][1] and made_here:  # one handed back is said as existing
                 report.created_journals.append(created.name)
                 made.add(created.id)
         if found[0] not in made:  # an existing journal, by the name given: said with who reads it
