@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk import UnsyncedChanges
+from cli.main import logging_out
+from cli.terminal import Failed
+from client_sdk import Client, UnsyncedChanges
 from client_sdk.errors import TJError
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
 from tests.client.sharing_support import journal_id, share_with
@@ -46,6 +48,24 @@ async def test_logout_refuses_to_delete_the_only_copy_of_a_journal_deleted_elsew
     assert not (tablet.home / "store.db").exists()
 
 
+async def withheld_at_logout(server: HostileServer, make: Through, lea: Client) -> Client:
+    """ana, through the hostile `server` (`make`), with "Dreams" (one entry) and an unshare of Personal with lea
+    whose end is not confirmed (every rotation dropped): a logout syncs first, and in that
+    sync the server withholds "Dreams"."""
+    ana = await make("ana")
+    await ana.journals.create("Dreams")
+    await ana.entries.write("Dreams", "A dream worth keeping.")
+    await ana.sync(strict=True)
+    drop_rotates(server, count=None)
+    with pytest.raises(TJError):
+        await share_with(ana, lea)
+    with pytest.raises(TJError):
+        await ana.shares.revoke("Personal", "lea")
+    assert not [j for j in await ana.journals.list() if j.read_only_copy]
+    server.replies["/v1/journals/list"] = hiding(await journal_id(ana, "Dreams"))
+    return ana
+
+
 async def test_logout_refuses_a_copy_the_server_makes_in_the_logouts_own_sync(
     hostile: HostileServer,  # noqa: F811
     through: Through,  # noqa: F811
@@ -53,18 +73,7 @@ async def test_logout_refuses_a_copy_the_server_makes_in_the_logouts_own_sync(
 ) -> None:
     """The server withholds an own journal in the very sync logout runs (to rule out an
     unconfirmed unshare): the copy it makes then is found, and the logout refused."""
-    ana = await through("ana")
-    await ana.journals.create("Dreams")
-    await ana.entries.write("Dreams", "A dream worth keeping.")
-    await ana.sync(strict=True)
-    lea = await signup("lea")
-    drop_rotates(hostile, count=None)
-    with pytest.raises(TJError):
-        await share_with(ana, lea)
-    with pytest.raises(TJError):
-        await ana.shares.revoke("Personal", "lea")
-    assert not [j for j in await ana.journals.list() if j.read_only_copy]
-    hostile.replies["/v1/journals/list"] = hiding(await journal_id(ana, "Dreams"))
+    ana = await withheld_at_logout(hostile, through, await signup("lea"))
     with pytest.raises(UnsyncedChanges) as refused:
         await ana.logout(force=True)  # its sync is the first to miss Dreams
     assert refused.value.copies == ("Dreams",), str(refused.value)
@@ -72,3 +81,19 @@ async def test_logout_refuses_a_copy_the_server_makes_in_the_logouts_own_sync(
     [dreams] = [j for j in await ana.journals.list() if j.name == "Dreams"]
     assert dreams.read_only_copy
     assert [e.body for e in await ana.entries.list(dreams.id)] == ["A dream worth keeping."]
+
+
+async def test_tj_logout_names_a_copy_made_after_its_question(
+    hostile: HostileServer,  # noqa: F811
+    through: Through,  # noqa: F811
+    signup: ClientFactory,
+) -> None:
+    """`tj logout` agreed to lose the copies it asked about (none): the one the server makes
+    in the SDK logout's own sync stops it, named, with what to run; nothing is deleted."""
+    ana = await withheld_at_logout(hostile, through, await signup("lea"))
+    with pytest.raises(Failed) as refused:
+        await logging_out(ana, force=True, agreed=0, copies=frozenset())
+    said = " ".join(str(refused.value.message).split())
+    assert "The journal 'Dreams' is no longer on the server" in said, said
+    assert "Nothing was deleted" in said and "tj logout" in said, said
+    assert (ana.home / "store.db").exists()
