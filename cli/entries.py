@@ -486,7 +486,8 @@ def body_of(
             "TEXT",
             f"{output.command_text('tj write TEXT')} without --edit, which saves it as given; nothing was written",
         )
-    prompt = home.run(partial(editor_start, journal_name, prompt_id))
+    prompt, default = home.run(partial(editor_start, journal_name, prompt_id))
+    with_default(save, default)
     kept = () if saved is None else saved
     tj = profile_words(home.path)
     with editor.composed(home.path, prompt, text or "", save, kept, tj) as (_, written):
@@ -528,6 +529,11 @@ def kept_unsaved(
     before the draft's path, as `save`'s), when `save` would be refused as it is
     (`journal_left_out`)."""
     whole = editor.holds_cut(text)
+    if "write" in save and "--journal" not in save and "--prompt" not in save:
+        try:  # the journal it was written for, named in its command (`with_default`)
+            with_default(save, home.run(default_word))
+        except (Exception, KeyboardInterrupt):  # none, or stopped: kept naming none
+            pass
     try:
         if whole:
             path = editor.kept_as_draft(home.path, text)
@@ -670,16 +676,38 @@ def read_stdin() -> str:
 
 async def editor_start(
     journal_name: str | None, prompt_id: str | None, client: Client
-) -> Prompt | None:
+) -> tuple[Prompt | None, str | None]:
     """The prompt a new entry answers (None without one), once this account may write in
     the journal the entry goes to (`journal_name`, else the prompt's, else the default):
     before the editor opens, not after the user wrote in it (NU38 N1: a therapist with a
-    read share wrote a text that was then refused, with a draft no command could save).
+    read share wrote a text that was then refused, with a draft no command could save);
+    and, when that is the default journal, its id (shortened) for the draft's command
+    (`with_default`), else None.
     Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
     prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
     journal = journal_name or (prompt.journal if prompt is not None else None)
     await default_after_sync(lambda c: c.entries.check_writable(journal), client)
-    return prompt
+    if journal is not None:
+        return prompt, None
+    return prompt, output.short_id((await client.journals.default()).id)
+
+
+async def default_word(client: Client) -> str:
+    """The default journal's id, shortened (`with_default`)."""
+    return output.short_id((await client.journals.default()).id)
+
+
+def with_default(save: list[str], default: str | None) -> None:
+    """Put `--journal DEFAULT` (the default journal's id, shortened, when the draft was
+    written) into `save`, the words of a `tj write ... --draft` that name no journal (nor a
+    prompt, whose journal it is): the draft then names the journal it was written for, so
+    that once the user makes another journal the default (one a therapist reads, say),
+    `tj write --draft FILE` without --journal refuses to save it there unasked
+    (`draft_journal_checked`). Nothing for another command's words, or `default` None."""
+    if default is None or "write" not in save or "--journal" in save or "--prompt" in save:
+        return
+    at = save.index("write") + 1
+    save[at:at] = ["--journal", default]
 
 
 async def prompt_after_sync(prompt_id: str, client: Client) -> Prompt:

@@ -895,13 +895,27 @@ def care_apart_text(report: ImportReport, file: str = "FILE") -> str:
         ["tj", "import", file if output.pasteable(file) else "FILE", "--journal"]
         + [output.journal_word(default)]
     )
-    readers = report.default_readers
-    moved = (  # a default moved away from its readers takes new results, flags too, from them
-        f" (new results and their safety flags would then no longer reach "
-        f"{and_words(readers)}, who read {output.quoted(default)})"
-        if readers
-        else ""
-    )
+    # A default moved away from its readers takes new results from those they reach (not a
+    # field-level copy without scores), and safety flags from those flags reach now (the
+    # owner's signed opt-in), never from every reader.
+    results, flags = report.default_result_readers, report.default_flag_readers
+    if not results:
+        moved = ""
+    elif flags == results:
+        moved = (
+            f" (new results and their safety flags would then no longer reach "
+            f"{and_words(results)}, who read {output.quoted(default)})"
+        )
+    else:
+        reach = (
+            f"and their safety flags would no longer reach {and_words(flags)}"
+            if flags
+            else "safety flags from it reach no one now"
+        )
+        moved = (
+            f" (new results would then no longer reach {and_words(results)}, who read "
+            f"{output.quoted(default)}; {reach})"
+        )
     return output.sentence(
         f"continuity of care: your default journal, {output.quoted(default)}, where new "
         f"questionnaire results go ({output.command_text('tj measure take')}) and "

@@ -1658,7 +1658,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
 
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
-    unsynced, refused, login, copies = home.run(partial(pending_after_sync, quick=yes))
+    unsynced, refused, login, copies, known = home.run(partial(pending_after_sync, quick=yes))
     drafts = len(editor.drafts_kept(home.path))
     # Writing never saved (kept drafts) and the only copy this device knows of a journal the
     # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
@@ -1782,7 +1782,11 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         # counts (written meanwhile by another program on this home) stop the logout with
         # nothing deleted (S8-1).
         agreed: bool | int = True if discard_unsynced else unsynced
-        done = told.run(partial(logging_out, force=yes, agreed=agreed))
+        # The copies of gone journals: those asked about (or holding nothing no other journal
+        # here holds, so never asked), every one with --discard-unsynced; one the server
+        # withholds after the question stops the logout in the SDK, nothing deleted.
+        copies_agreed: bool | frozenset[str] = True if discard_unsynced else known
+        done = told.run(partial(logging_out, force=yes, agreed=agreed, copies=copies_agreed))
         for share in done.unconfirmed:  # forgotten with --yes: said, never silently (REV-OWED2 G4)
             output.message(
                 f"Ending the share of {share} was not confirmed and this device no longer tries: "
@@ -1795,8 +1799,18 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
+        if done.copies_deleted:  # agreed to above: said, never silently
+            names = output.and_words([output.quoted(name) for name in done.copies_deleted])
+            output.message(
+                f"The read-only {'copy' if len(done.copies_deleted) == 1 else 'copies'} of "
+                f"{names}, no longer on the server, went with it."
+            )
         if as_json:
-            said = {"discarded": done.discarded, "server_told": done.server_told}
+            said: dict[str, object] = {
+                "discarded": done.discarded,
+                "server_told": done.server_told,
+                "copies_deleted": list(done.copies_deleted),
+            }
             output.print_json(said | {"action": "signed out", "device_id": done.device_id})
         # The histories of earlier values (`tj history`...) were this device's alone: gone
         # with its data, said so (NU62 F18: deleted without a word).
@@ -1816,13 +1830,27 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         )
 
 
-async def logging_out(client: Client, *, force: bool, agreed: bool | int) -> LoggedOut:
+async def logging_out(
+    client: Client, *, force: bool, agreed: bool | int, copies: bool | frozenset[str] = True
+) -> LoggedOut:
     """`client.logout`, `agreed`: the items with unsynced changes the user agreed to lose
-    (True: any, `--yes`). More found (written meanwhile by another `tj` or app on this
-    home: S8-1) stop it with one line saying so and what to run; nothing is deleted."""
+    (True: any, `--yes`); `copies`: the read-only copies of the account's gone journals
+    (ids, hex) the user agreed to lose (True: any). More found (written meanwhile by
+    another `tj` or app on this home: S8-1), or another copy (a journal the server withheld
+    meanwhile), stop it with one line saying so and what to run; nothing is deleted."""
     try:
-        return await client.logout(force=force, discard_unsynced=agreed)
+        return await client.logout(force=force, discard_unsynced=agreed, discard_copies=copies)
     except UnsyncedChanges as error:
+        if error.copies and not error.count:
+            gone = output.and_words([output.quoted(name) for name in error.copies])
+            raise Failed(
+                f"The {'journal' if len(error.copies) == 1 else 'journals'} {gone} "
+                f"{'is' if len(error.copies) == 1 else 'are'} no longer on the server (deleted "
+                "on another device, or withheld by it) since you were asked, and this device "
+                "holds the only copy it knows of. Nothing was deleted: run "
+                f"{output.command_text('tj logout')} again to be asked about it.",
+                "unsynced changes",
+            ) from None
         items = output.plural(error.count, "item", "items")
         found = (
             f"Changes to {items} (entries, goals, notes...) on this device have not reached "
@@ -1948,11 +1976,12 @@ async def gone_copies(client: Client) -> list[GoneCopy]:
 
 async def pending_after_sync(
     client: Client, *, quick: bool = False
-) -> tuple[int, int, str | None, list[GoneCopy]]:
+) -> tuple[int, int, str | None, list[GoneCopy], frozenset[str]]:
     """What logging out would drop: (items with unsynced changes, changes set aside, and when
     this device is signed out, how to sign it in again and send them: `login_again`, and the
     read-only copies of this account's own journals the server no longer serves that hold
-    something no other journal here holds: `gone_copies`), after
+    something no other journal here holds: `gone_copies`, and the ids (hex) of every
+    read-only copy of the account's own journals, those among them included), after
     one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
     user already agreed to drop them (`tj logout --yes`)."""
     login = None
@@ -1962,7 +1991,9 @@ async def pending_after_sync(
         if signed_out(error):
             login = await login_again(client, signed_out_cause(error))
     copies = await gone_copies(client)
-    return await client.unsynced_changes(), len(await client.set_aside()), login, copies
+    known = frozenset(j.id for j in await client.journals.list() if j.own and j.read_only_copy)
+    unsynced, refused = await client.unsynced_changes(), len(await client.set_aside())
+    return unsynced, refused, login, copies, known
 
 
 SIGN_OUT_OTHERS = click.option(

@@ -1632,7 +1632,11 @@ class Client:
         await asyncio.to_thread(save_profile, self.home, self.profile, passphrase, cost)
 
     async def logout(
-        self, *, force: bool = False, discard_unsynced: bool | int = False
+        self,
+        *,
+        force: bool = False,
+        discard_unsynced: bool | int = False,
+        discard_copies: bool | Collection[str] = False,
     ) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
         (models.LoggedOut): how many documents with changes that never reached the server were
@@ -1656,6 +1660,16 @@ class Client:
         can be reached; to log out anyway, ask the user, then call again with the count they
         agreed to (as `tj logout` does after its question): they are dropped and counted in
         `LoggedOut.discarded`.
+
+        A read-only copy of one of this account's own journals that the server no longer
+        serves (`Journal.own` and `Journal.read_only_copy`: deleted on another device, or
+        withheld by the server, which can make one at will) may be the only copy left, and is
+        lost as unsynced changes are. `discard_copies` says which of them the user agreed to
+        lose: False none (the default), a collection of journal ids (hex) those, True any.
+        While there is another, logout raises UnsyncedChanges naming them (`copies`) and
+        deletes nothing; export them first (`archive.export_json(journals=[journal_id])`). They are
+        looked for after the sync logout may run (below): one the server withholds in that
+        sync is found too. Those deleted are named in `LoggedOut.copies_deleted`.
 
         They are counted twice: before the server is told (nothing changed when refused),
         and again just before the local data is deleted, after the server's answer, which a
@@ -1702,8 +1716,22 @@ class Client:
         unsynced, set_aside = await self.store.unsynced(
             await self._copies(), self.profile.secrets.account_key
         )
-        if allowed is not None and unsynced > allowed:
-            raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed)
+        # after the sync above: a journal the server withheld in it is a copy now
+        copies = await self._own_copies()
+        refused = [
+            name
+            for journal_id, name in copies
+            if discard_copies is not True
+            and (discard_copies is False or journal_id not in discard_copies)
+        ]
+        over = allowed is not None and unsynced > allowed
+        if over or refused:
+            raise UnsyncedChanges(
+                unsynced if over else 0,
+                set_aside=set_aside if over else 0,
+                agreed=allowed or 0,
+                copies=tuple(refused),
+            )
         server_told = True
         try:
             await self.transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)
@@ -1750,7 +1778,18 @@ class Client:
             await to_the_end(delete())
         except StoreBusy as busy:  # logged out, its deletion owed: never "nothing was written"
             raise StoreBusy(logged_out=True) from busy.__cause__
-        return LoggedOut(discarded, server_told, device_id, tuple(unconfirmed))
+        return LoggedOut(
+            discarded,
+            server_told,
+            device_id,
+            tuple(unconfirmed),
+            tuple(name for _, name in copies),
+        )
+
+    async def _own_copies(self) -> list[tuple[str, str]]:
+        """(id as hex, name) of each read-only copy of this account's own journals that the
+        server no longer serves, by name: what a logout deletes that may be on no server."""
+        return [(j.id, j.name) for j in await self.journals.list() if j.own and j.read_only_copy]
 
     async def _unconfirmed_unshares(self) -> list[str]:
         """Each ended share whose end is not confirmed (`owed_shares.WITHDRAWN`), as

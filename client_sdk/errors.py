@@ -686,8 +686,10 @@ class UnsyncedChanges(InvalidInput):
     `erased`: with `erasing`, found by its last count, after the server erased the account
     (written by another program meanwhile, in the transaction that was to end the store):
     the account is gone, this device's data is kept, holding them (readable, exportable);
-    `logout(discard_unsynced=count)` of the home opened again deletes it once they are kept. Subject "unsynced
-    changes"."""
+    `logout(discard_unsynced=count)` of the home opened again deletes it once they are kept.
+    `copies`: the names of the read-only copies of this account's own journals the server no
+    longer serves (maybe the only copies left) that the call's `discard_copies` did not agree
+    to lose (`count` 0 when they alone stopped the logout). Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
@@ -700,8 +702,10 @@ class UnsyncedChanges(InvalidInput):
         signed_out: bool = False,
         erasing: bool = False,
         erased: bool = False,
+        copies: tuple[str, ...] = (),
     ) -> None:
         self.count = count
+        self.copies = copies
         self.set_aside = set_aside
         self.agreed = agreed
         self.signed_out = signed_out
@@ -739,6 +743,27 @@ class UnsyncedChanges(InvalidInput):
             )
             return
         action = "erasing the account" if erasing else "logging out"
+        if copies:
+            names = ", ".join(_quoted(name) for name in copies)
+            one = len(copies) == 1
+            it = "it" if one else "them"
+            gone = (
+                f"the {'journal' if one else 'journals'} {names} of this account "
+                f"{'is' if one else 'are'} no longer on the server (deleted on another device, "
+                "or withheld by it) and this device holds a read-only copy that may be the only "
+                f"one left: logging out would delete {it} for good. Export {it} first "
+                "(archive.export_json), or log out with discard_copies=True once the user "
+                f"agreed to lose {it}"
+            )
+            if not count:
+                super().__init__(f"{gone}. Nothing was deleted")
+                return
+            super().__init__(
+                f"changes to {items} (entries, goals, notes...) written on this device have "
+                f"not reached the server{refused}{more}, and {action} would delete them for "
+                f"good. {then}; and {gone}. Nothing was deleted"
+            )
+            return
         super().__init__(
             f"changes to {items} (entries, goals, notes...) written on this device have not "
             f"reached the server{refused}{more}, and {action} would delete them for good. "

@@ -200,6 +200,11 @@ class Journals:
 
         Raises InvalidInput for an empty name, one over 100 characters or holding '/' or a
         control character (`check_name`), or the name of a journal this account already has."""
+        return (await self._create(name))[0]
+
+    async def _create(self, name: str) -> tuple[Journal, bool]:
+        """`create`, and whether this call made the journal (False: one of that name another
+        device made meanwhile, handed back)."""
         name = check_name(name)
         taken = await self._own_journal_named(name)
         if taken is not None:
@@ -211,8 +216,8 @@ class Journals:
         else:
             created_meanwhile = await self._own_journal_named(name)
             if created_meanwhile is not None:
-                return self._context.journal(created_meanwhile)  # by another device
-        return self._context.journal(await self._context.replica.create_journal(name))
+                return self._context.journal(created_meanwhile), False  # by another device
+        return self._context.journal(await self._context.replica.create_journal(name)), True
 
     async def default(self) -> Journal:
         """The default journal: where a call that names no journal writes and reads. It is

@@ -593,12 +593,16 @@ class LoggedOut:
     in until its session expires or another device of the account revokes it
     (`client.devices.revoke(device_id)`).
     `unconfirmed`: the ended shares whose end was not confirmed and which `force=True`
-    forgot (each "'journal' with member"); empty otherwise."""
+    forgot (each "'journal' with member"); empty otherwise.
+    `copies_deleted`: the names of the read-only copies of this account's own journals the
+    server no longer served that were deleted with the local data (the call's
+    `discard_copies` agreed to lose them); empty otherwise."""
 
     discarded: int
     server_told: bool
     device_id: str
     unconfirmed: tuple[str, ...] = ()
+    copies_deleted: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ids as hex."""
@@ -607,6 +611,7 @@ class LoggedOut:
             "server_told": self.server_told,
             "device_id": self.device_id,
             "unconfirmed": list(self.unconfirmed),
+            "copies_deleted": list(self.copies_deleted),
         }
 
 

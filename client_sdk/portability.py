@@ -58,6 +58,7 @@ from client_sdk.archive import (
 )
 from client_sdk.care import Assignments, Homework
 from client_sdk.care_archive import CareRecords, care_markdown, with_journal
+from client_sdk.care_disclosure import ANSWERS, SCORES
 from client_sdk.care_import import (
     CareImport,
     ImportedPlan,
@@ -236,6 +237,13 @@ class ImportReport:
     "" otherwise (or when this device has none)."""
     default_readers: list[str] = field(default_factory=list)
     """Who else reads `default_journal`, as `into_readers`."""
+    default_result_readers: list[str] = field(default_factory=list)
+    """Those of `default_readers` a new questionnaire result there reaches: its members, and
+    the accounts of its field-level shares whose copy carries scores or answers (one this
+    device cannot open counts), by its verified access chain."""
+    default_flag_readers: list[str] = field(default_factory=list)
+    """Those a safety flag raised there now reaches (`SafetyPath.flags_reach` "on": named by
+    the owner's signed opt-in, holding the annotate role)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -273,6 +281,8 @@ class ImportReport:
             "care_apart": list(self.care_apart),
             "default_journal": self.default_journal,
             "default_readers": list(self.default_readers),
+            "default_result_readers": list(self.default_result_readers),
+            "default_flag_readers": list(self.default_flag_readers),
         }
 
 
@@ -1113,6 +1123,31 @@ async def tell_default(
     report.care_apart = names
     report.default_journal = default.name
     report.default_readers = journal_readers(context, default.journal_id)
+    report.default_result_readers = result_readers(context, default.journal_id, journals)
+    reach = await source.care.safety.flags_reach(default.journal_id.hex())
+    report.default_flag_readers = sorted(name for name, how in reach.items() if how == "on")
+
+
+def result_readers(context: Context, journal_id: bytes, journals: list[LocalJournal]) -> list[str]:
+    """Those of `journal_readers` a questionnaire result written in the journal reaches: its
+    current members (they hold its key), and the accounts of its field-level shares whose
+    copy's owner-sealed settings carry scores or answers (a share whose copy this device
+    cannot open or does not hold counts: fail closed). Usernames, sorted, each once."""
+    replica = context.replica
+    me = context.profile.account_id
+    names = {
+        share.member_name
+        for share in replica.verified_shares(now_ms(), journal_id)
+        if share.member_id != me
+    }
+    held = {j.journal_id: j for j in journals}
+    for limited in field_shares_in_force(replica.chains.state(journal_id)):
+        copy = held.get(limited.mirror) if limited.mirror is not None else None
+        settings = replica.disclosure_settings(copy) if copy is not None else None
+        fields = settings.fields if settings is not None else None
+        if fields is None or SCORES in fields or ANSWERS in fields:
+            names.add(limited.who.username if limited.who is not None else "an account")
+    return sorted(names)
 
 
 def journal_readers(context: Context, journal_id: bytes) -> list[str]:
@@ -1528,7 +1563,9 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
     (`Replica.is_disclosure`: a field-level copy, "Shared with NAME", a brief) nor a
     read-only copy, nor such a journal `Journals.create` hands back (made meanwhile on
     another device): then "NAME (imported)", ... (`report.imported_as`). An existing
-    journal that receives it is named with who reads it (`report.into`, `into_readers`)."""
+    journal that receives it, one `Journals.create` hands back included (made meanwhile on
+    another device, maybe shared there), is named with who reads it from its verified access
+    chain (`report.into`, `into_readers`), never said new."""
     context = source.context
     mine: dict[str, tuple[str, bool]] = {}  # name (casefold) -> (id, whether to import into)
     for held in await context.store.journals():
@@ -1546,10 +1583,10 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
                 continue
             # a journal of that name made meanwhile on another device may come back: checked
             # again, and passed over as above when it is not one to import into
-            created = await source.journals.create(name)
+            created, made_here = await source.journals._create(name)
             now_held = {j.journal_id.hex(): j for j in await context.store.journals()}
             mine[name.casefold()] = (created.id, importable(context, now_held[created.id]))
-            if mine[name.casefold()][1]:
+            if mine[name.casefold()][1] and made_here:  # one handed back is said as existing
                 report.created_journals.append(created.name)
                 made.add(created.id)
         if found[0] not in made:  # an existing journal, by the name given: said with who reads it

@@ -317,7 +317,11 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     # (a name with an apostrophe in double quotes, as messages quote it: NU62 F7)
     from cli.terminal import shell_join
 
-    command = f"{ana.printed} {shell_join(['write', *options, '--draft', str(draft)])}"
+    [default] = [
+        j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"
+    ]  # the journal it was written for
+    saves = ["write", "--journal", default, *options, "--draft", str(draft)]
+    command = f"{ana.printed} {shell_join(saves)}"
     assert '"Ana\'s night"' in command
     assert str(draft) in failed.raw_stderr and f"`{command}` saves it" in failed.raw_stderr
     assert draft.read_text() == "Typed before the crash.\n"
@@ -343,7 +347,8 @@ async def test_a_failing_editor_keeps_the_draft_in_the_profile_and_says_where(
     options = ["--emotion", "calm", "--date", "2026-01-05 21:30"]
     error = failed_with_one_line(await run_tj(["write", *options], env=profile))
     [draft] = list((ana.home / "drafts").iterdir())
-    command = f"{ana.printed} {shlex.join(['write', *options, '--draft', str(draft)])}"
+    saves = ["write", "--journal", default, *options, "--draft", str(draft)]
+    command = f"{ana.printed} {shlex.join(saves)}"
     assert f"`{command}` saves it" in error  # $TJ_HOME named: pasted in any shell
     saved = succeeded(await run_tj(shlex.split(command)[1:], env={"TJ_HOME": str(ana.home)}))
     shown = await ana.json("show", saved.stdout.strip())

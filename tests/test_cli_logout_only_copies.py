@@ -25,7 +25,10 @@ async def test_logout_yes_refuses_to_delete_a_kept_draft(
     assert refused.exit_code != 0, said
     [draft] = editor.drafts_kept(ana.home)  # named by its path, with its own command
     assert f"1 draft never saved ({draft}) is on this device only" in said, said
-    assert f"Save it first with `tj write --draft {draft}`" in said, said
+    [default] = [
+        j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"
+    ]  # the journal it was written for
+    assert f"Save it first with `tj write --journal {default} --draft {draft}`" in said, said
     assert "FILE" not in said and "would lose it for good" in said, said
     assert "--discard-unsynced" in said, said
     assert editor.drafts_kept(ana.home)

@@ -111,7 +111,10 @@ async def test_piped_text_holding_the_scissors_line_kept_as_a_draft_is_saved_who
     told = said(failed.stderr)
     found = re.search(r"it is kept in (\S+) \(`(.*?) < (\S+)` saves it whole", told)
     assert found, told
-    assert shlex.split(found.group(2))[-3:] == ["write", "--mood", "4"], told
+    [default] = [
+        j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"
+    ]  # the journal it was written for
+    assert shlex.split(found.group(2))[-5:] == ["write", "--journal", default, "--mood", "4"], told
     assert shlex.split(found.group(3)) == [found.group(1)]
     assert "--draft" not in told and "delete the file after" in told
     draft = Path(found.group(1))

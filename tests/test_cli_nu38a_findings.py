@@ -95,13 +95,16 @@ async def test_a_text_over_the_length_limit_is_to_be_shortened_before_its_draft_
     assert "another --journal" not in piped.stderr
     monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
     env = editor_script(tmp_path, big)
+    [default] = [j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"]
     for command in (["write"], ["edit", entry_id[:6]]):
         refused = await ana.tj(*command, env=env)
         assert refused.exit_code != 0, command
         before, words = kept_command(refused.raw_stderr)  # as printed
         assert before.endswith("shorten it to 100,000 characters, then "), refused.stderr
         assert words[:3] == ["tj", "--home", str(ana.home)], words  # as `tj write`'s (N5)
-        assert words[3:-2] == command and words[-2] == "--draft", words
+        # a new entry's draft names the default journal it was written for, by its id
+        written_for = ["--journal", default] if command == ["write"] else []
+        assert words[3:-2] == [*command, *written_for] and words[-2] == "--draft", words
     assert [e["body"] for e in await ana.json("list")] == ["Plain"]
 
     # a draft that fits: "saves it", with --home, for an edit's failing editor too

@@ -68,7 +68,9 @@ async def test_ctrl_c_in_the_editor_names_the_draft_and_the_command_keeps_the_op
     assert stopped.exit_code != 0
     [draft] = drafts(ana)
     assert f"What you wrote is kept in {draft}" in said(stopped.stderr), stopped.stderr
-    words = ["tj", "write", "--title", "Night", "--mood", "2"]
+    # the default journal it was written for, by its id
+    [default] = [j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"]
+    words = ["tj", "write", "--journal", default, "--title", "Night", "--mood", "2"]
     _, command = kept_command(stopped.stderr)
     assert command[: len(words)] == words and "--tag" in command, command
     assert command[-2:] == ["--draft", str(draft)], command

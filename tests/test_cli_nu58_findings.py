@@ -166,7 +166,8 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
     refused again. The command said never repeats what would be refused: --journal NAME for
     the user to choose, or for an archived journal the unarchive to run first; and it never
     puts the text in the default journal by itself (NU72 F10: the draft keeps the journal it
-    was written for). A refusal unrelated to the journal (`--mood 11`) says no "--journal"."""
+    was written for). A refusal unrelated to the journal (`--mood 11`) asks for no journal:
+    the command names the default journal the text was written for, by its id."""
     from tests.test_cli_cli16_findings import printed_save
 
     ana = await new_device(live_server, tmp_path, "ana")
@@ -204,7 +205,10 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
         assert words in [e["body"] for e in await device.json("list", "--journal", "Personal")]
     refused = await ana.tj("write", "--mood", "11", input="Other words")
     assert refused.exit_code == 2 and "kept in" in refused.stderr, refused.output
-    assert "--journal" not in refused.stderr, refused.stderr
+    # no journal to choose: the command names the default journal it was written for
+    [default] = [j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"]
+    assert "--journal NAME" not in refused.stderr, refused.stderr
+    assert f"tj write --journal {default} --draft" in flat(refused.stderr), refused.stderr
 
 
 async def test_a_sign_in_over_another_account_is_refused_before_any_secret_is_asked(

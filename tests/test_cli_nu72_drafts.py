@@ -127,14 +127,16 @@ async def test_a_draft_refused_for_a_journal_not_there_names_no_journal_for_it(
     await ana.ok("write", "--journal", "Side", "--tag", "t", "--draft", str(draft))
     assert [e["body"] for e in await ana.json("list", "--journal", "Side")] == ["Words for Nope"]
 
-    # the default journal archived: kept for it, saved there once unarchived
+    # the default journal archived: kept for it (named by its id), saved there once unarchived
+    [default] = [j["id"][:12] for j in await ana.json("journal", "list") if j["name"] == "Personal"]
     await ana.ok("journal", "archive", "Personal")
     refused = await ana.tj("write", input="Words for the default")
     said = flat(refused.stderr)
     assert refused.exit_code != 0 and "is archived" in said, said
     draft = kept_draft(said)
     assert (
-        f"(`tj write --draft {draft}` saves it once you run `tj journal unarchive Personal` "
+        f"(`tj write --journal {default} --draft {draft}` saves it once you run "
+        "`tj journal unarchive Personal` "
         "first; give another --journal to save it elsewhere)" in said
     ), said
     await ana.ok("journal", "unarchive", "Personal")

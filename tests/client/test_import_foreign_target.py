@@ -46,16 +46,16 @@ async def test_a_journal_create_hands_back_that_is_no_target_is_passed_over(
     await laptop.sync()
     [old] = [j for j in await laptop.journals.list() if j.name == "Old"]
     assert old.read_only_copy
-    real = laptop.archive.journals.create
+    real = laptop.archive.journals._create
     handed: list[str] = []
 
     async def create(name: str, *args: Any, **kwargs: Any) -> Any:
         if not handed:  # as if another device had made it meanwhile: the copy comes back
             handed.append(name)
-            return old
+            return old, False
         return await real(name, *args, **kwargs)
 
-    monkeypatch.setattr(laptop.archive.journals, "create", create)
+    monkeypatch.setattr(laptop.archive.journals, "_create", create)
     report = await laptop.archive.import_dayone(json.loads(DAYONE.read_text()), journal="Mine")
 
     assert handed == ["Mine"]
