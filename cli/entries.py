@@ -486,8 +486,8 @@ def body_of(
             "TEXT",
             f"{output.command_text('tj write TEXT')} without --edit, which saves it as given; nothing was written",
         )
-    prompt, default = home.run(partial(editor_start, journal_name, prompt_id))
-    with_default(save, default)
+    prompt, journal_id = home.run(partial(editor_start, journal_name, prompt_id))
+    with_journal_id(save, journal_id)
     kept = () if saved is None else saved
     tj = profile_words(home.path)
     with editor.composed(home.path, prompt, text or "", save, kept, tj) as (_, written):
@@ -529,10 +529,11 @@ def kept_unsaved(
     before the draft's path, as `save`'s), when `save` would be refused as it is
     (`journal_left_out`)."""
     whole = editor.holds_cut(text)
-    if "write" in save and "--journal" not in save and "--prompt" not in save:
-        try:  # the journal it was written for, named in its command (`with_default`)
-            with_default(save, home.run(default_word))
-        except (Exception, KeyboardInterrupt):  # none, or stopped: kept naming none
+    named = journal_named_in(save)
+    if "write" in save and (named is not None or "--prompt" not in save):
+        try:  # the journal it was written for, by id in its command (`with_journal_id`)
+            with_journal_id(save, home.run(partial(journal_id_word, named)))
+        except (Exception, KeyboardInterrupt):  # none here, or stopped: kept as it was named
             pass
     try:
         if whole:
@@ -681,33 +682,51 @@ async def editor_start(
     the journal the entry goes to (`journal_name`, else the prompt's, else the default):
     before the editor opens, not after the user wrote in it (NU38 N1: a therapist with a
     read share wrote a text that was then refused, with a draft no command could save);
-    and, when that is the default journal, its id (shortened) for the draft's command
-    (`with_default`), else None.
+    and the id (shortened) of the journal it goes to, `journal_name`'s or the default's, for
+    the draft's command (`with_journal_id`); None when the prompt's journal is the one.
     Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
     prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
     journal = journal_name or (prompt.journal if prompt is not None else None)
     await default_after_sync(lambda c: c.entries.check_writable(journal), client)
-    if journal is not None:
+    if journal_name is None and journal is not None:
         return prompt, None
-    return prompt, output.short_id((await client.journals.default()).id)
+    return prompt, output.short_id((await client.journals.get(journal_name)).id)
 
 
-async def default_word(client: Client) -> str:
-    """The default journal's id, shortened (`with_default`)."""
-    return output.short_id((await client.journals.default()).id)
+async def journal_id_word(journal_name: str | None, client: Client) -> str:
+    """The id, shortened, of the journal `journal_name` (as `Journals.get` takes it; None:
+    the default journal) (`with_journal_id`). Raises what `Journals.get` raises."""
+    return output.short_id((await client.journals.get(journal_name)).id)
 
 
-def with_default(save: list[str], default: str | None) -> None:
-    """Put `--journal DEFAULT` (the default journal's id, shortened, when the draft was
-    written) into `save`, the words of a `tj write ... --draft` that name no journal (nor a
-    prompt, whose journal it is): the draft then names the journal it was written for, so
-    that once the user makes another journal the default (one a therapist reads, say),
-    `tj write --draft FILE` without --journal refuses to save it there unasked
-    (`draft_journal_checked`). Nothing for another command's words, or `default` None."""
-    if default is None or "write" not in save or "--journal" in save or "--prompt" in save:
+def journal_named_in(save: list[str]) -> str | None:
+    """The --journal word of `save`, the words of a `tj ... --draft`; None without one."""
+    if "--journal" not in save:
+        return None
+    at = save.index("--journal") + 1
+    return save[at] if at < len(save) else None
+
+
+def with_journal_id(save: list[str], journal_id: str | None) -> None:
+    """Name the journal a draft was written for by its id (`journal_id`, shortened, when the
+    draft was kept) in `save`, the words of a `tj write ... --draft`: its --journal word
+    replaced by the id, or `--journal ID` put in when it names no journal (nor a prompt,
+    whose journal it is). The draft then follows that journal, not a name: once the user
+    renames it and gives its old name to another journal, or makes another journal the
+    default (one a therapist reads, say), `tj write --draft FILE` without --journal refuses
+    to save it elsewhere unasked, and its own command still saves it where it was meant to go
+    (`draft_journal_checked`). Nothing for another command's words, or `journal_id` None."""
+    if journal_id is None or "write" not in save:
+        return
+    if "--journal" in save:
+        at = save.index("--journal") + 1
+        if at < len(save):
+            save[at] = journal_id
+        return
+    if "--prompt" in save:
         return
     at = save.index("write") + 1
-    save[at:at] = ["--journal", default]
+    save[at:at] = ["--journal", journal_id]
 
 
 async def prompt_after_sync(prompt_id: str, client: Client) -> Prompt:

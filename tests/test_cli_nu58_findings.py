@@ -188,8 +188,9 @@ async def test_the_command_saving_piped_text_leaves_out_the_journal_that_was_ref
         save = printed_save(said)
         named = f"'{journal}'" if " " in journal else journal
         assert "saves it in your default journal" not in said, said
-        if journal == "night dreams":
-            assert save[1:5] == ["--journal", journal, "--tag", "t"], save
+        if journal == "night dreams":  # by its id: a draft follows its journal (NU73 F1)
+            [found] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == journal]
+            assert save[1:5] == ["--journal", str(found)[:12], "--tag", "t"], save
             assert (
                 "saves it in 'night dreams' once you run `tj journal unarchive 'night dreams'` "
                 "first; to save it in another journal, give that one after --journal instead"

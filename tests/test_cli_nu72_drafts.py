@@ -23,6 +23,13 @@ async def bodies_read_by(therapist: Device) -> list[str]:
     return [e["body"] for e in await therapist.json("list", "--journal", "ana/Personal")]
 
 
+async def journal_id(device: Device, name: str) -> str:
+    """The shortened id (12 hex digits) of `device`'s journal `name`, as a draft's command
+    names it."""
+    [found] = [j["id"] for j in await device.json("journal", "list") if j["name"] == name]
+    return str(found)[:12]
+
+
 def kept_draft(said: str) -> Path:
     found = re.search(r"it is kept in (\S+?\.md) \(", said)
     assert found is not None, said
@@ -45,13 +52,15 @@ async def test_a_draft_for_an_archived_private_journal_never_goes_to_the_shared_
     await ana.ok("journal", "create", "Work")
     await ana.ok("journal", "archive", "Work")
 
+    work = await journal_id(ana, "Work")  # a draft names its journal by id (NU73 F1)
+
     refused = await ana.tj("write", "--journal", "Work", "--mood", "3", input="draft on phone\n")
     said = flat(refused.stderr)
     assert refused.exit_code != 0 and "is archived" in said, said
     draft = kept_draft(said)
     assert "saves it in your default journal" not in said, said
     assert (
-        f"(`tj write --journal Work --mood 3 --draft {draft}` saves it in Work once you run "
+        f"(`tj write --journal {work} --mood 3 --draft {draft}` saves it in Work once you run "
         "`tj journal unarchive Work` first;" in said
     ), said
     assert editor.read_draft(draft) == "draft on phone"
@@ -61,7 +70,7 @@ async def test_a_draft_for_an_archived_private_journal_never_goes_to_the_shared_
     said = flat(logout.stderr)
     assert logout.exit_code == 1, said
     assert f"1 draft never saved ({draft}) is on this device only" in said, said
-    assert f"Save it first with `tj write --journal Work --mood 3 --draft {draft}`" in said, said
+    assert f"Save it first with `tj write --journal {work} --mood 3 --draft {draft}`" in said, said
     assert "FILE" not in said and "lose it for good" in said and "loses it" in said, said
 
     plain = await ana.tj("write", "--draft", str(draft))
@@ -72,7 +81,7 @@ async def test_a_draft_for_an_archived_private_journal_never_goes_to_the_shared_
         "first): without --journal it would go into your default journal 'Personal', read "
         "by drw, so nothing was saved."
     ), said
-    assert f"`tj write --journal Work --mood 3 --draft {draft}` saves it there" in said, said
+    assert f"`tj write --journal {work} --mood 3 --draft {draft}` saves it there" in said, said
     assert f"`tj write --journal Personal --mood 3 --draft {draft}`" in said, said
     as_json = await ana.tj("write", "--draft", str(draft), "--json")
     assert '"subject": "draft journal"' in as_json.stdout, as_json.output
@@ -263,3 +272,51 @@ def test_the_words_for_several_gone_copies_agree_and_name_each_by_id() -> None:
         f"journal here (the rest is), and {command_text('tj export --journal b06fab8e89d3 --out DIR')} "
         "keeps them"
     ), said
+
+
+async def test_a_draft_follows_its_journal_through_a_rename_not_its_old_name(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A draft kept for an archived private journal named it by name: renamed ("Night
+    dreams") and its old name given to a new journal shared with the therapist, the draft's
+    own command put the private text into the therapist's journal, saying nothing of who
+    reads it there. The draft names its journal by id: `tj write --draft FILE` names the
+    renamed journal it was written for, its own command saves it there, and `--journal Dreams`
+    (the new shared one) is the user's choice, said with who reads it."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drw = await new_device(live_server, tmp_path, "drw")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("journal", "archive", "Dreams")
+    dreams = await journal_id(ana, "Dreams")
+    refused = await ana.tj("write", "--journal", "Dreams", input="My father again. Private.\n")
+    draft = kept_draft(flat(refused.stderr))
+    await ana.ok("journal", "rename", "Dreams", "Night dreams")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("share", "Dreams", "drw", "--role", "read", "--trust-on-first-use")
+
+    plain = await ana.tj("write", "--draft", str(draft))
+    said = flat(plain.stderr)
+    assert plain.exit_code == 1, said
+    assert said.startswith(f"Error: {draft} was written for 'Night dreams' (archived: "), said
+    assert f"`tj write --journal {dreams} --draft {draft}` saves it there" in said, said
+    assert draft.exists()
+
+    chosen = await ana.tj("write", "--journal", "Dreams", "--draft", str(draft))
+    said = flat(chosen.stderr)
+    assert chosen.exit_code == 0, said
+    assert "it went into 'Dreams' as you chose (read by drw)." in said, said
+    await drw.ok("sync")
+    bodies = [e["body"] for e in await drw.json("list", "--journal", "ana/Dreams")]
+    assert bodies == ["My father again. Private."]  # the user named it: told who reads it
+
+    await ana.ok("journal", "archive", "Night dreams")
+    refused = await ana.tj("write", "--journal", "Night dreams", input="Kept private.\n")
+    second = kept_draft(flat(refused.stderr))
+    await ana.ok("journal", "unarchive", "Night dreams")
+    await ana.ok("write", "--journal", dreams, "--draft", str(second))
+    [entry] = await ana.json("list", "--journal", "Night dreams")
+    assert entry["body"] == "Kept private."
+    await drw.ok("sync")
+    assert "Kept private." not in [
+        e["body"] for e in await drw.json("list", "--journal", "ana/Dreams")
+    ]
