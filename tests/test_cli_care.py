@@ -35,7 +35,7 @@ async def shared_mood_only(
     )  # fmt: skip
     await drsmith.ok("sync")
     [shared] = await drsmith.json("shared-with-me")
-    return ana, drsmith, f"ana/{shared['journal']}"
+    return ana, drsmith, shared["journal"]
 
 
 NIGHT = [

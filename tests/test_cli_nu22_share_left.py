@@ -42,7 +42,7 @@ async def test_a_member_who_left_a_renewed_share_is_listed_as_left_not_at_the_ol
     await drsmith.ok("sync")
     [shared] = await drsmith.json("shared-with-me")
     move_clocks(live_server, monkeypatch, DAY_MS)
-    await drsmith.ok("leave", f"ben/{shared['journal']}", "--yes")
+    await drsmith.ok("leave", shared["journal"], "--yes")
     await ben.ok("sync")  # removed on the server's word: they left
 
     [row] = await ben.json("shares")

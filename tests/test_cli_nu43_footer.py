@@ -122,7 +122,7 @@ async def test_shared_with_me_lists_by_client_then_journal_marked_when_not_compa
     ]
 
     listed = await drsmith.json("shared-with-me")
-    assert [f"{row['owner']}/{row['journal']}" for row in listed] == expected, listed
+    assert [row["journal"] for row in listed] == expected, listed
     assert not any(row["owner_verified"] for row in listed)
     shown = await drsmith.ok("shared-with-me", env=NARROW)
     # the journal names its owner, marked when not compared: no owner column (NU47 #14)
