@@ -459,6 +459,8 @@ def brief(
     those fields of what that copy holds; an entry marked to discuss there is listed as
     "(text not shared)". --journal names the journals to cover instead (whole, shared or
     not); with nothing shared with THERAPIST, name them. Its "Covers:" line names them.
+    It syncs first, so what another device wrote (a PHQ-9, a safety flag) is in it; when the
+    server cannot be reached, one line says it shows what this device had at its last sync.
 
     \b
     Examples:
@@ -527,7 +529,10 @@ def brief(
     left_out: list[str] = []
     separate: list[str] = []  # shared with them one at a time, not in what it covers
     in_copies: list[tuple[str, list[str]]] = []  # read-only copies of journals gone: by name
-    prepared, unknown = home.run(prepare)
+    # What the client reads (and would share) is the server's latest, not this device's last
+    # sync: a PHQ-9 or safety flag written on another device since is in it (NU73 F7).
+    # Offline, one line says how old it is (`Home.read`).
+    prepared, unknown = home.read(prepare)
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
     if (left_out or separate) and not as_json:  # to the client alone: never in its text

@@ -221,3 +221,46 @@ async def test_an_offline_write_is_saved_at_once_without_waiting_for_retries(
     await outage.end()
     await ana.ok("sync")
     assert [e["body"] for e in await ana.json("list")] == ["", "Offline."]
+
+
+async def test_a_second_devices_brief_carries_a_phq9_item_9_and_its_flag_without_running_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    # The phone synced before the laptop took a PHQ-9 with item 9 above 0: `tj brief` on the
+    # phone syncs first, so the brief it shows (and would share) has the score, the item-9
+    # line and the unacknowledged flag, as the laptop's does; offline it says how old it is.
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--trust-on-first-use", "--safety-flags",
+    )  # fmt: skip
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await phone.ok("write", "--mood", "6", "Slept badly.")
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+
+    shown = await phone.tj("brief", "drsmith", input="n\n")
+    brief = " ".join(shown.stdout.split())
+    assert "Covers: 'Personal'" in brief, brief
+    assert "PHQ-9: 9 (Mild)" in brief, brief
+    assert "Safety: PHQ-9 item 9 answered 1 (Several days)" in brief, brief
+    assert "not acknowledged yet" in brief, brief
+    assert NOT_SYNCED not in " ".join(shown.stderr.split()), shown.stderr
+
+
+async def test_offline_a_brief_says_when_the_device_last_synced(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--trust-on-first-use"
+    )
+    await ana.ok("sync")
+    await outage.begin()
+    shown = await ana.tj("brief", "drsmith", input="n\n")
+    assert "Covers: 'Personal'" in shown.stdout, shown.output
+    assert f"{NOT_SYNCED} at its last sync, " in " ".join(shown.stderr.split()), shown.stderr
