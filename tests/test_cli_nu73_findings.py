@@ -73,3 +73,49 @@ async def test_moving_set_aside_words_into_a_journal_someone_reads_names_them_an
     moved = await phone.ok("set-aside", "move", short, "--journal", "Personal", "--yes")
     assert "Moved it into Personal (read by drsmith) as entry" in flat(moved.stderr), moved.stderr
     assert await phone.json("set-aside", "list") == []
+
+
+async def test_a_therapists_line_is_not_said_to_be_in_use_where_this_device_cannot_know(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F6: ana wrote her own plan, with its line, in Dreams and none in Personal; drsmith set
+    a line in ana/Personal. Her message shows her own line (the README's rule); drsmith's
+    view showed his line as the line, with nothing said of what his device cannot see."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("journal", "create", "Dreams")
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", TOFU)
+    own = "Ana's own line 0800 222"
+    await ana.ok(
+        "safety", "plan", "--journal", "Dreams", "--crisis-line", own, "--text", "Ring Jo."
+    )
+    await drsmith.ok("sync")
+    await drsmith.ok("safety", "crisis-line", "ana/Personal", "Clinic 020 0000")
+    await ana.ok("sync")
+
+    plan = await ana.json("safety", "plan")
+    assert plan["safety_message"]["crisis_line"] == own, plan
+    assert plan["crisis_line_in_use"] == "Clinic 020 0000", plan  # set in Personal, not shown
+    assert plan["safety_message"]["seen_from"] is None, plan
+
+    theirs = await drsmith.json("safety", "plan", "--journal", "ana/Personal")
+    assert theirs["safety_message"]["seen_from"] == "this journal only", theirs
+    shown = flat((await drsmith.ok("safety", "plan", "--journal", "ana/Personal")).stdout)
+    assert "Clinic 020 0000 (set by drsmith), set in this journal; ana's safety message" in shown
+    assert "this device cannot see their other journals" in shown, shown
+
+
+async def test_an_archived_default_journal_is_said_to_take_no_plain_write(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F4: `tj journal default` of an archived journal said nothing; then every plain write,
+    mood and questionnaire was refused."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Night dreams")
+    await ana.ok("journal", "archive", "Night dreams")
+    chosen = flat((await ana.ok("journal", "default", "Night dreams")).stderr)
+    assert "Your default journal on this device is now 'Night dreams'." in chosen, chosen
+    assert "Note: 'Night dreams' is archived: nothing written with no --journal" in chosen
+    assert "tj journal unarchive 'Night dreams'" in chosen, chosen
+    shown = flat((await ana.ok("journal", "default")).stderr)
+    assert "is archived: nothing written with no --journal" in shown, shown
