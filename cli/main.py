@@ -2680,7 +2680,9 @@ def journal_default(
     it), or by its name with --even-if-shared. When your default journal until now is read
     by someone (your therapist), or sends them safety flags, and JOURNAL is not read by them
     or sends them none, tj says so and asks first (--yes: it does not ask): what you write
-    with no --journal, and a PHQ-9's safety flag, would no longer reach them. Works offline.
+    with no --journal, and a PHQ-9's safety flag, would no longer reach them. An archived
+    JOURNAL is chosen, with a note that nothing written with no --journal is saved until it
+    is unarchived. Works offline.
 
     \b
     Example:
@@ -2750,6 +2752,13 @@ def journal_default(
         output.message(f"Your default journal is {output.named(found.name)}.")
     else:
         output.message(f"Your default journal on this device is now {output.named(found.name)}.")
+    if found.archived and not as_json:  # every write naming no journal is refused there
+        unarchive = ["tj", "journal", "unarchive", output.journal_word(found.name, found.id)]
+        output.message(
+            f"Note: {output.quoted(found.name)} is archived: nothing written with no --journal "
+            f"(an entry, a mood, a questionnaire) is saved until {output.command(unarchive)}.",
+            wrap=True,
+        )
 
 
 @journal.command("archive")
