@@ -698,8 +698,9 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     else:
         emergency, text, line = plan.emergency_number, plan.plan, crisis_line_text(plan)
     if unseen:  # the owner's other journals are not on this device
+        here = "set in this journal" if plan.crisis_line_in_use else "as this journal alone has it"
         line = (
-            f"{line}, set in this journal; {owner}'s safety message shows a plan {owner} "
+            f"{line}, {here}; {owner}'s safety message shows a plan {owner} "
             f"wrote in another of their journals instead, if there is one, with its own "
             "crisis line: this device cannot see their other journals"
         )
