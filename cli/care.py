@@ -97,6 +97,8 @@ def assign(
 ) -> None:
     """Assign a measure (phq9, gad7, pcl5) or homework (thought-record,
     behavioural-activation, sleep-diary) in a client's JOURNAL; needs the annotate role.
+    Syncs first, so the client's latest results (an item 9 answered above 0) decide when it
+    is first due.
     When the journal already has it on the same schedule (and it is still asked for),
     asks first: assigned twice, it is due twice (--yes does not ask).
 
@@ -105,10 +107,16 @@ def assign(
       tj assign ana/Personal measure phq9 --every 14
       tj assign ana/Personal homework sleep-diary --every 1 --note "Each morning this week"
     """
+    deciding = "deciding its first due date from"
+
+    async def synced_then_already(client: Client) -> list[Assignment]:
+        # a result (an item-9 answer, its flag) sent minutes ago decides the first due date
+        # and the note: synced first, one quick try, said when it fails
+        await synced_first(client, deciding, tell_flags=True)
+        return await client.assignments.already_assigned(journal_name, task_type, target)
+
     if not yes:  # NU47 #12: the same twice gave the client two due
-        already = home.run(
-            lambda client: client.assignments.already_assigned(journal_name, task_type, target)
-        )
+        already = home.run(synced_then_already)
         same = [a for a in already if a.every_days == every_days]  # another schedule: on purpose
         if same:
             output.confirm(repeat_question(same), abort=True, err=True)
@@ -118,7 +126,7 @@ def assign(
     ) -> tuple[Assignment, Due | None, str, list[MeasureResult], list[Assignment]]:
         same = []  # asked about above without --yes; said after it with --yes
         if yes:
-            already = await client.assignments.already_assigned(journal_name, task_type, target)
+            already = await synced_then_already(client)
             same = [a for a in already if a.every_days == every_days]
         made = await client.assignments.assign(
             journal_name,

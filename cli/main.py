@@ -2680,7 +2680,9 @@ def journal_default(
     it), or by its name with --even-if-shared. When your default journal until now is read
     by someone (your therapist), or sends them safety flags, and JOURNAL is not read by them
     or sends them none, tj says so and asks first (--yes: it does not ask): what you write
-    with no --journal, and a PHQ-9's safety flag, would no longer reach them. Works offline.
+    with no --journal, and a PHQ-9's safety flag, would no longer reach them. An archived
+    JOURNAL is chosen, with a note that nothing written with no --journal is saved until it
+    is unarchived. Works offline.
 
     \b
     Example:
@@ -2750,6 +2752,13 @@ def journal_default(
         output.message(f"Your default journal is {output.named(found.name)}.")
     else:
         output.message(f"Your default journal on this device is now {output.named(found.name)}.")
+    if found.archived and not as_json:  # every write naming no journal is refused there
+        unarchive = ["tj", "journal", "unarchive", output.journal_word(found.name, found.id)]
+        output.message(
+            f"Note: {output.quoted(found.name)} is archived: nothing written with no --journal "
+            f"(an entry, a mood, a questionnaire) is saved until {output.command(unarchive)}.",
+            wrap=True,
+        )
 
 
 @journal.command("archive")
@@ -3412,6 +3421,7 @@ async def synced_first(
     needs_server: bool = False,
     tell_refused: bool = False,
     erased_owners: bool = False,
+    tell_flags: bool = False,
 ) -> None:
     """Before a command shows what others sent (notes, flags, briefs, assignments) or exports:
     sync, one quick try (`quick_sync`) so a server that is down or does not answer costs
@@ -3429,7 +3439,9 @@ async def synced_first(
     server is asked whether the owners of ended shares still have an account
     (`client.shares.ask_erased_owners`: its word for words only; NU49 F6), one try within
     what is left of the quick sync's QUICK_SYNC_S, ERASED_ASK_S at most (REV-S11 S11-2): an
-    answer it does not give in time, or at all, changes nothing and the command goes on."""
+    answer it does not give in time, or at all, changes nothing and the command goes on.
+    `tell_flags`: the new safety flags the sync brought are said (`output.safety_line`), for
+    a command that decides from them (`tj assign` of a PHQ-9)."""
     started = asyncio.get_running_loop().time()
     try:
         report = await quick_sync(client)
@@ -3441,6 +3453,8 @@ async def synced_first(
         output.tell_departures(report)
         for line in output.flags_sent_lines(report):  # told it had NOT left
             output.message(line)
+        if tell_flags and (flags := output.safety_line(report)) is not None:
+            output.message(flags)
         if tell_refused:
             for refused in report.refused_shares:
                 output.message(f"Warning: {output.refused_share_line(refused)}", wrap=True)

@@ -246,7 +246,12 @@ def safety_plan(
                     err=True,
                 )
 
-    async def work(client: Client) -> tuple[SafetyPlan, str]:
+    async def work(client: Client) -> tuple[SafetyPlan, str, str]:
+        found, note = await read_or_change(client)
+        journal = await client.journals.get(found.journal_id)
+        return found, note, journal.owner if journal.role != "owner" else ""
+
+    async def read_or_change(client: Client) -> tuple[SafetyPlan, str]:
         if not changing:  # the plan as another device left it, or said to be older
             await synced_first(client)
             return await client.safety.plan(journal_name), ""
@@ -271,13 +276,14 @@ def safety_plan(
         note = await sync_note(client)
         return await client.safety.plan(journal_name), note  # with whom flags reach now
 
-    found, note = home.run(work)
+    found, note, owner = home.run(work)
     if as_json:  # with what the safety message shows, as one field
-        output.print_json(found.to_dict() | {"safety_message": message_json(found)})
+        shown = message_json(found) | {"seen_from": "this journal only" if owner else None}
+        output.print_json(found.to_dict() | {"safety_message": shown})
         if note:
             output.message(output.sentence(note))
         return
-    output.show_item(found, as_json, plan_text, note)
+    output.show_item(found, as_json, partial(plan_text, owner=owner), note)
 
 
 def message_json(plan: SafetyPlan) -> dict[str, str | None]:
@@ -288,7 +294,9 @@ def message_json(plan: SafetyPlan) -> dict[str, str | None]:
     (`SafetyPlan.shown_from`, "plan_from"), by `SafetyPath.message`'s rule (a crisis line a
     member set in this journal outranks a borrowed plan's only when an import wrote that plan:
     `crisis_line_in_use`). null: none set (the message names the local emergency number, the
-    default crisis lines, or no plan)."""
+    default crisis lines, or no plan). On a device of another account (a therapist's), which
+    sees no plan the owner wrote in another of their journals, it is what this journal alone
+    would show (`tj safety plan --json` adds "seen_from": "this journal only" then)."""
     borrowed = plan.shown_from is not None
     emergency = plan.shown_emergency_number if borrowed else plan.emergency_number
     text = plan.shown_plan if borrowed else plan.plan
@@ -440,8 +448,9 @@ def safety_crisis_line(home: Home, journal_name: str, text: str, as_json: bool) 
 
     note = home.run(work)
     output.message(
-        f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it with the safety "
-        f"message when they have not set their own; {note}."
+        f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it "
+        "with the safety message when they have not set their own, here or in a plan they "
+        f"wrote in another of their journals, which this device cannot see; {note}."
     )
     if as_json:
         output.print_json({"action": "set crisis line", "journal": journal_name, "text": text})
@@ -668,12 +677,17 @@ def crisis_line_text(plan: SafetyPlan) -> str:
     return f"{plan.crisis_line_in_use} (set by {plan.crisis_line_set_by})"
 
 
-def plan_text(plan: SafetyPlan) -> str:
+def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     """The plan as `tj safety plan` shows it: its fields, each wrapped under its label, then
     the plan's own text, each of its lines on lines of the terminal's width, its words
     unchanged, as the safety message shows it (an 88-character plan line is wrapped at
-    80 columns too)."""
+    80 columns too). `owner`: the journal's owner when it is another account's (a
+    therapist's view), "" for this account's own: when the owner wrote nothing in this
+    journal's plan, their safety message may show a plan they wrote in another of their
+    journals, with its own crisis line before one a therapist set here, which this device
+    cannot see: the crisis line is then said to be this journal's, not the one in use."""
     lines = [f"journal:      {plan.journal}"]
+    unseen = owner and not (plan.emergency_number or plan.crisis_line or plan.plan)
     if plan.shown_from is not None:  # none written here: what the safety message shows
         lines.append(
             "shown plan:   none written here: the safety message shows the plan of "
@@ -683,6 +697,13 @@ def plan_text(plan: SafetyPlan) -> str:
         line = plan.shown_crisis_line or crisis_line_text(plan)
     else:
         emergency, text, line = plan.emergency_number, plan.plan, crisis_line_text(plan)
+    if unseen:  # the owner's other journals are not on this device
+        here = "set in this journal" if plan.crisis_line_in_use else "as this journal alone has it"
+        line = (
+            f"{line}, {here}; {owner}'s safety message shows a plan {owner} "
+            f"wrote in another of their journals instead, if there is one, with its own "
+            "crisis line: this device cannot see their other journals"
+        )
     lines += [
         f"emergency:    {emergency or '(default: your local emergency number)'}",
         f"crisis line:  {line}",

@@ -176,10 +176,21 @@ def drop_set_aside(
     help="With no --journal: write it into your default journal even when someone reads it "
     "who did not read the journal it was written in.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask when the journal named is read by someone else (for scripts).",
+)
 @json_option
 @pass_home
 def move_set_aside(
-    home: Home, change_id: str, journal_name: str | None, even_if_shared: bool, as_json: bool
+    home: Home,
+    change_id: str,
+    journal_name: str | None,
+    even_if_shared: bool,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """Write an entry or a questionnaire result the server refused for good (one written in
     a journal deleted on another of your devices, or no longer shared with you) into another
@@ -190,7 +201,8 @@ def move_set_aside(
     (the sync names them: "A safety flag was sealed for ..."). The new one is saved before the old one is
     forgotten, and synced. A result needs --journal. With no --journal, a default journal
     read by someone who did not read the entry's own journal is refused: name the journal,
-    or add --even-if-shared.
+    or add --even-if-shared. With --journal naming a journal someone else reads (by this
+    device's verified access chain), it names them and asks first (--yes does not ask).
 
     \b
     Examples:
@@ -206,6 +218,18 @@ def move_set_aside(
             return "entry", moved.id, moved.journal, False
         return f"{moved.name} result", moved.id, moved.journal, moved.safety_concern
 
+    read_by = ""
+    if journal_name is not None:
+        where, readers = home.run(partial(readers_of, journal_name))
+        if readers:
+            read_by = f" (read by {output.and_words(readers)})"
+            if not yes:
+                output.confirm(
+                    f"{output.quoted(where)} is read by {output.and_words(readers)}: move the "
+                    "words written for another journal there?",
+                    abort=True,
+                    err=True,
+                )
     (kind, moved_id, journal, concern), note = home.run(partial(then_sync, move))
     flag = (
         f" Its safety item was answered above 0: a sync seals a safety flag for each member "
@@ -214,13 +238,28 @@ def move_set_aside(
         else ""
     )
     output.message(
-        f"Moved it into {output.named(journal)} as {kind} {output.short_id(moved_id)}, and "
+        f"Moved it into {output.named(journal)}{read_by} as {kind} "
+        f"{output.short_id(moved_id)}, and "
         f"forgot the copy set aside; {note}.{flag}",
         wrap=bool(flag),
     )
     if as_json:
         said = {"action": "moved", "kind": kind, "id": moved_id, "journal": journal}
         output.print_json(said | {"safety_concern": concern})
+
+
+async def readers_of(journal_name: str, client: Client) -> tuple[str, list[str]]:
+    """The name of the journal `journal_name` names and who else reads it, by this device's
+    verified access chain (`client.journals.readers`), for `tj set-aside move --journal` to
+    say before it writes there; ("", []) when the journal is not found here (the move itself
+    refuses it, in its own words)."""
+    from client_sdk import TJError
+
+    try:
+        target = await client.journals.get(journal_name)
+        return target.name, await client.journals.readers(target.id)
+    except TJError:
+        return "", []
 
 
 def verify_heads(dropped: list[SetAsideChange]) -> str:

@@ -5,7 +5,8 @@ pages.
 Each record is its view's `to_dict()` (the shape `tj measure list --json`, `tj homework list
 --json`, `tj assignments --json`, `tj safety plan --json` and `tj safety flags --json` print)
 with the journal's id added as "journal_id"; a safety plan also has "crisis_line_in_use", the
-line the safety message shows (the client's own, else one a therapist set). A private note is
+line set in that journal (the client's own, else one a therapist set; a plan the client wrote
+by hand in another journal, which the message may show instead, is its own record). A private note is
 `tj private-notes --json`'s object as it is: its "journal_id" names the client's journal it is
 about; the notes are kept in the therapist's own "Private notes" journal
 (`CareRecords.private_notes_journal`), whose Markdown folder gets them; in an export of one

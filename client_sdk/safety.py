@@ -169,11 +169,14 @@ class SafetyPlan:
     answered from then on, once they hold the annotate role again (`Safety.flags_reach`
     "read"); sorted. None when `flags_reach` is."""
     crisis_line_in_use: str | None = None
-    """The crisis line in force in this journal (`Safety.crisis_line`), which the safety message
-    shows unless `shown_crisis_line` is set: the owner's own `crisis_line`, else the latest one
-    an annotating member (a therapist) set, else None (the message then names the defaults of
-    client_sdk/data/safety.json). Given so that an app never shows `crisis_line` alone, which
-    is None when a therapist set the line in force."""
+    """The crisis line set in this journal (`Safety.crisis_line`): the owner's own
+    `crisis_line`, else the latest one an annotating member (a therapist) set, else None.
+    Not always the line the safety message shows: when this journal's plan borrows another
+    journal's (`shown_from`), that plan's own line (`shown_crisis_line`) wins, and on a
+    device of another account (a therapist's) a plan the owner wrote in another of their
+    journals is not seen at all; `tj safety plan --json`'s `safety_message.crisis_line` is
+    what the message shows. Given so that an app never shows `crisis_line` alone, which is
+    None when a therapist set the line in this journal."""
     crisis_line_set_by: str | None = None
     """The username of the member who set `crisis_line_in_use` (from the record's signature),
     None when it is the owner's own or none is set."""

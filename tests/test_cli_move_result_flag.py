@@ -35,9 +35,11 @@ async def test_moving_a_result_with_item_9_tells_the_flag_its_sync_seals(
         await offline.close()
     assert (await phone.tj("sync")).exit_code == 4  # set aside: Work is gone
 
-    moved = await phone.ok("set-aside", "move", taken.result.id[:12], "--journal", "Personal")
+    moved = await phone.ok(
+        "set-aside", "move", taken.result.id[:12], "--journal", "Personal", "--yes"
+    )  # drsmith reads Personal: asked without --yes
     said = " ".join(moved.output.split())
-    assert "Moved it into Personal as PHQ-9 result" in said, said
+    assert "Moved it into Personal (read by drsmith) as PHQ-9 result" in said, said
     assert "Its safety item was answered above 0: a sync seals a safety flag" in said, said
     assert "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer" in said, said
     assert "raises no safety flag" not in said, said

@@ -238,6 +238,7 @@ async def test_safety_plan_json_gives_what_the_safety_message_shows_as_one_field
         "crisis_line_set_by": None,
         "plan": None,
         "plan_from": "Personal",
+        "seen_from": None,
     }, borrowed
 
     await ana.ok("safety", "plan", "--journal", "Dreams", "--text", "Walk first.")
@@ -252,6 +253,7 @@ async def test_safety_plan_json_gives_what_the_safety_message_shows_as_one_field
         "crisis_line_set_by": "drsmith",
         "plan": "Walk first.",
         "plan_from": None,
+        "seen_from": None,
     }, own
 
 

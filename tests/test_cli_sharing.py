@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import NOT_DELIVERED_EXIT
-from client_sdk import keys
+from client_sdk import Client, keys
 from client_sdk.models import default_device_name
 from tests.conftest import RunningServer
 from tests.notice_times import NOTICE_TIME, unwrapped
@@ -492,13 +492,27 @@ async def test_a_note_and_an_assignment_refused_after_the_client_took_annotate_b
     synced = await tom.ok("sync")
     assert "not delivered" not in synced.stderr.lower()  # reported once, kept listed
 
-    # the same for an assignment made on a device that did not know yet
+    # the same for an assignment made on a device that did not know yet: `tj assign` syncs
+    # first (it decides from the client's latest results), so it learns and refuses; one
+    # made through the SDK without a sync is set aside at the next sync
     await ana.ok("share", "Personal", "tom", "--role", "annotate")
     await tom.ok("sync")
     await ana.ok("share", "Personal", "tom", "--role", "read")
-    assigned = await tom.tj("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    refused = await tom.tj("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    assert refused.exit_code == 1 and "read-only" in refused.stderr, refused.output
+    await ana.ok("share", "Personal", "tom", "--role", "annotate")
+    await tom.ok("sync")
+    await ana.ok("share", "Personal", "tom", "--role", "read")
+    offline = await Client.open(tom.home)  # no sync: the device does not know yet
+    try:
+        await offline.assignments.assign("ana/Personal", "measure", "phq9", every_days=14)
+    finally:
+        await offline.close()
+    assigned = await tom.tj("sync")
     assert assigned.exit_code == NOT_DELIVERED_EXIT, assigned.output
-    assert f"Not delivered: {why}: your assignment" in " ".join(assigned.stderr.split())
+    assert f"set aside and kept on this device (`tj set-aside list`): ana/Personal: {why}" in (
+        " ".join(assigned.stderr.split())
+    )
     listed = await tom.ok("assignments", "--journal", "ana/Personal", env={"COLUMNS": "160"})
     assert "PHQ-9, every 14 days [NOT DELIVERED]" in listed.stdout
     assert "1 assignment the server refused for good" in " ".join(listed.stderr.split())
