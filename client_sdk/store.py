@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import json.encoder
 import re
 import sqlite3
 from collections.abc import (
@@ -3159,44 +3158,11 @@ made before it gets it NULL (ADDED_COLUMNS); creation values a version before ke
 `field_writes` (marked synced) stay there, read as before."""
 
 
-def _json_chunks() -> Callable[[Any, int], Iterable[str]] | None:
-    """The C encoder `json.dumps` makes on every call with its default arguments (CPython's
-    json/encoder.py, `JSONEncoder.iterencode`), made once: the same text (ASCII, ", " and
-    ": " separators, NaN allowed) without the Python calls and the encoder built and
-    thrown away each time (about 12,000 instructions of each entry written, ~0.9 % of a
-    write; issue 10). None where json has no C encoder (`encode_created` then calls
-    `json.dumps`). No check for cycles: the values given at creation are plain JSON values
-    (`settling.given_values`)."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    dumps = json.JSONEncoder()
-    chunks: Callable[[Any, int], Iterable[str]] = make(
-        None,  # no markers: no check for cycles
-        dumps.default,
-        json.encoder.encode_basestring_ascii,
-        None,  # no indent
-        dumps.key_separator,
-        dumps.item_separator,
-        False,  # sort_keys
-        False,  # skipkeys
-        True,  # allow_nan
-    )
-    return chunks
-
-
-_JSON_CHUNKS = _json_chunks()
-
-
 def encode_created(at: int, values: Iterable[tuple[str, Any]]) -> str | None:
-    """CREATED_VALUES of (name, JSON value) pairs given at `at` (ms); None for none: the text
-    `json.dumps` writes with its defaults, by its C encoder made once (`_json_chunks`)."""
+    """CREATED_VALUES of (name, JSON value) pairs given at `at` (ms); None for none. One
+    encoding with json's defaults (its fast encoder: a write pays a few microseconds)."""
     pairs = [[name, value] for name, value in values]
-    if not pairs:
-        return None
-    if _JSON_CHUNKS is None:
-        return json.dumps([at, pairs])
-    return "".join(_JSON_CHUNKS([at, pairs], 0))
+    return json.dumps([at, pairs]) if pairs else None
 
 
 def decode_created(text: str | None) -> list[tuple[str, Any, int]]:

@@ -13,9 +13,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
-from client_sdk import Client, store
+from client_sdk import Client
 from client_sdk.settling import encode
 from client_sdk.store import CREATED_VALUES, STORE_FILE
 from tests.conftest import ClientFactory
@@ -147,27 +145,3 @@ async def test_an_entry_deleted_for_good_here_or_elsewhere_forgets_its_creation_
     await laptop.sync(strict=True)
     assert created_column(laptop.home, there.id) is None
     assert field_write_rows(laptop.home, there.id) == []
-
-
-def test_created_values_are_the_text_json_dumps_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`encode_created` writes what `json.dumps` writes with its defaults (by json's C encoder
-    made once: issue 10), escapes and non-ASCII text included, with json's C encoder and,
-    where there is none, by `json.dumps` itself; a value JSON has no text for is refused
-    as `json.dumps` refuses it; no value given: None."""
-    given = [
-        ("title", 'Day \u00e9 \u2028 "quoted" \\ back\nline \U0001f600'),
-        ("mood", 4),
-        ("tags", ["sleep", "Work"]),
-        ("emotions", []),
-        ("score", 1.5),
-        ("created_at", None),
-        ("deleted", False),
-    ]
-    expected = json.dumps([1765000000000, [[name, value] for name, value in given]])
-    assert store.encode_created(1765000000000, given) == expected
-    assert store.decode_created(expected) == [(n, v, 1765000000000) for n, v in given]
-    assert store.encode_created(1, []) is None
-    with pytest.raises(TypeError):
-        store.encode_created(1, [("title", b"bytes")])
-    monkeypatch.setattr(store, "_JSON_CHUNKS", None)
-    assert store.encode_created(1765000000000, given) == expected
