@@ -234,7 +234,7 @@ class ImportReport:
     `default_readers` read what it holds) once the journal made is deleted."""
     default_journal: str = ""
     """The name of this account's default journal here when `care_apart` names journals;
-    "" otherwise (or when this device has none)."""
+    "" otherwise (or when this device has none): null in `to_dict`, as every unset value."""
     default_readers: list[str] = field(default_factory=list)
     """Who else reads `default_journal`, as `into_readers`."""
     default_result_readers: list[str] = field(default_factory=list)
@@ -279,7 +279,7 @@ class ImportReport:
             "also_in": {name: dict(kinds) for name, kinds in self.also_in.items()},
             "old_copies": [dict(copy) for copy in self.old_copies],
             "care_apart": list(self.care_apart),
-            "default_journal": self.default_journal,
+            "default_journal": self.default_journal or None,
             "default_readers": list(self.default_readers),
             "default_result_readers": list(self.default_result_readers),
             "default_flag_readers": list(self.default_flag_readers),

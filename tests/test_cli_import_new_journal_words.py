@@ -49,6 +49,7 @@ async def test_a_restore_into_a_new_account_says_new_results_go_where_the_histor
     ) in told, told
     again = await mia.json("import", path)  # --json: the same, as fields
     assert again["into"] is None  # no --journal given: null, as every unset value (NU72 F9)
+    assert again["default_journal"] is None  # nothing apart: null, never "" (NU73 F5)
     assert again["care_apart"] == [] and again["held_in"] == {
         "Personal (imported)": {"results": 1, "safety_plans": 1}
     }
