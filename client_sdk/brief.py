@@ -572,10 +572,17 @@ class BriefView:
         }
 
 
-COUNTS = frozenset({"entries", "checkins", "score", "item", "answer", "homework"})
+COUNTS = frozenset(
+    {
+        "entries", "checkins", "score", "item", "answer", "homework",
+        "earlier", "later", "change", "apart_ms",
+    }
+)  # fmt: skip
 """The keys of a brief's digest whose numbers are whole (counts, scores, item numbers; every
-value of "homework"): read back from its document, where a number is stored as a float, as
-ints again (NU55 F10: `"checkins": 2.0` in `--json`); a mood's mean stays a float."""
+value of "homework"; a score's change and the scores and milliseconds it is between,
+`scoring.ScoreDifference`/`ScoreChange`): read back from its document, where a number is
+stored as a float, as ints again (NU55 F10: `"checkins": 2.0` in `--json`); a mood's mean
+stays a float."""
 
 
 def _whole(value: Any, counts: bool = False) -> Any:

@@ -223,6 +223,7 @@ async def test_a_briefs_json_gives_counts_and_scores_as_integers(
     await ana.ok("write", "--mood", "6", "A day.")
     goal = (await ana.ok("goal", "add", "Walk", "--measure", "3 sessions")).stdout.strip()
     await ana.ok("goal", "checkin", goal)
+    await ana.ok("measure", "take", "gad7", "--answers", "1,1,1,1,1,1,1")
     await ana.ok("measure", "take", "gad7", "--answers", "2,2,2,2,2,1,1")
     await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     await ana.ok("brief", "drsmith", "--yes")
@@ -231,8 +232,15 @@ async def test_a_briefs_json_gives_counts_and_scores_as_integers(
     assert digest["entries"] == 1 and type(digest["entries"]) is int, digest
     [row] = digest["goals"]
     assert row["checkins"] == 1 and type(row["checkins"]) is int, digest
-    [result] = digest["results"]
-    assert result["score"] == 12 and type(result["score"]) is int, digest
+    assert [r["score"] for r in digest["results"]] == [7, 12], digest
+    assert all(type(r["score"]) is int for r in digest["results"]), digest
+    [score] = digest["scores"]  # a change's numbers are whole too (NU73 F5: 9.0, 19865.0)
+    for key in ("change", "since_baseline"):
+        assert {k: v for k, v in score[key].items() if k in {"earlier", "later", "change"}} == {
+            "earlier": 7, "later": 12, "change": 5,
+        }, digest  # fmt: skip
+        numbers = [score[key][k] for k in ("earlier", "later", "change", "apart_ms")]
+        assert all(type(n) is int for n in numbers), digest
     assert type(digest["mood_recent"]) is float, digest  # a mean stays a float
 
 
