@@ -592,9 +592,11 @@ def brief(
 
     shared, note = home.run(work)
     if as_json:
+        from client_sdk.brief import digest_json
+
         output.print_json(
             {
-                "brief": prepared.to_dict(),
+                "brief": digest_json(prepared.to_dict()),  # a result's keys as everywhere
                 "text": prepared.text(),
                 "share": shared,
                 "not_in_brief": not_in_brief,

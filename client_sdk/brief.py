@@ -38,12 +38,13 @@ from client_sdk.caseload import (
 )
 from client_sdk.documents import BRIEF as BRIEF
 from client_sdk.documents import ENTRY, Document, entry_view
+from client_sdk.errors import InvalidInput
 from client_sdk.graphemes import cut
 from client_sdk.models import json_time, quoted_name, read_ms, read_time, to_datetime
 from client_sdk.results import MeasureResult
 from client_sdk.safety import SafetyFlag
 from client_sdk.schedule import COMPLETIONS, HomeworkEntry
-from client_sdk.scoring import band_label, builtin_instruments
+from client_sdk.scoring import band_key, band_label, builtin_instruments
 
 NOTE = "note"
 DISCUSSABLE = frozenset({ENTRY, NOTE})
@@ -165,10 +166,12 @@ class Brief:
     period, and progress so far in the unit of its measure, "12 sessions" or "percent", both
     null without a measure),
     homework by completion (`homework`) and the entries tagged "to-discuss" (`to_discuss`), as
-    JSON-ready dicts; every result taken in the period, oldest first (`results`: measure,
-    name, score, band, taken_at, and safety_unknown, as a score says it: the one field
+    JSON-ready dicts; every result taken in the period, oldest first (`results`: result_id,
+    measure, name, score, band (the instrument's own label), band_id, taken_at,
+    safety_concern, safety_answer, and safety_unknown, as a score says them: the one field
     that tells a result shared without its answers from one whose safety item was answered
-    0, since neither has a `safety_items` line), and each safety item answered above 0 in the period
+    0, since neither has a `safety_items` line; `digest_json` gives them as every JSON
+    names a result), and each safety item answered above 0 in the period
     (`safety_items`: measure, name, item, answer, answer label, taken_at), so a positive
     PHQ-9 item 9 is not hidden by a later, lower score; the safety flags raised in the period
     (`safety_flags`: id, measure, item, answer, raised_at, scored (False for a questionnaire
@@ -464,11 +467,15 @@ def compute_brief(
         discuss,
         [
             {
+                "result_id": r.id,
                 "measure": r.measure,
                 "name": r.name,
                 "score": r.score,
                 "band": r.band_name,
+                "band_id": r.band_id or None,
                 "taken_at": json_time(r.taken_at),
+                "safety_concern": r.safety_concern,
+                "safety_answer": r.safety_answer,
                 "safety_unknown": r.safety_unknown,
             }
             for r in taken
@@ -524,8 +531,9 @@ def brief_update(document: Document, brief: Brief, now_ms: int) -> bytes:
 @dataclass(frozen=True)
 class BriefView:
     """A brief as a therapist receives it: its id (hex), journal, the `client` who shared it,
-    `created_at` (UTC), the `digest` (the JSON of `Brief.to_dict()`) and the `text` the client
-    read before sharing; `expires_at` (UTC), the end date the client chose (None: none, or
+    `created_at` (UTC), the `digest` (the JSON of `Brief.to_dict()`, as stored; `to_dict`
+    gives it as `digest_json` does) and the `text` the client read before sharing;
+    `expires_at` (UTC), the end date the client chose (None: none, or
     not known on this device); `ended`: "" while it is shared, else why that is over:
     "expired" (its signed end date passed) or "unshared" (before it, the server stopped
     serving it: the client stopped sharing it, or the server withholds it). A
@@ -565,7 +573,7 @@ class BriefView:
             "journal_id": self.journal_id,
             "client": self.client,
             "created_at": json_time(self.created_at),
-            "digest": self.digest,
+            "digest": digest_json(self.digest),
             "text": self.text,
             "expires_at": json_time(self.expires_at) if self.expires_at else None,
             "ended": self.ended or None,
@@ -575,12 +583,12 @@ class BriefView:
 COUNTS = frozenset(
     {
         "entries", "checkins", "score", "item", "answer", "homework",
-        "earlier", "later", "change", "apart_ms",
+        "earlier", "later", "change", "apart_ms", "safety_answer",
     }
 )  # fmt: skip
 """The keys of a brief's digest whose numbers are whole (counts, scores, item numbers; every
 value of "homework"; a score's change and the scores and milliseconds it is between,
-`scoring.ScoreDifference`/`ScoreChange`): read back from its document, where a number is
+`scoring.ScoreDifference`/`ScoreChange`; a result's "safety_answer"): read back from its document, where a number is
 stored as a float, as ints again (NU55 F10: `"checkins": 2.0` in `--json`); a mood's mean
 stays a float."""
 
@@ -609,3 +617,70 @@ def brief_view(document: Document, journal: str, client: str) -> BriefView | Non
         _whole(dict(digest)),
         document.text("body"),
     )
+
+
+RESULT_ROWS = ("scores", "results")
+"""The lists of a brief's digest whose rows are results, each with its band (`digest_json`)."""
+
+
+def digest_json(digest: dict[str, Any]) -> dict[str, Any]:
+    """A brief's digest as `--json` gives it (`tj brief`, `tj briefs`, `tj show BRIEF`;
+    `BriefView.to_dict`): each row of "scores" and "results" with a result's keys as
+    `MeasureResult.to_dict` names and values them, whatever brief it is read from: "band"
+    in lower case (`scoring.band_key`: "none-minimal", "moderately severe"), "band_label"
+    as people are shown it ("None-minimal", "Moderately Severe"), "band_id" the band's
+    token ("none_minimal"), all three from the band the brief stores (the instrument's own
+    label, protocol.md "Briefs"), "band_id" as `MeasureResult.band_id` reads it (the one
+    the brief stores for a measure this SDK does not know); "result_id" (hex: what `tj
+    measure show ID` takes on the reader's device, the copy's id for a result of a
+    field-level copy), "safety_concern" (the safety item, PHQ-9 item 9, answered above 0),
+    "safety_answer" (its answer, 0 to 3; null where the brief gives no answers) and
+    "safety_unknown" as the brief stores them. A brief made before a key was kept reads
+    it as null (never a missing key); so does a value of the wrong type (another app's).
+    The rest of the digest is as stored. Pure."""
+    said = dict(digest)
+    for name in RESULT_ROWS:
+        rows = said.get(name)
+        if isinstance(rows, list):
+            said[name] = [_row_json(row) if isinstance(row, dict) else row for row in rows]
+    return said
+
+
+def _row_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A result's row of a digest with the keys `digest_json` says."""
+    stored = row.get("band")
+    label = stored if isinstance(stored, str) else None
+    return {
+        **row,
+        "result_id": _typed(row.get("result_id"), str),
+        "band": band_key(label) if label is not None else None,
+        "band_id": _band_id(row, label),
+        "band_label": band_label(label) if label is not None else None,
+        "safety_concern": _typed(row.get("safety_concern"), bool),
+        "safety_answer": _typed(row.get("safety_answer"), int),
+        "safety_unknown": _typed(row.get("safety_unknown"), bool),
+    }
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """`value` when it is of `kind` (a bool is no int here), else None."""
+    if kind is int and isinstance(value, bool):
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def _band_id(row: dict[str, Any], label: str | None) -> str | None:
+    """The band's token of a digest's result row, as `MeasureResult.band_id` reads it from
+    the band and score (the shipped definition's band table); for a measure this SDK does
+    not know, the one the brief stores, else None."""
+    found = builtin_instruments().get(str(row.get("measure")))
+    score = _typed(row.get("score"), int)
+    if found is None:
+        stored = row.get("band_id")
+        return stored if isinstance(stored, str) else None
+    if label is None or not isinstance(score, int):
+        return None
+    try:
+        return found.band_id_of(label, score)
+    except InvalidInput:  # a score its definition does not hold: no band of it
+        return None

@@ -205,13 +205,20 @@ class ScoreLine:
     def digest(self) -> dict[str, Any]:
         """The line as a brief's digest stores it (protocol.md "Briefs", `scores`): "band"
         the instrument's own label ("Moderately Severe", "mild"), which readers show with
-        `band_label`; nested values as their own `to_dict()`."""
+        `band_label`, "band_id" its token (`MeasureResult.band_id`, null for a measure not
+        known here), the result's id ("result_id", hex), what it says of the safety item
+        ("safety_concern", "safety_answer", "safety_unknown", as `MeasureResult.to_dict`
+        gives them); nested values as their own `to_dict()`."""
         return {
+            "result_id": self.result.id,
             "measure": self.result.measure,
             "name": self.result.name,
             "score": self.result.score,
             "band": self.result.band_name,
+            "band_id": self.result.band_id or None,
             "taken_at": json_time(self.result.taken_at),
+            "safety_concern": self.result.safety_concern,
+            "safety_answer": self.result.safety_answer,
             "safety_unknown": self.result.safety_unknown,
             "change": self.change.to_dict() if self.change else None,
             "baseline_at": json_time(self.baseline.taken_at) if self.baseline else None,

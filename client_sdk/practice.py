@@ -274,6 +274,17 @@ class Briefs:
         brief = compute_brief(
             entries, results, goals, homework, now=now, days=days, marked=marked, flags=flags
         )
+        # a result of a field-level copy is named by the copy's id, the one its reader holds,
+        # never by its own (which the copy's id does not give away)
+        reader_ids = {
+            r.id: limited[r.journal_id].copy_id(r.id) for r in results if r.journal_id in limited
+        }
+        if reader_ids:
+            brief = dataclasses.replace(
+                brief,
+                scores=[_read_by_copy_id(row, reader_ids) for row in brief.scores],
+                results=[_read_by_copy_id(row, reader_ids) for row in brief.results],
+            )
         copied = {e.id: limited[e.journal_id] for e in entries if e.journal_id in limited}
         copied |= {i.id: limited[i.journal_id] for i in marked if i.journal_id in limited}
         discuss = [  # what the therapist may not read is said, not left blank
@@ -1083,6 +1094,16 @@ class _CopyScope:
     def holds(self, doc_id: str) -> bool:
         return any(s._holds_one(doc_id) for s in (self, *self.others))
 
+    def copy_id(self, doc_id: str) -> str | None:
+        """The id (hex) of the document `doc_id`'s copy in the first of the copies that
+        holds it: the id its reader holds it by (`keys.disclosure_doc_id`, which tells
+        nothing of `doc_id` to anyone without the account key); None when none holds it."""
+        for scope in (self, *self.others):
+            if scope._holds_one(doc_id):
+                raw = bytes.fromhex(doc_id)
+                return keys.disclosure_doc_id(scope.account_key, raw, scope.journal_id).hex()
+        return None
+
     def _holds_one(self, doc_id: str) -> bool:
         try:
             raw = bytes.fromhex(doc_id)
@@ -1102,6 +1123,15 @@ class _CopyScope:
 
 def _fields_words(scope: _CopyScope | None) -> str:
     return scope.words() if scope is not None else ""
+
+
+def _read_by_copy_id(row: dict[str, Any], reader_ids: dict[str, str | None]) -> dict[str, Any]:
+    """A result's row of a brief with its "result_id" the copy's (`reader_ids`, by the
+    result's own id), where it is a result of a field-level copy."""
+    own = row.get("result_id")
+    if not isinstance(own, str) or own not in reader_ids:
+        return row
+    return {**row, "result_id": reader_ids[own]}
 
 
 def _copied(doc_id: str, scope: _CopyScope | None) -> bool:

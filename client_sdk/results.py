@@ -105,11 +105,25 @@ class MeasureResult:
         except InvalidInput:  # a score its definition does not hold: no band of it
             return ""
 
+    @property
+    def safety_answer(self) -> int | None:
+        """The answer to the instrument's safety item (PHQ-9 item 9: 0 "Not at all" to 3
+        "Nearly every day"; of several, the highest), as `to_dict`'s "safety_answer"; None
+        when it is not known here: a result shared without its answers (`safety_unknown`),
+        a measure without a safety item (GAD-7, PCL-5) or one this SDK does not know."""
+        found = builtin_instruments().get(self.measure)
+        if found is None or self.answers is None:
+            return None
+        held = [self.answers[n - 1] for n in found.safety_items if n <= len(self.answers)]
+        return max(held) if held else None
+
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (`tj measure ... --json`), the same keys for every measure:
         "band" in lower case (`band`: "mild", "moderately severe"), "band_label" as people
         are shown it (`band_label`: "Mild", "Moderately Severe"), "band_id" the band's
-        token (`band_id`: "moderately_severe"; null for a measure not known here)."""
+        token (`band_id`: "moderately_severe"; null for a measure not known here);
+        "safety_answer" the safety item's answer (`safety_answer`: PHQ-9 item 9, 0 to 3;
+        null when not known here)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -125,6 +139,7 @@ class MeasureResult:
             "answers": list(self.answers) if self.answers is not None else None,
             "unscored": self.unscored,
             "safety_concern": self.safety_concern,
+            "safety_answer": self.safety_answer,
             "safety_unknown": self.safety_unknown,
         }
 

@@ -1,0 +1,129 @@
+"""NU73 F5: a result's band and item 9 under the same keys, with the same values, in every
+`--json` that names a result: `tj measure take`, `tj measure list`, `tj caseload`, `tj brief`
+and `tj briefs` (`band` was the instrument's label in a brief's rows, the lower-case band
+elsewhere); and a brief's result rows carry the result's id, its band's token and item 9
+(answered above 0, its answer, or not known for a copy without answers). Real server on
+loopback, real crypto; CliRunner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.test_cli import Device
+from tests.test_cli_r22_departures import ana, tom
+
+__all__ = ["ana", "tom"]  # the fixtures, used by name
+
+KEYS = ("band", "band_id", "band_label", "safety_concern", "safety_answer", "safety_unknown")
+"""A result's keys that every `--json` naming a result gives alike (`MeasureResult.to_dict`)."""
+
+
+def keys_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in KEYS}
+
+
+async def test_every_json_naming_a_result_gives_its_band_and_item_9_alike(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", *fingerprint)
+    taken = await ana.json("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,1,2")
+    assert keys_of(taken) == {
+        "band": "moderately severe",
+        "band_id": "moderately_severe",
+        "band_label": "Moderately Severe",
+        "safety_concern": True,
+        "safety_answer": 2,
+        "safety_unknown": False,
+    }
+    gad = await ana.json("measure", "take", "gad7", "--answers", "1,1,0,0,1,1,1")
+    assert (gad["band"], gad["band_id"], gad["band_label"]) == ("mild", "mild", "Mild")
+    assert (gad["safety_concern"], gad["safety_answer"]) == (False, None)  # no safety item
+    mine = {r["id"]: r for r in await ana.json("measure", "list")}
+
+    made = await ana.json("brief", "tom", "--yes")
+    rows = {r["result_id"]: r for r in made["brief"]["results"]}
+    scores = {s["result_id"]: s for s in made["brief"]["scores"]}
+    assert set(rows) == set(scores) == set(mine) == {taken["id"], gad["id"]}
+    for result_id, result in mine.items():
+        assert keys_of(rows[result_id]) == keys_of(result), result_id
+        assert keys_of(scores[result_id]) == keys_of(result), result_id
+
+    await tom.ok("sync")
+    [brief] = await tom.json("briefs")
+    received = {r["result_id"]: r for r in brief["digest"]["results"]}
+    shown = await tom.json("show", brief["id"][:12])
+    assert shown["digest"] == brief["digest"]
+    [row] = await tom.json("caseload")
+    held = {r["id"]: r for r in await tom.json("measure", "list")}
+    assert set(received) == set(held) == set(mine)  # the ids tom's device holds them by
+    for result_id, result in held.items():
+        assert keys_of(received[result_id]) == keys_of(result) == keys_of(mine[result_id])
+    for score in row["scores"]:
+        assert keys_of(score) == keys_of(held[score["result_id"]]), score
+    # the brief's text still says the PHQ Instruction Manual's words
+    assert "PHQ-9: 17 (Moderately Severe)" in brief["text"]
+
+
+async def test_a_brief_of_a_copy_without_answers_names_the_copys_result_and_no_item_9(
+    ana: Device, tom: Device
+) -> None:
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--only", "mood,scores", *fingerprint)
+    own = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
+    assert (own["safety_concern"], own["safety_answer"]) == (True, 3)
+    made = await ana.json("brief", "tom", "--yes")
+    [row] = made["brief"]["results"]
+    assert row["result_id"] != own["id"]  # the copy's id: never the client's own result's
+    assert keys_of(row) == {
+        "band": "none-minimal",
+        "band_id": "none_minimal",
+        "band_label": "None-minimal",
+        "safety_concern": False,
+        "safety_answer": None,  # not known to tom: not 0
+        "safety_unknown": True,
+    }
+
+    await tom.ok("sync")
+    [copy] = await tom.json("measure", "list")
+    assert copy["id"] == row["result_id"]  # what `tj measure show ID` takes on tom's device
+    [brief] = await tom.json("briefs")
+    [received] = brief["digest"]["results"]
+    assert keys_of(received) == keys_of(copy) == keys_of(row)
+    assert received["result_id"] == copy["id"]
+
+
+def test_a_brief_made_before_the_keys_reads_them_as_null() -> None:
+    """A digest stored by an older app (no result_id, band_id or item 9 in its rows) reads
+    each as null, never as a missing key; its band in the keys every JSON gives, the band's
+    token from the shipped definition; a value of the wrong type is null too."""
+    from client_sdk.brief import digest_json
+
+    old = {
+        "measure": "phq9",
+        "name": "PHQ-9",
+        "score": 16,
+        "band": "Moderately Severe",
+        "taken_at": "2026-12-01T09:00:00.000+00:00",
+    }
+    stored = {"scores": [{**old, "change": None}], "results": [old], "entries": 3}
+    said = digest_json(stored)
+    for row in (*said["scores"], *said["results"]):
+        assert {k: row[k] for k in ("result_id", *KEYS)} == {
+            "result_id": None,
+            "band": "moderately severe",
+            "band_id": "moderately_severe",
+            "band_label": "Moderately Severe",
+            "safety_concern": None,
+            "safety_answer": None,
+            "safety_unknown": None,
+        }
+    assert said["entries"] == 3 and stored["results"] == [old]  # the stored digest untouched
+    odd = digest_json(
+        {"results": [{**old, "result_id": 7, "safety_answer": True, "band_id": "x"}, "junk"]}
+    )
+    assert odd["results"][0]["result_id"] is None and odd["results"][0]["safety_answer"] is None
+    assert odd["results"][0]["band_id"] == "moderately_severe"  # from the band, not the word
+    assert odd["results"][1] == "junk"
+    unknown = digest_json({"results": [{**old, "measure": "who5", "band_id": "good"}]})
+    assert unknown["results"][0]["band_id"] == "good"  # a measure not known here: as stored
