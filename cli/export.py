@@ -470,6 +470,7 @@ def import_(
                 default=False,
                 abort=True,
                 err=True,
+                subject=FOLD_SHARED,  # unanswered under --json: what it asks about
             )
             report, note, unverified, copied = home.run(
                 lambda client: import_file(

@@ -398,8 +398,10 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
     {
         "usage": "a command line that cannot be read: an unknown option, a missing argument",
         "declined": "a question answered no (or a typed name that did not match): nothing done",
-        output.UNANSWERED: "a question standard input ended before answering (or that could "
-        "not be asked): nothing done; the command's --yes skips it",
+        output.UNANSWERED: "a question confirming the command's own action (a delete, a "
+        "share) that standard input ended before answering (or that could not be asked): "
+        "nothing done; the error's answered_by names the flag that skips it (--yes); a "
+        "question about what the SDK refused has that refusal's subject instead",
         "file": "a file, folder or standard input that cannot be read or written as needed, "
         "or that is not there",
         "editor": "the editor failed or a draft is still open in one; what was written is "
@@ -774,7 +776,10 @@ class TJGroup(click.Group):
                     failure.format_message(),
                     None,
                 )
-                output.error_json(subject, text, code, failure.exit_code)
+                answered_by = (
+                    failure.answered_by if isinstance(failure, output.Unanswered) else None
+                )
+                output.error_json(subject, text, code, failure.exit_code, answered_by)
             raise
 
     def failing(self, ctx: click.Context) -> Any:
@@ -902,8 +907,8 @@ def failure_subject(failure: click.ClickException) -> str | None:
     "value" (BAD_VALUE, the SDK's subject for a value refused as given: a bad option or
     argument value, whichever of the two read it), "usage" (a command line that cannot be
     read: an unknown option, a missing argument), "declined" (a question answered no),
-    "unanswered" (a question standard input ended before answering), a `Failed`'s own, else
-    None."""
+    the subject of a question standard input ended before answering (`Unanswered.subject`:
+    what it asks about, else "unanswered"), a `Failed`'s own, else None."""
     from client_sdk.errors import BAD_VALUE
 
     if isinstance(failure, (click.BadParameter, ValueRefused)):
@@ -913,7 +918,7 @@ def failure_subject(failure: click.ClickException) -> str | None:
     if isinstance(failure, output.Declined):
         return "declined"
     if isinstance(failure, output.Unanswered):
-        return output.UNANSWERED
+        return failure.subject  # what it asks about (UNANSWERED: the command's own action)
     if isinstance(failure, Failed):
         return failure.subject
     return None
@@ -1717,6 +1722,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             abort=True,
             err=True,
             skip=skip,
+            subject=UnsyncedChanges.subject,  # what the SDK's logout refuses without the answer
         )
     # One question at most before the changes below (asked with them, when there are).
     if login is not None and not yes and not unsynced:  # maybe the last copy (NU54 F17)
@@ -1761,7 +1767,9 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
                 f"good: {output.command_text('tj set-aside list --json')} exports those."
             )
-        output.confirm("Log out anyway?", abort=True, err=True, skip=skip)
+        output.confirm(
+            "Log out anyway?", abort=True, err=True, skip=skip, subject=UnsyncedChanges.subject
+        )
     # Checked again once answered, under a lock held until the data is deleted: an editor
     # opened while the question waited is seen, and none opens meanwhile (NU57 #1).
     with editor.closed_to_editors(home.path, output.command_text("tj logout")):
@@ -2719,6 +2727,7 @@ def journal_default(
             default=False,
             abort=True,
             err=True,
+            subject=refused.subject,  # "readers left"
         )
         leave = True
         found, unconfirmed, ended = home.read(default)

@@ -389,7 +389,7 @@ def data(text: str, *, wrap: bool = False, prose: bool = False) -> None:
     click.echo(ticked(fields_text([said])))
 
 
-def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
+def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **options: Any) -> bool:
     """`click.confirm` asking `text` through `shown`: a question may name another account's
     journal or quote its note (rev-lead L2). `options` as click's (`abort`, `default`,
     `err`). When stdin is not a terminal, an answer piped on it is read as one typed ("y",
@@ -397,13 +397,19 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
     click.ClickException: one line, naming `skip` (the command's flag that skips the
     question), with no question printed before it (NU32 #5, NU33 #2). A question for stderr
     once its reader went away (`STDERR_CLOSED`) is not asked, whatever stdin holds: a "y"
-    there would answer a question nobody saw (click.ClickException naming `skip`)."""
+    there would answer a question nobody saw (click.ClickException naming `skip`).
+    `subject`: what the question is about, the SDK's subject of the refusal it answers
+    ("fold into shared", "readers left", ...), the `--json` error object's subject when it
+    is left unanswered (`Unanswered`); None: a confirmation of the command's own action
+    (UNANSWERED)."""
     if STDERR_CLOSED and options.get("err", False):
         raise Unanswered(
             f"not asked, as nothing reads this command's messages any more: nothing was "
-            f"done; to go on without the question, add {skip}"
+            f"done; to go on without the question, add {skip}",
+            subject=subject,
+            skip=skip,
         )
-    with answer_piped(text, skip):
+    with answer_piped(text, skip, subject):
         try:
             return bool(
                 click.confirm(
@@ -413,7 +419,7 @@ def confirm(text: str, *, skip: str = "--yes", **options: Any) -> bool:
         except click.Abort as abort:
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
-            raise unanswered(abort, skip, options.get("err", False)) from None
+            raise unanswered(abort, skip, options.get("err", False), subject) from None
 
 
 QUESTION_END = len(" [y/N]: ")
@@ -442,15 +448,17 @@ class Declined(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-def typed_answer(text: str, *, skip: str = "--yes", **options: Any) -> str:
+def typed_answer(
+    text: str, *, skip: str = "--yes", subject: str | None = None, **options: Any
+) -> str:
     """`click.prompt` for a typed confirmation (a name, a username): as `confirm`, an answer
     piped on stdin is read, and a stdin that is not a terminal and ends before the line
-    says `skip` in one line (NU32 #5, NU33 #2)."""
-    with answer_piped(text, skip):
+    says `skip` in one line (NU32 #5, NU33 #2); `subject` as `confirm`'s."""
+    with answer_piped(text, skip, subject):
         try:
             return str(click.prompt(shown(text, prose=True), **options))
         except click.Abort as abort:
-            raise unanswered(abort, skip, options.get("err", False)) from None
+            raise unanswered(abort, skip, options.get("err", False), subject) from None
 
 
 class _Replayed:
@@ -475,26 +483,53 @@ class _Replayed:
 
 UNANSWERED = "unanswered"
 """The `--json` error object's subject of a question standard input ended before answering,
-or did not let be asked (`Unanswered`); "declined" is a question answered no."""
+or did not let be asked (`Unanswered`), that confirms the command's own action (a delete, a
+share); a question about what the SDK refused has that refusal's subject ("fold into
+shared"); "declined" is a question answered no."""
+
+
+def skip_flags(skip: str) -> str:
+    """The flags of a question's `skip` words, as typed: "--yes --discard-unsynced" of
+    "--yes --discard-unsynced (which loses 2 drafts)"."""
+    flags = []
+    for word in skip.split():
+        if word.startswith("("):
+            break
+        if word.startswith("--"):
+            flags.append(word)
+    return " ".join(flags)
 
 
 class Unanswered(click.ClickException):
     """A question that standard input ended before answering: nothing it asked about was
-    done (the `--json` error object's subject UNANSWERED, beside "declined" for a no)."""
+    done. `subject`, the `--json` error object's: what the question is about (the SDK's
+    subject of the refusal it answers, "fold into shared"), else UNANSWERED (beside
+    "declined" for a no); `answered_by`, its "answered_by": the command's flags that answer
+    it ("--yes"), None for a prompt no flag answers."""
+
+    def __init__(self, message: str, *, subject: str | None = None, skip: str | None = None):
+        super().__init__(message)
+        self.subject = subject or UNANSWERED
+        self.answered_by = (skip_flags(skip) or None) if skip is not None else None
 
 
-def unanswered_error(skip: str, question: str | None = None) -> click.ClickException:
+def unanswered_error(
+    skip: str, question: str | None = None, subject: str | None = None
+) -> click.ClickException:
     """The one line of a question a script left unanswered (NU32 #5), ending with the
-    question when it was not printed (NU33 #2: it says what `skip` would agree to)."""
+    question when it was not printed (NU33 #2: it says what `skip` would agree to);
+    `subject` as `confirm`'s."""
     asked = f". The question: {one_line(question)}" if question else ""
     return Unanswered(
         f"this needs confirming and standard input ended with no answer: pass {skip} to "
-        f"skip the question{asked}"
+        f"skip the question{asked}",
+        subject=subject,
+        skip=skip,
     )
 
 
 @contextlib.contextmanager
-def answer_piped(question: str, skip: str) -> Iterator[None]:
+def answer_piped(question: str, skip: str, subject: str | None = None) -> Iterator[None]:
     """Around `question`: when stdin is not a terminal, its first line is read ahead; none
     (stdin ended) raises `unanswered_error`, naming the question, instead of printing it, so
     a script gets the one line the README promises (NU33 #2); a line is handed to the
@@ -509,7 +544,7 @@ def answer_piped(question: str, skip: str) -> Iterator[None]:
         ended = not stdin.readline()
         stdin.seek(start)
         if ended:
-            raise unanswered_error(skip, question)
+            raise unanswered_error(skip, question, subject)
         yield
         return
     from cli import piped
@@ -521,7 +556,7 @@ def answer_piped(question: str, skip: str) -> Iterator[None]:
     else:
         line = stdin.readline()
     if not line:
-        raise unanswered_error(skip, question)
+        raise unanswered_error(skip, question, subject)
     sys.stdin = cast("TextIO", _Replayed(line, stdin))
     try:
         yield
@@ -536,15 +571,17 @@ def _seekable(stream: Any) -> bool:
         return False
 
 
-def unanswered(abort: click.Abort, skip: str, err: bool) -> click.ClickException | click.Abort:
+def unanswered(
+    abort: click.Abort, skip: str, err: bool, subject: str | None = None
+) -> click.ClickException | click.Abort:
     """What to raise for a question left unanswered: a one-line error naming `skip` when
     stdin is not a terminal and ended (a script; an answer that was not one, then the end),
     rather than click's bare "Aborted!" (NU32 #5); `abort` itself otherwise (a "no", or
-    Ctrl-C on a terminal)."""
+    Ctrl-C on a terminal). `subject` as `confirm`'s."""
     if not isinstance(abort.__context__, EOFError) or sys.stdin.isatty():
         return abort
     click.echo(err=err)  # ends the question's line
-    return unanswered_error(skip)
+    return unanswered_error(skip, subject=subject)
 
 
 JSON_PRINTED: list[bool] = []
@@ -564,19 +601,34 @@ ERROR_EXTRA: dict[str, Any] = {}
 sync`'s "unsent_flags" when it cannot reach the server (`syncing.unsent_offline`)."""
 
 
-def error_json(subject: str | None, text: str, code: str | None, status: int) -> None:
+def error_json(
+    subject: str | None,
+    text: str,
+    code: str | None,
+    status: int,
+    answered_by: str | None = None,
+) -> None:
     """A `--json` command's failure on stdout (README's `--json` paragraph), once, unless the
     command printed its JSON already (`JSON_PRINTED`): `{"error": {"subject": ..., "message":
-    ..., "code": ..., "exit_status": ...}}` on one line (a JSON document, and a line of `tj
-    sync --watch --json`'s JSON lines). `subject` is the SDK error's (`TJError.subject`) or
-    the CLI's own ("usage", "declined", "file", "interrupted", "bug", "login unreachable";
-    "value", the SDK's word, for a bad option value), or None; `text` the
-    line stderr says after "Error: ", with its commands in backticks; `code` the server's
-    error code (protocol.md section 7) or None; `status` the exit status."""
+    ..., "code": ..., "exit_status": ..., "answered_by": ...}}` on one line (a JSON
+    document, and a line of `tj sync --watch --json`'s JSON lines). `subject` is the SDK
+    error's (`TJError.subject`; a question left unanswered, the subject of what it asks
+    about, `Unanswered`) or the CLI's own ("usage", "declined", "unanswered", "file",
+    "interrupted", "bug", "login unreachable"; "value", the SDK's word, for a bad option
+    value), or None; `text` the line stderr says after "Error: ", with its commands in
+    backticks; `code` the server's error code (protocol.md section 7) or None; `status` the
+    exit status; `answered_by` the command's flags that answer a question left unanswered
+    ("--yes"), else None."""
     if JSON_PRINTED:
         return
     JSON_PRINTED.append(True)
-    said = {"subject": subject, "message": text, "code": code, "exit_status": status}
+    said = {
+        "subject": subject,
+        "message": text,
+        "code": code,
+        "exit_status": status,
+        "answered_by": answered_by,
+    }
     said.update(ERROR_EXTRA)
     click.echo(json_escaped(json.dumps(unmarked({"error": said}), ensure_ascii=False)))
 

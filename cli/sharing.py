@@ -509,6 +509,7 @@ def ask_flags_stop(journal: str, member: str, reading: bool, yes: bool) -> None:
             default=False,
             abort=True,
             err=True,
+            subject=FlagsWouldStop.subject,  # what the SDK refuses without the answer
         )
 
 
@@ -1176,6 +1177,7 @@ def agree_to_share_again(asked: SharedAgain, what: str, alone: str, yes: bool) -
             default=False,
             abort=True,
             err=True,
+            subject=asked.subject,  # "shared again"
         )
 
 

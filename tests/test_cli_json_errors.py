@@ -1,5 +1,5 @@
 """A `--json` command that fails says so on stdout as JSON (README's `--json` paragraph):
-one object `{"error": {"subject", "message", "code", "exit_status"}}`, the exit status as
+one object `{"error": {"subject", "message", "code", "exit_status", "answered_by"}}`, the exit status as
 without `--json`, and the human "Error: ..." line on stderr as ever. Real server on loopback
 (stopped with the `outage` fixture), the CLI through CliRunner; stdout parsed as JSON."""
 
@@ -18,7 +18,7 @@ def failure(done: Seen) -> dict[str, Any]:
     said = json.loads(done.stdout)
     assert list(said) == ["error"], said
     error = said["error"]
-    assert set(error) == {"subject", "message", "code", "exit_status"}, error
+    assert set(error) == {"subject", "message", "code", "exit_status", "answered_by"}, error
     assert error["exit_status"] == done.exit_code
     assert "Error: " in done.stderr
     assert " ".join(error["message"].split())[:40] in " ".join(done.stderr.split())

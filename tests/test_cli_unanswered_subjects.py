@@ -1,0 +1,108 @@
+"""NU73 F5: a question a `--json` command could not ask (standard input ended) failed with the
+subject "unanswered" whatever it asked about, so a script could not tell "fold a private
+journal into a shared one" from "delete an entry". Now its `--json` error object has the
+subject of the refusal the question is about (the SDK's, as an app calling the SDK gets it:
+"fold into shared", "readers left", "safety flags", "shared again", "unsynced changes"),
+"unanswered" for a question confirming the command's own action (a delete), and
+"answered_by", the flags that answer it. Real server on loopback, real crypto; CliRunner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, Seen, laptop, outage  # noqa: F401 (fixtures)
+from tests.test_cli_insights import new_device
+from tests.test_cli_json_errors import failure
+from tests.test_cli_r22_departures import ana, tom  # noqa: F401 (fixtures)
+
+TOFU = "--trust-on-first-use"
+
+
+def unanswered(done: Seen, subject: str, answered_by: str = "--yes") -> dict[str, Any]:
+    """The error object of a question left unanswered: its subject, its flags, exit 1, and
+    nothing but the one object on stdout."""
+    error = failure(done)
+    assert (error["subject"], error["answered_by"], error["exit_status"]) == (
+        subject,
+        answered_by,
+        1,
+    ), error
+    assert "standard input ended with no answer" in error["message"], error
+    assert f"pass {answered_by}" in error["message"], error
+    return error
+
+
+async def test_an_import_folding_into_a_shared_journal_fails_with_its_own_subject(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("write", "--journal", "Dreams", "Flying again")
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    kim = await new_device(live_server, tmp_path, "kim")
+    drjones = await new_device(live_server, tmp_path, "drjones")
+    await kim.ok("share", "Personal", "drjones", "--fingerprint", drjones.signup["fingerprint"])
+    done = await kim.tj("import", path, "--journal", "Personal", "--json", input="")
+    unanswered(done, "fold into shared")
+    assert await kim.json("list") == []  # nothing imported
+
+
+async def test_moving_the_default_journal_away_from_its_readers_fails_with_readers_left(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("journal", "create", "Dreams")
+    done = await ana.tj("journal", "default", "Dreams", "--json", input="")
+    unanswered(done, "readers left")
+    assert (await ana.json("journal", "default"))["name"] == "Personal"
+
+
+async def test_narrowing_a_share_that_gets_safety_flags_fails_with_safety_flags(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    await ana.ok(
+        "share", "Personal", "tom", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", tom.signup["fingerprint"],
+    )  # fmt: skip
+    await tom.ok("sync")
+    done = await ana.tj("share", "Personal", "tom", "--only", "mood,tags", "--json", input="")
+    unanswered(done, "safety flags")
+    [share] = await ana.json("shares")
+    assert share["fields"] is None  # nothing changed
+
+
+async def test_sharing_again_what_an_ended_share_held_fails_with_shared_again(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    await ana.ok("share", "Personal", "tom", "--only", "mood,tags", TOFU)
+    await ana.ok("write", "--mood", "2", "--tag", "relapse", "Words one.")
+    await ana.ok("unshare", "Personal (mood, tags) for tom", "tom")
+    done = await ana.tj("share", "Personal", "tom", "--only", "mood,tags", "--json", input="")
+    unanswered(done, "shared again")
+
+
+async def test_a_logout_losing_unsynced_changes_fails_with_unsynced_changes(
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    await outage.begin()
+    await laptop.ok("write", "Never reached the server.")
+    done = await laptop.tj("logout", "--json", input="")
+    unanswered(done, "unsynced changes", "--yes --discard-unsynced")
+    assert (laptop.home / "profile").exists()
+
+
+async def test_a_delete_left_unanswered_keeps_unanswered_and_names_yes(
+    laptop: Device,  # noqa: F811
+) -> None:
+    written = (await laptop.ok("write", "Kept.")).stdout.strip()
+    done = await laptop.tj("delete", written[:8], "--json", input="")
+    unanswered(done, "unanswered")
+    refused = failure(await laptop.tj("show", "0123456789ab", "--json"))
+    assert refused["answered_by"] is None  # no question: null, never a missing key
