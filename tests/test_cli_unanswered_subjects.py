@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, Seen, laptop, outage  # noqa: F401 (fixtures)
+from tests.test_cli_brief_read_only_copy import without_journal
 from tests.test_cli_insights import new_device
 from tests.test_cli_json_errors import failure
 from tests.test_cli_r22_departures import ana, tom  # noqa: F401 (fixtures)
@@ -106,3 +108,24 @@ async def test_a_delete_left_unanswered_keeps_unanswered_and_names_yes(
     unanswered(done, "unanswered")
     refused = failure(await laptop.tj("show", "0123456789ab", "--json"))
     assert refused["answered_by"] is None  # no question: null, never a missing key
+
+
+async def test_a_logout_deleting_the_only_copy_of_a_withheld_journal_fails_with_its_subject(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The read-only copy of one of her journals the server withholds: the question is the
+    one the SDK's logout refuses without (`UnsyncedChanges.copies`)."""
+    mia = Device(tmp_path / "mia", hostile.url)
+    mia.signup = await mia.json("signup", hostile.url, "mia")
+    await mia.ok("journal", "create", "Dreams")
+    await mia.ok("write", "--journal", "Dreams", "A dream worth keeping.")
+    await mia.ok("sync")
+    [dreams] = [j for j in await mia.json("journal", "list") if j["name"] == "Dreams"]
+    hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(dreams["id"]))
+    await mia.ok("journal", "create", "Later")  # a change: the list is read again
+    await mia.tj("sync")
+    done = await mia.tj("logout", "--json", input="")
+    unanswered(done, "unsynced changes", "--yes --discard-unsynced")
+    assert (mia.home / "profile").exists()
