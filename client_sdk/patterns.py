@@ -62,14 +62,16 @@ class Trend:
         return self.mood - self.mood_before
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: fractional values rounded to 2 decimals."""
+        """A JSON-ready dict: fractional values rounded to 2 decimals; `change` is
+        "mood_change", as the caseload's and a brief's mean mood's (a "change" is a score's
+        difference, an object, in every JSON: NU73 F5)."""
         return {
             "days": self.days,
             "entries": self.entries,
             "entries_before": self.entries_before,
             "mood": _round(self.mood),
             "mood_before": _round(self.mood_before),
-            "change": _round(self.change),
+            "mood_change": _round(self.change),
         }
 
 

@@ -382,7 +382,9 @@ class SafetyFlag:
         when its share ended by what this device knows beyond the server's word, "unlisted"
         when only the server stopped serving it (never both). "answered_at" is when the answer
         was given, always: `answered_at`, or for a flag sealed as the answer was given
-        ("sealed_later" false) `raised_at`."""
+        ("sealed_later" false) `raised_at`. `reads_only` is "read_only_member" (true or
+        false): "reads_only" is a safety plan's list of members who only read
+        (`SafetyPlan.reads_only`), one type per key (NU73 F5)."""
         return {
             "id": self.id,
             "journal": self.journal,
@@ -401,7 +403,7 @@ class SafetyFlag:
             "unlisted": self.unlisted,
             "before_share": self.before_share,
             "copy_forgotten": self.copy_forgotten,
-            "reads_only": self.reads_only,
+            "read_only_member": self.reads_only,
             "not_delivered": list(self.not_delivered),
             "unsent": self.unsent,
             "status": self.status,

@@ -111,10 +111,12 @@ class SearchHit:
     scored as tags are."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Stable JSON shape (the CLI's `--json`): the entry, then score and snippet."""
+        """Stable JSON shape (the CLI's `--json`): the entry, then its `score` as "relevance"
+        (a fraction, 3 decimals: "score" is a questionnaire's whole total in every JSON, NU73
+        F5) and snippet."""
         return {
             "entry": self.entry.to_dict(),
-            "score": round(self.score, 3),
+            "relevance": round(self.score, 3),
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
             "title_highlights": [list(span) for span in self.title_highlights],

@@ -443,13 +443,15 @@ class News:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; for kind "journal" also "journal", "journal_id" (hex) and
-        "renamed_from"; absent values (no source known, not renamed) are null."""
+        "renamed_from"; absent values (no source known, not renamed) are null. What happened
+        is "what" (`what`: "new", "updated", "trashed", ...; "change" until NU73 F5, a key
+        whose value is an object, a score's difference, in every other JSON)."""
         return {
             "count": self.count,
             "kind": self.kind,
             "new": self.what == NEW,
             "withdrawn": self.what == WITHDRAWN,
-            "change": self.what,
+            "what": self.what,
             "from": self.source or None,  # None: which device is not known (journal news)
             **(
                 {

@@ -751,7 +751,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
                 "kind": "entry",
                 "new": True,
                 "withdrawn": False,
-                "change": "new",
+                "what": "new",
                 "from": "laptop",
             },
         ],

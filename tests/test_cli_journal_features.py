@@ -137,7 +137,7 @@ async def test_search_ranks_title_matches_first_and_gives_snippets_and_scores(
     await ana.ok("write", "Nothing to do with it.")
     hits = await ana.json("search", "sleep")
     assert [hit["entry"]["id"] for hit in hits] == [in_title, in_body]
-    assert hits[0]["score"] > hits[1]["score"] > 0
+    assert hits[0]["relevance"] > hits[1]["relevance"] > 0
     snippet, [[start, end]] = hits[1]["snippet"], hits[1]["highlights"]
     assert snippet[start:end] == "sleep"
 

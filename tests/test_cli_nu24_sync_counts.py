@@ -55,7 +55,7 @@ async def test_entries_trashed_deleted_or_restored_elsewhere_are_counted_as_such
     await laptop.ok("trash", "empty", "--yes")  # trashed and deleted between two syncs
     report = await phone.json("sync")
     assert report["news"] == [
-        {"count": 1, "kind": "entry", "new": False, "withdrawn": False, "change": "deleted",
+        {"count": 1, "kind": "entry", "new": False, "withdrawn": False, "what": "deleted",
          "from": "laptop"},
     ]  # fmt: skip
     # Written and deleted for good before the phone held it: nothing to tell.
@@ -85,7 +85,7 @@ async def test_a_therapist_is_told_by_whom_an_entry_was_trashed(
     )
     await ana.ok("delete", entry, "--yes")
     report = await drsmith.json("sync")
-    assert [(n["count"], n["change"], n["from"]) for n in report["news"]] == [(1, "trashed", "ana")]
+    assert [(n["count"], n["what"], n["from"]) for n in report["news"]] == [(1, "trashed", "ana")]
     await ana.ok("restore", entry)
     assert await synced(drsmith) == ("1 entry restored from the trash by ana", [])
 

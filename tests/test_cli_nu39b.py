@@ -52,7 +52,7 @@ async def test_sync_tells_journals_another_device_created_renamed_or_archived(
     assert (await phone.ok("sync")).stdout.strip() == "new journal Work"
     await laptop.ok("journal", "rename", "Work", "Work stuff")
     synced = await phone.json("sync")
-    assert [(n["kind"], n["change"], n["journal"], n["renamed_from"]) for n in synced["news"]] == [
+    assert [(n["kind"], n["what"], n["journal"], n["renamed_from"]) for n in synced["news"]] == [
         ("journal", "renamed", "Work stuff", "Work")
     ]
     assert [n["from"] for n in synced["news"]] == [None]  # NU40 #5: not "" (device unknown)

@@ -114,7 +114,7 @@ async def test_a_flag_before_a_read_share_is_marked_so_and_never_told_to_be_ackn
     await second.ok("sync")
     [seen] = await second.json("safety", "flags")
     assert seen["id"] == flag["id"] and seen["acknowledged"] == [], seen
-    assert seen["before_share"] is True and seen["reads_only"] is True, seen
+    assert seen["before_share"] is True and seen["read_only_member"] is True, seen
     table = await second.ok("safety", "flags")
     text = flat(table.stdout + table.stderr)
     assert "NOT YET (before this share; you only read now: you cannot mark it read)" in text

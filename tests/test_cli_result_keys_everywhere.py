@@ -7,8 +7,10 @@ loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
+from client_sdk.insights import TREND_DAYS
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom
 
@@ -127,3 +129,64 @@ def test_a_brief_made_before_the_keys_reads_them_as_null() -> None:
     assert odd["results"][1] == "junk"
     unknown = digest_json({"results": [{**old, "measure": "who5", "band_id": "good"}]})
     assert unknown["results"][0]["band_id"] == "good"  # a measure not known here: as stored
+
+
+DIFFERENCES = ("change", "since_baseline")
+"""The keys of a score's difference objects, within which "change" is the difference's
+number (`ScoreDifference`, `ScoreChange`)."""
+
+
+def types_of(value: Any, key: str) -> set[str]:
+    """The JSON types of every value named `key` anywhere in `value`, but within a score's
+    difference object (DIFFERENCES)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == key:
+                found.add(type(inner).__name__)
+            elif name not in DIFFERENCES:
+                found |= types_of(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= types_of(inner, key)
+    return found
+
+
+async def test_score_change_and_reads_only_have_one_type_in_every_json(
+    ana: Device, tom: Device
+) -> None:
+    """NU67 F5: "score" was a whole total in results and a fraction in `tj search`; "change"
+    a score's difference (an object), a mood's (a number) in `tj insights` and a word in `tj
+    sync`'s news; "reads_only" a list of members in a safety plan and true/false in a flag.
+    Now each has one type everywhere: "score" an int, "change" an object (or null),
+    "reads_only" a list (or null); the others are "relevance", "mood_change", "what" and
+    "read_only_member"."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint)
+    earlier = TREND_DAYS + 2  # in the period before the insights' trend
+    for day, mood in ((earlier + 1, 3), (earlier, 4), (2, 7), (1, 8)):
+        when = (date.today() - timedelta(days=day)).isoformat()
+        await ana.ok("write", "--mood", str(mood), "--date", when, f"Walked to work {day}")
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")
+    await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,1,1")
+    await ana.ok("share", "Personal", "tom", "--role", "read", "--yes")
+    await tom.ok("sync")
+    await ana.ok("write", "One more walk.")
+    said = {
+        "measure list": await ana.json("measure", "list"),
+        "caseload": await tom.json("caseload"),
+        "briefs": (await ana.json("brief", "tom", "--yes"), await tom.json("briefs")),
+        "search": await ana.json("search", "walked"),
+        "insights": await ana.json("insights"),
+        "sync": await tom.json("sync"),
+        "safety plan": await ana.json("safety", "plan"),
+        "safety flags": await tom.json("safety", "flags"),
+    }
+    assert types_of(said, "score") == {"int"}, said
+    assert types_of(said, "change") <= {"dict", "NoneType"} and "dict" in types_of(said, "change")
+    assert types_of(said, "reads_only") <= {"list", "NoneType"}, said["safety plan"]
+    assert said["search"] and all(isinstance(h["relevance"], float) for h in said["search"])
+    assert isinstance(said["insights"]["trend"]["mood_change"], float), said["insights"]
+    assert {n["what"] for n in said["sync"]["news"]} <= {"new", "updated"}, said["sync"]
+    [flag] = said["safety flags"]
+    assert flag["read_only_member"] is True  # tom reads only now: he cannot acknowledge it

@@ -183,7 +183,7 @@ async def test_a_therapist_made_read_only_is_not_shown_flags_to_acknowledge(
     await ana.shares.grant("Personal", "drsmith", role="read", stop_flags=True)
     await drsmith.sync()  # his device learns the read role from the owner-signed chain
     [flag] = await drsmith.safety.flags()
-    assert flag.reads_only and flag.to_dict()["reads_only"] is True
+    assert flag.reads_only and flag.to_dict()["read_only_member"] is True
     with pytest.raises(AccessError, match="you only read Personal now"):
         await drsmith.safety.acknowledge(flag.id)
     [row] = await drsmith.caseload.list()

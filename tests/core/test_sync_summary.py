@@ -101,7 +101,7 @@ def test_removals_and_restores_are_told_as_such_never_as_updates() -> None:
         "1 entry moved to the trash by drsmith",
         "2 entries deleted for good on phone",
     ]
-    assert [n.to_dict()["change"] for n in news] == ["restored", "trashed", "trashed", "deleted"]
+    assert [n.to_dict()["what"] for n in news] == ["restored", "trashed", "trashed", "deleted"]
     assert not any(n.to_dict()["new"] for n in news)
     entry = Document(b"e" * 16, "entry")
     assert removal(entry) == ""
