@@ -64,7 +64,7 @@ class Trend:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: fractional values rounded to 2 decimals; `change` is
         "mood_change", as the caseload's and a brief's mean mood's (a "change" is a score's
-        difference, an object, in every JSON: NU73 F5)."""
+        difference, an object, in every JSON)."""
         return {
             "days": self.days,
             "entries": self.entries,

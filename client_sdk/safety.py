@@ -384,7 +384,7 @@ class SafetyFlag:
         was given, always: `answered_at`, or for a flag sealed as the answer was given
         ("sealed_later" false) `raised_at`. `reads_only` is "read_only_member" (true or
         false): "reads_only" is a safety plan's list of members who only read
-        (`SafetyPlan.reads_only`), one type per key (NU73 F5)."""
+        (`SafetyPlan.reads_only`): one type per key."""
         return {
             "id": self.id,
             "journal": self.journal,

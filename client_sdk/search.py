@@ -112,8 +112,8 @@ class SearchHit:
 
     def to_dict(self) -> dict[str, Any]:
         """Stable JSON shape (the CLI's `--json`): the entry, then its `score` as "relevance"
-        (a fraction, 3 decimals: "score" is a questionnaire's whole total in every JSON, NU73
-        F5) and snippet."""
+        (a fraction, 3 decimals: "score" is a questionnaire's whole total in every JSON) and
+        snippet."""
         return {
             "entry": self.entry.to_dict(),
             "relevance": round(self.score, 3),

@@ -444,8 +444,8 @@ class News:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; for kind "journal" also "journal", "journal_id" (hex) and
         "renamed_from"; absent values (no source known, not renamed) are null. What happened
-        is "what" (`what`: "new", "updated", "trashed", ...; "change" until NU73 F5, a key
-        whose value is an object, a score's difference, in every other JSON)."""
+        is "what" (`what`: "new", "updated", "trashed", ...; never "change", which is a
+        score's difference, an object, in every JSON)."""
         return {
             "count": self.count,
             "kind": self.kind,
