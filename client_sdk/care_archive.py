@@ -149,12 +149,19 @@ def _minute(text: str | None, tz: tzinfo | None) -> str:
     return datetime.fromisoformat(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def _band_shown(result: JSONObject) -> str:
+    """A result's band as people are shown it: its "band_label" ("Moderately Severe"), or,
+    in a record without one, `scoring.band_label` of its "band"."""
+    shown = result.get("band_label")
+    return shown if isinstance(shown, str) and shown else band_label(str(result["band"]))
+
+
 def _result(result: JSONObject, tz: tzinfo | None, own: bool = False) -> str:
     answers = result["answers"]
     unknown = _safety_unknown(result, own)
     mark = f"; {SAFETY_UNKNOWN}" if unknown else ""
     lines = [
-        f"## {result['name']}: {result['score']} ({band_label(str(result['band']))}{mark})",
+        f"## {result['name']}: {result['score']} ({_band_shown(result)}{mark})",
         "",
         f"- id: {result['id']}",
         f"- taken: {_minute(result['taken_at'], tz)}",

@@ -8,6 +8,7 @@ loopback, real crypto; CliRunner."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from client_sdk.insights import TREND_DAYS
@@ -190,3 +191,15 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     assert {n["what"] for n in said["sync"]["news"]} <= {"new", "updated"}, said["sync"]
     [flag] = said["safety flags"]
     assert flag["read_only_member"] is True  # tom reads only now: he cannot acknowledge it
+
+
+async def test_a_markdown_export_names_a_band_as_people_are_shown_it(
+    ana: Device, tmp_path: Path
+) -> None:
+    """The export's records are the results' JSON, whose `band` is in lower case: its
+    Markdown heading gives `band_label`, "Moderately Severe", never "moderately severe"."""
+    await ana.ok("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,1,1")
+    out = tmp_path / "md"
+    await ana.ok("export", "--format", "markdown", "--out", str(out))
+    text = "\n".join(p.read_text() for p in out.rglob("*.md"))
+    assert "## PHQ-9: 16 (Moderately Severe)" in text, text
