@@ -7,7 +7,8 @@ Restored, into the journal of the importing account that receives the exporter's
 - a questionnaire result with its instrument, item answers, difficulty answer and
   `taken_at`, as a new result of the importing account: its score, band and safety concern
   (PHQ-9 item 9 above 0) are computed again from the answers by the SDK's scoring (the
-  file's "band", "band_label", "name" and "safety_concern" are not read; a "score" other than the total
+  file's "band", "band_id", "band_label", "name", "safety_concern" and "safety_answer" are not
+  read; a "score" other than the total
   of the answers refuses the file). A result taken for a therapist's assignment is imported
   like any other: results name no assignment (an assignment counts as done by any result of
   its measure), and assignments stay in the file;
@@ -194,7 +195,11 @@ def read_result(fields: Fields, now_ms: int) -> ImportedResult:
     taken_at = fields.moment("taken_at")
     if not 0 <= to_ms(taken_at) <= now_ms + CLOCK_SKEW_MS:
         raise fields.bad("taken_at", "a time between 1970 and now")
-    read_ignored(fields, texts=("name", "band", "band_label", "journal"), numbers=("version",))
+    read_ignored(
+        fields,
+        texts=("name", "band", "band_id", "band_label", "journal"),
+        numbers=("version", "safety_answer"),
+    )
     if "safety_concern" in fields.value:
         fields.flag("safety_concern")  # computed again from the answers
     return ImportedResult(

@@ -209,6 +209,8 @@ HOSTILE = [
     (phq9_field("journal_id", "ab" * 16), "results[0] names journal " + "ab" * 16 + ", not in"),
     (phq9_field("safety_concern", "no"), R + "'safety_concern' should be true or false"),
     (phq9_field("band", 4), R + "'band' should be a string"),
+    (phq9_field("band_id", 4), R + "'band_id' should be a string"),
+    (phq9_field("safety_answer", "two"), R + "'safety_answer' should be a whole number"),
     (without("taken_at"), "results[0] lacks 'taken_at'"),
     (set_field("safety_plans", "plan", "x" * 10_001), P + "'plan': a safety plan holds at most"),
     (set_field("safety_plans", "emergency_number", "9\x0099"), P + "'emergency_number' cannot"),
