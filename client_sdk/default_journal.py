@@ -207,23 +207,6 @@ def readers_by_chain(state: AccessState) -> list[str]:
     return sorted(named)
 
 
-def current_readers(state: AccessState | None, now: int) -> list[str]:
-    """The usernames of the accounts other than the owner that a journal's verified access
-    chain (`state`) shares it with at `now` (ms, UTC): members whose end date has not passed,
-    field-level shares in force; "an account" for one this device cannot name; sorted (none
-    for no verified chain). Pure."""
-    if state is None:
-        return []
-    named = {
-        member.who.username if member.who is not None else "an account"
-        for member in state.members.values()
-        if not member.ended(now)
-    }
-    for share in state.limited.values():
-        named.add(share.who.username if share.who is not None else "an account")
-    return sorted(named)
-
-
 def adopted_still_named(journal: LocalJournal) -> bool:
     """Whether `journal`, adopted as an older account's default journal from a store's own
     state (DEFAULT_SETTLED), still bears the name that made it the default then
