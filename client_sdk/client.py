@@ -137,6 +137,7 @@ from client_sdk.profile import (
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
+from client_sdk.readers import FIELDS, journal_readers
 from client_sdk.replica import (
     COPIES_TO_FOLLOW,
     KEY_WAITS,
@@ -3471,10 +3472,13 @@ class Client:
         state = replica.chains.state(target)
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
+            """The members of `journal_id` who receive what is written there next
+            (`readers.journal_readers`), by account id."""
+            found = journal_readers(replica.chains.state(journal_id), now, ended=False)
             return {
-                s.member_id: s.member_name
-                for s in replica.verified_shares(now, journal_id)
-                if not s.ended(now)
+                bytes.fromhex(r.account_id): r.username
+                for r in found
+                if r.role != FIELDS and r.account_id
             }
 
         carried = {
