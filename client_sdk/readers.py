@@ -12,7 +12,9 @@ first). So there are two answers, and each caller says which it asks (`ended`):
 - what is written NEXT (`ended=False`): a record is pushed only under the current epoch of
   its journal's verified chain, whose key no ended or removed member holds (the push ends
   the share and rotates the key first, or keeps the record in the outbox), so a member past
-  their end date never receives it: they do not count;
+  their end date receives it only if the owner renews their share on another device, which
+  this device has not seen yet, as for any share made elsewhere since (no device can prove
+  from a server answer that a chain has no newer entries): they do not count;
 - what the journal holds already (`ended=True`): that member may have read it, and holds
   its keys: they count.
 
