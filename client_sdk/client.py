@@ -2199,6 +2199,10 @@ class Client:
         try:
             try:
                 report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
+                if held_here:  # those that left in it stay untold until the report is
+                    # handed (below): a request that follows may be held past a command's
+                    # quick-sync limit, and a report cut off never reaches the app (rev29a F4)
+                    await self.safety._note_untold([u.flag_id for u in held_here])
             except BaseException:  # cut off after a push, signed out, cancelled: the flags
                 if held_here:  # that left in it are said by the next completed sync, as
                     with contextlib.suppress(Exception):  # this report never reaches the app
@@ -2283,7 +2287,6 @@ class Client:
             gone = {u.flag_id for u in report.undelivered_flags}
             left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
             report.flags_sent = [u for u in left if u.flag_id not in gone]
-            await self.safety._told_left([u.flag_id for u in left])  # handed with the report
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2335,6 +2338,9 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
+        if held_here:  # said by this report (`flags_sent`, or told undelivered), which
+            # reaches the app now, returned or carried by WithheldRecordsError: never again
+            await self.safety._told_left([u.flag_id for u in held_here])
         if strict:
             report.raise_for_withheld()
         # Handed to the app now: the sign-ins the look found were kept until here, so a
