@@ -353,7 +353,9 @@ class Client:
         from client_sdk.journals import Journals
 
         return Journals(
-            self.context, self._refuse_undelivered, lambda journal: self.safety.flags_reach(journal)
+            self.context,
+            self._refuse_undelivered,
+            lambda journal: self.safety._flags_reach_kept(journal),
         )
 
     async def _refuse_undelivered(
