@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from client_sdk import Client, UnsyncedChanges
+from client_sdk import Client, LoggedOut, UnsyncedChanges
 from tests.client.hostile import HostileServer, serving
 from tests.client.test_rev_s8_logout import held_logout, phone_of
 from tests.conftest import ClientFactory, RunningServer
@@ -19,14 +19,14 @@ from tests.test_cli_brief_read_only_copy import without_journal
 
 
 async def _copy_made_while_held(
-    phone: Client, other: Client, hostile: HostileServer, **agreed: object
-) -> asyncio.Task[object]:
-    """`phone.logout(**agreed)` started; while the server holds its answer, `other` (the
+    phone: Client, other: Client, hostile: HostileServer, discard_copies: bool = False
+) -> asyncio.Task[LoggedOut]:
+    """`phone.logout(discard_copies=...)` started; while the server holds its answer, `other` (the
     app beside `tj`, same home) syncs and the server leaves "Dreams" out of its list. Returns
     the logout's task, the server's answer released."""
     dreams = (await phone.journals.get("Dreams")).id
     async with held_logout(hostile) as (held, release):
-        logging_out = asyncio.create_task(phone.logout(**agreed))  # type: ignore[arg-type]
+        logging_out = asyncio.create_task(phone.logout(discard_copies=discard_copies))
         await held.wait()  # copies counted (none); the server holds its answer
         hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(dreams))
         await other.journals.create("Later")
@@ -35,7 +35,7 @@ async def _copy_made_while_held(
         assert copies == ["Dreams"], copies
         release.set()
         await asyncio.sleep(0)
-    return logging_out  # type: ignore[return-value]
+    return logging_out
 
 
 async def test_a_copy_made_while_the_server_held_the_logout_answer_is_never_deleted_unasked(
@@ -103,7 +103,7 @@ async def test_copies_deleted_names_a_copy_made_while_the_server_held_the_answer
         try:
             logging_out = await _copy_made_while_held(phone, other, hostile, discard_copies=True)
             done = await logging_out
-            assert done.copies_deleted == ("Dreams",), done  # type: ignore[attr-defined]
+            assert done.copies_deleted == ("Dreams",), done
             assert not (tmp_path / "phone" / "store.db").exists()
         finally:
             await other.close()
