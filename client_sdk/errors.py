@@ -806,7 +806,13 @@ class UnsyncedChanges(InvalidInput):
                 f"agreed to lose {it}"
             )
             if not count:
-                super().__init__(f"{gone}. Nothing was deleted")
+                out = (
+                    ". The server already signed this device out: log in again on this home "
+                    "to use it (Client.login keeps what it holds)"
+                    if signed_out
+                    else ""
+                )
+                super().__init__(f"{gone}{out}. Nothing was deleted")
                 return
             super().__init__(
                 f"changes to {items} (entries, goals, notes...) written on this device have "

@@ -9,6 +9,7 @@ history with another device in session.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
@@ -272,7 +273,9 @@ class Journals:
         Both sides are read from the journals' access chains and signed safety plans
         verified on this device, never from a server answer, and count who receives what is
         written next (`readers`: a member whose signed end date passed counts in neither,
-        as they receive nothing written from now on)."""
+        as they receive nothing written from now on). A default journal the server no longer
+        serves (withheld, or deleted on another of your devices), held here as a read-only
+        copy, is asked about as its last verified chain and plan say."""
         context = self._context
         local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
@@ -328,10 +331,15 @@ class Journals:
         (none here: nothing to leave) is read by someone who does not read `chosen`, or
         sends safety flags to someone whom `chosen`'s do not reach (`set_default`)."""
         context = self._context
+        journals = await context.store.journals()
+        withheld = False
         try:
-            current = await context.default_journal(await context.store.journals())
-        except TJError:  # no default journal here: nothing is moved away from anyone
-            return
+            current = await context.default_journal(journals)
+        except TJError:  # none here but a read-only copy, maybe: asked from its chain
+            kept = await self._default_kept(journals)
+            if kept is None:  # no default journal here: nothing is moved away from anyone
+                return
+            current, withheld = kept, True
         if current.journal_id == chosen.journal_id:
             return
         now = now_ms()
@@ -375,6 +383,12 @@ class Journals:
                 if flagged
                 else ""
             )
+            + (  # its readers as the last access chain this device verified says
+                f" ({was} is no longer on the server, deleted on another of your devices or "
+                "withheld by it: who reads it is what this device last verified)"
+                if withheld
+                else ""
+            )
         )
         held = {r.username: r for r in journal_readers(state(current.journal_id), now, ended=True)}
         raise ReadersToConfirm(
@@ -392,6 +406,24 @@ class Journals:
                 "journal id": current.journal_id.hex(),
             },
         )
+
+    async def _default_kept(self, journals: builtins.list[LocalJournal]) -> LocalJournal | None:
+        """The default journal (`Context.default_journal`'s rules: the one chosen here, else
+        the sign-up's, by id) when this device holds it only as a read-only copy (REVOKED:
+        the server no longer lists it, withheld or deleted elsewhere), else None. Its
+        verified chain and signed plan stay on this device: a server that withholds it
+        never makes `set_default` skip its readers (rev29a F5)."""
+        context = self._context
+        with contextlib.suppress(TJError):
+            default_id = (await context.chosen_default()) or context.default_journal_id.hex()
+            for journal in journals:
+                if (
+                    journal.journal_id.hex() == default_id
+                    and journal.owner_id == context.profile.account_id
+                    and journal.role == REVOKED
+                ):
+                    return journal
+        return None
 
     async def _create_default(self) -> None:
         """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id

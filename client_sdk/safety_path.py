@@ -609,6 +609,24 @@ class SafetyPath:
         local = await self._journal_to_read(journal)
         if local.role != "owner":
             return {}
+        return await self._flags_reach_of(local)
+
+    async def _flags_reach_kept(self, journal: str) -> dict[str, str]:
+        """`flags_reach` of one of this account's journals (by id, hex), also of a
+        read-only copy kept of one the server no longer serves (withheld, or deleted on
+        another device): what its last verified chain and signed plan held, whom its flags
+        reached until the server stopped serving it (`Journals.set_default`'s question,
+        rev29a F5). Empty for a journal of another account."""
+        local = await self._journal_to_read(journal)
+        if local.owner_id != self._replica.profile.account_id or local.role not in (
+            "owner",
+            REVOKED,
+        ):
+            return {}
+        return await self._flags_reach_of(local)
+
+    async def _flags_reach_of(self, local: LocalJournal) -> dict[str, str]:
+        """`flags_reach` of `local`, whatever its role."""
         found = await self._plan_document(local)
         plan = plan_view(found, self._display(local)) if found is not None else None
         if plan is None or not plan.share_flags:
