@@ -186,17 +186,19 @@ class SafetyPlan:
     imported: bool = False
     """Whether an import (`tj import`, `Archives.import_json`) wrote this plan's emergency
     number, crisis line and text, and the owner has changed none of them by hand since
-    (`SafetyPath.set_plan`): such a plan, borrowed by the safety message of another journal,
-    never outranks a plan the owner wrote, nor a crisis line a member set there
+    (`SafetyPath.set_plan`): such a plan in the default journal, borrowed by the safety
+    message of another journal, never outranks a crisis line a member set there
     (`SafetyPath.message`)."""
 
     shown_from: str | None = None
     """In a journal this account owns whose plan it wrote nothing of: the journal (its name here, a
     read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
-    journal shows in its place: the first one the owner wrote by hand in another journal this
-    account owns (the default journal's first), else the first one an import wrote there
-    (`imported`; `SafetyPath.message`); None when the message shows this journal's own plan,
-    or the built-in numbers (no plan written in any), and in another account's journal."""
+    journal shows in its place: the default journal (or the read-only copy kept of it here),
+    when its owner wrote a plan there, by hand or by an import (`imported`;
+    `SafetyPath.message`), never another journal, which a server could pick by what it
+    lists; None when the message shows this journal's own plan, or the built-in numbers (no
+    plan written in the default journal, or the default journal not on this device), and in
+    another account's journal."""
     shown_emergency_number: str | None = None
     """With `shown_from`: the emergency number the safety message shows (that plan's), None
     when it sets none (the message then names the local emergency number)."""
