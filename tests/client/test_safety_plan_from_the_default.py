@@ -24,7 +24,7 @@ def joined(lines: list[str]) -> str:
     return " ".join(" ".join(lines).split())
 
 
-async def withhold(hostile: HostileServer, client: Client, *names: str) -> None:
+async def withhold(proxy: HostileServer, client: Client, *names: str) -> None:
     """The server leaves the journals `names` out of every journal list from now on; the
     client reads the list again and syncs: they are read-only copies on it."""
     ids = [bytes.fromhex((await client.journals.get(name)).id) for name in names]
@@ -34,8 +34,8 @@ async def withhold(hostile: HostileServer, client: Client, *names: str) -> None:
             reply = without_journal(journal_id)(request, reply)
         return reply
 
-    hostile.replies["/v1/journals/list"] = rewrite
-    await client.journals.create(f"Later {len(hostile.paths)}")  # the list read again
+    proxy.replies["/v1/journals/list"] = rewrite
+    await client.journals.create(f"Later {len(proxy.paths)}")  # the list read again
     await client.sync()
     copies = {j.name for j in await client.journals.list() if j.read_only_copy}
     assert copies == set(names), copies
