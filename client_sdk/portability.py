@@ -130,8 +130,9 @@ class ImportReport:
     emergency_numbers_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose safety message shows another emergency number since the
     import wrote the file's plan, with that number (the file's), the default journal first:
-    the journal the plan went into, and every journal of this account with no plan of its
-    own, whose message shows the first plan written in another (`SafetyPath.shown_numbers`).
+    the journal the plan went into, and, when that is the default journal, every journal of
+    this account with no plan of its own, whose message shows the default journal's
+    (`SafetyPath.shown_numbers`).
     Said, so that the person checks it, as `crisis_lines_imported`."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose safety message shows another crisis line since the
@@ -1425,9 +1426,9 @@ async def name_shown_numbers(
     """Name in `report.emergency_numbers_imported` and `report.crisis_lines_imported` every
     journal of this account whose safety message shows another emergency number or crisis
     line now than `before` the import wrote its plans (`SafetyPath.shown_numbers`, the rule
-    the message follows: a journal without a plan of its own shows the first one written in
-    another, so a plan written into a journal the import made reaches the default journal's
-    message too), with the one it shows now."""
+    the message follows: a journal without a plan of its own shows the default journal's, so
+    a plan written into the default journal reaches their messages too), with the one it
+    shows now."""
     for name, (number, line) in (await source.care.safety.shown_numbers()).items():
         was = before.get(name, (None, None))
         if number and number != was[0]:
