@@ -450,33 +450,29 @@ def import_(
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
-    from client_sdk.errors import InvalidInput  # not at start-up
-    from client_sdk.portability import FOLD_SHARED
+    from client_sdk.portability import FOLD_SHARED  # not at start-up
 
     before: set[str] = set()  # this account's journals before the import: those it made
-    try:
-        try:
-            report, note, unverified, copied = home.run(
-                lambda client: import_file(
-                    client, source or "tj", data, text, journal_name, moods, before, yes
-                )
-            )
-        except InvalidInput as refused:  # said, then asked; nothing was written
-            if refused.subject != FOLD_SHARED or yes:  # the file's other journals (NU72 F4)
-                raise
-            output.message(f"Note: {refused.situation}.", wrap=True)
-            output.confirm(
-                f"Import all of the file into {output.named(str(journal_name))} all the same?",
-                default=False,
-                abort=True,
-                err=True,
-                subject=FOLD_SHARED,  # unanswered under --json: what it asks about
-            )
-            report, note, unverified, copied = home.run(
-                lambda client: import_file(
-                    client, source or "tj", data, text, journal_name, moods, before, True
-                )
-            )
+    asked = f"Import all of the file into {output.named(str(journal_name))} all the same?"
+
+    def importing(agreed: frozenset[str]) -> tuple[ImportReport, str, set[str], list[str]]:
+        return home.run(
+            lambda client: import_file(
+                client,
+                source or "tj",
+                data,
+                text,
+                journal_name,
+                moods,
+                before,
+                FOLD_SHARED in agreed,
+            )  # fmt: skip
+        )
+
+    try:  # the file's other journals into one someone reads: said, then asked (NU72 F4)
+        report, note, unverified, copied = output.said_then_asked(
+            importing, {FOLD_SHARED: asked}, [FOLD_SHARED] if yes else []
+        )
     except KeyboardInterrupt:
         made = made_since(home, before) if before and journal_name is None else []
         raise Failed(interrupted_text(file, journal_name, made), "interrupted") from None

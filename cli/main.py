@@ -423,7 +423,7 @@ HINTS = {
     "no default journal": f"add {output.command_text('--journal NAME')}, or choose your default journal with "
     f"{output.command_text('tj journal default NAME')} ({output.command_text('tj journal list')} lists yours)",
     "shared default": f"{output.command_text('tj journal default ID')} with its id above, or add "
-    f"{output.command_text('--even-if-shared')}",
+    f"{output.command_text('--yes')}",
     "wider default": f"add {output.command_text('--journal JOURNAL')} naming where it goes "
     f"({output.command_text('tj journal list')}), or {output.command_text('--even-if-shared')} "
     "to write it into your default journal all the same",
@@ -2665,46 +2665,51 @@ def journal_rename(home: Home, old_name: str, new_name: str, as_json: bool) -> N
 @journal.command("default")
 @click.argument("name", metavar="JOURNAL", type=PLAIN_NAME, required=False)
 @click.option(
-    "--even-if-shared",
-    is_flag=True,
-    help="Choose JOURNAL, named by its name, even though you share it with someone.",
-)
-@click.option(
     "--yes",
     is_flag=True,
-    help="Do not ask when your default journal until now is read by someone, or sends them "
-    "safety flags, and JOURNAL is not or does not (for scripts).",
+    help="Do not ask when JOURNAL is read by someone, or when your default journal until now "
+    "is read by someone (or sends them safety flags) and JOURNAL is not or does not (for "
+    "scripts).",
+)
+@click.option(
+    "--even-if-shared",
+    is_flag=True,
+    help="Do not ask when JOURNAL is read by someone (--yes does it too; kept for scripts).",
 )
 @json_option
 @pass_home
 def journal_default(
-    home: Home, name: str | None, even_if_shared: bool, yes: bool, as_json: bool
+    home: Home, name: str | None, yes: bool, even_if_shared: bool, as_json: bool
 ) -> None:
     """Show your default journal, or make your JOURNAL (its name or id) the default on this
     device. The default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure
     take` and every command given no --journal write: the journal made when you signed up,
     whatever you rename it, unless you choose another here. A choice is kept on this device
-    only. A journal you share with someone is chosen by its id (`tj journal list` shows
-    it), or by its name with --even-if-shared. When your default journal until now is read
-    by someone (your therapist), or sends them safety flags, and JOURNAL is not read by them
-    or sends them none, tj says so and asks first (--yes: it does not ask): what you write
-    with no --journal, and a PHQ-9's safety flag, would no longer reach them. An archived
-    JOURNAL is chosen, with a note that nothing written with no --journal is saved until it
-    is unarchived. Works offline.
+    only. Choosing by its name a journal someone else reads (your therapist), tj says who
+    and asks first: what you write with no --journal would reach them (by its id, as `tj
+    journal list` shows it, it is not asked). When your default journal until now is read
+    by someone, or sends them safety flags, and JOURNAL is not read by them or sends them
+    none, tj says so and asks first: what you write with no --journal, and a PHQ-9's safety
+    flag, would no longer reach them. --yes: it does not ask (--even-if-shared, kept for
+    scripts, skips the first question only). An archived JOURNAL is chosen, with a note that
+    nothing written with no --journal is saved until it is unarchived. Works offline.
 
     \b
     Example:
       tj journal default
       tj journal default "My journal"
     """
-    from client_sdk.errors import InvalidInput, NotFound
+    from client_sdk.default_journal import READERS_LEFT, SHARED_DEFAULT
+    from client_sdk.errors import NotFound
 
-    leave = yes
-
-    async def default(client: Client) -> tuple[Journal | None, bool, NotFound | None]:
+    async def default(
+        client: Client, agreed: frozenset[str]
+    ) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
             chosen = await client.journals.set_default(
-                name, even_if_shared=even_if_shared, leave_readers=leave
+                name,
+                even_if_shared=SHARED_DEFAULT in agreed,
+                leave_readers=READERS_LEFT in agreed,
             )
             return chosen, False, None
         try:
@@ -2716,21 +2721,16 @@ def journal_default(
                 return None, False, refused  # ended: a show says so, it is no error
             raise
 
-    try:
-        found, unconfirmed, ended = home.read(default)
-    except InvalidInput as refused:  # away from its readers: said, then asked (NU72 F3)
-        if refused.subject != "readers left" or yes:
-            raise
-        output.message(f"Note: {refused.situation}.", wrap=True)
-        output.confirm(
-            f"Make {output.named(str(name))} your default journal on this device all the same?",
-            default=False,
-            abort=True,
-            err=True,
-            subject=refused.subject,  # "readers left"
-        )
-        leave = True
-        found, unconfirmed, ended = home.read(default)
+    # to a journal someone reads (NU73 F9), away from its readers (NU72 F3): said, then asked
+    asked = f"Make {output.named(str(name))} your default journal on this device all the same?"
+    confirmed = (
+        {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()
+    )
+    found, unconfirmed, ended = output.said_then_asked(
+        lambda agreed: home.read(lambda client: default(client, agreed)),
+        {SHARED_DEFAULT: asked, READERS_LEFT: asked},
+        confirmed,
+    )
     if found is None and ended is not None:
         from client_sdk.models import ID_SHOWN  # not at start-up
 

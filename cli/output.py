@@ -58,6 +58,8 @@ from client_sdk.settling import Settled, value_text
 from client_sdk.undelivered import MemberReceipt, recipients_by_state
 from client_sdk.upload_limit import describe as describe_upload_limit
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from client_sdk import (
         Client,
@@ -420,6 +422,40 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
             if not isinstance(abort.__context__, (EOFError, KeyboardInterrupt)):
                 raise Declined(text) from None  # answered "no": not a bare "Aborted!"
             raise unanswered(abort, skip, options.get("err", False), subject) from None
+
+
+def said_then_asked(
+    attempt: Callable[[frozenset[str]], T],
+    questions: Mapping[str, str],
+    confirmed: Iterable[str] = (),
+    *,
+    skip: str = "--yes",
+) -> T:
+    """Said, then asked: what a command does when the SDK refuses something the user may
+    mean, nothing done (`tj import --journal` folding a file's other journals into a journal
+    someone reads, `tj journal default` moving the default journal away from its readers or
+    to a journal someone reads). Runs `attempt` with the subjects (`TJError.subject`)
+    confirmed so far (`confirmed`: those the command's --yes, or a flag, confirms: never
+    asked); a refusal whose subject is one of `questions` and not confirmed yet is said
+    ("Note: " and its `situation`), then that subject's question asked (`confirm`, "no" by
+    default; no, or no answer, ends the command: nothing done; left unanswered under
+    `--json`, the error's subject is the refusal's, and `answered_by` names `skip`), and on
+    yes `attempt` runs again with it confirmed. Any other error is raised as it came."""
+    from client_sdk.errors import TJError
+
+    agreed = set(confirmed)
+    while True:
+        try:
+            return attempt(frozenset(agreed))
+        except TJError as refused:
+            subject = refused.subject
+            if subject is None or subject not in questions or subject in agreed:
+                raise
+            message(f"Note: {refused.situation or refused}.", wrap=True)
+            confirm(
+                questions[subject], skip=skip, subject=subject, default=False, abort=True, err=True
+            )
+            agreed.add(subject)
 
 
 QUESTION_END = len(" [y/N]: ")

@@ -98,6 +98,7 @@ CLI_HINTS = SafetyHints(
     annotate_again=ShareCommand("--role", "annotate"),
     syncs=output.LATE_FLAG_SYNCS,
     unshare=UnshareCommand(),
+    choose_default=output.command_text("tj journal default NAME"),
 )
 """How the safety message says, in the CLI, to write a safety plan or to name a member again
 for flags (the SDK's message names no app's commands)."""

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         NotShared,
         QuotaExceeded,
         RateLimited,
+        ReadersToConfirm,
         RenamedElsewhere,
         RollbackError,
         SafetyUndelivered,
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
     from client_sdk.private_notes import PrivateNote, PrivateNotes
     from client_sdk.prompts import CATEGORIES, Prompt
     from client_sdk.pushing import SetAsideChange
+    from client_sdk.readers import JournalReader
     from client_sdk.reflection import Prompts
     from client_sdk.results import InvalidResult, MeasureResult, Taken
     from client_sdk.safety import (
@@ -175,6 +177,7 @@ _EXPORTS = {
         "NotShared",
         "QuotaExceeded",
         "RateLimited",
+        "ReadersToConfirm",
         "RenamedElsewhere",
         "RollbackError",
         "SafetyUndelivered",
@@ -222,6 +225,7 @@ _EXPORTS = {
     "private_notes": ("PrivateNote", "PrivateNotes"),
     "prompts": ("CATEGORIES", "Prompt"),
     "pushing": ("SetAsideChange",),
+    "readers": ("JournalReader",),
     "reflection": ("Prompts",),
     "results": ("InvalidResult", "MeasureResult", "Taken"),
     "safety": (
@@ -402,6 +406,8 @@ __all__ = [
     "FlagsWouldStop",
     "ItemAgain",
     "StillShared",
+    "ReadersToConfirm",
+    "JournalReader",
     "UnsentChanges",
     "SafetyUndelivered",
     "UnsyncedChanges",

@@ -137,6 +137,7 @@ from client_sdk.profile import (
 )
 from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.queries import same_entry
+from client_sdk.readers import FIELDS, journal_readers
 from client_sdk.replica import (
     COPIES_TO_FOLLOW,
     KEY_WAITS,
@@ -353,7 +354,9 @@ class Client:
         from client_sdk.journals import Journals
 
         return Journals(
-            self.context, self._refuse_undelivered, lambda journal: self.safety.flags_reach(journal)
+            self.context,
+            self._refuse_undelivered,
+            lambda journal: self.safety._flags_reach_kept(journal),
         )
 
     async def _refuse_undelivered(
@@ -1671,13 +1674,15 @@ class Client:
         looked for after the sync logout may run (below): one the server withholds in that
         sync is found too. Those deleted are named in `LoggedOut.copies_deleted`.
 
-        They are counted twice: before the server is told (nothing changed when refused),
+        Both are counted twice: before the server is told (nothing changed when refused),
         and again just before the local data is deleted, after the server's answer, which a
         server may hold up to the wait for an answer: another program using this home
-        (an app, `tj write`) may write meanwhile. That count is one write transaction of the
+        (an app, `tj write`, a sync in which the server withholds a journal) may write
+        meanwhile. That count is one write transaction of the
         store, which also makes every later write of other programs
         fail (ClientClosed): nothing is written between it and
-        the deletion, so `discarded` is what was deleted. When it finds more than agreed,
+        the deletion, so `discarded` and `copies_deleted` are what was deleted. When it finds
+        more than agreed (a copy not in `discard_copies` included),
         UnsyncedChanges is raised (`signed_out` True when the server ended the session: log
         in again on this home, `Client.login`, which keeps them and sends them at the next
         sync), nothing is deleted, and the client stays open.
@@ -1719,10 +1724,7 @@ class Client:
         # after the sync above: a journal the server withheld in it is a copy now
         copies = await self._own_copies()
         refused = [
-            name
-            for journal_id, name in copies
-            if discard_copies is not True
-            and (discard_copies is False or journal_id not in discard_copies)
+            name for journal_id, name in copies if not _copy_agreed(discard_copies, journal_id)
         ]
         over = allowed is not None and unsynced > allowed
         if over or refused:
@@ -1748,14 +1750,32 @@ class Client:
         # store's write lock) and saves its own profile, which is never deleted here.
         loaded = profile_bytes(self.home)
         # Counted again, after the wait for the server, in the transaction that ends the store
-        # for every other writer (S8-1).
-        discarded, set_aside, ended = await self.store.end_for_logout(
-            await self._copies(), self.profile.secrets.account_key, allowed, LOGGED_OUT
+        # for every other writer (S8-1): the copies too, which another program's sync may
+        # have made meanwhile (a journal the server withheld in it; rev29a F3).
+        held = await self.store.journals()
+        ended = await self.store.end_for_logout(
+            await self._copies(),
+            self.profile.secrets.account_key,
+            allowed,
+            LOGGED_OUT,
+            owner_id=self.profile.account_id,
+            copies_agreed=_copies_agreed(discard_copies),
+            not_copies=await self.context.brief_journals(held),
         )
-        if not ended:
+        if not ended.ended:
+            over = allowed is not None and ended.items > allowed
             raise UnsyncedChanges(
-                discarded, set_aside=set_aside, agreed=allowed or 0, signed_out=server_told
+                ended.items if over else 0,
+                set_aside=ended.set_aside if over else 0,
+                agreed=allowed or 0,
+                signed_out=server_told,
+                copies=tuple(
+                    name
+                    for journal_id, name in ended.copies
+                    if not _copy_agreed(discard_copies, journal_id.hex())
+                ),
             )
+        discarded = ended.items
 
         from client_sdk.devices import keep_session_after_logout
 
@@ -1783,7 +1803,7 @@ class Client:
             server_told,
             device_id,
             tuple(unconfirmed),
-            tuple(name for _, name in copies),
+            tuple(name for _, name in ended.copies),
         )
 
     async def _own_copies(self) -> list[tuple[str, str]]:
@@ -2182,6 +2202,10 @@ class Client:
         try:
             try:
                 report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
+                if held_here:  # those that left in it stay untold until the report is
+                    # handed (below): a request that follows may be held past a command's
+                    # quick-sync limit, and a report cut off never reaches the app (rev29a F4)
+                    await self.safety._note_untold([u.flag_id for u in held_here])
             except BaseException:  # cut off after a push, signed out, cancelled: the flags
                 if held_here:  # that left in it are said by the next completed sync, as
                     with contextlib.suppress(Exception):  # this report never reaches the app
@@ -2266,7 +2290,6 @@ class Client:
             gone = {u.flag_id for u in report.undelivered_flags}
             left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
             report.flags_sent = [u for u in left if u.flag_id not in gone]
-            await self.safety._told_left([u.flag_id for u in left])  # handed with the report
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
@@ -2318,6 +2341,9 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
+        if held_here:  # said by this report (`flags_sent`, or told undelivered), which
+            # reaches the app now, returned or carried by WithheldRecordsError: never again
+            await self.safety._told_left([u.flag_id for u in held_here])
         if strict:
             report.raise_for_withheld()
         # Handed to the app now: the sign-ins the look found were kept until here, so a
@@ -3471,10 +3497,13 @@ class Client:
         state = replica.chains.state(target)
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
+            """The members of `journal_id` who receive what is written there next
+            (`readers.journal_readers`), by account id."""
+            found = journal_readers(replica.chains.state(journal_id), now, ended=False)
             return {
-                s.member_id: s.member_name
-                for s in replica.verified_shares(now, journal_id)
-                if not s.ended(now)
+                bytes.fromhex(r.account_id): r.username
+                for r in found
+                if r.role != FIELDS and r.account_id
             }
 
         carried = {
@@ -3892,6 +3921,27 @@ def _losses_allowed(discard_unsynced: bool | int, done: str) -> int | None:
             f"was {done}"
         )
     return discard_unsynced
+
+
+def _copy_agreed(discard_copies: bool | Collection[str], journal_id: str) -> bool:
+    """Whether `logout`'s `discard_copies` agrees to lose the read-only copy of the journal
+    `journal_id` (hex): True any, False none, else those whose ids it holds."""
+    return discard_copies is True or (discard_copies is not False and journal_id in discard_copies)
+
+
+def _copies_agreed(discard_copies: bool | Collection[str]) -> frozenset[bytes] | None:
+    """The journal ids `logout`'s `discard_copies` agrees to lose the copies of, as
+    `_copy_agreed` reads it (None: any): an id that is not lowercase hex names none."""
+    if discard_copies is True:
+        return None
+    if discard_copies is False:
+        return frozenset()
+    agreed: set[bytes] = set()
+    for given in discard_copies:
+        with contextlib.suppress(ValueError):
+            if bytes.fromhex(given).hex() == given:
+                agreed.add(bytes.fromhex(given))
+    return frozenset(agreed)
 
 
 def _erased_here(home: Path, account_id: bytes) -> bool:

@@ -31,7 +31,6 @@ from client_sdk.default_journal import (
     adopted_still_named,
     adoption_of,
     adoption_value,
-    current_readers,
     older_default,
     readers_by_chain,
     shared_by_chain,
@@ -79,6 +78,7 @@ from client_sdk.queries import (
     row_keeper,
     same_entry,
 )
+from client_sdk.readers import journal_readers, reader_names
 from client_sdk.replica import (
     OWN_NAMED_AT,
     REVOKED,
@@ -608,7 +608,7 @@ class Context:
         """The refusal of a write naming no journal into the adopted journal (`named`, id
         `ident`, hex) whose verified chain (`state`) shows a member: whom it is shared with
         now ("is shared with tom"), and whom before only ("was shared with ben (ended)")."""
-        now = current_readers(state, now_ms())
+        now = reader_names(journal_readers(state, now_ms(), ended=False))
         before = [name for name in readers_by_chain(state) if name not in now]
         parts = [f"is shared with {and_words(now)}"] if now else []
         if before:

@@ -88,19 +88,22 @@ to choose a default (`client.journals.set_default`)."""
 
 
 READERS_LEFT = "readers left"
-"""`TJError.subject` of the InvalidInput refusing to move the default journal away from one
-that someone reads, or that sends safety flags to someone, to a journal that they do not read
-or that sends them none (`client.journals.set_default`): new entries, questionnaire results and
-their safety flags, written with no journal named, would no longer reach them. `names`:
-"readers" (usernames, ", "-joined: those who would no longer read what is written with no
-journal named), "flags" (those whom safety flags would no longer reach), "journal" and
-"journal id" (the default journal until then). Confirmed with `leave_readers`."""
+"""`TJError.subject` of the ReadersToConfirm refusing to move the default journal away from
+one that someone reads, or that sends safety flags to someone, to a journal that they do not
+read or that sends them none (`client.journals.set_default`): new entries, questionnaire
+results and their safety flags, written with no journal named, would no longer reach them.
+`readers` (`JournalReader`s: those who would no longer read what is written with no journal
+named, by `readers.journal_readers` with `ended=False`), `flags` (those whom safety flags
+would no longer reach), `journal` and `journal_id` (the default journal until then); the same
+as text in `names`: "readers", "flags" (usernames, ", "-joined), "journal", "journal id".
+Confirmed with `leave_readers`."""
 
 
 SHARED_DEFAULT = "shared default"
-"""`TJError.subject` of the InvalidInput refusing to make a journal shared with someone the
-default journal by its name alone (`client.journals.set_default`): choose it by its id, or
-with `even_if_shared`."""
+"""`TJError.subject` of the ReadersToConfirm refusing to make a journal shared with someone
+the default journal by its name alone (`client.journals.set_default`; `readers`, `journal`,
+`journal_id`; `names` "journal id"): choose it by its id, or with `even_if_shared` once the
+user, told who reads it, confirms (`tj journal default` asks)."""
 
 
 @dataclass(frozen=True)
@@ -204,23 +207,6 @@ def readers_by_chain(state: AccessState) -> list[str]:
     for share in (*state.limited.values(), *state.limited_removed.values()):
         if share.who is not None and share.who.account_id != state.owner_id:
             named.add(share.who.username)
-    return sorted(named)
-
-
-def current_readers(state: AccessState | None, now: int) -> list[str]:
-    """The usernames of the accounts other than the owner that a journal's verified access
-    chain (`state`) shares it with at `now` (ms, UTC): members whose end date has not passed,
-    field-level shares in force; "an account" for one this device cannot name; sorted (none
-    for no verified chain). Pure."""
-    if state is None:
-        return []
-    named = {
-        member.who.username if member.who is not None else "an account"
-        for member in state.members.values()
-        if not member.ended(now)
-    }
-    for share in state.limited.values():
-        named.add(share.who.username if share.who is not None else "an account")
     return sorted(named)
 
 

@@ -21,6 +21,8 @@
     │   ├── SharedAgain   sharing one item, or some fields, would give again what a
     │   │                 journal kept for the member from an ended share still holds
     │   ├── FlagsWouldStop  a share change would stop safety flags reaching a member
+│   ├── ReadersToConfirm  what is written next would reach other readers: say who,
+│   │                 ask, confirm (a default journal moved, an import folded)
     │   ├── CostBelowMinimum  the account's password cost is below `minimum_cost`
     │   ├── UnsyncedChanges  logging out would delete changes that never reached the server
     │   └── QuotaExceeded an account limit (journals, devices, stored bytes, shares) is
@@ -43,6 +45,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from client_sdk.readers import JournalReader
     from client_sdk.undelivered import Undelivered
 
 BAD_VALUE = "value"
@@ -647,6 +650,53 @@ class StillShared(InvalidInput):
         )
 
 
+class ReadersToConfirm(InvalidInput):
+    """Nothing was changed: what is written from now on would reach other readers than the
+    user may think, by journals' access chains verified on this device, and the user says
+    whether they mean it (tell them: `situation` says it in plain words, naming no
+    parameter; ask; then call again confirming, as `tj journal default` and `tj import
+    --journal` ask). By `subject`:
+
+    - "readers left" (`client.journals.set_default`): the default journal until now,
+      `journal` (its name; `journal_id`, hex), is read by `readers`, who do not read the
+      journal chosen, or sends safety flags to `flags`, whom its flags do not reach;
+      confirmed with `leave_readers=True`;
+    - "shared default" (`client.journals.set_default`): the journal chosen by its name,
+      `journal` (`journal_id`), is read by `readers` (a server can serve an older name of a
+      journal shared since: protocol.md 4.14); confirmed with `even_if_shared=True`, or by
+      choosing it by its id;
+    - "fold into shared" (`client.archive.import_json` with `into`): the file's journals of
+      other names, `folded` (their names), would go into `journal`, read by `readers`;
+      confirmed with `fold_into_shared=True` (`journal_id` is "" while that journal is not
+      made yet).
+
+    `readers` and `flags` are `JournalReader`s (account id, username, role, end date),
+    counted as for what is written next (`client.journals.readers`: a member whose signed
+    end date passed does not count). `names` keeps the same as text, by role, as before
+    ("readers", "flags": usernames, ", "-joined; "journal", "journal id", "folded":
+    tab-separated)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        subject: str,
+        situation: str,
+        journal: str,
+        journal_id: str,
+        readers: tuple[JournalReader, ...],
+        flags: tuple[JournalReader, ...] = (),
+        folded: tuple[str, ...] = (),
+        names: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, subject=subject, situation=situation, names=names)
+        self.journal = journal
+        self.journal_id = journal_id
+        self.readers = readers
+        self.flags = flags
+        self.folded = folded
+
+
 class CostBelowMinimum(InvalidInput):
     """Nothing was derived or sent: the password hashing cost the server gives for the
     account (`cost`) is below the `minimum` this call accepts (its `minimum_cost`
@@ -756,7 +806,13 @@ class UnsyncedChanges(InvalidInput):
                 f"agreed to lose {it}"
             )
             if not count:
-                super().__init__(f"{gone}. Nothing was deleted")
+                out = (
+                    ". The server already signed this device out: log in again on this home "
+                    "to use it (Client.login keeps what it holds)"
+                    if signed_out
+                    else ""
+                )
+                super().__init__(f"{gone}{out}. Nothing was deleted")
                 return
             super().__init__(
                 f"changes to {items} (entries, goals, notes...) written on this device have "
@@ -1000,17 +1056,20 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "no default journal (none chosen here, the sign-up's not here, or an older account's "
         'renamed on another device, or shared since: `names` its id as "journal id"): ask '
         "the user to name a journal or to choose a default (`client.journals.set_default`)",
-        "shared default": "an InvalidInput: `client.journals.set_default` refused a journal "
-        "shared with someone named by its name alone (`names`: journal id); choose it by its "
-        "id, or with even_if_shared=True",
-        "readers left": "an InvalidInput: `client.journals.set_default` refused to move the "
+        "shared default": "ReadersToConfirm: `client.journals.set_default` refused a journal "
+        "shared with someone named by its name alone (`readers`, `journal`, `journal_id`; "
+        "`names`: journal id); choose it by its id, or say even_if_shared=True once the user "
+        "confirms",
+        "readers left": "ReadersToConfirm: `client.journals.set_default` refused to move the "
         "default journal away from one read by someone, or sending them safety flags, to one "
-        "that they do not read or whose flags do not reach them (`names`: readers, flags, "
-        "journal, journal id); say leave_readers=True once the user confirms",
-        "fold into shared": "an InvalidInput: `client.archive.import_json` into a journal "
+        "that they do not read or whose flags do not reach them (`readers`, `flags`, "
+        "`journal`, `journal_id`; `names`: readers, flags, journal, journal id); say "
+        "leave_readers=True once the user confirms",
+        "fold into shared": "ReadersToConfirm: `client.archive.import_json` into a journal "
         "someone else reads refused to fold into it a journal of the file of another name "
-        "(`names`: journal, readers, folded: the file's journals, tab-separated); nothing was "
-        "imported; say fold_into_shared=True once the user confirms",
+        "(`readers`, `journal`, `journal_id`, `folded`; `names`: journal, readers, folded: the "
+        "file's journals, tab-separated); nothing was imported; say fold_into_shared=True once "
+        "the user confirms",
         "wider default": "an InvalidInput: `Client.move_set_aside` with no journal refused a "
         "default journal read by someone who did not read the entry's own journal (`names`: "
         "members, journal id); name the journal, or say even_if_shared=True",

@@ -9,19 +9,21 @@ history with another device in session.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
-from client_sdk.access import field_shares_in_force
 from client_sdk.context import Context, is_id_prefix
-from client_sdk.default_journal import (
-    DEFAULT_JOURNAL,
-    READERS_LEFT,
-    SHARED_DEFAULT,
-    current_readers,
+from client_sdk.default_journal import DEFAULT_JOURNAL, READERS_LEFT, SHARED_DEFAULT
+from client_sdk.errors import (
+    BAD_VALUE,
+    NAME_TAKEN,
+    InvalidInput,
+    NetworkError,
+    ReadersToConfirm,
+    TJError,
 )
-from client_sdk.errors import BAD_VALUE, NAME_TAKEN, InvalidInput, NetworkError, TJError
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import (
     ID_SHOWN,
@@ -33,6 +35,7 @@ from client_sdk.models import (
     quoted_name,
     squeezed,
 )
+from client_sdk.readers import JournalReader, journal_readers, reader_names
 from client_sdk.replica import REVOKED, stored_document
 from client_sdk.store import LocalJournal
 
@@ -137,27 +140,29 @@ class Journals:
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
 
-    async def readers(self, name_or_id: str | None = None) -> builtins.list[str]:
+    async def readers(
+        self, name_or_id: str | None = None, *, ended: bool = False
+    ) -> builtins.list[str]:
         """Who reads the journal `name_or_id` (as `get` takes it; None: the default journal)
         besides this account, by its access chain verified on this device, never a server
-        answer: its owner when it is another account's, its members (those whose signed end
-        date passed too: a member holds the key until the owner ends the share), and the
-        accounts of its field-level shares in force (`access.field_shares_in_force`: a copy
-        of what it holds goes to them; "an account" for one this device cannot name).
-        Usernames, sorted, each once; [] for a journal no one else reads. What an app says
-        before writing words meant for one journal into another. Works offline. Raises
-        NotFound and InvalidInput as `get`."""
+        answer (`readers.journal_readers`): its owner when it is another account's, its
+        members, and the accounts of its field-level shares in force
+        (`access.field_shares_in_force`: a copy of what it holds goes to them); "an account"
+        for one this device cannot name (another member, seen from a member's device).
+        A member whose signed end date passed counts only with `ended`: by default this is
+        who receives what is written there NEXT, what an app says before writing words meant
+        for one journal into another (a record is pushed only under a key such a member
+        never holds: the push ends the share first), the same count as `set_default`'s
+        refusals (`ReadersToConfirm.readers`); with `ended=True`, who holds what the
+        journal holds already (such a member keeps its keys until a device of the owner
+        ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
+        Works offline. Raises NotFound and InvalidInput as `get`."""
         context = self._context
         local = await context.local_journal(name_or_id)
         await context.replica.fresh_access()
         me = context.profile.account_id
-        names = {
-            share.member_name
-            for share in context.replica.verified_shares(now_ms(), local.journal_id)
-            if share.member_id != me
-        }
-        for limited in field_shares_in_force(context.replica.chains.state(local.journal_id)):
-            names.add(limited.who.username if limited.who is not None else "an account")
+        state = context.replica.chains.state(local.journal_id)
+        names = set(reader_names(journal_readers(state, now_ms(), ended=ended), besides=me.hex()))
         if local.owner_id != me:
             names.add(local.owner_name or "its owner")
         return sorted(names)
@@ -252,17 +257,25 @@ class Journals:
         bear, a journal shared with this account, a read-only copy kept of one of this
         account's journals no longer on the server (deleted on another device, or no longer
         listed: it takes no new entry), one kept only to share with a member (a copy of
-        some fields, single items, a brief), or a shared one so named (subject
-        SHARED_DEFAULT, `names` {"journal id": its id, hex}); the default is then unchanged.
+        some fields, single items, a brief), or a shared one so named (ReadersToConfirm,
+        subject SHARED_DEFAULT: `readers` who read it, `journal`, `journal_id`; `names`
+        {"journal id": its id, hex}); the default is then unchanged.
 
         Moving the default away from a journal that someone reads, or whose safety flags
         reach someone (`client.safety.flags_reach` "on"), to one they do not read, or whose
-        flags do not reach them, is refused unless `leave_readers` (InvalidInput, subject
-        READERS_LEFT, `names` "readers", "flags", "journal", "journal id"): what is written
-        with no journal named (`tj write`, `client.measures.take()`, ...) would no longer
-        reach them, a PHQ-9 item 9 answered above 0 would seal no safety flag for them, and
-        nothing else says so. Both sides are read from the journals' access chains and
-        signed safety plans verified on this device, never from a server answer."""
+        flags do not reach them, is refused unless `leave_readers` (ReadersToConfirm,
+        subject READERS_LEFT: `readers`, those who would no longer read it, and `flags`,
+        those whom flags would no longer reach, as `JournalReader`s; `journal` and
+        `journal_id`, the default journal until now; the same in `names` as text,
+        "readers", "flags", "journal", "journal id"): what is written with no journal named
+        (`tj write`, `client.measures.take()`, ...) would no longer reach them, a PHQ-9 item
+        9 answered above 0 would seal no safety flag for them, and nothing else says so.
+        Both sides are read from the journals' access chains and signed safety plans
+        verified on this device, never from a server answer, and count who receives what is
+        written next (`readers`: a member whose signed end date passed counts in neither,
+        as they receive nothing written from now on). A default journal the server no longer
+        serves (withheld, or deleted on another of your devices), held here as a read-only
+        copy, is asked about as its last verified chain and plan say."""
         context = self._context
         local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
@@ -285,15 +298,27 @@ class Journals:
                 "choose one of your own journals as your default journal",
                 subject=BAD_VALUE,
             )
-        readers = current_readers(context.replica.chains.state(local.journal_id), now_ms())
+        state = context.replica.chains.state(local.journal_id)
+        readers = journal_readers(state, now_ms(), ended=False)  # what is written next
         by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
         if readers and not by_id and not even_if_shared:
             ident = local.journal_id.hex()
-            raise InvalidInput(
+            names = reader_names(readers)
+            situation = (
                 f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
-                f"with {and_words(readers)}: nothing was changed. To make it your default "
+                f"with {and_words(names)}: with it as your default journal, new entries and "
+                "questionnaire results written with no journal named go there, where "
+                f"{and_words(names)} {'reads' if len(names) == 1 else 'read'} them"
+            )
+            raise ReadersToConfirm(
+                f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
+                f"with {and_words(names)}: nothing was changed. To make it your default "
                 "journal anyway, choose it by its id or confirm that you mean it",
                 subject=SHARED_DEFAULT,
+                situation=situation,
+                journal=local.name,
+                journal_id=ident,
+                readers=tuple(readers),
                 names={"journal id": ident},
             )
         if not leave_readers:
@@ -306,17 +331,26 @@ class Journals:
         (none here: nothing to leave) is read by someone who does not read `chosen`, or
         sends safety flags to someone whom `chosen`'s do not reach (`set_default`)."""
         context = self._context
+        journals = await context.store.journals()
+        withheld = False
         try:
-            current = await context.default_journal(await context.store.journals())
-        except TJError:  # no default journal here: nothing is moved away from anyone
-            return
+            current = await context.default_journal(journals)
+        except TJError:  # none here but a read-only copy, maybe: asked from its chain
+            kept = await self._default_kept(journals)
+            if kept is None:  # no default journal here: nothing is moved away from anyone
+                return
+            current, withheld = kept, True
         if current.journal_id == chosen.journal_id:
             return
         now = now_ms()
         state = context.replica.chains.state
-        readers_now = current_readers(state(current.journal_id), now)
-        readers_then = set(current_readers(state(chosen.journal_id), now))
-        left = [name for name in readers_now if name not in readers_then]
+        # who receives what is written next in each (`readers.journal_readers`)
+        readers_now = journal_readers(state(current.journal_id), now, ended=False)
+        readers_then = {
+            r.account_id for r in journal_readers(state(chosen.journal_id), now, ended=False)
+        }
+        gone = [r for r in readers_now if not r.account_id or r.account_id not in readers_then]
+        left = reader_names(gone)
         flagged: list[str] = []
         if self._flags_reach is not None:
             reach_now = await self._flags_reach(current.journal_id.hex())
@@ -349,11 +383,22 @@ class Journals:
                 if flagged
                 else ""
             )
+            + (  # its readers as the last access chain this device verified says
+                f" ({was} is no longer on the server, deleted on another of your devices or "
+                "withheld by it: who reads it is what this device last verified)"
+                if withheld
+                else ""
+            )
         )
-        raise InvalidInput(
+        held = {r.username: r for r in journal_readers(state(current.journal_id), now, ended=True)}
+        raise ReadersToConfirm(
             f"{situation}. Nothing was changed: confirm that you mean it",
             situation=situation,
             subject=READERS_LEFT,
+            journal=current.name,
+            journal_id=current.journal_id.hex(),
+            readers=tuple(gone),
+            flags=tuple(held.get(name, JournalReader("", name, "annotate")) for name in flagged),
             names={
                 "readers": ", ".join(left),
                 "flags": ", ".join(flagged),
@@ -361,6 +406,24 @@ class Journals:
                 "journal id": current.journal_id.hex(),
             },
         )
+
+    async def _default_kept(self, journals: builtins.list[LocalJournal]) -> LocalJournal | None:
+        """The default journal (`Context.default_journal`'s rules: the one chosen here, else
+        the sign-up's, by id) when this device holds it only as a read-only copy (REVOKED:
+        the server no longer lists it, withheld or deleted elsewhere), else None. Its
+        verified chain and signed plan stay on this device: a server that withholds it
+        never makes `set_default` skip its readers (rev29a F5)."""
+        context = self._context
+        with contextlib.suppress(TJError):
+            default_id = (await context.chosen_default()) or context.default_journal_id.hex()
+            for journal in journals:
+                if (
+                    journal.journal_id.hex() == default_id
+                    and journal.owner_id == context.profile.account_id
+                    and journal.role == REVOKED
+                ):
+                    return journal
+        return None
 
     async def _create_default(self) -> None:
         """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id

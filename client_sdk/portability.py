@@ -70,7 +70,7 @@ from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
 from client_sdk.context import Context
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
-from client_sdk.errors import BAD_VALUE, InvalidInput, TJError
+from client_sdk.errors import BAD_VALUE, InvalidInput, ReadersToConfirm, TJError
 from client_sdk.goal_tracking import Goals
 from client_sdk.goals import GOAL, Measure, new_goal_update
 from client_sdk.inputs import checks_inputs
@@ -86,6 +86,8 @@ from client_sdk.models import (
 )
 from client_sdk.notes import Notes
 from client_sdk.private_notes import PrivateNotes
+from client_sdk.readers import FIELDS, UNKNOWN_READER, JournalReader, reader_names
+from client_sdk.readers import journal_readers as chain_readers
 from client_sdk.replica import snapshot_fits
 from client_sdk.results import MEASURE, new_result_update
 from client_sdk.safety_path import SafetyPath
@@ -128,8 +130,9 @@ class ImportReport:
     emergency_numbers_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose safety message shows another emergency number since the
     import wrote the file's plan, with that number (the file's), the default journal first:
-    the journal the plan went into, and every journal of this account with no plan of its
-    own, whose message shows the first plan written in another (`SafetyPath.shown_numbers`).
+    the journal the plan went into, and, when that is the default journal, every journal of
+    this account with no plan of its own, whose message shows the default journal's
+    (`SafetyPath.shown_numbers`).
     Said, so that the person checks it, as `crisis_lines_imported`."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose safety message shows another crisis line since the
@@ -200,9 +203,11 @@ class ImportReport:
     journal a Day One or Daylio file went into by the name given (`journal`, "Day One" by
     default); None otherwise (no journal named: JSON null)."""
     into_readers: list[str] = field(default_factory=list)
-    """Who else reads `into` (usernames, sorted): its current members and the accounts of its
+    """Who else reads `into` (usernames, sorted): its members and the accounts of its
     field-level shares in force, by the journal's access chain verified on this device
-    (`journal_readers`): they read what the import wrote there."""
+    (`journal_readers`), counted as `client.journals.readers` counts them (a member whose
+    signed end date passed receives nothing written from then on: not named): they read
+    what the import wrote there."""
     folded_in: dict[str, dict[str, int]] = field(default_factory=dict)
     """With `into` (the user named the journal): each journal of the file (its name in the
     file) that the import wrote something of into `into`, with what, by kind (kinds as
@@ -427,10 +432,11 @@ class Archives:
         the file it wrote something of is named, with what (`ImportReport.folded_in`): a
         file's several journals become one. Folding a journal of the file of another name
         than `into` (a "Dreams" beside "Personal") into an `into` that someone else reads is
-        refused before anything is written, unless `fold_into_shared` (InvalidInput, subject
-        FOLD_SHARED, `names` "journal": `into`'s name, "readers", "folded": the file's
-        journals, tab-separated): the file does not say who read them, so a journal kept
-        private would become readable by `into`'s readers. Results or a
+        refused before anything is written, unless `fold_into_shared` (ReadersToConfirm,
+        subject FOLD_SHARED: `journal`, `into`'s name, `journal_id`, `readers`, who read it
+        (`JournalReader`s), `folded`, the names of the file's journals; `names` "journal",
+        "readers", "folded": the same, tab-separated): the file does not say who read them,
+        so a journal kept private would become readable by `into`'s readers. Results or a
         plan that went into a journal the import made, while new results go to the default
         journal, are named in `ImportReport.care_apart` (a new result there has no previous
         score, change nor baseline from them): the user keeps them together by making that
@@ -859,8 +865,10 @@ async def restore(
     holdings = await Holdings.read(source, {j.id for j in archive.journals})
     if into is not None:
         targets = await chosen_target(context, archive, report, into)
-        if not fold:
-            refuse_fold(archive, care, holdings, report, now)
+        if not fold and targets:
+            chosen = next(iter(targets.values()))
+            readers_there = journal_readers(context, bytes.fromhex(chosen))
+            refuse_fold(archive, care, holdings, report, now, readers_there, chosen)
     elif guarded:
         await keep_plans(source, archive, care, holdings)
         targets = await new_targets(source, archive, care, holdings, report, now)
@@ -1031,10 +1039,17 @@ def folded(report: ImportReport, archive: Archive, journal_id: str, kind: str) -
 
 
 def refuse_fold(
-    archive: Archive, care: CareImport, holdings: Holdings, report: ImportReport, now: int
+    archive: Archive,
+    care: CareImport,
+    holdings: Holdings,
+    report: ImportReport,
+    now: int,
+    into_readers: list[JournalReader],
+    into_id: str,
 ) -> None:
-    """Raise InvalidInput (subject FOLD_SHARED), before anything is written, when `into`
-    (`report.into`) is read by someone else (`report.into_readers`) and a journal of the
+    """Raise ReadersToConfirm (subject FOLD_SHARED), before anything is written, when `into`
+    (`report.into`, id `into_id`, hex) is read by someone else (`into_readers`, as
+    `report.into_readers` names them) and a journal of the
     file of another name holds something this account does not hold yet (`holdings`): it
     would be folded into `into`, readable by them. The file does not say who read its
     journals, so any one of another name counts (one named like `into` is what the user
@@ -1064,12 +1079,16 @@ def refuse_fold(
         f"the file's {what} would go into {quoted_name(report.into or '')} with the rest of "
         f"the file, where {readers} {'reads' if len(report.into_readers) == 1 else 'read'} it"
     )
-    raise InvalidInput(
+    raise ReadersToConfirm(
         f"{situation}: nothing was imported. Import without naming a journal to keep each of "
         "the file's journals apart (each in a new journal shared with no one), or confirm that "
         "you mean it",
         situation=situation,
         subject=FOLD_SHARED,
+        journal=report.into or "",
+        journal_id=into_id,
+        readers=tuple(into_readers),
+        folded=tuple(names),
         names={
             "journal": report.into or "",
             "readers": ", ".join(report.into_readers),
@@ -1122,51 +1141,43 @@ async def tell_default(
         return
     report.care_apart = names
     report.default_journal = default.name
-    report.default_readers = journal_readers(context, default.journal_id)
+    report.default_readers = reader_names(journal_readers(context, default.journal_id))
     report.default_result_readers = result_readers(context, default.journal_id, journals)
     reach = await source.care.safety.flags_reach(default.journal_id.hex())
     report.default_flag_readers = sorted(name for name, how in reach.items() if how == "on")
 
 
 def result_readers(context: Context, journal_id: bytes, journals: list[LocalJournal]) -> list[str]:
-    """Those of `journal_readers` a questionnaire result written in the journal reaches: its
-    current members (they hold its key), and the accounts of its field-level shares whose
-    copy's owner-sealed settings carry scores or answers (a share whose copy this device
-    cannot open or does not hold counts: fail closed). Usernames, sorted, each once."""
+    """Those of `journal_readers` a questionnaire result written in the journal next
+    reaches: its members (`readers.journal_readers`, as for what is written next: one whose
+    signed end date passed receives nothing written from now on), and the accounts of its
+    field-level shares in force whose copy's owner-sealed settings carry scores or answers
+    (a share whose copy this device cannot open or does not hold counts: fail closed).
+    Usernames, sorted, each once."""
     replica = context.replica
-    me = context.profile.account_id
-    names = {
-        share.member_name
-        for share in replica.verified_shares(now_ms(), journal_id)
-        if share.member_id != me
-    }
+    me = context.profile.account_id.hex()
+    state = replica.chains.state(journal_id)
+    members = [r for r in chain_readers(state, now_ms(), ended=False) if r.role != FIELDS]
+    names = set(reader_names(members, besides=me))
     held = {j.journal_id: j for j in journals}
-    for limited in field_shares_in_force(replica.chains.state(journal_id)):
+    for limited in field_shares_in_force(state):
         copy = held.get(limited.mirror) if limited.mirror is not None else None
         settings = replica.disclosure_settings(copy) if copy is not None else None
         fields = settings.fields if settings is not None else None
         if fields is None or SCORES in fields or ANSWERS in fields:
-            names.add(limited.who.username if limited.who is not None else "an account")
+            names.add(limited.who.username if limited.who is not None else UNKNOWN_READER)
     return sorted(names)
 
 
-def journal_readers(context: Context, journal_id: bytes) -> list[str]:
-    """Who reads the journal `journal_id` of this account besides its owner, by its access
-    chain verified on this device, never a server answer: its current members
-    (`Replica.verified_shares`, those whose signed end date passed too, as a member holds the
-    key until the owner ends the share) and the accounts of its field-level shares in force
-    (`access.field_shares_in_force`: a copy of what it holds goes to them; one this device
-    cannot name as "an account"). Usernames, sorted, each once."""
-    replica = context.replica
-    me = context.profile.account_id
-    names = {
-        share.member_name
-        for share in replica.verified_shares(now_ms(), journal_id)
-        if share.member_id != me
-    }
-    for limited in field_shares_in_force(replica.chains.state(journal_id)):
-        names.add(limited.who.username if limited.who is not None else "an account")
-    return sorted(names)
+def journal_readers(context: Context, journal_id: bytes) -> list[JournalReader]:
+    """Who reads what an import writes next into the journal `journal_id` of this account
+    besides its owner, by its access chain verified on this device, never a server answer
+    (`readers.journal_readers` with `ended=False`: its members, but one whose signed end
+    date passed, who receives nothing written from now on, and the accounts of its
+    field-level shares in force; one this device cannot name as "an account")."""
+    me = context.profile.account_id.hex()
+    state = context.replica.chains.state(journal_id)
+    return [r for r in chain_readers(state, now_ms(), ended=False) if r.account_id != me]
 
 
 @dataclass
@@ -1415,9 +1426,9 @@ async def name_shown_numbers(
     """Name in `report.emergency_numbers_imported` and `report.crisis_lines_imported` every
     journal of this account whose safety message shows another emergency number or crisis
     line now than `before` the import wrote its plans (`SafetyPath.shown_numbers`, the rule
-    the message follows: a journal without a plan of its own shows the first one written in
-    another, so a plan written into a journal the import made reaches the default journal's
-    message too), with the one it shows now."""
+    the message follows: a journal without a plan of its own shows the default journal's, so
+    a plan written into the default journal reaches their messages too), with the one it
+    shows now."""
     for name, (number, line) in (await source.care.safety.shown_numbers()).items():
         was = before.get(name, (None, None))
         if number and number != was[0]:
@@ -1594,7 +1605,7 @@ async def named_targets(source: Archives, archive: Archive, report: ImportReport
             report.into = next(
                 j.name for j in await context.store.journals() if j.journal_id == existing
             )
-            report.into_readers = journal_readers(context, existing)
+            report.into_readers = reader_names(journal_readers(context, existing))
         targets[journal.id] = report.journals[journal.id] = found[0]
     return targets
 
@@ -1621,7 +1632,7 @@ async def chosen_target(
             continue
         targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
     report.into = local.name
-    report.into_readers = journal_readers(context, local.journal_id)
+    report.into_readers = reader_names(journal_readers(context, local.journal_id))
     return targets
 
 

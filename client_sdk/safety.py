@@ -186,17 +186,19 @@ class SafetyPlan:
     imported: bool = False
     """Whether an import (`tj import`, `Archives.import_json`) wrote this plan's emergency
     number, crisis line and text, and the owner has changed none of them by hand since
-    (`SafetyPath.set_plan`): such a plan, borrowed by the safety message of another journal,
-    never outranks a plan the owner wrote, nor a crisis line a member set there
+    (`SafetyPath.set_plan`): such a plan in the default journal, borrowed by the safety
+    message of another journal, never outranks a crisis line a member set there
     (`SafetyPath.message`)."""
 
     shown_from: str | None = None
     """In a journal this account owns whose plan it wrote nothing of: the journal (its name here, a
     read-only copy's with "(read-only copy)" after it) whose plan the safety message for this
-    journal shows in its place: the first one the owner wrote by hand in another journal this
-    account owns (the default journal's first), else the first one an import wrote there
-    (`imported`; `SafetyPath.message`); None when the message shows this journal's own plan,
-    or the built-in numbers (no plan written in any), and in another account's journal."""
+    journal shows in its place: the default journal (or the read-only copy kept of it here),
+    when its owner wrote a plan there, by hand or by an import (`imported`;
+    `SafetyPath.message`), never another journal, which a server could pick by what it
+    lists; None when the message shows this journal's own plan, or the built-in numbers (no
+    plan written in the default journal, or the default journal not on this device), and in
+    another account's journal."""
     shown_emergency_number: str | None = None
     """With `shown_from`: the emergency number the safety message shows (that plan's), None
     when it sets none (the message then names the local emergency number)."""
@@ -431,6 +433,10 @@ class SafetyHints:
     - `syncs`: how a therapist's app fetches a flag, added in parentheses to the line saying
       a flag was sealed ("they see it once their device next syncs (<syncs>), not now."),
       also `LateFlag.line`'s; the CLI passes "`tj sync`, `tj caseload`".
+    - `choose_default`: how to choose the default journal on this device, added in
+      parentheses to the line saying the default journal, whose plan the message shows, is
+      not on this device ("... make that your default journal on this device
+      (<choose_default>)."). The CLI passes "`tj journal default NAME`".
     - `unshare`: how to end a member's share, the same kind of template, added in
       parentheses after "until you unshare" for a member who reads some fields of the
       journal through a share whose end date passed, which still counts until the client
@@ -445,6 +451,7 @@ class SafetyHints:
     annotate_again: str = ""
     syncs: str = ""
     unshare: str = ""
+    choose_default: str = ""
 
 
 NO_HINTS = SafetyHints()
@@ -470,6 +477,16 @@ def plan_line(plan: str, hints: SafetyHints = NO_HINTS, synced: bool = True) -> 
     return str(data["plan_missing" + unsynced]).format(how=how)
 
 
+def plan_not_loaded_line(hints: SafetyHints = NO_HINTS) -> str:
+    """The safety message's line in place of the client's plan when the plan it would show
+    is the default journal's and that journal is not on this device (the server does not
+    list it, and no read-only copy of it is kept here): no other journal's plan stands in
+    for it (`SafetyPath._plan_default`), with `hints.choose_default` in parentheses when
+    given."""
+    how = f" ({hints.choose_default})" if hints.choose_default else ""
+    return str(texts()["plan_not_loaded"]).format(how=how)
+
+
 def message_lines(
     emergency: str | None,
     crisis_line: str | None,
@@ -482,9 +499,11 @@ def message_lines(
     synced: bool = True,
     *,
     copy_only: str | None = None,
+    plan_not_loaded: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan
-    (`plan_line`, with `hints`), that the app is not monitored in real time, and whether a
+    (`plan_line`, with `hints`; `plan_not_loaded` in its place when given:
+    `plan_not_loaded_line`), that the app is not monitored in real time, and whether a
     flag was sent (`flagged_to`), or, when the client opted in and none was, why (`no_flag`,
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
@@ -499,7 +518,7 @@ def message_lines(
             line.format(
                 emergency=emergency or data["default_emergency"],
                 crisis_line=crisis_line or data["default_crisis_line"],
-                plan=plan_line(plan, hints, synced),
+                plan=plan_not_loaded or plan_line(plan, hints, synced),
             )
         )
     if flagged_to:

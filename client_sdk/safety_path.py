@@ -91,6 +91,7 @@ from client_sdk.safety import (
     no_journal_line,
     not_chosen_line,
     opted_in_for,
+    plan_not_loaded_line,
     plan_settling_values,
     plan_update,
     plan_view,
@@ -609,6 +610,24 @@ class SafetyPath:
         local = await self._journal_to_read(journal)
         if local.role != "owner":
             return {}
+        return await self._flags_reach_of(local)
+
+    async def _flags_reach_kept(self, journal: str) -> dict[str, str]:
+        """`flags_reach` of one of this account's journals (by id, hex), also of a
+        read-only copy kept of one the server no longer serves (withheld, or deleted on
+        another device): what its last verified chain and signed plan held, whom its flags
+        reached until the server stopped serving it (`Journals.set_default`'s question,
+        rev29a F5). Empty for a journal of another account."""
+        local = await self._journal_to_read(journal)
+        if local.owner_id != self._replica.profile.account_id or local.role not in (
+            "owner",
+            REVOKED,
+        ):
+            return {}
+        return await self._flags_reach_of(local)
+
+    async def _flags_reach_of(self, local: LocalJournal) -> dict[str, str]:
+        """`flags_reach` of `local`, whatever its role."""
         found = await self._plan_document(local)
         plan = plan_view(found, self._display(local)) if found is not None else None
         if plan is None or not plan.share_flags:
@@ -945,12 +964,14 @@ class SafetyPath:
         never that members see it at their next sync). The emergency number, crisis line and
         plan text shown come from one plan: the journal's, with its own crisis line, else the
         one a member set there; or, when its owner wrote nothing of it, in a journal the
-        client owns, the first the client wrote by hand in another (Personal first), with its
-        own crisis line before a member's set in the journal, else the first an import wrote
-        (`SafetyPlan.imported`), with a member's line set in the journal before its own: an
-        imported plan never outranks the client's own plan nor the therapist's line. A journal
-        of another account never borrows this account's plan; never one plan's text with
-        another's numbers.
+        client owns, the default journal's plan (never another journal's: no server's
+        listing picks it): one the client wrote by hand with its own crisis line before a
+        member's set in the journal, one an import wrote (`SafetyPlan.imported`) with a
+        member's line set in the journal before its own (an imported plan never outranks the
+        therapist's line). When the default journal is not on this device (no read-only copy
+        of it either), the line about the plan says its plan cannot be shown, never "not
+        written" (`hints.choose_default`). A journal of another account never borrows this
+        account's plan; never one plan's text with another's numbers.
 
         Raises NotFound when the result's journal is no longer on this device (e.g. a share
         that ended), RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified (only when a flag is to be sealed)."""
@@ -997,6 +1018,7 @@ class SafetyPath:
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
             copy_only=await self._copy_only(local, copy_readers, hints),
+            plan_not_loaded=None if text.strip() else await self._plan_not_loaded(local, hints),
         )
         return SafetyResponse(
             lines,
@@ -1039,12 +1061,24 @@ class SafetyPath:
         default: when the server no longer lists the default journal (deleted on another
         device, or withheld), the message for the read-only copy kept of it here, by the same
         rule as for the default it was (a server's listing never changes which plan or line it
-        shows); with none (deleted, not chosen yet), the message for the journal of the first
-        plan the account wrote by hand, else of the first one an import wrote, else the first
-        line a member set in one of its journals, else the built-in numbers. Works offline.
+        shows); with none (deleted, withheld, not chosen yet), the built-in numbers and a line
+        saying the default journal's plan cannot be shown (`plan_not_loaded_line`), never a
+        plan or a member's line of another journal, which a server could pick by what it
+        lists. Works offline.
         Raises NotFound for an unknown journal named."""
         emergency, crisis_line, text = await self._shown_plan(journal)
-        return message_lines(emergency, crisis_line, text, [], hints=hints, synced=synced)
+        not_loaded = None
+        if not text.strip():
+            not_loaded = await self._plan_not_loaded(await self._default_or_none(journal), hints)
+        return message_lines(
+            emergency,
+            crisis_line,
+            text,
+            [],
+            hints=hints,
+            synced=synced,
+            plan_not_loaded=not_loaded,
+        )
 
     async def respond_to_answer(
         self,
@@ -1094,8 +1128,16 @@ class SafetyPath:
             emergency, crisis_line, text = await self._shown_plan(None)
             gone = await self._gone_default()
             no_journal = no_journal_line(None if gone is None else self._display(gone))
+            not_loaded = None if text.strip() else await self._plan_not_loaded(None, hints)
             lines = message_lines(
-                emergency, crisis_line, text, [], no_journal, hints=hints, synced=synced
+                emergency,
+                crisis_line,
+                text,
+                [],
+                no_journal,
+                hints=hints,
+                synced=synced,
+                plan_not_loaded=not_loaded,
             )
             return SafetyResponse(lines, [], None, no_journal, not text.strip(), [], [], [], [])
         key = local.journal_id.hex()
@@ -1142,6 +1184,7 @@ class SafetyPath:
             not_chosen_line(self._display(local), not_chosen) if not_chosen else None,
             synced,
             copy_only=await self._copy_only(local, copy_readers, hints),
+            plan_not_loaded=None if text.strip() else await self._plan_not_loaded(local, hints),
         )
         return SafetyResponse(
             lines,
@@ -2224,12 +2267,11 @@ class SafetyPath:
         numbers, but for the crisis line as follows:
         - the journal's own plan when its owner wrote any of it (`_written`), with its own
           crisis line, else the latest line a member (a therapist) set in the journal;
-        - else, in a journal this account owns, a plan borrowed from another of its journals
-          (`_borrowed`: one the owner wrote by hand first, one an import wrote only when there
-          is none): one the owner wrote by hand with its own line (it outranks a member's
-          line set in `local`, as inside one journal), one an import wrote with the line a
-          member set in `local` first (a file never outranks the therapist's line), each
-          else the other;
+        - else, in a journal this account owns, the default journal's plan (`_borrowed`: of
+          no other journal, so no server's listing picks it): one the owner wrote by hand
+          with its own line (it outranks a member's line set in `local`, as inside one
+          journal), one an import wrote with the line a member set in `local` first (a file
+          never outranks the therapist's line), each else the other;
         - else (nothing written, or another account's journal) the line a member set there.
         Nothing of it comes from a server's answer: plans and lines are owner- and
         member-signed, and whether a member annotates is the verified access chain's word."""
@@ -2252,13 +2294,55 @@ class SafetyPath:
         self, local: LocalJournal, plan: SafetyPlan
     ) -> tuple[LocalJournal, SafetyPlan] | None:
         """The plan the safety message for `local` (whose plan is `plan`) shows in its place,
-        with its journal: none when its owner wrote any of it (`_written`) or `local` is
-        another account's (a member's view of a client's journal never shows the member's
-        own plan), else `_other_plan`. The one rule `_shown_for` (the message) and `plan`
-        (`SafetyPlan.shown_from`) follow."""
+        with its journal: the plan the owner wrote (by hand, or an import) in the default
+        journal (`_plan_default`: never a plan of another journal, which a server could pick
+        by withholding the journals before it); none when `local` is that journal, its
+        owner wrote any of `plan` (`_written`), `local` is another account's (a member's
+        view of a client's journal never shows the member's own plan), or the default
+        journal is not here (`_plan_not_loaded` says so). The one rule `_shown_for` (the
+        message) and `plan` (`SafetyPlan.shown_from`) follow."""
         if local.owner_id != self._replica.profile.account_id or _written(plan):
             return None
-        return await self._other_plan()
+        default = await self._plan_default()
+        if default is None or default.journal_id == local.journal_id:
+            return None
+        document = await self._plan_document(default)
+        if document is None:
+            return None
+        found = plan_view(document, self._display(default))
+        return (default, found) if _written(found) else None
+
+    async def _plan_default(self) -> LocalJournal | None:
+        """The journal whose plan every journal of this account's without one borrows: the
+        default journal (`journal_to_read(None)`: the one this device's user chose, kept on
+        this device, else the one the sign-up made, by the id the account key derives), else
+        the read-only copy kept here of it when the server no longer lists it
+        (`_gone_default`). None when neither is here: the server does not list it (deleted
+        on another device, or withheld) and this device never held it, or none was chosen
+        here for an account older than that id. Its id is never a server's word, so a
+        server can only make it missing, which the message says (`_plan_not_loaded`),
+        never put another journal's plan in its place."""
+        try:
+            return await self._journal_to_read(None)
+        except NotFound as error:
+            if error.subject not in (NO_DEFAULT, "sync"):
+                raise
+        return await self._gone_default()
+
+    async def _plan_not_loaded(self, local: LocalJournal | None, hints: SafetyHints) -> str | None:
+        """The line the safety message for `local` (None: naming no journal on a device with
+        no default journal to read) shows in place of "no plan written here" when it would
+        show the default journal's plan (`_borrowed`) but that journal is not here
+        (`_plan_default` None): `plan_not_loaded_line`. None otherwise (a plan written in
+        `local`, another account's journal, the default or its read-only copy here)."""
+        if local is not None and (
+            local.owner_id != self._replica.profile.account_id
+            or _written(await self._plan_of(local))
+        ):
+            return None
+        if await self._plan_default() is not None:
+            return None
+        return plan_not_loaded_line(hints)
 
     async def shown_numbers(self) -> dict[str, tuple[str | None, str | None]]:
         """For each journal this account owns here that it writes in (not a read-only copy,
@@ -2278,20 +2362,12 @@ class SafetyPath:
         """`_shown_plan` with no default journal to read: the message for the read-only copy
         kept here of the default the server no longer lists (`_gone_default`), by
         `_shown_for`'s rule, as for the default it was (a server withholding it changes
-        nothing of what the message shows); with none, the message for the journal of the
-        first plan `_other_plan` finds (its own plan, with its line or one a member set
-        there); with none written, the first line a member set in one of this account's own
-        journals here (`_own_journals`' order); else (None, None, "")."""
+        nothing of what the message shows); with none, (None, None, ""): the built-in
+        numbers, never a plan or a member's line of another journal, which a server could
+        pick by what it lists (`_plan_not_loaded` says why)."""
         gone = await self._gone_default()
         if gone is not None:
             return await self._shown_for(gone, await self._plan_of(gone))
-        other = await self._other_plan()
-        if other is not None:
-            return await self._shown_for(*other)
-        for local in await self._own_journals():
-            line = await self._member_line_shown(local)
-            if line is not None:
-                return None, line, ""
         return None, None, ""
 
     async def _member_line_shown(self, local: LocalJournal) -> str | None:
@@ -2324,24 +2400,17 @@ class SafetyPath:
 
     async def _own_journals(self) -> list[LocalJournal]:
         """This account's own journals on this device (owner by the verified chain, never a
-        member's journal a server relabels), in the order a message naming no journal reads
-        them: the default journal (or the read-only copy kept of the chosen one the server no
-        longer lists), the others the server lists, then the other read-only copies kept of
-        own journals it no longer lists."""
+        member's journal a server relabels), the default journal first, then by name
+        (`shown_numbers`' order), read-only copies included."""
         me = self._replica.profile.account_id
         mine = [
             j
             for j in await self._store.journals()
             if j.owner_id == me and j.role in ("owner", REVOKED)
         ]
-        try:
-            default = (await self._journal_to_read(None)).journal_id
-        except NotFound:
-            gone = await self._gone_default()
-            default = gone.journal_id if gone is not None else b""
-        # stable: by name within each group
-        mine.sort(key=lambda j: (j.journal_id != default, j.role == REVOKED))
-        return mine
+        default = await self._plan_default()
+        mine.sort(key=lambda j: default is None or j.journal_id != default.journal_id)
+        return mine  # stable: by name after the default
 
     async def _default_or_none(self, journal: str | None) -> LocalJournal | None:
         """The journal `journal` names (`journal_to_read`), or None when it names none (None
@@ -2354,21 +2423,6 @@ class SafetyPath:
             if journal or error.subject not in (NO_DEFAULT, "sync"):
                 raise
             return None
-
-    async def _other_plan(self) -> tuple[LocalJournal, SafetyPlan] | None:
-        """The first plan the owner wrote by hand (`_written`, not `imported`) in a journal
-        this account owns on this device (`_own_journals`' order: the default's first, a
-        read-only copy kept of an own journal the server no longer lists after those it
-        lists), else the first one an import wrote (an imported plan never outranks one the
-        person wrote), with that journal; None when none is written."""
-        imported = None
-        for local in await self._own_journals():
-            document = await self._plan_document(local)
-            if document is not None and _written(plan := plan_view(document, local.name)):
-                if not plan.imported:
-                    return local, plan
-                imported = imported or (local, plan)
-        return imported
 
     async def _current_shares(self, local: LocalJournal) -> list[LocalShare]:
         """The members sharing `local` now, by its verified access chain on this device."""

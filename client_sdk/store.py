@@ -24,7 +24,7 @@ from collections.abc import (
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from client_sdk import carrying, crypto, database, departures, forgotten
 from client_sdk.access import CodeCover, CodeRecord, VerifiedRecord
@@ -542,6 +542,19 @@ class StoredDocument:
     kind: str
     state: bytes = field(repr=False)  # decrypted: never in a repr (a log, a crash report)
     waiting: bytes = field(default=b"", repr=False)
+
+
+class LogoutEnd(NamedTuple):
+    """What `Store.end_for_logout` counted in its transaction, and whether it ended the
+    store (`ended`): then these are what the logout deletes."""
+
+    items: int
+    """Documents with changes that never reached the server (`Store.unsynced`)."""
+    set_aside: int
+    """Changes among them the server refused for good."""
+    ended: bool
+    copies: tuple[tuple[bytes, str], ...]
+    """(journal id, name) of each read-only copy of the owner's own journals, by name."""
 
 
 @dataclass(frozen=True)
@@ -1826,21 +1839,32 @@ class Store:
             return await self._db.run(lambda db: _unsynced(db, copies, account_key))
 
     async def end_for_logout(
-        self, copies: set[bytes], account_key: bytes, allowed: int | None, because: str
-    ) -> tuple[int, int, bool]:
+        self,
+        copies: set[bytes],
+        account_key: bytes,
+        allowed: int | None,
+        because: str,
+        *,
+        owner_id: bytes = b"",
+        copies_agreed: Collection[bytes] | None = None,
+        not_copies: Collection[bytes] = (),
+    ) -> LogoutEnd:
         """A logout's last step before its files are deleted (S8-1), in one write transaction
         (BEGIN IMMEDIATE: no other connection, another process's included, commits
-        meanwhile): counts what would be lost (`unsynced`: (items, set aside)); when the
-        items are more than `allowed` (None: any number), it is rolled back and the store
-        stays open and as it was. Else, in the same transaction, triggers on
+        meanwhile): counts what would be lost (`unsynced`: (items, set aside)), and the
+        read-only copies of the journals of `owner_id` (role "revoked": journals the server
+        no longer serves, maybe the only copies left; those of `not_copies`, the briefs, left
+        out). When the items are more than `allowed` (None: any number), or a copy is not in
+        `copies_agreed` (None: any copy), it is rolled back and the store stays open and as
+        it was. Else, in the same transaction, triggers on
         LOGGED_OUT_TABLES make every later write of any other connection fail
         (ClientClosed, database.LOGGED_OUT_ELSEWHERE), so that nothing is written between
         this count and the deletion, and the store is closed (ClientClosed saying
-        `because` afterwards). Returns (items, set aside, whether it was closed). Runs in
-        the store's thread: a transaction of another connection of this process delays it
-        without holding the loop."""
+        `because` afterwards). Returns what it counted and whether it closed the store
+        (`LogoutEnd`). Runs in the store's thread: a transaction of another connection of
+        this process delays it without holding the loop."""
 
-        def end(db: sqlite3.Connection) -> tuple[int, int, bool]:
+        def end(db: sqlite3.Connection) -> LogoutEnd:
             # Durable before anything is deleted (the profile's removal is): a FULL commit
             # syncs the write-ahead log, a NORMAL one does not. SQLite takes the level only
             # outside a transaction, so it is set before BEGIN and set back after the end.
@@ -1850,9 +1874,26 @@ class Store:
                 begin_immediate(db)  # in the worker: waits, then StoreBusy
                 try:
                     items, set_aside = _unsynced(db, copies, account_key)
-                    if allowed is not None and items > allowed:
+                    gone = tuple(
+                        sorted(
+                            (
+                                (bytes(r[0]), str(r[1]))
+                                for r in db.execute(
+                                    "SELECT journal_id, name FROM journals "
+                                    "WHERE owner_id = ? AND role = 'revoked'",
+                                    (owner_id,),
+                                )
+                                if bytes(r[0]) not in not_copies
+                            ),
+                            key=lambda c: (c[1].casefold(), c[1]),
+                        )
+                    )
+                    unagreed = copies_agreed is not None and any(
+                        journal_id not in copies_agreed for journal_id, _ in gone
+                    )
+                    if (allowed is not None and items > allowed) or unagreed:
                         db.execute("ROLLBACK")
-                        return items, set_aside, False
+                        return LogoutEnd(items, set_aside, False, gone)
                     for _, trigger in LOGGED_OUT_TRIGGERS:
                         db.execute(trigger)
                     commit(db)
@@ -1875,13 +1916,13 @@ class Store:
                 except sqlite3.Error:
                     if not failed:
                         raise
-            return items, set_aside, True
+            return LogoutEnd(items, set_aside, True, gone)
 
         async with self._lock:
-            items, set_aside, ended = await self._db.run_in_thread(end)
-        if ended:  # committed: closed even if the caller is cancelled meanwhile
+            counted = await self._db.run_in_thread(end)
+        if counted.ended:  # committed: closed even if the caller is cancelled meanwhile
             await to_the_end(self.close(because))
-        return items, set_aside, ended
+        return counted
 
     async def unsent(self, journal_id: bytes) -> int:
         """How many records of the journal `journal_id` never reached the server: waiting in

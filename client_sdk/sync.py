@@ -968,8 +968,9 @@ class SyncReport:
     (`Safety.unsent()`, as it gave them then: cause NOT_SENT), the server acknowledged
     storing them since, so their members can get them at their next sync (the server's
     word: never said as seen; only a member's acknowledgement says that). Also those that
-    left in an earlier sync that then failed (cut off after its push, signed out): that
-    sync's report never reached the app, so this one carries them, once. Not one told in
+    left in an earlier sync that then failed or was cut off (after its push, at any later
+    request: a command's quick-sync limit, Ctrl-C; signed out): that sync's report never
+    reached the app, so this one carries them, once. Not one told in
     `undelivered_flags`. An app that told the client such a flag had NOT left says here
     that it now has. Set by `Client.sync`."""
     newer: list[NewerFormat] = field(default_factory=list)

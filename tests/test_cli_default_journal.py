@@ -156,22 +156,58 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
     ana: Device,  # noqa: F811
     tom: Device,  # noqa: F811
 ) -> None:
-    """`tj journal default NAME` for a journal shared with someone is refused (nothing
-    changed), naming who reads it and the commands that choose it anyway: by its id, or
-    with --even-if-shared."""
+    """`tj journal default NAME` for a journal shared with someone says who reads it and asks
+    (NU73 F9: it demanded --even-if-shared, an unrelated flag): no answer or "n" changes
+    nothing; "y" chooses it. --yes, or --even-if-shared (kept for scripts), chooses it
+    without asking, and so does its id."""
     await ana.ok("journal", "create", "Therapy")
     await ana.ok("share", "Therapy", "tom", "--fingerprint", tom.signup["fingerprint"])
-    refused = await ana.tj("journal", "default", "Therapy")
-    said = flat(refused.stderr)
-    assert refused.exit_code != 0
-    assert "is shared with tom" in said, said
-    assert "--even-if-shared" in said and "`tj journal default ID`" in said, said
+    [therapy] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Therapy"]
+    unanswered = await ana.tj("journal", "default", "Therapy", input="")
+    said = flat(unanswered.stderr)
+    assert unanswered.exit_code == 1, unanswered.output
+    assert f"Note: 'Therapy' (id {therapy[:12]}) is shared with tom:" in said, said
+    assert "go there, where tom reads them." in said, said
+    assert "--yes" in said and "--even-if-shared" not in said, said
+    declined = await ana.tj("journal", "default", "Therapy", input="n\n")
+    assert declined.exit_code == 1, declined.output
     shown = await ana.tj("journal", "default")
     assert "Your default journal is Personal." in flat(shown.output), shown.output
-    chosen = await ana.tj("journal", "default", "Therapy", "--even-if-shared")
+    chosen = await ana.tj("journal", "default", "Therapy", input="y\n")
     assert chosen.exit_code == 0, chosen.output
-    shown = await ana.tj("journal", "default")
-    assert "Your default journal is Therapy." in flat(shown.output), shown.output
+    assert "Your default journal on this device is now Therapy." in flat(chosen.output)
+    for confirmed in ("--yes", "--even-if-shared"):
+        await ana.ok("journal", "default", "Personal", "--yes")  # away from tom: --yes
+        again = await ana.tj("journal", "default", "Therapy", confirmed, input="")
+        assert again.exit_code == 0, again.output
+        assert "Note:" not in flat(again.stderr), again.stderr
+        assert (await ana.json("journal", "default"))["name"] == "Therapy"
+    await ana.ok("journal", "default", "Personal", "--yes")
+    by_id = await ana.tj("journal", "default", therapy[:12], input="")
+    assert by_id.exit_code == 0, by_id.output
+    assert (await ana.json("journal", "default"))["name"] == "Therapy"
+
+
+async def test_moving_the_default_back_to_a_shared_personal_asks_naming_its_reader(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    """NU73 F9: Personal, the sign-up's default journal, is read by tom; ana moves her
+    default to Dreams (asked, "y"), then back to Personal: it said "is shared with tom"
+    and demanded --even-if-shared. Now it says who reads Personal and asks, as moving away
+    did; "y" makes Personal the default again."""
+    await ana.ok("share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("journal", "create", "Dreams")
+    away = await ana.tj("journal", "default", "Dreams", input="y\n")
+    assert away.exit_code == 0, away.output
+    assert "is read by tom, who does not read 'Dreams'" in flat(away.stderr), away.stderr
+    back = await ana.tj("journal", "default", "Personal", input="y\n")
+    said = flat(back.stderr)
+    assert back.exit_code == 0, back.output
+    assert "'Personal' (id " in said and "is shared with tom:" in said, said
+    assert "Make Personal your default journal on this device all the same?" in said, said
+    assert "Your default journal on this device is now Personal." in flat(back.output)
+    assert (await ana.json("journal", "default"))["name"] == "Personal"
 
 
 async def test_moving_the_default_away_from_the_therapists_journal_says_so_and_asks(

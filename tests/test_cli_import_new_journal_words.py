@@ -116,14 +116,15 @@ async def test_an_interrupted_import_names_the_journal_it_made_and_how_to_finish
     assert sorted(e["body"] for e in listed) == ["Entry 0.", "Entry 1.", "Entry 2."]
 
 
-async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it(
+async def test_a_handed_plan_in_a_journal_of_its_own_is_said_for_that_journal_alone(
     live_server: RunningServer,
     laptop: Device,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """The file's plan goes into "Personal (imported)"; mia wrote none, so the safety message
-    of her default "Personal" shows it too: the summary names that journal with the numbers
-    it now shows (`SafetyPath.shown_numbers`), and how to check them."""
+    """The file's plan goes into "Personal (imported)"; mia wrote none, and the safety
+    message of her default "Personal" borrows no other journal's plan (rev29a F1): the
+    summary names "Personal (imported)" alone with the numbers its message now shows
+    (`SafetyPath.shown_numbers`), and how to check them."""
     await laptop.ok(
         "safety", "plan", "--emergency", "+1 555 0100", "--crisis-line", "Call Eve: 555 0199",
         "--text", "Call Eve first.",
@@ -132,14 +133,14 @@ async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it
     mia = await new_device(live_server, tmp_path, "mia")
     told = said((await mia.ok("import", path)).stdout)
     assert (
-        "the emergency number the safety message shows for Personal and Personal (imported) "
-        "is now the file's, '+1 555 0100' (check it with `tj safety plan`); the crisis line "
-        "the safety message shows for Personal and Personal (imported) is now the file's, "
-        "'Call Eve: 555 0199' (check it with `tj safety plan`)"
+        "the emergency number the safety message shows for Personal (imported) is now the "
+        "file's, '+1 555 0100' (check it with `tj safety plan`); the crisis line the safety "
+        "message shows for Personal (imported) is now the file's, 'Call Eve: 555 0199' (check "
+        "it with `tj safety plan`)"
     ) in told, told
     taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"
-    assert any("+1 555 0100" in line for line in taken["safety_message"])
+    assert not any("+1 555 0100" in line for line in taken["safety_message"])
 
 
 async def test_a_day_one_file_into_an_existing_shared_journal_named_names_it_and_its_readers(

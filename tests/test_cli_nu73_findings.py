@@ -78,29 +78,28 @@ async def test_moving_set_aside_words_into_a_journal_someone_reads_names_them_an
 async def test_a_therapists_line_is_not_said_to_be_in_use_where_this_device_cannot_know(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """F6: ana wrote her own plan, with its line, in Dreams and none in Personal; drsmith set
-    a line in ana/Personal. Her message shows her own line (the README's rule); drsmith's
-    view showed his line as the line, with nothing said of what his device cannot see."""
+    """F6: ana wrote her own plan, with its line, in Personal (her default) and none in
+    Dreams; drsmith set a line in ana/Dreams. Her message for Dreams shows her own line (the
+    README's rule: a journal with no plan borrows the default journal's); drsmith's view
+    showed his line as the line, with nothing said of what his device cannot see."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("journal", "create", "Dreams")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", TOFU)
+    await ana.ok("share", "Dreams", "drsmith", "--role", "annotate", TOFU)
     own = "Ana's own line 0800 222"
-    await ana.ok(
-        "safety", "plan", "--journal", "Dreams", "--crisis-line", own, "--text", "Ring Jo."
-    )
+    await ana.ok("safety", "plan", "--crisis-line", own, "--text", "Ring Jo.")
     await drsmith.ok("sync")
-    await drsmith.ok("safety", "crisis-line", "ana/Personal", "Clinic 020 0000")
+    await drsmith.ok("safety", "crisis-line", "ana/Dreams", "Clinic 020 0000")
     await ana.ok("sync")
 
-    plan = await ana.json("safety", "plan")
+    plan = await ana.json("safety", "plan", "--journal", "Dreams")
     assert plan["safety_message"]["crisis_line"] == own, plan
-    assert plan["crisis_line_in_use"] == "Clinic 020 0000", plan  # set in Personal, not shown
+    assert plan["crisis_line_in_use"] == "Clinic 020 0000", plan  # set in Dreams, not shown
     assert plan["safety_message"]["seen_from"] is None, plan
 
-    theirs = await drsmith.json("safety", "plan", "--journal", "ana/Personal")
+    theirs = await drsmith.json("safety", "plan", "--journal", "ana/Dreams")
     assert theirs["safety_message"]["seen_from"] == "this journal only", theirs
-    shown = flat((await drsmith.ok("safety", "plan", "--journal", "ana/Personal")).stdout)
+    shown = flat((await drsmith.ok("safety", "plan", "--journal", "ana/Dreams")).stdout)
     assert "Clinic 020 0000 (set by drsmith), set in this journal; ana's safety message" in shown
     assert "this device cannot see their other journals" in shown, shown
 

@@ -61,6 +61,11 @@ async def test_moving_the_default_journal_away_from_its_readers_fails_with_reade
     done = await ana.tj("journal", "default", "Dreams", "--json", input="")
     unanswered(done, "readers left")
     assert (await ana.json("journal", "default"))["name"] == "Personal"
+    await ana.ok("share", "Dreams", "tom")
+    await ana.ok("journal", "default", "Dreams", "--yes")
+    done = await ana.tj("journal", "default", "Personal", "--json", input="")
+    unanswered(done, "shared default")  # to a journal someone else reads
+    assert (await ana.json("journal", "default"))["name"] == "Dreams"
 
 
 async def test_narrowing_a_share_that_gets_safety_flags_fails_with_safety_flags(

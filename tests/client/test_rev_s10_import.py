@@ -93,10 +93,10 @@ async def test_a_plan_an_import_puts_in_a_journal_of_its_own_never_outranks_the_
 ) -> None:
     """rev27a F9's rest (fix27f): a plain import puts the file's plan into "Personal
     (imported)", a journal it makes; the safety message for Personal, which has no plan of
-    its owner's, borrows it, and took its crisis line over the one tom set in Personal:
-    S10-3 by another road. A line a member set in the journal outranks a borrowed one; the
-    borrowed emergency number and text are shown (the owner's), and the summary names no
-    crisis line changed for Personal."""
+    its owner's, borrowed it, and took its crisis line over the one tom set in Personal:
+    S10-3 by another road. Personal, the default journal, borrows no other journal's plan
+    (rev29a F1): its message shows tom's line and nothing of the file's plan, and the summary
+    names the file's emergency number for "Personal (imported)" alone."""
     ana, _ = await therapist_line_set(signup)
     eve = await signup("eve")
     await eve.safety.set_plan(
@@ -107,12 +107,12 @@ async def test_a_plan_an_import_puts_in_a_journal_of_its_own_never_outranks_the_
     report = await ana.archive.import_json(handed)  # no journal named: a new one
     assert report.created_journals == ["Personal (imported)"]
     assert "Personal" not in report.crisis_lines_imported, report.to_dict()
-    assert report.emergency_numbers_imported.get("Personal") == "999", report.to_dict()
+    assert report.emergency_numbers_imported == {"Personal (imported)": "999"}, report.to_dict()
     message = " ".join(await ana.safety.message())
     assert "Samaritans: call 116 123 (set by tom)" in message and "0900" not in message
-    assert "999" in message and "Breathe." in message  # the borrowed plan's own parts
+    assert "call 999" not in message and "Breathe." not in message
     plan = await ana.safety.plan()
-    assert plan.shown_from == "Personal (imported)" and plan.shown_crisis_line is None
+    assert plan.shown_from is None and plan.shown_crisis_line is None
     assert (plan.crisis_line_in_use, plan.crisis_line_set_by) == ("Samaritans: call 116 123", "tom")
 
 

@@ -1,6 +1,6 @@
 """The one rule of the plan a safety message shows (`SafetyPath._shown_plan`): the journal's
-own plan when its owner wrote any of it; else the first plan the account wrote by hand in
-another of its journals, else the first one an import wrote; a crisis line a member set in
+own plan when its owner wrote any of it; else the default journal's plan (none of another
+journal: tests/client/test_safety_plan_from_the_default.py); a crisis line a member set in
 the journal outranks a borrowed plan's line only when an import wrote that plan; a journal
 of another account borrows nothing. The same rule when the server withholds the default
 journal. Real server on loopback, real crypto."""
@@ -33,8 +33,9 @@ async def test_a_therapists_line_in_a_withheld_default_still_outranks_an_importe
     through: Through,  # noqa: F811
 ) -> None:
     """A server that stops listing ana's default journal (a read-only copy here now) must
-    not change which crisis line her safety message shows: tom's, set in Personal, still
-    outranks the line of the plan an import wrote into "Personal (imported)"."""
+    not change which crisis line her safety message shows: tom's, set in Personal, and
+    nothing of the plan an import wrote into "Personal (imported)", which the default
+    journal never borrows."""
     ana = await through("ana")
     tom, eve = await signup("tom"), await signup("eve")
     await share_with(ana, tom, role="annotate")
@@ -47,6 +48,7 @@ async def test_a_therapists_line_in_a_withheld_default_still_outranks_an_importe
     assert report.created_journals == ["Personal (imported)"], report.to_dict()
     before = await ana.safety.message()
     assert f"{THERAPIST_LINE} (set by tom)" in " ".join(before)
+    assert "Breathe." not in " ".join(before) and "0900" not in " ".join(before)
 
     personal = (await ana.journals.get("Personal")).id
     hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(personal))
@@ -57,7 +59,8 @@ async def test_a_therapists_line_in_a_withheld_default_still_outranks_an_importe
     assert after == before, (before, after)
     answered = await ana.safety.respond_to_answer("phq9", 9, 2)
     said = " ".join(answered.lines)
-    assert f"{THERAPIST_LINE} (set by tom)" in said and "0900" not in said and "Breathe." in said
+    assert f"{THERAPIST_LINE} (set by tom)" in said and "0900" not in said
+    assert "Breathe." not in said
 
 
 async def test_the_clients_own_line_outranks_a_members_line_in_a_journal_without_a_plan(
@@ -99,22 +102,20 @@ async def test_a_members_view_of_a_clients_journal_never_borrows_the_members_own
 async def test_an_imported_plan_never_outranks_a_plan_the_client_wrote(
     signup: ClientFactory,
 ) -> None:
-    """Personal has no plan; its message borrows the one ana wrote in Work (999, WORK-LINE).
-    A plain import puts a file's plan of text only into "Personal (imported)", which sorts
-    before Work: the message keeps showing ana's own plan, and the summary names no journal
-    whose message changed."""
+    """ana wrote her plan in Personal (999, OWN-LINE); "Work" has none and borrows it. A
+    plain import puts a file's plan of text only into "Personal (imported)", which sorts
+    before Work: Work's message keeps showing ana's own plan, and the summary names no
+    journal whose message changed."""
     ana, eve = await signup("ana"), await signup("eve")
+    await ana.safety.set_plan(emergency_number="999", crisis_line="OWN-LINE", plan="Own plan.")
     await ana.journals.create("Work")
-    await ana.safety.set_plan(
-        journal="Work", emergency_number="999", crisis_line="WORK-LINE", plan="Work plan."
-    )
-    before = await ana.safety.message()
-    assert "call 999" in " ".join(before) and "WORK-LINE" in " ".join(before)
+    before = await ana.safety.message("Work")
+    assert "call 999" in " ".join(before) and "OWN-LINE" in " ".join(before)
     report = await ana.archive.import_json(await file_with_a_plan(eve, plan="Breathe slowly."))
     assert report.safety_plans == ["Personal (imported)"], report.to_dict()
-    assert await ana.safety.message() == before
-    plan = await ana.safety.plan()
-    assert (plan.shown_from, plan.shown_emergency_number) == ("Work", "999")
+    assert await ana.safety.message("Work") == before
+    plan = await ana.safety.plan("Work")
+    assert (plan.shown_from, plan.shown_emergency_number) == ("Personal", "999")
     assert report.emergency_numbers_imported == report.crisis_lines_imported == {}
     assert "safety message" not in import_summary(report)
     imported = await ana.safety.plan("Personal (imported)")
@@ -125,9 +126,9 @@ async def test_an_imported_plan_never_outranks_a_plan_the_client_wrote(
 async def test_a_plan_an_import_wrote_is_the_clients_own_once_she_changes_it(
     signup: ClientFactory,
 ) -> None:
-    """The imported plan in "Personal (imported)" yields its crisis line to tom's in
-    Personal until ana edits it by hand: then it is hers, and her line outranks tom's, as
-    one she wrote anywhere does."""
+    """The plan an import wrote in "Personal (imported)" is marked `imported` until ana
+    edits it by hand: then it is hers. Personal's message never borrows it, before or
+    after: tom's line set there stays, with nothing of the file's plan."""
     ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
     await share_with(ana, tom, role="annotate")
     await tom.sync()
@@ -141,14 +142,17 @@ async def test_a_plan_an_import_wrote_is_the_clients_own_once_she_changes_it(
     await ana.safety.set_plan(journal="Personal (imported)", plan="Breathe, then ring Jo.")
     assert not (await ana.safety.plan("Personal (imported)")).imported
     message = " ".join(await ana.safety.message())
-    assert "EVE-LINE" in message and "ring Jo" in message and THERAPIST_LINE not in message
+    assert "EVE-LINE" not in message and "ring Jo" not in message and THERAPIST_LINE in message
+    own = " ".join(await ana.safety.message("Personal (imported)"))
+    assert "EVE-LINE" in own and "ring Jo" in own and THERAPIST_LINE not in own
 
 
 async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """The mark is in the owner-signed plan, not in one device's store: ana's tablet, which
-    never imported anything, shows tom's line over the imported plan's, as her laptop does."""
+    never imported anything, reads the plan as imported, and shows the same messages as her
+    laptop: tom's line in Personal, with nothing of the file's plan."""
     laptop, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
     await share_with(laptop, tom, role="annotate")
     await tom.sync()
@@ -164,4 +168,9 @@ async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
     message = await tablet.safety.message()
     assert message == await laptop.safety.message()
     said = " ".join(message)
-    assert f"{THERAPIST_LINE} (set by tom)" in said and "call 999" in said and "0900" not in said
+    assert (
+        f"{THERAPIST_LINE} (set by tom)" in said and "call 999" not in said and "0900" not in said
+    )
+    imported = await tablet.safety.message("Personal (imported)")
+    assert imported == await laptop.safety.message("Personal (imported)")
+    assert "call 999" in " ".join(imported) and FILE_LINE in " ".join(imported)

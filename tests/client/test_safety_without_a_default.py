@@ -177,14 +177,25 @@ async def with_no_default_journal(signup: ClientFactory) -> Client:
     return fay
 
 
-async def test_the_safety_message_with_no_default_journal_shows_the_plan_written_elsewhere(
+NOT_SHOWN = "The safety plan of your default journal cannot be shown"
+
+
+async def test_the_safety_message_with_no_default_journal_says_its_plan_cannot_be_shown(
     signup: ClientFactory,
 ) -> None:
+    """With no default journal here, the message naming no journal shows the built-in
+    numbers and says the default journal's plan cannot be shown, never the plan of "Work"
+    in its place: which other journal a device holds is the server's word (rev29a F1, F2).
+    Once fay chooses Work as her default, its plan is shown."""
     fay = await with_no_default_journal(signup)
     lines = await fay.safety.message()
-    assert any("112" in line for line in lines), lines
-    assert any("Call Sam" in line for line in lines), lines
+    assert not any("Call Sam" in line or "call 112 " in line for line in lines), lines
+    assert any(line.startswith(NOT_SHOWN) for line in lines), lines
+    assert not any("not written" in line for line in lines), lines
     assert await fay.safety.message("") == lines
+    await fay.journals.set_default("Work")
+    chosen = " ".join(await fay.safety.message())
+    assert "call 112 " in chosen and "Call Sam" in chosen and NOT_SHOWN not in chosen, chosen
 
 
 async def test_a_stopped_answer_with_no_default_journal_gets_the_message_and_says_no_flag(
@@ -192,7 +203,8 @@ async def test_a_stopped_answer_with_no_default_journal_gets_the_message_and_say
 ) -> None:
     fay = await with_no_default_journal(signup)
     response = await fay.safety.respond_to_answer("phq9", 9, 3)
-    assert any("112" in line for line in response.lines), response.lines
+    assert any(line.startswith(NOT_SHOWN) for line in response.lines), response.lines
+    assert not any("Call Sam" in line for line in response.lines), response.lines
     assert (response.flagged_to, response.flag_id) == ([], None)
     assert response.no_flag is not None and "no default journal" in response.no_flag
     with pytest.raises(NotFound):  # a journal named and unknown is still an error
@@ -240,12 +252,14 @@ async def test_a_withheld_default_journal_still_gives_the_users_own_plan_kept_he
     assert (answered.flagged_to, answered.flag_id) == ([], None)
 
 
-async def test_with_no_default_the_crisis_line_a_therapist_set_in_the_users_journal_is_shown(
+async def test_with_no_default_a_therapists_line_shows_only_for_the_journal_it_was_set_in(
     signup: ClientFactory,
 ) -> None:
     """fay shares "Work" with drlee, who sets a crisis line there; fay deletes "Personal"
-    and has written no plan: a message naming no journal shows drlee's line, as one naming
-    "Work" does, never only the generic directory."""
+    and has written no plan: the message naming "Work" shows drlee's line; one naming no
+    journal shows the built-in numbers and says the default journal's plan cannot be shown,
+    never a line of another journal, which a server could pick by what it lists (rev29a
+    F2)."""
     fay, drlee = await signup("fay"), await signup("drlee")
     await fay.journals.create("Work")
     await share_with(fay, drlee, "Work", role="annotate")
@@ -256,9 +270,14 @@ async def test_with_no_default_the_crisis_line_a_therapist_set_in_the_users_jour
     await fay.sync()
     await fay.journals.delete("Personal")
     line = "To talk to someone now: Clinic line 0800 555 000 (set by drlee)."
-    assert line in await fay.safety.message("Work")
-    assert line in await fay.safety.message()
-    assert line in (await fay.safety.respond_to_answer("phq9", 9, 3)).lines
+    work = await fay.safety.message("Work")
+    assert line in work and any(shown.startswith(NOT_SHOWN) for shown in work), work
+    for lines in (
+        await fay.safety.message(),
+        (await fay.safety.respond_to_answer("phq9", 9, 3)).lines,
+    ):
+        assert not any("Clinic line" in shown for shown in lines), lines
+        assert any(shown.startswith(NOT_SHOWN) for shown in lines), lines
 
 
 async def test_with_no_default_a_members_journal_relabelled_as_own_never_gives_its_plan(

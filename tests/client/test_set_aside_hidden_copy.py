@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, InvalidInput, wire
-from client_sdk.default_journal import current_readers
+from client_sdk.readers import journal_readers, reader_names
 from tests.client.hostile import HostileServer, ReplyRewrite, serving
 from tests.client.sharing_support import share_with
 from tests.client.test_nu43_findings import hiding
@@ -129,7 +129,7 @@ async def test_a_field_level_reader_of_the_default_journal_counts_though_its_cop
         personal = bytes.fromhex((await phone.journals.get("Personal")).id)
         await phone.context.replica.load_access()
         state = phone.context.replica.chains.state(personal)
-        assert current_readers(state, 2**62) == ["drlee"]
+        assert reader_names(journal_readers(state, 2**62, ended=False)) == ["drlee"]
         await ana.journals.delete("Night", discard_undelivered=True)
         await phone.entries.write("Night", "Only for me, at night.")
         await phone.sync()
