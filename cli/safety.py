@@ -688,10 +688,18 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     cannot see: the crisis line is then said to be this journal's, not the one in use."""
     lines = [f"journal:      {plan.journal}"]
     unseen = owner and not (plan.emergency_number or plan.crisis_line or plan.plan)
+    if plan.imported:  # as --json's "imported" says it
+        lines.append(f"imported:     yes: {imported_words(owner)}")
     if plan.shown_from is not None:  # none written here: what the safety message shows
         lines.append(
             "shown plan:   none written here: the safety message shows the plan of "
             f"{output.quoted(plan.shown_from)}"
+            + (
+                f", which {output.command_text('tj import')} wrote from a file (you have "
+                "changed none of it since: check it)"
+                if plan.shown_imported
+                else ""
+            )
         )
         emergency, text = plan.shown_emergency_number, plan.shown_plan
         line = plan.shown_crisis_line or crisis_line_text(plan)
@@ -704,8 +712,18 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
             f"wrote in another of their journals instead, if there is one, with its own "
             "crisis line: this device cannot see their other journals"
         )
+    if emergency:
+        number = emergency
+    elif owner:  # a therapist's view: never "your" number (it is the client's)
+        number = f"(default: {owner}'s local emergency number" + (
+            f", unless a plan {owner} wrote in another of their journals sets one)"
+            if unseen
+            else ")"
+        )
+    else:
+        number = "(default: your local emergency number)"
     lines += [
-        f"emergency:    {emergency or '(default: your local emergency number)'}",
+        f"emergency:    {number}",
         f"crisis line:  {line}",
         f"share flags:  {flags_text(plan)}",
     ]
@@ -713,6 +731,19 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"
+
+
+def imported_words(owner: str = "") -> str:
+    """What `plan_text` says of a plan an import wrote (`SafetyPlan.imported`): where it came
+    from, that its owner has not changed it since, and what that changes; `owner` as
+    `plan_text`'s. Pure."""
+    if owner:
+        return f"{owner}'s import wrote it from a file ({owner} has changed none of it since)"
+    return (
+        f"{output.command_text('tj import')} wrote it from a file, and you have changed none "
+        "of it since: check it; a change of yours makes it your own (until then, a plan you "
+        "wrote yourself, or a crisis line your therapist set, comes first where it is borrowed)"
+    )
 
 
 def flags_text(plan: SafetyPlan) -> str:

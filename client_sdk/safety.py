@@ -208,6 +208,9 @@ class SafetyPlan:
     journal."""
     shown_plan: str = ""
     """With `shown_from`: the text of the plan the safety message shows."""
+    shown_imported: bool = False
+    """With `shown_from`: whether an import wrote that plan (its `imported`: the owner has
+    changed none of it by hand since)."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -252,6 +255,7 @@ class SafetyPlan:
             "shown_emergency_number": self.shown_emergency_number,
             "shown_crisis_line": self.shown_crisis_line,
             "shown_plan": self.shown_plan or None,
+            "shown_imported": self.shown_imported,
         }
 
 

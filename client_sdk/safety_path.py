@@ -572,6 +572,7 @@ class SafetyPath:
                 # a member's line set here outranks an imported plan's (`_line_over`)
                 shown_crisis_line=None if other.imported and in_use else other.crisis_line,
                 shown_plan=other.plan,
+                shown_imported=other.imported,
             )
         if local.role != "owner":
             return plan
@@ -2260,18 +2261,30 @@ class SafetyPath:
             return None
         return await self._other_plan()
 
-    async def shown_numbers(self) -> dict[str, tuple[str | None, str | None]]:
+    async def shown_plans(
+        self,
+    ) -> dict[str, tuple[str | None, str | None, tuple[str, str] | None]]:
         """For each journal this account owns here that it writes in (not a read-only copy,
         nor one it keeps only to share with a member), the default journal first (as
-        `message` reads them): its name here -> (emergency number, crisis line) the safety
-        message for it shows (`message`'s rule: its own plan, else the one it borrows; None
-        for the built-in ones). An import compares them before and after it writes a plan,
-        to name every journal whose message it changed. Works offline. Raises nothing."""
-        found: dict[str, tuple[str | None, str | None]] = {}
+        `message` reads them): its name here -> (emergency number, crisis line, (id (hex),
+        name here) of the journal whose plan it shows) the safety message for it shows
+        (`message`'s rule: its own plan, else the one it borrows; None for the built-in
+        numbers, and for the journal when no plan is written in it nor borrowed; a crisis
+        line a member set with who set it). An import compares them before and after it writes a plan, to
+        name every journal whose message it changed (`ImportReport.plans_shown`,
+        `no_longer_shown`). Works offline. Raises nothing."""
+        found: dict[str, tuple[str | None, str | None, tuple[str, str] | None]] = {}
         for local in await self._own_journals():
             if local.role == "owner" and not self._replica.is_disclosure(local):
-                shown = await self._shown_for(local, await self._plan_of(local))
-                found[self._display(local)] = shown[:2]
+                plan = await self._plan_of(local)
+                number, line, _ = await self._shown_for(local, plan)
+                borrowed = await self._borrowed(local, plan)
+                source = local if _written(plan) else borrowed[0] if borrowed else None
+                found[self._display(local)] = (
+                    number,
+                    line,
+                    None if source is None else (source.journal_id.hex(), self._display(source)),
+                )
         return found
 
     async def _own_shown_plan(self) -> tuple[str | None, str | None, str]:

@@ -162,7 +162,8 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     checked = " ".join((await cleo.ok("safety", "plan")).stdout.split())
     assert (
         "shown plan: none written here: the safety message shows the plan of "
-        "'Personal (imported)' emergency: 999 crisis line: Samaritans: call 116 123"
+        "'Personal (imported)', which `tj import` wrote from a file (you have changed none of "
+        "it since: check it) emergency: 999 crisis line: Samaritans: call 116 123"
     ) in checked, checked
     shown = await cleo.json("safety", "plan")
     assert (shown["emergency_number"], shown["crisis_line"]) == (None, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from cli.export import import_summary
+from cli.output import shown as printed
 from client_sdk import Client
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
 from tests.client.sharing_support import share_with
@@ -165,3 +166,54 @@ async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
     assert message == await laptop.safety.message()
     said = " ".join(message)
     assert f"{THERAPIST_LINE} (set by tom)" in said and "call 999" in said and "0900" not in said
+
+
+async def test_an_import_says_its_plan_of_text_alone_now_shows_in_the_default_journal(
+    signup: ClientFactory,
+) -> None:
+    """ana wrote no plan anywhere: the file's plan of text only, imported into "Personal
+    (imported)", is what the message for her default journal shows from now on. No number
+    or line changed, and the summary must say it all the same, naming the file's journal and
+    the journal here that holds the plan."""
+    ana, eve = await signup("ana"), await signup("eve")
+    before = " ".join(await ana.safety.message())
+    assert "Breathe slowly." not in before
+    report = await ana.archive.import_json(await file_with_a_plan(eve, plan="Breathe slowly."))
+    assert report.safety_plans == ["Personal (imported)"], report.to_dict()
+    assert "Breathe slowly." in " ".join(await ana.safety.message())
+    shown = {"journal": "Personal (imported)", "file_journal": "Personal"}
+    assert report.plans_shown == {"Personal": shown}, report.to_dict()
+    assert report.to_dict()["plans_shown"] == {"Personal": shown}
+    assert report.no_longer_shown == {}, report.to_dict()
+    said = " ".join(printed(import_summary(report)).split())
+    assert (
+        "the safety message for Personal now shows the safety plan imported from the file's "
+        "'Personal', now in 'Personal (imported)' (check it with `tj safety plan`)"
+    ) in said, said
+
+
+async def test_an_import_names_the_number_and_line_its_plan_took_off_the_message(
+    signup: ClientFactory,
+) -> None:
+    """Personal has no plan and borrows the one ana wrote by hand in Work (999, WORK-LINE).
+    An import into Personal itself writes the file's plan of text only there, which the
+    message for Personal shows whole from then on: 999 and WORK-LINE are gone from it, and
+    the summary must name both."""
+    ana, eve = await signup("ana"), await signup("eve")
+    await ana.journals.create("Work")
+    await ana.safety.set_plan(
+        journal="Work", emergency_number="999", crisis_line="WORK-LINE", plan="Work plan."
+    )
+    data = await file_with_a_plan(eve, plan="Breathe slowly.")
+    report = await ana.archive.import_json(data, into="Personal")
+    message = " ".join(await ana.safety.message())
+    assert "Breathe slowly." in message and "call 999" not in message
+    assert "WORK-LINE" not in message, message
+    gone = {"emergency_number": "999", "crisis_line": "WORK-LINE"}
+    assert report.no_longer_shown == {"Personal": gone}, report.to_dict()
+    assert report.to_dict()["no_longer_shown"] == {"Personal": gone}
+    said = " ".join(printed(import_summary(report)).split())
+    assert (
+        "the safety message for Personal no longer shows the emergency number '999' nor the "
+        "crisis line 'WORK-LINE' it showed before this import"
+    ) in said, said
