@@ -123,7 +123,7 @@ async def test_a_handed_plan_the_default_journals_message_borrows_is_said_for_it
 ) -> None:
     """The file's plan goes into "Personal (imported)"; mia wrote none, so the safety message
     of her default "Personal" shows it too: the summary names that journal with the numbers
-    it now shows (`SafetyPath.shown_numbers`), and how to check them."""
+    it now shows (`SafetyPath.shown_plans`), and how to check them."""
     await laptop.ok(
         "safety", "plan", "--emergency", "+1 555 0100", "--crisis-line", "Call Eve: 555 0199",
         "--text", "Call Eve first.",
