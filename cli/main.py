@@ -128,6 +128,10 @@ sign it in again (`login_again`), for the error's line (NU35 #5)."""
 UNSENT_OFFLINE = "tj.unsent_offline"
 """Set (`ctx.meta`) when `tj sync` could not reach the server while safety flags wait on this
 device: each said (`unsent_words`), for the error's line."""
+LEFT_BEFORE_FAILURE = "tj.left_before_failure"
+"""Set (`ctx.meta`) when `tj sync` failed after safety flags of this device left in it (the
+server acknowledged their push): each said (`left_words`), for the error's line, whatever
+the error."""
 SIGNED_OUT_CODES = frozenset({"device_revoked", "token_expired", "auth_required"})
 """Server error codes (protocol.md section 7) that mean this device's session is over: it was
 revoked (`tj devices revoke` on another device), its session expired, or it has none."""
@@ -806,6 +810,8 @@ class TJGroup(click.Group):
                 text = f"nothing was deleted: {text}"
             if isinstance(error, NetworkError) and ctx.meta.get(UNSENT_OFFLINE):
                 text += ctx.meta[UNSENT_OFFLINE]  # the flags still here, told last
+            if ctx.meta.get(LEFT_BEFORE_FAILURE):  # those that left before it failed
+                text += ctx.meta[LEFT_BEFORE_FAILURE]
             made = failure(output.shown(output.one_line(text), prose=True))
             setattr(made, JSON_SAID, (error.subject, output.one_line(text), error.code))
             raise made from None
@@ -3122,6 +3128,23 @@ def unsent_words(unsent: list[UndeliveredFlag]) -> str:
         f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
         for said in (u.line(tell=plan) for u in unsent)
     )
+
+
+def left_words(left: list[UndeliveredFlag]) -> str:
+    """Each safety flag of `left` (`Safety.left_in_failed_sync`: it left this device in the
+    sync that then failed, the server acknowledged it) in the words of the "Safety:" line of
+    a sync that sends one (`output.flags_sent_lines`), each after UNSENT_SAFETY: the end of
+    the failed sync's error line, so it is never said only as failed. Pure."""
+    said = ""
+    for flag in left:
+        who = ", ".join(flag.members) or "the people it is for"
+        named = flag.named()
+        said += (
+            f"{UNSENT_SAFETY}{named[:1].upper()}{named[1:]} left this device before the sync "
+            f"failed: the server acknowledged it, so {who} can get it at their next sync (sent, "
+            f"not seen: {output.command_text('tj safety flags')} says when they acknowledge it)"
+        )
+    return said
 
 
 def unsent_reminder(again: list[UndeliveredFlag]) -> str:

@@ -1821,6 +1821,20 @@ class SafetyPath:
         found = [await self._as_undelivered(f, journals, now, NOT_SENT) for f in untold]
         return sorted((f for f in found if f is not None), key=lambda f: f.raised_at)
 
+    async def left_in_failed_sync(self, *, told: bool = False) -> list[UndeliveredFlag]:
+        """The safety flags this device sealed that left it in a sync that then failed
+        (the server acknowledged their push, and the sync failed after it: a pull refused,
+        the connection lost, the sync cut off), which no report has said had left: the next
+        completed sync says it (`SyncReport.flags_sent`). An app that says it now, in the
+        failed sync's own words, passes `told=True`: then the next completed sync does not
+        say it again. Each with cause NOT_SENT (`UndeliveredFlag.named()` and `members` name
+        it; its `line()` is not the words for it), sorted by when they were raised. Works
+        offline. Raises StoreBusy while another process holds the store."""
+        found = await self._left_untold()
+        if told and found:
+            await self._told_left([f.flag_id for f in found])
+        return found
+
     async def _note_untold(self, flag_ids: Collection[str]) -> None:
         """After a sync that failed: of `flag_ids` (hex, those that had not left when it
         began), each that left in it (FLAGS_SENT `left`, written with the acknowledgement
