@@ -3221,14 +3221,21 @@ def offline_reason(error: NetworkError, server_wait: float | None = None) -> str
 
 
 async def sync_note(
-    client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
+    client: Client,
+    max_upload_wait: float = 0.0,
+    progress: Progress | None = None,
+    *,
+    tell_flags: bool = False,
 ) -> str:
     """Try to sync after a local change, which is already saved: one quick try (`quick_sync`:
     no retries, 2 s at most to connect, QUICK_SYNC_S in all), so that offline "saved
     locally" comes at once, and soon when the server does not answer; a failure never
     undoes the change. The server's upload limit is waited for up to
     `max_upload_wait` seconds (none after one change: the note says when the next sync
-    uploads it)."""
+    uploads it). `tell_flags`: the new safety flags the sync brought are said on their own
+    "Safety:" line (`output.safety_line`), as `synced_first` says them for a command that
+    decides from them (`tj assign`: one arriving between its two syncs is never only
+    "synced")."""
     try:
         report = await quick_sync(client, progress, max_upload_wait)
     except SyncTookTooLong as error:
@@ -3241,6 +3248,8 @@ async def sync_note(
             return f"saved locally; sync failed: {error}: {again}"
         return f"saved locally; sync failed: {error}"
     output.tell_after_sync(report)  # settled fields, departures, flags that left
+    if tell_flags and (flags := output.safety_line(report)) is not None:
+        output.message(flags)
     if (no_default := await no_default_line(client, report)) is not None:
         output.message(no_default, wrap=True)
     reminder = output.set_aside_reminder(report)
