@@ -216,13 +216,17 @@ async def unsent_offline(client: Client) -> None:
     so a script never reads "no flag held" from an error that names one. Each flag that
     left in the failed sync itself (`Safety.left_in_failed_sync`: the server acknowledged
     its push before the sync failed) is said at the end of the error's line, whatever the
-    error (`left_words`; `LEFT_BEFORE_FAILURE`), and so not again by the next sync."""
+    error (`left_words`; `LEFT_BEFORE_FAILURE`), and so not again by the next sync; with
+    --json, their rows are the error object's `flags_sent` (as a completed sync's)."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None:  # those that left before it failed: said in its words, once
         with contextlib.suppress(TJError):
             left = await client.safety.left_in_failed_sync(told=True)
             if left:
+                from client_sdk.sync import sent_flag_dict
+
                 ctx.meta[LEFT_BEFORE_FAILURE] = left_words(left)
+                output.ERROR_EXTRA["flags_sent"] = [sent_flag_dict(u) for u in left]
     try:
         unsent = await client.safety.unsent()
         rows = await unsent_rows(client, unsent)

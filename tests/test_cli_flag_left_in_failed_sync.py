@@ -53,8 +53,9 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_ne
         [waiting] = await offline.safety.unsent()
         assert waiting.cause == "not sent", waiting
     hostile.holds["/v1/sync"] = cut  # the push goes through, the pull after it fails
-    failed = await ana.tj("sync")
-    said = flat(failed.stderr)
+    failed = await ana.tj("sync", "--json")
+    error = json.loads(failed.raw_stdout)["error"]
+    said = flat(error["message"])
     assert failed.exit_code != 0, said
     [flag] = await drsmith.json("safety", "flags")  # it reached the server
     assert (
@@ -62,6 +63,8 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_ne
         "acknowledged it, so drsmith can get it at their next sync"
     ) in said, said
     assert "has NOT left" not in said, said
+    [row] = error["flags_sent"]
+    assert (row["id"], row["members"]) == (flag["id"], ["drsmith"]), row
     down[0] = False
     again = await ana.tj("sync")
     said = flat(again.stderr)
