@@ -30,7 +30,7 @@ async def shared_with_drsmith(ana: Device, live_server: RunningServer, tmp_path:
     return drsmith
 
 
-async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_next(
+async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_once(
     live_server: RunningServer,
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
