@@ -778,6 +778,12 @@ JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
 
+REFUSED = "refused"
+"""`UndeliveredFlag.cause`: the server refused the flag for good for another reason than its
+journal being gone (too large, HTTP 413; an account quota; the record found invalid): it is
+kept set aside on this device and sent again at every sync (`Safety.unsent`), and its
+members cannot see it while the server refuses it (`UndeliveredFlag.reason` says why)."""
+
 DELIVERY_UNKNOWN = "delivery unknown"
 """`UndeliveredFlag.cause`: the flag left this device, but its journal is no longer listed
 here (gone from the server: deleted on another device, or withheld; or no longer on this
@@ -829,8 +835,8 @@ class UndeliveredFlag:
     client's devices or withheld by the server (the server's word alone: never said as a
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
-    `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
-    asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
+    `surely` is False ("may NOT reach"). For NOT_SENT (and REFUSED), `ended_at` is when this
+    device was asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
     journal was no longer listed here (`journal` "" when not on this device at all, and
     `members` then empty) before any judgement of it; `ended_at` is when this device found
     it (null in `to_dict`), `surely` False."""
@@ -851,6 +857,10 @@ class UndeliveredFlag:
 
     answer: int = 0
     """Its answer (1 to 3 for PHQ-9 item 9); 0 when not known."""
+
+    reason: str = ""
+    """For REFUSED: why the server refused it, in words ("the change is larger than the
+    server accepts"); "" otherwise."""
 
     def named(self) -> str:
         """The flag in words that tell two of one minute apart: "the safety flag of your PHQ-9
@@ -898,6 +908,13 @@ class UndeliveredFlag:
                 f"device cannot tell whether {who} can see it until a later sync settles it. "
                 "If you want them to know, tell them yourself." + (f" {tell}" if tell else "")
             )
+        if self.cause == REFUSED:
+            return (
+                f"{self.named()} for {who} has NOT reached {who}: the server refused it ("
+                f"{self.reason or 'for good'}); this device keeps it and sends it again at "
+                f"every sync, but {who} cannot see it while the server refuses it. If you "
+                "want them to know, tell them yourself." + (f" {tell}" if tell else "")
+            )
         if self.cause == NOT_SENT:
             return (
                 f"{self.named()} for {who} has NOT left this "
@@ -940,7 +957,7 @@ class UndeliveredFlag:
             "raised_at": json_time(self.raised_at),
             "ended_at": (
                 None
-                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN)
+                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN, REFUSED)
                 else json_time(self.ended_at)
             ),
             "surely": self.surely,
@@ -952,6 +969,7 @@ class UndeliveredFlag:
             ),
             "item": self.item or None,  # null: not known
             "answer": self.answer or None,
+            "reason": self.reason or None,  # REFUSED's why
         }
 
 

@@ -64,6 +64,7 @@ from client_sdk.safety import (
     NO_HINTS,
     NOT_SENT,
     RECORDER_WAIT_MS,
+    REFUSED,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
@@ -2141,16 +2142,18 @@ class SafetyPath:
         (offline, signed out, or the account erased on another device, when none ever
         will be) or refused by the server and kept set aside. Their members cannot see
         them meanwhile. Each with cause NOT_SENT (a flag set aside as its journal is gone:
-        JOURNAL_GONE), `ended_at` now, sorted by when they were raised. Works offline:
+        JOURNAL_GONE; set aside for another reason, a 413 among them: REFUSED, with the
+        reason), `ended_at` now, sorted by when they were raised. Works offline:
         decided from this device's store alone. Raises StoreBusy while another process
         holds the store."""
         held = list(_held(await self._store.setting(FLAGS_SENT)))
         # one told already as its journal is gone left FLAGS_SENT, but stays set aside here
-        held += [
-            r.record.doc_id.hex()
+        refused = {
+            r.record.doc_id.hex(): r.reason
             for r in await self._store.set_aside()
-            if r.record.doc_id is not None and r.record.doc_id.hex() not in held
-        ]
+            if r.record.doc_id is not None
+        }
+        held += [flag_id for flag_id in refused if flag_id not in held]
         me = self._replica.profile.account_id
         journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == me}
         gone = {k: j for k, j in journals.items() if j.role == REVOKED}
@@ -2160,6 +2163,10 @@ class SafetyPath:
             if not await self.waiting(flag_id):
                 continue
             told = await self._refused_as_gone(flag_id, gone, now)
+            if told is None and flag_id in refused:  # refused for good, sent again each sync
+                told = await self._as_undelivered(flag_id, journals, now, REFUSED)
+                if told is not None:
+                    told = replace(told, reason=refused[flag_id])
             if told is None:
                 told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
             if told is not None and await self._unanswered(flag_id):

@@ -56,6 +56,16 @@ async def test_a_flag_set_aside_by_a_413_is_listed_as_unsent(
     again = await ana.tj("sync")
     text = said(again.stdout + again.stderr)
     assert again.exit_code == 4, text
-    print(text)
     assert f"flag {flag_id[:8]})" in text and "for drsmith" in text, text
     assert "Your safety plan: `tj safety plan`" in text, text
+
+    shown = said((await ana.tj("safety", "flags")).stdout)
+    assert (
+        "has NOT reached drsmith: the server refused it (the change is larger than the server "
+        "accepts); this device keeps it and sends it again at every sync"
+    ) in shown, shown
+    assert "until this device syncs" not in shown, shown  # no sync sends it while refused
+    async with await Client.open(ana.home) as client:
+        [unsent] = await client.safety.unsent()
+    assert (unsent.flag_id, unsent.cause) == (flag_id, "refused"), unsent
+    assert unsent.to_dict()["reason"] == "the change is larger than the server accepts"
