@@ -496,7 +496,8 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=f"Your safety plan: {output.command_text('tj safety plan')}.")
-            output.data(f"Not sent: {said[:1].upper()}{said[1:]}", prose=True)
+            label = UNSENT_LABELS.get(told.cause, "Not sent")  # never "Not sent" if it may have
+            output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True)
         for line in ended_legend(flags):
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
@@ -506,6 +507,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         for line in unflagged_lines(unflagged):
             output.data(line, prose=True)
     output.warn_held_back(held, "safety flags")
+
+
+UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused"}
+"""The word before a flag still on this device in `tj safety flags` (`UndeliveredFlag.cause`
+-> label): one whose push got no reply confirming it was stored may have left ("No answer"),
+one the server refused for good is sent and refused again at every sync ("Refused"); every
+other "Not sent"."""
 
 
 async def unflagged_results(

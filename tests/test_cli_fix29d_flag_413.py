@@ -65,6 +65,7 @@ async def test_a_flag_set_aside_by_a_413_is_listed_as_unsent(
         "accepts); this device keeps it and sends it again at every sync"
     ) in shown, shown
     assert "until this device syncs" not in shown, shown  # no sync sends it while refused
+    assert "Refused: The safety flag of your PHQ-9" in shown and "Not sent:" not in shown
     async with await Client.open(ana.home) as client:
         [unsent] = await client.safety.unsent()
     assert (unsent.flag_id, unsent.cause) == (flag_id, "refused"), unsent

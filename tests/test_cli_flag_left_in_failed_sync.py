@@ -133,6 +133,9 @@ async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
     ), error
     [row] = error["unsent_flags"]
     assert (row["id"], row["status"]) == (flag["id"], "unknown"), row
+    shown = said((await ana.tj("safety", "flags")).stdout)  # its sync loses the reply too
+    assert "No answer: The safety flag of your PHQ-9" in shown, shown
+    assert "Not sent:" not in shown and "has NOT left" not in shown, shown
     lose[0] = False
     settled = await ana.tj("sync")
     assert settled.exit_code == 0, settled.output
