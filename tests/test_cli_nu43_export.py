@@ -126,7 +126,8 @@ async def test_an_opt_in_to_safety_flags_alone_is_not_counted_as_a_safety_plan(
     mine, said = await exported(ana, tmp_path / "ana")
     assert len(mine["safety_plans"]) == 1 and "safety plan" not in said, said
     cleo = await new_device(live_server, tmp_path, "cleo")
-    report = await cleo.json("import", str(next((tmp_path / "ana").iterdir())))
+    [path] = (tmp_path / "ana").glob("therapy-journal-*.json")  # beside ana's store, profile
+    report = await cleo.json("import", str(path))
     # no plan counted; the opt-in, not carried over, is said (NU49 F2)
     assert report["left_out"] == {"safety_flags_opt_in": 1}, report
     assert report["flags_not_carried"] == {"Personal (imported)": ["drsmith"]}
