@@ -139,7 +139,8 @@ def assign(
         asking = await client.assignments.due(made.journal_id, include_upcoming=True)
         due = next((d for d in asking if d.assignment.id == made.id), None)
         weighed = await results_weighed(client, made, due)
-        return made, due, await sync_note(client), weighed, same
+        # a flag that came since the first sync: said as that one's (never only "Synced.")
+        return made, due, await sync_note(client, tell_flags=True), weighed, same
 
     made, due, sync, weighed, twice = home.run(work)
     counted = counted_result(due, weighed)

@@ -749,7 +749,10 @@ def import_summary(
             f"kept the safety plan you wrote here in {names}: the file's differs and stays "
             f'in the file ("safety_plans"; {output.command_text("tj safety plan")} shows yours)'
         )
+    parts += plans_shown_words(report)  # a plan of text alone too (fix29d)
+    parts += plans_alone_words(report)  # never taken for the default journal's (rev29a F1)
     parts += shown_words("emergency number", report.emergency_numbers_imported)  # check it
+    parts += no_longer_shown_words(report)  # what the person relied on, gone from it
     parts += shown_words("crisis line", report.crisis_lines_imported)  # REV-S10B F3: check it
     for name, member in report.crisis_lines_kept.items():  # REV-S10 S10-3
         parts.append(
@@ -844,6 +847,71 @@ def folded_words(report: ImportReport) -> list[str]:
     return [
         f"from the file's {listed}, all in {output.quoted(into)} now"
         + (", its questionnaire results one series" if series else "")
+    ]
+
+
+def plans_shown_words(report: ImportReport) -> list[str]:
+    """What an import says of each journal whose safety message now shows a plan it wrote
+    (`ImportReport.plans_shown`: one without a plan of its own shows the default journal's,
+    so a plan imported into the default journal, be it text alone, reaches their messages
+    too): one clause per plan, naming the journals whose message shows it, the file's journal it came from and
+    the journal here that holds it, so the person checks it."""
+    plans: dict[tuple[str, str], list[str]] = {}
+    for name, shown in report.plans_shown.items():
+        plans.setdefault((shown["journal"], shown["file_journal"]), []).append(name)
+    said = []
+    for (holder, file_journal), names in plans.items():
+        held = "" if names == [holder] else f", now in {output.quoted(holder)}"
+        said.append(
+            f"the safety message for {and_words(names)} now shows the safety plan imported "
+            f"from the file's {output.quoted(file_journal)}{held} (check it with "
+            f"{output.command_text('tj safety plan')})"
+        )
+    return said
+
+
+def plans_alone_words(report: ImportReport) -> list[str]:
+    """What an import says of each journal, not the default one, it wrote a safety plan into
+    (`ImportReport.plans_alone`): that plan is shown for that journal alone, as a journal
+    with no plan of its own shows only the default journal's; with the commands that show it
+    and write it into the default journal, or, with none here that takes writes, the one
+    that makes it the default."""
+    said = []
+    for name, default in report.plans_alone.items():
+        here, word = output.quoted(name), output.journal_word(name)
+        if default is None:
+            made = output.command(["tj", "journal", "default", word])
+            use = (
+                "a journal with no plan of its own shows only the plan of your default journal, "
+                "and your default journal is not on this device as one you can write in "
+                f"({made} makes {here} your default)"
+            )
+        else:
+            show = output.command(["tj", "safety", "plan", "--journal", word])
+            write = output.command(
+                ["tj", "safety", "plan", "--journal", output.journal_word(default)]
+                + ["--emergency", "NUMBER", "--crisis-line", "TEXT", "--text", "TEXT"]
+            )
+            use = (
+                "a journal with no plan of its own shows only the plan of your default "
+                f"journal, {output.quoted(default)}, never this one; to use it there, write it into "
+                f"{output.quoted(default)} ({show} shows it, {write} writes it)"
+            )
+        said.append(f"the safety plan imported into {here} is shown for that journal alone: {use}")
+    return said
+
+
+def no_longer_shown_words(report: ImportReport) -> list[str]:
+    """What an import says of each journal whose safety message no longer shows an emergency
+    number or crisis line it showed before (`ImportReport.no_longer_shown`): the plan it
+    showed gave way to one the import wrote. Each value named, so nothing the person relied on
+    leaves their message unsaid."""
+    words = {"emergency_number": "the emergency number", "crisis_line": "the crisis line"}
+    return [
+        f"the safety message for {name} no longer shows "
+        + " nor ".join(f"{words[key]} {output.quoted(value)}" for key, value in gone.items())
+        + " it showed before this import"
+        for name, gone in report.no_longer_shown.items()
     ]
 
 

@@ -128,6 +128,10 @@ sign it in again (`login_again`), for the error's line (NU35 #5)."""
 UNSENT_OFFLINE = "tj.unsent_offline"
 """Set (`ctx.meta`) when `tj sync` could not reach the server while safety flags wait on this
 device: each said (`unsent_words`), for the error's line."""
+LEFT_BEFORE_FAILURE = "tj.left_before_failure"
+"""Set (`ctx.meta`) when `tj sync` failed after safety flags of this device left in it (the
+server acknowledged their push): each said (`left_words`), for the error's line, whatever
+the error."""
 SIGNED_OUT_CODES = frozenset({"device_revoked", "token_expired", "auth_required"})
 """Server error codes (protocol.md section 7) that mean this device's session is over: it was
 revoked (`tj devices revoke` on another device), its session expired, or it has none."""
@@ -811,6 +815,8 @@ class TJGroup(click.Group):
                 text = f"nothing was deleted: {text}"
             if isinstance(error, NetworkError) and ctx.meta.get(UNSENT_OFFLINE):
                 text += ctx.meta[UNSENT_OFFLINE]  # the flags still here, told last
+            if ctx.meta.get(LEFT_BEFORE_FAILURE):  # those that left before it failed
+                text += ctx.meta[LEFT_BEFORE_FAILURE]
             made = failure(output.shown(output.one_line(text), prose=True))
             setattr(made, JSON_SAID, (error.subject, output.one_line(text), error.code))
             raise made from None
@@ -3133,6 +3139,23 @@ def unsent_words(unsent: list[UndeliveredFlag]) -> str:
     )
 
 
+def left_words(left: list[UndeliveredFlag]) -> str:
+    """Each safety flag of `left` (`Safety.left_in_failed_sync`: it left this device in the
+    sync that then failed, the server acknowledged it) in the words of the "Safety:" line of
+    a sync that sends one (`output.flags_sent_lines`), each after UNSENT_SAFETY: the end of
+    the failed sync's error line, so it is never said only as failed. Pure."""
+    said = ""
+    for flag in left:
+        who = ", ".join(flag.members) or "the people it is for"
+        named = flag.named()
+        said += (
+            f"{UNSENT_SAFETY}{named[:1].upper()}{named[1:]} left this device before the sync "
+            f"failed: the server acknowledged it, so {who} can get it at their next sync (sent, "
+            f"not seen: {output.command_text('tj safety flags')} says when they acknowledge it)"
+        )
+    return said
+
+
 def unsent_reminder(again: list[UndeliveredFlag]) -> str:
     """The one line `login_again` says, after the first telling, of the safety flags `again`
     still on this device (told in full at an earlier failed sync for the same cause), naming
@@ -3207,14 +3230,21 @@ def offline_reason(error: NetworkError, server_wait: float | None = None) -> str
 
 
 async def sync_note(
-    client: Client, max_upload_wait: float = 0.0, progress: Progress | None = None
+    client: Client,
+    max_upload_wait: float = 0.0,
+    progress: Progress | None = None,
+    *,
+    tell_flags: bool = False,
 ) -> str:
     """Try to sync after a local change, which is already saved: one quick try (`quick_sync`:
     no retries, 2 s at most to connect, QUICK_SYNC_S in all), so that offline "saved
     locally" comes at once, and soon when the server does not answer; a failure never
     undoes the change. The server's upload limit is waited for up to
     `max_upload_wait` seconds (none after one change: the note says when the next sync
-    uploads it)."""
+    uploads it). `tell_flags`: the new safety flags the sync brought are said on their own
+    "Safety:" line (`output.safety_line`), as `synced_first` says them for a command that
+    decides from them (`tj assign`: one arriving between its two syncs is never only
+    "synced")."""
     try:
         report = await quick_sync(client, progress, max_upload_wait)
     except SyncTookTooLong as error:
@@ -3227,6 +3257,8 @@ async def sync_note(
             return f"saved locally; sync failed: {error}: {again}"
         return f"saved locally; sync failed: {error}"
     output.tell_after_sync(report)  # settled fields, departures, flags that left
+    if tell_flags and (flags := output.safety_line(report)) is not None:
+        output.message(flags)
     if (no_default := await no_default_line(client, report)) is not None:
         output.message(no_default, wrap=True)
     reminder = output.set_aside_reminder(report)

@@ -634,7 +634,8 @@ def print_json(value: Any) -> None:
 
 ERROR_EXTRA: dict[str, Any] = {}
 """Keys a command adds to its `--json` error object beside the four of `error_json`: `tj
-sync`'s "unsent_flags" when it cannot reach the server (`syncing.unsent_offline`)."""
+sync`'s "unsent_flags" when it fails with safety flags still on this device, and
+"flags_sent" when flags left in it before it failed (`syncing.unsent_offline`)."""
 
 
 def error_json(
@@ -1523,9 +1524,15 @@ def device_dict(device: DeviceInfo, signed_in: Mapping[str, datetime]) -> dict[s
     return {**device.to_dict(), "signed_in_at": json_time(at) if at is not None else None}
 
 
-def sync_dict(report: SyncReport, kept: Sequence[SetAsideChange] = ()) -> dict[str, Any]:
+def sync_dict(
+    report: SyncReport,
+    kept: Sequence[SetAsideChange] = (),
+    unsent: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
     """The stable JSON shape of `tj sync --json`; `kept`: the changes set aside on this
-    device after it (`Client.set_aside()`), whose rows `set_aside` gives for the report's."""
+    device after it (`Client.set_aside()`), whose rows `set_aside` gives for the report's;
+    `unsent`: the rows (`SafetyFlag.to_dict()`) of the safety flags still on this device
+    after it (`Safety.unsent`: set aside, refused at every sync), as `unsent_flags`."""
     listed = {change.record_id: change for change in kept}
     return {
         "pushed": report.pushed,
@@ -1537,6 +1544,7 @@ def sync_dict(report: SyncReport, kept: Sequence[SetAsideChange] = ()) -> dict[s
         "set_aside": [
             set_aside_row(listed.get(record.record_id), record) for record in report.set_aside
         ],
+        "unsent_flags": list(unsent),
         "withheld": report.to_dict()["withheld"],
         "erased": report.to_dict()["erased"],
         "rollbacks": list(report.rollbacks),

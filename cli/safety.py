@@ -296,7 +296,7 @@ def message_json(plan: SafetyPlan) -> dict[str, str | None]:
     member set in this journal outranks a borrowed plan's only when an import wrote that plan:
     `crisis_line_in_use`). null: none set (the message names the local emergency number, the
     default crisis lines, or no plan). On a device of another account (a therapist's), which
-    sees no plan the owner wrote in another of their journals, it is what this journal alone
+    sees no plan the owner wrote in their default journal, it is what this journal alone
     would show (`tj safety plan --json` adds "seen_from": "this journal only" then)."""
     borrowed = plan.shown_from is not None
     emergency = plan.shown_emergency_number if borrowed else plan.emergency_number
@@ -451,7 +451,7 @@ def safety_crisis_line(home: Home, journal_name: str, text: str, as_json: bool) 
     output.message(
         f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it "
         "with the safety message when they have not set their own, here or in a plan they "
-        f"wrote in another of their journals, which this device cannot see; {note}."
+        f"wrote in their default journal, which this device cannot see; {note}."
     )
     if as_json:
         output.print_json({"action": "set crisis line", "journal": journal_name, "text": text})
@@ -497,7 +497,8 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=f"Your safety plan: {output.command_text('tj safety plan')}.")
-            output.data(f"Not sent: {said[:1].upper()}{said[1:]}", prose=True)
+            label = UNSENT_LABELS.get(told.cause, "Not sent")  # never "Not sent" if it may have
+            output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True)
         for line in ended_legend(flags):
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
@@ -507,6 +508,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         for line in unflagged_lines(unflagged):
             output.data(line, prose=True)
     output.warn_held_back(held, "safety flags")
+
+
+UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused"}
+"""The word before a flag still on this device in `tj safety flags` (`UndeliveredFlag.cause`
+-> label): one whose push got no reply confirming it was stored may have left ("No answer"),
+one the server refused for good is sent and refused again at every sync ("Refused"); every
+other "Not sent"."""
 
 
 async def unflagged_results(
@@ -684,15 +692,24 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     unchanged, as the safety message shows it (an 88-character plan line is wrapped at
     80 columns too). `owner`: the journal's owner when it is another account's (a
     therapist's view), "" for this account's own: when the owner wrote nothing in this
-    journal's plan, their safety message may show a plan they wrote in another of their
-    journals, with its own crisis line before one a therapist set here, which this device
-    cannot see: the crisis line is then said to be this journal's, not the one in use."""
+    journal's plan, their safety message may show the plan they wrote in their default
+    journal (the only one a journal with none borrows), with its own crisis line before one
+    a therapist set here, which this device cannot see: the crisis line is then said to be
+    this journal's, not the one in use."""
     lines = [f"journal:      {plan.journal}"]
     unseen = owner and not (plan.emergency_number or plan.crisis_line or plan.plan)
+    if plan.imported:  # as --json's "imported" says it
+        lines.append(f"imported:     yes: {imported_words(owner)}")
     if plan.shown_from is not None:  # none written here: what the safety message shows
         lines.append(
             "shown plan:   none written here: the safety message shows the plan of "
             f"{output.quoted(plan.shown_from)}"
+            + (
+                f", which {output.command_text('tj import')} wrote from a file (you have "
+                "changed none of it since: check it)"
+                if plan.shown_imported
+                else ""
+            )
         )
         emergency, text = plan.shown_emergency_number, plan.shown_plan
         line = plan.shown_crisis_line or crisis_line_text(plan)
@@ -702,11 +719,19 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         here = "set in this journal" if plan.crisis_line_in_use else "as this journal alone has it"
         line = (
             f"{line}, {here}; {owner}'s safety message shows a plan {owner} "
-            f"wrote in another of their journals instead, if there is one, with its own "
-            "crisis line: this device cannot see their other journals"
+            f"wrote in their default journal instead, if there is one and this is not it, with "
+            "its own crisis line: this device cannot see their other journals"
         )
+    if emergency:
+        number = emergency
+    elif owner:  # a therapist's view: never "your" number (it is the client's)
+        number = f"(default: {owner}'s local emergency number" + (
+            f", unless a plan {owner} wrote in their default journal sets one)" if unseen else ")"
+        )
+    else:
+        number = "(default: your local emergency number)"
     lines += [
-        f"emergency:    {emergency or '(default: your local emergency number)'}",
+        f"emergency:    {number}",
         f"crisis line:  {line}",
         f"share flags:  {flags_text(plan)}",
     ]
@@ -714,6 +739,19 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"
+
+
+def imported_words(owner: str = "") -> str:
+    """What `plan_text` says of a plan an import wrote (`SafetyPlan.imported`): where it came
+    from, that its owner has not changed it since, and what that changes; `owner` as
+    `plan_text`'s. Pure."""
+    if owner:
+        return f"{owner}'s import wrote it from a file ({owner} has changed none of it since)"
+    return (
+        f"{output.command_text('tj import')} wrote it from a file, and you have changed none "
+        "of it since: check it; a change of yours makes it your own (until then, in a journal "
+        "whose safety message borrows it, a crisis line your therapist set there comes first)"
+    )
 
 
 def flags_text(plan: SafetyPlan) -> str:

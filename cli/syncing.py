@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
@@ -14,10 +15,12 @@ from rich.cells import cell_len
 
 from cli import output
 from cli.main import (
+    LEFT_BEFORE_FAILURE,
     UNSENT_OFFLINE,
     Home,
     cli,
     json_option,
+    left_words,
     no_default_line,
     pass_home,
     sync_exit_status,
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
         SyncReport,
     )
     from client_sdk.departures import Departure
+    from client_sdk.safety import UndeliveredFlag
     from client_sdk.sync import News
 
     SignIns = tuple[Sequence[NewDevice], Sequence[CredentialChange]]
@@ -68,6 +72,7 @@ def show_report(
     left: Collection[str] = (),
     earlier_sign_ins: SignIns = ((), ()),
     kept: Sequence[SetAsideChange] = (),
+    unsent: Sequence[dict[str, Any]] = (),
 ) -> None:
     """`report` in words (or JSON), warnings and notices on stderr; `earlier` and
     `earlier_told`: the news and share changes other commands' quick syncs brought before
@@ -75,15 +80,16 @@ def show_report(
     `earlier`, `earlier_departures` in the JSON; `earlier_sign_ins`: the sign-ins and
     credential changes they told (`Devices.unseen_sign_ins`), in that line too, and
     `earlier_new_devices`, `earlier_credential_changes` in the JSON; `kept`: the changes set
-    aside on this device (`Client.set_aside()`), for the JSON's `set_aside` rows."""
+    aside on this device (`Client.set_aside()`), for the JSON's `set_aside` rows; `unsent`:
+    the rows of the safety flags still on this device (`unsent_rows`), its `unsent_flags`."""
     if as_json and one_line:  # JSON lines while watching, each naming what started its sync
         trigger = trigger_name(report.trigger)
-        said = {**output.sync_dict(report, kept), "trigger": trigger}
+        said = {**output.sync_dict(report, kept, unsent), "trigger": trigger}
         output.data(json.dumps(output.unmarked(said)))
     elif as_json:
         output.print_json(
             {
-                **output.sync_dict(report, kept),
+                **output.sync_dict(report, kept, unsent),
                 **earlier_dict(earlier, earlier_told, earlier_sign_ins),
             }
         )
@@ -170,11 +176,26 @@ async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
     kept = {c.record_id: c for c in await client.set_aside() if c.kind == "safety_flag"}
     told = {u.flag_id for u in report.undelivered_flags}
     where = f" in {output.command_text('tj set-aside list')}"
+    unsent = {u.flag_id: u for u in await client.safety.unsent()}  # which answer, for whom
+    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
     return [
         record.line(kept[record.record_id], kept=where)
+        + flag_words(unsent.get(record.doc_id or ""), plan)
         for record in output.newly_set_aside(report)
         if record.record_id in kept and record.doc_id not in told
     ]
+
+
+def flag_words(flag: UndeliveredFlag | None, plan: str) -> str:
+    """After a set-aside safety flag's "Not delivered" line (`flags_not_delivered`): which
+    flag it is and whom it is for, as the other lines of a flag still on this device name
+    it (`UndeliveredFlag.named`), then `plan` (where the safety plan is); "" for a flag
+    `Safety.unsent` does not list. Pure."""
+    if flag is None:
+        return ""
+    who = output.and_words(list(flag.members)) if flag.members else "the people it was for"
+    named = flag.named()
+    return f" It is {named[:1].lower()}{named[1:]}, for {who}, still on this device. {plan}"
 
 
 def flag_name(measure: str) -> str:
@@ -192,17 +213,41 @@ async def unsent_offline(client: Client) -> None:
     safety flags --json` gives them (status "not sent"), as the error object's
     `unsent_flags` (`output.ERROR_EXTRA`), for every `tj sync` that fails (signed out,
     session expired, an answer refused: a signed-out line says them itself, `login_again`),
-    so a script never reads "no flag held" from an error that names one."""
+    so a script never reads "no flag held" from an error that names one. Each flag that
+    left in the failed sync itself (`Safety.left_in_failed_sync`: the server acknowledged
+    its push before the sync failed) is said at the end of the error's line, whatever the
+    error (`left_words`; `LEFT_BEFORE_FAILURE`), and so not again by the next sync; with
+    --json, their rows are the error object's `flags_sent` (as a completed sync's)."""
     ctx = click.get_current_context(silent=True)
+    if ctx is not None:  # those that left before it failed: said in its words, once
+        with contextlib.suppress(TJError):
+            left = await client.safety.left_in_failed_sync(told=True)
+            if left:
+                from client_sdk.sync import sent_flag_dict
+
+                ctx.meta[LEFT_BEFORE_FAILURE] = left_words(left)
+                output.ERROR_EXTRA["flags_sent"] = [sent_flag_dict(u) for u in left]
     try:
         unsent = await client.safety.unsent()
-        ids = {u.flag_id for u in unsent}
-        rows = [f.to_dict() for f in await client.safety.flags() if f.id in ids] if ids else []
+        rows = await unsent_rows(client, unsent)
     except TJError:  # the error's line stands without them
         return
     if ctx is not None and unsent:
         ctx.meta[UNSENT_OFFLINE] = unsent_words(unsent)
         output.ERROR_EXTRA["unsent_flags"] = rows
+
+
+async def unsent_rows(
+    client: Client, unsent: list[UndeliveredFlag] | None = None
+) -> list[dict[str, Any]]:
+    """The rows (as `tj safety flags --json` gives them) of the safety flags still on this
+    device (`unsent`, else `Safety.unsent()`): not sent yet, or set aside by the server's
+    refusal (a 413, its journal gone) and sent again at every sync: `tj sync --json`'s
+    `unsent_flags`, in its report as in its error object. Raises StoreBusy."""
+    if unsent is None:
+        unsent = await client.safety.unsent()
+    ids = {u.flag_id for u in unsent}
+    return [f.to_dict() for f in await client.safety.flags() if f.id in ids] if ids else []
 
 
 async def as_told(client: Client, report: SyncReport) -> SyncReport:
@@ -298,7 +343,10 @@ async def watch(client: Client, as_json: bool) -> None:
         # (`has_notices`: a late safety flag, an answer that got none, a share change, ...)
         if report.pushed or report.pulled or report.news or report.has_notices():
             kept = await client.set_aside() if as_json and report.set_aside else []
-            show_report(await as_told(client, report), as_json, one_line=True, kept=kept)
+            unsent = await unsent_rows(client) if as_json else []
+            show_report(
+                await as_told(client, report), as_json, one_line=True, kept=kept, unsent=unsent
+            )
             if not as_json:  # told it had NOT left: the JSON line has them as "flags_sent"
                 for line in output.flags_sent_lines(report):
                     output.message(line)
@@ -413,6 +461,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             left=left,
             earlier_sign_ins=sign_ins,
             kept=await client.set_aside() if as_json and report.set_aside else [],
+            unsent=await unsent_rows(client) if as_json else [],  # set aside, refused
         )
         if not as_json and (line := await no_default_line(client, report)) is not None:
             output.message(line, wrap=True)

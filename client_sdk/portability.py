@@ -132,13 +132,43 @@ class ImportReport:
     import wrote the file's plan, with that number (the file's), the default journal first:
     the journal the plan went into, and, when that is the default journal, every journal of
     this account with no plan of its own, whose message shows the default journal's
-    (`SafetyPath.shown_numbers`).
+    (`SafetyPath.shown_plans`).
     Said, so that the person checks it, as `crisis_lines_imported`."""
     crisis_lines_imported: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose safety message shows another crisis line since the
     import wrote the file's plan, with that line, as `emergency_numbers_imported`: the file's
     is the owner's own from now on, above a line a therapist set that this device had not
     received yet (said, so that the person checks it)."""
+    plans_shown: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The journals (names here) whose safety message shows, since this import, a safety plan
+    it wrote into another journal (one it wrote into the journal itself `safety_plans` names),
+    which it did not show before, the default journal's own first: {"journal": the journal
+    here that holds that plan, "file_journal": the name, in the file, of the journal it came
+    from}. The message's own rule (`SafetyPath.shown_plans`): a journal with no plan of its
+    own shows the default journal's plan and no other journal's, so this arises only when the
+    import wrote a plan into the default journal (`into` it, or a plan of the file's journal
+    folded into it), which each journal of this account with no plan of its own then
+    borrows, be it text alone; a plan put in a journal the import made ("Personal
+    (imported)") is shown for that journal alone (`plans_alone` names it). Said so that the
+    person checks it (`tj safety plan`), as `emergency_numbers_imported`."""
+    plans_alone: dict[str, str | None] = field(default_factory=dict)
+    """The journals (names here) this import wrote a safety plan into that are not the
+    default journal, whose plan the safety message for each of them shows for that journal
+    alone (no other journal's message borrows it: a journal with no plan of its own shows only
+    the default journal's, `SafetyPath.message`), in the order written: journal -> the
+    default journal's name here, whose plan the others show, into which the person can
+    write it (`client.safety.set_plan`); None when the default journal is not on this device
+    as a journal that takes writes (not here at all, or only its read-only copy). Said so
+    that no one takes it for the plan their default journal's message shows (rev29a F1)."""
+    no_longer_shown: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The journals (names here) whose safety message no longer shows an emergency number or
+    crisis line it showed before this import, as the plan it showed gave way to one the import
+    wrote (a plan imported into the journal itself comes before one borrowed from another, or
+    one imported earlier): {"emergency_number": the number it showed, "crisis_line": the line
+    it showed (a therapist's with "(set by NAME)")}, only those no longer shown, whether
+    another replaced them (`emergency_numbers_imported`, `crisis_lines_imported` name it) or
+    the built-in words; never a journal this import made (`created_journals`). Said, so that
+    nothing the person relied on leaves their message unsaid."""
     crisis_lines_kept: dict[str, str] = field(default_factory=dict)
     """The journals (names here) whose crisis line in force is one a member (a therapist)
     set, with that member's username: the file's crisis line differs and is not written (it
@@ -264,6 +294,9 @@ class ImportReport:
             "crisis_lines_kept": dict(self.crisis_lines_kept),
             "emergency_numbers_imported": dict(self.emergency_numbers_imported),
             "crisis_lines_imported": dict(self.crisis_lines_imported),
+            "plans_shown": {name: dict(shown) for name, shown in self.plans_shown.items()},
+            "plans_alone": dict(self.plans_alone),
+            "no_longer_shown": {name: dict(gone) for name, gone in self.no_longer_shown.items()},
             "imported_as": dict(self.imported_as),
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
@@ -930,7 +963,9 @@ async def restore(
         report.folded_in = {  # in the file's order
             j.name: report.folded_in[j.name] for j in archive.journals if j.name in report.folded_in
         }
-    shown = await source.care.safety.shown_numbers() if care.plans else {}
+    shown = await source.care.safety.shown_plans() if care.plans else {}
+    wrote: dict[str, str] = {}  # journal id here (hex) -> the file's journal name
+    file_names = {j.id: j.name for j in archive.journals}
     for plan in care.plans:
         key = plan_identity(plan.parts())
         if holdings.skips(key, "safety_plans", report):
@@ -939,6 +974,7 @@ async def restore(
             written = len(report.safety_plans)
             await restore_plan(source, plan, targets[plan.journal_id], report)
             if len(report.safety_plans) > written:
+                wrote[targets[plan.journal_id]] = file_names.get(plan.journal_id, "")
                 holdings.wrote(key, "safety_plans", report.safety_plans[-1], report)
                 if into is not None:
                     folded(report, archive, plan.journal_id, "safety_plans")
@@ -949,7 +985,8 @@ async def restore(
             else:
                 report.crisis_lines_kept[name] = member
     if care.plans:
-        await name_shown_numbers(source, shown, report)
+        await name_shown_plans(source, shown, wrote, report)
+        await name_plans_alone(source, wrote, report)
     for journal_id, reached in care.opt_ins:
         if journal_id in targets:
             await tell_opt_in(source, targets[journal_id], reached, report)
@@ -1420,21 +1457,56 @@ async def keep_plans(
             holdings.kept[key] = (held.journal, None)
 
 
-async def name_shown_numbers(
-    source: Archives, before: dict[str, tuple[str | None, str | None]], report: ImportReport
+async def name_shown_plans(
+    source: Archives,
+    before: dict[str, tuple[str | None, str | None, tuple[str, str] | None]],
+    wrote: dict[str, str],
+    report: ImportReport,
 ) -> None:
-    """Name in `report.emergency_numbers_imported` and `report.crisis_lines_imported` every
-    journal of this account whose safety message shows another emergency number or crisis
-    line now than `before` the import wrote its plans (`SafetyPath.shown_numbers`, the rule
-    the message follows: a journal without a plan of its own shows the default journal's, so
-    a plan written into the default journal reaches their messages too), with the one it
-    shows now."""
-    for name, (number, line) in (await source.care.safety.shown_numbers()).items():
-        was = before.get(name, (None, None))
+    """Name every journal of this account whose safety message shows now, by the rule the
+    message follows (`SafetyPath.shown_plans`), what it did not `before` the import wrote
+    its plans (`wrote`: the journals here, by id hex, that received one -> the name of the
+    file's journal it came from): another emergency number or crisis line, with the one it
+    shows now (`report.emergency_numbers_imported`, `crisis_lines_imported`); a plan the
+    import wrote (`plans_shown`: a journal without a plan of its own shows the default
+    journal's, and no other's, so a plan written into the default journal, be it text alone,
+    reaches their messages too); and a number or line it no longer shows
+    (`no_longer_shown`)."""
+    for name, (number, line, holder) in (await source.care.safety.shown_plans()).items():
+        was = before.get(name, (None, None, None))
         if number and number != was[0]:
             report.emergency_numbers_imported[name] = number
         if line and line != was[1]:
             report.crisis_lines_imported[name] = line
+        if holder is not None and holder[0] in wrote and holder != was[2] and holder[1] != name:
+            report.plans_shown[name] = {"journal": holder[1], "file_journal": wrote[holder[0]]}
+        gone = {
+            key: value
+            for key, value, now in (
+                ("emergency_number", was[0], number),
+                ("crisis_line", was[1], line),
+            )
+            if value and value != now
+        }
+        if gone and name not in report.created_journals:  # one it made showed nothing before
+            report.no_longer_shown[name] = gone
+
+
+async def name_plans_alone(source: Archives, wrote: dict[str, str], report: ImportReport) -> None:
+    """Name in `report.plans_alone` each journal this import wrote a plan into (`wrote`:
+    id hex -> the file's journal name) that is not the default journal, whose plan alone
+    other journals borrow (`SafetyPath._plan_default`: the one chosen here, else the
+    sign-up's by its derived id, or its read-only copy), with the default journal's name
+    here, None when it is not here as a journal that takes writes."""
+    if not wrote:
+        return
+    default = await source.care.safety._plan_default()
+    default_id = default.journal_id.hex() if default is not None else ""
+    into = default.name if default is not None and default.role == "owner" else None
+    names = {j.journal_id.hex(): j.name for j in await source.context.store.journals()}
+    for journal_id in wrote:
+        if journal_id != default_id:
+            report.plans_alone[names[journal_id]] = into
 
 
 async def tell_opt_in(

@@ -183,15 +183,27 @@ class Pusher:
             also = partial(note_flags, flag_ids=flags, key="offered", at=now_ms(), journals=flags)
             # before it can leave (R46 F4)
             offered = await self._store.mark_offered(batch, also=also if flags else None)
+            left: list[bool] = []  # the request's body was handed to the connection
+
+            def sent(left: list[bool] = left) -> None:
+                left.append(True)
+                self._sent.set()  # the last batch is recorded from then on
+
             try:
                 reply = await self._transport.call(
                     "/v1/records/push",
                     sync_plan.push_request(batch),
                     wire.PushReply,
                     wait_rate_limit=False,
-                    on_sent=self._sent.set,  # the last batch is recorded from then on
+                    on_sent=sent,
                 )
                 arrived = now_ms()  # a flag in it left by then (FLAGS_SENT `left`)
+            except asyncio.CancelledError:
+                if left and flags:  # cut off (a quick sync's time limit) after it left:
+                    # the server may hold it, as for a lost reply (`SafetyPath._unanswered`)
+                    noted = partial(note_flags, flag_ids=flags, key="unanswered", at=now_ms())
+                    await asyncio.shield(self._store.write(noted))
+                raise
             except RateLimited as error:
                 await self._recorded()
                 await self._wait(error)

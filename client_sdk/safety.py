@@ -173,8 +173,8 @@ class SafetyPlan:
     `crisis_line`, else the latest one an annotating member (a therapist) set, else None.
     Not always the line the safety message shows: when this journal's plan borrows another
     journal's (`shown_from`), that plan's own line (`shown_crisis_line`) wins, and on a
-    device of another account (a therapist's) a plan the owner wrote in another of their
-    journals is not seen at all; `tj safety plan --json`'s `safety_message.crisis_line` is
+    device of another account (a therapist's) a plan the owner wrote in their default
+    journal is not seen at all; `tj safety plan --json`'s `safety_message.crisis_line` is
     what the message shows. Given so that an app never shows `crisis_line` alone, which is
     None when a therapist set the line in this journal."""
     crisis_line_set_by: str | None = None
@@ -210,6 +210,9 @@ class SafetyPlan:
     journal."""
     shown_plan: str = ""
     """With `shown_from`: the text of the plan the safety message shows."""
+    shown_imported: bool = False
+    """With `shown_from`: whether an import wrote that plan (its `imported`: the owner has
+    changed none of it by hand since)."""
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -254,6 +257,7 @@ class SafetyPlan:
             "shown_emergency_number": self.shown_emergency_number,
             "shown_crisis_line": self.shown_crisis_line,
             "shown_plan": self.shown_plan or None,
+            "shown_imported": self.shown_imported,
         }
 
 
@@ -795,6 +799,12 @@ JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
 
+REFUSED = "refused"
+"""`UndeliveredFlag.cause`: the server refused the flag for good for another reason than its
+journal being gone (too large, HTTP 413; an account quota; the record found invalid): it is
+kept set aside on this device and sent again at every sync (`Safety.unsent`), and its
+members cannot see it while the server refuses it (`UndeliveredFlag.reason` says why)."""
+
 DELIVERY_UNKNOWN = "delivery unknown"
 """`UndeliveredFlag.cause`: the flag left this device, but its journal is no longer listed
 here (gone from the server: deleted on another device, or withheld; or no longer on this
@@ -846,8 +856,8 @@ class UndeliveredFlag:
     client's devices or withheld by the server (the server's word alone: never said as a
     deletion); the flag is kept set aside on this device and reaches none of `members`
     while the journal is not served. Then `ended_at` is when this device found it, and
-    `surely` is False ("may NOT reach"). For NOT_SENT, `ended_at` is when this device was
-    asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
+    `surely` is False ("may NOT reach"). For NOT_SENT (and REFUSED), `ended_at` is when this
+    device was asked (nothing ended: `to_dict` gives null). DELIVERY_UNKNOWN: the flag left, but its
     journal was no longer listed here (`journal` "" when not on this device at all, and
     `members` then empty) before any judgement of it; `ended_at` is when this device found
     it (null in `to_dict`), `surely` False."""
@@ -868,6 +878,10 @@ class UndeliveredFlag:
 
     answer: int = 0
     """Its answer (1 to 3 for PHQ-9 item 9); 0 when not known."""
+
+    reason: str = ""
+    """For REFUSED: why the server refused it, in words ("the change is larger than the
+    server accepts"); "" otherwise."""
 
     def named(self) -> str:
         """The flag in words that tell two of one minute apart: "the safety flag of your PHQ-9
@@ -915,6 +929,13 @@ class UndeliveredFlag:
                 f"device cannot tell whether {who} can see it until a later sync settles it. "
                 "If you want them to know, tell them yourself." + (f" {tell}" if tell else "")
             )
+        if self.cause == REFUSED:
+            return (
+                f"{self.named()} for {who} has NOT reached {who}: the server refused it ("
+                f"{self.reason or 'for good'}); this device keeps it and sends it again at "
+                f"every sync, but {who} cannot see it while the server refuses it. If you "
+                "want them to know, tell them yourself." + (f" {tell}" if tell else "")
+            )
         if self.cause == NOT_SENT:
             return (
                 f"{self.named()} for {who} has NOT left this "
@@ -957,7 +978,7 @@ class UndeliveredFlag:
             "raised_at": json_time(self.raised_at),
             "ended_at": (
                 None
-                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN)
+                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN, REFUSED)
                 else json_time(self.ended_at)
             ),
             "surely": self.surely,
@@ -969,6 +990,7 @@ class UndeliveredFlag:
             ),
             "item": self.item or None,  # null: not known
             "answer": self.answer or None,
+            "reason": self.reason or None,  # REFUSED's why
         }
 
 

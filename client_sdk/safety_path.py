@@ -64,6 +64,7 @@ from client_sdk.safety import (
     NO_HINTS,
     NOT_SENT,
     RECORDER_WAIT_MS,
+    REFUSED,
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
@@ -573,6 +574,7 @@ class SafetyPath:
                 # a member's line set here outranks an imported plan's (`_line_over`)
                 shown_crisis_line=None if other.imported and in_use else other.crisis_line,
                 shown_plan=other.plan,
+                shown_imported=other.imported,
             )
         if local.role != "owner":
             return plan
@@ -1863,6 +1865,20 @@ class SafetyPath:
         found = [await self._as_undelivered(f, journals, now, NOT_SENT) for f in untold]
         return sorted((f for f in found if f is not None), key=lambda f: f.raised_at)
 
+    async def left_in_failed_sync(self, *, told: bool = False) -> list[UndeliveredFlag]:
+        """The safety flags this device sealed that left it in a sync that then failed
+        (the server acknowledged their push, and the sync failed after it: a pull refused,
+        the connection lost, the sync cut off), which no report has said had left: the next
+        completed sync says it (`SyncReport.flags_sent`). An app that says it now, in the
+        failed sync's own words, passes `told=True`: then the next completed sync does not
+        say it again. Each with cause NOT_SENT (`UndeliveredFlag.named()` and `members` name
+        it; its `line()` is not the words for it), sorted by when they were raised. Works
+        offline. Raises StoreBusy while another process holds the store."""
+        found = await self._left_untold()
+        if told and found:
+            await self._told_left([f.flag_id for f in found])
+        return found
+
     async def _note_untold(self, flag_ids: Collection[str]) -> None:
         """After a sync that failed: of `flag_ids` (hex, those that had not left when it
         began), each that left in it (FLAGS_SENT `left`, written with the acknowledgement
@@ -2169,16 +2185,18 @@ class SafetyPath:
         (offline, signed out, or the account erased on another device, when none ever
         will be) or refused by the server and kept set aside. Their members cannot see
         them meanwhile. Each with cause NOT_SENT (a flag set aside as its journal is gone:
-        JOURNAL_GONE), `ended_at` now, sorted by when they were raised. Works offline:
+        JOURNAL_GONE; set aside for another reason, a 413 among them: REFUSED, with the
+        reason), `ended_at` now, sorted by when they were raised. Works offline:
         decided from this device's store alone. Raises StoreBusy while another process
         holds the store."""
         held = list(_held(await self._store.setting(FLAGS_SENT)))
         # one told already as its journal is gone left FLAGS_SENT, but stays set aside here
-        held += [
-            r.record.doc_id.hex()
+        refused = {
+            r.record.doc_id.hex(): r.reason
             for r in await self._store.set_aside()
-            if r.record.doc_id is not None and r.record.doc_id.hex() not in held
-        ]
+            if r.record.doc_id is not None
+        }
+        held += [flag_id for flag_id in refused if flag_id not in held]
         me = self._replica.profile.account_id
         journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == me}
         gone = {k: j for k, j in journals.items() if j.role == REVOKED}
@@ -2188,6 +2206,10 @@ class SafetyPath:
             if not await self.waiting(flag_id):
                 continue
             told = await self._refused_as_gone(flag_id, gone, now)
+            if told is None and flag_id in refused:  # refused for good, sent again each sync
+                told = await self._as_undelivered(flag_id, journals, now, REFUSED)
+                if told is not None:
+                    told = replace(told, reason=refused[flag_id])
             if told is None:
                 told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
             if told is not None and await self._unanswered(flag_id):
@@ -2344,18 +2366,30 @@ class SafetyPath:
             return None
         return plan_not_loaded_line(hints)
 
-    async def shown_numbers(self) -> dict[str, tuple[str | None, str | None]]:
+    async def shown_plans(
+        self,
+    ) -> dict[str, tuple[str | None, str | None, tuple[str, str] | None]]:
         """For each journal this account owns here that it writes in (not a read-only copy,
-        nor one it keeps only to share with a member), the default journal first (as
-        `message` reads them): its name here -> (emergency number, crisis line) the safety
-        message for it shows (`message`'s rule: its own plan, else the one it borrows; None
-        for the built-in ones). An import compares them before and after it writes a plan,
-        to name every journal whose message it changed. Works offline. Raises nothing."""
-        found: dict[str, tuple[str | None, str | None]] = {}
+        nor one it keeps only to share with a member), the default journal first: its name
+        here -> (emergency number, crisis line, (id (hex), name here) of the journal whose
+        plan it shows) the safety message for it shows (`message`'s rule: its own plan, else
+        the default journal's it borrows; None for the built-in numbers, and for the journal
+        when no plan is written in it nor borrowed; a crisis line a member set with who set
+        it). An import compares them before and after it writes a plan, to name every journal
+        whose message it changed (`ImportReport.plans_shown`, `no_longer_shown`). Works
+        offline. Raises nothing."""
+        found: dict[str, tuple[str | None, str | None, tuple[str, str] | None]] = {}
         for local in await self._own_journals():
             if local.role == "owner" and not self._replica.is_disclosure(local):
-                shown = await self._shown_for(local, await self._plan_of(local))
-                found[self._display(local)] = shown[:2]
+                plan = await self._plan_of(local)
+                number, line, _ = await self._shown_for(local, plan)
+                borrowed = await self._borrowed(local, plan)
+                source = local if _written(plan) else borrowed[0] if borrowed else None
+                found[self._display(local)] = (
+                    number,
+                    line,
+                    None if source is None else (source.journal_id.hex(), self._display(source)),
+                )
         return found
 
     async def _own_shown_plan(self) -> tuple[str | None, str | None, str]:
@@ -2401,7 +2435,7 @@ class SafetyPath:
     async def _own_journals(self) -> list[LocalJournal]:
         """This account's own journals on this device (owner by the verified chain, never a
         member's journal a server relabels), the default journal first, then by name
-        (`shown_numbers`' order), read-only copies included."""
+        (`shown_plans`' order), read-only copies included."""
         me = self._replica.profile.account_id
         mine = [
             j

@@ -739,6 +739,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "refused": 0,
         "incomplete": [],
         "set_aside": [],
+        "unsent_flags": [],  # safety flags still on this device after it: none
         "withheld": [],
         "erased": [],
         "rollbacks": [],

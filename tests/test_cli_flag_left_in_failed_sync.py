@@ -1,6 +1,5 @@
 """A safety flag the client was told had NOT left, and what a device says of its delivery when
-the sync that sends it fails after its push: the next sync says it has now left (the failed
-sync's report never reached anyone), a signed-out `tj sync --json` carries the held flag's
+the sync that sends it fails after its push: the failed sync's own words say it left, a signed-out `tj sync --json` carries the held flag's
 rows, and a push whose reply was lost is said to have no answer, never "has NOT left" (real
 server on loopback, CliRunner, a hostile proxy in front of it)."""
 
@@ -31,13 +30,14 @@ async def shared_with_drsmith(ana: Device, live_server: RunningServer, tmp_path:
     return drsmith
 
 
-async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_next(
+async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_once(
     live_server: RunningServer,
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     """The server stores and acknowledges the flag's push, then fails the pull of the same
-    sync: the next sync that completes says it has now left, once."""
+    sync: the failed sync's own words say it left (fix29d), so the next sync that completes
+    does not say it again."""
     ana = Device(tmp_path / "ana", hostile.url)
     ana.signup = await ana.json("signup", hostile.url, "ana")
     drsmith = await shared_with_drsmith(ana, live_server, tmp_path)
@@ -53,15 +53,23 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_ne
         [waiting] = await offline.safety.unsent()
         assert waiting.cause == "not sent", waiting
     hostile.holds["/v1/sync"] = cut  # the push goes through, the pull after it fails
-    failed = await ana.tj("sync")
-    assert failed.exit_code != 0, flat(failed.stderr)
+    failed = await ana.tj("sync", "--json")
+    error = json.loads(failed.raw_stdout)["error"]
+    said = flat(error["message"])
+    assert failed.exit_code != 0, said
     [flag] = await drsmith.json("safety", "flags")  # it reached the server
+    assert (
+        f"flag {flag['id'][:8]}) left this device before the sync failed: the server "
+        "acknowledged it, so drsmith can get it at their next sync"
+    ) in said, said
+    assert "has NOT left" not in said, said
+    [row] = error["flags_sent"]
+    assert (row["id"], row["members"]) == (flag["id"], ["drsmith"]), row
     down[0] = False
     again = await ana.tj("sync")
     said = flat(again.stderr)
     assert again.exit_code == 0, said
-    assert f"flag {flag['id'][:8]}) has now left this device: the server acknowledged" in said
-    assert "has now left" not in flat((await ana.tj("sync")).stderr)  # said once
+    assert "left this device" not in said, said  # said once, by the failed sync
     [mine] = await ana.json("safety", "flags")
     assert mine["status"] == "sent", mine
 
@@ -125,6 +133,9 @@ async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
     ), error
     [row] = error["unsent_flags"]
     assert (row["id"], row["status"]) == (flag["id"], "unknown"), row
+    shown = said((await ana.tj("safety", "flags")).stdout)  # its sync loses the reply too
+    assert "No answer: The safety flag of your PHQ-9" in shown, shown
+    assert "Not sent:" not in shown and "has NOT left" not in shown, shown
     lose[0] = False
     settled = await ana.tj("sync")
     assert settled.exit_code == 0, settled.output

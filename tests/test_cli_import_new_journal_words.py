@@ -124,7 +124,8 @@ async def test_a_handed_plan_in_a_journal_of_its_own_is_said_for_that_journal_al
     """The file's plan goes into "Personal (imported)"; mia wrote none, and the safety
     message of her default "Personal" borrows no other journal's plan (rev29a F1): the
     summary names "Personal (imported)" alone with the numbers its message now shows
-    (`SafetyPath.shown_numbers`), and how to check them."""
+    (`SafetyPath.shown_plans`), and how to check them; and that the plan is shown for that
+    journal alone, with the commands that show it and write it into Personal."""
     await laptop.ok(
         "safety", "plan", "--emergency", "+1 555 0100", "--crisis-line", "Call Eve: 555 0199",
         "--text", "Call Eve first.",
@@ -137,6 +138,13 @@ async def test_a_handed_plan_in_a_journal_of_its_own_is_said_for_that_journal_al
         "file's, '+1 555 0100' (check it with `tj safety plan`); the crisis line the safety "
         "message shows for Personal (imported) is now the file's, 'Call Eve: 555 0199' (check "
         "it with `tj safety plan`)"
+    ) in told, told
+    assert (
+        "the safety plan imported into 'Personal (imported)' is shown for that journal alone: "
+        "a journal with no plan of its own shows only the plan of your default journal, "
+        "'Personal', never this one; to use it there, write it into 'Personal' (`tj safety "
+        "plan --journal 'Personal (imported)'` shows it, `tj safety plan --journal Personal "
+        "--emergency NUMBER --crisis-line TEXT --text TEXT` writes it)"
     ) in told, told
     taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"

@@ -66,7 +66,7 @@ async def test_setting_a_clients_crisis_line_is_confirmed(
     assert done == (
         "Set the crisis line of ana/Personal to 'Samaritans 116 123': its owner sees it with "
         "the safety message when they have not set their own, here or in a plan they wrote "
-        "in another of their journals, which this device cannot see; synced."
+        "in their default journal, which this device cannot see; synced."
     )
 
 

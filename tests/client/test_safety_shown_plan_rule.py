@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from cli.export import import_summary
+from cli.output import shown as printed
 from client_sdk import Client
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
 from tests.client.sharing_support import share_with
@@ -118,6 +119,7 @@ async def test_an_imported_plan_never_outranks_a_plan_the_client_wrote(
     assert (plan.shown_from, plan.shown_emergency_number) == ("Personal", "999")
     assert report.emergency_numbers_imported == report.crisis_lines_imported == {}
     assert "safety message" not in import_summary(report)
+    assert report.plans_alone == {"Personal (imported)": "Personal"}, report.to_dict()
     imported = await ana.safety.plan("Personal (imported)")
     assert imported.imported and imported.plan == "Breathe slowly."
     assert not (await ana.safety.plan("Work")).imported
@@ -174,3 +176,69 @@ async def test_every_device_of_the_client_reads_an_imported_plan_as_imported(
     imported = await tablet.safety.message("Personal (imported)")
     assert imported == await laptop.safety.message("Personal (imported)")
     assert "call 999" in " ".join(imported) and FILE_LINE in " ".join(imported)
+
+
+async def test_an_import_into_the_default_journal_names_the_journals_that_now_borrow_its_plan(
+    signup: ClientFactory,
+) -> None:
+    """ana wrote no plan anywhere; "Work" has none of its own, so its message shows her
+    default journal's. The file's plan of text only, imported into Personal (the default),
+    is what the message for Work shows from then on. No number or line changed, and the
+    summary must say it all the same, naming the file's journal and the journal here that
+    holds the plan; a plain import's "Personal (imported)" reaches no other journal."""
+    ana, eve = await signup("ana"), await signup("eve")
+    await ana.journals.create("Work")
+    before = " ".join(await ana.safety.message("Work"))
+    assert "Breathe slowly." not in before
+    data = await file_with_a_plan(eve, plan="Breathe slowly.")
+    report = await ana.archive.import_json(data, into="Personal")
+    assert report.safety_plans == ["Personal"], report.to_dict()
+    assert "Breathe slowly." in " ".join(await ana.safety.message("Work"))
+    shown = {"journal": "Personal", "file_journal": "Personal"}
+    assert report.plans_shown == {"Work": shown}, report.to_dict()
+    assert report.to_dict()["plans_shown"] == {"Work": shown}
+    assert report.no_longer_shown == {} and report.plans_alone == {}, report.to_dict()
+    said = " ".join(printed(import_summary(report)).split())
+    assert (
+        "the safety message for Work now shows the safety plan imported from the file's "
+        "'Personal', now in 'Personal' (check it with `tj safety plan`)"
+    ) in said, said
+    assert "shown for that journal alone" not in said, said
+
+    bob = await signup("bob")
+    await bob.journals.create("Work")
+    plain = await bob.archive.import_json(data)
+    assert plain.safety_plans == ["Personal (imported)"], plain.to_dict()
+    assert "Breathe slowly." not in " ".join(await bob.safety.message("Work"))
+    assert "Breathe slowly." not in " ".join(await bob.safety.message())
+    assert plain.plans_shown == {} and plain.plans_alone == {"Personal (imported)": "Personal"}
+
+
+async def test_an_import_names_the_number_and_line_its_plan_took_off_the_message(
+    signup: ClientFactory,
+) -> None:
+    """Work has no plan and borrows the one ana wrote by hand in Personal, her default
+    (999, MY-LINE). An import into Work itself writes the file's plan of text only there,
+    which the message for Work shows whole from then on: 999 and MY-LINE are gone from it,
+    and the summary must name both, and that Work's plan is shown for Work alone."""
+    ana, eve = await signup("ana"), await signup("eve")
+    await ana.safety.set_plan(emergency_number="999", crisis_line="MY-LINE", plan="My plan.")
+    await ana.journals.create("Work")
+    assert "MY-LINE" in " ".join(await ana.safety.message("Work"))
+    data = await file_with_a_plan(eve, plan="Breathe slowly.")
+    report = await ana.archive.import_json(data, into="Work")
+    message = " ".join(await ana.safety.message("Work"))
+    assert "Breathe slowly." in message and "call 999" not in message
+    assert "MY-LINE" not in message, message
+    gone = {"emergency_number": "999", "crisis_line": "MY-LINE"}
+    assert report.no_longer_shown == {"Work": gone}, report.to_dict()
+    assert report.to_dict()["no_longer_shown"] == {"Work": gone}
+    assert report.plans_alone == {"Work": "Personal"}, report.to_dict()
+    assert report.to_dict()["plans_alone"] == {"Work": "Personal"}
+    said = " ".join(printed(import_summary(report)).split())
+    assert (
+        "the safety message for Work no longer shows the emergency number '999' nor the "
+        "crisis line 'MY-LINE' it showed before this import"
+    ) in said, said
+    assert ("the safety plan imported into 'Work' is shown for that journal alone") in said, said
+    assert "Breathe slowly." not in " ".join(await ana.safety.message())  # Personal's own
