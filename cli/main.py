@@ -1869,18 +1869,24 @@ async def logging_out(
     (True: any, `--yes`); `copies`: the read-only copies of the account's gone journals
     (ids, hex) the user agreed to lose (True: any). More found (written meanwhile by
     another `tj` or app on this home: S8-1), or another copy (a journal the server withheld
-    meanwhile), stop it with one line saying so and what to run; nothing is deleted."""
+    meanwhile), stop it with one line saying so (both, when both) and what to run; nothing
+    is deleted."""
     try:
         return await client.logout(force=force, discard_unsynced=agreed, discard_copies=copies)
     except UnsyncedChanges as error:
+        one = len(error.copies) == 1
+        gone = (
+            f"the {'journal' if one else 'journals'} "
+            f"{output.and_words([output.quoted(name) for name in error.copies])} "
+            f"{'is' if one else 'are'} no longer on the server (deleted on another device, or "
+            "withheld by it) since you were asked, and this device holds the only copy it "
+            "knows of"
+        )
         if error.copies and not error.count:
-            gone = output.and_words([output.quoted(name) for name in error.copies])
             raise Failed(
-                f"The {'journal' if len(error.copies) == 1 else 'journals'} {gone} "
-                f"{'is' if len(error.copies) == 1 else 'are'} no longer on the server (deleted "
-                "on another device, or withheld by it) since you were asked, and this device "
-                "holds the only copy it knows of. Nothing was deleted: run "
-                f"{output.command_text('tj logout')} again to be asked about it.",
+                f"{gone[0].upper()}{gone[1:]}. Nothing was deleted: run "
+                f"{output.command_text('tj logout')} again to be asked about "
+                f"{'it' if one else 'them'}.",
                 "unsynced changes",
             ) from None
         items = output.plural(error.count, "item", "items")
@@ -1899,6 +1905,8 @@ async def logging_out(
             else f"and this device is still signed in: run {output.command_text('tj sync')} to send them, then "
             f"{output.command_text('tj logout')} again"
         )
+        if error.copies:  # both stopped it: both named
+            found += f"; and {gone}"
         raise Failed(f"{found}. Nothing was deleted, {then}.", "unsynced changes") from None
 
 
