@@ -1728,11 +1728,17 @@ class Client:
         ]
         over = allowed is not None and unsynced > allowed
         if over or refused:
+            sendable = None
+            if over and set_aside:
+                sendable = await self.store.sendable(
+                    await self._copies(), self.profile.secrets.account_key
+                )
             raise UnsyncedChanges(
                 unsynced if over else 0,
                 set_aside=set_aside if over else 0,
                 agreed=allowed or 0,
                 copies=tuple(refused),
+                sendable=sendable,
             )
         server_told = True
         try:
