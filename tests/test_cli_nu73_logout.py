@@ -243,3 +243,21 @@ async def test_tj_logout_names_both_a_change_and_a_copy_made_while_it_waited(
             f"server; and {GONE}. Nothing was deleted, but the server already signed this "
             "device out: "
         ), line
+
+
+async def test_account_delete_names_a_kept_drafts_own_command_in_its_question(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj account delete` said a draft kept here "is deleted too", with no command to save
+    it: it names the draft's own command, as `tj logout` does."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj("write", "--journal", "Nope", "--tag", "t", input="Kept words")
+    draft = kept_draft(flat(refused.stderr))
+    declined = await ana.tj("account", "delete", input="not-ana\n")
+    said = flat(declined.stderr)
+    assert declined.exit_code == 1 and "nothing was deleted" in said, said
+    assert (
+        f"1 draft never saved ({draft}) is deleted too: save it first "
+        f"(`tj write --journal Nope --tag t --draft {draft}`)." in said
+    ), said
+    assert draft.exists() and (ana.home / "profile").exists()
