@@ -81,9 +81,10 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         for line in copies:
             output.message(line)
         drafts = len(editor.drafts_kept(home.path))
-        if drafts:
+        if drafts:  # each with its own command, as `tj logout` names them (NU73 F2)
             output.message(
-                f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} deleted too."
+                f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} deleted too: "
+                f"save {editor.them(drafts)} first ({editor.saved_by(home.path)})."
             )
         typed = output.typed_answer(
             "Type the username to confirm", err=True, default="", show_default=False

@@ -1669,7 +1669,14 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
 
     # Before anything: an entry being written in an editor would lose its draft (NU56 #4).
     editor.refuse_open_drafts(home.path, output.command_text("tj logout"))
-    unsynced, refused, login, copies, known = home.run(partial(pending_after_sync, quick=yes))
+    pending = home.run(partial(pending_after_sync, quick=yes))
+    unsynced, refused, login, copies, known = (
+        pending.unsynced, pending.refused, pending.login, pending.copies, pending.known
+    )  # fmt: skip
+    # No sync (and no login again) sends a change the server refused for good: when those are
+    # all there is, the advice is to keep their words (NU73 F2).
+    stuck = bool(unsynced) and not pending.sendable
+    keep_refused = output.command_text("tj set-aside list --json > refused.json")
     drafts = len(editor.drafts_kept(home.path))
     # Writing never saved (kept drafts) and the only copy this device knows of a journal the
     # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
@@ -1679,7 +1686,17 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     lose = "it" if one else "them"
     if (unsynced or drafts or copies) and yes and not discard_unsynced:
         lost, keep = [], []
-        if unsynced:
+        if unsynced and stuck:
+            items = output.plural(unsynced, "item", "items")
+            lost.append(
+                f"changes to {items} (entries, goals, notes...) on this device never reached "
+                "the server, which refused them for good (set aside): no sync sends them"
+            )
+            keep.append(
+                f"To keep their words, save them first with {keep_refused} or "
+                f"{output.command_text('tj export --out DIR')}"
+            )
+        elif unsynced:
             items = output.plural(unsynced, "item", "items")
             lost.append(
                 f"changes to {items} (entries, goals, notes...) on this device have not reached the server"
@@ -1689,8 +1706,15 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 if login is not None
                 else f"run {output.command_text('tj sync')} when the server can be reached, then log out"
             )
+            refused_too = (
+                f" (the server refused {output.plural(refused, 'change', 'changes')} of them for "
+                f"good: no sync sends those, {keep_refused} keeps their words)"
+                if refused
+                else ""
+            )
             keep.append(
-                f"To keep them, {send}, or save them first with {output.command_text('tj export --out DIR')}"
+                f"To keep them, {send}, or save them first with "
+                f"{output.command_text('tj export --out DIR')}{refused_too}"
             )
         if drafts:
             lost.append(
@@ -1720,11 +1744,19 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         if unsynced or drafts or copies
         else "--yes"
     )
+    # The drafts are named, with their commands, before the first question, whichever it is
+    # (NU73 F2: after a "y" to the copies' question, with no command).
+    drafts_told = not drafts or yes
     if copies and not yes:  # the server's word alone would drop them: said, and asked
         only_copy = copies_text(copies)
         output.message(only_copy[0].upper() + only_copy[1:] + ".", wrap=True)
+        question = f"Log out and delete {'it' if len(copies) == 1 else 'them'}"
+        if not drafts_told:
+            output.message(lost_drafts, wrap=True)
+            question += " and the draft" if drafts == 1 else " and the drafts"
+            drafts_told = True
         output.confirm(
-            f"Log out and delete {'it' if len(copies) == 1 else 'them'}?",
+            f"{question}?",
             abort=True,
             err=True,
             skip=skip,
@@ -1737,24 +1769,29 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             "account was deleted from another device, and then this device's copy of your "
             "journals may be the only one left. Logging out deletes it: save it first with "
             f"{output.command_text('tj export --out DIR')}. If your account still exists, "
-            f"{login}." + (f" {lost_drafts}" if drafts else ""),
+            f"{login}." + ("" if drafts_told else f" {lost_drafts}"),
             wrap=True,
         )
         question = "Log out and delete this device's copy"
-        if drafts:
+        if not drafts_told:
             question += " and its draft" if drafts == 1 else " and its drafts"
+            drafts_told = True
         output.confirm(f"{question}?", abort=True, err=True, skip=skip)
-    elif drafts and not yes and not unsynced:
+    elif not drafts_told and not unsynced:
         output.message(lost_drafts)
         output.confirm("Log out anyway?", abort=True, err=True, skip=skip)
     if unsynced and not yes and not discard_unsynced:
-        if drafts:
-            output.message(
-                f"{editor.drafts_text(drafts, home.path)} on this device "
-                f"{editor.are(drafts)} deleted too."
-            )
+        if not drafts_told:
+            output.message(lost_drafts)
         items = output.plural(unsynced, "item", "items")
-        if login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
+        if stuck:  # refused for good: no sync nor login sends them (NU73 F2)
+            output.message(
+                f"Changes to {items} (entries, goals, notes...) on this device never reached "
+                "the server, which refused them for good (set aside): no sync sends them, and "
+                f"logging out deletes them for good. Save their words first with {keep_refused} "
+                f"or {output.command_text('tj export --out DIR')}."
+            )
+        elif login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
@@ -1768,10 +1805,10 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"reached the server and will be lost: run {output.command_text('tj sync')} when the server can be "
                 f"reached, or save them first with {output.command_text('tj export --out DIR')}."
             )
-        if refused:
+        if refused and not stuck:
             output.message(
                 f"The server refused {output.plural(refused, 'change', 'changes')} of them for "
-                f"good: {output.command_text('tj set-aside list --json')} exports those."
+                f"good: no sync sends those, {keep_refused} keeps their words."
             )
         output.confirm(
             "Log out anyway?", abort=True, err=True, skip=skip, subject=UnsyncedChanges.subject
@@ -1851,18 +1888,24 @@ async def logging_out(
     (True: any, `--yes`); `copies`: the read-only copies of the account's gone journals
     (ids, hex) the user agreed to lose (True: any). More found (written meanwhile by
     another `tj` or app on this home: S8-1), or another copy (a journal the server withheld
-    meanwhile), stop it with one line saying so and what to run; nothing is deleted."""
+    meanwhile), stop it with one line saying so (both, when both) and what to run; nothing
+    is deleted."""
     try:
         return await client.logout(force=force, discard_unsynced=agreed, discard_copies=copies)
     except UnsyncedChanges as error:
+        one = len(error.copies) == 1
+        gone = (
+            f"the {'journal' if one else 'journals'} "
+            f"{output.and_words([output.quoted(name) for name in error.copies])} "
+            f"{'is' if one else 'are'} no longer on the server (deleted on another device, or "
+            "withheld by it) since you were asked, and this device holds the only copy it "
+            "knows of"
+        )
         if error.copies and not error.count:
-            gone = output.and_words([output.quoted(name) for name in error.copies])
             raise Failed(
-                f"The {'journal' if len(error.copies) == 1 else 'journals'} {gone} "
-                f"{'is' if len(error.copies) == 1 else 'are'} no longer on the server (deleted "
-                "on another device, or withheld by it) since you were asked, and this device "
-                "holds the only copy it knows of. Nothing was deleted: run "
-                f"{output.command_text('tj logout')} again to be asked about it.",
+                f"{gone[0].upper()}{gone[1:]}. Nothing was deleted: run "
+                f"{output.command_text('tj logout')} again to be asked about "
+                f"{'it' if one else 'them'}.",
                 "unsynced changes",
             ) from None
         items = output.plural(error.count, "item", "items")
@@ -1881,6 +1924,8 @@ async def logging_out(
             else f"and this device is still signed in: run {output.command_text('tj sync')} to send them, then "
             f"{output.command_text('tj logout')} again"
         )
+        if error.copies:  # both stopped it: both named
+            found += f"; and {gone}"
         raise Failed(f"{found}. Nothing was deleted, {then}.", "unsynced changes") from None
 
 
@@ -1988,16 +2033,31 @@ async def gone_copies(client: Client) -> list[GoneCopy]:
     return found
 
 
-async def pending_after_sync(
-    client: Client, *, quick: bool = False
-) -> tuple[int, int, str | None, list[GoneCopy], frozenset[str]]:
-    """What logging out would drop: (items with unsynced changes, changes set aside, and when
-    this device is signed out, how to sign it in again and send them: `login_again`, and the
-    read-only copies of this account's own journals the server no longer serves that hold
-    something no other journal here holds: `gone_copies`, and the ids (hex) of every
-    read-only copy of the account's own journals, those among them included), after
-    one last sync: with the transport's retries, or one quick try (`quick_sync`) when the
-    user already agreed to drop them (`tj logout --yes`)."""
+@dataclass(frozen=True)
+class Pending:
+    """What logging out would drop (`pending_after_sync`)."""
+
+    unsynced: int
+    """Items with changes that never reached the server (`Client.unsynced_changes`)."""
+    sendable: int
+    """Of them, those a sync can still send (`unsynced_changes(sendable=True)`): the others'
+    changes the server refused for good (set aside)."""
+    refused: int
+    """Changes set aside (`Client.set_aside`)."""
+    login: str | None
+    """When this device is signed out, how to sign it in again and send them (`login_again`)."""
+    copies: list[GoneCopy]
+    """The read-only copies of this account's own journals the server no longer serves that
+    hold something no other journal here holds (`gone_copies`)."""
+    known: frozenset[str]
+    """The ids (hex) of every read-only copy of the account's own journals, those among
+    `copies` included."""
+
+
+async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
+    """What logging out would drop (`Pending`), after one last sync: with the transport's
+    retries, or one quick try (`quick_sync`) when the user already agreed to drop them (`tj
+    logout --yes`)."""
     login = None
     try:
         output.tell_after_sync(await (quick_sync(client) if quick else client.sync()))
@@ -2007,7 +2067,8 @@ async def pending_after_sync(
     copies = await gone_copies(client)
     known = frozenset(j.id for j in await client.journals.list() if j.own and j.read_only_copy)
     unsynced, refused = await client.unsynced_changes(), len(await client.set_aside())
-    return unsynced, refused, login, copies, known
+    sendable = await client.unsynced_changes(sendable=True) if unsynced else 0
+    return Pending(unsynced, sendable, refused, login, copies, known)
 
 
 SIGN_OUT_OTHERS = click.option(
@@ -3109,8 +3170,8 @@ async def login_again(client: Client, cause: str = "signed out") -> str:
     command = output.command(
         [*profile_words(client.home), "login", client.profile.server_url, client.username]
     )
-    try:
-        waiting = await client.unsynced_changes()
+    try:  # those the server refused for good (set aside) no login sends
+        waiting = await client.unsynced_changes(sendable=True)
     except TJError:
         waiting = 0
     if not waiting:

@@ -1728,11 +1728,17 @@ class Client:
         ]
         over = allowed is not None and unsynced > allowed
         if over or refused:
+            sendable = None
+            if over and set_aside:
+                sendable = await self.store.sendable(
+                    await self._copies(), self.profile.secrets.account_key
+                )
             raise UnsyncedChanges(
                 unsynced if over else 0,
                 set_aside=set_aside if over else 0,
                 agreed=allowed or 0,
                 copies=tuple(refused),
+                sendable=sendable,
             )
         server_told = True
         try:
@@ -2216,7 +2222,8 @@ class Client:
             waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
             # told as `unsynced_changes()` counts them (a document edited three times is one
             # change), the number an app shows beside this message (NU53 F7)
-            items = await self.unsynced_changes() if waiting else 0
+            # those set aside never sync later: not counted here (`set_aside()` has them)
+            items = await self.unsynced_changes(sendable=True) if waiting else 0
             if items:  # say what happens to them (nothing is lost)
                 kept = "1 change is" if items == 1 else f"{items:,} changes are"
                 error.args = (f"{error}; {kept} kept on this device and will sync later",)
@@ -3247,15 +3254,20 @@ class Client:
         """Records written on this device and not yet acknowledged by the server."""
         return await self.store.outbox_size()
 
-    async def unsynced_changes(self) -> int:
+    async def unsynced_changes(self, *, sendable: bool = False) -> int:
         """How many entries, goals, notes and other documents have changes written on this
         device that never reached the server (outbox and set aside): each counts once however
         often it was edited, and the copy kept for a therapist (`share --only`,
         `share-entry`) counts with its original (unsynced.py). What `logout` would drop, as
         the person counts it, a journal created here that the server does not hold yet
-        counting as one more; `pending()` counts records. Works offline. Raises
-        nothing."""
-        items, _ = await self.store.unsynced(await self._copies(), self.profile.secrets.account_key)
+        counting as one more; `pending()` counts records. With `sendable`, only those a sync
+        can still send (a change waiting to be sent, a journal created here): an item whose
+        only unsent changes the server refused for good (`set_aside()`) is left out, as no
+        sync sends it. Works offline. Raises nothing."""
+        copies, key = await self._copies(), self.profile.secrets.account_key
+        if sendable:
+            return await self.store.sendable(copies, key)
+        items, _ = await self.store.unsynced(copies, key)
         return items
 
     async def _copies(self) -> set[bytes]:

@@ -739,7 +739,10 @@ class UnsyncedChanges(InvalidInput):
     `logout(discard_unsynced=count)` of the home opened again deletes it once they are kept.
     `copies`: the names of the read-only copies of this account's own journals the server no
     longer serves (maybe the only copies left) that the call's `discard_copies` did not agree
-    to lose (`count` 0 when they alone stopped the logout). Subject "unsynced changes"."""
+    to lose (`count` 0 when they alone stopped the logout). `sendable`: of the `count` items,
+    how many a sync can still send (`Client.unsynced_changes(sendable=True)`), when known
+    (None: not counted): 0 when every one's changes were refused for good, which no sync
+    sends (the message then advises none). Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
@@ -753,9 +756,11 @@ class UnsyncedChanges(InvalidInput):
         erasing: bool = False,
         erased: bool = False,
         copies: tuple[str, ...] = (),
+        sendable: int | None = None,
     ) -> None:
         self.count = count
         self.copies = copies
+        self.sendable = sendable
         self.set_aside = set_aside
         self.agreed = agreed
         self.signed_out = signed_out
@@ -764,7 +769,8 @@ class UnsyncedChanges(InvalidInput):
         items = f"{count} item{'' if count == 1 else 's'}"
         refused = (
             f" (the server refused {set_aside} change{'' if set_aside == 1 else 's'} of them "
-            "for good: no sync sends those)"
+            "for good: no sync sends those, nor a login again; Client.set_aside() exports "
+            "their words)"
             if set_aside
             else ""
         )
@@ -779,9 +785,14 @@ class UnsyncedChanges(InvalidInput):
         )
         if erasing:
             then = (
-                "Sync first when the server can be reached (those set aside no sync sends: "
-                "Client.set_aside() exports their words), or erase the account with "
+                "Sync first when the server can be reached, or erase the account with "
                 f"discard_unsynced={count} once the user agreed to lose them"
+            )
+        if sendable == 0 and count:  # all refused for good: no sync, no login (NU73 F2)
+            verb = "erase the account" if erasing else "log out"
+            then = (
+                f"Keep their words first, then {verb} with discard_unsynced={count} once the "
+                "user agreed to lose them"
             )
         if erased:
             super().__init__(

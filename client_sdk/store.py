@@ -389,6 +389,8 @@ WAITING_DOCUMENTS = (
     "SELECT journal_id, doc_id FROM outbox UNION ALL SELECT journal_id, doc_id FROM set_aside"
 )
 
+OUTBOX_DOCUMENTS = "SELECT journal_id, doc_id FROM outbox"  # those a sync can still send
+
 WAITING_RECORDS = (  # of one journal's documents: (journal id, journal id)
     "SELECT record_id FROM outbox WHERE journal_id = ? AND doc_id IS NOT NULL "
     "UNION SELECT record_id FROM set_aside WHERE journal_id = ? AND doc_id IS NOT NULL"
@@ -1838,6 +1840,15 @@ class Store:
         async with self._lock:
             return await self._db.run(lambda db: _unsynced(db, copies, account_key))
 
+    async def sendable(self, copies: set[bytes], account_key: bytes) -> int:
+        """Of `unsynced`'s items, those a sync can still send: with a change waiting in the
+        outbox, and each journal created here that the server does not hold; an item whose
+        only unsent changes are set aside (refused for good) is not counted."""
+        async with self._lock:
+            return await self._db.run(
+                lambda db: _unsynced(db, copies, account_key, OUTBOX_DOCUMENTS)[0]
+            )
+
     async def end_for_logout(
         self,
         copies: set[bytes],
@@ -2822,9 +2833,14 @@ def unsynced_on(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) 
     return _unsynced(db, copies, account_key)
 
 
-def _unsynced(db: sqlite3.Connection, copies: set[bytes], account_key: bytes) -> tuple[int, int]:
-    """`Store.unsynced` on the connection (inside the caller's transaction, if any)."""
-    waiting = [(bytes(r[0]), _blob(r[1])) for r in db.execute(WAITING_DOCUMENTS).fetchall()]
+def _unsynced(
+    db: sqlite3.Connection, copies: set[bytes], account_key: bytes, documents: str = ""
+) -> tuple[int, int]:
+    """`Store.unsynced` on the connection (inside the caller's transaction, if any); the
+    items of `documents` (a query of (journal id, document id) rows) when given, else
+    WAITING_DOCUMENTS (`Store.sendable`: OUTBOX_DOCUMENTS)."""
+    query = documents or WAITING_DOCUMENTS
+    waiting = [(bytes(r[0]), _blob(r[1])) for r in db.execute(query).fetchall()]
     originals: list[bytes] = []
     if any(journal_id in copies for journal_id, _ in waiting):
         originals = [
