@@ -99,7 +99,9 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
             result, took = await timed(laptop, *command)
             no_answer_line(result, server.url)
             assert took < BOUND, (command, took)
-            waiting = f"Waiting for the server at {server.url} to answer (tj gives up after {WAIT:g} s"
+            waiting = (
+                f"Waiting for the server at {server.url} to answer (tj gives up after {WAIT:g} s"
+            )
             assert result.stderr.count(waiting) == 1, result.stderr
 
         logged_out, took = await timed(laptop, "logout", "--yes", "--discard-unsynced")
