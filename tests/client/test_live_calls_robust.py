@@ -12,7 +12,7 @@ from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, ClientClosed, wire
 from client_sdk.transport import AnswerWait, answer_wait
-from tests.client.test_live_calls import Live, live_proxy, phone_live
+from tests.client.test_live_calls import HANG, Live, live_proxy, phone_live
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 RATE = 128 * 1024  # bytes a second, server to device: a slow mobile link (1 Mbit/s)
@@ -110,7 +110,13 @@ async def test_a_cancelled_sync_does_not_drop_the_live_channel(
             assert with_live.transport.live_calls is not None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(with_live.sync(), 0.3)
-            await asyncio.sleep(5)  # its reply comes on the socket meanwhile
+            calls = with_live.transport.live_calls
+            assert calls is not None
+            async with asyncio.timeout(HANG):  # its reply comes on the socket: discarded
+                while calls._abandoned:
+                    await asyncio.sleep(0.05)
+            await with_live.sync()  # a later sync, on the same socket (no reconnect)
+            assert with_live.transport.live_calls is calls
             after = live.notices[before:]
             assert not any(notice.lost for notice in after), after
         finally:
