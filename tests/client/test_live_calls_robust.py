@@ -55,6 +55,15 @@ async def slow_link(upstream: str, rate: int = RATE) -> AsyncIterator[str]:
             task.cancel()
 
 
+async def pushed_notice(live: Live, live_server: RunningServer) -> None:
+    """Wait until `live` has read the notice naming the server's newest record (the last
+    push's): the notices of that push, with their records, have all arrived."""
+    [(newest,)] = await live_server.rows("SELECT MAX(seq) FROM records")
+    async with asyncio.timeout(HANG):
+        while not any(notice.head >= newest for notice in live.notices):
+            await asyncio.sleep(0.05)
+
+
 async def phone(url: str, home: Path) -> Client:
     return await Client.login(
         url, "ana", PASSWORD, home=home, device_name="phone", minimum_cost=INSECURE_TEST_COST
@@ -77,7 +86,7 @@ async def test_a_large_sync_on_a_slow_link_goes_over_http_and_keeps_the_socket(
             for n in range(24):  # ~1.2 MB of ciphertext: ~5 s at RATE
                 await laptop.entries.write(None, os.urandom(25_000).hex() + str(n))
             await laptop.sync()
-            await asyncio.sleep(1)  # the push's notices arrive first
+            await pushed_notice(live, live_server)  # the push's notices arrive first
             assert with_live.transport.live_calls is not None
             before = len(live.notices)
             with answer_wait(AnswerWait(no_answer_s=3.0)):
@@ -105,7 +114,7 @@ async def test_a_cancelled_sync_does_not_drop_the_live_channel(
             for n in range(2):  # a reply under wire.MAX_LIVE_REPLY_BYTES: ~2 s on this link
                 await laptop.entries.write(None, os.urandom(8_000).hex() + str(n))
             await laptop.sync()
-            await asyncio.sleep(4)  # the notices of the push (with its records) arrive first
+            await pushed_notice(live, live_server)  # the push's notices (its records) first
             before = len(live.notices)
             assert with_live.transport.live_calls is not None
             with contextlib.suppress(TimeoutError):
