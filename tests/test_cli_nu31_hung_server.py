@@ -3,7 +3,7 @@ stopped with SIGSTOP: the kernel still completes the TCP handshake) held every c
 needs the server for minutes, silently: `tj devices` 4 min, `tj logout --yes` 5 min (it
 retried a push `--yes` had agreed to drop). Each request now waits at most `tj
 --server-wait` seconds without a byte from the server (30 by default; $TJ_SERVER_WAIT, set to
-2 here so the suite pays seconds, not minutes: the same code path and outcome), is not
+1 here so the suite pays seconds, not minutes: the same code path and outcome), is not
 retried, and the command ends with one line saying what failed, that nothing on this device
 was lost, and what to do. `tj logout --yes` ends within its quick sync and a bounded sign-out
 request, and deletes the local data as agreed."""
@@ -30,7 +30,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.test_server_restart import ServerProcess
 from tests.test_cli import Device, succeeded
 
-WAIT = 2.0
+WAIT = 1.0
 """$TJ_SERVER_WAIT in these tests."""
 BOUND = 20.0
 """Each command's end, at most: a few times WAIT (a quick sync first, then one request) on a
@@ -99,7 +99,9 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
             result, took = await timed(laptop, *command)
             no_answer_line(result, server.url)
             assert took < BOUND, (command, took)
-            waiting = f"Waiting for the server at {server.url} to answer (tj gives up after 2 s"
+            waiting = (
+                f"Waiting for the server at {server.url} to answer (tj gives up after {WAIT:g} s"
+            )
             assert result.stderr.count(waiting) == 1, result.stderr
 
         logged_out, took = await timed(laptop, "logout", "--yes", "--discard-unsynced")

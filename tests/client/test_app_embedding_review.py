@@ -398,7 +398,10 @@ async def test_a_write_the_other_process_keeps_waiting_raises_store_busy(
 ) -> None:
     ana = await signup("ana")
     await ana.entries.write(None, "first")
-    monkeypatch.setattr(database, "_WAIT_MS", 200)  # the wait, shortened for the test
+    # The wait, shortened for the test: the busy timeout of a statement and the deadline of
+    # the write's tries for the lock (`database._run_waiting`; it alone waited 5 s here).
+    monkeypatch.setattr(database, "_WAIT_MS", 200)
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)
     held = HeldStore(ana.home)
     try:
         with pytest.raises(StoreBusy) as busy:

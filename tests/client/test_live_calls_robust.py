@@ -12,7 +12,7 @@ from pathlib import Path
 
 from client_sdk import INSECURE_TEST_COST, Client, ClientClosed, wire
 from client_sdk.transport import AnswerWait, answer_wait
-from tests.client.test_live_calls import Live, live_proxy, phone_live
+from tests.client.test_live_calls import HANG, Live, live_proxy, phone_live
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 RATE = 128 * 1024  # bytes a second, server to device: a slow mobile link (1 Mbit/s)
@@ -55,6 +55,15 @@ async def slow_link(upstream: str, rate: int = RATE) -> AsyncIterator[str]:
             task.cancel()
 
 
+async def pushed_notice(live: Live, live_server: RunningServer) -> None:
+    """Wait until `live` has read the notice naming the server's newest record (the last
+    push's): the notices of that push, with their records, have all arrived."""
+    [(newest,)] = await live_server.rows("SELECT MAX(seq) FROM records")
+    async with asyncio.timeout(HANG):
+        while not any(notice.head >= newest for notice in live.notices):
+            await asyncio.sleep(0.05)
+
+
 async def phone(url: str, home: Path) -> Client:
     return await Client.login(
         url, "ana", PASSWORD, home=home, device_name="phone", minimum_cost=INSECURE_TEST_COST
@@ -77,7 +86,7 @@ async def test_a_large_sync_on_a_slow_link_goes_over_http_and_keeps_the_socket(
             for n in range(24):  # ~1.2 MB of ciphertext: ~5 s at RATE
                 await laptop.entries.write(None, os.urandom(25_000).hex() + str(n))
             await laptop.sync()
-            await asyncio.sleep(1)  # the push's notices arrive first
+            await pushed_notice(live, live_server)  # the push's notices arrive first
             assert with_live.transport.live_calls is not None
             before = len(live.notices)
             with answer_wait(AnswerWait(no_answer_s=3.0)):
@@ -105,12 +114,18 @@ async def test_a_cancelled_sync_does_not_drop_the_live_channel(
             for n in range(2):  # a reply under wire.MAX_LIVE_REPLY_BYTES: ~2 s on this link
                 await laptop.entries.write(None, os.urandom(8_000).hex() + str(n))
             await laptop.sync()
-            await asyncio.sleep(4)  # the notices of the push (with its records) arrive first
+            await pushed_notice(live, live_server)  # the push's notices (its records) first
             before = len(live.notices)
             assert with_live.transport.live_calls is not None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(with_live.sync(), 0.3)
-            await asyncio.sleep(5)  # its reply comes on the socket meanwhile
+            calls = with_live.transport.live_calls
+            assert calls is not None
+            async with asyncio.timeout(HANG):  # its reply comes on the socket: discarded
+                while calls._abandoned:
+                    await asyncio.sleep(0.05)
+            await with_live.sync()  # a later sync, on the same socket (no reconnect)
+            assert with_live.transport.live_calls is calls
             after = live.notices[before:]
             assert not any(notice.lost for notice in after), after
         finally:
