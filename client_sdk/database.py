@@ -65,21 +65,28 @@ T = TypeVar("T")
 CHECKPOINT_CHANGES = 1000
 """Rows changed on the connection (`sqlite3.Connection.total_changes`) after which a
 background checkpoint starts (or CHECKPOINT_LOG_BYTES of log, whichever comes first).
-Entries written one by one change a few rows and about eleven pages each: the catch-up in the
-worker thread (`_catch_up`, two fsyncs of a few pages) comes once every two hundred or so
-entries."""
+Entries written one by one change five rows and about eleven pages (~45 KB of log) each, so
+the log's size comes first for them: a background checkpoint, and the catch-up in the worker
+thread after it (`_catch_up`, two fsyncs), every 140 or so entries."""
 
-CHECKPOINT_LOG_BYTES = 4 * 1024 * 1024
-"""Size of the write-ahead log (bytes it holds: `_log_bytes`) at which a background
-checkpoint starts, however few rows were changed: a row can be large (the state of a
-100,000-character entry, rewritten at every edit, is 100 to 400 KB), and other processes'
-writes grow the same log (rev-perf11 F1, F2)."""
-
-LOG_LIMIT_BYTES = 2 * CHECKPOINT_LOG_BYTES
+LOG_LIMIT_BYTES = 8 * 1024 * 1024
 """Size of the log (bytes it holds) past which the next call waits for the background
 checkpoint that runs (and its catch-up) before it runs: on a busy machine the checkpoint
 thread can fall behind the writes, and the log must stay bounded: about 8 MB plus one
 transaction."""
+
+CHECKPOINT_LOG_BYTES = 6 * 1024 * 1024
+"""Size of the write-ahead log (bytes it holds: `_log_bytes`) at which a background
+checkpoint starts, however few rows were changed: a row can be large (the state of a
+100,000-character entry, rewritten at every edit, is 100 to 400 KB), and other processes'
+writes grow the same log (rev-perf11 F1, F2). Three quarters of LOG_LIMIT_BYTES: the 2 MB
+left (~45 entries written one by one) is the time a checkpoint has to finish before writes
+wait for it. At half of it (4 MB, before perf29a) a loop of writes waited for a catch-up
+every ~110 entries rather than ~140, the catch-ups took longer and the background copied
+more often (issue 10, 5 runs of 5,000 writes interleaved at load ~4.8: catch-ups 39-43 ->
+27-32, the loop's wait for them 0.53-0.68 s -> 0.29-0.37 s, background checkpoints 67-73
+-> 47-54, the process's CPU 2.00-2.14 s -> 1.93-1.98 s); the log's file is kept at
+LOG_KEPT_BYTES either way."""
 
 LOG_READ_INTERVAL_S = 0.1
 """Seconds for which the log's size read after a call (`_log_bytes_now`) is taken as still

@@ -626,3 +626,37 @@ async def test_bytes_and_none_bind_through_an_adapter_found_first_and_store_as_g
         assert [tuple(row) for row in rows] == [(b"\x00\xffid", None, b"sub", b"", "blob", "null")]
     finally:
         await db.close()
+
+
+async def test_a_background_checkpoint_starts_once_the_log_holds_three_quarters_of_its_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes of ~45 KB of log each (an entry written one by one) start the background
+    checkpoint once the log holds three quarters of LOG_LIMIT_BYTES, not half: a loop of
+    writes then waits for a catch-up every ~140 entries, not every ~110 (issue 10, perf29a),
+    and the log stays within its limit plus one transaction all the same."""
+    monkeypatch.setattr(database, "CHECKPOINT_CHANGES", 10**9)  # the log's size alone
+    started: list[int] = []
+    checkpoint_now = Database._checkpoint_now
+
+    def counted(self: Database) -> None:
+        started.append(self._log_bytes())
+        checkpoint_now(self)
+
+    monkeypatch.setattr(Database, "_checkpoint_now", counted)
+    path = tmp_path / "s.db"
+    db = await _wal_database(path)
+    largest = written = 0
+    while not started and written < 400:
+        await db.run(
+            lambda connection: connection.execute("INSERT INTO t VALUES (?)", (bytes(45_000),))
+        )
+        written += 1
+        largest = max(largest, db._log_bytes())
+    assert started, "no background checkpoint in 18 MB of writes"
+    assert started[0] >= 6 * 1024 * 1024  # three quarters of the 8 MB limit
+    assert largest < database.LOG_LIMIT_BYTES + 2 * 50_000
+    await db.close()
+    again = await Database.connect(str(path))
+    assert await again.execute_fetchall("SELECT count(*) FROM t") == [(written,)]
+    await again.close()
