@@ -1,0 +1,74 @@
+"""A new user's review (NU74), its smaller findings, against a real server on loopback with
+real crypto (see tests/test_cli.py for the set-up).
+
+- F9: `tj brief ana` on the therapist's device (ana shares a journal with them) said to name
+  journals "to share one anyway": it now points to `tj briefs` and `tj show ID`.
+- F10: `tj unshare` said "may not have received this" above a list of two flags.
+- F12: "Earlier, fetched by other commands since your last `tj sync`" on a home that never
+  ran `tj sync`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+TOFU = "--trust-on-first-use"
+ITEM_9 = "1,1,1,1,1,1,1,1,2"  # 10, item 9 answered 2
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_a_therapist_asking_for_a_clients_brief_is_pointed_to_tj_briefs(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F9: drsmith shares nothing with ana, ana shares Personal with drsmith: `tj brief ana`
+    says where ana's briefs are read, and what `tj brief ana` would do (share drsmith's own
+    journals), never "share one anyway" alone; a client sharing nothing with a therapist
+    still gets the words of NU51 F5."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", TOFU)
+    await drsmith.ok("sync")
+    refused = await drsmith.tj("brief", "ana", TOFU)
+    assert refused.exit_code == 1 and refused.stdout == "", refused.output
+    assert flat(refused.stderr) == (
+        "Error: you share no journal with ana: `tj brief ana` prepares a brief of your own "
+        "journals to share with them. ana shares 'ana/Personal' with you: the briefs ana "
+        "shared with you are listed by `tj briefs`, and `tj show ID` reads one. To share a "
+        "brief of your own journals with ana all the same: `tj brief ana --journal NAME` "
+        "(repeatable)"
+    ), refused.stderr
+    assert "share one anyway" not in refused.stderr
+
+    others = await ana.tj("brief", "drsmith", TOFU, "--yes")  # ana shares: no refusal
+    assert others.exit_code == 0, others.output
+    await drsmith.ok("sync")
+    listed = await drsmith.ok("briefs")
+    assert "ana" in listed.stdout, listed.output
+
+
+async def test_unshare_names_two_undelivered_flags_as_these(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F10: two safety flags drsmith has not marked read: "may not have received these",
+    "downloaded them"; one flag keeps "this" and "it" (tests/test_cli_unshare_undelivered)."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU
+    )
+    await drsmith.ok("sync")
+    await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await ana.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    refused = await ana.tj("unshare", "Personal", "drsmith", input="n\n")
+    assert refused.exit_code == 1, refused.output
+    text = flat(refused.stderr)
+    assert "drsmith may not have received these from Personal: - the safety flag of " in text
+    assert text.count("- the safety flag of ") == 2, text
+    assert "cannot tell whether drsmith's device downloaded them," in text, text
+    assert "received this" not in text and "downloaded it," not in text, text
