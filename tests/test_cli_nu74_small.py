@@ -72,3 +72,19 @@ async def test_unshare_names_two_undelivered_flags_as_these(
     assert text.count("- the safety flag of ") == 2, text
     assert "cannot tell whether drsmith's device downloaded them," in text, text
     assert "received this" not in text and "downloaded it," not in text, text
+
+
+async def test_the_earlier_line_of_a_first_tj_sync_never_speaks_of_a_last_tj_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F12: drsmith signed up and never ran `tj sync`; `tj caseload` fetched ana's share and
+    entry first. The first `tj sync` says what it fetched since the last `tj sync` or
+    sign-in (the sign-up here), never as if a `tj sync` had run before."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", TOFU)
+    await ana.ok("write", "--mood", "2", "A bad night.")
+    await drsmith.ok("caseload")  # syncs quietly first
+    said = flat((await drsmith.ok("sync")).stdout)
+    assert "Earlier, fetched by other commands since your last `tj sync` or sign-in:" in said
+    assert "since your last `tj sync`:" not in said, said
