@@ -88,3 +88,24 @@ async def test_the_earlier_line_of_a_first_tj_sync_never_speaks_of_a_last_tj_syn
     said = flat((await drsmith.ok("sync")).stdout)
     assert "Earlier, fetched by other commands since your last `tj sync` or sign-in:" in said
     assert "since your last `tj sync`:" not in said, said
+
+
+async def test_the_notice_of_an_unshare_says_who_the_account_label_in_its_commands_is(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F11: after ana's plain unshare, drsmith's `tj sync` names the copy's commands by ana's
+    account (REV-S9B S9B-1: a later verify may give the name to someone else), and says
+    that label is ana, as `tj shared-with-me` does, rather than leave it read as a stranger."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("share", "Personal", "drsmith", TOFU)
+    await drsmith.ok("sync")
+    await ana.ok("unshare", "Personal", "drsmith", "--yes")
+    said = flat((await drsmith.ok("sync")).stderr)
+    label = f"ana (account {(await ana.json('whoami'))['account_id'][:8]})"
+    assert f"`tj forget '{label}/Personal' --unlisted`" in said, said  # as before
+    assert (
+        f"'{label}' is ana, named by account in these commands because that share is no "
+        "longer served to you, so that they act on that account only, even if the name is "
+        "later given to someone else."
+    ) in said, said
