@@ -2199,9 +2199,18 @@ def replaced_copy_text(d: Departure) -> str:
 def copy_forget_advice(d: Departure, unlisted: bool) -> str:
     """`forget_advice` for the read-only copy the share change `d` (as `owner_as_named` gives
     it) leaves, its commands naming the owner as `Departure.command_owner` does: by their
-    account for a share that ended (REV-S9B S9B-1)."""
+    account for a share that ended (REV-S9B S9B-1), then who that label is, as below `tj
+    shared-with-me` (NU74 F11: "ana (account 6e1c1294)" read as another person than ana)."""
     owner = d.command_owner or d.owner
-    return forget_advice(f"{owner}/{d.journal}", unlisted, owner, journal_id=d.journal_id)
+    said = forget_advice(f"{owner}/{d.journal}", unlisted, owner, journal_id=d.journal_id)
+    if owner == d.owner:
+        return said
+    why = "that share is no longer served to you" if unlisted else "that share ended"
+    return (
+        f"{said} {quoted(owner)} is {d.owner}, named by account in these commands because "
+        f"{why}, so that they act on that account only, even if the name is later given to "
+        "someone else."
+    )
 
 
 def export_client_words(owner: str) -> list[str]:

@@ -516,12 +516,29 @@ def brief(
         except InvalidInput as error:
             if error.subject != BRIEF_SCOPE:
                 raise
+            widen = output.command(
+                [*profile_words(home.path), "brief", therapist, "--journal", "NAME"]
+            )
+            theirs = [
+                j.name
+                for j in await client.journals.list()
+                if not j.own and j.owner == therapist and j.helper is None and not j.read_only_copy
+            ]
+            if theirs and not journal_names:  # NU74 F9: a therapist reading a client's brief
+                raise Failed(
+                    f"you share no journal with {therapist}: "
+                    f"{output.command([*profile_words(home.path), 'brief', therapist])} "
+                    f"prepares a brief of your own journals to share with them. "
+                    f"{therapist} shares {', '.join(output.quoted(n) for n in theirs)} with "
+                    f"you: the briefs {therapist} shared with you are listed by "
+                    f"{output.command([*profile_words(home.path), 'briefs'])}, and "
+                    f"{output.command([*profile_words(home.path), 'show', 'ID'])} reads one. "
+                    f"To share a brief of your own journals with {therapist} all the same: "
+                    f"{widen} (repeatable)",
+                    error.subject,
+                ) from None
             raise Failed(  # NU51 F5: which option chooses the journals
-                f"{error}: "
-                + output.command(
-                    [*profile_words(home.path), "brief", therapist, "--journal", "NAME"]
-                )
-                + " (repeatable) covers the journals you name",
+                f"{error}: {widen} (repeatable) covers the journals you name",
                 error.subject,
             ) from None
         return prepared, unknown

@@ -1608,7 +1608,8 @@ def undelivered_text(member: str, journal: str | None, items: list[Undelivered],
     line naming its own), in plain words, one line each, and what ending the share means
     for it (`when`: "you stop sharing")."""
     source = f" from {journal}" if journal is not None else ""
-    lines = [f"{member} may not have received this{source}:"]
+    these, it = ("this", "it") if len(items) == 1 else ("these", "them")  # NU74 F10
+    lines = [f"{member} may not have received {these}{source}:"]
     for item in items:
         score = f", score {item.score}" if item.score is not None else ""
         answer = f"{item.name} item {item.item} answered {item.answer}{score}"
@@ -1625,7 +1626,7 @@ def undelivered_text(member: str, journal: str | None, items: list[Undelivered],
             line += "; it is still on this device, not yet sent to the server"
         lines.append(line)
     lines.append(
-        f"This device cannot tell whether {member}'s device downloaded it, only whether "
+        f"This device cannot tell whether {member}'s device downloaded {it}, only whether "
         f"{member} marked a safety flag read. Once {when}, what {member} has not downloaded "
         "never reaches them."
     )

@@ -121,8 +121,9 @@ def earlier_text(
     fetched first; NU44 F6: a share's end it told on its stderr only), each source named
     once (sync.grouped_by_source, NU44 F7), then the share changes in the order told
     (`output.departure_in_brief`): "Earlier, fetched by other commands since your last `tj
-    sync`: from hugo: 1 new entry, 1 new goal; dev's 'Personal' is no longer served to you
-    (21:02)."; when that is longer than the terminal's width (`width`, default
+    sync` or sign-in: from hugo: 1 new entry, 1 new goal; dev's 'Personal' is no longer
+    served to you (21:02)." (a sign-up or login is a sign-in: a home may have run no `tj
+    sync` yet, NU74 F12); when that is longer than the terminal's width (`width`, default
     `output.fields_text`'s), the lead alone on its line and each source and each share
     change on its own line under it, indented, wrapped (NU50 F5: one line of 180 characters
     at 80 columns), as `output.sync_summary` says a long summary. A share given to you that
@@ -132,7 +133,8 @@ def earlier_text(
     unsaid), as their notices say them."""
     from client_sdk.sync import source_parts
 
-    lead = f"Earlier, fetched by other commands since your last {output.command_text('tj sync')}:"
+    last = output.command_text("tj sync")
+    lead = f"Earlier, fetched by other commands since your last {last} or sign-in:"
     said = [*source_parts(earlier), *(left_since(d, left) for d in told)]
     said += [d.line(output.local_time).rstrip(".") for d in sign_ins[0]]
     said += [c.line(output.local_time).rstrip(".") for c in sign_ins[1]]
@@ -380,9 +382,9 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
 
     A long sync shows a progress bar; every sync ends with one summary line in
     plain words ("sent 1 change, 2 new entries from phone"), then a line for what
-    other commands fetched when they synced first since your last `tj sync`, share
-    changes and sign-ins they told included ("Earlier, fetched by other commands
-    ...": --json "earlier", "earlier_departures", "earlier_new_devices",
+    other commands fetched when they synced first since your last `tj sync` or
+    sign-in, share changes and sign-ins they told included ("Earlier, fetched by
+    other commands ...": --json "earlier", "earlier_departures", "earlier_new_devices",
     "earlier_credential_changes"). With --watch, the device stays in sync live,
     says that line first, and prints one line per change as it arrives (with --json,
     one object per sync, its "trigger" one of "connected", "notice", "local" or

@@ -195,7 +195,9 @@ async def test_the_therapist_is_told_once_that_they_read_the_narrowed_copy(
         r"device, read-only\. Once you know the share ended, discard its copy from this "
         r"device with `tj forget 'ana \(account [0-9a-f]{8}\)/Personal' --unlisted` \(keep "
         r"what you need first: `tj export --client 'ana \(account [0-9a-f]{8}\)' --out "
-        r"DIR`\)\.",  # by ana's account: the kept copy's commands (REV-S9B S9B-1)
+        r"DIR`\)\. 'ana \(account [0-9a-f]{8}\)' is ana, named by account in these commands "
+        r"because that share is no longer served to you, so that they act on that account "
+        r"only, even if the name is later given to someone else\.",  # REV-S9B S9B-1, NU74 F11
         notice,
     ), notice
     report = await drsmith.json("sync")

@@ -211,7 +211,7 @@ async def test_the_earlier_line_after_the_verify_names_the_erased_kims_account(
     kims = await two_kims(live_server, tmp_path, sync_before_verify=False)
     earlier = flat(kims.after_verify)
     assert (
-        f"Earlier, fetched by other commands since your last `tj sync`: kim (account "
+        f"Earlier, fetched by other commands since your last `tj sync` or sign-in: kim (account "
         f"{kims.old_account[:8]})'s 'Personal' is no longer served to you"
     ) in earlier, earlier
 

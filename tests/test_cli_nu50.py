@@ -144,7 +144,7 @@ def widest(text: str) -> int:
 async def test_the_earlier_line_of_tj_sync_goes_one_line_per_person_at_80_columns(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """F5: "Earlier, fetched by other commands since your last `tj sync`: from ben: ...; from
+    """F5: "Earlier, fetched by other commands since your last `tj sync` or sign-in: from ben: ...; from
     carla: ...; ..." was one line of 180 characters at 80 columns."""
     drruiz = await new_device(live_server, tmp_path, "drruiz")
     clients = [await new_device(live_server, tmp_path, n) for n in ("benjamin", "carla", "devon")]
@@ -158,7 +158,7 @@ async def test_the_earlier_line_of_tj_sync_goes_one_line_per_person_at_80_column
     said = (await drruiz.ok("sync", env=COLUMNS)).stdout.splitlines()
     assert said[:2] == [
         "nothing new",
-        "Earlier, fetched by other commands since your last `tj sync`:",
+        "Earlier, fetched by other commands since your last `tj sync` or sign-in:",
     ]
     assert sorted(said[2:]) == [
         f"  from {name}: 1 new entry, 1 new goal" for name in ("benjamin", "carla", "devon")

@@ -348,7 +348,7 @@ async def test_a_sign_in_told_by_another_commands_sync_is_said_again_by_tj_sync(
     listed = await laptop.ok("list", "--json")
     assert "New sign-in" in listed.stderr  # told there (and thrown away by a script)
     said = " ".join((await laptop.ok("sync")).stdout.split())
-    assert "Earlier, fetched by other commands since your last `tj sync`:" in said, said
+    assert "Earlier, fetched by other commands since your last `tj sync` or sign-in:" in said, said
     assert "New sign-in on this account: 'intruder' (device " in said
     assert (await laptop.json("sync"))["earlier_new_devices"] == []  # said once
     await thief.ok("login", live_server.url, "ana", "--device-name", "intruder2")

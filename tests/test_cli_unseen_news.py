@@ -20,7 +20,7 @@ from tests.conftest import ClientFactory, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
-EARLIER = "Earlier, fetched by other commands since your last `tj sync`: "
+EARLIER = "Earlier, fetched by other commands since your last `tj sync` or sign-in: "
 
 
 async def test_tj_sync_names_what_a_quiet_sync_fetched_first_once(
