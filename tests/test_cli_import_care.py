@@ -156,7 +156,7 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     ) in said, said
     taken = await cleo.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"
-    message = " ".join(taken["safety_message"])
+    message = " ".join(taken["safety_message"]["lines"])
     assert "call 999" not in message and "Samaritans" not in message, message
     shown = await cleo.json("safety", "plan")
     assert (shown["emergency_number"], shown["crisis_line"], shown["shown_from"]) == (
