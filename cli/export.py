@@ -895,7 +895,7 @@ def plans_alone_words(report: ImportReport) -> list[str]:
             use = (
                 f"the safety message of your default journal, {output.quoted(default)}, where "
                 "new questionnaire results go, and of every journal with no plan of its own, "
-                f"shows only {output.quoted(default)}'s plan, never this one; {copy} copies it "
+                f"shows only the plan of {output.quoted(default)}, never this one; {copy} copies it "
                 f"into {output.quoted(default)} ({show} shows it)"
             )
         said.append(f"the safety plan imported into {here} is shown for that journal alone: {use}")

@@ -2769,15 +2769,24 @@ def journal_default(
     from client_sdk.default_journal import READERS_LEFT, SHARED_DEFAULT
     from client_sdk.errors import NotFound
 
+    chosen_name: list[str] = []  # the journal named, by its name: the question names it so
+    shown: list[tuple[str | None, str | None]] = []  # whose plan the message shows (NU74 F3)
+
     async def default(
         client: Client, agreed: frozenset[str]
     ) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
+            with contextlib.suppress(TJError):  # set_default says what is wrong with it
+                chosen_name[:] = [(await client.journals.get(name)).name]
+            before = await default_plan_shown(client)
             chosen = await client.journals.set_default(
                 name,
                 even_if_shared=SHARED_DEFAULT in agreed,
                 leave_readers=READERS_LEFT in agreed,
             )
+            after = await default_plan_shown(client)
+            if before[1] != after[1]:
+                shown[:] = [(before[0], after[0])]
             return chosen, False, None
         try:
             return await client.journals.default(), False, None
@@ -2789,7 +2798,10 @@ def journal_default(
             raise
 
     # to a journal someone reads (NU73 F9), away from its readers (NU72 F3): said, then asked
-    asked = f"Make {output.named(str(name))} your default journal on this device all the same?"
+    def asked() -> str:  # by its name, typed as an id too (NU74 F5)
+        named = chosen_name[0] if chosen_name else str(name)
+        return f"Make {output.named(named)} your default journal on this device all the same?"
+
     confirmed = (
         {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()
     )
@@ -2814,8 +2826,12 @@ def journal_default(
         )
         return
     assert found is not None  # (only a show of an ended adoption finds none)
+    changed = shown[0] if shown else None
     if as_json:
-        output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}))
+        plans = {} if name is None else {"safety_plan_shown": None}
+        if changed is not None:  # whose plan every plan-less journal's message shows now
+            plans["safety_plan_shown"] = {"before": changed[0], "now": changed[1]}
+        output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(
             f"Your default journal is {output.named(found.name)}, kept from what this device "
@@ -2828,6 +2844,8 @@ def journal_default(
         output.message(f"Your default journal is {output.named(found.name)}.")
     else:
         output.message(f"Your default journal on this device is now {output.named(found.name)}.")
+    if changed is not None and not as_json:
+        output.message(plan_shown_text(found, *changed), wrap=True)
     if found.archived and not as_json:  # every write naming no journal is refused there
         unarchive = ["tj", "journal", "unarchive", output.journal_word(found.name, found.id)]
         output.message(
@@ -2835,6 +2853,53 @@ def journal_default(
             f"(an entry, a mood, a questionnaire) is saved until {output.command(unarchive)}.",
             wrap=True,
         )
+
+
+async def default_plan_shown(client: Client) -> tuple[str | None, tuple[str, ...] | None]:
+    """The default journal's safety plan, as the safety message of a journal with no plan of
+    its own shows it: the default journal's name and its plan's emergency number, crisis
+    line and text; (None, None) when this device has no default journal or none is written
+    there (the message shows the built-in numbers)."""
+    from client_sdk.safety_path import written
+
+    try:
+        plan = await client.safety.plan()
+    except TJError:
+        return None, None
+    if not written(plan):
+        return None, None
+    return plan.journal, (plan.emergency_number or "", plan.crisis_line or "", plan.plan)
+
+
+def plan_shown_text(chosen: Journal, before: str | None, now: str | None) -> str:
+    """What `tj journal default` adds when the safety message of every journal with no plan
+    of its own shows another plan since (NU74 F3): the plan of `now` (the journal chosen;
+    None: none written there, so only the built-in numbers), no longer that of `before`
+    (None: the built-in numbers), with the command that shows or writes the chosen one's."""
+    word = output.journal_word(chosen.name, chosen.id)
+    here = output.quoted(chosen.name)
+    where = (
+        "the safety message (shown when a PHQ-9's item 9 is answered above 0) in every journal "
+        "with no safety plan of its own"
+    )
+    if now is not None:
+        show = output.command(["tj", "safety", "plan", "--journal", word])
+        was = f", no longer that of {output.quoted(before)}" if before is not None else ""
+        return f"Note: {where} now shows the plan of {here}{was}; {show} shows it."
+    write = output.command(["tj", "safety", "plan", "--journal", word, "--text", "TEXT"])
+    copy = (
+        " ("
+        + output.command(
+            ["tj", "safety", "plan", "--journal", word, "--copy-from", output.journal_word(before)]
+        )
+        + " copies that one)"
+        if before is not None
+        else ""
+    )
+    return (
+        f"Note: {here} has no safety plan written: {where} now shows only the built-in "
+        f"numbers, no longer the plan of {output.quoted(str(before))}; {write} writes one{copy}."
+    )
 
 
 @journal.command("archive")

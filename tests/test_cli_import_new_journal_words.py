@@ -142,8 +142,8 @@ async def test_a_handed_plan_in_a_journal_of_its_own_is_said_for_that_journal_al
     assert (
         "the safety plan imported into 'Personal (imported)' is shown for that journal alone: "
         "the safety message of your default journal, 'Personal', where new questionnaire "
-        "results go, and of every journal with no plan of its own, shows only 'Personal''s "
-        "plan, never this one; `tj safety plan --journal Personal --copy-from 'Personal "
+        "results go, and of every journal with no plan of its own, shows only the plan "
+        "of 'Personal', never this one; `tj safety plan --journal Personal --copy-from 'Personal "
         "(imported)'` copies it into 'Personal' (`tj safety plan --journal 'Personal "
         "(imported)'` shows it)"
     ) in told, told
