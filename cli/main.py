@@ -2855,6 +2855,14 @@ def journal_default(
         )
 
 
+async def default_journal_id(client: Client) -> str:
+    """The id (hex) of this device's default journal, "" when it has none."""
+    try:
+        return (await client.journals.default()).id
+    except TJError:
+        return ""
+
+
 async def default_plan_shown(client: Client) -> tuple[str | None, tuple[str, ...] | None]:
     """The default journal's safety plan, as the safety message of a journal with no plan of
     its own shows it: the default journal's name and its plan's emergency number, crisis
@@ -2917,15 +2925,29 @@ def journal_archive(home: Home, name: str, as_json: bool) -> None:
     Example:
       tj journal archive "Night dreams"
     """
-    archived, note = home.run(partial(then_sync, lambda client: client.journals.archive(name)))
+
+    async def archive(client: Client) -> tuple[Journal, bool]:
+        done = await client.journals.archive(name)
+        return done, done.id == await default_journal_id(client)
+
+    (archived, default), note = home.run(partial(then_sync, archive))
     # its name, as NU32 #12's; its id when the name would not paste back (REV-S11B)
     word = output.journal_word(archived.name, archived.id)
     again = output.command(["tj", "journal", "unarchive", word])
     said = f"Archived journal {output.named(archived.name)}; {note}."
     if as_json:
-        output.print_json(archived.to_dict() | {"action": "archived"})
+        output.print_json(archived.to_dict() | {"action": "archived", "default": default})
     if archived.helper is None:
         output.message(f"{said} To write in it again: {again}.")
+    if default:  # nothing written with no --journal is saved there now (NU74 F8)
+        other = output.command(["tj", "journal", "default", "NAME"])
+        output.message(
+            f"Note: {output.quoted(archived.name)} is your default journal on this device: "
+            "nothing written with no --journal (an entry, a mood, a questionnaire, whose "
+            f"answers would not be saved) is saved until {again}, or until {other} chooses "
+            "another.",
+            wrap=True,
+        )
     elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
         who = archived.kept_for
         end = output.command(["tj", "unshare", word, who])

@@ -24,6 +24,7 @@ from cli.main import (
     Home,
     cli,
     default_after_sync,
+    default_journal_id,
     found_after_sync,
     journal_filter_option,
     journal_option,
@@ -346,7 +347,7 @@ def copy_plan(home: Home, source: str, journal: str | None, yes: bool) -> tuple[
 
         await default_after_sync(change, client)
         copied = await client.safety.plan(journal)
-        default = await default_id(client)
+        default = await default_journal_id(client)
         return copied, "default" if copied.journal_id == default else ""
 
     return output.said_then_asked(
@@ -357,16 +358,6 @@ def copy_plan(home: Home, source: str, journal: str | None, yes: bool) -> tuple[
         },
         {PLAN_WRITTEN, PLAN_READERS} if yes else set(),
     )
-
-
-async def default_id(client: Client) -> str:
-    """The default journal's id (hex), "" when this device has none."""
-    from client_sdk.errors import TJError
-
-    try:
-        return (await client.journals.default()).id
-    except TJError:
-        return ""
 
 
 async def plans_elsewhere(client: Client, plan: SafetyPlan) -> list[str]:
@@ -577,18 +568,43 @@ def safety_crisis_line(home: Home, journal_name: str, text: str, as_json: bool) 
       tj safety crisis-line ana/Personal "Samaritans: call 116 123"
     """
 
-    async def work(client: Client) -> str:
+    async def work(client: Client) -> tuple[str, SafetyPlan, str]:
         await client.safety.set_crisis_line(journal_name, text)
-        return await sync_note(client)
+        note = await sync_note(client)
+        plan = await client.safety.plan(journal_name)
+        journal = await client.journals.get(plan.journal_id)
+        return note, plan, journal.owner if journal.role != "owner" else ""
 
-    note = home.run(work)
-    output.message(
-        f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it "
-        "with the safety message when they have not set their own, here or in a plan they "
-        f"wrote in their default journal, which this device cannot see; {note}."
-    )
+    note, plan, owner = home.run(work)
+    output.message(crisis_line_set_text(journal_name, text, plan, owner, note), wrap=True)
     if as_json:
         output.print_json({"action": "set crisis line", "journal": journal_name, "text": text})
+
+
+def crisis_line_set_text(journal: str, text: str, plan: SafetyPlan, owner: str, note: str) -> str:
+    """What `tj safety crisis-line` says once it set `text` in `journal` (of `owner`): what the
+    device knows of whether the owner's safety message shows it (NU74 F7): not when the owner
+    set their own line in this journal (certain: it is here); yes when they wrote a plan here
+    without a line; else when they set none, here or in a plan they wrote in their default
+    journal, which this device cannot see."""
+    who = owner or "its owner"
+    said = f"Set the crisis line of {journal} to {output.quoted(text)}"
+    if plan.crisis_line:
+        return (
+            f"{said}: {who} set their own crisis line in this journal, "
+            f"{output.quoted(plan.crisis_line)}: theirs is shown with the safety message, not "
+            f"yours; {note}."
+        )
+    if plan.emergency_number or plan.plan:
+        return (
+            f"{said}: {who}'s safety message for it shows it, as the plan {who} wrote here "
+            f"sets no crisis line of its own; {note}."
+        )
+    return (
+        f"{said}: {who} sees it with the safety message when they have not set their own, "
+        f"here or in a plan they wrote in their default journal, which this device cannot "
+        f"see; {note}."
+    )
 
 
 @safety.command("flags")
@@ -864,11 +880,15 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         )
     else:
         number = "(default: your local emergency number)"
-    lines += [
-        f"emergency:    {number}",
-        f"crisis line:  {line}",
-        f"share flags:  {flags_text(plan)}",
-    ]
+    lines += [f"emergency:    {number}", f"crisis line:  {line}"]
+    member = plan.member_crisis_line
+    if member and member != plan.crisis_line_in_use:  # set, not shown: seen (NU74 F7)
+        whose = f"{owner}'s" if owner else "your"
+        lines.append(
+            f"member line:  {member} (set by {plan.member_crisis_line_set_by}; not shown: "
+            f"{whose} own line in this journal comes first)"
+        )
+    lines.append(f"share flags:  {flags_text(plan)}")
     written = text.splitlines() if text else ["(no plan written yet)"]
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)

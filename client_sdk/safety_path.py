@@ -579,7 +579,10 @@ class SafetyPath:
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
         plan = replace(plan, journal_id=local.journal_id.hex())
-        in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
+        member = await self._member_line(local)
+        if member is not None:  # shown or not (the owner's own outranks it): seen (NU74 F7)
+            plan = replace(plan, member_crisis_line=member[0], member_crisis_line_set_by=member[1])
+        in_use = (plan.crisis_line, None) if plan.crisis_line else member
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
         borrowed = await self._borrowed(local, plan)

@@ -84,3 +84,49 @@ async def test_the_default_question_gives_its_readers_in_json_and_names_the_jour
     assert error["subject"] == "shared default" and error["journal"] == "Dreams", error
     assert [r["username"] for r in error["readers"]] == ["tom"], error
     assert (await ana.json("journal", "default"))["name"] == "Personal"
+
+
+async def test_archiving_the_default_journal_says_what_it_stops_and_how_to_choose_another(
+    ana: Device,  # noqa: F811
+) -> None:
+    await ana.ok("journal", "create", "Private")
+    await ana.ok("journal", "default", "Private")
+    told = said((await ana.ok("journal", "archive", "Private")).stderr)
+    assert (
+        "Note: 'Private' is your default journal on this device: nothing written with no "
+        "--journal (an entry, a mood, a questionnaire, whose answers would not be saved) is "
+        "saved until `tj journal unarchive Private`, or until `tj journal default NAME` "
+        "chooses another."
+    ) in told, told
+    other = await ana.tj("journal", "archive", "Personal", "--json")  # not the default
+    assert json.loads(other.stdout)["default"] is False and "Note:" not in other.stderr
+
+
+async def test_a_therapists_line_is_shown_to_them_and_the_confirmation_knows_whose_wins(
+    ana: Device,  # noqa: F811
+    tom: Device,  # noqa: F811
+) -> None:
+    await ana.ok(
+        "share", "Personal", "tom", "--role", "annotate",
+        "--fingerprint", tom.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("safety", "plan", "--crisis-line", "Samaritans 116 123")
+    await tom.ok("sync")
+    set_ = said((await tom.ok("safety", "crisis-line", "ana/Personal", "Clinic 0800 222")).stderr)
+    assert (
+        "Set the crisis line of ana/Personal to 'Clinic 0800 222': ana set their own crisis "
+        "line in this journal, 'Samaritans 116 123': theirs is shown with the safety message, "
+        "not yours"
+    ) in set_, set_
+    assert "cannot see" not in set_, set_
+    view = await tom.ok("safety", "plan", "--journal", "ana/Personal")
+    assert (
+        "member line: Clinic 0800 222 (set by tom; not shown: ana's own line in this journal "
+        "comes first)"
+    ) in said(view.stdout), view.stdout
+    plan = await tom.json("safety", "plan", "--journal", "ana/Personal")
+    assert (plan["member_crisis_line"], plan["member_crisis_line_set_by"]) == (
+        "Clinic 0800 222",
+        "tom",
+    ), plan
+    assert plan["safety_message"]["crisis_line"] == "Samaritans 116 123", plan
