@@ -2828,7 +2828,7 @@ def journal_default(
     assert found is not None  # (only a show of an ended adoption finds none)
     changed = shown[0] if shown else None
     if as_json:
-        plans = {} if name is None else {"safety_plan_shown": None}
+        plans: dict[str, Any] = {} if name is None else {"safety_plan_shown": None}
         if changed is not None:  # whose plan every plan-less journal's message shows now
             plans["safety_plan_shown"] = {"before": changed[0], "now": changed[1]}
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)

@@ -185,7 +185,7 @@ class SafetyPlan:
     """The latest crisis line an annotating member (a therapist) set in this journal
     (`SafetyPath.set_crisis_line`), whether or not the message shows it: the owner's own
     line outranks it (then `crisis_line_in_use` is the owner's); None when no member set
-    one. So that the member who set it sees it was kept (NU74 F7)."""
+    one. So that the member who set it sees it was kept."""
     member_crisis_line_set_by: str | None = None
     """The username of the member who set `member_crisis_line` (from the record's
     signature)."""
