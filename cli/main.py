@@ -2939,15 +2939,6 @@ def journal_archive(home: Home, name: str, as_json: bool) -> None:
         output.print_json(archived.to_dict() | {"action": "archived", "default": default})
     if archived.helper is None:
         output.message(f"{said} To write in it again: {again}.")
-    if default:  # nothing written with no --journal is saved there now (NU74 F8)
-        other = output.command(["tj", "journal", "default", "NAME"])
-        output.message(
-            f"Note: {output.quoted(archived.name)} is your default journal on this device: "
-            "nothing written with no --journal (an entry, a mood, a questionnaire, whose "
-            f"answers would not be saved) is saved until {again}, or until {other} chooses "
-            "another.",
-            wrap=True,
-        )
     elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
         who = archived.kept_for
         end = output.command(["tj", "unshare", word, who])
@@ -2966,6 +2957,15 @@ def journal_archive(home: Home, name: str, as_json: bool) -> None:
             )
     else:
         output.message(f"{said} To list it with your journals again: {again}.")
+    if default:  # nothing written with no --journal is saved there now (NU74 F8)
+        other = output.command(["tj", "journal", "default", "NAME"])
+        output.message(
+            f"Note: {output.quoted(archived.name)} is your default journal on this device: "
+            "nothing written with no --journal (an entry, a mood, a questionnaire, whose "
+            f"answers would not be saved) is saved until {again}, or until {other} chooses "
+            "another.",
+            wrap=True,
+        )
 
 
 @journal.command("unarchive")
