@@ -281,12 +281,15 @@ def safety_plan(
                 )
 
     elsewhere: list[str] = []
+    lines: list[str] = []
 
     async def work(client: Client) -> tuple[SafetyPlan, str, str]:
         found, note = await read_or_change(client)
         journal = await client.journals.get(found.journal_id)
         if journal.role == "owner":  # a plan of hers its message does not show (NU74 F2)
             elsewhere.extend(await plans_elsewhere(client, found))
+        if as_json:  # the message's lines, as `tj measure take --json` gives them (F6)
+            lines.extend(await client.safety.message(journal_name, hints=cli_hints(journal_name)))
         return found, note, journal.owner if journal.role != "owner" else ""
 
     async def read_or_change(client: Client) -> tuple[SafetyPlan, str]:
@@ -316,9 +319,6 @@ def safety_plan(
 
     found, note, owner = home.run(work)
     if as_json:  # with what the safety message shows, as one field
-        lines = home.run(
-            lambda client: client.safety.message(journal_name, hints=cli_hints(journal_name))
-        )
         shown = safety_message_json(found, lines, owner)
         output.print_json(found.to_dict() | {"safety_message": shown, "plans_elsewhere": elsewhere})
         if note:
