@@ -523,6 +523,7 @@ def with_hint(
     login: str | None = None,
     tj: str = "tj",
     by_option: bool = True,
+    journal_given: bool = True,
 ) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
@@ -533,7 +534,8 @@ def with_hint(
     command for this profile (`profile_words`), put in every `tj` command of the advice
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
     the commands another person runs on their device (`output.their_command`).
-    `by_option`: the command names a journal with `--journal` (`journal_by_option`)."""
+    `by_option`: the command names a journal with `--journal` (`journal_by_option`);
+    `journal_given`: it was given one (else an archived journal is the default one)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
         hint = f"see {output.command_text('tj journal list')}"
@@ -602,6 +604,12 @@ def with_hint(
             output.journal_word(error.journal, error.journal_id),
         ]
         text = f"{error}: {output.command(unarchive)}"
+        if by_option and not journal_given:  # the default journal, used as none was named
+            other = output.command_text("tj journal default NAME")
+            text += (
+                f"; it is your default journal, where a command given no --journal writes: "
+                f"give --journal NAME, or choose another default with {other}"
+            )
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
         login = output.command(["tj", "login", error.server_url, error.username])
         text = (
@@ -810,6 +818,7 @@ class TJGroup(click.Group):
                 ctx.meta.get(LOGIN_AGAIN),
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
                 journal_by_option(self, ctx),
+                bool(ctx.meta.get(JOURNAL_GIVEN)),
             )
             if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
                 text = f"nothing was deleted: {text}"
@@ -1039,12 +1048,24 @@ device_option = click.option(
     "this home's device had when signing in again to the same account, also after `tj "
     'logout`, else "device"; never the host name).',
 )
+JOURNAL_GIVEN = "tj.journal_given"
+"""`click.Context.meta` key: the command was given `--journal` (`journal_option`), so an error
+about its journal is not about the default journal."""
+
+
+def _journal_given(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta[JOURNAL_GIVEN] = True
+    return value
+
+
 journal_option = click.option(
     "--journal",
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
     help="Journal name or id (default: your default journal, `tj journal default`).",
+    callback=_journal_given,
 )
 journal_filter_option = click.option(
     "--journal",

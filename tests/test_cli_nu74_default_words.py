@@ -130,3 +130,20 @@ async def test_a_therapists_line_is_shown_to_them_and_the_confirmation_knows_who
         "tom",
     ), plan
     assert plan["safety_message"]["crisis_line"] == "Samaritans 116 123", plan
+
+
+async def test_a_write_refused_in_an_archived_default_says_it_is_the_default(
+    ana: Device,  # noqa: F811
+) -> None:
+    await ana.ok("journal", "create", "Private")
+    await ana.ok("journal", "default", "Private")
+    await ana.ok("journal", "archive", "Private")
+    plain = await ana.tj("mood", "5")
+    assert plain.exit_code == 1, plain.output
+    assert (
+        "journal 'Private' is archived: unarchive it first: `tj journal unarchive Private`; it "
+        "is your default journal, where a command given no --journal writes: give --journal "
+        "NAME, or choose another default with `tj journal default NAME`"
+    ) in said(plain.stderr), plain.stderr
+    named = await ana.tj("mood", "5", "--journal", "Private")  # named: not the default's words
+    assert named.exit_code == 1 and "your default journal" not in named.stderr, named.stderr
