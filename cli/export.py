@@ -865,7 +865,7 @@ def plans_shown_words(report: ImportReport) -> list[str]:
         said.append(
             f"the safety message for {and_words(names)} now shows the safety plan imported "
             f"from the file's {output.quoted(file_journal)}{held} (check it with "
-            f"{output.command_text('tj safety plan')})"
+            f"{check_command(holder)})"
         )
     return said
 
@@ -887,15 +887,16 @@ def plans_alone_words(report: ImportReport) -> list[str]:
                 f"({made} makes {here} your default)"
             )
         else:
-            show = output.command(["tj", "safety", "plan", "--journal", word])
-            write = output.command(
+            show = check_command(name)
+            copy = output.command(
                 ["tj", "safety", "plan", "--journal", output.journal_word(default)]
-                + ["--emergency", "NUMBER", "--crisis-line", "TEXT", "--text", "TEXT"]
+                + ["--copy-from", word]
             )
             use = (
-                "a journal with no plan of its own shows only the plan of your default "
-                f"journal, {output.quoted(default)}, never this one; to use it there, write it into "
-                f"{output.quoted(default)} ({show} shows it, {write} writes it)"
+                f"the safety message of your default journal, {output.quoted(default)}, where "
+                "new questionnaire results go, and of every journal with no plan of its own, "
+                f"shows only the plan of {output.quoted(default)}, never this one; {copy} copies it "
+                f"into {output.quoted(default)} ({show} shows it)"
             )
         said.append(f"the safety plan imported into {here} is shown for that journal alone: {use}")
     return said
@@ -926,9 +927,17 @@ def shown_words(what: str, shown: dict[str, str]) -> list[str]:
         journals.setdefault(value, []).append(name)
     return [
         f"the {what} the safety message shows for {and_words(names)} is now the file's, "
-        f"{output.quoted(value)} (check it with {output.command_text('tj safety plan')})"
+        f"{output.quoted(value)} (check it with {check_command(names[0])})"
         for value, names in journals.items()
     ]
+
+
+def check_command(journal: str) -> str:
+    """`tj safety plan --journal JOURNAL`, in backticks: the command an import names to check
+    a plan where the safety message shows it, never the default journal's by omission (NU74
+    F2: a plan put in "Personal (imported)" was to be checked with a bare `tj safety
+    plan`, which shows the default journal's)."""
+    return output.command(["tj", "safety", "plan", "--journal", output.journal_word(journal)])
 
 
 def readers_words(readers: list[str]) -> str:

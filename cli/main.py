@@ -523,6 +523,7 @@ def with_hint(
     login: str | None = None,
     tj: str = "tj",
     by_option: bool = True,
+    journal_given: bool = True,
 ) -> str:
     """The error's message, with the CLI's advice for its subject (or code) if there is one;
     with `verbose`, the server's error code (or the network failure's type) and the server's
@@ -533,7 +534,8 @@ def with_hint(
     command for this profile (`profile_words`), put in every `tj` command of the advice
     (`built_for_profile`; NU50 F4 for the advice that saves this device's copy), except
     the commands another person runs on their device (`output.their_command`).
-    `by_option`: the command names a journal with `--journal` (`journal_by_option`)."""
+    `by_option`: the command names a journal with `--journal` (`journal_by_option`);
+    `journal_given`: it was given one (else an archived journal is the default one)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
         hint = f"see {output.command_text('tj journal list')}"
@@ -602,6 +604,12 @@ def with_hint(
             output.journal_word(error.journal, error.journal_id),
         ]
         text = f"{error}: {output.command(unarchive)}"
+        if by_option and not journal_given:  # the default journal, used as none was named
+            other = output.command_text("tj journal default NAME")
+            text += (
+                f"; it is your default journal, where a command given no --journal writes: "
+                f"give --journal NAME, or choose another default with {other}"
+            )
     elif isinstance(error, CostLowered):  # the commands that take the new cost (REV-KDF F3)
         login = output.command(["tj", "login", error.server_url, error.username])
         text = (
@@ -810,6 +818,7 @@ class TJGroup(click.Group):
                 ctx.meta.get(LOGIN_AGAIN),
                 shlex.join(profile_words(home.path)) if home is not None else "tj",
                 journal_by_option(self, ctx),
+                bool(ctx.meta.get(JOURNAL_GIVEN)),
             )
             if isinstance(error, NetworkError) and ctx.meta.get(NOTHING_DELETED):
                 text = f"nothing was deleted: {text}"
@@ -1039,12 +1048,24 @@ device_option = click.option(
     "this home's device had when signing in again to the same account, also after `tj "
     'logout`, else "device"; never the host name).',
 )
+JOURNAL_GIVEN = "tj.journal_given"
+"""`click.Context.meta` key: the command was given `--journal` (`journal_option`), so an error
+about its journal is not about the default journal."""
+
+
+def _journal_given(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta[JOURNAL_GIVEN] = True
+    return value
+
+
 journal_option = click.option(
     "--journal",
     "journal_name",
     type=PLAIN_NAME,
     metavar="NAME",
     help="Journal name or id (default: your default journal, `tj journal default`).",
+    callback=_journal_given,
 )
 journal_filter_option = click.option(
     "--journal",
@@ -2769,15 +2790,24 @@ def journal_default(
     from client_sdk.default_journal import READERS_LEFT, SHARED_DEFAULT
     from client_sdk.errors import NotFound
 
+    chosen_name: list[str] = []  # the journal named, by its name: the question names it so
+    shown: list[tuple[str | None, str | None]] = []  # whose plan the message shows (NU74 F3)
+
     async def default(
         client: Client, agreed: frozenset[str]
     ) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
+            with contextlib.suppress(TJError):  # set_default says what is wrong with it
+                chosen_name[:] = [(await client.journals.get(name)).name]
+            before = await default_plan_shown(client)
             chosen = await client.journals.set_default(
                 name,
                 even_if_shared=SHARED_DEFAULT in agreed,
                 leave_readers=READERS_LEFT in agreed,
             )
+            after = await default_plan_shown(client)
+            if before[1] != after[1]:
+                shown[:] = [(before[0], after[0])]
             return chosen, False, None
         try:
             return await client.journals.default(), False, None
@@ -2789,7 +2819,10 @@ def journal_default(
             raise
 
     # to a journal someone reads (NU73 F9), away from its readers (NU72 F3): said, then asked
-    asked = f"Make {output.named(str(name))} your default journal on this device all the same?"
+    def asked() -> str:  # by its name, typed as an id too (NU74 F5)
+        named = chosen_name[0] if chosen_name else str(name)
+        return f"Make {output.named(named)} your default journal on this device all the same?"
+
     confirmed = (
         {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()
     )
@@ -2814,8 +2847,12 @@ def journal_default(
         )
         return
     assert found is not None  # (only a show of an ended adoption finds none)
+    changed = shown[0] if shown else None
     if as_json:
-        output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}))
+        plans: dict[str, Any] = {} if name is None else {"safety_plan_shown": None}
+        if changed is not None:  # whose plan every plan-less journal's message shows now
+            plans["safety_plan_shown"] = {"before": changed[0], "now": changed[1]}
+        output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(
             f"Your default journal is {output.named(found.name)}, kept from what this device "
@@ -2828,6 +2865,8 @@ def journal_default(
         output.message(f"Your default journal is {output.named(found.name)}.")
     else:
         output.message(f"Your default journal on this device is now {output.named(found.name)}.")
+    if changed is not None and not as_json:
+        output.message(plan_shown_text(found, *changed), wrap=True)
     if found.archived and not as_json:  # every write naming no journal is refused there
         unarchive = ["tj", "journal", "unarchive", output.journal_word(found.name, found.id)]
         output.message(
@@ -2835,6 +2874,61 @@ def journal_default(
             f"(an entry, a mood, a questionnaire) is saved until {output.command(unarchive)}.",
             wrap=True,
         )
+
+
+async def default_journal_id(client: Client) -> str:
+    """The id (hex) of this device's default journal, "" when it has none."""
+    try:
+        return (await client.journals.default()).id
+    except TJError:
+        return ""
+
+
+async def default_plan_shown(client: Client) -> tuple[str | None, tuple[str, ...] | None]:
+    """The default journal's safety plan, as the safety message of a journal with no plan of
+    its own shows it: the default journal's name and its plan's emergency number, crisis
+    line and text; (None, None) when this device has no default journal or none is written
+    there (the message shows the built-in numbers)."""
+    from client_sdk.safety_path import written
+
+    try:
+        plan = await client.safety.plan()
+    except TJError:
+        return None, None
+    if not written(plan):
+        return None, None
+    return plan.journal, (plan.emergency_number or "", plan.crisis_line or "", plan.plan)
+
+
+def plan_shown_text(chosen: Journal, before: str | None, now: str | None) -> str:
+    """What `tj journal default` adds when the safety message of every journal with no plan
+    of its own shows another plan since (NU74 F3): the plan of `now` (the journal chosen;
+    None: none written there, so only the built-in numbers), no longer that of `before`
+    (None: the built-in numbers), with the command that shows or writes the chosen one's."""
+    word = output.journal_word(chosen.name, chosen.id)
+    here = output.quoted(chosen.name)
+    where = (
+        "the safety message (shown when a PHQ-9's item 9 is answered above 0) in every journal "
+        "with no safety plan of its own"
+    )
+    if now is not None:
+        show = output.command(["tj", "safety", "plan", "--journal", word])
+        was = f", no longer that of {output.quoted(before)}" if before is not None else ""
+        return f"Note: {where} now shows the plan of {here}{was}; {show} shows it."
+    write = output.command(["tj", "safety", "plan", "--journal", word, "--text", "TEXT"])
+    copy = (
+        " ("
+        + output.command(
+            ["tj", "safety", "plan", "--journal", word, "--copy-from", output.journal_word(before)]
+        )
+        + " copies that one)"
+        if before is not None
+        else ""
+    )
+    return (
+        f"Note: {here} has no safety plan written: {where} now shows only the built-in "
+        f"numbers, no longer the plan of {output.quoted(str(before))}; {write} writes one{copy}."
+    )
 
 
 @journal.command("archive")
@@ -2852,13 +2946,18 @@ def journal_archive(home: Home, name: str, as_json: bool) -> None:
     Example:
       tj journal archive "Night dreams"
     """
-    archived, note = home.run(partial(then_sync, lambda client: client.journals.archive(name)))
+
+    async def archive(client: Client) -> tuple[Journal, bool]:
+        done = await client.journals.archive(name)
+        return done, done.id == await default_journal_id(client)
+
+    (archived, default), note = home.run(partial(then_sync, archive))
     # its name, as NU32 #12's; its id when the name would not paste back (REV-S11B)
     word = output.journal_word(archived.name, archived.id)
     again = output.command(["tj", "journal", "unarchive", word])
     said = f"Archived journal {output.named(archived.name)}; {note}."
     if as_json:
-        output.print_json(archived.to_dict() | {"action": "archived"})
+        output.print_json(archived.to_dict() | {"action": "archived", "default": default})
     if archived.helper is None:
         output.message(f"{said} To write in it again: {again}.")
     elif archived.kept_for and not archived.kept_ended:  # nobody writes in a copy
@@ -2879,6 +2978,15 @@ def journal_archive(home: Home, name: str, as_json: bool) -> None:
             )
     else:
         output.message(f"{said} To list it with your journals again: {again}.")
+    if default:  # nothing written with no --journal is saved there now (NU74 F8)
+        other = output.command(["tj", "journal", "default", "NAME"])
+        output.message(
+            f"Note: {output.quoted(archived.name)} is your default journal on this device: "
+            "nothing written with no --journal (an entry, a mood, a questionnaire, whose "
+            f"answers would not be saved) is saved until {again}, or until {other} chooses "
+            "another.",
+            wrap=True,
+        )
 
 
 @journal.command("unarchive")

@@ -51,7 +51,13 @@ from cli.main import (
     then_sync,
 )
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
-from cli.safety import cli_hints, plan_words, show_safety_message, unread_safety_message
+from cli.safety import (
+    cli_hints,
+    plan_words,
+    safety_message_json,
+    show_safety_message,
+    unread_safety_message,
+)
 from cli.sharing import (
     again_option,
     confirm_fingerprint,
@@ -546,6 +552,11 @@ def take_measure(
             )
             output.message(waiting, wrap=True)
             lines = [*lines, waiting]
+        if lines and as_json:  # what the message shows, as `tj safety plan --json` (NU74 F6)
+            journal = await client.journals.get(taken.result.journal_id)
+            plan = await client.safety.plan(journal.id)
+            owner = journal.owner if journal.role != "owner" else ""
+            message_plan.append(safety_message_json(plan, lines, owner))
         return taken, lines, note, score_only
 
     def keep_before_ending() -> None:
@@ -568,6 +579,7 @@ def take_measure(
                 )
 
     BEFORE_ENDING.append(keep_before_ending)
+    message_plan: list[dict[str, Any]] = []  # --json's "safety_message" (`work`)
     try:
         taken, safety_lines, note, score_only = home.run(work)
     except (Exception, KeyboardInterrupt) as error:  # said as any error is, after these lines
@@ -625,7 +637,11 @@ def take_measure(
         # the same keys for every measure (NU65 F1): [] where no safety item can be unseen
         shown = {
             **taken.to_dict(),
-            "safety_message": safety_lines or None,
+            "safety_message": (
+                (message_plan[0] if message_plan else safety_message_json(None, safety_lines))
+                if safety_lines
+                else None
+            ),
             "score_only_readers": score_only,
             "flag": flag_state[0] if flag_state else None,
         }

@@ -426,7 +426,7 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
 
 def said_then_asked(
     attempt: Callable[[frozenset[str]], T],
-    questions: Mapping[str, str],
+    questions: Mapping[str, str | Callable[[], str]],
     confirmed: Iterable[str] = (),
     *,
     skip: str = "--yes",
@@ -440,8 +440,12 @@ def said_then_asked(
     ("Note: " and its `situation`), then that subject's question asked (`confirm`, "no" by
     default; no, or no answer, ends the command: nothing done; left unanswered under
     `--json`, the error's subject is the refusal's, and `answered_by` names `skip`), and on
-    yes `attempt` runs again with it confirmed. Any other error is raised as it came."""
-    from client_sdk.errors import TJError
+    yes `attempt` runs again with it confirmed. A question given as a function is made once
+    the refusal came (from what `attempt` found). Left unanswered under `--json`, a refusal
+    naming readers (`ReadersToConfirm`) adds them to the error object, as the SDK gives them
+    (`ERROR_EXTRA`: "journal", "journal_id", "readers" and "flags", each reader an object of
+    `JournalReader.to_dict`'s keys; NU74 F5). Any other error is raised as it came."""
+    from client_sdk.errors import ReadersToConfirm, TJError
 
     agreed = set(confirmed)
     while True:
@@ -452,9 +456,24 @@ def said_then_asked(
             if subject is None or subject not in questions or subject in agreed:
                 raise
             message(f"Note: {refused.situation or refused}.", wrap=True)
+            asked = questions[subject]
+            if isinstance(refused, ReadersToConfirm):  # who, for an app, if left unanswered
+                ERROR_EXTRA.update(
+                    journal=refused.journal,
+                    journal_id=refused.journal_id,
+                    readers=[r.to_dict() for r in refused.readers],
+                    flags=[r.to_dict() for r in refused.flags],
+                )
             confirm(
-                questions[subject], skip=skip, subject=subject, default=False, abort=True, err=True
+                asked if isinstance(asked, str) else asked(),
+                skip=skip,
+                subject=subject,
+                default=False,
+                abort=True,
+                err=True,
             )
+            for key in ("journal", "journal_id", "readers", "flags"):  # answered: not an error's
+                ERROR_EXTRA.pop(key, None)
             agreed.add(subject)
 
 

@@ -24,6 +24,7 @@ from cli.main import (
     Home,
     cli,
     default_after_sync,
+    default_journal_id,
     found_after_sync,
     journal_filter_option,
     journal_option,
@@ -196,10 +197,18 @@ def safety() -> None:
     "whom it adds and asks first.",
 )
 @click.option(
+    "--copy-from",
+    metavar="JOURNAL",
+    type=PLAIN_NAME,
+    help="Copy the safety plan you wrote in JOURNAL (its number, crisis line and text) into "
+    "this one; asks before replacing a plan written here or copying into a journal someone "
+    "else reads.",
+)
+@click.option(
     "--yes",
     "-y",
     is_flag=True,
-    help="With --share-flags: do not ask before opting in the members it names (for scripts).",
+    help="With --share-flags or --copy-from: do not ask first (for scripts).",
 )
 @journal_option
 @json_option
@@ -210,6 +219,7 @@ def safety_plan(
     crisis_line: str | None,
     plan: str | None,
     share_flags: bool | None,
+    copy_from: str | None,
     yes: bool,
     journal_name: str | None,
     as_json: bool,
@@ -228,6 +238,29 @@ def safety_plan(
       tj safety plan --share-flags          # names who would get flags, asks (--yes: not)
     """
     changing = any(v is not None for v in (emergency, crisis_line, plan, share_flags))
+    if copy_from is not None:
+        if changing:
+            raise click.UsageError(
+                "--copy-from copies a whole plan: give it without --emergency, --crisis-line, "
+                "--text or --share-flags (change the copy afterwards)"
+            )
+        copied, copy_note = copy_plan(home, copy_from, journal_name, yes)
+        if as_json:
+            output.print_json(copied.to_dict() | {"copied_from": copy_from})
+        else:
+            output.data(plan_text(copied))
+            output.message(
+                f"Copied the safety plan of {output.quoted(copy_from)} into "
+                f"{output.quoted(copied.journal)}: the safety message shows it there"
+                + (
+                    ", and in each journal with no plan of its own, as your default journal's"
+                    if copied.shown_from is None and copy_note == "default"
+                    else ""
+                )
+                + ".",
+                wrap=True,
+            )
+        return
     newly: list[str] = []
     if share_flags:  # name whom it adds, and ask, before anything changes
         newly, before = home.run(partial(opt_in_preview, journal_name))
@@ -247,9 +280,16 @@ def safety_plan(
                     err=True,
                 )
 
+    elsewhere: list[str] = []
+    lines: list[str] = []
+
     async def work(client: Client) -> tuple[SafetyPlan, str, str]:
         found, note = await read_or_change(client)
         journal = await client.journals.get(found.journal_id)
+        if journal.role == "owner":  # a plan of hers its message does not show (NU74 F2)
+            elsewhere.extend(await plans_elsewhere(client, found))
+        if as_json:  # the message's lines, as `tj measure take --json` gives them (F6)
+            lines.extend(await client.safety.message(journal_name, hints=cli_hints(journal_name)))
         return found, note, journal.owner if journal.role != "owner" else ""
 
     async def read_or_change(client: Client) -> tuple[SafetyPlan, str]:
@@ -279,12 +319,97 @@ def safety_plan(
 
     found, note, owner = home.run(work)
     if as_json:  # with what the safety message shows, as one field
-        shown = message_json(found) | {"seen_from": "this journal only" if owner else None}
-        output.print_json(found.to_dict() | {"safety_message": shown})
+        shown = safety_message_json(found, lines, owner)
+        output.print_json(found.to_dict() | {"safety_message": shown, "plans_elsewhere": elsewhere})
         if note:
             output.message(output.sentence(note))
         return
     output.show_item(found, as_json, partial(plan_text, owner=owner), note)
+    if elsewhere:
+        output.message(elsewhere_text(found, elsewhere), wrap=True)
+
+
+def copy_plan(home: Home, source: str, journal: str | None, yes: bool) -> tuple[SafetyPlan, str]:
+    """`tj safety plan --copy-from SOURCE`: `client.safety.copy_plan`, saying, then asking,
+    before it replaces a plan written in the journal or copies into a journal someone else
+    reads (who, by its verified chain); `yes`: not asked. Returns the plan as written and
+    "default" when the journal copied into is the default one (else "")."""
+    from client_sdk.safety_path import PLAN_READERS, PLAN_WRITTEN
+
+    async def attempt(client: Client, agreed: frozenset[str]) -> tuple[SafetyPlan, str]:
+        async def change(client: Client) -> SafetyPlan:
+            return await client.safety.copy_plan(
+                source,
+                journal=journal,
+                replace_written=PLAN_WRITTEN in agreed,
+                to_readers=PLAN_READERS in agreed,
+            )
+
+        await default_after_sync(change, client)
+        copied = await client.safety.plan(journal)
+        default = await default_journal_id(client)
+        return copied, "default" if copied.journal_id == default else ""
+
+    return output.said_then_asked(
+        lambda agreed: home.run(partial(attempt, agreed=agreed)),
+        {
+            PLAN_WRITTEN: "Replace it with the copy?",
+            PLAN_READERS: "Copy the safety plan there all the same?",
+        },
+        {PLAN_WRITTEN, PLAN_READERS} if yes else set(),
+    )
+
+
+async def plans_elsewhere(client: Client, plan: SafetyPlan) -> list[str]:
+    """The names of this account's other journals with a safety plan written, when `plan`
+    (one of this account's) has none written and its message borrows none: a plan of hers
+    the safety message for it does not show (`tj safety plan --copy-from` copies one)."""
+    from client_sdk.safety_path import written
+
+    if written(plan) or plan.shown_from is not None:
+        return []
+    found = []
+    for journal in await client.journals.list():
+        if journal.owner != client.username or journal.id == plan.journal_id:
+            continue
+        if journal.read_only_copy or journal.helper is not None:
+            continue
+        if written(await client.safety.plan(journal.id)):
+            found.append(journal.name)
+    return found
+
+
+def elsewhere_text(plan: SafetyPlan, names: list[str]) -> str:
+    """What `tj safety plan` adds under a plan with none written whose message borrows none
+    (`plans_elsewhere`): the safety message here shows only the built-in numbers, while a plan
+    of yours is in another journal, with the command that copies it here."""
+    word = output.journal_word(plan.journal, plan.journal_id)
+    copy = output.command(
+        ["tj", "safety", "plan", "--journal", word, "--copy-from", output.journal_word(names[0])]
+    )
+    where = output.and_words([output.quoted(name) for name in names])
+    return (
+        f"Note: the safety message for {output.quoted(plan.journal)} shows no plan of yours "
+        f"(only the built-in numbers), while you wrote one in {where}; {copy} copies it here."
+    )
+
+
+def safety_message_json(
+    plan: SafetyPlan | None, lines: list[str], owner: str = ""
+) -> dict[str, Any]:
+    """The safety message as every `--json` gives it, one shape (NU74 F6: `tj measure take
+    --json` gave a list of lines, `tj safety plan --json` an object): `message_json`'s values
+    of `plan` (all null when the plan could not be read: `plan` None), "seen_from" ("this
+    journal only" on a device of another account than the journal's `owner`, else null) and
+    "lines", the message's lines as shown."""
+    values: dict[str, Any] = (
+        message_json(plan)
+        if plan is not None
+        else dict.fromkeys(
+            ("emergency_number", "crisis_line", "crisis_line_set_by", "plan", "plan_from")
+        )
+    )
+    return values | {"seen_from": "this journal only" if owner else None, "lines": lines}
 
 
 def message_json(plan: SafetyPlan) -> dict[str, str | None]:
@@ -443,18 +568,43 @@ def safety_crisis_line(home: Home, journal_name: str, text: str, as_json: bool) 
       tj safety crisis-line ana/Personal "Samaritans: call 116 123"
     """
 
-    async def work(client: Client) -> str:
+    async def work(client: Client) -> tuple[str, SafetyPlan, str]:
         await client.safety.set_crisis_line(journal_name, text)
-        return await sync_note(client)
+        note = await sync_note(client)
+        plan = await client.safety.plan(journal_name)
+        journal = await client.journals.get(plan.journal_id)
+        return note, plan, journal.owner if journal.role != "owner" else ""
 
-    note = home.run(work)
-    output.message(
-        f"Set the crisis line of {journal_name} to {output.quoted(text)}: its owner sees it "
-        "with the safety message when they have not set their own, here or in a plan they "
-        f"wrote in their default journal, which this device cannot see; {note}."
-    )
+    note, plan, owner = home.run(work)
+    output.message(crisis_line_set_text(journal_name, text, plan, owner, note), wrap=True)
     if as_json:
         output.print_json({"action": "set crisis line", "journal": journal_name, "text": text})
+
+
+def crisis_line_set_text(journal: str, text: str, plan: SafetyPlan, owner: str, note: str) -> str:
+    """What `tj safety crisis-line` says once it set `text` in `journal` (of `owner`): what the
+    device knows of whether the owner's safety message shows it (NU74 F7): not when the owner
+    set their own line in this journal (certain: it is here); yes when they wrote a plan here
+    without a line; else when they set none, here or in a plan they wrote in their default
+    journal, which this device cannot see."""
+    who = owner or "its owner"
+    said = f"Set the crisis line of {journal} to {output.quoted(text)}"
+    if plan.crisis_line:
+        return (
+            f"{said}: {who} set their own crisis line in this journal, "
+            f"{output.quoted(plan.crisis_line)}: theirs is shown with the safety message, not "
+            f"yours; {note}."
+        )
+    if plan.emergency_number or plan.plan:
+        return (
+            f"{said}: {who}'s safety message for it shows it, as the plan {who} wrote here "
+            f"sets no crisis line of its own; {note}."
+        )
+    return (
+        f"{said}: {who} sees it with the safety message when they have not set their own, "
+        f"here or in a plan they wrote in their default journal, which this device cannot "
+        f"see; {note}."
+    )
 
 
 @safety.command("flags")
@@ -730,11 +880,15 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         )
     else:
         number = "(default: your local emergency number)"
-    lines += [
-        f"emergency:    {number}",
-        f"crisis line:  {line}",
-        f"share flags:  {flags_text(plan)}",
-    ]
+    lines += [f"emergency:    {number}", f"crisis line:  {line}"]
+    member = plan.member_crisis_line
+    if member and member != plan.crisis_line_in_use:  # set, not shown: seen (NU74 F7)
+        whose = f"{owner}'s" if owner else "your"
+        lines.append(
+            f"member line:  {member} (set by {plan.member_crisis_line_set_by}; not shown: "
+            f"{whose} own line in this journal comes first)"
+        )
+    lines.append(f"share flags:  {flags_text(plan)}")
     written = text.splitlines() if text else ["(no plan written yet)"]
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)

@@ -670,6 +670,10 @@ class ReadersToConfirm(InvalidInput):
       confirmed with `fold_into_shared=True` (`journal_id` is "" while that journal is not
       made yet).
 
+    - "plan readers" (`client.safety.copy_plan`): the journal to copy a safety plan into,
+      `journal` (`journal_id`), is read by `readers`, whom its words would reach; confirmed
+      with `to_readers=True`.
+
     `readers` and `flags` are `JournalReader`s (account id, username, role, end date),
     counted as for what is written next (`client.journals.readers`: a member whose signed
     end date passed does not count). `names` keeps the same as text, by role, as before
@@ -1081,6 +1085,13 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "(`readers`, `journal`, `journal_id`, `folded`; `names`: journal, readers, folded: the "
         "file's journals, tab-separated); nothing was imported; say fold_into_shared=True once "
         "the user confirms",
+        "plan written": "an InvalidInput: `client.safety.copy_plan` refused to overwrite a "
+        "safety plan written in the journal to copy into (`names`: journal, journal id); "
+        "nothing was changed; say replace_written=True once the user confirms",
+        "plan readers": "ReadersToConfirm: `client.safety.copy_plan` refused to copy a safety "
+        "plan into a journal someone else reads (`readers`, `journal`, `journal_id`; `names`: "
+        "journal, journal id, readers); nothing was changed; say to_readers=True once the "
+        "user confirms",
         "wider default": "an InvalidInput: `Client.move_set_aside` with no journal refused a "
         "default journal read by someone who did not read the entry's own journal (`names`: "
         "members, journal id); name the journal, or say even_if_shared=True",

@@ -275,7 +275,15 @@ class Journals:
         written next (`readers`: a member whose signed end date passed counts in neither,
         as they receive nothing written from now on). A default journal the server no longer
         serves (withheld, or deleted on another of your devices), held here as a read-only
-        copy, is asked about as its last verified chain and plan say."""
+        copy, is asked about as its last verified chain and plan say.
+
+        The default journal's safety plan is the one the safety message of every journal
+        with no plan of its own shows (`client.safety.message`; none written there: the
+        built-in numbers), so a new default may change the emergency number, crisis line and
+        plan those messages show: read `client.safety.plan()` before and after (its
+        emergency number, crisis line and text) and tell the user when they differ, as `tj
+        journal default` does; `client.safety.copy_plan` copies a plan into the new
+        default."""
         context = self._context
         local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:

@@ -157,7 +157,7 @@ class ImportReport:
     alone (no other journal's message borrows it: a journal with no plan of its own shows only
     the default journal's, `SafetyPath.message`), in the order written: journal -> the
     default journal's name here, whose plan the others show, into which the person can
-    write it (`client.safety.set_plan`); None when the default journal is not on this device
+    copy it (`client.safety.copy_plan(journal)`); None when the default journal is not on this device
     as a journal that takes writes (not here at all, or only its read-only copy). Said so
     that no one takes it for the plan their default journal's message shows (rev29a F1)."""
     no_longer_shown: dict[str, dict[str, str]] = field(default_factory=dict)

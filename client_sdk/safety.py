@@ -181,6 +181,15 @@ class SafetyPlan:
     """The username of the member who set `crisis_line_in_use` (from the record's signature),
     None when it is the owner's own or none is set."""
 
+    member_crisis_line: str | None = None
+    """The latest crisis line an annotating member (a therapist) set in this journal
+    (`SafetyPath.set_crisis_line`), whether or not the message shows it: the owner's own
+    line outranks it (then `crisis_line_in_use` is the owner's); None when no member set
+    one. So that the member who set it sees it was kept."""
+    member_crisis_line_set_by: str | None = None
+    """The username of the member who set `member_crisis_line` (from the record's
+    signature)."""
+
     journal_id: str = ""
     """The journal's id (32 hex digits)."""
     imported: bool = False
@@ -240,6 +249,8 @@ class SafetyPlan:
             "crisis_line": self.crisis_line,
             "crisis_line_in_use": self.crisis_line_in_use,
             "crisis_line_set_by": self.crisis_line_set_by,
+            "member_crisis_line": self.member_crisis_line,
+            "member_crisis_line_set_by": self.member_crisis_line_set_by,
             "plan": self.plan or None,
             "share_flags": self.share_flags,
             "updated_at": json_time(self.updated_at) if self.updated_at else None,

@@ -40,9 +40,9 @@ from client_sdk.access import (
 )
 from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, IntegrityError, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import now_ms, quoted_name, read_ms, to_datetime
+from client_sdk.models import and_words, now_ms, quoted_name, read_ms, to_datetime
 from client_sdk.replica import REVOKED, SHARE_ENDED, Replica, stored_document
 from client_sdk.results import (
     MEASURE,
@@ -507,6 +507,24 @@ class SafetyResponse:
     fields each reads."""
 
 
+PLAN_WRITTEN = "plan written"
+"""`TJError.subject` of the InvalidInput refusing to copy a safety plan into a journal that
+has one of its own written (`SafetyPath.copy_plan`; `names`: "journal", "journal id"):
+nothing was changed; confirmed with `replace_written=True`."""
+
+PLAN_READERS = "plan readers"
+"""`TJError.subject` of the ReadersToConfirm refusing to copy a safety plan into a journal
+someone else reads (`SafetyPath.copy_plan`: `readers`, `journal`, `journal_id`; `names`:
+"journal", "journal id", "readers"): its words would reach them; confirmed with
+`to_readers=True`."""
+
+
+def written(plan: SafetyPlan) -> bool:
+    """Whether the owner (or an import) wrote something of `plan`: an emergency number, a
+    crisis line of their own or text."""
+    return bool(plan.emergency_number or plan.crisis_line or plan.plan.strip())
+
+
 @checks_inputs
 class SafetyPath:
     """`client.safety`: the safety message after a concerning answer, the client's safety
@@ -561,7 +579,10 @@ class SafetyPath:
         display = self._display(local)
         plan = plan_view(found, display) if found is not None else SafetyPlan(display)
         plan = replace(plan, journal_id=local.journal_id.hex())
-        in_use = (plan.crisis_line, None) if plan.crisis_line else await self._member_line(local)
+        member = await self._member_line(local)
+        if member is not None:  # shown or not (the owner's own outranks it): seen (NU74 F7)
+            plan = replace(plan, member_crisis_line=member[0], member_crisis_line_set_by=member[1])
+        in_use = (plan.crisis_line, None) if plan.crisis_line else member
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
         borrowed = await self._borrowed(local, plan)
@@ -695,6 +716,103 @@ class SafetyPath:
         (`_shown_for`)."""
         return await self._write_plan(
             journal, emergency_number, crisis_line, plan, None, None, imported=True
+        )
+
+    async def copy_plan(
+        self,
+        source: str,
+        *,
+        journal: str | None = None,
+        replace_written: bool = False,
+        to_readers: bool = False,
+    ) -> SafetyPlan:
+        """Copy the safety plan written in `source` (one of this account's journals, by name or
+        id) into `journal` (None: the default journal): its emergency number, its own crisis
+        line (not a line a therapist set there) and its text, so that the safety message reads
+        it there. The one step that makes a plan an import put in "Personal (imported)" the
+        plan every journal with none of its own shows, which reads only the default journal's
+        (`message`, `ImportReport.plans_alone`). The copy keeps `imported` as the source has
+        it: a plan an import wrote, copied unchanged, is still the import's (a crisis line a
+        member set in a journal borrowing it outranks it, as for any imported plan); a plan
+        the owner wrote by hand is copied as theirs. The safety-flag opt-in is never copied:
+        consent names the members of one journal. Works offline; returns the plan as written.
+
+        Raises NotFound for an unknown journal; AccessError when this account does not own
+        `journal`; InvalidInput (subject BAD_VALUE) when `source` is `journal` itself, or
+        another account's journal, or has no plan written (no number, line or text);
+        InvalidInput (subject PLAN_WRITTEN, `names` {"journal": its name, "journal id"}) when
+        `journal` has a plan of its own written (a number, line or text) and not
+        `replace_written`: nothing is changed, the written plan is never overwritten unasked;
+        ReadersToConfirm (subject PLAN_READERS: `readers`, `journal`, `journal_id`) when
+        `journal`'s access chain verified on this device shows someone else reads it (what
+        is written next reaches them: `readers.journal_readers`) and not `to_readers`: the
+        plan's words would reach them; tell the user who, ask, then call again with
+        `to_readers=True`. Nothing is read from a server answer.
+
+            await client.safety.copy_plan("Personal (imported)")  # into the default journal
+        """
+        from client_sdk.errors import ReadersToConfirm
+        from client_sdk.readers import journal_readers, reader_names
+
+        origin = await self._journal_to_read(source)
+        target = await self._local_journal(journal)
+        me = self._replica.profile.account_id
+        if origin.journal_id == target.journal_id:
+            raise InvalidInput(
+                f"{quoted_name(self._display(target))} is the journal to copy into: name "
+                "another journal to copy its safety plan from",
+                subject=BAD_VALUE,
+            )
+        if origin.owner_id != me:
+            raise InvalidInput(
+                f"{quoted_name(self._display(origin))} is not one of your journals: only a "
+                "safety plan you wrote is copied",
+                subject=BAD_VALUE,
+            )
+        found = await self._plan_document(origin)
+        copied = plan_view(found, self._display(origin)) if found is not None else None
+        if copied is None or not written(copied):
+            raise InvalidInput(
+                f"{quoted_name(self._display(origin))} has no safety plan written: nothing to copy",
+                subject=BAD_VALUE,
+            )
+        held = await self._plan_document(target)
+        there = plan_view(held, self._display(target)) if held is not None else None
+        name, ident = self._display(target), target.journal_id.hex()
+        if there is not None and written(there) and not replace_written:
+            raise InvalidInput(
+                f"{quoted_name(name)} has a safety plan of its own written: nothing was "
+                "changed. To replace it with the one copied, confirm that you mean it",
+                subject=PLAN_WRITTEN,
+                situation=f"{quoted_name(name)} has a safety plan of its own written",
+                names={"journal": name, "journal id": ident},
+            )
+        await self._replica.fresh_access()  # another program may have verified a share
+        state = self._replica.chains.state(target.journal_id)
+        readers = journal_readers(state, now_ms(), ended=False)  # who receives it next
+        if readers and not to_readers:
+            who = and_words(reader_names(readers))
+            situation = (
+                f"{quoted_name(name)} is read by {who}: the safety plan copied there, its "
+                "numbers and its text, would reach them"
+            )
+            raise ReadersToConfirm(
+                f"{situation}. Nothing was changed: confirm that you mean it",
+                subject=PLAN_READERS,
+                situation=situation,
+                journal=target.name,
+                journal_id=ident,
+                readers=tuple(readers),
+                names={"journal": target.name, "journal id": ident, "readers": who},
+            )
+        return await self._write_plan(
+            journal,
+            copied.emergency_number or "",  # "" clears a number the copy does not set
+            copied.crisis_line or "",
+            copied.plan,
+            None,
+            None,
+            imported=copied.imported,
         )
 
     async def _write_plan(

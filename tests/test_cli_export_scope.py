@@ -98,7 +98,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
         "Imported 1 entry, 1 questionnaire result and 1 safety plan into 'Personal' (read by "
         "no one else); not imported (they stay in the file): 1 homework entry and 1 assignment; "
         "the emergency number the safety message shows for Personal is now the file's, '999' "
-        "(check it with `tj safety plan`)."
+        "(check it with `tj safety plan --journal Personal`)."
     ), said
     cleo = await new_device(live_server, tmp_path, "cleo")
     report = await cleo.json("import", str(path))  # the default: a journal of its own

@@ -38,7 +38,7 @@ async def test_results_and_safety_plan_show_in_the_new_account_and_import_once(
         "Imported 2 questionnaire results and 1 safety plan into 'Personal' (read by no one else); the "
         "emergency "
         "number the safety message shows for Personal is now the file's, '999' (check it "
-        "with `tj safety plan`)."
+        "with `tj safety plan --journal Personal`)."
     ), said
 
     listed = await mia.json("measure", "list")
@@ -136,9 +136,9 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     assert said == (
         "Imported 1 safety plan into 'Personal' (read by no one else); the emergency number "
         "the safety message shows "
-        "for Personal is now the file's, '999' (check it with `tj safety plan`); the crisis "
+        "for Personal is now the file's, '999' (check it with `tj safety plan --journal Personal`); the crisis "
         "line the safety message shows for Personal is now the file's, 'Samaritans: call 116 "
-        "123' (check it with `tj safety plan`)."
+        "123' (check it with `tj safety plan --journal Personal`)."
     ), said
     plan = (await mia.ok("safety", "plan")).stdout
     assert "999" in plan and "Samaritans: call 116 123" in plan
@@ -148,7 +148,7 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     said = " ".join((await cleo.ok("import", path)).stdout.split())
     assert (
         "the emergency number the safety message shows for Personal (imported) is now the "
-        "file's, '999' (check it with `tj safety plan`)"
+        "file's, '999' (check it with `tj safety plan --journal 'Personal (imported)'`)"
     ) in said, said
     assert (
         "the crisis line the safety message shows for Personal (imported) is now the file's, "
@@ -156,7 +156,7 @@ async def test_the_summary_names_the_emergency_number_and_crisis_line_the_messag
     ) in said, said
     taken = await cleo.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"
-    message = " ".join(taken["safety_message"])
+    message = " ".join(taken["safety_message"]["lines"])
     assert "call 999" not in message and "Samaritans" not in message, message
     shown = await cleo.json("safety", "plan")
     assert (shown["emergency_number"], shown["crisis_line"], shown["shown_from"]) == (

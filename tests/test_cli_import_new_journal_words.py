@@ -135,20 +135,41 @@ async def test_a_handed_plan_in_a_journal_of_its_own_is_said_for_that_journal_al
     told = said((await mia.ok("import", path)).stdout)
     assert (
         "the emergency number the safety message shows for Personal (imported) is now the "
-        "file's, '+1 555 0100' (check it with `tj safety plan`); the crisis line the safety "
-        "message shows for Personal (imported) is now the file's, 'Call Eve: 555 0199' (check "
-        "it with `tj safety plan`)"
+        "file's, '+1 555 0100' (check it with `tj safety plan --journal 'Personal (imported)'`); "
+        "the crisis line the safety message shows for Personal (imported) is now the file's, "
+        "'Call Eve: 555 0199' (check it with `tj safety plan --journal 'Personal (imported)'`)"
     ) in told, told
     assert (
         "the safety plan imported into 'Personal (imported)' is shown for that journal alone: "
-        "a journal with no plan of its own shows only the plan of your default journal, "
-        "'Personal', never this one; to use it there, write it into 'Personal' (`tj safety "
-        "plan --journal 'Personal (imported)'` shows it, `tj safety plan --journal Personal "
-        "--emergency NUMBER --crisis-line TEXT --text TEXT` writes it)"
+        "the safety message of your default journal, 'Personal', where new questionnaire "
+        "results go, and of every journal with no plan of its own, shows only the plan "
+        "of 'Personal', never this one; `tj safety plan --journal Personal --copy-from 'Personal "
+        "(imported)'` copies it into 'Personal' (`tj safety plan --journal 'Personal "
+        "(imported)'` shows it)"
     ) in told, told
     taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert taken["journal"] == "Personal"
-    assert not any("+1 555 0100" in line for line in taken["safety_message"])
+    assert not any("+1 555 0100" in line for line in taken["safety_message"]["lines"])
+    shown = await mia.ok("safety", "plan")  # the default's view names her plan elsewhere
+    assert "(no plan written yet)" in shown.stdout
+    assert (
+        "Note: the safety message for 'Personal' shows no plan of yours (only the built-in "
+        "numbers), while you wrote one in 'Personal (imported)'; `tj safety plan --journal "
+        "Personal --copy-from 'Personal (imported)'` copies it here."
+    ) in said(shown.stderr), shown.stderr
+    assert (await mia.json("safety", "plan"))["plans_elsewhere"] == ["Personal (imported)"]
+    copy = ["safety", "plan", "--journal", "Personal", "--copy-from", "Personal (imported)"]
+    copied = await mia.ok(*copy)  # the command the summary gave, followed
+    assert "Copied the safety plan of 'Personal (imported)' into 'Personal'" in said(
+        copied.stderr
+    ), copied.stderr
+    assert "imported:     yes" in copied.stdout and "+1 555 0100" in copied.stdout
+    taken = await mia.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
+    message = " ".join(taken["safety_message"]["lines"])
+    assert "+1 555 0100" in message and "Call Eve: 555 0199" in message, message
+    assert "Call Eve first." in message, message
+    again = await mia.tj(*copy, "--json", input="")  # a plan is written there now: asked
+    assert again.exit_code != 0 and '"subject": "plan written"' in again.stdout, again.stdout
 
 
 async def test_a_day_one_file_into_an_existing_shared_journal_named_names_it_and_its_readers(

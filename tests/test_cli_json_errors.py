@@ -11,14 +11,15 @@ from typing import Any
 from tests.test_cli import Device, Outage, Seen, laptop, outage  # noqa: F401
 
 
-def failure(done: Seen) -> dict[str, Any]:
+def failure(done: Seen, extra: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The error object of a failed command's stdout, checked against its exit status and
-    its stderr line."""
+    its stderr line; `extra`: the keys a command adds (`output.ERROR_EXTRA`), exactly."""
     assert done.exit_code not in (0, None), done.output
     said = json.loads(done.stdout)
     assert list(said) == ["error"], said
     error = said["error"]
-    assert set(error) == {"subject", "message", "code", "exit_status", "answered_by"}, error
+    keys = {"subject", "message", "code", "exit_status", "answered_by"} | extra
+    assert set(error) == keys, error
     assert error["exit_status"] == done.exit_code
     assert "Error: " in done.stderr
     assert " ".join(error["message"].split())[:40] in " ".join(done.stderr.split())

@@ -56,7 +56,7 @@ async def test_the_safety_message_says_a_lapsed_field_share_counts_until_unshare
 ) -> None:
     ana, _ = await lapsed_mood_share(live_server, tmp_path, monkeypatch)
     taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    text = said(" ".join(taken["safety_message"]))
+    text = said(" ".join(taken["safety_message"]["lines"]))
     assert f"No safety flag was sent to tom (mood; {LAPSED}), who reads only a copy" in text, text
 
 
@@ -69,7 +69,7 @@ async def test_a_field_share_in_force_is_not_said_lapsed(
         "share", "Personal", "tom", "--only", "mood", *("--fingerprint", tom.signup["fingerprint"])
     )
     taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    text = said(" ".join(taken["safety_message"]))
+    text = said(" ".join(taken["safety_message"]["lines"]))
     assert "No safety flag was sent to tom (mood), who reads only a copy" in text, text
     assert "end date passed" not in text, text
 

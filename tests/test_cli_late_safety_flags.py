@@ -103,6 +103,6 @@ async def test_the_message_says_no_flag_was_sent_when_the_share_ended(
     )  # fmt: skip
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    [line] = [s for s in taken["safety_message"] if "safety flag" in s]
+    [line] = [s for s in taken["safety_message"]["lines"] if "safety flag" in s]
     assert said(line).startswith("No safety flag was sent: as of this device's last sync")
     assert "(drsmith: no longer shared with) reads Personal" in line

@@ -42,7 +42,7 @@ async def test_the_questionnaire_and_its_safety_message_fit_the_terminal_unchang
     ana = await new_device(live_server, tmp_path, "ana")
     safety = (await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1"))[
         "safety_message"
-    ]
+    ]["lines"]
     assert max(map(len, safety)) > 120  # the lines that were too wide
     env = {"COLUMNS": str(width)}
     taken = await ana.ok("measure", "take", "phq9", input="1\n2\n0\n3\n1\n0\n2\n1\n1\n2\n", env=env)

@@ -142,7 +142,7 @@ async def test_import_says_the_safety_flag_opt_in_is_not_carried_over_and_counts
     assert said == (
         "Imported 1 entry, 1 goal with 2 check-ins and 1 safety plan into 'Personal' (read by no one else); the "
         "emergency number the safety message shows for Personal is now the file's, '999' "
-        "(check it with `tj safety plan`). "
+        "(check it with `tj safety plan --journal Personal`). "
         "Safety flags: in the file, flags of Personal reached drsmith; an import never turns "
         "that on (it never sends safety flags to anyone), so no flag reaches drsmith from this "
         "account until you opt in again: `tj share Personal drsmith --role annotate "

@@ -197,7 +197,7 @@ async def test_item_9_message_names_a_therapist_who_reads_only_a_copy_of_some_fi
     believe he is alerted. It now names him, with the fields he reads."""
     await ana.ok("share", "Personal", "tom", "--only", "mood,tags", *fingerprint(tom))
     taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    said = flat(" ".join(taken["safety_message"]))
+    said = flat(" ".join(taken["safety_message"]["lines"]))
     assert (
         "No safety flag was sent to tom (mood, tags), who reads only a copy of some fields "
         "of Personal: such a copy carries no safety flag, whatever you chose. If you want "
@@ -206,4 +206,4 @@ async def test_item_9_message_names_a_therapist_who_reads_only_a_copy_of_some_fi
     shown = flat((await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")).output)
     assert "No safety flag was sent to tom (mood, tags), who reads only a copy" in shown, shown
     calm = await ana.json("measure", "take", "phq9", "--answers", "1,0,0,0,0,0,0,0,0")
-    assert "tom" not in flat(" ".join(calm.get("safety_message") or [])), calm
+    assert "tom" not in flat(" ".join((calm.get("safety_message") or {}).get("lines") or [])), calm

@@ -232,6 +232,8 @@ async def test_safety_plan_json_gives_what_the_safety_message_shows_as_one_field
     await ana.ok("safety", "plan", "--emergency", "999", "--crisis-line", "Lifeline 0800 111")
     await ana.ok("journal", "create", "Dreams")
     borrowed = await ana.json("safety", "plan", "--journal", "Dreams")
+    lines = " ".join(borrowed["safety_message"].pop("lines"))  # the same shape everywhere
+    assert "call 999" in lines and "Lifeline 0800 111" in lines, lines
     assert borrowed["safety_message"] == {
         "emergency_number": "999",
         "crisis_line": "Lifeline 0800 111",
@@ -247,6 +249,8 @@ async def test_safety_plan_json_gives_what_the_safety_message_shows_as_one_field
     await drsmith.ok("safety", "crisis-line", "ana/Dreams", "Samaritans 116 123")
     await ana.ok("sync")
     own = await ana.json("safety", "plan", "--journal", "Dreams")
+    lines = " ".join(own["safety_message"].pop("lines"))
+    assert "Samaritans 116 123 (set by drsmith)" in lines and "Walk first." in lines, lines
     assert own["safety_message"] == {
         "emergency_number": None,
         "crisis_line": "Samaritans 116 123",

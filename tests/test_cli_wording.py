@@ -64,7 +64,7 @@ async def test_setting_a_clients_crisis_line_is_confirmed(
         (await drsmith.ok("safety", "crisis-line", "ana/Personal", "Samaritans 116 123")).stderr
     )
     assert done == (
-        "Set the crisis line of ana/Personal to 'Samaritans 116 123': its owner sees it with "
+        "Set the crisis line of ana/Personal to 'Samaritans 116 123': ana sees it with "
         "the safety message when they have not set their own, here or in a plan they wrote "
         "in their default journal, which this device cannot see; synced."
     )

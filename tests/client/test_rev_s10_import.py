@@ -75,7 +75,7 @@ async def test_the_rest_of_the_plan_is_imported_and_the_therapists_line_stays_in
     assert shown(import_summary(report)) == (  # as printed
         "Imported 1 safety plan into 'Personal' (read by tom); the emergency number the "
         "safety message "
-        "shows for Personal is now the file's, '999' (check it with `tj safety plan`); kept the "
+        "shows for Personal is now the file's, '999' (check it with `tj safety plan --journal Personal`); kept the "
         "crisis line tom set in Personal in force: the file's differs and stays in the file "
         "(yours would replace theirs in the safety message; `tj safety plan --crisis-line` "
         "sets it)."

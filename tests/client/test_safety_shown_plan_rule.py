@@ -118,7 +118,8 @@ async def test_an_imported_plan_never_outranks_a_plan_the_client_wrote(
     plan = await ana.safety.plan("Work")
     assert (plan.shown_from, plan.shown_emergency_number) == ("Personal", "999")
     assert report.emergency_numbers_imported == report.crisis_lines_imported == {}
-    assert "safety message" not in import_summary(report)
+    summary = import_summary(report)  # no message changed: none "now shows" nor "no longer"
+    assert "now shows" not in summary and "no longer shows" not in summary, summary
     assert report.plans_alone == {"Personal (imported)": "Personal"}, report.to_dict()
     imported = await ana.safety.plan("Personal (imported)")
     assert imported.imported and imported.plan == "Breathe slowly."
@@ -201,7 +202,7 @@ async def test_an_import_into_the_default_journal_names_the_journals_that_now_bo
     said = " ".join(printed(import_summary(report)).split())
     assert (
         "the safety message for Work now shows the safety plan imported from the file's "
-        "'Personal', now in 'Personal' (check it with `tj safety plan`)"
+        "'Personal', now in 'Personal' (check it with `tj safety plan --journal Personal`)"
     ) in said, said
     assert "shown for that journal alone" not in said, said
 
