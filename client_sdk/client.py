@@ -3507,11 +3507,12 @@ class Client:
         now = now_ms()
         source = bytes.fromhex(old.journal_id)
         state = replica.chains.state(target)
+        me = replica.profile.account_id
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
             """The members of `journal_id` who receive what is written there next
             (`readers.journal_readers`), by account id."""
-            found = journal_readers(replica.chains.state(journal_id), now, ended=False)
+            found = journal_readers(replica.chains.state(journal_id), now, ended=False, viewer=me)
             return {
                 bytes.fromhex(r.account_id): r.username
                 for r in found

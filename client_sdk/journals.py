@@ -149,20 +149,23 @@ class Journals:
         members, and the accounts of its field-level shares in force
         (`access.field_shares_in_force`: a copy of what it holds goes to them); "an account"
         for one this device cannot name (another member, seen from a member's device).
-        A member whose signed end date passed counts only with `ended`: by default this is
-        who receives what is written there NEXT, what an app says before writing words meant
-        for one journal into another (a record is pushed only under a key such a member
-        never holds: the push ends the share first), the same count as `set_default`'s
-        refusals (`ReadersToConfirm.readers`); with `ended=True`, who holds what the
-        journal holds already (such a member keeps its keys until a device of the owner
-        ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
+        By default this is who receives what is written there NEXT, what an app says before
+        writing words meant for one journal into another, the same count as `set_default`'s
+        refusals (`ReadersToConfirm.readers`): a member whose signed end date passed counts
+        on a member's device while the current key was sealed to them (only the owner's
+        device ends the share and rotates the key; what a member's device writes goes out
+        under that key), not on the owner's (a record is pushed only under a key such a
+        member never holds: the push ends the share first). With `ended=True`, who holds
+        what the journal holds already (such a member keeps its keys until a device of the
+        owner ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
         Works offline. Raises NotFound and InvalidInput as `get`."""
         context = self._context
         local = await context.local_journal(name_or_id)
         await context.replica.fresh_access()
         me = context.profile.account_id
         state = context.replica.chains.state(local.journal_id)
-        names = set(reader_names(journal_readers(state, now_ms(), ended=ended), besides=me.hex()))
+        found = journal_readers(state, now_ms(), ended=ended, viewer=me)
+        names = set(reader_names(found, besides=me.hex()))
         if local.owner_id != me:
             names.add(local.owner_name or "its owner")
         return sorted(names)
@@ -299,7 +302,8 @@ class Journals:
                 subject=BAD_VALUE,
             )
         state = context.replica.chains.state(local.journal_id)
-        readers = journal_readers(state, now_ms(), ended=False)  # what is written next
+        me = context.profile.account_id
+        readers = journal_readers(state, now_ms(), ended=False, viewer=me)  # written next
         by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
         if readers and not by_id and not even_if_shared:
             ident = local.journal_id.hex()
@@ -345,9 +349,11 @@ class Journals:
         now = now_ms()
         state = context.replica.chains.state
         # who receives what is written next in each (`readers.journal_readers`)
-        readers_now = journal_readers(state(current.journal_id), now, ended=False)
+        me = context.profile.account_id
+        readers_now = journal_readers(state(current.journal_id), now, ended=False, viewer=me)
         readers_then = {
-            r.account_id for r in journal_readers(state(chosen.journal_id), now, ended=False)
+            r.account_id
+            for r in journal_readers(state(chosen.journal_id), now, ended=False, viewer=me)
         }
         gone = [r for r in readers_now if not r.account_id or r.account_id not in readers_then]
         left = reader_names(gone)
@@ -390,7 +396,10 @@ class Journals:
                 else ""
             )
         )
-        held = {r.username: r for r in journal_readers(state(current.journal_id), now, ended=True)}
+        held = {
+            r.username: r
+            for r in journal_readers(state(current.journal_id), now, ended=True, viewer=me)
+        }
         raise ReadersToConfirm(
             f"{situation}. Nothing was changed: confirm that you mean it",
             situation=situation,
