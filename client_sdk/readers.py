@@ -2,7 +2,7 @@
 (`access.AccessState`), never a server answer: the one rule behind every answer the SDK
 gives about it (`client.journals.readers`, `client.journals.set_default`'s refusals, an
 import's summary and its question, `tj write --draft`'s words). Pure: no I/O, no clock
-(callers pass `now`).
+(callers pass `now`, and `viewer`: the account whose device asks).
 
 A member whose signed end date passed (`access.Member.ended`) stays in the chain, and holds
 the keys of every epoch sealed to it, until a device of the owner ends the share (an
@@ -59,7 +59,8 @@ class JournalReader:
     share). `expires_at`: the end date the owner signed for the membership (UTC), None for
     none and for a field-level share (its terms are its copy's). `ended`: a member whose
     signed end date has passed, who still holds the keys of what the journal held until a
-    device of the owner ends the share (only in an answer that counts them)."""
+    device of the owner ends the share (only in an answer that counts them: `ended=True`, or
+    what a member's device writes next under a key they hold)."""
 
     account_id: str
     username: str
