@@ -2348,9 +2348,11 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
-        if held_here:  # said by this report (`flags_sent`, or told undelivered), which
-            # reaches the app now, returned or carried by WithheldRecordsError: never again
-            await self.safety._told_left([u.flag_id for u in held_here])
+        if held_here or report.late_flags:  # said by this report (`flags_sent`,
+            # `late_flags`, or told undelivered), which reaches the app now, returned or
+            # carried by WithheldRecordsError: never again
+            said = [u.flag_id for u in held_here] + [f.flag_id for f in report.late_flags]
+            await self.safety._told_left(said)
         if strict:
             report.raise_for_withheld()
         # Handed to the app now: the sign-ins the look found were kept until here, so a
@@ -2827,8 +2829,15 @@ class Client:
             return []
         sealed = await self.safety._seal_missed(synced, withheld)
         if sealed:
-            with contextlib.suppress(NetworkError, RateLimited):
-                await self.replica.push_outbox()
+            try:
+                with contextlib.suppress(NetworkError, RateLimited):
+                    await self.replica.push_outbox()
+            finally:  # marked untold as soon as it left, until the report naming it is
+                # handed (`_sync`): a later request of this sync may be held past a
+                # command's quick-sync limit, and the cut report never reaches the app; the
+                # next completed sync then says it (`SyncReport.flags_sent`, rev29b F3)
+                with contextlib.suppress(Exception):
+                    await self.safety._note_untold([f.flag_id for f in sealed])
         return sealed
 
     async def last_synced(self) -> datetime | None:
@@ -3507,11 +3516,12 @@ class Client:
         now = now_ms()
         source = bytes.fromhex(old.journal_id)
         state = replica.chains.state(target)
+        me = replica.profile.account_id
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
             """The members of `journal_id` who receive what is written there next
             (`readers.journal_readers`), by account id."""
-            found = journal_readers(replica.chains.state(journal_id), now, ended=False)
+            found = journal_readers(replica.chains.state(journal_id), now, ended=False, viewer=me)
             return {
                 bytes.fromhex(r.account_id): r.username
                 for r in found

@@ -608,7 +608,8 @@ class Context:
         """The refusal of a write naming no journal into the adopted journal (`named`, id
         `ident`, hex) whose verified chain (`state`) shows a member: whom it is shared with
         now ("is shared with tom"), and whom before only ("was shared with ben (ended)")."""
-        now = reader_names(journal_readers(state, now_ms(), ended=False))
+        # the adopted journal is this account's own: viewed from its owner's device
+        now = reader_names(journal_readers(state, now_ms(), ended=False, viewer=state.owner_id))
         before = [name for name in readers_by_chain(state) if name not in now]
         parts = [f"is shared with {and_words(now)}"] if now else []
         if before:

@@ -94,7 +94,9 @@ read or that sends them none (`client.journals.set_default`): new entries, quest
 results and their safety flags, written with no journal named, would no longer reach them.
 `readers` (`JournalReader`s: those who would no longer read what is written with no journal
 named, by `readers.journal_readers` with `ended=False`), `flags` (those whom safety flags
-would no longer reach), `journal` and `journal_id` (the default journal until then); the same
+would no longer reach), `journal` and `journal_id` (the default journal until then; when it
+is not on this device at all, so who reads it cannot be checked here: `readers`, `flags`
+and `journal` empty, `journal_id` its id, rev29b F2); the same
 as text in `names`: "readers", "flags" (usernames, ", "-joined), "journal", "journal id".
 Confirmed with `leave_readers`."""
 

@@ -675,8 +675,10 @@ class ReadersToConfirm(InvalidInput):
       with `to_readers=True`.
 
     `readers` and `flags` are `JournalReader`s (account id, username, role, end date),
-    counted as for what is written next (`client.journals.readers`: a member whose signed
-    end date passed does not count). `names` keeps the same as text, by role, as before
+    counted as for what is written next (`client.journals.readers`: on the owner's devices
+    a member whose signed end date passed does not count). "readers left" with neither
+    and `journal` "": the default journal (`journal_id`) is not on this device, so who
+    reads it cannot be checked here (`situation` says so). `names` keeps the same as text, by role, as before
     ("readers", "flags": usernames, ", "-joined; "journal", "journal id", "folded":
     tab-separated)."""
 

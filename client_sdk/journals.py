@@ -149,20 +149,23 @@ class Journals:
         members, and the accounts of its field-level shares in force
         (`access.field_shares_in_force`: a copy of what it holds goes to them); "an account"
         for one this device cannot name (another member, seen from a member's device).
-        A member whose signed end date passed counts only with `ended`: by default this is
-        who receives what is written there NEXT, what an app says before writing words meant
-        for one journal into another (a record is pushed only under a key such a member
-        never holds: the push ends the share first), the same count as `set_default`'s
-        refusals (`ReadersToConfirm.readers`); with `ended=True`, who holds what the
-        journal holds already (such a member keeps its keys until a device of the owner
-        ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
+        By default this is who receives what is written there NEXT, what an app says before
+        writing words meant for one journal into another, the same count as `set_default`'s
+        refusals (`ReadersToConfirm.readers`): a member whose signed end date passed counts
+        on a member's device while the current key was sealed to them (only the owner's
+        device ends the share and rotates the key; what a member's device writes goes out
+        under that key), not on the owner's (a record is pushed only under a key such a
+        member never holds: the push ends the share first). With `ended=True`, who holds
+        what the journal holds already (such a member keeps its keys until a device of the
+        owner ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
         Works offline. Raises NotFound and InvalidInput as `get`."""
         context = self._context
         local = await context.local_journal(name_or_id)
         await context.replica.fresh_access()
         me = context.profile.account_id
         state = context.replica.chains.state(local.journal_id)
-        names = set(reader_names(journal_readers(state, now_ms(), ended=ended), besides=me.hex()))
+        found = journal_readers(state, now_ms(), ended=ended, viewer=me)
+        names = set(reader_names(found, besides=me.hex()))
         if local.owner_id != me:
             names.add(local.owner_name or "its owner")
         return sorted(names)
@@ -307,7 +310,8 @@ class Journals:
                 subject=BAD_VALUE,
             )
         state = context.replica.chains.state(local.journal_id)
-        readers = journal_readers(state, now_ms(), ended=False)  # what is written next
+        me = context.profile.account_id
+        readers = journal_readers(state, now_ms(), ended=False, viewer=me)  # written next
         by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
         if readers and not by_id and not even_if_shared:
             ident = local.journal_id.hex()
@@ -335,9 +339,11 @@ class Journals:
         return context.journal(local)
 
     async def _refuse_readers_left(self, chosen: LocalJournal) -> None:
-        """Raise InvalidInput (subject READERS_LEFT) when the default journal until now
-        (none here: nothing to leave) is read by someone who does not read `chosen`, or
-        sends safety flags to someone whom `chosen`'s do not reach (`set_default`)."""
+        """Raise InvalidInput (subject READERS_LEFT) when the default journal until now is
+        read by someone who does not read `chosen`, or sends safety flags to someone whom
+        `chosen`'s do not reach, or is not on this device at all, so that who reads it cannot
+        be checked (`_refuse_default_unseen`; none here because the user deleted or
+        discarded it here: nothing to leave) (`set_default`)."""
         context = self._context
         journals = await context.store.journals()
         withheld = False
@@ -345,7 +351,8 @@ class Journals:
             current = await context.default_journal(journals)
         except TJError:  # none here but a read-only copy, maybe: asked from its chain
             kept = await self._default_kept(journals)
-            if kept is None:  # no default journal here: nothing is moved away from anyone
+            if kept is None:  # none here: asked unless this device holds or removed it
+                await self._refuse_default_unseen(journals, chosen)
                 return
             current, withheld = kept, True
         if current.journal_id == chosen.journal_id:
@@ -353,9 +360,11 @@ class Journals:
         now = now_ms()
         state = context.replica.chains.state
         # who receives what is written next in each (`readers.journal_readers`)
-        readers_now = journal_readers(state(current.journal_id), now, ended=False)
+        me = context.profile.account_id
+        readers_now = journal_readers(state(current.journal_id), now, ended=False, viewer=me)
         readers_then = {
-            r.account_id for r in journal_readers(state(chosen.journal_id), now, ended=False)
+            r.account_id
+            for r in journal_readers(state(chosen.journal_id), now, ended=False, viewer=me)
         }
         gone = [r for r in readers_now if not r.account_id or r.account_id not in readers_then]
         left = reader_names(gone)
@@ -398,7 +407,10 @@ class Journals:
                 else ""
             )
         )
-        held = {r.username: r for r in journal_readers(state(current.journal_id), now, ended=True)}
+        held = {
+            r.username: r
+            for r in journal_readers(state(current.journal_id), now, ended=True, viewer=me)
+        }
         raise ReadersToConfirm(
             f"{situation}. Nothing was changed: confirm that you mean it",
             situation=situation,
@@ -413,6 +425,55 @@ class Journals:
                 "journal": current.name,
                 "journal id": current.journal_id.hex(),
             },
+        )
+
+    async def _refuse_default_unseen(
+        self, journals: builtins.list[LocalJournal], chosen: LocalJournal
+    ) -> None:
+        """Raise InvalidInput (ReadersToConfirm, subject READERS_LEFT, no `readers` nor
+        `flags`: unknown) when the default journal (`Context.default_journal`'s rules: the
+        one chosen here, else the sign-up's by its derived id) is not on this device at all
+        (never listed to it, no copy kept), and was not deleted or discarded here: who reads
+        it, and whom its safety flags reach, cannot be checked here, so a move away from it
+        is asked, never taken for leaving no one (rev29b F2: a server that never lists a
+        shared default to a new device). An account made before SDKs derived the default
+        journal's id, on a device holding no choice, is asked too (this device cannot tell
+        it from a withheld default). `set_default`."""
+        context = self._context
+        chosen_id = await context.chosen_default()
+        default_id = chosen_id or context.default_journal_id.hex()
+        if default_id == chosen.journal_id.hex():
+            return
+        me = context.profile.account_id
+        if any(j.journal_id.hex() == default_id and j.owner_id == me for j in journals):
+            return  # here (an adopted default awaiting a list, or ended): nothing unseen
+        with contextlib.suppress(ValueError):  # a damaged choice: asked (fail closed)
+            tag = context.replica.counters_tag(bytes.fromhex(default_id)).hex()
+            store = context.store
+            deleted = forgotten.decode(await store.setting(forgotten.DELETED))
+            discarded = forgotten.decode_marks(await store.setting(forgotten.DISCARDED))
+            if tag in deleted or tag in discarded:  # removed here by the user: none to ask
+                return
+        then = quoted_name(context.display(chosen))
+        which = "chosen on this device" if chosen_id else "the one made when you signed up"
+        why = "deleted on another of your devices, or never listed here by the server" + (
+            "" if chosen_id else ", or your account is older than default journals made by id"
+        )
+        situation = (
+            f"your default journal (id {default_id[:ID_SHOWN]}, {which}) is not on this "
+            f"device ({why}): who reads it, and whom its safety flags reach, cannot be checked "
+            f"here. With {then} as your default journal, new entries and questionnaire results "
+            "written with no journal named go there, and a PHQ-9 item 9 answered above 0 "
+            f"there seals safety flags only for those {then} sends them to"
+        )
+        raise ReadersToConfirm(
+            f"{situation}. Nothing was changed: sync to bring it here, or confirm that you mean it",
+            situation=situation,
+            subject=READERS_LEFT,
+            journal="",
+            journal_id=default_id,
+            readers=(),
+            names={"readers": "", "flags": "", "journal": "", "journal id": default_id},
         )
 
     async def _default_kept(self, journals: builtins.list[LocalJournal]) -> LocalJournal | None:

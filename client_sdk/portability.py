@@ -1194,7 +1194,9 @@ def result_readers(context: Context, journal_id: bytes, journals: list[LocalJour
     replica = context.replica
     me = context.profile.account_id.hex()
     state = replica.chains.state(journal_id)
-    members = [r for r in chain_readers(state, now_ms(), ended=False) if r.role != FIELDS]
+    viewer = context.profile.account_id
+    found = chain_readers(state, now_ms(), ended=False, viewer=viewer)
+    members = [r for r in found if r.role != FIELDS]
     names = set(reader_names(members, besides=me))
     held = {j.journal_id: j for j in journals}
     for limited in field_shares_in_force(state):
@@ -1212,9 +1214,10 @@ def journal_readers(context: Context, journal_id: bytes) -> list[JournalReader]:
     (`readers.journal_readers` with `ended=False`: its members, but one whose signed end
     date passed, who receives nothing written from now on, and the accounts of its
     field-level shares in force; one this device cannot name as "an account")."""
-    me = context.profile.account_id.hex()
+    viewer = context.profile.account_id
     state = context.replica.chains.state(journal_id)
-    return [r for r in chain_readers(state, now_ms(), ended=False) if r.account_id != me]
+    found = chain_readers(state, now_ms(), ended=False, viewer=viewer)
+    return [r for r in found if r.account_id != viewer.hex()]
 
 
 @dataclass

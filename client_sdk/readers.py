@@ -2,19 +2,25 @@
 (`access.AccessState`), never a server answer: the one rule behind every answer the SDK
 gives about it (`client.journals.readers`, `client.journals.set_default`'s refusals, an
 import's summary and its question, `tj write --draft`'s words). Pure: no I/O, no clock
-(callers pass `now`).
+(callers pass `now`, and `viewer`: the account whose device asks).
 
 A member whose signed end date passed (`access.Member.ended`) stays in the chain, and holds
 the keys of every epoch sealed to it, until a device of the owner ends the share (an
 `ended` entry and a new key: `Replica.rotate_expired`, which every sync and push runs
 first). So there are two answers, and each caller says which it asks (`ended`):
 
-- what is written NEXT (`ended=False`): a record is pushed only under the current epoch of
-  its journal's verified chain, whose key no ended or removed member holds (the push ends
-  the share and rotates the key first, or keeps the record in the outbox), so a member past
-  their end date receives it only if the owner renews their share on another device, which
-  this device has not seen yet, as for any share made elsewhere since (no device can prove
-  from a server answer that a chain has no newer entries): they do not count;
+- what is written NEXT (`ended=False`): on a device of the journal's owner, a record is
+  pushed only under the current epoch of its journal's verified chain, whose key no ended or
+  removed member holds (the push ends the share and rotates the key first, or keeps the
+  record in the outbox: `Replica._hold_reason`), so a member past their end date receives it
+  only if the owner renews their share on another device, which this device has not seen
+  yet, as for any share made elsewhere since (no device can prove from a server answer that
+  a chain has no newer entries): they do not count. A member's device (`viewer` is not the
+  owner) can neither end the share nor rotate the key, and its push is not held: what it
+  writes next is sealed under the current epoch of the chain it verified, so a member past
+  their end date whose copy of that epoch's key the owner sealed (no rotation since, as far
+  as this device has verified) receives it and counts, until this device sees the owner's
+  rotation (fail closed: rev29b F1);
 - what the journal holds already (`ended=True`): that member may have read it, and holds
   its keys: they count.
 
@@ -53,7 +59,8 @@ class JournalReader:
     share). `expires_at`: the end date the owner signed for the membership (UTC), None for
     none and for a field-level share (its terms are its copy's). `ended`: a member whose
     signed end date has passed, who still holds the keys of what the journal held until a
-    device of the owner ends the share (only in an answer that counts them)."""
+    device of the owner ends the share (only in an answer that counts them: `ended=True`, or
+    what a member's device writes next under a key they hold)."""
 
     account_id: str
     username: str
@@ -73,11 +80,16 @@ class JournalReader:
         }
 
 
-def journal_readers(state: AccessState | None, now: int, *, ended: bool) -> list[JournalReader]:
+def journal_readers(
+    state: AccessState | None, now: int, *, ended: bool, viewer: bytes
+) -> list[JournalReader]:
     """The accounts other than the owner that a journal's verified access chain (`state`;
-    None: none held here, so none) says read it at `now` (ms, UTC): its members, those whose
-    signed end date passed by `now` only when `ended` (see the module's docstring: True for
-    who holds what it holds, False for who receives what is written next), and the accounts
+    None: none held here, so none) says read it at `now` (ms, UTC), as seen from a device of
+    the account `viewer` (account id): its members, those whose signed end date passed by
+    `now` only when `ended` (see the module's docstring: True for who holds what it holds,
+    False for who receives what is written next) or, when `viewer` is not the owner, when
+    the current epoch's key was sealed to them (no device of `viewer` can end the share or
+    rotate the key first: what it writes next reaches them), and the accounts
     of its field-level shares in force (`access.field_shares_in_force`, whatever `ended`).
     One per account (a member that also has a field-level share: as the member); readers
     this device cannot name (`UNKNOWN_READER`) each once by their handle. Sorted by
@@ -87,7 +99,7 @@ def journal_readers(state: AccessState | None, now: int, *, ended: bool) -> list
     found: dict[bytes, JournalReader] = {}
     for member in state.members.values():
         gone = member.ended(now)
-        if gone and not ended:
+        if gone and not ended and not _holds_next(state, member.handle, viewer):
             continue
         key = member.who.account_id if member.who is not None else member.handle
         if key == state.owner_id:
@@ -109,6 +121,14 @@ def journal_readers(state: AccessState | None, now: int, *, ended: bool) -> list
             role=FIELDS,
         )
     return sorted(found.values(), key=lambda r: (r.username, r.account_id))
+
+
+def _holds_next(state: AccessState, handle: bytes, viewer: bytes) -> bool:
+    """Whether a member (`handle`) whose end date passed receives what a device of `viewer`
+    writes next in the journal of `state`: never on the owner's devices (a push ends the
+    share and rotates the key first), else when the owner sealed the current epoch's key
+    to it (the epoch a member's device seals under). Pure."""
+    return viewer != state.owner_id and handle in state.sealed_to.get(state.epoch, frozenset())
 
 
 def reader_names(readers: Iterable[JournalReader], *, besides: str = "") -> list[str]:

@@ -129,7 +129,9 @@ async def test_a_field_level_reader_of_the_default_journal_counts_though_its_cop
         personal = bytes.fromhex((await phone.journals.get("Personal")).id)
         await phone.context.replica.load_access()
         state = phone.context.replica.chains.state(personal)
-        assert reader_names(journal_readers(state, 2**62, ended=False)) == ["drlee"]
+        assert reader_names(
+            journal_readers(state, 2**62, ended=False, viewer=phone.profile.account_id)
+        ) == ["drlee"]
         await ana.journals.delete("Night", discard_undelivered=True)
         await phone.entries.write("Night", "Only for me, at night.")
         await phone.sync()

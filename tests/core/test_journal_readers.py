@@ -28,8 +28,8 @@ from tests.core.test_access_rules import (
 def both(state: access.AccessState | None, now: int = NOW) -> tuple[list[str], list[str]]:
     """The usernames counted without, then with, members whose end date passed."""
     return (
-        reader_names(journal_readers(state, now, ended=False)),
-        reader_names(journal_readers(state, now, ended=True)),
+        reader_names(journal_readers(state, now, ended=False, viewer=ANA.account_id)),
+        reader_names(journal_readers(state, now, ended=True, viewer=ANA.account_id)),
     )
 
 
@@ -45,7 +45,7 @@ def test_a_member_whose_end_date_passed_counts_only_for_what_the_journal_holds()
     the journal holds, marked `ended`. ben, with no end date, counts in both."""
     _, state = start(grant(TOM, "read", expires_at=NOW - DAY), grant(BEN))
     assert both(state) == (["ben"], ["ben", "tom"])
-    ben, tom = journal_readers(state, NOW, ended=True)  # sorted by username
+    ben, tom = journal_readers(state, NOW, ended=True, viewer=ANA.account_id)  # sorted by username
     assert tom == JournalReader(
         TOM.account_id.hex(),
         "tom",
@@ -56,6 +56,30 @@ def test_a_member_whose_end_date_passed_counts_only_for_what_the_journal_holds()
     assert ben == JournalReader(BEN.account_id.hex(), "ben", "annotate", None, ended=False)
     # the day before his end date he reads what is written next too
     assert both(state, NOW - 2 * DAY) == (["ben", "tom"], ["ben", "tom"])
+
+
+def test_on_a_members_device_an_ended_member_still_sealed_the_current_key_counts() -> None:
+    """rev29b F1: tom's end date passed with no `ended` entry yet. On ben's device (a
+    member's: it can neither end the share nor rotate the key, and its push is not held)
+    what ben writes next is sealed under the current epoch, whose key the owner sealed to
+    tom: tom counts for what is written next too (fail closed), as "an account". Once the
+    owner's device ended the share and rotated the key, he counts in neither; on the
+    owner's device he never counts for what is written next (its push ends him first)."""
+    entries, state = start(grant(TOM, "read", expires_at=NOW - DAY), grant(BEN))
+    seen = verify(entries, BEN)
+    for ended in (False, True):
+        readers = journal_readers(seen, NOW, ended=ended, viewer=BEN.account_id)
+        assert reader_names(readers, besides=BEN.account_id.hex()) == [UNKNOWN_READER]
+        assert [r.ended for r in readers if r.username == UNKNOWN_READER] == [True]
+    assert both(state) == (["ben"], ["ben", "tom"])  # the owner's device
+    more, after = extend(state, [access.ended(handle_of(state, TOM))])
+    rotation, after = extend(
+        after, [access.rotated(after.epoch + 1, after.members, after.key_checks[state.epoch])]
+    )
+    seen = verify(entries + more + rotation, BEN)
+    for ended in (False, True):
+        readers = journal_readers(seen, NOW, ended=ended, viewer=BEN.account_id)
+        assert reader_names(readers, besides=BEN.account_id.hex()) == []
 
 
 def test_a_share_an_owner_device_ended_or_removed_counts_in_neither() -> None:
@@ -70,9 +94,9 @@ def test_a_field_level_share_counts_in_both_until_the_owner_signs_its_end() -> N
     date of its own; closed by `limited_removed`, in neither."""
     _, state = start()
     _, state = extend(state, [limit()])
-    readers = journal_readers(state, NOW, ended=False)
+    readers = journal_readers(state, NOW, ended=False, viewer=ANA.account_id)
     assert readers == [JournalReader(TOM.account_id.hex(), "tom", FIELDS)]
-    assert journal_readers(state, NOW, ended=True) == readers
+    assert journal_readers(state, NOW, ended=True, viewer=ANA.account_id) == readers
     [handle] = state.limited
     _, closed = extend(state, [access.limited_removed(handle)])
     assert both(closed) == ([], [])
@@ -102,7 +126,7 @@ def test_a_lapsed_field_level_share_still_counts() -> None:
 def test_a_member_with_a_field_level_share_too_is_one_reader_as_member() -> None:
     _, state = start(grant(TOM, "read"))
     _, state = extend(state, [limit()])
-    [tom] = journal_readers(state, NOW, ended=False)
+    [tom] = journal_readers(state, NOW, ended=False, viewer=ANA.account_id)
     assert (tom.username, tom.role) == ("tom", "read")
 
 
@@ -112,7 +136,7 @@ def test_on_a_members_device_another_member_is_an_account_and_itself_is_left_out
     himself out of the names."""
     entries, _ = start(grant(TOM), grant(BEN))
     seen = verify(entries, BEN)
-    readers = journal_readers(seen, NOW, ended=False)
+    readers = journal_readers(seen, NOW, ended=False, viewer=BEN.account_id)
     assert sorted((r.account_id, r.username) for r in readers) == sorted(
         [("", UNKNOWN_READER), (BEN.account_id.hex(), "ben")]
     )
@@ -121,9 +145,9 @@ def test_on_a_members_device_another_member_is_an_account_and_itself_is_left_out
 
 def test_the_owner_is_never_a_reader_and_a_reader_has_a_plain_json_form() -> None:
     _, state = start(grant(TOM, expires_at=NOW + DAY))
-    [tom] = journal_readers(state, NOW, ended=True)
+    [tom] = journal_readers(state, NOW, ended=True, viewer=ANA.account_id)
     assert ANA.account_id.hex() not in {
-        r.account_id for r in journal_readers(state, NOW, ended=True)
+        r.account_id for r in journal_readers(state, NOW, ended=True, viewer=ANA.account_id)
     }
     assert tom.to_dict() == {
         "account_id": TOM.account_id.hex(),
