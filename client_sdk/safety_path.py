@@ -789,7 +789,7 @@ class SafetyPath:
             )
         await self._replica.fresh_access()  # another program may have verified a share
         state = self._replica.chains.state(target.journal_id)
-        readers = journal_readers(state, now_ms(), ended=False)  # who receives it next
+        readers = journal_readers(state, now_ms(), ended=False, viewer=me)  # who receives it next
         if readers and not to_readers:
             who = and_words(reader_names(readers))
             situation = (
