@@ -1739,6 +1739,7 @@ class Client:
                 agreed=allowed or 0,
                 copies=tuple(refused),
                 sendable=sendable,
+                flags=tuple(await self.safety.unsent()) if over else (),
             )
         server_told = True
         try:
@@ -1759,6 +1760,8 @@ class Client:
         # for every other writer (S8-1): the copies too, which another program's sync may
         # have made meanwhile (a journal the server withheld in it; rev29a F3).
         held = await self.store.journals()
+        # The safety flags among what it deletes: named, never counted as any change (NU74 F1)
+        flags = tuple(await self.safety.unsent())
         ended = await self.store.end_for_logout(
             await self._copies(),
             self.profile.secrets.account_key,
@@ -1780,6 +1783,7 @@ class Client:
                     for journal_id, name in ended.copies
                     if not _copy_agreed(discard_copies, journal_id.hex())
                 ),
+                flags=flags if over else (),
             )
         discarded = ended.items
 
@@ -1810,6 +1814,7 @@ class Client:
             device_id,
             tuple(unconfirmed),
             tuple(name for _, name in ended.copies),
+            flags if discarded else (),
         )
 
     async def _own_copies(self) -> list[tuple[str, str]]:
@@ -2065,7 +2070,13 @@ class Client:
                 await self._copies(), self.profile.secrets.account_key
             )
             if unsynced > allowed:
-                raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed, erasing=True)
+                raise UnsyncedChanges(
+                    unsynced,
+                    set_aside=set_aside,
+                    agreed=allowed,
+                    erasing=True,
+                    flags=tuple(await self.safety.unsent()),
+                )
         await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(

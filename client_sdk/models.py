@@ -9,10 +9,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.frozen_init import filled_at_once
+
+if TYPE_CHECKING:
+    from client_sdk.safety import UndeliveredFlag
 
 
 def now_ms() -> int:
@@ -596,13 +599,18 @@ class LoggedOut:
     forgot (each "'journal' with member"); empty otherwise.
     `copies_deleted`: the names of the read-only copies of this account's own journals the
     server no longer served that were deleted with the local data (the call's
-    `discard_copies` agreed to lose them); empty otherwise."""
+    `discard_copies` agreed to lose them); empty otherwise.
+    `flags_discarded`: the safety flags among the `discarded` items (`Safety.unsent()`:
+    never sent, or sent with no answer confirming the server stored them), deleted with the
+    local data: they never reach the people they were for (tell them directly); empty
+    otherwise."""
 
     discarded: int
     server_told: bool
     device_id: str
     unconfirmed: tuple[str, ...] = ()
     copies_deleted: tuple[str, ...] = ()
+    flags_discarded: tuple[UndeliveredFlag, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ids as hex."""
@@ -612,6 +620,7 @@ class LoggedOut:
             "device_id": self.device_id,
             "unconfirmed": list(self.unconfirmed),
             "copies_deleted": list(self.copies_deleted),
+            "flags_discarded": [flag.to_dict() for flag in self.flags_discarded],
         }
 
 
