@@ -1733,7 +1733,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} on this device only"
             )
             # each draft's own command, the journal it was written for in it
-            keep.append(f"Save {editor.them(drafts)} first with {editor.saved_by(home.path)}")
+            keep.append(f"Save {editor.them(drafts)} first ({editor.saved_by(home.path)})")
         if copies:
             lost.append(copies_text(copies))
         if flags:  # for scripts, as `tj sync --json`'s error gives them

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from client_sdk import Client, UnsyncedChanges
+from client_sdk.documents import MAX_BODY
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu56_findings import flat
+from tests.test_cli_nu72_drafts import kept_draft
 
 FLAG = "The safety flag of your PHQ-9 of "
 NEVER = (
@@ -94,3 +96,37 @@ async def test_logout_names_an_unsent_safety_flag_it_would_delete(
     [row] = json.loads(done.stdout)["flags_discarded"]
     assert row["id"] == flag.flag_id, row
     assert not (laptop.home / "profile").exists()
+
+
+async def test_logout_names_each_draft_with_its_command_shortened_first_when_too_long(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+) -> None:
+    """A draft kept because it was longer than an entry holds: `tj logout` (with unsynced
+    changes too) names it with its command, after "shorten it to 100,000 characters" (its
+    command alone fails, as the original refusal said), as the draft file's own comment
+    does; the `--yes` refusal says "save it first" mid-sentence, never "; Save"."""
+    await laptop.ok("journal", "create", "Dreams")
+    await outage.begin()
+    refused = await laptop.tj("write", "--journal", "Dreams", input="x" * (MAX_BODY + 1))
+    draft = kept_draft(flat(refused.stderr))
+    shorten = f"shorten it to {MAX_BODY:,} characters, then `tj write --journal "
+    assert shorten in flat(refused.stderr), refused.stderr
+    kept = draft.read_text(encoding="utf-8")
+    comment = f"# Shorten it to {MAX_BODY:,} characters (above the line) first"
+    assert comment in kept, kept[-400:]
+    await laptop.tj("write", "Kept offline")  # an unsynced change too
+
+    declined = await laptop.tj("logout", input="n\n")
+    said = flat(declined.stderr)
+    assert declined.exit_code == 1, said
+    assert f"save it first ({shorten}" in said and f"--draft {draft}`)" in said, said
+    assert "Changes to 1 item" in said, said
+
+    refused = await laptop.tj("logout", "--yes")
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, said
+    assert "; Save" not in said, said
+    assert f"; save it first ({shorten}" in said and f"--draft {draft}`)" in said, said
+    assert draft.exists() and (laptop.home / "profile").exists()
