@@ -130,3 +130,23 @@ async def test_logout_names_each_draft_with_its_command_shortened_first_when_too
     assert "; Save" not in said, said
     assert f"; save it first ({shorten}" in said and f"--draft {draft}`)" in said, said
     assert draft.exists() and (laptop.home / "profile").exists()
+
+
+async def test_account_delete_counts_what_waits_here_after_its_sync(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`tj account delete` counted the changes that had not reached the server before the
+    sync it runs first, which sends them: "Changes to 2 items ... erasing the account deletes
+    them for good; the export above keeps them" about a PHQ-9 and its safety flag that had
+    just left. Counted after that sync, the flag is said as sent, not read by drsmith."""
+    await flag_offline(live_server, laptop, outage, tmp_path)
+    await outage.end()
+    declined = await laptop.tj("account", "delete", input="\n")
+    said = flat(declined.stderr)
+    assert declined.exit_code != 0, said
+    assert "have not reached the server" not in said, said
+    assert "not marked read by drsmith" in said, said
+    assert "not yet sent to the server" not in said, said
