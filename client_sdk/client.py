@@ -90,12 +90,12 @@ from client_sdk.errors import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes, squash_notices
 from client_sdk.live import notices as live_notices
+from client_sdk.logged_out import LoggedOut
 from client_sdk.loops import running_loop
 from client_sdk.models import (
     Entry,
     Identity,
     LockedIdentity,
-    LoggedOut,
     Notice,
     and_words,
     default_device_name,
@@ -1642,7 +1642,7 @@ class Client:
         discard_copies: bool | Collection[str] = False,
     ) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
-        (models.LoggedOut): how many documents with changes that never reached the server were
+        (logged_out.LoggedOut): how many documents with changes that never reached the server were
         dropped (`discarded`), and whether the server was told. The device's name is kept on
         the home for the next `login` of this account (a file in the home). Offline, the local data
         is deleted all the same and `server_told` is False: the server lists this device until its
