@@ -1868,9 +1868,10 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
         for flag in done.flags_discarded:  # named, never only counted (NU74 F1)
             who = output.and_words(list(flag.members)) or "the people it was for"
             named = flag.named()
+            never = flag_left_words(flag)[1]
             output.message(
                 f"{named[:1].upper()}{named[1:]} for {who} was deleted with them, unsent: "
-                f"{who} will never get it. If you want them to know, tell {who} yourself."
+                f"{who} {never} get it. If you want them to know, tell {who} yourself."
             )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
@@ -2116,26 +2117,36 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
     return Pending(unsynced, sendable, refused, login, copies, known, flags, rows)
 
 
+def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
+    """Where the safety flag `flag` (`Safety.unsent`) stands, in words ("has NOT left this
+    device"), and whether its members then get it, once deleted here: "will never", or "may
+    never" for one a push carried with no answer (the server may hold it). Pure."""
+    from client_sdk.safety import JOURNAL_GONE, NO_ANSWER, REFUSED
+
+    if flag.cause == NO_ANSWER:
+        return "may NOT have left this device (the server never confirmed storing it)", "may never"
+    if flag.cause == REFUSED:
+        why = f" ({flag.reason})" if flag.reason else ""
+        return f"has NOT reached the server, which refused it{why}", "will never"
+    if flag.cause == JOURNAL_GONE:
+        return "was refused by the server, as its journal is no longer on it", "will never"
+    return "has NOT left this device", "will never"
+
+
 def flags_lost_words(flags: list[UndeliveredFlag], send: str) -> str:
     """The safety flags `flags` a logout would delete (`Pending.flags`), each named (date,
     item 9's answer, its id) with whom it is for, in sentences for `tj logout`'s question and
     refusal: deleted, it never reaches them; `send`: how to send them first ("" when no sync
     can: refused for good), else tell them directly. Never advises an export for them: it
     keeps a flag's words, not its delivery (no import sends one; NU74 F1). "" for none. Pure."""
-    from client_sdk.safety import NO_ANSWER as UNANSWERED
-
     said = ""
     for flag in flags:
         who = output.and_words(list(flag.members)) or "the people it is for"
         named = flag.named()
-        left = (
-            "may NOT have left this device (the server never confirmed storing it)"
-            if flag.cause == UNANSWERED
-            else "has NOT left this device"
-        )
+        left, never = flag_left_words(flag)
         said += (
             f" {named[:1].upper()}{named[1:]} for {who} {left}: logging out deletes it, and "
-            f"{who} will never get it."
+            f"{who} {never} get it."
         )
     if not flags:
         return ""

@@ -732,9 +732,16 @@ def unsent_flags_words(flags: tuple[UndeliveredFlag, ...]) -> str:
         f"{flag.named()} for {', '.join(flag.members) or 'the people it is for'}" for flag in flags
     )
     one = len(flags) == 1
+    # one a push carried with no reply (`safety.NO_ANSWER`, not imported: safety imports
+    # this module) the server may hold
+    maybe = (
+        " (or may never, one sent with no answer)"
+        if any(f.cause == "no answer" for f in flags)
+        else ""
+    )
     return (
-        f", among them {named}, which never {'reaches' if one else 'reach'} them once deleted: "
-        f"sync {'it' if one else 'them'} first, or tell them directly"
+        f", among them {named}, which never {'reaches' if one else 'reach'} them once "
+        f"deleted{maybe}: sync {'it' if one else 'them'} first, or tell them directly"
     )
 
 
