@@ -1760,7 +1760,9 @@ class Client:
         # for every other writer (S8-1): the copies too, which another program's sync may
         # have made meanwhile (a journal the server withheld in it; rev29a F3).
         held = await self.store.journals()
-        # The safety flags among what it deletes: named, never counted as any change (NU74 F1)
+        # The safety flags among what it deletes: named, never counted as any change (NU74
+        # F1). Read before the transaction below, which ends every read of the store too: one
+        # another program's sync sends in between would be named as deleted unsent.
         flags = tuple(await self.safety.unsent())
         ended = await self.store.end_for_logout(
             await self._copies(),
