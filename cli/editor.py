@@ -171,9 +171,26 @@ def _saves_draft(path: Path, tj: Sequence[str]) -> str:
                 measure = named
         return command([*tj, "measure", "take", measure, "--draft", str(path)])
     kept = saved_with(path)
-    if kept is not None:  # this device's own draft file: the command tj wrote in it, quoted
-        return command_text(kept)
-    return command([*tj, "write", "--draft", str(path)])
+    saves = (
+        command_text(kept) if kept is not None else command([*tj, "write", "--draft", str(path)])
+    )
+    # longer than an entry holds, it is refused again as it is (NU74 F4)
+    return f"{_shorten_first()}, then {saves}" if _too_long(path) else saves
+
+
+def _too_long(path: Path) -> bool:
+    """Whether the entry draft at `path` holds more text above its scissors line than an
+    entry holds (MAX_BODY characters): saved as it is, it would be refused again. False for
+    one that cannot be read."""
+    try:
+        return len(strip_comments(path.read_text(encoding="utf-8"))) > MAX_BODY
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _shorten_first() -> str:
+    """What a draft longer than an entry holds needs before its command saves it."""
+    return f"shorten it to {MAX_BODY:,} characters"
 
 
 OPEN_MARK = ".open"
@@ -639,8 +656,16 @@ def kept_with_command(home: Path, text: str, save: Sequence[str]) -> Path:
     words this device wrote that a sync found gone with their entry (NU51 F6). Made under
     the drafts gate (`_new_draft`). Raises SignedOut when the profile was signed out
     meanwhile (nothing kept), OSError when the draft cannot be written."""
+    # Longer than an entry holds, its command alone fails: said in the file too (NU74 F4).
+    shorten = (
+        f"# {_shorten_first()[:1].upper()}{_shorten_first()[1:]} (above the line) first: "
+        "an entry holds no more.\n"
+        if len(strip_comments(text)) > MAX_BODY
+        else ""
+    )
     return _new_draft(
-        home, lambda path: f"{text}\n\n{CUT}\n{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
+        home,
+        lambda path: f"{text}\n\n{CUT}\n{shorten}{SAVED_WITH}{shlex.join([*save, str(path)])}\n",
     )
 
 

@@ -60,8 +60,10 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     editor.refuse_open_drafts(home.path, output.command_text("tj account delete"))
     with nothing_deleted_yet():  # checked before anything is asked or erased
         username = home.run(username_of)
-        copies, unsynced = home.run(copies_kept)
+        # after the sync that sends what waits here: never counted as unsent when it left,
+        # a safety flag among it then named as sent, not read (NU74 F1)
         undelivered, said = home.run(undelivered_before_erasure)
+        copies, unsynced, flags = home.run(copies_kept)
     items = output.plural(unsynced, "item", "items")
     for line in undelivered:  # asked with the question; said with --yes too (as `tj unshare`)
         output.message(line, wrap=True)
@@ -76,7 +78,17 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 "reached the server: no other device has them, and erasing the account deletes "
-                "them for good; the export above keeps them."
+                "them for good; the export above keeps "
+                + (
+                    "their words, not a safety flag's delivery: "
+                    f"{output.plural(flags, 'safety flag', 'safety flags')} among them never "
+                    f"{'reaches' if flags == 1 else 'reach'} the people "
+                    f"{'it is' if flags == 1 else 'they are'} for "
+                    f"({output.command([*profile_words(home.path), 'safety', 'flags'])} "
+                    "lists them): tell them yourself."
+                    if flags
+                    else "them."
+                )
             )
         for line in copies:
             output.message(line)
@@ -125,6 +137,13 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device had not "
                 "reached the server: no other device has them, and they are deleted with it."
+                + (
+                    f" {output.plural(flags, 'safety flag', 'safety flags')} among them never "
+                    f"{'reaches' if flags == 1 else 'reach'} the people "
+                    f"{'it was' if flags == 1 else 'they were'} for: tell them yourself."
+                    if flags
+                    else ""
+                )
             )
         for line in copies:
             output.message(line)
@@ -167,24 +186,29 @@ async def undelivered_before_erasure(
     return lines, frozenset(u.id for items in found.values() for u in items)
 
 
-async def copies_kept(client: Client) -> tuple[list[str], int]:
+async def copies_kept(client: Client) -> tuple[list[str], int, int]:
     """What erasing the account leaves elsewhere, in words (NU22 C5): the members of its
     journals (current or past: `tj shares`) keep what they already downloaded, and its other
     devices keep their local copy, as they last synced it, until logged out there. Unknown
     offline: said in general. With how many items have changes on this device that never
     reached the server (`Client.unsynced_changes`), which no other device keeps: the copies
-    are never said to hold them."""
+    are never said to hold them; and how many safety flags among them (`Safety.unsent`)."""
     unsynced = await client.unsynced_changes()
+    flags = len(await client.safety.unsent()) if unsynced else 0
     synced = " as they last synced it (without the changes above)" if unsynced else ""
     try:
         members = sorted({s.member for s in await client.shares.list()})
         others = [d for d in await client.devices.list() if not d.current]
     except TJError:
-        return [
-            "Anyone you shared a journal with keeps what they already downloaded, and your "
-            f"other devices keep their copy{synced} until you log out there "
-            f"({output.their_command_text('tj logout')} on each)."
-        ], unsynced
+        return (
+            [
+                "Anyone you shared a journal with keeps what they already downloaded, and your "
+                f"other devices keep their copy{synced} until you log out there "
+                f"({output.their_command_text('tj logout')} on each)."
+            ],
+            unsynced,
+            flags,
+        )
     lines = []
     if members:
         lines.append(
@@ -200,4 +224,4 @@ async def copies_kept(client: Client) -> tuple[list[str], int]:
             f"there ({output.their_command_text('tj logout')} on {'it' if one else 'each'}): erasing signs {'it' if one else 'them'} out of the server, "
             f"it does not empty {'it' if one else 'them'}."
         )
-    return lines, unsynced
+    return lines, unsynced, flags

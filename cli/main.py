@@ -1698,6 +1698,21 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     # all there is, the advice is to keep their words (NU73 F2).
     stuck = bool(unsynced) and not pending.sendable
     keep_refused = output.command_text("tj set-aside list --json > refused.json")
+    # A safety flag among them is named, never counted as any change: deleted, it never
+    # reaches them, and an export keeps no flag's delivery (NU74 F1).
+    flags = pending.flags
+    exporting = output.command_text("tj export --out DIR")
+    export_keeps = (
+        f"save their words first with {exporting}" if flags else f"save them first with {exporting}"
+    )
+    flags_said = flags_lost_words(
+        flags,
+        ""
+        if stuck
+        else "if your account still exists, log in again first (as said above)"
+        if login is not None
+        else f"run {output.command_text('tj sync')} first when the server can be reached",
+    )
     drafts = len(editor.drafts_kept(home.path))
     # Writing never saved (kept drafts) and the only copy this device knows of a journal the
     # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
@@ -1733,22 +1748,25 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 if refused
                 else ""
             )
-            keep.append(
-                f"To keep them, {send}, or save them first with "
-                f"{output.command_text('tj export --out DIR')}{refused_too}"
-            )
+            keep.append(f"To keep them, {send}, or {export_keeps}{refused_too}")
         if drafts:
             lost.append(
                 f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} on this device only"
             )
             # each draft's own command, the journal it was written for in it
-            keep.append(f"Save {editor.them(drafts)} first with {editor.saved_by(home.path)}")
+            keep.append(f"Save {editor.them(drafts)} first ({editor.saved_by(home.path)})")
         if copies:
             lost.append(copies_text(copies))
+        if flags:  # for scripts, as `tj sync --json`'s error gives them
+            output.ERROR_EXTRA["unsent_flags"] = pending.flag_rows
+        # one sentence: "; " before each but the first, which starts it (NU74 F4)
+        kept = "".join(
+            f"{line if n == 0 else line[:1].lower() + line[1:]}; " for n, line in enumerate(keep)
+        )
         raise Failed(
             "; and ".join(lost)
-            + f": logging out would lose {lose} for good, so nothing was deleted. "
-            + "".join(f"{line}; " for line in keep)
+            + f": logging out would lose {lose} for good, so nothing was deleted.{flags_said} "
+            + kept
             + f"{output.command_text('tj logout --yes --discard-unsynced')} logs out and loses {lose}",
             "unsynced changes",
         )
@@ -1810,21 +1828,20 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"Changes to {items} (entries, goals, notes...) on this device never reached "
                 "the server, which refused them for good (set aside): no sync sends them, and "
                 f"logging out deletes them for good. Save their words first with {keep_refused} "
-                f"or {output.command_text('tj export --out DIR')}."
+                f"or {exporting}.{flags_said}"
             )
         elif login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
                 f"them; logging out deletes them for good. To keep them, if your account "
-                f"still exists: {login}, then log out; or save them first with "
-                f"{output.command_text('tj export --out DIR')}."
+                f"still exists: {login}, then log out; or {export_keeps}.{flags_said}"
             )
         else:
             output.message(
                 f"Changes to {items} (entries, goals, notes...) on this device have not "
                 f"reached the server and will be lost: run {output.command_text('tj sync')} when the server can be "
-                f"reached, or save them first with {output.command_text('tj export --out DIR')}."
+                f"reached, or {export_keeps}.{flags_said}"
             )
         if refused and not stuck:
             output.message(
@@ -1869,6 +1886,14 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
                 "notes...) that had not reached the server were discarded."
             )
+        for flag in done.flags_discarded:  # named, never only counted (NU74 F1)
+            who = output.and_words(list(flag.members)) or "the people it was for"
+            named = flag.named()
+            never = flag_left_words(flag)[1]
+            output.message(
+                f"{named[:1].upper()}{named[1:]} for {who} was deleted with them, unsent: "
+                f"{who} {never} get it. If you want them to know, tell {who} yourself."
+            )
         for line in editor.removed_drafts_lines(home.path):  # plain text: this device's data
             output.message(line)
         if done.copies_deleted:  # agreed to above: said, never silently
@@ -1882,6 +1907,11 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 "discarded": done.discarded,
                 "server_told": done.server_told,
                 "copies_deleted": list(done.copies_deleted),
+                # rows as `tj safety flags --json` gives them, counted before the deletion
+                "flags_discarded": [
+                    next((r for r in pending.flag_rows if r.get("id") == f.flag_id), f.to_dict())
+                    for f in done.flags_discarded
+                ],
             }
             output.print_json(said | {"action": "signed out", "device_id": done.device_id})
         # The histories of earlier values (`tj history`...) were this device's alone: gone
@@ -1947,7 +1977,13 @@ async def logging_out(
         )
         if error.copies:  # both stopped it: both named
             found += f"; and {gone}"
-        raise Failed(f"{found}. Nothing was deleted, {then}.", "unsynced changes") from None
+        flags = flags_lost_words(  # a flag among them named, never only counted (NU74 F1)
+            list(error.flags),
+            "if your account still exists, log in again first"
+            if error.signed_out
+            else f"run {output.command_text('tj sync')} first",
+        )
+        raise Failed(f"{found}. Nothing was deleted, {then}.{flags}", "unsynced changes") from None
 
 
 async def username_of(client: Client) -> str:
@@ -2073,6 +2109,12 @@ class Pending:
     known: frozenset[str]
     """The ids (hex) of every read-only copy of the account's own journals, those among
     `copies` included."""
+    flags: list[UndeliveredFlag]
+    """The safety flags among the `unsynced` items (`Safety.unsent`: not sent, or sent with
+    no answer confirming the server stored them), which never reach their members once
+    deleted (NU74 F1)."""
+    flag_rows: list[dict[str, Any]]
+    """Their rows, as `tj safety flags --json` gives them (`syncing.unsent_rows`)."""
 
 
 async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
@@ -2089,7 +2131,51 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
     known = frozenset(j.id for j in await client.journals.list() if j.own and j.read_only_copy)
     unsynced, refused = await client.unsynced_changes(), len(await client.set_aside())
     sendable = await client.unsynced_changes(sendable=True) if unsynced else 0
-    return Pending(unsynced, sendable, refused, login, copies, known)
+    from cli.syncing import unsent_rows
+
+    flags = await client.safety.unsent() if unsynced else []
+    rows = await unsent_rows(client, flags) if flags else []
+    return Pending(unsynced, sendable, refused, login, copies, known, flags, rows)
+
+
+def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
+    """Where the safety flag `flag` (`Safety.unsent`) stands, in words ("has NOT left this
+    device"), and whether its members then get it, once deleted here: "will never", or "may
+    never" for one a push carried with no answer (the server may hold it). Pure."""
+    from client_sdk.safety import JOURNAL_GONE, NO_ANSWER, REFUSED
+
+    if flag.cause == NO_ANSWER:
+        return "may NOT have left this device (the server never confirmed storing it)", "may never"
+    if flag.cause == REFUSED:
+        why = f" ({flag.reason})" if flag.reason else ""
+        return f"has NOT reached the server, which refused it{why}", "will never"
+    if flag.cause == JOURNAL_GONE:
+        return "was refused by the server, as its journal is no longer on it", "will never"
+    return "has NOT left this device", "will never"
+
+
+def flags_lost_words(flags: list[UndeliveredFlag], send: str) -> str:
+    """The safety flags `flags` a logout would delete (`Pending.flags`), each named (date,
+    item 9's answer, its id) with whom it is for, in sentences for `tj logout`'s question and
+    refusal: deleted, it never reaches them; `send`: how to send them first ("" when no sync
+    can: refused for good), else tell them directly. Never advises an export for them: it
+    keeps a flag's words, not its delivery (no import sends one; NU74 F1). "" for none. Pure."""
+    said = ""
+    for flag in flags:
+        who = output.and_words(list(flag.members)) or "the people it is for"
+        named = flag.named()
+        left, never = flag_left_words(flag)
+        said += (
+            f" {named[:1].upper()}{named[1:]} for {who} {left}: logging out deletes it, and "
+            f"{who} {never} get it."
+        )
+    if not flags:
+        return ""
+    who = output.and_words(sorted({m for flag in flags for m in flag.members})) or "them"
+    then = (
+        f"{send[:1].upper()}{send[1:]}, or tell {who} yourself" if send else f"Tell {who} yourself"
+    )
+    return f"{said} {then} (an export keeps no safety flag's delivery: no import sends one)."
 
 
 SIGN_OUT_OTHERS = click.option(

@@ -654,7 +654,8 @@ def print_json(value: Any) -> None:
 ERROR_EXTRA: dict[str, Any] = {}
 """Keys a command adds to its `--json` error object beside the four of `error_json`: `tj
 sync`'s "unsent_flags" when it fails with safety flags still on this device, and
-"flags_sent" when flags left in it before it failed (`syncing.unsent_offline`)."""
+"flags_sent" when flags left in it before it failed (`syncing.unsent_offline`); `tj logout
+--yes`'s "unsent_flags" when it refuses to delete safety flags still on this device."""
 
 
 def error_json(

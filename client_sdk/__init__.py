@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from client_sdk.insights import GoalStat, Insights, MoodGroup, Streak, WeekStat
     from client_sdk.journals import Journals
     from client_sdk.live import Backoff
+    from client_sdk.logged_out import LoggedOut
     from client_sdk.measures import Measures
     from client_sdk.models import (
         CredentialChange,
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
         Journal,
         ListedEntries,
         LockedIdentity,
-        LoggedOut,
         NewDevice,
         Notice,
         decoded_text,
@@ -201,6 +201,7 @@ _EXPORTS = {
     "insights": ("GoalStat", "Insights", "MoodGroup", "Streak", "WeekStat"),
     "journals": ("Journals",),
     "live": ("Backoff",),
+    "logged_out": ("LoggedOut",),
     "measures": ("Measures",),
     "models": (
         "CredentialChange",
@@ -210,7 +211,6 @@ _EXPORTS = {
         "Journal",
         "ListedEntries",
         "LockedIdentity",
-        "LoggedOut",
         "NewDevice",
         "Notice",
         "decoded_text",

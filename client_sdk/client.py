@@ -90,12 +90,12 @@ from client_sdk.errors import (
 from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes, squash_notices
 from client_sdk.live import notices as live_notices
+from client_sdk.logged_out import LoggedOut
 from client_sdk.loops import running_loop
 from client_sdk.models import (
     Entry,
     Identity,
     LockedIdentity,
-    LoggedOut,
     Notice,
     and_words,
     default_device_name,
@@ -1642,7 +1642,7 @@ class Client:
         discard_copies: bool | Collection[str] = False,
     ) -> LoggedOut:
         """Sign this device out and forget its local data; returns what that did
-        (models.LoggedOut): how many documents with changes that never reached the server were
+        (logged_out.LoggedOut): how many documents with changes that never reached the server were
         dropped (`discarded`), and whether the server was told. The device's name is kept on
         the home for the next `login` of this account (a file in the home). Offline, the local data
         is deleted all the same and `server_told` is False: the server lists this device until its
@@ -1739,6 +1739,7 @@ class Client:
                 agreed=allowed or 0,
                 copies=tuple(refused),
                 sendable=sendable,
+                flags=tuple(await self.safety.unsent()) if over else (),
             )
         server_told = True
         try:
@@ -1759,6 +1760,10 @@ class Client:
         # for every other writer (S8-1): the copies too, which another program's sync may
         # have made meanwhile (a journal the server withheld in it; rev29a F3).
         held = await self.store.journals()
+        # The safety flags among what it deletes: named, never counted as any change (NU74
+        # F1). Read before the transaction below, which ends every read of the store too: one
+        # another program's sync sends in between would be named as deleted unsent.
+        flags = tuple(await self.safety.unsent())
         ended = await self.store.end_for_logout(
             await self._copies(),
             self.profile.secrets.account_key,
@@ -1780,6 +1785,7 @@ class Client:
                     for journal_id, name in ended.copies
                     if not _copy_agreed(discard_copies, journal_id.hex())
                 ),
+                flags=flags if over else (),
             )
         discarded = ended.items
 
@@ -1810,6 +1816,7 @@ class Client:
             device_id,
             tuple(unconfirmed),
             tuple(name for _, name in ended.copies),
+            flags if discarded else (),
         )
 
     async def _own_copies(self) -> list[tuple[str, str]]:
@@ -2065,7 +2072,13 @@ class Client:
                 await self._copies(), self.profile.secrets.account_key
             )
             if unsynced > allowed:
-                raise UnsyncedChanges(unsynced, set_aside=set_aside, agreed=allowed, erasing=True)
+                raise UnsyncedChanges(
+                    unsynced,
+                    set_aside=set_aside,
+                    agreed=allowed,
+                    erasing=True,
+                    flags=tuple(await self.safety.unsent()),
+                )
         await self._refuse_undelivered(None, "the account", agreed=discard_undelivered)
         derived = await self._password_keys(password, minimum_cost)
         challenge, signature = await account.signed_challenge(

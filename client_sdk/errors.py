@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from client_sdk.readers import JournalReader
+    from client_sdk.safety import UndeliveredFlag
     from client_sdk.undelivered import Undelivered
 
 BAD_VALUE = "value"
@@ -726,6 +727,30 @@ class CostBelowMinimum(InvalidInput):
         )
 
 
+def unsent_flags_words(flags: tuple[UndeliveredFlag, ...]) -> str:
+    """The safety flags `flags` (`UnsyncedChanges.flags`) named, for its message: ", among
+    them the safety flag of your PHQ-9 of ... (item 9 answered 2; flag 1a2b3c4d) for drsmith,
+    which never reaches them once deleted: sync it first, or tell them directly"; "" for none.
+    Pure."""
+    if not flags:
+        return ""
+    named = "; ".join(
+        f"{flag.named()} for {', '.join(flag.members) or 'the people it is for'}" for flag in flags
+    )
+    one = len(flags) == 1
+    # one a push carried with no reply (`safety.NO_ANSWER`, not imported: safety imports
+    # this module) the server may hold
+    maybe = (
+        " (or may never, one sent with no answer)"
+        if any(f.cause == "no answer" for f in flags)
+        else ""
+    )
+    return (
+        f", among them {named}, which never {'reaches' if one else 'reach'} them once "
+        f"deleted{maybe}: sync {'it' if one else 'them'} first, or tell them directly"
+    )
+
+
 class UnsyncedChanges(InvalidInput):
     """Nothing was deleted (`Client.logout`): `count` entries, goals, notes and other
     documents have changes written on this device that never reached the server (counted as
@@ -748,7 +773,12 @@ class UnsyncedChanges(InvalidInput):
     to lose (`count` 0 when they alone stopped the logout). `sendable`: of the `count` items,
     how many a sync can still send (`Client.unsynced_changes(sendable=True)`), when known
     (None: not counted): 0 when every one's changes were refused for good, which no sync
-    sends (the message then advises none). Subject "unsynced changes"."""
+    sends (the message then advises none). `flags`: the safety flags among them
+    (`client.safety.unsent()`'s `UndeliveredFlag`s: still on this device, or sent with no
+    answer confirming the server stored them), each of which never reaches the people it is
+    for once deleted: the message names each (`UndeliveredFlag.named`) and whom it is for, and
+    says to sync first or tell them directly (an export keeps a flag's words, never its
+    delivery: no import sends one). Subject "unsynced changes"."""
 
     subject = "unsynced changes"
 
@@ -763,8 +793,10 @@ class UnsyncedChanges(InvalidInput):
         erased: bool = False,
         copies: tuple[str, ...] = (),
         sendable: int | None = None,
+        flags: tuple[UndeliveredFlag, ...] = (),
     ) -> None:
         self.count = count
+        self.flags = flags
         self.copies = copies
         self.sendable = sendable
         self.set_aside = set_aside
@@ -781,6 +813,7 @@ class UnsyncedChanges(InvalidInput):
             else ""
         )
         more = f", more than the {agreed} agreed (discard_unsynced={agreed})" if agreed else ""
+        more += unsent_flags_words(flags)
         then = (
             "The server already signed this device out, so a sync cannot send them: log in "
             "again on this home (Client.login keeps them and sends them), or log out with "

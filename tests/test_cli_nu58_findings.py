@@ -259,32 +259,49 @@ async def test_a_sign_in_over_another_account_is_refused_before_any_secret_is_as
 
 
 async def test_account_delete_warns_of_unsynced_work_and_never_says_another_device_has_it(
+    live_server: RunningServer,
     laptop: Device,  # noqa: F811
     phone: Device,  # noqa: F811
     outage: Outage,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     """`tj account delete` with an entry never synced said nothing of it, and that the phone
     "keeps its copy of your journals", which never held that entry. It counts what never
     reached the server, as `tj logout` does, and says the phone's copy is as it last
-    synced, without those changes (asked, and with --yes)."""
+    synced, without those changes (asked, and with --yes). Counted after the sync the
+    question runs first (NU74 F1): an entry that sync sent is no longer said to be lost."""
+    await outage.begin()
+    await laptop.ok("write", "An entry never synced.")
+    await outage.end()
+    sent = await laptop.tj("account", "delete", input="nobody\n")  # its sync sends it
+    said = flat(sent.stderr)
+    assert sent.exit_code == 1, said
+    assert "have not reached the server" not in said, said
+    assert "(phone) keeps its copy of your journals until you log out there" in said, said
+
+    # a change the server refused for good (set aside): no sync sends it
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await laptop.ok("unshare", "Personal", "drsmith", "--yes")
+    refused = await drsmith.tj("note", "ana/Personal", "A note after the end")
+    assert refused.exit_code == 4, refused.output
+    assert len(await drsmith.json("set-aside", "list")) == 1
+    other = Device(tmp_path / "drsmith-phone", live_server.url)
+    await other.ok("login", live_server.url, "drsmith")
     for answer in ("nobody\n", None):
-        # one never synced before each: the question's sync (which brings what other
-        # devices recorded, a PHQ-9 item 9 answer above 0 included) sends it
-        await outage.begin()
-        await laptop.ok("write", "An entry never synced.")
-        await outage.end()
         if answer is None:
-            done = await laptop.tj("account", "delete", "--yes")
+            done = await drsmith.tj("account", "delete", "--yes")
         else:
-            done = await laptop.tj("account", "delete", input=answer)  # not confirmed
+            done = await drsmith.tj("account", "delete", input=answer)  # not confirmed
             assert done.exit_code == 1, done.output
             assert "erasing the account deletes them for good" in flat(done.stderr)
         said = flat(done.stderr)
         assert "Changes to 1 item (entries, goals, notes...) on this device ha" in said, said
         assert "reached the server: no other device has them" in said, said
         assert (
-            "Your other device (phone) keeps its copy of your journals as it last synced it "
-            "(without the changes above) until you log out there" in said
+            "keeps its copy of your journals as it last synced it (without the changes above) "
+            "until you log out there" in said
         ), said
     assert done.exit_code == 0, done.output
     assert "erasing the account deletes them for good" not in said, said

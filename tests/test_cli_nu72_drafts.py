@@ -70,7 +70,7 @@ async def test_a_draft_for_an_archived_private_journal_never_goes_to_the_shared_
     said = flat(logout.stderr)
     assert logout.exit_code == 1, said
     assert f"1 draft never saved ({draft}) is on this device only" in said, said
-    assert f"Save it first with `tj write --journal {work} --mood 3 --draft {draft}`" in said, said
+    assert f"Save it first (`tj write --journal {work} --mood 3 --draft {draft}`)" in said, said
     assert "FILE" not in said and "lose it for good" in said and "loses it" in said, said
 
     plain = await ana.tj("write", "--draft", str(draft))
