@@ -12,7 +12,7 @@ first). So there are two answers, and each caller says which it asks (`ended`):
 - what is written NEXT (`ended=False`): on a device of the journal's owner, a record is
   pushed only under the current epoch of its journal's verified chain, whose key no ended or
   removed member holds (the push ends the share and rotates the key first, or keeps the
-  record in the outbox: `Replica._hold_reason`), so a member past their end date receives it
+  record in the outbox: `Replica.unsafe_epoch`), so a member past their end date receives it
   only if the owner renews their share on another device, which this device has not seen
   yet, as for any share made elsewhere since (no device can prove from a server answer that
   a chain has no newer entries): they do not count. A member's device (`viewer` is not the
@@ -110,6 +110,17 @@ def journal_readers(
             role=member.role,
             expires_at=to_datetime(member.expires_at) if member.expires_at else None,
             ended=gone,
+        )
+    for member in state.former_holders().values():
+        key = member.who.account_id if member.who is not None else member.handle
+        if key == state.owner_id or key in found:
+            continue
+        found[key] = JournalReader(
+            account_id=member.who.account_id.hex() if member.who is not None else "",
+            username=member.who.username if member.who is not None else UNKNOWN_READER,
+            role=member.role,
+            expires_at=to_datetime(member.expires_at) if member.expires_at else None,
+            ended=True,
         )
     for share in field_shares_in_force(state):
         key = share.who.account_id if share.who is not None else share.handle
