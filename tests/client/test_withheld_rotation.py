@@ -21,6 +21,7 @@ from pathlib import Path
 from client_sdk import Client, records, wire
 from client_sdk.models import now_ms
 from client_sdk.readers import UNKNOWN_READER, journal_readers
+from client_sdk.replica import FORMER_HOLDER_HELD
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
     Through,
@@ -158,8 +159,8 @@ async def owner_phone_after(
         held = [r for r in await phone.store.outbox() if r.journal_id == personal]
         assert held, "the entry left the outbox"
         said = " ".join(report.problems)
-        assert "could not be rotated" in said or "could not be ended" in said, report.problems
-        assert "kept on this device, not pushed" in said, report.problems
+        assert "the key of a share that was removed or ended could not be rotated" in said, said
+        assert f"changes kept on this device, not pushed: {FORMER_HOLDER_HELD}" in said, said
 
         served_honestly(hostile)
         await phone.sync()
