@@ -2877,7 +2877,8 @@ def journal_default(
     from client_sdk.errors import NotFound
 
     chosen_name: list[str] = []  # the journal named, by its name: the question names it so
-    shown: list[tuple[str | None, str | None]] = []  # whose plan the message shows (NU74 F3)
+    # whose plan the message shows (NU74 F3), and the crisis lines shown with none (rev29c F2)
+    shown: list[tuple[str | None, str | None, dict[str, str]]] = []
 
     async def default(
         client: Client, agreed: frozenset[str]
@@ -2893,7 +2894,7 @@ def journal_default(
             )
             after = await default_plan_shown(client)
             if before[1] != after[1]:
-                shown[:] = [(before[0], after[0])]
+                shown[:] = [(before[0], after[0], after[2])]
             return chosen, False, None
         try:
             return await client.journals.default(), False, None
@@ -2937,7 +2938,11 @@ def journal_default(
     if as_json:
         plans: dict[str, Any] = {} if name is None else {"safety_plan_shown": None}
         if changed is not None:  # whose plan every plan-less journal's message shows now
-            plans["safety_plan_shown"] = {"before": changed[0], "now": changed[1]}
+            plans["safety_plan_shown"] = {
+                "before": changed[0],
+                "now": changed[1],
+                "crisis_lines": changed[2],
+            }
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(
@@ -2970,27 +2975,41 @@ async def default_journal_id(client: Client) -> str:
         return ""
 
 
-async def default_plan_shown(client: Client) -> tuple[str | None, tuple[str, ...] | None]:
-    """The default journal's safety plan, as the safety message of a journal with no plan of
-    its own shows it: the default journal's name and its plan's emergency number, crisis
-    line and text; (None, None) when this device has no default journal or none is written
-    there (the message shows the built-in numbers)."""
-    from client_sdk.safety_path import written
+ShownPlan = tuple[str | None, str | None, tuple[str, str] | None]
+"""What the safety message for one journal shows (`SafetyPath.shown_plans`): its emergency
+number, crisis line (a member's with who set it), and (id, name) of the journal whose plan it
+shows; None for the built-in numbers, no line, no plan."""
 
+
+async def default_plan_shown(
+    client: Client,
+) -> tuple[str | None, ShownPlan | None, dict[str, str]]:
+    """What the safety message shows, by the SDK's own rule (`SafetyPath.shown_plans`, never a
+    copy of it): the name of the journal whose plan the default journal's message shows
+    (None: none written there), what that message shows (None: this device has no default
+    journal), and the crisis line each journal of this account's that shows no plan shows
+    (a member's, with who set it), by journal name."""
     try:
-        plan = await client.safety.plan()
+        default = await client.journals.default()
+        shown = await client.safety.shown_plans()
     except TJError:
-        return None, None
-    if not written(plan):
-        return None, None
-    return plan.journal, (plan.emergency_number or "", plan.crisis_line or "", plan.plan)
+        return None, None, {}
+    lines = {name: line for name, (_, line, plan) in shown.items() if plan is None and line}
+    found = shown.get(default.name)
+    if found is None:
+        return None, None, lines
+    return (found[2][1] if found[2] is not None else None), found, lines
 
 
-def plan_shown_text(chosen: Journal, before: str | None, now: str | None) -> str:
+def plan_shown_text(
+    chosen: Journal, before: str | None, now: str | None, lines: dict[str, str]
+) -> str:
     """What `tj journal default` adds when the safety message of every journal with no plan
     of its own shows another plan since (NU74 F3): the plan of `now` (the journal chosen;
-    None: none written there, so only the built-in numbers), no longer that of `before`
-    (None: the built-in numbers), with the command that shows or writes the chosen one's."""
+    None: none written there, so the built-in numbers, with the crisis line a therapist set
+    in a journal that shows no plan, `lines` by journal name: rev29c F2), no longer that of
+    `before` (None: the built-in numbers), with the command that shows or writes the chosen
+    one's."""
     word = output.journal_word(chosen.name, chosen.id)
     here = output.quoted(chosen.name)
     where = (
@@ -3011,9 +3030,20 @@ def plan_shown_text(chosen: Journal, before: str | None, now: str | None) -> str
         if before is not None
         else ""
     )
+    if not lines:
+        shows = "only the built-in numbers,"
+    else:
+        set_there = "; ".join(
+            f"in {output.quoted(name)}: {line}"
+            for name, line in sorted(lines.items(), key=lambda item: item[0] != chosen.name)
+        )
+        shows = (
+            "the built-in numbers, and the crisis line a therapist set in that journal "
+            f"if one did ({set_there}),"
+        )
     return (
-        f"Note: {here} has no safety plan written: {where} now shows only the built-in "
-        f"numbers, no longer the plan of {output.quoted(str(before))}; {write} writes one{copy}."
+        f"Note: {here} has no safety plan written: {where} now shows {shows} no longer "
+        f"the plan of {output.quoted(str(before))}; {write} writes one{copy}."
     )
 
 

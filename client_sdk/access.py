@@ -370,6 +370,22 @@ class AccessState:
             return None
         return crypto.same_secret(check, key_check(self.journal_id, epoch, key))
 
+    def former_holders(self) -> dict[bytes, Member]:
+        """Handle -> the last terms of each membership that the owner sealed the CURRENT
+        epoch's key to (`sealed_to`) and that is no member now: a `removed` or `ended` entry
+        closed it and no `rotated` entry followed, as far as this chain goes (an honest
+        server serves both in one piece; a hostile one may withhold the rotation, rev29c
+        F1). Such an account holds the key of what is sealed next under this epoch, member
+        or not: empty on a chain whose every removal or end was followed by its rotation."""
+        closed: dict[bytes, Member] = {h: m for h, (m, _) in self.unshared.items()}
+        closed.update({h: m for h, (m, _) in self.not_served.items()})
+        closed.update(self.ended)
+        return {
+            handle: closed[handle]
+            for handle in sorted(self.sealed_to.get(self.epoch, frozenset()))
+            if handle not in self.members and handle in closed
+        }
+
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
             if handle in self.members:

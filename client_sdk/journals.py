@@ -155,9 +155,12 @@ class Journals:
         on a member's device while the current key was sealed to them (only the owner's
         device ends the share and rotates the key; what a member's device writes goes out
         under that key), not on the owner's (a record is pushed only under a key such a
-        member never holds: the push ends the share first). With `ended=True`, who holds
-        what the journal holds already (such a member keeps its keys until a device of the
-        owner ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
+        member never holds: the push ends the share first). An account whose share was
+        removed or ended while the current key was sealed to them (the new key not verified
+        here yet: a server may withhold it) counts on every device, in both answers (rev29c
+        F1: an owner's device holds its push until it rotated the key). With `ended=True`,
+        who holds what the journal holds already (such a member keeps its keys until a
+        device of the owner ends the share). Usernames, sorted, each once; [] for a journal no one else reads.
         Works offline. Raises NotFound and InvalidInput as `get`."""
         context = self._context
         local = await context.local_journal(name_or_id)

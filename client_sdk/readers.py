@@ -12,7 +12,7 @@ first). So there are two answers, and each caller says which it asks (`ended`):
 - what is written NEXT (`ended=False`): on a device of the journal's owner, a record is
   pushed only under the current epoch of its journal's verified chain, whose key no ended or
   removed member holds (the push ends the share and rotates the key first, or keeps the
-  record in the outbox: `Replica._hold_reason`), so a member past their end date receives it
+  record in the outbox: `Replica.unsafe_epoch`), so a member past their end date receives it
   only if the owner renews their share on another device, which this device has not seen
   yet, as for any share made elsewhere since (no device can prove from a server answer that
   a chain has no newer entries): they do not count. A member's device (`viewer` is not the
@@ -23,6 +23,13 @@ first). So there are two answers, and each caller says which it asks (`ended`):
   rotation (fail closed: rev29b F1);
 - what the journal holds already (`ended=True`): that member may have read it, and holds
   its keys: they count.
+
+A membership a `removed` or `ended` entry closed whose copy of the CURRENT epoch's key the
+owner sealed (`AccessState.former_holders`: the `rotated` entry signed with that entry not
+verified here, which a server can withhold) counts in both, on every device, marked `ended`:
+it holds the key of what is sealed next under that epoch, member or not (rev29c F1). An
+owner's device keeps such records in the outbox (`Replica.unsafe_epoch`) and rotates the key
+itself (`Replica.rotate_expired`); a member's device cannot.
 
 A field-level share (`limited`) counts in both until its owner signs its end
 (`access.field_shares_in_force`: a date passed in its copy's chain ends nothing, as a server
@@ -60,7 +67,9 @@ class JournalReader:
     none and for a field-level share (its terms are its copy's). `ended`: a member whose
     signed end date has passed, who still holds the keys of what the journal held until a
     device of the owner ends the share (only in an answer that counts them: `ended=True`, or
-    what a member's device writes next under a key they hold)."""
+    what a member's device writes next under a key they hold), or whose share a `removed` or
+    `ended` entry closed while this device has verified no new key since (the current
+    epoch's key was sealed to them: they count in both answers)."""
 
     account_id: str
     username: str
@@ -89,7 +98,9 @@ def journal_readers(
     `now` only when `ended` (see the module's docstring: True for who holds what it holds,
     False for who receives what is written next) or, when `viewer` is not the owner, when
     the current epoch's key was sealed to them (no device of `viewer` can end the share or
-    rotate the key first: what it writes next reaches them), and the accounts
+    rotate the key first: what it writes next reaches them), the accounts whose share was
+    closed while the current epoch's key was sealed to them, in both answers
+    (`AccessState.former_holders`, marked `ended`), and the accounts
     of its field-level shares in force (`access.field_shares_in_force`, whatever `ended`).
     One per account (a member that also has a field-level share: as the member); readers
     this device cannot name (`UNKNOWN_READER`) each once by their handle. Sorted by
@@ -110,6 +121,17 @@ def journal_readers(
             role=member.role,
             expires_at=to_datetime(member.expires_at) if member.expires_at else None,
             ended=gone,
+        )
+    for member in state.former_holders().values():
+        key = member.who.account_id if member.who is not None else member.handle
+        if key == state.owner_id or key in found:
+            continue
+        found[key] = JournalReader(
+            account_id=member.who.account_id.hex() if member.who is not None else "",
+            username=member.who.username if member.who is not None else UNKNOWN_READER,
+            role=member.role,
+            expires_at=to_datetime(member.expires_at) if member.expires_at else None,
+            ended=True,
         )
     for share in field_shares_in_force(state):
         key = share.who.account_id if share.who is not None else share.handle

@@ -463,6 +463,11 @@ PRIVATE_HELD = (
     "kept on this device: private notes are never sent to a journal shared with anyone, and "
     "this journal is shared now (end its shares, or copy the notes elsewhere and delete them)"
 )
+FORMER_HOLDER_HELD = (
+    "they are sealed with a key that an account whose share was removed or ended still holds "
+    "(no new key has been verified since: the server may be withholding it), and the key "
+    "could not be rotated yet"
+)
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
     "chain or key epoch has a problem"
@@ -3858,6 +3863,8 @@ class Replica:
                     "they are sealed with a key that a member whose share ended holds, and the "
                     "key could not be rotated" + (f" ({problem})" if problem else "")
                 )
+            if epoch == state.epoch and state.former_holders():  # rev29c F1
+                return FORMER_HOLDER_HELD + (f" ({problem})" if problem else "")
         if problem is not None:
             return f"{PROBLEM_HELD} ({problem})"
         return None
@@ -6598,18 +6605,23 @@ class Replica:
 
     async def rotate_expired(self) -> None:
         """Rotate the key of every owned journal with a member whose end date, as the owner
-        signed it in the chain, has passed by this device's clock (whatever the server says).
+        signed it in the chain, has passed by this device's clock (whatever the server says),
+        and of every owned journal whose current epoch's key the verified chain says was
+        sealed to a membership that is no longer (`AccessState.former_holders`: a `removed`
+        or `ended` entry whose rotation this device never received, rev29c F1); until its
+        rotation is stored, `unsafe_epoch` keeps that journal's records in the outbox.
         On a member's device, a journal shared with this account whose signed end date
         passed by the same clock (`share_lapsed`) while it is still held as `read` or
         `annotate` (a server that keeps listing it unchanged would never make the device
         read its journal list again) ends here: the journal list is read again and verified
         (`refresh_journals`), which stores it as ended and tells it once, as `end date`,
         as when the server stops serving it."""
-        now = now_ms()
+        now, me = now_ms(), self.profile.account_id
         ended = [
             journal_id
             for journal_id, state in self.chains.states().items()
             if any(member.ended(now) for member in state.members.values())
+            or (state.owner_id == me and state.former_holders())
         ]
         if not ended:
             return  # the store is not read (every sync comes here, a no-op one too: issue 10)
@@ -6634,10 +6646,14 @@ class Replica:
                 # errors and 5xx answers (NetworkError, not caught).
                 if error.code is None and not isinstance(error, InvalidInput):
                     raise
+                state = self.chains.current(journal_id)
                 self._end_problems[journal_id] = (
                     self.shown_name(journal),
                     f"a share whose end date passed could not be ended: {error}; its "
-                    "records wait in the outbox until it is",
+                    "records wait in the outbox until it is"
+                    if any(m.ended(now) for m in state.members.values())
+                    else "the key of a share that was removed or ended could not be "
+                    f"rotated: {error}; its records wait in the outbox until it is",
                 )
                 continue
             except IntegrityError as error:

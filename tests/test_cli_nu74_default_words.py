@@ -47,7 +47,11 @@ async def test_a_new_default_says_which_plan_the_safety_message_shows_from_now_o
     ) in moved, moved
     bare = await ana.tj("journal", "default", "Dreams", "--json")
     assert bare.exit_code == 0, bare.output
-    assert json.loads(bare.stdout)["safety_plan_shown"] == {"before": "Private", "now": None}
+    assert json.loads(bare.stdout)["safety_plan_shown"] == {
+        "before": "Private",
+        "now": None,
+        "crisis_lines": {},
+    }
     again = said((await ana.ok("journal", "default", "Private")).stderr)
     assert "now shows the plan of 'Private'" in again and "no longer that" not in again, again
     none = said((await ana.ok("journal", "default", "Dreams")).stderr)

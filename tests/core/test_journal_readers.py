@@ -82,11 +82,39 @@ def test_on_a_members_device_an_ended_member_still_sealed_the_current_key_counts
         assert reader_names(readers, besides=BEN.account_id.hex()) == []
 
 
-def test_a_share_an_owner_device_ended_or_removed_counts_in_neither() -> None:
+def test_a_share_an_owner_device_ended_or_removed_counts_until_its_rotation() -> None:
+    """rev29c F1: an `ended` or `removed` entry takes the member out of `members`, but the
+    current epoch's key was sealed to them: until the `rotated` entry signed with it (a
+    server may withhold it), they read what is sealed next under that key and count in
+    both answers, marked `ended`; once it is verified, in neither."""
     _, state = start(grant(TOM, expires_at=NOW - DAY), grant(BEN))
     _, after = extend(state, [access.ended(handle_of(state, TOM))])
     _, after = extend(after, [access.removed(handle_of(after, BEN))])
-    assert both(after) == ([], [])
+    assert not after.members
+    assert both(after) == (["ben", "tom"], ["ben", "tom"])
+    next_readers = journal_readers(after, NOW, ended=False, viewer=ANA.account_id)
+    assert [r.ended for r in next_readers] == [True, True]
+    _, rotated = extend(
+        after, [access.rotated(after.epoch + 1, after.members, after.key_checks[after.epoch])]
+    )
+    assert both(rotated) == ([], [])
+
+
+def test_on_a_members_device_a_removed_member_whose_rotation_is_withheld_counts() -> None:
+    """rev29c F1 on ben's device: tom removed, the `rotated` entry not (yet) served: what
+    ben writes next is sealed under the key tom holds, so tom counts, as "an account"."""
+    entries, state = start(grant(TOM, "read"), grant(BEN))
+    more, after = extend(state, [access.removed(handle_of(state, TOM))])
+    seen = verify(entries + more, BEN)
+    readers = journal_readers(seen, NOW, ended=False, viewer=BEN.account_id)
+    assert reader_names(readers, besides=BEN.account_id.hex()) == [UNKNOWN_READER]
+    assert [r.ended for r in readers if r.username == UNKNOWN_READER] == [True]
+    rotation, _ = extend(
+        after, [access.rotated(after.epoch + 1, after.members, after.key_checks[after.epoch])]
+    )
+    seen = verify(entries + more + rotation, BEN)
+    readers = journal_readers(seen, NOW, ended=False, viewer=BEN.account_id)
+    assert reader_names(readers, besides=BEN.account_id.hex()) == []
 
 
 def test_a_field_level_share_counts_in_both_until_the_owner_signs_its_end() -> None:
