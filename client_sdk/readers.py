@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from client_sdk.access import AccessState, field_shares_in_force
+from client_sdk.access import AccessState, Member, field_shares_in_force
 from client_sdk.models import json_time, to_datetime
 
 FIELDS = "fields"
@@ -115,24 +115,12 @@ def journal_readers(
         key = member.who.account_id if member.who is not None else member.handle
         if key == state.owner_id:
             continue
-        found[key] = JournalReader(
-            account_id=member.who.account_id.hex() if member.who is not None else "",
-            username=member.who.username if member.who is not None else UNKNOWN_READER,
-            role=member.role,
-            expires_at=to_datetime(member.expires_at) if member.expires_at else None,
-            ended=gone,
-        )
+        found[key] = _member_reader(member, ended=gone)
     for member in state.former_holders().values():
         key = member.who.account_id if member.who is not None else member.handle
         if key == state.owner_id or key in found:
             continue
-        found[key] = JournalReader(
-            account_id=member.who.account_id.hex() if member.who is not None else "",
-            username=member.who.username if member.who is not None else UNKNOWN_READER,
-            role=member.role,
-            expires_at=to_datetime(member.expires_at) if member.expires_at else None,
-            ended=True,
-        )
+        found[key] = _member_reader(member, ended=True)
     for share in field_shares_in_force(state):
         key = share.who.account_id if share.who is not None else share.handle
         if key == state.owner_id or key in found:
@@ -143,6 +131,18 @@ def journal_readers(
             role=FIELDS,
         )
     return sorted(found.values(), key=lambda r: (r.username, r.account_id))
+
+
+def _member_reader(member: Member, *, ended: bool) -> JournalReader:
+    """A membership of the verified chain as a `JournalReader` (`ended` as judged by the
+    caller)."""
+    return JournalReader(
+        account_id=member.who.account_id.hex() if member.who is not None else "",
+        username=member.who.username if member.who is not None else UNKNOWN_READER,
+        role=member.role,
+        expires_at=to_datetime(member.expires_at) if member.expires_at else None,
+        ended=ended,
+    )
 
 
 def _holds_next(state: AccessState, handle: bytes, viewer: bytes) -> bool:
