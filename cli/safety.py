@@ -681,6 +681,11 @@ def crisis_line_set_text(journal: str, text: str, plan: SafetyPlan, owner: str, 
     journal, which this device cannot see."""
     who = owner or "its owner"
     said = f"Set the crisis line of {journal} to {output.quoted(text)}"
+    if plan.crisis_line and plan.crisis_line_set_by is not None:  # yields to it (NU75 F8)
+        return (
+            f"{said}: {who}'s safety message for it shows it, before the crisis line "
+            f"{who}'s import wrote here, {output.quoted(plan.crisis_line)}; {note}."
+        )
     if plan.crisis_line:
         return (
             f"{said}: {who} set their own crisis line in this journal, "
@@ -974,6 +979,11 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         number = "(default: your local emergency number)"
     lines += [f"emergency:    {number}", f"crisis line:  {line}"]
     member = plan.member_crisis_line
+    if plan.crisis_line and plan.crisis_line != plan.crisis_line_in_use:  # yields (NU75 F8)
+        lines.append(
+            f"own line:     {plan.crisis_line} (the import's; not shown: a line a member set "
+            "in this journal comes first)"
+        )
     if member and member != plan.crisis_line_in_use:  # set, not shown: seen (NU74 F7)
         whose = f"{owner}'s" if owner else "your"
         lines.append(
@@ -995,8 +1005,9 @@ def imported_words(owner: str = "") -> str:
         return f"{owner}'s import wrote it from a file ({owner} has changed none of it since)"
     return (
         f"{output.command_text('tj import')} wrote it from a file, and you have changed none "
-        "of it since: check it; a change of yours makes it your own (until then, in a journal "
-        "whose safety message borrows it, a crisis line your therapist set there comes first)"
+        "of it since: check it; a change of yours makes it your own (until then, a crisis "
+        "line your therapist set in this journal, or in one whose safety message borrows it, "
+        "comes first)"
     )
 
 
