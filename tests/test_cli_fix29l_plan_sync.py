@@ -8,8 +8,11 @@ real crypto; CliRunner."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone
+from tests.test_cli_insights import new_device
 
 __all__ = ["laptop", "outage", "phone"]  # fixtures
 
@@ -91,3 +94,33 @@ async def test_copy_from_syncs_first_and_shows_both_plans_before_it_replaces_one
     await phone.ok("sync")
     plan = await phone.json("safety", "plan")
     assert plan["plan"] == "Call Sam at 6." and plan["emergency_number"] == "999", plan
+
+
+async def test_a_restored_plans_line_gives_way_to_the_therapists_and_both_devices_say_so(
+    live_server: RunningServer, laptop: Device, tmp_path: Path
+) -> None:
+    """NU75 F8 through the CLI: a plan restored into Personal (`tj import --journal
+    Personal`) yields its crisis line to the one the therapist set there; the therapist is
+    told his line is shown, the client sees the import's line named as not shown."""
+    await laptop.ok("safety", "plan", "--emergency", "999", "--crisis-line", "File line 0900")
+    path = (await laptop.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+    ana3 = await new_device(live_server, tmp_path, "ana3")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana3.ok("import", path, "--journal", "Personal", "--yes")
+    await ana3.ok(
+        "share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use", "--yes"
+    )
+    await drsmith.ok("sync")
+    set_ = said(
+        (await drsmith.ok("safety", "crisis-line", "ana3/Personal", "Dr Smith 0800 111")).stderr
+    )
+    assert "ana3's safety message for it shows it, before the crisis line ana3's import" in set_
+    assert "set their own crisis line" not in set_, set_
+    shown = said((await ana3.ok("safety", "plan")).stdout)
+    assert "crisis line: Dr Smith 0800 111 (set by drsmith)" in shown, shown
+    assert "own line: File line 0900 (the import's; not shown" in shown, shown
+    assert "your own line in this journal comes first" not in shown, shown
+    message = (await ana3.json("safety", "plan"))["safety_message"]
+    assert (message["crisis_line"], message["crisis_line_set_by"]) == (
+        "Dr Smith 0800 111", "drsmith"
+    ), message  # fmt: skip
