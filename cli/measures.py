@@ -153,6 +153,31 @@ def kept_drafts(home: Home) -> list[tuple[Path, str, int | None]]:
     return found
 
 
+async def unknown_journal_refused(
+    client: Client, home: Home, chosen: Instrument, draft: Path
+) -> NoReturn:
+    """`tj measure take --draft FILE` without --journal, for answers kept with no journal
+    (`KeptAnswers.journal` and `journal_id` None: the default journal could not be found
+    when they were given, e.g. deleted on another device): raises Failed (subject "draft
+    journal", as `tj write --draft` for a draft written for another journal), naming the
+    default journal they would go into and who reads it there, by this device's verified
+    access chain (`client.journals.readers`), and the command that saves them there all the
+    same: nothing is saved (NU75 F9: answers, a safety flag with them, went into a journal a
+    therapist reads, unnamed)."""
+    target = await client.journals.get(None)
+    readers = await client.journals.readers(target.id)
+    read_by = f"read by {output.and_words(readers)}" if readers else "read by no one else"
+    there = [*profile_words(home.path), "measure", "take", chosen.id, "--draft", str(draft)]
+    there += ["--journal", output.journal_word(target.name, target.id)]
+    raise SaidFailure(
+        f"{output.path_word(draft)} holds answers kept when no journal could be found for them: "
+        f"without --journal they would go into your default journal "
+        f"{output.quoted(target.name)}, {read_by}, so nothing was saved; to save them there "
+        f"all the same, {output.command(there)} (or name another journal with --journal)",
+        "draft journal",
+    )
+
+
 def draft_saves(home: Home, path: Path, measure: str) -> str:
     """The command saving the kept draft at `path` of `measure`."""
     return output.command(
@@ -578,6 +603,9 @@ def take_measure(
                     ),
                 )
 
+    unknown = target.name is None and target.journal_id is None
+    if draft is not None and kept is not None and unknown:  # kept with no journal: NU75 F9
+        home.run(partial(unknown_journal_refused, home=home, chosen=chosen, draft=draft))
     BEFORE_ENDING.append(keep_before_ending)
     message_plan: list[dict[str, Any]] = []  # --json's "safety_message" (`work`)
     try:
