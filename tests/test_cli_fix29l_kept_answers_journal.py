@@ -27,7 +27,7 @@ async def test_answers_kept_with_no_journal_are_not_saved_unnamed_into_a_shared_
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
     answers = [0, 0, 0, 0, 0, 0, 0, 0, 1]
-    kept = KeptAnswers("phq9", answers, None, datetime.now(UTC), None, None, None)
+    kept = KeptAnswers("phq9", answers, None, datetime.now(UTC), None, no_default=True)
     draft = keep_answers(ana.home, kept)
     refused = await ana.tj("measure", "take", "phq9", "--draft", str(draft))
     text = said(refused.stderr)
