@@ -1,6 +1,7 @@
 """NU75 F3: `tj unshare --json` gives what its text says: the pre-session brief (and
 anything else) still shared with the member ("still_shared"), and what the member may not
-have received ("undelivered"). Real server on loopback, real crypto; CliRunner."""
+have received ("undelivered"). NU75 F4: `tj journal default` takes 4 hex digits of an id.
+Real server on loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ async def test_unshare_json_names_the_brief_still_shared_and_the_flags_not_recei
     assert "safety_flag" in kinds, said
     assert all(item["item"] == 9 and item["answer"] == 2 for item in said["undelivered"]), said
     assert "may not have received" in text, text
+
+
+async def test_journal_default_takes_an_id_start_of_4_hex_digits_as_readme_says(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """NU75 F4: README: any unique start of an id, 4 hex digits or more, names a journal (8
+    or more to delete, unshare, leave or forget); `tj journal default` asked for 8."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("journal", "create", "Work")
+    listed = {j["name"]: j["id"] for j in await ana.json("journal", "list")}
+    work = listed["Work"]
+    chosen = await ana.tj("journal", "default", work[:6])
+    assert chosen.exit_code == 0, chosen.output
+    assert (await ana.json("journal", "default"))["id"] == work
+    gone = await ana.tj("journal", "delete", listed["Personal"][:6], "--yes")  # still 8 here
+    assert gone.exit_code != 0 and "at least 8 of its hex digits" in gone.stderr, gone.output
