@@ -704,6 +704,14 @@ class SafetyPath:
 
         A change to the emergency number, crisis line or text makes the plan the owner's own
         (`SafetyPlan.imported` False), one an import wrote too.
+
+        It changes the plan as this device holds it: a new text written over a copy older
+        than another device's change is merged with that change at the next sync (both
+        texts kept, `SyncReport` says it merged), never replacing it. To replace the plan
+        as it is now, sync first (`client.sync()`, as `tj safety plan` does with one quick
+        try), compare `plan()`'s `emergency_number`, `crisis_line` and `plan` before and
+        after, and show the user a plan another device changed meanwhile before writing
+        over it (NU75 F2); `copy_plan` the same.
         """
         return await self._write_plan(
             journal, emergency_number, crisis_line, plan, share_flags, flags_for, imported=False
