@@ -711,7 +711,7 @@ class SafetyPath:
         as it is now, sync first (`client.sync()`, as `tj safety plan` does with one quick
         try), compare `plan()`'s `emergency_number`, `crisis_line` and `plan` before and
         after, and show the user a plan another device changed meanwhile before writing
-        over it (NU75 F2); `copy_plan` the same.
+        over it; `copy_plan` the same.
         """
         return await self._write_plan(
             journal, emergency_number, crisis_line, plan, share_flags, flags_for, imported=False
