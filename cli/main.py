@@ -411,7 +411,9 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
         "editor": "the editor failed or a draft is still open in one; what was written is "
         "kept as a draft when there is any",
         "draft journal": "tj write --draft FILE without --journal, for a draft written for "
-        "another journal than the default one: nothing saved; the message names both commands",
+        "another journal than the default one, or tj measure take --draft FILE without "
+        "--journal, for answers kept with no journal: nothing saved; the message names the "
+        "commands",
         "interrupted": "stopped by Ctrl-C: the message says what became of the work",
         "bug": "an unexpected error in tj",
         LOGIN_UNREACHABLE: "tj login could not reach the server to sign in",

@@ -153,6 +153,31 @@ def kept_drafts(home: Home) -> list[tuple[Path, str, int | None]]:
     return found
 
 
+async def unknown_journal_refused(
+    client: Client, home: Home, chosen: Instrument, draft: Path
+) -> NoReturn:
+    """`tj measure take --draft FILE` without --journal, for answers kept with no journal
+    (`KeptAnswers.no_default`: this device had no default journal to write in when they
+    were given, e.g. deleted on another device): raises Failed (subject "draft
+    journal", as `tj write --draft` for a draft written for another journal), naming the
+    default journal they would go into and who reads it there, by this device's verified
+    access chain (`client.journals.readers`), and the command that saves them there all the
+    same: nothing is saved (NU75 F9: answers, a safety flag with them, went into a journal a
+    therapist reads, unnamed)."""
+    target = await client.journals.get(None)
+    readers = await client.journals.readers(target.id)
+    read_by = f"read by {output.and_words(readers)}" if readers else "read by no one else"
+    there = [*profile_words(home.path), "measure", "take", chosen.id, "--draft", str(draft)]
+    there += ["--journal", output.journal_word(target.name, target.id)]
+    raise SaidFailure(
+        f"{output.path_word(draft)} holds answers kept when no journal could be found for them: "
+        f"without --journal they would go into your default journal "
+        f"{output.quoted(target.name)}, {read_by}, so nothing was saved; to save them there "
+        f"all the same, {output.command(there)} (or name another journal with --journal)",
+        "draft journal",
+    )
+
+
 def draft_saves(home: Home, path: Path, measure: str) -> str:
     """The command saving the kept draft at `path` of `measure`."""
     return output.command(
@@ -578,6 +603,9 @@ def take_measure(
                     ),
                 )
 
+    unknown = kept is not None and kept.no_default and target.journal_id is None
+    if draft is not None and journal_name is None and unknown:  # journal unknown: NU75 F9
+        home.run(partial(unknown_journal_refused, home=home, chosen=chosen, draft=draft))
     BEFORE_ENDING.append(keep_before_ending)
     message_plan: list[dict[str, Any]] = []  # --json's "safety_message" (`work`)
     try:
@@ -605,6 +633,7 @@ def take_measure(
             target.name,
             target.journal_id,
             target.result_id,
+            no_default=target.name is None and not_for_want_of_a_default(error),
         )
         flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message)
         from client_sdk import TJError
@@ -767,6 +796,11 @@ class KeptAnswers:
     journal: str | None
     journal_id: str | None = None
     result_id: str | None = None
+    no_default: bool = False
+    """Kept because no journal was named and this device had no default journal to write in
+    (`not_for_want_of_a_default`: e.g. the default deleted on another device): the journal
+    they were given for is unknown, so they are never saved into the default journal of
+    later unless it is named (`unknown_journal_refused`)."""
 
 
 def keep_answers(home: Path, kept: KeptAnswers) -> Path:
@@ -814,6 +848,7 @@ def _write_kept(descriptor: int, kept: KeptAnswers) -> None:
         "journal": kept.journal,
         "journal_id": kept.journal_id,
         "result_id": kept.result_id,
+        "no_default": kept.no_default,
     }
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         json.dump(fields, out, indent=1)
@@ -839,11 +874,13 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
         fields = json.loads(path.read_text(encoding="utf-8"))
         answers, unscored, journal = fields["answers"], fields["unscored"], fields["journal"]
         journal_id, result_id = fields.get("journal_id"), fields.get("result_id")
+        no_default = fields.get("no_default", False)  # absent in drafts of older versions
         if not (
             isinstance(answers, list)
             and all(type(a) is int for a in answers)
             and (unscored is None or type(unscored) is int)
             and (journal is None or isinstance(journal, str))
+            and type(no_default) is bool
             and all(i is None or _hex_id(i) for i in (journal_id, result_id))
         ):
             raise ValueError("not a kept draft")
@@ -855,6 +892,7 @@ def read_kept_answers(path: Path, chosen: Instrument) -> KeptAnswers:
             journal=journal,
             journal_id=journal_id,
             result_id=result_id,
+            no_default=no_default,
         )
         if kept.taken_at.tzinfo is None:
             raise ValueError("not a kept draft")
@@ -960,8 +998,9 @@ def not_saved(
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
             where = (
-                f"; add {output.command_text('--journal NAME')} to it, or choose your default "
-                f"journal first with {output.command_text('tj journal default ID')}"
+                f"; add {output.command_text('--journal NAME')} to it, naming the journal to "
+                "save them in, your default journal too, as no journal was named for them "
+                f"({output.command_text('tj journal default ID')} chooses your default journal)"
                 if no_default and not kept.journal_id and not kept.journal
                 else ""
             )

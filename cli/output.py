@@ -444,7 +444,8 @@ def said_then_asked(
     the refusal came (from what `attempt` found). Left unanswered under `--json`, a refusal
     naming readers (`ReadersToConfirm`) adds them to the error object, as the SDK gives them
     (`ERROR_EXTRA`: "journal", "journal_id", "readers" and "flags", each reader an object of
-    `JournalReader.to_dict`'s keys; NU74 F5). Any other error is raised as it came."""
+    `JournalReader.to_dict`'s keys; NU74 F5); any other refusal whose `names` give "journal"
+    and "journal id" adds those two (NU75 F6). Any other error is raised as it came."""
     from client_sdk.errors import ReadersToConfirm, TJError
 
     agreed = set(confirmed)
@@ -463,6 +464,10 @@ def said_then_asked(
                     journal_id=refused.journal_id,
                     readers=[r.to_dict() for r in refused.readers],
                     flags=[r.to_dict() for r in refused.flags],
+                )
+            elif {"journal", "journal id"} <= set(refused.names):  # which (NU75 F6)
+                ERROR_EXTRA.update(
+                    journal=refused.names["journal"], journal_id=refused.names["journal id"]
                 )
             confirm(
                 asked if isinstance(asked, str) else asked(),

@@ -244,9 +244,11 @@ def safety_plan(
                 "--copy-from copies a whole plan: give it without --emergency, --crisis-line, "
                 "--text or --share-flags (change the copy afterwards)"
             )
-        copied, copy_note = copy_plan(home, copy_from, journal_name, yes)
+        copied, copy_note, synced = copy_plan(home, copy_from, journal_name, yes)
         if as_json:
             output.print_json(copied.to_dict() | {"copied_from": copy_from})
+            if synced:
+                output.message(output.sentence(synced))
         else:
             output.data(plan_text(copied))
             output.message(
@@ -260,7 +262,15 @@ def safety_plan(
                 + ".",
                 wrap=True,
             )
+            if synced:
+                output.message(output.sentence(synced))
         return
+    if any(v is not None for v in (emergency, crisis_line, plan)):  # replaces what is there
+        current = home.run(partial(plan_after_sync, journal_name, None))[0]
+        if current is not None:  # changed on another device since this one last synced
+            said_changed(current, plan_text(current))
+            if not yes:
+                ask_changed(current, "Write your change over it?")
     newly: list[str] = []
     if share_flags:  # name whom it adds, and ask, before anything changes
         newly, before = home.run(partial(opt_in_preview, journal_name))
@@ -329,14 +339,95 @@ def safety_plan(
         output.message(elsewhere_text(found, elsewhere), wrap=True)
 
 
-def copy_plan(home: Home, source: str, journal: str | None, yes: bool) -> tuple[SafetyPlan, str]:
-    """`tj safety plan --copy-from SOURCE`: `client.safety.copy_plan`, saying, then asking,
-    before it replaces a plan written in the journal or copies into a journal someone else
-    reads (who, by its verified chain); `yes`: not asked. Returns the plan as written and
-    "default" when the journal copied into is the default one (else "")."""
+PLAN_CHANGED = "plan changed"
+"""The `--json` error subject of `tj safety plan`'s question left unanswered when the plan it
+replaces changed on another device since this device's last sync (`plan_after_sync`)."""
+
+
+def plan_content(plan: SafetyPlan) -> tuple[str | None, str | None, str]:
+    """What a change of `tj safety plan` replaces: the plan's number, own crisis line, text."""
+    return plan.emergency_number, plan.crisis_line, plan.plan
+
+
+async def plan_after_sync(
+    journal: str | None, source: str | None, client: Client
+) -> tuple[SafetyPlan | None, SafetyPlan | None]:
+    """Before `tj safety plan` replaces a plan (`--emergency`, `--crisis-line`, `--text`,
+    `--copy-from`): sync first (`synced_first`, one quick try; offline it says the command
+    decides from what this device had at its last sync), so that "replace" replaces the plan
+    as it is now, not a stale copy whose change a later sync would merge with the newer
+    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text changed in
+    that sync (another device changed it since this one last synced), else None; and the
+    plan of `source` (the journal copied from) as the sync left it, None when not given.
+    A plan this device cannot read yet (a default journal awaiting its first sync) counts
+    as unchanged: nothing was there to replace."""
+    from client_sdk.errors import TJError
+
+    try:
+        before: SafetyPlan | None = await client.safety.plan(journal)
+    except TJError:
+        before = None
+    await synced_first(client, "deciding from")
+    try:  # an unknown source: `copy_plan` says so
+        copied = await client.safety.plan(source) if source is not None else None
+    except TJError:
+        copied = None
+    try:
+        now = await client.safety.plan(journal)
+    except TJError:
+        return None, copied
+    if before is None or before.journal_id != now.journal_id:
+        return None, copied
+    return (now if plan_content(before) != plan_content(now) else None), copied
+
+
+def said_changed(plan: SafetyPlan, shown: str) -> None:
+    """Say that `plan` changed on another device since this device's last sync, then show
+    it (`shown`: `plan_text`), before a change replaces it."""
+    output.message(
+        f"Note: the safety plan of {output.quoted(plan.journal)} was changed on another "
+        "device since this device last synced; it now reads:",
+        wrap=True,
+    )
+    click.echo(output.shown(shown), err=True)
+
+
+def ask_changed(plan: SafetyPlan, question: str) -> None:
+    """Ask `question` (no: nothing changed); unanswered under `--json`, the error object
+    gives the journal ("journal", "journal_id") and subject PLAN_CHANGED."""
+    output.ERROR_EXTRA.update(journal=plan.journal, journal_id=plan.journal_id)
+    output.confirm(question, subject=PLAN_CHANGED, default=False, abort=True, err=True)
+    for key in ("journal", "journal_id"):
+        output.ERROR_EXTRA.pop(key, None)
+
+
+def copy_plan(
+    home: Home, source: str, journal: str | None, yes: bool
+) -> tuple[SafetyPlan, str, str]:
+    """`tj safety plan --copy-from SOURCE`: `client.safety.copy_plan`, after a sync
+    (`plan_after_sync`: a plan changed on another device since is said and shown), saying,
+    then asking, before it replaces a plan written in the journal (both plans shown: the one
+    replaced and the copy) or copies into a journal someone else reads (who, by its verified
+    chain); `yes`: not asked. Returns the plan as written, "default" when the journal
+    copied into is the default one (else ""), and the sync note (`sync_note`)."""
     from client_sdk.safety_path import PLAN_READERS, PLAN_WRITTEN
 
-    async def attempt(client: Client, agreed: frozenset[str]) -> tuple[SafetyPlan, str]:
+    changed, copy = home.run(partial(plan_after_sync, journal, source))
+    if changed is not None:
+        said_changed(changed, plan_text(changed))
+
+    def replace_question() -> str:  # both plans, before it is asked (NU75 F6)
+        async def there(client: Client) -> SafetyPlan:
+            return await client.safety.plan(journal)
+
+        if changed is None:
+            click.echo(output.shown(f"It reads:\n{plan_text(home.run(there))}"), err=True)
+        if copy is not None:
+            said = f"The copy, from {output.quoted(source)}, reads:\n{plan_text(copy)}"
+            click.echo(output.shown(said), err=True)
+        return "Replace it with the copy?"
+
+    async def attempt(client: Client, agreed: frozenset[str]) -> tuple[SafetyPlan, str, str]:
         async def change(client: Client) -> SafetyPlan:
             return await client.safety.copy_plan(
                 source,
@@ -346,14 +437,15 @@ def copy_plan(home: Home, source: str, journal: str | None, yes: bool) -> tuple[
             )
 
         await default_after_sync(change, client)
+        note = await sync_note(client)  # the copy pushed, as every other change is
         copied = await client.safety.plan(journal)
         default = await default_journal_id(client)
-        return copied, "default" if copied.journal_id == default else ""
+        return copied, "default" if copied.journal_id == default else "", note
 
     return output.said_then_asked(
         lambda agreed: home.run(partial(attempt, agreed=agreed)),
         {
-            PLAN_WRITTEN: "Replace it with the copy?",
+            PLAN_WRITTEN: replace_question,
             PLAN_READERS: "Copy the safety plan there all the same?",
         },
         {PLAN_WRITTEN, PLAN_READERS} if yes else set(),
@@ -589,6 +681,11 @@ def crisis_line_set_text(journal: str, text: str, plan: SafetyPlan, owner: str, 
     journal, which this device cannot see."""
     who = owner or "its owner"
     said = f"Set the crisis line of {journal} to {output.quoted(text)}"
+    if plan.crisis_line and plan.crisis_line_set_by is not None:  # yields to it (NU75 F8)
+        return (
+            f"{said}: {who}'s safety message for it shows it, before the crisis line "
+            f"{who}'s import wrote here, {output.quoted(plan.crisis_line)}; {note}."
+        )
     if plan.crisis_line:
         return (
             f"{said}: {who} set their own crisis line in this journal, "
@@ -882,6 +979,11 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         number = "(default: your local emergency number)"
     lines += [f"emergency:    {number}", f"crisis line:  {line}"]
     member = plan.member_crisis_line
+    if plan.crisis_line and plan.crisis_line != plan.crisis_line_in_use:  # yields (NU75 F8)
+        lines.append(
+            f"own line:     {plan.crisis_line} (the import's; not shown: a line a member set "
+            "in this journal comes first)"
+        )
     if member and member != plan.crisis_line_in_use:  # set, not shown: seen (NU74 F7)
         whose = f"{owner}'s" if owner else "your"
         lines.append(
@@ -903,8 +1005,9 @@ def imported_words(owner: str = "") -> str:
         return f"{owner}'s import wrote it from a file ({owner} has changed none of it since)"
     return (
         f"{output.command_text('tj import')} wrote it from a file, and you have changed none "
-        "of it since: check it; a change of yours makes it your own (until then, in a journal "
-        "whose safety message borrows it, a crisis line your therapist set there comes first)"
+        "of it since: check it; a change of yours makes it your own (until then, a crisis "
+        "line your therapist set in this journal, or in one whose safety message borrows it, "
+        "comes first)"
     )
 
 

@@ -1361,6 +1361,12 @@ def unshare(
     )
     if stopped:
         output.message(ended_with_share_text(stopped), wrap=True)
+    told_of = {*ended.still_reading, *ended.may_still_read}
+    still = [  # every other thing still shared with them (NU51 F7), briefs last (NU48 #1)
+        live
+        for live in others
+        if live.journal_id != journal.id and live.journal not in told_of and live.kind != "brief"
+    ] + [live for live in briefs if live.journal_id != journal.id]
     if as_json:  # the lines below say what it did not end, as `tj shares --json` lists them
         output.print_json(
             {
@@ -1371,6 +1377,8 @@ def unshare(
                 "ended": list(ended),
                 "kept_copies": [copy.journal_id for copy in ended.kept],
                 "still_reading": list(ended.still_reading),
+                "still_shared": [still_shared_dict(live) for live in still],  # NU75 F3
+                "undelivered": [item.to_dict() for item in pending],
                 "assignments_ended": [a.id for a in stopped],
             }
         )
@@ -1383,17 +1391,16 @@ def unshare(
             + output.command(["tj", "unshare", output.journal_word(kept), therapist]),
             wrap=True,
         )
-    told_of = {*ended.still_reading, *ended.may_still_read}
-    for live in others:  # every other thing still shared with them (NU51 F7)
-        if live.journal_id == journal.id or live.journal in told_of or live.kind == "brief":
+    for live in still:
+        if live.kind == "brief":
             continue
         output.message(
             f"{therapist} still reads {still_shared_words(live)}; this ends it:", wrap=True
         )
         unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
         output.message(f"  {output.command(unshare)}")
-    for live in briefs:  # a brief is its own share: not ended with the journal (NU48 #1)
-        if live.journal_id == journal.id:
+    for live in still:  # a brief is its own share: not ended with the journal (NU48 #1)
+        if live.kind != "brief":
             continue
         until = f" until {output.share_end(live.expires_at)}" if live.expires_at else ""
         output.message(
@@ -1403,6 +1410,21 @@ def unshare(
         )  # the command on its own line, whole, to copy (REV-S9B S9B-4)
         unshare = ["tj", "unshare", output.journal_word(live.journal, live.journal_id), therapist]
         output.message(f"  {output.command(unshare)}")
+
+
+def still_shared_dict(live: ShareInfo) -> dict[str, Any]:
+    """One thing `tj unshare --json`'s "still_shared" lists, as its text names it: a journal,
+    a field-level copy or a pre-session brief still shared with the member after the
+    unshare: `{"journal", "journal_id", "kind", "expires_at"}` (`ShareInfo`'s; `expires_at`
+    ISO 8601 UTC or null)."""
+    from client_sdk.models import json_time
+
+    return {
+        "journal": live.journal,
+        "journal_id": live.journal_id,
+        "kind": live.kind,
+        "expires_at": json_time(live.expires_at) if live.expires_at else None,
+    }
 
 
 async def live_shares(member: str, client: Client) -> list[ShareInfo]:

@@ -255,7 +255,7 @@ class Context:
         *,
         refuse_brief: bool = False,
         strict: bool = False,
-        ends: bool = False,
+        ends: bool | None = None,
     ) -> LocalJournal:
         """A journal by name or id, from `journals` if given (else read from the store);
         None or "": the default journal (`default_journal`). A journal still shared wins over a kept copy of an ended share with
@@ -280,8 +280,10 @@ class Context:
         device last knew, and a notice about it may send the user here (NU36 #1: the other,
         live journal of that name was deleted for good).
 
-        `ends` (for what ends or discards something: unsharing, leaving, forgetting; implied
-        by `strict`): the start of an id names a journal only from MIN_ID_PREFIX_TO_END hex
+        `ends` (for what ends or discards something: unsharing, leaving, forgetting; None:
+        as `strict`, which `ends=False` keeps from it for what destroys nothing, such as
+        `client.journals.set_default`, where 4 hex digits of an id suffice, NU75 F4): the
+        start of an id names a journal only from MIN_ID_PREFIX_TO_END hex
         digits on. A shorter one that no name matches raises InvalidInput (subject
         ID_TOO_SHORT) naming the journal it would be and asking for more of its id: a
         mistyped name such as "cafe" or "2024" never ends a share or deletes a journal
@@ -289,6 +291,7 @@ class Context:
         if journals is None:
             journals = await self.store.journals()
         await self.replica.load_peers()  # what tells accounts apart by name (`names`)
+        ends = strict if ends is None else ends
         found = await self._named_journal(name_or_id, journals, strict=strict, ends=ends)
         if refuse_brief:
             await self.replica.load_access()  # which journals are copies: from their chains
@@ -358,7 +361,7 @@ class Context:
         if theirs is not None:
             return theirs
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
-        if prefixed and (strict or ends) and len(wanted) < MIN_ID_PREFIX_TO_END:
+        if prefixed and ends and len(wanted) < MIN_ID_PREFIX_TO_END:
             listed = ", ".join(
                 sorted(
                     f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:ID_SHOWN]})"

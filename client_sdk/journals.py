@@ -291,7 +291,9 @@ class Journals:
         journal default` does; `client.safety.copy_plan` copies a plan into the new
         default."""
         context = self._context
-        local = await context.local_journal(journal, refuse_brief=True, strict=True)
+        # strict: a name a live journal and a kept copy share names neither; an id's start
+        # of 4 hex digits names one, as for any command that destroys nothing (README)
+        local = await context.local_journal(journal, refuse_brief=True, strict=True, ends=False)
         if local.owner_id != context.profile.account_id:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is not one of your journals: only one "

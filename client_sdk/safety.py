@@ -170,7 +170,9 @@ class SafetyPlan:
     "read"); sorted. None when `flags_reach` is."""
     crisis_line_in_use: str | None = None
     """The crisis line set in this journal (`Safety.crisis_line`): the owner's own
-    `crisis_line`, else the latest one an annotating member (a therapist) set, else None.
+    `crisis_line`, else the latest one an annotating member (a therapist) set, else None;
+    in a plan an import wrote (`imported`), the member's line first (a file never outranks
+    the therapist's line).
     Not always the line the safety message shows: when this journal's plan borrows another
     journal's (`shown_from`), that plan's own line (`shown_crisis_line`) wins, and on a
     device of another account (a therapist's) a plan the owner wrote in their default
@@ -184,7 +186,8 @@ class SafetyPlan:
     member_crisis_line: str | None = None
     """The latest crisis line an annotating member (a therapist) set in this journal
     (`SafetyPath.set_crisis_line`), whether or not the message shows it: the owner's own
-    line outranks it (then `crisis_line_in_use` is the owner's); None when no member set
+    line outranks it, unless an import wrote the plan (then `crisis_line_in_use` is the
+    owner's); None when no member set
     one. So that the member who set it sees it was kept."""
     member_crisis_line_set_by: str | None = None
     """The username of the member who set `member_crisis_line` (from the record's

@@ -582,7 +582,9 @@ class SafetyPath:
         member = await self._member_line(local)
         if member is not None:  # shown or not (the owner's own outranks it): seen (NU74 F7)
             plan = replace(plan, member_crisis_line=member[0], member_crisis_line_set_by=member[1])
-        in_use = (plan.crisis_line, None) if plan.crisis_line else member
+        own = (plan.crisis_line, None) if plan.crisis_line else None
+        # a member's line outranks one an import wrote, here as in a journal borrowing it
+        in_use = (member or own) if plan.imported else (own or member)
         if in_use is not None:  # the line the safety message shows, and who set it
             plan = replace(plan, crisis_line_in_use=in_use[0], crisis_line_set_by=in_use[1])
         borrowed = await self._borrowed(local, plan)
@@ -702,6 +704,14 @@ class SafetyPath:
 
         A change to the emergency number, crisis line or text makes the plan the owner's own
         (`SafetyPlan.imported` False), one an import wrote too.
+
+        It changes the plan as this device holds it: a new text written over a copy older
+        than another device's change is merged with that change at the next sync (both
+        texts kept, `SyncReport` says it merged), never replacing it. To replace the plan
+        as it is now, sync first (`client.sync()`, as `tj safety plan` does with one quick
+        try), compare `plan()`'s `emergency_number`, `crisis_line` and `plan` before and
+        after, and show the user a plan another device changed meanwhile before writing
+        over it; `copy_plan` the same.
         """
         return await self._write_plan(
             journal, emergency_number, crisis_line, plan, share_flags, flags_for, imported=False
@@ -2406,7 +2416,9 @@ class SafetyPath:
         and the plan's text, from one plan, whole, never one plan's text with another's
         numbers, but for the crisis line as follows:
         - the journal's own plan when its owner wrote any of it (`_written`), with its own
-          crisis line, else the latest line a member (a therapist) set in the journal;
+          crisis line, else the latest line a member (a therapist) set in the journal; when
+          an import wrote that plan (`SafetyPlan.imported`) the member's line first (NU75
+          F8: a file never outranks the therapist's line, here as in a journal borrowing it);
         - else, in a journal this account owns, the default journal's plan (`_borrowed`: of
           no other journal, so no server's listing picks it): one the owner wrote by hand
           with its own line (it outranks a member's line set in `local`, as inside one
@@ -2415,10 +2427,11 @@ class SafetyPath:
         - else (nothing written, or another account's journal) the line a member set there.
         Nothing of it comes from a server's answer: plans and lines are owner- and
         member-signed, and whether a member annotates is the verified access chain's word."""
-        member = None if plan.crisis_line else await self._member_line_shown(local)
+        wanted = plan.imported or not plan.crisis_line  # else the owner's own line wins
+        member = await self._member_line_shown(local) if wanted else None
         borrowed = await self._borrowed(local, plan)
         if borrowed is None:
-            line = plan.crisis_line or member
+            line = _line_over(plan, member)
             return (plan.emergency_number, line, plan.plan) if _written(plan) else (None, line, "")
         other = borrowed[1]
         return other.emergency_number, _line_over(other, member), other.plan
@@ -2900,10 +2913,11 @@ class SafetyPath:
 
 
 def _line_over(borrowed: SafetyPlan, member_line: str | None) -> str | None:
-    """The crisis line the safety message of a journal without a plan of its owner's shows
-    when it borrows `borrowed`, `member_line` being the one a member set in that journal (with
-    who set it) or None: a line the owner wrote by hand first (as inside one journal), a
-    member's before one an import wrote (`SafetyPlan.imported`)."""
+    """The crisis line the safety message of a journal shows from the plan `borrowed` (its
+    own, or the default journal's it borrows), `member_line` being the one a member set in
+    that journal (with who set it) or None: a line the owner wrote by hand first, a
+    member's before one an import wrote (`SafetyPlan.imported`), in the plan's own journal
+    as in one borrowing it (NU75 F8)."""
     if borrowed.imported:
         return member_line or borrowed.crisis_line
     return borrowed.crisis_line or member_line

@@ -73,13 +73,23 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     taken = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     assert taken.exit_code == 1
     assert "a safety flag was sealed for tom without a score" in " ".join(taken.stderr.split())
+    assert "to it, naming the journal to save them in, your default journal too" in " ".join(
+        taken.stderr.split()
+    ), taken.stderr
     await ana.ok("sync")
     await tom.ok("sync")
     [flag] = await tom.json("safety", "flags")
     assert (flag["journal"], flag["item"], flag["answer"]) == ("ana/Personal", 9, 3)
     [draft] = list((ana.home / "drafts").glob("phq9-*.answers.json"))
     await ana.ok("journal", "default", "Personal", "--even-if-shared")
-    await ana.ok("measure", "take", "phq9", "--draft", str(draft))
+    # kept with no journal to write in: never saved unnamed into the default of later,
+    # one tom reads (NU75 F9, as `tj write --draft`'s "draft journal")
+    unnamed = await ana.tj("measure", "take", "phq9", "--draft", str(draft))
+    assert unnamed.exit_code == 1, unnamed.output
+    assert "your default journal 'Personal', read by tom, so nothing was saved" in " ".join(
+        unnamed.stderr.split()
+    ), unnamed.stderr
+    await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
     await ana.ok("sync")
     await tom.ok("sync")
     assert len(await tom.json("safety", "flags")) == 1

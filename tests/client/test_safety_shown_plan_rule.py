@@ -243,3 +243,32 @@ async def test_an_import_names_the_number_and_line_its_plan_took_off_the_message
     ) in said, said
     assert ("the safety plan imported into 'Work' is shown for that journal alone") in said, said
     assert "Breathe slowly." not in " ".join(await ana.safety.message())  # Personal's own
+
+
+async def test_a_plan_imported_into_its_own_journal_yields_its_line_to_the_therapists(
+    signup: ClientFactory,
+) -> None:
+    """NU75 F8: a restore into Personal (`import_json(into="Personal")`, README's `tj import
+    --journal Personal`) writes the file's plan there, marked imported; tom, who annotates
+    Personal, sets his line: the message for Personal shows his line, not the file's, as in
+    a journal borrowing an imported plan. Once ana changes the plan by hand it is hers, and
+    her own line outranks tom's again."""
+    ana, tom, eve = await signup("ana"), await signup("tom"), await signup("eve")
+    data = await file_with_a_plan(eve, emergency_number="999", crisis_line=FILE_LINE, plan="B.")
+    await ana.archive.import_json(data, into="Personal")
+    imported = await ana.safety.plan("Personal")
+    assert imported.imported and imported.crisis_line == FILE_LINE, imported.to_dict()
+    await share_with(ana, tom, role="annotate")
+    await tom.sync()
+    await tom.safety.set_crisis_line("ana/Personal", THERAPIST_LINE)
+    await tom.sync()
+    await ana.sync()
+    said = " ".join(await ana.safety.message())
+    assert f"{THERAPIST_LINE} (set by tom)" in said and "0900" not in said, said
+    assert "call 999" in said and "B." in said, said  # the rest of the plan stays
+    plan = await ana.safety.plan("Personal")
+    assert (plan.crisis_line_in_use, plan.crisis_line_set_by) == (THERAPIST_LINE, "tom")
+    await ana.safety.set_plan(plan="Breathe, then ring Jo.")  # by hand: hers now
+    mine = " ".join(await ana.safety.message())
+    assert FILE_LINE in mine and THERAPIST_LINE not in mine, mine
+    assert (await ana.safety.plan("Personal")).crisis_line_set_by is None
