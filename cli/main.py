@@ -2144,8 +2144,13 @@ def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
     """Where the safety flag `flag` (`Safety.unsent`) stands, in words ("has NOT left this
     device"), and whether its members then get it, once deleted here: "will never", or "may
     never" for one a push carried with no answer (the server may hold it). Pure."""
-    from client_sdk.safety import JOURNAL_GONE, NO_ANSWER, REFUSED
+    from client_sdk.safety import JOURNAL_GONE, NO_ANSWER, REFUSED, WITHHELD
 
+    if flag.cause == WITHHELD:
+        return (
+            "has NOT reached them: the server acknowledged it but no longer serves it back",
+            "will never",
+        )
     if flag.cause == NO_ANSWER:
         return "may NOT have left this device (the server never confirmed storing it)", "may never"
     if flag.cause == REFUSED:

@@ -757,11 +757,12 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
     output.warn_held_back(held, "safety flags")
 
 
-UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused"}
+UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused", "withheld": "Withheld"}
 """The word before a flag still on this device in `tj safety flags` (`UndeliveredFlag.cause`
 -> label): one whose push got no reply confirming it was stored may have left ("No answer"),
-one the server refused for good is sent and refused again at every sync ("Refused"); every
-other "Not sent"."""
+one the server refused for good is sent and refused again at every sync ("Refused"), one the
+server acknowledged and no longer serves back is held by this device alone ("Withheld");
+every other "Not sent"."""
 
 
 async def unflagged_results(

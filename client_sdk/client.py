@@ -1721,6 +1721,7 @@ class Client:
         unsynced, set_aside = await self.store.unsynced(
             await self._copies(), self.profile.secrets.account_key
         )
+        unsynced += await self._flags_withheld()  # acknowledged, never served back
         # after the sync above: a journal the server withheld in it is a copy now
         copies = await self._own_copies()
         refused = [
@@ -1787,7 +1788,11 @@ class Client:
                 ),
                 flags=flags if over else (),
             )
-        discarded = ended.items
+        # each flag the server acknowledged but no longer serves back (rev29d F1) is counted
+        # as the refusal above counted it: `Store.unsynced` misses it (not in the outbox)
+        from client_sdk.safety import WITHHELD
+
+        discarded = ended.items + sum(1 for f in flags if f.cause == WITHHELD)
 
         from client_sdk.devices import keep_session_after_logout
 
@@ -1823,6 +1828,15 @@ class Client:
         """(id as hex, name) of each read-only copy of this account's own journals that the
         server no longer serves, by name: what a logout deletes that may be on no server."""
         return [(j.id, j.name) for j in await self.journals.list() if j.own and j.read_only_copy]
+
+    async def _flags_withheld(self) -> int:
+        """How many safety flags this device sealed the server acknowledged storing but
+        never served back (`Safety.unsent`, cause WITHHELD: rev29d F1). Not in the outbox,
+        so `Store.unsynced` misses them, yet this device holds the only copy known: logout
+        and account deletion count each as an item with unsynced changes."""
+        from client_sdk.safety import WITHHELD
+
+        return sum(1 for f in await self.safety.unsent() if f.cause == WITHHELD)
 
     async def _unconfirmed_unshares(self) -> list[str]:
         """Each ended share whose end is not confirmed (`owed_shares.WITHDRAWN`), as
@@ -2071,6 +2085,7 @@ class Client:
             unsynced, set_aside = await self.store.unsynced(
                 await self._copies(), self.profile.secrets.account_key
             )
+            unsynced += await self._flags_withheld()  # acknowledged, never served back
             if unsynced > allowed:
                 raise UnsyncedChanges(
                     unsynced,

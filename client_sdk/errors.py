@@ -745,6 +745,14 @@ def unsent_flags_words(flags: tuple[UndeliveredFlag, ...]) -> str:
         if any(f.cause == "no answer" for f in flags)
         else ""
     )
+    # one the server acknowledged, then never served back (`safety.WITHHELD`): no sync of
+    # this device sends it again (rev29d F1)
+    if any(f.cause == "withheld" for f in flags):
+        maybe += (
+            " (the server acknowledged storing "
+            f"{'it' if one else 'some'} but no longer serves {'it' if one else 'them'} back: "
+            "this device holds the only copy)"
+        )
     return (
         f", among them {named}, which never {'reaches' if one else 'reach'} them once "
         f"deleted{maybe}: sync {'it' if one else 'them'} first, or tell them directly"

@@ -813,6 +813,12 @@ JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
 server (deleted on another device, or withheld: the server's word alone)."""
 
+WITHHELD = "withheld"
+"""`UndeliveredFlag.cause`: the server acknowledged storing the flag, then never served it
+back: this device's withholding check finds that record of its own missing (protocol.md
+4.18, "Own records"), so the server no longer serves it, and its members cannot see it.
+This device still holds the flag (rev29d F1)."""
+
 REFUSED = "refused"
 """`UndeliveredFlag.cause`: the server refused the flag for good for another reason than its
 journal being gone (too large, HTTP 413; an account quota; the record found invalid): it is
@@ -950,6 +956,13 @@ class UndeliveredFlag:
                 f"every sync, but {who} cannot see it while the server refuses it. If you "
                 "want them to know, tell them yourself." + (f" {tell}" if tell else "")
             )
+        if self.cause == WITHHELD:
+            return (
+                f"{self.named()} for {who} has NOT reached {who}: the server acknowledged "
+                "storing it but does not serve it back (it may have dropped it, or be "
+                f"withholding it), so {who} cannot see it; only this device holds it. If you "
+                "want them to know, tell them yourself." + (f" {tell}" if tell else "")
+            )
         if self.cause == NOT_SENT:
             return (
                 f"{self.named()} for {who} has NOT left this "
@@ -992,7 +1005,7 @@ class UndeliveredFlag:
             "raised_at": json_time(self.raised_at),
             "ended_at": (
                 None
-                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN, REFUSED)
+                if self.cause in (NOT_SENT, NO_ANSWER, DELIVERY_UNKNOWN, REFUSED, WITHHELD)
                 else json_time(self.ended_at)
             ),
             "surely": self.surely,

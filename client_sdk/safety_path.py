@@ -69,6 +69,7 @@ from client_sdk.safety import (
     SAFETY_FLAG,
     SAFETY_PLAN,
     UNSENT_TOLD,
+    WITHHELD,
     Acknowledgement,
     LateFlag,
     SafetyFlag,
@@ -2344,7 +2345,32 @@ class SafetyPath:
                 told = replace(told, cause=NO_ANSWER)  # the server may hold it: not known
             if told is not None:
                 found.append(told)
+        told_ids = {f.flag_id for f in found}
+        for flag_id in await self._withheld_own(journals):
+            if flag_id not in told_ids:
+                told = await self._as_undelivered(flag_id, journals, now, WITHHELD)
+                if told is not None:
+                    found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
+
+    async def _withheld_own(self, journals: Mapping[bytes, LocalJournal]) -> list[str]:
+        """The safety flags (hex) of `journals` (this account's own) that this device sealed
+        and the server acknowledged storing, but never served back: a counter of one of
+        their records is among this device's own counters missing in that journal (what
+        the withholding check reports withheld: protocol.md 4.18, "Own records"). The
+        device holds the only copy it knows of (rev29d F1). Read from the store alone."""
+        mine = (self._replica.profile.account_id, self._replica.profile.device_id)
+        found: list[str] = []
+        for journal_id, devices in (await self._store.device_counters()).items():
+            counters = devices.get(mine)
+            missing = counters.missing() if counters is not None else []
+            if journal_id not in journals or not missing:
+                continue
+            for doc in await self._store.documents(journal_id, kinds=(SAFETY_FLAG,)):
+                own = await self._store.own_counters(doc.doc_id, *mine)
+                if any(lo <= c <= hi for c in own for lo, hi in missing):
+                    found.append(doc.doc_id.hex())
+        return found
 
     async def unsent_to_tell(
         self, cause: str

@@ -2434,6 +2434,16 @@ class Store:
         )
         return {bytes(r[0]): DeviceCounters.decode(bytes(r[1]), 0, b"").received for r in rows}
 
+    async def own_counters(self, doc_id: bytes, author: bytes, device: bytes) -> list[int]:
+        """The counters of the records of the document `doc_id` that (author, device) wrote
+        and the server acknowledged storing (a `seq`), ascending."""
+        rows = await self._all(
+            "SELECT counter FROM seen_records WHERE doc_id = ? AND author = ? AND device = ? "
+            "AND seq IS NOT NULL AND counter IS NOT NULL ORDER BY counter",
+            (doc_id, author, device),
+        )
+        return [int(r[0]) for r in rows]
+
     async def records_by_counter(
         self, journal_id: bytes, author: bytes, device: bytes, counters: list[int]
     ) -> dict[int, bytes]:

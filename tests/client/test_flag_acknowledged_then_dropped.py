@@ -1,0 +1,66 @@
+"""A safety flag the server acknowledged storing and then dropped (rev29d F1): the device's
+withholding check reports its own record withheld, so `Safety.unsent` names the flag (cause
+"withheld"), `logout` refuses to delete it unasked and names it in `UnsyncedChanges.flags`,
+and a logout agreed to names it in `LoggedOut.flags_discarded`. Real server on loopback, a
+proxy in front of it, the records deleted from the server's database after it acknowledged
+them."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from cli.main import flag_left_words
+from client_sdk import UnsyncedChanges, wire
+from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
+from tests.client.sharing_support import server_db, share_with
+from tests.client.test_withheld_rotation import keep_pushes
+from tests.conftest import ClientFactory, RunningServer
+
+
+async def test_a_flag_the_server_acknowledged_then_dropped_is_named_at_logout(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    through: Through,  # noqa: F811
+) -> None:
+    ana = await through("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom, role="annotate", safety_flags=True)
+    await ana.sync()
+    taken = await ana.measures.take("phq9", [0] * 8 + [2])
+    flag_id = (await ana.safety.respond(taken.result)).flag_id
+    assert flag_id is not None
+    pushed = keep_pushes(hostile)
+    gone: list[bytes] = []
+
+    async def drop() -> None:  # acknowledged, then dropped before any pull serves it
+        if gone or not pushed:
+            return
+        ids = [r.record_id for b in pushed for r in wire.decode(wire.PushRequest, b).records]
+        gone.extend(ids)
+        with closing(sqlite3.connect(server_db(live_server))) as db, db:
+            for record_id in ids:
+                db.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
+
+    hostile.holds["/v1/sync"] = drop
+    await ana.sync()
+    assert gone, "the push was acknowledged and then dropped"
+    report = await ana.sync()
+    assert [g.author for g in report.withheld] == [ana.profile.account_id]
+
+    [flag] = await ana.safety.unsent()
+    assert (flag.flag_id, flag.cause, flag.members) == (flag_id, "withheld", ("tom",))
+    assert "the server acknowledged storing it but does not serve it back" in flag.line()
+    assert flag_left_words(flag)[1] == "will never"
+
+    with pytest.raises(UnsyncedChanges) as raised:
+        await ana.logout()
+    assert [f.flag_id for f in raised.value.flags] == [flag_id]
+    assert "no longer serves it back: this device holds the only copy" in str(raised.value)
+
+    done = await ana.logout(discard_unsynced=True)
+    assert [f.flag_id for f in done.flags_discarded] == [flag_id]
+    assert done.to_dict()["flags_discarded"][0]["cause"] == "withheld"
