@@ -468,6 +468,11 @@ FORMER_HOLDER_HELD = (
     "(no new key has been verified since: the server may be withholding it), and the key "
     "could not be rotated yet"
 )
+MEMBER_FORMER_HOLDER_HELD = (
+    "they would be sealed with a key that an account whose share was removed or ended still "
+    "holds: the owner's new key has not reached this device (the server may be withholding "
+    "it); they stay here and go once it arrives"
+)
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
     "chain or key epoch has a problem"
@@ -3841,9 +3846,12 @@ class Replica:
         return await self.store.outbox_documents(shared, PRIVATE_NOTE)
 
     def unsafe_epoch(self, journal_id: bytes, epoch: int, now: int) -> str | None:
-        """Why this (owner) device must not hand the server a record of an owned journal
-        sealed under `epoch` now, if it must not: an epoch older than the verified chain's
-        (OLD_EPOCH), or one whose key a member whose signed end date passed holds. And any
+        """Why this device must not hand the server a record sealed under `epoch` now, if it
+        must not: an epoch older than the verified chain's (OLD_EPOCH, any journal), or, in
+        an owned journal, one whose key a member whose signed end date passed holds. On a
+        member's device, a record sealed under the current epoch while an account whose
+        share was removed or ended holds its key (`former_holders`: the owner's rotation not
+        seen yet) is held too (MEMBER_FORMER_HOLDER_HELD, rev29d F3). And any
         record, of any journal, while its access chain has a problem (an entry of a newer
         chain version: "update the app"; a rollback, a fork, tampering): this device cannot
         know the journal's current epoch and members, so nothing of it is sent, not even
@@ -3854,7 +3862,9 @@ class Replica:
             return f"{UPDATE_HELD} ({problem})"
         state = self.chains.state(journal_id)
         owned = state is not None and state.owner_id == self.profile.account_id
-        if state is not None and owned and problem is None and epoch < state.epoch:
+        if state is not None and problem is None and epoch < state.epoch:
+            # sealed again first (`_reseal_outbox`); on a member's device too: the key of an
+            # older epoch is held by whoever the rotation that ended it removed (rev29d F3)
             return OLD_EPOCH
         if state is not None and owned:
             holders = state.sealed_to.get(epoch, frozenset())
@@ -3865,6 +3875,11 @@ class Replica:
                 )
             if epoch == state.epoch and state.former_holders():  # rev29c F1
                 return FORMER_HOLDER_HELD + (f" ({problem})" if problem else "")
+        if state is not None and not owned and epoch == state.epoch and state.former_holders():
+            # A member's device cannot rotate: it waits for the owner's rotation, which an
+            # honest server serves with the removal (and refuses this push as stale); one
+            # withheld must not let what it sends reach the removed account (rev29d F3).
+            return MEMBER_FORMER_HOLDER_HELD + (f" ({problem})" if problem else "")
         if problem is not None:
             return f"{PROBLEM_HELD} ({problem})"
         return None

@@ -21,7 +21,7 @@ from pathlib import Path
 from client_sdk import Client, records, wire
 from client_sdk.models import now_ms
 from client_sdk.readers import UNKNOWN_READER, journal_readers
-from client_sdk.replica import FORMER_HOLDER_HELD
+from client_sdk.replica import FORMER_HOLDER_HELD, MEMBER_FORMER_HOLDER_HELD
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
     Through,
@@ -279,3 +279,42 @@ async def test_members_device_counts_a_removed_member_whose_rotation_is_withheld
     served_honestly(hostile)
     await drsmith.replica.refresh_journals()  # the chain read whole: the rotation seen
     assert await drsmith.journals.readers("ana/Personal") == ["ana"]
+
+
+async def test_members_device_keeps_a_note_while_a_removals_rotation_is_withheld(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    through: Through,  # noqa: F811
+) -> None:
+    """ana removes coach; the server withholds the `rotated` entry from drsmith's device
+    and would accept what it pushes under the old key (rev29d F3). drsmith's device cannot
+    rotate: it keeps the note in its outbox, says why, and once the chain is served whole
+    seals it again under ana's new key before pushing it. coach's key opens nothing
+    drsmith pushed."""
+    ana, coach = await signup("ana"), await signup("coach")
+    drsmith = await through("drsmith")
+    await share_with(ana, drsmith, role="annotate")
+    await share_with(ana, coach, role="read")
+    await ana.sync()
+    await drsmith.sync()
+    await coach.sync()
+    personal = await journal_id(ana, "Personal")
+    key = await coach_key(coach)
+    await ana.shares.revoke("Personal", "coach")
+    withhold_last_entry(hostile, personal, None)
+    pushed = keep_pushes(hostile)
+    await drsmith.sync()
+    await drsmith.notes.add("ana/Personal", "For ana only.")
+    report = await drsmith.sync()
+    assert opened_with(key, personal, pushed, drsmith) == []
+    assert [r for r in await drsmith.store.outbox() if r.journal_id == personal], "it left"
+    said = " ".join(report.problems)
+    assert f"changes kept on this device, not pushed: {MEMBER_FORMER_HOLDER_HELD}" in said, said
+
+    served_honestly(hostile)
+    await drsmith.replica.refresh_journals()  # the chain read whole: the rotation seen
+    await drsmith.sync()
+    assert [r for r in await drsmith.store.outbox() if r.journal_id == personal] == []
+    assert pushed and opened_with(key, personal, pushed, drsmith) == []
+    await ana.sync()
+    assert "For ana only." in [n.text for n in await ana.notes.list("Personal")]
