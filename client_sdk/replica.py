@@ -6662,14 +6662,30 @@ class Replica:
                 if error.code is None and not isinstance(error, InvalidInput):
                     raise
                 state = self.chains.current(journal_id)
-                self._end_problems[journal_id] = (
-                    self.shown_name(journal),
-                    f"a share whose end date passed could not be ended: {error}; its "
-                    "records wait in the outbox until it is"
-                    if any(m.ended(now) for m in state.members.values())
-                    else "the key of a share that was removed or ended could not be "
-                    f"rotated: {error}; its records wait in the outbox until it is",
-                )
+                if any(m.ended(now) for m in state.members.values()):
+                    said = (
+                        f"a share whose end date passed could not be ended: {error}; its "
+                        "records wait in the outbox until it is"
+                    )
+                elif isinstance(error, ConflictError) and state.former_holders():
+                    # Another device rotated first, yet its new key is not served here: at
+                    # every sync the same refusal, so "sync, then try again" loops (rev29d F5).
+                    said = (
+                        "the key of a share that was removed or ended could not be rotated: "
+                        "the server does not accept the new key this device signs, saying "
+                        "another device changed it, and that device's new key has not "
+                        "reached this one (the server may be withholding it). The records "
+                        "written here since stay on this device, not pushed, until the new "
+                        "key arrives; syncing again does not help while it is withheld: sync "
+                        "the device that removed the share, and compare this journal's "
+                        "verify-head code with another of your devices"
+                    )
+                else:
+                    said = (
+                        "the key of a share that was removed or ended could not be "
+                        f"rotated: {error}; its records wait in the outbox until it is"
+                    )
+                self._end_problems[journal_id] = (self.shown_name(journal), said)
                 continue
             except IntegrityError as error:
                 held = {j.journal_id: j for j in await self.store.journals()}.get(journal_id)

@@ -160,6 +160,10 @@ async def owner_phone_after(
         assert held, "the entry left the outbox"
         said = " ".join(report.problems)
         assert "the key of a share that was removed or ended could not be rotated" in said, said
+        # what is happening and what helps, never "sync, then try again" (rev29d F5)
+        assert "the server does not accept the new key this device signs" in said, said
+        assert "syncing again does not help while it is withheld" in said, said
+        assert "sync, then try again" not in said, said
         assert f"changes kept on this device, not pushed: {FORMER_HOLDER_HELD}" in said, said
 
         served_honestly(hostile)
