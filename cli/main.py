@@ -2148,7 +2148,7 @@ def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
 
     if flag.cause == WITHHELD:
         return (
-            "has NOT reached them: the server acknowledged it but no longer serves it back",
+            "has NOT reached them: the server acknowledged it but has not served it back",
             "will never",
         )
     if flag.cause == NO_ANSWER:

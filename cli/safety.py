@@ -761,7 +761,7 @@ UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused", "withheld": "Wi
 """The word before a flag still on this device in `tj safety flags` (`UndeliveredFlag.cause`
 -> label): one whose push got no reply confirming it was stored may have left ("No answer"),
 one the server refused for good is sent and refused again at every sync ("Refused"), one the
-server acknowledged and no longer serves back is held by this device alone ("Withheld");
+server acknowledged and has not served back is held by this device alone ("Withheld");
 every other "Not sent"."""
 
 

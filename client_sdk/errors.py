@@ -750,7 +750,7 @@ def unsent_flags_words(flags: tuple[UndeliveredFlag, ...]) -> str:
     if any(f.cause == "withheld" for f in flags):
         maybe += (
             " (the server acknowledged storing "
-            f"{'it' if one else 'some'} but no longer serves {'it' if one else 'them'} back: "
+            f"{'it' if one else 'some'} but has not served {'it' if one else 'them'} back: "
             "this device holds the only copy)"
         )
     return (

@@ -814,10 +814,12 @@ JOURNAL_GONE = "journal gone"
 server (deleted on another device, or withheld: the server's word alone)."""
 
 WITHHELD = "withheld"
-"""`UndeliveredFlag.cause`: the server acknowledged storing the flag, then never served it
-back: this device's withholding check finds that record of its own missing (protocol.md
-4.18, "Own records"), so the server no longer serves it, and its members cannot see it.
-This device still holds the flag (rev29d F1)."""
+"""`UndeliveredFlag.cause`: the server acknowledged storing the flag and has not served it
+back: a counter of its record is among this device's own counters missing (protocol.md
+4.18, "Own records"; what the withholding check reports withheld; also right after the
+acknowledgement until a pull serves it, as this device cannot tell sooner). The server may
+have dropped it or be withholding it, and its members may never see it; this device still
+holds the flag, and may hold the only copy (rev29d F1)."""
 
 REFUSED = "refused"
 """`UndeliveredFlag.cause`: the server refused the flag for good for another reason than its
@@ -959,7 +961,7 @@ class UndeliveredFlag:
         if self.cause == WITHHELD:
             return (
                 f"{self.named()} for {who} has NOT reached {who}: the server acknowledged "
-                "storing it but does not serve it back (it may have dropped it, or be "
+                "storing it but has not served it back (it may have dropped it, or be "
                 f"withholding it), so {who} cannot see it; only this device holds it. If you "
                 "want them to know, tell them yourself." + (f" {tell}" if tell else "")
             )

@@ -53,13 +53,13 @@ async def test_a_flag_the_server_acknowledged_then_dropped_is_named_at_logout(
 
     [flag] = await ana.safety.unsent()
     assert (flag.flag_id, flag.cause, flag.members) == (flag_id, "withheld", ("tom",))
-    assert "the server acknowledged storing it but does not serve it back" in flag.line()
+    assert "the server acknowledged storing it but has not served it back" in flag.line()
     assert flag_left_words(flag)[1] == "will never"
 
     with pytest.raises(UnsyncedChanges) as raised:
         await ana.logout()
     assert [f.flag_id for f in raised.value.flags] == [flag_id]
-    assert "no longer serves it back: this device holds the only copy" in str(raised.value)
+    assert "has not served it back: this device holds the only copy" in str(raised.value)
 
     done = await ana.logout(discard_unsynced=True)
     assert [f.flag_id for f in done.flags_discarded] == [flag_id]
