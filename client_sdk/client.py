@@ -3300,12 +3300,14 @@ class Client:
         counting as one more; `pending()` counts records. With `sendable`, only those a sync
         can still send (a change waiting to be sent, a journal created here): an item whose
         only unsent changes the server refused for good (`set_aside()`) is left out, as no
-        sync sends it. Works offline. Raises nothing."""
+        sync sends it. A safety flag the server acknowledged storing and has not served back
+        (`Safety.unsent`, cause "withheld") counts too, as `logout` counts it (rev29d F1),
+        though no sync sends it again. Works offline. Raises nothing."""
         copies, key = await self._copies(), self.profile.secrets.account_key
         if sendable:
             return await self.store.sendable(copies, key)
         items, _ = await self.store.unsynced(copies, key)
-        return items
+        return items + await self._flags_withheld()
 
     async def _copies(self) -> set[bytes]:
         """The ids of the journals this account keeps for a member (disclosure journals),

@@ -55,6 +55,7 @@ async def test_a_flag_the_server_acknowledged_then_dropped_is_named_at_logout(
     assert (flag.flag_id, flag.cause, flag.members) == (flag_id, "withheld", ("tom",))
     assert "the server acknowledged storing it but has not served it back" in flag.line()
     assert flag_left_words(flag)[1] == "will never"
+    assert await ana.unsynced_changes() == 1  # what `tj logout` asks about
 
     with pytest.raises(UnsyncedChanges) as raised:
         await ana.logout()
