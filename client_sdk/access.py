@@ -377,14 +377,16 @@ class AccessState:
         server serves both in one piece; a hostile one may withhold the rotation, rev29c
         F1). Such an account holds the key of what is sealed next under this epoch, member
         or not: empty on a chain whose every removal or end was followed by its rotation."""
-        closed: dict[bytes, Member] = {h: m for h, (m, _) in self.unshared.items()}
-        closed.update({h: m for h, (m, _) in self.not_served.items()})
-        closed.update(self.ended)
-        return {
-            handle: closed[handle]
-            for handle in sorted(self.sealed_to.get(self.epoch, frozenset()))
-            if handle not in self.members and handle in closed
-        }
+        found: dict[bytes, Member] = {}
+        beyond = self.sealed_to.get(self.epoch, frozenset()) - self.members.keys()
+        for handle in sorted(beyond):  # no comprehension: a no-op sync asks this (its calls)
+            if handle in self.ended:
+                found[handle] = self.ended[handle]
+            elif handle in self.not_served:
+                found[handle] = self.not_served[handle][0]
+            elif handle in self.unshared:
+                found[handle] = self.unshared[handle][0]
+        return found
 
     def member_by_account(self, account_id: bytes) -> Member | None:
         for handle in reversed(self.handles.get(account_id, [])):
