@@ -2233,6 +2233,12 @@ class Client:
             if await self._flags_not_left():  # no statement while none waits (issue 10)
                 # with those that left in a failed sync, whose report never said so
                 held_here = await self.safety._left_untold() + await self.safety.unsent()
+                # one each: a flag that left untold may also be one the server has not
+                # served back yet (`unsent()`'s "withheld")
+                firsts: dict[str, UndeliveredFlag] = {}
+                for flag in held_here:
+                    firsts.setdefault(flag.flag_id, flag)
+                held_here = list(firsts.values())
         try:
             try:
                 report = await self.replica.sync(progress, max_upload_wait, as_of, notice)
