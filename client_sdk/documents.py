@@ -19,7 +19,7 @@ import re
 import secrets
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -741,8 +741,12 @@ class Document:
         drops: Mapping[str, Callable[[Any], bool]] | None = None,
         keyed: Mapping[str, Mapping[str, Any]] | None = None,
         unkeyed: Mapping[str, Iterable[str]] | None = None,
+        whole: Collection[str] = (),
     ) -> bytes:
         """Apply local edits in one transaction and return the resulting update.
+
+        `texts` edits each named text into its new value by a semantic diff (`replace_text`);
+        one also named in `whole` is replaced whole instead (`replace_whole`).
 
         `pushes` adds one plain value at the end of each named list; values pushed
         concurrently on two devices are both kept. `clears` empties the named lists (of
@@ -770,7 +774,8 @@ class Document:
                 self._fields.update(dict(fields))  # one transaction, not one per field
             for name, new_text in (texts or {}).items():
                 if not fresh:
-                    replace_text(self._doc.get(name, type=Text), new_text)
+                    edit = replace_whole if name in whole else replace_text
+                    edit(self._doc.get(name, type=Text), new_text)
                 elif new_text:  # a fresh document's texts are empty: nothing to diff
                     self._doc.get(name, type=Text).insert(0, new_text)
             for name, extra in (appends or {}).items():
@@ -1010,6 +1015,24 @@ def replace_text(text: Text, new: str) -> None:
             index += 1
         else:
             del text[position : position + size]
+
+
+def replace_whole(text: Text, new: str) -> None:
+    """Replace all of `text` by `new` as one run (`_replace_run`): for a text the user always
+    gives whole (a safety plan's). Two devices that each replace the text they both held keep
+    both new texts at the next sync, whole, one after the other (Yjs orders them by client
+    id), never merged word by word (rev29d F2: two plans interleaved into "C B: breathe.
+    walk, then call Dr Lee."); a device's new text is one insert, so no concurrent insert
+    lands inside it. The same text is left as it is."""
+    old = str(text)
+    if old == new:
+        return
+    if not old:
+        text.insert(0, new)
+    elif not new:
+        del text[0 : text_index_length(old)]
+    else:
+        _replace_run(text, 0, old, new)
 
 
 def _replace_run(text: Text, position: int, deleted: str, inserted: str) -> int:

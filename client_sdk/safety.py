@@ -1189,7 +1189,7 @@ def plan_update(
     if plan is not None:  # a plan that merged edits left over MAX_PLAN may still shrink
         check_text_limit("a safety plan", MAX_PLAN, "" if creating else document.text("plan"), plan)
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
-    return document.change(fields=changed, texts=texts_)
+    return document.change(fields=changed, texts=texts_, whole=("plan",))
 
 
 def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:

@@ -707,8 +707,12 @@ class SafetyPath:
         (`SafetyPlan.imported` False), one an import wrote too.
 
         It changes the plan as this device holds it: a new text written over a copy older
-        than another device's change is merged with that change at the next sync (both
-        texts kept, `SyncReport` says it merged), never replacing it. To replace the plan
+        than another device's change is merged with that change at the next sync, never
+        replacing it: the text is replaced whole (never word by word), so both texts are kept
+        whole, one after the other, and `SyncReport.merged_texts` says it merged; an
+        emergency number or crisis line both devices changed keeps one value everywhere, and
+        the device whose value lost is told (`SyncReport.settled`: the value kept and its
+        own, which `history` keeps). To replace the plan
         as it is now, sync first (`client.sync()`, as `tj safety plan` does with one quick
         try), compare `plan()`'s `emergency_number`, `crisis_line` and `plan` before and
         after, and show the user a plan another device changed meanwhile before writing
