@@ -923,13 +923,13 @@ class UndeliveredFlag:
         """What to tell the client, in words that name no app's commands; `tell`: the app's
         words for reaching help now, added after the sentence ("" none)."""
         who = ", ".join(self.members)
+        ask = " If you want them to know, tell them yourself." + (f" {tell}" if tell else "")
         if self.cause == JOURNAL_GONE:
             return (
                 f"{self.named()} may NOT reach {who}: the "
                 f"server refused it, as {self.journal} is no longer on the server (it may have "
                 "been deleted on another of your devices, or the server may be withholding "
-                f"it), so {who} may never see it. If you want them to know, tell them "
-                "yourself." + (f" {tell}" if tell else "")
+                f"it), so {who} may never see it." + ask
             )
         if self.cause == DELIVERY_UNKNOWN:
             where = (
@@ -941,36 +941,31 @@ class UndeliveredFlag:
             return (
                 f"{self.named()} left this device, but "
                 f"{where}, so this device cannot tell whether it reached "
-                f"{who or 'the people it was for'}. If you want them to know, tell them "
-                "yourself." + (f" {tell}" if tell else "")
+                f"{who or 'the people it was for'}." + ask
             )
         if self.cause == NO_ANSWER:
             return (
                 f"{self.named()} for {who} may NOT have left this device: a push that "
                 "carried it reached the server, which never confirmed storing it, so this "
-                f"device cannot tell whether {who} can see it until a later sync settles it. "
-                "If you want them to know, tell them yourself." + (f" {tell}" if tell else "")
+                f"device cannot tell whether {who} can see it until a later sync settles it." + ask
             )
         if self.cause == REFUSED:
             return (
                 f"{self.named()} for {who} has NOT reached {who}: the server refused it ("
                 f"{self.reason or 'for good'}); this device keeps it and sends it again at "
-                f"every sync, but {who} cannot see it while the server refuses it. If you "
-                "want them to know, tell them yourself." + (f" {tell}" if tell else "")
+                f"every sync, but {who} cannot see it while the server refuses it." + ask
             )
         if self.cause == WITHHELD:
             return (
                 f"{self.named()} for {who} has NOT reached {who}: the server acknowledged "
                 "storing it but has not served it back (it may have dropped it, or be "
-                f"withholding it), so {who} cannot see it; only this device holds it. If you "
-                "want them to know, tell them yourself." + (f" {tell}" if tell else "")
+                f"withholding it), so {who} cannot see it; only this device holds it." + ask
             )
         if self.cause == NOT_SENT:
             return (
                 f"{self.named()} for {who} has NOT left this "
                 f"device: {who} cannot see it until this device syncs, and never if your "
-                "account was deleted on another device. If you want them to know, tell them "
-                "yourself." + (f" {tell}" if tell else "")
+                "account was deleted on another device." + ask
             )
         told = "was NOT delivered" if self.surely else "may NOT have been delivered"
         when = "before the flag left this device"
@@ -990,8 +985,7 @@ class UndeliveredFlag:
             f"{self.named()} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
             f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
-            f"{when}, so they may never see it while the share stays ended. If "
-            "you want them to know, tell them yourself." + (f" {tell}" if tell else "")
+            f"{when}, so they may never see it while the share stays ended." + ask
         )
 
     def to_dict(self) -> dict[str, Any]:
