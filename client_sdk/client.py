@@ -195,6 +195,9 @@ device id) is not said to be signed out."""
 UNSEEN_NEWS = sync_plan.UNSEEN_NEWS  # settings row: sync.encode_news of `unseen_news`
 UNSEEN_DEPARTURES = UNSEEN  # settings row: departures.encode_told of `unseen_departures`
 MAX_UNSEEN_NEWS = 200
+LOGOUT_FLAG_READS = 3
+"""How often `Client.logout` reads the safety flags again when its last count finds one it
+did not name (sealed meanwhile by another program of this home) before it raises StoreBusy."""
 """The most kinds of news `Client.unseen_news` keeps (each a kind, a change and a source:
 "new entries from hugo"), and the most share changes `Client.unseen_departures` keeps, the
 oldest dropped first (of the share changes, first those told on the server's word alone:
@@ -1762,18 +1765,32 @@ class Client:
         # have made meanwhile (a journal the server withheld in it; rev29a F3).
         held = await self.store.journals()
         # The safety flags among what it deletes: named, never counted as any change (NU74
-        # F1). Read before the transaction below, which ends every read of the store too: one
-        # another program's sync sends in between would be named as deleted unsent.
-        flags = tuple(await self.safety.unsent())
-        ended = await self.store.end_for_logout(
-            await self._copies(),
-            self.profile.secrets.account_key,
-            allowed,
-            LOGGED_OUT,
-            owner_id=self.profile.account_id,
-            copies_agreed=_copies_agreed(discard_copies),
-            not_copies=await self.context.brief_journals(held),
-        )
+        # F1). Read before the transaction below (which ends every read of the store too),
+        # then kept as that transaction finds them waiting: one another program's sync sends
+        # in between is not named deleted unsent; one sealed in between (not named) has the
+        # transaction rolled back and the flags read again.
+        from client_sdk.safety import WITHHELD
+
+        for _ in range(LOGOUT_FLAG_READS):
+            flags = tuple(await self.safety.unsent())
+            ended = await self.store.end_for_logout(
+                await self._copies(),
+                self.profile.secrets.account_key,
+                allowed,
+                LOGGED_OUT,
+                owner_id=self.profile.account_id,
+                copies_agreed=_copies_agreed(discard_copies),
+                not_copies=await self.context.brief_journals(held),
+                named_flags={bytes.fromhex(f.flag_id) for f in flags},
+            )
+            # a withheld flag (rev29d F1) is in no outbox: kept as read
+            flags = tuple(
+                f for f in flags if f.cause == WITHHELD or bytes.fromhex(f.flag_id) in ended.flags
+            )
+            if not ended.unnamed:
+                break
+        else:
+            raise StoreBusy()
         if not ended.ended:
             over = allowed is not None and ended.items > allowed
             raise UnsyncedChanges(
@@ -1790,8 +1807,6 @@ class Client:
             )
         # each flag the server acknowledged but no longer serves back (rev29d F1) is counted
         # as the refusal above counted it: `Store.unsynced` misses it (not in the outbox)
-        from client_sdk.safety import WITHHELD
-
         discarded = ended.items + sum(1 for f in flags if f.cause == WITHHELD)
 
         from client_sdk.devices import keep_session_after_logout

@@ -385,6 +385,13 @@ LOGGED_OUT_TRIGGERS = [
     for event in ("INSERT", "UPDATE")
 ]
 
+WAITING_FLAGS = (
+    "SELECT o.doc_id FROM outbox o JOIN documents d ON d.doc_id = o.doc_id "
+    "WHERE d.kind = 'safety_flag' UNION SELECT a.doc_id FROM set_aside a "
+    "JOIN documents d ON d.doc_id = a.doc_id WHERE d.kind = 'safety_flag'"
+)
+"""The safety flags (document ids) with a record waiting in the outbox or set aside."""
+
 WAITING_DOCUMENTS = (
     "SELECT journal_id, doc_id FROM outbox UNION ALL SELECT journal_id, doc_id FROM set_aside"
 )
@@ -557,6 +564,12 @@ class LogoutEnd(NamedTuple):
     ended: bool
     copies: tuple[tuple[bytes, str], ...]
     """(journal id, name) of each read-only copy of the owner's own journals, by name."""
+    flags: frozenset[bytes] = frozenset()
+    """The safety flags (document ids) with a record waiting in the outbox or set aside, as
+    the same transaction found them: those the logout deletes unsent."""
+    unnamed: bool = False
+    """Not ended only because a flag of `flags` was not among those the caller named
+    (`end_for_logout`'s `named_flags`: sealed by another program since it read them)."""
 
 
 @dataclass(frozen=True)
@@ -1859,6 +1872,7 @@ class Store:
         owner_id: bytes = b"",
         copies_agreed: Collection[bytes] | None = None,
         not_copies: Collection[bytes] = (),
+        named_flags: Collection[bytes] | None = None,
     ) -> LogoutEnd:
         """A logout's last step before its files are deleted (S8-1), in one write transaction
         (BEGIN IMMEDIATE: no other connection, another process's included, commits
@@ -1872,8 +1886,11 @@ class Store:
         (ClientClosed, database.LOGGED_OUT_ELSEWHERE), so that nothing is written between
         this count and the deletion, and the store is closed (ClientClosed saying
         `because` afterwards). Returns what it counted and whether it closed the store
-        (`LogoutEnd`). Runs in the store's thread: a transaction of another connection of
-        this process delays it without holding the loop."""
+        (`LogoutEnd`), with the safety flags still waiting as it found them (`flags`); when
+        one of those is not in `named_flags` (None: not checked), it is rolled back too
+        (`unnamed`): the caller reads the flags again and names them. Runs in the store's
+        thread: a transaction of another connection of this process delays it without
+        holding the loop."""
 
         def end(db: sqlite3.Connection) -> LogoutEnd:
             # Durable before anything is deleted (the profile's removal is): a FULL commit
@@ -1902,9 +1919,13 @@ class Store:
                     unagreed = copies_agreed is not None and any(
                         journal_id not in copies_agreed for journal_id, _ in gone
                     )
+                    flags = frozenset(bytes(r[0]) for r in db.execute(WAITING_FLAGS))
                     if (allowed is not None and items > allowed) or unagreed:
                         db.execute("ROLLBACK")
-                        return LogoutEnd(items, set_aside, False, gone)
+                        return LogoutEnd(items, set_aside, False, gone, flags)
+                    if named_flags is not None and not flags <= set(named_flags):
+                        db.execute("ROLLBACK")
+                        return LogoutEnd(items, set_aside, False, gone, flags, unnamed=True)
                     for _, trigger in LOGGED_OUT_TRIGGERS:
                         db.execute(trigger)
                     commit(db)
@@ -1927,7 +1948,7 @@ class Store:
                 except sqlite3.Error:
                     if not failed:
                         raise
-            return LogoutEnd(items, set_aside, True, gone)
+            return LogoutEnd(items, set_aside, True, gone, flags)
 
         async with self._lock:
             counted = await self._db.run_in_thread(end)
