@@ -1122,24 +1122,52 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
 def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     """Below `tj safety flags`' table, for the flags marked "not delivered"
     (`SafetyFlag.not_delivered`): that their members may never have been alerted, and what to do
-    (tell them yourself; the safety plan). Pure."""
+    (tell them yourself; the safety plan): "was NOT delivered" to the members of
+    `surely_not_delivered`, "may NOT have been delivered" to the others. Pure."""
+    surely = [(f, f.surely_not_delivered) for f in flags if f.surely_not_delivered]
+    maybe = [
+        (f, tuple(m for m in f.not_delivered if m not in f.surely_not_delivered)) for f in flags
+    ]
+    maybe = [(f, who) for f, who in maybe if who]
+    if not surely and not maybe:
+        return []
+    lines = []
+    tell = (
+        "If you want them to know, tell them yourself. Your safety plan: "
+        f"{output.command_text('tj safety plan')}."
+    )
+    # the sync's words for each fact (`UndeliveredFlag.line`): it left too late, or about then
+    if surely:
+        lines.append(
+            f"Not delivered: {_which(surely)} was NOT delivered to {_whom(surely)}: the share "
+            "ended (on one of your devices, or by its end date) before the flag left this "
+            "device, so they will not be alerted while the share stays ended."
+        )
+    if maybe:
+        lines.append(
+            f"Not delivered: {_which(maybe)} may NOT have been delivered to {_whom(maybe)}: the "
+            f"share ended (on one of your devices, or by its end date) less than {SKEW_MINUTES} "
+            "minutes after the flag left this device, or before it (your devices' clocks can "
+            "differ by that much), so this device cannot tell whether it reached them, and they "
+            "may never be alerted."
+        )
+    lines[-1] += f" {tell}"
+    return lines
+
+
+def _which(lost: list[tuple[SafetyFlag, tuple[str, ...]]]) -> str:
+    """ "the safety flag of that answer", or "... flags of those answers" for several."""
+    flags = {f.id for f, _ in lost}
+    return (
+        "the safety flag of that answer" if len(flags) == 1 else "the safety flags of those answers"
+    )
+
+
+def _whom(lost: list[tuple[SafetyFlag, tuple[str, ...]]]) -> str:
+    """The members of `lost` (flag, usernames) in words, once each, sorted."""
     from client_sdk.models import and_words
 
-    lost = [f for f in flags if f.not_delivered]
-    if not lost:
-        return []
-    who = and_words(sorted({m for f in lost for m in f.not_delivered}))
-    which = (
-        "the safety flag of that answer" if len(lost) == 1 else "the safety flags of those answers"
-    )
-    return [  # the sync's words for the one fact (`UndeliveredFlag.line`): it left, too late
-        f"Not delivered: {which} may NOT have been delivered to {who}: the share ended (on "
-        f"one of your devices, or by its end date) less than {SKEW_MINUTES} minutes after the "
-        "flag left this device, or before it (your devices' clocks can differ by that much), "
-        "so this device cannot tell whether it reached them, and they may never be alerted. If you "
-        f"want them to know, tell them yourself. Your safety plan: "
-        f"{output.command_text('tj safety plan')}."
-    ]
+    return and_words(sorted({m for _, who in lost for m in who}))
 
 
 def not_yet_words(flag: SafetyFlag) -> str:
@@ -1162,11 +1190,22 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     if flag.unsent or flag.id in unsent:  # `Safety.unsent`: it has not left this device
         return f"{STATUS_NOT_SENT}: still on this device"
     if flag.not_delivered:  # it never reached them: nothing to wait for
+        surely = ", ".join(flag.surely_not_delivered)
+        maybe = ", ".join(m for m in flag.not_delivered if m not in flag.surely_not_delivered)
+        whom = "them" if not (surely and maybe) else None
+        said = []
+        if surely:
+            said.append(
+                f"was NOT delivered to {whom or surely}: the share ended before the flag left "
+                "this device"
+            )
+        if maybe:
+            said.append(
+                f"may NOT have reached {whom or maybe}: the share ended less than "
+                f"{SKEW_MINUTES} minutes after the flag left this device, or before it"
+            )
         who = ", ".join(flag.not_delivered)
-        return (
-            f"{STATUS_NOT_DELIVERED} to {who}: may NOT have reached them: the share ended "
-            f"less than {SKEW_MINUTES} minutes after the flag left this device, or before it"
-        )
+        return f"{STATUS_NOT_DELIVERED} to {who}: " + "; ".join(said)
     if flag.acknowledged:
         return f"{STATUS_ACKNOWLEDGED}: {acknowledged_words(flag)}"
     why = ["before this share"] if flag.before_share else []

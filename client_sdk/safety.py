@@ -49,9 +49,12 @@ answers: the device that recorded an answer is the one that seals its flag, so t
 never both seal one."""
 
 FLAGS_UNDELIVERED = "safety_flags_undelivered"
-"""The setting (JSON: flag id hex -> {member account id hex: end ms}) keeping the flags this
-device sent after their members' shares had ended (`UndeliveredFlag`), as the sync that sent
-each found: `SafetyFlag.not_delivered` reads it."""
+"""The setting (JSON: flag id hex -> {member account id hex: {"end": ms, "surely": bool}})
+keeping the flags this device sent after their members' shares had ended, or about then
+(`UndeliveredFlag`), as the sync that told each found: when the share ended (the signing
+device's clock) and whether the flag surely was NOT delivered (`UndeliveredFlag.surely`)
+or may NOT have been. `SafetyFlag.not_delivered` and `surely_not_delivered` read it. An
+older version kept the end alone (ms) for a member: read as "may NOT"."""
 
 FLAGS_SENT = "safety_flags_sent"
 """The setting (JSON: flag id hex -> {"since": ms, "offered": ms, "left": ms, "judged": ms,
@@ -344,6 +347,13 @@ class SafetyFlag:
     theirs is held here. Empty otherwise (delivered, acknowledged, waiting, or not known to
     be lost)."""
 
+    surely_not_delivered: tuple[str, ...] = ()
+    """Of `not_delivered`, the members (usernames) it surely was NOT delivered to: their
+    share ended, by the owner's signed word, more than CLOCK_SKEW_MS before the first push
+    that could have stored the flag (`UndeliveredFlag.surely`, as the sync that told it
+    found). To the others of `not_delivered` it may NOT have been delivered: their share
+    ended about when it left (devices' clocks can differ by CLOCK_SKEW_MS)."""
+
     reads_only: bool = False
     """On a member's device: this account holds the read role in the journal now, by its
     verified access chain (the owner changed it since the flag was sealed for them, or an
@@ -425,6 +435,7 @@ class SafetyFlag:
             "copy_forgotten": self.copy_forgotten,
             "read_only_member": self.reads_only,
             "not_delivered": list(self.not_delivered),
+            "surely_not_delivered": list(self.surely_not_delivered),
             "unsent": self.unsent,
             "status": self.status,
         }

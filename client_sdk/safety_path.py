@@ -217,6 +217,13 @@ def _judged(entry: dict[str, int], left: int, chains: int, now: int) -> dict[str
     return {**kept, "left": left, "judged": entry.get("judged", now), "chains": chains}
 
 
+def _told_surely(told: Any) -> bool:
+    """Whether a member's FLAGS_UNDELIVERED value says the flag surely was NOT delivered to
+    them (`UndeliveredFlag.surely`): {"end": ms, "surely": bool}; an older version kept the
+    end alone (ms), which says nothing of it: "may NOT"."""
+    return isinstance(told, dict) and told.get("surely") is True
+
+
 def _judged_since(entry: dict[str, int]) -> int | None:
     """When a FLAGS_SENT entry was first judged (ms UTC, this device's clock), None before;
     an older version marked it 1 without a time: from its `left` then."""
@@ -2103,7 +2110,7 @@ class SafetyPath:
         )
         told_before: dict[str, Any] | None = None
         found: list[UndeliveredFlag] = []
-        kept: dict[str, dict[str, int]] = {}
+        kept: dict[str, dict[str, dict[str, int | bool]]] = {}
         done: set[str] = set()
         judged: dict[str, int] = {}
         for flag_id, entry in held.items():
@@ -2165,10 +2172,10 @@ class SafetyPath:
             )
             if not ended or view is None:
                 continue
-            kept[view.id] = ended
             surely = not ({"inherited", "sending"} & entry.keys()) and all(
                 at + CLOCK_SKEW_MS < entry["since"] for at in ended.values()
             )  # an older version's flag: no first push known, its `since` maybe moved
+            kept[view.id] = {m: {"end": at, "surely": surely} for m, at in ended.items()}
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
                 if not surely
@@ -2232,15 +2239,19 @@ class SafetyPath:
             return flag
         now = now_ms()
         acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
-        names = []
-        for member in sorted(members):
+        names, surely = [], []
+        for member, told in sorted(members.items()):
             with contextlib.suppress(ValueError):
                 account = bytes.fromhex(member)
                 terms = state.member_by_account(account)
                 name = await self._name(local, account)
                 if (terms is None or terms.ended(now)) and name not in acked:
                     names.append(name)
-        return replace(flag, not_delivered=tuple(names)) if names else flag
+                    if _told_surely(told):
+                        surely.append(name)
+        if not names:
+            return flag
+        return replace(flag, not_delivered=tuple(names), surely_not_delivered=tuple(surely))
 
     async def _refused_as_gone(
         self, flag_id: str, gone: Mapping[bytes, LocalJournal], now: int
