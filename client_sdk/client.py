@@ -2397,6 +2397,8 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
+        if "safety" in self.__dict__:  # what `_undelivered` told: recorded as handed now
+            await self.safety._handed_undelivered()
         if held_here or report.late_flags:  # said by this report (`flags_sent`,
             # `late_flags`, or told undelivered), which reaches the app now, returned or
             # carried by WithheldRecordsError: never again

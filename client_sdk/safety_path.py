@@ -217,6 +217,20 @@ def _judged(entry: dict[str, int], left: int, chains: int, now: int) -> dict[str
     return {**kept, "left": left, "judged": entry.get("judged", now), "chains": chains}
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    """What a sync's `SafetyPath._undelivered` decided, recorded once its report is handed
+    (`_handed_undelivered`): the flags to drop from FLAGS_SENT (`done`), those judged
+    (flag id hex -> `left`), what it told of each (`kept`, FLAGS_UNDELIVERED values), the
+    checksum of the chains judged against and when (ms UTC, this device's clock)."""
+
+    done: set[str]
+    judged: dict[str, int]
+    kept: dict[str, dict[str, dict[str, int | bool]]]
+    chains: int
+    now: int
+
+
 def _told_surely(told: Any) -> bool:
     """Whether a member's FLAGS_UNDELIVERED value says the flag surely was NOT delivered to
     them (`UndeliveredFlag.surely`): {"end": ms, "surely": bool}; an older version kept the
@@ -568,6 +582,7 @@ class SafetyPath:
         self._checked: tuple[tuple[int, int] | None, tuple[tuple[bytes, int], ...]] | None = None
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
         self.sent_noted = False  # a flag sealed by this process waits in FLAGS_SENT
+        self._judgement: _Judgement | None = None  # what `_undelivered` told, to record
         self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         # their members by answer (watched entry id -> account ids hex), written as `told`
         # only once the sync's report is handed to the app (`_handed`)
@@ -2086,9 +2101,10 @@ class SafetyPath:
         either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
         judgement after it left found every member it was sealed for told or acknowledging
         it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
-        of this account's; never unjudged. Told ones are kept (FLAGS_UNDELIVERED) for
-        `flags()` and returned to be told once (`SyncReport.undelivered_flags`). Nothing a
-        server says decides it. Raises only a store error."""
+        of this account's; never unjudged. Told ones are returned to be told once
+        (`SyncReport.undelivered_flags`) and kept (FLAGS_UNDELIVERED) for `flags()` once
+        that report is handed (`_handed_undelivered`: all this judgement decided is written
+        then, never before). Nothing a server says decides it. Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         if not held:
@@ -2201,27 +2217,37 @@ class SafetyPath:
                 )
             )
         changed = {
-            f for f, left in judged.items() if held[f] != _judged(held[f], left, chains, now)
+            f: left for f, left in judged.items() if held[f] != _judged(held[f], left, chains, now)
         }
-        if not done and not changed and not kept:
-            return found
+        owed = _Judgement(done, changed, kept, chains, now)
+        self._judgement = owed if done or changed or kept else None
+        return found
+
+    async def _handed_undelivered(self) -> None:
+        """The report holding what the last `_undelivered` returned was handed to the app:
+        what it told is recorded now (FLAGS_UNDELIVERED; FLAGS_SENT's judged and dropped
+        flags), in one transaction. A sync cut off before (its report never reaching the
+        app) records nothing, so the next completed sync judges and tells them again.
+        Raises only a store error."""
+        owed, self._judgement = self._judgement, None
+        if owed is None:
+            return
         async with self._store.transaction() as tx:
-            if kept:
+            if owed.kept:
                 undelivered = json.loads(await tx.setting(FLAGS_UNDELIVERED) or "{}")
                 undelivered = undelivered if isinstance(undelivered, dict) else {}
-                for flag_id, ended in kept.items():
+                for flag_id, ended in owed.kept.items():
                     earlier = undelivered.get(flag_id)
                     earlier = earlier if isinstance(earlier, dict) else {}
                     undelivered[flag_id] = {**earlier, **ended}
                 await tx.set_setting(FLAGS_UNDELIVERED, json.dumps(undelivered))
             now_held = _held(await tx.setting(FLAGS_SENT))  # another process may have added
-            for flag_id in done:
+            for flag_id in owed.done:
                 now_held.pop(flag_id, None)
-            for flag_id in changed:
+            for flag_id, left in owed.judged.items():
                 if flag_id in now_held:
-                    now_held[flag_id] = _judged(now_held[flag_id], judged[flag_id], chains, now)
+                    now_held[flag_id] = _judged(now_held[flag_id], left, owed.chains, owed.now)
             await tx.set_setting(FLAGS_SENT, json.dumps(now_held))
-        return found
 
     async def _not_delivered(
         self, flag: SafetyFlag, journals: Mapping[bytes, LocalJournal], kept: Any
