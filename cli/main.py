@@ -2153,6 +2153,18 @@ def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
             "has NOT reached them: the server acknowledged it but has not served it back",
             "will never",
         )
+    if flag.cause == NO_ANSWER and flag.reason:
+        return (
+            "may have left this device (a push that carried it got no answer; the server "
+            f"refused it since: {flag.reason})",
+            "may never",
+        )
+    if flag.cause == NO_ANSWER and flag.stopped:
+        return (
+            "may have left this device (the sync stopped before this device recorded the "
+            "server's answer)",
+            "may never",
+        )
     if flag.cause == NO_ANSWER:
         return "may NOT have left this device (the server never confirmed storing it)", "may never"
     if flag.cause == REFUSED:

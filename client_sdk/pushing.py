@@ -180,7 +180,7 @@ class Pusher:
                 for r in batch
                 if r.doc_id and r.doc_id.hex() in self._flags
             }
-            also = partial(note_flags, flag_ids=flags, key="offered", at=now_ms(), journals=flags)
+            also = partial(note_pushed, flag_ids=flags, at=now_ms())
             # before it can leave (R46 F4)
             offered = await self._store.mark_offered(batch, also=also if flags else None)
             left: list[bool] = []  # the request's body was handed to the connection
@@ -199,23 +199,30 @@ class Pusher:
                 )
                 arrived = now_ms()  # a flag in it left by then (FLAGS_SENT `left`)
             except asyncio.CancelledError:
-                if left and flags:  # cut off (a quick sync's time limit) after it left:
-                    # the server may hold it, as for a lost reply (`SafetyPath._unanswered`)
-                    noted = partial(note_flags, flag_ids=flags, key="unanswered", at=now_ms())
+                if flags:  # cut off (a quick sync's time limit): once it left, the server
+                    # may hold it, as for a lost reply (`SafetyPath._unanswered`); before,
+                    # it never left
+                    noted = partial(
+                        note_answered, flag_ids=flags, at=now_ms(), unanswered=bool(left)
+                    )
                     await asyncio.shield(self._store.write(noted))
                 raise
             except RateLimited as error:
                 await self._recorded()
+                if flags:  # answered: not stored (`note_answered`)
+                    await self._store.write(partial(note_answered, flag_ids=flags, at=now_ms()))
                 await self._wait(error)
                 continue
             except TJError as error:
                 await self._recorded()
                 if isinstance(error, NetworkError) and error.unsent:
                     await self._store.unmark_offered(offered)  # it never left (R46 F4)
-                elif isinstance(error, NetworkError) and flags:  # it left, and no reply
-                    # confirmed it was stored: a safety flag's delivery is not known here
-                    # (`SafetyPath._unanswered`), never said as "has NOT left"
-                    noted = partial(note_flags, flag_ids=flags, key="unanswered", at=now_ms())
+                if flags:  # the push is over: a safety flag's `pushing` mark goes, and when
+                    # it left with no reply confirming it was stored, its delivery is not
+                    # known here (`unanswered`: `SafetyPath._unanswered`), never said as
+                    # "has NOT left"
+                    lost = isinstance(error, NetworkError) and not error.unsent
+                    noted = partial(note_answered, flag_ids=flags, at=now_ms(), unanswered=lost)
                     await self._store.write(noted)
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
@@ -320,6 +327,7 @@ class Pusher:
             )
             if flags:
                 note_flags(db, flags, "left", arrived)
+                note_answered(db, flags, arrived)
 
         await self._store.write(record)
         self._report.pushed += len(batch)
@@ -399,6 +407,46 @@ async def note_flags_found(tx: Transaction, doc_ids: Collection[bytes], at: int)
         held[flag_id]["left"] = at
     if found:
         await tx.set_setting(FLAGS_SENT, json.dumps(held))
+
+
+def note_pushed(db: sqlite3.Connection, flag_ids: Mapping[str, bytes], at: int) -> None:
+    """Inside `Store.mark_offered`'s transaction, before a push request carrying the safety
+    flags `flag_ids` (hex -> journal id) can leave, at `at` (ms UTC, this device's clock):
+    their first push's `offered` (`note_flags`), and `pushing` = `at` on each not yet left,
+    taken off once the push is answered (`note_answered`: in the transaction recording its
+    acknowledgement, or after a refusal). A mark still there on a flag in the outbox says a
+    push carrying it left and its answer was never recorded (the sync stopped, the program
+    ended), so the server may hold it: `SafetyPath._unanswered`."""
+    note_flags(db, flag_ids, "offered", at, journals=flag_ids)
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
+    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    if not isinstance(held, dict):
+        return
+    marked = [f for f in flag_ids if isinstance(held.get(f), dict) and "left" not in held[f]]
+    for flag_id in marked:
+        held[flag_id]["pushing"] = at
+    if marked:
+        db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
+
+
+def note_answered(
+    db: sqlite3.Connection, flag_ids: Collection[str], at: int, *, unanswered: bool = False
+) -> None:
+    """Inside a write transaction: the push that carried the safety flags `flag_ids` (hex)
+    is over (`note_pushed`): their `pushing` mark goes; with `unanswered`, it left and no
+    reply confirmed it was stored, noted `unanswered` = `at` (ms UTC) on each not yet left
+    (`note_flags`). Nothing is written when none changes."""
+    if unanswered:
+        note_flags(db, flag_ids, "unanswered", at)
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
+    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    if not isinstance(held, dict):
+        return
+    marked = [f for f in flag_ids if isinstance(held.get(f), dict) and "pushing" in held[f]]
+    for flag_id in marked:
+        del held[flag_id]["pushing"]
+    if marked:
+        db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
 
 
 def note_flags(

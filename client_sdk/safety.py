@@ -72,7 +72,10 @@ first judgement; kept after it until every member it was sealed for is told or a
 it, or JUDGED_FOR_MS after it, so that an end a server withheld from that sync is still told
 when it arrives. `unanswered` (ms): a push request that carried it left and no reply
 confirmed it was stored (`SafetyFlag.unanswered`: while it waits, its delivery is not
-known); `untold` (ms): it left in a sync that then failed, and no report has said so yet
+known; kept when the flag is set aside since); `pushing` (ms): a push request carrying it
+was about to leave, written before it can, taken off once its answer is recorded (a flag
+still in the outbox with it: the sync stopped, or the program ended, before that answer was
+recorded, so the server may hold it: "no answer", `UndeliveredFlag.stopped`); `untold` (ms): it left in a sync that then failed, and no report has said so yet
 (the next completed sync's `SyncReport.flags_sent` does, and drops the mark)."""
 
 JUDGED_FOR_MS = 30 * 24 * 3600 * 1000
@@ -817,8 +820,11 @@ signed out, or the account erased on another device, when it never will."""
 NO_ANSWER = "no answer"
 """`UndeliveredFlag.cause`: the flag is still waiting on this device, but a push request
 that carried it left (`Store.mark_offered`) and no reply confirmed storing it (a lost reply,
-a connection broken off, an error answer a server may give after storing it): the server
-may hold it already, and this device cannot tell until a later sync settles it."""
+a connection broken off, an error answer a server may give after storing it), or its answer
+was never recorded (the sync stopped first: `UndeliveredFlag.stopped`): the server may hold
+it already, and this device cannot tell until a later sync settles it. Also for a flag set
+aside since (refused when sent again: `UndeliveredFlag.reason`), which that push may have
+stored all the same."""
 
 JOURNAL_GONE = "journal gone"
 """`UndeliveredFlag.cause`: the server refused the flag as its journal is no longer on the
@@ -914,7 +920,14 @@ class UndeliveredFlag:
 
     reason: str = ""
     """For REFUSED: why the server refused it, in words ("the change is larger than the
-    server accepts"); "" otherwise."""
+    server accepts"); for NO_ANSWER, why the server refused it when it was sent again after
+    the push that got no answer (set aside since: the server may still hold it from that
+    push); "" otherwise."""
+
+    stopped: bool = False
+    """For NO_ANSWER: the push that carried it reached the server, and the sync stopped (or
+    the program ended) before this device recorded the server's answer, so the server may
+    hold it; a later sync settles it. False: no reply confirmed it was stored."""
 
     def named(self) -> str:
         """The flag in words that tell two of one minute apart: "the safety flag of your PHQ-9
@@ -953,6 +966,21 @@ class UndeliveredFlag:
                 f"{self.named()} left this device, but "
                 f"{where}, so this device cannot tell whether it reached "
                 f"{who or 'the people it was for'}." + ask
+            )
+        if self.cause == NO_ANSWER and self.reason:
+            return (
+                f"{self.named()} for {who} may have left this device: a push that carried it "
+                "got no answer (the server may have stored it), and the server then refused "
+                f"it ({self.reason}) when it was sent again, so this device cannot tell "
+                f"whether {who} can see it; it keeps the flag and sends it again at every "
+                "sync." + ask
+            )
+        if self.cause == NO_ANSWER and self.stopped:
+            return (
+                f"{self.named()} for {who} may have left this device: the sync stopped after "
+                "a push that carried it reached the server and before this device recorded "
+                f"the server's answer, so this device cannot tell whether {who} can see it "
+                "until a later sync settles it." + ask
             )
         if self.cause == NO_ANSWER:
             return (

@@ -231,6 +231,14 @@ class _Judgement:
     now: int
 
 
+LOST_REPLY = "lost reply"
+"""`SafetyPath._unanswered`: a push that carried the flag got no reply confirming it was
+stored."""
+STOPPED = "stopped"
+"""`SafetyPath._unanswered`: a push that carried the flag left, and its answer was never
+recorded here (the sync stopped, the program ended)."""
+
+
 def _told_surely(told: Any) -> bool:
     """Whether a member's FLAGS_UNDELIVERED value says the flag surely was NOT delivered to
     them (`UndeliveredFlag.surely`): {"end": ms, "surely": bool}; an older version kept the
@@ -2382,8 +2390,14 @@ class SafetyPath:
                     told = replace(told, reason=refused[flag_id])
             if told is None:
                 told = await self._as_undelivered(flag_id, journals, now, NOT_SENT)
-            if told is not None and await self._unanswered(flag_id):
-                told = replace(told, cause=NO_ANSWER)  # the server may hold it: not known
+            unanswered = (
+                await self._unanswered(flag_id)
+                if told is not None and told.cause in (NOT_SENT, REFUSED)
+                else None
+            )
+            if told is not None and unanswered is not None:  # the server may hold it: not
+                # known (a refusal since keeps its `reason`: the server may still hold it)
+                told = replace(told, cause=NO_ANSWER, stopped=unanswered == STOPPED)
             if told is not None:
                 found.append(told)
         told_ids = {f.flag_id for f in found}
@@ -2443,19 +2457,27 @@ class SafetyPath:
                 await tx.set_setting(UNSENT_TOLD, json.dumps(told, sort_keys=True))
         return first, again
 
-    async def _unanswered(self, flag_id: str) -> bool:
-        """Whether the flag `flag_id` (hex), still in the outbox (not set aside: the server
-        refused that one), was carried by a push that got no reply confirming it was stored
-        (FLAGS_SENT `unanswered`, noted by the Pusher: a lost reply, a connection broken off
-        after the request left, a server failing), so the server may hold it. Raises only a
-        store error."""
+    async def _unanswered(self, flag_id: str) -> str | None:
+        """Whether the flag `flag_id` (hex), still on this device, may be stored on the
+        server all the same: LOST_REPLY when a push that carried it got no reply confirming
+        it was stored (FLAGS_SENT `unanswered`, noted by the Pusher: a lost reply, a
+        connection broken off after the request left, a server failing), whether it is in
+        the outbox or was set aside since (a later refusal does not undo what that push may
+        have stored); STOPPED when it is in the outbox and a push that carried it left and
+        its answer was never recorded (FLAGS_SENT `pushing` still there: the sync stopped
+        after the reply arrived and before it was recorded, or the program ended); else
+        None. Raises only a store error."""
         entry = _held(await self._store.setting(FLAGS_SENT)).get(flag_id)
-        if entry is None or "unanswered" not in entry:
-            return False
+        if entry is None or "left" in entry:
+            return None
         doc_id = bytes.fromhex(flag_id)
-        return await self._store.outbox_holds(doc_id) and not await self._store.set_aside_holds(
-            doc_id
-        )
+        aside = await self._store.set_aside_holds(doc_id)
+        queued = await self._store.outbox_holds(doc_id)
+        if "unanswered" in entry and (queued or aside):
+            return LOST_REPLY
+        if "pushing" in entry and queued and not aside:
+            return STOPPED
+        return None
 
     async def waiting(self, flag_id: str) -> bool:
         """Whether the safety flag `flag_id` (as `SafetyResponse.flag_id` gives it) still
@@ -2886,7 +2908,7 @@ class SafetyPath:
             waiting = {d.hex() for _, d in await self._store.waiting_documents() if d}
             for flag_id, flag in list(flags.items()):
                 if flag_id in waiting:
-                    unanswered = await self._unanswered(flag_id)
+                    unanswered = await self._unanswered(flag_id) is not None
                     flags[flag_id] = replace(flag, unsent=True, unanswered=unanswered)
                 elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
