@@ -1974,7 +1974,7 @@ async def logging_out(
         then = (
             # its flags named once, below (`flags_lost_words`), never in the login's words too
             f"but the server already signed this device out: "
-            f"{await login_again(client, flags=not error.flags)}"
+            f"{await login_again(client, name_flags=not error.flags)}"
             if error.signed_out
             else f"and this device is still signed in: run {output.command_text('tj sync')} to send them, then "
             f"{output.command_text('tj logout')} again"
@@ -3403,14 +3403,14 @@ def signed_out_cause(error: TJError) -> str:
     return "signed out"
 
 
-async def login_again(client: Client, cause: str = "signed out", *, flags: bool = True) -> str:
+async def login_again(client: Client, cause: str = "signed out", *, name_flags: bool = True) -> str:
     """How a signed-out device (`signed_out`) is signed in again and sends the changes that
     wait on it: `tj login URL USERNAME` on this home keeps its store and pushes them, while
     `tj sync` fails until then and `tj logout` deletes them (NU35 #5: a user followed "run `tj
     sync`" in the logout warning and lost an entry). Names `--home` unless it is the default.
     A safety flag still on this device is told in full the first time for `cause`
     (`signed_out_cause`), then in one line (`unsent_reminder`) at each later failed sync;
-    none with `flags` False (the caller names them in its own words: `logging_out`)."""
+    none with `name_flags` False (the caller names them in its own words: `logging_out`)."""
     if client.erased_here:  # no login brings it back (NU56 #8)
         return erased_here_words(client.username, client.home)
     command = output.command(
@@ -3424,7 +3424,7 @@ async def login_again(client: Client, cause: str = "signed out", *, flags: bool 
         return f"{command} signs it in again"
     items = output.plural(waiting, "item", "items")
     try:  # a flag still here reaches nobody while signed out, and never if the account is gone
-        unsent, again = await client.safety.unsent_to_tell(cause) if flags else ([], [])
+        unsent, again = await client.safety.unsent_to_tell(cause) if name_flags else ([], [])
     except TJError:
         unsent, again = [], []
     flags = unsent_words(unsent) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")

@@ -164,6 +164,7 @@ from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
 from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
+from client_sdk.withholding import Gap
 
 # The managers' modules are imported when a manager is first used (see `Client.__init__`).
 if TYPE_CHECKING:
@@ -1807,7 +1808,9 @@ class Client:
             )
         # each flag the server acknowledged but no longer serves back (rev29d F1) is counted
         # as the refusal above counted it: `Store.unsynced` misses it (not in the outbox)
-        discarded = ended.items + sum(1 for f in flags if f.cause == WITHHELD)
+        discarded = ended.items + sum(
+            1 for f in flags if f.cause == WITHHELD and bytes.fromhex(f.flag_id) not in ended.flags
+        )
 
         from client_sdk.devices import keep_session_after_logout
 
@@ -1846,12 +1849,17 @@ class Client:
 
     async def _flags_withheld(self) -> int:
         """How many safety flags this device sealed the server acknowledged storing but
-        never served back (`Safety.unsent`, cause WITHHELD: rev29d F1). Not in the outbox,
-        so `Store.unsynced` misses them, yet this device holds the only copy known: logout
-        and account deletion count each as an item with unsynced changes."""
+        never served back (`Safety.unsent`, cause WITHHELD: rev29d F1) are not in the outbox
+        nor set aside (sent again, one is in the outbox from the sync after), so that
+        `Store.unsynced` misses them, yet this device holds the only copy known: logout and
+        account deletion count each as an item with unsynced changes."""
         from client_sdk.safety import WITHHELD
 
-        return sum(1 for f in await self.safety.unsent() if f.cause == WITHHELD)
+        count = 0
+        for flag in await self.safety.unsent():
+            if flag.cause == WITHHELD and not await self.safety.waiting(flag.flag_id):
+                count += 1
+        return count
 
     async def _unconfirmed_unshares(self) -> list[str]:
         """Each ended share whose end is not confirmed (`owed_shares.WITHDRAWN`), as
@@ -2340,8 +2348,15 @@ class Client:
         # a flag this device sent after its share ended: one held at the start, or sealed
         # meanwhile (a late flag, or by another process: it was pushed then)
         sealed = "safety" in self.__dict__ and self.safety.sent_noted
-        if (flags_held or sealed or report.pushed) and await self._flags_sent_held():
+        judging = (flags_held or sealed or report.pushed) and await self._flags_sent_held()
+        if judging:
             report.undelivered_flags = await self.safety._undelivered(now_ms())
+        own_gaps = self._own_gaps(report) if report.withheld else []  # no call when none
+        if own_gaps or (judging and report.pushed):
+            # a flag of this device's the server acknowledged and has not served back is
+            # sent again at the next sync, told once (rev29d F1); one pushed and served
+            # back is kept whole no more
+            report.undelivered_flags += await self.safety._send_withheld_again(own_gaps)
         if held_here:  # those that left in this sync, but not one told undelivered above
             gone = {u.flag_id for u in report.undelivered_flags}
             left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
@@ -2416,6 +2431,12 @@ class Client:
         if report.new_devices or report.credential_changes:  # from memory: read by the look
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
+
+    def _own_gaps(self, report: SyncReport) -> list[Gap]:
+        """The gaps of `report.withheld` of this device's own records: ones the server
+        acknowledged and has not served back."""
+        me = (self.profile.account_id, self.profile.device_id)
+        return [g for g in report.withheld if (g.author, g.device) == me]
 
     async def _flags_sent_held(self) -> bool:
         """Whether safety flags this device sealed wait to be judged (safety.FLAGS_SENT,

@@ -324,6 +324,9 @@ class Pusher:
                     (r.position, r.record_id, seqs[r.record_id], crypto.hash32(r.ciphertext))
                     for r in batch
                 ],
+                # a safety flag's first push: kept whole until a pull serves it back, sent
+                # again should the server drop it (`SafetyPath._send_withheld_again`)
+                keep=[r.position for r in batch if r.doc_id and r.doc_id.hex() in flags],
             )
             if flags:
                 note_flags(db, flags, "left", arrived)

@@ -836,7 +836,9 @@ back: a counter of its record is among this device's own counters missing (proto
 4.18, "Own records"; what the withholding check reports withheld; also right after the
 acknowledgement until a pull serves it, as this device cannot tell sooner). The server may
 have dropped it or be withholding it, and its members may never see it; this device still
-holds the flag, and may hold the only copy (rev29d F1)."""
+holds the flag, and may hold the only copy (rev29d F1): the sync that finds it so tells it
+once (`SyncReport.undelivered_flags`) and puts its record back in the outbox, as it was
+pushed, so every later sync sends it again until a pull serves it back."""
 
 REFUSED = "refused"
 """`UndeliveredFlag.cause`: the server refused the flag for good for another reason than its
@@ -998,7 +1000,8 @@ class UndeliveredFlag:
             return (
                 f"{self.named()} for {who} has NOT reached {who}: the server acknowledged "
                 "storing it but has not served it back (it may have dropped it, or be "
-                f"withholding it), so {who} cannot see it; only this device holds it." + ask
+                f"withholding it), so {who} cannot see it; this device sends it again at "
+                "every sync until the server serves it back." + ask
             )
         if self.cause == NOT_SENT:
             return (

@@ -105,6 +105,7 @@ from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
 from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
+from client_sdk.withholding import Gap, in_ranges
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
 
@@ -237,6 +238,20 @@ stored."""
 STOPPED = "stopped"
 """`SafetyPath._unanswered`: a push that carried the flag left, and its answer was never
 recorded here (the sync stopped, the program ended)."""
+
+
+FLAGS_WITHHELD_TOLD = "safety_flags_withheld_told"
+"""The setting (JSON: flag id hex -> ms UTC, this device's clock) of the safety flags a sync
+told as withheld (the server acknowledged them and has not served them back) and sent again
+since: told once (`SafetyPath._send_withheld_again`); a flag served back leaves it."""
+
+
+def _told_withheld(raw: Any) -> dict[str, int]:
+    """FLAGS_WITHHELD_TOLD, decoded: entries of another shape are dropped."""
+    found = json.loads(raw) if isinstance(raw, str) else {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 def _told_surely(told: Any) -> bool:
@@ -591,6 +606,7 @@ class SafetyPath:
         """The store version and chain lengths `_seal_missed` last found nothing owed at."""
         self.sent_noted = False  # a flag sealed by this process waits in FLAGS_SENT
         self._judgement: _Judgement | None = None  # what `_undelivered` told, to record
+        self._withheld_told: dict[str, int] | None = None  # FLAGS_WITHHELD_TOLD, to record
         self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         # their members by answer (watched entry id -> account ids hex), written as `told`
         # only once the sync's report is handed to the app (`_handed`)
@@ -2237,6 +2253,11 @@ class SafetyPath:
         flags), in one transaction. A sync cut off before (its report never reaching the
         app) records nothing, so the next completed sync judges and tells them again.
         Raises only a store error."""
+        told, self._withheld_told = self._withheld_told, None
+        if told is not None and told != _told_withheld(
+            await self._store.setting(FLAGS_WITHHELD_TOLD)
+        ):
+            await self._store.put_setting(FLAGS_WITHHELD_TOLD, json.dumps(told, sort_keys=True))
         owed, self._judgement = self._judgement, None
         if owed is None:
             return
@@ -2380,8 +2401,11 @@ class SafetyPath:
         gone = {k: j for k, j in journals.items() if j.role == REVOKED}
         now = now_ms()
         found: list[UndeliveredFlag] = []
+        # one the server acknowledged and has not served back: told so below, also while it
+        # waits in the outbox to be sent again (`_send_withheld_again`)
+        withheld = await self._withheld_own(journals)
         for flag_id in dict.fromkeys(held):
-            if not await self.waiting(flag_id):
+            if flag_id in withheld or not await self.waiting(flag_id):
                 continue
             told = await self._refused_as_gone(flag_id, gone, now)
             if told is None and flag_id in refused:  # refused for good, sent again each sync
@@ -2400,13 +2424,54 @@ class SafetyPath:
                 told = replace(told, cause=NO_ANSWER, stopped=unanswered == STOPPED)
             if told is not None:
                 found.append(told)
-        told_ids = {f.flag_id for f in found}
-        for flag_id in await self._withheld_own(journals):
-            if flag_id not in told_ids:
-                told = await self._as_undelivered(flag_id, journals, now, WITHHELD)
-                if told is not None:
-                    found.append(told)
+        for flag_id in withheld:
+            told = await self._as_undelivered(flag_id, journals, now, WITHHELD)
+            if told is not None:
+                found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
+
+    async def _send_withheld_again(self, gaps: Collection[Gap]) -> list[UndeliveredFlag]:
+        """After a completed sync whose withholding check found `gaps` (`SyncReport.withheld`)
+        : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`)
+        whose counter is among this device's own missing ones goes back into the outbox,
+        as it was pushed, so the next sync sends it again (rev29d F1: the server
+        acknowledged it and never served it back); one a pull served back is kept no more.
+        Returns those flags not told before as withheld (cause WITHHELD), to be told once
+        (`SyncReport.undelivered_flags`): recorded as told once the report is handed
+        (`_handed_undelivered`). Raises only a store error."""
+        kept = await self._store.kept_flags()
+        if not kept:
+            return []
+        me = (self._replica.profile.account_id, self._replica.profile.device_id)
+        missing = {g.journal_id: g.missing for g in gaps if (g.author, g.device) == me}
+        again, served = [], []
+        for row in kept:
+            ranges = missing.get(row.journal_id, ())
+            if row.counter is not None and any(lo <= row.counter <= hi for lo, hi in ranges):
+                again.append(row)
+                continue
+            received = await self._store.received_ranges(row.journal_id, *me)
+            if row.counter is None or in_ranges(received, row.counter):
+                served.append((row.journal_id, row.record_id))  # served back: done
+        if served:
+            await self._store.forget_kept_flags(served)
+        told = _told_withheld(await self._store.setting(FLAGS_WITHHELD_TOLD))
+        due = {r.doc_id.hex() for r in again}
+        if not again:
+            self._withheld_told = {f: t for f, t in told.items() if f in due}
+            return []
+        await self._store.send_kept_flags_again([(r.journal_id, r.record_id) for r in again])
+        owner = self._replica.profile.account_id
+        journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == owner}
+        now = now_ms()
+        found = []
+        for flag_id in sorted(due - set(told)):
+            flag = await self._as_undelivered(flag_id, journals, now, WITHHELD)
+            if flag is not None:
+                found.append(flag)
+        # kept: the ones still due, told before or in this report
+        self._withheld_told = {f: told.get(f, now) for f in due}
+        return found
 
     async def _withheld_own(self, journals: Mapping[bytes, LocalJournal]) -> list[str]:
         """The safety flags (hex) of `journals` (this account's own) that this device sealed

@@ -134,6 +134,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     position INTEGER PRIMARY KEY AUTOINCREMENT, journal_id BLOB NOT NULL,
     record_id BLOB NOT NULL, epoch INTEGER NOT NULL, ciphertext BLOB NOT NULL, doc_id BLOB
 );
+CREATE TABLE IF NOT EXISTS kept_flags (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, epoch INTEGER NOT NULL,
+    ciphertext BLOB NOT NULL, doc_id BLOB NOT NULL, PRIMARY KEY (journal_id, record_id)
+);
 CREATE TABLE IF NOT EXISTS offered (
     journal_id BLOB NOT NULL, doc_id BLOB NOT NULL, epoch INTEGER NOT NULL,
     PRIMARY KEY (journal_id, doc_id, epoch)
@@ -517,6 +521,17 @@ class LocalShare:
 
 
 @filled_at_once
+@dataclass(frozen=True)
+class KeptFlag:
+    """A safety flag's record this device pushed, kept whole until a pull serves it back
+    (`Store.kept_flags`): its journal, id, document and counter (None: not known here)."""
+
+    journal_id: bytes
+    record_id: bytes
+    doc_id: bytes
+    counter: int | None
+
+
 @dataclass(frozen=True)
 class SeenRecord:
     """A record this device holds (written here or pulled), and which document it changed."""
@@ -2444,6 +2459,45 @@ class Store:
         )
         return DeviceCounters.decode(bytes(rows[0][0]), 0, b"").received if rows else []
 
+    async def kept_flags(self) -> list[KeptFlag]:
+        """The records of safety flags this device pushed and keeps whole until a pull
+        serves them back (`acknowledge_pushed`'s `keep`), with their counters."""
+        rows = await self._all(
+            "SELECT k.journal_id, k.record_id, k.doc_id, s.counter FROM kept_flags k "
+            "LEFT JOIN seen_records s ON s.journal_id = k.journal_id "
+            "AND s.record_id = k.record_id"
+        )
+        return [
+            KeptFlag(bytes(r[0]), bytes(r[1]), bytes(r[2]), None if r[3] is None else int(r[3]))
+            for r in rows
+        ]
+
+    async def forget_kept_flags(self, rows: Collection[tuple[bytes, bytes]]) -> None:
+        """`kept_flags` no longer keeps these (journal id, record id): served back."""
+        values = [tuple(r) for r in rows]
+        await self.write(
+            lambda db: db.executemany(
+                "DELETE FROM kept_flags WHERE journal_id = ? AND record_id = ?", values
+            ).close()
+        )
+
+    async def send_kept_flags_again(self, rows: Collection[tuple[bytes, bytes]]) -> None:
+        """These records of `kept_flags` (journal id, record id) go back into the outbox, as
+        they were pushed (same id, epoch and bytes: a server that holds them answers the
+        push as before), unless one is there or set aside already. One transaction."""
+        values = [(*r, *r, *r) for r in rows]
+        await self.write(
+            lambda db: db.executemany(
+                "INSERT INTO outbox (journal_id, record_id, epoch, ciphertext, doc_id) "
+                "SELECT journal_id, record_id, epoch, ciphertext, doc_id FROM kept_flags "
+                "WHERE journal_id = ? AND record_id = ? AND NOT EXISTS (SELECT 1 FROM outbox "
+                "WHERE journal_id = ? AND record_id = ?) AND NOT EXISTS (SELECT 1 FROM "
+                "set_aside WHERE journal_id = ? AND record_id = ?)",
+                values,
+            ).close(),
+            sends=True,
+        )
+
     async def received_ranges_of(
         self, journal_id: bytes, author: bytes
     ) -> dict[bytes, list[Range]]:
@@ -3380,13 +3434,24 @@ def _acknowledge_own(db: sqlite3.Connection, journal_id: bytes, record_ids: list
 
 
 def acknowledge_pushed(
-    db: sqlite3.Connection, journal_id: bytes, pushed: list[tuple[int, bytes, int, bytes]]
+    db: sqlite3.Connection,
+    journal_id: bytes,
+    pushed: list[tuple[int, bytes, int, bytes]],
+    keep: Collection[int] = (),
 ) -> None:
     """Inside a write transaction: the server stored these records of this device's outbox,
     as (outbox position, record id, seq, crypto.hash32 of the ciphertext sent): marked
     acknowledged (`Transaction.mark_acknowledged`), out of the outbox, and accounted for
-    (`Transaction.acknowledge_own`). What `Pusher` records after each push, in one call."""
+    (`Transaction.acknowledge_own`). Those at the positions `keep` (a safety flag's first
+    push) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
+    server never serve them back. What `Pusher` records after each push, in one call."""
     _mark_acknowledged(db, journal_id, [(r, seq, sealed) for _, r, seq, sealed in pushed])
+    db.executemany(
+        "INSERT OR REPLACE INTO kept_flags (journal_id, record_id, epoch, ciphertext, doc_id) "
+        "SELECT journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
+        "WHERE position = ? AND doc_id IS NOT NULL",
+        [(p,) for p in keep],
+    ).close()
     _remove_outbox(db, [position for position, _, _, _ in pushed])
     _acknowledge_own(db, journal_id, [r for _, r, _, _ in pushed])
 

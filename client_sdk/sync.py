@@ -962,7 +962,10 @@ class SyncReport:
     flag left (this one, or the next when a sync was cut off after its push), or by a later
     one, up to safety.JUDGED_FOR_MS after that first judgement, that brings such an end (the
     same rule: signed at most safety.CLOCK_SKEW_MS after the flag left) which a server
-    withheld until then. Set by `Client.sync`."""
+    withheld until then. Also (cause "withheld") a flag this device sent that the server
+    acknowledged storing and has not served back (this sync's withholding check finds its
+    record missing): told once, and sent again, as it was pushed, at every later sync until
+    a pull serves it back. Set by `Client.sync`."""
     flags_sent: list[UndeliveredFlag] = field(default_factory=list)
     """Safety flags this device sealed that left it in this sync: waiting here before it
     (`Safety.unsent()`, as it gave them then: cause NOT_SENT), the server acknowledged

@@ -36,8 +36,9 @@ async def test_a_flag_the_server_acknowledged_then_dropped_is_named_at_logout(
     pushed = keep_pushes(hostile)
     gone: list[bytes] = []
 
-    async def drop() -> None:  # acknowledged, then dropped before any pull serves it
-        if gone or not pushed:
+    async def drop() -> None:  # acknowledged, then dropped before any pull serves it,
+        # at every sync (the flag is sent again at each: rev29d F1)
+        if not pushed:
             return
         ids = [r.record_id for b in pushed for r in wire.decode(wire.PushRequest, b).records]
         gone.extend(ids)
