@@ -298,9 +298,9 @@ async def test_a_batch_is_recorded_once_the_next_batch_has_left_not_before(
 
     acknowledge = pushing.acknowledge_pushed
 
-    def recorded(db: sqlite3.Connection, journal: bytes, pushed: list[Any]) -> None:
+    def recorded(db: sqlite3.Connection, journal: bytes, pushed: list[Any], **kept: Any) -> None:
         events.append(f"recorded {names[journal]}")
-        acknowledge(db, journal, pushed)
+        acknowledge(db, journal, pushed, **kept)
 
     monkeypatch.setattr(ana.transport, "call", noted)
     monkeypatch.setattr(pushing, "acknowledge_pushed", recorded)

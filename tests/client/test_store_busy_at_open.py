@@ -238,7 +238,7 @@ async def test_opening_a_home_whose_logout_committed_but_deleted_nothing_finishe
     ended = await ana.store.end_for_logout(
         await ana._copies(), ana.profile.secrets.account_key, None, LOGGED_OUT
     )
-    assert ended == (0, 0, True, ())
+    assert ended == (0, 0, True, (), frozenset(), False)
     ana._forget_open()  # the program is gone: its client no longer holds the home
     await ana.transport.close()
     assert (home / "profile").exists() and (home / STORE_FILE).exists()
