@@ -60,8 +60,9 @@ async def test_a_flag_acknowledged_then_withheld_is_never_said_to_reach_them(
     tmp_path: Path,
 ) -> None:
     """A server that acknowledges the flag's push and then never serves it back: the sync's
-    withholding check warns (exit 3), and the flag's line says it left but that drsmith may
-    not get it (tell them yourself), never that they can get it at their next sync."""
+    withholding check warns (exit 3), and the flag's line says drsmith cannot see it, that
+    this device sends it again (tell them yourself), never that they can get it at their
+    next sync."""
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     ana = Device(tmp_path / "ana", hostile.url)
     ana.signup = await ana.json("signup", hostile.url, "ana")
@@ -96,6 +97,12 @@ async def test_a_flag_acknowledged_then_withheld_is_never_said_to_reach_them(
     text = said(synced.stdout + synced.stderr)
     assert synced.exit_code == 3, text
     assert "Warning: the server is withholding records" in text, text
-    assert "has now left this device: the server acknowledged it, but it is withholding" in text
-    assert "drsmith may not get it. If you want them to know, tell them yourself" in text, text
+    # told once as withheld (fix30a: sent again at every sync), never also as left
+    assert (
+        "for drsmith has NOT reached drsmith: the server acknowledged storing it but has not "
+        "served it back (it may have dropped it, or be withholding it), so drsmith cannot see "
+        "it; this device sends it again at every sync until the server serves it back" in text
+    ), text
+    assert "has now left this device" not in text, text
+    assert "back. If you want them to know, tell them yourself" in text, text
     assert "can get it at their next sync" not in text, text
