@@ -1186,7 +1186,7 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
     still on this device" (`unsent`: the ids `Safety.unsent` gives too), "not delivered to
     drsmith: ...", "acknowledged: drsmith 12-06 21:18", "sent: not acknowledged yet". Pure."""
     if flag.unsent and flag.unanswered:  # the server may hold it: not known here
-        return f"{STATUS_UNKNOWN}: sent, storing never confirmed; a later sync settles it"
+        return f"{STATUS_UNKNOWN}: sent, its storing never confirmed here; a later sync settles it"
     if flag.unsent or flag.id in unsent:  # `Safety.unsent`: it has not left this device
         return f"{STATUS_NOT_SENT}: still on this device"
     if flag.not_delivered:  # it never reached them: nothing to wait for

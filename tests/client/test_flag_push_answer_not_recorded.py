@@ -14,6 +14,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+import cli.main  # noqa: F401  (the commands load in order)
+from cli.safety import status_words
 from client_sdk import NetworkError, wire
 from tests.client.flag_judging import opted_in_through, seal_flag
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
@@ -61,6 +63,9 @@ async def test_a_sync_stopped_before_recording_the_push_reply_says_the_flag_may_
         assert "may have left this device: the sync stopped after a push that carried it" in said
         [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
         assert mine.status == "unknown", mine
+        assert status_words(mine) == (
+            "unknown: sent, its storing never confirmed here; a later sync settles it"
+        )
 
         await tablet.sync()  # the next push settles it
         assert await tablet.safety.unsent() == []
