@@ -1685,7 +1685,10 @@ class Client:
         meanwhile. That count is one write transaction of the
         store, which also makes every later write of other programs
         fail (ClientClosed): nothing is written between it and
-        the deletion, so `discarded` and `copies_deleted` are what was deleted. When it finds
+        the deletion, so `discarded` and `copies_deleted` are what was deleted, and so are
+        the safety flags named in `LoggedOut.flags_discarded` (those that count finds
+        waiting; one sealed by another program since they were read has them read again, up
+        to LOGOUT_FLAG_READS times, then StoreBusy, nothing deleted). When it finds
         more than agreed (a copy not in `discard_copies` included),
         UnsyncedChanges is raised (`signed_out` True when the server ended the session: log
         in again on this home, `Client.login`, which keeps them and sends them at the next
