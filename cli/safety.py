@@ -292,12 +292,14 @@ def safety_plan(
 
     elsewhere: list[str] = []
     lines: list[str] = []
+    not_loaded: list[bool] = []
 
     async def work(client: Client) -> tuple[SafetyPlan, str, str]:
         found, note = await read_or_change(client)
         journal = await client.journals.get(found.journal_id)
         if journal.role == "owner":  # a plan of hers its message does not show (NU74 F2)
             elsewhere.extend(await plans_elsewhere(client, found))
+            not_loaded.append(await plan_not_loaded(client, found))
         if as_json:  # the message's lines, as `tj measure take --json` gives them (F6)
             lines.extend(await client.safety.message(journal_name, hints=cli_hints(journal_name)))
         return found, note, journal.owner if journal.role != "owner" else ""
@@ -334,7 +336,8 @@ def safety_plan(
         if note:
             output.message(output.sentence(note))
         return
-    output.show_item(found, as_json, partial(plan_text, owner=owner), note)
+    shown = partial(plan_text, owner=owner, not_loaded=any(not_loaded))
+    output.show_item(found, as_json, shown, note)
     if elsewhere:
         output.message(elsewhere_text(found, elsewhere), wrap=True)
 
@@ -934,7 +937,16 @@ def crisis_line_text(plan: SafetyPlan) -> str:
     return f"{plan.crisis_line_in_use} (set by {plan.crisis_line_set_by})"
 
 
-def plan_text(plan: SafetyPlan, owner: str = "") -> str:
+async def plan_not_loaded(client: Client, plan: SafetyPlan) -> bool:
+    """Whether the safety message for `plan`'s journal (one of this account's) would show
+    the default journal's plan, none being written in it, but that journal is not on this
+    device (`Safety.plan_source` None): the message then says the plan cannot be shown."""
+    from client_sdk.safety_path import written
+
+    return not written(plan) and await client.safety.plan_source() is None
+
+
+def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) -> str:
     """The plan as `tj safety plan` shows it: its fields, each wrapped under its label, then
     the plan's own text, each of its lines on lines of the terminal's width, its words
     unchanged, as the safety message shows it (an 88-character plan line is wrapped at
@@ -943,7 +955,9 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     journal's plan, their safety message may show the plan they wrote in their default
     journal (the only one a journal with none borrows), with its own crisis line before one
     a therapist set here, which this device cannot see: the crisis line is then said to be
-    this journal's, not the one in use."""
+    this journal's, not the one in use. `not_loaded`: none is written here and the default
+    journal, whose plan the message would show, is not on this device (`plan_not_loaded`):
+    said as the message says it."""
     lines = [f"journal:      {plan.journal}"]
     unseen = owner and not (plan.emergency_number or plan.crisis_line or plan.plan)
     if plan.imported:  # as --json's "imported" says it
@@ -963,6 +977,8 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         line = plan.shown_crisis_line or crisis_line_text(plan)
     else:
         emergency, text, line = plan.emergency_number, plan.plan, crisis_line_text(plan)
+    if not_loaded:  # the message's own line (`plan_not_loaded_line`), never "none written"
+        lines.append(f"shown plan:   none written here: {not_loaded_words()}")
     if unseen:  # the owner's other journals are not on this device
         here = "set in this journal" if plan.crisis_line_in_use else "as this journal alone has it"
         line = (
@@ -996,6 +1012,16 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"
+
+
+def not_loaded_words() -> str:
+    """The safety message's line when the default journal's plan cannot be shown
+    (`safety.plan_not_loaded_line`), with the command that chooses another default, its
+    first letter lower case (it follows a label)."""
+    from client_sdk.safety import plan_not_loaded_line
+
+    said = plan_not_loaded_line(CLI_HINTS)
+    return said[:1].lower() + said[1:]
 
 
 def imported_words(owner: str = "") -> str:

@@ -501,7 +501,8 @@ class Client:
             *self._lookups,
             copies=self.sharing.live_mirrors,
             journal_to_read=self.context.journal_to_read,
-            chosen_default=self.context.chosen_default,
+            plan_journal=self.context.plan_journal,
+            gone_default=self.context.gone_default,
         )
 
     @cached_property
@@ -2317,6 +2318,8 @@ class Client:
             await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
         report.same_names = await self._same_names(self.replica.synced_version)
+        with contextlib.suppress(TJError):  # the safety message's plan (`plan_journal`)
+            report.plan_not_loaded = await self.context.plan_journal() is None
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)

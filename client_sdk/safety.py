@@ -116,6 +116,20 @@ def texts() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class PlanSource:
+    """The journal whose safety plan the safety message for each of this account's journals
+    with no plan of its own shows (`SafetyPath.plan_source`): the default journal, by the id
+    this device's user chose (else the one the account key derives), never a server's word,
+    or the read-only copy kept here of it when the server no longer lists it.
+    `journal_id`: its id (32 hex digits); `journal`: its name here (without "(read-only
+    copy)"); `read_only_copy`: True when only that copy is here (no plan is written into it)."""
+
+    journal_id: str
+    journal: str
+    read_only_copy: bool = False
+
+
+@dataclass(frozen=True)
 class SafetyPlan:
     """The client's safety settings for one journal (defaults when none was written)."""
 

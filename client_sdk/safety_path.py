@@ -72,6 +72,7 @@ from client_sdk.safety import (
     WITHHELD,
     Acknowledgement,
     LateFlag,
+    PlanSource,
     SafetyFlag,
     SafetyHints,
     SafetyPlan,
@@ -539,7 +540,8 @@ class SafetyPath:
         document_of_kind: DocumentOf,
         copies: Callable[[], Mapping[bytes, Disclosure]] | None = None,
         journal_to_read: LocalJournalOf | None = None,
-        chosen_default: Callable[[], Awaitable[str | None]] | None = None,
+        plan_journal: Callable[[], Awaitable[LocalJournal | None]] | None = None,
+        gone_default: Callable[[], Awaitable[LocalJournal | None]] | None = None,
     ) -> None:
         """`copies`: this account's field-level copies with a member whose share has not
         ended, by journal id (`Sharing.live_mirrors`), read to name who reads only such a
@@ -547,11 +549,13 @@ class SafetyPath:
         `journal_to_read`: the journal a call naming none reads its plan, history and flags
         in and seals a flag without a score in (`Context.journal_to_read`: an older
         account's adopted default journal too, while a write naming none is refused);
-        None: `local_journal`'s. `chosen_default`: the id (hex) of the default journal this
-        device's user chose (`Context.chosen_default`), read to find the read-only copy kept
-        here of one the server no longer lists; None: no such copy is looked for."""
+        None: `local_journal`'s. `plan_journal`: the journal whose plan a journal with none
+        borrows (`Context.plan_journal`); None: `journal_to_read`'s default journal, if any.
+        `gone_default`: the read-only copy kept here of the default journal the server no
+        longer lists (`Context.gone_default`); None: no such copy is looked for."""
         self._replica = replica
-        self._chosen_default = chosen_default
+        self._plan_journal = plan_journal
+        self._gone = gone_default
         self._store = replica.store
         self._local_journal = local_journal
         self._journal_to_read = journal_to_read or local_journal
@@ -2495,22 +2499,35 @@ class SafetyPath:
         found = plan_view(document, self._display(default))
         return (default, found) if _written(found) else None
 
+    async def plan_source(self) -> PlanSource | None:
+        """The journal whose plan the safety message for each of this account's journals
+        with none of its own shows (`_borrowed`): the default journal, else the read-only
+        copy kept here of it when the server no longer lists it; None when neither is on
+        this device (the server does not list it: deleted on another device, or withheld,
+        and this device never held it; or no default journal was chosen here for an account
+        older than derived default ids): the safety message then shows the built-in numbers
+        and says the default journal's plan cannot be shown (`plan_not_loaded_line`), and
+        `SyncReport.plan_not_loaded` says it. Never a server's word: a server can only make
+        it missing. Works offline. Raises nothing but what reading the store raises."""
+        local = await self._plan_default()
+        if local is None:
+            return None
+        return PlanSource(local.journal_id.hex(), local.name, local.role != "owner")
+
     async def _plan_default(self) -> LocalJournal | None:
-        """The journal whose plan every journal of this account's without one borrows: the
-        default journal (`journal_to_read(None)`: the one this device's user chose, kept on
-        this device, else the one the sign-up made, by the id the account key derives), else
-        the read-only copy kept here of it when the server no longer lists it
-        (`_gone_default`). None when neither is here: the server does not list it (deleted
-        on another device, or withheld) and this device never held it, or none was chosen
-        here for an account older than that id. Its id is never a server's word, so a
-        server can only make it missing, which the message says (`_plan_not_loaded`),
-        never put another journal's plan in its place."""
+        """The journal whose plan every journal of this account's without one borrows
+        (`Context.plan_journal`: the default journal, else the read-only copy kept here of
+        it; never a server's word, so a server can only make it missing, which the message
+        says: `_plan_not_loaded`, never put another journal's plan in its place). None when
+        neither is here."""
+        if self._plan_journal is not None:
+            return await self._plan_journal()
         try:
             return await self._journal_to_read(None)
         except NotFound as error:
             if error.subject not in (NO_DEFAULT, "sync"):
                 raise
-        return await self._gone_default()
+        return None
 
     async def _plan_not_loaded(self, local: LocalJournal | None, hints: SafetyHints) -> str | None:
         """The line the safety message for `local` (None: naming no journal on a device with
@@ -2572,26 +2589,10 @@ class SafetyPath:
         return None if found is None else f"{found[0]} (set by {found[1]})"
 
     async def _gone_default(self) -> LocalJournal | None:
-        """The read-only copy kept here of the default journal (the one this device's user
-        chose, else the one the sign-up made, by the id the account key derives:
-        `Context.default_journal`), when the server no longer lists it (deleted on another
-        device, or withheld: REVOKED) and it is this account's own (by its verified chain);
-        None otherwise, and with no `chosen_default` given."""
-        if self._chosen_default is None:
-            return None
-        profile = self._replica.profile
-        chosen = await self._chosen_default() or (
-            keys.default_journal_id(profile.secrets.account_key, profile.account_id).hex()
-        )
-        me = profile.account_id
-        return next(
-            (
-                j
-                for j in await self._store.journals()
-                if j.journal_id.hex() == chosen and j.owner_id == me and j.role == REVOKED
-            ),
-            None,
-        )
+        """The read-only copy kept here of the default journal when the server no longer
+        lists it (`Context.gone_default`); None otherwise, and with no `gone_default`
+        given."""
+        return None if self._gone is None else await self._gone()
 
     async def _own_journals(self) -> list[LocalJournal]:
         """This account's own journals on this device (owner by the verified chain, never a
