@@ -268,7 +268,7 @@ def safety_plan(
     if any(v is not None for v in (emergency, crisis_line, plan)):  # replaces what is there
         current = home.run(partial(plan_after_sync, journal_name, None))[0]
         if current is not None:  # changed on another device since this one last synced
-            said_changed(current, plan_text(current))
+            said_changed(home, current, plan_text(current))
             if not yes:
                 ask_changed(current, "Write your change over it?")
     newly: list[str] = []
@@ -296,6 +296,7 @@ def safety_plan(
 
     async def work(client: Client) -> tuple[SafetyPlan, str, str]:
         found, note = await read_or_change(client)
+        await client.safety.mark_shown(found)  # what a later change is compared with
         journal = await client.journals.get(found.journal_id)
         if journal.role == "owner":  # a plan of hers its message does not show (NU74 F2)
             elsewhere.extend(await plans_elsewhere(client, found))
@@ -344,7 +345,7 @@ def safety_plan(
 
 PLAN_CHANGED = "plan changed"
 """The `--json` error subject of `tj safety plan`'s question left unanswered when the plan it
-replaces changed on another device since this device's last sync (`plan_after_sync`)."""
+replaces changed on another device since this device last showed or wrote it (`plan_after_sync`)."""
 
 
 def plan_content(plan: SafetyPlan) -> tuple[str | None, str | None, str]:
@@ -359,11 +360,14 @@ async def plan_after_sync(
     `--copy-from`): sync first (`synced_first`, one quick try; offline it says the command
     decides from what this device had at its last sync), so that "replace" replaces the plan
     as it is now, not a stale copy whose change a later sync would merge with the newer
-    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text changed in
-    that sync (another device changed it since this one last synced), else None; and the
-    plan of `source` (the journal copied from) as the sync left it, None when not given.
-    A plan this device cannot read yet (a default journal awaiting its first sync) counts
-    as unchanged: nothing was there to replace."""
+    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text is not
+    the version this device last showed or wrote (`Safety.last_shown`: another device
+    changed it since, whichever command's sync brought the change: fix30b 3), else None;
+    with no version kept here (a plan this device never showed or wrote since this
+    version), when they changed in that sync; and the plan of `source` (the journal copied
+    from) as the sync left it, None when not given. A plan this device cannot read yet (a
+    default journal awaiting its first sync) counts as unchanged: nothing was there to
+    replace."""
     from client_sdk.errors import TJError
 
     try:
@@ -377,22 +381,31 @@ async def plan_after_sync(
         copied = None
     try:
         now = await client.safety.plan(journal)
+        shown = await client.safety.last_shown(now.journal_id)
     except TJError:
         return None, copied
+    if shown is not None:  # what this device last showed or wrote, whenever it synced
+        return (now if now.version != shown else None), copied
     if before is None or before.journal_id != now.journal_id:
         return None, copied
     return (now if plan_content(before) != plan_content(now) else None), copied
 
 
-def said_changed(plan: SafetyPlan, shown: str) -> None:
-    """Say that `plan` changed on another device since this device's last sync, then show
-    it (`shown`: `plan_text`), before a change replaces it."""
+def said_changed(home: Home, plan: SafetyPlan, shown: str) -> None:
+    """Say that `plan` changed on another device since this device last showed or wrote
+    it, then show it (`shown`: `plan_text`), before a change replaces it; kept as shown
+    (`Safety.mark_shown`)."""
     output.message(
         f"Note: the safety plan of {output.quoted(plan.journal)} was changed on another "
-        "device since this device last synced; it now reads:",
+        "device since this device last showed or wrote it; it now reads:",
         wrap=True,
     )
     click.echo(output.shown(shown), err=True)
+
+    async def mark(client: Client) -> None:
+        await client.safety.mark_shown(plan)
+
+    home.run(mark)
 
 
 def ask_changed(plan: SafetyPlan, question: str) -> None:
@@ -417,7 +430,7 @@ def copy_plan(
 
     changed, copy = home.run(partial(plan_after_sync, journal, source))
     if changed is not None:
-        said_changed(changed, plan_text(changed))
+        said_changed(home, changed, plan_text(changed))
 
     def replace_question() -> str:  # both plans, before it is asked (NU75 F6)
         async def there(client: Client) -> SafetyPlan:

@@ -63,6 +63,7 @@ from client_sdk.safety import (
     NO_ANSWER,
     NO_HINTS,
     NOT_SENT,
+    PLANS_SHOWN,
     RECORDER_WAIT_MS,
     REFUSED,
     SAFETY_ACK,
@@ -97,6 +98,7 @@ from client_sdk.safety import (
     plan_not_loaded_line,
     plan_settling_values,
     plan_update,
+    plan_version,
     plan_view,
     reads_only_line,
     unflagged_members,
@@ -888,6 +890,8 @@ class SafetyPath:
         text_written = document.text("plan")  # this change's plan text, not the merged one
         wrote_text = not creating and text_written != text_before
         doc_id = document.doc_id
+        content = (emergency_number, crisis_line, plan) != (None, None, None)
+        version = plan_version(plan_view(document, self._display(local)))
 
         async def remember(tx: Transaction) -> None:  # in the change's own transaction
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
@@ -896,9 +900,41 @@ class SafetyPath:
             at = now_ms()
             await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, at)
             await tx.remember_creation(doc_id, given, at)  # the values it was made with
+            if content:  # what it wrote: the version a next change compares with
+                shown = _shown_versions(await tx.setting(PLANS_SHOWN))
+                shown[local.journal_id.hex()] = version
+                await tx.set_setting(PLANS_SHOWN, json.dumps(shown))
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))
+
+    async def mark_shown(self, plan: SafetyPlan) -> None:
+        """Keep on this device that the user was shown `plan` (as `plan()` gave it, its
+        `journal_id` set): its version (`safety.plan_version`) is the one `last_shown` gives
+        until this device shows or writes another. `set_plan`, `copy_plan` and an import
+        keep what they write themselves. What an app calls once it showed the plan, so that
+        a change it makes later is compared with what the user saw (`last_shown`), whatever
+        syncs ran in between. Works offline. Raises nothing for a plan with no
+        `journal_id` (nothing is kept)."""
+        if not plan.journal_id:
+            return
+        async with self._store.transaction() as tx:
+            shown = _shown_versions(await tx.setting(PLANS_SHOWN))
+            shown[plan.journal_id] = plan_version(plan)
+            await tx.set_setting(PLANS_SHOWN, json.dumps(shown))
+
+    async def last_shown(self, journal: str | None = None) -> str | None:
+        """The version (`safety.plan_version`) of the safety plan of a journal (None: the
+        default journal) this device last showed (`mark_shown`) or wrote (`set_plan`,
+        `copy_plan`, an import); None when it did neither (since this version). Before a
+        change that replaces the plan's number, crisis line or text: sync, then compare
+        `plan_version(await plan(journal))` with it; a difference is a change made on
+        another device that this device's user has not seen, to show before writing over
+        it (`tj safety plan` asks "plan changed"). Works offline. Raises NotFound for an
+        unknown journal."""
+        local = await self._journal_to_read(journal)
+        shown = _shown_versions(await self._store.setting(PLANS_SHOWN))
+        return shown.get(local.journal_id.hex())
 
     async def history(self, journal: str | None = None) -> list[FieldWrite]:
         """The values this device wrote to the safety plan of a journal (None: the default journal):
@@ -2941,6 +2977,18 @@ class SafetyPath:
         if account_id == self._replica.profile.account_id:
             return self._replica.profile.username
         return await self._replica.member_name(local, account_id)
+
+
+def _shown_versions(raw: Any) -> dict[str, str]:
+    """PLANS_SHOWN as kept (JSON, journal id hex -> version); {} when unset or unreadable.
+    Pure."""
+    try:
+        found = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
 
 
 def _line_over(borrowed: SafetyPlan, member_line: str | None) -> str | None:
