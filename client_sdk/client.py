@@ -3559,7 +3559,14 @@ class Client:
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
             """The members of `journal_id` who receive what is written there next
-            (`readers.journal_readers`), by account id."""
+            (`readers.journal_readers`), by account id. `ended=False` for the entry's own
+            journal too (checked, fix30b 9): the entry never reached anyone there (the
+            server refused it), and what this account writes there reaches no member past
+            their end date (an owner's device ends the share and rotates first), so its words
+            were written for those who receive what is written next; `ended=True` would
+            count a member whose share there ended as having read it and leave them out of
+            the question when the default journal reaches them (fail open).
+            `tests/client/test_set_aside_ended_reader.py`."""
             found = journal_readers(replica.chains.state(journal_id), now, ended=False, viewer=me)
             return {
                 bytes.fromhex(r.account_id): r.username
