@@ -21,11 +21,11 @@ from tests.client.test_rev_care2_findings import refuse_record
 from tests.conftest import ClientFactory
 
 
-async def set_aside_in(ana: Client, hostile: HostileServer, journal: str) -> str:
+async def set_aside_in(ana: Client, proxy: HostileServer, journal: str) -> str:
     """An entry written in `journal` that the server refuses for good: its set-aside id."""
     entry = await ana.entries.write(journal, "Written for Night's readers.")
     [record] = [r for r in await ana.store.outbox() if r.doc_id == bytes.fromhex(entry.id)]
-    refuse_record(hostile, record.record_id, times=10)
+    refuse_record(proxy, record.record_id, times=10)
     await ana.sync()
     [kept] = await ana.set_aside()
     return kept.record_id
