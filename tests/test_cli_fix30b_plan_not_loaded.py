@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from client_sdk import PlanSource
+from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli_brief_read_only_copy import without_journal
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu52_findings import flat
 
@@ -65,3 +67,31 @@ async def test_the_sdk_names_the_plan_source_and_the_report_says_when_it_is_miss
     assert await fresh.safety.plan_source() is None
     assert report.plan_not_loaded and report.to_dict()["plan_not_loaded"] is True
     assert f"Safety: {NOT_SHOWN}" in " ".join(report.lines())
+
+
+async def test_a_default_the_server_withholds_from_a_new_device_is_said_by_its_sync(
+    signup: ClientFactory,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A server that never lists ana's default journal (Personal, with her plan) to her new
+    phone: every sync there says the safety message cannot show that plan, until it is
+    listed."""
+    laptop = await signup("ana")
+    await laptop.safety.set_plan(emergency_number="999", plan="Call Mum.")
+    await laptop.journals.create("Work")
+    await laptop.sync()
+    personal = (await laptop.journals.get("Personal")).id
+    hostile.replies["/v1/journals/list"] = without_journal(bytes.fromhex(personal))
+    phone = await login_through(hostile, "ana", tmp_path / "phone", device_name="phone")
+    try:
+        for _ in range(2):
+            report = await phone.sync()
+            assert report.plan_not_loaded, report.to_dict()
+            assert f"Safety: {NOT_SHOWN}" in " ".join(report.lines())
+        del hostile.replies["/v1/journals/list"]
+        await phone.replica.refresh_journals()
+        report = await phone.sync()
+        assert not report.plan_not_loaded and "Call Mum." in " ".join(await phone.safety.message())
+    finally:
+        await phone.close()
