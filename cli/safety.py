@@ -337,8 +337,8 @@ def safety_plan(
         if note:
             output.message(output.sentence(note))
         return
-    shown = partial(plan_text, owner=owner, not_loaded=any(not_loaded))
-    output.show_item(found, as_json, shown, note)
+    text = partial(plan_text, owner=owner, not_loaded=any(not_loaded))
+    output.show_item(found, as_json, text, note)
     if elsewhere:
         output.message(elsewhere_text(found, elsewhere), wrap=True)
 

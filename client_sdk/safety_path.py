@@ -2537,7 +2537,7 @@ class SafetyPath:
 
     async def plan_source(self) -> PlanSource | None:
         """The journal whose plan the safety message for each of this account's journals
-        with none of its own shows (`_borrowed`): the default journal, else the read-only
+        with none of its own shows (`SafetyPlan.shown_from`): the default journal, else the read-only
         copy kept here of it when the server no longer lists it; None when neither is on
         this device (the server does not list it: deleted on another device, or withheld,
         and this device never held it; or no default journal was chosen here for an account

@@ -947,7 +947,7 @@ class SyncReport:
     default journal (by the id this device chose, else the one the account key derives,
     never a server's word) is not listed by the server (deleted on another device, or
     withheld) and no read-only copy of it is kept here, or no default journal was chosen
-    here (`Context.plan_journal` None). The safety message then shows the built-in numbers
+    here (`client.safety.plan_source()` None). The safety message then shows the built-in numbers
     and no plan (`safety.plan_not_loaded_line`, which says it in words); told by every sync
     while it holds. Set by `Client.sync`."""
     # sealed by safety_path.SafetyPath._seal_missed
