@@ -322,6 +322,9 @@ class Client:
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
+        # `SyncReport.plan_not_loaded` and the store version it was found at (issue 10: a
+        # no-op sync does not look again)
+        self._plan_not_loaded: tuple[tuple[int, int], bool] | None = None
         # the store version at which no late flag could be owed here (no answer recorded on
         # this device, no safety plan held): not read again until the store changes
         self._no_flags_owed: tuple[int, int] | None = None
@@ -2318,8 +2321,16 @@ class Client:
             await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
         report.same_names = await self._same_names(self.replica.synced_version)
-        with contextlib.suppress(TJError):  # the safety message's plan (`plan_journal`)
-            report.plan_not_loaded = await self.context.plan_journal() is None
+        version, plan_found = self.replica.synced_version, self._plan_not_loaded
+        if version is None or plan_found is None or plan_found[0] != version:
+            plan_found = None
+            with contextlib.suppress(TJError):  # the safety message's plan (`plan_journal`)
+                missing = await self.context.plan_journal() is None
+                plan_found = None if version is None else (version, missing)
+                report.plan_not_loaded = missing
+            self._plan_not_loaded = plan_found
+        else:
+            report.plan_not_loaded = plan_found[1]
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)

@@ -3435,16 +3435,10 @@ class Replica:
             await self.chains.load_fresh(start)  # (REV-NEWS: not only before a push's check)
         # Nothing to send, and the store unchanged (by this process or another: Store.version)
         # since a sync that left nothing to send: the push side reads nothing (issue 10).
-        # A removal or end whose rotation this device has not verified (withheld, or not
-        # signed yet): the chain is read again at every sync, so that the one in which the
-        # server serves the rotation counts the former member out and pushes what waits for
-        # it, not a later journal list (fix30b 7).
-        unrotated = self.chains.loaded and self._rotation_unseen()
         quiet = (
             self._quiet_at is not None
             and self.chains.loaded
-            and not self.chains.problems()
-            and not unrotated
+            and not self.chains.unsettled()  # a problem, or a rotation unseen (below)
             and start == self._quiet_at
         )
         # Counted only for a caller that follows the progress: a count scans the outbox's
@@ -3465,8 +3459,12 @@ class Replica:
                 await self.refresh_journals()  # has the server come back to the verified state?
             elif await self._adoption_unconfirmed(start):
                 await self.refresh_journals()  # does the list still name it "Personal"?
-            elif unrotated:
-                await self.refresh_journals()  # served now? (`unrotated` above)
+            elif self.chains.unsettled():
+                # A removal or end whose rotation this device has not verified (withheld,
+                # or not signed yet): the chain is read again at every sync, so that the one
+                # in which the server serves the rotation counts the former member out and
+                # pushes what waits for it, not a later journal list (fix30b 7).
+                await self.refresh_journals()
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
@@ -3525,16 +3523,6 @@ class Replica:
             self._pulled = _Pulled(self._quiet_at, held)
         report.notice_only = taken
         return report
-
-    def _rotation_unseen(self) -> bool:
-        """Whether a verified chain held here has a former key holder
-        (`AccessState.former_holders`): a membership a `removed` or `ended` entry closed
-        while the current epoch's key was sealed to it, with no `rotated` entry verified
-        after it."""
-        for state in self.chains.states().values():
-            if state.former_holders():
-                return True
-        return False
 
     def _refused_shares(self, problems: dict[bytes, str]) -> dict[bytes, sync_plan.RefusedShare]:
         """Journal id -> its line in `SyncReport.refused_shares`, for the journals with a
