@@ -2880,9 +2880,8 @@ def journal_default(
     device. The default journal is where `tj write`, `tj mood`, `tj goal add`, `tj measure
     take` and every command given no --journal write: the journal made when you signed up,
     whatever you rename it, unless you choose another here. A choice is kept on this device
-    only. Choosing by its name a journal someone else reads (your therapist), tj says who
-    and asks first: what you write with no --journal would reach them (by its id, as `tj
-    journal list` shows it, it is not asked). When your default journal until now is read
+    only. Choosing a journal someone else reads (your therapist), by its name or its id, tj
+    says who and asks first: what you write with no --journal would reach them. When your default journal until now is read
     by someone, or sends them safety flags, and JOURNAL is not read by them or sends them
     none, tj says so and asks first: what you write with no --journal, and a PHQ-9's safety
     flag, would no longer reach them. --yes: it does not ask (--even-if-shared, kept for

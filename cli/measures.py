@@ -1019,7 +1019,7 @@ def not_saved(
     elif kept.result_id and failed.refused and not concern:  # --answers, known not saved
         output.message(
             f"Your answers were not saved: {output.command(answers_command(again, kept))} "
-            f"saves them, {once}."
+            f"saves them, {once}{archived_default_words(failed.error, kept)}."
         )
     if not concern:
         return False
@@ -1049,7 +1049,7 @@ def not_saved(
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         output.message(
             f"{output.command(answers_command(again, kept))} saves them, {once}, and seals no "
-            "second safety flag."
+            f"second safety flag{archived_default_words(failed.error, kept)}."
         )
     try:
         # under the result id chosen: saving them under it later seals no second flag
@@ -1063,6 +1063,23 @@ def not_saved(
             "if you chose to send safety flags, tell your therapist yourself."
         )
         return False
+
+
+def archived_default_words(error: BaseException | None, kept: KeptAnswers) -> str:
+    """After the command that saves answers refused because the journal they go into is
+    archived, when no journal was named (the default journal, fix30b 4): that it saves them
+    only once that journal, the default one, is unarchived, or with --journal; "" else."""
+    from client_sdk.errors import JournalArchived
+
+    if not isinstance(error, JournalArchived) or kept.journal or kept.journal_id:
+        return ""
+    word = output.journal_word(error.journal, error.journal_id)
+    unarchive = output.command(["tj", "journal", "unarchive", word])
+    return (
+        f", once {output.quoted(error.journal)}, your default journal (where a command given "
+        f"no --journal writes), is unarchived ({unarchive}); or add "
+        f"{output.command_text('--journal NAME')} to it to save them in another journal"
+    )
 
 
 def not_for_want_of_a_default(error: BaseException) -> bool:

@@ -1590,6 +1590,7 @@ def sync_dict(
         "flags_sent": report.to_dict()["flags_sent"],  # left in this sync (`flags_sent_lines`)
         "new_devices": [device.to_dict() for device in report.new_devices],
         "credential_changes": [change.to_dict() for change in report.credential_changes],
+        "plan_not_loaded": report.plan_not_loaded,
     }
 
 

@@ -268,7 +268,7 @@ def safety_plan(
     if any(v is not None for v in (emergency, crisis_line, plan)):  # replaces what is there
         current = home.run(partial(plan_after_sync, journal_name, None))[0]
         if current is not None:  # changed on another device since this one last synced
-            said_changed(current, plan_text(current))
+            said_changed(home, current, plan_text(current))
             if not yes:
                 ask_changed(current, "Write your change over it?")
     newly: list[str] = []
@@ -292,12 +292,15 @@ def safety_plan(
 
     elsewhere: list[str] = []
     lines: list[str] = []
+    not_loaded: list[bool] = []
 
     async def work(client: Client) -> tuple[SafetyPlan, str, str]:
         found, note = await read_or_change(client)
+        await client.safety.mark_shown(found)  # what a later change is compared with
         journal = await client.journals.get(found.journal_id)
         if journal.role == "owner":  # a plan of hers its message does not show (NU74 F2)
             elsewhere.extend(await plans_elsewhere(client, found))
+            not_loaded.append(await plan_not_loaded(client, found))
         if as_json:  # the message's lines, as `tj measure take --json` gives them (F6)
             lines.extend(await client.safety.message(journal_name, hints=cli_hints(journal_name)))
         return found, note, journal.owner if journal.role != "owner" else ""
@@ -334,14 +337,15 @@ def safety_plan(
         if note:
             output.message(output.sentence(note))
         return
-    output.show_item(found, as_json, partial(plan_text, owner=owner), note)
+    text = partial(plan_text, owner=owner, not_loaded=any(not_loaded))
+    output.show_item(found, as_json, text, note)
     if elsewhere:
         output.message(elsewhere_text(found, elsewhere), wrap=True)
 
 
 PLAN_CHANGED = "plan changed"
 """The `--json` error subject of `tj safety plan`'s question left unanswered when the plan it
-replaces changed on another device since this device's last sync (`plan_after_sync`)."""
+replaces changed on another device since this device last showed or wrote it (`plan_after_sync`)."""
 
 
 def plan_content(plan: SafetyPlan) -> tuple[str | None, str | None, str]:
@@ -356,11 +360,14 @@ async def plan_after_sync(
     `--copy-from`): sync first (`synced_first`, one quick try; offline it says the command
     decides from what this device had at its last sync), so that "replace" replaces the plan
     as it is now, not a stale copy whose change a later sync would merge with the newer
-    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text changed in
-    that sync (another device changed it since this one last synced), else None; and the
-    plan of `source` (the journal copied from) as the sync left it, None when not given.
-    A plan this device cannot read yet (a default journal awaiting its first sync) counts
-    as unchanged: nothing was there to replace."""
+    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text is not
+    the version this device last showed or wrote (`Safety.last_shown`: another device
+    changed it since, whichever command's sync brought the change: fix30b 3), else None;
+    with no version kept here (a plan this device never showed or wrote since this
+    version), when they changed in that sync; and the plan of `source` (the journal copied
+    from) as the sync left it, None when not given. A plan this device cannot read yet (a
+    default journal awaiting its first sync) counts as unchanged: nothing was there to
+    replace."""
     from client_sdk.errors import TJError
 
     try:
@@ -374,22 +381,31 @@ async def plan_after_sync(
         copied = None
     try:
         now = await client.safety.plan(journal)
+        shown = await client.safety.last_shown(now.journal_id)
     except TJError:
         return None, copied
+    if shown is not None:  # what this device last showed or wrote, whenever it synced
+        return (now if now.version != shown else None), copied
     if before is None or before.journal_id != now.journal_id:
         return None, copied
     return (now if plan_content(before) != plan_content(now) else None), copied
 
 
-def said_changed(plan: SafetyPlan, shown: str) -> None:
-    """Say that `plan` changed on another device since this device's last sync, then show
-    it (`shown`: `plan_text`), before a change replaces it."""
+def said_changed(home: Home, plan: SafetyPlan, shown: str) -> None:
+    """Say that `plan` changed on another device since this device last showed or wrote
+    it, then show it (`shown`: `plan_text`), before a change replaces it; kept as shown
+    (`Safety.mark_shown`)."""
     output.message(
         f"Note: the safety plan of {output.quoted(plan.journal)} was changed on another "
-        "device since this device last synced; it now reads:",
+        "device since this device last showed or wrote it; it now reads:",
         wrap=True,
     )
     click.echo(output.shown(shown), err=True)
+
+    async def mark(client: Client) -> None:
+        await client.safety.mark_shown(plan)
+
+    home.run(mark)
 
 
 def ask_changed(plan: SafetyPlan, question: str) -> None:
@@ -414,7 +430,7 @@ def copy_plan(
 
     changed, copy = home.run(partial(plan_after_sync, journal, source))
     if changed is not None:
-        said_changed(changed, plan_text(changed))
+        said_changed(home, changed, plan_text(changed))
 
     def replace_question() -> str:  # both plans, before it is asked (NU75 F6)
         async def there(client: Client) -> SafetyPlan:
@@ -934,7 +950,16 @@ def crisis_line_text(plan: SafetyPlan) -> str:
     return f"{plan.crisis_line_in_use} (set by {plan.crisis_line_set_by})"
 
 
-def plan_text(plan: SafetyPlan, owner: str = "") -> str:
+async def plan_not_loaded(client: Client, plan: SafetyPlan) -> bool:
+    """Whether the safety message for `plan`'s journal (one of this account's) would show
+    the default journal's plan, none being written in it, but that journal is not on this
+    device (`Safety.plan_source` None): the message then says the plan cannot be shown."""
+    from client_sdk.safety_path import written
+
+    return not written(plan) and await client.safety.plan_source() is None
+
+
+def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) -> str:
     """The plan as `tj safety plan` shows it: its fields, each wrapped under its label, then
     the plan's own text, each of its lines on lines of the terminal's width, its words
     unchanged, as the safety message shows it (an 88-character plan line is wrapped at
@@ -943,7 +968,9 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     journal's plan, their safety message may show the plan they wrote in their default
     journal (the only one a journal with none borrows), with its own crisis line before one
     a therapist set here, which this device cannot see: the crisis line is then said to be
-    this journal's, not the one in use."""
+    this journal's, not the one in use. `not_loaded`: none is written here and the default
+    journal, whose plan the message would show, is not on this device (`plan_not_loaded`):
+    said as the message says it."""
     lines = [f"journal:      {plan.journal}"]
     unseen = owner and not (plan.emergency_number or plan.crisis_line or plan.plan)
     if plan.imported:  # as --json's "imported" says it
@@ -963,6 +990,8 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
         line = plan.shown_crisis_line or crisis_line_text(plan)
     else:
         emergency, text, line = plan.emergency_number, plan.plan, crisis_line_text(plan)
+    if not_loaded:  # the message's own line (`plan_not_loaded_line`), never "none written"
+        lines.append(f"shown plan:   none written here: {not_loaded_words()}")
     if unseen:  # the owner's other journals are not on this device
         here = "set in this journal" if plan.crisis_line_in_use else "as this journal alone has it"
         line = (
@@ -996,6 +1025,16 @@ def plan_text(plan: SafetyPlan, owner: str = "") -> str:
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"
+
+
+def not_loaded_words() -> str:
+    """The safety message's line when the default journal's plan cannot be shown
+    (`safety.plan_not_loaded_line`), with the command that chooses another default, its
+    first letter lower case (it follows a label)."""
+    from client_sdk.safety import plan_not_loaded_line
+
+    said = plan_not_loaded_line(CLI_HINTS)
+    return said[:1].lower() + said[1:]
 
 
 def imported_words(owner: str = "") -> str:

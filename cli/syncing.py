@@ -188,6 +188,19 @@ async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
     ]
 
 
+def plan_not_loaded_text() -> str:
+    """What `tj sync` says while the journal whose safety plan the safety message shows is
+    not on this device (`SyncReport.plan_not_loaded`): the message's own line
+    (`safety.plan_not_loaded_line`), with the command that chooses another default
+    journal."""
+    from client_sdk.safety import NO_HINTS, plan_not_loaded_line
+
+    hints = dataclasses.replace(
+        NO_HINTS, choose_default=output.command_text("tj journal default NAME")
+    )
+    return f"Safety: {plan_not_loaded_line(hints)}"
+
+
 def flag_words(flag: UndeliveredFlag | None, plan: str) -> str:
     """After a set-aside safety flag's "Not delivered" line (`flags_not_delivered`): which
     flag it is and whom it is for, as the other lines of a flag still on this device name
@@ -467,6 +480,8 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
         )
         if not as_json and (line := await no_default_line(client, report)) is not None:
             output.message(line, wrap=True)
+        if not as_json and report.plan_not_loaded:  # the safety message's words, each sync
+            output.message(plan_not_loaded_text(), wrap=True)
         if not as_json:
             for line in await flags_not_delivered(client, report):
                 output.message(line, wrap=True)

@@ -99,6 +99,7 @@ if TYPE_CHECKING:
     from client_sdk.safety import (
         Acknowledgement,
         LateFlag,
+        PlanSource,
         SafetyFlag,
         SafetyHints,
         SafetyPlan,
@@ -231,6 +232,7 @@ _EXPORTS = {
     "safety": (
         "Acknowledgement",
         "LateFlag",
+        "PlanSource",
         "SafetyFlag",
         "SafetyHints",
         "SafetyPlan",
@@ -390,6 +392,7 @@ __all__ = [
     "QUICK_TRY",
     "RollbackError",
     "LateFlag",
+    "PlanSource",
     "SafetyFlag",
     "SafetyHints",
     "SafetyPath",

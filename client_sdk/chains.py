@@ -66,6 +66,7 @@ class Chains:
         process verified (`_keep_unless_extended`): their problem stays, whatever a walk
         finds, until the stored chain continues this process's again (REV-NEWS2 R1)."""
         self._writes = 0  # this process's own changes to the chains (REV-NEWS2 R3)
+        self._unrotated: tuple[list[AccessState], bool] | None = None  # `unrotated`'s last
 
     async def load(self) -> None:
         """Read the verified chains back from the local store (once per client). Each
@@ -213,6 +214,33 @@ class Chains:
 
     def state(self, journal_id: bytes) -> AccessState | None:
         return self._states.get(journal_id)
+
+    def unsettled(self) -> bool:
+        """Whether a chain has a problem (`problems`), or a verified chain held here has a
+        former key holder (`AccessState.former_holders`: a membership a `removed` or `ended`
+        entry closed while the current epoch's key was sealed to it, with no `rotated` entry
+        verified after it): a sync then reads the chains again (`Replica._sync`). Asked at
+        every sync (a no-op one too: one call, no comprehension; the holders found again
+        only once a state changed, kept with the states they were found for)."""
+        if self._problems:
+            return True
+        states = list(self._states.values())
+        kept = self._unrotated
+        if kept is not None and len(kept[0]) == len(states):
+            same = True
+            for before, now in zip(kept[0], states, strict=True):
+                if before is not now:
+                    same = False
+                    break
+            if same:
+                return kept[1]
+        found = False
+        for state in states:
+            if state.former_holders():
+                found = True
+                break
+        self._unrotated = (states, found)
+        return found
 
     def states(self) -> dict[bytes, AccessState]:
         return dict(self._states)

@@ -326,6 +326,9 @@ class Client:
         self._feed = ChangeFeed()
         self._streams: set[ChangeStream] = set()
         self._synced_at = 0  # the last sync that completed in this process (ms)
+        # `SyncReport.plan_not_loaded` and the store version it was found at (issue 10: a
+        # no-op sync does not look again)
+        self._plan_not_loaded: tuple[tuple[int, int], bool] | None = None
         # the store version at which no late flag could be owed here (no answer recorded on
         # this device, no safety plan held): not read again until the store changes
         self._no_flags_owed: tuple[int, int] | None = None
@@ -505,7 +508,8 @@ class Client:
             *self._lookups,
             copies=self.sharing.live_mirrors,
             journal_to_read=self.context.journal_to_read,
-            chosen_default=self.context.chosen_default,
+            plan_journal=self.context.plan_journal,
+            gone_default=self.context.gone_default,
         )
 
     @cached_property
@@ -2343,6 +2347,16 @@ class Client:
             await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
         report.same_names = await self._same_names(self.replica.synced_version)
+        version, plan_found = self.replica.synced_version, self._plan_not_loaded
+        if version is None or plan_found is None or plan_found[0] != version:
+            plan_found = None
+            with contextlib.suppress(TJError):  # the safety message's plan (`plan_journal`)
+                missing = await self.context.plan_journal() is None
+                plan_found = None if version is None else (version, missing)
+                report.plan_not_loaded = missing
+            self._plan_not_loaded = plan_found
+        else:
+            report.plan_not_loaded = plan_found[1]
         await self.sharing.name_older_copies()  # R24 F2: copies made before `limited`
         report.late_flags = await self._seal_missed_flags({g.journal_id for g in report.withheld})
         unflagged_told: dict[str, list[str]] = {}  # written as told once handed (below)
@@ -3597,7 +3611,14 @@ class Client:
 
         def readers(journal_id: bytes) -> dict[bytes, str]:
             """The members of `journal_id` who receive what is written there next
-            (`readers.journal_readers`), by account id."""
+            (`readers.journal_readers`), by account id. `ended=False` for the entry's own
+            journal too (checked, fix30b 9): the entry never reached anyone there (the
+            server refused it), and what this account writes there reaches no member past
+            their end date (an owner's device ends the share and rotates first), so its words
+            were written for those who receive what is written next; `ended=True` would
+            count a member whose share there ended as having read it and leave them out of
+            the question when the default journal reaches them (fail open).
+            `tests/client/test_set_aside_ended_reader.py`."""
             found = journal_readers(replica.chains.state(journal_id), now, ended=False, viewer=me)
             return {
                 bytes.fromhex(r.account_id): r.username

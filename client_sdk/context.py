@@ -639,6 +639,43 @@ class Context:
         await self.store.merge_settings((DEFAULT_SETTING, DEFAULT_SETTLED), end)
         self._chosen = None
 
+    async def plan_journal(self) -> LocalJournal | None:
+        """The journal whose safety plan every journal of this account's without one
+        borrows (`SafetyPath.plan_source`): the default journal (`journal_to_read(None)`:
+        the one this device's user chose, kept on this device, else the one the sign-up
+        made, by the id the account key derives), else the read-only copy kept here of it
+        when the server no longer lists it (`gone_default`). None when neither is here: the
+        server does not list it (deleted on another device, or withheld) and this device
+        never held it, or none was chosen here for an account older than that id. Its id is
+        never a server's word, so a server can only make it missing, never put another
+        journal in its place. Raises what `journal_to_read` raises but NotFound for want of
+        a default journal."""
+        try:
+            return await self.journal_to_read(None)
+        except NotFound as error:
+            if error.subject not in (NO_DEFAULT, "sync"):
+                raise
+        return await self.gone_default()
+
+    async def gone_default(self) -> LocalJournal | None:
+        """The read-only copy kept here of the default journal (the one this device's user
+        chose, else the one the sign-up made, by the id the account key derives), when the
+        server no longer lists it (deleted on another device, or withheld: REVOKED) and it
+        is this account's own (by its verified chain); None otherwise."""
+        profile = self.profile
+        chosen = await self.chosen_default() or (
+            keys.default_journal_id(profile.secrets.account_key, profile.account_id).hex()
+        )
+        me = profile.account_id
+        return next(
+            (
+                j
+                for j in await self.store.journals()
+                if j.journal_id.hex() == chosen and j.owner_id == me and j.role == REVOKED
+            ),
+            None,
+        )
+
     async def chosen_default(self) -> str | None:
         """DEFAULT_SETTING (a journal id, hex), or None, read with DEFAULT_SETTLED in one
         statement (`_adopted`: another process's `choose_default` in between never makes an

@@ -103,9 +103,9 @@ Confirmed with `leave_readers`."""
 
 SHARED_DEFAULT = "shared default"
 """`TJError.subject` of the ReadersToConfirm refusing to make a journal shared with someone
-the default journal by its name alone (`client.journals.set_default`; `readers`, `journal`,
-`journal_id`; `names` "journal id"): choose it by its id, or with `even_if_shared` once the
-user, told who reads it, confirms (`tj journal default` asks)."""
+the default journal, named by its name or by its id (`client.journals.set_default`;
+`readers`, `journal`, `journal_id`; `names` "journal id"): choose it with `even_if_shared`
+once the user, told who reads it, confirms (`tj journal default` asks)."""
 
 
 @dataclass(frozen=True)

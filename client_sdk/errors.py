@@ -1115,9 +1115,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         'renamed on another device, or shared since: `names` its id as "journal id"): ask '
         "the user to name a journal or to choose a default (`client.journals.set_default`)",
         "shared default": "ReadersToConfirm: `client.journals.set_default` refused a journal "
-        "shared with someone named by its name alone (`readers`, `journal`, `journal_id`; "
-        "`names`: journal id); choose it by its id, or say even_if_shared=True once the user "
-        "confirms",
+        "shared with someone, named by its name or by its id (`readers`, `journal`, "
+        "`journal_id`; `names`: journal id); say even_if_shared=True once the user, told who "
+        "reads it, confirms",
         "readers left": "ReadersToConfirm: `client.journals.set_default` refused to move the "
         "default journal away from one read by someone, or sending them safety flags, to one "
         "that they do not read or whose flags do not reach them (`readers`, `flags`, "

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
-from client_sdk.context import Context, is_id_prefix
+from client_sdk.context import Context
 from client_sdk.default_journal import DEFAULT_JOURNAL, READERS_LEFT, SHARED_DEFAULT
 from client_sdk.errors import (
     BAD_VALUE,
@@ -254,16 +254,16 @@ class Journals:
         """Make one of this account's own journals (by name or id) the default journal on
         this device (`default`): kept in this device's store only, never sent, so each
         device keeps its own choice. Works offline. A name that two of this account's
-        journals bear (one of them a read-only copy kept, say) names neither. A journal
-        named by its name (not its id: `Journal.id`, or its first 12 hex digits) that its
-        verified access chain shows shared with someone now is refused unless
-        `even_if_shared`: a server can serve a device an older name of a journal shared
-        since (protocol.md 4.14), so a name alone never makes a shared journal the default.
+        journals bear (one of them a read-only copy kept, say) names neither. A journal that its
+        verified access chain shows shared with someone now, named by its name or by its id, is
+        refused unless `even_if_shared`: a server can serve a device an older name of a
+        journal shared since (protocol.md 4.14), and an id tells the user nothing of who
+        reads it, so neither makes a shared journal the default unasked (fix30b 8).
         Raises NotFound for an unknown journal, InvalidInput for a name several journals
         bear, a journal shared with this account, a read-only copy kept of one of this
         account's journals no longer on the server (deleted on another device, or no longer
         listed: it takes no new entry), one kept only to share with a member (a copy of
-        some fields, single items, a brief), or a shared one so named (ReadersToConfirm,
+        some fields, single items, a brief), or a shared one (ReadersToConfirm,
         subject SHARED_DEFAULT: `readers` who read it, `journal`, `journal_id`; `names`
         {"journal id": its id, hex}); the default is then unchanged.
 
@@ -317,8 +317,9 @@ class Journals:
         state = context.replica.chains.state(local.journal_id)
         me = context.profile.account_id
         readers = journal_readers(state, now_ms(), ended=False, viewer=me)  # written next
-        by_id = len(journal) >= ID_SHOWN and is_id_prefix(journal, local.journal_id)
-        if readers and not by_id and not even_if_shared:
+        # by its name or by its id alike (fix30b 8): an id tells the user nothing of who
+        # reads the journal, so they are named and the user asked either way
+        if readers and not even_if_shared:
             ident = local.journal_id.hex()
             names = reader_names(readers)
             situation = (
@@ -330,7 +331,7 @@ class Journals:
             raise ReadersToConfirm(
                 f"{quoted_name(context.display(local))} (id {ident[:ID_SHOWN]}) is shared "
                 f"with {and_words(names)}: nothing was changed. To make it your default "
-                "journal anyway, choose it by its id or confirm that you mean it",
+                "journal anyway, confirm that you mean it",
                 subject=SHARED_DEFAULT,
                 situation=situation,
                 journal=local.name,

@@ -1498,14 +1498,14 @@ async def name_shown_plans(
 async def name_plans_alone(source: Archives, wrote: dict[str, str], report: ImportReport) -> None:
     """Name in `report.plans_alone` each journal this import wrote a plan into (`wrote`:
     id hex -> the file's journal name) that is not the default journal, whose plan alone
-    other journals borrow (`SafetyPath._plan_default`: the one chosen here, else the
+    other journals borrow (`SafetyPath.plan_source`: the one chosen here, else the
     sign-up's by its derived id, or its read-only copy), with the default journal's name
     here, None when it is not here as a journal that takes writes."""
     if not wrote:
         return
-    default = await source.care.safety._plan_default()
-    default_id = default.journal_id.hex() if default is not None else ""
-    into = default.name if default is not None and default.role == "owner" else None
+    default = await source.care.safety.plan_source()
+    default_id = default.journal_id if default is not None else ""
+    into = default.journal if default is not None and not default.read_only_copy else None
     names = {j.journal_id.hex(): j.name for j in await source.context.store.journals()}
     for journal_id in wrote:
         if journal_id != default_id:

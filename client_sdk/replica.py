@@ -3438,7 +3438,7 @@ class Replica:
         quiet = (
             self._quiet_at is not None
             and self.chains.loaded
-            and not self.chains.problems()
+            and not self.chains.unsettled()  # a problem, or a rotation unseen (below)
             and start == self._quiet_at
         )
         # Counted only for a caller that follows the progress: a count scans the outbox's
@@ -3459,6 +3459,12 @@ class Replica:
                 await self.refresh_journals()  # has the server come back to the verified state?
             elif await self._adoption_unconfirmed(start):
                 await self.refresh_journals()  # does the list still name it "Personal"?
+            elif self.chains.unsettled():
+                # A removal or end whose rotation this device has not verified (withheld,
+                # or not signed yet): the chain is read again at every sync, so that the one
+                # in which the server serves the rotation counts the former member out and
+                # pushes what waits for it, not a later journal list (fix30b 7).
+                await self.refresh_journals()
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)

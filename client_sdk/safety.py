@@ -97,6 +97,14 @@ UNSENT_TOLD = "safety_unsent_told"
 still on this device an app was given to tell in full for which cause of a failed sync
 (`Safety.unsent_to_tell`); a flag that left is dropped from it."""
 
+PLANS_SHOWN = "safety_plans_shown"
+"""The setting that keeps, for each journal whose safety plan this device last showed
+(`SafetyPath.mark_shown`) or changed (`SafetyPath.set_plan`, `copy_plan`, an import), the
+version of what it showed or wrote (`plan_version`): JSON, journal id (hex) -> version. A
+change about to replace the plan compares the plan as it is now with it
+(`SafetyPath.last_shown`): a plan changed on another device since is shown before it is
+written over, whatever syncs ran in between (fix30b 3)."""
+
 STATUS_NOT_SENT = "not sent"
 """`SafetyFlag.status`: the flag has not left the device that sealed it (`SafetyFlag.unsent`)."""
 STATUS_UNKNOWN = "unknown"
@@ -119,6 +127,20 @@ def texts() -> dict[str, Any]:
     raw = (resources.files("client_sdk") / "data" / "safety.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(raw)
     return data
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """The journal whose safety plan the safety message for each of this account's journals
+    with no plan of its own shows (`SafetyPath.plan_source`): the default journal, by the id
+    this device's user chose (else the one the account key derives), never a server's word,
+    or the read-only copy kept here of it when the server no longer lists it.
+    `journal_id`: its id (32 hex digits); `journal`: its name here (without "(read-only
+    copy)"); `read_only_copy`: True when only that copy is here (no plan is written into it)."""
+
+    journal_id: str
+    journal: str
+    read_only_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,6 +253,12 @@ class SafetyPlan:
     shown_imported: bool = False
     """With `shown_from`: whether an import wrote that plan (its `imported`: the owner has
     changed none of it by hand since)."""
+
+    @property
+    def version(self) -> str:
+        """The version of what a change of the plan replaces (its emergency number, own
+        crisis line and text: `plan_version`), to compare with `SafetyPath.last_shown`."""
+        return plan_version(self)
 
     def opted_in_at(self, member_id: str) -> int | None:
         """When the opt-in for `member_id` (account id, hex) was given, at the latest (ms
@@ -493,6 +521,18 @@ def syncs_words(syncs: str) -> str:
     """`SafetyHints.syncs` as said after "once their device next syncs": " (<syncs>)", or
     nothing."""
     return f" ({syncs})" if syncs else ""
+
+
+def plan_version(plan: SafetyPlan) -> str:
+    """The version of what a change of the plan replaces: its emergency number, own crisis
+    line and text (a change of the opt-in, or a member's line, is not one), as a BLAKE2b
+    digest (hex, 32 bytes; libsodium through PyNaCl) of their JSON, kept on this device only
+    (PLANS_SHOWN). Pure."""
+    from nacl.encoding import HexEncoder
+    from nacl.hash import blake2b
+
+    content = json.dumps([plan.emergency_number, plan.crisis_line, plan.plan]).encode()
+    return blake2b(content, encoder=HexEncoder).decode()
 
 
 def plan_line(plan: str, hints: SafetyHints = NO_HINTS, synced: bool = True) -> str:

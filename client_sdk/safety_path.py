@@ -63,6 +63,7 @@ from client_sdk.safety import (
     NO_ANSWER,
     NO_HINTS,
     NOT_SENT,
+    PLANS_SHOWN,
     RECORDER_WAIT_MS,
     REFUSED,
     SAFETY_ACK,
@@ -72,6 +73,7 @@ from client_sdk.safety import (
     WITHHELD,
     Acknowledgement,
     LateFlag,
+    PlanSource,
     SafetyFlag,
     SafetyHints,
     SafetyPlan,
@@ -96,6 +98,7 @@ from client_sdk.safety import (
     plan_not_loaded_line,
     plan_settling_values,
     plan_update,
+    plan_version,
     plan_view,
     reads_only_line,
     unflagged_members,
@@ -583,7 +586,8 @@ class SafetyPath:
         document_of_kind: DocumentOf,
         copies: Callable[[], Mapping[bytes, Disclosure]] | None = None,
         journal_to_read: LocalJournalOf | None = None,
-        chosen_default: Callable[[], Awaitable[str | None]] | None = None,
+        plan_journal: Callable[[], Awaitable[LocalJournal | None]] | None = None,
+        gone_default: Callable[[], Awaitable[LocalJournal | None]] | None = None,
     ) -> None:
         """`copies`: this account's field-level copies with a member whose share has not
         ended, by journal id (`Sharing.live_mirrors`), read to name who reads only such a
@@ -591,11 +595,13 @@ class SafetyPath:
         `journal_to_read`: the journal a call naming none reads its plan, history and flags
         in and seals a flag without a score in (`Context.journal_to_read`: an older
         account's adopted default journal too, while a write naming none is refused);
-        None: `local_journal`'s. `chosen_default`: the id (hex) of the default journal this
-        device's user chose (`Context.chosen_default`), read to find the read-only copy kept
-        here of one the server no longer lists; None: no such copy is looked for."""
+        None: `local_journal`'s. `plan_journal`: the journal whose plan a journal with none
+        borrows (`Context.plan_journal`); None: `journal_to_read`'s default journal, if any.
+        `gone_default`: the read-only copy kept here of the default journal the server no
+        longer lists (`Context.gone_default`); None: no such copy is looked for."""
         self._replica = replica
-        self._chosen_default = chosen_default
+        self._plan_journal = plan_journal
+        self._gone = gone_default
         self._store = replica.store
         self._local_journal = local_journal
         self._journal_to_read = journal_to_read or local_journal
@@ -930,6 +936,8 @@ class SafetyPath:
         text_written = document.text("plan")  # this change's plan text, not the merged one
         wrote_text = not creating and text_written != text_before
         doc_id = document.doc_id
+        content = (emergency_number, crisis_line, plan) != (None, None, None)
+        version = plan_version(plan_view(document, self._display(local)))
 
         async def remember(tx: Transaction) -> None:  # in the change's own transaction
             # the fields it changed, as an entry's edit keeps them (settling.py): a sync in
@@ -938,9 +946,41 @@ class SafetyPath:
             at = now_ms()
             await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, at)
             await tx.remember_creation(doc_id, given, at)  # the values it was made with
+            if content:  # what it wrote: the version a next change compares with
+                shown = _shown_versions(await tx.setting(PLANS_SHOWN))
+                shown[local.journal_id.hex()] = version
+                await tx.set_setting(PLANS_SHOWN, json.dumps(shown))
 
         await self._replica.commit(local, document, update, also=remember)
         return plan_view(document, self._display(local))
+
+    async def mark_shown(self, plan: SafetyPlan) -> None:
+        """Keep on this device that the user was shown `plan` (as `plan()` gave it, its
+        `journal_id` set): its version (`safety.plan_version`) is the one `last_shown` gives
+        until this device shows or writes another. `set_plan`, `copy_plan` and an import
+        keep what they write themselves. What an app calls once it showed the plan, so that
+        a change it makes later is compared with what the user saw (`last_shown`), whatever
+        syncs ran in between. Works offline. Raises nothing for a plan with no
+        `journal_id` (nothing is kept)."""
+        if not plan.journal_id:
+            return
+        async with self._store.transaction() as tx:
+            shown = _shown_versions(await tx.setting(PLANS_SHOWN))
+            shown[plan.journal_id] = plan_version(plan)
+            await tx.set_setting(PLANS_SHOWN, json.dumps(shown))
+
+    async def last_shown(self, journal: str | None = None) -> str | None:
+        """The version (`safety.plan_version`) of the safety plan of a journal (None: the
+        default journal) this device last showed (`mark_shown`) or wrote (`set_plan`,
+        `copy_plan`, an import); None when it did neither (since this version). Before a
+        change that replaces the plan's number, crisis line or text: sync, then compare
+        `plan_version(await plan(journal))` with it; a difference is a change made on
+        another device that this device's user has not seen, to show before writing over
+        it (`tj safety plan` asks "plan changed"). Works offline. Raises NotFound for an
+        unknown journal."""
+        local = await self._journal_to_read(journal)
+        shown = _shown_versions(await self._store.setting(PLANS_SHOWN))
+        return shown.get(local.journal_id.hex())
 
     async def history(self, journal: str | None = None) -> list[FieldWrite]:
         """The values this device wrote to the safety plan of a journal (None: the default journal):
@@ -2619,22 +2659,35 @@ class SafetyPath:
         found = plan_view(document, self._display(default))
         return (default, found) if _written(found) else None
 
+    async def plan_source(self) -> PlanSource | None:
+        """The journal whose plan the safety message for each of this account's journals
+        with none of its own shows (`SafetyPlan.shown_from`): the default journal, else the read-only
+        copy kept here of it when the server no longer lists it; None when neither is on
+        this device (the server does not list it: deleted on another device, or withheld,
+        and this device never held it; or no default journal was chosen here for an account
+        older than derived default ids): the safety message then shows the built-in numbers
+        and says the default journal's plan cannot be shown (`plan_not_loaded_line`), and
+        `SyncReport.plan_not_loaded` says it. Never a server's word: a server can only make
+        it missing. Works offline. Raises nothing but what reading the store raises."""
+        local = await self._plan_default()
+        if local is None:
+            return None
+        return PlanSource(local.journal_id.hex(), local.name, local.role != "owner")
+
     async def _plan_default(self) -> LocalJournal | None:
-        """The journal whose plan every journal of this account's without one borrows: the
-        default journal (`journal_to_read(None)`: the one this device's user chose, kept on
-        this device, else the one the sign-up made, by the id the account key derives), else
-        the read-only copy kept here of it when the server no longer lists it
-        (`_gone_default`). None when neither is here: the server does not list it (deleted
-        on another device, or withheld) and this device never held it, or none was chosen
-        here for an account older than that id. Its id is never a server's word, so a
-        server can only make it missing, which the message says (`_plan_not_loaded`),
-        never put another journal's plan in its place."""
+        """The journal whose plan every journal of this account's without one borrows
+        (`Context.plan_journal`: the default journal, else the read-only copy kept here of
+        it; never a server's word, so a server can only make it missing, which the message
+        says: `_plan_not_loaded`, never put another journal's plan in its place). None when
+        neither is here."""
+        if self._plan_journal is not None:
+            return await self._plan_journal()
         try:
             return await self._journal_to_read(None)
         except NotFound as error:
             if error.subject not in (NO_DEFAULT, "sync"):
                 raise
-        return await self._gone_default()
+        return None
 
     async def _plan_not_loaded(self, local: LocalJournal | None, hints: SafetyHints) -> str | None:
         """The line the safety message for `local` (None: naming no journal on a device with
@@ -2696,26 +2749,10 @@ class SafetyPath:
         return None if found is None else f"{found[0]} (set by {found[1]})"
 
     async def _gone_default(self) -> LocalJournal | None:
-        """The read-only copy kept here of the default journal (the one this device's user
-        chose, else the one the sign-up made, by the id the account key derives:
-        `Context.default_journal`), when the server no longer lists it (deleted on another
-        device, or withheld: REVOKED) and it is this account's own (by its verified chain);
-        None otherwise, and with no `chosen_default` given."""
-        if self._chosen_default is None:
-            return None
-        profile = self._replica.profile
-        chosen = await self._chosen_default() or (
-            keys.default_journal_id(profile.secrets.account_key, profile.account_id).hex()
-        )
-        me = profile.account_id
-        return next(
-            (
-                j
-                for j in await self._store.journals()
-                if j.journal_id.hex() == chosen and j.owner_id == me and j.role == REVOKED
-            ),
-            None,
-        )
+        """The read-only copy kept here of the default journal when the server no longer
+        lists it (`Context.gone_default`); None otherwise, and with no `gone_default`
+        given."""
+        return None if self._gone is None else await self._gone()
 
     async def _own_journals(self) -> list[LocalJournal]:
         """This account's own journals on this device (owner by the verified chain, never a
@@ -3064,6 +3101,18 @@ class SafetyPath:
         if account_id == self._replica.profile.account_id:
             return self._replica.profile.username
         return await self._replica.member_name(local, account_id)
+
+
+def _shown_versions(raw: Any) -> dict[str, str]:
+    """PLANS_SHOWN as kept (JSON, journal id hex -> version); {} when unset or unreadable.
+    Pure."""
+    try:
+        found = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
 
 
 def _line_over(borrowed: SafetyPlan, member_line: str | None) -> str | None:

@@ -32,7 +32,7 @@ from client_sdk.models import (
     named_in_text,
     quoted_name,
 )
-from client_sdk.safety import LateFlag, UndeliveredFlag, UnflaggedAnswer
+from client_sdk.safety import LateFlag, UndeliveredFlag, UnflaggedAnswer, plan_not_loaded_line
 from client_sdk.same_names import SameName
 from client_sdk.settling import Clock, MergedText, OvertakenEdit, Settled, utc_clock
 from client_sdk.upload_limit import UploadLimit
@@ -941,6 +941,15 @@ class SyncReport:
     `journal_ids` (to offer renaming one), `line()` its sentence, which names no app's commands
     (`pick=`, `rename=` add the app's own words). While it holds the name names neither
     (`SameJournalName`). Set by `Client.sync`."""
+    plan_not_loaded: bool = False
+    """True when, after this sync, the journal whose safety plan the safety message for each
+    of this account's journals with none of its own shows is not on this device: the
+    default journal (by the id this device chose, else the one the account key derives,
+    never a server's word) is not listed by the server (deleted on another device, or
+    withheld) and no read-only copy of it is kept here, or no default journal was chosen
+    here (`client.safety.plan_source()` None). The safety message then shows the built-in numbers
+    and no plan (`safety.plan_not_loaded_line`, which says it in words); told by every sync
+    while it holds. Set by `Client.sync`."""
     # sealed by safety_path.SafetyPath._seal_missed
     late_flags: list[LateFlag] = field(default_factory=list)
     """Safety flags this sync sealed (and pushed, when the server took them) for safety items
@@ -1098,7 +1107,8 @@ class SyncReport:
     ) -> list[str]:
         """Everything this sync has to tell the user, in words, in the order `tj sync` tells
         it: a line for new safety flags ("Safety: 1 new safety flag from carl."),
-        the summary, each late safety flag (`LateFlag.line`), settled field (`Settled.line`),
+        the summary, each late safety flag (`LateFlag.line`), that the default journal's safety plan cannot
+        be shown (`plan_not_loaded`: `safety.plan_not_loaded_line`), settled field (`Settled.line`),
         merged text (`MergedText.line`) and overtaken edit (`OvertakenEdit.line`), then
         warnings (records refused, pulls stopped early, changes set aside
         (`SetAside.line`, naming the document when `set_aside`, `Client.set_aside()`, is
@@ -1118,6 +1128,8 @@ class SyncReport:
         lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in unflagged]
         undelivered = (u.line() for u in self.undelivered_flags)
         lines += [f"Safety: {said[:1].upper()}{said[1:]}" for said in undelivered]
+        if self.plan_not_loaded:  # the safety message's own words, at every sync
+            lines.append(f"Safety: {plan_not_loaded_line()}")
         lines += [s.line(clock) for s in self.settled]
         lines += [m.line(clock) for m in self.merged_texts]
         lines += [o.line(clock) for o in self.overtaken]
@@ -1288,6 +1300,7 @@ class SyncReport:
             "same_names": [same.to_dict() for same in self.same_names],
             "newer": [n.to_dict() for n in self.newer],
             "flags_sent": [sent_flag_dict(u) for u in self.flags_sent],
+            "plan_not_loaded": self.plan_not_loaded,
         }
 
     def raise_for_withheld(self) -> None:

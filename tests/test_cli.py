@@ -769,6 +769,7 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
         "flags_sent": [],  # flags held here that left in this sync: none
         "new_devices": [],  # told once: none since this device's first look
         "credential_changes": [],
+        "plan_not_loaded": False,  # the default journal (its safety plan) is on this device
         "earlier": [],  # what other commands' quick syncs fetched first (NU43 #4)
         "earlier_departures": [],  # and the share changes they told (NU44 F6)
         "earlier_new_devices": [],  # and the sign-ins and credential changes they told

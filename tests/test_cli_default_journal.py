@@ -183,8 +183,14 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
         assert "Note:" not in flat(again.stderr), again.stderr
         assert (await ana.json("journal", "default"))["name"] == "Therapy"
     await ana.ok("journal", "default", "Personal", "--yes")
-    by_id = await ana.tj("journal", "default", therapy[:12], input="")
-    assert by_id.exit_code == 0, by_id.output
+    by_id = await ana.tj("journal", "default", therapy[:12], input="")  # asked (fix30b 8)
+    assert by_id.exit_code == 1, by_id.output
+    said = flat(by_id.stderr)
+    assert f"Note: 'Therapy' (id {therapy[:12]}) is shared with tom:" in said, said
+    assert "Make Therapy your default journal on this device all the same?" in said, said
+    assert (await ana.json("journal", "default"))["name"] == "Personal"
+    chosen = await ana.tj("journal", "default", therapy[:12], input="y\n")
+    assert chosen.exit_code == 0, chosen.output
     assert (await ana.json("journal", "default"))["name"] == "Therapy"
 
 

@@ -37,7 +37,7 @@ async def test_a_plan_changed_on_another_device_is_shown_and_asked_before_it_is_
     text = said(asked.stderr)
     assert (
         "Note: the safety plan of 'Personal' was changed on another device since this device "
-        "last synced; it now reads:"
+        "last showed or wrote it; it now reads:"
     ) in text, text
     assert "Call my sister Mia." in text and "222" in text, text
     assert "Write your change over it?" in text, text
@@ -124,3 +124,31 @@ async def test_a_restored_plans_line_gives_way_to_the_therapists_and_both_device
     assert (message["crisis_line"], message["crisis_line_set_by"]) == (
         "Dr Smith 0800 111", "drsmith"
     ), message  # fmt: skip
+
+
+async def test_a_plan_changed_elsewhere_is_asked_about_after_another_command_synced(
+    laptop: Device, phone: Device
+) -> None:
+    """fix30b 3: the question compared the plan before and after `tj safety plan`'s own
+    sync: once `tj sync` (or any command's sync) brought the laptop's change, the phone's
+    next write replaced it unasked. It compares with what the phone last showed or wrote."""
+    await laptop.ok("safety", "plan", "--emergency", "111", "--text", "Old plan.")
+    await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: "Old plan."
+    await laptop.ok("safety", "plan", "--emergency", "222", "--text", "Call my sister Mia.")
+    await phone.ok("sync")  # brings it: nothing of it was shown
+    await phone.ok("write", "A day.")  # another command's sync
+    asked = await phone.tj("safety", "plan", "--text", "Walk to the park.", input="n\n")
+    assert asked.exit_code == 1, asked.output
+    text = said(asked.stderr)
+    assert "was changed on another device since this device last showed or wrote it" in text
+    assert "Call my sister Mia." in text and "222" in text, text
+    assert (await laptop.json("safety", "plan"))["plan"] == "Call my sister Mia."
+    done = await phone.ok("safety", "plan", "--text", "Walk to the park.")  # shown: not asked
+    assert "changed on another device" not in done.stderr, done.stderr
+    # the laptop last wrote "Call my sister Mia.": the phone's text is asked about there
+    kept = await laptop.tj("safety", "plan", "--crisis-line", "Line L", input="n\n")
+    assert kept.exit_code == 1 and "Walk to the park." in said(kept.stderr), kept.output
+    await laptop.ok("safety", "plan", "--crisis-line", "Line L", "--yes")
+    again = await laptop.ok("safety", "plan", "--text", "Laptop plan.")  # its own: not asked
+    assert "changed on another device" not in again.stderr, again.stderr

@@ -610,7 +610,9 @@ async def test_an_adopted_default_shared_since_takes_no_write_until_the_user_cho
         assert "'Personal' (id " in str(refused.value)
         assert "is shared with drlee" in str(refused.value)
         assert await tablet.store.setting(DEFAULT_SETTLED) == f"{first.hex()} ended"
-        chosen = await tablet.journals.set_default(refused.value.names["journal id"])
+        chosen = await tablet.journals.set_default(  # told who reads it: confirmed
+            refused.value.names["journal id"], even_if_shared=True
+        )
         assert chosen.id == first.hex()
         await tablet.entries.write(None, "Chosen knowingly")
         await tablet.sync()
@@ -796,12 +798,13 @@ async def test_a_chosen_default_the_server_stops_listing_is_never_replaced_by_a_
     assert await bodies(drlee, "ana/Personal") == set()
 
 
-async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
+async def test_a_shared_journal_is_never_made_the_default_unasked(
     signup: ClientFactory,
 ) -> None:
     """`set_default` by the name of a journal shared with drlee is refused (subject
-    SHARED_DEFAULT, naming drlee and the id), nothing changed; by its id, or with
-    `even_if_shared`, it is chosen. A journal shared with nobody is chosen by its name."""
+    SHARED_DEFAULT, naming drlee and the id), nothing changed; by its id the same (fix30b 8:
+    an id tells the user nothing of who reads it); with `even_if_shared`, it is chosen. A
+    journal shared with nobody is chosen by its name."""
     ana = await signup("ana")
     drlee = await signup("drlee")
     await ana.journals.create("Therapy")
@@ -815,7 +818,15 @@ async def test_a_shared_journal_is_never_made_the_default_by_its_name_alone(
     assert "is shared with drlee" in str(refused.value)
     assert refused.value.names == {"journal id": therapy.hex()}
     assert (await ana.journals.default()).id == default_before
-    assert (await ana.journals.set_default(therapy.hex()[:12])).name == "Therapy"
+    for by_id in (therapy.hex()[:12], therapy.hex()):
+        with pytest.raises(InvalidInput) as refused:
+            await ana.journals.set_default(by_id)
+        assert refused.value.subject == default_journal.SHARED_DEFAULT
+        assert "is shared with drlee" in str(refused.value)
+        assert "by its id" not in str(refused.value)
+        assert (await ana.journals.default()).id == default_before
+    chosen = await ana.journals.set_default(therapy.hex()[:12], even_if_shared=True)
+    assert chosen.name == "Therapy"
     # away from Therapy, read by drlee, to Private: said first (subject READERS_LEFT)
     assert (await ana.journals.set_default("Private", leave_readers=True)).name == "Private"
     chosen = await ana.journals.set_default("Therapy", even_if_shared=True)

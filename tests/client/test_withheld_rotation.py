@@ -281,7 +281,7 @@ async def test_members_device_counts_a_removed_member_whose_rotation_is_withheld
         (UNKNOWN_READER, True)
     ]
     served_honestly(hostile)
-    await drsmith.replica.refresh_journals()  # the chain read whole: the rotation seen
+    await drsmith.sync()  # the sync that serves the chain whole sees the rotation (fix30b 7)
     assert await drsmith.journals.readers("ana/Personal") == ["ana"]
 
 
@@ -316,8 +316,7 @@ async def test_members_device_keeps_a_note_while_a_removals_rotation_is_withheld
     assert f"changes kept on this device, not pushed: {MEMBER_FORMER_HOLDER_HELD}" in said, said
 
     served_honestly(hostile)
-    await drsmith.replica.refresh_journals()  # the chain read whole: the rotation seen
-    await drsmith.sync()
+    await drsmith.sync()  # the chain read whole in it: the rotation seen (fix30b 7)
     assert [r for r in await drsmith.store.outbox() if r.journal_id == personal] == []
     assert pushed and opened_with(key, personal, pushed, drsmith) == []
     await ana.sync()
