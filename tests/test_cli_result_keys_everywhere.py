@@ -128,25 +128,40 @@ def test_a_brief_made_before_the_keys_reads_them_as_null() -> None:
     assert odd["results"][0]["result_id"] is None and odd["results"][0]["safety_answer"] is None
     assert odd["results"][0]["band_id"] == "moderately_severe"  # from the band, not the word
     assert odd["results"][1] == "junk"
+
+
+def test_a_brief_stored_before_difference_reads_its_number_as_difference() -> None:
+    """fix30c item 3: a brief stored before this version keeps a score's difference as
+    "change" inside the "change" and "since_baseline" objects; its JSON gives it as
+    "difference", as a new brief's does, so "change" has one type in every JSON."""
+    from client_sdk.brief import digest_json
+
+    old = {"earlier": 7, "later": 12, "change": 5, "apart_ms": 86_400_000}
+    course = {**old, "reliable": None, "now_below_caseness": False}
+    row = {"measure": "phq9", "name": "PHQ-9", "score": 12, "band": "moderate"}
+    stored = {"scores": [{**row, "change": old, "since_baseline": course}]}
+    [score] = digest_json(stored)["scores"]
+    assert score["change"] == {"earlier": 7, "later": 12, "difference": 5, "apart_ms": 86_400_000}
+    assert score["since_baseline"] == {
+        "earlier": 7, "later": 12, "difference": 5, "apart_ms": 86_400_000,
+        "reliable": None, "now_below_caseness": False,
+    }  # fmt: skip
+    assert stored["scores"][0]["change"] == old  # the stored digest untouched
+    [none] = digest_json({"scores": [{**row, "change": None}]})["scores"]
+    assert none["change"] is None
     unknown = digest_json({"results": [{**old, "measure": "who5", "band_id": "good"}]})
     assert unknown["results"][0]["band_id"] == "good"  # a measure not known here: as stored
 
 
-DIFFERENCES = ("change", "since_baseline")
-"""The keys of a score's difference objects, within which "change" is the difference's
-number (`ScoreDifference`, `ScoreChange`)."""
-
-
 def types_of(value: Any, key: str) -> set[str]:
-    """The JSON types of every value named `key` anywhere in `value`, but within a score's
-    difference object (DIFFERENCES)."""
+    """The JSON types of every value named `key` anywhere in `value`, a score's difference
+    object included (its number is "difference": fix30c item 3)."""
     found: set[str] = set()
     if isinstance(value, dict):
         for name, inner in value.items():
             if name == key:
                 found.add(type(inner).__name__)
-            elif name not in DIFFERENCES:
-                found |= types_of(inner, key)
+            found |= types_of(inner, key)
     elif isinstance(value, list):
         for inner in value:
             found |= types_of(inner, key)
@@ -159,7 +174,8 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     """NU67 F5: "score" was a whole total in results and a fraction in `tj search`; "change"
     a score's difference (an object), a mood's (a number) in `tj insights` and a word in `tj
     sync`'s news; "reads_only" a list of members in a safety plan and true/false in a flag.
-    Now each has one type everywhere: "score" an int, "change" an object (or null),
+    Now each has one type everywhere: "score" an int, "change" an object (or null), also
+    inside one (its number is "difference", fix30c item 3: it was "change", an int),
     "reads_only" a list (or null); the others are "relevance", "mood_change", "what" and
     "read_only_member"."""
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
@@ -185,6 +201,7 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     }
     assert types_of(said, "score") == {"int"}, said
     assert types_of(said, "change") <= {"dict", "NoneType"} and "dict" in types_of(said, "change")
+    assert types_of(said, "difference") == {"int"}, said  # the number, in every object
     assert types_of(said, "reads_only") <= {"list", "NoneType"}, said["safety plan"]
     assert said["search"] and all(isinstance(h["relevance"], float) for h in said["search"])
     assert isinstance(said["insights"]["trend"]["mood_change"], float), said["insights"]
