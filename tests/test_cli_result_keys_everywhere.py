@@ -7,6 +7,7 @@ loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,46 @@ async def test_a_markdown_export_names_a_band_as_people_are_shown_it(
     await ana.ok("export", "--format", "markdown", "--out", str(out))
     text = "\n".join(p.read_text() for p in out.rglob("*.md"))
     assert "## PHQ-9: 16 (Moderately Severe)" in text, text
+
+
+async def test_target_is_a_goals_day_in_every_json_and_an_assignments_is_target_id(
+    ana: Device, tom: Device, tmp_path: Path
+) -> None:
+    """fix30c item 4: "target" was a goal's day ("2027-03-01") and an assignment's
+    instrument or homework id ("phq9"). Now every "target" is a day or null; an assignment's
+    id is "target_id", in `tj assignments`, `tj due`, `tj assign` and an export alike."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", *fingerprint)
+    await ana.ok("goal", "add", "Walk more", "--target", "2027-03-01")
+    await tom.ok("sync")
+    assigned = await tom.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    await ana.ok("sync")
+    out = tmp_path / "out"
+    path = (await ana.ok("export", "--out", str(out))).stdout.strip()
+    exported = json.loads(Path(path).read_text())
+    said = {
+        "assign": assigned,
+        "assignments": await ana.json("assignments"),
+        "due": await ana.json("due"),
+        "goals": await ana.json("goal", "list"),
+        "export": exported,
+    }
+    days = {v for v in values_of(said, "target") if v is not None}
+    assert days == {"2027-03-01"}, said  # a goal's, nothing else
+    for rows in (said["assignments"], said["due"], exported["assignments"]):
+        assert [row["target_id"] for row in rows] == ["phq9"], rows
+    assert assigned["target_id"] == "phq9", assigned
+
+
+def values_of(value: Any, key: str) -> list[Any]:
+    """Every value named `key` anywhere in `value`."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == key:
+                found.append(inner)
+            found += values_of(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            found += values_of(inner, key)
+    return found
