@@ -271,6 +271,7 @@ class Home:
         with answer_wait(wait):
             client = await opener()
             output.this_account(client.profile.server_url, client.username)
+            client.journals.when_named_by_id(name_journal_named_by_id)
             try:
                 return await work(client)
             except TJError as error:
@@ -282,6 +283,53 @@ class Home:
                 raise
             finally:
                 await client.close()
+
+
+NAMED_BY_ID = "named by id"
+"""`ctx.meta` key of the root context: the words of this command that named a journal by the
+start of its id, already said (`name_journal_named_by_id`): once each, however often the
+command looks the journal up."""
+
+
+async def name_journal_named_by_id(words: str, journal: Journal, readers: list[str]) -> None:
+    """Before a command acts on a journal the user named by the start of its id (the SDK's
+    `client.journals.when_named_by_id`), when someone else reads it: which journal that is,
+    and who reads it, on stderr, once ("Note: '5721' is the journal 'Work' (id 5721feeb),
+    read by drsmith."), so that sharing it or writing there with a mistyped id is never
+    unsaid (fix30c). Only for words the user gave on the command line (an id this CLI passes
+    on itself is said where it is printed); it asks nothing more than the command did."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or words not in typed_words(ctx):
+        return
+    if not readers and ctx.info_name not in SHARING_COMMANDS:
+        return  # no one else reads it, and the command shares nothing
+    said: set[str] = ctx.find_root().meta.setdefault(NAMED_BY_ID, set())
+    if words in said:
+        return
+    said.add(words)
+    read = f", read by {output.and_words(readers)}" if readers else ", read by no one else yet"
+    output.message(
+        f"Note: {output.quoted(words)} is the journal {output.quoted(journal.name)} (id "
+        f"{journal.id[:8]}){read}.",
+        wrap=True,
+    )
+
+
+SHARING_COMMANDS = frozenset({"share", "brief"})
+"""Commands that share what a journal holds with someone (`name_journal_named_by_id` names a
+journal they were given by the start of its id even when no one else reads it yet)."""
+
+
+def typed_words(ctx: click.Context) -> set[str]:
+    """Every text value of the command's parameters and its groups' (as given on the
+    command line, or their defaults)."""
+    found: set[str] = set()
+    while ctx is not None:
+        for value in ctx.params.values():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found |= {v for v in values if isinstance(v, str)}
+        ctx = ctx.parent  # type: ignore[assignment]
+    return found
 
 
 @contextlib.contextmanager
