@@ -446,14 +446,29 @@ def read_secret_file(path: Path) -> str:
 LOGIN_UNREACHABLE = "login unreachable"
 """The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
 
+CONFIRM_COMMAND = "confirm COMMAND"
+"""How CLI_SUBJECTS names the subjects of unanswered confirmations (`output.confirm_subject`):
+"confirm" and the command's words ("confirm delete"); `is_cli_subject` takes each."""
+
+
+def is_cli_subject(subject: str) -> bool:
+    """Whether `subject` is one of the CLI's own `--json` error subjects (CLI_SUBJECTS, a
+    "confirm COMMAND" among them)."""
+    head = f"{output.CONFIRM} "
+    return subject in CLI_SUBJECTS or (subject.startswith(head) and subject != CONFIRM_COMMAND)
+
+
 CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
     {
         "usage": "a command line that cannot be read: an unknown option, a missing argument",
         "declined": "a question answered no (or a typed name that did not match): nothing done",
-        output.UNANSWERED: "a question confirming the command's own action (a delete, a "
-        "share) that standard input ended before answering (or that could not be asked): "
-        "nothing done; the error's answered_by names the flag that skips it (--yes); a "
-        "question about what the SDK refused has that refusal's subject instead",
+        CONFIRM_COMMAND: "a question confirming the command's own action that standard "
+        "input ended before answering (or that could not be asked): 'confirm' and the "
+        "command's words after tj ('confirm delete', 'confirm journal delete', 'confirm "
+        "unshare'): nothing done; the error's answered_by names the flag that answers it "
+        "(--yes); a question about what the SDK refused has that refusal's subject instead",
+        output.UNANSWERED: "a secret (a password, a new recovery key's words) that standard "
+        "input ended before giving: answered_by null, as no flag answers it",
         "file": "a file, folder or standard input that cannot be read or written as needed, "
         "or that is not there",
         "editor": "the editor failed or a draft is still open in one; what was written is "
@@ -973,7 +988,8 @@ def failure_subject(failure: click.ClickException) -> str | None:
     argument value, whichever of the two read it), "usage" (a command line that cannot be
     read: an unknown option, a missing argument), "declined" (a question answered no),
     the subject of a question standard input ended before answering (`Unanswered.subject`:
-    what it asks about, else "unanswered"), a `Failed`'s own, else None."""
+    what it asks about, else what it confirms, "confirm COMMAND"), a `Failed`'s own, else
+    None."""
     from client_sdk.errors import BAD_VALUE
 
     if isinstance(failure, (click.BadParameter, ValueRefused)):
