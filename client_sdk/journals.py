@@ -113,9 +113,9 @@ class Journals:
         and field-level shares, by this device's verified access chains; [] for a journal
         no one else reads). An app names the journal there before it shares or writes, as
         `tj` does ("'5721' is the journal 'Work' (id 5721feeb), read by drsmith"), so a
-        mistyped id never shares words with someone unsaid. None: no callback. Raises
-        nothing (an error the callback raises stops the call it was awaited in, nothing
-        done)."""
+        mistyped id never shares words with someone unsaid. None: no callback.
+        Raises nothing (an error the callback raises stops the call it was awaited in,
+        nothing done)."""
         if callback is None:
             self._context.named_by_id = None
             return
@@ -160,10 +160,10 @@ class Journals:
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
         None: the default journal (`default`), or by any unique start of its id of 4 hex
-        digits or more (the one rule of every call that takes a journal). Raises NotFound; InvalidInput
-        for a name several journals share (with `strict`, also when one of them is a
-        read-only copy: what `delete` names), and for the start of an id several ids share
-        (subject "ambiguous id", listing each journal by name and id)."""
+        digits or more (the one rule of every call that takes a journal). Raises NotFound;
+        InvalidInput for a name several journals share (with `strict`, also when one of them
+        is a read-only copy: what `delete` names), and for the start of an id several ids
+        share (subject "ambiguous id", listing each journal by name and id)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
