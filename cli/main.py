@@ -292,8 +292,9 @@ command looks the journal up."""
 
 
 async def name_journal_named_by_id(words: str, journal: Journal, readers: list[str]) -> None:
-    """Before a command acts on a journal the user named by the start of its id (the SDK's
-    `client.journals.when_named_by_id`), when someone else reads it: which journal that is,
+    """Before a command that writes or shares (WRITING_COMMANDS) acts on a journal the user
+    named by the start of its id (the SDK's `client.journals.when_named_by_id`), when
+    someone else reads it (for `tj share` and `tj brief`, always): which journal that is,
     and who reads it, on stderr, once ("Note: '5721' is the journal 'Work' (id 5721feeb),
     read by drsmith."), so that sharing it or writing there with a mistyped id is never
     unsaid (fix30c). Only for words the user gave on the command line (an id this CLI passes
@@ -301,8 +302,9 @@ async def name_journal_named_by_id(words: str, journal: Journal, readers: list[s
     ctx = click.get_current_context(silent=True)
     if ctx is None or words not in typed_words(ctx):
         return
-    if not readers and ctx.info_name not in SHARING_COMMANDS:
-        return  # no one else reads it, and the command shares nothing
+    running = output.command_words()
+    if running not in WRITING_COMMANDS or (not readers and running not in SHARING_COMMANDS):
+        return  # a read; or no one else reads it, and the command shares nothing
     said: set[str] = ctx.find_root().meta.setdefault(NAMED_BY_ID, set())
     if words in said:
         return
@@ -318,6 +320,15 @@ async def name_journal_named_by_id(words: str, journal: Journal, readers: list[s
 SHARING_COMMANDS = frozenset({"share", "brief"})
 """Commands that share what a journal holds with someone (`name_journal_named_by_id` names a
 journal they were given by the start of its id even when no one else reads it yet)."""
+
+WRITING_COMMANDS = SHARING_COMMANDS | {
+    "write", "mood", "import", "note", "assign", "homework add", "goal add", "measure take",
+    "safety plan", "safety crisis-line", "private-notes add", "set-aside move",
+    "journal rename", "journal default",
+}  # fmt: skip
+"""Commands that write into the journal they are given (or choose where writes go, `journal
+default`), or share it: `name_journal_named_by_id` names a journal given to one of them by
+the start of its id when someone else reads it. A read names none (its output does)."""
 
 
 def typed_words(ctx: click.Context) -> set[str]:

@@ -560,12 +560,18 @@ def confirm_subject() -> str:
     after `tj` ("confirm delete", "confirm journal delete", "confirm devices revoke"), so a
     script tells what it was asked, as it does for a question about what the SDK refused
     (that refusal's subject, fix30c item 2); UNANSWERED outside any command."""
+    words = command_words()
+    return f"{CONFIRM} {words}" if words else UNANSWERED
+
+
+def command_words() -> str:
+    """The running command's words after `tj` ("journal delete"), "" outside any."""
     ctx = click.get_current_context(silent=True)
     words: list[str] = []
     while ctx is not None and ctx.parent is not None:  # the root is `tj` itself
         words.insert(0, ctx.info_name or "")
         ctx = ctx.parent
-    return " ".join([CONFIRM, *words]) if words else UNANSWERED
+    return " ".join(words)
 
 
 def skip_flags(skip: str) -> str:
