@@ -59,6 +59,8 @@ async def test_four_hex_digits_name_a_journal_to_export_import_share_and_write(
     assert "Note:" not in (await ana.ok("write", "--journal", mine["id"][:4], "Again")).stderr
     named = await ana.ok("write", "--journal", "Work", "By name")  # a name says nothing more
     assert "Note:" not in named.stderr
+    read = await ana.ok("list", "--journal", short)  # a read names it in what it shows
+    assert "Note:" not in read.stderr and "Second line" in read.stdout, read.output
 
     await drlee.ok("sync")
     theirs = await drlee.ok("note", short, "Seen it")  # a member writing there is told too
