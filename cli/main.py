@@ -271,6 +271,7 @@ class Home:
         with answer_wait(wait):
             client = await opener()
             output.this_account(client.profile.server_url, client.username)
+            client.journals.when_named_by_id(name_journal_named_by_id)
             try:
                 return await work(client)
             except TJError as error:
@@ -282,6 +283,64 @@ class Home:
                 raise
             finally:
                 await client.close()
+
+
+NAMED_BY_ID = "named by id"
+"""`ctx.meta` key of the root context: the words of this command that named a journal by the
+start of its id, already said (`name_journal_named_by_id`): once each, however often the
+command looks the journal up."""
+
+
+async def name_journal_named_by_id(words: str, journal: Journal, readers: list[str]) -> None:
+    """Before a command that writes or shares (WRITING_COMMANDS) acts on a journal the user
+    named by the start of its id (the SDK's `client.journals.when_named_by_id`), when
+    someone else reads it (for `tj share` and `tj brief`, always): which journal that is,
+    and who reads it, on stderr, once ("Note: '5721' is the journal 'Work' (id 5721feeb),
+    read by drsmith."), so that sharing it or writing there with a mistyped id is never
+    unsaid (fix30c). Only for words the user gave on the command line (an id this CLI passes
+    on itself is said where it is printed); it asks nothing more than the command did."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or words not in typed_words(ctx):
+        return
+    running = output.command_words()
+    if running not in WRITING_COMMANDS or (not readers and running not in SHARING_COMMANDS):
+        return  # a read; or no one else reads it, and the command shares nothing
+    said: set[str] = ctx.find_root().meta.setdefault(NAMED_BY_ID, set())
+    if words in said:
+        return
+    said.add(words)
+    read = f", read by {output.and_words(readers)}" if readers else ", read by no one else yet"
+    output.message(
+        f"Note: {output.quoted(words)} is the journal {output.quoted(journal.name)} (id "
+        f"{journal.id[:8]}){read}.",
+        wrap=True,
+    )
+
+
+SHARING_COMMANDS = frozenset({"share", "brief"})
+"""Commands that share what a journal holds with someone (`name_journal_named_by_id` names a
+journal they were given by the start of its id even when no one else reads it yet)."""
+
+WRITING_COMMANDS = SHARING_COMMANDS | {
+    "write", "mood", "import", "note", "assign", "homework add", "goal add", "measure take",
+    "safety plan", "safety crisis-line", "private-notes add", "set-aside move",
+    "journal rename", "journal default",
+}  # fmt: skip
+"""Commands that write into the journal they are given (or choose where writes go, `journal
+default`), or share it: `name_journal_named_by_id` names a journal given to one of them by
+the start of its id when someone else reads it. A read names none (its output does)."""
+
+
+def typed_words(ctx: click.Context) -> set[str]:
+    """Every text value of the command's parameters and its groups' (as given on the
+    command line, or their defaults)."""
+    found: set[str] = set()
+    while ctx is not None:
+        for value in ctx.params.values():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found |= {v for v in values if isinstance(v, str)}
+        ctx = ctx.parent  # type: ignore[assignment]
+    return found
 
 
 @contextlib.contextmanager
@@ -398,14 +457,29 @@ def read_secret_file(path: Path) -> str:
 LOGIN_UNREACHABLE = "login unreachable"
 """The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
 
+CONFIRM_COMMAND = "confirm COMMAND"
+"""How CLI_SUBJECTS names the subjects of unanswered confirmations (`output.confirm_subject`):
+"confirm" and the command's words ("confirm delete"); `is_cli_subject` takes each."""
+
+
+def is_cli_subject(subject: str) -> bool:
+    """Whether `subject` is one of the CLI's own `--json` error subjects (CLI_SUBJECTS, a
+    "confirm COMMAND" among them)."""
+    head = f"{output.CONFIRM} "
+    return subject in CLI_SUBJECTS or (subject.startswith(head) and subject != CONFIRM_COMMAND)
+
+
 CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
     {
         "usage": "a command line that cannot be read: an unknown option, a missing argument",
         "declined": "a question answered no (or a typed name that did not match): nothing done",
-        output.UNANSWERED: "a question confirming the command's own action (a delete, a "
-        "share) that standard input ended before answering (or that could not be asked): "
-        "nothing done; the error's answered_by names the flag that skips it (--yes); a "
-        "question about what the SDK refused has that refusal's subject instead",
+        CONFIRM_COMMAND: "a question confirming the command's own action that standard "
+        "input ended before answering (or that could not be asked): 'confirm' and the "
+        "command's words after tj ('confirm delete', 'confirm journal delete', 'confirm "
+        "unshare'): nothing done; the error's answered_by names the flag that answers it "
+        "(--yes); a question about what the SDK refused has that refusal's subject instead",
+        output.UNANSWERED: "a secret (a password, a new recovery key's words) that standard "
+        "input ended before giving: answered_by null, as no flag answers it",
         "file": "a file, folder or standard input that cannot be read or written as needed, "
         "or that is not there",
         "editor": "the editor failed or a draft is still open in one; what was written is "
@@ -925,7 +999,8 @@ def failure_subject(failure: click.ClickException) -> str | None:
     argument value, whichever of the two read it), "usage" (a command line that cannot be
     read: an unknown option, a missing argument), "declined" (a question answered no),
     the subject of a question standard input ended before answering (`Unanswered.subject`:
-    what it asks about, else "unanswered"), a `Failed`'s own, else None."""
+    what it asks about, else what it confirms, "confirm COMMAND"), a `Failed`'s own, else
+    None."""
     from client_sdk.errors import BAD_VALUE
 
     if isinstance(failure, (click.BadParameter, ValueRefused)):

@@ -403,7 +403,7 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
     `subject`: what the question is about, the SDK's subject of the refusal it answers
     ("fold into shared", "readers left", ...), the `--json` error object's subject when it
     is left unanswered (`Unanswered`); None: a confirmation of the command's own action
-    (UNANSWERED)."""
+    ("confirm COMMAND": `confirm_subject`)."""
     if STDERR_CLOSED and options.get("err", False):
         raise Unanswered(
             f"not asked, as nothing reads this command's messages any more: nothing was "
@@ -543,9 +543,35 @@ class _Replayed:
 
 UNANSWERED = "unanswered"
 """The `--json` error object's subject of a question standard input ended before answering,
-or did not let be asked (`Unanswered`), that confirms the command's own action (a delete, a
-share); a question about what the SDK refused has that refusal's subject ("fold into
-shared"); "declined" is a question answered no."""
+or did not let be asked (`Unanswered`), that confirms the command's own action, when it is
+asked outside any command (`confirm_subject`); within one, such a question's subject names
+what it confirms, "confirm" and the command ("confirm delete", "confirm journal delete"),
+as a question about what the SDK refused has that refusal's subject ("fold into shared");
+"declined" is a question answered no."""
+
+CONFIRM = "confirm"
+"""The first word of the `--json` error object's subject of a question confirming the
+command's own action left unanswered: "confirm COMMAND" (`confirm_subject`)."""
+
+
+def confirm_subject() -> str:
+    """The subject of a question confirming the running command's own action (a delete, an
+    unshare, a logout), left unanswered under `--json`: "confirm" and the command's words
+    after `tj` ("confirm delete", "confirm journal delete", "confirm devices revoke"), so a
+    script tells what it was asked, as it does for a question about what the SDK refused
+    (that refusal's subject, fix30c item 2); UNANSWERED outside any command."""
+    words = command_words()
+    return f"{CONFIRM} {words}" if words else UNANSWERED
+
+
+def command_words() -> str:
+    """The running command's words after `tj` ("journal delete"), "" outside any."""
+    ctx = click.get_current_context(silent=True)
+    words: list[str] = []
+    while ctx is not None and ctx.parent is not None:  # the root is `tj` itself
+        words.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(words)
 
 
 def skip_flags(skip: str) -> str:
@@ -563,13 +589,13 @@ def skip_flags(skip: str) -> str:
 class Unanswered(click.ClickException):
     """A question that standard input ended before answering: nothing it asked about was
     done. `subject`, the `--json` error object's: what the question is about (the SDK's
-    subject of the refusal it answers, "fold into shared"), else UNANSWERED (beside
-    "declined" for a no); `answered_by`, its "answered_by": the command's flags that answer
+    subject of the refusal it answers, "fold into shared"), else what it confirms, "confirm
+    COMMAND" (`confirm_subject`; beside "declined" for a no); `answered_by`, its "answered_by": the command's flags that answer
     it ("--yes"), None for a prompt no flag answers."""
 
     def __init__(self, message: str, *, subject: str | None = None, skip: str | None = None):
         super().__init__(message)
-        self.subject = subject or UNANSWERED
+        self.subject = subject or confirm_subject()
         self.answered_by = (skip_flags(skip) or None) if skip is not None else None
 
 
@@ -1243,9 +1269,12 @@ def warn_unverified_owners(
     Each on lines of the terminal's width (`message`'s `wrap`). `forgets_above`: the command
     printed each copy's `tj forget` command already (`tj shared-with-me`): the warning
     points to them, never prints them a second time."""
-    live = [owner for owner, ended, _ in owners if not ended]
+    live = [owner for owner, ended, _ in owners if not ended and not is_account_label(owner)]
     folded = bool(mark) or len(live) >= MANY_UNVERIFIED
     for owner, ended, items in owners:
+        if is_account_label(owner):  # no name to compare it by (fix30c item 5)
+            message(label_unverified_text(owner, ended, items, forgets_above), wrap=True)
+            continue
         compare = (
             f"while {owner}'s account exists, you can still compare the fingerprint in person "
             f"({command(['tj', 'fingerprint', owner])}, then "
@@ -1297,6 +1326,57 @@ def warn_unverified_owners(
         )
     if live and folded:
         message(unverified_line(live, who=who, mark=mark), wrap=True)
+
+
+ACCOUNT_LABEL = " (account "
+"""What an owner's name holds when the SDK names them by account ("kim (account 1a2b3c4d)",
+`client.journals.client_label`): never in a username."""
+
+
+def is_account_label(owner: str) -> bool:
+    """Whether `owner` is an account label ("kim (account 1a2b3c4d)"), not a username."""
+    return ACCOUNT_LABEL in owner
+
+
+def label_unverified_text(
+    owner: str, ended: list[Journal], items: list[str], forgets_above: bool = False
+) -> str:
+    """The warning for journals of an account named by its label ("kim (account 1a2b3c4d)")
+    whose fingerprint this device never compared: what the label is (an account that was
+    named kim when it shared with you, named by the start of its account id because the
+    server may give, or gives, that name to another account now: `tj fingerprint kim` would
+    show that account's, and neither `tj fingerprint` nor `tj verify` takes a label), and
+    what to do: for copies holding clinical items, keep and export them first (the label
+    pasted back as written, NU20 C10); for other copies, keep them or discard them (the
+    exact `tj forget` commands, or those printed above: `forgets_above`); for a share still
+    on, ask the person in session which account they use before relying on it. Pure."""
+    name = owner.split(ACCOUNT_LABEL, 1)[0]
+    head = (
+        f"Warning: you never compared the fingerprint of {quoted(owner)}, so the server could "
+        f"have made up its journals. {quoted(owner)} is the account that was named {name} when "
+        f"it shared with you, named here by the start of its account id because the name "
+        f"{name} may now belong to another account: its fingerprint can no longer be compared "
+        f"by name ({command(['tj', 'fingerprint', name])} would show the keys of whoever bears "
+        f"the name now)"
+    )
+    if not ended:
+        return (
+            f"{head}. Ask {name} in session whether this is still their account before you "
+            f"rely on what it shares; {command_text('tj shared-with-me')} lists its journals."
+        )
+    one = len(ended) == 1
+    copies, them = ("the read-only copy", "it") if one else ("the read-only copies", "them")
+    if items:
+        return (
+            f"{head}. {copies.capitalize()} kept here {'holds' if one else 'hold'} "
+            f"{and_words(items)}: keep {them}, and export {them} for your clinical records "
+            f"({export_client(owner)}) before you decide anything about {them}."
+        )
+    if forgets_above:
+        which = "command" if one else "commands"
+        return f"{head}. Keep {copies} kept here, or discard {them} with the forget {which} above."
+    forget = "; ".join(forget_command(j.name, j.unlisted, j.id) for j in ended)
+    return f"{head}. Keep {copies} kept here, or discard {them}: {forget}."
 
 
 def unverified_line(names: list[str], *, who: str = "accounts", mark: str = "") -> str:

@@ -266,13 +266,11 @@ class Brief:
             text = f"{score['name']}: {score['score']} ({band_label(str(score['band']))}{unknown})"
             text += self._taken_words(score.get("taken_at"))
             if change is not None:
-                text += f", {change['change']:+d} since the one before"
+                text += f", {change['difference']:+d} since the one before"
             course, first = score.get("since_baseline"), score.get("baseline_at")
             if course is not None and first is not None:
                 day = datetime.fromisoformat(first).astimezone().strftime("%Y-%m-%d")
-                text += (
-                    f", {course['change']:+d} since the first (from {course['earlier']} on {day})"
-                )
+                text += f", {course['difference']:+d} since the first (from {course['earlier']} on {day})"
                 if course["reliable"]:
                     text += f", {course['reliable']}"
             lowest = score.get("lowest")  # a relapse after improvement (caseload.ScoreLine)
@@ -583,12 +581,12 @@ class BriefView:
 COUNTS = frozenset(
     {
         "entries", "checkins", "score", "item", "answer", "homework",
-        "earlier", "later", "change", "apart_ms", "safety_answer",
+        "earlier", "later", "difference", "change", "apart_ms", "safety_answer",
     }
 )  # fmt: skip
 """The keys of a brief's digest whose numbers are whole (counts, scores, item numbers; every
-value of "homework"; a score's change and the scores and milliseconds it is between,
-`scoring.ScoreDifference`/`ScoreChange`; a result's "safety_answer"): read back from its document, where a number is
+value of "homework"; a score's difference and the scores and milliseconds it is between,
+`scoring.ScoreDifference`/`ScoreChange`, "change" in briefs made before it was "difference"; a result's "safety_answer"): read back from its document, where a number is
 stored as a float, as ints again (NU55 F10: `"checkins": 2.0` in `--json`); a mood's mean
 stays a float."""
 
@@ -625,19 +623,21 @@ RESULT_ROWS = ("scores", "results")
 
 def digest_json(digest: dict[str, Any]) -> dict[str, Any]:
     """A brief's digest as `--json` gives it (`tj brief`, `tj briefs`, `tj show BRIEF`;
-    `BriefView.to_dict`): each row of "scores" and "results" with a result's keys as
-    `MeasureResult.to_dict` names and values them, whatever brief it is read from: "band"
-    in lower case (`scoring.band_key`: "none-minimal", "moderately severe"), "band_label"
-    as people are shown it ("None-minimal", "Moderately Severe"), "band_id" the band's
-    token ("none_minimal"), all three from the band the brief stores (the instrument's own
-    label, protocol.md "Briefs"), "band_id" as `MeasureResult.band_id` reads it (the one
-    the brief stores for a measure this SDK does not know); "result_id" (hex: what `tj
-    measure show ID` takes on the reader's device, the copy's id for a result of a
-    field-level copy), "safety_concern" (the safety item, PHQ-9 item 9, answered above 0),
-    "safety_answer" (its answer, 0 to 3; null where the brief gives no answers) and
-    "safety_unknown" as the brief stores them. A brief made before a key was kept reads
-    it as null (never a missing key); so does a value of the wrong type (another app's).
-    The rest of the digest is as stored. Pure."""
+        `BriefView.to_dict`): each row of "scores" and "results" with a result's keys as
+        `MeasureResult.to_dict` names and values them, whatever brief it is read from: "band"
+        in lower case (`scoring.band_key`: "none-minimal", "moderately severe"), "band_label"
+        as people are shown it ("None-minimal", "Moderately Severe"), "band_id" the band's
+        token ("none_minimal"), all three from the band the brief stores (the instrument's own
+        label, protocol.md "Briefs"), "band_id" as `MeasureResult.band_id` reads it (the one
+        the brief stores for a measure this SDK does not know); "result_id" (hex: what `tj
+        measure show ID` takes on the reader's device, the copy's id for a result of a
+        field-level copy), "safety_concern" (the safety item, PHQ-9 item 9, answered above 0),
+        "safety_answer" (its answer, 0 to 3; null where the brief gives no answers) and
+        "safety_unknown" as the brief stores them; its "change" and "since_baseline" objects
+    with the score's difference under "difference" (a number; stored as "change" in briefs
+    made before). A brief made before a key was kept reads
+        it as null (never a missing key); so does a value of the wrong type (another app's).
+        The rest of the digest is as stored. Pure."""
     said = dict(digest)
     for name in RESULT_ROWS:
         rows = said.get(name)
@@ -646,12 +646,28 @@ def digest_json(digest: dict[str, Any]) -> dict[str, Any]:
     return said
 
 
+DIFFERENCES = ("change", "since_baseline")
+"""The keys of a digest's score row whose value is a score's difference object
+(`scoring.ScoreDifference`/`ScoreChange.to_dict`)."""
+
+
+def _difference(value: Any) -> Any:
+    """A score's difference object as `ScoreDifference.to_dict` gives it now: a brief made
+    before the number was "difference" stored it as "change" (one key, two types), read back
+    as "difference". Anything else as stored. Pure."""
+    if not isinstance(value, dict) or "difference" in value or "change" not in value:
+        return value
+    said = {k: v for k, v in value.items() if k != "change"}
+    return {**said, "difference": value["change"]}
+
+
 def _row_json(row: dict[str, Any]) -> dict[str, Any]:
     """A result's row of a digest with the keys `digest_json` says."""
     stored = row.get("band")
     label = stored if isinstance(stored, str) else None
     return {
         **row,
+        **{key: _difference(row[key]) for key in DIFFERENCES if key in row},
         "result_id": _typed(row.get("result_id"), str),
         "band": band_key(label) if label is not None else None,
         "band_id": _band_id(row, label),

@@ -161,6 +161,11 @@ class Context:
         """The ids of the kept views of each journal's entries (`_views` by journal): a
         listing of one journal drops the views it did not find among its own, not by going
         over every journal's (a caseload lists each client's journal in turn)."""
+        self.named_by_id: Callable[[str, LocalJournal], Awaitable[None]] | None = None
+        """Awaited by `local_journal`, before the caller acts, with the words and the journal
+        each time a journal is named by the start of its id (not by a name, nor by its whole
+        id): `client.journals.when_named_by_id` sets it (the CLI names the journal and who
+        else reads it, before a command shares or writes there: fix30c)."""
 
     @property
     def username(self) -> str:
@@ -255,7 +260,7 @@ class Context:
         *,
         refuse_brief: bool = False,
         strict: bool = False,
-        ends: bool | None = None,
+        ends: bool = False,
     ) -> LocalJournal:
         """A journal by name or id, from `journals` if given (else read from the store);
         None or "": the default journal (`default_journal`). A journal still shared wins over a kept copy of an ended share with
@@ -280,25 +285,57 @@ class Context:
         device last knew, and a notice about it may send the user here (NU36 #1: the other,
         live journal of that name was deleted for good).
 
-        `ends` (for what ends or discards something: unsharing, leaving, forgetting; None:
-        as `strict`, which `ends=False` keeps from it for what destroys nothing, such as
-        `client.journals.set_default`, where 4 hex digits of an id suffice, NU75 F4): the
-        start of an id names a journal only from MIN_ID_PREFIX_TO_END hex
-        digits on. A shorter one that no name matches raises InvalidInput (subject
-        ID_TOO_SHORT) naming the journal it would be and asking for more of its id: a
-        mistyped name such as "cafe" or "2024" never ends a share or deletes a journal
-        because one journal's id starts so."""
+        The one rule for the start of an id, whatever names the journal (README "a journal
+        is named by its name ... or by any unique start of its id"): MIN_ID_PREFIX hex digits
+        or more, unique among this device's journals (live and kept copies); a start that
+        several ids share names none: InvalidInput lists each of them by name and the first
+        MIN_ID_PREFIX_TO_END hex digits of its id (more where two start alike:
+        `id_candidates`). Only `ends` asks for more. Named so (not by a name, nor by its whole
+        id), `named_by_id` is awaited with the words and the journal before this returns.
+
+        `ends` (for what ends or discards something: deleting a journal, unsharing, leaving,
+        forgetting; README's "8 or more to delete, unshare, leave or forget"): the start of an
+        id names a journal only from MIN_ID_PREFIX_TO_END hex digits on. A shorter one that
+        no name matches raises InvalidInput (subject ID_TOO_SHORT) naming the journal it would
+        be and asking for more of its id: a mistyped name such as "cafe" or "2024" never ends
+        a share or deletes a journal because one journal's id starts so. `strict` alone asks
+        for no more digits (an export, an import's `--journal`, NU75: 4 suffice there)."""
         if journals is None:
             journals = await self.store.journals()
         await self.replica.load_peers()  # what tells accounts apart by name (`names`)
-        ends = strict if ends is None else ends
         found = await self._named_journal(name_or_id, journals, strict=strict, ends=ends)
         if refuse_brief:
             await self.replica.load_access()  # which journals are copies: from their chains
             copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
             if copy and found.journal_id in await self.brief_journals([found]):
                 raise InvalidInput(self._brief_words(found), subject=BRIEF_NOT_JOURNAL)
+        if name_or_id and self.named_by_id is not None and self._by_id_prefix(name_or_id, found):
+            await self.named_by_id(name_or_id, found)
         return found
+
+    def _by_id_prefix(self, wanted: str, journal: LocalJournal) -> bool:
+        """Whether `wanted` named `journal` by the start of its id: not its whole id, and
+        not one of its names (a journal may be named "cafe")."""
+        if not is_id_prefix(wanted, journal.journal_id) or len(wanted) >= 2 * len(
+            journal.journal_id
+        ):
+            return False
+        folded = squeezed(wanted).casefold()
+        return folded not in {squeezed(n).casefold() for n in self.names(journal)}
+
+    def id_candidates(self, journals: list[LocalJournal]) -> str:
+        """ "'Dreams' (5721fe0a), 'Work' (5721feeb)": each journal by name and the first
+        MIN_ID_PREFIX_TO_END hex digits of its id, more where two of them start alike (so
+        each id given names its journal, and takes an ending command), sorted. Pure."""
+        ids = [j.journal_id.hex() for j in journals]
+        size = MIN_ID_PREFIX_TO_END
+        while size < 32 and len({i[:size] for i in ids}) < len(set(ids)):
+            size += 2
+        return ", ".join(
+            sorted(
+                f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:size]})" for j in journals
+            )
+        )
 
     def _brief_words(self, journal: LocalJournal) -> str:
         """What a journal holding a brief is, for a user who named it as a journal."""
@@ -362,12 +399,7 @@ class Context:
             return theirs
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if prefixed and ends and len(wanted) < MIN_ID_PREFIX_TO_END:
-            listed = ", ".join(
-                sorted(
-                    f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:ID_SHOWN]})"
-                    for j in prefixed
-                )
-            )
+            listed = self.id_candidates(prefixed)
             raise InvalidInput(
                 f"no journal is named {quoted_name(wanted)}; to name one by its id for this, "
                 f"give at least {MIN_ID_PREFIX_TO_END} of its hex digits (or its name): "
@@ -377,15 +409,11 @@ class Context:
         if len(prefixed) == 1:
             return prefixed[0]
         if prefixed:
-            listed = ", ".join(
-                sorted(
-                    f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:ID_SHOWN]})"
-                    for j in prefixed
-                )
-            )
             raise InvalidInput(
-                f"{len(prefixed)} journals have an id starting {quoted_name(wanted)}: give more "
-                f"of it: {listed}"
+                f"{len(prefixed)} journals on this device have an id starting "
+                f"{quoted_name(wanted)}, so it names none of them: give more of the id, or "
+                f"the name: {self.id_candidates(prefixed)}",
+                subject=AMBIGUOUS_ID,
             )
         await self._not_a_former_name(wanted, live + kept)
         held = {j.journal_id for j in journals}
@@ -1630,8 +1658,12 @@ a name is looked for first, so a journal named "cafe" is still named by its name
 
 MIN_ID_PREFIX_TO_END = 8
 """Hex digits of a journal id that name it for what ends or discards something (deleting a
-journal, unsharing, leaving, forgetting a copy: `local_journal(ends=True)` or `strict`), so
+journal, unsharing, leaving, forgetting a copy: `local_journal(ends=True)`), so
 that a mistyped four-letter word made of hex digits ("cafe", "2024") does not."""
+
+AMBIGUOUS_ID = "ambiguous id"
+"""`InvalidInput.subject` when the start of an id that names no journal by name is the start
+of several journals' ids on this device (`Context.id_candidates` lists them)."""
 
 ID_TOO_SHORT = "id too short"
 """`InvalidInput.subject` when the start of an id too short for what ends or discards

@@ -103,6 +103,32 @@ class Journals:
         self._refuse_undelivered = refuse_undelivered
         self._flags_reach = flags_reach
 
+    def when_named_by_id(
+        self, callback: Callable[[str, Journal, builtins.list[str]], Awaitable[None]] | None
+    ) -> None:
+        """Have `callback(words, journal, readers)` awaited each time a call of this client
+        is given a journal by the start of its id (not by a name, nor by its whole id),
+        before that call acts: `words` as given, the `journal` they named, and `readers`,
+        who else reads it (`readers()`: its owner when it is another account's, its members
+        and field-level shares, by this device's verified access chains; [] for a journal
+        no one else reads). An app names the journal there before it shares or writes, as
+        `tj` does ("'5721' is the journal 'Work' (id 5721feeb), read by drsmith"), so a
+        mistyped id never shares words with someone unsaid. None: no callback.
+        Raises nothing (an error the callback raises stops the call it was awaited in,
+        nothing done)."""
+        if callback is None:
+            self._context.named_by_id = None
+            return
+        told = callback
+
+        async def named(words: str, local: LocalJournal) -> None:
+            context = self._context
+            left = forgotten.decode(await context.store.setting(forgotten.LEFT))
+            readers = await self.readers(local.journal_id.hex())
+            await told(words, context.journal(local, left), readers)
+
+        self._context.named_by_id = named
+
     async def list(self) -> builtins.list[Journal]:
         """Every journal readable here: this account's own first, then shared ones, then the
         read-only copies kept of shares that ended or journals gone from the server
@@ -133,9 +159,11 @@ class Journals:
 
     async def get(self, name_or_id: str | None = None, *, strict: bool = False) -> Journal:
         """A journal by name ("Personal"), by "owner/name" for a shared one, or by hex id;
-        None: the default journal (`default`). Raises NotFound; InvalidInput for a name several journals share
-        (with `strict`, also when one of them is a read-only copy: what `delete` names, and
-        for the start of an id shorter than 8 hex digits, subject "id too short")."""
+        None: the default journal (`default`), or by any unique start of its id of 4 hex
+        digits or more (the one rule of every call that takes a journal). Raises NotFound;
+        InvalidInput for a name several journals share (with `strict`, also when one of them
+        is a read-only copy: what `delete` names), and for the start of an id several ids
+        share (subject "ambiguous id", listing each journal by name and id)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
@@ -293,7 +321,7 @@ class Journals:
         context = self._context
         # strict: a name a live journal and a kept copy share names neither; an id's start
         # of 4 hex digits names one, as for any command that destroys nothing (README)
-        local = await context.local_journal(journal, refuse_brief=True, strict=True, ends=False)
+        local = await context.local_journal(journal, refuse_brief=True, strict=True)
         if local.owner_id != context.profile.account_id:
             raise InvalidInput(
                 f"{quoted_name(context.display(local))} is not one of your journals: only one "
@@ -599,7 +627,7 @@ class Journals:
         failing raises its error (a NetworkError saying nothing was erased) and nothing is
         deleted; one that never reached the server, or a read-only copy, needs no sync.
         UnsentChanges is raised before that sync, which would send them."""
-        local = await self._context.local_journal(journal, strict=True)
+        local = await self._context.local_journal(journal, strict=True, ends=True)
         replica = self._context.replica
         # What it refuses without the network first: the sync below would send the unsent
         # changes it counts, and the deletion would then erase their words unasked.

@@ -134,7 +134,9 @@ class Assignment:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
-        own `to_dict()`. "share_ended" and "unlisted" are booleans meaning what they mean in
+        own `to_dict()`; `target` (the instrument's or homework's id, "phq9") is
+        "target_id", since "target" is a goal's day in every JSON. "share_ended" and
+        "unlisted" are booleans meaning what they mean in
         every JSON (an entry's, a journal's, a flag's, a caseload row's): "share_ended" for an
         end beyond the server's word (signed by the owner, a signed end date passed, or this
         account leaving), "unlisted" for the server's word alone (`ShareEnded.reason` "no
@@ -145,7 +147,7 @@ class Assignment:
             "journal": self.journal,
             "journal_id": self.journal_id,
             "type": self.type,
-            "target": self.target,
+            "target_id": self.target,
             "title": self.title,
             "every_days": self.every_days,
             "starts_at": json_time(self.starts_at),

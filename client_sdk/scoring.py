@@ -361,11 +361,12 @@ class ScoreDifference:
     apart_ms: int
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: `apart_ms` in milliseconds."""
+        """A JSON-ready dict: `apart_ms` in milliseconds; `change` under the key
+        "difference" (a number: in every JSON "change" is this whole object, README)."""
         return {
             "earlier": self.earlier,
             "later": self.later,
-            "change": self.change,
+            "difference": self.change,
             "apart_ms": self.apart_ms,
         }
 
@@ -394,11 +395,12 @@ class ScoreChange:
     now_below_caseness: bool
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: `apart_ms` in milliseconds."""
+        """A JSON-ready dict: `apart_ms` in milliseconds; `change` under the key
+        "difference", as `ScoreDifference.to_dict` gives it."""
         return {
             "earlier": self.earlier,
             "later": self.later,
-            "change": self.change,
+            "difference": self.change,
             "apart_ms": self.apart_ms,
             "reliable": self.reliable,
             "now_below_caseness": self.now_below_caseness,

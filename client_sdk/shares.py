@@ -1071,7 +1071,7 @@ class Shares:
         """
         # strict: a name a live share and a kept copy share names neither (it lists their
         # ids): the copy the user meant is never mistaken for the share still on
-        local = await self._context.local_journal(journal, strict=True)
+        local = await self._context.local_journal(journal, strict=True, ends=True)
         try:
             return await self._context.sharing.forget(local, journal, unlisted, check_only)
         finally:

@@ -65,7 +65,7 @@ async def test_a_therapist_assigns_and_the_client_sees_it_due_then_does_it(
         )
     await ana.ok("sync")
     due = await ana.json("due")
-    assert sorted(d["target"] for d in due) == ["phq9", "sleep-diary"]
+    assert sorted(d["target_id"] for d in due) == ["phq9", "sleep-diary"]
     assert {d["status"] for d in due} == {"due"}
     assert all(d["seen_by_assigner"] for d in due)  # a whole-journal share carries everything
 
@@ -280,7 +280,7 @@ async def test_a_far_start_from_a_hostile_member_breaks_neither_due_nor_the_case
     finally:
         await member.close()
     await ana.ok("sync")
-    assert [d["target"] for d in await ana.json("due")] == ["gad7"]
+    assert [d["target_id"] for d in await ana.json("due")] == ["gad7"]
     assert "Traceback" not in (await ana.ok("due")).output
     [row] = await tom.json("caseload")
     assert row["client"] == "ana"

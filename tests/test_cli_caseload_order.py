@@ -48,7 +48,11 @@ async def test_a_client_who_ended_her_share_then_sends_one_score_keeps_her_item_
     # maya's unshare is not served to drlee's device: the server's word (NU52 F4)
     assert "no longer served: maya/Personal" in row["flags"] and row["tier"] == 0
     [score] = row["scores"]  # 16 in the kept copy, then 18 shared alone: one series
-    assert (score["score"], score["change"]["earlier"], score["change"]["change"]) == (18, 16, 2)
+    assert (score["score"], score["change"]["earlier"], score["change"]["difference"]) == (
+        18,
+        16,
+        2,
+    )
     assert row["entries_this_week"] == 2 and row["mood_recent"] == 4.0  # both entries
     shown = (await drlee.ok("caseload", env={"COLUMNS": "200"})).stdout
     assert "item 9 answered above 0" in shown and "no longer served: maya/Personal" in shown

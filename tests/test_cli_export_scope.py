@@ -67,7 +67,7 @@ async def test_every_kind_a_client_wrote_or_was_assigned_is_in_the_export(
         "due_at": assignment["due_at"],
         "last_done": taken["taken_at"],
     }
-    assert (assignment["target"], assignment["assigned_by"]) == ("phq9", "drsmith")
+    assert (assignment["target_id"], assignment["assigned_by"]) == ("phq9", "drsmith")
 
     [plan] = data["safety_plans"]
     assert (plan["journal_id"], plan["emergency_number"], plan["plan"]) == (

@@ -55,7 +55,7 @@ async def test_a_restore_into_a_new_account_says_new_results_go_where_the_histor
     }
     await mia.ok("journal", "default", "Personal (imported)")  # the first way, followed
     taken = await mia.json("measure", "take", "phq9", "--answers", "1,1,1,1,0,1,0,0,2")
-    assert taken["previous"]["score"] == 19 and taken["change"]["change"] == -12
+    assert taken["previous"]["score"] == 19 and taken["change"]["difference"] == -12
 
 
 async def test_an_import_into_a_shared_journal_names_it_and_its_readers(

@@ -230,7 +230,7 @@ async def test_change_is_labelled_from_the_first_result_and_never_recovered(
     assert taken["change"] == {
         "earlier": 10,
         "later": 0,
-        "change": -10,
+        "difference": -10,
         "apart_ms": taken["change"]["apart_ms"],
     }
     course = taken["since_baseline"]

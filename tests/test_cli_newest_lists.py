@@ -55,7 +55,7 @@ async def test_measure_list_shows_the_newest_20_and_says_how_to_see_the_rest(ana
     assert len(await ana.json("measure", "list")) == COUNT  # --json: every one
     [newest] = await ana.json("measure", "list", "--limit", "1")
     assert newest["score"] == COUNT - 1  # its change is from a result not listed
-    assert (newest["change"]["earlier"], newest["change"]["change"]) == (COUNT - 2, 1)
+    assert (newest["change"]["earlier"], newest["change"]["difference"]) == (COUNT - 2, 1)
 
     days = await ana.json("measure", "list", "--since", "2026-01-05", "--until", "2026-01-07")
     assert [r["score"] for r in days] == [6, 5, 4]

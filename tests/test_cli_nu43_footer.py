@@ -172,7 +172,7 @@ async def test_measure_list_of_one_journal_shows_each_change_and_no_journal_colu
 
     listed = await drsmith.json("measure", "list", "--journal", "ana/Personal")
     changes = [row["change"] for row in listed]
-    assert [c and (c["earlier"], c["later"], c["change"]) for c in changes] == [
+    assert [c and (c["earlier"], c["later"], c["difference"]) for c in changes] == [
         (15, 13, -2),
         (9, 15, 6),
         None,

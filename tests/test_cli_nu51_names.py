@@ -163,8 +163,8 @@ async def test_a_journal_is_named_by_a_unique_start_of_its_id(
     [dream] = await ana.json("list", "--journal", "abcd10")
     assert dream["body"] == "dream"
     line = failed_with_one_line(await ana.tj("write", "--journal", "abcd", "where?"))
-    assert "2 journals have an id starting 'abcd'" in line, line
-    assert "'Dreams' (abcd10000000)" in line and "'Work' (abcd20000000)" in line, line
+    assert "2 journals on this device have an id starting 'abcd'" in line, line
+    assert "'Dreams' (abcd1000), 'Work' (abcd2000)" in line, line  # 8 digits (fix30c)
     line = failed_with_one_line(await ana.tj("write", "--journal", "abc", "short"))
     assert "no journal named 'abc'" in line, line  # 3 digits: too short for an id
 

@@ -236,10 +236,10 @@ async def test_a_briefs_json_gives_counts_and_scores_as_integers(
     assert all(type(r["score"]) is int for r in digest["results"]), digest
     [score] = digest["scores"]  # a change's numbers are whole too (NU73 F5: 9.0, 19865.0)
     for key in ("change", "since_baseline"):
-        assert {k: v for k, v in score[key].items() if k in {"earlier", "later", "change"}} == {
-            "earlier": 7, "later": 12, "change": 5,
+        assert {k: v for k, v in score[key].items() if k in {"earlier", "later", "difference"}} == {
+            "earlier": 7, "later": 12, "difference": 5,
         }, digest  # fmt: skip
-        numbers = [score[key][k] for k in ("earlier", "later", "change", "apart_ms")]
+        numbers = [score[key][k] for k in ("earlier", "later", "difference", "apart_ms")]
         assert all(type(n) is int for n in numbers), digest
     assert type(digest["mood_recent"]) is float, digest  # a mean stays a float
 

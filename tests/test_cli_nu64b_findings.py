@@ -157,7 +157,7 @@ async def test_assignments_in_a_copy_of_mood_and_scores(ana: Device, tom: Device
     homework = await tom.ok("assign", "ana", "homework", "thought-record")
     said = flat(homework.stderr)
     assert "cannot be seen in this copy: it does not carry the client's homework" in said, said
-    found = {a["target"]: a for a in await tom.json("assignments")}
+    found = {a["target_id"]: a for a in await tom.json("assignments")}
     assert found["thought-record"]["status"] == "cannot be seen", found
     assert found["phq9"]["status"] == "upcoming", found
     table = flat((await tom.ok("assignments", env={"COLUMNS": "200"})).stdout)

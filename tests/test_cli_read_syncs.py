@@ -65,7 +65,7 @@ async def test_a_second_device_sees_the_therapists_note_and_prompt_without_runni
     }
     prompts = await ana.json("prompt", "list")
     assert prompts[0]["text"] == "What helped this week?"
-    assert [a["target"] for a in await ana.json("assignments")] == ["phq9"]
+    assert [a["target_id"] for a in await ana.json("assignments")] == ["phq9"]
 
 
 async def test_a_prompt_sent_in_session_comes_first_in_tj_prompt_and_can_be_answered_at_once(

@@ -61,5 +61,5 @@ async def test_every_command_of_the_therapists_first_day_works(
     notes = await ana.json("notes")
     assert [n["text"] for n in notes] == ["See you Thursday."]
     [due] = await ana.json("due")
-    assert (due["target"], due["every_days"], due["assigned_by"]) == ("phq9", 14, "drsmith")
+    assert (due["target_id"], due["every_days"], due["assigned_by"]) == ("phq9", 14, "drsmith")
     assert len(await drsmith.json("private-notes")) == 1

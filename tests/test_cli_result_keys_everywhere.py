@@ -7,6 +7,7 @@ loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,25 +129,40 @@ def test_a_brief_made_before_the_keys_reads_them_as_null() -> None:
     assert odd["results"][0]["result_id"] is None and odd["results"][0]["safety_answer"] is None
     assert odd["results"][0]["band_id"] == "moderately_severe"  # from the band, not the word
     assert odd["results"][1] == "junk"
+
+
+def test_a_brief_stored_before_difference_reads_its_number_as_difference() -> None:
+    """fix30c item 3: a brief stored before this version keeps a score's difference as
+    "change" inside the "change" and "since_baseline" objects; its JSON gives it as
+    "difference", as a new brief's does, so "change" has one type in every JSON."""
+    from client_sdk.brief import digest_json
+
+    old = {"earlier": 7, "later": 12, "change": 5, "apart_ms": 86_400_000}
+    course = {**old, "reliable": None, "now_below_caseness": False}
+    row = {"measure": "phq9", "name": "PHQ-9", "score": 12, "band": "moderate"}
+    stored = {"scores": [{**row, "change": old, "since_baseline": course}]}
+    [score] = digest_json(stored)["scores"]
+    assert score["change"] == {"earlier": 7, "later": 12, "difference": 5, "apart_ms": 86_400_000}
+    assert score["since_baseline"] == {
+        "earlier": 7, "later": 12, "difference": 5, "apart_ms": 86_400_000,
+        "reliable": None, "now_below_caseness": False,
+    }  # fmt: skip
+    assert stored["scores"][0]["change"] == old  # the stored digest untouched
+    [none] = digest_json({"scores": [{**row, "change": None}]})["scores"]
+    assert none["change"] is None
     unknown = digest_json({"results": [{**old, "measure": "who5", "band_id": "good"}]})
     assert unknown["results"][0]["band_id"] == "good"  # a measure not known here: as stored
 
 
-DIFFERENCES = ("change", "since_baseline")
-"""The keys of a score's difference objects, within which "change" is the difference's
-number (`ScoreDifference`, `ScoreChange`)."""
-
-
 def types_of(value: Any, key: str) -> set[str]:
-    """The JSON types of every value named `key` anywhere in `value`, but within a score's
-    difference object (DIFFERENCES)."""
+    """The JSON types of every value named `key` anywhere in `value`, a score's difference
+    object included (its number is "difference": fix30c item 3)."""
     found: set[str] = set()
     if isinstance(value, dict):
         for name, inner in value.items():
             if name == key:
                 found.add(type(inner).__name__)
-            elif name not in DIFFERENCES:
-                found |= types_of(inner, key)
+            found |= types_of(inner, key)
     elif isinstance(value, list):
         for inner in value:
             found |= types_of(inner, key)
@@ -159,7 +175,8 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     """NU67 F5: "score" was a whole total in results and a fraction in `tj search`; "change"
     a score's difference (an object), a mood's (a number) in `tj insights` and a word in `tj
     sync`'s news; "reads_only" a list of members in a safety plan and true/false in a flag.
-    Now each has one type everywhere: "score" an int, "change" an object (or null),
+    Now each has one type everywhere: "score" an int, "change" an object (or null), also
+    inside one (its number is "difference", fix30c item 3: it was "change", an int),
     "reads_only" a list (or null); the others are "relevance", "mood_change", "what" and
     "read_only_member"."""
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
@@ -185,6 +202,7 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     }
     assert types_of(said, "score") == {"int"}, said
     assert types_of(said, "change") <= {"dict", "NoneType"} and "dict" in types_of(said, "change")
+    assert types_of(said, "difference") == {"int"}, said  # the number, in every object
     assert types_of(said, "reads_only") <= {"list", "NoneType"}, said["safety plan"]
     assert said["search"] and all(isinstance(h["relevance"], float) for h in said["search"])
     assert isinstance(said["insights"]["trend"]["mood_change"], float), said["insights"]
@@ -203,3 +221,46 @@ async def test_a_markdown_export_names_a_band_as_people_are_shown_it(
     await ana.ok("export", "--format", "markdown", "--out", str(out))
     text = "\n".join(p.read_text() for p in out.rglob("*.md"))
     assert "## PHQ-9: 16 (Moderately Severe)" in text, text
+
+
+async def test_target_is_a_goals_day_in_every_json_and_an_assignments_is_target_id(
+    ana: Device, tom: Device, tmp_path: Path
+) -> None:
+    """fix30c item 4: "target" was a goal's day ("2027-03-01") and an assignment's
+    instrument or homework id ("phq9"). Now every "target" is a day or null; an assignment's
+    id is "target_id", in `tj assignments`, `tj due`, `tj assign` and an export alike."""
+    fingerprint = ("--fingerprint", tom.signup["fingerprint"])
+    await ana.ok("share", "Personal", "tom", "--role", "annotate", *fingerprint)
+    await ana.ok("goal", "add", "Walk more", "--target", "2027-03-01")
+    await tom.ok("sync")
+    assigned = await tom.json("assign", "ana/Personal", "measure", "phq9", "--every", "14")
+    await ana.ok("sync")
+    out = tmp_path / "out"
+    path = (await ana.ok("export", "--out", str(out))).stdout.strip()
+    exported = json.loads(Path(path).read_text())
+    said = {
+        "assign": assigned,
+        "assignments": await ana.json("assignments"),
+        "due": await ana.json("due"),
+        "goals": await ana.json("goal", "list"),
+        "export": exported,
+    }
+    days = {v for v in values_of(said, "target") if v is not None}
+    assert days == {"2027-03-01"}, said  # a goal's, nothing else
+    for rows in (said["assignments"], said["due"], exported["assignments"]):
+        assert [row["target_id"] for row in rows] == ["phq9"], rows
+    assert assigned["target_id"] == "phq9", assigned
+
+
+def values_of(value: Any, key: str) -> list[Any]:
+    """Every value named `key` anywhere in `value`."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == key:
+                found.append(inner)
+            found += values_of(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            found += values_of(inner, key)
+    return found

@@ -3,7 +3,8 @@ subject "unanswered" whatever it asked about, so a script could not tell "fold a
 journal into a shared one" from "delete an entry". Now its `--json` error object has the
 subject of the refusal the question is about (the SDK's, as an app calling the SDK gets it:
 "fold into shared", "readers left", "safety flags", "shared again", "unsynced changes"),
-"unanswered" for a question confirming the command's own action (a delete), and
+"confirm COMMAND" for a question confirming the command's own action ("confirm delete":
+it was "unanswered", fix30c item 2), and
 "answered_by", the flags that answer it. Real server on loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
@@ -108,12 +109,38 @@ async def test_a_logout_losing_unsynced_changes_fails_with_unsynced_changes(
     assert (laptop.home / "profile").exists()
 
 
-async def test_a_delete_left_unanswered_keeps_unanswered_and_names_yes(
+async def test_a_confirmation_left_unanswered_names_what_it_confirms_and_its_flag(
+    live_server: RunningServer,
     laptop: Device,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
+    """fix30c item 2: a question confirming the command's own action (a delete, an unshare)
+    failed with the subject "unanswered" whatever it confirmed. Now each says, the same way
+    as a question about what the SDK refused: its subject names what it confirms ("confirm"
+    and the command), `answered_by` the flag that answers it; nothing is done."""
+    drlee = await new_device(live_server, tmp_path, "drlee")
     written = (await laptop.ok("write", "Kept.")).stdout.strip()
-    done = await laptop.tj("delete", written[:8], "--json", input="")
-    unanswered(done, "unanswered")
+    await laptop.ok("journal", "create", "Dreams")
+    await laptop.ok("share", "Personal", "drlee", TOFU)
+    trashed = (await laptop.ok("write", "To the trash.")).stdout.strip()
+    await laptop.ok("delete", trashed[:8], "--yes")
+    taken = await laptop.json("measure", "take", "gad7", "--answers", "1,1,1,1,1,1,1")
+    for words, subject in (
+        (("delete", written[:8]), "confirm delete"),
+        (("journal", "delete", "Dreams"), "confirm journal delete"),
+        (("trash", "empty"), "confirm trash empty"),
+        (("measure", "delete", taken["id"][:8]), "confirm measure delete"),
+    ):
+        done = await laptop.tj(*words, "--json", input="")
+        unanswered(done, subject)
+    assert [e["id"] for e in await laptop.json("list")] == [written]
+    assert "Dreams" in {j["name"] for j in await laptop.json("journal", "list")}
+    await drlee.ok("sync")
+    [theirs] = [j["name"] for j in await drlee.json("journal", "list") if not j["own"]]
+    unanswered(await drlee.tj("leave", theirs, "--json", input=""), "confirm leave")
+    assert any(s["member"] == "drlee" for s in await laptop.json("shares"))
+    assert [e["id"] for e in await laptop.json("trash")] == [trashed]
+    assert [r["id"] for r in await laptop.json("measure", "list")] == [taken["id"]]
     refused = failure(await laptop.tj("show", "0123456789ab", "--json"))
     assert refused["answered_by"] is None  # no question: null, never a missing key
 

@@ -402,7 +402,7 @@ def test_the_time_between_two_results_gates_no_change(
 def test_the_difference_from_the_one_before_carries_no_verdict() -> None:
     """REV-CLIN F1: "+N since last time" is plain information."""
     plain = difference(instrument("phq9"), 7, 16, apart_ms=7 * DAY_MS)
-    assert plain.to_dict() == {"earlier": 7, "later": 16, "change": 9, "apart_ms": 7 * DAY_MS}
+    assert plain.to_dict() == {"earlier": 7, "later": 16, "difference": 9, "apart_ms": 7 * DAY_MS}
     with pytest.raises(InvalidInput):
         difference(instrument("gad7"), 0, 22, apart_ms=0)
     with pytest.raises(InvalidInput):
