@@ -807,9 +807,10 @@ def old_copy_words(copy: dict[str, Any]) -> str:
     ident = copy["journal_id"][:ID_SHOWN]
     name, into = output.quoted(copy["journal"]), output.quoted(copy["restored_into"])
     delete = output.command(["tj", "journal", "delete", ident])
+    restored = "restored now into" if copy.get("restored_now", True) else "restored earlier into"
     said = (
         f"{name} ({ident}) here is the read-only copy of the file's {name} itself, left by its "
-        f"deletion on another device, restored now into {into}: "
+        f"deletion on another device, {restored} {into}: "
     )
     missing = copy["not_restored"]
     if not missing:
