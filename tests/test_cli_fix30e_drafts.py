@@ -1,0 +1,77 @@
+"""Drafts name the journal they were written for (fix30e): a `tj write --prompt` draft, the
+therapist's prompt's journal (item 2); a draft with no command in it (an older `tj`'s, a
+file of the user's own) is checked before it is saved, never put unasked into a default
+journal someone else reads (item 1)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from cli import editor
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+from tests.test_cli_journal_features import NO_VISUAL, therapist_adds_prompt
+from tests.test_cli_nu56_findings import flat
+from tests.test_cli_nu72_drafts import kept_draft
+
+
+async def prompt_in_therapy(live_server: RunningServer, tmp_path: Path) -> tuple[Device, str, str]:
+    """ana's "Therapy", shared with drsmith, who adds a prompt there; ana's default journal
+    stays her private "Personal". Returns ana, the prompt's id and Therapy's id."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("journal", "create", "Therapy")
+    fingerprint = drsmith.signup["fingerprint"]
+    await ana.ok(
+        "share", "Therapy", "drsmith", "--full", "--role", "annotate", "--fingerprint", fingerprint
+    )
+    prompt = await therapist_adds_prompt(drsmith, "What would you tell your younger self?")
+    await ana.ok("sync")
+    [therapy] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Therapy"]
+    return ana, prompt, therapy
+
+
+async def test_a_prompts_piped_draft_names_the_prompts_journal(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana, prompt, therapy = await prompt_in_therapy(live_server, tmp_path)
+    refused = await ana.tj("write", "--prompt", prompt[:8], input="y" * 100_001)
+    said = flat(refused.stderr)
+    assert refused.exit_code != 0, said
+    draft = kept_draft(said)
+    meant = editor.written_for(draft)
+    assert meant is not None and meant[0] == therapy[:12], editor.saved_with(draft)
+    assert f"`tj write --journal {therapy[:12]} --prompt {prompt[:8]} --draft {draft}`" in said
+    # saved by the generic command, it never goes into the default journal unasked
+    kept = draft.read_text()
+    draft.write_text("Be kinder to yourself.\n" + kept[kept.index("\n") + 1 :])  # shortened
+    plain = await ana.tj("write", "--draft", str(draft))
+    assert plain.exit_code == 1 and "was written for 'Therapy'" in flat(plain.stderr), plain.output
+    assert await ana.json("list", "--journal", "Personal") == []
+
+
+async def test_a_prompts_editor_draft_names_the_prompts_journal(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, prompt, therapy = await prompt_in_therapy(live_server, tmp_path)
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
+    script = tmp_path / "failing-editor.sh"
+    script.write_text(
+        '#!/bin/sh\nprintf "Typed before the crash.\\n\\n" | cat - "$1" > "$1.new"\nmv "$1.new" "$1"\nexit 1\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    failed = await ana.tj("write", "--prompt", prompt[:8], env={**NO_VISUAL, "EDITOR": str(script)})
+    assert failed.exit_code == 1, failed.output
+    [draft] = [p for p in (ana.home / "drafts").iterdir() if p.suffix == ".md"]
+    meant = editor.written_for(draft)
+    assert meant is not None and meant[0] == therapy[:12], draft.read_text()
+    plain = await ana.tj("write", "--draft", str(draft))
+    assert plain.exit_code == 1 and "was written for 'Therapy'" in flat(plain.stderr), plain.output
+    saved = await ana.ok(*meant[1][1:]) if meant[1][0] == "tj" else None
+    assert saved is not None
+    [entry] = await ana.json("list", "--journal", "Therapy")
+    assert entry["body"] == "Typed before the crash." and entry["prompt_id"] == prompt, entry
