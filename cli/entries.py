@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -278,7 +278,9 @@ def write(
                     f"(a mood alone: {mood_command(journal_name, fields)})"
                 )
             meant = editor.written_for(draft) if draft is not None else None
-            checked = partial(draft_journal_checked, journal_name, draft, meant)
+            checked = partial(
+                draft_journal_checked, journal_name, draft, meant, tj=profile_words(home.path)
+            )
             entry, note, chose = home.run(
                 partial(write_entry, journal_name, body, saved=saved, check=checked, **fields)
             )
@@ -297,6 +299,8 @@ async def draft_journal_checked(
     draft: Path | None,
     meant: tuple[str, list[str]] | None,
     client: Client,
+    *,
+    tj: Sequence[str] = ("tj",),
 ) -> str:
     """Before `tj write --draft FILE` saves the draft at `draft` into `journal_name` (None:
     the default journal): check it against the journal it was written for (`meant`, from
@@ -309,9 +313,17 @@ async def draft_journal_checked(
     reads without the user naming it). With --journal naming another journal, the user
     chose it: returns the words that say where it went and who reads it there, for after
     the save; "" when it goes where it was written for, or the draft names no journal. A
-    target journal that cannot be found is left for the write to refuse."""
-    if draft is None or meant is None:
+    target journal that cannot be found is left for the write to refuse.
+
+    A draft that names no journal (no command in it: an older `tj`'s, a file of the user's
+    own; or a command without --journal, an older `tj`'s too) goes, without --journal, into
+    the default journal only when no one else reads it, saying so after the save; into one
+    someone else reads it raises Failed ("draft journal") naming that journal, its readers
+    and the commands that save it there or elsewhere (`unnamed_draft_checked`, fix30e)."""
+    if draft is None:
         return ""
+    if meant is None:
+        return await unnamed_draft_checked(journal_name, draft, client, tj)
     word, own = meant
     try:
         target = await client.journals.get(journal_name)
@@ -348,6 +360,42 @@ async def draft_journal_checked(
         f"{draft} was written for {was}: without --journal it would go into your default "
         f"journal {output.quoted(target.name)}, {read_by}, so nothing was saved. {saves}to "
         f"save it in {output.quoted(target.name)} all the same, {output.command(there)}",
+        "draft journal",
+    )
+
+
+async def unnamed_draft_checked(
+    journal_name: str | None, draft: Path, client: Client, tj: Sequence[str]
+) -> str:
+    """`draft_journal_checked` for the draft at `draft` naming no journal it was written for:
+    with --journal (`journal_name`), the user chose: "". Without, into the default journal:
+    when someone else reads it (by this device's verified access chain,
+    `client.journals.readers`), raises Failed (subject "draft journal") naming the journal,
+    its readers and the commands that save it there all the same (by its id) or into the
+    journal named (`editor.unnamed_command`; `tj`: the words that start a command for this
+    profile); else returns the words that say where it went, for after the save. A default
+    journal that cannot be found is left for the write to refuse."""
+    if journal_name is not None:
+        return ""
+    try:
+        target = await client.journals.get(None)
+    except TJError as error:
+        if default_unconfirmed(error):  # `default_after_sync` syncs, then asks again
+            raise
+        return ""  # the write refuses it, as it would without a draft
+    readers = await client.journals.readers(target.id)
+    name = output.quoted(target.name)
+    why = "names no journal it was written for (made by an older tj, or by hand)"
+    if not readers:
+        return f"The draft {why}: it went into your default journal {name}, read by no one else."
+    there, elsewhere = (
+        output.command(editor.unnamed_command(draft, tj, word))
+        for word in (output.short_id(target.id), "NAME")
+    )
+    raise Failed(
+        f"{draft} {why}: without --journal it would go into your default journal {name}, "
+        f"read by {output.and_words(readers)}, so nothing was saved. To save it there all the "
+        f"same, {there}; into another journal, {elsewhere}",
         "draft journal",
     )
 

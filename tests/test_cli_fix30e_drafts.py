@@ -75,3 +75,52 @@ async def test_a_prompts_editor_draft_names_the_prompts_journal(
     assert saved is not None
     [entry] = await ana.json("list", "--journal", "Therapy")
     assert entry["body"] == "Typed before the crash." and entry["prompt_id"] == prompt, entry
+
+
+async def test_a_draft_naming_no_journal_never_goes_unasked_into_a_default_others_read(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A draft with no command in it (an older tj's, or written by hand) was saved into the
+    default journal unchecked. Now: into a private default journal it goes, and is said to;
+    into one a therapist reads it is refused, naming them and the commands that save it
+    there all the same or elsewhere; listed (`tj logout`'s question), it is said to name no
+    journal."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drw = await new_device(live_server, tmp_path, "drw")
+    drafts = ana.home / "drafts"
+    drafts.mkdir(mode=0o700, exist_ok=True)
+    private = drafts / "entry-old1.md"
+    private.write_text(f"Written by an older tj.\n\n{editor.CUT}\n# old guide\n")
+    saved = await ana.ok("write", "--draft", str(private))
+    assert (
+        "The draft names no journal it was written for (made by an older tj, or by hand): it "
+        "went into your default journal 'Personal', read by no one else."
+    ) in flat(saved.stderr), saved.stderr
+    assert [e["body"] for e in await ana.json("list", "--journal", "Personal")] == [
+        "Written by an older tj."
+    ]
+
+    await ana.ok("journal", "create", "Therapy")
+    await ana.ok("share", "Therapy", "drw", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("journal", "default", "Therapy", "--even-if-shared", "--yes")
+    [therapy] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Therapy"]
+    by_hand = drafts / "entry-hand.md"
+    by_hand.write_text("Not for drw.\n")
+    asked = await ana.tj("logout", input="n\n")
+    assert f"save it first (`tj write --journal NAME --draft {by_hand}`)" in flat(asked.stderr)
+    refused = await ana.tj("write", "--draft", str(by_hand))
+    said = flat(refused.stderr)
+    assert refused.exit_code == 1, said
+    assert said.startswith(
+        f"Error: {by_hand} names no journal it was written for (made by an older tj, or by "
+        "hand): without --journal it would go into your default journal 'Therapy', read by "
+        "drw, so nothing was saved. To save it there all the same, "
+        f"`tj write --journal {therapy[:12]} --draft {by_hand}`; into another journal, "
+        f"`tj write --journal NAME --draft {by_hand}`"
+    ), said
+    assert by_hand.exists() and await ana.json("list", "--journal", "Therapy") == []
+    await ana.ok("write", "--journal", "Personal", "--draft", str(by_hand))
+    assert not by_hand.exists()
+    assert len(await ana.json("list", "--journal", "Personal")) == 2
+    await drw.ok("sync")
+    assert await drw.json("list", "--journal", "ana/Therapy") == []
