@@ -604,13 +604,25 @@ def brief(
         return
 
     async def work(client: Client) -> tuple[dict[str, object], str]:
-        shared = await client.briefs.share(
-            prepared,
-            therapist,
-            expires_at=until,
-            fingerprint=fingerprint,
-            trust_on_first_use=trust_on_first_use,
-        )
+        from client_sdk import InvalidInput
+        from client_sdk.practice import BRIEF_SCOPE
+
+        try:
+            shared = await client.briefs.share(
+                prepared,
+                therapist,
+                expires_at=until,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+            )
+        except InvalidInput as error:  # a share changed elsewhere meanwhile: the command again
+            if error.subject != BRIEF_SCOPE or error.situation is None:
+                raise
+            again = [*profile_words(home.path), "brief", therapist]
+            again += [w for name in journal_names for w in ("--journal", name)]
+            raise Failed(
+                f"{error.situation}: {output.command(again)} prepares it again", error.subject
+            ) from None
         return shared.to_dict(), await sync_note(client)
 
     shared, note = home.run(work)

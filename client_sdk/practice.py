@@ -635,6 +635,9 @@ class Briefs:
             f"(on another device: it covered {', '.join(brief.journals)}; now {covers}): "
             "prepare it again; nothing was shared",
             subject=BRIEF_SCOPE,
+            situation=f"what you share with {brief.therapist} changed since this brief was "
+            f"prepared (on another device: it covered {', '.join(brief.journals)}; now "
+            f"{covers}); nothing was shared",
         )
 
     async def received(
