@@ -124,3 +124,23 @@ async def test_a_draft_naming_no_journal_never_goes_unasked_into_a_default_other
     assert len(await ana.json("list", "--journal", "Personal")) == 2
     await drw.ok("sync")
     assert await drw.json("list", "--journal", "ana/Therapy") == []
+
+
+async def test_the_editors_reminder_names_the_journal_to_give_a_draft_naming_none(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drafts = ana.home / "drafts"
+    drafts.mkdir(mode=0o700, exist_ok=True)
+    by_hand = drafts / "entry-hand.md"
+    by_hand.write_text("Kept from an older tj.\n")
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
+    script = tmp_path / "editor.sh"
+    script.write_text('#!/bin/sh\nprintf "Today.\\n" > "$1"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    wrote = await ana.ok("write", env={**NO_VISUAL, "EDITOR": str(script)})
+    assert (
+        f"Note: 1 earlier draft was never saved, e.g. {by_hand}: "
+        f"`tj write --journal NAME --draft {by_hand}` saves it into the journal you name "
+        f"({editor.UNNAMED}) and deletes it."
+    ) in flat(wrote.stderr), wrote.stderr
