@@ -491,8 +491,9 @@ def drafted(
             )
         if names_no_journal(left[-1]):  # fix30e item 1: the journal to name, said now
             unnamed = command(unnamed_command(left[-1], tj, "NAME"))
-            how = f"{unnamed} saves it into the journal you name ({UNNAMED}) and deletes it" + (
-                f"; {how}" if len(left) > 1 else ""
+            how = (
+                f"{unnamed} saves it into the journal you name ({UNNAMED}; {edit} if it is an "
+                f"edit's) and deletes it" + (f"; {how}" if len(left) > 1 else "")
             )
         said = f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}."
         click.echo(shown(said, prose=True), err=True)

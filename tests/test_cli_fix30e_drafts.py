@@ -142,5 +142,5 @@ async def test_the_editors_reminder_names_the_journal_to_give_a_draft_naming_non
     assert (
         f"Note: 1 earlier draft was never saved, e.g. {by_hand}: "
         f"`tj write --journal NAME --draft {by_hand}` saves it into the journal you name "
-        f"({editor.UNNAMED}) and deletes it."
+        f"({editor.UNNAMED}; `tj edit ID --draft FILE` if it is an edit's) and deletes it."
     ) in flat(wrote.stderr), wrote.stderr
