@@ -174,6 +174,8 @@ def _saves_draft(path: Path, tj: Sequence[str]) -> str:
     saves = (
         command_text(kept) if kept is not None else command([*tj, "write", "--draft", str(path)])
     )
+    if names_no_journal(path):  # the journal to name: checked when saved (fix30e item 1)
+        saves = command(unnamed_command(path, tj, "NAME"))
     # longer than an entry holds, it is refused again as it is (NU74 F4)
     return f"{_shorten_first()}, then {saves}" if _too_long(path) else saves
 
@@ -487,6 +489,12 @@ def drafted(
             how = f"{command_text(kept)} saves it and deletes it" + (
                 f"; {how}" if len(left) > 1 else ""
             )
+        if names_no_journal(left[-1]):  # fix30e item 1: the journal to name, said now
+            unnamed = command(unnamed_command(left[-1], tj, "NAME"))
+            how = (
+                f"{unnamed} saves it into the journal you name ({UNNAMED}; {edit} if it is an "
+                f"edit's) and deletes it" + (f"; {how}" if len(left) > 1 else "")
+            )
         said = f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}."
         click.echo(shown(said, prose=True), err=True)
     from client_sdk.profile import PROFILE_FILE
@@ -598,6 +606,45 @@ def written_for(path: Path) -> tuple[str, list[str]] | None:
     if "--journal" not in words[:-1]:
         return None
     return words[words.index("--journal") + 1], words
+
+
+UNNAMED = (
+    "it names no journal it was written for: without --journal it goes only into a default "
+    "journal no one else reads"
+)
+"""Said beside the command that saves a draft naming no journal (`names_no_journal`), as
+`tj write --draft` checks it (`cli.entries.unnamed_draft_checked`)."""
+
+
+def names_no_journal(path: Path) -> bool:
+    """Whether the entry draft at `path` names no journal it was written for: no command in
+    it (an older `tj`'s, a file written by hand) or a `tj write` command without --journal
+    (an older `tj`'s). An edit's draft (`tj edit ID --draft`) names its entry instead."""
+    kept = saved_with(path)
+    if kept is None:
+        return True
+    try:
+        words = shlex.split(kept)
+    except ValueError:
+        return True
+    return "write" in words and "--journal" not in words[:-1]
+
+
+def unnamed_command(path: Path, tj: Sequence[str], journal: str) -> list[str]:
+    """The words that save the draft at `path`, which names no journal (`names_no_journal`),
+    into `journal` (an id, or "NAME" for the user to fill in): the `tj write` command
+    written in it (an older `tj`'s, its options kept) with `--journal JOURNAL` after
+    "write", else `tj write --journal JOURNAL --draft PATH` (`tj`: the words that start a
+    command for this profile)."""
+    kept = saved_with(path)
+    try:
+        words = shlex.split(kept) if kept is not None else []
+    except ValueError:
+        words = []
+    if "write" not in words or "--draft" not in words:
+        words = [*tj, "write", "--draft", str(path)]
+    at = words.index("write") + 1
+    return [*words[:at], "--journal", journal, *words[at:]]
 
 
 def _saves(path: Path, save: Sequence[str]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -278,7 +278,9 @@ def write(
                     f"(a mood alone: {mood_command(journal_name, fields)})"
                 )
             meant = editor.written_for(draft) if draft is not None else None
-            checked = partial(draft_journal_checked, journal_name, draft, meant)
+            checked = partial(
+                draft_journal_checked, journal_name, draft, meant, tj=profile_words(home.path)
+            )
             entry, note, chose = home.run(
                 partial(write_entry, journal_name, body, saved=saved, check=checked, **fields)
             )
@@ -297,6 +299,8 @@ async def draft_journal_checked(
     draft: Path | None,
     meant: tuple[str, list[str]] | None,
     client: Client,
+    *,
+    tj: Sequence[str] = ("tj",),
 ) -> str:
     """Before `tj write --draft FILE` saves the draft at `draft` into `journal_name` (None:
     the default journal): check it against the journal it was written for (`meant`, from
@@ -309,9 +313,17 @@ async def draft_journal_checked(
     reads without the user naming it). With --journal naming another journal, the user
     chose it: returns the words that say where it went and who reads it there, for after
     the save; "" when it goes where it was written for, or the draft names no journal. A
-    target journal that cannot be found is left for the write to refuse."""
-    if draft is None or meant is None:
+    target journal that cannot be found is left for the write to refuse.
+
+    A draft that names no journal (no command in it: an older `tj`'s, a file of the user's
+    own; or a command without --journal, an older `tj`'s too) goes, without --journal, into
+    the default journal only when no one else reads it, saying so after the save; into one
+    someone else reads it raises Failed ("draft journal") naming that journal, its readers
+    and the commands that save it there or elsewhere (`unnamed_draft_checked`, fix30e)."""
+    if draft is None:
         return ""
+    if meant is None:
+        return await unnamed_draft_checked(journal_name, draft, client, tj)
     word, own = meant
     try:
         target = await client.journals.get(journal_name)
@@ -348,6 +360,42 @@ async def draft_journal_checked(
         f"{draft} was written for {was}: without --journal it would go into your default "
         f"journal {output.quoted(target.name)}, {read_by}, so nothing was saved. {saves}to "
         f"save it in {output.quoted(target.name)} all the same, {output.command(there)}",
+        "draft journal",
+    )
+
+
+async def unnamed_draft_checked(
+    journal_name: str | None, draft: Path, client: Client, tj: Sequence[str]
+) -> str:
+    """`draft_journal_checked` for the draft at `draft` naming no journal it was written for:
+    with --journal (`journal_name`), the user chose: "". Without, into the default journal:
+    when someone else reads it (by this device's verified access chain,
+    `client.journals.readers`), raises Failed (subject "draft journal") naming the journal,
+    its readers and the commands that save it there all the same (by its id) or into the
+    journal named (`editor.unnamed_command`; `tj`: the words that start a command for this
+    profile); else returns the words that say where it went, for after the save. A default
+    journal that cannot be found is left for the write to refuse."""
+    if journal_name is not None:
+        return ""
+    try:
+        target = await client.journals.get(None)
+    except TJError as error:
+        if default_unconfirmed(error):  # `default_after_sync` syncs, then asks again
+            raise
+        return ""  # the write refuses it, as it would without a draft
+    readers = await client.journals.readers(target.id)
+    name = output.quoted(target.name)
+    why = "names no journal it was written for (made by an older tj, or by hand)"
+    if not readers:
+        return f"The draft {why}: it went into your default journal {name}, read by no one else."
+    there, elsewhere = (
+        output.command(editor.unnamed_command(draft, tj, word))
+        for word in (output.short_id(target.id), "NAME")
+    )
+    raise Failed(
+        f"{draft} {why}: without --journal it would go into your default journal {name}, "
+        f"read by {output.and_words(readers)}, so nothing was saved. To save it there all the "
+        f"same, {there}; into another journal, {elsewhere}",
         "draft journal",
     )
 
@@ -530,9 +578,10 @@ def kept_unsaved(
     (`journal_left_out`)."""
     whole = editor.holds_cut(text)
     named = journal_named_in(save)
-    if "write" in save and (named is not None or "--prompt" not in save):
+    if "write" in save:
+        prompt_id = word_after(save, "--prompt")
         try:  # the journal it was written for, by id in its command (`with_journal_id`)
-            with_journal_id(save, home.run(partial(journal_id_word, named)))
+            with_journal_id(save, home.run(partial(journal_id_word, named, prompt_id)))
         except (Exception, KeyboardInterrupt):  # none here, or stopped: kept as it was named
             pass
     try:
@@ -682,36 +731,49 @@ async def editor_start(
     the journal the entry goes to (`journal_name`, else the prompt's, else the default):
     before the editor opens, not after the user wrote in it (NU38 N1: a therapist with a
     read share wrote a text that was then refused, with a draft no command could save);
-    and the id (shortened) of the journal it goes to, `journal_name`'s or the default's, for
-    the draft's command (`with_journal_id`); None when the prompt's journal is the one.
-    Raises what `Entries.check_writable` raises, and NotFound for an unknown prompt."""
+    and the id (shortened) of the journal it goes to, `journal_name`'s, the therapist's
+    prompt's or the default's, for the draft's command (`with_journal_id`: a prompt's draft
+    names its journal too, fix30e item 2). Raises what `Entries.check_writable` raises, and
+    NotFound for an unknown prompt."""
     prompt = await prompt_after_sync(prompt_id, client) if prompt_id else None
     journal = journal_name or (prompt.journal if prompt is not None else None)
     await default_after_sync(lambda c: c.entries.check_writable(journal), client)
-    if journal_name is None and journal is not None:
-        return prompt, None
+    if journal_name is None and prompt is not None and prompt.journal_id is not None:
+        return prompt, output.short_id(prompt.journal_id)
     return prompt, output.short_id((await client.journals.get(journal_name)).id)
 
 
-async def journal_id_word(journal_name: str | None, client: Client) -> str:
+async def journal_id_word(journal_name: str | None, prompt_id: str | None, client: Client) -> str:
     """The id, shortened, of the journal `journal_name` (as `Journals.get` takes it; None:
-    the default journal) (`with_journal_id`). Raises what `Journals.get` raises."""
+    the journal of the therapist's prompt `prompt_id` answers, as `Entries.write` writes
+    there, else the default journal) (`with_journal_id`). Raises what `Journals.get` and
+    `Prompts.get` raise."""
+    if journal_name is None and prompt_id is not None:
+        prompt = await client.prompts.get(prompt_id)
+        if prompt.journal_id is not None:  # a therapist's: its journal (fix30e item 2)
+            return output.short_id(prompt.journal_id)
     return output.short_id((await client.journals.get(journal_name)).id)
 
 
 def journal_named_in(save: list[str]) -> str | None:
     """The --journal word of `save`, the words of a `tj ... --draft`; None without one."""
-    if "--journal" not in save:
+    return word_after(save, "--journal")
+
+
+def word_after(save: list[str], option: str) -> str | None:
+    """The word after `option` in `save`, the words of a `tj ... --draft`; None without
+    one."""
+    if option not in save:
         return None
-    at = save.index("--journal") + 1
+    at = save.index(option) + 1
     return save[at] if at < len(save) else None
 
 
 def with_journal_id(save: list[str], journal_id: str | None) -> None:
     """Name the journal a draft was written for by its id (`journal_id`, shortened, when the
     draft was kept) in `save`, the words of a `tj write ... --draft`: its --journal word
-    replaced by the id, or `--journal ID` put in when it names no journal (nor a prompt,
-    whose journal it is). The draft then follows that journal, not a name: once the user
+    replaced by the id, or `--journal ID` put in when it names no journal (a therapist's
+    prompt's draft too: the id of the prompt's journal). The draft then follows that journal, not a name: once the user
     renames it and gives its old name to another journal, or makes another journal the
     default (one a therapist reads, say), `tj write --draft FILE` without --journal refuses
     to save it elsewhere unasked, and its own command still saves it where it was meant to go
@@ -722,8 +784,6 @@ def with_journal_id(save: list[str], journal_id: str | None) -> None:
         at = save.index("--journal") + 1
         if at < len(save):
             save[at] = journal_id
-        return
-    if "--prompt" in save:
         return
     at = save.index("write") + 1
     save[at:at] = ["--journal", journal_id]

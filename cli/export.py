@@ -135,12 +135,13 @@ def export(
             "file",
         )
     chosen = Chosen(list(journal_names), list(client_names))
-    files, held, names = home.run(lambda client: export_files(client, file_format, out_dir, chosen))
+    files, held, names = home.run(
+        lambda client: export_files(client, file_format, out_dir, chosen, counted=as_json)
+    )
     of = f" ({', '.join(names)})" if chosen.some else ""  # what was exported (NU47 #7)
     if as_json:  # what the text names too, for an app or a backup script (NU72 F8)
         printed: dict[str, Any] = {"format": file_format, "files": [str(path) for path in files]}
-        if file_format == "json":
-            printed |= {"counts": export_counts(held), "journals": exported_journals(held)}
+        printed |= {"counts": export_counts(held), "journals": exported_journals(held)}
         output.print_json(printed)
     elif file_format == "json":
         # exact, on one line: quoted whole when it holds a line break (NU57 #6)
@@ -168,18 +169,26 @@ class Chosen:
 
 
 async def export_files(
-    client: Client, file_format: str, out_dir: Path, chosen: Chosen | None = None
+    client: Client,
+    file_format: str,
+    out_dir: Path,
+    chosen: Chosen | None = None,
+    *,
+    counted: bool = False,
 ) -> tuple[list[Path], dict[str, Any], list[str]]:
-    """The files written, for JSON what the file holds (`export_json`'s dict; {} for
-    Markdown), and the names of the journals `chosen` names (none when it names none). Syncs
-    first when the server is reachable; offline, says which state is exported (the
-    device's at its last sync), never that something "will sync"."""
+    """The files written, what they hold (`export_json`'s dict: for Markdown, the same
+    export read again, from the same state, only when `counted`, for `tj export --json`'s
+    "counts" and "journals"; else {}), and the names of the journals `chosen` names (none
+    when it names none). Syncs first when the server is reachable; offline, says which
+    state is exported (the device's at its last sync), never that something "will sync"."""
     await synced_first(client, doing="exporting")
     chosen = chosen or Chosen([], [])
     some = {"journals": chosen.journals, "clients": chosen.clients}
     data: dict[str, Any] = {}
     if file_format == "markdown":
         files = await client.archive.export_markdown(out_dir, **some)
+        if counted:  # what the files hold, counted as a JSON export's (fix30e item 5)
+            data = await client.archive.export_json(**some)
     else:
         data = await client.archive.export_json(**some)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -807,9 +816,10 @@ def old_copy_words(copy: dict[str, Any]) -> str:
     ident = copy["journal_id"][:ID_SHOWN]
     name, into = output.quoted(copy["journal"]), output.quoted(copy["restored_into"])
     delete = output.command(["tj", "journal", "delete", ident])
+    restored = "restored now into" if copy.get("restored_now", True) else "restored earlier into"
     said = (
         f"{name} ({ident}) here is the read-only copy of the file's {name} itself, left by its "
-        f"deletion on another device, restored now into {into}: "
+        f"deletion on another device, {restored} {into}: "
     )
     missing = copy["not_restored"]
     if not missing:

@@ -37,7 +37,6 @@ BAR_WIDTH = 10
 MAX_PROGRESS = 1000
 """The SDK's `client_sdk.goals.MAX_SESSIONS` (not imported at start-up), checked equal by
 tests/test_cli_nu38b.py."""
-CHECKIN_ID_SHOWN = 6  # hex digits of a check-in's id in `tj goal show` (a prefix names it)
 YES_HELP = "Do not ask about more sessions than the whole goal (for scripts)."
 
 
@@ -275,7 +274,11 @@ def goal_checkin_edit(
         confirm_progress(found, progress)
 
     changed, note = home.run(partial(then_sync, edit))
-    saved = f"Check-in {output.short_id(checkin_id)} on {output.titled('goal', changed.id, changed.title)}"
+    wanted = checkin_id.strip().lower()  # the check-in it named, never the words as typed
+    edited = next((c.id for c in changed.checkins if c.id.startswith(wanted)), wanted)
+    saved = (
+        f"Check-in {output.short_id(edited)} on {output.titled('goal', changed.id, changed.title)}"
+    )
     print_goal((changed, note), as_json, saved)  # not a bare "synced" (NU48 #5)
 
 
@@ -529,10 +532,10 @@ def goal_history(home: Home, goal_id: str, as_json: bool) -> None:
 
 
 def goal_field_words(field: str) -> str:
-    """A goal's field in `tj goal history`: "target date", "check-in 81d0ab note"."""
+    """A goal's field in `tj goal history`: "target date", "check-in 81d0ab3c2e4f note"."""
     pieces = field.split(".")
     if len(pieces) == 3 and pieces[0] == "checkin":
-        return f"check-in {pieces[1][:CHECKIN_ID_SHOWN]} {pieces[2]}"
+        return f"check-in {output.short_id(pieces[1])} {pieces[2]}"
     return "target date" if field == "target" else field
 
 
@@ -668,7 +671,7 @@ def checkin_text(checkin: CheckIn) -> str:
     as `tj goal show` prints it, its time, progress, then its note's first words."""
     words = output.first_words(checkin.note)
     progress = "" if checkin.progress is None else f", progress {checkin.progress}"
-    named = f"{checkin.id[:CHECKIN_ID_SHOWN]} ({output.local_time(checkin.at)}{progress})"
+    named = f"{output.short_id(checkin.id)} ({output.local_time(checkin.at)}{progress})"
     return named + (f" {output.quoted(words)}" if words else "")
 
 
@@ -685,7 +688,7 @@ def checkins_table(goal: Goal) -> Table:
         edited = output.local_time(checkin.edited_at) if checkin.edited_at else ""
         rows.append(
             (
-                checkin.id[:CHECKIN_ID_SHOWN],
+                output.short_id(checkin.id),
                 output.local_time(checkin.at),
                 shown,
                 noted(checkin.note),

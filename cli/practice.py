@@ -568,6 +568,10 @@ def brief(
     # in the brief's object, or in the error object when it is not shared (declined)
     not_in_brief = not_in_brief_rows(left_out, separate, in_copies)
     output.ERROR_EXTRA["not_in_brief"] = not_in_brief
+    if as_json:  # read, and not shared (declined, not asked): the brief read, as if shared
+        from client_sdk.brief import digest_json
+
+        output.ERROR_EXTRA.update(brief=digest_json(prepared.to_dict()), text=prepared.text())
     if in_copies and not as_json:  # never shareable, never unsaid (a server can withhold)
         for name, held in in_copies:
             output.message(
@@ -581,12 +585,14 @@ def brief(
         for name in journal_names:
             again += ["--journal", name]
         tofu = output.command([*again, "--trust-on-first-use"])
-        output.message(
-            f"\nNot shared: to share it, {unknown}: "
+        not_shared = (
+            f"Not shared: to share it, {unknown}: "
             f"{output.command([*again, '--fingerprint', 'FINGERPRINT'])} (they see it with "
-            f"{output.their_command_text('tj fingerprint')}), or {tofu}.",
-            wrap=True,
+            f"{output.their_command_text('tj fingerprint')}), or {tofu}."
         )
+        output.message(f"\n{not_shared}", wrap=True)
+        if as_json:  # the brief read and why it was not shared, as a refusal's object
+            output.error_json("fingerprint", not_shared, None, 1)
         raise SystemExit(1)
     confirm_fingerprint(home, therapist, fingerprint, yes)  # keys it replaces: REV-ERASED F2
     # Declined: "Not shared.", exit 0; with --json the "declined" error object, exit 1, as
@@ -598,13 +604,25 @@ def brief(
         return
 
     async def work(client: Client) -> tuple[dict[str, object], str]:
-        shared = await client.briefs.share(
-            prepared,
-            therapist,
-            expires_at=until,
-            fingerprint=fingerprint,
-            trust_on_first_use=trust_on_first_use,
-        )
+        from client_sdk import InvalidInput
+        from client_sdk.practice import BRIEF_SCOPE
+
+        try:
+            shared = await client.briefs.share(
+                prepared,
+                therapist,
+                expires_at=until,
+                fingerprint=fingerprint,
+                trust_on_first_use=trust_on_first_use,
+            )
+        except InvalidInput as error:  # a share changed elsewhere meanwhile: the command again
+            if error.subject != BRIEF_SCOPE or error.situation is None:
+                raise
+            again = [*profile_words(home.path), "brief", therapist]
+            again += [w for name in journal_names for w in ("--journal", name)]
+            raise Failed(
+                f"{error.situation}: {output.command(again)} prepares it again", error.subject
+            ) from None
         return shared.to_dict(), await sync_note(client)
 
     shared, note = home.run(work)

@@ -541,6 +541,7 @@ class Client:
             # a read-only copy's flags too: what no brief covers is said (`read_only_copies`)
             lambda journal: self.safety._read_flags(journal, keep_own_gone=True),
             lambda name: self.context.local_journal(name, refuse_brief=True),
+            self.sync,  # `share` syncs first (fix30e)
         )
 
     @cached_property

@@ -255,7 +255,9 @@ class ImportReport:
     restored (the same journal id: one of this account's own journals, deleted on another
     device or withheld, that this device kept as it was): {"journal": its name here,
     "journal_id": its id (hex), "restored_into": the live journal that received the file's
-    journal, "not_restored": how many of the copy's entries, goals, notes and questionnaire
+    journal, "restored_now": true when this import wrote it there, false when an earlier one
+    did (all of it was already here: a re-import that adds nothing names the copy too),
+    "not_restored": how many of the copy's entries, goals, notes and questionnaire
     results no live journal here holds (0: the copy holds nothing the restore did not bring
     back)}. Lists show what both hold twice until the copy is deleted
     (`client.journals.delete(journal_id)`)."""
@@ -1008,14 +1010,26 @@ async def name_old_copies(
 ) -> None:
     """Name in `report.old_copies` each read-only copy on this device of a journal of the
     file (the same id: the account's own journal gone from the server) that this import
-    restored into a live journal (`targets`), with how many of its items no live journal
-    holds now (`holdings`, the import's writes included): lists show the rest twice until
-    the user deletes the copy, which the summary names with the command."""
+    restored into a live journal (`targets`), or that an earlier import restored (the file's
+    items of that journal held in a live journal already, none written now: `held_in_live`,
+    "restored_now" False), with how many of its items no live journal holds now (`holdings`, the
+    import's writes included): lists show the rest twice until the user deletes the copy,
+    which the summary names with the command."""
     context = source.context
-    restored = {j.id for j in archive.journals if j.restorable and j.id in targets}
+    local = {j.journal_id.hex(): j for j in await context.store.journals()}
+    into = {
+        j.id: local[targets[j.id]].name
+        for j in archive.journals
+        if j.restorable and j.id in targets
+    }
+    earlier = {
+        j.id: held
+        for j in archive.journals
+        if j.restorable and j.id not in targets and (held := held_in_live(archive, j.id, holdings))
+    }
+    restored = {**into, **earlier}
     if not restored:
         return
-    local = {j.journal_id.hex(): j for j in await context.store.journals()}
     me = context.profile.username
     trashed = await source.entries.trashed_in_copies()
     for journal in await source.journals.list():
@@ -1037,10 +1051,25 @@ async def name_old_copies(
             {
                 "journal": journal.name,
                 "journal_id": journal.id,
-                "restored_into": local[targets[journal.id]].name,
+                "restored_into": restored[journal.id],
+                "restored_now": journal.id in into,
                 "not_restored": sum(1 for key in keys if key not in holdings.held),
             }
         )
+
+
+def held_in_live(archive: Archive, journal_id: str, holdings: Holdings) -> str | None:
+    """The name of the live journal here that holds the most of the items of the file's
+    journal `journal_id` (`holdings.held`: a re-import found them all there, so wrote none;
+    the first such journal in the file's order on a tie), None when none of them is held in
+    one (or the journal holds no item). Pure."""
+    counts: dict[str, int] = {}
+    for item in archive.items():
+        if item.journal_id == journal_id:
+            held = holdings.held.get(identity(item))
+            if held is not None:
+                counts[held] = counts.get(held, 0) + 1
+    return max(counts, key=lambda name: counts[name]) if counts else None
 
 
 FOLD_SHARED = "fold into shared"

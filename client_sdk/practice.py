@@ -112,7 +112,11 @@ class Briefs:
         homework: Homework,
         flags: FlagsOf | None = None,
         journal_of: JournalOf | None = None,
+        sync: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        self._sync = sync
+        """`client.sync`: `share` syncs first, so that who reads each journal is the
+        latest the owner signed, not this device's last sync (fix30e)."""
         self._replica = replica
         self._sharing = sharing
         self._entries = entries
@@ -536,6 +540,13 @@ class Briefs:
         (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
         first). Needs the network.
 
+        It syncs first (`client.sync()`), as `tj brief` does: a device that has not synced
+        lately may not know that a share with the therapist ended or changed on another
+        device; a brief prepared for what is shared with them (`Brief.therapist`) that
+        covers other journals or fields once synced is refused (InvalidInput, subject
+        BRIEF_SCOPE: prepare it again), nothing shared. A NetworkError from that sync means
+        nothing was shared.
+
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`), yourself, a brief prepared for another
         therapist (`Brief.therapist`), or the digest of a read-only copy
@@ -550,6 +561,9 @@ class Briefs:
             await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
         """
         me = self._replica.profile.account_id
+        if self._sync is not None:  # who reads what: the owner's latest, never a stale copy
+            await self._sync()
+            await self._refuse_changed_scope(brief)
         for journal in await self._replica.store.journals():
             if journal.owner_id == me and journal.role == "owner":  # what a brief draws on
                 # Not while your newer changes wait unread here: the brief may be stale (R20 F4).
@@ -599,6 +613,32 @@ class Briefs:
             with contextlib.suppress(TJError):
                 await self._replica.delete_journal(target, drop_unsent=True)  # its brief only
             raise
+
+    async def _refuse_changed_scope(self, brief: Brief) -> None:
+        """Refuse (InvalidInput, subject BRIEF_SCOPE) a brief prepared for what is shared
+        with its therapist (`Brief.therapist`) when, as this device knows it now (after
+        `share`'s sync), that covers other journals or fields (`Brief.journals`): a share
+        that ended or changed on another device since. A brief of journals named, nothing."""
+        if brief.therapist is None or brief.read_only_copy:
+            return
+        try:
+            now = await self.prepare(therapist=brief.therapist, now=brief.period_end)
+        except InvalidInput as error:
+            if error.subject != BRIEF_SCOPE:
+                raise
+            now = None  # nothing is shared with them now
+        if now is not None and now.journals == brief.journals:
+            return
+        covers = "nothing" if now is None else ", ".join(now.journals)
+        raise InvalidInput(
+            f"what you share with {brief.therapist} changed since this brief was prepared "
+            f"(on another device: it covered {', '.join(brief.journals)}; now {covers}): "
+            "prepare it again; nothing was shared",
+            subject=BRIEF_SCOPE,
+            situation=f"what you share with {brief.therapist} changed since this brief was "
+            f"prepared (on another device: it covered {', '.join(brief.journals)}; now "
+            f"{covers}); nothing was shared",
+        )
 
     async def received(
         self, journal: str | None = None, *, include_ended: bool = False

@@ -338,7 +338,7 @@ class Settled:
         """`line` for a goal's or safety plan's field: "Settled: the emergency number of the
         safety plan of Personal was changed on another device; it is '999' everywhere now.
         This device had '112': the safety plan's history keeps it." A check-in's part: "the
-        note of check-in 3f2a9c8d of goal 'Sleep' (3f2a9c8d1e0b)"."""
+        note of check-in 81d0ab3c2e4f of goal 'Sleep' (3f2a9c8d1e0b)"."""
         doc = self.doc_id[:ID_SHOWN]
         if self.kind == "goal":
             owner = f"goal {quoted_name(self.title)} ({doc})"
@@ -348,7 +348,7 @@ class Settled:
             owner = f"the safety plan of {self.journal}" if self.journal else "the safety plan"
         part = checkin_part(self.field)
         if part is not None:
-            what = f"the {part[1]} of check-in {part[0][:8]} of {owner}"
+            what = f"the {part[1]} of check-in {part[0][:ID_SHOWN]} of {owner}"
         elif self.field.startswith("values."):  # homework's value, by its field id
             what = f"the value {quoted_name(self.field[len('values.') :])} of {owner}"
         else:

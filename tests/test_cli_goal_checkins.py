@@ -28,7 +28,7 @@ async def test_edit_and_undo_check_ins_on_two_devices(
     said_edit = " ".join(told.stderr.split())  # NU48 #5: not a bare "synced"
     assert (
         said_edit
-        == f"Check-in {first['id'][:6]} on goal {goal[:12]} ('Attend group') saved; synced."
+        == f"Check-in {first['id'][:12]} on goal {goal[:12]} ('Attend group') saved; synced."
     )
     on_laptop = (await laptop.json("goal", "show", goal))["checkins"]
     assert [(c["id"], c["progress"], c["note"]) for c in on_laptop] == [

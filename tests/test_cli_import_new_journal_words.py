@@ -260,8 +260,25 @@ async def test_a_restore_names_the_old_copy_of_the_journal_and_how_to_remove_it(
         f"`tj journal delete {ident}`"
     ) in told, told
     assert "you have a journal named 'Dreams' already" not in told, told
+    again = await laptop.ok("import", path)  # adds nothing: still names the copy (fix30e 6)
+    told = said(again.stdout)
+    assert told.startswith("Nothing new to import: 1 entry already here"), told
+    assert (
+        f"'Dreams' ({ident}) here is the read-only copy of the file's 'Dreams' itself, left by "
+        "its deletion on another device, restored earlier into 'Dreams (imported)': all it "
+        "holds is there too, so lists show it twice until you delete the copy: "
+        f"`tj journal delete {ident}`"
+    ) in told, told
     report = await laptop.json("import", path)
-    assert report["old_copies"] == []  # nothing restored this time: all held in a live journal
+    assert report["old_copies"] == [
+        {
+            "journal": "Dreams",
+            "journal_id": copy["id"],
+            "restored_into": "Dreams (imported)",
+            "restored_now": False,
+            "not_restored": 0,
+        }
+    ], report["old_copies"]
     await laptop.ok("journal", "delete", ident, "--yes")
     listed = await laptop.json("list")
     assert [e["body"] for e in listed] == ["Flying again"], listed

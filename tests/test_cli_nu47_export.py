@@ -158,3 +158,9 @@ async def test_export_json_carries_the_counts_and_the_journals_it_covered(
     assert not journals["Personal"]["read_only_copy"] and journals["Personal"]["own"]
     data = json.loads(Path(done["files"][0]).read_text())
     assert [j["id"] for j in done["journals"]] == [j["id"] for j in data["journals"]]
+    # fix30e item 5: the Markdown export's --json carries the same counts and journals
+    markdown = await laptop.json("export", "--format", "markdown", "--out", str(tmp_path / "md"))
+    assert markdown["format"] == "markdown"
+    assert markdown["counts"] == done["counts"], markdown
+    assert markdown["journals"] == done["journals"], markdown
+    assert len(markdown["files"]) >= 3, markdown["files"]  # an entry's file each, and more

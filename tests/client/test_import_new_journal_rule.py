@@ -302,11 +302,11 @@ async def test_a_restore_names_the_read_only_copy_of_the_journal_it_restored(
     from_older = await tablet.archive.import_json(older)
     assert from_older.created_journals == ["Work (imported)"]
     assert from_older.old_copies == [  # the PHQ-9 and the later entry only in the copy
-        expected | {"restored_into": "Work (imported)", "not_restored": 2}
+        expected | {"restored_into": "Work (imported)", "restored_now": True, "not_restored": 2}
     ]
     report = await tablet.archive.import_json(exported)
     assert report.created_journals == ["Work (imported 2)"]
     assert report.old_copies == [
-        expected | {"restored_into": "Work (imported 2)", "not_restored": 0}
+        expected | {"restored_into": "Work (imported 2)", "restored_now": True, "not_restored": 0}
     ]
     assert report.to_dict()["old_copies"] == report.old_copies
