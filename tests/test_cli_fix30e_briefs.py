@@ -34,11 +34,12 @@ async def test_brief_json_not_shared_gives_the_brief_read(
     fingerprint = drsmith.signup["fingerprint"]
     await ana.ok("share", "Personal", "drsmith", "--full", "--fingerprint", fingerprint)
     shared = json.loads((await ana.ok("brief", "drsmith", "--json", "--yes")).raw_stdout)
-    for answer in ("n\n", ""):  # declined; stdin ended unanswered
+    # declined; stdin ended unanswered (a confirmation's subject names what it confirms)
+    for answer, subject in (("n\n", "declined"), ("", "confirm brief")):
         refused = await ana.tj("brief", "drsmith", "--json", input=answer)
         assert refused.exit_code == 1, refused.output
         error = json.loads(refused.raw_stdout)["error"]
-        assert error["subject"] in ("declined", "unanswered"), error
+        assert error["subject"] == subject, error
         # the same brief but for its first line's time (prepared a moment later)
         assert error["text"].split("\n")[1:] == shared["text"].split("\n")[1:], error
         assert set(error["brief"]) == set(shared["brief"]), error
