@@ -1506,7 +1506,10 @@ class Client:
         self._closed = True
         _OPEN_HOMES.get(_home_key(self.home), weakref.WeakSet()).discard(self)
 
-    async def _close(self, because: str | None) -> None:
+    async def _close(self, because: str | None, *, keep_synced: bool = True) -> None:
+        """`close` (`because`: what a later call raises, Store.close). `keep_synced`: save the
+        last sync's time first when newer than the store's (False: the store is to be
+        deleted, as after an erasure)."""
         self._forget_open()
         # What the account key and the journals' keys opened, kept process-wide (logout
         # closes too): emptied now and again once closed (a write running meanwhile).
@@ -1524,7 +1527,11 @@ class Client:
             await stream.aclose()
         try:
             try:
-                if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                if (
+                    keep_synced
+                    and self._synced_kept is not None
+                    and self._synced_at > self._synced_kept
+                ):
                     # A store closed already, or kept busy by another program past the
                     # wait: the last sync's time is a convenience, not worth a second
                     # error at close (the one before it, e.g. a refused logout, stands).
@@ -2107,7 +2114,10 @@ class Client:
         with contextlib.suppress(OSError):
             write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
         copies, account_key = await self._copies(), self.profile.secrets.account_key
-        await self.close()
+        # Not the last sync's time: the account is gone and its data is deleted next; with
+        # another program keeping the store busy, saving it waited WRITE_WAIT_S (5 s) for
+        # nothing before the deletion waited as long again.
+        await self._close(None, keep_synced=False)
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
         from client_sdk.devices import forget_name_after_logout
