@@ -744,19 +744,27 @@ class Client:
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session)
         client.account_created = session.created
-        return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
+        return await client._finish_new_account(
+            recovery_key, keep_until_shown, kept=kept, listed=True
+        )
 
     async def _finish_new_account(
-        self, recovery_key: bytes | None, keep_until_shown: bool, *, kept: bool = False
+        self,
+        recovery_key: bytes | None,
+        keep_until_shown: bool,
+        *,
+        kept: bool = False,
+        listed: bool = False,
     ) -> Client:
         """Create the default journal if this account has none; set `recovery_key` (and drop
         the kept copy unless `keep_until_shown`). With `kept` (the key an unfinished signup
         kept: it may have been replaced on another device since, R23 F2), only once the
         server confirms it is the account's key in force; else (or with no key: the copy
         does not open with the password given) set `recovery_key_not_shown` and keep the
-        copy, marked finished (R25 F1). Closes this client on failure."""
+        copy, marked finished (R25 F1). `listed`: the journal list was read from the server
+        just before (`_started`), not read again. Closes this client on failure."""
         try:
-            await self.journals._create_default()
+            await self.journals._create_default(listed=listed)
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise
