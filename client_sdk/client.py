@@ -328,6 +328,7 @@ class Client:
         self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
+        self._synced_busy = False  # keeping it last found the store busy past the wait
         self._put_back = False  # a copy set aside went back to its place at this sign-in
         # this home's ended sessions, with when each ended (ms; None: unread)
         self._ended_here: dict[bytes, int | None] | None = None
@@ -1537,6 +1538,7 @@ class Client:
             try:
                 if (
                     keep_synced
+                    and not self._synced_busy  # waited for once already (a sync's StoreBusy)
                     and self._synced_kept is not None
                     and self._synced_at > self._synced_kept
                 ):
@@ -2915,7 +2917,14 @@ class Client:
             await self._keep_synced()
 
     async def _keep_synced(self) -> None:
-        moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        try:
+            moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        except StoreBusy:
+            # Another program kept the store busy past WRITE_WAIT_S: closing does not wait
+            # for it a second time (`tj logout` on a busy store waited 5 s more for it).
+            self._synced_busy = True
+            raise
+        self._synced_busy = False
         self._synced_kept = self._synced_at
         if moved is not None:
             self.replica.settings_written(*moved)
