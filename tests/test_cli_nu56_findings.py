@@ -247,7 +247,7 @@ STORE_WAIT_S = 0.5
 """How long `tj_while_busy`'s process waits for the store's write lock
 (client_sdk.database.WRITE_WAIT_S, 5 s), a test setting as the in-process store-busy tests'
 0.2 s: the lock is held throughout, so each wait runs to its end whatever its length (a
-logout met three, 15 s at 5 s), and the outcome is the same."""
+logout meets two, 10 s at 5 s), and the outcome is the same."""
 
 TJ_SHORT_STORE_WAIT = [
     sys.executable,
