@@ -335,6 +335,7 @@ class Client:
         self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
+        self._synced_busy = False  # keeping it last found the store busy past the wait
         self._put_back = False  # a copy set aside went back to its place at this sign-in
         # this home's ended sessions, with when each ended (ms; None: unread)
         self._ended_here: dict[bytes, int | None] | None = None
@@ -753,19 +754,27 @@ class Client:
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session)
         client.account_created = session.created
-        return await client._finish_new_account(recovery_key, keep_until_shown, kept=kept)
+        return await client._finish_new_account(
+            recovery_key, keep_until_shown, kept=kept, listed=True
+        )
 
     async def _finish_new_account(
-        self, recovery_key: bytes | None, keep_until_shown: bool, *, kept: bool = False
+        self,
+        recovery_key: bytes | None,
+        keep_until_shown: bool,
+        *,
+        kept: bool = False,
+        listed: bool = False,
     ) -> Client:
         """Create the default journal if this account has none; set `recovery_key` (and drop
         the kept copy unless `keep_until_shown`). With `kept` (the key an unfinished signup
         kept: it may have been replaced on another device since, R23 F2), only once the
         server confirms it is the account's key in force; else (or with no key: the copy
         does not open with the password given) set `recovery_key_not_shown` and keep the
-        copy, marked finished (R25 F1). Closes this client on failure."""
+        copy, marked finished (R25 F1). `listed`: the journal list was read from the server
+        just before (`_started`), not read again. Closes this client on failure."""
         try:
-            await self.journals._create_default()
+            await self.journals._create_default(listed=listed)
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
             raise
@@ -1515,7 +1524,10 @@ class Client:
         self._closed = True
         _OPEN_HOMES.get(_home_key(self.home), weakref.WeakSet()).discard(self)
 
-    async def _close(self, because: str | None) -> None:
+    async def _close(self, because: str | None, *, keep_synced: bool = True) -> None:
+        """`close` (`because`: what a later call raises, Store.close). `keep_synced`: save the
+        last sync's time first when newer than the store's (False: the store is to be
+        deleted, as after an erasure)."""
         self._forget_open()
         # What the account key and the journals' keys opened, kept process-wide (logout
         # closes too): emptied now and again once closed (a write running meanwhile).
@@ -1533,7 +1545,12 @@ class Client:
             await stream.aclose()
         try:
             try:
-                if self._synced_kept is not None and self._synced_at > self._synced_kept:
+                if (
+                    keep_synced
+                    and not self._synced_busy  # waited for once already (a sync's StoreBusy)
+                    and self._synced_kept is not None
+                    and self._synced_at > self._synced_kept
+                ):
                     # A store closed already, or kept busy by another program past the
                     # wait: the last sync's time is a convenience, not worth a second
                     # error at close (the one before it, e.g. a refused logout, stands).
@@ -2138,7 +2155,10 @@ class Client:
         with contextlib.suppress(OSError):
             write_private(self.home / ERASED_HERE, self.profile.account_id.hex().encode())
         copies, account_key = await self._copies(), self.profile.secrets.account_key
-        await self.close()
+        # Not the last sync's time: the account is gone and its data is deleted next; with
+        # another program keeping the store busy, saving it waited WRITE_WAIT_S (5 s) for
+        # nothing before the deletion waited as long again.
+        await self._close(None, keep_synced=False)
         if self._kept_here() is not None:
             remove_pending(self.home)  # an unfinished signup of it would create it again
         from client_sdk.devices import forget_name_after_logout
@@ -2953,7 +2973,14 @@ class Client:
             await self._keep_synced()
 
     async def _keep_synced(self) -> None:
-        moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        try:
+            moved = await self.store.put_setting(LAST_SYNCED, self._synced_at)
+        except StoreBusy:
+            # Another program kept the store busy past WRITE_WAIT_S: closing does not wait
+            # for it a second time (`tj logout` on a busy store waited 5 s more for it).
+            self._synced_busy = True
+            raise
+        self._synced_busy = False
         self._synced_kept = self._synced_at
         if moved is not None:
             self.replica.settings_written(*moved)

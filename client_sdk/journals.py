@@ -528,14 +528,16 @@ class Journals:
                     return journal
         return None
 
-    async def _create_default(self) -> None:
+    async def _create_default(self, *, listed: bool = False) -> None:
         """Create the default journal of a new account, named DEFAULT_JOURNAL, under the id
         its account key derives (`keys.default_journal_id`), unless this account has it
         already (or, made by an older SDK, its own journal named so). As `create`: offline,
-        it is sent at the next sync."""
+        it is sent at the next sync. `listed`: the caller read the journal list from the
+        server just before (a signup's session start): it is not asked again."""
         context = self._context
         try:
-            await context.replica.refresh_journals()
+            if not listed:
+                await context.replica.refresh_journals()
         except NetworkError:
             pass  # offline: created here, sent at the next sync
         me, default_id = context.profile.account_id, context.default_journal_id

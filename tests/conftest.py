@@ -26,7 +26,7 @@ from nacl.pwhash import argon2id
 
 from client_sdk import INSECURE_TEST_COST, Client, records
 from client_sdk.transport import DEFAULT_RETRY, RetryPolicy, Transport
-from server import create_app
+from server import create_app, logs
 from server.app import DB_NAME
 from server.service import Settings
 from server.storage import postgres
@@ -348,7 +348,10 @@ async def live_server(
     clock = Clock()
     app = create_app(data_dir, database=database_url, settings=server_settings, clock=clock)
     server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    # The access lines `tj-server` writes (server/__main__.py), not aiohttp's default ones,
+    # which echo the request line and headers a client chose: the log the tests read is the
+    # product's (and cheaper to write, once a request).
+    await server.start_server(access_log_class=logs.AccessLogger)
     try:
         url = str(server.make_url("")).rstrip("/")
         yield RunningServer(url, data_dir, log_file, clock, server, backend, database_url)

@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 from client_sdk.store import STORE_FILE
@@ -242,12 +243,31 @@ async def test_forget_of_an_active_share_prints_the_whole_leave_command(
     assert await drsmith.json("shared-with-me") == []
 
 
+STORE_WAIT_S = 0.5
+"""How long `tj_while_busy`'s process waits for the store's write lock
+(client_sdk.database.WRITE_WAIT_S, 5 s), a test setting as the in-process store-busy tests'
+0.2 s: the lock is held throughout, so each wait runs to its end whatever its length (a
+logout meets two, 10 s at 5 s), and the outcome is the same."""
+
+TJ_SHORT_STORE_WAIT = [
+    sys.executable,
+    "-c",
+    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "from client_sdk import database; database.WRITE_WAIT_S = float(sys.argv.pop(1)); "
+    "from cli.main import main; main()",
+    str(STORE_WAIT_S),
+]
+"""`tj` (`cli.main.main`, what the installed command runs) started as AS_FROM_A_TERMINAL
+starts it, with the store's write wait set to STORE_WAIT_S."""
+
+
 async def tj_while_busy(
     device: Device, *args: str, busy_from: tuple[HostileServer, str] | None = None
 ) -> tuple[int, str]:
-    """`tj --home HOME ARGS` as a process of its own while another program (a second SQLite
-    connection) holds the store's write lock throughout (`busy_from`: from when the device's
-    request of that path reaches that proxy on): (exit status, stderr)."""
+    """`tj --home HOME ARGS` as a process of its own (TJ_SHORT_STORE_WAIT) while another
+    program (a second SQLite connection) holds the store's write lock throughout
+    (`busy_from`: from when the device's request of that path reaches that proxy on):
+    (exit status, stderr)."""
     store = (device.home / STORE_FILE).resolve()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TJ_")}
     env.update(TJ_INSECURE_TEST_KDF="1", TJ_PASSWORD=PASSWORD)
@@ -263,7 +283,7 @@ async def tj_while_busy(
 
             proxy.holds[path] = busy
         process = await asyncio.create_subprocess_exec(
-            *AS_FROM_A_TERMINAL, "--home", str(device.home), *args, env=env,
+            *TJ_SHORT_STORE_WAIT, "--home", str(device.home), *args, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip

@@ -20,7 +20,7 @@ import pytest
 
 from cli.advice import forget_unsent
 from cli.output import shown
-from client_sdk import Client, InvalidInput, NotFound, hold_back, wire
+from client_sdk import Client, InvalidInput, NotFound, database, hold_back, wire
 from client_sdk.replica import KEY_WAIT_BACKOFF, KEY_WAITS, _archived, is_archived
 from client_sdk.sharing import unsent_error
 from client_sdk.store import STORE_FILE, SetAsideRow
@@ -268,10 +268,11 @@ async def test_the_caseload_no_longer_flags_a_forgotten_copy(signup: ClientFacto
 
 
 async def test_forget_says_when_another_process_kept_the_store_file_from_being_scrubbed(
-    signup: ClientFactory,
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process reading the same store (another `tj`) keeps its write-ahead log from
     being emptied: the copy is gone all the same, and forget says the file was not scrubbed."""
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 0.2)  # the wait, shortened for the test
     ana, tom = await signup("ana"), await signup("tom")
     journal = await ended_copy(ana, tom, "leave")
     with closing(sqlite3.connect(tom.home / STORE_FILE, isolation_level=None)) as other:

@@ -30,6 +30,7 @@ from client_sdk.store import ACCOUNT_ID, STORE_FILE, Store
 from tests.client.sharing_support import share_with
 from tests.client.test_store_busy_at_open import HeldStore
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.e2e.test_sync_watch import HANG
 
 
 async def _login(server: RunningServer, name: str, home: Path) -> Client:
@@ -307,6 +308,42 @@ async def test_an_account_deletion_deletes_the_local_data_under_the_store_lock(
     await deleting
     assert (home / "profile").exists() is profile_changed
     assert (home / STORE_FILE).exists() is profile_changed
+
+
+async def test_an_account_deletion_under_a_busy_store_first_waits_to_delete(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the server erased the account, closing the client saved the last sync's time
+    first: under another program's write lock that write waited all of WRITE_WAIT_S (5 s) for
+    a store about to be deleted, before the deletion waited as long again. The deletion is
+    now the first thing to wait for the lock (a wait no test sits out: it would hang here)."""
+    monkeypatch.setattr(database, "WRITE_WAIT_S", 600.0)
+    kim = await signup("kim")
+    await kim.entries.write(None, "kim's")
+    await kim.sync()
+    await kim.sync()  # its time is newer than the one kept (kept once a minute at most)
+    home = kim.home
+    began = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    guarded = client_module.delete_if_account
+
+    def spy(*args: Any) -> bool:
+        loop.call_soon_threadsafe(began.set)
+        return guarded(*args)
+
+    monkeypatch.setattr(client_module, "delete_if_account", spy)
+    held = HeldStore(home)
+    held.hold()
+    try:
+        deleting = asyncio.create_task(
+            kim.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+        )
+        await asyncio.wait_for(began.wait(), HANG)
+        assert not deleting.done(), "deleted while another program held the write lock"
+    finally:
+        held.close()
+    await deleting
+    assert not (home / "profile").exists() and not (home / STORE_FILE).exists()
 
 
 async def test_an_account_deletion_the_store_lock_keeps_waiting_says_what_is_left(

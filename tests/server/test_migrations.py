@@ -27,9 +27,25 @@ from tests.postgres_cluster import PostgresCluster, free_port
 LATEST = MIGRATIONS[-1].version
 
 
-def tj_server(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def tj_server(
+    *argv: str, timeout: float = 60, busy_timeout_ms: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m server ARGV` (`tj-server`); `busy_timeout_ms`: with the SQLite backend's
+    wait for another process's write lock (server/storage/sqlite.py BUSY_TIMEOUT_MS, 5 s)
+    set to that, a test setting."""
+    command = [sys.executable, "-m", "server", *argv]
+    if busy_timeout_ms is not None:
+        command = [
+            sys.executable,
+            "-c",
+            "import runpy, sys; from server.storage import sqlite; "
+            "sqlite.BUSY_TIMEOUT_MS = int(sys.argv.pop(1)); "
+            "runpy.run_module('server', run_name='__main__', alter_sys=True)",
+            str(busy_timeout_ms),
+            *argv,
+        ]
     return subprocess.run(
-        [sys.executable, "-m", "server", *argv],
+        command,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -118,8 +134,8 @@ def test_a_sqlite_database_locked_by_another_process_is_one_line_not_a_traceback
     data = tmp_path / "locked"
     assert tj_server("migrate", "--data", str(data)).returncode == 0
     with closing(sqlite3.connect(data / "journal.db", isolation_level=None)) as holder:
-        holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than 5 s
-        result = tj_server("migrate", "--data", str(data))
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the wait
+        result = tj_server("migrate", "--data", str(data), busy_timeout_ms=300)
         holder.execute("ROLLBACK")
     assert result.returncode != 0
     assert "cannot open the database" in result.stderr and "unavailable" in result.stderr
