@@ -520,7 +520,6 @@ class LocalShare:
         return self.expired or bool(self.expires_at and self.expires_at <= now)
 
 
-@filled_at_once
 @dataclass(frozen=True)
 class KeptFlag:
     """A safety flag's record this device pushed, kept whole until a pull serves it back
@@ -532,6 +531,7 @@ class KeptFlag:
     counter: int | None
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class SeenRecord:
     """A record this device holds (written here or pulled), and which document it changed."""
