@@ -11,6 +11,7 @@ so a server that keeps a record from such a member still shows it withheld.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -271,13 +272,12 @@ async def test_a_cut_stored_with_its_reply_lost_then_named_across_a_share_is_del
     live_server: RunningServer,
 ) -> None:
     """ana's share with tom reaches the server, the reply does not; her laptop shares with
-    joan meanwhile. At ana's next sync the device reads the journal list before it pushes
-    (rev30a F2), so her outbox's cut is sealed again under joan's epoch, now naming tom's
-    (another body than the one stored), before any pull could show it stored, and its push
-    gets `record_conflict`. (Before rev30a F2 this took a server that left the cut out of
-    the pull following a push refused as `stale_epoch`.) The stored sealing is the same cut
-    (the epoch it is sealed under names the same share): delivered, as any own record
-    stored with its reply lost, not set aside as refused for good."""
+    joan meanwhile. At ana's next sync the server (slow, or on purpose) leaves tom's cut out
+    of the pull that follows her refused push, so her outbox's cut is sealed again under
+    joan's epoch, now naming tom's (another body than the one stored), and its push gets
+    `record_conflict`. The stored sealing is the same cut (the epoch it is sealed under
+    names the same share): delivered, as any own record stored with its reply lost, not
+    set aside as refused for good."""
     ana = await through("ana")
     tom, joan = await signup("tom"), await signup("joan")
     laptop = await login("ana", "laptop")
@@ -303,9 +303,32 @@ async def test_a_cut_stored_with_its_reply_lost_then_named_across_a_share_is_del
     ]
     await laptop.sync(strict=True)
     await share_with(laptop, joan, role="annotate")
+    left_out = [True]
+
+    def once(request: bytes, reply: bytes) -> bytes:
+        """The first pull stops just before the cut, as if it were the journal's head."""
+        if not left_out[0]:
+            return reply
+        left_out[0] = False
+        got = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(
+                p,
+                records=[r for r in p.records if r.seq < cut_seq],
+                cursor=min(p.cursor, cut_seq - 1),
+                head=min(p.head, cut_seq - 1),
+            )
+            if p.journal_id == journal
+            else p
+            for p in got.pages
+        ]
+        return wire.encode(wire.SyncReply(pages, got.done, got.next_journal))
+
+    hostile.replies["/v1/sync"] = once
     pushed: list[bytes] = []
     hostile.requests["/v1/records/push"] = lambda body: pushed.append(body) or body
     report = await ana.sync()
+    assert not left_out[0]
     resent = [
         upload
         for body in pushed
