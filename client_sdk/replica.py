@@ -7783,12 +7783,13 @@ class Replica:
         `meta_version` (the one this device read last).
 
         Never under an epoch a push would not send a record under (`unsafe_epoch`): one
-        older than the verified chain's raises ConflictError `stale_epoch` (read the journal
+        older than the verified chain's, or one the server refused a push under as
+        `stale_epoch` (STALE_HELD), raises ConflictError `stale_epoch` (read the journal
         list again), one whose key a member whose signed end date passed holds raises
         AccessError (`_end_before_meta` rotates it first where it can); nothing is sent."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         unsafe = self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms())
-        if unsafe == OLD_EPOCH:
+        if unsafe in (OLD_EPOCH, STALE_HELD):  # STALE_HELD: a push under it refused as stale
             stale = ConflictError(
                 f"journal {quoted_name(journal.name)}: its key moved on since this device read "
                 "the journal list; nothing was changed"
