@@ -3837,8 +3837,8 @@ class Replica:
             await pusher.push()  # a safety flag's `left` noted with its acknowledgement
             stale = pusher.stale
             for journal_id, epoch in pusher.stale_epochs.items():
-                refused = max(epoch, self._stale_epochs.get(journal_id, -1))
-                self._stale_epochs[journal_id] = refused
+                newest = max(epoch, self._stale_epochs.get(journal_id, -1))
+                self._stale_epochs[journal_id] = newest
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 await self._reseal_outbox(report)
