@@ -3786,24 +3786,16 @@ class Replica:
         the journal list and changed chains are read (`refresh_journals`): a removal or an
         end another device signed meanwhile is seen before a record sealed under the key
         the removed account holds is handed to the server, which could keep it even while
-        refusing it (rev30a F2); when the list moved an epoch, the journals are pulled before
-        the outbox is sealed again, as after a `stale_epoch` refusal. A sync with nothing to
-        send asks nothing more.
+        refusing it (rev30a F2). A sync with nothing to send asks nothing more. Records held
+        as sealed under an older epoch are sealed again, once the journals are pulled (what
+        was written since the epoch moved: as after a `stale_epoch` refusal).
 
         Returns the journals the server refused as sealed under an old key epoch
         (`stale_epoch`): their records are still in the outbox, not pushed again under that
         epoch (`_stale_epochs`)."""
         if self._listed_for is not report and not await self.store.outbox_empty():
-            await self.load_access()
-            epochs = {j: state.epoch for j, state in self.chains.states().items()}
             await self.refresh_journals()
             self._listed_for = report
-            if any(st.epoch != epochs.get(j, st.epoch) for j, st in self.chains.states().items()):
-                # A new epoch (a share, a removal): what was written since is pulled before
-                # the outbox is sealed again, as after a `stale_epoch` refusal (`_send_outbox`):
-                # a snapshot sealed for a new member never carries an entry trashed meanwhile.
-                await self._pull(report, tracker, check=False)
-                await self._reseal_outbox(report)
         await self.rotate_expired()
         stale: set[bytes] = set()
         for attempt in range(2):
@@ -3841,6 +3833,10 @@ class Replica:
                 self._stale_epochs[journal_id] = newest
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
+                # The epoch moved (a share, a removal): what was written since is pulled
+                # first, as after a `stale_epoch` refusal (`_send_outbox`), so a snapshot
+                # sealed again for a new member carries no entry trashed meanwhile.
+                await self._pull(report, tracker, check=False)
                 await self._reseal_outbox(report)
                 continue
             for journal_id, reason in pusher.held.items():
