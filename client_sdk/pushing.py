@@ -105,6 +105,9 @@ class Pusher:
         self.stale: set[bytes] = set()
         """Journals whose push the server refused as sealed under an old key epoch
         (`stale_epoch`): their records stay in the outbox, to be sealed again."""
+        self.stale_epochs: dict[bytes, int] = {}
+        """Journal id -> the oldest epoch of the batch of it the server refused as
+        `stale_epoch` in this push (one refusal per journal: its later batches wait)."""
         self._transport = transport
         self._journals = journals
         self._report = report
@@ -226,6 +229,8 @@ class Pusher:
                     await self._store.write(noted)
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
+                    oldest = min(r.epoch for r in batch)  # a batch has one epoch, as a rule
+                    self.stale_epochs.setdefault(batch[0].journal_id, oldest)
                     return
                 await self._refused_batch(batch, error)
                 return

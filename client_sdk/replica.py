@@ -473,6 +473,17 @@ MEMBER_FORMER_HOLDER_HELD = (
     "holds: the owner's new key has not reached this device (the server may be withholding "
     "it); they stay here and go once it arrives"
 )
+MEMBER_END_DATE_HELD = (
+    "they would be sealed with a key that an account whose share reached its signed end date "
+    "still holds: the owner's device has not ended that share with a new key yet, or its new "
+    "key has not reached this device (the server may be withholding it); they stay here and "
+    "go once it arrives (the owner's device ends the share at its next sync)"
+)
+STALE_HELD = (
+    "the server refused them as sealed under an old key, and no newer key of this journal has "
+    "been verified on this device since (the server may be withholding it); they are not sent "
+    "again under that key: they stay here, and go sealed under the new key once it arrives"
+)
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
     "chain or key epoch has a problem"
@@ -594,6 +605,14 @@ class Replica:
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
+        self._stale_epochs: dict[bytes, int] = {}
+        """Journal -> the newest key epoch under which the server refused a push of it as
+        `stale_epoch` (this process): a record sealed under it or an older one is never
+        handed over again (STALE_HELD, rev30a F3), only one sealed again under a newer epoch
+        of a verified chain."""
+        self._listed_for: sync_plan.SyncReport | None = None
+        """The report of the sync (or `push_outbox`) whose push read the journal list and
+        chains first (`_push`, rev30a F2): once per sync that has something to send."""
         self._end_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: why this device could not end the share of a member whose end date
         passed there (`rotate_expired`: the server refused the rotation), reported by the
@@ -3763,8 +3782,20 @@ class Replica:
         otherwise it stays in the outbox (sealed again first, or reported when that cannot
         happen), whatever the server would accept.
 
+        Before the first push of a sync (or of `push_outbox`) that has something to send,
+        the journal list and changed chains are read (`refresh_journals`): a removal or an
+        end another device signed meanwhile is seen before a record sealed under the key
+        the removed account holds is handed to the server, which could keep it even while
+        refusing it (rev30a F2). A sync with nothing to send asks nothing more. Records held
+        as sealed under an older epoch are sealed again, once the journals are pulled (what
+        was written since the epoch moved: as after a `stale_epoch` refusal).
+
         Returns the journals the server refused as sealed under an old key epoch
-        (`stale_epoch`): their records are still in the outbox."""
+        (`stale_epoch`): their records are still in the outbox, not pushed again under that
+        epoch (`_stale_epochs`)."""
+        if self._listed_for is not report and not await self.store.outbox_empty():
+            await self.refresh_journals()
+            self._listed_for = report
         await self.rotate_expired()
         stale: set[bytes] = set()
         for attempt in range(2):
@@ -3797,8 +3828,15 @@ class Replica:
             )
             await pusher.push()  # a safety flag's `left` noted with its acknowledgement
             stale = pusher.stale
+            for journal_id, epoch in pusher.stale_epochs.items():
+                newest = max(epoch, self._stale_epochs.get(journal_id, -1))
+                self._stale_epochs[journal_id] = newest
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
+                # The epoch moved (a share, a removal): what was written since is pulled
+                # first, as after a `stale_epoch` refusal (`_send_outbox`), so a snapshot
+                # sealed again for a new member carries no entry trashed meanwhile.
+                await self._pull(report, tracker, check=False)
                 await self._reseal_outbox(report)
                 continue
             for journal_id, reason in pusher.held.items():
@@ -3857,7 +3895,12 @@ class Replica:
         an owned journal, one whose key a member whose signed end date passed holds. On a
         member's device, a record sealed under the current epoch while an account whose
         share was removed or ended holds its key (`former_holders`: the owner's rotation not
-        seen yet) is held too (MEMBER_FORMER_HOLDER_HELD, rev29d F3). And any
+        seen yet) is held too (MEMBER_FORMER_HOLDER_HELD, rev29d F3), and so is one sealed
+        under the current epoch while a co-member whose signed end date passed by `now`
+        holds its key (MEMBER_END_DATE_HELD, rev30a F1: the owner's device ends the share
+        and rotates at its next sync). A record sealed under an epoch the server refused as
+        `stale_epoch` in this process is not handed over again (STALE_HELD, rev30a F3) until
+        it is sealed again under a newer epoch of a verified chain. And any
         record, of any journal, while its access chain has a problem (an entry of a newer
         chain version: "update the app"; a rollback, a fork, tampering): this device cannot
         know the journal's current epoch and members, so nothing of it is sent, not even
@@ -3881,13 +3924,23 @@ class Replica:
                 )
             if epoch == state.epoch and state.former_holders():  # rev29c F1
                 return FORMER_HOLDER_HELD + (f" ({problem})" if problem else "")
-        if state is not None and not owned and epoch == state.epoch and state.former_holders():
+        if state is not None and not owned and epoch == state.epoch:
             # A member's device cannot rotate: it waits for the owner's rotation, which an
             # honest server serves with the removal (and refuses this push as stale); one
             # withheld must not let what it sends reach the removed account (rev29d F3).
-            return MEMBER_FORMER_HOLDER_HELD + (f" ({problem})" if problem else "")
+            # The same for a co-member whose signed end date passed: the owner's device ends
+            # their share with a new key when it next syncs (rev30a F1).
+            said = f" ({problem})" if problem else ""
+            if state.former_holders():
+                return MEMBER_FORMER_HOLDER_HELD + said
+            holders, mine = state.sealed_to.get(epoch, frozenset()), self.profile.account_id
+            for member in state.members.values():
+                if member.ended(now) and member.handle in holders and member.account_id != mine:
+                    return MEMBER_END_DATE_HELD + said
         if problem is not None:
             return f"{PROBLEM_HELD} ({problem})"
+        if epoch <= self._stale_epochs.get(journal_id, -1):  # rev30a F3: no second copy
+            return STALE_HELD
         return None
 
     async def _pull(
@@ -7726,12 +7779,13 @@ class Replica:
         `meta_version` (the one this device read last).
 
         Never under an epoch a push would not send a record under (`unsafe_epoch`): one
-        older than the verified chain's raises ConflictError `stale_epoch` (read the journal
+        older than the verified chain's, or one the server refused a push under as
+        `stale_epoch` (STALE_HELD), raises ConflictError `stale_epoch` (read the journal
         list again), one whose key a member whose signed end date passed holds raises
         AccessError (`_end_before_meta` rotates it first where it can); nothing is sent."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
         unsafe = self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms())
-        if unsafe == OLD_EPOCH:
+        if unsafe in (OLD_EPOCH, STALE_HELD):  # STALE_HELD: a push under it refused as stale
             stale = ConflictError(
                 f"journal {quoted_name(journal.name)}: its key moved on since this device read "
                 "the journal list; nothing was changed"

@@ -2160,8 +2160,8 @@ class SafetyPath:
 
         `surely` ("was NOT delivered") when every such end was signed more than
         CLOCK_SKEW_MS before `since` (the first push that could have stored the flag
-        started) and that push is known (never for a flag an older version pushed:
-        `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
+        started) and that push is known (`offered`; never for a flag an older version
+        pushed: `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
         either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
         judgement after it left found every member it was sealed for told or acknowledging
         it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
@@ -2252,9 +2252,14 @@ class SafetyPath:
             )
             if not ended or view is None:
                 continue
-            surely = not ({"inherited", "sending"} & entry.keys()) and all(
-                at + CLOCK_SKEW_MS < entry["since"] for at in ended.values()
-            )  # an older version's flag: no first push known, its `since` maybe moved
+            # An older version's flag (no first push known, its `since` maybe moved): never
+            # "was NOT". Nor one judged before any push of this version noted it `offered`
+            # (a push's journal list read that found a new epoch pulls first: rev30a F2).
+            surely = (
+                "offered" in entry
+                and not ({"inherited", "sending"} & entry.keys())
+                and all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
+            )
             kept[view.id] = {m: {"end": at, "surely": surely} for m, at in ended.items()}
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
