@@ -3476,14 +3476,17 @@ class Replica:
             await self.create_pending_journals(report)  # journals created offline, first
             if self.chains.problems():
                 await self.refresh_journals()  # has the server come back to the verified state?
+                self._listed_for = report  # read for this sync: `_push` need not read it again
             elif await self._adoption_unconfirmed(start):
                 await self.refresh_journals()  # does the list still name it "Personal"?
+                self._listed_for = report
             elif self.chains.unsettled():
                 # A removal or end whose rotation this device has not verified (withheld,
                 # or not signed yet): the chain is read again at every sync, so that the one
                 # in which the server serves the rotation counts the former member out and
                 # pushes what waits for it, not a later journal list (fix30b 7).
                 await self.refresh_journals()
+                self._listed_for = report
         await self.rotate_expired()
         if not quiet:
             await self._send(report, tracker, waits)
