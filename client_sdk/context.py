@@ -337,6 +337,74 @@ class Context:
             )
         )
 
+    def _not_also_an_id_start(
+        self,
+        wanted: str,
+        found: LocalJournal,
+        prefixed: list[LocalJournal],
+        journals: list[LocalJournal],
+    ) -> None:
+        """Raise InvalidInput (subject AMBIGUOUS_ID) when `wanted`, which names `found` one
+        way (its name, its owner's username, ...), is also the start of the id of another
+        journal of `journals` (`prefixed`: those whose id it starts): such words name
+        neither. An account may pick a username (a hostile server may sign one up) that is
+        the start of the id of a journal of this account's and share a journal with it: the
+        words the user gave for her own journal, as the app prints its id ("(id 5721feeb)"),
+        must never take their journal (rev30b F3). Lists each journal by name and the
+        first MIN_ID_PREFIX_TO_END hex digits of its id, with words that name it alone
+        (`_unambiguous`). Pure."""
+        others = [j for j in prefixed if j.journal_id != found.journal_id]
+        if not others:
+            return
+        folded = squeezed(wanted).casefold()
+        shown = quoted_name(self.display(found))
+        if found.owner_id != self.profile.account_id and folded not in {
+            squeezed(n).casefold() for n in self.names(found)
+        }:
+            how = f"the journal {self.owner_named(found)} shares with you, {shown}"
+        else:
+            how = f"the journal {shown}"
+        starts = ", ".join(
+            sorted(
+                f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:MIN_ID_PREFIX_TO_END]})"
+                for j in others
+            )
+        )
+        ways = "; ".join(
+            sorted(
+                f"for {quoted_name(self.display(j))} ({j.journal_id.hex()[:MIN_ID_PREFIX_TO_END]}) "
+                f"give {self._unambiguous(j, journals)}"
+                for j in [found, *others]
+            )
+        )
+        raise InvalidInput(
+            f"{quoted_name(wanted)} names more than one journal on this device, so it names "
+            f"none of them: it names {how}, and it starts the id of {starts}. Name the one "
+            f"you mean: {ways}",
+            subject=AMBIGUOUS_ID,
+        )
+
+    def _unambiguous(self, journal: LocalJournal, journals: list[LocalJournal]) -> str:
+        """Words that name `journal` alone among `journals` (`_named_journal`), quoted as a
+        shell would: its name as `display` gives it, where no other journal here bears that
+        name, no other account is named so and no other journal's id starts so; and its id's
+        first ID_SHOWN hex digits (an id as the app prints it names its journal before any
+        name does), all of it where another id starts alike. Pure."""
+        name = self.display(journal)
+        folded = squeezed(name).casefold()
+        me = self.profile.account_id
+        others = [j for j in journals if j.journal_id != journal.journal_id]
+        clear = (
+            not any(folded in {squeezed(n).casefold() for n in self.names(j)} for j in others)
+            and not any(is_id_prefix(name, j.journal_id) for j in others)
+            and not any(folded in self._owners(j) for j in journals if j.owner_id != me)
+        )
+        ident = journal.journal_id.hex()
+        short = ident[:ID_SHOWN]
+        if any(j.journal_id.hex().startswith(short) for j in others):
+            short = ident
+        return f"{quoted_name(name)} or {short}" if clear else short
+
     def _brief_words(self, journal: LocalJournal) -> str:
         """What a journal holding a brief is, for a user who named it as a journal."""
         name = self.display(journal)
@@ -375,6 +443,8 @@ class Context:
             by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
             if len(by_id) == 1:
                 return by_id[0]
+        # words that also start another journal's id name neither (`_not_also_an_id_start`)
+        prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         names = {j.journal_id: self.names(j) for j in journals}  # once a journal
         for candidates in [journals] if strict else (live, kept):
             exact = [j for j in candidates if wanted in names[j.journal_id]]
@@ -388,6 +458,7 @@ class Context:
                 if len(found) == 1:
                     if name_or_id:  # named by the user, not the default journal
                         await self._not_also_a_client(wanted, found[0], live, kept)
+                    self._not_also_an_id_start(wanted, found[0], prefixed, journals)
                     return found[0]
                 if found:
                     raise same_name_error(wanted, found, strict=strict)
@@ -396,8 +467,8 @@ class Context:
         # more hex digits was tried above)
         theirs = await self._client_journal(wanted, live, kept)
         if theirs is not None:
+            self._not_also_an_id_start(wanted, theirs, prefixed, journals)
             return theirs
-        prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         if prefixed and ends and len(wanted) < MIN_ID_PREFIX_TO_END:
             listed = self.id_candidates(prefixed)
             raise InvalidInput(
@@ -1663,7 +1734,9 @@ that a mistyped four-letter word made of hex digits ("cafe", "2024") does not.""
 
 AMBIGUOUS_ID = "ambiguous id"
 """`InvalidInput.subject` when the start of an id that names no journal by name is the start
-of several journals' ids on this device (`Context.id_candidates` lists them)."""
+of several journals' ids on this device (`Context.id_candidates` lists them), and when words
+that name one journal (its name, its owner's username) start the id of another one here
+(`Context._not_also_an_id_start`: they name neither)."""
 
 ID_TOO_SHORT = "id too short"
 """`InvalidInput.subject` when the start of an id too short for what ends or discards
