@@ -290,8 +290,13 @@ class Context:
         or more, unique among this device's journals (live and kept copies); a start that
         several ids share names none: InvalidInput lists each of them by name and the first
         MIN_ID_PREFIX_TO_END hex digits of its id (more where two start alike:
-        `id_candidates`). Only `ends` asks for more. Named so (not by a name, nor by its whole
-        id), `named_by_id` is awaited with the words and the journal before this returns.
+        `id_candidates`). Only `ends` asks for more. Words that name one journal (its name,
+        its owner's username) and start the id of another here name neither: InvalidInput
+        (subject AMBIGUOUS_ID) lists each with the words that name it alone
+        (`_not_also_an_id_start`, rev30b F3: an account named after the start of one of this
+        account's ids took what the user wrote there). Named so (not by a name, nor by its
+        whole id), `named_by_id` is awaited with the words and the journal before this
+        returns.
 
         `ends` (for what ends or discards something: deleting a journal, unsharing, leaving,
         forgetting; README's "8 or more to delete, unshare, leave or forget"): the start of an

@@ -1163,7 +1163,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "another is meant",
         "prompt": "no such reflection prompt",
         "ambiguous id": "an id prefix that matches several of what it names (entries, "
-        "check-ins, prompts, briefs, journals...): give more of the id",
+        "check-ins, prompts, briefs, journals...): give more of the id; or words that name a "
+        "journal (its name, its owner's username) and start another journal's id: name the "
+        "one meant as the message lists it",
         "deleted": "an entry, a result or a note that was deleted, withdrawn or moved to the "
         "trash (or, to restore, one not in the trash): nothing was changed",
         "id too short": "a journal named by an id prefix too short to name it for this",
