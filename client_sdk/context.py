@@ -366,9 +366,22 @@ class Context:
         if found.owner_id != self.profile.account_id and folded not in {
             squeezed(n).casefold() for n in self.names(found)
         }:
-            how = f"the journal {self.owner_named(found)} shares with you, {shown}"
+            how = f"it names the journal {self.owner_named(found)} shares with you, {shown}"
         else:
-            how = f"the journal {shown}"
+            how = f"it names the journal {shown}"
+        raise self._also_an_id_start(wanted, how, others, journals, found)
+
+    def _also_an_id_start(
+        self,
+        wanted: str,
+        how: str,
+        others: list[LocalJournal],
+        journals: list[LocalJournal],
+        found: LocalJournal | None = None,
+    ) -> InvalidInput:
+        """The error of `_not_also_an_id_start`: `how` says what else `wanted` names
+        (`found`, or words naming several journals of one account), `others` the journals
+        whose id it starts. Pure."""
         starts = ", ".join(
             sorted(
                 f"{quoted_name(self.display(j))} ({j.journal_id.hex()[:MIN_ID_PREFIX_TO_END]})"
@@ -379,13 +392,13 @@ class Context:
             sorted(
                 f"for {quoted_name(self.display(j))} ({j.journal_id.hex()[:MIN_ID_PREFIX_TO_END]}) "
                 f"give {self._unambiguous(j, journals)}"
-                for j in [found, *others]
+                for j in ([found] if found else []) + others
             )
         )
-        raise InvalidInput(
+        return InvalidInput(
             f"{quoted_name(wanted)} names more than one journal on this device, so it names "
-            f"none of them: it names {how}, and it starts the id of {starts}. Name the one "
-            f"you mean: {ways}",
+            f"none of them: {how}, and it starts the id of {starts}. Name the one you mean: "
+            f"{ways}",
             subject=AMBIGUOUS_ID,
         )
 
@@ -470,7 +483,16 @@ class Context:
         self._not_another_account(wanted, journals, journal=True)
         # a username before an id's start: a user's own words name first (an id of 12 or
         # more hex digits was tried above)
-        theirs = await self._client_journal(wanted, live, kept)
+        try:
+            theirs = await self._client_journal(wanted, live, kept)
+        except NotFound:
+            if not prefixed:
+                raise
+            theirs = None  # they share only briefs: the words name no journal of theirs
+        except InvalidInput as several:
+            if not prefixed:
+                raise
+            raise self._also_an_id_start(wanted, str(several), prefixed, journals) from None
         if theirs is not None:
             self._not_also_an_id_start(wanted, theirs, prefixed, journals)
             return theirs

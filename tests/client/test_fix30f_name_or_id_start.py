@@ -163,3 +163,27 @@ async def test_an_account_the_server_makes_after_an_id_it_relays_takes_nothing(
     await ana.sync()
     await made.sync()
     assert await made.notes.list("Personal") == []
+
+
+async def test_a_username_sharing_several_journals_and_starting_an_id_names_none(
+    signup: ClientFactory,
+) -> None:
+    """The username of an account sharing two journals with her, and the start of her Work's
+    id: refused as ambiguous, naming Work as well as theirs (not only "shares several")."""
+    ana = await signup("ana")
+    work = await ana.journals.create("Work")
+    await ana.sync()
+    start = work.id[:8]
+    member = await signup(start)
+    await member.journals.create("Other")
+    await share_with(member, ana, role="annotate")
+    await share_with(member, ana, "Other", role="annotate")
+    await member.sync()
+    await ana.sync()
+    with pytest.raises(InvalidInput) as refused:
+        await ana.notes.add(start, "about work")
+    assert refused.value.subject == AMBIGUOUS_ID
+    said = flat(refused.value)
+    assert f"{start} shares several journals with you" in said, said
+    assert f"it starts the id of 'Work' ({start})" in said, said
+    assert f"for 'Work' ({start}) give 'Work' or {work.id[:12]}" in said, said
