@@ -482,7 +482,8 @@ class Context:
                     raise same_name_error(wanted, found, strict=strict)
         self._not_another_account(wanted, journals, journal=True)
         # a username before an id's start: a user's own words name first (an id of 12 or
-        # more hex digits was tried above)
+        # more hex digits was tried above), but never words that also start another
+        # journal's id: those name neither (`_not_also_an_id_start`, rev30b F3)
         try:
             theirs = await self._client_journal(wanted, live, kept)
         except NotFound:
