@@ -123,7 +123,7 @@ async def test_logout_names_each_draft_with_its_command_shortened_first_when_too
     said = flat(declined.stderr)
     assert declined.exit_code == 1, said
     assert f"save it first ({shorten}" in said and f"--draft {draft}`)" in said, said
-    assert "Changes to 1 item" in said, said
+    assert "Changes to 1 entry on this device" in said, said  # by kind (nu76 F9)
 
     refused = await laptop.tj("logout", "--yes")
     said = flat(refused.stderr)
