@@ -403,7 +403,8 @@ def import_(
     line a therapist set. Nor is the opt-in to safety flags (an import never sends safety
     flags to anyone): where the file's plan had it on, flags reach no one from this account
     until you opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
-    --role annotate --safety-flags`). The summary names the emergency number and crisis
+    --role annotate --safety-flags`), for your default journal first when the file's went
+    into another: a new questionnaire, and its safety flag, goes to the default. The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
     Works offline. A Day One or Daylio file named into a journal with `--journal` goes there
@@ -1076,11 +1077,15 @@ def flags_not_carried_text(
                 + opt_in_plan(journal)
                 + " (once you share it with your therapist)."
             )
-        now = f"reach {and_words(sorted(reach))}" if reach else "reach no one"
+        now = (
+            f"reach {and_words(sorted(reach))} now"
+            if reach
+            else f"reach no one now; to opt in there: {opt_in_plan(default)} (once you share "
+            "it with your therapist)"
+        )
         return (
             head + f"a new questionnaire ({output.command_text('tj measure take')}) goes to your "
-            f"default journal, {output.quoted(default)}, whose safety flags {now} now. To opt "
-            f"in there: {opt_in_plan(default)} (once you share it with your therapist). "
+            f"default journal, {output.quoted(default)}, whose safety flags {now}. "
             + only_there(journal, opt_in_plan(journal))
             + "."
         )

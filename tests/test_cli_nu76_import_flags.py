@@ -66,3 +66,28 @@ async def test_plain_import_advises_the_opt_in_of_the_default_journal_and_it_rea
     await drsmith.ok("sync")
     flags = await drsmith.json("safety", "flags")
     assert [(f["answer"], f["owner"]) for f in flags] == [(2, "ana3")], flags
+
+
+def test_a_file_opt_in_naming_no_one_advises_the_default_journal_too() -> None:
+    """The file's plan opted in naming no one: the opt-in advised is the default journal's,
+    said only while its flags reach no one; the imported journal's covers only its own."""
+    from cli.export import flags_not_carried_text
+    from cli.output import shown
+    from client_sdk.portability import ImportReport
+
+    report = ImportReport(
+        flags_file_journals={"Personal (imported)": "Personal"}, flags_default="Personal"
+    )
+    text = said(shown(flags_not_carried_text("Personal (imported)", [], (), report)))
+    assert text.startswith(
+        "Safety flags: on in the file's plan for Personal, and not turned on by the import "
+        "(an import never sends safety flags to anyone): a new questionnaire (`tj measure "
+        "take`) goes to your default journal, 'Personal', whose safety flags reach no one "
+        "now; to opt in there: `tj safety plan --journal Personal --share-flags` (once you "
+        "share it with your therapist). An opt-in on 'Personal (imported)' (`tj safety plan "
+        "--journal 'Personal (imported)' --share-flags`) covers only"
+    ), text
+    report.flags_default_reach = ["drsmith"]
+    text = said(shown(flags_not_carried_text("Personal (imported)", [], (), report)))
+    assert "whose safety flags reach drsmith now. An opt-in on" in text, text
+    assert "--journal Personal --share-flags" not in text, text
