@@ -403,7 +403,8 @@ def import_(
     line a therapist set. Nor is the opt-in to safety flags (an import never sends safety
     flags to anyone): where the file's plan had it on, flags reach no one from this account
     until you opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
-    --role annotate --safety-flags`). The summary names the emergency number and crisis
+    --role annotate --safety-flags`), for your default journal first when the file's went
+    into another: a new questionnaire, and its safety flag, goes to the default. The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
     Works offline. A Day One or Daylio file named into a journal with `--journal` goes there
@@ -793,7 +794,8 @@ def import_summary(
             f"exported: archive {'it' if one else 'them'} when online ({commands})"
         )
     flags = "".join(
-        f"\n{flags_not_carried_text(j, m, unverified)}" for j, m in report.flags_not_carried.items()
+        f"\n{flags_not_carried_text(j, m, unverified, report)}"
+        for j, m in report.flags_not_carried.items()
     )
     if report.care_apart:
         flags += f"\n{care_apart_text(report, file)}"
@@ -1040,7 +1042,10 @@ def held_words(
 
 
 def flags_not_carried_text(
-    journal: str, members: list[str], unverified: Collection[str] = ()
+    journal: str,
+    members: list[str],
+    unverified: Collection[str] = (),
+    report: ImportReport | None = None,
 ) -> str:
     """What an import says of a journal whose plan in the file opted in to safety flags
     (`ImportReport.flags_not_carried`): the opt-in is not carried over, so flags reach no
@@ -1048,34 +1053,101 @@ def flags_not_carried_text(
     (NU49 F2: it was dropped without a word, on the safety path); for a member of
     `unverified` (one whose fingerprint this account has not compared: a new account's), the
     command carries `--fingerprint FINGERPRINT`, to compare in person first (NU62 F20: it was
-    refused as printed)."""
-    name = output.journal_word(journal)
+    refused as printed). The file's journal is named by its name in the file
+    (`ImportReport.flags_file_journals`). When `journal` is not the default journal here
+    (`ImportReport.flags_default`), where a new questionnaire and its safety flag go, the
+    opt-in it gives is the default journal's, saying whether flags from it reach them now,
+    and that an opt-in on `journal` covers only results taken there (nu76 F1: the import's
+    command opted in 'Personal (imported)' and the next PHQ-9 item 9 = 2, in 'Personal',
+    reached no one)."""
+    file_name = report.flags_file_journals.get(journal, journal) if report else journal
+    default = report.flags_default if report else ""
+    reach = set(report.flags_default_reach) if report else set()
+    apart = bool(default) and default.casefold() != journal.casefold()
+    said = "an import never turns that on (it never sends safety flags to anyone)"
     if not members:
+        head = (
+            f"Safety flags: on in the file's plan for {file_name}, and not turned on by the "
+            "import (an import never sends safety flags to anyone): "
+        )
+        if not apart:
+            return (
+                head
+                + "no flag is sent from this account until you opt in again: "
+                + opt_in_plan(journal)
+                + " (once you share it with your therapist)."
+            )
+        now = (
+            f"reach {and_words(sorted(reach))} now"
+            if reach
+            else f"reach no one now; to opt in there: {opt_in_plan(default)} (once you share "
+            "it with your therapist)"
+        )
         return (
-            f"Safety flags: on in the file's plan for {journal}, and not turned on by the "
-            "import (an import never sends safety flags to anyone): no flag is sent from "
-            "this account until you opt in again: "
-            + output.command(["tj", "safety", "plan", "--journal", name, "--share-flags"])
-            + " (once you share it with your therapist)."
+            head + f"a new questionnaire ({output.command_text('tj measure take')}) goes to your "
+            f"default journal, {output.quoted(default)}, whose safety flags {now}. "
+            + only_there(journal, opt_in_plan(journal))
+            + "."
         )
-    commands = ", ".join(
-        output.command(
-            ["tj", "share", name, m, "--role", "annotate", "--safety-flags"]
-            + (["--fingerprint", "FINGERPRINT"] if m in unverified else [])
-        )
-        for m in members
-    )
     compare = (
         " (FINGERPRINT: theirs, compared in person first; they read it from "
         f"{output.their_command_text('tj fingerprint')} on their own device)"
         if any(m in unverified for m in members)
         else ""
     )
+    who = "them" if len(members) > 1 else members[0]
+    head = f"Safety flags: in the file, flags of {file_name} reached {and_words(members)}; {said}"
+    if not apart:
+        return (
+            f"{head}, so no flag reaches {who} from this account until you opt in again: "
+            f"{opt_in_shares(journal, members, unverified)}{compare}."
+        )
+    missing = [m for m in members if m not in reach]
+    there = only_there(journal, opt_in_shares(journal, members, unverified))
+    if not missing:
+        return (
+            f"{head}. A new questionnaire ({output.command_text('tj measure take')}) goes to "
+            f"your default journal, {output.quoted(default)}, whose safety flags reach "
+            f"{and_words(members)} already. {there}{compare}."
+        )
     return (
-        f"Safety flags: in the file, flags of {journal} reached {and_words(members)}; an "
-        "import never turns that on (it never sends safety flags to anyone), so no flag "
-        f"reaches {'them' if len(members) > 1 else members[0]} from this account until you "
-        f"opt in again: {commands}{compare}."
+        f"{head}. A new questionnaire ({output.command_text('tj measure take')}) goes to your "
+        f"default journal, {output.quoted(default)}, and no safety flag from it reaches "
+        f"{and_words(missing)} until you opt in there: "
+        f"{opt_in_shares(default, missing, unverified)}{compare}. {there}."
+    )
+
+
+def opt_in_plan(journal: str) -> str:
+    """The command that opts every annotating member of `journal` in to safety flags."""
+    return output.command(
+        ["tj", "safety", "plan", "--journal", output.journal_word(journal), "--share-flags"]
+    )
+
+
+def opt_in_shares(journal: str, members: list[str], unverified: Collection[str]) -> str:
+    """The commands that share `journal` with each of `members` and opt them in to safety
+    flags (`--fingerprint FINGERPRINT` for a member of `unverified`)."""
+    return ", ".join(
+        output.command(
+            ["tj", "share", output.journal_word(journal), m, "--role", "annotate"]
+            + ["--safety-flags"]
+            + (["--fingerprint", "FINGERPRINT"] if m in unverified else [])
+        )
+        for m in members
+    )
+
+
+def only_there(journal: str, commands: str) -> str:
+    """That an opt-in on `journal` (`commands`), not the default journal, covers only the
+    questionnaires taken there, by name or once it is the default on this device."""
+    word = output.journal_word(journal)
+    take = output.command(["tj", "measure", "take", "phq9", "--journal", word])
+    default = output.command(["tj", "journal", "default", word])
+    return (
+        f"An opt-in on {output.quoted(journal)} ({commands}) covers only the questionnaires "
+        f"taken there: by name ({take}), or every new one once {default} makes it your "
+        "default journal on this device"
     )
 
 

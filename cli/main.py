@@ -1782,14 +1782,8 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     export_keeps = (
         f"save their words first with {exporting}" if flags else f"save them first with {exporting}"
     )
-    flags_said = flags_lost_words(
-        flags,
-        ""
-        if stuck
-        else "if your account still exists, log in again first (as said above)"
-        if login is not None
-        else f"run {output.command_text('tj sync')} first when the server can be reached",
-    )
+    # how to send them is said once, with the rest (nu76 F9: twice in one message)
+    flags_said = flags_lost_words(flags, "" if stuck else None)
     drafts = len(editor.drafts_kept(home.path))
     # Writing never saved (kept drafts) and the only copy this device knows of a journal the
     # server no longer serves (deleted elsewhere, or withheld) are lost as unsynced changes are:
@@ -1800,9 +1794,9 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     if (unsynced or drafts or copies) and yes and not discard_unsynced:
         lost, keep = [], []
         if unsynced and stuck:
-            items = output.plural(unsynced, "item", "items")
+            items = unsynced_items(pending.kinds, unsynced)
             lost.append(
-                f"changes to {items} (entries, goals, notes...) on this device never reached "
+                f"changes to {items} on this device never reached "
                 "the server, which refused them for good (set aside): no sync sends them"
             )
             keep.append(
@@ -1810,10 +1804,8 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 f"{output.command_text('tj export --out DIR')}"
             )
         elif unsynced:
-            items = output.plural(unsynced, "item", "items")
-            lost.append(
-                f"changes to {items} (entries, goals, notes...) on this device have not reached the server"
-            )
+            items = unsynced_items(pending.kinds, unsynced)
+            lost.append(f"changes to {items} on this device have not reached the server")
             send = (
                 f"if your account still exists, {login}, then log out"
                 if login is not None
@@ -1825,7 +1817,10 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 if refused
                 else ""
             )
-            keep.append(f"To keep them, {send}, or {export_keeps}{refused_too}")
+            sent = " and send the safety flag" if len(flags) == 1 else " and send the safety flags"
+            keep.append(
+                f"To keep them{sent if flags else ''}, {send}, or {export_keeps}{refused_too}"
+            )
         if drafts:
             lost.append(
                 f"{editor.drafts_text(drafts, home.path)} {editor.are(drafts)} on this device only"
@@ -1899,24 +1894,24 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     if unsynced and not yes and not discard_unsynced:
         if not drafts_told:
             output.message(lost_drafts)
-        items = output.plural(unsynced, "item", "items")
+        items = unsynced_items(pending.kinds, unsynced)
         if stuck:  # refused for good: no sync nor login sends them (NU73 F2)
             output.message(
-                f"Changes to {items} (entries, goals, notes...) on this device never reached "
+                f"Changes to {items} on this device never reached "
                 "the server, which refused them for good (set aside): no sync sends them, and "
                 f"logging out deletes them for good. Save their words first with {keep_refused} "
                 f"or {exporting}.{flags_said}"
             )
         elif login is not None:  # `tj sync` cannot send them (NU35 #5): `tj login` can
             output.message(
-                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                f"Changes to {items} on this device have not "
                 f"reached the server, and this device was signed out, so {output.command_text('tj sync')} cannot send "
                 f"them; logging out deletes them for good. To keep them, if your account "
                 f"still exists: {login}, then log out; or {export_keeps}.{flags_said}"
             )
         else:
             output.message(
-                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                f"Changes to {items} on this device have not "
                 f"reached the server and will be lost: run {output.command_text('tj sync')} when the server can be "
                 f"reached, or {export_keeps}.{flags_said}"
             )
@@ -1960,8 +1955,8 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             )
         if done.discarded:  # said with --yes too: it skips the question, never the notice
             output.message(
-                f"Changes to {output.plural(done.discarded, 'item', 'items')} (entries, goals, "
-                "notes...) that had not reached the server were discarded."
+                f"Changes to {unsynced_items(pending.kinds, done.discarded)} that had not "
+                "reached the server were discarded."
             )
         for flag in done.flags_discarded:  # named, never only counted (NU74 F1)
             who = output.and_words(list(flag.members)) or "the people it was for"
@@ -2036,13 +2031,13 @@ async def logging_out(
                 f"{'it' if one else 'them'}.",
                 "unsynced changes",
             ) from None
-        items = output.plural(error.count, "item", "items")
+        items = unsynced_items({}, error.count)  # more than counted: by kind unknown
         found = (
-            f"Changes to {items} (entries, goals, notes...) on this device have not reached "
+            f"Changes to {items} on this device have not reached "
             f"the server, more than the {error.agreed} you agreed to lose: some were written "
             f"while logging out (by another {output.command_text('tj')} or app using this device)"
             if error.agreed
-            else f"Changes to {items} (entries, goals, notes...) were written on this device "
+            else f"Changes to {items} were written on this device "
             f"while logging out (by another {output.command_text('tj')} or app using it) and have not reached the "
             "server"
         )
@@ -2056,12 +2051,8 @@ async def logging_out(
         )
         if error.copies:  # both stopped it: both named
             found += f"; and {gone}"
-        flags = flags_lost_words(  # a flag among them named, never only counted (NU74 F1)
-            list(error.flags),
-            "if your account still exists, log in again first"
-            if error.signed_out
-            else f"run {output.command_text('tj sync')} first",
-        )
+        # a flag among them named, never only counted (NU74 F1); how to send it said above
+        flags = flags_lost_words(list(error.flags), None)
         raise Failed(f"{found}. Nothing was deleted, {then}.{flags}", "unsynced changes") from None
 
 
@@ -2194,6 +2185,8 @@ class Pending:
     deleted (NU74 F1)."""
     flag_rows: list[dict[str, Any]]
     """Their rows, as `tj safety flags --json` gives them (`syncing.unsent_rows`)."""
+    kinds: dict[str, int] = field(default_factory=dict)
+    """The `unsynced` items by kind (`Client.unsynced_kinds`)."""
 
 
 async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
@@ -2214,7 +2207,8 @@ async def pending_after_sync(client: Client, *, quick: bool = False) -> Pending:
 
     flags = await client.safety.unsent() if unsynced else []
     rows = await unsent_rows(client, flags) if flags else []
-    return Pending(unsynced, sendable, refused, login, copies, known, flags, rows)
+    kinds = await client.unsynced_kinds() if unsynced else {}
+    return Pending(unsynced, sendable, refused, login, copies, known, flags, rows, kinds)
 
 
 def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
@@ -2250,11 +2244,57 @@ def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
     return "has NOT left this device", "will never"
 
 
-def flags_lost_words(flags: list[UndeliveredFlag], send: str) -> str:
+UNSYNCED_WORDS = {
+    "entry": ("entry", "entries"),
+    "goal": ("goal", "goals"),
+    "checkin": ("goal check-in", "goal check-ins"),
+    "note": ("note", "notes"),
+    "prompt": ("prompt", "prompts"),
+    "measure": ("questionnaire result", "questionnaire results"),
+    "safety_plan": ("safety plan", "safety plans"),
+    "crisis_line": ("crisis line", "crisis lines"),
+    "safety_flag": ("safety flag", "safety flags"),
+    "safety_ack": ("safety-flag acknowledgement", "safety-flag acknowledgements"),
+    "assignment": ("assignment", "assignments"),
+    "homework": ("homework entry", "homework entries"),
+    "private_note": ("private note", "private notes"),
+    "journal": ("journal created here", "journals created here"),
+}
+"""How `unsynced_items` names each kind of `Client.unsynced_kinds`, in the order it names
+them (another kind: "other item")."""
+
+
+def unsynced_items(kinds: dict[str, int], count: int) -> str:
+    """The `count` items with changes that never reached the server, by kind as `kinds`
+    (`Pending.kinds`) counts them, "1 entry, 1 questionnaire result and 1 safety flag" (nu76
+    F9: a result and a flag were "2 items (entries, goals, notes...)"); when `kinds` does not
+    add up to `count` (more written meanwhile), "5 items (entries, goals, notes...)". Pure."""
+    if not kinds or sum(kinds.values()) != count:
+        return f"{output.plural(count, 'item', 'items')} (entries, goals, notes...)"
+    order = list(UNSYNCED_WORDS)
+    ranked = sorted(
+        kinds.items(),
+        key=lambda kind: (
+            kind[0] not in order,
+            order.index(kind[0]) if kind[0] in order else 0,
+            kind[0],
+        ),
+    )
+    return output.and_words(
+        [
+            output.plural(n, *UNSYNCED_WORDS.get(kind, ("other item", "other items")))
+            for kind, n in ranked
+            if n
+        ]
+    )
+
+
+def flags_lost_words(flags: list[UndeliveredFlag], send: str | None) -> str:
     """The safety flags `flags` a logout would delete (`Pending.flags`), each named (date,
     item 9's answer, its id) with whom it is for, in sentences for `tj logout`'s question and
     refusal: deleted, it never reaches them; `send`: how to send them first ("" when no sync
-    can: refused for good), else tell them directly. Never advises an export for them: it
+    can: refused for good; None when the message says it already, never twice: nu76 F9),
+    else tell them directly. Never advises an export for them: it
     keeps a flag's words, not its delivery (no import sends one; NU74 F1). "" for none. Pure."""
     said = ""
     for flag in flags:
@@ -2268,8 +2308,13 @@ def flags_lost_words(flags: list[UndeliveredFlag], send: str) -> str:
     if not flags:
         return ""
     who = output.and_words(sorted({m for flag in flags for m in flag.members})) or "them"
+    they = "it" if len(flags) == 1 else "they"
     then = (
-        f"{send[:1].upper()}{send[1:]}, or tell {who} yourself" if send else f"Tell {who} yourself"
+        f"If {they} cannot be sent first, tell {who} yourself"
+        if send is None
+        else f"{send[:1].upper()}{send[1:]}, or tell {who} yourself"
+        if send
+        else f"Tell {who} yourself"
     )
     return f"{said} {then} (an export keeps no safety flag's delivery: no import sends one)."
 

@@ -69,6 +69,7 @@ from cli.sharing import (
 )
 from cli.tables import DATE, FIXED, ID, NAME, Column, fitted
 from cli.terminal import Failed as SaidFailure
+from cli.terminal import shell_join
 from client_sdk.care_terms import SAFETY_UNKNOWN, SAFETY_UNKNOWN_LINE
 from client_sdk.models import json_time
 
@@ -374,6 +375,7 @@ def take_measure(
     if answers is not None:
         given.extend(answers)
     shown_before: list[str] = []  # the safety message as `ask` showed it: shown once
+    said_lines: list[str] = []  # the safety message `work` showed (a failure's --json)
     # The form starts from what the other devices did (one quick try, quietly): the safety
     # message shown as item 9 is answered names the plan written on another device a moment
     # ago; if this device cannot sync, the message says its plan may be out of date. Then
@@ -513,6 +515,7 @@ def take_measure(
             )
             responded[0] = True
             lines = response.lines
+            said_lines[:] = lines
             if not shown_before:
                 show_safety_message(lines)  # at once: before the sync, however long it takes
                 message_shown[0] = True
@@ -635,7 +638,20 @@ def take_measure(
             target.result_id,
             no_default=target.name is None and not_for_want_of_a_default(error),
         )
-        flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message)
+        saves: list[list[str]] = []
+        flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message, saves)
+        if as_json:  # what stderr said, in the error object an app reads (nu76 F4)
+            concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
+            shown = message_plan[0] if message_plan else None
+            if concern and shown is None:
+                lines = said_lines or shown_before or stopped_message()
+                shown = failed_message_json(home, target, lines)
+            saved_under = target.result_id if saves else None  # by `save_command`
+            output.ERROR_EXTRA.update(
+                safety_message=shown,
+                save_command=shell_join(saves[-1]) if saves else None,
+                result_id=stored.id if stored is not None else saved_under,
+            )
         from client_sdk import TJError
 
         if stored is not None and isinstance(error, TJError):  # its words may say "not saved"
@@ -933,6 +949,23 @@ class Failed:
     refused: bool = False
 
 
+def failed_message_json(home: Home, target: Target, lines: list[str]) -> dict[str, Any]:
+    """The safety message `lines` a failed `tj measure take` showed, as `--json` gives it
+    (`safety_message_json`), with the plan of the journal it was for (`target`, None: the
+    default journal); the plan's values null when it cannot be read (nu76 F4)."""
+
+    async def read(client: Client) -> dict[str, Any]:
+        plan = await client.safety.plan(target.journal_id or target.name)
+        journal = await client.journals.get(plan.journal_id)
+        owner = journal.owner if journal.role != "owner" else ""
+        return safety_message_json(plan, lines, owner)
+
+    try:
+        return home.run(read)
+    except Exception:  # the lines shown all the same: never no message
+        return safety_message_json(None, lines)
+
+
 def not_saved(
     home: Home,
     chosen: Instrument,
@@ -941,6 +974,7 @@ def not_saved(
     draft: Path | None,
     failed: Failed,
     safety_message: Callable[[], list[str]],
+    saves: list[list[str]] | None = None,
 ) -> bool:
     """What `tj measure take` says when its save failed (the error is said after): a safety
     item answered above 0 shows the safety message, if it was not shown (`safety_message`,
@@ -949,7 +983,10 @@ def not_saved(
     command that saves them, or, if even that fails, said with it; a `draft` being saved is
     kept; --answers are the command's own, run again (the command saving them under the
     result id chosen is said when a flag without a score is sealed for them, or the id given
-    was refused). Whether a flag without a score was sealed: answers no draft will save."""
+    was refused). Whether a flag without a score was sealed: answers no draft will save. The
+    words of each command said that saves them are added to `saves` (`--json`'s
+    "save_command", nu76 F4)."""
+    saves = [] if saves is None else saves
     answers = kept.answers
     concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
     if concern and not failed.message_shown:
@@ -976,7 +1013,8 @@ def not_saved(
     # the same (the draft names its result id: saving it later seals no second flag)
     no_default = not_for_want_of_a_default(failed.error) and failed.known
     if draft is not None:
-        command = output.command([*again, "--draft", str(draft)])
+        saves.append([*again, "--draft", str(draft)])
+        command = output.command(saves[-1])
         output.message(
             f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves it)."
             if failed.known
@@ -988,12 +1026,14 @@ def not_saved(
             path = keep_answers(home.path, kept)
         except OSError as error:
             first = "Your answers were not saved" if failed.known else unsure
+            saves.append(answers_command(again, kept))
             output.message(
                 f"{first}, and could not be kept in a draft ({output.os_error_text(error)}): "
                 f"{output.command(answers_command(again, kept))} saves them, {once}."
             )
         else:
             carried = not no_default
+            saves.append([*again, "--draft", str(path)])
             first = (
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
@@ -1012,11 +1052,13 @@ def not_saved(
     elif not failed.known:
         rerun = ""
         if kept.result_id:  # the same answers under the same id: stored once
+            saves.append(answers_command(again, kept))
             rerun = f"; if not, {output.command(answers_command(again, kept))} saves them, {once}"
         output.message(
             f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so{rerun}."
         )
     elif kept.result_id and failed.refused and not concern:  # --answers, known not saved
+        saves.append(answers_command(again, kept))
         output.message(
             f"Your answers were not saved: {output.command(answers_command(again, kept))} "
             f"saves them, {once}{archived_default_words(failed.error, kept)}."
@@ -1047,6 +1089,7 @@ def not_saved(
             + " The safety message above still applies: please act on it now."
         )
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
+        saves.append(answers_command(again, kept))
         output.message(
             f"{output.command(answers_command(again, kept))} saves them, {once}, and seals no "
             f"second safety flag{archived_default_words(failed.error, kept)}."

@@ -686,7 +686,9 @@ ERROR_EXTRA: dict[str, Any] = {}
 """Keys a command adds to its `--json` error object beside the four of `error_json`: `tj
 sync`'s "unsent_flags" when it fails with safety flags still on this device, and
 "flags_sent" when flags left in it before it failed (`syncing.unsent_offline`); `tj logout
---yes`'s "unsent_flags" when it refuses to delete safety flags still on this device."""
+--yes`'s "unsent_flags" when it refuses to delete safety flags still on this device; `tj
+measure take`'s "safety_message", "save_command" and "result_id" when its answers were not
+saved (nu76 F4)."""
 
 
 def error_json(

@@ -3398,6 +3398,20 @@ class Client:
         items, _ = await self.store.unsynced(copies, key)
         return items + await self._flags_withheld()
 
+    async def unsynced_kinds(self) -> dict[str, int]:
+        """`unsynced_changes()` by kind: document kind -> how many ("entry", "goal", "note",
+        "measure" for a questionnaire result, "safety_flag", "safety_plan", ...; "journal":
+        a journal created here that the server does not hold; "": a change of no document),
+        counted as `unsynced_changes` counts them (the same total), a safety flag the server
+        acknowledged and has not served back under "safety_flag". Kinds none of are not
+        keys. Works offline. Raises nothing."""
+        copies, key = await self._copies(), self.profile.secrets.account_key
+        counted = await self.store.unsynced_kinds(copies, key)
+        withheld = await self._flags_withheld()
+        if withheld:
+            counted["safety_flag"] = counted.get("safety_flag", 0) + withheld
+        return counted
+
     async def _copies(self) -> set[bytes]:
         """The ids of the journals this account keeps for a member (disclosure journals),
         from their verified access chains (read back first)."""

@@ -223,6 +223,17 @@ class ImportReport:
     role="annotate", safety_flags=True)` or `client.safety.set_plan(share_flags=True)`). A journal
     where this account's own opt-in reaches them already is not named. Said so that an import never
     drops an opt-in without a word."""
+    flags_file_journals: dict[str, str] = field(default_factory=dict)
+    """The file's name of each journal `flags_not_carried` names (the name here first): the
+    file's "Personal" put into "Personal (imported)" is {"Personal (imported)": "Personal"}."""
+    flags_default: str = ""
+    """When `flags_not_carried` names journals: this account's default journal here, where a
+    new questionnaire result (`client.measures.take` with no journal) goes, and so where its
+    safety flag is raised (nu76 F1: an opt-in on the imported journal alone reaches no one
+    for those); "" otherwise (or when this device has none): null in `to_dict`."""
+    flags_default_reach: list[str] = field(default_factory=list)
+    """Whom a safety flag raised now in `flags_default` reaches (`SafetyPath.flags_reach`
+    "on", usernames, sorted): empty when flags from it reach no one."""
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did not have
     by that name), empty ones included: with no entry, goal or note imported, an import that created
@@ -312,6 +323,9 @@ class ImportReport:
             "not_archived": list(self.not_archived),
             "left_out": dict(self.left_out),
             "flags_not_carried": {k: list(v) for k, v in self.flags_not_carried.items()},
+            "flags_file_journals": dict(self.flags_file_journals),
+            "flags_default": self.flags_default or None,
+            "flags_default_reach": list(self.flags_default_reach),
             "created_journals": list(self.created_journals),
             "into": self.into,
             "into_readers": list(self.into_readers),
@@ -991,7 +1005,10 @@ async def restore(
         await name_plans_alone(source, wrote, report)
     for journal_id, reached in care.opt_ins:
         if journal_id in targets:
-            await tell_opt_in(source, targets[journal_id], reached, report)
+            named = file_names.get(journal_id, "")
+            await tell_opt_in(source, targets[journal_id], reached, report, named)
+    if report.flags_not_carried:
+        await tell_flags_default(source, report)
     if into is None:  # after the care records (it refuses writes); the user's choice kept
         await rearchive(source, archive, targets, report)
     if into is None and guarded:  # every target is a journal this import made
@@ -1542,19 +1559,41 @@ async def name_plans_alone(source: Archives, wrote: dict[str, str], report: Impo
 
 
 async def tell_opt_in(
-    source: Archives, target: str, reached: tuple[str, ...], report: ImportReport
+    source: Archives,
+    target: str,
+    reached: tuple[str, ...],
+    report: ImportReport,
+    file_name: str = "",
 ) -> None:
     """Name `target` in `report.flags_not_carried` (and count it in `left_out`) when the
     file's opt-in to safety flags, which is never imported, reached members (`reached`, the
     file's `flags_reach`) whom flags do not reach from this account's plan there, or when
-    that plan has no opt-in at all (NU49 F2)."""
+    that plan has no opt-in at all (NU49 F2); with the file's name of it (`file_name`) in
+    `report.flags_file_journals` (nu76 F1)."""
     held = await source.care.safety.plan(target)
     here = set(held.flags_reach or ()) if held.share_flags else set()
     missing = [name for name in reached if name not in here]
     if missing or not held.share_flags:
         report.flags_not_carried[held.journal] = missing
+        report.flags_file_journals[held.journal] = file_name or held.journal
         count = report.left_out.get("safety_flags_opt_in", 0)
         report.left_out["safety_flags_opt_in"] = count + 1
+
+
+async def tell_flags_default(source: Archives, report: ImportReport) -> None:
+    """Name this account's default journal (`report.flags_default`), where a new
+    questionnaire result and its safety flag go, and whom flags raised there reach now
+    (`report.flags_default_reach`), beside the opt-ins the import did not carry over: opting
+    in on the imported journal covers only results taken there (nu76 F1). Nothing when this
+    device has no default journal."""
+    context = source.context
+    try:
+        default = await context.default_journal(await context.store.journals())
+    except TJError:  # none here
+        return
+    report.flags_default = default.name
+    reach = await source.care.safety.flags_reach(default.journal_id.hex())
+    report.flags_default_reach = sorted(name for name, how in reach.items() if how == "on")
 
 
 CHECKED_FROM = 64 * 1024

@@ -51,7 +51,7 @@ from client_sdk.sync import (
     OutboxRecord,
     news_without_journal,
 )
-from client_sdk.unsynced import unsynced_changes
+from client_sdk.unsynced import unsynced_changes, unsynced_kinds
 from client_sdk.withholding import (
     Cover,
     DeviceCounters,
@@ -1867,6 +1867,33 @@ class Store:
         journals); `account_key` derives a copy's document id from its original's."""
         async with self._lock:
             return await self._db.run(lambda db: _unsynced(db, copies, account_key))
+
+    async def unsynced_kinds(self, copies: set[bytes], account_key: bytes) -> dict[str, int]:
+        """`unsynced`'s items by kind (`unsynced.unsynced_kinds`), a journal created here
+        that the server does not hold counted under "journal"."""
+
+        def count(db: sqlite3.Connection) -> dict[str, int]:
+            waiting = [(bytes(r[0]), _blob(r[1])) for r in db.execute(WAITING_DOCUMENTS)]
+            kinds: dict[bytes, str] = {}
+            originals: list[bytes] = []  # a copy's kind is its original's: read them all
+            if any(journal_id in copies for journal_id, _ in waiting):
+                for row in db.execute("SELECT doc_id, journal_id, kind FROM documents"):
+                    kinds[bytes(row[0])] = str(row[2])
+                    if bytes(row[1]) not in copies:
+                        originals.append(bytes(row[0]))
+            for doc_id in {doc_id for _, doc_id in waiting if doc_id is not None} - set(kinds):
+                found = db.execute("SELECT kind FROM documents WHERE doc_id = ?", (doc_id,))
+                row = found.fetchone()
+                if row is not None:
+                    kinds[doc_id] = str(row[0])
+            counted = unsynced_kinds(waiting, copies, originals, account_key, kinds)
+            created = int(db.execute("SELECT count(*) FROM pending_journals").fetchone()[0])
+            if created:
+                counted["journal"] = counted.get("journal", 0) + created
+            return counted
+
+        async with self._lock:
+            return await self._db.run(count)
 
     async def sendable(self, copies: set[bytes], account_key: bytes) -> int:
         """Of `unsynced`'s items, those a sync can still send: with a change waiting in the

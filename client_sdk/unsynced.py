@@ -12,7 +12,8 @@ Pure: callers pass what the store holds and the account key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 from client_sdk.keys import disclosure_doc_id
 
@@ -31,6 +32,21 @@ def unsynced_changes(
     account key derives a copy's id from its original's (keys.disclosure_doc_id). A document
     with several waiting records counts once; a copy counts as its original (once for both,
     whether the original waits or not); a record of no document counts once."""
+    return sum(unsynced_kinds(waiting, copy_journals, originals, account_key, {}).values())
+
+
+def unsynced_kinds(
+    waiting: Iterable[tuple[bytes, bytes | None]],
+    copy_journals: set[bytes],
+    originals: Iterable[bytes],
+    account_key: bytes,
+    kinds: Mapping[bytes, str],
+) -> dict[str, int]:
+    """`unsynced_changes` by document kind (`kinds`: document id -> its kind, "entry",
+    "measure", "safety_flag"...): each document counted once under its kind (a copy under
+    its original's, else its own), "" for a document of no known kind and for a record of
+    no document (nu76 F9: `tj logout` counted a questionnaire result and a safety flag as
+    "items (entries, goals, notes...)"). Kinds none of are not keys."""
     waiting = list(waiting)
     wanted = {journal_id for journal_id, doc_id in waiting if journal_id in copy_journals}
     original_of: dict[bytes, bytes] = {}
@@ -38,13 +54,14 @@ def unsynced_changes(
         for original in originals:
             for journal_id in wanted:
                 original_of[disclosure_doc_id(account_key, original, journal_id)] = original
-    changed: set[bytes] = set()
-    loose = 0
+    changed: dict[bytes, str] = {}
+    counted: Counter[str] = Counter()
     for journal_id, doc_id in waiting:
         if doc_id is None:
-            loose += 1
-        elif journal_id in copy_journals:
-            changed.add(original_of.get(doc_id, doc_id))
-        else:
-            changed.add(doc_id)
-    return len(changed) + loose
+            counted[""] += 1
+            continue
+        key = original_of.get(doc_id, doc_id) if journal_id in copy_journals else doc_id
+        if key not in changed:
+            changed[key] = kinds.get(key, kinds.get(doc_id, ""))
+    counted.update(changed.values())
+    return dict(counted)

@@ -850,7 +850,7 @@ async def test_logout_asks_before_dropping_unsynced_changes(laptop: Device, outa
     await laptop.ok("write", "Never reached the server.")
     refused = await laptop.tj("logout", input="n\n")
     assert refused.exit_code == 1
-    assert "Changes to 1 item " in refused.stderr
+    assert "Changes to 1 entry on this device" in refused.stderr  # by kind (nu76 F9)
     # NU14 finding 3: pending (not refused) changes are rescued by a sync or an export
     assert "run `tj sync` when the server can be reached" in refused.stderr
     assert "`tj export --out DIR`" in refused.stderr

@@ -104,7 +104,7 @@ async def test_logout_never_advises_a_sync_for_changes_refused_for_good(
     assert refused.exit_code == 1, said
     assert "tj sync" not in said and "tj login" not in said, said
     assert (
-        "changes to 1 item (entries, goals, notes...) on this device never reached the "
+        "changes to 1 note on this device never reached the "
         "server, which refused them for good (set aside): no sync sends them" in said
     ), said
     assert f"To keep their words, save them first with {KEEP_WORDS} or `tj export" in said, said

@@ -70,16 +70,17 @@ async def test_logout_names_an_unsent_safety_flag_it_would_delete(
     assert f"{FLAG}" in said and "(item 9 answered 2; flag " in said, said
     assert NEVER in said, said
     assert (
-        "Run `tj sync` first when the server can be reached, or tell drsmith yourself (an "
-        "export keeps no safety flag's delivery: no import sends one)." in said
+        "If it cannot be sent first, tell drsmith yourself (an export keeps no safety "
+        "flag's delivery: no import sends one)." in said
     ), said
+    assert said.count("`tj sync`") == 1, said  # how to send it said once (nu76 F9)
     assert "save their words first with `tj export --out DIR`" in said, said
     assert "save them first with `tj export" not in said, said
 
     refused = await laptop.tj("logout", "--yes", "--json")
     said = flat(refused.stderr)
     assert refused.exit_code == 1, said
-    assert NEVER in said and "or tell drsmith yourself" in said, said
+    assert NEVER in said and "cannot be sent first, tell drsmith yourself" in said, said
     error = json.loads(refused.stdout)
     [row] = error["error"]["unsent_flags"]
     assert row["id"] == flag.flag_id and row["measure"] == "phq9", row
@@ -122,7 +123,7 @@ async def test_logout_names_each_draft_with_its_command_shortened_first_when_too
     said = flat(declined.stderr)
     assert declined.exit_code == 1, said
     assert f"save it first ({shorten}" in said and f"--draft {draft}`)" in said, said
-    assert "Changes to 1 item" in said, said
+    assert "Changes to 1 entry on this device" in said, said  # by kind (nu76 F9)
 
     refused = await laptop.tj("logout", "--yes")
     said = flat(refused.stderr)
