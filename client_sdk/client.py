@@ -340,6 +340,7 @@ class Client:
         # this home's ended sessions, with when each ended (ms; None: unread)
         self._ended_here: dict[bytes, int | None] | None = None
         self.replica.on_change = self._publish
+        self.replica.keep_news = self._keep_inner_news  # a share's own sync's news (rev30b F8)
         self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
         """The inboxes of the `watch()`es running, each told of this process's writes."""
         store.on_outbox = self._wrote_to_send
@@ -2419,30 +2420,7 @@ class Client:
                 report.new_devices, report.credential_changes = await devices._sign_ins_due(now)
                 to_hand = True  # (a look that failed hands nothing: what was kept stays)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
-            synced = self.replica.synced_version  # read as of it while nothing was written
-            held = await self.store.journals(as_of=synced)
-            # the copies kept for a therapist: their originals arrive too, but what the
-            # therapist writes in one (notes, prompts, assignments) is there alone
-            copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
-            me = self.profile.account_id
-            told = await self._flags_told(
-                await self._withdrawn_told(
-                    await self._counted_once(
-                        await self._had_through_copies(
-                            [
-                                a
-                                for a in report.arrivals.values()
-                                if a.journal_id not in copies or a.author != me
-                            ],
-                            held,
-                        ),
-                        held,
-                    )
-                )
-            )
-            source_of, timed = await self._source_names(report)
-            # after the journals' (Replica.sync's)
-            report.news += sync_plan.summarize(told, source_of, me, timed)
+            report.news += await self._arrival_news(report)
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
         if report.news and keep_news:  # kept until seen; a sync with none writes nothing
@@ -2469,6 +2447,46 @@ class Client:
         if report.new_devices or report.credential_changes:  # from memory: read by the look
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
+
+    async def _arrival_news(self, report: SyncReport) -> list[News]:
+        """`report.arrivals` in plain words (`sync.summarize`), as named after the sync that
+        brought them (`Replica.synced_version`)."""
+        synced = self.replica.synced_version  # read as of it while nothing was written
+        held = await self.store.journals(as_of=synced)
+        # the copies kept for a therapist: their originals arrive too, but what the
+        # therapist writes in one (notes, prompts, assignments) is there alone
+        copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
+        me = self.profile.account_id
+        told = await self._flags_told(
+            await self._withdrawn_told(
+                await self._counted_once(
+                    await self._had_through_copies(
+                        [
+                            a
+                            for a in report.arrivals.values()
+                            if a.journal_id not in copies or a.author != me
+                        ],
+                        held,
+                    ),
+                    held,
+                )
+            )
+        )
+        source_of, timed = await self._source_names(report)
+        # after the journals' (Replica.sync's)
+        return sync_plan.summarize(told, source_of, me, timed)
+
+    async def _keep_inner_news(self, report: SyncReport) -> None:
+        """The news of a sync run inside another call (a share's, an unshare's, a push
+        outside a sync: `Replica.keep_told`), whose report that call does not return: kept
+        for `unseen_news` (what `tj sync` says as "Earlier"), so a client's new safety flag
+        it pulled is told, never lost (rev30b F8). Nothing written when none arrived."""
+        news = await self._arrival_news(report) if report.arrivals else []
+        if news:
+            await self._change_unseen(
+                lambda kept: sync_plan.merged_news(kept, news)[-MAX_UNSEEN_NEWS:],
+                held_only=True,
+            )
 
     def _own_gaps(self, report: SyncReport) -> list[Gap]:
         """The gaps of `report.withheld` of this device's own records: ones the server

@@ -612,6 +612,9 @@ class Replica:
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
+        self.keep_news: Callable[[sync_plan.SyncReport], Awaitable[None]] | None = None
+        """Set by the Client: keeps the news of a sync's report that no caller returns
+        (`keep_told`) for `unseen_news` (rev30b F8)."""
         self._stale_epochs: dict[bytes, int] = {}
         """Journal -> the newest key epoch under which the server refused a push of it as
         `stale_epoch` (this process): a record sealed under it or an older one is not handed
@@ -8364,10 +8367,14 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
-    def keep_told(self, report: sync_plan.SyncReport) -> None:
-        """A sync run inside another call (a share's, an unshare's), whose report that call
-        does not return: the shares it completed (`finished_shares`) are told by this
-        client's next sync instead, never lost (REV-OWED F2)."""
+    async def keep_told(self, report: sync_plan.SyncReport) -> None:
+        """A sync run inside another call (a share's, an unshare's, `push_outbox`), whose
+        report that call does not return: the shares it completed (`finished_shares`) are
+        told by this client's next sync instead, never lost (REV-OWED F2); the news of what
+        it pulled (a client's new safety flag) are kept for `unseen_news` (`keep_news`, set
+        by the Client: rev30b F8)."""
+        if report.arrivals and self.keep_news is not None:
+            await self.keep_news(report)
         if report.finished_shares:
             if self._reopened is None:
                 self._reopened = sync_plan.SyncReport()
@@ -9365,9 +9372,12 @@ class Replica:
         RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
         (what is not pushed stays in the outbox for the next sync). `report`: the sync's
         that pushes again after it (what is set aside is told there)."""
+        own = report is None  # no sync after it: what its pull brought is kept (`keep_told`)
         report = report if report is not None else sync_plan.SyncReport()
         waits = UploadWaits(DEFAULT_WAIT_S)
         await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
+        if own:
+            await self.keep_told(report)
         limit = report.upload_limit
         if limit is not None:
             error = RateLimited(limit.describe(), limit.asked_s, limit.retry_at)
