@@ -543,7 +543,7 @@ class Client:
             # a read-only copy's flags too: what no brief covers is said (`read_only_copies`)
             lambda journal: self.safety._read_flags(journal, keep_own_gone=True),
             lambda name: self.context.local_journal(name, refuse_brief=True),
-            self.sync,  # `share` syncs first (fix30e)
+            self._inner_sync,  # `share` syncs first (fix30e), telling nothing (rev30b F7)
         )
 
     @cached_property
@@ -2268,13 +2268,18 @@ class Client:
         as_of: tuple[int, int] | None = None,
         notice: wire.LiveNotice | None = None,
         keep_news: bool = True,
+        hand: bool = True,
     ) -> SyncReport:
         """`sync`; `as_of`: the store's version the caller read just before (Store.version);
         `notice`: a live notice with records in it, that started this sync (Replica.sync);
         `keep_news`: keep its news for `unseen_news` (not `watch()`'s: its reports go to the
         app watching, and a transaction more at every live change cost its propagation
         about a millisecond, bench.live). Its share changes are kept for
-        `unseen_departures` either way."""
+        `unseen_departures` either way. `hand=False`: a sync inside another call that does
+        not return its report (`_inner_sync`): what a report tells once (undelivered and
+        sent safety flags, answers that got no flag, new sign-ins) is recorded as told
+        only once a report is handed, so none of it is recorded here: the next sync tells
+        it, as after a sync cut off (rev30b F7)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
@@ -2428,6 +2433,10 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
+        if not hand:  # nothing recorded as told: the next sync tells it (rev30b F7)
+            if "safety" in self.__dict__:
+                self.safety._not_handed()
+            return report
         if "safety" in self.__dict__:  # what `_undelivered` told: recorded as handed now
             await self.safety._handed_undelivered()
         if held_here or report.late_flags:  # said by this report (`flags_sent`,
@@ -2447,6 +2456,12 @@ class Client:
         if report.new_devices or report.credential_changes:  # from memory: read by the look
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
+
+    async def _inner_sync(self) -> SyncReport:
+        """A sync inside another call that does not return its report (`briefs.share`'s):
+        its news are kept for `unseen_news`, and what a report tells once is left for the
+        next sync to tell (`_sync` with `hand=False`, rev30b F7)."""
+        return await self._sync(hand=False)
 
     async def _arrival_news(self, report: SyncReport) -> list[News]:
         """`report.arrivals` in plain words (`sync.summarize`), as named after the sync that

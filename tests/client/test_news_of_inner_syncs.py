@@ -51,3 +51,43 @@ async def test_control_the_flag_told_by_a_plain_sync(signup: ClientFactory) -> N
     _, drsmith, _ = await _flag_after_a_new_epoch(signup)
     report = await drsmith.sync()
     assert flag_news(report.lines())
+
+
+async def test_a_flag_judged_not_delivered_in_briefs_shares_sync_is_told_by_the_next(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """ana's laptop removes drsmith while her phone, behind, raises a flag sealed for him;
+    the phone then shares a brief with drlee (`briefs.share` syncs first, judging the flag
+    not delivered): the phone's next `sync()` tells it, once."""
+    laptop, drsmith, drlee = await signup("ana"), await signup("drsmith"), await signup("drlee")
+    await share_with(laptop, drsmith, role="annotate", safety_flags=True)
+    await share_with(laptop, drlee, role="read")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await laptop.shares.revoke("Personal", "drsmith")
+    await laptop.sync()
+    taken = await phone.measures.take("phq9", [0] * 8 + [2])
+    flag_id = (await phone.safety.respond(taken.result)).flag_id
+    brief = await phone.briefs.prepare(therapist="drlee")
+    await phone.briefs.share(brief, "drlee", fingerprint=await drlee.shares.fingerprint())
+    report = await phone.sync()
+    assert [(u.flag_id, u.members) for u in report.undelivered_flags] == [(flag_id, ("drsmith",))]
+    again = await phone.sync()
+    assert again.undelivered_flags == []
+
+
+async def test_control_a_flag_judged_not_delivered_told_by_a_plain_sync(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop, drsmith = await signup("ana"), await signup("drsmith")
+    await share_with(laptop, drsmith, role="annotate", safety_flags=True)
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await laptop.shares.revoke("Personal", "drsmith")
+    await laptop.sync()
+    taken = await phone.measures.take("phq9", [0] * 8 + [2])
+    flag_id = (await phone.safety.respond(taken.result)).flag_id
+    report = await phone.sync()
+    assert [u.flag_id for u in report.undelivered_flags] == [flag_id]
