@@ -397,8 +397,8 @@ class Client:
             return
         shown = set() if agreed is False else set(agreed)
         if sync:
-            try:
-                report = await self.sync()
+            try:  # its report goes to no app: what it tells once, the next sync tells
+                report = await self._sync(hand=False)  # (rev30b F8)
             except NetworkError as error:
                 raise NetworkError(
                     f"nothing was erased: {erasing} is erased only after a sync counts the "

@@ -1041,7 +1041,7 @@ class Sharing:
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
-            await self.replica.sync()  # (a plan changed on another device: R49 F1)
+            await self.replica.keep_told(await self.replica.sync())  # (a plan changed: R49 F1)
             await confirm()
         # The mirror copies the entries this device reads: not while the owner's newer
         # changes wait unread here (they could remove what it would copy), R20 F4.
