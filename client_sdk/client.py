@@ -340,6 +340,7 @@ class Client:
         # this home's ended sessions, with when each ended (ms; None: unread)
         self._ended_here: dict[bytes, int | None] | None = None
         self.replica.on_change = self._publish
+        self.replica.keep_news = self._keep_inner_news  # a share's own sync's news (rev30b F8)
         self._watches: set[Inbox[tuple[Notice, wire.LiveNotice | None]]] = set()
         """The inboxes of the `watch()`es running, each told of this process's writes."""
         store.on_outbox = self._wrote_to_send
@@ -396,8 +397,8 @@ class Client:
             return
         shown = set() if agreed is False else set(agreed)
         if sync:
-            try:
-                report = await self.sync()
+            try:  # its report goes to no app: what it tells once, the next sync tells
+                report = await self._sync(hand=False)  # (rev30b F8)
             except NetworkError as error:
                 raise NetworkError(
                     f"nothing was erased: {erasing} is erased only after a sync counts the "
@@ -542,7 +543,7 @@ class Client:
             # a read-only copy's flags too: what no brief covers is said (`read_only_copies`)
             lambda journal: self.safety._read_flags(journal, keep_own_gone=True),
             lambda name: self.context.local_journal(name, refuse_brief=True),
-            self.sync,  # `share` syncs first (fix30e)
+            self._inner_sync,  # `share` syncs first (fix30e), telling nothing (rev30b F7)
         )
 
     @cached_property
@@ -2267,13 +2268,18 @@ class Client:
         as_of: tuple[int, int] | None = None,
         notice: wire.LiveNotice | None = None,
         keep_news: bool = True,
+        hand: bool = True,
     ) -> SyncReport:
         """`sync`; `as_of`: the store's version the caller read just before (Store.version);
         `notice`: a live notice with records in it, that started this sync (Replica.sync);
         `keep_news`: keep its news for `unseen_news` (not `watch()`'s: its reports go to the
         app watching, and a transaction more at every live change cost its propagation
         about a millisecond, bench.live). Its share changes are kept for
-        `unseen_departures` either way."""
+        `unseen_departures` either way. `hand=False`: a sync inside another call that does
+        not return its report (`_inner_sync`): what a report tells once (undelivered and
+        sent safety flags, answers that got no flag, new sign-ins) is recorded as told
+        only once a report is handed, so none of it is recorded here: the next sync tells
+        it, as after a sync cut off (rev30b F7)."""
         saved = self.transport.retry
         self.transport.retry = retry or saved
         started = now_ms()  # a flag this sync sends leaves after it (`undelivered_flags`)
@@ -2419,30 +2425,7 @@ class Client:
                 report.new_devices, report.credential_changes = await devices._sign_ins_due(now)
                 to_hand = True  # (a look that failed hands nothing: what was kept stays)
         if report.arrivals:  # nothing to name on a no-op sync: no store read for names
-            synced = self.replica.synced_version  # read as of it while nothing was written
-            held = await self.store.journals(as_of=synced)
-            # the copies kept for a therapist: their originals arrive too, but what the
-            # therapist writes in one (notes, prompts, assignments) is there alone
-            copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
-            me = self.profile.account_id
-            told = await self._flags_told(
-                await self._withdrawn_told(
-                    await self._counted_once(
-                        await self._had_through_copies(
-                            [
-                                a
-                                for a in report.arrivals.values()
-                                if a.journal_id not in copies or a.author != me
-                            ],
-                            held,
-                        ),
-                        held,
-                    )
-                )
-            )
-            source_of, timed = await self._source_names(report)
-            # after the journals' (Replica.sync's)
-            report.news += sync_plan.summarize(told, source_of, me, timed)
+            report.news += await self._arrival_news(report)
         if report.set_aside:  # why, as the owner's chain now says (after the pull)
             report.set_aside = await self._explained(report.set_aside)
         if report.news and keep_news:  # kept until seen; a sync with none writes nothing
@@ -2450,6 +2433,10 @@ class Client:
                 lambda kept: sync_plan.merged_news(kept, report.news)[-MAX_UNSEEN_NEWS:],
                 held_only=True,
             )
+        if not hand:  # nothing recorded as told: the next sync tells it (rev30b F7)
+            if "safety" in self.__dict__:
+                self.safety._not_handed()
+            return report
         if "safety" in self.__dict__:  # what `_undelivered` told: recorded as handed now
             await self.safety._handed_undelivered()
         if held_here or report.late_flags:  # said by this report (`flags_sent`,
@@ -2469,6 +2456,52 @@ class Client:
         if report.new_devices or report.credential_changes:  # from memory: read by the look
             report.replaced_elsewhere = await devices.replaced_elsewhere()
         return report
+
+    async def _inner_sync(self) -> SyncReport:
+        """A sync inside another call that does not return its report (`briefs.share`'s):
+        its news are kept for `unseen_news`, and what a report tells once is left for the
+        next sync to tell (`_sync` with `hand=False`, rev30b F7)."""
+        return await self._sync(hand=False)
+
+    async def _arrival_news(self, report: SyncReport) -> list[News]:
+        """`report.arrivals` in plain words (`sync.summarize`), as named after the sync that
+        brought them (`Replica.synced_version`)."""
+        synced = self.replica.synced_version  # read as of it while nothing was written
+        held = await self.store.journals(as_of=synced)
+        # the copies kept for a therapist: their originals arrive too, but what the
+        # therapist writes in one (notes, prompts, assignments) is there alone
+        copies = {j.journal_id for j in held if self.replica.is_disclosure(j)}
+        me = self.profile.account_id
+        told = await self._flags_told(
+            await self._withdrawn_told(
+                await self._counted_once(
+                    await self._had_through_copies(
+                        [
+                            a
+                            for a in report.arrivals.values()
+                            if a.journal_id not in copies or a.author != me
+                        ],
+                        held,
+                    ),
+                    held,
+                )
+            )
+        )
+        source_of, timed = await self._source_names(report)
+        # after the journals' (Replica.sync's)
+        return sync_plan.summarize(told, source_of, me, timed)
+
+    async def _keep_inner_news(self, report: SyncReport) -> None:
+        """The news of a sync run inside another call (a share's, an unshare's, a push
+        outside a sync: `Replica.keep_told`), whose report that call does not return: kept
+        for `unseen_news` (what `tj sync` says as "Earlier"), so a client's new safety flag
+        it pulled is told, never lost (rev30b F8). Nothing written when none arrived."""
+        news = await self._arrival_news(report) if report.arrivals else []
+        if news:
+            await self._change_unseen(
+                lambda kept: sync_plan.merged_news(kept, news)[-MAX_UNSEEN_NEWS:],
+                held_only=True,
+            )
 
     def _own_gaps(self, report: SyncReport) -> list[Gap]:
         """The gaps of `report.withheld` of this device's own records: ones the server

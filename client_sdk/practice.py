@@ -115,8 +115,9 @@ class Briefs:
         sync: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._sync = sync
-        """`client.sync`: `share` syncs first, so that who reads each journal is the
-        latest the owner signed, not this device's last sync (fix30e)."""
+        """`client._inner_sync`: `share` syncs first, so that who reads each journal is the
+        latest the owner signed, not this device's last sync (fix30e); that sync records
+        nothing as told, so the next `client.sync()` tells it (rev30b F7)."""
         self._replica = replica
         self._sharing = sharing
         self._entries = entries
@@ -540,7 +541,9 @@ class Briefs:
         (`client.shares.verify_replaces(username, fingerprint, sharing=True)` tells which
         first). Needs the network.
 
-        It syncs first (`client.sync()`), as `tj brief` does: a device that has not synced
+        It syncs first (as `client.sync()` does, as `tj brief` does; what that sync would
+        tell once, a safety flag NOT delivered say, is left for the next `client.sync()` to
+        tell, never recorded as told here: rev30b F7): a device that has not synced
         lately may not know that a share with the therapist ended or changed on another
         device; a brief prepared for what is shared with them (`Brief.therapist`) that
         covers other journals or fields once synced is refused (InvalidInput, subject

@@ -481,8 +481,15 @@ MEMBER_END_DATE_HELD = (
 )
 STALE_HELD = (
     "the server refused them as sealed under an old key, and no newer key of this journal has "
-    "been verified on this device since (the server may be withholding it); they are not sent "
-    "again under that key: they stay here, and go sealed under the new key once it arrives"
+    "been verified on this device since (the server may be withholding it, or have refused "
+    "them falsely); they are not sent again in this sync: the next sync reads the journal's "
+    "access chain again and sends them sealed under a newer key if it verifies one, or as "
+    "they are if it does not"
+)
+STALE_RELEASED = (
+    "changes the server refused at an earlier sync as sealed under an old key are sent again "
+    "as they are: the journal's access chain, read again and verified, has no newer key (the "
+    "server may have refused them falsely; it already had them)"
 )
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
@@ -605,11 +612,15 @@ class Replica:
         self._name_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: metadata the last journal list served that this device could not open
         or verify while it holds a verified name (`_local`, W7), reported by the next sync."""
+        self.keep_news: Callable[[sync_plan.SyncReport], Awaitable[None]] | None = None
+        """Set by the Client: keeps the news of a sync's report that no caller returns
+        (`keep_told`) for `unseen_news` (rev30b F8)."""
         self._stale_epochs: dict[bytes, int] = {}
         """Journal -> the newest key epoch under which the server refused a push of it as
-        `stale_epoch` (this process): a record sealed under it or an older one is never
-        handed over again (STALE_HELD, rev30a F3), only one sealed again under a newer epoch
-        of a verified chain."""
+        `stale_epoch` (this process): a record sealed under it or an older one is not handed
+        over again in that sync (STALE_HELD, rev30a F3); the next sync's read of the chains
+        releases it when the verified chain has no newer epoch (`_release_stale`, rev30b
+        F6), else it goes sealed again under the newer epoch."""
         self._listed_for: sync_plan.SyncReport | None = None
         """The report of the sync (or `push_outbox`) whose push read the journal list and
         chains first (`_push`, rev30a F2): once per sync that has something to send."""
@@ -3799,6 +3810,7 @@ class Replica:
         if self._listed_for is not report and not await self.store.outbox_empty():
             await self.refresh_journals()
             self._listed_for = report
+            await self._release_stale(report)
         await self.rotate_expired()
         stale: set[bytes] = set()
         for attempt in range(2):
@@ -3851,6 +3863,24 @@ class Replica:
                     report.problems.append(line)
             return stale
         return stale
+
+    async def _release_stale(self, report: sync_plan.SyncReport) -> None:
+        """After a read of the journal list and chains (the first push of a sync): a journal
+        whose push the server refused as `stale_epoch` at an earlier sync, and whose verified
+        chain still has no epoch newer than the one refused, is held no more (rev30b F6): the
+        records refused go again as they are (the server already had those bytes: nothing
+        new to it), and so does what was sealed since under the same epoch, said once in
+        `report.problems` (STALE_RELEASED). A newer epoch verified keeps the hold, moot: its
+        records are sealed again under it (OLD_EPOCH)."""
+        for journal_id, refused in list(self._stale_epochs.items()):
+            state = self.chains.state(journal_id)
+            if state is None or self.chains.problem(journal_id) is not None:
+                continue
+            if state.epoch > refused:
+                continue
+            del self._stale_epochs[journal_id]
+            (name,) = await self._journal_labels({journal_id})
+            report.problems.append(f"journal {quoted_name(name)}: {STALE_RELEASED}")
 
     async def _journal_labels(self, journal_ids: set[bytes]) -> list[str]:
         """How each of `journal_ids` is named to this account (`shown_name`), sorted."""
@@ -8337,10 +8367,14 @@ class Replica:
         if value:
             await tx.set_setting(owed_shares.SETTING, owed_shares.settled(value, journal_id, only))
 
-    def keep_told(self, report: sync_plan.SyncReport) -> None:
-        """A sync run inside another call (a share's, an unshare's), whose report that call
-        does not return: the shares it completed (`finished_shares`) are told by this
-        client's next sync instead, never lost (REV-OWED F2)."""
+    async def keep_told(self, report: sync_plan.SyncReport) -> None:
+        """A sync run inside another call (a share's, an unshare's, `push_outbox`), whose
+        report that call does not return: the shares it completed (`finished_shares`) are
+        told by this client's next sync instead, never lost (REV-OWED F2); the news of what
+        it pulled (a client's new safety flag) are kept for `unseen_news` (`keep_news`, set
+        by the Client: rev30b F8)."""
+        if report.arrivals and self.keep_news is not None:
+            await self.keep_news(report)
         if report.finished_shares:
             if self._reopened is None:
                 self._reopened = sync_plan.SyncReport()
@@ -9338,9 +9372,12 @@ class Replica:
         RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
         (what is not pushed stays in the outbox for the next sync). `report`: the sync's
         that pushes again after it (what is set aside is told there)."""
+        own = report is None  # no sync after it: what its pull brought is kept (`keep_told`)
         report = report if report is not None else sync_plan.SyncReport()
         waits = UploadWaits(DEFAULT_WAIT_S)
         await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
+        if own:
+            await self.keep_told(report)
         limit = report.upload_limit
         if limit is not None:
             error = RateLimited(limit.describe(), limit.asked_s, limit.retry_at)

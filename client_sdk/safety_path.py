@@ -2292,6 +2292,12 @@ class SafetyPath:
         self._judgement = owed if done or changed or kept else None
         return found
 
+    def _not_handed(self) -> None:
+        """The report holding what the last `_undelivered` returned was not handed (a sync
+        inside another call, `Client._inner_sync`): nothing of it is recorded as told, so
+        the next sync judges and tells it again (rev30b F7)."""
+        self._withheld_told, self._judgement = None, None
+
     async def _handed_undelivered(self) -> None:
         """The report holding what the last `_undelivered` returned was handed to the app:
         what it told is recorded now (FLAGS_UNDELIVERED; FLAGS_SENT's judged and dropped

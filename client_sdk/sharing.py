@@ -1041,7 +1041,7 @@ class Sharing:
             )
         fields = check_fields(only)
         if confirm is not None:  # on what the narrowing is signed on, before anything changes
-            await self.replica.sync()  # (a plan changed on another device: R49 F1)
+            await self.replica.keep_told(await self.replica.sync())  # (a plan changed: R49 F1)
             await confirm()
         # The mirror copies the entries this device reads: not while the owner's newer
         # changes wait unread here (they could remove what it would copy), R20 F4.
@@ -1604,7 +1604,7 @@ class Sharing:
         should the rotation fail, it stays withdrawn and every sync tries again."""
         held = frozenset(candidates()) if withdraw is not None else frozenset[bytes]()
         async with self.replica.holding_owed(held):
-            self.replica.keep_told(await self.replica.sync())
+            await self.replica.keep_told(await self.replica.sync())
             owned = {j.journal_id: j for j in await self.store.journals() if j.role == "owner"}
             ended = []
             ids = candidates()
@@ -1746,7 +1746,7 @@ class Sharing:
         and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
-        self.replica.keep_told(await self.replica.sync())
+        await self.replica.keep_told(await self.replica.sync())
         if await self._dropped_as_departed(journal, peer):
             if basis is not None:
                 raise await self._told_by_refusal(journal, peer)

@@ -12,7 +12,8 @@ reader holds (`opened_with`). Real server on 127.0.0.1, real crypto.
   chains once per sync that has something to send (and per `push_outbox`): a removal another
   device signed meanwhile is seen first, with every server answer honest.
 - F3: once the server refused a journal's push as `stale_epoch`, its records under that
-  epoch are not handed over again until a newer epoch's chain is verified."""
+  epoch are not handed over again in that sync; the next sync sends the same bytes again
+  when its read of the chain verifies no newer epoch (rev30b F6)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from client_sdk import wire
-from client_sdk.replica import MEMBER_END_DATE_HELD, STALE_HELD
+from client_sdk.replica import MEMBER_END_DATE_HELD, STALE_HELD, STALE_RELEASED
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
     Through,
@@ -251,9 +252,10 @@ async def test_a_push_refused_as_stale_is_not_handed_over_again_under_that_key(
 ) -> None:
     """The server hides ana's `removed` AND `rotated` from drsmith's device (the fork limit,
     protocol.md 4.20): its note goes under the old key once, and the real server refuses it
-    as `stale_epoch`. The device does not hand the same record over again (nor at the next
-    sync) until a chain at a newer epoch is verified; then it goes under the new key
-    (rev30a F3)."""
+    as `stale_epoch`. The device does not hand the record over again in that sync; the next
+    sync, whose read of the chain still verifies no newer epoch, sends it again as it was
+    (the same bytes: nothing new to the server, rev30b F6), never anything else under that
+    key; once a chain at a newer epoch is verified it goes under the new key (rev30a F3)."""
     ana, coach = await signup("ana"), await signup("coach")
     drsmith = await through("drsmith")
     await share_with(ana, drsmith, role="annotate")
@@ -272,9 +274,11 @@ async def test_a_push_refused_as_stale_is_not_handed_over_again_under_that_key(
     assert report.problems == [
         f"journal 'ana/Personal': changes kept on this device, not pushed: {STALE_HELD}"
     ]
-    await drsmith.sync()
+    assert len([p for p in pushed if opened_with(key, personal, [p], drsmith)]) == 1
+    again = await drsmith.sync()
+    assert f"journal 'ana/Personal': {STALE_RELEASED}" in again.problems
     carrying = [p for p in pushed if opened_with(key, personal, [p], drsmith)]
-    assert len(carrying) == 1, f"handed over {len(carrying)} times"
+    assert len(set(carrying)) == 1, f"{len(set(carrying))} different bodies under coach's key"
 
     hostile.replies.pop("/v1/journals/access")
     hostile.replies.pop("/v1/journals/list")
