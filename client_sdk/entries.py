@@ -1162,7 +1162,7 @@ async def settle_after_sync(
                     overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue
             found += await _other_settled(stored, fields, names)
-            if text is not None:
+            if text is not None and not _text_seen(fields, (seen_mine or {}).get(doc_id, 0)):
                 merged.append(text)
             done.append(doc_id)
             continue
@@ -1522,6 +1522,16 @@ def _deleted_goal_or_plan(stored: StoredDocument | None) -> bool:
         and stored.kind != ENTRY
         and stored_document(stored).field("deleted") is True
     )
+
+
+def _text_seen(fields: dict[str, tuple[str, int]], seen: int) -> bool:
+    """Whether the text this device wrote (a safety plan's: its record's counter kept as
+    EDITED) was held by the other device whose record about it arrived (`seen`, from that
+    record's signed seen vector): its text then replaced this one after reading it, a later
+    change, never a merge of two at once (nu76 F5)."""
+    edited = fields.get(EDITED)
+    mine = json.loads(edited[0]) if edited is not None else None
+    return isinstance(mine, int) and seen >= mine
 
 
 async def _other_merged_text(

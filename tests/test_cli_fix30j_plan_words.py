@@ -61,3 +61,19 @@ async def test_the_default_journal_named_again_is_said_to_be_the_default_nothing
     shown = await ana.tj("journal", "default", "Personal", "--json", input="")
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["name"] == "Personal", shown.stdout
+
+
+async def test_a_plan_replaced_by_a_device_that_had_this_ones_text_is_not_told_merged(
+    laptop: Device, phone: Device
+) -> None:
+    """nu76 F5: the phone received the laptop's "Plan B." and replaced it whole; the laptop
+    was told "Merged: ... every device now has both changes in one text" of "Plan C." alone."""
+    await laptop.ok("safety", "plan", "--emergency", "999", "--text", "Plan A.")
+    await phone.ok("sync")
+    await laptop.ok("safety", "plan", "--text", "Plan B.")
+    await phone.ok("safety", "plan", "--text", "Plan C.", "--yes")
+    synced = await laptop.ok("sync")
+    text = said(synced.stdout + synced.stderr)
+    assert "Merged" not in text and "both changes" not in text, text
+    assert "1 updated safety plan or safety-flag choice from phone" in text, text
+    assert (await laptop.json("safety", "plan"))["plan"] == "Plan C."
