@@ -1162,7 +1162,7 @@ async def settle_after_sync(
                     overtaken.append((told_goal, Removal(arrival.author, arrival.device, 0)))
                 continue
             found += await _other_settled(stored, fields, names)
-            if text is not None and not _text_seen(fields, (seen_mine or {}).get(doc_id, 0)):
+            if text is not None:
                 merged.append(text)
             done.append(doc_id)
             continue
@@ -1524,14 +1524,17 @@ def _deleted_goal_or_plan(stored: StoredDocument | None) -> bool:
     )
 
 
-def _text_seen(fields: dict[str, tuple[str, int]], seen: int) -> bool:
-    """Whether the text this device wrote (a safety plan's: its record's counter kept as
-    EDITED) was held by the other device whose record about it arrived (`seen`, from that
-    record's signed seen vector): its text then replaced this one after reading it, a later
-    change, never a merge of two at once (nu76 F5)."""
-    edited = fields.get(EDITED)
-    mine = json.loads(edited[0]) if edited is not None else None
-    return isinstance(mine, int) and seen >= mine
+def _replaced_after(pending: dict[str, tuple[str, int]], text: str) -> bool:
+    """Whether a safety plan's text this device wrote (`pending[WRITTEN_BODY]`) is gone from
+    its text after a sync (`text`): `set_plan` replaces the text whole, so a text written at
+    the same time as this one keeps this one whole beside it (a merge, `merged_text`);
+    this one gone, the other device had received it and wrote its own over it, a later
+    change that the sync's update line tells, never "both changes in one text" (nu76 F5)."""
+    written = pending.get(WRITTEN_BODY)
+    if written is None:
+        return False
+    mine = json.loads(written[0])
+    return isinstance(mine, str) and bool(mine) and mine not in text
 
 
 async def _other_merged_text(
@@ -1552,6 +1555,8 @@ async def _other_merged_text(
         return None
     title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
     text = document.text(text_name)
+    if stored.kind == "safety_plan" and _replaced_after(pending, text):
+        return None
     return merged_text(
         stored.doc_id,
         stored.kind,

@@ -5082,7 +5082,7 @@ class Replica:
                     carried_again.add(body.doc_id)
                 if gone and newly:
                     report.removals[body.doc_id] = self._removal(body)
-                if held and body.doc_kind in (ENTRY, SAFETY_PLAN):  # its text: nu76 F5
+                if held and body.doc_kind == ENTRY:
                     had = self._removal(body).had  # what of this device's records it held
                     if had > report.seen_mine.get(body.doc_id, 0):
                         report.seen_mine[body.doc_id] = had

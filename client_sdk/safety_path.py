@@ -106,7 +106,7 @@ from client_sdk.safety import (
 )
 from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
-from client_sdk.settling import EDITED, FieldWrite, changed_values, created_values, encode
+from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
 from client_sdk.withholding import Gap, in_ranges
 
@@ -945,10 +945,6 @@ class SafetyPath:
             # and the plan text it wrote: a sync merging another device's text says so
             at = now_ms()
             await tx.remember_edit(doc_id, changed, text_written if wrote_text else None, at)
-            if wrote_text:  # the record carrying it: one that had it replaced it, unmerged
-                me = self._replica.profile
-                counter = await tx.last_counter(doc_id, me.account_id, me.device_id)
-                await tx.put_field_write(doc_id, EDITED, encode(counter), at)
             await tx.remember_creation(doc_id, given, at)  # the values it was made with
             if content:  # what it wrote: the version a next change compares with
                 shown = _shown_versions(await tx.setting(PLANS_SHOWN))
