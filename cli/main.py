@@ -3019,6 +3019,7 @@ def journal_default(
     chosen_name: list[str] = []  # the journal named, by its name: the question names it so
     # whose plan the message shows (NU74 F3), and the crisis lines shown with none (rev29c F2)
     shown: list[tuple[str | None, str | None, dict[str, str]]] = []
+    already: list[bool] = []  # the journal named was the default already: nothing asked
 
     async def default(
         client: Client, agreed: frozenset[str]
@@ -3027,6 +3028,7 @@ def journal_default(
             with contextlib.suppress(TJError):  # set_default says what is wrong with it
                 chosen_name[:] = [(await client.journals.get(name)).name]
             before = await default_plan_shown(client)
+            was = await default_journal_id(client)
             chosen = await client.journals.set_default(
                 name,
                 even_if_shared=SHARED_DEFAULT in agreed,
@@ -3035,6 +3037,7 @@ def journal_default(
             after = await default_plan_shown(client)
             if before[1] != after[1]:
                 shown[:] = [(before[0], after[0], after[2])]
+            already[:] = [was == chosen.id]
             return chosen, False, None
         try:
             return await client.journals.default(), False, None
@@ -3094,6 +3097,11 @@ def journal_default(
         )
     elif name is None:
         output.message(f"Your default journal is {output.named(found.name)}.")
+    elif already and already[0]:
+        output.message(
+            f"{output.named(found.name)} is already your default journal on this device: "
+            "nothing changed."
+        )
     else:
         output.message(f"Your default journal on this device is now {output.named(found.name)}.")
     if changed is not None and not as_json:

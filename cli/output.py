@@ -1023,6 +1023,10 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
     # each account as the SDK names its journals' owner ("kim (account 1a2b3c4d)/Personal":
     # the one pinned under the name keeps it, whatever the server serves: REV-NAMES F3)
     named = {account: theirs[0].name.split("/", 1)[0] for account, theirs in accounts.items()}
+    for account, theirs in accounts.items():  # the name now given to another (nu76 F3)
+        if not is_account_label(named[account]):
+            if await client.journals.name_given_elsewhere(theirs[0].id):
+                named[account] = await client.journals.client_label(theirs[0].id)
     found = []
     for account in sorted(accounts, key=lambda a: named[a]):
         theirs = accounts[account]

@@ -268,9 +268,9 @@ def safety_plan(
     if any(v is not None for v in (emergency, crisis_line, plan)):  # replaces what is there
         current = home.run(partial(plan_after_sync, journal_name, None))[0]
         if current is not None:  # changed on another device since this one last synced
-            said_changed(home, current, plan_text(current))
+            said_changed(current, plan_text(current))
             if not yes:
-                ask_changed(current, "Write your change over it?")
+                ask_changed(home, current, "Write your change over it?")
     newly: list[str] = []
     if share_flags:  # name whom it adds, and ask, before anything changes
         newly, before = home.run(partial(opt_in_preview, journal_name))
@@ -391,10 +391,12 @@ async def plan_after_sync(
     return (now if plan_content(before) != plan_content(now) else None), copied
 
 
-def said_changed(home: Home, plan: SafetyPlan, shown: str) -> None:
+def said_changed(plan: SafetyPlan, shown: str) -> None:
     """Say that `plan` changed on another device since this device last showed or wrote
-    it, then show it (`shown`: `plan_text`), before a change replaces it; kept as shown
-    (`Safety.mark_shown`)."""
+    it, then show it (`shown`: `plan_text`), before a change replaces it. Not kept as shown
+    here: only once the question about it is answered (`ask_changed`), or the change
+    written (`Safety.set_plan` and `copy_plan` keep what they write); a question left
+    unanswered (a script, an app's `--json` call) asks again next time (nu76 F2)."""
     output.message(
         f"Note: the safety plan of {output.quoted(plan.journal)} was changed on another "
         "device since this device last showed or wrote it; it now reads:",
@@ -402,18 +404,47 @@ def said_changed(home: Home, plan: SafetyPlan, shown: str) -> None:
     )
     click.echo(output.shown(shown), err=True)
 
+
+def mark_shown(home: Home, plan: SafetyPlan) -> None:
+    """Keep `plan` as shown on this device (`Safety.mark_shown`): its user saw it."""
+
     async def mark(client: Client) -> None:
         await client.safety.mark_shown(plan)
 
     home.run(mark)
 
 
-def ask_changed(plan: SafetyPlan, question: str) -> None:
-    """Ask `question` (no: nothing changed); unanswered under `--json`, the error object
-    gives the journal ("journal", "journal_id") and subject PLAN_CHANGED."""
-    output.ERROR_EXTRA.update(journal=plan.journal, journal_id=plan.journal_id)
-    output.confirm(question, subject=PLAN_CHANGED, default=False, abort=True, err=True)
-    for key in ("journal", "journal_id"):
+CHANGED_KEYS = ("journal", "journal_id", "emergency_number", "crisis_line", "plan")
+"""The `--json` error object's keys of a "plan changed" question left unanswered: the plan it
+asks about, under the keys `tj safety plan --json` gives them."""
+
+
+def changed_extra(plan: SafetyPlan) -> dict[str, str | None]:
+    """The plan a "plan changed" question asks about, for the `--json` error object
+    (`CHANGED_KEYS`), so an app that reads only stdout can show it (nu76 F2)."""
+    return {key: plan.to_dict()[key] for key in CHANGED_KEYS}
+
+
+def ask_changed(home: Home, plan: SafetyPlan, question: str) -> None:
+    """Ask `question` about `plan`, changed on another device (no: nothing changed). Answered
+    either way, `plan` is kept as shown (`mark_shown`); left unanswered it is not (the next
+    call asks again), and under `--json` the error object (subject PLAN_CHANGED) gives the
+    plan (`changed_extra`: "journal", "journal_id", "emergency_number", "crisis_line",
+    "plan")."""
+    output.ERROR_EXTRA.update(changed_extra(plan))
+    try:
+        output.confirm(question, subject=PLAN_CHANGED, default=False, abort=True, err=True)
+    except output.Declined:
+        drop_changed_extra()
+        mark_shown(home, plan)  # seen, and answered no
+        raise
+    drop_changed_extra()
+    mark_shown(home, plan)
+
+
+def drop_changed_extra() -> None:
+    """The question answered: its plan is no error object's (`changed_extra`)."""
+    for key in CHANGED_KEYS:
         output.ERROR_EXTRA.pop(key, None)
 
 
@@ -430,7 +461,8 @@ def copy_plan(
 
     changed, copy = home.run(partial(plan_after_sync, journal, source))
     if changed is not None:
-        said_changed(home, changed, plan_text(changed))
+        said_changed(changed, plan_text(changed))
+        output.ERROR_EXTRA.update(changed_extra(changed))  # asked about with the copy
 
     def replace_question() -> str:  # both plans, before it is asked (NU75 F6)
         async def there(client: Client) -> SafetyPlan:
@@ -458,14 +490,22 @@ def copy_plan(
         default = await default_journal_id(client)
         return copied, "default" if copied.journal_id == default else "", note
 
-    return output.said_then_asked(
-        lambda agreed: home.run(partial(attempt, agreed=agreed)),
-        {
-            PLAN_WRITTEN: replace_question,
-            PLAN_READERS: "Copy the safety plan there all the same?",
-        },
-        {PLAN_WRITTEN, PLAN_READERS} if yes else set(),
-    )
+    try:
+        copied = output.said_then_asked(
+            lambda agreed: home.run(partial(attempt, agreed=agreed)),
+            {
+                PLAN_WRITTEN: replace_question,
+                PLAN_READERS: "Copy the safety plan there all the same?",
+            },
+            {PLAN_WRITTEN, PLAN_READERS} if yes else set(),
+        )
+    except output.Declined:
+        drop_changed_extra()
+        if changed is not None:
+            mark_shown(home, changed)  # seen, and answered no
+        raise
+    drop_changed_extra()  # written: the copy is what this device keeps as shown
+    return copied
 
 
 async def plans_elsewhere(client: Client, plan: SafetyPlan) -> list[str]:

@@ -1524,6 +1524,19 @@ def _deleted_goal_or_plan(stored: StoredDocument | None) -> bool:
     )
 
 
+def _replaced_after(pending: dict[str, tuple[str, int]], text: str) -> bool:
+    """Whether a safety plan's text this device wrote (`pending[WRITTEN_BODY]`) is gone from
+    its text after a sync (`text`): `set_plan` replaces the text whole, so a text written at
+    the same time as this one keeps this one whole beside it (a merge, `merged_text`);
+    this one gone, the other device had received it and wrote its own over it, a later
+    change that the sync's update line tells, never "both changes in one text" (nu76 F5)."""
+    written = pending.get(WRITTEN_BODY)
+    if written is None:
+        return False
+    mine = json.loads(written[0])
+    return isinstance(mine, str) and bool(mine) and mine not in text
+
+
 async def _other_merged_text(
     context: Context,
     stored: StoredDocument,
@@ -1542,6 +1555,8 @@ async def _other_merged_text(
         return None
     title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
     text = document.text(text_name)
+    if stored.kind == "safety_plan" and _replaced_after(pending, text):
+        return None
     return merged_text(
         stored.doc_id,
         stored.kind,

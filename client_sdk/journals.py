@@ -293,7 +293,8 @@ class Journals:
         listed: it takes no new entry), one kept only to share with a member (a copy of
         some fields, single items, a brief), or a shared one (ReadersToConfirm,
         subject SHARED_DEFAULT: `readers` who read it, `journal`, `journal_id`; `names`
-        {"journal id": its id, hex}); the default is then unchanged.
+        {"journal id": its id, hex}); the default is then unchanged. The default journal
+        already is returned as it is, nothing refused or asked.
 
         Moving the default away from a journal that someone reads, or whose safety flags
         reach someone (`client.safety.flags_reach` "on"), to one they do not read, or whose
@@ -342,6 +343,10 @@ class Journals:
                 "choose one of your own journals as your default journal",
                 subject=BAD_VALUE,
             )
+        with contextlib.suppress(TJError):  # already the default: nothing to ask (nu76 F6)
+            current = await context.default_journal(await context.store.journals())
+            if current.journal_id == local.journal_id:
+                return context.journal(local)
         state = context.replica.chains.state(local.journal_id)
         me = context.profile.account_id
         readers = journal_readers(state, now_ms(), ended=False, viewer=me)  # written next

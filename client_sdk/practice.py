@@ -61,6 +61,7 @@ from client_sdk.journal_meta import brief_journal_name
 from client_sdk.measures import Measures
 from client_sdk.models import (
     Entry,
+    account_label,
     account_names,
     json_time,
     normalize_username,
@@ -1033,6 +1034,15 @@ def _client_names(
         },
         replica.name_holders(),
     )
+    # a plain name the server now gives to another account (a share not opened until
+    # verified: `Replica.names_given_elsewhere`) names this one by its label, as every
+    # journal of its is named (`Context.owner_named`; nu76 F3)
+    elsewhere = replica.names_given_elsewhere()
+    for owner, journals in clients.items():
+        plain = shown[owner.hex()]
+        if journals and plain == names[owner] and plain.casefold() in elsewhere:
+            digits = replica.label_digits(journals[0])
+            shown[owner.hex()] = account_label(plain, owner.hex(), digits)
     return {owner: shown[owner.hex()] for owner in clients}
 
 

@@ -279,3 +279,46 @@ def test_the_readme_and_the_help_quote_the_editors_scissors_line_exactly() -> No
     assert quoted and all(line == CUT for line in quoted)
     shown = CliRunner().invoke(cli, ["write", "--help"], terminal_width=80).output
     assert any(line.strip() == CUT for line in shown.splitlines())
+
+
+def json_keys() -> dict[str, set[str]]:
+    """Every key a `--json` object can hold, by where it is made: the string keys of the dict
+    literals of each SDK class's `to_dict` and of `tj sync --json`'s own shape
+    (`cli.output.sync_dict`, `set_aside_row`), read from the source."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+
+    def keys_of(node: ast.AST, where: str) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Dict):
+                for key in sub.keys:
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found.setdefault(key.value, set()).add(where)
+
+    for path in sorted((ROOT / "client_sdk").glob("*.py")):
+        for cls in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(cls, ast.ClassDef):
+                for node in cls.body:
+                    if isinstance(node, ast.FunctionDef) and node.name == "to_dict":
+                        keys_of(node, f"{cls.name}.to_dict")
+    output = ast.parse((ROOT / "cli" / "output.py").read_text(encoding="utf-8"))
+    for node in ast.walk(output):
+        if isinstance(node, ast.FunctionDef) and node.name in ("sync_dict", "set_aside_row"):
+            keys_of(node, node.name)
+    return found
+
+
+def test_every_json_key_is_named_in_the_readme() -> None:
+    """nu76 F7: keys an app meets in `--json` (`flags_reach`, `undelivered_flags`, ...) that
+    README named nowhere. Each is named there, in backticks or quotes, so that a new key
+    left undocumented fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = json_keys()
+    assert {"flags_reach", "undelivered_flags", "shown_plan", "before_share"} <= set(found)
+    missing = {
+        key: sorted(where)
+        for key, where in found.items()
+        if not re.search(rf"[`\"]{re.escape(key)}[`\"]", readme)
+    }
+    assert missing == {}, missing
