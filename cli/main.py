@@ -1791,6 +1791,15 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
     # One thing lost is "it", several "them".
     one = not unsynced and drafts + len(copies) == 1
     lose = "it" if one else "them"
+    if unsynced or drafts or copies:
+        # the same keys in the --yes refusal's error object as in the question's, unanswered
+        # (nu77 F3): an app asking its user first has the flags to warn of and the counts
+        output.ERROR_EXTRA.update(
+            unsent_flags=pending.flag_rows,
+            unsynced=unsynced,
+            unsynced_kinds=dict(pending.kinds),
+            drafts=drafts,
+        )
     if (unsynced or drafts or copies) and yes and not discard_unsynced:
         lost, keep = [], []
         if unsynced and stuck:
@@ -1829,8 +1838,6 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
             keep.append(f"Save {editor.them(drafts)} first ({editor.saved_by(home.path)})")
         if copies:
             lost.append(copies_text(copies))
-        if flags:  # for scripts, as `tj sync --json`'s error gives them
-            output.ERROR_EXTRA["unsent_flags"] = pending.flag_rows
         # one sentence: "; " before each but the first, which starts it (NU74 F4)
         kept = "".join(
             f"{line if n == 0 else line[:1].lower() + line[1:]}; " for n, line in enumerate(keep)

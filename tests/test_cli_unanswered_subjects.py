@@ -23,13 +23,17 @@ from tests.test_cli_r22_departures import ana, tom  # noqa: F401 (fixtures)
 TOFU = "--trust-on-first-use"
 READERS_KEYS = frozenset({"journal", "journal_id", "readers", "flags"})
 """What a question about readers adds to its error object (`ReadersToConfirm`'s fields)."""
+LOGOUT_KEYS = frozenset({"unsent_flags", "unsynced", "unsynced_kinds", "drafts"})
+"""What `tj logout`'s question adds, as its `--yes` refusal does (nu77 F3)."""
 
 
-def unanswered(done: Seen, subject: str, answered_by: str = "--yes") -> dict[str, Any]:
+def unanswered(
+    done: Seen, subject: str, answered_by: str = "--yes", extra: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The error object of a question left unanswered: its subject, its flags, exit 1, and
-    nothing but the one object on stdout."""
+    nothing but the one object on stdout; `extra`: the keys the command adds, exactly."""
     readers = subject in ("fold into shared", "readers left", "shared default")
-    error = failure(done, READERS_KEYS if readers else frozenset())  # who reads (NU74 F5)
+    error = failure(done, (READERS_KEYS if readers else frozenset()) | extra)  # NU74 F5
     assert (error["subject"], error["answered_by"], error["exit_status"]) == (
         subject,
         answered_by,
@@ -105,7 +109,9 @@ async def test_a_logout_losing_unsynced_changes_fails_with_unsynced_changes(
     await outage.begin()
     await laptop.ok("write", "Never reached the server.")
     done = await laptop.tj("logout", "--json", input="")
-    unanswered(done, "unsynced changes", "--yes --discard-unsynced")
+    error = unanswered(done, "unsynced changes", "--yes --discard-unsynced", LOGOUT_KEYS)
+    assert error["unsent_flags"] == [] and error["drafts"] == 0, error
+    assert error["unsynced"] == sum(error["unsynced_kinds"].values()) >= 1, error
     assert (laptop.home / "profile").exists()
 
 
@@ -162,5 +168,5 @@ async def test_a_logout_deleting_the_only_copy_of_a_withheld_journal_fails_with_
     await mia.ok("journal", "create", "Later")  # a change: the list is read again
     await mia.tj("sync")
     done = await mia.tj("logout", "--json", input="")
-    unanswered(done, "unsynced changes", "--yes --discard-unsynced")
+    unanswered(done, "unsynced changes", "--yes --discard-unsynced", LOGOUT_KEYS)
     assert (mia.home / "profile").exists()
