@@ -651,6 +651,9 @@ def take_measure(
                 safety_message=shown,
                 save_command=shell_join(saves[-1]) if saves else None,
                 result_id=stored.id if stored is not None else saved_under,
+                # what stderr said of the flag (nu77 F1): null when no safety item was
+                # answered above 0 or the answers were saved (their flag is the result's)
+                flag_sealed=flagged if concern and stored is None else None,
             )
         from client_sdk import TJError
 
@@ -1088,11 +1091,23 @@ def not_saved(
             )
             + " The safety message above still applies: please act on it now."
         )
+    from client_sdk.errors import JournalArchived
+
+    # an archived journal takes no flag either (`respond_to_answer` refuses it, noting
+    # nothing): the save, once it can be made, seals their flag (nu77 F1)
+    archived = isinstance(failed.error, JournalArchived)
+    save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
-        saves.append(answers_command(again, kept))
+        save_words = answers_command(again, kept)
+        saves.append(save_words)
+        flag = (
+            "seals their safety flag if you chose to send safety flags"
+            if archived
+            else "seals no second safety flag"
+        )
         output.message(
-            f"{output.command(answers_command(again, kept))} saves them, {once}, and seals no "
-            f"second safety flag{archived_default_words(failed.error, kept)}."
+            f"{output.command(save_words)} saves them, {once}, and {flag}"
+            f"{archived_default_words(failed.error, kept)}."
         )
     try:
         # under the result id chosen: saving them under it later seals no second flag
@@ -1101,8 +1116,16 @@ def not_saved(
         )
     except (Exception, KeyboardInterrupt) as error:
         why = "stopped" if isinstance(error, KeyboardInterrupt) else failure_words(error)
+        later = ""
+        if isinstance(error, JournalArchived):  # nothing noted: no sync seals one later
+            later = (
+                ", and none will be for these answers unless they are saved "
+                f"({output.command(save_words)} saves them)"
+                if save_words is not None
+                else ", and none will be for these answers"
+            )
         output.message(
-            f"No safety flag could be sealed without a score either ({why}): "
+            f"No safety flag could be sealed without a score either ({why}){later}: "
             "if you chose to send safety flags, tell your therapist yourself."
         )
         return False
@@ -1141,7 +1164,9 @@ def answers_command(again: list[str], kept: KeptAnswers) -> list[str]:
     journal (by id when checked) and the result's id (--result-id: stored once)."""
     words = [*again, "--answers", ",".join(map(str, kept.answers))]
     words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
-    when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    # to the second (nu77 F2): a time cut to the minute may fall before an opt-in made
+    # just before the answers were given, and the save would then say no flag was owed
+    when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     journal = kept.journal_id or kept.journal
     words += ["--date", when, *(["--journal", journal] if journal else [])]
     return words + (["--result-id", kept.result_id] if kept.result_id else [])

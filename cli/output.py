@@ -685,10 +685,11 @@ def print_json(value: Any) -> None:
 ERROR_EXTRA: dict[str, Any] = {}
 """Keys a command adds to its `--json` error object beside the four of `error_json`: `tj
 sync`'s "unsent_flags" when it fails with safety flags still on this device, and
-"flags_sent" when flags left in it before it failed (`syncing.unsent_offline`); `tj logout
---yes`'s "unsent_flags" when it refuses to delete safety flags still on this device; `tj
-measure take`'s "safety_message", "save_command" and "result_id" when its answers were not
-saved (nu76 F4)."""
+"flags_sent" when flags left in it before it failed (`syncing.unsent_offline`); `tj logout`'s
+"unsent_flags", "unsynced", "unsynced_kinds" and "drafts" when its `--yes` refuses, or its
+question goes unanswered, to lose what is only on this device (nu77 F3); `tj
+measure take`'s "safety_message", "save_command", "result_id" and "flag_sealed" when its
+answers were not saved (nu76 F4, nu77 F1)."""
 
 
 def error_json(

@@ -832,6 +832,9 @@ async def unflagged_results(
     # a flag counts for the result of its own journal only: another account's journal shared
     # with this one may hold a flag naming the result's id, which hides nothing
     flagged = {(f.journal_id, f.result_id) for f in flags if f.result_id}
+    # a flag without a score sealed for answers saved later under its `event` covers that
+    # result too (nu77 F2): only its own journal's, as above
+    flagged |= {(f.journal_id, f.event) for f in flags if not f.result_id and f.event}
     return [
         r
         for r in await client.measures.list(journal)

@@ -370,6 +370,13 @@ class SafetyFlag:
     share that owes it when the answer was given): when the answer was given (UTC); `raised_at` is
     then when the flag was sealed. None: sealed as the answer was given."""
 
+    event: str = ""
+    """The id the sealing device gave the answer (the flag's signed `event`, 32 hex digits): the
+    result's id for a flag sealed with a result; for a flag without a score (`result_id` ""),
+    the id the answers may yet be saved under (`respond_to_answer(result_id=)`), whose result,
+    saved later, this flag covers (nu77 F2), else a random id. "" for a flag from before
+    flags named it."""
+
     not_delivered: tuple[str, ...] = ()
     """On the client's device that sent it: the members (usernames) it may never have
     reached, as the completed syncs after it left found (`SyncReport.undelivered_flags`,
@@ -452,6 +459,7 @@ class SafetyFlag:
             "journal_id": self.journal_id,
             "owner": self.owner,
             "result_id": self.result_id or None,  # null: stopped after the safety item
+            "event": self.event or None,
             "measure": self.measure,
             "item": self.item,
             "answer": self.answer,
@@ -1366,6 +1374,7 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         raised_at=raised_at,
         recipients=flag_recipients(document),
         answered_at=read_time(document.field("answered_at")),
+        event=_text(document.field("event")) or "",
     )
 
 

@@ -43,7 +43,7 @@ from client_sdk.documents import Document
 from client_sdk.errors import BAD_VALUE, AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import and_words, now_ms, quoted_name, read_ms, to_datetime
-from client_sdk.replica import REVOKED, SHARE_ENDED, Replica, stored_document
+from client_sdk.replica import REVOKED, SHARE_ENDED, Replica, check_may_write, stored_document
 from client_sdk.results import (
     MEASURE,
     SAFETY_WATCHED,
@@ -1333,7 +1333,9 @@ class SafetyPath:
         no longer lists it).
 
         Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
-        an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal named; RollbackError (an IntegrityError)
+        an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal named; JournalArchived (an AccessError) for an archived journal of this account's,
+        with nothing noted and no flag sealed, now or at a later sync (the result saved under
+        `result_id` once it is unarchived seals its own); RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified (only
         when a flag is to be sealed)."""
         chosen = find_instrument(measure)
@@ -1370,6 +1372,9 @@ class SafetyPath:
         withheld_from: list[str] = []
         reads_only: list[str] = []
         if local.role == "owner":
+            # an archived journal takes no flag: refused before the answer is noted, so that
+            # no sync seals one for this attempt later (nu77 F1: one flag per answer saved)
+            check_may_write(local, SAFETY_FLAG)
             at = now_ms()
             event = result_id or keys.new_doc_id(me).hex()
             # whom this device knows now that the flag is due to: a sync seals theirs if the
