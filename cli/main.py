@@ -2219,8 +2219,8 @@ def flag_left_words(flag: UndeliveredFlag) -> tuple[str, str]:
 
     if flag.cause == WITHHELD:
         return (
-            "has NOT reached them: the server acknowledged it but has not served it back",
-            "will never",
+            "may NOT have reached them: the server acknowledged it but has not served it back",
+            "may never",
         )
     if flag.cause == NO_ANSWER and flag.reason:
         return (

@@ -336,6 +336,16 @@ class Pusher:
             if flags:
                 note_flags(db, flags, "left", arrived)
                 note_answered(db, flags, arrived)
+            ids = [r.record_id for r in batch if r.doc_id and r.doc_id.hex() not in flags]
+            if ids:  # a kept flag's record sent again: the copy that may stick (rev30b F5)
+                marks = ",".join("?" * len(ids))
+                again = db.execute(
+                    f"SELECT doc_id FROM kept_flags WHERE journal_id = ? AND record_id IN "
+                    f"({marks})",
+                    (journal_id, *ids),
+                ).fetchall()
+                if again:
+                    note_sent_again(db, [bytes(row[0]).hex() for row in again], arrived)
 
         await self._store.write(record)
         self._report.pushed += len(batch)
@@ -489,6 +499,31 @@ def note_flags(
                 entry["since"] = at
             elif key == "offered":
                 entry["inherited"] = 1  # no first push known: never "surely" (_undelivered)
+            changed = True
+    if changed:
+        db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
+
+
+def note_sent_again(db: sqlite3.Connection, flag_ids: Collection[str], at: int) -> None:
+    """Inside a write transaction: a push the server acknowledged at `at` (ms UTC, this
+    device's clock) carried again the kept records of the safety flags `flag_ids` (hex),
+    which a server acknowledged before and never served back (`Store.kept_flags`). Their
+    FLAGS_SENT entries (those held) now say they left at `at` and are judged anew
+    (`SafetyPath._undelivered`): the earlier push may have been dropped, so a share ended
+    after it and before this one may have ended before the copy that stuck (rev30b F5);
+    `since`, the start of the first push that could have stored them, stays. Nothing is
+    written when none is held."""
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
+    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    if not isinstance(held, dict):
+        return
+    changed = False
+    for flag_id in flag_ids:
+        entry = held.get(flag_id)
+        if isinstance(entry, dict) and "left" in entry:
+            entry["left"] = max(at, entry["left"])
+            entry.pop("chains", None)
+            entry.pop("judged", None)
             changed = True
     if changed:
         db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()

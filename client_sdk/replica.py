@@ -9469,16 +9469,28 @@ class Replica:
         """Records sealed under an older epoch are sealed again under the current key (same
         record id: the server never stored them). Records from before the latest grant are
         not: their documents get one fresh snapshot instead, so a new member never receives
-        the history before its share."""
+        the history before its share; nor are a kept safety flag's records sent again
+        (`Store.kept_flags`: the server acknowledged them once and may hold them), which
+        get a fresh snapshot too."""
         journals = {j.journal_id: j for j in await self.store.journals()}
         outbox = await self.store.outbox()
         stale: dict[bytes, list[int]] = {}
+        kept: set[tuple[bytes, bytes]] | None = None
         for record in outbox:
             journal = journals.get(record.journal_id)
             state = self.chains.state(record.journal_id)
             if journal is None or journal.role == REVOKED or record.epoch == journal.epoch:
                 continue  # a journal no longer shared with us: its push is refused, set aside
-            if state is not None and record.epoch < state.cut and record.doc_id is not None:
+            if kept is None:
+                kept = {(k.journal_id, k.record_id) for k in await self.store.kept_flags()}
+            if record.doc_id is not None and (
+                (state is not None and record.epoch < state.cut)
+                # a kept safety flag's record sent again: the server may hold its first
+                # bytes (withheld from this device only), so the same id sealed anew would
+                # be refused as another record for ever (rev30b F2): a fresh snapshot
+                # under a new id, kept in its place (`acknowledge_pushed`)
+                or (record.journal_id, record.record_id) in kept
+            ):
                 stale.setdefault(record.journal_id, []).append(record.position)
                 continue
             old_key = await self.journal_key(journal, record.epoch)

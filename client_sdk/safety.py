@@ -1038,10 +1038,11 @@ class UndeliveredFlag:
             )
         if self.cause == WITHHELD:
             return (
-                f"{self.named()} for {who} has NOT reached {who}: the server acknowledged "
-                "storing it but has not served it back (it may have dropped it, or be "
-                f"withholding it), so {who} cannot see it; this device sends it again at "
-                "every sync until the server serves it back." + ask
+                f"{self.named()} for {who} may NOT have reached {who}: the server "
+                "acknowledged storing it but has not served it back to this device (it may "
+                f"have dropped it, or be withholding it), so {who} may not be able to see "
+                "it; this device sends it again at every sync until the server serves it "
+                "back." + ask
             )
         if self.cause == NOT_SENT:
             return (

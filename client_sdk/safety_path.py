@@ -2501,9 +2501,13 @@ class SafetyPath:
             if row.counter is not None and any(lo <= row.counter <= hi for lo, hi in ranges):
                 again.append(row)
                 continue
+            if row.waiting:
+                continue  # sealed again, its new record not pushed yet: kept (rev30b F1)
             received = await self._store.received_ranges(row.journal_id, *me)
             if row.counter is None or in_ranges(received, row.counter):
-                served.append((row.journal_id, row.record_id))  # served back: done
+                # served back, or withdrawn by a new record of its flag that is kept in
+                # its place (`acknowledge_pushed`): done
+                served.append((row.journal_id, row.record_id))
         if served:
             await self._store.forget_kept_flags(served)
         told = _told_withheld(await self._store.setting(FLAGS_WITHHELD_TOLD))

@@ -529,6 +529,9 @@ class KeptFlag:
     record_id: bytes
     doc_id: bytes
     counter: int | None
+    waiting: bool = False
+    """A record of the same document waits in the outbox (the flag sealed again, rev30b
+    F1): this row is not known served back until that one is pushed."""
 
 
 @filled_at_once
@@ -2488,14 +2491,22 @@ class Store:
 
     async def kept_flags(self) -> list[KeptFlag]:
         """The records of safety flags this device pushed and keeps whole until a pull
-        serves them back (`acknowledge_pushed`'s `keep`), with their counters."""
+        serves them back (`acknowledge_pushed`'s `keep`), with their counters and whether
+        a record of the same document waits in the outbox (`KeptFlag.waiting`)."""
         rows = await self._all(
-            "SELECT k.journal_id, k.record_id, k.doc_id, s.counter FROM kept_flags k "
-            "LEFT JOIN seen_records s ON s.journal_id = k.journal_id "
+            "SELECT k.journal_id, k.record_id, k.doc_id, s.counter, EXISTS (SELECT 1 FROM "
+            "outbox o WHERE o.journal_id = k.journal_id AND o.doc_id = k.doc_id) "
+            "FROM kept_flags k LEFT JOIN seen_records s ON s.journal_id = k.journal_id "
             "AND s.record_id = k.record_id"
         )
         return [
-            KeptFlag(bytes(r[0]), bytes(r[1]), bytes(r[2]), None if r[3] is None else int(r[3]))
+            KeptFlag(
+                bytes(r[0]),
+                bytes(r[1]),
+                bytes(r[2]),
+                None if r[3] is None else int(r[3]),
+                bool(r[4]),
+            )
             for r in rows
         ]
 
@@ -3471,13 +3482,18 @@ def acknowledge_pushed(
     acknowledged (`Transaction.mark_acknowledged`), out of the outbox, and accounted for
     (`Transaction.acknowledge_own`). Those at the positions `keep` (a safety flag's first
     push) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
-    server never serve them back. What `Pusher` records after each push, in one call."""
+    server never serve them back; so is every record pushed of a document `kept_flags`
+    keeps a record of (a kept flag sealed again, under its id or as a fresh snapshot under
+    a new one, rev30b F1: the flag stays kept under what was last pushed). What `Pusher`
+    records after each push, in one call."""
     _mark_acknowledged(db, journal_id, [(r, seq, sealed) for _, r, seq, sealed in pushed])
+    wanted = set(keep)
     db.executemany(
         "INSERT OR REPLACE INTO kept_flags (journal_id, record_id, epoch, ciphertext, doc_id) "
-        "SELECT journal_id, record_id, epoch, ciphertext, doc_id FROM outbox "
-        "WHERE position = ? AND doc_id IS NOT NULL",
-        [(p,) for p in keep],
+        "SELECT o.journal_id, o.record_id, o.epoch, o.ciphertext, o.doc_id FROM outbox o "
+        "WHERE o.position = ? AND o.doc_id IS NOT NULL AND (? OR EXISTS (SELECT 1 FROM "
+        "kept_flags k WHERE k.journal_id = o.journal_id AND k.doc_id = o.doc_id))",
+        [(p, p in wanted) for p, _, _, _ in pushed],
     ).close()
     _remove_outbox(db, [position for position, _, _, _ in pushed])
     _acknowledge_own(db, journal_id, [r for _, r, _, _ in pushed])

@@ -113,14 +113,15 @@ async def test_sync_says_at_once_that_a_server_that_is_down_cannot_be_reached(
     attempts.clear()
     written = await laptop.ok("write", "--mood", "5", "Offline entry.")
     assert OFFLINE_NOTE in written.stderr
-    assert attempts == ["/v1/records/push"] and waits == []  # the quick try: once
+    # the quick try: once (a push reads the journal list first: rev30a F2)
+    assert attempts == ["/v1/journals/list"] and waits == []
 
     attempts.clear()
     down = await laptop.tj("sync")
     assert down.exit_code == 1
     assert "nothing answers at that address" in down.stderr
     assert "1 change is kept on this device and will sync later" in down.stderr
-    assert attempts == ["/v1/records/push"] * 2
+    assert attempts == ["/v1/journals/list"] * 2
     assert waits == [0.1]
 
 

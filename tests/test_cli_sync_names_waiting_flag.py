@@ -99,9 +99,10 @@ async def test_a_flag_acknowledged_then_withheld_is_never_said_to_reach_them(
     assert "Warning: the server is withholding records" in text, text
     # told once as withheld (fix30a: sent again at every sync), never also as left
     assert (
-        "for drsmith has NOT reached drsmith: the server acknowledged storing it but has not "
-        "served it back (it may have dropped it, or be withholding it), so drsmith cannot see "
-        "it; this device sends it again at every sync until the server serves it back" in text
+        "for drsmith may NOT have reached drsmith: the server acknowledged storing it but has "
+        "not served it back to this device (it may have dropped it, or be withholding it), so "
+        "drsmith may not be able to see it; this device sends it again at every sync until "
+        "the server serves it back" in text
     ), text
     assert "has now left this device" not in text, text
     assert "back. If you want them to know, tell them yourself" in text, text

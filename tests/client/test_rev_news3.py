@@ -100,7 +100,7 @@ async def test_f1_a_share_change_taken_by_a_sync_cut_off_later_is_still_told(
     if cut:
         hostile.holds["/v1/devices/list"] = stall
         with pytest.raises(TimeoutError):  # what `quick_sync` does after QUICK_SYNC_S
-            async with asyncio.timeout(3) as limit:  # cut as soon as the request is held
+            async with asyncio.timeout(30) as limit:  # cut as soon as the request is held
                 await ana.sync()
         assert held  # cut off while its device-list request was held, not elsewhere
         del hostile.holds["/v1/devices/list"]

@@ -48,7 +48,7 @@ async def answered_after_an_opt_in_elsewhere(
 async def cut_off(hostile: HostileServer, phone: Client) -> None:
     """A sync of `phone` that brings the opt-in, cancelled while the server holds its
     device-list request (what `quick_sync` does after QUICK_SYNC_S): cut as soon as the
-    request is held (3 s at most)."""
+    request is held (30 s at most: the requests before it take longer on a loaded machine)."""
     stalled = asyncio.Event()
     held: list[bool] = []
 
@@ -59,7 +59,7 @@ async def cut_off(hostile: HostileServer, phone: Client) -> None:
 
     hostile.holds["/v1/devices/list"] = stall
     with pytest.raises(TimeoutError):
-        async with asyncio.timeout(3) as limit:
+        async with asyncio.timeout(30) as limit:
             await phone.sync()
     assert held  # cut off while its device-list request was held, not elsewhere
     del hostile.holds["/v1/devices/list"]
