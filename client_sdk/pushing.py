@@ -230,9 +230,7 @@ class Pusher:
                     lost = isinstance(error, NetworkError) and not error.unsent
                     noted = partial(note_answered, flag_ids=flags, at=now_ms(), unanswered=lost)
                     await self._store.write(
-                        partial(note_unsent, noted=noted, before=before, at=at)
-                        if unsent
-                        else noted
+                        partial(note_unsent, noted=noted, before=before, at=at) if unsent else noted
                     )
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
