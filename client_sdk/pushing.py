@@ -432,6 +432,14 @@ async def note_flags_found(tx: Transaction, doc_ids: Collection[bytes], at: int)
         await tx.set_setting(FLAGS_SENT, json.dumps(held))
 
 
+def _flags_sent(db: sqlite3.Connection) -> dict[str, Any] | None:
+    """Inside a transaction: the FLAGS_SENT setting read (flag id hex -> its entry), {} when
+    none is stored, None when what is stored is not a map (left alone)."""
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
+    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
+    return held if isinstance(held, dict) else None
+
+
 def note_pushed(
     db: sqlite3.Connection,
     flag_ids: Mapping[str, bytes],
@@ -447,17 +455,15 @@ def note_pushed(
     ended), so the server may hold it: `SafetyPath._unanswered`. `before` is given the
     FLAGS_SENT entry, as it was, of each flag this push may note `offered` first (for
     `note_unsent`)."""
-    if before is not None:
-        row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-        was = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-        for flag_id in flag_ids if isinstance(was, dict) else ():
+    was = _flags_sent(db) if before is not None else None
+    if before is not None and was is not None:
+        for flag_id in flag_ids:
             entry = was.get(flag_id)
             if isinstance(entry, dict) and not {"offered", "left"} & entry.keys():
                 before[flag_id] = entry
     note_flags(db, flag_ids, "offered", at, journals=flag_ids)
-    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-    if not isinstance(held, dict):
+    held = _flags_sent(db)
+    if held is None:
         return
     marked = [f for f in flag_ids if isinstance(held.get(f), dict) and "left" not in held[f]]
     for flag_id in marked:
@@ -482,9 +488,8 @@ def note_unsent(
     been delivered", never "was NOT"). An entry noted since by another push (another
     `offered`), or that left, is kept. Nothing else is written when none changes."""
     noted(db)
-    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-    if not isinstance(held, dict):
+    held = _flags_sent(db)
+    if held is None:
         return
     changed = False
     for flag_id, was in before.items():
@@ -510,9 +515,8 @@ def note_answered(
     (`note_flags`). Nothing is written when none changes."""
     if unanswered:
         note_flags(db, flag_ids, "unanswered", at)
-    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-    if not isinstance(held, dict):
+    held = _flags_sent(db)
+    if held is None:
         return
     marked = [f for f in flag_ids if isinstance(held.get(f), dict) and "pushing" in held[f]]
     for flag_id in marked:
@@ -540,9 +544,8 @@ def note_flags(
     older version also moved `since` to the start of every sync that found it waiting):
     `SafetyPath._undelivered` says at most "may NOT" of it. Nothing is written when none
     changes."""
-    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-    if not isinstance(held, dict):
+    held = _flags_sent(db)
+    if held is None:
         return
     changed = False
     for flag_id in flag_ids:
@@ -567,9 +570,8 @@ def note_sent_again(db: sqlite3.Connection, flag_ids: Collection[str], at: int) 
     after it and before this one may have ended before the copy that stuck (rev30b F5);
     `since`, the start of the first push that could have stored them, stays. Nothing is
     written when none is held."""
-    row = db.execute("SELECT value FROM settings WHERE name = ?", (FLAGS_SENT,)).fetchone()
-    held = json.loads(row[0]) if row is not None and isinstance(row[0], str) else {}
-    if not isinstance(held, dict):
+    held = _flags_sent(db)
+    if held is None:
         return
     changed = False
     for flag_id in flag_ids:
