@@ -15,6 +15,7 @@ from cli.main import (
     nothing_deleted_yet,
     pass_home,
     password_file_option,
+    unsynced_items,
     username_of,
 )
 from cli.terminal import Failed
@@ -63,8 +64,17 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         # after the sync that sends what waits here: never counted as unsent when it left,
         # a safety flag among it then named as sent, not read (NU74 F1)
         undelivered, said = home.run(undelivered_before_erasure)
-        copies, unsynced, flags = home.run(copies_kept)
-    items = output.plural(unsynced, "item", "items")
+        copies, unsynced, flags, kinds = home.run(copies_kept)
+    # by kind, as `tj logout` counts them: a safety flag named once there (nu76 F9)
+    items = unsynced_items(kinds, unsynced)
+    # The safety flags among them, counted once: "the safety flag" when the count by kind
+    # names it already, else "1 safety flag among them".
+    named = "safety flag" in items
+    the_flags = (
+        ("the safety flag" if flags == 1 else "the safety flags")
+        if named
+        else f"{output.plural(flags, 'safety flag', 'safety flags')} among them"
+    )
     for line in undelivered:  # asked with the question; said with --yes too (as `tj unshare`)
         output.message(line, wrap=True)
     if not yes:
@@ -76,16 +86,15 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         )
         if unsynced:  # as `tj logout` warns of them
             output.message(
-                f"Changes to {items} (entries, goals, notes...) on this device have not "
+                f"Changes to {items} on this device have not "
                 "reached the server: no other device has them, and erasing the account deletes "
                 "them for good; the export above keeps "
                 + (
-                    "their words, not a safety flag's delivery: "
-                    f"{output.plural(flags, 'safety flag', 'safety flags')} among them never "
+                    f"their words, not a safety flag's delivery: {the_flags} never "
                     f"{'reaches' if flags == 1 else 'reach'} the people "
                     f"{'it is' if flags == 1 else 'they are'} for "
                     f"({output.command([*profile_words(home.path), 'safety', 'flags'])} "
-                    "lists them): tell them yourself."
+                    f"lists {'it' if flags == 1 else 'them'}): tell them yourself."
                     if flags
                     else "them."
                 )
@@ -135,10 +144,10 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
     if yes:  # not asked: what went and the copies that stay are said all the same
         if unsynced:
             output.message(
-                f"Changes to {items} (entries, goals, notes...) on this device had not "
+                f"Changes to {items} on this device had not "
                 "reached the server: no other device has them, and they are deleted with it."
                 + (
-                    f" {output.plural(flags, 'safety flag', 'safety flags')} among them never "
+                    f" {the_flags[:1].upper()}{the_flags[1:]} never "
                     f"{'reaches' if flags == 1 else 'reach'} the people "
                     f"{'it was' if flags == 1 else 'they were'} for: tell them yourself."
                     if flags
@@ -186,15 +195,17 @@ async def undelivered_before_erasure(
     return lines, frozenset(u.id for items in found.values() for u in items)
 
 
-async def copies_kept(client: Client) -> tuple[list[str], int, int]:
+async def copies_kept(client: Client) -> tuple[list[str], int, int, dict[str, int]]:
     """What erasing the account leaves elsewhere, in words (NU22 C5): the members of its
     journals (current or past: `tj shares`) keep what they already downloaded, and its other
     devices keep their local copy, as they last synced it, until logged out there. Unknown
     offline: said in general. With how many items have changes on this device that never
     reached the server (`Client.unsynced_changes`), which no other device keeps: the copies
-    are never said to hold them; and how many safety flags among them (`Safety.unsent`)."""
+    are never said to hold them; how many safety flags among them (`Safety.unsent`); and
+    those items by kind (`Client.unsynced_kinds`, {} for none), as `tj logout` counts them."""
     unsynced = await client.unsynced_changes()
     flags = len(await client.safety.unsent()) if unsynced else 0
+    kinds = await client.unsynced_kinds() if unsynced else {}
     synced = " as they last synced it (without the changes above)" if unsynced else ""
     try:
         members = sorted({s.member for s in await client.shares.list()})
@@ -208,6 +219,7 @@ async def copies_kept(client: Client) -> tuple[list[str], int, int]:
             ],
             unsynced,
             flags,
+            kinds,
         )
     lines = []
     if members:
@@ -224,4 +236,4 @@ async def copies_kept(client: Client) -> tuple[list[str], int, int]:
             f"there ({output.their_command_text('tj logout')} on {'it' if one else 'each'}): erasing signs {'it' if one else 'them'} out of the server, "
             f"it does not empty {'it' if one else 'them'}."
         )
-    return lines, unsynced, flags
+    return lines, unsynced, flags, kinds

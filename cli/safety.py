@@ -105,12 +105,14 @@ CLI_HINTS = SafetyHints(
 for flags (the SDK's message names no app's commands)."""
 
 
-def plan_words(journal: str | None) -> list[str]:
-    """`tj safety plan`, naming `journal` (--journal) unless it is the default, Personal: the
-    plan of the journal a PHQ-9 was answered in, not Personal's."""
-    if journal is None or journal.strip().casefold() == "personal":
+def plan_words(journal: str | None, journal_id: str = "") -> list[str]:
+    """`tj safety plan`, naming `journal` (--journal, by `journal_id` when its name would not
+    paste back: `output.journal_word`): the plan of the journal a PHQ-9 was answered in, a
+    flag's, whichever journal is the default (fix30k: "Personal" went unnamed, and the command
+    then acted on the default journal, which may be another). None: the default journal."""
+    if journal is None:
         return ["tj", "safety", "plan"]
-    return ["tj", "safety", "plan", "--journal", output.journal_word(journal)]
+    return ["tj", "safety", "plan", "--journal", output.journal_word(journal, journal_id)]
 
 
 def cli_hints(journal: str | None) -> SafetyHints:
@@ -1102,6 +1104,9 @@ def flags_text(plan: SafetyPlan) -> str:
     `--full`, "yes (flags reach no one; not drsmith, who also read it ...)")."""
     if not plan.share_flags:
         return "no"
+    # the command names this plan's journal: with none, it would opt in the default one's
+    # members instead (fix30k: shown by `tj safety plan --journal Work`)
+    opt_in = output.command([*plan_words(plan.journal, plan.journal_id), "--share-flags"])
     if plan.flags_reach is None:
         return "yes"
     readers = list(plan.reads_only or ())
@@ -1115,13 +1120,13 @@ def flags_text(plan: SafetyPlan) -> str:
         parts.append(
             f"{output.and_words(earlier)}, who {were} opted in for an earlier share of "
             f"{plan.journal}, which does not carry over to this one: "
-            f"{output.command_text('tj safety plan --share-flags')} names whom it adds and asks"
+            f"{opt_in} names whom it adds and asks"
         )
     if missing:
         parts.append(
             f"{output.and_words(missing)}, who "
             + ("also read it" if plan.flags_reach else "read it, but whom the opt-in does not name")
-            + f": {output.command_text('tj safety plan --share-flags')} names whom it adds and asks"
+            + f": {opt_in} names whom it adds and asks"
         )
     paused = [m for m in readers if m in (plan.opted_in_reads_only or ())]
     readers = [m for m in readers if m not in paused]
@@ -1132,7 +1137,14 @@ def flags_text(plan: SafetyPlan) -> str:
             "needs the annotate role; your choice stands, and flags reach them again once "
             "you give them the annotate role ("
             + output.command(
-                ["tj", "share", output.journal_word(plan.journal), "NAME", "--role", "annotate"]
+                [
+                    "tj",
+                    "share",
+                    output.journal_word(plan.journal, plan.journal_id),
+                    "NAME",
+                    "--role",
+                    "annotate",
+                ]
             )
             + ")"
         )

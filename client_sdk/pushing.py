@@ -183,7 +183,9 @@ class Pusher:
                 for r in batch
                 if r.doc_id and r.doc_id.hex() in self._flags
             }
-            also = partial(note_pushed, flag_ids=flags, at=now_ms())
+            at = now_ms()
+            before: dict[str, dict[str, int]] = {}  # as they were, to undo (`note_unsent`)
+            also = partial(note_pushed, flag_ids=flags, at=at, before=before)
             # before it can leave (R46 F4)
             offered = await self._store.mark_offered(batch, also=also if flags else None)
             left: list[bool] = []  # the request's body was handed to the connection
@@ -218,15 +220,18 @@ class Pusher:
                 continue
             except TJError as error:
                 await self._recorded()
-                if isinstance(error, NetworkError) and error.unsent:
+                unsent = isinstance(error, NetworkError) and error.unsent
+                if unsent:
                     await self._store.unmark_offered(offered)  # it never left (R46 F4)
                 if flags:  # the push is over: a safety flag's `pushing` mark goes, and when
                     # it left with no reply confirming it was stored, its delivery is not
                     # known here (`unanswered`: `SafetyPath._unanswered`), never said as
-                    # "has NOT left"
+                    # "has NOT left"; when it never left, it was no first push (nu76 F8)
                     lost = isinstance(error, NetworkError) and not error.unsent
                     noted = partial(note_answered, flag_ids=flags, at=now_ms(), unanswered=lost)
-                    await self._store.write(noted)
+                    await self._store.write(
+                        partial(note_unsent, noted=noted, before=before, at=at) if unsent else noted
+                    )
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
                     oldest = min(r.epoch for r in batch)  # a batch has one epoch, as a rule
@@ -435,14 +440,27 @@ def _flags_sent(db: sqlite3.Connection) -> dict[str, Any] | None:
     return held if isinstance(held, dict) else None
 
 
-def note_pushed(db: sqlite3.Connection, flag_ids: Mapping[str, bytes], at: int) -> None:
+def note_pushed(
+    db: sqlite3.Connection,
+    flag_ids: Mapping[str, bytes],
+    at: int,
+    before: dict[str, dict[str, int]] | None = None,
+) -> None:
     """Inside `Store.mark_offered`'s transaction, before a push request carrying the safety
     flags `flag_ids` (hex -> journal id) can leave, at `at` (ms UTC, this device's clock):
     their first push's `offered` (`note_flags`), and `pushing` = `at` on each not yet left,
     taken off once the push is answered (`note_answered`: in the transaction recording its
     acknowledgement, or after a refusal). A mark still there on a flag in the outbox says a
     push carrying it left and its answer was never recorded (the sync stopped, the program
-    ended), so the server may hold it: `SafetyPath._unanswered`."""
+    ended), so the server may hold it: `SafetyPath._unanswered`. `before` is given the
+    FLAGS_SENT entry, as it was, of each flag this push may note `offered` first (for
+    `note_unsent`)."""
+    was = _flags_sent(db) if before is not None else None
+    if before is not None and was is not None:
+        for flag_id in flag_ids:
+            entry = was.get(flag_id)
+            if isinstance(entry, dict) and not {"offered", "left"} & entry.keys():
+                before[flag_id] = entry
     note_flags(db, flag_ids, "offered", at, journals=flag_ids)
     held = _flags_sent(db)
     if held is None:
@@ -451,6 +469,40 @@ def note_pushed(db: sqlite3.Connection, flag_ids: Mapping[str, bytes], at: int) 
     for flag_id in marked:
         held[flag_id]["pushing"] = at
     if marked:
+        db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
+
+
+def note_unsent(
+    db: sqlite3.Connection,
+    noted: Callable[[sqlite3.Connection], None],
+    before: Mapping[str, dict[str, int]],
+    at: int,
+) -> None:
+    """Inside a write transaction, after a push (begun at `at`, ms UTC) whose request never
+    left: no connection to the server was made (`NetworkError.unsent`), so it could store
+    nothing. `noted` (`note_answered`) runs, then each FLAGS_SENT entry this push noted
+    `offered` first (`note_pushed`'s `before`: the entries as they were) gets back its
+    `since`, `offered` and `inherited` as they were: it was not the first push that could
+    have stored the flag, the next one that leaves is (nu76 F8: a push tried with the
+    server down made a flag whose share ended before its first stored push "may NOT have
+    been delivered", never "was NOT"). An entry noted since by another push (another
+    `offered`), or that left, is kept. Nothing else is written when none changes."""
+    noted(db)
+    held = _flags_sent(db)
+    if held is None:
+        return
+    changed = False
+    for flag_id, was in before.items():
+        entry = held.get(flag_id)
+        if not isinstance(entry, dict) or entry.get("offered") != at or "left" in entry:
+            continue
+        for key in ("since", "offered", "inherited"):
+            if key in was:
+                entry[key] = was[key]
+            else:
+                entry.pop(key, None)
+        changed = True
+    if changed:
         db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
 
 

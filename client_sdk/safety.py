@@ -62,7 +62,8 @@ FLAGS_SENT = "safety_flags_sent"
 delivered", `note_flags`}) keeping the safety flags this device sealed that are still to be judged
 (`UndeliveredFlag`), all times by this device's clock: `since` is at or before the moment
 the flag could first have been stored (its sealing, then the start of the first push that
-carried it, `offered`, written before that request left; never moved by a later sync: a
+carried it, `offered`, written before that request left, and undone when no connection to
+the server was made for it, `pushing.note_unsent`: nu76 F8; never moved by a later sync: a
 push whose reply was lost may have stored it); `left` at or after the moment it left (the
 push reply that stored it arrived, written in the transaction that takes it out of the
 outbox; else the start of the first sync that found it gone from the outbox); `judged` when

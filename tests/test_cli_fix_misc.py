@@ -83,7 +83,7 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     assert line == (
         "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
         "earlier share of Personal, which does not carry over to this one: `tj safety plan "
-        "--share-flags` names whom it adds and asks"
+        "--journal Personal --share-flags` names whom it adds and asks"
     )
     plan = await ana.json("safety", "plan")
     assert (plan["flags_reach"], plan["not_opted_in"], plan["opted_in_earlier"]) == (
@@ -102,8 +102,9 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     assert line == (
         "share flags:  yes, but flags reach no one now: not drsmith, who was opted in for an "
         "earlier share of Personal, which does not carry over to this one: `tj safety plan "
-        "--share-flags` names whom it adds and asks; not tom, who read it, but whom the "
-        "opt-in does not name: `tj safety plan --share-flags` names whom it adds and asks"
+        "--journal Personal --share-flags` names whom it adds and asks; not tom, who read it, but whom the "
+        "opt-in does not name: `tj safety plan --journal Personal --share-flags` names whom it "
+        "adds and asks"
     )
 
     # the command it names opts drsmith in again: flags reach him, and tom is still not
@@ -112,7 +113,7 @@ async def test_the_safety_plan_says_plainly_that_flags_reach_no_one_after_only_t
     [line] = [line for line in unwrapped(shown).splitlines() if line.startswith("share flags:")]
     assert line == (
         "share flags:  yes (flags reach drsmith; not tom, who also read it: `tj safety plan "
-        "--share-flags` names whom it adds and asks)"
+        "--journal Personal --share-flags` names whom it adds and asks)"
     )
     plan = await ana.json("safety", "plan")
     assert (plan["flags_reach"], plan["opted_in_earlier"]) == (["drsmith"], [])

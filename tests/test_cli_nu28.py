@@ -70,7 +70,8 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     shown = lines_of((await ana.ok("measure", "show", result_id[:8])).stdout)
     score = shown.index("score: 4 of 27 (None-minimal)")
     assert shown[score + 1] == CLIENT_LINE + (
-        "please talk with your therapist or a doctor; your safety plan: `tj safety plan`."
+        "please talk with your therapist or a doctor; your safety plan: "
+        "`tj safety plan --journal Personal`."
     )
 
     listed = await ana.ok("measure", "list")
@@ -79,7 +80,7 @@ async def test_an_item_9_answer_above_0_is_said_next_to_a_low_score_everywhere(
     assert lines_of(listed.stderr)[-1] == (
         "item 9 above 0: whatever the total score, that answer needs a closer talk with "
         "someone who can help: please talk with your therapist or a doctor; your safety "
-        "plan: `tj safety plan`."
+        "plan: `tj safety plan --journal Personal`."
     )
 
     await drsmith.ok("sync")  # the therapist reads it in the manual's terms

@@ -311,4 +311,4 @@ async def test_a_concerning_answer_in_another_journal_names_that_journals_safety
     shown = said(
         (await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")).stderr
     )
-    assert "(`tj safety plan --text ...`)" in shown, shown  # Personal's: as before
+    assert "(`tj safety plan --journal Personal --text ...`)" in shown, shown  # named too

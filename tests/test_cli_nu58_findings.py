@@ -297,7 +297,7 @@ async def test_account_delete_warns_of_unsynced_work_and_never_says_another_devi
             assert done.exit_code == 1, done.output
             assert "erasing the account deletes them for good" in flat(done.stderr)
         said = flat(done.stderr)
-        assert "Changes to 1 item (entries, goals, notes...) on this device ha" in said, said
+        assert "Changes to 1 note on this device ha" in said, said
         assert "reached the server: no other device has them" in said, said
         assert (
             "keeps its copy of your journals as it last synced it (without the changes above) "
