@@ -23,10 +23,10 @@ async def test_an_entry_shared_field_by_field_counts_once_in_the_logout_warning(
     written = (await ana.ok("write", "--mood", "4", "--tag", "work", "Offline.")).stdout.strip()
     refused = await ana.tj("logout", input="n\n")
     assert refused.exit_code == 1  # aborted: nothing dropped
-    assert "Changes to 1 item " in refused.stderr, refused.stderr
+    assert "Changes to 1 entry " in refused.stderr, refused.stderr  # by kind (nu76 F9)
 
     await ana.ok("edit", written[:8], "--mood", "5")  # the entry and its copy change again
     await ana.ok("write", "Second, not shared field by field.")
     refused = await ana.tj("logout", input="n\n")
-    assert "Changes to 2 items " in refused.stderr, refused.stderr
+    assert "Changes to 2 entries " in refused.stderr, refused.stderr
     assert (await ana.json("list"))[1]["id"] == written  # logging out was refused: all kept
