@@ -1164,9 +1164,11 @@ def answers_command(again: list[str], kept: KeptAnswers) -> list[str]:
     journal (by id when checked) and the result's id (--result-id: stored once)."""
     words = [*again, "--answers", ",".join(map(str, kept.answers))]
     words += ["--difficulty", str(kept.unscored)] if kept.unscored is not None else []
-    # to the second (nu77 F2): a time cut to the minute may fall before an opt-in made
-    # just before the answers were given, and the save would then say no flag was owed
-    when = kept.taken_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    # to the millisecond, as results are stored (nu77 F2): a time cut to the minute, or
+    # to the second, may fall before an opt-in made just before the answers were given,
+    # and the save would then say no flag was owed
+    at = kept.taken_at.astimezone()
+    when = at.strftime("%Y-%m-%d %H:%M:%S") + f".{at.microsecond // 1000:03d}"
     journal = kept.journal_id or kept.journal
     words += ["--date", when, *(["--journal", journal] if journal else [])]
     return words + (["--result-id", kept.result_id] if kept.result_id else [])

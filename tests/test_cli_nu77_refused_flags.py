@@ -60,9 +60,10 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
     assert refused.exit_code == 1, refused.stderr
     error = json.loads(refused.raw_stdout)["error"]
     assert error["subject"] == "archived" and error["flag_sealed"] is False, error
-    # to the second (F2): a minute's cut may fall before the opt-in
-    when = re.search(r"--date '([0-9-]+ [0-9:]+)'", error["save_command"])
-    assert when is not None and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", when[1]), error
+    # to the millisecond (F2): a minute's or a second's cut may fall before the opt-in
+    when = re.search(r"--date '([0-9-]+ [0-9:.]+)'", error["save_command"])
+    shape = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
+    assert when is not None and re.fullmatch(shape, when[1]), error
 
     await ana.ok("journal", "unarchive", "Personal")
     await ana.ok("sync")
@@ -73,7 +74,7 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
     assert saved.exit_code == 0, saved.stderr
     taken = json.loads(saved.raw_stdout)
     assert taken["id"] == error["result_id"] and taken["flag"] is not None, taken
-    local = datetime.strptime(when[1], "%Y-%m-%d %H:%M:%S").astimezone()
+    local = datetime.strptime(when[1], "%Y-%m-%d %H:%M:%S.%f").astimezone()
     assert datetime.fromisoformat(taken["taken_at"]) == local.astimezone(UTC), taken
     await drsmith.ok("sync")
     [flag] = await drsmith.json("safety", "flags")
