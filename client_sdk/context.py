@@ -294,7 +294,9 @@ class Context:
         its owner's username) and start the id of another here name neither: InvalidInput
         (subject AMBIGUOUS_ID) lists each with the words that name it alone
         (`_not_also_an_id_start`, rev30b F3: an account named after the start of one of this
-        account's ids took what the user wrote there). Named so (not by a name, nor by its
+        account's ids took what the user wrote there), however many hex digits they hold
+        (rev30c F1: only the whole id names its journal before names do). Every step
+        compares the words stripped of the whitespace around them (`typed_words`, rev30c F6). Named so (not by a name, nor by its
         whole id), `named_by_id` is awaited with the words and the journal before this
         returns.
 
