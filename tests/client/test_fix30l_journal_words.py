@@ -97,6 +97,9 @@ async def test_a_12_digit_name_of_hers_and_a_members_crafted_id_name_neither(
         assert f"give 'mallory/Notes' or {crafted.hex()} " in f"{said} ", said
         assert f"for '{name}' ({own.id[:8]}) give {own.id[:12]}" in said, said
     assert told == []
+    with pytest.raises(InvalidInput) as refused:  # what destroys data: neither either
+        await ana.journals.delete(name)
+    assert refused.value.subject == AMBIGUOUS_ID
     await ana.sync()
     await mallory.sync()
     assert await mallory.notes.list("Notes") == []
