@@ -296,9 +296,9 @@ class Context:
         (`_not_also_an_id_start`, rev30b F3: an account named after the start of one of this
         account's ids took what the user wrote there), however many hex digits they hold
         (rev30c F1: only the whole id names its journal before names do). Every step
-        compares the words stripped of the whitespace around them (`typed_words`, rev30c F6). Named so (not by a name, nor by its
-        whole id), `named_by_id` is awaited with the words and the journal before this
-        returns.
+        compares the words stripped of the whitespace around them (`typed_words`, rev30c
+        F6). Named so (not by a name, nor by its whole id), `named_by_id` is awaited with the
+        words and the journal before this returns.
 
         `ends` (for what ends or discards something: deleting a journal, unsharing, leaving,
         forgetting; README's "8 or more to delete, unshare, leave or forget"): the start of an
