@@ -614,6 +614,7 @@ JOURNAL_SUBJECTS = frozenset(
     {
         "journal",
         "id too short",
+        "ambiguous id",
         "yours and theirs",
         "same name",
         "brief not journal",
@@ -624,7 +625,8 @@ JOURNAL_SUBJECTS = frozenset(
     }
 )
 """The subjects (`TJError.subject`) of a write refused because of the journal it goes to (no
-such journal, a name naming several, a brief or a copy named), besides an AccessError (a
+such journal, a name naming several, words naming one journal and starting another's id, a
+brief or a copy named), besides an AccessError (a
 journal shared read-only, a share that ended, an archived journal: `journal_refused`)."""
 
 

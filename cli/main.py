@@ -3022,8 +3022,10 @@ def journal_default(
     """
     from client_sdk.default_journal import READERS_LEFT, SHARED_DEFAULT
     from client_sdk.errors import NotFound
+    from client_sdk.journals import command_name
 
-    chosen_name: list[str] = []  # the journal named, by its name: the question names it so
+    # the journal named, by its name and by `command_name`'s words: the question names it so
+    chosen_name: list[str] = []
     # whose plan the message shows (NU74 F3), and the crisis lines shown with none (rev29c F2)
     shown: list[tuple[str | None, str | None, dict[str, str]]] = []
     already: list[bool] = []  # the journal named was the default already: nothing asked
@@ -3033,7 +3035,8 @@ def journal_default(
     ) -> tuple[Journal | None, bool, NotFound | None]:
         if name is not None:
             with contextlib.suppress(TJError):  # set_default says what is wrong with it
-                chosen_name[:] = [(await client.journals.get(name)).name]
+                named = await client.journals.get(name)
+                chosen_name[:] = [named.name, await command_name(client.journals, named.id)]
             before = await default_plan_shown(client)
             was = await default_journal_id(client)
             chosen = await client.journals.set_default(
@@ -3056,9 +3059,17 @@ def journal_default(
             raise
 
     # to a journal someone reads (NU73 F9), away from its readers (NU72 F3): said, then asked
-    def asked() -> str:  # by its name, typed as an id too (NU74 F5)
-        named = chosen_name[0] if chosen_name else str(name)
-        return f"Make {output.named(named)} your default journal on this device all the same?"
+    def asked() -> str:  # by its name, typed as an id too (NU74 F5), quoted (nu77 F7)
+        if not chosen_name:
+            return (
+                f"Make {output.quoted(str(name))} your default journal on this device all the same?"
+            )
+        named, words = chosen_name
+        # with the words that name it alone, where its name does not ("1812" names two)
+        alone = "" if words == named else f" (id {words})"
+        return (
+            f"Make {output.quoted(named)}{alone} your default journal on this device all the same?"
+        )
 
     confirmed = (
         {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()

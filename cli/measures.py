@@ -1010,6 +1010,12 @@ def not_saved(
     again = [*profile_words(home.path), "measure", "take", chosen.id]
     unsure = "It could not be checked whether your answers were saved"
     once = "never twice"
+    # --journal words refused as they are (nu77 F4: "1812" names two journals): a command
+    # repeating them is refused again, so it says --journal NAME, for the user to choose
+    refused = journal_words_refused(failed.error, kept)
+    shown = replace(kept, journal="NAME") if refused else kept
+    them = "them in the journal NAME you choose" if refused else "them"
+    tail = f"; --journal {output.named(refused)} was refused" if refused else ""
     carried = draft is not None  # a draft that saves them (and seals the flag they owe)
     # refused for want of a default journal to write in (an older account's, unconfirmed or
     # ended): --answers are kept in a draft too, and a flag they owe is sealed at once all
@@ -1029,10 +1035,10 @@ def not_saved(
             path = keep_answers(home.path, kept)
         except OSError as error:
             first = "Your answers were not saved" if failed.known else unsure
-            saves.append(answers_command(again, kept))
+            saves.append(answers_command(again, shown))
             output.message(
                 f"{first}, and could not be kept in a draft ({output.os_error_text(error)}): "
-                f"{output.command(answers_command(again, kept))} saves them, {once}."
+                f"{output.command(answers_command(again, shown))} saves {them}, {once}{tail}."
             )
         else:
             carried = not no_default
@@ -1055,16 +1061,16 @@ def not_saved(
     elif not failed.known:
         rerun = ""
         if kept.result_id:  # the same answers under the same id: stored once
-            saves.append(answers_command(again, kept))
-            rerun = f"; if not, {output.command(answers_command(again, kept))} saves them, {once}"
+            saves.append(answers_command(again, shown))
+            rerun = f"; if not, {output.command(answers_command(again, shown))} saves {them}, {once}{tail}"
         output.message(
             f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so{rerun}."
         )
     elif kept.result_id and failed.refused and not concern:  # --answers, known not saved
-        saves.append(answers_command(again, kept))
+        saves.append(answers_command(again, shown))
         output.message(
-            f"Your answers were not saved: {output.command(answers_command(again, kept))} "
-            f"saves them, {once}{archived_default_words(failed.error, kept)}."
+            f"Your answers were not saved: {output.command(answers_command(again, shown))} "
+            f"saves {them}, {once}{archived_default_words(failed.error, kept)}{tail}."
         )
     if not concern:
         return False
@@ -1098,7 +1104,7 @@ def not_saved(
     archived = isinstance(failed.error, JournalArchived)
     save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
-        save_words = answers_command(again, kept)
+        save_words = answers_command(again, shown)
         saves.append(save_words)
         flag = (
             "seals their safety flag if you chose to send safety flags"
@@ -1106,8 +1112,8 @@ def not_saved(
             else "seals no second safety flag"
         )
         output.message(
-            f"{output.command(save_words)} saves them, {once}, and {flag}"
-            f"{archived_default_words(failed.error, kept)}."
+            f"{output.command(save_words)} saves {them}, {once}, and {flag}"
+            f"{archived_default_words(failed.error, kept)}{tail}."
         )
     try:
         # under the result id chosen: saving them under it later seals no second flag
@@ -1129,6 +1135,19 @@ def not_saved(
             "if you chose to send safety flags, tell your therapist yourself."
         )
         return False
+
+
+def journal_words_refused(error: BaseException | None, kept: KeptAnswers) -> str:
+    """The --journal words `kept` was given for when the save was refused for those words
+    themselves, never resolved to a journal (no journal named so, words naming several or
+    one journal and another's id start: `entries.JOURNAL_SUBJECTS`), so that a command
+    repeating them would be refused again (nu77 F4); "" else."""
+    from cli.entries import JOURNAL_SUBJECTS
+    from client_sdk import TJError
+
+    if not kept.journal or kept.journal_id or not isinstance(error, TJError):
+        return ""
+    return kept.journal if error.subject in JOURNAL_SUBJECTS else ""
 
 
 def archived_default_words(error: BaseException | None, kept: KeptAnswers) -> str:

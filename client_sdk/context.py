@@ -294,9 +294,11 @@ class Context:
         its owner's username) and start the id of another here name neither: InvalidInput
         (subject AMBIGUOUS_ID) lists each with the words that name it alone
         (`_not_also_an_id_start`, rev30b F3: an account named after the start of one of this
-        account's ids took what the user wrote there). Named so (not by a name, nor by its
-        whole id), `named_by_id` is awaited with the words and the journal before this
-        returns.
+        account's ids took what the user wrote there), however many hex digits they hold
+        (rev30c F1: only the whole id names its journal before names do). Every step
+        compares the words stripped of the whitespace around them (`typed_words`, rev30c
+        F6). Named so (not by a name, nor by its whole id), `named_by_id` is awaited with the
+        words and the journal before this returns.
 
         `ends` (for what ends or discards something: deleting a journal, unsharing, leaving,
         forgetting; README's "8 or more to delete, unshare, leave or forget"): the start of an
@@ -314,8 +316,9 @@ class Context:
             copy = self.replica.is_disclosure(found) or self.replica.is_copy_shared_with_me(found)
             if copy and found.journal_id in await self.brief_journals([found]):
                 raise InvalidInput(self._brief_words(found), subject=BRIEF_NOT_JOURNAL)
-        if name_or_id and self.named_by_id is not None and self._by_id_prefix(name_or_id, found):
-            await self.named_by_id(name_or_id, found)
+        words = typed_words(name_or_id) if name_or_id else ""
+        if words and self.named_by_id is not None and self._by_id_prefix(words, found):
+            await self.named_by_id(words, found)
         return found
 
     def _by_id_prefix(self, wanted: str, journal: LocalJournal) -> bool:
@@ -406,8 +409,8 @@ class Context:
         """Words that name `journal` alone among `journals` (`_named_journal`), quoted as a
         shell would: its name as `display` gives it, where no other journal here bears that
         name, no other account is named so and no other journal's id starts so; and its id's
-        first ID_SHOWN hex digits (an id as the app prints it names its journal before any
-        name does), all of it where another id starts alike. Pure."""
+        first ID_SHOWN hex digits, all of it where another id starts alike or another
+        journal or account here is named so (rev30c F1: such words name neither). Pure."""
         name = self.display(journal)
         folded = squeezed(name).casefold()
         me = self.profile.account_id
@@ -419,7 +422,11 @@ class Context:
         )
         ident = journal.journal_id.hex()
         short = ident[:ID_SHOWN]
-        if any(j.journal_id.hex().startswith(short) for j in others):
+        if (
+            any(j.journal_id.hex().startswith(short) for j in others)
+            or any(short in {squeezed(n).casefold() for n in self.names(j)} for j in others)
+            or any(short in self._owners(j) for j in journals if j.owner_id != me)
+        ):
             short = ident
         return f"{quoted_name(name)} or {short}" if clear else short
 
@@ -446,22 +453,20 @@ class Context:
         """`local_journal` but for briefs named."""
         if not name_or_id:
             return await self.default_journal(journals)
-        wanted = name_or_id
+        # one form of the words for every step below (rev30c F6: " 5721feeb" started no id
+        # but matched the account named "5721feeb", whose username is compared stripped)
+        wanted = typed_words(name_or_id)
         live = [j for j in journals if j.role != REVOKED]
         kept = [j for j in journals if j.role == REVOKED]
         for journal in journals:
             if journal.journal_id.hex() == wanted.lower():
                 return journal
-        # An id as the app prints it (12 hex digits or more: notices, `tj journal list`, the
-        # delete prompt) names that journal before any name does (rev-nu36a F2: `tj journal
-        # delete e8f46fcd7a6b` deleted another journal *named* so). 48 random bits: a word
-        # of that form is an id copied from the app; a journal named so stays reachable by
-        # its own id (`command_name` gives it when its name names another journal).
-        if len(wanted) >= ID_SHOWN:
-            by_id = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
-            if len(by_id) == 1:
-                return by_id[0]
-        # words that also start another journal's id name neither (`_not_also_an_id_start`)
+        # Words that also start another journal's id name neither (`_not_also_an_id_start`),
+        # however many hex digits they have: an id as the app prints it (12 hex digits or
+        # more) never names another journal *named* so (rev-nu36a F2: `tj journal delete
+        # e8f46fcd7a6b` deleted it), nor does a name of 12 hex digits go to a journal whose
+        # id a member chose to start so (rev30c F1). The words name neither; the whole id
+        # names its journal (above), and `command_name` gives it when 12 digits would not.
         prefixed = [j for j in journals if is_id_prefix(wanted, j.journal_id)]
         names = {j.journal_id: self.names(j) for j in journals}  # once a journal
         for candidates in [journals] if strict else (live, kept):
@@ -1769,6 +1774,13 @@ that name one journal (its name, its owner's username) start the id of another o
 ID_TOO_SHORT = "id too short"
 """`InvalidInput.subject` when the start of an id too short for what ends or discards
 something would have named a journal (`MIN_ID_PREFIX_TO_END`)."""
+
+
+def typed_words(words: str) -> str:
+    """`words` as every step of naming a journal compares them: without the whitespace
+    around them (a pasted id's newline, an app's text field), or as given when nothing else
+    is left. Pure."""
+    return words.strip() or words
 
 
 def is_id_prefix(wanted: str, journal_id: bytes) -> bool:

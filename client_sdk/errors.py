@@ -664,8 +664,9 @@ class ReadersToConfirm(InvalidInput):
       confirmed with `leave_readers=True`;
     - "shared default" (`client.journals.set_default`): the journal chosen by its name,
       `journal` (`journal_id`), is read by `readers` (a server can serve an older name of a
-      journal shared since: protocol.md 4.14); confirmed with `even_if_shared=True`, or by
-      choosing it by its id;
+      journal shared since: protocol.md 4.14), whether it was named by its name or by its
+      id (an id tells the user nothing of who reads it, fix30b 8); confirmed with
+      `even_if_shared=True`;
     - "fold into shared" (`client.archive.import_json` with `into`): the file's journals of
       other names, `folded` (their names), would go into `journal`, read by `readers`;
       confirmed with `fold_into_shared=True` (`journal_id` is "" while that journal is not

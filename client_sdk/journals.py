@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
-from client_sdk.context import Context
+from client_sdk.context import Context, is_id_prefix
 from client_sdk.default_journal import DEFAULT_JOURNAL, READERS_LEFT, SHARED_DEFAULT
 from client_sdk.errors import (
     BAD_VALUE,
@@ -248,6 +248,7 @@ class Journals:
         taken = await self._own_journal_named(name)
         if taken is not None:
             raise name_taken(name, taken)
+        await self._not_an_id_start(name, None)
         try:
             await self._context.replica.refresh_journals()
         except NetworkError:
@@ -570,6 +571,7 @@ class Journals:
         taken = await self._own_journal_named(name)
         if taken is not None and taken.journal_id != local.journal_id:
             raise name_taken(name, taken)
+        await self._not_an_id_start(name, local)
         renamed = await self._context.replica.update_meta(local, name)
         await self._context.kept_through_rename(local.journal_id)
         return self._context.journal(renamed)
@@ -703,6 +705,37 @@ class Journals:
             await context.local_journal(journal), with_member, owner_only
         )
 
+    async def _not_an_id_start(self, name: str, renamed: LocalJournal | None) -> None:
+        """Raise InvalidInput (subject NAME_TAKEN) when `name`, a new name for a journal
+        (`renamed`, or one being created), is ID_SHOWN hex digits or more that start the id of
+        another journal on this device: words that name one journal and start another's id
+        name neither (`Context.local_journal`), so the journal would be named by its id only,
+        and the words the user chose would be refused wherever typed (nu77 F5, rev30c F1).
+        Shorter hex names ("cafe", "2024") are kept: the same rule refuses them as words
+        only where an id here starts so."""
+        if len(name) < ID_SHOWN:
+            return
+        context = self._context
+        starts = [
+            journal
+            for journal in await context.store.journals()
+            if is_id_prefix(name, journal.journal_id)
+            and (renamed is None or journal.journal_id != renamed.journal_id)
+        ]
+        if starts:
+            await context.replica.load_peers()  # how `display` names another's journal
+            listed = ", ".join(
+                sorted(
+                    f"{quoted_name(context.display(j))} (id {j.journal_id.hex()[:ID_SHOWN]})"
+                    for j in starts
+                )
+            )
+            raise InvalidInput(
+                f"{quoted_name(name)} starts the id of {listed} on this device, so as a name "
+                "it would name neither journal wherever you typed it: choose another name",
+                subject=NAME_TAKEN,
+            )
+
     async def _own_journal_named(self, name: str) -> LocalJournal | None:
         """This account's journal of that name, ignoring case and runs of whitespace (as
         names are looked up; a read-only copy of a journal gone from the server included)."""
@@ -735,13 +768,22 @@ async def command_name(journals: Journals, journal_id: str) -> str:
     exactly this journal even for what destroys data (`get(strict=True)`: no other journal of
     this device, live or a read-only copy, bears it), else the first 12 hex digits of its id
     (so that a command quoted from a notice never names another journal bearing the same
-    name). Internal to the SDK and its CLI (an app names a journal by its id). Works offline.
+    name), or all of it where those 12 digits are also another journal's name here (such
+    words name neither, rev30c F1). Internal to the SDK and its CLI (an app names a journal by its id). Works offline.
     Raises nothing."""
     context = journals._context
     try:
         local = await context.local_journal(journal_id)
-        name = context.display(local)
-        named = await context.local_journal(name, strict=True)
     except TJError:
         return journal_id[:12]
-    return name if named.journal_id == local.journal_id else journal_id[:12]
+    every = await context.store.journals()
+    for words in (context.display(local), journal_id[:12]):
+        # 12 digits that another journal here is also named name neither (rev30c F1);
+        # `_named_journal`: resolving the words tells the user nothing (`named_by_id`)
+        try:
+            named = await context._named_journal(words, every, strict=True)
+        except TJError:
+            continue
+        if named.journal_id == local.journal_id:
+            return words
+    return journal_id

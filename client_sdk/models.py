@@ -884,8 +884,9 @@ def label_digits(accounts: Iterable[str]) -> int:
 ID_SHOWN = 12
 """How many hex digits of an id (a journal's, an entry's, a note's) the app shows: `tj`'s
 tables and the SDK's sentences. Any unique prefix of 4 or more is accepted back by the
-SDK's id arguments, and a word of at least these many that starts exactly one journal's id
-names that journal before any name does (`Context.local_journal`, rev-nu36a F2)."""
+SDK's id arguments; a word of at least these many that starts one journal's id and is
+another journal's name (or an account's) names neither (`Context.local_journal`, rev-nu36a
+F2, rev30c F1), and no journal is created or renamed to such a word."""
 
 
 def and_words(words: Sequence[str]) -> str:

@@ -187,7 +187,7 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
     assert by_id.exit_code == 1, by_id.output
     said = flat(by_id.stderr)
     assert f"Note: 'Therapy' (id {therapy[:12]}) is shared with tom:" in said, said
-    assert "Make Therapy your default journal on this device all the same?" in said, said
+    assert "Make 'Therapy' your default journal on this device all the same?" in said, said
     assert (await ana.json("journal", "default"))["name"] == "Personal"
     chosen = await ana.tj("journal", "default", therapy[:12], input="y\n")
     assert chosen.exit_code == 0, chosen.output
@@ -211,7 +211,7 @@ async def test_moving_the_default_back_to_a_shared_personal_asks_naming_its_read
     said = flat(back.stderr)
     assert back.exit_code == 0, back.output
     assert "'Personal' (id " in said and "is shared with tom:" in said, said
-    assert "Make Personal your default journal on this device all the same?" in said, said
+    assert "Make 'Personal' your default journal on this device all the same?" in said, said
     assert "Your default journal on this device is now Personal." in flat(back.output)
     assert (await ana.json("journal", "default"))["name"] == "Personal"
 

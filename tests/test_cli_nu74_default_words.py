@@ -82,7 +82,7 @@ async def test_the_default_question_gives_its_readers_in_json_and_names_the_jour
     dreams = listed["Dreams"]
     asked = await ana.tj("journal", "default", dreams[:8], input="")  # a prefix: asked
     text = said(asked.output)
-    assert "Make Dreams your default journal on this device all the same?" in text, text
+    assert "Make 'Dreams' your default journal on this device all the same?" in text, text
     assert dreams[:8] + " your default" not in text, text
     error = failure(await ana.tj("journal", "default", "Dreams", "--json", input=""))
     assert error["subject"] == "shared default" and error["journal"] == "Dreams", error
