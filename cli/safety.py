@@ -7,7 +7,8 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -312,6 +313,7 @@ def safety_plan(
         if not changing:  # the plan as another device left it, or said to be older
             await synced_first(client)
             return await client.safety.plan(journal_name), ""
+        from cli.homes import profile_words
         from client_sdk.default_journal import NO_DEFAULT
         from client_sdk.errors import NotFound
 
@@ -323,6 +325,7 @@ def safety_plan(
             plan=plan,
             share_flags=share_flags,
             flags_for=newly if share_flags else None,  # exactly those named (and agreed to)
+            tj=profile_words(home.path),
             expected_version=version,  # the plan shown or asked about, not one synced since
         )
         try:  # the first write after an update syncs first, as `tj write` does
@@ -470,6 +473,7 @@ def copy_plan(
     replaced and the copy) or copies into a journal someone else reads (who, by its verified
     chain); `yes`: not asked. Returns the plan as written, "default" when the journal
     copied into is the default one (else ""), and the sync note (`sync_note`)."""
+    from cli.homes import profile_words
     from client_sdk.safety_path import PLAN_READERS, PLAN_WRITTEN
 
     replaced = home.run(partial(plan_after_sync, journal, source))
@@ -491,13 +495,14 @@ def copy_plan(
 
     async def attempt(client: Client, agreed: frozenset[str]) -> tuple[SafetyPlan, str, str]:
         async def change(client: Client) -> SafetyPlan:
-            return await client.safety.copy_plan(
-                source,
-                journal=journal,
-                replace_written=PLAN_WRITTEN in agreed,
-                to_readers=PLAN_READERS in agreed,
-                expected_version=replaced.version,  # the plan shown, not one synced since
-            )
+            with changed_meanwhile(profile_words(home.path)):
+                return await client.safety.copy_plan(
+                    source,
+                    journal=journal,
+                    replace_written=PLAN_WRITTEN in agreed,
+                    to_readers=PLAN_READERS in agreed,
+                    expected_version=replaced.version,  # the plan shown, not one synced since
+                )
 
         await default_after_sync(change, client)
         note = await sync_note(client)  # the copy pushed, as every other change is
@@ -651,9 +656,35 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
     histories.print_history(writes, now, lambda field: OTHER_FIELD_WORDS.get(field, field), never)
 
 
-async def set_plan_change(client: Client, **parts: Any) -> SafetyPlan:
-    """`client.safety.set_plan(**parts)`, as a change `default_after_sync` runs."""
-    return await client.safety.set_plan(**parts)
+async def set_plan_change(client: Client, tj: Sequence[str] = ("tj",), **parts: Any) -> SafetyPlan:
+    """`client.safety.set_plan(**parts)`, as a change `default_after_sync` runs (`tj`: the
+    words starting a command for this profile, `profile_words`)."""
+    with changed_meanwhile(tj):
+        return await client.safety.set_plan(**parts)
+
+
+@contextmanager
+def changed_meanwhile(tj: Sequence[str]) -> Iterator[None]:
+    """The SDK's PLAN_CHANGED refusal of a change given the version shown (`expected_version`:
+    a sync brought another device's change between the question and the write), in the
+    words of the command: nothing changed, `tj safety plan` shows it (`tj`: the words
+    starting it, `profile_words`), the same subject."""
+    from client_sdk.errors import InvalidInput
+    from client_sdk.safety_path import PLAN_CHANGED as CHANGED
+
+    try:
+        yield
+    except InvalidInput as refused:
+        if refused.subject != CHANGED:
+            raise
+        journal = refused.names.get("journal", "")
+        raise InvalidInput(
+            f"the safety plan of {output.quoted(journal)} was changed on another device while "
+            f"this command ran: nothing was changed. {output.command([*tj, 'safety', 'plan'])}"
+            " shows it; then run your command again",
+            subject=CHANGED,
+            names=refused.names,
+        ) from refused
 
 
 def unchanged_plan_text(
