@@ -91,3 +91,22 @@ async def test_set_plan_and_copy_plan_refuse_a_version_that_is_not_the_plans_now
     now = await phone.safety.plan()
     written = await phone.safety.set_plan(plan="Phone plan.", expected_version=now.version)
     assert written.plan == "Phone plan."
+
+
+def test_a_plan_changed_between_the_question_and_the_write_is_said_in_the_commands_words() -> None:
+    """The SDK's refusal of a stale `expected_version` (a sync landing between the question
+    and the write) says nothing changed and the command that shows the plan, same subject."""
+    from cli.safety import changed_meanwhile
+
+    names = {"journal": "Personal", "journal id": "ab" * 16}
+    with pytest.raises(InvalidInput) as said_here:
+        with changed_meanwhile(["tj", "--home", "/tmp/tablet"]):
+            raise InvalidInput("stale", subject=PLAN_CHANGED, names=names)
+    text = said(str(said_here.value))
+    assert said_here.value.subject == PLAN_CHANGED and said_here.value.names == names
+    assert "was changed on another device while this command ran: nothing was changed" in text
+    assert "tj --home /tmp/tablet safety plan" in text, text
+    with pytest.raises(InvalidInput) as other:
+        with changed_meanwhile(["tj"]):
+            raise InvalidInput("other", subject="plan written")
+    assert str(other.value) == "other"
