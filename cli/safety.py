@@ -7,8 +7,9 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -267,10 +268,13 @@ def safety_plan(
             if synced:
                 output.message(output.sentence(synced))
         return
+    version: str | None = None  # of the plan a change of its content replaces
     if any(v is not None for v in (emergency, crisis_line, plan)):  # replaces what is there
-        current = home.run(partial(plan_after_sync, journal_name, None))[0]
-        if current is not None:  # changed on another device since this one last synced
-            said_changed(current, plan_text(current))
+        replaced = home.run(partial(plan_after_sync, journal_name, None))
+        version = replaced.version
+        current = replaced.changed
+        if current is not None:  # changed on another device since this one last showed it
+            said_changed(current, plan_text(current), replaced.never_shown)
             if not yes:
                 ask_changed(home, current, "Write your change over it?")
     newly: list[str] = []
@@ -311,6 +315,7 @@ def safety_plan(
         if not changing:  # the plan as another device left it, or said to be older
             await synced_first(client)
             return await client.safety.plan(journal_name), ""
+        from cli.homes import profile_words
         from client_sdk.default_journal import NO_DEFAULT
         from client_sdk.errors import NotFound
 
@@ -322,6 +327,8 @@ def safety_plan(
             plan=plan,
             share_flags=share_flags,
             flags_for=newly if share_flags else None,  # exactly those named (and agreed to)
+            tj=profile_words(home.path),
+            expected_version=version,  # the plan shown or asked about, not one synced since
         )
         try:  # the first write after an update syncs first, as `tj write` does
             await default_after_sync(change, client)
@@ -350,32 +357,38 @@ PLAN_CHANGED = "plan changed"
 replaces changed on another device since this device last showed or wrote it (`plan_after_sync`)."""
 
 
-def plan_content(plan: SafetyPlan) -> tuple[str | None, str | None, str]:
-    """What a change of `tj safety plan` replaces: the plan's number, own crisis line, text."""
-    return plan.emergency_number, plan.crisis_line, plan.plan
+@dataclass(frozen=True)
+class Replaced:
+    """What `plan_after_sync` found before a change of `tj safety plan` replaces a plan."""
+
+    changed: SafetyPlan | None
+    """The plan, when this device's user was not shown it as it is now (else None)."""
+    copied: SafetyPlan | None
+    """The plan of the journal copied from, as the sync left it (None: none given)."""
+    version: str | None
+    """The version (`SafetyPlan.version`) of the plan replaced, as the sync left it: the
+    change is refused when the plan is another by the time it is written
+    (`expected_version`); None when it cannot be read here."""
+    never_shown: bool = False
+    """With `changed`: this device never showed or wrote this plan (a new login)."""
 
 
-async def plan_after_sync(
-    journal: str | None, source: str | None, client: Client
-) -> tuple[SafetyPlan | None, SafetyPlan | None]:
+async def plan_after_sync(journal: str | None, source: str | None, client: Client) -> Replaced:
     """Before `tj safety plan` replaces a plan (`--emergency`, `--crisis-line`, `--text`,
     `--copy-from`): sync first (`synced_first`, one quick try; offline it says the command
     decides from what this device had at its last sync), so that "replace" replaces the plan
     as it is now, not a stale copy whose change a later sync would merge with the newer
-    text (NU75 F2). Returns `journal`'s plan when its number, crisis line or text is not
-    the version this device last showed or wrote (`Safety.last_shown`: another device
-    changed it since, whichever command's sync brought the change: fix30b 3), else None;
-    with no version kept here (a plan this device never showed or wrote since this
-    version), when they changed in that sync; and the plan of `source` (the journal copied
-    from) as the sync left it, None when not given. A plan this device cannot read yet (a
-    default journal awaiting its first sync) counts as unchanged: nothing was there to
-    replace."""
+    text (NU75 F2). `Replaced.changed` is `journal`'s plan when its number, crisis line or
+    text is not the version this device last showed or wrote (`Safety.last_shown`: another
+    device changed it since, whichever command's sync brought the change: fix30b 3), or,
+    with no version kept here (a device that never showed or wrote it: a new login), when
+    anything is written in it (nu77 F6: a plan never shown is never replaced unasked); the
+    plan of `source` (the journal copied from) as the sync left it. A plan this device
+    cannot read yet (a default journal awaiting its first sync) counts as unchanged:
+    nothing was there to replace."""
     from client_sdk.errors import TJError
+    from client_sdk.safety_path import written
 
-    try:
-        before: SafetyPlan | None = await client.safety.plan(journal)
-    except TJError:
-        before = None
     await synced_first(client, "deciding from")
     try:  # an unknown source: `copy_plan` says so
         copied = await client.safety.plan(source) if source is not None else None
@@ -385,25 +398,28 @@ async def plan_after_sync(
         now = await client.safety.plan(journal)
         shown = await client.safety.last_shown(now.journal_id)
     except TJError:
-        return None, copied
+        return Replaced(None, copied, None)
     if shown is not None:  # what this device last showed or wrote, whenever it synced
-        return (now if now.version != shown else None), copied
-    if before is None or before.journal_id != now.journal_id:
-        return None, copied
-    return (now if plan_content(before) != plan_content(now) else None), copied
+        return Replaced(now if now.version != shown else None, copied, now.version)
+    if written(now):  # never shown here: whatever synced it, shown before it is replaced
+        return Replaced(now, copied, now.version, never_shown=True)
+    return Replaced(None, copied, now.version)
 
 
-def said_changed(plan: SafetyPlan, shown: str) -> None:
+def said_changed(plan: SafetyPlan, shown: str, never_shown: bool = False) -> None:
     """Say that `plan` changed on another device since this device last showed or wrote
     it, then show it (`shown`: `plan_text`), before a change replaces it. Not kept as shown
     here: only once the question about it is answered (`ask_changed`), or the change
     written (`Safety.set_plan` and `copy_plan` keep what they write); a question left
-    unanswered (a script, an app's `--json` call) asks again next time (nu76 F2)."""
-    output.message(
-        f"Note: the safety plan of {output.quoted(plan.journal)} was changed on another "
-        "device since this device last showed or wrote it; it now reads:",
-        wrap=True,
+    unanswered (a script, an app's `--json` call) asks again next time (nu76 F2).
+    `never_shown`: this device never showed or wrote it (nu77 F6), which it says instead."""
+    said = (
+        "was written on another device and this device never showed it; it reads:"
+        if never_shown
+        else "was changed on another device since this device last showed or wrote it; "
+        "it now reads:"
     )
+    output.message(f"Note: the safety plan of {output.quoted(plan.journal)} {said}", wrap=True)
     click.echo(output.shown(shown), err=True)
 
 
@@ -459,11 +475,13 @@ def copy_plan(
     replaced and the copy) or copies into a journal someone else reads (who, by its verified
     chain); `yes`: not asked. Returns the plan as written, "default" when the journal
     copied into is the default one (else ""), and the sync note (`sync_note`)."""
+    from cli.homes import profile_words
     from client_sdk.safety_path import PLAN_READERS, PLAN_WRITTEN
 
-    changed, copy = home.run(partial(plan_after_sync, journal, source))
+    replaced = home.run(partial(plan_after_sync, journal, source))
+    changed, copy = replaced.changed, replaced.copied
     if changed is not None:
-        said_changed(changed, plan_text(changed))
+        said_changed(changed, plan_text(changed), replaced.never_shown)
         output.ERROR_EXTRA.update(changed_extra(changed))  # asked about with the copy
 
     def replace_question() -> str:  # both plans, before it is asked (NU75 F6)
@@ -479,12 +497,14 @@ def copy_plan(
 
     async def attempt(client: Client, agreed: frozenset[str]) -> tuple[SafetyPlan, str, str]:
         async def change(client: Client) -> SafetyPlan:
-            return await client.safety.copy_plan(
-                source,
-                journal=journal,
-                replace_written=PLAN_WRITTEN in agreed,
-                to_readers=PLAN_READERS in agreed,
-            )
+            with changed_meanwhile(profile_words(home.path)):
+                return await client.safety.copy_plan(
+                    source,
+                    journal=journal,
+                    replace_written=PLAN_WRITTEN in agreed,
+                    to_readers=PLAN_READERS in agreed,
+                    expected_version=replaced.version,  # the plan shown, not one synced since
+                )
 
         await default_after_sync(change, client)
         note = await sync_note(client)  # the copy pushed, as every other change is
@@ -638,9 +658,35 @@ def safety_history(home: Home, journal_name: str | None, as_json: bool) -> None:
     histories.print_history(writes, now, lambda field: OTHER_FIELD_WORDS.get(field, field), never)
 
 
-async def set_plan_change(client: Client, **parts: Any) -> SafetyPlan:
-    """`client.safety.set_plan(**parts)`, as a change `default_after_sync` runs."""
-    return await client.safety.set_plan(**parts)
+async def set_plan_change(client: Client, tj: Sequence[str] = ("tj",), **parts: Any) -> SafetyPlan:
+    """`client.safety.set_plan(**parts)`, as a change `default_after_sync` runs (`tj`: the
+    words starting a command for this profile, `profile_words`)."""
+    with changed_meanwhile(tj):
+        return await client.safety.set_plan(**parts)
+
+
+@contextmanager
+def changed_meanwhile(tj: Sequence[str]) -> Iterator[None]:
+    """The SDK's PLAN_CHANGED refusal of a change given the version shown (`expected_version`:
+    a sync brought another device's change between the question and the write), in the
+    words of the command: nothing changed, `tj safety plan` shows it (`tj`: the words
+    starting it, `profile_words`), the same subject."""
+    from client_sdk.errors import InvalidInput
+    from client_sdk.safety_path import PLAN_CHANGED as CHANGED
+
+    try:
+        yield
+    except InvalidInput as refused:
+        if refused.subject != CHANGED:
+            raise
+        journal = refused.names.get("journal", "")
+        raise InvalidInput(
+            f"the safety plan of {output.quoted(journal)} was changed on another device while "
+            f"this command ran: nothing was changed. {output.command([*tj, 'safety', 'plan'])}"
+            " shows it; then run your command again",
+            subject=CHANGED,
+            names=refused.names,
+        ) from refused
 
 
 def unchanged_plan_text(

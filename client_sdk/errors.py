@@ -1132,6 +1132,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "plan written": "an InvalidInput: `client.safety.copy_plan` refused to overwrite a "
         "safety plan written in the journal to copy into (`names`: journal, journal id); "
         "nothing was changed; say replace_written=True once the user confirms",
+        "plan changed": "an InvalidInput: `client.safety.set_plan` or `copy_plan` given an "
+        "`expected_version` refused to write over a safety plan whose version held here is "
+        "another (changed on another device since the user was shown it; `names`: journal, "
+        "journal id); nothing was changed; show `plan()` and call again with its version once "
+        "the user confirms",
         "plan readers": "ReadersToConfirm: `client.safety.copy_plan` refused to copy a safety "
         "plan into a journal someone else reads (`readers`, `journal`, `journal_id`; `names`: "
         "journal, journal id, readers); nothing was changed; say to_readers=True once the "

@@ -560,6 +560,14 @@ PLAN_WRITTEN = "plan written"
 has one of its own written (`SafetyPath.copy_plan`; `names`: "journal", "journal id"):
 nothing was changed; confirmed with `replace_written=True`."""
 
+PLAN_CHANGED = "plan changed"
+"""`TJError.subject` of the InvalidInput refusing a change of a safety plan given an
+`expected_version` (`SafetyPath.set_plan`, `copy_plan`) that is not the version of the plan
+this device holds now (`SafetyPlan.version`: another device changed its number, crisis line
+or text since the user was shown it; `names`: "journal", "journal id"): nothing was changed;
+show the plan as it is now (`plan()`), then call again with its version once the user
+confirms."""
+
 PLAN_READERS = "plan readers"
 """`TJError.subject` of the ReadersToConfirm refusing to copy a safety plan into a journal
 someone else reads (`SafetyPath.copy_plan`: `readers`, `journal`, `journal_id`; `names`:
@@ -727,6 +735,7 @@ class SafetyPath:
         plan: str | None = None,
         share_flags: bool | None = None,
         flags_for: str | Sequence[str] | None = None,
+        expected_version: str | None = None,
     ) -> SafetyPlan:
         """Write the parts given (None leaves a part as it is; "" clears a number). Only the
         journal's owner writes its plan. `share_flags=True` is the client's opt-in: a safety
@@ -750,7 +759,10 @@ class SafetyPath:
         is changed), `flags_for` without `share_flags=True`, a `plan` over 10,000
         characters or a number or crisis line over 300 (Python characters, i.e. code points;
         safety.MAX_PLAN, MAX_CONTACT); AccessError when this account does not own the journal;
-        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified.
+        RollbackError (an IntegrityError) while the journal's access chain on this device is rolled back or unverified;
+        InvalidInput (subject PLAN_CHANGED, `names` {"journal": its name, "journal id"}) when
+        `expected_version` is given and is not the `version` of the plan this device holds
+        now (nothing is changed).
 
             await client.safety.set_plan(emergency_number="112", plan="Call Sam", share_flags=True)
             await client.safety.set_plan(share_flags=True, flags_for=["drsmith", "tom"])
@@ -768,10 +780,22 @@ class SafetyPath:
         as it is now, sync first (`client.sync()`, as `tj safety plan` does with one quick
         try), compare `plan()`'s `emergency_number`, `crisis_line` and `plan` before and
         after, and show the user a plan another device changed meanwhile before writing
-        over it; `copy_plan` the same.
+        over it; `copy_plan` the same. `expected_version` makes that safe against every
+        race: pass the `version` of the plan the user was shown (`plan().version`, after the
+        sync), and the change is refused (subject PLAN_CHANGED) when the plan held here is
+        no longer that one (a sync, of this program or another on this device, brought a
+        change meanwhile); None: not checked. A plan with nothing written (no number, line or
+        text) has a version too: `plan().version` of the empty plan.
         """
         return await self._write_plan(
-            journal, emergency_number, crisis_line, plan, share_flags, flags_for, imported=False
+            journal,
+            emergency_number,
+            crisis_line,
+            plan,
+            share_flags,
+            flags_for,
+            imported=False,
+            expected_version=expected_version,
         )
 
     async def _import_plan(
@@ -792,6 +816,7 @@ class SafetyPath:
         journal: str | None = None,
         replace_written: bool = False,
         to_readers: bool = False,
+        expected_version: str | None = None,
     ) -> SafetyPlan:
         """Copy the safety plan written in `source` (one of this account's journals, by name or
         id) into `journal` (None: the default journal): its emergency number, its own crisis
@@ -814,7 +839,10 @@ class SafetyPath:
         `journal`'s access chain verified on this device shows someone else reads it (what
         is written next reaches them: `readers.journal_readers`) and not `to_readers`: the
         plan's words would reach them; tell the user who, ask, then call again with
-        `to_readers=True`. Nothing is read from a server answer.
+        `to_readers=True`; InvalidInput (subject PLAN_CHANGED, as `set_plan`'s) when
+        `expected_version` is given and is not the `version` of `journal`'s plan held here
+        now (pass the version of the plan the user was shown replaced: `set_plan` says
+        why). Nothing is read from a server answer.
 
             await client.safety.copy_plan("Personal (imported)")  # into the default journal
         """
@@ -880,6 +908,7 @@ class SafetyPath:
             None,
             None,
             imported=copied.imported,
+            expected_version=expected_version,
         )
 
     async def _write_plan(
@@ -892,10 +921,26 @@ class SafetyPath:
         flags_for: str | Sequence[str] | None,
         *,
         imported: bool,
+        expected_version: str | None = None,
     ) -> SafetyPlan:
-        """`set_plan`, writing `imported` with any part it writes (safety.plan_update)."""
+        """`set_plan`, writing `imported` with any part it writes (safety.plan_update);
+        refused (PLAN_CHANGED) when `expected_version` is given and is not the version of
+        the plan held now."""
         local = await self._local_journal(journal)
         document = await self._plan_document(local)
+        if expected_version is not None:
+            name = self._display(local)
+            held = plan_view(document, name) if document is not None else SafetyPlan(name)
+            if plan_version(held) != expected_version:
+                raise InvalidInput(
+                    f"The safety plan of {quoted_name(name)} changed since the version given "
+                    "(another device's change, synced here): nothing was changed. Show it "
+                    "as it is now, then write over it with its version once the user agrees",
+                    subject=PLAN_CHANGED,
+                    situation=f"The safety plan of {quoted_name(name)} changed since the "
+                    "version given",
+                    names={"journal": name, "journal id": local.journal_id.hex()},
+                )
         flag_members, named = await self._opted_in(local, document, share_flags, flags_for)
         flags_since = _kept_since(document, flag_members)
         if share_flags and flags_since and named:

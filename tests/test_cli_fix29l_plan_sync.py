@@ -28,6 +28,7 @@ async def test_a_plan_changed_on_another_device_is_shown_and_asked_before_it_is_
         "safety", "plan", "--emergency", "111", "--crisis-line", "Line A", "--text", "Old plan."
     )
     await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: a change written over it is the user's
     await laptop.ok(
         "safety", "plan", "--emergency", "222", "--crisis-line", "Line New",
         "--text", "Call my sister Mia.",
@@ -80,11 +81,14 @@ async def test_copy_from_syncs_first_and_shows_both_plans_before_it_replaces_one
     await phone.ok("sync")
     await phone.ok("safety", "plan", "--text", "Phone plan: ring Jo.")
     await laptop.ok("sync")
+    await phone.ok("safety", "plan", "--journal", "Work")  # shown here before it is changed
     await phone.ok("safety", "plan", "--journal", "Work", "--text", "Call Sam at 6.")
     asked = await laptop.tj("safety", "plan", "--copy-from", "Work", input="")
     assert asked.exit_code == 1, asked.output
     text = said(asked.stderr)
-    assert "It reads:" in text and "Phone plan: ring Jo." in text, text
+    # the phone's plan, never shown on the laptop (synced there): said so and shown (nu77 F6)
+    assert "was written on another device and this device never showed it; it reads:" in text
+    assert "Phone plan: ring Jo." in text, text
     assert "The copy, from 'Work', reads:" in text and "Call Sam at 6." in text, text
     left = await laptop.tj("safety", "plan", "--copy-from", "Work", "--json", input="")
     error = json.loads(left.stdout)["error"]

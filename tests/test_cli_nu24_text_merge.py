@@ -65,6 +65,7 @@ async def test_a_goal_why_and_a_safety_plan_merged_apart_are_told_naming_them(
     goal = (await laptop.ok("goal", "add", "Sleep", "--why", "To feel rested.")).stdout.strip()
     await laptop.ok("safety", "plan", "--text", "Call Sam.")
     await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: a change written over it is the user's
     await outage.begin()
     await laptop.ok("goal", "edit", goal[:8], "--why", "So that I sleep better at night.")
     await phone.ok("goal", "edit", goal[:8], "--why", "Because my doctor asked me to.")
@@ -159,6 +160,8 @@ async def test_a_merged_safety_plan_names_a_journal_that_is_not_the_default_by_i
     for journal in ("Personal", "My journal"):
         await laptop.ok("safety", "plan", "--journal", journal, "--text", "Call Sam.")
     await phone.ok("sync")
+    for journal in ("Personal", "My journal"):  # shown here before they are changed
+        await phone.ok("safety", "plan", "--journal", journal)
     await outage.begin()
     for device, text in ((laptop, "Call Sam, then walk."), (phone, "Breathe; call Lea.")):
         for journal in ("Personal", "My journal"):

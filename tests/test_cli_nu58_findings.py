@@ -432,6 +432,7 @@ async def test_a_safety_plan_change_that_changed_nothing_here_is_not_told_as_an_
     did change, is told of an update."""
     await laptop.ok("safety", "plan", "--emergency", "112")
     await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: a change written over it is the user's
     await phone.ok("safety", "plan", "--emergency", "000")  # sent; the laptop has not synced
     await outage.begin()
     await laptop.ok("safety", "plan", "--emergency", "911")

@@ -26,6 +26,7 @@ async def test_a_plan_replaced_on_two_devices_apart_is_kept_whole_and_told(
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await laptop.ok("safety", "plan", "--text", "A: call my sister.", "--crisis-line", "Line A")
     await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: a change written over it is the user's
     await outage.begin()
     await laptop.ok("safety", "plan", "--text", LAPTOP_PLAN, "--crisis-line", "Line B")
     await phone.ok("safety", "plan", "--text", PHONE_PLAN, "--crisis-line", "Line C")
