@@ -1110,11 +1110,34 @@ def flags_not_carried_text(
             f"your default journal, {output.quoted(default)}, whose safety flags reach "
             f"{and_words(members)} already. {there}{compare}."
         )
-    return (
+    readers = set(report.flags_default_readers) if report else set()
+    reading = [m for m in missing if m in readers]  # opting in there shares nothing more
+    strangers = [m for m in missing if m not in readers]
+    take = (
         f"{head}. A new questionnaire ({output.command_text('tj measure take')}) goes to your "
         f"default journal, {output.quoted(default)}, and no safety flag from it reaches "
-        f"{and_words(missing)} until you opt in there: "
-        f"{opt_in_shares(default, missing, unverified)}{compare}. {there}."
+        f"{and_words(missing)}"
+    )
+    if not strangers:
+        return (
+            f"{take} until you opt in there: {opt_in_shares(default, reading, unverified)}"
+            f"{compare}. {there}."
+        )
+    # rev30c F2: opting in there first shares the whole default journal with someone who
+    # never read it: the narrower way (the file's journal) first, and that cost said in
+    # words before its command, which asks before it shares
+    who_not = and_words(strangers)
+    also = (
+        f"{opt_in_shares(default, reading, unverified)}, " if reading else ""
+    )  # those who read it already: nothing more shared
+    return (
+        f"{take}: {who_not} {'does' if len(strangers) == 1 else 'do'} not read "
+        f"{output.quoted(default)}. {there}{compare}. Opting "
+        f"{'them' if len(strangers) > 1 else who_not} in on {output.quoted(default)} instead "
+        f"also shares it with {'them' if len(strangers) > 1 else who_not}: "
+        f"{'they' if len(strangers) > 1 else who_not} would read every entry in "
+        f"{output.quoted(default)}, also what was written before ({also}"
+        f"{opt_in_shares(default, strangers, unverified)}, which asks first)."
     )
 
 
