@@ -404,7 +404,9 @@ def import_(
     flags to anyone): where the file's plan had it on, flags reach no one from this account
     until you opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
     --role annotate --safety-flags`), for your default journal first when the file's went
-    into another: a new questionnaire, and its safety flag, goes to the default. The summary names the emergency number and crisis
+    into another and THERAPIST reads the default (a new questionnaire, and its safety flag,
+    goes there); when they do not, the file's journal first, and it says that opting in on
+    the default shares all of it with them (that command asks first). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
     Works offline. A Day One or Daylio file named into a journal with `--journal` goes there

@@ -1591,14 +1591,17 @@ async def undelivered_before(
 async def entries_never_read(journal: str, member: str, client: Client) -> int:
     """How many entries `journal` (one of this account's, by name) holds when `member` reads
     none of it, nor did until an end date, by its verified access chain
-    (`Journals.readers(ended=True)`): what `tj share --safety-flags` shares with them first,
+    (`Journals.readers(ended=True)`, `Shares.list`): what `tj share --safety-flags` shares with them first,
     the whole journal (rev30c F2: an import's advice to opt in shared a private diary
     unasked). 0 when they read it or it holds no entry; a journal kept only to share with
     a member, or one this device cannot find, is left to `Shares.grant` to refuse."""
     try:
-        if (await client.journals.get(journal)).helper is not None:
+        found = await client.journals.get(journal)
+        if found.helper is not None:
             return 0
-        readers = await client.journals.readers(journal, ended=True)
+        readers = set(await client.journals.readers(journal, ended=True))
+        # a share that ran out or ended: they read it before (a renewal says its own terms)
+        readers.update(s.member for s in await client.shares.list() if s.journal_id == found.id)
     except TJError:
         return 0
     if normalize_username(member) in readers:
