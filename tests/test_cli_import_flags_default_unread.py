@@ -68,7 +68,6 @@ async def test_import_advice_says_the_default_journal_is_shared_and_its_command_
     assert "ana2/Personal" in [j["name"] for j in await drsmith.json("journal", "list")]
 
 
-
 async def test_share_safety_flags_asks_only_for_a_journal_never_read(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
@@ -85,6 +84,9 @@ async def test_share_safety_flags_asks_only_for_a_journal_never_read(
     # an empty journal: nothing to read yet, no question
     await ana.ok("journal", "create", "Empty")
     await ana.ok("share", "Empty", "drsmith", *opt_in, input="")
+    await drsmith.ok("sync")
+    names = [j["name"] for j in await drsmith.json("journal", "list")]
+    assert "ana/Personal" in names and "ana/Empty" in names, names
     # a journal with entries never shared with them: asked, default no
     await ana.ok("journal", "create", "Work")
     await ana.ok("write", "--journal", "Work", "Work worries.")
