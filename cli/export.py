@@ -1129,17 +1129,21 @@ def flags_not_carried_text(
     # never read it: the narrower way (the file's journal) first, and that cost said in
     # words before its command, which asks before it shares
     who_not = and_words(strangers)
-    also = (
-        f"{opt_in_shares(default, reading, unverified)}, " if reading else ""
-    )  # those who read it already: nothing more shared
+    many = len(strangers) > 1
+    asks = "each asks first" if many else "which asks first"
+    readers_too = (  # those who read it already: nothing more shared, nothing asked
+        f"; for {and_words(reading)}, who {'read' if len(reading) > 1 else 'reads'} it "
+        f"already: {opt_in_shares(default, reading, unverified)}"
+        if reading
+        else ""
+    )
     return (
-        f"{take}: {who_not} {'does' if len(strangers) == 1 else 'do'} not read "
+        f"{take}: {who_not} {'do' if many else 'does'} not read "
         f"{output.quoted(default)}. {there}{compare}. Opting "
-        f"{'them' if len(strangers) > 1 else who_not} in on {output.quoted(default)} instead "
-        f"also shares it with {'them' if len(strangers) > 1 else who_not}: "
-        f"{'they' if len(strangers) > 1 else who_not} would read every entry in "
-        f"{output.quoted(default)}, also what was written before ({also}"
-        f"{opt_in_shares(default, strangers, unverified)}, which asks first)."
+        f"{'them' if len(missing) > 1 else who_not} in on {output.quoted(default)} instead "
+        f"also shares it with {who_not}: {'they' if many else who_not} would read every "
+        f"entry in {output.quoted(default)}, also what was written before "
+        f"({opt_in_shares(default, strangers, unverified)}, {asks}){readers_too}."
     )
 
 

@@ -97,3 +97,22 @@ async def test_share_safety_flags_asks_only_for_a_journal_never_read(
     await ana.ok("share", "Work", "tom", *opt_in, "--yes", input="")
     await tom.ok("sync")
     assert "ana/Work" in [j["name"] for j in await tom.json("journal", "list")]
+
+
+def test_advice_names_who_would_get_the_whole_default_journal() -> None:
+    """Of the file's members, the one who reads the default journal already gets its opt-in
+    plainly; those who do not are named as the ones it would be shared with."""
+    from cli.export import flags_not_carried_text
+    from cli.output import shown
+    from client_sdk.portability import ImportReport
+
+    report = ImportReport(flags_default="Personal", flags_default_readers=["kim"])
+    line = said(shown(flags_not_carried_text("Therapy", ["drsmith", "kim"], [], report)))
+    assert "drsmith does not read 'Personal'" in line, line
+    assert (
+        "Opting them in on 'Personal' instead also shares it with drsmith: drsmith would read "
+        "every entry in 'Personal', also what was written before (`tj share Personal drsmith "
+        "--role annotate --safety-flags`, which asks first); for kim, who reads it already: "
+        "`tj share Personal kim --role annotate --safety-flags`."
+    ) in line, line
+    assert line.index("`tj share Therapy drsmith") < line.index("`tj share Personal"), line
