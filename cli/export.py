@@ -404,7 +404,9 @@ def import_(
     flags to anyone): where the file's plan had it on, flags reach no one from this account
     until you opt in again, and the summary says so with the command (`tj share JOURNAL THERAPIST
     --role annotate --safety-flags`), for your default journal first when the file's went
-    into another: a new questionnaire, and its safety flag, goes to the default. The summary names the emergency number and crisis
+    into another and THERAPIST reads the default (a new questionnaire, and its safety flag,
+    goes there); when they do not, the file's journal first, and it says that opting in on
+    the default shares all of it with them (that command asks first). The summary names the emergency number and crisis
     line the safety message shows once the file's plan is imported, for you to check.
 
     Works offline. A Day One or Daylio file named into a journal with `--journal` goes there
@@ -1110,11 +1112,38 @@ def flags_not_carried_text(
             f"your default journal, {output.quoted(default)}, whose safety flags reach "
             f"{and_words(members)} already. {there}{compare}."
         )
-    return (
+    readers = set(report.flags_default_readers) if report else set()
+    reading = [m for m in missing if m in readers]  # opting in there shares nothing more
+    strangers = [m for m in missing if m not in readers]
+    take = (
         f"{head}. A new questionnaire ({output.command_text('tj measure take')}) goes to your "
         f"default journal, {output.quoted(default)}, and no safety flag from it reaches "
-        f"{and_words(missing)} until you opt in there: "
-        f"{opt_in_shares(default, missing, unverified)}{compare}. {there}."
+        f"{and_words(missing)}"
+    )
+    if not strangers:
+        return (
+            f"{take} until you opt in there: {opt_in_shares(default, reading, unverified)}"
+            f"{compare}. {there}."
+        )
+    # rev30c F2: opting in there first shares the whole default journal with someone who
+    # never read it: the narrower way (the file's journal) first, and that cost said in
+    # words before its command, which asks before it shares
+    who_not = and_words(strangers)
+    many = len(strangers) > 1
+    asks = "each asks first" if many else "which asks first"
+    readers_too = (  # those who read it already: nothing more shared, nothing asked
+        f"; for {and_words(reading)}, who {'read' if len(reading) > 1 else 'reads'} it "
+        f"already: {opt_in_shares(default, reading, unverified)}"
+        if reading
+        else ""
+    )
+    return (
+        f"{take}: {who_not} {'do' if many else 'does'} not read "
+        f"{output.quoted(default)}. {there}{compare}. Opting "
+        f"{'them' if len(missing) > 1 else who_not} in on {output.quoted(default)} instead "
+        f"also shares it with {who_not}: {'they' if many else who_not} would read every "
+        f"entry in {output.quoted(default)}, also what was written before "
+        f"({opt_in_shares(default, strangers, unverified)}, {asks}){readers_too}."
     )
 
 

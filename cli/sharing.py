@@ -205,7 +205,9 @@ only_option = click.option(
     "(--no-safety-flags: the same as leaving it out, said explicitly). An answer given on "
     "another of your devices before it synced this share gets a flag at its next sync only "
     "if given at least 15 minutes after the share (devices' clocks can differ): in those "
-    "first 15 minutes it gets none, so sync your other devices (tj sync) after sharing.",
+    "first 15 minutes it gets none, so sync your other devices (tj sync) after sharing. "
+    "Flags reach only someone who reads the whole journal: for someone who never read it, "
+    "that is said and asked first (not with --full or --yes).",
 )
 @click.option(
     "--yes",
@@ -214,7 +216,9 @@ only_option = click.option(
     help="With --only: do not ask, even if ending the whole-journal share means THERAPIST "
     "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
     "from a share of those fields that you ended gives them again what it holds; with --role "
-    "read: do not ask, even if safety flags stop reaching THERAPIST; with --fingerprint: do "
+    "read: do not ask, even if safety flags stop reaching THERAPIST; with --safety-flags: do "
+    "not ask before sharing the whole journal with someone who never read it; with "
+    "--fingerprint: do "
     "not ask before replacing other keys this device holds for THERAPIST (for scripts).",
 )
 @json_option
@@ -304,6 +308,18 @@ def share(
                 default=False,
                 abort=True,
                 err=True,
+            )
+
+    if safety_flags and not full and not yes:  # rev30c F2: flags are no way in unasked
+        unread = home.run(partial(entries_never_read, journal_name, therapist))
+        if unread:
+            output.message(new_reader_text(journal_name, therapist, unread), wrap=True)
+            output.confirm(
+                f"Share all of {journal_name} with {therapist}?",
+                default=False,
+                abort=True,
+                err=True,
+                skip="--full",
             )
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
@@ -1570,6 +1586,40 @@ async def undelivered_before(
     NetworkError here, before any question (NU24 C2)."""
     await synced_first(client, "checking", held, needs_server=True)
     return await client.shares.undelivered(journal, member, copies=copies)
+
+
+async def entries_never_read(journal: str, member: str, client: Client) -> int:
+    """How many entries `journal` (one of this account's, by name) holds when `member` reads
+    none of it, nor did until an end date, by its verified access chain
+    (`Journals.readers(ended=True)`, `Shares.list`): what `tj share --safety-flags` shares with them first,
+    the whole journal (rev30c F2: an import's advice to opt in shared a private diary
+    unasked). 0 when they read it or it holds no entry; a journal kept only to share with
+    a member, or one this device cannot find, is left to `Shares.grant` to refuse."""
+    try:
+        found = await client.journals.get(journal)
+        if found.helper is not None:
+            return 0
+        readers = set(await client.journals.readers(journal, ended=True))
+        # a share that ran out or ended: they read it before (a renewal says its own terms)
+        readers.update(s.member for s in await client.shares.list() if s.journal_id == found.id)
+    except TJError:
+        return 0
+    if normalize_username(member) in readers:
+        return 0
+    return len(await client.entries.list(journal))
+
+
+def new_reader_text(journal: str, member: str, entries: int) -> str:
+    """Said before `tj share JOURNAL MEMBER --safety-flags` (no --full) shares a journal
+    with entries with someone who never read it (`entries_never_read`): safety flags reach
+    only a member of the whole journal, so this shares all of it (rev30c F2)."""
+    return (
+        f"{member} does not read {journal}: safety flags reach only someone who reads the "
+        f"whole journal, so this shares it with them first, and they read every entry in it "
+        f"({output.plural(entries, 'entry', 'entries')}), also what was written before, "
+        "goals, questionnaire results with each item's answer, homework and any safety plan "
+        "in it."
+    )
 
 
 async def narrowing_costs(

@@ -234,6 +234,10 @@ class ImportReport:
     flags_default_reach: list[str] = field(default_factory=list)
     """Whom a safety flag raised now in `flags_default` reaches (`SafetyPath.flags_reach`
     "on", usernames, sorted): empty when flags from it reach no one."""
+    flags_default_readers: list[str] = field(default_factory=list)
+    """Who reads `flags_default` now, by its verified chain (usernames, sorted; with flags
+    or without): opting a member of `flags_not_carried` in there who is not among them
+    first shares that whole journal with them, every entry in it (rev30c F2)."""
     created_journals: list[str] = field(default_factory=list)
     """The names of the journals this import created (those of `journals` this account did not have
     by that name), empty ones included: with no entry, goal or note imported, an import that created
@@ -326,6 +330,7 @@ class ImportReport:
             "flags_file_journals": dict(self.flags_file_journals),
             "flags_default": self.flags_default or None,
             "flags_default_reach": list(self.flags_default_reach),
+            "flags_default_readers": list(self.flags_default_readers),
             "created_journals": list(self.created_journals),
             "into": self.into,
             "into_readers": list(self.into_readers),
@@ -1594,6 +1599,7 @@ async def tell_flags_default(source: Archives, report: ImportReport) -> None:
     report.flags_default = default.name
     reach = await source.care.safety.flags_reach(default.journal_id.hex())
     report.flags_default_reach = sorted(name for name, how in reach.items() if how == "on")
+    report.flags_default_readers = sorted(reach)  # every member it is shared with now
 
 
 CHECKED_FROM = 64 * 1024

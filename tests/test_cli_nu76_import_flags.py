@@ -44,10 +44,15 @@ async def test_plain_import_advises_the_opt_in_of_the_default_journal_and_it_rea
     assert line.startswith(
         "in the file, flags of Personal reached drsmith; an import never turns that on (it "
         "never sends safety flags to anyone). A new questionnaire (`tj measure take`) goes to "
-        "your default journal, 'Personal', and no safety flag from it reaches drsmith until "
-        "you opt in there: `tj share Personal drsmith --role annotate --safety-flags "
-        "--fingerprint FINGERPRINT`"
+        "your default journal, 'Personal', and no safety flag from it reaches drsmith: "
+        "drsmith does not read 'Personal'."
     ), line
+    # rev30c F2: opting in there shares the whole default journal, said before its command
+    assert (
+        "Opting drsmith in on 'Personal' instead also shares it with drsmith: drsmith would "
+        "read every entry in 'Personal', also what was written before (`tj share Personal "
+        "drsmith --role annotate --safety-flags --fingerprint FINGERPRINT`, which asks first)"
+    ) in line, line
     assert "flags of Personal (imported) reached" not in line, line
     assert (
         "An opt-in on 'Personal (imported)' (`tj share 'Personal (imported)' drsmith --role "
@@ -57,8 +62,9 @@ async def test_plain_import_advises_the_opt_in_of_the_default_journal_and_it_rea
         "journal on this device"
     ) in line, line
 
-    # the first command, run as printed, makes the next PHQ-9 item 9 = 2 reach drsmith
-    first = re.findall(r"`([^`]*)`", line)[1]
+    # the default journal's command, run as printed and agreed to, makes the next PHQ-9
+    # item 9 = 2 reach drsmith
+    first = next(c for c in re.findall(r"`([^`]*)`", line) if c.startswith("tj share Personal "))
     args = shlex.split(first.replace("FINGERPRINT", shlex.quote(fingerprint)))[1:]
     await new2.ok(*args, "--yes")
     taken = await new2.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")

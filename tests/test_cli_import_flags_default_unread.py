@@ -1,0 +1,118 @@
+"""rev30c F2: after an import, the advice to get safety flags to the file's therapist must
+not share a private default journal he never read without a word, and `tj share
+--safety-flags` asks before it shares a journal with entries with someone who never read it
+(real server, real crypto)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli_insights import new_device
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_import_advice_says_the_default_journal_is_shared_and_its_command_asks(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    fingerprint = drsmith.signup["fingerprint"]
+    await ana.ok("journal", "create", "Therapy")
+    await ana.ok("write", "--journal", "Therapy", "For sessions.")
+    await ana.ok(
+        "share", "Therapy", "drsmith", "--role", "annotate", "--safety-flags",
+        "--fingerprint", fingerprint, "--yes",
+    )  # fmt: skip
+    path = (await ana.ok("export", "--out", str(tmp_path / "out"))).stdout.strip()
+
+    new = await new_device(live_server, tmp_path, "ana2")
+    await new.ok("write", "My most private diary line, never shared.")
+    printed = (await new.ok("import", path)).stdout
+    line = said(printed.split("\nSafety flags: ", 1)[1].split("\nContinuity", 1)[0])
+    shares = [c for c in re.findall(r"`([^`]*)`", line) if c.startswith("tj share ")]
+    # the narrowest way first: the file's journal, which drsmith read in the file
+    assert shares[0].startswith("tj share Therapy drsmith "), line
+    personal = next(c for c in shares if c.startswith("tj share Personal drsmith "))
+    before = line.split(f"`{personal}`", 1)[0]
+    assert "drsmith does not read 'Personal'" in before, line
+    assert "drsmith would read every entry in 'Personal', also what was written before" in (
+        before
+    ), line
+
+    # run as printed, nothing typed: nothing is shared
+    args = shlex.split(personal.replace("FINGERPRINT", shlex.quote(fingerprint)))[1:]
+    refused = await new.tj(*args, input="")
+    assert refused.exit_code != 0, refused.stderr
+    assert "drsmith does not read Personal" in said(refused.stderr), refused.stderr
+    assert "every entry in it (1 entry)" in said(refused.stderr), refused.stderr
+    await drsmith.ok("sync")
+    names = [j["name"] for j in await drsmith.json("journal", "list")]
+    assert "ana2/Personal" not in names and "Personal" in names, names
+
+    # answered no: nothing shared either
+    declined = await new.tj(*args, input="n\n")
+    assert declined.exit_code != 0, declined.stderr
+    await drsmith.ok("sync")
+    assert "ana2/Personal" not in [j["name"] for j in await drsmith.json("journal", "list")]
+
+    # answered yes: shared, as asked
+    agreed = await new.tj(*args, input="y\n")
+    assert agreed.exit_code == 0, agreed.stderr
+    await drsmith.ok("sync")
+    assert "ana2/Personal" in [j["name"] for j in await drsmith.json("journal", "list")]
+
+
+async def test_share_safety_flags_asks_only_for_a_journal_never_read(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("write", "Only for me.")
+    opt_in = ("--role", "annotate", "--safety-flags", "--trust-on-first-use")
+    # --full says it: the whole journal, no question
+    await ana.ok("share", "Personal", "tom", *opt_in, "--full", input="")
+    # someone who reads it already: opting in shares nothing more, no question
+    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await ana.ok("share", "Personal", "drsmith", *opt_in, input="")
+    # an empty journal: nothing to read yet, no question
+    await ana.ok("journal", "create", "Empty")
+    await ana.ok("share", "Empty", "drsmith", *opt_in, input="")
+    await drsmith.ok("sync")
+    names = [j["name"] for j in await drsmith.json("journal", "list")]
+    assert "ana/Personal" in names and "ana/Empty" in names, names
+    # a journal with entries never shared with them: asked, default no
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("write", "--journal", "Work", "Work worries.")
+    refused = await ana.tj("share", "Work", "tom", *opt_in, input="")
+    assert refused.exit_code != 0 and "--full" in refused.stderr, refused.stderr
+    await tom.ok("sync")
+    assert "ana/Work" not in [j["name"] for j in await tom.json("journal", "list")]
+    await ana.ok("share", "Work", "tom", *opt_in, "--yes", input="")
+    await tom.ok("sync")
+    assert "ana/Work" in [j["name"] for j in await tom.json("journal", "list")]
+
+
+def test_advice_names_who_would_get_the_whole_default_journal() -> None:
+    """Of the file's members, the one who reads the default journal already gets its opt-in
+    plainly; those who do not are named as the ones it would be shared with."""
+    from cli.export import flags_not_carried_text
+    from cli.output import shown
+    from client_sdk.portability import ImportReport
+
+    report = ImportReport(flags_default="Personal", flags_default_readers=["kim"])
+    line = said(shown(flags_not_carried_text("Therapy", ["drsmith", "kim"], [], report)))
+    assert "drsmith does not read 'Personal'" in line, line
+    assert (
+        "Opting them in on 'Personal' instead also shares it with drsmith: drsmith would read "
+        "every entry in 'Personal', also what was written before (`tj share Personal drsmith "
+        "--role annotate --safety-flags`, which asks first); for kim, who reads it already: "
+        "`tj share Personal kim --role annotate --safety-flags`."
+    ) in line, line
+    assert line.index("`tj share Therapy drsmith") < line.index("`tj share Personal"), line
