@@ -311,9 +311,8 @@ def share(
             )
 
     if safety_flags and not full and not yes:  # rev30c F2: flags are no way in unasked
-        unread = home.run(partial(entries_never_read, journal_name, therapist))
-        if unread:
-            output.message(new_reader_text(journal_name, therapist, unread), wrap=True)
+        if home.run(partial(never_read, journal_name, therapist)):
+            output.message(new_reader_text(journal_name, therapist), wrap=True)
             output.confirm(
                 f"Share all of {journal_name} with {therapist}?",
                 default=False,
@@ -1588,35 +1587,47 @@ async def undelivered_before(
     return await client.shares.undelivered(journal, member, copies=copies)
 
 
-async def entries_never_read(journal: str, member: str, client: Client) -> int:
-    """How many entries `journal` (one of this account's, by name) holds when `member` reads
-    none of it, nor did until an end date, by its verified access chain
-    (`Journals.readers(ended=True)`, `Shares.list`): what `tj share --safety-flags` shares with them first,
-    the whole journal (rev30c F2: an import's advice to opt in shared a private diary
-    unasked). 0 when they read it or it holds no entry; a journal kept only to share with
-    a member, or one this device cannot find, is left to `Shares.grant` to refuse."""
+async def never_read(journal: str, member: str, client: Client) -> bool:
+    """Whether `member` never read `journal` (one of this account's, by name), nor did until
+    an end date, by the access chains this device verified (`Journals.readers(ended=True)`,
+    `Shares.list(local_only=True)`: no network, so a server failing a request cannot skip
+    the question: rev30d F3), while it holds anything on this device: an entry, a goal or
+    a questionnaire result (rev30d F2): then `tj share --safety-flags` shares the whole
+    journal with them first (rev30c F2: an import's advice to opt in shared a private
+    diary unasked). True too when the chains cannot be read here. False for a journal
+    empty here, kept only to share with a member, or one this device cannot find (left to
+    `Shares.grant` to refuse)."""
     try:
         found = await client.journals.get(journal)
         if found.helper is not None:
-            return 0
+            return False
+        held = (
+            await client.entries.list(journal, limit=1)
+            or await client.goals.list(journal)
+            or await client.measures.list(journal, limit=1)
+        )
+    except TJError:
+        return False
+    if not held:
+        return False
+    try:
         readers = set(await client.journals.readers(journal, ended=True))
         # a share that ran out or ended: they read it before (a renewal says its own terms)
-        readers.update(s.member for s in await client.shares.list() if s.journal_id == found.id)
+        shares = await client.shares.list(local_only=True)
+        readers.update(s.member for s in shares if s.journal_id == found.id)
     except TJError:
-        return 0
-    if normalize_username(member) in readers:
-        return 0
-    return len(await client.entries.list(journal))
+        return True
+    return normalize_username(member) not in readers
 
 
-def new_reader_text(journal: str, member: str, entries: int) -> str:
-    """Said before `tj share JOURNAL MEMBER --safety-flags` (no --full) shares a journal
-    with entries with someone who never read it (`entries_never_read`): safety flags reach
-    only a member of the whole journal, so this shares all of it (rev30c F2)."""
+def new_reader_text(journal: str, member: str) -> str:
+    """Said before `tj share JOURNAL MEMBER --safety-flags` (no --full) shares a journal with
+    someone who never read it (`never_read`): safety flags reach only a member of the whole
+    journal, so this shares all of it (rev30c F2)."""
     return (
         f"{member} does not read {journal}: safety flags reach only someone who reads the "
-        f"whole journal, so this shares it with them first, and they read every entry in it "
-        f"({output.plural(entries, 'entry', 'entries')}), also what was written before, "
+        "whole journal, so this shares it with them first, and they read every entry in it, "
+        "also what was written before (on your other devices too, if not synced here yet), "
         "goals, questionnaire results with each item's answer, homework and any safety plan "
         "in it."
     )

@@ -50,7 +50,7 @@ async def test_import_advice_says_the_default_journal_is_shared_and_its_command_
     refused = await new.tj(*args, input="")
     assert refused.exit_code != 0, refused.stderr
     assert "drsmith does not read Personal" in said(refused.stderr), refused.stderr
-    assert "every entry in it (1 entry)" in said(refused.stderr), refused.stderr
+    assert "every entry in it, also what was written before" in said(refused.stderr), refused.stderr
     await drsmith.ok("sync")
     names = [j["name"] for j in await drsmith.json("journal", "list")]
     assert "ana2/Personal" not in names and "Personal" in names, names
@@ -81,12 +81,16 @@ async def test_share_safety_flags_asks_only_for_a_journal_never_read(
     # someone who reads it already: opting in shares nothing more, no question
     await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
     await ana.ok("share", "Personal", "drsmith", *opt_in, input="")
-    # an empty journal: nothing to read yet, no question
-    await ana.ok("journal", "create", "Empty")
-    await ana.ok("share", "Empty", "drsmith", *opt_in, input="")
     await drsmith.ok("sync")
-    names = [j["name"] for j in await drsmith.json("journal", "list")]
-    assert "ana/Personal" in names and "ana/Empty" in names, names
+    assert "ana/Personal" in [j["name"] for j in await drsmith.json("journal", "list")]
+    # a journal with a goal and no entry is asked about too: goals, results are read as
+    # well (rev30d F2)
+    await ana.ok("journal", "create", "Empty")
+    await ana.ok("goal", "add", "Stop self-harm", "--journal", "Empty")
+    refused = await ana.tj("share", "Empty", "drsmith", *opt_in, input="")
+    assert refused.exit_code != 0 and "--full" in refused.stderr, refused.stderr
+    await drsmith.ok("sync")
+    assert "ana/Empty" not in [j["name"] for j in await drsmith.json("journal", "list")]
     # a journal with entries never shared with them: asked, default no
     await ana.ok("journal", "create", "Work")
     await ana.ok("write", "--journal", "Work", "Work worries.")
