@@ -9,8 +9,12 @@ import re
 import shlex
 from pathlib import Path
 
+from tests.client.hostile import HostileServer, hostile  # noqa: F401
 from tests.conftest import RunningServer
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
+
+OPT_IN = ("--role", "annotate", "--safety-flags", "--trust-on-first-use")
 
 
 def said(text: str) -> str:
@@ -120,3 +124,31 @@ def test_advice_names_who_would_get_the_whole_default_journal() -> None:
         "`tj share Personal kim --role annotate --safety-flags`."
     ) in line, line
     assert line.index("`tj share Therapy drsmith") < line.index("`tj share Personal"), line
+
+
+async def test_a_server_failing_the_share_list_never_skips_the_question(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """rev30d F3: `tj share --safety-flags` judged "never read" from `/v1/shares/list`, and
+    a server failing that request four times made it share the journal unasked. It is
+    judged from the access chains verified on this device: the question is asked whatever
+    the server answers there, and with no answer nothing is shared."""
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    tom = await new_device(live_server, tmp_path, "tom")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("write", "--journal", "Work", "Work worries, private.")
+    await ana.ok("sync")
+
+    def refuse(body: bytes, reply: bytes) -> bytes:
+        raise RuntimeError("hostile: the share list fails")
+
+    hostile.replies["/v1/shares/list"] = refuse
+    refused = await ana.tj("share", "Work", "tom", *OPT_IN, input="")
+    del hostile.replies["/v1/shares/list"]
+    assert "tom does not read Work" in said(refused.stderr), refused.stderr
+    assert refused.exit_code != 0 and "--full" in refused.stderr, refused.stderr
+    await tom.ok("sync")
+    assert "ana/Work" not in [j["name"] for j in await tom.json("journal", "list")]
