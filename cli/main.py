@@ -333,12 +333,14 @@ the start of its id when someone else reads it. A read names none (its output do
 
 def typed_words(ctx: click.Context) -> set[str]:
     """Every text value of the command's parameters and its groups' (as given on the
-    command line, or their defaults)."""
+    command line, or their defaults), without the whitespace around it, as the SDK compares
+    a journal's words (`client_sdk.context.typed_words`): " 5721" pasted with a space names
+    the journal "5721" does, and is said as it is (rev31a F2)."""
     found: set[str] = set()
     while ctx is not None:
         for value in ctx.params.values():
             values = value if isinstance(value, (list, tuple)) else [value]
-            found |= {v for v in values if isinstance(v, str)}
+            found |= {v.strip() or v for v in values if isinstance(v, str)}
         ctx = ctx.parent  # type: ignore[assignment]
     return found
 
