@@ -2533,7 +2533,8 @@ class SafetyPath:
 
     async def _send_withheld_again(self, gaps: Collection[Gap]) -> list[UndeliveredFlag]:
         """After a completed sync whose withholding check found `gaps` (`SyncReport.withheld`)
-        : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`)
+        : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`),
+        and each record of the result it belongs to kept with it (`pushing.flag_results`),
         whose counter is among this device's own missing ones goes back into the outbox,
         as it was pushed, so the next sync sends it again (rev29d F1: the server
         acknowledged it and never served it back); one a pull served back is kept no more.
@@ -2561,7 +2562,9 @@ class SafetyPath:
         if served:
             await self._store.forget_kept_flags(served)
         told = _told_withheld(await self._store.setting(FLAGS_WITHHELD_TOLD))
-        due = {r.doc_id.hex() for r in again}
+        # a flag's result kept with it (`pushing.flag_results`) is sent again, never told
+        kinds = await self._store.kinds([r.doc_id for r in again])
+        due = {r.doc_id.hex() for r in again if kinds.get(r.doc_id) == SAFETY_FLAG}
         if not again:
             self._withheld_told = {f: t for f, t in told.items() if f in due}
             return []
