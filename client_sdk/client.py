@@ -2113,8 +2113,10 @@ class Client:
         for the erasure to delete them), and nothing is erased; a negative number raises
         InvalidInput. They are counted again after the server erased the account, in the
         write transaction that ends the store for every other writer (another program on
-        this home may have written meanwhile): more than agreed then, this device's data is
-        kept, holding them, and UnsyncedChanges (`erased` True) says so.
+        this home may have written meanwhile), the safety flags the server acknowledged
+        and never served back (counted by `unsynced_changes()` too) read in that same
+        transaction: more than agreed then, this device's data is kept, holding them, and
+        UnsyncedChanges (`erased` True) says so.
 
         A safety flag sealed for a member that they have not marked read, or a result with
         its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
@@ -2182,11 +2184,18 @@ class Client:
             _delete_store_files(self.home)
 
         # Counted again under the write lock the deletion holds, as logout's last count
-        # (S8-1): an item another program on this home wrote meanwhile keeps the data.
+        # (S8-1): an item another program on this home wrote meanwhile keeps the data. The
+        # safety flags the server acknowledged and never served back count too, read in that
+        # same transaction (fix31c 3): counted from a read before it, a flag found so since
+        # (another program's sync) was deleted uncounted.
         counted: list[tuple[int, int]] = []
+        from client_sdk.safety_path import withheld_flags_on
+
+        me = (self.profile.account_id, self.profile.device_id)
 
         def within(db: sqlite3.Connection) -> bool:
-            counted.append(unsynced_on(db, copies, account_key))
+            items, set_aside = unsynced_on(db, copies, account_key)
+            counted.append((items + len(withheld_flags_on(db, *me)), set_aside))
             return allowed is None or counted[-1][0] <= allowed
 
         try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import zlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -108,7 +109,7 @@ from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
 from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
-from client_sdk.withholding import Gap, in_ranges
+from client_sdk.withholding import DeviceCounters, Gap, in_ranges
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
 
@@ -196,6 +197,44 @@ def _made_by(doc_id: str, account_id: bytes) -> bool:
 
 async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     return _decoded(await store.setting(FLAG_WATCH, as_of=as_of))
+
+
+def withheld_flags_on(db: sqlite3.Connection, account_id: bytes, device_id: bytes) -> set[bytes]:
+    """On `db` (a connection of the caller's, inside its transaction: `Client.delete_account`'s
+    last count, under the write lock of the deletion): the safety flags (document ids) of
+    the journals `account_id` owns that the device `device_id` sealed and the server
+    acknowledged storing but never served back (a counter of one of their records among
+    this device's own missing ones: `SafetyPath._withheld_own`'s rule) and that neither
+    wait in the outbox nor are set aside: `Store.unsynced` misses them (no change of theirs
+    waits), yet this device holds the only copy known (`Client._flags_withheld`)."""
+    found: set[bytes] = set()
+    owned = {
+        bytes(r[0])
+        for r in db.execute("SELECT journal_id FROM journals WHERE owner_id = ?", (account_id,))
+    }
+    rows = db.execute(
+        "SELECT journal_id, received, claimed, claimed_by, written FROM device_counters "
+        "WHERE author = ? AND device = ?",
+        (account_id, device_id),
+    ).fetchall()
+    for row in rows:
+        journal_id = bytes(row[0])
+        counters = DeviceCounters.decode(bytes(row[1]), row[2], bytes(row[3]), row[4])
+        missing = counters.missing()
+        if journal_id not in owned or not missing:
+            continue
+        flags = db.execute(
+            "SELECT d.doc_id, s.counter FROM documents d JOIN seen_records s ON s.doc_id = "
+            "d.doc_id WHERE d.journal_id = ? AND d.kind = ? AND s.author = ? AND s.device = ? "
+            "AND s.seq IS NOT NULL AND s.counter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+            "outbox o WHERE o.doc_id = d.doc_id) AND NOT EXISTS (SELECT 1 FROM set_aside a "
+            "WHERE a.doc_id = d.doc_id)",
+            (journal_id, SAFETY_FLAG, account_id, device_id),
+        ).fetchall()
+        for doc_id, counter in flags:
+            if any(lo <= int(counter) <= hi for lo, hi in missing):
+                found.add(bytes(doc_id))
+    return found
 
 
 def _held(raw: Any) -> dict[str, dict[str, int]]:
