@@ -1097,7 +1097,7 @@ def not_saved(
             )
             + " The safety message above still applies: please act on it now."
         )
-    from client_sdk.errors import JournalArchived
+    from client_sdk.errors import JournalArchived, RollbackError
 
     # an archived journal takes no flag either (`respond_to_answer` refuses it, noting
     # nothing): the save, once it can be made, seals their flag (nu77 F1)
@@ -1123,7 +1123,8 @@ def not_saved(
     except (Exception, KeyboardInterrupt) as error:
         why = "stopped" if isinstance(error, KeyboardInterrupt) else failure_words(error)
         later = ""
-        if isinstance(error, JournalArchived):  # nothing noted: no sync seals one later
+        # nothing noted (archived; or rolled back, fix31c 4): no sync seals one later
+        if isinstance(error, JournalArchived | RollbackError):
             later = (
                 ", and none will be for these answers unless they are saved "
                 f"({output.command(save_words)} saves them)"

@@ -1421,7 +1421,9 @@ class SafetyPath:
         with nothing noted and no flag sealed, now or at a later sync (the result saved under
         `result_id` once it is unarchived seals its own); RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified (only
-        when a flag is to be sealed)."""
+        when a flag is to be sealed), with nothing noted either: no sync seals a flag for
+        that answer later (a result saved under `result_id` once the chain verifies seals
+        its own)."""
         chosen = find_instrument(measure)
         if item not in chosen.safety_items:
             raise InvalidInput(f"item {item} of {chosen.name} is not a safety item")
@@ -1455,18 +1457,24 @@ class SafetyPath:
         no_flag = withheld = None
         withheld_from: list[str] = []
         reads_only: list[str] = []
+        reach: _Reach | None = None
         if local.role == "owner":
             # an archived journal takes no flag: refused before the answer is noted, so that
             # no sync seals one for this attempt later (nu77 F1: one flag per answer saved)
             check_may_write(local, SAFETY_FLAG)
             at = now_ms()
+            # a flag to seal while the chain is rolled back or unverified: refused before the
+            # answer is noted, so that no sync seals one for the refused answer later
+            # (fix31c 4: the caller was told none could be; as `measures.take` stores nothing)
+            reach = await self._reach(local, plan) if plan.share_flags else None
+            if reach is not None and reach.members(at):
+                self._replica.chains.current(local.journal_id)  # RollbackError
             event = result_id or keys.new_doc_id(me).hex()
             # whom this device knows now that the flag is due to: a sync seals theirs if the
             # flag below is never sealed (a crash, a failure), as `measures.take` notes them
             known = await self._due_now(local, at)
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at, known)
-        if plan.share_flags and local.role == "owner":
-            reach = await self._reach(local, plan)
+        if reach is not None:
             members = reach.members(at)
             flagged_to = sorted(members)
             withheld_from, reads_only = await self._withheld(local, plan, reach)
