@@ -1873,6 +1873,16 @@ class Client:
         server no longer serves, by name: what a logout deletes that may be on no server."""
         return [(j.id, j.name) for j in await self.journals.list() if j.own and j.read_only_copy]
 
+    async def _journals_owned(self) -> int:
+        """How many journals of this account's own this device holds, copies kept for a
+        member left out (`SyncReport.journals_owned`). Raises only a store error."""
+        me, copies = self.profile.account_id, await self._copies()
+        return sum(
+            1
+            for j in await self.store.journals()
+            if j.owner_id == me and j.role == "owner" and j.journal_id not in copies
+        )
+
     async def _flags_withheld(self) -> int:
         """How many safety flags this device sealed the server acknowledged storing but
         never served back (`Safety.unsent`, cause WITHHELD: rev29d F1) are not in the outbox
@@ -2414,6 +2424,9 @@ class Client:
             gone = {u.flag_id for u in report.undelivered_flags}
             left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
             report.flags_sent = [u for u in left if u.flag_id not in gone]
+        if report.undelivered_flags or report.unflagged:  # their words name the plan's journal
+            with contextlib.suppress(TJError):
+                report.journals_owned = await self._journals_owned()
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one
