@@ -1595,7 +1595,7 @@ async def _other_merged_text(
     text = document.text(text_name)
     if stored.kind == "safety_plan" and _replaced_after(pending, text, stored.state):
         return None
-    return merged_text(
+    found = merged_text(
         stored.doc_id,
         stored.kind,
         title,
@@ -1605,3 +1605,9 @@ async def _other_merged_text(
         synced_at,
         stored.journal_id.hex(),
     )
+    written = pending.get(WRITTEN_BODY)
+    mine = json.loads(written[0]) if written is not None else None
+    if found is not None and stored.kind == "safety_plan" and isinstance(mine, str) and mine:
+        # kept whole beside another device's text that held it whole: there twice (fix31c 6)
+        found = dataclasses.replace(found, repeated=text.count(mine) > 1)
+    return found
