@@ -1101,7 +1101,9 @@ def not_saved(
 
     # an archived journal takes no flag either (`respond_to_answer` refuses it, noting
     # nothing): the save, once it can be made, seals their flag (nu77 F1)
-    archived = isinstance(failed.error, JournalArchived)
+    # refused before anything was noted (archived, or rolled back: fix31c 4): the flag
+    # refused below too, the save seals the first
+    archived = isinstance(failed.error, JournalArchived | RollbackError)
     save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         save_words = answers_command(again, shown)
