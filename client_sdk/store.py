@@ -2491,7 +2491,8 @@ class Store:
 
     async def kept_flags(self) -> list[KeptFlag]:
         """The records of safety flags this device pushed and keeps whole until a pull
-        serves them back (`acknowledge_pushed`'s `keep`), with their counters and whether
+        serves them back (`acknowledge_pushed`'s `keep`), and those of the results they
+        belong to kept with them (`pushing.flag_results`), with their counters and whether
         a record of the same document waits in the outbox (`KeptFlag.waiting`)."""
         rows = await self._all(
             "SELECT k.journal_id, k.record_id, k.doc_id, s.counter, EXISTS (SELECT 1 FROM "
@@ -3481,7 +3482,7 @@ def acknowledge_pushed(
     as (outbox position, record id, seq, crypto.hash32 of the ciphertext sent): marked
     acknowledged (`Transaction.mark_acknowledged`), out of the outbox, and accounted for
     (`Transaction.acknowledge_own`). Those at the positions `keep` (a safety flag's first
-    push) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
+    push, and the result it belongs to: `pushing.flag_results`) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
     server never serve them back; so is every record pushed of a document `kept_flags`
     keeps a record of (a kept flag sealed again, under its id or as a fresh snapshot under
     a new one, rev30b F1: the flag stays kept under what was last pushed). What `Pusher`
