@@ -497,6 +497,13 @@ PROBLEM_HELD = (
 )
 
 
+def wall_clock() -> int:
+    """`Replica.clock`'s default: this device's wall clock (ms since 1970, UTC;
+    models.now_ms, looked up in this module at each call, where the other uses of the time
+    here find it)."""
+    return now_ms()
+
+
 class Replica:
     def __init__(
         self,
@@ -504,7 +511,7 @@ class Replica:
         store: Store,
         transport: Transport,
         *,
-        clock: Callable[[], int] = now_ms,
+        clock: Callable[[], int] = wall_clock,
     ) -> None:
         self.profile = profile
         self.store = store
@@ -514,7 +521,7 @@ class Replica:
         an owed grant's times mean (`owed_shares`: `unwanted`, `resting`, `under_way`;
         `rotate_expired`, `_expired_with_grant`, `_grant_again`, the withdrawn grants) and
         signs the rotations it makes then (`_sign_rotation`): this device's wall clock
-        (models.now_ms), which the product never changes. Tests of end dates set another
+        (`wall_clock`), which the product never changes. Tests of end dates set another
         (one ahead of the wall clock) instead of waiting for real time to pass; pushes and
         every other use of the time keep the wall clock."""
         self._keys: dict[tuple[bytes, int], bytes] = {}
