@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import sqlite3
@@ -290,23 +291,26 @@ WATCHED = {
     "set_aside": ("set_aside",),
     "withdrawn": ("withdrawn",),
 }
-"""Tables whose changes the store counts (column of `tj_counts` -> tables), so that
+"""Tables whose changes the store counts (column of COUNTS_TABLE -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
 
 WATCHED_KINDS = ("safety_plan",)
 """Kinds of documents whose rows the store counts apart (column `kind_<kind>` of
-`tj_counts`: a row of that kind inserted, deleted or changed, whichever column), so that
+COUNTS_TABLE: a row of that kind inserted, deleted or changed, whichever column), so that
 which journals hold one (`journals_holding`) is kept in memory until one of them changes,
 not read again after every other document's change (issue 10: a sync that brought or sent
 a record asked, for the late safety flags a plan may owe)."""
 
 COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
-"""The columns of `tj_counts` (COUNTS): `own_marks` counts the journals' rows inserted or deleted
+"""The columns of COUNTS_TABLE: `own_marks` counts the journals' rows inserted or deleted
 and the changes of their `own_before` and `own_not_held` alone (read by `Store.own_before`),
 not of their cursors, which a pull moves."""
 
 _OWN_MARKS_UPDATE = "UPDATE OF own_before, own_not_held"
 """The change of a journal's row that `own_marks` counts besides its insert and delete."""
+
+
+_TABLE = "TJ_COUNTS_TABLE"  # in _MADE_COUNTS, for COUNTS_TABLE
 
 
 def _counting_triggers() -> list[str]:
@@ -327,7 +331,7 @@ def _counting_triggers() -> list[str]:
     return [
         f"CREATE TRIGGER tj_count_{table}_{event.split()[0].lower()}"
         f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON {table} "
-        f"BEGIN UPDATE tj_counts SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END"
+        f"BEGIN UPDATE {_TABLE} SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END"
         for (table, event), columns in counted_by.items()
     ]
 
@@ -335,7 +339,7 @@ def _counting_triggers() -> list[str]:
 _KIND_TRIGGERS = [
     f"CREATE TRIGGER tj_count_kind_{kind}_{event.lower()} AFTER {event} "
     f"ON documents WHEN {when} "
-    f"BEGIN UPDATE tj_counts SET kind_{kind} = kind_{kind} + 1; END"
+    f"BEGIN UPDATE {_TABLE} SET kind_{kind} = kind_{kind} + 1; END"
     for kind in WATCHED_KINDS
     for event, when in (
         ("INSERT", f"NEW.kind = '{kind}'"),
@@ -344,11 +348,18 @@ _KIND_TRIGGERS = [
     )
 ]
 
-COUNTS_TABLE = f"CREATE TABLE tj_counts ({', '.join(f'{c} INTEGER NOT NULL' for c in COUNTED)})"
+_MADE_COUNTS = [
+    f"CREATE TABLE {_TABLE} ({', '.join(f'{c} INTEGER NOT NULL' for c in COUNTED)})",
+    *_counting_triggers(),
+    *_KIND_TRIGGERS,
+]
+COUNTS_TABLE = "tj_counts_" + hashlib.sha256(";".join(_MADE_COUNTS).encode()).hexdigest()[:12]
+"""The name of the table of counts: named after what COUNTS makes, so that a store whose
+counts another version made (other tables counted) is seen at once (`_counts_differ`)."""
 
-COUNTS = [COUNTS_TABLE, *_counting_triggers(), *_KIND_TRIGGERS]
+COUNTS = [statement.replace(_TABLE, COUNTS_TABLE) for statement in _MADE_COUNTS]
 """The store's counts of its row changes, kept in the file (`_add_counts`): the table
-`tj_counts`, of one row, and the triggers that move its COUNTED columns at each change of
+COUNTS_TABLE, of one row, and the triggers that move its COUNTED columns at each change of
 the WATCHED tables (any connection's: this SDK's, another process's, an older version's),
 of the journals' own marks (`own_marks`) and of the documents of each WATCHED_KINDS kind
 (`kind_<kind>`). A rollback takes the count back with the rows, so a count, with
@@ -363,7 +374,8 @@ COUNTS_PREFIX = "tj_count"
 
 
 CHANGES_READ = (
-    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) FROM tj_counts"
+    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) "
+    f"FROM {COUNTS_TABLE}"
 )
 
 
@@ -2723,13 +2735,22 @@ ADDED_COLUMNS = {
 }
 
 
+_COLUMNS_READ = (
+    "SELECT t.name, c.name FROM sqlite_master t, pragma_table_info(t.name) c "
+    "WHERE t.type = 'table' AND t.name IN (" + ", ".join(f"'{t}'" for t in ADDED_COLUMNS) + ")"
+)
+"""The columns of the tables of ADDED_COLUMNS, (table, column): one statement."""
+
+
 def _missing_columns(db: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column definition) of ADDED_COLUMNS the store lacks."""
-    missing: list[tuple[str, str]] = []
-    for table, columns in ADDED_COLUMNS.items():
-        present = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
-        missing += [(table, c) for c in columns if c.split()[0] not in present]
-    return missing
+    present = {(str(table), str(column)) for table, column in db.execute(_COLUMNS_READ)}
+    return [
+        (table, c)
+        for table, columns in ADDED_COLUMNS.items()
+        for c in columns
+        if (table, c.split()[0]) not in present
+    ]
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -2770,14 +2791,20 @@ def _made_by(script: str) -> set[str]:
 
 def _lacks(db: sqlite3.Connection, names: set[str]) -> bool:
     """Whether the store lacks any of the tables, indexes or triggers `names`."""
-    present = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master")}
-    return not names <= present
+    marks = ", ".join("?" for _ in names)
+    found = db.execute(
+        f"SELECT count(DISTINCT name) FROM sqlite_master WHERE name IN ({marks})", [*names]
+    )
+    return int(found.fetchone()[0]) < len(names)
+
+
+_SCHEMA_NAMES = _made_by(SCHEMA)
 
 
 def _make_schema(db: sqlite3.Connection) -> None:
     """SCHEMA, in one write transaction, in a store that lacks any of its tables or indexes
     (a new store, or one made before a table was added); none taken when none is missing."""
-    if not _lacks(db, _made_by(SCHEMA)):
+    if not _lacks(db, _SCHEMA_NAMES):
         return
 
     def make(db: sqlite3.Connection) -> None:
@@ -3268,20 +3295,28 @@ _ENTRY_ROWS_DROPPED = (
 )
 
 
-_COUNTS_BY_NAME = {statement.split()[2]: statement for statement in COUNTS}
-
-
-def _counts_made(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
-    """The store's table and triggers named as COUNTS' are: name -> (type, statement)."""
+def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
+    """The store's table and triggers named as COUNTS' are: name -> type."""
     rows = db.execute(
-        "SELECT name, type, sql FROM sqlite_master WHERE name GLOB ?", (f"{COUNTS_PREFIX}*",)
+        "SELECT name, type FROM sqlite_master WHERE name GLOB ?", (f"{COUNTS_PREFIX}*",)
     )
-    return {str(name): (str(kind), str(sql)) for name, kind, sql in rows}
+    return {str(name): str(kind) for name, kind in rows}
+
+
+_COUNTS_NAMES = [statement.split()[2] for statement in COUNTS]
+_COUNTS_FOUND = (
+    "SELECT count(*), coalesce(sum(name IN ("
+    + ", ".join(f"'{name}'" for name in _COUNTS_NAMES)
+    + f")), 0) FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
+)
 
 
 def _counts_differ(db: sqlite3.Connection) -> bool:
-    made = _counts_made(db)
-    return {name: sql for name, (_, sql) in made.items()} != _COUNTS_BY_NAME
+    """Whether the store's table and triggers named as COUNTS' are not exactly COUNTS': its
+    table is not COUNTS_TABLE (named after COUNTS' statements: none, or another version's),
+    one is missing (a watched table dropped and made again) or another is there."""
+    found = db.execute(_COUNTS_FOUND).fetchone()
+    return (int(found[0]), int(found[1])) != (len(COUNTS), len(COUNTS))
 
 
 def _add_counts(db: sqlite3.Connection) -> None:
@@ -3297,11 +3332,11 @@ def _add_counts(db: sqlite3.Connection) -> None:
         if not _counts_differ(db):  # read again, in the transaction
             return
         made = _counts_made(db)
-        for name, (kind, _) in sorted(made.items(), key=lambda item: item[1][0] == "table"):
+        for name, kind in sorted(made.items(), key=lambda item: item[1] == "table"):
             db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
         for statement in COUNTS:
             db.execute(statement)
-        db.execute(f"INSERT INTO tj_counts VALUES ({', '.join('0' for _ in COUNTED)})")
+        db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
 
     _in_transaction(db, make)
 
@@ -3607,7 +3642,7 @@ def _next_counter(db: sqlite3.Connection, journal_id: bytes, device: bytes, coun
 TAKE_COUNTERS = (
     "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
     "DO UPDATE SET counter = counter + excluded.counter RETURNING counter, "
-    "(SELECT counting FROM tj_counts), (SELECT journals FROM tj_counts), "
+    f"(SELECT counting FROM {COUNTS_TABLE}), (SELECT journals FROM {COUNTS_TABLE}), "
     "(SELECT data_version FROM pragma_data_version)"
 )
 

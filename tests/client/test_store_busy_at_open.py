@@ -15,7 +15,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, ClientClosed, InvalidInput, StoreBusy, database
 from client_sdk.database import LOGGED_OUT
-from client_sdk.store import ACCOUNT_ID, STORE_FILE
+from client_sdk.store import ACCOUNT_ID, COUNTS_TABLE, STORE_FILE
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -67,7 +67,7 @@ def aged(home: Path, change: str) -> None:
         elif change == "counts":  # the counts of changes, made once (0.1.0: temporary)
             for (name,) in db.execute(TJ_COUNT_TRIGGERS).fetchall():
                 db.execute(f"DROP TRIGGER {name}")
-            db.execute("DROP TABLE tj_counts")
+            db.execute(f"DROP TABLE {COUNTS_TABLE}")
     db.close()
 
 

@@ -13,11 +13,13 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from client_sdk import store
 
 
 def _counts(db: sqlite3.Connection) -> Counter[str]:
-    row = db.execute(f"SELECT {', '.join(store.COUNTED)} FROM tj_counts").fetchone()
+    row = db.execute(f"SELECT {', '.join(store.COUNTED)} FROM {store.COUNTS_TABLE}").fetchone()
     return Counter(dict(zip(store.COUNTED, row, strict=True)))
 
 
@@ -130,20 +132,26 @@ async def test_a_store_an_earlier_version_made_gets_its_counts_once_and_keeps_it
         await again.close()
 
 
-async def test_counts_another_version_made_are_made_again_as_this_one_counts(
-    tmp_path: Path,
+@pytest.mark.parametrize("change", ["trigger missing", "another version's"])
+async def test_counts_not_as_this_version_makes_them_are_made_again(
+    tmp_path: Path, change: str
 ) -> None:
-    """A store whose counting triggers another version changed (a table it no longer counts,
-    one it lacks) is given exactly these, and counts as they do."""
+    """A store whose counting trigger is missing (a watched table dropped and made again),
+    with one more, or whose counts another version made (another table: other statements)
+    is given exactly COUNTS, every other one dropped, and counts as they do."""
     home = _old_home(tmp_path)
     await (await store.Store.open(home, b"d" * 16, account=b"a" * 16)).close()
     with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
-        db.execute("DROP TRIGGER tj_count_settings_update")
-        db.execute(
-            "CREATE TRIGGER tj_count_problems_insert AFTER INSERT ON problems "
-            "BEGIN UPDATE tj_counts SET settings = settings + 1; END"
-        )
+        if change == "trigger missing":
+            db.execute("DROP TRIGGER tj_count_settings_update")
+            db.execute(
+                "CREATE TRIGGER tj_count_problems_insert AFTER INSERT ON problems "
+                f"BEGIN UPDATE {store.COUNTS_TABLE} SET settings = settings + 1; END"
+            )
+        else:  # its triggers follow the table's new name
+            db.execute(f"ALTER TABLE {store.COUNTS_TABLE} RENAME TO tj_counts_0123456789ab")
         db.commit()
+        assert store._counts_differ(db)
     opened = await store.Store.open(home, b"d" * 16, account=b"a" * 16)
     try:
         await opened.put_setting("test-kept", "changed")
@@ -152,3 +160,4 @@ async def test_counts_another_version_made_are_made_again_as_this_one_counts(
         await opened.close()
     with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
         assert not store._counts_differ(db)
+        assert set(store._counts_made(db)) == {s.split()[2] for s in store.COUNTS}
