@@ -454,8 +454,9 @@ def _data_version(changes: dict[str, tuple[int, int]]) -> int:
 
 
 def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """Per COUNTED column, (this connection's count of the changes it counts, data_version):
-    equal values mean the rows it counts hold what they held then, once committed."""
+    """Per COUNTED column, (the store's count of the changes it counts, COUNTS, as this
+    connection sees it; data_version): equal values mean the rows it counts hold what they
+    held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
