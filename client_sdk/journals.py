@@ -238,7 +238,9 @@ class Journals:
         meanwhile is returned instead of a second one.
 
         Raises InvalidInput for an empty name, one over 100 characters or holding '/' or a
-        control character (`check_name`), or the name of a journal this account already has."""
+        control character (`check_name`), the name of a journal this account already has, or
+        4 or more hex digits that start the id of a journal on this device (subject
+        NAME_TAKEN: such words would name neither journal)."""
         return (await self._create(name))[0]
 
     async def _create(self, name: str) -> tuple[Journal, bool]:
@@ -257,6 +259,7 @@ class Journals:
             created_meanwhile = await self._own_journal_named(name)
             if created_meanwhile is not None:
                 return self._context.journal(created_meanwhile), False  # by another device
+            await self._not_an_id_start(name, None)  # a journal the list just brought
         return self._context.journal(await self._context.replica.create_journal(name)), True
 
     async def default(self) -> Journal:
@@ -558,7 +561,8 @@ class Journals:
         first, and every device and member sees it after their next sync. Needs the server,
         unlike writes: offline it raises NetworkError and the journal keeps its name (call
         again once the server can be reached; nothing is queued). Raises InvalidInput for a
-        bad name (`check_name`: control characters too) or a taken one, AccessError for a
+        bad name (`check_name`: control characters too), a taken one, or hex digits that
+        start another journal's id here (as `create`), AccessError for a
         journal shared with this account, NotFound for an unknown one, RenamedElsewhere (a
         ConflictError, its message for the user) when another device of the owner renamed or
         archived it meanwhile and the name given here is not the journal's (protocol.md
@@ -707,14 +711,14 @@ class Journals:
 
     async def _not_an_id_start(self, name: str, renamed: LocalJournal | None) -> None:
         """Raise InvalidInput (subject NAME_TAKEN) when `name`, a new name for a journal
-        (`renamed`, or one being created), is ID_SHOWN hex digits or more that start the id of
-        another journal on this device: words that name one journal and start another's id
-        name neither (`Context.local_journal`), so the journal would be named by its id only,
-        and the words the user chose would be refused wherever typed (nu77 F5, rev30c F1).
-        Shorter hex names ("cafe", "2024") are kept: the same rule refuses them as words
-        only where an id here starts so."""
-        if len(name) < ID_SHOWN:
-            return
+        (`renamed`, or one being created), is MIN_ID_PREFIX hex digits or more (any case)
+        that start the id of another journal on this device, this account's or one shared
+        with it: words that name one journal and start another's id name neither
+        (`Context.local_journal`), so the words the user chose would be refused as an
+        ambiguous id wherever typed (nu77 F5, rev30c F1; fix31d: under 12 digits too,
+        "1812" where Personal's id starts 1812). A hex name that starts no id here ("cafe",
+        "2024") is kept, as is the start of the renamed journal's own id; the message says
+        which journal's id it starts and what name would do."""
         context = self._context
         starts = [
             journal
@@ -732,7 +736,9 @@ class Journals:
             )
             raise InvalidInput(
                 f"{quoted_name(name)} starts the id of {listed} on this device, so as a name "
-                "it would name neither journal wherever you typed it: choose another name",
+                "it would name neither journal wherever you typed it: choose another name "
+                "(one holding a letter past 'f', or a space, never starts an id: "
+                f"{quoted_name(f'Journal {name}')}, say)",
                 subject=NAME_TAKEN,
             )
 
