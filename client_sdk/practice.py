@@ -534,6 +534,7 @@ class Briefs:
         expires_at: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
+        sync_first: bool = True,
     ) -> ShareInfo:
         """Share `brief` (as read) with a therapist as one item, readable until `expires_at`
         (an aware datetime, or a naive one in local time; default: 14 days from now); the
@@ -549,7 +550,11 @@ class Briefs:
         device; a brief prepared for what is shared with them (`Brief.therapist`) that
         covers other journals or fields once synced is refused (InvalidInput, subject
         BRIEF_SCOPE: prepare it again), nothing shared. A NetworkError from that sync means
-        nothing was shared.
+        nothing was shared. `sync_first=False` leaves that sync out for a caller that synced
+        this client just before preparing `brief` and shares it at once, no one asked in
+        between (`tj brief --yes`: one sync, fix31d): that sync is the one this would repeat
+        a moment later; a brief read by a person first is shared with the default, as what
+        is shared with the therapist may change on another device while they read.
 
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`), yourself, a brief prepared for another
@@ -565,7 +570,7 @@ class Briefs:
             await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
         """
         me = self._replica.profile.account_id
-        if self._sync is not None:  # who reads what: the owner's latest, never a stale copy
+        if self._sync is not None and sync_first:  # who reads what: the owner's latest
             await self._sync()
             await self._refuse_changed_scope(brief)
         for journal in await self._replica.store.journals():

@@ -63,9 +63,7 @@ async def test_a_short_start_of_a_shared_journals_id_is_refused_as_a_name(
     with pytest.raises(InvalidInput) as refused:
         await ana.journals.create(start)
     assert refused.value.subject == NAME_TAKEN
-    assert f"'{start}' starts the id of 'tom/Personal' (id {shared.id[:12]})" in flat(
-        refused.value
-    )
+    assert f"'{start}' starts the id of 'tom/Personal' (id {shared.id[:12]})" in flat(refused.value)
     with pytest.raises(InvalidInput) as refused:
         await ana.journals.rename("Personal", start)
     assert refused.value.subject == NAME_TAKEN
