@@ -53,6 +53,7 @@ from client_sdk import (
     plain_text,
 )
 from client_sdk.documents import MAX_BODY, MAX_TITLE
+from client_sdk.errors import AMBIGUOUS_ID
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -614,7 +615,7 @@ JOURNAL_SUBJECTS = frozenset(
     {
         "journal",
         "id too short",
-        "ambiguous id",
+        AMBIGUOUS_ID,
         "yours and theirs",
         "same name",
         "brief not journal",

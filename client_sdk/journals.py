@@ -163,7 +163,7 @@ class Journals:
         digits or more (the one rule of every call that takes a journal). Raises NotFound;
         InvalidInput for a name several journals share (with `strict`, also when one of them
         is a read-only copy: what `delete` names), and for the start of an id several ids
-        share (subject "ambiguous id", listing each journal by name and id)."""
+        share (subject AMBIGUOUS_ID, listing each journal by name and id)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)

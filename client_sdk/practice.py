@@ -54,7 +54,7 @@ from client_sdk.caseload import (
 )
 from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
+from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError, ambiguous_id
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.journal_meta import brief_journal_name
@@ -494,10 +494,7 @@ class Briefs:
                 f"no entry or note {item_id} on this device", subject="document"
             )
         if len(matches) > 1:
-            several = matched_kinds([d.kind for d in matches])  # "an entry and a note"
-            raise InvalidInput(
-                f"{item_id} matches {several}: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(item_id, matched_kinds([d.kind for d in matches]))
         journals = {j.journal_id: j for j in await store.journals()}
         local = journals[matches[0].journal_id]
         if local.role != "owner" or self._replica.is_disclosure(local):
@@ -712,9 +709,7 @@ class Briefs:
         if len(wanted) < 4 or not matches:
             raise NotFound(f"no brief {brief_id} on this device", subject="document")
         if len(matches) > 1:
-            raise InvalidInput(
-                f"{brief_id} matches several briefs: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(brief_id, matched_kinds([BRIEF] * len(matches)))
         found = matches[0]
         if found.ended and not found.text:  # a therapist's: no longer shown (NU19 C21)
             shared = found.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
