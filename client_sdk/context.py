@@ -972,6 +972,11 @@ class Context:
             )
         return found
 
+    def owners_named(self, journal: LocalJournal) -> set[str]:
+        """`_owners`: the names (case folded) that name the owner of `journal`, another
+        account's (`Journals.named_by`)."""
+        return self._owners(journal)
+
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a
         client: `Replica.owner_label`'s, and `_labelled_owner` (as `names`)."""

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
-from client_sdk.context import Context, is_id_prefix
+from client_sdk.context import Context, is_id_prefix, typed_words
 from client_sdk.default_journal import DEFAULT_JOURNAL, READERS_LEFT, SHARED_DEFAULT
 from client_sdk.errors import (
     BAD_VALUE,
@@ -707,6 +707,31 @@ class Journals:
         context = self._context
         return await context.replica.verify_head(
             await context.local_journal(journal), with_member, owner_only
+        )
+
+    async def named_by(self, words: str) -> builtins.list[Journal]:
+        """The journals on this device that `words` name one way or another, as `get` compares
+        them (whitespace around them left out, case and runs of spaces ignored): by a name
+        ("Work", "ana/Personal", "kim (account 1a2b3c4d)/Personal"), by their owner's username
+        (a journal another account shares), or by the start of their id (4 hex digits or
+        more); sorted by name, then id. For an app to offer words that name each alone
+        (`command_name`) when `get` refused `words` as naming several (subject AMBIGUOUS_ID,
+        "same name", "yours and theirs"); [] for words that name none. Works offline.
+        Raises nothing."""
+        context = self._context
+        await context.replica.load_peers()  # what tells accounts apart by name
+        wanted = typed_words(words)
+        folded = squeezed(wanted).casefold()
+        me = context.profile.account_id
+        found = [
+            journal
+            for journal in await context.store.journals()
+            if is_id_prefix(wanted, journal.journal_id)
+            or folded in {squeezed(n).casefold() for n in context.names(journal)}
+            or (journal.owner_id != me and folded in context.owners_named(journal))
+        ]
+        return sorted(
+            (context.journal(j) for j in found), key=lambda journal: (journal.name, journal.id)
         )
 
     async def _not_an_id_start(self, name: str, renamed: LocalJournal | None) -> None:

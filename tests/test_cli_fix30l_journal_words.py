@@ -44,8 +44,11 @@ async def test_a_kept_draft_is_never_said_saved_by_the_words_refused(
     text = said(done.stderr)
     assert f"'{start}' names more than one journal on this device" in text, text
     assert f"--journal {start} --draft" not in text and f"--journal '{start}' --draft" not in text
-    assert "`tj write --journal NAME --draft" in text, text
-    assert f"in the journal NAME you choose; --journal {start} was refused" in text, text
+    # each journal the words may name, by words that name it alone (fix31d item 2)
+    named = (await ids(ana))[start]
+    assert f"`tj write --journal {named[:12]} --draft" in text, text
+    assert "`tj write --journal Personal --draft" in text, text
+    assert f"--journal {start} was refused, as it names more than one journal" in text, text
 
 
 async def test_answers_refused_for_their_journal_are_said_saved_with_journal_name(
