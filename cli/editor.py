@@ -731,10 +731,11 @@ def kept_with_command(
 
 REFUSED_JOURNAL = "# Its --journal was refused, as it named more than one journal: "
 """The start of a line below the scissors line of a draft kept after the words given to its
---journal named several journals here ("ambiguous id", "same name": `kept_with_command`): those words, which its
-command leaves out, so that no command said of it repeats them (fix31d); `refused_journal`
-reads them back, and `tj write --draft` without --journal refuses it, offering the journals
-they may name (`cli.entries.unnamed_draft_checked`)."""
+--journal named several journals here (subject AMBIGUOUS_ID, or "same name":
+`kept_with_command`): those words, which its command leaves out, so that no command said
+of it repeats them (fix31d); `refused_journal` reads them back, and `tj write --draft`
+without --journal refuses it, offering the journals they may name
+(`cli.entries.unnamed_draft_checked`)."""
 
 
 def refused_journal(path: Path) -> str | None:

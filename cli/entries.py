@@ -597,7 +597,7 @@ def kept_unsaved(
     before the draft's path, as `save`'s), when `save` would be refused as it is
     (`journal_left_out`).
 
-    --journal words that name several journals here (SEVERAL_SUBJECTS: "ambiguous id",
+    --journal words that name several journals here (SEVERAL_SUBJECTS: AMBIGUOUS_ID,
     "same name") are never kept in the draft's command, which then names no journal and records them
     apart (`editor.kept_with_command`'s `refused`): no later reminder, `tj logout` or `tj
     write --draft` repeats them (fix31d). With `choose_left_out` (what follows each
