@@ -597,10 +597,10 @@ def kept_unsaved(
     before the draft's path, as `save`'s), when `save` would be refused as it is
     (`journal_left_out`).
 
-    --journal words that name several journals here (SEVERAL_SUBJECTS: AMBIGUOUS_ID,
-    "same name") are never kept in the draft's command, which then names no journal and records them
-    apart (`editor.kept_with_command`'s `refused`): no later reminder, `tj logout` or `tj
-    write --draft` repeats them (fix31d). With `choose_left_out` (what follows each
+    --journal words that name several journals here (SEVERAL_SUBJECTS: AMBIGUOUS_ID, "same
+    name") are never kept in the draft's command, which then names no journal and records
+    them apart (`editor.kept_with_command`'s `refused`): no later reminder, `tj logout` or
+    `tj write --draft` repeats them (fix31d). With `choose_left_out` (what follows each
     command: `title_left_out`'s), the journals they may name that this account writes in
     are each offered by words that name it alone, its id or its exact name
     (`journals_to_offer`), instead of `shows`."""
@@ -744,8 +744,8 @@ def offered_commands(
     """The commands that save the draft at `path` into each journal `words` (a --journal
     refused as naming several journals) may name where this account writes
     (`journals_to_offer`), `save` (naming no journal) with --journal and the words that
-    name it alone: "`tj write --journal 5721feeb0a1b --draft PATH` saves it in 'Work',
-    `tj write --journal Dreams --draft PATH` in 'Dreams'", then `left_out` and that
+    name it alone: "`tj write --journal 5721feeb0a1b --draft PATH` saves it in '5721',
+    `tj write --journal Work --draft PATH` saves it in 'Work'", then `left_out` and that
     `words` were refused; None when there are none, or they cannot be read now."""
     try:
         offered = home.run(partial(journals_to_offer, words))
