@@ -492,8 +492,8 @@ def drafted(
         if names_no_journal(left[-1]):  # fix30e item 1: the journal to name, said now
             unnamed = command(unnamed_command(left[-1], tj, "NAME"))
             how = (
-                f"{unnamed} saves it into the journal you name ({UNNAMED}; {edit} if it is an "
-                f"edit's) and deletes it" + (f"; {how}" if len(left) > 1 else "")
+                f"{unnamed} saves it into the journal you name ({unnamed_why(left[-1])}; {edit} "
+                f"if it is an edit's) and deletes it" + (f"; {how}" if len(left) > 1 else "")
             )
         said = f"Note: {len(left):,} earlier {were} never saved, e.g. {left[-1]}: {how}."
         click.echo(shown(said, prose=True), err=True)
@@ -643,7 +643,13 @@ def unnamed_command(path: Path, tj: Sequence[str], journal: str) -> list[str]:
         words = []
     if "write" not in words or "--draft" not in words:
         words = [*tj, "write", "--draft", str(path)]
-    at = words.index("write") + 1
+    return with_journal(words, journal)
+
+
+def with_journal(words: Sequence[str], journal: str) -> list[str]:
+    """The words of a `tj write` command (`words`, naming no journal) with `--journal
+    JOURNAL` after "write". Pure."""
+    at = list(words).index("write") + 1
     return [*words[:at], "--journal", journal, *words[at:]]
 
 
@@ -696,13 +702,17 @@ def kept_as_draft(home: Path, text: str) -> Path:
     return _new_draft(home, lambda _: text + "\n")
 
 
-def kept_with_command(home: Path, text: str, save: Sequence[str]) -> Path:
+def kept_with_command(
+    home: Path, text: str, save: Sequence[str], refused: str | None = None
+) -> Path:
     """Keep `text` as a new draft of the profile at `home` (0600, in its drafts folder),
     with the command that saves it below the scissors line (`save`: its words before the
     draft's path, as `drafted` writes them), so the reminder of a later `tj write` names it:
-    words this device wrote that a sync found gone with their entry (NU51 F6). Made under
-    the drafts gate (`_new_draft`). Raises SignedOut when the profile was signed out
-    meanwhile (nothing kept), OSError when the draft cannot be written."""
+    words this device wrote that a sync found gone with their entry (NU51 F6). `refused`:
+    the words after a --journal refused as naming several journals here, which `save`
+    leaves out, written on a line of their own (REFUSED_JOURNAL). Made under the drafts
+    gate (`_new_draft`). Raises SignedOut when the profile was signed out meanwhile
+    (nothing kept), OSError when the draft cannot be written."""
     # Longer than an entry holds, its command alone fails: said in the file too (NU74 F4).
     shorten = (
         f"# {_shorten_first()[:1].upper()}{_shorten_first()[1:]} (above the line) first: "
@@ -710,10 +720,44 @@ def kept_with_command(home: Path, text: str, save: Sequence[str]) -> Path:
         if len(strip_comments(text)) > MAX_BODY
         else ""
     )
+    why = "" if refused is None else f"{REFUSED_JOURNAL}{' '.join(refused.split())}\n"
     return _new_draft(
         home,
-        lambda path: f"{text}\n\n{CUT}\n{shorten}{SAVED_WITH}{shlex.join([*save, str(path)])}\n",
+        lambda path: (
+            f"{text}\n\n{CUT}\n{shorten}{why}{SAVED_WITH}{shlex.join([*save, str(path)])}\n"
+        ),
     )
+
+
+REFUSED_JOURNAL = "# Its --journal was refused, as it named more than one journal: "
+"""The start of a line below the scissors line of a draft kept after the words given to its
+--journal named several journals here (subject AMBIGUOUS_ID, or "same name":
+`kept_with_command`): those words, which its command leaves out, so that no command said
+of it repeats them (fix31d); `refused_journal` reads them back, and `tj write --draft`
+without --journal refuses it, offering the journals they may name
+(`cli.entries.unnamed_draft_checked`)."""
+
+
+def refused_journal(path: Path) -> str | None:
+    """The --journal words refused that the draft at `path` records (REFUSED_JOURNAL); None
+    for a draft that records none, or cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if CUT not in lines:
+        return None
+    found = [line for line in lines[lines.index(CUT) :] if line.startswith(REFUSED_JOURNAL)]
+    return found[-1][len(REFUSED_JOURNAL) :].strip() or None if found else None
+
+
+def unnamed_why(path: Path) -> str:
+    """Why the draft at `path`, which names no journal (`names_no_journal`), is saved by a
+    command naming one: UNNAMED, or that its --journal was refused (`refused_journal`)."""
+    words = refused_journal(path)
+    if words is None:
+        return UNNAMED
+    return f"its --journal {shlex.quote(words)} was refused, as it named more than one journal"
 
 
 def holds_text(path: Path) -> bool:

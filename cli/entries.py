@@ -53,6 +53,7 @@ from client_sdk import (
     plain_text,
 )
 from client_sdk.documents import MAX_BODY, MAX_TITLE
+from client_sdk.errors import AMBIGUOUS_ID
 
 if TYPE_CHECKING:
     from client_sdk import (
@@ -374,9 +375,26 @@ async def unnamed_draft_checked(
     its readers and the commands that save it there all the same (by its id) or into the
     journal named (`editor.unnamed_command`; `tj`: the words that start a command for this
     profile); else returns the words that say where it went, for after the save. A default
-    journal that cannot be found is left for the write to refuse."""
+    journal that cannot be found is left for the write to refuse. A draft kept after its
+    --journal was refused as naming several journals (`editor.refused_journal`) goes
+    nowhere without --journal: Failed ("draft journal") offers the journals those words may
+    name, each by words that name it alone (`journals_to_offer`; fix31d)."""
     if journal_name is not None:
         return ""
+    refused = editor.refused_journal(draft)
+    if refused is not None:
+        offered = [
+            f"{output.command(editor.unnamed_command(draft, tj, alone))} saves it in "
+            f"{output.quoted(name)}"
+            for name, alone in await journals_to_offer(refused, client)
+        ]
+        chosen = output.command(editor.unnamed_command(draft, tj, "NAME"))
+        raise Failed(
+            f"{draft} was kept when its --journal {output.named(refused)} was refused, as it "
+            "named more than one journal, so without --journal nothing was saved: "
+            f"{', '.join(offered) or f'{chosen} saves it in the journal NAME you choose'}",
+            "draft journal",
+        )
     try:
         target = await client.journals.get(None)
     except TJError as error:
@@ -513,15 +531,16 @@ def body_of(
             yield piped
         except BaseException as error:  # not saved: kept as a draft, never lost (NU36 #6)
             if piped.strip() and not saved:
-                note, shows = left_out, None
+                note, shows, choose = left_out, None, None
                 if isinstance(error, TJError) and journal_refused(error):
                     shows, note = journal_left_out(save, journal_name, error, left_out)
+                    choose = left_out if shows is not None else None
                 elif isinstance(error, TJError) and default_refused(error):  # as TEXT's
                     way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
                     note = f"{left_out}; {way_out}"
                 said = kept_unsaved(
                     home, piped, save, "The text you piped in", note, signed_in=signed_in,
-                    shows=shows,
+                    shows=shows, choose_left_out=choose,
                 )  # fmt: skip
                 if isinstance(error, KeyboardInterrupt):  # said once, as Ctrl-C's last line
                     output.stopped_unsaved(f"{UNSAVED} {said}" if said else UNSAVED)
@@ -561,6 +580,7 @@ def kept_unsaved(
     *,
     signed_in: bool = True,
     shows: list[str] | None = None,
+    choose_left_out: str | None = None,
 ) -> str | None:
     """`text`, not saved, kept as a new draft of the profile: the sentence saying where and
     the command that saves it (`save`, `draft_command`'s words, the journal it was written
@@ -575,20 +595,33 @@ def kept_unsaved(
     text holding the scissors line, which the draft keeps as it is (`editor.kept_as_draft`),
     saved by `save` reading it on stdin. `shows`: the command said instead of `save` (words
     before the draft's path, as `save`'s), when `save` would be refused as it is
-    (`journal_left_out`)."""
+    (`journal_left_out`).
+
+    --journal words that name several journals here (SEVERAL_SUBJECTS: AMBIGUOUS_ID, "same
+    name") are never kept in the draft's command, which then names no journal and records
+    them apart (`editor.kept_with_command`'s `refused`): no later reminder, `tj logout` or
+    `tj write --draft` repeats them (fix31d). With `choose_left_out` (what follows each
+    command: `title_left_out`'s), the journals they may name that this account writes in
+    are each offered by words that name it alone, its id or its exact name
+    (`journals_to_offer`), instead of `shows`."""
     whole = editor.holds_cut(text)
     named = journal_named_in(save)
+    refused = None  # --journal words naming several journals here: never kept as they are
     if "write" in save:
         prompt_id = word_after(save, "--prompt")
         try:  # the journal it was written for, by id in its command (`with_journal_id`)
             with_journal_id(save, home.run(partial(journal_id_word, named, prompt_id)))
+        except TJError as error:
+            if named is not None and error.subject in SEVERAL_SUBJECTS:
+                refused = named
         except (Exception, KeyboardInterrupt):  # none here, or stopped: kept as it was named
             pass
+    kept = save if refused is None else without_journal(save)
     try:
         if whole:
             path = editor.kept_as_draft(home.path, text)
         else:
-            path = editor.kept_with_command(home.path, text, save)
+            path = editor.kept_with_command(home.path, text, kept, refused)
     except editor.SignedOut:  # no profile to keep it in: printed back, in no file
         printed_back(what, text, signed_in=signed_in)
         return None
@@ -600,6 +633,9 @@ def kept_unsaved(
         return None
     said = save if shows is None else shows
     saves = f"{output.command([*said, str(path)])} saves it{left_out}"
+    if refused is not None and choose_left_out is not None and not whole:
+        offered = offered_commands(home, refused, kept, path, choose_left_out)
+        saves = offered or saves
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
         saves = f"shorten it to {MAX_BODY:,} characters, then {saves}"
     elif whole:  # --draft keeps what is above it (NU37 #1)
@@ -614,7 +650,7 @@ JOURNAL_SUBJECTS = frozenset(
     {
         "journal",
         "id too short",
-        "ambiguous id",
+        AMBIGUOUS_ID,
         "yours and theirs",
         "same name",
         "brief not journal",
@@ -628,6 +664,12 @@ JOURNAL_SUBJECTS = frozenset(
 such journal, a name naming several, words naming one journal and starting another's id, a
 brief or a copy named), besides an AccessError (a
 journal shared read-only, a share that ended, an archived journal: `journal_refused`)."""
+
+
+SEVERAL_SUBJECTS = frozenset({AMBIGUOUS_ID, "same name", "yours and theirs"})
+"""The subjects of words that name several journals here (`JOURNAL_SUBJECTS`): words that no
+command said for a draft repeats (`kept_unsaved`, fix31d), unlike a name no journal bears
+yet, which names its journal once made."""
 
 
 DEFAULT_SUBJECTS = frozenset({"no default journal", "shared default"})
@@ -685,6 +727,57 @@ def journal_left_out(
     shows = [*save[: at + 1], "NAME", *save[at + 2 :]]
     given = output.named(journal_name)
     return shows, (f" in the journal NAME you choose{left_out}; --journal {given} was refused")
+
+
+def without_journal(save: list[str]) -> list[str]:
+    """`save`, the words of a `tj ... --draft`, without its --journal and the word after it.
+    Pure."""
+    if "--journal" not in save:
+        return list(save)
+    at = save.index("--journal")
+    return [*save[:at], *save[at + 2 :]]
+
+
+def offered_commands(
+    home: Home, words: str, save: list[str], path: Path, left_out: str
+) -> str | None:
+    """The commands that save the draft at `path` into each journal `words` (a --journal
+    refused as naming several journals) may name where this account writes
+    (`journals_to_offer`), `save` (naming no journal) with --journal and the words that
+    name it alone: "`tj write --journal 5721feeb0a1b --draft PATH` saves it in '5721',
+    `tj write --journal Work --draft PATH` saves it in 'Work'", then `left_out` and that
+    `words` were refused; None when there are none, or they cannot be read now."""
+    try:
+        offered = home.run(partial(journals_to_offer, words))
+    except (Exception, KeyboardInterrupt):
+        return None
+    if not offered:
+        return None
+    spans = [
+        f"{output.command([*editor.with_journal(save, alone), str(path)])} saves it in "
+        f"{output.quoted(name)}"
+        for name, alone in offered
+    ]
+    return (
+        f"{', '.join(spans)}{left_out}; --journal {output.named(words)} was refused, as it "
+        "names more than one journal"
+    )
+
+
+async def journals_to_offer(words: str, client: Client) -> list[tuple[str, str]]:
+    """Each journal that `words` may name here (`client.journals.named_by`) and this account
+    may write a new entry in (`client.entries.check_writable`), as (its name, the words that
+    name it alone: `command_name`, its exact name or its id). Works offline."""
+    from client_sdk.journals import command_name
+
+    offered = []
+    for journal in await client.journals.named_by(words):
+        try:
+            await client.entries.check_writable(journal.id)
+        except TJError:
+            continue
+        offered.append((journal.name, await command_name(client.journals, journal.id)))
+    return offered
 
 
 def printed_back(what: str, text: str, *, signed_in: bool) -> None:

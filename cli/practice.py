@@ -20,7 +20,16 @@ from rich.table import Table
 
 from cli import output
 from cli.homes import profile_words
-from cli.main import PLAIN_NAME, Home, cli, json_option, pass_home, sync_note, synced_first
+from cli.main import (
+    PLAIN_NAME,
+    SYNCED_NOW,
+    Home,
+    cli,
+    json_option,
+    pass_home,
+    sync_note,
+    synced_first,
+)
 from cli.sharing import (
     confirm_fingerprint,
     fingerprint_option,
@@ -461,6 +470,8 @@ def brief(
     not); with nothing shared with THERAPIST, name them. Its "Covers:" line names them.
     It syncs first, so what another device wrote (a PHQ-9, a safety flag) is in it; when the
     server cannot be reached, one line says it shows what this device had at its last sync.
+    Once you answer, it syncs again before sharing (a share may have changed meanwhile on
+    another device); with --yes, that first sync is the only one before sharing.
 
     \b
     Examples:
@@ -550,6 +561,7 @@ def brief(
     # sync: a PHQ-9 or safety flag written on another device since is in it (NU73 F7).
     # Offline, one line says how old it is (`Home.read`).
     prepared, unknown = home.read(prepare)
+    synced_now = bool(click.get_current_context().meta.get(SYNCED_NOW))  # `home.read`'s
     if not as_json:
         output.data(output.fields_text(prepared.text().split("\n")))  # wrapped: NU38 N2
     if (left_out or separate) and not as_json:  # to the client alone: never in its text
@@ -614,6 +626,10 @@ def brief(
                 expires_at=until,
                 fingerprint=fingerprint,
                 trust_on_first_use=trust_on_first_use,
+                # --yes: shared the moment it was prepared, right after `home.read`'s sync,
+                # which another would repeat (fix31d); read first (or that sync failed),
+                # the share syncs again
+                sync_first=not (yes and synced_now),
             )
         except InvalidInput as error:  # a share changed elsewhere meanwhile: the command again
             if error.subject != BRIEF_SCOPE or error.situation is None:

@@ -86,6 +86,7 @@ from client_sdk.errors import (
     StoreBusy,
     TJError,
     UnsyncedChanges,
+    ambiguous_id,
 )
 from client_sdk.inputs import checks_inputs
 from client_sdk.live import DEFAULT_BACKOFF, Backoff, Inbox, LocalPushes, squash_notices
@@ -4427,7 +4428,5 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     if not matched:
         raise NotFound(f"nothing set aside matches {change_id!r}", subject="set-aside change")
     if len({c.doc_id for c in matched}) > 1:
-        raise InvalidInput(
-            f"{change_id!r} matches several changes: give more of the id", subject="ambiguous id"
-        )
+        raise ambiguous_id(change_id, f"changes of {len({c.doc_id for c in matched})} documents")
     return [c for c in changes if c.doc_id == matched[0].doc_id]

@@ -44,6 +44,7 @@ from client_sdk.documents import (
     entry_view_of_state,
 )
 from client_sdk.errors import (
+    AMBIGUOUS_ID,
     BAD_VALUE,
     SET_ASIDE_WORDS,
     IntegrityError,
@@ -54,6 +55,7 @@ from client_sdk.errors import (
     StoreBusy,
     TJError,
     WrongKind,
+    ambiguous_id,
 )
 from client_sdk.models import (
     ID_SHOWN,
@@ -970,6 +972,11 @@ class Context:
             )
         return found
 
+    def owners_named(self, journal: LocalJournal) -> set[str]:
+        """`_owners`: the names (case folded) that name the owner of `journal`, another
+        account's (`Journals.named_by`)."""
+        return self._owners(journal)
+
     def _owners(self, journal: LocalJournal) -> set[str]:
         """The names (case folded) that name the owner of `journal`, another account's, as a
         client: `Replica.owner_label`'s, and `_labelled_owner` (as `names`)."""
@@ -1227,10 +1234,7 @@ class Context:
             elsewhere = None if found else await other_kind(self.store, text, kind)
             raise elsewhere or NotFound(f"no {words} {text} on this device", subject="document")
         if len(matches) > 1:
-            several = matched_kinds([kind] * len(matches))  # "2 goals"
-            raise InvalidInput(
-                f"{text} matches {several}: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(text, matched_kinds([kind] * len(matches)))  # "2 goals"
         journals = {j.journal_id: j for j in await self.store.journals()}
         return journals[matches[0].journal_id], stored_document(matches[0])
 
@@ -1649,7 +1653,7 @@ class Context:
             raise elsewhere or NotFound(f"no entry {text} on this device", subject="document")
         if len(candidates) > 1:
             kinds = [stored.kind for c in candidates if (stored := await store.document(c))]
-            raise InvalidInput(f"{text} matches {matched_kinds(kinds)}: give more of the id")
+            raise ambiguous_id(text, matched_kinds(kinds))
         return candidates[0]
 
 
@@ -1764,12 +1768,6 @@ MIN_ID_PREFIX_TO_END = 8
 """Hex digits of a journal id that name it for what ends or discards something (deleting a
 journal, unsharing, leaving, forgetting a copy: `local_journal(ends=True)`), so
 that a mistyped four-letter word made of hex digits ("cafe", "2024") does not."""
-
-AMBIGUOUS_ID = "ambiguous id"
-"""`InvalidInput.subject` when the start of an id that names no journal by name is the start
-of several journals' ids on this device (`Context.id_candidates` lists them), and when words
-that name one journal (its name, its owner's username) start the id of another one here
-(`Context._not_also_an_id_start`: they name neither)."""
 
 ID_TOO_SHORT = "id too short"
 """`InvalidInput.subject` when the start of an id too short for what ends or discards

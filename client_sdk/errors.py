@@ -103,6 +103,13 @@ USERNAME_TAKEN = "username taken"
 """`TJError.subject` of a ConflictError for a sign-up whose username another account has
 (`username_taken`): ask for another username."""
 
+AMBIGUOUS_ID = "ambiguous id"
+"""`TJError.subject` of an InvalidInput for the start of an id that matches several of what
+it names (entries, goals, check-ins, prompts, briefs, changes set aside: `ambiguous_id` words
+it, the one place), or several journals' ids (`Context.local_journal` lists each by name and
+id); and for words that name one journal (its name, its owner's username) and start another
+journal's id here, which name neither: give more of the id, or words the message lists."""
+
 NAME_TAKEN = "name taken"
 """`TJError.subject` of an InvalidInput for a journal name this account already gives
 another of its journals (`journals.create`, `rename`): ask for another name."""
@@ -496,6 +503,14 @@ class ClientClosed(TJError):
 class InvalidInput(TJError):
     """The caller passed something unusable: a mood outside 1 to 10, a name too long, a
     malformed id, an unknown emotion (HTTP 400 from the server). Nothing was changed."""
+
+
+def ambiguous_id(words: str, matched: str) -> InvalidInput:
+    """The refusal of `words`, the start of an id that matches several documents, `matched`
+    saying what (`context.matched_kinds`: "an entry and a goal", "2 check-ins"): "abcd matches
+    2 check-ins: give more of the id", subject AMBIGUOUS_ID; `words` as given, unquoted, as
+    every such message says them. Pure."""
+    return InvalidInput(f"{words} matches {matched}: give more of the id", subject=AMBIGUOUS_ID)
 
 
 class SameJournalName(InvalidInput):
@@ -1168,7 +1183,7 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "device": "no such device of this account, several that match, or this device where "
         "another is meant",
         "prompt": "no such reflection prompt",
-        "ambiguous id": "an id prefix that matches several of what it names (entries, "
+        AMBIGUOUS_ID: "an id prefix that matches several of what it names (entries, "
         "check-ins, prompts, briefs, journals...): give more of the id; or words that name a "
         "journal (its name, its owner's username) and start another journal's id: name the "
         "one meant as the message lists it",

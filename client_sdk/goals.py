@@ -49,7 +49,7 @@ from datetime import date, datetime
 from typing import Any
 
 from client_sdk.documents import Document, check_text_limit, dated_after
-from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound, ambiguous_id
 from client_sdk.models import EPOCH, json_time, read_time
 
 GOAL = "goal"
@@ -301,9 +301,7 @@ def find_checkin(document: Document, checkin_id: str | None) -> CheckIn:
     if not matches:
         raise NotFound(f"the goal has no check-in {checkin_id}", subject="document")
     if len(matches) > 1:
-        raise InvalidInput(
-            f"{checkin_id} matches several check-ins: give more of the id", subject="ambiguous id"
-        )
+        raise ambiguous_id(checkin_id, f"{len(matches)} check-ins")
     return matches[0]
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
 from client_sdk import forgotten
-from client_sdk.context import Context, is_id_prefix
+from client_sdk.context import Context, is_id_prefix, typed_words
 from client_sdk.default_journal import DEFAULT_JOURNAL, READERS_LEFT, SHARED_DEFAULT
 from client_sdk.errors import (
     BAD_VALUE,
@@ -163,7 +163,7 @@ class Journals:
         digits or more (the one rule of every call that takes a journal). Raises NotFound;
         InvalidInput for a name several journals share (with `strict`, also when one of them
         is a read-only copy: what `delete` names), and for the start of an id several ids
-        share (subject "ambiguous id", listing each journal by name and id)."""
+        share (subject AMBIGUOUS_ID, listing each journal by name and id)."""
         left = forgotten.decode(await self._context.store.setting(forgotten.LEFT))
         local = await self._context.local_journal(name_or_id, strict=strict)
         return self._context.journal(local, left)
@@ -238,7 +238,9 @@ class Journals:
         meanwhile is returned instead of a second one.
 
         Raises InvalidInput for an empty name, one over 100 characters or holding '/' or a
-        control character (`check_name`), or the name of a journal this account already has."""
+        control character (`check_name`), the name of a journal this account already has, or
+        4 or more hex digits that start the id of a journal on this device (subject
+        NAME_TAKEN: such words would name neither journal)."""
         return (await self._create(name))[0]
 
     async def _create(self, name: str) -> tuple[Journal, bool]:
@@ -257,6 +259,7 @@ class Journals:
             created_meanwhile = await self._own_journal_named(name)
             if created_meanwhile is not None:
                 return self._context.journal(created_meanwhile), False  # by another device
+            await self._not_an_id_start(name, None)  # a journal the list just brought
         return self._context.journal(await self._context.replica.create_journal(name)), True
 
     async def default(self) -> Journal:
@@ -558,7 +561,8 @@ class Journals:
         first, and every device and member sees it after their next sync. Needs the server,
         unlike writes: offline it raises NetworkError and the journal keeps its name (call
         again once the server can be reached; nothing is queued). Raises InvalidInput for a
-        bad name (`check_name`: control characters too) or a taken one, AccessError for a
+        bad name (`check_name`: control characters too), a taken one, or hex digits that
+        start another journal's id here (as `create`), AccessError for a
         journal shared with this account, NotFound for an unknown one, RenamedElsewhere (a
         ConflictError, its message for the user) when another device of the owner renamed or
         archived it meanwhile and the name given here is not the journal's (protocol.md
@@ -705,16 +709,41 @@ class Journals:
             await context.local_journal(journal), with_member, owner_only
         )
 
+    async def named_by(self, words: str) -> builtins.list[Journal]:
+        """The journals on this device that `words` name one way or another, as `get` compares
+        them (whitespace around them left out, case and runs of spaces ignored): by a name
+        ("Work", "ana/Personal", "kim (account 1a2b3c4d)/Personal"), by their owner's username
+        (a journal another account shares), or by the start of their id (4 hex digits or
+        more); sorted by name, then id. For an app to offer words that name each alone
+        (`command_name`) when `get` refused `words` as naming several (subject AMBIGUOUS_ID,
+        "same name", "yours and theirs"); [] for words that name none. Works offline.
+        Raises nothing."""
+        context = self._context
+        await context.replica.load_peers()  # what tells accounts apart by name
+        wanted = typed_words(words)
+        folded = squeezed(wanted).casefold()
+        me = context.profile.account_id
+        found = [
+            journal
+            for journal in await context.store.journals()
+            if is_id_prefix(wanted, journal.journal_id)
+            or folded in {squeezed(n).casefold() for n in context.names(journal)}
+            or (journal.owner_id != me and folded in context.owners_named(journal))
+        ]
+        return sorted(
+            (context.journal(j) for j in found), key=lambda journal: (journal.name, journal.id)
+        )
+
     async def _not_an_id_start(self, name: str, renamed: LocalJournal | None) -> None:
         """Raise InvalidInput (subject NAME_TAKEN) when `name`, a new name for a journal
-        (`renamed`, or one being created), is ID_SHOWN hex digits or more that start the id of
-        another journal on this device: words that name one journal and start another's id
-        name neither (`Context.local_journal`), so the journal would be named by its id only,
-        and the words the user chose would be refused wherever typed (nu77 F5, rev30c F1).
-        Shorter hex names ("cafe", "2024") are kept: the same rule refuses them as words
-        only where an id here starts so."""
-        if len(name) < ID_SHOWN:
-            return
+        (`renamed`, or one being created), is MIN_ID_PREFIX hex digits or more (any case)
+        that start the id of another journal on this device, this account's or one shared
+        with it: words that name one journal and start another's id name neither
+        (`Context.local_journal`), so the words the user chose would be refused as an
+        ambiguous id wherever typed (nu77 F5, rev30c F1; fix31d: under 12 digits too,
+        "1812" where Personal's id starts 1812). A hex name that starts no id here ("cafe",
+        "2024") is kept, as is the start of the renamed journal's own id; the message says
+        which journal's id it starts and what name would do."""
         context = self._context
         starts = [
             journal
@@ -732,7 +761,9 @@ class Journals:
             )
             raise InvalidInput(
                 f"{quoted_name(name)} starts the id of {listed} on this device, so as a name "
-                "it would name neither journal wherever you typed it: choose another name",
+                "it would name neither journal wherever you typed it: choose another name "
+                "(one holding a letter past 'f', or a space, never starts an id: "
+                f"{quoted_name(f'Journal {name}')}, say)",
                 subject=NAME_TAKEN,
             )
 

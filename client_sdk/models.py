@@ -886,7 +886,8 @@ ID_SHOWN = 12
 tables and the SDK's sentences. Any unique prefix of 4 or more is accepted back by the
 SDK's id arguments; a word of at least these many that starts one journal's id and is
 another journal's name (or an account's) names neither (`Context.local_journal`, rev-nu36a
-F2, rev30c F1), and no journal is created or renamed to such a word."""
+F2, rev30c F1), as shorter starts do, and no journal is created or renamed to a word of 4 hex
+digits or more that starts another journal's id here (`Journals.create`)."""
 
 
 def and_words(words: Sequence[str]) -> str:

@@ -54,7 +54,7 @@ from client_sdk.caseload import (
 )
 from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError
+from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError, ambiguous_id
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.journal_meta import brief_journal_name
@@ -494,10 +494,7 @@ class Briefs:
                 f"no entry or note {item_id} on this device", subject="document"
             )
         if len(matches) > 1:
-            several = matched_kinds([d.kind for d in matches])  # "an entry and a note"
-            raise InvalidInput(
-                f"{item_id} matches {several}: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(item_id, matched_kinds([d.kind for d in matches]))
         journals = {j.journal_id: j for j in await store.journals()}
         local = journals[matches[0].journal_id]
         if local.role != "owner" or self._replica.is_disclosure(local):
@@ -534,6 +531,7 @@ class Briefs:
         expires_at: datetime | None = None,
         fingerprint: str | None = None,
         trust_on_first_use: bool = False,
+        sync_first: bool = True,
     ) -> ShareInfo:
         """Share `brief` (as read) with a therapist as one item, readable until `expires_at`
         (an aware datetime, or a naive one in local time; default: 14 days from now); the
@@ -549,7 +547,11 @@ class Briefs:
         device; a brief prepared for what is shared with them (`Brief.therapist`) that
         covers other journals or fields once synced is refused (InvalidInput, subject
         BRIEF_SCOPE: prepare it again), nothing shared. A NetworkError from that sync means
-        nothing was shared.
+        nothing was shared. `sync_first=False` leaves that sync out for a caller that synced
+        this client just before preparing `brief` and shares it at once, no one asked in
+        between (`tj brief --yes`: one sync, fix31d): that sync is the one this would repeat
+        a moment later; a brief read by a person first is shared with the default, as what
+        is shared with the therapist may change on another device while they read.
 
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`), yourself, a brief prepared for another
@@ -565,7 +567,7 @@ class Briefs:
             await client.briefs.share(brief, "drsmith", fingerprint="12345 67890 ...")
         """
         me = self._replica.profile.account_id
-        if self._sync is not None:  # who reads what: the owner's latest, never a stale copy
+        if self._sync is not None and sync_first:  # who reads what: the owner's latest
             await self._sync()
             await self._refuse_changed_scope(brief)
         for journal in await self._replica.store.journals():
@@ -707,9 +709,7 @@ class Briefs:
         if len(wanted) < 4 or not matches:
             raise NotFound(f"no brief {brief_id} on this device", subject="document")
         if len(matches) > 1:
-            raise InvalidInput(
-                f"{brief_id} matches several briefs: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(brief_id, matched_kinds([BRIEF] * len(matches)))
         found = matches[0]
         if found.ended and not found.text:  # a therapist's: no longer shown (NU19 C21)
             shared = found.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
@@ -1095,7 +1095,7 @@ def _ended_display(replica: Replica, local: LocalJournal, journals: list[LocalJo
     (mood, tags) for drsmith)": the share was narrowed, NU24 C11)."""
     copy = replica.copy_still_read(local, journals)
     name = _display(replica, local)
-    return f"{name} (now read as {replica.owner_label(local)}/{copy})" if copy else name
+    return f"{name} (now read as {_owner_shown(replica, local)}/{copy})" if copy else name
 
 
 def _ending_soon(
@@ -1234,4 +1234,22 @@ def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:
-    return replica.shown_name(local)
+    """How the caseload and briefs name a journal: `Replica.shown_name` ("ana/Personal"),
+    its owner as `_owner_shown` names them ("kim (account 1a2b3c4d)/Personal")."""
+    if local.owner_id == replica.profile.account_id:
+        return replica.shown_name(local)
+    return f"{_owner_shown(replica, local)}/{local.name}"
+
+
+def _owner_shown(replica: Replica, local: LocalJournal) -> str:
+    """The owner of `local` (another account's) as the caseload names them: `Replica.owner_label`,
+    but by the label naming their account alone, "kim (account 1a2b3c4d)", while they keep
+    the plain username here and the server gives it to another account
+    (`Replica.names_given_elsewhere`), as the row names the client (`_client_names`) and
+    `Context.owner_named` names them: "kim/Personal" is the new holder's journal then, never
+    the earlier account's (fix31d: the labelled row's journals read "kim/Personal")."""
+    label = replica.owner_label(local)
+    owner = local.owner_name.casefold()
+    if label.casefold() == owner and owner in replica.names_given_elsewhere():
+        return account_label(local.owner_name, local.owner_id.hex(), replica.label_digits(local))
+    return label

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 
 from client_sdk.context import Context
-from client_sdk.errors import InvalidInput, NotFound
+from client_sdk.errors import NotFound, ambiguous_id
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms
 from client_sdk.notes import Notes
@@ -65,9 +65,7 @@ class Prompts:
         if len(wanted) >= 4 and len(theirs) == 1:
             return theirs[0]
         if len(wanted) >= 4 and theirs:
-            raise InvalidInput(
-                f"{prompt_id} matches several prompts: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(prompt_id, f"{len(theirs)} prompts")
         raise NotFound(f"no prompt {prompt_id!r}", subject="prompt")
 
     async def _therapist_prompts(self) -> builtins.list[Prompt]:

@@ -29,6 +29,7 @@ from client_sdk.errors import (
     FlagsWouldStop,
     InvalidInput,
     NotFound,
+    ambiguous_id,
 )
 from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
@@ -720,10 +721,7 @@ class Shares:
         if not found:
             raise NotFound(f"no item {item_id} on this device", subject="document")
         if len(found) > 1:
-            several = matched_kinds([d.kind for d in found])  # "an entry and a goal"
-            raise InvalidInput(
-                f"{item_id} matches {several}: give more of the id", subject="ambiguous id"
-            )
+            raise ambiguous_id(item_id, matched_kinds([d.kind for d in found]))
         return found[0]
 
     async def unshared_results(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from client_sdk import Client
 from tests.test_cli import Device
 from tests.test_cli_r22_departures import ana, tom  # noqa: F401 (fixtures)
 
@@ -23,25 +24,38 @@ async def ids(device: Device) -> dict[str, str]:
     return {j["name"]: j["id"] for j in await device.json("journal", "list")}
 
 
+async def named_like_an_id(device: Device, name: str) -> None:
+    """A journal of `device`'s account named `name`, hex digits that start another journal's
+    id here: `tj journal create` refuses such a name (fix31d), but an older `tj` made one, as
+    does another device before the journal whose id starts so was shared with this one. Made
+    below that check, then synced."""
+    async with await Client.open(device.home) as client:
+        await client.replica.create_journal(name)
+        await client.sync()
+
+
 async def test_a_kept_draft_is_never_said_saved_by_the_words_refused(
     ana: Device,  # noqa: F811
 ) -> None:
     start = (await ids(ana))["Personal"][:4]
-    await ana.ok("journal", "create", start)
+    await named_like_an_id(ana, start)
     done = await ana.tj("write", "--journal", start, input="a line I wrote\n")
     assert done.exit_code == 1, done.output
     text = said(done.stderr)
     assert f"'{start}' names more than one journal on this device" in text, text
     assert f"--journal {start} --draft" not in text and f"--journal '{start}' --draft" not in text
-    assert "`tj write --journal NAME --draft" in text, text
-    assert f"in the journal NAME you choose; --journal {start} was refused" in text, text
+    # each journal the words may name, by words that name it alone (fix31d item 2)
+    named = (await ids(ana))[start]
+    assert f"`tj write --journal {named[:12]} --draft" in text, text
+    assert "`tj write --journal Personal --draft" in text, text
+    assert f"--journal {start} was refused, as it names more than one journal" in text, text
 
 
 async def test_answers_refused_for_their_journal_are_said_saved_with_journal_name(
     ana: Device,  # noqa: F811
 ) -> None:
     start = (await ids(ana))["Personal"][:4]
-    await ana.ok("journal", "create", start)
+    await named_like_an_id(ana, start)
     answers = ["measure", "take", "phq9", "--journal", start, "--answers", PHQ9_ITEM9]
     done = await ana.tj(*answers)
     assert done.exit_code == 1, done.output
@@ -80,7 +94,7 @@ async def test_the_default_question_quotes_the_name_and_gives_the_id_where_neede
     tom: Device,  # noqa: F811
 ) -> None:
     start = (await ids(ana))["Personal"][:4]
-    await ana.ok("journal", "create", start)
+    await named_like_an_id(ana, start)
     chosen = (await ids(ana))[start]
     await ana.ok("share", chosen[:12], "tom", "--fingerprint", tom.signup["fingerprint"])
     asked = await ana.tj("journal", "default", chosen[:8], input="")

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device, Outage, laptop, outage, phone  # noqa: F401 (fixtures)
+from tests.test_cli_fix30l_journal_words import named_like_an_id
 from tests.test_cli_insights import new_device
 from tests.test_cli_nu36_findings import DAY_MS, move_clocks, said
 
@@ -66,7 +67,10 @@ async def test_delete_by_the_id_a_notice_prints_never_deletes_a_journal_named_so
     # tests/client/test_fix30l_journal_words.py
     named = await laptop.tj("journal", "create", dreams[:12])
     assert named.exit_code == 1 and "choose another name" in said(named.stderr), named.output
-    await laptop.ok("journal", "create", dreams[:8])  # fewer digits may be a name
+    # fewer digits are refused too (fix31d); a journal an older tj named so stays a name
+    fewer = await laptop.tj("journal", "create", dreams[:8])
+    assert fewer.exit_code == 1 and "choose another name" in said(fewer.stderr), fewer.output
+    await named_like_an_id(laptop, dreams[:8])
     await laptop.ok("write", "--journal", "Personal", "kept")
     await laptop.ok("journal", "archive", "Dreams")
     await laptop.ok("journal", "delete", dreams[:12], "--yes")

@@ -72,11 +72,13 @@ async def test_a_journal_name_that_starts_another_id_names_neither(
     signup: ClientFactory,
 ) -> None:
     """Her own journal named with hex digits ("cafe"), another journal's id starting so: the
-    name no longer takes it silently, and the id's start no longer goes to the named one."""
+    name no longer takes it silently, and the id's start no longer goes to the named one.
+    (`journals.create` refuses such a name now, fix31d; an older app's journal, or one named
+    before the other id came, bears it: made here below the check.)"""
     ana = await signup("ana")
     work = await ana.journals.create("Work")
     start = work.id[:6]
-    named = await ana.journals.create(start)
+    named = ana.context.journal(await ana.replica.create_journal(start))
     with pytest.raises(InvalidInput) as refused:
         await ana.entries.write(start, "a line")
     assert refused.value.subject == AMBIGUOUS_ID
