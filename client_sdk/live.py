@@ -221,7 +221,7 @@ def told_nothing_since(transport: Transport, mark: ListMark | None) -> bool:
     notice for every rotation, to every device concerned but the one that made it. A
     server that withholds it could as well serve the list without the rotation (the fork
     limit, protocol.md 4.20); an honest server's rotation stored while its notice is on its
-    way is refused `stale_epoch` at the push, as one stored just after a list read is."""
+    way (milliseconds) meets the push as one stored just after a list's reply does."""
     return (
         mark is not None
         and transport.live_calls is mark.calls
