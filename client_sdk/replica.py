@@ -9415,9 +9415,12 @@ class Replica:
         """Push what waits in the outbox now (sharing needs the network anyway). Raises
         RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
         (what is not pushed stays in the outbox for the next sync). `report`: the sync's
-        that pushes again after it (what is set aside is told there)."""
+        that pushes again after it (what is set aside is told there). The journal list is
+        read first as before any push (`_push`), even when the sync of `report` read it:
+        requests a server can hold may have come between (rev31a F5)."""
         own = report is None  # no sync after it: what its pull brought is kept (`keep_told`)
         report = report if report is not None else sync_plan.SyncReport()
+        self._listed_for = None
         waits = UploadWaits(DEFAULT_WAIT_S)
         await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
         if own:
