@@ -333,12 +333,14 @@ the start of its id when someone else reads it. A read names none (its output do
 
 def typed_words(ctx: click.Context) -> set[str]:
     """Every text value of the command's parameters and its groups' (as given on the
-    command line, or their defaults)."""
+    command line, or their defaults), without the whitespace around it, as the SDK compares
+    a journal's words (`client_sdk.context.typed_words`): " 5721" pasted with a space names
+    the journal "5721" does, and is said as it is (rev31a F2)."""
     found: set[str] = set()
     while ctx is not None:
         for value in ctx.params.values():
             values = value if isinstance(value, (list, tuple)) else [value]
-            found |= {v for v in values if isinstance(v, str)}
+            found |= {v.strip() or v for v in values if isinstance(v, str)}
         ctx = ctx.parent  # type: ignore[assignment]
     return found
 
@@ -3572,7 +3574,10 @@ async def login_again(client: Client, cause: str = "signed out", *, name_flags: 
         unsent, again = await client.safety.unsent_to_tell(cause) if name_flags else ([], [])
     except TJError:
         unsent, again = [], []
-    flags = unsent_words(unsent) + (f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else "")
+    several = bool(unsent) and await output.several_journals(client)
+    flags = unsent_words(unsent, several) + (
+        f"{UNSENT_SAFETY}{unsent_reminder(again)}" if again else ""
+    )
     return (
         f"{command} signs it in again and sends the changes to {items} waiting on it "
         f"({output.command([*profile_words(client.home), 'sync'])} cannot while it is signed "
@@ -3580,14 +3585,17 @@ async def login_again(client: Client, cause: str = "signed out", *, name_flags: 
     )
 
 
-def unsent_words(unsent: list[UndeliveredFlag]) -> str:
+def unsent_words(unsent: list[UndeliveredFlag], several: bool) -> str:
     """Each safety flag of `unsent` (`Safety.unsent`: still on this device) in full
-    (`UndeliveredFlag.line`, with where the safety plan is), each after UNSENT_SAFETY: the
-    end of an error's line that keeps this device from sending them. Pure."""
-    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
+    (`UndeliveredFlag.line`, with where the safety plan is: `output.plan_tell`, naming the
+    flag's journal with `several`, the user's own journals more than one), each after
+    UNSENT_SAFETY: the end of an error's line that keeps this device from sending them.
+    Pure."""
     return "".join(
         f"{UNSENT_SAFETY}{said[:1].upper()}{said[1:].rstrip('.')}"
-        for said in (u.line(tell=plan) for u in unsent)
+        for said in (
+            u.line(tell=output.plan_tell(u.journal, u.journal_id, several)) for u in unsent
+        )
     )
 
 

@@ -1097,11 +1097,13 @@ def not_saved(
             )
             + " The safety message above still applies: please act on it now."
         )
-    from client_sdk.errors import JournalArchived
+    from client_sdk.errors import JournalArchived, RollbackError
 
     # an archived journal takes no flag either (`respond_to_answer` refuses it, noting
     # nothing): the save, once it can be made, seals their flag (nu77 F1)
-    archived = isinstance(failed.error, JournalArchived)
+    # refused before anything was noted (archived, or rolled back: fix31c 4): the flag
+    # refused below too, the save seals the first
+    archived = isinstance(failed.error, JournalArchived | RollbackError)
     save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         save_words = answers_command(again, shown)
@@ -1123,7 +1125,8 @@ def not_saved(
     except (Exception, KeyboardInterrupt) as error:
         why = "stopped" if isinstance(error, KeyboardInterrupt) else failure_words(error)
         later = ""
-        if isinstance(error, JournalArchived):  # nothing noted: no sync seals one later
+        # nothing noted (archived; or rolled back, fix31c 4): no sync seals one later
+        if isinstance(error, JournalArchived | RollbackError):
             later = (
                 ", and none will be for these answers unless they are saved "
                 f"({output.command(save_words)} saves them)"

@@ -1815,6 +1815,30 @@ LATE_FLAG_SYNCS = f"{their_command_text('tj sync')}, {their_command_text('tj cas
 profile's --home."""
 
 
+def plan_tell(journal: str, journal_id: str = "", several: bool = False) -> str:
+    """Where the client's safety plan is, said after the words about a safety flag of
+    `journal` (its name; `journal_id` its id, hex): "Your safety plan: `tj safety plan`."
+    with one journal of their own; with `several` (more than one: each journal may show
+    another plan, and `tj safety plan` shows the default journal's) the flag's journal by
+    name, with the `--journal` words that show its plan (fix31c 5). Pure."""
+    if not several or not journal:
+        return f"Your safety plan: {command_text('tj safety plan')}."
+    words = ["tj", "safety", "plan", "--journal", journal_word(journal, journal_id)]
+    return f"Your safety plan for {named(journal)}: {command(words)}."
+
+
+async def several_journals(client: Client) -> bool:
+    """Whether the user owns more than one journal on this device (read-only copies and the
+    journals kept only to share with a member left out): then `plan_tell` names the
+    journal. Works offline."""
+    owned = [
+        j
+        for j in await client.journals.list()
+        if j.own and not j.read_only_copy and j.helper is None
+    ]
+    return len(owned) > 1
+
+
 def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
@@ -1829,11 +1853,14 @@ def settled_lines(report: SyncReport) -> list[str]:
     another device put in the trash (or deleted) without having received the edit (NU22
     C12: `OvertakenEdit.line`), with how to get it back."""
     lines = [f"Safety: {flag.line(syncs=LATE_FLAG_SYNCS)}" for flag in report.late_flags]
+    several = report.journals_owned > 1  # then the plan's journal is named (fix31c 5)
     for unflagged in report.unflagged:  # answered just after an opt-in elsewhere (NU64 F11)
-        said = unflagged.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
+        tell = plan_tell(unflagged.journal, unflagged.journal_id, several)
+        said = unflagged.line(tell=tell)
         lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
     for undelivered in report.undelivered_flags:  # sent after the share ended elsewhere
-        said = undelivered.line(tell=f"Your safety plan: {command_text('tj safety plan')}.")
+        tell = plan_tell(undelivered.journal, undelivered.journal_id, several)
+        said = undelivered.line(tell=tell)
         lines.append(f"Safety: {said[:1].upper()}{said[1:]}")
     lines += [
         s.line(

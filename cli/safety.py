@@ -829,6 +829,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         list[MeasureResult],
         list[UndeliveredFlag],
         str,
+        bool,
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
@@ -836,9 +837,10 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
         unsent = [] if as_json else await client.safety.unsent()
-        return flags, unverified, held, unflagged, unsent, client.username
+        several = not as_json and await output.several_journals(client)  # plans named
+        return flags, unverified, held, unflagged, unsent, client.username, several
 
-    flags, unverified, held, unflagged, unsent, me = home.run(work)
+    flags, unverified, held, unflagged, unsent, me, several = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
@@ -847,14 +849,14 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me), empty)
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
-            said = told.line(tell=f"Your safety plan: {output.command_text('tj safety plan')}.")
+            said = told.line(tell=output.plan_tell(told.journal, told.journal_id, several))
             label = UNSENT_LABELS.get(told.cause, "Not sent")  # never "Not sent" if it may have
             output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True)
         for line in ended_legend(flags):
             output.data(line, prose=True)
         for line in earlier_share_lines(flags):
             output.data(line, prose=True)
-        for line in not_delivered_lines(flags):
+        for line in not_delivered_lines(flags, several):
             output.data(line, prose=True)
         for line in unflagged_lines(unflagged):
             output.data(line, prose=True)
@@ -1259,11 +1261,12 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
     return lines
 
 
-def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
+def not_delivered_lines(flags: list[SafetyFlag], several: bool = False) -> list[str]:
     """Below `tj safety flags`' table, for the flags marked "not delivered"
     (`SafetyFlag.not_delivered`): that their members may never have been alerted, and what to do
-    (tell them yourself; the safety plan): "was NOT delivered" to the members of
-    `surely_not_delivered`, "may NOT have been delivered" to the others. Pure."""
+    (tell them yourself; the safety plan, of each of their journals by name with `several`,
+    the user's own journals more than one: `output.plan_tell`): "was NOT delivered" to the
+    members of `surely_not_delivered`, "may NOT have been delivered" to the others. Pure."""
     surely = [(f, f.surely_not_delivered) for f in flags if f.surely_not_delivered]
     maybe = [
         (f, tuple(m for m in f.not_delivered if m not in f.surely_not_delivered)) for f in flags
@@ -1272,10 +1275,11 @@ def not_delivered_lines(flags: list[SafetyFlag]) -> list[str]:
     if not surely and not maybe:
         return []
     lines = []
-    tell = (
-        "If you want them to know, tell them yourself. Your safety plan: "
-        f"{output.command_text('tj safety plan')}."
-    )
+    journals = dict.fromkeys((f.journal, f.journal_id) for f, _ in [*surely, *maybe])
+    plans = " ".join(output.plan_tell(name, key, several) for name, key in journals)
+    if not several:
+        plans = output.plan_tell("", "", False)  # one plan to read, once
+    tell = f"If you want them to know, tell them yourself. {plans}"
     # the sync's words for each fact (`UndeliveredFlag.line`): it left too late, or about then
     if surely:
         lines.append(

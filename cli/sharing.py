@@ -206,8 +206,9 @@ only_option = click.option(
     "another of your devices before it synced this share gets a flag at its next sync only "
     "if given at least 15 minutes after the share (devices' clocks can differ): in those "
     "first 15 minutes it gets none, so sync your other devices (tj sync) after sharing. "
-    "Flags reach only someone who reads the whole journal: for someone who never read it, "
-    "that is said and asked first (not with --full or --yes).",
+    "Flags reach only someone who reads the whole journal: for someone who does not read it "
+    "now (who never did, or whose share ended), that is said and asked first, whatever this "
+    "device holds of it, even for an empty journal (not with --full or --yes).",
 )
 @click.option(
     "--yes",
@@ -217,7 +218,7 @@ only_option = click.option(
     "may never receive a safety flag or result, or gets no more safety flags, or the copy kept "
     "from a share of those fields that you ended gives them again what it holds; with --role "
     "read: do not ask, even if safety flags stop reaching THERAPIST; with --safety-flags: do "
-    "not ask before sharing the whole journal with someone who never read it; with "
+    "not ask before sharing the whole journal with someone who does not read it now; with "
     "--fingerprint: do "
     "not ask before replacing other keys this device holds for THERAPIST (for scripts).",
 )
@@ -253,7 +254,8 @@ def share(
     them instead. If they read only some fields until that share was ended, or this device
     cannot see that share as it was, nothing is changed until you say --full or --only.
     For someone the journal was never shared with in any way (as its signed history shows),
-    `tj share` (with or without --role and --until) shares the whole journal and says so.
+    `tj share` (with or without --role and --until) shares the whole journal, everything in
+    it, also what was written before, and says so.
     For anyone else, without --only or --full, --role and --until change the terms of
     someone who reads the journal (or did, until an end date); otherwise nothing is shared
     and you are asked for --full (the whole journal) or --only. If ending the whole-journal
@@ -310,9 +312,13 @@ def share(
                 err=True,
             )
 
-    if safety_flags and not full and not yes:  # rev30c F2: flags are no way in unasked
-        if home.run(partial(never_read, journal_name, therapist)):
-            output.message(new_reader_text(journal_name, therapist), wrap=True)
+    # rev30c F2: flags are no way in unasked. Without --role, only a current annotate member
+    # is opted in (`work` refuses anyone else, "needs --role annotate"): nothing new is
+    # shared, so nothing to ask.
+    if safety_flags and not full and not yes and role is not None:
+        why = home.run(partial(not_reading_now, journal_name, therapist))
+        if why is not None:  # asked whatever this device holds of it (rev30d F1)
+            output.message(new_reader_text(journal_name, therapist, why == ENDED), wrap=True)
             output.confirm(
                 f"Share all of {journal_name} with {therapist}?",
                 default=False,
@@ -1587,43 +1593,60 @@ async def undelivered_before(
     return await client.shares.undelivered(journal, member, copies=copies)
 
 
-async def never_read(journal: str, member: str, client: Client) -> bool:
-    """Whether `member` never read `journal` (one of this account's, by name), nor did until
-    an end date, by the access chains this device verified (`Journals.readers(ended=True)`,
-    `Shares.list(local_only=True)`: no network, so a server failing a request cannot skip
-    the question: rev30d F3), while it holds anything on this device: an entry, a goal or
-    a questionnaire result (rev30d F2): then `tj share --safety-flags` shares the whole
-    journal with them first (rev30c F2: an import's advice to opt in shared a private
-    diary unasked). True too when the chains cannot be read here. False for a journal
-    empty here, kept only to share with a member, or one this device cannot find (left to
+NEVER = "never"
+"""`not_reading_now`: the member never read the journal, by its verified chain."""
+ENDED = "ended"
+"""`not_reading_now`: the member's share of the journal ended (its end date passed, or it
+was ended): they did not read what was written since."""
+
+
+async def not_reading_now(journal: str, member: str, client: Client) -> str | None:
+    """Why `member` does not read `journal` (one of this account's, by name) now, by the
+    access chains this device verified (`Journals.readers`, `Shares.list(local_only=True)`:
+    no network, so a server failing a request cannot skip the question: rev30d F3): NEVER
+    (they never did, or the chains cannot be read here) or ENDED (their share of it ended,
+    so they did not read what was written since: rev30d's note, as the import's advice,
+    `ImportReport.flags_default_readers`, counts only who reads it now). Then `tj share
+    --safety-flags` shares the whole journal with them first (rev30c F2: an import's
+    advice to opt in shared a private diary unasked), so it asks, whatever this device
+    holds of the journal: entries written on another device and not synced here, or
+    withheld by a server (trusted for availability only), are shared too (rev30d F1), and
+    an empty journal is cheap to ask about. None, no question, for someone reading it now
+    (the whole journal, or some fields of it: `tj share` then refuses without --full), a
+    journal kept only to share with a member, or one this device cannot find (left to
     `Shares.grant` to refuse)."""
     try:
         found = await client.journals.get(journal)
-        if found.helper is not None:
-            return False
-        held = (
-            await client.entries.list(journal, limit=1)
-            or await client.goals.list(journal)
-            or await client.measures.list(journal, limit=1)
-        )
     except TJError:
-        return False
-    if not held:
-        return False
+        return None
+    if found.helper is not None:
+        return None
+    name = normalize_username(member)
     try:
-        readers = set(await client.journals.readers(journal, ended=True))
-        # a share that ran out or ended: they read it before (a renewal says its own terms)
+        readers = await client.journals.readers(journal)
         shares = await client.shares.list(local_only=True)
-        readers.update(s.member for s in shares if s.journal_id == found.id)
     except TJError:
-        return True
-    return normalize_username(member) not in readers
+        return NEVER
+    theirs = [s for s in shares if s.member == name and found.id in (s.journal_id, s.source_id)]
+    if name in readers and any(not s.expired for s in theirs):
+        return None
+    return ENDED if any(s.journal_id == found.id for s in theirs) else NEVER
 
 
-def new_reader_text(journal: str, member: str) -> str:
+def new_reader_text(journal: str, member: str, ended: bool = False) -> str:
     """Said before `tj share JOURNAL MEMBER --safety-flags` (no --full) shares a journal with
-    someone who never read it (`never_read`): safety flags reach only a member of the whole
-    journal, so this shares all of it (rev30c F2)."""
+    someone who does not read it now (`not_reading_now`; `ended`: their share of it
+    ended): safety flags reach only a member of the whole journal, so this shares all of it
+    (rev30c F2), also what was written on the account's other devices and has not reached
+    this one (rev30d F1)."""
+    if ended:
+        return (
+            f"{member} does not read {journal} now (their share of it ended): safety flags "
+            "reach only someone who reads the whole journal, so this shares it with them "
+            "again, and they read every entry in it, also what was written while they did "
+            "not read it (on your other devices too, if not synced here yet), goals, "
+            "questionnaire results with each item's answer, homework and any safety plan in it."
+        )
     return (
         f"{member} does not read {journal}: safety flags reach only someone who reads the "
         "whole journal, so this shares it with them first, and they read every entry in it, "

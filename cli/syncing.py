@@ -179,10 +179,10 @@ async def flags_not_delivered(client: Client, report: SyncReport) -> list[str]:
     told = {u.flag_id for u in report.undelivered_flags}
     where = f" in {output.command_text('tj set-aside list')}"
     unsent = {u.flag_id: u for u in await client.safety.unsent()}  # which answer, for whom
-    plan = f"Your safety plan: {output.command_text('tj safety plan')}."
+    several = await output.several_journals(client)  # then the plan's journal is named
     return [
         record.line(kept[record.record_id], kept=where)
-        + flag_words(unsent.get(record.doc_id or ""), plan)
+        + flag_words(unsent.get(record.doc_id or ""), several)
         for record in output.newly_set_aside(report)
         if record.record_id in kept and record.doc_id not in told
     ]
@@ -201,15 +201,17 @@ def plan_not_loaded_text() -> str:
     return f"Safety: {plan_not_loaded_line(hints)}"
 
 
-def flag_words(flag: UndeliveredFlag | None, plan: str) -> str:
+def flag_words(flag: UndeliveredFlag | None, several: bool) -> str:
     """After a set-aside safety flag's "Not delivered" line (`flags_not_delivered`): which
     flag it is and whom it is for, as the other lines of a flag still on this device name
-    it (`UndeliveredFlag.named`), then `plan` (where the safety plan is); "" for a flag
-    `Safety.unsent` does not list. Pure."""
+    it (`UndeliveredFlag.named`), then where the safety plan is (`output.plan_tell`, naming
+    the flag's journal with `several`, the user's own journals more than one); "" for a
+    flag `Safety.unsent` does not list. Pure."""
     if flag is None:
         return ""
     who = output.and_words(list(flag.members)) if flag.members else "the people it was for"
     named = flag.named()
+    plan = output.plan_tell(flag.journal, flag.journal_id, several)
     return f" It is {named[:1].lower()}{named[1:]}, for {who}, still on this device. {plan}"
 
 
@@ -248,7 +250,7 @@ async def unsent_offline(client: Client) -> None:
     except TJError:  # the error's line stands without them
         return
     if ctx is not None and unsent:
-        ctx.meta[UNSENT_OFFLINE] = unsent_words(unsent)
+        ctx.meta[UNSENT_OFFLINE] = unsent_words(unsent, await output.several_journals(client))
         output.ERROR_EXTRA["unsent_flags"] = rows
 
 

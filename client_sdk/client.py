@@ -1876,6 +1876,16 @@ class Client:
         server no longer serves, by name: what a logout deletes that may be on no server."""
         return [(j.id, j.name) for j in await self.journals.list() if j.own and j.read_only_copy]
 
+    async def _journals_owned(self) -> int:
+        """How many journals of this account's own this device holds, copies kept for a
+        member left out (`SyncReport.journals_owned`). Raises only a store error."""
+        me, copies = self.profile.account_id, await self._copies()
+        return sum(
+            1
+            for j in await self.store.journals()
+            if j.owner_id == me and j.role == "owner" and j.journal_id not in copies
+        )
+
     async def _flags_withheld(self) -> int:
         """How many safety flags this device sealed the server acknowledged storing but
         never served back (`Safety.unsent`, cause WITHHELD: rev29d F1) are not in the outbox
@@ -2116,8 +2126,10 @@ class Client:
         for the erasure to delete them), and nothing is erased; a negative number raises
         InvalidInput. They are counted again after the server erased the account, in the
         write transaction that ends the store for every other writer (another program on
-        this home may have written meanwhile): more than agreed then, this device's data is
-        kept, holding them, and UnsyncedChanges (`erased` True) says so.
+        this home may have written meanwhile), the safety flags the server acknowledged
+        and never served back (counted by `unsynced_changes()` too) read in that same
+        transaction: more than agreed then, this device's data is kept, holding them, and
+        UnsyncedChanges (`erased` True) says so.
 
         A safety flag sealed for a member that they have not marked read, or a result with
         its safety item answered above 0 they may not have seen (`Shares.undelivered_by_member`),
@@ -2185,11 +2197,18 @@ class Client:
             _delete_store_files(self.home)
 
         # Counted again under the write lock the deletion holds, as logout's last count
-        # (S8-1): an item another program on this home wrote meanwhile keeps the data.
+        # (S8-1): an item another program on this home wrote meanwhile keeps the data. The
+        # safety flags the server acknowledged and never served back count too, read in that
+        # same transaction (fix31c 3): counted from a read before it, a flag found so since
+        # (another program's sync) was deleted uncounted.
         counted: list[tuple[int, int]] = []
+        from client_sdk.safety_path import withheld_flags_on
+
+        me = (self.profile.account_id, self.profile.device_id)
 
         def within(db: sqlite3.Connection) -> bool:
-            counted.append(unsynced_on(db, copies, account_key))
+            items, set_aside = unsynced_on(db, copies, account_key)
+            counted.append((items + len(withheld_flags_on(db, *me)), set_aside))
             return allowed is None or counted[-1][0] <= allowed
 
         try:
@@ -2416,6 +2435,9 @@ class Client:
             if await self._withheld_untold():  # found by a sync whose report no one read
                 told = {u.flag_id for u in report.undelivered_flags}  # (rev30c F4)
                 report.undelivered_flags += await self.safety._withheld_untold(told)
+        if report.undelivered_flags or report.unflagged:  # their words name the plan's journal
+            with contextlib.suppress(TJError):
+                report.journals_owned = await self._journals_owned()
         now = now_ms()
         if not report.notice_only:
             # A sync that applied a live notice's records sent no /v1/sync: it brought one

@@ -102,6 +102,7 @@ from client_sdk.settling import (
 from client_sdk.store import JournalsChanged, LocalJournal, StoredDocument, Transaction
 from client_sdk.sync import DELETED, Arrival, Removal
 from client_sdk.yjs_updates import Id, KeyWrites, Unreadable, key_writes
+from client_sdk.yjs_updates import decode as yjs_decode
 
 if TYPE_CHECKING:
     from client_sdk.search import SearchHit, SearchResults
@@ -1524,17 +1525,54 @@ def _deleted_goal_or_plan(stored: StoredDocument | None) -> bool:
     )
 
 
-def _replaced_after(pending: dict[str, tuple[str, int]], text: str) -> bool:
+def _replaced_after(pending: dict[str, tuple[str, int]], text: str, state: bytes) -> bool:
     """Whether a safety plan's text this device wrote (`pending[WRITTEN_BODY]`) is gone from
-    its text after a sync (`text`): `set_plan` replaces the text whole, so a text written at
-    the same time as this one keeps this one whole beside it (a merge, `merged_text`);
-    this one gone, the other device had received it and wrote its own over it, a later
-    change that the sync's update line tells, never "both changes in one text" (nu76 F5)."""
+    its text after a sync (`text`; `state`: the document's whole state): `set_plan` replaces
+    the text whole, so a text written at the same time as this one keeps this one whole
+    beside it (a merge, `merged_text`); this one gone, the other device had received it and
+    wrote its own over it, a later change that the sync's update line tells, never "both
+    changes in one text" (nu76 F5). Gone too when the other device's text holds this one's
+    words whole (it appended to them, fix31c 6): the words are there, but as the other
+    device's, every character of the run this device inserted deleted (`_run_alive`), and
+    nothing was merged."""
     written = pending.get(WRITTEN_BODY)
     if written is None:
         return False
     mine = json.loads(written[0])
-    return isinstance(mine, str) and bool(mine) and mine not in text
+    if not isinstance(mine, str) or not mine:
+        return False
+    return mine not in text or _run_alive(state, mine) is False
+
+
+def _run_alive(state: bytes, words: str) -> bool | None:
+    """Whether a document's state (`state`, a Yjs v1 update) holds `words` as one run of a
+    text that a single Yjs client inserted and that is not deleted: the strings of one
+    client joined along their consecutive clocks, none of them deleted (a set_plan's text
+    is one insert under a client id of its own: `replace_whole`). None when the state does
+    not decode (nothing is then claimed)."""
+    try:
+        structs, deletes = yjs_decode(state)
+    except Unreadable:
+        return None
+    runs: dict[int, list[tuple[int, int, str]]] = {}
+    for struct in structs:
+        if struct.text is None or struct.gone:
+            continue
+        dead = deletes.get(struct.client, ())
+        end = struct.clock + struct.length
+        if any(start < end and struct.clock < start + length for start, length in dead):
+            continue  # deleted, at least in part: no live run goes through it
+        runs.setdefault(struct.client, []).append((struct.clock, end, struct.text))
+    whole: list[str] = []  # each run, complete: a part of one is not the words inserted
+    for pieces in runs.values():
+        joined, at = "", None
+        for clock, end, piece in sorted(pieces):
+            if clock != at and joined:
+                whole.append(joined)
+                joined = ""
+            joined, at = joined + piece, end
+        whole.append(joined)
+    return words in whole
 
 
 async def _other_merged_text(
@@ -1555,9 +1593,9 @@ async def _other_merged_text(
         return None
     title = str(document.field("title", "") or "") if stored.kind == "goal" else ""
     text = document.text(text_name)
-    if stored.kind == "safety_plan" and _replaced_after(pending, text):
+    if stored.kind == "safety_plan" and _replaced_after(pending, text, stored.state):
         return None
-    return merged_text(
+    found = merged_text(
         stored.doc_id,
         stored.kind,
         title,
@@ -1567,3 +1605,9 @@ async def _other_merged_text(
         synced_at,
         stored.journal_id.hex(),
     )
+    written = pending.get(WRITTEN_BODY)
+    mine = json.loads(written[0]) if written is not None else None
+    if found is not None and stored.kind == "safety_plan" and isinstance(mine, str) and mine:
+        # kept whole beside another device's text that held it whole: there twice (fix31c 6)
+        found = dataclasses.replace(found, repeated=text.count(mine) > 1)
+    return found

@@ -44,7 +44,7 @@ from client_sdk import sync as sync_plan
 from client_sdk.documents import Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import json_time, now_ms, to_datetime
-from client_sdk.safety import FLAGS_SENT
+from client_sdk.safety import FLAGS_SENT, SAFETY_FLAG
 from client_sdk.store import SET_SETTING, Store, Transaction, acknowledge_pushed
 from client_sdk.sync import TRIED_AGAIN, OutboxRecord, ProgressTracker, SetAside, SyncReport
 from client_sdk.transport import Transport
@@ -126,6 +126,11 @@ class Pusher:
         self._flags: set[str] = set()
         """The safety flags (hex) among the outbox's documents that FLAGS_SENT lists without
         `left` (`flags_listed`): a push carrying one notes it in its own transactions."""
+        self._results: set[str] = set()
+        """The documents (hex) that the flags of `_flags` belong to (`flag_results`: the
+        result the flag was sealed with, the id a stopped questionnaire's answers are saved
+        under): a push carrying one of their records keeps it whole with the flag's
+        (`acknowledge_pushed`'s `keep`), so that a server dropping both gets both again."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -152,6 +157,7 @@ class Pusher:
         # (`SafetyPath._listing`), so every flag in `outbox` is listed by then
         listed = await self._store.setting(FLAGS_SENT, as_of=await self._store.version())
         self._flags = set(flags_listed(listed, [r.doc_id for r in outbox if r.doc_id]))
+        self._results = await flag_results(self._store, self._flags)
         for batch in sync_plan.push_batches(outbox):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
@@ -336,7 +342,11 @@ class Pusher:
                 ],
                 # a safety flag's first push: kept whole until a pull serves it back, sent
                 # again should the server drop it (`SafetyPath._send_withheld_again`)
-                keep=[r.position for r in batch if r.doc_id and r.doc_id.hex() in flags],
+                keep=[
+                    r.position
+                    for r in batch
+                    if r.doc_id and (r.doc_id.hex() in flags or r.doc_id.hex() in self._results)
+                ],
             )
             if flags:
                 note_flags(db, flags, "left", arrived)
@@ -401,6 +411,32 @@ class Pusher:
 
 
 ANNOTATION_KINDS = ("note", "prompt")  # sharing.NOTE, sharing.PROMPT (sharing imports this)
+
+
+async def flag_results(store: Store, flag_ids: Collection[str]) -> set[str]:
+    """The documents (hex) the safety flags `flag_ids` (hex) belong to: each one's
+    `result_id` (its PHQ-9 result; "" for a questionnaire stopped after the safety item) and
+    `event` (the id such a stopped questionnaire's answers are saved under later). Their
+    records, pushed while the flag has not left, are kept whole with the flag's
+    (`Store.kept_flags`) and sent again with it when the server withholds them (the
+    therapist's flag points at the result: without it the flag names a result nobody
+    gets, and this device's withholding check reports it missing for good). A result
+    pushed before its flag was sealed (a flag sealed late, at a later sync) left unkept:
+    its bytes are gone from this device, and it stays reported withheld should the server
+    drop it. Reads the store only."""
+    found: set[str] = set()
+    for flag_id in flag_ids:
+        stored = await store.document(bytes.fromhex(flag_id))
+        if stored is None:
+            continue
+        document = Document.from_state(
+            stored.doc_id, stored.kind, stored.state, waiting=stored.waiting
+        )
+        for name in ("result_id", "event"):
+            value = document.field(name)
+            if isinstance(value, str) and value:
+                found.add(value)
+    return found
 
 
 def flags_listed(raw: Any, doc_ids: Collection[bytes]) -> list[str]:
@@ -563,13 +599,17 @@ def note_flags(
 
 def note_sent_again(db: sqlite3.Connection, flag_ids: Collection[str], at: int) -> None:
     """Inside a write transaction: a push the server acknowledged at `at` (ms UTC, this
-    device's clock) carried again the kept records of the safety flags `flag_ids` (hex),
-    which a server acknowledged before and never served back (`Store.kept_flags`). Their
-    FLAGS_SENT entries (those held) now say they left at `at` and are judged anew
-    (`SafetyPath._undelivered`): the earlier push may have been dropped, so a share ended
-    after it and before this one may have ended before the copy that stuck (rev30b F5);
-    `since`, the start of the first push that could have stored them, stays. Nothing is
-    written when none is held."""
+    device's clock) carried again the kept records of the documents `flag_ids` (hex), which
+    a server acknowledged before and never served back (`Store.kept_flags`: safety flags,
+    and the results they belong to, `flag_results`). The FLAGS_SENT entry of each safety
+    flag among them now says it left at `at` and is judged anew (`SafetyPath._undelivered`):
+    the earlier push may have been dropped, so a share ended after it and before this one
+    may have ended before the copy that stuck (rev30b F5). An entry held keeps `since`, the
+    start of the first push that could have stored it; a flag whose entry was dropped
+    already (judged JUDGED_FOR_MS, or every member told or acknowledging it) is listed
+    again (fix31c 2), `since` its `raised_at` (at or before its sealing, so at or before
+    any push of it) and no `offered`: never "was NOT delivered", as its first push is no
+    longer known. Nothing is written when none changes."""
     held = _flags_sent(db)
     if held is None:
         return
@@ -581,8 +621,28 @@ def note_sent_again(db: sqlite3.Connection, flag_ids: Collection[str], at: int) 
             entry.pop("chains", None)
             entry.pop("judged", None)
             changed = True
+        elif entry is None and (sealed := _sealed_at(db, flag_id)) is not None:
+            held[flag_id] = {"since": min(sealed, at), "left": at}
+            changed = True
     if changed:
         db.execute(SET_SETTING, (FLAGS_SENT, json.dumps(held))).close()
+
+
+def _sealed_at(db: sqlite3.Connection, flag_id: str) -> int | None:
+    """Inside a transaction: the `raised_at` (ms UTC) of the safety flag `flag_id` (hex) held
+    here; None for another document, or one not held."""
+    row = db.execute(
+        "SELECT doc_id, kind, state, waiting FROM documents WHERE doc_id = ?",
+        (bytes.fromhex(flag_id),),
+    ).fetchone()
+    if row is None or row[1] != SAFETY_FLAG:
+        return None
+    waiting = bytes(row[3]) if row[3] is not None else b""
+    document = Document.from_state(bytes(row[0]), row[1], bytes(row[2]), waiting=waiting)
+    raised = document.field("raised_at")
+    if isinstance(raised, bool) or not isinstance(raised, int | float):
+        return None
+    return int(raised)  # a number of the document (a float once decoded)
 
 
 def offered_before(

@@ -504,10 +504,25 @@ PROBLEM_HELD = (
 
 
 class Replica:
-    def __init__(self, profile: Profile, store: Store, transport: Transport) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        store: Store,
+        transport: Transport,
+        *,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
         self.profile = profile
         self.store = store
         self.transport = transport
+        self.clock = clock
+        """The time (ms since 1970, UTC) by which a sync decides what a signed end date or
+        an owed grant's times mean (`owed_shares`: `unwanted`, `resting`, `under_way`;
+        `rotate_expired`, `_expired_with_grant`, `_grant_again`, the withdrawn grants) and
+        signs the rotations it makes (`_sign_rotation`), read as `(self.clock or now_ms)()`.
+        None (the product's, never changed): this device's wall clock, models.now_ms. Tests
+        of end dates set one ahead of it instead of waiting for real time to pass; pushes
+        and every other use of the time keep the wall clock."""
         self._keys: dict[tuple[bytes, int], bytes] = {}
         # Records of a pull's next reply being opened ahead, by journal (`_open_early`).
         self._openings: dict[
@@ -6774,7 +6789,7 @@ class Replica:
         read its journal list again) ends here: the journal list is read again and verified
         (`refresh_journals`), which stores it as ended and tells it once, as `end date`,
         as when the server stops serving it."""
-        now, me = now_ms(), self.profile.account_id
+        now, me = (self.clock or now_ms)(), self.profile.account_id
         ended = [
             journal_id
             for journal_id, state in self.chains.states().items()
@@ -6878,7 +6893,7 @@ class Replica:
             and not self.chains.problem(journal_id)
         ]
         if unchecked:  # one whose member's end date passed is `rotate_expired`'s
-            now = now_ms()
+            now = (self.clock or now_ms)()
             unchecked = [
                 journal_id
                 for journal_id in unchecked
@@ -6987,7 +7002,7 @@ class Replica:
         if noted is not None and not legacy_upgrade.signed_on(noted, state):
             await self._drop_upgrades([noted])  # the chain moved on: never sent, key unused
             noted = None
-        at = now_ms()  # one time for the end dates checked and the rotation signed
+        at = (self.clock or now_ms)()  # one time for the end dates checked and the rotation signed
         if state.epoch in state.key_checks or any(
             member.ended(at) for member in state.members.values()
         ):
@@ -7122,7 +7137,7 @@ class Replica:
             owed is None
             or owed.handle in self._tried_again
             or owed_shares.again(owed, state) is None
-            or owed_shares.under_way(owed, now_ms())
+            or owed_shares.under_way(owed, (self.clock or now_ms)())
         ):
             # Not `resting` (REV-OWED2 G3): the rotation that ends the member is signed
             # anyway, so signing the grant in it costs nothing more, and a plain one would
@@ -7133,7 +7148,7 @@ class Replica:
         self._tried_again[owed.handle] = stored
         after = self.chains.current(journal_id)
         return after.length > state.length and not any(
-            m.ended(now_ms()) for m in after.members.values()
+            m.ended((self.clock or now_ms)()) for m in after.members.values()
         )
 
     def share_lapsed(self, journal: LocalJournal, now: int) -> bool:
@@ -7224,7 +7239,7 @@ class Replica:
             wanted = changes(state) if callable(changes) else changes
             if callable(changes) and not wanted and not rotate_anyway:
                 return state  # done by another device meanwhile
-            if closes_writes(state, wanted, now_ms()):
+            if closes_writes(state, wanted, (self.clock or now_ms)()):
                 await self.take_in_writes()
                 state = self.chains.current(journal.journal_id)
                 if check is not None:
@@ -7404,7 +7419,7 @@ class Replica:
         ):
             return None
         planned, _, _ = await self._rotation_plan(
-            journal_id, state, changes, served=None, now=now_ms()
+            journal_id, state, changes, served=None, now=(self.clock or now_ms)()
         )
         if planned != then.changes:  # a record taken in, a share ended or left since
             return None
@@ -7447,7 +7462,7 @@ class Replica:
         opened, a name this device never verified, W7), InvalidInput (a member the server
         says left), NotFound (the journal is no longer on this device) before anything is
         signed."""
-        now = now_ms() if now is None else now
+        now = (self.clock or now_ms)() if now is None else now
         changes, vanished, expired = await self._rotation_plan(
             journal_id, state, changes, served=served, now=now
         )
@@ -8501,7 +8516,7 @@ class Replica:
             if attempt == 3:
                 break
             changes = [access.removed(owed.handle)] if step == owed_shares.REMOVE else []
-            if closes_writes(state, changes, now_ms()):
+            if closes_writes(state, changes, (self.clock or now_ms)()):
                 await self.take_in_writes()
                 state = self.chains.current(journal_id)
                 step = owed_shares.ending(owed, state)
@@ -8557,7 +8572,9 @@ class Replica:
                 and owed_shares.ending(what, state) == owed_shares.TAKE
             ):
                 continue  # the grant noted there, signed again, takes the same position
-            if owed_shares.resting(what, now_ms()):  # spaced as a grant signed again (G5)
+            if owed_shares.resting(
+                what, (self.clock or now_ms)()
+            ):  # spaced as a grant signed again (G5)
                 rest = owed_shares.rest_ms(what) // 60000
                 report.add_problem(
                     journal.journal_id,
@@ -8577,7 +8594,8 @@ class Replica:
                 async with self.store.transaction() as tx:
                     value = await tx.setting(owed_shares.WITHDRAWN)
                     await tx.set_setting(
-                        owed_shares.WITHDRAWN, owed_shares.tried(value, handle, now_ms())
+                        owed_shares.WITHDRAWN,
+                        owed_shares.tried(value, handle, (self.clock or now_ms)()),
                     )
                 report.add_problem(
                     journal.journal_id, journal.name, owed_shares.not_ended(what, error)
@@ -8725,7 +8743,7 @@ class Replica:
         was signed on, the journal's snapshots that cannot be sealed yet: told why).
         `despite_rest`: signed even while `owed_shares.resting` (a rotation that ends a
         member is signed anyway: REV-OWED2 G3)."""
-        journal_id, now = journal.journal_id, now_ms()
+        journal_id, now = journal.journal_id, (self.clock or now_ms)()
         peers = await self.store.peers()  # the pins as stored now, never a stale copy
         account = owed.who.account_id if owed.who is not None else None
         pinned = next((p for p in peers if p.account_id == account), None)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import zlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -110,7 +111,7 @@ from client_sdk.scoring import builtin_instruments
 from client_sdk.scoring import instrument as find_instrument
 from client_sdk.settling import FieldWrite, changed_values, created_values
 from client_sdk.store import LocalJournal, LocalShare, Store, StoredDocument, Transaction
-from client_sdk.withholding import Gap, in_ranges
+from client_sdk.withholding import DeviceCounters, Gap, in_ranges
 
 LAST_SYNCED = "last_synced_at"  # client.LAST_SYNCED: ms of this device's last sync
 
@@ -198,6 +199,44 @@ def _made_by(doc_id: str, account_id: bytes) -> bool:
 
 async def _watched(store: Store, as_of: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     return _decoded(await store.setting(FLAG_WATCH, as_of=as_of))
+
+
+def withheld_flags_on(db: sqlite3.Connection, account_id: bytes, device_id: bytes) -> set[bytes]:
+    """On `db` (a connection of the caller's, inside its transaction: `Client.delete_account`'s
+    last count, under the write lock of the deletion): the safety flags (document ids) of
+    the journals `account_id` owns that the device `device_id` sealed and the server
+    acknowledged storing but never served back (a counter of one of their records among
+    this device's own missing ones: `SafetyPath._withheld_own`'s rule) and that neither
+    wait in the outbox nor are set aside: `Store.unsynced` misses them (no change of theirs
+    waits), yet this device holds the only copy known (`Client._flags_withheld`)."""
+    found: set[bytes] = set()
+    owned = {
+        bytes(r[0])
+        for r in db.execute("SELECT journal_id FROM journals WHERE owner_id = ?", (account_id,))
+    }
+    rows = db.execute(
+        "SELECT journal_id, received, claimed, claimed_by, written FROM device_counters "
+        "WHERE author = ? AND device = ?",
+        (account_id, device_id),
+    ).fetchall()
+    for row in rows:
+        journal_id = bytes(row[0])
+        counters = DeviceCounters.decode(bytes(row[1]), row[2], bytes(row[3]), row[4])
+        missing = counters.missing()
+        if journal_id not in owned or not missing:
+            continue
+        flags = db.execute(
+            "SELECT d.doc_id, s.counter FROM documents d JOIN seen_records s ON s.doc_id = "
+            "d.doc_id WHERE d.journal_id = ? AND d.kind = ? AND s.author = ? AND s.device = ? "
+            "AND s.seq IS NOT NULL AND s.counter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+            "outbox o WHERE o.doc_id = d.doc_id) AND NOT EXISTS (SELECT 1 FROM set_aside a "
+            "WHERE a.doc_id = d.doc_id)",
+            (journal_id, SAFETY_FLAG, account_id, device_id),
+        ).fetchall()
+        for doc_id, counter in flags:
+            if any(lo <= int(counter) <= hi for lo, hi in missing):
+                found.add(bytes(doc_id))
+    return found
 
 
 def _held(raw: Any) -> dict[str, dict[str, int]]:
@@ -1401,7 +1440,9 @@ class SafetyPath:
         with nothing noted and no flag sealed, now or at a later sync (the result saved under
         `result_id` once it is unarchived seals its own); RollbackError (an IntegrityError)
         while the journal's access chain on this device is rolled back or unverified (only
-        when a flag is to be sealed)."""
+        when a flag is to be sealed), with nothing noted either: no sync seals a flag for
+        that answer later (a result saved under `result_id` once the chain verifies seals
+        its own)."""
         chosen = find_instrument(measure)
         if item not in chosen.safety_items:
             raise InvalidInput(f"item {item} of {chosen.name} is not a safety item")
@@ -1435,18 +1476,24 @@ class SafetyPath:
         no_flag = withheld = None
         withheld_from: list[str] = []
         reads_only: list[str] = []
+        reach: _Reach | None = None
         if local.role == "owner":
             # an archived journal takes no flag: refused before the answer is noted, so that
             # no sync seals one for this attempt later (nu77 F1: one flag per answer saved)
             check_may_write(local, SAFETY_FLAG)
             at = now_ms()
+            # a flag to seal while the chain is rolled back or unverified: refused before the
+            # answer is noted, so that no sync seals one for the refused answer later
+            # (fix31c 4: the caller was told none could be; as `measures.take` stores nothing)
+            reach = await self._reach(local, plan) if plan.share_flags else None
+            if reach is not None and reach.members(at):
+                self._replica.chains.current(local.journal_id)  # RollbackError
             event = result_id or keys.new_doc_id(me).hex()
             # whom this device knows now that the flag is due to: a sync seals theirs if the
             # flag below is never sealed (a crash, a failure), as `measures.take` notes them
             known = await self._due_now(local, at)
             await watch_answer(self._store, event, key, "", chosen.id, item, answer, at, known)
-        if plan.share_flags and local.role == "owner":
-            reach = await self._reach(local, plan)
+        if reach is not None:
             members = reach.members(at)
             flagged_to = sorted(members)
             withheld_from, reads_only = await self._withheld(local, plan, reach)
@@ -2606,7 +2653,8 @@ class SafetyPath:
 
     async def _send_withheld_again(self, gaps: Collection[Gap]) -> list[UndeliveredFlag]:
         """After a completed sync whose withholding check found `gaps` (`SyncReport.withheld`)
-        : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`)
+        : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`),
+        and each record of the result it belongs to kept with it (`pushing.flag_results`),
         whose counter is among this device's own missing ones goes back into the outbox,
         as it was pushed, so the next sync sends it again (rev29d F1: the server
         acknowledged it and never served it back); one a pull served back is kept no more.
@@ -2635,7 +2683,9 @@ class SafetyPath:
         if served:
             await self._store.forget_kept_flags(served)
         told = _told_withheld(await self._store.setting(FLAGS_WITHHELD_TOLD))
-        due = {r.doc_id.hex() for r in again}
+        # a flag's result kept with it (`pushing.flag_results`) is sent again, never told
+        kinds = await self._store.kinds([r.doc_id for r in again])
+        due = {r.doc_id.hex() for r in again if kinds.get(r.doc_id) == SAFETY_FLAG}
         if not again:
             self._withheld_told = {f: t for f, t in told.items() if f in due}
             return []

@@ -294,6 +294,9 @@ class Settled:
     kind: str = "entry"
     journal: str = ""
     journal_id: str = ""
+    repeated: bool = False
+    """For a safety plan: the text another device wrote apart held this device's whole
+    (fix31c 6), so the two texts kept one after the other say this device's words twice."""
 
     @property
     def entry_id(self) -> str:
@@ -586,6 +589,9 @@ class MergedText:
     merged_at: datetime | None = None
     """When the sync merged it (UTC); None when not known."""
     journal_id: str = ""
+    repeated: bool = False
+    """For a safety plan: the text another device wrote apart held this device's whole
+    (fix31c 6), so the two texts kept one after the other say this device's words twice."""
 
     @property
     def entry_id(self) -> str:
@@ -608,6 +614,13 @@ class MergedText:
         else:
             titled = f' ("{self.title}")' if self.title else ""
             what = f"the text of entry {doc}{titled}"
+        if self.repeated:
+            return (
+                f"Merged: {what}, changed on this device at {clock(self.at)}, was changed on "
+                "another device too, to a text holding yours whole; every device now has both "
+                "texts, one after the other, so your words are in it twice. Read it to check "
+                f"it says what you meant{': ' + show if show else ''}."
+            )
         return (
             f"Merged: {what}, changed on this device at {clock(self.at)}, was changed on "
             f"another device too; every device now has both changes in one text. Read it to "
@@ -626,6 +639,7 @@ class MergedText:
             "journal_id": self.journal_id or None,
             "at": json_time(self.at),
             "merged_at": json_time(self.merged_at) if self.merged_at is not None else None,
+            "repeated": self.repeated,
         }
 
 

@@ -121,6 +121,12 @@ class Shares:
 
         What is shared (`full`, `full_if_new`, `only`, `again`):
 
+        - A share of the whole journal gives the member everything the journal holds, also
+          what was written before it (or, renewed, while it had ended), on any of this
+          account's devices, synced here yet or not: every entry in full, goals and their
+          check-ins, questionnaire results with each item's answer, homework and any safety
+          plan; not only what is written from then on (that is `only`). An app says so, as
+          `tj share` does in its result.
         - Sharing the whole journal with an account that is no member of it (none current,
           none lapsed by its end date, in the journal's verified access chain) takes
           `full=True`: whether they read some fields of it through a copy is never taken from
@@ -186,7 +192,11 @@ class Shares:
           so an app need not read `client.safety.flags_reach` after it. It needs a share of
           the whole journal (InvalidInput with `only`, before anything changes) with the
           annotate role (a member who keeps the read role: InvalidInput from `set_plan`
-          after the share is made, the opt-in not given).
+          after the share is made, the opt-in not given). For someone who does not read the
+          journal now (`client.journals.readers`, `list(local_only=True)`: never did, or
+          their share ended), that share gives them all of it first, as above: ask the user
+          before, whatever this device holds of it (records written on another device or
+          withheld by the server are shared too), as `tj share --safety-flags` does.
         - A renewal of a share whose signed end date passed signs an opt-in only when asked
           (`safety_flags=True`), as a first share does: the default (False) never signs one,
           whatever the client chose for the share that ran out (consent is an explicit act

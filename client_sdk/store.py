@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import sqlite3
@@ -290,18 +291,18 @@ WATCHED = {
     "set_aside": ("set_aside",),
     "withdrawn": ("withdrawn",),
 }
-"""Tables whose changes this connection counts (column of `tj_changes` -> tables), so that
+"""Tables whose changes the store counts (column of COUNTS_TABLE -> tables), so that
 what was read from them can be kept in memory until they change (issue 10)."""
 
 WATCHED_KINDS = ("safety_plan",)
-"""Kinds of documents whose rows this connection counts apart (column `kind_<kind>` of
-`tj_changes`: a row of that kind inserted, deleted or changed, whichever column), so that
+"""Kinds of documents whose rows the store counts apart (column `kind_<kind>` of
+COUNTS_TABLE: a row of that kind inserted, deleted or changed, whichever column), so that
 which journals hold one (`journals_holding`) is kept in memory until one of them changes,
 not read again after every other document's change (issue 10: a sync that brought or sent
 a record asked, for the late safety flags a plan may owe)."""
 
 COUNTED = (*WATCHED, "own_marks", *(f"kind_{kind}" for kind in WATCHED_KINDS))
-"""The columns of `tj_changes`: `own_marks` counts the journals' rows inserted or deleted
+"""The columns of COUNTS_TABLE: `own_marks` counts the journals' rows inserted or deleted
 and the changes of their `own_before` and `own_not_held` alone (read by `Store.own_before`),
 not of their cursors, which a pull moves."""
 
@@ -309,13 +310,16 @@ _OWN_MARKS_UPDATE = "UPDATE OF own_before, own_not_held"
 """The change of a journal's row that `own_marks` counts besides its insert and delete."""
 
 
+_TABLE = "TJ_COUNTS_TABLE"  # in _MADE_COUNTS, for COUNTS_TABLE
+
+
 def _counting_triggers() -> list[str]:
-    """One temporary trigger per table and event, counting the change in every COUNTED
-    column that watches it (a change of `withdrawn` moves `counting`, `waiting` and
-    `withdrawn` in one UPDATE, not three triggers of one UPDATE each): what SQLite parses at
-    each store's opening and runs at each counted row change (issue 10). `own_marks` counts
-    the journals' inserts and deletes there and the change of their own marks alone apart;
-    the WATCHED_KINDS triggers (`_KIND_TRIGGERS`), with their WHEN, are apart too."""
+    """One trigger per table and event, counting the change in every COUNTED column that
+    watches it (a change of `withdrawn` moves `counting`, `waiting` and `withdrawn` in one
+    UPDATE, not three triggers of one UPDATE each): run at each counted row change (issue
+    10). `own_marks` counts the journals' inserts and deletes there and the change of their
+    own marks alone apart; the WATCHED_KINDS triggers (`_KIND_TRIGGERS`), with their WHEN,
+    are apart too."""
     counted_by: dict[tuple[str, str], list[str]] = {}
     for column, tables in WATCHED.items():
         for table in tables:
@@ -325,17 +329,17 @@ def _counting_triggers() -> list[str]:
         counted_by[("journals", event)].append("own_marks")
     counted_by[("journals", _OWN_MARKS_UPDATE)] = ["own_marks"]
     return [
-        f"CREATE TEMP TRIGGER IF NOT EXISTS tj_{table}_{event.split()[0].lower()}"
-        f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON main.{table} "
-        f"BEGIN UPDATE tj_changes SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END;\n"
+        f"CREATE TRIGGER tj_count_{table}_{event.split()[0].lower()}"
+        f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON {table} "
+        f"BEGIN UPDATE {_TABLE} SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END"
         for (table, event), columns in counted_by.items()
     ]
 
 
 _KIND_TRIGGERS = [
-    f"CREATE TEMP TRIGGER IF NOT EXISTS tj_kind_{kind}_{event.lower()} AFTER {event} "
-    f"ON main.documents WHEN {when} "
-    f"BEGIN UPDATE tj_changes SET kind_{kind} = kind_{kind} + 1; END;\n"
+    f"CREATE TRIGGER tj_count_kind_{kind}_{event.lower()} AFTER {event} "
+    f"ON documents WHEN {when} "
+    f"BEGIN UPDATE {_TABLE} SET kind_{kind} = kind_{kind} + 1; END"
     for kind in WATCHED_KINDS
     for event, when in (
         ("INSERT", f"NEW.kind = '{kind}'"),
@@ -344,24 +348,34 @@ _KIND_TRIGGERS = [
     )
 ]
 
-CHANGES = "".join(
-    [
-        "CREATE TEMP TABLE IF NOT EXISTS tj_changes "
-        f"({', '.join(f'{column} INTEGER NOT NULL' for column in COUNTED)});\n"
-        f"INSERT INTO tj_changes SELECT {', '.join('0' for _ in COUNTED)} "
-        "WHERE NOT EXISTS (SELECT 1 FROM tj_changes);\n"
-    ]
-    + _counting_triggers()
-    + _KIND_TRIGGERS
-)
-"""A temporary table of this connection counting its row changes, by triggers, in the
-COUNTED columns: to the WATCHED tables, to the journals' own marks (`own_marks`) and to the
-documents of each WATCHED_KINDS kind (`kind_<kind>`). A rollback takes the count back with
-the rows, so a count names one committed state of its tables as this connection made them; commits of other connections (another
-process's) move `PRAGMA data_version` instead. Both are read by `_changes`."""
+_MADE_COUNTS = [
+    f"CREATE TABLE {_TABLE} ({', '.join(f'{c} INTEGER NOT NULL' for c in COUNTED)})",
+    *_counting_triggers(),
+    *_KIND_TRIGGERS,
+]
+COUNTS_TABLE = "tj_counts_" + hashlib.sha256(";".join(_MADE_COUNTS).encode()).hexdigest()[:12]
+"""The name of the table of counts: named after what COUNTS makes, so that a store whose
+counts another version made (other tables counted) is seen at once (`_counts_differ`)."""
+
+COUNTS = [statement.replace(_TABLE, COUNTS_TABLE) for statement in _MADE_COUNTS]
+"""The store's counts of its row changes, kept in the file (`_add_counts`): the table
+COUNTS_TABLE, of one row, and the triggers that move its COUNTED columns at each change of
+the WATCHED tables (any connection's: this SDK's, another process's, an older version's),
+of the journals' own marks (`own_marks`) and of the documents of each WATCHED_KINDS kind
+(`kind_<kind>`). A rollback takes the count back with the rows, so a count, with
+`PRAGMA data_version` (which another connection's commit moves), names one committed state
+of its tables. Both are read by `_changes`. Earlier versions made them temporary, this
+connection's own, at every opening of a store (`CREATE TEMP TRIGGER`, 49 of them: 1.1 ms
+an opening), which they still do beside these, counting in a table of their own
+(temp.tj_changes); kept in the file, they are parsed with its schema (0.2 ms)."""
+
+COUNTS_PREFIX = "tj_count"
+"""What the names of COUNTS' table and triggers begin with (and no other's in the store)."""
+
 
 CHANGES_READ = (
-    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) FROM tj_changes"
+    f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) "
+    f"FROM {COUNTS_TABLE}"
 )
 
 
@@ -440,8 +454,9 @@ def _data_version(changes: dict[str, tuple[int, int]]) -> int:
 
 
 def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """Per COUNTED column, (this connection's count of the changes it counts, data_version):
-    equal values mean the rows it counts hold what they held then, once committed."""
+    """Per COUNTED column, (the store's count of the changes it counts, COUNTS, as this
+    connection sees it; data_version): equal values mean the rows it counts hold what they
+    held then, once committed."""
     row = db.execute(CHANGES_READ).fetchone()
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
@@ -787,12 +802,12 @@ class Store:
             await connection.run(_make_schema)
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
+            await connection.run(_add_counts)  # the counts of changes, made once (COUNTS)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
                 recorded = await connection.run(lambda db: _record_account(db, account, username))
                 if recorded != account:  # never one account's data under another's profile
                     raise InvalidInput(ANOTHER_ACCOUNTS_STORE.format(home=home), subject="profile")
-            await connection.executescript(CHANGES)  # temporary: this connection's own
             if device:
                 await connection.run(
                     lambda db: _adopt_legacy_counters(db, device, account, new_device)
@@ -2491,7 +2506,8 @@ class Store:
 
     async def kept_flags(self) -> list[KeptFlag]:
         """The records of safety flags this device pushed and keeps whole until a pull
-        serves them back (`acknowledge_pushed`'s `keep`), with their counters and whether
+        serves them back (`acknowledge_pushed`'s `keep`), and those of the results they
+        belong to kept with them (`pushing.flag_results`), with their counters and whether
         a record of the same document waits in the outbox (`KeptFlag.waiting`)."""
         rows = await self._all(
             "SELECT k.journal_id, k.record_id, k.doc_id, s.counter, EXISTS (SELECT 1 FROM "
@@ -2721,13 +2737,22 @@ ADDED_COLUMNS = {
 }
 
 
+_COLUMNS_READ = (
+    "SELECT t.name, c.name FROM sqlite_master t, pragma_table_info(t.name) c "
+    "WHERE t.type = 'table' AND t.name IN (" + ", ".join(f"'{t}'" for t in ADDED_COLUMNS) + ")"
+)
+"""The columns of the tables of ADDED_COLUMNS, (table, column): one statement."""
+
+
 def _missing_columns(db: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column definition) of ADDED_COLUMNS the store lacks."""
-    missing: list[tuple[str, str]] = []
-    for table, columns in ADDED_COLUMNS.items():
-        present = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
-        missing += [(table, c) for c in columns if c.split()[0] not in present]
-    return missing
+    present = {(str(table), str(column)) for table, column in db.execute(_COLUMNS_READ)}
+    return [
+        (table, c)
+        for table, columns in ADDED_COLUMNS.items()
+        for c in columns
+        if (table, c.split()[0]) not in present
+    ]
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -2768,14 +2793,20 @@ def _made_by(script: str) -> set[str]:
 
 def _lacks(db: sqlite3.Connection, names: set[str]) -> bool:
     """Whether the store lacks any of the tables, indexes or triggers `names`."""
-    present = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master")}
-    return not names <= present
+    marks = ", ".join("?" for _ in names)
+    found = db.execute(
+        f"SELECT count(DISTINCT name) FROM sqlite_master WHERE name IN ({marks})", [*names]
+    )
+    return int(found.fetchone()[0]) < len(names)
+
+
+_SCHEMA_NAMES = _made_by(SCHEMA)
 
 
 def _make_schema(db: sqlite3.Connection) -> None:
     """SCHEMA, in one write transaction, in a store that lacks any of its tables or indexes
     (a new store, or one made before a table was added); none taken when none is missing."""
-    if not _lacks(db, _made_by(SCHEMA)):
+    if not _lacks(db, _SCHEMA_NAMES):
         return
 
     def make(db: sqlite3.Connection) -> None:
@@ -3266,6 +3297,52 @@ _ENTRY_ROWS_DROPPED = (
 )
 
 
+def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
+    """The store's table and triggers named as COUNTS' are: name -> type."""
+    rows = db.execute(
+        "SELECT name, type FROM sqlite_master WHERE name GLOB ?", (f"{COUNTS_PREFIX}*",)
+    )
+    return {str(name): str(kind) for name, kind in rows}
+
+
+_COUNTS_NAMES = [statement.split()[2] for statement in COUNTS]
+_COUNTS_FOUND = (
+    "SELECT count(*), coalesce(sum(name IN ("
+    + ", ".join(f"'{name}'" for name in _COUNTS_NAMES)
+    + f")), 0) FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
+)
+
+
+def _counts_differ(db: sqlite3.Connection) -> bool:
+    """Whether the store's table and triggers named as COUNTS' are not exactly COUNTS': its
+    table is not COUNTS_TABLE (named after COUNTS' statements: none, or another version's),
+    one is missing (a watched table dropped and made again) or another is there."""
+    found = db.execute(_COUNTS_FOUND).fetchone()
+    return (int(found[0]), int(found[1])) != (len(COUNTS), len(COUNTS))
+
+
+def _add_counts(db: sqlite3.Connection) -> None:
+    """COUNTS, in one write transaction (`begin_immediate`), in a store whose counting table
+    and triggers are not exactly COUNTS: none (a store an earlier version made, which counted
+    in temporary triggers), or another version's (other tables counted): what is there is
+    dropped and COUNTS made, every count 0. None taken when the store has them; another
+    process making them at once is waited for, and what it made is kept."""
+    if not _counts_differ(db):
+        return
+
+    def make(db: sqlite3.Connection) -> None:
+        if not _counts_differ(db):  # read again, in the transaction
+            return
+        made = _counts_made(db)
+        for name, kind in sorted(made.items(), key=lambda item: item[1] == "table"):
+            db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
+        for statement in COUNTS:
+            db.execute(statement)
+        db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
+
+    _in_transaction(db, make)
+
+
 def _add_entry_rows(db: sqlite3.Connection) -> None:
     """ENTRY_ROWS, in one write transaction (`begin_immediate`), in a store that lacks its
     last table or column (one made before them is made again: every entry new); none taken
@@ -3481,7 +3558,7 @@ def acknowledge_pushed(
     as (outbox position, record id, seq, crypto.hash32 of the ciphertext sent): marked
     acknowledged (`Transaction.mark_acknowledged`), out of the outbox, and accounted for
     (`Transaction.acknowledge_own`). Those at the positions `keep` (a safety flag's first
-    push) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
+    push, and the result it belongs to: `pushing.flag_results`) are kept whole in `kept_flags` (`Store.kept_flags`), to be sent again should the
     server never serve them back; so is every record pushed of a document `kept_flags`
     keeps a record of (a kept flag sealed again, under its id or as a fresh snapshot under
     a new one, rev30b F1: the flag stays kept under what was last pushed). What `Pusher`
@@ -3567,7 +3644,7 @@ def _next_counter(db: sqlite3.Connection, journal_id: bytes, device: bytes, coun
 TAKE_COUNTERS = (
     "INSERT INTO device_write_counters VALUES (?, ?, ?) ON CONFLICT(journal_id, device) "
     "DO UPDATE SET counter = counter + excluded.counter RETURNING counter, "
-    "(SELECT counting FROM tj_changes), (SELECT journals FROM tj_changes), "
+    f"(SELECT counting FROM {COUNTS_TABLE}), (SELECT journals FROM {COUNTS_TABLE}), "
     "(SELECT data_version FROM pragma_data_version)"
 )
 

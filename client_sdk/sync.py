@@ -904,6 +904,12 @@ class SyncReport:
     or merged (`client.journals.default`; "" when none, or nothing was told), set by
     `Client.sync`: a command about one of `settled` or `merged_texts` names no journal only
     for a document of that journal (`Settled.journal_id`, `MergedText.journal_id`)."""
+    journals_owned: int = field(default=0, compare=False)
+    """How many journals of this account's own (not a copy kept for a member) this device
+    held when the sync told a safety flag (`undelivered_flags`, `unflagged`; 0 when none was
+    told), set by `Client.sync`: with more than one, the words about a flag name the journal
+    whose safety plan to read (`tj safety plan --journal J`), as each journal's plan may
+    differ (fix31c 5)."""
     removals: dict[bytes, Removal] = field(default_factory=dict, repr=False, compare=False)
     """doc id -> the first record of this sync that moved an entry this device held to the
     trash or deleted it (`Replica` fills it; `overtaken` is what is told of it)."""

@@ -227,7 +227,7 @@ async def test_moving_the_default_away_from_the_therapists_journal_says_so_and_a
     Dreams the default."""
     await ana.ok(
         "share", "Personal", "tom", "--fingerprint", tom.signup["fingerprint"],
-        "--role", "annotate", "--safety-flags",
+        "--role", "annotate", "--safety-flags", input="y\n",  # tom never read it: asked
     )  # fmt: skip
     await ana.ok("journal", "create", "Dreams")
     unanswered = await ana.tj("journal", "default", "Dreams", input="")

@@ -55,6 +55,9 @@ async def test_four_hex_digits_name_a_journal_to_export_import_share_and_write(
     wrote = await ana.ok("write", "--journal", short, "Second line")
     assert note in flat(wrote.stderr), wrote.stderr
     assert flat(wrote.stderr).index(note) < flat(wrote.stderr).index("saved"), wrote.stderr
+    for pasted in (f" {short}", f"{short}\n", f"\t{short} "):  # rev31a F2: said all the same
+        wrote = await ana.ok("write", "--journal", pasted, "Pasted id")
+        assert note in flat(wrote.stderr), (pasted, wrote.stderr)
     await ana.ok("write", "--journal", mine["id"][:4], "Private line")  # read by no one else
     assert "Note:" not in (await ana.ok("write", "--journal", mine["id"][:4], "Again")).stderr
     named = await ana.ok("write", "--journal", "Work", "By name")  # a name says nothing more

@@ -77,3 +77,21 @@ async def test_a_plan_replaced_by_a_device_that_had_this_ones_text_is_not_told_m
     assert "Merged" not in text and "both changes" not in text, text
     assert "1 updated safety plan or safety-flag choice from phone" in text, text
     assert (await laptop.json("safety", "plan"))["plan"] == "Plan C."
+
+
+async def test_a_plan_another_device_wrote_holding_this_ones_text_is_not_told_merged(
+    laptop: Device, phone: Device
+) -> None:
+    """fix31c 6: the phone received the laptop's "Plan B." and replaced it whole with a text
+    holding it whole ("Plan B. Then walk."): nothing was merged, yet the laptop was told
+    "Merged: ... every device now has both changes in one text"; the sync's update line
+    tells what happened."""
+    await laptop.ok("safety", "plan", "--emergency", "999", "--text", "Plan A.")
+    await phone.ok("sync")
+    await laptop.ok("safety", "plan", "--text", "Plan B.")
+    await phone.ok("safety", "plan", "--text", "Plan B. Then walk.", "--yes")
+    synced = await laptop.ok("sync")
+    text = said(synced.stdout + synced.stderr)
+    assert "Merged" not in text and "both changes" not in text, text
+    assert "1 updated safety plan or safety-flag choice from phone" in text, text
+    assert (await laptop.json("safety", "plan"))["plan"] == "Plan B. Then walk."

@@ -31,7 +31,10 @@ from tests.e2e.test_server_restart import ServerProcess
 from tests.test_cli import Device, succeeded
 
 WAIT = 1.0
-"""$TJ_SERVER_WAIT in these tests."""
+"""$TJ_SERVER_WAIT in these tests (its least)."""
+QUICK_SYNC = 0.3
+"""`cli.main.QUICK_SYNC_S` in these tests (10 s for real): the server is stopped, so any
+wait ends the same way."""
 BOUND = 20.0
 """Each command's end, at most: a few times WAIT (a quick sync first, then one request) on a
 slow shared machine; before the fix each took 60 s or more."""
@@ -81,10 +84,12 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
     await laptop.ok("write", "before the hang")
 
     stop(server, signal.SIGSTOP)
-    monkeypatch.setattr("cli.main.QUICK_SYNC_S", WAIT)  # the commands' quick syncs too
-    # As on a terminal: each command says once that it waits (after 0.5 s here, 5 s for real).
+    # The commands' quick syncs too, shorter still (--server-wait takes 1 s at least): each
+    # command's own request then waits WAIT.
+    monkeypatch.setattr("cli.main.QUICK_SYNC_S", QUICK_SYNC)
+    # As on a terminal: each command says once that it waits (after 0.3 s here, 5 s for real).
     monkeypatch.setattr("cli.main.stderr_is_terminal", lambda: True)
-    monkeypatch.setattr("cli.main.WAIT_NOTICE_S", 0.5)
+    monkeypatch.setattr("cli.main.WAIT_NOTICE_S", 0.3)
     try:
         written, _ = await timed(laptop, "write", "while it hangs")
         succeeded(written)  # saved locally: dropped by the logout below, as agreed
@@ -146,7 +151,7 @@ async def test_sdk_request_fails_after_no_answer_s_and_says_it_is_waiting(
     stop(server, signal.SIGSTOP)
     try:
         with answer_wait(
-            AnswerWait(no_answer_s=1.5, notice_s=0.5, notice=lambda *a: heard.append(a))
+            AnswerWait(no_answer_s=0.6, notice_s=0.2, notice=lambda *a: heard.append(a))
         ):
             with pytest.raises(NetworkError) as failed:
                 await asyncio.wait_for(client.devices.list(), 30)  # a hang only
@@ -155,6 +160,6 @@ async def test_sdk_request_fails_after_no_answer_s_and_says_it_is_waiting(
         await client.close()
     assert failed.value.subject == NO_ANSWER
     assert not failed.value.transient
-    assert "sent nothing for 1.5 s" in str(failed.value)
+    assert "sent nothing for 0.6 s" in str(failed.value)
     assert len(attempts) == 1, attempts  # one attempt, not four (DEFAULT_RETRY)
-    assert heard == [(server.url, 1.5)]
+    assert heard == [(server.url, 0.6)]

@@ -140,7 +140,7 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok(
         "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", "--until", until,
-        "--fingerprint", drsmith.signup["fingerprint"],
+        "--fingerprint", drsmith.signup["fingerprint"], input="y\n",  # a new member: asked
     )  # fmt: skip
     await drsmith.ok("sync")
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)
@@ -275,9 +275,10 @@ async def test_a_renewal_keeps_only_the_opt_in_given_for_the_share_it_renews(
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     fingerprint = ("--fingerprint", drsmith.signup["fingerprint"])
-    await ana.ok(
-        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", *fingerprint
-    )
+    await ana.ok(  # a new member: asked
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", *fingerprint,
+        input="y\n",
+    )  # fmt: skip
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", until)

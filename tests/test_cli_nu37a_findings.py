@@ -240,9 +240,9 @@ async def test_shares_with_a_hung_server_says_it_did_not_answer_as_list_does(
     await owner.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     await owner.ok("sync")
     stop(server, signal.SIGSTOP)
-    monkeypatch.setattr("cli.main.QUICK_SYNC_S", 2.5)  # 10 s for real; over 2: the hint
+    monkeypatch.setattr("cli.main.QUICK_SYNC_S", 2.1)  # 10 s for real; over 2: the hint
     try:
-        waited = {"1": "1", None: "2.5"}  # --server-wait 1; else the quick sync's bound
+        waited = {"1": "1", None: "2.1"}  # --server-wait 1; else the quick sync's bound
         for wait, seconds in waited.items():
             options = ["--server-wait", wait] if wait else []
             for command in (["shares"], ["list"]):

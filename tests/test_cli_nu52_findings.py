@@ -207,7 +207,9 @@ async def test_a_share_the_server_no_longer_serves_is_said_calmly_after_the_safe
     table with the time of the last sync, and the same words in `tj safety flags`."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", TOFU)
+    await ana.ok(  # a new member: asked
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", TOFU, input="y\n"
+    )
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
     await ana.ok("journal", "create", "Work")
     await ana.ok("share", "Work", "drsmith")

@@ -188,7 +188,10 @@ async def test_a_share_given_on_another_device_with_safety_flags_says_they_reach
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await phone.ok("sync")
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint)
+    await ana.ok(  # a new member: asked
+        "share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint,
+        input="y\n",
+    )  # fmt: skip
     told = " ".join((await phone.ok("sync")).stderr.split())
     assert "Personal was shared with tom from one of your devices (" in told, told
     assert "annotate, with no end date; safety flags reach them" in told, told

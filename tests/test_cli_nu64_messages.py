@@ -26,7 +26,8 @@ async def therapist_and_client(
 ) -> tuple[Device, Device]:
     drsmith = await new_device(server, tmp_path, "drsmith")
     ana = await new_device(server, tmp_path, "ana")
-    await ana.ok("share", "Personal", "drsmith", TOFU, *share)
+    answer = "y\n" if "--safety-flags" in share else None  # a new member: asked
+    await ana.ok("share", "Personal", "drsmith", TOFU, *share, input=answer)
     return drsmith, ana
 
 

@@ -26,7 +26,9 @@ async def test_assign_syncs_first_so_an_item_9_answer_sent_minutes_ago_decides(
     14 days, then its closing sync brought the flag with only "Synced."."""
     ana = await new_device(live_server, tmp_path, "ana")
     drsmith = await new_device(live_server, tmp_path, "drsmith")
-    await ana.ok("share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", TOFU)
+    await ana.ok(  # a new member: asked
+        "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", TOFU, input="y\n"
+    )
     days_ago = (datetime.now() - timedelta(days=6)).strftime("%Y-%m-%d %H:%M")
     await ana.ok("measure", "take", "phq9", "--answers", MINIMAL, "--date", days_ago)
     await drsmith.ok("sync")

@@ -57,3 +57,31 @@ async def test_a_plan_replaced_on_two_devices_apart_is_kept_whole_and_told(
         ) in said
     for device in (laptop, phone):
         assert "Merged:" not in (await device.ok("sync")).stderr  # told once
+
+
+async def test_a_plan_written_apart_holding_the_others_text_whole_says_it_is_there_twice(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """fix31c 6: the phone, apart, wrote a plan holding the laptop's new text whole: both are
+    kept one after the other, so the laptop's words are in the plan twice; the laptop's sync
+    says so, no longer that the two changes were merged into one text."""
+    laptop = Device(tmp_path / "ana-laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
+    await laptop.ok("safety", "plan", "--text", "A: call my sister.")
+    await phone.ok("sync")
+    await phone.ok("safety", "plan")  # shown here: a change written over it is the user's
+    await outage.begin()
+    await laptop.ok("safety", "plan", "--text", LAPTOP_PLAN)
+    await phone.ok("safety", "plan", "--text", f"{LAPTOP_PLAN} {PHONE_PLAN}")
+    await outage.end()
+    await laptop.ok("sync")
+    await phone.ok("sync")
+    said = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "to a text holding yours whole" in said, said
+    assert "so your words are in it twice" in said and "both changes in one text" not in said
+    told = await laptop.json("safety", "plan")
+    assert told["plan"].count(LAPTOP_PLAN) == 2, told["plan"]

@@ -180,7 +180,10 @@ async def test_score_change_and_reads_only_have_one_type_in_every_json(
     "reads_only" a list (or null); the others are "relevance", "mood_change", "what" and
     "read_only_member"."""
     fingerprint = ("--fingerprint", tom.signup["fingerprint"])
-    await ana.ok("share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint)
+    await ana.ok(  # a new member: asked
+        "share", "Personal", "tom", "--role", "annotate", "--safety-flags", *fingerprint,
+        input="y\n",
+    )  # fmt: skip
     earlier = TREND_DAYS + 2  # in the period before the insights' trend
     for day, mood in ((earlier + 1, 3), (earlier, 4), (2, 7), (1, 8)):
         when = (date.today() - timedelta(days=day)).isoformat()

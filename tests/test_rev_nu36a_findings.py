@@ -24,7 +24,7 @@ async def test_a_renewal_never_opts_in_another_account_bearing_the_opted_in_memb
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await ana.ok(
         "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", "--until", until,
-        "--fingerprint", first.signup["fingerprint"],
+        "--fingerprint", first.signup["fingerprint"], input="y\n",  # a new member: asked
     )  # fmt: skip
     move_clocks(live_server, monkeypatch, 3 * DAY_MS)  # the opted-in share ran out
     await ana.ok("sync")
@@ -111,7 +111,7 @@ async def test_a_renewal_never_silently_undoes_a_withdrawal_made_on_another_devi
     until = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
     await laptop.ok(
         "share", "Personal", "drsmith", "--role", "annotate", "--safety-flags", "--until", until,
-        "--fingerprint", drsmith.signup["fingerprint"],
+        "--fingerprint", drsmith.signup["fingerprint"], input="y\n",  # a new member: asked
     )  # fmt: skip
     await phone.ok("sync")
     await outage.begin()  # the phone is offline: the client withdraws every opt-in there

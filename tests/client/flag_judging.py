@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ def shift_clock(monkeypatch: pytest.MonkeyPatch, by_ms: int) -> None:
 
     for module in CLOCKED:
         monkeypatch.setattr(f"client_sdk.{module}.now_ms", shifted, raising=False)
+
+
+def past_ms(moment: datetime, by_ms: int = 500) -> int:
+    """How far (ms) to `shift_clock` for the clocks to read `by_ms` past `moment` (aware)."""
+    return max(0, int(moment.timestamp() * 1000) + by_ms - int(time.time() * 1000))
 
 
 async def opted_in(

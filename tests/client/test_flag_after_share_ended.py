@@ -25,6 +25,7 @@ async def test_a_flag_sent_after_the_share_ended_elsewhere_is_told_as_not_delive
     report = await tablet.sync()
     [told] = report.undelivered_flags
     assert (told.flag_id, told.members, told.measure) == (flag_id, ("drsmith",), "phq9")
+    assert report.journals_owned == 1  # "Personal" alone: its plan's words name no journal
     said = " ".join(report.lines())
     # the end was signed seconds before the flag left, within the devices' clock skew
     # (CLOCK_SKEW_MS): "may NOT" ("was NOT" needs an end more than that before it)

@@ -54,7 +54,10 @@ async def test_a_kept_flag_sealed_again_fresh_and_dropped_again_is_still_sent_ag
     hostile.holds["/v1/sync"] = drop
     first = await ana.sync()
     assert [u.cause for u in first.undelivered_flags] == ["withheld"]
-    [old] = await ana.store.kept_flags()
+    # the flag's record, and its result's kept with it (fix31c 1)
+    [old] = [k for k in await ana.store.kept_flags() if k.doc_id.hex() == flag_id]
+    result = bytes.fromhex(taken.result.id)
+    assert {k.doc_id for k in await ana.store.kept_flags()} == {old.doc_id, result}
     bob = await signup("bob")
     granter: Client = laptop if granted_on == "laptop" else ana
     await laptop.sync()
@@ -62,7 +65,7 @@ async def test_a_kept_flag_sealed_again_fresh_and_dropped_again_is_still_sent_ag
     await ana.sync()  # the kept record: sealed again as a fresh snapshot, dropped again
     kept = await ana.store.kept_flags()
     assert kept and old.record_id not in {k.record_id for k in kept}, kept
-    assert {k.doc_id for k in kept} == {old.doc_id}
+    assert {k.doc_id for k in kept} == {old.doc_id, result}
     for _ in range(2):  # each sync sends the flag's new record again
         n = len(pushed)
         await ana.sync()

@@ -26,6 +26,7 @@ from client_sdk.withholding import is_cut
 from tests.client.hostile import FORWARDED_HEADERS, HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
 from tests.client.test_writer_limits import signed_by
+from tests.clock import AheadClock
 from tests.conftest import ClientFactory, RunningServer
 
 ROTATE = "/v1/journals/rotate"
@@ -100,6 +101,15 @@ async def lea_memberships(ana: Client, lea: Client) -> int:
     state = ana.replica.chains.state(await journal_id(ana, "Personal"))
     assert state is not None
     return len(state.handles.get(lea.profile.account_id, []))
+
+
+async def ended_on_chain(ana: Client, bob: Client) -> bool:
+    """Whether bob's share of ana's Personal ended on her verified chain (an `ended` entry,
+    no membership left): the sync judged his end date passed."""
+    state = ana.replica.chains.state(await journal_id(ana, "Personal"))
+    assert state is not None
+    handles = state.handles.get(bob.profile.account_id, [])
+    return bool(handles) and all(h in state.ended and h not in state.members for h in handles)
 
 
 async def reads_all(lea: Client, ana: Client, written: list[str]) -> bool:
@@ -231,6 +241,7 @@ async def test_a_share_whose_end_date_passed_is_not_signed_again(
     rotation takes its position: the first request, forwarded late, is refused), and lea
     is on no chain."""
     ana = await through("ana")
+    ana.replica.clock = clock = AheadClock()
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
     lea = await signup("lea")
@@ -239,7 +250,7 @@ async def test_a_share_whose_end_date_passed_is_not_signed_again(
     with pytest.raises(TJError):
         await share_with(ana, lea, expires_at=until)
     handle = (await noted(ana)).handle
-    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+    clock.past(until)  # as the wall clock will read in a few seconds
     report = await ana.sync()
     assert any(
         "share with lea was never confirmed and its end date has passed" in p

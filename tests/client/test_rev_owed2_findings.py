@@ -4,7 +4,6 @@ loopback hostile proxy, real crypto."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import pytest
 
 from client_sdk import Client, owed_shares
 from client_sdk.errors import TJError
-from client_sdk.models import now_ms
 from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_owed_grant_sent_again import drop_rotates
+from tests.client.test_owed_grant_sent_again import drop_rotates, ended_on_chain
+from tests.clock import AheadClock
 from tests.conftest import ClientFactory
 
 
@@ -98,6 +97,7 @@ async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     the server honest again: the sync that ends bob must not cancel lea's share (it may
     wait to sign it, but her grant's position is kept, or her grant goes with bob's end)."""
     ana = await through("ana")
+    ana.replica.clock = clock = AheadClock()
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
     bob, lea = await signup("bob"), await signup("lea")
@@ -109,12 +109,13 @@ async def test_a_co_members_end_date_does_not_cancel_a_resting_pending_share(
     for _ in range(owed_shares.FREE_TRIES):
         await ana.sync()
     owed = owed_shares.decode(await ana.store.setting(owed_shares.SETTING))
-    assert owed_shares.resting(owed[await journal_id(ana, "Personal")], now_ms())
+    assert owed_shares.resting(owed[await journal_id(ana, "Personal")], clock())
     dropped.count = len(dropped.kept)  # honest from now on
-    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+    clock.past(until)  # as the wall clock will read in a few seconds
     report = await ana.sync()
     told = " ".join(report.problems)
     assert "can no longer be" not in told, told
+    assert await ended_on_chain(ana, bob)  # the sync ended bob's share, by its clock
 
 
 async def test_a_logout_never_forgets_an_unshare_not_confirmed(

@@ -16,7 +16,13 @@ from client_sdk import INSECURE_TEST_COST, Client, owed_shares
 from client_sdk.errors import NotFound, TJError
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, share_with
-from tests.client.test_owed_grant_sent_again import ROTATE, drop_rotates, lea_memberships
+from tests.client.test_owed_grant_sent_again import (
+    ROTATE,
+    drop_rotates,
+    ended_on_chain,
+    lea_memberships,
+)
+from tests.clock import AheadClock
 from tests.conftest import PASSWORD, ClientFactory
 
 
@@ -99,6 +105,8 @@ async def test_a_co_members_end_date_does_not_cancel_a_pending_share(
     date passed) the grant is signed again in the rotation that ends bob's share, and lea's
     share completes: never a share cancelled because another member's period ended."""
     ana = await through("ana")
+    assert ana.replica.clock is None  # the product's: the wall clock
+    ana.replica.clock = clock = AheadClock()
     await ana.entries.write(None, "an entry")
     await ana.sync(strict=True)
     bob, lea = await signup("bob"), await signup("lea")
@@ -107,11 +115,12 @@ async def test_a_co_members_end_date_does_not_cancel_a_pending_share(
     drop_rotates(hostile)
     with pytest.raises(TJError):
         await share_with(ana, lea)
-    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+    clock.past(until)  # as the wall clock will read in a few seconds
     report = await ana.sync()
     assert not any("can no longer be" in p for p in report.problems)
     assert report.finished_shares == [owed_shares.finished("lea", "Personal", resent=True)]
     assert await lea_memberships(ana, lea) == 1
+    assert await ended_on_chain(ana, bob)  # the sync ended bob's share, by its clock
 
 
 async def test_a_pending_share_replaced_by_another_members_share_is_told(

@@ -15,7 +15,7 @@ import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, ClientClosed, InvalidInput, StoreBusy, database
 from client_sdk.database import LOGGED_OUT
-from client_sdk.store import ACCOUNT_ID, STORE_FILE
+from client_sdk.store import ACCOUNT_ID, COUNTS_TABLE, STORE_FILE
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -47,6 +47,11 @@ class HeldStore:
         self._connection.close()
 
 
+TJ_COUNT_TRIGGERS = (
+    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'tj_count_*'"
+)
+
+
 def aged(home: Path, change: str) -> None:
     """Make the store at `home` look like one an earlier version made, so that opening it
     changes it (a migration): `change` names which."""
@@ -59,6 +64,10 @@ def aged(home: Path, change: str) -> None:
             db.execute("DROP TABLE entry_rows_read")
         elif change == "legacy counters":  # counters kept per journal only
             db.execute("INSERT INTO write_counters VALUES (?, ?)", (b"j" * 16, 3))
+        elif change == "counts":  # the counts of changes, made once (0.1.0: temporary)
+            for (name,) in db.execute(TJ_COUNT_TRIGGERS).fetchall():
+                db.execute(f"DROP TRIGGER {name}")
+            db.execute(f"DROP TABLE {COUNTS_TABLE}")
     db.close()
 
 
@@ -75,6 +84,8 @@ def still_aged(home: Path, change: str) -> bool:
             found = not db.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'entry_rows_read'"
             ).fetchall()
+        elif change == "counts":
+            found = not db.execute(TJ_COUNT_TRIGGERS).fetchall()
         else:
             found = bool(db.execute("SELECT 1 FROM write_counters").fetchall())
     db.close()
@@ -101,7 +112,7 @@ async def ticks_while(task: asyncio.Task[object]) -> int:
     return ticks
 
 
-CHANGES = ["column", "table", "entry index", "legacy counters"]
+CHANGES = ["column", "table", "entry index", "legacy counters", "counts"]
 
 
 @pytest.mark.parametrize("change", CHANGES)

@@ -1,32 +1,37 @@
-"""The counts of row changes a store's connection keeps (store.CHANGES, read by `_changes`):
+"""The counts of row changes a store keeps (store.COUNTS, read by `_changes`):
 each COUNTED column moves by exactly one at each insert, update and delete of a row of each
 table that WATCHED names for it, and at no other; `own_marks` at a journal's insert and
 delete and at a change of its own marks, never of its cursor; `kind_<kind>` at a change of a
 document of that kind only. The triggers are one per table and event (issue 10), whichever
-columns watch the table."""
+columns watch the table, kept in the store's file: made once, in a store an earlier version
+made (which counted in temporary triggers, at every opening) or another version changed."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from client_sdk import store
 
 
 def _counts(db: sqlite3.Connection) -> Counter[str]:
-    row = db.execute(f"SELECT {', '.join(store.COUNTED)} FROM tj_changes").fetchone()
+    row = db.execute(f"SELECT {', '.join(store.COUNTED)} FROM {store.COUNTS_TABLE}").fetchone()
     return Counter(dict(zip(store.COUNTED, row, strict=True)))
 
 
 def _db() -> sqlite3.Connection:
-    """Every watched table with the columns the triggers read, and store.CHANGES."""
+    """Every watched table with the columns the triggers read, and store.COUNTS."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     tables = {table for tables in store.WATCHED.values() for table in tables}
     for table in sorted(tables - {"journals"}):
         db.execute(f"CREATE TABLE {table} (x)")
     db.execute("CREATE TABLE journals (x, cursor, own_before, own_not_held)")
     db.execute("CREATE TABLE documents (x, kind)")
-    db.executescript(store.CHANGES)
+    store._add_counts(db)
     return db
 
 
@@ -76,10 +81,83 @@ def test_documents_move_only_the_count_of_their_watched_kind() -> None:
 
 def test_the_triggers_are_one_per_table_and_event() -> None:
     db = _db()
-    names = [
-        row[0] for row in db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'")
-    ]
+    names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
     tables = {table for tables in store.WATCHED.values() for table in tables}
     # three events per watched table, the journals' own marks, and the kinds' three each
     assert len(names) == 3 * len(tables) + 1 + 3 * len(store.WATCHED_KINDS)
     assert len(set(names)) == len(names)
+
+
+OLD_STORE = Path(__file__).parent.parent / "fixtures" / "store_0_1_0.sql"
+"""A store file version 0.1.0 made, which counted in temporary triggers (its schema, dumped)."""
+
+
+def _old_home(tmp_path: Path) -> Path:
+    with contextlib.closing(sqlite3.connect(tmp_path / store.STORE_FILE)) as db:
+        db.executescript(OLD_STORE.read_text())
+        assert not store._counts_made(db)
+    return tmp_path
+
+
+async def _counted(opened: store.Store) -> dict[str, tuple[int, int]]:
+    return await opened._db.run(store._changes)
+
+
+async def test_a_store_an_earlier_version_made_gets_its_counts_once_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    home = _old_home(tmp_path)
+    opened = await store.Store.open(home, b"d" * 16, account=b"a" * 16)
+    try:
+        assert await opened.setting("test-kept") == "made by 0.1.0 before tj_counts"
+        counted = await _counted(opened)
+        assert {column: n for column, (n, _) in counted.items()} == dict.fromkeys(store.COUNTED, 0)
+        version = await opened.version()
+        assert await opened.setting("test-kept", as_of=version) == "made by 0.1.0 before tj_counts"
+        await opened.put_setting("test-kept", "changed")  # counted: what was kept is read again
+        assert (await _counted(opened))["settings"][0] == 1
+        assert await opened.setting("test-kept", as_of=await opened.version()) == "changed"
+    finally:
+        await opened.close()
+    with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
+        assert not store._counts_differ(db)  # made in the file: exactly COUNTS
+    again = await store.Store.open(home, b"d" * 16, account=b"a" * 16)
+    try:  # opened again: nothing made, in the file or for this connection alone
+        temporary = await again._db.run(
+            lambda db: db.execute("SELECT name FROM sqlite_temp_master").fetchall()
+        )
+        assert temporary == []
+        assert (await _counted(again))["settings"][0] == 1  # the count is the file's
+    finally:
+        await again.close()
+
+
+@pytest.mark.parametrize("change", ["trigger missing", "another version's"])
+async def test_counts_not_as_this_version_makes_them_are_made_again(
+    tmp_path: Path, change: str
+) -> None:
+    """A store whose counting trigger is missing (a watched table dropped and made again),
+    with one more, or whose counts another version made (another table: other statements)
+    is given exactly COUNTS, every other one dropped, and counts as they do."""
+    home = _old_home(tmp_path)
+    await (await store.Store.open(home, b"d" * 16, account=b"a" * 16)).close()
+    with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
+        if change == "trigger missing":
+            db.execute("DROP TRIGGER tj_count_settings_update")
+            db.execute(
+                "CREATE TRIGGER tj_count_problems_insert AFTER INSERT ON problems "
+                f"BEGIN UPDATE {store.COUNTS_TABLE} SET settings = settings + 1; END"
+            )
+        else:  # its triggers follow the table's new name
+            db.execute(f"ALTER TABLE {store.COUNTS_TABLE} RENAME TO tj_counts_0123456789ab")
+        db.commit()
+        assert store._counts_differ(db)
+    opened = await store.Store.open(home, b"d" * 16, account=b"a" * 16)
+    try:
+        await opened.put_setting("test-kept", "changed")
+        assert (await _counted(opened))["settings"][0] == 1
+    finally:
+        await opened.close()
+    with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
+        assert not store._counts_differ(db)
+        assert set(store._counts_made(db)) == {s.split()[2] for s in store.COUNTS}

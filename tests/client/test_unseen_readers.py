@@ -15,6 +15,7 @@ import pytest
 from client_sdk import Client, InvalidInput, NotFound, ReadersToConfirm, TJError, keys, records
 from client_sdk.default_journal import DEFAULT_SETTING
 from client_sdk.models import ID_SHOWN
+from tests.client.flag_judging import past_ms, shift_clock
 from tests.client.hostile import HostileServer, hostile, login_through  # noqa: F401
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
 from tests.client.test_default_journal import upgraded
@@ -25,7 +26,7 @@ from tests.test_cli_brief_read_only_copy import without_journal
 
 
 async def test_a_members_device_counts_an_ended_co_member_who_holds_the_key_it_writes_under(
-    signup: ClientFactory, live_server: RunningServer
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """rev29b F1: coach's end date passed while ana's devices are offline, so nothing ended
     coach's share or rotated the key. drsmith's device (a member's) would seal what it
@@ -40,7 +41,8 @@ async def test_a_members_device_counts_an_ended_co_member_who_holds_the_key_it_w
     await ana.sync()
     await drsmith.sync()
     await coach.sync()
-    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.5)
+    # The devices' clocks as they will read in a few seconds, past coach's end date.
+    shift_clock(monkeypatch, past_ms(until))
     # ana's devices are offline (her phone is off): nothing of hers ends coach's share yet
     said = await drsmith.journals.readers("ana/Personal")
     held = await drsmith.journals.readers("ana/Personal", ended=True)

@@ -17,13 +17,15 @@ reader holds (`opened_with`). Real server on 127.0.0.1, real crypto.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from client_sdk import wire
 from client_sdk.replica import MEMBER_END_DATE_HELD, STALE_HELD, STALE_REFUSED_AGAIN
+from tests.client.flag_judging import past_ms, shift_clock
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
     Through,
@@ -78,14 +80,16 @@ def withhold_removal_and_rotation(server: HostileServer, journal: bytes, listed:
     server.replies["/v1/journals/list"] = cut_list
 
 
-async def past(until: datetime) -> None:
-    await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.3)
+def past(monkeypatch: pytest.MonkeyPatch, until: datetime) -> None:
+    """Every device's clock from now on as it will read a moment after `until`."""
+    shift_clock(monkeypatch, past_ms(until, 300))
 
 
 async def test_members_device_keeps_a_note_while_a_co_members_end_date_passed(
     signup: ClientFactory,
     hostile: HostileServer,  # noqa: F811
     through: Through,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """coach's read share has a signed end date; it passes while ana's devices are offline
     (or the server withholds her `ended` + `rotated`). drsmith's device knows the end from
@@ -102,7 +106,7 @@ async def test_members_device_keeps_a_note_while_a_co_members_end_date_passed(
     await coach.sync()
     personal = await journal_id(ana, "Personal")
     key = await coach_key(coach)
-    await past(until)
+    past(monkeypatch, until)
     pushed = keep_pushes(hostile)
     await drsmith.sync()
     await drsmith.notes.add("ana/Personal", "After coach's end date: for ana only.")
@@ -126,6 +130,7 @@ async def test_owners_device_keeps_an_entry_while_the_server_refuses_the_ending(
     signup: ClientFactory,
     hostile: HostileServer,  # noqa: F811
     through: Through,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """coach's share reaches its signed end date; the server refuses every rotation ana's
     device signs to end it. The entry ana writes stays in the outbox until the rotation is
@@ -138,7 +143,7 @@ async def test_owners_device_keeps_an_entry_while_the_server_refuses_the_ending(
     await coach.sync()
     personal = await journal_id(ana, "Personal")
     key = await coach_key(coach)
-    await past(until)
+    past(monkeypatch, until)
     armed = refuse_rotations(hostile, 409, "chain_conflict")
     pushed = keep_pushes(hostile)
     await ana.entries.write("Personal", "After coach's end date.")

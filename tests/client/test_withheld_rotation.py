@@ -11,17 +11,19 @@ member holds."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from client_sdk import Client, records, wire
 from client_sdk.models import now_ms
 from client_sdk.readers import UNKNOWN_READER, journal_readers
 from client_sdk.replica import FORMER_HOLDER_HELD, MEMBER_FORMER_HOLDER_HELD
+from tests.client.flag_judging import past_ms, shift_clock
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
     Through,
@@ -123,6 +125,7 @@ async def owner_phone_after(
     signup: ClientFactory,
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> None:
     """ana's laptop removes coach (`ending` "revoke") or ends coach's share at its end date
     ("end date"); the server withholds the `rotated` entry from ana's phone. The phone
@@ -143,7 +146,8 @@ async def owner_phone_after(
         if until is None:
             await laptop.shares.revoke("Personal", "coach")
         else:
-            await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.3)
+            assert monkeypatch is not None  # every device's clock a moment past `until`
+            shift_clock(monkeypatch, past_ms(until, 300))
             await laptop.sync()  # ended + rotated
         withhold_last_entry(hostile, personal, listed)
         pushed = keep_pushes(hostile)
@@ -190,8 +194,9 @@ async def test_owner_phone_keeps_entry_when_an_ends_rotation_is_withheld(
     signup: ClientFactory,
     hostile: HostileServer,  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await owner_phone_after("end date", signup, hostile, tmp_path)
+    await owner_phone_after("end date", signup, hostile, tmp_path, monkeypatch)
 
 
 def lose_last_rotation(live_server: RunningServer, journal: bytes) -> None:
