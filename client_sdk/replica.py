@@ -109,7 +109,6 @@ from client_sdk.journal_meta import (
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
-from client_sdk.live import ListMark, list_mark, told_nothing_since
 from client_sdk.models import (
     account_names,
     label_digits,
@@ -651,9 +650,6 @@ class Replica:
         self._listed_for: sync_plan.SyncReport | None = None
         """The report of the sync (or `push_outbox`) whose push read the journal list and
         chains first (`_push`, rev30a F2): once per sync that has something to send."""
-        self._listed_mark: ListMark | None = None
-        """The live socket open when `_push` last read the journal list (`live.list_mark`):
-        while it announced nothing since, a push need not read it again."""
         self._end_problems: dict[bytes, tuple[str, str]] = {}
         """By journal: why this device could not end the share of a member whose end date
         passed there (`rotate_expired`: the server refused the rotation), reported by the
@@ -3838,10 +3834,7 @@ class Replica:
         the journal list and changed chains are read (`refresh_journals`): a removal or an
         end another device signed meanwhile is seen before a record sealed under the key
         the removed account holds is handed to the server, which could keep it even while
-        refusing it (rev30a F2). A sync with nothing to send asks nothing more, and neither
-        does a push while the live channel has stayed open since the last such read and
-        announced no change of the list or of a chain (`_told_nothing_since_listed`: the
-        chains another process of this device stored are read back instead). Records held
+        refusing it (rev30a F2). A sync with nothing to send asks nothing more. Records held
         as sealed under an older epoch are sealed again, once the journals are pulled (what
         was written since the epoch moved: as after a `stale_epoch` refusal).
 
@@ -3849,12 +3842,7 @@ class Replica:
         (`stale_epoch`): their records are still in the outbox, not pushed again under that
         epoch (`_stale_epochs`)."""
         if self._listed_for is not report and not await self.store.outbox_empty():
-            if self._told_nothing_since_listed():
-                await self.chains.load_fresh()  # what another process of this device stored
-            else:
-                mark = list_mark(self.transport)  # before the request: a notice during it
-                await self.refresh_journals()  # counts as after it
-                self._listed_mark = mark
+            await self.refresh_journals()
             self._listed_for = report
         if release and self._listed_for is report:
             await self._release_stale(report)
@@ -3916,20 +3904,6 @@ class Replica:
                     report.problems.append(line)
             return stale
         return stale
-
-    def _told_nothing_since_listed(self) -> bool:
-        """Whether a push may skip the journal list read (rev30a F2) because the live channel
-        has been open since `_push` last read it, and announced no change of the list or of
-        a chain since (`live.told_nothing_since`): a rotation signed on another device is
-        announced by a meta notice, so this device's verified chains are the server's. Never
-        while a journal's push waits for that read (`_stale_epochs`: `_release_stale`) or a
-        chain has a problem or a rotation unseen (`Chains.unsettled`)."""
-        return (
-            not self._stale_epochs
-            and self.chains.loaded
-            and not self.chains.unsettled()
-            and told_nothing_since(self.transport, self._listed_mark)
-        )
 
     async def _release_stale(self, report: sync_plan.SyncReport) -> None:
         """After a read of the journal list and chains for the sync of `report` (its first
