@@ -776,6 +776,13 @@ def import_summary(
     for name, into in report.imported_as.items():  # never into an existing journal
         if (name, into) in copies:  # the name is its own old copy's: said below (NU72 F6)
             continue
+        if name in report.id_starts:  # fix31e: as a name it would name neither journal
+            parts.append(
+                f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: "
+                f"{output.quoted(name)} starts the id of a journal on this device, so as a name "
+                "it would name neither journal wherever you typed it"
+            )
+            continue
         parts.append(
             f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "
             f"a journal named {output.quoted(name)} already, and an import writes into an existing "
