@@ -1191,6 +1191,35 @@ class Sharing:
             expires_at = terms.expires_at
         return role or terms.role, expires_at
 
+    async def refuse_unscoped_terms(self, journal: LocalJournal, username: str) -> None:
+        """Raise ScopeNeeded where `share(journal, username, role=...)` with `full_if_new`,
+        without `full` or `only`, would refuse before anything is signed: the account, pinned
+        here, is named by the journal's verified chain (refreshed first) but holds no
+        membership of it, current or lapsed, nor a field-level share (removed: `revoke`,
+        `tj unshare`). Nothing for an account not pinned here (`share` asks for its keys), a
+        journal not this account's or kept only to share with a member. For an app to say
+        the refusal before asking anything (`tj share --safety-flags`, fix31e); `share`
+        decides again on the chain it signs on. Raises NetworkError offline, and as
+        `limited_share`."""
+        name = normalize_username(username)
+        peers = [p for p in await self.store.peers() if p.username == name]
+        if journal.role != "owner" or len(peers) != 1 or await self._copy_of(journal):
+            return
+        peer = peers[0]
+        if await self.limited_share(journal, peer.account_id) is not None:  # refreshes first
+            return  # new terms for what they read today
+        chain = self.replica.chains.state(journal.journal_id)
+        copies = [
+            d
+            for d in self.kept_disclosures().values()
+            if d.kind == "mirror"
+            and d.mirror_of == journal.journal_id
+            and d.member_id == peer.account_id
+        ]
+        if basis_of(chain, peer) == (None, frozenset(), False) and not copies:
+            return  # never named: the whole journal is shared
+        self._refuse_new_member(journal, peer, given_terms=True)
+
     def _refuse_new_member(
         self, journal: LocalJournal, peer: Peer, *, given_terms: bool = False
     ) -> None:
