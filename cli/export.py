@@ -224,9 +224,8 @@ async def exported_name(client: Client, journal: Journal) -> str:
         )
         return f"{journal.name} {mark}" if mark else journal.name
     label = await client.journals.client_label(journal.id)
-    own_name = journal.name.removeprefix(f"{journal.owner}/")
-    if journal.name.startswith(f"{label}/"):
-        return journal.name
+    # the name carries the label already (`Replica.owner_named`, fix31e) or the username
+    own_name = journal.name.removeprefix(f"{label}/").removeprefix(f"{journal.owner}/")
     return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 
