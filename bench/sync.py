@@ -13,7 +13,10 @@ cost, measuring what a user waits for:
   once more (the newest entries an app shows);
 - no-op sync on N entries and on 10 (`noop_sync_ms_*`), live propagation between two
   processes (`live_ms_*`: from a write's call and a sync on one device until the other,
-  connected to the live channel, has read that entry through the public API);
+  connected to the live channel, has read that entry through the public API; the writer
+  only writes and syncs), and the same with the writer connected to its live channel too, as
+  an app showing the journal is (`live_watching_ms_*`: its pushes then skip the journal-list
+  read while that channel has told of no change, protocol.md section 6);
 - bytes the server allocates on disk per entry (blocks, not file sizes, minus an empty
   server), the server's CPU seconds per 1,000 records pushed and pulled, the fresh device's
   resident memory (peak, with the KDF's transient 256 MiB, and steady after the pull).
@@ -41,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,6 +341,31 @@ async def live_latencies_ms(
         await follower.wait()
 
 
+@contextlib.asynccontextmanager
+async def watching(client: Client) -> AsyncIterator[None]:
+    """`client` connected to its live channel (`Client.live()`, notices read and dropped) for
+    the block, as an app showing the journal is: connected and synced once before the block
+    starts (RuntimeError after 10 s without a connection)."""
+
+    async def follow() -> None:
+        async for _ in client.live():
+            pass
+
+    task = asyncio.create_task(follow())
+    try:
+        deadline = time.monotonic() + 10
+        while client.transport.live_calls is None:
+            if task.done() or time.monotonic() > deadline:
+                raise RuntimeError("the writer's live channel did not connect")
+            await asyncio.sleep(0.01)
+        await client.sync()
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def run(
     entries: int, work: Path, database: str | None = None, clients_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -395,6 +423,9 @@ async def run(
         await phone.sync()
         await phone.close()
         live = (await live_latencies_ms(small_client, clients / "phone", LIVE_ROUNDS)).samples
+        async with watching(small_client):
+            phone_rounds = await live_latencies_ms(small_client, clients / "phone", LIVE_ROUNDS)
+        live_watching = phone_rounds.samples
 
         for client in (writer, small_client):
             await client.close()
@@ -429,6 +460,8 @@ async def run(
             "noop_sync_ms_median_small": round(statistics.median(small), 3),
             "live_ms_median": round(statistics.median(live), 2),
             "live_ms_p99": round(p99(live), 2),
+            "live_watching_ms_median": round(statistics.median(live_watching), 2),
+            "live_watching_ms_p99": round(p99(live_watching), 2),
             "server_bytes_per_entry": round(stored_bytes / entries),
             **record_bytes,
             "server_cpu_s_per_1000_pushed": round(push_cpu / entries * 1000, 3),

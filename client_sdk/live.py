@@ -161,6 +161,8 @@ async def _one_connection(
                         continue
                     if notice.kind == wire.LIVE_HELLO and notice.calls and carried is not None:
                         transport.live_calls = carried  # the server takes calls: from now on
+                    elif carried is not None and _may_change_list(notice):
+                        carried.changes += 1  # counted as read, before any consumer sees it
                     yield notice
                 elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                     break
@@ -183,6 +185,49 @@ def _frame(data: bytes, carried: LiveCalls | None) -> wire.LiveNotice | None:
         carried.answered(notice)
         return None
     return notice
+
+
+def _may_change_list(notice: wire.LiveNotice) -> bool:
+    """Whether `notice` may announce a change of the journal list or of an access chain
+    (a rotation: the key epoch moved): every notice but a `journal` one naming a head (new
+    records, which move no epoch: a rotation is announced by a meta notice, protocol.md GET
+    /v1/live, "Meta notices"), an unknown kind included."""
+    return not (notice.kind == wire.LIVE_JOURNAL and notice.head > 0)
+
+
+@dataclass(frozen=True)
+class ListMark:
+    """The live socket open when a read of the journal list started, and how many notices
+    that may change it (`LiveCalls.changes`) it had read then (`list_mark`)."""
+
+    calls: LiveCalls
+    changes: int
+
+
+def list_mark(transport: Transport) -> ListMark | None:
+    """Taken just before a read of the journal list and chains: None while no live socket
+    is open whose hello said `calls` (a server from before calls, or from before meta
+    notices, which came first, may change a chain without a notice)."""
+    calls = transport.live_calls
+    return None if calls is None else ListMark(calls, calls.changes)
+
+
+def told_nothing_since(transport: Transport, mark: ListMark | None) -> bool:
+    """Whether the live channel announced no change of the journal list or of an access
+    chain since `mark` was taken (`list_mark`): the same socket is still open (a reconnection
+    makes a new `LiveCalls`: a notice may have been lost in the gap) and has read no notice
+    `_may_change_list` holds for. A device that keeps its channel open then need not read the
+    journal list again before a push (`Replica._push`, rev30a F2): the server sends a meta
+    notice for every rotation, to every device concerned but the one that made it. A
+    server that withholds it could as well serve the list without the rotation (the fork
+    limit, protocol.md 4.20); an honest server's rotation stored while its notice is on its
+    way (milliseconds) meets the push as one stored just after a list's reply does."""
+    return (
+        mark is not None
+        and transport.live_calls is mark.calls
+        and mark.calls.open
+        and mark.calls.changes == mark.changes
+    )
 
 
 MAX_WAITING = 16

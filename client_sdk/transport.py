@@ -326,6 +326,11 @@ class LiveCalls:
         self._waiting: dict[int, asyncio.Future[wire.LiveNotice | None]] = {}
         self._abandoned: dict[int, None] = {}  # ids in the order abandoned (oldest first)
         self.open = True
+        self.changes = 0
+        """Notices read on this socket that may announce a change of the journal list or an
+        access chain (every notice but a `journal` one naming a head: live.py
+        `_may_change_list`): a push need not read the journal list first while this count
+        is as it was when it was last read (`live.ListMark`, rev30a F2)."""
 
     async def call(self, path: str, body: bytes, no_answer_s: float) -> wire.LiveNotice | None:
         """The reply to `body` sent to `path`, or None: the socket is lost (or was), or the
