@@ -224,9 +224,8 @@ async def exported_name(client: Client, journal: Journal) -> str:
         )
         return f"{journal.name} {mark}" if mark else journal.name
     label = await client.journals.client_label(journal.id)
-    own_name = journal.name.removeprefix(f"{journal.owner}/")
-    if journal.name.startswith(f"{label}/"):
-        return journal.name
+    # the name carries the label already (`Replica.owner_named`, fix31e) or the username
+    own_name = journal.name.removeprefix(f"{label}/").removeprefix(f"{journal.owner}/")
     return f"{label}/{own_name}, not the account the server now names {journal.owner}"
 
 
@@ -775,6 +774,13 @@ def import_summary(
     copies = {(c["journal"], c["restored_into"]) for c in report.old_copies}
     for name, into in report.imported_as.items():  # never into an existing journal
         if (name, into) in copies:  # the name is its own old copy's: said below (NU72 F6)
+            continue
+        if name in report.id_starts:  # fix31e: as a name it would name neither journal
+            parts.append(
+                f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: "
+                f"{output.quoted(name)} starts the id of a journal on this device, so as a name "
+                "it would name neither journal wherever you typed it"
+            )
             continue
         parts.append(
             f"the file's {output.quoted(name)} went into a new journal, {output.quoted(into)}: you have "

@@ -639,7 +639,8 @@ def take_measure(
             no_default=target.name is None and not_for_want_of_a_default(error),
         )
         saves: list[list[str]] = []
-        flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message, saves)
+        offers: list[tuple[str, list[str]]] = []
+        flagged = not_saved(home, chosen, keep, asked, draft, failed, safety_message, saves, offers)
         if as_json:  # what stderr said, in the error object an app reads (nu76 F4)
             concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
             shown = message_plan[0] if message_plan else None
@@ -650,6 +651,10 @@ def take_measure(
             output.ERROR_EXTRA.update(
                 safety_message=shown,
                 save_command=shell_join(saves[-1]) if saves else None,
+                # one per journal the refused --journal words may name (fix31e)
+                save_commands=[
+                    {"journal": name, "command": shell_join(words)} for name, words in offers
+                ],
                 result_id=stored.id if stored is not None else saved_under,
                 # what stderr said of the flag (nu77 F1): null when no safety item was
                 # answered above 0 or the answers were saved (their flag is the result's)
@@ -978,6 +983,7 @@ def not_saved(
     failed: Failed,
     safety_message: Callable[[], list[str]],
     saves: list[list[str]] | None = None,
+    offers: list[tuple[str, list[str]]] | None = None,
 ) -> bool:
     """What `tj measure take` says when its save failed (the error is said after): a safety
     item answered above 0 shows the safety message, if it was not shown (`safety_message`,
@@ -988,7 +994,11 @@ def not_saved(
     result id chosen is said when a flag without a score is sealed for them, or the id given
     was refused). Whether a flag without a score was sealed: answers no draft will save. The
     words of each command said that saves them are added to `saves` (`--json`'s
-    "save_command", nu76 F4)."""
+    "save_command", nu76 F4). --journal words refused as naming several journals: the
+    command is offered for each of them this account may write in, by words naming it
+    alone (`offered_journals`), each (name, words) added to `offers` (`--json`'s
+    "save_commands"), and `saves` gets the one command when there is one, else the command
+    with --journal NAME (fix31e)."""
     saves = [] if saves is None else saves
     answers = kept.answers
     concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
@@ -1016,6 +1026,29 @@ def not_saved(
     shown = replace(kept, journal="NAME") if refused else kept
     them = "them in the journal NAME you choose" if refused else "them"
     tail = f"; --journal {output.named(refused)} was refused" if refused else ""
+    # words naming several journals: each she may write in, by words naming it alone
+    # (fix31e, as fix31d's drafts: `entries.journals_to_offer`)
+    offered = [
+        (name, answers_command(again, replace(kept, journal=alone)))
+        for name, alone in (offered_journals(home, refused) if refused else [])
+    ]
+
+    def saves_them(words: list[str]) -> str:
+        """ "CMD saves them", or with `offered`, "CMD1 saves them in 'A', CMD2 saves them in
+        'B'"; the words are added to `saves`, the offered ones to `offers`."""
+        if not offered:
+            saves.append(words)
+            return f"{output.command(words)} saves {them}"
+        saves.append(offered[0][1] if len(offered) == 1 else words)
+        if offers is not None:
+            offers.extend(offered)
+        return ", ".join(
+            f"{output.command(command)} saves them in {output.quoted(name)}"
+            for name, command in offered
+        )
+
+    if offered:
+        tail = f"; --journal {output.named(refused)} was refused, as it names more than one journal"
     carried = draft is not None  # a draft that saves them (and seals the flag they owe)
     # refused for want of a default journal to write in (an older account's, unconfirmed or
     # ended): --answers are kept in a draft too, and a flag they owe is sealed at once all
@@ -1035,10 +1068,9 @@ def not_saved(
             path = keep_answers(home.path, kept)
         except OSError as error:
             first = "Your answers were not saved" if failed.known else unsure
-            saves.append(answers_command(again, shown))
             output.message(
                 f"{first}, and could not be kept in a draft ({output.os_error_text(error)}): "
-                f"{output.command(answers_command(again, shown))} saves {them}, {once}{tail}."
+                f"{saves_them(answers_command(again, shown))}, {once}{tail}."
             )
         else:
             carried = not no_default
@@ -1061,16 +1093,14 @@ def not_saved(
     elif not failed.known:
         rerun = ""
         if kept.result_id:  # the same answers under the same id: stored once
-            saves.append(answers_command(again, shown))
-            rerun = f"; if not, {output.command(answers_command(again, shown))} saves {them}, {once}{tail}"
+            rerun = f"; if not, {saves_them(answers_command(again, shown))}, {once}{tail}"
         output.message(
             f"{unsure}: {output.command(['tj', 'measure', 'list'])} shows them if so{rerun}."
         )
     elif kept.result_id and failed.refused and not concern:  # --answers, known not saved
-        saves.append(answers_command(again, shown))
         output.message(
-            f"Your answers were not saved: {output.command(answers_command(again, shown))} "
-            f"saves {them}, {once}{archived_default_words(failed.error, kept)}{tail}."
+            f"Your answers were not saved: {saves_them(answers_command(again, shown))}, "
+            f"{once}{archived_default_words(failed.error, kept)}{tail}."
         )
     if not concern:
         return False
@@ -1107,14 +1137,13 @@ def not_saved(
     save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         save_words = answers_command(again, shown)
-        saves.append(save_words)
         flag = (
             "seals their safety flag if you chose to send safety flags"
             if archived
             else "seals no second safety flag"
         )
         output.message(
-            f"{output.command(save_words)} saves {them}, {once}, and {flag}"
+            f"{saves_them(save_words)}, {once}, and {flag}"
             f"{archived_default_words(failed.error, kept)}{tail}."
         )
     try:
@@ -1138,6 +1167,18 @@ def not_saved(
             "if you chose to send safety flags, tell your therapist yourself."
         )
         return False
+
+
+def offered_journals(home: Home, words: str) -> list[tuple[str, str]]:
+    """The journals `words` (a --journal refused) may name that this account writes in, as
+    (name, words naming it alone): `entries.journals_to_offer`; [] when none, or they
+    cannot be read now."""
+    from cli.entries import journals_to_offer
+
+    try:
+        return home.run(partial(journals_to_offer, words))
+    except (Exception, KeyboardInterrupt):
+        return []
 
 
 def journal_words_refused(error: BaseException | None, kept: KeptAnswers) -> str:

@@ -688,7 +688,7 @@ sync`'s "unsent_flags" when it fails with safety flags still on this device, and
 "flags_sent" when flags left in it before it failed (`syncing.unsent_offline`); `tj logout`'s
 "unsent_flags", "unsynced", "unsynced_kinds" and "drafts" when its `--yes` refuses, or its
 question goes unanswered, to lose what is only on this device (nu77 F3); `tj
-measure take`'s "safety_message", "save_command", "result_id" and "flag_sealed" when its
+measure take`'s "safety_message", "save_command", "save_commands", "result_id" and "flag_sealed" when its
 answers were not saved (nu76 F4, nu77 F1)."""
 
 

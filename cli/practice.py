@@ -480,7 +480,11 @@ def brief(
       tj brief drsmith --days 7 --until 2027-01-10 --yes
     """
     from client_sdk.models import normalize_username
+    from client_sdk.sharing import identity_asked_once
 
+    # the account's identity asked of the server once for the command, each use checking
+    # it again (fix31e: it was asked four times)
+    click.get_current_context().with_resource(identity_asked_once())
     therapist = normalize_username(therapist)  # the name used, said as such in every line
     pinned_now: list[bool] = []  # --trust-on-first-use took keys never compared: said
 

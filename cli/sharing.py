@@ -317,6 +317,8 @@ def share(
     # shared, so nothing to ask.
     if safety_flags and not full and not yes and role is not None:
         why = home.run(partial(not_reading_now, journal_name, therapist))
+        if why is not None:  # refused first, never after the question (fix31e)
+            home.run(partial(refused_before_asked, journal_name, therapist))
         if why is not None:  # asked whatever this device holds of it (rev30d F1)
             output.message(new_reader_text(journal_name, therapist, why == ENDED), wrap=True)
             output.confirm(
@@ -370,12 +372,7 @@ def share(
         if safety_flags and not full:  # before anything changes
             limited = await client.shares.limited(journal_name, therapist)
             if limited is not None:
-                raise InvalidInput(
-                    f"{limited.member} reads only the {plain_list(limited.fields or ())} of "
-                    f"{limited.source}: safety flags need a whole-journal share; add --full to "
-                    "share every entry in full, or leave out --safety-flags",
-                    subject="share scope",
-                )
+                raise fields_only_refusal(limited)
         if safety_flags:  # to tell turning flags on from terms that did not change
             with contextlib.suppress(NotFound):  # an unknown journal: grant says so
                 flags_before.update((await client.safety.plan(journal_name)).flags_reach or ())
@@ -1631,6 +1628,32 @@ async def not_reading_now(journal: str, member: str, client: Client) -> str | No
     if name in readers and any(not s.expired for s in theirs):
         return None
     return ENDED if any(s.journal_id == found.id for s in theirs) else NEVER
+
+
+async def refused_before_asked(journal: str, member: str, client: Client) -> None:
+    """Raise what `tj share JOURNAL MEMBER --safety-flags --role ROLE` (no --full) refuses
+    after asking `new_reader_text`'s question, so that it is said first, with no question
+    (fix31e): `member` reads only some fields of `journal`, now or until that share ran
+    out (`fields_only_refusal`; `Shares.limited` raising for a copy of theirs that ended),
+    or was removed from it (`Shares.check_terms`: ScopeNeeded). From the verified chains,
+    refreshed first (needs the network); where the share would go on, nothing is raised and
+    the question is asked."""
+    limited = await client.shares.limited(journal, member)
+    if limited is not None:
+        raise fields_only_refusal(limited)
+    await client.shares.check_terms(journal, member)
+
+
+def fields_only_refusal(limited: ShareInfo) -> InvalidInput:
+    """The refusal of `tj share --safety-flags` (no --full) for a member who reads only
+    some fields of the journal (`limited`, `Shares.limited`): flags need a whole-journal
+    share."""
+    return InvalidInput(
+        f"{limited.member} reads only the {plain_list(limited.fields or ())} of "
+        f"{limited.source}: safety flags need a whole-journal share; add --full to "
+        "share every entry in full, or leave out --safety-flags",
+        subject="share scope",
+    )
 
 
 def new_reader_text(journal: str, member: str, ended: bool = False) -> str:

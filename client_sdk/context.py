@@ -1010,14 +1010,7 @@ class Context:
         keep the plain username on this device and the server gives it to another account
         (`Replica.names_given_elsewhere`: a share not opened until verified; the server's
         word, which only ever adds a label)."""
-        label = self.replica.owner_label(journal)
-        if (
-            journal.owner_id != self.profile.account_id
-            and label.casefold() == journal.owner_name.casefold()
-            and label.casefold() in self.replica.names_given_elsewhere()
-        ):
-            return self._labelled_owner(journal)
-        return label
+        return self.replica.owner_named(journal)
 
     def _labelled_owner(self, journal: LocalJournal) -> str:
         """The owner of `journal` with as many digits of its account id as tell it apart from

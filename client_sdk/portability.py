@@ -67,7 +67,7 @@ from client_sdk.care_import import (
     result_identity,
 )
 from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
-from client_sdk.context import Context
+from client_sdk.context import Context, is_id_prefix
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.errors import BAD_VALUE, InvalidInput, ReadersToConfirm, TJError
@@ -182,6 +182,11 @@ class ImportReport:
     into an existing journal unless the user names it (`into`), so it made "NAME
     (imported)", "NAME (imported 2)", ... (`created_journals` names them all). Empty when
     the user chose the journal (`into`)."""
+    id_starts: list[str] = field(default_factory=list)
+    """The journals of the file (names, each in `imported_as`) whose name, 4 or more hex
+    digits, starts the id of a journal on this device: as a name it would name neither
+    journal wherever typed (`Journals.create` refuses it), so the import named the new
+    journal "NAME (imported)", ... instead (fix31e)."""
     skipped_journals: list[str] = field(default_factory=list)
     skipped_notes: int = 0
     duplicates: int = 0
@@ -315,6 +320,7 @@ class ImportReport:
             "plans_alone": dict(self.plans_alone),
             "no_longer_shown": {name: dict(gone) for name, gone in self.no_longer_shown.items()},
             "imported_as": dict(self.imported_as),
+            "id_starts": list(self.id_starts),
             "skipped_journals": list(self.skipped_journals),
             "skipped_notes": self.skipped_notes,
             "duplicates": self.duplicates,
@@ -1671,7 +1677,9 @@ async def new_targets(
     name (an empty journal is restored once). The journal is new (a new id, its access chain
     signed here: shared with no one, whatever a server answers), named "NAME" when no journal
     of this account held here bears that name, else "NAME (imported)", "NAME (imported 2)",
-    ... (`report.imported_as`, `report.created_journals`). An existing journal never receives
+    ... (`report.imported_as`, `report.created_journals`), as for a name of 4 or more hex
+    digits that starts the id of a journal on this device, which would name neither
+    (`report.id_starts`; `Journals.create` refuses it). An existing journal never receives
     anything unless the user names it (`chosen_target`): no device can tell from a server
     answer that a journal's access chain has no newer share it withholds."""
     context = source.context
@@ -1695,7 +1703,10 @@ async def new_targets(
         empty = not any(j == journal.id for _, j in wanted) and not any(
             i.journal_id == journal.id for i in archive.items()
         )
-        if new or (empty and journal.name.casefold() not in taken):
+        once = journal.name  # an empty one is restored once: "NAME (imported)" for an id's start
+        if any(is_id_prefix(once, j.journal_id) for j in await context.store.journals()):
+            once = imported_name(once, lambda candidate: True)
+        if new or (empty and once.casefold() not in taken):
             try:  # a name create refuses, refused before any journal is made
                 check_name(journal.name)
             except InvalidInput as error:
@@ -1704,12 +1715,17 @@ async def new_targets(
                 ) from None
             fresh.append(journal)
     targets: dict[str, str] = {}
+    ids = [j.journal_id for j in await context.store.journals()]  # hers and shared
     for journal in fresh:
         name = journal.name
-        if name.casefold() in taken:
+        starts = any(is_id_prefix(name, journal_id) for journal_id in ids)
+        if starts or name.casefold() in taken:  # an id's start names neither (fix31e)
             name = imported_name(name, lambda candidate: candidate.casefold() not in taken)
             report.imported_as[journal.name] = name
+            if starts:
+                report.id_starts.append(journal.name)
         local = await context.replica.create_journal(name)
+        ids.append(local.journal_id)
         taken.add(name.casefold())
         report.created_journals.append(local.name)
         targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()

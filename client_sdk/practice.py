@@ -1234,22 +1234,14 @@ def _marked_shown(item: DiscussItem, scope: _CopyScope) -> DiscussItem:
 
 
 def _display(replica: Replica, local: LocalJournal) -> str:
-    """How the caseload and briefs name a journal: `Replica.shown_name` ("ana/Personal"),
-    its owner as `_owner_shown` names them ("kim (account 1a2b3c4d)/Personal")."""
-    if local.owner_id == replica.profile.account_id:
-        return replica.shown_name(local)
-    return f"{_owner_shown(replica, local)}/{local.name}"
+    """How the caseload and briefs name a journal: `Replica.shown_name` ("ana/Personal",
+    "kim (account 1a2b3c4d)/Personal")."""
+    return replica.shown_name(local)
 
 
 def _owner_shown(replica: Replica, local: LocalJournal) -> str:
-    """The owner of `local` (another account's) as the caseload names them: `Replica.owner_label`,
-    but by the label naming their account alone, "kim (account 1a2b3c4d)", while they keep
-    the plain username here and the server gives it to another account
-    (`Replica.names_given_elsewhere`), as the row names the client (`_client_names`) and
-    `Context.owner_named` names them: "kim/Personal" is the new holder's journal then, never
-    the earlier account's (fix31d: the labelled row's journals read "kim/Personal")."""
-    label = replica.owner_label(local)
-    owner = local.owner_name.casefold()
-    if label.casefold() == owner and owner in replica.names_given_elsewhere():
-        return account_label(local.owner_name, local.owner_id.hex(), replica.label_digits(local))
-    return label
+    """The owner of `local` (another account's) as the caseload names them:
+    `Replica.owner_named`, "kim (account 1a2b3c4d)" while they keep the plain username here
+    and the server gives it to another account, as the row names the client
+    (`_client_names`): "kim/Personal" is the new holder's journal then (fix31d)."""
+    return replica.owner_named(local)

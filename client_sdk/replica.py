@@ -110,6 +110,7 @@ from client_sdk.journal_meta import (
 )
 from client_sdk.key_pages import KeyWalk
 from client_sdk.models import (
+    account_label,
     account_names,
     label_digits,
     named_in_text,
@@ -2196,18 +2197,35 @@ class Replica:
             return self.profile.username
         return self._owner_labels().get(journal.owner_id, journal.owner_name)
 
+    def owner_named(self, journal: LocalJournal) -> str:
+        """How the app's words name the owner of `journal`: `owner_label`, but "kim (account
+        1a2b3c4d)" (`label_digits`) for another account that keeps the plain username here
+        while the journal list this device last read gives it to another account
+        (`names_given_elsewhere`: a share not opened until verified; the server's word,
+        which only ever adds a label). One rule for every list, the caseload and the
+        commands printed (fix31e: "kim/Personal" names the new holder's journal then)."""
+        label = self.owner_label(journal)
+        if (
+            journal.owner_id != self.profile.account_id
+            and label.casefold() == journal.owner_name.casefold()
+            and label.casefold() in self.names_given_elsewhere()
+        ):
+            digits = self.label_digits(journal)
+            return account_label(journal.owner_name, journal.owner_id.hex(), digits)
+        return label
+
     def owner_prefix(self, journal: LocalJournal) -> str:
         """What comes before a journal's name in `shown_name`: "" when this account owns
-        it, else its owner as `owner_label` names them and "/" ("ana/", "kim (account
+        it, else its owner as `owner_named` names them and "/" ("ana/", "kim (account
         1a2b3c4d)/"): the one place it is worked out (a former name, a rename's news and
         a name given "owner/..." are each put after it)."""
         if journal.owner_id == self.profile.account_id:
             return ""
-        return f"{self.owner_label(journal)}/"
+        return f"{self.owner_named(journal)}/"
 
     def shown_name(self, journal: LocalJournal) -> str:
         """How an app names a journal: its name when this account owns it, else
-        "owner/name", the owner as `owner_label` names them ("ana/Personal", "kim (account
+        "owner/name", the owner as `owner_named` names them ("ana/Personal", "kim (account
         1a2b3c4d)/Personal"). `Context.local_journal` takes it back."""
         return self.owner_prefix(journal) + journal.name
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -584,6 +586,30 @@ def basis_of(state: access.AccessState | None, peer: Peer) -> Basis:
     return (last[0].handle if last else None), frozenset(s.handle for s in in_force), ever
 
 
+_IDENTITY_ANSWERS: ContextVar[dict[tuple[str, str, str], wire.Identity] | None] = ContextVar(
+    "identity_answers", default=None
+)
+"""The server's verified answers to /v1/account/identity kept by `identity_asked_once`, by
+(server URL, this account's id in hex, username); None outside it."""
+
+
+@contextmanager
+def identity_asked_once() -> Iterator[None]:
+    """Within it (the clients opened in it, one after another included), the server is asked
+    for another account's identity (/v1/account/identity) once per server, signed-in
+    account and username: a later use takes the answer already given, which is checked
+    again as a new one would be (its self-signature; a share's fingerprint or the keys
+    pinned here), so the server is trusted no more. An answer that did not verify, or
+    NotFound, is not kept. For one command of an app that checks an account before asking
+    its user, then shares with it (`tj brief`: four requests, now one); the answer is as
+    old as the command. Raises nothing itself."""
+    token = _IDENTITY_ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _IDENTITY_ANSWERS.reset(token)
+
+
 UNSEEN_COPY = "unseen copy"
 """`TJError.subject` of a share of some fields not changed because this device cannot see
 the copy kept for the member that the source's signed chain names (`unseen_copy_text`)."""
@@ -687,10 +713,14 @@ class Sharing:
 
     async def identity(self, username: str) -> wire.Identity:
         name = normalize_username(username)
+        answers = _IDENTITY_ANSWERS.get()
+        key = (self.profile.server_url, self.profile.account_id.hex(), name)
         try:
-            identity = await self.replica.transport.call(
-                "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
-            )
+            identity = answers.get(key) if answers is not None else None
+            if identity is None:
+                identity = await self.replica.transport.call(
+                    "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
+                )
         except NotFound as missing:
             peers = {p.username for p in await self.store.peers() if p.username}
             known = name in peers
@@ -715,7 +745,9 @@ class Sharing:
             identity.sign_public_key,
             identity.box_public_key,
             identity.signature,
-        )
+        )  # every use, a kept answer too (`identity_asked_once`)
+        if answers is not None:
+            answers[key] = identity
         await self.replica.note_account_exists(identity.account_id)
         return identity
 
@@ -1190,6 +1222,35 @@ class Sharing:
         if expires_at is None and not terms.ended(now_ms()):
             expires_at = terms.expires_at
         return role or terms.role, expires_at
+
+    async def refuse_unscoped_terms(self, journal: LocalJournal, username: str) -> None:
+        """Raise ScopeNeeded where `share(journal, username, role=...)` with `full_if_new`,
+        without `full` or `only`, would refuse before anything is signed: the account, pinned
+        here, is named by the journal's verified chain (refreshed first) but holds no
+        membership of it, current or lapsed, nor a field-level share (removed: `revoke`,
+        `tj unshare`). Nothing for an account not pinned here (`share` asks for its keys), a
+        journal not this account's or kept only to share with a member. For an app to say
+        the refusal before asking anything (`tj share --safety-flags`, fix31e); `share`
+        decides again on the chain it signs on. Raises NetworkError offline, and as
+        `limited_share`."""
+        name = normalize_username(username)
+        peers = [p for p in await self.store.peers() if p.username == name]
+        if journal.role != "owner" or len(peers) != 1 or await self._copy_of(journal):
+            return
+        peer = peers[0]
+        if await self.limited_share(journal, peer.account_id) is not None:  # refreshes first
+            return  # new terms for what they read today
+        chain = self.replica.chains.state(journal.journal_id)
+        copies = [
+            d
+            for d in self.kept_disclosures().values()
+            if d.kind == "mirror"
+            and d.mirror_of == journal.journal_id
+            and d.member_id == peer.account_id
+        ]
+        if basis_of(chain, peer) == (None, frozenset(), False) and not copies:
+            return  # never named: the whole journal is shared
+        self._refuse_new_member(journal, peer, given_terms=True)
 
     def _refuse_new_member(
         self, journal: LocalJournal, peer: Peer, *, given_terms: bool = False

@@ -62,17 +62,25 @@ async def test_answers_refused_for_their_journal_are_said_saved_with_journal_nam
     text = said(done.output)
     assert f"--journal {start} --result-id" not in text, text
     assert f"--journal '{start}' --result-id" not in text, text
-    assert "--journal NAME --result-id" in text, text
+    # each journal the words may name, by words naming it alone (fix31e item 3)
+    named = (await ids(ana))[start]
+    assert f"--journal {named[:12]} --result-id" in text, text
+    assert "--journal Personal --result-id" in text, text
+    assert f"saves them in '{start}', " in text and "saves them in 'Personal'" in text, text
     assert (
-        f"saves them in the journal NAME you choose, never twice, and seals no second safety "
-        f"flag; --journal {start} was refused."
+        f"never twice, and seals no second safety flag; --journal {start} was refused, as it "
+        "names more than one journal."
     ) in text, text
     refused = await ana.tj(*answers, "--json")
     assert refused.exit_code == 1, refused.output
     error = json.loads(refused.stdout)["error"]
     [command] = [error["save_command"]] if isinstance(error["save_command"], str) else [None]
-    assert command is not None and "--journal NAME" in command, error
+    assert command is not None and "--journal NAME" in command, error  # the one you choose
     assert f"--journal {start} " not in command, error
+    offered = {c["journal"]: c["command"] for c in error["save_commands"]}
+    assert set(offered) == {start, "Personal"}, error
+    assert f"--journal {named[:12]} " in offered[start], error
+    assert "--journal Personal " in offered["Personal"], error
 
 
 async def test_a_journal_is_never_created_named_after_12_digits_of_an_id(
