@@ -333,6 +333,9 @@ class Client:
         # the store version at which no late flag could be owed here (no answer recorded on
         # this device, no safety plan held): not read again until the store changes
         self._no_flags_owed: tuple[int, int] | None = None
+        self._no_withheld_untold: tuple[int, int] | None = None
+        """The store version (`Replica.synced_version`) at which no flag a sync inside another
+        call found withheld waited untold (`_withheld_untold`): not read again until it moves."""
         self._owed_tried: tuple[int, int] | None = None  # the store version owed copies were
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
@@ -2421,10 +2424,18 @@ class Client:
             # sent again at the next sync, told once (rev29d F1); one pushed and served
             # back is kept whole no more
             report.undelivered_flags += await self.safety._send_withheld_again(own_gaps)
+        if report.held_stale:  # a flag kept as its journal's push was refused as stale: named
+            told = {u.flag_id for u in report.undelivered_flags}  # at every such sync (F7)
+            report.undelivered_flags += await self.safety._refused_as_stale(report.held_stale, told)
         if held_here:  # those that left in this sync, but not one told undelivered above
             gone = {u.flag_id for u in report.undelivered_flags}
             left = [u for u in held_here if not await self.safety.waiting(u.flag_id)]
             report.flags_sent = [u for u in left if u.flag_id not in gone]
+        synced = self.replica.synced_version  # none found at it: not read again (issue 10)
+        if hand and (synced is None or synced != self._no_withheld_untold):
+            if await self._withheld_untold():  # found by a sync whose report no one read
+                told = {u.flag_id for u in report.undelivered_flags}  # (rev30c F4)
+                report.undelivered_flags += await self.safety._withheld_untold(told)
         if report.undelivered_flags or report.unflagged:  # their words name the plan's journal
             with contextlib.suppress(TJError):
                 report.journals_owned = await self._journals_owned()
@@ -2458,7 +2469,7 @@ class Client:
             )
         if not hand:  # nothing recorded as told: the next sync tells it (rev30b F7)
             if "safety" in self.__dict__:
-                self.safety._not_handed()
+                await self.safety._not_handed()
             return report
         if "safety" in self.__dict__:  # what `_undelivered` told: recorded as handed now
             await self.safety._handed_undelivered()
@@ -2518,8 +2529,11 @@ class Client:
         """The news of a sync run inside another call (a share's, an unshare's, a push
         outside a sync: `Replica.keep_told`), whose report that call does not return: kept
         for `unseen_news` (what `tj sync` says as "Earlier"), so a client's new safety flag
-        it pulled is told, never lost (rev30b F8). Nothing written when none arrived."""
-        news = await self._arrival_news(report) if report.arrivals else []
+        it pulled is told, never lost (rev30b F8), after the journal news its journal list
+        brought (`Replica.refresh_journals`: an owner's rename, rev30c F5). Nothing written
+        when there are none."""
+        news = list(report.news)
+        news += await self._arrival_news(report) if report.arrivals else []
         if news:
             await self._change_unseen(
                 lambda kept: sync_plan.merged_news(kept, news)[-MAX_UNSEEN_NEWS:],
@@ -2545,6 +2559,21 @@ class Client:
         # nothing changed: read again only when the settings changed since the last read
         version = await self.store.version()
         return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
+
+    async def _withheld_untold(self) -> bool:
+        """Whether a sync inside another call found a safety flag withheld that no report
+        told yet (safety.FLAGS_WITHHELD_UNTOLD), read from the settings the store keeps in
+        memory as of the sync's end (`Replica.synced_version`); `_sync` does not ask while
+        that version is the one at which none was found (a sync with nothing to do, issue
+        10)."""
+        from client_sdk.safety import FLAGS_WITHHELD_UNTOLD
+
+        synced = self.replica.synced_version
+        raw = await self.store.setting(FLAGS_WITHHELD_UNTOLD, as_of=synced)
+        if raw in (None, "[]"):
+            self._no_withheld_untold = synced
+            return False
+        return True
 
     async def _flags_not_left(self) -> bool:
         """Whether a safety flag FLAGS_SENT lists has not left this device yet (no `left`),

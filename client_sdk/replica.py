@@ -491,6 +491,12 @@ STALE_RELEASED = (
     "as they are: the journal's access chain, read again and verified, has no newer key (the "
     "server may have refused them falsely; it already had them)"
 )
+STALE_REFUSED_AGAIN = (
+    "the server refused them again as sealed under an old key, after this device read the "
+    "journal's access chain again and verified no newer key (the server may be withholding "
+    "one, or refusing them falsely); they stay on this device and are sent again at the next "
+    "sync"
+)
 PROBLEM_HELD = (
     "kept until the server serves the journal's verified access chain again: its access "
     "chain or key epoch has a problem"
@@ -636,6 +642,11 @@ class Replica:
         over again in that sync (STALE_HELD, rev30a F3); the next sync's read of the chains
         releases it when the verified chain has no newer epoch (`_release_stale`, rev30b
         F6), else it goes sealed again under the newer epoch."""
+        self._released: tuple[sync_plan.SyncReport, dict[bytes, str], set[bytes]] | None = None
+        """The report of the sync whose push released holds of `_stale_epochs`
+        (`_release_stale`: once a sync, never by a `push_outbox` outside one, rev30c F3), the
+        journals released with the line that said so, and those of them the server refused again in that sync (told
+        once, as STALE_REFUSED_AGAIN, never as sent again: rev30c F7)."""
         self._listed_for: sync_plan.SyncReport | None = None
         """The report of the sync (or `push_outbox`) whose push read the journal list and
         chains first (`_push`, rev30a F2): once per sync that has something to send."""
@@ -831,10 +842,15 @@ class Replica:
                 and renamed_verified(before, local)
             ]
         )
+        outside: list[sync_plan.News] = []
         if self._syncing is not None and self._syncing[0] is asyncio.current_task():
             self._syncing[1].news += await self._journals_changed(
                 known, updated, self._syncing[1].problems
             )
+        elif self.keep_news is not None and known:  # a list read outside a sync (a push's,
+            # a share's): its news kept for `unseen_news` once the names are stored (rev30c
+            # F5); not a device's first read (a sign-in's: every journal would be "new")
+            outside = await self._journals_changed(known, updated, [])
         pending = {journal_id for journal_id, _ in await self.store.pending_journals()}
         gone = [  # kept read-only, never dropped on the server's word (a journal list can lie)
             replace(j, role=REVOKED)
@@ -961,6 +977,8 @@ class Replica:
                 await tx.set_setting(departures.PENDING, checks.encode())
         for journal_id in meanwhile:
             self._forget_in_memory(journal_id)
+        if outside and self.keep_news is not None:
+            await self.keep_news(sync_plan.SyncReport(news=outside))
 
     async def _adoption_after_list(
         self, tx: Transaction, stored: list[LocalJournal], removed: set[bytes]
@@ -3800,6 +3818,7 @@ class Replica:
         report: sync_plan.SyncReport,
         tracker: sync_plan.ProgressTracker,
         waits: UploadWaits,
+        release: bool = True,
     ) -> set[bytes]:
         """Push the outbox; records the server refuses for good are set aside (pushing.py);
         a push the server's write-rate limit stopped (`report.upload_limit`) is not tried
@@ -3825,6 +3844,7 @@ class Replica:
         if self._listed_for is not report and not await self.store.outbox_empty():
             await self.refresh_journals()
             self._listed_for = report
+        if release and self._listed_for is report:
             await self._release_stale(report)
         await self.rotate_expired()
         stale: set[bytes] = set()
@@ -3861,6 +3881,7 @@ class Replica:
             for journal_id, epoch in pusher.stale_epochs.items():
                 newest = max(epoch, self._stale_epochs.get(journal_id, -1))
                 self._stale_epochs[journal_id] = newest
+                self._refused_again(report, journal_id)
             self._conflicts.update({r.record_id: (r, pusher) for r in pusher.conflicts})
             if attempt == 0 and OLD_EPOCH in pusher.held.values():
                 # The epoch moved (a share, a removal): what was written since is pulled
@@ -3870,6 +3891,11 @@ class Replica:
                 await self._reseal_outbox(report)
                 continue
             for journal_id, reason in pusher.held.items():
+                if reason == STALE_HELD:  # a safety flag among them is named (rev30c F7)
+                    report.held_stale.add(journal_id)
+                    released = self._released
+                    if released is not None and released[0] is report and journal_id in released[2]:
+                        reason = STALE_REFUSED_AGAIN
                 line = (
                     f"journal {quoted_name(names.get(journal_id, journal_id.hex()))}: changes kept on "
                     f"this device, not pushed: {reason}"
@@ -3880,13 +3906,23 @@ class Replica:
         return stale
 
     async def _release_stale(self, report: sync_plan.SyncReport) -> None:
-        """After a read of the journal list and chains (the first push of a sync): a journal
-        whose push the server refused as `stale_epoch` at an earlier sync, and whose verified
-        chain still has no epoch newer than the one refused, is held no more (rev30b F6): the
+        """After a read of the journal list and chains for the sync of `report` (its first
+        push; never a `push_outbox` outside a sync, nor a later push of the same sync: the
+        sync refused says "not sent again in this sync", rev30c F3): a journal whose push
+        the server refused as `stale_epoch` at an earlier sync, and whose verified chain
+        still has no epoch newer than the one refused, is held no more (rev30b F6): the
         records refused go again as they are (the server already had those bytes: nothing
         new to it), and so does what was sealed since under the same epoch, said once in
-        `report.problems` (STALE_RELEASED). A newer epoch verified keeps the hold, moot: its
-        records are sealed again under it (OLD_EPOCH)."""
+        `report.problems` (STALE_RELEASED; replaced by STALE_REFUSED_AGAIN when the server
+        refuses them again in that sync, `_refused_again`). A newer epoch verified keeps the
+        hold, moot: its records are sealed again under it (OLD_EPOCH). One with nothing
+        waiting is held no more, unsaid."""
+        if self._released is not None and self._released[0] is report:
+            return
+        self._released = (report, {}, set())
+        if not self._stale_epochs:
+            return
+        waiting = await self.store.outbox_journals()
         for journal_id, refused in list(self._stale_epochs.items()):
             state = self.chains.state(journal_id)
             if state is None or self.chains.problem(journal_id) is not None:
@@ -3894,8 +3930,23 @@ class Replica:
             if state.epoch > refused:
                 continue
             del self._stale_epochs[journal_id]
+            if journal_id not in waiting:
+                continue
             (name,) = await self._journal_labels({journal_id})
-            report.problems.append(f"journal {quoted_name(name)}: {STALE_RELEASED}")
+            line = self._released[1][journal_id] = f"journal {quoted_name(name)}: {STALE_RELEASED}"
+            report.problems.append(line)
+
+    def _refused_again(self, report: sync_plan.SyncReport, journal_id: bytes) -> None:
+        """The server refused a push of `journal_id` as `stale_epoch` in the sync of
+        `report`: when that sync had released its hold (`_release_stale`), its STALE_RELEASED
+        line goes, and its records held are told as refused again (STALE_REFUSED_AGAIN),
+        one line, never "sent again" and "kept" both (rev30c F7)."""
+        released = self._released
+        if released is None or released[0] is not report or journal_id not in released[1]:
+            return
+        released[2].add(journal_id)
+        if released[1][journal_id] in report.problems:
+            report.problems.remove(released[1][journal_id])
 
     async def _journal_labels(self, journal_ids: set[bytes]) -> list[str]:
         """How each of `journal_ids` is named to this account (`shown_name`), sorted."""
@@ -8387,8 +8438,10 @@ class Replica:
         report that call does not return: the shares it completed (`finished_shares`) are
         told by this client's next sync instead, never lost (REV-OWED F2); the news of what
         it pulled (a client's new safety flag) are kept for `unseen_news` (`keep_news`, set
-        by the Client: rev30b F8)."""
-        if report.arrivals and self.keep_news is not None:
+        by the Client: rev30b F8), and so are its journal news (`refresh_journals`: an
+        owner's rename, this account's journals created or renamed on another device, rev30c
+        F5)."""
+        if (report.arrivals or report.news) and self.keep_news is not None:
             await self.keep_news(report)
         if report.finished_shares:
             if self._reopened is None:
@@ -9389,11 +9442,16 @@ class Replica:
         """Push what waits in the outbox now (sharing needs the network anyway). Raises
         RateLimited when the server's write-rate limit outlasts DEFAULT_WAIT_S of waits
         (what is not pushed stays in the outbox for the next sync). `report`: the sync's
-        that pushes again after it (what is set aside is told there)."""
+        that pushes again after it (what is set aside is told there). The journal list is
+        read first as before any push (`_push`), even when the sync of `report` read it:
+        requests a server can hold may have come between (rev31a F5). Without `report`, a
+        journal held as refused `stale_epoch` stays held: only a sync releases it, and says
+        so (`_release_stale`, rev30c F3)."""
         own = report is None  # no sync after it: what its pull brought is kept (`keep_told`)
         report = report if report is not None else sync_plan.SyncReport()
+        self._listed_for = None
         waits = UploadWaits(DEFAULT_WAIT_S)
-        await self._push(report, sync_plan.ProgressTracker(None, 0), waits)
+        await self._push(report, sync_plan.ProgressTracker(None, 0), waits, release=not own)
         if own:
             await self.keep_told(report)
         limit = report.upload_limit

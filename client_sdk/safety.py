@@ -93,6 +93,18 @@ dropped it would."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
+FLAGS_WITHHELD_UNTOLD = "safety_flags_withheld_untold"
+"""The setting (JSON list of flag ids, hex) of the safety flags a sync inside another call
+(`Client._inner_sync`: its report is handed to no one) found withheld (the server acknowledged
+them and has not served them back) and put back in the outbox: the next sync whose report is
+handed tells each (`SyncReport.undelivered_flags`, cause WITHHELD), also once the server
+served it back meanwhile (`UndeliveredFlag.reason` then says so, WITHHELD_SERVED_SINCE), and
+clears it (rev30c F4)."""
+
+WITHHELD_SERVED_SINCE = "the server has served it back since"
+"""`UndeliveredFlag.reason` of a flag told as WITHHELD (FLAGS_WITHHELD_UNTOLD) that the server
+served back after it was sent again, before a report could tell it was withheld."""
+
 UNSENT_TOLD = "safety_unsent_told"
 """The setting (JSON: flag id hex -> the causes, sorted, it was told for) keeping which flags
 still on this device an app was given to tell in full for which cause of a failed sync
@@ -971,9 +983,13 @@ class UndeliveredFlag:
 
     reason: str = ""
     """For REFUSED: why the server refused it, in words ("the change is larger than the
-    server accepts"); for NO_ANSWER, why the server refused it when it was sent again after
+    server accepts"; one refused as sealed under an old key while this device verified no
+    newer key of its journal, `stale_epoch`: "as sealed under an old key of Personal, ...",
+    rev30c F7); for NO_ANSWER, why the server refused it when it was sent again after
     the push that got no answer (set aside since: the server may still hold it from that
-    push); "" otherwise."""
+    push); for WITHHELD, WITHHELD_SERVED_SINCE when the server served it back before a
+    report could tell it (found by a sync inside another call, FLAGS_WITHHELD_UNTOLD); ""
+    otherwise."""
 
     stopped: bool = False
     """For NO_ANSWER: the push that carried it reached the server, and the sync stopped (or
@@ -1045,6 +1061,13 @@ class UndeliveredFlag:
                 f"{self.reason or 'for good'}); this device keeps it and sends it again at "
                 f"every sync, but {who} cannot see it while the server refuses it." + ask
             )
+        if self.cause == WITHHELD and self.reason:
+            return (
+                f"{self.named()} for {who} may have reached {who} late, or not at all: the "
+                "server acknowledged storing it and then did not serve it back to this device "
+                "(it may have dropped it, or withheld it), so this device sent it again; "
+                f"{self.reason}." + ask
+            )
         if self.cause == WITHHELD:
             return (
                 f"{self.named()} for {who} may NOT have reached {who}: the server "
@@ -1105,7 +1128,7 @@ class UndeliveredFlag:
             ),
             "item": self.item or None,  # null: not known
             "answer": self.answer or None,
-            "reason": self.reason or None,  # REFUSED's why
+            "reason": self.reason or None,  # REFUSED's why; WITHHELD_SERVED_SINCE
         }
 
 

@@ -59,6 +59,7 @@ from client_sdk.safety import (
     FLAG_WATCH,
     FLAGS_SENT,
     FLAGS_UNDELIVERED,
+    FLAGS_WITHHELD_UNTOLD,
     JOURNAL_GONE,
     JUDGED_FOR_MS,
     NO_ANSWER,
@@ -72,6 +73,7 @@ from client_sdk.safety import (
     SAFETY_PLAN,
     UNSENT_TOLD,
     WITHHELD,
+    WITHHELD_SERVED_SINCE,
     Acknowledgement,
     LateFlag,
     PlanSource,
@@ -282,10 +284,24 @@ STOPPED = "stopped"
 recorded here (the sync stopped, the program ended)."""
 
 
+STALE_REFUSED_FLAG = (
+    "as sealed under an old key of {journal}, while this device has verified no newer key of "
+    "it: the server may be withholding one, or refusing it falsely"
+)
+"""`UndeliveredFlag.reason` (cause REFUSED) of a safety flag kept on this device as the
+server refused its journal's changes as sealed under an old key (`stale_epoch`) with no
+newer key verified here (`SafetyPath._refused_as_stale`, rev30c F7); `{journal}`: its name."""
+
 FLAGS_WITHHELD_TOLD = "safety_flags_withheld_told"
 """The setting (JSON: flag id hex -> ms UTC, this device's clock) of the safety flags a sync
 told as withheld (the server acknowledged them and has not served them back) and sent again
 since: told once (`SafetyPath._send_withheld_again`); a flag served back leaves it."""
+
+
+def _flag_ids(raw: Any) -> list[str]:
+    """FLAGS_WITHHELD_UNTOLD, decoded: entries of another shape are dropped."""
+    found = json.loads(raw) if isinstance(raw, str) else []
+    return [f for f in found if isinstance(f, str)] if isinstance(found, list) else []
 
 
 def _told_withheld(raw: Any) -> dict[str, int]:
@@ -660,6 +676,9 @@ class SafetyPath:
         self.sent_noted = False  # a flag sealed by this process waits in FLAGS_SENT
         self._judgement: _Judgement | None = None  # what `_undelivered` told, to record
         self._withheld_told: dict[str, int] | None = None  # FLAGS_WITHHELD_TOLD, to record
+        self._withheld_found: list[str] = []  # told WITHHELD by the last `_send_withheld_again`
+        self._untold_read: list[str] = []  # FLAGS_WITHHELD_UNTOLD this report told: cleared
+        # from it once the report is handed (`_handed_undelivered`)
         self._unflagged: list[UnflaggedAnswer] = []  # told by the sync that found them (F11)
         # their members by answer (watched entry id -> account ids hex), written as `told`
         # only once the sync's report is handed to the app (`_handed`)
@@ -2389,11 +2408,41 @@ class SafetyPath:
         self._judgement = owed if done or changed or kept else None
         return found
 
-    def _not_handed(self) -> None:
+    async def _not_handed(self) -> None:
         """The report holding what the last `_undelivered` returned was not handed (a sync
         inside another call, `Client._inner_sync`): nothing of it is recorded as told, so
-        the next sync judges and tells it again (rev30b F7)."""
-        self._withheld_told, self._judgement = None, None
+        the next sync judges and tells it again (rev30b F7). The flags it found withheld
+        are kept (FLAGS_WITHHELD_UNTOLD) for the next handed report: their records went back
+        in the outbox, and the server may serve them back before that sync finds them
+        withheld again (rev30c F4). Raises only a store error."""
+        found, self._withheld_found = self._withheld_found, []
+        self._withheld_told, self._judgement, self._untold_read = None, None, []
+        if not found:
+            return
+        async with self._store.transaction() as tx:
+            kept = _flag_ids(await tx.setting(FLAGS_WITHHELD_UNTOLD))
+            await tx.set_setting(FLAGS_WITHHELD_UNTOLD, json.dumps(sorted({*kept, *found})))
+
+    async def _withheld_untold(self, told: Collection[str]) -> list[UndeliveredFlag]:
+        """The flags a sync inside another call found withheld and no report told
+        (FLAGS_WITHHELD_UNTOLD), but those of `told` (hex: this report tells them already,
+        still withheld), each with cause WITHHELD and `reason` WITHHELD_SERVED_SINCE: not
+        found withheld by this sync, the server served it back since (rev30c F4). Cleared
+        once the report is handed (`_handed_undelivered`). Raises only a store error."""
+        kept = _flag_ids(await self._store.setting(FLAGS_WITHHELD_UNTOLD))
+        self._untold_read = kept
+        if not kept:
+            return []
+        owner = self._replica.profile.account_id
+        journals = {j.journal_id: j for j in await self._store.journals() if j.owner_id == owner}
+        now, found = now_ms(), []
+        for flag_id in kept:
+            if flag_id in told:
+                continue
+            flag = await self._as_undelivered(flag_id, journals, now, WITHHELD)
+            if flag is not None:
+                found.append(replace(flag, reason=WITHHELD_SERVED_SINCE))
+        return found
 
     async def _handed_undelivered(self) -> None:
         """The report holding what the last `_undelivered` returned was handed to the app:
@@ -2402,6 +2451,13 @@ class SafetyPath:
         app) records nothing, so the next completed sync judges and tells them again.
         Raises only a store error."""
         told, self._withheld_told = self._withheld_told, None
+        self._withheld_found = []
+        said, self._untold_read = self._untold_read, []
+        if said:  # told by this report (`_withheld_untold`); not one kept since
+            async with self._store.transaction() as tx:
+                kept = _flag_ids(await tx.setting(FLAGS_WITHHELD_UNTOLD))
+                untold = [f for f in kept if f not in said]
+                await tx.set_setting(FLAGS_WITHHELD_UNTOLD, json.dumps(untold) if untold else None)
         if told is not None and told != _told_withheld(
             await self._store.setting(FLAGS_WITHHELD_TOLD)
         ):
@@ -2578,6 +2634,23 @@ class SafetyPath:
                 found.append(told)
         return sorted(found, key=lambda f: f.raised_at)
 
+    async def _refused_as_stale(
+        self, journal_ids: Collection[bytes], told: Collection[str]
+    ) -> list[UndeliveredFlag]:
+        """The safety flags still waiting in the outbox of `journal_ids` (a sync kept their
+        changes as the server refused them as sealed under an old key while no newer key of
+        theirs was verified here: `SyncReport.held_stale`), each as cause REFUSED with
+        the journal in `reason` (STALE_REFUSED_FLAG), but those of `told` (hex) and those
+        `unsent()` tells otherwise (no answer to a push: the server may hold it). Said at
+        every sync that holds them (a server can refuse every push so: rev30c F7), as a
+        flag set aside is. Raises only a store error."""
+        wanted = {journal_id.hex() for journal_id in journal_ids}
+        return [
+            replace(flag, cause=REFUSED, reason=STALE_REFUSED_FLAG.format(journal=flag.journal))
+            for flag in await self.unsent()
+            if flag.cause == NOT_SENT and flag.journal_id in wanted and flag.flag_id not in told
+        ]
+
     async def _send_withheld_again(self, gaps: Collection[Gap]) -> list[UndeliveredFlag]:
         """After a completed sync whose withholding check found `gaps` (`SyncReport.withheld`)
         : each safety flag's record this device pushed and keeps whole (`Store.kept_flags`),
@@ -2588,6 +2661,7 @@ class SafetyPath:
         Returns those flags not told before as withheld (cause WITHHELD), to be told once
         (`SyncReport.undelivered_flags`): recorded as told once the report is handed
         (`_handed_undelivered`). Raises only a store error."""
+        self._withheld_found = []
         kept = await self._store.kept_flags()
         if not kept:
             return []
@@ -2626,6 +2700,7 @@ class SafetyPath:
                 found.append(flag)
         # kept: the ones still due, told before or in this report
         self._withheld_told = {f: told.get(f, now) for f in due}
+        self._withheld_found = [f.flag_id for f in found]
         return found
 
     async def _withheld_own(self, journals: Mapping[bytes, LocalJournal]) -> list[str]:

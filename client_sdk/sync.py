@@ -873,6 +873,11 @@ class SyncReport:
     waiting on this device and from when the server takes more. The next sync goes on."""
     touched: set[bytes] = field(default_factory=set, repr=False)
     """Documents this sync pushed or merged: the only ones worth checking for compaction."""
+    held_stale: set[bytes] = field(default_factory=set, repr=False, compare=False)
+    """Journals whose changes this sync kept on the device as the server refused them as
+    sealed under an old key (`stale_epoch`) while no newer key of theirs was verified here
+    (replica.STALE_HELD): a safety flag among them is named in `undelivered_flags` (cause
+    "refused", rev30c F7)."""
     notice_only: bool = field(default=False, compare=False)
     """Set when this sync applied the records a live notice carried and asked the server
     nothing (`Client.watch()`): it brought that journal up to date and asked nothing of the
@@ -980,7 +985,11 @@ class SyncReport:
     withheld until then. Also (cause "withheld") a flag this device sent that the server
     acknowledged storing and has not served back (this sync's withholding check finds its
     record missing): told once, and sent again, as it was pushed, at every later sync until
-    a pull serves it back. Set by `Client.sync`."""
+    a pull serves it back; found so by a sync inside another call, told by the next sync,
+    also once served back meanwhile (`UndeliveredFlag.reason`, rev30c F4). Also (cause
+    "refused") a flag still on this device that this sync kept as the server refused its
+    journal's changes as sealed under an old key (`held_stale`), at every such sync (rev30c
+    F7). Set by `Client.sync`."""
     flags_sent: list[UndeliveredFlag] = field(default_factory=list)
     """Safety flags this device sealed that left it in this sync: waiting here before it
     (`Safety.unsent()`, as it gave them then: cause NOT_SENT), the server acknowledged

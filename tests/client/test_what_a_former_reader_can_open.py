@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import wire
-from client_sdk.replica import MEMBER_END_DATE_HELD, STALE_HELD, STALE_RELEASED
+from client_sdk.replica import MEMBER_END_DATE_HELD, STALE_HELD, STALE_REFUSED_AGAIN
 from tests.client.flag_judging import past_ms, shift_clock
 from tests.client.hostile import (  # noqa: F401 (fixtures)
     HostileServer,
@@ -259,7 +259,8 @@ async def test_a_push_refused_as_stale_is_not_handed_over_again_under_that_key(
     protocol.md 4.20): its note goes under the old key once, and the real server refuses it
     as `stale_epoch`. The device does not hand the record over again in that sync; the next
     sync, whose read of the chain still verifies no newer epoch, sends it again as it was
-    (the same bytes: nothing new to the server, rev30b F6), never anything else under that
+    (the same bytes: nothing new to the server, rev30b F6; refused again, said once so:
+    rev30c F7), never anything else under that
     key; once a chain at a newer epoch is verified it goes under the new key (rev30a F3)."""
     ana, coach = await signup("ana"), await signup("coach")
     drsmith = await through("drsmith")
@@ -281,8 +282,12 @@ async def test_a_push_refused_as_stale_is_not_handed_over_again_under_that_key(
     ]
     assert len([p for p in pushed if opened_with(key, personal, [p], drsmith)]) == 1
     again = await drsmith.sync()
-    assert f"journal 'ana/Personal': {STALE_RELEASED}" in again.problems
+    # sent again as it was, refused again: said once as such, never "sent again" (rev30c F7)
+    assert again.problems == [
+        f"journal 'ana/Personal': changes kept on this device, not pushed: {STALE_REFUSED_AGAIN}"
+    ]
     carrying = [p for p in pushed if opened_with(key, personal, [p], drsmith)]
+    assert len(carrying) == 2, "the same record sent again by the next sync"
     assert len(set(carrying)) == 1, f"{len(set(carrying))} different bodies under coach's key"
 
     hostile.replies.pop("/v1/journals/access")
