@@ -46,6 +46,7 @@ from client_sdk.errors import (
     InvalidInput,
     NetworkError,
     NotFound,
+    NotReadingNow,
     NotShared,
     ShareAlreadyEnded,
     SharedAgain,
@@ -295,6 +296,8 @@ def share(
     confirm_fingerprint(home, therapist, fingerprint, yes)  # who it goes to, asked first
     end = None if until == NEVER else until
     stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)
+    agreed: list[bool] = []  # asked before (by this device's chains): share all of it, yes
+    widen: list[bool] = []  # the share refused as it was (NotReadingNow), agreed: --full
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
         pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist, only))
         if pending:
@@ -328,6 +331,7 @@ def share(
                 err=True,
                 skip="--full",
             )
+            agreed.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
     reach: list[str] = []  # with --safety-flags: whom flags reach now, by name (NU24 C15)
@@ -391,7 +395,7 @@ def share(
             trust_on_first_use=trust_on_first_use,
             only=only,
             no_end=until == NEVER,
-            full=full,
+            full=full or bool(widen),
             full_if_new=plain,
             again=tuple(again),
             stop_flags=bool(stop_flags),
@@ -431,6 +435,19 @@ def share(
             what = f"the {plain_list(only or ())} of {journal_name}"
             agree_to_share_again(asked, what, "only what is dated from now on", yes)
             again.extend(i.id for i in asked.items)
+        except NotReadingNow as asked:  # --safety-flags: by the chain signed on (rev31b F1)
+            if widen:
+                raise
+            if not yes and not agreed:  # this device's chain was behind: asked now, once
+                output.message(new_reader_text(journal_name, therapist, asked.ended), wrap=True)
+                output.confirm(
+                    f"Share all of {journal_name} with {therapist}?",
+                    default=False,
+                    abort=True,
+                    err=True,
+                    skip="--full",
+                )
+            widen.append(True)
         except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
             if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
                 raise

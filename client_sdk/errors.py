@@ -18,6 +18,7 @@
     ├── InvalidInput      the caller passed something unusable (bad mood, bad name, ...)
     │   ├── SameJournalName  a name names several journals: name one by its id
     │   ├── ScopeNeeded   a share needs its scope chosen: the whole journal or some fields
+    │   │   └── NotReadingNow  safety flags for someone not reading the journal now
     │   ├── SharedAgain   sharing one item, or some fields, would give again what a
     │   │                 journal kept for the member from an ended share still holds
     │   ├── FlagsWouldStop  a share change would stop safety flags reaching a member
@@ -573,6 +574,25 @@ class ScopeNeeded(InvalidInput):
                 "also those written before), or with only=[...] for some fields"
             )
         super().__init__(f"{situation}. {advice[:1].upper()}{advice[1:]}", subject="share scope")
+
+
+class NotReadingNow(ScopeNeeded):
+    """Nothing was shared (`Shares.grant` with `safety_flags=True` and without `full=True`):
+    `member` does not read `journal` now by its access chain as the call's sync left it, the
+    chain the share would be signed on (`ended` False: the chain never named them as a
+    member, or they were removed; True: their share of it ended, by its end date or
+    ended), so the share would give them all of it, also what was written before or while
+    it had ended, on any of the account's devices. Decided there, never on this device's
+    older copy of the chain: a device that has not synced since another one ended the share
+    is asked too (rev31b F1). Ask the user, then call again with `full=True`."""
+
+    def __init__(self, situation: str, *, journal: str, member: str, ended: bool) -> None:
+        super().__init__(situation, journal=journal, member=member)
+        self.ended = ended
+        self.args = (
+            f"{situation}. To share all of {_quoted(journal)} with them and opt them in for "
+            "safety flags, ask the user, then share it again with full=True",
+        )
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from typing import Any
 
 from client_sdk import crypto, wire
 from client_sdk import sync as sync_plan
-from client_sdk.documents import Document
+from client_sdk.documents import MEASURE, Document
 from client_sdk.errors import IntegrityError, NetworkError, RateLimited, TJError
 from client_sdk.models import json_time, now_ms, to_datetime
 from client_sdk.safety import FLAGS_SENT, SAFETY_FLAG
@@ -129,8 +129,10 @@ class Pusher:
         self._results: set[str] = set()
         """The documents (hex) that the flags of `_flags` belong to (`flag_results`: the
         result the flag was sealed with, the id a stopped questionnaire's answers are saved
-        under): a push carrying one of their records keeps it whole with the flag's
-        (`acknowledge_pushed`'s `keep`), so that a server dropping both gets both again."""
+        under), and the results in the outbox any flag of their journal names (those answers
+        saved after the flag left: `flagged_results`): a push carrying one of their records
+        keeps it whole with the flag's (`acknowledge_pushed`'s `keep`), so that a server
+        dropping both, or the answers alone, gets them again."""
 
     async def push(self) -> None:
         """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
@@ -158,6 +160,7 @@ class Pusher:
         listed = await self._store.setting(FLAGS_SENT, as_of=await self._store.version())
         self._flags = set(flags_listed(listed, [r.doc_id for r in outbox if r.doc_id]))
         self._results = await flag_results(self._store, self._flags)
+        self._results |= await flagged_results(self._store, outbox)
         for batch in sync_plan.push_batches(outbox):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
@@ -436,6 +439,32 @@ async def flag_results(store: Store, flag_ids: Collection[str]) -> set[str]:
             value = document.field(name)
             if isinstance(value, str) and value:
                 found.add(value)
+    return found
+
+
+async def flagged_results(store: Store, outbox: Collection[OutboxRecord]) -> set[str]:
+    """The questionnaire results (hex) among the documents of `outbox` that a safety flag of
+    their journal names (its `result_id`, or its `event`: the id a stopped questionnaire's
+    answers are saved under, often after the flag left, with no push of the flag to keep
+    them with, rev31b F2): their records are kept whole as `flag_results`' are, and sent
+    again should the server drop them, so that the member's flag never names answers they
+    never get. Reads the store only: the kinds of the outbox's documents, then the flags of
+    the journals of the results among them."""
+    journal_of = {r.doc_id: r.journal_id for r in outbox if r.doc_id is not None}
+    if not journal_of:
+        return set()
+    kinds = await store.kinds(journal_of)
+    results = {d.hex() for d, kind in kinds.items() if kind == MEASURE}
+    found: set[str] = set()
+    for journal_id in {journal_of[bytes.fromhex(d)] for d in results}:
+        for stored in await store.documents(journal_id, kinds=[SAFETY_FLAG]):
+            flag = Document.from_state(
+                stored.doc_id, stored.kind, stored.state, waiting=stored.waiting
+            )
+            for name in ("result_id", "event"):
+                value = flag.field(name)
+                if isinstance(value, str) and value in results:
+                    found.add(value)
     return found
 
 

@@ -198,6 +198,13 @@ class Shares:
           their share ended), that share gives them all of it first, as above: ask the user
           before, whatever this device holds of it (records written on another device or
           withheld by the server are shared too), as `tj share --safety-flags` does.
+          Without `full=True` it is refused: NotReadingNow (a ScopeNeeded; `ended` says
+          whether their share ended) is raised and nothing is changed when, by the chain the
+          share is signed on (after the call's sync), the member has no current share of the
+          whole journal (a first share, a renewal of one that ended or lapsed by its end
+          date, a member removed): a device that has not synced since another one ended the
+          share is refused too, never renews it unasked (rev31b F1). Ask, then call again
+          with `full=True`.
         - A renewal of a share whose signed end date passed signs an opt-in only when asked
           (`safety_flags=True`), as a first share does: the default (False) never signs one,
           whatever the client chose for the share that ran out (consent is an explicit act
@@ -246,7 +253,7 @@ class Shares:
           terms for a member who left, both `expires_at` and `no_end` or both `only` and `full`,
           a journal holding private notes, and the other refusals above.
         - SharedAgain (an InvalidInput) as said above for `only`; FlagsWouldStop (an
-          InvalidInput) as said above for the safety flags.
+          InvalidInput) and NotReadingNow (a ScopeNeeded) as said above for the safety flags.
         - AccessError when this account does not own the journal.
         - NotFound for an unknown journal or account.
         - NetworkError offline.
@@ -299,6 +306,7 @@ class Shares:
             full_if_new,
             again,
             confirm,
+            readers_only=safety_flags and not full,
         )
         if shared.ended and pending:  # a whole-journal share ended: what it never delivered
             shared = replace(shared, undelivered=tuple(pending))

@@ -51,6 +51,7 @@ from client_sdk.errors import (
     KeyChangedError,
     NetworkError,
     NotFound,
+    NotReadingNow,
     NotShared,
     ScopeNeeded,
     ShareAlreadyEnded,
@@ -610,6 +611,22 @@ def identity_asked_once() -> Iterator[None]:
         _IDENTITY_ANSWERS.reset(token)
 
 
+def not_reading_now(journal: LocalJournal, peer: Peer, state: access.AccessState) -> NotReadingNow:
+    """The refusal of a share with safety flags, without `full`, for `peer`, who does not
+    read `journal` now by `state` (the chain the share would be signed on): ended when the
+    chain's latest membership of theirs lapsed by its end date or was ended (rev31b F1)."""
+    ended = bool(state.last_terms(peer.account_id))
+    why = "their share of it ended" if ended else "they are no member of it"
+    return NotReadingNow(
+        f"{peer.username} does not read {quoted_name(journal.name)} now ({why}), so nothing "
+        "was shared: sharing it with safety flags gives them all of it, also what was "
+        "written before" + (" and while their share had ended" if ended else ""),
+        journal=journal.name,
+        member=peer.username,
+        ended=ended,
+    )
+
+
 UNSEEN_COPY = "unseen copy"
 """`TJError.subject` of a share of some fields not changed because this device cannot see
 the copy kept for the member that the source's signed chain names (`unseen_copy_text`)."""
@@ -944,8 +961,11 @@ class Sharing:
         full_if_new: bool = False,
         again: Collection[str] = (),
         confirm: Callable[[], Awaitable[None]] | None = None,
+        readers_only: bool = False,
     ) -> ShareInfo:
-        """`again`: see `Shares.grant`. `confirm`: awaited after this call's sync, on the
+        """`again`: see `Shares.grant`. `readers_only`: a whole-journal share only for a member
+        who reads it now, by the chain signed on (`_grant_held`): NotReadingNow otherwise
+        (`Shares.grant` with `safety_flags=True`, without `full=True`: rev31b F1). `confirm`: awaited after this call's sync, on the
         chain and the owner's documents (the safety plan) as that sync left them, before
         anything is signed for the member (new terms, or, with `only`, before the copy is
         made and again where the wider share ends); an error it raises leaves nothing signed
@@ -1055,6 +1075,7 @@ class Sharing:
                 left=left,
                 before=before,
                 confirm=confirm,
+                readers_only=readers_only,
             )
             same_terms = await self._terms_for_copies(journal, peer, *given)
             return ShareInfo(
@@ -1735,6 +1756,7 @@ class Sharing:
         left: list[int] | None = None,
         before: list[access.Member] | None = None,
         confirm: Callable[[], Awaitable[None]] | None = None,
+        readers_only: bool = False,
     ) -> tuple[str, int]:
         """`_grant_held`, with the journal's owed grant held (`Replica.holding_owed`): no sync
         of this process signs it again nor seals its boundary while the owner signs new
@@ -1756,6 +1778,7 @@ class Sharing:
                 left=left,
                 before=before,
                 confirm=confirm,
+                readers_only=readers_only,
             )
 
     async def _grant_held(
@@ -1769,6 +1792,7 @@ class Sharing:
         left: list[int] | None = None,
         before: list[access.Member] | None = None,
         confirm: Callable[[], Awaitable[None]] | None = None,
+        readers_only: bool = False,
     ) -> tuple[str, int]:
         """Sign the member's terms into the chain. A new member starts a new epoch whose
         documents are fresh snapshots (nothing from before the share reaches them); a
@@ -1804,7 +1828,12 @@ class Sharing:
         changed after it lapsed), that membership's terms, so that the caller tells a
         renewal as one, as the account's other devices do (NU30 #4). `confirm`, when
         given, is awaited after the sync (on the chain and the owner's plan as it left them)
-        and before anything is signed: what it raises leaves nothing signed (R49 F1)."""
+        and before anything is signed: what it raises leaves nothing signed (R49 F1).
+        `readers_only`: new terms only for a member who reads the journal now (a current
+        membership, its end date not passed) by the chain signed on, after the sync and on
+        each retry of the rotation; else NotReadingNow, nothing signed: a renewal or a first
+        share gives them the whole journal, decided on that chain, never on this device's
+        older copy (rev31b F1)."""
         # What was written before the share stays before it, and the share's snapshots can
         # account for every record the server holds so far (no false gap for the member).
         await self.replica.keep_told(await self.replica.sync())
@@ -1817,6 +1846,10 @@ class Sharing:
             await confirm()
 
         def check(state: access.AccessState) -> None:
+            if readers_only:
+                reading = state.member_by_account(peer.account_id)
+                if reading is None or reading.ended(now_ms()):
+                    raise not_reading_now(journal, peer, state)
             if basis is not None and basis_of(state, peer) != basis:
                 raise InvalidInput(
                     f"{peer.username}'s share of {quoted_name(journal.name)} changed on another device "

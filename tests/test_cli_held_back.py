@@ -36,7 +36,9 @@ async def tom(live_server: RunningServer, tmp_path: Path) -> Device:
 
 async def sharing(signup: ClientFactory, name: str, entries: int = ENTRIES) -> Client:
     """`name` writes `entries` entries of about 1.2 KB, then shares Personal with tom as `tj
-    share` does, trusting tom on first use, with safety flags opted in."""
+    share --safety-flags` does once the user agreed to share all of it (`full=True`: with
+    safety flags, `full_if_new` is refused, NotReadingNow, rev31b F1), trusting tom on first
+    use, with safety flags opted in."""
     client = await signup(name)
     for n in range(entries):
         await client.entries.write("Personal", nacl.utils.random(600).hex(), title=f"day {n}")
@@ -46,7 +48,7 @@ async def sharing(signup: ClientFactory, name: str, entries: int = ENTRIES) -> C
         "tom",
         role="annotate",
         trust_on_first_use=True,
-        full_if_new=True,
+        full=True,
         safety_flags=True,
     )
     await client.sync()
