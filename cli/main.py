@@ -1988,7 +1988,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 "discarded": done.discarded,
                 "server_told": done.server_told,
                 "copies_deleted": list(done.copies_deleted),
-                # rows as `tj safety flags --json` gives them, counted before the deletion
+                # rows as `tj safety flags --json` gives them in "flags", counted before the deletion
                 "flags_discarded": [
                     next((r for r in pending.flag_rows if r.get("id") == f.flag_id), f.to_dict())
                     for f in done.flags_discarded
@@ -2193,7 +2193,7 @@ class Pending:
     no answer confirming the server stored them), which never reach their members once
     deleted (NU74 F1)."""
     flag_rows: list[dict[str, Any]]
-    """Their rows, as `tj safety flags --json` gives them (`syncing.unsent_rows`)."""
+    """Their rows, as `tj safety flags --json` gives them in "flags" (`syncing.unsent_rows`)."""
     kinds: dict[str, int] = field(default_factory=dict)
     """The `unsynced` items by kind (`Client.unsynced_kinds`)."""
 

@@ -39,7 +39,7 @@ async def test_measure_take_on_the_phone_right_after_the_opt_in_on_the_laptop_se
     assert "a safety flag was sealed for drsmith" in said(taken.stderr)
     assert "No safety flag was sent" not in taken.stderr
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["answer"], flag["sealed_later"]) == ("ana", 3, False)
     assert flag["answered_at"] == flag["raised_at"], flag  # sealed as the answer was given
 
@@ -83,7 +83,7 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     report = await phone.json("sync")
     assert report["late_flags"] == []  # once
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["answer"] == 3 and flag["sealed_later"] is True
     assert flag["answered_at"] <= flag["raised_at"], flag
     table = said((await drsmith.ok("safety", "flags")).stdout)

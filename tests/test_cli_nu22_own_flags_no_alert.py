@@ -36,7 +36,7 @@ async def test_a_clients_own_flags_are_no_alert_on_her_new_device_but_are_for_he
         said,
     ), said
     assert "Safety:" not in said and "caseload" not in said
-    [flag] = await phone.json("safety", "flags")
+    [flag] = (await phone.json("safety", "flags"))["flags"]
     assert flag["answer"] == 2  # the flag itself is there
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     synced = await phone.ok("sync")

@@ -78,7 +78,7 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     ), taken.stderr
     await ana.ok("sync")
     await tom.ok("sync")
-    [flag] = await tom.json("safety", "flags")
+    [flag] = (await tom.json("safety", "flags"))["flags"]
     assert (flag["journal"], flag["item"], flag["answer"]) == ("ana/Personal", 9, 3)
     [draft] = list((ana.home / "drafts").glob("phq9-*.answers.json"))
     await ana.ok("journal", "default", "Personal", "--even-if-shared")
@@ -92,7 +92,7 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
     await ana.ok("sync")
     await tom.ok("sync")
-    assert len(await tom.json("safety", "flags")) == 1
+    assert len((await tom.json("safety", "flags"))["flags"]) == 1
     assert [r["answers"][8] for r in await tom.json("measure", "list")] == [3]
 
 

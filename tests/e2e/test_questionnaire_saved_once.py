@@ -112,7 +112,7 @@ async def test_a_failure_after_the_result_was_stored_says_saved_and_seals_its_fl
     assert not list((ben.home / "drafts").glob("*.answers.json"))
     await ben.ok("sync")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -149,7 +149,7 @@ async def test_a_draft_kept_when_the_store_cannot_say_is_saved_once(
     assert [r["id"] for r in await ben.json("measure", "list")] == [result["id"]]
     await ben.ok("sync")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -217,7 +217,7 @@ async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_sea
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
     assert "nothing was written" not in said  # the busy store's words: not after a save
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -298,7 +298,7 @@ async def test_a_safety_answer_no_draft_will_save_is_flagged_without_a_score(
             await ben.ok("measure", "take", "phq9", *again)
         assert [r["id"] for r in await ben.json("measure", "list")] == [chosen]
     await drsmith.ok("sync")
-    flags = await drsmith.json("safety", "flags")
+    flags = (await drsmith.json("safety", "flags"))["flags"]
     assert ("ben", 9, 2, None) in [
         (f["owner"], f["item"], f["answer"], f["result_id"]) for f in flags
     ]
