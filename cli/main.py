@@ -3073,13 +3073,14 @@ def journal_default(
             f"Make {output.quoted(named)}{alone} your default journal on this device all the same?"
         )
 
-    confirmed = (
-        {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()
-    )
+    confirmed = {SHARED_DEFAULT} if even_if_shared else set()
+    heard: list[Any] = []  # what --yes confirmed, said all the same (nu78 F16)
     found, unconfirmed, ended = output.said_then_asked(
         lambda agreed: home.read(lambda client: default(client, agreed)),
         {SHARED_DEFAULT: asked, READERS_LEFT: asked},
         confirmed,
+        said={READERS_LEFT, SHARED_DEFAULT} if yes else (),
+        heard=heard,
     )
     if found is None and ended is not None:
         from client_sdk.models import ID_SHOWN  # not at start-up
@@ -3106,6 +3107,16 @@ def journal_default(
                 "now": changed[1],
                 "crisis_lines": changed[2],
             }
+        from client_sdk.errors import ReadersToConfirm
+
+        for refused in heard:  # whom the change reaches or stops reaching, --yes said it
+            if not isinstance(refused, ReadersToConfirm):
+                continue
+            if refused.subject == READERS_LEFT:
+                plans["readers_left"] = [r.to_dict() for r in refused.readers]
+                plans["flags_stop"] = [r.to_dict() for r in refused.flags]
+            elif refused.subject == SHARED_DEFAULT:
+                plans["readers"] = [r.to_dict() for r in refused.readers]
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(

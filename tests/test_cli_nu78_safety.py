@@ -101,3 +101,36 @@ async def test_an_answer_in_a_journal_no_one_with_flags_reads_says_no_flag_was_s
     sent = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert "No safety flag was sent" not in flat(sent.stderr)
     assert "a safety flag was sealed for drsmith" in flat(sent.stderr)
+
+
+async def test_journal_default_yes_still_says_whom_the_new_default_stops_reaching(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F16: ana's default, Personal, is read by drsmith and sends him safety flags; without
+    --yes `tj journal default Therapy` says so and asks; with --yes it said nothing of it.
+    Now --yes says the same note (not asked), and `--json` names drsmith in "readers_left"
+    and "flags_stop"."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU
+    )
+    await ana.ok("journal", "create", "Therapy")
+    asked = await ana.tj("journal", "default", "Therapy")  # no answer: nothing done
+    assert asked.exit_code != 0
+    note = flat(asked.stderr)
+    start = note.index("Note: ")
+    note = note[start : note.index(".", note.index("safety flag for drsmith")) + 1]
+    assert "drsmith" in note and "safety flag" in note, asked.stderr
+
+    done = await ana.ok("journal", "default", "Therapy", "--yes")
+    said = flat(done.stderr)
+    assert note in said, done.stderr  # the same facts, said
+    assert "?" not in said  # not asked
+    assert "Your default journal on this device is now Therapy." in said
+
+    await ana.ok("journal", "default", "Personal", "--yes")
+    shown = await ana.json("journal", "default", "Therapy", "--yes")
+    assert shown["name"] == "Therapy"
+    assert [r["username"] for r in shown["readers_left"]] == ["drsmith"]
+    assert [r["username"] for r in shown["flags_stop"]] == ["drsmith"]
