@@ -3073,13 +3073,13 @@ def journal_default(
             f"Make {output.quoted(named)}{alone} your default journal on this device all the same?"
         )
 
-    confirmed = {SHARED_DEFAULT} if even_if_shared else set()
+    confirmed = {SHARED_DEFAULT} if yes or even_if_shared else set()
     heard: list[Any] = []  # what --yes confirmed, said all the same (nu78 F16)
     found, unconfirmed, ended = output.said_then_asked(
         lambda agreed: home.read(lambda client: default(client, agreed)),
         {SHARED_DEFAULT: asked, READERS_LEFT: asked},
         confirmed,
-        said={READERS_LEFT, SHARED_DEFAULT} if yes else (),
+        said={READERS_LEFT} if yes else (),
         heard=heard,
     )
     if found is None and ended is not None:
@@ -3115,8 +3115,6 @@ def journal_default(
             if refused.subject == READERS_LEFT:
                 plans["readers_left"] = [r.to_dict() for r in refused.readers]
                 plans["flags_stop"] = [r.to_dict() for r in refused.flags]
-            elif refused.subject == SHARED_DEFAULT:
-                plans["readers"] = [r.to_dict() for r in refused.readers]
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(
