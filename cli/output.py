@@ -1854,7 +1854,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
     sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
-    "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), each answer
+    "Safety: A safety flag was made for drsmith for your PHQ-9 answer of ..."), each answer
     that got no flag (`UnflaggedAnswer.line`) and each flag sent after its share had ended
     (`UndeliveredFlag.line`), then one
     line per entry, goal, homework or safety plan field this device changed offline that

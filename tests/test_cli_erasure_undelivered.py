@@ -28,7 +28,7 @@ async def test_account_delete_names_the_flag_the_therapist_may_never_get(
 ) -> None:
     lea, drlee = await opted_in(live_server, tmp_path)
     taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
-    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+    assert "a safety flag was made for drlee" in said(taken.stdout + taken.stderr)
 
     kept = await lea.tj("account", "delete", input="\n")  # Enter: nothing is erased
     assert kept.exit_code == 1

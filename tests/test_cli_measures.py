@@ -102,7 +102,7 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert "not monitored in real time" in taken.stderr
     assert "call 999" in taken.stderr and "Ring Jo, then walk." in taken.stderr
-    assert "sealed for drsmith" in taken.stderr
+    assert "made for drsmith" in taken.stderr
 
     await drsmith.ok("sync")
     [flag] = (await drsmith.json("safety", "flags"))["flags"]

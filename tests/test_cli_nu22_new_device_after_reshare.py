@@ -34,7 +34,7 @@ async def test_a_new_device_after_a_reshare_tells_a_flag_it_holds_no_acknowledge
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags")
     taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    assert "sealed for drsmith" in taken.stderr  # a flag of the new share: truly unread
+    assert "made for drsmith" in taken.stderr  # a flag of the new share: truly unread
 
     tablet = Device(tmp_path / "drsmith-tablet", live_server.url)
     await tablet.ok("login", live_server.url, "drsmith", "--device-name", "tablet")

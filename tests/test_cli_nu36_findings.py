@@ -170,7 +170,7 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", True), row
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
-    assert "No safety flag was sealed" not in taken.output, taken.output
+    assert "No safety flag was made" not in taken.output, taken.output
     await drsmith.ok("sync")
     assert len((await drsmith.json("safety", "flags"))["flags"]) == 1
 

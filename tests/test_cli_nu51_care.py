@@ -202,7 +202,7 @@ async def test_a_flag_sent_leaves_the_result_out_of_the_footer_and_the_message_u
     )
     taken = await ben.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     message = " ".join(taken.stderr.split())
-    assert "a safety flag was sealed for drlee" in message
+    assert "a safety flag was made for drlee" in message
     assert "No safety flag was sent" not in message
     await drlee.ok("sync")
     listed = await drlee.ok("safety", "flags")

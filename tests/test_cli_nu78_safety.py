@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import RunningServer
+from tests.test_cli import Device, Outage, laptop, outage  # noqa: F401 (fixtures)
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
@@ -83,7 +84,7 @@ async def test_an_answer_in_a_journal_no_one_with_flags_reads_says_no_flag_was_s
     no one: the message said nothing of a flag (`--json`: "flag": null alone), and she had
     every reason to think drsmith was alerted. Now it says no flag was sent, and why."""
     ana = await new_device(live_server, tmp_path, "ana")
-    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await new_device(live_server, tmp_path, "drsmith")
     await ana.ok(
         "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU
     )
@@ -100,7 +101,7 @@ async def test_an_answer_in_a_journal_no_one_with_flags_reads_says_no_flag_was_s
     # an answer in Personal reaches drsmith: no such line
     sent = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert "No safety flag was sent" not in flat(sent.stderr)
-    assert "a safety flag was sealed for drsmith" in flat(sent.stderr)
+    assert "a safety flag was made for drsmith" in flat(sent.stderr)
 
 
 async def test_journal_default_yes_still_says_whom_the_new_default_stops_reaching(
@@ -120,7 +121,7 @@ async def test_journal_default_yes_still_says_whom_the_new_default_stops_reachin
     assert asked.exit_code != 0
     note = flat(asked.stderr)
     start = note.index("Note: ")
-    note = note[start : note.index(".", note.index("safety flag for drsmith")) + 1]
+    note = note[start : note.index(".", note.index("safety flag to drsmith")) + 1]
     assert "drsmith" in note and "safety flag" in note, asked.stderr
 
     done = await ana.ok("journal", "default", "Therapy", "--yes")
@@ -134,3 +135,31 @@ async def test_journal_default_yes_still_says_whom_the_new_default_stops_reachin
     assert shown["name"] == "Therapy"
     assert [r["username"] for r in shown["readers_left"]] == ["drsmith"]
     assert [r["username"] for r in shown["flags_stop"]] == ["drsmith"]
+
+
+ANSWERED = "2\n2\n1\n2\n1\n2\n1\n1\n2\n1\n"
+"""A PHQ-9 answered on the terminal, item 9 answered 2, then the difficulty 1."""
+
+
+async def test_an_offline_answer_says_each_fact_once_in_plain_words(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    outage: Outage,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """F7: offline, item 9 answered 2 with flags on for drsmith, no plan written: the plan
+    line was said in the box, then again after the answers (its hint now naming the
+    journal), and two paragraphs both said the flag had not left; "sealed" is no word for
+    a client. Now: the plan line once, the flag's one paragraph, in plain words."""
+    await new_device(live_server, tmp_path, "drsmith")
+    await laptop.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU
+    )
+    await outage.begin()
+    taken = await laptop.ok("measure", "take", "phq9", input=ANSWERED)
+    said = flat(taken.stderr)
+    assert said.count("could not sync just now, so the safety plan on it may be out of date") == 1
+    assert said.count("NOT left this device") == 1, said
+    assert "Because you chose to, a safety flag was made for drsmith, but it has NOT left" in said
+    assert "seal" not in said, said
+    assert [f["status"] for f in (await laptop.json("safety", "flags"))["flags"]] == ["not sent"]

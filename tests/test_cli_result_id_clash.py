@@ -106,7 +106,7 @@ async def test_a_flag_sealed_without_a_score_is_not_sealed_again_by_the_printed_
             first = await ben.tj("measure", "take", "phq9", "--answers", answers)
     said = flat(first.stderr)
     assert first.exit_code == 1
-    assert "a safety flag was sealed for drsmith without a score" in said
+    assert "a safety flag was made for drsmith without a score" in said
     assert "nothing was written" not in said  # a flag was
     assert said.endswith("the safety flag without a score was sealed")
     await ben.ok(

@@ -72,7 +72,7 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     await older_accounts_device(ana, live_server)
     taken = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     assert taken.exit_code == 1
-    assert "a safety flag was sealed for tom without a score" in " ".join(taken.stderr.split())
+    assert "a safety flag was made for tom without a score" in " ".join(taken.stderr.split())
     assert "to it, naming the journal to save them in, your default journal too" in " ".join(
         taken.stderr.split()
     ), taken.stderr

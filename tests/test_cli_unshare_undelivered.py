@@ -34,7 +34,7 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
 ) -> None:
     lea, drlee = await opted_in(live_server, tmp_path)
     taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
-    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+    assert "a safety flag was made for drlee" in said(taken.stdout + taken.stderr)
 
     refused = await lea.tj("unshare", "Personal", "drlee", input="n\n")
     assert refused.exit_code == 1
