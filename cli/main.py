@@ -1988,7 +1988,7 @@ def logout(home: Home, yes: bool, discard_unsynced: bool, as_json: bool) -> None
                 "discarded": done.discarded,
                 "server_told": done.server_told,
                 "copies_deleted": list(done.copies_deleted),
-                # rows as `tj safety flags --json` gives them, counted before the deletion
+                # rows as `tj safety flags --json` gives them in "flags", counted before the deletion
                 "flags_discarded": [
                     next((r for r in pending.flag_rows if r.get("id") == f.flag_id), f.to_dict())
                     for f in done.flags_discarded
@@ -2193,7 +2193,7 @@ class Pending:
     no answer confirming the server stored them), which never reach their members once
     deleted (NU74 F1)."""
     flag_rows: list[dict[str, Any]]
-    """Their rows, as `tj safety flags --json` gives them (`syncing.unsent_rows`)."""
+    """Their rows, as `tj safety flags --json` gives them in "flags" (`syncing.unsent_rows`)."""
     kinds: dict[str, int] = field(default_factory=dict)
     """The `unsynced` items by kind (`Client.unsynced_kinds`)."""
 
@@ -3073,13 +3073,14 @@ def journal_default(
             f"Make {output.quoted(named)}{alone} your default journal on this device all the same?"
         )
 
-    confirmed = (
-        {READERS_LEFT, SHARED_DEFAULT} if yes else {SHARED_DEFAULT} if even_if_shared else set()
-    )
+    confirmed = {SHARED_DEFAULT} if yes or even_if_shared else set()
+    heard: list[Any] = []  # what --yes confirmed, said all the same (nu78 F16)
     found, unconfirmed, ended = output.said_then_asked(
         lambda agreed: home.read(lambda client: default(client, agreed)),
         {SHARED_DEFAULT: asked, READERS_LEFT: asked},
         confirmed,
+        said={READERS_LEFT} if yes else (),
+        heard=heard,
     )
     if found is None and ended is not None:
         from client_sdk.models import ID_SHOWN  # not at start-up
@@ -3106,6 +3107,14 @@ def journal_default(
                 "now": changed[1],
                 "crisis_lines": changed[2],
             }
+        from client_sdk.errors import ReadersToConfirm
+
+        for refused in heard:  # whom the change reaches or stops reaching, --yes said it
+            if not isinstance(refused, ReadersToConfirm):
+                continue
+            if refused.subject == READERS_LEFT:
+                plans["readers_left"] = [r.to_dict() for r in refused.readers]
+                plans["flags_stop"] = [r.to_dict() for r in refused.flags]
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(

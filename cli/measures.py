@@ -520,8 +520,14 @@ def take_measure(
                 show_safety_message(lines)  # at once: before the sync, however long it takes
                 message_shown[0] = True
             else:  # shown as item 9 was answered: only what it did not say (who got a flag)
+                # its plan line again, but for the journal named in its hint: said (nu78 F7)
+                named = cli_hints(taken.result.journal).write_plan
+                unnamed = cli_hints(journal_name).write_plan
                 for line in lines:
-                    if line not in shown_before:
+                    if (
+                        line not in shown_before
+                        and line.replace(named, unnamed) not in shown_before
+                    ):
                         output.message(line, wrap=True)
         score_only: list[str] = []  # --json: in the JSON, each time
         if chosen.safety_items:  # a PHQ-9: whom its item 9 never reaches, once per journal
@@ -576,10 +582,11 @@ def take_measure(
             )
         if held and response is not None:
             waiting = await flag_waiting_line(
-                client, ", ".join(response.flagged_to), response.flag_id
+                client, ", ".join(response.flagged_to), response.flag_id, told=not synced
             )
-            output.message(waiting, wrap=True)
-            lines = [*lines, waiting]
+            if waiting:
+                output.message(waiting, wrap=True)
+                lines = [*lines, waiting]
         if lines and as_json:  # what the message shows, as `tj safety plan --json` (NU74 F6)
             journal = await client.journals.get(taken.result.journal_id)
             plan = await client.safety.plan(journal.id)
@@ -796,8 +803,8 @@ def seal_owed_flag(
     except (Exception, KeyboardInterrupt):
         sync = output.command(["tj", "sync"])
         output.message(
-            f"A safety flag these answers owe (if you opted in) is not sealed yet: {sync} "
-            "seals it, or says why it cannot.",
+            f"A safety flag these answers owe (if you chose to send safety flags) is not "
+            f"made yet: {sync} makes and sends it, or says why it cannot.",
             wrap=True,
         )
         return
@@ -1383,13 +1390,17 @@ async def unanswered(client: Client, flag_id: str | None) -> bool:
     return any(u.flag_id == flag_id and u.cause == NO_ANSWER for u in await client.safety.unsent())
 
 
-async def flag_waiting_line(client: Client, members: str, flag_id: str | None = None) -> str:
+async def flag_waiting_line(
+    client: Client, members: str, flag_id: str | None = None, *, told: bool = False
+) -> str:
     """The line for a safety flag sealed for `members` that has not left this device: what it
     waits for. A device the server told its session is over (`Identity.signed_out_at`: expired,
     ended or signed out; only a login sends anything then, never a sync by itself) names
     the `tj login` that sends it; a flag `flag_id` whose push got no reply confirming it was
-    stored (`unanswered`) "may NOT have left"; else it waits for a connection. Each ends
-    with the crisis advice: the flag is no way to reach anyone now."""
+    stored (`unanswered`) "may NOT have left"; else it waits for a connection: "" when `told`
+    (the safety message said so already, safety.json's "flag_sent_unsynced": one fact said
+    once, nu78 F7). Each ends with the crisis advice: the flag is no way to reach anyone
+    now."""
     if flag_id is not None and await unanswered(client, flag_id):
         return (
             "The safety flag may NOT have left this device yet (a push that carried it "
@@ -1404,6 +1415,8 @@ async def flag_waiting_line(client: Client, members: str, flag_id: str | None = 
         why = f"this device is signed out: {login} signs it in again and sends it"
         after = "after you log in again"
     else:
+        if told:
+            return ""
         why, after = "no connection", "after this device syncs"
     return (
         f"The safety flag has NOT left this device yet ({why}): {members} will see it only "
@@ -1711,10 +1724,13 @@ def seal_without_a_score(
                 hints=cli_hints(journal),
                 result_id=result_id,
             )
-            if response.no_flag:
-                output.message(response.no_flag)
-            if response.not_chosen:  # the last of its lines: members no flag goes to
-                output.message(response.lines[-1])
+            # the message was shown as item 9 was answered: its lines after it (why no flag,
+            # whom none goes to), all of them (nu78 F12), but the flag's, said below
+            from client_sdk.safety import texts
+
+            extra = response.lines[1 + len(texts()["lines"]) :]
+            for line in extra[1:] if response.flagged_to else extra:
+                output.message(line)
             if response.flag_id is None:
                 await sync_note(client)  # a flag owed is sealed by it, and said (Safety: ...)
                 return [], None, ""
@@ -1730,7 +1746,7 @@ def seal_without_a_score(
         if flag_id is not None:
             members = ", ".join(flagged_to)
             output.message(
-                f"Because you chose to, a safety flag was sealed for {members} without a score."
+                f"Because you chose to, a safety flag was made for {members} without a score."
             )
             if waiting:
                 output.message(waiting)

@@ -430,6 +430,8 @@ def said_then_asked(
     confirmed: Iterable[str] = (),
     *,
     skip: str = "--yes",
+    said: Iterable[str] = (),
+    heard: list[Any] | None = None,
 ) -> T:
     """Said, then asked: what a command does when the SDK refuses something the user may
     mean, nothing done (`tj import --journal` folding a file's other journals into a journal
@@ -445,18 +447,27 @@ def said_then_asked(
     naming readers (`ReadersToConfirm`) adds them to the error object, as the SDK gives them
     (`ERROR_EXTRA`: "journal", "journal_id", "readers" and "flags", each reader an object of
     `JournalReader.to_dict`'s keys; NU74 F5); any other refusal whose `names` give "journal"
-    and "journal id" adds those two (NU75 F6). Any other error is raised as it came."""
+    and "journal id" adds those two (NU75 F6). `said`: the subjects the command's --yes
+    confirms, whose refusal is said all the same, never asked (--yes skips the question, not
+    the facts: nu78 F16), each refusal so said appended to `heard` for the command's
+    `--json`. Any other error is raised as it came."""
     from client_sdk.errors import ReadersToConfirm, TJError
 
     agreed = set(confirmed)
+    told = set(said) - agreed
     while True:
         try:
             return attempt(frozenset(agreed))
         except TJError as refused:
             subject = refused.subject
-            if subject is None or subject not in questions or subject in agreed:
+            if subject is None or subject not in {*questions, *told} or subject in agreed:
                 raise
             message(f"Note: {refused.situation or refused}.", wrap=True)
+            if subject in told:  # confirmed by --yes: said, not asked
+                if heard is not None:
+                    heard.append(refused)
+                agreed.add(subject)
+                continue
             asked = questions[subject]
             if isinstance(refused, ReadersToConfirm):  # who, for an app, if left unanswered
                 ERROR_EXTRA.update(
@@ -1843,7 +1854,7 @@ def settled_lines(report: SyncReport) -> list[str]:
     """What a sync settled on this device, told after every sync (`tj sync` and a command's
     own), in the SDK's words with the CLI's commands (NU27 C9): first each safety flag it
     sealed for an answer given before this device knew the opt-in or the share (NU22 C3:
-    "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of ..."), each answer
+    "Safety: A safety flag was made for drsmith for your PHQ-9 answer of ..."), each answer
     that got no flag (`UnflaggedAnswer.line`) and each flag sent after its share had ended
     (`UndeliveredFlag.line`), then one
     line per entry, goal, homework or safety plan field this device changed offline that

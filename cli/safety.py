@@ -35,6 +35,7 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
+from client_sdk.models import json_time
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
     STATUS_ACKNOWLEDGED,
@@ -830,22 +831,32 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         list[UndeliveredFlag],
         str,
         bool,
+        dict[str, str],
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
-        unflagged = [] if as_json else await unflagged_results(client, journal_name, flags)
+        # --json carries them too, as "answers_without_flag" (nu78 F4)
+        unflagged = await unflagged_results(client, journal_name, flags)
         held = await output.held_back(client, journal_name)
         unsent = [] if as_json else await client.safety.unsent()
         several = not as_json and await output.several_journals(client)  # plans named
-        return flags, unverified, held, unflagged, unsent, client.username, several
+        owners = {j.id: j.owner for j in await client.journals.list()} if as_json else {}
+        return flags, unverified, held, unflagged, unsent, client.username, several, owners
 
-    flags, unverified, held, unflagged, unsent, me, several = home.run(work)
+    flags, unverified, held, unflagged, unsent, me, several, owners = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
     waiting = {u.flag_id for u in unsent}
-    if flags or not unsent or as_json:  # a flag only this device holds is told below
+    if as_json:  # the flags, and the answers above 0 the text's footer names (nu78 F4)
+        output.print_json(
+            {
+                "flags": [flag.to_dict() for flag in flags],
+                "answers_without_flag": [unflagged_row(r, owners) for r in unflagged],
+            }
+        )
+    elif flags or not unsent:  # a flag only this device holds is told below
         output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me), empty)
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
@@ -890,6 +901,33 @@ async def unflagged_results(
         for r in await client.measures.list(journal)
         if r.safety_concern and r.journal_id not in owned and (r.journal_id, r.id) not in flagged
     ]
+
+
+def unflagged_row(result: MeasureResult, owners: dict[str, str]) -> dict[str, Any]:
+    """One of `unflagged_results` as `tj safety flags --json` gives it in
+    "answers_without_flag" (README): the result's "result_id", the client ("owner", the
+    journal's owner by `owners`, journal id -> username), "journal", "journal_id",
+    "measure" and "name", "taken_at" (ISO 8601, UTC), "safety_answer" (PHQ-9 item 9's
+    answer, 1 to 3; null when not known here), its words ("safety_answer_label", the
+    option as the instrument prints it: "Nearly every day"). `tj measure show RESULT_ID`
+    shows the result."""
+    from client_sdk.scoring import builtin_instruments
+
+    found = builtin_instruments().get(result.measure)
+    answer = result.safety_answer
+    return {
+        "result_id": result.id,
+        "owner": owners.get(result.journal_id),
+        "journal": result.journal,
+        "journal_id": result.journal_id,
+        "measure": result.measure,
+        "name": result.name,
+        "taken_at": json_time(result.taken_at),
+        "safety_answer": answer,
+        "safety_answer_label": (
+            found.option_label(answer) if found is not None and answer is not None else None
+        ),
+    }
 
 
 def unflagged_lines(results: list[MeasureResult]) -> list[str]:

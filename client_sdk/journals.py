@@ -438,7 +438,7 @@ class Journals:
             "journal named go there"
             + (f", so they no longer reach {and_words(left)}" if left else "")
             + (
-                f", and a PHQ-9 item 9 answered above 0 there seals no safety flag for "
+                f", and a PHQ-9 item 9 answered above 0 there sends no safety flag to "
                 f"{and_words(flagged)}"
                 if flagged
                 else ""
@@ -507,7 +507,7 @@ class Journals:
             f"device ({why}): who reads it, and whom its safety flags reach, cannot be checked "
             f"here. With {then} as your default journal, new entries and questionnaire results "
             "written with no journal named go there, and a PHQ-9 item 9 answered above 0 "
-            f"there seals safety flags only for those {then} sends them to"
+            f"there sends safety flags only to those {then} sends them to"
         )
         raise ReadersToConfirm(
             f"{situation}. Nothing was changed: sync to bring it here, or confirm that you mean it",

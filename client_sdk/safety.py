@@ -593,6 +593,7 @@ def message_lines(
     *,
     copy_only: str | None = None,
     plan_not_loaded: str | None = None,
+    elsewhere: str | None = None,
 ) -> list[str]:
     """The safety message, line by line: what to do now, who to call, the client's own plan
     (`plan_line`, with `hints`; `plan_not_loaded` in its place when given:
@@ -601,7 +602,9 @@ def message_lines(
     from `no_flag_line`); then `withheld` (`withheld_line`), unless it is `no_flag` itself;
     then `not_chosen` (`not_chosen_line`: who reads the journal but gets no flag, as the
     client never chose to send them any), then `copy_only` (`copy_only_line`: who reads only
-    a copy of some fields of it, which carries no flag). `synced` as for `plan_line`; False
+    a copy of some fields of it, which carries no flag), then `elsewhere` (`elsewhere_line`:
+    those the client sends flags for answers in other journals only). `synced` as for
+    `plan_line`; False
     also says a flag sealed has NOT left this device yet (it leaves at its next sync), never
     that members see it at their next sync."""
     data = texts()
@@ -628,6 +631,8 @@ def message_lines(
         lines.append(not_chosen)
     if copy_only:
         lines.append(copy_only)
+    if elsewhere:
+        lines.append(elsewhere)
     return lines
 
 
@@ -672,6 +677,24 @@ def _fields_words(fields: tuple[str, ...] | None) -> str:
     if fields is None:
         return "every field"
     return ", ".join(fields) if fields else "fields this device has not received"
+
+
+def elsewhere_line(journal: str, elsewhere: dict[str, list[str]], nobody: bool) -> str | None:
+    """That no safety flag was sent to the members the client chose to send flags for answers
+    in their other journals (`elsewhere`: username -> the names of those journals), for an
+    answer in `journal`, where no flag reaches them (nu78 F12: a client who chose flags for
+    Personal took it that her therapist was alerted of an answer in Therapy). `nobody`: no
+    one else reads `journal`, said so. None when `elsewhere` is empty."""
+    if not elsewhere:
+        return None
+    data = texts()
+    journals = sorted({name for names in elsewhere.values() for name in names})
+    return str(data["flag_elsewhere"]).format(
+        members=", ".join(sorted(elsewhere)),
+        journals=", ".join(journals),
+        journal=journal,
+        nobody=data["flag_elsewhere_nobody"] if nobody else "",
+    )
 
 
 def not_chosen_line(journal: str, members: list[str]) -> str:

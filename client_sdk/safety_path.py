@@ -88,6 +88,7 @@ from client_sdk.safety import (
     copy_only_line,
     crisis_line_update,
     crisis_line_view,
+    elsewhere_line,
     flag_recipients,
     flag_update,
     flag_view,
@@ -1328,9 +1329,12 @@ class SafetyPath:
                 no_flag = await self._no_flag(local, plan, reach, answered, withheld)
         not_chosen: list[str] = []
         copy_readers: list[tuple[str, tuple[str, ...] | None]] = []
+        elsewhere = None
         if result.safety_concern and local.role == "owner":
             not_chosen = await self._not_chosen(local, plan)
             copy_readers = await self._copy_readers(local)
+            told = {*flagged_to, *withheld_from, *reads_only, *not_chosen}
+            elsewhere = await self._elsewhere(local, told, copy_readers)
         lines = message_lines(
             emergency,
             crisis_line,
@@ -1343,6 +1347,7 @@ class SafetyPath:
             synced,
             copy_only=await self._copy_only(local, copy_readers, hints),
             plan_not_loaded=None if text.strip() else await self._plan_not_loaded(local, hints),
+            elsewhere=elsewhere,
         )
         return SafetyResponse(
             lines,
@@ -1510,6 +1515,10 @@ class SafetyPath:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
         not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
         copy_readers = await self._copy_readers(local) if local.role == "owner" else []
+        elsewhere = None
+        if local.role == "owner":
+            told = {*flagged_to, *withheld_from, *reads_only, *not_chosen}
+            elsewhere = await self._elsewhere(local, told, copy_readers)
         lines = message_lines(
             emergency,
             crisis_line,
@@ -1522,6 +1531,7 @@ class SafetyPath:
             synced,
             copy_only=await self._copy_only(local, copy_readers, hints),
             plan_not_loaded=None if text.strip() else await self._plan_not_loaded(local, hints),
+            elsewhere=elsewhere,
         )
         return SafetyResponse(
             lines,
@@ -2057,6 +2067,32 @@ class SafetyPath:
             if member not in current:
                 ended.append(await self._name(local, bytes.fromhex(member)))
         return no_flag_line(self._display(local), synced, sorted(ended))
+
+    async def _elsewhere(
+        self,
+        local: LocalJournal,
+        told: set[str],
+        copy_readers: list[tuple[str, tuple[str, ...] | None]],
+    ) -> str | None:
+        """The safety message's line (safety.elsewhere_line) naming the members the client
+        sends safety flags for answers in their other journals, by each one's plan and
+        verified access chain as `_due_now` reads them, that an answer in `local` sealed no
+        flag for and that no other line of the message names (`told`, usernames): nu78 F12.
+        None when there are none."""
+        now = now_ms()
+        elsewhere: dict[str, list[str]] = {}
+        for other in await self._own_journals():
+            if other.journal_id == local.journal_id or other.role != "owner":
+                continue
+            for member_id in await self._due_now(other, now):
+                name = await self._name(other, bytes.fromhex(member_id))
+                if name not in told:
+                    elsewhere.setdefault(name, []).append(self._display(other))
+        if not elsewhere:
+            return None
+        shares = [s for s in await self._current_shares(local) if not s.ended(now)]
+        nobody = not shares and not copy_readers
+        return elsewhere_line(self._display(local), elsewhere, nobody)
 
     async def _not_chosen(self, local: LocalJournal, plan: SafetyPlan) -> list[str]:
         """The members (usernames, sorted) who read `local` now, by its verified access chain,

@@ -236,7 +236,7 @@ async def test_moving_the_default_away_from_the_therapists_journal_says_so_and_a
     assert (
         "'Personal', your default journal, is read by tom, who does not read 'Dreams', and" in said
     )
-    assert "seals no safety flag for tom" in said and "--yes" in said, said
+    assert "sends no safety flag to tom" in said and "--yes" in said, said
     declined = await ana.tj("journal", "default", "Dreams", input="n\n")
     assert declined.exit_code == 1, declined.output
     shown = await ana.tj("journal", "default")

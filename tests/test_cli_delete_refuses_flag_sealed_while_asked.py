@@ -40,5 +40,5 @@ async def test_a_flag_sealed_while_the_delete_asks_refuses_the_delete(
     assert "drlee may not have received" in said(done.stderr)
     assert "Deleted journal" not in done.stderr
     await drlee.ok("sync")
-    flags = await drlee.json("safety", "flags")
+    flags = (await drlee.json("safety", "flags"))["flags"]
     assert [f["answer"] for f in flags] == [3]

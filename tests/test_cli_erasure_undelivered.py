@@ -28,7 +28,7 @@ async def test_account_delete_names_the_flag_the_therapist_may_never_get(
 ) -> None:
     lea, drlee = await opted_in(live_server, tmp_path)
     taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
-    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+    assert "a safety flag was made for drlee" in said(taken.stdout + taken.stderr)
 
     kept = await lea.tj("account", "delete", input="\n")  # Enter: nothing is erased
     assert kept.exit_code == 1
@@ -43,7 +43,7 @@ async def test_account_delete_names_the_flag_the_therapist_may_never_get(
     assert text.index("drlee may not have received") < text.index("Type the username")
     # the question's sync sent it: drlee's device gets it while the account stands
     await drlee.ok("sync")
-    [flag] = await drlee.json("safety", "flags")
+    [flag] = (await drlee.json("safety", "flags"))["flags"]
     assert flag["answer"] == 3
 
     done = await lea.ok("account", "delete", "--yes")  # said, not asked
@@ -63,7 +63,7 @@ async def test_journal_delete_of_the_shared_journal_says_it_and_a_read_flag_is_n
     assert "Once the journal is erased, what drlee has not downloaded never reaches them" in text
     assert "1 safety flag" in text  # the question's count, after the warning
     await drlee.ok("sync")
-    [flag] = await drlee.json("safety", "flags")
+    [flag] = (await drlee.json("safety", "flags"))["flags"]
     await drlee.ok("safety", "ack", flag["id"][:8])
     await drlee.ok("sync")
     calm = await lea.tj("journal", "delete", "Personal", input="\n")  # marked read: not said
@@ -125,5 +125,5 @@ async def test_a_deletion_whose_sync_fails_is_refused_and_erases_nothing(
     assert "Account lea erased" not in said(account.stderr)
     assert not {"/v1/journals/delete", "/v1/account/delete"} & set(hostile.paths)
     await drlee.ok("sync")
-    [flag] = await drlee.json("safety", "flags")
+    [flag] = (await drlee.json("safety", "flags"))["flags"]
     assert flag["answer"] == 3

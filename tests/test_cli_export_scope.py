@@ -120,7 +120,7 @@ async def test_a_safety_flag_and_its_acknowledgement_are_in_the_clients_export(
         "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"])
     await ana.ok("sync")
 

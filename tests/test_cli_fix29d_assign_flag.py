@@ -46,5 +46,5 @@ async def test_a_flag_arriving_during_assign_is_said_on_a_safety_line(
     said = flat(assigned.stderr)
     assert answered, said  # the client answered between the two syncs
     assert "Safety: 1 new safety flag from ana" in said, said
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["id"] == answered[0], flag

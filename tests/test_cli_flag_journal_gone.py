@@ -49,7 +49,7 @@ async def test_tj_sync_says_a_flag_of_a_journal_deleted_elsewhere_may_not_reach_
     assert "may NOT reach drsmith" not in said(again.stdout + again.stderr)  # told once
 
     await drsmith.ok("sync")
-    assert flag_id not in {f["id"] for f in await drsmith.json("safety", "flags")}
+    assert flag_id not in {f["id"] for f in (await drsmith.json("safety", "flags"))["flags"]}
 
 
 async def test_tj_sync_json_lists_a_flag_of_a_journal_deleted_elsewhere_as_undelivered(

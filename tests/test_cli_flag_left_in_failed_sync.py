@@ -57,7 +57,7 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_on
     error = json.loads(failed.raw_stdout)["error"]
     said = flat(error["message"])
     assert failed.exit_code != 0, said
-    [flag] = await drsmith.json("safety", "flags")  # it reached the server
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]  # it reached the server
     assert (
         f"flag {flag['id'][:8]}) left this device before the sync failed: the server "
         "acknowledged it, so drsmith can get it at their next sync"
@@ -70,7 +70,7 @@ async def test_a_flag_that_left_in_a_sync_failing_after_its_push_is_said_left_on
     said = flat(again.stderr)
     assert again.exit_code == 0, said
     assert "left this device" not in said, said  # said once, by the failed sync
-    [mine] = await ana.json("safety", "flags")
+    [mine] = (await ana.json("safety", "flags"))["flags"]
     assert mine["status"] == "sent", mine
 
 
@@ -126,7 +126,7 @@ async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
     failed = await ana.tj("sync", "--json")
     error = json.loads(failed.raw_stdout)["error"]
     assert failed.exit_code != 0, error
-    [flag] = await drsmith.json("safety", "flags")  # the server holds it
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]  # the server holds it
     assert "has NOT left" not in error["message"] and "cannot see it" not in error["message"]
     assert "may NOT have left this device: a push that carried it reached the server" in said(
         error["message"]
@@ -139,7 +139,7 @@ async def test_a_push_whose_reply_was_lost_is_never_said_not_to_have_left(
     lose[0] = False
     settled = await ana.tj("sync")
     assert settled.exit_code == 0, settled.output
-    [mine] = await ana.json("safety", "flags")
+    [mine] = (await ana.json("safety", "flags"))["flags"]
     assert mine["status"] == "sent", mine
 
 
@@ -170,7 +170,7 @@ async def test_a_take_whose_flags_push_reply_was_lost_says_its_status_is_unknown
     hostile.forward = reply_lost  # type: ignore[method-assign]
     taken = await ana.tj("measure", "take", "phq9", "--answers", ITEM_9_ONE, "--json")
     flag = json.loads(taken.raw_stdout)["flag"]
-    [held] = await drsmith.json("safety", "flags")
+    [held] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["id"], flag["status"]) == (held["id"], "unknown"), flag
     text = said(taken.stderr)
     assert "has NOT left" not in text and "The safety flag may NOT have left this device" in text

@@ -29,7 +29,7 @@ async def test_tj_safety_flags_json_names_a_flag_that_was_not_sent(
     assert "Not sent: The safety flag of your PHQ-9" in said(text.stdout)
     as_json = await phone.tj("safety", "flags", "--json")
     # the app reading --json learns of it too, as "not sent", as the text says
-    [row] = [r for r in json.loads(as_json.stdout) if r["id"] == flag_id]
+    [row] = [r for r in json.loads(as_json.stdout)["flags"] if r["id"] == flag_id]
     assert (row["status"], row["unsent"]) == ("not sent", True)
     again = await Client.open(phone.home)
     try:

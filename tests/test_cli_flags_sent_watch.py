@@ -54,7 +54,7 @@ async def test_sync_watch_says_a_held_flag_has_now_left(
     try:
         assert watcher.stderr is not None
         await read_line_containing(watcher.stderr, "has now left")
-        [_flag] = await drsmith.json("safety", "flags")  # it did reach the server
+        [_flag] = (await drsmith.json("safety", "flags"))["flags"]  # it did reach the server
     finally:
         watcher.send_signal(signal.SIGINT)
         await asyncio.wait_for(watcher.communicate(), 60)

@@ -161,7 +161,7 @@ async def test_the_html_caseload_holds_no_mark_of_a_command(
     await ana.ok(*share, "--trust-on-first-use")
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"])
     await ana.ok("sync")
     await ana.ok("unshare", "Personal", "drsmith", "--yes")

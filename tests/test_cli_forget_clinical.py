@@ -32,7 +32,7 @@ async def test_forget_names_an_unacknowledged_flag_and_a_severe_score_and_asks_f
     )  # fmt: skip
     await carl.ok("measure", "take", "phq9", "--answers", SEVERE)
     await drsmith.ok("sync")
-    assert [f["answer"] for f in await drsmith.json("safety", "flags")] == [2]
+    assert [f["answer"] for f in (await drsmith.json("safety", "flags"))["flags"]] == [2]
     await carl.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
 

@@ -121,7 +121,7 @@ async def test_views_say_which_clients_are_not_all_downloaded(
     # once farid's fingerprint is compared, his journal downloads: the flag shows
     await tom.ok("verify", "farid", await farid.shares.fingerprint())
     await tom.ok("sync")
-    [flag] = await tom.json("safety", "flags")
+    [flag] = (await tom.json("safety", "flags"))["flags"]
     assert flag["owner"] == "farid"
     after = words((await tom.ok("safety", "flags")).stderr)
     assert "(ana and ben)" in after and "farid" not in after.split("Not all downloaded")[-1]

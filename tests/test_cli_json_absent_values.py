@@ -40,12 +40,12 @@ async def test_a_flags_status_says_whether_it_left_was_acknowledged_or_is_still_
         "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
-    [sent] = await ana.json("safety", "flags")
+    [sent] = (await ana.json("safety", "flags"))["flags"]
     assert (sent["status"], sent["unsent"], sent["acknowledged"]) == ("sent", False, [])
-    [received] = await drsmith.json("safety", "flags")
+    [received] = (await drsmith.json("safety", "flags"))["flags"]
     assert (received["id"], received["status"], received["unsent"]) == (sent["id"], "sent", False)
     await drsmith.ok("safety", "ack", sent["id"])
-    [acked] = await ana.json("safety", "flags")
+    [acked] = (await ana.json("safety", "flags"))["flags"]
     assert (acked["status"], [a["by"] for a in acked["acknowledged"]]) == (
         "acknowledged",
         ["drsmith"],
@@ -58,7 +58,7 @@ async def test_a_flags_status_says_whether_it_left_was_acknowledged_or_is_still_
         flag_id = (await offline.safety.respond(taken.result)).flag_id
     finally:
         await offline.close()
-    rows = {f["id"]: f for f in await ana.json("safety", "flags")}
+    rows = {f["id"]: f for f in (await ana.json("safety", "flags"))["flags"]}
     assert (rows[flag_id]["status"], rows[flag_id]["unsent"]) == ("not sent", True)
     assert rows[sent["id"]]["status"] == "acknowledged"
     assert empty_texts(list(rows.values())) == []

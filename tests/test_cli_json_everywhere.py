@@ -149,7 +149,7 @@ async def test_a_share_gone_is_one_subject_for_note_ack_and_assign_and_a_client_
     ben, drsmith = await opted_in(live_server, tmp_path)
     await ben.ok("measure", "take", "phq9", input="1\n1\n1\n1\n1\n1\n1\n1\n2\n\n")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await ben.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")
     for words in (

@@ -36,10 +36,10 @@ async def test_measure_take_on_the_phone_right_after_the_opt_in_on_the_laptop_se
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await opted_in(laptop, phone, drsmith)
     taken = await phone.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
-    assert "a safety flag was sealed for drsmith" in said(taken.stderr)
+    assert "a safety flag was made for drsmith" in said(taken.stderr)
     assert "No safety flag was sent" not in taken.stderr
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["answer"], flag["sealed_later"]) == ("ana", 3, False)
     assert flag["answered_at"] == flag["raised_at"], flag  # sealed as the answer was given
 
@@ -70,20 +70,20 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
         "No safety flag was sent: as of this device's last sync (around " in text
         and "nobody you chose to send safety flags to reads Personal." in text
         and "nobody you chose to send safety flags to reads Personal. If you shared it with "
-        "safety flags on another device, this device may still seal the flag at its next "
+        "safety flags on another device, this device may still make and send the flag at its next "
         "sync. Do not wait for it: act on the message above now."
         in text
     )  # REV-CLIN F6: shorter, said right after item 9 was answered
-    assert "sealed for drsmith" not in text
+    assert "made for drsmith" not in text
     await outage.end()
 
     synced = await phone.ok("sync")
     late = said(synced.stderr)
-    assert "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer of " in late
+    assert "Safety: A safety flag was made for drsmith for your PHQ-9 answer of " in late
     report = await phone.json("sync")
     assert report["late_flags"] == []  # once
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["answer"] == 3 and flag["sealed_later"] is True
     assert flag["answered_at"] <= flag["raised_at"], flag
     table = said((await drsmith.ok("safety", "flags")).stdout)

@@ -102,10 +102,10 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     assert "not monitored in real time" in taken.stderr
     assert "call 999" in taken.stderr and "Ring Jo, then walk." in taken.stderr
-    assert "sealed for drsmith" in taken.stderr
+    assert "made for drsmith" in taken.stderr
 
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"], flag["acknowledged"]) == (
         "ana",
         9,
@@ -120,7 +120,7 @@ async def test_item_9_shows_the_safety_message_and_an_opted_in_flag_reaches_the_
     again = (await drsmith.ok("safety", "ack", flag["id"][:8])).stdout  # R13 finding 11
     assert "already" in again and "nothing written" in again
     await ana.ok("sync")
-    [seen] = await ana.json("safety", "flags")
+    [seen] = (await ana.json("safety", "flags"))["flags"]
     assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"]
 
 

@@ -41,7 +41,7 @@ async def test_moving_a_result_with_item_9_tells_the_flag_its_sync_seals(
     said = " ".join(moved.output.split())
     assert "Moved it into Personal (read by drsmith) as PHQ-9 result" in said, said
     assert "Its safety item was answered above 0: a sync seals a safety flag" in said, said
-    assert "Safety: A safety flag was sealed for drsmith for your PHQ-9 answer" in said, said
+    assert "Safety: A safety flag was made for drsmith for your PHQ-9 answer" in said, said
     assert "raises no safety flag" not in said, said
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["measure"], flag["item"], flag["answer"]) == ("phq9", 9, 2), flag

@@ -27,20 +27,20 @@ async def test_a_new_device_after_a_reshare_tells_a_flag_it_holds_no_acknowledge
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"])
     await drsmith.ok("note", "ana/Personal", "See you Thursday.")
     await ana.ok("sync")
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     await ana.ok("share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags")
     taken = await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
-    assert "sealed for drsmith" in taken.stderr  # a flag of the new share: truly unread
+    assert "made for drsmith" in taken.stderr  # a flag of the new share: truly unread
 
     tablet = Device(tmp_path / "drsmith-tablet", live_server.url)
     await tablet.ok("login", live_server.url, "drsmith", "--device-name", "tablet")
     await tablet.ok("verify", "ana", ana.signup["fingerprint"])
     await tablet.ok("sync")
-    flags = {f["answer"]: f for f in await tablet.json("safety", "flags")}
+    flags = {f["answer"]: f for f in (await tablet.json("safety", "flags"))["flags"]}
     assert set(flags) == {1, 2}
     old, new = flags[2], flags[1]
     assert old["id"] == flag["id"]
@@ -70,7 +70,7 @@ async def test_a_new_device_after_a_reshare_tells_a_flag_it_holds_no_acknowledge
     # The first device read the earlier share: the acknowledgement and the note are there,
     # and nothing is said of other devices.
     await drsmith.ok("sync")
-    first = {f["answer"]: f for f in await drsmith.json("safety", "flags")}
+    first = {f["answer"]: f for f in (await drsmith.json("safety", "flags"))["flags"]}
     assert [a["by"] for a in first[2]["acknowledged"]] == ["drsmith"]
     assert first[2]["before_share"] is False
     first_notes = " ".join((await drsmith.ok("notes")).stdout.split())
@@ -78,11 +78,11 @@ async def test_a_new_device_after_a_reshare_tells_a_flag_it_holds_no_acknowledge
 
     # Acknowledged again on the tablet, under the new share: every device agrees.
     await tablet.ok("safety", "ack", flag["id"])
-    after = {f["answer"]: f for f in await tablet.json("safety", "flags")}
+    after = {f["answer"]: f for f in (await tablet.json("safety", "flags"))["flags"]}
     assert [a["by"] for a in after[2]["acknowledged"]] == ["drsmith"]
     [row] = await tablet.json("caseload")
     assert not any("earlier share" in reason for reason in row["flags"])
     assert any("safety flag (1 unacknowledged)" in reason for reason in row["flags"])
     await ana.ok("sync")
-    [client_flag] = [f for f in await ana.json("safety", "flags") if f["answer"] == 2]
+    [client_flag] = [f for f in (await ana.json("safety", "flags"))["flags"] if f["answer"] == 2]
     assert [a["by"] for a in client_flag["acknowledged"]] == ["drsmith"]  # one a member

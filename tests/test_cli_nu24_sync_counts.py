@@ -108,7 +108,7 @@ async def flagged_and_acknowledged(
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`.",
         FIRST_SHARE_OF_RESULTS,  # the first share, told once (NU25 C4)
     ]
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"])
     await laptop.ok("sync")
     return drsmith, flag["id"]
@@ -140,7 +140,7 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_to
         "it on this device with `tj forget`: it is on this device again, with what they "
         "share now.",
     ]
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["id"], flag["acknowledged"], flag["before_share"], flag["copy_forgotten"]) == (
         flag_id, [], True, True,
     )  # fmt: skip
@@ -165,7 +165,7 @@ async def test_a_flag_acknowledged_then_forgotten_and_shared_again_is_new_and_to
     ) in listed
     # Acknowledged again here: every device agrees, and nothing more is said.
     await drsmith.ok("safety", "ack", flag_id)
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert [a["by"] for a in flag["acknowledged"]] == ["drsmith"]
     assert await synced(drsmith) == ("nothing new", [])
 

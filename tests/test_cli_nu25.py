@@ -134,7 +134,7 @@ async def test_the_safety_message_is_shown_once_when_answers_are_typed_item_by_i
     assert told.count(heading) == 1, taken.stderr
     assert told.count("This app is not an emergency or crisis service") == 1
     flagged = (
-        "Because you chose to, a safety flag was sealed for drsmith; they see it once their "
+        "Because you chose to, a safety flag was made for drsmith; they see it once their "
         "device next syncs (`BARE tj sync`, `BARE tj caseload`), not now."
     )
     assert told.count(flagged) == 1

@@ -142,7 +142,7 @@ async def test_share_and_measure_say_the_same_about_when_a_flag_is_seen_and_sync
     assert f"drsmith sees it {when} and can mark it read" in " ".join(shared.stderr.split())
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
     said = " ".join(taken.stderr.split())
-    assert f"a safety flag was sealed for drsmith; they see it {when}, not now." in said, said
+    assert f"a safety flag was made for drsmith; they see it {when}, not now." in said, said
     assert "open their caseload" not in said
     synced = await drsmith.ok("sync")
     assert "1 new safety flag from ana" in synced.stdout + synced.stderr

@@ -81,7 +81,7 @@ async def scenario(server: RunningServer, tmp_path: Path) -> tuple[Device, Devic
     await therapist.ok(
         "assign", f"{CLIENT}/Personal", "homework", "sleep-diary", "--note", HOMEWORK
     )
-    [flag, *_] = await therapist.json("safety", "flags")
+    [flag, *_] = (await therapist.json("safety", "flags"))["flags"]
     await therapist.ok("safety", "ack", flag["id"])
     await client.ok("sync")
     await client.ok("brief", THERAPIST, "--days", "1", "--yes", tofu)

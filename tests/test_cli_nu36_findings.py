@@ -170,9 +170,9 @@ async def test_renewing_an_ended_share_as_the_notice_says_keeps_safety_flags(
     [row] = [s for s in await ana.json("shares") if s["journal"] == "Personal"]
     assert (row["role"], row["safety_flags"]) == ("annotate", True), row
     taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
-    assert "No safety flag was sealed" not in taken.output, taken.output
+    assert "No safety flag was made" not in taken.output, taken.output
     await drsmith.ok("sync")
-    assert len(await drsmith.json("safety", "flags")) == 1
+    assert len((await drsmith.json("safety", "flags"))["flags"]) == 1
 
     # a renewal without --safety-flags gives no opt-in: said, and no flag reaches them
     move_clocks(live_server, monkeypatch, 4 * DAY_MS)

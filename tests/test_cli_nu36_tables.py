@@ -215,7 +215,7 @@ async def test_safety_flags_name_the_measure_phq9_as_every_table_does(
     for width in (80, 120):
         output = await shown(therapist, width, "safety", "flags")
         assert "phq9" not in output and "PHQ-9" in output, output
-    [flag] = await therapist.json("safety", "flags")
+    [flag] = (await therapist.json("safety", "flags"))["flags"]
     assert flag["measure"] == "phq9"  # --json keeps the measure's id
 
 

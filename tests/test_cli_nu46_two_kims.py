@@ -151,7 +151,7 @@ async def test_list_measures_flags_homework_and_show_name_the_earlier_account(
     [result] = await drlee.json("measure", "list")
     assert result["journal"] == kims.old
     assert f"kim (account {kims.old_account[:8]})/" in (await drlee.ok("measure", "list")).stdout
-    [flag] = await drlee.json("safety", "flags")
+    [flag] = (await drlee.json("safety", "flags"))["flags"]
     assert flag["owner"] == f"kim (account {kims.old_account[:8]})"
     assert f"kim (account {kims.old_account[:8]})" in (await drlee.ok("safety", "flags")).stdout
     [homework] = await drlee.json("homework", "list")

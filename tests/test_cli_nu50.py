@@ -86,7 +86,7 @@ async def test_forget_names_the_item_9_results_and_acknowledged_flags_before_ask
     now = await ana.json("measure", "take", "phq9", "--answers", "2,2,2,2,2,2,2,1,2")
     at = datetime.fromisoformat(now["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")  # raised by the one taken now
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]  # raised by the one taken now
     await drsmith.ok("safety", "ack", flag["id"])
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
     await drsmith.ok("sync")

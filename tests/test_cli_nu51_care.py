@@ -173,7 +173,8 @@ async def test_no_flag_for_a_therapist_who_reads_is_said_to_the_client_and_to_th
     [result] = await ben.json("measure", "list")
 
     await drlee.ok("sync")
-    assert await drlee.json("safety", "flags") == []  # --json: the flags, as ever
+    shown = await drlee.json("safety", "flags")  # --json: no flags, the answer (nu78 F4)
+    assert shown["flags"] == [] and len(shown["answers_without_flag"]) == 1
     listed = await drlee.ok("safety", "flags")
     assert "No safety flags." in listed.stderr
     out = [" ".join(line.split()) for line in listed.stdout.splitlines()]
@@ -201,7 +202,7 @@ async def test_a_flag_sent_leaves_the_result_out_of_the_footer_and_the_message_u
     )
     taken = await ben.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     message = " ".join(taken.stderr.split())
-    assert "a safety flag was sealed for drlee" in message
+    assert "a safety flag was made for drlee" in message
     assert "No safety flag was sent" not in message
     await drlee.ok("sync")
     listed = await drlee.ok("safety", "flags")

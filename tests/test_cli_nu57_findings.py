@@ -102,7 +102,7 @@ async def test_a_flag_before_a_read_share_is_marked_so_and_never_told_to_be_ackn
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"])
     await ana.ok("sync")
     await ana.ok("unshare", "Personal", "drsmith", "--yes")
@@ -112,7 +112,7 @@ async def test_a_flag_before_a_read_share_is_marked_so_and_never_told_to_be_ackn
     await second.ok("login", live_server.url, "drsmith", "--device-name", "second")
     await second.ok("verify", "ana", ana.signup["fingerprint"])
     await second.ok("sync")
-    [seen] = await second.json("safety", "flags")
+    [seen] = (await second.json("safety", "flags"))["flags"]
     assert seen["id"] == flag["id"] and seen["acknowledged"] == [], seen
     assert seen["before_share"] is True and seen["read_only_member"] is True, seen
     table = await second.ok("safety", "flags")

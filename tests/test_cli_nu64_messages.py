@@ -119,7 +119,7 @@ async def test_a_mistyped_flag_id_and_account_name_are_told_as_other_commands_te
     )
     await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,2")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     ident = flag["id"]
     typo = ident[:4] + ("0" if ident[4] != "0" else "1")
     refused = await drsmith.tj("safety", "ack", typo)

@@ -211,7 +211,7 @@ async def test_an_answer_given_just_after_an_opt_in_elsewhere_is_told_it_got_no_
     assert "tell them yourself" in said and "`tj safety plan`" in said, said
     assert (await phone.json("sync"))["unflagged"] == []  # once
     await drsmith.ok("sync")
-    assert await drsmith.json("safety", "flags") == []  # as the rule says: none
+    assert (await drsmith.json("safety", "flags"))["flags"] == []  # as the rule says: none
 
 
 async def test_replacing_a_copy_asks_first_when_it_may_not_have_delivered_an_item9_result(

@@ -119,7 +119,7 @@ async def test_a_flag_held_on_a_signed_out_phone_is_said_to_leave_at_its_login(
     again = await phone.tj("login", live_server.url, "ana", env={"TJ_PASSWORD": PASSWORD})
     said = flat(again.stderr)
     assert again.exit_code == 0, said
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (
         f"Safety: The safety flag of your PHQ-9 of {flag['raised_at'][:10]}" in said
         and f"(item 9 answered 2; flag {flag['id'][:8]}) has now left this device: the "
@@ -147,7 +147,7 @@ async def test_sync_json_lists_the_flags_that_left_and_a_quick_sync_says_so(
     await outage.end()
     synced = await laptop.json("sync")
     [sent] = synced["flags_sent"]
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert sent["id"] == flag["id"] and sent["result_id"] == first["id"], sent
     assert sent["members"] == ["drsmith"] and sent["journal_id"] == first["journal_id"], sent
     assert (await laptop.json("sync"))["flags_sent"] == []  # once
@@ -181,7 +181,7 @@ async def test_a_failed_sync_json_carries_the_unsent_flags_as_rows(
     error = json.loads(failed.raw_stdout)["error"]
     assert error["subject"] == "network" and failed.exit_code == error["exit_status"] == 1
     [row] = error["unsent_flags"]
-    assert row == next(iter(await laptop.json("safety", "flags")))
+    assert row == next(iter((await laptop.json("safety", "flags"))["flags"]))
     assert (row["status"], row["result_id"], row["answer"]) == ("not sent", taken["id"], 1)
     assert row["id"] == taken["flag"]["id"], row
     other = await laptop.tj("list", "--json")  # another command's error has no such key
@@ -266,7 +266,7 @@ async def test_the_brief_tells_two_flags_of_one_minute_apart(
     )  # fmt: skip
     await ana.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     await ana.ok("measure", "take", "phq9", "--answers", ITEM_9_ONE)
-    flags = {f["answer"]: f["id"] for f in await ana.json("safety", "flags")}
+    flags = {f["answer"]: f["id"] for f in (await ana.json("safety", "flags"))["flags"]}
     shown = flat((await ana.ok("brief", "drsmith", input="n\n")).stdout)
     for answer, flag_id in flags.items():
         assert f"(item 9 answered {answer}; flag {flag_id[:8]}): not acknowledged yet" in shown

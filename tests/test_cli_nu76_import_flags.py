@@ -68,9 +68,9 @@ async def test_plain_import_advises_the_opt_in_of_the_default_journal_and_it_rea
     args = shlex.split(first.replace("FINGERPRINT", shlex.quote(fingerprint)))[1:]
     await new2.ok(*args, "--yes")
     taken = await new2.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
-    assert "sealed for drsmith" in taken.stderr, taken.stderr
+    assert "made for drsmith" in taken.stderr, taken.stderr
     await drsmith.ok("sync")
-    flags = await drsmith.json("safety", "flags")
+    flags = (await drsmith.json("safety", "flags"))["flags"]
     assert [(f["answer"], f["owner"]) for f in flags] == [(2, "ana3")], flags
 
 

@@ -68,7 +68,7 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
     await ana.ok("journal", "unarchive", "Personal")
     await ana.ok("sync")
     await drsmith.ok("sync")
-    assert await drsmith.json("safety", "flags") == [], "a refused attempt flags nothing"
+    assert (await drsmith.json("safety", "flags"))["flags"] == [], "a refused attempt flags nothing"
 
     saved = await ana.tj(*shlex.split(error["save_command"])[1:], "--json")
     assert saved.exit_code == 0, saved.stderr
@@ -77,7 +77,7 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
     local = datetime.strptime(when[1], "%Y-%m-%d %H:%M:%S.%f").astimezone()
     assert datetime.fromisoformat(taken["taken_at"]) == local.astimezone(UTC), taken
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == error["result_id"], flag
     assert NOT_FOR_YOU not in flat((await drsmith.ok("safety", "flags")).stderr)
 
@@ -97,7 +97,7 @@ async def test_a_flag_without_a_score_covers_the_result_saved_under_its_id(
     finally:
         await app.close()
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] is None and flag["event"] == result_id, flag
     listed = await drsmith.ok("safety", "flags")
     assert NOT_FOR_YOU not in flat(listed.stdout + listed.stderr), listed.stderr

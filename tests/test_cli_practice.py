@@ -164,7 +164,7 @@ async def test_a_therapist_with_many_clients_sees_briefs_apart_whole_names_at_80
     # an ended share does not demote a client whose last data carries a safety flag (NU19 C6)
     assert list(rows) == ["ana", "margaret-oconnell"]
     assert rows["ana"]["tier"] == 0
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     said = (flag["owner"], flag["read_only_copy"], flag["share_ended"], flag["unlisted"])
     assert said == ("ana", True, False, True) and flag["answer"] == 1, flag
     wide = {"COLUMNS": "200"}

@@ -37,7 +37,7 @@ async def test_a_therapist_sees_a_new_flag_brief_and_note_without_running_sync_f
     await ana.ok("brief", "drsmith", "--yes")
     await ana.ok("note", "Personal", "Ask about sleep.")
 
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"]) == ("ana", 9)
     [brief] = await drsmith.json("briefs")
     assert brief["client"] == "ana"

@@ -87,7 +87,7 @@ async def test_a_therapist_made_read_only_is_not_offered_a_flag_to_acknowledge(
     await drsmith.ok("sync")
     shown = " ".join((await drsmith.ok("safety", "flags")).stdout.split())
     assert "NOT YET (you only read now: you cannot mark it read)" in shown
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["read_only_member"] is True
     refused = await drsmith.tj("safety", "ack", flag["id"])
     assert refused.exit_code != 0

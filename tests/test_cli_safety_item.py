@@ -62,7 +62,7 @@ async def test_input_ending_at_the_difficulty_question_saves_the_complete_phq9_w
     assert (result["score"], result["unscored"]) == (11, None)
 
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["measure"], flag["item"], flag["answer"]) == ("ben", "phq9", 9, 3)
     assert flag["result_id"] == result["id"]
 
@@ -79,7 +79,7 @@ async def test_the_message_shows_at_item_9_and_the_finished_result_is_linked_to_
     assert (result["score"], result["unscored"]) == (10, None)
 
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")  # one flag, linked to the result
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]  # one flag, linked to the result
     assert flag["result_id"] == result["id"] and flag["answer"] == 2
 
 
@@ -90,7 +90,7 @@ async def test_without_opt_in_item_9_shows_the_message_and_seals_nothing(
     taken = await ana.ok("measure", "take", "phq9", input=EIGHT + "1\n")
     assert HEADING in flat(taken.stderr) and "flag" not in taken.stderr
     assert [r["score"] for r in await ana.json("measure", "list")] == [9]
-    assert await ana.json("safety", "flags") == []
+    assert (await ana.json("safety", "flags"))["flags"] == []
 
 
 async def test_stopping_before_the_last_item_saves_nothing_and_says_so(
@@ -126,7 +126,7 @@ async def test_the_brief_lists_the_flag_and_who_acknowledged_it(
     ben, drsmith = await opted_in(live_server, tmp_path)
     await ben.ok("measure", "take", "phq9", input=EIGHT + "2\n\n")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     await drsmith.ok("safety", "ack", flag["id"][:8])
     await ben.ok("sync")
     shown = await ben.ok("brief", "drsmith", input="n\n")

@@ -72,13 +72,13 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     await older_accounts_device(ana, live_server)
     taken = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,3")
     assert taken.exit_code == 1
-    assert "a safety flag was sealed for tom without a score" in " ".join(taken.stderr.split())
+    assert "a safety flag was made for tom without a score" in " ".join(taken.stderr.split())
     assert "to it, naming the journal to save them in, your default journal too" in " ".join(
         taken.stderr.split()
     ), taken.stderr
     await ana.ok("sync")
     await tom.ok("sync")
-    [flag] = await tom.json("safety", "flags")
+    [flag] = (await tom.json("safety", "flags"))["flags"]
     assert (flag["journal"], flag["item"], flag["answer"]) == ("ana/Personal", 9, 3)
     [draft] = list((ana.home / "drafts").glob("phq9-*.answers.json"))
     await ana.ok("journal", "default", "Personal", "--even-if-shared")
@@ -92,7 +92,7 @@ async def test_the_opted_in_therapist_gets_the_flag_with_no_default_journal_to_w
     await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
     await ana.ok("sync")
     await tom.ok("sync")
-    assert len(await tom.json("safety", "flags")) == 1
+    assert len((await tom.json("safety", "flags"))["flags"]) == 1
     assert [r["answers"][8] for r in await tom.json("measure", "list")] == [3]
 
 

@@ -51,7 +51,7 @@ async def test_an_offline_sync_names_the_waiting_flag_and_the_next_says_it_left(
     assert "NOT left" not in text and "(sent, not seen:" in text, text
     later = said((await laptop.tj("sync")).stderr)  # said once: it left
     assert "has now left" not in later, later
-    assert [f["measure"] for f in await drsmith.json("safety", "flags")] == ["phq9"]
+    assert [f["measure"] for f in (await drsmith.json("safety", "flags"))["flags"]] == ["phq9"]
 
 
 async def test_a_flag_acknowledged_then_withheld_is_never_said_to_reach_them(

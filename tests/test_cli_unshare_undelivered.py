@@ -34,7 +34,7 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
 ) -> None:
     lea, drlee = await opted_in(live_server, tmp_path)
     taken = await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
-    assert "a safety flag was sealed for drlee" in said(taken.stdout + taken.stderr)
+    assert "a safety flag was made for drlee" in said(taken.stdout + taken.stderr)
 
     refused = await lea.tj("unshare", "Personal", "drlee", input="n\n")
     assert refused.exit_code == 1
@@ -58,7 +58,7 @@ async def test_unshare_says_a_safety_flag_may_never_arrive_and_asks_first(
     assert "Stopped sharing 'Personal' with drlee" in said(done.stderr)
     assert await lea.json("shares") == []
     await drlee.ok("sync")
-    assert await drlee.json("safety", "flags") == []  # it never reached them: as said
+    assert (await drlee.json("safety", "flags"))["flags"] == []  # it never reached them: as said
 
 
 async def test_a_flag_the_therapist_marked_read_asks_nothing(
@@ -67,7 +67,7 @@ async def test_a_flag_the_therapist_marked_read_asks_nothing(
     lea, drlee = await opted_in(live_server, tmp_path)
     await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
     await drlee.ok("sync")
-    [flag] = await drlee.json("safety", "flags")
+    [flag] = (await drlee.json("safety", "flags"))["flags"]
     await drlee.ok("safety", "ack", flag["id"][:8])
     await drlee.ok("sync")
     done = await lea.ok("unshare", "Personal", "drlee")  # syncs first: sees the ack
@@ -152,7 +152,7 @@ async def test_a_flag_the_therapist_received_before_the_unshare_is_never_said_se
     await lea.ok("measure", "take", "phq9", "--answers", ITEM_9)
     await lea.ok("sync")
     await drlee.ok("sync")
-    [received] = await drlee.json("safety", "flags")  # the therapist's device holds it
+    [received] = (await drlee.json("safety", "flags"))["flags"]  # the therapist's device holds it
     await lea.ok("unshare", "Personal", "drlee", "--yes")
     synced = said((await lea.ok("sync")).stderr + (await lea.ok("sync")).stdout)
     flags = said((await lea.ok("safety", "flags")).stdout)
@@ -161,5 +161,7 @@ async def test_a_flag_the_therapist_received_before_the_unshare_is_never_said_se
         assert "at about the time" not in text, text
     assert "may NOT have been delivered to drlee" in flags
     assert "less than 15 minutes after the flag left this device" in flags
-    [listed] = [f for f in await lea.json("safety", "flags") if f["id"] == received["id"]]
+    [listed] = [
+        f for f in (await lea.json("safety", "flags"))["flags"] if f["id"] == received["id"]
+    ]
     assert listed["not_delivered"] == ["drlee"]

@@ -859,7 +859,7 @@ async def test_moving_the_default_away_from_its_reader_and_their_safety_flags_is
     }
     said = str(refused.value)
     assert "'Personal', your default journal, is read by drlee" in said, said
-    assert "seals no safety flag for drlee" in said and "Nothing was changed" in said, said
+    assert "sends no safety flag to drlee" in said and "Nothing was changed" in said, said
     assert (await ana.journals.default()).name == "Personal"
     await share_with(ana, drlee, "Dreams", role="read")
     with pytest.raises(InvalidInput) as flags_only:

@@ -53,7 +53,7 @@ async def test_moving_the_default_away_from_a_withheld_shared_default_is_asked_f
         "and sends safety flags to drsmith, which 'Private' does not: with 'Private' as your "
         "default journal, new entries and questionnaire results written with no journal "
         "named go there, so they no longer reach drsmith, and a PHQ-9 item 9 answered above "
-        "0 there seals no safety flag for drsmith ('Personal' is no longer on the server, "
+        "0 there sends no safety flag to drsmith ('Personal' is no longer on the server, "
         "deleted on another of your devices or withheld by it: who reads it is what this "
         "device last verified). Nothing was changed: confirm that you mean it"
     )

@@ -62,8 +62,8 @@ async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_i
     assert "nobody you chose to send safety flags to reads Personal" in response.no_flag
     assert response.no_flag.endswith(
         "), nobody you chose to send safety flags to reads Personal. If you shared it with "
-        "safety flags on another device, this device may still seal the flag at its next "
-        "sync. Do not wait for it: act on the message above now."
+        "safety flags on another device, this device may still make and send the flag at its "
+        "next sync. Do not wait for it: act on the message above now."
     ), response.no_flag  # REV-CLIN F6: shorter (the 15 minutes and signing out: README)
 
     report = await phone.sync()
@@ -72,7 +72,7 @@ async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_i
         "Personal", ("drsmith",), taken.result.id, "phq9",
     )  # fmt: skip
     assert late.answered_at == taken.result.taken_at
-    assert "sealed for drsmith for your PHQ-9 answer of" in late.line()
+    assert "made for drsmith for your PHQ-9 answer of" in late.line()
     assert not await phone.safety.waiting(late.flag_id)  # pushed by that same sync
 
     await drsmith.sync()
@@ -91,7 +91,7 @@ async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_i
     assert (await laptop.sync()).late_flags == []
     again = await phone.safety.respond(taken.result)
     assert (again.flagged_to, again.flag_id) == (["drsmith"], None)
-    assert "sealed for drsmith" in again.lines[-1]
+    assert "made for drsmith" in again.lines[-1]
     await phone.sync()
     await drsmith.sync()
     assert [f.id for f in await drsmith.safety.flags()] == [late.flag_id]

@@ -73,7 +73,7 @@ async def test_a_worse_item9_saved_under_a_scoreless_flags_id_gets_its_own_flag(
 ) -> None:
     """A flag sealed without a score for item 9 = 1 under a result id covers the result
     saved under it only for an answer as high: a 3 since gets a flag of its own, so what
-    `respond` tells the client ("a safety flag was sealed for drlee") is true."""
+    `respond` tells the client ("a safety flag was made for drlee") is true."""
     fay, drlee = await signup("fay"), await signup("drlee")
     await share_with(fay, drlee, role="annotate")
     await fay.safety.set_plan(share_flags=True, flags_for="drlee")

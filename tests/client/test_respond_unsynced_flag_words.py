@@ -13,7 +13,7 @@ HINTS = SafetyHints(syncs="`tj sync`")
 def test_an_unsynced_device_says_the_flag_has_not_left_it() -> None:
     lines = message_lines(None, None, "Call Sam.", ["drsmith"], hints=HINTS, synced=False)
     flag = lines[-1]
-    assert flag.startswith("Because you chose to, a safety flag was sealed for drsmith")
+    assert flag.startswith("Because you chose to, a safety flag was made for drsmith")
     assert "has NOT left this device yet" in flag
     assert "once their device next syncs" not in flag
     assert "only after this device syncs" in flag and "(`tj sync`)" in flag

@@ -45,7 +45,7 @@ async def test_an_opted_in_flag_reaches_the_therapist_who_acknowledges_it_and_th
     taken = await ana.measures.take("phq9", ITEM_9)
     response = await ana.safety.respond(taken.result)
     assert response.flagged_to == ["tom"]
-    assert "sealed for tom" in response.lines[-1]
+    assert "made for tom" in response.lines[-1]
     await ana.sync()
     await tom.sync()
 

@@ -38,7 +38,7 @@ def test_the_clients_own_numbers_and_plan_replace_the_defaults() -> None:
     assert "To talk to someone now: Samaritans 116 123." in text
     assert "Your safety plan: Call my sister. Go for a walk." in text
     assert texts()["default_emergency"] not in text
-    assert "sealed for tom" in lines[-1] and "not now" in lines[-1]
+    assert "made for tom" in lines[-1] and "not now" in lines[-1]
 
 
 def test_the_message_names_its_sources_and_says_it_is_not_clinically_reviewed() -> None:
@@ -101,7 +101,7 @@ def test_the_message_names_no_apps_commands_and_an_app_adds_its_own() -> None:
         in plain
     )
     assert plain[-1] == (  # REV-CLIN F6: shorter, said right after item 9 was answered
-        "No safety flag was sealed for drsmith: your choice to send them safety flags was for "
+        "No safety flag was made for drsmith: your choice to send them safety flags was for "
         "an earlier share of Personal. "
         "To send them flags, choose again to send each of them safety flags."
     ), plain[-1]
@@ -137,7 +137,7 @@ def test_the_reads_only_line_names_no_apps_commands_and_an_app_adds_its_own() ->
     plain = reads_only_line("Personal", ["drsmith"])
     assert "tj " not in plain and "`" not in plain and "--" not in plain, plain
     assert plain == (  # REV-CLIN F6: shorter, said right after item 9 was answered
-        "No safety flag was sealed for drsmith, who only reads Personal now (the read role). "
+        "No safety flag was made for drsmith, who only reads Personal now (the read role). "
         "Your choice to send them safety flags stands: give them the annotate role again and "
         "flags reach them for what is answered from then on."
     ), plain
@@ -157,7 +157,7 @@ def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sen
     assert no_flag_line("Personal", "around 2026-12-02 03:24", []) == (
         "No safety flag was sent: as of this device's last sync (around 2026-12-02 03:24), "
         "nobody you chose to send safety flags to reads Personal. If you shared it with safety "
-        "flags on another device, this device may still seal the flag at its next sync. Do "
+        "flags on another device, this device may still make and send the flag at its next sync. Do "
         "not wait for it: act on the message above now."
     )
     assert no_flag_line("Personal", "never synced", ["tom"]).startswith(

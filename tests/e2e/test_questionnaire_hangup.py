@@ -133,7 +133,7 @@ async def test_closing_the_terminal_at_the_difficulty_question_saves_and_sends_t
     [result] = await ben.json("measure", "list")  # every scored item was answered
     assert (result["score"], result["unscored"]) == (10, None)
     await drsmith.ok("sync")  # the flag left ben's device before tj ended
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
     assert flag["result_id"] == result["id"]
 
@@ -538,7 +538,7 @@ async def test_closing_the_terminal_as_the_answers_are_saved_still_sends_the_fla
     [result] = await ben.json("measure", "list")
     assert (result["score"], result["unscored"]) == (10, 1)
     await drsmith.ok("sync")  # the flag left ben's device before tj ended
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
     assert flag["result_id"] == result["id"]
 

@@ -49,7 +49,7 @@ async def test_a_locked_profiles_passphrase_and_the_answers_on_one_open_pipe(
     [result] = await ben.json("measure", "list", env={"TJ_PASSPHRASE": PASSPHRASE})
     assert (result["score"], result["unscored"]) == (10, 1)
     await drsmith.ok("sync")  # the flag left ben's device before tj ended
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
 
 
@@ -179,7 +179,7 @@ async def test_a_passphrase_piped_once_is_not_asked_again_at_the_safety_message(
     [result] = await ben.json("measure", "list", env={"TJ_PASSPHRASE": PASSPHRASE})
     assert (result["score"], result["unscored"]) == (10, 1)
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
 
 
@@ -235,7 +235,7 @@ async def test_a_lone_cr_ends_a_piped_line_as_enter_does_and_a_split_crlf_is_one
     [result] = await ben.json("measure", "list", env={"TJ_PASSPHRASE": PASSPHRASE})
     assert (result["score"], result["unscored"]) == (10, 1)
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert (flag["owner"], flag["item"], flag["answer"]) == ("ben", 9, 2)
 
 

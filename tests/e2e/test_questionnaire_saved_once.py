@@ -106,13 +106,13 @@ async def test_a_failure_after_the_result_was_stored_says_saved_and_seals_its_fl
     [result] = await ben.json("measure", "list")
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
     assert "not saved" not in said and "No safety flag was sent" not in said
-    assert "a safety flag was sealed for drsmith" in said
+    assert "a safety flag was made for drsmith" in said
     assert "nothing was written" not in said  # the busy store's own words: not after a save
     assert "your answers were saved, but what follows the save did not finish" in said
     assert not list((ben.home / "drafts").glob("*.answers.json"))
     await ben.ok("sync")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -149,7 +149,7 @@ async def test_a_draft_kept_when_the_store_cannot_say_is_saved_once(
     assert [r["id"] for r in await ben.json("measure", "list")] == [result["id"]]
     await ben.ok("sync")
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -207,17 +207,20 @@ async def test_a_stored_result_whose_flag_cannot_be_sealed_now_says_the_sync_sea
         patch.setattr(client_sdk.safety_path.SafetyPath, "respond", busy)
         first = await ben.tj("measure", "take", "phq9", input=PIPED_PHQ9)
     said = flat(first.stderr)
-    assert "A safety flag these answers owe (if you opted in) is not sealed yet:" in said
+    assert (
+        "A safety flag these answers owe (if you chose to send safety flags) is not made yet:"
+        in said
+    )
     assert "not saved" not in said and "No safety flag was sent" not in said
     syncing = await ben.ok("sync")
     synced = flat(syncing.stdout + syncing.stderr)
     assert "No safety flag was sent" not in synced
-    assert "sealed for drsmith for your PHQ-9 answer of" in synced, synced
+    assert "made for drsmith for your PHQ-9 answer of" in synced, synced
     [result] = await ben.json("measure", "list")
     assert f"Your answers were saved (result {result['id'][:8]}" in said, said
     assert "nothing was written" not in said  # the busy store's words: not after a save
     await drsmith.ok("sync")
-    [flag] = await drsmith.json("safety", "flags")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
     assert flag["result_id"] == result["id"]
 
 
@@ -289,7 +292,7 @@ async def test_a_safety_answer_no_draft_will_save_is_flagged_without_a_score(
     said = flat(first.stderr)
     assert first.exit_code == 1, said
     assert await ben.json("measure", "list") == []
-    assert "a safety flag was sealed for drsmith without a score" in said, said
+    assert "a safety flag was made for drsmith without a score" in said, said
     if given == "asked":  # the command printed saves them once, run once or twice
         assert "could not be kept in a draft" in said
         [chosen] = re.findall(r"--result-id ([0-9a-f]{32})", said)
@@ -298,7 +301,7 @@ async def test_a_safety_answer_no_draft_will_save_is_flagged_without_a_score(
             await ben.ok("measure", "take", "phq9", *again)
         assert [r["id"] for r in await ben.json("measure", "list")] == [chosen]
     await drsmith.ok("sync")
-    flags = await drsmith.json("safety", "flags")
+    flags = (await drsmith.json("safety", "flags"))["flags"]
     assert ("ben", 9, 2, None) in [
         (f["owner"], f["item"], f["answer"], f["result_id"]) for f in flags
     ]
