@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import Client, wire
+from client_sdk.results import Taken
 from tests.client.hostile import HostileServer, login_through
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
@@ -75,6 +76,22 @@ async def seal_flag(device: Client) -> str | None:
     """`device` takes a PHQ-9 of ITEM_9 and responds: the id of the flag that sealed."""
     taken = await device.measures.take("phq9", ITEM_9)
     return (await device.safety.respond(taken.result)).flag_id
+
+
+async def flag_for_tom(
+    signup: ClientFactory, through: ClientFactory
+) -> tuple[Client, Client, str, Taken]:
+    """ana (every request through the hostile proxy, `through`) shares "Personal" with tom
+    (annotate, safety flags on) and syncs, then takes a PHQ-9 with item 9 answered 2 and
+    responds: (ana, tom, the flag's id, what `measures.take` returned)."""
+    ana = await through("ana")
+    tom = await signup("tom")
+    await share_with(ana, tom, role="annotate", safety_flags=True)
+    await ana.sync()
+    taken = await ana.measures.take("phq9", [0] * 8 + [2])
+    flag_id = (await ana.safety.respond(taken.result)).flag_id
+    assert flag_id is not None
+    return ana, tom, flag_id, taken
 
 
 def current_epoch(body: bytes) -> bytes:

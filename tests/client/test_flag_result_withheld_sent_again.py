@@ -11,8 +11,9 @@ import sqlite3
 from contextlib import closing
 
 from client_sdk import wire
+from tests.client.flag_judging import flag_for_tom
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
-from tests.client.sharing_support import server_db, share_with
+from tests.client.sharing_support import server_db
 from tests.client.test_withheld_rotation import keep_pushes
 from tests.conftest import ClientFactory, RunningServer
 
@@ -23,13 +24,7 @@ async def test_the_result_a_dropped_flag_belongs_to_is_sent_again_with_it(
     hostile: HostileServer,  # noqa: F811
     through: Through,  # noqa: F811
 ) -> None:
-    ana = await through("ana")
-    tom = await signup("tom")
-    await share_with(ana, tom, role="annotate", safety_flags=True)
-    await ana.sync()
-    taken = await ana.measures.take("phq9", [0] * 8 + [2])
-    flag_id = (await ana.safety.respond(taken.result)).flag_id
-    assert flag_id is not None
+    ana, tom, flag_id, taken = await flag_for_tom(signup, through)
     pushed = keep_pushes(hostile)
     dropping = [True]
 

@@ -11,8 +11,8 @@ import pytest
 
 from cli.main import flag_left_words
 from client_sdk import UnsyncedChanges
+from tests.client.flag_judging import flag_for_tom
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
-from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
 
@@ -21,13 +21,7 @@ async def test_logout_names_a_flag_whose_push_got_no_answer_and_what_it_deleted(
     hostile: HostileServer,  # noqa: F811
     through: Through,  # noqa: F811
 ) -> None:
-    ana = await through("ana")
-    tom = await signup("tom")
-    await share_with(ana, tom, role="annotate", safety_flags=True)
-    await ana.sync()
-    taken = await ana.measures.take("phq9", [0] * 8 + [2])
-    flag_id = (await ana.safety.respond(taken.result)).flag_id
-    assert flag_id is not None
+    ana, tom, flag_id, taken = await flag_for_tom(signup, through)
     release = asyncio.Event()
 
     async def hold() -> None:  # the request has left the device; the server answers late
