@@ -581,14 +581,20 @@ the command that saves the draft, with the options it was written with (`saved_w
 def saved_with(path: Path) -> str | None:
     """The command written in the draft at `path` that saves it (SAVED_WITH), None for a
     draft without one (an older `tj`'s) or one that cannot be read."""
+    return _below_cut(path, SAVED_WITH)
+
+
+def _below_cut(path: Path, start: str) -> str | None:
+    """What follows `start` on the draft's last line below the scissors line that begins so;
+    None when there is none, it is empty, or the draft cannot be read."""
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     if CUT not in lines:
         return None
-    found = [line for line in lines[lines.index(CUT) :] if line.startswith(SAVED_WITH)]
-    return found[-1][len(SAVED_WITH) :].strip() or None if found else None
+    found = [line for line in lines[lines.index(CUT) :] if line.startswith(start)]
+    return found[-1][len(start) :].strip() or None if found else None
 
 
 def written_for(path: Path) -> tuple[str, list[str]] | None:
@@ -741,14 +747,7 @@ without --journal refuses it, offering the journals they may name
 def refused_journal(path: Path) -> str | None:
     """The --journal words refused that the draft at `path` records (REFUSED_JOURNAL); None
     for a draft that records none, or cannot be read."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if CUT not in lines:
-        return None
-    found = [line for line in lines[lines.index(CUT) :] if line.startswith(REFUSED_JOURNAL)]
-    return found[-1][len(REFUSED_JOURNAL) :].strip() or None if found else None
+    return _below_cut(path, REFUSED_JOURNAL)
 
 
 def unnamed_why(path: Path) -> str:
