@@ -23,9 +23,8 @@ async def test_the_sync_that_sends_earlier_changes_says_what_it_sent(
         await client.goals.add("Walk daily")
         assert await client.pending() > 0
     listed = await ana.ok("list")
-    assert (
-        "Sent 2 entries and 1 goal written earlier on this device to the server."
-        in said(listed.stderr)
+    assert "Sent 2 entries and 1 goal written earlier on this device to the server." in said(
+        listed.stderr
     ), listed.stderr
     async with await Client.open(ana.home) as client:
         assert await client.pending() == 0
