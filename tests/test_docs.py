@@ -342,3 +342,23 @@ def test_the_keys_readme_gives_tj_sync_json_are_the_ones_it_prints() -> None:
     assert named - printed == set(), named - printed
     said = {key for key in printed if re.search(rf"[`\"]{key}[`\"]", readme)}
     assert printed - said == set(), printed - said
+
+
+def test_every_option_of_measure_take_is_in_the_readme() -> None:
+    """NU78 F2: README's questionnaire lines never named `tj measure take --difficulty` (nor
+    `--result-id`): a script could not record the PHQ-9's closing question from README (ten
+    answers were refused). Each option of the command is on one of README's `tj measure
+    take` lines or their comments."""
+    import importlib
+
+    from cli.main import cli
+
+    importlib.import_module("cli.measures")  # registers the command
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\ntj measure take ")
+    block = readme[start : readme.index("\n```", start)]
+    command = cli.commands["measure"].commands["take"]  # type: ignore[attr-defined]
+    options = {o for p in command.params for o in p.opts if o.startswith("--")}
+    assert {"--difficulty", "--answers"} <= options
+    assert sorted(o for o in options if not re.search(rf"{o}\b", block)) == []
