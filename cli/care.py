@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from client_sdk import Client, FieldWrite
     from client_sdk.results import MeasureResult
     from client_sdk.schedule import Assignment, Due, HomeworkEntry
-    from client_sdk.templates import Template
+    from client_sdk.templates import Template, TemplateField
 
 
 @cli.command("assign")
@@ -886,11 +886,26 @@ def ask_fields(chosen: Template, again: list[str]) -> dict[str, Any]:
                     values[spec.id] = check_value(spec, parse_field_value(spec, str(text)))
                     break
                 except InvalidInput as error:
-                    click.echo(f"  {error}: try again.", err=True)
+                    click.echo(f"  {answer_refused(spec, error)}: try again.", err=True)
     except (KeyboardInterrupt, click.Abort):
         stopped_asking(chosen, values, again)
         raise
     return values
+
+
+def answer_refused(spec: TemplateField, error: InvalidInput) -> str:
+    """Why an answer typed at a field's question was refused, in words about the answer (NU78
+    F1: "rerated_intensity is a whole number", the field's id, which `--set` takes and the
+    person answering the question never saw): "The answer is a whole number from 0 to 100,
+    not 'abc'". Pure."""
+    said = str(error)
+    if not said.startswith(f"{spec.id} "):
+        return said
+    said = said.removeprefix(f"{spec.id} ")
+    if spec.max is not None and said.startswith("is a whole number,"):
+        low = spec.min if spec.min is not None else 0
+        said = said.replace("a whole number,", f"a whole number from {low} to {spec.max},", 1)
+    return f"The answer {said}"
 
 
 def ask_completion(chosen: Template, values: dict[str, Any], again: list[str]) -> str:

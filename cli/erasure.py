@@ -81,8 +81,12 @@ def account_delete(home: Home, yes: bool, as_json: bool) -> None:
         output.message(
             f"This erases the account {username} and every journal it owns, on the server "
             "and on this device. It cannot be undone. To keep a copy of your journals, run "
-            f"{output.command([*profile_words(home.path), 'export', '--out', 'DIR'])} first "
-            "(press Enter now: nothing is erased)."
+            f"{output.command([*profile_words(home.path), 'export', '--out', 'DIR'])} first: "
+            # NU78 F9: what an import of it does not put back, said before it is too late
+            f"{output.command([*profile_words(home.path), 'import'])} puts its entries, "
+            "goals, questionnaire results and safety plans back into an account, not your "
+            "homework (thought records, diaries, activity logs), which stays in the file to "
+            "read, nor your choice to send safety flags (press Enter now: nothing is erased)."
         )
         if unsynced:  # as `tj logout` warns of them
             output.message(

@@ -3954,7 +3954,10 @@ async def synced_first(
     a command that decides from them (`tj assign` of a PHQ-9)."""
     started = asyncio.get_running_loop().time()
     try:
+        waiting = await client.unsynced_kinds() if await client.pending() else {}
         report = await quick_sync(client)
+        if waiting and report.pushed:
+            await tell_sent_earlier(client, waiting)
         for line in output.settled_lines(report):
             output.message(line)
         if held is not None:
@@ -3988,6 +3991,23 @@ async def synced_first(
             output.message(SIGNED_OUT_STALE, wrap=True)
             return
     await tell_not_synced(client, reason, doing)
+
+
+async def tell_sent_earlier(client: Client, waiting: dict[str, int]) -> None:
+    """Say on stderr what a command's own sync sent of the changes `waiting` on this device
+    before it (`Client.unsynced_kinds`, by kind): "Sent 2 entries and 1 goal written earlier
+    on this device to the server." (NU78 F13: written offline, they left without a word, and
+    `tj sync` then said "nothing new"). Safety flags are left out: `flags_sent_lines` tells
+    them in their own words."""
+    left = await client.unsynced_kinds()
+    sent = {
+        kind: count - left.get(kind, 0)
+        for kind, count in waiting.items()
+        if kind != "safety_flag" and count > left.get(kind, 0)
+    }
+    if sent:
+        items = unsynced_items(sent, sum(sent.values()))
+        output.message(f"Sent {items} written earlier on this device to the server.", wrap=True)
 
 
 ERASED_ASK_S = 2.0

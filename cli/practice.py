@@ -788,18 +788,25 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
     if off and not item_id:
         raise click.UsageError("--off needs the ID to unmark")
 
+    changed: list[str] = []  # what `tj discuss ID` did, said (NU78 F8)
+
     async def work(client: Client) -> tuple[list[DiscussItem], str, list[str]]:
         if clear:
             cleared = await client.briefs.clear_to_discuss()
             return [], f"Unmarked {output.plural(cleared, 'item', 'items')}.", []
         note = ""
         if item_id:
-            await client.briefs.mark_to_discuss(item_id, not off)
+            before = {item.id: item for item in await client.briefs.to_discuss()}
+            item = await client.briefs.mark_to_discuss(item_id, not off)
+            after = {item.id for item in await client.briefs.to_discuss()}
+            changed.append(discuss_change(home, item_id, item, before, after))
             note = await sync_note(client)
         marked = await client.briefs.to_discuss()
         return marked, note, await tagged_to_discuss(client, marked)
 
     marked, note, tagged = home.run(work)
+    for line in changed:
+        output.message(line)
     empty = (
         f"Nothing is marked with {output.command_text('tj discuss')}."
         if tagged
@@ -823,6 +830,32 @@ def discuss(home: Home, item_id: str | None, off: bool, clear: bool, as_json: bo
         )
     if note:
         output.message(output.note_line(note))
+
+
+def discuss_change(
+    home: Home,
+    given: str,
+    item: DiscussItem | None,
+    before: dict[str, DiscussItem],
+    after: set[str],
+) -> str:
+    """What `tj discuss ID` (`item`: the item it marked) or `tj discuss --off ID` (`item`
+    None) did, from the ids marked `before` and `after` it: "Marked entry 3fa9c2d4e5f6 to
+    discuss: your next brief lists it (`tj brief THERAPIST`).", "Unmarked entry ...", or
+    that nothing changed (NU78 F8: only the table was printed, and `--off` said "Nothing is
+    marked" whether it unmarked the item or it was never marked). Pure."""
+    if item is not None:
+        if item.id in before:
+            return f"{item.kind.capitalize()} {output.short_id(item.id)} was already marked to discuss."
+        brief = output.command([*profile_words(home.path), "brief", "THERAPIST"])
+        return (
+            f"Marked {item.kind} {output.short_id(item.id)} to discuss: your next brief lists "
+            f"it ({brief})."
+        )
+    gone = next((before[i] for i in before if i not in after), None)
+    if gone is None:
+        return f"{given} was not marked to discuss: nothing changed."
+    return f"Unmarked {gone.kind} {output.short_id(gone.id)}: your next brief leaves it out."
 
 
 def own_served(journals: list[Journal]) -> list[str]:

@@ -38,7 +38,7 @@ SEARCH_DEFAULT = 20
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})  # NU41 #13: `tj search -work`
-@click.argument("text", type=PLAIN_NAME)
+@click.argument("words", type=PLAIN_NAME, nargs=-1, required=True)  # NU78 F6: unquoted words
 @journal_filter_option
 @click.option(
     "--tag",
@@ -73,7 +73,7 @@ SEARCH_DEFAULT = 20
 @pass_home
 def search(
     home: Home,
-    text: str,
+    words: tuple[str, ...],
     journal_name: str | None,
     tags: tuple[str, ...],
     since: date | None,
@@ -81,11 +81,13 @@ def search(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Search your entries for TEXT, best matches first.
+    """Search your entries for WORDS, best matches first.
 
     The search runs on this device over your decrypted entries; the server never sees it.
     Several words find the entries holding every one of them (in the title, the text, a
-    tag or an emotion). Words match the start of words, ignoring case and accents ("zurich"
+    tag or an emotion), given as one quoted argument or as several (`tj search felt calm
+    -work` is `tj search 'felt calm -work'`); `--` before them if one is an option's name
+    (`tj search -- --limit`). Words match the start of words, ignoring case and accents ("zurich"
     finds "Zürich");
     Chinese, Japanese and Korean words match anywhere ("公园" finds "我去了公园");
     titles count more than the text. "Quoted words" must appear together, as a phrase;
@@ -101,6 +103,8 @@ def search(
       tj search anx --tag work --json
       tj search '"felt calm" walk -work'
     """
+
+    text = " ".join(words)
 
     async def searching(client: Client) -> tuple[SearchResults, dict[str, str]]:
         found = await client.entries.search_results(

@@ -30,6 +30,7 @@ from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.caseload import (
     EntryLike,
     GoalLike,
+    change_words,
     client_zone,
     entry_day,
     latest_scores,
@@ -257,7 +258,7 @@ class Brief:
             "no moods recorded" if self.mood_recent is None else f"mean {self.mood_recent:.1f}/10"
         )
         if self.mood_change is not None:
-            mood += f" ({self.mood_change:+.1f} against the period before)"
+            mood += f" ({change_words(self.mood_change, 'the period before')})"
         mood_line = f"Mood: {mood}  {self.sparkline}" if self.moods_shared else "Mood: not shared"
         lines += [mood_line, f"Entries: {self.entries}"]
         for score in self.scores:

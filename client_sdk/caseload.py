@@ -543,6 +543,16 @@ def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
+def change_words(change: float, before: str) -> str:
+    """A mood's change against `before` ("the 4 weeks before"), to one decimal as shown:
+    "+1.2 against the 4 weeks before"; a change that rounds to 0.0 is "no change against
+    ..." (NU78 F10: "-0.0" read as a fall, "+0.0" as a rise). Pure."""
+    shown = f"{change:+.1f}"
+    if float(shown) == 0:
+        return f"no change against {before}"
+    return f"{shown} against {before}"
+
+
 def client_zone(entries: Iterable[EntryLike], now: datetime) -> tzinfo:
     """The client's zone as their entries show it: the UTC offset (minutes) their latest entry
     was written in (of two written at one moment, the larger offset: whatever order the

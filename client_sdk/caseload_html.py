@@ -16,6 +16,7 @@ from client_sdk.caseload import (
     SPARK_WEEKS,
     CaseloadRow,
     ScoreLine,
+    change_words,
     results_ended_lines,
 )
 from client_sdk.models import and_words
@@ -62,7 +63,7 @@ def _row(row: CaseloadRow) -> str:
     flags = "".join(f"<li>{escape(flag)}</li>" for flag in row.flags)
     mood = "no moods" if row.mood_recent is None else f"{row.mood_recent:.1f}/10"
     if row.mood_change is not None:
-        mood += f" ({row.mood_change:+.1f} against the 4 weeks before)"
+        mood += f" ({change_words(row.mood_change, 'the 4 weeks before')})"
     scores = "; ".join(_score(s) for s in row.scores)
     goals = "; ".join(
         f"{escape(g.title)} (last check-in {_when(g.last_checkin)})" for g in row.goals

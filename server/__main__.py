@@ -228,9 +228,38 @@ def serve(args: argparse.Namespace, reuse_port: bool) -> None:
         port=args.port,
         reuse_port=reuse_port or None,
         access_log_class=logs.AccessLogger,  # method, endpoint, status: no client bytes
-        print=lambda _message: log.info(
-            "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
-        ),
+        print=lambda _message: say_listening(args),
+    )
+
+
+README_URL = "http://127.0.0.1:8765"
+"""The server address every README example gives (`.ci/serve`'s default host and port)."""
+
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+"""Hosts that mean every address of the machine: no client connects to them as such."""
+
+
+def say_listening(args: argparse.Namespace) -> None:
+    """Log that the server listens, then the command a new user runs next with this server's
+    own address (NU78 F15: on another port, nothing said README's http://127.0.0.1:8765 was
+    not this server's): "next, in another terminal: `tj signup http://127.0.0.1:18778 NAME`
+    ...". A wildcard host names no address a client can use: HOST stands for it."""
+    log.info(
+        "listening on http://%s:%s (%s, pid %s)", args.host, args.port, where(args), os.getpid()
+    )
+    host = "HOST" if args.host in WILDCARD_HOSTS else args.host
+    url = f"http://{f'[{host}]' if ':' in host else host}:{args.port}"
+    other = (
+        ""
+        if url == README_URL
+        else f"; README's examples use {README_URL}, this server is {url}: "
+        f"TJ_SERVER={url} for its SDK example"
+    )
+    log.info(
+        "next, in another terminal: `tj signup %s NAME` (in the project, "
+        "`source .venv/bin/activate` first%s)",
+        url,
+        other,
     )
 
 

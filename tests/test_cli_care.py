@@ -196,8 +196,9 @@ async def test_an_interactive_thought_record_asks_a_bad_answer_again_and_the_the
     await ana.ok("share", "Personal", "drsmith", "--trust-on-first-use")
     answers = "Meeting with boss\nI will be fired\nfear\n150\nabc\n80\n\n\n\n\npartly\n"
     added = await ana.ok("homework", "add", "thought-record", input=answers)
-    assert "intensity is from 0 to 100, not 150: try again." in added.stderr
-    assert "intensity is a whole number, not 'abc': try again." in added.stderr
+    assert "  The answer is from 0 to 100, not 150: try again." in added.stderr
+    assert "  The answer is a whole number from 0 to 100, not 'abc': try again." in added.stderr
+    assert "intensity" not in added.stderr  # the field's id, never asked by (NU78 F1)
     [saved] = await ana.json("homework", "list")
     assert saved["values"]["intensity"] == 80 and saved["completion"] == "partly"
     assert saved["values"]["situation"] == "Meeting with boss"

@@ -302,10 +302,12 @@ def json_keys() -> dict[str, set[str]]:
                 for node in cls.body:
                     if isinstance(node, ast.FunctionDef) and node.name == "to_dict":
                         keys_of(node, f"{cls.name}.to_dict")
-    output = ast.parse((ROOT / "cli" / "output.py").read_text(encoding="utf-8"))
-    for node in ast.walk(output):
-        if isinstance(node, ast.FunctionDef) and node.name in ("sync_dict", "set_aside_row"):
-            keys_of(node, node.name)
+    for path in sorted((ROOT / "cli").glob("*.py")):  # NU78 F3: `earlier_dict` was not read
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and (
+                node.name.endswith("_dict") or node.name == "set_aside_row"
+            ):
+                keys_of(node, node.name)
     return found
 
 
@@ -322,3 +324,41 @@ def test_every_json_key_is_named_in_the_readme() -> None:
         if not re.search(rf"[`\"]{re.escape(key)}[`\"]", readme)
     }
     assert missing == {}, missing
+
+
+def test_the_keys_readme_gives_tj_sync_json_are_the_ones_it_prints() -> None:
+    """NU78 F3: README listed `compacted` among `tj sync --json`'s keys, which it never
+    printed, and named `earlier_credential_changes`, which it prints, nowhere. The keys of
+    its sentence are the keys `tj sync --json` prints, each printed key named there."""
+    from cli.output import sync_dict
+    from cli.syncing import earlier_dict
+    from client_sdk.sync import SyncReport
+
+    printed = set(sync_dict(SyncReport())) | set(earlier_dict(None, None))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`tj sync --json`'s `undelivered_flags`")
+    sentence = readme[start : readme.index(";", readme.index("`credential_changes`", start))]
+    named = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^()]*\)", "", sentence)))
+    assert named - printed == set(), named - printed
+    said = {key for key in printed if re.search(rf"[`\"]{key}[`\"]", readme)}
+    assert printed - said == set(), printed - said
+
+
+def test_every_option_of_measure_take_is_in_the_readme() -> None:
+    """NU78 F2: README's questionnaire lines never named `tj measure take --difficulty` (nor
+    `--result-id`): a script could not record the PHQ-9's closing question from README (ten
+    answers were refused). Each option of the command is on one of README's `tj measure
+    take` lines or their comments."""
+    import importlib
+
+    from cli.main import cli
+
+    importlib.import_module("cli.measures")  # registers the command
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\ntj measure take ")
+    block = readme[start : readme.index("\n```", start)]
+    command = cli.commands["measure"].commands["take"]  # type: ignore[attr-defined]
+    options = {o for p in command.params for o in p.opts if o.startswith("--")}
+    assert {"--difficulty", "--answers"} <= options
+    assert sorted(o for o in options if not re.search(rf"{o}\b", block)) == []

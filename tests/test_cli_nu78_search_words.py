@@ -1,0 +1,56 @@
+"""NU78 F6: README's `tj search self-care -well-being` exited 2 ("Got unexpected extra argument
+(-well-being)"): `tj search` took one argument, so unquoted words were refused. It takes the
+words as README prints them: several arguments are one search, joined with spaces, and a
+leading "-" word leaves out entries. Every `tj search` line of README runs here as printed.
+Real server on loopback."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.test_cli import Device
+from tests.test_cli_journal_features import ana  # noqa: F401  (fixture)
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_search_lines() -> list[list[str]]:
+    """The arguments of every `tj search` line in README's sh blocks, its comment cut off."""
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        for line in block.splitlines():
+            if line.startswith("tj search "):
+                words = shlex.split(line, comments=True)
+                lines.append(words[2:])
+    return lines
+
+
+async def test_every_search_line_of_readme_runs_as_printed(ana: Device) -> None:  # noqa: F811
+    await ana.ok("write", "--tag", "self-care", "A bath and a book.")
+    await ana.ok("write", "--tag", "self-care", "--tag", "well-being", "A walk, for well-being.")
+    await ana.ok("write", "Felt calm in Zürich; work box packed.")
+    lines = readme_search_lines()
+    assert ["self-care", "-well-being"] in lines and len(lines) >= 6, lines
+    for words in lines:
+        found = await ana.tj("search", *words)
+        assert found.exit_code == 0, (words, found.output)
+    cared = await ana.json("search", "self-care", "-well-being")
+    assert [hit["entry"]["body"] for hit in cared] == ["A bath and a book."], cared
+
+
+async def test_several_words_are_one_search_as_one_quoted_argument(
+    ana: Device,  # noqa: F811
+) -> None:
+    await ana.ok("write", "Felt calm after the walk.")
+    await ana.ok("write", "Felt calm at work, then a walk.")
+    await ana.ok("write", "A walk in the rain.")
+    apart = await ana.json("search", "felt", "calm", "walk", "-work")
+    together = await ana.json("search", "felt calm walk -work")
+    assert [hit["entry"]["body"] for hit in apart] == ["Felt calm after the walk."], apart
+    assert apart == together
+    only_left_out = await ana.tj("search", "-work", "-rain")
+    assert only_left_out.exit_code == 2 and "leave out" in only_left_out.output, only_left_out
+    helped = (await ana.ok("search", "--help")).stdout
+    assert "search [OPTIONS] WORDS..." in helped, helped
