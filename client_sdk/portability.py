@@ -1703,7 +1703,8 @@ async def new_targets(
         empty = not any(j == journal.id for _, j in wanted) and not any(
             i.journal_id == journal.id for i in archive.items()
         )
-        once = trimmed(journal.name)  # an empty one is restored once: "NAME (imported)" for an id's start
+        # an empty one is restored once: "NAME (imported)" for an id's start
+        once = trimmed(journal.name)
         if any(is_id_prefix(once, j.journal_id) for j in await context.store.journals()):
             once = imported_name(once, lambda candidate: True)
         if new or (empty and once.casefold() not in taken):
