@@ -636,8 +636,14 @@ def brief(
                 sync_first=not (yes and synced_now),
             )
         except InvalidInput as error:  # a share changed elsewhere meanwhile: the command again
-            if error.subject != BRIEF_SCOPE or error.situation is None:
+            if error.subject != BRIEF_SCOPE:
                 raise
+            if error.situation is None:  # the name's account changed (rev31d F5)
+                widen = [*profile_words(home.path), "brief", therapist, "--journal", "NAME"]
+                raise Failed(
+                    f"{error}: {output.command(widen)} (repeatable) covers the journals you name",
+                    error.subject,
+                ) from None
             again = [*profile_words(home.path), "brief", therapist]
             again += [w for name in journal_names for w in ("--journal", name)]
             raise Failed(

@@ -321,7 +321,7 @@ def share(
     if safety_flags and not full and not yes and role is not None:
         why = home.run(partial(not_reading_now, journal_name, therapist))
         if why is not None:  # refused first, never after the question (fix31e)
-            home.run(partial(refused_before_asked, journal_name, therapist))
+            home.run(partial(refused_before_asked, journal_name, therapist, fingerprint))
         if why is not None:  # asked whatever this device holds of it (rev30d F1)
             output.message(new_reader_text(journal_name, therapist, why == ENDED), wrap=True)
             output.confirm(
@@ -1647,18 +1647,21 @@ async def not_reading_now(journal: str, member: str, client: Client) -> str | No
     return ENDED if any(s.journal_id == found.id for s in theirs) else NEVER
 
 
-async def refused_before_asked(journal: str, member: str, client: Client) -> None:
+async def refused_before_asked(
+    journal: str, member: str, fingerprint: str | None, client: Client
+) -> None:
     """Raise what `tj share JOURNAL MEMBER --safety-flags --role ROLE` (no --full) refuses
     after asking `new_reader_text`'s question, so that it is said first, with no question
     (fix31e): `member` reads only some fields of `journal`, now or until that share ran
     out (`fields_only_refusal`; `Shares.limited` raising for a copy of theirs that ended),
     or was removed from it (`Shares.check_terms`: ScopeNeeded). From the verified chains,
     refreshed first (needs the network); where the share would go on, nothing is raised and
-    the question is asked."""
+    the question is asked. `fingerprint`: the share's `--fingerprint`; the account it
+    matches is the one judged (rev31d F2)."""
     limited = await client.shares.limited(journal, member)
     if limited is not None:
         raise fields_only_refusal(limited)
-    await client.shares.check_terms(journal, member)
+    await client.shares.check_terms(journal, member, fingerprint=fingerprint)
 
 
 def fields_only_refusal(limited: ShareInfo) -> InvalidInput:

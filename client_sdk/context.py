@@ -347,6 +347,23 @@ class Context:
             )
         )
 
+    def _not_also_a_name(
+        self, wanted: str, whole: LocalJournal, journals: list[LocalJournal]
+    ) -> None:
+        """Raise InvalidInput (subject AMBIGUOUS_ID) when `wanted`, the whole id of `whole`,
+        is also the name of another journal of `journals` (ignoring case and runs of
+        spaces): such words name neither, as an id's start does (`_not_also_an_id_start`).
+        A journal's id is chosen by the account that makes it, so a member removed from a
+        journal named by 32 hex digits (made before `check_name` refused such names) could
+        make one whose id they are, after the name was chosen: the owner's words for her
+        own journal never take theirs (rev31d F3). Pure."""
+        folded = squeezed(wanted).casefold()
+        for journal in journals:
+            if journal.journal_id != whole.journal_id and folded in {
+                squeezed(n).casefold() for n in self.names(journal)
+            }:
+                self._not_also_an_id_start(wanted, journal, [whole], journals)
+
     def _not_also_an_id_start(
         self,
         wanted: str,
@@ -462,6 +479,7 @@ class Context:
         kept = [j for j in journals if j.role == REVOKED]
         for journal in journals:
             if journal.journal_id.hex() == wanted.lower():
+                self._not_also_a_name(wanted, journal, journals)
                 return journal
         # Words that also start another journal's id name neither (`_not_also_an_id_start`),
         # however many hex digits they have: an id as the app prints it (12 hex digits or

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import string
 import unicodedata
 from collections.abc import Awaitable, Callable, Collection
 
@@ -38,6 +39,7 @@ from client_sdk.models import (
 from client_sdk.readers import JournalReader, journal_readers, reader_names
 from client_sdk.replica import REVOKED, stored_document
 from client_sdk.store import LocalJournal
+from client_sdk.wire import ID_BYTES
 
 MAX_JOURNAL_NAME = 100
 
@@ -86,6 +88,13 @@ def check_name(name: str) -> str:
     ]
     if kinds:
         raise InvalidInput(f"a journal name cannot contain {' or '.join(kinds)}", subject=BAD_VALUE)
+    if len(name) == 2 * ID_BYTES and all(c in string.hexdigits for c in name):
+        raise InvalidInput(  # rev31d F3: another account chooses its journal's id
+            f"{quoted_name(name)} looks like an id: a journal's whole id names that journal, and "
+            "another account may make a journal with this id later, so these words could "
+            f"name theirs: choose another name ({quoted_name(f'Journal {name}')}, say)",
+            subject=BAD_VALUE,
+        )
     return name
 
 

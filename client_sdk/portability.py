@@ -1703,7 +1703,8 @@ async def new_targets(
         empty = not any(j == journal.id for _, j in wanted) and not any(
             i.journal_id == journal.id for i in archive.items()
         )
-        once = journal.name  # an empty one is restored once: "NAME (imported)" for an id's start
+        # an empty one is restored once: "NAME (imported)" for an id's start
+        once = trimmed(journal.name)
         if any(is_id_prefix(once, j.journal_id) for j in await context.store.journals()):
             once = imported_name(once, lambda candidate: True)
         if new or (empty and once.casefold() not in taken):
@@ -1717,7 +1718,7 @@ async def new_targets(
     targets: dict[str, str] = {}
     ids = [j.journal_id for j in await context.store.journals()]  # hers and shared
     for journal in fresh:
-        name = journal.name
+        name = check_name(journal.name)  # as create makes it: " 5A2768" is "5A2768" (rev31d F4)
         starts = any(is_id_prefix(name, journal_id) for journal_id in ids)
         if starts or name.casefold() in taken:  # an id's start names neither (fix31e)
             name = imported_name(name, lambda candidate: candidate.casefold() not in taken)
@@ -1730,6 +1731,15 @@ async def new_targets(
         report.created_journals.append(local.name)
         targets[journal.id] = report.journals[journal.id] = local.journal_id.hex()
     return targets
+
+
+def trimmed(name: str) -> str:
+    """`name` as `check_name` makes it (trimmed, each run of whitespace one space), or as it
+    is where `check_name` refuses it (the refusal comes later, naming it as the file does)."""
+    try:
+        return check_name(name)
+    except InvalidInput:
+        return name
 
 
 async def named_targets(source: Archives, archive: Archive, report: ImportReport) -> dict[str, str]:

@@ -167,14 +167,7 @@ class Briefs:
                 "journals you name (journals=)",
                 subject=BRIEF_SCOPE,
             )
-        me = self._replica.profile.account_id
-        await self._replica.load_access()  # which journals are copies: from their chains
-        all_owned = [
-            j
-            for j in await self._replica.store.journals()
-            if j.owner_id == me and j.role == "owner"
-        ]
-        covered = [j for j in all_owned if not self._replica.is_disclosure(j)]
+        covered = await self._owned()
         limited: dict[str, _CopyScope] = {}
         if journals is not None:
             covered = await self._chosen(journals, covered)
@@ -197,6 +190,17 @@ class Briefs:
             therapist=normalize_username(therapist) if journals is None and therapist else None,
             shared_separately=separately,
         )
+
+    async def _owned(self) -> list[LocalJournal]:
+        """This account's own journals a brief may cover (copies made for a share, briefs
+        left out: from their verified chains, loaded first)."""
+        me = self._replica.profile.account_id
+        await self._replica.load_access()  # which journals are copies: from their chains
+        return [
+            j
+            for j in await self._replica.store.journals()
+            if j.owner_id == me and j.role == "owner" and not self._replica.is_disclosure(j)
+        ]
 
     async def read_only_copies(
         self, *, days: int = DEFAULT_DAYS, now: datetime | None = None
@@ -354,18 +358,21 @@ class Briefs:
         return list({(s["measure"], s["taken_at"]): s for s in said}.values())
 
     async def _shared_with(
-        self, therapist: str, owned: list[LocalJournal]
+        self, therapist: str, owned: list[LocalJournal], account_id: bytes | None = None
     ) -> tuple[list[LocalJournal], dict[str, _CopyScope]]:
         """What a brief for `therapist` covers by default: those of `owned` (this account's
         journals, copies left out) shared with them whole, and those shared with them as a
         field-level copy, each with its copy's scope (by the source's id, hex), from the
-        verified chains on this device. InvalidInput (subject BRIEF_SCOPE) when there are
-        none."""
+        verified chains on this device; `account_id`: shared with that account (the one the
+        brief goes to), whatever name the chains give it. InvalidInput (subject BRIEF_SCOPE)
+        when there are none."""
         wanted = normalize_username(therapist)
         shares = [
             s
             for s in await self._sharing.shares(local_only=True)
-            if s.member == wanted and not s.expired and not s.unseen
+            if (s.member == wanted if account_id is None else s.member_id == account_id.hex())
+            and not s.expired
+            and not s.unseen
         ]
         mine = {j.journal_id.hex(): j for j in owned}
         chosen = {s.journal_id for s in shares if s.kind == "journal" and s.journal_id in mine}
@@ -555,7 +562,9 @@ class Briefs:
 
         Raises InvalidInput for an `expires_at` not in the future, an unconfirmed peer (no
         `fingerprint`, no `trust_on_first_use`), yourself, a brief prepared for another
-        therapist (`Brief.therapist`), or the digest of a read-only copy
+        therapist (`Brief.therapist`) or for what is shared with another account than the
+        one it goes to (the name moved to another account, subject BRIEF_SCOPE: the shares
+        it covers are judged by account, rev31d F5), or the digest of a read-only copy
         (`Brief.read_only_copy`, subject OWN_JOURNAL_GONE); NotFound for an unknown
         username; KeyChangedError when the fingerprint does not match or the peer's pinned
         keys changed (nothing is shared); QuotaExceeded when a journal or share limit is
@@ -595,6 +604,7 @@ class Briefs:
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == me:
             raise InvalidInput("you cannot share a brief with yourself")
+        await self._refuse_another_account(brief, peer.account_id)
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ
         taken = {j.name for j in await self._replica.store.journals()}
@@ -619,6 +629,39 @@ class Briefs:
             with contextlib.suppress(TJError):
                 await self._replica.delete_journal(target, drop_unsent=True)  # its brief only
             raise
+
+    async def _refuse_another_account(self, brief: Brief, account_id: bytes) -> None:
+        """Refuse (InvalidInput, subject BRIEF_SCOPE) a brief prepared for what is shared
+        with its therapist (`Brief.therapist`, a username) when what this account shares with
+        the account it goes to (`account_id`: the keys confirmed for that name), by the
+        verified chains, covers other journals or fields: the name moved to another account
+        (an erased account's name taken), and a server need not say that the earlier one was
+        removed, so the brief would carry what only the earlier account read (rev31d F5).
+        A brief of journals named, nothing."""
+        if brief.therapist is None or brief.read_only_copy:
+            return
+        try:
+            covered, limited = await self._shared_with(
+                brief.therapist, await self._owned(), account_id
+            )
+        except InvalidInput as error:
+            if error.subject != BRIEF_SCOPE:
+                raise
+            covered, limited = [], {}
+        names = sorted(
+            _display(self._replica, j) + _fields_words(limited.get(j.journal_id.hex()))
+            for j in covered
+        )
+        if names == brief.journals:
+            return
+        covers = ", ".join(names) if names else "nothing"
+        raise InvalidInput(
+            f"this brief covers what you shared with another account that bore the name "
+            f"{brief.therapist} ({', '.join(brief.journals)}); with the account the name is "
+            f"given to now, whose keys you confirmed, you share {covers}: nothing was shared; "
+            "name the journals it covers to share one anyway",
+            subject=BRIEF_SCOPE,
+        )
 
     async def _refuse_changed_scope(self, brief: Brief) -> None:
         """Refuse (InvalidInput, subject BRIEF_SCOPE) a brief prepared for what is shared

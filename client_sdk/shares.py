@@ -1016,17 +1016,23 @@ class Shares:
             await self._context.sharing.leave(local)
         return local.owner_name
 
-    async def check_terms(self, journal: str, username: str) -> None:
+    async def check_terms(
+        self, journal: str, username: str, *, fingerprint: str | None = None
+    ) -> None:
         """Raise ScopeNeeded (an InvalidInput naming `full`) where `grant(journal, username,
         role=...)` with `full_if_new=True`, without `full` or `only`, would refuse for want
         of a scope: `username`'s account is pinned here and the journal's verified access
         chain (refreshed first) names it, but it holds no membership of the journal, current
-        or lapsed, nor a field-level share of it (removed by `revoke`). Returns None
-        otherwise; `grant` decides again on the chain it signs on. For an app to say that
-        refusal before it asks its user anything. Needs the network. Raises NotFound for an
-        unknown journal, NetworkError offline, InvalidInput as `limited`."""
+        or lapsed, nor a field-level share of it (removed by `revoke`). `fingerprint`: the
+        one `grant` is to be given; then the account judged is the one the server gives
+        `username` that it matches, the account the share goes to (a name an erased account
+        freed may be another person's now), not one pinned here under the name before.
+        Returns None otherwise; `grant` decides again on the chain it signs on. For an app
+        to say that refusal before it asks its user anything. Needs the network. Raises
+        NotFound for an unknown journal or username, NetworkError offline, InvalidInput as
+        `limited`."""
         local = await self._context.local_journal(journal)
-        await self._context.sharing.refuse_unscoped_terms(local, username)
+        await self._context.sharing.refuse_unscoped_terms(local, username, fingerprint)
 
     async def copy_still_read(self, journal: str) -> str:
         """For a journal another account shares whole with this one (`"owner/name"` or its

@@ -1244,21 +1244,42 @@ class Sharing:
             expires_at = terms.expires_at
         return role or terms.role, expires_at
 
-    async def refuse_unscoped_terms(self, journal: LocalJournal, username: str) -> None:
+    async def refuse_unscoped_terms(
+        self, journal: LocalJournal, username: str, fingerprint: str | None = None
+    ) -> None:
         """Raise ScopeNeeded where `share(journal, username, role=...)` with `full_if_new`,
         without `full` or `only`, would refuse before anything is signed: the account, pinned
         here, is named by the journal's verified chain (refreshed first) but holds no
         membership of it, current or lapsed, nor a field-level share (removed: `revoke`,
         `tj unshare`). Nothing for an account not pinned here (`share` asks for its keys), a
-        journal not this account's or kept only to share with a member. For an app to say
-        the refusal before asking anything (`tj share --safety-flags`, fix31e); `share`
-        decides again on the chain it signs on. Raises NetworkError offline, and as
-        `limited_share`."""
+        journal not this account's or kept only to share with a member. With the
+        `fingerprint` the share is to be given: the account the server gives the name, which
+        it matches (the one the share goes to, pinned here or not: a name an erased account
+        freed may be another's now, rev31d F2); nothing when it does not match (`share`
+        refuses it). For an app to say the refusal before asking anything (`tj share
+        --safety-flags`, fix31e); `share` decides again on the chain it signs on. Raises
+        NetworkError offline, and as `limited_share`."""
         name = normalize_username(username)
-        peers = [p for p in await self.store.peers() if p.username == name]
-        if journal.role != "owner" or len(peers) != 1 or await self._copy_of(journal):
+        if journal.role != "owner" or await self._copy_of(journal):
             return
-        peer = peers[0]
+        if fingerprint is not None:
+            try:
+                identity = await self.identity(name)
+                await self._typed_matches(identity, fingerprint, sharing=True)
+            except KeyChangedError:
+                return
+            peer = await self.store.peer(identity.account_id) or Peer(
+                identity.account_id,
+                identity.username,
+                identity.sign_public_key,
+                identity.box_public_key,
+                False,
+            )
+        else:
+            peers = [p for p in await self.store.peers() if p.username == name]
+            if len(peers) != 1:
+                return
+            peer = peers[0]
         if await self.limited_share(journal, peer.account_id) is not None:  # refreshes first
             return  # new terms for what they read today
         chain = self.replica.chains.state(journal.journal_id)
