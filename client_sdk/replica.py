@@ -2199,14 +2199,17 @@ class Replica:
 
     def owner_named(self, journal: LocalJournal) -> str:
         """How the app's words name the owner of `journal`: `owner_label`, but "kim (account
-        1a2b3c4d)" (`label_digits`) for another account that keeps the plain username here
-        while the journal list this device last read gives it to another account
+        1a2b3c4d)" (`label_digits`) for the kept copy (REVOKED) of another account that
+        keeps the plain username here while the journal list this device last read gives it
+        to another account (a journal shared now keeps the name: a server relaying an
+        impostor under it takes no words from the account pinned here)
         (`names_given_elsewhere`: a share not opened until verified; the server's word,
         which only ever adds a label). One rule for every list, the caseload and the
         commands printed (fix31e: "kim/Personal" names the new holder's journal then)."""
         label = self.owner_label(journal)
         if (
             journal.owner_id != self.profile.account_id
+            and journal.role == REVOKED  # a kept copy: a journal shared now keeps the name
             and label.casefold() == journal.owner_name.casefold()
             and label.casefold() in self.names_given_elsewhere()
         ):
