@@ -1690,7 +1690,7 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
         output.tell_synced(report)
         output.sync_warnings(report)
         for line in output.flags_sent_lines(report):  # a flag held while signed out
-            output.message(line)
+            output.message(line, wrap=True)  # nu78 F5
 
     try:
         report = home.run(partial(sync_told, show=said))
@@ -3973,7 +3973,7 @@ async def synced_first(
             report = replace(report, departures=[])
         output.tell_departures(report)
         for line in output.flags_sent_lines(report):  # told it had NOT left
-            output.message(line)
+            output.message(line, wrap=True)  # nu78 F5
         if tell_flags and (flags := output.safety_line(report)) is not None:
             output.message(flags)
         if tell_refused:
