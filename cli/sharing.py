@@ -25,7 +25,6 @@ from cli.main import (
     Home,
     cli,
     contents_text,
-    counted_kinds,
     json_option,
     offline_reason,
     pass_home,
@@ -2103,6 +2102,8 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
     F14: only entries were said), the date in ISO form as everywhere else (NU48 #12: "on 30
     Nov"); a device of another account is named by its short id; a member whose account was
     erased since, as "drsmith (account 98365cc0, since erased)"."""
+    from cli.main import counted_kinds  # here: the imports above are another change's
+
     days: dict[tuple[str, str, date], dict[str, dict[str, None]]] = {}
     records: dict[tuple[str, str, date], int] = {}
     for entry in log:
