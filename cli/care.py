@@ -494,7 +494,8 @@ def due(home: Home, journal_name: str | None, include_upcoming: bool, as_json: b
     found, ended, done, doing = home.run(work)
     output.show_rows(found, as_json, due_table, "Nothing is due.")
     if doing and not as_json:
-        output.message(f"To do {'it' if len(doing) == 1 else 'each'}: {'; '.join(doing)}.")
+        each = "it" if len(doing) == 1 else "each"
+        output.message(f"To do {each}: {'; '.join(doing)}.", wrap=True)  # nu78 F5
     if not as_json:
         for item in found:
             if not item.seen_by_assigner:

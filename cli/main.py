@@ -1690,7 +1690,7 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
         output.tell_synced(report)
         output.sync_warnings(report)
         for line in output.flags_sent_lines(report):  # a flag held while signed out
-            output.message(line)
+            output.message(line, wrap=True)  # nu78 F5
 
     try:
         report = home.run(partial(sync_told, show=said))
@@ -2267,10 +2267,11 @@ UNSYNCED_WORDS = {
     "assignment": ("assignment", "assignments"),
     "homework": ("homework entry", "homework entries"),
     "private_note": ("private note", "private notes"),
+    "brief": ("brief", "briefs"),
     "journal": ("journal created here", "journals created here"),
 }
-"""How `unsynced_items` names each kind of `Client.unsynced_kinds`, in the order it names
-them (another kind: "other item")."""
+"""How `unsynced_items` names each kind of `Client.unsynced_kinds`, and `counted_kinds` each
+document kind, in the order they name them (another kind: "other item")."""
 
 
 def unsynced_items(kinds: dict[str, int], count: int) -> str:
@@ -2280,6 +2281,13 @@ def unsynced_items(kinds: dict[str, int], count: int) -> str:
     add up to `count` (more written meanwhile), "5 items (entries, goals, notes...)". Pure."""
     if not kinds or sum(kinds.values()) != count:
         return f"{output.plural(count, 'item', 'items')} (entries, goals, notes...)"
+    return counted_kinds(kinds)
+
+
+def counted_kinds(kinds: dict[str, int]) -> str:
+    """ "311 entries, 4 questionnaire results and 1 safety plan": the counts of `kinds`
+    (document kind -> how many) in UNSYNCED_WORDS order, kinds of none left out; "" for
+    none. Pure."""
     order = list(UNSYNCED_WORDS)
     ranked = sorted(
         kinds.items(),
@@ -3965,7 +3973,7 @@ async def synced_first(
             report = replace(report, departures=[])
         output.tell_departures(report)
         for line in output.flags_sent_lines(report):  # told it had NOT left
-            output.message(line)
+            output.message(line, wrap=True)  # nu78 F5
         if tell_flags and (flags := output.safety_line(report)) is not None:
             output.message(flags)
         if tell_refused:

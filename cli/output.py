@@ -380,14 +380,16 @@ def options_text(options: Iterable[str], indent: str, width: int | None = None) 
 
 def data(text: str, *, wrap: bool = False, prose: bool = False) -> None:
     """`text` on stdout, made safe (`shown`); with `wrap`, on one line made lines of the
-    terminal's width (`fields_text`), as `message` wraps a warning beside it (NU46 #12: a
+    terminal's width (`fields_text`; a leading indent kept, the later lines under it), as
+    `message` wraps a warning beside it (NU46 #12: a
     `tj forget` hint of 200 characters on one line beside wrapped "Warning:" lines). With
     `prose` (the CLI's words, names in them, not an entry's or a title's text as it is): only
     a command span (`command`) is in backticks, any other backtick written `\\x60`."""
     if not wrap:
         click.echo(shown(text, prose=prose))
         return
-    said = shown(one_line(text), ticks=False, prose=prose)
+    indent = text[: len(text) - len(text.lstrip(" "))]  # a listed line's, kept (nu78 F5)
+    said = shown(indent + one_line(text), ticks=False, prose=prose)
     click.echo(ticked(fields_text([said])))
 
 
@@ -2652,7 +2654,7 @@ def tell_after_sync(report: SyncReport) -> None:
         message(line)
     tell_departures(report)
     for line in flags_sent_lines(report):  # told it had NOT left: now told it has
-        message(line)
+        message(line, wrap=True)  # nu78 F5
 
 
 _ACCOUNT: list[tuple[str, str]] = []

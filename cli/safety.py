@@ -862,15 +862,15 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=output.plan_tell(told.journal, told.journal_id, several))
             label = UNSENT_LABELS.get(told.cause, "Not sent")  # never "Not sent" if it may have
-            output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True)
-        for line in ended_legend(flags):
-            output.data(line, prose=True)
-        for line in earlier_share_lines(flags):
-            output.data(line, prose=True)
-        for line in not_delivered_lines(flags, several):
-            output.data(line, prose=True)
-        for line in unflagged_lines(unflagged):
-            output.data(line, prose=True)
+            output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True, wrap=True)
+        # wrapped to the terminal as the table above, commands whole (nu78 F5)
+        for line in [
+            *ended_legend(flags),
+            *earlier_share_lines(flags),
+            *not_delivered_lines(flags, several),
+            *unflagged_lines(unflagged),
+        ]:
+            output.data(line, prose=True, wrap=True)
     output.warn_held_back(held, "safety flags")
 
 

@@ -2062,14 +2062,18 @@ def shares_log(home: Home, journal_name: str, as_json: bool) -> None:
     """Who read what of JOURNAL, and when: "drsmith read 5 entries on 2026-11-30 (device
     3990398b845c)".
 
-    One line per member, device and day, in local dates; --json lists every fetch (up to
-    which record, how many records and entries). A device's first fetch of each entry is
-    shown; fetching it again is not logged. The owner sees every member's fetches, each
+    One line per member, device and day, in local dates, with what the fetches held by
+    kind (entries, questionnaire results, homework, goals, notes, the
+    safety plan, safety flags); --json lists every fetch (up to which record, how many
+    records, entries, and "kinds": documents by kind). Who fetched, when, and how many
+    records is the server's word (its log); what each fetch held is counted from the
+    records this device verified. A device's first fetch of each record is shown;
+    fetching it again is not logged. The owner sees every member's fetches, each
     device by its id; a therapist sees their own, with their device names ("(office)").
     A member who erased their account stays in the log: "drsmith (account 98365cc0, since
     erased) read ..." (--json: "erased": true); someone else may hold that name now (--json
     gives each reader's "account_id", which tells them apart).
-    Syncs first (one quick try): the entries are counted from the records this device holds.
+    Syncs first (one quick try): what was read is counted from the records this device holds.
 
     \b
     Examples:
@@ -2096,11 +2100,14 @@ async def log_and_devices(journal: str, client: Client) -> tuple[list[AuditInfo]
 
 
 def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
-    """One line per member, device and local day: "drsmith read 5 entries on 2026-11-30
-    (laptop)", the date in ISO form as everywhere else (NU48 #12: "on 30 Nov"); a device of
-    another account is named by its short id; a member whose account was erased since, as
-    "drsmith (account 98365cc0, since erased)"."""
-    days: dict[tuple[str, str, date], dict[str, None]] = {}
+    """One line per member, device and local day: "drsmith read 5 entries, 2 questionnaire
+    results and 1 safety plan on 2026-11-30 (laptop)", every kind the fetches held (nu78
+    F14: only entries were said), the date in ISO form as everywhere else (NU48 #12: "on 30
+    Nov"); a device of another account is named by its short id; a member whose account was
+    erased since, as "drsmith (account 98365cc0, since erased)"."""
+    from cli.main import counted_kinds  # here: the imports above are another change's
+
+    days: dict[tuple[str, str, date], dict[str, dict[str, None]]] = {}
     records: dict[tuple[str, str, date], int] = {}
     for entry in log:
         # A member who erased their account is named as such: the name may be another's now.
@@ -2112,18 +2119,19 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
             else entry.member
         )
         key = (member, entry.device_id, entry.at.astimezone().date())
-        days.setdefault(key, {}).update(dict.fromkeys(entry.entry_ids))
+        held = days.setdefault(key, {})
+        for kind, ids in entry.doc_ids.items():  # a document fetched twice a day, once
+            held.setdefault(kind, {}).update(dict.fromkeys(ids))
         records[key] = records.get(key, 0) + entry.records
     lines = []
-    for (member, device_id, day), ids in days.items():
+    for (member, device_id, day), kinds in days.items():
         device = devices.get(device_id, f"device {output.short_id(device_id)}")
         if devices.get(device_id) == DEFAULT_DEVICE_NAME:  # one of yours, never named
             device = f"{output.device_word(device)}, the default name, {output.short_id(device_id)}"
-        if ids:
-            read = output.plural(len(ids), "entry", "entries")
-        else:
+        read = counted_kinds({kind: len(ids) for kind, ids in kinds.items()})
+        if not read:
             read = f"{output.plural(records[(member, device_id, day)], 'record', 'records')} "
-            read += "(no entries)"
+            read += "(nothing this device holds that they could open)"
         lines.append(f"{member} read {read} on {day.isoformat()} ({device})")
     return lines
 

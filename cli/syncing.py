@@ -366,7 +366,7 @@ async def watch(client: Client, as_json: bool) -> None:
             )
             if not as_json:  # told it had NOT left: the JSON line has them as "flags_sent"
                 for line in output.flags_sent_lines(report):
-                    output.message(line)
+                    output.message(line, wrap=True)  # nu78 F5
         if report.news:  # told here: not again as "earlier" by the next `tj sync`
             await client.mark_news_seen(report.news)
         if report.new_devices or report.credential_changes:  # said here, as the news
@@ -488,7 +488,7 @@ def sync(home: Home, keep_watching: bool, max_wait: float, as_json: bool) -> Non
             for line in await flags_not_delivered(client, report):
                 output.message(line, wrap=True)
             for line in output.flags_sent_lines(report):
-                output.message(line)
+                output.message(line, wrap=True)  # nu78 F5
         # Marked once printed (a sync cut off before would leave them told nowhere), and
         # only those printed: what another command's sync told meanwhile is said next time.
         await client.mark_news_seen(shown)

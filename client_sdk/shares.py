@@ -1150,9 +1150,12 @@ class Shares:
 
     async def log(self, journal: str) -> builtins.list[AuditInfo]:
         """When each member's device first fetched what (the owner sees all; a member sees
-        their own), as the server logged it, with the entries each fetch held for the first
-        time (`entry_ids`, from this device's verified records); a re-fetch is not logged. Needs the network. Raises NotFound for an unknown
-        journal, NetworkError offline."""
+        their own), as the server logged it (who, when, up to which sequence number, how
+        many records: the server's word), with the documents each fetch held by kind
+        (`doc_ids`, `kinds`; the entries also as `entry_ids`), counted from this device's
+        verified records, leaving out what the member could not open and what they wrote
+        themselves; a re-fetch is not logged. Needs the network. Raises NotFound for an
+        unknown journal, NetworkError offline."""
         local = await self._context.local_journal(journal)
         return await self._context.sharing.audit(local)
 

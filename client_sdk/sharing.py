@@ -19,7 +19,7 @@ import json
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -477,8 +477,11 @@ class AuditInfo:
     server logs no re-fetch of what a device already had (protocol.md, /v1/shares/audit).
     This is the server's word (an index, not a signed record). Also the
     entries among those records (`entry_ids`) that this device holds and the member could
-    open. A member who erased their account since keeps their fetches in the log, marked
-    `erased` (`member` is the username they had: someone else may hold it now)."""
+    open, and every document of every kind among them (`doc_ids`, counted by `kinds`):
+    counted from this device's verified records (what the server logged is only which
+    sequence numbers a fetch ended at). A member who erased their account since keeps their
+    fetches in the log, marked `erased` (`member` is the username they had: someone else
+    may hold it now)."""
 
     member: str
     device_id: str
@@ -492,11 +495,24 @@ class AuditInfo:
     account_id: str = ""
     """The member's account id (hex), as the server's audit row gives it: what tells apart two
     members who bore one username (one erased since, the other who took the name)."""
+    doc_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Document kind ("entry", "measure", "homework", "goal", "checkin", "safety_plan",
+    "safety_flag", "note", ...) -> the documents of that kind (hex ids) with records in this
+    fetch that the member could open and did not write themselves, as this device verified
+    them; `entry_ids` is its "entry" (nu78 F14: the log counted only entries while a
+    therapist also fetched questionnaire results with their answers, homework, goals and
+    the safety plan)."""
 
     @property
     def entries(self) -> int:
         """How many entries this fetch held (len of `entry_ids`)."""
         return len(self.entry_ids)
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """Document kind -> how many documents of it this fetch held (`doc_ids` counted;
+        kinds with none left out)."""
+        return {kind: len(ids) for kind, ids in self.doc_ids.items() if ids}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex."""
@@ -507,6 +523,7 @@ class AuditInfo:
             "up_to_seq": self.up_to_seq,
             "records": self.records,
             "entries": self.entries,
+            "kinds": self.kinds,
             "erased": self.erased,
             "account_id": self.account_id,
         }
@@ -3178,8 +3195,8 @@ class Sharing:
                 raise
             self._erased_refused = True  # a server from before `with_erased`: ask without it
             log = await self._audit_log(journal.journal_id, False)
-        entries = await self._entry_records(journal)
-        seqs = [seq for seq, _, _ in entries]
+        records = await self._kinded_records(journal)
+        seqs = [record[0] for record in records]
         state = self.replica.chains.state(journal.journal_id)
         after: dict[tuple[bytes, bytes], int] = {}
         found = []
@@ -3187,14 +3204,16 @@ class Sharing:
             # A device's fetches follow its cursor: this one held the records after its last.
             start = after.get((e.account_id, e.device_id), 0)
             after[(e.account_id, e.device_id)] = e.up_to_seq
-            fetched = entries[
+            fetched = records[
                 bisect.bisect_right(seqs, start) : bisect.bisect_right(seqs, e.up_to_seq)
             ]
-            ids = dict.fromkeys(
-                doc_id.hex()
-                for _, doc_id, epoch in fetched
-                if state is None or state.may_read(e.account_id, epoch)
-            )
+            by_kind: dict[str, dict[str, None]] = {}
+            for _, doc_id, epoch, kind, author in fetched:
+                # what they wrote themselves (a note, an acknowledgement) they did not read
+                if author == e.account_id:
+                    continue
+                if state is None or state.may_read(e.account_id, epoch):
+                    by_kind.setdefault(kind, {})[doc_id.hex()] = None
             found.append(
                 AuditInfo(
                     e.username,
@@ -3202,22 +3221,26 @@ class Sharing:
                     to_datetime(e.at),
                     e.up_to_seq,
                     e.records,
-                    tuple(ids),
+                    tuple(by_kind.get(ENTRY, ())),
                     e.erased,
                     e.account_id.hex(),
+                    {kind: tuple(ids) for kind, ids in by_kind.items()},
                 )
             )
         return found
 
-    async def _entry_records(self, journal: LocalJournal) -> list[tuple[int, bytes, int]]:
-        """(seq, doc id, epoch) of the entry records of the journal this device verified,
-        by seq."""
+    async def _kinded_records(
+        self, journal: LocalJournal
+    ) -> list[tuple[int, bytes, int, str, bytes | None]]:
+        """(seq, doc id, epoch, document kind, author) of the records of the journal this
+        device verified, by seq."""
         kinds = {d.doc_id: d.kind for d in await self.store.documents(journal.journal_id)}
-        return sorted(
-            (r.seq, r.doc_id, r.epoch)
+        found = [
+            (r.seq, r.doc_id, r.epoch, kinds[r.doc_id], r.author)
             for r in await self.store.verified_records(journal.journal_id)
-            if kinds.get(r.doc_id) == ENTRY
-        )
+            if r.doc_id in kinds
+        ]
+        return sorted(found, key=lambda record: record[0])
 
     # --- disclosure journals ---------------------------------------------------------------------
 

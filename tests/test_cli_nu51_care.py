@@ -175,7 +175,8 @@ async def test_no_flag_for_a_therapist_who_reads_is_said_to_the_client_and_to_th
     await drlee.ok("sync")
     shown = await drlee.json("safety", "flags")  # --json: no flags, the answer (nu78 F4)
     assert shown["flags"] == [] and len(shown["answers_without_flag"]) == 1
-    listed = await drlee.ok("safety", "flags")
+    # one line each on a wide terminal (at 80 columns they wrap: nu78 F5)
+    listed = await drlee.ok("safety", "flags", env={"COLUMNS": "200"})
     assert "No safety flags." in listed.stderr
     out = [" ".join(line.split()) for line in listed.stdout.splitlines()]
     when = datetime.fromisoformat(result["taken_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
