@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         Client,
         FieldWrite,
         HeldBack,
+        Journal,
         MeasureResult,
         SafetyFlag,
         SafetyPlan,
@@ -831,7 +832,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         list[UndeliveredFlag],
         str,
         bool,
-        dict[str, str],
+        dict[str, tuple[str, str]],
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
@@ -841,7 +842,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         held = await output.held_back(client, journal_name)
         unsent = [] if as_json else await client.safety.unsent()
         several = not as_json and await output.several_journals(client)  # plans named
-        owners = {j.id: j.owner for j in await client.journals.list()} if as_json else {}
+        owners = {j.id: owner_words(j) for j in await client.journals.list()} if as_json else {}
         return flags, unverified, held, unflagged, unsent, client.username, several, owners
 
     flags, unverified, held, unflagged, unsent, me, several, owners = home.run(work)
@@ -903,10 +904,21 @@ async def unflagged_results(
     ]
 
 
-def unflagged_row(result: MeasureResult, owners: dict[str, str]) -> dict[str, Any]:
+def owner_words(journal: Journal) -> tuple[str, str]:
+    """(How the app names `journal`'s owner, their account id in hex): the owner as its
+    name shows them ("kim (account 61ac5db6)" for an erased client whose username another
+    account bears now: rev31e F1), else the username."""
+    label, slash, _ = journal.name.partition("/")  # "owner/name": a username has no "/"
+    shown = slash and label.casefold().startswith(journal.owner.casefold())
+    return (label if shown else journal.owner), journal.owner_id
+
+
+def unflagged_row(result: MeasureResult, owners: dict[str, tuple[str, str]]) -> dict[str, Any]:
     """One of `unflagged_results` as `tj safety flags --json` gives it in
-    "answers_without_flag" (README): the result's "result_id", the client ("owner", the
-    journal's owner by `owners`, journal id -> username), "journal", "journal_id",
+    "answers_without_flag" (README): the result's "result_id", the client ("owner", as the
+    journal's name shows them: "kim (account 61ac5db6)" while another account bears the
+    username; "owner_id", their account id; by `owners`, journal id -> `owner_words`),
+    "journal", "journal_id",
     "measure" and "name", "taken_at" (ISO 8601, UTC), "safety_answer" (PHQ-9 item 9's
     answer, 1 to 3; null when not known here), its words ("safety_answer_label", the
     option as the instrument prints it: "Nearly every day"). `tj measure show RESULT_ID`
@@ -917,7 +929,8 @@ def unflagged_row(result: MeasureResult, owners: dict[str, str]) -> dict[str, An
     answer = result.safety_answer
     return {
         "result_id": result.id,
-        "owner": owners.get(result.journal_id),
+        "owner": owners[result.journal_id][0] if result.journal_id in owners else None,
+        "owner_id": owners[result.journal_id][1] if result.journal_id in owners else None,
         "journal": result.journal,
         "journal_id": result.journal_id,
         "measure": result.measure,

@@ -42,11 +42,13 @@ async def test_safety_flags_json_carries_the_answers_without_a_flag_the_text_lis
     assert shown["flags"] == []
     rows = shown["answers_without_flag"]
     assert [r["safety_answer"] for r in rows] == [1, 3]  # newest first, as the text
+    [ben_id] = [j["owner_id"] for j in await drsmith.json("journal", "list") if j["owner"] == "ben"]
     for row in rows:
         result = taken[row["safety_answer"]]
         assert row == {
             "result_id": result["id"],
             "owner": "ben",
+            "owner_id": ben_id,
             "journal": "ben/Personal",
             "journal_id": result["journal_id"],
             "measure": "phq9",
