@@ -2080,6 +2080,7 @@ class SafetyPath:
         flag for and that no other line of the message names (`told`, usernames): nu78 F12.
         None when there are none."""
         now = now_ms()
+        told = told | {name for name, _ in copy_readers}  # the copy-only line names them
         elsewhere: dict[str, list[str]] = {}
         for other in await self._own_journals():
             if other.journal_id == local.journal_id or other.role != "owner":
