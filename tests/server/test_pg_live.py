@@ -118,7 +118,9 @@ async def test_a_notice_this_process_failed_to_send_resyncs_the_devices_of_every
     open and silent until the device's next timed sync."""
     laptop = await signup("ana")
     phone = await login("ana")
-    other = ServerProcess(tmp_path / "other-data", tmp_path / "other.log", "--database", database_url)
+    other = ServerProcess(
+        tmp_path / "other-data", tmp_path / "other.log", "--database", database_url
+    )
     await other.start()
     real = pg_live.encode_events
     broken = [True]
