@@ -9,7 +9,14 @@ an event naming more accounts than fit PostgreSQL's 8000-byte payload is split i
 If the listening connection drops, notices sent meanwhile are lost; once it is back, the
 process delivers a "resync" event, and the live hub closes its sockets with 1001 (going away)
 so every device reconnects and catches up with a normal sync: a lost notice costs latency,
-never a record.
+never a record. A notice this process fails to send (`pg_notify` fails: the database or
+the pool is unavailable) is lost for every process, so the same holds: this process delivers
+a "resync" to its own devices at once, and a background task publishes a "resync" to every
+process, trying again with backoff (RESYNC_RETRY_S) while the database is unavailable, so
+every process closes its sockets and its devices catch up (rev31c F4). After RESYNC_TRIES
+failures it gives up with an error in the log; the other processes' devices then learn of
+the change at their next sync (or reconnection, if those processes lost their notice
+connection too).
 
 The same connection holds this process's **worker key**: a session advisory lock
 (WORKER_LOCK_SPACE, key), a new random key at each (re)connection. The live sockets each
@@ -40,6 +47,12 @@ RECONNECT_S = 1.0
 # its own bounded outbox, server/live.py), so the queue only grows while the loop is starved;
 # past this bound it is replaced by one "resync" (devices reconnect and catch up).
 MAX_QUEUED_EVENTS = 10_000
+# A "resync" for a notice this process could not send: tried at once, then again after each
+# of these delays (doubling, capped), RESYNC_TRIES times in all (about 7 minutes); each try waits
+# at most RESYNC_ACQUIRE_S for a connection of the pool.
+RESYNC_RETRY_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+RESYNC_TRIES = 20
+RESYNC_ACQUIRE_S = 10.0
 WORKER_LOCK_SPACE = 0x746A6C76  # "tjlv": first key of the worker keys' advisory locks
 ACCOUNT_LOCK_SPACE = 0x746A6C61  # "tjla": first key of the per-account live-slot lock
 # The worker keys held now, by any process on this database (pg_advisory_lock(int4, int4)
@@ -80,13 +93,20 @@ def decode_event(payload: str) -> LiveEvent:
                      bytes(device_id))  # fmt: skip
 
 
-async def publish(pool: asyncpg.Pool, event: LiveEvent) -> None:
+async def notify(pool: asyncpg.Pool, event: LiveEvent, timeout: float | None = None) -> None:
+    """NOTIFY every process of `event`; raises one of UNAVAILABLE if it may not have been."""
+    async with pool.acquire(timeout=timeout) as connection:
+        for payload in encode_events(event):
+            await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+
+
+async def publish(pool: asyncpg.Pool, event: LiveEvent, listener: Listener) -> None:
+    """Send `event` to every process; if it may not have gone, resync every process."""
     try:
-        async with pool.acquire() as connection:
-            for payload in encode_events(event):
-                await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
-    except UNAVAILABLE as error:  # devices catch up at their next sync or reconnect
-        log.warning("live notice not sent: %s", type(error).__name__)
+        await notify(pool, event)
+    except UNAVAILABLE as error:
+        log.warning("live notice not sent: %s; devices told to resync", type(error).__name__)
+        listener.notice_lost(pool)
 
 
 class Listener:
@@ -99,6 +119,8 @@ class Listener:
         self._connection: asyncpg.Connection | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self._resync_wanted = False  # a "resync" to publish (notice_lost)
+        self._resyncing: asyncio.Task[None] | None = None
         self.worker_key: int | None = None  # while the connection (and its lock) is up
 
     async def subscribe(self, handler: LiveHandler) -> None:
@@ -109,9 +131,10 @@ class Listener:
 
     async def close(self) -> None:
         self._closing = True
-        for task in self._tasks:
+        tasks = self._tasks + ([self._resyncing] if self._resyncing is not None else [])
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._connection is not None and not self._connection.is_closed():
@@ -162,6 +185,35 @@ class Listener:
                 continue
             self._queue(LiveEvent("resync", ()))
             return
+
+    def notice_lost(self, pool: asyncpg.Pool) -> None:
+        """A notice this process could not send: its own devices resync now, every
+        process's once a "resync" goes through (`_publish_resync`)."""
+        self._queue(LiveEvent("resync", ()))
+        self._resync_wanted = True  # a try already under way may be older than the loss
+        if self._resyncing is None or self._resyncing.done():
+            self._resyncing = asyncio.create_task(self._publish_resync(pool))
+
+    async def _publish_resync(self, pool: asyncpg.Pool) -> None:
+        tries = 0
+        while self._resync_wanted and not self._closing:
+            self._resync_wanted = False
+            try:
+                await notify(pool, LiveEvent("resync", ()), RESYNC_ACQUIRE_S)
+                tries = 0
+                continue  # once more if another notice was lost meanwhile
+            except UNAVAILABLE as error:
+                self._resync_wanted = True
+                tries += 1
+                if tries >= RESYNC_TRIES:
+                    log.error(
+                        "live resync not sent after %d tries (%s): devices on other server "
+                        "processes learn of the lost notice at their next sync",
+                        tries, type(error).__name__,
+                    )  # fmt: skip
+                    self._resync_wanted = False
+                    return
+            await asyncio.sleep(RESYNC_RETRY_S[min(tries, len(RESYNC_RETRY_S)) - 1])
 
     async def _deliver(self) -> None:
         while True:

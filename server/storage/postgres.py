@@ -251,7 +251,7 @@ class PostgresStorage:
     # --- live notices (storage/pg_live.py) ------------------------------------------------
 
     async def publish(self, event: LiveEvent) -> None:
-        await pg_live.publish(self._pool, event)
+        await pg_live.publish(self._pool, event, self._listener)
 
     async def subscribe(self, handler: LiveHandler) -> None:
         await self._listener.subscribe(handler)
