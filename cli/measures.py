@@ -376,6 +376,8 @@ def take_measure(
         given.extend(answers)
     shown_before: list[str] = []  # the safety message as `ask` showed it: shown once
     said_lines: list[str] = []  # the safety message `work` showed (a failure's --json)
+    failed_lines: list[str] = []  # the one shown when its fetch failed (a failure's --json)
+    plan_from: list[Target] = []  # the default journal's, for --journal words refused
     # The form starts from what the other devices did (one quick try, quietly): the safety
     # message shown as item 9 is answered names the plan written on another device a moment
     # ago; if this device cannot sync, the message says its plan may be out of date. Then
@@ -392,18 +394,42 @@ def take_measure(
     synced_at_save: list[bool] = []  # whether the save's sync did (a failed save's message)
 
     def safety_message() -> list[str]:
-        hints = cli_hints(journal_name)
+        synced = synced_before or any(synced_at_save)
         try:
             lines = home.run(
                 lambda client: client.safety.message(
-                    journal_name, hints=hints, synced=synced_before or any(synced_at_save)
+                    journal_name, hints=cli_hints(journal_name), synced=synced
                 )
             )
         except KeyboardInterrupt:
             raise
         except Exception as error:  # never without a message: the one that needs no profile
-            return unread_safety_message(failure_words(error))
+            lines = words_refused_message(error, synced)
+            if lines is None:
+                lines = unread_safety_message(failure_words(error))
+            failed_lines[:] = lines  # --json's, as stderr said it (nu79 F9)
+            return lines
         shown_before.extend(lines)
+        return lines
+
+    def words_refused_message(error: Exception, synced: bool) -> list[str] | None:
+        """--journal words refused as they are (no journal named so, or naming several):
+        the default journal's message, with her plan, readable here (nu79 F9: not "could
+        not be read"), its plan given in --json (`plan_from`); None if it cannot be read."""
+        from cli.entries import JOURNAL_SUBJECTS
+        from client_sdk import TJError
+
+        if journal_name is None or not isinstance(error, TJError):
+            return None
+        if error.subject not in JOURNAL_SUBJECTS:
+            return None
+        try:
+            lines = home.run(
+                lambda client: client.safety.message(None, hints=cli_hints(None), synced=synced)
+            )
+        except Exception:
+            return None
+        plan_from.append(Target(None, None, None))
         return lines
 
     if answers is None:
@@ -652,8 +678,8 @@ def take_measure(
             concern = any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items)
             shown = message_plan[0] if message_plan else None
             if concern and shown is None:
-                lines = said_lines or shown_before or stopped_message()
-                shown = failed_message_json(home, target, lines)
+                lines = said_lines or shown_before or failed_lines or stopped_message()
+                shown = failed_message_json(home, plan_from[0] if plan_from else target, lines)
             saved_under = target.result_id if saves else None  # by `save_command`
             output.ERROR_EXTRA.update(
                 safety_message=shown,
@@ -1144,9 +1170,11 @@ def not_saved(
     save_words: list[str] | None = None
     if not asked and failed.known and kept.result_id and not no_default:  # --answers: same id
         save_words = answers_command(again, shown)
+        # words refused as they are (nu79 F10): the flag without a score below is refused
+        # for the same words, so none was made: the save makes the first
         flag = (
-            "seals their safety flag if you chose to send safety flags"
-            if archived
+            "makes their safety flag if you chose to send safety flags"
+            if archived or refused
             else "seals no second safety flag"
         )
         output.message(

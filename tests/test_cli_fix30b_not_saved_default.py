@@ -23,7 +23,7 @@ async def test_a_refused_save_into_the_default_journal_says_it_is_the_default(
     said = flat(taken.stderr)
     assert "The safety message above still applies" in said, said
     assert (
-        "saves them, never twice, and seals their safety flag if you chose to send safety "
+        "saves them, never twice, and makes their safety flag if you chose to send safety "
         "flags, once 'Personal', your "
         "default journal (where a command given no --journal writes), is unarchived (`tj "
         "journal unarchive Personal`); or add `--journal NAME` to it to save them in another "

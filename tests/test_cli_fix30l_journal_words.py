@@ -68,7 +68,8 @@ async def test_answers_refused_for_their_journal_are_said_saved_with_journal_nam
     assert "--journal Personal --result-id" in text, text
     assert f"saves them in '{start}', " in text and "saves them in 'Personal'" in text, text
     assert (
-        f"never twice, and seals no second safety flag; --journal {start} was refused, as it "
+        f"never twice, and makes their safety flag if you chose to send safety flags; "
+        f"--journal {start} was refused, as it "
         "names more than one journal."
     ) in text, text
     refused = await ana.tj(*answers, "--json")

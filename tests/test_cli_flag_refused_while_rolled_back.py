@@ -61,7 +61,7 @@ async def test_a_take_refused_as_rolled_back_says_no_flag_will_be_sealed_later(
     assert "No safety flag could be sealed without a score either" in text, text
     assert "and none will be for these answers unless they are saved" in text, text
     # nothing sealed for them: the save, once it can be made, seals the first
-    assert "seals their safety flag if you chose to send safety flags" in text, text
+    assert "makes their safety flag if you chose to send safety flags" in text, text
     assert "seals no second safety flag" not in text, text
 
     del hostile.replies["/v1/journals/list"], hostile.replies["/v1/sync"]  # the truth again

@@ -54,7 +54,7 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
         "archived: unarchive it first), and none will be for these answers unless they are "
         "saved (`tj measure take phq9 --answers " in said
     ), said
-    assert "and seals their safety flag if you chose to send safety flags" in said, said
+    assert "and makes their safety flag if you chose to send safety flags" in said, said
     assert "seals no second safety flag" not in said, said
     refused = await ana.tj("measure", "take", "phq9", "--answers", ANSWERS, "--json")
     assert refused.exit_code == 1, refused.stderr
