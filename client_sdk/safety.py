@@ -35,7 +35,15 @@ from typing import Any
 
 from client_sdk.documents import Document, check_text_limit
 from client_sdk.errors import InvalidInput
-from client_sdk.models import check_text, is_control, json_time, read_ms, read_time
+from client_sdk.models import (
+    and_words,
+    check_text,
+    is_control,
+    json_time,
+    quoted_name,
+    read_ms,
+    read_time,
+)
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -689,10 +697,10 @@ def elsewhere_line(journal: str, elsewhere: dict[str, list[str]], nobody: bool) 
         return None
     data = texts()
     journals = sorted({name for names in elsewhere.values() for name in names})
-    return str(data["flag_elsewhere"]).format(
-        members=", ".join(sorted(elsewhere)),
-        journals=", ".join(journals),
-        journal=journal,
+    return str(data["flag_elsewhere"]).format(  # quoted, joined with "and" (nu79 F4)
+        members=and_words(sorted(elsewhere)),
+        journals=and_words([quoted_name(name) for name in journals]),
+        journal=quoted_name(journal),
         nobody=data["flag_elsewhere_nobody"] if nobody else "",
     )
 

@@ -53,3 +53,19 @@ async def test_the_save_command_after_refused_words_says_it_makes_the_flag(
         "never twice, and makes their safety flag if you chose to send safety flags; "
         "--journal Nope was refused."
     ) in text, text
+
+
+def test_the_elsewhere_line_quotes_each_journal_and_joins_with_and() -> None:
+    """nu79 F4: "for answers in Personal, Work only": names quoted as a shell would, joined
+    with "and", members too."""
+    from client_sdk.safety import elsewhere_line
+
+    line = elsewhere_line(
+        "Private", {"drsmith": ["Work", "Personal"], "tom": ["My Work"]}, nobody=True
+    )
+    assert line is not None
+    assert line.startswith(
+        "No safety flag was sent to drsmith and tom: you chose to send them safety flags for "
+        "answers in 'My Work', 'Personal' and 'Work' only, and this answer is in 'Private', "
+        "which nobody else reads."
+    ), line

@@ -74,7 +74,8 @@ async def test_safety_flags_json_carries_the_answers_without_a_flag_the_text_lis
 
 ELSEWHERE = (
     "No safety flag was sent to drsmith: you chose to send them safety flags for answers in "
-    "Personal only, and this answer is in Therapy, which nobody else reads. If you want them "
+    "'Personal' only, and this answer is in 'Therapy', which nobody else reads. If you want "
+    "them "
     "to know, tell them yourself. Do not wait for anyone: act on the message above now."
 )
 
