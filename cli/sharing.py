@@ -321,7 +321,15 @@ def share(
     if safety_flags and not full and not yes and role is not None:
         why = home.run(partial(not_reading_now, journal_name, therapist))
         if why is not None:  # refused first, never after the question (fix31e)
-            home.run(partial(refused_before_asked, journal_name, therapist, fingerprint))
+            home.run(
+                partial(
+                    refused_before_asked,
+                    journal_name,
+                    therapist,
+                    fingerprint,
+                    trust_on_first_use=trust_on_first_use,
+                )
+            )
         if why is not None:  # asked whatever this device holds of it (rev30d F1)
             output.message(new_reader_text(journal_name, therapist, why == ENDED), wrap=True)
             output.confirm(
@@ -1648,7 +1656,12 @@ async def not_reading_now(journal: str, member: str, client: Client) -> str | No
 
 
 async def refused_before_asked(
-    journal: str, member: str, fingerprint: str | None, client: Client
+    journal: str,
+    member: str,
+    fingerprint: str | None,
+    client: Client,
+    *,
+    trust_on_first_use: bool = False,
 ) -> None:
     """Raise what `tj share JOURNAL MEMBER --safety-flags --role ROLE` (no --full) refuses
     after asking `new_reader_text`'s question, so that it is said first, with no question
@@ -1657,7 +1670,15 @@ async def refused_before_asked(
     or was removed from it (`Shares.check_terms`: ScopeNeeded). From the verified chains,
     refreshed first (needs the network); where the share would go on, nothing is raised and
     the question is asked. `fingerprint`: the share's `--fingerprint`; the account it
-    matches is the one judged (rev31d F2)."""
+    matches is the one judged (rev31d F2). With neither `fingerprint` nor
+    `trust_on_first_use`, keys never pinned here (`Shares.check_keys_known`: the fingerprint
+    is needed, or their keys changed) are refused first too (nu79 F1)."""
+    if fingerprint is None:
+        try:
+            await client.shares.check_keys_known(member)
+        except InvalidInput as needed:
+            if needed.subject != "fingerprint" or not trust_on_first_use:
+                raise
     limited = await client.shares.limited(journal, member)
     if limited is not None:
         raise fields_only_refusal(limited)
