@@ -89,11 +89,15 @@ def check_name(name: str) -> str:
     if kinds:
         raise InvalidInput(f"a journal name cannot contain {' or '.join(kinds)}", subject=BAD_VALUE)
     if len(name) == 2 * ID_BYTES and all(c in string.hexdigits for c in name):
-        raise InvalidInput(  # rev31d F3: another account chooses its journal's id
+        situation = (  # rev31d F3: another account chooses its journal's id
             f"{quoted_name(name)} looks like an id: a journal's whole id names that journal, and "
             "another account may make a journal with this id later, so these words could "
-            f"name theirs: choose another name ({quoted_name(f'Journal {name}')}, say)",
+            "name theirs"
+        )
+        raise InvalidInput(
+            f"{situation}: choose another name ({quoted_name(f'Journal {name}')}, say)",
             subject=BAD_VALUE,
+            situation=situation,
         )
     return name
 

@@ -1711,8 +1711,12 @@ async def new_targets(
             try:  # a name create refuses, refused before any journal is made
                 check_name(journal.name)
             except InvalidInput as error:
-                raise InvalidInput(
-                    f"the file's journal {quoted_name(journal.name)}: {error}", subject=BAD_VALUE
+                raise InvalidInput(  # the way out: an import names no journal's new name
+                    f"the file's journal {quoted_name(journal.name)}: "
+                    f"{error.situation or error}: nothing was imported; name one of your "
+                    "journals to import the whole file into, or give that journal another "
+                    "name in the file",
+                    subject=BAD_VALUE,
                 ) from None
             fresh.append(journal)
     targets: dict[str, str] = {}
