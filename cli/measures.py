@@ -404,11 +404,11 @@ def take_measure(
         except KeyboardInterrupt:
             raise
         except Exception as error:  # never without a message: the one that needs no profile
-            lines = words_refused_message(error, synced)
-            if lines is None:
-                lines = unread_safety_message(failure_words(error))
-            failed_lines[:] = lines  # --json's, as stderr said it (nu79 F9)
-            return lines
+            default = words_refused_message(error, synced)
+            failed_lines[:] = (  # --json's, as stderr said it (nu79 F9)
+                default if default is not None else unread_safety_message(failure_words(error))
+            )
+            return list(failed_lines)
         shown_before.extend(lines)
         return lines
 
