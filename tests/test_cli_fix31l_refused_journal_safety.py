@@ -69,3 +69,20 @@ def test_the_elsewhere_line_quotes_each_journal_and_joins_with_and() -> None:
         "answers in 'My Work', 'Personal' and 'Work' only, and this answer is in 'Private', "
         "which nobody else reads."
     ), line
+
+
+async def test_words_naming_two_journals_show_the_default_plan_in_json(
+    ana: Device,  # noqa: F811
+) -> None:
+    from tests.test_cli_fix30l_journal_words import ids, named_like_an_id
+
+    await ana.ok("safety", "plan", "--text", PLAN)
+    start = (await ids(ana))["Personal"][:4]
+    await named_like_an_id(ana, start)
+    refused = await ana.tj(
+        "measure", "take", "phq9", "--journal", start, "--answers", PHQ9_ITEM9, "--json"
+    )
+    assert refused.exit_code == 1, refused.output
+    message = json.loads(refused.stdout)["error"]["safety_message"]
+    assert "Ctrl-C" not in " ".join(message["lines"]), message
+    assert PLAN in " ".join(message["lines"]) and message["plan"] == PLAN, message
