@@ -24,6 +24,10 @@ def readme_search_lines() -> list[list[str]]:
             if line.startswith("tj search "):
                 words = shlex.split(line, comments=True)
                 lines.append(words[2:])
+            # a search given in a comment runs as printed too (nu79 F2: `tj search --
+            # --limit` was refused)
+            for quoted in re.findall(r"#.*?\btj search (-- [^)\s]+)", line):
+                lines.append(shlex.split(quoted))
     return lines
 
 
@@ -31,11 +35,15 @@ async def test_every_search_line_of_readme_runs_as_printed(ana: Device) -> None:
     await ana.ok("write", "--tag", "self-care", "A bath and a book.")
     await ana.ok("write", "--tag", "self-care", "--tag", "well-being", "A walk, for well-being.")
     await ana.ok("write", "Felt calm in Zürich; work box packed.")
+    await ana.ok("write", "I always forget the --limit option.")
     lines = readme_search_lines()
     assert ["self-care", "-well-being"] in lines and len(lines) >= 6, lines
+    assert ["--", "--limit"] in lines, lines
     for words in lines:
         found = await ana.tj("search", *words)
         assert found.exit_code == 0, (words, found.output)
+    limited = (await ana.ok("search", "--", "--limit")).stdout
+    assert "forget the --limit option" in limited and "A walk" not in limited, limited
     cared = await ana.json("search", "self-care", "-well-being")
     assert [hit["entry"]["body"] for hit in cared] == ["A bath and a book."], cared
 
