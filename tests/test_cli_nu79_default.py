@@ -26,9 +26,7 @@ async def test_journal_default_yes_says_who_reads_the_new_default(
     ana = await new_device(live_server, tmp_path, "ana")
     await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("journal", "create", "Work")
-    await ana.ok(
-        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU
-    )
+    await ana.ok("share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags", TOFU)
     asked = await ana.tj("journal", "default", "Work")  # no answer: nothing done
     assert asked.exit_code != 0
     said = flat(asked.stderr)
