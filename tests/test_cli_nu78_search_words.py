@@ -6,6 +6,7 @@ Real server on loopback."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -62,3 +63,20 @@ async def test_several_words_are_one_search_as_one_quoted_argument(
     assert only_left_out.exit_code == 2 and "leave out" in only_left_out.output, only_left_out
     helped = (await ana.ok("search", "--help")).stdout
     assert "search [OPTIONS] WORDS..." in helped, helped
+
+
+async def test_search_json_says_on_stderr_how_many_matched_beyond_the_limit(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu79 F7: `tj search qq --json` printed the best N and nothing said that more matched:
+    the text's "Showing the best 2 of 3 matches" line comes on stderr under --json too, its
+    command with --json; stdout stays the list of hits."""
+    for n in (1, 2, 3):
+        await ana.ok("write", f"qq note {n}")
+    cut = await ana.ok("search", "qq", "--limit", "2", "--json")
+    assert len(json.loads(cut.raw_stdout)) == 2, cut.raw_stdout
+    said = " ".join(cut.stderr.split())
+    assert "Showing the best 2 of 3 matches:" in said, cut.stderr
+    assert "search qq --limit 3 --json` shows every one." in said, cut.stderr
+    whole = await ana.ok("search", "qq", "--limit", "3", "--json")
+    assert len(json.loads(whole.raw_stdout)) == 3 and "Showing" not in whole.stderr
