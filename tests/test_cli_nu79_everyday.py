@@ -1,6 +1,7 @@
-"""nu79's findings on `tj journal default`: with --yes, a move toward a journal someone reads
+"""nu79's everyday findings: `tj journal default` with --yes, toward a journal someone reads,
 said nothing of them, though the move away from one says its note all the same (F5); its
-`--json` did not say whether anything changed (F6). Real server on loopback."""
+`--json` did not say whether anything changed (F6); README did not say that a journal named by
+its whole id gets no "Note: ... read by" line (F8). Real server on loopback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tests.conftest import RunningServer
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def flat(text: str) -> str:
@@ -66,3 +68,24 @@ async def test_journal_default_json_says_whether_anything_changed(
     assert moved["name"] == "Notes" and moved["changed"] is True, moved
     shown = await ana.json("journal", "default")
     assert shown["name"] == "Notes" and "changed" not in shown, shown
+
+
+async def test_a_journal_named_by_its_whole_id_gets_no_reader_note_as_readme_says(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F8: named by its id's start, a journal drsmith reads is named before `tj write` saves
+    there; named by its whole id it is not (a whole id names one journal only): README says
+    so."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok("journal", "create", "Work")
+    await ana.ok("share", "Work", "drsmith", "--role", "annotate", TOFU)
+    [work] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Work"]
+    started = flat((await ana.ok("write", "--journal", work[:12], "12 digits")).stderr)
+    assert f"Note: '{work[:12]}' is the journal 'Work' (id {work[:8]}), read by drsmith." in (
+        started
+    ), started
+    whole = flat((await ana.ok("write", "--journal", work, "whole id")).stderr)
+    assert "Note:" not in whole and "saved" in whole, whole
+    readme = flat(README.read_text(encoding="utf-8").replace("#", " "))
+    assert "(named by its whole id, 32 digits, it gets no such line" in readme
