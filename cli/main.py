@@ -3021,8 +3021,8 @@ def journal_default(
     says who and asks first: what you write with no --journal would reach them. When your default journal until now is read
     by someone, or sends them safety flags, and JOURNAL is not read by them or sends them
     none, tj says so and asks first: what you write with no --journal, and a PHQ-9's safety
-    flag, would no longer reach them. --yes: it does not ask (--even-if-shared, kept for
-    scripts, skips the first question only). An archived JOURNAL is chosen, with a note that
+    flag, would no longer reach them. --yes: it does not ask, but says so all the same
+    (--even-if-shared, kept for scripts, skips the first question only). An archived JOURNAL is chosen, with a note that
     nothing written with no --journal is saved until it is unarchived. Works offline.
 
     \b
@@ -3081,13 +3081,17 @@ def journal_default(
             f"Make {output.quoted(named)}{alone} your default journal on this device all the same?"
         )
 
-    confirmed = {SHARED_DEFAULT} if yes or even_if_shared else set()
-    heard: list[Any] = []  # what --yes confirmed, said all the same (nu78 F16)
+    # what --yes confirmed, said all the same, both ways (nu78 F16; nu79 F5: toward a
+    # journal someone reads it said nothing of them, the move that starts sending them
+    # what you write)
+    heard: list[Any] = []
     found, unconfirmed, ended = output.said_then_asked(
         lambda agreed: home.read(lambda client: default(client, agreed)),
         {SHARED_DEFAULT: asked, READERS_LEFT: asked},
-        confirmed,
-        said={READERS_LEFT} if yes else (),
+        said=[
+            *([SHARED_DEFAULT] if yes or even_if_shared else []),
+            *([READERS_LEFT] if yes else []),
+        ],
         heard=heard,
     )
     if found is None and ended is not None:
@@ -3123,6 +3127,10 @@ def journal_default(
             if refused.subject == READERS_LEFT:
                 plans["readers_left"] = [r.to_dict() for r in refused.readers]
                 plans["flags_stop"] = [r.to_dict() for r in refused.flags]
+            elif refused.subject == SHARED_DEFAULT:
+                plans["readers_now"] = [r.to_dict() for r in refused.readers]
+        if name is not None:  # nu79 F6: whether the command chose another journal
+            plans["changed"] = not (already and already[0])
         output.print_json(found.to_dict() | ({"unconfirmed": True} if unconfirmed else {}) | plans)
     elif unconfirmed:
         output.message(

@@ -93,7 +93,8 @@ def search(
     titles count more than the text. "Quoted words" must appear together, as a phrase;
     -word leaves out entries holding that word (-well-being the hyphenated word,
     -"two words" a phrase); a tag is searched as text is ("care" finds self-care). Shows the best 20 and says how many
-    matched, with the command that shows every one; --limit N shows N (--json too).
+    matched, with the command that shows every one (on stderr with --json too); --limit N
+    shows N (--json too).
 
     \b
     Examples:
@@ -121,9 +122,12 @@ def search(
         partial(hits_table, marks=marks),
         f"No entries match {output.quoted(text)}.",
     )
-    if not as_json and found.total > len(found.hits):  # NU47 #5: 20 of 6,410, said
+    # NU47 #5: 20 of 6,410, said; under --json too, on stderr, its JSON the list it was
+    # (nu79 F7: an app could not know that more matched)
+    if found.total > len(found.hits):
         given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
         every = [*profile_words(home.path), "search", text, *given, "--limit", str(found.total)]
+        every += ["--json"] if as_json else []
         output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "
             f"{output.command(every)} shows every one."

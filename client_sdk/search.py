@@ -219,20 +219,22 @@ def parse_query(query: str) -> Query:
     ]
     rest = re.sub(r'"[^"]*"?', " ", folded)
     # A "-" leaves a word out only at the word's start; a hyphenated word ("-well-being") is
-    # left out whole, as the words it joins, in order ("well being").
+    # left out whole, as the words it joins, in order ("well being"). Only one "-" does:
+    # "--limit" is a word to find (README's `tj search -- --limit`: its second "-" was read
+    # as leaving "limit" out, and the search was refused as finding nothing, nu79 F2).
     hyphenated = rf"{WORD}(?:-{WORD})*"
     excluded = tuple(
         dict.fromkeys(
             [
                 *(
                     " ".join(re.findall(WORD, w))
-                    for w in re.findall(rf"(?<!\w)-({hyphenated})", rest)
+                    for w in re.findall(rf"(?<![\w-])-({hyphenated})", rest)
                 ),
                 *(p for p in excluded_phrases if p),
             ]
         )
     )
-    rest = re.sub(rf"(?<!\w)-{hyphenated}", " ", rest)
+    rest = re.sub(rf"(?<![\w-])-{hyphenated}", " ", rest)
     symbols = [run for run in re.findall(r'[^\w\s"]+', rest) if _is_symbol_run(run)]
     excluded += tuple(dict.fromkeys(run[1:] for run in symbols if run.startswith("-")))
     terms = tuple(

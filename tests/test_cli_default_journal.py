@@ -159,7 +159,7 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
     """`tj journal default NAME` for a journal shared with someone says who reads it and asks
     (NU73 F9: it demanded --even-if-shared, an unrelated flag): no answer or "n" changes
     nothing; "y" chooses it. --yes, or --even-if-shared (kept for scripts), chooses it
-    without asking, and so does its id."""
+    without asking (saying who reads it all the same), and so does its id."""
     await ana.ok("journal", "create", "Therapy")
     await ana.ok("share", "Therapy", "tom", "--fingerprint", tom.signup["fingerprint"])
     [therapy] = [j["id"] for j in await ana.json("journal", "list") if j["name"] == "Therapy"]
@@ -180,7 +180,9 @@ async def test_a_shared_journal_is_chosen_as_the_default_by_its_id_or_knowingly(
         await ana.ok("journal", "default", "Personal", "--yes")  # away from tom: --yes
         again = await ana.tj("journal", "default", "Therapy", confirmed, input="")
         assert again.exit_code == 0, again.output
-        assert "Note:" not in flat(again.stderr), again.stderr
+        # the note said all the same, not asked (nu79 F5: --yes said nothing of tom)
+        assert f"Note: 'Therapy' (id {therapy[:12]}) is shared with tom:" in flat(again.stderr)
+        assert "?" not in flat(again.stderr), again.stderr
         assert (await ana.json("journal", "default"))["name"] == "Therapy"
     await ana.ok("journal", "default", "Personal", "--yes")
     by_id = await ana.tj("journal", "default", therapy[:12], input="")  # asked (fix30b 8)

@@ -406,3 +406,11 @@ def test_a_hyphenated_excluded_word_leaves_out_the_word_whole() -> None:
     assert sorted(ids(search_entries(entries, "walk -well"))) == [plain.id]
     assert parse_query("well-being").excluded == ()
     assert parse_query("walk -well-being").terms == ("walk",)
+
+
+def test_a_word_after_two_dashes_is_a_word_to_find_not_one_to_leave_out() -> None:
+    """nu79 F2: `tj search -- --limit` was refused: the second "-" of "--limit" left "limit"
+    out, and nothing was left to find. Only one "-" at a word's start leaves it out."""
+    assert parse_query("--limit") == parse_query("limit")
+    assert parse_query("walk --limit -work").terms == ("walk", "limit")
+    assert parse_query("walk --limit -work").excluded == ("work",)
