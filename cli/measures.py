@@ -396,11 +396,21 @@ def take_measure(
     def safety_message() -> list[str]:
         synced = synced_before or any(synced_at_save)
         try:
-            lines = home.run(
-                lambda client: client.safety.message(
-                    journal_name, hints=cli_hints(journal_name), synced=synced
+
+            async def message(client: Client) -> list[str]:
+                # its plan command names the journal the answers go to, the default one
+                # included (fix30k: the default can move), as the lines after the save do
+                from client_sdk import TJError
+
+                named = journal_name
+                if named is None:
+                    with contextlib.suppress(TJError):
+                        named = (await client.journals.default()).name
+                return await client.safety.message(
+                    journal_name, hints=cli_hints(named), synced=synced
                 )
-            )
+
+            lines = home.run(message)
         except KeyboardInterrupt:
             raise
         except Exception as error:  # never without a message: the one that needs no profile
