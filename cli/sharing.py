@@ -331,14 +331,7 @@ def share(
                 )
             )
         if why is not None:  # asked whatever this device holds of it (rev30d F1)
-            output.message(new_reader_text(journal_name, therapist, why == ENDED), wrap=True)
-            output.confirm(
-                f"Share all of {journal_name} with {therapist}?",
-                default=False,
-                abort=True,
-                err=True,
-                skip="--full",
-            )
+            ask_share_all(journal_name, therapist, ended=why == ENDED)
             agreed.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
@@ -447,14 +440,7 @@ def share(
             if widen:
                 raise
             if not yes and not agreed:  # this device's chain was behind: asked now, once
-                output.message(new_reader_text(journal_name, therapist, asked.ended), wrap=True)
-                output.confirm(
-                    f"Share all of {journal_name} with {therapist}?",
-                    default=False,
-                    abort=True,
-                    err=True,
-                    skip="--full",
-                )
+                ask_share_all(journal_name, therapist, ended=asked.ended)
             widen.append(True)
         except FlagsWouldStop as asked:  # only: flags began to reach them since (NU24 C13);
             if stop_flags:  # --role read: a member who only reads gets none (role-flags fix)
@@ -1620,6 +1606,16 @@ NEVER = "never"
 ENDED = "ended"
 """`not_reading_now`: the member's share of the journal ended (its end date passed, or it
 was ended): they did not read what was written since."""
+
+
+def ask_share_all(journal: str, member: str, *, ended: bool) -> None:
+    """Say what sharing all of `journal` with `member`, who does not read it now (`ended`:
+    their share of it ended), gives them (`new_reader_text`), and ask; default no, aborting
+    (`--full` answers it)."""
+    output.message(new_reader_text(journal, member, ended), wrap=True)
+    output.confirm(
+        f"Share all of {journal} with {member}?", default=False, abort=True, err=True, skip="--full"
+    )
 
 
 async def not_reading_now(journal: str, member: str, client: Client) -> str | None:
