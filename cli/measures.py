@@ -433,10 +433,13 @@ def take_measure(
             return None
         if error.subject not in JOURNAL_SUBJECTS:
             return None
+
+        async def message(client: Client) -> list[str]:  # its command names the default
+            named = (await client.journals.default()).name
+            return await client.safety.message(None, hints=cli_hints(named), synced=synced)
+
         try:
-            lines = home.run(
-                lambda client: client.safety.message(None, hints=cli_hints(None), synced=synced)
-            )
+            lines = home.run(message)
         except Exception:
             return None
         plan_from.append(Target(None, None, None))

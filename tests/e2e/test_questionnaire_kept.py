@@ -172,11 +172,13 @@ async def test_a_draft_of_another_measure_or_not_a_draft_saves_nothing(
 async def test_the_message_is_shown_with_the_emergency_lines_when_the_plan_cannot_be_read(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """Item 9 answered above 0, and the plan cannot be read for its message (here: the
-    journal was deleted by another command while the questions were answered; one this
+    """Item 9 answered above 0, and the journal's plan cannot be read for its message (here:
+    the journal was deleted by another command while the questions were answered; one this
     device never held is refused before the first question now): the message is shown all
-    the same, from the built-in emergency number and crisis line, saying why the plan was
-    not read, instead of the command ending on the error with no message. (Moved from
+    the same, with the emergency lines and the default journal's plan, which it would
+    borrow anyway (nu79 F9: its words now name no journal; the built-in lines and "could not
+    be read" only when even that plan cannot be: tests/e2e/test_questionnaire_hangup.py),
+    instead of the command ending on the error with no message. (Moved from
     tests/test_cli_safety_item.py, which named a journal this device does not hold.) The
     save then fails too: the answers are kept."""
     ben, _drsmith = await opted_in(live_server, tmp_path)
@@ -199,7 +201,8 @@ async def test_the_message_is_shown_with_the_emergency_lines_when_the_plan_canno
     assert "Traceback" not in err
     assert HEADING in err and "nearest emergency department" in err
     assert "findahelpline.com" in err
-    assert "could not be read on this device just now" in err
+    assert "Ring Jo, then walk." in err and "999" in err  # her plan, from the default journal
+    assert "could not be read" not in err
     assert err.index(HEADING) < err.index(DIFFICULTY)
     assert len(kept_drafts(ben)) == 1
 
