@@ -53,6 +53,7 @@ from cli.main import (
 from cli.paging import check_paging, filter_words, newest_options, shown_count, tell_cut
 from cli.safety import (
     cli_hints,
+    default_hints,
     plan_words,
     safety_message_json,
     show_safety_message,
@@ -400,15 +401,11 @@ def take_measure(
             async def message(client: Client) -> list[str]:
                 # its plan command names the journal the answers go to, the default one
                 # included (fix30k: the default can move), as the lines after the save do
-                from client_sdk import TJError
 
-                named = journal_name
-                if named is None:
-                    with contextlib.suppress(TJError):
-                        named = (await client.journals.default()).name
-                return await client.safety.message(
-                    journal_name, hints=cli_hints(named), synced=synced
-                )
+                hints = cli_hints(journal_name)
+                if journal_name is None:  # the default's, by words that name it alone
+                    hints = await default_hints(client)
+                return await client.safety.message(journal_name, hints=hints, synced=synced)
 
             lines = home.run(message)
         except KeyboardInterrupt:
@@ -435,8 +432,8 @@ def take_measure(
             return None
 
         async def message(client: Client) -> list[str]:  # its command names the default
-            named = (await client.journals.default()).name
-            return await client.safety.message(None, hints=cli_hints(named), synced=synced)
+            hints = await default_hints(client)  # none: the message says so (rev31f F2)
+            return await client.safety.message(None, hints=hints, synced=synced)
 
         try:
             lines = home.run(message)
@@ -548,10 +545,9 @@ def take_measure(
         outside = {share.member for share in left_out}
         lines: list[str] = []
         response = None
+        hints = await default_hints(client, taken.result.journal_id)  # words naming it alone
         if taken.result.safety_concern:
-            response = await client.safety.respond(
-                taken.result, hints=cli_hints(taken.result.journal), synced=synced
-            )
+            response = await client.safety.respond(taken.result, hints=hints, synced=synced)
             responded[0] = True
             lines = response.lines
             said_lines[:] = lines
@@ -560,7 +556,7 @@ def take_measure(
                 message_shown[0] = True
             else:  # shown as item 9 was answered: only what it did not say (who got a flag)
                 # its plan line again, but for the journal named in its hint: said (nu78 F7)
-                named = cli_hints(taken.result.journal).write_plan
+                named = hints.write_plan
                 unnamed = cli_hints(journal_name).write_plan
                 for line in lines:
                     if (

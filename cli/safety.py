@@ -118,9 +118,28 @@ def plan_words(journal: str | None, journal_id: str = "") -> list[str]:
     return ["tj", "safety", "plan", "--journal", output.journal_word(journal, journal_id)]
 
 
-def cli_hints(journal: str | None) -> SafetyHints:
-    """CLI_HINTS, its `write_plan` naming `journal` (`plan_words`)."""
-    return replace(CLI_HINTS, write_plan=output.command([*plan_words(journal), "--text", "..."]))
+async def default_hints(client: Client, journal_id: str | None = None) -> SafetyHints:
+    """`cli_hints` for the journal `journal_id` (hex), or the default journal (`cli_hints(None)`
+    when this device has none): its name, or its whole id when the name is also the start
+    of another journal's id here (an older `tj` let such names be made), so that the printed
+    command runs (rev31f F3)."""
+    from client_sdk import TJError
+
+    try:
+        found = await (client.journals.get(journal_id) if journal_id else client.journals.default())
+        others = [j.id for j in await client.journals.list() if j.id != found.id]
+    except TJError:
+        return cli_hints(None)
+    if any(other.startswith(found.name.lower()) for other in others):
+        return cli_hints(found.id, found.id)
+    return cli_hints(found.name, found.id)
+
+
+def cli_hints(journal: str | None, journal_id: str = "") -> SafetyHints:
+    """CLI_HINTS, its `write_plan` naming `journal` (`plan_words`: by `journal_id` when its
+    name would not paste back)."""
+    words = [*plan_words(journal, journal_id), "--text", "..."]
+    return replace(CLI_HINTS, write_plan=output.command(words))
 
 
 def unread_safety_message(why: str) -> list[str]:
