@@ -432,13 +432,9 @@ async def flag_results(store: Store, flag_ids: Collection[str]) -> set[str]:
         stored = await store.document(bytes.fromhex(flag_id))
         if stored is None:
             continue
-        document = Document.from_state(
-            stored.doc_id, stored.kind, stored.state, waiting=stored.waiting
+        found |= _flag_points_at(
+            Document.from_state(stored.doc_id, stored.kind, stored.state, waiting=stored.waiting)
         )
-        for name in ("result_id", "event"):
-            value = document.field(name)
-            if isinstance(value, str) and value:
-                found.add(value)
     return found
 
 
@@ -461,11 +457,15 @@ async def flagged_results(store: Store, outbox: Collection[OutboxRecord]) -> set
             flag = Document.from_state(
                 stored.doc_id, stored.kind, stored.state, waiting=stored.waiting
             )
-            for name in ("result_id", "event"):
-                value = flag.field(name)
-                if isinstance(value, str) and value in results:
-                    found.add(value)
+            found |= _flag_points_at(flag) & results
     return found
+
+
+def _flag_points_at(flag: Document) -> set[str]:
+    """The documents (hex) a safety flag names: its `result_id` (its PHQ-9 result) and its
+    `event` (the id a stopped questionnaire's answers are saved under), those set."""
+    values = (flag.field(name) for name in ("result_id", "event"))
+    return {value for value in values if isinstance(value, str) and value}
 
 
 def flags_listed(raw: Any, doc_ids: Collection[bytes]) -> list[str]:
