@@ -641,7 +641,19 @@ def message_lines(
         lines.append(copy_only)
     if elsewhere:
         lines.append(elsewhere)
-    return lines
+    return lines[: len(data["lines"]) + 1] + act_now_once(lines[len(data["lines"]) + 1 :])
+
+
+def act_now_once(lines: list[str]) -> list[str]:
+    """`lines` with safety.json's `act_now` sentence ("Do not wait for anyone: act on the
+    message above now.") kept at the end of the last line ending with it only: several lines
+    saying why no flag was sent say it once (each says it alone, as `SafetyResponse.no_flag`
+    is read on its own)."""
+    act = " " + str(texts()["act_now"])
+    ending = [i for i, line in enumerate(lines) if line.endswith(act)]
+    return [
+        line[: -len(act)] if i in ending[:-1] else line for i, line in enumerate(lines)
+    ]
 
 
 def copy_only_line(
@@ -709,10 +721,10 @@ def not_chosen_line(journal: str, members: list[str]) -> str:
     """That no safety flag was sent to `members` (usernames), who read `journal` now, since
     the client never chose to send them safety flags: a client sharing with a therapist may
     otherwise believe one went to them."""
-    return str(texts()["flag_not_chosen"]).format(
-        members=", ".join(members),
+    return str(texts()["flag_not_chosen"]).format(  # quoted, joined with "and" (fix32a)
+        members=and_words(members),
         read="reads" if len(members) == 1 else "read",
-        journal=journal,
+        journal=quoted_name(journal),
     )
 
 
@@ -777,11 +789,11 @@ def no_flag_line(journal: str, synced: str, ended: list[str]) -> str:
     ended). NU22 C3 (c): every sentence of it true."""
     data = texts()
     who = (
-        data["flag_none_ended"].format(members=", ".join(ended))
+        data["flag_none_ended"].format(members=and_words(ended))
         if ended
         else data["flag_none_nobody"]
-    )
-    return str(data["flag_none"]).format(journal=journal, synced=synced, who=who)
+    )  # the journal quoted, members joined with "and" (fix32a)
+    return str(data["flag_none"]).format(journal=quoted_name(journal), synced=synced, who=who)
 
 
 def no_journal_line(gone: str | None = None) -> str:

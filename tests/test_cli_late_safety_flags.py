@@ -68,10 +68,10 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     )
     assert (
         "No safety flag was sent: as of this device's last sync (around " in text
-        and "nobody you chose to send safety flags to reads Personal." in text
-        and "nobody you chose to send safety flags to reads Personal. If you shared it with "
+        and "nobody you chose to send safety flags to reads 'Personal'." in text
+        and "nobody you chose to send safety flags to reads 'Personal'. If you shared it with "
         "safety flags on another device, this device may still make and send the flag at its next "
-        "sync. Do not wait for it: act on the message above now."
+        "sync. Do not wait for anyone: act on the message above now."
         in text
     )  # REV-CLIN F6: shorter, said right after item 9 was answered
     assert "made for drsmith" not in text
@@ -105,4 +105,4 @@ async def test_the_message_says_no_flag_was_sent_when_the_share_ended(
     taken = await ana.json("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")
     [line] = [s for s in taken["safety_message"]["lines"] if "safety flag" in s]
     assert said(line).startswith("No safety flag was sent: as of this device's last sync")
-    assert "(drsmith: no longer shared with) reads Personal" in line
+    assert "(drsmith: no longer shared with) reads 'Personal'" in line

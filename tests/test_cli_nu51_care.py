@@ -167,7 +167,7 @@ async def test_no_flag_for_a_therapist_who_reads_is_said_to_the_client_and_to_th
     message = " ".join(taken.stderr.split())
     assert NOT_MONITORED in message  # the safety text, exact
     assert (
-        "No safety flag was sent to drlee, who reads Personal: you have not chosen to send "
+        "No safety flag was sent to drlee, who reads 'Personal': you have not chosen to send "
         "them safety flags. Do not wait for anyone: act on the message above now."
     ) in message, message
     [result] = await ben.json("measure", "list")

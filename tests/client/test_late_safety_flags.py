@@ -59,11 +59,11 @@ async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_i
     assert response.no_flag.startswith(
         "No safety flag was sent: as of this device's last sync (around "
     )
-    assert "nobody you chose to send safety flags to reads Personal" in response.no_flag
+    assert "nobody you chose to send safety flags to reads 'Personal'" in response.no_flag
     assert response.no_flag.endswith(
-        "), nobody you chose to send safety flags to reads Personal. If you shared it with "
+        "), nobody you chose to send safety flags to reads 'Personal'. If you shared it with "
         "safety flags on another device, this device may still make and send the flag at its "
-        "next sync. Do not wait for it: act on the message above now."
+        "next sync. Do not wait for anyone: act on the message above now."
     ), response.no_flag  # REV-CLIN F6: shorter (the 15 minutes and signing out: README)
 
     report = await phone.sync()
@@ -166,7 +166,7 @@ async def test_the_message_names_an_opted_in_member_whose_share_ended(
     taken = await ana.measures.take("phq9", ITEM_9)
     response = await ana.safety.respond(taken.result)
     assert response.flag_id is None and response.no_flag is not None
-    assert "(drsmith: no longer shared with) reads Personal" in response.no_flag
+    assert "(drsmith: no longer shared with) reads 'Personal'" in response.no_flag
     assert (await ana.sync()).late_flags == []  # the share ended before the answer
 
 

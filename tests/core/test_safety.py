@@ -156,13 +156,13 @@ def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sen
     the README ("Safety flags")."""
     assert no_flag_line("Personal", "around 2026-12-02 03:24", []) == (
         "No safety flag was sent: as of this device's last sync (around 2026-12-02 03:24), "
-        "nobody you chose to send safety flags to reads Personal. If you shared it with safety "
-        "flags on another device, this device may still make and send the flag at its next sync. Do "
-        "not wait for it: act on the message above now."
+        "nobody you chose to send safety flags to reads 'Personal'. If you shared it with safety "
+        "flags on another device, this device may still make and send the flag at its next sync. "
+        "Do not wait for anyone: act on the message above now."
     )
     assert no_flag_line("Personal", "never synced", ["tom"]).startswith(
         "No safety flag was sent: as of this device's last sync (never synced), nobody you "
-        "chose to send safety flags to (tom: no longer shared with) reads Personal."
+        "chose to send safety flags to (tom: no longer shared with) reads 'Personal'."
     )
     assert no_flag_before_line("Personal", "2026-12-01 09:00", ["tom"]) == (
         "No safety flag was sent: this answer is dated 2026-12-01 09:00, before tom could get "
@@ -170,3 +170,39 @@ def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sen
     )
     for key in ("flag_none", "flag_none_before", "flag_withheld", "flag_reads_only"):
         assert len(texts()[key]) <= 260, key  # were up to 560 characters
+
+
+def test_act_now_is_said_once_under_several_no_flag_lines() -> None:
+    """fix32a 2: the not-chosen line and the elsewhere line each end "Do not wait for anyone:
+    act on the message above now." (each is read alone, as `SafetyResponse.no_flag` is); the
+    message says it once, at the end of the last."""
+    from client_sdk.safety import elsewhere_line, not_chosen_line
+
+    act = texts()["act_now"]
+    not_chosen = not_chosen_line("Therapy", ["drlee"])
+    elsewhere = elsewhere_line("Therapy", {"drsmith": ["Personal"]}, nobody=False)
+    assert elsewhere is not None
+    assert not_chosen.endswith(act) and elsewhere.endswith(act)
+    lines = message_lines(
+        None, None, "", [], not_chosen=not_chosen, elsewhere=elsewhere
+    )
+    assert " ".join(lines).count(act) == 1, lines
+    assert lines[-1] == elsewhere and lines[-2] == not_chosen.removesuffix(" " + act)
+    # a no-flag line and the not-chosen line: once too
+    none = no_flag_line("Therapy", "never synced", [])
+    lines = message_lines(None, None, "", [], none, not_chosen=not_chosen)
+    assert " ".join(lines).count(act) == 1 and lines[-1] == not_chosen, lines
+
+
+def test_not_chosen_and_no_flag_lines_quote_the_journal_and_join_with_and() -> None:
+    """fix32a 3: journals quoted as a shell would (as the elsewhere line does), members joined
+    with "and"."""
+    from client_sdk.safety import not_chosen_line
+
+    assert not_chosen_line("My Work", ["drlee", "tom"]).startswith(
+        "No safety flag was sent to drlee and tom, who read 'My Work': you have not chosen"
+    )
+    assert no_flag_line("My Work", "never synced", ["drlee", "tom"]).startswith(
+        "No safety flag was sent: as of this device's last sync (never synced), nobody you "
+        "chose to send safety flags to (drlee and tom: no longer shared with) reads 'My Work'."
+    )

@@ -1,0 +1,83 @@
+"""fix32a (rev31f F1): `tj measure take` with item 9 above 0 for a journal she opted a
+therapist in for safety flags, when the answers cannot be saved and no flag is made for
+them: the words say plainly that no safety flag was sent and why, tell her to contact her
+therapist herself, and offer no save command that cannot work. Real server on loopback, a
+hostile proxy in front of it where the server lies; CliRunner."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from client_sdk import wire
+from tests.client.hostile import HostileServer, hostile  # noqa: F401
+from tests.conftest import RunningServer
+from tests.test_cli import Device
+from tests.test_cli_brief_read_only_copy import without_journal
+from tests.test_cli_insights import new_device
+
+PHQ9_ITEM9 = "0,0,0,0,0,0,0,0,2"
+NO_FLAG = "No safety flag was sent"
+YOURSELF = "contact your therapist yourself"
+
+
+def said(text: str) -> str:
+    return " ".join(text.split())
+
+
+def hiding(journal_id: bytes):  # type: ignore[no-untyped-def]
+    """A /v1/sync rewrite that leaves out the pages of `journal_id`."""
+
+    def rewrite(_request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [p for p in real.pages if p.journal_id != journal_id]
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    return rewrite
+
+
+async def work_shared_with_flags(ana: Device, drsmith: Device) -> str:
+    """ana's journal Work, shared with drsmith (annotate) with safety flags; its id."""
+    await ana.ok("journal", "create", "Work")
+    await ana.ok(
+        "share", "Work", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("sync")
+    [work] = [j for j in await ana.json("journal", "list") if j["name"] == "Work"]
+    return str(work["id"])
+
+
+def assert_no_flag_said(text: str) -> None:
+    assert "seals no second safety flag" not in text, text
+    assert f"{NO_FLAG} for these answers" in text, text
+    assert YOURSELF in text, text
+    assert "`tj sync`" in text, text
+
+
+async def test_a_journal_the_server_withholds_says_no_flag_was_sent(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """rev31f F1: the server hides Work (from /v1/journals/list and /v1/sync); her device
+    keeps a read-only copy of it. A take in Work with item 9 above 0 made no flag: the
+    words say so and tell her to contact her therapist herself, with no save command (the
+    copy takes no entry: it would be refused the same way)."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    work = bytes.fromhex(await work_shared_with_flags(ana, drsmith))
+    hostile.replies["/v1/journals/list"] = without_journal(work)
+    hostile.replies["/v1/sync"] = hiding(work)
+    await ana.tj("measure", "take", "phq9", "--journal", "Work", "--answers", "0" + ",0" * 8)
+    taken = await ana.tj("measure", "take", "phq9", "--journal", "Work", "--answers", PHQ9_ITEM9)
+    text = said(taken.stderr)
+    assert taken.exit_code == 1, text
+    assert_no_flag_said(text)
+    assert "--result-id" not in text, text  # no command that cannot work is offered
+    del hostile.replies["/v1/journals/list"], hostile.replies["/v1/sync"]
+    await ana.tj("sync")
+    await drsmith.ok("sync")
+    flags = await drsmith.ok("safety", "flags")
+    assert "No safety flags" in flags.stdout + flags.stderr  # the words were true
