@@ -403,7 +403,9 @@ def take_measure(
                 # included (fix30k: the default can move), as the lines after the save do
 
                 hints = cli_hints(journal_name)
-                if journal_name is None:  # the default's, by words that name it alone
+                # the default's, by words that name it alone; so too for her own journal
+                # the server no longer lists: its read-only copy takes no plan (fix32a)
+                if journal_name is None or await own_copy(client, journal_name):
                     hints = await default_hints(client)
                 return await client.safety.message(journal_name, hints=hints, synced=synced)
 
@@ -1065,9 +1067,13 @@ def not_saved(
     # --journal words refused as they are (nu77 F4: "1812" names two journals): a command
     # repeating them is refused again, so it says --journal NAME, for the user to choose
     refused = journal_words_refused(failed.error, kept)
-    shown = replace(kept, journal="NAME") if refused else kept
-    them = "them in the journal NAME you choose" if refused else "them"
-    tail = f"; --journal {output.named(refused)} was refused" if refused else ""
+    # her own journal the server no longer lists (deleted on another device, or withheld):
+    # a read-only copy here takes no entry, so a command naming it is refused the same way
+    # until a sync finds it listed again (rev31f F1): --journal NAME, as for refused words
+    gone = journal_gone_words(failed.error, kept)
+    shown = replace(kept, journal="NAME") if refused or gone else kept
+    them = "them in the journal NAME you choose" if refused or gone else "them"
+    tail = f"; --journal {output.named(refused)} was refused" if refused else gone
     # words naming several journals: each she may write in, by words naming it alone
     # (fix31e, as fix31d's drafts: `entries.journals_to_offer`)
     offered = [
@@ -1125,6 +1131,9 @@ def not_saved(
                 "save them in, your default journal too, as no journal was named for them "
                 f"({output.command_text('tj journal default ID')} chooses your default journal)"
                 if no_default and not kept.journal_id and not kept.journal
+                else f"; add {output.command_text('--journal NAME')} to it to save them in "
+                f"another journal{gone}"
+                if gone
                 else ""
             )
             output.message(
@@ -1153,8 +1162,9 @@ def not_saved(
                 if failed.known
                 else "If they were not saved, no safety flag was sent from them"
             )
-            + " (saving the draft sends the one they owe, if you opted in). The safety message "
-            "above still applies: please act on it now."
+            + " (saving the draft sends the one they owe, if you opted in). If you chose to send "
+            "safety flags and want your therapist to know now, tell them yourself. The safety "
+            "message above still applies: please act on it now."
         )
         return False
     # no draft will save them: a flag without a score now, never none at all
@@ -1183,7 +1193,7 @@ def not_saved(
         # for the same words, so none was made: the save makes the first
         flag = (
             "makes their safety flag if you chose to send safety flags"
-            if archived or refused
+            if archived or refused or gone
             else "seals no second safety flag"
         )
         output.message(
@@ -1207,8 +1217,9 @@ def not_saved(
                 else ", and none will be for these answers"
             )
         output.message(
-            f"No safety flag could be sealed without a score either ({why}){later}: "
-            "if you chose to send safety flags, tell your therapist yourself."
+            f"No safety flag was sent for these answers: none could be made without a score "
+            f"either ({why}){later}. If you chose to send safety flags, tell your therapist "
+            "yourself."
         )
         return False
 
@@ -1236,6 +1247,37 @@ def journal_words_refused(error: BaseException | None, kept: KeptAnswers) -> str
     if not kept.journal or kept.journal_id or not isinstance(error, TJError):
         return ""
     return kept.journal if error.subject in JOURNAL_SUBJECTS else ""
+
+
+async def own_copy(client: Client, journal: str) -> bool:
+    """Whether `journal` (words naming a journal) names this account's own journal that the
+    server no longer lists, a read-only copy kept here (`Journal.read_only_copy`): a command
+    writing in it is refused; False when it names none, or several."""
+    from client_sdk import TJError
+
+    try:
+        found = await client.journals.get(journal)
+    except TJError:
+        return False
+    return found.own and found.read_only_copy
+
+
+def journal_gone_words(error: BaseException | None, kept: KeptAnswers) -> str:
+    """When `error` refused a save because the journal it names is the user's own that the
+    server no longer lists (deleted on another device, or withheld: a read-only copy is kept
+    here, subject OWN_JOURNAL_GONE): that it takes no new entry on this device now, and that
+    `tj sync` brings it back if the server lists it again, as words ending a sentence about
+    the command that saves the answers; "" else (rev31f F1)."""
+    from client_sdk import TJError
+    from client_sdk.replica import OWN_JOURNAL_GONE
+
+    if not isinstance(error, TJError) or error.subject != OWN_JOURNAL_GONE:
+        return ""
+    journal = output.named(kept.journal) if kept.journal else "your journal"
+    return (
+        f"; {journal} takes no new entries on this device now, as the server no longer lists "
+        f"it ({output.command(['tj', 'sync'])} brings it back if the server lists it again)"
+    )
 
 
 def archived_default_words(error: BaseException | None, kept: KeptAnswers) -> str:

@@ -651,9 +651,7 @@ def act_now_once(lines: list[str]) -> list[str]:
     is read on its own)."""
     act = " " + str(texts()["act_now"])
     ending = [i for i, line in enumerate(lines) if line.endswith(act)]
-    return [
-        line[: -len(act)] if i in ending[:-1] else line for i, line in enumerate(lines)
-    ]
+    return [line[: -len(act)] if i in ending[:-1] else line for i, line in enumerate(lines)]
 
 
 def copy_only_line(
@@ -805,6 +803,15 @@ def no_journal_line(gone: str | None = None) -> str:
     if gone is not None:
         return str(texts()["flag_none_default_gone"]).format(journal=gone)
     return str(texts()["flag_none_no_journal"])
+
+
+def journal_gone_line(journal: str) -> str:
+    """Why no safety flag was sent for an answer meant for `journal` (its name), the
+    client's own, that the server no longer lists (deleted on another device, or withheld):
+    this device keeps only a read-only copy of it, which records no answer and seals no flag
+    (`SafetyPath.respond_to_answer`; rev31f F1: nothing was said, and a client who opted a
+    therapist in took it that they were alerted)."""
+    return str(texts()["flag_none_journal_gone"]).format(journal=quoted_name(journal))
 
 
 def no_flag_before_line(journal: str, answered: str, members: list[str]) -> str:

@@ -92,6 +92,7 @@ from client_sdk.safety import (
     flag_recipients,
     flag_update,
     flag_view,
+    journal_gone_line,
     late_flag_members,
     message_lines,
     no_flag_before_line,
@@ -1438,7 +1439,9 @@ class SafetyPath:
         With `journal` None on a device that has no default journal (deleted, not chosen
         yet), the message as `message` gives it then, no flag and nothing recorded: no
         journal to seal one in (`no_flag` says so, naming the default journal when the server
-        no longer lists it).
+        no longer lists it). So too for `journal` naming the client's own journal that the
+        server no longer lists (deleted on another device, or withheld: a read-only copy is
+        kept here), which records nothing and takes no flag (`no_flag`: `journal_gone_line`).
 
         Raises InvalidInput when `item` is not a safety item of `measure`, `answer` is not
         an answer above 0, or `result_id` is not an id `new_result_id` made; NotFound for an unknown journal named; JournalArchived (an AccessError) for an archived journal of this account's,
@@ -1513,6 +1516,10 @@ class SafetyPath:
                 await _cover(self._store, event, key, (item, answer), to)
             else:
                 no_flag = await self._no_flag(local, plan, reach, at, withheld)
+        if local.role == REVOKED and local.owner_id == me:
+            # her own journal the server no longer lists: a read-only copy here records no
+            # answer and seals no flag; said, never silence (rev31f F1)
+            no_flag = journal_gone_line(self._display(local))
         not_chosen = await self._not_chosen(local, plan) if local.role == "owner" else []
         copy_readers = await self._copy_readers(local) if local.role == "owner" else []
         elsewhere = None

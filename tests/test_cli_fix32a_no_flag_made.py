@@ -7,6 +7,7 @@ hostile proxy in front of it where the server lies; CliRunner."""
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from pathlib import Path
 
 from client_sdk import wire
@@ -17,8 +18,12 @@ from tests.test_cli_brief_read_only_copy import without_journal
 from tests.test_cli_insights import new_device
 
 PHQ9_ITEM9 = "0,0,0,0,0,0,0,0,2"
-NO_FLAG = "No safety flag was sent"
-YOURSELF = "contact your therapist yourself"
+GONE = (
+    "No safety flag was sent: 'Work' is no longer on the server (deleted on another of your "
+    "devices, or withheld), so your answer could not be recorded in it and no flag could be "
+    "made; this device keeps only a read-only copy of it. If you want your therapist to know, "
+    "tell them yourself. Do not wait for anyone: act on the message above now."
+)
 
 
 def said(text: str) -> str:
@@ -50,9 +55,7 @@ async def work_shared_with_flags(ana: Device, drsmith: Device) -> str:
 
 def assert_no_flag_said(text: str) -> None:
     assert "seals no second safety flag" not in text, text
-    assert f"{NO_FLAG} for these answers" in text, text
-    assert YOURSELF in text, text
-    assert "`tj sync`" in text, text
+    assert GONE in text, text
 
 
 async def test_a_journal_the_server_withholds_says_no_flag_was_sent(
@@ -75,9 +78,24 @@ async def test_a_journal_the_server_withholds_says_no_flag_was_sent(
     text = said(taken.stderr)
     assert taken.exit_code == 1, text
     assert_no_flag_said(text)
-    assert "--result-id" not in text, text  # no command that cannot work is offered
+    # no command naming Work, which refuses it the same way: one naming the journal chosen
+    assert "--journal Work" not in text, text
+    assert (
+        "saves them in the journal NAME you choose, never twice, and makes their safety flag "
+        "if you chose to send safety flags; Work takes no new entries on this device now, as "
+        "the server no longer lists it (`tj sync` brings it back if the server lists it again)."
+    ) in text, text
     del hostile.replies["/v1/journals/list"], hostile.replies["/v1/sync"]
-    await ana.tj("sync")
+    await ana.ok("sync")
     await drsmith.ok("sync")
-    flags = await drsmith.ok("safety", "flags")
-    assert "No safety flags" in flags.stdout + flags.stderr  # the words were true
+    flags = await drsmith.json("safety", "flags")
+    assert flags["flags"] == [], flags  # no flag was sent: the words were true
+    # the command given, NAME chosen: Work again, listed since the sync: saved, and the flag
+    # it said it makes reaches drsmith
+    [command] = [w for w in text.split("`") if w.startswith("tj measure take")]
+    words = shlex.split(command)[1:]
+    words[words.index("NAME")] = "Work"
+    await ana.ok(*words)
+    await ana.ok("sync")
+    await drsmith.ok("sync")
+    assert len((await drsmith.json("safety", "flags"))["flags"]) == 1

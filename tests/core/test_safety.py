@@ -183,9 +183,7 @@ def test_act_now_is_said_once_under_several_no_flag_lines() -> None:
     elsewhere = elsewhere_line("Therapy", {"drsmith": ["Personal"]}, nobody=False)
     assert elsewhere is not None
     assert not_chosen.endswith(act) and elsewhere.endswith(act)
-    lines = message_lines(
-        None, None, "", [], not_chosen=not_chosen, elsewhere=elsewhere
-    )
+    lines = message_lines(None, None, "", [], not_chosen=not_chosen, elsewhere=elsewhere)
     assert " ".join(lines).count(act) == 1, lines
     assert lines[-1] == elsewhere and lines[-2] == not_chosen.removesuffix(" " + act)
     # a no-flag line and the not-chosen line: once too
