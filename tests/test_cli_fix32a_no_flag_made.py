@@ -10,9 +10,9 @@ import dataclasses
 import shlex
 from pathlib import Path
 
-from client_sdk import wire
+from client_sdk import INSECURE_TEST_COST, Client, wire
 from tests.client.hostile import HostileServer, hostile  # noqa: F401
-from tests.conftest import RunningServer
+from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_brief_read_only_copy import without_journal
 from tests.test_cli_insights import new_device
@@ -99,3 +99,53 @@ async def test_a_journal_the_server_withholds_says_no_flag_was_sent(
     await ana.ok("sync")
     await drsmith.ok("sync")
     assert len((await drsmith.json("safety", "flags"))["flags"]) == 1
+
+
+async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
+    live_server: RunningServer,
+    hostile: HostileServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Her phone deletes Work while she answers on her laptop (the sync at item 9 learns
+    it): the answers are kept in a draft; the words say no flag was sent and to tell her
+    therapist herself, and the draft's command is said with --journal NAME, as the one
+    naming Work is refused the same way; with NAME chosen it saves them."""
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    ana = Device(tmp_path / "ana", hostile.url)
+    ana.signup = await ana.json("signup", hostile.url, "ana")
+    await work_shared_with_flags(ana, drsmith)
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=tmp_path / "phone", minimum_cost=INSECURE_TEST_COST
+    )
+    try:
+        await phone.sync()
+        syncs = [0]
+
+        async def deleted_at_the_second_sync() -> None:  # the first: before the questions
+            syncs[0] += 1
+            if syncs[0] == 2:
+                await phone.journals.delete("Work", discard_undelivered=True)
+
+        hostile.holds["/v1/sync"] = deleted_at_the_second_sync
+        answers = "0\n0\n0\n0\n0\n0\n0\n0\n2\n\n"
+        taken = await ana.tj("measure", "take", "phq9", "--journal", "Work", input=answers)
+    finally:
+        await phone.close()
+    del hostile.holds["/v1/sync"]
+    text = said(taken.stderr)
+    assert taken.exit_code == 1, text
+    assert syncs[0] >= 2, syncs
+    assert "Your answers were not saved: they are kept in" in text, text
+    assert (
+        "add `--journal NAME` to it to save them in another journal; Work takes no new entries "
+        "on this device now, as the server no longer lists it (`tj sync` brings it back if the "
+        "server lists it again))."
+    ) in text, text
+    assert (
+        "No safety flag was sent from these answers, as they were not saved (saving the draft "
+        "sends the one they owe, if you opted in). If you chose to send safety flags and want "
+        "your therapist to know now, tell them yourself."
+    ) in text, text
+    [draft] = list((ana.home / "drafts").glob("phq9-*.json"))
+    await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
+    assert [r["journal"] for r in await ana.json("measure", "list")] == ["Personal"]

@@ -58,7 +58,11 @@ async def test_a_take_refused_as_rolled_back_says_no_flag_will_be_sealed_later(
     taken = await ana.tj("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
     text = said(taken.stderr)
     assert taken.exit_code != 0, text
-    assert "No safety flag could be sealed without a score either" in text, text
+    assert (
+        "No safety flag was sent for these answers: none could be made without a score either"
+        in text
+    ), text
+    assert "If you chose to send safety flags, tell your therapist yourself." in text, text
     assert "and none will be for these answers unless they are saved" in text, text
     # nothing sealed for them: the save, once it can be made, seals the first
     assert "makes their safety flag if you chose to send safety flags" in text, text

@@ -69,9 +69,10 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     assert (
         "No safety flag was sent: as of this device's last sync (around " in text
         and "nobody you chose to send safety flags to reads 'Personal'." in text
-        and "nobody you chose to send safety flags to reads 'Personal'. If you shared it with "
-        "safety flags on another device, this device may still make and send the flag at its next "
-        "sync. Do not wait for anyone: act on the message above now."
+        and "nobody you chose to send "
+        "safety flags to reads 'Personal'. Flags chosen on another device may go at the next "
+        "sync. If you want your therapist to know, tell them yourself. Do not wait for anyone: "
+        "act on the message above now."
         in text
     )  # REV-CLIN F6: shorter, said right after item 9 was answered
     assert "made for drsmith" not in text

@@ -168,7 +168,8 @@ async def test_no_flag_for_a_therapist_who_reads_is_said_to_the_client_and_to_th
     assert NOT_MONITORED in message  # the safety text, exact
     assert (
         "No safety flag was sent to drlee, who reads 'Personal': you have not chosen to send "
-        "them safety flags. Do not wait for anyone: act on the message above now."
+        "them safety flags. If you want them to know, tell them yourself. Do not wait for anyone: "
+        "act on the message above now."
     ) in message, message
     [result] = await ben.json("measure", "list")
 

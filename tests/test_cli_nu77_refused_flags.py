@@ -50,10 +50,11 @@ async def test_a_refused_take_in_an_archived_journal_seals_no_flag_later(
     assert text.exit_code == 1, text.stderr
     said = flat(text.stderr)
     assert (
-        "No safety flag could be sealed without a score either (journal 'Personal' is "
-        "archived: unarchive it first), and none will be for these answers unless they are "
-        "saved (`tj measure take phq9 --answers " in said
+        "No safety flag was sent for these answers: none could be made without a score either "
+        "(journal 'Personal' is archived: unarchive it first), and none will be for these "
+        "answers unless they are saved (`tj measure take phq9 --answers " in said
     ), said
+    assert "If you chose to send safety flags, tell your therapist yourself." in said, said
     assert "and makes their safety flag if you chose to send safety flags" in said, said
     assert "seals no second safety flag" not in said, said
     refused = await ana.tj("measure", "take", "phq9", "--answers", ANSWERS, "--json")

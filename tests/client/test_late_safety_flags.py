@@ -61,9 +61,10 @@ async def test_an_answer_on_the_phone_right_after_opting_in_on_the_laptop_gets_i
     )
     assert "nobody you chose to send safety flags to reads 'Personal'" in response.no_flag
     assert response.no_flag.endswith(
-        "), nobody you chose to send safety flags to reads 'Personal'. If you shared it with "
-        "safety flags on another device, this device may still make and send the flag at its "
-        "next sync. Do not wait for anyone: act on the message above now."
+        "), nobody you chose to send "
+        "safety flags to reads 'Personal'. Flags chosen on another device may go at the next "
+        "sync. If you want your therapist to know, tell them yourself. Do not wait for anyone: "
+        "act on the message above now."
     ), response.no_flag  # REV-CLIN F6: shorter (the 15 minutes and signing out: README)
 
     report = await phone.sync()

@@ -156,9 +156,10 @@ def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sen
     the README ("Safety flags")."""
     assert no_flag_line("Personal", "around 2026-12-02 03:24", []) == (
         "No safety flag was sent: as of this device's last sync (around 2026-12-02 03:24), "
-        "nobody you chose to send safety flags to reads 'Personal'. If you shared it with safety "
-        "flags on another device, this device may still make and send the flag at its next sync. "
-        "Do not wait for anyone: act on the message above now."
+        "nobody you chose to send "
+        "safety flags to reads 'Personal'. Flags chosen on another device may go at the next "
+        "sync. If you want your therapist to know, tell them yourself. Do not wait for anyone: "
+        "act on the message above now."
     )
     assert no_flag_line("Personal", "never synced", ["tom"]).startswith(
         "No safety flag was sent: as of this device's last sync (never synced), nobody you "
@@ -166,7 +167,8 @@ def test_the_no_flag_lines_shown_after_item_9_are_short_and_say_what_was_not_sen
     )
     assert no_flag_before_line("Personal", "2026-12-01 09:00", ["tom"]) == (
         "No safety flag was sent: this answer is dated 2026-12-01 09:00, before tom could get "
-        "safety flags for Personal. Do not wait for anyone: act on the message above now."
+        "safety flags for Personal. If you want them to know, tell them yourself. Do not wait for "
+        "anyone: act on the message above now."
     )
     for key in ("flag_none", "flag_none_before", "flag_withheld", "flag_reads_only"):
         assert len(texts()[key]) <= 260, key  # were up to 560 characters
