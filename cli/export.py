@@ -461,7 +461,8 @@ def import_(
     freezing = gc.get_freeze_count() == 0
     if freezing:
         gc.freeze()
-    from client_sdk.portability import FOLD_SHARED  # not at start-up
+    from client_sdk.errors import InvalidInput
+    from client_sdk.portability import FOLD_SHARED, NAME_A_JOURNAL  # not at start-up
 
     before: set[str] = set()  # this account's journals before the import: those it made
     asked = f"Import all of the file into {output.named(str(journal_name))} all the same?"
@@ -487,6 +488,14 @@ def import_(
     except KeyboardInterrupt:
         made = made_since(home, before) if before and journal_name is None else []
         raise Failed(interrupted_text(file, journal_name, made), "interrupted") from None
+    except InvalidInput as error:  # the way out it advises, as a command (nu79 F3)
+        if error.names.get("advice") != NAME_A_JOURNAL:
+            raise
+        path = str(file) if output.pasteable(str(file)) else "FILE"
+        into = output.command(["tj", "import", path, "--journal", "NAME"])
+        raise InvalidInput(
+            f"{error} ({into})", subject=error.subject, situation=error.situation, names=error.names
+        ) from None
     finally:
         if freezing:
             gc.unfreeze()

@@ -166,7 +166,10 @@ class TJError(Exception):
     path, "account": its id), "kept recovery key" ("home", "username", "server", "account"),
     "undelivered" ("members": their usernames, comma-separated). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
-    key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one)."""
+    key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one),
+    "name a journal" when it ends advising to name a journal to import the whole file into (an
+    import refused for a journal of the file named as no journal may be: "journal", that name;
+    `portability.NAME_A_JOURNAL`)."""
 
     def __init__(
         self,

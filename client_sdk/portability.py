@@ -94,6 +94,12 @@ from client_sdk.safety_path import SafetyPath
 from client_sdk.schedule import Due, standing
 from client_sdk.store import LocalJournal
 
+NAME_A_JOURNAL = "name a journal"
+"""`TJError.names["advice"]` of an import refused because a journal of the file bears a name
+a journal cannot have (32 hex digits: it reads as an id; `names["journal"]`: that name), whose
+message ends advising to name one of the account's journals to import the whole file into:
+an app may add its own way to do so after it (the CLI: "(`tj import FILE --journal NAME`)")."""
+
 ImportProgress = Callable[[int, int], None]
 """Called with (items imported so far, items in the file) after each item."""
 
@@ -1717,6 +1723,7 @@ async def new_targets(
                     "journals to import the whole file into, or give that journal another "
                     "name in the file",
                     subject=BAD_VALUE,
+                    names={"advice": NAME_A_JOURNAL, "journal": journal.name},
                 ) from None
             fresh.append(journal)
     targets: dict[str, str] = {}

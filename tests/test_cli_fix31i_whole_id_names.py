@@ -43,6 +43,19 @@ async def test_a_name_of_32_hex_digits_is_refused(
         "name one of your journals to import the whole file into, or give that journal "
         "another name in the file"
     ) in told, told
+    # and the command that does it, with her file's path (fix32a 4)
+    assert f"(`tj import {path} --journal NAME`)" in told, told
+    refused = await bob.tj("import", str(path), "--json")
+    assert refused.exit_code != 0
+    error = json.loads(refused.stdout)["error"]
+    assert f"`tj import {path} --journal NAME`" in error["message"], error
+    spaced = tmp_path / "my backups" / "ana's export.json"  # quoted as a shell reads it back
+    spaced.parent.mkdir()
+    spaced.write_text(path.read_text())
+    done = await bob.tj("import", str(spaced))
+    told = " ".join(done.output.split())
+    assert f"""(`tj import "{spaced}" --journal NAME`)""" in told, told
+    await bob.ok("import", str(spaced), "--journal", "Personal")  # the command works
     names = {j["name"] for j in await ana.json("journal", "list")}
     names |= {j["name"] for j in await bob.json("journal", "list")}
     assert NAME not in names and NAME.upper() not in names, names
