@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
 from tests.client.hostile import HostileServer, hostile  # noqa: F401
@@ -16,6 +19,7 @@ from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_brief_read_only_copy import without_journal
 from tests.test_cli_insights import new_device
+from tests.test_cli_lapsed_field_share_words import DAY_MS, move_clocks
 
 PHQ9_ITEM9 = "0,0,0,0,0,0,0,0,2"
 GONE = (
@@ -149,3 +153,27 @@ async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
     [draft] = list((ana.home / "drafts").glob("phq9-*.json"))
     await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
     assert [r["journal"] for r in await ana.json("measure", "list")] == ["Personal"]
+
+
+async def test_a_share_past_its_end_date_says_no_flag_was_sent(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ana shares Personal with drsmith with safety flags until tomorrow; three days on, an
+    answer of item 9 above 0 reaches nobody: said, with the line to tell her therapist
+    herself."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    tomorrow = f"{datetime.now() + timedelta(days=1):%Y-%m-%d}"
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--until", tomorrow, "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    move_clocks(live_server, monkeypatch, 3 * DAY_MS)
+    taken = await ana.json("measure", "take", "phq9", "--answers", PHQ9_ITEM9)
+    assert taken["flag"] is None, taken
+    [line] = [s for s in taken["safety_message"]["lines"] if "safety flag" in s]
+    line = said(line)
+    assert line.startswith("No safety flag was sent: as of this device's last sync"), line
+    assert "(drsmith: no longer shared with) reads 'Personal'" in line, line
+    assert "If you want your therapist to know, tell them yourself." in line, line
+    assert line.endswith("Do not wait for anyone: act on the message above now."), line

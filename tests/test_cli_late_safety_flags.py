@@ -107,3 +107,4 @@ async def test_the_message_says_no_flag_was_sent_when_the_share_ended(
     [line] = [s for s in taken["safety_message"]["lines"] if "safety flag" in s]
     assert said(line).startswith("No safety flag was sent: as of this device's last sync")
     assert "(drsmith: no longer shared with) reads 'Personal'" in line
+    assert "If you want your therapist to know, tell them yourself." in line, line  # fix32a
