@@ -1105,11 +1105,19 @@ def not_saved(
     if draft is not None:
         saves.append([*again, "--draft", str(draft)])
         command = output.command(saves[-1])
+        # its journal gone from the server: the same command is refused the same way
+        elsewhere = (
+            f"; add {output.command_text('--journal NAME')} to it to save them in another "
+            f"journal{gone}"
+            if gone
+            else ""
+        )
         output.message(
-            f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves it)."
+            f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves "
+            f"it{elsewhere})."
             if failed.known
             else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves them, "
-            f"{once})."
+            f"{once}{elsewhere})."
         )
     elif asked or no_default:
         try:

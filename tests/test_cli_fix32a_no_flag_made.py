@@ -151,6 +151,13 @@ async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
         "your therapist to know now, tell them yourself."
     ) in text, text
     [draft] = list((ana.home / "drafts").glob("phq9-*.json"))
+    again = await ana.tj("measure", "take", "phq9", "--draft", str(draft))  # refused again
+    text = said(again.stderr)
+    assert again.exit_code == 1, text
+    assert (
+        "saves it; add `--journal NAME` to it to save them in another journal; Work takes no "
+        "new entries on this device now"
+    ) in text, text
     await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
     assert [r["journal"] for r in await ana.json("measure", "list")] == ["Personal"]
 
