@@ -7,6 +7,7 @@ hostile proxy in front of it where the server lies; CliRunner."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,12 @@ async def test_a_journal_the_server_withholds_says_no_flag_was_sent(
         "if you chose to send safety flags; Work takes no new entries on this device now, as "
         "the server no longer lists it (`tj sync` brings it back if the server lists it again)."
     ) in text, text
+    refused = await ana.tj(
+        "measure", "take", "phq9", "--journal", "Work", "--answers", PHQ9_ITEM9, "--json"
+    )
+    error = json.loads(refused.stdout)["error"]
+    assert error["flag_sealed"] is False, error
+    assert "--journal NAME" in error["save_command"], error
     del hostile.replies["/v1/journals/list"], hostile.replies["/v1/sync"]
     await ana.ok("sync")
     await drsmith.ok("sync")
