@@ -876,8 +876,9 @@ class Sharing:
         named: list[access.Identity] = []
         for journal_id, state in self.replica.chains.states().items():
             if journal_id in owned:
-                named += [m.who for m in (*state.members.values(), *state.ended.values())]
-                named += [s.who for s in state.limited.values()]
+                members = (*state.members.values(), *state.ended.values())
+                named += [m.who for m in members if m.who is not None]
+                named += [s.who for s in state.limited.values() if s.who is not None]
         pins = await self.store.peers()
         if fingerprint is None:
             pinned = {p.account_id for p in pins if p.username == name}
