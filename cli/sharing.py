@@ -1632,8 +1632,10 @@ async def not_reading_now(
     access chains this device verified (`Journals.readers`, `Shares.list(local_only=True)`:
     no network, so a server failing a request cannot skip the question: rev30d F3), for the
     account the share goes to (`Shares.member_id`: the one `fingerprint`, the share's
-    `--fingerprint`, matches, else the one pinned here), never another that bore the name
-    (rev31e F2: a name an erased account freed may be another person's now): NEVER
+    `--fingerprint`, matches, else the one pinned here; the server is asked only for a
+    fingerprint matching no keys held here, its answer taken only if it matches; when that
+    account cannot be told, shares are matched by name as before), never another that
+    bore the name (rev31e F2: a name an erased account freed may be another person's now): NEVER
     (they never did, or the chains cannot be read here), EARLIER (they never did, but an
     earlier account under the name did) or ENDED (their share of it ended,
     so they did not read what was written since: rev30d's note, as the import's advice,

@@ -25,12 +25,12 @@ OLD_STORE = Path(__file__).parent.parent / "fixtures" / "store_0_1_0.sql"
 WRITTEN = "Written before the refusal."
 
 
-def refuse_first_push(hostile: HostileServer, journal: bytes) -> list[list[bytes]]:
+def refuse_first_push(proxy: HostileServer, journal: bytes) -> list[list[bytes]]:
     """The first push of `journal` is answered 409 `stale_epoch`, not forwarded (a forged
     refusal: the verified chain has no newer key); every later one goes to the real server.
     Returns the record ids of each push of `journal`, refused or not, as they come."""
     pushed: list[list[bytes]] = []
-    forward = hostile.forward
+    forward = proxy.forward
 
     async def refuse_once(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
         if request.path == "/v1/records/push":
@@ -44,7 +44,7 @@ def refuse_first_push(hostile: HostileServer, journal: bytes) -> list[list[bytes
                     )
         return await forward(session, request)
 
-    hostile.forward = refuse_once  # type: ignore[method-assign]
+    proxy.forward = refuse_once  # type: ignore[method-assign]
     return pushed
 
 
