@@ -299,7 +299,9 @@ def share(
     agreed: list[bool] = []  # asked before (by this device's chains): share all of it, yes
     widen: list[bool] = []  # the share refused as it was (NotReadingNow), agreed: --full
     if only is not None:  # narrowing ends a whole-journal share: say what it never delivered
-        pending, flagged = home.run(partial(narrowing_costs, journal_name, therapist, only))
+        pending, flagged = home.run(
+            partial(narrowing_costs, journal_name, therapist, only, fingerprint)
+        )
         if pending:
             when = f"you share only some fields of {journal_name} with them"  # NU28 C9
             for line in undelivered_text(therapist, journal_name, pending, when).splitlines():
@@ -319,7 +321,7 @@ def share(
     # is opted in (`work` refuses anyone else, "needs --role annotate"): nothing new is
     # shared, so nothing to ask.
     if safety_flags and not full and not yes and role is not None:
-        why = home.run(partial(not_reading_now, journal_name, therapist))
+        why = home.run(partial(not_reading_now, journal_name, therapist, fingerprint))
         if why is not None:  # refused first, never after the question (fix31e)
             home.run(
                 partial(
@@ -331,7 +333,7 @@ def share(
                 )
             )
         if why is not None:  # asked whatever this device holds of it (rev30d F1)
-            ask_share_all(journal_name, therapist, ended=why == ENDED)
+            ask_share_all(journal_name, therapist, ended=why == ENDED, earlier=why == EARLIER)
             agreed.append(True)
 
     again: list[str] = []  # items of a copy kept from an ended share, agreed to (NU24 C8)
@@ -353,7 +355,7 @@ def share(
             pinned_now.append(await pinned_on_first_use(client, therapist))
         if only is not None and RESULT_FIELDS & set(only):
             try:
-                kept = await client.shares.limited(journal_name, therapist)
+                kept = await client.shares.limited(journal_name, therapist, fingerprint=fingerprint)
             except InvalidInput:  # can't tell (grant says why): not a renewal
                 kept = None
             renewing = kept is not None and set(kept.fields or ()) == set(only)
@@ -375,7 +377,7 @@ def share(
             if current != ["annotate"]:
                 raise click.UsageError(needs_annotate)
         if safety_flags and not full:  # before anything changes
-            limited = await client.shares.limited(journal_name, therapist)
+            limited = await client.shares.limited(journal_name, therapist, fingerprint=fingerprint)
             if limited is not None:
                 raise fields_only_refusal(limited)
         if safety_flags:  # to tell turning flags on from terms that did not change
@@ -1606,23 +1608,36 @@ NEVER = "never"
 ENDED = "ended"
 """`not_reading_now`: the member's share of the journal ended (its end date passed, or it
 was ended): they did not read what was written since."""
+EARLIER = "earlier"
+"""`not_reading_now`: the member never read the journal, by its verified chain, but an
+earlier account that bore their username did, until its share ended (an erased account
+frees its name, which may be another person's now)."""
 
 
-def ask_share_all(journal: str, member: str, *, ended: bool) -> None:
+def ask_share_all(journal: str, member: str, *, ended: bool, earlier: bool = False) -> None:
     """Say what sharing all of `journal` with `member`, who does not read it now (`ended`:
-    their share of it ended), gives them (`new_reader_text`), and ask; default no, aborting
-    (`--full` answers it)."""
-    output.message(new_reader_text(journal, member, ended), wrap=True)
+    their share of it ended; `earlier`: they never read it, an earlier account under their
+    name did), gives them (`new_reader_text`), and ask; default no, aborting (`--full`
+    answers it)."""
+    output.message(new_reader_text(journal, member, ended, earlier), wrap=True)
     output.confirm(
         f"Share all of {journal} with {member}?", default=False, abort=True, err=True, skip="--full"
     )
 
 
-async def not_reading_now(journal: str, member: str, client: Client) -> str | None:
+async def not_reading_now(
+    journal: str, member: str, fingerprint: str | None, client: Client
+) -> str | None:
     """Why `member` does not read `journal` (one of this account's, by name) now, by the
     access chains this device verified (`Journals.readers`, `Shares.list(local_only=True)`:
-    no network, so a server failing a request cannot skip the question: rev30d F3): NEVER
-    (they never did, or the chains cannot be read here) or ENDED (their share of it ended,
+    no network, so a server failing a request cannot skip the question: rev30d F3), for the
+    account the share goes to (`Shares.member_id`: the one `fingerprint`, the share's
+    `--fingerprint`, matches, else the one pinned here; the server is asked only for a
+    fingerprint matching no keys held here, its answer taken only if it matches; when that
+    account cannot be told, shares are matched by name as before), never another that
+    bore the name (rev31e F2: a name an erased account freed may be another person's now): NEVER
+    (they never did, or the chains cannot be read here), EARLIER (they never did, but an
+    earlier account under the name did) or ENDED (their share of it ended,
     so they did not read what was written since: rev30d's note, as the import's advice,
     `ImportReport.flags_default_readers`, counts only who reads it now). Then `tj share
     --safety-flags` shares the whole journal with them first (rev30c F2: an import's
@@ -1643,12 +1658,16 @@ async def not_reading_now(journal: str, member: str, client: Client) -> str | No
     try:
         readers = await client.journals.readers(journal)
         shares = await client.shares.list(local_only=True)
+        account = await client.shares.member_id(name, fingerprint=fingerprint)
     except TJError:
         return NEVER
-    theirs = [s for s in shares if s.member == name and found.id in (s.journal_id, s.source_id)]
+    named = [s for s in shares if s.member == name and found.id in (s.journal_id, s.source_id)]
+    theirs = named if account is None else [s for s in named if s.member_id == account]
     if name in readers and any(not s.expired for s in theirs):
         return None
-    return ENDED if any(s.journal_id == found.id for s in theirs) else NEVER
+    if any(s.journal_id == found.id for s in theirs):
+        return ENDED
+    return EARLIER if any(s.journal_id == found.id for s in named) else NEVER
 
 
 async def refused_before_asked(
@@ -1675,7 +1694,7 @@ async def refused_before_asked(
         except InvalidInput as needed:
             if needed.subject != "fingerprint" or not trust_on_first_use:
                 raise
-    limited = await client.shares.limited(journal, member)
+    limited = await client.shares.limited(journal, member, fingerprint=fingerprint)
     if limited is not None:
         raise fields_only_refusal(limited)
     await client.shares.check_terms(journal, member, fingerprint=fingerprint)
@@ -1693,12 +1712,14 @@ def fields_only_refusal(limited: ShareInfo) -> InvalidInput:
     )
 
 
-def new_reader_text(journal: str, member: str, ended: bool = False) -> str:
+def new_reader_text(journal: str, member: str, ended: bool = False, earlier: bool = False) -> str:
     """Said before `tj share JOURNAL MEMBER --safety-flags` (no --full) shares a journal with
     someone who does not read it now (`not_reading_now`; `ended`: their share of it
-    ended): safety flags reach only a member of the whole journal, so this shares all of it
-    (rev30c F2), also what was written on the account's other devices and has not reached
-    this one (rev30d F1)."""
+    ended; `earlier`: they never read it, an earlier account under their name did, said so
+    that the share is not taken for that account's coming back, rev31e F2): safety flags
+    reach only a member of the whole journal, so this shares all of it (rev30c F2), also
+    what was written on the account's other devices and has not reached this one (rev30d
+    F1)."""
     if ended:
         return (
             f"{member} does not read {journal} now (their share of it ended): safety flags "
@@ -1707,8 +1728,14 @@ def new_reader_text(journal: str, member: str, ended: bool = False) -> str:
             "not read it (on your other devices too, if not synced here yet), goals, "
             "questionnaire results with each item's answer, homework and any safety plan in it."
         )
+    never = (
+        f"{member} does not read {journal} and has not read it (the earlier account named "
+        f"{member}, whose share of it ended, is another account)"
+        if earlier
+        else f"{member} does not read {journal}"
+    )
     return (
-        f"{member} does not read {journal}: safety flags reach only someone who reads the "
+        f"{never}: safety flags reach only someone who reads the "
         "whole journal, so this shares it with them first, and they read every entry in it, "
         "also what was written before (on your other devices too, if not synced here yet), "
         "goals, questionnaire results with each item's answer, homework and any safety plan "
@@ -1717,7 +1744,11 @@ def new_reader_text(journal: str, member: str, ended: bool = False) -> str:
 
 
 async def narrowing_costs(
-    journal: str, member: str, only: list[str] | None, client: Client
+    journal: str,
+    member: str,
+    only: list[str] | None,
+    fingerprint: str | None,
+    client: Client,
 ) -> tuple[list[Undelivered], str | None]:
     """What narrowing `member`'s share of `journal` to some fields (`tj share --only`) costs
     them, after a sync (`undelivered_before`): what they may not have received of it, and
@@ -1725,10 +1756,11 @@ async def narrowing_costs(
     the owner's plan and the verified access chain), else None: a field-level copy carries
     no safety flag, so they stop with the whole-journal share (NU24 C13). A copy of other
     fields that `only` replaces ends too, as `tj unshare` ends it: what it has not delivered
-    counts as well (asked where `tj unshare` asks)."""
+    counts as well (asked where `tj unshare` asks). `fingerprint`: the share's
+    `--fingerprint` (`Shares.limited`: the account it matches is the one judged)."""
     pending = await undelivered_before(journal, member, client, copies=False)
     try:
-        kept = await client.shares.limited(journal, member)
+        kept = await client.shares.limited(journal, member, fingerprint=fingerprint)
     except TJError:  # cannot tell (grant says why): only the journal itself
         kept = None
     if kept is not None and only is not None and set(kept.fields or ()) != set(only):

@@ -107,7 +107,8 @@ class Pusher:
         (`stale_epoch`): their records stay in the outbox, to be sealed again."""
         self.stale_epochs: dict[bytes, int] = {}
         """Journal id -> the oldest epoch of the batch of it the server refused as
-        `stale_epoch` in this push (one refusal per journal: its later batches wait)."""
+        `stale_epoch` in this push (one refusal per journal: its later batches wait), held
+        in the store at once (`Store.hold_stale`), for every process of the device."""
         self._transport = transport
         self._journals = journals
         self._report = report
@@ -244,7 +245,9 @@ class Pusher:
                 if error.code == "stale_epoch":
                     self.stale.add(batch[0].journal_id)  # kept: sealed again by the caller
                     oldest = min(r.epoch for r in batch)  # a batch has one epoch, as a rule
-                    self.stale_epochs.setdefault(batch[0].journal_id, oldest)
+                    held = self.stale_epochs.setdefault(batch[0].journal_id, oldest)
+                    # in the store, so every process of the device holds it (rev31c F6)
+                    await self._store.hold_stale(batch[0].journal_id, held)
                     return
                 await self._refused_batch(batch, error)
                 return

@@ -639,10 +639,13 @@ class Replica:
         (`keep_told`) for `unseen_news` (rev30b F8)."""
         self._stale_epochs: dict[bytes, int] = {}
         """Journal -> the newest key epoch under which the server refused a push of it as
-        `stale_epoch` (this process): a record sealed under it or an older one is not handed
-        over again in that sync (STALE_HELD, rev30a F3); the next sync's read of the chains
-        releases it when the verified chain has no newer epoch (`_release_stale`, rev30b
-        F6), else it goes sealed again under the newer epoch."""
+        `stale_epoch`, as read from the store (`Store.stale_holds`, where the push that was
+        refused put it: every process of the device holds it, rev31c F6) before each push
+        with something to send, a name sealed (`_send_meta`) or a compaction: a record sealed
+        under it or an older one is not handed over again in that sync (STALE_HELD, rev30a
+        F3), nor by any process's push until a sync's read of the chains releases it when
+        the verified chain has no newer epoch (`_release_stale`, rev30b F6), else it goes
+        sealed again under the newer epoch."""
         self._released: tuple[sync_plan.SyncReport, dict[bytes, str], set[bytes]] | None = None
         """The report of the sync whose push released holds of `_stale_epochs`
         (`_release_stale`: once a sync, never by a `push_outbox` outside one, rev30c F3), the
@@ -3862,7 +3865,10 @@ class Replica:
         Returns the journals the server refused as sealed under an old key epoch
         (`stale_epoch`): their records are still in the outbox, not pushed again under that
         epoch (`_stale_epochs`)."""
-        if self._listed_for is not report and not await self.store.outbox_empty():
+        waiting = not await self.store.outbox_empty()
+        if waiting:  # every process's holds (rev31c F6), as they stand now
+            self._stale_epochs = await self.store.stale_holds()
+        if self._listed_for is not report and waiting:
             await self.refresh_journals()
             self._listed_for = report
         if release and self._listed_for is report:
@@ -3899,7 +3905,7 @@ class Replica:
             )
             await pusher.push()  # a safety flag's `left` noted with its acknowledgement
             stale = pusher.stale
-            for journal_id, epoch in pusher.stale_epochs.items():
+            for journal_id, epoch in pusher.stale_epochs.items():  # held in the store too
                 newest = max(epoch, self._stale_epochs.get(journal_id, -1))
                 self._stale_epochs[journal_id] = newest
                 self._refused_again(report, journal_id)
@@ -3937,18 +3943,26 @@ class Replica:
         `report.problems` (STALE_RELEASED; replaced by STALE_REFUSED_AGAIN when the server
         refuses them again in that sync, `_refused_again`). A newer epoch verified keeps the
         hold, moot: its records are sealed again under it (OLD_EPOCH). One with nothing
-        waiting is held no more, unsaid."""
+        waiting is held no more, unsaid. The holds are the store's, every process's of the
+        device (`Store.stale_holds`): one is released by the sync that ends it in the store
+        (`Store.release_stale`), once; another process's sync that released it first says
+        so, not this one (rev31c F6)."""
         if self._released is not None and self._released[0] is report:
             return
         self._released = (report, {}, set())
+        self._stale_epochs = await self.store.stale_holds()
         if not self._stale_epochs:
             return
         waiting = await self.store.outbox_journals()
+        raced = False
         for journal_id, refused in list(self._stale_epochs.items()):
             state = self.chains.state(journal_id)
             if state is None or self.chains.problem(journal_id) is not None:
                 continue
             if state.epoch > refused:
+                continue
+            if not await self.store.release_stale(journal_id, refused):
+                raced = True  # released by another process meanwhile, or held anew
                 continue
             del self._stale_epochs[journal_id]
             if journal_id not in waiting:
@@ -3956,6 +3970,8 @@ class Replica:
             (name,) = await self._journal_labels({journal_id})
             line = self._released[1][journal_id] = f"journal {quoted_name(name)}: {STALE_RELEASED}"
             report.problems.append(line)
+        if raced:
+            self._stale_epochs = await self.store.stale_holds()
 
     def _refused_again(self, report: sync_plan.SyncReport, journal_id: bytes) -> None:
         """The server refused a push of `journal_id` as `stale_epoch` in the sync of
@@ -4019,8 +4035,10 @@ class Replica:
         under the current epoch while a co-member whose signed end date passed by `now`
         holds its key (MEMBER_END_DATE_HELD, rev30a F1: the owner's device ends the share
         and rotates at its next sync). A record sealed under an epoch the server refused as
-        `stale_epoch` in this process is not handed over again (STALE_HELD, rev30a F3) until
-        it is sealed again under a newer epoch of a verified chain. And any
+        `stale_epoch` (by any process of this device: the store's holds as last read,
+        `_stale_epochs`) is not handed over again (STALE_HELD, rev30a F3) until a sync
+        releases it (`_release_stale`) or it is sealed again under a newer epoch of a
+        verified chain. And any
         record, of any journal, while its access chain has a problem (an entry of a newer
         chain version: "update the app"; a rollback, a fork, tampering): this device cannot
         know the journal's current epoch and members, so nothing of it is sent, not even
@@ -6057,6 +6075,7 @@ class Replica:
         if not candidates:
             return
         journals = {j.journal_id: j for j in await self.store.journals()}
+        self._stale_epochs = await self.store.stale_holds()  # every process's (rev31c F6)
         for stored in await self.store.documents_by_ids(candidates):
             journal = journals.get(stored.journal_id)
             document = stored_document(stored)
@@ -7904,6 +7923,7 @@ class Replica:
         list again), one whose key a member whose signed end date passed holds raises
         AccessError (`_end_before_meta` rotates it first where it can); nothing is sent."""
         self.chains.current(journal.journal_id)  # nothing sealed for a rolled-back journal
+        self._stale_epochs = await self.store.stale_holds()  # every process's (rev31c F6)
         unsafe = self.unsafe_epoch(journal.journal_id, journal.epoch, now_ms())
         if unsafe in (OLD_EPOCH, STALE_HELD):  # STALE_HELD: a push under it refused as stale
             stale = ConflictError(
@@ -9467,7 +9487,8 @@ class Replica:
         read first as before any push (`_push`), even when the sync of `report` read it:
         requests a server can hold may have come between (rev31a F5). Without `report`, a
         journal held as refused `stale_epoch` stays held: only a sync releases it, and says
-        so (`_release_stale`, rev30c F3)."""
+        so (`_release_stale`, rev30c F3); the hold is in the store, so this holds for every
+        process of the device (rev31c F6)."""
         own = report is None  # no sync after it: what its pull brought is kept (`keep_told`)
         report = report if report is not None else sync_plan.SyncReport()
         self._listed_for = None

@@ -821,18 +821,27 @@ class Shares:
         members = state.members.values() if state is not None else ()
         return next((m for m in members if m.username == username and not m.ended(now)), None)
 
-    async def limited(self, journal: str, username: str) -> ShareInfo | None:
+    async def limited(
+        self, journal: str, username: str, *, fingerprint: str | None = None
+    ) -> ShareInfo | None:
         """The field-level share (`grant(only=...)`) through which `username` reads
         `journal`, when they have no current whole-journal share of it: the share that
         `grant` without `only` and without `full=True` changes instead of widening to the
-        whole journal. One whose end date passed counts (also once a sync signed its end);
+        whole journal. Of the account a `grant` to `username` goes to, never another that
+        bore the name (a name an erased account freed may be another person's now): with
+        `fingerprint` (the one `grant` is to be given), the account the server gives the
+        name, which it matches; without, the account pinned here under the name, and
+        KeyChangedError when the server gives the name another account or the pinned one
+        other keys, as `grant` refuses them (for a name pinned nowhere here, the account
+        the server gives it). One whose end date passed counts (also once a sync signed its end);
         one that was ended (`revoke`) does not. None when there is none. Read from the
         access chains this device verified and keeps, whatever the server lists now; needs
         the network (the journal list is refreshed first). The journal's own chain names
         each field-level share of it (`limited` entries): one whose copy this device
         has not verified (a new device; the server does not list the copy) raises as below.
         Raises NotFound for an unknown
-        journal or account, NetworkError offline, InvalidInput (naming `full`) when a copy
+        journal or account, KeyChangedError as said above, NetworkError offline,
+        InvalidInput (naming `full`) when a copy
         kept for them that this device verified now has a chain problem or is not listed
         (it cannot tell), or when their only share of the journal was a copy that
         ended since (`grant` then needs `full=True` or `only`).
@@ -843,15 +852,15 @@ class Shares:
         """
         context = self._context
         local = await context.local_journal(journal)
-        identity = await context.sharing.identity(username)
-        found = await context.sharing.limited_share(local, identity.account_id)
+        account_id = await context.sharing.account_for(username, fingerprint)
+        found = await context.sharing.limited_share(local, account_id)
         if found is None:
             return None
         target, settings, member = found
         return ShareInfo(
             target.name,
             target.journal_id.hex(),
-            identity.username,
+            normalize_username(username),
             member.role,
             read_time(member.expires_at) if member.expires_at else None,
             member.ended(now_ms()),
@@ -859,8 +868,28 @@ class Shares:
             local.name,
             kind="mirror",
             since=context.sharing.copies_from(target.journal_id),
-            member_id=identity.account_id.hex(),
+            member_id=account_id.hex(),
         )
+
+    async def member_id(self, username: str, *, fingerprint: str | None = None) -> str | None:
+        """The account (its id, hex, as `ShareInfo.member_id`) a share with `username`
+        goes to, as this device knows it, for telling that account's shares from those of
+        another account that bore the name (an erased account frees its name, which may be
+        another person's now): with `fingerprint` (the one `grant` is to be given), the
+        account whose keys it matches, among the keys pinned here and those the verified
+        access chains of this account's journals name; without, the account pinned here
+        under the name, else the one account those chains name under it. Asks the server
+        only for a fingerprint matching no keys this device holds, and takes its answer only
+        if it matches. None when this device cannot tell: several accounts under the name
+        and none pinned, or a fingerprint that matches no keys here, with the server
+        unreachable or its answer not matching (`grant` then refuses it). Raises
+        InvalidInput for a fingerprint that is not six groups of five digits.
+
+            member_id = await client.shares.member_id("drsmith", fingerprint=typed)
+            theirs = [s for s in await client.shares.list() if s.member_id == member_id]
+        """
+        found = await self._context.sharing.member_named(username, fingerprint)
+        return found.hex() if found is not None else None
 
     async def revoke(
         self, journal: str, username: str, *, new_key_if_not_shared: bool = True

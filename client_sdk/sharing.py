@@ -799,24 +799,8 @@ class Sharing:
         if fingerprint is not None:
             await self._check_typed(identity, fingerprint, sharing=not verifying)
             return await self.replica.pin(identity, verified=True, replace_pin=True)
-        pinned = await self.store.peer(identity.account_id)
-        if await self.replica.pinned_as(identity.username, identity.account_id):
-            raise changed_account(identity.username)
-        candidate = Peer(
-            identity.account_id,
-            identity.username,
-            identity.sign_public_key,
-            identity.box_public_key,
-            False,
-        )
+        pinned = await self._pinned_for(identity)
         if pinned is not None:
-            if not same_keys(pinned, candidate):
-                raise KeyChangedError(
-                    f"the identity keys of {identity.username} changed since you pinned them: "
-                    "nothing was shared. Compare fingerprints in person, then accept the new "
-                    "keys{verify} and share again.",
-                    username=identity.username,
-                )
             return pinned
         who = access.Identity(
             identity.account_id,
@@ -835,6 +819,87 @@ class Sharing:
                 subject="fingerprint",
             )
         return await self.replica.pin(identity, verified=False)
+
+    async def _pinned_for(self, identity: wire.Identity) -> Peer | None:
+        """The pin of `identity`'s account, when its keys are the pinned ones; None when
+        this device pinned no account under the name. KeyChangedError when the server gives
+        the name another account than the one pinned (`changed_account`) or the pinned
+        account other keys."""
+        if await self.replica.pinned_as(identity.username, identity.account_id):
+            raise changed_account(identity.username)
+        pinned = await self.store.peer(identity.account_id)
+        if pinned is None:
+            return None
+        candidate = Peer(
+            identity.account_id,
+            identity.username,
+            identity.sign_public_key,
+            identity.box_public_key,
+            False,
+        )
+        if not same_keys(pinned, candidate):
+            raise KeyChangedError(
+                f"the identity keys of {identity.username} changed since you pinned them: "
+                "nothing was shared. Compare fingerprints in person, then accept the new "
+                "keys{verify} and share again.",
+                username=identity.username,
+            )
+        return pinned
+
+    async def account_for(self, username: str, fingerprint: str | None) -> bytes:
+        """The account a share with `username` goes to (`confirmed_peer`'s), pinning
+        nothing: with `fingerprint`, the one the server gives the name, which it must match
+        (KeyChangedError otherwise: a name an erased account freed may be another person's
+        now); without, the one pinned here under the name (KeyChangedError, as
+        `_pinned_for`, when the server gives the name another account or other keys); for a
+        name pinned nowhere here, the account the server gives it. Needs the network;
+        raises NotFound for an unknown username."""
+        identity = await self.identity(username)
+        if fingerprint is not None:
+            await self._typed_matches(identity, fingerprint, sharing=True)
+        else:
+            await self._pinned_for(identity)
+        return identity.account_id
+
+    async def member_named(self, username: str, fingerprint: str | None) -> bytes | None:
+        """The account a share with `username` goes to, as this device knows it without
+        asking the server (`Shares.member_id`): with `fingerprint`, the account whose keys
+        it matches among the keys pinned here (also pins replaced since) and those the
+        verified access chains of this account's journals name (members, current or
+        ended, and field-level shares); without, the account pinned here under the name,
+        else the one account the chains name under it. Only a fingerprint this device
+        holds no keys for is checked against the server's answer (which it then must
+        match). None when this device cannot tell (several accounts under the name and
+        none pinned; the server unreachable or its answer not matching)."""
+        name = normalize_username(username)
+        owned = {j.journal_id for j in await self.store.journals() if j.role == "owner"}
+        named: list[access.Identity] = []
+        for journal_id, state in self.replica.chains.states().items():
+            if journal_id in owned:
+                members = (*state.members.values(), *state.ended.values())
+                named += [m.who for m in members if m.who is not None]
+                named += [s.who for s in state.limited.values() if s.who is not None]
+        pins = await self.store.peers()
+        if fingerprint is None:
+            pinned = {p.account_id for p in pins if p.username == name}
+            accounts = pinned or {who.account_id for who in named if who.username == name}
+            return next(iter(accounts)) if len(accounts) == 1 else None
+        typed = keys.normalize_fingerprint(fingerprint)
+        held = [
+            (p.account_id, p.username, p.sign_public_key, p.box_public_key)
+            for p in (*pins, *await self.store.replaced_under(name))
+        ]
+        held += [(w.account_id, w.username, w.sign_public_key, w.box_public_key) for w in named]
+        for account_id, held_name, sign_key, box_key in held:
+            if (
+                held_name == name
+                and keys.fingerprint(*(account_id, held_name, sign_key, box_key)) == typed
+            ):
+                return account_id
+        try:
+            return await self.account_for(name, fingerprint)
+        except TJError:
+            return None
 
     async def _signed_by_this_account(self, identity: access.Identity) -> bool:
         """Whether an access chain of a journal this account owns, as this device verified it

@@ -217,6 +217,7 @@ CREATE TABLE IF NOT EXISTS parked_records (
     PRIMARY KEY (journal_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
+CREATE TABLE IF NOT EXISTS stale_holds (journal_id BLOB PRIMARY KEY, epoch INTEGER NOT NULL);
 """
 
 ENTRY_ROWS = """
@@ -2054,6 +2055,38 @@ class Store:
         records waiting, issue 10)."""
         rows = await self._all("SELECT NOT EXISTS (SELECT 1 FROM outbox)")
         return bool(rows[0][0])
+
+    async def stale_holds(self) -> dict[bytes, int]:
+        """Journal id -> the newest key epoch under which the server refused a push of it
+        as `stale_epoch`, held by every process of this device until a sync releases it
+        (`hold_stale`, `release_stale`; Replica.unsafe_epoch's STALE_HELD, rev31c F6)."""
+        rows = await self._all("SELECT journal_id, epoch FROM stale_holds")
+        return {bytes(r[0]): int(r[1]) for r in rows}
+
+    async def hold_stale(self, journal_id: bytes, epoch: int) -> None:
+        """Hold what was sealed under `epoch` (or an older one) in `journal_id`: the server
+        refused a push of it as `stale_epoch` (a hold of a newer epoch stays as it is)."""
+        await self.write(
+            lambda db: db.execute(
+                "INSERT INTO stale_holds VALUES (?, ?) ON CONFLICT (journal_id) "
+                "DO UPDATE SET epoch = max(epoch, excluded.epoch)",
+                (journal_id, epoch),
+            ).close()
+        )
+
+    async def release_stale(self, journal_id: bytes, epoch: int) -> bool:
+        """End the hold of `journal_id` as read (`epoch`); False when another process of
+        this device released it meanwhile, or held a newer epoch (then it stays): a hold is
+        released once, by one sync, which says so."""
+        deleted: int = await self.write(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM stale_holds WHERE journal_id = ? AND epoch = ?",
+                    (journal_id, epoch),
+                ).rowcount
+            )
+        )
+        return deleted == 1
 
     async def journals_pending(self) -> bool:
         """Whether a journal made here waits to be created on the server: one row looked at,

@@ -29,7 +29,7 @@ async def flags_for_drsmith(
     )  # fmt: skip
 
     async def read_before_the_opt_in(
-        journal: str, member: str, only: object, client: object
+        journal: str, member: str, only: object, fingerprint: object, client: object
     ) -> object:
         return [], None  # nothing undelivered, no flag reaching them: no question
 
