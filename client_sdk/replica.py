@@ -142,7 +142,7 @@ from client_sdk.store import (
     insert_new_documents,
 )
 from client_sdk.sync import OutboxRecord, Progress
-from client_sdk.transport import DEFAULT_RETRY, Transport, WaitBudget
+from client_sdk.transport import DEFAULT_RETRY, Known, Transport, WaitBudget
 from client_sdk.twin_inserts import carries_stripped, twin_deletes
 from client_sdk.upload_limit import DEFAULT_WAIT_S, Sleep, UploadWaits
 from client_sdk.verifying import Check, Outcome
@@ -4113,8 +4113,10 @@ class Replica:
         clean, self._clean_pull = self._clean_pull, None
         ahead = _Ahead()
         if check and not pending and clean is not None and clean.applies(as_of, self):
-            try:
-                reply = await self.transport.call("/v1/sync", clean.request, wire.SyncReply)
+            try:  # sent as encoded then; the same bytes back are that reply (`Known`)
+                reply = await self.transport.call(
+                    "/v1/sync", clean.request, wire.SyncReply, known=clean.known
+                )
             except TJError as error:
                 ahead.ready(clean.request, error)  # the pull below meets it, as it would
             else:
@@ -9868,6 +9870,13 @@ class _CleanPull:
     stubs_refused: bool
     request: wire.SyncRequest
     reply: wire.SyncReply
+    known: Known[wire.SyncReply] = dataclasses.field(init=False, compare=False, repr=False)
+    """The request encoded once, and the bytes of a reply equal to `reply` once one came:
+    a later pull asking the same sends those bytes, and a reply of the same bytes is not
+    decoded again (transport.Known; issue 10)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", Known(self.request, self.reply))
 
     @property
     def cursors(self) -> dict[bytes, int]:

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -253,12 +253,45 @@ QUICK_TRY = RetryPolicy(attempts=1, connect_timeout=2.0)
 before showing data, where the user should not wait on a server that is down."""
 
 
-def request_body(message: Any) -> bytes | io.BytesIO:
-    """The encoded message, as aiohttp sends it without holding the event loop: a body past
-    aiohttp's 1 MiB warning size (a share's snapshots, an import's pushes) goes as a file
-    object, written in chunks; a fresh one for each attempt."""
-    body = wire.encode(message)
+def request_body(message: Any, known: Known[Any] | None = None) -> bytes | io.BytesIO:
+    """The encoded message (`known.body` when given: the same message, encoded once), as
+    aiohttp sends it without holding the event loop: a body past aiohttp's 1 MiB warning
+    size (a share's snapshots, an import's pushes) goes as a file object, written in chunks;
+    a fresh one for each attempt."""
+    body = wire.encode(message) if known is None else known.body
     return io.BytesIO(body) if len(body) > LARGE_BODY_BYTES else body
+
+
+ReplyT = TypeVar("ReplyT")
+
+
+class Known(Generic[ReplyT]):
+    """A request made before and the reply it got, for a caller that makes the same request
+    again and compares its reply with that one (a pull that found nothing: replica.py
+    `_CleanPull`, issue 10's no-op sync): `Transport.call(known=)` sends `body`, the request
+    encoded once (encoding is a function of the message alone), and returns `reply` itself,
+    not decoded again, for a reply whose bytes are those of the last reply that decoded equal
+    to it (`raw`, learned by the first such call): decoding is a function of the bytes alone,
+    so the same bytes decode to an equal message, with every check of `wire.decode` passed
+    before. Any other reply is decoded and checked as usual."""
+
+    __slots__ = ("body", "raw", "reply", "request")
+
+    def __init__(self, request: Any, reply: ReplyT) -> None:
+        self.request = request
+        self.body = wire.encode(request)
+        self.reply = reply
+        self.raw: bytes | None = None
+
+    def decoded(self, kind: type[ReplyT], raw: bytes) -> ReplyT:
+        """`raw` decoded as `kind` (`wire.decode`: WireError when it does not fit), or
+        `reply` when `raw` is the bytes that decoded to it."""
+        if raw == self.raw:
+            return self.reply
+        found = wire.decode(kind, raw)
+        if found == self.reply:
+            self.raw = raw
+        return found
 
 
 LARGE_BODY_BYTES = 1024 * 1024
@@ -475,6 +508,7 @@ class Transport:
         on_sent: Callable[[], None] | None = None,
         retry: RetryPolicy | None = None,
         budget: WaitBudget | None = None,
+        known: Known[wire.M] | None = None,
     ) -> wire.M:
         """POST `message` to `path` and decode the reply as `reply`; retried per `retry`
         (default `self.retry`) when `path` is in RETRIED_PATHS. With `wait_rate_limit=False` a 429 (RateLimited) is
@@ -484,17 +518,19 @@ class Transport:
         (pushing.py) starts it then, not before, so the request is not held back by it.
         `budget`: the waits between attempts are taken from it (shared by several calls);
         a wait past what is left is not made and the last error is raised.
+        `known`: `message` made before, and its reply (`Known`): sent as encoded then, and
+        a reply of the same bytes is that reply, not decoded again.
         Raises the TJError the status maps to."""
         policy = self.retry if retry is None else retry
         if path not in RETRIED_PATHS or policy.attempts <= 1:
-            return await self._call_once(path, message, reply, on_sent, policy)
+            return await self._call_once(path, message, reply, on_sent, policy, known)
         maybe_sent = False  # once an attempt may have left, the call is never "unsent"
         refusals = 0  # attempts whose connection was refused at once (`refused_at_once`)
 
         async def call_once() -> wire.M:
             nonlocal maybe_sent, refusals
             try:
-                return await self._call_once(path, message, reply, on_sent, policy)
+                return await self._call_once(path, message, reply, on_sent, policy, known)
             except NetworkError as error:
                 refusals += refused_at_once(error)
                 maybe_sent = maybe_sent or not error.unsent
@@ -607,10 +643,11 @@ class Transport:
         reply: type[wire.M],
         on_sent: Callable[[], None] | None = None,
         policy: RetryPolicy | None = None,
+        known: Known[wire.M] | None = None,
     ) -> wire.M:
         calls = self.live_calls
         if calls is not None and on_sent is None and path in wire.LIVE_CALL_PATHS:
-            answered = await self._call_on_socket(calls, path, message, reply)
+            answered = await self._call_on_socket(calls, path, message, reply, known)
             if answered is not None:
                 return answered
         retry = self.retry if policy is None else policy
@@ -639,7 +676,7 @@ class Transport:
             session = self.session() if on_sent is None else self._traced_session()
             async with session.post(
                 url,
-                data=request_body(message),
+                data=request_body(message, known),
                 headers=headers,
                 # Never followed (REV-S3 F1): the API has no redirects, and a failure at the
                 # address one names would read as a request that never left (`unsent`) when
@@ -680,14 +717,19 @@ class Transport:
         if status != 200:
             raise session_told(_error_from(status, raw, retry_after, path), self.session_ends_ms)
         try:
-            return wire.decode(reply, raw)
+            return wire.decode(reply, raw) if known is None else known.decoded(reply, raw)
         except wire.WireError as error:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False
             ) from None
 
     async def _call_on_socket(
-        self, calls: LiveCalls, path: str, message: Any, reply: type[wire.M]
+        self,
+        calls: LiveCalls,
+        path: str,
+        message: Any,
+        reply: type[wire.M],
+        known: Known[wire.M] | None = None,
     ) -> wire.M | None:
         """`_call_once` on the open live socket: its reply, decoded and checked as an HTTP
         reply's (an error status raises the same TJError), or None when the socket is lost
@@ -703,7 +745,8 @@ class Transport:
                 wait.notice_s, wait.notice, self.base_url, wait.no_answer_s
             )
         try:
-            got = await calls.call(path, wire.encode(message), wait.no_answer_s)
+            body = wire.encode(message) if known is None else known.body
+            got = await calls.call(path, body, wait.no_answer_s)
         except TimeoutError:
             failure = NetworkError(
                 f"cannot reach the server at {self.base_url}: it took the request but sent "
@@ -721,7 +764,7 @@ class Transport:
             refused = _error_from(got.status, got.body, None, path)
             raise session_told(refused, self.session_ends_ms)
         try:
-            return wire.decode(reply, got.body)
+            return wire.decode(reply, got.body) if known is None else known.decoded(reply, got.body)
         except wire.WireError as error:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import zlib
@@ -80,10 +81,37 @@ INFLATION_ALLOWANCE = MIB
 async def body(request: web.Request, cls: type[wire.M]) -> wire.M:
     """The request's body as `cls`, read under the route's size limit (`body_limit`) and
     deadline: a public endpoint's (anyone may call it) is `public_body_deadline_ms`, whole."""
+    return wire.decode(cls, await body_bytes(request))
+
+
+async def body_bytes(request: web.Request) -> bytes:
+    """The request's body (`body`), not decoded."""
     settings = service(request).settings
     public = request.path in PUBLIC_PATHS
     timeout_ms = settings.public_body_deadline_ms if public else settings.body_timeout_ms
-    return wire.decode(cls, await read_body(request, timeout_ms, body_limit(request.path)))
+    return await read_body(request, timeout_ms, body_limit(request.path))
+
+
+SYNC_REQUESTS_KEPT = 256
+"""Bodies of /v1/sync requests kept decoded (`sync_request`), the most recently used."""
+KEPT_SYNC_BYTES = 1024
+"""The largest /v1/sync body kept decoded: one of a device with up to ~40 journals."""
+
+
+def sync_request(raw: bytes) -> wire.SyncRequest:
+    """`raw` decoded as a SyncRequest (`wire.decode`, WireError when it does not fit): the
+    same bytes again (a device's sync with nothing new, every few seconds, issue 10) are
+    the message they decoded to before, not decoded again; decoding is a function of the
+    bytes alone, and the message is only read (`Service.sync`). At most SYNC_REQUESTS_KEPT
+    bodies of at most KEPT_SYNC_BYTES each are kept."""
+    if len(raw) > KEPT_SYNC_BYTES:
+        return wire.decode(wire.SyncRequest, raw)
+    return _kept_sync_request(raw)
+
+
+@functools.lru_cache(maxsize=SYNC_REQUESTS_KEPT)
+def _kept_sync_request(raw: bytes) -> wire.SyncRequest:
+    return wire.decode(wire.SyncRequest, raw)  # a WireError is raised, not kept
 
 
 class Inflater:
@@ -399,7 +427,7 @@ async def live_call(
             raise Unauthorized("this session is not the socket's; log in again")
         if call.path not in wire.LIVE_CALL_PATHS:
             raise NotFound("no such call on the live channel: send it as an HTTP POST")
-        request = wire.decode(wire.SyncRequest, call.body)
+        request = sync_request(call.body)
         return 200, wire.encode(await server.sync(caller, request))
     except ServerError as error:
         fault = {"client_fault": error.status < 500}
@@ -420,7 +448,7 @@ async def live_call(
 
 
 async def sync(request: web.Request) -> web.Response:
-    message = await body(request, wire.SyncRequest)
+    message = sync_request(await body_bytes(request))
     return reply(await service(request).sync(caller(request), message))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import client_sdk
-from client_sdk import Client, legacy_upgrade, transport
+from client_sdk import Client, legacy_upgrade, transport, wire
 from client_sdk.safety import SAFETY_PLAN
 from server import routes
 from server.storage.sqlite import SQLiteStorage
@@ -24,7 +24,7 @@ from tests.client.sharing_support import share_with
 from tests.client.test_sync_caches import other_process, settled, statements
 from tests.conftest import ClientFactory, RunningServer
 
-SDK_CALLS_BOUND = 243
+SDK_CALLS_BOUND = 210
 """The SDK's own Python function calls in one sync with nothing to do (202 when this
 bound was set, aiohttp's and asyncio's not counted; 212 since the store's answers without a
 call check the event loop they are asked from, one call each: REV-S14B F5; 222 since a sync
@@ -36,8 +36,10 @@ flags kept to judge as of the store's version then (another process's commit inc
 the settings kept in memory, not from a process-wide "none" that missed a flag another
 process sealed: 12 calls, no statement; 243 since a sync's key checks look for an account
 the current epoch's key was sealed to that is no member now, a rotation a server may
-withhold, `AccessState.former_holders`: 1 call, rev29c F1): a change that makes such a sync
-do more must say so here."""
+withhold, `AccessState.former_holders`: 1 call, rev29c F1; 210 since the pull that found
+nothing keeps its request encoded and its reply's bytes, and a reply of those bytes is not
+decoded again, transport.Known: 33 calls fewer): a change that makes such a sync do more
+must say so here."""
 
 
 @contextlib.contextmanager
@@ -108,6 +110,38 @@ async def test_a_sync_with_nothing_to_do_is_one_request_and_no_statement_here(
     assert hand_offs == []
     assert [sql.split(" FROM ")[1].split()[0] for sql in server_reads] == ["devices", "members"]
     assert writes == []  # the session was touched less than TOUCH_INTERVAL_MS ago
+
+
+async def test_a_sync_with_nothing_to_do_encodes_no_request_and_decodes_no_reply_again(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pull that found nothing kept its request encoded and, from the next sync whose
+    # reply decoded equal to its own, that reply's bytes (transport.Known): the same bytes
+    # again are that reply. Any other bytes are decoded and checked in full (tests in
+    # test_hostile_sync.py and test_r42_noop_pull.py).
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await settled(laptop)
+    for _ in range(3):  # the pull found nothing, then its reply's bytes came again
+        await laptop.sync()
+    coded: list[str] = []
+    encode, decode = wire.encode, wire.decode
+
+    def encoding(message: Any) -> bytes:
+        coded.append(f"encode {type(message).__name__}")
+        return encode(message)
+
+    def decoding(kind: Any, raw: bytes) -> Any:
+        coded.append(f"decode {kind.__name__}")
+        return decode(kind, raw)
+
+    monkeypatch.setattr(wire, "encode", encoding)
+    monkeypatch.setattr(wire, "decode", decoding)
+    report = await laptop.sync()
+    assert (report.pushed, report.pulled, report.incomplete) == (0, 0, [])
+    # the server runs in this process: it encodes its reply (the request's bytes, the same
+    # as before, were decoded before: routes.sync_request)
+    assert coded == ["encode SyncReply"]
 
 
 async def test_a_sync_with_nothing_to_do_makes_a_bounded_number_of_sdk_calls(

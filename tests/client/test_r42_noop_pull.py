@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import msgpack
+
 from client_sdk import Client, wire
 from tests.client.hostile import HostileServer, Through
 from tests.client.test_hostile_sync import no_op_syncs
@@ -35,6 +37,37 @@ async def test_r42_the_old_empty_reply_replayed_after_an_own_push_is_a_rollback(
     report = await ana.sync()
     assert report.rollbacks or report.incomplete or report.problems, report
     assert ana.replica._clean_pull is None or ana.replica._clean_pull.reply != clean.reply
+
+
+async def test_r42_the_same_reply_in_other_bytes_is_decoded_and_found_equal(
+    hostile: HostileServer, through: Through
+) -> None:
+    """The bytes of the reply that found nothing are kept (transport.Known): a reply of other
+    bytes that decode to the same message (its fields in another order) is decoded, checked
+    and found equal, nothing new; one of other bytes that say more is pulled in full
+    (test_hostile_sync's lies after syncs that found nothing)."""
+    ana = await through("ana")
+    await ana.entries.write(None, "one")
+    await ana.sync()
+    await no_op_syncs(ana)
+    clean = ana.replica._clean_pull
+    assert clean is not None and clean.known.raw is not None  # the honest bytes, learned
+    honest = clean.known.raw
+
+    sent: list[bytes] = []
+
+    def reordered(request: bytes, reply: bytes) -> bytes:
+        fields = msgpack.unpackb(reply, raw=False)
+        sent.append(msgpack.packb(dict(reversed(list(fields.items()))), use_bin_type=True))
+        return sent[-1]
+
+    hostile.replies["/v1/sync"] = reordered
+    for _ in range(2):
+        report = await ana.sync()
+        assert (report.pulled, report.problems, report.incomplete) == (0, [], []), report
+    assert sent[-1] != honest and sent[-1] == sent[0]
+    assert ana.replica._clean_pull is clean and clean.known.raw == sent[-1]
+    assert [e.body for e in await ana.entries.list()] == ["one"]
 
 
 async def test_r42_a_write_of_another_process_between_no_op_syncs_is_pushed(
