@@ -71,6 +71,7 @@ from client_sdk.safety import (
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
+    UNSEEN_BEFORE_END,
     UNSENT_TOLD,
     WITHHELD,
     WITHHELD_SERVED_SINCE,
@@ -505,6 +506,17 @@ def _signed_end(state: AccessState, account_id: bytes, now: int) -> int | None:
     if latest in state.ended:
         return state.ended[latest].expires_at
     return None
+
+
+def _sharing(state: AccessState, members: Collection[str], now: int) -> bool:
+    """Whether any of `members` (account ids, hex) holds a share of the journal now, by its
+    verified chain (`state`) and `now` (ms UTC)."""
+    for member in members:
+        with contextlib.suppress(ValueError):
+            current = state.member_by_account(bytes.fromhex(member))
+            if current is not None and not current.ended(now):
+                return True
+    return False
 
 
 def _annotating_since(state: AccessState, handle: bytes) -> int:
@@ -2298,6 +2310,36 @@ class SafetyPath:
                 found.add(creator)
         return found
 
+    async def _seen_past(
+        self, local: LocalJournal, state: AccessState, doc_id: bytes, account: bytes
+    ) -> bool:
+        """Whether a verified, accepted record of `account` (a member, or a former member, of
+        `local`, one of this account's journals) names in its signed seen vector a counter of
+        an owner device at or past a record of the document `doc_id` (a safety flag) that
+        could have brought it to them: stored by the server (a `seq`) and sealed under an
+        epoch of their latest membership (protocol.md 4.18 Receipts, "seen later"; a claim
+        past what that device drew is false: R46 F3). Their device may then have it; no
+        such record and no acknowledgement, and their share's end means it may NOT have been
+        delivered (rev32a F4). Raises only a store error."""
+        handles = state.handles.get(account, [])
+        held = [e for e, sealed in state.sealed_to.items() if handles and handles[-1] in sealed]
+        if not held:
+            return False  # no key of theirs known: nothing could reach them
+        held_from = min(held)
+        owner = local.owner_id
+        first: dict[tuple[bytes, bytes], int] = {}
+        for author, device, counter, epoch in await self._store.receipt_records(doc_id):
+            if author == owner and epoch >= held_from:
+                first[(author, device)] = min(counter, first.get((author, device), counter))
+        claims = (await self._store.member_claims(local.journal_id)).get(account, {})
+        if not first or not claims:
+            return False
+        drawn = await self._store.highest_counters(local.journal_id, owner)
+        return any(
+            claims.get(key, 0) >= counter and claims.get(key, 0) <= drawn.get(key[1], 0)
+            for key, counter in first.items()
+        )
+
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
@@ -2349,9 +2391,9 @@ class SafetyPath:
         for flag_id, entry in held.items():
             left = entry.get("left", now)
             first = _judged_since(entry)
-            if first is not None and now - first > JUDGED_FOR_MS:
-                done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
-                continue
+            # kept long enough for an end withheld (JUDGED_FOR_MS), but while a member it was
+            # sealed for still holds a share, unacknowledged and unseen: their end is told
+            expired = first is not None and now - first > JUDGED_FOR_MS
             if first is not None and entry.get("chains") == chains:
                 continue  # judged against these very chains: nothing new to tell
             if "left" not in entry and await self.waiting(flag_id):
@@ -2371,6 +2413,9 @@ class SafetyPath:
             local = owned.get(stored.journal_id)
             state = self._replica.chains.state(local.journal_id) if local is not None else None
             if local is None:  # not listed here now (gone from the server, or this device)
+                if expired:
+                    done.add(flag_id)
+                    continue
                 if first is None:  # told once: never dropped untold (JUDGED_FOR_MS from now)
                     unknown = await self._delivery_unknown(stored, gone, now)
                     if unknown is not None:
@@ -2378,6 +2423,8 @@ class SafetyPath:
                 judged[flag_id] = left
                 continue
             if state is None:
+                if expired:
+                    done.add(flag_id)
                 continue  # its chain not verified here now: judged when it is
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
@@ -2389,21 +2436,50 @@ class SafetyPath:
             earlier = told_before.get(flag_id)
             earlier = set(earlier) if isinstance(earlier, dict) else set()
             ended: dict[str, int] = {}
+            unseen: dict[str, int] = {}  # ended later, never seen past the flag (rev32a F4)
+            seen: set[str] = set()
             for member in to:
                 if member in acked or member in earlier:
                     continue
                 with contextlib.suppress(ValueError):
-                    at = _signed_end(state, bytes.fromhex(member), now)
+                    account = bytes.fromhex(member)
+                    at = _signed_end(state, account, now)
                     if at is not None and at <= bound:
                         ended[member] = at
-            if set(to) <= acked | earlier | set(ended):
+                    elif await self._seen_past(local, state, stored.doc_id, account):
+                        seen.add(member)  # may have it: a later end tells nothing
+                    elif at is not None:
+                        unseen[member] = at
+            waiting = set(to) - acked - earlier - seen - set(ended) - set(unseen)
+            if not waiting or (expired and not _sharing(state, waiting, now)):
                 done.add(flag_id)  # nothing more to tell of it
             else:
                 judged[flag_id] = left
             view = flag_view(
                 document, self._display(local), local.journal_id.hex(), self._owner(local)
             )
-            if not ended or view is None:
+            if view is None:
+                continue
+            if unseen:
+                kept[view.id] = {m: {"end": at, "surely": False} for m, at in unseen.items()}
+                names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
+                found.append(
+                    UndeliveredFlag(
+                        view.journal,
+                        tuple(names),
+                        view.id,
+                        view.result_id,
+                        view.measure,
+                        view.raised_at,
+                        to_datetime(max(unseen.values())),
+                        False,
+                        journal_id=view.journal_id,
+                        item=view.item,
+                        answer=view.answer,
+                        reason=UNSEEN_BEFORE_END,
+                    )
+                )
+            if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
             # "was NOT". Nor one judged before any push of this version noted it `offered`
@@ -2413,7 +2489,10 @@ class SafetyPath:
                 and not ({"inherited", "sending"} & entry.keys())
                 and all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
             )
-            kept[view.id] = {m: {"end": at, "surely": surely} for m, at in ended.items()}
+            kept[view.id] = {
+                **kept.get(view.id, {}),
+                **{m: {"end": at, "surely": surely} for m, at in ended.items()},
+            }
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
                 if not surely
