@@ -2394,7 +2394,7 @@ class SafetyPath:
             # kept long enough for an end withheld (JUDGED_FOR_MS), but while a member it was
             # sealed for still holds a share, unacknowledged and unseen: their end is told
             expired = first is not None and now - first > JUDGED_FOR_MS
-            if first is not None and entry.get("chains") == chains:
+            if first is not None and not expired and entry.get("chains") == chains:
                 continue  # judged against these very chains: nothing new to tell
             if "left" not in entry and await self.waiting(flag_id):
                 # judged once it has left; one set aside as its journal is gone is told now
