@@ -975,9 +975,8 @@ class UndeliveredFlag:
     (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next),
     or by a later one, up to JUDGED_FOR_MS after that first judgement, that brings such an
     end (one rule at every judgement: signed at most CLOCK_SKEW_MS after the flag left) a
-    server withheld before, or by the sync that brings a later end of a member never seen to
-    receive it (judged past JUDGED_FOR_MS while such a member holds a share);
-    `SafetyFlag.not_delivered` keeps it."""
+    server withheld before, or a later end of a member never seen to receive it (up to
+    JUDGED_FOR_MS after that first judgement too); `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -1137,8 +1136,7 @@ class UndeliveredFlag:
             )
         if not self.surely and self.reason == UNSEEN_BEFORE_END:
             when = (
-                "after the flag left this device, but before anything showed their device "
-                "received it (no acknowledgement, and no record of theirs that had seen it or "
+                "before anything showed their device received it (no acknowledgement, and no record of theirs that had seen it or "
                 "a later record of yours)"
             )
         elif not self.surely and self.left_between is not None:

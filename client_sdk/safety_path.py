@@ -508,17 +508,6 @@ def _signed_end(state: AccessState, account_id: bytes, now: int) -> int | None:
     return None
 
 
-def _sharing(state: AccessState, members: Collection[str], now: int) -> bool:
-    """Whether any of `members` (account ids, hex) holds a share of the journal now, by its
-    verified chain (`state`) and `now` (ms UTC)."""
-    for member in members:
-        with contextlib.suppress(ValueError):
-            current = state.member_by_account(bytes.fromhex(member))
-            if current is not None and not current.ended(now):
-                return True
-    return False
-
-
 def _annotating_since(state: AccessState, handle: bytes) -> int:
     """When membership `handle` began holding the annotate role it holds now (ms UTC): its
     `granted` entry's time, or the later time a `changed` entry gave that role back
@@ -2391,10 +2380,10 @@ class SafetyPath:
         for flag_id, entry in held.items():
             left = entry.get("left", now)
             first = _judged_since(entry)
-            # kept long enough for an end withheld (JUDGED_FOR_MS), but while a member it was
-            # sealed for still holds a share, unacknowledged and unseen: their end is told
-            expired = first is not None and now - first > JUDGED_FOR_MS
-            if first is not None and not expired and entry.get("chains") == chains:
+            if first is not None and now - first > JUDGED_FOR_MS:
+                done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
+                continue
+            if first is not None and entry.get("chains") == chains:
                 continue  # judged against these very chains: nothing new to tell
             if "left" not in entry and await self.waiting(flag_id):
                 # judged once it has left; one set aside as its journal is gone is told now
@@ -2413,9 +2402,6 @@ class SafetyPath:
             local = owned.get(stored.journal_id)
             state = self._replica.chains.state(local.journal_id) if local is not None else None
             if local is None:  # not listed here now (gone from the server, or this device)
-                if expired:
-                    done.add(flag_id)
-                    continue
                 if first is None:  # told once: never dropped untold (JUDGED_FOR_MS from now)
                     unknown = await self._delivery_unknown(stored, gone, now)
                     if unknown is not None:
@@ -2423,8 +2409,6 @@ class SafetyPath:
                 judged[flag_id] = left
                 continue
             if state is None:
-                if expired:
-                    done.add(flag_id)
                 continue  # its chain not verified here now: judged when it is
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
@@ -2450,8 +2434,7 @@ class SafetyPath:
                         seen.add(member)  # may have it: a later end tells nothing
                     elif at is not None:
                         unseen[member] = at
-            waiting = set(to) - acked - earlier - seen - set(ended) - set(unseen)
-            if not waiting or (expired and not _sharing(state, waiting, now)):
+            if set(to) <= acked | earlier | seen | set(ended) | set(unseen):
                 done.add(flag_id)  # nothing more to tell of it
             else:
                 judged[flag_id] = left
