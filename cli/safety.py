@@ -1362,8 +1362,9 @@ def not_delivered_lines(flags: list[SafetyFlag], several: bool = False) -> list[
             f"Not delivered: {_which(maybe)} may NOT have been delivered to {_whom(maybe)}: the "
             f"share ended (on one of your devices, or by its end date) less than {SKEW_MINUTES} "
             "minutes after the flag left this device, or before it (your devices' clocks can "
-            "differ by that much), so this device cannot tell whether it reached them, and they "
-            "may never be alerted."
+            "differ by that much), or later but before anything showed their device received "
+            "it, so this device cannot tell whether it reached them, and they may never be "
+            "alerted."
         )
     lines[-1] += f" {tell}"
     return lines
@@ -1416,7 +1417,8 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
         if maybe:
             said.append(
                 f"may NOT have reached {whom or maybe}: the share ended less than "
-                f"{SKEW_MINUTES} minutes after the flag left this device, or before it"
+                f"{SKEW_MINUTES} minutes after the flag left this device, or before it, or "
+                "later but before anything showed their device received it"
             )
         who = ", ".join(flag.not_delivered)
         return f"{STATUS_NOT_DELIVERED} to {who}: " + "; ".join(said)

@@ -4795,11 +4795,9 @@ class Replica:
         if version == self._no_gaps_at:
             return
         me = self.profile.account_id
-        journals = {  # and this account's own journals no longer listed (rev-complete F1)
-            j.journal_id: j
-            for j in await self.store.journals(as_of=version)
-            if j.role != REVOKED or j.owner_id == me
-        }
+        # every journal: this account's own no longer listed (rev-complete F1) and a
+        # member's copy kept after its share ended (rev32a F1) too
+        journals = {j.journal_id: j for j in await self.store.journals(as_of=version)}
         mine = (me, self.profile.device_id)
         erased: dict[bytes, bool] = {}
         withheld_before = len(report.withheld)
@@ -4841,13 +4839,18 @@ class Replica:
                 gaps = _still_missing(proven_before.get(journal_id, []), known)
                 proven[journal_id] = list(gaps)
             else:
-                complete = journal_id not in behind and journal_id not in held
+                # a copy kept after its share ended: what this device was owed while a
+                # member, below a later record received (claims past it are the owner's
+                # records after the end, never owed), stays missing for good (rev32a F1)
+                ended_copy = journal.role == REVOKED and journal.owner_id != me
+                complete = journal_id not in behind and journal_id not in held and not ended_copy
                 gaps = known.gaps(complete=complete)
                 if unverified:
                     proven[journal_id] = []  # what this check reports there (below)
             state = self.chains.state(journal_id)
             for found in gaps:
-                if journal.role == REVOKED and (found.author, found.device) != mine:
+                own_unlisted = journal.role == REVOKED and journal.owner_id == me
+                if own_unlisted and (found.author, found.device) != mine:
                     continue  # only what the server acknowledged to this device is known
                 if journal.role == REVOKED and journal_id in not_back:
                     # Acknowledged while the journal was listed, not back when it left the

@@ -109,6 +109,14 @@ handed tells each (`SyncReport.undelivered_flags`, cause WITHHELD), also once th
 served it back meanwhile (`UndeliveredFlag.reason` then says so, WITHHELD_SERVED_SINCE), and
 clears it (rev30c F4)."""
 
+UNSEEN_BEFORE_END = "their share ended before their device was seen to receive it"
+"""`UndeliveredFlag.reason` of a SHARE_ENDED flag whose member's share ended, by what the
+owner signed, more than CLOCK_SKEW_MS after the flag left, but before anything showed their
+device received it: no acknowledgement of theirs, and no record of theirs whose signed seen
+vector reaches the flag's records (protocol.md 4.18 Receipts, "seen later"). A device offline
+through the share's end date (or a server that withheld the flag from it until then) never
+downloaded it, and the end stops it for good: "may NOT have been delivered" (rev32a F4)."""
+
 WITHHELD_SERVED_SINCE = "the server has served it back since"
 """`UndeliveredFlag.reason` of a flag told as WITHHELD (FLAGS_WITHHELD_UNTOLD) that the server
 served back after it was sent again, before a report could tell it was withheld."""
@@ -970,7 +978,9 @@ class UndeliveredFlag:
     name) that may never reach them: their share ended, by what the owner signed, at
     `ended_at` (UTC, the signing device's clock: an unshare from one of the client's devices,
     or the share's signed end date passing), before the flag reached the server or at most
-    CLOCK_SKEW_MS after it left as this device saw it (`surely` says which), and they hold
+    CLOCK_SKEW_MS after it left as this device saw it (`surely` says which), or later but
+    before their device was seen to receive it (`reason` UNSEEN_BEFORE_END: no record of
+    theirs whose signed seen vector reaches it), and they hold
     no acknowledgement of it. A
     member whose share ended is served nothing of the journal any more, so the flag stays
     unseen while the share stays ended. Decided on this device only, from its verified access
@@ -984,7 +994,8 @@ class UndeliveredFlag:
     (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next),
     or by a later one, up to JUDGED_FOR_MS after that first judgement, that brings such an
     end (one rule at every judgement: signed at most CLOCK_SKEW_MS after the flag left) a
-    server withheld before; `SafetyFlag.not_delivered` keeps it."""
+    server withheld before, or a later end of a member never seen to receive it (up to
+    JUDGED_FOR_MS after that first judgement too); `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -1038,7 +1049,9 @@ class UndeliveredFlag:
     rev30c F7); for NO_ANSWER, why the server refused it when it was sent again after
     the push that got no answer (set aside since: the server may still hold it from that
     push); for WITHHELD, WITHHELD_SERVED_SINCE when the server served it back before a
-    report could tell it (found by a sync inside another call, FLAGS_WITHHELD_UNTOLD); ""
+    report could tell it (found by a sync inside another call, FLAGS_WITHHELD_UNTOLD); for
+    SHARE_ENDED, UNSEEN_BEFORE_END when the share ended more than CLOCK_SKEW_MS after the
+    flag left but before their device was seen to receive it (`surely` False); ""
     otherwise."""
 
     stopped: bool = False
@@ -1140,7 +1153,12 @@ class UndeliveredFlag:
                 "or before it (your devices' clocks can differ by that much), so this device "
                 "cannot tell whether it reached them first"
             )
-        if not self.surely and self.left_between is not None:
+        if not self.surely and self.reason == UNSEEN_BEFORE_END:
+            when = (
+                "before anything showed their device received it (no acknowledgement, and no record of theirs that had seen it or "
+                "a later record of yours)"
+            )
+        elif not self.surely and self.left_between is not None:
             start, end = (t.strftime("%Y-%m-%d %H:%M UTC") for t in self.left_between)
             when = (
                 f"while the flag was on its way: the server may have stored it any time "
@@ -1178,7 +1196,8 @@ class UndeliveredFlag:
             ),
             "item": self.item or None,  # null: not known
             "answer": self.answer or None,
-            "reason": self.reason or None,  # REFUSED's why; WITHHELD_SERVED_SINCE
+            "reason": self.reason
+            or None,  # REFUSED's why; WITHHELD_SERVED_SINCE; UNSEEN_BEFORE_END
         }
 
 

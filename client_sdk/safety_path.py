@@ -71,6 +71,7 @@ from client_sdk.safety import (
     SAFETY_ACK,
     SAFETY_FLAG,
     SAFETY_PLAN,
+    UNSEEN_BEFORE_END,
     UNSENT_TOLD,
     WITHHELD,
     WITHHELD_SERVED_SINCE,
@@ -2305,6 +2306,36 @@ class SafetyPath:
                 found.add(creator)
         return found
 
+    async def _seen_past(
+        self, local: LocalJournal, state: AccessState, doc_id: bytes, account: bytes
+    ) -> bool:
+        """Whether a verified, accepted record of `account` (a member, or a former member, of
+        `local`, one of this account's journals) names in its signed seen vector a counter of
+        an owner device at or past a record of the document `doc_id` (a safety flag) that
+        could have brought it to them: stored by the server (a `seq`) and sealed under an
+        epoch of their latest membership (protocol.md 4.18 Receipts, "seen later"; a claim
+        past what that device drew is false: R46 F3). Their device may then have it; no
+        such record and no acknowledgement, and their share's end means it may NOT have been
+        delivered (rev32a F4). Raises only a store error."""
+        handles = state.handles.get(account, [])
+        held = [e for e, sealed in state.sealed_to.items() if handles and handles[-1] in sealed]
+        if not held:
+            return False  # no key of theirs known: nothing could reach them
+        held_from = min(held)
+        owner = local.owner_id
+        first: dict[tuple[bytes, bytes], int] = {}
+        for author, device, counter, epoch in await self._store.receipt_records(doc_id):
+            if author == owner and epoch >= held_from:
+                first[(author, device)] = min(counter, first.get((author, device), counter))
+        claims = (await self._store.member_claims(local.journal_id)).get(account, {})
+        if not first or not claims:
+            return False
+        drawn = await self._store.highest_counters(local.journal_id, owner)
+        return any(
+            claims.get(key, 0) >= counter and claims.get(key, 0) <= drawn.get(key[1], 0)
+            for key, counter in first.items()
+        )
+
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
@@ -2396,21 +2427,49 @@ class SafetyPath:
             earlier = told_before.get(flag_id)
             earlier = set(earlier) if isinstance(earlier, dict) else set()
             ended: dict[str, int] = {}
+            unseen: dict[str, int] = {}  # ended later, never seen past the flag (rev32a F4)
+            seen: set[str] = set()
             for member in to:
                 if member in acked or member in earlier:
                     continue
                 with contextlib.suppress(ValueError):
-                    at = _signed_end(state, bytes.fromhex(member), now)
+                    account = bytes.fromhex(member)
+                    at = _signed_end(state, account, now)
                     if at is not None and at <= bound:
                         ended[member] = at
-            if set(to) <= acked | earlier | set(ended):
+                    elif await self._seen_past(local, state, stored.doc_id, account):
+                        seen.add(member)  # may have it: a later end tells nothing
+                    elif at is not None:
+                        unseen[member] = at
+            if set(to) <= acked | earlier | seen | set(ended) | set(unseen):
                 done.add(flag_id)  # nothing more to tell of it
             else:
                 judged[flag_id] = left
             view = flag_view(
                 document, self._display(local), local.journal_id.hex(), self._owner(local)
             )
-            if not ended or view is None:
+            if view is None:
+                continue
+            if unseen:
+                kept[view.id] = {m: {"end": at, "surely": False} for m, at in unseen.items()}
+                names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
+                found.append(
+                    UndeliveredFlag(
+                        view.journal,
+                        tuple(names),
+                        view.id,
+                        view.result_id,
+                        view.measure,
+                        view.raised_at,
+                        to_datetime(max(unseen.values())),
+                        False,
+                        journal_id=view.journal_id,
+                        item=view.item,
+                        answer=view.answer,
+                        reason=UNSEEN_BEFORE_END,
+                    )
+                )
+            if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
             # "was NOT". Nor one judged before any push of this version noted it `offered`
@@ -2420,7 +2479,10 @@ class SafetyPath:
                 and not ({"inherited", "sending"} & entry.keys())
                 and all(at + CLOCK_SKEW_MS < entry["since"] for at in ended.values())
             )
-            kept[view.id] = {m: {"end": at, "surely": surely} for m, at in ended.items()}
+            kept[view.id] = {
+                **kept.get(view.id, {}),
+                **{m: {"end": at, "surely": surely} for m, at in ended.items()},
+            }
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
                 if not surely

@@ -33,14 +33,17 @@ async def test_a_flag_delivered_hours_before_the_unshare_is_not_told_lost(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The flag leaves the tablet with no sync completing (a cut sync, a killed app: here
-    `push_outbox`), drsmith downloads it, and two hours later the laptop unshares: the
-    tablet's next sync tells nothing (the end is far past CLOCK_SKEW_MS after it left)."""
+    `push_outbox`), drsmith downloads it and writes a note (its seen vector reaches the
+    flag), and two hours later the laptop unshares: the tablet's next sync tells nothing
+    (the end is far past CLOCK_SKEW_MS after it left, drsmith seen past it: rev32a F4)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     assert not await tablet.safety.waiting(flag_id)
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
+    await drsmith.notes.add("ana/Personal", "Read it.")
+    await drsmith.sync()
     shift_clock(monkeypatch, 2 * 3600 * 1000)  # two hours on, every device
     await laptop.shares.revoke("Personal", "drsmith")
     report = await tablet.sync()
