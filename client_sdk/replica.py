@@ -577,6 +577,9 @@ class Replica:
         already (`_retry_key_waits`: a stop between the two writes leaves such rows)."""
         self._key_requests = 0
         """/v1/journals/keys requests this process made (what a pull again counts)."""
+        self._whole_echoes = sync_plan.WholeEchoes()
+        """This device's own records the current pull counts as come back only from their
+        bytes, never from a stub (`_pull_pages` reads them, `_apply_page` uses them)."""
         self._stubs_refused = False
         """The server refused a sync request with `skip_own` as 400 invalid_field (a server
         from before the field, protocol.md "Own records as stubs"): this session pulls without
@@ -4111,6 +4114,12 @@ class Replica:
         footprint = report.footprint()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
+            if self._whole_echoes.snapshots:  # those the pull passed are never asked again
+                written = await self.store.merge_setting(
+                    sync_plan.OWN_SNAPSHOTS, sync_plan.own_snapshots_not_passed
+                )
+                if written is not None:
+                    self.settings_written(*written)
             if check:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
@@ -4188,6 +4197,19 @@ class Replica:
         # some, `_own_stored_unacknowledged`): never asked with `skip_own`. A quiet sync
         # (not `pending`) has none.
         waiting = await self.store.outbox_journals() if pending else set()
+        # Own records that come back only as their bytes (rev32a F2, F3): the journals of kept
+        # safety flags are never asked with `skip_own` either. Kept flags are read after a
+        # push (a quiet sync follows a pull that passed them).
+        kept = await self.store.kept_flags() if pending else []
+        self._whole_echoes = sync_plan.WholeEchoes(
+            {},
+            sync_plan.decode_own_snapshots(
+                await self.store.setting(sync_plan.OWN_SNAPSHOTS, as_of=as_of)
+            ),
+        )
+        for flag in kept:
+            self._whole_echoes.flags.setdefault(flag.journal_id, set()).add(flag.record_id)
+        waiting |= self._whole_echoes.flags.keys()
         # Journals of unverified owners: one budget for all (`hold`), and those held back at
         # it (`held`: not asked for again in this pull).
         held = hold.held
@@ -5047,6 +5069,10 @@ class Replica:
         # this page was mostly records this device holds (its own, echoed after a push).
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
+        # A stub of an own record whose bytes must come back (a kept safety flag, asked whole;
+        # a snapshot stored by compaction, never a stub from an honest server) is no echo: its
+        # counter stays missing, so the withholding check reports it (rev32a F2, F3).
+        echoed -= self._whole_echoes.stubs_refused(journal.journal_id, page)
         if echoed:
             await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
@@ -6148,6 +6174,10 @@ class Replica:
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
             await tx.acknowledge_own(journal.journal_id, [record_id])
+            # Its next pull counts it as come back only from its bytes (rev32a F3).
+            unpulled = sync_plan.decode_own_snapshots(await tx.setting(sync_plan.OWN_SNAPSHOTS))
+            unpulled.setdefault(journal.journal_id, {})[record_id] = reply.seq
+            await tx.set_setting(sync_plan.OWN_SNAPSHOTS, sync_plan.encode_own_snapshots(unpulled))
         return True
 
     def _removal(self, body: records.RecordBody) -> sync_plan.Removal:

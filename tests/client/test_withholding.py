@@ -23,9 +23,11 @@ from client_sdk import (
     records,
     wire,
 )
+from client_sdk import sync as sync_plan
 from client_sdk.withholding import Cover, Gap
 from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.stubbed_drops import StubbedDrops
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 GONE: set[bytes] = set()
@@ -309,6 +311,67 @@ async def test_records_a_snapshot_covers_are_no_alarm_but_a_dropped_snapshot_is(
     desktop = await login("ana", device="desktop")
     report = await desktop.sync()
     assert report.withheld == [gap_of(laptop, journal, ((1, 4),))]
+
+
+async def test_a_snapshot_dropped_after_compaction_and_stubbed_to_its_writer_is_noticed_there(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, hostile: HostileServer,
+    tmp_path: Path,
+) -> None:
+    """The server stores the snapshot, deletes the updates it supersedes, then drops the
+    snapshot too and serves the laptop a stub in its place, as it serves its own records to a
+    pull that asks `skip_own` (rev32a F3): an honest server never sends a snapshot stored by
+    compaction as a stub, so the laptop counts it as come back only from its bytes, and reports
+    its own snapshot withheld at its next sync; without a later record of the laptop, no other
+    device can (a new device sees an empty journal)."""
+    await signup("ana")
+    laptop = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "laptop-via-proxy",
+        device_name="laptop",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        laptop.replica.compact_after = 3
+        journal = await personal(laptop)
+        drops = StubbedDrops(live_server)
+
+        def drop_snapshot(request: bytes, reply: bytes) -> bytes:
+            drops.drop([wire.decode(wire.CompactRequest, request).snapshot.record_id])
+            return reply
+
+        hostile.replies["/v1/records/compact"] = drop_snapshot
+        hostile.replies["/v1/sync"] = drops.reply
+        entry = await laptop.entries.write(None, "first")
+        for word in ("second", "third"):
+            await laptop.entries.edit(entry.id, append=f" {word}")
+        assert (await laptop.sync()).compacted == 1
+        assert journal_seqs(live_server, journal) == [], "the updates and the snapshot are gone"
+
+        report = await laptop.sync()
+        assert without_claimant(report.withheld) == [gap_of(laptop, journal, ((4, 4),))]
+        with pytest.raises(WithheldRecordsError):
+            await laptop.sync(strict=True)
+        # Asked once: the setting that names it is empty once a pull passed it.
+        assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is None
+    finally:
+        await laptop.close()
+
+
+async def test_a_snapshot_served_back_whole_is_no_alarm_and_asked_for_once(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 3
+    entry = await laptop.entries.write(None, "first")
+    for word in ("second", "third"):
+        await laptop.entries.edit(entry.id, append=f" {word}")
+    assert (await laptop.sync(strict=True)).compacted == 1
+    assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is not None
+    assert (await laptop.sync(strict=True)).withheld == []
+    assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is None
+    assert (await laptop.entries.get(entry.id)).body == "first second third"
 
 
 async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_reported(
