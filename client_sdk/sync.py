@@ -1580,9 +1580,7 @@ def encode_own_snapshots(snapshots: Mapping[bytes, Mapping[bytes, int]]) -> str 
     return json.dumps(rows) if rows else None
 
 
-def own_snapshots_not_passed(
-    value: str | None, cursors: Mapping[bytes, int]
-) -> str | None:
+def own_snapshots_not_passed(value: str | None, cursors: Mapping[bytes, int]) -> str | None:
     """OWN_SNAPSHOTS without the snapshots a pull has passed (their `seq` at most their
     journal's cursor: served, whole or as a stub, or left out) and those of journals no
     longer on this device (not in `cursors`)."""

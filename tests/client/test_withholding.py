@@ -253,6 +253,100 @@ async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
         await phone.close()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (protocol.md 4.18 'What it cannot detect', rev32a F3 (2)): a one-way "
+    "freeze that keeps echoing the device its own records is a fork no counter shows",
+)
+async def test_a_view_frozen_but_for_the_devices_own_records_is_not_detected(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """As the frozen view above, but the server keeps serving the phone its own records (the
+    stubs its pulls ask for, `skip_own`) and leaves out only the laptop's later ones: the
+    phone writes, its records come back, and nothing says its view is frozen."""
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["before the freeze"])
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        frozen = journal_seqs(live_server, journal)[-1]
+
+        def freeze_but_own(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(
+                    page,
+                    records=[r for r in page.records if r.seq <= frozen or not r.ciphertext],
+                )
+                if page.journal_id == journal
+                else page
+                for page in real.pages
+            ]
+            return wire.encode(dataclasses.replace(real, pages=pages))
+
+        hostile.replies["/v1/sync"] = freeze_but_own
+        await write_each_synced(laptop, ["the phone never sees this"])
+        await phone.entries.write(None, "the phone writes")
+        report = await phone.sync()
+        again = await phone.sync()
+        assert report.withheld or again.withheld, "the freeze is noticed"
+    finally:
+        await phone.close()
+
+
+async def test_a_record_dropped_and_stubbed_to_its_writer_is_noticed_only_at_its_next_record(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The phone deletes an entry; the server acknowledges the record, drops it and serves the
+    phone a stub in its place (rev32a F3 (1)). A stub is the server's word: the phone cannot
+    tell (protocol.md 4.18 "What it cannot detect"), and the laptop, which never gets the
+    delete, sees nothing missing until the phone signs a later record in the journal: then it
+    reports the phone's dropped counter withheld."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        drops = StubbedDrops(live_server)
+
+        def drop_after_acknowledging(request: bytes, reply: bytes) -> bytes:
+            drops.drop(r.record_id for r in wire.decode(wire.PushRequest, request).records)
+            return reply
+
+        hostile.replies["/v1/records/push"] = drop_after_acknowledging
+        hostile.replies["/v1/sync"] = drops.reply
+        await phone.entries.delete(entry.id)
+        assert (await phone.sync()).pushed == 1
+        assert drops.dropped
+        assert (await laptop.sync(strict=True)).withheld == []  # nothing says it exists yet
+        assert [e.body for e in await laptop.entries.list(None)] == ["I want this gone."]
+
+        del hostile.replies["/v1/records/push"]
+        await phone.entries.write(None, "a later record of the phone")
+        await phone.sync()
+        report = await laptop.sync()
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+    finally:
+        await phone.close()
+
+
 async def test_one_record_hidden_from_one_device_is_reported_there(
     signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -314,7 +408,10 @@ async def test_records_a_snapshot_covers_are_no_alarm_but_a_dropped_snapshot_is(
 
 
 async def test_a_snapshot_dropped_after_compaction_and_stubbed_to_its_writer_is_noticed_there(
-    signup: ClientFactory, login: ClientFactory, live_server: RunningServer, hostile: HostileServer,
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
     tmp_path: Path,
 ) -> None:
     """The server stores the snapshot, deletes the updates it supersedes, then drops the
