@@ -1543,7 +1543,8 @@ def own_records_as_stubs(
     when the pull serves its body, signed by this device (protocol.md 4.18 "stored, reply
     lost"), which a stub does not carry. After a push that went through, the outbox is empty.
     The SDK adds the journals holding a safety flag's record it keeps until its bytes come
-    back (`Store.kept_flags`): a stub is no such bytes (`WholeEchoes`, rev32a F2)."""
+    back (`Store.kept_flags`), or a record of its that removed a document that no pull has
+    passed yet (OWN_REMOVALS): a stub is no such bytes (`WholeEchoes`, rev32a F2, F3)."""
     return (
         not cursors.keys() & waiting
         and not cursors.keys() & not_held
@@ -1554,6 +1555,13 @@ def own_records_as_stubs(
 OWN_SNAPSHOTS = "own_snapshots_unpulled"
 """Setting: the snapshots this device stored by compaction (/v1/records/compact) that no pull
 has passed yet, as `encode_own_snapshots` writes them (`WholeEchoes`)."""
+
+
+OWN_REMOVALS = "own_removals_unpulled"
+"""Setting: the records this device sealed that left their document removed (trashed or
+deleted: `documents.removed`) and that no pull has passed yet, as `encode_own_snapshots`
+writes them, their `seq` 0 (the server's is read from the store: `Store.own_records_due`)
+(`WholeEchoes`)."""
 
 
 def decode_own_snapshots(value: str | None) -> dict[bytes, dict[bytes, int]]:
@@ -1597,24 +1605,35 @@ class WholeEchoes:
     """This device's own acknowledged records that count as come back only when a pull serves
     their bytes, with the hash acknowledged (protocol.md 4.18 "Own records"), never as a stub
     (the server's word: rev32a F2, F3): per journal, the records of the safety flags it keeps
-    (`Store.kept_flags`; their journals are pulled without `skip_own`) and the snapshots it
+    (`Store.kept_flags`; their journals are pulled without `skip_own`), the snapshots it
     stored by compaction that no pull passed yet (OWN_SNAPSHOTS; an honest server never sends
-    a snapshot stored by /v1/records/compact as a stub)."""
+    a snapshot stored by /v1/records/compact as a stub) and the records it sealed that removed
+    their document (OWN_REMOVALS; their journals are pulled without `skip_own`)."""
 
     flags: dict[bytes, set[bytes]] = field(default_factory=dict)
     snapshots: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    removals: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    """OWN_REMOVALS: a deletion the server drops and stubs to its writer would leave the
+    deleted words on every other device without a word (rev32a F3 (1)); their journals are
+    pulled without `skip_own` until a pull passed them."""
 
     def stubs_refused(self, journal_id: bytes, page: wire.JournalPage) -> set[bytes]:
         """The records of `page` served as stubs (no ciphertext) that must come whole."""
         flags = self.flags.get(journal_id, set())
         snapshots = self.snapshots.get(journal_id, {})
-        if not flags and not snapshots:
+        removals = self.removals.get(journal_id, {})
+        if not flags and not snapshots and not removals:
             return set()
         return {
             r.record_id
             for r in page.records
-            if not r.ciphertext and (r.record_id in flags or r.record_id in snapshots)
+            if not r.ciphertext
+            and (r.record_id in flags or r.record_id in snapshots or r.record_id in removals)
         }
+
+    def asked_whole(self) -> set[bytes]:
+        """The journals never asked with `skip_own`: an honest server stubs their records."""
+        return set(self.flags) | set(self.removals)
 
 
 REPLY_BYTES = 4 * 1024 * 1024

@@ -302,18 +302,8 @@ async def test_a_view_frozen_but_for_the_devices_own_records_is_not_detected(
         await phone.close()
 
 
-async def test_a_record_dropped_and_stubbed_to_its_writer_is_noticed_only_at_its_next_record(
-    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
-) -> None:
-    """The phone deletes an entry; the server acknowledges the record, drops it and serves the
-    phone a stub in its place (rev32a F3 (1)). A stub is the server's word: the phone cannot
-    tell (protocol.md 4.18 "What it cannot detect"), and the laptop, which never gets the
-    delete, sees nothing missing until the phone signs a later record in the journal: then it
-    reports the phone's dropped counter withheld."""
-    laptop = await signup("ana")
-    entry = await laptop.entries.write(None, "I want this gone.")
-    await laptop.sync(strict=True)
-    phone = await Client.login(
+async def phone_through(hostile: HostileServer, tmp_path: Path) -> Client:
+    return await Client.login(
         hostile.url,
         "ana",
         PASSWORD,
@@ -321,22 +311,88 @@ async def test_a_record_dropped_and_stubbed_to_its_writer_is_noticed_only_at_its
         device_name="phone",
         minimum_cost=INSECURE_TEST_COST,
     )
+
+
+def drop_pushes_with_stubs(hostile: HostileServer, live_server: RunningServer) -> StubbedDrops:
+    """Every record the device pushes from now on is acknowledged, then dropped, and served to
+    it as a stub in its place."""
+    drops = StubbedDrops(live_server)
+
+    def drop_after_acknowledging(request: bytes, reply: bytes) -> bytes:
+        drops.drop(r.record_id for r in wire.decode(wire.PushRequest, request).records)
+        return reply
+
+    hostile.replies["/v1/records/push"] = drop_after_acknowledging
+    hostile.replies["/v1/sync"] = drops.reply
+    return drops
+
+
+async def test_a_deletion_dropped_and_stubbed_to_its_writer_is_noticed_there(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The phone deletes an entry; the server acknowledges the record, drops it and serves the
+    phone a stub in its place (rev32a F3 (1)): the laptop would keep the words the client
+    deleted, and nothing there says a record of the phone exists. A record that removes its
+    document comes back to its writer only as its bytes: the phone's next pull asks its
+    journal whole, and reports its own record withheld."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    phone = await phone_through(hostile, tmp_path)
     try:
         await phone.sync(strict=True)
         journal = await personal(phone)
-        drops = StubbedDrops(live_server)
-
-        def drop_after_acknowledging(request: bytes, reply: bytes) -> bytes:
-            drops.drop(r.record_id for r in wire.decode(wire.PushRequest, request).records)
-            return reply
-
-        hostile.replies["/v1/records/push"] = drop_after_acknowledging
-        hostile.replies["/v1/sync"] = drops.reply
+        drops = drop_pushes_with_stubs(hostile, live_server)
         await phone.entries.delete(entry.id)
+        before = len(hostile.bodies("/v1/sync"))
+        report = await phone.sync()
+        assert report.pushed == 1 and drops.dropped
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+        middle = len(hostile.bodies("/v1/sync"))
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+        asked = [wire.decode(wire.SyncRequest, b).skip_own for b in hostile.bodies("/v1/sync")]
+        # Asked whole once: the pulls after the one that passed it ask for stubs again.
+        assert asked[before:middle] == [False] and asked[middle:] == [True]
+        assert await phone.store.setting(sync_plan.OWN_REMOVALS) is None
+    finally:
+        await phone.close()
+
+
+async def test_a_deletion_served_back_whole_is_no_alarm(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    await laptop.entries.delete(entry.id)
+    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is not None
+    assert (await laptop.sync(strict=True)).withheld == []
+    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is None
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    assert await phone.entries.list(None) == []
+
+
+async def test_a_record_dropped_and_stubbed_to_its_writer_is_noticed_only_at_its_next_record(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The phone writes an entry; the server acknowledges the record, drops it and serves the
+    phone a stub in its place (rev32a F3). A stub is the server's word: the phone cannot
+    tell (protocol.md 4.18 "What it cannot detect"), and the laptop sees nothing missing
+    until the phone signs a later record in the journal: then it reports the phone's dropped
+    counter withheld."""
+    laptop = await signup("ana")
+    await laptop.sync(strict=True)
+    phone = await phone_through(hostile, tmp_path)
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        drops = drop_pushes_with_stubs(hostile, live_server)
+        await phone.entries.write(None, "acknowledged, dropped, stubbed")
         assert (await phone.sync()).pushed == 1
         assert drops.dropped
         assert (await laptop.sync(strict=True)).withheld == []  # nothing says it exists yet
-        assert [e.body for e in await laptop.entries.list(None)] == ["I want this gone."]
 
         del hostile.replies["/v1/records/push"]
         await phone.entries.write(None, "a later record of the phone")
