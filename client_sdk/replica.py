@@ -577,6 +577,9 @@ class Replica:
         already (`_retry_key_waits`: a stop between the two writes leaves such rows)."""
         self._key_requests = 0
         """/v1/journals/keys requests this process made (what a pull again counts)."""
+        self._whole_echoes = sync_plan.WholeEchoes()
+        """This device's own records the current pull counts as come back only from their
+        bytes, never from a stub (`_pull_pages` reads them, `_apply_page` uses them)."""
         self._stubs_refused = False
         """The server refused a sync request with `skip_own` as 400 invalid_field (a server
         from before the field, protocol.md "Own records as stubs"): this session pulls without
@@ -3135,7 +3138,9 @@ class Replica:
         async with self.store.transaction() as tx:
             if before is not None:
                 await before(tx)
-            await self._seal_update(tx, journal, key, document, update)
+            record_id = await self._seal_update(tx, journal, key, document, update)
+            if removed(document):  # asked back as bytes once pushed (rev32a F3)
+                await self._note_removal(tx, journal.journal_id, record_id)
             await tx.put_documents(await _merged(tx, journal, [document]), now_ms())
             await tx.set_creators({document.doc_id: self.profile.account_id})
             if also is not None:
@@ -3143,12 +3148,20 @@ class Replica:
         if self.on_change is not None:
             self.on_change(journal, [document], "local")
 
+    async def _note_removal(self, tx: Transaction, journal_id: bytes, record_id: bytes) -> None:
+        """Within `tx`: `record_id`, sealed here, left its document removed: a pull counts it
+        as come back only from its bytes (sync.OWN_REMOVALS)."""
+        due = sync_plan.decode_own_snapshots(await tx.setting(sync_plan.OWN_REMOVALS))
+        due.setdefault(journal_id, {})[record_id] = 0
+        await tx.set_setting(sync_plan.OWN_REMOVALS, sync_plan.encode_own_snapshots(due))
+
     async def _seal_update(
         self, tx: Transaction, journal: LocalJournal, key: bytes, document: Document, update: bytes
-    ) -> None:
+    ) -> bytes:
         """Seal `update` of `document` as this device's next record in `journal` (under
         `key`, of `journal.epoch`) into the outbox, within `tx`: its counter, seen vector and
-        covers from what `tx` reads. The document's new state is the caller's to store.
+        covers from what `tx` reads; returns its id. The document's new state is the caller's
+        to store.
         Raises InvalidInput (`_check_size`) when the record is larger than the server takes:
         what `tx` wrote for it (the counter taken) is then the caller's to roll back."""
         record_id = crypto.random_bytes(wire.ID_BYTES)
@@ -3168,6 +3181,7 @@ class Replica:
         await tx.mark_seen([self._seen(journal.journal_id, record_id, None, journal.epoch, body)])
         if body.covers:
             await tx.put_covers(journal.journal_id, record_id, counting.encode_covers(body.covers))
+        return record_id
 
     async def commit_new(
         self,
@@ -4131,6 +4145,14 @@ class Replica:
         footprint = report.footprint()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
+            if self._whole_echoes.snapshots:  # those the pull passed are never asked again
+                written = await self.store.merge_setting(
+                    sync_plan.OWN_SNAPSHOTS, sync_plan.own_snapshots_not_passed
+                )
+                if written is not None:
+                    self.settings_written(*written)
+            if self._whole_echoes.removals:
+                await self._removals_passed(self._whole_echoes.removals)
             if check:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
@@ -4177,6 +4199,35 @@ class Replica:
             if reply.done and not any(page.records for page in reply.pages):
                 self._clean_pull = _CleanPull(as_of, self._stubs_refused, request, reply)
 
+    async def _removals_passed(self, removals: dict[bytes, dict[bytes, int]]) -> None:
+        """sync.OWN_REMOVALS without `removals`' records a pull has passed (acknowledged at a
+        `seq` at most their journal's cursor), nor those no longer to come back (set aside,
+        forgotten); those added meanwhile stay."""
+        passed: set[bytes] = set()
+        for journal_id, records_ in removals.items():
+            due = await self.store.own_records_due(journal_id, list(records_))
+            passed.update(r for r in records_ if r not in due)
+            for record_id, seq in due.items():
+                if seq is not None:
+                    # passed once the cursor reaches it (read in the write, below)
+                    records_[record_id] = seq
+
+        def merge(value: Any, cursors: dict[bytes, int]) -> Any:
+            kept: dict[bytes, dict[bytes, int]] = {}
+            for journal_id, records_ in sync_plan.decode_own_snapshots(value).items():
+                for record_id, seq in records_.items():
+                    seq = removals.get(journal_id, {}).get(record_id, seq)
+                    if record_id in passed or journal_id not in cursors:
+                        continue
+                    if seq and seq <= cursors[journal_id]:
+                        continue
+                    kept.setdefault(journal_id, {})[record_id] = seq
+            return sync_plan.encode_own_snapshots(kept)
+
+        written = await self.store.merge_setting(sync_plan.OWN_REMOVALS, merge)
+        if written is not None:
+            self.settings_written(*written)
+
     async def _pull_pages(
         self,
         report: sync_plan.SyncReport,
@@ -4208,6 +4259,22 @@ class Replica:
         # some, `_own_stored_unacknowledged`): never asked with `skip_own`. A quiet sync
         # (not `pending`) has none.
         waiting = await self.store.outbox_journals() if pending else set()
+        # Own records that come back only as their bytes (rev32a F2, F3): the journals of kept
+        # safety flags are never asked with `skip_own` either. Kept flags are read after a
+        # push (a quiet sync follows a pull that passed them).
+        kept = await self.store.kept_flags() if pending else []
+        self._whole_echoes = sync_plan.WholeEchoes(
+            {},
+            sync_plan.decode_own_snapshots(
+                await self.store.setting(sync_plan.OWN_SNAPSHOTS, as_of=as_of)
+            ),
+            sync_plan.decode_own_snapshots(
+                await self.store.setting(sync_plan.OWN_REMOVALS, as_of=as_of)
+            ),
+        )
+        for flag in kept:
+            self._whole_echoes.flags.setdefault(flag.journal_id, set()).add(flag.record_id)
+        waiting |= self._whole_echoes.asked_whole()
         # Journals of unverified owners: one budget for all (`hold`), and those held back at
         # it (`held`: not asked for again in this pull).
         held = hold.held
@@ -5070,6 +5137,10 @@ class Replica:
         # this page was mostly records this device holds (its own, echoed after a push).
         self._mostly_fresh[journal.journal_id] = len(fresh) * 2 > len(page.records)
         echoed = {record_id for record_id, counter in seen.items() if counter is not None}
+        # A stub of an own record whose bytes must come back (a kept safety flag, asked whole;
+        # a snapshot stored by compaction, never a stub from an honest server) is no echo: its
+        # counter stays missing, so the withholding check reports it (rev32a F2, F3).
+        echoed -= self._whole_echoes.stubs_refused(journal.journal_id, page)
         if echoed:
             await self._own_stored_unacknowledged(journal, page, echoed, report)
         problems: list[Problem] = []
@@ -6172,6 +6243,10 @@ class Replica:
                     journal.journal_id, record_id, counting.encode_covers(body.covers)
                 )
             await tx.acknowledge_own(journal.journal_id, [record_id])
+            # Its next pull counts it as come back only from its bytes (rev32a F3).
+            unpulled = sync_plan.decode_own_snapshots(await tx.setting(sync_plan.OWN_SNAPSHOTS))
+            unpulled.setdefault(journal.journal_id, {})[record_id] = reply.seq
+            await tx.set_setting(sync_plan.OWN_SNAPSHOTS, sync_plan.encode_own_snapshots(unpulled))
         return True
 
     def _removal(self, body: records.RecordBody) -> sync_plan.Removal:

@@ -2763,7 +2763,9 @@ class SafetyPath:
         and each record of the result it belongs to kept with it (`pushing.flag_results`),
         whose counter is among this device's own missing ones goes back into the outbox,
         as it was pushed, so the next sync sends it again (rev29d F1: the server
-        acknowledged it and never served it back); one a pull served back is kept no more.
+        acknowledged it and never served it back); one a pull served back is kept no more:
+        its bytes, with the hash acknowledged, since a stub of a kept record never counts as
+        received (`sync.WholeEchoes`, rev32a F2).
         Returns those flags not told before as withheld (cause WITHHELD), to be told once
         (`SyncReport.undelivered_flags`): recorded as told once the report is handed
         (`_handed_undelivered`). Raises only a store error."""

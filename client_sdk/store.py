@@ -2363,6 +2363,25 @@ class Store:
                     found[bytes(r[0])] = (bytes(r[1]), bytes(r[2]), int(r[3])) if known else None
         return found, marked[0]
 
+    async def own_records_due(
+        self, journal_id: bytes, record_ids: list[bytes]
+    ) -> dict[bytes, int | None]:
+        """Of `record_ids` (this device's own records), those still to come back from the
+        server, as record id -> `seq` once acknowledged, None while the outbox holds it; one
+        set aside or forgotten (compacted, a copy removed) is left out."""
+        found: dict[bytes, int | None] = {}
+        for chunk, marks in _in_chunks(record_ids):
+            rows = await self._all(
+                "SELECT s.record_id, s.seq, EXISTS (SELECT 1 FROM outbox o WHERE o.journal_id "
+                "= s.journal_id AND o.record_id = s.record_id) FROM seen_records s WHERE "
+                f"s.journal_id = ? AND s.record_id IN ({marks})",
+                (journal_id, *chunk),
+            )
+            for record_id, seq, waiting in rows:
+                if seq is not None or waiting:
+                    found[bytes(record_id)] = None if seq is None else int(seq)
+        return found
+
     async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
         """Of `record_ids`, this device's own records the server acknowledged, with the hash of
         the ciphertext it stored (`SeenRecord.sealed`)."""

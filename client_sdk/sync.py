@@ -1541,12 +1541,99 @@ def own_records_as_stubs(
     `waiting`: the journals with records in this device's outbox. None of them may be named:
     such a record may be stored with its push's reply lost, and it counts as delivered only
     when the pull serves its body, signed by this device (protocol.md 4.18 "stored, reply
-    lost"), which a stub does not carry. After a push that went through, the outbox is empty."""
+    lost"), which a stub does not carry. After a push that went through, the outbox is empty.
+    The SDK adds the journals holding a safety flag's record it keeps until its bytes come
+    back (`Store.kept_flags`), or a record of its that removed a document that no pull has
+    passed yet (OWN_REMOVALS): a stub is no such bytes (`WholeEchoes`, rev32a F2, F3)."""
     return (
         not cursors.keys() & waiting
         and not cursors.keys() & not_held
         and all(after > 0 or journal_id in owned for journal_id, after in cursors.items())
     )
+
+
+OWN_SNAPSHOTS = "own_snapshots_unpulled"
+"""Setting: the snapshots this device stored by compaction (/v1/records/compact) that no pull
+has passed yet, as `encode_own_snapshots` writes them (`WholeEchoes`)."""
+
+
+OWN_REMOVALS = "own_removals_unpulled"
+"""Setting: the records this device sealed that left their document removed (trashed or
+deleted: `documents.removed`) and that no pull has passed yet, as `encode_own_snapshots`
+writes them, their `seq` 0 (the server's is read from the store: `Store.own_records_due`)
+(`WholeEchoes`)."""
+
+
+def decode_own_snapshots(value: str | None) -> dict[bytes, dict[bytes, int]]:
+    """OWN_SNAPSHOTS as journal id -> {record id: seq}; a value not written by
+    `encode_own_snapshots` (a store edited by hand) is read as nothing."""
+    try:
+        rows = json.loads(value) if value else []
+        found: dict[bytes, dict[bytes, int]] = {}
+        for journal, record, seq in rows:
+            found.setdefault(bytes.fromhex(journal), {})[bytes.fromhex(record)] = int(seq)
+        return found
+    except (ValueError, TypeError):
+        return {}
+
+
+def encode_own_snapshots(snapshots: Mapping[bytes, Mapping[bytes, int]]) -> str | None:
+    """OWN_SNAPSHOTS's value (None: remove the setting): a JSON list of [journal id (hex),
+    record id (hex), seq], sorted."""
+    rows = sorted(
+        [journal.hex(), record.hex(), seq]
+        for journal, records_ in snapshots.items()
+        for record, seq in records_.items()
+    )
+    return json.dumps(rows) if rows else None
+
+
+def own_snapshots_not_passed(value: str | None, cursors: Mapping[bytes, int]) -> str | None:
+    """OWN_SNAPSHOTS without the snapshots a pull has passed (their `seq` at most their
+    journal's cursor: served, whole or as a stub, or left out) and those of journals no
+    longer on this device (not in `cursors`)."""
+    kept = {
+        journal: {r: seq for r, seq in records_.items() if seq > cursors[journal]}
+        for journal, records_ in decode_own_snapshots(value).items()
+        if journal in cursors
+    }
+    return encode_own_snapshots(kept)
+
+
+@dataclass
+class WholeEchoes:
+    """This device's own acknowledged records that count as come back only when a pull serves
+    their bytes, with the hash acknowledged (protocol.md 4.18 "Own records"), never as a stub
+    (the server's word: rev32a F2, F3): per journal, the records of the safety flags it keeps
+    (`Store.kept_flags`; their journals are pulled without `skip_own`), the snapshots it
+    stored by compaction that no pull passed yet (OWN_SNAPSHOTS; an honest server never sends
+    a snapshot stored by /v1/records/compact as a stub) and the records it sealed that removed
+    their document (OWN_REMOVALS; their journals are pulled without `skip_own`)."""
+
+    flags: dict[bytes, set[bytes]] = field(default_factory=dict)
+    snapshots: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    removals: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    """OWN_REMOVALS: a deletion the server drops and stubs to its writer would leave the
+    deleted words on every other device without a word (rev32a F3 (1)); their journals are
+    pulled without `skip_own` until a pull passed them."""
+
+    def stubs_refused(self, journal_id: bytes, page: wire.JournalPage) -> set[bytes]:
+        """The records of `page` served as stubs (no ciphertext) that must come whole."""
+        flags = self.flags.get(journal_id, set())
+        snapshots = self.snapshots.get(journal_id, {})
+        removals = self.removals.get(journal_id, {})
+        if not flags and not snapshots and not removals:
+            return set()
+        return {
+            r.record_id
+            for r in page.records
+            if not r.ciphertext
+            and (r.record_id in flags or r.record_id in snapshots or r.record_id in removals)
+        }
+
+    def asked_whole(self) -> set[bytes]:
+        """The journals never asked with `skip_own`: an honest server stubs their records."""
+        return set(self.flags) | set(self.removals)
 
 
 REPLY_BYTES = 4 * 1024 * 1024

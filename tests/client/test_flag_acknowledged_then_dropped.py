@@ -3,12 +3,10 @@ withholding check reports its own record withheld, so `Safety.unsent` names the 
 "withheld"), `logout` refuses to delete it unasked and names it in `UnsyncedChanges.flags`,
 and a logout agreed to names it in `LoggedOut.flags_discarded`. Real server on loopback, a
 proxy in front of it, the records deleted from the server's database after it acknowledged
-them."""
+them, and served to their writer as stubs in their place (rev32a F2: a server that lies
+consistently)."""
 
 from __future__ import annotations
-
-import sqlite3
-from contextlib import closing
 
 import pytest
 
@@ -16,7 +14,7 @@ from cli.main import flag_left_words
 from client_sdk import UnsyncedChanges, wire
 from tests.client.flag_judging import flag_for_tom
 from tests.client.hostile import HostileServer, Through, hostile, through  # noqa: F401
-from tests.client.sharing_support import server_db
+from tests.client.stubbed_drops import StubbedDrops
 from tests.client.test_withheld_rotation import keep_pushes
 from tests.conftest import ClientFactory, RunningServer
 
@@ -29,21 +27,16 @@ async def test_a_flag_the_server_acknowledged_then_dropped_is_named_at_logout(
 ) -> None:
     ana, tom, flag_id, taken = await flag_for_tom(signup, through)
     pushed = keep_pushes(hostile)
-    gone: list[bytes] = []
+    drops = StubbedDrops(live_server)
 
     async def drop() -> None:  # acknowledged, then dropped before any pull serves it,
         # at every sync (the flag is sent again at each: rev29d F1)
-        if not pushed:
-            return
-        ids = [r.record_id for b in pushed for r in wire.decode(wire.PushRequest, b).records]
-        gone.extend(ids)
-        with closing(sqlite3.connect(server_db(live_server))) as db, db:
-            for record_id in ids:
-                db.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
+        drops.drop(r.record_id for b in pushed for r in wire.decode(wire.PushRequest, b).records)
 
     hostile.holds["/v1/sync"] = drop
+    hostile.replies["/v1/sync"] = drops.reply  # a stub in its place, to ana's device alone
     await ana.sync()
-    assert gone, "the push was acknowledged and then dropped"
+    assert drops.dropped, "the push was acknowledged and then dropped"
     report = await ana.sync()
     assert [g.author for g in report.withheld] == [ana.profile.account_id]
 

@@ -23,9 +23,11 @@ from client_sdk import (
     records,
     wire,
 )
+from client_sdk import sync as sync_plan
 from client_sdk.withholding import Cover, Gap
 from tests.client.hostile import HostileServer, serving
 from tests.client.sharing_support import rows, server_db, share_with
+from tests.client.stubbed_drops import StubbedDrops
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 GONE: set[bytes] = set()
@@ -251,6 +253,156 @@ async def test_a_frozen_view_is_reported_once_the_frozen_device_writes(
         await phone.close()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (protocol.md 4.18 'What it cannot detect', rev32a F3 (2)): a one-way "
+    "freeze that keeps echoing the device its own records is a fork no counter shows",
+)
+async def test_a_view_frozen_but_for_the_devices_own_records_is_not_detected(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """As the frozen view above, but the server keeps serving the phone its own records (the
+    stubs its pulls ask for, `skip_own`) and leaves out only the laptop's later ones: the
+    phone writes, its records come back, and nothing says its view is frozen."""
+    laptop = await signup("ana")
+    await write_each_synced(laptop, ["before the freeze"])
+    phone = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        frozen = journal_seqs(live_server, journal)[-1]
+
+        def freeze_but_own(request: bytes, reply: bytes) -> bytes:
+            real = wire.decode(wire.SyncReply, reply)
+            pages = [
+                dataclasses.replace(
+                    page,
+                    records=[r for r in page.records if r.seq <= frozen or not r.ciphertext],
+                )
+                if page.journal_id == journal
+                else page
+                for page in real.pages
+            ]
+            return wire.encode(dataclasses.replace(real, pages=pages))
+
+        hostile.replies["/v1/sync"] = freeze_but_own
+        await write_each_synced(laptop, ["the phone never sees this"])
+        await phone.entries.write(None, "the phone writes")
+        report = await phone.sync()
+        again = await phone.sync()
+        assert report.withheld or again.withheld, "the freeze is noticed"
+    finally:
+        await phone.close()
+
+
+async def phone_through(hostile: HostileServer, tmp_path: Path) -> Client:
+    return await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "phone-via-proxy",
+        device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+
+
+def drop_pushes_with_stubs(hostile: HostileServer, live_server: RunningServer) -> StubbedDrops:
+    """Every record the device pushes from now on is acknowledged, then dropped, and served to
+    it as a stub in its place."""
+    drops = StubbedDrops(live_server)
+
+    def drop_after_acknowledging(request: bytes, reply: bytes) -> bytes:
+        drops.drop(r.record_id for r in wire.decode(wire.PushRequest, request).records)
+        return reply
+
+    hostile.replies["/v1/records/push"] = drop_after_acknowledging
+    hostile.replies["/v1/sync"] = drops.reply
+    return drops
+
+
+async def test_a_deletion_dropped_and_stubbed_to_its_writer_is_noticed_there(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The phone deletes an entry; the server acknowledges the record, drops it and serves the
+    phone a stub in its place (rev32a F3 (1)): the laptop would keep the words the client
+    deleted, and nothing there says a record of the phone exists. A record that removes its
+    document comes back to its writer only as its bytes: the phone's next pull asks its
+    journal whole, and reports its own record withheld."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    phone = await phone_through(hostile, tmp_path)
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        drops = drop_pushes_with_stubs(hostile, live_server)
+        await phone.entries.delete(entry.id)
+        before = len(hostile.bodies("/v1/sync"))
+        report = await phone.sync()
+        assert report.pushed == 1 and drops.dropped
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+        middle = len(hostile.bodies("/v1/sync"))
+        with pytest.raises(WithheldRecordsError):
+            await phone.sync(strict=True)
+        asked = [wire.decode(wire.SyncRequest, b).skip_own for b in hostile.bodies("/v1/sync")]
+        # Asked whole once: the pulls after the one that passed it ask for stubs again.
+        assert asked[before:middle] == [False] and asked[middle:] == [True]
+        assert await phone.store.setting(sync_plan.OWN_REMOVALS) is None
+    finally:
+        await phone.close()
+
+
+async def test_a_deletion_served_back_whole_is_no_alarm(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    await laptop.entries.delete(entry.id)
+    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is not None
+    assert (await laptop.sync(strict=True)).withheld == []
+    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is None
+    phone = await login("ana")
+    await phone.sync(strict=True)
+    assert await phone.entries.list(None) == []
+
+
+async def test_a_record_dropped_and_stubbed_to_its_writer_is_noticed_only_at_its_next_record(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """The phone writes an entry; the server acknowledges the record, drops it and serves the
+    phone a stub in its place (rev32a F3). A stub is the server's word: the phone cannot
+    tell (protocol.md 4.18 "What it cannot detect"), and the laptop sees nothing missing
+    until the phone signs a later record in the journal: then it reports the phone's dropped
+    counter withheld."""
+    laptop = await signup("ana")
+    await laptop.sync(strict=True)
+    phone = await phone_through(hostile, tmp_path)
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        drops = drop_pushes_with_stubs(hostile, live_server)
+        await phone.entries.write(None, "acknowledged, dropped, stubbed")
+        assert (await phone.sync()).pushed == 1
+        assert drops.dropped
+        assert (await laptop.sync(strict=True)).withheld == []  # nothing says it exists yet
+
+        del hostile.replies["/v1/records/push"]
+        await phone.entries.write(None, "a later record of the phone")
+        await phone.sync()
+        report = await laptop.sync()
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+    finally:
+        await phone.close()
+
+
 async def test_one_record_hidden_from_one_device_is_reported_there(
     signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
 ) -> None:
@@ -309,6 +461,70 @@ async def test_records_a_snapshot_covers_are_no_alarm_but_a_dropped_snapshot_is(
     desktop = await login("ana", device="desktop")
     report = await desktop.sync()
     assert report.withheld == [gap_of(laptop, journal, ((1, 4),))]
+
+
+async def test_a_snapshot_dropped_after_compaction_and_stubbed_to_its_writer_is_noticed_there(
+    signup: ClientFactory,
+    login: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
+    tmp_path: Path,
+) -> None:
+    """The server stores the snapshot, deletes the updates it supersedes, then drops the
+    snapshot too and serves the laptop a stub in its place, as it serves its own records to a
+    pull that asks `skip_own` (rev32a F3): an honest server never sends a snapshot stored by
+    compaction as a stub, so the laptop counts it as come back only from its bytes, and reports
+    its own snapshot withheld at its next sync; without a later record of the laptop, no other
+    device can (a new device sees an empty journal)."""
+    await signup("ana")
+    laptop = await Client.login(
+        hostile.url,
+        "ana",
+        PASSWORD,
+        home=tmp_path / "laptop-via-proxy",
+        device_name="laptop",
+        minimum_cost=INSECURE_TEST_COST,
+    )
+    try:
+        laptop.replica.compact_after = 3
+        journal = await personal(laptop)
+        drops = StubbedDrops(live_server)
+
+        def drop_snapshot(request: bytes, reply: bytes) -> bytes:
+            drops.drop([wire.decode(wire.CompactRequest, request).snapshot.record_id])
+            return reply
+
+        hostile.replies["/v1/records/compact"] = drop_snapshot
+        hostile.replies["/v1/sync"] = drops.reply
+        entry = await laptop.entries.write(None, "first")
+        for word in ("second", "third"):
+            await laptop.entries.edit(entry.id, append=f" {word}")
+        assert (await laptop.sync()).compacted == 1
+        assert journal_seqs(live_server, journal) == [], "the updates and the snapshot are gone"
+
+        report = await laptop.sync()
+        assert without_claimant(report.withheld) == [gap_of(laptop, journal, ((4, 4),))]
+        with pytest.raises(WithheldRecordsError):
+            await laptop.sync(strict=True)
+        # Asked once: the setting that names it is empty once a pull passed it.
+        assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is None
+    finally:
+        await laptop.close()
+
+
+async def test_a_snapshot_served_back_whole_is_no_alarm_and_asked_for_once(
+    signup: ClientFactory, live_server: RunningServer
+) -> None:
+    laptop = await signup("ana")
+    laptop.replica.compact_after = 3
+    entry = await laptop.entries.write(None, "first")
+    for word in ("second", "third"):
+        await laptop.entries.edit(entry.id, append=f" {word}")
+    assert (await laptop.sync(strict=True)).compacted == 1
+    assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is not None
+    assert (await laptop.sync(strict=True)).withheld == []
+    assert await laptop.store.setting(sync_plan.OWN_SNAPSHOTS) is None
+    assert (await laptop.entries.get(entry.id)).body == "first second third"
 
 
 async def test_coverage_forged_by_a_member_is_refused_and_the_hidden_record_reported(
