@@ -1018,6 +1018,11 @@ def failure_subject(failure: click.ClickException) -> str | None:
     return None
 
 
+SIGN_IN_AGAIN = "tj.sign_in_again"
+"""The key, in click's context meta, of the command that signs this device in, for
+`interrupted` to name when a login stopped by Ctrl-C left no profile (nu80 F10)."""
+
+
 ASKS_THE_SERVER = frozenset(
     {"share", "unshare", "leave", "brief", "account", "password", "recovery-key", "devices"}
 )
@@ -1032,14 +1037,19 @@ def interrupted(ctx: click.Context) -> NoReturn:
     change is saved on this device before it is sent, and a sync stopped halfway loses
     nothing: the next one sends and fetches the rest); `tj sync` is named for this profile
     (`profile_words`). With no account on this device (`tj signup` or `tj login` stopped at
-    its password prompt), there is nothing to send and `tj sync` would fail: only that."""
+    its password prompt), there is nothing to send and `tj sync` would fail: only that, and
+    after `tj login` asked the server, the command that signs it in (`SIGN_IN_AGAIN`: the
+    SDK leaves no profile of a login stopped halfway, whose session it ended)."""
     from client_sdk.profile import profile_exists
 
     home = ctx.find_object(Home)
     path = home.path if home is not None else default_home()
     again = output.command([*profile_words(path), "sync"])
     if not profile_exists(path):
-        text = "Stopped: this device is not signed in to an account."
+        text = "Stopped: this device is not signed in to an account"
+        if SIGN_IN_AGAIN in ctx.meta:  # a login stopped after it asked the server (nu80 F10)
+            text += f"; {ctx.meta[SIGN_IN_AGAIN]} signs it in"
+        text += "."
     elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
     elif output.STOPPED in ctx.meta:  # the command said what became of its work (NU55 F3)
@@ -1586,6 +1596,10 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     from client_sdk import NetworkError, RateLimited
     from client_sdk.errors import NETWORK
 
+    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
+        [*profile_words(home.path), "login", url, username]
+        + (["--device-name", device_name] if device_name is not None else [])
+    )
     try:
         account = home.run(signed_in, opener)
     except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)

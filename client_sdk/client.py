@@ -132,6 +132,7 @@ from client_sdk.profile import (
     load_profile,
     profile_bytes,
     profile_exists,
+    put_back_profile,
     remove_profile,
     save_profile,
     write_private,
@@ -1024,7 +1025,8 @@ class Client:
         """Log this device in; the password only derives keys locally. A failure after the
         server opened the session (the key bundle does not open, the journal list cannot be
         read, an interrupt) ends that session, best effort, and is raised as it was
-        (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
+        (protocol.md, /v1/auth/login); the home's profile is then as before the login (none
+        on a new home: not signed in). On a home that holds an unfinished signup of this
         account, finishes it as `signup` does (`recovery_key` is then set: show it;
         `keep_until_shown` as for `signup`), but never makes the account: when the server
         does not answer the signup's salt for it (deleted on another device, its password
@@ -1419,10 +1421,20 @@ class Client:
         open the store. The copy of this account's recovery key set aside on this home (R27
         F2) goes back to its place if that is free (pending_signup.py: the account answered
         to its password or recovery key here; only a copy of the same server and username):
-        the caller then treats it as kept, and keeps it until shown (`login`)."""
+        the caller then treats it as kept, and keeps it until shown (`login`). A failure
+        after the profile is saved (a journal list refused, Ctrl-C while it is read) puts
+        the profile back as it was before (`put_back_profile`): the caller ends the
+        session (`account.ended_on_failure`), and a home left holding it would look signed
+        in while every sync fails as "signed out" (nu80 F10)."""
+        before = profile_bytes(home)
         profile = await cls._new_profile(home, transport, username, session, passphrase)
-        put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
-        client = await cls._started(home, transport, profile, session)
+        saved = profile_bytes(home)
+        try:
+            put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
+            client = await cls._started(home, transport, profile, session)
+        except BaseException:
+            put_back_profile(home, before, saved)
+            raise
         client._put_back = put_back
         return client
 
