@@ -164,7 +164,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import RetryPolicy, Transport, normalize_url
+from client_sdk.transport import NOT_A_JOURNAL_SERVER, RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 
@@ -4320,9 +4320,11 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
 def _refused_or_never_sent(error: TJError) -> bool:
     """Whether a failed signup request surely created no account: the server answered with
     an error (a 4xx, a 429), or no connection to it could be made, so the request never
-    left (a signup is never retried: transport.RETRIED_PATHS). A 5xx, a timeout, a dropped
-    connection or a reply that does not decode leave it unknown."""
-    if isinstance(error, RateLimited):
+    left (a signup is never retried: transport.RETRIED_PATHS), or what answered is not a
+    Therapy Journal server (subject NOT_A_JOURNAL_SERVER: another web server at that
+    address, nu80 F3). A 5xx, a timeout, a dropped connection or a reply that does not decode
+    leave it unknown."""
+    if isinstance(error, RateLimited) or error.subject == NOT_A_JOURNAL_SERVER:
         return True
     if isinstance(error, NetworkError):
         return isinstance(error.__cause__, aiohttp.ClientConnectorError)

@@ -1187,6 +1187,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
+        "not a journal server": "an error of the status's kind (a NetworkError for a 5xx): the "
+        "address answered, but not as a Therapy Journal server (another web server, say at a "
+        "mistyped port); nothing was done there: check the address",
         NETWORK: "a NetworkError of any other kind: the server cannot be reached (offline, or "
         "nothing answers at its address), failed, or sent a reply that does not fit; changes "
         "are kept on this device",

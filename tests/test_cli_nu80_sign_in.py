@@ -5,9 +5,13 @@ passphrase (F2) and a signup on a home that holds an account (F13)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from tests.conftest import RunningServer
 from tests.test_cli import Device
@@ -43,3 +47,51 @@ async def test_ctrl_c_while_login_reads_its_journal_list_leaves_the_home_signed_
     assert "no account on this device" in flat(synced.stderr), synced.stderr
     await phone.ok("login", live_server.url, "ana", "--device-name", "phone")
     await phone.ok("sync")
+
+
+@contextlib.asynccontextmanager
+async def another_web_server(status: int) -> AsyncIterator[str]:
+    """A web server on loopback that is not a Therapy Journal server: every request gets an
+    HTML page with `status` (501: `python3 -m http.server` refusing a POST); its URL."""
+
+    async def page(request: web.Request) -> web.Response:
+        html = f"<html><body><h1>Error response</h1><p>Error code: {status}</p></body></html>"
+        return web.Response(status=status, text=html, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("status", [501, 404, 500])
+async def test_another_web_server_at_the_address_is_said_so_and_keeps_no_signup(
+    live_server: RunningServer, tmp_path: Path, status: int
+) -> None:
+    """F3: a mistyped port where another web server answers: `tj login` and `tj signup` say
+    the address does not answer as a Therapy Journal server (no "try again later"), the
+    signup keeps nothing (no unfinished signup tied to that address), and signing up at the
+    right address then works at once."""
+    await Device(tmp_path / "laptop", live_server.url).ok("signup", live_server.url, "ana")
+    home = Device(tmp_path / "w7", live_server.url)
+    async with another_web_server(status) as wrong:
+        said = (
+            f"the server at {wrong} does not answer as a Therapy Journal server "
+            f"(HTTP {status}): check the address"
+        )
+        login = await home.tj("login", wrong, "ana")
+        assert login.exit_code == 1, login.output
+        assert flat(login.stderr) == f"Error: {said}", login.stderr
+        signup = await home.tj("signup", wrong, "anaz")
+        assert signup.exit_code == 1, signup.output
+        assert flat(signup.stderr) == f"Error: {said}", signup.stderr
+        assert not (tmp_path / "w7" / "pending_signup").exists()
+        json = await home.tj("login", wrong, "ana", "--json")
+        assert '"subject": "not a journal server"' in json.stdout, json.stdout
+    made = await home.ok("signup", live_server.url, "anaz")
+    assert "Account anaz created" in made.stderr, made.stderr
+    assert "interrupted signup" not in made.stderr
