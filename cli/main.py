@@ -615,6 +615,8 @@ def with_hint(
     `by_option`: the command names a journal with `--journal` (`journal_by_option`);
     `journal_given`: it was given one (else an archived journal is the default one)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == WRONG_PASSPHRASE_SUBJECT:  # nu80 F2: a way on when it is forgotten
+        hint = forgotten_passphrase()
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
         hint = f"see {output.command_text('tj journal list')}"
     if error.subject == "no default journal" and "journal id" in error.names:
@@ -714,6 +716,40 @@ def with_hint(
         text += f" (code: {output.marks_shown(code or type(error).__name__)})"
         text += f" (the server said: {output.marks_shown(error.detail)})" if error.detail else ""
     return text
+
+
+WRONG_PASSPHRASE_SUBJECT = "passphrase"
+"""`client_sdk.errors.WRONG_PASSPHRASE` (not imported at start-up): a passphrase that does not
+open this device's locked profile."""
+
+
+def forgotten_passphrase() -> str:
+    """The advice after "wrong passphrase for this profile" (nu80 F2): try it again, or, when
+    it is forgotten, a way on that loses nothing the server holds and keeps everything of this
+    device. Nothing opens the profile without its passphrase (the lock is never weakened), so
+    the home's folder is set aside whole (a `mv` to a free name beside it, `.locked`), the
+    device signs in again in a new folder at the same path and fetches the journals; what
+    this device wrote and never synced stays only in the folder set aside, with its drafts
+    (files, readable), and reaches the server from there if the passphrase comes back."""
+    ctx = click.get_current_context(silent=True)
+    home = ctx.find_object(Home) if ctx is not None else None
+    path = (home.path if home is not None else default_home()).absolute()
+    aside = path.with_name(f"{path.name}.locked")
+    number = 2
+    while aside.exists() or aside.is_symlink():
+        aside = path.with_name(f"{path.name}.locked-{number}")
+        number += 1
+    sync = output.command(["tj", "--home", str(aside), "sync"])
+    return (
+        "try it again; if it is forgotten, nothing can open this device's keys (the passphrase "
+        "never left it), but nothing the server holds is lost: "
+        f"{output.command(['mv', str(path), str(aside)])} sets this device's folder aside, "
+        f"then {output.command_text('tj login URL USERNAME')} signs this device in again and "
+        "fetches your journals; only what this device wrote and never synced does not reach "
+        f"the server (it stays in the folder set aside, locked: {sync} sends it if you "
+        "remember the passphrase; the drafts there are plain files, "
+        f"{output.command_text('tj write --draft FILE')} saves one)"
+    )
 
 
 def built_for_profile(text: str, tj: str) -> str:

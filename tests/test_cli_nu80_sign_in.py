@@ -6,6 +6,9 @@ passphrase (F2) and a signup on a home that holds an account (F13)."""
 from __future__ import annotations
 
 import contextlib
+import re
+import shlex
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.conftest import RunningServer
-from tests.test_cli import Device
+from tests.test_cli import Device, Outage, outage  # noqa: F401
 
 
 def flat(text: str) -> str:
@@ -95,3 +98,47 @@ async def test_another_web_server_at_the_address_is_said_so_and_keeps_no_signup(
     made = await home.ok("signup", live_server.url, "anaz")
     assert "Account anaz created" in made.stderr, made.stderr
     assert "interrupted signup" not in made.stderr
+
+
+async def test_a_forgotten_passphrase_is_given_a_way_on_that_loses_nothing_the_server_holds(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """F2: a wrong passphrase's refusal says what to do when it is forgotten: the `mv` it
+    prints sets the locked folder aside whole, the `tj login` it prints signs in again in
+    its place and fetches the journals; what was written here and never synced stays in the
+    folder set aside, and its `tj --home ... sync` sends it once the passphrase comes back.
+    The lock is not weakened: the folder set aside still opens with its passphrase only."""
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana")
+    await laptop.ok("write", "Synced before the lock.")
+    tablet = Device(tmp_path / "tab", live_server.url)
+    await tablet.ok("login", live_server.url, "ana", "--device-name", "tablet")
+    await tablet.ok("lock", env={"TJ_NEW_PASSPHRASE": "tablet pass 1"})
+    await outage.begin()
+    await tablet.ok("write", "Never synced.", env={"TJ_PASSPHRASE": "tablet pass 1"})
+    await outage.end()
+
+    wrong = await tablet.tj("list", env={"TJ_PASSPHRASE": "forgotten"})
+    assert wrong.exit_code == 1, wrong.output
+    said = flat(wrong.stderr)
+    assert said.startswith("Error: wrong passphrase for this profile: try it again;"), said
+    assert "nothing the server holds is lost" in said, said
+    spans = re.findall(r"`([^`]*)`", said)
+    aside = tmp_path / "tab.locked"
+    move = f"mv {tmp_path / 'tab'} {aside}"
+    assert spans[:2] == [move, "tj login URL USERNAME"], spans  # `tj` shown for this --home
+    assert spans[2] == f"tj --home {aside} sync", spans
+    subprocess.run(shlex.split(move), check=True)
+    again = shlex.split(spans[1].replace("URL", live_server.url).replace("USERNAME", "ana"))
+    await tablet.ok(*again[1:])
+    listed = (await tablet.ok("list")).stdout
+    assert "Synced before the lock." in listed and "Never synced." not in listed, listed
+
+    set_aside = Device(aside, live_server.url)
+    still = await set_aside.tj("list", env={"TJ_PASSPHRASE": "forgotten"})
+    assert "wrong passphrase" in still.stderr, still.output  # the lock stands
+    await set_aside.ok("sync", env={"TJ_PASSPHRASE": "tablet pass 1"})  # remembered
+    await tablet.ok("sync")
+    assert "Never synced." in (await tablet.ok("list")).stdout
