@@ -1423,6 +1423,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         password = ""  # the SDK refuses another account here before any password is used
     elif finished is not None and not profile_exists(home.path) and finished[1] != name:
         password = ""  # the SDK refuses a new account here (it would overwrite that copy)
+    elif finishing is None and profile_exists(home.path) and (finished or ("", ""))[1] != name:
+        password = ""  # the SDK refuses a new account on a home signed in (nu80 F13)
     elif finished is not None and finished[1] == name:
         output.message(
             f"The signup of {finished[1]} at {finished[0]} finished earlier on this device: "
@@ -1460,6 +1462,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     try:
         account = home.run(created, opener)
     except (TJError, OSError, KeyboardInterrupt) as error:
+        if isinstance(error, TJError) and error.subject == OTHER_ACCOUNT_HERE:
+            raise Failed(home_taken(home, url, username, error), OTHER_ACCOUNT_HERE) from None
         unfinished = Client.unfinished_signup(home.path)
         if (
             unfinished is None
@@ -1512,6 +1516,34 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         return
     recovery_key_warning()
     shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
+
+
+def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
+    """Why `tj signup` of `username` at `url` is refused on `home`, signed in to an account
+    (`error`: InvalidInput, subject OTHER_ACCOUNT_HERE), and how to sign up in another home:
+    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME)."""
+    holder = error.names.get("username", "")
+    other = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "signup", url, username]))
+    where = (
+        "NEW_DIR a new folder of its own; every command for that account then takes "
+        f"{output.command_text('--home NEW_DIR')} before its name, or set TJ_HOME=NEW_DIR"
+    )
+    if holder == username:
+        return (
+            f"{home.path} is signed in to {holder} already: nothing was asked or sent. To make "
+            f"another account, sign it up in another home: {other} ({where})"
+        )
+    held = f"the account {holder}" if holder else "an account"
+    out = (
+        f"; or log {holder} out here with {output.command_text('tj sync')}, then "
+        f"{output.command_text('tj logout')}, which deletes {holder}'s data on this device"
+        if holder
+        else ""
+    )
+    return (
+        f"{home.path} is signed in to {held}: nothing was asked or sent. Sign {username} up "
+        f"in another home: {other} ({where}){out}"
+    )
 
 
 def set_aside_copies(home: Path) -> set[str]:

@@ -614,8 +614,10 @@ class Client:
         creates the default journal if missing, and sets `recovery_key`. A failure before
         the profile is saved ends the server's session (as `login`); after, the device
         stays signed in. While a signup is unfinished, `home` refuses any other account
-        (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
-        name is taken) leaves nothing behind. A `home` holding another account's local data
+        (InvalidInput, subject "unfinished signup"); a `home` signed in to an account refuses
+        a new one (InvalidInput, subject OTHER_ACCOUNT_HERE, `names["username"]` that
+        account's), before the password is judged or anything sent. A server that refuses
+        the request (the name is taken) leaves nothing behind. A `home` holding another account's local data
         without its profile (a logout stopped halfway, a profile removed) is refused with
         InvalidInput before anything is sent or kept, as a sign-in there is; its message
         says which files to move (not the folder, when it keeps a signup's recovery key).
@@ -699,9 +701,15 @@ class Client:
     ) -> Client:
         """Create a new account (see `signup`). `typed`: the username as given, before
         `normalize_username` (a taken name's message says both)."""
+        if profile_exists(home):  # before the password is judged: it is never used here
+            holder = await _holder_name(home)
+            raise InvalidInput(
+                f"{home} already holds an account{f' ({holder})' if holder else ''}: sign up "
+                "with another home, a folder of its own",
+                subject=OTHER_ACCOUNT_HERE,
+                names={"username": holder, "unsynced": ""},
+            )
         await account.check_new_password(password, username, device_name or default_device_name())
-        if profile_exists(home):
-            raise InvalidInput(f"{home} already holds an account: choose another home directory")
         made = await asyncio.to_thread(
             account.new_account, username, password, kdf_cost, device_name
         )
@@ -4101,6 +4109,18 @@ async def _refuse_other_named_store(home: Path, username: str) -> None:
     own = await _recorded_username(home)
     if own is not None and own != username:
         raise InvalidInput(_orphan_store_text(home))
+
+
+async def _holder_name(home: Path) -> str:
+    """The username of the account whose profile `home` holds, asking no passphrase: the
+    profile's, or for a locked one the username its store records; "" when neither reads."""
+    try:
+        return (await _loaded_profile(home, None)).username
+    except TJError:
+        try:
+            return (await _recorded_username(home) if is_locked(home) else None) or ""
+        except TJError:
+            return ""
 
 
 async def _recorded_username(home: Path) -> str | None:

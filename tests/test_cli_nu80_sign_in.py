@@ -142,3 +142,27 @@ async def test_a_forgotten_passphrase_is_given_a_way_on_that_loses_nothing_the_s
     await set_aside.ok("sync", env={"TJ_PASSPHRASE": "tablet pass 1"})  # remembered
     await tablet.ok("sync")
     assert "Never synced." in (await tablet.ok("list")).stdout
+
+
+async def test_signup_on_a_home_signed_in_names_home_and_tj_home(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F13: `tj signup` on a home signed in to an account says, before any password is asked
+    or judged, how to sign up in another home: `tj --home NEW_DIR signup ...` or $TJ_HOME
+    (not "choose another home directory", read as one's $HOME); the command works."""
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    await laptop.ok("signup", live_server.url, "ana")
+    refused = await laptop.tj("signup", live_server.url, "anaother", env={"TJ_PASSWORD": "x"})
+    assert refused.exit_code == 1, refused.output
+    said = flat(refused.stderr)
+    other = f"`tj --home NEW_DIR signup {live_server.url} anaother`"
+    assert said.startswith(
+        f"Error: {tmp_path / 'laptop'} is signed in to the account ana: nothing was asked or "
+        f"sent. Sign anaother up in another home: {other} (NEW_DIR a new folder of its own;"
+    ), said
+    assert "`--home NEW_DIR` before its name, or set TJ_HOME=NEW_DIR" in said, said
+    assert "choose another home directory" not in said and "weak" not in said, said
+    again = await laptop.tj("signup", live_server.url, "ana")
+    assert f"{tmp_path / 'laptop'} is signed in to ana already" in flat(again.stderr)
+    new_dir = str(tmp_path / "other")
+    await Device(Path(new_dir), live_server.url).ok("signup", live_server.url, "anaother")
