@@ -36,6 +36,10 @@ def lock(home: Home, as_json: bool) -> None:
     and says so: "Changed this device's passphrase" (given the same one again, it says that
     nothing changed).
 
+    A forgotten passphrase cannot be got round, but loses nothing the server holds: a wrong
+    one's error prints the `mv` that sets this device's folder aside and the `tj login` that
+    signs it in again; only what it wrote and never synced stays behind, in that folder.
+
     \b
     Example:
       tj lock

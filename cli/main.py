@@ -615,6 +615,8 @@ def with_hint(
     `by_option`: the command names a journal with `--journal` (`journal_by_option`);
     `journal_given`: it was given one (else an archived journal is the default one)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == WRONG_PASSPHRASE_SUBJECT:  # nu80 F2: a way on when it is forgotten
+        hint = forgotten_passphrase()
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it
         hint = f"see {output.command_text('tj journal list')}"
     if error.subject == "no default journal" and "journal id" in error.names:
@@ -714,6 +716,40 @@ def with_hint(
         text += f" (code: {output.marks_shown(code or type(error).__name__)})"
         text += f" (the server said: {output.marks_shown(error.detail)})" if error.detail else ""
     return text
+
+
+WRONG_PASSPHRASE_SUBJECT = "passphrase"
+"""`client_sdk.errors.WRONG_PASSPHRASE` (not imported at start-up): a passphrase that does not
+open this device's locked profile."""
+
+
+def forgotten_passphrase() -> str:
+    """The advice after "wrong passphrase for this profile" (nu80 F2): try it again, or, when
+    it is forgotten, a way on that loses nothing the server holds and keeps everything of this
+    device. Nothing opens the profile without its passphrase (the lock is never weakened), so
+    the home's folder is set aside whole (a `mv` to a free name beside it, `.locked`), the
+    device signs in again in a new folder at the same path and fetches the journals; what
+    this device wrote and never synced stays only in the folder set aside, with its drafts
+    (files, readable), and reaches the server from there if the passphrase comes back."""
+    ctx = click.get_current_context(silent=True)
+    home = ctx.find_object(Home) if ctx is not None else None
+    path = (home.path if home is not None else default_home()).absolute()
+    aside = path.with_name(f"{path.name}.locked")
+    number = 2
+    while aside.exists() or aside.is_symlink():
+        aside = path.with_name(f"{path.name}.locked-{number}")
+        number += 1
+    sync = output.command(["tj", "--home", str(aside), "sync"])
+    return (
+        "try it again; if it is forgotten, nothing can open this device's keys (the passphrase "
+        "never left it), but nothing the server holds is lost: "
+        f"{output.command(['mv', str(path), str(aside)])} sets this device's folder aside, "
+        f"then {output.command_text('tj login URL USERNAME')} signs this device in again and "
+        "fetches your journals; only what this device wrote and never synced does not reach "
+        f"the server (it stays in the folder set aside, locked: {sync} sends it if you "
+        "remember the passphrase; the drafts there are plain files, "
+        f"{output.command_text('tj write --draft FILE')} saves one)"
+    )
 
 
 def built_for_profile(text: str, tj: str) -> str:
@@ -1018,6 +1054,11 @@ def failure_subject(failure: click.ClickException) -> str | None:
     return None
 
 
+SIGN_IN_AGAIN = "tj.sign_in_again"
+"""The key, in click's context meta, of the command that signs this device in, for
+`interrupted` to name when a login stopped by Ctrl-C left no profile (nu80 F10)."""
+
+
 ASKS_THE_SERVER = frozenset(
     {"share", "unshare", "leave", "brief", "account", "password", "recovery-key", "devices"}
 )
@@ -1032,14 +1073,19 @@ def interrupted(ctx: click.Context) -> NoReturn:
     change is saved on this device before it is sent, and a sync stopped halfway loses
     nothing: the next one sends and fetches the rest); `tj sync` is named for this profile
     (`profile_words`). With no account on this device (`tj signup` or `tj login` stopped at
-    its password prompt), there is nothing to send and `tj sync` would fail: only that."""
+    its password prompt), there is nothing to send and `tj sync` would fail: only that, and
+    after `tj login` asked the server, the command that signs it in (`SIGN_IN_AGAIN`: the
+    SDK leaves no profile of a login stopped halfway, whose session it ended)."""
     from client_sdk.profile import profile_exists
 
     home = ctx.find_object(Home)
     path = home.path if home is not None else default_home()
     again = output.command([*profile_words(path), "sync"])
     if not profile_exists(path):
-        text = "Stopped: this device is not signed in to an account."
+        text = "Stopped: this device is not signed in to an account"
+        if SIGN_IN_AGAIN in ctx.meta:  # a login stopped after it asked the server (nu80 F10)
+            text += f"; {ctx.meta[SIGN_IN_AGAIN]} signs it in"
+        text += "."
     elif ctx.invoked_subcommand == "sync":
         text = f"Stopped: nothing was lost; run {again} again."
     elif output.STOPPED in ctx.meta:  # the command said what became of its work (NU55 F3)
@@ -1377,6 +1423,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         password = ""  # the SDK refuses another account here before any password is used
     elif finished is not None and not profile_exists(home.path) and finished[1] != name:
         password = ""  # the SDK refuses a new account here (it would overwrite that copy)
+    elif finishing is None and profile_exists(home.path) and (finished or ("", ""))[1] != name:
+        password = ""  # the SDK refuses a new account on a home signed in (nu80 F13)
     elif finished is not None and finished[1] == name:
         output.message(
             f"The signup of {finished[1]} at {finished[0]} finished earlier on this device: "
@@ -1414,6 +1462,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     try:
         account = home.run(created, opener)
     except (TJError, OSError, KeyboardInterrupt) as error:
+        if isinstance(error, TJError) and error.subject == OTHER_ACCOUNT_HERE:
+            raise Failed(home_taken(home, url, username, error), OTHER_ACCOUNT_HERE) from None
         unfinished = Client.unfinished_signup(home.path)
         if (
             unfinished is None
@@ -1466,6 +1516,34 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         return
     recovery_key_warning()
     shown[0].recovery_key_shown()  # shown: the copy kept for an interrupted signup goes
+
+
+def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
+    """Why `tj signup` of `username` at `url` is refused on `home`, signed in to an account
+    (`error`: InvalidInput, subject OTHER_ACCOUNT_HERE), and how to sign up in another home:
+    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME)."""
+    holder = error.names.get("username", "")
+    other = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "signup", url, username]))
+    where = (
+        "NEW_DIR a new folder of its own; every command for that account then takes "
+        f"{output.command_text('--home NEW_DIR')} before its name, or set TJ_HOME=NEW_DIR"
+    )
+    if holder == username:
+        return (
+            f"{home.path} is signed in to {holder} already: nothing was asked or sent. To make "
+            f"another account, sign it up in another home: {other} ({where})"
+        )
+    held = f"the account {holder}" if holder else "an account"
+    out = (
+        f"; or log {holder} out here with {output.command_text('tj sync')}, then "
+        f"{output.command_text('tj logout')}, which deletes {holder}'s data on this device"
+        if holder
+        else ""
+    )
+    return (
+        f"{home.path} is signed in to {held}: nothing was asked or sent. Sign {username} up "
+        f"in another home: {other} ({where}){out}"
+    )
 
 
 def set_aside_copies(home: Path) -> set[str]:
@@ -1586,6 +1664,10 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     from client_sdk import NetworkError, RateLimited
     from client_sdk.errors import NETWORK
 
+    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
+        [*profile_words(home.path), "login", url, username]
+        + (["--device-name", device_name] if device_name is not None else [])
+    )
     try:
         account = home.run(signed_in, opener)
     except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)

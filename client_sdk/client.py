@@ -132,6 +132,7 @@ from client_sdk.profile import (
     load_profile,
     profile_bytes,
     profile_exists,
+    put_back_profile,
     remove_profile,
     save_profile,
     write_private,
@@ -163,7 +164,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import RetryPolicy, Transport, normalize_url
+from client_sdk.transport import NOT_A_JOURNAL_SERVER, RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 
@@ -613,8 +614,10 @@ class Client:
         creates the default journal if missing, and sets `recovery_key`. A failure before
         the profile is saved ends the server's session (as `login`); after, the device
         stays signed in. While a signup is unfinished, `home` refuses any other account
-        (InvalidInput, subject "unfinished signup"). A server that refuses the request (the
-        name is taken) leaves nothing behind. A `home` holding another account's local data
+        (InvalidInput, subject "unfinished signup"); a `home` signed in to an account refuses
+        a new one (InvalidInput, subject OTHER_ACCOUNT_HERE, `names["username"]` that
+        account's), before the password is judged or anything sent. A server that refuses
+        the request (the name is taken) leaves nothing behind. A `home` holding another account's local data
         without its profile (a logout stopped halfway, a profile removed) is refused with
         InvalidInput before anything is sent or kept, as a sign-in there is; its message
         says which files to move (not the folder, when it keeps a signup's recovery key).
@@ -698,9 +701,15 @@ class Client:
     ) -> Client:
         """Create a new account (see `signup`). `typed`: the username as given, before
         `normalize_username` (a taken name's message says both)."""
+        if profile_exists(home):  # before the password is judged: it is never used here
+            holder = await _holder_name(home)
+            raise InvalidInput(
+                f"{home} already holds an account{f' ({holder})' if holder else ''}: sign up "
+                "with another home, a folder of its own",
+                subject=OTHER_ACCOUNT_HERE,
+                names={"username": holder, "unsynced": ""},
+            )
         await account.check_new_password(password, username, device_name or default_device_name())
-        if profile_exists(home):
-            raise InvalidInput(f"{home} already holds an account: choose another home directory")
         made = await asyncio.to_thread(
             account.new_account, username, password, kdf_cost, device_name
         )
@@ -1024,7 +1033,8 @@ class Client:
         """Log this device in; the password only derives keys locally. A failure after the
         server opened the session (the key bundle does not open, the journal list cannot be
         read, an interrupt) ends that session, best effort, and is raised as it was
-        (protocol.md, /v1/auth/login). On a home that holds an unfinished signup of this
+        (protocol.md, /v1/auth/login); the home's profile is then as before the login (none
+        on a new home: not signed in). On a home that holds an unfinished signup of this
         account, finishes it as `signup` does (`recovery_key` is then set: show it;
         `keep_until_shown` as for `signup`), but never makes the account: when the server
         does not answer the signup's salt for it (deleted on another device, its password
@@ -1419,10 +1429,20 @@ class Client:
         open the store. The copy of this account's recovery key set aside on this home (R27
         F2) goes back to its place if that is free (pending_signup.py: the account answered
         to its password or recovery key here; only a copy of the same server and username):
-        the caller then treats it as kept, and keeps it until shown (`login`)."""
+        the caller then treats it as kept, and keeps it until shown (`login`). A failure
+        after the profile is saved (a journal list refused, Ctrl-C while it is read) puts
+        the profile back as it was before (`put_back_profile`): the caller ends the
+        session (`account.ended_on_failure`), and a home left holding it would look signed
+        in while every sync fails as "signed out" (nu80 F10)."""
+        before = profile_bytes(home)
         profile = await cls._new_profile(home, transport, username, session, passphrase)
-        put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
-        client = await cls._started(home, transport, profile, session)
+        saved = profile_bytes(home)
+        try:
+            put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
+            client = await cls._started(home, transport, profile, session)
+        except BaseException:
+            put_back_profile(home, before, saved)
+            raise
         client._put_back = put_back
         return client
 
@@ -4091,6 +4111,18 @@ async def _refuse_other_named_store(home: Path, username: str) -> None:
         raise InvalidInput(_orphan_store_text(home))
 
 
+async def _holder_name(home: Path) -> str:
+    """The username of the account whose profile `home` holds, asking no passphrase: the
+    profile's, or for a locked one the username its store records; "" when neither reads."""
+    try:
+        return (await _loaded_profile(home, None)).username
+    except TJError:
+        try:
+            return (await _recorded_username(home) if is_locked(home) else None) or ""
+        except TJError:
+            return ""
+
+
 async def _recorded_username(home: Path) -> str | None:
     """The username the store at `home` records (`Store.recorded_username`), read without
     any key; None when there is no store or it records none."""
@@ -4308,9 +4340,11 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
 def _refused_or_never_sent(error: TJError) -> bool:
     """Whether a failed signup request surely created no account: the server answered with
     an error (a 4xx, a 429), or no connection to it could be made, so the request never
-    left (a signup is never retried: transport.RETRIED_PATHS). A 5xx, a timeout, a dropped
-    connection or a reply that does not decode leave it unknown."""
-    if isinstance(error, RateLimited):
+    left (a signup is never retried: transport.RETRIED_PATHS), or what answered is not a
+    Therapy Journal server (subject NOT_A_JOURNAL_SERVER: another web server at that
+    address, nu80 F3). A 5xx, a timeout, a dropped connection or a reply that does not decode
+    leave it unknown."""
+    if isinstance(error, RateLimited) or error.subject == NOT_A_JOURNAL_SERVER:
         return True
     if isinstance(error, NetworkError):
         return isinstance(error.__cause__, aiohttp.ClientConnectorError)

@@ -144,3 +144,11 @@ def words_for(code: str, status: int, path: str = "") -> str:
     if status >= 500:
         return f"the server failed (HTTP {status}): try again later"
     return f"the server refused the request (HTTP {status})"
+
+
+def not_a_journal_server(server: str, status: int) -> str:
+    """The words for an answer (HTTP `status`) that is not this API's: another web server
+    answers at `server` (a mistyped port or path, nu80 F3). No advice to try again: the
+    same address answers the same."""
+    at = f"the server at {server}" if server else "the server"
+    return f"{at} does not answer as a Therapy Journal server (HTTP {status}): check the address"

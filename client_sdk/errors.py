@@ -95,8 +95,9 @@ SESSION_EXPIRED = "session expired"
 
 OTHER_ACCOUNT_HERE = "other account here"
 """`TJError.subject` of an InvalidInput refusing a sign-in (`Client.login`, `recover`,
-`check_home_for`) on a home signed in to another account; `names`: "username" (that
-account's), "unsynced" (how many of its items have changes that never reached the server, in
+`check_home_for`) on a home signed in to another account, or a `signup` on a home signed in
+to any account; `names`: "username" (that account's; "" when a locked profile's cannot be
+read), "unsynced" (how many of its items have changes that never reached the server, in
 decimal; "" when not counted). Nothing was sent: log that account out there first, or use
 another home."""
 
@@ -1110,8 +1111,8 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         SESSION_ENDED: "an AuthError: the server no longer knows the device's session (logged "
         "out elsewhere, or the account deleted from another device); log in again on this home",
         SESSION_EXPIRED: "an AuthError for a session older than the server keeps; log in again",
-        OTHER_ACCOUNT_HERE: "a sign-in refused on a home signed in to another account "
-        "(`names`: username, unsynced); nothing was sent",
+        OTHER_ACCOUNT_HERE: "a sign-in refused on a home signed in to another account, or a "
+        "sign-up on a home signed in to any (`names`: username, unsynced); nothing was sent",
         "account maybe deleted": "a login refused on a home signed in to that account: the "
         "account may have been deleted, or its password changed, from another device",
         USERNAME_TAKEN: "a ConflictError: a sign-up's username is another account's; ask for "
@@ -1187,6 +1188,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         STORE_BUSY: "StoreBusy: another program using the home kept its local store busy; "
         "its message says what was not done and what to do",
         "no answer": "a NetworkError: the server took the request and sent nothing back in time",
+        "not a journal server": "an error of the status's kind (a NetworkError for a 5xx): the "
+        "address answered, but not as a Therapy Journal server (another web server, say at a "
+        "mistyped port); nothing was done there: check the address",
         NETWORK: "a NetworkError of any other kind: the server cannot be reached (offline, or "
         "nothing answers at its address), failed, or sent a reply that does not fit; changes "
         "are kept on this device",

@@ -205,3 +205,17 @@ def profile_bytes(home: Path) -> bytes | None:
         return (home / PROFILE_FILE).read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+
+
+def put_back_profile(home: Path, before: bytes | None, saved: bytes | None) -> None:
+    """Undo the profile a sign-in saved (`saved`, its bytes) when the sign-in did not finish
+    and its session was ended (nu80 F10): the profile file is again `before` (its bytes
+    before that sign-in; None: there was none, and it is removed), so that the home never
+    holds a session the server no longer knows. Only while the file is still `saved`: a
+    profile another program saved since is left as it is."""
+    if saved is None or profile_bytes(home) != saved:
+        return
+    if before is None:
+        remove_profile(home)
+    else:
+        write_private(home / PROFILE_FILE, before)

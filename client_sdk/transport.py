@@ -36,7 +36,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
-from client_sdk.error_words import subject_for, words_for
+from client_sdk.error_words import not_a_journal_server, subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
     SESSION_ENDED,
@@ -149,6 +149,18 @@ def refused_at_once(error: BaseException | None) -> bool:
         error.__cause__, aiohttp.ClientConnectorError
     )
 
+
+NOT_A_JOURNAL_SERVER = "not a journal server"
+"""`TJError.subject` of an answer that is not this API's (nu80 F3): an error status whose
+body is no protocol.md error reply (an HTML page: another web server at that address and
+port), other than the statuses a proxy in front of a Therapy Journal server answers by itself
+(PROXY_STATUSES). The error keeps its status's type; never retried, and the request was not
+run by a Therapy Journal server."""
+
+PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504})
+"""Statuses a reverse proxy (or load balancer) in front of a Therapy Journal server answers on
+its own, with a body of its own: a timeout, a body over its limit, its rate limit, the server
+behind it down or slow. Such an answer says as much as the status, as before."""
 
 NO_ANSWER_S = 30.0
 """Default of `AnswerWait.no_answer_s`: seconds a request waits without a byte from the
@@ -715,7 +727,9 @@ class Transport:
             if notice is not None:
                 notice.cancel()
         if status != 200:
-            raise session_told(_error_from(status, raw, retry_after, path), self.session_ends_ms)
+            raise session_told(
+                _error_from(status, raw, retry_after, path, self.base_url), self.session_ends_ms
+            )
         try:
             return wire.decode(reply, raw) if known is None else known.decoded(reply, raw)
         except wire.WireError as error:
@@ -761,7 +775,7 @@ class Transport:
         if got is None or got.status == wire.LIVE_OVER_HTTP:
             return None
         if got.status != 200:
-            refused = _error_from(got.status, got.body, None, path)
+            refused = _error_from(got.status, got.body, None, path, self.base_url)
             raise session_told(refused, self.session_ends_ms)
         try:
             return wire.decode(reply, got.body) if known is None else known.decoded(reply, got.body)
@@ -962,14 +976,22 @@ def session_told(error: TJError, ends_ms: int | None) -> TJError:
     return told
 
 
-def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = "") -> TJError:
+def _error_from(
+    status: int, raw: bytes, retry_after: float | None, path: str = "", server: str = ""
+) -> TJError:
+    """The TJError of an error `status` answered to `path` at `server` (its base URL) with
+    the body `raw`. A body that is no error reply of this API, with a status no proxy in front
+    of the server gives by itself (PROXY_STATUSES), is another web server's answer: said so,
+    naming `server`, subject NOT_A_JOURNAL_SERVER, never transient (nu80 F3)."""
+    ours = True
     try:
         reply = wire.decode(wire.ErrorReply, raw)
         code, detail = reply.code, reply.message
     except wire.WireError:
         code, detail = "unknown", None
+        ours = status in PROXY_STATUSES
     # the SDK's own words for the code (error_words.py); the server's text only as detail
-    text = words_for(code, status, path)
+    text = words_for(code, status, path) if ours else not_a_journal_server(server, status)
     error_type = STATUS_ERRORS.get(status)
     error: TJError
     if status == 429:
@@ -982,11 +1004,13 @@ def _error_from(status: int, raw: bytes, retry_after: float | None, path: str = 
     elif error_type is not None:
         error = error_type(text)
     else:
-        transient = status >= 500 or status in TRANSIENT_STATUSES
+        transient = ours and (status >= 500 or status in TRANSIENT_STATUSES)
         error = NetworkError(text, transient=transient, retry_after=retry_after)
     error.code = code
     error.detail = detail
     subject = subject_for(code, path)
     if subject is not None:
         error.subject = subject
+    if not ours:
+        error.subject = NOT_A_JOURNAL_SERVER
     return error

@@ -56,7 +56,7 @@ async def test_tj_signup_interrupted_after_the_server_created_the_account_then_a
     assert_no_plaintext_key(device.home, key)
 
     shown_once = failed_with_one_line(await device.tj("signup", hostile.url, "ana"))
-    assert "already holds an account" in shown_once
+    assert f"{device.home} is signed in to ana already: nothing was asked or sent" in shown_once
     assert "recovery key" not in (await device.ok("journal", "list")).stderr
     recovered = Device(tmp_path / "phone", live_server.url)
     await recovered.ok(

@@ -167,3 +167,69 @@ async def test_a_recovery_whose_new_password_is_refused_ends_its_session(
 
     assert hostile.paths[-2:] == ["/v1/account/password", "/v1/auth/logout"]
     await assert_signed_out(live_server, laptop, opened_session(hostile, "/v1/auth/recover"))
+
+
+async def test_a_login_cancelled_after_its_profile_was_saved_leaves_the_home_signed_out(
+    live_server: RunningServer, hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """nu80 F10: Ctrl-C while the login reads its journal list, after it saved the profile:
+    the session is ended, so the profile goes too; the home says it is not signed in (never
+    a profile whose every sync fails as "signed out"), and logging in again works."""
+    laptop = await signup("ana")
+    reached, released = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        reached.set()
+        await released.wait()
+
+    home = tmp_path / "phone"
+    hostile.holds["/v1/journals/list"] = hold
+    login = asyncio.ensure_future(sign_in(hostile, "/v1/auth/login", laptop, home))
+    try:
+        await reached.wait()
+        assert (home / "profile").exists()  # saved before the journal list is read
+        login.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await login
+    finally:
+        released.set()
+    del hostile.holds["/v1/journals/list"]
+    assert not (home / "profile").exists()
+    with pytest.raises(TJError, match="no account on this device"):
+        await Client.open(home)
+    phone = await sign_in(hostile, "/v1/auth/login", laptop, home)
+    try:
+        await phone.sync()
+        assert sorted(d.name for d in await laptop.devices.list()) == ["laptop", "phone"]
+    finally:
+        await phone.close()
+
+
+async def test_a_login_again_cancelled_keeps_the_session_the_home_held(
+    live_server: RunningServer, hostile: HostileServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """nu80 F10, on a home signed in to the account already: the login again is stopped
+    after it saved its profile; the profile from before is put back, and its session (never
+    ended: only a finished login ends it) still syncs."""
+    laptop = await signup("ana")
+    home = tmp_path / "phone"
+    phone = await sign_in(hostile, "/v1/auth/login", laptop, home)
+    await phone.entries.write(None, "written before the login again")
+    await phone.close()
+    before = (home / "profile").read_bytes()
+    hostile.replies["/v1/journals/list"] = lambda request, reply: b"\xc1"  # never msgpack
+
+    with pytest.raises(NetworkError, match="/v1/journals/list"):
+        await sign_in(hostile, "/v1/auth/login", laptop, home)
+
+    del hostile.replies["/v1/journals/list"]
+    assert (home / "profile").read_bytes() == before
+    phone = await Client.open(home)
+    try:
+        await phone.sync()  # the earlier session: still signed in
+    finally:
+        await phone.close()
+    await laptop.sync()
+    assert [entry.body for entry in await laptop.entries.list()] == [
+        "written before the login again"
+    ]
