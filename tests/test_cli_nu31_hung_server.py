@@ -3,7 +3,8 @@ stopped with SIGSTOP: the kernel still completes the TCP handshake) held every c
 needs the server for minutes, silently: `tj devices` 4 min, `tj logout --yes` 5 min (it
 retried a push `--yes` had agreed to drop). Each request now waits at most `tj
 --server-wait` seconds without a byte from the server (30 by default; $TJ_SERVER_WAIT, set to
-1 here so the suite pays seconds, not minutes: the same code path and outcome), is not
+0.4 here, below its least of 1 s through the test setting $TJ_TEST_SERVER_WAIT_LEAST, so the
+suite pays seconds, not minutes: the same code path and outcome), is not
 retried, and the command ends with one line saying what failed, that nothing on this device
 was lost, and what to do. `tj logout --yes` ends within its quick sync and a bounded sign-out
 request, and deletes the local data as agreed."""
@@ -30,9 +31,10 @@ from tests.conftest import PASSWORD
 from tests.e2e.test_server_restart import ServerProcess
 from tests.test_cli import Device, succeeded
 
-WAIT = 1.0
-"""$TJ_SERVER_WAIT in these tests (its least)."""
-QUICK_SYNC = 0.3
+WAIT = 0.4
+"""$TJ_SERVER_WAIT in these tests (under its least of 1 s: $TJ_TEST_SERVER_WAIT_LEAST)."""
+WAIT_ENV = {"TJ_SERVER_WAIT": str(WAIT), "TJ_TEST_SERVER_WAIT_LEAST": "0.1"}
+QUICK_SYNC = 0.2
 """`cli.main.QUICK_SYNC_S` in these tests (10 s for real): the server is stopped, so any
 wait ends the same way."""
 BOUND = 20.0
@@ -57,7 +59,7 @@ def stop(server: ServerProcess, sig: signal.Signals) -> None:
 
 async def timed(device: Device, *args: str) -> tuple[Result, float]:
     started = time.monotonic()
-    result = await asyncio.wait_for(device.tj(*args, env={"TJ_SERVER_WAIT": str(WAIT)}), BOUND + 40)
+    result = await asyncio.wait_for(device.tj(*args, env=WAIT_ENV), BOUND + 40)
     return result, time.monotonic() - started
 
 
@@ -84,12 +86,12 @@ async def test_server_commands_give_up_on_a_hung_server_within_the_bound(
     await laptop.ok("write", "before the hang")
 
     stop(server, signal.SIGSTOP)
-    # The commands' quick syncs too, shorter still (--server-wait takes 1 s at least): each
-    # command's own request then waits WAIT.
+    # The commands' quick syncs too, shorter still: each command's own request then waits
+    # WAIT.
     monkeypatch.setattr("cli.main.QUICK_SYNC_S", QUICK_SYNC)
-    # As on a terminal: each command says once that it waits (after 0.3 s here, 5 s for real).
+    # As on a terminal: each command says once that it waits (after 0.1 s here, 5 s for real).
     monkeypatch.setattr("cli.main.stderr_is_terminal", lambda: True)
-    monkeypatch.setattr("cli.main.WAIT_NOTICE_S", 0.3)
+    monkeypatch.setattr("cli.main.WAIT_NOTICE_S", 0.1)
     try:
         written, _ = await timed(laptop, "write", "while it hangs")
         succeeded(written)  # saved locally: dropped by the logout below, as agreed

@@ -242,12 +242,15 @@ async def test_shares_with_a_hung_server_says_it_did_not_answer_as_list_does(
     stop(server, signal.SIGSTOP)
     monkeypatch.setattr("cli.main.QUICK_SYNC_S", 2.1)  # 10 s for real; over 2: the hint
     try:
-        waited = {"1": "1", None: "2.1"}  # --server-wait 1; else the quick sync's bound
+        # --server-wait 0.3 (under its least of 1 s: the test setting
+        # $TJ_TEST_SERVER_WAIT_LEAST); else the quick sync's bound
+        waited = {"0.3": "0.3", None: "2.1"}
+        least = {"TJ_TEST_SERVER_WAIT_LEAST": "0.1"}
         for wait, seconds in waited.items():
             options = ["--server-wait", wait] if wait else []
             for command in (["shares"], ["list"]):
                 started = time.monotonic()
-                shown = await owner.tj(*options, *command)
+                shown = await owner.tj(*options, *command, env=least)
                 took = time.monotonic() - started
                 assert shown.exit_code == 0, shown.output
                 told = said(shown.stderr)
