@@ -27,8 +27,9 @@ def _db() -> sqlite3.Connection:
     """Every watched table with the columns the triggers read, and store.COUNTS."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     tables = {table for tables in store.WATCHED.values() for table in tables}
-    for table in sorted(tables - {"journals"}):
+    for table in sorted(tables - {"journals", "outbox"}):
         db.execute(f"CREATE TABLE {table} (x)")
+    db.execute("CREATE TABLE outbox (position INTEGER PRIMARY KEY, x)")
     db.execute("CREATE TABLE journals (x, cursor, own_before, own_not_held)")
     db.execute("CREATE TABLE documents (x, kind)")
     store._add_counts(db)
@@ -52,11 +53,28 @@ def test_each_watched_table_moves_each_of_its_columns_once_per_row_change() -> N
     for table in sorted(tables):
         watching = {column for column, names in store.WATCHED.items() if table in names}
         expected = {column: 1 for column in watching}
-        assert _moved(db, f"INSERT INTO {table} VALUES (1)") == expected, table
+        assert _moved(db, f"INSERT INTO {table} (x) VALUES (1)") == expected, table
         assert _moved(db, f"UPDATE {table} SET x = 2") == expected, table
         assert _moved(db, f"DELETE FROM {table}") == expected, table
-        db.execute(f"INSERT INTO {table} VALUES (1), (2)")
+        db.execute(f"INSERT INTO {table} (x) VALUES (1), (2)")
         assert _moved(db, f"DELETE FROM {table}") == {c: 2 for c in watching}, table
+
+
+def test_an_insert_into_the_outbox_is_counted_only_into_an_empty_outbox() -> None:
+    """`waiting`, the one read of the outbox's group, reads whether it holds a row: an entry
+    written while others wait moves no count (one page less in the log a write, issue 10);
+    the first row does, at any position (a set-aside record goes back at its old one), in
+    an INSERT of several rows too; every update and delete does."""
+    db = _db()
+    assert _moved(db, "INSERT INTO outbox (x) VALUES (1)") == {"waiting": 1}
+    assert _moved(db, "INSERT INTO outbox (x) VALUES (2)") == {}
+    assert _moved(db, "INSERT INTO outbox (position, x) VALUES (-5, 3)") == {}
+    assert _moved(db, "UPDATE outbox SET x = 4 WHERE x = 2") == {"waiting": 1}
+    assert _moved(db, "DELETE FROM outbox WHERE x = 1") == {"waiting": 1}
+    assert _moved(db, "DELETE FROM outbox") == {"waiting": 2}
+    assert _moved(db, "INSERT INTO outbox (position, x) VALUES (7, 1), (3, 2)") == {"waiting": 1}
+    assert _moved(db, "DELETE FROM outbox") == {"waiting": 2}
+    assert _moved(db, "INSERT INTO outbox (position, x) VALUES (2, 1)") == {"waiting": 1}
 
 
 def test_journals_move_own_marks_at_insert_delete_and_own_marks_only() -> None:

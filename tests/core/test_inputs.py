@@ -253,3 +253,37 @@ def test_texts_are_looked_at_once_then_named_only_where_one_is_bad(
         fast = str(error)
     assert fast == named
     assert inputs._holds_bad_text(value, 0) == (named is not None)
+
+
+_ANNOTATIONS = [
+    "str", "str | None", "int | None", "int", "float", "bool", "bytes", "date",
+    "datetime | None", "timedelta", "builtins.list[str] | tuple[str, ...]", "KdfCost",
+]  # fmt: skip
+_plain_values = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.binary()
+    | _any_texts | st.dates() | st.datetimes() | st.timedeltas() | st.lists(_texts, max_size=2)
+)  # fmt: skip
+
+
+@given(annotation=st.sampled_from(_ANNOTATIONS), value=_plain_values)
+def test_values_answered_without_a_call_are_those_the_whole_check_passes(
+    annotation: str, value: object
+) -> None:
+    """`_checked` passes a value of exactly a type `_plain_accepted` names (a str: ASCII)
+    without `_check_value` (issue 10): only values `_check_value` passes, and the check of a
+    public method refuses exactly what `_check_value` refuses."""
+    wanted = expected(annotation)
+    kind = type(value)
+    if kind in inputs._plain_accepted(wanted) and (kind is not str or value.isascii()):
+        inputs._check_value("field", wanted, value)  # raises nothing
+    try:
+        inputs._check_value("field", wanted, value)
+        whole = None
+    except InvalidInput as error:
+        whole = str(error)
+    try:
+        check_argument("field", annotation, value)
+        checked = None
+    except InvalidInput as error:
+        checked = str(error)
+    assert checked == whole
