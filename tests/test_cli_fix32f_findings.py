@@ -1,0 +1,56 @@
+"""fix32f: nu80's everyday findings (F1, F4, F5, F6, F7, F8, F9, F11, F12). Real server on
+loopback, real crypto; CliRunner."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli import editor
+from tests.test_cli import Device
+from tests.test_cli_fix30l_journal_words import said
+from tests.test_cli_journal_features import NO_VISUAL
+from tests.test_cli_nu72_drafts import kept_draft
+from tests.test_cli_r22_departures import ana  # noqa: F401 (fixture)
+
+
+async def test_a_draft_kept_after_a_mistyped_journal_never_repeats_the_typo(
+    ana: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nu80 F1: text piped to `tj write --journal Dreams2` (no such journal; Dreams exists)
+    was kept as a draft whose file, the next editor write's reminder and `tj logout` said
+    `tj write --journal Dreams2 --draft FILE`, which could only fail again."""
+    await ana.ok("journal", "create", "Dreams")
+    refused = await ana.tj("write", "--journal", "Dreams2", input="typo journal\n")
+    assert refused.exit_code == 1, refused.output
+    text = said(refused.stderr)
+    draft = kept_draft(text)
+    assert f"`tj write --journal NAME --draft {draft}` saves it in the journal NAME" in text, text
+
+    # the draft's own command names no journal; the words refused are kept apart
+    assert "Dreams2" not in (editor.saved_with(draft) or ""), draft.read_text()
+    assert editor.written_for(draft) is None, draft.read_text()
+    assert editor.refused_journal(draft) == "Dreams2"
+    asked = await ana.tj("logout", input="n\n")
+    assert f"`tj write --journal NAME --draft {draft}`" in said(asked.output), asked.output
+    assert "--journal Dreams2 --draft" not in said(asked.output), asked.output
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
+    reminded = await ana.tj("write", env={**NO_VISUAL, "EDITOR": "true"})
+    reminder = said(reminded.stderr)
+    assert f"`tj write --journal NAME --draft {draft}` saves it into the journal you name" in (
+        reminder
+    ), reminder
+    assert "its --journal Dreams2 was refused, as it named no journal" in reminder, reminder
+    assert "--journal Dreams2 --draft" not in reminder, reminder
+
+    # saved without --journal, it goes nowhere (never into the default journal by itself)
+    plain = await ana.tj("write", "--draft", str(draft))
+    assert plain.exit_code == 1, plain.output
+    offered = said(plain.stderr)
+    assert "was kept when its --journal Dreams2 was refused, as it named no journal" in offered
+    assert f"`tj write --journal NAME --draft {draft}`" in offered, offered
+    assert await ana.json("list", "--journal", "Personal") == []
+    await ana.ok("write", "--journal", "Dreams", "--draft", str(draft))
+    [entry] = await ana.json("list", "--journal", "Dreams")
+    assert entry["body"] == "typo journal"
+    assert not draft.exists()
