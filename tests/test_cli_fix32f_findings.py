@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cli import editor
+from client_sdk import Client
+from client_sdk.errors import InvalidInput
 from tests.test_cli import Device
 from tests.test_cli_fix30l_journal_words import said
 from tests.test_cli_journal_features import NO_VISUAL
@@ -54,3 +56,38 @@ async def test_a_draft_kept_after_a_mistyped_journal_never_repeats_the_typo(
     [entry] = await ana.json("list", "--journal", "Dreams")
     assert entry["body"] == "typo journal"
     assert not draft.exists()
+
+
+async def test_an_emergency_number_no_one_could_dial_is_refused(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu80 F4: `tj safety plan --emergency abc` was kept, and the safety message then said
+    "call abc or go to the nearest emergency department"."""
+    for given, why in (("abc", "it holds no digit"), ("99x", "it holds 'x'")):
+        refused = await ana.tj("safety", "plan", "--emergency", given)
+        assert refused.exit_code == 2, refused.output
+        words = said(refused.stderr)
+        assert f"'{given}' is not an emergency number: {why}" in words, words
+        assert "an emergency number holds digits, and only spaces and + - . ( ) / * #" in words
+        assert "nothing was changed" in words, words
+        assert (await ana.json("safety", "plan"))["emergency_number"] is None
+    for number in ("112", "+44 800 123 4567", "116 123", "(0)20-7946.0000", "*112#"):
+        await ana.ok("safety", "plan", "--emergency", number)
+        assert (await ana.json("safety", "plan"))["emergency_number"] == number
+    async with await Client.open(ana.home) as client:
+        with pytest.raises(InvalidInput, match="'abc' is not an emergency number"):
+            await client.safety.set_plan(emergency_number="abc")
+        assert (await client.safety.plan()).emergency_number == "*112#"
+        # as an older tj wrote one, before it was checked
+        await client.safety._write_plan(None, "abc", None, None, None, None, imported=False)
+
+    shown = said((await ana.ok("safety", "plan")).stdout)
+    assert (
+        "emergency: abc (not a phone number: it holds no digit; the safety message names the "
+        "local emergency number instead; `tj safety plan --emergency NUMBER` sets one)"
+    ) in shown, shown
+    answered = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
+    message = said(answered.stderr)
+    assert "call your local emergency number (for example 112" in message, message
+    assert "call abc" not in message, message
+    assert (await ana.json("safety", "plan"))["safety_message"]["emergency_number"] is None
