@@ -91,3 +91,30 @@ async def test_an_emergency_number_no_one_could_dial_is_refused(
     assert "call your local emergency number (for example 112" in message, message
     assert "call abc" not in message, message
     assert (await ana.json("safety", "plan"))["safety_message"]["emergency_number"] is None
+
+
+async def test_a_search_with_no_match_names_the_filters_that_left_every_match_out(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu80 F7: `tj search sleep --since 2027-01-01` said "No entries match 'sleep'." while
+    two entries held it, written before that day."""
+    await ana.ok("write", "sleep was bad", "--date", "2026-03-01")
+    await ana.ok("write", "sleep came early", "--date", "2026-03-02")
+    assert len(await ana.json("search", "sleep")) == 2
+    none = await ana.ok("search", "sleep", "--since", "2099-01-01")
+    words = said(none.stderr)
+    assert (
+        "No entries match 'sleep' with --since 2099-01-01; 2 do without it: "
+        "`tj search sleep` shows them."
+    ) in words, words
+    both = await ana.ok("search", "sleep", "--since", "2026-03-05", "--tag", "work")
+    words = said(both.stderr)
+    assert "No entries match 'sleep' with --since 2026-03-05 --tag work; 2 do without them" in words
+    nowhere = await ana.ok("search", "walk", "--until", "2026-01-01")
+    words = said(nowhere.stderr)
+    assert "No entries match 'walk' with --until 2026-01-01, nor without it." in words, words
+    plain = await ana.ok("search", "walk")
+    assert "No entries match 'walk'." in said(plain.stderr), plain.output
+    assert await ana.json("search", "sleep", "--since", "2099-01-01") == []
+    tomorrow = await ana.ok("search", "sleep", "--since", "tomorrow")  # as README says
+    assert "No entries match 'sleep' with --since " in said(tomorrow.stderr), tomorrow.output
