@@ -53,7 +53,8 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="Directory to write into (created if missing; for Markdown, new or empty).",
+    help="Directory to write into (made if missing, in a folder that exists; for Markdown, "
+    "new or empty).",
 )
 @click.option(
     "--journal",
@@ -128,6 +129,7 @@ def export(
       tj export --client ana --out ~/ana-records
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
+    refuse_missing_parent(out_dir)
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
         raise Failed(
             f"{output.path_word(out_dir)} is not empty: give a new or empty folder for a Markdown export (its "
@@ -153,6 +155,25 @@ def export(
         if chosen.some:
             wrote += f" of {output.plural(len(names), 'journal', 'journals')}{of}"
         output.message(f"Wrote {wrote} under {output.path_word(out_dir)}.")
+
+
+def refuse_missing_parent(out_dir: Path) -> None:
+    """Raise Failed (subject "file") when `out_dir`, `tj export --out`'s folder, is missing
+    and so is the folder it would be made in: a mistyped path is never made whole, the
+    export in clear landing where the user did not mean (nu80 F5: `tj report --html`
+    refused a missing folder, `tj export` made the tree without a word). `out_dir` itself
+    is made when missing, as before."""
+    parent = out_dir.parent
+    if out_dir.exists() or parent.is_dir():
+        return
+    why = "does not exist" if not parent.exists() else "is not a folder"
+    mkdir = f" ({output.command(['mkdir', '-p', str(parent)])})" if not parent.exists() else ""
+    raise Failed(
+        f"cannot use {output.path_word(out_dir)}: the folder {output.path_word(parent)} {why} "
+        f"(tj export makes {output.path_word(out_dir.name)}, not the folders above it): "
+        f"create it first{mkdir}, or give another --out; nothing was exported",
+        "file",
+    )
 
 
 @dataclass(frozen=True)

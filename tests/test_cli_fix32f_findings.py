@@ -3,6 +3,8 @@ loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cli import editor
@@ -118,3 +120,26 @@ async def test_a_search_with_no_match_names_the_filters_that_left_every_match_ou
     assert await ana.json("search", "sleep", "--since", "2099-01-01") == []
     tomorrow = await ana.ok("search", "sleep", "--since", "tomorrow")  # as README says
     assert "No entries match 'sleep' with --since " in said(tomorrow.stderr), tomorrow.output
+
+
+async def test_an_export_into_a_folder_whose_parent_is_missing_is_refused(
+    ana: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """nu80 F5: `tj export --out /nonexistent/dir/x` made the whole tree without a word,
+    while `tj report --html /nope/dir/report.html` refused a missing folder."""
+    await ana.ok("write", "one line")
+    for file_format in ("json", "markdown"):
+        typo = tmp_path / "bakcup" / "2026" / file_format
+        refused = await ana.tj("export", "--format", file_format, "--out", str(typo))
+        assert refused.exit_code == 1, refused.output
+        words = said(refused.stderr)
+        assert (
+            f"cannot use {typo}: the folder {typo.parent} does not exist (tj export makes "
+            f"{typo.name}, not the folders above it)"
+        ) in words, words
+        assert f"`mkdir -p {typo.parent}`" in words, words
+        assert not (tmp_path / "bakcup").exists()
+    made = tmp_path / "backup"  # a new folder in one that exists: made, as before
+    await ana.ok("export", "--out", str(made))
+    assert len(list(made.glob("therapy-journal-ana-*.json"))) == 1
