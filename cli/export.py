@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cli import output
+from cli.homes import profile_words
 from cli.main import (
     PLAIN_NAME,
     Home,
@@ -137,9 +138,16 @@ def export(
             "file",
         )
     chosen = Chosen(list(journal_names), list(client_names))
-    files, held, names = home.run(
-        lambda client: export_files(client, file_format, out_dir, chosen, counted=as_json)
-    )
+    written: list[Path] = []
+    try:
+        files, held, names = home.run(
+            lambda client: export_files(
+                client, file_format, out_dir, chosen, counted=as_json, written=written
+            )
+        )
+    except KeyboardInterrupt:  # what became of the files, never "`tj sync` sends" (nu80 F6)
+        output.stopped_unsaved(stopped_export(home, file_format, out_dir, chosen, written))
+        raise
     of = f" ({', '.join(names)})" if chosen.some else ""  # what was exported (NU47 #7)
     if as_json:  # what the text names too, for an app or a backup script (NU72 F8)
         printed: dict[str, Any] = {"format": file_format, "files": [str(path) for path in files]}
@@ -196,12 +204,16 @@ async def export_files(
     chosen: Chosen | None = None,
     *,
     counted: bool = False,
+    written: list[Path] | None = None,
 ) -> tuple[list[Path], dict[str, Any], list[str]]:
     """The files written, what they hold (`export_json`'s dict: for Markdown, the same
     export read again, from the same state, only when `counted`, for `tj export --json`'s
     "counts" and "journals"; else {}), and the names of the journals `chosen` names (none
     when it names none). Syncs first when the server is reachable; offline, says which
-    state is exported (the device's at its last sync), never that something "will sync"."""
+    state is exported (the device's at its last sync), never that something "will sync".
+    The files are put in `written` (when given) as soon as all of them are written, for a
+    stop after it to say so (`stopped_export`); a JSON file stopped as it was written is
+    deleted."""
     await synced_first(client, doing="exporting")
     chosen = chosen or Chosen([], [])
     some = {"journals": chosen.journals, "clients": chosen.clients}
@@ -215,12 +227,53 @@ async def export_files(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         named = "".join(f"-{file_word(name)}" for name in chosen.clients)  # NU49 F9
         path = out_dir / f"therapy-journal-{client.username}{named}-{stamp}.json"
-        write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except BaseException:  # never a file cut short, read later as an export
+            path.unlink(missing_ok=True)
+            raise
         files = [path]
+    if written is not None:
+        written.extend(files)
     names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
         output.message(f"Notice: not in this export: {newer}", wrap=True)  # as sync's (NU47 #14)
     return files, data, names
+
+
+def stopped_export(
+    home: Home, file_format: str, out_dir: Path, chosen: Chosen, written: list[Path]
+) -> str:
+    """What `tj export` stopped by Ctrl-C says of its files (nu80 F6: "what this device had
+    saved is kept; `tj sync` sends ...", whether the folder held the whole export or part of
+    it, and its run again was refused, the folder not being empty): written whole
+    (`written`, every file: `export_files`), that they are; else, for JSON, that no file was
+    written, with the command to run again; for Markdown, that the folder may hold part of
+    it, to be deleted (only when this export made it, or it was empty) before running again
+    into it, or another folder given."""
+    again = [*profile_words(home.path), "export"]
+    if file_format != "json":
+        again += ["--format", file_format]
+    again += [word for name in chosen.journals for word in ("--journal", name)]
+    again += [word for name in chosen.clients for word in ("--client", name)]
+    folder = output.path_word(out_dir)
+    if written:
+        if file_format == "json":
+            what = f"{output.path_word(written[0])} holds"
+        else:
+            many = output.plural(len(written), "Markdown file", "Markdown files")
+            what = f"the {many} under {folder} hold"
+        return f"Stopped after the export was written: {what} it whole."
+    if file_format == "json":
+        return (
+            f"Stopped before the export was written: no file was written in {folder}; "
+            f"{output.command([*again, '--out', str(out_dir)])} exports it again."
+        )
+    return (
+        f"Stopped before the export finished: {folder} may hold part of it. Delete what the "
+        f"export wrote there, then {output.command([*again, '--out', str(out_dir)])} exports "
+        "it again (a Markdown export goes into a new or empty folder), or give another --out."
+    )
 
 
 def file_word(name: str) -> str:

@@ -3,8 +3,11 @@ loopback, real crypto; CliRunner."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from cli import editor
@@ -143,3 +146,97 @@ async def test_an_export_into_a_folder_whose_parent_is_missing_is_refused(
     made = tmp_path / "backup"  # a new folder in one that exists: made, as before
     await ana.ok("export", "--out", str(made))
     assert len(list(made.glob("therapy-journal-ana-*.json"))) == 1
+
+
+async def test_ctrl_c_in_a_questionnaire_exits_130_as_every_command_stopped_so(
+    ana: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nu80 F6: Ctrl-C at the third PHQ-9 question said "Stopped: nothing was saved ..."
+    with exit status 1, the status of a refusal; input that ends keeps 1."""
+    given = ["0", "1"]
+
+    def prompt(*_: object, **__: object) -> str:
+        if given:
+            return given.pop(0)
+        try:  # as click.prompt turns Ctrl-C into Abort
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    monkeypatch.setattr("click.prompt", prompt)
+    stopped = await ana.tj("measure", "take", "phq9")
+    assert stopped.exit_code == 130, stopped.output
+    assert "Stopped: nothing was saved of this PHQ-9 (2 of 9 answers" in said(stopped.stderr)
+    monkeypatch.undo()
+    ended = await ana.tj("measure", "take", "phq9", input="0\n1\n")
+    assert ended.exit_code == 1, ended.output
+    assert "Stopped: nothing was saved of this PHQ-9 (2 of 9 answers" in said(ended.stderr)
+    assert await ana.json("measure", "list") == []
+
+
+STOPPED_AS_IT_STARTS = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts tj
+import cli  # what `tj` imports first
+os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while it imports the rest
+import cli.main
+"""
+
+
+def test_ctrl_c_as_tj_starts_says_one_line() -> None:
+    """nu80 F6: `tj sync` stopped 0.2 to 0.6 s in (as it imported) printed nothing."""
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_IT_STARTS],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 130, done
+    assert done.stderr.strip() == "Stopped as tj started: nothing was done.", done.stderr
+
+
+async def test_an_export_stopped_says_what_became_of_its_files(
+    ana: Device,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nu80 F6: an export stopped once its folder held the whole export said "what this
+    device had saved is kept; `tj sync` sends what waits to be sent." and its run again was
+    refused (the folder not empty): it says the files hold it whole; one stopped before
+    says what to do."""
+    await ana.ok("write", "one line")
+
+    async def stopped(*_: object, **__: object) -> list[str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("client_sdk.client.Client.waiting_for_update", stopped)
+    whole = await ana.tj("export", "--format", "markdown", "--out", str(tmp_path / "md"))
+    assert whole.exit_code == 130, whole.output
+    line = said(whole.stderr).splitlines()[-1] if whole.stderr else ""
+    assert line.endswith(
+        f"Stopped after the export was written: the 1 Markdown file under {tmp_path / 'md'} "
+        "hold it whole."
+    ), whole.stderr
+    assert "sync" not in line
+    json_whole = await ana.tj("export", "--out", str(tmp_path / "js"))
+    assert json_whole.exit_code == 130, json_whole.output
+    [file] = (tmp_path / "js").glob("*.json")
+    assert f"Stopped after the export was written: {file} holds it whole." in said(
+        json_whole.stderr
+    )
+    monkeypatch.undo()
+    monkeypatch.setattr("client_sdk.portability.Archives.export_markdown", stopped)
+    part = await ana.tj("export", "--format", "markdown", "--out", str(tmp_path / "md2"))
+    assert part.exit_code == 130, part.output
+    words = said(part.stderr)
+    assert f"Stopped before the export finished: {tmp_path / 'md2'} may hold part of it." in words
+    again = f"`tj export --format markdown --out {tmp_path / 'md2'}` exports it again"
+    assert again in words, words
+    monkeypatch.setattr("client_sdk.portability.Archives.export_json", stopped)
+    none = await ana.tj("export", "--out", str(tmp_path / "js2"))
+    assert none.exit_code == 130, none.output
+    assert "Stopped before the export was written: no file was written in" in said(none.stderr)
+    assert list(tmp_path.glob("js2/*.json")) == []
