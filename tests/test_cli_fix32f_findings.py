@@ -13,9 +13,11 @@ import pytest
 from cli import editor
 from client_sdk import Client
 from client_sdk.errors import InvalidInput
+from tests.conftest import RunningServer
 from tests.test_cli import Device
 from tests.test_cli_fix30l_journal_words import said
 from tests.test_cli_journal_features import NO_VISUAL
+from tests.test_cli_nu24_delete_shared import client_and_therapist
 from tests.test_cli_nu72_drafts import kept_draft
 from tests.test_cli_r22_departures import ana  # noqa: F401 (fixture)
 
@@ -240,3 +242,19 @@ async def test_an_export_stopped_says_what_became_of_its_files(
     assert none.exit_code == 130, none.output
     assert "Stopped before the export was written: no file was written in" in said(none.stderr)
     assert list(tmp_path.glob("js2/*.json")) == []
+
+
+async def test_a_mistyped_client_of_an_export_is_offered_the_name_it_may_be(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu80 F8: `tj export --client anna` said no account of that name shares a journal,
+    with no "did you mean 'ana'?", as journal and username typos elsewhere have."""
+    _ana, drsmith = await client_and_therapist(live_server, tmp_path)
+    refused = await drsmith.tj("export", "--client", "anna", "--out", str(tmp_path / "x"))
+    assert refused.exit_code == 1, refused.output
+    words = said(refused.stderr)
+    assert "no journal of 'anna' on this device" in words, words
+    assert "(did you mean 'ana'?)" in words, words
+    assert not (tmp_path / "x").exists()
+    far = await drsmith.tj("export", "--client", "zed", "--out", str(tmp_path / "x"))
+    assert far.exit_code == 1 and "did you mean" not in far.stderr, far.output
