@@ -509,6 +509,8 @@ def import_(
         try:
             text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
+            if error.reason == "unexpected end of data":  # a character cut in two at its end
+                raise file_refused(cut_short_words(file)) from None
             raise file_refused(f"{file} is not a text file: {error}") from None
     # A file saved on Windows (NU33 #1): a byte order mark (json refused it) and, in a Daylio
     # note, CRLF or a lone CR inside its quotes; JSON holds none unescaped in a string, so
@@ -517,9 +519,13 @@ def import_(
     source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
     data: Any = None
     if source != "daylio":
+        if not text.strip():
+            raise file_refused(f"{file} is empty; {READABLE}")
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as error:
+            if cut_short(text, error):
+                raise file_refused(cut_short_words(file)) from None
             raise file_refused(f"{file} is not JSON; {READABLE}") from None
         source = source or json_source(data)
         if source is None:
@@ -628,6 +634,26 @@ def interrupted_text(file: Path, journal: str | None, made: list[str]) -> str:
         f"interrupted: what was imported so far is kept on this device{kept}. Run the same "
         "command again and the rest goes into another new journal of its own; to finish into "
         f"the one this run made, name it: {finish} (nothing is imported twice)"
+    )
+
+
+def cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether `text`, which `error` refused as JSON, is JSON that ends before it is closed
+    (a copy or download stopped partway: nu80 F9, said "is not JSON"): it starts as an
+    object or an array does and the parser ran out of text, at its end or inside a string
+    (whose closing quote `json` looks for up to the end: "Unterminated string"). Pure."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    return error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
+
+
+def cut_short_words(file: Path) -> str:
+    """What `tj import` says of a FILE cut short (`cut_short`)."""
+    return (
+        f"{output.path_word(file, quote=False)} is cut short: it ends before its JSON does, as "
+        "a copy or download stopped partway leaves a file; copy it again whole (or make a "
+        f"new export with {output.command_text('tj export')}), then import that; nothing "
+        "was imported"
     )
 
 

@@ -258,3 +258,29 @@ async def test_a_mistyped_client_of_an_export_is_offered_the_name_it_may_be(
     assert not (tmp_path / "x").exists()
     far = await drsmith.tj("export", "--client", "zed", "--out", str(tmp_path / "x"))
     assert far.exit_code == 1 and "did you mean" not in far.stderr, far.output
+
+
+async def test_an_export_cut_short_is_said_to_be_cut_short(
+    ana: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """nu80 F9: `head -c 3000 export.json > trunc.json; tj import trunc.json` said the file
+    "is not JSON", when the likeliest cause is a copy cut short."""
+    for number in range(8):
+        await ana.ok("write", f"entry {number} " + "words " * 40)
+    exported = Path((await ana.ok("export", "--out", str(tmp_path / "exp"))).stdout.strip())
+    whole = exported.read_bytes()
+    for size in (3000, len(whole) // 2, len(whole) - 3):
+        cut = tmp_path / f"cut-{size}.json"
+        cut.write_bytes(whole[:size])
+        refused = await ana.tj("import", str(cut))
+        assert refused.exit_code == 1, refused.output
+        words = said(refused.stderr)
+        assert f"{cut} is cut short: it ends before its JSON does" in words, words
+        assert "copy it again whole" in words and "is not JSON" not in words, words
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert f"{empty} is empty" in said((await ana.tj("import", str(empty))).stderr)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "therapy-journal", oops}')
+    assert f"{bad} is not JSON" in said((await ana.tj("import", str(bad))).stderr)
