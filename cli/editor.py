@@ -549,7 +549,8 @@ def _edited(
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
             path.unlink(missing_ok=True)
             raise Failed(
-                f"{failed.format_message()}: nothing was written, so no draft was kept",
+                f"{failed.format_message()}: nothing was written, so no draft was kept; "
+                f"{without_editor(save)}",
                 "editor",
             ) from None
         raise Failed(
@@ -571,6 +572,30 @@ def _edited(
             path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
+
+
+def without_editor(save: Sequence[str]) -> str:
+    """How to write without the editor that failed before anything was written in it (nu80
+    F11: "nonexistent-editor: Editing failed: [Errno 2] ..." named no way on): set $EDITOR
+    to one installed here, or give the text, by the command that runs it (`save`, the words
+    of the `tj write ... --draft` or `tj edit ID --draft` that saves its draft: "tj --home
+    PATH" kept). Pure."""
+    words = list(save)
+    first = (
+        f"set $EDITOR to an editor installed here ({command(['export', 'EDITOR=nano'])}, "
+        "say; $VISUAL comes first when set)"
+    )
+    if "edit" in words and "write" not in words:
+        at = words.index("edit")
+        entry = words[at + 1] if at + 1 < len(words) else "ID"
+        body = command([*words[:at], "edit", entry, "--body", "TEXT"])
+        return f"{first}, or give the text: {body} (or --append TEXT)"
+    at = words.index("write") if "write" in words else len(words)
+    end = words.index("--draft") if "--draft" in words[at:] else len(words)
+    write = [*(words[:at] or ["tj"]), "write", *words[at + 1 : end]]  # its options kept
+    given = command([*write, "TEXT"])
+    piped = command_text(f"echo TEXT | {shlex.join(write)}")
+    return f"{first}, or give the text: {given}, or pipe it in ({piped})"
 
 
 SAVED_WITH = "# If tj is stopped before this is saved, this saves it: "

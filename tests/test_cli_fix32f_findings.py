@@ -284,3 +284,31 @@ async def test_an_export_cut_short_is_said_to_be_cut_short(
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "therapy-journal", oops}')
     assert f"{bad} is not JSON" in said((await ana.tj("import", str(bad))).stderr)
+
+
+async def test_an_editor_that_fails_says_how_to_write_without_it(
+    ana: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nu80 F11: `EDITOR=nonexistent-editor tj write` (or `EDITOR=false`) said "Editing
+    failed ..." and no way on: set $EDITOR, or give the text."""
+    monkeypatch.setattr("cli.editor.stdin_is_terminal", lambda: True)
+    [personal] = [j["id"][:12] for j in await ana.json("journal", "list")]
+    write = f"tj write --journal {personal} --mood 5"  # the options given kept
+    for editor_command in ("nonexistent-editor", "false"):
+        env = {**NO_VISUAL, "EDITOR": editor_command}
+        failed = await ana.tj("write", "--mood", "5", env=env)
+        assert failed.exit_code == 1, failed.output
+        words = said(failed.stderr)
+        assert "nothing was written, so no draft was kept" in words, words
+        assert (
+            "set $EDITOR to an editor installed here (`export EDITOR=nano`, say; $VISUAL comes first when set), or give the "
+            f"text: `{write} TEXT`, or pipe it in (`echo TEXT | {write}`)"
+        ) in words, words
+    [entry_id] = [(await ana.json("write", "Plain"))["id"]]
+    failed = await ana.tj("edit", entry_id[:8], env={**NO_VISUAL, "EDITOR": "false"})
+    words = said(failed.stderr)
+    assert (
+        f"or give the text: `tj edit {entry_id[:8]} --body TEXT` (or --append TEXT)" in words
+    ), words
+    assert [e["body"] for e in await ana.json("list")] == ["Plain"]
