@@ -312,3 +312,19 @@ async def test_an_editor_that_fails_says_how_to_write_without_it(
         f"or give the text: `tj edit {entry_id[:8]} --body TEXT` (or --append TEXT)" in words
     ), words
     assert [e["body"] for e in await ana.json("list")] == ["Plain"]
+
+
+def test_the_readmes_type_check_step_says_how_to_install_mypy() -> None:
+    """nu80 F12: README's `mypy --strict app.py` step needs mypy, which the `.venv` of the
+    quick start (`.ci/serve`, no test extras) lacks: it says how to install it, and what
+    it says is so (the test extras hold mypy)."""
+    import tomllib
+
+    root = Path(__file__).parents[1]
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    step = readme[readme.index("To type-check an app") :][:1200]
+    assert "`.venv/bin/pip install mypy`" in step, step
+    assert "`bash .ci/setup --test` (the test extras, mypy among them)" in step, step
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert any(need.startswith("mypy") for need in extras["optional-dependencies"]["test"])
+    assert "--test" in (root / ".ci" / "setup").read_text()
