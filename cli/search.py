@@ -152,9 +152,9 @@ def no_match(text: str, given: list[str], unfiltered: int, tj: list[str]) -> str
     it = "it" if len(given) == 2 else "them"
     if not unfiltered:
         return f"{head} with {options}, nor without {it}."
-    do = "1 does" if unfiltered == 1 else f"{unfiltered:,} do"
+    do, them = ("1 does", "it") if unfiltered == 1 else (f"{unfiltered:,} do", "them")
     shows = output.command([*tj, "search", text])
-    return f"{head} with {options}; {do} without {it}: {shows} shows {'it' if unfiltered == 1 else 'them'}."
+    return f"{head} with {options}; {do} without {it}: {shows} shows {them}."
 
 
 def whole_clusters(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

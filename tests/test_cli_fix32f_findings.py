@@ -308,9 +308,9 @@ async def test_an_editor_that_fails_says_how_to_write_without_it(
     [entry_id] = [(await ana.json("write", "Plain"))["id"]]
     failed = await ana.tj("edit", entry_id[:8], env={**NO_VISUAL, "EDITOR": "false"})
     words = said(failed.stderr)
-    assert (
-        f"or give the text: `tj edit {entry_id[:8]} --body TEXT` (or --append TEXT)" in words
-    ), words
+    assert f"or give the text: `tj edit {entry_id[:8]} --body TEXT` (or --append TEXT)" in words, (
+        words
+    )
     assert [e["body"] for e in await ana.json("list")] == ["Plain"]
 
 
