@@ -640,7 +640,7 @@ def kept_unsaved(
         return None
     said = save if shows is None else shows
     saves = f"{output.command([*said, str(path)])} saves it{left_out}"
-    if several and choose_left_out is not None and not whole:
+    if several and refused is not None and choose_left_out is not None and not whole:
         offered = offered_commands(home, refused, kept, path, choose_left_out)
         saves = offered or saves
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)
