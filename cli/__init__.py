@@ -1,13 +1,14 @@
 """`tj`, the Therapy Journal command line (cli/main.py).
 
 Importing this package comes first when `tj` starts: until a command begins (`TJGroup.invoke`
-calls `ready_for_ctrl_c`), Ctrl-C ends the process quietly with status 130,
-as it does once a command runs, instead of a traceback from the middle of an import.
+calls `ready_for_ctrl_c`), Ctrl-C ends the process with one line (STOPPED_AT_START) and status
+130, as it does once a command runs, instead of a traceback from the middle of an import.
 """
 
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # the C module: `signal` would import enum first, a long window of its own
+import os as _os  # imported by Python itself as it starts
 from types import FrameType
 
 STOPPED_AT_START_EXIT = 130
@@ -15,7 +16,17 @@ STOPPED_AT_START_EXIT = 130
 cli.main.INTERRUPTED_EXIT)."""
 
 
+STOPPED_AT_START = b"\nStopped as tj started: nothing was done.\n"
+"""What `tj` stopped by Ctrl-C while it starts says (on stderr, after the terminal's "^C"):
+every stop says one line (nu80 F6: `tj sync` and `tj share` stopped early printed nothing).
+No command had begun: nothing was asked of the server, nothing changed on the device."""
+
+
 def _stopped_at_start(_signum: int, _frame: FrameType | None) -> None:
+    try:
+        _os.write(2, STOPPED_AT_START)
+    except OSError:  # no stderr to say it on: the status says it
+        pass
     raise SystemExit(STOPPED_AT_START_EXIT)
 
 

@@ -549,7 +549,8 @@ def _edited(
         if not _written_in(path, start):  # NU21 C8: nothing to save, nothing to remind of
             path.unlink(missing_ok=True)
             raise Failed(
-                f"{failed.format_message()}: nothing was written, so no draft was kept",
+                f"{failed.format_message()}: nothing was written, so no draft was kept; "
+                f"{without_editor(save)}",
                 "editor",
             ) from None
         raise Failed(
@@ -571,6 +572,30 @@ def _edited(
             path.unlink(missing_ok=True)
         raise
     path.unlink(missing_ok=True)
+
+
+def without_editor(save: Sequence[str]) -> str:
+    """How to write without the editor that failed before anything was written in it (nu80
+    F11: "nonexistent-editor: Editing failed: [Errno 2] ..." named no way on): set $EDITOR
+    to one installed here, or give the text, by the command that runs it (`save`, the words
+    of the `tj write ... --draft` or `tj edit ID --draft` that saves its draft: "tj --home
+    PATH" kept). Pure."""
+    words = list(save)
+    first = (
+        f"set $EDITOR to an editor installed here ({command(['export', 'EDITOR=nano'])}, "
+        "say; $VISUAL comes first when set)"
+    )
+    if "edit" in words and "write" not in words:
+        at = words.index("edit")
+        entry = words[at + 1] if at + 1 < len(words) else "ID"
+        body = command([*words[:at], "edit", entry, "--body", "TEXT"])
+        return f"{first}, or give the text: {body} (or --append TEXT)"
+    at = words.index("write") if "write" in words else len(words)
+    end = words.index("--draft") if "--draft" in words[at:] else len(words)
+    write = [*(words[:at] or ["tj"]), "write", *words[at + 1 : end]]  # its options kept
+    given = command([*write, "TEXT"])
+    piped = command_text(f"echo TEXT | {shlex.join(write)}")
+    return f"{first}, or give the text: {given}, or pipe it in ({piped})"
 
 
 SAVED_WITH = "# If tj is stopped before this is saved, this saves it: "
@@ -709,14 +734,16 @@ def kept_as_draft(home: Path, text: str) -> Path:
 
 
 def kept_with_command(
-    home: Path, text: str, save: Sequence[str], refused: str | None = None
+    home: Path, text: str, save: Sequence[str], refused: str | None = None, *, several: bool = True
 ) -> Path:
     """Keep `text` as a new draft of the profile at `home` (0600, in its drafts folder),
     with the command that saves it below the scissors line (`save`: its words before the
     draft's path, as `drafted` writes them), so the reminder of a later `tj write` names it:
     words this device wrote that a sync found gone with their entry (NU51 F6). `refused`:
-    the words after a --journal refused as naming several journals here, which `save`
-    leaves out, written on a line of their own (REFUSED_JOURNAL). Made under the drafts
+    the words after a --journal refused, which `save` leaves out, written on a line of
+    their own: as naming several journals here (`several`: REFUSED_JOURNAL), else as naming
+    no journal this account may write in (REFUSED_UNWRITABLE: none so named, one shared
+    read-only; nu80 F1). Made under the drafts
     gate (`_new_draft`). Raises SignedOut when the profile was signed out meanwhile
     (nothing kept), OSError when the draft cannot be written."""
     # Longer than an entry holds, its command alone fails: said in the file too (NU74 F4).
@@ -726,7 +753,8 @@ def kept_with_command(
         if len(strip_comments(text)) > MAX_BODY
         else ""
     )
-    why = "" if refused is None else f"{REFUSED_JOURNAL}{' '.join(refused.split())}\n"
+    start = REFUSED_JOURNAL if several else REFUSED_UNWRITABLE
+    why = "" if refused is None else f"{start}{' '.join(refused.split())}\n"
     return _new_draft(
         home,
         lambda path: (
@@ -744,19 +772,41 @@ without --journal refuses it, offering the journals they may name
 (`cli.entries.unnamed_draft_checked`)."""
 
 
+REFUSED_UNWRITABLE = (
+    "# Its --journal was refused, as it named no journal this account may write in: "
+)
+"""The start of a line below the scissors line of a draft kept after the words given to its
+--journal were refused otherwise than as naming several journals (`kept_with_command`): no
+journal here is named so (a typo: "Dreams2"), or the one named is shared read-only, a
+brief, a copy. Its command leaves them out, so that no reminder, `tj logout` or `tj write
+--draft` repeats a command that can only be refused again (nu80 F1); `refused_journal`
+reads them back, as it does REFUSED_JOURNAL's."""
+
+
 def refused_journal(path: Path) -> str | None:
-    """The --journal words refused that the draft at `path` records (REFUSED_JOURNAL); None
-    for a draft that records none, or cannot be read."""
-    return _below_cut(path, REFUSED_JOURNAL)
+    """The --journal words refused that the draft at `path` records (REFUSED_JOURNAL,
+    REFUSED_UNWRITABLE); None for a draft that records none, or cannot be read."""
+    several = _below_cut(path, REFUSED_JOURNAL)
+    return several if several is not None else _below_cut(path, REFUSED_UNWRITABLE)
+
+
+def refused_why(path: Path) -> str:
+    """Why the --journal words the draft at `path` records (`refused_journal`) were refused:
+    "as it named more than one journal" (REFUSED_JOURNAL) or "as it named no journal this
+    account may write in" (REFUSED_UNWRITABLE)."""
+    several = _below_cut(path, REFUSED_JOURNAL) is not None
+    start = REFUSED_JOURNAL if several else REFUSED_UNWRITABLE
+    return start.removeprefix("# Its --journal was refused, ").removesuffix(": ")
 
 
 def unnamed_why(path: Path) -> str:
     """Why the draft at `path`, which names no journal (`names_no_journal`), is saved by a
-    command naming one: UNNAMED, or that its --journal was refused (`refused_journal`)."""
+    command naming one: UNNAMED, or that its --journal was refused (`refused_journal`,
+    `refused_why`)."""
     words = refused_journal(path)
     if words is None:
         return UNNAMED
-    return f"its --journal {shlex.quote(words)} was refused, as it named more than one journal"
+    return f"its --journal {shlex.quote(words)} was refused, {refused_why(path)}"
 
 
 def holds_text(path: Path) -> bool:

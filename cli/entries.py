@@ -376,9 +376,10 @@ async def unnamed_draft_checked(
     journal named (`editor.unnamed_command`; `tj`: the words that start a command for this
     profile); else returns the words that say where it went, for after the save. A default
     journal that cannot be found is left for the write to refuse. A draft kept after its
-    --journal was refused as naming several journals (`editor.refused_journal`) goes
-    nowhere without --journal: Failed ("draft journal") offers the journals those words may
-    name, each by words that name it alone (`journals_to_offer`; fix31d)."""
+    --journal was refused (`editor.refused_journal`: as naming several journals, or no
+    journal this account may write in, nu80 F1) goes nowhere without --journal: Failed
+    ("draft journal") offers the journals those words may name and this account writes in,
+    each by words that name it alone (`journals_to_offer`; fix31d), else `--journal NAME`."""
     if journal_name is not None:
         return ""
     refused = editor.refused_journal(draft)
@@ -390,8 +391,8 @@ async def unnamed_draft_checked(
         ]
         chosen = output.command(editor.unnamed_command(draft, tj, "NAME"))
         raise Failed(
-            f"{draft} was kept when its --journal {output.named(refused)} was refused, as it "
-            "named more than one journal, so without --journal nothing was saved: "
+            f"{draft} was kept when its --journal {output.named(refused)} was refused, "
+            f"{editor.refused_why(draft)}, so without --journal nothing was saved: "
             f"{', '.join(offered) or f'{chosen} saves it in the journal NAME you choose'}",
             "draft journal",
         )
@@ -600,28 +601,34 @@ def kept_unsaved(
     --journal words that name several journals here (SEVERAL_SUBJECTS: AMBIGUOUS_ID, "same
     name") are never kept in the draft's command, which then names no journal and records
     them apart (`editor.kept_with_command`'s `refused`): no later reminder, `tj logout` or
-    `tj write --draft` repeats them (fix31d). With `choose_left_out` (what follows each
+    `tj write --draft` repeats them (fix31d). Nor are words refused otherwise, for which
+    the refusal says `--journal NAME` (`shows` given: no journal so named, a typo, or one
+    shared read-only; `journal_left_out`), recorded as naming no journal this account may
+    write in (nu80 F1: the reminder said the typo again). With `choose_left_out` (what follows each
     command: `title_left_out`'s), the journals they may name that this account writes in
     are each offered by words that name it alone, its id or its exact name
     (`journals_to_offer`), instead of `shows`."""
     whole = editor.holds_cut(text)
     named = journal_named_in(save)
     refused = None  # --journal words naming several journals here: never kept as they are
+    several = False
     if "write" in save:
         prompt_id = word_after(save, "--prompt")
         try:  # the journal it was written for, by id in its command (`with_journal_id`)
             with_journal_id(save, home.run(partial(journal_id_word, named, prompt_id)))
         except TJError as error:
             if named is not None and error.subject in SEVERAL_SUBJECTS:
-                refused = named
-        except (Exception, KeyboardInterrupt):  # none here, or stopped: kept as it was named
+                refused, several = named, True
+        except (Exception, KeyboardInterrupt):  # stopped: kept as it was named
             pass
+        if refused is None and named is not None and shows is not None:
+            refused = named  # refused otherwise: no such journal, one read-only (nu80 F1)
     kept = save if refused is None else without_journal(save)
     try:
         if whole:
             path = editor.kept_as_draft(home.path, text)
         else:
-            path = editor.kept_with_command(home.path, text, kept, refused)
+            path = editor.kept_with_command(home.path, text, kept, refused, several=several)
     except editor.SignedOut:  # no profile to keep it in: printed back, in no file
         printed_back(what, text, signed_in=signed_in)
         return None
@@ -633,7 +640,7 @@ def kept_unsaved(
         return None
     said = save if shows is None else shows
     saves = f"{output.command([*said, str(path)])} saves it{left_out}"
-    if refused is not None and choose_left_out is not None and not whole:
+    if several and refused is not None and choose_left_out is not None and not whole:
         offered = offered_commands(home, refused, kept, path, choose_left_out)
         saves = offered or saves
     if len(text) > MAX_BODY:  # saved as it is, it is refused again (NU38 N5)

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cli import output
+from cli.homes import profile_words
 from cli.main import (
     PLAIN_NAME,
     Home,
@@ -53,7 +54,8 @@ BAR_AFTER_S = 0.5  # an import that ends sooner shows only its summary
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="Directory to write into (created if missing; for Markdown, new or empty).",
+    help="Directory to write into (made if missing, in a folder that exists; for Markdown, "
+    "new or empty).",
 )
 @click.option(
     "--journal",
@@ -128,6 +130,7 @@ def export(
       tj export --client ana --out ~/ana-records
       tj import ~/journal-backup/therapy-journal-ana-20250312-1830.json
     """
+    refuse_missing_parent(out_dir)
     if file_format == "markdown" and out_dir.is_dir() and any(out_dir.iterdir()):
         raise Failed(
             f"{output.path_word(out_dir)} is not empty: give a new or empty folder for a Markdown export (its "
@@ -135,9 +138,16 @@ def export(
             "file",
         )
     chosen = Chosen(list(journal_names), list(client_names))
-    files, held, names = home.run(
-        lambda client: export_files(client, file_format, out_dir, chosen, counted=as_json)
-    )
+    written: list[Path] = []
+    try:
+        files, held, names = home.run(
+            lambda client: export_files(
+                client, file_format, out_dir, chosen, counted=as_json, written=written
+            )
+        )
+    except KeyboardInterrupt:  # what became of the files, never "`tj sync` sends" (nu80 F6)
+        output.stopped_unsaved(stopped_export(home, file_format, out_dir, chosen, written))
+        raise
     of = f" ({', '.join(names)})" if chosen.some else ""  # what was exported (NU47 #7)
     if as_json:  # what the text names too, for an app or a backup script (NU72 F8)
         printed: dict[str, Any] = {"format": file_format, "files": [str(path) for path in files]}
@@ -153,6 +163,25 @@ def export(
         if chosen.some:
             wrote += f" of {output.plural(len(names), 'journal', 'journals')}{of}"
         output.message(f"Wrote {wrote} under {output.path_word(out_dir)}.")
+
+
+def refuse_missing_parent(out_dir: Path) -> None:
+    """Raise Failed (subject "file") when `out_dir`, `tj export --out`'s folder, is missing
+    and so is the folder it would be made in: a mistyped path is never made whole, the
+    export in clear landing where the user did not mean (nu80 F5: `tj report --html`
+    refused a missing folder, `tj export` made the tree without a word). `out_dir` itself
+    is made when missing, as before."""
+    parent = out_dir.parent
+    if out_dir.exists() or parent.is_dir():
+        return
+    why = "does not exist" if not parent.exists() else "is not a folder"
+    mkdir = f" ({output.command(['mkdir', '-p', str(parent)])})" if not parent.exists() else ""
+    raise Failed(
+        f"cannot use {output.path_word(out_dir)}: the folder {output.path_word(parent)} {why} "
+        f"(tj export makes {output.path_word(out_dir.name)}, not the folders above it): "
+        f"create it first{mkdir}, or give another --out; nothing was exported",
+        "file",
+    )
 
 
 @dataclass(frozen=True)
@@ -175,12 +204,16 @@ async def export_files(
     chosen: Chosen | None = None,
     *,
     counted: bool = False,
+    written: list[Path] | None = None,
 ) -> tuple[list[Path], dict[str, Any], list[str]]:
     """The files written, what they hold (`export_json`'s dict: for Markdown, the same
     export read again, from the same state, only when `counted`, for `tj export --json`'s
     "counts" and "journals"; else {}), and the names of the journals `chosen` names (none
     when it names none). Syncs first when the server is reachable; offline, says which
-    state is exported (the device's at its last sync), never that something "will sync"."""
+    state is exported (the device's at its last sync), never that something "will sync".
+    The files are put in `written` (when given) as soon as all of them are written, for a
+    stop after it to say so (`stopped_export`); a JSON file stopped as it was written is
+    deleted."""
     await synced_first(client, doing="exporting")
     chosen = chosen or Chosen([], [])
     some = {"journals": chosen.journals, "clients": chosen.clients}
@@ -194,12 +227,53 @@ async def export_files(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         named = "".join(f"-{file_word(name)}" for name in chosen.clients)  # NU49 F9
         path = out_dir / f"therapy-journal-{client.username}{named}-{stamp}.json"
-        write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_private(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except BaseException:  # never a file cut short, read later as an export
+            path.unlink(missing_ok=True)
+            raise
         files = [path]
+    if written is not None:
+        written.extend(files)
     names = [await exported_name(client, j) for j in await client.archive.chosen(**some) or []]
     for newer in await client.waiting_for_update():  # what the files leave out, every time
         output.message(f"Notice: not in this export: {newer}", wrap=True)  # as sync's (NU47 #14)
     return files, data, names
+
+
+def stopped_export(
+    home: Home, file_format: str, out_dir: Path, chosen: Chosen, written: list[Path]
+) -> str:
+    """What `tj export` stopped by Ctrl-C says of its files (nu80 F6: "what this device had
+    saved is kept; `tj sync` sends ...", whether the folder held the whole export or part of
+    it, and its run again was refused, the folder not being empty): written whole
+    (`written`, every file: `export_files`), that they are; else, for JSON, that no file was
+    written, with the command to run again; for Markdown, that the folder may hold part of
+    it, to be deleted (only when this export made it, or it was empty) before running again
+    into it, or another folder given."""
+    again = [*profile_words(home.path), "export"]
+    if file_format != "json":
+        again += ["--format", file_format]
+    again += [word for name in chosen.journals for word in ("--journal", name)]
+    again += [word for name in chosen.clients for word in ("--client", name)]
+    folder = output.path_word(out_dir)
+    if written:
+        if file_format == "json":
+            what = f"{output.path_word(written[0])} holds"
+        else:
+            many = output.plural(len(written), "Markdown file", "Markdown files")
+            what = f"the {many} under {folder} hold"
+        return f"Stopped after the export was written: {what} it whole."
+    if file_format == "json":
+        return (
+            f"Stopped before the export was written: no file was written in {folder}; "
+            f"{output.command([*again, '--out', str(out_dir)])} exports it again."
+        )
+    return (
+        f"Stopped before the export finished: {folder} may hold part of it. Delete what the "
+        f"export wrote there, then {output.command([*again, '--out', str(out_dir)])} exports "
+        "it again (a Markdown export goes into a new or empty folder), or give another --out."
+    )
 
 
 def file_word(name: str) -> str:
@@ -435,6 +509,8 @@ def import_(
         try:
             text = decoded_text(file.read_bytes())  # UTF-16 with a BOM too (NU34 #4)
         except UnicodeDecodeError as error:
+            if error.reason == "unexpected end of data":  # a character cut in two at its end
+                raise file_refused(cut_short_words(file)) from None
             raise file_refused(f"{file} is not a text file: {error}") from None
     # A file saved on Windows (NU33 #1): a byte order mark (json refused it) and, in a Daylio
     # note, CRLF or a lone CR inside its quotes; JSON holds none unescaped in a string, so
@@ -443,9 +519,13 @@ def import_(
     source = source or ("daylio" if file.suffix.lower() == ".csv" else None)
     data: Any = None
     if source != "daylio":
+        if not text.strip():
+            raise file_refused(f"{file} is empty; {READABLE}")
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as error:
+            if cut_short(text, error):
+                raise file_refused(cut_short_words(file)) from None
             raise file_refused(f"{file} is not JSON; {READABLE}") from None
         source = source or json_source(data)
         if source is None:
@@ -554,6 +634,26 @@ def interrupted_text(file: Path, journal: str | None, made: list[str]) -> str:
         f"interrupted: what was imported so far is kept on this device{kept}. Run the same "
         "command again and the rest goes into another new journal of its own; to finish into "
         f"the one this run made, name it: {finish} (nothing is imported twice)"
+    )
+
+
+def cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether `text`, which `error` refused as JSON, is JSON that ends before it is closed
+    (a copy or download stopped partway: nu80 F9, said "is not JSON"): it starts as an
+    object or an array does and the parser ran out of text, at its end or inside a string
+    (whose closing quote `json` looks for up to the end: "Unterminated string"). Pure."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    return error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
+
+
+def cut_short_words(file: Path) -> str:
+    """What `tj import` says of a FILE cut short (`cut_short`)."""
+    return (
+        f"{output.path_word(file, quote=False)} is cut short: it ends before its JSON does, as "
+        "a copy or download stopped partway leaves a file; copy it again whole (or make a "
+        f"new export with {output.command_text('tj export')}), then import that; nothing "
+        "was imported"
     )
 
 

@@ -37,6 +37,7 @@ from cli import output, piped
 from cli.dates import MOMENT
 from cli.homes import profile_words
 from cli.main import (
+    INTERRUPTED_EXIT,
     PLAIN_NAME,
     SECRET_WAITS,
     Home,
@@ -453,7 +454,7 @@ def take_measure(
                 given=given,
             )
         except Stopped as stop:  # after a hang-up, output is silenced (the handler)
-            stopped(home, chosen, stop.answers, journal_name)
+            stopped(home, chosen, stop.answers, journal_name, interrupted=stop.interrupted)
 
     from client_sdk.safety import STATUS_NOT_SENT, STATUS_SENT, STATUS_UNKNOWN
 
@@ -1531,9 +1532,10 @@ class Stopped(Exception):
     """The client stopped the questionnaire (Ctrl-C, end of input, closing the terminal,
     SIGTERM) after `answers`."""
 
-    def __init__(self, answers: list[int]) -> None:
+    def __init__(self, answers: list[int], *, interrupted: bool = False) -> None:
         super().__init__("stopped")
         self.answers = answers
+        self.interrupted = interrupted  # by Ctrl-C: exit status 130, as every command so
 
 
 class HungUp(click.Abort):
@@ -1763,11 +1765,19 @@ def silence_the_closed_terminal() -> None:
     os.close(null)
 
 
-def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | None) -> NoReturn:
+def stopped(
+    home: Home,
+    chosen: Instrument,
+    answers: list[int],
+    journal: str | None,
+    *,
+    interrupted: bool = False,
+) -> NoReturn:
     """Nothing is saved of a stopped questionnaire (with missing answers it has no valid
     score) and the client is told so; if a safety item was answered above 0, the message was
     shown already and a flag is sealed for the therapist all the same when the client opted
-    in (a safety event without a score), then sent if the server is reachable. Exit 1."""
+    in (a safety event without a score), then sent if the server is reachable. Exit 1; 130
+    when Ctrl-C stopped it (`interrupted`), as every command stopped so (nu80 F6)."""
     what = f"{len(answers)} of {len(chosen.items)} answers" if answers else "no answers yet"
     output.message(
         f"\nStopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
@@ -1779,7 +1789,7 @@ def stopped(home: Home, chosen: Instrument, answers: list[int], journal: str | N
             "on it now."
         )
         seal_without_a_score(home, chosen, answers, journal)
-    raise click.exceptions.Exit(1)
+    raise click.exceptions.Exit(INTERRUPTED_EXIT if interrupted else 1)
 
 
 def seal_without_a_score(
@@ -1865,7 +1875,9 @@ def ask(
             hangup.check()  # an answer read after it came from input typed before it
     except click.Abort as stop:  # HungUp, Ctrl-C, or end of input (a hang-up's: `end_input`)
         if len(answers) < len(chosen.items):
-            raise Stopped(answers) from None
+            # click.prompt's Abort carries the Ctrl-C it turned into one as its context
+            ctrl_c = isinstance(stop.__context__, KeyboardInterrupt)
+            raise Stopped(answers, interrupted=ctrl_c) from None
         if isinstance(stop, StoppedAtTheMessage):  # no later question was shown: none named
             click.echo(
                 f"\n   (stopped: your {chosen.name} is saved with its {len(answers)} answers)",

@@ -194,12 +194,31 @@ def safety() -> None:
     """
 
 
+def emergency_checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--emergency`'s value, refused (a one-line error, exit status 2, nothing changed) when
+    no one could dial it: no digit, or a character a phone number cannot hold
+    (`client_sdk.safety.number_problem`; nu80 F4: "abc" was kept, and the safety message
+    said "call abc")."""
+    if value is None:
+        return None
+    from client_sdk.safety import NUMBER_HOLDS, number_problem
+
+    refused = number_problem(value)
+    if refused is not None:
+        raise click.BadParameter(
+            f"{output.quoted(value)} is not an emergency number: {refused}; {NUMBER_HOLDS}; "
+            "nothing was changed"
+        )
+    return value
+
+
 @safety.command("plan")
 @click.option(
     "--emergency",
     metavar="NUMBER",
     type=PLAIN_LINE,
-    help='Your emergency number ("" for the default).',
+    callback=emergency_checked,
+    help='Your emergency number: digits, spaces and + - . ( ) / * # ("" for the default).',
 )
 @click.option(
     "--crisis-line",
@@ -621,8 +640,10 @@ def message_json(plan: SafetyPlan) -> dict[str, str | None]:
     by: str | None = plan.crisis_line_set_by
     if borrowed and plan.shown_crisis_line:
         line, by = plan.shown_crisis_line, None
-    return {
-        "emergency_number": emergency,
+    from client_sdk.safety import dialled
+
+    return {  # a number no one could dial is not said (`safety.message_lines`)
+        "emergency_number": emergency if dialled(emergency) else None,
         "crisis_line": line,
         "crisis_line_set_by": by,
         "plan": text or None,
@@ -1163,7 +1184,7 @@ def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) ->
             "its own crisis line: this device cannot see their other journals"
         )
     if emergency:
-        number = emergency
+        number = emergency + number_said(emergency, owner, plan.shown_from)
     elif owner:  # a therapist's view: never "your" number (it is the client's)
         number = f"(default: {owner}'s local emergency number" + (
             f", unless a plan {owner} wrote in their default journal sets one)" if unseen else ")"
@@ -1188,6 +1209,29 @@ def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) ->
     size = shutil.get_terminal_size().columns
     body = "\n".join(output.prose_text(line) if len(line) > size else line for line in written)
     return f"{output.fields_text(lines)}\n\n{body}"
+
+
+def number_said(number: str, owner: str, journal: str | None) -> str:
+    """What follows a plan's emergency number `number` that no one could dial (written
+    before `tj safety plan --emergency` checked it: `client_sdk.safety.number_problem`), as
+    `plan_text` shows it: " (not a phone number: it holds no digit; the safety message
+    names the local emergency number instead; `tj safety plan --emergency NUMBER` sets
+    one)", the command only for the owner's own plan (`owner` ""), naming `journal` when the
+    number is another journal's plan's; "" for a number one may dial (nu80 F4)."""
+    from client_sdk.safety import dialled, number_problem
+
+    problem = number_problem(number)
+    if problem is None:
+        return ""
+    said = f" (not a phone number: {problem}"
+    if not dialled(number):
+        said += "; the safety message names the local emergency number instead"
+    if owner:
+        return f"{said})"
+    words = ["tj", "safety", "plan", "--emergency", "NUMBER"]
+    if journal is not None:
+        words += ["--journal", journal]
+    return f"{said}; {output.command(words)} sets one)"
 
 
 def not_loaded_words() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -106,32 +107,54 @@ def search(
     """
 
     text = " ".join(words)
+    given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
 
-    async def searching(client: Client) -> tuple[SearchResults, dict[str, str]]:
+    async def searching(client: Client) -> tuple[SearchResults, dict[str, str], int]:
         found = await client.entries.search_results(
             text, journal=journal_name, tag=tags, since=since, until=until, limit=limit
         )
-        return found, output.ended_marks(await client.journals.list())  # as `tj journal list`
+        unfiltered = 0  # what the filters left out, when they left out every match (nu80 F7)
+        if given and not found.hits and not as_json:
+            unfiltered = (await client.entries.search_results(text, limit=1)).total
+        marks = output.ended_marks(await client.journals.list())  # as `tj journal list`
+        return found, marks, unfiltered
 
-    found, marks = home.read(searching)
+    found, marks, unfiltered = home.read(searching)
     left = output.left_here(marks)  # its JSON says what `tj journal list --json` says
     hits = [replace(hit, entry=output.as_journal_list_says(hit.entry, left)) for hit in found.hits]
     output.show_rows(
         hits,
         as_json,
         partial(hits_table, marks=marks),
-        f"No entries match {output.quoted(text)}.",
+        no_match(text, given, unfiltered, profile_words(home.path)),
     )
     # NU47 #5: 20 of 6,410, said; under --json too, on stderr, its JSON the list it was
     # (nu79 F7: an app could not know that more matched)
     if found.total > len(found.hits):
-        given = filter_words(journal=journal_name, since=since, until=until, tag=tags)
         every = [*profile_words(home.path), "search", text, *given, "--limit", str(found.total)]
         every += ["--json"] if as_json else []
         output.message(  # a command to paste as it is, as `tj list`'s --all (NU49 F9)
             f"Showing the best {len(found.hits)} of {found.total:,} matches: "
             f"{output.command(every)} shows every one."
         )
+
+
+def no_match(text: str, given: list[str], unfiltered: int, tj: list[str]) -> str:
+    """What `tj search TEXT` says when nothing matched: with filters (`given`, the words of
+    the options given), those filters and how many entries match without them, with the
+    command that shows them (`tj`: the words that start a command for this profile): "No
+    entries match 'sleep' with --since 2027-01-01; 2 do without it: `tj search sleep` shows
+    them." (nu80 F7: it said "No entries match 'sleep'." alone, as if none held the word)."""
+    head = f"No entries match {output.quoted(text)}"
+    if not given:
+        return f"{head}."
+    options = shlex.join(given)
+    it = "it" if len(given) == 2 else "them"
+    if not unfiltered:
+        return f"{head} with {options}, nor without {it}."
+    do, them = ("1 does", "it") if unfiltered == 1 else (f"{unfiltered:,} do", "them")
+    shows = output.command([*tj, "search", text])
+    return f"{head} with {options}; {do} without {it}: {shows} shows {them}."
 
 
 def whole_clusters(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

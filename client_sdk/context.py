@@ -967,7 +967,8 @@ class Context:
         Raises InvalidInput for this account's own username, and for a username no account
         here is named by now (`_not_another_account`: journals of several accounts that
         bore it are here, each named by its label); NotFound (subject "journal") when this
-        device holds no journal of theirs."""
+        device holds no journal of theirs, ending " (did you mean 'ana'?)" for a name close
+        to that of an account that shares one (`did_you_mean`)."""
         wanted = name.strip().casefold()
         if wanted == self.profile.username.casefold():
             raise InvalidInput(
@@ -980,12 +981,16 @@ class Context:
         theirs = [j for j in journals if j.owner_id != me and wanted in self._owners(j)]
         briefs = await self.brief_journals(theirs)
         found = [j for j in theirs if j.journal_id not in briefs]
+        hint = ""
         if not theirs:
             self._not_another_account(name, list(journals))
+            # a typo ("anna"): the name of an account that does share one (nu80 F8)
+            known = {j.owner_name for j in journals if j.owner_id != me and j.owner_name}
+            hint = did_you_mean(name.strip(), known)
         if not found:
             raise NotFound(
                 f"no journal of {quoted_name(name)} on this device: no account of that name shares one "
-                "with you",
+                f"with you{hint}",
                 subject="journal",
             )
         return found

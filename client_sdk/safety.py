@@ -101,6 +101,42 @@ dropped it would."""
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
 
+NUMBER_SIGNS = " +-.()/*#"
+"""What an emergency number may hold besides its digits (`number_problem`): spaces and
+the signs phone numbers are written with ("+44 800 123 4567", "(0)20-7946.0000", "112 /
+999") or dialled with ("*" and "#" of a short code)."""
+
+NUMBER_HOLDS = (
+    "an emergency number holds digits, and only spaces and + - . ( ) / * # besides "
+    "(e.g. 112, 999, 116 123, +44 800 123 4567)"
+)
+"""What `number_problem`'s refusal says a number may hold."""
+
+
+def dialled(number: str | None) -> bool:
+    """Whether the safety message says `number`, a plan's emergency number, as the one to
+    call: it holds a digit. One with none ("abc", written before `number_problem` was
+    checked) is left out for the default words (`message_lines`): no one can call it. Pure."""
+    return number is not None and any(character.isdecimal() for character in number)
+
+
+def number_problem(number: str) -> str | None:
+    """Why `number`, an emergency number as given (spaces around it left out), is no phone
+    number or short code a person could dial: "it holds no digit", or "it holds 'x', which
+    a phone number cannot hold" (the first character of `number` that is neither a decimal
+    digit, any script's, nor a space, nor one of NUMBER_SIGNS), the first said first; None for one that may be
+    dialled, or "" (no number: the default one is named). Pure."""
+    number = number.strip()
+    if not number:
+        return None
+    if not any(character.isdecimal() for character in number):
+        return "it holds no digit"
+    for character in number:
+        if not (character.isdecimal() or character.isspace() or character in NUMBER_SIGNS):
+            return f"it holds {quoted_name(character)}, which a phone number cannot hold"
+    return None
+
+
 FLAGS_WITHHELD_UNTOLD = "safety_flags_withheld_untold"
 """The setting (JSON list of flag ids, hex) of the safety flags a sync inside another call
 (`Client._inner_sync`: its report is handed to no one) found withheld (the server acknowledged
@@ -622,13 +658,15 @@ def message_lines(
     those the client sends flags for answers in other journals only). `synced` as for
     `plan_line`; False
     also says a flag sealed has NOT left this device yet (it leaves at its next sync), never
-    that members see it at their next sync."""
+    that members see it at their next sync. An `emergency` holding no digit (written before
+    `set_plan` refused one) is not said: the default words name the local emergency number
+    instead (`dialled`)."""
     data = texts()
     lines = [data["heading"]]
     for line in data["lines"]:
         lines.append(
             line.format(
-                emergency=emergency or data["default_emergency"],
+                emergency=emergency if dialled(emergency) else data["default_emergency"],
                 crisis_line=crisis_line or data["default_crisis_line"],
                 plan=plan_not_loaded or plan_line(plan, hints, synced),
             )

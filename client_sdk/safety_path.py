@@ -65,6 +65,7 @@ from client_sdk.safety import (
     NO_ANSWER,
     NO_HINTS,
     NOT_SENT,
+    NUMBER_HOLDS,
     PLANS_SHOWN,
     RECORDER_WAIT_MS,
     REFUSED,
@@ -100,6 +101,7 @@ from client_sdk.safety import (
     no_flag_line,
     no_journal_line,
     not_chosen_line,
+    number_problem,
     opted_in_for,
     plan_not_loaded_line,
     plan_settling_values,
@@ -817,6 +819,8 @@ class SafetyPath:
 
         Raises NotFound for an unknown journal or a `flags_for` member it is not shared with
         now; InvalidInput for a `flags_for` member who reads it with the read role (nothing
+        is changed), an `emergency_number` no one could dial (no digit, or a character
+        other than a digit, a space and + - . ( ) / * #: `safety.number_problem`; nothing
         is changed), `flags_for` without `share_flags=True`, a `plan` over 10,000
         characters or a number or crisis line over 300 (Python characters, i.e. code points;
         safety.MAX_PLAN, MAX_CONTACT); AccessError when this account does not own the journal;
@@ -848,6 +852,13 @@ class SafetyPath:
         change meanwhile); None: not checked. A plan with nothing written (no number, line or
         text) has a version too: `plan().version` of the empty plan.
         """
+        refused = None if emergency_number is None else number_problem(emergency_number)
+        if refused is not None:  # "call abc" in the safety message (nu80 F4)
+            raise InvalidInput(
+                f"{quoted_name(emergency_number or '')} is not an emergency number: {refused}; "
+                f"{NUMBER_HOLDS}: nothing was changed",
+                situation=f"{quoted_name(emergency_number or '')} is not an emergency number",
+            )
         return await self._write_plan(
             journal,
             emergency_number,

@@ -184,6 +184,7 @@ async def test_paths_and_usernames_are_printed_exactly_and_password_files_said_w
     drsmith = await new_device(live_server, tmp_path, "drsmith")
     await ana.ok("write", "Kept.")
     out = tmp_path / "\ufeffodd dir\r 'q' $x" / "\ufeffexp\r\n"
+    out.parent.mkdir()  # a missing parent is refused (nu80 F5); the export makes `out`
     exported = await ana.ok("export", "--out", str(out))
     [file] = out.glob("*.json")
     [line] = exported.stdout.splitlines()  # one line, the whole path

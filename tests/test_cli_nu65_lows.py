@@ -150,11 +150,11 @@ async def test_every_folder_of_a_markdown_export_is_private(
     ana, lee = await client_and_therapist(live_server, tmp_path, "--full")
     await ana.ok("write", "A day.")
     await lee.ok("sync")
-    out = tmp_path / "new" / "md"  # its parent made by the export too
+    out = tmp_path / "new"  # made by the export (a missing parent is refused: nu80 F5)
     before = os.umask(0o022)
     try:
         await lee.ok("export", "--client", "ana", "--format", "markdown", "--out", str(out))
-        await lee.ok("export", "--out", str(tmp_path / "deeper" / "json"))
+        await lee.ok("export", "--out", str(tmp_path / "deeper"))
     finally:
         os.umask(before)
     made = [tmp_path / "new", *(tmp_path / "new").rglob("*"), tmp_path / "deeper"]

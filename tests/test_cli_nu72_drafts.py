@@ -112,9 +112,10 @@ async def test_a_draft_for_an_archived_private_journal_never_goes_to_the_shared_
 async def test_a_draft_refused_for_a_journal_not_there_names_no_journal_for_it(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """A --journal that names no journal: the text is kept with that journal in its command,
-    and the command said has --journal NAME for the user to choose; saved with no --journal,
-    it is refused, naming the default journal; saved with the journal named, it is saved."""
+    """A --journal that names no journal: the text is kept, and the command said has
+    --journal NAME for the user to choose, as the draft's own has (nu80 F1: it kept the
+    refused --journal, which its reminder repeated); saved with no --journal, it is refused,
+    naming the words refused; saved with the journal named, it is saved."""
     ana = await new_device(live_server, tmp_path, "ana")
     refused = await ana.tj("write", "--journal", "Nope", "--tag", "t", input="Words for Nope")
     said = flat(refused.stderr)
@@ -128,10 +129,12 @@ async def test_a_draft_refused_for_a_journal_not_there_names_no_journal_for_it(
     said = flat(plain.stderr)
     assert plain.exit_code == 1, said
     assert (
-        "was written for the journal Nope (no journal here is named so now): without "
-        "--journal it would go into your default journal 'Personal', read by no one else, so "
-        "nothing was saved." in said
+        "was kept when its --journal Nope was refused, as it named no journal this account may "
+        "write in, so without --journal nothing was saved: "
+        f"`tj write --journal NAME --tag t --draft {draft}` saves it in the journal NAME you "
+        "choose" in said
     ), said
+    assert await ana.json("list") == []
     await ana.ok("journal", "create", "Side")
     await ana.ok("write", "--journal", "Side", "--tag", "t", "--draft", str(draft))
     assert [e["body"] for e in await ana.json("list", "--journal", "Side")] == ["Words for Nope"]

@@ -40,12 +40,12 @@ async def test_goal_check_in_and_safety_plan_fields_settled_are_told_where_they_
     # each device changes the same fields, apart
     await laptop.goals.edit(goal.id, title="Walk daily", target=date(2027, 3, 5), measure="percent")
     await laptop.goals.edit_checkin(goal.id, checkin, progress=9, note="laptop note")
-    await laptop.safety.set_plan(emergency_number="999 (laptop)")
+    await laptop.safety.set_plan(emergency_number="999 (1)")
     await phone.goals.edit(
         goal.id, title="Walk often", target=date(2026, 12, 15), measure="20 sessions"
     )
     await phone.goals.edit_checkin(goal.id, checkin, progress=5, note="phone note")
-    await phone.safety.set_plan(emergency_number="111 (phone)")
+    await phone.safety.set_plan(emergency_number="111 (2)")
     told = await settle(phone=phone, laptop=laptop)
 
     # one value everywhere
@@ -63,7 +63,7 @@ async def test_goal_check_in_and_safety_plan_fields_settled_are_told_where_they_
                 f"checkin.{checkin}.progress": 9,
                 f"checkin.{checkin}.note": "laptop note",
             },
-            "safety_plan": {"emergency_number": "999 (laptop)"},
+            "safety_plan": {"emergency_number": "999 (1)"},
         },
         "phone": {
             "goal": {
@@ -73,7 +73,7 @@ async def test_goal_check_in_and_safety_plan_fields_settled_are_told_where_they_
                 f"checkin.{checkin}.progress": 5,
                 f"checkin.{checkin}.note": "phone note",
             },
-            "safety_plan": {"emergency_number": "111 (phone)"},
+            "safety_plan": {"emergency_number": "111 (2)"},
         },
     }
     [kept_checkin] = on_laptop.checkins
