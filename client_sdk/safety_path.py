@@ -2325,8 +2325,12 @@ class SafetyPath:
         pushed: `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
         either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
         judgement after it left found every member it was sealed for told or acknowledging
-        it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
-        of this account's; never unjudged. Told ones are returned to be told once
+        it, or JUDGED_FOR_MS after its first judgement unless a member it was sealed for
+        still holds a share, neither acknowledging it nor told (then kept, judged at every
+        completed sync, until that share ends or they acknowledge it: rev32b F3), or when
+        it is no flag of a journal of this account's; never unjudged. An end signed later
+        than `left` + CLOCK_SKEW_MS counts too, "may NOT" (UNSEEN_BEFORE_END), unless the
+        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1). Told ones are returned to be told once
         (`SyncReport.undelivered_flags`) and kept (FLAGS_UNDELIVERED) for `flags()` once
         that report is handed (`_handed_undelivered`: all this judgement decided is written
         then, never before). Nothing a server says decides it. Raises only a store error."""

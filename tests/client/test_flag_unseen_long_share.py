@@ -14,9 +14,9 @@ import pytest
 from client_sdk import wire
 from client_sdk.safety import FLAGS_SENT, UNSEEN_BEFORE_END
 from server.service import Settings
+from tests.client.flag_judging import shift_clock
 from tests.client.hostile import HostileServer, Through
 from tests.client.sharing_support import journal_id, rows, server_db, share_with
-from tests.client.flag_judging import shift_clock
 from tests.client.test_flag_unseen_before_share_end import DAY_MS, raise_flag
 from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
 
