@@ -2330,10 +2330,10 @@ class SafetyPath:
         completed sync, until that share ends or they acknowledge it: rev32b F3), or when
         it is no flag of a journal of this account's; never unjudged. An end signed later
         than `left` + CLOCK_SKEW_MS counts too, "may NOT" (UNSEEN_BEFORE_END), unless the
-        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1). Told ones are returned to be told once
-        (`SyncReport.undelivered_flags`) and kept (FLAGS_UNDELIVERED) for `flags()` once
-        that report is handed (`_handed_undelivered`: all this judgement decided is written
-        then, never before). Nothing a server says decides it. Raises only a store error."""
+        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1).
+        Told ones are returned to be told once (`SyncReport.undelivered_flags`) and kept
+        (FLAGS_UNDELIVERED) for `flags()` once that report is handed (`_handed_undelivered`:
+        all this judgement decided is written then, never before). Nothing a server says decides it. Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         if not held:
@@ -2397,9 +2397,7 @@ class SafetyPath:
                 judged[flag_id] = left
                 continue
             if state is None:
-                if expired:
-                    done.add(flag_id)
-                continue  # its chain not verified here now: judged when it is
+                continue  # its chain not verified here now: judged when it is, whatever its age
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
