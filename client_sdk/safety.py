@@ -79,7 +79,8 @@ a completed sync after it left first judged it. Kept across syncs that fail, so 
 off after its push leaves the flag to the next completed one; never dropped before that
 first judgement; kept after it until every member it was sealed for is told or acknowledged
 it, or JUDGED_FOR_MS after it, so that an end a server withheld from that sync is still told
-when it arrives. `unanswered` (ms): a push request that carried it left and no reply
+when it arrives; past JUDGED_FOR_MS, while a member still holding a share has neither
+acknowledged it nor been told, until that share ends or they acknowledge it (rev32b F3). `unanswered` (ms): a push request that carried it left and no reply
 confirmed it was stored (`SafetyFlag.unanswered`: while it waits, its delivery is not
 known; kept when the flag is set aside since); `pushing` (ms): a push request carrying it
 was about to leave, written before it can, taken off once its answer is recorded (a flag
@@ -96,7 +97,9 @@ end is withheld still (a server can serve any prefix), so the wait is bounded by
 long as a month of a client's syncs costs little (a few store reads a sync per flag kept;
 a flag every member acknowledged, or told for every member, is dropped at once). A server
 withholding an end for longer gets silence, as one that acknowledged the flag's push and
-dropped it would."""
+dropped it would. A flag a member still holding a share has neither acknowledged nor been
+told of is kept past it, judged at every completed sync, until that share ends (then told,
+UNSEEN_BEFORE_END) or they acknowledge it: shares run for months (rev32b F3)."""
 
 MAX_PLAN = 10_000
 MAX_CONTACT = 300
@@ -148,10 +151,12 @@ clears it (rev30c F4)."""
 UNSEEN_BEFORE_END = "their share ended before their device was seen to receive it"
 """`UndeliveredFlag.reason` of a SHARE_ENDED flag whose member's share ended, by what the
 owner signed, more than CLOCK_SKEW_MS after the flag left, but before anything showed their
-device received it: no acknowledgement of theirs, and no record of theirs whose signed seen
-vector reaches the flag's records (protocol.md 4.18 Receipts, "seen later"). A device offline
-through the share's end date (or a server that withheld the flag from it until then) never
-downloaded it, and the end stops it for good: "may NOT have been delivered" (rev32a F4)."""
+device received it: no acknowledgement of theirs, the one proof (a record of theirs whose
+signed seen vector names a counter past the flag is none: the vector is a maximum, and a
+server can withhold only the flag's records and serve a later one, protocol.md 4.18
+Receipts; rev32b F1). A device offline through the share's end date (or a server that
+withheld the flag from it until then) never downloaded it, and the end stops it for good:
+"may NOT have been delivered" (rev32a F4)."""
 
 WITHHELD_SERVED_SINCE = "the server has served it back since"
 """`UndeliveredFlag.reason` of a flag told as WITHHELD (FLAGS_WITHHELD_UNTOLD) that the server
@@ -1017,8 +1022,8 @@ class UndeliveredFlag:
     `ended_at` (UTC, the signing device's clock: an unshare from one of the client's devices,
     or the share's signed end date passing), before the flag reached the server or at most
     CLOCK_SKEW_MS after it left as this device saw it (`surely` says which), or later but
-    before their device was seen to receive it (`reason` UNSEEN_BEFORE_END: no record of
-    theirs whose signed seen vector reaches it), and they hold
+    before their device was seen to receive it (`reason` UNSEEN_BEFORE_END: they never
+    acknowledged it, rev32b F1), and they hold
     no acknowledgement of it. A
     member whose share ended is served nothing of the journal any more, so the flag stays
     unseen while the share stays ended. Decided on this device only, from its verified access
@@ -1032,8 +1037,9 @@ class UndeliveredFlag:
     (`SyncReport.undelivered_flags`: a sync cut off after sending it leaves it to the next),
     or by a later one, up to JUDGED_FOR_MS after that first judgement, that brings such an
     end (one rule at every judgement: signed at most CLOCK_SKEW_MS after the flag left) a
-    server withheld before, or a later end of a member never seen to receive it (up to
-    JUDGED_FOR_MS after that first judgement too); `SafetyFlag.not_delivered` keeps it."""
+    server withheld before, or a later end of a member who never acknowledged it (whenever
+    it comes while the flag is kept: past JUDGED_FOR_MS while that member still held a
+    share, rev32b F3); `SafetyFlag.not_delivered` keeps it."""
 
     journal: str
     members: tuple[str, ...]
@@ -1192,10 +1198,7 @@ class UndeliveredFlag:
                 "cannot tell whether it reached them first"
             )
         if not self.surely and self.reason == UNSEEN_BEFORE_END:
-            when = (
-                "before anything showed their device received it (no acknowledgement, and no record of theirs that had seen it or "
-                "a later record of yours)"
-            )
+            when = "before anything showed their device received it (they never acknowledged it)"
         elif not self.surely and self.left_between is not None:
             start, end = (t.strftime("%Y-%m-%d %H:%M UTC") for t in self.left_between)
             when = (

@@ -2317,36 +2317,6 @@ class SafetyPath:
                 found.add(creator)
         return found
 
-    async def _seen_past(
-        self, local: LocalJournal, state: AccessState, doc_id: bytes, account: bytes
-    ) -> bool:
-        """Whether a verified, accepted record of `account` (a member, or a former member, of
-        `local`, one of this account's journals) names in its signed seen vector a counter of
-        an owner device at or past a record of the document `doc_id` (a safety flag) that
-        could have brought it to them: stored by the server (a `seq`) and sealed under an
-        epoch of their latest membership (protocol.md 4.18 Receipts, "seen later"; a claim
-        past what that device drew is false: R46 F3). Their device may then have it; no
-        such record and no acknowledgement, and their share's end means it may NOT have been
-        delivered (rev32a F4). Raises only a store error."""
-        handles = state.handles.get(account, [])
-        held = [e for e, sealed in state.sealed_to.items() if handles and handles[-1] in sealed]
-        if not held:
-            return False  # no key of theirs known: nothing could reach them
-        held_from = min(held)
-        owner = local.owner_id
-        first: dict[tuple[bytes, bytes], int] = {}
-        for author, device, counter, epoch in await self._store.receipt_records(doc_id):
-            if author == owner and epoch >= held_from:
-                first[(author, device)] = min(counter, first.get((author, device), counter))
-        claims = (await self._store.member_claims(local.journal_id)).get(account, {})
-        if not first or not claims:
-            return False
-        drawn = await self._store.highest_counters(local.journal_id, owner)
-        return any(
-            claims.get(key, 0) >= counter and claims.get(key, 0) <= drawn.get(key[1], 0)
-            for key, counter in first.items()
-        )
-
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
@@ -2366,11 +2336,15 @@ class SafetyPath:
         pushed: `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
         either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
         judgement after it left found every member it was sealed for told or acknowledging
-        it, or JUDGED_FOR_MS after its first judgement, or when it is no flag of a journal
-        of this account's; never unjudged. Told ones are returned to be told once
-        (`SyncReport.undelivered_flags`) and kept (FLAGS_UNDELIVERED) for `flags()` once
-        that report is handed (`_handed_undelivered`: all this judgement decided is written
-        then, never before). Nothing a server says decides it. Raises only a store error."""
+        it, or JUDGED_FOR_MS after its first judgement unless a member it was sealed for
+        still holds a share, neither acknowledging it nor told (then kept, judged at every
+        completed sync, until that share ends or they acknowledge it: rev32b F3), or when
+        it is no flag of a journal of this account's; never unjudged. An end signed later
+        than `left` + CLOCK_SKEW_MS counts too, "may NOT" (UNSEEN_BEFORE_END), unless the
+        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1).
+        Told ones are returned to be told once (`SyncReport.undelivered_flags`) and kept
+        (FLAGS_UNDELIVERED) for `flags()` once that report is handed (`_handed_undelivered`:
+        all this judgement decided is written then, never before). Nothing a server says decides it. Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         if not held:
@@ -2398,11 +2372,15 @@ class SafetyPath:
         for flag_id, entry in held.items():
             left = entry.get("left", now)
             first = _judged_since(entry)
-            if first is not None and now - first > JUDGED_FOR_MS:
-                done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
-                continue
-            if first is not None and entry.get("chains") == chains:
+            # past JUDGED_FOR_MS a flag is kept only while a member it was sealed for holds a
+            # share, neither acknowledging it nor told: judged at every sync, whatever the
+            # chains, until that share ends or they acknowledge it (rev32b F3)
+            expired = first is not None and now - first > JUDGED_FOR_MS
+            if first is not None and not expired and entry.get("chains") == chains:
                 continue  # judged against these very chains: nothing new to tell
+            if expired and "left" not in entry:
+                done.add(flag_id)
+                continue
             if "left" not in entry and await self.waiting(flag_id):
                 # judged once it has left; one set aside as its journal is gone is told now
                 refused = await self._refused_as_gone(flag_id, gone, now)
@@ -2419,6 +2397,9 @@ class SafetyPath:
                 continue
             local = owned.get(stored.journal_id)
             state = self._replica.chains.state(local.journal_id) if local is not None else None
+            if local is None and expired:
+                done.add(flag_id)  # kept long enough for an end withheld (JUDGED_FOR_MS)
+                continue
             if local is None:  # not listed here now (gone from the server, or this device)
                 if first is None:  # told once: never dropped untold (JUDGED_FOR_MS from now)
                     unknown = await self._delivery_unknown(stored, gone, now)
@@ -2427,7 +2408,7 @@ class SafetyPath:
                 judged[flag_id] = left
                 continue
             if state is None:
-                continue  # its chain not verified here now: judged when it is
+                continue  # its chain not verified here now: judged when it is, whatever its age
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
@@ -2438,8 +2419,8 @@ class SafetyPath:
             earlier = told_before.get(flag_id)
             earlier = set(earlier) if isinstance(earlier, dict) else set()
             ended: dict[str, int] = {}
-            unseen: dict[str, int] = {}  # ended later, never seen past the flag (rev32a F4)
-            seen: set[str] = set()
+            unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
+            sharing = False  # a member still holding a share, not acknowledging it
             for member in to:
                 if member in acked or member in earlier:
                     continue
@@ -2448,11 +2429,11 @@ class SafetyPath:
                     at = _signed_end(state, account, now)
                     if at is not None and at <= bound:
                         ended[member] = at
-                    elif await self._seen_past(local, state, stored.doc_id, account):
-                        seen.add(member)  # may have it: a later end tells nothing
                     elif at is not None:
-                        unseen[member] = at
-            if set(to) <= acked | earlier | seen | set(ended) | set(unseen):
+                        unseen[member] = at  # no signed word of theirs proves receipt
+                    elif state.member_by_account(account) is not None:
+                        sharing = True
+            if set(to) <= acked | earlier | set(ended) | set(unseen) or (expired and not sharing):
                 done.add(flag_id)  # nothing more to tell of it
             else:
                 judged[flag_id] = left

@@ -45,8 +45,8 @@ async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An end signed more than CLOCK_SKEW_MS after the flag left (every clock moved 20
-    minutes on), drsmith's device seen past the flag (a note of his whose seen vector
-    reaches it), is a share ending after delivery: never told (unseen, it is told "may NOT":
+    minutes on), drsmith acknowledging the flag (the one proof it reached his device:
+    rev32b F1), is a share ending after delivery: never told (unseen, it is told "may NOT":
     `test_flag_unseen_before_share_end.py`). One signed within that of
     its leaving is "may NOT" whenever it arrives (a server may have withheld it from the
     sync that sent the flag: `test_flag_end_withheld_once.py`)."""
@@ -55,7 +55,7 @@ async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
     assert (await tablet.sync()).undelivered_flags == []  # sent while shared
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}
-    await drsmith.notes.add("ana/Personal", "Read it.")  # seen past it (rev32a F4)
+    await drsmith.safety.acknowledge(flag_id)  # the proof it reached him (rev32b F1)
     await drsmith.sync()
     shift_clock(monkeypatch, CLOCK_SKEW_MS + 5 * 60 * 1000)
     await laptop.shares.revoke("Personal", "drsmith")

@@ -37,7 +37,7 @@ async def test_a_kill_after_the_push_ack_does_not_make_a_delivered_flag_lost(
     await tablet.close()
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
-    await drsmith.notes.add("ana/Personal", "Read it.")  # seen past it (rev32a F4)
+    await drsmith.safety.acknowledge(flag_id)  # the proof it reached him (rev32b F1)
     await drsmith.sync()
     shift_clock(monkeypatch, 2 * 3600 * 1000)  # two hours on
     await laptop.shares.revoke("Personal", "drsmith")

@@ -30,7 +30,7 @@ async def test_an_unshare_two_hours_after_delivery_within_the_sending_sync(
             done.append(True)
             await drsmith.sync()
             delivered.append(flag_id in {f.id for f in await drsmith.safety.flags()})
-            await drsmith.notes.add("ana/Personal", "Read it.")  # seen past it (rev32a F4)
+            await drsmith.safety.acknowledge(flag_id)  # the proof it reached him (rev32b F1)
             await drsmith.sync()
             shift_clock(monkeypatch, 2 * 3600 * 1000)  # the sync is stretched two hours
             await laptop.shares.revoke("Personal", "drsmith")

@@ -83,8 +83,8 @@ async def test_a_flag_stored_before_a_lost_reply_then_unshared_hours_on_is_not_t
 ) -> None:
     """The push's reply is lost, the next sync sends the flag again (its reply arrives: the
     flag's `left`), and the share ends two hours later: an end signed more than
-    CLOCK_SKEW_MS after the flag left, drsmith's device seen past it (his note's seen
-    vector: rev32a F4), is never told, at any later judgement."""
+    CLOCK_SKEW_MS after the flag left, drsmith acknowledging it
+    (the one proof of receipt: rev32b F1), is never told, at any later judgement."""
     laptop, tablet, drsmith = await opted_in_through(signup, hostile, tmp_path / "tablet")
     try:
         flag_id = await stored_with_its_reply_lost(hostile, tablet)
@@ -92,7 +92,7 @@ async def test_a_flag_stored_before_a_lost_reply_then_unshared_hours_on_is_not_t
         assert not await tablet.safety.waiting(flag_id)
         await drsmith.sync()
         assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
-        await drsmith.notes.add("ana/Personal", "Read it.")  # seen past it (rev32a F4)
+        await drsmith.safety.acknowledge(flag_id)  # the proof it reached him (rev32b F1)
         await drsmith.sync()
         shift_clock(monkeypatch, 2 * 3600 * 1000)
         await laptop.shares.revoke("Personal", "drsmith")  # two hours after delivery

@@ -78,17 +78,19 @@ async def test_a_flag_the_therapist_never_downloaded_before_the_end_date_is_told
     assert flag_id not in {f.id for f in await tom.safety.flags()}
 
 
-async def test_a_flag_the_therapists_device_was_seen_past_is_not_told_at_the_end(
+async def test_a_flag_the_therapist_acknowledged_is_not_told_at_the_end(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """tom's device downloaded the flag and then wrote a note (its signed seen vector reaches
-    the flag's records): the share's end 3 days later tells nothing (he may have it)."""
+    """tom's device downloaded the flag and tom acknowledged it (his signed acknowledgement,
+    the one proof the flag reached his device: rev32b F1): the share's end 3 days later
+    tells nothing."""
     ana, tom = await signup("ana"), await signup("tom")
     await shared_until_tomorrow(ana, tom)
     flag_id = await raise_flag(ana)
     await ana.sync()
     await tom.sync()
     assert flag_id in {f.id for f in await tom.safety.flags()}
+    await tom.safety.acknowledge(flag_id)
     await tom.notes.add("ana/Personal", "Call ana before Monday.")
     await tom.sync()
     assert (await ana.sync()).undelivered_flags == []
@@ -131,6 +133,54 @@ async def test_a_flag_the_server_withholds_from_the_therapist_until_the_end_is_t
 
     hostile.replies["/v1/sync"] = withhold
     await tom.sync()
+    await tom.notes.add("ana/Personal", "Call ana before Monday.")
+    await tom.sync()
+    assert flag_id not in {f.id for f in await tom.safety.flags()}
+    assert (await ana.sync()).undelivered_flags == []  # the share is on
+
+    days_on(live_server, monkeypatch, 3)
+    later = await ana.sync()
+    [told] = later.undelivered_flags
+    assert (told.flag_id, told.members, told.reason) == (flag_id, ("tom",), UNSEEN_BEFORE_END)
+    [mine] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ("tom",)
+
+
+async def test_a_flag_withheld_while_a_later_entry_is_served_is_told(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
+    through: Through,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile server: it keeps only the flag's records from tom's syncs and serves ana's
+    later entry, so the seen vector of tom's note (a maximum, protocol.md 4.18 Receipts)
+    names a counter past the flag, though his device never had it. That is no proof of
+    receipt: once the end passes, ana's device tells "may NOT have been delivered" (rev32b
+    F1). tom's device reports the gap it was shown."""
+    ana, tom = await signup("ana"), await through("tom")
+    await shared_until_tomorrow(ana, tom)
+    personal = await journal_id(ana, "Personal")
+    db = server_db(live_server)
+    query = "SELECT seq FROM records WHERE journal_id = ?"
+    before = {s for (s,) in rows(db, query, personal)}
+    flag_id = await raise_flag(ana)
+    await ana.sync()
+    hidden = {s for (s,) in rows(db, query, personal)} - before
+    assert hidden
+    await ana.entries.write("Personal", "A later entry, after the flag.")
+    await ana.sync()
+
+    def withhold(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.SyncReply, reply)
+        pages = [
+            dataclasses.replace(page, records=[r for r in page.records if r.seq not in hidden])
+            for page in real.pages
+        ]
+        return wire.encode(dataclasses.replace(real, pages=pages))
+
+    hostile.replies["/v1/sync"] = withhold
+    assert (await tom.sync()).withheld  # his device was shown the gap
     await tom.notes.add("ana/Personal", "Call ana before Monday.")
     await tom.sync()
     assert flag_id not in {f.id for f in await tom.safety.flags()}

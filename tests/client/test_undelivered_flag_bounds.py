@@ -33,16 +33,16 @@ async def test_a_flag_delivered_hours_before_the_unshare_is_not_told_lost(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The flag leaves the tablet with no sync completing (a cut sync, a killed app: here
-    `push_outbox`), drsmith downloads it and writes a note (its seen vector reaches the
-    flag), and two hours later the laptop unshares: the tablet's next sync tells nothing
-    (the end is far past CLOCK_SKEW_MS after it left, drsmith seen past it: rev32a F4)."""
+    `push_outbox`), drsmith downloads and acknowledges it (the proof it reached him:
+    rev32b F1), and two hours later the laptop unshares: the tablet's next sync tells nothing
+    (the end is far past CLOCK_SKEW_MS after it left, drsmith acknowledging it)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     flag_id = await seal_flag(tablet)
     await tablet.replica.push_outbox()
     assert not await tablet.safety.waiting(flag_id)
     await drsmith.sync()
     assert flag_id in {f.id for f in await drsmith.safety.flags()}  # delivered
-    await drsmith.notes.add("ana/Personal", "Read it.")
+    await drsmith.safety.acknowledge(flag_id)  # the proof it reached him (rev32b F1)
     await drsmith.sync()
     shift_clock(monkeypatch, 2 * 3600 * 1000)  # two hours on, every device
     await laptop.shares.revoke("Personal", "drsmith")
@@ -168,15 +168,43 @@ async def test_a_flag_sealed_by_another_process_is_judged_by_a_running_apps_sync
 async def test_a_sent_flag_is_kept_to_judge_for_a_bounded_time(
     signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A flag judged once is kept (an end a server withheld may still arrive), then dropped
-    JUDGED_FOR_MS after it left: the list of flags to judge does not grow for ever."""
+    """A flag judged once is kept (an end a server withheld may still arrive), then, once
+    every member it was sealed for acknowledged it (or was told), dropped JUDGED_FOR_MS
+    after it left: the list of flags to judge does not grow for ever; it holds past that
+    only flags a current member has not acknowledged (rev32b F3:
+    `test_flag_unseen_long_share.py`)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     flag_id = await seal_flag(tablet)
     assert (await tablet.sync()).undelivered_flags == []
     await tablet.sync()
     assert flag_id in json.loads(await tablet.store.setting(FLAGS_SENT))
+    await drsmith.sync()
+    await drsmith.safety.acknowledge(flag_id)
+    await drsmith.sync()
     shift_clock(monkeypatch, JUDGED_FOR_MS + 60_000)
     report = await tablet.sync()
     monkeypatch.undo()
     assert report.undelivered_flags == []
+    assert flag_id not in json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")
+
+
+async def test_an_unacknowledged_flag_of_a_current_share_is_kept_past_the_bound(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """drsmith holds the share and never acknowledges the flag: JUDGED_FOR_MS on it is still
+    kept to judge (his share may yet end unacknowledged: rev32b F3), and once he
+    acknowledges it, it is dropped."""
+    laptop, tablet, drsmith = await opted_in(signup, login)
+    flag_id = await seal_flag(tablet)
+    assert (await tablet.sync()).undelivered_flags == []
+    shift_clock(monkeypatch, JUDGED_FOR_MS + 60_000)
+    assert (await tablet.sync()).undelivered_flags == []
+    assert flag_id in json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")
+    monkeypatch.undo()
+    await drsmith.sync()
+    await drsmith.safety.acknowledge(flag_id)
+    await drsmith.sync()
+    shift_clock(monkeypatch, JUDGED_FOR_MS + 120_000)
+    assert (await tablet.sync()).undelivered_flags == []
+    monkeypatch.undo()
     assert flag_id not in json.loads(await tablet.store.setting(FLAGS_SENT) or "{}")

@@ -39,8 +39,8 @@ async def test_a_lost_flag_is_told_when_the_sending_devices_clock_is_behind(
 ) -> None:
     """The sending device's clock behind the unsharing one's: within CLOCK_SKEW_MS the end
     still counts ("may NOT"); further behind, the end looks signed more than CLOCK_SKEW_MS
-    after the flag left, and counts as a later end does: drsmith's device was never seen
-    past the flag, so "may NOT" too (rev32a F4; it was a limit, silence)."""
+    after the flag left, and counts as a later end does: drsmith never acknowledged
+    the flag, so "may NOT" too (rev32a F4; it was a limit, silence)."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     flag_id = await seal_flag(tablet)
     await laptop.shares.revoke("Personal", "drsmith")

@@ -80,3 +80,31 @@ async def test_a_large_sync_body_is_not_kept(
             answer = await raw.send("/v1/sync", large, token=token)
             assert answer.status == 403  # journals this account does not read
     assert decoded == [large, large]
+
+
+async def test_the_same_sync_body_from_another_account_is_decoded_for_it(
+    live_server: RunningServer, decoded: list[bytes]
+) -> None:
+    """The kept message is per account (rev32b F2): tom sending the very bytes ana sent gets
+    them decoded for him (no object, no time saved, shared across accounts); ana's and
+    tom's own repeats are kept."""
+    ana = await signed_in(live_server.url, "ana")
+    tom = await signed_in(live_server.url, "tom")
+    same = msgpack.packb({"cursors": [], "limit": 100})
+    async with aiohttp.ClientSession() as session:
+        raw = RawClient(session, live_server.url)
+        answers = [await raw.send("/v1/sync", same, token=t) for t in (ana, tom, ana, tom)]
+    assert [a.status for a in answers] == [200] * 4
+    assert decoded == [same, same]
+    kept = [routes.sync_request(same, account) for account in (b"a" * 16, b"t" * 16)]
+    assert kept[0] == kept[1] and kept[0] is not kept[1]
+
+
+def test_a_sync_body_of_40_journals_is_kept() -> None:
+    """KEPT_SYNC_BYTES fits the device of a therapist with thirty clients and more: 40
+    cursors at the largest counters, with an `after_journal`, are kept (rev32b F2)."""
+    cursors = [wire.Cursor(bytes([n]) * 16, 2**63 - 1) for n in range(40)]
+    body = wire.encode(wire.SyncRequest(cursors, 100, b"\xff" * 16, True))
+    assert len(body) <= routes.KEPT_SYNC_BYTES
+    routes._kept_sync_request.cache_clear()
+    assert routes.sync_request(body, b"a" * 16) is routes.sync_request(body, b"a" * 16)
