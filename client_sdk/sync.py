@@ -982,7 +982,9 @@ class SyncReport:
     flag left (this one, or the next when a sync was cut off after its push), or by a later
     one, up to safety.JUDGED_FOR_MS after that first judgement, that brings such an end (the
     same rule: signed at most safety.CLOCK_SKEW_MS after the flag left) which a server
-    withheld until then. Also (cause "withheld") a flag this device sent that the server
+    withheld until then, or a later end of a member who never acknowledged the flag (reason
+    safety.UNSEEN_BEFORE_END: whenever it comes while the flag is kept, past JUDGED_FOR_MS too while
+    that member still holds a share, rev32b F1, F3). Also (cause "withheld") a flag this device sent that the server
     acknowledged storing and has not served back (this sync's withholding check finds its
     record missing): told once, and sent again, as it was pushed, at every later sync until
     a pull serves it back; found so by a sync inside another call, told by the next sync,
