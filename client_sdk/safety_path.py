@@ -28,6 +28,7 @@ import sqlite3
 import zlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from client_sdk import forgotten, keys
@@ -254,6 +255,34 @@ def _held(raw: Any) -> dict[str, dict[str, int]]:
         for k, v in found.items()
         if isinstance(v, dict) and all(isinstance(t, int) for t in v.values()) and "since" in v
     }
+
+
+def _undelivered_flag(
+    view: SafetyFlag,
+    names: Sequence[str],
+    ends: Mapping[str, int],
+    surely: bool,
+    reason: str = "",
+    *,
+    window: tuple[datetime, datetime] | None = None,
+) -> UndeliveredFlag:
+    """The UndeliveredFlag telling `view` not delivered to `names`, whose shares ended at
+    `ends` (member id hex -> UTC ms; the latest is told)."""
+    return UndeliveredFlag(
+        view.journal,
+        tuple(names),
+        view.id,
+        view.result_id,
+        view.measure,
+        view.raised_at,
+        to_datetime(max(ends.values())),
+        surely,
+        journal_id=view.journal_id,
+        left_between=window,
+        item=view.item,
+        answer=view.answer,
+        reason=reason,
+    )
 
 
 def _judged(entry: dict[str, int], left: int, chains: int, now: int) -> dict[str, int]:
@@ -2445,22 +2474,7 @@ class SafetyPath:
             if unseen:
                 kept[view.id] = {m: {"end": at, "surely": False} for m, at in unseen.items()}
                 names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
-                found.append(
-                    UndeliveredFlag(
-                        view.journal,
-                        tuple(names),
-                        view.id,
-                        view.result_id,
-                        view.measure,
-                        view.raised_at,
-                        to_datetime(max(unseen.values())),
-                        False,
-                        journal_id=view.journal_id,
-                        item=view.item,
-                        answer=view.answer,
-                        reason=UNSEEN_BEFORE_END,
-                    )
-                )
+                found.append(_undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END))
             if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
@@ -2483,22 +2497,7 @@ class SafetyPath:
                 else None
             )
             names = [await self._name(local, bytes.fromhex(m)) for m in sorted(ended)]
-            found.append(
-                UndeliveredFlag(
-                    view.journal,
-                    tuple(names),
-                    view.id,
-                    view.result_id,
-                    view.measure,
-                    view.raised_at,
-                    to_datetime(max(ended.values())),
-                    surely,
-                    journal_id=view.journal_id,
-                    left_between=window,
-                    item=view.item,
-                    answer=view.answer,
-                )
-            )
+            found.append(_undelivered_flag(view, names, ended, surely, window=window))
         changed = {
             f: left for f, left in judged.items() if held[f] != _judged(held[f], left, chains, now)
         }
