@@ -157,10 +157,12 @@ port), other than the statuses a proxy in front of a Therapy Journal server answ
 (PROXY_STATUSES). The error keeps its status's type; never retried, and the request was not
 run by a Therapy Journal server."""
 
-PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504})
+PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504, 520, 521, 522, 523, 524})
 """Statuses a reverse proxy (or load balancer) in front of a Therapy Journal server answers on
 its own, with a body of its own: a timeout, a body over its limit, its rate limit, the server
-behind it down or slow. Such an answer says as much as the status, as before."""
+behind it down or slow (520 to 524: Cloudflare's, the origin failed, refused, timed out, was
+unreachable, or was slow to answer: rev32c F3). Such an answer says as much as the status,
+as before."""
 
 NO_ANSWER_S = 30.0
 """Default of `AnswerWait.no_answer_s`: seconds a request waits without a byte from the
