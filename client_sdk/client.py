@@ -65,6 +65,7 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     BAD_VALUE,
+    NOT_A_JOURNAL_SERVER,
     OTHER_ACCOUNT_HERE,
     SESSION_ENDED,
     SESSION_EXPIRED,
@@ -164,7 +165,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import NOT_A_JOURNAL_SERVER, RetryPolicy, Transport, normalize_url
+from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 

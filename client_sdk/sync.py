@@ -13,6 +13,7 @@ from client_sdk import wire
 from client_sdk.departures import GONE, Departure
 from client_sdk.error_words import CODE_WORDS
 from client_sdk.errors import (
+    NOT_A_JOURNAL_SERVER,
     AccessError,
     AuthError,
     KeyChangedError,
@@ -110,9 +111,14 @@ def refusal(error: BaseException) -> str | None:
     Decided by the server's error code (protocol.md section 7), never by its message; a code
     this SDK does not know falls back on its status: 403 and 404 refuse the journal, another
     4xx some record. Signed-out (401), transient (5xx, network), rate-limited (429, any
-    error with a `retry_after`) and `stale_epoch` (seal again) failures are not refusals."""
+    error with a `retry_after`) and `stale_epoch` (seal again) failures are not refusals,
+    nor is an answer that is not this API's (subject NOT_A_JOURNAL_SERVER: an HTML 403 of a
+    web filter, another web server at the address; rev32c F2): no Therapy Journal server
+    refused the records, and the next sync with one pushes them."""
     if not isinstance(error, TJError) or error.code is None:
         return None  # raised on this device, not a server's answer
+    if error.subject == NOT_A_JOURNAL_SERVER:
+        return None
     if isinstance(error, (AuthError, NetworkError)) or error.code == "stale_epoch":
         return None
     if getattr(error, "retry_after", None) is not None:

@@ -39,6 +39,7 @@ from client_sdk import wire
 from client_sdk.error_words import not_a_journal_server, subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
+    NOT_A_JOURNAL_SERVER,
     SESSION_ENDED,
     SESSION_EXPIRED,
     AccessError,
@@ -149,13 +150,6 @@ def refused_at_once(error: BaseException | None) -> bool:
         error.__cause__, aiohttp.ClientConnectorError
     )
 
-
-NOT_A_JOURNAL_SERVER = "not a journal server"
-"""`TJError.subject` of an answer that is not this API's (nu80 F3): an error status whose
-body is no protocol.md error reply (an HTML page: another web server at that address and
-port), other than the statuses a proxy in front of a Therapy Journal server answers by itself
-(PROXY_STATUSES). The error keeps its status's type; never retried, and the request was not
-run by a Therapy Journal server."""
 
 PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504, 520, 521, 522, 523, 524})
 """Statuses a reverse proxy (or load balancer) in front of a Therapy Journal server answers on

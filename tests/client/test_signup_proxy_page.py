@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestServer
 
 from client_sdk import INSECURE_TEST_COST, AuthError, Client, NetworkError, NotFound
 from client_sdk.client import UNANSWERED_SIGNUP_WORDS
+from client_sdk.errors import NOT_A_JOURNAL_SERVER
 from client_sdk.pending_signup import PENDING_FILE, load_pending
-from client_sdk.transport import NOT_A_JOURNAL_SERVER
 from tests.conftest import PASSWORD, RunningServer
 
 PAGE = b"<html><head><title>524: A timeout occurred</title></head><body>proxy</body></html>"
