@@ -1436,6 +1436,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     finished = Client.unconfirmed_recovery_key(home.path)
     if finished is not None:  # a signup that finished without its key shown (R25 F1)
         finishing = None
+    if finishing is not None and Client.unfinished_signup_gives_way(home.path, url):
+        finishing = None  # answered by no journal server: set aside for this one (rev32c F3)
     if finishing is not None and finishing[1] != name:
         password = ""  # the SDK refuses another account here before any password is used
     elif finished is not None and not profile_exists(home.path) and finished[1] != name:
@@ -1489,11 +1491,16 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         ):
             raise
         note = unfinished_note(*unfinished, profile_exists(home.path), home.path)
+        text = with_hint(error) if isinstance(error, TJError) else str(error)
+        if isinstance(error, TJError) and error.subject == "not a journal server":
+            from client_sdk.client import UNANSWERED_SIGNUP_WORDS
+
+            note = kept_unanswered_note(*unfinished, home.path)  # said in the CLI's words
+            text = text.replace(f"; {UNANSWERED_SIGNUP_WORDS}", "")
         if isinstance(error, KeyboardInterrupt):  # said here, whole: not `interrupted`'s line
             click.echo("", err=True)  # after the terminal's "^C"
             output.message(f"Stopped: {note}.")
             raise click.exceptions.Exit(INTERRUPTED_EXIT) from None
-        text = with_hint(error) if isinstance(error, TJError) else str(error)
         raise Failed(output.one_line(f"{text}; {note}"), "unfinished signup") from None
     aside = set_aside_copies(home.path) - aside_before
     if as_json:
@@ -1511,6 +1518,13 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             )
         elif finished is not None:
             output.message(f"Signed in as {account['username']}.")
+        elif aside:  # an unfinished signup answered by no journal server (rev32c F3)
+            output.message(
+                f"Account {account['username']} created; this device is signed in. The "
+                "recovery key of the earlier signup on this device, which no Therapy Journal "
+                f"server answered, stays set aside in {', '.join(sorted(aside))} "
+                f"({output.command_text('tj recovery-key forget-kept')} drops it)."
+            )
         elif finishing is not None and account["created"]:
             output.message(
                 f"The server did not have the account {account['username']}: the interrupted "
@@ -1583,6 +1597,19 @@ def unfinished_note(url: str, username: str, signed_in: bool, home: Path) -> str
         f"the signup of {username} did not finish ({state}; its recovery key was not shown "
         f"yet): run {output.command([*profile_words(home), 'signup', url, username])} again with the same "
         "password to finish it"
+    )
+
+
+def kept_unanswered_note(url: str, username: str, home: Path) -> str:
+    """What to do about a signup answered by no Therapy Journal server (rev32c F3: the SDK
+    keeps it, as the server behind a proxy's error page may have made the account)."""
+    again = output.command([*profile_words(home), "signup", url, username])
+    forget = output.command_text("tj recovery-key forget-kept")
+    return (
+        f"if it is the right address (a proxy in front of the server may have failed after "
+        f"the account was made), run {again} again with the same password to finish the "
+        f"signup: its recovery key is kept on this device until then; a signup at another "
+        f"address sets it aside ({forget} drops it)"
     )
 
 

@@ -65,6 +65,7 @@ from client_sdk.departures import (
 from client_sdk.documents import ENTRY, MEASURE
 from client_sdk.errors import (
     BAD_VALUE,
+    NOT_A_JOURNAL_SERVER,
     OTHER_ACCOUNT_HERE,
     SESSION_ENDED,
     SESSION_EXPIRED,
@@ -164,7 +165,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import NOT_A_JOURNAL_SERVER, RetryPolicy, Transport, normalize_url
+from client_sdk.transport import RetryPolicy, Transport, normalize_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 
@@ -614,7 +615,11 @@ class Client:
         creates the default journal if missing, and sets `recovery_key`. A failure before
         the profile is saved ends the server's session (as `login`); after, the device
         stays signed in. While a signup is unfinished, `home` refuses any other account
-        (InvalidInput, subject "unfinished signup"); a `home` signed in to an account refuses
+        (InvalidInput, subject "unfinished signup"), except when no Therapy Journal server
+        ever answered it (NetworkError, subject NOT_A_JOURNAL_SERVER: a mistyped address or
+        a proxy's own error page, which never drops the unfinished signup: the account may
+        have been made behind it): a signup or login at another address then sets its kept
+        copy aside (`unfinished_signup_gives_way`, `kept_recovery_keys`); a `home` signed in to an account refuses
         a new one (InvalidInput, subject OTHER_ACCOUNT_HERE, `names["username"]` that
         account's), before the password is judged or anything sent. A server that refuses
         the request (the name is taken) leaves nothing behind. A `home` holding another account's local data
@@ -645,6 +650,17 @@ class Client:
         await _finish_logout_first(home, passphrase)  # its store is never adopted
         typed, username = username, normalize_username(username)
         pending = load_pending(home)
+        if pending is not None and _gives_way(home, pending, server_url):
+            aside = _set_aside(home, pending)  # answered by no journal server (rev32c F3)
+            try:
+                return await cls._new_signup(
+                    home, server_url, username, password, device_name, kdf_cost, passphrase,
+                    keep_until_shown, typed=typed,
+                )  # fmt: skip
+            except BaseException:
+                if not (home / PENDING_FILE).exists() and not profile_exists(home):
+                    aside.replace(home / PENDING_FILE)  # nothing was made: put it back
+                raise
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown
@@ -724,6 +740,8 @@ class Client:
             try:
                 reply = await account.register(transport, made.request)
             except TJError as error:
+                if error.subject == NOT_A_JOURNAL_SERVER:
+                    _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
                 if not _refused_or_never_sent(error):
                     raise  # created or not, nobody knows: the pending signup stays
                 remove_pending(home)  # no account was created: nothing to keep
@@ -870,6 +888,31 @@ class Client:
         if (transport.base_url, username) != (pending.server_url, pending.username):
             await transport.close()
             raise _unfinished(home, pending)
+        try:
+            return await cls._finishing_signup(
+                home, transport, username, password, pending, passphrase, keep_until_shown,
+                create=create,
+            )  # fmt: skip
+        except TJError as error:
+            if error.subject == NOT_A_JOURNAL_SERVER and not profile_exists(home):
+                _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
+            raise
+
+    @classmethod
+    async def _finishing_signup(
+        cls,
+        home: Path,
+        transport: Transport,
+        username: str,
+        password: str,
+        pending: PendingSignup,
+        passphrase: str | None,
+        keep_until_shown: bool,
+        *,
+        create: bool,
+    ) -> Client:
+        """`_finish_signup` at the signup's own server (`transport`, closed by it)."""
+        server_url = transport.base_url
         if profile_exists(home):  # signed in already: the store or the journal failed
             try:
                 profile = await _loaded_profile(home, passphrase)
@@ -1075,6 +1118,18 @@ class Client:
         await _finish_logout_first(home, passphrase)  # its store is never adopted
         username = normalize_username(username)
         pending = load_pending(home)
+        if pending is not None and _gives_way(home, pending, server_url):
+            aside = _set_aside(home, pending)  # answered by no journal server (rev32c F3)
+            try:
+                return await cls.login(
+                    server_url, username, password, home=home, device_name=device_name,
+                    minimum_cost=minimum_cost, passphrase=passphrase,
+                    keep_until_shown=keep_until_shown,
+                )  # fmt: skip
+            except BaseException:
+                if not (home / PENDING_FILE).exists() and not profile_exists(home):
+                    aside.replace(home / PENDING_FILE)  # not signed in: put it back
+                raise
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
                 home, server_url, username, password, pending, passphrase, keep_until_shown,
@@ -1285,6 +1340,17 @@ class Client:
         damaged file."""
         pending = load_pending(Path(home))
         return None if pending is None else (pending.server_url, pending.username)
+
+    @staticmethod
+    def unfinished_signup_gives_way(home: Path | str, server_url: str) -> bool:
+        """Whether a signup or login on `home` at `server_url` sets the unfinished signup it
+        keeps aside (`kept_recovery_keys` then lists it: never deleted) instead of refusing
+        (InvalidInput, subject "unfinished signup"): every answer to that signup came from no
+        Therapy Journal server (subject NOT_A_JOURNAL_SERVER: a mistyped address, or a
+        proxy's own error page) and `server_url` is another address (rev32c F3). Raises
+        IntegrityError for a damaged file."""
+        pending = load_pending(Path(home))
+        return pending is not None and _gives_way(Path(home), pending, server_url)
 
     @staticmethod
     def unconfirmed_recovery_key(home: Path | str) -> tuple[str, str] | None:
@@ -4340,15 +4406,54 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
 def _refused_or_never_sent(error: TJError) -> bool:
     """Whether a failed signup request surely created no account: the server answered with
     an error (a 4xx, a 429), or no connection to it could be made, so the request never
-    left (a signup is never retried: transport.RETRIED_PATHS), or what answered is not a
-    Therapy Journal server (subject NOT_A_JOURNAL_SERVER: another web server at that
-    address, nu80 F3). A 5xx, a timeout, a dropped connection or a reply that does not decode
-    leave it unknown."""
-    if isinstance(error, RateLimited) or error.subject == NOT_A_JOURNAL_SERVER:
+    left (a signup is never retried: transport.RETRIED_PATHS). A 5xx, a timeout, a dropped
+    connection, a reply that does not decode, and an answer that is not this API's (subject
+    NOT_A_JOURNAL_SERVER: another web server at that address, or a proxy's own error page
+    when the server behind it may have stored the account: rev32c F3) leave it unknown."""
+    if error.subject == NOT_A_JOURNAL_SERVER:
+        return False
+    if isinstance(error, RateLimited):
         return True
     if isinstance(error, NetworkError):
         return isinstance(error.__cause__, aiohttp.ClientConnectorError)
     return True
+
+
+def _gives_way(home: Path, pending: PendingSignup, server_url: str) -> bool:
+    """Whether the unfinished signup `pending` of `home` is set aside (kept, never deleted:
+    `_set_aside`) for a signup or login at `server_url`, rather than refusing it (rev32c F3):
+    every answer to it came from no Therapy Journal server (`PendingSignup.unanswered`: a
+    mistyped address, or a proxy's own error page) and `server_url` is another address."""
+    return (
+        pending.unanswered
+        and not pending.finished
+        and normalize_url(server_url) != pending.server_url
+        and not profile_exists(home)
+    )
+
+
+def _not_ours_to_signup(home: Path, error: TJError) -> None:
+    """Make `error` (subject NOT_A_JOURNAL_SERVER) of a signup request answered by no Therapy
+    Journal server the signup's (rev32c F3): the unfinished signup kept in
+    `home` is marked `unanswered` (kept: a proxy's own error page says nothing of whether the
+    server behind it stored the account), and the words say how to finish it and how it
+    gives way to a signup at another address."""
+    with contextlib.suppress(IntegrityError, OSError):
+        pending = load_pending(home)
+        if pending is not None and not pending.unanswered:
+            save_pending(home, dataclasses.replace(pending, unanswered=True))
+    if not str(error).endswith(UNANSWERED_SIGNUP_WORDS):
+        error.args = (f"{error}; {UNANSWERED_SIGNUP_WORDS}",)
+
+
+UNANSWERED_SIGNUP_WORDS = (
+    "if it is the right address (a proxy in front of the server may have failed after the "
+    "account was made), signing up again there with the same username and password "
+    "finishes the signup: its recovery key is kept on this device until then, and set aside "
+    "(kept_recovery_keys) by a signup or login at another address"
+)
+"""What a signup answered by no Therapy Journal server adds to the error's words (rev32c F3;
+the CLI says it in its own: `tj signup`)."""
 
 
 def _not_in_force(home: Path, in_force: bool | None, sealed: bool = False) -> str:

@@ -93,6 +93,14 @@ SESSION_EXPIRED = "session expired"
 """`TJError.subject` of an AuthError for a session older than the server keeps
 (`token_expired`): log in again on this home."""
 
+NOT_A_JOURNAL_SERVER = "not a journal server"
+"""`TJError.subject` of an answer that is not this API's (nu80 F3): an error status whose
+body is no protocol.md error reply (an HTML page: another web server at that address and
+port), other than the statuses a proxy in front of a Therapy Journal server answers by itself
+(transport.PROXY_STATUSES). The error keeps its status's type; never retried, and the request was not
+run by a Therapy Journal server: never a refusal of what it carried (a push keeps its
+changes in the outbox, a signup its unfinished signup: rev32c F2, F3)."""
+
 OTHER_ACCOUNT_HERE = "other account here"
 """`TJError.subject` of an InvalidInput refusing a sign-in (`Client.login`, `recover`,
 `check_home_for`) on a home signed in to another account, or a `signup` on a home signed in

@@ -178,6 +178,11 @@ class PendingSignup:
     """The signup finished without the key shown (R25 F1): the file only keeps the copy."""
     other: OtherSeal | None = None
     """The same key sealed under a second password (R27 F1), or None."""
+    unanswered: bool = False
+    """Every answer to the signup so far came from no Therapy Journal server (an HTML error
+    page: a proxy's own 5xx, or another web server at a mistyped address; rev32c F3): the
+    account may have been stored behind a proxy, so the copy is kept; a signup on this home
+    at another address sets it aside (never deleted) instead of being refused."""
 
     @property
     def username(self) -> str:
@@ -226,6 +231,8 @@ def _encode(pending: PendingSignup) -> bytes:
     }
     if pending.finished:
         document["finished"] = True
+    if pending.unanswered:
+        document["unanswered"] = True
     if pending.other is not None:
         other = pending.other
         document["other"] = [other.salt, other.opslimit, other.memlimit, other.sealed_recovery_key]
@@ -419,11 +426,13 @@ def read_pending(path: Path) -> PendingSignup | None:
         request = document["request"]
         sealed = document["sealed_recovery_key"]
         finished = document.get("finished", False)
+        unanswered = document.get("unanswered", False)
         if not (
             isinstance(server_url, str)
             and isinstance(request, bytes)
             and isinstance(sealed, bytes)
             and isinstance(finished, bool)
+            and isinstance(unanswered, bool)
         ):
             raise ValueError("a field of another type")
         return PendingSignup(
@@ -432,6 +441,7 @@ def read_pending(path: Path) -> PendingSignup | None:
             sealed_recovery_key=sealed,
             finished=finished,
             other=_other(document.get("other")),
+            unanswered=unanswered,
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
         raise _damaged(

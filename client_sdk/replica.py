@@ -4145,14 +4145,10 @@ class Replica:
         footprint = report.footprint()
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
-            if self._whole_echoes.snapshots:  # those the pull passed are never asked again
-                written = await self.store.merge_setting(
-                    sync_plan.OWN_SNAPSHOTS, sync_plan.own_snapshots_not_passed
-                )
-                if written is not None:
-                    self.settings_written(*written)
+            if self._whole_echoes.snapshots:  # listed until their bytes came back
+                await self._own_back(sync_plan.OWN_SNAPSHOTS, self._whole_echoes.snapshots)
             if self._whole_echoes.removals:
-                await self._removals_passed(self._whole_echoes.removals)
+                await self._own_back(sync_plan.OWN_REMOVALS, self._whole_echoes.removals)
             if check:
                 self._pull_held = frozenset(hold.held)  # counted as not finished by the check
         finally:
@@ -4199,32 +4195,26 @@ class Replica:
             if reply.done and not any(page.records for page in reply.pages):
                 self._clean_pull = _CleanPull(as_of, self._stubs_refused, request, reply)
 
-    async def _removals_passed(self, removals: dict[bytes, dict[bytes, int]]) -> None:
-        """sync.OWN_REMOVALS without `removals`' records a pull has passed (acknowledged at a
-        `seq` at most their journal's cursor), nor those no longer to come back (set aside,
-        forgotten); those added meanwhile stay."""
-        passed: set[bytes] = set()
-        for journal_id, records_ in removals.items():
+    async def _own_back(self, setting: str, listed: dict[bytes, dict[bytes, int]]) -> None:
+        """`setting` (sync.OWN_SNAPSHOTS or OWN_REMOVALS, read as `listed` at the pull's
+        start) without the records whose bytes this pull served back with the hash
+        acknowledged (`WholeEchoes.back`) and those no longer to come back (set aside, or
+        forgotten: compacted by a later snapshot); those added meanwhile stay. A record the
+        pull only passed stays listed (rev32c F1: a stub of it never counts)."""
+        gone: set[tuple[bytes, bytes]] = set()
+        for journal_id, records_ in listed.items():
             due = await self.store.own_records_due(journal_id, list(records_))
-            passed.update(r for r in records_ if r not in due)
-            for record_id, seq in due.items():
-                if seq is not None:
-                    # passed once the cursor reaches it (read in the write, below)
-                    records_[record_id] = seq
+            gone.update((journal_id, r) for r in records_ if r not in due)
+        back = self._whole_echoes.back
+        if not gone and not back & {(j, r) for j, records_ in listed.items() for r in records_}:
+            on_device = {j.journal_id for j in await self.store.journals()}
+            if set(listed) <= on_device:
+                return  # nothing to drop: no write
 
         def merge(value: Any, cursors: dict[bytes, int]) -> Any:
-            kept: dict[bytes, dict[bytes, int]] = {}
-            for journal_id, records_ in sync_plan.decode_own_snapshots(value).items():
-                for record_id, seq in records_.items():
-                    seq = removals.get(journal_id, {}).get(record_id, seq)
-                    if record_id in passed or journal_id not in cursors:
-                        continue
-                    if seq and seq <= cursors[journal_id]:
-                        continue
-                    kept.setdefault(journal_id, {})[record_id] = seq
-            return sync_plan.encode_own_snapshots(kept)
+            return sync_plan.own_snapshots_not_back(value, cursors, back, gone)
 
-        written = await self.store.merge_setting(sync_plan.OWN_REMOVALS, merge)
+        written = await self.store.merge_setting(setting, merge)
         if written is not None:
             self.settings_written(*written)
 
@@ -5167,6 +5157,16 @@ class Replica:
                             "refused, the record not counted as come back",
                         )
                     )
+        listed = self._whole_echoes.listed(journal.journal_id)
+        if whole and listed:  # a snapshot or removal of this device's back whole (rev32c F1)
+            self._whole_echoes.back.update(
+                (journal.journal_id, record.record_id)
+                for record in page.records
+                if record.ciphertext
+                and record.record_id in listed
+                and record.record_id in echoed
+                and record.record_id in sealed
+            )
         echoes = [
             counter
             for record_id, counter in seen.items()

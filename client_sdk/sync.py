@@ -13,6 +13,7 @@ from client_sdk import wire
 from client_sdk.departures import GONE, Departure
 from client_sdk.error_words import CODE_WORDS
 from client_sdk.errors import (
+    NOT_A_JOURNAL_SERVER,
     AccessError,
     AuthError,
     KeyChangedError,
@@ -110,9 +111,14 @@ def refusal(error: BaseException) -> str | None:
     Decided by the server's error code (protocol.md section 7), never by its message; a code
     this SDK does not know falls back on its status: 403 and 404 refuse the journal, another
     4xx some record. Signed-out (401), transient (5xx, network), rate-limited (429, any
-    error with a `retry_after`) and `stale_epoch` (seal again) failures are not refusals."""
+    error with a `retry_after`) and `stale_epoch` (seal again) failures are not refusals,
+    nor is an answer that is not this API's (subject NOT_A_JOURNAL_SERVER: an HTML 403 of a
+    web filter, another web server at the address; rev32c F2): no Therapy Journal server
+    refused the records, and the next sync with one pushes them."""
     if not isinstance(error, TJError) or error.code is None:
         return None  # raised on this device, not a server's answer
+    if error.subject == NOT_A_JOURNAL_SERVER:
+        return None
     if isinstance(error, (AuthError, NetworkError)) or error.code == "stale_epoch":
         return None
     if getattr(error, "retry_after", None) is not None:
@@ -1546,7 +1552,7 @@ def own_records_as_stubs(
     lost"), which a stub does not carry. After a push that went through, the outbox is empty.
     The SDK adds the journals holding a safety flag's record it keeps until its bytes come
     back (`Store.kept_flags`), or a record of its that removed a document that no pull has
-    passed yet (OWN_REMOVALS): a stub is no such bytes (`WholeEchoes`, rev32a F2, F3)."""
+    served back yet (OWN_REMOVALS): a stub is no such bytes (`WholeEchoes`, rev32a F2, F3)."""
     return (
         not cursors.keys() & waiting
         and not cursors.keys() & not_held
@@ -1556,12 +1562,13 @@ def own_records_as_stubs(
 
 OWN_SNAPSHOTS = "own_snapshots_unpulled"
 """Setting: the snapshots this device stored by compaction (/v1/records/compact) that no pull
-has passed yet, as `encode_own_snapshots` writes them (`WholeEchoes`)."""
+has served back whole yet (rev32c F1: passing its seq is not enough), as
+`encode_own_snapshots` writes them (`WholeEchoes`)."""
 
 
 OWN_REMOVALS = "own_removals_unpulled"
 """Setting: the records this device sealed that left their document removed (trashed or
-deleted: `documents.removed`) and that no pull has passed yet, as `encode_own_snapshots`
+deleted: `documents.removed`) whose bytes no pull has served back yet, as `encode_own_snapshots`
 writes them, their `seq` 0 (the server's is read from the store: `Store.own_records_due`)
 (`WholeEchoes`)."""
 
@@ -1590,12 +1597,25 @@ def encode_own_snapshots(snapshots: Mapping[bytes, Mapping[bytes, int]]) -> str 
     return json.dumps(rows) if rows else None
 
 
-def own_snapshots_not_passed(value: str | None, cursors: Mapping[bytes, int]) -> str | None:
-    """OWN_SNAPSHOTS without the snapshots a pull has passed (their `seq` at most their
-    journal's cursor: served, whole or as a stub, or left out) and those of journals no
-    longer on this device (not in `cursors`)."""
+def own_snapshots_not_back(
+    value: str | None,
+    cursors: Mapping[bytes, int],
+    back: Container[tuple[bytes, bytes]],
+    gone: Container[tuple[bytes, bytes]] = (),
+) -> str | None:
+    """OWN_SNAPSHOTS (or OWN_REMOVALS) without the records whose bytes a pull served back
+    with the hash acknowledged (`back`: (journal id, record id), `WholeEchoes.back`), those no
+    longer to come back (`gone`: set aside, or forgotten when a later snapshot compacted them)
+    and those of journals no longer on this device (not in `cursors`). A pull that passed a
+    record's `seq` (a stub of it, or a page that skips it) never drops it (rev32c F1): until
+    its bytes come back, a stub of it at any seq is refused and the withholding check tells
+    its counter missing at every sync."""
     kept = {
-        journal: {r: seq for r, seq in records_.items() if seq > cursors[journal]}
+        journal: {
+            r: seq
+            for r, seq in records_.items()
+            if (journal, r) not in back and (journal, r) not in gone
+        }
         for journal, records_ in decode_own_snapshots(value).items()
         if journal in cursors
     }
@@ -1608,7 +1628,7 @@ class WholeEchoes:
     their bytes, with the hash acknowledged (protocol.md 4.18 "Own records"), never as a stub
     (the server's word: rev32a F2, F3): per journal, the records of the safety flags it keeps
     (`Store.kept_flags`; their journals are pulled without `skip_own`), the snapshots it
-    stored by compaction that no pull passed yet (OWN_SNAPSHOTS; an honest server never sends
+    stored by compaction not served back whole yet (OWN_SNAPSHOTS; an honest server never sends
     a snapshot stored by /v1/records/compact as a stub) and the records it sealed that removed
     their document (OWN_REMOVALS; their journals are pulled without `skip_own`)."""
 
@@ -1617,7 +1637,16 @@ class WholeEchoes:
     removals: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
     """OWN_REMOVALS: a deletion the server drops and stubs to its writer would leave the
     deleted words on every other device without a word (rev32a F3 (1)); their journals are
-    pulled without `skip_own` until a pull passed them."""
+    pulled without `skip_own` until a pull served their bytes back."""
+
+    back: set[tuple[bytes, bytes]] = field(default_factory=set)
+    """(journal id, record id) of `snapshots` and `removals` whose bytes a pull served back,
+    with the hash acknowledged (`_apply_page`): those are dropped from their settings after
+    the pull (`own_snapshots_not_back`), never those a pull only passed (rev32c F1)."""
+
+    def listed(self, journal_id: bytes) -> set[bytes]:
+        """The records of `snapshots` and `removals` of `journal_id`."""
+        return set(self.snapshots.get(journal_id, {})) | set(self.removals.get(journal_id, {}))
 
     def stubs_refused(self, journal_id: bytes, page: wire.JournalPage) -> set[bytes]:
         """The records of `page` served as stubs (no ciphertext) that must come whole."""

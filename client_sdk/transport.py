@@ -39,6 +39,7 @@ from client_sdk import wire
 from client_sdk.error_words import not_a_journal_server, subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
+    NOT_A_JOURNAL_SERVER,
     SESSION_ENDED,
     SESSION_EXPIRED,
     AccessError,
@@ -150,17 +151,12 @@ def refused_at_once(error: BaseException | None) -> bool:
     )
 
 
-NOT_A_JOURNAL_SERVER = "not a journal server"
-"""`TJError.subject` of an answer that is not this API's (nu80 F3): an error status whose
-body is no protocol.md error reply (an HTML page: another web server at that address and
-port), other than the statuses a proxy in front of a Therapy Journal server answers by itself
-(PROXY_STATUSES). The error keeps its status's type; never retried, and the request was not
-run by a Therapy Journal server."""
-
-PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504})
+PROXY_STATUSES = frozenset({408, 413, 429, 502, 503, 504, 520, 521, 522, 523, 524})
 """Statuses a reverse proxy (or load balancer) in front of a Therapy Journal server answers on
 its own, with a body of its own: a timeout, a body over its limit, its rate limit, the server
-behind it down or slow. Such an answer says as much as the status, as before."""
+behind it down or slow (520 to 524: Cloudflare's, the origin failed, refused, timed out, was
+unreachable, or was slow to answer: rev32c F3). Such an answer says as much as the status,
+as before."""
 
 NO_ANSWER_S = 30.0
 """Default of `AnswerWait.no_answer_s`: seconds a request waits without a byte from the
