@@ -7,10 +7,13 @@ call runs in a worker thread (`asyncio.to_thread`). No mocks: real server, SQLit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import os
 import re
 import shlex
 import socket
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +42,43 @@ BASE_ENV: dict[str, str | None] = {
 }
 
 
+EARLIER_CALL_WAIT_S = 60.0
+"""How long a `run_tj` call waits for a call an earlier test left running (see `_invoke`)."""
+_calls = threading.Condition()
+_running: dict[int, str] = {}  # call number -> the test (pytest node id) that made it
+_numbers = itertools.count()
+
+
+def _invoke(
+    test: str, args: list[str], input: str | bytes | None, env: dict[str, str | None]
+) -> Result:
+    """CliRunner's invoke, in this worker thread, once no call an EARLIER test made still
+    runs. CliRunner sets `env` in the process's os.environ for the call and puts the old
+    values back at its end: a call an earlier test left running in its thread (its awaiting
+    task cancelled) put its COLUMNS back in the middle of a later test's call, which then
+    wrapped its lines at 80 columns (ci-331's one failure). Calls of one test may run at once
+    (a test holding a `tj logout` while it runs another command)."""
+    number = next(_numbers)
+    with _calls:
+        if not _calls.wait_for(
+            lambda: all(made_by == test for made_by in _running.values()), EARLIER_CALL_WAIT_S
+        ):
+            earlier = sorted(set(_running.values()) - {test})
+            raise AssertionError(f"a tj call of an earlier test still runs: {earlier}")
+        _running[number] = test
+    try:
+        return CliRunner().invoke(cli, args, input=input, env=env)
+    finally:
+        with _calls:
+            del _running[number]
+            _calls.notify_all()
+
+
 async def run_tj(
     args: list[str], *, input: str | bytes | None = None, env: dict[str, str | None] | None = None
 ) -> Result:
-    runner = CliRunner()
-    return await asyncio.to_thread(
-        runner.invoke, cli, args, input=input, env={**BASE_ENV, **(env or {})}
-    )
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    return await asyncio.to_thread(_invoke, test, args, input, {**BASE_ENV, **(env or {})})
 
 
 def succeeded(result: Result) -> Result:

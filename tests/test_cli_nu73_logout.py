@@ -46,7 +46,9 @@ async def test_logout_over_a_gone_journals_copy_names_a_kept_draft_in_its_first_
     await laptop.ok("sync")
     refused = await laptop.tj("write", "--journal", "Nope", "--tag", "t", input="Kept words")
     draft = kept_draft(flat(refused.stderr))
-    save = f"`tj write --journal Nope --tag t --draft {draft}`"  # the draft's own command
+    save = (
+        f"`tj write --journal NAME --tag t --draft {draft}`"  # never the refused "Nope" (nu80 F1)
+    )
 
     declined = await laptop.tj("logout", input="n\n")
     said = flat(declined.stderr)
@@ -258,6 +260,6 @@ async def test_account_delete_names_a_kept_drafts_own_command_in_its_question(
     assert declined.exit_code == 1 and "nothing was deleted" in said, said
     assert (
         f"1 draft never saved ({draft}) is deleted too: save it first "
-        f"(`tj write --journal Nope --tag t --draft {draft}`)." in said
+        f"(`tj write --journal NAME --tag t --draft {draft}`)." in said  # not "Nope": nu80 F1
     ), said
     assert draft.exists() and (ana.home / "profile").exists()
