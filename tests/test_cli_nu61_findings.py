@@ -127,8 +127,9 @@ async def test_ctrl_c_while_tj_starts_exits_130_without_a_traceback(
     tmp_path: Path, module: str
 ) -> None:
     """F3: Ctrl-C in the first ~0.2 s of any command printed a Python traceback from the
-    middle of an import (exit -2): while `tj` starts it exits quietly with status 130. A real
-    process; the SIGINT is sent to itself as it imports `module` (no timing)."""
+    middle of an import (exit -2): while `tj` starts it exits with status 130 and one line
+    saying nothing was done (nu80 F6: it said nothing). A real process; the SIGINT is sent to
+    itself as it imports `module` (no timing)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CTRL_C_MID_IMPORT, module, "--home", str(tmp_path), "list",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -136,7 +137,8 @@ async def test_ctrl_c_while_tj_starts_exits_130_without_a_traceback(
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert (process.returncode, out, err) == (130, b"", b""), err.decode()
+    stopped = b"\nStopped as tj started: nothing was done.\n"
+    assert (process.returncode, out, err) == (130, b"", stopped), err.decode()
 
 
 def epochs(device: Device) -> list[int]:
