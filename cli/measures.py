@@ -1103,22 +1103,19 @@ def not_saved(
     # ended): --answers are kept in a draft too, and a flag they owe is sealed at once all
     # the same (the draft names its result id: saving it later seals no second flag)
     no_default = not_for_want_of_a_default(failed.error) and failed.known
+    # its journal gone from the server: a draft's command without --journal is refused the
+    # same way, so the one said names --journal NAME, for her to choose (nu81 F1)
+    elsewhere = ["--journal", "NAME"] if gone else []
     if draft is not None:
-        saves.append([*again, "--draft", str(draft)])
+        saves.append([*again, "--draft", str(draft), *elsewhere])
         command = output.command(saves[-1])
-        # its journal gone from the server: the same command is refused the same way
-        elsewhere = (
-            f"; add {output.command_text('--journal NAME')} to it to save them in another "
-            f"journal{gone}"
-            if gone
-            else ""
-        )
+        it = "it in the journal NAME you choose" if gone else "it"
         output.message(
             f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves "
-            f"it{elsewhere})."
+            f"{it}{gone})."
             if failed.known
-            else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves them, "
-            f"{once}{elsewhere})."
+            else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves "
+            f"{'them in the journal NAME you choose' if gone else 'them'}, {once}{gone})."
         )
     elif asked or no_default:
         try:
@@ -1131,7 +1128,7 @@ def not_saved(
             )
         else:
             carried = not no_default
-            saves.append([*again, "--draft", str(path)])
+            saves.append([*again, "--draft", str(path), *elsewhere])
             first = (
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
@@ -1140,14 +1137,11 @@ def not_saved(
                 "save them in, your default journal too, as no journal was named for them "
                 f"({output.command_text('tj journal default ID')} chooses your default journal)"
                 if no_default and not kept.journal_id and not kept.journal
-                else f"; add {output.command_text('--journal NAME')} to it to save them in "
-                f"another journal{gone}"
-                if gone
-                else ""
+                else gone
             )
             output.message(
                 f"{first} kept in {output.path_word(path)} "
-                f"({output.command([*again, '--draft', str(path)])} saves them, with the "
+                f"({output.command(saves[-1])} saves {them}, with the "
                 f"time you answered, {once}, and deletes the draft{where})."
             )
     elif not failed.known:
@@ -1163,6 +1157,12 @@ def not_saved(
             f"{once}{archived_default_words(failed.error, kept)}{tail}."
         )
     if not concern:
+        return False
+    if carried and gone and kept.journal:  # the journal they were for is gone: fix32a's
+        # words (saved elsewhere, their flag goes to that journal's recipients, if any)
+        from client_sdk.safety import journal_gone_line
+
+        output.message(journal_gone_line(kept.journal))
         return False
     if carried:
         output.message(
