@@ -1184,7 +1184,14 @@ def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) ->
             "its own crisis line: this device cannot see their other journals"
         )
     if emergency:
-        number = emergency + number_said(emergency, owner, plan.shown_from)
+        # the command names the journal whose plan holds the number (nu81 F11: without
+        # --journal it set the default journal's, this one's left as it was)
+        holder = (
+            plan.shown_from
+            if plan.shown_from is not None
+            else output.journal_word(plan.journal, plan.journal_id)
+        )
+        number = emergency + number_said(emergency, owner, holder)
     elif owner:  # a therapist's view: never "your" number (it is the client's)
         number = f"(default: {owner}'s local emergency number" + (
             f", unless a plan {owner} wrote in their default journal sets one)" if unseen else ")"
@@ -1216,8 +1223,9 @@ def number_said(number: str, owner: str, journal: str | None) -> str:
     before `tj safety plan --emergency` checked it: `client_sdk.safety.number_problem`), as
     `plan_text` shows it: " (not a phone number: it holds no digit; the safety message
     names the local emergency number instead; `tj safety plan --emergency NUMBER` sets
-    one)", the command only for the owner's own plan (`owner` ""), naming `journal` when the
-    number is another journal's plan's; "" for a number one may dial (nu80 F4)."""
+    one)", the command only for the owner's own plan (`owner` ""), naming `journal` (the
+    journal whose plan holds the number, as a command's word; nu81 F11); "" for a number one
+    may dial (nu80 F4)."""
     from client_sdk.safety import dialled, number_problem
 
     problem = number_problem(number)

@@ -91,7 +91,8 @@ async def test_an_emergency_number_no_one_could_dial_is_refused(
     shown = said((await ana.ok("safety", "plan")).stdout)
     assert (
         "emergency: abc (not a phone number: it holds no digit; the safety message names the "
-        "local emergency number instead; `tj safety plan --emergency NUMBER` sets one)"
+        "local emergency number instead; `tj safety plan --emergency NUMBER --journal Personal` "
+        "sets one)"
     ) in shown, shown
     answered = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
     message = said(answered.stderr)
