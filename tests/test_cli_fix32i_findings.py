@@ -32,3 +32,22 @@ async def test_a_bad_number_in_another_journals_plan_is_set_there(
     await ana.ok(*words)
     assert (await ana.json("safety", "plan", "--journal", "Work"))["emergency_number"] == "999"
     assert (await ana.json("safety", "plan"))["emergency_number"] is None
+
+
+async def test_a_piped_write_to_a_mistyped_journal_prints_the_one_it_may_mean(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu81 F10: `tj write --journal Dreamz` (Dreams exists) said "did you mean 'Dreams'?"
+    but the draft's command named NAME: it names Dreams, and saves the text there."""
+    await ana.ok("journal", "create", "Dreams")
+    refused = await ana.tj("write", "--journal", "Dreamz", input="Flying again.\n")
+    text = said(refused.stderr)
+    assert refused.exit_code == 1, text
+    assert "(did you mean 'Dreams'?)" in text, text
+    [words] = [w for w in commands(text) if "--draft" in w]
+    assert words[words.index("--journal") + 1] == "Dreams", text
+    assert "saves it in 'Dreams'" in text, text
+    assert "--journal Dreamz was refused" in text, text
+    await ana.ok(*words)
+    [entry] = await ana.json("list", "--journal", "Dreams")
+    assert (await ana.json("show", entry["id"]))["body"] == "Flying again."
