@@ -51,3 +51,28 @@ async def test_a_piped_write_to_a_mistyped_journal_prints_the_one_it_may_mean(
     await ana.ok(*words)
     [entry] = await ana.json("list", "--journal", "Dreams")
     assert (await ana.json("show", entry["id"]))["body"] == "Flying again."
+
+
+async def test_an_emergency_number_of_one_digit_is_refused(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu81 F8: `--emergency 0` was kept, and the safety message named 0 as the number to
+    call: no emergency number is a single digit (the shortest in use have two, as France's
+    15, 17 and 18)."""
+    await ana.ok("safety", "plan", "--emergency", "112")
+    for number in ("0", "9", " 1 ", "+1", "(0)"):
+        refused = await ana.tj("safety", "plan", "--emergency", number)
+        assert refused.exit_code == 2, refused.output
+        assert "it holds one digit only" in said(refused.stderr), refused.stderr
+        assert (await ana.json("safety", "plan"))["emergency_number"] == "112"
+    for number in ("15", "17", "112", "*1#2"):
+        await ana.ok("safety", "plan", "--emergency", number)
+        assert (await ana.json("safety", "plan"))["emergency_number"] == number
+    async with await Client.open(ana.home) as client:  # as an older tj wrote one
+        await client.safety._write_plan(None, "0", None, None, None, None, imported=False)
+    answered = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
+    message = said(answered.stderr)
+    assert "call your local emergency number (for example 112" in message, message
+    assert "call 0" not in message, message
+    shown = said((await ana.ok("safety", "plan")).stdout)
+    assert "emergency: 0 (not a phone number: it holds one digit only" in shown, shown
