@@ -769,7 +769,7 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
     who = output.and_words(readers)
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
-        "reads could never mark a safety flag as read, so none is sealed for "
+        "reads could never mark a safety flag as read, so none is made for "
         f"{'them' if len(readers) > 1 else who}. To send flags to one of them: "
         + output.command(
             ["tj", "share", output.journal_word(journal), readers[0], "--full", "--role"]
@@ -783,7 +783,7 @@ def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
     who = output.and_words(newly)
     adding = (
         f"--share-flags opts in {who}, who read {before.journal} now: when a PHQ-9 item 9 is "
-        f"answered above 0 in {before.journal}, an encrypted safety flag is sealed for "
+        f"answered above 0 in {before.journal}, an encrypted safety flag is made for "
         f"{'them' if len(newly) > 1 else who}"
     )
     if not before.share_flags:
