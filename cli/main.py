@@ -4073,8 +4073,7 @@ async def synced_first(
         report = await quick_sync(client)
         if waiting and report.pushed:
             await tell_sent_earlier(client, waiting)
-        for line in output.settled_lines(report):
-            output.message(line)
+        output.tell_settled(report)
         if held is not None:
             held.extend(report.departures)
             report = replace(report, departures=[])

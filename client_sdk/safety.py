@@ -1213,7 +1213,7 @@ class UndeliveredFlag:
         if not self.surely:  # the one rule's "may NOT": never said as "before it left"
             when = (
                 f"less than {CLOCK_SKEW_MS // 60000} minutes after the flag left this device, "
-                "or before it (your devices' clocks can differ by that much), so this device "
+                "or before it (your devices' clocks can differ by that much): this device "
                 "cannot tell whether it reached them first"
             )
         if not self.surely and self.reason == UNSEEN_BEFORE_END:
@@ -1227,8 +1227,9 @@ class UndeliveredFlag:
         return (
             f"{self.named()} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
-            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
-            f"{when}, so they may never see it while the share stays ended." + ask
+            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}: its end date, or an unshare, "
+            f"as one of your devices signed it) {when}. They may never see it while the share "
+            "stays ended." + ask
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,9 +4,12 @@ crypto; CliRunner."""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from client_sdk import Client
-from tests.test_cli import Device
+from tests.conftest import RunningServer
+from tests.offline_flag import flag_sealed_offline
+from tests.test_cli import Device, laptop, phone  # noqa: F401 (fixtures)
 from tests.test_cli_fix30l_journal_words import said
 from tests.test_cli_r22_departures import ana  # noqa: F401 (fixture)
 
@@ -76,3 +79,27 @@ async def test_an_emergency_number_of_one_digit_is_refused(
     assert "call 0" not in message, message
     shown = said((await ana.ok("safety", "plan")).stdout)
     assert "emergency: 0 (not a phone number: it holds one digit only" in shown, shown
+
+
+async def test_a_flag_that_may_not_have_been_delivered_is_told_on_lines_of_the_width(
+    live_server: RunningServer,
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """nu81 F12: the "may NOT have been delivered" line was one 600-character line the
+    terminal cut mid-word, with two "so" clauses in a row and the end "signed on one of
+    your devices" for a share that ended by its end date too."""
+    drsmith, flag_id = await flag_sealed_offline(
+        live_server, laptop, phone, tmp_path, [1, 1, 1, 1, 1, 1, 1, 1, 2]
+    )
+    assert flag_id is not None
+    await laptop.ok("unshare", "Personal", "drsmith", "--yes")
+    synced = await phone.ok("sync", env={"COLUMNS": "80"})
+    lines = synced.stderr.splitlines()
+    assert any("may NOT have been delivered" in line for line in lines), synced.stderr
+    assert all(len(line) <= 80 for line in lines), synced.stderr
+    text = said(synced.stderr)
+    assert "so this device cannot tell whether it reached them first, so" not in text, text
+    assert "signed on one of your devices)" not in text, text
+    assert "They may never see it while the share stays ended." in text, text
