@@ -1777,11 +1777,17 @@ def stopped(
     score) and the client is told so; if a safety item was answered above 0, the message was
     shown already and a flag is sealed for the therapist all the same when the client opted
     in (a safety event without a score), then sent if the server is reachable. Exit 1; 130
-    when Ctrl-C stopped it (`interrupted`), as every command stopped so (nu80 F6)."""
+    when Ctrl-C stopped it (`interrupted`), as every command stopped so (nu80 F6). Said on a
+    line of its own (the cursor is on the prompt's line: `output.message` folds a leading
+    line break), with the command that starts it again (nu81 F13)."""
     what = f"{len(answers)} of {len(chosen.items)} answers" if answers else "no answers yet"
+    again = [*profile_words(home.path), "measure", "take", chosen.id]
+    if journal is not None:
+        again += ["--journal", journal]
+    output.to_stderr("")
     output.message(
-        f"\nStopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
-        "every answer has no valid score)."
+        f"Stopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
+        f"every answer has no valid score): {output.command(again)} starts it again."
     )
     if any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items):
         output.message(

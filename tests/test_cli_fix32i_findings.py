@@ -6,6 +6,9 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import click
+import pytest
+
 from client_sdk import Client
 from tests.conftest import RunningServer
 from tests.offline_flag import flag_sealed_offline
@@ -103,3 +106,35 @@ async def test_a_flag_that_may_not_have_been_delivered_is_told_on_lines_of_the_w
     assert "so this device cannot tell whether it reached them first, so" not in text, text
     assert "signed on one of your devices)" not in text, text
     assert "They may never see it while the share stays ended." in text, text
+
+
+async def test_ctrl_c_in_a_questionnaire_says_stopped_on_a_line_of_its_own_and_what_next(
+    ana: Device,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nu81 F13: Ctrl-C at the third PHQ-9 question printed "Stopped: ..." on the prompt's
+    line ("   answer: ^CStopped: ...") and no next step."""
+    await ana.ok("journal", "create", "Work")
+    given = ["0", "1"]
+
+    def prompt(text: str, *_: object, **__: object) -> str:
+        click.echo(f"{text}: ", nl=False, err=True)  # the prompt, the cursor after it
+        if given:
+            click.echo(given[0], err=True)
+            return given.pop(0)
+        try:  # as click.prompt turns Ctrl-C into Abort
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    monkeypatch.setattr("click.prompt", prompt)
+    stopped = await ana.tj("measure", "take", "phq9", "--journal", "Work")
+    assert stopped.exit_code == 130, stopped.output
+    [line] = [s for s in stopped.stderr.splitlines() if "Stopped:" in s]
+    assert line.startswith("Stopped: nothing was saved of this PHQ-9"), stopped.stderr
+    text = said(stopped.stderr)
+    assert "`tj measure take phq9 --journal Work` starts it again" in text, text
+    monkeypatch.undo()
+    again = await ana.tj("measure", "take", "phq9", "--journal", "Work", input="0\n" * 9 + "\n")
+    assert again.exit_code == 0, again.output
+    assert [r["journal"] for r in await ana.json("measure", "list")] == ["Work"]
