@@ -138,3 +138,25 @@ async def test_ctrl_c_in_a_questionnaire_says_stopped_on_a_line_of_its_own_and_w
     again = await ana.tj("measure", "take", "phq9", "--journal", "Work", input="0\n" * 9 + "\n")
     assert again.exit_code == 0, again.output
     assert [r["journal"] for r in await ana.json("measure", "list")] == ["Work"]
+
+
+async def test_a_search_refuses_an_option_it_does_not_take(
+    ana: Device,  # noqa: F811
+) -> None:
+    """nu81 F7: `tj search sleep --mood 3` searched for the words "sleep --mood 3" and said
+    no entry matched; a mistyped option is refused, naming the options and `--`."""
+    await ana.ok("write", "Could not sleep.", "--mood", "3")
+    for words in (["sleep", "--mood", "3"], ["--sinse", "2026-01-01", "sleep"], ["--mood=3"]):
+        refused = await ana.tj("search", *words)
+        assert refused.exit_code == 2, refused.output
+        text = said(refused.stderr)
+        name = words[0] if words[0].startswith("--") else words[1]
+        name = name.split("=")[0]
+        assert f"`tj search` has no option {name}" in text, text
+        assert "--journal, --tag, --since, --until, --limit, --json" in text, text
+        assert f"`tj search -- {name}` searches for the word {name}" in text, text
+    assert len(await ana.json("search", "sleep", "--since", "2026-01-01")) >= 1
+    assert len(await ana.json("search", "sleep", "-work")) >= 1  # an excluded word
+    searched = await ana.tj("search", "--", "--mood")  # searched for, as README says
+    assert searched.exit_code == 0, searched.output
+    assert "No entries match '--mood'." in said(searched.stderr), searched.output
