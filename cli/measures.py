@@ -1163,6 +1163,12 @@ def not_saved(
         from client_sdk.safety import journal_gone_line
 
         output.message(journal_gone_line(kept.journal))
+        plan = default_plan_command(home, kept.journal)
+        if plan is not None:  # the message's plan command named the gone journal (nu81 F2)
+            output.message(
+                f"{output.named(kept.journal)} takes no safety plan either now: {plan} writes "
+                "one in your default journal."
+            )
         return False
     if carried:
         output.message(
@@ -1269,6 +1275,26 @@ async def own_copy(client: Client, journal: str) -> bool:
     except TJError:
         return False
     return found.own and found.read_only_copy
+
+
+def default_plan_command(home: Home, gone: str) -> str | None:
+    """The command that writes a safety plan in the default journal (`default_hints`), said
+    after a save refused because the journal `gone` (words naming it) is no longer on the
+    server: the safety message shown before the save named a plan command for `gone`,
+    refused the same way (nu81 F2). None when the default journal is `gone` itself, or
+    cannot be read now."""
+    from cli.safety import default_hints
+
+    async def command(client: Client) -> str | None:
+        default = await client.journals.default()
+        if gone in (default.name, default.id) or default.id.startswith(gone.lower()):
+            return None
+        return (await default_hints(client, default.id)).write_plan
+
+    try:
+        return home.run(command)
+    except (Exception, KeyboardInterrupt):
+        return None
 
 
 def journal_gone_words(error: BaseException | None, kept: KeptAnswers) -> str:

@@ -156,6 +156,12 @@ async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
     ) in text, text
     assert "saving the draft sends" not in text, text
     assert GONE in text, text
+    # nu81 F2: the message named `tj safety plan --journal Work`, refused the same way:
+    # after the failed save, the command naming her default journal is said
+    assert (
+        "Work takes no safety plan either now: `tj safety plan --journal Personal --text ...` "
+        "writes one in your default journal."
+    ) in text, text
     [draft] = list((ana.home / "drafts").glob("phq9-*.json"))
     [command] = [w for w in text.split("`") if w.startswith("tj measure take")]
     words = shlex.split(command)[1:]
