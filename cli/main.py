@@ -1538,17 +1538,25 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
 def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
     """Why `tj signup` of `username` at `url` is refused on `home`, signed in to an account
     (`error`: InvalidInput, subject OTHER_ACCOUNT_HERE), and how to sign up in another home:
-    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME)."""
+    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME);
+    signed in to `username` itself, the signup command names USERNAME (another account
+    needs another name), and the login that signs `username` in on another device is said
+    (nu81 F4)."""
     holder = error.names.get("username", "")
     other = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "signup", url, username]))
     where = (
         "NEW_DIR a new folder of its own; every command for that account then takes "
         f"{output.command_text('--home NEW_DIR')} before its name, or set TJ_HOME=NEW_DIR"
     )
-    if holder == username:
+    if holder == username:  # another account needs another name (nu81 F4)
+        other = output.command_text(
+            shlex.join(["tj", "--home", "NEW_DIR", "signup", url]) + " USERNAME"
+        )
+        login = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "login", url, holder]))
         return (
             f"{home.path} is signed in to {holder} already: nothing was asked or sent. To make "
-            f"another account, sign it up in another home: {other} ({where})"
+            f"another account, sign it up under another name in another home: {other} "
+            f"({where}); to sign {holder} in on another device: {login}"
         )
     held = f"the account {holder}" if holder else "an account"
     out = (

@@ -160,3 +160,23 @@ async def test_a_search_refuses_an_option_it_does_not_take(
     searched = await ana.tj("search", "--", "--mood")  # searched for, as README says
     assert searched.exit_code == 0, searched.output
     assert "No entries match '--mood'." in said(searched.stderr), searched.output
+
+
+async def test_a_signup_of_the_account_a_home_holds_prints_commands_that_can_work(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu81 F4: `tj signup URL ana` on a home signed in to ana printed `tj --home NEW_DIR
+    signup URL ana`, refused as printed (the username ana is taken): it names USERNAME,
+    and `tj --home NEW_DIR login URL ana` to sign ana in on another device, which works."""
+    first = Device(tmp_path / "laptop", live_server.url)
+    await first.ok("signup", live_server.url, "ana")
+    again = await first.tj("signup", live_server.url, "ana")
+    assert again.exit_code == 1, again.output
+    text = said(again.stderr)
+    assert f"signup {live_server.url} ana`" not in text, text
+    assert f"`tj --home NEW_DIR signup {live_server.url} USERNAME`" in text, text
+    [login] = [w for w in commands(text) if "login" in w]
+    assert login == ["--home", "NEW_DIR", "login", live_server.url, "ana"], text
+    second = Device(tmp_path / "phone", live_server.url)
+    await second.ok(*login[2:])
+    assert (await second.json("whoami"))["username"] == "ana"
