@@ -1826,8 +1826,13 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
 async def namesakes(client: Client) -> list[DeviceInfo]:
     """The other devices signed in to this account under this device's name (NU39 #6: a
     logout that could not reach the server left the old session, and the next login made a
-    second "phone"); none when the server's list cannot be had."""
+    second "phone"); none when the server's list cannot be had. Under the default name
+    ("device", given no --device-name), only a session this home's `tj logout` ended
+    (`devices.sessions_after_logout`): every home signed in without a name shares it, and a
+    live device in another home is never named as one to sign out (nu81 F6)."""
     from client_sdk import TJError as SdkError
+    from client_sdk.devices import sessions_after_logout
+    from client_sdk.models import DEFAULT_DEVICE_NAME
 
     try:
         devices = await client.devices.list()
@@ -1836,7 +1841,11 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
     here = next((d for d in devices if d.current), None)
     if here is None:
         return []
-    return [d for d in devices if not d.current and d.name == here.name]
+    twins = [d for d in devices if not d.current and d.name == here.name]
+    if here.name != DEFAULT_DEVICE_NAME:
+        return twins
+    ended = sessions_after_logout(client.home, client.transport.base_url, client.username)
+    return [d for d in twins if bytes.fromhex(d.id) in ended]
 
 
 @cli.command()

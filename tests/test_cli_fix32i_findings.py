@@ -180,3 +180,20 @@ async def test_a_signup_of_the_account_a_home_holds_prints_commands_that_can_wor
     second = Device(tmp_path / "phone", live_server.url)
     await second.ok(*login[2:])
     assert (await second.json("whoami"))["username"] == "ana"
+
+
+async def test_a_login_never_takes_a_device_of_the_default_name_for_its_earlier_session(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu81 F6: two homes signed in without --device-name (both "device"): the second's
+    login said the first, a live device in another home, may be "this device's earlier
+    session" and printed the command that signs it out. The default name alone says
+    nothing of that."""
+    first = Device(tmp_path / "laptop", live_server.url)
+    await first.ok("signup", live_server.url, "ana", "--device-name", "laptop")
+    second = Device(tmp_path / "phone2", live_server.url)
+    await second.ok("login", live_server.url, "ana")
+    third = Device(tmp_path / "new4", live_server.url)
+    signed_in = await third.ok("login", live_server.url, "ana")
+    assert "Another device named" not in said(signed_in.stderr), signed_in.stderr
+    assert [d["name"] for d in await third.json("devices")].count("device") == 2
