@@ -1091,8 +1091,8 @@ def interrupted(ctx: click.Context) -> NoReturn:
     nothing: the next one sends and fetches the rest); `tj sync` is named for this profile
     (`profile_words`). With no account on this device (`tj signup` or `tj login` stopped at
     its password prompt), there is nothing to send and `tj sync` would fail: only that, and
-    after `tj login` asked the server, the command that signs it in (`SIGN_IN_AGAIN`: the
-    SDK leaves no profile of a login stopped halfway, whose session it ended)."""
+    for a `tj login`, the command that signs it in (`SIGN_IN_AGAIN`, set as it starts: the
+    SDK leaves no profile of a login stopped halfway, whose session it ended; nu81 F3)."""
     from client_sdk.profile import profile_exists
 
     home = ctx.find_object(Home)
@@ -1652,6 +1652,12 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     """
     from client_sdk import Client
 
+    # a stop from here on leaves the home signed out: the stop line names this login (nu81
+    # F3: said only once it had asked the server)
+    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
+        [*profile_words(home.path), "login", url, username]
+        + (["--device-name", device_name] if device_name is not None else [])
+    )
     home_free_for(home, url, username, "login")  # before the password is asked
     output.this_account(url, username)  # named in the advice of a refused password
     password = home.password("Password")
@@ -1689,10 +1695,6 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     from client_sdk import NetworkError, RateLimited
     from client_sdk.errors import NETWORK
 
-    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
-        [*profile_words(home.path), "login", url, username]
-        + (["--device-name", device_name] if device_name is not None else [])
-    )
     try:
         account = home.run(signed_in, opener)
     except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)

@@ -197,3 +197,26 @@ async def test_a_login_never_takes_a_device_of_the_default_name_for_its_earlier_
     signed_in = await third.ok("login", live_server.url, "ana")
     assert "Another device named" not in said(signed_in.stderr), signed_in.stderr
     assert [d["name"] for d in await third.json("devices")].count("device") == 2
+
+
+async def test_ctrl_c_before_a_login_asks_the_server_names_the_login_too(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nu81 F3: Ctrl-C in `tj login` before it asked the server (at the password, or while
+    its key is derived) said only "Stopped: this device is not signed in to an account.":
+    the command that signs it in is said whenever the stop leaves it signed out."""
+    await Device(tmp_path / "laptop", live_server.url).ok("signup", live_server.url, "ana")
+    device = Device(tmp_path / "phone", live_server.url)
+
+    def ctrl_c(*_: object, **__: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.main.Home.password", ctrl_c)
+    stopped = await device.tj("login", live_server.url, "ana")
+    assert stopped.exit_code == 130, stopped.output
+    login = f"`tj login {live_server.url} ana`"
+    assert said(stopped.stderr) == (
+        f"Stopped: this device is not signed in to an account; {login} signs it in."
+    ), stopped.stderr
+    monkeypatch.undo()
+    await device.ok("login", live_server.url, "ana")
