@@ -534,7 +534,8 @@ def body_of(
             if piped.strip() and not saved:
                 note, shows, choose = left_out, None, None
                 if isinstance(error, TJError) and journal_refused(error):
-                    shows, note = journal_left_out(save, journal_name, error, left_out)
+                    meant = suggested_journal(home, journal_name, error)
+                    shows, note = journal_left_out(save, journal_name, error, left_out, meant)
                     choose = left_out if shows is not None else None
                 elif isinstance(error, TJError) and default_refused(error):  # as TEXT's
                     way_out = UNCONFIRMED_WAY_OUT if default_unconfirmed(error) else DEFAULT_WAY_OUT
@@ -704,7 +705,11 @@ def journal_refused(error: TJError) -> bool:
 
 
 def journal_left_out(
-    save: list[str], journal_name: str | None, error: TJError, left_out: str
+    save: list[str],
+    journal_name: str | None,
+    error: TJError,
+    left_out: str,
+    meant: tuple[str, str] | None = None,
 ) -> tuple[list[str] | None, str]:
     """For a write refused because of its journal (`journal_refused`): the command said
     for the text kept (None: `save`, `draft_command`'s words, as it is) and what follows it
@@ -714,8 +719,11 @@ def journal_left_out(
     read). A --journal that was archived: `save` saves it once the journal is
     unarchived (that command named first); another --journal refused (no such journal, one
     shared read-only) is said as --journal NAME, for the user to choose where it goes, as
-    `save` would be refused again. With no --journal (the default journal refused), `save`
-    is said as it is, another --journal being the way out. Pure."""
+    `save` would be refused again, or, when the refusal offered one journal this account
+    writes in (`meant`: its name and the words naming it, `suggested_journal`), as naming
+    that one (nu81 F10: "did you mean 'Dreams'?" then a command naming NAME). With no
+    --journal (the default journal refused), `save` is said as it is, another --journal
+    being the way out. Pure."""
     if isinstance(error, JournalArchived):
         word = output.journal_word(error.journal, error.journal_id)
         unarchive = output.command(["tj", "journal", "unarchive", word])
@@ -731,9 +739,38 @@ def journal_left_out(
     if journal_name is None:
         return None, f"{left_out}; give another --journal to save it elsewhere"
     at = save.index("--journal")
-    shows = [*save[: at + 1], "NAME", *save[at + 2 :]]
     given = output.named(journal_name)
+    if meant is not None:
+        shows = [*save[: at + 1], meant[1], *save[at + 2 :]]
+        return shows, f" in {output.quoted(meant[0])}{left_out}; --journal {given} was refused"
+    shows = [*save[: at + 1], "NAME", *save[at + 2 :]]
     return shows, (f" in the journal NAME you choose{left_out}; --journal {given} was refused")
+
+
+def suggested_journal(
+    home: Home, journal_name: str | None, error: TJError
+) -> tuple[str, str] | None:
+    """The journal a refusal of `journal_name` as naming no journal offered ("did you mean
+    'Dreams'?", `did_you_mean`'s rule), when it is one this account may write a new entry in:
+    its name and the words naming it alone (`journals_to_offer`); None else, or when the
+    journals cannot be read now (nu81 F10)."""
+    from client_sdk.models import close_names, quoted_name
+
+    if journal_name is None or error.subject != "journal" or "did you mean" not in str(error):
+        return None
+
+    async def meant(client: Client) -> tuple[str, str] | None:
+        names = [j.name for j in await client.journals.list()]
+        close = close_names(journal_name, names)
+        if len(close) != 1 or f"did you mean {quoted_name(close[0])}?" not in str(error):
+            return None
+        offered = await journals_to_offer(close[0], client)
+        return offered[0] if len(offered) == 1 else None
+
+    try:
+        return home.run(meant)
+    except (Exception, KeyboardInterrupt):
+        return None
 
 
 def without_journal(save: list[str]) -> list[str]:

@@ -1091,8 +1091,8 @@ def interrupted(ctx: click.Context) -> NoReturn:
     nothing: the next one sends and fetches the rest); `tj sync` is named for this profile
     (`profile_words`). With no account on this device (`tj signup` or `tj login` stopped at
     its password prompt), there is nothing to send and `tj sync` would fail: only that, and
-    after `tj login` asked the server, the command that signs it in (`SIGN_IN_AGAIN`: the
-    SDK leaves no profile of a login stopped halfway, whose session it ended)."""
+    for a `tj login`, the command that signs it in (`SIGN_IN_AGAIN`, set as it starts: the
+    SDK leaves no profile of a login stopped halfway, whose session it ended; nu81 F3)."""
     from client_sdk.profile import profile_exists
 
     home = ctx.find_object(Home)
@@ -1552,17 +1552,25 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
 def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
     """Why `tj signup` of `username` at `url` is refused on `home`, signed in to an account
     (`error`: InvalidInput, subject OTHER_ACCOUNT_HERE), and how to sign up in another home:
-    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME)."""
+    `--home NEW_DIR`, or $TJ_HOME (nu80 F13: "choose another home directory" read as $HOME);
+    signed in to `username` itself, the signup command names USERNAME (another account
+    needs another name), and the login that signs `username` in on another device is said
+    (nu81 F4)."""
     holder = error.names.get("username", "")
     other = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "signup", url, username]))
     where = (
         "NEW_DIR a new folder of its own; every command for that account then takes "
         f"{output.command_text('--home NEW_DIR')} before its name, or set TJ_HOME=NEW_DIR"
     )
-    if holder == username:
+    if holder == username:  # another account needs another name (nu81 F4)
+        other = output.command_text(
+            shlex.join(["tj", "--home", "NEW_DIR", "signup", url]) + " USERNAME"
+        )
+        login = output.command_text(shlex.join(["tj", "--home", "NEW_DIR", "login", url, holder]))
         return (
             f"{home.path} is signed in to {holder} already: nothing was asked or sent. To make "
-            f"another account, sign it up in another home: {other} ({where})"
+            f"another account, sign it up under another name in another home: {other} "
+            f"({where}); to sign {holder} in on another device: {login}"
         )
     held = f"the account {holder}" if holder else "an account"
     out = (
@@ -1671,6 +1679,12 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     """
     from client_sdk import Client
 
+    # a stop from here on leaves the home signed out: the stop line names this login (nu81
+    # F3: said only once it had asked the server)
+    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
+        [*profile_words(home.path), "login", url, username]
+        + (["--device-name", device_name] if device_name is not None else [])
+    )
     home_free_for(home, url, username, "login")  # before the password is asked
     output.this_account(url, username)  # named in the advice of a refused password
     password = home.password("Password")
@@ -1708,10 +1722,6 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     from client_sdk import NetworkError, RateLimited
     from client_sdk.errors import NETWORK
 
-    click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
-        [*profile_words(home.path), "login", url, username]
-        + (["--device-name", device_name] if device_name is not None else [])
-    )
     try:
         account = home.run(signed_in, opener)
     except NetworkError as error:  # NU39 #7: what it left, and what to do (`HINTS`)
@@ -1845,8 +1855,13 @@ def first_sync(home: Home, signed_in: str) -> tuple[int, str | None]:
 async def namesakes(client: Client) -> list[DeviceInfo]:
     """The other devices signed in to this account under this device's name (NU39 #6: a
     logout that could not reach the server left the old session, and the next login made a
-    second "phone"); none when the server's list cannot be had."""
+    second "phone"); none when the server's list cannot be had. Under the default name
+    ("device", given no --device-name), only a session this home's `tj logout` ended
+    (`devices.sessions_after_logout`): every home signed in without a name shares it, and a
+    live device in another home is never named as one to sign out (nu81 F6)."""
     from client_sdk import TJError as SdkError
+    from client_sdk.devices import sessions_after_logout
+    from client_sdk.models import DEFAULT_DEVICE_NAME
 
     try:
         devices = await client.devices.list()
@@ -1855,7 +1870,11 @@ async def namesakes(client: Client) -> list[DeviceInfo]:
     here = next((d for d in devices if d.current), None)
     if here is None:
         return []
-    return [d for d in devices if not d.current and d.name == here.name]
+    twins = [d for d in devices if not d.current and d.name == here.name]
+    if here.name != DEFAULT_DEVICE_NAME:
+        return twins
+    ended = sessions_after_logout(client.home, client.transport.base_url, client.username)
+    return [d for d in twins if bytes.fromhex(d.id) in ended]
 
 
 @cli.command()
@@ -4100,8 +4119,7 @@ async def synced_first(
         report = await quick_sync(client)
         if waiting and report.pushed:
             await tell_sent_earlier(client, waiting)
-        for line in output.settled_lines(report):
-            output.message(line)
+        output.tell_settled(report)
         if held is not None:
             held.extend(report.departures)
             report = replace(report, departures=[])

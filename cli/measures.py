@@ -1103,22 +1103,19 @@ def not_saved(
     # ended): --answers are kept in a draft too, and a flag they owe is sealed at once all
     # the same (the draft names its result id: saving it later seals no second flag)
     no_default = not_for_want_of_a_default(failed.error) and failed.known
+    # its journal gone from the server: a draft's command without --journal is refused the
+    # same way, so the one said names --journal NAME, for her to choose (nu81 F1)
+    elsewhere = ["--journal", "NAME"] if gone else []
     if draft is not None:
-        saves.append([*again, "--draft", str(draft)])
+        saves.append([*again, "--draft", str(draft), *elsewhere])
         command = output.command(saves[-1])
-        # its journal gone from the server: the same command is refused the same way
-        elsewhere = (
-            f"; add {output.command_text('--journal NAME')} to it to save them in another "
-            f"journal{gone}"
-            if gone
-            else ""
-        )
+        it = "it in the journal NAME you choose" if gone else "it"
         output.message(
             f"Nothing was saved: the draft {output.path_word(draft)} is kept ({command} saves "
-            f"it{elsewhere})."
+            f"{it}{gone})."
             if failed.known
-            else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves them, "
-            f"{once}{elsewhere})."
+            else f"{unsure}: the draft {output.path_word(draft)} is kept ({command} saves "
+            f"{'them in the journal NAME you choose' if gone else 'them'}, {once}{gone})."
         )
     elif asked or no_default:
         try:
@@ -1131,7 +1128,7 @@ def not_saved(
             )
         else:
             carried = not no_default
-            saves.append([*again, "--draft", str(path)])
+            saves.append([*again, "--draft", str(path), *elsewhere])
             first = (
                 "Your answers were not saved: they are" if failed.known else f"{unsure}: they are"
             )
@@ -1140,14 +1137,11 @@ def not_saved(
                 "save them in, your default journal too, as no journal was named for them "
                 f"({output.command_text('tj journal default ID')} chooses your default journal)"
                 if no_default and not kept.journal_id and not kept.journal
-                else f"; add {output.command_text('--journal NAME')} to it to save them in "
-                f"another journal{gone}"
-                if gone
-                else ""
+                else gone
             )
             output.message(
                 f"{first} kept in {output.path_word(path)} "
-                f"({output.command([*again, '--draft', str(path)])} saves them, with the "
+                f"({output.command(saves[-1])} saves {them}, with the "
                 f"time you answered, {once}, and deletes the draft{where})."
             )
     elif not failed.known:
@@ -1163,6 +1157,18 @@ def not_saved(
             f"{once}{archived_default_words(failed.error, kept)}{tail}."
         )
     if not concern:
+        return False
+    if carried and gone and kept.journal:  # the journal they were for is gone: fix32a's
+        # words (saved elsewhere, their flag goes to that journal's recipients, if any)
+        from client_sdk.safety import journal_gone_line
+
+        output.message(journal_gone_line(kept.journal))
+        plan = default_plan_command(home, kept.journal)
+        if plan is not None:  # the message's plan command named the gone journal (nu81 F2)
+            output.message(
+                f"{output.named(kept.journal)} takes no safety plan either now: {plan} writes "
+                "one in your default journal."
+            )
         return False
     if carried:
         output.message(
@@ -1269,6 +1275,26 @@ async def own_copy(client: Client, journal: str) -> bool:
     except TJError:
         return False
     return found.own and found.read_only_copy
+
+
+def default_plan_command(home: Home, gone: str) -> str | None:
+    """The command that writes a safety plan in the default journal (`default_hints`), said
+    after a save refused because the journal `gone` (words naming it) is no longer on the
+    server: the safety message shown before the save named a plan command for `gone`,
+    refused the same way (nu81 F2). None when the default journal is `gone` itself, or
+    cannot be read now."""
+    from cli.safety import default_hints
+
+    async def command(client: Client) -> str | None:
+        default = await client.journals.default()
+        if gone in (default.name, default.id) or default.id.startswith(gone.lower()):
+            return None
+        return (await default_hints(client, default.id)).write_plan
+
+    try:
+        return home.run(command)
+    except (Exception, KeyboardInterrupt):
+        return None
 
 
 def journal_gone_words(error: BaseException | None, kept: KeptAnswers) -> str:
@@ -1777,11 +1803,17 @@ def stopped(
     score) and the client is told so; if a safety item was answered above 0, the message was
     shown already and a flag is sealed for the therapist all the same when the client opted
     in (a safety event without a score), then sent if the server is reachable. Exit 1; 130
-    when Ctrl-C stopped it (`interrupted`), as every command stopped so (nu80 F6)."""
+    when Ctrl-C stopped it (`interrupted`), as every command stopped so (nu80 F6). Said on a
+    line of its own (the cursor is on the prompt's line: `output.message` folds a leading
+    line break), with the command that starts it again (nu81 F13)."""
     what = f"{len(answers)} of {len(chosen.items)} answers" if answers else "no answers yet"
+    again = [*profile_words(home.path), "measure", "take", chosen.id]
+    if journal is not None:
+        again += ["--journal", journal]
+    output.to_stderr("")
     output.message(
-        f"\nStopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
-        "every answer has no valid score)."
+        f"Stopped: nothing was saved of this {chosen.name} ({what}; a {chosen.name} without "
+        f"every answer has no valid score): {output.command(again)} starts it again."
     )
     if any(n <= len(answers) and answers[n - 1] > 0 for n in chosen.safety_items):
         output.message(

@@ -2643,6 +2643,14 @@ def erased_member_line(d: Departure, again: list[str]) -> str:
     )
 
 
+def tell_settled(report: SyncReport) -> None:
+    """`settled_lines` on stderr, its "Safety:" lines (long: a flag not delivered, one
+    answered just after an opt-in) on lines of the terminal's width under their label, as
+    the notices after them (nu81 F12: one 600-character line the terminal cut mid-word)."""
+    for line in settled_lines(report):
+        message(line, wrap=line.startswith("Safety: "))
+
+
 def tell_after_sync(report: SyncReport) -> None:
     """What every command that syncs without printing its report must still say, on stderr:
     what the sync settled on this device (`settled_lines`: words this device added to an
@@ -2650,8 +2658,7 @@ def tell_after_sync(report: SyncReport) -> None:
     command that saves them), then its departures (`tell_departures`), then the safety flags
     that left (`flags_sent_lines`). A sync reports each once: a command that did not say
     them lost them, the draft's words with them."""
-    for line in settled_lines(report):
-        message(line)
+    tell_settled(report)
     tell_departures(report)
     for line in flags_sent_lines(report):  # told it had NOT left: now told it has
         message(line, wrap=True)  # nu78 F5
@@ -2906,8 +2913,7 @@ def sync_warnings(report: SyncReport) -> None:
     aside changes, withheld records, an incomplete pull, refused shares, rolled back chains,
     updates needed, then notices (departures and sign-ins, same names, newer records, upload
     limit)."""
-    for line in settled_lines(report):
-        message(line)
+    tell_settled(report)
     for problem in report.problems:
         message(f"Warning: ignored: {problem}")
     for journal in report.incomplete:

@@ -769,7 +769,7 @@ def reads_only_text(journal: str, readers: list[str]) -> str:
     who = output.and_words(readers)
     return (
         f"--share-flags does not opt in {who}, who only read {journal}: a member who only "
-        "reads could never mark a safety flag as read, so none is sealed for "
+        "reads could never mark a safety flag as read, so none is made for "
         f"{'them' if len(readers) > 1 else who}. To send flags to one of them: "
         + output.command(
             ["tj", "share", output.journal_word(journal), readers[0], "--full", "--role"]
@@ -783,7 +783,7 @@ def opt_in_text(before: SafetyPlan, newly: list[str]) -> str:
     who = output.and_words(newly)
     adding = (
         f"--share-flags opts in {who}, who read {before.journal} now: when a PHQ-9 item 9 is "
-        f"answered above 0 in {before.journal}, an encrypted safety flag is sealed for "
+        f"answered above 0 in {before.journal}, an encrypted safety flag is made for "
         f"{'them' if len(newly) > 1 else who}"
     )
     if not before.share_flags:
@@ -1184,7 +1184,14 @@ def plan_text(plan: SafetyPlan, owner: str = "", *, not_loaded: bool = False) ->
             "its own crisis line: this device cannot see their other journals"
         )
     if emergency:
-        number = emergency + number_said(emergency, owner, plan.shown_from)
+        # the command names the journal whose plan holds the number (nu81 F11: without
+        # --journal it set the default journal's, this one's left as it was)
+        holder = (
+            plan.shown_from
+            if plan.shown_from is not None
+            else output.journal_word(plan.journal, plan.journal_id)
+        )
+        number = emergency + number_said(emergency, owner, holder)
     elif owner:  # a therapist's view: never "your" number (it is the client's)
         number = f"(default: {owner}'s local emergency number" + (
             f", unless a plan {owner} wrote in their default journal sets one)" if unseen else ")"
@@ -1216,8 +1223,9 @@ def number_said(number: str, owner: str, journal: str | None) -> str:
     before `tj safety plan --emergency` checked it: `client_sdk.safety.number_problem`), as
     `plan_text` shows it: " (not a phone number: it holds no digit; the safety message
     names the local emergency number instead; `tj safety plan --emergency NUMBER` sets
-    one)", the command only for the owner's own plan (`owner` ""), naming `journal` when the
-    number is another journal's plan's; "" for a number one may dial (nu80 F4)."""
+    one)", the command only for the owner's own plan (`owner` ""), naming `journal` (the
+    journal whose plan holds the number, as a command's word; nu81 F11); "" for a number one
+    may dial (nu80 F4)."""
     from client_sdk.safety import dialled, number_problem
 
     problem = number_problem(number)

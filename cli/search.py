@@ -38,7 +38,39 @@ SEARCH_DEFAULT = 20
 """Matches `tj search` shows without --limit (a screenful, as `tj list`)."""
 
 
-@cli.command(context_settings={"ignore_unknown_options": True})  # NU41 #13: `tj search -work`
+class SearchCommand(click.Command):
+    """`tj search`, whose unknown options are its words (`-work` leaves entries out: NU41
+    #13), but for a word before `--` starting with "--" that names none of its options: a
+    mistyped option (`--mood 3`, `--sinse DATE`) is refused, naming its options and `--`,
+    never searched for as words that then match nothing (nu81 F7)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known = {name for param in self.params for name in param.opts + param.secondary_opts}
+        known.update(ctx.help_option_names)
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if name.startswith("--") and len(name) > 2 and name not in known:
+                options = ", ".join(
+                    option
+                    for param in self.params
+                    if isinstance(param, click.Option)
+                    for option in param.opts
+                    if option.startswith("--") and option != "--help"
+                )
+                again = output.command(["tj", "search", "--", name])
+                raise click.UsageError(
+                    f"{output.command_text('tj search')} has no option {name}; its options are "
+                    f"{options} ({again} searches for the word {name})",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+
+@cli.command(  # NU41 #13: `tj search -work`
+    cls=SearchCommand, context_settings={"ignore_unknown_options": True}
+)
 @click.argument("words", type=PLAIN_NAME, nargs=-1, required=True)  # NU78 F6: unquoted words
 @journal_filter_option
 @click.option(

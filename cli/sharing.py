@@ -496,7 +496,7 @@ def share(
     if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
-            f"{shared.journal}, a safety flag is sealed for "
+            f"{shared.journal}, a safety flag is made for "
             f"{output.and_words(reach or [shared.member])}, no one else; {shared.member} sees "
             f"it once their device next syncs ({output.their_command_text('tj sync')}, {output.their_command_text('tj caseload')}) and can mark it read. This app is not monitored in "
             "real time.",
@@ -630,7 +630,7 @@ def flags_off_text(shared: ShareInfo) -> str:
         why = "you have not chosen to send them flags"
     return (
         f"Safety flags: off for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
-        f"{output.named(shared.journal)}, no safety flag is sealed for them under this share ({why}). To "
+        f"{output.named(shared.journal)}, no safety flag is made for them under this share ({why}). To "
         "send them safety flags: "
         + output.command(["tj", "share", journal, member, "--role", "annotate", "--safety-flags"])
     )

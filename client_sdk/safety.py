@@ -116,24 +116,43 @@ NUMBER_HOLDS = (
 """What `number_problem`'s refusal says a number may hold."""
 
 
+MIN_DIGITS = 2
+"""The fewest digits an emergency number holds (`number_problem`): the shortest in use have
+two (France's 15, 17 and 18; most are three: 112, 999, 911, 000), and no country's is one
+digit, which a slip of the finger gives ("0"; nu81 F8)."""
+
+
+def digits(number: str) -> int:
+    """How many decimal digits (any script's) `number` holds. Pure."""
+    return sum(character.isdecimal() for character in number)
+
+
 def dialled(number: str | None) -> bool:
     """Whether the safety message says `number`, a plan's emergency number, as the one to
-    call: it holds a digit. One with none ("abc", written before `number_problem` was
-    checked) is left out for the default words (`message_lines`): no one can call it. Pure."""
-    return number is not None and any(character.isdecimal() for character in number)
+    call: it holds MIN_DIGITS digits at least. One with fewer ("abc", "0", written before
+    `number_problem` was checked) is left out for the default words (`message_lines`): no
+    one can call it for help. Pure."""
+    return number is not None and digits(number) >= MIN_DIGITS
 
 
 def number_problem(number: str) -> str | None:
     """Why `number`, an emergency number as given (spaces around it left out), is no phone
-    number or short code a person could dial: "it holds no digit", or "it holds 'x', which
-    a phone number cannot hold" (the first character of `number` that is neither a decimal
-    digit, any script's, nor a space, nor one of NUMBER_SIGNS), the first said first; None for one that may be
-    dialled, or "" (no number: the default one is named). Pure."""
+    number or short code a person could dial: "it holds no digit", "it holds one digit
+    only, and emergency numbers have two at least (e.g. 15, 112, 999)" (MIN_DIGITS), or "it
+    holds 'x', which a phone number cannot hold" (the first character of `number` that is
+    neither a decimal digit, any script's, nor a space, nor one of NUMBER_SIGNS), the first
+    said first; None for one that may be dialled, or "" (no number: the default one is
+    named). Pure."""
     number = number.strip()
     if not number:
         return None
-    if not any(character.isdecimal() for character in number):
+    count = digits(number)
+    if count == 0:
         return "it holds no digit"
+    if count < MIN_DIGITS:
+        return (
+            "it holds one digit only, and emergency numbers have two at least (e.g. 15, 112, 999)"
+        )
     for character in number:
         if not (character.isdecimal() or character.isspace() or character in NUMBER_SIGNS):
             return f"it holds {quoted_name(character)}, which a phone number cannot hold"
@@ -1194,7 +1213,7 @@ class UndeliveredFlag:
         if not self.surely:  # the one rule's "may NOT": never said as "before it left"
             when = (
                 f"less than {CLOCK_SKEW_MS // 60000} minutes after the flag left this device, "
-                "or before it (your devices' clocks can differ by that much), so this device "
+                "or before it (your devices' clocks can differ by that much): this device "
                 "cannot tell whether it reached them first"
             )
         if not self.surely and self.reason == UNSEEN_BEFORE_END:
@@ -1208,8 +1227,9 @@ class UndeliveredFlag:
         return (
             f"{self.named()} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
-            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}, signed on one of your devices) "
-            f"{when}, so they may never see it while the share stays ended." + ask
+            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}: its end date, or an unshare, "
+            f"as one of your devices signed it) {when}. They may never see it while the share "
+            "stays ended." + ask
         )
 
     def to_dict(self) -> dict[str, Any]:

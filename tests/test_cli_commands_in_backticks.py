@@ -43,6 +43,6 @@ async def test_the_safety_flags_note_keeps_its_share_command_on_one_line_at_80_c
     assert all(fits(line.replace("`BARE tj ", "`tj ")) for line in lines), shared.stderr
     assert (  # the same words, the command in backticks
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in 'Evening "
-        "thoughts', no safety flag is sealed for them under this share (you have not chosen "
+        "thoughts', no safety flag is made for them under this share (you have not chosen "
         f"to send them flags). To send them safety flags: {command}"
     ) in unwrapped(shared.stderr).splitlines()

@@ -147,26 +147,35 @@ async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
     assert taken.exit_code == 1, text
     assert syncs[0] >= 2, syncs
     assert "Your answers were not saved: they are kept in" in text, text
+    # nu81 F1: the draft's command names --journal NAME (without it, it is refused the same
+    # way), and no "saving the draft sends the one they owe": fix32a's words
     assert (
-        "add `--journal NAME` to it to save them in another journal; Work takes no new entries "
-        "on this device now, as the server no longer lists it (`tj sync` brings it back if the "
-        "server lists it again))."
+        "--journal NAME` saves them in the journal NAME you choose, with the time you answered, "
+        "never twice, and deletes the draft; Work takes no new entries on this device now, as "
+        "the server no longer lists it (`tj sync` brings it back if the server lists it again))."
     ) in text, text
+    assert "saving the draft sends" not in text, text
+    assert GONE in text, text
+    # nu81 F2: the message named `tj safety plan --journal Work`, refused the same way:
+    # after the failed save, the command naming her default journal is said
     assert (
-        "No safety flag was sent from these answers, as they were not saved (saving the draft "
-        "sends the one they owe, if you opted in). If you chose to send safety flags and want "
-        "your therapist to know now, tell them yourself."
+        "Work takes no safety plan either now: `tj safety plan --journal Personal --text ...` "
+        "writes one in your default journal."
     ) in text, text
     [draft] = list((ana.home / "drafts").glob("phq9-*.json"))
-    again = await ana.tj("measure", "take", "phq9", "--draft", str(draft))  # refused again
+    [command] = [w for w in text.split("`") if w.startswith("tj measure take")]
+    words = shlex.split(command)[1:]
+    assert words[-2:] == ["--journal", "NAME"], words
+    again = await ana.tj(*words[:-1], "Work")  # Work named anyway: refused again, said so
     text = said(again.stderr)
     assert again.exit_code == 1, text
     assert (
-        "saves it; add `--journal NAME` to it to save them in another journal; Work takes no "
-        "new entries on this device now"
+        "--journal NAME` saves it in the journal NAME you choose; Work takes no new entries on "
+        "this device now"
     ) in text, text
-    await ana.ok("measure", "take", "phq9", "--draft", str(draft), "--journal", "Personal")
+    await ana.ok(*words[:-1], "Personal")  # NAME chosen: saved
     assert [r["journal"] for r in await ana.json("measure", "list")] == ["Personal"]
+    assert not draft.exists()
 
 
 async def test_a_share_past_its_end_date_says_no_flag_was_sent(

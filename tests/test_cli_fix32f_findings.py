@@ -34,7 +34,8 @@ async def test_a_draft_kept_after_a_mistyped_journal_never_repeats_the_typo(
     assert refused.exit_code == 1, refused.output
     text = said(refused.stderr)
     draft = kept_draft(text)
-    assert f"`tj write --journal NAME --draft {draft}` saves it in the journal NAME" in text, text
+    # the one journal the refusal offered is the one the command names (nu81 F10)
+    assert f"`tj write --journal Dreams --draft {draft}` saves it in 'Dreams'" in text, text
 
     # the draft's own command names no journal; the words refused are kept apart
     assert "Dreams2" not in (editor.saved_with(draft) or ""), draft.read_text()
@@ -91,7 +92,8 @@ async def test_an_emergency_number_no_one_could_dial_is_refused(
     shown = said((await ana.ok("safety", "plan")).stdout)
     assert (
         "emergency: abc (not a phone number: it holds no digit; the safety message names the "
-        "local emergency number instead; `tj safety plan --emergency NUMBER` sets one)"
+        "local emergency number instead; `tj safety plan --emergency NUMBER --journal Personal` "
+        "sets one)"
     ) in shown, shown
     answered = await ana.tj("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,2")
     message = said(answered.stderr)

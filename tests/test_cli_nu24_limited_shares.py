@@ -110,7 +110,7 @@ async def annotate_and_read_only(
 
 READS_ONLY = (
     "--share-flags does not opt in tom, who only read Personal: a member who only reads could "
-    "never mark a safety flag as read, so none is sealed for tom. To send flags to one of "
+    "never mark a safety flag as read, so none is made for tom. To send flags to one of "
     "them: `tj share Personal tom --full --role annotate --safety-flags`"
 )
 
@@ -126,7 +126,7 @@ async def test_share_flags_never_opts_in_a_member_who_only_reads(
     assert refused.exit_code == 1
     assert said(refused.stderr).startswith(
         READS_ONLY + " --share-flags opts in drsmith, who read Personal now: when a PHQ-9 item "
-        "9 is answered above 0 in Personal, an encrypted safety flag is sealed for drsmith. "
+        "9 is answered above 0 in Personal, an encrypted safety flag is made for drsmith. "
         f"{asked('Send safety flags to drsmith?', None)}"
     ), refused.stderr
     done = await ana.ok("safety", "plan", "--share-flags", "--yes")
@@ -361,7 +361,7 @@ async def test_share_safety_flags_names_everyone_flags_reach_now(
     await ana.ok("share", "Personal", "tom", "--full", TOFU)  # reads only
     await ana.ok("safety", "plan", "--share-flags", "--yes")  # bob (not tom)
     reached = (
-        "When a PHQ-9 item 9 is answered above 0 in Personal, a safety flag is sealed for "
+        "When a PHQ-9 item 9 is answered above 0 in Personal, a safety flag is made for "
         "{}, no one else; drsmith sees it"
     )
     shared = await ana.ok(

@@ -55,7 +55,7 @@ async def test_widening_again_after_only_says_safety_flags_are_off_and_shares_sh
     ]
     assert flags_line == (
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, "
-        "no safety flag is sealed for them under this share (you chose to send them flags for "
+        "no safety flag is made for them under this share (you chose to send them flags for "
         "an earlier share of Personal, and that choice does not carry over to this one). To "
         "send them safety flags: `tj share Personal drsmith --role annotate --safety-flags`"
     )
@@ -106,7 +106,7 @@ async def test_a_first_annotate_share_says_flags_are_off_and_a_read_share_does_n
     annotate = await ana.ok("share", "Personal", "drsmith", "--role", "annotate")
     assert (
         "Safety flags: off for drsmith. When a PHQ-9 item 9 is answered above 0 in Personal, no "
-        "safety flag is sealed for them under this share (you have not chosen to send them "
+        "safety flag is made for them under this share (you have not chosen to send them "
         "flags). To send them safety flags: `tj share Personal drsmith --role annotate "
         "--safety-flags`"
     ) in unwrapped(annotate.stderr).splitlines()  # wrapped under its label (NU50 F5)

@@ -156,7 +156,8 @@ async def test_safety_flags_need_the_annotate_role_and_the_confirmation_says_the
         "share", "Personal", "drsmith", "--full", "--role", "annotate",
         "--trust-on-first-use", "--safety-flags",
     )  # fmt: skip
-    assert "Safety flags: on for drsmith." in shared.stderr and "drsmith sees it" in shared.stderr
+    words = " ".join(shared.stderr.split())  # wrapped at the terminal's width
+    assert "Safety flags: on for drsmith." in words and "drsmith sees it" in words, words
 
 
 async def test_an_answer_that_is_not_an_option_is_asked_again_with_the_options_named(
