@@ -1430,7 +1430,9 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
     from client_sdk import Client
     from client_sdk.models import normalize_username
     from client_sdk.profile import profile_exists
+    from client_sdk.transport import normalize_url
 
+    normalize_url(url)  # an address holding a password: refused before any question (rev32d F1)
     name = normalize_username(username)
     finishing = Client.unfinished_signup(home.path)
     finished = Client.unconfirmed_recovery_key(home.path)
@@ -1678,7 +1680,11 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
       tj --home ~/phone-profile login https://journal.example.org ana
     """
     from client_sdk import Client
+    from client_sdk.transport import normalize_url
 
+    # An address holding a user name or password is refused first, in words that never
+    # repeat it, before the stop line below can print it (rev32d F1).
+    normalize_url(url)
     # a stop from here on leaves the home signed out: the stop line names this login (nu81
     # F3: said only once it had asked the server)
     click.get_current_context().meta[SIGN_IN_AGAIN] = output.command(
@@ -2530,7 +2536,9 @@ def recover(
     """
     from client_sdk import Client
     from client_sdk.keys import parse_recovery_key
+    from client_sdk.transport import normalize_url
 
+    normalize_url(url)  # an address holding a password: refused before any question (rev32d F1)
     home_free_for(home, url, username, "recover")  # before the recovery key is asked
     recovery_key = os.environ.get("TJ_RECOVERY_KEY") or secret_prompt(
         "Recovery key", instead="no recovery key given: set TJ_RECOVERY_KEY"
