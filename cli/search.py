@@ -47,7 +47,7 @@ class SearchCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known = {name for param in self.params for name in param.opts + param.secondary_opts}
         known.update(ctx.help_option_names)
-        for arg in args:
+        for at, arg in enumerate(args):
             if arg == "--":
                 break
             name = arg.split("=", 1)[0]
@@ -59,10 +59,11 @@ class SearchCommand(click.Command):
                     for option in param.opts
                     if option.startswith("--") and option != "--help"
                 )
-                again = output.command(["tj", "search", "--", name])
+                # everything she typed, `--` before the word (rev32d F2: the others were lost)
+                again = output.command(["tj", "search", *args[:at], "--", *args[at:]])
                 raise click.UsageError(
                     f"{output.command_text('tj search')} has no option {name}; its options are "
-                    f"{options} ({again} searches for the word {name})",
+                    f"{options} ({again} searches for {arg!r} as a word too)",
                     ctx,
                 )
         return super().parse_args(ctx, args)
