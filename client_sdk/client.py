@@ -629,7 +629,11 @@ class Client:
         copy aside (`unfinished_signup_gives_way`, `kept_recovery_keys`); a `home` signed in to an account refuses
         a new one (InvalidInput, subject OTHER_ACCOUNT_HERE, `names["username"]` that
         account's), before the password is judged or anything sent. A server that refuses
-        the request (the name is taken) leaves nothing behind. A `home` holding another account's local data
+        the request (the name is taken) leaves nothing behind; when the name is that of the
+        unfinished signup that gave way (no Therapy Journal server answered it), the
+        ConflictError (subject SIGNUP_MAYBE_MADE, "signup maybe made here") says it may be
+        that signup's account, made behind a proxy, and that a login there finishes it (its
+        key then shown: `login`), the copy put back (rev32d F5). A `home` holding another account's local data
         without its profile (a logout stopped halfway, a profile removed) is refused with
         InvalidInput before anything is sent or kept, as a sign-in there is; its message
         says which files to move (not the folder, when it keeps a signup's recovery key).
@@ -1101,10 +1105,14 @@ class Client:
         account's finished signup, never shown (not confirmed then), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
-        copy this home set aside for this account, same server and username, goes back to
-        its place first, if that is free: pending_signup.py; a key from a copy put back is
-        kept until `recovery_key_shown()` even with `keep_until_shown=False`, since the app
-        did not expect one from a plain login). On a home
+        copy this home set aside for this account goes back to its place first, if that is
+        free, whatever the address it was signed up through, once the identity keys the
+        password opened are the copy's: pending_signup.py, rev32d F4; an unfinished signup
+        taken back so is finished as `signup` finishes it, its default journal made if
+        missing; a key from a copy put back is kept until `recovery_key_shown()` even with
+        `keep_until_shown=False`, since the app did not expect one from a plain login; a
+        copy of this account's id holding other keys stays aside, unused, and
+        `recovery_key_not_shown` says so). On a home
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved. Without `device_name`, a home signed in
         to this account before keeps the name its device had (also after `logout`,
@@ -1516,7 +1524,9 @@ class Client:
         """Save the profile of a session opened with the password or the recovery key, and
         open the store. The copy of this account's recovery key set aside on this home (R27
         F2) goes back to its place if that is free (pending_signup.py: the account answered
-        to its password or recovery key here; only a copy of the same server and username):
+        to its password or recovery key here; only a copy of the same username holding the
+        identity keys `session` opened, whatever its server address: rev32d F4; one holding
+        other keys is noted, `_aside_not_holding`, for `login` to say):
         the caller then treats it as kept, and keeps it until shown (`login`). A failure
         after the profile is saved (a journal list refused, Ctrl-C while it is read) puts
         the profile back as it was before (`put_back_profile`): the caller ends the

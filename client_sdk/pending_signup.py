@@ -181,7 +181,8 @@ class KeptRecoveryKey:
     account_id: str | None
     fingerprint: str = ""
     unanswered: bool = False
-    """No Therapy Journal server answered its signup (`PendingSignup.unanswered`): the
+    """No Therapy Journal server answered its signup (an HTML error page of a proxy or of
+    another web server, every time; the copy not taken back since): the
     account may exist all the same (stored behind a proxy's error page), with this key, never
     shown, its only copy; a sign-in to it at any address of its server shows it (rev32d)."""
 
