@@ -1683,11 +1683,12 @@ async def new_account(client: Client) -> dict[str, Any]:
 def not_shown_words(why: str) -> str:
     """`Client.recovery_key_not_shown` with the CLI's command (NU45 #4: the SDK's names
     none): "... if not, make one now with `tj recovery-key new` (which also drops ...)"."""
-    from client_sdk.pending_signup import MAKE_ONE_NOW  # not at start-up
+    from client_sdk.pending_signup import FORGET_KEPT, MAKE_ONE_NOW  # not at start-up
 
+    forget = output.command_text("tj recovery-key forget-kept")
     return why.replace(
         MAKE_ONE_NOW, f"if not, make one now with {output.command_text('tj recovery-key new')}", 1
-    )
+    ).replace(f"({FORGET_KEPT})", f"({forget})")
 
 
 @cli.command()

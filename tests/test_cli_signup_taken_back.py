@@ -85,3 +85,21 @@ async def test_tj_forget_kept_never_drops_unasked_a_key_whose_account_may_exist(
     dropped = await laptop.ok("recovery-key", "forget-kept", input="y\n")
     assert "Dropped 1 kept recovery key." in dropped.stderr
     assert not kept.path.exists()
+
+
+async def test_tj_login_to_another_account_says_where_the_unanswered_signup_went(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """A login to another account sets the signup's copy aside (it is not that account's):
+    said, with how to finish that signup, not left silent."""
+    await Device(tmp_path / "ben", live_server.url).ok("signup", live_server.url, "ben")
+    laptop = await signed_up_behind_a_page(live_server, tmp_path / "laptop")
+    login = await laptop.ok("login", live_server.url, "ben")
+    said = flat(login.stderr)
+    assert "stays set aside in" in said, said  # on s25: not a word of it
+    assert "`tj login URL ana` with its password, at any address of that server" in said
+    assert "Finished the signup" not in said
+    assert not KEY_LINE.findall(login.stdout)
+    await laptop.ok("logout", "--yes")
+    ana = await laptop.ok("login", live_server.url, "ana")  # as said: taken back, shown
+    assert KEY_LINE.findall(ana.stdout), ana.output
