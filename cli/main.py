@@ -2746,7 +2746,10 @@ def recovery_key_forget_kept(
     the account. Lists them, then asks; drops only what it listed, and only if unchanged
     meanwhile. Drop one only if you have a newer recovery key (`tj recovery-key new`) or the
     account is gone for good: it may be the only copy of a key that still reaches your
-    journal. Dropping an unfinished signup's gives that signup up.
+    journal. Dropping an unfinished signup's gives that signup up. One whose account may
+    exist with that key never shown (its signup no Therapy Journal server answered, or one
+    set aside) is never dropped with --yes: it is asked for, with what is lost said; a login
+    to that account, at any address of its server, shows it instead.
 
     \b
     Example:
