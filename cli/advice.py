@@ -170,6 +170,16 @@ def kept_key(error: TJError) -> str:
     )  # fmt: skip
 
 
+def maybe_made(error: TJError) -> str:
+    """A signup's name taken, maybe by this device's own earlier signup through a proxy that
+    answered with its own page (rev32d F5), with the login that finishes it."""
+    from client_sdk.pending_signup import maybe_made_text  # not at start-up
+
+    names = error.names
+    login = output.command(["tj", "login", names["server"], names["username"]])
+    return maybe_made_text(names["username"], names["server"], names["through"], login=login)
+
+
 def delete_unsent(error: TJError) -> str:
     """A journal's deletion refused: changes written on this device are on no server and no
     other device. Those set aside: keep their words, drop them (one drop per document), then
@@ -290,6 +300,7 @@ SAID: dict[str, Callable[[TJError], str]] = {
     ),
     "not the signup's account": other_account,
     "kept recovery key": kept_key,
+    "signup maybe made here": maybe_made,
     "damaged kept key": lambda error: (
         f"{error} ({output.command_text('tj recovery-key forget-kept --damaged')})"
     ),

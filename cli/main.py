@@ -459,6 +459,10 @@ def read_secret_file(path: Path) -> str:
 LOGIN_UNREACHABLE = "login unreachable"
 """The subject `tj login` gives a network error of its own sign-in (`HINTS`: NU39 #7)."""
 
+KEPT_KEY_MAYBE_LIVE = "kept key maybe live"
+"""The subject of `tj recovery-key forget-kept --yes` refused (rev32d F4: never dropped
+unasked, the only copy of a live account's key)."""
+
 CONFIRM_COMMAND = "confirm COMMAND"
 """How CLI_SUBJECTS names the subjects of unanswered confirmations (`output.confirm_subject`):
 "confirm" and the command's words ("confirm delete"); `is_cli_subject` takes each."""
@@ -493,6 +497,9 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
         "interrupted": "stopped by Ctrl-C: the message says what became of the work",
         "bug": "an unexpected error in tj",
         LOGIN_UNREACHABLE: "tj login could not reach the server to sign in",
+        KEPT_KEY_MAYBE_LIVE: "tj recovery-key forget-kept --yes refused for a recovery key "
+        "whose account may exist, never shown (its signup no Therapy Journal server answered, "
+        "or set aside): nothing dropped; asked without --yes",
     }
 )
 """The `--json` error object's subjects of the CLI's own (README's `--json` paragraph):
@@ -1489,7 +1496,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         if (
             unfinished is None
             or Client.unconfirmed_recovery_key(home.path) is not None
-            or getattr(error, "subject", None) in ("unfinished signup", "kept recovery key")
+            or getattr(error, "subject", None)
+            in ("unfinished signup", "kept recovery key", "signup maybe made here")
         ):
             raise
         note = unfinished_note(*unfinished, profile_exists(home.path), home.path)
@@ -1522,10 +1530,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
             output.message(f"Signed in as {account['username']}.")
         elif aside:  # an unfinished signup answered by no journal server (rev32c F3)
             output.message(
-                f"Account {account['username']} created; this device is signed in. The "
-                "recovery key of the earlier signup on this device, which no Therapy Journal "
-                f"server answered, stays set aside in {', '.join(sorted(aside))} "
-                f"({output.command_text('tj recovery-key forget-kept')} drops it)."
+                f"Account {account['username']} created; this device is signed in. "
+                + set_aside_words(home.path, aside)
             )
         elif finishing is not None and account["created"]:
             output.message(
@@ -1587,6 +1593,31 @@ def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
     )
 
 
+def set_aside_words(home: Path, aside: set[str]) -> str:
+    """What became of the recovery keys of earlier signups of this home that no Therapy
+    Journal server answered, set aside just now (`aside`: their paths), and how to finish
+    such a signup (rev32d F4: a login to its account at any address of its server takes the
+    copy back and shows its key); never that dropping it is harmless (it may be the only
+    copy of a live account's key)."""
+    from client_sdk import Client
+
+    kept = [k for k in Client.kept_recovery_keys(home) if str(k.path) in aside]
+    logins = [
+        output.command([*profile_words(home), "login", "URL", k.username])
+        for k in kept
+        if k.username is not None
+    ]
+    return (
+        "The recovery key of the earlier signup on this device, which no Therapy Journal "
+        f"server answered, stays set aside in {', '.join(sorted(aside))}, never shown: that "
+        "signup may have made its account (a proxy in front of the server may have failed "
+        f"after making it); if so, {' or '.join(logins) or 'a login to it'} with its password, "
+        "at any address of that server, finishes it and shows its recovery key. Drop it "
+        f"({output.command_text('tj recovery-key forget-kept')}) only once you know no such "
+        "account exists."
+    )
+
+
 def set_aside_copies(home: Path) -> set[str]:
     """The paths of the recovery keys `home` keeps set aside (R27 F2)."""
     from client_sdk import Client
@@ -1615,11 +1646,14 @@ def kept_unanswered_note(url: str, username: str, home: Path) -> str:
     keeps it, as the server behind a proxy's error page may have made the account)."""
     again = output.command([*profile_words(home), "signup", url, username])
     forget = output.command_text("tj recovery-key forget-kept")
+    login = output.command([*profile_words(home), "login", "URL", username])
     return (
         f"if it is the right address (a proxy in front of the server may have failed after "
         f"the account was made), run {again} again with the same password to finish the "
         f"signup: its recovery key is kept on this device until then; a signup at another "
-        f"address sets it aside ({forget} drops it)"
+        f"address sets it aside, kept ({login} with that password, at any address of the "
+        f"server, finishes it and shows its key; {forget} drops it, once you know no such "
+        "account exists)"
     )
 
 
@@ -1649,11 +1683,12 @@ async def new_account(client: Client) -> dict[str, Any]:
 def not_shown_words(why: str) -> str:
     """`Client.recovery_key_not_shown` with the CLI's command (NU45 #4: the SDK's names
     none): "... if not, make one now with `tj recovery-key new` (which also drops ...)"."""
-    from client_sdk.pending_signup import MAKE_ONE_NOW  # not at start-up
+    from client_sdk.pending_signup import FORGET_KEPT, MAKE_ONE_NOW  # not at start-up
 
+    forget = output.command_text("tj recovery-key forget-kept")
     return why.replace(
         MAKE_ONE_NOW, f"if not, make one now with {output.command_text('tj recovery-key new')}", 1
-    )
+    ).replace(f"({FORGET_KEPT})", f"({forget})")
 
 
 @cli.command()
@@ -1710,6 +1745,7 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
         and Client.unconfirmed_recovery_key(home.path) is None
     )
     shown: list[Client] = []
+    aside_before = set_aside_copies(home.path)
 
     async def signed_in(client: Client) -> dict[str, Any]:
         shown.append(client)
@@ -1735,6 +1771,10 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
             error.subject = LOGIN_UNREACHABLE
         raise
     name = account["username"]
+    aside = set_aside_copies(home.path) - aside_before
+    if aside:  # an unanswered signup set aside, not this account's (rev32d F4)
+        finishing = False
+        output.message(set_aside_words(home.path, aside))
     if account["recovery_key"] is not None:
         output.message(
             f"Finished the signup of {name}; this device is signed in."
@@ -2676,6 +2716,12 @@ KEPT_STATES = {
     "set aside": "set aside when this device signed the name up again",
     "damaged": "the file does not read",
 }
+UNANSWERED_STATE = (
+    "no Therapy Journal server answered its signup, so its account may exist all the same "
+    "(made behind a proxy's error page) with this key, never shown, as its only copy"
+)
+"""What `tj recovery-key forget-kept` says of a key whose signup no journal server answered
+(`KeptRecoveryKey.unanswered`), set aside or not (rev32d)."""
 
 
 @recovery_key.command("forget-kept")
@@ -2700,7 +2746,10 @@ def recovery_key_forget_kept(
     the account. Lists them, then asks; drops only what it listed, and only if unchanged
     meanwhile. Drop one only if you have a newer recovery key (`tj recovery-key new`) or the
     account is gone for good: it may be the only copy of a key that still reaches your
-    journal. Dropping an unfinished signup's gives that signup up.
+    journal. Dropping an unfinished signup's gives that signup up. One whose account may
+    exist with that key never shown (its signup no Therapy Journal server answered, or one
+    set aside) is never dropped with --yes: it is asked for, with what is lost said; a login
+    to that account, at any address of its server, shows it instead.
 
     \b
     Example:
@@ -2728,12 +2777,35 @@ def recovery_key_forget_kept(
             "unknown account" if copy.username is None else f"{copy.username} at {copy.server_url}"
         )
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
-        output.message(f"  {who}{account}: {KEPT_STATES[copy.state]}; {copy.path}")
+        state = KEPT_STATES[copy.state]
+        if copy.unanswered:
+            login = output.command([*profile_words(home.path), "login", "URL", copy.username or ""])
+            state = (
+                f"{state}; {UNANSWERED_STATE}: {login} with its password, at any address of "
+                "that server, shows it if the account exists"
+            )
+        output.message(f"  {who}{account}: {state}; {copy.path}")
+    maybe_live = [k for k in kept if k.unanswered or k.state == "set aside"]
+    if yes and maybe_live:  # never dropped unasked (rev32d F4)
+        raise Failed(
+            f"not dropped: {'this key' if len(kept) == 1 else 'these keys'} may be the only "
+            "copy of the recovery key of an account that exists, never shown (a signup no "
+            "server answered, or one set aside): sign in to it first as said above; run "
+            f"{output.command_text('tj recovery-key forget-kept')} without "
+            f"{output.command_text('--yes')} to be asked, once you know it is not needed",
+            KEPT_KEY_MAYBE_LIVE,
+        )
     if not yes:
         # Declined: nothing done, said as `tj brief` says "Not shared.", exit 0 (NU21 C5).
+        lost = (
+            " If its account exists, its recovery key is lost with it: a forgotten password "
+            "then loses that account's journals"
+            if maybe_live
+            else ""
+        )
         if not output.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
-            "It may be the only copy of one that still reaches your journal",
+            f"It may be the only copy of one that still reaches your journal.{lost}",
             err=True,
         ):
             output.message("Nothing dropped.")

@@ -113,13 +113,17 @@ from client_sdk.pending_signup import (
     MAKE_ONE_NOW,
     NOT_THE_SIGNUPS,
     PENDING_FILE,
+    SIGNUP_MAYBE_MADE,
     KeptRecoveryKey,
     OtherSeal,
     PendingSignup,
+    aside_not_holding,
     forget_kept,
     kept_key_text,
     list_kept,
     load_pending,
+    maybe_made_text,
+    not_holding_text,
     other_account_text,
     remove_pending,
     restore_aside,
@@ -342,7 +346,10 @@ class Client:
         # last tried at (`_follow_removals`)
         self._synced_kept: int | None = None  # LAST_SYNCED as the store holds it (None: unread)
         self._synced_busy = False  # keeping it last found the store busy past the wait
-        self._put_back = False  # a copy set aside went back to its place at this sign-in
+        # the copy set aside that went back to its place at this sign-in, as it was aside
+        self._put_back: PendingSignup | None = None
+        # the copy set aside for this account that is not its signup (rev32d F4): said
+        self._aside_not_holding: Path | None = None
         # this home's ended sessions, with when each ended (ms; None: unread)
         self._ended_here: dict[bytes, int | None] | None = None
         self.replica.on_change = self._publish
@@ -622,7 +629,11 @@ class Client:
         copy aside (`unfinished_signup_gives_way`, `kept_recovery_keys`); a `home` signed in to an account refuses
         a new one (InvalidInput, subject OTHER_ACCOUNT_HERE, `names["username"]` that
         account's), before the password is judged or anything sent. A server that refuses
-        the request (the name is taken) leaves nothing behind. A `home` holding another account's local data
+        the request (the name is taken) leaves nothing behind; when the name is that of the
+        unfinished signup that gave way (no Therapy Journal server answered it), the
+        ConflictError (subject SIGNUP_MAYBE_MADE, "signup maybe made here") says it may be
+        that signup's account, made behind a proxy, and that a login there finishes it (its
+        key then shown: `login`), the copy put back (rev32d F5). A `home` holding another account's local data
         without its profile (a logout stopped halfway, a profile removed) is refused with
         InvalidInput before anything is sent or kept, as a sign-in there is; its message
         says which files to move (not the folder, when it keeps a signup's recovery key).
@@ -657,9 +668,12 @@ class Client:
                     home, server_url, username, password, device_name, kdf_cost, passphrase,
                     keep_until_shown, typed=typed,
                 )  # fmt: skip
-            except BaseException:
+            except BaseException as error:
                 if not (home / PENDING_FILE).exists() and not profile_exists(home):
                     aside.replace(home / PENDING_FILE)  # nothing was made: put it back
+                if isinstance(error, ConflictError) and error.code == "username_taken":
+                    if pending.username == username:  # maybe its own (rev32d F5)
+                        _maybe_made(error, pending, server_url)
                 raise
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
@@ -740,6 +754,8 @@ class Client:
             try:
                 reply = await account.register(transport, made.request)
             except TJError as error:
+                if transport.answered:  # its server answered: the address is right
+                    _answered_signup(home, first=True)
                 if error.subject == NOT_A_JOURNAL_SERVER:
                     _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
                 if not _refused_or_never_sent(error):
@@ -894,6 +910,8 @@ class Client:
                 create=create,
             )  # fmt: skip
         except TJError as error:
+            if transport.answered and not profile_exists(home):
+                _answered_signup(home)  # its server answered it: the address is right (rev32d)
             if error.subject == NOT_A_JOURNAL_SERVER and not profile_exists(home):
                 _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
             raise
@@ -1087,10 +1105,14 @@ class Client:
         account's finished signup, never shown (not confirmed then), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
-        copy this home set aside for this account, same server and username, goes back to
-        its place first, if that is free: pending_signup.py; a key from a copy put back is
-        kept until `recovery_key_shown()` even with `keep_until_shown=False`, since the app
-        did not expect one from a plain login). On a home
+        copy this home set aside for this account goes back to its place first, if that is
+        free, whatever the address it was signed up through, once the identity keys the
+        password opened are the copy's: pending_signup.py, rev32d F4; an unfinished signup
+        taken back so is finished as `signup` finishes it, its default journal made if
+        missing; a key from a copy put back is kept until `recovery_key_shown()` even with
+        `keep_until_shown=False`, since the app did not expect one from a plain login; a
+        copy of this account's id holding other keys stays aside, unused, and
+        `recovery_key_not_shown` says so). On a home
         signed in to this account already, the session its profile held is ended (best
         effort) once the new profile is saved. Without `device_name`, a home signed in
         to this account before keeps the name its device had (also after `logout`,
@@ -1179,8 +1201,15 @@ class Client:
                 await account.end_session(previous.server_url, previous.token)
         kept = client._kept_here()
         if kept is None:
+            if client._aside_not_holding is not None:  # kept, unused, and said (rev32d F4)
+                why = not_holding_text(client._aside_not_holding, client.profile.account_id)
+                client.recovery_key_not_shown = why
             return client
         try:
+            if client._put_back is not None and not client._put_back.finished:
+                # An unfinished signup taken back (made through another address: rev32d
+                # F4): finished as `signup` finishes it, its default journal made if missing.
+                await client.journals._create_default(listed=True)
             opened = await asyncio.to_thread(account.open_kept, kept, password)
             raw: bytes | None = None  # None: sealed under a password changed since
             if opened is not None:
@@ -1194,7 +1223,8 @@ class Client:
                     save_pending(home, dataclasses.replace(kept, other=None))
             # A copy put back at this sign-in is one the app never asked for: it stays until
             # the app says it showed it (`recovery_key_shown`), whatever `keep_until_shown`.
-            return await client._offer_kept(raw, keep_until_shown or client._put_back)
+            put_back = client._put_back is not None
+            return await client._offer_kept(raw, keep_until_shown or put_back)
         except BaseException:
             await client.close()  # nothing left open: the caller never gets the client
             raise
@@ -1494,7 +1524,9 @@ class Client:
         """Save the profile of a session opened with the password or the recovery key, and
         open the store. The copy of this account's recovery key set aside on this home (R27
         F2) goes back to its place if that is free (pending_signup.py: the account answered
-        to its password or recovery key here; only a copy of the same server and username):
+        to its password or recovery key here; only a copy of the same username holding the
+        identity keys `session` opened, whatever its server address: rev32d F4; one holding
+        other keys is noted, `_aside_not_holding`, for `login` to say):
         the caller then treats it as kept, and keeps it until shown (`login`). A failure
         after the profile is saved (a journal list refused, Ctrl-C while it is read) puts
         the profile back as it was before (`put_back_profile`): the caller ends the
@@ -1504,12 +1536,19 @@ class Client:
         profile = await cls._new_profile(home, transport, username, session, passphrase)
         saved = profile_bytes(home)
         try:
-            put_back = restore_aside(home, profile.account_id, profile.server_url, profile.username)
+            opened = (session.secrets.sign_public_key, session.secrets.box_public_key)
+            put_back = restore_aside(
+                home, profile.account_id, profile.server_url, profile.username, opened
+            )
             client = await cls._started(home, transport, profile, session)
         except BaseException:
             put_back_profile(home, before, saved)
             raise
         client._put_back = put_back
+        if put_back is None:
+            client._aside_not_holding = aside_not_holding(
+                home, profile.account_id, profile.username, opened
+            )
         return client
 
     @staticmethod
@@ -4438,12 +4477,39 @@ def _not_ours_to_signup(home: Path, error: TJError) -> None:
     `home` is marked `unanswered` (kept: a proxy's own error page says nothing of whether the
     server behind it stored the account), and the words say how to finish it and how it
     gives way to a signup at another address."""
+    pending = None
     with contextlib.suppress(IntegrityError, OSError):
         pending = load_pending(home)
-        if pending is not None and not pending.unanswered:
-            save_pending(home, dataclasses.replace(pending, unanswered=True))
+        if pending is not None and not pending.unanswered and not pending.answered:
+            pending = dataclasses.replace(pending, unanswered=True)
+            save_pending(home, pending)
+    if pending is None or not pending.unanswered:
+        return  # its server answered it before: an unfinished signup as any other (rev32d)
     if not str(error).endswith(UNANSWERED_SIGNUP_WORDS):
         error.args = (f"{error}; {UNANSWERED_SIGNUP_WORDS}",)
+
+
+def _answered_signup(home: Path, *, first: bool = False) -> None:
+    """A Therapy Journal server answered a request of the unfinished signup kept in `home`
+    (its outcome unknown all the same: a 5xx of its own, a reply lost after): the signup is
+    no longer one no Therapy Journal server answered (`PendingSignup.unanswered` cleared),
+    and never again (`answered`): it holds the home as any unfinished signup (rev32d). The
+    file is written only when that changes something: `unanswered` was set, or this was the
+    signup's `first` request (its file just written)."""
+    with contextlib.suppress(IntegrityError, OSError):
+        pending = load_pending(home)
+        if pending is not None and not pending.answered and (pending.unanswered or first):
+            save_pending(home, dataclasses.replace(pending, unanswered=False, answered=True))
+
+
+def _maybe_made(error: TJError, pending: PendingSignup, server_url: str) -> None:
+    """Make `error` (a signup's `username_taken`, on a home whose unfinished signup of that
+    name gave way: no Therapy Journal server answered it) say the account may be that
+    signup's, made behind a proxy, and how to finish it (rev32d F5)."""
+    server = normalize_url(server_url)
+    error.subject = SIGNUP_MAYBE_MADE
+    error.names = {"username": pending.username, "server": server, "through": pending.server_url}
+    error.args = (maybe_made_text(pending.username, server, pending.server_url),)
 
 
 UNANSWERED_SIGNUP_WORDS = (

@@ -173,7 +173,8 @@ class TJError(Exception):
     server: "username"), "withdrawal refused" (`RefusedWithdrawal.names()`: "kind", "note", "owner",
     "journal", "why", "retry"), "not the signup's account" ("username", "kept": the kept file's
     path, "account": its id), "kept recovery key" ("home", "username", "server", "account"),
-    "undelivered" ("members": their usernames, comma-separated). Of any
+    "signup maybe made here" ("username", "server": the address signed up at, "through": the
+    earlier signup's), "undelivered" ("members": their usernames, comma-separated). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
     key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one),
     "name a journal" when it ends advising to name a journal to import the whole file into (an
@@ -1134,6 +1135,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "unfinished signup": "a home kept for a signup whose recovery key was never shown",
         "kept recovery key": "a new signup refused on a home that keeps another signup's "
         "recovery key, never shown (`names`: home, username, server, account)",
+        "signup maybe made here": "a ConflictError: a sign-up's username is taken, maybe by "
+        "this device's own earlier signup of it that no Therapy Journal server answered (made "
+        "behind a proxy's error page); a login there finishes it (`names`: username, server, "
+        "through)",
         "not the signup's account": "a signup finished again whose account of that name on the "
         "server is another one, or whose password changed since; the key kept for it stays "
         "(`names`: username, kept, account)",

@@ -43,10 +43,15 @@ by hand and after confirming (`Client.forget_kept_recovery_keys`, `tj recovery-k
 forget-kept`), having been told it is there (`Client.kept_recovery_keys`; `tj signup` says so
 when it sets one aside).
 
-R29: a copy goes back only for its own server URL and username, by an exclusive create (never
-over a file written meanwhile), and is then kept until shown even by a plain login
-(`Client.login`); a put-back cut short by a crash (the same key in place and aside) is
-finished at the next sign-in. Every field of a file is type-checked, never converted: a file
+R29: a copy goes back by an exclusive create (never over a file written meanwhile), and is
+then kept until shown even by a plain login (`Client.login`); a put-back cut short by a crash
+(the same key in place and aside) is finished at the next sign-in. rev32d F4: a copy goes
+back at a sign-in to its account (its id and username) whatever the address the sign-in
+used (a signup stored behind a proxy's error page, then a login at the server's own
+address), only once the identity keys the sign-in opened (with the password or the
+recovery key: the server cannot make them) are the ones the copy's request holds; its
+`server_url` is then that sign-in's. A copy of that id holding other keys is not this
+account's signup: it stays aside, unused, and the sign-in says so (`aside_not_holding`). Every field of a file is type-checked, never converted: a file
 that does not decode, holds a field of another type, cannot be read or is not a file is
 damaged (IntegrityError; listed as damaged, never failing a listing or a sign-in). A drop by
 hand removes only the entries listed and confirmed, each only if unchanged since
@@ -91,6 +96,13 @@ KEPT_RECOVERY_KEY = "kept recovery key"
 """`TJError.subject` of a new signup refused on a home that keeps another signup's recovery
 key, never shown: `names` "home", "username", "server" and "account" (its id, hex);
 `kept_key_text` says it, with an app's own command."""
+SIGNUP_MAYBE_MADE = "signup maybe made here"
+"""`TJError.subject` of a signup refused because its username is taken (a ConflictError,
+code `username_taken`) on a home keeping a signup of that name that no Therapy Journal
+server answered (`PendingSignup.unanswered`): the account taken may be the one that signup
+made behind a proxy (rev32d F5). `names`: "username", "server" (the address signed up at
+now) and "through" (the earlier signup's); `maybe_made_text` says it, with an app's own
+command."""
 FORGET_KEPT = "SDK: Client.forget_kept_recovery_keys"
 MAKE_ONE_NOW = "if not, make a new one now"
 """In `Client.recovery_key_not_shown` (a kept key the server did not confirm): the advice to
@@ -130,6 +142,22 @@ def kept_key_text(
     )
 
 
+def maybe_made_text(username: str, server: str, through: str, *, login: str = "") -> str:
+    """Why the username `username` may be taken at `server` by this device's own earlier
+    signup of it through `through`, answered by no Therapy Journal server (SIGNUP_MAYBE_MADE),
+    and how to finish that signup. `login`: the app's command that signs in as `username`
+    at `server` (the CLI: "`tj login URL ana`"); without it, "log in (Client.login)"."""
+    how = login or f"log in at {server} as {username} (Client.login)"
+    return (
+        f"the username {username} is taken at {server}, perhaps by this device's own signup "
+        f"of {username} through {through}, which no Therapy Journal server answered (a proxy "
+        "in front of the server may have failed after the server made the account): that "
+        f"signup may have made this account. If so, {how} with the password you chose then: "
+        "it finishes that signup and shows its recovery key, kept on this device until then. "
+        "If the name is someone else's, choose another one"
+    )
+
+
 _ASIDE_NAME = re.compile(re.escape(PENDING_FILE) + r"\.[0-9a-f]{32}")
 
 
@@ -152,6 +180,11 @@ class KeptRecoveryKey:
     username: str | None
     account_id: str | None
     fingerprint: str = ""
+    unanswered: bool = False
+    """No Therapy Journal server answered its signup (an HTML error page of a proxy or of
+    another web server, every time; the copy not taken back since): the
+    account may exist all the same (stored behind a proxy's error page), with this key, never
+    shown, its only copy; a sign-in to it at any address of its server shows it (rev32d)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +216,10 @@ class PendingSignup:
     page: a proxy's own 5xx, or another web server at a mistyped address; rev32c F3): the
     account may have been stored behind a proxy, so the copy is kept; a signup on this home
     at another address sets it aside (never deleted) instead of being refused."""
+    answered: bool = False
+    """A Therapy Journal server answered a request of the signup (or of its finishing) with
+    the outcome unknown (a 5xx of its own, say): `unanswered` is then cleared and never set
+    again (rev32d: "every answer so far")."""
 
     @property
     def username(self) -> str:
@@ -233,6 +270,8 @@ def _encode(pending: PendingSignup) -> bytes:
         document["finished"] = True
     if pending.unanswered:
         document["unanswered"] = True
+    if pending.answered:
+        document["answered"] = True
     if pending.other is not None:
         other = pending.other
         document["other"] = [other.salt, other.opslimit, other.memlimit, other.sealed_recovery_key]
@@ -251,53 +290,91 @@ def aside_path(home: Path, account_id: bytes) -> Path:
     return home / f"{PENDING_FILE}.{account_id.hex()}"
 
 
-def restore_aside(home: Path, account_id: bytes, server_url: str, username: str) -> bool:
+Keys = tuple[bytes, bytes]
+"""An account's identity public keys: (Ed25519 signing, X25519 box)."""
+
+
+def holds_keys(pending: PendingSignup, account_id: bytes, username: str, keys: Keys) -> bool:
+    """Whether the copy `pending` is the signup of the account a sign-in just opened: the
+    same id and username, and the identity public keys (`keys`: signing, box) of the
+    secrets that sign-in opened with the password or the recovery key (rev32d F4: the
+    server cannot make those; its word on the account is never enough)."""
+    identity = pending.request.identity
+    return (pending.account_id, pending.username) == (account_id, username) and (
+        identity.sign_public_key,
+        identity.box_public_key,
+    ) == keys
+
+
+def restore_aside(
+    home: Path, account_id: bytes, server_url: str, username: str, keys: Keys
+) -> PendingSignup | None:
     """Put the copy set aside for `account_id` back in its place, marked finished, when that
-    place is free (this home just signed in to that account, at `server_url` as `username`:
-    a copy of another server or name stays aside); returns whether it did. The copy is
-    written in its place (an exclusive create: a file written there meanwhile, such as a
-    concurrent signup's, is never replaced) before the one aside is removed: never none on
-    disk. When the place already holds a copy of the same key (same account, server, name
-    and recovery login key: what a crash between those two steps leaves, R29 F3), the one
-    aside is that copy, the one in place the same or re-sealed since: the one aside goes.
-    Best effort, never failing a sign-in: a copy aside that does not read (damaged, not a
-    file, unreadable) stays where it is, for the user (`list_kept` lists it as damaged)."""
+    place is free and the copy is that account's signup (`holds_keys`: this home just
+    signed in to it as `username`, the secrets it opened having the identity public `keys`),
+    whatever the address it was signed up through (rev32d F4): the copy put back names
+    `server_url`, the sign-in's. Returns the copy as it was aside (`finished` False: an
+    unfinished signup, taken back by a sign-in elsewhere), or None when none went back. The
+    copy is written in its place (an exclusive create: a file written there meanwhile, such
+    as a concurrent signup's, is never replaced) before the one aside is removed: never none
+    on disk. When the place already holds a copy of the same key (same account, name and
+    recovery login key: what a crash between those two steps leaves, R29 F3), the one aside
+    is that copy, the one in place the same or re-sealed since: the one aside goes. Best
+    effort, never failing a sign-in: a copy aside that does not read (damaged, not a file,
+    unreadable) stays where it is, for the user (`list_kept` lists it as damaged)."""
     aside = aside_path(home, account_id)
     try:
         pending = read_pending(aside)
-        if pending is None or (pending.account_id, pending.server_url, pending.username) != (
-            account_id,
-            server_url,
-            username,
-        ):
-            return False
+        if pending is None or not holds_keys(pending, account_id, username, keys):
+            return None
         try:
             in_place = read_pending(home / PENDING_FILE)
         except IntegrityError:
-            return False  # the place holds something that does not read: left as it is
+            return None  # the place holds something that does not read: left as it is
         if in_place is not None:
             if _same_key(in_place, pending):
                 aside.unlink(missing_ok=True)  # the same key twice: a put-back cut short
-            return False
-        if not create_private(home / PENDING_FILE, _encode(replace(pending, finished=True))):
-            return False  # taken meanwhile
+            return None
+        back = replace(pending, server_url=server_url, finished=True, unanswered=False)
+        if not create_private(home / PENDING_FILE, _encode(back)):
+            return None  # taken meanwhile
         aside.unlink(missing_ok=True)
     except (IntegrityError, OSError):
-        return False
-    return True
+        return None
+    return pending
+
+
+def aside_not_holding(home: Path, account_id: bytes, username: str, keys: Keys) -> Path | None:
+    """The copy set aside for `account_id` when it reads and is not the signup of the account
+    a sign-in just opened (`holds_keys` false: other keys, or another name): it stays, unused,
+    and the sign-in says so (rev32d F4); None otherwise."""
+    aside = aside_path(home, account_id)
+    try:
+        pending = read_pending(aside)
+    except IntegrityError:
+        return None  # listed as damaged: said by `list_kept`
+    if pending is None or holds_keys(pending, account_id, username, keys):
+        return None
+    return aside
+
+
+def not_holding_text(path: Path, account_id: bytes) -> str:
+    """Why the copy set aside at `path` for the account `account_id` (the one signed in to)
+    is not shown (`aside_not_holding`)."""
+    return (
+        f"the recovery key this device set aside in {path} for the account {account_id.hex()} "
+        "is not shown: the keys that signup made are not the keys of this account that your "
+        "password opened, so it is not this account's signup (or the file was changed); it "
+        f"stays there, unused: give it up by hand once you know it is not needed ({FORGET_KEPT})"
+    )
 
 
 def _same_key(one: PendingSignup, other: PendingSignup) -> bool:
     """Whether both copies keep the same recovery key of the same account (a re-seal under
-    another password changes the request's password fields, never its recovery ones)."""
-    return (
-        one.account_id,
-        one.server_url,
-        one.username,
-        one.request.recovery_login_public_key,
-    ) == (
+    another password changes the request's password fields, never its recovery ones; a copy
+    put back names the address of the sign-in that took it back, maybe another)."""
+    return (one.account_id, one.username, one.request.recovery_login_public_key) == (
         other.account_id,
-        other.server_url,
         other.username,
         other.request.recovery_login_public_key,
     )
@@ -339,6 +416,7 @@ def list_kept(home: Path, account_id: str | None = None) -> list[KeptRecoveryKey
                 pending.username,
                 pending.account_id.hex(),
                 fingerprint,
+                pending.unanswered and not pending.finished,
             )
         )
     if account_id is None:
@@ -427,12 +505,14 @@ def read_pending(path: Path) -> PendingSignup | None:
         sealed = document["sealed_recovery_key"]
         finished = document.get("finished", False)
         unanswered = document.get("unanswered", False)
+        answered = document.get("answered", False)
         if not (
             isinstance(server_url, str)
             and isinstance(request, bytes)
             and isinstance(sealed, bytes)
             and isinstance(finished, bool)
             and isinstance(unanswered, bool)
+            and isinstance(answered, bool)
         ):
             raise ValueError("a field of another type")
         return PendingSignup(
@@ -442,6 +522,7 @@ def read_pending(path: Path) -> PendingSignup | None:
             finished=finished,
             other=_other(document.get("other")),
             unanswered=unanswered,
+            answered=answered,
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
         raise _damaged(

@@ -433,6 +433,11 @@ class Transport:
         `auth_failed` to a call made with the session after that time is told as the
         expired session it is (`session_told`), as the server forgets an expired session a
         day after its end and then answers `auth_failed`, not `token_expired`."""
+        self.answered = False
+        """Whether a Therapy Journal server answered a request of this transport: a reply
+        that decoded, or an error reply of this API (not a proxy's or another web server's
+        page, nor a timeout or a connection that failed); a signup uses it to tell a proxy's
+        page from its server's own answer (rev32d)."""
         self.server_id: bytes | None = None
         """The id of the server this account signed in at (`Profile.server_id`), once a
         profile is open: a challenge naming another id is refused before anything is signed
@@ -723,11 +728,13 @@ class Transport:
             if notice is not None:
                 notice.cancel()
         if status != 200:
-            raise session_told(
-                _error_from(status, raw, retry_after, path, self.base_url), self.session_ends_ms
-            )
+            refused = _error_from(status, raw, retry_after, path, self.base_url)
+            self.answered = self.answered or _ours(refused)
+            raise session_told(refused, self.session_ends_ms)
         try:
-            return wire.decode(reply, raw) if known is None else known.decoded(reply, raw)
+            decoded = wire.decode(reply, raw) if known is None else known.decoded(reply, raw)
+            self.answered = True
+            return decoded
         except wire.WireError as error:
             raise NetworkError(
                 f"the server sent a malformed reply to {path}: {error}", transient=False
@@ -970,6 +977,12 @@ def session_told(error: TJError, ends_ms: int | None) -> TJError:
     told.code, told.detail = error.code, error.detail
     told.subject = SESSION_EXPIRED if expired else SESSION_ENDED
     return told
+
+
+def _ours(error: TJError) -> bool:
+    """Whether `error` (`_error_from`) is an error reply of this API: a Therapy Journal
+    server's answer, not a proxy's or another web server's page (code `unknown`)."""
+    return error.subject != NOT_A_JOURNAL_SERVER and error.code != "unknown"
 
 
 def _error_from(

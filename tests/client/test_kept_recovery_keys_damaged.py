@@ -19,8 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, InvalidInput, TJError
-from client_sdk.pending_signup import PENDING_FILE, aside_path, load_pending, save_pending
+from client_sdk import INSECURE_TEST_COST, Client, IntegrityError, InvalidInput, TJError, keys
+from client_sdk.pending_signup import (
+    PENDING_FILE,
+    _encode,
+    aside_path,
+    load_pending,
+    read_pending,
+    save_pending,
+)
 from client_sdk.profile import create_private
 from tests.client.test_signup_failures import sign_up
 from tests.conftest import PASSWORD, RunningServer
@@ -326,23 +333,51 @@ async def test_a_copy_put_back_by_a_plain_login_is_kept_until_shown(
         await client.close()
 
 
-async def test_a_copy_set_aside_for_another_server_stays_aside(
+async def test_a_copy_set_aside_goes_back_at_another_address_only_holding_the_accounts_keys(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """A copy set aside goes back only when this home signs in to its account at its server
-    as its user: one whose server URL is another (a server replaying the account id under
-    another URL) stays set aside, offered to nobody."""
+    """A copy set aside goes back when this home signs in to its account (its id and name),
+    whatever the address it was signed up through (rev32d F4: a proxy's address, another
+    host name of the server), only once the identity keys the password opened are the ones
+    the copy holds: a copy naming the account's id with other keys (a server replaying the
+    id, a file changed) stays set aside, offered to nobody, and the login says so."""
     home = tmp_path / "laptop"
     aside = await copy_set_aside(live_server, home, "http://127.0.0.1:1")
+    genuine = aside.read_bytes()
+    pending = read_pending(aside)
+    assert pending is not None
+    other = keys.AccountSecrets.generate()
+    identity = dataclasses.replace(
+        pending.request.identity,
+        sign_public_key=other.sign_public_key,
+        box_public_key=other.box_public_key,
+    )
+    request = dataclasses.replace(pending.request, identity=identity)
+    aside.write_bytes(_encode(dataclasses.replace(pending, request=request)))
+    forged = aside.read_bytes()
     client = await Client.login(
         live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
         keep_until_shown=True,
     )  # fmt: skip
     try:
         assert client.recovery_key is None
+        assert client.recovery_key_not_shown is not None
+        assert str(aside) in client.recovery_key_not_shown
     finally:
         await client.close()
     assert [(k.state, k.path) for k in Client.kept_recovery_keys(home)] == [("set aside", aside)]
+    assert aside.read_bytes() == forged
+    aside.write_bytes(genuine)
+    client = await Client.login(
+        live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
+        keep_until_shown=True,
+    )  # fmt: skip
+    try:
+        assert client.recovery_key is not None, client.recovery_key_not_shown
+        assert Client.unconfirmed_recovery_key(home) == (live_server.url, "ana")
+    finally:
+        await client.close()
+    assert not aside.exists()
 
 
 def test_a_put_back_never_replaces_a_file_written_meanwhile(tmp_path: Path) -> None:
