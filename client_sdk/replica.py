@@ -4198,17 +4198,27 @@ class Replica:
     async def _own_back(self, setting: str, listed: dict[bytes, dict[bytes, int]]) -> None:
         """`setting` (sync.OWN_SNAPSHOTS or OWN_REMOVALS, read as `listed` at the pull's
         start) without the records whose bytes this pull served back with the hash
-        acknowledged (`WholeEchoes.back`) and those no longer to come back (set aside, or
-        forgotten: compacted by a later snapshot); those added meanwhile stay. A record the
-        pull only passed stays listed (rev32c F1: a stub of it never counts)."""
+        acknowledged (`WholeEchoes.back`) and those no longer to come back (set aside,
+        forgotten: compacted by a later snapshot of this device, or named in the signed
+        covers of a verified record another device compacted them into:
+        `Store.own_records_covered`); those added meanwhile stay. A record the pull only
+        passed stays listed (rev32c F1: a stub of it never counts)."""
         gone: set[tuple[bytes, bytes]] = set()
+        back = self._whole_echoes.back
+        owners = {j.journal_id: j.owner_id for j in await self.store.journals()}
         for journal_id, records_ in listed.items():
             due = await self.store.own_records_due(journal_id, list(records_))
             gone.update((journal_id, r) for r in records_ if r not in due)
-        back = self._whole_echoes.back
+            # Superseded by a snapshot another device compacted them into, on its signed
+            # covers (an honest server deletes them: their bytes never come back; rev32d F3).
+            rest = [r for r in due if (journal_id, r) not in back]
+            if rest and journal_id in owners:
+                covered = await self.store.own_records_covered(
+                    journal_id, owners[journal_id], rest
+                )
+                gone.update((journal_id, r) for r in covered)
         if not gone and not back & {(j, r) for j, records_ in listed.items() for r in records_}:
-            on_device = {j.journal_id for j in await self.store.journals()}
-            if set(listed) <= on_device:
+            if set(listed) <= owners.keys():
                 return  # nothing to drop: no write
 
         def merge(value: Any, cursors: dict[bytes, int]) -> Any:

@@ -2395,6 +2395,53 @@ class Store:
                     found[bytes(record_id)] = None if seq is None else int(seq)
         return found
 
+    async def own_records_covered(
+        self, journal_id: bytes, owner: bytes, record_ids: list[bytes]
+    ) -> set[bytes]:
+        """Of `record_ids` (this device's own records), those that another record of the
+        journal, verified here and acknowledged by the server, names in its signed covers
+        (author, device and counter): superseded, by a snapshot another device compacted
+        them into, on the signed word of the journal's `owner` or of the record's own author
+        (whose covers are accepted: protocol.md 4.18), never the server's. An honest server
+        deletes what a compaction superseded, so those bytes never come back (rev32d F3)."""
+        if not record_ids:
+            return set()
+        own: dict[tuple[bytes, bytes], list[tuple[bytes, int]]] = {}
+        for chunk, marks in _in_chunks(record_ids):
+            rows = await self._all(
+                "SELECT record_id, author, device, counter FROM seen_records WHERE "
+                f"journal_id = ? AND record_id IN ({marks}) AND author IS NOT NULL "
+                "AND device IS NOT NULL AND counter IS NOT NULL",
+                (journal_id, *chunk),
+            )
+            for record_id, author, device, counter in rows:
+                own.setdefault((bytes(author), bytes(device)), []).append(
+                    (bytes(record_id), int(counter))
+                )
+        if not own:
+            return set()
+        authors = {owner, *(author for author, _ in own)}
+        covering = await self._all(
+            "SELECT c.record_id, s.author, c.covers FROM record_covers c "
+            "JOIN seen_records s ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.author IS NOT NULL",
+            (journal_id,),
+        )
+        found: set[bytes] = set()
+        for by_record, by, covers in covering:
+            signer = bytes(by)
+            if signer not in authors:
+                continue
+            for cover in decode_covers(bytes(covers)):
+                if signer != owner and signer != cover.author:
+                    continue  # a member's covers name only its own counters
+                for record_id, counter in own.get((cover.author, cover.device), []):
+                    if record_id != bytes(by_record) and any(
+                        lo <= counter <= hi for lo, hi in cover.ranges
+                    ):
+                        found.add(record_id)
+        return found
+
     async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
         """Of `record_ids`, this device's own records the server acknowledged, with the hash of
         the ciphertext it stored (`SeenRecord.sealed`)."""
