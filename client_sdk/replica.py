@@ -3151,9 +3151,7 @@ class Replica:
     async def _note_removal(self, tx: Transaction, journal_id: bytes, record_id: bytes) -> None:
         """Within `tx`: `record_id`, sealed here, left its document removed: a pull counts it
         as come back only from its bytes (sync.OWN_REMOVALS)."""
-        due = sync_plan.decode_own_snapshots(await tx.setting(sync_plan.OWN_REMOVALS))
-        due.setdefault(journal_id, {})[record_id] = 0
-        await tx.set_setting(sync_plan.OWN_REMOVALS, sync_plan.encode_own_snapshots(due))
+        await tx.note_own_removal(journal_id, record_id)  # one row (rev32c F4)
 
     async def _seal_update(
         self, tx: Transaction, journal: LocalJournal, key: bytes, document: Document, update: bytes
@@ -4213,13 +4211,16 @@ class Replica:
             # covers (an honest server deletes them: their bytes never come back; rev32d F3).
             rest = [r for r in due if (journal_id, r) not in back]
             if rest and journal_id in owners:
-                covered = await self.store.own_records_covered(
-                    journal_id, owners[journal_id], rest
-                )
+                covered = await self.store.own_records_covered(journal_id, owners[journal_id], rest)
                 gone.update((journal_id, r) for r in covered)
         if not gone and not back & {(j, r) for j, records_ in listed.items() for r in records_}:
             if set(listed) <= owners.keys():
                 return  # nothing to drop: no write
+
+        if setting == sync_plan.OWN_REMOVALS:  # a table of rows (rev32c F4)
+            listed_pairs = {(j, r) for j, records_ in listed.items() for r in records_}
+            await self.store.forget_own_removals((back | gone) & listed_pairs, owners.keys())
+            return
 
         def merge(value: Any, cursors: dict[bytes, int]) -> Any:
             return sync_plan.own_snapshots_not_back(value, cursors, back, gone)
@@ -4268,9 +4269,7 @@ class Replica:
             sync_plan.decode_own_snapshots(
                 await self.store.setting(sync_plan.OWN_SNAPSHOTS, as_of=as_of)
             ),
-            sync_plan.decode_own_snapshots(
-                await self.store.setting(sync_plan.OWN_REMOVALS, as_of=as_of)
-            ),
+            await self.store.own_removals(as_of=as_of),
         )
         for flag in kept:
             self._whole_echoes.flags.setdefault(flag.journal_id, set()).add(flag.record_id)

@@ -47,9 +47,11 @@ from client_sdk.search import tag_key
 from client_sdk.settling import WRITTEN_BODY, FieldWrite, encode, is_mark
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
+    OWN_REMOVALS,
     TRIED_AGAIN,
     UNSEEN_NEWS,
     OutboxRecord,
+    decode_own_snapshots,
     news_without_journal,
 )
 from client_sdk.unsynced import unsynced_changes, unsynced_kinds
@@ -218,6 +220,9 @@ CREATE TABLE IF NOT EXISTS parked_records (
 );
 CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 CREATE TABLE IF NOT EXISTS stale_holds (journal_id BLOB PRIMARY KEY, epoch INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS own_removals (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, PRIMARY KEY (journal_id, record_id)
+);
 """
 
 ENTRY_ROWS = """
@@ -280,7 +285,7 @@ at every sync count too, `TRIED_AGAIN_WAITING`)."""
 WATCHED = {
     "journals": ("journals",),
     "counting": ("withdrawn", "device_counters", "excused_counters"),
-    "settings": ("settings",),
+    "settings": ("settings", "own_removals"),
     "waiting": (*WAITING_TABLES, "set_aside"),
     "peers": ("peers", "peer_verifications"),
     "field_writes": ("field_writes",),
@@ -386,6 +391,9 @@ an opening), which they still do beside these, counting in a table of their own
 COUNTS_PREFIX = "tj_count"
 """What the names of COUNTS' table and triggers begin with (and no other's in the store)."""
 
+
+OWN_REMOVALS_READ = "SELECT journal_id, record_id FROM own_removals"
+_OWN_REMOVALS_KEY = "\0own_removals"  # `Store._counted_rows`' key: no setting's name
 
 CHANGES_READ = (
     f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) "
@@ -817,6 +825,7 @@ class Store:
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
             await connection.run(_add_counts)  # the counts of changes, made once (COUNTS)
+            await connection.run(_adopt_own_removals)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
                 recorded = await connection.run(lambda db: _record_account(db, account, username))
@@ -1164,6 +1173,64 @@ class Store:
         async with self._lock:
             found = await self._db.run(read)
         return found[0] if found else default
+
+    async def own_removals(
+        self, *, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, dict[bytes, int]]:
+        """The records this device sealed that left their document removed and whose bytes
+        no pull served back yet (sync.OWN_REMOVALS; table `own_removals`, a row each, so a
+        deletion writes one row, not the whole list: rev32c F4), as journal id -> {record
+        id: 0} (the server's `seq` is read apart: `own_records_due`). `as_of` as in
+        `setting` (the table's changes count as the settings')."""
+        rows = await self._counted_rows(_OWN_REMOVALS_KEY, OWN_REMOVALS_READ, as_of)
+        found: dict[bytes, dict[bytes, int]] = {}
+        for journal_id, record_id in rows:
+            found.setdefault(bytes(journal_id), {})[bytes(record_id)] = 0
+        return found
+
+    async def _counted_rows(
+        self, key: str, query: str, as_of: tuple[int, int] | None
+    ) -> tuple[Any, ...]:
+        """The rows of `query` (of tables counted as the settings), kept as `setting` keeps
+        a setting's value (under `key`, which names no setting)."""
+        if as_of is None:
+            return tuple(await self._all(query))
+        kept = self._idle_as_of(as_of)
+        if kept is not None:
+            cached = self._settings.get(key)
+            if cached is not None and cached[0] == kept["settings"]:
+                return cached[1]
+
+        def read(db: sqlite3.Connection) -> tuple[Any, ...]:
+            now = self._now(db, as_of)["settings"]
+            cached = self._settings.get(key)
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            found = tuple(tuple(row) for row in db.execute(query))
+            if not db.in_transaction:
+                self._settings[key] = (now, found)
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def forget_own_removals(
+        self, dropped: Collection[tuple[bytes, bytes]], on_device: Collection[bytes]
+    ) -> None:
+        """`own_removals` without the (journal id, record id) `dropped` and the rows of
+        journals not in `on_device` (one write transaction; none when nothing is to go)."""
+
+        def forget(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "DELETE FROM own_removals WHERE journal_id = ? AND record_id = ?", list(dropped)
+            )
+            listed = db.execute("SELECT DISTINCT journal_id FROM own_removals").fetchall()
+            db.executemany(
+                "DELETE FROM own_removals WHERE journal_id = ?",
+                [(bytes(j),) for (j,) in listed if bytes(j) not in on_device],
+            )
+
+        await self.write(forget)
 
     async def settings(self, names: Sequence[str]) -> dict[str, Any]:
         """The value of each of `names` that is set, read by one statement: one state of the
@@ -3455,6 +3522,31 @@ def _add_counts(db: sqlite3.Connection) -> None:
     _in_transaction(db, make)
 
 
+def _adopt_own_removals(db: sqlite3.Connection) -> None:
+    """The setting sync.OWN_REMOVALS, which versions before the table `own_removals` wrote
+    (one JSON list rewritten whole at each deletion: rev32c F4), moved into that table, in
+    one write transaction; none taken when the store holds no such setting."""
+    found = "SELECT value FROM settings WHERE name = ?"
+    if db.execute(found, (OWN_REMOVALS,)).fetchone() is None:
+        return
+
+    def adopt(db: sqlite3.Connection) -> None:
+        row = db.execute(found, (OWN_REMOVALS,)).fetchone()
+        if row is None:  # another process moved it meanwhile
+            return
+        db.executemany(
+            "INSERT OR IGNORE INTO own_removals VALUES (?, ?)",
+            [
+                (journal_id, record_id)
+                for journal_id, records_ in decode_own_snapshots(row[0]).items()
+                for record_id in records_
+            ],
+        )
+        db.execute("DELETE FROM settings WHERE name = ?", (OWN_REMOVALS,))
+
+    _in_transaction(db, adopt)
+
+
 def _add_entry_rows(db: sqlite3.Connection) -> None:
     """ENTRY_ROWS, in one write transaction (`begin_immediate`), in a store that lacks its
     last table or column (one made before them is made again: every entry new); none taken
@@ -4464,6 +4556,7 @@ class Transaction:
             "parked_records",
             "write_counters",
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)
+            "own_removals",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
         await self._forget_late(journal_id, journal_name)
@@ -4781,6 +4874,12 @@ class Transaction:
             await self._db.execute(
                 "INSERT OR REPLACE INTO access_problems VALUES (?, ?)", (journal_id, message)
             )
+
+    async def note_own_removal(self, journal_id: bytes, record_id: bytes) -> None:
+        """`record_id`, sealed here, left its document removed (`Store.own_removals`)."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO own_removals VALUES (?, ?)", (journal_id, record_id)
+        )
 
     async def forget_seen(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         for table in ("seen_records", "record_covers"):
