@@ -337,7 +337,7 @@ def _counting_triggers() -> list[str]:
     counted_by[("journals", _OWN_MARKS_UPDATE)] = ["own_marks"]
     assert all(counted_by[event] == ["waiting"] for event in _COUNTED_WHEN)  # its one reader
     return [
-        f"CREATE TRIGGER tj_count_{table}_{event.split()[0].lower()}"
+        f"CREATE TRIGGER {_TABLE}_{table}_{event.split()[0].lower()}"
         f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON {table} "
         + (f"WHEN {_COUNTED_WHEN[(table, event)]} " if (table, event) in _COUNTED_WHEN else "")
         + f"BEGIN UPDATE {_TABLE} SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END"
@@ -356,7 +356,7 @@ count, one page more in the log, cost each write ~18 k instructions, the WHEN ~7
 
 
 _KIND_TRIGGERS = [
-    f"CREATE TRIGGER tj_count_kind_{kind}_{event.lower()} AFTER {event} "
+    f"CREATE TRIGGER {_TABLE}_kind_{kind}_{event.lower()} AFTER {event} "
     f"ON documents WHEN {when} "
     f"BEGIN UPDATE {_TABLE} SET kind_{kind} = kind_{kind} + 1; END"
     for kind in WATCHED_KINDS
@@ -374,7 +374,9 @@ _MADE_COUNTS = [
 ]
 COUNTS_TABLE = "tj_counts_" + hashlib.sha256(";".join(_MADE_COUNTS).encode()).hexdigest()[:12]
 """The name of the table of counts: named after what COUNTS makes, so that a store whose
-counts another version made (other tables counted) is seen at once (`_counts_differ`)."""
+counts another version made (other tables counted) is seen at once (`_counts_differ`). The
+names of COUNTS' triggers begin with it too: the counts of two versions with the store open
+at once (an upgrade while an older `tj` syncs) are apart, each version's own."""
 
 COUNTS = [statement.replace(_TABLE, COUNTS_TABLE) for statement in _MADE_COUNTS]
 """The store's counts of its row changes, kept in the file (`_add_counts`): the table
@@ -389,7 +391,8 @@ an opening), which they still do beside these, counting in a table of their own
 (temp.tj_changes); kept in the file, they are parsed with its schema (0.2 ms)."""
 
 COUNTS_PREFIX = "tj_count"
-"""What the names of COUNTS' table and triggers begin with (and no other's in the store)."""
+"""What the names of the counts' table and triggers begin with, this version's (COUNTS) and
+every other version's (and no other's in the store)."""
 
 
 OWN_REMOVALS_READ = "SELECT journal_id, record_id FROM own_removals"
@@ -824,7 +827,9 @@ class Store:
             await connection.run(_make_schema)
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
-            await connection.run(_add_counts)  # the counts of changes, made once (COUNTS)
+            # The counts of changes, made once (COUNTS); another version's kept while another
+            # process has the store open.
+            await connection.run(lambda db: _add_counts(db, connection.shared))
             await connection.run(_adopt_own_removals)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
@@ -3477,7 +3482,8 @@ _ENTRY_ROWS_DROPPED = (
 
 
 def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
-    """The store's table and triggers named as COUNTS' are: name -> type."""
+    """The store's tables and triggers named as the counts' are (COUNTS_PREFIX: this
+    version's and any other's): name -> type."""
     rows = db.execute(
         "SELECT name, type FROM sqlite_master WHERE name GLOB ?", (f"{COUNTS_PREFIX}*",)
     )
@@ -3486,38 +3492,56 @@ def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
 
 _COUNTS_NAMES = [statement.split()[2] for statement in COUNTS]
 _COUNTS_FOUND = (
-    "SELECT count(*), coalesce(sum(name IN ("
-    + ", ".join(f"'{name}'" for name in _COUNTS_NAMES)
-    + f")), 0) FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
+    "SELECT count(*), coalesce(sum(name GLOB '" + COUNTS_TABLE + "*'), 0), "
+    "coalesce(sum(name IN (" + ", ".join(f"'{name}'" for name in _COUNTS_NAMES) + ")), 0) "
+    f"FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
 )
 
 
+def _counts_found(db: sqlite3.Connection) -> tuple[bool, bool]:
+    """(whether the store's table and triggers named as COUNTS' are not exactly COUNTS':
+    its table is not COUNTS_TABLE, one is missing (a watched table dropped and made again)
+    or another is there; whether another version's are there too)."""
+    every, named_ours, ours = (int(n) for n in db.execute(_COUNTS_FOUND).fetchone())
+    return (named_ours, ours) != (len(COUNTS), len(COUNTS)), every > named_ours
+
+
 def _counts_differ(db: sqlite3.Connection) -> bool:
-    """Whether the store's table and triggers named as COUNTS' are not exactly COUNTS': its
-    table is not COUNTS_TABLE (named after COUNTS' statements: none, or another version's),
-    one is missing (a watched table dropped and made again) or another is there."""
-    found = db.execute(_COUNTS_FOUND).fetchone()
-    return (int(found[0]), int(found[1])) != (len(COUNTS), len(COUNTS))
+    """Whether the store's counts are not exactly COUNTS (`_counts_found`), or another
+    version's are there beside them."""
+    differ, others = _counts_found(db)
+    return differ or others
 
 
-def _add_counts(db: sqlite3.Connection) -> None:
+def _add_counts(db: sqlite3.Connection, shared: Callable[[], bool] = lambda: False) -> None:
     """COUNTS, in one write transaction (`begin_immediate`), in a store whose counting table
     and triggers are not exactly COUNTS: none (a store an earlier version made, which counted
-    in temporary triggers), or another version's (other tables counted): what is there is
-    dropped and COUNTS made, every count 0. None taken when the store has them; another
-    process making them at once is waited for, and what it made is kept."""
-    if not _counts_differ(db):
+    in temporary triggers), or not all of them (what is there of them is dropped and COUNTS
+    made, every count 0). Another version's (other tables counted; this version's names
+    begin with COUNTS_TABLE, theirs not) are dropped only when no other process has the store
+    open (`shared()` False, asked in the transaction: `Database.shared`): else that version
+    may be syncing now, and its statements would fail without its table (an upgrade while an
+    older `tj` runs); they are dropped at a later opening. None taken when the store has
+    exactly COUNTS, or COUNTS and another version's while it is shared; another process
+    making them at once is waited for, and what it made is kept."""
+    differ, others = _counts_found(db)
+    if not differ and not (others and not shared()):
         return
 
     def make(db: sqlite3.Connection) -> None:
-        if not _counts_differ(db):  # read again, in the transaction
-            return
-        made = _counts_made(db)
-        for name, kind in sorted(made.items(), key=lambda item: item[1] == "table"):
+        differ, others = _counts_found(db)  # read again, in the transaction
+        theirs = others and not shared()  # another version's, no other process to use them
+        dropped = {
+            name: kind
+            for name, kind in _counts_made(db).items()
+            if (differ if name.startswith(COUNTS_TABLE) else theirs)
+        }
+        for name, kind in sorted(dropped.items(), key=lambda item: item[1] == "table"):
             db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
-        for statement in COUNTS:
-            db.execute(statement)
-        db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
+        if differ:
+            for statement in COUNTS:
+                db.execute(statement)
+            db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
 
     _in_transaction(db, make)
 
