@@ -482,7 +482,7 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     """Per COUNTED column, (the store's count of the changes it counts, COUNTS, as this
     connection sees it; data_version): equal values mean the rows it counts hold what they
     held then, once committed."""
-    row = db.execute(CHANGES_READ).fetchone()
+    row = _counts_read(db, CHANGES_READ)
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
 
@@ -3528,22 +3528,44 @@ def _add_counts(db: sqlite3.Connection, shared: Callable[[], bool] = lambda: Fal
     if not differ and not (others and not shared()):
         return
 
-    def make(db: sqlite3.Connection) -> None:
-        differ, others = _counts_found(db)  # read again, in the transaction
-        theirs = others and not shared()  # another version's, no other process to use them
-        dropped = {
-            name: kind
-            for name, kind in _counts_made(db).items()
-            if (differ if name.startswith(COUNTS_TABLE) else theirs)
-        }
-        for name, kind in sorted(dropped.items(), key=lambda item: item[1] == "table"):
-            db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
-        if differ:
-            for statement in COUNTS:
-                db.execute(statement)
-            db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
+    _in_transaction(db, lambda db: _make_counts(db, shared))
 
-    _in_transaction(db, make)
+
+def _make_counts(db: sqlite3.Connection, shared: Callable[[], bool]) -> None:
+    """`_add_counts`' changes, in the write transaction `db` is in (what is there read
+    again in it)."""
+    differ, others = _counts_found(db)
+    theirs = others and not shared()  # another version's, no other process to use them
+    dropped = {
+        name: kind
+        for name, kind in _counts_made(db).items()
+        if (differ if name.startswith(COUNTS_TABLE) else theirs)
+    }
+    for name, kind in sorted(dropped.items(), key=lambda item: item[1] == "table"):
+        db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
+    if differ:
+        for statement in COUNTS:
+            db.execute(statement)
+        db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
+
+
+def _counts_read(db: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The one row of `sql`, a statement reading COUNTS_TABLE. When the table is gone (an
+    earlier version, which drops every other version's counts at its opening, opened the
+    store while this process had it open), COUNTS are made again first (every count 0, with
+    a `data_version` moved by that version's commit, so nothing read before matches them;
+    another version's counts kept: its process is running) and `sql` run again: in this
+    connection's write transaction when it is in one, else in one of its own."""
+    try:
+        return db.execute(sql, params).fetchone()
+    except sqlite3.OperationalError as error:
+        if COUNTS_TABLE not in str(error):
+            raise
+    if db.in_transaction:
+        _make_counts(db, lambda: True)
+    else:
+        _add_counts(db, lambda: True)
+    return db.execute(sql, params).fetchone()
 
 
 def _adopt_own_removals(db: sqlite3.Connection) -> None:
@@ -3882,7 +3904,7 @@ def _take_counters(
 ) -> tuple[int, tuple[int, int], tuple[int, int]]:
     """`_next_counter`, and the `_changes` of the counting tables and of the journals table,
     in one statement (a write takes its counter and checks both: issue 10)."""
-    row = db.execute(TAKE_COUNTERS, (journal_id, device, count)).fetchone()
+    row = _counts_read(db, TAKE_COUNTERS, (journal_id, device, count))
     version = int(row[3])
     return int(row[0]) - count + 1, (int(row[1]), version), (int(row[2]), version)
 

@@ -109,3 +109,47 @@ async def test_another_versions_counts_are_kept_while_it_has_the_store_open(
         assert len(await again.entries.list()) == 4
     finally:
         await again.close()
+
+
+def as_an_earlier_version_opens(home: Path) -> str:
+    """What opening the store does in a version from before each version's counts were its
+    own: every counts' table and trigger there dropped (this version's too) and its own made,
+    its triggers named tj_count_<table>_<event>. Returns its table's name."""
+    table = "tj_counts_0123456789ab"
+    with contextlib.closing(sqlite3.connect(home / store.STORE_FILE, isolation_level=None)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        made = store._counts_made(db)
+        for name, kind in sorted(made.items(), key=lambda item: item[1] == "table"):
+            db.execute(f"DROP {kind.upper()} {name}")
+        for statement in store._MADE_COUNTS:
+            db.execute(
+                statement.replace(f"{store._TABLE}_", "tj_count_").replace(store._TABLE, table)
+            )
+        db.execute(f"INSERT INTO {table} VALUES ({', '.join('0' for _ in store.COUNTED)})")
+        db.execute("COMMIT")
+    return table
+
+
+async def test_counts_an_earlier_version_dropped_under_a_running_client_are_made_again(
+    signup: ClientFactory,
+) -> None:
+    """An earlier version drops every other version's counts at its opening: this version's
+    statements, which read its table, then make its counts again and go on (the earlier
+    version's kept: it is running), where they failed "no such table"."""
+    ana = await signup("ana")
+    await ana.entries.write(None, "first")
+    await ana.sync(strict=True)
+    earlier = as_an_earlier_version_opens(ana.home)
+    assert store.COUNTS_TABLE not in counts_names(ana.home)
+    await ana.entries.write(None, "second")  # takes a counter: reads the counts
+    assert len(await ana.entries.list()) == 2
+    assert (await ana.sync(strict=True)).pushed == 1
+    names = counts_names(ana.home)
+    assert {s.split()[2] for s in store.COUNTS} <= names and earlier in names
+    as_an_earlier_version_opens(ana.home)
+    # A read first (the counts read outside any write: made again in a write of its own).
+    assert [j.name for j in await ana.store.journals(as_of=await ana.store.version())] == [
+        "Personal"
+    ]
+    assert store.COUNTS_TABLE in counts_names(ana.home)
+    assert (await ana.sync(strict=True)).withheld == []
