@@ -2492,18 +2492,17 @@ class Store:
                 )
         if not own:
             return set()
-        authors = {owner, *(author for author, _ in own)}
+        authors = sorted({owner, *(author for author, _ in own)})
         covering = await self._all(
             "SELECT c.record_id, s.author, c.covers FROM record_covers c "
             "JOIN seen_records s ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
-            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.author IS NOT NULL",
-            (journal_id,),
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL "
+            f"AND s.author IN ({', '.join('?' * len(authors))})",
+            (journal_id, *authors),
         )
         found: set[bytes] = set()
         for by_record, by, covers in covering:
             signer = bytes(by)
-            if signer not in authors:
-                continue
             for cover in decode_covers(bytes(covers)):
                 if signer != owner and signer != cover.author:
                     continue  # a member's covers name only its own counters
