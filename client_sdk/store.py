@@ -1223,7 +1223,7 @@ class Store:
         self, dropped: Collection[tuple[bytes, bytes]], on_device: Collection[bytes]
     ) -> None:
         """`own_removals` without the (journal id, record id) `dropped` and the rows of
-        journals not in `on_device` (one write transaction; none when nothing is to go)."""
+        journals not in `on_device`, in one write transaction."""
 
         def forget(db: sqlite3.Connection) -> None:
             db.executemany(
