@@ -6,10 +6,13 @@ opening."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from client_sdk import Client
 from client_sdk import sync as sync_plan
+from client_sdk.store import STORE_FILE
 from tests.client.test_rev_l1_findings import statements
 from tests.conftest import ClientFactory
 
@@ -47,8 +50,9 @@ async def test_the_setting_an_earlier_version_kept_moves_into_the_table(
     assert removals != {}
     # As an earlier version left it: the setting, no row.
     await laptop.store.put_setting(sync_plan.OWN_REMOVALS, sync_plan.encode_own_snapshots(removals))
-    await laptop.store.write(lambda db: db.execute("DELETE FROM own_removals").close())
     await laptop.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / "ana-laptop" / STORE_FILE)) as db, db:
+        db.execute("DROP TABLE own_removals")  # made since
     opened = await Client.open(tmp_path / "ana-laptop")
     try:
         assert await opened.store.setting(sync_plan.OWN_REMOVALS) is None
