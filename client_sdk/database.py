@@ -51,6 +51,7 @@ import os
 import pathlib
 import sqlite3
 import struct
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -577,6 +578,43 @@ def index_file(key: tuple[int, int], shm: str) -> int:
         return held.index
 
 
+SHM_DMS = 128
+"""The byte of a store's `-shm` file on which every connection of SQLite's unix VFS holds a
+shared lock while it has the store open in WAL mode, from its first read to its close (the
+"dead-man switch", UNIX_SHM_DMS of os_unix.c: 120 + 8)."""
+
+_FLOCK = {"linux": "@hhqqi", "darwin": "@qqihh"}
+"""`struct flock` of fcntl(2) by platform (its fields l_type, l_whence, l_start, l_len, l_pid in
+the platform's order); padded to FLOCK_BYTES."""
+_FLOCK_BYTES = 32
+
+
+def others_have_open(descriptor: int) -> bool:
+    """Whether a connection of another process has open the store whose `-shm` file is open as
+    `descriptor`: another process's lock on its SHM_DMS byte, asked with F_GETLK, which takes
+    no lock and releases none (this process's own locks are never reported). True when that
+    cannot be told (a platform whose `struct flock` this does not know, Windows, an error):
+    the caller then acts as if another process had it open."""
+    layout = next((v for k, v in _FLOCK.items() if sys.platform.startswith(k)), None)
+    try:
+        import fcntl  # not on Windows
+    except ImportError:
+        return True
+    if layout is None:
+        return True
+    fields = {"l_type": fcntl.F_WRLCK, "l_whence": os.SEEK_SET, "l_start": SHM_DMS, "l_len": 1}
+    order = ("l_type", "l_whence", "l_start", "l_len", "l_pid")
+    if layout == _FLOCK["darwin"]:
+        order = ("l_start", "l_len", "l_pid", "l_type", "l_whence")
+    asked = struct.pack(layout, *(fields.get(name, 0) for name in order))
+    try:
+        answer = fcntl.fcntl(descriptor, fcntl.F_GETLK, asked.ljust(_FLOCK_BYTES, b"\0"))
+    except OSError:
+        return True
+    found = dict(zip(order, struct.unpack(layout, answer[: struct.calcsize(layout)]), strict=True))
+    return bool(found["l_type"] != fcntl.F_UNLCK)
+
+
 def create_private(path: pathlib.Path) -> None:
     """Create the empty file `path` readable by its owner only (0o600), unless it exists.
     The descriptor is closed only when no connection of this module uses the file (else it
@@ -956,6 +994,18 @@ class Database:
         if first != header[_WAL_INDEX_COPY:] or not first[12]:
             return None
         return first
+
+    def shared(self) -> bool:
+        """Whether another process may have this store open (`others_have_open` on its
+        `-shm` file); True when that cannot be told (no log file followed, no `-shm`). Any
+        thread."""
+        if self._log_file is None or self._held is None:
+            return True
+        try:
+            descriptor = index_file(self._held, self._log_file[: -len("wal")] + "shm")
+        except OSError:
+            return True
+        return others_have_open(descriptor)
 
     def _index_header(self) -> bytes | None:
         """Both copies of the wal-index header, None when the `-shm` file cannot be read."""

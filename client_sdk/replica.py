@@ -3151,9 +3151,7 @@ class Replica:
     async def _note_removal(self, tx: Transaction, journal_id: bytes, record_id: bytes) -> None:
         """Within `tx`: `record_id`, sealed here, left its document removed: a pull counts it
         as come back only from its bytes (sync.OWN_REMOVALS)."""
-        due = sync_plan.decode_own_snapshots(await tx.setting(sync_plan.OWN_REMOVALS))
-        due.setdefault(journal_id, {})[record_id] = 0
-        await tx.set_setting(sync_plan.OWN_REMOVALS, sync_plan.encode_own_snapshots(due))
+        await tx.note_own_removal(journal_id, record_id)  # one row (rev32c F4)
 
     async def _seal_update(
         self, tx: Transaction, journal: LocalJournal, key: bytes, document: Document, update: bytes
@@ -4198,18 +4196,31 @@ class Replica:
     async def _own_back(self, setting: str, listed: dict[bytes, dict[bytes, int]]) -> None:
         """`setting` (sync.OWN_SNAPSHOTS or OWN_REMOVALS, read as `listed` at the pull's
         start) without the records whose bytes this pull served back with the hash
-        acknowledged (`WholeEchoes.back`) and those no longer to come back (set aside, or
-        forgotten: compacted by a later snapshot); those added meanwhile stay. A record the
-        pull only passed stays listed (rev32c F1: a stub of it never counts)."""
+        acknowledged (`WholeEchoes.back`) and those no longer to come back (set aside,
+        forgotten: compacted by a later snapshot of this device, or named in the signed
+        covers of a verified record another device compacted them into:
+        `Store.own_records_covered`); those added meanwhile stay. A record the pull only
+        passed stays listed (rev32c F1: a stub of it never counts)."""
         gone: set[tuple[bytes, bytes]] = set()
+        back = self._whole_echoes.back
+        owners = {j.journal_id: j.owner_id for j in await self.store.journals()}
         for journal_id, records_ in listed.items():
             due = await self.store.own_records_due(journal_id, list(records_))
             gone.update((journal_id, r) for r in records_ if r not in due)
-        back = self._whole_echoes.back
+            # Superseded by a snapshot another device compacted them into, on its signed
+            # covers (an honest server deletes them: their bytes never come back; rev32d F3).
+            rest = [r for r in due if (journal_id, r) not in back]
+            if rest and journal_id in owners:
+                covered = await self.store.own_records_covered(journal_id, owners[journal_id], rest)
+                gone.update((journal_id, r) for r in covered)
         if not gone and not back & {(j, r) for j, records_ in listed.items() for r in records_}:
-            on_device = {j.journal_id for j in await self.store.journals()}
-            if set(listed) <= on_device:
+            if set(listed) <= owners.keys():
                 return  # nothing to drop: no write
+
+        if setting == sync_plan.OWN_REMOVALS:  # a table of rows (rev32c F4)
+            listed_pairs = {(j, r) for j, records_ in listed.items() for r in records_}
+            await self.store.forget_own_removals((back | gone) & listed_pairs, owners.keys())
+            return
 
         def merge(value: Any, cursors: dict[bytes, int]) -> Any:
             return sync_plan.own_snapshots_not_back(value, cursors, back, gone)
@@ -4258,9 +4269,7 @@ class Replica:
             sync_plan.decode_own_snapshots(
                 await self.store.setting(sync_plan.OWN_SNAPSHOTS, as_of=as_of)
             ),
-            sync_plan.decode_own_snapshots(
-                await self.store.setting(sync_plan.OWN_REMOVALS, as_of=as_of)
-            ),
+            await self.store.own_removals(as_of=as_of),
         )
         for flag in kept:
             self._whole_echoes.flags.setdefault(flag.journal_id, set()).add(flag.record_id)

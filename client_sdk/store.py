@@ -47,9 +47,11 @@ from client_sdk.search import tag_key
 from client_sdk.settling import WRITTEN_BODY, FieldWrite, encode, is_mark
 from client_sdk.sync import (
     DEPENDS_ON_SET_ASIDE,
+    OWN_REMOVALS,
     TRIED_AGAIN,
     UNSEEN_NEWS,
     OutboxRecord,
+    decode_own_snapshots,
     news_without_journal,
 )
 from client_sdk.unsynced import unsynced_changes, unsynced_kinds
@@ -218,6 +220,9 @@ CREATE TABLE IF NOT EXISTS parked_records (
 );
 CREATE INDEX IF NOT EXISTS parked_by_version ON parked_records(version);
 CREATE TABLE IF NOT EXISTS stale_holds (journal_id BLOB PRIMARY KEY, epoch INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS own_removals (
+    journal_id BLOB NOT NULL, record_id BLOB NOT NULL, PRIMARY KEY (journal_id, record_id)
+);
 """
 
 ENTRY_ROWS = """
@@ -280,7 +285,7 @@ at every sync count too, `TRIED_AGAIN_WAITING`)."""
 WATCHED = {
     "journals": ("journals",),
     "counting": ("withdrawn", "device_counters", "excused_counters"),
-    "settings": ("settings",),
+    "settings": ("settings", "own_removals"),
     "waiting": (*WAITING_TABLES, "set_aside"),
     "peers": ("peers", "peer_verifications"),
     "field_writes": ("field_writes",),
@@ -332,7 +337,7 @@ def _counting_triggers() -> list[str]:
     counted_by[("journals", _OWN_MARKS_UPDATE)] = ["own_marks"]
     assert all(counted_by[event] == ["waiting"] for event in _COUNTED_WHEN)  # its one reader
     return [
-        f"CREATE TRIGGER tj_count_{table}_{event.split()[0].lower()}"
+        f"CREATE TRIGGER {_TABLE}_{table}_{event.split()[0].lower()}"
         f"{'_own_marks' if event == _OWN_MARKS_UPDATE else ''} AFTER {event} ON {table} "
         + (f"WHEN {_COUNTED_WHEN[(table, event)]} " if (table, event) in _COUNTED_WHEN else "")
         + f"BEGIN UPDATE {_TABLE} SET {', '.join(f'{c} = {c} + 1' for c in columns)}; END"
@@ -351,7 +356,7 @@ count, one page more in the log, cost each write ~18 k instructions, the WHEN ~7
 
 
 _KIND_TRIGGERS = [
-    f"CREATE TRIGGER tj_count_kind_{kind}_{event.lower()} AFTER {event} "
+    f"CREATE TRIGGER {_TABLE}_kind_{kind}_{event.lower()} AFTER {event} "
     f"ON documents WHEN {when} "
     f"BEGIN UPDATE {_TABLE} SET kind_{kind} = kind_{kind} + 1; END"
     for kind in WATCHED_KINDS
@@ -369,7 +374,9 @@ _MADE_COUNTS = [
 ]
 COUNTS_TABLE = "tj_counts_" + hashlib.sha256(";".join(_MADE_COUNTS).encode()).hexdigest()[:12]
 """The name of the table of counts: named after what COUNTS makes, so that a store whose
-counts another version made (other tables counted) is seen at once (`_counts_differ`)."""
+counts another version made (other tables counted) is seen at once (`_counts_differ`). The
+names of COUNTS' triggers begin with it too: the counts of two versions with the store open
+at once (an upgrade while an older `tj` syncs) are apart, each version's own."""
 
 COUNTS = [statement.replace(_TABLE, COUNTS_TABLE) for statement in _MADE_COUNTS]
 """The store's counts of its row changes, kept in the file (`_add_counts`): the table
@@ -384,8 +391,12 @@ an opening), which they still do beside these, counting in a table of their own
 (temp.tj_changes); kept in the file, they are parsed with its schema (0.2 ms)."""
 
 COUNTS_PREFIX = "tj_count"
-"""What the names of COUNTS' table and triggers begin with (and no other's in the store)."""
+"""What the names of the counts' table and triggers begin with, this version's (COUNTS) and
+every other version's (and no other's in the store)."""
 
+
+OWN_REMOVALS_READ = "SELECT journal_id, record_id FROM own_removals"
+_OWN_REMOVALS_KEY = "\0own_removals"  # `Store._counted_rows`' key: no setting's name
 
 CHANGES_READ = (
     f"SELECT {', '.join(COUNTED)}, (SELECT data_version FROM pragma_data_version) "
@@ -471,7 +482,7 @@ def _changes(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     """Per COUNTED column, (the store's count of the changes it counts, COUNTS, as this
     connection sees it; data_version): equal values mean the rows it counts hold what they
     held then, once committed."""
-    row = db.execute(CHANGES_READ).fetchone()
+    row = _counts_read(db, CHANGES_READ)
     return {column: (int(row[i]), int(row[-1])) for i, column in enumerate(COUNTED)}
 
 
@@ -816,7 +827,10 @@ class Store:
             await connection.run(_make_schema)
             await connection.run(_add_missing_columns)
             await connection.run(_add_entry_rows)
-            await connection.run(_add_counts)  # the counts of changes, made once (COUNTS)
+            # The counts of changes, made once (COUNTS); another version's kept while another
+            # process has the store open.
+            await connection.run(lambda db: _add_counts(db, connection.shared))
+            await connection.run(_adopt_own_removals)
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
                 recorded = await connection.run(lambda db: _record_account(db, account, username))
@@ -1164,6 +1178,64 @@ class Store:
         async with self._lock:
             found = await self._db.run(read)
         return found[0] if found else default
+
+    async def own_removals(
+        self, *, as_of: tuple[int, int] | None = None
+    ) -> dict[bytes, dict[bytes, int]]:
+        """The records this device sealed that left their document removed and whose bytes
+        no pull served back yet (sync.OWN_REMOVALS; table `own_removals`, a row each, so a
+        deletion writes one row, not the whole list: rev32c F4), as journal id -> {record
+        id: 0} (the server's `seq` is read apart: `own_records_due`). `as_of` as in
+        `setting` (the table's changes count as the settings')."""
+        rows = await self._counted_rows(_OWN_REMOVALS_KEY, OWN_REMOVALS_READ, as_of)
+        found: dict[bytes, dict[bytes, int]] = {}
+        for journal_id, record_id in rows:
+            found.setdefault(bytes(journal_id), {})[bytes(record_id)] = 0
+        return found
+
+    async def _counted_rows(
+        self, key: str, query: str, as_of: tuple[int, int] | None
+    ) -> tuple[Any, ...]:
+        """The rows of `query` (of tables counted as the settings), kept as `setting` keeps
+        a setting's value (under `key`, which names no setting)."""
+        if as_of is None:
+            return tuple(await self._all(query))
+        kept = self._idle_as_of(as_of)
+        if kept is not None:
+            cached = self._settings.get(key)
+            if cached is not None and cached[0] == kept["settings"]:
+                return cached[1]
+
+        def read(db: sqlite3.Connection) -> tuple[Any, ...]:
+            now = self._now(db, as_of)["settings"]
+            cached = self._settings.get(key)
+            if cached is not None and cached[0] == now:
+                return cached[1]
+            found = tuple(tuple(row) for row in db.execute(query))
+            if not db.in_transaction:
+                self._settings[key] = (now, found)
+            return found
+
+        async with self._lock:
+            return await self._db.run(read)
+
+    async def forget_own_removals(
+        self, dropped: Collection[tuple[bytes, bytes]], on_device: Collection[bytes]
+    ) -> None:
+        """`own_removals` without the (journal id, record id) `dropped` and the rows of
+        journals not in `on_device`, in one write transaction."""
+
+        def forget(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "DELETE FROM own_removals WHERE journal_id = ? AND record_id = ?", list(dropped)
+            )
+            listed = db.execute("SELECT DISTINCT journal_id FROM own_removals").fetchall()
+            db.executemany(
+                "DELETE FROM own_removals WHERE journal_id = ?",
+                [(bytes(j),) for (j,) in listed if bytes(j) not in on_device],
+            )
+
+        await self.write(forget)
 
     async def settings(self, names: Sequence[str]) -> dict[str, Any]:
         """The value of each of `names` that is set, read by one statement: one state of the
@@ -2395,6 +2467,52 @@ class Store:
                     found[bytes(record_id)] = None if seq is None else int(seq)
         return found
 
+    async def own_records_covered(
+        self, journal_id: bytes, owner: bytes, record_ids: list[bytes]
+    ) -> set[bytes]:
+        """Of `record_ids` (this device's own records), those that another record of the
+        journal, verified here and acknowledged by the server, names in its signed covers
+        (author, device and counter): superseded, by a snapshot another device compacted
+        them into, on the signed word of the journal's `owner` or of the record's own author
+        (whose covers are accepted: protocol.md 4.18), never the server's. An honest server
+        deletes what a compaction superseded, so those bytes never come back (rev32d F3)."""
+        if not record_ids:
+            return set()
+        own: dict[tuple[bytes, bytes], list[tuple[bytes, int]]] = {}
+        for chunk, marks in _in_chunks(record_ids):
+            rows = await self._all(
+                "SELECT record_id, author, device, counter FROM seen_records WHERE "
+                f"journal_id = ? AND record_id IN ({marks}) AND author IS NOT NULL "
+                "AND device IS NOT NULL AND counter IS NOT NULL",
+                (journal_id, *chunk),
+            )
+            for record_id, author, device, counter in rows:
+                own.setdefault((bytes(author), bytes(device)), []).append(
+                    (bytes(record_id), int(counter))
+                )
+        if not own:
+            return set()
+        authors = sorted({owner, *(author for author, _ in own)})
+        covering = await self._all(
+            "SELECT c.record_id, s.author, c.covers FROM record_covers c "
+            "JOIN seen_records s ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL "
+            f"AND s.author IN ({', '.join('?' * len(authors))})",
+            (journal_id, *authors),
+        )
+        found: set[bytes] = set()
+        for by_record, by, covers in covering:
+            signer = bytes(by)
+            for cover in decode_covers(bytes(covers)):
+                if signer != owner and signer != cover.author:
+                    continue  # a member's covers name only its own counters
+                for record_id, counter in own.get((cover.author, cover.device), []):
+                    if record_id != bytes(by_record) and any(
+                        lo <= counter <= hi for lo, hi in cover.ranges
+                    ):
+                        found.add(record_id)
+        return found
+
     async def sealed_hashes(self, journal_id: bytes, record_ids: list[bytes]) -> dict[bytes, bytes]:
         """Of `record_ids`, this device's own records the server acknowledged, with the hash of
         the ciphertext it stored (`SeenRecord.sealed`)."""
@@ -3363,7 +3481,8 @@ _ENTRY_ROWS_DROPPED = (
 
 
 def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
-    """The store's table and triggers named as COUNTS' are: name -> type."""
+    """The store's tables and triggers named as the counts' are (COUNTS_PREFIX: this
+    version's and any other's): name -> type."""
     rows = db.execute(
         "SELECT name, type FROM sqlite_master WHERE name GLOB ?", (f"{COUNTS_PREFIX}*",)
     )
@@ -3372,40 +3491,105 @@ def _counts_made(db: sqlite3.Connection) -> dict[str, str]:
 
 _COUNTS_NAMES = [statement.split()[2] for statement in COUNTS]
 _COUNTS_FOUND = (
-    "SELECT count(*), coalesce(sum(name IN ("
-    + ", ".join(f"'{name}'" for name in _COUNTS_NAMES)
-    + f")), 0) FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
+    "SELECT count(*), coalesce(sum(name GLOB '" + COUNTS_TABLE + "*'), 0), "
+    "coalesce(sum(name IN (" + ", ".join(f"'{name}'" for name in _COUNTS_NAMES) + ")), 0) "
+    f"FROM sqlite_master WHERE name GLOB '{COUNTS_PREFIX}*'"
 )
 
 
+def _counts_found(db: sqlite3.Connection) -> tuple[bool, bool]:
+    """(whether the store's table and triggers named as COUNTS' are not exactly COUNTS':
+    its table is not COUNTS_TABLE, one is missing (a watched table dropped and made again)
+    or another is there; whether another version's are there too)."""
+    every, named_ours, ours = (int(n) for n in db.execute(_COUNTS_FOUND).fetchone())
+    return (named_ours, ours) != (len(COUNTS), len(COUNTS)), every > named_ours
+
+
 def _counts_differ(db: sqlite3.Connection) -> bool:
-    """Whether the store's table and triggers named as COUNTS' are not exactly COUNTS': its
-    table is not COUNTS_TABLE (named after COUNTS' statements: none, or another version's),
-    one is missing (a watched table dropped and made again) or another is there."""
-    found = db.execute(_COUNTS_FOUND).fetchone()
-    return (int(found[0]), int(found[1])) != (len(COUNTS), len(COUNTS))
+    """Whether the store's counts are not exactly COUNTS (`_counts_found`), or another
+    version's are there beside them."""
+    differ, others = _counts_found(db)
+    return differ or others
 
 
-def _add_counts(db: sqlite3.Connection) -> None:
+def _add_counts(db: sqlite3.Connection, shared: Callable[[], bool] = lambda: False) -> None:
     """COUNTS, in one write transaction (`begin_immediate`), in a store whose counting table
     and triggers are not exactly COUNTS: none (a store an earlier version made, which counted
-    in temporary triggers), or another version's (other tables counted): what is there is
-    dropped and COUNTS made, every count 0. None taken when the store has them; another
-    process making them at once is waited for, and what it made is kept."""
-    if not _counts_differ(db):
+    in temporary triggers), or not all of them (what is there of them is dropped and COUNTS
+    made, every count 0). Another version's (other tables counted; this version's names
+    begin with COUNTS_TABLE, theirs not) are dropped only when no other process has the store
+    open (`shared()` False, asked in the transaction: `Database.shared`): else that version
+    may be syncing now, and its statements would fail without its table (an upgrade while an
+    older `tj` runs); they are dropped at a later opening. None taken when the store has
+    exactly COUNTS, or COUNTS and another version's while it is shared; another process
+    making them at once is waited for, and what it made is kept."""
+    differ, others = _counts_found(db)
+    if not differ and not (others and not shared()):
         return
 
-    def make(db: sqlite3.Connection) -> None:
-        if not _counts_differ(db):  # read again, in the transaction
-            return
-        made = _counts_made(db)
-        for name, kind in sorted(made.items(), key=lambda item: item[1] == "table"):
-            db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
+    _in_transaction(db, lambda db: _make_counts(db, shared))
+
+
+def _make_counts(db: sqlite3.Connection, shared: Callable[[], bool]) -> None:
+    """`_add_counts`' changes, in the write transaction `db` is in (what is there read
+    again in it)."""
+    differ, others = _counts_found(db)
+    theirs = others and not shared()  # another version's, no other process to use them
+    dropped = {
+        name: kind
+        for name, kind in _counts_made(db).items()
+        if (differ if name.startswith(COUNTS_TABLE) else theirs)
+    }
+    for name, kind in sorted(dropped.items(), key=lambda item: item[1] == "table"):
+        db.execute(f"DROP {kind.upper()} IF EXISTS {name}")  # triggers before the table
+    if differ:
         for statement in COUNTS:
             db.execute(statement)
         db.execute(f"INSERT INTO {COUNTS_TABLE} VALUES ({', '.join('0' for _ in COUNTED)})")
 
-    _in_transaction(db, make)
+
+def _counts_read(db: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The one row of `sql`, a statement reading COUNTS_TABLE. When the table is gone (an
+    earlier version, which drops every other version's counts at its opening, opened the
+    store while this process had it open), COUNTS are made again first (every count 0, with
+    a `data_version` moved by that version's commit, so nothing read before matches them;
+    another version's counts kept: its process is running) and `sql` run again: in this
+    connection's write transaction when it is in one, else in one of its own."""
+    try:
+        return db.execute(sql, params).fetchone()
+    except sqlite3.OperationalError as error:
+        if COUNTS_TABLE not in str(error):
+            raise
+    if db.in_transaction:
+        _make_counts(db, lambda: True)
+    else:
+        _add_counts(db, lambda: True)
+    return db.execute(sql, params).fetchone()
+
+
+def _adopt_own_removals(db: sqlite3.Connection) -> None:
+    """The setting sync.OWN_REMOVALS, which versions before the table `own_removals` wrote
+    (one JSON list rewritten whole at each deletion: rev32c F4), moved into that table, in
+    one write transaction; none taken when the store holds no such setting."""
+    found = "SELECT value FROM settings WHERE name = ?"
+    if db.execute(found, (OWN_REMOVALS,)).fetchone() is None:
+        return
+
+    def adopt(db: sqlite3.Connection) -> None:
+        row = db.execute(found, (OWN_REMOVALS,)).fetchone()
+        if row is None:  # another process moved it meanwhile
+            return
+        db.executemany(
+            "INSERT OR IGNORE INTO own_removals VALUES (?, ?)",
+            [
+                (journal_id, record_id)
+                for journal_id, records_ in decode_own_snapshots(row[0]).items()
+                for record_id in records_
+            ],
+        )
+        db.execute("DELETE FROM settings WHERE name = ?", (OWN_REMOVALS,))
+
+    _in_transaction(db, adopt)
 
 
 def _add_entry_rows(db: sqlite3.Connection) -> None:
@@ -3719,7 +3903,7 @@ def _take_counters(
 ) -> tuple[int, tuple[int, int], tuple[int, int]]:
     """`_next_counter`, and the `_changes` of the counting tables and of the journals table,
     in one statement (a write takes its counter and checks both: issue 10)."""
-    row = db.execute(TAKE_COUNTERS, (journal_id, device, count)).fetchone()
+    row = _counts_read(db, TAKE_COUNTERS, (journal_id, device, count))
     version = int(row[3])
     return int(row[0]) - count + 1, (int(row[1]), version), (int(row[2]), version)
 
@@ -4417,6 +4601,7 @@ class Transaction:
             "parked_records",
             "write_counters",
             "device_write_counters",  # kept above under the tag, never under the id (R38 G1)
+            "own_removals",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE journal_id = ?", (journal_id,))
         await self._forget_late(journal_id, journal_name)
@@ -4734,6 +4919,12 @@ class Transaction:
             await self._db.execute(
                 "INSERT OR REPLACE INTO access_problems VALUES (?, ?)", (journal_id, message)
             )
+
+    async def note_own_removal(self, journal_id: bytes, record_id: bytes) -> None:
+        """`record_id`, sealed here, left its document removed (`Store.own_removals`)."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO own_removals VALUES (?, ?)", (journal_id, record_id)
+        )
 
     async def forget_seen(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         for table in ("seen_records", "record_covers"):

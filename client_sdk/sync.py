@@ -1567,10 +1567,11 @@ has served back whole yet (rev32c F1: passing its seq is not enough), as
 
 
 OWN_REMOVALS = "own_removals_unpulled"
-"""Setting: the records this device sealed that left their document removed (trashed or
-deleted: `documents.removed`) whose bytes no pull has served back yet, as `encode_own_snapshots`
-writes them, their `seq` 0 (the server's is read from the store: `Store.own_records_due`)
-(`WholeEchoes`)."""
+"""The records this device sealed that left their document removed (trashed or deleted:
+`documents.removed`) whose bytes no pull has served back yet (`WholeEchoes`): kept as rows of
+the store's table `own_removals` (`Store.own_removals`, one row a deletion: rev32c F4); this
+setting, as `encode_own_snapshots` wrote them, is what earlier versions kept, moved into the
+table at the store's opening."""
 
 
 def decode_own_snapshots(value: str | None) -> dict[bytes, dict[bytes, int]]:

@@ -48,7 +48,7 @@ class HeldStore:
 
 
 TJ_COUNT_TRIGGERS = (
-    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'tj_count_*'"
+    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'tj_count*'"
 )
 
 

@@ -161,7 +161,7 @@ async def test_counts_not_as_this_version_makes_them_are_made_again(
     await (await store.Store.open(home, b"d" * 16, account=b"a" * 16)).close()
     with contextlib.closing(sqlite3.connect(home / store.STORE_FILE)) as db:
         if change == "trigger missing":
-            db.execute("DROP TRIGGER tj_count_settings_update")
+            db.execute(f"DROP TRIGGER {store.COUNTS_TABLE}_settings_update")
             db.execute(
                 "CREATE TRIGGER tj_count_problems_insert AFTER INSERT ON problems "
                 f"BEGIN UPDATE {store.COUNTS_TABLE} SET settings = settings + 1; END"

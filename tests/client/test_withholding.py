@@ -355,7 +355,7 @@ async def test_a_deletion_dropped_and_stubbed_to_its_writer_is_noticed_there(
         # Asked whole at every sync until its bytes come back: a pull that passed it (a stub
         # of it) never drops it from the list (rev32c F1).
         assert asked[before:middle] == [False] and asked[middle:] == [False]
-        assert await phone.store.setting(sync_plan.OWN_REMOVALS) is not None
+        assert await phone.store.own_removals() != {}
     finally:
         await phone.close()
 
@@ -367,9 +367,9 @@ async def test_a_deletion_served_back_whole_is_no_alarm(
     entry = await laptop.entries.write(None, "I want this gone.")
     await laptop.sync(strict=True)
     await laptop.entries.delete(entry.id)
-    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is not None
+    assert await laptop.store.own_removals() != {}
     assert (await laptop.sync(strict=True)).withheld == []
-    assert await laptop.store.setting(sync_plan.OWN_REMOVALS) is None
+    assert await laptop.store.own_removals() == {}
     phone = await login("ana")
     await phone.sync(strict=True)
     assert await phone.entries.list(None) == []
