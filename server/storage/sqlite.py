@@ -399,7 +399,10 @@ class _Commits:
     @classmethod
     def open(cls, path: Path) -> _Commits | None:
         """The header of database `path` in WAL mode, opened by this process's connections
-        (its `-shm` file exists); None when it cannot be read."""
+        (its `-shm` file exists); None when it cannot be read (or read without moving a file
+        offset: no `os.pread`, as on Windows)."""
+        if not hasattr(os, "pread"):
+            return None
         try:
             found = os.stat(path)
         except OSError:
@@ -409,7 +412,7 @@ class _Commits:
             held = _index_files.get(key)
             if held is None:
                 try:
-                    descriptor = os.open(f"{path}-shm", os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                    descriptor = os.open(f"{path}-shm", os.O_RDONLY)
                 except OSError:
                     return None
                 held = _index_files[key] = [descriptor, 0]
