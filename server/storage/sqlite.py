@@ -506,8 +506,10 @@ class SQLiteStorage:
             await self._submit(self._close_writer)
         finally:
             self._worker.shutdown(wait=False)
-            if self._commits is not None:  # after the connections (see `_index_files`)
-                self._commits.close()
+        # Only once every connection closed (see `_index_files`): a close that failed above
+        # leaves the descriptor open rather than drop a lock a connection still holds.
+        if self._commits is not None:
+            self._commits.close()
 
     async def publish(self, event: LiveEvent) -> None:
         # One process serves a SQLite database (tj-server refuses --workers on SQLite), so

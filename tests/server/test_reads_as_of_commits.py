@@ -6,9 +6,11 @@ judged at each call. Real server on 127.0.0.1, real crypto and SQLite."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +122,14 @@ async def test_a_storage_closed_leaves_another_of_the_same_file_reading_its_head
         assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         check.close()
+
+
+async def test_storages_opened_and_closed_leave_no_descriptor_open(tmp_path: Path) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("counts this process's descriptors in /proc")
+    before = len(os.listdir("/proc/self/fd"))
+    for round_ in range(5):
+        storage = await SQLiteStorage.open(tmp_path / f"journal-{round_}.db")
+        assert storage._commits is not None and storage._commits.header() is not None
+        await storage.close()
+    assert len(os.listdir("/proc/self/fd")) == before
