@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -367,6 +368,84 @@ class _Checkpointer:
             self._connection = None
 
 
+WAL_INDEX_COPY = 48
+"""Bytes of one copy of the wal-index header, at the start of a database's `-shm` file, the
+second copy right after it (sqlite.org/walformat.html 2.2.1: its change counter, frame count,
+salts and checksums, byte 12 set once it is initialised)."""
+CACHED_ROWS = 1024
+"""Rows of each kind `SQLiteStorage` keeps as read (`_Commits`): past it, the kept ones are
+dropped (a server that serves more sessions reads the others as before)."""
+
+_index_lock = threading.Lock()
+_index_files: dict[tuple[int, int], list[int]] = {}
+"""(st_dev, st_ino) of a database file -> [a read-only descriptor of its `-shm` file, the open
+`SQLiteStorage`s of this process reading it]. One per file and process, closed only once the
+last of them has closed its connections: closing any descriptor of a file drops every POSIX
+lock this process holds on it, those SQLite's connections hold on the `-shm` included."""
+
+
+class _Commits:
+    """Whether anything was committed to a database since a read, from its wal-index header
+    (read from the `-shm` file without a lock or a statement): every commit, by any
+    connection of any process, and every restart of the log change it. Two copies that
+    differ (a header being written) or one not initialised are no answer (None), as for
+    SQLite's own readers. 1 µs where `PRAGMA data_version` takes a read transaction (7.5 µs,
+    as much as an index lookup): issue 10, the session's device read at every request."""
+
+    def __init__(self, key: tuple[int, int], descriptor: int) -> None:
+        self._key = key
+        self._descriptor: int | None = descriptor
+
+    @classmethod
+    def open(cls, path: Path) -> _Commits | None:
+        """The header of database `path` in WAL mode, opened by this process's connections
+        (its `-shm` file exists); None when it cannot be read (or read without moving a file
+        offset: no `os.pread`, as on Windows)."""
+        if not hasattr(os, "pread"):
+            return None
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        key = (found.st_dev, found.st_ino)
+        with _index_lock:
+            held = _index_files.get(key)
+            if held is None:
+                try:
+                    descriptor = os.open(f"{path}-shm", os.O_RDONLY)
+                except OSError:
+                    return None
+                held = _index_files[key] = [descriptor, 0]
+            held[1] += 1
+            return cls(key, held[0])
+
+    def header(self) -> bytes | None:
+        """The header now, None when it cannot be read or is being written."""
+        if self._descriptor is None:
+            return None
+        try:
+            both = os.pread(self._descriptor, 2 * WAL_INDEX_COPY, 0)
+        except OSError:
+            return None
+        first = both[:WAL_INDEX_COPY]
+        if len(both) < 2 * WAL_INDEX_COPY or first != both[WAL_INDEX_COPY:] or not first[12]:
+            return None
+        return first
+
+    def close(self) -> None:
+        """Called once the storage's connections are closed: the descriptor is closed with
+        the last storage of this process reading the file."""
+        if self._descriptor is None:
+            return
+        self._descriptor = None
+        with _index_lock:
+            held = _index_files[self._key]
+            held[1] -= 1
+            if held[1] == 0:
+                del _index_files[self._key]
+                os.close(held[0])
+
+
 class SQLiteStorage:
     def __init__(
         self,
@@ -382,6 +461,15 @@ class SQLiteStorage:
         self._handlers: list[LiveHandler] = []
         self._closed = False
         self._checkpointer = _Checkpointer(path)
+        # The session's device by its token's hash, and each account's memberships (with
+        # their expiry, judged at each call), as read while the database held what its
+        # header `_cached_at` says: answered again without a statement while it is the
+        # header still (`_as_of_now`), so that a request's authentication and a sync's heads
+        # are what the database says now (issue 10).
+        self._commits: _Commits | None = None
+        self._cached_at: bytes | None = None
+        self._devices: dict[bytes, DeviceRow] = {}
+        self._heads: dict[bytes, list[tuple[bytes, int, int, str, int]]] = {}
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
@@ -401,7 +489,10 @@ class SQLiteStorage:
         reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=ON")
         reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        return cls(writer, reader, worker, path)
+        storage = cls(writer, reader, worker, path)
+        if str(reader.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            storage._commits = _Commits.open(path)
+        return storage
 
     async def close(self) -> None:
         """Close both connections once the writes already asked for have run; closing again
@@ -415,6 +506,10 @@ class SQLiteStorage:
             await self._submit(self._close_writer)
         finally:
             self._worker.shutdown(wait=False)
+        # Only once every connection closed (see `_index_files`): a close that failed above
+        # leaves the descriptor open rather than drop a lock a connection still holds.
+        if self._commits is not None:
+            self._commits.close()
 
     async def publish(self, event: LiveEvent) -> None:
         # One process serves a SQLite database (tj-server refuses --workers on SQLite), so
@@ -501,6 +596,27 @@ class SQLiteStorage:
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
+
+    def _as_of_now(self) -> bytes | None:
+        """The database's wal-index header now (`_Commits`), read before the statement whose
+        rows are kept under it: the rows kept are dropped when it moved since they were read,
+        so that what is kept is what a statement would read now. None (nothing kept) when it
+        cannot be read."""
+        header = self._commits.header() if self._commits is not None else None
+        if header is None or header != self._cached_at:
+            self._devices.clear()
+            self._heads.clear()
+            self._cached_at = header
+        return header
+
+    def _keep(self, kept: dict[bytes, T], key: bytes, value: T, header: bytes | None) -> None:
+        """Keep `value`, read after the header was `header` (`_as_of_now`), unless another
+        read saw the header move meanwhile."""
+        if header is None or header != self._cached_at:
+            return
+        if len(kept) >= CACHED_ROWS:
+            kept.clear()
+        kept[key] = value
 
     # --- server -----------------------------------------------------------------------------
 
@@ -802,10 +918,18 @@ class SQLiteStorage:
         await self._write(tx)
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
+        header = self._as_of_now()
+        device = self._devices.get(token_hash)
+        if device is not None:  # read while the database held what it holds now
+            return device
         row = await self._one(
             f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?", (token_hash,)
         )
-        return _device(row) if row else None
+        if not row:
+            return None
+        device = _device(row)
+        self._keep(self._devices, token_hash, device, header)
+        return device
 
     async def touch_device(self, device_id: bytes, now: int) -> None:
         await self._write(
@@ -1011,12 +1135,23 @@ class SQLiteStorage:
         return [KeyRow(row[0], bytes(row[1])) for row in rows]
 
     async def heads_for(self, account_id: bytes, now: int) -> dict[bytes, tuple[int, int, str]]:
-        rows = await self._all(
-            "SELECT j.journal_id, j.head, j.meta_version, m.role FROM members m "
-            f"JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = ? AND {ACTIVE}",
-            (account_id, now),
-        )
-        return {bytes(row[0]): (row[1], row[2], row[3]) for row in rows}
+        header = self._as_of_now()
+        kept = self._heads.get(account_id)
+        if kept is None:
+            # Every membership with its expiry, judged below as ACTIVE judges it: kept as read,
+            # they answer for any `now` while nothing was committed.
+            rows = await self._all(
+                "SELECT j.journal_id, j.head, j.meta_version, m.role, m.expires_at FROM members m "
+                "JOIN journals j ON j.journal_id = m.journal_id WHERE m.account_id = ?",
+                (account_id,),
+            )
+            kept = [(bytes(row[0]), row[1], row[2], row[3], row[4]) for row in rows]
+            self._keep(self._heads, account_id, kept, header)
+        return {
+            journal_id: (head, meta_version, role)
+            for journal_id, head, meta_version, role, expires_at in kept
+            if expires_at == 0 or expires_at > now
+        }
 
     async def role_in(self, journal_id: bytes, account_id: bytes, now: int) -> str | None:
         row = await self._one(
