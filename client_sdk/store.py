@@ -3480,11 +3480,17 @@ made before it gets it NULL (ADDED_COLUMNS); creation values a version before ke
 `field_writes` (marked synced) stay there, read as before."""
 
 
-def encode_created(at: int, values: Iterable[tuple[str, Any]]) -> str | None:
+_ENCODE_CREATED = json.JSONEncoder(check_circular=False).encode
+"""`json.dumps` with its defaults, made once, without the check for a list holding itself (a
+creation's values are JSON values read from what it wrote: none can): the same text, about a
+third of its cost less (issue 10: ~9 k of an entry's ~1.26 M instructions)."""
+
+
+def encode_created(at: int, values: tuple[tuple[str, Any], ...]) -> str | None:
     """CREATED_VALUES of (name, JSON value) pairs given at `at` (ms); None for none. One
-    encoding with json's defaults (its fast encoder: a write pays a few microseconds)."""
-    pairs = [[name, value] for name, value in values]
-    return json.dumps([at, pairs]) if pairs else None
+    encoding with json's defaults (its fast encoder: a write pays a few microseconds); the
+    tuples are JSON arrays as lists are."""
+    return _ENCODE_CREATED((at, values)) if values else None
 
 
 def decode_created(text: str | None) -> list[tuple[str, Any, int]]:
