@@ -3636,6 +3636,24 @@ def acknowledge_pushed(
     records after each push, in one call."""
     _mark_acknowledged(db, journal_id, [(r, seq, sealed) for _, r, seq, sealed in pushed])
     wanted = set(keep)
+    if wanted or _keeps_flags(db, journal_id):  # else none is kept: no statement a record
+        _keep_flags(db, pushed, wanted)
+    _remove_outbox(db, [position for position, _, _, _ in pushed])
+    _acknowledge_own(db, journal_id, [r for _, r, _, _ in pushed])
+
+
+def _keeps_flags(db: sqlite3.Connection, journal_id: bytes) -> bool:
+    """Whether `kept_flags` keeps a record of the journal (issue 10: a push of entries, with
+    none kept, copied nothing at one statement a record acknowledged)."""
+    found = db.execute("SELECT 1 FROM kept_flags WHERE journal_id = ? LIMIT 1", (journal_id,))
+    return found.fetchone() is not None
+
+
+def _keep_flags(
+    db: sqlite3.Connection, pushed: list[tuple[int, bytes, int, bytes]], wanted: set[int]
+) -> None:
+    """`acknowledge_pushed`'s copy into `kept_flags` of the records pushed at `wanted`
+    positions and of those of documents it keeps a record of, from the outbox."""
     db.executemany(
         "INSERT OR REPLACE INTO kept_flags (journal_id, record_id, epoch, ciphertext, doc_id) "
         "SELECT o.journal_id, o.record_id, o.epoch, o.ciphertext, o.doc_id FROM outbox o "
@@ -3643,8 +3661,6 @@ def acknowledge_pushed(
         "kept_flags k WHERE k.journal_id = o.journal_id AND k.doc_id = o.doc_id))",
         [(p, p in wanted) for p, _, _, _ in pushed],
     ).close()
-    _remove_outbox(db, [position for position, _, _, _ in pushed])
-    _acknowledge_own(db, journal_id, [r for _, r, _, _ in pushed])
 
 
 def legacy_counters_tag(journal_id: bytes) -> bytes:
