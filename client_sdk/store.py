@@ -3572,7 +3572,10 @@ def _mark_acknowledged(
 
 
 def _remove_outbox(db: sqlite3.Connection, positions: list[int]) -> None:
-    db.executemany("DELETE FROM outbox WHERE position = ?", [(p,) for p in positions]).close()
+    """The outbox records at `positions` deleted, one statement a chunk of them (issue 10: not
+    one a record acknowledged)."""
+    for chunk, marks in _in_chunks(positions):
+        db.execute(f"DELETE FROM outbox WHERE position IN ({marks})", chunk).close()
 
 
 def _own_records(
