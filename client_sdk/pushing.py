@@ -74,7 +74,7 @@ class Pusher:
         journals: dict[bytes, str],
         report: SyncReport,
         tracker: ProgressTracker,
-        unsafe: Callable[[OutboxRecord], str | None] = lambda record: None,
+        unsafe: Callable[[list[OutboxRecord]], str | None] = lambda batch: None,
         waits: UploadWaits | None = None,
         sleep: Sleep | None = None,
         refused: dict[bytes, tuple[str, str]] | None = None,
@@ -136,8 +136,9 @@ class Pusher:
         dropping both, or the answers alone, gets them again."""
 
     async def push(self) -> None:
-        """Push every batch. A record for which `unsafe` gives a reason stays in the outbox,
-        unpushed, with every later record of its journal; `held` says why. Once the
+        """Push every batch. A batch (one journal's records) for which `unsafe` gives a
+        reason (the first of its records that must stay: why) stays in the outbox, unpushed,
+        with every later record of its journal; `held` says why. Once the
         server's write-rate limit outlasts the waits allowed, the push stops and
         `SyncReport.upload_limit` says so."""
         if await self._store.outbox_empty():
@@ -165,7 +166,7 @@ class Pusher:
         for batch in sync_plan.push_batches(outbox):
             journal_id = batch[0].journal_id
             if journal_id not in self.held:
-                reason = next(filter(None, map(self._unsafe, batch)), None)
+                reason = self._unsafe(batch)
                 if reason is not None:
                     self.held[journal_id] = reason
             if journal_id in self.held or journal_id in self.stale:

@@ -179,7 +179,7 @@ class RecordBody:
             raise InvalidInput(
                 f"a record names at most {MAX_SEEN} devices in its seen vector or covers"
             )
-        if any(len(cover.ranges) > MAX_RANGES for cover in self.covers):
+        if self.covers and any(len(cover.ranges) > MAX_RANGES for cover in self.covers):
             raise InvalidInput(f"a record's cover has at most {MAX_RANGES} ranges")
         if self.cut_epoch is not None and not (
             _is_epoch(self.cut_epoch)

@@ -622,6 +622,8 @@ def bounded_covers(
     with its lowest ranges, as many as fit; the rest is left out. What is left out stays
     uncovered: a reader lacking it reports it withheld (never accounted for unseen). Raises
     ValueError when `keep` alone does not fit."""
+    if covers == () and keep == ():
+        return ()  # the common case: an ordinary write covers nothing (nothing to merge)
     kept = merge_covers(keep)
     if not kept and not covers:
         return ()  # the common case: an ordinary write covers nothing

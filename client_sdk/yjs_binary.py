@@ -32,6 +32,8 @@ def varuint(value: int) -> bytes:
     """`value` (>= 0) as lib0's unsigned varint."""
     if 0 <= value < 0x80:
         return _ONE_BYTE[value]
+    if 0x80 <= value < 0x4000:  # two bytes: a text's length, most often
+        return bytes((0x80 | (value & 0x7F), value >> 7))
     out = bytearray()
     while value >= 0x80:
         out.append(0x80 | (value & 0x7F))
@@ -87,18 +89,7 @@ def _any(value: object) -> bytes | None:
     if type(value) is str:
         return b"\x77" + _var_string(value)
     if type(value) is int:
-        if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
-            return None
-        if -_FLOAT32_EXACT <= value <= _FLOAT32_EXACT:  # every such whole number is exact
-            return b"\x7c" + _FLOAT32.pack(value)
-        number = float(value)
-        try:
-            single = _FLOAT32.pack(number)
-        except OverflowError:
-            single = b""
-        if single and _FLOAT32.unpack(single)[0] == number:
-            return b"\x7c" + single
-        return b"\x7b" + _FLOAT64.pack(number)
+        return _number(value)
     if type(value) is list or type(value) is tuple:
         if not value:
             return b"\x75\x00"  # an empty array (an entry's tags, most often)
@@ -107,6 +98,22 @@ def _any(value: object) -> bytes | None:
             return None
         return b"\x75" + varuint(len(items)) + b"".join(item for item in items if item)
     return None
+
+
+def _number(value: int) -> bytes | None:
+    """A whole number (an int, not a bool) as `_any` writes it: a float32 where that is exact,
+    else a float64; None for a magnitude of 2**53 or more. A whole number below 2**53 is exact
+    as a float32 when its odd part (it without its trailing zero bits) is below 2**24, the
+    float32's significand: told from the number itself (issue 10: a time, ms since 1970, is
+    two of an entry's fields), not by packing it as a float32 and unpacking it to compare."""
+    if -_FLOAT32_EXACT <= value <= _FLOAT32_EXACT:  # every such whole number is exact
+        return b"\x7c" + _FLOAT32.pack(value)
+    if not -_SAFE_INTEGER < value < _SAFE_INTEGER:
+        return None
+    magnitude = -value if value < 0 else value
+    if magnitude >> ((magnitude & -magnitude).bit_length() - 1) < _FLOAT32_EXACT:
+        return b"\x7c" + _FLOAT32.pack(value)
+    return b"\x7b" + _FLOAT64.pack(value)
 
 
 _FIELD_HEAD = b"\x28\x01" + _var_string(FIELDS_ROOT)
@@ -133,32 +140,47 @@ def new_document_update(
     caller then asks pycrdt."""
     if FIELDS_ROOT in texts or not 0 <= client_id < _SAFE_INTEGER:
         return None
-    if any(type(text) is not str for text in (*fields, *texts, *texts.values())):
-        return None  # a str subclass: left to pycrdt, as in `_any`
-    structs = []
+    # A key, text name or text that is a str subclass: None (left to pycrdt, as in `_any`).
+    # The common values are written here, the rest by `_any`, and the update's pieces joined
+    # once (issue 10: a call less a field, no bytes made only to be copied into more).
+    parts = [b""]  # the head, once the structs are counted
+    add = parts.append
+    structs = 0
     for key, value in fields.items():
-        encoded = _any(value)
-        if encoded is None:
+        if type(key) is not str:
             return None
         head = _KEY_HEADS.get(key)
         if head is None:
             head = _FIELD_HEAD + _var_string(key) + b"\x01"
             if len(_KEY_HEADS) < _KEY_HEADS_KEPT:
                 _KEY_HEADS[key] = head
-        structs.append(head + encoded)
+        add(head)
+        kind = type(value)
+        if kind is str:
+            data = value.encode("utf-8")  # type: ignore[attr-defined]
+            add(b"\x77")
+            add(varuint(len(data)))
+            add(data)
+        else:
+            encoded = _number(value) if kind is int else _any(value)  # type: ignore[arg-type]
+            if encoded is None:
+                return None
+            add(encoded)
+        structs += 1
     for name, text in texts.items():
+        if type(name) is not str or type(text) is not str:
+            return None
         if text:
-            structs.append(b"\x04\x01" + _var_string(name) + _var_string(text))
+            data = text.encode("utf-8")
+            add(b"\x04\x01" + _var_string(name))
+            add(varuint(len(data)))
+            add(data)
+            structs += 1
     if not structs:
         return b"\x00\x00"
-    return (
-        varuint(1)
-        + varuint(len(structs))
-        + varuint(client_id)
-        + varuint(0)
-        + b"".join(structs)
-        + varuint(0)
-    )
+    parts[0] = b"\x01" + varuint(structs) + varuint(client_id) + b"\x00"  # one client, clock 0
+    add(b"\x00")  # an empty delete set
+    return b"".join(parts)
 
 
 class _NotCanonical(Exception):
