@@ -2460,7 +2460,7 @@ class SafetyPath:
         all this judgement decided is written then, never before). Nothing a server says decides it. Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
-        told_before = read_json(await self._store.setting(FLAGS_UNDELIVERED), {})
+        told_before = read_json(await self._store.setting(FLAGS_UNDELIVERED, as_of=synced), {})
         told_before = told_before if isinstance(told_before, dict) else {}
         if not held and not told_before:
             return []
