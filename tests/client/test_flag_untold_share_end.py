@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from client_sdk import Client, wire
+from client_sdk import INSECURE_TEST_COST, Client, wire
 from client_sdk.safety import UNSEEN_BEFORE_END
 from server.service import Settings
 from tests.client.flag_judging import shift_clock
@@ -27,7 +27,8 @@ from tests.client.test_flag_unseen_before_share_end import (
     raise_flag,
     shared_until_tomorrow,
 )
-from tests.conftest import TEST_SETTINGS, ClientFactory, RunningServer
+from tests.client.test_sync_caches import statements
+from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, RunningServer
 
 DAY_MS = 86_400_000
 
@@ -95,6 +96,18 @@ def drop_member(live_server: RunningServer, journal: bytes, member: Client) -> N
         db.commit()
 
 
+async def test_a_member_erasing_their_account_before_their_device_got_the_flag_is_told(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Honest server: tom erases his account before his device downloaded the flag. ana's
+    device removes him (account deleted) and tells the flag "may NOT have been delivered",
+    once; never dropped untold."""
+    ana, tom = await signup("ana"), await signup("tom")
+    flag_id = await flag_to_tom(ana, tom)
+    await tom.delete_account(PASSWORD, minimum_cost=INSECURE_TEST_COST)
+    await told_once_and_kept(ana, flag_id, live_server, monkeypatch)
+
+
 async def test_a_server_dropping_the_member_before_delivery_is_told(
     signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,30 +120,36 @@ async def test_a_server_dropping_the_member_before_delivery_is_told(
     await told_once_and_kept(ana, flag_id, live_server, monkeypatch)
 
 
-def refuse_rotations(hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The proxy answers every /v1/journals/rotate with the server's own 403 `forbidden`;
-    the paths it refused are listed in the list returned."""
+def refuse_rotations(
+    hostile: HostileServer, monkeypatch: pytest.MonkeyPatch, status: int = 403
+) -> list[str]:
+    """The proxy answers every /v1/journals/rotate with the server's own error of `status`
+    (403 `forbidden`, 404 `not_found`, 409 `conflict`); the paths it refused are listed in
+    the list returned."""
+    code = {403: "forbidden", 404: "not_found", 409: "conflict"}[status]
     forward, refused = hostile.forward, []
 
     async def refuse(session: aiohttp.ClientSession, request: web.Request) -> web.Response:
         if request.path != "/v1/journals/rotate":
             return await forward(session, request)
         refused.append(request.path)
-        body = wire.encode(wire.ErrorReply("forbidden", "not allowed"))
-        return web.Response(status=403, body=body, content_type="application/msgpack")
+        body = wire.encode(wire.ErrorReply(code, "refused"))
+        return web.Response(status=status, body=body, content_type="application/msgpack")
 
     monkeypatch.setattr(hostile, "forward", refuse)
     return refused
 
 
+@pytest.mark.parametrize("status", [403, 404, 409])
 async def test_an_end_date_passed_is_told_though_the_server_refuses_the_rotation(
+    status: int,
     signup: ClientFactory,
     live_server: RunningServer,
     hostile: HostileServer,
     through: Through,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Hostile server: it refuses (403) the rotation that would sign the end of tom's
+    """Hostile server: it refuses (403, 404, 409) the rotation that would sign the end of tom's
     share once its end date passed, so the verified chain stays as it was. The end date
     passing by ana's clock is enough: her first sync past it tells the flag tom never
     acknowledged "may NOT have been delivered", not 30 days later."""
@@ -138,7 +157,7 @@ async def test_an_end_date_passed_is_told_though_the_server_refuses_the_rotation
     await shared_until_tomorrow(ana, tom)
     flag_id = await raise_flag(ana)
     assert (await ana.sync()).undelivered_flags == []
-    refused = refuse_rotations(hostile, monkeypatch)
+    refused = refuse_rotations(hostile, monkeypatch, status)
     days_on(live_server, monkeypatch, 3)
     later = await ana.sync()
     assert refused  # the end was never signed into the chain
@@ -185,3 +204,20 @@ async def test_a_renewed_share_ending_unacknowledged_is_told_again(
     assert (await ana.sync()).undelivered_flags == []  # told once for share 2
     [mine] = [f for f in await ana.safety.flags() if f.id == flag_id]
     assert mine.not_delivered == ("tom",)
+
+
+async def test_a_sync_with_nothing_to_do_and_a_flag_told_runs_no_statement(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A told flag (FLAGS_UNDELIVERED) is looked at by every sync, for a share given again
+    (rev33a F5): from what the store keeps in memory, so a sync with nothing to do still
+    runs no SQL statement (issue 10)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await flag_to_tom(ana, tom)
+    await tom.shares.leave("ana/Personal")
+    assert (await ana.sync()).undelivered_flags != []
+    await ana.sync()
+    assert await ana.store.setting("safety_flags_sent") in (None, "{}")
+    with statements(ana, every=True) as ran:
+        assert (await ana.sync()).undelivered_flags == []
+    assert ran == [], ran
