@@ -616,6 +616,20 @@ def _told_for(told: Any, end: _ShareEnd) -> bool:
     return isinstance(at, int) and at == end.at
 
 
+def _told_in_full(told: Any) -> bool:
+    """Whether a FLAGS_UNDELIVERED value names the share and journal it was told for."""
+    return isinstance(told, dict) and isinstance(told.get("began"), int) and "journal" in told
+
+
+def _restated(told: Any, end: _ShareEnd, journal: str) -> dict[str, int | bool | str]:
+    """A FLAGS_UNDELIVERED value an older version kept (no "began", no "journal"), told for
+    the share `end` closed in `journal` (hex), with them: `_shared_again` then looks at that
+    journal's share alone, and a share of another journal never brings the flag back."""
+    at = told.get("end") if isinstance(told, dict) else told
+    at = at if isinstance(at, int) else end.at
+    return {"end": at, "surely": _told_surely(told), "began": end.began, "journal": journal}
+
+
 def _lapsed(state: AccessState, now: int) -> bytes:
     """The handles (sorted, joined) of the members of `state` whose signed end date passed
     by `now` (ms UTC) with no `ended` entry yet: part of what a flag was judged against, so
@@ -2530,6 +2544,7 @@ class SafetyPath:
             if state is None:
                 continue  # its chain not verified here now: judged when it is, whatever its age
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
+            journal = local.journal_id.hex()
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
             acked = {a.hex() for a in await self._acknowledged_by(local, flag_id)}
@@ -2539,6 +2554,7 @@ class SafetyPath:
             unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
             began: dict[str, int] = {}  # when each share told of began (`_told_for`)
             told = set()  # told for the share that ended, unacknowledged since
+            restated: dict[str, dict[str, int | bool | str]] = {}  # `_restated`
             sharing = False  # a member still holding a share, not acknowledging it
             for member in to:
                 if member in acked:
@@ -2553,6 +2569,8 @@ class SafetyPath:
                         continue
                     if _told_for(earlier.get(member), end):
                         told.add(member)
+                        if not _told_in_full(earlier.get(member)):
+                            restated[member] = _restated(earlier.get(member), end, journal)
                         continue
                     began[member] = end.began
                     if end.signed and end.at <= bound:
@@ -2568,7 +2586,8 @@ class SafetyPath:
             )
             if view is None:
                 continue
-            journal = local.journal_id.hex()
+            if restated:  # an older version's telling, kept with its share from now on
+                kept[view.id] = restated
             if unseen:
                 kept[view.id] = {
                     m: {"end": at, "surely": False, "began": began[m], "journal": journal}

@@ -8,6 +8,7 @@ loopback, real crypto; the server's lies by a hostile proxy or an edit of its da
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ import pytest
 from aiohttp import web
 
 from client_sdk import INSECURE_TEST_COST, Client, wire
-from client_sdk.safety import UNSEEN_BEFORE_END
+from client_sdk.safety import FLAGS_UNDELIVERED, UNSEEN_BEFORE_END
 from server.service import Settings
 from tests.client.flag_judging import shift_clock
 from tests.client.hostile import HostileServer, Through
@@ -221,3 +222,36 @@ async def test_a_sync_with_nothing_to_do_and_a_flag_told_runs_no_statement(
     with statements(ana, every=True) as ran:
         assert (await ana.sync()).undelivered_flags == []
     assert ran == [], ran
+
+
+async def test_a_telling_an_older_version_kept_is_told_again_only_for_its_own_journal(
+    signup: ClientFactory, live_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A telling kept by an older version (FLAGS_UNDELIVERED `{"end", "surely"}`: no share
+    nor journal named) while tom reads another journal of ana's: looked at once, kept with
+    its share and journal from then on, never told again, and no later sync writes the
+    flag's settings again (no flag brought back and dropped at every sync)."""
+    ana, tom = await signup("ana"), await signup("tom")
+    await shared_until_tomorrow(ana, tom)
+    flag_id = await raise_flag(ana)
+    await ana.sync()
+    days_on(live_server, monkeypatch, 3)
+    assert [t.flag_id for t in (await ana.sync()).undelivered_flags] == [flag_id]
+    told = json.loads(await ana.store.setting(FLAGS_UNDELIVERED))
+    older = {
+        f: {m: {"end": v["end"], "surely": v["surely"]} for m, v in members.items()}
+        for f, members in told.items()
+    }
+    await ana.store.put_setting(FLAGS_UNDELIVERED, json.dumps(older))
+    await ana.journals.create("Work")
+    await share_with(ana, tom, "Work", role="annotate")
+    for _ in range(3):
+        assert (await ana.sync()).undelivered_flags == []
+    now = json.loads(await ana.store.setting(FLAGS_UNDELIVERED))
+    [kept] = now[flag_id].values()
+    assert kept["journal"] == (await journal_id(ana, "Personal")).hex()
+    with statements(ana, every=True) as ran:
+        assert (await ana.sync()).undelivered_flags == []
+    assert not [sql for sql in ran if "safety_flags" in sql and "INSERT" in sql], ran
+    [mine] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert mine.not_delivered == ("tom",)
