@@ -2447,31 +2447,36 @@ class SafetyPath:
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
-        members they were sealed for, each member told once. One rule, the same at the
-        first judgement after the flag left and at every later one: a member counts when
-        the access chain this device verified holds an owner-signed end of their share
-        (`_signed_end`) signed (the signing device's clock) at or before `left` +
-        CLOCK_SKEW_MS (`left`: when the push reply that stored it arrived, this device's
-        clock; an end signed later is a share ending after delivery), whenever that end
-        arrives (a server may withhold it from the first judgement), they hold no share
-        now, and no acknowledgement of theirs is held here (an acknowledged flag was
-        delivered).
+        members they were sealed for, each member told once per share. One rule, the same
+        at the first judgement after the flag left and at every later one: a member counts
+        when their share ended (`_share_end`: by the access chain this device verified, an
+        owner-signed end, their signed end date passed by `now` whether or not an `ended`
+        entry signs it yet, rev33a F1, or a removal an owner device signed because the
+        server stopped serving them, rev33a F2), they hold no share now, and no
+        acknowledgement of theirs is held here (an acknowledged flag was delivered).
 
-        `surely` ("was NOT delivered") when every such end was signed more than
-        CLOCK_SKEW_MS before `since` (the first push that could have stored the flag
-        started) and that push is known (`offered`; never for a flag an older version
-        pushed: `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
-        either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
-        judgement after it left found every member it was sealed for told or acknowledging
-        it, or JUDGED_FOR_MS after its first judgement unless a member it was sealed for
-        still holds a share, neither acknowledging it nor told (then kept, judged at every
-        completed sync, until that share ends or they acknowledge it: rev32b F3), or when
-        it is no flag of a journal of this account's; never unjudged. An end signed later
-        than `left` + CLOCK_SKEW_MS counts too, "may NOT" (UNSEEN_BEFORE_END), unless the
-        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1).
+        "was NOT delivered" (`surely`) only for owner-signed ends, each signed (the signing
+        device's clock) at or before `left` + CLOCK_SKEW_MS (`left`: when the push reply
+        that stored it arrived, this device's clock), all more than CLOCK_SKEW_MS before
+        `since` (the first push that could have stored the flag started), that push known
+        (`offered`; never for a flag an older version pushed: `inherited`, `note_flags`);
+        else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS either way),
+        erring toward telling; an end signed later, or a removal on the server's word, is
+        "may NOT" (UNSEEN_BEFORE_END): no seen vector proves receipt (rev32a F4, rev32b F1),
+        and the server's word may make the device tell more, never less. A flag leaves
+        FLAGS_SENT only once a completed judgement after it left found every member it was
+        sealed for told for the share that ended or acknowledging it, or JUDGED_FOR_MS after
+        its first judgement unless a member it was sealed for still holds a share, neither
+        acknowledging it nor told for it (then kept, judged at every completed sync, until
+        that share ends or they acknowledge it: rev32b F3), or when it is no flag of a
+        journal of this account's; never unjudged. A flag told before comes back to
+        FLAGS_SENT when its member holds a share again (`_shared_again`: the share carries
+        it to them; its end is told again, rev33a F5). Judged again at every sync whose
+        verified chains grew or after which a member's end date passed (`_lapsed`).
         Told ones are returned to be told once (`SyncReport.undelivered_flags`) and kept
-        (FLAGS_UNDELIVERED) for `flags()` once that report is handed (`_handed_undelivered`:
-        all this judgement decided is written then, never before). Nothing a server says decides it. Raises only a store error."""
+        (FLAGS_UNDELIVERED, with the share and journal told for) for `flags()` once that
+        report is handed (`_handed_undelivered`: all this judgement decided is written
+        then, never before). Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
         told_before = read_json(await self._store.setting(FLAGS_UNDELIVERED, as_of=synced), {})
