@@ -39,42 +39,34 @@ ALLOWED = {
 reach an app's user."""
 
 
-def docstrings(tree: ast.AST) -> set[int]:
-    """The ids of the string constants that are docstrings: a module's, class's or
-    function's first statement, and an attribute's string after its assignment."""
-    found = set()
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if not isinstance(body, list):
-            continue
-        for statement in body:
-            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-                found.add(id(statement.value))
-    return found
-
-
-def targets(tree: ast.AST) -> dict[int, str]:
-    """The name each string constant is assigned to, for the allow-list (innermost wins)."""
-    named: dict[int, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
-            name = ast.unparse(target)
-            for inner in ast.walk(node.value):
-                named.setdefault(id(inner), name)
-    return named
-
-
 def python_literals() -> Iterator[tuple[str, str, int, str]]:
+    """Each string constant of client_sdk/*.py but docstrings (a module's, class's or
+    function's first statement, and an attribute's string after its assignment), with the
+    name it is assigned to, for the allow-list: (file, name or "", line, text). One walk of
+    each tree (of ~440,000 nodes in all) finds the three."""
     for path in sorted(SDK.glob("*.py")):
-        tree = ast.parse(path.read_text("utf-8"))
-        skip, named = docstrings(tree), targets(tree)
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in skip
-            ):
+        skip: set[int] = set()
+        named: dict[int, str] = {}
+        strings: list[ast.Constant] = []
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str):
+                    strings.append(node)
+                continue
+            body = getattr(node, "body", None)
+            if isinstance(body, list):
+                for statement in body:
+                    if isinstance(statement, ast.Expr) and isinstance(
+                        statement.value, ast.Constant
+                    ):
+                        skip.add(id(statement.value))
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+                name = ast.unparse(target)
+                for inner in ast.walk(node.value):
+                    named.setdefault(id(inner), name)
+        for node in strings:
+            if id(node) not in skip:
                 yield path.name, named.get(id(node), ""), node.lineno, node.value
 
 

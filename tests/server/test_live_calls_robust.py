@@ -16,7 +16,14 @@ from tests.server.conftest import Serve
 from tests.server.servers import signup
 from tests.server.test_live_calls import live_socket, personal, posted, sync_body
 
-SLOW_S = 1.5  # how long one sync takes on a loaded server (a long one: 12.5 s at the defaults)
+HEARTBEAT_MS = 500
+"""The server's heartbeat in these tests (its pong due within half: 250 ms), 50 times
+shorter than the default 25 s, so that a slow call spans pings: every wait below is in
+proportion to it (it was 1,000 ms, with waits twice as long: the same pings in twice the
+time)."""
+SLOW_S = 1.5 * HEARTBEAT_MS / 1000
+"""How long one sync takes on a loaded server: three times the pong's allowance of half a
+heartbeat (a long one: 12.5 s at the defaults)."""
 
 
 def slow_syncs(server: Any) -> None:
@@ -34,7 +41,7 @@ def slow_syncs(server: Any) -> None:
 async def test_a_slow_call_does_not_drop_the_socket(serve: Serve, tmp_path: Path) -> None:
     """While the server answers a call (here slower than half a heartbeat), it still reads
     the socket: the pong to its own ping is read, the reply comes, the socket stays."""
-    async with serve(live_heartbeat_ms=1000) as server:
+    async with serve(live_heartbeat_ms=HEARTBEAT_MS) as server:
         ana = await signup(server.url, tmp_path, "ana")
         journal = await personal(ana)
         slow_syncs(server)
@@ -52,7 +59,7 @@ async def test_a_slow_call_does_not_drop_the_socket(serve: Serve, tmp_path: Path
             # Control: the same slow sync as a POST leaves the socket open.
             status, _ = await posted(server.url, ana, "/v1/sync", sync_body((journal, 0)))
             assert status == 200
-            await asyncio.sleep(2)
+            await asyncio.sleep(2 * HEARTBEAT_MS / 1000)
             assert got.empty(), got.get_nowait()
             assert not socket.socket.closed
             # The same sync as a call on the socket.
@@ -63,7 +70,7 @@ async def test_a_slow_call_does_not_drop_the_socket(serve: Serve, tmp_path: Path
             assert message.type == aiohttp.WSMsgType.BINARY, message
             reply = wire.decode(wire.LiveNotice, message.data)
             assert reply.kind == wire.LIVE_REPLY and reply.status == 200
-            await asyncio.sleep(1.5)  # more pings than that: still open
+            await asyncio.sleep(SLOW_S)  # more pings than that: still open
             assert not socket.socket.closed
         await ana.close()
 
@@ -129,7 +136,7 @@ async def test_a_slow_sync_through_the_sdk_is_made_once_and_the_socket_kept(
     from tests.client.test_live_calls import Live
     from tests.conftest import PASSWORD
 
-    async with serve(live_heartbeat_ms=1000) as server:
+    async with serve(live_heartbeat_ms=HEARTBEAT_MS) as server:
         ana = await signup(server.url, tmp_path, "ana")
         await ana.entries.write(None, "A good day")
         await ana.sync()
@@ -150,13 +157,13 @@ async def test_a_slow_sync_through_the_sdk_is_made_once_and_the_socket_kept(
 
             async def heads_for(*args: Any, **kwargs: Any) -> Any:
                 served.append(asyncio.get_running_loop().time())
-                await asyncio.sleep(3.0)
+                await asyncio.sleep(2 * SLOW_S)
                 return await original(*args, **kwargs)
 
             storage.heads_for = heads_for
             before = len(live.notices)
             report = await phone.sync()
-            await asyncio.sleep(1)
+            await asyncio.sleep(2 * HEARTBEAT_MS / 1000)
             assert report.pulled == 1
             assert len(served) == 1, "the server answered the same sync twice"
             assert not any(notice.lost for notice in live.notices[before:])
