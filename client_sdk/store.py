@@ -2475,7 +2475,10 @@ class Store:
         (author, device and counter): superseded, by a snapshot another device compacted
         them into, on the signed word of the journal's `owner` or of the record's own author
         (whose covers are accepted: protocol.md 4.18), never the server's. An honest server
-        deletes what a compaction superseded, so those bytes never come back (rev32d F3)."""
+        deletes what a compaction superseded, so those bytes never come back (rev32d F3).
+        Only a snapshot's covers supersede: a `void`'s never do (a share's cut, which names
+        every counter of the journal its writer received, only accounts for them; nor
+        withdrawals), and an honest server deletes nothing they name (rev33b F2)."""
         if not record_ids:
             return set()
         own: dict[tuple[bytes, bytes], list[tuple[bytes, int]]] = {}
@@ -2496,7 +2499,7 @@ class Store:
         covering = await self._all(
             "SELECT c.record_id, s.author, c.covers FROM record_covers c "
             "JOIN seen_records s ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
-            "WHERE c.journal_id = ? AND s.seq IS NOT NULL "
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.snapshot = 1 "
             f"AND s.author IN ({', '.join('?' * len(authors))})",
             (journal_id, *authors),
         )
