@@ -17,7 +17,13 @@ from client_sdk.withholding import Cover
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import share_with
 from tests.client.stubbed_drops import StubbedDrops
-from tests.client.test_withholding import gap_of, personal, without_claimant
+from tests.client.test_withholding import (
+    drop_pushes_with_stubs,
+    gap_of,
+    personal,
+    phone_through,
+    without_claimant,
+)
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -176,8 +182,6 @@ async def test_an_own_deletion_withheld_stays_listed_after_this_devices_share_cu
     received, its deletion's included. A cut only accounts for the records before the share
     (protocol.md 4.18 "Cuts"): it supersedes nothing and an honest server deletes nothing it
     names, so the deletion stays listed and its journal is still asked whole."""
-    from tests.client.test_withholding import drop_pushes_with_stubs, phone_through
-
     laptop = await signup("ana")
     entry = await laptop.entries.write(None, "I want this gone.")
     await laptop.sync(strict=True)
@@ -199,9 +203,12 @@ async def test_an_own_deletion_withheld_stays_listed_after_this_devices_share_cu
         reports = [await phone.sync() for _ in range(2)]
         asked = [wire.decode(wire.SyncRequest, b).skip_own for b in hostile.bodies("/v1/sync")]
         assert asked[before:] and not any(asked[before:])
-        assert await phone.store.own_records_covered(
-            journal, phone.profile.account_id, list(listed[journal])
-        ) == set()
+        assert (
+            await phone.store.own_records_covered(
+                journal, phone.profile.account_id, list(listed[journal])
+            )
+            == set()
+        )
         assert await phone.store.own_removals() == listed
         assert all(gap_of(phone, journal, ((1, 1),)) in r.withheld for r in reports)
     finally:
