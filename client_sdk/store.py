@@ -52,6 +52,7 @@ from client_sdk.sync import (
     UNSEEN_NEWS,
     OutboxRecord,
     decode_own_snapshots,
+    encode_own_snapshots,
     news_without_journal,
 )
 from client_sdk.unsynced import unsynced_changes, unsynced_kinds
@@ -395,7 +396,12 @@ COUNTS_PREFIX = "tj_count"
 every other version's (and no other's in the store)."""
 
 
-OWN_REMOVALS_READ = "SELECT journal_id, record_id FROM own_removals"
+OWN_REMOVALS_READ = (
+    "SELECT journal_id, record_id, NULL FROM own_removals UNION ALL "
+    f"SELECT NULL, NULL, value FROM settings WHERE name = '{OWN_REMOVALS}'"
+)
+"""The rows of `own_removals`, then the setting sync.OWN_REMOVALS an earlier version writes
+(`Store.own_removals`)."""
 _OWN_REMOVALS_KEY = "\0own_removals"  # `Store._counted_rows`' key: no setting's name
 
 CHANGES_READ = (
@@ -830,7 +836,7 @@ class Store:
             # The counts of changes, made once (COUNTS); another version's kept while another
             # process has the store open.
             await connection.run(lambda db: _add_counts(db, connection.shared))
-            await connection.run(_adopt_own_removals)
+            await connection.run(lambda db: _adopt_own_removals(db, connection.shared))
             logged_out = await connection.run(_logged_out)
             if account and not logged_out:  # whose store it is, for a sign-in without profile
                 recorded = await connection.run(lambda db: _record_account(db, account, username))
@@ -1186,11 +1192,17 @@ class Store:
         no pull served back yet (sync.OWN_REMOVALS; table `own_removals`, a row each, so a
         deletion writes one row, not the whole list: rev32c F4), as journal id -> {record
         id: 0} (the server's `seq` is read apart: `own_records_due`). `as_of` as in
-        `setting` (the table's changes count as the settings')."""
+        `setting` (the table's changes count as the settings'). With them, those of the
+        setting an earlier version writes: a `tj` before the table, deleting while this
+        process has the store open, writes only the setting, moved into the table at an
+        opening when no other process has the store open (rev33b F3)."""
         rows = await self._counted_rows(_OWN_REMOVALS_KEY, OWN_REMOVALS_READ, as_of)
         found: dict[bytes, dict[bytes, int]] = {}
-        for journal_id, record_id in rows:
-            found.setdefault(bytes(journal_id), {})[bytes(record_id)] = 0
+        for journal_id, record_id, earlier in rows:
+            if earlier is None:
+                found.setdefault(bytes(journal_id), {})[bytes(record_id)] = 0
+            for listed, records_ in decode_own_snapshots(earlier).items():  # the setting
+                found.setdefault(listed, {}).update(dict.fromkeys(records_, 0))
         return found
 
     async def _counted_rows(
@@ -1223,9 +1235,12 @@ class Store:
         self, dropped: Collection[tuple[bytes, bytes]], on_device: Collection[bytes]
     ) -> None:
         """`own_removals` without the (journal id, record id) `dropped` and the rows of
-        journals not in `on_device`, in one write transaction."""
+        journals not in `on_device`, in one write transaction; the setting an earlier
+        version writes (`own_removals`) without them too, the rest of it kept for that
+        version (its pulls read only the setting)."""
 
         def forget(db: sqlite3.Connection) -> None:
+            _earlier_own_removals_without(db, set(dropped), on_device)
             db.executemany(
                 "DELETE FROM own_removals WHERE journal_id = ? AND record_id = ?", list(dropped)
             )
@@ -2475,7 +2490,10 @@ class Store:
         (author, device and counter): superseded, by a snapshot another device compacted
         them into, on the signed word of the journal's `owner` or of the record's own author
         (whose covers are accepted: protocol.md 4.18), never the server's. An honest server
-        deletes what a compaction superseded, so those bytes never come back (rev32d F3)."""
+        deletes what a compaction superseded, so those bytes never come back (rev32d F3).
+        Only a snapshot's covers supersede: a `void`'s never do (a share's cut, which names
+        every counter of the journal its writer received, only accounts for them; nor
+        withdrawals), and an honest server deletes nothing they name (rev33b F2)."""
         if not record_ids:
             return set()
         own: dict[tuple[bytes, bytes], list[tuple[bytes, int]]] = {}
@@ -2496,7 +2514,7 @@ class Store:
         covering = await self._all(
             "SELECT c.record_id, s.author, c.covers FROM record_covers c "
             "JOIN seen_records s ON s.journal_id = c.journal_id AND s.record_id = c.record_id "
-            "WHERE c.journal_id = ? AND s.seq IS NOT NULL "
+            "WHERE c.journal_id = ? AND s.seq IS NOT NULL AND s.snapshot = 1 "
             f"AND s.author IN ({', '.join('?' * len(authors))})",
             (journal_id, *authors),
         )
@@ -3567,12 +3585,14 @@ def _counts_read(db: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -
     return db.execute(sql, params).fetchone()
 
 
-def _adopt_own_removals(db: sqlite3.Connection) -> None:
+def _adopt_own_removals(db: sqlite3.Connection, shared: Callable[[], bool]) -> None:
     """The setting sync.OWN_REMOVALS, which versions before the table `own_removals` wrote
     (one JSON list rewritten whole at each deletion: rev32c F4), moved into that table, in
-    one write transaction; none taken when the store holds no such setting."""
+    one write transaction; none taken when the store holds no such setting, or while another
+    process has the store open (`shared()`: an earlier version's pulls read only the
+    setting; this version reads both, `Store.own_removals`)."""
     found = "SELECT value FROM settings WHERE name = ?"
-    if db.execute(found, (OWN_REMOVALS,)).fetchone() is None:
+    if db.execute(found, (OWN_REMOVALS,)).fetchone() is None or shared():
         return
 
     def adopt(db: sqlite3.Connection) -> None:
@@ -3590,6 +3610,27 @@ def _adopt_own_removals(db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM settings WHERE name = ?", (OWN_REMOVALS,))
 
     _in_transaction(db, adopt)
+
+
+def _earlier_own_removals_without(
+    db: sqlite3.Connection, dropped: set[tuple[bytes, bytes]], on_device: Collection[bytes]
+) -> None:
+    """The setting sync.OWN_REMOVALS (`_adopt_own_removals`) without the records `dropped`
+    and those of journals not in `on_device`, in the write transaction `db` is in."""
+    row = db.execute("SELECT value FROM settings WHERE name = ?", (OWN_REMOVALS,)).fetchone()
+    if row is None:
+        return
+    listed = decode_own_snapshots(row[0])
+    kept = {
+        journal_id: {r: 0 for r in records_ if (journal_id, r) not in dropped}
+        for journal_id, records_ in listed.items()
+        if journal_id in on_device
+    }
+    value = encode_own_snapshots({j: records_ for j, records_ in kept.items() if records_})
+    if value is None:
+        db.execute("DELETE FROM settings WHERE name = ?", (OWN_REMOVALS,))
+    elif value != row[0]:
+        db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (OWN_REMOVALS, value))
 
 
 def _add_entry_rows(db: sqlite3.Connection) -> None:

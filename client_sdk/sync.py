@@ -1570,8 +1570,9 @@ OWN_REMOVALS = "own_removals_unpulled"
 """The records this device sealed that left their document removed (trashed or deleted:
 `documents.removed`) whose bytes no pull has served back yet (`WholeEchoes`): kept as rows of
 the store's table `own_removals` (`Store.own_removals`, one row a deletion: rev32c F4); this
-setting, as `encode_own_snapshots` wrote them, is what earlier versions kept, moved into the
-table at the store's opening."""
+setting, as `encode_own_snapshots` wrote them, is what earlier versions keep: read with the
+table at each pull (an earlier `tj` may delete while this process has the store open: rev33b
+F3), moved into the table at an opening when no other process has the store open."""
 
 
 def decode_own_snapshots(value: str | None) -> dict[bytes, dict[bytes, int]]:

@@ -17,7 +17,13 @@ from client_sdk.withholding import Cover
 from tests.client.hostile import HostileServer
 from tests.client.sharing_support import share_with
 from tests.client.stubbed_drops import StubbedDrops
-from tests.client.test_withholding import gap_of, personal, without_claimant
+from tests.client.test_withholding import (
+    drop_pushes_with_stubs,
+    gap_of,
+    personal,
+    phone_through,
+    without_claimant,
+)
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -166,3 +172,44 @@ async def test_a_members_forged_cover_never_drops_an_own_snapshot_the_server_dro
         ).get(journal, {})
     finally:
         await laptop.close()
+
+
+async def test_an_own_deletion_withheld_stays_listed_after_this_devices_share_cut(
+    signup: ClientFactory, live_server: RunningServer, hostile: HostileServer, tmp_path: Path
+) -> None:
+    """rev33b F2: the phone's deletion, acknowledged, dropped and served back to it as a stub,
+    then a share of the journal: the phone's cut names every counter of the journal it
+    received, its deletion's included. A cut only accounts for the records before the share
+    (protocol.md 4.18 "Cuts"): it supersedes nothing and an honest server deletes nothing it
+    names, so the deletion stays listed and its journal is still asked whole."""
+    laptop = await signup("ana")
+    entry = await laptop.entries.write(None, "I want this gone.")
+    await laptop.sync(strict=True)
+    tom = await signup("tom")
+    phone = await phone_through(hostile, tmp_path)
+    try:
+        await phone.sync(strict=True)
+        journal = await personal(phone)
+        drops = drop_pushes_with_stubs(hostile, live_server)
+        await phone.entries.delete(entry.id)
+        report = await phone.sync()
+        assert report.pushed == 1 and drops.dropped
+        assert without_claimant(report.withheld) == [gap_of(phone, journal, ((1, 1),))]
+        listed = await phone.store.own_removals()
+        assert list(listed) == [journal]
+        del hostile.replies["/v1/records/push"]  # later pushes let through; still the stub
+        await share_with(phone, tom)
+        before = len(hostile.bodies("/v1/sync"))
+        reports = [await phone.sync() for _ in range(2)]
+        asked = [wire.decode(wire.SyncRequest, b).skip_own for b in hostile.bodies("/v1/sync")]
+        assert asked[before:] and not any(asked[before:])
+        assert (
+            await phone.store.own_records_covered(
+                journal, phone.profile.account_id, list(listed[journal])
+            )
+            == set()
+        )
+        assert await phone.store.own_removals() == listed
+        assert all(gap_of(phone, journal, ((1, 1),)) in r.withheld for r in reports)
+    finally:
+        await phone.close()
