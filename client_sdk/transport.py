@@ -345,6 +345,49 @@ async def _no_redirect(
     return response
 
 
+class UpgradeRefused(aiohttp.WSServerHandshakeError):
+    """An error status (4xx, 5xx) answered to the live channel's upgrade, with its body
+    (`body`, b"" when it could not be read): `upgrade_refusal` tells from it whether the
+    server's own API answered, as for a post."""
+
+    def __init__(self, response: aiohttp.ClientResponse, body: bytes) -> None:
+        super().__init__(
+            response.request_info,
+            (),
+            status=response.status,
+            message="the upgrade was refused",
+            headers=response.headers,
+        )
+        self.body = body
+
+
+async def _refusal_read(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """aiohttp client middleware of the live channel's upgrade: an error status (400 and
+    above) raises UpgradeRefused holding the answer's body (read as a post's, at most
+    wire.MAX_BODY_BYTES), the connection closed; `ws_connect` itself keeps no body."""
+    response = await handler(request)
+    if response.status < 400:
+        return response
+    try:
+        body = await read_bounded(response, request.url.path)
+    except NetworkError:  # too large, or in a coding not read: no reply of this API
+        body = b""
+    finally:
+        response.close()
+    raise UpgradeRefused(response, body)
+
+
+def upgrade_refusal(error: aiohttp.WSServerHandshakeError, path: str, server: str) -> TJError:
+    """The TJError of an error status answered to the live channel's upgrade (`path`) at
+    `server` (its base URL), by the posts' rule (`_error_from`): an answer that is not this API's `ErrorReply`
+    is another web server's (subject NOT_A_JOURNAL_SERVER), whatever its status; so only the
+    server's own 401 is an AuthError of the session (rev33a F7: a portal's HTML 401 is none)."""
+    body = error.body if isinstance(error, UpgradeRefused) else b""
+    return _error_from(error.status, body, None, path, server)
+
+
 ABANDONED_KEPT = 64
 """How many abandoned calls' ids a `LiveCalls` keeps, to discard their late replies: an app
 that gives up more syncs than that before their replies come loses its socket (reconnected)."""
@@ -489,10 +532,13 @@ class Transport:
         """The session of the live channel's WebSocket (created lazily, reused): it follows
         no redirect (`_no_redirect`), as no call does, so a 3xx answer to the upgrade is a
         failed connect (`aiohttp.WSServerHandshakeError`), never a connection to the address
-        it names. The posts' session has no middleware, which would cost each call."""
+        it names; an error status keeps its body (`_refusal_read`: UpgradeRefused). The
+        posts' session has no middleware, which would cost each call."""
         self._bound()
         if self._live is None or self._live.closed:
-            self._live = aiohttp.ClientSession(timeout=self._timeout, middlewares=(_no_redirect,))
+            self._live = aiohttp.ClientSession(
+                timeout=self._timeout, middlewares=(_no_redirect, _refusal_read)
+            )
         return self._live
 
     def _traced_session(self) -> aiohttp.ClientSession:
