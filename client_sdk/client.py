@@ -2417,19 +2417,17 @@ class Client:
                     with contextlib.suppress(Exception):  # this report never reaches the app
                         await self.safety._note_untold([u.flag_id for u in held_here])
                 raise
-        except NetworkError as error:
-            # records to push, and journals created here not on the server yet (NU40 #6)
-            waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
-            # told as `unsynced_changes()` counts them (a document edited three times is one
-            # change), the number an app shows beside this message (NU53 F7)
-            # those set aside never sync later: not counted here (`set_aside()` has them)
-            items = await self.unsynced_changes(sendable=True) if waiting else 0
-            if items:  # say what happens to them (nothing is lost)
-                kept = "1 change is" if items == 1 else f"{items:,} changes are"
-                error.args = (f"{error}; {kept} kept on this device and will sync later",)
-            raise
-        except AuthError as error:  # the session is over: `identity()` says so after (NU55 F8)
-            if error.subject in (SIGNED_OUT, SESSION_ENDED, SESSION_EXPIRED):
+        except TJError as error:
+            # unreachable, or no Therapy Journal server answered (a page of any status keeps
+            # its status's type: rev33a F6): nothing was refused, the changes wait
+            if isinstance(error, NetworkError) or error.subject == NOT_A_JOURNAL_SERVER:
+                await self._say_kept(error)
+            # the session is over: `identity()` says so after (NU55 F8)
+            elif isinstance(error, AuthError) and error.subject in (
+                SIGNED_OUT,
+                SESSION_ENDED,
+                SESSION_EXPIRED,
+            ):
                 seen = f"{self.profile.device_id.hex()} {now_ms()}"
                 with contextlib.suppress(TJError):  # the AuthError is the one to raise
                     await self.store.put_setting(SIGNED_OUT_SEEN, seen)
@@ -3384,6 +3382,19 @@ class Client:
                     ),
                     notice,
                 )
+
+    async def _say_kept(self, error: TJError) -> None:
+        """Add to `error` (a sync that reached no Therapy Journal server) what happens to the
+        changes waiting: "; N changes are kept on this device and will sync later"."""
+        # records to push, and journals created here not on the server yet (NU40 #6)
+        waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
+        # told as `unsynced_changes()` counts them (a document edited three times is one
+        # change), the number an app shows beside this message (NU53 F7)
+        # those set aside never sync later: not counted here (`set_aside()` has them)
+        items = await self.unsynced_changes(sendable=True) if waiting else 0
+        if items:  # say what happens to them (nothing is lost)
+            kept = "1 change is" if items == 1 else f"{items:,} changes are"
+            error.args = (f"{error}; {kept} kept on this device and will sync later",)
 
     async def watch(
         self,
