@@ -165,7 +165,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import RetryPolicy, Transport, normalize_url
+from client_sdk.transport import RetryPolicy, Transport, normalize_url, shown_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 
@@ -1176,7 +1176,7 @@ class Client:
             # Signed in over this account's profile (`login` or `signup` again): the session
             # it held is no longer held by any device: end it, best effort (R27 F5).
             if previous.token != client.profile.token:
-                await account.end_session(previous.server_url, previous.token)
+                await account.end_session(_kept_address(previous.server_url), previous.token)
         kept = client._kept_here()
         if kept is None:
             return client
@@ -1270,7 +1270,7 @@ class Client:
             # by any device: end it, best effort, as `login` does (it was left signed in,
             # and told to the other devices as a second device under this one's name).
             if previous.token != client.profile.token:
-                await account.end_session(previous.server_url, previous.token)
+                await account.end_session(_kept_address(previous.server_url), previous.token)
         if client._kept_here() is not None:
             remove_pending(home)  # a new recovery key: the one kept from signup is retired
         return client
@@ -1432,6 +1432,11 @@ class Client:
         opened instead). `signup`, `login` and `recover` finish such a logout first too:
         its data is never adopted, by the same account or another.
 
+        A profile whose server address was edited by hand to hold something the SDK refuses
+        (a user name, a password, a query, a fragment) opens too, for what works offline; its
+        `profile.server_url` is the address without it, and every request raises
+        InvalidInput, subject PROFILE_ADDRESS, until a sign-in here at that address (rev33a F3).
+
         Raises StoreBusy (nothing changed, try again) when another program using this home
         (another `tj`, an app) keeps the store busy for longer than a write waits while the
         store is brought up to date (an upgrade), or keeps changing the home (logging out,
@@ -1469,7 +1474,8 @@ class Client:
         failure."""
         client: Client | None = None
         try:
-            client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            transport, profile = _transport_of(home, profile)
+            client = cls(home, profile, store, transport)
             client.transport.session_ends_ms = _session_end_of(
                 await store.setting(SESSION_ENDS), profile.device_id
             )
@@ -4093,7 +4099,50 @@ def _known_server(transport: Transport, previous: Profile | None) -> None:
 
 def _same_server(profile: Profile, transport: Transport) -> bool:
     """Whether `profile` was signed in at the address `transport` talks to."""
-    return normalize_url(profile.server_url) == transport.base_url
+    return _kept_address(profile.server_url) == transport.base_url
+
+
+def _kept_address(server_url: str) -> str:
+    """A profile's server address as the SDK uses it (normalize_url); one the SDK refuses
+    (edited by hand to hold a user name, a password, a query or a fragment) without them
+    (`shown_url`), or "" when that is no address either. Never raises."""
+    for address in (server_url, shown_url(server_url)):
+        try:
+            return normalize_url(address)
+        except InvalidInput:
+            continue
+    return ""
+
+
+def _transport_of(home: Path, profile: Profile) -> tuple[Transport, Profile]:
+    """The transport of an opened `profile`, and `profile` as the client holds it. A profile
+    whose address normalize_url refuses (edited by hand: rev33a F3) opens all the same, for
+    what works offline (an export, the journals this device holds), its address held without
+    what the SDK never sends (`_kept_address`), so that no message repeats it; every request
+    raises InvalidInput (subject PROFILE_ADDRESS, `Transport.refusal`), saying that the
+    address kept in the profile is the cause and that a sign-in at the server's address
+    fixes it."""
+    try:
+        return Transport(profile.server_url, profile.token), profile
+    except InvalidInput:
+        kept = _kept_address(profile.server_url)
+    url = profile.server_url
+    what = (
+        "a user name or password"
+        if "@" in url
+        else "a query or a fragment"
+        if "?" in url or "#" in url
+        else "a form the app does not use"
+    )
+    at = f"at {kept!r}" if kept else "at the server's address"
+    transport = Transport(kept or "http://address.invalid", profile.token)
+    transport.refusal = InvalidInput(
+        f"the server address in this device's profile ({home / 'profile'}) holds {what} "
+        f"(not repeated here), which the app never sends: nothing was sent; signing in "
+        f"again here as {profile.username} {at} fixes it, and what this device holds stays",
+        names={"address": kept, "username": profile.username},
+    )
+    return transport, dataclasses.replace(profile, server_url=kept)
 
 
 LOGOUT_FINISHED = (
@@ -4229,7 +4278,7 @@ it (finished its logout, signed in anew) while they looked, before StoreBusy."""
 
 def _whose(profile: Profile) -> tuple[str, str]:
     """(Server URL, username) of `profile`: where the device's name is kept after a logout."""
-    return normalize_url(profile.server_url), profile.username
+    return _kept_address(profile.server_url), profile.username
 
 
 def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> None:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import email.utils
 import io
+import re
 import ssl
 import time
 import zlib
@@ -40,6 +41,7 @@ from client_sdk.error_words import not_a_journal_server, subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
     NOT_A_JOURNAL_SERVER,
+    PROFILE_ADDRESS,
     SESSION_ENDED,
     SESSION_EXPIRED,
     AccessError,
@@ -468,6 +470,10 @@ class Transport:
     ) -> None:
         self.base_url = normalize_url(base_url)
         self.token = token
+        self.refusal: InvalidInput | None = None
+        """Why no request may be sent (every one raises an InvalidInput of these words and
+        names, subject PROFILE_ADDRESS): a profile whose address normalize_url refuses,
+        opened for what works offline (`Client.open`, rev33a F3). None: requests are sent."""
         self.retry = retry
         self.session_ends_ms: int | None = None
         """When this device's session ends (ms since 1970-01-01 UTC: `SessionReply.expires_at`
@@ -514,7 +520,11 @@ class Transport:
 
     def _bound(self) -> None:
         """ClientClosed (loops.OTHER_LOOP) from another event loop than its own (made outside
-        one, the first session's)."""
+        one, the first session's); `refusal`'s InvalidInput when set (nothing is sent)."""
+        if self.refusal is not None:
+            raise InvalidInput(
+                *self.refusal.args, subject=PROFILE_ADDRESS, names=self.refusal.names
+            )
         if self._loop is None:
             self._loop = running_loop()
         else:
@@ -927,6 +937,28 @@ def reason(error: BaseException) -> str:
     return "the network failed"
 
 
+def shown_url(url: str) -> str:
+    """`url` as every message shows an address given or kept: cut before its query ("?...")
+    or fragment ("#..."), and of one holding "@" only the scheme and the host after the last
+    "@" (no user name or password), where a secret sits in an address (a token in
+    `?token=`, `#access_token=`: rev33a F3, rev32d F1); "the address given" when nothing of
+    it can be shown so. Pure."""
+    url = url.strip()
+    if "@" in url:  # a password may hold "/", "?" or "#": only what follows the last "@"
+        scheme, separator, _ = url.partition("://")
+        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
+        known = separator and scheme.lower() in ("http", "https")
+        return (
+            f"{scheme.lower()}://{host}" if known and _HOST.fullmatch(host) else "the address given"
+        )
+    return url.split("?")[0].split("#")[0] or "the address given"
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-_~%:\[\]]+")
+"""A host (a name, an IPv4 or a bracketed IPv6 address) and its port, as `shown_url` shows
+one: nothing of a query that held an "@" passes."""
+
+
 def normalize_url(url: str) -> str:
     """The server's address as the SDK keeps it: trimmed, without a trailing "/", its scheme
     in lower case ("HTTPS://" is "https://"). Raises InvalidInput (subject "value") for an
@@ -935,16 +967,13 @@ def normalize_url(url: str) -> str:
     API's paths itself, and a server answering a path twice over refuses as if the account
     did not exist. A path before the API's (a server behind a proxy at "/journal") is kept.
     A user name or password in it ("https://user:password@host") is refused too (InvalidInput,
-    subject "value"), and never kept nor repeated in the error."""
+    subject "value"). The error never repeats a user name, a password, a query or a fragment
+    (`shown_url`)."""
     url = url.strip().rstrip("/")
     scheme, separator, rest = url.partition("://")
     if "@" in url:  # wherever it is: a password may hold "/", "?" or "#"; never repeated
-        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
-        give = (
-            f"give {f'{scheme.lower()}://{host}'!r}"
-            if separator and scheme.lower() in ("http", "https") and host
-            else "give the address without it"
-        )
+        shown = shown_url(url)
+        give = f"give {shown!r}" if "://" in shown else "give the address without it"
         raise InvalidInput(
             "the server address must not hold a user name or password (the part before "
             f'"@"): {give}, and keep the password out of it',
@@ -952,7 +981,7 @@ def normalize_url(url: str) -> str:
         )
     if not separator or scheme.lower() not in ("http", "https"):
         raise InvalidInput(
-            f"the server address must start with http:// or https://, not {url!r}",
+            f"the server address must start with http:// or https://, not {shown_url(url)!r}",
             subject=BAD_VALUE,
         )
     url = f"{scheme.lower()}://{rest}"
@@ -963,9 +992,11 @@ def normalize_url(url: str) -> str:
         prefix = "/".join(kept).split("?")[0].split("#")[0].rstrip("/")  # a proxy's path
         shown = f"{scheme.lower()}://{host.split('?')[0].split('#')[0]}"
         shown += f"/{prefix}" if prefix else ""
+        secret = "?" in url or "#" in url  # a token may sit there: never repeated
         raise InvalidInput(
             f"give the server's address without a path to the API, a query or a fragment: "
-            f"{shown!r}, not {url!r}",
+            f"{shown!r}"
+            + (", and keep any token out of it" if secret else f", not {shown_url(url)!r}"),
             subject=BAD_VALUE,
         )
     return url
