@@ -2,12 +2,13 @@
 of another web server (a web filter, a portal, another server behind the same address) at
 the account lookups is a lookup that failed, never "their account was deleted": not in the
 owner's notice of a member who left, not in a member's notice of a share no longer served,
-not in a refused share."""
+not in a refused share, nor in the withholding check of a former member's missing record."""
 
 from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,9 +16,12 @@ from aiohttp import web
 
 from client_sdk import NotFound
 from client_sdk.errors import NOT_A_JOURNAL_SERVER
-from tests.client.hostile import HostileServer, Through
+from tests.client.hostile import HostileServer, Through, login_through
 from tests.client.sharing_support import server_db, share_with
-from tests.conftest import RunningServer
+from tests.client.test_rev_complete_findings import (
+    tom_writes_three_notes_and_the_server_drops_the_second,
+)
+from tests.conftest import ClientFactory, RunningServer
 
 PAGE = b"<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>"
 
@@ -102,3 +106,29 @@ async def test_a_404_page_at_the_identity_lookup_is_no_deleted_account(
     assert refused.value.subject == NOT_A_JOURNAL_SERVER, refused.value
     assert "deleted" not in str(refused.value)
     assert "does not answer as a Therapy Journal server (HTTP 404)" in str(refused.value)
+
+
+async def test_a_404_page_at_the_lookup_never_excuses_a_former_members_missing_record(
+    hostile: HostileServer, signup: ClientFactory, live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The withholding check asks whether the author of a missing record, a former member,
+    was erased (their records would have gone with the account): a page's 404 is no answer.
+    Nothing is excused; the gap is said unchecked in this sync, and with the server's own
+    answer the next sync reports it withheld (tests/client/test_rev_complete_findings.py's
+    former member, whose erasure the server's own `not_found` excuses)."""
+    await signup("ana", "phone")
+    tom = await signup("tom")
+    laptop = await login_through(hostile, "ana", tmp_path / "laptop", device_name="laptop")
+    await tom_writes_three_notes_and_the_server_drops_the_second(laptop, tom, live_server)
+    await laptop.shares.revoke("Personal", "tom")  # a former member from now on
+    armed = page_at(hostile, "/v1/account/identity-by-id")
+    paged = await laptop.sync()
+    assert "PAGE /v1/account/identity-by-id" in hostile.paths
+    assert paged.erased == [] and paged.withheld == []
+    assert any("not checked in this sync" in line for line in paged.incomplete), paged.incomplete
+    armed[0] = False
+    answered = await laptop.sync()
+    assert answered.erased == []
+    assert [(g.author, g.missing) for g in answered.withheld] == [
+        (tom.profile.account_id, ((2, 2),))
+    ]
