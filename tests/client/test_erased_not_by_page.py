@@ -119,16 +119,21 @@ async def test_a_404_page_at_the_lookup_never_excuses_a_former_members_missing_r
     await signup("ana", "phone")
     tom = await signup("tom")
     laptop = await login_through(hostile, "ana", tmp_path / "laptop", device_name="laptop")
-    await tom_writes_three_notes_and_the_server_drops_the_second(laptop, tom, live_server)
-    await laptop.shares.revoke("Personal", "tom")  # a former member from now on
-    armed = page_at(hostile, "/v1/account/identity-by-id")
-    paged = await laptop.sync()
-    assert "PAGE /v1/account/identity-by-id" in hostile.paths
-    assert paged.erased == [] and paged.withheld == []
-    assert any("not checked in this sync" in line for line in paged.incomplete), paged.incomplete
-    armed[0] = False
-    answered = await laptop.sync()
-    assert answered.erased == []
-    assert [(g.author, g.missing) for g in answered.withheld] == [
-        (tom.profile.account_id, ((2, 2),))
-    ]
+    try:
+        await tom_writes_three_notes_and_the_server_drops_the_second(laptop, tom, live_server)
+        await laptop.shares.revoke("Personal", "tom")  # a former member from now on
+        armed = page_at(hostile, "/v1/account/identity-by-id")
+        paged = await laptop.sync()
+        assert "PAGE /v1/account/identity-by-id" in hostile.paths
+        assert paged.erased == [] and paged.withheld == []
+        assert any("not checked in this sync" in line for line in paged.incomplete), (
+            paged.incomplete
+        )
+        armed[0] = False
+        answered = await laptop.sync()
+        assert answered.erased == []
+        assert [(g.author, g.missing) for g in answered.withheld] == [
+            (tom.profile.account_id, ((2, 2),))
+        ]
+    finally:
+        await laptop.close()
