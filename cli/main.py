@@ -528,6 +528,8 @@ HINTS = {
     "device": f"see {output.command_text('tj devices')}",
     "prompt": f"see {output.command_text('tj prompt list')}",
     "profile": f"run {output.command_text('tj signup URL USERNAME')} or {output.command_text('tj login URL USERNAME')}",
+    "profile address": f"run {output.command_text('tj login URL USERNAME')} with that address and username; "
+    f"meanwhile {output.command_text('tj export --out DIR')} saves this device's copy",
     "unfinished signup": f"run {output.command_text('tj signup URL USERNAME')} (or {output.command_text('tj login')}) again with them; to give "
     f"that account up instead, {output.command_text('tj recovery-key forget-kept --account ID')} (its id above)",
     "signup not on server": f"{output.command_text('tj signup URL USERNAME')} with that password makes it again; "

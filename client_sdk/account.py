@@ -24,6 +24,7 @@ from client_sdk.errors import (
     AuthError,
     ConflictError,
     IntegrityError,
+    InvalidInput,
     NetworkError,
     TJError,
 )
@@ -320,7 +321,10 @@ async def end_session(server_url: str, token: str) -> None:
     of its own, SESSION_END_TIMEOUT seconds at most. Never raises an Exception (a server
     that cannot be reached or refuses leaves the session to expire by itself); a
     cancellation meanwhile passes as usual."""
-    transport = Transport(server_url, token, timeout=SESSION_END_TIMEOUT)
+    try:
+        transport = Transport(server_url, token, timeout=SESSION_END_TIMEOUT)
+    except InvalidInput:  # no address the SDK sends to ("": a profile's edited by hand)
+        return
     try:
         with contextlib.suppress(Exception):
             await transport.call("/v1/auth/logout", wire.Empty(), wire.Empty)

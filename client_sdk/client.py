@@ -169,7 +169,7 @@ from client_sdk.store import (
 )
 from client_sdk.sync import SHOWN_KINDS, NewerFormat, News, Progress, SyncReport
 from client_sdk.tickets import load_ticket, save_ticket
-from client_sdk.transport import RetryPolicy, Transport, normalize_url
+from client_sdk.transport import RetryPolicy, Transport, normalize_url, shown_url
 from client_sdk.upload_limit import DEFAULT_WAIT_S as DEFAULT_UPLOAD_WAIT_S
 from client_sdk.withholding import Gap
 
@@ -1198,7 +1198,7 @@ class Client:
             # Signed in over this account's profile (`login` or `signup` again): the session
             # it held is no longer held by any device: end it, best effort (R27 F5).
             if previous.token != client.profile.token:
-                await account.end_session(previous.server_url, previous.token)
+                await account.end_session(_kept_address(previous.server_url), previous.token)
         kept = client._kept_here()
         if kept is None:
             if client._aside_not_holding is not None:  # kept, unused, and said (rev32d F4)
@@ -1300,7 +1300,7 @@ class Client:
             # by any device: end it, best effort, as `login` does (it was left signed in,
             # and told to the other devices as a second device under this one's name).
             if previous.token != client.profile.token:
-                await account.end_session(previous.server_url, previous.token)
+                await account.end_session(_kept_address(previous.server_url), previous.token)
         if client._kept_here() is not None:
             remove_pending(home)  # a new recovery key: the one kept from signup is retired
         return client
@@ -1462,6 +1462,11 @@ class Client:
         opened instead). `signup`, `login` and `recover` finish such a logout first too:
         its data is never adopted, by the same account or another.
 
+        A profile whose server address was edited by hand to hold something the SDK refuses
+        (a user name, a password, a query, a fragment) opens too, for what works offline; its
+        `profile.server_url` is the address without it, and every request raises
+        InvalidInput, subject PROFILE_ADDRESS, until a sign-in here at that address (rev33a F3).
+
         Raises StoreBusy (nothing changed, try again) when another program using this home
         (another `tj`, an app) keeps the store busy for longer than a write waits while the
         store is brought up to date (an upgrade), or keeps changing the home (logging out,
@@ -1499,7 +1504,8 @@ class Client:
         failure."""
         client: Client | None = None
         try:
-            client = cls(home, profile, store, Transport(profile.server_url, profile.token))
+            transport, profile = _transport_of(home, profile)
+            client = cls(home, profile, store, transport)
             client.transport.session_ends_ms = _session_end_of(
                 await store.setting(SESSION_ENDS), profile.device_id
             )
@@ -2456,19 +2462,17 @@ class Client:
                     with contextlib.suppress(Exception):  # this report never reaches the app
                         await self.safety._note_untold([u.flag_id for u in held_here])
                 raise
-        except NetworkError as error:
-            # records to push, and journals created here not on the server yet (NU40 #6)
-            waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
-            # told as `unsynced_changes()` counts them (a document edited three times is one
-            # change), the number an app shows beside this message (NU53 F7)
-            # those set aside never sync later: not counted here (`set_aside()` has them)
-            items = await self.unsynced_changes(sendable=True) if waiting else 0
-            if items:  # say what happens to them (nothing is lost)
-                kept = "1 change is" if items == 1 else f"{items:,} changes are"
-                error.args = (f"{error}; {kept} kept on this device and will sync later",)
-            raise
-        except AuthError as error:  # the session is over: `identity()` says so after (NU55 F8)
-            if error.subject in (SIGNED_OUT, SESSION_ENDED, SESSION_EXPIRED):
+        except TJError as error:
+            # unreachable, or no Therapy Journal server answered (a page of any status keeps
+            # its status's type: rev33a F6): nothing was refused, the changes wait
+            if isinstance(error, NetworkError) or error.subject == NOT_A_JOURNAL_SERVER:
+                await self._say_kept(error)
+            # the session is over: `identity()` says so after (NU55 F8)
+            elif isinstance(error, AuthError) and error.subject in (
+                SIGNED_OUT,
+                SESSION_ENDED,
+                SESSION_EXPIRED,
+            ):
                 seen = f"{self.profile.device_id.hex()} {now_ms()}"
                 with contextlib.suppress(TJError):  # the AuthError is the one to raise
                     await self.store.put_setting(SIGNED_OUT_SEEN, seen)
@@ -3433,6 +3437,19 @@ class Client:
                     notice,
                 )
 
+    async def _say_kept(self, error: TJError) -> None:
+        """Add to `error` (a sync that reached no Therapy Journal server) what happens to the
+        changes waiting: "; N changes are kept on this device and will sync later"."""
+        # records to push, and journals created here not on the server yet (NU40 #6)
+        waiting = await self.store.outbox_size() + len(await self.store.pending_journals())
+        # told as `unsynced_changes()` counts them (a document edited three times is one
+        # change), the number an app shows beside this message (NU53 F7)
+        # those set aside never sync later: not counted here (`set_aside()` has them)
+        items = await self.unsynced_changes(sendable=True) if waiting else 0
+        if items:  # say what happens to them (nothing is lost)
+            kept = "1 change is" if items == 1 else f"{items:,} changes are"
+            error.args = (f"{error}; {kept} kept on this device and will sync later",)
+
     async def watch(
         self,
         progress: Progress | None = None,
@@ -4130,7 +4147,50 @@ def _known_server(transport: Transport, previous: Profile | None) -> None:
 
 def _same_server(profile: Profile, transport: Transport) -> bool:
     """Whether `profile` was signed in at the address `transport` talks to."""
-    return normalize_url(profile.server_url) == transport.base_url
+    return _kept_address(profile.server_url) == transport.base_url
+
+
+def _kept_address(server_url: str) -> str:
+    """A profile's server address as the SDK uses it (normalize_url); one the SDK refuses
+    (edited by hand to hold a user name, a password, a query or a fragment) without them
+    (`shown_url`), or "" when that is no address either. Never raises."""
+    for address in (server_url, shown_url(server_url)):
+        try:
+            return normalize_url(address)
+        except InvalidInput:
+            continue
+    return ""
+
+
+def _transport_of(home: Path, profile: Profile) -> tuple[Transport, Profile]:
+    """The transport of an opened `profile`, and `profile` as the client holds it. A profile
+    whose address normalize_url refuses (edited by hand: rev33a F3) opens all the same, for
+    what works offline (an export, the journals this device holds), its address held without
+    what the SDK never sends (`_kept_address`), so that no message repeats it; every request
+    raises InvalidInput (subject PROFILE_ADDRESS, `Transport.refusal`), saying that the
+    address kept in the profile is the cause and that a sign-in at the server's address
+    fixes it."""
+    try:
+        return Transport(profile.server_url, profile.token), profile
+    except InvalidInput:
+        kept = _kept_address(profile.server_url)
+    url = profile.server_url
+    what = (
+        "a user name or password"
+        if "@" in url
+        else "a query or a fragment"
+        if "?" in url or "#" in url
+        else "a form the app does not use"
+    )
+    at = f"at {kept!r}" if kept else "at the server's address"
+    transport = Transport(kept or "http://address.invalid", profile.token)
+    transport.refusal = InvalidInput(
+        f"the server address in this device's profile ({home / 'profile'}) holds {what} "
+        f"(not repeated here), which the app never sends: nothing was sent; signing in "
+        f"again here as {profile.username} {at} fixes it, and what this device holds stays",
+        names={"address": kept, "username": profile.username},
+    )
+    return transport, dataclasses.replace(profile, server_url=kept)
 
 
 LOGOUT_FINISHED = (
@@ -4266,7 +4326,7 @@ it (finished its logout, signed in anew) while they looked, before StoreBusy."""
 
 def _whose(profile: Profile) -> tuple[str, str]:
     """(Server URL, username) of `profile`: where the device's name is kept after a logout."""
-    return normalize_url(profile.server_url), profile.username
+    return _kept_address(profile.server_url), profile.username
 
 
 def _delete_local_data(home: Path, who: tuple[str, str] | None, own: object) -> None:

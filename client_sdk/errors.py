@@ -93,6 +93,10 @@ SESSION_EXPIRED = "session expired"
 """`TJError.subject` of an AuthError for a session older than the server keeps
 (`token_expired`): log in again on this home."""
 
+PROFILE_ADDRESS = "profile address"
+"""`TJError.subject` of the InvalidInput every request raises on a device whose profile holds
+an address the SDK refuses (`SUBJECTS`; rev33a F3)."""
+
 NOT_A_JOURNAL_SERVER = "not a journal server"
 """`TJError.subject` of an answer that is not this API's (nu80 F3): an error status whose
 body is no protocol.md error reply (an HTML page: another web server at that address and
@@ -1131,6 +1135,11 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "password cost": "CostBelowMinimum: the account's password hash cost is below the "
         "minimum this app accepts",
         "profile": "no account on this device (sign up or log in first)",
+        PROFILE_ADDRESS: "an InvalidInput for a request of a device whose profile holds a "
+        "server address the SDK refuses (edited by hand to hold a user name, a password, a "
+        "query or a fragment, never repeated); nothing was sent: a sign-in again on this home "
+        "at the server's address (`names`: address, username) fixes it, what works offline "
+        "still works",
         "home open": "a sign-in refused on a home that a Client of this process holds open",
         "unfinished signup": "a home kept for a signup whose recovery key was never shown",
         "kept recovery key": "a new signup refused on a home that keeps another signup's "

@@ -18,9 +18,9 @@ from typing import Generic, TypeVar
 import aiohttp
 
 from client_sdk import wire
-from client_sdk.errors import SIGNED_OUT, AuthError
+from client_sdk.errors import NOT_A_JOURNAL_SERVER, SIGNED_OUT, AuthError, TJError
 from client_sdk.models import Notice
-from client_sdk.transport import LiveCalls, Transport
+from client_sdk.transport import LiveCalls, Transport, upgrade_refusal
 
 T = TypeVar("T")
 LIVE_PATH = "/v1/live"
@@ -143,7 +143,9 @@ async def _one_connection(
             max_msg_size=wire.MAX_LIVE_NOTICE_BYTES,
         )
     except aiohttp.WSServerHandshakeError as error:
-        if error.status == 401:
+        if error.status == 401 and signed_out(
+            upgrade_refusal(error, LIVE_PATH, transport.base_url)
+        ):
             raise AuthError(
                 "this device was signed out or its session expired; log in again",
                 subject=SIGNED_OUT,
@@ -171,6 +173,14 @@ async def _one_connection(
                 transport.live_calls = None
     if socket.close_code == CLOSE_SIGNED_OUT:
         raise AuthError("this device was signed out; log in again", subject=SIGNED_OUT)
+
+
+def signed_out(refusal: TJError) -> bool:
+    """Whether the upgrade's refusal (`transport.upgrade_refusal`) is this API's own 401: only
+    that signs the device out. Any other answer (a portal's or a proxy's HTML 401 asking for
+    its own sign-in: subject NOT_A_JOURNAL_SERVER) is a failed connect, retried after the
+    backoff as for a server that cannot be reached (rev33a F7)."""
+    return isinstance(refusal, AuthError) and refusal.subject != NOT_A_JOURNAL_SERVER
 
 
 def _frame(data: bytes, carried: LiveCalls | None) -> wire.LiveNotice | None:

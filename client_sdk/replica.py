@@ -82,6 +82,7 @@ from client_sdk.documents import (
 )
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
+    NOT_A_JOURNAL_SERVER,
     AccessError,
     ClientClosed,
     ConflictError,
@@ -5066,13 +5067,21 @@ class Replica:
             report.erased_authors[author] = who.username
 
     async def _erased(self, account_id: bytes, known: dict[bytes, bool]) -> bool:
-        """Whether the server says this account no longer exists (its word, reported)."""
+        """Whether the server says this account no longer exists (its word, reported). Only
+        the server's own `not_found` says so: a page of another web server (subject
+        NOT_A_JOURNAL_SERVER: a 404 included) is a lookup that failed, raised as a
+        NetworkError (not transient) whatever its status, as every caller takes an
+        unanswered lookup (rev33a F4)."""
         if account_id not in known:
             try:
                 await self.look_up_id(account_id)
                 known[account_id] = False
                 await self.note_account_exists(account_id)
-            except NotFound:
+            except TJError as error:
+                if error.subject == NOT_A_JOURNAL_SERVER and not isinstance(error, NetworkError):
+                    raise unanswered(error) from None
+                if not isinstance(error, NotFound):
+                    raise
                 known[account_id] = True
         return known[account_id]
 
@@ -10785,6 +10794,14 @@ member's refusal says it: the words of what was asked."""
 def _shown(journal: LocalJournal) -> str:
     """A shared journal as its member types it: "owner/name"."""
     return f"{journal.owner_name}/{journal.name}" if journal.owner_name else journal.name
+
+
+def unanswered(error: TJError) -> NetworkError:
+    """`error`, an answer no Therapy Journal server gave (subject NOT_A_JOURNAL_SERVER), as
+    the NetworkError of a request that got no answer: same words and subject, not transient."""
+    failed = NetworkError(str(error), transient=False)
+    failed.subject, failed.code, failed.detail = error.subject, error.code, error.detail
+    return failed
 
 
 async def _note_owners_erased(

@@ -43,6 +43,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import (
     BAD_VALUE,
+    NOT_A_JOURNAL_SERVER,
     AccessError,
     ConflictError,
     IntegrityError,
@@ -756,6 +757,8 @@ class Sharing:
                     "/v1/account/identity", wire.IdentityRequest(name), wire.Identity
                 )
         except NotFound as missing:
+            if missing.subject == NOT_A_JOURNAL_SERVER:  # a page's 404 says no such thing
+                raise
             peers = {p.username for p in await self.store.peers() if p.username}
             known = name in peers
             # a typo of an account this device knows: named, as every command names one

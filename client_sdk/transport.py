@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import email.utils
 import io
+import re
 import ssl
 import time
 import zlib
@@ -40,6 +41,7 @@ from client_sdk.error_words import not_a_journal_server, subject_for, words_for
 from client_sdk.errors import (
     BAD_VALUE,
     NOT_A_JOURNAL_SERVER,
+    PROFILE_ADDRESS,
     SESSION_ENDED,
     SESSION_EXPIRED,
     AccessError,
@@ -345,6 +347,49 @@ async def _no_redirect(
     return response
 
 
+class UpgradeRefused(aiohttp.WSServerHandshakeError):
+    """An error status (4xx, 5xx) answered to the live channel's upgrade, with its body
+    (`body`, b"" when it could not be read): `upgrade_refusal` tells from it whether the
+    server's own API answered, as for a post."""
+
+    def __init__(self, response: aiohttp.ClientResponse, body: bytes) -> None:
+        super().__init__(
+            response.request_info,
+            (),
+            status=response.status,
+            message="the upgrade was refused",
+            headers=response.headers,
+        )
+        self.body = body
+
+
+async def _refusal_read(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """aiohttp client middleware of the live channel's upgrade: an error status (400 and
+    above) raises UpgradeRefused holding the answer's body (read as a post's, at most
+    wire.MAX_BODY_BYTES), the connection closed; `ws_connect` itself keeps no body."""
+    response = await handler(request)
+    if response.status < 400:
+        return response
+    try:
+        body = await read_bounded(response, request.url.path)
+    except NetworkError:  # too large, or in a coding not read: no reply of this API
+        body = b""
+    finally:
+        response.close()
+    raise UpgradeRefused(response, body)
+
+
+def upgrade_refusal(error: aiohttp.WSServerHandshakeError, path: str, server: str) -> TJError:
+    """The TJError of an error status answered to the live channel's upgrade (`path`) at
+    `server` (its base URL), by the posts' rule (`_error_from`): an answer that is not this API's `ErrorReply`
+    is another web server's (subject NOT_A_JOURNAL_SERVER), whatever its status; so only the
+    server's own 401 is an AuthError of the session (rev33a F7: a portal's HTML 401 is none)."""
+    body = error.body if isinstance(error, UpgradeRefused) else b""
+    return _error_from(error.status, body, None, path, server)
+
+
 ABANDONED_KEPT = 64
 """How many abandoned calls' ids a `LiveCalls` keeps, to discard their late replies: an app
 that gives up more syncs than that before their replies come loses its socket (reconnected)."""
@@ -425,6 +470,10 @@ class Transport:
     ) -> None:
         self.base_url = normalize_url(base_url)
         self.token = token
+        self.refusal: InvalidInput | None = None
+        """Why no request may be sent (every one raises an InvalidInput of these words and
+        names, subject PROFILE_ADDRESS): a profile whose address normalize_url refuses,
+        opened for what works offline (`Client.open`, rev33a F3). None: requests are sent."""
         self.retry = retry
         self.session_ends_ms: int | None = None
         """When this device's session ends (ms since 1970-01-01 UTC: `SessionReply.expires_at`
@@ -476,7 +525,11 @@ class Transport:
 
     def _bound(self) -> None:
         """ClientClosed (loops.OTHER_LOOP) from another event loop than its own (made outside
-        one, the first session's)."""
+        one, the first session's); `refusal`'s InvalidInput when set (nothing is sent)."""
+        if self.refusal is not None:
+            raise InvalidInput(
+                *self.refusal.args, subject=PROFILE_ADDRESS, names=self.refusal.names
+            )
         if self._loop is None:
             self._loop = running_loop()
         else:
@@ -494,10 +547,13 @@ class Transport:
         """The session of the live channel's WebSocket (created lazily, reused): it follows
         no redirect (`_no_redirect`), as no call does, so a 3xx answer to the upgrade is a
         failed connect (`aiohttp.WSServerHandshakeError`), never a connection to the address
-        it names. The posts' session has no middleware, which would cost each call."""
+        it names; an error status keeps its body (`_refusal_read`: UpgradeRefused). The
+        posts' session has no middleware, which would cost each call."""
         self._bound()
         if self._live is None or self._live.closed:
-            self._live = aiohttp.ClientSession(timeout=self._timeout, middlewares=(_no_redirect,))
+            self._live = aiohttp.ClientSession(
+                timeout=self._timeout, middlewares=(_no_redirect, _refusal_read)
+            )
         return self._live
 
     def _traced_session(self) -> aiohttp.ClientSession:
@@ -888,6 +944,28 @@ def reason(error: BaseException) -> str:
     return "the network failed"
 
 
+def shown_url(url: str) -> str:
+    """`url` as every message shows an address given or kept: cut before its query ("?...")
+    or fragment ("#..."), and of one holding "@" only the scheme and the host after the last
+    "@" (no user name or password), where a secret sits in an address (a token in
+    `?token=`, `#access_token=`: rev33a F3, rev32d F1); "the address given" when nothing of
+    it can be shown so. Pure."""
+    url = url.strip()
+    if "@" in url:  # a password may hold "/", "?" or "#": only what follows the last "@"
+        scheme, separator, _ = url.partition("://")
+        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
+        known = separator and scheme.lower() in ("http", "https")
+        return (
+            f"{scheme.lower()}://{host}" if known and _HOST.fullmatch(host) else "the address given"
+        )
+    return url.split("?")[0].split("#")[0] or "the address given"
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-_~%:\[\]]+")
+"""A host (a name, an IPv4 or a bracketed IPv6 address) and its port, as `shown_url` shows
+one: nothing of a query that held an "@" passes."""
+
+
 def normalize_url(url: str) -> str:
     """The server's address as the SDK keeps it: trimmed, without a trailing "/", its scheme
     in lower case ("HTTPS://" is "https://"). Raises InvalidInput (subject "value") for an
@@ -896,16 +974,13 @@ def normalize_url(url: str) -> str:
     API's paths itself, and a server answering a path twice over refuses as if the account
     did not exist. A path before the API's (a server behind a proxy at "/journal") is kept.
     A user name or password in it ("https://user:password@host") is refused too (InvalidInput,
-    subject "value"), and never kept nor repeated in the error."""
+    subject "value"). The error never repeats a user name, a password, a query or a fragment
+    (`shown_url`)."""
     url = url.strip().rstrip("/")
     scheme, separator, rest = url.partition("://")
     if "@" in url:  # wherever it is: a password may hold "/", "?" or "#"; never repeated
-        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
-        give = (
-            f"give {f'{scheme.lower()}://{host}'!r}"
-            if separator and scheme.lower() in ("http", "https") and host
-            else "give the address without it"
-        )
+        shown = shown_url(url)
+        give = f"give {shown!r}" if "://" in shown else "give the address without it"
         raise InvalidInput(
             "the server address must not hold a user name or password (the part before "
             f'"@"): {give}, and keep the password out of it',
@@ -913,7 +988,7 @@ def normalize_url(url: str) -> str:
         )
     if not separator or scheme.lower() not in ("http", "https"):
         raise InvalidInput(
-            f"the server address must start with http:// or https://, not {url!r}",
+            f"the server address must start with http:// or https://, not {shown_url(url)!r}",
             subject=BAD_VALUE,
         )
     url = f"{scheme.lower()}://{rest}"
@@ -924,9 +999,11 @@ def normalize_url(url: str) -> str:
         prefix = "/".join(kept).split("?")[0].split("#")[0].rstrip("/")  # a proxy's path
         shown = f"{scheme.lower()}://{host.split('?')[0].split('#')[0]}"
         shown += f"/{prefix}" if prefix else ""
+        secret = "?" in url or "#" in url  # a token may sit there: never repeated
         raise InvalidInput(
             f"give the server's address without a path to the API, a query or a fragment: "
-            f"{shown!r}, not {url!r}",
+            f"{shown!r}"
+            + (", and keep any token out of it" if secret else f", not {shown_url(url)!r}"),
             subject=BAD_VALUE,
         )
     return url

@@ -1,7 +1,8 @@
 """rev32c F2: a push answered by something that is not a Therapy Journal server (an HTML 403
-of a web filter, a 400 or 409 page of another web server behind the same address) is no
+of a web filter, a 400, 401 or 409 page of another web server behind the same address) is no
 refusal of the changes: they stay in the outbox, the sync fails as it does for a network
-error, and the next sync with the real server pushes them: the other device gets them."""
+error, saying so whatever the page's status (rev33a F6), and the next sync with the real
+server pushes them: the other device gets them."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.conftest import PASSWORD, ClientFactory, RunningServer
 PAGE = b"<html><body><h1>Forbidden</h1>Blocked by policy</body></html>"
 
 
-@pytest.mark.parametrize("status", [403, 404, 400, 409])
+@pytest.mark.parametrize("status", [403, 404, 400, 409, 401, 410])
 async def test_a_push_answered_by_no_journal_server_keeps_its_changes(
     signup: ClientFactory, live_server: RunningServer, tmp_path: Path, status: int
 ) -> None:
@@ -61,6 +62,11 @@ async def test_a_push_answered_by_no_journal_server_keeps_its_changes(
             assert f"the server at {url} does not answer as a Therapy Journal server" in str(
                 raised.value
             )
+            # whatever the page's status, the words say the change waits (rev33a F6)
+            assert str(raised.value).endswith(
+                "; 1 change is kept on this device and will sync later"
+            ), raised.value
+            assert (await phone.identity()).signed_out_at is None  # a page's 401 included
             assert await phone.set_aside() == []
             assert await phone.pending() > 0
             blocked = False
