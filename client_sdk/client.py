@@ -4616,6 +4616,7 @@ def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
         "and its recovery key, sign up again with its password. The recovery key kept for it "
         f"stays in {home / PENDING_FILE}",
         subject=account.NOT_ON_SERVER,
+        names=_signup_names(pending),
     )
 
 
@@ -4626,7 +4627,18 @@ def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
         f"(account {pending.account_id.hex()}), whose recovery key was never shown: sign up (or log in) again there with that "
         "username and its password to finish it",
         subject="unfinished signup",
+        names=_signup_names(pending),
     )
+
+
+def _signup_names(pending: PendingSignup) -> dict[str, str]:
+    """`TJError.names` of an error about the unfinished signup `pending`: "username",
+    "server" (its address) and "account" (its id, hex): an app's commands name them."""
+    return {
+        "username": pending.username,
+        "server": pending.server_url,
+        "account": pending.account_id.hex(),
+    }
 
 
 def _notice_is_held(
