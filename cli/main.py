@@ -2857,8 +2857,8 @@ def recovery_key_forget_kept(
             f"not dropped: {'this key' if len(kept) == 1 else 'these keys'} may be the only "
             "copy of the recovery key of an account that exists, never shown (its signup may "
             "have made the account whatever the server answered, and no server confirmed the "
-            f"key in force): {logins} with its password, at any address of that server, "
-            "signs in and shows it if it is still the account's key; run "
+            f"key in force): {logins} with its password signs in and shows it if it is "
+            "still the account's key; run "
             f"{output.command_text('tj recovery-key forget-kept')} without "
             f"{output.command_text('--yes')} to be asked, once you know it is not needed",
             KEPT_KEY_MAYBE_LIVE,
