@@ -2545,7 +2545,7 @@ class Client:
         # meanwhile (a late flag, or by another process: it was pushed then)
         sealed = "safety" in self.__dict__ and self.safety.sent_noted
         judging = (flags_held or sealed or report.pushed) and await self._flags_sent_held()
-        if judging:
+        if judging or await self._flags_told_held():  # a told flag's member may share again
             report.undelivered_flags = await self.safety._undelivered(now_ms())
         own_gaps = self._own_gaps(report) if report.withheld else []  # no call when none
         if own_gaps or (judging and report.pushed):
@@ -2688,6 +2688,15 @@ class Client:
         # nothing changed: read again only when the settings changed since the last read
         version = await self.store.version()
         return await self.store.setting(FLAGS_SENT, as_of=version) not in (None, "{}")
+
+    async def _flags_told_held(self) -> bool:
+        """Whether a sync told a safety flag undelivered (safety.FLAGS_UNDELIVERED): its
+        member's share given again carries it to them, and that share's end is told too
+        (rev33a F5); read as `_flags_sent_held` reads, no statement while nothing changed."""
+        from client_sdk.safety import FLAGS_UNDELIVERED
+
+        version = await self.store.version()
+        return await self.store.setting(FLAGS_UNDELIVERED, as_of=version) not in (None, "{}")
 
     async def _withheld_untold(self) -> bool:
         """Whether a sync inside another call found a safety flag withheld that no report

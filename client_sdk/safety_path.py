@@ -44,7 +44,7 @@ from client_sdk.default_journal import NO_DEFAULT
 from client_sdk.documents import Document
 from client_sdk.errors import BAD_VALUE, AccessError, IntegrityError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
-from client_sdk.models import and_words, now_ms, quoted_name, read_ms, to_datetime
+from client_sdk.models import and_words, now_ms, quoted_name, read_json, read_ms, to_datetime
 from client_sdk.replica import REVOKED, SHARE_ENDED, Replica, check_may_write, stored_document
 from client_sdk.results import (
     MEASURE,
@@ -305,9 +305,53 @@ class _Judgement:
 
     done: set[str]
     judged: dict[str, int]
-    kept: dict[str, dict[str, dict[str, int | bool]]]
+    kept: dict[str, dict[str, dict[str, int | bool | str]]]
     chains: int
     now: int
+    readmitted: dict[str, dict[str, int]] = field(default_factory=dict)
+    """FLAGS_SENT entries of flags told before whose member holds a share again
+    (`_shared_again`): written back unless `done`."""
+
+
+def _shared_again(
+    told: Mapping[str, Any],
+    held: Mapping[str, Any],
+    owned: Mapping[bytes, LocalJournal],
+    state_of: Callable[[bytes], AccessState | None],
+    now: int,
+) -> dict[str, dict[str, int]]:
+    """Flag id hex -> a new FLAGS_SENT entry, for each flag `told` (FLAGS_UNDELIVERED,
+    decoded) names a member of, not in `held` (FLAGS_SENT) any more, when that member holds
+    a share of one of the `owned` journals (the one told with it; every one for a value an
+    older version kept) that began after the share it was told for (another `granted_at`):
+    a renewal carries the flag to them, and its end, unacknowledged, is told again (once
+    per flag, member and share, rev33a F5). The entry: `left` and `since` `now` (ms UTC),
+    `inherited` (never "was NOT"), judged now. Pure: no I/O."""
+    found: dict[str, dict[str, int]] = {}
+    for flag_id, members in told.items():
+        if flag_id in held or not isinstance(members, dict):
+            continue
+        for member, value in members.items():
+            with contextlib.suppress(ValueError):
+                account = bytes.fromhex(member)
+                named = value.get("journal") if isinstance(value, dict) else None
+                journals = [bytes.fromhex(named)] if isinstance(named, str) else list(owned)
+                if any(_holds_again(state_of(j), account, value, now) for j in journals):
+                    found[flag_id] = {"left": now, "since": now, "inherited": 1, "judged": now}
+    return found
+
+
+def _holds_again(state: AccessState | None, account: bytes, told: Any, now: int) -> bool:
+    """Whether the account holds a share of the journal of `state` at `now` (ms UTC) other
+    than the one the FLAGS_UNDELIVERED value `told` was told for (`_told_for`)."""
+    current = state.member_by_account(account) if state is not None else None
+    if state is None or current is None or current.ended(now):
+        return False
+    began = state.granted_at.get(current.handle, 0)
+    if isinstance(told, dict) and isinstance(told.get("began"), int):
+        return bool(told["began"] != began)
+    end = told.get("end") if isinstance(told, dict) else told
+    return isinstance(end, int) and began > end  # an older version's: began after that end
 
 
 LOST_REPLY = "lost reply"
@@ -520,24 +564,78 @@ def _opt_in_from(
     return since
 
 
-def _signed_end(state: AccessState, account_id: bytes, now: int) -> int | None:
-    """When the account's latest share of the journal ended by what its owner signed (ms,
-    UTC, the signing device's clock): removed by one of the owner's devices (an unshare:
-    `AccessState.unshared`), or its signed end date (passed by `now`, this device's clock);
-    None while it is a member, never was one here, or only the server's word ended it (a
-    removal an owner device signed because the server stopped serving the member)."""
+@dataclass(frozen=True)
+class _ShareEnd:
+    """How a member's latest share of a journal ended (`_share_end`): `at` (ms UTC, the
+    signing device's clock; for an end date, the date), `began` (when that share began:
+    its membership's `granted_at`, which a renewal of a lapsed one moves: one share, one
+    telling), and `signed` (False: an owner device removed them on the server's word, or is
+    removing them: no owner's decision, never "was NOT delivered")."""
+
+    at: int
+    began: int
+    signed: bool = True
+
+
+def _share_end(state: AccessState, account_id: bytes, now: int) -> _ShareEnd | None:
+    """How the account's latest share of the journal ended, by the chain this device
+    verified and its clock `now` (ms UTC): removed by one of the owner's devices (an
+    unshare: `AccessState.unshared`), its signed end date passed by `now` (whether or not an
+    `ended` entry signs it yet: a server refusing the rotation delays nothing, rev33a F1), or
+    removed by an owner device because the server stopped serving them
+    (`AccessState.not_served`: they left, their account is gone, or the server says so:
+    rev33a F2). The server's word only ever adds an end here, never takes one away. None while they hold a share, or never held one here."""
     current = state.member_by_account(account_id)
     if current is not None:
-        return current.expires_at if current.ended(now) else None
+        began = state.granted_at.get(current.handle, 0)
+        if current.ended(now):
+            return _ShareEnd(current.expires_at, began)
+        return None
     handles = state.handles.get(account_id, [])
     if not handles:
         return None
     latest = handles[-1]
+    began = state.granted_at.get(latest, 0)
     if latest in state.unshared:
-        return state.unshared[latest][1]
+        return _ShareEnd(state.unshared[latest][1], began)
     if latest in state.ended:
-        return state.ended[latest].expires_at
+        return _ShareEnd(state.ended[latest].expires_at, began)
+    if latest in state.not_served:
+        return _ShareEnd(state.not_served[latest][1], began, signed=False)
     return None
+
+
+def _told_for(told: Any, end: _ShareEnd) -> bool:
+    """Whether a member's FLAGS_UNDELIVERED value (`{"end", "surely", "began"}`; an older
+    version's lacks "began", or is the end alone, ms) told the flag for the share `end`
+    closed: once per flag, member and share (rev33a F5), so a renewed share that ends
+    unacknowledged is told again."""
+    if isinstance(told, dict) and isinstance(told.get("began"), int):
+        return bool(told["began"] == end.began)
+    at = told.get("end") if isinstance(told, dict) else told
+    return isinstance(at, int) and at == end.at
+
+
+def _told_in_full(told: Any) -> bool:
+    """Whether a FLAGS_UNDELIVERED value names the share and journal it was told for."""
+    return isinstance(told, dict) and isinstance(told.get("began"), int) and "journal" in told
+
+
+def _restated(told: Any, end: _ShareEnd, journal: str) -> dict[str, int | bool | str]:
+    """A FLAGS_UNDELIVERED value an older version kept (no "began", no "journal"), told for
+    the share `end` closed in `journal` (hex), with them: `_shared_again` then looks at that
+    journal's share alone, and a share of another journal never brings the flag back."""
+    at = told.get("end") if isinstance(told, dict) else told
+    at = at if isinstance(at, int) else end.at
+    return {"end": at, "surely": _told_surely(told), "began": end.began, "journal": journal}
+
+
+def _lapsed(state: AccessState, now: int) -> bytes:
+    """The handles (sorted, joined) of the members of `state` whose signed end date passed
+    by `now` (ms UTC) with no `ended` entry yet: part of what a flag was judged against, so
+    that an end date passing is judged at once, whatever the server does with the rotation
+    that would sign it (rev33a F1). Empty for most journals."""
+    return b"".join(sorted(m.handle for m in state.members.values() if m.ended(now)))
 
 
 def _annotating_since(state: AccessState, handle: bytes) -> int:
@@ -2349,53 +2447,65 @@ class SafetyPath:
     async def _undelivered(self, now: int) -> list[UndeliveredFlag]:
         """After a completed sync that ended at `now` (ms UTC, this device's clock): the
         flags this device sealed (FLAGS_SENT) that have left it and may reach none of some
-        members they were sealed for, each member told once. One rule, the same at the
-        first judgement after the flag left and at every later one: a member counts when
-        the access chain this device verified holds an owner-signed end of their share
-        (`_signed_end`) signed (the signing device's clock) at or before `left` +
-        CLOCK_SKEW_MS (`left`: when the push reply that stored it arrived, this device's
-        clock; an end signed later is a share ending after delivery), whenever that end
-        arrives (a server may withhold it from the first judgement), they hold no share
-        now, and no acknowledgement of theirs is held here (an acknowledged flag was
-        delivered).
+        members they were sealed for, each member told once per share. One rule, the same
+        at the first judgement after the flag left and at every later one: a member counts
+        when their share ended (`_share_end`: by the access chain this device verified, an
+        owner-signed end, their signed end date passed by `now` whether or not an `ended`
+        entry signs it yet, rev33a F1, or a removal an owner device signed because the
+        server stopped serving them, rev33a F2), they hold no share now, and no
+        acknowledgement of theirs is held here (an acknowledged flag was delivered).
 
-        `surely` ("was NOT delivered") when every such end was signed more than
-        CLOCK_SKEW_MS before `since` (the first push that could have stored the flag
-        started) and that push is known (`offered`; never for a flag an older version
-        pushed: `inherited`, `note_flags`), else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS
-        either way), erring toward telling. A flag leaves FLAGS_SENT only once a completed
-        judgement after it left found every member it was sealed for told or acknowledging
-        it, or JUDGED_FOR_MS after its first judgement unless a member it was sealed for
-        still holds a share, neither acknowledging it nor told (then kept, judged at every
-        completed sync, until that share ends or they acknowledge it: rev32b F3), or when
-        it is no flag of a journal of this account's; never unjudged. An end signed later
-        than `left` + CLOCK_SKEW_MS counts too, "may NOT" (UNSEEN_BEFORE_END), unless the
-        member acknowledged the flag: no seen vector proves receipt (rev32a F4, rev32b F1).
+        "was NOT delivered" (`surely`) only for owner-signed ends, each signed (the signing
+        device's clock) at or before `left` + CLOCK_SKEW_MS (`left`: when the push reply
+        that stored it arrived, this device's clock), all more than CLOCK_SKEW_MS before
+        `since` (the first push that could have stored the flag started), that push known
+        (`offered`; never for a flag an older version pushed: `inherited`, `note_flags`);
+        else "may NOT have been delivered" (clocks differ by up to CLOCK_SKEW_MS either way),
+        erring toward telling; an end signed later, or a removal on the server's word, is
+        "may NOT" (UNSEEN_BEFORE_END): no seen vector proves receipt (rev32a F4, rev32b F1),
+        and the server's word may make the device tell more, never less. A flag leaves
+        FLAGS_SENT only once a completed judgement after it left found every member it was
+        sealed for told for the share that ended or acknowledging it, or JUDGED_FOR_MS after
+        its first judgement unless a member it was sealed for still holds a share, neither
+        acknowledging it nor told for it (then kept, judged at every completed sync, until
+        that share ends or they acknowledge it: rev32b F3), or when it is no flag of a
+        journal of this account's; never unjudged. A flag told before comes back to
+        FLAGS_SENT when its member holds a share again (`_shared_again`: the share carries
+        it to them; its end is told again, rev33a F5). Judged again at every sync whose
+        verified chains grew or after which a member's end date passed (`_lapsed`).
         Told ones are returned to be told once (`SyncReport.undelivered_flags`) and kept
-        (FLAGS_UNDELIVERED) for `flags()` once that report is handed (`_handed_undelivered`:
-        all this judgement decided is written then, never before). Nothing a server says decides it. Raises only a store error."""
+        (FLAGS_UNDELIVERED, with the share and journal told for) for `flags()` once that
+        report is handed (`_handed_undelivered`: all this judgement decided is written
+        then, never before). Raises only a store error."""
         synced = self._replica.synced_version
         held = _held(await self._store.setting(FLAGS_SENT, as_of=synced))
-        if not held:
+        told_before = read_json(await self._store.setting(FLAGS_UNDELIVERED, as_of=synced), {})
+        told_before = told_before if isinstance(told_before, dict) else {}
+        if not held and not told_before:
             return []
         me = self._replica.profile.account_id
         journals = [j for j in await self._store.journals(as_of=synced) if j.owner_id == me]
         owned = {j.journal_id: j for j in journals if j.role == "owner"}
         gone = {j.journal_id: j for j in journals if j.role == REVOKED}
         await self._replica.load_access()
+        # a flag told for a share that ended, whose member holds a share again (it carries
+        # the flag to them): judged again until that share ends or they acknowledge it
+        readmitted = _shared_again(told_before, held, owned, self._replica.chains.state, now)
+        held = {**held, **readmitted}
+        if not held:
+            return []
         # the chains only grow (a rollback is refused): their lengths unchanged (a checksum
-        # of each journal's, kept with the flag) mean no end arrived since a flag was last
-        # judged, which is then not judged again
+        # of each journal's, kept with the flag), and no end date passed since, mean no end
+        # arrived since a flag was last judged, which is then not judged again
         chains = zlib.crc32(
             b"".join(
-                journal_id + state.length.to_bytes(8, "big")
+                journal_id + state.length.to_bytes(8, "big") + _lapsed(state, now)
                 for journal_id in sorted(owned)
                 if (state := self._replica.chains.state(journal_id)) is not None
             )
         )
-        told_before: dict[str, Any] | None = None
         found: list[UndeliveredFlag] = []
-        kept: dict[str, dict[str, dict[str, int | bool]]] = {}
+        kept: dict[str, dict[str, dict[str, int | bool | str]]] = {}
         done: set[str] = set()
         judged: dict[str, int] = {}
         for flag_id, entry in held.items():
@@ -2439,30 +2549,40 @@ class SafetyPath:
             if state is None:
                 continue  # its chain not verified here now: judged when it is, whatever its age
             bound = left + CLOCK_SKEW_MS  # the one rule, at every judgement
+            journal = local.journal_id.hex()
             document = stored_document(stored)
             to: tuple[str, ...] = flag_recipients(document) or ()
             acked = {a.hex() for a in await self._acknowledged_by(local, flag_id)}
-            if told_before is None:
-                told_before = json.loads(await self._store.setting(FLAGS_UNDELIVERED) or "{}")
-                told_before = told_before if isinstance(told_before, dict) else {}
             earlier = told_before.get(flag_id)
-            earlier = set(earlier) if isinstance(earlier, dict) else set()
+            earlier = earlier if isinstance(earlier, dict) else {}
             ended: dict[str, int] = {}
             unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
+            began: dict[str, int] = {}  # when each share told of began (`_told_for`)
+            told = set()  # told for the share that ended, unacknowledged since
+            restated: dict[str, dict[str, int | bool | str]] = {}  # `_restated`
             sharing = False  # a member still holding a share, not acknowledging it
             for member in to:
-                if member in acked or member in earlier:
+                if member in acked:
                     continue
                 with contextlib.suppress(ValueError):
                     account = bytes.fromhex(member)
-                    at = _signed_end(state, account, now)
-                    if at is not None and at <= bound:
-                        ended[member] = at
-                    elif at is not None:
-                        unseen[member] = at  # no signed word of theirs proves receipt
-                    elif state.member_by_account(account) is not None:
-                        sharing = True
-            if set(to) <= acked | earlier | set(ended) | set(unseen) or (expired and not sharing):
+                    end = _share_end(state, account, now)
+                    if end is None:
+                        # holds a share (one given again after a telling carries the flag
+                        # to them, rev33a F5): kept until it ends or they acknowledge it
+                        sharing = sharing or state.member_by_account(account) is not None
+                        continue
+                    if _told_for(earlier.get(member), end):
+                        told.add(member)
+                        if not _told_in_full(earlier.get(member)):
+                            restated[member] = _restated(earlier.get(member), end, journal)
+                        continue
+                    began[member] = end.began
+                    if end.signed and end.at <= bound:
+                        ended[member] = end.at
+                    else:  # no signed word of theirs proves receipt; nor the server's word
+                        unseen[member] = end.at
+            if set(to) <= acked | told | set(ended) | set(unseen) or (expired and not sharing):
                 done.add(flag_id)  # nothing more to tell of it
             else:
                 judged[flag_id] = left
@@ -2471,8 +2591,13 @@ class SafetyPath:
             )
             if view is None:
                 continue
+            if restated:  # an older version's telling, kept with its share from now on
+                kept[view.id] = restated
             if unseen:
-                kept[view.id] = {m: {"end": at, "surely": False} for m, at in unseen.items()}
+                kept[view.id] = {
+                    m: {"end": at, "surely": False, "began": began[m], "journal": journal}
+                    for m, at in unseen.items()
+                }
                 names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
                 found.append(_undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END))
             if not ended:
@@ -2487,7 +2612,10 @@ class SafetyPath:
             )
             kept[view.id] = {
                 **kept.get(view.id, {}),
-                **{m: {"end": at, "surely": surely} for m, at in ended.items()},
+                **{
+                    m: {"end": at, "surely": surely, "began": began[m], "journal": journal}
+                    for m, at in ended.items()
+                },
             }
             window = (  # stored any time in it: "about the time it left" would not be true
                 (to_datetime(entry["since"]), to_datetime(left))
@@ -2501,7 +2629,7 @@ class SafetyPath:
         changed = {
             f: left for f, left in judged.items() if held[f] != _judged(held[f], left, chains, now)
         }
-        owed = _Judgement(done, changed, kept, chains, now)
+        owed = _Judgement(done, changed, kept, chains, now, readmitted)
         self._judgement = owed if done or changed or kept else None
         return found
 
@@ -2572,6 +2700,9 @@ class SafetyPath:
                     undelivered[flag_id] = {**earlier, **ended}
                 await tx.set_setting(FLAGS_UNDELIVERED, json.dumps(undelivered))
             now_held = _held(await tx.setting(FLAGS_SENT))  # another process may have added
+            for flag_id, entry in owed.readmitted.items():
+                if flag_id not in owed.done:
+                    now_held.setdefault(flag_id, entry)
             for flag_id in owed.done:
                 now_held.pop(flag_id, None)
             for flag_id, left in owed.judged.items():

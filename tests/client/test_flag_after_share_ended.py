@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from client_sdk.safety import CLOCK_SKEW_MS
+from client_sdk.safety import CLOCK_SKEW_MS, UNSEEN_BEFORE_END
 from tests.client.flag_judging import ITEM_9, opted_in, seal_flag, shift_clock
 from tests.conftest import ClientFactory
 
@@ -66,12 +66,14 @@ async def test_a_flag_sent_before_the_share_ended_is_not_told_as_lost(
     assert [f.not_delivered for f in await laptop.safety.flags()] == [()]
 
 
-async def test_the_servers_word_that_the_member_left_makes_no_claim_of_a_share_ended(
+async def test_the_servers_word_that_the_member_left_is_told_may_not_never_was_not(
     signup: ClientFactory, login: ClientFactory
 ) -> None:
     """Hostile server: the server alone says drsmith left (an owner device then drops them on
-    that word, `removed` with `because` not served); a flag the tablet sends after it is not
-    told as "not delivered: the share ended", which only the owner's own signed end says."""
+    that word, `removed` with `because` not served); a flag the tablet sends after it is
+    told "may NOT have been delivered" (the server's word may make the device warn more,
+    never less: rev33a F2), never "was NOT" (which only the owner's own signed end says),
+    once."""
     laptop, tablet, drsmith = await opted_in(signup, login)
     flag_id = await seal_flag(tablet)
     await drsmith.sync()
@@ -80,6 +82,11 @@ async def test_the_servers_word_that_the_member_left_makes_no_claim_of_a_share_e
     personal = bytes.fromhex((await laptop.journals.get("Personal")).id)
     assert not laptop.replica.chains.current(personal).members  # dropped, on that word
     report = await tablet.sync()
-    assert report.pushed and report.undelivered_flags == []
+    assert report.pushed
+    [told] = report.undelivered_flags
+    assert (told.flag_id, told.members, told.surely) == (flag_id, ("drsmith",), False)
+    assert told.reason == UNSEEN_BEFORE_END
+    assert "was NOT" not in " ".join(report.lines())
+    assert (await tablet.sync()).undelivered_flags == []  # told once
     [mine] = [f for f in await tablet.safety.flags() if f.id == flag_id]
-    assert mine.not_delivered == ()
+    assert (mine.not_delivered, mine.surely_not_delivered) == (("drsmith",), ())
