@@ -36,7 +36,7 @@ from cli import output, ready_for_ctrl_c
 from cli.advice import SAID, lapsed_unshare
 from cli.homes import default_home, profile_words
 from cli.progress import sync_told
-from cli.terminal import PROFILE, profiled, showable
+from cli.terminal import PROFILE, pasteable, profiled, showable
 from cli.terminal import Failed as Failed
 from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.documents import EMOTIONS
@@ -498,8 +498,8 @@ CLI_SUBJECTS: Mapping[str, str] = MappingProxyType(
         "bug": "an unexpected error in tj",
         LOGIN_UNREACHABLE: "tj login could not reach the server to sign in",
         KEPT_KEY_MAYBE_LIVE: "tj recovery-key forget-kept --yes refused for a recovery key "
-        "whose account may exist, never shown (its signup no Therapy Journal server answered, "
-        "or set aside): nothing dropped; asked without --yes",
+        "whose account may exist, never shown (any kept key that reads: unfinished, "
+        "unconfirmed or set aside): nothing dropped; asked without --yes",
     }
 )
 """The `--json` error object's subjects of the CLI's own (README's `--json` paragraph):
@@ -653,6 +653,8 @@ def with_hint(
             f"with the recovery key; {output.command_text('tj export --out DIR')} saves this "
             f"device's copy (before any {output.command_text('tj logout')})"
         )
+    if error.subject in SIGNUP_HINTS and {"server", "username", "account"} <= error.names.keys():
+        hint = signup_hint(error)  # the signup's own address, name and id (rev33b F5)
     if login is not None and signed_out(error):
         login, said, safety = login.partition(UNSENT_SAFETY)  # told last (`login_again`)
         text = f"{error}: {login}"
@@ -1595,6 +1597,55 @@ def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
     )
 
 
+SIGNUP_HINTS = ("unfinished signup", "signup not on server")
+"""The subjects whose advice names the unfinished signup's own address, username and account
+id (`signup_hint`, from the error's `names`), not URL, USERNAME and ID (rev33b F5)."""
+
+
+def signup_hint(error: TJError) -> str:
+    """The advice for an error about an unfinished signup (SIGNUP_HINTS), its commands
+    naming the signup's address, username and account id (`error.names`)."""
+    server, username = address_word(error.names["server"]), error.names["username"]
+    user = username if pasteable(username) else "USERNAME"
+    signup = output.command(["tj", "signup", server, user])
+    ident = error.names["account"]
+    forget = output.command(
+        ["tj", "recovery-key", "forget-kept", "--account", ident if pasteable(ident) else "ID"]
+    )
+    if error.subject == "unfinished signup":
+        login = output.command(["tj", "login", server, user])
+        return (
+            f"run {signup} (or {login}) again with its password; to give that account up "
+            f"instead, {forget} (asked first)"
+        )
+    return f"{signup} with that password makes it again; {forget} (asked first) gives it up"
+
+
+def address_word(url: str | None) -> str:
+    """A server address as a printed command names it (rev33b F5): its scheme, host, port and
+    path, never a user name or password, a query or a fragment (a kept file edited by hand
+    may hold one; the SDK refuses them in any address it keeps: `normalize_url`); "URL" when
+    there is none, or it would not paste back exactly (`pasteable`). Pure."""
+    from urllib.parse import urlsplit, urlunsplit  # not at start-up
+
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return "URL"
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return "URL"
+    word = urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", ""))
+    return word if pasteable(word) else "URL"
+
+
+def login_words(home: Path, url: str | None, username: str | None) -> str:
+    """The `tj login` command (for the profile at `home`) that signs in as `username` at
+    `url` (`address_word`; rev33b F5: never a literal URL where the address is known)."""
+    user = username if username is not None and pasteable(username) else "USERNAME"
+    return output.command([*profile_words(home), "login", address_word(url), user])
+
+
 def set_aside_words(home: Path, aside: set[str]) -> str:
     """What became of the recovery keys of earlier signups of this home that no Therapy
     Journal server answered, set aside just now (`aside`: their paths), and how to finish
@@ -1604,11 +1655,7 @@ def set_aside_words(home: Path, aside: set[str]) -> str:
     from client_sdk import Client
 
     kept = [k for k in Client.kept_recovery_keys(home) if str(k.path) in aside]
-    logins = [
-        output.command([*profile_words(home), "login", "URL", k.username])
-        for k in kept
-        if k.username is not None
-    ]
+    logins = [login_words(home, k.server_url, k.username) for k in kept if k.username is not None]
     return (
         "The recovery key of the earlier signup on this device, which no Therapy Journal "
         f"server answered, stays set aside in {', '.join(sorted(aside))}, never shown: that "
@@ -1648,7 +1695,7 @@ def kept_unanswered_note(url: str, username: str, home: Path) -> str:
     keeps it, as the server behind a proxy's error page may have made the account)."""
     again = output.command([*profile_words(home), "signup", url, username])
     forget = output.command_text("tj recovery-key forget-kept")
-    login = output.command([*profile_words(home), "login", "URL", username])
+    login = login_words(home, url, username)
     return (
         f"if it is the right address (a proxy in front of the server may have failed after "
         f"the account was made), run {again} again with the same password to finish the "
@@ -2724,6 +2771,10 @@ UNANSWERED_STATE = (
 )
 """What `tj recovery-key forget-kept` says of a key whose signup no journal server answered
 (`KeptRecoveryKey.unanswered`), set aside or not (rev32d)."""
+MAYBE_LIVE_STATES = ("unfinished", "unconfirmed", "set aside")
+"""The states (KEPT_STATES) of a kept key that may be the only copy of a live account's
+recovery key, never shown: every one but "damaged" (a file that does not read shows no key to
+any sign-in). `forget-kept --yes` never drops one (rev33b F1)."""
 
 
 @recovery_key.command("forget-kept")
@@ -2748,10 +2799,11 @@ def recovery_key_forget_kept(
     the account. Lists them, then asks; drops only what it listed, and only if unchanged
     meanwhile. Drop one only if you have a newer recovery key (`tj recovery-key new`) or the
     account is gone for good: it may be the only copy of a key that still reaches your
-    journal. Dropping an unfinished signup's gives that signup up. One whose account may
-    exist with that key never shown (its signup no Therapy Journal server answered, or one
-    set aside) is never dropped with --yes: it is asked for, with what is lost said; a login
-    to that account, at any address of its server, shows it instead.
+    journal. Dropping an unfinished signup's gives that signup up. A key that reads may be
+    the only copy of a live account's key, never shown (its signup may have made the account
+    whatever came back; a finished signup's account exists; one set aside is such a key):
+    --yes never drops one, only files that do not read; it is asked for, with what is lost
+    said; a login to that account, at any address of its server, shows it instead.
 
     \b
     Example:
@@ -2781,18 +2833,34 @@ def recovery_key_forget_kept(
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         state = KEPT_STATES[copy.state]
         if copy.unanswered:
-            login = output.command([*profile_words(home.path), "login", "URL", copy.username or ""])
+            login = login_words(home.path, copy.server_url, copy.username)
             state = (
                 f"{state}; {UNANSWERED_STATE}: {login} with its password, at any address of "
                 "that server, shows it if the account exists"
             )
         output.message(f"  {who}{account}: {state}; {copy.path}")
-    maybe_live = [k for k in kept if k.unanswered or k.state == "set aside"]
-    if yes and maybe_live:  # never dropped unasked (rev32d F4)
+    # Every key that reads may be a live account's, never shown: an unfinished signup's
+    # request may have been stored whatever came back (a lost reply, a 5xx, a proxy's page,
+    # forged or not), a finished one's account exists, and one set aside is such a key; a
+    # signup refused before being stored keeps nothing (rev32d F4, rev33b F1).
+    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES]
+    if yes and maybe_live:  # never dropped unasked
+        logins = (
+            " or ".join(
+                dict.fromkeys(
+                    login_words(home.path, k.server_url, k.username)
+                    for k in maybe_live
+                    if k.username is not None
+                )
+            )
+            or "a login to its account"
+        )
         raise Failed(
             f"not dropped: {'this key' if len(kept) == 1 else 'these keys'} may be the only "
-            "copy of the recovery key of an account that exists, never shown (a signup no "
-            "server answered, or one set aside): sign in to it first as said above; run "
+            "copy of the recovery key of an account that exists, never shown (its signup may "
+            "have made the account whatever the server answered, and no server confirmed the "
+            f"key in force): {logins} with its password signs in and shows it if it is "
+            "still the account's key; run "
             f"{output.command_text('tj recovery-key forget-kept')} without "
             f"{output.command_text('--yes')} to be asked, once you know it is not needed",
             KEPT_KEY_MAYBE_LIVE,

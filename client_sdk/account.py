@@ -30,7 +30,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import default_device_name
 from client_sdk.passwords import check_password
-from client_sdk.transport import Transport
+from client_sdk.transport import Transport, _ours
 
 NOT_ON_SERVER = "signup not on server"
 """`TJError.subject` of a login that finds no account where an unfinished signup was (the
@@ -109,15 +109,39 @@ def signup_request(
     return made.request, made.secrets, made.recovery_key
 
 
-async def register(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
+@dataclass
+class SignupHeard:
+    """What a signup (or its finishing) learnt of the signup request's fate (rev33b F4).
+
+    `answered`: a Therapy Journal server answered the signup request itself (a reply that
+    decoded, or an error reply of this API, such as its own 5xx: `transport._ours`), or a
+    login opened the signup's account. Only that tells a signup stored behind a proxy's page
+    from one its server answered: another request of the same run answered (a prelogin the
+    proxy forwarded) says the address reaches a journal server, not what became of the
+    signup request sent through it."""
+
+    answered: bool = False
+
+
+async def register(
+    transport: Transport, request: wire.SignupRequest, heard: SignupHeard | None = None
+) -> wire.SessionReply:
     """Send a signup request; the server's first session for the new account. Raises
     ConflictError (code `username_taken`) when the name is taken; a NetworkError leaves it
     unknown whether the server created the account (the reply may have been lost). Raises
     IntegrityError (the session ended) for a reply that names another device id or another
     account id than the request's: both are this device's own choice (protocol.md 2.3), and
     a sign-in trusts the account id it signed in to (a store left on the home without its
-    profile is adopted only when it names that account)."""
-    reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    profile is adopted only when it names that account). `heard.answered` is set when a
+    Therapy Journal server answered the request (`SignupHeard`)."""
+    try:
+        reply = await transport.call("/v1/auth/signup", request, wire.SessionReply)
+    except TJError as error:
+        if heard is not None and error.code is not None and _ours(error):
+            heard.answered = True  # an error reply of this API: not a page, not a timeout
+        raise
+    if heard is not None:
+        heard.answered = True
     await check_device_id(transport, reply, request.device_id)
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
@@ -125,21 +149,23 @@ async def register(transport: Transport, request: wire.SignupRequest) -> wire.Se
     return reply
 
 
-async def register_again(transport: Transport, request: wire.SignupRequest) -> wire.SessionReply:
+async def register_again(
+    transport: Transport, request: wire.SignupRequest, heard: SignupHeard | None = None
+) -> wire.SessionReply:
     """Send a kept signup request again, the same bytes: with another device id only when it
     has none (kept by an SDK older than device-chosen ids) or the server answers 409
     `device_id_taken` (a device the server keeps holds the id: only a client choosing it on
     purpose, or a broken random source, can cause it; protocol.md 2.3). Raises as
-    `register`."""
+    `register` (and sets `heard` as it does)."""
     if not request.device_id:
         request = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
     try:
-        return await register(transport, request)
+        return await register(transport, request, heard)
     except ConflictError as error:
         if error.code != "device_id_taken":
             raise
     fresh = dataclasses.replace(request, device_id=crypto.random_bytes(wire.ID_BYTES))
-    return await register(transport, fresh)
+    return await register(transport, fresh, heard)
 
 
 async def check_device_id(transport: Transport, reply: wire.SessionReply, device_id: bytes) -> None:
@@ -208,6 +234,7 @@ async def finish_signup(
     ticket: bytes = b"",
     *,
     create: bool = True,
+    heard: SignupHeard | None = None,
 ) -> tuple[Session, bytes]:
     """A session for the account of an unfinished signup, and its raw recovery key. The
     account exists on the server when its prelogin salt is the one this device chose (an
@@ -217,7 +244,9 @@ async def finish_signup(
     for another password, AuthError (subject NOT_ON_SERVER) when the salt is another one
     and not `create` (the account was deleted since, its password changed, or the request
     never reached the server: nothing was sent), ConflictError (`username_taken`) when the
-    request never reached the server and someone else has taken the name since."""
+    request never reached the server and someone else has taken the name since. `heard`
+    (`SignupHeard`): set when the signup request sent again was answered by a Therapy
+    Journal server, or the login opened the account; never by the prelogin alone."""
     derived, secrets, recovery_key = await asyncio.to_thread(unlock_pending, pending, password)
     request = pending.request
     pre = await transport.call(
@@ -231,7 +260,7 @@ async def finish_signup(
             subject=NOT_ON_SERVER,
         )
     if created:  # send it again
-        reply = await register_again(transport, request)
+        reply = await register_again(transport, request, heard)
     else:
         reply = await signed_session(
             transport,
@@ -245,6 +274,8 @@ async def finish_signup(
     if reply.account_id != request.account_id:
         await end_session(transport.base_url, reply.token)
         raise IntegrityError("the server signed this device in to another account than its own")
+    if heard is not None:
+        heard.answered = True  # signed in to the signup's account: it exists
     cost = KdfCost(request.opslimit, request.memlimit)  # this device's choice at signup
     return Session(reply, secrets, request.device_name, created, cost), recovery_key
 

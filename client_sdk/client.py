@@ -751,10 +751,11 @@ class Client:
             save_pending(
                 home, PendingSignup(transport.base_url, made.request, made.sealed_recovery_key)
             )
+            heard = account.SignupHeard()
             try:
-                reply = await account.register(transport, made.request)
+                reply = await account.register(transport, made.request, heard)
             except TJError as error:
-                if transport.answered:  # its server answered: the address is right
+                if heard.answered:  # its server answered it: the address is right
                     _answered_signup(home, first=True)
                 if error.subject == NOT_A_JOURNAL_SERVER:
                     _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
@@ -904,13 +905,14 @@ class Client:
         if (transport.base_url, username) != (pending.server_url, pending.username):
             await transport.close()
             raise _unfinished(home, pending)
+        heard = account.SignupHeard()  # the signup request's own answer (rev33b F4)
         try:
             return await cls._finishing_signup(
                 home, transport, username, password, pending, passphrase, keep_until_shown,
-                create=create,
+                create=create, heard=heard,
             )  # fmt: skip
         except TJError as error:
-            if transport.answered and not profile_exists(home):
+            if heard.answered and not profile_exists(home):
                 _answered_signup(home)  # its server answered it: the address is right (rev32d)
             if error.subject == NOT_A_JOURNAL_SERVER and not profile_exists(home):
                 _not_ours_to_signup(home, error)  # kept, and said so (rev32c F3)
@@ -928,8 +930,10 @@ class Client:
         keep_until_shown: bool,
         *,
         create: bool,
+        heard: account.SignupHeard,
     ) -> Client:
-        """`_finish_signup` at the signup's own server (`transport`, closed by it)."""
+        """`_finish_signup` at the signup's own server (`transport`, closed by it); `heard`
+        set as `account.finish_signup` sets it."""
         server_url = transport.base_url
         if profile_exists(home):  # signed in already: the store or the journal failed
             try:
@@ -967,7 +971,7 @@ class Client:
         ticket = load_ticket(home, transport.base_url, username)
         try:
             session, recovery_key = await account.finish_signup(
-                transport, pending, password, ticket, create=create
+                transport, pending, password, ticket, create=create, heard=heard
             )
         except AuthError as error:
             if error.subject == account.NOT_ON_SERVER:
@@ -4559,8 +4563,10 @@ def _not_ours_to_signup(home: Path, error: TJError) -> None:
 
 
 def _answered_signup(home: Path, *, first: bool = False) -> None:
-    """A Therapy Journal server answered a request of the unfinished signup kept in `home`
-    (its outcome unknown all the same: a 5xx of its own, a reply lost after): the signup is
+    """A Therapy Journal server answered the signup request itself of the unfinished signup
+    kept in `home`, or a login opened its account (`account.SignupHeard`; rev33b F4: never
+    another request of the run, such as a prelogin a proxy forwarded), its outcome unknown
+    all the same (a 5xx of its own, a reply lost after): the signup is
     no longer one no Therapy Journal server answered (`PendingSignup.unanswered` cleared),
     and never again (`answered`): it holds the home as any unfinished signup (rev32d). The
     file is written only when that changes something: `unanswered` was set, or this was the
@@ -4679,6 +4685,7 @@ def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
         "and its recovery key, sign up again with its password. The recovery key kept for it "
         f"stays in {home / PENDING_FILE}",
         subject=account.NOT_ON_SERVER,
+        names=_signup_names(pending),
     )
 
 
@@ -4689,7 +4696,18 @@ def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
         f"(account {pending.account_id.hex()}), whose recovery key was never shown: sign up (or log in) again there with that "
         "username and its password to finish it",
         subject="unfinished signup",
+        names=_signup_names(pending),
     )
+
+
+def _signup_names(pending: PendingSignup) -> dict[str, str]:
+    """`TJError.names` of an error about the unfinished signup `pending`: "username",
+    "server" (its address) and "account" (its id, hex): an app's commands name them."""
+    return {
+        "username": pending.username,
+        "server": pending.server_url,
+        "account": pending.account_id.hex(),
+    }
 
 
 def _notice_is_held(

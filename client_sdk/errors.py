@@ -177,6 +177,8 @@ class TJError(Exception):
     server: "username"), "withdrawal refused" (`RefusedWithdrawal.names()`: "kind", "note", "owner",
     "journal", "why", "retry"), "not the signup's account" ("username", "kept": the kept file's
     path, "account": its id), "kept recovery key" ("home", "username", "server", "account"),
+    "unfinished signup" and "signup not on server" ("username", "server": the signup's
+    address, "account": its id, hex; rev33b F5),
     "signup maybe made here" ("username", "server": the address signed up at, "through": the
     earlier signup's), "undelivered" ("members": their usernames, comma-separated). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery

@@ -217,9 +217,11 @@ class PendingSignup:
     account may have been stored behind a proxy, so the copy is kept; a signup on this home
     at another address sets it aside (never deleted) instead of being refused."""
     answered: bool = False
-    """A Therapy Journal server answered a request of the signup (or of its finishing) with
-    the outcome unknown (a 5xx of its own, say): `unanswered` is then cleared and never set
-    again (rev32d: "every answer so far")."""
+    """A Therapy Journal server answered the signup request itself (first sent or sent again
+    to finish it), or a login opened its account, with the outcome unknown (a 5xx of its
+    own, say): `unanswered` is then cleared and never set again (rev32d: "every answer so
+    far"). Another request of the signup's runs answered (a prelogin a proxy forwarded) is
+    no answer to it (rev33b F4)."""
 
     @property
     def username(self) -> str:

@@ -98,7 +98,7 @@ async def test_another_web_server_at_the_address_is_said_so_and_keeps_no_signup(
             "if it is the right address (a proxy in front of the server may have failed "
             f"after the account was made), run `tj signup {wrong} anaz` again with the same "
             "password to finish the signup: its recovery key is kept on this device until "
-            "then; a signup at another address sets it aside, kept (`tj login URL anaz` with "
+            f"then; a signup at another address sets it aside, kept (`tj login {wrong} anaz` with "
             "that password, at any address of the server, finishes it and shows its key; `tj "
             "recovery-key forget-kept` drops it, once you know no such account exists)"
         )

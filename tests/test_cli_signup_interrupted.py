@@ -80,7 +80,9 @@ async def test_tj_signup_whose_reply_was_lost_then_tj_login_finishes_it(
     del hostile.replies["/v1/auth/signup"]
 
     other = failed_with_one_line(await device.tj("login", hostile.url, "ben"))
-    assert "unfinished signup of ana" in other and f"{device.command} signup URL USERNAME" in other
+    assert "unfinished signup of ana" in other
+    # rev33b F5: the signup's own address and name, not "URL USERNAME"
+    assert f"`{device.command} signup {hostile.url} ana`" in other, other
 
     logged_in = await device.ok("login", hostile.url, "ana")
     assert "Finished the signup of ana" in logged_in.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import INSECURE_TEST_COST, Client
-from client_sdk.pending_signup import PENDING_FILE
+from client_sdk.pending_signup import PENDING_FILE, load_pending
 from tests.client.hostile import HostileServer, hostile  # noqa: F401 (fixture)
 from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
@@ -48,7 +48,10 @@ async def test_tj_login_never_makes_again_an_account_deleted_elsewhere(
     assert refused.exit_code == 5, refused.output  # on integ4: 0, the account made again
     [line] = refused.stderr.strip().splitlines()
     assert line.startswith("Error: ") and "deleted since" in line
-    assert "makes no account" in line and f"`{laptop.command} signup URL USERNAME`" in line
+    assert "makes no account" in line and f"`{laptop.command} signup {hostile.url} ana`" in line
+    ident = load_pending(laptop.home)
+    assert ident is not None
+    assert f"`{laptop.command} recovery-key forget-kept --account {ident.account_id.hex()}`" in line
     assert "Traceback" not in refused.output
     assert await live_server.rows("SELECT username FROM accounts") == []
     assert (laptop.home / PENDING_FILE).read_bytes() == before

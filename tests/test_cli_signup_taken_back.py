@@ -70,8 +70,9 @@ async def test_tj_forget_kept_never_drops_unasked_a_key_whose_account_may_exist(
     made = await laptop.ok("signup", live_server.url, "anaz")
     said = flat(made.stderr)
     assert "stays set aside in" in said and "that signup may have made its account" in said
-    assert "`tj login URL ana` with its password, at any address of that server" in said
     [kept] = Client.kept_recovery_keys(laptop.home)
+    login = f"`tj login {kept.server_url} ana`"  # the address it was signed up through
+    assert f"{login} with its password, at any address of that server" in said
     assert kept.state == "set aside" and kept.unanswered
     before = kept.path.read_bytes()
     refused = await laptop.tj("recovery-key", "forget-kept", "--yes", "--json")
@@ -97,7 +98,9 @@ async def test_tj_login_to_another_account_says_where_the_unanswered_signup_went
     login = await laptop.ok("login", live_server.url, "ben")
     said = flat(login.stderr)
     assert "stays set aside in" in said, said  # on s25: not a word of it
-    assert "`tj login URL ana` with its password, at any address of that server" in said
+    [kept] = Client.kept_recovery_keys(laptop.home)
+    finish = f"`tj login {kept.server_url} ana`"  # the address it was signed up through
+    assert f"{finish} with its password, at any address of that server" in said
     assert "Finished the signup" not in said
     assert not KEY_LINE.findall(login.stdout)
     await laptop.ok("logout", "--yes")

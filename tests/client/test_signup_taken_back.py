@@ -168,28 +168,36 @@ async def test_a_signup_at_the_servers_own_address_says_the_name_may_be_its_own_
 
 
 @contextlib.asynccontextmanager
-async def proxy_paging_then_failing(server: str) -> AsyncIterator[tuple[str, dict[str, bool]]]:
-    """A proxy in front of `server`: its first signup (stored by the server) answered with
-    an HTML 500 page of its own; the next login answered by the server's own 503 (an
-    ErrorReply: a Therapy Journal server answered, with an unknown outcome)."""
-    logins = 0
+async def proxy_paging_then_failing(
+    server: str, failing: str
+) -> AsyncIterator[tuple[str, dict[str, bool]]]:
+    """A proxy in front of `server`: its first signup answered with an HTML 500 page of its
+    own, never forwarded; then the first request to `failing` ("/v1/auth/signup": the
+    signup sent again to finish it, stored by the server; or "/v1/auth/login") answered by a
+    503 of this API (an ErrorReply: what the server's own 503 is, an unknown outcome)."""
+    signups = 0
+    failed = False
     mode: dict[str, bool] = {}  # "page all": every request answered by the proxy's page
     async with aiohttp.ClientSession() as session:
 
         async def forward(request: web.Request) -> web.Response:
-            nonlocal logins
+            nonlocal signups, failed
             if mode.get("page all"):
                 return web.Response(status=500, body=PAGE, content_type="text/html")
-            if request.path == "/v1/auth/login" and logins == 0:
-                logins += 1
-                body = wire.encode(wire.ErrorReply("unavailable", "try later"))
-                return web.Response(status=503, body=body, content_type="application/msgpack")
+            if request.path == "/v1/auth/signup":
+                signups += 1
+                if signups == 1:
+                    return web.Response(status=500, body=PAGE, content_type="text/html")
             headers = {"Content-Type": request.headers.get("Content-Type", "")}
             async with session.post(
                 server + request.path, data=await request.read(), headers=headers
             ) as reply:
                 body = await reply.read()
                 status = reply.status
+            if request.path == failing and not failed:
+                failed = True
+                body = wire.encode(wire.ErrorReply("unavailable", "try later"))
+                return web.Response(status=503, body=body, content_type="application/msgpack")
             if request.path == "/v1/auth/signup":
                 return web.Response(status=500, body=PAGE, content_type="text/html")
             return web.Response(status=status, body=body, content_type="application/msgpack")
@@ -207,12 +215,12 @@ async def proxy_paging_then_failing(server: str) -> AsyncIterator[tuple[str, dic
 async def test_unanswered_is_cleared_once_a_journal_server_answered_the_signup(
     live_server: RunningServer, tmp_path: Path
 ) -> None:
-    """rev32d (F3 part): once the server itself answered the signup (a 503 of its own to
-    the finishing login: the outcome unknown), the signup is no longer one that no Therapy
-    Journal server answered: it holds the home as any unfinished signup, and an HTML page
-    answered later does not mark it so again."""
+    """rev32d (F3 part): once the server itself answered the signup request (a 503 of its
+    own to the signup sent again to finish it: the outcome unknown), the signup is no
+    longer one that no Therapy Journal server answered: it holds the home as any unfinished
+    signup, and an HTML page answered later does not mark it so again."""
     home = tmp_path / "phone"
-    async with proxy_paging_then_failing(live_server.url) as (proxy, mode):
+    async with proxy_paging_then_failing(live_server.url, "/v1/auth/signup") as (proxy, mode):
         with pytest.raises(NetworkError):
             await Client.signup(proxy, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
         first = load_pending(home)
@@ -230,3 +238,29 @@ async def test_unanswered_is_cleared_once_a_journal_server_answered_the_signup(
     again = load_pending(home)
     assert again is not None and not again.unanswered
     assert not Client.unfinished_signup_gives_way(home, live_server.url)
+
+
+async def test_another_request_of_the_signups_run_answered_is_no_answer_to_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """rev33b F4: the signup, stored behind the proxy's page, is finished through it: the
+    prelogin forwarded, the login answered by a 503 of this API. Neither answers the signup
+    request, nor opens its account: it stays one no Therapy Journal server answered (on
+    fix33a: cleared for good by the prelogin's reply)."""
+    home = tmp_path / "phone"
+    async with proxy_paging_then_failing(live_server.url, "/v1/auth/login") as (proxy, _):
+        with pytest.raises(NetworkError):
+            await Client.signup(proxy, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+        with pytest.raises(NetworkError):  # sent again: stored, then the page
+            await Client.signup(proxy, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+        with pytest.raises(NetworkError) as raised:  # prelogin forwarded, the login's 503
+            await Client.signup(proxy, "ana", PASSWORD, home=home, kdf_cost=INSECURE_TEST_COST)
+        assert raised.value.subject != NOT_A_JOURNAL_SERVER
+    kept = load_pending(home)
+    assert kept is not None and (kept.unanswered, kept.answered) == (True, False)
+    assert Client.unfinished_signup_gives_way(home, live_server.url)
+    client = await Client.login(
+        live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST
+    )  # at the server's own address: taken back, shown
+    assert client.recovery_key is not None
+    await client.close()
