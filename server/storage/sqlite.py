@@ -373,15 +373,30 @@ WAL_INDEX_COPY = 48
 second copy right after it (sqlite.org/walformat.html 2.2.1: its change counter, frame count,
 salts and checksums, byte 12 set once it is initialised)."""
 CACHED_ROWS = 1024
-"""Rows of each kind `SQLiteStorage` keeps as read (`_Commits`): past it, the kept ones are
-dropped (a server that serves more sessions reads the others as before)."""
+"""Rows of each kind `SQLiteStorage` keeps as read (`_Commits`): sessions' devices, and
+accounts' memberships counted one row each; past it, the kept ones are dropped (a server that
+serves more reads the others as before)."""
 
 _index_lock = threading.Lock()
-_index_files: dict[tuple[int, int], list[int]] = {}
-"""(st_dev, st_ino) of a database file -> [a read-only descriptor of its `-shm` file, the open
-`SQLiteStorage`s of this process reading it]. One per file and process, closed only once the
-last of them has closed its connections: closing any descriptor of a file drops every POSIX
-lock this process holds on it, those SQLite's connections hold on the `-shm` included."""
+
+
+class _Shm:
+    """A read-only descriptor of a database's `-shm` file (`descriptor`, -1 once closed) and
+    the open `SQLiteStorage`s of this process reading it (`readers`)."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.readers = 0
+
+
+_index_files: dict[tuple[int, int], _Shm] = {}
+"""(st_dev, st_ino) of a database file -> its `-shm` file's `_Shm`. One per file and process,
+closed only once the last storage reading it has closed its connections: closing any
+descriptor of a file drops every POSIX lock this process holds on it, those SQLite's
+connections hold on the `-shm` included. A descriptor whose file is no longer the `-shm`
+(SQLite removed it when the last connection closed, while the close of the storage that held
+it was cut short: rev33c F1) is closed and replaced at the next opening: its locks are on the
+removed file, which no connection uses."""
 
 
 class _Commits:
@@ -392,9 +407,9 @@ class _Commits:
     SQLite's own readers. 1 µs where `PRAGMA data_version` takes a read transaction (7.5 µs,
     as much as an index lookup): issue 10, the session's device read at every request."""
 
-    def __init__(self, key: tuple[int, int], descriptor: int) -> None:
+    def __init__(self, key: tuple[int, int], shm: _Shm) -> None:
         self._key = key
-        self._descriptor: int | None = descriptor
+        self._shm: _Shm | None = shm
 
     @classmethod
     def open(cls, path: Path) -> _Commits | None:
@@ -405,26 +420,37 @@ class _Commits:
             return None
         try:
             found = os.stat(path)
+            now = os.stat(f"{path}-shm")
         except OSError:
             return None
         key = (found.st_dev, found.st_ino)
         with _index_lock:
             held = _index_files.get(key)
+            if held is not None:
+                try:
+                    read = os.fstat(held.descriptor)
+                except OSError:
+                    return None
+                if (read.st_dev, read.st_ino) != (now.st_dev, now.st_ino):
+                    os.close(held.descriptor)  # on a removed file: drops no lock in use
+                    held.descriptor = -1
+                    del _index_files[key]
+                    held = None
             if held is None:
                 try:
                     descriptor = os.open(f"{path}-shm", os.O_RDONLY)
                 except OSError:
                     return None
-                held = _index_files[key] = [descriptor, 0]
-            held[1] += 1
-            return cls(key, held[0])
+                held = _index_files[key] = _Shm(descriptor)
+            held.readers += 1
+            return cls(key, held)
 
     def header(self) -> bytes | None:
         """The header now, None when it cannot be read or is being written."""
-        if self._descriptor is None:
+        if self._shm is None or self._shm.descriptor < 0:
             return None
         try:
-            both = os.pread(self._descriptor, 2 * WAL_INDEX_COPY, 0)
+            both = os.pread(self._shm.descriptor, 2 * WAL_INDEX_COPY, 0)
         except OSError:
             return None
         first = both[:WAL_INDEX_COPY]
@@ -434,16 +460,16 @@ class _Commits:
 
     def close(self) -> None:
         """Called once the storage's connections are closed: the descriptor is closed with
-        the last storage of this process reading the file."""
-        if self._descriptor is None:
+        the last storage of this process reading the file (never one replaced meanwhile)."""
+        shm, self._shm = self._shm, None
+        if shm is None:
             return
-        self._descriptor = None
         with _index_lock:
-            held = _index_files[self._key]
-            held[1] -= 1
-            if held[1] == 0:
+            shm.readers -= 1
+            if shm.readers == 0 and _index_files.get(self._key) is shm:
                 del _index_files[self._key]
-                os.close(held[0])
+                os.close(shm.descriptor)
+                shm.descriptor = -1
 
 
 class SQLiteStorage:
@@ -470,6 +496,7 @@ class SQLiteStorage:
         self._cached_at: bytes | None = None
         self._devices: dict[bytes, DeviceRow] = {}
         self._heads: dict[bytes, list[tuple[bytes, int, int, str, int]]] = {}
+        self._kept_rows: dict[int, int] = {}  # rows kept, by id() of `_devices` or `_heads`
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStorage:
@@ -606,17 +633,25 @@ class SQLiteStorage:
         if header is None or header != self._cached_at:
             self._devices.clear()
             self._heads.clear()
+            self._kept_rows.clear()
             self._cached_at = header
         return header
 
-    def _keep(self, kept: dict[bytes, T], key: bytes, value: T, header: bytes | None) -> None:
-        """Keep `value`, read after the header was `header` (`_as_of_now`), unless another
-        read saw the header move meanwhile."""
-        if header is None or header != self._cached_at:
+    def _keep(
+        self, kept: dict[bytes, T], key: bytes, value: T, header: bytes | None, rows: int = 1
+    ) -> None:
+        """Keep `value` (`rows` rows), read after the header was `header` (`_as_of_now`),
+        unless another read saw the header move meanwhile. Past CACHED_ROWS rows of a kind the
+        kept ones are dropped; a value of more rows than that is not kept (rev33c F3: an
+        account's memberships count one row each)."""
+        if header is None or header != self._cached_at or rows > CACHED_ROWS:
             return
-        if len(kept) >= CACHED_ROWS:
+        held = self._kept_rows.get(id(kept), 0)
+        if held + rows > CACHED_ROWS:
             kept.clear()
+            held = 0
         kept[key] = value
+        self._kept_rows[id(kept)] = held + rows
 
     # --- server -----------------------------------------------------------------------------
 
@@ -1146,7 +1181,7 @@ class SQLiteStorage:
                 (account_id,),
             )
             kept = [(bytes(row[0]), row[1], row[2], row[3], row[4]) for row in rows]
-            self._keep(self._heads, account_id, kept, header)
+            self._keep(self._heads, account_id, kept, header, rows=max(1, len(kept)))
         return {
             journal_id: (head, meta_version, role)
             for journal_id, head, meta_version, role, expires_at in kept

@@ -6,19 +6,25 @@ judged at each call. Real server on 127.0.0.1, real crypto and SQLite."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
-from client_sdk import AuthError
-from server import routes
+from client_sdk import INSECURE_TEST_COST, AuthError, Client
+from server import create_app, routes
 from server.app import DB_NAME
+from server.storage import sqlite as sqlite_storage
 from server.storage.sqlite import SQLiteStorage
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import PASSWORD, TEST_SETTINGS, ClientFactory, Clock, RunningServer
 
 HANG = 60.0  # bounds a hang only: no latency claim (bench/sync.py measures it)
 
@@ -133,3 +139,76 @@ async def test_storages_opened_and_closed_leave_no_descriptor_open(tmp_path: Pat
         assert storage._commits is not None and storage._commits.header() is not None
         await storage.close()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+async def test_a_server_after_a_cut_short_close_of_the_same_file_sees_a_revocation(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """rev33c F1: a storage whose close was cancelled (a shutdown cut short) while a write ran
+    closed its connections in their thread all the same, and SQLite removed the `-shm` file,
+    but its descriptor stayed in the process's registry; a later storage of the same file in
+    the process read that removed file's header, which never moved again, and served a
+    revoked session from memory. The registry's descriptor is checked against the `-shm` on
+    disk at each opening."""
+    data = tmp_path / "server-data"
+    data.mkdir()
+    shutil.copyfile(sqlite_template, data / DB_NAME)
+    first = await SQLiteStorage.open(data / DB_NAME)
+    busy = asyncio.ensure_future(first._submit(lambda: time.sleep(0.5)))  # a write in flight
+    closing = asyncio.ensure_future(first.close())
+    await asyncio.sleep(0.2)  # close() waits behind the write for the writer's connection
+    closing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await closing
+    await busy
+    for _ in range(100):  # the writer's connection closes in its thread all the same
+        if not (data / f"{DB_NAME}-shm").exists():
+            break
+        await asyncio.sleep(0.05)
+    assert not (data / f"{DB_NAME}-shm").exists()  # its last connection closed
+
+    clock = Clock()
+    server = TestServer(create_app(data, settings=TEST_SETTINGS, clock=clock), host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        laptop = await Client.signup(
+            url, "ana", PASSWORD, home=tmp_path / "ana", device_name="laptop",
+            kdf_cost=INSECURE_TEST_COST,
+        )  # fmt: skip
+        try:
+            await laptop.sync()
+            await laptop.sync()  # the session's device is kept
+            running = RunningServer(url, data, tmp_path / "log", clock, server)
+            commit_elsewhere(
+                running,
+                "UPDATE devices SET revoked = 1 WHERE device_id = ?",
+                (laptop.profile.device_id,),
+            )
+            with pytest.raises(AuthError):
+                await laptop.sync()
+        finally:
+            await laptop.close()
+    finally:
+        await server.close()
+
+
+async def test_an_accounts_memberships_count_one_kept_row_each(tmp_path: Path) -> None:
+    """rev33c F3: the bound on what a storage keeps counts rows, not accounts: an account with
+    more memberships than the bound is not kept, and several accounts' memberships together
+    never exceed it."""
+    storage = await SQLiteStorage.open(tmp_path / "journal.db")
+    try:
+        bound = sqlite_storage.CACHED_ROWS
+        header = storage._as_of_now()
+        assert header is not None
+        many = [(bytes(16), 1, 1, "read", 0)] * (bound + 1)
+        storage._keep(storage._heads, b"big", many, header, rows=len(many))
+        assert b"big" not in storage._heads
+        half = many[: bound // 2]
+        for account in (b"a", b"b", b"c"):
+            storage._keep(storage._heads, account, half, header, rows=len(half))
+        assert sum(len(kept) for kept in storage._heads.values()) <= bound
+        assert b"c" in storage._heads  # the last read is kept, earlier ones dropped
+    finally:
+        await storage.close()
