@@ -7937,8 +7937,8 @@ class Replica:
         refusal raises ConflictError.
 
         Raises RenamedElsewhere (a ConflictError) when another owner device renamed,
-        archived or unarchived the journal meanwhile (the list read after a refusal says
-        so: nothing of this call is stored), or when the name held afterwards is another
+        archived or unarchived the journal meanwhile (the list read first, or after a refusal,
+        says so: nothing of this call is stored), or when the name held afterwards is another
         one signed with a higher `named_at`: the user's name is not the journal's, and an
         app says so. Raises IntegrityError when the name to sign again is one this device
         never verified (a placeholder for metadata it could not open, W7): rename it.
@@ -7951,7 +7951,11 @@ class Replica:
                 f"only the owner of {quoted_name(journal.name)} can rename or archive it"
             )
         await self.load_access()
-        seen = journal = await self._fresh_journal(journal)
+        seen, journal = journal, await self._fresh_journal(journal)  # seen: as the user named it
+        if renamed_verified(seen, journal) or is_archived(journal) != is_archived(seen):
+            raise RenamedElsewhere(
+                journal.name, journal.name if name is None else name, before=seen.name
+            )
         journal = await self._end_before_meta(journal)
         for attempt in range(2):
             wanted = journal.name if name is None else name
