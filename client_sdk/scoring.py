@@ -350,23 +350,30 @@ DAY_MS = 86_400_000
 @dataclass(frozen=True)
 class ScoreDifference:
     """The plain difference between two administrations of one instrument (a result and the
-    one before it): `change` is later minus earlier (negative: fewer symptoms), `apart_ms`
-    the milliseconds between them. No reliable-change verdict: the NHS Talking Therapies
+    one before it): `earlier` and `later` their total scores, `difference` later minus
+    earlier in points of the instrument's scale (negative: fewer symptoms), `apart_ms` the
+    milliseconds between them. No reliable-change verdict: the NHS Talking Therapies
     manual judges reliable change from a course's first score to its last
-    (`ScoreChange`), not between neighbouring ones."""
+    (`ScoreChange`), not between neighbouring ones. Its fields are its `to_dict` keys."""
 
     earlier: int
     later: int
-    change: int
+    difference: int
     apart_ms: int
 
+    @property
+    def change(self) -> int:
+        """`difference`, by its former name (`taken.change.change`; nu82 F2: the attribute
+        and the JSON key now agree)."""
+        return self.difference
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: `apart_ms` in milliseconds; `change` under the key
-        "difference" (a number: in every JSON "change" is this whole object, README)."""
+        """A JSON-ready dict of its fields: `apart_ms` in milliseconds (in every JSON
+        "change" is this whole object, README)."""
         return {
             "earlier": self.earlier,
             "later": self.later,
-            "difference": self.change,
+            "difference": self.difference,
             "apart_ms": self.apart_ms,
         }
 

@@ -339,12 +339,16 @@ def previous_terms(before: list[access.Member]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SharedJournal:
-    """A journal another account shares with this one: its name, id (hex), `owner` username,
-    this account's `role` ("read" or "annotate") and the end of the share (`expires_at`, UTC, or
-    None: no end, or an end the owner signed past 9999-12-30, which no date holds). Its
-    entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
+    """A journal another account shares with this one: `journal`, the name calls take
+    (`client.entries.list(shared.journal)`: "ana/Personal"), the owner's own name for it
+    (`owner_journal_name`: "Personal", never a name to pass to a call: this account's own
+    journal may bear it), id (hex), `owner` username, this account's `role` ("read" or
+    "annotate") and the end of the share (`expires_at`, UTC, or None: no end, or an end the
+    owner signed past 9999-12-30, which no date holds)."""
 
-    journal: str
+    owner_journal_name: str
+    """The owner's own name for the journal ("Personal"), as they named it: for words only
+    (a call given it names this account's own journal of that name, if any: pass `journal`)."""
     journal_id: str
     owner: str
     role: str
@@ -390,6 +394,14 @@ class SharedJournal:
     "replaced (read-only copy)"."""
 
     @property
+    def journal(self) -> str:
+        """The name calls take for it (`client.entries.list`, `client.journals.get`, the CLI's
+        JOURNAL): "ana/Personal", or "kim (account 1a2b3c4d)/Personal" where journals of
+        several accounts named kim are on this device (`name`; nu82 F2: it was the owner's
+        own name, "Personal", which a call takes for this account's own journal)."""
+        return self.name or f"{self.owner}/{self.owner_journal_name}"
+
+    @property
     def share_ended(self) -> bool:
         """The read-only copy (`read_only_copy`) of a share that ended by what this device knows
         beyond the server's word: an end its owner signed in the access chain this device
@@ -419,10 +431,9 @@ class SharedJournal:
         account names it ("ana/Personal"), as "journal" is in an entry's, a note's, a flag's
         or a result's JSON, and what `tj list --journal` takes (also "name"); the owner's own
         name for the journal ("Personal") is "owner_journal_name"."""
-        named = self.name or f"{self.owner}/{self.journal}"
         return {
-            "journal": named,
-            "owner_journal_name": self.journal,
+            "journal": self.journal,
+            "owner_journal_name": self.owner_journal_name,
             "journal_id": self.journal_id,
             "owner": self.owner,
             "role": self.role,
@@ -432,7 +443,7 @@ class SharedJournal:
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
-            "name": named,
+            "name": self.journal,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
             "left_at": json_time(self.left_at) if self.left_at else None,
