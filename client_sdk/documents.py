@@ -1676,7 +1676,8 @@ def new_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput(
-            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+            "created_at is on or after 1970-01-01 00:00 UTC: an entry cannot be dated earlier",
+            subject=BAD_VALUE,
         )
     if created_at_ms is not None and created_at_ms > now_ms:
         raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
@@ -1752,7 +1753,8 @@ def edit_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput(
-            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+            "created_at is on or after 1970-01-01 00:00 UTC: an entry cannot be dated earlier",
+            subject=BAD_VALUE,
         )
     if (
         created_at_ms is not None

@@ -43,6 +43,7 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import (
     BAD_VALUE,
+    FINGERPRINT_MISMATCH,
     AccessError,
     ConflictError,
     IntegrityError,
@@ -1005,7 +1006,8 @@ class Sharing:
             return error
         return KeyChangedError(
             f"{error} {identity.username}'s keys stay verified on this device, as you "
-            "compared them before."
+            "compared them before.",
+            subject=FINGERPRINT_MISMATCH,
         )
 
     async def _typed_matches(
@@ -4292,9 +4294,11 @@ def _check_typed(identity: wire.Identity, fingerprint: str, *, sharing: bool = F
     if sharing:
         raise KeyChangedError(
             f"the fingerprint you entered does not match {identity.username}'s keys as this "
-            "device sees them: nothing was shared. Compare it again in person."
+            "device sees them: nothing was shared. Compare it again in person.",
+            subject=FINGERPRINT_MISMATCH,
         )
     raise KeyChangedError(
         f"the fingerprint you typed does not match {identity.username}'s keys as this "
-        "device sees them: nothing was marked verified. Compare it again in person."
+        "device sees them: nothing was marked verified. Compare it again in person.",
+        subject=FINGERPRINT_MISMATCH,
     )

@@ -7,7 +7,12 @@ server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from client_sdk import SharedJournal
+from datetime import UTC, datetime
+
+import pytest
+
+from client_sdk import InvalidInput, KeyChangedError, SharedJournal
+from client_sdk.errors import FINGERPRINT_MISMATCH, KEYS_CHANGED
 from tests.client.sharing_support import share_with
 from tests.conftest import ClientFactory
 
@@ -53,3 +58,32 @@ async def test_a_score_differences_number_is_its_difference(signup: ClientFactor
     assert taken.change is not None
     assert (taken.change.earlier, taken.change.later, taken.change.difference) == (9, 18, 9)
     assert taken.change.to_dict()["difference"] == taken.change.difference
+
+
+async def test_a_fingerprint_that_does_not_match_and_changed_keys_have_their_subjects(
+    signup: ClientFactory,
+) -> None:
+    """nu82 F12: a KeyChangedError had no subject; an app told a typo from changed keys by
+    `username` only."""
+    ana, tom = await signup("ana"), await signup("tom")
+    wrong = "1" * 30
+    with pytest.raises(KeyChangedError) as typed:
+        await ana.shares.grant("Personal", "tom", full=True, fingerprint=wrong)
+    assert typed.value.subject == FINGERPRINT_MISMATCH
+    with pytest.raises(KeyChangedError) as typed:
+        await ana.shares.verify("tom", wrong)
+    assert typed.value.subject == FINGERPRINT_MISMATCH
+    await ana.shares.verify("tom", await tom.shares.fingerprint())
+    assert KeyChangedError("other keys").subject == KEYS_CHANGED
+
+
+async def test_an_entry_dated_before_1970_is_refused_in_the_callers_units(
+    signup: ClientFactory,
+) -> None:
+    """nu82 F5: the refusal spoke of milliseconds, a unit the caller never passed."""
+    ana = await signup("ana")
+    with pytest.raises(InvalidInput) as refused:
+        await ana.entries.write(None, "x", created_at=datetime(1, 1, 1, tzinfo=UTC))
+    assert refused.value.subject == "value"
+    assert "1970-01-01" in str(refused.value) and "millisecond" not in str(refused.value)
+    assert await ana.entries.list() == []

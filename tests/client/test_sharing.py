@@ -718,7 +718,7 @@ async def test_shares_shared_with_me_and_the_share_log_say_who_sees_what(
     assert tom_personal.expires_at is not None
     assert abs(tom_personal.expires_at - until) < timedelta(seconds=1)
 
-    shared = sorted((s.owner, s.journal, s.role) for s in await tom.shares.with_me())
+    shared = sorted((s.owner, s.owner_journal_name, s.role) for s in await tom.shares.with_me())
     assert shared == [("ana", "Personal", "annotate"), ("ana", "Sleep", "read")]
 
     await tom.sync()
