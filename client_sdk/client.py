@@ -1400,16 +1400,21 @@ class Client:
         home = Path(home)
         if listed is not None:
             if account_id is not None:
-                raise InvalidInput("give either the kept recovery keys listed or an account id")
+                raise InvalidInput(
+                    "give either the kept recovery keys listed or an account id", subject=BAD_VALUE
+                )
             if any(kept.path.parent.resolve() != home.resolve() for kept in listed):
-                raise InvalidInput(f"a kept recovery key listed is not one of {home}")
+                raise InvalidInput(
+                    f"a kept recovery key listed is not one of {home}", subject=BAD_VALUE
+                )
             kept = list(listed)
         else:
             kept = list_kept(home, account_id)
         if not kept:
             raise InvalidInput(
                 f"{home} keeps no recovery key"
-                + ("" if account_id is None else f" of an account {account_id!r}")
+                + ("" if account_id is None else f" of an account {account_id!r}"),
+                subject=BAD_VALUE,
             )
         return forget_kept(kept)
 
@@ -1718,7 +1723,9 @@ class Client:
 
         home = Path(home)
         if not is_locked(home):  # raises for no profile, or a damaged one
-            raise InvalidInput(f"the profile in {home} is not locked: open it to see who it is")
+            raise InvalidInput(
+                f"the profile in {home} is not locked: open it to see who it is", subject=BAD_VALUE
+            )
         return LockedIdentity(device_name=await kept_own_name(home, b"") or "")
 
     async def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
@@ -4159,9 +4166,9 @@ async def _refuse_other_store(home: Path, account_id: bytes) -> None:
     finally:
         await orphan.close()
     if ours is None and not await _delete_unknown_orphan(home):
-        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
+        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home), subject="other account's store")
     if ours is False:
-        raise InvalidInput(_orphan_store_text(home))
+        raise InvalidInput(_orphan_store_text(home), subject="other account's store")
 
 
 async def _refuse_other_named_store(home: Path, username: str) -> None:
@@ -4174,7 +4181,7 @@ async def _refuse_other_named_store(home: Path, username: str) -> None:
     (`_refuse_other_store`), which ends that session on refusal."""
     own = await _recorded_username(home)
     if own is not None and own != username:
-        raise InvalidInput(_orphan_store_text(home))
+        raise InvalidInput(_orphan_store_text(home), subject="other account's store")
 
 
 async def _holder_name(home: Path) -> str:
@@ -4263,7 +4270,8 @@ def _losses_allowed(discard_unsynced: bool | int, done: str) -> int | None:
         raise InvalidInput(
             f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
             f"changes the user agreed to lose (0 or more), or True for any number; nothing "
-            f"was {done}"
+            f"was {done}",
+            subject=BAD_VALUE,
         )
     return discard_unsynced
 

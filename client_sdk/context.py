@@ -1073,7 +1073,8 @@ class Context:
                 f"{quoted_name(wanted)} names no {what} on this device now: journals of more than one "
                 f"account named {owner} are here (an account erased, its username taken "
                 f"again), each named with its account's id where that tells them apart: name "
-                f"the one you mean as listed: {', '.join(listed)}"
+                f"the one you mean as listed: {', '.join(listed)}",
+                subject="same name",
             )
 
     async def _not_also_a_client(
@@ -1096,7 +1097,8 @@ class Context:
         except InvalidInput as several:  # they share several: the name is no less in doubt
             raise InvalidInput(
                 f"{quoted_name(wanted)} names your journal {quoted_name(self.display(found))}, and {several}; "
-                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours"
+                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours",
+                subject="yours and theirs",
             ) from None
         if theirs is None:
             return
@@ -1154,7 +1156,8 @@ class Context:
                     else ""
                 )
                 raise InvalidInput(
-                    f"{wanted} shares several journals with you: name one of {names}{also}"
+                    f"{wanted} shares several journals with you: name one of {names}{also}",
+                    subject="same name",
                 )
         if any(j in briefs for j in (x.journal_id for x in every)):
             owner = self.replica.owner_label(every[0])

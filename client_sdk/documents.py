@@ -1626,7 +1626,8 @@ def check_prompt_id(prompt_id: str) -> None:
     if not valid:
         raise InvalidInput(
             f"a prompt id is 1 to {MAX_PROMPT_ID} lowercase letters, digits or '-', "
-            f"not {prompt_id!r}"
+            f"not {prompt_id!r}",
+            subject=BAD_VALUE,
         )
 
 
@@ -1636,7 +1637,9 @@ MAX_UTC_OFFSET = 18 * 60  # minutes either side of UTC, as ISO 8601 offsets in p
 def check_utc_offset(minutes: int) -> None:
     """An offset from UTC in whole minutes, -1080 to +1080 (±18 h)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or abs(minutes) > MAX_UTC_OFFSET:
-        raise InvalidInput("a UTC offset is a whole number of minutes from -1080 to 1080")
+        raise InvalidInput(
+            "a UTC offset is a whole number of minutes from -1080 to 1080", subject=BAD_VALUE
+        )
 
 
 NUDGE_MS = 1_000

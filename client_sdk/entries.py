@@ -1012,7 +1012,9 @@ def changed_tags(
         folded = tag.strip().casefold()
         if folded not in {t.casefold() for t in result}:
             having = ", ".join(result) if result else "none"
-            raise InvalidInput(f"the entry has no tag {tag!r} (its tags: {having})")
+            raise InvalidInput(
+                f"the entry has no tag {tag!r} (its tags: {having})", subject=BAD_VALUE
+            )
         result = [t for t in result if t.casefold() != folded]
     return tuple(result)
 

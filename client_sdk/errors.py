@@ -1265,6 +1265,12 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "archived": "JournalArchived: the owner's journal is archived; unarchive it first",
         "renamed elsewhere": "RenamedElsewhere: another device of the owner renamed the journal "
         "meanwhile",
+        "too large": "a document (an entry grown by edits and merges, say) or a journal's "
+        "history too large to seal as one record, for a share, a copy or a sync: the message "
+        "says what to split or leave out; nothing was changed",
+        "other account's store": "a sign-in refused on a home that holds, without a profile, "
+        "local data of another account (or of one it cannot tell, with unsynced changes): the "
+        "message says which files to move away, or sign in with another home",
         KEYS_CHANGED: "KeyChangedError: the server gives the username other identity keys, or "
         "another account, than the ones pinned on this device: compare fingerprints in person, "
         "then accept the new keys",

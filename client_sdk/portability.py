@@ -1642,7 +1642,8 @@ def check_sizes(archive: Archive, creator: bytes, now: int) -> None:
                 f"{named} of journal {quoted_name(item.journal)} holds {len(state) // 1024} KiB, more "
                 f"than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
                 "nothing of the file was imported: shorten it in the file (or split its text "
-                "into several entries) and import again"
+                "into several entries) and import again",
+                subject="too large",
             )
 
 

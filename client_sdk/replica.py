@@ -82,6 +82,7 @@ from client_sdk.documents import (
 )
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
+    BAD_VALUE,
     AccessError,
     ClientClosed,
     ConflictError,
@@ -7671,7 +7672,8 @@ class Replica:
                 raise InvalidInput(
                     f"{renewed[0]} no longer reads this journal: the server says they left the "
                     "share (not signed by them), so nothing was changed; sync, then share it "
-                    "with them again as a new share (full)"
+                    "with them again as a new share (full)",
+                    subject="sync",
                 )
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
@@ -8495,7 +8497,9 @@ class Replica:
             plan = await self._snapshot_plan(journal, doc_ids)
         for document, _, payload in plan:
             if not snapshot_fits(payload):
-                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+                raise InvalidInput(
+                    too_large_to_snapshot(journal, document, payload), subject="too large"
+                )
         fresh, key = await self._current_key(journal)
         across = None if doc_ids is None else frozenset[carrying.Counter]()
         with contextlib.suppress(_SizedOnly, _NothingToCover):
@@ -9053,7 +9057,9 @@ class Replica:
         F1)."""
         for document, _, payload in plan:
             if not snapshot_fits(payload):
-                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+                raise InvalidInput(
+                    too_large_to_snapshot(journal, document, payload), subject="too large"
+                )
         left_out = frozenset[carrying.Counter]()
         state = self.chains.state(journal.journal_id)
         if across is not None and state is not None and state.cut:
@@ -9477,7 +9483,8 @@ class Replica:
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             raise InvalidInput(
-                f"the history of {quoted_name(journal.name)} is too scattered to share"
+                f"the history of {quoted_name(journal.name)} is too scattered to share",
+                subject="too large",
             )
         await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
         await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
@@ -9546,9 +9553,12 @@ class Replica:
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             if document is None:
                 raise InvalidInput(
-                    f"the history of {quoted_name(journal.name)} is too scattered to share"
+                    f"the history of {quoted_name(journal.name)} is too scattered to share",
+                    subject="too large",
                 )
-            raise InvalidInput(too_large_with_history(journal, document, payload, body))
+            raise InvalidInput(
+                too_large_with_history(journal, document, payload, body), subject="too large"
+            )
         doc_id = document.doc_id if document else None
         await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
         if document is None:
@@ -9635,7 +9645,10 @@ class Replica:
         compared with must be said); NotFound for a `with_member` the chain does not name."""
         owner = state.owner_id
         if owner_only and with_member is not None:
-            raise InvalidInput("choose either a member to compare with or the owner-only code")
+            raise InvalidInput(
+                "choose either a member to compare with or the owner-only code",
+                subject="whose code",
+            )
         if owner_only:
             return None
         me = self.profile.account_id
@@ -9644,7 +9657,8 @@ class Replica:
                 raise InvalidInput(
                     f"{quoted_name(journal.name)} is not your journal: your code is the one to compare "
                     "with its owner's (no member to name), or the owner-only code to compare "
-                    "with another member (this device cannot check another member's records)"
+                    "with another member (this device cannot check another member's records)",
+                    subject=BAD_VALUE,
                 )
             return me
         if with_member is not None:
@@ -10426,7 +10440,8 @@ def _check_size(ciphertext: bytes, body: records.RecordBody) -> None:
         and records.uncompressed_length(body) > wire.MAX_RECORD_BYTES
     ):
         raise InvalidInput(
-            "this change is too large to sync in one piece: split the text into several entries"
+            "this change is too large to sync in one piece: split the text into several entries",
+            subject="too large",
         )
 
 

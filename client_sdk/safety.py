@@ -34,7 +34,7 @@ from importlib import resources
 from typing import Any
 
 from client_sdk.documents import Document, check_text_limit
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import (
     and_words,
     check_text,
@@ -1393,7 +1393,7 @@ def _contact(value: str | None, what: str) -> str | None:
         return None
     value = check_text(value.strip(), what)
     if len(value) > MAX_CONTACT:
-        raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters")
+        raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters", subject=BAD_VALUE)
     return value or None
 
 
@@ -1446,7 +1446,7 @@ def plan_update(
 def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:
     checked = _contact(text, "a crisis line")
     if checked is None:
-        raise InvalidInput("a crisis line is 1 to 300 characters")
+        raise InvalidInput("a crisis line is 1 to 300 characters", subject=BAD_VALUE)
     return document.change(fields={"text": checked, "created_at": now_ms})
 
 

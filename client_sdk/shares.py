@@ -24,6 +24,7 @@ from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.documents import BRIEF
 from client_sdk.errors import (
+    BAD_VALUE,
     NARROWING,
     READ_ROLE,
     FlagsWouldStop,
@@ -263,14 +264,16 @@ class Shares:
         """
         local = await self._context.local_journal(journal)
         private = InvalidInput(
-            f"{quoted_name(journal)} holds your private notes about clients: it is never shared"
+            f"{quoted_name(journal)} holds your private notes about clients: it is never shared",
+            subject=BAD_VALUE,
         )
         if await holds_private_notes(self._context, local):
             raise private
         if safety_flags and (only is not None or role == "read" or self._care is None):
             raise InvalidInput(
                 "safety flags need a share of the whole journal with the annotate role (a "
-                "member who only reads could never mark a flag as read); nothing was changed"
+                "member who only reads could never mark a flag as read); nothing was changed",
+                subject=BAD_VALUE,
             )
         narrowing = only is not None
         # Whether flags would stop is decided inside the call, after its sync, on the chain
@@ -1039,7 +1042,8 @@ class Shares:
             )
         if local.role == "owner":
             raise InvalidInput(
-                f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead",
+                subject="own journal",
             )
         if not check_only:
             await self._context.sharing.leave(local)

@@ -1072,11 +1072,17 @@ class Sharing:
         if journal.role != "owner":
             raise AccessError(f"only the owner of {quoted_name(journal.name)} can share it")
         if full and only is not None:
-            raise InvalidInput("share the whole journal (full) or some fields (only), not both")
+            raise InvalidInput(
+                "share the whole journal (full) or some fields (only), not both", subject=BAD_VALUE
+            )
         if role is not None and role not in keys.ROLES:
-            raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
+            raise InvalidInput(
+                f"a share's role is one of {', '.join(keys.ROLES)}", subject=BAD_VALUE
+            )
         if until is not None and no_end:
-            raise InvalidInput("give an end date (expires_at) or no_end=True, not both")
+            raise InvalidInput(
+                "give an end date (expires_at) or no_end=True, not both", subject=BAD_VALUE
+            )
         # None: keep the member's current end date (none for a new member); 0: no end date.
         expires_at: int | None = 0 if no_end else (share_expiry(until) if until else None)
         if only is not None:  # a field misspelt: said before any fingerprint is asked for
@@ -2044,7 +2050,8 @@ class Sharing:
             except InvalidInput as error:
                 raise InvalidInput(
                     f"{peer.username} now shares {quoted_name(journal.name)} (signed), but "
-                    + owed_shares.unfinished(peer.username, error)
+                    + owed_shares.unfinished(peer.username, error),
+                    subject="too large",
                 ) from None
         await self.replica.push_outbox()
         return role, expires_at
@@ -2414,7 +2421,8 @@ class Sharing:
         remembers that this account left (forgotten.LEFT: `forget` may then discard it)."""
         if journal.role == "owner":
             raise InvalidInput(
-                f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
+                subject="own journal",
             )
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
@@ -2497,7 +2505,8 @@ class Sharing:
             if state is None and not left:
                 raise InvalidInput(
                     f"this device has no verified access chain of {quoted_name(label)}, so it cannot "
-                    "tell whether the share ended: sync, then try again"
+                    "tell whether the share ended: sync, then try again",
+                    subject="sync",
                 )
             if granted is not None and not left and journal.role != REVOKED:
                 raise await self._still_active(label, journal, now)
@@ -3392,12 +3401,15 @@ class Sharing:
             raise AccessError("only the entry's owner can share it")
         fields = check_fields(only) if only is not None else ENTRY_FIELDS
         if not any(f in ENTRY_FIELDS for f in fields):
-            raise InvalidInput(f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}")
+            raise InvalidInput(
+                f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}",
+                subject=BAD_VALUE,
+            )
         if normalize_username(username) == self.profile.username:
-            raise InvalidInput("you cannot share an entry with yourself")
+            raise InvalidInput("you cannot share an entry with yourself", subject="yourself")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
-            raise InvalidInput("you cannot share an entry with yourself")
+            raise InvalidInput("you cannot share an entry with yourself", subject="yourself")
         # The copy is of what this device reads: not while the owner's newer changes of the
         # journal wait unread here (records name no document before they are read), R20 F4.
         await self.replica.refuse_while_parked(source, "share an entry of it")
@@ -3408,7 +3420,7 @@ class Sharing:
             texts={"body": document.text("body") if "body" in fields else ""},
         )
         if not snapshot_fits(sized):
-            raise InvalidInput(too_large_to_snapshot(source, document, sized))
+            raise InvalidInput(too_large_to_snapshot(source, document, sized), subject="too large")
         target = await self.items_journal(peer, document.doc_id, again)
         # Read again: making the journal kept for them syncs, and may bring another
         # device's trash or delete of the entry (REV-DEL7 A: the copy was written from the
@@ -4030,7 +4042,7 @@ class Sharing:
 
     async def add_note(self, journal: LocalJournal, kind: str, text: str) -> Note:
         if kind not in (NOTE, PROMPT):
-            raise InvalidInput("a note's kind is note or prompt")
+            raise InvalidInput("a note's kind is note or prompt", subject=BAD_VALUE)
         if not text.strip() or len(text) > 10_000:
             raise InvalidInput("a note is 1 to 10000 characters", subject=BAD_VALUE)
         check_text(text, "a note" if kind == NOTE else "a prompt", multiline=True)
