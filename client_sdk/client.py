@@ -644,7 +644,10 @@ class Client:
         copy kept, unshown; `replace_recovery_key` replaces the key instead. Raises
         AuthError for a password that is neither; InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses; use it, or close it first."""
+        session that Client uses; use it, or close it first. Raises ConflictError (subject
+        "username taken") for a username another account has (ask for another), RateLimited
+        (a NetworkError, subject "rate limited", `retry_after` in seconds) when the server
+        takes no more new accounts from this address for now, NetworkError offline."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
@@ -1112,7 +1115,9 @@ class Client:
 
         Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses; use it, or close it first."""
+        session that Client uses; use it, or close it first. Raises RateLimited (a
+        NetworkError, subject "rate limited", `retry_after` in seconds) after too many wrong
+        passwords: wait, then try again (not "offline")."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
@@ -1437,7 +1442,11 @@ class Client:
         opened instead). `signup`, `login` and `recover` finish such a logout first too:
         its data is never adopted, by the same account or another.
 
-        Raises StoreBusy (nothing changed, try again) when another program using this home
+        Raises InvalidInput (subject "profile") when `home` holds no account ("no account on
+        this device": sign up or log in first); AuthError subject "passphrase needed" for a
+        profile locked with a passphrase (`tj lock`, `set_passphrase`) opened without
+        `passphrase`, and "passphrase" for a wrong one (ask again); StoreBusy (nothing
+        changed, try again) when another program using this home
         (another `tj`, an app) keeps the store busy for longer than a write waits while the
         store is brought up to date (an upgrade), or keeps changing the home (logging out,
         signing in) while this looks."""

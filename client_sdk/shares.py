@@ -1196,7 +1196,7 @@ class Shares:
         """The safety number (fingerprint) of this account, or of another account after
         checking its self-signature: six groups of five digits to compare in person.
         Another account's needs the network. Raises NotFound for an unknown username,
-        KeyChangedError when the server's answer does not verify."""
+        KeyChangedError when the server's answer does not verify, NetworkError offline."""
         context = self._context
         if username is None or normalize_username(username) == context.username:
             secrets = context.profile.secrets
@@ -1247,7 +1247,8 @@ class Shares:
         any other keys held for that username (`verify_replaces` says which first). Needs the
         network. Returns False when this device held exactly these keys as verified already
         (nothing changed), True when it marked them verified now. Raises KeyChangedError
-        when `fingerprint` does not match their keys as the server gives them (nothing is
+        (subject "fingerprint mismatch") when `fingerprint` does not match their keys as the server gives them (nothing is
         marked verified; when this device holds those keys as verified already, the message
-        says that verification stays), NotFound for an unknown account."""
+        says that verification stays), NotFound for an unknown account, InvalidInput
+        (subject "value") for a fingerprint that is not 30 digits, NetworkError offline."""
         return await self._context.sharing.verify_peer(username, fingerprint)
