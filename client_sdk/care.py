@@ -657,7 +657,7 @@ class Homework:
         if self._mirror_source(local) is not None:
             raise InvalidInput(
                 "this is the copy kept for your therapist: change the original",
-                subject="copy journal",
+                subject="refused",
             )
         if homework_view(document, self._display(local), local.journal_id.hex()) is None:
             raise NotFound(f"homework {homework_id} was deleted")

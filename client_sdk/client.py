@@ -1419,7 +1419,7 @@ class Client:
             raise InvalidInput(
                 f"{home} keeps no recovery key"
                 + ("" if account_id is None else f" of an account {account_id!r}"),
-                subject=BAD_VALUE,
+                subject="refused",
             )
         return forget_kept(kept)
 
@@ -1733,7 +1733,7 @@ class Client:
         home = Path(home)
         if not is_locked(home):  # raises for no profile, or a damaged one
             raise InvalidInput(
-                f"the profile in {home} is not locked: open it to see who it is", subject=BAD_VALUE
+                f"the profile in {home} is not locked: open it to see who it is", subject="refused"
             )
         return LockedIdentity(device_name=await kept_own_name(home, b"") or "")
 

@@ -1080,7 +1080,7 @@ class Context:
                 f"account named {owner} are here (an account erased, its username taken "
                 f"again), each named with its account's id where that tells them apart: name "
                 f"the one you mean as listed: {', '.join(listed)}",
-                subject="same name",
+                subject="refused",
             )
 
     async def _not_also_a_client(
@@ -1104,7 +1104,7 @@ class Context:
             raise InvalidInput(
                 f"{quoted_name(wanted)} names your journal {quoted_name(self.display(found))}, and {several}; "
                 f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours",
-                subject="yours and theirs",
+                subject="refused",
             ) from None
         if theirs is None:
             return
@@ -1163,7 +1163,7 @@ class Context:
                 )
                 raise InvalidInput(
                     f"{wanted} shares several journals with you: name one of {names}{also}",
-                    subject="same name",
+                    subject="refused",
                 )
         if any(j in briefs for j in (x.journal_id for x in every)):
             owner = self.replica.owner_label(every[0])

@@ -89,7 +89,7 @@ class KdfCost:
             raise InvalidInput(
                 f"password hashing cost {self.words()} is above the maximum this client "
                 f"accepts; refusing to derive keys",
-                subject=BAD_VALUE,
+                subject="refused",
             )
 
     def words(self) -> str:
@@ -146,7 +146,7 @@ def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
         raise InvalidInput(
             f"password hashing cost {cost.opslimit} passes / {cost.memlimit >> 20} MiB "
             "cannot be used on this device; refusing to derive keys",
-            subject=BAD_VALUE,
+            subject="refused",
         ) from None
 
 

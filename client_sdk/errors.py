@@ -1265,6 +1265,10 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "archived": "JournalArchived: the owner's journal is archived; unarchive it first",
         "renamed elsewhere": "RenamedElsewhere: another device of the owner renamed the journal "
         "meanwhile",
+        "refused": "an InvalidInput for a call refused as asked, though each value given is "
+        "well formed (this account's own journal where another's is meant, a journal of private "
+        "notes to share, a member who only reads named for flags, a home in another state): "
+        "the message says why and what to do; nothing was changed",
         "too large": "a document (an entry grown by edits and merges, say) or a journal's "
         "history too large to seal as one record, for a share, a copy or a sync: the message "
         "says what to split or leave out; nothing was changed",

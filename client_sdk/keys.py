@@ -22,7 +22,7 @@ import nacl.signing
 
 from client_sdk import crypto
 from client_sdk.crypto import Context, KdfCost
-from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, WRONG_RECOVERY_KEY, IntegrityError, InvalidInput
 from client_sdk.models import normalize_username
 
 BUNDLE_VERSION = 1
@@ -118,12 +118,12 @@ def parse_recovery_key(text: str) -> bytes:
         raw = base64.b32decode(cleaned)
     except ValueError:
         raise InvalidInput(
-            "that is not a recovery key: expected 56 letters and digits", subject=BAD_VALUE
+            "that is not a recovery key: expected 56 letters and digits", subject=WRONG_RECOVERY_KEY
         ) from None
     key, check = raw[:RECOVERY_KEY_BYTES], raw[RECOVERY_KEY_BYTES:]
     if len(raw) != RECOVERY_KEY_BYTES + RECOVERY_CHECK_BYTES or crypto.hash32(key)[:3] != check:
         raise InvalidInput(
-            "that recovery key has a typo: check it letter by letter", subject=BAD_VALUE
+            "that recovery key has a typo: check it letter by letter", subject=WRONG_RECOVERY_KEY
         )
     return key
 

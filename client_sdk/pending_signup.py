@@ -370,7 +370,7 @@ def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
         raise InvalidInput(
             "changed since they were listed, so dropped none (list them again): "
             + ", ".join(str(k.path) for k in changed),
-            subject=BAD_VALUE,
+            subject="refused",
         )
     for kept in listed:
         try:
@@ -384,7 +384,7 @@ def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
             raise InvalidInput(
                 f"{kept.path} cannot be removed ({error.strerror}): it is not a file this "
                 "device wrote; move it away by hand",
-                subject=BAD_VALUE,
+                subject="refused",
             ) from None
     return list(listed)
 

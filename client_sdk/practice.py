@@ -427,7 +427,7 @@ class Briefs:
                 raise InvalidInput(
                     f"{quoted_name(_display(self._replica, found))} is not a journal of yours: a brief "
                     "covers journals you own",
-                    subject=BAD_VALUE,
+                    subject="refused",
                 )
             chosen[found.journal_id] = found
         return list(chosen.values())

@@ -118,7 +118,7 @@ class PrivateNotes:
         if about.owner_id == me:
             raise InvalidInput(
                 "a private note is about a client: name a journal shared with you",
-                subject="own journal",
+                subject="refused",
             )
         if not text.strip():
             raise InvalidInput("a private note needs some text", subject=BAD_VALUE)
@@ -302,7 +302,7 @@ class PrivateNotes:
             raise InvalidInput(
                 f"your journal {quoted_name(found.name)} is shared, so it cannot hold private notes: "
                 "end its shares or rename it, then add the note again",
-                subject=BAD_VALUE,
+                subject="refused",
             )
         if found is not None or not create:
             return found

@@ -82,7 +82,6 @@ from client_sdk.documents import (
 )
 from client_sdk.documents import removal as documents_removal
 from client_sdk.errors import (
-    BAD_VALUE,
     AccessError,
     ClientClosed,
     ConflictError,
@@ -7673,7 +7672,7 @@ class Replica:
                     f"{renewed[0]} no longer reads this journal: the server says they left the "
                     "share (not signed by them), so nothing was changed; sync, then share it "
                     "with them again as a new share (full)",
-                    subject="sync",
+                    subject="refused",
                 )
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
@@ -9658,7 +9657,7 @@ class Replica:
                     f"{quoted_name(journal.name)} is not your journal: your code is the one to compare "
                     "with its owner's (no member to name), or the owner-only code to compare "
                     "with another member (this device cannot check another member's records)",
-                    subject=BAD_VALUE,
+                    subject="refused",
                 )
             return me
         if with_member is not None:

@@ -1234,7 +1234,7 @@ class SafetyPath:
                     f"{name} only reads {local.name}: a member who only reads could never mark "
                     "a safety flag as read, so none is sealed for them; share with them with "
                     "the annotate role first (nothing was changed)",
-                    subject=BAD_VALUE,
+                    subject="refused",
                 )
         named = {current[name] for name in names}
         return sorted({*opted, *named}), named

@@ -24,7 +24,6 @@ from client_sdk.care_disclosure import DISCLOSABLE
 from client_sdk.context import Context, documents_by_id, matched_kinds
 from client_sdk.documents import BRIEF
 from client_sdk.errors import (
-    BAD_VALUE,
     NARROWING,
     READ_ROLE,
     FlagsWouldStop,
@@ -265,7 +264,7 @@ class Shares:
         local = await self._context.local_journal(journal)
         private = InvalidInput(
             f"{quoted_name(journal)} holds your private notes about clients: it is never shared",
-            subject=BAD_VALUE,
+            subject="refused",
         )
         if await holds_private_notes(self._context, local):
             raise private
@@ -273,7 +272,7 @@ class Shares:
             raise InvalidInput(
                 "safety flags need a share of the whole journal with the annotate role (a "
                 "member who only reads could never mark a flag as read); nothing was changed",
-                subject=BAD_VALUE,
+                subject="refused",
             )
         narrowing = only is not None
         # Whether flags would stop is decided inside the call, after its sync, on the chain
@@ -1043,7 +1042,7 @@ class Shares:
         if local.role == "owner":
             raise InvalidInput(
                 f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead",
-                subject="own journal",
+                subject="refused",
             )
         if not check_only:
             await self._context.sharing.leave(local)

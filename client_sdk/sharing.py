@@ -2422,7 +2422,7 @@ class Sharing:
         if journal.role == "owner":
             raise InvalidInput(
                 f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
-                subject="own journal",
+                subject="refused",
             )
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
@@ -2506,7 +2506,7 @@ class Sharing:
                 raise InvalidInput(
                     f"this device has no verified access chain of {quoted_name(label)}, so it cannot "
                     "tell whether the share ended: sync, then try again",
-                    subject="sync",
+                    subject="refused",
                 )
             if granted is not None and not left and journal.role != REVOKED:
                 raise await self._still_active(label, journal, now)
