@@ -1028,7 +1028,7 @@ def changed_tags(
         if folded not in {t.casefold() for t in result}:
             having = ", ".join(result) if result else "none"
             raise InvalidInput(
-                f"the entry has no tag {tag!r} (its tags: {having})", subject=BAD_VALUE
+                f"the entry has no tag {tag!r} (its tags: {having})", subject="refused"
             )
         result = [t for t in result if t.casefold() != folded]
     return tuple(result)
