@@ -252,7 +252,7 @@ class Instrument:
             raise InvalidInput(
                 f"{self.name} has no unscored question: its form asks only its "
                 f"{len(self.items)} items",
-                subject=BAD_VALUE,
+                subject="refused",
             )
         if value not in {o.value for o in self.unscored.options}:
             raise InvalidInput(
