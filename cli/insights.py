@@ -280,7 +280,7 @@ def report(
             return page, []
         # NU52 F10: a therapist's default report covers their own journals only
         shared = await client.shares.with_me(refresh=False)
-        return page, [s.name or f"{s.owner}/{s.journal}" for s in shared if not s.read_only_copy]
+        return page, [s.journal for s in shared if not s.read_only_copy]
 
     page, shared = home.read(work)
     descriptor = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

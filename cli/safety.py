@@ -1515,7 +1515,7 @@ def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str =
                 )
                 + (
                     f" (answered {output.local_time(flag.answered_at)}, sealed later)"
-                    if flag.answered_at
+                    if flag.sealed_later
                     else ""
                 ),
                 str(flag.item),

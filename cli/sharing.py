@@ -2244,7 +2244,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
                 # shown(): the journal name is another account's text (rev-nu29b B2)
                 erased = s.owner if s.owner_erased else ""  # the server's word (NU49 F6)
                 advice = output.forget_advice(
-                    f"{owner}/{s.journal}",
+                    f"{owner}/{s.owner_journal_name}",
                     s.unlisted,
                     owner,
                     erased,
@@ -2900,8 +2900,7 @@ def shared_table(found: Iterable[SharedJournal]) -> Table:
         [*columns, Column("expires", FIXED)],
         (
             (
-                (s.name or f"{s.owner}/{s.journal}")
-                + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
+                s.journal + ("" if s.owner_verified else f" {output.UNVERIFIED_MARK}"),
                 s.access,
                 shared_end_text(s),
             )

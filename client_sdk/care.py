@@ -22,7 +22,7 @@ from typing import Any
 from client_sdk import forgotten, keys
 from client_sdk.care_disclosure import ANSWERS, HOMEWORK_FIELD, SCORES
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound
+from client_sdk.errors import BAD_VALUE, AccessError, InvalidInput, NotFound
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import now_ms, quoted_name
 from client_sdk.queries import check_bounds, local_bound, select_dated
@@ -527,7 +527,9 @@ class Homework:
         if assignment_id is not None:
             assigned_in, assigned = await self._document_of_kind(assignment_id, ASSIGNMENT)
             if assigned.field("target") != chosen.id:
-                raise InvalidInput(f"assignment {assignment_id} is not a {chosen.title}")
+                raise InvalidInput(
+                    f"assignment {assignment_id} is not a {chosen.title}", subject=BAD_VALUE
+                )
             linked = assigned.doc_id.hex()
             await self._replica.load_access()
             # assigned in a field-level share: written in its source journal, from where the
@@ -580,7 +582,7 @@ class Homework:
         local, document = await self._owned(homework_id)
         chosen = template(str(document.field("template", "")))
         if not values and completion is None:
-            raise InvalidInput("give values to change or a completion")
+            raise InvalidInput("give values to change or a completion", subject=BAD_VALUE)
         before = homework_settling_values(document)
         update = edit_homework_update(document, chosen, values or {}, completion, now_ms())
         # the values this edit set, read before the save merges what is stored meanwhile (a
@@ -653,7 +655,10 @@ class Homework:
             raise AccessError("only the client who wrote homework can change or delete it")
         await self._replica.load_access()
         if self._mirror_source(local) is not None:
-            raise InvalidInput("this is the copy kept for your therapist: change the original")
+            raise InvalidInput(
+                "this is the copy kept for your therapist: change the original",
+                subject="refused",
+            )
         if homework_view(document, self._display(local), local.journal_id.hex()) is None:
             raise NotFound(f"homework {homework_id} was deleted")
         return local, document

@@ -655,7 +655,10 @@ class Client:
         copy kept, unshown; `replace_recovery_key` replaces the key instead. Raises
         AuthError for a password that is neither; InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses; use it, or close it first."""
+        session that Client uses; use it, or close it first. Raises ConflictError (subject
+        "username taken") for a username another account has (ask for another), RateLimited
+        (a NetworkError, subject "rate limited", `retry_after` in seconds) when the server
+        takes no more new accounts from this address for now, NetworkError offline."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
@@ -1138,7 +1141,9 @@ class Client:
 
         Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
-        session that Client uses; use it, or close it first."""
+        session that Client uses; use it, or close it first. Raises RateLimited (a
+        NetworkError, subject "rate limited", `retry_after` in seconds) after too many wrong
+        passwords: wait, then try again (not "offline")."""
         home = Path(home)
         _check_not_open(home)  # before anything is sent (NU45 #11)
         await _finish_logout_first(home, passphrase)  # its store is never adopted
@@ -1434,16 +1439,21 @@ class Client:
         home = Path(home)
         if listed is not None:
             if account_id is not None:
-                raise InvalidInput("give either the kept recovery keys listed or an account id")
+                raise InvalidInput(
+                    "give either the kept recovery keys listed or an account id", subject=BAD_VALUE
+                )
             if any(kept.path.parent.resolve() != home.resolve() for kept in listed):
-                raise InvalidInput(f"a kept recovery key listed is not one of {home}")
+                raise InvalidInput(
+                    f"a kept recovery key listed is not one of {home}", subject=BAD_VALUE
+                )
             kept = list(listed)
         else:
             kept = list_kept(home, account_id)
         if not kept:
             raise InvalidInput(
                 f"{home} keeps no recovery key"
-                + ("" if account_id is None else f" of an account {account_id!r}")
+                + ("" if account_id is None else f" of an account {account_id!r}"),
+                subject="refused",
             )
         return forget_kept(kept)
 
@@ -1471,7 +1481,11 @@ class Client:
         `profile.server_url` is the address without it, and every request raises
         InvalidInput, subject PROFILE_ADDRESS, until a sign-in here at that address (rev33a F3).
 
-        Raises StoreBusy (nothing changed, try again) when another program using this home
+        Raises InvalidInput (subject "profile") when `home` holds no account ("no account on
+        this device": sign up or log in first); AuthError subject "passphrase needed" for a
+        profile locked with a passphrase (`tj lock`, `set_passphrase`) opened without
+        `passphrase`, and "passphrase" for a wrong one (ask again); StoreBusy (nothing
+        changed, try again) when another program using this home
         (another `tj`, an app) keeps the store busy for longer than a write waits while the
         store is brought up to date (an upgrade), or keeps changing the home (logging out,
         signing in) while this looks."""
@@ -1767,7 +1781,9 @@ class Client:
 
         home = Path(home)
         if not is_locked(home):  # raises for no profile, or a damaged one
-            raise InvalidInput(f"the profile in {home} is not locked: open it to see who it is")
+            raise InvalidInput(
+                f"the profile in {home} is not locked: open it to see who it is", subject="refused"
+            )
         return LockedIdentity(device_name=await kept_own_name(home, b"") or "")
 
     async def set_passphrase(self, passphrase: str | None, *, cost: KdfCost = INTERACTIVE) -> None:
@@ -4271,9 +4287,9 @@ async def _refuse_other_store(home: Path, account_id: bytes) -> None:
     finally:
         await orphan.close()
     if ours is None and not await _delete_unknown_orphan(home):
-        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home))
+        raise InvalidInput(ORPHAN_UNKNOWN.format(home=home), subject="other account's store")
     if ours is False:
-        raise InvalidInput(_orphan_store_text(home))
+        raise InvalidInput(_orphan_store_text(home), subject="other account's store")
 
 
 async def _refuse_other_named_store(home: Path, username: str) -> None:
@@ -4286,7 +4302,7 @@ async def _refuse_other_named_store(home: Path, username: str) -> None:
     (`_refuse_other_store`), which ends that session on refusal."""
     own = await _recorded_username(home)
     if own is not None and own != username:
-        raise InvalidInput(_orphan_store_text(home))
+        raise InvalidInput(_orphan_store_text(home), subject="other account's store")
 
 
 async def _holder_name(home: Path) -> str:
@@ -4375,7 +4391,8 @@ def _losses_allowed(discard_unsynced: bool | int, done: str) -> int | None:
         raise InvalidInput(
             f"discard_unsynced is {discard_unsynced}: give how many items with unsynced "
             f"changes the user agreed to lose (0 or more), or True for any number; nothing "
-            f"was {done}"
+            f"was {done}",
+            subject=BAD_VALUE,
         )
     return discard_unsynced
 

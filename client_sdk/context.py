@@ -7,6 +7,7 @@ Internal: apps reach all of this through `Client` and its managers (`client.entr
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable
@@ -124,6 +125,11 @@ KIND_WORDS = {
     "checkin": "goal's check-in",
 }
 """Plain words for document kinds in messages (the kind itself when not listed)."""
+
+READ_BETWEEN_YIELDS = 200
+"""Entries `entries` reads (opens and decodes) between two yields to the event loop: at
+10,000 entries the read held the loop 0.7 s in one piece, freezing an app's UI and the
+live channel's tasks (nu82 F7); now a few milliseconds at a time."""
 
 VIEW_CACHE_LIMIT = 20_000
 """Entry views `Context.entries` keeps between calls, at most (about 1.3 KB each for an entry
@@ -1073,7 +1079,8 @@ class Context:
                 f"{quoted_name(wanted)} names no {what} on this device now: journals of more than one "
                 f"account named {owner} are here (an account erased, its username taken "
                 f"again), each named with its account's id where that tells them apart: name "
-                f"the one you mean as listed: {', '.join(listed)}"
+                f"the one you mean as listed: {', '.join(listed)}",
+                subject="refused",
             )
 
     async def _not_also_a_client(
@@ -1096,7 +1103,8 @@ class Context:
         except InvalidInput as several:  # they share several: the name is no less in doubt
             raise InvalidInput(
                 f"{quoted_name(wanted)} names your journal {quoted_name(self.display(found))}, and {several}; "
-                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours"
+                f"or give your journal's id ({found.journal_id.hex()[:ID_SHOWN]}) for yours",
+                subject="refused",
             ) from None
         if theirs is None:
             return
@@ -1154,7 +1162,8 @@ class Context:
                     else ""
                 )
                 raise InvalidInput(
-                    f"{wanted} shares several journals with you: name one of {names}{also}"
+                    f"{wanted} shares several journals with you: name one of {names}{also}",
+                    subject="refused",
                 )
         if any(j in briefs for j in (x.journal_id for x in every)):
             owner = self.replica.owner_label(every[0])
@@ -1287,7 +1296,9 @@ class Context:
         listed: set[bytes] = set()
         named: dict[bytes, _Names] = {}  # `_listed`'s, once a journal
         left = await self.left_here(journals.values())
-        for stored in await self.store.documents(journal_id, (ENTRY,)):
+        for count, stored in enumerate(await self.store.documents(journal_id, (ENTRY,)), 1):
+            if count % READ_BETWEEN_YIELDS == 0:
+                await asyncio.sleep(0)  # other tasks run between pieces (nu82 F7)
             if stored.kind != ENTRY or stored.journal_id not in journals:
                 continue
             listed.add(stored.doc_id)

@@ -23,7 +23,7 @@ import nacl.signing
 import nacl.utils
 from nacl.bindings.crypto_generichash import Blake2State
 
-from client_sdk.errors import CostBelowMinimum, IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, CostBelowMinimum, IntegrityError, InvalidInput
 
 KEY_BYTES = 32
 NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
@@ -88,7 +88,8 @@ class KdfCost:
         if self.opslimit > MAXIMUM_COST.opslimit or self.memlimit > MAXIMUM_COST.memlimit:
             raise InvalidInput(
                 f"password hashing cost {self.words()} is above the maximum this client "
-                f"accepts; refusing to derive keys"
+                f"accepts; refusing to derive keys",
+                subject="refused",
             )
 
     def words(self) -> str:
@@ -131,7 +132,7 @@ def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
     password in Unicode NFKC (`normalize_password`). Raises InvalidInput for a salt that is
     not 16 bytes or a cost this device cannot use."""
     if len(salt) != SALT_BYTES:
-        raise InvalidInput("the password salt must be 16 bytes")
+        raise InvalidInput("the password salt must be 16 bytes", subject=BAD_VALUE)
     try:
         return argon2id.kdf(
             KEY_BYTES,
@@ -144,7 +145,8 @@ def derive_root(password: str, salt: bytes, cost: KdfCost) -> bytes:
         # Out of libsodium's range, or more memory than this device can give.
         raise InvalidInput(
             f"password hashing cost {cost.opslimit} passes / {cost.memlimit >> 20} MiB "
-            "cannot be used on this device; refusing to derive keys"
+            "cannot be used on this device; refusing to derive keys",
+            subject="refused",
         ) from None
 
 

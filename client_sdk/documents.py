@@ -1626,7 +1626,8 @@ def check_prompt_id(prompt_id: str) -> None:
     if not valid:
         raise InvalidInput(
             f"a prompt id is 1 to {MAX_PROMPT_ID} lowercase letters, digits or '-', "
-            f"not {prompt_id!r}"
+            f"not {prompt_id!r}",
+            subject=BAD_VALUE,
         )
 
 
@@ -1636,7 +1637,9 @@ MAX_UTC_OFFSET = 18 * 60  # minutes either side of UTC, as ISO 8601 offsets in p
 def check_utc_offset(minutes: int) -> None:
     """An offset from UTC in whole minutes, -1080 to +1080 (±18 h)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or abs(minutes) > MAX_UTC_OFFSET:
-        raise InvalidInput("a UTC offset is a whole number of minutes from -1080 to 1080")
+        raise InvalidInput(
+            "a UTC offset is a whole number of minutes from -1080 to 1080", subject=BAD_VALUE
+        )
 
 
 NUDGE_MS = 1_000
@@ -1676,7 +1679,8 @@ def new_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput(
-            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+            "created_at is on or after 1970-01-01 00:00 UTC: an entry cannot be dated earlier",
+            subject=BAD_VALUE,
         )
     if created_at_ms is not None and created_at_ms > now_ms:
         raise InvalidInput("an entry cannot be dated in the future", subject=BAD_VALUE)
@@ -1752,7 +1756,8 @@ def edit_entry_update(
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms < 2**53
     ):
         raise InvalidInput(
-            "created_at is milliseconds since 1970 (UTC), at least 0", subject=BAD_VALUE
+            "created_at is on or after 1970-01-01 00:00 UTC: an entry cannot be dated earlier",
+            subject=BAD_VALUE,
         )
     if (
         created_at_ms is not None

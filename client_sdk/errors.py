@@ -284,20 +284,38 @@ class CostLowered(IntegrityError):
         self.where = where
 
 
+KEYS_CHANGED = "keys changed"
+"""`TJError.subject` of a KeyChangedError for identity keys other than the ones this device
+pinned (or an account other than the one pinned under that name): compare fingerprints in
+person, then accept the new keys."""
+
+FINGERPRINT_MISMATCH = "fingerprint mismatch"
+"""`TJError.subject` of a KeyChangedError for a fingerprint given (typed) that does not match
+the keys the server gives the name: compare it again (a typo, or someone else's keys)."""
+
+
 class KeyChangedError(TJError):
     """A peer's identity keys differ from the ones this device pinned, or from the
     fingerprint given: nothing was shared. Compare fingerprints in person, then
     `client.shares.verify(username, fingerprint)`. `username`: whom to verify, when the
     message asks to accept their new keys (else None); `said(verify=...)` is the message with
     the app's own words for that after "accept the new keys" (the CLI: " (`tj verify kim
-    FINGERPRINT`)"); the message itself names no app's commands."""
+    FINGERPRINT`)"); the message itself names no app's commands. Subject "fingerprint
+    mismatch" (FINGERPRINT_MISMATCH) when the fingerprint given does not match the keys the
+    server gives the name, else "keys changed" (KEYS_CHANGED: other keys, or another account,
+    than the ones pinned here)."""
 
     username: str | None = None
+    subject = KEYS_CHANGED
 
-    def __init__(self, message: str, *, username: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, username: str | None = None, subject: str = KEYS_CHANGED
+    ) -> None:
         """`message` holds "{verify}" where an app's words go when `username` is given."""
         self._template = message if username is not None else None
-        super().__init__(message.format(verify="") if username is not None else message)
+        super().__init__(
+            message.format(verify="") if username is not None else message, subject=subject
+        )
         self.username = username
 
     def said(self, verify: str = "") -> str:
@@ -1263,6 +1281,21 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "archived": "JournalArchived: the owner's journal is archived; unarchive it first",
         "renamed elsewhere": "RenamedElsewhere: another device of the owner renamed the journal "
         "meanwhile",
+        "refused": "an InvalidInput for a call refused as asked, though each value given is "
+        "well formed (this account's own journal where another's is meant, a journal of private "
+        "notes to share, a member who only reads named for flags, a home in another state): "
+        "the message says why and what to do; nothing was changed",
+        "too large": "a document (an entry grown by edits and merges, say) or a journal's "
+        "history too large to seal as one record, for a share, a copy or a sync: the message "
+        "says what to split or leave out; nothing was changed",
+        "other account's store": "a sign-in refused on a home that holds, without a profile, "
+        "local data of another account (or of one it cannot tell, with unsynced changes): the "
+        "message says which files to move away, or sign in with another home",
+        KEYS_CHANGED: "KeyChangedError: the server gives the username other identity keys, or "
+        "another account, than the ones pinned on this device: compare fingerprints in person, "
+        "then accept the new keys",
+        FINGERPRINT_MISMATCH: "KeyChangedError: the fingerprint given does not match the keys "
+        "the server gives the username: compare it again in person",
         "brief not journal": "a journal named that holds a pre-session brief, or a client who "
         "shares only briefs: briefs are read with `client.briefs.received()`",
         "ended brief": "a brief received here whose share is over: the message says when",

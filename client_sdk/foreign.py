@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from client_sdk.archive import Archive, ArchivedEntry, ArchivedJournal
 from client_sdk.documents import MAX_BODY, MAX_TITLE
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 
 DAYLIO_MOODS = {"awful": 1, "bad": 3, "meh": 6, "good": 8, "rad": 10}
 DAYLIO_COLUMNS = ("full_date", "time", "mood", "activities", "note_title", "note")
@@ -53,7 +53,9 @@ def is_dayone(data: Any) -> bool:
 def dayone_archive(data: Any, journal: str, account: str, now: datetime) -> Archive:
     """The entries of a Day One JSON export, for the journal named `journal`."""
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise InvalidInput("this is not a Day One JSON export (no list of entries)")
+        raise InvalidInput(
+            "this is not a Day One JSON export (no list of entries)", subject=BAD_VALUE
+        )
     entries = tuple(_dayone_entry(raw, n, journal) for n, raw in enumerate(data["entries"], 1))
     return _archive(entries, journal, account, now)
 
@@ -69,11 +71,13 @@ def daylio_archive(
     """The entries of a Daylio CSV backup, times read in `tz` (None: this system's zone)."""
     scale = {**DAYLIO_MOODS, **{k.strip().casefold(): v for k, v in (moods or {}).items()}}
     if any(not 1 <= v <= 10 for v in scale.values()):
-        raise InvalidInput("a mood map gives each label a mood from 1 to 10")
+        raise InvalidInput("a mood map gives each label a mood from 1 to 10", subject=BAD_VALUE)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in DAYLIO_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise InvalidInput(f"this is not a Daylio CSV backup (no column {', '.join(missing)})")
+        raise InvalidInput(
+            f"this is not a Daylio CSV backup (no column {', '.join(missing)})", subject=BAD_VALUE
+        )
     entries = tuple(_daylio_entry(row, reader.line_num, journal, scale, tz) for row in reader)
     return _archive(entries, journal, account, now)
 
@@ -88,7 +92,7 @@ def _archive(
 def _dayone_entry(raw: Any, number: int, journal: str) -> ArchivedEntry:
     where = f"Day One entry {number}"
     if not isinstance(raw, dict):
-        raise InvalidInput(f"{where} is not a map")
+        raise InvalidInput(f"{where} is not a map", subject=BAD_VALUE)
     where = f"Day One entry {raw.get('uuid', number)}"
     created = _instant(raw.get("creationDate"), f"{where}: creationDate")
     modified = raw.get("modifiedDate")
@@ -96,9 +100,9 @@ def _dayone_entry(raw: Any, number: int, journal: str) -> ArchivedEntry:
     text = raw.get("text", "")
     tags = raw.get("tags", [])
     if not isinstance(text, str) or not isinstance(tags, list):
-        raise InvalidInput(f"{where}: text is a string and tags a list")
+        raise InvalidInput(f"{where}: text is a string and tags a list", subject=BAD_VALUE)
     if not all(isinstance(tag, str) for tag in tags):
-        raise InvalidInput(f"{where}: every tag is a string")
+        raise InvalidInput(f"{where}: every tag is a string", subject=BAD_VALUE)
     title, body = _title_and_body(DAYONE_MEDIA.sub("", text))
     _check_body(body, where)
     offset = _zone_offset(raw.get("timeZone"), created, where)
@@ -166,7 +170,9 @@ def _instant(value: Any, where: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise InvalidInput(f"{where} is not an ISO 8601 time with a zone: {value!r}")
+        raise InvalidInput(
+            f"{where} is not an ISO 8601 time with a zone: {value!r}", subject=BAD_VALUE
+        )
     return moment.astimezone(UTC)
 
 
@@ -176,7 +182,9 @@ def _wall_clock(day: str, clock: str, where: str) -> datetime:
             return datetime.strptime(f"{day} {clock}", f"%Y-%m-%d {pattern}")
         except ValueError:
             continue
-    raise InvalidInput(f"{where}: {day!r} {clock!r} is not a date (YYYY-MM-DD) and a time")
+    raise InvalidInput(
+        f"{where}: {day!r} {clock!r} is not a date (YYYY-MM-DD) and a time", subject=BAD_VALUE
+    )
 
 
 def _zone_offset(name: Any, moment: datetime, where: str) -> int | None:
@@ -186,7 +194,7 @@ def _zone_offset(name: Any, moment: datetime, where: str) -> int | None:
     try:
         offset = moment.astimezone(ZoneInfo(str(name))).utcoffset()
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{where}: unknown time zone {name!r}") from None
+        raise InvalidInput(f"{where}: unknown time zone {name!r}", subject=BAD_VALUE) from None
     return int(offset.total_seconds() // 60) if offset is not None else None
 
 
@@ -212,4 +220,4 @@ def _fitted(title: str, body: str) -> tuple[str, str]:
 
 def _check_body(body: str, where: str) -> None:
     if len(body) > MAX_BODY:
-        raise InvalidInput(f"{where}: its text is over {MAX_BODY:,} characters")
+        raise InvalidInput(f"{where}: its text is over {MAX_BODY:,} characters", subject=BAD_VALUE)

@@ -335,9 +335,9 @@ def check_checkin_edit(
     InvalidInput for nothing to change, progress out of the goal's range, or a note over
     MAX_NOTE."""
     if progress is None and note is None and not clear_progress:
-        raise InvalidInput("nothing to change: give a progress or a note")
+        raise InvalidInput("nothing to change: give a progress or a note", subject=BAD_VALUE)
     if progress is not None and clear_progress:
-        raise InvalidInput("give a progress or clear it, not both")
+        raise InvalidInput("give a progress or clear it, not both", subject=BAD_VALUE)
     if progress is not None:
         check_progress(progress, goal_measure(document))
     if note is not None:
@@ -515,7 +515,9 @@ def parse_goal_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"a goal's target date is YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(
+            f"a goal's target date is YYYY-MM-DD, not {text!r}", subject=BAD_VALUE
+        ) from None
 
 
 def _text(value: Any) -> str:

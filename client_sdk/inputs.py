@@ -20,8 +20,16 @@ parameter (NU27 C1, C4, C10):
   `created_at="yesterday"` or `body=None` for `body: str` are refused with the type
   accepted. A `datetime` is refused where only a `date` (a calendar day) is accepted,
   though Python makes it one: stored as a day, it would not read back as one (NU45 #2).
-  Parameters of other annotated types (dataclasses, callables, aliases) are left to the
-  method.
+- The same holds for the SDK's own types and the other types a public method takes (nu82
+  F8): an argument annotated with a class (a model such as `MeasureResult`, `SafetyPlan`,
+  `Brief`, `KdfCost`, `Backoff`, `tzinfo`) must be an instance of it (a `Taken` where its
+  `MeasureResult` is taken is refused, telling to pass its `.result`), a list of them a
+  list, tuple or set of instances; a `Path` a `pathlib.Path` (or any `os.PathLike`) or,
+  where the annotation says so, a str; a `Mapping`/`dict` a mapping (its items are the
+  method's to check); a `Callable` (or an alias of one: `Progress`, `ChangeListener`)
+  something callable. The names are looked up in the method's module when it is first
+  called. A parameter annotated `Any`, or with a name that module does not hold at run
+  time, is left to the method.
 
 Both refusals carry the subject BAD_VALUE ("value"), as the SDK's other refusals of a value
 given (NU45 #9).
@@ -32,12 +40,16 @@ call.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 import inspect
+import os
 import re
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from client_sdk.errors import BAD_VALUE, InvalidInput
@@ -197,13 +209,19 @@ _PLURALS = {
 
 @dataclasses.dataclass(frozen=True)
 class Expected:
-    """A parameter's annotation when it is made of plain types only (see the module's
+    """A parameter's annotation when every type it names is known (see the module's
     docstring): `scalars` the names of the plain types accepted, `items` the names of the
-    types a list/tuple/set argument's items may have (None: no collection accepted)."""
+    plain types a list/tuple/set argument's items may have (None: no collection accepted),
+    `classes` the other classes whose instances are accepted (`os.PathLike` for a path,
+    `Mapping` for a dict), `item_classes` those a collection's items may be instances of,
+    `functions` whether anything callable is accepted."""
 
     scalars: tuple[str, ...]
     items: tuple[str, ...] | None
     any_iterable: bool = False
+    classes: tuple[type, ...] = ()
+    item_classes: tuple[type, ...] = ()
+    functions: bool = False
 
     @functools.cached_property
     def _exact(self) -> frozenset[type]:
@@ -215,10 +233,12 @@ class Expected:
     def accepts(self, value: object) -> bool:
         if type(value) in self._exact or _is_one_of(value, self.scalars):
             return True
+        if isinstance(value, self.classes) or (self.functions and callable(value)):
+            return True
         if self.items is None or isinstance(value, (str, bytes)):
             return False
         if isinstance(value, (list, tuple, set, frozenset)):
-            kinds = tuple(t for name in self.items for t in _SCALARS[name])
+            kinds = self.item_kinds()
             if not all(isinstance(item, kinds) for item in value):
                 return False
             if "date" in self.items and "datetime" not in self.items:
@@ -238,13 +258,41 @@ class Expected:
             and any(isinstance(item, datetime) for item in value)
         )
 
+    def item_kinds(self) -> tuple[type, ...]:
+        """The types a collection's items may be instances of."""
+        named = tuple(t for name in self.items or () for t in _SCALARS[name])
+        return named + self.item_classes
+
     def words(self) -> str:
         parts = [_WORDS[name] for name in self.scalars if name != "None"]
+        parts += [_class_words(kind) for kind in self.classes]
+        if self.functions:
+            parts.append("a function")
         if self.items is not None:
-            parts.append(f"a list of {' or '.join(_PLURALS[name] for name in self.items)}")
+            plurals = [_PLURALS[name] for name in self.items]
+            plurals += [_plural(kind.__name__) for kind in self.item_classes]
+            parts.append(f"a list of {' or '.join(plurals)}")
         if "None" in self.scalars:
             parts.append("None")
         return " or ".join(parts)
+
+
+def _class_words(kind: type) -> str:
+    """A class accepted, in a message: "a pathlib.Path", "a dict", "a MeasureResult"."""
+    if kind is os.PathLike:
+        return "a pathlib.Path"
+    if kind is Mapping:
+        return "a dict"
+    return _article(kind.__name__)
+
+
+def _plural(name: str) -> str:
+    """ "MeasureResults", "News": a class's name as a plural."""
+    return name if name.endswith("s") else f"{name}s"
+
+
+def _article(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _is_one_of(value: object, names: tuple[str, ...]) -> bool:
@@ -281,43 +329,99 @@ def _name(part: str) -> str:
     return part.split(".")[-1]  # builtins.list, collections.abc.Sequence, datetime.datetime
 
 
-def expected(annotation: object) -> Expected | None:
-    """The plain types an annotation (a string, as `from __future__ import annotations`
-    leaves it) accepts, or None when it names any other type (the method checks those)."""
+_MAPPINGS = {"Mapping", "MutableMapping", "dict"}
+
+
+def _lookup(name: str, namespace: Mapping[str, Any] | None) -> object:
+    """What `name` (dotted: "access.Identity") names in `namespace` (a module's globals) or
+    among the builtins; None when nothing (or no namespace is given)."""
+    if namespace is None:
+        return None
+    first, *rest = name.split(".")
+    found = namespace.get(first, getattr(builtins, first, None))
+    for attribute in rest:
+        found = getattr(found, attribute, None)
+    return found
+
+
+def _a_function_type(found: object) -> bool:
+    """Whether `found` is `Callable` or an alias of a `Callable[...]` (`Progress`)."""
+    return found is Callable or typing.get_origin(found) is Callable
+
+
+def _class(found: object) -> type | None:
+    """`found` when it is a class `isinstance` can check (not `Any`, not a Protocol)."""
+    if not isinstance(found, type) or found is Any or getattr(found, "_is_protocol", False):
+        return None
+    return found
+
+
+def expected(annotation: object, namespace: Mapping[str, Any] | None = None) -> Expected | None:
+    """The types an annotation (a string, as `from __future__ import annotations` leaves it)
+    accepts, or None when it names a type not known here (the method checks those): plain
+    types always, other classes only as named in `namespace` (the globals of the method's
+    module; none: plain types only)."""
     if not isinstance(annotation, str) or not annotation:
         return None
     scalars: list[str] = []
+    classes: list[type] = []
     items: list[str] | None = None
-    any_iterable = False
+    item_classes: list[type] = []
+    any_iterable = functions = False
     for part in _top_level(annotation, "|"):
         head, _, rest = part.partition("[")
         name = _name(head.strip())
-        if not rest:
-            if name not in _SCALARS:
-                return None
+        found = None if rest else _lookup(head.strip(), namespace)
+        if name == "Callable" or _a_function_type(found):
+            functions = True
+        elif not rest and name in _SCALARS:
             scalars.append(name)
-            continue
-        if name not in _CONCRETE | _ABSTRACT:
+        elif not rest:
+            kind = _class(found)
+            if kind is None:
+                return None
+            if issubclass(kind, PurePath):  # a str names a path too (the method converts it)
+                scalars.append("str")
+                kind = os.PathLike
+            classes.append(kind)
+        elif name in _MAPPINGS:
+            classes.append(Mapping)
+        elif name in _CONCRETE | _ABSTRACT:
+            any_iterable = any_iterable or name in _ABSTRACT
+            args = [a for a in _top_level(rest[:-1], ",") if a != "..."]
+            kinds = [k for a in args for k in _top_level(a, "|")]
+            items = items or []
+            for written in kinds:
+                if _name(written) in _SCALARS and _name(written) != "None":
+                    items += [_name(written)] if _name(written) not in items else []
+                elif (kind := _class(_lookup(written, namespace))) is not None:
+                    item_classes.append(kind)
+                else:
+                    return None
+            if not kinds:
+                return None
+        else:
             return None
-        any_iterable = any_iterable or name in _ABSTRACT
-        args = [a for a in _top_level(rest[:-1], ",") if a != "..."]
-        kinds = [_name(a) for a in args]
-        if not kinds or any(k not in _SCALARS or k == "None" for k in kinds):
-            return None
-        items = [*(items or []), *(k for k in kinds if k not in (items or []))]
-    return Expected(tuple(scalars), tuple(items) if items is not None else None, any_iterable)
+    return Expected(
+        tuple(dict.fromkeys(scalars)),
+        tuple(items) if items is not None else None,
+        any_iterable,
+        tuple(classes),
+        tuple(item_classes),
+        functions,
+    )
 
 
 def _a(value: object) -> str:
     """ "a float", "an int": the type of `value` with its article."""
-    name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+    return _article(type(value).__name__)
 
 
 def _shown(value: object, field: str, wanted: Expected | None = None) -> str:
     """The wrong value in a message: its type, and the value itself unless it may be a
-    secret or is long; of a list (tuple, set) whose items are the wrong part, the first
-    wrong item ("a list holding a float (1.0)")."""
+    secret, is long or is one of the SDK's models (which may hold a client's answers); of a
+    list (tuple, set) whose items are the wrong part, the first wrong item ("a list holding
+    a float (1.0)")."""
     kind = "None" if value is None else _a(value)
     secret = any(word in field.lower() for word in SECRET_WORDS)
     if (
@@ -325,13 +429,13 @@ def _shown(value: object, field: str, wanted: Expected | None = None) -> str:
         and wanted.items is not None
         and isinstance(value, (list, tuple, set, frozenset))
     ):
-        kinds = tuple(t for name in wanted.items for t in _SCALARS[name])
-        wrong = [item for item in value if not isinstance(item, kinds)]
+        wrong = [item for item in value if not isinstance(item, wanted.item_kinds())]
         if wrong:
             item = wrong[0]
-            text = "" if secret else f" ({repr(item)[:40]})"
+            hidden = secret or dataclasses.is_dataclass(item)
+            text = "" if hidden else f" ({repr(item)[:40]})"
             return f"{kind} holding {_a(item)}{text}"
-    if value is None or secret:
+    if value is None or secret or dataclasses.is_dataclass(value):
         return kind
     text = repr(value)
     return f"{kind} ({text[:40]}...)" if len(text) > 43 else f"{kind} ({text})"
@@ -342,21 +446,35 @@ def _is_path(annotation: object) -> bool:
     return isinstance(annotation, str) and re.search(r"\bPath\b", annotation) is not None
 
 
-def _check_value(name: str, wanted: Expected | None, value: object) -> None:
-    """Raise InvalidInput when argument `name` holds text that is not valid Unicode, or is
-    not of its annotated plain type (`wanted`: the annotation as `expected` reads it; None,
-    any type) (see the module docstring)."""
+def _check_value(name: str, wanted: Expected | None, value: object, *, texts: bool = True) -> None:
+    """Raise InvalidInput when argument `name` holds text that is not valid Unicode (unless
+    `texts` is False: a path), or is not of its annotated type (`wanted`: the annotation as
+    `expected` reads it; None, any type) (see the module docstring)."""
     if wanted is not None and not wanted.accepts(value):
         hint = ""
         if isinstance(value, str) and wanted.items is not None and len(value) <= 40:
             hint = f" (for one, pass [{value!r}])"
         elif wanted.refuses_a_moment(value):
             hint = ": it takes a calendar day (a datetime.date); pass the datetime's .date()"
+        elif (held := _field_holding(value, wanted.classes)) is not None:
+            hint = f": pass its .{held}"
         raise InvalidInput(
             f"{name} is {wanted.words()}, not {_shown(value, name, wanted)}{hint}",
             subject=BAD_VALUE,
         )
-    check_texts(value, name)
+    if texts:
+        check_texts(value, name)
+
+
+def _field_holding(value: object, classes: tuple[type, ...]) -> str | None:
+    """The name of a field of dataclass `value` that holds an instance of one of `classes`
+    (a `Taken`'s `result`, where its MeasureResult is wanted), or None."""
+    if not classes or not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return None
+    for spec in dataclasses.fields(value):
+        if isinstance(getattr(value, spec.name, None), classes):
+            return spec.name
+    return None
 
 
 def _plain_accepted(wanted: Expected | None) -> frozenset[type]:
@@ -421,13 +539,18 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
     ]
     if not parameters:
         return function
-    # Each annotation is read once, here, not at every call (a write is called per entry).
-    wanted = [
-        (p.name, kind, _plain_accepted(kind))
-        for p in parameters
-        if not _is_path(p.annotation)
-        for kind in [expected(p.annotation)]
-    ]
+    # Each annotation is read once, at the first call (the classes it names may be defined
+    # below the method in its module), not at every call (a write is called per entry).
+    wanted: list[tuple[str, Expected | None, frozenset[type], bool]] = []
+    namespace = getattr(inspect.unwrap(function), "__globals__", None)
+
+    def read_annotations() -> None:
+        read = []
+        for p in parameters:
+            kind = expected(p.annotation, namespace)
+            path = _is_path(p.annotation)  # a path's text is not checked (PEP 383)
+            read.append((p.name, kind, frozenset() if path else _plain_accepted(kind), path))
+        wanted[:] = read  # whole, at once (another thread may be checking a call)
 
     bind = _binder(signature)
 
@@ -435,13 +558,15 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
         arguments = bind(args, kwargs)
         if arguments is None:
             return  # the call itself is wrong: Python's TypeError says how, as it would
-        for name, expected_type, plain in wanted:
+        if not wanted:
+            read_annotations()
+        for name, expected_type, plain, path in wanted:
             if name in arguments:
                 value = arguments[name]
                 kind = type(value)
                 if kind in plain and (kind is not str or value.isascii()):
                     continue  # accepted, no text to look at: `_check_value` finds nothing
-                _check_value(name, expected_type, value)
+                _check_value(name, expected_type, value, texts=not path)
 
     if inspect.isasyncgenfunction(function):  # checked when called: the generator itself
         # is handed back untouched, so aclose(), asend() and its cleanup work as before

@@ -22,7 +22,7 @@ import nacl.signing
 
 from client_sdk import crypto
 from client_sdk.crypto import Context, KdfCost
-from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, WRONG_RECOVERY_KEY, IntegrityError, InvalidInput
 from client_sdk.models import normalize_username
 
 BUNDLE_VERSION = 1
@@ -117,10 +117,14 @@ def parse_recovery_key(text: str) -> bytes:
     try:
         raw = base64.b32decode(cleaned)
     except ValueError:
-        raise InvalidInput("that is not a recovery key: expected 56 letters and digits") from None
+        raise InvalidInput(
+            "that is not a recovery key: expected 56 letters and digits", subject=WRONG_RECOVERY_KEY
+        ) from None
     key, check = raw[:RECOVERY_KEY_BYTES], raw[RECOVERY_KEY_BYTES:]
     if len(raw) != RECOVERY_KEY_BYTES + RECOVERY_CHECK_BYTES or crypto.hash32(key)[:3] != check:
-        raise InvalidInput("that recovery key has a typo: check it letter by letter")
+        raise InvalidInput(
+            "that recovery key has a typo: check it letter by letter", subject=WRONG_RECOVERY_KEY
+        )
     return key
 
 
@@ -386,7 +390,7 @@ def share_message(terms: ShareTerms, sealed_key: bytes) -> bytes:
 def seal_share_envelope(owner: AccountSecrets, terms: ShareTerms, journal_key: bytes) -> bytes:
     """The journal key in a sealed box to the member, inside a structure the owner signs."""
     if terms.role not in ROLES:
-        raise InvalidInput(f"a share's role is one of {', '.join(ROLES)}")
+        raise InvalidInput(f"a share's role is one of {', '.join(ROLES)}", subject=BAD_VALUE)
     sealed = crypto.seal_to(terms.member_box_public_key, journal_key)
     signature = crypto.sign(owner.signing_key, share_message(terms, sealed))
     packed: bytes = msgpack.packb(

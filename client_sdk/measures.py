@@ -715,7 +715,7 @@ class Measures:
         # The copy's size before anything is signed, as `shares.grant_entry` (R43 F4).
         sized = Document(document.doc_id, MEASURE).change(fields=disclosed_result(document, fields))
         if not snapshot_fits(sized):
-            raise InvalidInput(too_large_to_snapshot(source, document, sized))
+            raise InvalidInput(too_large_to_snapshot(source, document, sized), subject="too large")
         target = await self._sharing.items_journal(peer, document.doc_id, again)
         # Read again: making the journal kept for them syncs, and may bring another
         # device's delete of the result (as `shares.grant_entry`).

@@ -259,7 +259,9 @@ def check_text(text: str, what: str, *, multiline: bool = False) -> str:
     notes, prompts): R13 finding 2."""
     bad = sorted({f"U+{ord(c):04X}" for c in text if is_control(c, multiline=multiline)})
     if bad:
-        raise InvalidInput(f"{what} cannot contain control characters ({', '.join(bad)})")
+        raise InvalidInput(
+            f"{what} cannot contain control characters ({', '.join(bad)})", subject=BAD_VALUE
+        )
     return text
 
 

@@ -72,7 +72,7 @@ import msgpack
 
 from client_sdk import crypto, wire
 from client_sdk.crypto import Context
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
 from client_sdk.profile import create_private, write_private
 
 PENDING_FILE = "pending_signup"
@@ -425,10 +425,14 @@ def list_kept(home: Path, account_id: str | None = None) -> list[KeptRecoveryKey
         return found
     wanted = account_id.strip().lower()
     if not wanted:
-        raise InvalidInput("give the account id of the kept recovery key to drop")
+        raise InvalidInput(
+            "give the account id of the kept recovery key to drop", subject=BAD_VALUE
+        )
     found = [k for k in found if k.account_id is not None and k.account_id.startswith(wanted)]
     if len({k.account_id for k in found}) > 1:
-        raise InvalidInput(f"{account_id!r} names more than one kept recovery key")
+        raise InvalidInput(
+            f"{account_id!r} names more than one kept recovery key", subject=BAD_VALUE
+        )
     return found
 
 
@@ -440,12 +444,13 @@ def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
     (a directory that is not empty). Returns what was dropped (`listed`)."""
     for kept in listed:
         if not (kept.path.name == PENDING_FILE or _ASIDE_NAME.fullmatch(kept.path.name)):
-            raise InvalidInput(f"{kept.path} is not a kept recovery key")
+            raise InvalidInput(f"{kept.path} is not a kept recovery key", subject=BAD_VALUE)
     changed = [k for k in listed if _fingerprint(k.path) != k.fingerprint]
     if changed:
         raise InvalidInput(
             "changed since they were listed, so dropped none (list them again): "
-            + ", ".join(str(k.path) for k in changed)
+            + ", ".join(str(k.path) for k in changed),
+            subject="refused",
         )
     for kept in listed:
         try:
@@ -458,7 +463,8 @@ def forget_kept(listed: Sequence[KeptRecoveryKey]) -> list[KeptRecoveryKey]:
         except OSError as error:
             raise InvalidInput(
                 f"{kept.path} cannot be removed ({error.strerror}): it is not a file this "
-                "device wrote; move it away by hand"
+                "device wrote; move it away by hand",
+                subject="refused",
             ) from None
     return list(listed)
 

@@ -67,7 +67,7 @@ from client_sdk.care_import import (
     result_identity,
 )
 from client_sdk.care_terms import ENDED_COPY, UNLISTED_COPY
-from client_sdk.context import Context, is_id_prefix
+from client_sdk.context import READ_BETWEEN_YIELDS, Context, is_id_prefix
 from client_sdk.documents import ENTRY, TRASH_MS, Document
 from client_sdk.entries import Entries
 from client_sdk.errors import BAD_VALUE, InvalidInput, ReadersToConfirm, TJError
@@ -609,10 +609,10 @@ async def gather(
     ]
     for journal in journals:
         name = filed.get(journal.id, journal.name)
-        entries += [
-            ArchivedEntry.of(replace(e, journal=name))
-            for e in await source.entries.list(journal.id)
-        ]
+        for count, e in enumerate(await source.entries.list(journal.id), 1):
+            if count % READ_BETWEEN_YIELDS == 0:
+                await asyncio.sleep(0)  # other tasks run between pieces (nu82 F7)
+            entries.append(ArchivedEntry.of(replace(e, journal=name)))
         goals += [
             ArchivedGoal.of(replace(g, journal=name)) for g in await source.goals.list(journal.id)
         ]
@@ -1642,7 +1642,8 @@ def check_sizes(archive: Archive, creator: bytes, now: int) -> None:
                 f"{named} of journal {quoted_name(item.journal)} holds {len(state) // 1024} KiB, more "
                 f"than one record carries ({wire.MAX_RECORD_BYTES // 1024} KiB sealed), so "
                 "nothing of the file was imported: shorten it in the file (or split its text "
-                "into several entries) and import again"
+                "into several entries) and import again",
+                subject="too large",
             )
 
 

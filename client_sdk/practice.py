@@ -54,7 +54,7 @@ from client_sdk.caseload import (
 )
 from client_sdk.context import documents_by_id, matched_kinds, other_kind, wrong_kind
 from client_sdk.documents import Document
-from client_sdk.errors import AccessError, InvalidInput, NotFound, TJError, ambiguous_id
+from client_sdk.errors import BAD_VALUE, AccessError, InvalidInput, NotFound, TJError, ambiguous_id
 from client_sdk.goals import Goal
 from client_sdk.inputs import checks_inputs
 from client_sdk.journal_meta import brief_journal_name
@@ -160,7 +160,7 @@ class Briefs:
         the server no longer holds (subject OWN_JOURNAL_GONE: `read_only_copies` says what
         those hold); NotFound for an unknown journal."""
         if not 1 <= days <= 366:
-            raise InvalidInput("a brief covers 1 to 366 days")
+            raise InvalidInput("a brief covers 1 to 366 days", subject=BAD_VALUE)
         if therapist is None and journals is None:
             raise InvalidInput(
                 "a brief covers what you share with its therapist (therapist=) or the "
@@ -217,7 +217,7 @@ class Briefs:
         stopped after its safety item is in `Brief.safety_flags`, `scored` False). Works offline; reads
         this device only. Raises InvalidInput for `days` outside 1 to 366."""
         if not 1 <= days <= 366:
-            raise InvalidInput("a brief covers 1 to 366 days")
+            raise InvalidInput("a brief covers 1 to 366 days", subject=BAD_VALUE)
         me = self._replica.profile.account_id
         await self._replica.load_access()  # which journals are copies: from their chains
         copies = [
@@ -406,9 +406,11 @@ class Briefs:
         own journals, copies made for a share left out): InvalidInput for none, or for one
         that is not; NotFound for an unknown one."""
         if not wanted:
-            raise InvalidInput("journals names at least one journal (None: every one you own)")
+            raise InvalidInput(
+                "journals names at least one journal (None: every one you own)", subject=BAD_VALUE
+            )
         if self._journal_of is None:
-            raise InvalidInput("this Briefs cannot look journals up by name")
+            raise InvalidInput("this Briefs cannot look journals up by name", subject=BAD_VALUE)
         mine = {j.journal_id: j for j in owned}
         me = self._replica.profile.account_id
         chosen: dict[bytes, LocalJournal] = {}
@@ -424,7 +426,8 @@ class Briefs:
             if found.journal_id not in mine:
                 raise InvalidInput(
                     f"{quoted_name(_display(self._replica, found))} is not a journal of yours: a brief "
-                    "covers journals you own"
+                    "covers journals you own",
+                    subject="refused",
                 )
             chosen[found.journal_id] = found
         return list(chosen.values())
@@ -588,7 +591,7 @@ class Briefs:
         end = expires_at or datetime.now().astimezone() + timedelta(days=DEFAULT_BRIEF_DAYS_SHARED)
         share_expiry(end)  # InvalidInput for an end not in the future
         if normalize_username(username) == self._replica.profile.username:
-            raise InvalidInput("you cannot share a brief with yourself")
+            raise InvalidInput("you cannot share a brief with yourself", subject="yourself")
         if brief.read_only_copy:  # what the server no longer holds: the client's own eyes
             raise InvalidInput(
                 "this brief is the digest of a read-only copy of a journal of yours the server "
@@ -603,7 +606,7 @@ class Briefs:
             )
         peer = await self._sharing.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == me:
-            raise InvalidInput("you cannot share a brief with yourself")
+            raise InvalidInput("you cannot share a brief with yourself", subject="yourself")
         await self._refuse_another_account(brief, peer.account_id)
         created = now_ms()
         stamp = brief.period_end.astimezone().strftime("%Y-%m-%d %H:%M")  # two a day differ

@@ -116,7 +116,10 @@ class PrivateNotes:
         about = await self._about(journal)
         me = self._context.replica.profile.account_id
         if about.owner_id == me:
-            raise InvalidInput("a private note is about a client: name a journal shared with you")
+            raise InvalidInput(
+                "a private note is about a client: name a journal shared with you",
+                subject="refused",
+            )
         if not text.strip():
             raise InvalidInput("a private note needs some text", subject=BAD_VALUE)
         if len(text) > MAX_TEXT:
@@ -298,7 +301,8 @@ class PrivateNotes:
             # nothing more goes in (what waits there stays on this device: PRIVATE_HELD).
             raise InvalidInput(
                 f"your journal {quoted_name(found.name)} is shared, so it cannot hold private notes: "
-                "end its shares or rename it, then add the note again"
+                "end its shares or rename it, then add the note again",
+                subject="refused",
             )
         if found is not None or not create:
             return found

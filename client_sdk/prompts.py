@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import json_time, to_datetime
 
 CATEGORIES = (
@@ -170,7 +170,9 @@ def check_category(category: str) -> str:
     """A category name as the library spells it ("Self reflection" -> "self-reflection")."""
     name = "-".join(category.strip().lower().replace("_", " ").split())
     if name not in CATEGORIES:
-        raise InvalidInput(f"a prompt category is one of {', '.join(CATEGORIES)}")
+        raise InvalidInput(
+            f"a prompt category is one of {', '.join(CATEGORIES)}", subject=BAD_VALUE
+        )
     return name
 
 

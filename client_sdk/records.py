@@ -36,7 +36,7 @@ import zstandard
 
 from client_sdk import crypto
 from client_sdk.crypto import Context
-from client_sdk.errors import IntegrityError, InvalidInput
+from client_sdk.errors import BAD_VALUE, IntegrityError, InvalidInput
 from client_sdk.frozen_init import filled_at_once
 from client_sdk.withholding import (
     MAX_COUNTER,
@@ -173,20 +173,26 @@ class RecordBody:
         so that nothing a reader refuses is ever signed)."""
         if not _is_time(self.written_at):
             raise InvalidInput(
-                f"written_at must be milliseconds since 1970, not {self.written_at!r}"
+                f"written_at must be milliseconds since 1970, not {self.written_at!r}",
+                subject=BAD_VALUE,
             )
         if len(self.seen) > MAX_SEEN or len(self.covers) > MAX_SEEN:
             raise InvalidInput(
-                f"a record names at most {MAX_SEEN} devices in its seen vector or covers"
+                f"a record names at most {MAX_SEEN} devices in its seen vector or covers",
+                subject=BAD_VALUE,
             )
         if self.covers and any(len(cover.ranges) > MAX_RANGES for cover in self.covers):
-            raise InvalidInput(f"a record's cover has at most {MAX_RANGES} ranges")
+            raise InvalidInput(
+                f"a record's cover has at most {MAX_RANGES} ranges", subject=BAD_VALUE
+            )
         if self.cut_epoch is not None and not (
             _is_epoch(self.cut_epoch)
             and self.kind == VOID
             and is_cut(self.author, self.device, self.counter, self.covers)
         ):
-            raise InvalidInput(f"only a share's cut names a cut epoch, not {self!r}")
+            raise InvalidInput(
+                f"only a share's cut names a cut epoch, not {self!r}", subject=BAD_VALUE
+            )
         fields: list[Any] = [
             RECORD_VERSION,
             self.author,

@@ -7700,7 +7700,8 @@ class Replica:
                 raise InvalidInput(
                     f"{renewed[0]} no longer reads this journal: the server says they left the "
                     "share (not signed by them), so nothing was changed; sync, then share it "
-                    "with them again as a new share (full)"
+                    "with them again as a new share (full)",
+                    subject="refused",
                 )
             vanished = [h for h in gone if h not in touched]
             changes = [*changes, *(access.removed(h, because=access.NOT_SERVED) for h in vanished)]
@@ -7966,8 +7967,8 @@ class Replica:
         refusal raises ConflictError.
 
         Raises RenamedElsewhere (a ConflictError) when another owner device renamed,
-        archived or unarchived the journal meanwhile (the list read after a refusal says
-        so: nothing of this call is stored), or when the name held afterwards is another
+        archived or unarchived the journal meanwhile (the list read first, or after a refusal,
+        says so: nothing of this call is stored), or when the name held afterwards is another
         one signed with a higher `named_at`: the user's name is not the journal's, and an
         app says so. Raises IntegrityError when the name to sign again is one this device
         never verified (a placeholder for metadata it could not open, W7): rename it.
@@ -7980,7 +7981,11 @@ class Replica:
                 f"only the owner of {quoted_name(journal.name)} can rename or archive it"
             )
         await self.load_access()
-        seen = journal = await self._fresh_journal(journal)
+        seen, journal = journal, await self._fresh_journal(journal)  # seen: as the user named it
+        if renamed_verified(seen, journal) or is_archived(journal) != is_archived(seen):
+            raise RenamedElsewhere(
+                journal.name, journal.name if name is None else name, before=seen.name
+            )
         journal = await self._end_before_meta(journal)
         for attempt in range(2):
             wanted = journal.name if name is None else name
@@ -8520,7 +8525,9 @@ class Replica:
             plan = await self._snapshot_plan(journal, doc_ids)
         for document, _, payload in plan:
             if not snapshot_fits(payload):
-                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+                raise InvalidInput(
+                    too_large_to_snapshot(journal, document, payload), subject="too large"
+                )
         fresh, key = await self._current_key(journal)
         across = None if doc_ids is None else frozenset[carrying.Counter]()
         with contextlib.suppress(_SizedOnly, _NothingToCover):
@@ -9078,7 +9085,9 @@ class Replica:
         F1)."""
         for document, _, payload in plan:
             if not snapshot_fits(payload):
-                raise InvalidInput(too_large_to_snapshot(journal, document, payload))
+                raise InvalidInput(
+                    too_large_to_snapshot(journal, document, payload), subject="too large"
+                )
         left_out = frozenset[carrying.Counter]()
         state = self.chains.state(journal.journal_id)
         if across is not None and state is not None and state.cut:
@@ -9502,7 +9511,8 @@ class Replica:
         ciphertext = self._seal(journal, key, record_id, body)
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             raise InvalidInput(
-                f"the history of {quoted_name(journal.name)} is too scattered to share"
+                f"the history of {quoted_name(journal.name)} is too scattered to share",
+                subject="too large",
             )
         await tx.add_outbox(journal_id, record_id, journal.epoch, ciphertext, None)
         await tx.mark_seen([SeenRecord(journal_id, record_id, None, None, me, device, counter)])
@@ -9571,9 +9581,12 @@ class Replica:
         if len(ciphertext) > wire.MAX_RECORD_BYTES:
             if document is None:
                 raise InvalidInput(
-                    f"the history of {quoted_name(journal.name)} is too scattered to share"
+                    f"the history of {quoted_name(journal.name)} is too scattered to share",
+                    subject="too large",
                 )
-            raise InvalidInput(too_large_with_history(journal, document, payload, body))
+            raise InvalidInput(
+                too_large_with_history(journal, document, payload, body), subject="too large"
+            )
         doc_id = document.doc_id if document else None
         await tx.add_outbox(journal.journal_id, record_id, journal.epoch, ciphertext, doc_id)
         if document is None:
@@ -9660,7 +9673,10 @@ class Replica:
         compared with must be said); NotFound for a `with_member` the chain does not name."""
         owner = state.owner_id
         if owner_only and with_member is not None:
-            raise InvalidInput("choose either a member to compare with or the owner-only code")
+            raise InvalidInput(
+                "choose either a member to compare with or the owner-only code",
+                subject="whose code",
+            )
         if owner_only:
             return None
         me = self.profile.account_id
@@ -9669,7 +9685,8 @@ class Replica:
                 raise InvalidInput(
                     f"{quoted_name(journal.name)} is not your journal: your code is the one to compare "
                     "with its owner's (no member to name), or the owner-only code to compare "
-                    "with another member (this device cannot check another member's records)"
+                    "with another member (this device cannot check another member's records)",
+                    subject="refused",
                 )
             return me
         if with_member is not None:
@@ -10451,7 +10468,8 @@ def _check_size(ciphertext: bytes, body: records.RecordBody) -> None:
         and records.uncompressed_length(body) > wire.MAX_RECORD_BYTES
     ):
         raise InvalidInput(
-            "this change is too large to sync in one piece: split the text into several entries"
+            "this change is too large to sync in one piece: split the text into several entries",
+            subject="too large",
         )
 
 

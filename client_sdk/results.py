@@ -26,7 +26,7 @@ from typing import Any
 from client_sdk.care_terms import SAFETY_UNKNOWN
 from client_sdk.documents import MEASURE as MEASURE
 from client_sdk.documents import Document
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import json_time, read_time
 from client_sdk.scoring import (
     Instrument,
@@ -298,7 +298,7 @@ def check_result_fields(fields: list[str] | tuple[str, ...] | None) -> tuple[str
         return RESULT_FIELDS
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in fields if f.strip()))
     if not chosen or any(f not in RESULT_FIELDS for f in chosen) or SCORE not in chosen:
-        raise InvalidInput("a result is shared as score, or as score,answers")
+        raise InvalidInput("a result is shared as score, or as score,answers", subject=BAD_VALUE)
     return chosen
 
 

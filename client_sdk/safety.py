@@ -34,7 +34,7 @@ from importlib import resources
 from typing import Any
 
 from client_sdk.documents import Document, check_text_limit
-from client_sdk.errors import InvalidInput
+from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import (
     and_words,
     check_text,
@@ -454,10 +454,10 @@ class SafetyFlag:
     discarded here (`tj forget`) before the journal was shared again, not because the device was
     added after that share ended."""
 
-    answered_at: datetime | None = None
+    late_answer_at: datetime | None = None
     """For a flag sealed at a sync after the answer (this device did not know yet the opt-in or the
     share that owes it when the answer was given): when the answer was given (UTC); `raised_at` is
-    then when the flag was sealed. None: sealed as the answer was given."""
+    then when the flag was sealed. None: sealed as the answer was given (`sealed_later` False)."""
 
     event: str = ""
     """The id the sealing device gave the answer (the flag's signed `event`, 32 hex digits): the
@@ -533,13 +533,25 @@ class SafetyFlag:
         received). Kept so that older callers still run; see `before_share`."""
         return False
 
+    @property
+    def answered_at(self) -> datetime:
+        """When the answer was given (UTC), always: `raised_at` for a flag sealed as the answer
+        was given, else `late_answer_at` (nu82 F2: it was None for the usual flag, unlike
+        `to_dict()["answered_at"]`)."""
+        return self.late_answer_at or self.raised_at
+
+    @property
+    def sealed_later(self) -> bool:
+        """Whether the flag was sealed at a sync after the answer (`late_answer_at`)."""
+        return self.late_answer_at is not None
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
         own `to_dict()`. "read_only_copy" for a flag read from a copy kept here, "share_ended"
         when its share ended by what this device knows beyond the server's word, "unlisted"
         when only the server stopped serving it (never both). "answered_at" is when the answer
-        was given, always: `answered_at`, or for a flag sealed as the answer was given
-        ("sealed_later" false) `raised_at`. `reads_only` is "read_only_member" (true or
+        was given, always (`answered_at`: `raised_at` for a flag sealed as the answer was
+        given, "sealed_later" false). `reads_only` is "read_only_member" (true or
         false): "reads_only" is a safety plan's list of members who only read
         (`SafetyPlan.reads_only`): one type per key."""
         return {
@@ -553,8 +565,8 @@ class SafetyFlag:
             "item": self.item,
             "answer": self.answer,
             "raised_at": json_time(self.raised_at),
-            "answered_at": json_time(self.answered_at or self.raised_at),
-            "sealed_later": self.answered_at is not None,
+            "answered_at": json_time(self.answered_at),
+            "sealed_later": self.sealed_later,
             "acknowledged": [a.to_dict() for a in self.acknowledged],
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
@@ -1381,7 +1393,7 @@ def _contact(value: str | None, what: str) -> str | None:
         return None
     value = check_text(value.strip(), what)
     if len(value) > MAX_CONTACT:
-        raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters")
+        raise InvalidInput(f"{what} is at most {MAX_CONTACT} characters", subject=BAD_VALUE)
     return value or None
 
 
@@ -1434,7 +1446,7 @@ def plan_update(
 def crisis_line_update(document: Document, text: str, now_ms: int) -> bytes:
     checked = _contact(text, "a crisis line")
     if checked is None:
-        raise InvalidInput("a crisis line is 1 to 300 characters")
+        raise InvalidInput("a crisis line is 1 to 300 characters", subject=BAD_VALUE)
     return document.change(fields={"text": checked, "created_at": now_ms})
 
 
@@ -1527,7 +1539,7 @@ def flag_view(document: Document, journal: str, journal_id: str, owner: str) -> 
         answer=answer,
         raised_at=raised_at,
         recipients=flag_recipients(document),
-        answered_at=read_time(document.field("answered_at")),
+        late_answer_at=read_time(document.field("answered_at")),
         event=_text(document.field("event")) or "",
     )
 

@@ -985,6 +985,7 @@ class SafetyPath:
                 f"{quoted_name(emergency_number or '')} is not an emergency number: {refused}; "
                 f"{NUMBER_HOLDS}: nothing was changed",
                 situation=f"{quoted_name(emergency_number or '')} is not an emergency number",
+                subject=BAD_VALUE,
             )
         return await self._write_plan(
             journal,
@@ -1296,7 +1297,7 @@ class SafetyPath:
         since (an emergency-number edit moved `updated_at`, every legacy member's
         opt-in time, to now, opting in every member shared with since)."""
         if share_flags is None and flags_for is not None:
-            raise InvalidInput("flags_for goes with share_flags=True")
+            raise InvalidInput("flags_for goes with share_flags=True", subject=BAD_VALUE)
         if share_flags is False:
             return [], set()
         before = plan_view(document, "") if document is not None else None
@@ -1330,7 +1331,8 @@ class SafetyPath:
                 raise InvalidInput(
                     f"{name} only reads {local.name}: a member who only reads could never mark "
                     "a safety flag as read, so none is sealed for them; share with them with "
-                    "the annotate role first (nothing was changed)"
+                    "the annotate role first (nothing was changed)",
+                    subject="refused",
                 )
         named = {current[name] for name in names}
         return sorted({*opted, *named}), named
@@ -1592,12 +1594,18 @@ class SafetyPath:
         its own)."""
         chosen = find_instrument(measure)
         if item not in chosen.safety_items:
-            raise InvalidInput(f"item {item} of {chosen.name} is not a safety item")
+            raise InvalidInput(
+                f"item {item} of {chosen.name} is not a safety item", subject=BAD_VALUE
+            )
         if answer <= 0 or answer not in {o.value for o in chosen.options}:
-            raise InvalidInput(f"{answer} is not an answer above 0 to item {item}")
+            raise InvalidInput(
+                f"{answer} is not an answer above 0 to item {item}", subject=BAD_VALUE
+            )
         me = self._replica.profile.account_id
         if result_id is not None and not _made_by(result_id, me):
-            raise InvalidInput(f"{result_id!r} is not a result id made by new_result_id")
+            raise InvalidInput(
+                f"{result_id!r} is not a result id made by new_result_id", subject=BAD_VALUE
+            )
         local = await self._default_or_none(journal)
         if local is None:  # no journal to record the answer or seal a flag in: the message
             emergency, crisis_line, text = await self._shown_plan(None)

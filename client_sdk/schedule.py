@@ -249,7 +249,7 @@ def target_title(task_type: str, target: str) -> str:
         if template is None:
             raise InvalidInput(f"unknown homework template {target!r}", subject=BAD_VALUE)
         return template.title
-    raise InvalidInput("an assignment is a measure or homework")
+    raise InvalidInput("an assignment is a measure or homework", subject=BAD_VALUE)
 
 
 def new_assignment_update(
@@ -303,7 +303,7 @@ def new_homework_update(
     an earlier moment, e.g. last night's sleep diary. Raises InvalidInput for a completion or
     values the template does not allow, or a date in the future."""
     if completion not in COMPLETIONS:
-        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}")
+        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}", subject=BAD_VALUE)
     if created_at_ms is not None and (
         isinstance(created_at_ms, bool) or not 0 <= created_at_ms <= now_ms
     ):
@@ -337,7 +337,7 @@ def edit_homework_update(
     completion. The whole `values` map is written again, checked against the template like a
     new entry (so two devices editing different values at once: the later write wins)."""
     if completion is not None and completion not in COMPLETIONS:
-        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}")
+        raise InvalidInput(f"completion is one of {', '.join(COMPLETIONS)}", subject=BAD_VALUE)
     current = document.field("values")
     merged = {k: _plain(v) for k, v in current.items()} if isinstance(current, dict) else {}
     merged.update(values)

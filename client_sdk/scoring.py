@@ -251,10 +251,13 @@ class Instrument:
         if self.unscored is None:
             raise InvalidInput(
                 f"{self.name} has no unscored question: its form asks only its "
-                f"{len(self.items)} items"
+                f"{len(self.items)} items",
+                subject="refused",
             )
         if value not in {o.value for o in self.unscored.options}:
-            raise InvalidInput(f"{self.name} {self.unscored.id}: not an answer: {value!r}")
+            raise InvalidInput(
+                f"{self.name} {self.unscored.id}: not an answer: {value!r}", subject=BAD_VALUE
+            )
 
     @property
     def stored_unscored(self) -> UnscoredItem | None:
@@ -270,7 +273,9 @@ class Instrument:
         if self.unscored is not None or value is None or self.retired_unscored is None:
             self.check_unscored(value)
         elif value not in {o.value for o in self.retired_unscored.question.options}:
-            raise InvalidInput(f"{self.name} {self.retired_unscored.question.id}: {value!r}")
+            raise InvalidInput(
+                f"{self.name} {self.retired_unscored.question.id}: {value!r}", subject=BAD_VALUE
+            )
 
     def version_for(self, unscored: int | None) -> int:
         """The definition version a result with this unscored answer was asked by: the
@@ -284,7 +289,9 @@ class Instrument:
         for band in self.bands:
             if band.low <= score <= band.high:
                 return band.label
-        raise InvalidInput(f"{self.name} scores run from 0 to {self.max_score}, not {score}")
+        raise InvalidInput(
+            f"{self.name} scores run from 0 to {self.max_score}, not {score}", subject=BAD_VALUE
+        )
 
     def band_id(self, score: int) -> str:
         """The `id` of the band `score` falls in ("moderately_severe"); InvalidInput outside
@@ -350,23 +357,30 @@ DAY_MS = 86_400_000
 @dataclass(frozen=True)
 class ScoreDifference:
     """The plain difference between two administrations of one instrument (a result and the
-    one before it): `change` is later minus earlier (negative: fewer symptoms), `apart_ms`
-    the milliseconds between them. No reliable-change verdict: the NHS Talking Therapies
+    one before it): `earlier` and `later` their total scores, `difference` later minus
+    earlier in points of the instrument's scale (negative: fewer symptoms), `apart_ms` the
+    milliseconds between them. No reliable-change verdict: the NHS Talking Therapies
     manual judges reliable change from a course's first score to its last
-    (`ScoreChange`), not between neighbouring ones."""
+    (`ScoreChange`), not between neighbouring ones. Its fields are its `to_dict` keys."""
 
     earlier: int
     later: int
-    change: int
+    difference: int
     apart_ms: int
 
+    @property
+    def change(self) -> int:
+        """`difference`, by its former name (`taken.change.change`; nu82 F2: the attribute
+        and the JSON key now agree)."""
+        return self.difference
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: `apart_ms` in milliseconds; `change` under the key
-        "difference" (a number: in every JSON "change" is this whole object, README)."""
+        """A JSON-ready dict of its fields: `apart_ms` in milliseconds (in every JSON
+        "change" is this whole object, README)."""
         return {
             "earlier": self.earlier,
             "later": self.later,
-            "difference": self.change,
+            "difference": self.difference,
             "apart_ms": self.apart_ms,
         }
 
@@ -416,7 +430,9 @@ def difference(
     instrument.band(earlier)
     instrument.band(later)
     if apart_ms < 0:
-        raise InvalidInput("the later administration must not be taken before the earlier one")
+        raise InvalidInput(
+            "the later administration must not be taken before the earlier one", subject=BAD_VALUE
+        )
     return ScoreDifference(earlier, later, later - earlier, apart_ms)
 
 
@@ -483,7 +499,7 @@ def parse_instrument(data: Any) -> Instrument:
             caseness_name=_note(data.get("caseness_name")),
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"malformed instrument definition: {error}") from None
+        raise InvalidInput(f"malformed instrument definition: {error}", subject=BAD_VALUE) from None
     _check_bands(instrument)
     return instrument
 
@@ -492,15 +508,23 @@ def _check_bands(instrument: Instrument) -> None:
     expected = 0
     for band in instrument.bands:
         if band.low != expected or band.high < band.low:
-            raise InvalidInput(f"{instrument.name}: bands must run without gaps from 0")
+            raise InvalidInput(
+                f"{instrument.name}: bands must run without gaps from 0", subject=BAD_VALUE
+            )
         expected = band.high + 1
     if expected != instrument.max_score + 1:
-        raise InvalidInput(f"{instrument.name}: bands must end at {instrument.max_score}")
+        raise InvalidInput(
+            f"{instrument.name}: bands must end at {instrument.max_score}", subject=BAD_VALUE
+        )
     ids = [band.id for band in instrument.bands]
     if any(not BAND_ID.fullmatch(i) for i in ids) or len(set(ids)) != len(ids):
-        raise InvalidInput(f"{instrument.name}: each band needs its own id, in lower snake_case")
+        raise InvalidInput(
+            f"{instrument.name}: each band needs its own id, in lower snake_case", subject=BAD_VALUE
+        )
     if any(not 1 <= n <= len(instrument.items) for n in instrument.safety_items):
-        raise InvalidInput(f"{instrument.name}: a safety item is not an item number")
+        raise InvalidInput(
+            f"{instrument.name}: a safety item is not an item number", subject=BAD_VALUE
+        )
 
 
 def _positive(value: Any) -> int:

@@ -263,14 +263,16 @@ class Shares:
         """
         local = await self._context.local_journal(journal)
         private = InvalidInput(
-            f"{quoted_name(journal)} holds your private notes about clients: it is never shared"
+            f"{quoted_name(journal)} holds your private notes about clients: it is never shared",
+            subject="refused",
         )
         if await holds_private_notes(self._context, local):
             raise private
         if safety_flags and (only is not None or role == "read" or self._care is None):
             raise InvalidInput(
                 "safety flags need a share of the whole journal with the annotate role (a "
-                "member who only reads could never mark a flag as read); nothing was changed"
+                "member who only reads could never mark a flag as read); nothing was changed",
+                subject="refused",
             )
         narrowing = only is not None
         # Whether flags would stop is decided inside the call, after its sync, on the chain
@@ -1039,7 +1041,8 @@ class Shares:
             )
         if local.role == "owner":
             raise InvalidInput(
-                f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(local.name)} is your own journal: delete it or stop sharing it instead",
+                subject="refused",
             )
         if not check_only:
             await self._context.sharing.leave(local)
@@ -1192,7 +1195,7 @@ class Shares:
         """The safety number (fingerprint) of this account, or of another account after
         checking its self-signature: six groups of five digits to compare in person.
         Another account's needs the network. Raises NotFound for an unknown username,
-        KeyChangedError when the server's answer does not verify."""
+        KeyChangedError when the server's answer does not verify, NetworkError offline."""
         context = self._context
         if username is None or normalize_username(username) == context.username:
             secrets = context.profile.secrets
@@ -1243,7 +1246,8 @@ class Shares:
         any other keys held for that username (`verify_replaces` says which first). Needs the
         network. Returns False when this device held exactly these keys as verified already
         (nothing changed), True when it marked them verified now. Raises KeyChangedError
-        when `fingerprint` does not match their keys as the server gives them (nothing is
+        (subject "fingerprint mismatch") when `fingerprint` does not match their keys as the server gives them (nothing is
         marked verified; when this device holds those keys as verified already, the message
-        says that verification stays), NotFound for an unknown account."""
+        says that verification stays), NotFound for an unknown account, InvalidInput
+        (subject "value") for a fingerprint that is not 30 digits, NetworkError offline."""
         return await self._context.sharing.verify_peer(username, fingerprint)

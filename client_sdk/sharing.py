@@ -44,6 +44,7 @@ from client_sdk.documents import (
 from client_sdk.errors import (
     BAD_VALUE,
     NOT_A_JOURNAL_SERVER,
+    FINGERPRINT_MISMATCH,
     AccessError,
     ConflictError,
     IntegrityError,
@@ -340,12 +341,16 @@ def previous_terms(before: list[access.Member]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SharedJournal:
-    """A journal another account shares with this one: its name, id (hex), `owner` username,
-    this account's `role` ("read" or "annotate") and the end of the share (`expires_at`, UTC, or
-    None: no end, or an end the owner signed past 9999-12-30, which no date holds). Its
-    entries are read as "owner/journal" (`client.entries.list("ana/Personal")`)."""
+    """A journal another account shares with this one: `journal`, the name calls take
+    (`client.entries.list(shared.journal)`: "ana/Personal"), the owner's own name for it
+    (`owner_journal_name`: "Personal", never a name to pass to a call: this account's own
+    journal may bear it), id (hex), `owner` username, this account's `role` ("read" or
+    "annotate") and the end of the share (`expires_at`, UTC, or None: no end, or an end the
+    owner signed past 9999-12-30, which no date holds)."""
 
-    journal: str
+    owner_journal_name: str
+    """The owner's own name for the journal ("Personal"), as they named it: for words only
+    (a call given it names this account's own journal of that name, if any: pass `journal`)."""
     journal_id: str
     owner: str
     role: str
@@ -391,6 +396,14 @@ class SharedJournal:
     "replaced (read-only copy)"."""
 
     @property
+    def journal(self) -> str:
+        """The name calls take for it (`client.entries.list`, `client.journals.get`, the CLI's
+        JOURNAL): "ana/Personal", or "kim (account 1a2b3c4d)/Personal" where journals of
+        several accounts named kim are on this device (`name`; nu82 F2: it was the owner's
+        own name, "Personal", which a call takes for this account's own journal)."""
+        return self.name or f"{self.owner}/{self.owner_journal_name}"
+
+    @property
     def share_ended(self) -> bool:
         """The read-only copy (`read_only_copy`) of a share that ended by what this device knows
         beyond the server's word: an end its owner signed in the access chain this device
@@ -420,10 +433,9 @@ class SharedJournal:
         account names it ("ana/Personal"), as "journal" is in an entry's, a note's, a flag's
         or a result's JSON, and what `tj list --journal` takes (also "name"); the owner's own
         name for the journal ("Personal") is "owner_journal_name"."""
-        named = self.name or f"{self.owner}/{self.journal}"
         return {
-            "journal": named,
-            "owner_journal_name": self.journal,
+            "journal": self.journal,
+            "owner_journal_name": self.owner_journal_name,
             "journal_id": self.journal_id,
             "owner": self.owner,
             "role": self.role,
@@ -433,7 +445,7 @@ class SharedJournal:
             "read_only_copy": self.read_only_copy,
             "share_ended": self.share_ended,
             "unlisted": self.unlisted,
-            "name": named,
+            "name": self.journal,
             "owner_id": self.owner_id,
             "owner_erased": self.owner_erased,
             "left_at": json_time(self.left_at) if self.left_at else None,
@@ -997,7 +1009,8 @@ class Sharing:
             return error
         return KeyChangedError(
             f"{error} {identity.username}'s keys stay verified on this device, as you "
-            "compared them before."
+            "compared them before.",
+            subject=FINGERPRINT_MISMATCH,
         )
 
     async def _typed_matches(
@@ -1062,11 +1075,17 @@ class Sharing:
         if journal.role != "owner":
             raise AccessError(f"only the owner of {quoted_name(journal.name)} can share it")
         if full and only is not None:
-            raise InvalidInput("share the whole journal (full) or some fields (only), not both")
+            raise InvalidInput(
+                "share the whole journal (full) or some fields (only), not both", subject=BAD_VALUE
+            )
         if role is not None and role not in keys.ROLES:
-            raise InvalidInput(f"a share's role is one of {', '.join(keys.ROLES)}")
+            raise InvalidInput(
+                f"a share's role is one of {', '.join(keys.ROLES)}", subject=BAD_VALUE
+            )
         if until is not None and no_end:
-            raise InvalidInput("give an end date (expires_at) or no_end=True, not both")
+            raise InvalidInput(
+                "give an end date (expires_at) or no_end=True, not both", subject=BAD_VALUE
+            )
         # None: keep the member's current end date (none for a new member); 0: no end date.
         expires_at: int | None = 0 if no_end else (share_expiry(until) if until else None)
         if only is not None:  # a field misspelt: said before any fingerprint is asked for
@@ -2034,7 +2053,8 @@ class Sharing:
             except InvalidInput as error:
                 raise InvalidInput(
                     f"{peer.username} now shares {quoted_name(journal.name)} (signed), but "
-                    + owed_shares.unfinished(peer.username, error)
+                    + owed_shares.unfinished(peer.username, error),
+                    subject="too large",
                 ) from None
         await self.replica.push_outbox()
         return role, expires_at
@@ -2404,7 +2424,8 @@ class Sharing:
         remembers that this account left (forgotten.LEFT: `forget` may then discard it)."""
         if journal.role == "owner":
             raise InvalidInput(
-                f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead"
+                f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
+                subject="refused",
             )
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
@@ -2487,7 +2508,8 @@ class Sharing:
             if state is None and not left:
                 raise InvalidInput(
                     f"this device has no verified access chain of {quoted_name(label)}, so it cannot "
-                    "tell whether the share ended: sync, then try again"
+                    "tell whether the share ended: sync, then try again",
+                    subject="refused",
                 )
             if granted is not None and not left and journal.role != REVOKED:
                 raise await self._still_active(label, journal, now)
@@ -3382,12 +3404,15 @@ class Sharing:
             raise AccessError("only the entry's owner can share it")
         fields = check_fields(only) if only is not None else ENTRY_FIELDS
         if not any(f in ENTRY_FIELDS for f in fields):
-            raise InvalidInput(f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}")
+            raise InvalidInput(
+                f"an entry's fields to share are some of {', '.join(ENTRY_FIELDS)}",
+                subject=BAD_VALUE,
+            )
         if normalize_username(username) == self.profile.username:
-            raise InvalidInput("you cannot share an entry with yourself")
+            raise InvalidInput("you cannot share an entry with yourself", subject="yourself")
         peer = await self.confirmed_peer(username, fingerprint, trust_on_first_use)
         if peer.account_id == self.profile.account_id:
-            raise InvalidInput("you cannot share an entry with yourself")
+            raise InvalidInput("you cannot share an entry with yourself", subject="yourself")
         # The copy is of what this device reads: not while the owner's newer changes of the
         # journal wait unread here (records name no document before they are read), R20 F4.
         await self.replica.refuse_while_parked(source, "share an entry of it")
@@ -3398,7 +3423,7 @@ class Sharing:
             texts={"body": document.text("body") if "body" in fields else ""},
         )
         if not snapshot_fits(sized):
-            raise InvalidInput(too_large_to_snapshot(source, document, sized))
+            raise InvalidInput(too_large_to_snapshot(source, document, sized), subject="too large")
         target = await self.items_journal(peer, document.doc_id, again)
         # Read again: making the journal kept for them syncs, and may bring another
         # device's trash or delete of the entry (REV-DEL7 A: the copy was written from the
@@ -4020,7 +4045,7 @@ class Sharing:
 
     async def add_note(self, journal: LocalJournal, kind: str, text: str) -> Note:
         if kind not in (NOTE, PROMPT):
-            raise InvalidInput("a note's kind is note or prompt")
+            raise InvalidInput("a note's kind is note or prompt", subject=BAD_VALUE)
         if not text.strip() or len(text) > 10_000:
             raise InvalidInput("a note is 1 to 10000 characters", subject=BAD_VALUE)
         check_text(text, "a note" if kind == NOTE else "a prompt", multiline=True)
@@ -4284,9 +4309,11 @@ def _check_typed(identity: wire.Identity, fingerprint: str, *, sharing: bool = F
     if sharing:
         raise KeyChangedError(
             f"the fingerprint you entered does not match {identity.username}'s keys as this "
-            "device sees them: nothing was shared. Compare it again in person."
+            "device sees them: nothing was shared. Compare it again in person.",
+            subject=FINGERPRINT_MISMATCH,
         )
     raise KeyChangedError(
         f"the fingerprint you typed does not match {identity.username}'s keys as this "
-        "device sees them: nothing was marked verified. Compare it again in person."
+        "device sees them: nothing was marked verified. Compare it again in person.",
+        subject=FINGERPRINT_MISMATCH,
     )

@@ -219,9 +219,9 @@ def parse_template(data: Any) -> Template:
             source=str(data["source"]),
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"malformed template definition: {error}") from None
+        raise InvalidInput(f"malformed template definition: {error}", subject=BAD_VALUE) from None
     if any(f.type not in (TEXT, INTEGER, BOOLEAN, CLOCK) for f in template.fields):
-        raise InvalidInput(f"{template.id}: unknown field type")
+        raise InvalidInput(f"{template.id}: unknown field type", subject=BAD_VALUE)
     return template
 
 

@@ -46,8 +46,11 @@ async def copy_beside_the_whole_journal(
     await drlee.sync()
     await phone.sync()
     shared = await phone.shares.with_me()
-    assert sorted(s.journal for s in shared) == ["Personal", "Personal (mood, scores) for drlee"]
-    copy_id = next(s.journal_id for s in shared if "(" in s.journal)
+    assert sorted(s.owner_journal_name for s in shared) == [
+        "Personal",
+        "Personal (mood, scores) for drlee",
+    ]
+    copy_id = next(s.journal_id for s in shared if "(" in s.owner_journal_name)
     return ben, drlee, phone, copy_id
 
 

@@ -65,20 +65,20 @@ async def test_an_only_copy_shared_again_after_a_forget_comes_back(
     ana, tom = await signup("ana"), await signup("tom")
     await share_with(ana, tom, only=["mood"])
     await tom.sync()
-    [name] = [s.journal for s in await tom.shares.with_me()]
+    [name] = [s.owner_journal_name for s in await tom.shares.with_me()]
     copy = f"ana/{name}"
     await ana.shares.grant("Personal", "tom", only=["mood", "tags"], trust_on_first_use=True)
     await tom.sync()
-    ended = [s.journal for s in await tom.shares.with_me() if s.read_only_copy]
+    ended = [s.owner_journal_name for s in await tom.shares.with_me() if s.read_only_copy]
     assert ended == [name]
     assert await tom.shares.forget(copy, unlisted=True) is True
-    assert name not in [s.journal for s in await tom.shares.with_me()]
+    assert name not in [s.owner_journal_name for s in await tom.shares.with_me()]
     await ana.shares.grant("Personal", "tom", only=["mood"], trust_on_first_use=True)
     await ana.entries.write("Personal", "Scared all day.", mood=1)
     await ana.sync()
     report = await tom.sync()
     assert [d.journal for d in report.departures if d.reason == departures.RETURNED] == [name]
-    live = [s.journal for s in await tom.shares.with_me() if not s.read_only_copy]
+    live = [s.owner_journal_name for s in await tom.shares.with_me() if not s.read_only_copy]
     assert name in live
     assert (1, "") in [(e.mood, e.body) for e in await tom.entries.list(copy)]
 

@@ -28,7 +28,9 @@ async def test_a_renamed_journal_keeps_its_entries_and_reaches_other_devices_and
     await tom.sync()
     assert [j.name for j in await phone.journals.list()] == ["Diary"]
     assert [e.body for e in await phone.entries.list("Diary")] == ["Before the new name."]
-    assert [(s.owner, s.journal) for s in await tom.shares.with_me()] == [("ana", "Diary")]
+    assert [(s.owner, s.owner_journal_name) for s in await tom.shares.with_me()] == [
+        ("ana", "Diary")
+    ]
     assert [e.journal for e in await tom.entries.list()] == ["ana/Diary"]
 
 
@@ -116,7 +118,9 @@ async def test_a_deleted_journal_is_gone_from_the_server_and_kept_read_only_else
     assert [j.name for j in await phone.journals.list()] == ["Personal"]
 
     await tom.sync()
-    assert [(s.journal, s.read_only_copy) for s in await tom.shares.with_me()] == [("Old", True)]
+    assert [(s.owner_journal_name, s.read_only_copy) for s in await tom.shares.with_me()] == [
+        ("Old", True)
+    ]
 
 
 async def test_only_the_owner_deletes_a_journal(signup: ClientFactory) -> None:

@@ -249,3 +249,44 @@ async def test_a_rotation_on_a_device_that_never_verified_the_name_is_refused(
     await share_with(phone, tom, "Personal")
     await tom.sync()
     assert await shared(tom) == ["ana/Personal"]
+
+
+async def test_a_rename_on_a_device_that_missed_another_devices_rename_is_told(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """The laptop renames Personal to Work; the phone, which has not synced since, renames
+    Personal to Home (nu82 F10): the phone's rename reads the journal list and finds the
+    name its user gave is not the journal's any more, so it raises RenamedElsewhere naming
+    Work and stores nothing; every device keeps Work."""
+    laptop = await signup("ana")
+    await laptop.entries.write("Personal", "Monday.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await laptop.journals.rename("Personal", "Work")
+    with pytest.raises(RenamedElsewhere) as told:
+        await phone.journals.rename("Personal", "Home")
+    assert (told.value.name, told.value.wanted, told.value.before) == ("Work", "Home", "Personal")
+    for device in (laptop, phone):
+        await device.sync()
+        assert await names(device) == ["Work"]
+
+
+async def test_a_rename_on_a_device_that_missed_an_archive_is_told(
+    signup: ClientFactory, login: ClientFactory, live_server: RunningServer
+) -> None:
+    """The laptop archives Personal; the phone, which has not synced since, renames it: the
+    rename raises RenamedElsewhere and the journal keeps its name, archived (nu82 F10)."""
+    laptop = await signup("ana")
+    await laptop.entries.write("Personal", "Monday.")
+    await laptop.sync()
+    phone = await login("ana")
+    await phone.sync()
+    await laptop.journals.archive("Personal")
+    with pytest.raises(RenamedElsewhere) as told:
+        await phone.journals.rename("Personal", "Home")
+    assert (told.value.name, told.value.before) == ("Personal", "Personal")
+    for device in (laptop, phone):
+        await device.sync()
+        [journal] = await device.journals.list()
+        assert (journal.name, journal.archived) == ("Personal", True)

@@ -14,7 +14,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,14 +59,19 @@ def public_methods(cls: type) -> list[tuple[str, inspect.Signature]]:
     return found
 
 
-def filler(parameter: inspect.Parameter, home: Path) -> Any:
-    """A value of the parameter's type that passes the checks (the call never runs)."""
+def filler(parameter: inspect.Parameter, home: Path, namespace: dict[str, Any]) -> Any:
+    """A value of the parameter's type that passes the checks (the call never runs; a
+    model's is a bare instance). `namespace`: the globals of the method's module."""
     annotation = str(parameter.annotation)
     if "Path" in annotation:
         return home
-    wanted = expected(parameter.annotation)
+    wanted = expected(parameter.annotation, namespace)
     if wanted is None:
         return None
+    if Mapping in wanted.classes:
+        return {}
+    if wanted.classes:
+        return object.__new__(wanted.classes[0])
     for name, value in (
         ("str", "x"),
         ("int", 1),
@@ -127,7 +132,7 @@ async def call(
         elif parameter.default is not inspect.Parameter.empty:
             continue
         else:
-            value = filler(parameter, home)
+            value = filler(parameter, home, inspect.unwrap(function).__globals__)
         if parameter.kind == parameter.KEYWORD_ONLY:
             kwargs[parameter.name] = value
         else:

@@ -162,7 +162,7 @@ async def test_a_forgotten_journals_chain_checked_without_a_grant_is_not_fetched
     del hostile.requests["/v1/journals/access"]
     await ana.shares.grant("Personal", "tom", full=True, trust_on_first_use=True)
     await tom.sync()
-    assert [s.journal for s in await tom.shares.with_me()] == ["Personal"]
+    assert [s.owner_journal_name for s in await tom.shares.with_me()] == ["Personal"]
 
 
 async def test_a_refused_withdrawal_never_looks_done_on_the_authors_device(

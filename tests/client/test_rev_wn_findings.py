@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from client_sdk import Client, keys
+from client_sdk import Client, RenamedElsewhere, keys
 from client_sdk.documents import Document, state_clocks
 from client_sdk.models import now_ms
 from client_sdk.yjs_binary import varuint
@@ -131,7 +131,9 @@ async def test_two_owner_devices_renaming_one_after_the_other_agree_on_the_name(
     await laptop.journals.rename("Personal", "Work")
     with monkeypatch.context() as behind:
         behind.setattr(replica, "now_ms", lambda: now_ms() - 60_000)  # the phone's clock
-        await phone.journals.rename("Personal", "Home")  # sent after the laptop's rename
+        with pytest.raises(RenamedElsewhere):  # the phone had not seen Work (nu82 F10)
+            await phone.journals.rename("Personal", "Home")
+        await phone.journals.rename("Work", "Home")  # sent after the laptop's rename
     for _ in range(2):
         await laptop.sync()
         await phone.sync()

@@ -239,12 +239,12 @@ async def test_a_lie_about_the_owner_to_a_new_device_is_a_problem_that_clears_wi
     phone = await login_through(hostile, "tom", tmp_path / "tom-phone")
     try:
         await phone.sync()
-        shown = [(j.owner, j.journal) for j in await phone.shares.with_me()]
+        shown = [(j.owner, j.owner_journal_name) for j in await phone.shares.with_me()]
         assert ("ben", "Personal") in shown and shown.count(("ben", "Personal")) == 1, shown
         del hostile.replies["/v1/journals/list"]
         report = await phone.sync()
         assert report.rollbacks == [] and report.problems == [], report
-        shown = sorted((j.owner, j.journal) for j in await phone.shares.with_me())
+        shown = sorted((j.owner, j.owner_journal_name) for j in await phone.shares.with_me())
         assert shown == [("ana", "Personal"), ("ben", "Personal")]
         assert "ana's day." in [e.body for e in await phone.entries.list()]
     finally:

@@ -139,3 +139,20 @@ def test_each_subject_says_what_it_means_in_plain_words() -> None:
         assert len(meaning) > 15, subject
         for review in ("NU", "REV-", "R4", "S13"):
             assert not any(word.startswith(review) for word in meaning.split()), (subject, meaning)
+
+
+def test_every_invalid_input_the_sdk_raises_names_its_subject() -> None:
+    """nu82 F4: 104 `InvalidInput(...)`s carried no subject, though README says a value
+    refused as given is subject "value": an app branching on it missed them. Every call
+    of InvalidInput in client_sdk gives `subject=` (its subclasses set their own)."""
+    bare = [
+        f"{module}:{node.lineno}"
+        for module, tree in _modules().items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "InvalidInput"
+        and not any(keyword.arg == "subject" for keyword in node.keywords)
+    ]
+    assert bare == []
+    assert len(Scan().trees) > 50  # the scan read the SDK

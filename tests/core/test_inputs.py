@@ -66,8 +66,14 @@ def test_check_text_names_the_field_and_position_and_never_quotes_the_text() -> 
         ("str | Iterable[str] | None", "a", True),
         ("Collection[str]", "abc", False),
         ("Iterable[bytes]", (b for b in [b"a"]), True),  # any iterable, not consumed
-        ("KdfCost", object(), True),  # not a plain type: the method checks it
-        ("Mapping[str, Any]", 5, True),
+        ("KdfCost", object(), True),  # a name its module does not hold: the method checks it
+        ("Mapping[str, Any]", 5, False),  # a mapping is a dict (nu82 F8)
+        ("Mapping[str, Any]", {"a": 5}, True),
+        ("Callable[[], None] | None", 5, False),
+        ("Callable[[], None] | None", print, True),
+        ("Path | str", 5, False),
+        ("Path | str", Path("/tmp"), True),
+        ("Sequence[date] | None", [date(2026, 1, 1)], True),
     ],
 )
 def test_plain_annotations_are_checked_and_others_left_to_the_method(
