@@ -67,6 +67,7 @@ from client_sdk.errors import (
     BAD_VALUE,
     NOT_A_JOURNAL_SERVER,
     OTHER_ACCOUNT_HERE,
+    PROFILE_ADDRESS,
     SESSION_ENDED,
     SESSION_EXPIRED,
     SIGNED_OUT,
@@ -4208,6 +4209,7 @@ def _transport_of(home: Path, profile: Profile) -> tuple[Transport, Profile]:
         f"the server address in this device's profile ({home / 'profile'}) holds {what} "
         f"(not repeated here), which the app never sends: nothing was sent; signing in "
         f"again here as {profile.username} {at} fixes it, and what this device holds stays",
+        subject=PROFILE_ADDRESS,
         names={"address": kept, "username": profile.username},
     )
     return transport, dataclasses.replace(profile, server_url=kept)

@@ -43,8 +43,8 @@ from client_sdk.documents import (
 )
 from client_sdk.errors import (
     BAD_VALUE,
-    NOT_A_JOURNAL_SERVER,
     FINGERPRINT_MISMATCH,
+    NOT_A_JOURNAL_SERVER,
     AccessError,
     ConflictError,
     IntegrityError,

@@ -555,7 +555,7 @@ def test_an_entry_can_be_dated_in_the_past_with_the_writers_offset() -> None:
     ("created_at_ms", "utc_offset", "message"),
     [
         (6_000, None, "future"),
-        (-1, None, "at least 0"),
+        (-1, None, "on or after 1970-01-01 00:00 UTC"),
         (None, 1081, "UTC offset"),
         (None, -1081, "UTC offset"),
         (None, True, "UTC offset"),
