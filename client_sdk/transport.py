@@ -946,21 +946,26 @@ def reason(error: BaseException) -> str:
 
 def shown_url(url: str) -> str:
     """`url` as every message shows an address given or kept: cut before its query ("?...")
-    or fragment ("#..."), and of one holding "@" only the scheme and the host after the last
-    "@" (no user name or password), where a secret sits in an address (a token in
-    `?token=`, `#access_token=`: rev33a F3, rev32d F1); "the address given" when nothing of
-    it can be shown so. Pure."""
+    or fragment ("#..."), where a secret sits in an address (a token in `?token=`,
+    `#access_token=`: rev33a F3); of one holding "@", only the scheme and the host after the
+    last "@" when every "@" is in the part before the first "/", "?" or "#" (a user name and
+    password: rev32d F1), else "the address given": an "@" after it may be a query's
+    (`?token=x@secret`, `?email=ana@clinic.org`) or a password's typed with a "/", "?" or
+    "#" in it, and no host shown can be sure to be neither a secret nor the wrong server
+    (rev33d F1). "the address given" too when nothing of it can be shown so. Pure."""
     url = url.strip()
-    if "@" in url:  # a password may hold "/", "?" or "#": only what follows the last "@"
-        scheme, separator, _ = url.partition("://")
-        host = url.rpartition("@")[2].split("/")[0].split("?")[0].split("#")[0]
+    if "@" in url:
+        scheme, separator, rest = url.partition("://")
+        authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+        host = authority.rpartition("@")[2]
         known = separator and scheme.lower() in ("http", "https")
-        return (
-            f"{scheme.lower()}://{host}" if known and _HOST.fullmatch(host) else "the address given"
-        )
+        sure = "@" in authority and "@" not in rest[len(authority) :] and _HOST.fullmatch(host)
+        return f"{scheme.lower()}://{host}" if known and sure else "the address given"
     return url.split("?")[0].split("#")[0] or "the address given"
 
 
+_AUTHORITY_END = re.compile(r"[/?#]")
+"""Where an address's authority (user name, password, host and port) ends (RFC 3986 3.2)."""
 _HOST = re.compile(r"[A-Za-z0-9.\-_~%:\[\]]+")
 """A host (a name, an IPv4 or a bracketed IPv6 address) and its port, as `shown_url` shows
 one: nothing of a query that held an "@" passes."""

@@ -56,6 +56,32 @@ async def test_an_address_holding_a_token_is_refused_before_any_question_never_r
     assert not (tmp_path / "profile").exists()
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        f"https://journal.example.org/?token=x@{SECRET}",
+        f"https://journal.example.org/#access_token=a@{SECRET}",
+        "https://journal.example.org/?email=ana@clinic.org",
+        f"https://bob:pa/{SECRET}@journal.example.org",
+        f"https://bob:pa@{SECRET}/x@journal.example.org",
+    ],
+)
+async def test_an_at_sign_after_the_host_names_no_host_and_repeats_nothing(
+    tmp_path: Path, address: str
+) -> None:
+    """rev33d F1: an "@" in a query or fragment was read as the end of a user name and
+    password, so `tj login` answered "give 'https://S3CRETtoken'" (the token, as a server to
+    go to) or "give 'https://clinic.org'" (another server). An "@" after the host may be a
+    query's or a password typed with "/" in it: no host is named then."""
+    args = ["--home", str(tmp_path), "login", address, "bob"]
+    result = await run_tj(args, input="", env={"TJ_PASSWORD": None})
+    assert result.exit_code == 2, result.output
+    assert SECRET not in result.output and "clinic.org" not in result.output
+    assert "Password" not in result.output
+    assert "give the address without it" in result.stderr, result.stderr
+    assert not (tmp_path / "profile").exists()
+
+
 def edit_address(home: Path, change: Callable[[str], str]) -> None:
     """The profile's server address changed by hand (an unlocked profile: msgpack)."""
     document = msgpack.unpackb((home / "profile").read_bytes(), raw=False)
