@@ -11,7 +11,6 @@ from rich.table import Table
 from cli import output
 from cli.main import NOT_DELIVERED_EXIT, Home, cli, json_option, pass_home
 from cli.tables import FIXED, ID, NAME, Column, fitted
-from client_sdk.sync import SHOWN_KINDS
 
 if TYPE_CHECKING:
     from client_sdk import Client, SetAsideChange, SyncReport
@@ -111,6 +110,8 @@ def drop_set_aside(
         raise click.UsageError(
             f"give the ID of a change ({output.command_text('tj set-aside list')}) or --all"
         )
+    from client_sdk.sync import SHOWN_KINDS  # with the client: not imported as `tj` starts
+
     changes = home.run(lambda client: client.set_aside())
     if not changes:
         output.message("Nothing is set aside.")
@@ -279,6 +280,8 @@ async def retry_and_sync(client: Client) -> tuple[int, SyncReport]:
 def set_aside_table(changes: list[SetAsideChange]) -> Table:
     """When, where, what, and why in words (NU19 C11: "june made your access to june/Personal
     read-only"); --json adds the server's code and the full text."""
+    from client_sdk.sync import SHOWN_KINDS  # with the client: not imported as `tj` starts
+
     columns = [
         ID,
         Column("set aside", FIXED),
