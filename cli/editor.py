@@ -37,8 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from cli.terminal import Failed, command, command_text, shown
-from client_sdk.documents import MAX_BODY
-from client_sdk.models import decoded_text, plain_text
+from client_sdk.models import MAX_BODY, decoded_text, plain_text
 
 if TYPE_CHECKING:
     from client_sdk import Prompt

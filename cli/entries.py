@@ -52,8 +52,8 @@ from client_sdk import (
     departures,
     plain_text,
 )
-from client_sdk.documents import MAX_BODY, MAX_TITLE
 from client_sdk.errors import AMBIGUOUS_ID
+from client_sdk.models import MAX_BODY, MAX_TITLE
 
 if TYPE_CHECKING:
     from client_sdk import (

@@ -39,7 +39,6 @@ from cli.progress import sync_told
 from cli.terminal import PROFILE, pasteable, profiled, showable
 from cli.terminal import Failed as Failed
 from client_sdk.crypto import INSECURE_TEST_COST
-from client_sdk.documents import EMOTIONS
 from client_sdk.errors import (
     BAD_VALUE,
     OTHER_ACCOUNT_HERE,
@@ -60,6 +59,7 @@ from client_sdk.errors import (
     UnsyncedChanges,
     WrongKind,
 )
+from client_sdk.models import EMOTIONS
 
 # The SDK's client and what it brings (aiohttp, every manager) are imported by the commands
 # that use them, not at start-up: `tj --help` and a typo answer at once (issue 10).

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from client_sdk.crypto import INSECURE_TEST_COST, INTERACTIVE, MODERATE, KdfCost
     from client_sdk.departures import Departure
     from client_sdk.devices import Devices
-    from client_sdk.documents import EMOTIONS, TRASH_DAYS
     from client_sdk.entries import Entries
     from client_sdk.errors import (
         AccessError,
@@ -73,6 +72,8 @@ if TYPE_CHECKING:
     from client_sdk.logged_out import LoggedOut
     from client_sdk.measures import Measures
     from client_sdk.models import (
+        EMOTIONS,
+        TRASH_DAYS,
         CredentialChange,
         DeviceInfo,
         Entry,
@@ -157,7 +158,6 @@ _EXPORTS = {
     "client": ("Client",),
     "crypto": ("INSECURE_TEST_COST", "INTERACTIVE", "KdfCost", "MODERATE"),
     "devices": ("Devices",),
-    "documents": ("EMOTIONS", "TRASH_DAYS"),
     "entries": ("Entries",),
     "errors": (
         "AccessError",
@@ -209,6 +209,7 @@ _EXPORTS = {
     "models": (
         "CredentialChange",
         "DeviceInfo",
+        "EMOTIONS",
         "Entry",
         "Identity",
         "Journal",
@@ -216,6 +217,7 @@ _EXPORTS = {
         "LockedIdentity",
         "NewDevice",
         "Notice",
+        "TRASH_DAYS",
         "decoded_text",
         "plain_text",
     ),

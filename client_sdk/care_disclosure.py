@@ -18,9 +18,12 @@ naming no entry field mirrors no entry at all, not even their times.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from client_sdk.documents import ENTRY, HOMEWORK, MEASURE, Document
+from client_sdk.models import ENTRY, HOMEWORK, MEASURE
+
+if TYPE_CHECKING:  # documents brings pycrdt, which `tj` starts without
+    from client_sdk.documents import Document
 
 SCORES = "scores"
 ANSWERS = "answers"

@@ -29,6 +29,21 @@ from pycrdt import Array, Doc, Map, StickyIndex, Text
 
 from client_sdk.errors import BAD_VALUE, ENTRY_EMPTY, IntegrityError, InvalidInput
 from client_sdk.frozen_init import filled_at_once
+
+# An entry's kinds and limits are defined with `models.Entry`: a module that needs only them
+# (the `tj` command line starting up) does not import pycrdt.
+from client_sdk.models import BRIEF as BRIEF
+from client_sdk.models import EMOTIONS as EMOTIONS
+from client_sdk.models import ENTRY as ENTRY
+from client_sdk.models import HOMEWORK as HOMEWORK
+from client_sdk.models import MAX_BODY as MAX_BODY
+from client_sdk.models import MAX_PROMPT_ID as MAX_PROMPT_ID
+from client_sdk.models import MAX_TAG as MAX_TAG
+from client_sdk.models import MAX_TAGS as MAX_TAGS
+from client_sdk.models import MAX_TITLE as MAX_TITLE
+from client_sdk.models import MEASURE as MEASURE
+from client_sdk.models import PRIVATE_NOTE as PRIVATE_NOTE
+from client_sdk.models import TRASH_DAYS as TRASH_DAYS
 from client_sdk.models import read_ms
 from client_sdk.twin_inserts import twin_edits
 from client_sdk.yjs_binary import (
@@ -41,39 +56,6 @@ from client_sdk.yjs_binary import (
     varuint,
 )
 from client_sdk.yjs_updates import CYCLIC, Reach, Walk, delete_set, walk
-
-ENTRY = "entry"
-# Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
-# here too so that the write and sync paths can test for them without importing those.
-MEASURE = "measure"
-HOMEWORK = "homework"
-BRIEF = "brief"
-PRIVATE_NOTE = "private_note"
-"""A therapist's private note about a client (private_notes.py): never in a shared journal."""
-MAX_TITLE = 200
-MAX_BODY = 100_000
-MAX_TAGS = 20
-MAX_TAG = 40
-MAX_PROMPT_ID = 64
-EMOTIONS = (
-    "anxious",
-    "calm",
-    "sad",
-    "hopeful",
-    "angry",
-    "grateful",
-    "lonely",
-    "proud",
-    "ashamed",
-    "content",
-    "overwhelmed",
-    "relieved",
-    "frustrated",
-    "excited",
-    "tired",
-    "scared",
-)
-"""The named emotions an entry may carry besides its mood (protocol.md, "Documents")."""
 
 
 def load_engine() -> None:
@@ -1824,7 +1806,6 @@ def delete_entry_update(document: Document, now_ms: int) -> bytes:
     )
 
 
-TRASH_DAYS = 30  # how long a trashed entry can be restored, as Day One and Journey keep it
 TRASH_MS = TRASH_DAYS * 24 * 60 * 60 * 1000
 
 

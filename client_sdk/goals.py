@@ -46,11 +46,13 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from client_sdk.documents import Document, check_text_limit, dated_after
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound, ambiguous_id
 from client_sdk.models import EPOCH, json_time, read_time
+
+if TYPE_CHECKING:  # documents brings pycrdt, which `tj` starts without (settling reads this)
+    from client_sdk.documents import Document
 
 GOAL = "goal"
 CHECKIN_FIELD = "checkin.{id}.{part}"
@@ -183,6 +185,8 @@ def check_title(title: str) -> str:
 def check_why(why: str, current: str = "") -> str:
     """`why` if it is within MAX_WHY characters, or no longer than the `current` why that
     concurrent edits merged past it (documents.check_text_limit); else InvalidInput."""
+    from client_sdk.documents import check_text_limit
+
     check_text_limit("a goal's why", MAX_WHY, current, why)
     return why
 
@@ -260,6 +264,8 @@ def checkin_update(
     elif measure is not None and measure.kind == SESSIONS:
         progress = 1
     check_note(note)
+    from client_sdk.documents import dated_after
+
     at = dated_after(now_ms, _latest_at_ms(document)) if at_ms is None else at_ms
     checkin = {"id": checkin_id, "at": at, "progress": progress, "note": note}
     return document.change(fields={"updated_at": now_ms}, pushes={CHECKINS: checkin})

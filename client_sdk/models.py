@@ -474,6 +474,41 @@ def entry_day(entry: Dated, tz: tzinfo | None = None) -> date:
     return local_day(entry.created_at, timezone(timedelta(minutes=entry.utc_offset)))
 
 
+ENTRY = "entry"
+# Kinds of documents defined in heavier modules (results.py, schedule.py, brief.py), named
+# here too so that the write and sync paths can test for them without importing those.
+MEASURE = "measure"
+HOMEWORK = "homework"
+BRIEF = "brief"
+PRIVATE_NOTE = "private_note"
+"""A therapist's private note about a client (private_notes.py): never in a shared journal."""
+MAX_TITLE = 200
+MAX_BODY = 100_000
+MAX_TAGS = 20
+MAX_TAG = 40
+MAX_PROMPT_ID = 64
+EMOTIONS = (
+    "anxious",
+    "calm",
+    "sad",
+    "hopeful",
+    "angry",
+    "grateful",
+    "lonely",
+    "proud",
+    "ashamed",
+    "content",
+    "overwhelmed",
+    "relieved",
+    "frustrated",
+    "excited",
+    "tired",
+    "scared",
+)
+"""The named emotions an entry may carry besides its mood (protocol.md, "Documents")."""
+TRASH_DAYS = 30  # how long a trashed entry can be restored, as Day One and Journey keep it
+
+
 @filled_at_once
 @dataclass(frozen=True)
 class Entry:

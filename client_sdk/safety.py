@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from client_sdk.documents import Document, check_text_limit
 from client_sdk.errors import BAD_VALUE, InvalidInput
 from client_sdk.models import (
     and_words,
@@ -44,6 +43,9 @@ from client_sdk.models import (
     read_ms,
     read_time,
 )
+
+if TYPE_CHECKING:  # documents brings pycrdt, which `tj` starts without
+    from client_sdk.documents import Document
 
 SAFETY_PLAN = "safety_plan"
 CRISIS_LINE = "crisis_line"
@@ -1438,6 +1440,8 @@ def plan_update(
     if emergency_number is not None or crisis_line is not None or plan is not None:
         changed["imported"] = imported
     if plan is not None:  # a plan that merged edits left over MAX_PLAN may still shrink
+        from client_sdk.documents import check_text_limit
+
         check_text_limit("a safety plan", MAX_PLAN, "" if creating else document.text("plan"), plan)
     texts_ = {"plan": plan} if plan is not None else ({"plan": ""} if creating else None)
     return document.change(fields=changed, texts=texts_, whole=("plan",))

@@ -53,13 +53,15 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from client_sdk.documents import EntryView
 from client_sdk.goals import CHECKIN_FIELD as CHECKIN_FIELD  # named here too
 from client_sdk.goals import CheckIn
 from client_sdk.models import ID_SHOWN, json_time, quoted_name, read_time, to_datetime
 from client_sdk.yjs_updates import Id, KeyWrites
+
+if TYPE_CHECKING:  # documents brings pycrdt, which `tj` starts without
+    from client_sdk.documents import EntryView
 
 Clock = Callable[[datetime], str]
 """How a report's sentence writes a time (an aware datetime -> text). The default, `utc_clock`,
