@@ -14,6 +14,7 @@ set to true, so a delete racing an edit always wins and an entry never comes bac
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import re
 import secrets
@@ -1077,11 +1078,18 @@ _UNSPACED = (
 """Letters of scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
 Myanmar, Khmer and kin): in these a "word" is one letter (R45 F2)."""
 
-_NO_SPACE = re.compile(rf"[{_UNSPACED}]")
+# The patterns made of `_UNSPACED` (and `_cjk`) are compiled at their first use: their
+# character classes, which reach past U+FFFF, take about 7 ms of CPU to compile, which every
+# `tj` command that opens the journal paid (perf33c); only merging and diffing texts uses them.
+
+
+@functools.cache
+def _no_space() -> re.Pattern[str]:
+    return re.compile(rf"[{_UNSPACED}]")
 
 
 def _spaced(char: str) -> bool:
-    return not char.isspace() and _NO_SPACE.match(char) is None
+    return not char.isspace() and _no_space().match(char) is None
 
 
 _CLOSING = frozenset(".,;:!?\u2026")
@@ -1112,9 +1120,12 @@ def joins_with_space(last: str, first: str) -> bool:
     return _spaced(last) and _spaced(first) and not _closes(first) and not _opens(last)
 
 
-_WORD = re.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\w)+|\W")
-"""A token of a word diff (`words`): one letter of a script without spaces, a run of other
-letters and digits, or one other character."""
+@functools.cache
+def _word() -> re.Pattern[str]:
+    """A token of a word diff (`words`): one letter of a script without spaces, a run of other
+    letters and digits, or one other character."""
+    return re.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\w)+|\W")
+
 
 _JOINERS = frozenset("\u200c\u200d")  # zero width non-joiner, zero width joiner
 
@@ -1132,7 +1143,8 @@ def words(text: str) -> list[str]:
     is a word."""
     tokens: list[str] = []
     marked = False  # the last token ends with a mark: what follows it may continue it
-    for token in _WORD.findall(text):
+    spaced_word = _spaced_word()
+    for token in _word().findall(text):
         if token >= "\u0300" and len(token) == 1 and _is_mark(token):
             if tokens:
                 tokens[-1] += token  # an accent, a vowel sign, a joiner
@@ -1142,7 +1154,7 @@ def words(text: str) -> list[str]:
             continue
         if marked and (
             tokens[-1][-1] == "\u200d"  # what a zero width joiner joins ("👩‍💻")
-            or (_SPACED_WORD.match(token) and _SPACED_WORD.match(tokens[-1]))  # "नमस्ते"
+            or (spaced_word.match(token) and spaced_word.match(tokens[-1]))  # "नमस्ते"
         ):
             tokens[-1] += token
         else:
@@ -1151,7 +1163,9 @@ def words(text: str) -> list[str]:
     return tokens
 
 
-_SPACED_WORD = re.compile(rf"(?![{_UNSPACED}])\w")
+@functools.cache
+def _spaced_word() -> re.Pattern[str]:
+    return re.compile(rf"(?![{_UNSPACED}])\w")
 
 
 def _is_mark(character: str) -> bool:
@@ -1258,14 +1272,20 @@ def _changed_words(deleted: str, inserted: str) -> tuple[int, int]:
 
 
 _IS_WORD = re.compile(r"\w")
-_CJK = re.compile(
-    "[\u3005-\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numbers
-    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana (and half-width)
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
-    "\U00020000-\U0002fa1f\U00030000-\U000323af]"  # Han, supplementary planes
-)
-"""A character of Chinese or Japanese, written without spaces, where a character is about a
-syllable: a word is one to a few of them (`_several_words`)."""
+
+
+@functools.cache
+def _cjk() -> re.Pattern[str]:
+    """A character of Chinese or Japanese, written without spaces, where a character is about
+    a syllable: a word is one to a few of them (`_several_words`)."""
+    return re.compile(
+        "[\u3005-\u3007\u3021-\u3029\u3038-\u303b"  # ideographic iteration marks and numbers
+        "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana (and half-width)
+        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+        "\U00020000-\U0002fa1f\U00030000-\U000323af]"  # Han, supplementary planes
+    )
+
+
 CJK_PHRASE = 3
 """Characters of Chinese or Japanese on one side of an edit from which it counts as changing
 more than one word (`_several_words`): most words are one or two characters (会社 -> 学校 stays
@@ -1281,7 +1301,7 @@ def _several_words(deleted: str, inserted: str) -> bool:
     tells there."""
     if any(c.isspace() for c in deleted + inserted):
         return True
-    return max(len(_CJK.findall(deleted)), len(_CJK.findall(inserted))) >= CJK_PHRASE
+    return max(len(_cjk().findall(deleted)), len(_cjk().findall(inserted))) >= CJK_PHRASE
 
 
 def whole_sentences(old: str, diffs: Diff) -> Diff:
