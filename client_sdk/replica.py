@@ -4905,10 +4905,19 @@ class Replica:
             if journal is None:
                 continue
             known = counting.JournalCounters(journal_id, devices)
-            # What an erasure excused: for this check alone (never stored as received).
+            state = self.chains.state(journal_id)
+            # What an erasure excused: for this check alone (never stored as received). Not
+            # an author the verified chain lists as a current member again (re-shared since):
+            # a current member cannot be erased on the server's word (rev33d F2).
+            kept = excused.get(journal_id, {})
+            members = {a for a, _ in kept if a != me and state and state.member_by_account(a)}
+            if members:
+                async with self.store.transaction() as tx:
+                    await tx.withdraw_excuses(sorted(members), journal_id)
             known.cover(
                 counting.Cover(a, d, tuple(ranges))
-                for (a, d), ranges in excused.get(journal_id, {}).items()
+                for (a, d), ranges in kept.items()
+                if a not in members
             )
             unverified = not self.owner_verified(journal)
             if journal.cursor < held.get(journal_id, 0) and unverified:
@@ -4925,7 +4934,6 @@ class Replica:
                 gaps = known.gaps(complete=complete)
                 if unverified:
                     proven[journal_id] = []  # what this check reports there (below)
-            state = self.chains.state(journal_id)
             for found in gaps:
                 own_unlisted = journal.role == REVOKED and journal.owner_id == me
                 if own_unlisted and (found.author, found.device) != mine:
@@ -5089,8 +5097,11 @@ class Replica:
         """The server named this account since (a lookup by username or by id answered):
         an owner it said before no longer exists leaves `departures.ERASED_OWNERS`, so a
         stale or forged "appears erased" does not stand until the weekly question (REV-S11B
-        S11B-7). Its word either way, for words only. Raises nothing of its own."""
+        S11B-7). Its word either way, for words only. The counters excused on its earlier
+        word that the account was erased are excused no longer (`_withdraw_excuses`).
+        Raises nothing of its own."""
         owner = account_id.hex()
+        await self._withdraw_excuses({account_id})
         if owner not in departures.decode_owners(
             await self.store.setting(departures.ERASED_OWNERS)
         ):
@@ -5100,6 +5111,19 @@ class Replica:
             after = departures.owners_said(before, {owner: True})
             if after != sorted(before):
                 await tx.set_setting(departures.ERASED_OWNERS, json.dumps(after) if after else None)
+
+    async def _withdraw_excuses(self, authors: set[bytes]) -> None:
+        """Withdraw the excuses (`Store.excused_counters`) given on the server's word that
+        these authors' accounts were erased, now that something shows they exist (a lookup
+        answering it, a verified record of theirs): their missing counters are withheld
+        again, and said so by the next withholding check, or excused again only if the
+        server says "erased" again (told again, `_excuse`) (rev33d F2). This account's own
+        counters (excused once told, `_excuse_not_back`) are never an erasure's."""
+        authors = authors - {self.profile.account_id}
+        excused = {a for kept in (await self.store.excused_counters()).values() for a, _ in kept}
+        if authors & excused:
+            async with self.store.transaction() as tx:
+                await tx.withdraw_excuses(sorted(authors & excused))
 
     async def _apply_page(
         self,
@@ -5511,6 +5535,7 @@ class Replica:
                     first = dataclasses.replace(first, told=stood)
             report.arrivals[doc_id] = first
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
+        await self._withdraw_excuses({s.author for s in accepted})  # it signed, so it exists
         report.merged += len(changed)
         report.touched.update(changed)
         told = [d for d in changed.values() if self._mine_to_hear(journal, d.kind, d)]
