@@ -2546,6 +2546,7 @@ class Client:
         report.departures = await self._owners_named(
             await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
+        self.replica.report_removals_refused(report)  # a removal the server refused (F3)
         report.same_names = await self._same_names(self.replica.synced_version)
         version, plan_found = self.replica.synced_version, self._plan_not_loaded
         if version is None or plan_found is None or plan_found[0] != version:

@@ -662,6 +662,16 @@ class Replica:
         """By journal: why this device could not end the share of a member whose end date
         passed there (`rotate_expired`: the server refused the rotation), reported by the
         next sync; the other journals sync as usual."""
+        self.unserved_refused: dict[bytes, dict[bytes, int]] = {}
+        """By owned journal: the members (account ids) its verified chain lists whom the
+        server no longer serves, and when (ms UTC, this device's clock) this process first
+        found the server refusing the signed removal that takes them off the chain
+        (`removal_refused`, rev33d F3); a journal leaves it once no such member is left there
+        or the removal went through. Read by the safety-flag judgement: a member who stopped
+        reading on the server's word (`SafetyPath._undelivered`)."""
+        self._removals_refused: dict[bytes, tuple[str, str]] = {}
+        """By journal: (its name, why) when the server refused that removal, taken into the
+        sync's report (`report_removals_refused`)."""
         self._key_problems: dict[bytes, tuple[str, str]] = {}
         self._key_problem_epochs: dict[bytes, set[int]] = {}
         """By journal: the epochs of `_key_problems` whose key this device does not hold."""
@@ -7503,6 +7513,44 @@ class Replica:
         for share in shares:
             served.setdefault(share.journal_id, set()).add(share.member_id)
         return served
+
+    def removal_refused(
+        self, journal: LocalJournal, state: AccessState, handles: list[bytes], error: TJError
+    ) -> None:
+        """The server refused (`error`, its code) the rotation that removes the members
+        `handles` of `journal` (by `state`, its verified chain) whom it no longer serves
+        (`Sharing._drop_departed`): they stay on the chain until it goes through, asked
+        again at the next sync; kept in `unserved_refused` (for the safety-flag judgement)
+        and told by the sync's report (`report_removals_refused`, rev33d F3)."""
+        now = (self.clock or now_ms)()
+        members = [state.members[h] for h in handles if h in state.members]
+        kept = self.unserved_refused.get(journal.journal_id, {})
+        self.unserved_refused[journal.journal_id] = {
+            m.who.account_id: kept.get(m.who.account_id, now) for m in members if m.who
+        }
+        names = ", ".join(sorted(quoted_name(m.who.username) for m in members if m.who))
+        label = self.shown_name(journal)
+        self._removals_refused[journal.journal_id] = (
+            label,
+            f"the server no longer serves {names} in journal {quoted_name(label)}, and "
+            "refused to store the "
+            f"signed removal that takes {'them' if len(members) > 1 else 'that member'} off "
+            f"its access chain (it answered {error.code!r}): listed there as a member until "
+            "the removal goes through; this device sends it again at every sync",
+        )
+
+    def removal_through(self, journal_id: bytes) -> None:
+        """The journal has no member the server no longer serves left on its chain (none, or
+        their removal went through): nothing of `removal_refused` stands for it."""
+        self.unserved_refused.pop(journal_id, None)
+        self._removals_refused.pop(journal_id, None)
+
+    def report_removals_refused(self, report: sync_plan.SyncReport) -> None:
+        """Tell in `report` the removals the server refused since the last report
+        (`removal_refused`), one problem line per journal."""
+        refused, self._removals_refused = self._removals_refused, {}
+        for journal_id, (label, message) in sorted(refused.items()):
+            report.add_problem(journal_id, label, message)
 
     def vanished(self, state: AccessState, served: dict[bytes, set[bytes]]) -> list[bytes]:
         """Handles of members the chain lists but whose account the server no longer serves
