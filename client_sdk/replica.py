@@ -5545,7 +5545,9 @@ class Replica:
                     first = dataclasses.replace(first, told=stood)
             report.arrivals[doc_id] = first
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
-        await self._withdraw_excuses({s.author for s in accepted})  # it signed, so it exists
+        await self._withdraw_excuses(
+            {s.author for s in accepted if s.author}
+        )  # it signed, so it exists
         report.merged += len(changed)
         report.touched.update(changed)
         told = [d for d in changed.values() if self._mine_to_hear(journal, d.kind, d)]
