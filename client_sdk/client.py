@@ -229,6 +229,14 @@ WATCH_LOCAL_GAP_S = 0.1
 this many seconds before: then it pushes every write made meanwhile this long after that one
 (live.LocalPushes). A single write goes out at once; a loop of writes, or an editor saving at
 every keystroke, costs at most ten syncs a second, not one per write."""
+WATCH_NOTICE_GAP_S = 0.25
+"""`Client.watch()` starts an ordinary sync for a live notice (a meta notice, or a journal
+notice it cannot apply by itself) at least this many seconds after the start of the last one
+a notice started; the notices read meanwhile, or while that sync ran, are brought by one sync
+after it (never lost: the one read last still starts a sync). A notice costs the server a
+/v1/sync and the device a sync: a server sending a notice every few milliseconds (a hostile
+one, or a busy shared journal) would otherwise keep a phone syncing hundreds of times a second
+(rev33d F4); at most four a second still feels live, as WATCH_LOCAL_GAP_S does for writes."""
 LOCAL_WRITE: tuple[Notice, wire.LiveNotice | None] = (Notice(False, None, 0, local=True), None)
 """What a write of this process puts in the inbox of each `Client.watch()` running: the
 trigger of the sync that pushes it."""
@@ -2546,6 +2554,7 @@ class Client:
         report.departures = await self._owners_named(
             await self.sharing.departures(MAX_UNSEEN_NEWS, self._flag_choices)
         )
+        self.replica.report_removals_refused(report)  # a removal the server refused (F3)
         report.same_names = await self._same_names(self.replica.synced_version)
         version, plan_found = self.replica.synced_version, self._plan_not_loaded
         if version is None or plan_found is None or plan_found[0] != version:
@@ -3499,8 +3508,10 @@ class Client:
         journal held up to the notice's head, at the `meta_version` the notice names if it
         names one); a notice with head 0 (a deleted journal, from a server before meta
         notices) or another `meta_version` (a rotation: new keys or members, no new record)
-        starts an ordinary sync, one per notice. A meta notice (`Notice.meta`: a journal
-        made, renamed, deleted, shared or unshared, a member left, this account's share
+        starts an ordinary sync, at most one every WATCH_NOTICE_GAP_S (0.25) seconds: the
+        notices read meanwhile, or while a sync runs, are brought by one sync after it (a
+        server sending notices back to back costs a few syncs a second, rev33d F4). A meta
+        notice (`Notice.meta`: a journal made, renamed, deleted, shared or unshared, a member left, this account's share
         ended) starts an ordinary sync too, but one for all those read before it starts (a
         burst costs one sync): notices are read as they arrive (live.Inbox), during a sync
         too, so the server's pings are answered; past live.MAX_WAITING (16) waiting, they
@@ -3534,6 +3545,7 @@ class Client:
             asked_at: float | None = None  # loop time the last ordinary sync ended
             unreachable = False  # the last sync failed (NetworkError)
             local = LocalPushes(WATCH_LOCAL_GAP_S)  # when to push this process's writes
+            noticed_at: float | None = None  # loop time a notice last started an ordinary sync
             self._watches.add(inbox)  # this process's writes come in too (LOCAL_WRITE)
             try:
                 while True:
@@ -3589,10 +3601,17 @@ class Client:
                         # The server takes uploads again, or the last ordinary sync is
                         # WATCH_FULL_SYNC_S old (changes the live channel may not announce).
                         notice = Notice(False, None, 0)
+                    if taken is not None and carried is None and not notice.local:
+                        if not notice.connected:  # no faster than WATCH_NOTICE_GAP_S
+                            if noticed_at is not None:
+                                gap = noticed_at + WATCH_NOTICE_GAP_S - loop.time()
+                                if gap > 0:
+                                    await asyncio.sleep(gap)  # notices are read meanwhile
+                            noticed_at = loop.time()
                     resume_at = None
                     local.syncing(loop.time(), notice.local)  # it sends what waits
-                    if carried is None:  # an ordinary sync: it brings what every meta
-                        inbox.drop()  # notice read until now announces
+                    if carried is None:  # an ordinary sync: it brings what every notice
+                        inbox.drop(_brought_by_sync)  # read until now announces
                     try:
                         report = await self._sync(
                             progress, as_of=version, notice=carried, keep_news=False
@@ -4727,6 +4746,14 @@ def _signup_names(pending: PendingSignup) -> dict[str, str]:
         "server": pending.server_url,
         "account": pending.account_id.hex(),
     }
+
+
+def _brought_by_sync(item: tuple[Notice, wire.LiveNotice | None]) -> bool:
+    """Whether an ordinary sync starting now brings what the waiting live notice `item`
+    announces (`Client.watch()`): a meta notice or a journal notice, read before the sync
+    asks; not a connection's or an outage's news, nor a write of this process."""
+    notice = item[0]
+    return not (notice.connected or notice.lost or notice.local)
 
 
 def _notice_is_held(

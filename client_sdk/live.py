@@ -277,10 +277,11 @@ class Inbox(Generic[T]):
             raise self._ended
         return None
 
-    def drop(self) -> int:
-        """Drop the waiting items `covered` holds for (work about to start brings what they
-        announce); returns how many."""
-        kept = [item for item in self._items if not self._covered(item)]
+    def drop(self, covered: Callable[[T], bool] | None = None) -> int:
+        """Drop the waiting items `covered` (by default the one given at construction)
+        holds for (work about to start brings what they announce); returns how many."""
+        covers = covered or self._covered
+        kept = [item for item in self._items if not covers(item)]
         dropped = len(self._items) - len(kept)
         self._items = collections.deque(kept)
         return dropped

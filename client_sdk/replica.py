@@ -662,6 +662,16 @@ class Replica:
         """By journal: why this device could not end the share of a member whose end date
         passed there (`rotate_expired`: the server refused the rotation), reported by the
         next sync; the other journals sync as usual."""
+        self.unserved_refused: dict[bytes, dict[bytes, int]] = {}
+        """By owned journal: the members (account ids) its verified chain lists whom the
+        server no longer serves, and when (ms UTC, this device's clock) this process first
+        found the server refusing the signed removal that takes them off the chain
+        (`removal_refused`, rev33d F3); a journal leaves it once no such member is left there
+        or the removal went through. Read by the safety-flag judgement: a member who stopped
+        reading on the server's word (`SafetyPath._undelivered`)."""
+        self._removals_refused: dict[bytes, tuple[str, str]] = {}
+        """By journal: (its name, why) when the server refused that removal, taken into the
+        sync's report (`report_removals_refused`)."""
         self._key_problems: dict[bytes, tuple[str, str]] = {}
         self._key_problem_epochs: dict[bytes, set[int]] = {}
         """By journal: the epochs of `_key_problems` whose key this device does not hold."""
@@ -4905,10 +4915,19 @@ class Replica:
             if journal is None:
                 continue
             known = counting.JournalCounters(journal_id, devices)
-            # What an erasure excused: for this check alone (never stored as received).
+            state = self.chains.state(journal_id)
+            # What an erasure excused: for this check alone (never stored as received). Not
+            # an author the verified chain lists as a current member again (re-shared since):
+            # a current member cannot be erased on the server's word (rev33d F2).
+            kept = excused.get(journal_id, {})
+            members = {a for a, _ in kept if a != me and state and state.member_by_account(a)}
+            if members:
+                async with self.store.transaction() as tx:
+                    await tx.withdraw_excuses(sorted(members), journal_id)
             known.cover(
                 counting.Cover(a, d, tuple(ranges))
-                for (a, d), ranges in excused.get(journal_id, {}).items()
+                for (a, d), ranges in kept.items()
+                if a not in members
             )
             unverified = not self.owner_verified(journal)
             if journal.cursor < held.get(journal_id, 0) and unverified:
@@ -4925,7 +4944,6 @@ class Replica:
                 gaps = known.gaps(complete=complete)
                 if unverified:
                     proven[journal_id] = []  # what this check reports there (below)
-            state = self.chains.state(journal_id)
             for found in gaps:
                 own_unlisted = journal.role == REVOKED and journal.owner_id == me
                 if own_unlisted and (found.author, found.device) != mine:
@@ -5089,8 +5107,11 @@ class Replica:
         """The server named this account since (a lookup by username or by id answered):
         an owner it said before no longer exists leaves `departures.ERASED_OWNERS`, so a
         stale or forged "appears erased" does not stand until the weekly question (REV-S11B
-        S11B-7). Its word either way, for words only. Raises nothing of its own."""
+        S11B-7). Its word either way, for words only. The counters excused on its earlier
+        word that the account was erased are excused no longer (`_withdraw_excuses`).
+        Raises nothing of its own."""
         owner = account_id.hex()
+        await self._withdraw_excuses({account_id})
         if owner not in departures.decode_owners(
             await self.store.setting(departures.ERASED_OWNERS)
         ):
@@ -5100,6 +5121,19 @@ class Replica:
             after = departures.owners_said(before, {owner: True})
             if after != sorted(before):
                 await tx.set_setting(departures.ERASED_OWNERS, json.dumps(after) if after else None)
+
+    async def _withdraw_excuses(self, authors: set[bytes]) -> None:
+        """Withdraw the excuses (`Store.excused_counters`) given on the server's word that
+        these authors' accounts were erased, now that something shows they exist (a lookup
+        answering it, a verified record of theirs): their missing counters are withheld
+        again, and said so by the next withholding check, or excused again only if the
+        server says "erased" again (told again, `_excuse`) (rev33d F2). This account's own
+        counters (excused once told, `_excuse_not_back`) are never an erasure's."""
+        authors = authors - {self.profile.account_id}
+        excused = {a for kept in (await self.store.excused_counters()).values() for a, _ in kept}
+        if authors & excused:
+            async with self.store.transaction() as tx:
+                await tx.withdraw_excuses(sorted(authors & excused))
 
     async def _apply_page(
         self,
@@ -5511,6 +5545,9 @@ class Replica:
                     first = dataclasses.replace(first, told=stood)
             report.arrivals[doc_id] = first
         report.pulled += len({s.record_id for s in accepted})  # a record sent twice: once
+        await self._withdraw_excuses(
+            {s.author for s in accepted if s.author}
+        )  # it signed, so it exists
         report.merged += len(changed)
         report.touched.update(changed)
         told = [d for d in changed.values() if self._mine_to_hear(journal, d.kind, d)]
@@ -7478,6 +7515,44 @@ class Replica:
         for share in shares:
             served.setdefault(share.journal_id, set()).add(share.member_id)
         return served
+
+    def removal_refused(
+        self, journal: LocalJournal, state: AccessState, handles: list[bytes], error: TJError
+    ) -> None:
+        """The server refused (`error`, its code) the rotation that removes the members
+        `handles` of `journal` (by `state`, its verified chain) whom it no longer serves
+        (`Sharing._drop_departed`): they stay on the chain until it goes through, asked
+        again at the next sync; kept in `unserved_refused` (for the safety-flag judgement)
+        and told by the sync's report (`report_removals_refused`, rev33d F3)."""
+        now = (self.clock or now_ms)()
+        members = [state.members[h] for h in handles if h in state.members]
+        kept = self.unserved_refused.get(journal.journal_id, {})
+        self.unserved_refused[journal.journal_id] = {
+            m.who.account_id: kept.get(m.who.account_id, now) for m in members if m.who
+        }
+        names = ", ".join(sorted(quoted_name(m.who.username) for m in members if m.who))
+        label = self.shown_name(journal)
+        self._removals_refused[journal.journal_id] = (
+            label,
+            f"the server no longer serves {names} in journal {quoted_name(label)}, and "
+            "refused to store the "
+            f"signed removal that takes {'them' if len(members) > 1 else 'that member'} off "
+            f"its access chain (it answered {error.code!r}): listed there as a member until "
+            "the removal goes through; this device sends it again at every sync",
+        )
+
+    def removal_through(self, journal_id: bytes) -> None:
+        """The journal has no member the server no longer serves left on its chain (none, or
+        their removal went through): nothing of `removal_refused` stands for it."""
+        self.unserved_refused.pop(journal_id, None)
+        self._removals_refused.pop(journal_id, None)
+
+    def report_removals_refused(self, report: sync_plan.SyncReport) -> None:
+        """Tell in `report` the removals the server refused since the last report
+        (`removal_refused`), one problem line per journal."""
+        refused, self._removals_refused = self._removals_refused, {}
+        for journal_id, (label, message) in sorted(refused.items()):
+            report.add_problem(journal_id, label, message)
 
     def vanished(self, state: AccessState, served: dict[bytes, set[bytes]]) -> list[bytes]:
         """Handles of members the chain lists but whose account the server no longer serves

@@ -1238,12 +1238,17 @@ class UndeliveredFlag:
                 f"while the flag was on its way: the server may have stored it any time "
                 f"between {start} and {end}, when it told this device"
             )
+        how = "its end date, or an unshare, as one of your devices signed it"
+        if not self.surely and self.reason == UNSEEN_BEFORE_END:  # the server's word too
+            how = (
+                "its end date or an unshare, as one of your devices signed it, or the server "
+                "no longer serving them"
+            )
         return (
             f"{self.named()} {told} to {who}: "
             f"the share of {self.journal} with {who} ended "
-            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}: its end date, or an unshare, "
-            f"as one of your devices signed it) {when}. They may never see it while the share "
-            "stays ended." + ask
+            f"({self.ended_at.strftime('%Y-%m-%d %H:%M UTC')}: {how}) {when}. They may never "
+            "see it while the share stays ended." + ask
         )
 
     def to_dict(self) -> dict[str, Any]:

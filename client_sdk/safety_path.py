@@ -605,6 +605,21 @@ def _share_end(state: AccessState, account_id: bytes, now: int) -> _ShareEnd | N
     return None
 
 
+def _unserved_end(
+    state: AccessState, account_id: bytes, unserved: Mapping[bytes, int]
+) -> _ShareEnd | None:
+    """The end of the account's current share of the journal of `state` when the server no
+    longer serves them there and refuses the signed removal that would say so
+    (`Replica.unserved_refused`: `unserved`, account id -> when first refused, ms UTC):
+    they stopped reading on the server's word, never the owner's (`signed` False: "may NOT
+    have been delivered", rev33d F3); the same share (its `began`) as the `removed` entry
+    that ends it once the server stores it, so it is told once. None otherwise."""
+    current = state.member_by_account(account_id)
+    if current is None or account_id not in unserved:
+        return None
+    return _ShareEnd(unserved[account_id], state.granted_at.get(current.handle, 0), signed=False)
+
+
 def _told_for(told: Any, end: _ShareEnd) -> bool:
     """Whether a member's FLAGS_UNDELIVERED value (`{"end", "surely", "began"}`; an older
     version's lacks "began", or is the end alone, ms) told the flag for the share `end`
@@ -2505,9 +2520,15 @@ class SafetyPath:
         # the chains only grow (a rollback is refused): their lengths unchanged (a checksum
         # of each journal's, kept with the flag), and no end date passed since, mean no end
         # arrived since a flag was last judged, which is then not judged again
+        # members the server no longer serves whose signed removal it refuses: they stopped
+        # reading on its word, the chain lists them still (rev33d F3); judged as they come
+        unserved = self._replica.unserved_refused
         chains = zlib.crc32(
             b"".join(
-                journal_id + state.length.to_bytes(8, "big") + _lapsed(state, now)
+                journal_id
+                + state.length.to_bytes(8, "big")
+                + _lapsed(state, now)
+                + b"".join(sorted(unserved.get(journal_id, {})))
                 for journal_id in sorted(owned)
                 if (state := self._replica.chains.state(journal_id)) is not None
             )
@@ -2574,7 +2595,9 @@ class SafetyPath:
                     continue
                 with contextlib.suppress(ValueError):
                     account = bytes.fromhex(member)
-                    end = _share_end(state, account, now)
+                    end = _share_end(state, account, now) or _unserved_end(
+                        state, account, unserved.get(local.journal_id, {})
+                    )
                     if end is None:
                         # holds a share (one given again after a telling carries the flag
                         # to them, rev33a F5): kept until it ends or they acknowledge it
@@ -2723,7 +2746,9 @@ class SafetyPath:
     ) -> SafetyFlag:
         """`flag` (of one of this account's journals) with `not_delivered` from the members
         `kept` (FLAGS_UNDELIVERED, decoded) names for it that hold no share of its journal
-        now (by the verified chain: a share given again since carries it to them) and whose
+        now (by the verified chain: a share given again since carries it to them), or hold
+        the very share it was told for (the server stopped serving them and refuses their
+        removal, `_unserved_end`), and whose
         acknowledgement of it this device does not hold (an acknowledged flag was
         delivered)."""
         members = kept.get(flag.id) if isinstance(kept, dict) else None
@@ -2740,7 +2765,14 @@ class SafetyPath:
                 account = bytes.fromhex(member)
                 terms = state.member_by_account(account)
                 name = await self._name(local, account)
-                if (terms is None or terms.ended(now)) and name not in acked:
+                # told for the share the chain lists still: the server stopped serving
+                # them and refuses the removal (rev33d F3), no share given again since
+                told_now = (
+                    terms is not None
+                    and isinstance(told, dict)
+                    and told.get("began") == state.granted_at.get(terms.handle, 0)
+                )
+                if (terms is None or terms.ended(now) or told_now) and name not in acked:
                     names.append(name)
                     if _told_surely(told):
                         surely.append(name)

@@ -2741,7 +2741,8 @@ class Sharing:
         checked = set(pending.journals)
         if checked:
             try:
-                await self._drop_departed({bytes.fromhex(j) for j in checked})
+                refused = await self._drop_departed({bytes.fromhex(j) for j in checked})
+                checked -= {j.hex() for j in refused}  # the removal sent again next sync
             except (NetworkError, ConflictError):
                 checked = set()  # asked again at the next sync
         await self._members_erased(pending.told)
@@ -3049,13 +3050,18 @@ class Sharing:
         NetworkError or ConflictError when it cannot ask or sign."""
         await self._drop_departed(journal_ids)
 
-    async def _drop_departed(self, only: set[bytes] | None) -> None:
+    async def _drop_departed(self, only: set[bytes] | None) -> set[bytes]:
         """Remove from the chains of owned journals (those of `only`, or all) the members the
         server no longer serves, with a signed `removed` entry and a new key epoch: removing
         only narrows access, so the server's word is enough (protocol.md /v1/shares/leave).
-        The rotation keeps each for the next sync's report (Replica._keep_departed)."""
+        The rotation keeps each for the next sync's report (Replica._keep_departed). A
+        journal whose rotation the server refuses (403, 404, 400) is that journal's problem
+        (`Replica.removal_refused`: told by the sync, its members kept as the server no
+        longer serves them), the others go on (rev33d F3); returns those journals' ids, left
+        to be removed again at the next sync."""
         journals = {j.journal_id: j for j in await self.store.journals()}
         served = await self.replica.served_members()
+        refused: set[bytes] = set()
         try:
             for journal_id, state in self.replica.chains.states().items():
                 journal = journals.get(journal_id)
@@ -3069,9 +3075,18 @@ class Sharing:
                 gone = self.replica.vanished(state, served)
                 if gone:
                     await self._remember_erased(journal.name, journal_id, state, gone)
-                    await self.replica.change_access(journal, [])
+                    try:
+                        await self.replica.change_access(journal, [])
+                    except (InvalidInput, AccessError, NotFound) as error:
+                        if error.code is None:
+                            raise  # this device's own error, not the server's refusal
+                        self.replica.removal_refused(journal, state, gone, error)
+                        refused.add(journal_id)
+                        continue
+                self.replica.removal_through(journal_id)
         finally:
             self.replica.erased_known.clear()  # an account may be erased later
+        return refused
 
     async def _erased(self) -> list[dict[str, Any]]:
         """Shares ended because the member's account was erased (store setting, JSON)."""

@@ -4386,6 +4386,22 @@ class Transaction:
             (journal_id, author, device, encode_ranges(excused)),
         )
 
+    async def withdraw_excuses(
+        self, authors: Iterable[bytes], journal_id: bytes | None = None
+    ) -> None:
+        """Forget the counters excused (`excuse_counters`) of these authors, in the journal
+        `journal_id` or (None) in every journal: something since showed their account
+        exists, or the journal's verified chain lists them as current members again, so the
+        server's word that it was erased excuses nothing any more (rev33d F2)."""
+        for author in authors:
+            if journal_id is None:
+                await self._db.execute("DELETE FROM excused_counters WHERE author = ?", (author,))
+            else:
+                await self._db.execute(
+                    "DELETE FROM excused_counters WHERE journal_id = ? AND author = ?",
+                    (journal_id, author),
+                )
+
     async def put_covers(self, journal_id: bytes, record_id: bytes, covers: bytes) -> None:
         await self._db.execute(PUT_COVERS, (journal_id, record_id, covers))
 
