@@ -2873,10 +2873,21 @@ def recovery_key_forget_kept(
             if maybe_live
             else ""
         )
+        # A key that may be live is dropped only at a "y" (--yes refuses it, above): the
+        # question left unanswered names that way, never --yes (nu83 F3).
+        answer = (
+            'answer "y" to the question, at a terminal or piped ('
+            + output.command_text(
+                "echo y | "
+                + shlex.join([*profile_words(home.path), "recovery-key", "forget-kept"])
+            )
+            + f"): {output.command_text('--yes')} does not drop a key that may be live"
+        )
         if not output.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             f"It may be the only copy of one that still reaches your journal.{lost}",
             err=True,
+            skip=answer if maybe_live else "--yes",
         ):
             output.message("Nothing dropped.")
             if as_json:

@@ -906,9 +906,15 @@ class Client:
         """Finish the unfinished signup kept in `home` (see `signup`); without `create` (a
         login) no account is made (`_not_on_server`)."""
         transport = Transport(server_url)
-        if (transport.base_url, username) != (pending.server_url, pending.username):
+        elsewhere = transport.base_url != pending.server_url
+        if username != pending.username or (elsewhere and (create or profile_exists(home))):
             await transport.close()
             raise _unfinished(home, pending)
+        # A login at another address (the server's own, its signup having gone through a
+        # proxy that dropped the reply): finished there only when that server holds the
+        # signup's account (its salt) and signs in the keys this copy holds, opened by the
+        # password (account.finish_signup: the account id checked), else refused as before,
+        # nothing made (nu83 F1; rev32d F4's rule for a copy set aside).
         heard = account.SignupHeard()  # the signup request's own answer (rev33b F4)
         try:
             return await cls._finishing_signup(
@@ -980,6 +986,8 @@ class Client:
         except AuthError as error:
             if error.subject == account.NOT_ON_SERVER:
                 await transport.close()
+                if transport.base_url != pending.server_url:  # perhaps another server
+                    raise _unfinished(home, pending) from None
                 raise _not_on_server(home, pending) from None
             # Not the signup's password. If the account's password was changed since (on
             # another device: prelogin's salt is no longer the signup's), `password` may be
@@ -1158,9 +1166,16 @@ class Client:
                     minimum_cost=minimum_cost, passphrase=passphrase,
                     keep_until_shown=keep_until_shown,
                 )  # fmt: skip
-            except BaseException:
+            except BaseException as error:
                 if not (home / PENDING_FILE).exists() and not profile_exists(home):
                     aside.replace(home / PENDING_FILE)  # not signed in: put it back
+                if (
+                    isinstance(error, AuthError)
+                    and error.code == "auth_failed"
+                    and username == pending.username
+                    and await _never_reached(server_url, pending, password)
+                ):
+                    raise _not_on_server(home, pending, normalize_url(server_url)) from None
                 raise
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
@@ -4691,21 +4706,58 @@ def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
     )
 
 
-def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
+def _not_on_server(home: Path, pending: PendingSignup, server: str | None = None) -> AuthError:
     """The error of a login on an unfinished signup whose account the server does not know
-    with the signup's password: nothing was sent that could make an account."""
+    with the signup's password: nothing was sent that could make an account. `server`: the
+    address the login was sent to, when not the signup's own (a signup no Therapy Journal
+    server answered: nu83 F12); `names["server"]` is then that address, where `signup`
+    makes the account."""
+    at = server or pending.server_url
+    through = f" (through {pending.server_url})" if at != pending.server_url else ""
+    names = _signup_names(pending)
+    names["server"] = at
     return AuthError(
-        f"the server at {pending.server_url} has no account {pending.username} (account "
+        f"the server at {at} has no account {pending.username} (account "
         f"{pending.account_id.hex()}) that the "
         "password this device signed it up with opens: it was deleted since (on another "
-        "device), or its password was changed there, or this device's signup never reached "
-        "the server. Logging in makes no account: if the password was changed, log in with "
-        f"the current one; to make the account {pending.username} (again) with this signup "
-        "and its recovery key, sign up again with its password. The recovery key kept for it "
-        f"stays in {home / PENDING_FILE}",
+        "device), or its password was changed there, or this device's signup"
+        f"{through} never reached the server. Logging in makes no account: if the password "
+        "was changed, log in with "
+        + (
+            f"the current one; to make the account {pending.username}, sign up at {at} (with "
+            "a recovery key of its own: the one kept from that signup is set aside, "
+            f"in {home}, never shown)"
+            if through
+            else f"the current one; to make the account {pending.username} (again) with this "
+            "signup and its recovery key, sign up again with its password. The recovery key "
+            f"kept for it stays in {home / PENDING_FILE}"
+        ),
         subject=account.NOT_ON_SERVER,
-        names=_signup_names(pending),
+        names=names,
     )
+
+
+async def _never_reached(server_url: str, pending: PendingSignup, password: str) -> bool:
+    """Whether the server at `server_url` holds no account of `pending`'s username with the
+    salt its signup chose, while `password` opens the signup's copy (it is the signup's
+    password, not a mistyped one): that signup never made its account there (or it was
+    deleted since, or its password changed: nu83 F12). False when it cannot be told."""
+    try:
+        await asyncio.to_thread(account.unlock_pending, pending, password)
+    except AuthError:
+        return False  # not the signup's password: a wrong password as any other
+    try:
+        transport = Transport(server_url)
+    except TJError:
+        return False
+    try:
+        request = wire.PreloginRequest(pending.username)
+        pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+    except TJError:
+        return False
+    finally:
+        await transport.close()
+    return pre.salt != pending.request.salt
 
 
 def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:
