@@ -655,6 +655,8 @@ def with_hint(
         )
     if error.subject in SIGNUP_HINTS and {"server", "username", "account"} <= error.names.keys():
         hint = signup_hint(error)  # the signup's own address, name and id (rev33b F5)
+    if error.subject == "profile address" and {"address", "username"} <= error.names.keys():
+        hint = f"run {profile_address_hint(error)}"  # never URL USERNAME (nu83 F4)
     if login is not None and signed_out(error):
         login, said, safety = login.partition(UNSENT_SAFETY)  # told last (`login_again`)
         text = f"{error}: {login}"
@@ -1595,6 +1597,17 @@ def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
         f"{home.path} is signed in to {held}: nothing was asked or sent. Sign {username} up "
         f"in another home: {other} ({where}){out}"
     )
+
+
+def profile_address_hint(error: TJError) -> str:
+    """The `tj login` (at the address and as the username `error` names: subject "profile
+    address") that fixes a profile whose kept address the SDK refuses, and how to save the
+    device's copy meanwhile (nu83 F4: never URL USERNAME where both are known)."""
+    user = error.names.get("username", "")
+    login = output.command(
+        ["tj", "login", address_word(error.names.get("address")), user if pasteable(user) else "USERNAME"]
+    )
+    return f"{login}; meanwhile {output.command_text('tj export --out DIR')} saves this device's copy"
 
 
 SIGNUP_HINTS = ("unfinished signup", "signup not on server")
@@ -3149,7 +3162,14 @@ def whoami(home: Home, as_json: bool) -> None:
     if Client.needs_passphrase(home.path) and "TJ_PASSPHRASE" not in os.environ:
         found = asyncio.run(Client.locked_identity(home.path))
     else:
-        found = home.run(lambda client: client.identity())
+
+        async def read(client: Client) -> tuple[Identity, InvalidInput | None]:
+            return await client.identity(), client.transport.refusal
+
+        found, refusal = home.run(read)
+        if refusal is not None:  # the address shown is not the one kept (nu83 F4)
+            output.message(f"Warning: {refusal}", wrap=True)
+            output.message(f"Run {profile_address_hint(refusal)}.", wrap=True)
     output.show_item(found, as_json, identity_text)
 
 
