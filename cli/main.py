@@ -1861,10 +1861,18 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     if status in (FIRST_SYNC_FAILED_EXIT, INTERRUPTED_EXIT):
         raise SystemExit(status)
     for twin in home.run(namesakes):
+        # A signup finished here by a login: its own session, whose reply was lost on the
+        # way, is most likely the namesake; never "a logout" (nu83 F2).
+        earlier = (
+            "the session this device's signup opened, whose reply was lost on the way (only "
+            "what stood in between saw it), or another earlier session of this device"
+            if finishing
+            else "this device's earlier session (a logout that could not tell the server)"
+        )
         output.message(
             f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
             f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
-            "it is this device's earlier session (a logout that could not tell the server), "
+            f"it is {earlier}, "
             f"{output.command([*profile_words(home.path), 'devices', 'revoke', twin.id[:12]])} ends it."
         )
     if last is not None:

@@ -24,7 +24,7 @@ async def test_a_signup_whose_reply_a_proxy_dropped_finishes_at_the_servers_own_
     all) finishes the signup, shows the key and keeps that address, as for a proxy's page."""
     laptop = Device(tmp_path / "laptop", live_server.url)
     async with proxy(live_server.url, "drop") as url:
-        failed = await laptop.tj("signup", url, "dan")
+        failed = await laptop.tj("signup", url, "dan", "--device-name", "laptop")
         assert failed.exit_code == 1, failed.output
     login = await laptop.tj("login", live_server.url + "/", "dan")
     # on s25: exit 1, "holds the unfinished signup of dan at http://127.0.0.1:... sign up
@@ -33,6 +33,11 @@ async def test_a_signup_whose_reply_a_proxy_dropped_finishes_at_the_servers_own_
     assert "Finished the signup of dan; this device is signed in." in login.stderr
     assert KEY_LINE.findall(login.stdout), login.output
     assert Client.kept_recovery_keys(laptop.home) == []
+    # F2: the lost signup's own session is named as such, never "a logout"
+    said = flat(login.stderr)
+    assert "Another device named 'laptop'" in said, said
+    assert "the session this device's signup opened, whose reply was lost on the way" in said
+    assert "a logout that could not tell the server" not in said
     whoami = await laptop.ok("whoami")
     assert f"Server:      {live_server.url}\n" in whoami.stdout, whoami.output
     assert await live_server.rows("SELECT username FROM accounts") == [("dan",)]
