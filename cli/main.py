@@ -1605,9 +1605,16 @@ def profile_address_hint(error: TJError) -> str:
     device's copy meanwhile (nu83 F4: never URL USERNAME where both are known)."""
     user = error.names.get("username", "")
     login = output.command(
-        ["tj", "login", address_word(error.names.get("address")), user if pasteable(user) else "USERNAME"]
+        [
+            "tj",
+            "login",
+            address_word(error.names.get("address")),
+            user if pasteable(user) else "USERNAME",
+        ]
     )
-    return f"{login}; meanwhile {output.command_text('tj export --out DIR')} saves this device's copy"
+    return (
+        f"{login}; meanwhile {output.command_text('tj export --out DIR')} saves this device's copy"
+    )
 
 
 SIGNUP_HINTS = ("unfinished signup", "signup not on server")
@@ -2899,8 +2906,7 @@ def recovery_key_forget_kept(
         answer = (
             'answer "y" to the question, at a terminal or piped ('
             + output.command_text(
-                "echo y | "
-                + shlex.join([*profile_words(home.path), "recovery-key", "forget-kept"])
+                "echo y | " + shlex.join([*profile_words(home.path), "recovery-key", "forget-kept"])
             )
             + f"): {output.command_text('--yes')} does not drop a key that may be live"
         )

@@ -409,9 +409,8 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
     ("confirm COMMAND": `confirm_subject`)."""
     if STDERR_CLOSED and options.get("err", False):
         raise Unanswered(
-            f"not asked, as nothing reads this command's messages any more: nothing was "
-            f"done; "
-            + (f"to go on without the question, add {skip}" if skip_flags(skip) else skip),
+            "not asked, as nothing reads this command's messages any more: nothing was "
+            "done; " + (f"to go on without the question, add {skip}" if skip_flags(skip) else skip),
             subject=subject,
             skip=skip,
         )

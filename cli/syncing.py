@@ -347,11 +347,11 @@ async def watch(client: Client, as_json: bool) -> None:
             "the server cannot be reached"
             if status is None
             else f"{client.transport.base_url} does not answer as a Therapy Journal server "
-            f"(HTTP {status}): a proxy or a network sign-in page in between?"
+            f"(HTTP {status}: something in between answered, such as a proxy or a network's "
+            "sign-in page)"
         )
         output.message(
-            f"{at} {what} ({why}): changes are kept on this device; "
-            "reconnecting in the background"
+            f"{at} {what} ({why}): changes are kept on this device; reconnecting in the background"
         )
 
     async for report in client.watch(on_lost=on_lost):
