@@ -1117,7 +1117,13 @@ class Client:
         does not answer the signup's salt for it (deleted on another device, its password
         changed there, or the signup never arrived; or a server saying so), raises
         AuthError (subject "signup not on server") having sent nothing more, the copy kept;
-        `signup` makes it (again). On a home that keeps the recovery key of this
+        `signup` makes it (again). At another address than the signup's (its server's own,
+        the signup having gone through a proxy that lost the reply), it finishes the same
+        way when that server names the signup's salt, the copy's account id and keys
+        checked, else raises InvalidInput (subject "unfinished signup"), nothing made (nu83
+        F1); a signup no Therapy Journal server answered gives way instead (below), and a
+        login there refused while the password opens its copy and that server names another
+        salt raises AuthError "signup not on server", naming that address (nu83 F12). On a home that keeps the recovery key of this
         account's finished signup, never shown (not confirmed then), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
