@@ -1675,6 +1675,13 @@ def set_aside_words(home: Path, aside: set[str]) -> str:
     from client_sdk import Client
 
     kept = [k for k in Client.kept_recovery_keys(home) if str(k.path) in aside]
+    if kept and all(k.name_made_at for k in kept):  # nu83 F13: belongs to no account there
+        return (
+            "The recovery key of the earlier signup on this device, which no Therapy Journal "
+            f"server answered, is set aside in {', '.join(sorted(aside))}: "
+            f"{no_account_words(kept[0].username or '', kept[0].name_made_at)} "
+            f"({output.command_text('tj recovery-key forget-kept --yes')})."
+        )
     logins = [login_words(home, k.server_url, k.username) for k in kept if k.username is not None]
     return (
         "The recovery key of the earlier signup on this device, which no Therapy Journal "
@@ -2799,6 +2806,19 @@ UNANSWERED_STATE = (
 )
 """What `tj recovery-key forget-kept` says of a key whose signup no journal server answered
 (`KeptRecoveryKey.unanswered`), set aside or not (rev32d)."""
+
+
+def no_account_words(username: str, server: str) -> str:
+    """Why a kept key set aside belongs to no account at `server` (`KeptRecoveryKey.
+    name_made_at`, nu83 F13): that server, asked through the signup's own address, holds
+    `username` as the account this device's own later signup made."""
+    return (
+        f"the server at {server}, asked through that signup's own address, holds {username} "
+        "as the account this device's later signup made, so that signup made no account "
+        "there and this key opens none: --yes drops it"
+    )
+
+
 MAYBE_LIVE_STATES = ("unfinished", "unconfirmed", "set aside")
 """The states (KEPT_STATES) of a kept key that may be the only copy of a live account's
 recovery key, never shown: every one but "damaged" (a file that does not read shows no key to
@@ -2860,7 +2880,9 @@ def recovery_key_forget_kept(
         )
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         state = KEPT_STATES[copy.state]
-        if copy.unanswered:
+        if copy.name_made_at:  # nu83 F13: its server holds the name as another account
+            state = f"{state}; {no_account_words(copy.username or '', copy.name_made_at)}"
+        elif copy.unanswered:
             login = login_words(home.path, copy.server_url, copy.username)
             state = (
                 f"{state}; {UNANSWERED_STATE}: {login} with its password, at any address of "
@@ -2871,7 +2893,7 @@ def recovery_key_forget_kept(
     # request may have been stored whatever came back (a lost reply, a 5xx, a proxy's page,
     # forged or not), a finished one's account exists, and one set aside is such a key; a
     # signup refused before being stored keeps nothing (rev32d F4, rev33b F1).
-    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES]
+    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES and not k.name_made_at]
     if yes and maybe_live:  # never dropped unasked
         logins = (
             " or ".join(

@@ -123,6 +123,7 @@ from client_sdk.pending_signup import (
     kept_key_text,
     list_kept,
     load_pending,
+    mark_name_made,
     maybe_made_text,
     not_holding_text,
     other_account_text,
@@ -668,10 +669,17 @@ class Client:
         if pending is not None and _gives_way(home, pending, server_url):
             aside = _set_aside(home, pending)  # answered by no journal server (rev32c F3)
             try:
-                return await cls._new_signup(
+                made = await cls._new_signup(
                     home, server_url, username, password, device_name, kdf_cost, passphrase,
                     keep_until_shown, typed=typed,
                 )  # fmt: skip
+                if pending.username == username:  # did that signup make this name? (F13)
+                    try:
+                        await _check_name_made(made, aside, pending)
+                    except BaseException:
+                        await made.close()
+                        raise
+                return made
             except BaseException as error:
                 if not (home / PENDING_FILE).exists() and not profile_exists(home):
                     aside.replace(home / PENDING_FILE)  # nothing was made: put it back
@@ -4553,6 +4561,29 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
             names={"username": previous.username, "unsynced": ""},
         )
     return previous
+
+
+async def _check_name_made(client: Client, aside: Path, pending: PendingSignup) -> None:
+    """After `client`'s signup made the username of `pending` (set aside at `aside`) as
+    another account: when the server behind `pending`'s own address (asked there, its
+    prelogin) names for it the salt `client`'s server names (this new account's), that
+    server holds the name as this new account, so `pending`'s signup made no account there:
+    the copy is marked so (`PendingSignup.name_made_at`; nu83 F13). Best effort: an address
+    that cannot be asked, or another salt, leaves it as it was (maybe live)."""
+    request = wire.PreloginRequest(pending.username)
+    try:
+        here = await client.transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+        through = Transport(pending.server_url)
+    except TJError:
+        return
+    try:
+        there = await through.call("/v1/auth/prelogin", request, wire.PreloginReply)
+    except TJError:
+        return
+    finally:
+        await through.close()
+    if there.salt == here.salt != pending.request.salt:
+        mark_name_made(aside, client.profile.server_url)
 
 
 def _refused_or_never_sent(error: TJError) -> bool:

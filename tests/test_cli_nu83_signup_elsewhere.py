@@ -114,3 +114,53 @@ async def test_forget_kept_with_no_answer_names_the_way_that_drops_it(
     assert (laptop.home / PENDING_FILE).exists()
     dropped = await laptop.ok("recovery-key", "forget-kept", input="y\n")
     assert "Dropped 1 kept recovery key." in dropped.stderr
+
+
+async def test_a_signup_that_makes_the_name_says_the_earlier_key_opens_no_account_there(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F13: after F12, `tj signup` at the server's own address makes gus; asked through the
+    earlier signup's own address, the server names gus as this new account: the key set
+    aside opens no account there, said so, and `forget-kept --yes` drops it."""
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    async with proxy(live_server.url, "page", page_first=True) as url:
+        await laptop.tj("signup", url, "gus")
+        made = await laptop.ok("signup", live_server.url, "gus")
+        said = flat(made.stderr)
+        # on s25: "that signup may have made its account ...; if so, `tj login URL gus`"
+        assert "so that signup made no account there and this key opens none" in said, said
+        assert "that signup may have made its account" not in said
+        [kept] = Client.kept_recovery_keys(laptop.home)
+        assert kept.state == "set aside" and kept.name_made_at == live_server.url
+        dropped = await laptop.tj("recovery-key", "forget-kept", "--yes")
+    assert dropped.exit_code == 0, dropped.output  # on s25: refused, "may be the only copy"
+    assert "Dropped 1 kept recovery key." in dropped.stderr
+    assert Client.kept_recovery_keys(laptop.home) == []
+
+
+async def test_an_earlier_signup_behind_another_server_stays_maybe_live(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """F13's limit: the earlier signup's address answers another salt for the name (another
+    server behind it, where it may have made its account): the key stays maybe live."""
+    from tests.client.hostile import HostileServer, serving
+
+    def another_salt(request: bytes, reply: bytes) -> bytes:
+        real = wire.decode(wire.PreloginReply, reply)
+        return wire.encode(dataclasses.replace(real, salt=bytes(16)))
+
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    async with proxy(live_server.url, "page", page_first=True) as url:
+        await laptop.tj("signup", url, "gus")
+    async with serving(HostileServer(live_server.url)) as other:
+        other.replies["/v1/auth/prelogin"] = another_salt
+        pending = Client.kept_recovery_keys(laptop.home)[0]
+        moved = laptop.home / PENDING_FILE
+        moved.write_bytes(moved.read_bytes().replace(url.encode(), other.url.encode()))
+        assert Client.kept_recovery_keys(laptop.home)[0].server_url == other.url, pending
+        made = await laptop.ok("signup", live_server.url, "gus")
+    assert "that signup may have made its account" in flat(made.stderr)
+    [kept] = Client.kept_recovery_keys(laptop.home)
+    assert kept.name_made_at == ""
+    refused = await laptop.tj("recovery-key", "forget-kept", "--yes")
+    assert refused.exit_code == 1, refused.output
