@@ -2850,7 +2850,9 @@ def recovery_key_forget_kept(
     journal. Dropping an unfinished signup's gives that signup up. A key that reads may be
     the only copy of a live account's key, never shown (its signup may have made the account
     whatever came back; a finished signup's account exists; one set aside is such a key):
-    --yes never drops one, only files that do not read; it is asked for, with what is lost
+    --yes never drops one, only files that do not read (and a key set aside whose server,
+    asked through its signup's address, holds the name as the account this device's later
+    signup made: it opens no account there); it is asked for, with what is lost
     said; a login to that account, at any address of its server, shows it instead.
 
     \b

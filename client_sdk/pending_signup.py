@@ -188,8 +188,7 @@ class KeptRecoveryKey:
     name_made_at: str = ""
     """Set aside, and the server at this address, asked through the signup's own address,
     names the username as another account this device's own later signup made there: the
-    signup made no account on that server (nu83 F13; `PendingSignup.name_made_at`). ""
-    otherwise."""
+    signup made no account on that server (nu83 F13). "" otherwise."""
 
 
 @dataclass(frozen=True)
