@@ -655,6 +655,8 @@ def with_hint(
         )
     if error.subject in SIGNUP_HINTS and {"server", "username", "account"} <= error.names.keys():
         hint = signup_hint(error)  # the signup's own address, name and id (rev33b F5)
+    if error.subject == "profile address" and {"address", "username"} <= error.names.keys():
+        hint = f"run {profile_address_hint(error)}"  # never URL USERNAME (nu83 F4)
     if login is not None and signed_out(error):
         login, said, safety = login.partition(UNSENT_SAFETY)  # told last (`login_again`)
         text = f"{error}: {login}"
@@ -1597,6 +1599,24 @@ def home_taken(home: Home, url: str, username: str, error: TJError) -> str:
     )
 
 
+def profile_address_hint(error: TJError) -> str:
+    """The `tj login` (at the address and as the username `error` names: subject "profile
+    address") that fixes a profile whose kept address the SDK refuses, and how to save the
+    device's copy meanwhile (nu83 F4: never URL USERNAME where both are known)."""
+    user = error.names.get("username", "")
+    login = output.command(
+        [
+            "tj",
+            "login",
+            address_word(error.names.get("address")),
+            user if pasteable(user) else "USERNAME",
+        ]
+    )
+    return (
+        f"{login}; meanwhile {output.command_text('tj export --out DIR')} saves this device's copy"
+    )
+
+
 SIGNUP_HINTS = ("unfinished signup", "signup not on server")
 """The subjects whose advice names the unfinished signup's own address, username and account
 id (`signup_hint`, from the error's `names`), not URL, USERNAME and ID (rev33b F5)."""
@@ -1655,6 +1675,13 @@ def set_aside_words(home: Path, aside: set[str]) -> str:
     from client_sdk import Client
 
     kept = [k for k in Client.kept_recovery_keys(home) if str(k.path) in aside]
+    if kept and all(k.name_made_at for k in kept):  # nu83 F13: belongs to no account there
+        return (
+            "The recovery key of the earlier signup on this device, which no Therapy Journal "
+            f"server answered, is set aside in {', '.join(sorted(aside))}: "
+            f"{no_account_words(kept[0].username or '', kept[0].name_made_at)} "
+            f"({output.command_text('tj recovery-key forget-kept --yes')})."
+        )
     logins = [login_words(home, k.server_url, k.username) for k in kept if k.username is not None]
     return (
         "The recovery key of the earlier signup on this device, which no Therapy Journal "
@@ -1848,10 +1875,18 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     if status in (FIRST_SYNC_FAILED_EXIT, INTERRUPTED_EXIT):
         raise SystemExit(status)
     for twin in home.run(namesakes):
+        # A signup finished here by a login: its own session, whose reply was lost on the
+        # way, is most likely the namesake; never "a logout" (nu83 F2).
+        earlier = (
+            "the session this device's signup opened, whose reply was lost on the way (only "
+            "what stood in between saw it), or another earlier session of this device"
+            if finishing
+            else "this device's earlier session (a logout that could not tell the server)"
+        )
         output.message(
             f"Another device named {output.quoted(twin.name)} ({twin.id[:12]}, last seen "
             f"{output.local_time(twin.last_seen_at)}) is still signed in to this account: if "
-            "it is this device's earlier session (a logout that could not tell the server), "
+            f"it is {earlier}, "
             f"{output.command([*profile_words(home.path), 'devices', 'revoke', twin.id[:12]])} ends it."
         )
     if last is not None:
@@ -2771,6 +2806,19 @@ UNANSWERED_STATE = (
 )
 """What `tj recovery-key forget-kept` says of a key whose signup no journal server answered
 (`KeptRecoveryKey.unanswered`), set aside or not (rev32d)."""
+
+
+def no_account_words(username: str, server: str) -> str:
+    """Why a kept key set aside belongs to no account at `server` (`KeptRecoveryKey.
+    name_made_at`, nu83 F13): that server, asked through the signup's own address, holds
+    `username` as the account this device's own later signup made."""
+    return (
+        f"the server at {server}, asked through that signup's own address, holds {username} "
+        "as the account this device's later signup made, so that signup made no account "
+        "there and this key opens none: --yes drops it"
+    )
+
+
 MAYBE_LIVE_STATES = ("unfinished", "unconfirmed", "set aside")
 """The states (KEPT_STATES) of a kept key that may be the only copy of a live account's
 recovery key, never shown: every one but "damaged" (a file that does not read shows no key to
@@ -2802,7 +2850,9 @@ def recovery_key_forget_kept(
     journal. Dropping an unfinished signup's gives that signup up. A key that reads may be
     the only copy of a live account's key, never shown (its signup may have made the account
     whatever came back; a finished signup's account exists; one set aside is such a key):
-    --yes never drops one, only files that do not read; it is asked for, with what is lost
+    --yes never drops one, only files that do not read (and a key set aside whose server,
+    asked through its signup's address, holds the name as the account this device's later
+    signup made: it opens no account there); it is asked for, with what is lost
     said; a login to that account, at any address of its server, shows it instead.
 
     \b
@@ -2832,7 +2882,9 @@ def recovery_key_forget_kept(
         )
         account = "" if copy.account_id is None else f" (account {copy.account_id})"
         state = KEPT_STATES[copy.state]
-        if copy.unanswered:
+        if copy.name_made_at:  # nu83 F13: its server holds the name as another account
+            state = f"{state}; {no_account_words(copy.username or '', copy.name_made_at)}"
+        elif copy.unanswered:
             login = login_words(home.path, copy.server_url, copy.username)
             state = (
                 f"{state}; {UNANSWERED_STATE}: {login} with its password, at any address of "
@@ -2843,7 +2895,7 @@ def recovery_key_forget_kept(
     # request may have been stored whatever came back (a lost reply, a 5xx, a proxy's page,
     # forged or not), a finished one's account exists, and one set aside is such a key; a
     # signup refused before being stored keeps nothing (rev32d F4, rev33b F1).
-    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES]
+    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES and not k.name_made_at]
     if yes and maybe_live:  # never dropped unasked
         logins = (
             " or ".join(
@@ -2873,10 +2925,20 @@ def recovery_key_forget_kept(
             if maybe_live
             else ""
         )
+        # A key that may be live is dropped only at a "y" (--yes refuses it, above): the
+        # question left unanswered names that way, never --yes (nu83 F3).
+        answer = (
+            'answer "y" to the question, at a terminal or piped ('
+            + output.command_text(
+                "echo y | " + shlex.join([*profile_words(home.path), "recovery-key", "forget-kept"])
+            )
+            + f"): {output.command_text('--yes')} does not drop a key that may be live"
+        )
         if not output.confirm(
             f"Drop {'this recovery key' if len(kept) == 1 else 'these recovery keys'} for good? "
             f"It may be the only copy of one that still reaches your journal.{lost}",
             err=True,
+            skip=answer if maybe_live else "--yes",
         ):
             output.message("Nothing dropped.")
             if as_json:
@@ -3138,7 +3200,14 @@ def whoami(home: Home, as_json: bool) -> None:
     if Client.needs_passphrase(home.path) and "TJ_PASSPHRASE" not in os.environ:
         found = asyncio.run(Client.locked_identity(home.path))
     else:
-        found = home.run(lambda client: client.identity())
+
+        async def read(client: Client) -> tuple[Identity, InvalidInput | None]:
+            return await client.identity(), client.transport.refusal
+
+        found, refusal = home.run(read)
+        if refusal is not None:  # the address shown is not the one kept (nu83 F4)
+            output.message(f"Warning: {refusal}", wrap=True)
+            output.message(f"Run {profile_address_hint(refusal)}.", wrap=True)
     output.show_item(found, as_json, identity_text)
 
 

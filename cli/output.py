@@ -399,7 +399,8 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
     `err`). When stdin is not a terminal, an answer piped on it is read as one typed ("y",
     NU33 #2); when it ends before an answer (a script, `</dev/null`), raises
     click.ClickException: one line, naming `skip` (the command's flag that skips the
-    question), with no question printed before it (NU32 #5, NU33 #2). A question for stderr
+    question; words naming no flag, for a question no flag answers, are said as they are
+    and `answered_by` is null), with no question printed before it (NU32 #5, NU33 #2). A question for stderr
     once its reader went away (`STDERR_CLOSED`) is not asked, whatever stdin holds: a "y"
     there would answer a question nobody saw (click.ClickException naming `skip`).
     `subject`: what the question is about, the SDK's subject of the refusal it answers
@@ -408,8 +409,8 @@ def confirm(text: str, *, skip: str = "--yes", subject: str | None = None, **opt
     ("confirm COMMAND": `confirm_subject`)."""
     if STDERR_CLOSED and options.get("err", False):
         raise Unanswered(
-            f"not asked, as nothing reads this command's messages any more: nothing was "
-            f"done; to go on without the question, add {skip}",
+            "not asked, as nothing reads this command's messages any more: nothing was "
+            "done; " + (f"to go on without the question, add {skip}" if skip_flags(skip) else skip),
             subject=subject,
             skip=skip,
         )
@@ -619,9 +620,11 @@ def unanswered_error(
     question when it was not printed (NU33 #2: it says what `skip` would agree to);
     `subject` as `confirm`'s."""
     asked = f". The question: {one_line(question)}" if question else ""
+    # A `skip` naming no flag is the way to answer it that works (nu83 F3: never "pass
+    # --yes" for a question --yes cannot answer).
+    how = f"pass {skip} to skip the question" if skip_flags(skip) else skip
     return Unanswered(
-        f"this needs confirming and standard input ended with no answer: pass {skip} to "
-        f"skip the question{asked}",
+        f"this needs confirming and standard input ended with no answer: {how}{asked}",
         subject=subject,
         skip=skip,
     )

@@ -342,9 +342,16 @@ async def watch(client: Client, as_json: bool) -> None:
         at = datetime.now().strftime("%H:%M")
         lost.append(at)
         what = "connection lost" if ever else "cannot connect yet"
+        status = client.transport.live_not_ours
+        why = (
+            "the server cannot be reached"
+            if status is None
+            else f"{client.transport.base_url} does not answer as a Therapy Journal server "
+            f"(HTTP {status}: something in between answered, such as a proxy or a network's "
+            "sign-in page)"
+        )
         output.message(
-            f"{at} {what} (the server cannot be reached): changes are kept on this device; "
-            "reconnecting in the background"
+            f"{at} {what} ({why}): changes are kept on this device; reconnecting in the background"
         )
 
     async for report in client.watch(on_lost=on_lost):

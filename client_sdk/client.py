@@ -123,6 +123,7 @@ from client_sdk.pending_signup import (
     kept_key_text,
     list_kept,
     load_pending,
+    mark_name_made,
     maybe_made_text,
     not_holding_text,
     other_account_text,
@@ -676,10 +677,17 @@ class Client:
         if pending is not None and _gives_way(home, pending, server_url):
             aside = _set_aside(home, pending)  # answered by no journal server (rev32c F3)
             try:
-                return await cls._new_signup(
+                made = await cls._new_signup(
                     home, server_url, username, password, device_name, kdf_cost, passphrase,
                     keep_until_shown, typed=typed,
                 )  # fmt: skip
+                if pending.username == username:  # did that signup make this name? (F13)
+                    try:
+                        await _check_name_made(made, aside, pending)
+                    except BaseException:
+                        await made.close()
+                        raise
+                return made
             except BaseException as error:
                 if not (home / PENDING_FILE).exists() and not profile_exists(home):
                     aside.replace(home / PENDING_FILE)  # nothing was made: put it back
@@ -914,9 +922,15 @@ class Client:
         """Finish the unfinished signup kept in `home` (see `signup`); without `create` (a
         login) no account is made (`_not_on_server`)."""
         transport = Transport(server_url)
-        if (transport.base_url, username) != (pending.server_url, pending.username):
+        elsewhere = transport.base_url != pending.server_url
+        if username != pending.username or (elsewhere and (create or profile_exists(home))):
             await transport.close()
             raise _unfinished(home, pending)
+        # A login at another address (the server's own, its signup having gone through a
+        # proxy that dropped the reply): finished there only when that server holds the
+        # signup's account (its salt) and signs in the keys this copy holds, opened by the
+        # password (account.finish_signup: the account id checked), else refused as before,
+        # nothing made (nu83 F1; rev32d F4's rule for a copy set aside).
         heard = account.SignupHeard()  # the signup request's own answer (rev33b F4)
         try:
             return await cls._finishing_signup(
@@ -988,6 +1002,8 @@ class Client:
         except AuthError as error:
             if error.subject == account.NOT_ON_SERVER:
                 await transport.close()
+                if transport.base_url != pending.server_url:  # perhaps another server
+                    raise _unfinished(home, pending) from None
                 raise _not_on_server(home, pending) from None
             # Not the signup's password. If the account's password was changed since (on
             # another device: prelogin's salt is no longer the signup's), `password` may be
@@ -1117,7 +1133,13 @@ class Client:
         does not answer the signup's salt for it (deleted on another device, its password
         changed there, or the signup never arrived; or a server saying so), raises
         AuthError (subject "signup not on server") having sent nothing more, the copy kept;
-        `signup` makes it (again). On a home that keeps the recovery key of this
+        `signup` makes it (again). At another address than the signup's (its server's own,
+        the signup having gone through a proxy that lost the reply), it finishes the same
+        way when that server names the signup's salt, the copy's account id and keys
+        checked, else raises InvalidInput (subject "unfinished signup"), nothing made (nu83
+        F1); a signup no Therapy Journal server answered gives way instead (below), and a
+        login there refused while the password opens its copy and that server names another
+        salt raises AuthError "signup not on server", naming that address (nu83 F12). On a home that keeps the recovery key of this
         account's finished signup, never shown (not confirmed then), signs in as
         always, then checks the key again: shown (`recovery_key`) only if the server names it
         in force, else `recovery_key_not_shown` says why; the copy is kept either way (a
@@ -1166,9 +1188,16 @@ class Client:
                     minimum_cost=minimum_cost, passphrase=passphrase,
                     keep_until_shown=keep_until_shown,
                 )  # fmt: skip
-            except BaseException:
+            except BaseException as error:
                 if not (home / PENDING_FILE).exists() and not profile_exists(home):
                     aside.replace(home / PENDING_FILE)  # not signed in: put it back
+                if (
+                    isinstance(error, AuthError)
+                    and error.code == "auth_failed"
+                    and username == pending.username
+                    and await _never_reached(server_url, pending, password)
+                ):
+                    raise _not_on_server(home, pending, normalize_url(server_url)) from None
                 raise
         if pending is not None and not pending.finished:
             return await cls._finish_signup(
@@ -4553,6 +4582,29 @@ async def _check_home_free(home: Path, username: str, passphrase: str | None) ->
     return previous
 
 
+async def _check_name_made(client: Client, aside: Path, pending: PendingSignup) -> None:
+    """After `client`'s signup made the username of `pending` (set aside at `aside`) as
+    another account: when the server behind `pending`'s own address (asked there, its
+    prelogin) names for it the salt `client`'s server names (this new account's), that
+    server holds the name as this new account, so `pending`'s signup made no account there:
+    the copy is marked so (`PendingSignup.name_made_at`; nu83 F13). Best effort: an address
+    that cannot be asked, or another salt, leaves it as it was (maybe live)."""
+    request = wire.PreloginRequest(pending.username)
+    try:
+        here = await client.transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+        through = Transport(pending.server_url)
+    except TJError:
+        return
+    try:
+        there = await through.call("/v1/auth/prelogin", request, wire.PreloginReply)
+    except TJError:
+        return
+    finally:
+        await through.close()
+    if there.salt == here.salt != pending.request.salt:
+        mark_name_made(aside, client.profile.server_url)
+
+
 def _refused_or_never_sent(error: TJError) -> bool:
     """Whether a failed signup request surely created no account: the server answered with
     an error (a 4xx, a 429), or no connection to it could be made, so the request never
@@ -4710,21 +4762,58 @@ def _kept(home: Path, pending: PendingSignup) -> InvalidInput:
     )
 
 
-def _not_on_server(home: Path, pending: PendingSignup) -> AuthError:
+def _not_on_server(home: Path, pending: PendingSignup, server: str | None = None) -> AuthError:
     """The error of a login on an unfinished signup whose account the server does not know
-    with the signup's password: nothing was sent that could make an account."""
+    with the signup's password: nothing was sent that could make an account. `server`: the
+    address the login was sent to, when not the signup's own (a signup no Therapy Journal
+    server answered: nu83 F12); `names["server"]` is then that address, where `signup`
+    makes the account."""
+    at = server or pending.server_url
+    through = f" (through {pending.server_url})" if at != pending.server_url else ""
+    names = _signup_names(pending)
+    names["server"] = at
     return AuthError(
-        f"the server at {pending.server_url} has no account {pending.username} (account "
+        f"the server at {at} has no account {pending.username} (account "
         f"{pending.account_id.hex()}) that the "
         "password this device signed it up with opens: it was deleted since (on another "
-        "device), or its password was changed there, or this device's signup never reached "
-        "the server. Logging in makes no account: if the password was changed, log in with "
-        f"the current one; to make the account {pending.username} (again) with this signup "
-        "and its recovery key, sign up again with its password. The recovery key kept for it "
-        f"stays in {home / PENDING_FILE}",
+        "device), or its password was changed there, or this device's signup"
+        f"{through} never reached the server. Logging in makes no account: if the password "
+        "was changed, log in with "
+        + (
+            f"the current one; to make the account {pending.username}, sign up at {at} (with "
+            "a recovery key of its own: the one kept from that signup is set aside, "
+            f"in {home}, never shown)"
+            if through
+            else f"the current one; to make the account {pending.username} (again) with this "
+            "signup and its recovery key, sign up again with its password. The recovery key "
+            f"kept for it stays in {home / PENDING_FILE}"
+        ),
         subject=account.NOT_ON_SERVER,
-        names=_signup_names(pending),
+        names=names,
     )
+
+
+async def _never_reached(server_url: str, pending: PendingSignup, password: str) -> bool:
+    """Whether the server at `server_url` holds no account of `pending`'s username with the
+    salt its signup chose, while `password` opens the signup's copy (it is the signup's
+    password, not a mistyped one): that signup never made its account there (or it was
+    deleted since, or its password changed: nu83 F12). False when it cannot be told."""
+    try:
+        await asyncio.to_thread(account.unlock_pending, pending, password)
+    except AuthError:
+        return False  # not the signup's password: a wrong password as any other
+    try:
+        transport = Transport(server_url)
+    except TJError:
+        return False
+    try:
+        request = wire.PreloginRequest(pending.username)
+        pre = await transport.call("/v1/auth/prelogin", request, wire.PreloginReply)
+    except TJError:
+        return False
+    finally:
+        await transport.close()
+    return pre.salt != pending.request.salt
 
 
 def _unfinished(home: Path, pending: PendingSignup) -> InvalidInput:

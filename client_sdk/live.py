@@ -81,11 +81,17 @@ async def notices(
             async with contextlib.aclosing(_one_connection(transport, calls)) as connection:
                 async for notice in connection:
                     up = up or notice.kind == wire.LIVE_HELLO
+                    if notice.kind == wire.LIVE_HELLO:
+                        transport.live_not_ours = None
                     yield notice
         except _Refused as refused:
             at_least = refused.retry_after_s
+        except aiohttp.WSServerHandshakeError as error:
+            refusal = upgrade_refusal(error, LIVE_PATH, transport.base_url)
+            not_ours = refusal.subject == NOT_A_JOURNAL_SERVER
+            transport.live_not_ours = error.status if not_ours else None  # said (nu83 F5)
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
-            pass
+            transport.live_not_ours = None
         if up:
             up = False
             yield None

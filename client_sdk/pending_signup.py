@@ -185,6 +185,10 @@ class KeptRecoveryKey:
     another web server, every time; the copy not taken back since): the
     account may exist all the same (stored behind a proxy's error page), with this key, never
     shown, its only copy; a sign-in to it at any address of its server shows it (rev32d)."""
+    name_made_at: str = ""
+    """Set aside, and the server at this address, asked through the signup's own address,
+    names the username as another account this device's own later signup made there: the
+    signup made no account on that server (nu83 F13). "" otherwise."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,11 @@ class PendingSignup:
     own, say): `unanswered` is then cleared and never set again (rev32d: "every answer so
     far"). Another request of the signup's runs answered (a prelogin a proxy forwarded) is
     no answer to it (rev33b F4)."""
+    name_made_at: str = ""
+    """For a copy set aside: the address of the server where this device's own later signup
+    of the same username made another account, and whose answer through this signup's own
+    address (its prelogin: that account's salt, not this signup's) showed the name held by
+    that account: this signup made no account there (nu83 F13). "" otherwise."""
 
     @property
     def username(self) -> str:
@@ -253,6 +262,18 @@ def open_recovery_key(kek: bytes, pending: PendingSignup, sealed: bytes | None =
     )
 
 
+def mark_name_made(aside: Path, server_url: str) -> None:
+    """Mark the copy set aside at `aside` as one whose username `server_url`'s server holds as
+    another account (`PendingSignup.name_made_at`), if it still reads: written atomically,
+    0600. Raises nothing (a copy that does not read is left as it is)."""
+    try:
+        pending = read_pending(aside)
+        if pending is not None:
+            write_private(aside, _encode(replace(pending, name_made_at=server_url)))
+    except (IntegrityError, OSError):
+        return
+
+
 def save_pending(home: Path, pending: PendingSignup) -> None:
     """Write the file atomically (0600, fsynced): it must be on disk before the request
     leaves."""
@@ -274,6 +295,8 @@ def _encode(pending: PendingSignup) -> bytes:
         document["unanswered"] = True
     if pending.answered:
         document["answered"] = True
+    if pending.name_made_at:
+        document["name_made_at"] = pending.name_made_at
     if pending.other is not None:
         other = pending.other
         document["other"] = [other.salt, other.opslimit, other.memlimit, other.sealed_recovery_key]
@@ -419,6 +442,7 @@ def list_kept(home: Path, account_id: str | None = None) -> list[KeptRecoveryKey
                 pending.account_id.hex(),
                 fingerprint,
                 pending.unanswered and not pending.finished,
+                pending.name_made_at if aside else "",
             )
         )
     if account_id is None:
@@ -514,6 +538,7 @@ def read_pending(path: Path) -> PendingSignup | None:
         finished = document.get("finished", False)
         unanswered = document.get("unanswered", False)
         answered = document.get("answered", False)
+        name_made_at = document.get("name_made_at", "")
         if not (
             isinstance(server_url, str)
             and isinstance(request, bytes)
@@ -521,6 +546,7 @@ def read_pending(path: Path) -> PendingSignup | None:
             and isinstance(finished, bool)
             and isinstance(unanswered, bool)
             and isinstance(answered, bool)
+            and isinstance(name_made_at, str)
         ):
             raise ValueError("a field of another type")
         return PendingSignup(
@@ -531,6 +557,7 @@ def read_pending(path: Path) -> PendingSignup | None:
             other=_other(document.get("other")),
             unanswered=unanswered,
             answered=answered,
+            name_made_at=name_made_at,
         )
     except (ValueError, KeyError, TypeError, msgpack.UnpackException, wire.WireError):
         raise _damaged(

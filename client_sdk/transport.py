@@ -502,6 +502,11 @@ class Transport:
         """The open live socket's calls, while the live channel is open and read (live.py):
         the requests of wire.LIVE_CALL_PATHS (`/v1/sync`) go on it instead of as HTTP
         POSTs, and as HTTP POSTs again once it is lost."""
+        self.live_not_ours: int | None = None
+        """The HTTP status of the last answer to the live channel's upgrade that was not this
+        API's (subject NOT_A_JOURNAL_SERVER: a portal's or a proxy's HTML 401, say), while
+        the channel is lost for it (live.py); None otherwise (never opened yet, open, or
+        lost for a network failure): what an app says of the outage (nu83 F5)."""
         self._loop = running_loop()
         """The event loop it was made in (else its first session's): its sessions are bound
         to it, and a use from another loop is refused (`_bound`)."""

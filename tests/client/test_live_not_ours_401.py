@@ -55,11 +55,13 @@ async def test_a_portals_html_401_to_the_live_upgrade_is_a_lost_channel_not_a_si
         await front.start_server()
         transport = Transport(str(front.make_url("")).rstrip("/"), token=token)
         seen: list[wire.LiveNotice | None] = []
+        why: list[int | None] = []  # transport.live_not_ours as each notice came (nu83 F5)
         channel = notices(transport, Backoff(first=0.05, cap=0.2))
         try:
             async with asyncio.timeout(HANG):
                 async for notice in channel:
                     seen.append(notice)
+                    why.append(transport.live_not_ours)
                     if notice is not None:
                         break
         finally:
@@ -71,6 +73,9 @@ async def test_a_portals_html_401_to_the_live_upgrade_is_a_lost_channel_not_a_si
     # real server's hello came through, with the same session.
     assert len(asked) == REFUSALS + 1
     assert seen[:-1] == [None]
+    # The outage is said as what it was (an answer that is not this API's, HTTP 401), not
+    # as a server that cannot be reached; the hello clears it.
+    assert why == [401, None]
     last = seen[-1]
     assert last is not None and last.kind == wire.LIVE_HELLO
     assert (await ana.identity()).signed_out_at is None
