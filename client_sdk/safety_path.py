@@ -2727,12 +2727,21 @@ class SafetyPath:
         acknowledgement of it this device does not hold (an acknowledged flag was
         delivered)."""
         members = kept.get(flag.id) if isinstance(kept, dict) else None
+        members = dict(members) if isinstance(members, dict) else {}
         local = journals.get(bytes.fromhex(flag.journal_id))
         state = self._replica.chains.state(local.journal_id) if local is not None else None
         mine = local is not None and local.owner_id == self._replica.profile.account_id
-        if not isinstance(members, dict) or local is None or state is None or not mine:
+        if local is None or state is None or not mine:
             return flag
         now = now_ms()
+        # a flag another device of this account sealed (or one this device has not judged
+        # yet): each member it was sealed for whose share ended, by the chain verified here,
+        # is judged the same way: "may NOT have been delivered" unless they acknowledged it
+        # (nu83 F9); only the sealing device knows when it left, so only it says "was NOT"
+        for member in () if flag.unsent else flag.recipients or ():
+            with contextlib.suppress(ValueError):
+                if member not in members and _share_end(state, bytes.fromhex(member), now):
+                    members[member] = {"surely": False}
         acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
         names, surely = [], []
         for member, told in sorted(members.items()):
@@ -3442,11 +3451,11 @@ class SafetyPath:
                     flags[flag_id] = replace(flag, unsent=True, unanswered=unanswered)
                 elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
-        kept = await self._store.setting(FLAGS_UNDELIVERED)
-        if kept:  # sent after their share had ended (`_undelivered`)
-            held = json.loads(kept)
-            for flag_id, flag in list(flags.items()):
-                flags[flag_id] = await self._not_delivered(flag, journals, held)
+        # sent after their share had ended (`_undelivered`), or (a flag of any device of this
+        # account) its member's share ended with no acknowledgement of theirs held here
+        held = read_json(await self._store.setting(FLAGS_UNDELIVERED), {})
+        for flag_id, flag in list(flags.items()):
+            flags[flag_id] = await self._not_delivered(flag, journals, held)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 
