@@ -2565,6 +2565,7 @@ class SafetyPath:
             earlier = earlier if isinstance(earlier, dict) else {}
             ended: dict[str, int] = {}
             unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
+            unserved: set[str] = set()  # of `unseen`: removed on the server's word (nu83 F6)
             began: dict[str, int] = {}  # when each share told of began (`_told_for`)
             told = set()  # told for the share that ended, unacknowledged since
             restated: dict[str, dict[str, int | bool | str]] = {}  # `_restated`
@@ -2590,6 +2591,8 @@ class SafetyPath:
                         ended[member] = end.at
                     else:  # no signed word of theirs proves receipt; nor the server's word
                         unseen[member] = end.at
+                        if not end.signed:
+                            unserved.add(member)
             if set(to) <= acked | told | set(ended) | set(unseen) or (expired and not sharing):
                 done.add(flag_id)  # nothing more to tell of it
             else:
@@ -2607,7 +2610,8 @@ class SafetyPath:
                     for m, at in unseen.items()
                 }
                 names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
-                found.append(_undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END))
+                told_flag = _undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END)
+                found.append(replace(told_flag, unserved=unserved >= unseen.keys()))
             if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
@@ -2743,7 +2747,7 @@ class SafetyPath:
                 if member not in members and _share_end(state, bytes.fromhex(member), now):
                     members[member] = {"surely": False}
         acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
-        names, surely = [], []
+        names, surely, left = [], [], []
         for member, told in sorted(members.items()):
             with contextlib.suppress(ValueError):
                 account = bytes.fromhex(member)
@@ -2753,9 +2757,17 @@ class SafetyPath:
                     names.append(name)
                     if _told_surely(told):
                         surely.append(name)
+                    end = _share_end(state, account, now)
+                    if end is not None and not end.signed:
+                        left.append(name)
         if not names:
             return flag
-        return replace(flag, not_delivered=tuple(names), surely_not_delivered=tuple(surely))
+        return replace(
+            flag,
+            not_delivered=tuple(names),
+            surely_not_delivered=tuple(surely),
+            not_served=tuple(left),
+        )
 
     async def _refused_as_gone(
         self, flag_id: str, gone: Mapping[bytes, LocalJournal], now: int
