@@ -61,3 +61,16 @@ async def test_a_therapist_who_left_is_named_as_leaving_in_the_safety_line(
     flags = said((await lea.ok("safety", "flags")).stdout)
     assert "the share ended (the server says they left it, or their account was deleted)" in flags
     assert "on one of your devices, or by its end date" not in flags
+
+
+async def test_sharing_again_after_the_therapist_left_says_safety_flags_are_on(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await drlee.ok("leave", "lea/Personal", "--yes")
+    await lea.ok("sync")
+    again = await lea.ok("share", "Personal", "drlee", "--full", "--role", "annotate")
+    text = said(again.stdout + again.stderr)
+    [share] = await lea.json("shares")
+    assert share["member"] == "drlee" and share["safety_flags"] is True
+    assert "Safety flags: on for drlee." in text
