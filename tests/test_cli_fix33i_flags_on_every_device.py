@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunningServer
 from tests.test_cli import Device, laptop, phone  # noqa: F401
 from tests.test_cli_insights import new_device
@@ -74,3 +76,26 @@ async def test_sharing_again_after_the_therapist_left_says_safety_flags_are_on(
     [share] = await lea.json("shares")
     assert share["member"] == "drlee" and share["safety_flags"] is True
     assert "Safety flags: on for drlee." in text
+
+
+async def test_a_share_end_tj_list_showed_on_a_terminal_is_not_recapped_by_tj_sync(
+    live_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await drlee.ok("leave", "lea/Personal", "--yes")
+    monkeypatch.setattr("cli.output.stderr_on_terminal", lambda: True)
+    listed = await lea.ok("list")
+    assert "drlee no longer reads Personal" in said(listed.stderr)
+    synced = await lea.ok("sync")
+    assert "Earlier" not in synced.stdout and "no longer reads" not in said(synced.stdout)
+
+
+async def test_a_share_end_a_script_did_not_show_is_recapped_by_tj_sync(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    lea, drlee = await opted_in(live_server, tmp_path)
+    await drlee.ok("leave", "lea/Personal", "--yes")
+    await lea.ok("list")  # stderr is no terminal here: not seen
+    synced = await lea.ok("sync")
+    assert "Earlier, fetched by other commands" in said(synced.stdout)
+    assert "drlee" in said(synced.stdout)
