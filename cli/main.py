@@ -4343,6 +4343,11 @@ async def synced_first(
             held.extend(report.departures)
             report = replace(report, departures=[])
         output.tell_departures(report)
+        if report.departures and output.stderr_on_terminal():
+            # shown in full where the user reads it: `tj sync`'s "Earlier, fetched by other
+            # commands" line does not say it again (nu83 F10); a script's `2>/dev/null` did
+            # not show it, so it is kept for that line
+            await client.mark_news_seen(report.departures)
         for line in output.flags_sent_lines(report):  # told it had NOT left
             output.message(line, wrap=True)  # nu78 F5
         if tell_flags and (flags := output.safety_line(report)) is not None:

@@ -270,6 +270,13 @@ def message(text: str, *, wrap: bool = False) -> None:
     to_stderr(ticked(fields_text([said]) if wrap else said))
 
 
+def stderr_on_terminal() -> bool:
+    """Whether stderr, where notices go (`message`), is a terminal: what is said there is
+    seen by the user, not sent to a file or dropped by a script (`2>/dev/null`)."""
+    stream = sys.stderr
+    return stream is not None and not STDERR_CLOSED and stream.isatty()
+
+
 STDERR_CLOSED: list[bool] = []
 """Set (one item) once a note could not be written because the reader of stderr went away
 (`tj unshare ... 2>&1 | head -1`): the command goes on, its notes unseen, and ends with

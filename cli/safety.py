@@ -1410,13 +1410,18 @@ def not_delivered_lines(flags: list[SafetyFlag], several: bool = False) -> list[
             "device, so they will not be alerted while the share stays ended."
         )
     if maybe:
+        how = "on one of your devices, or by its end date"
+        if all(set(who) <= set(f.not_served) for f, who in maybe):  # nu83 F6
+            how = (
+                "the server says they left the share, or that their account was deleted, and "
+                "one of your devices removed them"
+            )
         lines.append(
             f"Not delivered: {_which(maybe)} may NOT have been delivered to {_whom(maybe)}: the "
-            f"share ended (on one of your devices, or by its end date) less than {SKEW_MINUTES} "
-            "minutes after the flag left this device, or before it (your devices' clocks can "
-            "differ by that much), or later but before anything showed their device received "
-            "it, so this device cannot tell whether it reached them, and they may never be "
-            "alerted."
+            f"share ended ({how}) less than {SKEW_MINUTES} minutes after the flag left the "
+            "device of yours that sealed it, or before it (your devices' clocks can differ by "
+            "that much), or later but before anything showed their device received it, so no "
+            "device of yours can tell whether it reached them, and they may never be alerted."
         )
     lines[-1] += f" {tell}"
     return lines
@@ -1458,7 +1463,8 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
         return f"{STATUS_NOT_SENT}: still on this device"
     if flag.not_delivered:  # it never reached them: nothing to wait for
         surely = ", ".join(flag.surely_not_delivered)
-        maybe = ", ".join(m for m in flag.not_delivered if m not in flag.surely_not_delivered)
+        unsure = [m for m in flag.not_delivered if m not in flag.surely_not_delivered]
+        maybe = ", ".join(unsure)
         whom = "them" if not (surely and maybe) else None
         said = []
         if surely:
@@ -1467,10 +1473,12 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
                 "this device"
             )
         if maybe:
+            left = set(unsure) <= set(flag.not_served)
+            how = " (the server says they left it, or their account was deleted)" if left else ""
             said.append(
-                f"may NOT have reached {whom or maybe}: the share ended less than "
-                f"{SKEW_MINUTES} minutes after the flag left this device, or before it, or "
-                "later but before anything showed their device received it"
+                f"may NOT have reached {whom or maybe}: the share ended{how} less than "
+                f"{SKEW_MINUTES} minutes after the flag left the device of yours that sealed "
+                "it, or before it, or later but before anything showed their device received it"
             )
         who = ", ".join(flag.not_delivered)
         return f"{STATUS_NOT_DELIVERED} to {who}: " + "; ".join(said)

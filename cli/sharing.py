@@ -419,7 +419,7 @@ def share(
             total.append(len(await client.measures.list(journal_name)))
         if only is not None and "answers" in only and not renewing:
             score_only.extend(await client.shares.score_only_results(journal_name, therapist))
-        if safety_flags:
+        if safety_flags or flags_stand(shared):
             await sync_note(client)
             reach.extend((await client.safety.plan(journal_name)).flags_reach or ())
         if shared.kind == "journal" and shared.fields is None:
@@ -493,7 +493,7 @@ def share(
         output.message(flags_resume_text(shared), wrap=True)
     elif not safety_flags and shared.safety_flags is False and flags_worth_saying(shared):
         output.message(flags_off_text(shared), wrap=True)
-    if safety_flags:  # whom the opt-in reaches, each named (NU24 C15)
+    if safety_flags or flags_stand(shared):  # whom the opt-in reaches, each named (NU24 C15)
         output.message(
             f"Safety flags: on for {shared.member}. When a PHQ-9 item 9 is answered above 0 in "
             f"{shared.journal}, a safety flag is made for "
@@ -571,6 +571,16 @@ def flags_resume(shared: ShareInfo) -> bool:
         and shared.role == "annotate"
         and shared.safety_flags is True
     )
+
+
+def flags_stand(shared: ShareInfo) -> bool:
+    """Whether a share given anew without --safety-flags (a new membership, or the renewal of
+    one that ended) carries safety flags all the same: the opt-in the client gave the member
+    for an earlier share still names them (`safety_flags` True; not `flags_resume`, which says
+    it its own way). Said as a first share says it (nu83 F7: sharing again after the member
+    left)."""
+    fresh = not shared.previous_role or shared.previous_expired
+    return shared.safety_flags is True and fresh and not flags_resume(shared)
 
 
 def flags_resume_text(shared: ShareInfo) -> str:

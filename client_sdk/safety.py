@@ -469,12 +469,14 @@ class SafetyFlag:
     flags named it."""
 
     not_delivered: tuple[str, ...] = ()
-    """On the client's device that sent it: the members (usernames) it may never have
-    reached, as the completed syncs after it left found (`SyncReport.undelivered_flags`,
-    `UndeliveredFlag`): it left this device after their share had ended by what the owner
-    signed, or about then, they have no share of the journal now, and no acknowledgement of
-    theirs is held here. Empty otherwise (delivered, acknowledged, waiting, or not known to
-    be lost)."""
+    """On the client's devices: the members (usernames) it may never have reached. On the
+    device that sent it, as the completed syncs after it left found
+    (`SyncReport.undelivered_flags`, `UndeliveredFlag`): it left this device after their share
+    had ended by what the owner signed, or about then. On every device of the account
+    (whichever sealed it, nu83 F9): it was sealed for them, their share ended by the access
+    chain this device verified, and no acknowledgement of theirs is held here. In both, they
+    have no share of the journal now. Empty otherwise (delivered, acknowledged, waiting, or
+    not known to be lost)."""
 
     surely_not_delivered: tuple[str, ...] = ()
     """Of `not_delivered`, the members (usernames) it surely was NOT delivered to: their
@@ -482,6 +484,12 @@ class SafetyFlag:
     that could have stored the flag (`UndeliveredFlag.surely`, as the sync that told it
     found). To the others of `not_delivered` it may NOT have been delivered: their share
     ended about when it left (devices' clocks can differ by CLOCK_SKEW_MS)."""
+
+    not_served: tuple[str, ...] = ()
+    """Of `not_delivered`, the members (usernames) whose share ended because one of the
+    client's devices removed them on the server's word that it no longer serves them (they
+    left the share, or their account was deleted), not by an unshare or an end date (nu83
+    F6)."""
 
     reads_only: bool = False
     """On a member's device: this account holds the read role in the journal now, by its
@@ -1131,6 +1139,12 @@ class UndeliveredFlag:
     flag left but before their device was seen to receive it (`surely` False); ""
     otherwise."""
 
+    unserved: bool = False
+    """For SHARE_ENDED: every share of `members` ended because one of the client's devices
+    removed them on the server's word that it no longer serves them (they left the share, or
+    their account was deleted: `access.NOT_SERVED`), not by an unshare or an end date (nu83
+    F6). The server's word: never "was NOT delivered"."""
+
     stopped: bool = False
     """For NO_ANSWER: the push that carried it reached the server, and the sync stopped (or
     the program ended) before this device recorded the server's answer, so the server may
@@ -1239,7 +1253,12 @@ class UndeliveredFlag:
                 f"between {start} and {end}, when it told this device"
             )
         how = "its end date, or an unshare, as one of your devices signed it"
-        if not self.surely and self.reason == UNSEEN_BEFORE_END:  # the server's word too
+        if self.unserved:  # the words of `departures.server_word`, for LEFT and ERASED
+            how = (
+                "the server says they left the share, or that their account was deleted (not "
+                "signed by them), and one of your devices removed them"
+            )
+        elif not self.surely and self.reason == UNSEEN_BEFORE_END:  # the server's word too
             how = (
                 "its end date or an unshare, as one of your devices signed it, or the server "
                 "no longer serving them"

@@ -2586,6 +2586,7 @@ class SafetyPath:
             earlier = earlier if isinstance(earlier, dict) else {}
             ended: dict[str, int] = {}
             unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
+            unserved: set[str] = set()  # of `unseen`: removed on the server's word (nu83 F6)
             began: dict[str, int] = {}  # when each share told of began (`_told_for`)
             told = set()  # told for the share that ended, unacknowledged since
             restated: dict[str, dict[str, int | bool | str]] = {}  # `_restated`
@@ -2613,6 +2614,8 @@ class SafetyPath:
                         ended[member] = end.at
                     else:  # no signed word of theirs proves receipt; nor the server's word
                         unseen[member] = end.at
+                        if not end.signed:
+                            unserved.add(member)
             if set(to) <= acked | told | set(ended) | set(unseen) or (expired and not sharing):
                 done.add(flag_id)  # nothing more to tell of it
             else:
@@ -2630,7 +2633,8 @@ class SafetyPath:
                     for m, at in unseen.items()
                 }
                 names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
-                found.append(_undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END))
+                told_flag = _undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END)
+                found.append(replace(told_flag, unserved=unserved >= unseen.keys()))
             if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
@@ -2752,14 +2756,23 @@ class SafetyPath:
         acknowledgement of it this device does not hold (an acknowledged flag was
         delivered)."""
         members = kept.get(flag.id) if isinstance(kept, dict) else None
+        members = dict(members) if isinstance(members, dict) else {}
         local = journals.get(bytes.fromhex(flag.journal_id))
         state = self._replica.chains.state(local.journal_id) if local is not None else None
         mine = local is not None and local.owner_id == self._replica.profile.account_id
-        if not isinstance(members, dict) or local is None or state is None or not mine:
+        if local is None or state is None or not mine:
             return flag
         now = now_ms()
+        # a flag another device of this account sealed (or one this device has not judged
+        # yet): each member it was sealed for whose share ended, by the chain verified here,
+        # is judged the same way: "may NOT have been delivered" unless they acknowledged it
+        # (nu83 F9); only the sealing device knows when it left, so only it says "was NOT"
+        for member in () if flag.unsent else flag.recipients or ():
+            with contextlib.suppress(ValueError):
+                if member not in members and _share_end(state, bytes.fromhex(member), now):
+                    members[member] = {"surely": False}
         acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
-        names, surely = [], []
+        names, surely, left = [], [], []
         for member, told in sorted(members.items()):
             with contextlib.suppress(ValueError):
                 account = bytes.fromhex(member)
@@ -2776,9 +2789,17 @@ class SafetyPath:
                     names.append(name)
                     if _told_surely(told):
                         surely.append(name)
+                    end = _share_end(state, account, now)
+                    if end is not None and not end.signed:
+                        left.append(name)
         if not names:
             return flag
-        return replace(flag, not_delivered=tuple(names), surely_not_delivered=tuple(surely))
+        return replace(
+            flag,
+            not_delivered=tuple(names),
+            surely_not_delivered=tuple(surely),
+            not_served=tuple(left),
+        )
 
     async def _refused_as_gone(
         self, flag_id: str, gone: Mapping[bytes, LocalJournal], now: int
@@ -3474,11 +3495,11 @@ class SafetyPath:
                     flags[flag_id] = replace(flag, unsent=True, unanswered=unanswered)
                 elif bytes.fromhex(flag.journal_id) in own_gone and not keep_own_gone:
                     del flags[flag_id]  # left before its journal went: not listed (as before)
-        kept = await self._store.setting(FLAGS_UNDELIVERED)
-        if kept:  # sent after their share had ended (`_undelivered`)
-            held = json.loads(kept)
-            for flag_id, flag in list(flags.items()):
-                flags[flag_id] = await self._not_delivered(flag, journals, held)
+        # sent after their share had ended (`_undelivered`), or (a flag of any device of this
+        # account) its member's share ended with no acknowledgement of theirs held here
+        held = read_json(await self._store.setting(FLAGS_UNDELIVERED), {})
+        for flag_id, flag in list(flags.items()):
+            flags[flag_id] = await self._not_delivered(flag, journals, held)
         found = sorted(flags.values(), key=lambda f: (f.raised_at, f.id), reverse=True)
         return sorted(found, key=lambda f: bool(f.acknowledged))
 

@@ -160,7 +160,7 @@ async def test_a_flag_the_therapist_received_before_the_unshare_is_never_said_se
         assert "before it left" not in text and "before the flag left" not in text, text
         assert "at about the time" not in text, text
     assert "may NOT have been delivered to drlee" in flags
-    assert "less than 15 minutes after the flag left this device" in flags
+    assert "less than 15 minutes after the flag left the device of yours that sealed it" in flags
     [listed] = [
         f for f in (await lea.json("safety", "flags"))["flags"] if f["id"] == received["id"]
     ]
