@@ -2586,7 +2586,7 @@ class SafetyPath:
             earlier = earlier if isinstance(earlier, dict) else {}
             ended: dict[str, int] = {}
             unseen: dict[str, int] = {}  # ended later, never acknowledged (rev32a F4, rev32b F1)
-            unserved: set[str] = set()  # of `unseen`: removed on the server's word (nu83 F6)
+            on_its_word: set[str] = set()  # of `unseen`: removed on the server's word (nu83 F6)
             began: dict[str, int] = {}  # when each share told of began (`_told_for`)
             told = set()  # told for the share that ended, unacknowledged since
             restated: dict[str, dict[str, int | bool | str]] = {}  # `_restated`
@@ -2615,7 +2615,7 @@ class SafetyPath:
                     else:  # no signed word of theirs proves receipt; nor the server's word
                         unseen[member] = end.at
                         if not end.signed:
-                            unserved.add(member)
+                            on_its_word.add(member)
             if set(to) <= acked | told | set(ended) | set(unseen) or (expired and not sharing):
                 done.add(flag_id)  # nothing more to tell of it
             else:
@@ -2634,7 +2634,7 @@ class SafetyPath:
                 }
                 names = [await self._name(local, bytes.fromhex(m)) for m in sorted(unseen)]
                 told_flag = _undelivered_flag(view, names, unseen, False, UNSEEN_BEFORE_END)
-                found.append(replace(told_flag, unserved=unserved >= unseen.keys()))
+                found.append(replace(told_flag, unserved=on_its_word >= unseen.keys()))
             if not ended:
                 continue
             # An older version's flag (no first push known, its `since` maybe moved): never
