@@ -952,25 +952,53 @@ def reason(error: BaseException) -> str:
 def shown_url(url: str) -> str:
     """`url` as every message shows an address given or kept: cut before its query ("?...")
     or fragment ("#..."), where a secret sits in an address (a token in `?token=`,
-    `#access_token=`: rev33a F3); of one holding "@", only the scheme and the host after the
-    last "@" when every "@" is in the part before the first "/", "?" or "#" (a user name and
-    password: rev32d F1), else "the address given": an "@" after it may be a query's
-    (`?token=x@secret`, `?email=ana@clinic.org`) or a password's typed with a "/", "?" or
-    "#" in it, and no host shown can be sure to be neither a secret nor the wrong server
-    (rev33d F1). "the address given" too when nothing of it can be shown so. Pure."""
+    `#access_token=`: rev33a F3); of one holding "@", only the scheme and a host, never a
+    user name or password (rev32d F1): the host after the last "@" of the part before the
+    first "/", "?" or "#" when every "@" is in that part; when an "@" comes after it, that
+    part itself if it is a host (a dotted name, "localhost" or "[...]", any port in digits)
+    and the "@" is in the query or fragment (`?token=x@secret`, `?email=ana@clinic.org`:
+    rev33d F1), else the host after the last "@" if that part is no host (a password typed
+    with "/", "?" or "#" in it: "user:pa/ss@host"); "the address given" when nothing of it
+    can be shown so. Pure."""
     url = url.strip()
-    if "@" in url:
-        scheme, separator, rest = url.partition("://")
-        authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+    if "@" not in url:
+        return url.split("?")[0].split("#")[0] or "the address given"
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        return "the address given"
+    authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+    after = rest[len(authority) :]
+    if "@" in authority and "@" not in after:
         host = authority.rpartition("@")[2]
-        known = separator and scheme.lower() in ("http", "https")
-        sure = "@" in authority and "@" not in rest[len(authority) :] and _HOST.fullmatch(host)
-        return f"{scheme.lower()}://{host}" if known and sure else "the address given"
-    return url.split("?")[0].split("#")[0] or "the address given"
+    elif "@" not in authority and _is_host(authority):
+        path = re.split(r"[?#]", after, maxsplit=1)[0]  # before the query or fragment
+        host = authority if "@" not in path else ""
+    elif not _is_host(authority):
+        host = _AUTHORITY_END.split(rest.rpartition("@")[2], maxsplit=1)[0]
+    else:
+        host = ""
+    return f"{scheme.lower()}://{host}" if _is_host(host) else "the address given"
+
+
+def _is_host(text: str) -> bool:
+    """Whether `text` reads as a host and port only: a dotted name or address, "localhost" or
+    a bracketed IPv6 address, any port in digits (`shown_url`)."""
+    if not _HOST.fullmatch(text):
+        return False
+    if text.startswith("["):
+        name, _, port = text.partition("]")
+        port = port.removeprefix(":")
+    else:
+        name, _, port = text.partition(":")
+    return (port == "" or port.isdigit()) and (
+        "." in name or name.lower() == "localhost" or name.startswith("[")
+    )
 
 
 _AUTHORITY_END = re.compile(r"[/?#]")
 """Where an address's authority (user name, password, host and port) ends (RFC 3986 3.2)."""
+
+
 _HOST = re.compile(r"[A-Za-z0-9.\-_~%:\[\]]+")
 """A host (a name, an IPv4 or a bracketed IPv6 address) and its port, as `shown_url` shows
 one: nothing of a query that held an "@" passes."""

@@ -66,19 +66,20 @@ async def test_an_address_holding_a_token_is_refused_before_any_question_never_r
         f"https://bob:pa@{SECRET}/x@journal.example.org",
     ],
 )
-async def test_an_at_sign_after_the_host_names_no_host_and_repeats_nothing(
+async def test_an_at_sign_after_the_host_names_the_right_host_and_repeats_nothing(
     tmp_path: Path, address: str
 ) -> None:
     """rev33d F1: an "@" in a query or fragment was read as the end of a user name and
     password, so `tj login` answered "give 'https://S3CRETtoken'" (the token, as a server to
-    go to) or "give 'https://clinic.org'" (another server). An "@" after the host may be a
-    query's or a password typed with "/" in it: no host is named then."""
+    go to) or "give 'https://clinic.org'" (another server). An "@" in the query or fragment
+    of an address whose host reads as one names that host; a password typed with "/" (its
+    "host" part no host) names the host after the last "@"."""
     args = ["--home", str(tmp_path), "login", address, "bob"]
     result = await run_tj(args, input="", env={"TJ_PASSWORD": None})
     assert result.exit_code == 2, result.output
     assert SECRET not in result.output and "clinic.org" not in result.output
     assert "Password" not in result.output
-    assert "give the address without it" in result.stderr, result.stderr
+    assert "give 'https://journal.example.org'" in result.stderr, result.stderr
     assert not (tmp_path / "profile").exists()
 
 
