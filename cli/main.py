@@ -1679,8 +1679,7 @@ def set_aside_words(home: Path, aside: set[str]) -> str:
         return (
             "The recovery key of the earlier signup on this device, which no Therapy Journal "
             f"server answered, is set aside in {', '.join(sorted(aside))}: "
-            f"{no_account_words(kept[0].username or '', kept[0].name_made_at)} "
-            f"({output.command_text('tj recovery-key forget-kept --yes')})."
+            f"{no_account_words(kept[0].username or '', kept[0].name_made_at)}."
         )
     logins = [login_words(home, k.server_url, k.username) for k in kept if k.username is not None]
     return (
@@ -2809,13 +2808,17 @@ UNANSWERED_STATE = (
 
 
 def no_account_words(username: str, server: str) -> str:
-    """Why a kept key set aside belongs to no account at `server` (`KeptRecoveryKey.
+    """Why a kept key set aside probably belongs to no account at `server` (`KeptRecoveryKey.
     name_made_at`, nu83 F13): that server, asked through the signup's own address, holds
-    `username` as the account this device's own later signup made."""
+    `username` as the account this device's own later signup made; nothing ties that address
+    to the server it led to at the signup, so the key stays maybe live (rev33e F1)."""
     return (
         f"the server at {server}, asked through that signup's own address, holds {username} "
-        "as the account this device's later signup made, so that signup made no account "
-        "there and this key opens none: --yes drops it"
+        "as the account this device's later signup made, so that signup probably made no "
+        "account there; but nothing proves which server that address led to then (a proxy, "
+        "a moved name), so it may still be the only copy of another server's account's key: "
+        "--yes never drops it; once you are sure, answer y to "
+        f"{output.command_text('tj recovery-key forget-kept')}"
     )
 
 
@@ -2850,10 +2853,11 @@ def recovery_key_forget_kept(
     journal. Dropping an unfinished signup's gives that signup up. A key that reads may be
     the only copy of a live account's key, never shown (its signup may have made the account
     whatever came back; a finished signup's account exists; one set aside is such a key):
-    --yes never drops one, only files that do not read (and a key set aside whose server,
+    --yes never drops one, only files that do not read (a key set aside whose server,
     asked through its signup's address, holds the name as the account this device's later
-    signup made: it opens no account there); it is asked for, with what is lost
-    said; a login to that account, at any address of its server, shows it instead.
+    signup made probably opens no account there, said so, but is asked for all the same);
+    it is asked for, with what is lost said; a login to that account, at any address of its
+    server, shows it instead.
 
     \b
     Example:
@@ -2895,7 +2899,7 @@ def recovery_key_forget_kept(
     # request may have been stored whatever came back (a lost reply, a 5xx, a proxy's page,
     # forged or not), a finished one's account exists, and one set aside is such a key; a
     # signup refused before being stored keeps nothing (rev32d F4, rev33b F1).
-    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES and not k.name_made_at]
+    maybe_live = [k for k in kept if k.state in MAYBE_LIVE_STATES]  # name_made_at too: rev33e F1
     if yes and maybe_live:  # never dropped unasked
         logins = (
             " or ".join(
