@@ -2613,6 +2613,12 @@ def departure_lines(report: SyncReport) -> list[str]:
         again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
         if d.held_role == "annotate":  # the role they held: restoring it restores flags too
             again += ["--role", "annotate"]
+        ended_before = ""
+        if d.held_until:  # the end date they held is kept, or, once past, asked for (nu84 F1)
+            ended_before = held_end_text(d.held_until)
+            again += ["--until", ended_before or "DATE"]
+        if d.held_fingerprint and not d.member_erased:  # as the verified chain holds it (nu84 F5)
+            again += ["--fingerprint", d.held_fingerprint]
         if d.items:  # the journal of single items: shared again one item at a time
             again = ["tj", "share-entry", "ENTRY_ID", d.member]
             if "measure" in d.items_held and "entry" not in d.items_held:  # NU64 F20
@@ -2621,6 +2627,12 @@ def departure_lines(report: SyncReport) -> list[str]:
             source = journal_word(d.source, d.source_id)
             again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
         said = command(again)
+        if d.held_until and not ended_before and "--until" in again:
+            ran_until = share_end(datetime.fromtimestamp(d.held_until / 1000).astimezone())
+            said += (
+                f" (the share they left was to end {ran_until}, which is past: give a new end "
+                "date, or never)"
+            )
         if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
             said += f" (an entry), {command(['tj', 'measure', 'share', 'RESULT_ID', d.member])} (a result)"
         if d.reason == departures.LEFT:
@@ -2630,6 +2642,17 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
             lines.append(f"  To share with them again: {said}")
     return lines
+
+
+def held_end_text(until: int) -> str:
+    """An end date (ms UTC) as `tj share --until` takes it back, in local time: a day alone
+    when it ends as a day ends ("through that day"), else 'YYYY-MM-DD HH:MM'; "" once past."""
+    end = datetime.fromtimestamp(until / 1000).astimezone()
+    if end <= datetime.now().astimezone():
+        return ""
+    if (end.hour, end.minute, end.second, end.microsecond) == (0, 0, 0, 0):
+        return (end - timedelta(days=1)).strftime("%Y-%m-%d")
+    return end.strftime("%Y-%m-%d %H:%M")
 
 
 def erased_member_line(d: Departure, again: list[str]) -> str:

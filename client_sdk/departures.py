@@ -383,6 +383,13 @@ class Departure:
     server's word": the role ("read" or "annotate") the member held when this account's
     device removed them, by its verified chain, so that the share offered again restores it
     ("" when not known, e.g. kept by an older version)."""
+    held_until: int = field(default=0, compare=False)
+    """With `held_role`: the end date (ms UTC, 0 none or not known) the membership had by the
+    verified chain when the member left, so that the share offered again keeps it (nu84 F1)."""
+    held_fingerprint: str = field(default="", compare=False)
+    """With `held_role`: the member's fingerprint computed from the identity the owner-signed,
+    verified chain holds for them (never the server's word), so that the share offered again
+    works as printed on any of the owner's devices ("" when not known; nu84 F5)."""
     member_id: str = field(default="", compare=False)
     """Told to the owner with "end date", "unshared", "unknown" or "dropped on the server's word":
     the account id (hex) of the member whose membership ended, as the owner-signed chain names it
@@ -758,7 +765,13 @@ class Departure:
         """`to_dict` with `member_id` and `held_role`, as kept in `PENDING` (`decode` reads it
         back), without `set_aside` (set when told, not kept)."""
         kept = {k: v for k, v in self._dict().items() if k != "set_aside"}
-        return {**kept, "member_id": self.member_id, "held_role": self.held_role}
+        return {
+            **kept,
+            "member_id": self.member_id,
+            "held_role": self.held_role,
+            "held_until": self.held_until,
+            "held_fingerprint": self.held_fingerprint,
+        }
 
 
 _ABSENT_AS_NULL = frozenset(
@@ -878,9 +891,16 @@ def _departure(t: Any) -> Departure | None:
         member_id=_text(t.get("member_id")),
         owner_erased=t.get("owner_erased") is True,
         held_role=_text(t.get("held_role")),
+        held_until=_held_until(t.get("held_until")),
+        held_fingerprint=_text(t.get("held_fingerprint")),
         member_erased=t.get("member_erased") is True,
         member_now=_text(t.get("member_now")),
     )
+
+
+def _held_until(value: Any) -> int:
+    """`Departure.held_until` as kept: ms >= 0, else 0 (not known)."""
+    return value if type(value) is int and value >= 0 else 0
 
 
 def _text(value: Any) -> str:
@@ -978,6 +998,8 @@ def _told(item: object) -> Departure | None:
         until=ends[1],
         member_id=item["member_id"],
         held_role=_text(item.get("held_role")),  # not kept before it was added
+        held_until=_held_until(item.get("held_until")),  # nor this (nu84 F1)
+        held_fingerprint=_text(item.get("held_fingerprint")),
         member_erased=item.get("member_erased") is True,
         member_now=_text(item.get("member_now")),
         safety_flags=item["safety_flags"],

@@ -1635,6 +1635,8 @@ class Replica:
                         departures.DROPPED,
                         at,
                         held_role=member.role,
+                        held_until=member.expires_at,
+                        held_fingerprint=held_fingerprint(member.who),
                         member_id=member.who.account_id.hex(),
                     )
                     entry = state.not_served_entry.get(handle, b"").hex()
@@ -7925,6 +7927,8 @@ class Replica:
                 reason,
                 at,
                 held_role=member.role,
+                held_until=member.expires_at,
+                held_fingerprint=held_fingerprint(member.who),
                 member_id=member.who.account_id.hex(),
             )
             told.append(departure)
@@ -11172,3 +11176,10 @@ def past_write_limit(
     bound = writable[-1][1] if writable else 0
     kept = tuple((lo, min(hi, bound)) for lo, hi in gap.missing if lo <= bound)
     return dataclasses.replace(gap, missing=kept) if kept else None
+
+
+def held_fingerprint(who: access.Identity) -> str:
+    """The fingerprint of a member's identity as the owner-signed, verified chain holds it
+    (never the server's word): the share offered again after they leave compares it, so the
+    command works as printed on any of the owner's devices (nu84 F5)."""
+    return keys.fingerprint(who.account_id, who.username, who.sign_public_key, who.box_public_key)

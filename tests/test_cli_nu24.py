@@ -57,7 +57,10 @@ async def test_the_notice_after_a_therapist_leaves_suggests_a_command_that_works
         again = [
             line.strip() for line in unwrapped(synced.stderr).splitlines() if "tj share " in line
         ]
-        assert [a.split(": ", 1)[1] for a in again] == ["`tj share Personal drsmith --full`"], again
+        held = f"--fingerprint '{drsmith.signup['fingerprint']}'"  # nu84 F5
+        assert [a.split(": ", 1)[1] for a in again] == [
+            f"`tj share Personal drsmith --full {held}`"
+        ], again
         told[name] = when.group(1)
     assert same_moment(told["laptop"], told["phone"]), told  # the one removal, at one time
     shared = await ana.tj("share", "Personal", "drsmith", "--full", input="")

@@ -69,6 +69,8 @@ async def test_leave_names_the_copy_that_keeps_arriving(
     plain = await drlee.ok("leave", "ana/Personal", "--yes")  # no copy: as before
     assert unwrapped(plain.stderr) == "You left ana/Personal; it is no longer shared with you.\n"
 
+    drsmith_held = f"--fingerprint '{drsmith.signup['fingerprint']}'"  # nu84 F5
+    drlee_held = f"--fingerprint '{drlee.signup['fingerprint']}'"
     told = await ana.ok("sync")
     assert timeless(unwrapped(told.stderr)) == (
         "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
@@ -77,23 +79,23 @@ async def test_leave_names_the_copy_that_keeps_arriving(
         "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
         "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
         "Personal drsmith` ends it).\n"
-        "If they did not mean to leave, share again: `tj share Personal drsmith --full`\n"
+        f"If they did not mean to leave, share again: `tj share Personal drsmith --full {drsmith_held}`\n"
         "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
-        "If they did not mean to leave, share again: `tj share Personal drlee --full`\n"
+        f"If they did not mean to leave, share again: `tj share Personal drlee --full {drlee_held}`\n"
     ) or timeless(unwrapped(told.stderr)) == (  # the two notices in the other order
         "Notice: drlee no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them.\n"
-        "If they did not mean to leave, share again: `tj share Personal drlee --full`\n"
+        f"If they did not mean to leave, share again: `tj share Personal drlee --full {drlee_held}`\n"
         "Notice: drsmith no longer reads Personal (TIME): the server says they left the share "
         "(not signed by them); this device removed them from the journal's access and "
         "changed its key, so new entries and safety flags no longer reach them through it; "
         "they still read 'Personal (mood, tags) for drsmith', the copy of some of its fields "
         "you keep for them, so what it copies of new entries still reaches them (`tj unshare "
         "Personal drsmith` ends it).\n"
-        "If they did not mean to leave, share again: `tj share Personal drsmith --full`\n"
+        f"If they did not mean to leave, share again: `tj share Personal drsmith --full {drsmith_held}`\n"
     ), unwrapped(told.stderr)
 
     # What was said is true: the copy keeps arriving...

@@ -64,7 +64,8 @@ async def test_every_command_that_syncs_shows_the_departure_it_learns(
         rf"Notice: tom no longer reads Personal \({NOTICE_TIME}\): the server says they left",
         shown.stderr,
     ), shown.stderr
-    assert "share again: `tj share Personal tom --full`" in shown.stderr
+    held = f"--fingerprint '{tom.signup['fingerprint']}'"  # as the chain holds it (nu84 F5)
+    assert f"share again: `tj share Personal tom --full {held}`" in shown.stderr
     assert "no longer reads" not in shown.stdout  # notices go to stderr, data stays clean
 
 
@@ -88,6 +89,9 @@ async def test_the_owners_other_device_is_told_the_removal_was_the_servers_word(
     assert "the server says they left the share or their account was deleted" in unwrapped(
         shown.stderr
     )
-    assert "To share with them again: `tj share Personal tom --full`" in unwrapped(shown.stderr)
+    held = f"--fingerprint '{tom.signup['fingerprint']}'"  # as the chain holds it (nu84 F5)
+    assert f"To share with them again: `tj share Personal tom --full {held}`" in unwrapped(
+        shown.stderr
+    )
     again = await ana.ok("sync")
     assert "tom" not in unwrapped(again.stderr) + again.stdout

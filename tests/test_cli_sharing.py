@@ -864,7 +864,7 @@ async def test_the_clients_sync_says_once_that_the_therapist_left_and_the_plan_s
     )
     # the role they held is offered back (NU54 F11: `--full` alone made it read-only, and
     # flags stopped, while the opt-in carries over to an annotate share restoring it)
-    offered = "`tj share Personal tom --full --role annotate`"
+    offered = f"`tj share Personal tom --full --role annotate --fingerprint '{fingerprint[1]}'`"
     assert f"If they did not mean to leave, share again: {offered}" in unwrapped(told.stderr)
     again = await ana.ok("sync")
     assert "tom" not in again.stdout + unwrapped(again.stderr) and "nothing new" in again.stdout

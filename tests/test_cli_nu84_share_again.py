@@ -1,0 +1,75 @@
+"""nu84 F1, F5: the "share again" command printed after a therapist leaves keeps the end date
+of the share they left, and the fingerprint the owner-signed chain holds for them, so that it
+works as printed on the client's other device and shares no longer than the client chose."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import date, datetime
+from pathlib import Path
+
+from cli import output
+from client_sdk import departures
+from client_sdk.sync import SyncReport
+from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
+from tests.test_cli import Device
+from tests.test_cli_insights import new_device
+
+
+async def test_share_again_after_a_leave_keeps_the_end_date_and_works_as_printed_on_the_phone(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    end = date(date.today().year + 1, 6, 30).isoformat()
+    fingerprint = drsmith.signup["fingerprint"]
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", end,
+        "--fingerprint", fingerprint,
+    )  # fmt: skip
+    await phone.ok("sync")
+    await drsmith.ok("sync")
+    await drsmith.ok("leave", "ana/Personal", "--yes")
+    synced = await phone.ok("sync")  # the device that never compared drsmith's fingerprint
+    [line] = [
+        line for line in unwrapped(synced.stderr).splitlines() if "did not mean to leave" in line
+    ]
+    found = re.search(r"share again: `tj (share [^`]*)`", line)
+    assert found, line
+    words = shlex.split(found.group(1))
+    assert words == [
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", end,
+        "--fingerprint", fingerprint,
+    ], line  # fmt: skip
+    shared = await phone.tj(*words, input="")  # exactly as printed, no question to answer
+    assert shared.exit_code == 0, shared.output
+    [share] = await phone.json("shares")
+    assert share["member"] == "drsmith" and share["role"] == "annotate", share
+    expires = datetime.fromisoformat(share["expires_at"]).astimezone()
+    assert expires.date().isoformat() > end and (expires.hour, expires.minute) == (0, 0), share
+
+
+def test_share_again_after_a_leave_asks_for_a_new_end_date_once_the_old_one_is_past() -> None:
+    """nu84 F1: the end date they held has passed since they left: the command printed is
+    not the unlimited share (it names DATE, which `--until` refuses), and it says when the
+    old share was to end."""
+    held = datetime(2020, 6, 30, 0, 0).astimezone()  # midnight after 2020-06-29, local
+    report = SyncReport()
+    report.departures.append(
+        departures.Departure(
+            "drsmith", "Personal", "00" * 16, departures.LEFT, 1,
+            held_role="annotate", held_until=int(held.timestamp() * 1000),
+            held_fingerprint="12345 12345 12345 12345 12345 12345",
+        )
+    )  # fmt: skip
+    [_, again] = output.departure_lines(report)
+    assert again.startswith("  If they did not mean to leave, share again: "), again
+    assert output.shown(again).endswith(
+        "`tj share Personal drsmith --full --role annotate --until DATE --fingerprint "
+        "'12345 12345 12345 12345 12345 12345'` (the share they left was to end 2020-06-29 "
+        "(end of day), which is past: give a new end date, or never)"
+    ), again
