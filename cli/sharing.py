@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         KeptCopy,
         MeasureResult,
         Note,
+        SafetyFlag,
         SharedJournal,
         ShareInfo,
     )
@@ -1886,7 +1887,7 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        name, owner, copy = home.run(partial(leaving, journal_name, True))
+        name, owner, copy, unread = home.run(partial(leaving, journal_name, True))
         said = output.named(name)  # quoted as a shell would when it is several words
         if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
             question = (
@@ -1905,8 +1906,10 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
                 f"Leave {said}? Nothing {owner} writes from now on, safety flags "
                 f"included, reaches you, and only {owner} can share it with you again."
             )
+        if unread:  # nu84 F3: once left, they can no longer be marked read
+            question += " " + unread_flags_text(unread, owner, before=True)
         output.confirm(question, default=False, abort=True, err=True)
-    name, owner, copy = home.run(partial(leaving, journal_name, False))
+    name, owner, copy, unread = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you. {still_arriving(owner, copy)}",
@@ -1916,23 +1919,69 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you.", wrap=True
         )
+    if unread and yes:  # not asked: said once done (nu84 F3)
+        output.message(unread_flags_text(unread, owner, before=False), wrap=True)
     if as_json:  # `still_receiving`: the field-level copy that keeps arriving, or null
         left: dict[str, str | None] = {"action": "left", "journal": name, "owner": owner}
         output.print_json(left | {"still_receiving": f"{owner}/{copy}" if copy else None})
 
 
-async def leaving(journal: str, check_only: bool, client: Client) -> tuple[str, str, str]:
+async def leaving(
+    journal: str, check_only: bool, client: Client
+) -> tuple[str, str, str, list[SafetyFlag]]:
     """`client.shares.leave` with one client: the journal's name as it is called however
-    `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, and the
+    `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, the
     field-level copy of the journal that keeps arriving after it (`copy_still_read`: its
-    name, or "")."""
+    name, or ""), and the safety flags of the journal this account could mark read and has
+    not (`unread_to_ack`), read before leaving: after it they can no longer be (nu84 F3)."""
     if check_only:  # the journal list is refreshed first: its errors come before the copy
         owner = await client.shares.leave(journal, check_only=True)
-        name = (await client.journals.get(journal)).name
-        return name, owner, await client.shares.copy_still_read(journal)
-    name = (await client.journals.get(journal)).name  # named before: leaving ends it
+        held = await client.journals.get(journal)
+        unread = await unread_to_ack(client, held.id)
+        return held.name, owner, await client.shares.copy_still_read(journal), unread
+    held = await client.journals.get(journal)  # named before: leaving ends it
     copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
-    return name, await client.shares.leave(journal), copy
+    unread = await unread_to_ack(client, held.id)  # before: leaving ends the share
+    return held.name, await client.shares.leave(journal), copy, unread
+
+
+async def unread_to_ack(client: Client, journal_id: str) -> list[SafetyFlag]:
+    """The safety flags of the journal `journal_id` that this account may mark read
+    (`tj safety ack`) and that no acknowledgement of its own verified here names."""
+    return [
+        f
+        for f in await client.safety.flags()
+        if f.journal_id == journal_id
+        and not f.read_only_copy
+        and not f.reads_only
+        and not any(a.mine for a in f.acknowledged)
+    ]
+
+
+def unread_flags_text(flags: list[SafetyFlag], owner: str, *, before: bool) -> str:
+    """What a leave does to safety flags of the journal not marked read by this account
+    (`unread_to_ack`): `before`, in the question, with the `tj safety ack` to run first;
+    else, once left with --yes, what to do now (nu84 F3)."""
+    many = len(flags) > 1
+    it, is_ = ("they", "are") if many else ("it", "is")
+    named = "; ".join(
+        f"{output.short_id(f.id)}, raised {output.local_time(f.raised_at)}" for f in flags
+    )
+    what = f"{len(flags)} safety flag{'s' if many else ''} of it"
+    if before:
+        acks = plain_list(
+            output.command_text(f"tj safety ack {output.short_id(f.id)}") for f in flags
+        )
+        return (
+            f"But {what} {is_} not marked read by you ({named}): once you leave, {it} can no "
+            f"longer be, and {owner} may be told {it} may never have reached you. Mark "
+            f"{'them' if many else 'it'} read first with {acks}."
+        )
+    return (
+        f"{what[0].upper()}{what[1:]} {'were' if many else 'was'} not marked read by you "
+        f"({named}) and no longer can be: {owner} may be told {it} may never have reached "
+        f"you; tell {owner} yourself that you saw {'them' if many else 'it'}."
+    )
 
 
 def still_arriving(owner: str, copy: str) -> str:

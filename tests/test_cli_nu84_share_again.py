@@ -73,3 +73,47 @@ def test_share_again_after_a_leave_asks_for_a_new_end_date_once_the_old_one_is_p
         "'12345 12345 12345 12345 12345 12345'` (the share they left was to end 2020-06-29 "
         "(end of day), which is past: give a new end date, or never)"
     ), again
+
+
+async def test_leave_names_the_unacknowledged_safety_flag_and_the_ack_to_run_first(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu84 F3: the question of `tj leave` said nothing of a safety flag not marked read, which
+    afterwards cannot be (`tj safety ack` refused), and the client was told it may not have
+    been delivered."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,3")
+    await drsmith.ok("sync")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
+    short = flag["id"][:12]
+    asked = await drsmith.tj("leave", "ana/Personal", input="n\n")
+    said = unwrapped(asked.stderr)
+    assert (
+        f"But 1 safety flag of it is not marked read by you ({short}, raised " in said
+        and f'Mark it read first with `tj safety ack {short}`.".' in said
+    ), said
+    left = " ".join((await drsmith.ok("leave", "ana/Personal", "--yes")).stderr.split())
+    assert f"1 safety flag of it was not marked read by you ({short}, raised " in left, left
+    assert left.endswith("tell ana yourself that you saw it."), left
+
+
+async def test_leave_after_the_flag_is_acknowledged_says_nothing_of_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,3")
+    await drsmith.ok("sync")
+    [flag] = (await drsmith.json("safety", "flags"))["flags"]
+    await drsmith.ok("safety", "ack", flag["id"][:12])
+    left = await drsmith.ok("leave", "ana/Personal", "--yes")
+    assert "safety flag" not in unwrapped(left.stderr), left.stderr
