@@ -2071,6 +2071,15 @@ def sync_lines(report: SyncReport) -> list[str]:
     return report.summary_items()
 
 
+def watch_lines(report: SyncReport) -> list[str]:
+    """`sync_lines` for `tj sync --watch`, one line per change: a new safety flag's line says
+    "Safety:" and where to see it, as `safety_line` after a plain sync (nu84 F6: the line a
+    therapist leaves running named no command)."""
+    flags = {str(news) for news in report.new_safety_flags()}
+    see = f"see {command_text('tj safety flags')} and {command_text('tj caseload')}"
+    return [f"Safety: {line}: {see}." if line in flags else line for line in sync_lines(report)]
+
+
 def safety_line(report: SyncReport) -> str | None:
     """The new safety flags a sync brought, on a line of their own before its summary, so
     that among many clients' news they are not missed (NU20 C6): "Safety: 1 new safety flag

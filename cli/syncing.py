@@ -95,7 +95,7 @@ def show_report(
         )
     elif one_line:  # watching: one line per change, with the local time
         at = datetime.now().strftime("%H:%M")
-        for line in output.sync_lines(report):
+        for line in output.watch_lines(report):
             output.data(output.notices_below(f"{at} {line}"), prose=True)
     else:
         if (safety := output.safety_line(report)) is not None:

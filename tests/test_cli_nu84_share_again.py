@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cli import output
 from client_sdk import departures
-from client_sdk.sync import SyncReport
+from client_sdk.sync import News, SyncReport
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
 from tests.test_cli import Device
@@ -117,3 +117,16 @@ async def test_leave_after_the_flag_is_acknowledged_says_nothing_of_it(
     await drsmith.ok("safety", "ack", flag["id"][:12])
     left = await drsmith.ok("leave", "ana/Personal", "--yes")
     assert "safety flag" not in unwrapped(left.stderr), left.stderr
+
+
+def test_sync_watch_says_where_to_see_a_new_safety_flag() -> None:
+    """nu84 F6: `tj sync --watch` printed "1 new safety flag from ana" with no command, where a
+    plain `tj sync` says "Safety: ...: see `tj safety flags` and `tj caseload`"."""
+    report = SyncReport()
+    report.news.append(News(1, "safety_flag", True, "ana"))
+    report.news.append(News(1, "measure", True, "ana"))
+    lines = [output.shown(line) for line in output.watch_lines(report)]
+    assert lines[0] == (
+        "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`."
+    ), lines
+    assert not any("Safety" in line for line in lines[1:]), lines
