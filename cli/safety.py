@@ -97,7 +97,7 @@ class UnshareCommand(str):
 
 
 CLI_HINTS = SafetyHints(
-    write_plan=output.command_text("tj safety plan --text ..."),
+    write_plan=output.command_text("tj safety plan --text 'YOUR PLAN'"),
     flags_again=ShareCommand("--role", "annotate", "--safety-flags"),
     annotate_again=ShareCommand("--role", "annotate"),
     syncs=output.LATE_FLAG_SYNCS,
@@ -135,10 +135,27 @@ async def default_hints(client: Client, journal_id: str | None = None) -> Safety
     return cli_hints(found.name, found.id)
 
 
+PLAN_PLACEHOLDER = "YOUR PLAN"
+"""What the safety message's `tj safety plan` command says in place of the plan's text;
+`tj safety plan --text` refuses it (and "..." as older versions printed it), so that the
+command run as printed saves no plan reading it (nu84 F2)."""
+
+
+def not_placeholder(plan: str | None) -> str | None:
+    """`plan` as given to `--text`; raises click.BadParameter for the placeholder of a printed
+    command (PLAN_PLACEHOLDER, "..."), which is no one's plan."""
+    if plan is not None and plan.strip() in (PLAN_PLACEHOLDER, "..."):
+        raise click.BadParameter(
+            f"write your own plan in place of {output.quoted(plan.strip())}, in your own words "
+            "(what helps you, whom you can call)"
+        )
+    return plan
+
+
 def cli_hints(journal: str | None, journal_id: str = "") -> SafetyHints:
     """CLI_HINTS, its `write_plan` naming `journal` (`plan_words`: by `journal_id` when its
-    name would not paste back)."""
-    words = [*plan_words(journal, journal_id), "--text", "..."]
+    name would not paste back), with PLAN_PLACEHOLDER for the text."""
+    words = [*plan_words(journal, journal_id), "--text", PLAN_PLACEHOLDER]
     return replace(CLI_HINTS, write_plan=output.command(words))
 
 
@@ -231,6 +248,7 @@ def emergency_checked(ctx: click.Context, param: click.Parameter, value: str | N
     "plan",
     metavar="TEXT",
     type=PLAIN_TEXT,
+    callback=lambda ctx, param, value: not_placeholder(value),
     help="Your safety plan, in your own words.",
 )
 @click.option(

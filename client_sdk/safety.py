@@ -600,7 +600,7 @@ class SafetyHints:
     - `write_plan`: where to write a safety plan, added in parentheses to the line saying
       there is none yet ("You have not written a safety plan here yet; you can make one with
       your therapist (<write_plan>)."), e.g. "Settings, Safety plan". The CLI passes
-      "`tj safety plan --text ...`".
+      "`tj safety plan --text 'YOUR PLAN'`".
     - `flags_again`: how to name a member again for safety flags, a template with
       `{journal}` and `{member}` (a journal name, a username; `{journal_id}`, the journal's
       id in hex, may be used too), one per member the line

@@ -159,7 +159,7 @@ async def test_a_journal_deleted_mid_questionnaire_says_no_flag_was_sent(
     # nu81 F2: the message named `tj safety plan --journal Work`, refused the same way:
     # after the failed save, the command naming her default journal is said
     assert (
-        "Work takes no safety plan either now: `tj safety plan --journal Personal --text ...` "
+        "Work takes no safety plan either now: `tj safety plan --journal Personal --text 'YOUR PLAN'` "
         "writes one in your default journal."
     ) in text, text
     [draft] = list((ana.home / "drafts").glob("phq9-*.json"))

@@ -64,7 +64,7 @@ async def test_offline_the_message_says_why_no_flag_was_sent_and_the_next_sync_s
     assert (
         "This device could not sync just now, so the safety plan on it may be out of date: one "
         "you wrote on another of your devices may not be here yet. You can make one with your "
-        "therapist (`tj safety plan --journal Personal --text ...`)." in text
+        "therapist (`tj safety plan --journal Personal --text 'YOUR PLAN'`)." in text
     )
     assert (
         "No safety flag was sent: as of this device's last sync (around " in text

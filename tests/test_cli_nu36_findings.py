@@ -306,10 +306,10 @@ async def test_a_concerning_answer_in_another_journal_names_that_journals_safety
         "--answers", "1,1,1,1,1,1,1,1,2",
     )  # fmt: skip
     told = said(taken.stderr)
-    assert "(`tj safety plan --journal 'Weekly reflections' --text ...`)" in told, told
+    assert "(`tj safety plan --journal 'Weekly reflections' --text 'YOUR PLAN'`)" in told, told
     listed = said((await laptop.ok("measure", "list")).output)
     assert "your safety plan: `tj safety plan --journal 'Weekly reflections'`" in listed, listed
     shown = said(
         (await laptop.ok("measure", "take", "phq9", "--answers", "0,0,0,0,0,0,0,0,1")).stderr
     )
-    assert "(`tj safety plan --journal Personal --text ...`)" in shown, shown  # named too
+    assert "(`tj safety plan --journal Personal --text 'YOUR PLAN'`)" in shown, shown  # named too

@@ -130,3 +130,24 @@ def test_sync_watch_says_where_to_see_a_new_safety_flag() -> None:
         "Safety: 1 new safety flag from ana: see `tj safety flags` and `tj caseload`."
     ), lines
     assert not any("Safety" in line for line in lines[1:]), lines
+
+
+async def test_the_safety_messages_plan_command_run_as_printed_saves_no_plan(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu84 F2: `tj safety plan --journal Personal --text ...`, as the safety message printed
+    it, saved a plan reading "..." shown in every later safety message."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    taken = await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,1")
+    found = re.search(r"\(`tj (safety plan [^`]*)`\)", " ".join(taken.stderr.split()))
+    assert found, taken.stderr
+    words = shlex.split(found.group(1))
+    assert words == ["safety", "plan", "--journal", "Personal", "--text", "YOUR PLAN"], words
+    for text in ("YOUR PLAN", "...", " ... "):
+        refused = await ana.tj(*words[:-1], text)
+        assert refused.exit_code == 2, refused.output
+        assert "write your own plan in place of" in refused.output, refused.output
+    plan = await ana.json("safety", "plan")
+    assert not plan.get("plan"), plan
+    await ana.ok("safety", "plan", "--text", "Call Sam; walk to the park.")
+    assert (await ana.json("safety", "plan"))["plan"] == "Call Sam; walk to the park."
