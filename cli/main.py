@@ -42,6 +42,7 @@ from client_sdk.crypto import INSECURE_TEST_COST
 from client_sdk.errors import (
     BAD_VALUE,
     OTHER_ACCOUNT_HERE,
+    USERNAME_TAKEN,
     WEAK_PASSWORD,
     AuthError,
     CostBelowMinimum,
@@ -1499,6 +1500,14 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         if isinstance(error, TJError) and error.subject == OTHER_ACCOUNT_HERE:
             raise Failed(home_taken(home, url, username, error), OTHER_ACCOUNT_HERE) from None
         unfinished = Client.unfinished_signup(home.path)
+        if isinstance(error, TJError) and error.subject == USERNAME_TAKEN and unfinished is None:
+            # nu84 F7: most often one's own account, signed up on another device
+            login = output.command_text(shlex.join(["tj", "login", url, name]))  # profiled
+            raise Failed(
+                f"{with_hint(error)}; if it is your own account, sign it in on this device "
+                f"instead: {login}",
+                USERNAME_TAKEN,
+            ) from None
         if (
             unfinished is None
             or Client.unconfirmed_recovery_key(home.path) is not None

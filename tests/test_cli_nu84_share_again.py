@@ -151,3 +151,20 @@ async def test_the_safety_messages_plan_command_run_as_printed_saves_no_plan(
     assert not plan.get("plan"), plan
     await ana.ok("safety", "plan", "--text", "Call Sam; walk to the park.")
     assert (await ana.json("safety", "plan"))["plan"] == "Call Sam; walk to the park."
+
+
+async def test_signup_with_a_taken_username_names_the_login_of_ones_own_account(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu84 F7: a user setting up a second device with `tj signup` of their own username was
+    told only "choose another one"."""
+    await new_device(live_server, tmp_path, "ana")
+    phone = Device(tmp_path / "phone", live_server.url)
+    refused = await phone.tj("signup", live_server.url, "ana")
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1, refused.output
+    assert said.startswith("Error: the username ana is taken: choose another one"), said
+    login = f"`tj login {live_server.url} ana`"  # as the tests see this profile's commands
+    assert said.endswith(f"if it is your own account, sign it in on this device instead: {login}")
+    logged = await phone.ok("login", live_server.url, "ana")  # as said: it works
+    assert logged.exit_code == 0
