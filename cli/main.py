@@ -1651,20 +1651,17 @@ def signup_hint(error: TJError) -> str:
 
 
 def address_word(url: str | None) -> str:
-    """A server address as a printed command names it (rev33b F5): its scheme, host, port and
-    path, never a user name or password, a query or a fragment (a kept file edited by hand
-    may hold one; the SDK refuses them in any address it keeps: `normalize_url`); "URL" when
-    there is none, or it would not paste back exactly (`pasteable`). Pure."""
-    from urllib.parse import urlsplit, urlunsplit  # not at start-up
+    """A server address as a printed command names it (rev33b F5): the address as every
+    message shows one (`transport.shown_url`: never a user name or password, a query or a
+    fragment, which a kept file edited by hand may hold; the SDK refuses them in any address
+    it keeps: `normalize_url`), without a trailing "/"; "URL" when there is none, or it would
+    not paste back exactly (`pasteable`). Pure."""
+    from client_sdk.transport import shown_url  # not at start-up
 
-    try:
-        parts = urlsplit((url or "").strip())
-    except ValueError:
+    scheme, separator, rest = shown_url(url or "").partition("://")
+    if not separator or scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
         return "URL"
-    host = parts.netloc.rpartition("@")[2]
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return "URL"
-    word = urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/"), "", ""))
+    word = f"{scheme.lower()}://{rest.rstrip('/')}"
     return word if pasteable(word) else "URL"
 
 

@@ -86,10 +86,8 @@ async def notices(
                     yield notice
         except _Refused as refused:
             at_least = refused.retry_after_s
-        except aiohttp.WSServerHandshakeError as error:
-            refusal = upgrade_refusal(error, LIVE_PATH, transport.base_url)
-            not_ours = refusal.subject == NOT_A_JOURNAL_SERVER
-            transport.live_not_ours = error.status if not_ours else None  # said (nu83 F5)
+        except aiohttp.WSServerHandshakeError:
+            pass  # `transport.live_not_ours` said by `_one_connection` (nu83 F5)
         except (TimeoutError, aiohttp.ClientError, OSError, wire.WireError):
             transport.live_not_ours = None
         if up:
@@ -149,15 +147,16 @@ async def _one_connection(
             max_msg_size=wire.MAX_LIVE_NOTICE_BYTES,
         )
     except aiohttp.WSServerHandshakeError as error:
-        if error.status == 401 and signed_out(
-            upgrade_refusal(error, LIVE_PATH, transport.base_url)
-        ):
+        refusal = upgrade_refusal(error, LIVE_PATH, transport.base_url)
+        if error.status == 401 and signed_out(refusal):
             raise AuthError(
                 "this device was signed out or its session expired; log in again",
                 subject=SIGNED_OUT,
             ) from None
         if error.status == 429:
             raise _Refused(_retry_after_s(error)) from None
+        not_ours = refusal.subject == NOT_A_JOURNAL_SERVER
+        transport.live_not_ours = error.status if not_ours else None  # said (nu83 F5)
         raise
     carried = LiveCalls(socket) if calls else None
     try:
