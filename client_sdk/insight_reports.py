@@ -8,6 +8,7 @@ same as one self-contained HTML report (rules in insights.py and report.py, pure
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 from client_sdk.context import Context
@@ -58,8 +59,15 @@ class InsightReports:
             owned = {j.id for j in await self._journals.list() if j.role == "owner"}
             entries = [e for e in await self._context.entries(None) if e.journal_id in owned]
             goals = [g for g in await self._goals.list() if g.journal_id in owned]
-        return compute_insights(
-            entries, goals, today=today or _writers_today(entries), since=since, journal=name
+        # Computed in a worker thread (pure, on values): at 10,000 entries it would hold an
+        # app's event loop (its UI, its live channel) for its whole length (nu82 F7).
+        return await asyncio.to_thread(
+            compute_insights,
+            entries,
+            goals,
+            today=today or _writers_today(entries),
+            since=since,
+            journal=name,
         )
 
     async def report_html(
@@ -83,8 +91,13 @@ class InsightReports:
             results = [r for r in await self._measures.list() if r.journal_id in owned]
         if since is not None:
             results = [r for r in results if r.taken_at.astimezone().date() >= since]
-        return render_report(
-            found, generated_at=datetime.now().astimezone(), title=title, scores=results, own=own
+        return await asyncio.to_thread(  # off the event loop, as summary() (nu82 F7)
+            render_report,
+            found,
+            generated_at=datetime.now().astimezone(),
+            title=title,
+            scores=results,
+            own=own,
         )
 
 

@@ -84,3 +84,33 @@ async def test_a_search_ranks_its_hits_off_the_event_loop(
     hits = await ana.entries.search("walk")
     assert [h.entry.body for h in hits] == ["Slept badly, then a long walk."]
     assert ranked_on and ranked_on[0] != threading.get_ident()
+
+
+async def test_insights_and_their_report_are_computed_off_the_event_loop(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`insights.summary()` and `report_html()` compute over every entry: in a worker
+    thread, so an app's loop keeps running (nu82 F7's kind, left by its fix)."""
+    from client_sdk import insight_reports
+
+    ana = await signup("ana")
+    await ana.entries.write(None, "A long walk.", mood=7)
+    threads: list[str] = []
+    for name in ("compute_insights", "render_report"):
+        real = getattr(insight_reports, name)
+
+        def on_thread(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            threads.append(f"{_name}:{threading.get_ident() != main}")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(insight_reports, name, on_thread)
+    main = threading.get_ident()
+    found = await ana.insights.summary()
+    html = await ana.insights.report_html()
+    assert found.entries == 1
+    assert "<svg" in html
+    assert threads == [
+        "compute_insights:True",
+        "compute_insights:True",
+        "render_report:True",
+    ]
