@@ -1347,6 +1347,11 @@ class Client:
         recovery key used still works (account.set_password: a lost reply is resolved by
         the password's salt). On a home signed in to this account already, the session its
         profile held is ended (best effort) once the recovery is done, as `login` ends it.
+        A recovery that takes back the copy of an unfinished signup set aside on this home
+        (pending_signup.py: the identity keys the recovery key opened are the copy's)
+        finishes that signup as `login` does: the default journal made if missing and the
+        session the signup's lost reply opened signed out (`signup_session_ended`), before
+        the password changes; the copy is then retired with the key it kept.
         Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
         session that Client uses; use it, or close it first."""
@@ -1379,6 +1384,13 @@ class Client:
             client = await cls._start(home, transport, username, session, passphrase)
             new_key = keys.new_recovery_key()
             try:
+                put_back = client._put_back
+                if put_back is not None and not put_back.finished:
+                    # An unfinished signup taken back: finished as `login` finishes it (its
+                    # default journal made, the session its lost reply opened signed out),
+                    # before the password changes, so that a failure changes nothing.
+                    await client._end_lost_session(put_back)
+                    await client.journals._create_default(listed=True)
                 await client._set_password(
                     new_password, kdf_cost, keys.recovery_login_key(raw_key), new_key
                 )

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from client_sdk.pending_signup import aside_path, load_pending
-from tests.conftest import RunningServer
+from tests.conftest import PASSWORD, RunningServer
 from tests.test_cli import Device
 from tests.test_cli_kept_key_maybe_live import flat, proxy
 from tests.test_cli_signup_interrupted import KEY_LINE
@@ -116,3 +116,35 @@ async def test_login_json_names_the_recovery_key_it_set_aside(
     assert kept is not None
     account = await other.json("login", live_server.url, "ben")
     assert account["recovery_key_set_aside"] == [str(aside_path(other.home, kept.account_id))]
+
+
+async def test_tj_recover_taking_back_an_unfinished_signup_finishes_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj recover` of the signup's account, its copy set aside by a login to another account:
+    the signup finished as `tj login` finishes it (journal made, lost session signed out,
+    said), the new key shown."""
+    from client_sdk import account, keys
+
+    await Device(tmp_path / "ben", live_server.url).ok("signup", live_server.url, "ben")
+    laptop = Device(tmp_path / "laptop", live_server.url)
+    lost = await lost_signup(live_server, laptop, "page", "cleo")
+    pending = load_pending(laptop.home)
+    assert pending is not None
+    opened = account.open_kept(pending, PASSWORD)
+    assert opened is not None
+    await laptop.ok("login", live_server.url, "ben")
+    await laptop.ok("logout", "--yes")
+    env = {
+        "TJ_RECOVERY_KEY": keys.format_recovery_key(opened[0]),
+        "TJ_NEW_PASSWORD": "another correct horse battery",
+    }
+    done = await laptop.tj("recover", live_server.url, "cleo", "--json", env=env)
+    assert done.exit_code == 0, done.output
+    assert ENDED.format(lost.hex()[:12]) in flat(done.stderr), done.output
+    recovered = json.loads(done.stdout)
+    assert recovered["signup_session_ended"] == lost.hex()
+    assert recovered["recovery_key"] is not None
+    journals = await laptop.json("journal", "list")
+    assert journals != [], journals  # on s26: no journal at all
+    assert await signed_in(live_server, lost) == [(1,)]
