@@ -535,11 +535,8 @@ HINTS = {
     f"that account up instead, {output.command_text('tj recovery-key forget-kept --account ID')} (its id above)",
     "signup not on server": f"{output.command_text('tj signup URL USERNAME')} with that password makes it again; "
     f"{output.command_text('tj recovery-key forget-kept --account ID')} (its id above) gives it up",
-    "session ended": f"{output.command_text('tj login URL USERNAME')} signs in again; if it refuses the right "
-    f"password, {output.command_text('tj export --out DIR')} saves this device's copy (before any {output.command_text('tj logout')})",
-    "account maybe deleted": f"if you do not know a new password, {output.command_text('tj recover URL USERNAME')} "
-    f"sets one with the recovery key; {output.command_text('tj export --out DIR')} saves this device's copy (before "
-    f"any {output.command_text('tj logout')})",
+    # "session ended", "account maybe deleted": `with_hint` names this profile's server and
+    # username (`output.account_command`), never URL USERNAME where they are known
     "fingerprint": f"they see it with {output.their_command_text('tj fingerprint')}; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": f"ask the client for a new one (they run {output.their_command_text('tj brief')})",
@@ -648,6 +645,12 @@ def with_hint(
         "can share it with you again" in str(error) or "with this account ended" not in str(error)
     ):  # the message names the owner who can, already: not said twice; or it is not a write
         hint = None  # refused by an ended share (a flag, a client): its words say what is left
+    if error.subject == "session ended":  # this profile's server and username, if known
+        hint = (
+            f"{output.account_command('login')} signs in again; if it refuses the right "
+            f"password, {output.command_text('tj export --out DIR')} saves this device's copy "
+            f"(before any {output.command_text('tj logout')})"
+        )
     if error.subject == "account maybe deleted":  # this profile's server and username
         hint = (
             f"if you do not know a new password, {output.account_command('recover')} sets one "
@@ -3985,9 +3988,9 @@ async def login_again(client: Client, cause: str = "signed out", *, name_flags: 
     none with `name_flags` False (the caller names them in its own words: `logging_out`)."""
     if client.erased_here:  # no login brings it back (NU56 #8)
         return erased_here_words(client.username, client.home)
-    command = output.command(
-        [*profile_words(client.home), "login", client.profile.server_url, client.username]
-    )
+    user = client.username if pasteable(client.username) else "USERNAME"
+    where = address_word(client.profile.server_url)
+    command = output.command([*profile_words(client.home), "login", where, user])
     try:  # those the server refused for good (set aside) no login sends
         waiting = await client.unsynced_changes(sendable=True)
     except TJError:
