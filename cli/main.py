@@ -535,11 +535,8 @@ HINTS = {
     f"that account up instead, {output.command_text('tj recovery-key forget-kept --account ID')} (its id above)",
     "signup not on server": f"{output.command_text('tj signup URL USERNAME')} with that password makes it again; "
     f"{output.command_text('tj recovery-key forget-kept --account ID')} (its id above) gives it up",
-    "session ended": f"{output.command_text('tj login URL USERNAME')} signs in again; if it refuses the right "
-    f"password, {output.command_text('tj export --out DIR')} saves this device's copy (before any {output.command_text('tj logout')})",
-    "account maybe deleted": f"if you do not know a new password, {output.command_text('tj recover URL USERNAME')} "
-    f"sets one with the recovery key; {output.command_text('tj export --out DIR')} saves this device's copy (before "
-    f"any {output.command_text('tj logout')})",
+    # "session ended", "account maybe deleted": `with_hint` names this profile's server and
+    # username (`output.account_command`), never URL USERNAME where they are known
     "fingerprint": f"they see it with {output.their_command_text('tj fingerprint')}; pass --fingerprint or --trust-on-first-use",
     "daylio mood": "pass it as --mood LABEL=N",
     "ended brief": f"ask the client for a new one (they run {output.their_command_text('tj brief')})",
@@ -648,6 +645,12 @@ def with_hint(
         "can share it with you again" in str(error) or "with this account ended" not in str(error)
     ):  # the message names the owner who can, already: not said twice; or it is not a write
         hint = None  # refused by an ended share (a flag, a client): its words say what is left
+    if error.subject == "session ended":  # this profile's server and username, if known
+        hint = (
+            f"{output.account_command('login')} signs in again; if it refuses the right "
+            f"password, {output.command_text('tj export --out DIR')} saves this device's copy "
+            f"(before any {output.command_text('tj logout')})"
+        )
     if error.subject == "account maybe deleted":  # this profile's server and username
         hint = (
             f"if you do not know a new password, {output.account_command('recover')} sets one "
@@ -1564,6 +1567,8 @@ def signup(home: Home, url: str, username: str, device_name: str | None, as_json
         if account["recovery_key"] is not None:
             output.data(f"Recovery key: {account['recovery_key']}")
         output.data(f"Fingerprint:  {account['fingerprint']}")
+    if account.get("signup_session_ended"):  # finished by a login (nu83 F2)
+        output.message(lost_session_line(str(account["signup_session_ended"])))
     if account["recovery_key"] is None:  # the kept key could not be confirmed (R23 F2)
         why = str(account["recovery_key_not_shown"])
         output.message(f"{why[:1].upper()}{why[1:]}.")
@@ -1738,6 +1743,15 @@ def kept_unanswered_note(url: str, username: str, home: Path) -> str:
     )
 
 
+def lost_session_line(device_id: str) -> str:
+    """The line `tj signup`, `tj login` and `tj recover` say when finishing a signup signed
+    out the session its lost reply opened (`Client.signup_session_ended`, hex; nu83 F2)."""
+    return (
+        f"Signed out the session this device's signup opened ({device_id[:12]}): its reply was "
+        "lost on the way, so no device of yours held it (only what stood in between saw it)."
+    )
+
+
 def recovery_key_warning() -> None:
     output.message(
         "WARNING: store the recovery key somewhere safe and offline now: it is "
@@ -1758,6 +1772,8 @@ async def new_account(client: Client) -> dict[str, Any]:
     }
     if client.recovery_key_not_shown is not None:
         account["recovery_key_not_shown"] = not_shown_words(client.recovery_key_not_shown)
+    if client.signup_session_ended is not None:  # nu83 F2
+        account["signup_session_ended"] = client.signup_session_ended
     return account
 
 
@@ -1839,7 +1855,11 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
                     if client.recovery_key_not_shown is not None
                     else None
                 ),
-            }
+            } | (
+                {"signup_session_ended": client.signup_session_ended}
+                if client.signup_session_ended is not None
+                else {}
+            )
         return await new_account(client)
 
     from client_sdk import NetworkError, RateLimited
@@ -1856,6 +1876,7 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
     if aside:  # an unanswered signup set aside, not this account's (rev32d F4)
         finishing = False
         output.message(set_aside_words(home.path, aside))
+        account["recovery_key_set_aside"] = sorted(aside)  # as `tj signup --json` has it
     if account["recovery_key"] is not None:
         output.message(
             f"Finished the signup of {name}; this device is signed in."
@@ -1875,6 +1896,8 @@ def login(home: Home, url: str, username: str, device_name: str | None, as_json:
             if finishing
             else f"{why[:1].upper()}{why[1:]}."
         )
+    if account.get("signup_session_ended"):  # nu83 F2
+        output.message(lost_session_line(str(account["signup_session_ended"])))
     output.message(f"Signed in as {name}; fetching your journals...")
     status, last = first_sync(home, f"Signed in as {name} on this device")
     if status in (FIRST_SYNC_FAILED_EXIT, INTERRUPTED_EXIT):
@@ -2693,7 +2716,7 @@ def recover(
 
     signed_in_here = profile_exists(home.path)  # to this account (`home_free_for`)
     try:
-        name, new_key = home.run(name_and_recovery_key, opener)
+        name, new_key, ended = home.run(name_and_recovery_key, opener)
     except AuthError as error:
         if error.subject != "recovery key" or not signed_in_here:
             raise
@@ -2704,6 +2727,8 @@ def recover(
             error.subject,
         ) from None
     output.message(f"New password set; this device is signed in as {name}.")
+    if ended is not None:  # an unfinished signup taken back and finished (nu83 F2)
+        output.message(lost_session_line(ended))
     show_new_recovery_key(new_key, "the recovery key you just used no longer works", as_json)
     output.message("Fetching your journals...")
     status, last = first_sync(home, f"Signed in as {name} on this device")
@@ -2716,14 +2741,18 @@ def recover(
     if last is not None:
         output.message(last)
     if as_json:
-        output.print_json({"action": "recovered", "username": name, "recovery_key": new_key})
+        recovered = {"action": "recovered", "username": name, "recovery_key": new_key}
+        if ended is not None:
+            recovered["signup_session_ended"] = ended
+        output.print_json(recovered)
     if status != 0:
         raise SystemExit(status)
 
 
-async def name_and_recovery_key(client: Client) -> tuple[str, str]:
+async def name_and_recovery_key(client: Client) -> tuple[str, str, str | None]:
+    """(username, new recovery key, `Client.signup_session_ended`) of a recovery."""
     assert client.recovery_key is not None  # set by Client.recover
-    return client.username, client.recovery_key
+    return client.username, client.recovery_key, client.signup_session_ended
 
 
 def show_new_recovery_key(key: str, old: str, as_json: bool = False) -> None:
@@ -3959,9 +3988,9 @@ async def login_again(client: Client, cause: str = "signed out", *, name_flags: 
     none with `name_flags` False (the caller names them in its own words: `logging_out`)."""
     if client.erased_here:  # no login brings it back (NU56 #8)
         return erased_here_words(client.username, client.home)
-    command = output.command(
-        [*profile_words(client.home), "login", client.profile.server_url, client.username]
-    )
+    user = client.username if pasteable(client.username) else "USERNAME"
+    where = address_word(client.profile.server_url)
+    command = output.command([*profile_words(client.home), "login", where, user])
     try:  # those the server refused for good (set aside) no login sends
         waiting = await client.unsynced_changes(sendable=True)
     except TJError:

@@ -2718,19 +2718,25 @@ def this_account(server_url: str, username: str) -> None:
 
 
 def account_command(verb: str, *more: str) -> str:
-    """`tj VERB URL USERNAME MORE...` for this profile (`this_account`; "URL USERNAME" when no
-    profile was opened), as a command to paste (its `--home` put in when printed)."""
-    url, username = _ACCOUNT[0] if _ACCOUNT else ("URL", "USERNAME")
-    if not (pasteable(url) and pasteable(username)):
-        url, username = "URL", "USERNAME"
-    return command(["tj", verb, url, username, *more])
+    """`tj VERB URL USERNAME MORE...` for this profile (`this_account`: its address as
+    `cli.main.address_word` prints one, and its username; "URL", "USERNAME" only for what is
+    not known or would not paste back), as a command to paste (its `--home` put in when
+    printed)."""
+    from cli.main import address_word  # loaded already: it runs every command
+
+    url, username = _ACCOUNT[0] if _ACCOUNT else ("", "USERNAME")
+    return command(
+        ["tj", verb, address_word(url), username if pasteable(username) else "USERNAME", *more]
+    )
 
 
 def no_way_back() -> str:
     """What a user can still do from this device when neither the password nor the
     recovery key opens the account any more (someone else replaced both): the server offers
     no way to take an account back."""
-    url = _ACCOUNT[0][0] if _ACCOUNT and pasteable(_ACCOUNT[0][0]) else "URL"
+    from cli.main import address_word  # loaded already: it runs every command
+
+    url = address_word(_ACCOUNT[0][0] if _ACCOUNT else None)
     signup = command(["tj", "--home", "NEW_DIR", "signup", url, "NEW_USERNAME"])
     return (
         "the server offers no way to take the account back. From this device: save what it "

@@ -319,6 +319,17 @@ class Client:
     `recover` or `recovery_key_shown()` on this device; a password change here re-seals it; a later
     `login` of the account checks it again and shows it only if confirmed."""
 
+    signup_session_ended: str | None
+    """The device id (hex, 32 characters) of the session an unfinished signup opened on the
+    server whose reply never reached this device (a proxy dropped it, or answered with its
+    own page: only what stood in between saw its token), signed out by the `signup`, `login`
+    or `recover` that finished that signup here (nu83 F2); None for every other way a
+    `Client` is made, and when there was none to sign out (the server knew no such device:
+    expired, or ended already) or it could not be (the server could not be reached: the
+    session then ends when its token expires, or by `client.devices.revoke`). That session
+    is told by the device id this device chose and kept with the signup request
+    (pending_signup.py), never by the server's list of devices."""
+
     def __init__(self, home: Path, profile: Profile, store: Store, transport: Transport) -> None:
         """Internal: use `signup`, `login`, `recover` or `open`.
 
@@ -337,6 +348,7 @@ class Client:
         self.recovery_key = None
         self.account_created = False
         self.recovery_key_not_shown = None
+        self.signup_session_ended = None
         self.replica = Replica(profile, store, transport)
         self.sharing = Sharing(self.replica)
         self.context = Context(self.replica, self.sharing)
@@ -814,17 +826,20 @@ class Client:
         keep_until_shown: bool,
         *,
         kept: bool = False,
+        lost: PendingSignup | None = None,
     ) -> Client:
         """The server holds a session for a new account: save the profile (a failure ends
         that session), then open the store and create the default journal (a failure leaves
         the device signed in, for `signup` to finish). `kept`: the key is the one an
-        unfinished signup kept (checked before it is shown)."""
+        unfinished signup kept (checked before it is shown). `lost`: the unfinished signup
+        this session finished by a login, whose own session is signed out
+        (`_end_lost_session`)."""
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
         client = await cls._started(home, transport, profile, session)
         client.account_created = session.created
         return await client._finish_new_account(
-            recovery_key, keep_until_shown, kept=kept, listed=True
+            recovery_key, keep_until_shown, kept=kept, listed=True, lost=lost
         )
 
     async def _finish_new_account(
@@ -834,6 +849,7 @@ class Client:
         *,
         kept: bool = False,
         listed: bool = False,
+        lost: PendingSignup | None = None,
     ) -> Client:
         """Create the default journal if this account has none; set `recovery_key` (and drop
         the kept copy unless `keep_until_shown`). With `kept` (the key an unfinished signup
@@ -841,8 +857,12 @@ class Client:
         server confirms it is the account's key in force; else (or with no key: the copy
         does not open with the password given) set `recovery_key_not_shown` and keep the
         copy, marked finished (R25 F1). `listed`: the journal list was read from the server
-        just before (`_started`), not read again. Closes this client on failure."""
+        just before (`_started`), not read again. `lost`: the unfinished signup finished by
+        this sign-in, its own session signed out first (`_end_lost_session`). Closes this
+        client on failure."""
         try:
+            if lost is not None:
+                await self._end_lost_session(lost)
             await self.journals._create_default(listed=listed)
         except BaseException:
             await self.close()  # nothing left open: the caller never gets the client
@@ -874,6 +894,26 @@ class Client:
         if not keep_until_shown:
             remove_pending(self.home)  # handed over: the app shows it now
         return self
+
+    async def _end_lost_session(self, pending: PendingSignup) -> None:
+        """Sign out the session the unfinished signup `pending` opened on the server, whose
+        reply never reached this device (nu83 F2): this sign-in finishes that signup with a
+        session of its own, so no device holds that one; only what stood in between (a proxy
+        that dropped the reply or answered with its own page) saw its token. It is told by the
+        device id this device chose and kept in the signup request (pending_signup.py), never
+        by the server's list; the server signs out only a device of this account
+        (/v1/devices/revoke). Sets `signup_session_ended` once signed out. Best effort, never
+        failing the sign-in: a server that cannot be reached, or that knows no such device
+        (the session expired or ended, or the request never made one), changes nothing."""
+        lost = pending.request.device_id
+        if not lost or lost == self.profile.device_id:
+            return  # kept by an SDK before device-chosen ids; never this very session
+        request = wire.DeviceRevokeRequest(lost)
+        try:
+            await self.transport.call("/v1/devices/revoke", request, wire.Empty)
+        except TJError:
+            return
+        self.signup_session_ended = lost.hex()
 
     def _kept_here(self) -> PendingSignup | None:
         """The signup copy this home keeps for this client's account, if any."""
@@ -1047,9 +1087,11 @@ class Client:
         except BaseException:
             await transport.close()
             raise
+        # Signed in by a login (the account was there): the signup's own session, whose reply
+        # never came back, is signed out (nu83 F2); one sent again is this very session.
         return await cls._signed_up(
             home, transport, username, session, recovery_key, passphrase, keep_until_shown,
-            kept=True,
+            kept=True, lost=None if session.created else pending,
         )  # fmt: skip
 
     @staticmethod
@@ -1255,7 +1297,9 @@ class Client:
         try:
             if client._put_back is not None and not client._put_back.finished:
                 # An unfinished signup taken back (made through another address: rev32d
-                # F4): finished as `signup` finishes it, its default journal made if missing.
+                # F4): finished as `signup` finishes it, its default journal made if missing,
+                # the session its signup opened, whose reply was lost, signed out (nu83 F2).
+                await client._end_lost_session(client._put_back)
                 await client.journals._create_default(listed=True)
             opened = await asyncio.to_thread(account.open_kept, kept, password)
             raw: bytes | None = None  # None: sealed under a password changed since
@@ -1303,6 +1347,11 @@ class Client:
         recovery key used still works (account.set_password: a lost reply is resolved by
         the password's salt). On a home signed in to this account already, the session its
         profile held is ended (best effort) once the recovery is done, as `login` ends it.
+        A recovery that takes back the copy of an unfinished signup set aside on this home
+        (pending_signup.py: the identity keys the recovery key opened are the copy's)
+        finishes that signup as `login` does: the default journal made if missing and the
+        session the signup's lost reply opened signed out (`signup_session_ended`), before
+        the password changes; the copy is then retired with the key it kept.
         Raises InvalidInput (subject HOME_OPEN, "home open"), before anything is sent or changed, when a
         Client of this process holds `home` open: signing in again there would end the
         session that Client uses; use it, or close it first."""
@@ -1335,6 +1384,13 @@ class Client:
             client = await cls._start(home, transport, username, session, passphrase)
             new_key = keys.new_recovery_key()
             try:
+                put_back = client._put_back
+                if put_back is not None and not put_back.finished:
+                    # An unfinished signup taken back: finished as `login` finishes it (its
+                    # default journal made, the session its lost reply opened signed out),
+                    # before the password changes, so that a failure changes nothing.
+                    await client._end_lost_session(put_back)
+                    await client.journals._create_default(listed=True)
                 await client._set_password(
                     new_password, kdf_cost, keys.recovery_login_key(raw_key), new_key
                 )
