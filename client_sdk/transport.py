@@ -958,11 +958,11 @@ def shown_url(url: str) -> str:
     "https://j.smith:1987?Fall@clinic.example" may be the host "j.smith" on port 1987 or the
     user "j.smith" with the password "1987?Fall" at clinic.example, and
     "https://ana:pa/ss@clinic.org#x@evil.example" may name clinic.org or evil.example
-    (rev34a F1): no host is guessed then. NOT_SHOWN when nothing of it can be shown so.
-    Pure."""
+    (rev34a F1): no host is guessed then. NOT_SHOWN when nothing of one holding "@" can be
+    shown so ("the address given" for one without "@" that is all query or fragment). Pure."""
     url = url.strip()
     if "@" not in url:
-        return url.split("?")[0].split("#")[0] or NOT_SHOWN
+        return url.split("?")[0].split("#")[0] or "the address given"
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
         return NOT_SHOWN
