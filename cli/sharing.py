@@ -1981,11 +1981,11 @@ def unsent_acks_text(flags: list[SafetyFlag], owner: str, *, before: bool) -> st
         return (
             f"{what[0].upper()}{what[1:]} {'are' if many else 'is'} not delivered yet: not on "
             f"the server, so {owner} does not see {'them' if many else 'it'} read. "
-            f"{'They are' if many else 'It is'} sent first; if that fails, nothing is left."
+            f"{'They are' if many else 'It is'} sent first; if that fails, you do not leave."
         )
     return (
         f"{what[0].upper()}{what[1:]}, not on the server before, {'were' if many else 'was'} "
-        f"sent first: {owner} sees {'them' if many else 'it'} read."
+        f"sent first: {owner}'s devices show {'them' if many else 'it'} read once they sync."
     )
 
 

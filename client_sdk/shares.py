@@ -1026,7 +1026,7 @@ class Shares:
         with this account, NotFound for an unknown journal or for the kept copy of a share
         that already ended, NetworkError when the server cannot be reached. Changes of this
         device in the journal not yet on the server (an acknowledgement of a safety flag:
-        `unsent_acknowledgements`) are sent first; when they cannot be, nothing is left
+        `unsent_acknowledgements`) are sent first; when they cannot be, nothing is left (the share stays)
         (InvalidInput, subject "unsent before leaving": sync, then leave again). With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would

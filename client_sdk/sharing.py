@@ -2430,7 +2430,7 @@ class Sharing:
         Changes this device made in the journal and has not sent (an acknowledgement of a
         safety flag among them) are sent first, and the leave is asked for only once the
         server took them (`_send_before_leaving`); raises InvalidInput (subject
-        UNSENT_BEFORE_LEAVING) when it did not, and nothing is left (rev34a F3)."""
+        UNSENT_BEFORE_LEAVING) when it did not, and the leave is not asked for (rev34a F3)."""
         if journal.role == "owner":
             raise InvalidInput(
                 f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
@@ -2507,7 +2507,7 @@ class Sharing:
         raise InvalidInput(
             f"{quoted_name(label)} has {changes} of this device not yet on the server{acked}, "
             f"and {why.format(them=them)}: once you leave, the server takes no more of {them} "
-            f"and {them} would be set aside. Nothing was left: sync first, then leave again",
+            f"and {them} would be set aside. You did not leave (still a member): sync first, then leave again",
             subject=UNSENT_BEFORE_LEAVING,
             names={
                 "journal": label,
