@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from client_sdk import Client, InvalidInput
 from tests.client.recording_proxy import recording_proxy
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
@@ -88,3 +91,41 @@ async def test_a_leave_sends_an_unsent_acknowledgement_first_or_leaves_nothing(
     [seen] = (await ana.json("safety", "flags"))["flags"]
     assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"], seen
     assert seen["not_delivered"] == [], seen
+
+
+async def test_the_sdk_names_an_unsent_acknowledgement_and_leaves_nothing_until_sent(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,3")
+    async with recording_proxy(live_server.url) as proxy:
+        dr = Device(tmp_path / "dr2", proxy.url)
+        await dr.ok("login", proxy.url, "drsmith")
+        await dr.ok("sync")
+        client = await Client.open(dr.home)
+        try:
+            [flag] = await client.safety.flags()
+            assert await client.shares.unsent_acknowledgements("ana/Personal") == []
+            proxy.replies["/v1/records/push"] = (503, b"")
+            await client.safety.acknowledge(flag.id)
+            assert await client.shares.unsent_acknowledgements("ana/Personal") == [flag.id]
+            with pytest.raises(InvalidInput) as refused:
+                await client.shares.leave("ana/Personal")
+            assert refused.value.subject == "unsent before leaving"
+            assert refused.value.names["acknowledgements"] == flag.id
+            assert refused.value.names["journal"] == "ana/Personal"
+            assert "/v1/shares/leave" not in proxy.paths()
+            assert [j.name for j in await client.journals.list()].count("ana/Personal") == 1
+            del proxy.replies["/v1/records/push"]
+            assert await client.shares.leave("ana/Personal") == "ana"
+            assert await client.shares.unsent_acknowledgements("ana/Personal") == []
+        finally:
+            await client.close()
+    await ana.ok("sync")
+    [seen] = (await ana.json("safety", "flags"))["flags"]
+    assert [a["by"] for a in seen["acknowledged"]] == ["drsmith"], seen
