@@ -255,6 +255,11 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "share ended elsewhere": share_again,
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
+    "unsent before leaving": lambda error: (
+        f"{error} ({output.command_text('tj sync')}, then "
+        + output.command(["tj", "leave", _journal(error, "journal")])
+        + ")"
+    ),
     "unsent changes": delete_unsent,
     "set aside words": lambda error: (
         f"{error} ({output.command_text('tj set-aside list --json > refused.json')}, then "

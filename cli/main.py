@@ -1655,6 +1655,11 @@ def signup_hint(error: TJError) -> str:
     return f"{signup} with that password makes it again; {forget} (asked first) gives it up"
 
 
+KEPT_NOT_SHOWN = "the address in this device's profile (not shown: it may hold a password)"
+"""What `tj whoami` shows of a kept address from which no host can be shown
+(`transport.shown_url`: one that reads two ways, rev34a F1)."""
+
+
 def address_word(url: str | None) -> str:
     """A server address as a printed command names it (rev33b F5): the address as every
     message shows one (`transport.shown_url`: never a user name or password, a query or a
@@ -3291,7 +3296,7 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"could not be deleted then): {logout} deletes what is left of it here",
         )
     elif found.signed_out_at is not None:  # a sync learned it: said here too (NU55 F8)
-        login = output.command(["tj", "login", found.server_url, found.username])
+        login = output.command(["tj", "login", address_word(found.server_url), found.username])
         ended = (
             f"Signed out:  yes, as a sync here learned on {output.local_time(found.signed_out_at)} "
             f"(revoked from another device, or its session ended): {login} signs it in again",
@@ -3301,7 +3306,8 @@ def identity_text(found: Identity | LockedIdentity) -> str:
             f"Username:    {found.username}",
             f"Account:     {output.short_id(found.account_id)}",
             f"This device: {this}",
-            f"Server:      {found.server_url}",
+            # "": kept with a part that may be a password, not shown (rev34a F1)
+            f"Server:      {found.server_url or KEPT_NOT_SHOWN}",
             f"Locked:      {locked}",
             *ended,
         )

@@ -1887,7 +1887,7 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        name, owner, copy, unread = home.run(partial(leaving, journal_name, True))
+        name, owner, copy, unread, unsent = home.run(partial(leaving, journal_name, True))
         said = output.named(name)  # quoted as a shell would when it is several words
         if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
             question = (
@@ -1908,8 +1908,10 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
             )
         if unread:  # nu84 F3: once left, they can no longer be marked read
             question += " " + unread_flags_text(unread, owner, before=True)
+        if unsent:  # rev34a F3: marked read here, not yet on the server
+            question += " " + unsent_acks_text(unsent, owner, before=True)
         output.confirm(question, default=False, abort=True, err=True)
-    name, owner, copy, unread = home.run(partial(leaving, journal_name, False))
+    name, owner, copy, unread, unsent = home.run(partial(leaving, journal_name, False))
     if copy:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you. {still_arriving(owner, copy)}",
@@ -1921,28 +1923,70 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         )
     if unread and yes:  # not asked: said once done (nu84 F3)
         output.message(unread_flags_text(unread, owner, before=False), wrap=True)
+    if unsent:  # sent first, or nothing was left (rev34a F3)
+        output.message(unsent_acks_text(unsent, owner, before=False), wrap=True)
     if as_json:  # `still_receiving`: the field-level copy that keeps arriving, or null
-        left: dict[str, str | None] = {"action": "left", "journal": name, "owner": owner}
-        output.print_json(left | {"still_receiving": f"{owner}/{copy}" if copy else None})
+        left: dict[str, str | list[str] | None] = {
+            "action": "left",
+            "journal": name,
+            "owner": owner,
+            "still_receiving": f"{owner}/{copy}" if copy else None,
+            "unread_flags": [f.id for f in unread],
+            "acknowledgements_sent": [f.id for f in unsent],
+        }
+        output.print_json(left)
 
 
 async def leaving(
     journal: str, check_only: bool, client: Client
-) -> tuple[str, str, str, list[SafetyFlag]]:
+) -> tuple[str, str, str, list[SafetyFlag], list[SafetyFlag]]:
     """`client.shares.leave` with one client: the journal's name as it is called however
     `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, the
     field-level copy of the journal that keeps arriving after it (`copy_still_read`: its
-    name, or ""), and the safety flags of the journal this account could mark read and has
-    not (`unread_to_ack`), read before leaving: after it they can no longer be (nu84 F3)."""
+    name, or ""), the safety flags of the journal this account could mark read and has
+    not (`unread_to_ack`), read before leaving: after it they can no longer be (nu84 F3),
+    and those this device marked read whose acknowledgement is not on the server yet
+    (`unsent_acks`), which the leave sends first or leaves nothing (rev34a F3)."""
     if check_only:  # the journal list is refreshed first: its errors come before the copy
         owner = await client.shares.leave(journal, check_only=True)
         held = await client.journals.get(journal)
         unread = await unread_to_ack(client, held.id)
-        return held.name, owner, await client.shares.copy_still_read(journal), unread
+        unsent = await unsent_acks(client, journal, held.id)
+        return held.name, owner, await client.shares.copy_still_read(journal), unread, unsent
     held = await client.journals.get(journal)  # named before: leaving ends it
     copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
     unread = await unread_to_ack(client, held.id)  # before: leaving ends the share
-    return held.name, await client.shares.leave(journal), copy, unread
+    unsent = await unsent_acks(client, journal, held.id)  # before: the leave sends them
+    return held.name, await client.shares.leave(journal), copy, unread, unsent
+
+
+async def unsent_acks(client: Client, journal: str, journal_id: str) -> list[SafetyFlag]:
+    """The safety flags of the journal `journal_id` (`journal` as typed) this device marked
+    read whose acknowledgement is not on the server yet (`shares.unsent_acknowledgements`):
+    its owner does not see them read until it is (rev34a F3)."""
+    ids = set(await client.shares.unsent_acknowledgements(journal))
+    return [f for f in await client.safety.flags() if f.journal_id == journal_id and f.id in ids]
+
+
+def unsent_acks_text(flags: list[SafetyFlag], owner: str, *, before: bool) -> str:
+    """What a leave does with acknowledgements of this device not yet on the server
+    (`unsent_acks`): `before`, in the question, that it sends them first or leaves nothing;
+    else, once left, that they were sent first (rev34a F3)."""
+    many = len(flags) > 1
+    named = "; ".join(
+        f"{output.short_id(f.id)}, raised {output.local_time(f.raised_at)}" for f in flags
+    )
+    what = f"your acknowledgement{'s' if many else ''} of {len(flags)} safety flag{'s' if many else ''} of it ({named})"
+    if before:
+        return (
+            f"{what[0].upper()}{what[1:]} {'are' if many else 'is'} not delivered yet: not on "
+            f"the server, so {owner} does not see {'them' if many else 'it'} read. "
+            f"{'They are' if many else 'It is'} sent first; if that fails, you do not leave."
+        )
+    return (
+        f"{what[0].upper()}{what[1:]}, not on the server before, {'were' if many else 'was'} "
+        f"sent first: {owner}'s devices show {'them' if many else 'it'} read once they sync."
+    )
 
 
 async def unread_to_ack(client: Client, journal_id: str) -> list[SafetyFlag]:

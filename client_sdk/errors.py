@@ -180,7 +180,8 @@ class TJError(Exception):
     "unfinished signup" and "signup not on server" ("username", "server": the signup's
     address, "account": its id, hex; rev33b F5),
     "signup maybe made here" ("username", "server": the address signed up at, "through": the
-    earlier signup's), "undelivered" ("members": their usernames, comma-separated). Of any
+    earlier signup's), "undelivered" ("members": their usernames, comma-separated), "unsent before leaving"
+    ("journal", "journal id", "acknowledgements": the flags' ids, space-separated, "waiting"). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
     key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one),
     "name a journal" when it ends advising to name a journal to import the whole file into (an
@@ -1321,6 +1322,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "copies)",
         "unsent copy": "a copy kept because changes of this device in it are not on the server "
         "(`names`: journal, unlisted, set aside, set aside count)",
+        "unsent before leaving": "a leave refused because changes of this device in the "
+        "journal (an acknowledgement of a safety flag among them) could not be sent first; "
+        "nothing was left: sync, then leave again (`names`: journal, journal id, acknowledgements, waiting)",
         "unseen copy": "a field-level share the journal's signed history names, whose copy this "
         "device cannot see; nothing was changed: sync and try again",
         "kept copy": "the read-only copy of a share that ended, named where a live share is "

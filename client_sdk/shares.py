@@ -1024,7 +1024,10 @@ class Shares:
         it; protocol.md, /v1/shares/leave). Needs the network. Returns the owner's username.
         Raises InvalidInput for a journal of this account, AccessError if it is not shared
         with this account, NotFound for an unknown journal or for the kept copy of a share
-        that already ended, NetworkError when the server cannot be reached. With
+        that already ended, NetworkError when the server cannot be reached. Changes of this
+        device in the journal not yet on the server (an acknowledgement of a safety flag:
+        `unsent_acknowledgements`) are sent first; when they cannot be, nothing is left (the share stays)
+        (InvalidInput, subject "unsent before leaving": sync, then leave again). With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would
         then be done, whichever way the journal was named. Named by the start of its id, the
@@ -1075,6 +1078,16 @@ class Shares:
         journal."""
         local = await self._context.local_journal(journal)
         return self._context.replica.copy_still_read(local, await self._context.store.journals())
+
+    async def unsent_acknowledgements(self, journal: str) -> builtins.list[str]:
+        """For a journal another account shares with this one (`"owner/name"` or its id, as
+        `leave` takes it): the ids (hex) of its safety flags whose acknowledgement by this
+        device (`client.safety.acknowledge`) is not on the server yet (offline, or a server
+        that did not take it): its owner sees it only once it is. `leave` sends them first,
+        and leaves nothing when it cannot (rev34a F3). No network. Raises NotFound for an
+        unknown journal."""
+        local = await self._context.local_journal(journal, ends=True)
+        return await self._context.sharing.unsent_acknowledgements(local.journal_id)
 
     async def is_copy(self, journal: str) -> bool:
         """Whether a journal another account shares with this one (`"owner/name"` or its id,

@@ -90,6 +90,7 @@ from client_sdk.replica import (
     stored_document,
     too_large_to_snapshot,
 )
+from client_sdk.safety import SAFETY_ACK, ack_view
 from client_sdk.store import LocalJournal, Peer, SetAsideRow, StoredDocument
 from client_sdk.undelivered import Undelivered
 from client_sdk.withdrawals import RefusedWithdrawal
@@ -691,6 +692,10 @@ ended discards it (`unlisted`; `names["journal"]`)."""
 UNSENT_COPY = "unsent copy"
 """`TJError.subject` of a `forget` refused because changes of this device in that copy are
 not on the server (`unsent_error`)."""
+
+UNSENT_BEFORE_LEAVING = "unsent before leaving"
+"""`TJError.subject` of a leave refused because changes of this device in the journal (an
+acknowledgement of a safety flag among them) could not be sent first (`Sharing.leave`)."""
 
 SHARE_ACTIVE = "share active"
 """`TJError.subject` of a `forget` refused because the share is still active: leave it
@@ -2421,12 +2426,17 @@ class Sharing:
         /v1/shares/leave): the server stops serving it at once and the journal leaves this
         device's list; the owner's devices drop this account from the access chain at their
         next change of members. What was already downloaded stays on this device, which
-        remembers that this account left (forgotten.LEFT: `forget` may then discard it)."""
+        remembers that this account left (forgotten.LEFT: `forget` may then discard it).
+        Changes this device made in the journal and has not sent (an acknowledgement of a
+        safety flag among them) are sent first, and the leave is asked for only once the
+        server took them (`_send_before_leaving`); raises InvalidInput (subject
+        UNSENT_BEFORE_LEAVING) when it did not, and the leave is not asked for (rev34a F3)."""
         if journal.role == "owner":
             raise InvalidInput(
                 f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
                 subject="refused",
             )
+        await self._send_before_leaving(journal)
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
         )
@@ -2446,6 +2456,66 @@ class Sharing:
                 ended[forgotten.tag(journal.journal_id)] = held
                 await tx.set_setting(forgotten.ENDED_UNDER, forgotten.encode_ended(ended))
         await self.replica.refresh_journals()
+
+    async def unsent_acknowledgements(self, journal_id: bytes) -> list[str]:
+        """The ids (hex) of the safety flags of the journal `journal_id` whose acknowledgement
+        by this device waits in the outbox, not yet taken by the server: until it is, the
+        flag's owner sees no acknowledgement. No network."""
+        waiting = await self.store.outbox_documents([journal_id], SAFETY_ACK)
+        if not waiting:
+            return []
+        found = {
+            ack[0]
+            for stored in await self.store.documents(journal_id, (SAFETY_ACK,))
+            if stored.doc_id in waiting and (ack := ack_view(stored_document(stored)))
+        }
+        return sorted(found)
+
+    async def _send_before_leaving(self, journal: LocalJournal) -> None:
+        """Push this device's outbox when it holds changes of `journal`, so that none of them
+        (an acknowledgement of a safety flag: the owner is told whether the therapist read
+        it) is set aside as refused for good once the share ended; raises InvalidInput
+        (subject UNSENT_BEFORE_LEAVING, `names`: "journal", the journal's owner/name, and
+        "journal id";
+        "acknowledgements", the flags' ids whose acknowledgement is not on the server,
+        space-separated; "waiting", how many changes) when the push fails (offline, a server
+        answering 503) or leaves any of them unsent: the leave is not asked for (rev34a F3)."""
+        if journal.journal_id not in await self.store.outbox_journals():
+            return
+        acks = await self.unsent_acknowledgements(journal.journal_id)
+        ack_docs = await self.store.outbox_documents([journal.journal_id], SAFETY_ACK)
+        why = "the server could not be reached to send {them} (offline, or it is unavailable)"
+        with contextlib.suppress(NetworkError):  # RateLimited too: said the same way
+            await self.replica.push_outbox()
+            why = "the server did not take {them}"
+        waiting = await self.store.unsent(journal.journal_id)
+        still = journal.journal_id in await self.store.outbox_journals()
+        lost = [d for d in ack_docs if not await self.store.authors_on_server(d)]
+        if not still and not lost:
+            return
+        label = f"{journal.owner_name}/{journal.name}"
+        changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
+        them = "it" if waiting == 1 else "them"
+        acked = (
+            f" ({'among them ' if waiting > len(acks) else ''}your acknowledgement"
+            f"{'s' if len(acks) > 1 else ''} of safety flag{'s' if len(acks) > 1 else ''} "
+            + ", ".join(a[:12] for a in acks)
+            + f", which {journal.owner_name} sees only once the server has it)"
+            if acks
+            else ""
+        )
+        raise InvalidInput(
+            f"{quoted_name(label)} has {changes} of this device not yet on the server{acked}, "
+            f"and {why.format(them=them)}: once you leave, the server takes no more of {them} "
+            f"and {them} would be set aside. You did not leave (still a member): sync first, then leave again",
+            subject=UNSENT_BEFORE_LEAVING,
+            names={
+                "journal": label,
+                "journal id": journal.journal_id.hex(),
+                "acknowledgements": " ".join(acks),
+                "waiting": str(waiting),
+            },
+        )
 
     async def forget(
         self, journal: LocalJournal, label: str, unlisted: bool = False, check_only: bool = False

@@ -952,32 +952,47 @@ def reason(error: BaseException) -> str:
 def shown_url(url: str) -> str:
     """`url` as every message shows an address given or kept: cut before its query ("?...")
     or fragment ("#..."), where a secret sits in an address (a token in `?token=`,
-    `#access_token=`: rev33a F3); of one holding "@", only the scheme and a host, never a
-    user name or password (rev32d F1): the host after the last "@" of the part before the
-    first "/", "?" or "#" when every "@" is in that part; when an "@" comes after it, that
-    part itself if it is a host (a dotted name, "localhost" or "[...]", any port in digits)
-    and the "@" is in the query or fragment (`?token=x@secret`, `?email=ana@clinic.org`:
-    rev33d F1), else the host after the last "@" if that part is no host (a password typed
-    with "/", "?" or "#" in it: "user:pa/ss@host"); "the address given" when nothing of it
-    can be shown so. Pure."""
+    `#access_token=`: rev33a F3); of one holding "@", only the scheme and its host, never a
+    user name or password (rev32d F1), and only when one reading of it names a host
+    (`_host_readings`): a password may be typed with "/", "?", "#" or "@" in it, so
+    "https://j.smith:1987?Fall@clinic.example" may be the host "j.smith" on port 1987 or the
+    user "j.smith" with the password "1987?Fall" at clinic.example, and
+    "https://ana:pa/ss@clinic.org#x@evil.example" may name clinic.org or evil.example
+    (rev34a F1): no host is guessed then. NOT_SHOWN when nothing of one holding "@" can be
+    shown so ("the address given" for one without "@" that is all query or fragment). Pure."""
     url = url.strip()
     if "@" not in url:
         return url.split("?")[0].split("#")[0] or "the address given"
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
-        return "the address given"
+        return NOT_SHOWN
+    hosts = _host_readings(rest)
+    return f"{scheme.lower()}://{hosts.pop()}" if len(hosts) == 1 else NOT_SHOWN
+
+
+NOT_SHOWN = "the address given (not shown: it may hold a password)"
+"""What `shown_url` shows of an address of which nothing can be shown: no host reads in it,
+or more than one may be its host."""
+
+
+def _host_readings(rest: str) -> set[str]:
+    """The hosts (with any port) that an address holding "@" may name, `rest` its part after
+    "://": the part before its first "/", "?" or "#" when that is a host with no "@" and no
+    "@" comes before its query or fragment (an "@" in `?email=ana@clinic.org`); and for each
+    "@", what follows it up to the next "/", "?" or "#" when that is a host and what comes
+    before it reads as a user name (no "/", "?" or "#" before its first ":"; a password
+    after that ":" may hold anything). Pure."""
+    found: set[str] = set()
     authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
-    after = rest[len(authority) :]
-    if "@" in authority and "@" not in after:
-        host = authority.rpartition("@")[2]
-    elif "@" not in authority and _is_host(authority):
-        path = re.split(r"[?#]", after, maxsplit=1)[0]  # before the query or fragment
-        host = authority if "@" not in path else ""
-    elif not _is_host(authority):
-        host = _AUTHORITY_END.split(rest.rpartition("@")[2], maxsplit=1)[0]
-    else:
-        host = ""
-    return f"{scheme.lower()}://{host}" if _is_host(host) else "the address given"
+    path = re.split(r"[?#]", rest[len(authority) :], maxsplit=1)[0]
+    if "@" not in authority and "@" not in path and _is_host(authority):
+        found.add(authority)
+    for at in (i for i, char in enumerate(rest) if char == "@"):
+        user = rest[:at].partition(":")[0]
+        host = _AUTHORITY_END.split(rest[at + 1 :], maxsplit=1)[0]
+        if not _AUTHORITY_END.search(user) and _is_host(host):
+            found.add(host)
+    return found
 
 
 def _is_host(text: str) -> bool:
