@@ -3300,13 +3300,16 @@ class Client:
         session's under the freed id, named from the device list. One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
-        out since")."""
+        out since"). One never listed here (a home signed in again after a logout keeps no
+        names) is named by the name the account's sign-in log gives it, signed out since
+        ("phone, signed out since": nu84 F8; display metadata, as the device list)."""
         from client_sdk.devices import EARLIER_SESSION, news_name
 
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
+        logged: dict[bytes, str] = {}  # the names others signed out since signed in with
         listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         # This home's own sessions ended by a logout (NU62 F18), from its own file: checked
@@ -3328,6 +3331,9 @@ class Client:
                 listed = True
                 former = self.devices._former_names(mine - earlier - devices.keys())
                 live = self.devices._listed_names()
+                logged = await self.devices._signed_in_names(
+                    mine - earlier - devices.keys() - former.keys()
+                )
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
         await self.replica.load_access()
@@ -3351,6 +3357,8 @@ class Client:
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"
+            if device in logged:  # never listed here: by the name it signed in with
+                return f"{news_name(logged[device], device)}, signed out since"
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"

@@ -538,6 +538,22 @@ class Devices:
         rows, _, _ = await self._log(0)
         return {row.device_id.hex(): to_datetime(row.at) for row in rows}  # oldest first
 
+    async def _signed_in_names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
+        """The names the devices `wanted` (ids) signed in with, from the account's sign-in
+        log (each id's newest row; one the log no longer keeps, 90 days, is absent): to name
+        the earlier writes of a device signed out since that this device never listed (a
+        home signed in again after a logout keeps no names: nu84 F8). Display metadata, the
+        server's word as `sign_ins()`: nothing is decided on it. {} when the log cannot be
+        read (offline, a server without it); tells nothing and changes nothing stored."""
+        wanted = set(wanted)
+        if not wanted:
+            return {}
+        try:
+            rows, _, _ = await self._log(0)
+        except TJError:
+            return {}
+        return {row.device_id: row.name for row in rows if row.device_id in wanted}
+
     async def _names_shared(self, new: builtins.list[NewDevice]) -> builtins.list[NewDevice]:
         """`new` with `NewDevice.name_shared` set where a sign-in bears this device's own
         name or the kept name of another device still listed when this device last listed
