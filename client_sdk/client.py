@@ -1222,7 +1222,10 @@ class Client:
         known = await _home_known_cost(home, previous, transport)
         floor = minimum_cost if known is None else _stricter(minimum_cost, known)
         try:
-            session = await account.login(transport, username, password, floor, device_name, ticket)
+            session = await account.login(
+                transport, username, password, floor, device_name, ticket,
+                devices_kept_key(home, transport.base_url, username),
+            )  # fmt: skip
         except CostBelowMinimum as error:
             await transport.close()
             if known is None or not _below_known(error, minimum_cost):
@@ -1326,7 +1329,10 @@ class Client:
             device_name = after_logout
         ticket = load_ticket(home, transport.base_url, username)
         try:
-            session = await account.recover(transport, username, raw_key, device_name, ticket)
+            session = await account.recover(
+                transport, username, raw_key, device_name, ticket,
+                devices_kept_key(home, transport.base_url, username),
+            )  # fmt: skip
         except BaseException:
             await transport.close()
             raise
@@ -4894,3 +4900,10 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     if len({c.doc_id for c in matched}) > 1:
         raise ambiguous_id(change_id, f"changes of {len({c.doc_id for c in matched})} documents")
     return [c for c in changes if c.doc_id == matched[0].doc_id]
+
+
+def devices_kept_key(home: Path, server_url: str, username: str) -> nacl.signing.SigningKey | None:
+    """This home's device key for the account (`devices.kept_device_key`, protocol.md 4.21)."""
+    from client_sdk.devices import kept_device_key
+
+    return kept_device_key(home, server_url, username)
