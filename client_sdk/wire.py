@@ -139,7 +139,7 @@ class LoginRequest:
     device_name: str = field(metadata=limits(1, 100))
     ticket: bytes = field(default=b"", repr=False, metadata=limits(0, MAX_TICKET_BYTES))
     device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
-    device_key: bytes = field(default=b"", metadata=limits(0, 32))
+    device_key: bytes = field(default=b"", repr=False, metadata=limits(0, 32))
     """The Ed25519 public key this home keeps for the account (its device key, protocol.md
     4.21), 32 bytes, or empty (left out when empty)."""
     device_signature: bytes = field(default=b"", metadata=limits(0, 64))
@@ -278,7 +278,7 @@ class SignIn:
     """The session it opened is no longer signed in (signed out, revoked or expired)."""
     current: bool = field()
     """The session it opened is the one asking (its own sign-in)."""
-    device_key: bytes = field(default=b"", metadata=limits(0, 32))
+    device_key: bytes = field(default=b"", repr=False, metadata=limits(0, 32))
     """The device key the sign-in named (`LoginRequest.device_key`; empty: none), sent only
     to a request `with_keys`, left out when empty; with `challenge` and `device_signature`
     (protocol.md 4.21)."""
