@@ -180,7 +180,9 @@ def device_proof(
     return public, crypto.sign(key, device_sign_in_message(challenge, device_id))
 
 
-def device_proof_holds(row_key: bytes, challenge: bytes, device_id: bytes, signature: bytes) -> bool:
+def device_proof_holds(
+    row_key: bytes, challenge: bytes, device_id: bytes, signature: bytes
+) -> bool:
     """Whether `signature` is `row_key`'s over the sign-in of `device_id` under `challenge`
     (a sign-in log row's device proof, protocol.md 4.21). Pure; raises nothing."""
     try:

@@ -14,6 +14,7 @@ import nacl.signing
 
 from client_sdk import INSECURE_TEST_COST, Client, account, crypto, keys, wire
 from client_sdk.devices import _signed_in_again
+from client_sdk.errors import InvalidInput
 from client_sdk.transport import Transport
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
@@ -99,7 +100,9 @@ def test_a_proof_copied_whole_onto_another_device_id_holds_for_no_earlier_device
     key = nacl.signing.SigningKey.generate()
     first_id, later_id, challenge = b"\x01" * 16, b"\x02" * 16, b"\x03" * 32
     public, signature = keys.device_proof(key, challenge, first_id)
-    first = wire.SignIn(1, first_id, "phone", 1000, False, True, False, public, challenge, signature)
+    first = wire.SignIn(
+        1, first_id, "phone", 1000, False, True, False, public, challenge, signature
+    )
     copied = dataclasses.replace(first, seq=2, device_id=later_id, at=2000)
     pinned: dict[str, list[object]] = {}
     assert _signed_in_again([first, copied], pinned) == {}
@@ -108,3 +111,29 @@ def test_a_proof_copied_whole_onto_another_device_id_holds_for_no_earlier_device
     _, signed = keys.device_proof(key, challenge, later_id)
     honest = dataclasses.replace(copied, device_signature=signed)
     assert _signed_in_again([first, honest], {}) == {2: (first_id.hex(), "phone")}
+
+
+async def test_a_device_key_without_its_signature_is_refused_before_the_challenge(
+    live_server: RunningServer, signup: ClientFactory
+) -> None:
+    """A login naming a device key without a signature (or the reverse) is 400
+    invalid_field: the two go together or are left out (protocol.md /v1/auth/login)."""
+    await signup("ana")
+    transport = Transport(live_server.url)
+    try:
+        derived = await account.password_keys(transport, "ana", PASSWORD, INSECURE_TEST_COST)
+        for key, signature in ((bytes(32), b""), (b"", bytes(64)), (bytes(31), bytes(64))):
+            challenge, signed = await account.signed_challenge(
+                transport, "ana", "login", derived.login_key
+            )
+            request = wire.LoginRequest(
+                "ana", challenge, signed, "phone", b"", crypto.random_bytes(16), key, signature
+            )
+            try:
+                await transport.call("/v1/auth/login", request, wire.SessionReply)
+            except InvalidInput as error:
+                assert error.code == "invalid_field"
+            else:
+                raise AssertionError("a device key without its signature was taken")
+    finally:
+        await transport.close()
