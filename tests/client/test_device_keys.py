@@ -11,11 +11,15 @@ import dataclasses
 from pathlib import Path
 
 import nacl.signing
+import pytest
+from aiohttp import web
 
 from client_sdk import INSECURE_TEST_COST, Client, account, crypto, keys, wire
 from client_sdk.devices import _signed_in_again
 from client_sdk.errors import InvalidInput
 from client_sdk.transport import Transport
+from server import routes
+from server.errors import BadRequest
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 
@@ -137,3 +141,25 @@ async def test_a_device_key_without_its_signature_is_refused_before_the_challeng
                 raise AssertionError("a device key without its signature was taken")
     finally:
         await transport.close()
+
+
+async def test_a_server_that_refuses_with_keys_is_asked_without_it(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server from before device keys refuses `with_keys` (400 invalid_field, as its
+    decoder refuses an unknown field): the look asks again without it, and tells every
+    sign-in as a device's first."""
+    laptop = looking_every_sync(await signup("ana"))
+
+    async def older(request: web.Request) -> web.Response:
+        message = await routes.body(request, wire.SignInsRequest)
+        if message.with_keys:  # a field its decoder does not know
+            raise BadRequest("unknown field with_keys", code="invalid_field")
+        return routes.reply(await routes.service(request).sign_ins(routes.caller(request), message))
+
+    monkeypatch.setitem(routes.ROUTES, "/v1/account/sign-ins", older)
+    await laptop.sync()  # the baseline
+    await login("ana", "tablet")
+    report = await laptop.sync()
+    assert [(d.name, d.again_of) for d in report.new_devices] == [("tablet", "")]
+    assert report.problems == []
