@@ -57,7 +57,10 @@ sessions, read when it signed in: only that row is this home's, not a later one 
 device under a freed id; without it, the first row with that id), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
-"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
+"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`), "keys": {hex
+device key: [hex device id, name, ms]} (each device key whose sign-in proof held, with the
+newest sign-in it signed: a later one under another id is that device signed in again,
+protocol.md 4.21; the `DEVICE_KEYS_KEPT` newest)}.
 No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before). Several processes may
 use one home: each look, hand-off and marking reads the row from the store and writes it
