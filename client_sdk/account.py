@@ -308,14 +308,16 @@ async def login(
     minimum_cost: KdfCost,
     device_name: str | None,
     ticket: bytes = b"",
+    device_key: nacl.signing.SigningKey | None = None,
 ) -> Session:
     """A session opened with the password; `ticket` is this device's login ticket for the
-    account, if it has one (tickets.py)."""
+    account, if it has one (tickets.py); `device_key` this home's (protocol.md 4.21)."""
     derived, cost = await password_keys_at(transport, username, password, minimum_cost)
     device_name = device_name or default_device_name()
     reply = await signed_session(
-        transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket
-    )
+        transport, "/v1/auth/login", "login", username, derived.login_key, device_name, ticket,
+        device_key,
+    )  # fmt: skip
     async with ended_on_failure(transport.base_url, reply.token):
         try:
             secrets = keys.open_bundle(derived.kek, reply.bundle, reply.account_id, username)
@@ -330,13 +332,16 @@ async def recover(
     recovery_key: bytes,
     device_name: str | None,
     ticket: bytes = b"",
+    device_key: nacl.signing.SigningKey | None = None,
 ) -> Session:
-    """A session opened with the recovery key; the bundle is its recovery copy."""
+    """A session opened with the recovery key; the bundle is its recovery copy;
+    `device_key` this home's (protocol.md 4.21)."""
     login_key = keys.recovery_login_key(recovery_key)
     device_name = device_name or default_device_name()
     reply = await signed_session(
-        transport, "/v1/auth/recover", "recover", username, login_key, device_name, ticket
-    )
+        transport, "/v1/auth/recover", "recover", username, login_key, device_name, ticket,
+        device_key,
+    )  # fmt: skip
     async with ended_on_failure(transport.base_url, reply.token):
         try:
             secrets = keys.open_recovery_bundle(
@@ -406,16 +411,19 @@ async def signed_session(
     key: nacl.signing.SigningKey,
     device_name: str | None,
     ticket: bytes = b"",
+    device_key: nacl.signing.SigningKey | None = None,
 ) -> wire.SessionReply:
     """A new session (login or recover) under a device id chosen here, random and new for
-    every session (protocol.md 2.3). Raises IntegrityError (the session ended) for a reply
-    that names another device id."""
+    every session (protocol.md 2.3), signed by this home's `device_key` when given (4.21).
+    Raises IntegrityError (the session ended) for a reply that names another device id."""
     started = time.monotonic()
     challenge, signature = await signed_challenge(transport, username, purpose, key)
     device_id = crypto.random_bytes(wire.ID_BYTES)
+    proof = keys.device_proof(device_key, challenge, device_id) if device_key else (b"", b"")
     request = wire.LoginRequest(
-        username, challenge, signature, device_name or default_device_name(), ticket, device_id
-    )
+        username, challenge, signature, device_name or default_device_name(), ticket, device_id,
+        *proof,
+    )  # fmt: skip
     try:
         reply = await transport.call(path, request, wire.SessionReply)
     except AuthError as error:  # "wrong username or password": unless it really took long

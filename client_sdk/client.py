@@ -1264,7 +1264,10 @@ class Client:
         known = await _home_known_cost(home, previous, transport)
         floor = minimum_cost if known is None else _stricter(minimum_cost, known)
         try:
-            session = await account.login(transport, username, password, floor, device_name, ticket)
+            session = await account.login(
+                transport, username, password, floor, device_name, ticket,
+                devices_kept_key(home, transport.base_url, username),
+            )  # fmt: skip
         except CostBelowMinimum as error:
             await transport.close()
             if known is None or not _below_known(error, minimum_cost):
@@ -1375,7 +1378,10 @@ class Client:
             device_name = after_logout
         ticket = load_ticket(home, transport.base_url, username)
         try:
-            session = await account.recover(transport, username, raw_key, device_name, ticket)
+            session = await account.recover(
+                transport, username, raw_key, device_name, ticket,
+                devices_kept_key(home, transport.base_url, username),
+            )  # fmt: skip
         except BaseException:
             await transport.close()
             raise
@@ -3356,13 +3362,16 @@ class Client:
         session's under the freed id, named from the device list. One signed out since
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
-        out since")."""
+        out since"). One never listed here (a home signed in again after a logout keeps no
+        names) is named by the name the account's sign-in log gives it, signed out since
+        ("phone, signed out since": nu84 F8; display metadata, as the device list)."""
         from client_sdk.devices import EARLIER_SESSION, news_name
 
         me = self.profile.account_id
         devices: dict[bytes, str] = {}
         former: dict[bytes, str] = {}  # the names of those signed out since, when known
         live: set[str] = set()
+        logged: dict[bytes, str] = {}  # the names others signed out since signed in with
         listed = False  # the names are known: a device absent from them is signed out
         mine = {a.device for a in report.arrivals.values() if a.author == me}
         # This home's own sessions ended by a logout (NU62 F18), from its own file: checked
@@ -3384,6 +3393,9 @@ class Client:
                 listed = True
                 former = self.devices._former_names(mine - earlier - devices.keys())
                 live = self.devices._listed_names()
+                logged = await self.devices._signed_in_names(
+                    mine - earlier - devices.keys() - former.keys()
+                )
         peers = await self.store.peers(as_of=self.replica.synced_version)
         people = {p.account_id: p.username for p in peers}
         await self.replica.load_access()
@@ -3407,6 +3419,8 @@ class Client:
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"
+            if device in logged:  # never listed here: by the name it signed in with
+                return f"{news_name(logged[device], device)}, signed out since"
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
@@ -4942,3 +4956,10 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     if len({c.doc_id for c in matched}) > 1:
         raise ambiguous_id(change_id, f"changes of {len({c.doc_id for c in matched})} documents")
     return [c for c in changes if c.doc_id == matched[0].doc_id]
+
+
+def devices_kept_key(home: Path, server_url: str, username: str) -> nacl.signing.SigningKey | None:
+    """This home's device key for the account (`devices.kept_device_key`, protocol.md 4.21)."""
+    from client_sdk.devices import kept_device_key
+
+    return kept_device_key(home, server_url, username)

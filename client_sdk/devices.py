@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from client_sdk import wire
 from client_sdk.errors import BAD_VALUE, InvalidInput, NetworkError, NotFound, TJError
@@ -56,7 +57,10 @@ sessions, read when it signed in: only that row is this home's, not a later one 
 device under a freed id; without it, the first row with that id), "untold": {"devices": [NewDevice.to_dict()...],
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
-"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`)}.
+"unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`), "keys": {hex
+device key: [hex device id, name, ms]} (each device key whose sign-in proof held, with the
+newest sign-in it signed: a later one under another id is that device signed in again,
+protocol.md 4.21; the `DEVICE_KEYS_KEPT` newest)}.
 No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before). Several processes may
 use one home: each look, hand-off and marking reads the row from the store and writes it
@@ -79,6 +83,9 @@ many rows as the server keeps of an account."""
 SIGN_INS_PAGES = 10
 """The most pages of the sign-in log one look reads (the server keeps 1,000 rows, 500 a
 page): a server that sends more is answering nonsense (NetworkError)."""
+
+if TYPE_CHECKING:
+    import nacl.signing
 
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
@@ -141,6 +148,9 @@ class Devices:
         self._looked: dict[str, object] | None = None
         """The `SIGN_INS` row as kept (None: not read yet; {} when there is none)."""
         self._look_now = False  # `look_soon`: the next sync looks whatever the interval
+        self._keys_refused = False
+        """The server refused `with_keys` (400 invalid_field: a release before device keys):
+        this client asks without it, and every sign-in is told as a device's first."""
         self.looked_at: int | None = None
         """When this device last looked for new sign-ins (ms, its clock; 0: never), None
         until read from the store: `Client.sync` decides from it, without a call, whether
@@ -438,6 +448,8 @@ class Devices:
         own_ids = _own_ids(looked) if looked.get("session") is True else set()
         own_seqs = _own_seqs(looked) if looked.get("session") is True else {}
         own_rows = _own_rows(rows, own_ids, own_seqs)
+        keys = _device_keys(looked)
+        again = _signed_in_again(rows, keys)  # also pins the keys of these rows
         if after is not None and looked.get("session") is True:
             # This home signed in again (`_new_session`): it proved the current password
             # or recovered the account itself, so a credential change before its own new
@@ -469,6 +481,8 @@ class Devices:
                         row.signed_out,
                         missed,
                         before_sign_in=row.seq < first,  # told as such (`NewDevice.line`)
+                        again_of=again[row.seq][0] if row.seq in again else "",
+                        again_name=again[row.seq][1] if row.seq in again else "",
                     )
                 )
                 missed = 0
@@ -490,7 +504,7 @@ class Devices:
         def merged(row: dict[str, object]) -> dict[str, object] | None:
             written, told_new, told_changed = _merged_look(
                 row, looked, new, changed, keep, self.looked_at or 0, cursor, password_at,
-                recovery_at,
+                recovery_at, keys,
             )  # fmt: skip
             found.append((told_new, told_changed))
             return written
@@ -509,9 +523,7 @@ class Devices:
         for page_number in range(SIGN_INS_PAGES + 1):
             if page_number == SIGN_INS_PAGES:
                 raise NetworkError("the server's sign-in log goes on past its bound", False)
-            page = await self._transport.call(
-                "/v1/account/sign-ins", wire.SignInsRequest(after=cursor), wire.SignInList
-            )
+            page = await self._log_page(cursor)
             if page_number == 0:
                 password_at, recovery_at = page.password_changed_at, page.recovery_key_changed_at
             for row in page.sign_ins:
@@ -524,6 +536,19 @@ class Devices:
             if not page.sign_ins:
                 raise NetworkError("the server's sign-in log page is empty", False)
         return rows, password_at, recovery_at
+
+    async def _log_page(self, after: int) -> wire.SignInList:
+        """One page of the sign-in log after `after`, with the device proofs (`with_keys`)
+        unless this server refused them (then without, for this client's life)."""
+        request = wire.SignInsRequest(after=after, with_keys=not self._keys_refused)
+        try:
+            return await self._transport.call("/v1/account/sign-ins", request, wire.SignInList)
+        except InvalidInput as error:
+            if self._keys_refused or error.code != "invalid_field":
+                raise
+            self._keys_refused = True
+        request = wire.SignInsRequest(after=after)
+        return await self._transport.call("/v1/account/sign-ins", request, wire.SignInList)
 
     async def last_sign_ins(self) -> dict[str, datetime]:
         """When each device of the account's sign-in log last signed in (its hex id: the
@@ -538,6 +563,22 @@ class Devices:
         rows, _, _ = await self._log(0)
         return {row.device_id.hex(): to_datetime(row.at) for row in rows}  # oldest first
 
+    async def _signed_in_names(self, wanted: Iterable[bytes]) -> dict[bytes, str]:
+        """The names the devices `wanted` (ids) signed in with, from the account's sign-in
+        log (each id's newest row; one the log no longer keeps, 90 days, is absent): to name
+        the earlier writes of a device signed out since that this device never listed (a
+        home signed in again after a logout keeps no names: nu84 F8). Display metadata, the
+        server's word as `sign_ins()`: nothing is decided on it. {} when the log cannot be
+        read (offline, a server without it); tells nothing and changes nothing stored."""
+        wanted = set(wanted)
+        if not wanted:
+            return {}
+        try:
+            rows, _, _ = await self._log(0)
+        except TJError:
+            return {}
+        return {row.device_id: row.name for row in rows if row.device_id in wanted}
+
     async def _names_shared(self, new: builtins.list[NewDevice]) -> builtins.list[NewDevice]:
         """`new` with `NewDevice.name_shared` set where a sign-in bears this device's own
         name or the kept name of another device still listed when this device last listed
@@ -550,6 +591,8 @@ class Devices:
         for device in new:
             shared = ""
             if not device.id or device.name == DEFAULT_DEVICE_NAME:  # many bear it
+                pass
+            elif device.again_of:  # the device that signed in before, by its own key
                 pass
             elif device.name == own:
                 shared = "this device"
@@ -822,6 +865,7 @@ def forget_name_after_logout(home: Path, server_url: str, username: str) -> None
     account and server (the account was erased: no login of it follows); each file goes with
     its last entry. Raises nothing."""
     _forget_sessions_after_logout(home, server_url, username)
+    _forget_device_key(home, server_url, username)
     names = _names_after_logout(home)
     if names.pop(_name_key(server_url, username), None) is None and names:
         return
@@ -841,6 +885,67 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
     """The name `keep_name_after_logout` kept for this account and server, or None."""
     found = _names_after_logout(home).get(_name_key(server_url, username))
     return found.strip()[:100] or None if found else None
+
+
+DEVICE_KEYS_FILE = "device_keys"
+"""`<home>/device_keys` (JSON {key: hex Ed25519 seed}, mode 0600): this home's device key for
+each account and server (the key as in NAMES_AFTER_LOGOUT_FILE), made at its first login or
+recovery there and kept across sessions and logouts (protocol.md 4.21): each sign-in from
+this home names its public half and signs the server's challenge with it, so the account's
+other devices tell a login again of this home as the device they knew signed in again, and
+one from elsewhere under the same name as a new device. It opens nothing: whoever holds it
+can only make a sign-in of theirs read as this home's (they hold the home). Dropped with the
+account's erasure (`forget_name_after_logout`)."""
+
+
+def kept_device_key(home: Path, server_url: str, username: str) -> nacl.signing.SigningKey | None:
+    """This home's device key for `username` on `server_url` (DEVICE_KEYS_FILE), made and
+    kept at the first call; None when it cannot be kept (the file does not write or read:
+    the sign-in then names no device key, and is told to the other devices as a new one).
+    Raises nothing."""
+    import nacl.signing
+
+    from client_sdk.profile import ensure_home, write_private
+
+    path = home / DEVICE_KEYS_FILE
+    key = _name_key(server_url, username)
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError, RecursionError):
+        return None  # a damaged file is not overwritten: its keys stay as they were
+    if not isinstance(kept, dict):
+        return None
+    seed = kept.get(key)
+    try:
+        if isinstance(seed, str) and len(seed) == 64:
+            return nacl.signing.SigningKey(bytes.fromhex(seed))
+    except ValueError:
+        return None
+    made = nacl.signing.SigningKey.generate()
+    kept[key] = bytes(made).hex()
+    kept = dict(list(kept.items())[-MAX_NAMES_KEPT:])
+    try:
+        ensure_home(home)  # a first sign-in on this home: it is made for it
+        write_private(path, json.dumps(kept).encode())
+    except OSError:
+        return None
+    return made
+
+
+def _forget_device_key(home: Path, server_url: str, username: str) -> None:
+    from client_sdk.profile import write_private
+
+    path = home / DEVICE_KEYS_FILE
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(kept, dict) or kept.pop(_name_key(server_url, username), None) is None:
+            return
+        if kept:
+            write_private(path, json.dumps(kept).encode())
+        else:
+            path.unlink(missing_ok=True)
+    except (OSError, ValueError, RecursionError):
+        pass
 
 
 SESSIONS_AFTER_LOGOUT_FILE = "device_sessions_kept"
@@ -993,6 +1098,8 @@ def _untold(
                     int(item["earlier_not_kept"]),
                     str(item.get("name_shared") or ""),  # null: none (to_dict)
                     bool(item.get("before_sign_in", False)),
+                    str(item.get("again_of") or ""),
+                    str(item.get("again_name") or ""),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):
@@ -1017,6 +1124,7 @@ def _merged_look(
     seq: int,
     password_at: int,
     recovery_at: int,
+    keys: dict[str, builtins.list[object]] | None = None,
 ) -> tuple[dict[str, object] | None, builtins.list[NewDevice], builtins.list[CredentialChange]]:
     """What a look writes (None: nothing) and tells, merged with the `SIGN_INS` row as
     `stored` now: the look read `read` and found `new` sign-ins and `changed` credentials
@@ -1052,6 +1160,9 @@ def _merged_look(
     }
     if own_since:
         written["own"] = True
+    pinned = {**_device_keys(stored), **(keys or {})}  # this look's after another's
+    if pinned:
+        written["keys"] = _newest_keys(pinned)
     if replaced:
         written["replaced"] = replaced
     if "unseen" in stored:  # told by a sync, not yet marked seen (`unseen_sign_ins`)
@@ -1068,6 +1179,63 @@ def _merged_look(
             "changes": [c.to_dict() for c in untold_changed[-UNTOLD_KEPT:]],
         }
     return written, new, changed
+
+
+DEVICE_KEYS_KEPT = 64
+"""The most device keys a look keeps (`SIGN_INS` "keys"): the newest sign-ins'."""
+
+
+def _device_keys(looked: dict[str, object]) -> dict[str, builtins.list[object]]:
+    """The device keys the looks saw sign in, as `looked` (the `SIGN_INS` row) keeps them:
+    {hex device key: [hex device id, name, ms]}, each key with the newest sign-in whose
+    device proof it signed (protocol.md 4.21); what does not read is left out."""
+    kept = looked.get("keys")
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        k: [v[0], v[1], v[2]]
+        for k, v in kept.items()
+        if isinstance(k, str)
+        and isinstance(v, builtins.list)
+        and len(v) == 3
+        and isinstance(v[0], str)
+        and isinstance(v[1], str)
+        and type(v[2]) is int
+    }
+
+
+def _newest_keys(keys: dict[str, builtins.list[object]]) -> dict[str, builtins.list[object]]:
+    """`keys` (`_device_keys`' form), the DEVICE_KEYS_KEPT newest sign-ins' only."""
+    newest = sorted(keys.items(), key=lambda item: item[1][2] if type(item[1][2]) is int else 0)
+    return dict(newest[-DEVICE_KEYS_KEPT:])
+
+
+def _signed_in_again(
+    rows: builtins.list[wire.SignIn], keys: dict[str, builtins.list[object]]
+) -> dict[int, tuple[str, str]]:
+    """The rows of `rows` (the log, oldest first) made by the device of an earlier sign-in:
+    {number: (hex id, name) of that earlier sign-in}, for each row whose device proof holds
+    (its device key's signature of its own challenge and device id, protocol.md 4.21) under
+    a key that signed an earlier sign-in under another id, kept in `keys` (`_device_keys`'
+    form) or earlier in `rows`. `keys` is updated in place with every row whose proof holds
+    (a key bears its newest sign-in). Only the device key's signature counts: never the
+    name, nor the server's word alone (a server or whoever knows the password can copy a
+    key, not sign with it); a sign-in without a proof, or with one that does not hold, is
+    a new device. Pure but for `keys`."""
+    from client_sdk.keys import device_proof_holds
+
+    found: dict[int, tuple[str, str]] = {}
+    for row in rows:
+        if not row.device_key or not device_proof_holds(
+            row.device_key, row.challenge, row.device_id, row.device_signature
+        ):
+            continue
+        key, hex_id = row.device_key.hex(), row.device_id.hex()
+        earlier = keys.get(key)
+        if earlier is not None and earlier[0] != hex_id:
+            found[row.seq] = (str(earlier[0]), str(earlier[1]))
+        keys[key] = [hex_id, row.name, row.at]
+    return found
 
 
 def _own_id_list(looked: dict[str, object]) -> builtins.list[str]:

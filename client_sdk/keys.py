@@ -166,6 +166,32 @@ def sign_challenge(
     return crypto.sign(key, challenge_message(username, server_id, purpose, challenge))
 
 
+def device_sign_in_message(challenge: bytes, device_id: bytes) -> bytes:
+    """What a home's device key signs at a login or recovery (protocol.md 4.21): the
+    server's single-use challenge of that sign-in and the new session's device id."""
+    return crypto.frame(Context.DEVICE_SIGN_IN.value, challenge, device_id)
+
+
+def device_proof(
+    key: nacl.signing.SigningKey, challenge: bytes, device_id: bytes
+) -> tuple[bytes, bytes]:
+    """(device key, its signature of this sign-in) for `LoginRequest` (protocol.md 4.21)."""
+    public = bytes(key.verify_key)
+    return public, crypto.sign(key, device_sign_in_message(challenge, device_id))
+
+
+def device_proof_holds(
+    row_key: bytes, challenge: bytes, device_id: bytes, signature: bytes
+) -> bool:
+    """Whether `signature` is `row_key`'s over the sign-in of `device_id` under `challenge`
+    (a sign-in log row's device proof, protocol.md 4.21). Pure; raises nothing."""
+    try:
+        crypto.verify(row_key, device_sign_in_message(challenge, device_id), signature, "a sign-in")
+    except IntegrityError:
+        return False
+    return True
+
+
 # --- identity and fingerprints ---------------------------------------------------------------
 
 

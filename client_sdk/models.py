@@ -740,11 +740,18 @@ class NewDevice:
     name the user knows is told as a second device of that name, not the one they know."""
     before_sign_in: bool = False
     """Made before this device's own new sign-in (`line` says so)."""
+    again_of: str = ""
+    """The hex id of an earlier sign-in of the same device (its sign-in is signed by the
+    device key that earlier one's was, protocol.md 4.21: the home that made it signed in
+    again, not a stranger under its name), else "" (`again_name`: its name then)."""
+    again_name: str = ""
 
     def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
         """ "New sign-in on this account: 'tablet' (device 5e21b0c3d4e5), 5 Dec 2026 22:10
         UTC (with the recovery key)." ("..., signed in 5 Dec 2026 22:10 UTC and signed out
-        since." when `signed_out`; "New sign-in on this account before this device signed in
+        since." when `signed_out`; "'phone' (device 7ac57d57bf7f) signed in again on this
+        account as 'phone' (device 4a005cf0d80f), ... (its own device key says it is the same
+        device)." when `again_of`; "New sign-in on this account before this device signed in
         again: ..." when `before_sign_in`), with `act` (an app's words: what to do if it was not the
         user) after it; times by `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
         when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
@@ -758,6 +765,16 @@ class NewDevice:
             return f"{said} {act}" if act else said
         how = " (with the recovery key)" if self.by_recovery_key else ""
         who = f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]})"
+        if self.again_of:  # the device key of an earlier sign-in signed it (4.21)
+            said = (
+                f"{quoted_name(self.again_name)} (device {self.again_of[:ID_SHOWN]}) signed in "
+                f"again on this account as {who}, {when}{how}"
+                + (", and signed out since" if self.signed_out else "")
+                + " (its own device key says it is the same device)."
+            )
+            if self.before_sign_in:
+                said = said[:-1] + ", before this device signed in again."
+            return f"{said} {act}" if act else said
         if self.name_shared:
             known = "this one" if self.name_shared == "this device" else "the one you know"
             who = (
@@ -793,6 +810,8 @@ class NewDevice:
             "earlier_not_kept": self.earlier_not_kept,
             "before_sign_in": self.before_sign_in,
             "name_shared": self.name_shared or None,
+            "again_of": self.again_of or None,
+            "again_name": self.again_name or None,
         }
 
 

@@ -139,6 +139,11 @@ class LoginRequest:
     device_name: str = field(metadata=limits(1, 100))
     ticket: bytes = field(default=b"", repr=False, metadata=limits(0, MAX_TICKET_BYTES))
     device_id: bytes = field(default=b"", metadata=limits(0, ID_BYTES))
+    device_key: bytes = field(default=b"", repr=False, metadata=limits(0, 32))
+    """The Ed25519 public key this home keeps for the account (its device key, protocol.md
+    4.21), 32 bytes, or empty (left out when empty)."""
+    device_signature: bytes = field(default=b"", metadata=limits(0, 64))
+    """The device key's signature of this sign-in (4.21), 64 bytes, with `device_key`."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,9 @@ class SignInsRequest:
     """The account's sign-ins numbered after `after` (0: every one the server keeps)."""
 
     after: int = field(default=0, metadata=limits(0, U63))
+    with_keys: bool = field(default=False)
+    """Send each row's device key, challenge and signature (`SignIn.device_key`...); without
+    it rows are sent as before those fields (an older client decodes them)."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +278,14 @@ class SignIn:
     """The session it opened is no longer signed in (signed out, revoked or expired)."""
     current: bool = field()
     """The session it opened is the one asking (its own sign-in)."""
+    device_key: bytes = field(default=b"", repr=False, metadata=limits(0, 32))
+    """The device key the sign-in named (`LoginRequest.device_key`; empty: none), sent only
+    to a request `with_keys`, left out when empty; with `challenge` and `device_signature`
+    (protocol.md 4.21)."""
+    challenge: bytes = field(default=b"", metadata=limits(0, 32))
+    """The login challenge of that sign-in (with `device_key` only)."""
+    device_signature: bytes = field(default=b"", metadata=limits(0, 64))
+    """The device key's signature of that sign-in (with `device_key` only)."""
 
 
 @dataclass(frozen=True)

@@ -711,6 +711,7 @@ class Service:
     ) -> wire.SessionReply:
         username = normalize_username(request.username)
         device_id = _chosen_device_id(request.device_id)
+        proof = _device_proof(request)
         account = await self.storage.account_by_username(username)
         recovering = purpose == "recover"
         if account is None:
@@ -729,7 +730,11 @@ class Service:
         )
         try:
             await self.storage.create_device(
-                device, self.settings.max_devices, by_recovery_key=recovering, checked_key=key
+                device,
+                self.settings.max_devices,
+                by_recovery_key=recovering,
+                checked_key=key,
+                proof=proof,
             )
         except CredentialsChanged:  # changed since the check (REV-ACCT F1, F2): as a wrong key
             raise Unauthorized("wrong username or password, or the login attempt expired") from None
@@ -1081,6 +1086,7 @@ class Service:
                     r.by_recovery_key,
                     r.signed_out,
                     r.device_id == caller.device_id and not r.signed_out,
+                    *(_proof_fields(r.proof) if request.with_keys else ()),
                 )
                 for r in page
             ],
@@ -1654,6 +1660,29 @@ def _chosen_device_id(requested: bytes) -> bytes:
             f"device_id must be {wire.ID_BYTES} bytes or left out", code="invalid_field"
         )
     return requested
+
+
+def _proof_fields(proof: bytes) -> tuple[bytes, bytes, bytes]:
+    """(device key, challenge, signature) of a kept device proof; empty ones for none."""
+    if len(proof) != 128:
+        return b"", b"", b""
+    return proof[:32], proof[32:64], proof[64:]
+
+
+def _device_proof(request: wire.LoginRequest) -> bytes:
+    """The sign-in's device proof as its log row keeps it (`SignInRow.proof`): device key,
+    challenge, signature; b"" for a login without a device key. Checked by the devices that
+    read it, never here (protocol.md 4.21). Raises BadRequest (`invalid_field`) unless both
+    fields are left out or the key is 32 bytes and the signature 64."""
+    key, signature = request.device_key, request.device_signature
+    if not key and not signature:
+        return b""
+    if len(key) != 32 or len(signature) != 64:
+        raise BadRequest(
+            "device_key (32 bytes) and device_signature (64 bytes) go together or are left out",
+            code="invalid_field",
+        )
+    return key + request.challenge + signature
 
 
 def _device_id_taken() -> Conflict:

@@ -55,7 +55,13 @@ class SignInRow:
     at: int
     by_recovery_key: bool
     signed_out: bool
+    proof: bytes = b""
+    """The device key, challenge and device signature the sign-in sent (32 + 32 + 64 bytes,
+    `DEVICE_PROOF_BYTES`), or empty (protocol.md 4.21): kept, never checked here."""
 
+
+DEVICE_PROOF_BYTES = 128
+"""A sign-in's device proof as kept: device key (32), login challenge (32), signature (64)."""
 
 SIGN_INS_KEPT_MS = 90 * 24 * 3_600_000
 """How long an account's sign-in log keeps a row (ms): 90 days."""
@@ -287,7 +293,7 @@ format with the placeholder prefix (`?` for SQLite, `$` for PostgreSQL). An eras
 rows have a NULL account_id: never counted for another account given its id later."""
 
 SIGN_INS_AFTER = (
-    "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, NOT EXISTS ("
+    "SELECT s.seq, s.device_id, s.name, s.at, s.by_recovery_key, s.proof, NOT EXISTS ("
     "SELECT 1 FROM devices d WHERE d.device_id = s.device_id AND d.account_id = "
     "s.account_id AND d.created_at = s.at AND d.revoked = 0 AND d.expires_at >= {0}1) "
     "FROM sign_ins s WHERE s.account_id = {0}2 AND s.seq > {0}3 ORDER BY s.seq LIMIT {0}4"
@@ -301,7 +307,8 @@ SQLite, `$` for PostgreSQL)."""
 def sign_in_rows(rows: Iterable[Sequence[Any]]) -> list[SignInRow]:
     """SIGN_INS_AFTER's rows as `SignInRow`s."""
     return [
-        SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[5])) for r in rows
+        SignInRow(int(r[0]), bytes(r[1]), r[2], int(r[3]), bool(r[4]), bool(r[6]), bytes(r[5]))
+        for r in rows
     ]
 
 
@@ -495,8 +502,10 @@ class Storage(Protocol):
         max_devices: int,
         by_recovery_key: bool = False,
         checked_key: bytes | None = None,
+        proof: bytes = b"",
     ) -> None:
-        """Raises QuotaError("devices") if the account has `max_devices` unexpired,
+        """`proof`: the sign-in's device proof, kept in its sign-in log row (`SignInRow`).
+        Raises QuotaError("devices") if the account has `max_devices` unexpired,
         unrevoked devices already. `by_recovery_key`: the session was opened with the
         recovery key alone (remembered in the same transaction, see `update_recovery`).
         `checked_key`: the account's key the login's signature was checked against (its

@@ -345,6 +345,13 @@ ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN recovery_key_changed_at BIGINT NOT NULL DEFAULT 0
 """
 
+# Each sign-in's device proof (protocol.md 4.21): the device key the login named, its login
+# challenge and the device key's signature, 128 bytes, or empty (a signup, a recovery, an
+# older client). Kept for other devices to check; the server checks none of it.
+SIGN_IN_PROOFS = """
+ALTER TABLE sign_ins ADD COLUMN proof {bin} NOT NULL DEFAULT {empty}
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SQLITE_INITIAL, POSTGRESQL_INITIAL),
     Migration(2, "access chains", SQLITE_ACCESS_CHAIN, POSTGRESQL_ACCESS_CHAIN),
@@ -389,6 +396,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the sign-in log, when the password and recovery key changed",
         SIGN_IN_LOG.format(bin="BLOB"),
         SIGN_IN_LOG.format(bin="BYTEA"),
+    ),
+    Migration(
+        13,
+        "the device proof of each sign-in",
+        SIGN_IN_PROOFS.format(bin="BLOB", empty="x''"),
+        SIGN_IN_PROOFS.format(bin="BYTEA", empty="''::bytea"),
     ),
 )
 

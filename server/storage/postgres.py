@@ -532,6 +532,7 @@ class PostgresStorage:
         max_devices: int,
         by_recovery_key: bool = False,
         checked_key: bytes | None = None,
+        proof: bytes = b"",
     ) -> None:
         async with self._tx() as db:
             await _lock_account(db, device.account_id)
@@ -571,7 +572,7 @@ class PostgresStorage:
                     device.device_id,
                     device.account_id,
                 )
-            await _log_sign_in(db, device, by_recovery_key)  # under the account's row lock
+            await _log_sign_in(db, device, by_recovery_key, proof)  # under the account's row lock
 
     async def device_by_token_hash(self, token_hash: bytes) -> DeviceRow | None:
         row = await self._one(
@@ -1308,19 +1309,22 @@ async def _shares_granted(db: asyncpg.Connection, journal_id: bytes) -> int:
     return int(granted)
 
 
-async def _log_sign_in(db: asyncpg.Connection, device: DeviceRow, by_recovery_key: bool) -> None:
-    """Append the sign-in of `device` to its account's log and prune it (sqlite.py
+async def _log_sign_in(
+    db: asyncpg.Connection, device: DeviceRow, by_recovery_key: bool, proof: bytes = b""
+) -> None:
+    """Append the sign-in of `device` (with its device `proof`) to its account's log and prune it (sqlite.py
     `_log_sign_in`); the caller holds the account's row lock (or just created it), so two
     sign-ins never take the same number."""
     await db.execute(
-        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key) "
-        "SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM sign_ins "
+        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key, proof) "
+        "SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM sign_ins "
         "WHERE account_id = $1",
         device.account_id,
         device.device_id,
         device.name,
         device.created_at,
         int(by_recovery_key),
+        proof,
     )
     await db.execute(
         "DELETE FROM sign_ins WHERE account_id = $1 AND seq < (SELECT MAX(seq) FROM sign_ins "

@@ -912,6 +912,7 @@ class SQLiteStorage:
         max_devices: int,
         by_recovery_key: bool = False,
         checked_key: bytes | None = None,
+        proof: bytes = b"",
     ) -> None:
         def tx(db: Connection) -> None:
             if checked_key is not None:  # in the write transaction: no change can slip in
@@ -948,7 +949,7 @@ class SQLiteStorage:
                     "INSERT INTO recovery_sessions (device_id, account_id) VALUES (?, ?)",
                     (device.device_id, device.account_id),
                 )
-            _log_sign_in(db, device, by_recovery_key)
+            _log_sign_in(db, device, by_recovery_key, proof)
 
         await self._write(tx)
 
@@ -1882,19 +1883,23 @@ def _device(row: Any) -> DeviceRow:
     )
 
 
-def _log_sign_in(db: Connection, device: DeviceRow, by_recovery_key: bool) -> None:
-    """Append the sign-in of `device` to its account's log (numbered after the newest row),
+def _log_sign_in(
+    db: Connection, device: DeviceRow, by_recovery_key: bool, proof: bytes = b""
+) -> None:
+    """Append the sign-in of `device` (with its device `proof`, `SignInRow.proof`) to its
+    account's log (numbered after the newest row),
     then drop rows older than SIGN_INS_KEPT_MS and beyond the newest SIGN_INS_KEPT, never
     the newest (`SignInRow`)."""
     db.execute(
-        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key) "
-        "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM sign_ins WHERE account_id = ?",
+        "INSERT INTO sign_ins (account_id, seq, device_id, name, at, by_recovery_key, proof) "
+        "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM sign_ins WHERE account_id = ?",
         (
             device.account_id,
             device.device_id,
             device.name,
             device.created_at,
             int(by_recovery_key),
+            proof,
             device.account_id,
         ),
     )

@@ -39,10 +39,10 @@ SAMPLES: dict[str, Any] = {
     ),
     "/v1/auth/challenge": wire.ChallengeRequest("nobody", "login"),
     "/v1/auth/login": wire.LoginRequest(
-        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID
+        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID, bytes(32), bytes(64)
     ),
     "/v1/auth/recover": wire.LoginRequest(
-        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID
+        "nobody", bytes(32), bytes(64), "phone", bytes(48), ZERO_ID, bytes(32), bytes(64)
     ),
     "/v1/auth/logout": wire.Empty(),
     "/v1/account/password": wire.PasswordChangeRequest(  # as a recovery sends it
@@ -78,7 +78,7 @@ SAMPLES: dict[str, Any] = {
     "/v1/shares/list": wire.ListRequest(bytes(32)),
     "/v1/shares/leave": wire.JournalRequest(ZERO_ID),
     "/v1/shares/audit": wire.AuditRequest(ZERO_ID, bytes(32), with_erased=True),
-    "/v1/account/sign-ins": wire.SignInsRequest(1),
+    "/v1/account/sign-ins": wire.SignInsRequest(1, with_keys=True),
     "/v1/account/identity-by-id": wire.AccountRequest(ZERO_ID),
     "/v1/account/known": wire.AccountsRequest([ZERO_ID]),
     "/v1/sync": wire.SyncRequest([wire.Cursor(ZERO_ID, 0)], 10, ZERO_ID),

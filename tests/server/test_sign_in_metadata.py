@@ -147,3 +147,30 @@ async def test_the_device_list_is_as_before_also_after_a_recovery_and_a_password
         assert sorted(d.name for d in old.devices) == ["laptop", "tablet"]
     finally:
         await tablet.close()
+
+
+async def test_a_logins_device_proof_is_kept_and_sent_only_with_keys(
+    live_server: RunningServer, raw: RawClient, signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A login's device key, challenge and signature (protocol.md 4.21) are kept in its row
+    and sent to a request `with_keys`; without it the rows have the fields they always had
+    (an older SDK's strict decoder takes them). A signup's row has none."""
+    laptop = await signup("ana")
+    phone = await login("ana", "phone")
+    keyed = await laptop.transport.call(
+        "/v1/account/sign-ins", wire.SignInsRequest(with_keys=True), wire.SignInList
+    )
+    [first, second] = keyed.sign_ins
+    assert (first.device_key, first.challenge, first.device_signature) == (b"", b"", b"")
+    assert second.device_id == phone.profile.device_id
+    assert (len(second.device_key), len(second.challenge), len(second.device_signature)) == (
+        32, 32, 64,
+    )  # fmt: skip
+    answer = await raw.call(
+        "/v1/account/sign-ins", wire.SignInsRequest(), token=laptop.profile.token
+    )
+    assert answer.status == 200, answer.value()
+    for row in msgpack.unpackb(answer.body, raw=False)["sign_ins"]:
+        assert set(row) == {
+            "seq", "device_id", "name", "at", "by_recovery_key", "signed_out", "current",
+        }  # fmt: skip

@@ -1,0 +1,58 @@
+"""A device of this account told by what the device itself proves (fix34a): the phone's
+login again is "signed in again" by its own device key, never a stranger, while someone else
+with the password under the same name is still told as one (nu83 F11); the earlier writes of
+a device signed out since are named by the name it signed in with (nu84 F8)."""
+
+from __future__ import annotations
+
+from tests.test_cli import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    Device,
+    laptop,
+    phone,
+)
+from tests.test_cli_nu56_findings import flat
+
+
+async def test_writes_of_devices_signed_out_since_are_named_after_a_login_again(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """nu84 F8: after the phone and the laptop logged out and the laptop logged in again, its
+    summary said "on a device signed out since: 1 new entry": the phone's, which the new
+    session had never listed. It is named by the name it signed in with, signed out since."""
+    await phone.ok("write", "Written on the phone.")
+    await phone.ok("logout", "--yes")
+    await laptop.ok("logout", "--yes")
+    again = flat((await laptop.ok("login", laptop.url, "ana")).stderr)
+    assert "1 new entry from phone, signed out since" in again, again
+    assert "a device signed out since" not in again, again
+
+
+async def test_the_phones_login_again_is_told_as_the_phone_and_a_namesake_as_a_stranger(
+    laptop: Device,  # noqa: F811
+    phone: Device,  # noqa: F811
+) -> None:
+    """nu83 F11: after `tj login` again on the phone, the laptop said "New sign-in ... 'phone'
+    (device X: a second device named 'phone', not the one you know) ... Not you? ...
+    revoke". The phone's home signs each sign-in with the device key it keeps: the laptop
+    tells it as the phone signed in again, with no advice. Someone else with the password,
+    under the name "phone", cannot sign with that key: still a new device, with the advice."""
+    await laptop.ok("devices")  # the laptop knows the phone by its name
+    await laptop.ok("sync")  # and has looked at the sign-ins once
+    first = [d["id"] for d in await laptop.json("devices") if d["name"] == "phone"]
+    await phone.ok("login", phone.url, "ana", env={"TJ_PASSWORD": PASSWORD})
+    told = flat((await laptop.ok("sync")).stderr)
+    assert f"'phone' (device {first[0][:12]}) signed in again on this account as 'phone'" in told
+    assert "(its own device key says it is the same device)" in told, told
+    assert "New sign-in" not in told, told
+    assert "Not you?" not in told, told
+    assert "a second device named" not in told, told
+    thief = Device(laptop.home.parent / "thief", laptop.url)
+    await thief.ok(
+        "login", laptop.url, "ana", "--device-name", "phone", env={"TJ_PASSWORD": PASSWORD}
+    )
+    told = flat((await laptop.ok("sync")).stderr)
+    assert "a second device named 'phone', not the one you know" in told, told
+    assert "signed in again" not in told, told
+    assert "Not you? Whoever signed in knows your password" in told, told
