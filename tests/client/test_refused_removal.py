@@ -7,6 +7,9 @@ crypto; the server's lies by a hostile proxy and an edit of its database."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -25,6 +28,7 @@ from tests.client.test_flag_untold_share_end import (  # noqa: F401 (fixture)
     server_settings,
 )
 from tests.conftest import ClientFactory, RunningServer
+from tests.test_cli import run_tj, succeeded
 
 
 @pytest.mark.parametrize("status", [403, 404, 409])
@@ -133,3 +137,30 @@ async def test_listing_shares_answers_when_the_server_refuses_the_removal(
     assert (after.member, after.expired, after.removal_refused) == ("tom", True, None)
     assert after.dropped_at is not None
     assert after.to_dict()["removal_refused"] is None
+
+
+async def test_tj_shares_marks_a_member_whose_removal_the_server_refused(
+    signup: ClientFactory,
+    live_server: RunningServer,
+    hostile: HostileServer,
+    through: Through,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """`tj shares` (through the same hostile server, a 409 every time) lists tom as the
+    verified chain does, marked as not served with his removal refused, a footnote saying
+    what that means; `--json` gives `removal_refused`."""
+    ana, tom = await through("ana"), await signup("tom")
+    await flag_to_tom(ana, tom)
+    drop_member(live_server, await journal_id(ana, "Personal"), tom)
+    refuse_rotations_with(hostile, monkeypatch, 409, "chain_conflict")
+    await ana.close()
+    home = tmp_path / "ana-via-proxy"
+    shown = succeeded(await run_tj(["--home", str(home), "shares"]))
+    text = " ".join(shown.output.split())
+    assert "(not served; removal refused)" in text, text
+    assert "refused to store the signed removal that takes them off the journal's access" in text
+    listed = json.loads(succeeded(await run_tj(["--home", str(home), "shares", "--json"])).stdout)
+    [row] = [r for r in listed if r["journal"] == "Personal"]
+    assert (row["member"], row["expired"]) == ("tom", False)
+    assert row["removal_refused"] is not None
