@@ -2201,7 +2201,12 @@ def shares(home: Home, as_json: bool) -> None:
     )
     output.show_rows(found, as_json, shares_table, nothing)
     if not as_json:
-        footnotes = [*flags_footnotes(found), *copy_flags_footnote(found), *left_footnote(found)]
+        footnotes = [
+            *flags_footnotes(found),
+            *copy_flags_footnote(found),
+            *left_footnote(found),
+            *refused_footnote(found),
+        ]
         for line in [*footnotes, *kept_copy_lines(kept, named)]:
             output.message(line, wrap=True)  # as a warning beside them (NU46 #12)
 
@@ -2831,6 +2836,11 @@ LEFT_MARK = "(they left; the server's word)"
 server no longer served them (`ShareInfo.dropped_at`); `left_footnote` says what it means."""
 
 
+REFUSED_MARK = "(not served; removal refused)"
+"""How `tj shares` marks a current member whom the server no longer serves and whose signed
+removal it refused (`ShareInfo.removal_refused`); `refused_footnote` says what it means."""
+
+
 def copy_flags_footnote(found: Iterable[ShareInfo]) -> list[str]:
     """Under `tj shares`, once, when a row's flags read "no (a copy)" (NU29 F6), and once
     when one reads "no (a brief)", each in its own words (NU51 F17: a brief's row was told
@@ -2862,6 +2872,19 @@ def left_footnote(found: Iterable[ShareInfo]) -> list[str]:
         "deleted; they did not sign it. Your device removed them from the journal's access "
         "on that word and changed its key (a server can only end a share this way, never "
         "extend one)."
+    ]
+
+
+def refused_footnote(found: Iterable[ShareInfo]) -> list[str]:
+    """Under `tj shares`, once, when a row is marked REFUSED_MARK (fix34c)."""
+    if not any(s.removal_refused is not None for s in found):
+        return []
+    return [
+        f"{REFUSED_MARK}: the server says the member no longer reads the journal (they left "
+        "the share, or their account was deleted; they did not sign it), but it refused to "
+        "store the signed removal that takes them off the journal's access: they stay listed, "
+        "as your access chain still names them, until it goes through. Every "
+        f"{output.command_text('tj sync')} sends it again."
     ]
 
 
@@ -2968,6 +2991,8 @@ def shares_table(found: Iterable[ShareInfo]) -> Table:
         elif s.dropped_at is not None:  # before its signed end date (NU22 C9)
             sees = "nothing now"
             ends = f"ended {output.local_time(s.dropped_at)} {LEFT_MARK}"  # NU28 C7
+        elif s.removal_refused is not None:  # still on the chain: the server refused it
+            ends = f"{ends} {REFUSED_MARK}"
         rows.append((s.journal, member_label(s, found), s.role, sees, ends, flags_text(s)))
     return fitted(columns, rows)
 

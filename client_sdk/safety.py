@@ -409,10 +409,17 @@ class Acknowledgement:
     at: datetime
     mine: bool = False
     """Whether this account wrote it (from the record's signature)."""
+    account_id: str = ""
+    """The account (hex) whose signed record it is, as the owner's signed access chain binds
+    its keys: what says which member acknowledged it, never `by` (a username is freed when
+    its account is erased and may be another account's now: an acknowledgement by that
+    account delivers nothing to the member the flag was sealed for). "" only where built
+    by hand."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: times as ISO 8601 strings in UTC."""
-        return {"by": self.by, "at": json_time(self.at)}
+        """A JSON-ready dict: times as ISO 8601 strings in UTC; the account id as hex (null
+        when not known)."""
+        return {"by": self.by, "at": json_time(self.at), "account_id": self.account_id or None}
 
 
 @dataclass(frozen=True)

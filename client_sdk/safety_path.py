@@ -2754,7 +2754,8 @@ class SafetyPath:
         the very share it was told for (the server stopped serving them and refuses their
         removal, `_unserved_end`), and whose
         acknowledgement of it this device does not hold (an acknowledged flag was
-        delivered)."""
+        delivered): by account id, the one the owner's signed chain binds, as the sync's
+        judgement counts it (`_undelivered`), never by username."""
         members = kept.get(flag.id) if isinstance(kept, dict) else None
         members = dict(members) if isinstance(members, dict) else {}
         local = journals.get(bytes.fromhex(flag.journal_id))
@@ -2771,7 +2772,10 @@ class SafetyPath:
             with contextlib.suppress(ValueError):
                 if member not in members and _share_end(state, bytes.fromhex(member), now):
                     members[member] = {"surely": False}
-        acked = {a.by for a in flag.acknowledged}  # delivered: never "not delivered"
+        # delivered: never "not delivered"; by the account that signed the acknowledgement, as
+        # the sync's judgement (`_undelivered`) counts it, never by a username (a new account
+        # under a former member's name acknowledges nothing for them: fix34c)
+        acked = {a.account_id for a in flag.acknowledged}
         names, surely, left = [], [], []
         for member, told in sorted(members.items()):
             with contextlib.suppress(ValueError):
@@ -2785,7 +2789,7 @@ class SafetyPath:
                     and isinstance(told, dict)
                     and told.get("began") == state.granted_at.get(terms.handle, 0)
                 )
-                if (terms is None or terms.ended(now) or told_now) and name not in acked:
+                if (terms is None or terms.ended(now) or told_now) and member not in acked:
                     names.append(name)
                     if _told_surely(told):
                         surely.append(name)
@@ -3475,7 +3479,8 @@ class SafetyPath:
         for (flag_id, author), at in sorted(firsts.items(), key=lambda item: item[1]):
             flag = flags[flag_id]
             local = journals[bytes.fromhex(flag.journal_id)]
-            seen = Acknowledgement(await self._name(local, author), to_datetime(at), author == me)
+            name = await self._name(local, author)
+            seen = Acknowledgement(name, to_datetime(at), author == me, author.hex())
             flags[flag_id] = replace(flag, acknowledged=(*flag.acknowledged, seen))
         for journal_id in {bytes.fromhex(f.journal_id) for f in flags.values()}:
             granted = await self._replica.earlier_share_elsewhere(journals[journal_id])

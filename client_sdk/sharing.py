@@ -224,6 +224,13 @@ class ShareInfo:
     know it (a share ended by an erasure recorded by an older version, an unseen copy's). A
     username is freed when its account is erased and may be another account's now: tell
     members apart by this, as `tj shares` does ("drsmith (account d4c9000f)")."""
+    removal_refused: datetime | None = None
+    """For a current member by the verified chain whom the server no longer serves the journal
+    to (they left, or their account was deleted: the server's word) and whose signed removal
+    the server refused to store (it answered 400, 403, 404 or 409): when this process first
+    found it refusing (UTC, this device's clock). They stay listed as a member (the owner's
+    chain says so) until the removal goes through; every sync and every `client.shares.list`
+    sends it again, and the sync's report says so too (rev33d F3). None otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: times as ISO 8601 strings in UTC; ids as hex; nested values as their
@@ -259,6 +266,7 @@ class ShareInfo:
             "member_id": self.member_id,
             "kept_terms": list(self.kept_terms),
             "kept_from": self.kept_from or None,
+            "removal_refused": json_time(self.removal_refused) if self.removal_refused else None,
         }
 
 
@@ -2626,8 +2634,10 @@ class Sharing:
         now = now_ms()
         erased_rows = await self._erased()
         erased = {(r["journal_id"], r["member"]) for r in erased_rows}  # listed as erased
+        refused = self.replica.unserved_refused  # removals the server refused (`_drop_departed`)
         found = []
         for s in self.replica.verified_shares(now):
+            refused_at = refused.get(s.journal_id, {}).get(s.member_id)
             settings = disclosures.get(s.journal_id)
             mirror = settings is not None and settings.kind == "mirror"
             found.append(
@@ -2644,6 +2654,7 @@ class Sharing:
                     kind=settings.kind if settings is not None else "journal",
                     since=self.copies_from(s.journal_id) if mirror else None,
                     member_id=s.member_id.hex(),
+                    removal_refused=to_datetime(refused_at) if refused_at is not None else None,
                 )
             )
         me = self.profile.account_id
@@ -3125,7 +3136,7 @@ class Sharing:
         server no longer serves, with a signed `removed` entry and a new key epoch: removing
         only narrows access, so the server's word is enough (protocol.md /v1/shares/leave).
         The rotation keeps each for the next sync's report (Replica._keep_departed). A
-        journal whose rotation the server refuses (403, 404, 400) is that journal's problem
+        journal whose rotation the server refuses (403, 404, 400, 409) is that journal's problem
         (`Replica.removal_refused`: told by the sync, its members kept as the server no
         longer serves them), the others go on (rev33d F3); returns those journals' ids, left
         to be removed again at the next sync."""
@@ -3147,7 +3158,9 @@ class Sharing:
                     await self._remember_erased(journal.name, journal_id, state, gone)
                     try:
                         await self.replica.change_access(journal, [])
-                    except (InvalidInput, AccessError, NotFound) as error:
+                    except (InvalidInput, AccessError, NotFound, ConflictError) as error:
+                        # a 409 too: a conflict that three tries did not get past, or one that
+                        # is no chain conflict (`Replica.change_access`), is refused as well
                         if error.code is None:
                             raise  # this device's own error, not the server's refusal
                         self.replica.removal_refused(journal, state, gone, error)

@@ -51,6 +51,7 @@ SHARE_KEYS = {
     "since",
     "kept_terms",
     "kept_from",
+    "removal_refused",
 }
 
 
