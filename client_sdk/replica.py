@@ -6425,6 +6425,8 @@ class Replica:
         pull's CPU, uses both cores). Records of a reply asked ahead may have been opened in
         the worker before (`_open_early`): each is used only if opened from the same inputs
         (`_same_inputs`), else opened here as any other."""
+        if not fresh:  # a page of echoes (a pull after a push): nothing to open
+            return []
         keys: dict[int, bytes | Exception] = {}
         for epoch in dict.fromkeys(record.epoch for record in fresh):
             try:
