@@ -760,6 +760,7 @@ class Replica:
         self._id_waits: tuple[asyncio.Task[Any] | None, WaitBudget] | None = None
         """While a sync runs: its task, and what its lookups of accounts by id may still wait
         in all (`look_up_id`): ID_LOOKUP_WAIT_S."""
+        self._counters_tags: dict[tuple[bytes, bytes], bytes] = {}  # `counters_tag`'s
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -767,8 +768,14 @@ class Replica:
     def counters_tag(self, journal_id: bytes) -> bytes:
         """The tag the store keeps a removed journal's write counters under
         (`Transaction._keep_write_counters`): keyed with this account's secrets, so the store
-        file alone does not name the journal (keys.kept_counters_tag, R38 G1/G2)."""
-        return keys.kept_counters_tag(self.profile.secrets.account_key, journal_id)
+        file alone does not name the journal (keys.kept_counters_tag, R38 G1/G2). Computed
+        once per journal and account key (issue 10: a journal list read before every push
+        derived it again, with its subkey, for every journal several times)."""
+        key = (self.profile.secrets.account_key, journal_id)
+        tag = self._counters_tags.get(key)
+        if tag is None:
+            tag = self._counters_tags[key] = keys.kept_counters_tag(*key)
+        return tag
 
     def remember_key(self, journal_id: bytes, epoch: int, key: bytes) -> None:
         self._keys[(journal_id, epoch)] = key
