@@ -505,6 +505,11 @@ PROBLEM_HELD = (
 )
 
 
+NAMES_VERIFIED_KEPT = 4096
+"""Journal names whose owner's signature `Replica._journal_meta` keeps as verified (by every
+input of the verification): more than a therapist's caseload of journals."""
+
+
 class Replica:
     def __init__(
         self,
@@ -761,6 +766,7 @@ class Replica:
         """While a sync runs: its task, and what its lookups of accounts by id may still wait
         in all (`look_up_id`): ID_LOOKUP_WAIT_S."""
         self._counters_tags: dict[tuple[bytes, bytes], bytes] = {}  # `counters_tag`'s
+        self._names_verified: set[tuple[Any, ...]] = set()  # `_note_name_verified`
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -2421,12 +2427,26 @@ class Replica:
             if owner_key is None:
                 raise IntegrityError("the owner is not known")
             named_at, archived = named_at_of(meta), archived_of(meta)
-            keys.verify_journal_name(
-                owner_key, journal.journal_id, epoch, meta["name"], signature, named_at, archived
-            )
+            name = meta["name"]
+            signed = (owner_key, journal.journal_id, epoch, name, signature, named_at, archived)
+            kept = isinstance(name, str)  # else refused below, as ever (never kept)
+            if not kept or signed not in self._names_verified:
+                keys.verify_journal_name(*signed)
+                if kept:
+                    self._note_name_verified(signed)
         except (IntegrityError, ValueError):
             return {"name": f"(unverified name {short})"}
         return meta
+
+    def _note_name_verified(self, signed: tuple[Any, ...]) -> None:
+        """Keep `signed` (the owner's signing key, the journal id, the epoch, the name, the
+        signature, `named_at`, `archived`: every input of keys.verify_journal_name) as
+        verified: the same inputs verify the same, so a journal list that serves the same
+        signed name again (the one read before every push, issue 10) is not verified again;
+        any other byte of them is. At most NAMES_VERIFIED_KEPT kept (then forgotten all)."""
+        if len(self._names_verified) >= NAMES_VERIFIED_KEPT:
+            self._names_verified.clear()
+        self._names_verified.add(signed)
 
     def _unwrap(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
+from typing import Any
 
 import pytest
 from pycrdt import Doc
@@ -194,3 +195,38 @@ async def test_a_push_s_journal_list_derives_no_kept_counters_tag_again(
     personal = await journal_id(laptop, "Personal")  # the tag kept is the tag derived
     kept = laptop.replica.counters_tag(personal)
     assert kept == real(laptop.profile.secrets.account_key, personal)
+
+
+async def test_a_push_s_journal_list_verifies_a_name_signed_anew_and_not_the_same_again(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's signature over a journal's name (keys.verify_journal_name) is verified
+    for every input it has not verified yet, and not again for the same name, signature and
+    key that the journal list read before every push serves again (issue 10: one Ed25519
+    verification, ~7 % of a live round's writer)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()
+    verified: list[str] = []
+    real = keys.verify_journal_name
+
+    def counted(owner: bytes, journal: bytes, epoch: int, name: str, *rest: Any) -> None:
+        verified.append(name)
+        real(owner, journal, epoch, name, *rest)
+
+    monkeypatch.setattr(keys, "verify_journal_name", counted)
+    await laptop.entries.write(None, "another entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified == []
+    await phone.sync()
+    await phone.journals.rename("Personal", "Daily")
+    await phone.sync()
+    await laptop.entries.write(None, "a third entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified and set(verified) == {"Daily"}  # the new name, verified
+    assert [j.name for j in await laptop.journals.list()] == ["Daily"]
+    verified.clear()
+    await laptop.entries.write(None, "a fourth entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified == []
