@@ -151,7 +151,7 @@ class Context:
         self.profile = replica.profile
         self._views: dict[bytes, tuple[bytes, bytes, bytes, EntryView, Entry | None]] = {}
         """Entry views by document id, each with its journal's id and the BLAKE2b digest of
-        the stored state and the waiting updates it was read from (`_entry_view`), and the
+        the stored state and the waiting updates it was read from (`stored_entry_view`), and the
         Entry a listing last made of it (`_listed`: an Entry is frozen, so one object serves
         every listing while its journal is named the same). A view is
         dropped when its document changes (`forget_views`: every change the client's change
@@ -1380,7 +1380,7 @@ class Context:
         found = []
         for doc_id, journal_id, row in page.rows:
             stored = page.documents[doc_id]
-            if entry_row(self._entry_view(stored)) != row:
+            if entry_row(self.stored_entry_view(stored)) != row:
                 return None  # never list what its document does not say
             found.append(self._listed(journals[journal_id], stored, named, left))
         return found, page.total, frozenset(j.hex() for j in page.journal_ids)
@@ -1419,7 +1419,7 @@ class Context:
     def _same_entry(self, copy: StoredDocument, whole: StoredDocument) -> bool:
         """`queries.same_entry` of two stored entries' views (kept views: each document is
         read once, however many entries it is compared with)."""
-        return same_entry(self._entry_view(copy), self._entry_view(whole))
+        return same_entry(self.stored_entry_view(copy), self.stored_entry_view(whole))
 
     async def index_stale_entries(self) -> None:
         """Write the rows of the store's index of entries for the entries new to it
@@ -1436,7 +1436,7 @@ class Context:
                 fields = entry_row_fields_of_state(stored.state)
                 if fields is not None:
                     return entry_row(fields)
-            return entry_row(self._entry_view(stored))
+            return entry_row(self.stored_entry_view(stored))
 
         try:
             more = True
@@ -1459,7 +1459,7 @@ class Context:
         named: dict[bytes, _Names],
         left: Collection[str],
     ) -> Entry:
-        """`entry_of(journal, view, left)` of a stored entry's view (`_entry_view`): the Entry made
+        """`entry_of(journal, view, left)` of a stored entry's view (`stored_entry_view`): the Entry made
         of the same kept view before when it names the journal the same (name, id, whether
         it may hold copies: all `entry_of` takes from `journal`), else made now and kept
         with the view. `named`: (display, hex id, may be a copy) by journal id, filled here,
@@ -1476,7 +1476,7 @@ class Context:
                 self.share_state(journal, left),  # it moves with the clock: never kept (NU42 #6)
             )
             named[journal.journal_id] = names
-        view = self._entry_view(stored)
+        view = self.stored_entry_view(stored)
         kept = self._views.get(stored.doc_id)
         if kept is not None and kept[3] is view:
             entry = kept[4]
@@ -1493,7 +1493,7 @@ class Context:
             return entry
         return self.entry_of(journal, view, left)
 
-    def _entry_view(self, stored: StoredDocument) -> EntryView:
+    def stored_entry_view(self, stored: StoredDocument) -> EntryView:
         """The view of a stored entry: the one read from the same state before, else read now.
         A view depends on the document's state and waiting updates alone (`entry_view`), so
         a view read from a state of the same BLAKE2b digest is that state's view; reading one
@@ -1639,6 +1639,12 @@ class Context:
         Raises InvalidInput for a malformed or ambiguous id, NotAnEntry (a NotFound) for the
         id of another kind of document this device holds (a note, a result...), NotFound for
         none."""
+        journal, stored = await self.entry_stored(entry_id)
+        return journal, stored_document(stored)
+
+    async def entry_stored(self, entry_id: str) -> tuple[LocalJournal, StoredDocument]:
+        """`entry_document`, the document as stored (not decoded: `stored_entry_view` reads
+        its view), with the same errors."""
         whole = _whole_id(entry_id)  # as apps pass it: one read, no lookup by prefix first
         stored = None if whole is None else await self.store.document(whole)
         if stored is None:  # a prefix, or no such document: looked up (and its errors) as ever
@@ -1657,7 +1663,7 @@ class Context:
                 id=doc_id.hex(),
             )
         journals = {j.journal_id: j for j in await self.store.journals()}
-        return journals[stored.journal_id], stored_document(stored)
+        return journals[stored.journal_id], stored
 
     async def _entry_id(self, text: str) -> bytes:
         cleaned = text.strip().lower()

@@ -835,7 +835,13 @@ class Entries:
         for an unknown or deleted one, for a trashed one without `include_trashed` (`trash`
         lists those), and for another account's entry in its owner's trash (out of a
         member's view)."""
-        local, document, view = await self._live_view(entry_id, include_trashed=include_trashed)
+        # Its view from the stored state (kept by the state's digest, read without pycrdt
+        # for an entry written once: Context.stored_entry_view), not from a document built
+        # only to be read (issue 10: a live round's follower decoded the entry it had just
+        # merged again, about a tenth of its round).
+        local, stored = await self._context.entry_stored(entry_id)
+        view = self._context.stored_entry_view(stored)
+        self._check_live(entry_id, local, view, include_trashed)
         left = await self._context.left_here([local])
         return self._context.entry_of(local, view, left)  # the view read once (issue 10)
 
@@ -853,6 +859,13 @@ class Entries:
         """`_live_entry`, with the entry's view as it was read for the check."""
         local, document = await self._context.entry_document(entry_id)
         view = entry_view(document)
+        self._check_live(entry_id, local, view, include_trashed)
+        return local, document, view
+
+    def _check_live(
+        self, entry_id: str, local: LocalJournal, view: EntryView, include_trashed: bool
+    ) -> None:
+        """NotFound unless the entry of `view`, in `local`, is live as `_live_view` says."""
         if view.deleted or trash_expired(view, now_ms()):
             raise NotFound(f"entry {entry_id} was deleted", subject="deleted")
         if view.trashed_at is not None and local.owner_id != self._context.profile.account_id:
@@ -862,7 +875,6 @@ class Entries:
             raise NotFound(f"entry {entry_id}: its owner moved it to the trash", subject="deleted")
         if view.trashed_at is not None and not include_trashed:
             raise NotFound(f"entry {entry_id} is in the trash: restore it first", subject="deleted")
-        return local, document, view
 
     async def list(
         self,

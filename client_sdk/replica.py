@@ -505,6 +505,11 @@ PROBLEM_HELD = (
 )
 
 
+NAMES_VERIFIED_KEPT = 4096
+"""Journal names whose owner's signature `Replica._journal_meta` keeps as verified (by every
+input of the verification): more than a therapist's caseload of journals."""
+
+
 class Replica:
     def __init__(
         self,
@@ -760,6 +765,8 @@ class Replica:
         self._id_waits: tuple[asyncio.Task[Any] | None, WaitBudget] | None = None
         """While a sync runs: its task, and what its lookups of accounts by id may still wait
         in all (`look_up_id`): ID_LOOKUP_WAIT_S."""
+        self._counters_tags: dict[tuple[bytes, bytes], bytes] = {}  # `counters_tag`'s
+        self._names_verified: set[tuple[Any, ...]] = set()  # `_note_name_verified`
 
     compact_after = 100
     """A document with this many acknowledged updates gets a snapshot at the next sync."""
@@ -767,8 +774,14 @@ class Replica:
     def counters_tag(self, journal_id: bytes) -> bytes:
         """The tag the store keeps a removed journal's write counters under
         (`Transaction._keep_write_counters`): keyed with this account's secrets, so the store
-        file alone does not name the journal (keys.kept_counters_tag, R38 G1/G2)."""
-        return keys.kept_counters_tag(self.profile.secrets.account_key, journal_id)
+        file alone does not name the journal (keys.kept_counters_tag, R38 G1/G2). Computed
+        once per journal and account key (issue 10: a journal list read before every push
+        derived it again, with its subkey, for every journal several times)."""
+        key = (self.profile.secrets.account_key, journal_id)
+        tag = self._counters_tags.get(key)
+        if tag is None:
+            tag = self._counters_tags[key] = keys.kept_counters_tag(*key)
+        return tag
 
     def remember_key(self, journal_id: bytes, epoch: int, key: bytes) -> None:
         self._keys[(journal_id, epoch)] = key
@@ -2414,12 +2427,26 @@ class Replica:
             if owner_key is None:
                 raise IntegrityError("the owner is not known")
             named_at, archived = named_at_of(meta), archived_of(meta)
-            keys.verify_journal_name(
-                owner_key, journal.journal_id, epoch, meta["name"], signature, named_at, archived
-            )
+            name = meta["name"]
+            signed = (owner_key, journal.journal_id, epoch, name, signature, named_at, archived)
+            kept = isinstance(name, str)  # else refused below, as ever (never kept)
+            if not kept or signed not in self._names_verified:
+                keys.verify_journal_name(*signed)
+                if kept:
+                    self._note_name_verified(signed)
         except (IntegrityError, ValueError):
             return {"name": f"(unverified name {short})"}
         return meta
+
+    def _note_name_verified(self, signed: tuple[Any, ...]) -> None:
+        """Keep `signed` (the owner's signing key, the journal id, the epoch, the name, the
+        signature, `named_at`, `archived`: every input of keys.verify_journal_name) as
+        verified: the same inputs verify the same, so a journal list that serves the same
+        signed name again (the one read before every push, issue 10) is not verified again;
+        any other byte of them is. At most NAMES_VERIFIED_KEPT kept (then forgotten all)."""
+        if len(self._names_verified) >= NAMES_VERIFIED_KEPT:
+            self._names_verified.clear()
+        self._names_verified.add(signed)
 
     def _unwrap(
         self,
@@ -4164,7 +4191,10 @@ class Replica:
         stored = await self.store.setting(hold_back.SETTING, as_of=as_of)
         hold = hold_back.decode(stored)
         exchanges: list[tuple[wire.SyncRequest, wire.SyncReply]] = []
-        footprint = report.footprint()
+        # Compared below only by a pull that may be remembered clean (`_CleanPull`): not
+        # computed for the others (a pull after a push: ~100 fields read for nothing).
+        remembered = check and not pending and as_of is not None
+        footprint = report.footprint() if remembered else None
         try:
             await self._pull_pages(report, tracker, hold, check, pending, ahead, as_of, exchanges)
             if self._whole_echoes.snapshots:  # listed until their bytes came back
@@ -4205,9 +4235,7 @@ class Replica:
         # One request, one reply with nothing new in it, nothing held back, nothing reported
         # and nothing written: as of this store version, that reply finds nothing again.
         if (
-            check
-            and not pending
-            and as_of is not None
+            remembered
             and len(exchanges) == 1
             and not self._pull_held
             and report.footprint() == footprint
@@ -6424,6 +6452,8 @@ class Replica:
         pull's CPU, uses both cores). Records of a reply asked ahead may have been opened in
         the worker before (`_open_early`): each is used only if opened from the same inputs
         (`_same_inputs`), else opened here as any other."""
+        if not fresh:  # a page of echoes (a pull after a push): nothing to open
+            return []
         keys: dict[int, bytes | Exception] = {}
         for epoch in dict.fromkeys(record.epoch for record in fresh):
             try:

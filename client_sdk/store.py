@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -3891,6 +3892,7 @@ def _keep_flags(
     ).close()
 
 
+@functools.lru_cache(maxsize=4096)  # a journal list stores every journal listed (issue 10)
 def legacy_counters_tag(journal_id: bytes) -> bytes:
     """What `kept_write_counters` named a removed journal by before R38 G1/G2: BLAKE2b-256,
     unkeyed, of its id in a frame of its own. Anyone who knows the id (the server, every

@@ -1,4 +1,4 @@
-"""Entry views kept between listings (`Context._entry_view`, issue 10): a listing decodes
+"""Entry views kept between listings (`Context.stored_entry_view`, issue 10): a listing decodes
 only the entries whose stored state changed since the last one (a list of 10,000 entries
 decoded every one at every call, ~1 s), shows every change whoever made it (this client,
 another device after a sync, a deletion), and keeps nothing in memory of a journal the device
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from client_sdk import Client, Entry, context
+from client_sdk import Client, Entry, NotFound, context
 from client_sdk.documents import Document, EntryView
 from tests.client.test_forget_share import ended_copy
 from tests.conftest import ClientFactory
@@ -183,3 +183,41 @@ async def test_a_listing_serves_the_entries_it_made_before_while_the_journal_kee
     assert edited[written[0].id].body == "w1, edited"
     assert edited[written[0].id].changed
     assert edited[written[1].id] is next(e for e in renamed if e.id == written[1].id)
+
+
+async def test_get_reads_an_entry_another_device_wrote_without_building_its_document(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`entries.get` reads the view from the stored state (issue 10: a live round's follower
+    built a pycrdt document of the entry it had just merged, only to read it), and still
+    tells each change: an edit, a move to the trash (NotFound, then found with
+    `include_trashed`)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    written = await laptop.entries.write(None, "from the laptop", title="Monday")
+    await laptop.sync()
+    await phone.sync()
+    built: list[bytes] = []
+    from_state = Document.from_state.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Document], doc_id: bytes, *args: object, **kwargs: object) -> Document:
+        built.append(doc_id)
+        return from_state(cls, doc_id, *args, **kwargs)  # type: ignore[no-any-return]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Document, "from_state", classmethod(counted))
+        entry = await phone.entries.get(written.id)
+        assert (entry.body, entry.title) == ("from the laptop", "Monday")
+        assert built == []
+    await laptop.entries.edit(written.id, body="edited on the laptop")
+    await laptop.sync()
+    await phone.sync()
+    assert (await phone.entries.get(written.id)).body == "edited on the laptop"
+    await laptop.entries.delete(written.id)  # to the trash
+    await laptop.sync()
+    await phone.sync()
+    with pytest.raises(NotFound, match="in the trash"):
+        await phone.entries.get(written.id)
+    assert (await phone.entries.get(written.id, include_trashed=True)).body == (
+        "edited on the laptop"
+    )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
+from typing import Any
 
 import pytest
 from pycrdt import Doc
 
-from client_sdk import Client, records
+from client_sdk import Client, keys, records
 from client_sdk.withholding import JournalCounters
 from tests.client.sharing_support import journal_id
 from tests.client.test_sync_caches import statements
@@ -168,3 +169,64 @@ async def test_an_edit_applies_its_entry_s_stored_state_once(signup: ClientFacto
         sys.setprofile(None)
     assert applied == 1
     assert (await ana.entries.get(entry.id)).body == "a b c"
+
+
+async def test_a_push_s_journal_list_derives_no_kept_counters_tag_again(
+    signup: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal list read before every push stores each journal under its kept-counters
+    tag (`Replica.counters_tag`, keyed with the account key): derived once per journal, not
+    again at every push (issue 10: ~3.5 % of a live round's writer)."""
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()  # the tag of each journal derived by this first list read
+    derived: list[bytes] = []
+    real = keys.kept_counters_tag
+
+    def counted(account_key: bytes, journal: bytes) -> bytes:
+        derived.append(journal)
+        return real(account_key, journal)
+
+    monkeypatch.setattr(keys, "kept_counters_tag", counted)
+    await laptop.entries.write(None, "another entry")
+    report = await laptop.sync()
+    assert report.pushed == 1
+    assert derived == []
+    personal = await journal_id(laptop, "Personal")  # the tag kept is the tag derived
+    kept = laptop.replica.counters_tag(personal)
+    assert kept == real(laptop.profile.secrets.account_key, personal)
+
+
+async def test_a_push_s_journal_list_verifies_a_name_signed_anew_and_not_the_same_again(
+    signup: ClientFactory, login: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's signature over a journal's name (keys.verify_journal_name) is verified
+    for every input it has not verified yet, and not again for the same name, signature and
+    key that the journal list read before every push serves again (issue 10: one Ed25519
+    verification, ~7 % of a live round's writer)."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()
+    verified: list[str] = []
+    real = keys.verify_journal_name
+
+    def counted(owner: bytes, journal: bytes, epoch: int, name: str, *rest: Any) -> None:
+        verified.append(name)
+        real(owner, journal, epoch, name, *rest)
+
+    monkeypatch.setattr(keys, "verify_journal_name", counted)
+    await laptop.entries.write(None, "another entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified == []
+    await phone.sync()
+    await phone.journals.rename("Personal", "Daily")
+    await phone.sync()
+    await laptop.entries.write(None, "a third entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified and set(verified) == {"Daily"}  # the new name, verified
+    assert [j.name for j in await laptop.journals.list()] == ["Daily"]
+    verified.clear()
+    await laptop.entries.write(None, "a fourth entry")
+    assert (await laptop.sync()).pushed == 1
+    assert verified == []
