@@ -13,7 +13,7 @@ import click
 
 from cli.main import CLI_SUBJECTS, cli, is_cli_subject
 from client_sdk.errors import SUBJECTS
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, product_tree
 from tests.test_cli import Device, all_commands, laptop  # noqa: F401
 from tests.test_cli_insights import new_device
 from tests.test_cli_json_errors import failure
@@ -45,7 +45,7 @@ def test_every_subject_the_cli_gives_is_a_documented_one() -> None:
     missing (a failure without a subject was `null` in the error object)."""
     unknown, missing = [], []
     for path in sorted(CLI.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(product_tree(path)):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))

@@ -20,7 +20,7 @@ from cli import output
 from cli.main import with_hint
 from cli.safety import CLI_HINTS
 from client_sdk.errors import InvalidInput, JournalArchived, ScopeNeeded, StillShared, TJError
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, product_tree
 from tests.notice_times import unwrapped
 from tests.test_cli_insights import new_device
 
@@ -192,7 +192,7 @@ def test_no_literal_backtick_span_is_left_in_the_clis_messages() -> None:
     cli = Path(__file__).resolve().parents[1] / "cli"
     left = []
     for path in sorted(cli.glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = product_tree(path)
         skipped = set()
         for node in ast.walk(tree):
             body = getattr(node, "body", None)

@@ -18,6 +18,7 @@ from cli.main import cli
 from client_sdk import wire
 from client_sdk.crypto import Context
 from server import errors, routes, service
+from tests.conftest import product_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "protocol.md").read_text(encoding="utf-8")
@@ -297,13 +298,13 @@ def json_keys() -> dict[str, set[str]]:
                         found.setdefault(key.value, set()).add(where)
 
     for path in sorted((ROOT / "client_sdk").glob("*.py")):
-        for cls in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for cls in ast.walk(product_tree(path)):
             if isinstance(cls, ast.ClassDef):
                 for node in cls.body:
                     if isinstance(node, ast.FunctionDef) and node.name == "to_dict":
                         keys_of(node, f"{cls.name}.to_dict")
     for path in sorted((ROOT / "cli").glob("*.py")):  # NU78 F3: `earlier_dict` was not read
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(product_tree(path)):
             if isinstance(node, ast.FunctionDef) and (
                 node.name.endswith("_dict") or node.name == "set_aside_row"
             ):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import product_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "crypto", "keys", "records", "documents", "wire", "wire_decoding", "sync", "errors", "goals", "prompts", "search",
@@ -23,7 +25,7 @@ IO_LIBRARIES = {"aiohttp", "aiosqlite", "click", "rich", "sqlite3", "socket", "a
 
 
 def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+    tree = product_tree(path)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

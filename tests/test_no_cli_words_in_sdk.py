@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.conftest import product_tree
+
 SDK = Path(__file__).resolve().parent.parent / "client_sdk"
 
 CLI_WORDS = re.compile(r"`tj\b|\btj [a-z]|(?<![\w-])--[a-z][a-z-]*")
@@ -48,7 +50,7 @@ def python_literals() -> Iterator[tuple[str, str, int, str]]:
         skip: set[int] = set()
         named: dict[int, str] = {}
         strings: list[ast.Constant] = []
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in ast.walk(product_tree(path)):
             if isinstance(node, ast.Constant):
                 if isinstance(node.value, str):
                     strings.append(node)

@@ -9,18 +9,19 @@ stays, said in plain words; a review id may stay in a code comment."""
 from __future__ import annotations
 
 import ast
-import functools
 import importlib
 import inspect
 import itertools
 import pkgutil
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import client_sdk
 from client_sdk import Client
+from tests.conftest import product_tree
 from tests.test_sdk_api import (
     EXPORTED,
     EXPORTED_TYPES,
@@ -80,9 +81,8 @@ def attribute_docstrings(body: list[ast.stmt]) -> Iterator[tuple[str, str]]:
                 yield target.id, following.value.value
 
 
-@functools.cache
 def parsed(module: ModuleType) -> ast.Module:
-    return ast.parse(inspect.getsource(module))
+    return product_tree(Path(inspect.getfile(module)))
 
 
 def class_body(cls: type[Any]) -> list[ast.stmt]:

@@ -108,6 +108,9 @@ async def test_s1_f2_a_full_snapshot_oldest_in_its_document_stops_compaction_for
     assert await _records_of(ana, live_server, first.id) == 1
     [(_, s1)] = await ana.store.superseded(bytes.fromhex(first.id), 10)
     assert [len(c.ranges) for c in s1] == [records.MAX_RANGES]  # with its own counter
+    # From here the laptop compacts a document past 10 records (100 by default): the
+    # updates piling up after S1 are as many times the threshold with fewer edits.
+    ana.replica.compact_after = 10
     # Any record in between, so that S1's counter is next to no later one of `first` (an
     # entry written the day after; here the first turn's `second` may already do it).
     await ana.entries.write(None, "the next day")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import client_sdk
 from client_sdk.errors import SUBJECTS
+from tests.conftest import product_tree
 
 SDK = Path(client_sdk.__file__).parent
 
@@ -21,7 +22,7 @@ PASSED_ON = {
 
 
 def _modules() -> dict[str, ast.Module]:
-    return {path.name: ast.parse(path.read_text()) for path in sorted(SDK.glob("*.py"))}
+    return {path.name: product_tree(path) for path in sorted(SDK.glob("*.py"))}
 
 
 def _constants(tree: ast.Module) -> dict[str, str]:
