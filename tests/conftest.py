@@ -14,12 +14,10 @@ import logging
 import os
 import shutil
 import sqlite3
-import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,47 +58,6 @@ hypothesis.settings.load_profile(os.environ.get("TJ_HYPOTHESIS", "tj"))
 # gc.collect() as before, and `tj` and `tj-server` (the product's processes, the tests'
 # subprocesses) keep Python's defaults.
 gc.set_threshold(10_000, 10, 10)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Each test process rewrites the asserts of the test modules it collects and caches the
-    rewritten code in __pycache__ (.ci/run); in a fresh checkout every process rewrote every
-    module (~750, ~16 s of CPU each at load) in the same order, each of the two finding no
-    module the other had cached yet. So, before collecting, the second and later pytest-xdist
-    processes rewrite them from their own share of the list on (the second from the middle),
-    each stopping at the first module found cached (by another process, ahead of it): the
-    processes rewrite about a share each and then read the rest from the cache. The code is
-    pytest's (its `_rewrite_test`, its cache file, written whole), the same bytes as pytest
-    writes; a test run of files (not folders), or with another pytest, skips this."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    config = session.config
-    if worker == "gw0" or sys.dont_write_bytecode or config.getoption("assertmode") != "rewrite":
-        return
-    try:
-        from _pytest.assertion import rewrite
-
-        state = config.stash[rewrite.assertstate_key]
-        tail = rewrite.PYC_TAIL
-    except (ImportError, AttributeError, KeyError):
-        return
-    folders = [config.invocation_params.dir / arg for arg in config.args]
-    if not folders or not all(folder.is_dir() for folder in folders):
-        return
-    patterns = [*config.getini("python_files"), "conftest.py"]
-    modules = sorted(
-        path
-        for folder in folders
-        for path in folder.rglob("*.py")
-        if any(fnmatch(path.name, pattern) for pattern in patterns)
-    )
-    start = len(modules) * int(worker.removeprefix("gw")) // count
-    for path in modules[start:] + modules[:start]:
-        cached = rewrite.get_cache_dir(path) / f"{path.name[:-3]}{tail}"
-        if rewrite._read_pyc(path, cached) is not None or not rewrite.try_makedirs(cached.parent):
-            return  # another process is ahead of this one from here
-        source_hash, code = rewrite._rewrite_test(path, config)
-        rewrite._write_pyc(state, code, source_hash, cached)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
