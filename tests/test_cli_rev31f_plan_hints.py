@@ -43,7 +43,9 @@ async def test_the_plan_command_shown_names_the_default_journal_so_that_it_runs(
     commands = set()
     for words in (("--answers", ITEM9), ("--journal", "Nope", "--answers", ITEM9)):
         taken = await laptop.tj("measure", "take", "phq9", *words)
-        found = re.findall(r"`(tj safety plan --journal \S+) --text 'YOUR PLAN'`", flat(taken.stderr))
+        found = re.findall(
+            r"`(tj safety plan --journal \S+) --text 'YOUR PLAN'`", flat(taken.stderr)
+        )
         assert found, taken.stderr
         commands |= set(found)
     [command] = commands  # one command, whichever message said it
