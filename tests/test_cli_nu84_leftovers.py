@@ -214,3 +214,35 @@ def test_share_again_of_single_items_names_the_fingerprint_in_each_command() -> 
         f"share again: `tj share-entry ENTRY_ID drsmith --fingerprint '{fingerprint}'` (an "
         f"entry), `tj measure share RESULT_ID drsmith --fingerprint '{fingerprint}'` (a result)"
     ), again
+
+
+async def test_new_terms_refused_after_a_leave_print_the_share_again_with_held_and_asked_terms(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """`tj share J M --role read`, given before a sync saw drsmith leave, is refused ("To share
+    it with them again: `tj share Personal drsmith --full`"): that command dropped the end
+    date ana had given, and the fingerprint. Now it keeps the end date held and the role
+    asked for, and runs as printed."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    end = date(date.today().year + 1, 6, 30).isoformat()
+    fingerprint = drsmith.signup["fingerprint"]
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--until", end,
+        "--fingerprint", fingerprint,
+    )  # fmt: skip
+    await drsmith.ok("sync")
+    await drsmith.ok("leave", "ana/Personal", "--yes")
+    refused = await ana.tj("share", "Personal", "drsmith", "--role", "read")
+    assert refused.exit_code == 1, refused.output
+    found = re.search(r"To share it with them again: `tj (share [^`]*)`$", flat(refused.stderr))
+    assert found, refused.stderr
+    words = shlex.split(found.group(1))
+    assert words == [
+        "share", "Personal", "drsmith", "--full", "--until", end, "--fingerprint", fingerprint,
+    ], words  # fmt: skip
+    await ana.ok(*words, input="")
+    [share] = await ana.json("shares")
+    assert share["role"] == "read" and not share["expired"], share
+    expires = datetime.fromisoformat(share["expires_at"]).astimezone()
+    assert expires.date().isoformat() > end and (expires.hour, expires.minute) == (0, 0), share
