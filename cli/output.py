@@ -2627,8 +2627,8 @@ def departure_lines(report: SyncReport) -> list[str]:
                 "date, or never)"
             )
         if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
-            results = ["tj", "measure", "share", "RESULT_ID", d.member, *again[4:]]
-            said += f" (an entry), {command(results)} (a result)"
+            one_result = ["tj", "measure", "share", "RESULT_ID", d.member, *again[4:]]
+            said += f" (an entry), {command(one_result)} (a result)"
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {said}")
         elif d.member_erased and not d.owner:
