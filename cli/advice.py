@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import click
+
 from cli import output
 from client_sdk.errors import TJError, UnsentChanges
 
@@ -27,15 +29,49 @@ def _situation(error: TJError) -> str:
     return error.situation or str(error)
 
 
+ASKED_TERMS = "tj.share terms"
+"""The key, in click's context meta (shared by every context of a run), of the `--role` and
+`--until` the `tj share` being run was given ((role or None, end: datetime, "never" or
+None)), for `share_again`: the terms the user asked for stand in the command it prints."""
+
+
 def share_again(error: TJError) -> str:
     """A member's share ended by the server's word: the share command that gives it again,
-    the whole journal or the fields of its source (`--only`)."""
-    member = error.names["member"]
-    again = output.command(["tj", "share", _journal(error, "journal"), member, "--full"])
-    if "source" in error.names:
-        again = output.command(
-            ["tj", "share", _journal(error, "source"), member, "--only", error.names["fields"]]
-        )
+    the whole journal or the fields of its source (`--only`), with the terms they held (the
+    error's "role", "until", "fingerprint": `output.share_again_words`), but a `--role` or
+    `--until` given to the `tj share` refused, which are the terms the user asked for
+    (fix34b: `tj share J M --role annotate` was answered with `tj share J M --full`)."""
+    from datetime import datetime
+
+    from client_sdk.departures import LEFT, Departure
+
+    names = error.names
+    role, until = names.get("role", ""), int(names.get("until") or 0)
+    context = click.get_current_context(silent=True)
+    asked = context.meta.get(ASKED_TERMS) if context is not None else None
+    if asked is not None:
+        asked_role, asked_until = asked
+        role = asked_role or role
+        if isinstance(asked_until, datetime):
+            until = int(asked_until.timestamp() * 1000)
+        elif asked_until is not None:  # "never"
+            until = 0
+    held = Departure(
+        names["member"],
+        names.get("journal", ""),
+        names.get("journal id", ""),
+        LEFT,
+        source=names.get("source", ""),
+        source_id=names.get("source id", ""),
+        fields=tuple(f for f in names.get("fields", "").split(",") if f),
+        held_role=role,
+        held_until=until,
+        held_fingerprint=names.get("fingerprint", ""),
+    )
+    words, end = output.share_again_words(held)
+    again = output.command(words)
+    if until and not end:  # past: asked for anew, as after a leave (nu84 F1)
+        again += f" (the share they held was to end {output.end_of_share(until)}, which is past)"
     return f"{_situation(error)}. To share it with them again: {again}"
 
 

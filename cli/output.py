@@ -2618,23 +2618,7 @@ def departure_lines(report: SyncReport) -> list[str]:
             lines.append(  # local time, as above (NU26 C6)
                 f"Notice: {d.describe(departure_time, end_of_share, ends_copy=ends_copy)}."
             )
-        # --full: a role or an end date alone never shares a whole journal again (NU24 C4)
-        again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
-        if d.held_role == "annotate":  # the role they held: restoring it restores flags too
-            again += ["--role", "annotate"]
-        ended_before = ""
-        if d.held_until:  # the end date they held is kept, or, once past, asked for (nu84 F1)
-            ended_before = held_end_text(d.held_until)
-            again += ["--until", ended_before or "DATE"]
-        if d.held_fingerprint and not d.member_erased:  # as the verified chain holds it (nu84 F5)
-            again += ["--fingerprint", d.held_fingerprint]
-        if d.items:  # the journal of single items: shared again one item at a time
-            again = ["tj", "share-entry", "ENTRY_ID", d.member]
-            if "measure" in d.items_held and "entry" not in d.items_held:  # NU64 F20
-                again = ["tj", "measure", "share", "RESULT_ID", d.member]
-        if d.source:  # a field-level copy: shared again from its source, same fields (NU21 C7)
-            source = journal_word(d.source, d.source_id)
-            again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
+        again, ended_before = share_again_words(d)
         said = command(again)
         if d.held_until and not ended_before and "--until" in again:
             ran_until = share_end(datetime.fromtimestamp(d.held_until / 1000).astimezone())
@@ -2643,7 +2627,8 @@ def departure_lines(report: SyncReport) -> list[str]:
                 "date, or never)"
             )
         if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
-            said += f" (an entry), {command(['tj', 'measure', 'share', 'RESULT_ID', d.member])} (a result)"
+            one_result = ["tj", "measure", "share", "RESULT_ID", d.member, *again[4:]]
+            said += f" (an entry), {command(one_result)} (a result)"
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {said}")
         elif d.member_erased and not d.owner:
@@ -2651,6 +2636,41 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
             lines.append(f"  To share with them again: {said}")
     return lines
+
+
+def share_again_words(d: Departure) -> tuple[list[str], str]:
+    """The command that gives `d`'s member the share they held again, with the options it
+    was given by (every one `tj share` takes that the owner-signed chain held: nu84 F1, F5,
+    fix34b), and the end date it says (`held_end_text`: "" when none, or past). A whole
+    journal: `tj share J M --full` (a role or an end date alone never shares a whole journal
+    again, NU24 C4), `--role annotate` for the role held (which restores safety flags the
+    owner chose for them too: their opt-in is the owner's signed plan, not the share's),
+    `--until` the end date held (`DATE` once past), `--fingerprint` as the verified chain
+    holds them (never for an account the server says was erased: `erased_member_line`). A
+    field-level copy: from its source with `--only` its fields (NU21 C7) and the same
+    `--role`, `--until` and `--fingerprint`; before, its role and end date were dropped, so
+    the copy came back read-only and with no end. The journal of single items: `tj
+    share-entry ENTRY_ID M` (`tj measure share RESULT_ID M` for results only, NU64 F20),
+    with `--fingerprint`; it is always read-only, with no end, so no role nor end date."""
+    erased = d.member_erased
+    fingerprint = ["--fingerprint", d.held_fingerprint] if d.held_fingerprint and not erased else []
+    if d.items:  # the journal of single items: shared again one item at a time
+        again = ["tj", "share-entry", "ENTRY_ID", d.member]
+        if "measure" in d.items_held and "entry" not in d.items_held:  # NU64 F20
+            again = ["tj", "measure", "share", "RESULT_ID", d.member]
+        return [*again, *fingerprint], ""
+    if d.source:  # a field-level copy: shared again from its source, same fields
+        source = journal_word(d.source, d.source_id)
+        again = ["tj", "share", source, d.member, "--only", ",".join(d.fields)]
+    else:
+        again = ["tj", "share", journal_word(d.journal, d.journal_id), d.member, "--full"]
+    if d.held_role == "annotate":  # the role they held
+        again += ["--role", "annotate"]
+    ended_before = ""
+    if d.held_until:  # the end date they held is kept, or, once past, asked for (nu84 F1)
+        ended_before = held_end_text(d.held_until)
+        again += ["--until", ended_before or "DATE"]
+    return [*again, *fingerprint], ended_before
 
 
 def held_end_text(until: int) -> str:

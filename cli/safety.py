@@ -6,6 +6,7 @@ Every command is one SDK call on `client.safety` (client_sdk/safety_path.py).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from cli.main import (
     synced_first,
 )
 from cli.tables import FIXED, ID, NAME, Column, fitted
+from cli.terminal import CLOSE, MARK_OPEN, compact, expanded
 from client_sdk.models import json_time
 from client_sdk.safety import (
     CLOCK_SKEW_MS,
@@ -182,15 +184,65 @@ def unread_safety_message(why: str) -> list[str]:
     return lines
 
 
+MESSAGE_WIDTH = 72
+"""The safety message's widest line and the width of its rules: a narrower terminal lays it
+out at its own width (`message_width`)."""
+
+MESSAGE_HANG = "  "
+"""What indents the later lines of each of the safety message's paragraphs."""
+
+GLUE = "\ue003"
+"""A private character, one cell wide and no whitespace, standing for a space inside a
+command span while rich lays the message out, so that rich's wrapping takes the command as
+one word (a command span the CLI built never holds a private character: `showable`)."""
+
+_LAID_SPAN = re.compile(f"{MARK_OPEN}[^{MARK_OPEN}{CLOSE}]*{CLOSE}")
+"""A command span as `compact` writes it for laying out."""
+
+
 def show_safety_message(lines: list[str]) -> None:
-    """The safety message, on stderr so it shows even when stdout goes to a script."""
-    rule = "=" * 72
+    """The safety message, on stderr so it shows even when stdout goes to a script, between
+    two rules as wide as its lines (`message_width`), each of its lines laid out by
+    `laid_out`: its words exactly as given (safety.json's text, a member's crisis line)."""
+    width = message_width()
+    rule = "=" * width
     click.echo(rule, err=True)
-    for line in lines:  # a crisis line is a member's text; wrapped at words,
-        said = output.shown(line, ticks=False, prose=True)  # a command never broken (ticked after)
-        for part in said.split("\n"):  # each line's later ones indented
-            click.echo(output.ticked(output.prose_text(part, "", "  ")), err=True)
+    for line in lines:  # a crisis line is a member's text: shown made safe
+        said = output.shown(line, ticks=False, prose=True)  # spans ticked once laid out
+        for part in said.split("\n"):
+            click.echo(output.ticked("\n".join(laid_out(part, width))), err=True)
     click.echo(rule, err=True)
+
+
+def message_width() -> int:
+    """The safety message's width: MESSAGE_WIDTH, or the terminal's when narrower (rich's
+    `Console.width` for stderr: COLUMNS when set, else the terminal's, else 80), never
+    under 20."""
+    from rich.console import Console
+
+    return max(min(Console(stderr=True).width, MESSAGE_WIDTH), 20)
+
+
+def laid_out(paragraph: str, width: int) -> list[str]:
+    """`paragraph` (one line of the safety message as `shown(..., ticks=False)` gives it,
+    command spans marked) on lines of at most `width` cells, wrapped at spaces by rich
+    (`Text.wrap`, cells measured as a terminal draws them), its later lines indented by
+    MESSAGE_HANG. Its words are never changed nor cut: a word longer than a line (a
+    command with the ")." glued to it, a long address) is left whole on a line of its own,
+    which the terminal then folds without a line break in it, so that it is copied whole;
+    a command span is one word, its spaces and all (`GLUE`). Pure."""
+    from rich.console import Console
+    from rich.text import Text
+
+    room = width - len(MESSAGE_HANG)  # every line's, the first one's too: one width
+    glued = _LAID_SPAN.sub(lambda span: span.group().replace(" ", GLUE), compact(paragraph))
+    console = Console(width=room, highlight=False, markup=False, emoji=False)  # measures
+    wrapped = Text(glued, overflow="ignore").wrap(console, room)  # "ignore": never cut
+    lines = [
+        _LAID_SPAN.sub(lambda span: span.group().replace(GLUE, " "), line.plain).rstrip()
+        for line in wrapped
+    ] or [""]
+    return [expanded(line if n == 0 else MESSAGE_HANG + line) for n, line in enumerate(lines)]
 
 
 @cli.group()
@@ -891,9 +943,14 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         str,
         bool,
         dict[str, tuple[str, str]],
+        frozenset[str],
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
+        left: frozenset[str] = frozenset()  # the shares left here: its own word (nu84 F4)
+        if not as_json and any(f.share_ended for f in flags):
+            shared = await client.shares.with_me(refresh=False)
+            left = frozenset(s.journal_id for s in shared if s.left_at is not None)
         unverified = await output.unverified_owners(client, (f.owner for f in flags))
         # --json carries them too, as "answers_without_flag" (nu78 F4)
         unflagged = await unflagged_results(client, journal_name, flags)
@@ -901,9 +958,9 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unsent = [] if as_json else await client.safety.unsent()
         several = not as_json and await output.several_journals(client)  # plans named
         owners = {j.id: owner_words(j) for j in await client.journals.list()} if as_json else {}
-        return flags, unverified, held, unflagged, unsent, client.username, several, owners
+        return flags, unverified, held, unflagged, unsent, client.username, several, owners, left
 
-    flags, unverified, held, unflagged, unsent, me, several, owners = home.run(work)
+    flags, unverified, held, unflagged, unsent, me, several, owners, left = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
@@ -916,7 +973,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             }
         )
     elif flags or not unsent:  # a flag only this device holds is told below
-        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me), empty)
+        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me, left), empty)
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=output.plan_tell(told.journal, told.journal_id, several))
@@ -924,7 +981,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True, wrap=True)
         # wrapped to the terminal as the table above, commands whole (nu78 F5)
         for line in [
-            *ended_legend(flags),
+            *ended_legend(flags, left),
             *earlier_share_lines(flags),
             *not_delivered_lines(flags, several),
             *unflagged_lines(unflagged),
@@ -1366,27 +1423,35 @@ served)" took four lines of an 8-cell column)."""
 UNSERVED_MARK = "(unserved)"
 """The same where the server alone stopped serving the share (never said as the client's
 decision)."""
+LEFT_MARK = "(left)"
+"""The same where this account left the share on this device (`tj leave`): its own word,
+which this device recorded, never the client's decision nor the server's word (nu84 F4)."""
 
 
-def ended_words(flag: SafetyFlag) -> str:
-    """After the client's name in `tj safety flags`: " (ended)" for a flag read from the copy
-    of a share its owner's signature ended (`SafetyFlag.share_ended`), " (unserved)" where
-    the server alone stopped serving it (`SafetyFlag.unlisted`), else nothing;
-    `ended_legend` says each below the table. Pure."""
+def ended_words(flag: SafetyFlag, left: Collection[str] = ()) -> str:
+    """After the client's name in `tj safety flags`: " (left)" for a flag read from the copy
+    of a share this account left on this device (`left`: those journals' ids, hex, as
+    `SharedJournal.left_at` tells them), " (ended)" for one of a share its owner's signature
+    ended (`SafetyFlag.share_ended`), " (unserved)" where the server alone stopped serving
+    it (`SafetyFlag.unlisted`), else nothing; `ended_legend` says each below the table.
+    Pure."""
     if flag.unlisted:
         return f" {UNSERVED_MARK}"
+    if flag.share_ended and flag.journal_id in left:
+        return f" {LEFT_MARK}"
     return f" {ENDED_MARK}" if flag.share_ended else ""
 
 
-def ended_legend(flags: list[SafetyFlag]) -> list[str]:
+def ended_legend(flags: list[SafetyFlag], left: Collection[str] = ()) -> list[str]:
     """Below `tj safety flags`' table, what each mark `ended_words` put after a client's name
     means, naming the clients: "(unserved): share no longer served: the server no longer
-    serves ana's share to you ..." (the caseload's words). Pure."""
+    serves ana's share to you ..." (the caseload's words); "(left): you left this share
+    (ana's share with you), on this device ..." (nu84 F4). Pure."""
     from client_sdk.models import and_words
 
     lines = []
-    for mark in (UNSERVED_MARK, ENDED_MARK):
-        owners = sorted({f.owner for f in flags if ended_words(f) == f" {mark}"})
+    for mark in (UNSERVED_MARK, LEFT_MARK, ENDED_MARK):
+        owners = sorted({f.owner for f in flags if ended_words(f, left) == f" {mark}"})
         if not owners:
             continue
         whose = and_words([f"{owner}'s" for owner in owners])
@@ -1395,6 +1460,9 @@ def ended_legend(flags: list[SafetyFlag]) -> list[str]:
                 f"share no longer served: the server no longer serves {whose} share to you "
                 "(they may have ended it, or the server may be holding it back)"
             )
+        elif mark == LEFT_MARK:
+            these = "this share" if len(owners) == 1 else "these shares"
+            what = f"you left {these} ({whose} share with you), on this device"
         else:
             what = f"share ended: {whose} share with you ended, by their signed word or end date"
         lines.append(f"{mark}: {what}; these flags are read from the copy kept on this device.")
@@ -1513,11 +1581,14 @@ def acknowledged_words(flag: SafetyFlag) -> str:
     return ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
 
 
-def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str = "") -> Table:
+def flags_table(
+    flags: list[SafetyFlag], unsent: Collection[str] = (), me: str = "", left: Collection[str] = ()
+) -> Table:
     """`tj safety flags`' table; `unsent`: the ids of the flags that have not left this
     device (`Safety.unsent`), marked so, never "NOT YET" as a sent one. `me`: this account's
     username: a client's own flags name their journal ("journal" column) rather than the
-    client's own name; among others' flags, an own one's client reads "you"."""
+    client's own name; among others' flags, an own one's client reads "you". `left`: the
+    journals (ids, hex) this account left on this device (`ended_words`)."""
     own = bool(me) and all(f.owner == me for f in flags)
     who = Column("journal" if own else "client", NAME)
     columns = [ID, Column("raised", FIXED), who, Column("measure", FIXED)]
@@ -1533,7 +1604,7 @@ def flags_table(flags: list[SafetyFlag], unsent: Collection[str] = (), me: str =
                 output.short_id(flag.id),
                 output.local_time(flag.raised_at),
                 (flag.journal if own else "you" if me and flag.owner == me else flag.owner)
-                + ended_words(flag),
+                + ended_words(flag, left),
                 (
                     measure_name(flag.measure)
                     if flag.result_id

@@ -16,6 +16,7 @@ import click
 from rich.table import Table
 
 from cli import output
+from cli.advice import ASKED_TERMS
 from cli.dates import WORDS, no_such_day, padded_hour, parse_day
 from cli.homes import profile_words
 from cli.main import (
@@ -294,6 +295,7 @@ def share(
         raise click.UsageError(needs_annotate)
 
     therapist = normalize_username(therapist)  # the name used, said as such in every line
+    click.get_current_context().meta[ASKED_TERMS] = (role, until)  # a refusal's share again
     confirm_fingerprint(home, therapist, fingerprint, yes)  # who it goes to, asked first
     end = None if until == NEVER else until
     stop_flags: list[bool] = []  # told that safety flags stop, and agreed (NU24 C13)

@@ -167,7 +167,9 @@ class TJError(Exception):
     SDK's message names no app's command); empty for most errors. By subject: "share ended
     elsewhere" (a member's share ended by the server's word, nothing changed: "journal", "member";
     "source" and "fields", comma-separated, when the journal is the copy of some fields of "source"
-    kept for them), "share still served" (a copy the owner's chain still grants: "journal"), "unsent
+    kept for them; when known, the terms they held by the verified chain: "role", "until" (ms
+    UTC, decimal; absent: no end date) and "fingerprint" (computed from the identity the chain
+    holds for them: `Departure.held_fingerprint`)), "share still served" (a copy the owner's chain still grants: "journal"), "unsent
     copy" (a copy kept because changes of this device in it are not on the server: "journal",
     "unlisted" ("yes" when the user said the share ended), "set aside" (the ids, space-separated, of
     one change per document set aside, at most 3), "set aside count"), "share active" (a copy whose

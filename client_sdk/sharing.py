@@ -2107,6 +2107,11 @@ class Sharing:
             "journal id": journal.journal_id.hex(),
             "member": peer.username,
         }
+        if found:  # the terms they held, by the verified chain: the share given again (fix34b)
+            held = found[-1]
+            named["role"] = held.held_role
+            named |= {"until": str(held.held_until)} if held.held_until else {}
+            named |= {"fingerprint": held.held_fingerprint} if held.held_fingerprint else {}
         again = "share the whole journal with them"
         settings = self.kept_disclosures().get(journal.journal_id)
         if settings is not None and settings.kind == "mirror" and settings.mirror_of:

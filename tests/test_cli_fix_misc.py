@@ -164,7 +164,8 @@ async def test_sharing_again_before_a_sync_saw_the_leave_is_a_new_share_told_to_
     assert refused.stderr.strip() == (
         "Error: drkim no longer reads 'Personal': the server says they left the share (not "
         "signed by them), so this device removed them from the journal's access and nothing "
-        f"else was changed. To share it with them again: `{ana.command} share Personal drkim --full`"
+        f"else was changed. To share it with them again: `{ana.command} share Personal drkim --full "
+        f"--role annotate --fingerprint '{drkim.signup['fingerprint']}'`"  # as asked (fix34b)
     )
     told = await ana.ok("sync")  # the refusal told it: not again (told once)
     assert "drkim" not in told.stdout + told.stderr and told.stdout.strip() == "nothing new"

@@ -6,6 +6,7 @@ the CLI user (real server on loopback; CliRunner)."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -93,9 +94,8 @@ async def test_new_terms_for_the_journal_of_single_items_never_say_every_entry(
 
     await tom.ok("leave", "ana/Shared with tom", "--yes")
     synced = await ana.ok("sync")
-    assert "If they did not mean to leave, share again: `tj share-entry ENTRY_ID tom`" in (
-        synced.stderr
-    )
+    printed = f"tj share-entry ENTRY_ID tom --fingerprint '{tom.signup['fingerprint']}'"
+    assert f"If they did not mean to leave, share again: `{printed}`" in synced.stderr
     await ana.ok("share-entry", entry, "tom", "--only", "mood")  # the command named works
     [share] = [s for s in await ana.json("shares") if not s["expired"]]
     assert share["journal"] == "Shared with tom"
@@ -112,7 +112,8 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
 
     synced = await ana.ok("sync")
     again = "tj share Personal tom --only mood,scores"
-    assert f"If they did not mean to leave, share again: `{again}`" in synced.stderr
+    printed = f"{again} --fingerprint '{tom.signup['fingerprint']}'"  # as the chain holds it
+    assert f"If they did not mean to leave, share again: `{printed}`" in synced.stderr
     assert f"share again: `tj share '{COPY}'" not in synced.stderr
 
     line = failed_with_one_line(await ana.tj("share", COPY, "tom"))  # the old advice
@@ -123,7 +124,7 @@ async def test_after_a_member_leaves_a_copy_the_suggested_command_shares_its_fie
 
     # The command named works (--yes: it names what the copy still holds, which goes again
     # with it, and asks first: NU24 C8).
-    await ana.ok(*again.split()[1:], *fingerprint, "--yes")
+    await ana.ok(*shlex.split(printed)[1:], "--yes")
     [share] = [s for s in await ana.json("shares") if not s["expired"]]
     assert (share["source"], share["fields"]) == ("Personal", ["mood", "scores"])
     await tom.ok("sync")

@@ -133,5 +133,5 @@ async def test_new_terms_refused_after_a_leave_name_the_copy_still_read(
         "some of its fields you keep for them, so what it copies of new entries still "
         "reaches them), so this device removed them from the journal's access and nothing "
         f"else was changed. To share it with them again: `{ana.command} share Personal drsmith "
-        "--full`"
+        f"--full --role annotate --fingerprint '{drsmith.signup['fingerprint']}'`"  # as asked
     ), refused.stderr

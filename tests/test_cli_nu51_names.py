@@ -187,7 +187,8 @@ async def test_a_left_copy_of_a_journal_with_a_backtick_is_shared_again_by_its_i
     await drlee.ok("leave", f"ana/{TICKS} (mood, tags) for drlee", "--yes")
     synced = await ana.ok("sync")
     said = " ".join(synced.stderr.split())
-    again = f"`tj share {source[:12]} drlee --only mood,tags`"
+    fingerprint = drlee.signup["fingerprint"]  # as the chain holds it (nu84 F5, fix34b)
+    again = f"`tj share {source[:12]} drlee --only mood,tags --fingerprint '{fingerprint}'`"
     assert f"If they did not mean to leave, share again: {again}" in said, said
     assert "JOURNAL" not in said, said
     await ana.ok("share", source[:12], "drlee", "--only", "mood,tags", "--yes")  # it works

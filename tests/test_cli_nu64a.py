@@ -177,7 +177,10 @@ async def test_a_results_only_journal_left_is_shared_again_with_measure_share(
     await drlee.ok("leave", "sam/Shared with drlee", input="y\n")
     seen = await sam.ok("sync")
     said = flat(seen.stdout + seen.stderr)
-    assert "share again: `tj measure share RESULT_ID drlee`" in said, said
+    fingerprint = drlee.signup["fingerprint"]  # as the chain holds it (fix34b)
+    assert f"share again: `tj measure share RESULT_ID drlee --fingerprint '{fingerprint}'`" in (
+        said
+    ), said
     assert "share-entry" not in said, said
 
 

@@ -17,8 +17,10 @@ from tests.test_cli_nu24 import laptop_phone_and_therapist
 REFUSED = (
     "Error: drsmith no longer reads 'Personal': the server says they left the share (not "
     "signed by them), so this device removed them from the journal's access and nothing else "
-    "was changed. To share it with them again: `tj share Personal drsmith --full`"
+    "was changed. To share it with them again: `tj share Personal drsmith --full --role annotate "
+    "--fingerprint 'FINGERPRINT'`"
 )
+"""The --role asked for stands in the command, with the fingerprint the chain holds (fix34b)."""
 
 
 async def test_a_refused_role_after_the_member_left_is_told_once_and_on_the_other_device(
@@ -29,7 +31,9 @@ async def test_a_refused_role_after_the_member_left_is_told_once_and_on_the_othe
 
     refused = await ana.tj("share", "Personal", "drsmith", "--role", "annotate")
     assert refused.exit_code == 1, refused.output
-    assert refused.stderr.strip() == REFUSED.replace("`tj share", f"`{ana.command} share")
+    assert refused.stderr.strip() == REFUSED.replace("`tj share", f"`{ana.command} share").replace(
+        "FINGERPRINT", drsmith.signup["fingerprint"]
+    )
     synced = await ana.ok("sync")  # told at the command: not again
     assert "drsmith" not in synced.stdout + synced.stderr, synced.stderr
     assert synced.stdout.strip() == "nothing new", synced.stdout
@@ -69,7 +73,8 @@ async def test_a_refused_role_for_a_member_who_left_a_copy_says_how_to_share_it_
         "they left the share (not signed by them), so this device removed them"
     ), said
     assert said.endswith(
-        f"To share it with them again: `{ana.command} share Personal drsmith --only mood,tags`"
+        f"To share it with them again: `{ana.command} share Personal drsmith --only mood,tags "
+        f"--role annotate --fingerprint '{drsmith.signup['fingerprint']}'`"  # as asked (fix34b)
     )
     synced = await ana.ok("sync")
     assert "drsmith" not in synced.stdout + synced.stderr, synced.stderr
