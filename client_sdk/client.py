@@ -1263,7 +1263,9 @@ class Client:
         ticket = load_ticket(home, transport.base_url, username)
         known = await _home_known_cost(home, previous, transport)
         floor = minimum_cost if known is None else _stricter(minimum_cost, known)
-        device_key = devices_kept_key(home, transport.base_url, username, passphrase)
+        device_key = await asyncio.to_thread(  # a sealed one opens under `passphrase`
+            devices_kept_key, home, transport.base_url, username, passphrase
+        )
         try:
             session = await account.login(
                 transport, username, password, floor, device_name, ticket,
@@ -1379,7 +1381,9 @@ class Client:
         if device_name is None and previous is None:  # after `logout` here, as `login`
             device_name = after_logout
         ticket = load_ticket(home, transport.base_url, username)
-        device_key = devices_kept_key(home, transport.base_url, username, passphrase)
+        device_key = await asyncio.to_thread(  # a sealed one opens under `passphrase`
+            devices_kept_key, home, transport.base_url, username, passphrase
+        )
         try:
             session = await account.recover(
                 transport, username, raw_key, device_name, ticket,
