@@ -1923,6 +1923,13 @@ class Client:
                 "choose a passphrase of at least 8 characters", subject=WEAK_PASSWORD
             )
         await asyncio.to_thread(save_profile, self.home, self.profile, passphrase, cost)
+        if passphrase is not None:  # the device key is sealed as the profile is (4.21)
+            from client_sdk.devices import seal_device_key
+
+            await asyncio.to_thread(
+                seal_device_key, self.home, self.transport.base_url, self.username, passphrase,
+                cost,
+            )  # fmt: skip
 
     async def logout(
         self,

@@ -896,8 +896,8 @@ recovery there that succeeds and kept across sessions and logouts (protocol.md 4
 sign-in from this home names its public half and signs the server's challenge with it, so
 the account's other devices tell a login again of this home as the device they knew signed
 in again, and one from elsewhere under the same name as a new device. An entry is the hex
-Ed25519 seed, or, for a sign-in with a passphrase (the profile sealed under it), the seed
-sealed as the profile is: {"salt", "opslimit", "memlimit", "sealed"} (hex and ints;
+Ed25519 seed, or, for a sign-in with a passphrase or a profile locked since
+(`seal_device_key`), the seed sealed as the profile is: {"salt", "opslimit", "memlimit", "sealed"} (hex and ints;
 XChaCha20-Poly1305 under the Argon2id key of the passphrase, associated data
 frame("tj/local-secrets/v1", salt, key)). It opens nothing, but whoever holds it and the
 password could make a sign-in of theirs read as this home's, hiding the new-device notice:
@@ -910,10 +910,11 @@ def kept_device_key(
 ) -> tuple[nacl.signing.SigningKey, bool] | None:
     """This home's device key for `username` on `server_url` (DEVICE_KEYS_FILE) and whether
     to write it (`keep_device_key`, once the sign-in succeeded, so a failed one leaves
-    nothing behind): a key made now, or one kept plain when `passphrase` is given; None when none can be used (the file
-    does not read, or its entry is sealed and `passphrase` does not open it: the entry stays
-    as it was, and the sign-in names no device key, told to the other devices as a new one).
-    Raises nothing."""
+    nothing behind): a key made now (none kept, or one sealed under another passphrase or
+    none given: the sign-in is told to the other devices as a new device's, and the key
+    replaced), or one kept plain when `passphrase` is given (sealed under it then); None
+    when the file does not read (it is left as it was, and the sign-in names no device
+    key). Raises nothing."""
     import nacl.signing
 
     kept = _device_keys_kept(home)
@@ -923,8 +924,8 @@ def kept_device_key(
     if entry is None:
         return nacl.signing.SigningKey.generate(), True
     seed = _opened_seed(entry, _name_key(server_url, username), passphrase)
-    if seed is None:
-        return None
+    if seed is None:  # sealed under another passphrase (or damaged): replaced once signed in
+        return nacl.signing.SigningKey.generate(), True
     # kept plain, signed in now with a passphrase: written again, sealed under it
     return nacl.signing.SigningKey(seed), isinstance(entry, str) and passphrase is not None
 
@@ -968,6 +969,22 @@ def keep_device_key(
         write_private(home / DEVICE_KEYS_FILE, json.dumps(kept).encode())
     except OSError:
         pass
+
+
+def seal_device_key(
+    home: Path, server_url: str, username: str, passphrase: str, passphrase_cost: KdfCost
+) -> None:
+    """Seal this home's device key for the account under `passphrase` if it is kept plain
+    (`Client.set_passphrase` locking the profile: the key is sealed as the profile is); one
+    sealed already stays as it is (under the passphrase of its sign-in). Raises nothing."""
+    import nacl.signing
+
+    kept = _device_keys_kept(home)
+    entry = kept.get(_name_key(server_url, username)) if kept is not None else None
+    seed = _opened_seed(entry, _name_key(server_url, username), None) if entry else None
+    if seed is not None:
+        key = nacl.signing.SigningKey(seed)
+        keep_device_key(home, server_url, username, key, passphrase, passphrase_cost)
 
 
 def _device_keys_kept(home: Path) -> dict[str, object] | None:

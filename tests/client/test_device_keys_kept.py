@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nacl.signing
 import pytest
 from aiohttp import web
 
@@ -124,8 +125,9 @@ async def test_a_home_signed_in_with_a_passphrase_keeps_its_device_key_sealed(
     live_server: RunningServer, signup: ClientFactory, tmp_path: Path
 ) -> None:
     """The key is sealed as the profile is: the file names no seed; the passphrase opens it
-    at the next sign-in (told to the laptop as the phone signed in again); without the
-    passphrase the sign-in names no key (a new device) and the sealed key is left as it was."""
+    at the next sign-in (told to the laptop as the phone signed in again); a sign-in without
+    the passphrase cannot open it: it names a new key (a new device), kept plain, as its
+    profile is."""
     laptop = await signup("ana")
     laptop.devices.sign_ins_interval_ms = 0
     home = tmp_path / "ana-phone"
@@ -152,5 +154,36 @@ async def test_a_home_signed_in_with_a_passphrase_keeps_its_device_key_sealed(
     [told] = (await laptop.sync()).new_devices
     assert told.again_name == "phone"
 
-    assert await phone_login(None) == ""  # not opened: no key named, none made
-    assert (home / DEVICE_KEYS_FILE).read_text(encoding="utf-8") == kept
+    assert await phone_login(None) not in ("", first_key)  # not opened: a new key
+    [entry] = json.loads((home / DEVICE_KEYS_FILE).read_text(encoding="utf-8")).values()
+    assert isinstance(entry, str) and len(entry) == 64
+
+
+async def test_locking_the_profile_seals_the_device_key_too(
+    live_server: RunningServer, signup: ClientFactory, tmp_path: Path
+) -> None:
+    """`set_passphrase` (`tj lock`) after a sign-in without one seals the device key kept
+    plain; the next sign-in with the passphrase names the same key."""
+    laptop = await signup("ana")
+    home = tmp_path / "ana-phone"
+    phone = await Client.login(
+        live_server.url, "ana", PASSWORD, home=home, device_name="phone",
+        minimum_cost=INSECURE_TEST_COST,
+    )  # fmt: skip
+    [plain] = json.loads((home / DEVICE_KEYS_FILE).read_text(encoding="utf-8")).values()
+    await phone.set_passphrase(PASSPHRASE, cost=INSECURE_TEST_COST)
+    await phone.logout()
+    await phone.close()
+    kept = (home / DEVICE_KEYS_FILE).read_text(encoding="utf-8")
+    [entry] = json.loads(kept).values()
+    assert isinstance(entry, dict) and plain not in kept
+    again = await Client.login(
+        live_server.url, "ana", PASSWORD, home=home, minimum_cost=INSECURE_TEST_COST,
+        passphrase=PASSPHRASE,
+    )  # fmt: skip
+    try:
+        [row] = [r for r in await sign_in_rows(laptop) if r.device_id == again.profile.device_id]
+        public = bytes(nacl.signing.SigningKey(bytes.fromhex(plain)).verify_key)
+        assert row.device_key == public
+    finally:
+        await again.close()
