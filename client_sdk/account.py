@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -425,7 +426,21 @@ async def signed_session(
         *proof,
     )  # fmt: skip
     try:
-        reply = await transport.call(path, request, wire.SessionReply)
+        try:
+            reply = await transport.call(path, request, wire.SessionReply)
+        except InvalidInput as error:
+            if not device_key or not refuses_device_key(error):
+                raise
+            # A server from before device keys (its decoder refuses the unknown fields,
+            # before the challenge is used): asked again without them, under a new challenge
+            # (the sign-in is then told to the other devices as a device's first).
+            started = time.monotonic()
+            challenge, signature = await signed_challenge(transport, username, purpose, key)
+            request = dataclasses.replace(
+                request, challenge=challenge, signature=signature, device_key=b"",
+                device_signature=b"",
+            )  # fmt: skip
+            reply = await transport.call(path, request, wire.SessionReply)
     except AuthError as error:  # "wrong username or password": unless it really took long
         if error.subject in (WRONG_PASSWORD, WRONG_RECOVERY_KEY) and (
             time.monotonic() - started >= CHALLENGE_LIFETIME_S
@@ -440,6 +455,17 @@ async def signed_session(
         raise
     await check_device_id(transport, reply, device_id)
     return reply
+
+
+_REFUSED_DEVICE_KEY = re.compile(r"\bunknown field '(device_key|device_signature)'")
+
+
+def refuses_device_key(error: InvalidInput) -> bool:
+    """Whether `error` is the refusal of a server from before device keys (protocol.md 4.21)
+    of a sign-in's `device_key` and `device_signature`: 400 `invalid_field` naming one of
+    them as an unknown field ("body has unknown field 'device_key'"). Any other refusal,
+    this server's of a malformed proof included, is not. Pure."""
+    return error.code == "invalid_field" and bool(_REFUSED_DEVICE_KEY.search(error.detail or ""))
 
 
 CHALLENGE_LIFETIME_S = 60.0

@@ -1263,10 +1263,13 @@ class Client:
         ticket = load_ticket(home, transport.base_url, username)
         known = await _home_known_cost(home, previous, transport)
         floor = minimum_cost if known is None else _stricter(minimum_cost, known)
+        device_key = await asyncio.to_thread(  # a sealed one opens under `passphrase`
+            devices_kept_key, home, transport.base_url, username, passphrase
+        )
         try:
             session = await account.login(
                 transport, username, password, floor, device_name, ticket,
-                devices_kept_key(home, transport.base_url, username),
+                device_key[0] if device_key else None,
             )  # fmt: skip
         except CostBelowMinimum as error:
             await transport.close()
@@ -1286,6 +1289,7 @@ class Client:
         # From here the server holds a session: any failure ends it (account.py).
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             client = await cls._start(home, transport, username, session, passphrase)
+        await _keep_device_key(home, transport.base_url, username, device_key, passphrase)
         if previous is not None and previous.account_id == client.profile.account_id:
             # Signed in over this account's profile (`login` or `signup` again): the session
             # it held is no longer held by any device: end it, best effort (R27 F5).
@@ -1377,10 +1381,13 @@ class Client:
         if device_name is None and previous is None:  # after `logout` here, as `login`
             device_name = after_logout
         ticket = load_ticket(home, transport.base_url, username)
+        device_key = await asyncio.to_thread(  # a sealed one opens under `passphrase`
+            devices_kept_key, home, transport.base_url, username, passphrase
+        )
         try:
             session = await account.recover(
                 transport, username, raw_key, device_name, ticket,
-                devices_kept_key(home, transport.base_url, username),
+                device_key[0] if device_key else None,
             )  # fmt: skip
         except BaseException:
             await transport.close()
@@ -1404,6 +1411,7 @@ class Client:
                 await client.close()  # nothing left open: the caller never gets the client
                 raise
         client.recovery_key = keys.format_recovery_key(new_key)
+        await _keep_device_key(home, transport.base_url, username, device_key, passphrase)
         if previous is not None and previous.account_id == client.profile.account_id:
             # Recovered over this account's profile: the session it held is no longer held
             # by any device: end it, best effort, as `login` does (it was left signed in,
@@ -1915,6 +1923,13 @@ class Client:
                 "choose a passphrase of at least 8 characters", subject=WEAK_PASSWORD
             )
         await asyncio.to_thread(save_profile, self.home, self.profile, passphrase, cost)
+        if passphrase is not None:  # the device key is sealed as the profile is (4.21)
+            from client_sdk.devices import seal_device_key
+
+            await asyncio.to_thread(
+                seal_device_key, self.home, self.transport.base_url, self.username, passphrase,
+                cost,
+            )  # fmt: skip
 
     async def logout(
         self,
@@ -4958,8 +4973,28 @@ def _set_aside_of(change_id: str, changes: list[SetAsideChange]) -> list[SetAsid
     return [c for c in changes if c.doc_id == matched[0].doc_id]
 
 
-def devices_kept_key(home: Path, server_url: str, username: str) -> nacl.signing.SigningKey | None:
-    """This home's device key for the account (`devices.kept_device_key`, protocol.md 4.21)."""
+def devices_kept_key(
+    home: Path, server_url: str, username: str, passphrase: str | None
+) -> tuple[nacl.signing.SigningKey, bool] | None:
+    """This home's device key for the account and whether to write it once the sign-in
+    succeeded (`devices.kept_device_key`, protocol.md 4.21)."""
     from client_sdk.devices import kept_device_key
 
-    return kept_device_key(home, server_url, username)
+    return kept_device_key(home, server_url, username, passphrase)
+
+
+async def _keep_device_key(
+    home: Path,
+    server_url: str,
+    username: str,
+    device_key: tuple[nacl.signing.SigningKey, bool] | None,
+    passphrase: str | None,
+) -> None:
+    """Write the device key a sign-in that succeeded used, if it is to be written
+    (`devices.keep_device_key`: sealed under `passphrase` as the profile is). Raises nothing."""
+    from client_sdk.devices import keep_device_key
+
+    if device_key is not None and device_key[1]:
+        await asyncio.to_thread(
+            keep_device_key, home, server_url, username, device_key[0], passphrase
+        )

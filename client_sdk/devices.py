@@ -87,6 +87,8 @@ page): a server that sends more is answering nonsense (NetworkError)."""
 if TYPE_CHECKING:
     import nacl.signing
 
+    from client_sdk.crypto import KdfCost
+
 SettingsWritten = Callable[[tuple[int, int], tuple[int, int]], None]
 
 
@@ -888,48 +890,135 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
 
 
 DEVICE_KEYS_FILE = "device_keys"
-"""`<home>/device_keys` (JSON {key: hex Ed25519 seed}, mode 0600): this home's device key for
-each account and server (the key as in NAMES_AFTER_LOGOUT_FILE), made at its first login or
-recovery there and kept across sessions and logouts (protocol.md 4.21): each sign-in from
-this home names its public half and signs the server's challenge with it, so the account's
-other devices tell a login again of this home as the device they knew signed in again, and
-one from elsewhere under the same name as a new device. It opens nothing: whoever holds it
-can only make a sign-in of theirs read as this home's (they hold the home). Dropped with the
-account's erasure (`forget_name_after_logout`)."""
+"""`<home>/device_keys` (JSON {key: entry}, mode 0600): this home's device key for each
+account and server (the key as in NAMES_AFTER_LOGOUT_FILE), made at its first login or
+recovery there that succeeds and kept across sessions and logouts (protocol.md 4.21): each
+sign-in from this home names its public half and signs the server's challenge with it, so
+the account's other devices tell a login again of this home as the device they knew signed
+in again, and one from elsewhere under the same name as a new device. An entry is the hex
+Ed25519 seed, or, for a sign-in with a passphrase or a profile locked since
+(`seal_device_key`), the seed sealed as the profile is: {"salt", "opslimit", "memlimit", "sealed"} (hex and ints;
+XChaCha20-Poly1305 under the Argon2id key of the passphrase, associated data
+frame("tj/local-secrets/v1", salt, key)). It opens nothing, but whoever holds it and the
+password could make a sign-in of theirs read as this home's, hiding the new-device notice:
+so it is sealed wherever the profile is. Dropped with the account's erasure
+(`forget_name_after_logout`)."""
 
 
-def kept_device_key(home: Path, server_url: str, username: str) -> nacl.signing.SigningKey | None:
-    """This home's device key for `username` on `server_url` (DEVICE_KEYS_FILE), made and
-    kept at the first call; None when it cannot be kept (the file does not write or read:
-    the sign-in then names no device key, and is told to the other devices as a new one).
-    Raises nothing."""
+def kept_device_key(
+    home: Path, server_url: str, username: str, passphrase: str | None = None
+) -> tuple[nacl.signing.SigningKey, bool] | None:
+    """This home's device key for `username` on `server_url` (DEVICE_KEYS_FILE) and whether
+    to write it (`keep_device_key`, once the sign-in succeeded, so a failed one leaves
+    nothing behind): a key made now (none kept, or one sealed under another passphrase or
+    none given: the sign-in is told to the other devices as a new device's, and the key
+    replaced), or one kept plain when `passphrase` is given (sealed under it then); None
+    when the file does not read (it is left as it was, and the sign-in names no device
+    key). Raises nothing."""
     import nacl.signing
 
-    from client_sdk.profile import ensure_home, write_private
+    kept = _device_keys_kept(home)
+    if kept is None:
+        return None
+    entry = kept.get(_name_key(server_url, username))
+    if entry is None:
+        return nacl.signing.SigningKey.generate(), True
+    seed = _opened_seed(entry, _name_key(server_url, username), passphrase)
+    if seed is None:  # sealed under another passphrase (or damaged): replaced once signed in
+        return nacl.signing.SigningKey.generate(), True
+    # kept plain, signed in now with a passphrase: written again, sealed under it
+    return nacl.signing.SigningKey(seed), isinstance(entry, str) and passphrase is not None
 
+
+def keep_device_key(
+    home: Path,
+    server_url: str,
+    username: str,
+    key: nacl.signing.SigningKey,
+    passphrase: str | None = None,
+    passphrase_cost: KdfCost | None = None,
+) -> None:
+    """Write `key` as this home's device key for the account (DEVICE_KEYS_FILE), sealed
+    under `passphrase` when given (as the profile is), after a sign-in that used it
+    succeeded. Raises nothing: a key not kept only makes the next sign-in read as a new
+    device's."""
+    from client_sdk import crypto
+    from client_sdk.crypto import Context
+    from client_sdk.profile import write_private
+
+    kept = _device_keys_kept(home)
+    if kept is None:
+        return
+    name = _name_key(server_url, username)
+    entry: object = bytes(key).hex()
+    if passphrase is not None:
+        cost = passphrase_cost or crypto.INTERACTIVE
+        salt = crypto.random_bytes(crypto.SALT_BYTES)
+        root = crypto.derive_root(passphrase, salt, cost)
+        ad = crypto.associated_data(Context.LOCAL_SECRETS, salt, name.encode())
+        entry = {
+            "salt": salt.hex(),
+            "opslimit": cost.opslimit,
+            "memlimit": cost.memlimit,
+            "sealed": crypto.seal(root, bytes(key), ad).hex(),
+        }
+    kept.pop(name, None)
+    kept[name] = entry
+    kept = dict(list(kept.items())[-MAX_NAMES_KEPT:])
+    try:
+        write_private(home / DEVICE_KEYS_FILE, json.dumps(kept).encode())
+    except OSError:
+        pass
+
+
+def seal_device_key(
+    home: Path, server_url: str, username: str, passphrase: str, passphrase_cost: KdfCost
+) -> None:
+    """Seal this home's device key for the account under `passphrase` if it is kept plain
+    (`Client.set_passphrase` locking the profile: the key is sealed as the profile is); one
+    sealed already stays as it is (under the passphrase of its sign-in). Raises nothing."""
+    import nacl.signing
+
+    kept = _device_keys_kept(home)
+    entry = kept.get(_name_key(server_url, username)) if kept is not None else None
+    seed = _opened_seed(entry, _name_key(server_url, username), None) if entry else None
+    if seed is not None:
+        key = nacl.signing.SigningKey(seed)
+        keep_device_key(home, server_url, username, key, passphrase, passphrase_cost)
+
+
+def _device_keys_kept(home: Path) -> dict[str, object] | None:
+    """DEVICE_KEYS_FILE's entries ({} without the file), None when it does not read (a
+    damaged file is not overwritten: its keys stay as they were)."""
     path = home / DEVICE_KEYS_FILE
-    key = _name_key(server_url, username)
     try:
         kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (OSError, ValueError, RecursionError):
-        return None  # a damaged file is not overwritten: its keys stay as they were
-    if not isinstance(kept, dict):
         return None
-    seed = kept.get(key)
+    return kept if isinstance(kept, dict) else None
+
+
+def _opened_seed(entry: object, name: str, passphrase: str | None) -> bytes | None:
+    """The 32-byte seed of a DEVICE_KEYS_FILE entry, None when it is damaged or sealed under
+    another passphrase than `passphrase` (or none given)."""
+    from client_sdk import crypto
+    from client_sdk.crypto import Context, KdfCost
+    from client_sdk.errors import IntegrityError
+
     try:
-        if isinstance(seed, str) and len(seed) == 64:
-            return nacl.signing.SigningKey(bytes.fromhex(seed))
-    except ValueError:
+        if isinstance(entry, str):
+            seed = bytes.fromhex(entry)
+        elif isinstance(entry, dict) and passphrase is not None:
+            salt = bytes.fromhex(entry["salt"])
+            cost = KdfCost(int(entry["opslimit"]), int(entry["memlimit"]))
+            root = crypto.derive_root(passphrase, salt, cost)
+            ad = crypto.associated_data(Context.LOCAL_SECRETS, salt, name.encode())
+            seed = crypto.open_sealed(root, bytes.fromhex(entry["sealed"]), ad, "a device key")
+        else:
+            return None
+    except (KeyError, TypeError, ValueError, IntegrityError, TJError):
         return None
-    made = nacl.signing.SigningKey.generate()
-    kept[key] = bytes(made).hex()
-    kept = dict(list(kept.items())[-MAX_NAMES_KEPT:])
-    try:
-        ensure_home(home)  # a first sign-in on this home: it is made for it
-        write_private(path, json.dumps(kept).encode())
-    except OSError:
-        return None
-    return made
+    return seed if len(seed) == 32 else None
 
 
 def _forget_device_key(home: Path, server_url: str, username: str) -> None:

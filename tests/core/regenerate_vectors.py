@@ -238,6 +238,14 @@ def challenge_vector(v: Vector) -> None:
     v["signature"] = sign(h(v["login_seed"]), message).hex()
 
 
+def device_sign_in_vector(v: Vector) -> None:
+    """A home's device key signing a sign-in (protocol.md 4.21): the challenge and device id."""
+    message = frame(v["context"].encode(), h(v["challenge"]), h(v["device_id"]))
+    v["message"] = message.hex()
+    v["device_key"] = signing_pair(h(v["device_seed"]))[0].hex()
+    v["device_signature"] = sign(h(v["device_seed"]), message).hex()
+
+
 def identity_vector(v: Vector) -> None:
     sign_pk = signing_pair(h(v["sign_seed"]))[0]
     box_pk = sodium.crypto_scalarmult_base(h(v["box_secret"]))
@@ -421,6 +429,7 @@ REGENERATED: dict[str, Callable[[Vector], None]] = {
     "journal-meta": journal_meta_vector,
     "journal-name": journal_name_vector,
     "challenge": challenge_vector,
+    "device-sign-in": device_sign_in_vector,
     "identity": identity_vector,
     "share-envelope": share_envelope_vector,
     "disclosure-id": disclosure_id_vector,

@@ -52,7 +52,7 @@ EXPECTED_VECTORS = {
     "record-newer", "record-cut-epoch",
     "record-compressed", "record-zstd",
     "bundle",
-    "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "identity", "wire",
+    "recovery", "journal-key", "journal-meta", "journal-name", "challenge", "device-sign-in", "identity", "wire",
     "share-envelope", "disclosure-id", "default-journal-id", "document-id", "withholding", "access-chain",
     "access-removed", "access-removed-because", "access-removed-gaps",
     "access-limited", "access-chain-v2", "access-versions", "access-key-check",
@@ -727,6 +727,21 @@ def test_the_server_builds_and_verifies_the_same_challenge_message() -> None:
 
 def test_the_challenge_vector_is_signed_by_the_password_login_key() -> None:
     assert VECTORS["challenge"]["login_seed"] == VECTORS["password-keys"]["login_seed"]
+
+
+def test_the_device_sign_in_vector_is_what_a_login_sends_and_a_reader_checks() -> None:
+    """protocol.md 4.21: the SDK signs the vector's message with the device key, and a reader
+    holds the signature for the vector's challenge and device id, and for no other."""
+    vector = VECTORS["device-sign-in"]
+    assert vector["context"].encode() == Context.DEVICE_SIGN_IN.value
+    challenge, device_id = h(vector["challenge"]), h(vector["device_id"])
+    assert keys.device_sign_in_message(challenge, device_id).hex() == vector["message"]
+    key = crypto.signing_key_from_seed(h(vector["device_seed"]))
+    public, signature = keys.device_proof(key, challenge, device_id)
+    assert (public.hex(), signature.hex()) == (vector["device_key"], vector["device_signature"])
+    assert keys.device_proof_holds(public, challenge, device_id, signature)
+    assert not keys.device_proof_holds(public, challenge, bytes(16), signature)
+    assert not keys.device_proof_holds(public, bytes(32), device_id, signature)
 
 
 def test_identity_message_signature_and_fingerprint_reproduce_the_vector() -> None:

@@ -434,6 +434,14 @@ def test_challenge_vector_signed_by_hand() -> None:
     assert sign(h(v["login_seed"]), message).hex() == v["signature"]
 
 
+def test_device_sign_in_vector_signed_by_hand() -> None:
+    v = VECTORS["device-sign-in"]
+    message = frame(b"tj/device-sign-in/v1", h(v["challenge"]), h(v["device_id"]))
+    assert message.hex() == v["message"]
+    assert signing_pair(h(v["device_seed"]))[0].hex() == v["device_key"]
+    assert sign(h(v["device_seed"]), message).hex() == v["device_signature"]
+
+
 def test_identity_vector_by_hand() -> None:
     v = VECTORS["identity"]
     sign_pk = signing_pair(h(v["sign_seed"]))[0]
