@@ -93,9 +93,10 @@ async def test_a_profile_address_with_an_at_in_its_path_names_no_other_host(
     await client.close()
     edit_address(home, lambda url: url + "/x@evil.example")
     for args in (["whoami"], ["whoami", "--json"], ["sync"]):
-        result = await run_tj(
-            ["--home", str(home), *args], input="", env={"TJ_PASSWORD": PASSWORD}
-        )
-        assert "evil" not in result.output, (args, result.output)  # s26: `login http://evil.example`
+        result = await run_tj(["--home", str(home), *args], input="", env={"TJ_PASSWORD": PASSWORD})
+        assert "evil" not in result.output, (
+            args,
+            result.output,
+        )  # s26: `login http://evil.example`
         if args == ["whoami", "--json"]:
             assert json.loads(result.stdout)["server_url"] in ("", None), result.stdout
