@@ -1875,7 +1875,10 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
     kept for you never carries them), and only they can share it again; a copy of some of its fields they also share with you (`tj share --only`) keeps
     arriving until you leave it too, and the question and result name it.
     What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
-    discards it. Asks first (default: no; --yes does not).
+    discards it. Your acknowledgements of its safety flags not yet on the server are sent
+    first (if they cannot be, you do not leave); one the server refused for good is sent once
+    more, and refused again, you leave only once told it is NOT delivered.
+    Asks first (default: no; --yes does not).
 
     \b
     Examples:
