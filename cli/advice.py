@@ -292,7 +292,12 @@ SAID: dict[str, Callable[[TJError], str]] = {
     "share still served": forget_unlisted,
     "unsent copy": forget_unsent,
     "unsent before leaving": lambda error: (
-        f"{error} ({output.command_text('tj sync')}, then "
+        f"{error} ({output.command_text('tj set-aside retry')}, then "
+        f"{output.command_text('tj sync')}; or "
+        + output.command(["tj", "leave", _journal(error, "journal")])
+        + ")"
+        if error.names.get("set aside")  # refused for good by the leave's push (rev34b F2)
+        else f"{error} ({output.command_text('tj sync')}, then "
         + output.command(["tj", "leave", _journal(error, "journal")])
         + ")"
     ),

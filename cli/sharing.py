@@ -1877,7 +1877,10 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
     kept for you never carries them), and only they can share it again; a copy of some of its fields they also share with you (`tj share --only`) keeps
     arriving until you leave it too, and the question and result name it.
     What you already downloaded stays on this device, read-only; `tj forget JOURNAL`
-    discards it. Asks first (default: no; --yes does not).
+    discards it. Your acknowledgements of its safety flags not yet on the server are sent
+    first (if they cannot be, you do not leave); one the server refused for good is sent once
+    more, and refused again, you leave only once told it is NOT delivered.
+    Asks first (default: no; --yes does not).
 
     \b
     Examples:
@@ -1889,7 +1892,9 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        name, owner, copy, unread, unsent = home.run(partial(leaving, journal_name, True))
+        name, owner, copy, unread, unsent, aside = home.run(
+            partial(leaving, journal_name, True, None)
+        )
         said = output.named(name)  # quoted as a shell would when it is several words
         if home.run(lambda client: client.shares.is_copy(name)):  # no flags in it (NU51 F16)
             question = (
@@ -1912,8 +1917,13 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
             question += " " + unread_flags_text(unread, owner, before=True)
         if unsent:  # rev34a F3: marked read here, not yet on the server
             question += " " + unsent_acks_text(unsent, owner, before=True)
+        if aside:  # rev34b F2: refused by the server for good, set aside
+            question += " " + set_aside_acks_text(aside, owner, before=True)
         output.confirm(question, default=False, abort=True, err=True)
-    name, owner, copy, unread, unsent = home.run(partial(leaving, journal_name, False))
+        told: frozenset[str] | None = frozenset(f.id for f in aside)
+    else:
+        told = None  # --yes: those set aside when it starts, named once done
+    name, owner, copy, unread, unsent, aside = home.run(partial(leaving, journal_name, False, told))
     if copy:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you. {still_arriving(owner, copy)}",
@@ -1927,6 +1937,8 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         output.message(unread_flags_text(unread, owner, before=False), wrap=True)
     if unsent:  # sent first, or nothing was left (rev34a F3)
         output.message(unsent_acks_text(unsent, owner, before=False), wrap=True)
+    if aside:  # refused again, left as asked: said, never silently (rev34b F2)
+        output.message(set_aside_acks_text(aside, owner, before=False), wrap=True)
     if as_json:  # `still_receiving`: the field-level copy that keeps arriving, or null
         left: dict[str, str | list[str] | None] = {
             "action": "left",
@@ -1935,39 +1947,83 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
             "still_receiving": f"{owner}/{copy}" if copy else None,
             "unread_flags": [f.id for f in unread],
             "acknowledgements_sent": [f.id for f in unsent],
+            "acknowledgements_not_delivered": [f.id for f in aside],
         }
         output.print_json(left)
 
 
 async def leaving(
-    journal: str, check_only: bool, client: Client
-) -> tuple[str, str, str, list[SafetyFlag], list[SafetyFlag]]:
+    journal: str, check_only: bool, told: frozenset[str] | None, client: Client
+) -> tuple[str, str, str, list[SafetyFlag], list[SafetyFlag], list[SafetyFlag]]:
     """`client.shares.leave` with one client: the journal's name as it is called however
     `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, the
     field-level copy of the journal that keeps arriving after it (`copy_still_read`: its
     name, or ""), the safety flags of the journal this account could mark read and has
     not (`unread_to_ack`), read before leaving: after it they can no longer be (nu84 F3),
-    and those this device marked read whose acknowledgement is not on the server yet
-    (`unsent_acks`), which the leave sends first or leaves nothing (rev34a F3)."""
+    and two lists of those this device marked read whose acknowledgement is not on the
+    server (`shares.undelivered_acknowledgements`). `check_only` (the question): those
+    waiting in the outbox, which the leave sends first or leaves nothing (rev34a F3), and
+    those the server set aside, which it sends once more and, refused again, leaves
+    without (rev34b F2). Else left, without those set aside in `told` (the question named
+    them) or, `told` None (--yes), set aside when it starts: those sent first and those
+    NOT delivered, by the state after the leave's push (a `sync --watch` may have pushed
+    or set one aside meanwhile)."""
     if check_only:  # the journal list is refreshed first: its errors come before the copy
         owner = await client.shares.leave(journal, check_only=True)
         held = await client.journals.get(journal)
         unread = await unread_to_ack(client, held.id)
-        unsent = await unsent_acks(client, journal, held.id)
-        return held.name, owner, await client.shares.copy_still_read(journal), unread, unsent
+        states = await client.shares.undelivered_acknowledgements(journal)
+        flags = await journal_flags(client, held.id)
+        return (
+            held.name,
+            owner,
+            await client.shares.copy_still_read(journal),
+            unread,
+            [f for f in flags if states.get(f.id) == "waiting"],
+            [f for f in flags if states.get(f.id) == "set_aside"],
+        )
     held = await client.journals.get(journal)  # named before: leaving ends it
     copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
     unread = await unread_to_ack(client, held.id)  # before: leaving ends the share
-    unsent = await unsent_acks(client, journal, held.id)  # before: the leave sends them
-    return held.name, await client.shares.leave(journal), copy, unread, unsent
+    flags = await journal_flags(client, held.id)  # before: leaving ends the share
+    before = await client.shares.undelivered_acknowledgements(journal)
+    if told is None:
+        told = frozenset(flag for flag, state in before.items() if state == "set_aside")
+    owner = await client.shares.leave(journal, leave_undelivered=told)
+    after = await client.shares.undelivered_acknowledgements(held.id)  # after the push
+    sent = [f for f in flags if f.id in before and f.id not in after]
+    return held.name, owner, copy, unread, sent, [f for f in flags if f.id in after]
 
 
-async def unsent_acks(client: Client, journal: str, journal_id: str) -> list[SafetyFlag]:
-    """The safety flags of the journal `journal_id` (`journal` as typed) this device marked
-    read whose acknowledgement is not on the server yet (`shares.unsent_acknowledgements`):
-    its owner does not see them read until it is (rev34a F3)."""
-    ids = set(await client.shares.unsent_acknowledgements(journal))
-    return [f for f in await client.safety.flags() if f.journal_id == journal_id and f.id in ids]
+async def journal_flags(client: Client, journal_id: str) -> list[SafetyFlag]:
+    """The safety flags of the journal `journal_id` this device holds."""
+    return [f for f in await client.safety.flags() if f.journal_id == journal_id]
+
+
+def set_aside_acks_text(flags: list[SafetyFlag], owner: str, *, before: bool) -> str:
+    """What a leave does with acknowledgements of this device the server refused for good
+    and set aside (`leaving`): `before`, in the question, that it sends them once more and,
+    refused again, leaves without them; else, once left, that they were NOT delivered and
+    the owner is to be told (rev34b F2)."""
+    many = len(flags) > 1
+    named = "; ".join(
+        f"{output.short_id(f.id)}, raised {output.local_time(f.raised_at)}" for f in flags
+    )
+    what = f"Your acknowledgement{'s' if many else ''} of {len(flags)} safety flag{'s' if many else ''} of it ({named})"
+    it, them = ("they", "them") if many else ("it", "it")
+    flag_words = f"the flag{'s' if many else ''} may NOT have been delivered to you"
+    if before:
+        return (
+            f"{what} {'are' if many else 'is'} NOT delivered: the server refused {them} for "
+            f"good (set aside), so {owner}'s devices say {flag_words}. {it.capitalize()} "
+            f"{'are' if many else 'is'} sent once more first; if the server refuses {them} "
+            f"again, you leave all the same: then tell {owner} yourself that you read {them}."
+        )
+    return (
+        f"{what} {'were' if many else 'was'} NOT delivered: the server refused {them} again "
+        f"(set aside), so {owner}'s devices say {flag_words}: tell {owner} yourself that you "
+        f"read {them}."
+    )
 
 
 def unsent_acks_text(flags: list[SafetyFlag], owner: str, *, before: bool) -> str:

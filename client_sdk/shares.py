@@ -1016,7 +1016,13 @@ class Shares:
         await self._context.replica.load_access()
         return await self._context.sharing.kept_copies()
 
-    async def leave(self, journal: str, *, check_only: bool = False) -> str:
+    async def leave(
+        self,
+        journal: str,
+        *,
+        check_only: bool = False,
+        leave_undelivered: Collection[str] = (),
+    ) -> str:
         """Leave a journal another account shares with this one (`"owner/name"` or its id,
         in any form `client.journals` takes: another case, an id prefix). The server stops
         serving it to this account at once; the owner's devices remove this account from
@@ -1027,7 +1033,13 @@ class Shares:
         that already ended, NetworkError when the server cannot be reached. Changes of this
         device in the journal not yet on the server (an acknowledgement of a safety flag:
         `unsent_acknowledgements`) are sent first; when they cannot be, nothing is left (the share stays)
-        (InvalidInput, subject "unsent before leaving": sync, then leave again). With
+        (InvalidInput, subject "unsent before leaving": sync, then leave again). An
+        acknowledgement the server refused for good and set aside
+        (`undelivered_acknowledgements`: "set_aside") is sent once more first; refused again,
+        nothing is left either (the same InvalidInput, its `names["set aside"]` the flags'
+        ids), unless its flag's id (hex) is in `leave_undelivered`: the flags whose user was
+        told their acknowledgement is NOT delivered (its owner sees "may NOT have been
+        delivered") and leaves all the same (rev34b F2). With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would
         then be done, whichever way the journal was named. Named by the start of its id, the
@@ -1048,7 +1060,7 @@ class Shares:
                 subject="refused",
             )
         if not check_only:
-            await self._context.sharing.leave(local)
+            await self._context.sharing.leave(local, leave_undelivered)
         return local.owner_name
 
     async def check_terms(
@@ -1088,6 +1100,19 @@ class Shares:
         unknown journal."""
         local = await self._context.local_journal(journal, ends=True)
         return await self._context.sharing.unsent_acknowledgements(local.journal_id)
+
+    async def undelivered_acknowledgements(self, journal: str) -> dict[str, str]:
+        """For a journal another account shares with this one (`"owner/name"` or its id, as
+        `leave` takes it, a journal this account left too): its safety flags whose
+        acknowledgement by this device (`client.safety.acknowledge`) is not on the server, by
+        id (hex), each with its state: "waiting" (in the outbox: offline, or a server
+        answering 503; `leave` sends it first or leaves nothing) or "set_aside" (refused by
+        the server for good, `client.set_aside()`: its owner's devices say the flag "may NOT
+        have been delivered"; `leave` sends it once more, and leaves with it undelivered
+        only when told so, `leave_undelivered`). No network. Raises NotFound for an unknown
+        journal (rev34b F2)."""
+        local = await self._context.local_journal(journal, ends=True)
+        return await self._context.sharing.undelivered_acknowledgements(local.journal_id)
 
     async def is_copy(self, journal: str) -> bool:
         """Whether a journal another account shares with this one (`"owner/name"` or its id,

@@ -701,6 +701,15 @@ UNSENT_COPY = "unsent copy"
 """`TJError.subject` of a `forget` refused because changes of this device in that copy are
 not on the server (`unsent_error`)."""
 
+ACK_WAITING = "waiting"
+"""State of an acknowledgement of this device in the outbox, not yet taken by the server
+(`Sharing.undelivered_acknowledgements`)."""
+
+ACK_SET_ASIDE = "set_aside"
+"""State of an acknowledgement of this device the server refused for good, set aside
+(`Sharing.undelivered_acknowledgements`): the flag's owner sees it "may NOT have been
+delivered"."""
+
 UNSENT_BEFORE_LEAVING = "unsent before leaving"
 """`TJError.subject` of a leave refused because changes of this device in the journal (an
 acknowledgement of a safety flag among them) could not be sent first (`Sharing.leave`)."""
@@ -2434,7 +2443,7 @@ class Sharing:
             if share.mirror is not None and self.replica.chains.needs_update(share.mirror):
                 self.replica.chains.raise_problem(share.mirror)
 
-    async def leave(self, journal: LocalJournal) -> None:
+    async def leave(self, journal: LocalJournal, leave_undelivered: Collection[str] = ()) -> None:
         """Stop being a member of a journal shared with this account (protocol.md,
         /v1/shares/leave): the server stops serving it at once and the journal leaves this
         device's list; the owner's devices drop this account from the access chain at their
@@ -2442,14 +2451,16 @@ class Sharing:
         remembers that this account left (forgotten.LEFT: `forget` may then discard it).
         Changes this device made in the journal and has not sent (an acknowledgement of a
         safety flag among them) are sent first, and the leave is asked for only once the
-        server took them (`_send_before_leaving`); raises InvalidInput (subject
-        UNSENT_BEFORE_LEAVING) when it did not, and the leave is not asked for (rev34a F3)."""
+        server took them (`_send_before_leaving`, which sends an acknowledgement the server
+        set aside once more); raises InvalidInput (subject UNSENT_BEFORE_LEAVING) when it did
+        not, and the leave is not asked for (rev34a F3), unless the server refused for good
+        only acknowledgements of flags in `leave_undelivered` (rev34b F2)."""
         if journal.role == "owner":
             raise InvalidInput(
                 f"{quoted_name(journal.name)} is your own journal: delete it or stop sharing it instead",
                 subject="refused",
             )
-        await self._send_before_leaving(journal)
+        await self._send_before_leaving(journal, leave_undelivered)
         await self.replica.transport.call(
             "/v1/shares/leave", wire.JournalRequest(journal.journal_id), wire.Empty
         )
@@ -2474,39 +2485,95 @@ class Sharing:
         """The ids (hex) of the safety flags of the journal `journal_id` whose acknowledgement
         by this device waits in the outbox, not yet taken by the server: until it is, the
         flag's owner sees no acknowledgement. No network."""
-        waiting = await self.store.outbox_documents([journal_id], SAFETY_ACK)
-        if not waiting:
-            return []
-        found = {
-            ack[0]
-            for stored in await self.store.documents(journal_id, (SAFETY_ACK,))
-            if stored.doc_id in waiting and (ack := ack_view(stored_document(stored)))
-        }
-        return sorted(found)
+        found = await self.undelivered_acknowledgements(journal_id)
+        return sorted(flag for flag, state in found.items() if state == ACK_WAITING)
 
-    async def _send_before_leaving(self, journal: LocalJournal) -> None:
+    async def undelivered_acknowledgements(self, journal_id: bytes) -> dict[str, str]:
+        """The safety flags of the journal `journal_id` whose acknowledgement by this device
+        is not on the server, by id (hex): ACK_WAITING, in the outbox (offline, a server
+        answering 503), or ACK_SET_ASIDE, refused by the server for good and set aside (a
+        full account: `Client.set_aside`); until the server takes it, the flag's owner sees
+        it "may NOT have been delivered" (rev34b F2). A flag with one acknowledgement
+        waiting is ACK_WAITING. No network."""
+        waiting = await self.store.outbox_documents([journal_id], SAFETY_ACK)
+        aside = await self.store.set_aside_documents()
+        if not waiting and not aside:
+            return {}
+        found: dict[str, str] = {}
+        for stored in await self.store.documents(journal_id, (SAFETY_ACK,)):
+            if stored.doc_id not in waiting and stored.doc_id not in aside:
+                continue
+            if ack := ack_view(stored_document(stored)):
+                state = ACK_WAITING if stored.doc_id in waiting else ACK_SET_ASIDE
+                if found.get(ack[0]) != ACK_WAITING:
+                    found[ack[0]] = state
+        return found
+
+    async def _send_before_leaving(
+        self, journal: LocalJournal, leave_undelivered: Collection[str]
+    ) -> None:
         """Push this device's outbox when it holds changes of `journal`, so that none of them
         (an acknowledgement of a safety flag: the owner is told whether the therapist read
-        it) is set aside as refused for good once the share ended; raises InvalidInput
-        (subject UNSENT_BEFORE_LEAVING, `names`: "journal", the journal's owner/name, and
-        "journal id";
-        "acknowledgements", the flags' ids whose acknowledgement is not on the server,
-        space-separated; "waiting", how many changes) when the push fails (offline, a server
-        answering 503) or leaves any of them unsent: the leave is not asked for (rev34a F3)."""
+        it) is set aside as refused for good once the share ended; an acknowledgement the
+        server set aside before is put back and sent once more (rev34b F2). Raises
+        InvalidInput (subject UNSENT_BEFORE_LEAVING, `names`: "journal", the journal's
+        owner/name, and "journal id"; "acknowledgements", the flags' ids whose
+        acknowledgement is not on the server, space-separated; "waiting", how many changes;
+        "set aside", the flags' ids whose acknowledgement the server refused for good)
+        when the push fails (offline, a server answering 503) or leaves any change unsent,
+        or when the server refused (set aside) an acknowledgement of a flag not in
+        `leave_undelivered` (ids, hex: those its user was told are not delivered and leaves
+        all the same): the leave is not asked for (rev34a F3). Decided on the state after
+        the push, whoever pushed (a `sync --watch` of this device too)."""
+        aside = await self.store.set_aside_documents()
+        again = {
+            stored.doc_id
+            for stored in await self.store.documents(journal.journal_id, (SAFETY_ACK,))
+            if stored.doc_id in aside
+        }
+        if again:  # sent once more: the server may take it now (space freed)
+            async with self.store.transaction() as tx:
+                await tx.restore_set_aside_of(again)
         if journal.journal_id not in await self.store.outbox_journals():
             return
         acks = await self.unsent_acknowledgements(journal.journal_id)
-        ack_docs = await self.store.outbox_documents([journal.journal_id], SAFETY_ACK)
         why = "the server could not be reached to send {them} (offline, or it is unavailable)"
         with contextlib.suppress(NetworkError):  # RateLimited too: said the same way
             await self.replica.push_outbox()
             why = "the server did not take {them}"
         waiting = await self.store.unsent(journal.journal_id)
         still = journal.journal_id in await self.store.outbox_journals()
-        lost = [d for d in ack_docs if not await self.store.authors_on_server(d)]
-        if not still and not lost:
+        after = await self.undelivered_acknowledgements(journal.journal_id)
+        refused = sorted(
+            flag
+            for flag, state in after.items()
+            if state == ACK_SET_ASIDE and flag not in leave_undelivered
+        )
+        if not still and not refused:
             return
         label = f"{journal.owner_name}/{journal.name}"
+        names = {
+            "journal": label,
+            "journal id": journal.journal_id.hex(),
+            "acknowledgements": " ".join(sorted(after)),
+            "waiting": str(waiting),
+            "set aside": " ".join(refused),
+        }
+        if not still:
+            many = len(refused) > 1
+            it = "them" if many else "it"
+            raise InvalidInput(
+                f"your acknowledgement{'s' if many else ''} of safety flag{'s' if many else ''} "
+                + ", ".join(a[:12] for a in refused)
+                + f" in {quoted_name(label)} {'were' if many else 'was'} refused by the server "
+                f"for good and set aside: NOT delivered, so {journal.owner_name}'s devices say "
+                f"the flag{'s' if many else ''} may NOT have been delivered to you. You did not "
+                f"leave (still a member): send {it} again once the server takes {it} (retry "
+                f"the changes set aside, then sync), or leave again, which then leaves without "
+                f"{it}, and tell {journal.owner_name} yourself that you read {it}",
+                subject=UNSENT_BEFORE_LEAVING,
+                names=names,
+            )
         changes = "1 change" if waiting == 1 else f"{waiting:,} changes"
         them = "it" if waiting == 1 else "them"
         acked = (
@@ -2522,12 +2589,7 @@ class Sharing:
             f"and {why.format(them=them)}: once you leave, the server takes no more of {them} "
             f"and {them} would be set aside. You did not leave (still a member): sync first, then leave again",
             subject=UNSENT_BEFORE_LEAVING,
-            names={
-                "journal": label,
-                "journal id": journal.journal_id.hex(),
-                "acknowledgements": " ".join(acks),
-                "waiting": str(waiting),
-            },
+            names=names,
         )
 
     async def forget(

@@ -5109,6 +5109,21 @@ class Transaction:
         await self._db.execute("DELETE FROM set_aside")
         return int(list(rows)[0][0]) + int(list(journals)[0][0])
 
+    async def restore_set_aside_of(self, doc_ids: Collection[bytes]) -> None:
+        """Move the set-aside records of the documents `doc_ids` back into the outbox at their
+        old positions (`restore_set_aside`, for these documents only: a leave sending this
+        device's acknowledgements of safety flags once more, `Sharing.leave`)."""
+        for chunk, marks in _in_chunks(list(doc_ids)):
+            await self._db.execute(
+                "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
+                "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM "
+                f"set_aside WHERE doc_id IN ({marks})",
+                tuple(chunk),
+            )
+            await self._db.execute(f"DELETE FROM set_aside WHERE doc_id IN ({marks})", tuple(chunk))
+        if doc_ids:
+            self.sends = True
+
     async def take_back_refused(self, journal_id: bytes, record_ids: list[bytes]) -> None:
         """Forget that `record_ids` (records of `journal_id` refused as problems) were seen
         and refused, so that a pull opens them again (`Replica._retry_key_waits`: refused for

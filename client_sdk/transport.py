@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
+import yarl
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
@@ -954,20 +955,53 @@ def shown_url(url: str) -> str:
     or fragment ("#..."), where a secret sits in an address (a token in `?token=`,
     `#access_token=`: rev33a F3); of one holding "@", only the scheme and its host, never a
     user name or password (rev32d F1), and only when one reading of it names a host
-    (`_host_readings`): a password may be typed with "/", "?", "#" or "@" in it, so
+    (`_host_readings`) and that host is the one aiohttp's parser (yarl) reads, as the
+    transport would connect, when it reads one: a password may be typed with "/", "?", "#" or "@" in it, so
     "https://j.smith:1987?Fall@clinic.example" may be the host "j.smith" on port 1987 or the
-    user "j.smith" with the password "1987?Fall" at clinic.example, and
+    user "j.smith" with the password "1987?Fall" at clinic.example,
     "https://ana:pa/ss@clinic.org#x@evil.example" may name clinic.org or evil.example
-    (rev34a F1): no host is guessed then. NOT_SHOWN when nothing of one holding "@" can be
-    shown so ("the address given" for one without "@" that is all query or fragment). Pure."""
+    (rev34a F1), and "https://clinic.org:8443/journal@evil.example" clinic.org (yarl's
+    reading) or evil.example (rev34b F1): no host is guessed then. NOT_SHOWN for an address
+    holding a character no URL may hold (RFC 3986 2: a space, or anything outside ASCII: a
+    full-width "＠" is "@" to yarl's NFKC normalization, rev34b F3), and when nothing of one
+    holding "@" can be shown so ("the address given" for one without "@" that is all query
+    or fragment). Pure."""
     url = url.strip()
+    if not _URL_CHARACTERS.fullmatch(url):
+        return NOT_SHOWN
     if "@" not in url:
         return url.split("?")[0].split("#")[0] or "the address given"
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
         return NOT_SHOWN
     hosts = _host_readings(rest)
-    return f"{scheme.lower()}://{hosts.pop()}" if len(hosts) == 1 else NOT_SHOWN
+    if len(hosts) != 1:
+        return NOT_SHOWN
+    host = hosts.pop()
+    parsed = _parsed_host(url)  # None for a password holding "/": fix34e's one reading
+    return f"{scheme.lower()}://{host}" if parsed in (None, host.lower()) else NOT_SHOWN
+
+
+def _parsed_host(url: str) -> str | None:
+    """The host (with a port given in it) that aiohttp reads in `url` (`yarl.URL`), written
+    as `_host_readings` writes one (an IPv6 address in brackets), in lower case; None when
+    yarl reads none or refuses the address. Pure."""
+    try:
+        parsed = yarl.URL(url)
+    except ValueError:
+        return None
+    host = parsed.raw_host
+    if not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    port = parsed.explicit_port
+    return (host if port is None else f"{host}:{port}").lower()
+
+
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+"""The characters a URL may hold (RFC 3986 section 2: unreserved, reserved and "%"): no space,
+nothing outside ASCII (an address of others is refused, `normalize_url`, never shown,
+`shown_url`)."""
 
 
 NOT_SHOWN = "the address given (not shown: it may hold a password)"
@@ -977,15 +1011,14 @@ or more than one may be its host."""
 
 def _host_readings(rest: str) -> set[str]:
     """The hosts (with any port) that an address holding "@" may name, `rest` its part after
-    "://": the part before its first "/", "?" or "#" when that is a host with no "@" and no
-    "@" comes before its query or fragment (an "@" in `?email=ana@clinic.org`); and for each
+    "://": the part before its first "/", "?" or "#" when that is a host with no "@", whatever
+    follows it ("/journal@evil.example" is its path to aiohttp: rev34b F1); and for each
     "@", what follows it up to the next "/", "?" or "#" when that is a host and what comes
     before it reads as a user name (no "/", "?" or "#" before its first ":"; a password
     after that ":" may hold anything). Pure."""
     found: set[str] = set()
     authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
-    path = re.split(r"[?#]", rest[len(authority) :], maxsplit=1)[0]
-    if "@" not in authority and "@" not in path and _is_host(authority):
+    if "@" not in authority and _is_host(authority):  # whatever its path holds (rev34b F1)
         found.add(authority)
     for at in (i for i, char in enumerate(rest) if char == "@"):
         user = rest[:at].partition(":")[0]
@@ -1027,9 +1060,19 @@ def normalize_url(url: str) -> str:
     API's paths itself, and a server answering a path twice over refuses as if the account
     did not exist. A path before the API's (a server behind a proxy at "/journal") is kept.
     A user name or password in it ("https://user:password@host") is refused too (InvalidInput,
-    subject "value"). The error never repeats a user name, a password, a query or a fragment
-    (`shown_url`)."""
+    subject "value"), and so is an address holding a character no URL may hold (a space,
+    anything outside ASCII: a full-width "＠" is "@" to aiohttp, rev34b F3) or naming no host
+    aiohttp reads: never repeated, nor kept. The error never repeats a user name, a password,
+    a query or a fragment (`shown_url`)."""
     url = url.strip().rstrip("/")
+    if not _URL_CHARACTERS.fullmatch(url):  # nothing of it repeated: it may hold a password
+        raise InvalidInput(
+            "the server address holds a character no web address may hold (a space, or a "
+            'letter or sign outside ASCII such as a full-width "@"; the address is not '
+            "repeated here, as it may hold a password): type it again in plain ASCII, as "
+            "https://HOST or https://HOST:PORT",
+            subject=BAD_VALUE,
+        )
     scheme, separator, rest = url.partition("://")
     if "@" in url:  # wherever it is: a password may hold "/", "?" or "#"; never repeated
         shown = shown_url(url)
@@ -1057,6 +1100,12 @@ def normalize_url(url: str) -> str:
             f"give the server's address without a path to the API, a query or a fragment: "
             f"{shown!r}"
             + (", and keep any token out of it" if secret else f", not {shown_url(url)!r}"),
+            subject=BAD_VALUE,
+        )
+    if _parsed_host(url) is None:  # as the transport would connect: aiohttp reads no host
+        raise InvalidInput(
+            "the server address names no host a client can connect to (the address is not "
+            "repeated here): give it as https://HOST or https://HOST:PORT",
             subject=BAD_VALUE,
         )
     return url

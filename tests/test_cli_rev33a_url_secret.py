@@ -63,7 +63,8 @@ async def test_an_address_holding_a_token_is_refused_before_any_question_never_r
         f"https://journal.example.org/#access_token=a@{SECRET}",
         "https://journal.example.org/?email=ana@clinic.org",
         f"https://bob:pa/{SECRET}@journal.example.org",
-        f"https://bob:pa@{SECRET}/x@journal.example.org",
+        # "https://bob:pa@SECRET/x@journal.example.org": aiohttp reads the host SECRET there,
+        # so no host is named (rev34b F1: tests/test_cli_rev34b_address.py)
     ],
 )
 async def test_an_at_sign_after_the_host_names_the_right_host_and_repeats_nothing(
