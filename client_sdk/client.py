@@ -96,6 +96,7 @@ from client_sdk.live import notices as live_notices
 from client_sdk.logged_out import LoggedOut
 from client_sdk.loops import running_loop
 from client_sdk.models import (
+    DEFAULT_DEVICE_NAME,
     Entry,
     Identity,
     LockedIdentity,
@@ -3378,8 +3379,12 @@ class Client:
         that this device saw listed is named as it was ("tablet": a device of that name is
         signed in now, as a device signed out and signed in again is; else "tablet, signed
         out since"). One never listed here (a home signed in again after a logout keeps no
-        names) is named by the name the account's sign-in log gives it, signed out since
-        ("phone, signed out since": nu84 F8; display metadata, as the device list)."""
+        names) is told by the name the account's sign-in log gives it and its id, signed out
+        since ("a device that signed in as 'phone' (device 1a2b3c4d5e6f), signed out since":
+        nu84 F8): that name is the signer's own choice and the server's word, so it never
+        names the device as one this home knows (rev34c F4: an intruder signed in as
+        "phone"), and when a device listed now bears that name the words say it is not that
+        one ("..., not the 'phone' signed in now")."""
         from client_sdk.devices import EARLIER_SESSION, news_name
 
         me = self.profile.account_id
@@ -3434,8 +3439,8 @@ class Client:
             if device in former:  # its earlier session: by the name signed in again
                 name = news_name(former[device], device)
                 return name if former[device] in live else f"{name}, signed out since"
-            if device in logged:  # never listed here: by the name it signed in with
-                return f"{news_name(logged[device], device)}, signed out since"
+            if device in logged:  # never listed here: the name it signed in with is a claim
+                return _signed_in_as(logged[device], device, logged[device] in live)
             # "signed out" only when the device list says so (NU38 N6)
             return (
                 "a device signed out since" if listed else f"another device ({device.hex()[:12]})"
@@ -4210,6 +4215,20 @@ this device's clock is past it, a server that no longer knows the session (it fo
 expired one a day after its end) is told as the expired session it is
 (`transport.session_told`), not as a session ended by a deletion elsewhere. Only words
 depend on it (a server's wrong end changes what is said, never what is done)."""
+
+
+def _signed_in_as(name: str, device_id: bytes, listed: bool) -> str:
+    """A news source for a device signed out since that this home never listed, by the name
+    `name` its sign-in log row gives it (the signer's choice, the server's word: a claim,
+    never who it is) and its id's 12 first hex digits, as `tj devices` shows them; `listed`:
+    a device listed now bears that name, which this one is not (`Client._source_names`,
+    rev34c F4). Pure."""
+    short = device_id.hex()[:12]
+    if name == DEFAULT_DEVICE_NAME:  # the default name says nothing: as `news_name`
+        return f"another device ({short}), signed out since"
+    said = quoted_name(name)
+    which = f"device {short}, not the {said} signed in now" if listed else f"device {short}"
+    return f"a device that signed in as {said} ({which}), signed out since"
 
 
 def _session_end_of(value: object, device_id: bytes) -> int | None:

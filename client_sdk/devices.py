@@ -413,7 +413,8 @@ class Devices:
         store from before this) tells nothing: it records the newest sign-in it sees. Each
         later sign-in of the log is told, by its number: also one signed out before the look
         (`NewDevice.signed_out`), and one under an id or name seen before; only this
-        device's own sign-in is not; sign-ins the server no longer keeps are counted
+        device's own sign-in is not (a row under this home's own session id: a row the
+        server marks `current` under another id is told as any other); sign-ins the server no longer keeps are counted
         (`NewDevice.earlier_not_kept`), also when only this device's own sign-in follows
         them (one `NewDevice` of empty id). What a sync's look found is kept in the store
         until that sync returns its report (a sync cut off after its look leaves it for the
@@ -450,6 +451,11 @@ class Devices:
         own_ids = _own_ids(looked) if looked.get("session") is True else set()
         own_seqs = _own_seqs(looked) if looked.get("session") is True else {}
         own_rows = _own_rows(rows, own_ids, own_seqs)
+        # `current` ("the session asking") is the server's word: a row is this home's own
+        # session only under this home's own session id (kept by this device), never on
+        # the flag alone (a row marked current under another id is told as any sign-in).
+        me = self._store.device if self._store is not None else b""
+        own_rows |= {row.seq for row in rows if row.current and me and row.device_id == me}
         keys = _device_keys(looked)
         again = _signed_in_again(rows, keys)  # also pins the keys of these rows
         if after is not None and looked.get("session") is True:
@@ -461,7 +467,7 @@ class Devices:
             # once more never moves a sign-in made after a session it proved to "before".
             # None of its own rows kept (more sign-ins since than the server keeps): the
             # cut-off is unknown, and everything is told as made after it.
-            own = [row for row in rows if row.current or row.seq in own_rows]
+            own = [row for row in rows if row.seq in own_rows]
             first, since = (own[0].seq, own[0].at) if own else (0, 0)
         if after is not None:  # else the first look: a baseline, told nothing
             expected = after + 1
@@ -472,7 +478,7 @@ class Devices:
                     gap_at = row.at
                 missed += row.seq - expected  # consecutive numbers: the rest were pruned
                 expected = row.seq + 1
-                if row.current or row.seq in own_rows:  # this home's own session
+                if row.seq in own_rows:  # this home's own session
                     continue
                 new.append(
                     NewDevice(

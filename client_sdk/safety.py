@@ -436,6 +436,14 @@ class SafetyFlag:
     answer: int
     raised_at: datetime
     acknowledged: tuple[Acknowledgement, ...] = field(default=())
+    """The acknowledgements verified on this device (the first of each member, oldest
+    first), each by a member the flag was sealed for (`recipients`, by the account that
+    signed it: rev34c F5). One signed by any other account (a member the flag was not sealed
+    for, who never received it from its owner) is left out: it says nothing of whether a
+    member it was sealed for saw it, and never makes the flag "acknowledged". A flag from
+    before flags named their members (`recipients` None) was sealed for every member of the
+    journal then, and the flag does not say which: any member's acknowledgement counts, as
+    before."""
     share_ended: bool = False
     """Read from the read-only copy kept of a share that ended by what this device knows
     beyond the server's word: an end its owner signed in the access chain this device

@@ -3474,8 +3474,11 @@ class SafetyPath:
         firsts: dict[tuple[str, bytes], int] = {}  # one acknowledgement a member: the first
         for flag_id, journal_id, author, at in acks:
             flag = flags.get(flag_id)
-            if flag is not None and flag.journal_id == journal_id.hex():  # same journal only
-                firsts[flag_id, author] = min(at, firsts.get((flag_id, author), at))
+            if flag is None or flag.journal_id != journal_id.hex():  # same journal only
+                continue
+            if flag.recipients is not None and author.hex() not in flag.recipients:
+                continue  # not sealed for them (by account id, as fix34c): acknowledges nothing
+            firsts[flag_id, author] = min(at, firsts.get((flag_id, author), at))
         for (flag_id, author), at in sorted(firsts.items(), key=lambda item: item[1]):
             flag = flags[flag_id]
             local = journals[bytes.fromhex(flag.journal_id)]

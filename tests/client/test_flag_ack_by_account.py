@@ -11,7 +11,15 @@ from __future__ import annotations
 from client_sdk import INSECURE_TEST_COST, Client, keys
 from client_sdk.documents import Document
 from client_sdk.models import now_ms
-from client_sdk.safety import SAFETY_ACK, STATUS_NOT_DELIVERED, ack_update
+from client_sdk.safety import (
+    SAFETY_ACK,
+    SAFETY_FLAG,
+    STATUS_ACKNOWLEDGED,
+    STATUS_NOT_DELIVERED,
+    STATUS_SENT,
+    ack_update,
+    flag_update,
+)
 from tests.client.sharing_support import share_with
 from tests.client.test_flag_untold_share_end import flag_to_tom
 from tests.conftest import PASSWORD, ClientFactory
@@ -53,7 +61,61 @@ async def test_an_acknowledgement_by_a_new_account_under_the_members_name_delive
         await device.sync(strict=True)
         [flag] = [f for f in await device.safety.flags() if f.id == flag_id]
         assert (flag.not_delivered, flag.status) == (("tom",), STATUS_NOT_DELIVERED), name
-        assert [(a.by, a.account_id) for a in flag.acknowledged] == [
-            ("tom", again.profile.account_id.hex())
-        ]
+        # not sealed for the new account: its acknowledgement is left out (rev34c F5)
+        assert flag.acknowledged == (), name
         assert first != again.profile.account_id.hex()
+
+
+async def test_an_acknowledgement_by_a_member_the_flag_was_not_sealed_for_counts_for_nothing(
+    signup: ClientFactory,
+) -> None:
+    """rev34c F5: ana shares Personal with bob (annotate, no safety flags) and with tom
+    (safety flags); her flag is sealed for tom only, and tom's device has not got it. bob,
+    told the flag's document id by the server, writes an acknowledgement of it by hand. On
+    ana's device the flag stays "sent", acknowledged by nobody; once tom acknowledges it, it
+    is "acknowledged" by tom alone."""
+    ana, tom, bob = await signup("ana"), await signup("tom"), await signup("bob")
+    await share_with(ana, bob, role="annotate", safety_flags=False)
+    flag_id = await flag_to_tom(ana, tom)
+    await bob.sync(strict=True)
+    assert [f.id for f in await bob.safety.flags()] == []  # not sealed for bob
+    await acknowledge_by_hand(bob, "ana/Personal", flag_id)
+    await ana.sync(strict=True)
+    [flag] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert flag.recipients == (tom.profile.account_id.hex(),)
+    assert (flag.status, flag.acknowledged) == (STATUS_SENT, ())
+    assert flag.unacknowledged
+    await tom.sync(strict=True)
+    await tom.safety.acknowledge(flag_id)
+    await tom.sync(strict=True)
+    await ana.sync(strict=True)
+    [flag] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert flag.status == STATUS_ACKNOWLEDGED
+    assert [(a.by, a.account_id) for a in flag.acknowledged] == [
+        ("tom", tom.profile.account_id.hex())
+    ]
+
+
+async def test_a_flag_from_before_flags_named_members_counts_any_members_acknowledgement(
+    signup: ClientFactory,
+) -> None:
+    """A flag written before flags named their members (no `to`) was sealed for every
+    member then, and does not say which: an acknowledgement by any member counts, as
+    before rev34c F5."""
+    ana, bob = await signup("ana"), await signup("bob")
+    await share_with(ana, bob, role="annotate", safety_flags=True)
+    await ana.sync(strict=True)
+    local = await ana.context.local_journal("Personal")
+    document = Document(keys.new_doc_id(ana.profile.account_id), SAFETY_FLAG)
+    await ana.replica.commit(local, document, flag_update(document, "", "phq9", 9, 2, now_ms()))
+    await ana.sync(strict=True)
+    flag_id = document.doc_id.hex()
+    [flag] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert (flag.recipients, flag.status) == (None, STATUS_SENT)
+    await bob.sync(strict=True)
+    assert [f.id for f in await bob.safety.flags()] == [flag_id]  # every member's
+    await acknowledge_by_hand(bob, "ana/Personal", flag_id)
+    await ana.sync(strict=True)
+    [flag] = [f for f in await ana.safety.flags() if f.id == flag_id]
+    assert flag.status == STATUS_ACKNOWLEDGED
+    assert [a.account_id for a in flag.acknowledged] == [bob.profile.account_id.hex()]

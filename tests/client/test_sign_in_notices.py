@@ -672,3 +672,32 @@ def test_a_look_that_another_session_of_the_home_began_during_writes_nothing() -
     assert written is None
     written, _, _ = _merged_look(read, read, [], [], True, 2, 9, 1, 1)
     assert written is not None and "own_ids" not in written and "session" not in written
+
+
+async def test_a_row_the_server_marks_current_under_another_id_is_told(
+    through: Through,  # noqa: F811
+    hostile: HostileServer,  # noqa: F811
+    login: ClientFactory,
+) -> None:
+    """rev34c F6: a hostile server marks an intruder's row of the log `current` (the
+    session asking), nothing else changed and no number missing. The laptop knows its own
+    session id: a row under another id is not its own, and the intruder is told."""
+    laptop = looking_every_sync(await through("ana"))
+    await laptop.sync()  # the baseline look
+    intruder = await login("ana", "intruder")  # the stolen password, another home
+    intruder_id = intruder.profile.device_id
+
+    def mark_current(_: bytes, reply: bytes) -> bytes:
+        listed = wire.decode(wire.SignInList, reply)
+        rows = [
+            dataclasses.replace(r, current=True) if r.device_id == intruder_id else r
+            for r in listed.sign_ins
+        ]
+        return wire.encode(dataclasses.replace(listed, sign_ins=rows))
+
+    hostile.replies["/v1/account/sign-ins"] = mark_current
+    report = await laptop.sync()
+    [told] = report.new_devices
+    assert (told.id, told.name, told.again_of) == (intruder_id.hex(), "intruder", "")
+    assert "New sign-in on this account: 'intruder'" in told.line(), told.line()
+    assert report.lines() != ["Nothing new."]
