@@ -4055,6 +4055,17 @@ async def _rollback(db: Database) -> None:
         await db.execute("ROLLBACK")
 
 
+JOURNAL_UNCHANGED = (
+    "SELECT 1 FROM journals WHERE journal_id = ? AND owner_id = ? AND role = ? AND epoch = ? "
+    "AND name = ? AND meta_version = ? AND owner_name = ? AND expires_at = ? AND meta = ? "
+    "AND named_at >= ? AND NOT EXISTS (SELECT 1 FROM kept_write_counters WHERE tag IN (?, ?)) "
+    "AND NOT EXISTS (SELECT 1 FROM kept_withdrawn WHERE tag = ?)"
+)
+"""A row `Transaction.put_journal` would write back as it is (every column its upsert sets
+equal, `named_at` not below, SQLite's `=` on values of the column's type: exact bytes and
+text) with no kept counters or withdrawals under the journal's tags to give back."""
+
+
 class Transaction:
     """Writes inside one local transaction."""
 
@@ -4498,10 +4509,37 @@ class Transaction:
         in which this device drew counters, is marked as holding none of its own records
         there (`Store.own_before`), and the counters of `account`'s devices (this device's
         account) known to exist when it was removed are expected again (claimed), so that
-        one the server no longer serves is reported withheld."""
+        one the server no longer serves is reported withheld.
+
+        Nothing is written when every statement below would leave the store as it is
+        (issue 10: a journal list read before every push wrote each journal again):
+        `JOURNAL_UNCHANGED` finds, in this transaction, the row holding every value the
+        upsert writes (`named_at` at least as high: it is never lowered) and no kept
+        counter or withdrawal under either tag, the only rows the statements after the
+        upsert read; a journal whose copy was forgotten is written by none either."""
+        legacy = legacy_counters_tag(journal.journal_id)
+        unchanged = await self._db.execute_fetchall(
+            JOURNAL_UNCHANGED,
+            (
+                journal.journal_id,
+                journal.owner_id,
+                journal.role,
+                journal.epoch,
+                journal.name,
+                journal.meta_version,
+                journal.owner_name,
+                journal.expires_at,
+                journal.meta,
+                journal.named_at,
+                counters_tag,
+                legacy,
+                counters_tag,
+            ),
+        )
+        if unchanged:
+            return
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
-        legacy = legacy_counters_tag(journal.journal_id)
         await self._db.execute(
             "INSERT INTO journals (journal_id, owner_id, role, epoch, name, meta_version, "
             "cursor, owner_name, expires_at, meta, named_at) "
