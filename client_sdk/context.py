@@ -157,8 +157,9 @@ class Context:
         dropped when its document changes (`forget_views`: every change the client's change
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
-        self._chosen: tuple[tuple[int, int], str | None] | None = None
-        """`chosen_default`'s value, with the journal list's version it was read at."""
+        self._chosen: tuple[tuple[tuple[int, int], tuple[int, int]], str | None] | None = None
+        """`chosen_default`'s value, with the journal list's version and the settings' count
+        it was read at (`Store.settings_with_journals`)."""
         self._adopted: Adoption | None = None
         """The adoption DEFAULT_SETTLED records, read with `_chosen` (None: none)."""
         self._default_id: tuple[bytes, bytes, bytes] | None = None
