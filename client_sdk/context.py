@@ -157,8 +157,9 @@ class Context:
         dropped when its document changes (`forget_views`: every change the client's change
         feed tells, local or pulled), its journal is deleted or forgotten (`drop_views`), or a
         listing no longer finds it in the store (`_drop_views`)."""
-        self._chosen: tuple[tuple[int, int], str | None] | None = None
-        """`chosen_default`'s value, with the journal list's version it was read at."""
+        self._chosen: tuple[tuple[tuple[int, int], tuple[int, int]], str | None] | None = None
+        """`chosen_default`'s value, with the journal list's version and the settings' count
+        it was read at (`Store.settings_with_journals`)."""
         self._adopted: Adoption | None = None
         """The adoption DEFAULT_SETTLED records, read with `_chosen` (None: none)."""
         self._default_id: tuple[bytes, bytes, bytes] | None = None
@@ -838,21 +839,35 @@ class Context:
         """DEFAULT_SETTING (a journal id, hex), or None, read with DEFAULT_SETTLED in one
         statement (`_adopted`: another process's `choose_default` in between never makes an
         adopted id pass for the user's choice). Kept in memory while the journal list the
-        store last read stands (`Store.cached_journals`), so that a loop of writes reads
-        them once (issue 10: a write runs no statement to find its journal); set here by
-        `choose_default`. A choice another process made on this home meanwhile is read once
-        the journals change, or by the next client opened (an adoption moves on only in a
-        transaction that changes the journals: `Replica._adoption_after_list`)."""
+        store last read stands (`Store.cached_journals`) with the settings as they were then
+        (`Store.settings_with_journals`), so that a loop of writes reads them once (issue
+        10: a write runs no statement to find its journal); set here by `choose_default`.
+        A choice or an adoption's move another process made on this home meanwhile is read
+        once the store has read the journals since (a journal list that writes no row, as
+        `Transaction.put_journal` skips an unchanged one, moves an adoption all the same:
+        `Replica._adoption_after_list`); otherwise the values come from the store's copy
+        kept until the settings table changes (`Store.settings` `as_of`)."""
         cached = self.store.cached_journals()
         journals_version = None if cached is None else cached[1]
+        settings_version = self.store.settings_with_journals()
+        key = (
+            None
+            if journals_version is None or settings_version is None
+            else (journals_version, settings_version)
+        )
         kept = self._chosen
-        if kept is not None and journals_version is not None and kept[0] == journals_version:
+        if kept is not None and key is not None and kept[0] == key:
             return kept[1]
-        values = await self.store.settings((DEFAULT_SETTING, DEFAULT_SETTLED))
+        # Else kept by the store until the settings table changes (any connection's write:
+        # `Store.settings` as_of), not read again because a cursor moved (issue 10: a
+        # follower's sync read them at every round for its safety plan's journal).
+        values = await self.store.settings(
+            (DEFAULT_SETTING, DEFAULT_SETTLED), as_of=journals_version
+        )
         value = values.get(DEFAULT_SETTING)
         chosen = value if isinstance(value, str) else None
         self._adopted = adoption_of(values.get(DEFAULT_SETTLED)) if chosen is not None else None
-        self._chosen = (journals_version, chosen) if journals_version is not None else None
+        self._chosen = (key, chosen) if key is not None else None
         return chosen
 
     async def choose_default(self, journal_id: bytes) -> None:

@@ -735,6 +735,9 @@ class Store:
         new device id numbers that device's records from 1, NU21 C10)."""
         self._lock = asyncio.Lock()
         self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
+        self._settings_with_journals: tuple[int, int] | None = None
+        """The settings' count (`_changes`) of the state the last `journals` answer was of
+        (None: read in a transaction): `settings_with_journals`."""
         """The journal list as last read outside a transaction, with the `_changes` of the
         journals table then: read again only once they moved (issue 10: every write names
         its journal)."""
@@ -1207,12 +1210,12 @@ class Store:
         return found
 
     async def _counted_rows(
-        self, key: str, query: str, as_of: tuple[int, int] | None
+        self, key: str, query: str, as_of: tuple[int, int] | None, params: tuple[Any, ...] = ()
     ) -> tuple[Any, ...]:
-        """The rows of `query` (of tables counted as the settings), kept as `setting` keeps
-        a setting's value (under `key`, which names no setting)."""
+        """The rows of `query` with `params` (of tables counted as the settings), kept as
+        `setting` keeps a setting's value (under `key`, which names no setting)."""
         if as_of is None:
-            return tuple(await self._all(query))
+            return tuple(await self._all(query, params))
         kept = self._idle_as_of(as_of)
         if kept is not None:
             cached = self._settings.get(key)
@@ -1224,7 +1227,7 @@ class Store:
             cached = self._settings.get(key)
             if cached is not None and cached[0] == now:
                 return cached[1]
-            found = tuple(tuple(row) for row in db.execute(query))
+            found = tuple(tuple(row) for row in db.execute(query, params))
             if not db.in_transaction:
                 self._settings[key] = (now, found)
             return found
@@ -1253,11 +1256,20 @@ class Store:
 
         await self.write(forget)
 
-    async def settings(self, names: Sequence[str]) -> dict[str, Any]:
+    async def settings(
+        self, names: Sequence[str], *, as_of: tuple[int, int] | None = None
+    ) -> dict[str, Any]:
         """The value of each of `names` that is set, read by one statement: one state of the
-        store, never one setting from before another process's write and one from after."""
+        store, never one setting from before another process's write and one from after.
+        `as_of` as in `setting`: kept in memory, all together, until this connection or
+        another changes the settings table."""
         marks = ", ".join("?" * len(names))
-        rows = await self._all(f"SELECT name, value FROM settings WHERE name IN ({marks})", names)
+        rows = await self._counted_rows(
+            "\0settings\0" + "\0".join(names),  # `_counted_rows`' key: no setting's name
+            f"SELECT name, value FROM settings WHERE name IN ({marks})",
+            as_of,
+            tuple(names),
+        )
         return {str(name): value for name, value in rows}
 
     async def waiting(self, as_of: tuple[int, int] | None = None) -> tuple[tuple[int, int], bool]:
@@ -1306,6 +1318,14 @@ class Store:
         if self._journals is None:
             return None
         return list(self._journals[1]), self._journals[0]
+
+    def settings_with_journals(self) -> tuple[int, int] | None:
+        """The settings' count (`_changes`: it moves at every write of the settings table,
+        any connection's) of the store's state the last `journals` answer was of; None
+        before, or when it was read in a transaction. With `cached_journals`' version, it
+        names what a value derived from both the journal list and settings was derived
+        from (`Context.chosen_default`)."""
+        return self._settings_with_journals
 
     def last_journals(self) -> list[LocalJournal]:
         """The journal list as last read from the database (in a transaction or not; [] before
@@ -1365,6 +1385,7 @@ class Store:
         kept = self._idle_as_of(as_of)
         if kept is not None and self._journals is not None:
             if self._journals[0] == kept["journals"]:
+                self._settings_with_journals = kept["settings"]
                 return list(self._journals[1])
         async with self._lock:
             return list(await self._db.run(lambda db: self._read_journals(db, as_of)))
@@ -1372,7 +1393,9 @@ class Store:
     def _read_journals(
         self, db: sqlite3.Connection, as_of: tuple[int, int] | None = None
     ) -> list[LocalJournal]:
-        version = self._now(db, as_of)["journals"]
+        now = self._now(db, as_of)
+        version = now["journals"]
+        self._settings_with_journals = None if db.in_transaction else now["settings"]
         if self._journals is not None and self._journals[0] == version:
             return self._journals[1]
         rows = db.execute(
@@ -4055,6 +4078,17 @@ async def _rollback(db: Database) -> None:
         await db.execute("ROLLBACK")
 
 
+JOURNAL_UNCHANGED = (
+    "SELECT 1 FROM journals WHERE journal_id = ? AND owner_id = ? AND role = ? AND epoch = ? "
+    "AND name = ? AND meta_version = ? AND owner_name = ? AND expires_at = ? AND meta = ? "
+    "AND named_at >= ? AND NOT EXISTS (SELECT 1 FROM kept_write_counters WHERE tag IN (?, ?)) "
+    "AND NOT EXISTS (SELECT 1 FROM kept_withdrawn WHERE tag = ?)"
+)
+"""A row `Transaction.put_journal` would write back as it is (every column its upsert sets
+equal, `named_at` not below, SQLite's `=` on values of the column's type: exact bytes and
+text) with no kept counters or withdrawals under the journal's tags to give back."""
+
+
 class Transaction:
     """Writes inside one local transaction."""
 
@@ -4498,10 +4532,37 @@ class Transaction:
         in which this device drew counters, is marked as holding none of its own records
         there (`Store.own_before`), and the counters of `account`'s devices (this device's
         account) known to exist when it was removed are expected again (claimed), so that
-        one the server no longer serves is reported withheld."""
+        one the server no longer serves is reported withheld.
+
+        Nothing is written when every statement below would leave the store as it is
+        (issue 10: a journal list read before every push wrote each journal again):
+        `JOURNAL_UNCHANGED` finds, in this transaction, the row holding every value the
+        upsert writes (`named_at` at least as high: it is never lowered) and no kept
+        counter or withdrawal under either tag, the only rows the statements after the
+        upsert read; a journal whose copy was forgotten is written by none either."""
+        legacy = legacy_counters_tag(journal.journal_id)
+        unchanged = await self._db.execute_fetchall(
+            JOURNAL_UNCHANGED,
+            (
+                journal.journal_id,
+                journal.owner_id,
+                journal.role,
+                journal.epoch,
+                journal.name,
+                journal.meta_version,
+                journal.owner_name,
+                journal.expires_at,
+                journal.meta,
+                journal.named_at,
+                counters_tag,
+                legacy,
+                counters_tag,
+            ),
+        )
+        if unchanged:
+            return
         if journal.role != "owner" and await self.forgotten(journal.journal_id):
             return
-        legacy = legacy_counters_tag(journal.journal_id)
         await self._db.execute(
             "INSERT INTO journals (journal_id, owner_id, role, epoch, name, meta_version, "
             "cursor, owner_name, expires_at, meta, named_at) "

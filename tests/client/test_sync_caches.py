@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from client_sdk import Client, hold_back
+from client_sdk.default_journal import DEFAULT_SETTING
 from client_sdk.store import STORE_FILE
 from client_sdk.withholding import DeviceCounters
 from tests.client.sharing_support import share_with
@@ -275,3 +276,33 @@ async def test_a_share_from_an_owner_not_verified_costs_a_no_op_sync_no_more_sta
     await client.entries.write(None, "another entry")
     await client.sync()
     assert (await therapist.sync()).pulled == 1  # counted again: the store moved
+
+
+async def test_a_pull_that_moves_a_cursor_reads_the_default_journal_settings_no_more(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """A sync that pulls a record (its cursor moves, so the journal list's version does)
+    reads the default journal's settings (`Context.chosen_default`, for the safety plan's
+    journal) from the store's copy kept until the settings table changes (issue 10: a
+    follower read them at every round); a choice another process makes is read."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()
+    await settled(phone)
+    await laptop.entries.write(None, "another entry")
+    await laptop.sync()
+    with statements(phone, every=True) as traced:
+        assert (await phone.sync()).pulled >= 1
+    assert [s for s in traced if "FROM settings WHERE name IN" in s] == []
+    other = await phone.journals.create("Other")
+    await phone.sync()
+    other_process(
+        phone,
+        "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)",
+        (DEFAULT_SETTING, other.id),
+    )
+    await laptop.entries.write(None, "a third entry")
+    await laptop.sync()
+    await phone.sync()
+    assert await phone.context.chosen_default() == other.id

@@ -4,6 +4,8 @@ changed. Real server on 127.0.0.1, real crypto and SQLite."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 from types import FrameType
 from typing import Any
@@ -12,9 +14,10 @@ import pytest
 from pycrdt import Doc
 
 from client_sdk import Client, keys, records
+from client_sdk.store import STORE_FILE
 from client_sdk.withholding import JournalCounters
 from tests.client.sharing_support import journal_id
-from tests.client.test_sync_caches import statements
+from tests.client.test_sync_caches import other_process, statements
 from tests.conftest import ClientFactory
 
 WRITE_STATEMENTS = [
@@ -230,3 +233,68 @@ async def test_a_push_s_journal_list_verifies_a_name_signed_anew_and_not_the_sam
     await laptop.entries.write(None, "a fourth entry")
     assert (await laptop.sync()).pushed == 1
     assert verified == []
+
+
+async def test_a_push_s_journal_list_writes_no_journal_row_that_is_unchanged(
+    signup: ClientFactory, login: ClientFactory
+) -> None:
+    """The journal list read before every push writes a journal's row (`put_journal`: its
+    upsert and the statements giving back kept counters) only when something in it changed
+    (issue 10: six statements and more per journal at every push); a new name is written."""
+    laptop = await signup("ana")
+    phone = await login("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()
+    await laptop.entries.write(None, "another entry")
+    with statements(laptop, every=True) as traced:
+        assert (await laptop.sync()).pushed == 1
+    written = [
+        s
+        for s in traced
+        if s.startswith(("INSERT", "UPDATE", "DELETE"))
+        and any(t in s for t in ("journals ", "kept_write_counters", "kept_withdrawn"))
+        and "SET cursor = " not in s  # the pull's cursor move: a change
+    ]
+    assert written == [], written
+    await phone.sync()
+    await phone.journals.rename("Personal", "Daily")
+    await phone.sync()
+    await laptop.entries.write(None, "a third entry")
+    with statements(laptop, every=True) as traced:
+        assert (await laptop.sync()).pushed == 1
+    assert any(s.startswith("INSERT INTO journals") for s in traced)
+    assert [j.name for j in await laptop.journals.list()] == ["Daily"]
+
+
+async def test_kept_counters_come_back_to_a_journal_whose_row_is_unchanged(
+    signup: ClientFactory,
+) -> None:
+    """Write counters kept under a journal's tag (`Transaction._keep_write_counters`) are
+    given back by the next journal list even when the journal's row itself is unchanged
+    (here put there by another process): the row is skipped only when there is nothing
+    to give back, so a device never signs a counter twice (R36 F4/F5)."""
+    laptop = await signup("ana")
+    await laptop.entries.write(None, "one entry")
+    await laptop.sync()
+    personal = await journal_id(laptop, "Personal")
+    device = laptop.profile.device_id
+
+    def drawn() -> int:  # this device's highest counter drawn in the journal
+        with contextlib.closing(sqlite3.connect(laptop.home / STORE_FILE)) as db:
+            row = db.execute(
+                "SELECT counter FROM device_write_counters WHERE journal_id = ? AND device = ?",
+                (personal, device),
+            ).fetchone()
+        return int(row[0])
+
+    assert drawn() < 1000
+    other_process(
+        laptop,
+        "INSERT INTO kept_write_counters (tag, device, counter) VALUES (?, ?, 1000)",
+        (laptop.replica.counters_tag(personal), device),
+    )
+    await laptop.entries.write(None, "another entry")
+    assert (await laptop.sync()).pushed == 1
+    assert drawn() >= 1000  # the next record this device signs there goes on from 1000
+    with contextlib.closing(sqlite3.connect(laptop.home / STORE_FILE)) as db:
+        assert db.execute("SELECT count(*) FROM kept_write_counters").fetchone()[0] == 0
