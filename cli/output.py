@@ -2798,17 +2798,17 @@ def sign_in_lines(report: SyncReport) -> list[str]:
 
     Each device still signed in is named in a `tj devices revoke ID` command first (not when
     both were changed: `--sign-out-others` signs it out, and with both it signs in again).
-    Sign-ins the server no longer keeps get no advice, nor the sign-in of a device that
-    signed in before, by its own device key (`NewDevice.again_of`). A sign-in made before this device's
+    Sign-ins the server no longer keeps get no advice. A sign-in by the device key of an
+    earlier one (`NewDevice.again_of`) gets it too: the key says only that the same device
+    signed in, which may be one the user never had (an intruder warned of, or revoked,
+    signing in again: rev34c F3). A sign-in made before this device's
     own new sign-in (`NewDevice.before_sign_in`: the user may have made it) is no sign of
     someone else, but a device of it still signed in is one the user may not know: it is
     named in the revoke command too, or, with nothing else to advise on, in a neutral line
     (`before_lines`). The server's word (its sign-in log is server metadata): told, never
     acted on. Pure."""
-    # A device that signed in again, its own device key says (`NewDevice.again_of`), is no
-    # sign of someone else: told, never advised on (nu83 F11).
-    before = [d for d in report.new_devices if d.before_sign_in and not d.again_of]
-    news = [d for d in report.new_devices if not d.before_sign_in and not d.again_of]
+    before = [d for d in report.new_devices if d.before_sign_in]
+    news = [d for d in report.new_devices if not d.before_sign_in]
     lines = [f"Notice: {device.line(local_time)}" for device in report.new_devices]
     lines += [f"Notice: {change.line(local_time)}" for change in report.credential_changes]
     if not lines:

@@ -29,7 +29,7 @@ from client_sdk.errors import (
     NetworkError,
     TJError,
 )
-from client_sdk.models import default_device_name
+from client_sdk.models import default_device_name, now_ms
 from client_sdk.passwords import check_password
 from client_sdk.transport import Transport, _ours
 
@@ -420,7 +420,12 @@ async def signed_session(
     started = time.monotonic()
     challenge, signature = await signed_challenge(transport, username, purpose, key)
     device_id = crypto.random_bytes(wire.ID_BYTES)
-    proof = keys.device_proof(device_key, challenge, device_id) if device_key else (b"", b"")
+    signed_at = now_ms()  # this home's time of the sign-in, signed with it (4.21)
+    proof = (
+        (*keys.device_proof(device_key, challenge, device_id, signed_at), signed_at)
+        if device_key
+        else (b"", b"", 0)
+    )
     request = wire.LoginRequest(
         username, challenge, signature, device_name or default_device_name(), ticket, device_id,
         *proof,
@@ -438,7 +443,7 @@ async def signed_session(
             challenge, signature = await signed_challenge(transport, username, purpose, key)
             request = dataclasses.replace(
                 request, challenge=challenge, signature=signature, device_key=b"",
-                device_signature=b"",
+                device_signature=b"", device_signed_at=0,
             )  # fmt: skip
             reply = await transport.call(path, request, wire.SessionReply)
     except AuthError as error:  # "wrong username or password": unless it really took long
@@ -457,13 +462,15 @@ async def signed_session(
     return reply
 
 
-_REFUSED_DEVICE_KEY = re.compile(r"\bunknown field '(device_key|device_signature)'")
+_REFUSED_DEVICE_KEY = re.compile(
+    r"\bunknown field '(device_key|device_signature|device_signed_at)'"
+)
 
 
 def refuses_device_key(error: InvalidInput) -> bool:
     """Whether `error` is the refusal of a server from before device keys (protocol.md 4.21)
-    of a sign-in's `device_key` and `device_signature`: 400 `invalid_field` naming one of
-    them as an unknown field ("body has unknown field 'device_key'"). Any other refusal,
+    of a sign-in's `device_key`, `device_signature` and `device_signed_at`: 400
+    `invalid_field` naming one of them as an unknown field ("body has unknown field 'device_key'"). Any other refusal,
     this server's of a malformed proof included, is not. Pure."""
     return error.code == "invalid_field" and bool(_REFUSED_DEVICE_KEY.search(error.detail or ""))
 

@@ -2109,12 +2109,16 @@ class Client:
             1 for f in flags if f.cause == WITHHELD and bytes.fromhex(f.flag_id) not in ended.flags
         )
 
-        from client_sdk.devices import keep_session_after_logout
+        from client_sdk.devices import forget_device_key, keep_session_after_logout
 
         # What this session wrote is this device's, told so after a login again here.
         keep_session_after_logout(
             self.home, self.transport.base_url, self.username, device_id, now_ms()
         )
+        # The device key goes with the home's data: left behind, it would make whoever
+        # later holds the home and the password read as this device signing in again
+        # (rev34c F2). A login again here is then told as a new device.
+        forget_device_key(self.home, self.transport.base_url, self.username)
 
         async def delete() -> None:
             await self._close(LOGGED_OUT)

@@ -66,7 +66,7 @@ class Context(bytes, enum.Enum):
     ACCESS_LIMITED = b"tj/access-limited/v1"
     VERIFY_HEAD = b"tj/verify-head/v1"
     EPOCH_KEY_CHECK = b"tj/epoch-key-check/v1"
-    DEVICE_SIGN_IN = b"tj/device-sign-in/v1"  # fix34a: a home's device key signs its sign-in
+    DEVICE_SIGN_IN = b"tj/device-sign-in/v2"  # fix34a, fix34i: a device key signs a sign-in
 
 
 @dataclass(frozen=True)

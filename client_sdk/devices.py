@@ -58,9 +58,10 @@ device under a freed id; without it, the first row with that id), "untold": {"de
 "changes": [CredentialChange.to_dict()...]} (what a look found, kept until the sync that
 took it hands its report to the app: a sync cut off after the look tells it at the next),
 "unseen": the same form (what syncs told since `Devices.mark_sign_ins_seen`), "keys": {hex
-device key: [hex device id, name, ms]} (each device key whose sign-in proof held, with the
-newest sign-in it signed: a later one under another id is that device signed in again,
-protocol.md 4.21; the `DEVICE_KEYS_KEPT` newest)}.
+device key: [hex device id, name, ms, signed ms, [hex ids]]} (each device key whose sign-in
+proof held, with the newest sign-in it signed, the time it signed and the ids it signed: a
+later signed time under an id not seen is that device signed in again, protocol.md 4.21; the
+`DEVICE_KEYS_KEPT` newest)}.
 No row (or one without "seq"): the first look records
 a baseline and tells nothing (a new device, or a store from before). Several processes may
 use one home: each look, hand-off and marking reads the row from the store and writes it
@@ -491,6 +492,11 @@ class Devices:
                         before_sign_in=row.seq < first,  # told as such (`NewDevice.line`)
                         again_of=again[row.seq][0] if row.seq in again else "",
                         again_name=again[row.seq][1] if row.seq in again else "",
+                        again_at=(
+                            to_datetime(again[row.seq][2])
+                            if row.seq in again and again[row.seq][2]
+                            else None
+                        ),
                     )
                 )
                 missed = 0
@@ -898,7 +904,8 @@ def name_after_logout(home: Path, server_url: str, username: str) -> str | None:
 DEVICE_KEYS_FILE = "device_keys"
 """`<home>/device_keys` (JSON {key: entry}, mode 0600): this home's device key for each
 account and server (the key as in NAMES_AFTER_LOGOUT_FILE), made at its first login or
-recovery there that succeeds and kept across sessions and logouts (protocol.md 4.21): each
+recovery there that succeeds, kept while the home stays signed in (a login on a home
+signed in keeps it) and dropped at its logout (`forget_device_key`; protocol.md 4.21): each
 sign-in from this home names its public half and signs the server's challenge with it, so
 the account's other devices tell a login again of this home as the device they knew signed
 in again, and one from elsewhere under the same name as a new device. An entry is the hex
@@ -907,7 +914,7 @@ Ed25519 seed, or, for a sign-in with a passphrase or a profile locked since
 XChaCha20-Poly1305 under the Argon2id key of the passphrase, associated data
 frame("tj/local-secrets/v1", salt, key)). It opens nothing, but whoever holds it and the
 password could make a sign-in of theirs read as this home's, hiding the new-device notice:
-so it is sealed wherever the profile is. Dropped with the account's erasure
+so it is sealed wherever the profile is. Dropped at logout and with the account's erasure
 (`forget_name_after_logout`)."""
 
 
@@ -1025,6 +1032,13 @@ def _opened_seed(entry: object, name: str, passphrase: str | None) -> bytes | No
     except (KeyError, TypeError, ValueError, IntegrityError, TJError):
         return None
     return seed if len(seed) == 32 else None
+
+
+def forget_device_key(home: Path, server_url: str, username: str) -> None:
+    """Drop this home's device key for the account (DEVICE_KEYS_FILE) at its logout
+    (`Client.logout`: the home forgets the account's data, and the key would vouch for
+    whoever holds the home next, protocol.md 4.21) or erasure. Raises nothing."""
+    _forget_device_key(home, server_url, username)
 
 
 def _forget_device_key(home: Path, server_url: str, username: str) -> None:
@@ -1195,6 +1209,7 @@ def _untold(
                     bool(item.get("before_sign_in", False)),
                     str(item.get("again_of") or ""),
                     str(item.get("again_name") or ""),
+                    _time_or_none(item.get("again_at")),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):
@@ -1255,7 +1270,7 @@ def _merged_look(
     }
     if own_since:
         written["own"] = True
-    pinned = {**_device_keys(stored), **(keys or {})}  # this look's after another's
+    pinned = _merged_keys(_device_keys(stored), keys or {})  # another look's and this one's
     if pinned:
         written["keys"] = _newest_keys(pinned)
     if replaced:
@@ -1280,23 +1295,58 @@ DEVICE_KEYS_KEPT = 64
 """The most device keys a look keeps (`SIGN_INS` "keys"): the newest sign-ins'."""
 
 
+DEVICE_IDS_KEPT = 32
+"""The most device ids a look keeps for one device key (`SIGN_INS` "keys"): the newest."""
+
+
 def _device_keys(looked: dict[str, object]) -> dict[str, builtins.list[object]]:
     """The device keys the looks saw sign in, as `looked` (the `SIGN_INS` row) keeps them:
-    {hex device key: [hex device id, name, ms]}, each key with the newest sign-in whose
-    device proof it signed (protocol.md 4.21); what does not read is left out."""
+    {hex device key: [hex device id, name, ms, signed ms, [hex ids]]}, each key with the
+    newest sign-in whose device proof it signed (its id, name, server time and the time the
+    key signed, protocol.md 4.21) and every device id seen signed by it (the
+    DEVICE_IDS_KEPT newest); what does not read (an entry of before the signed time) is
+    left out."""
     kept = looked.get("keys")
     if not isinstance(kept, dict):
         return {}
     return {
-        k: [v[0], v[1], v[2]]
+        k: [v[0], v[1], v[2], v[3], [i for i in v[4] if isinstance(i, str)]]
         for k, v in kept.items()
         if isinstance(k, str)
         and isinstance(v, builtins.list)
-        and len(v) == 3
+        and len(v) == 5
         and isinstance(v[0], str)
         and isinstance(v[1], str)
         and type(v[2]) is int
+        and type(v[3]) is int
+        and isinstance(v[4], builtins.list)
     }
+
+
+def _merged_keys(
+    stored: dict[str, builtins.list[object]], found: dict[str, builtins.list[object]]
+) -> dict[str, builtins.list[object]]:
+    """`stored` and `found` (`_device_keys`' form) together: for a key in both, the entry
+    of the later signed time, with the ids of both."""
+    merged = dict(stored)
+    for key, entry in found.items():
+        other = merged.get(key)
+        if other is None:
+            merged[key] = entry
+            continue
+        newer, older = (entry, other) if _signed_ms(entry) >= _signed_ms(other) else (other, entry)
+        ids = [i for i in _ids_of(older) if i not in _ids_of(newer)] + _ids_of(newer)
+        merged[key] = [*newer[:4], ids[-DEVICE_IDS_KEPT:]]
+    return merged
+
+
+def _signed_ms(entry: builtins.list[object]) -> int:
+    return entry[3] if type(entry[3]) is int else 0
+
+
+def _ids_of(entry: builtins.list[object]) -> builtins.list[str]:
+    ids = entry[4]
+    return [i for i in ids if isinstance(i, str)] if isinstance(ids, builtins.list) else []
 
 
 def _newest_keys(keys: dict[str, builtins.list[object]]) -> dict[str, builtins.list[object]]:
@@ -1307,30 +1357,49 @@ def _newest_keys(keys: dict[str, builtins.list[object]]) -> dict[str, builtins.l
 
 def _signed_in_again(
     rows: builtins.list[wire.SignIn], keys: dict[str, builtins.list[object]]
-) -> dict[int, tuple[str, str]]:
+) -> dict[int, tuple[str, str, int]]:
     """The rows of `rows` (the log, oldest first) made by the device of an earlier sign-in:
-    {number: (hex id, name) of that earlier sign-in}, for each row whose device proof holds
-    (its device key's signature of its own challenge and device id, protocol.md 4.21) under
-    a key that signed an earlier sign-in under another id, kept in `keys` (`_device_keys`'
-    form) or earlier in `rows`. `keys` is updated in place with every row whose proof holds
-    (a key bears its newest sign-in). Only the device key's signature counts: never the
-    name, nor the server's word alone (a server or whoever knows the password can copy a
-    key, not sign with it); a sign-in without a proof, or with one that does not hold, is
-    a new device. Pure but for `keys`."""
+    {number: (hex id, name, ms) of that earlier sign-in}, for each row whose device proof
+    holds (its device key's signature of its own challenge, device id and signed time,
+    protocol.md 4.21) under a key that signed an earlier sign-in, kept in `keys`
+    (`_device_keys`' form) or earlier in `rows`, when the row's signed time is later than
+    every earlier one of that key seen and its device id was never seen signed by that key.
+    `keys` is updated in place with every row whose proof holds (a key bears its newest
+    sign-in and the ids seen). Only the device key's signature counts: never the name, nor
+    the server's word alone (a server or whoever knows the password can copy a key, not
+    sign with it); a sign-in without a proof (or without a signed time, of before it), with
+    one that does not hold, or an earlier proof of the key served again (a signed time not
+    later, or an id seen: rev34c F1), is a new device. Pure but for `keys`."""
     from client_sdk.keys import device_proof_holds
 
-    found: dict[int, tuple[str, str]] = {}
+    found: dict[int, tuple[str, str, int]] = {}
     for row in rows:
         if not row.device_key or not device_proof_holds(
-            row.device_key, row.challenge, row.device_id, row.device_signature
-        ):
+            row.device_key, row.challenge, row.device_id, row.device_signed_at,
+            row.device_signature,
+        ):  # fmt: skip
             continue
-        key, hex_id = row.device_key.hex(), row.device_id.hex()
+        key, hex_id, signed = row.device_key.hex(), row.device_id.hex(), row.device_signed_at
         earlier = keys.get(key)
-        if earlier is not None and earlier[0] != hex_id:
-            found[row.seq] = (str(earlier[0]), str(earlier[1]))
-        keys[key] = [hex_id, row.name, row.at]
+        if earlier is None:
+            keys[key] = [hex_id, row.name, row.at, signed, [hex_id]]
+            continue
+        ids = _ids_of(earlier)
+        if signed > _signed_ms(earlier) and hex_id not in ids:
+            found[row.seq] = (str(earlier[0]), str(earlier[1]), _at_ms(earlier))
+            keys[key] = [hex_id, row.name, row.at, signed, [*ids, hex_id][-DEVICE_IDS_KEPT:]]
+        elif hex_id not in ids:  # an earlier proof served again: the newest stays
+            keys[key] = [*earlier[:4], [*ids, hex_id][-DEVICE_IDS_KEPT:]]
     return found
+
+
+def _at_ms(entry: builtins.list[object]) -> int:
+    return entry[2] if type(entry[2]) is int else 0
+
+
+def _time_or_none(value: object) -> datetime | None:
+    """An ISO 8601 time kept by `NewDevice.to_dict`, None for none (null)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _own_id_list(looked: dict[str, object]) -> builtins.list[str]:

@@ -166,27 +166,37 @@ def sign_challenge(
     return crypto.sign(key, challenge_message(username, server_id, purpose, challenge))
 
 
-def device_sign_in_message(challenge: bytes, device_id: bytes) -> bytes:
+def device_sign_in_message(challenge: bytes, device_id: bytes, signed_at: int) -> bytes:
     """What a home's device key signs at a login or recovery (protocol.md 4.21): the
-    server's single-use challenge of that sign-in and the new session's device id."""
-    return crypto.frame(Context.DEVICE_SIGN_IN.value, challenge, device_id)
+    server's single-use challenge of that sign-in, the new session's device id and the
+    home's own time of the sign-in (`signed_at`, ms, its clock; u64 big-endian), which the
+    other devices require to be later than every earlier sign-in of that key they saw."""
+    return crypto.frame(
+        Context.DEVICE_SIGN_IN.value, challenge, device_id, signed_at.to_bytes(8, "big")
+    )
 
 
 def device_proof(
-    key: nacl.signing.SigningKey, challenge: bytes, device_id: bytes
+    key: nacl.signing.SigningKey, challenge: bytes, device_id: bytes, signed_at: int
 ) -> tuple[bytes, bytes]:
-    """(device key, its signature of this sign-in) for `LoginRequest` (protocol.md 4.21)."""
+    """(device key, its signature of this sign-in at `signed_at`, ms) for `LoginRequest`
+    (protocol.md 4.21)."""
     public = bytes(key.verify_key)
-    return public, crypto.sign(key, device_sign_in_message(challenge, device_id))
+    return public, crypto.sign(key, device_sign_in_message(challenge, device_id, signed_at))
 
 
 def device_proof_holds(
-    row_key: bytes, challenge: bytes, device_id: bytes, signature: bytes
+    row_key: bytes, challenge: bytes, device_id: bytes, signed_at: int, signature: bytes
 ) -> bool:
     """Whether `signature` is `row_key`'s over the sign-in of `device_id` under `challenge`
-    (a sign-in log row's device proof, protocol.md 4.21). Pure; raises nothing."""
+    at `signed_at` (a sign-in log row's device proof, protocol.md 4.21); False for a
+    `signed_at` of 0 (a proof without a time, of before it was signed) or out of u64.
+    Pure; raises nothing."""
+    if not 0 < signed_at < 2**64:
+        return False
+    message = device_sign_in_message(challenge, device_id, signed_at)
     try:
-        crypto.verify(row_key, device_sign_in_message(challenge, device_id), signature, "a sign-in")
+        crypto.verify(row_key, message, signature, "a sign-in")
     except IntegrityError:
         return False
     return True

@@ -745,13 +745,18 @@ class NewDevice:
     device key that earlier one's was, protocol.md 4.21: the home that made it signed in
     again, not a stranger under its name), else "" (`again_name`: its name then)."""
     again_name: str = ""
+    again_at: datetime | None = None
+    """When that earlier sign-in was made (UTC; None: not known). Only its device key says
+    it is the same device: one this account was warned of, or revoked, signs in again under
+    its own key too, so `line` names the earlier sign-in and the advice stays (rev34c F3)."""
 
     def line(self, clock: Callable[[datetime], str] | None = None, act: str = "") -> str:
         """ "New sign-in on this account: 'tablet' (device 5e21b0c3d4e5), 5 Dec 2026 22:10
         UTC (with the recovery key)." ("..., signed in 5 Dec 2026 22:10 UTC and signed out
-        since." when `signed_out`; "'phone' (device 7ac57d57bf7f) signed in again on this
-        account as 'phone' (device 4a005cf0d80f), ... (its own device key says it is the same
-        device)." when `again_of`; "New sign-in on this account before this device signed in
+        since." when `signed_out`; "New sign-in on this account: 'phone' (device 4a005cf0d80f),
+        ...; its device key is the one of 'phone' (device 7ac57d57bf7f), which signed in on 1
+        Dec 2026 09:00 UTC: if that device was not yours, this sign-in is not yours either."
+        when `again_of`; "New sign-in on this account before this device signed in
         again: ..." when `before_sign_in`), with `act` (an app's words: what to do if it was not the
         user) after it; times by `clock` (default: UTC, "5 Dec 2026 22:10 UTC")."""
         when = clock(self.signed_in_at) if clock else _utc_words(self.signed_in_at)
@@ -766,14 +771,27 @@ class NewDevice:
         how = " (with the recovery key)" if self.by_recovery_key else ""
         who = f"{quoted_name(self.name)} (device {self.id[:ID_SHOWN]})"
         if self.again_of:  # the device key of an earlier sign-in signed it (4.21)
-            said = (
-                f"{quoted_name(self.again_name)} (device {self.again_of[:ID_SHOWN]}) signed in "
-                f"again on this account as {who}, {when}{how}"
-                + (", and signed out since" if self.signed_out else "")
-                + " (its own device key says it is the same device)."
+            earlier = (
+                f", which signed in on {clock(self.again_at) if clock else _utc_words(self.again_at)}"
+                if self.again_at
+                else ""
             )
-            if self.before_sign_in:
-                said = said[:-1] + ", before this device signed in again."
+            lead = (
+                "New sign-in on this account before this device signed in again"
+                if self.before_sign_in
+                else "New sign-in on this account"
+            )
+            said = (
+                f"{lead}: {who}, "
+                + (
+                    f"signed in {when}{how} and signed out since"
+                    if self.signed_out
+                    else f"{when}{how}"
+                )
+                + f"; its device key is the one of {quoted_name(self.again_name)} (device "
+                f"{self.again_of[:ID_SHOWN]}){earlier}: if that device was not yours, this "
+                "sign-in is not yours either."
+            )
             return f"{said} {act}" if act else said
         if self.name_shared:
             known = "this one" if self.name_shared == "this device" else "the one you know"
@@ -812,6 +830,7 @@ class NewDevice:
             "name_shared": self.name_shared or None,
             "again_of": self.again_of or None,
             "again_name": self.again_name or None,
+            "again_at": json_time(self.again_at) if self.again_at else None,
         }
 
 

@@ -144,6 +144,9 @@ class LoginRequest:
     4.21), 32 bytes, or empty (left out when empty)."""
     device_signature: bytes = field(default=b"", metadata=limits(0, 64))
     """The device key's signature of this sign-in (4.21), 64 bytes, with `device_key`."""
+    device_signed_at: int = field(default=0, metadata=TIME)
+    """The home's time of this sign-in (ms, its clock) that `device_signature` signs (4.21),
+    with `device_key`; 0 (left out) for none."""
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,9 @@ class SignIn:
     """The login challenge of that sign-in (with `device_key` only)."""
     device_signature: bytes = field(default=b"", metadata=limits(0, 64))
     """The device key's signature of that sign-in (with `device_key` only)."""
+    device_signed_at: int = field(default=0, metadata=TIME)
+    """The home's time of that sign-in its signature signs (`LoginRequest.device_signed_at`;
+    with `device_key` only; 0: none, a proof of before it)."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from server.errors import (
 )
 from server.live import LiveHub
 from server.storage.base import (
+    DEVICE_PROOF_BYTES,
     LISTED_KEY_BYTES,
     AccountGoneError,
     AccountRow,
@@ -1662,27 +1663,32 @@ def _chosen_device_id(requested: bytes) -> bytes:
     return requested
 
 
-def _proof_fields(proof: bytes) -> tuple[bytes, bytes, bytes]:
-    """(device key, challenge, signature) of a kept device proof; empty ones for none."""
-    if len(proof) != 128:
-        return b"", b"", b""
-    return proof[:32], proof[32:64], proof[64:]
+def _proof_fields(proof: bytes) -> tuple[bytes, bytes, bytes, int]:
+    """(device key, challenge, signature, signed time) of a kept device proof; empty ones
+    (and 0) for none; 0 for a time of a proof kept before it (128 bytes)."""
+    if len(proof) not in (128, DEVICE_PROOF_BYTES):
+        return b"", b"", b"", 0
+    return proof[:32], proof[32:64], proof[64:128], int.from_bytes(proof[128:], "big")
 
 
 def _device_proof(request: wire.LoginRequest) -> bytes:
     """The sign-in's device proof as its log row keeps it (`SignInRow.proof`): device key,
-    challenge, signature; b"" for a login without a device key. Checked by the devices that
-    read it, never here (protocol.md 4.21). Raises BadRequest (`invalid_field`) unless both
-    fields are left out or the key is 32 bytes and the signature 64."""
-    key, signature = request.device_key, request.device_signature
-    if not key and not signature:
+    challenge, signature, the signed time (u64 big-endian); b"" for a login without a device
+    key. Checked by the devices that read it, never here (protocol.md 4.21). Raises
+    BadRequest (`invalid_field`) unless the three fields are left out or the key is 32
+    bytes, the signature 64 and the time given."""
+    key, signature, signed_at = (
+        request.device_key, request.device_signature, request.device_signed_at
+    )  # fmt: skip
+    if not key and not signature and not signed_at:
         return b""
-    if len(key) != 32 or len(signature) != 64:
+    if len(key) != 32 or len(signature) != 64 or not signed_at:
         raise BadRequest(
-            "device_key (32 bytes) and device_signature (64 bytes) go together or are left out",
+            "device_key (32 bytes), device_signature (64 bytes) and device_signed_at go "
+            "together or are left out",
             code="invalid_field",
         )
-    return key + request.challenge + signature
+    return key + request.challenge + signature + signed_at.to_bytes(8, "big")
 
 
 def _device_id_taken() -> Conflict:

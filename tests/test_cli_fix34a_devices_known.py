@@ -67,17 +67,20 @@ async def test_the_phones_login_again_is_told_as_the_phone_and_a_namesake_as_a_s
     """nu83 F11: after `tj login` again on the phone, the laptop said "New sign-in ... 'phone'
     (device X: a second device named 'phone', not the one you know) ... Not you? ...
     revoke". The phone's home signs each sign-in with the device key it keeps: the laptop
-    tells it as the phone signed in again, with no advice. Someone else with the password,
-    under the name "phone", cannot sign with that key: still a new device, with the advice."""
+    names the earlier sign-in of that key, never "a second device named 'phone'"; the
+    advice stays (the key says the same device signed in, not that it is the user's: rev34c
+    F3). Someone else with the password, under the name "phone", cannot sign with that key:
+    a second device named 'phone', with the advice."""
     await laptop.ok("devices")  # the laptop knows the phone by its name
     await laptop.ok("sync")  # and has looked at the sign-ins once
     first = [d["id"] for d in await laptop.json("devices") if d["name"] == "phone"]
     await phone.ok("login", phone.url, "ana", env={"TJ_PASSWORD": PASSWORD})
     told = flat((await laptop.ok("sync")).stderr)
-    assert f"'phone' (device {first[0][:12]}) signed in again on this account as 'phone'" in told
-    assert "(its own device key says it is the same device)" in told, told
-    assert "New sign-in" not in told, told
-    assert "Not you?" not in told, told
+    assert f"its device key is the one of 'phone' (device {first[0][:12]}), which signed in" in (
+        told
+    )
+    assert "if that device was not yours, this sign-in is not yours either" in told, told
+    assert "Not you?" in told, told
     assert "a second device named" not in told, told
     thief = Device(laptop.home.parent / "thief", laptop.url)
     await thief.ok(
@@ -85,7 +88,7 @@ async def test_the_phones_login_again_is_told_as_the_phone_and_a_namesake_as_a_s
     )
     told = flat((await laptop.ok("sync")).stderr)
     assert "a second device named 'phone', not the one you know" in told, told
-    assert "signed in again" not in told, told
+    assert "its device key is the one of" not in told, told
     assert "Not you? Whoever signed in knows your password" in told, told
 
 

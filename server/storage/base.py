@@ -56,12 +56,14 @@ class SignInRow:
     by_recovery_key: bool
     signed_out: bool
     proof: bytes = b""
-    """The device key, challenge and device signature the sign-in sent (32 + 32 + 64 bytes,
-    `DEVICE_PROOF_BYTES`), or empty (protocol.md 4.21): kept, never checked here."""
+    """The device key, challenge, device signature and signed time (u64 big-endian) the
+    sign-in sent (32 + 32 + 64 + 8 bytes, `DEVICE_PROOF_BYTES`; 128, without the time, from
+    before it), or empty (protocol.md 4.21): kept, never checked here."""
 
 
-DEVICE_PROOF_BYTES = 128
-"""A sign-in's device proof as kept: device key (32), login challenge (32), signature (64)."""
+DEVICE_PROOF_BYTES = 136
+"""A sign-in's device proof as kept: device key (32), login challenge (32), signature (64),
+the home's signed time of the sign-in (8, ms, u64 big-endian)."""
 
 SIGN_INS_KEPT_MS = 90 * 24 * 3_600_000
 """How long an account's sign-in log keeps a row (ms): 90 days."""

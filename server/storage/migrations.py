@@ -346,8 +346,8 @@ ALTER TABLE accounts ADD COLUMN recovery_key_changed_at BIGINT NOT NULL DEFAULT 
 """
 
 # Each sign-in's device proof (protocol.md 4.21): the device key the login named, its login
-# challenge and the device key's signature, 128 bytes, or empty (a signup, a recovery, an
-# older client). Kept for other devices to check; the server checks none of it.
+# challenge and the device key's signature, 128 bytes (136 since fix34i: with the home's
+# signed time of the sign-in), or empty (a signup, an older client). Kept for other devices to check; the server checks none of it.
 SIGN_IN_PROOFS = """
 ALTER TABLE sign_ins ADD COLUMN proof {bin} NOT NULL DEFAULT {empty}
 """

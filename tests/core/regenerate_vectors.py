@@ -239,8 +239,12 @@ def challenge_vector(v: Vector) -> None:
 
 
 def device_sign_in_vector(v: Vector) -> None:
-    """A home's device key signing a sign-in (protocol.md 4.21): the challenge and device id."""
-    message = frame(v["context"].encode(), h(v["challenge"]), h(v["device_id"]))
+    """A home's device key signing a sign-in (protocol.md 4.21): the challenge, device id and
+    the home's signed time (u64be ms)."""
+    message = frame(
+        v["context"].encode(), h(v["challenge"]), h(v["device_id"]),
+        v["signed_at"].to_bytes(8, "big"),
+    )  # fmt: skip
     v["message"] = message.hex()
     v["device_key"] = signing_pair(h(v["device_seed"]))[0].hex()
     v["device_signature"] = sign(h(v["device_seed"]), message).hex()

@@ -730,18 +730,22 @@ def test_the_challenge_vector_is_signed_by_the_password_login_key() -> None:
 
 
 def test_the_device_sign_in_vector_is_what_a_login_sends_and_a_reader_checks() -> None:
-    """protocol.md 4.21: the SDK signs the vector's message with the device key, and a reader
-    holds the signature for the vector's challenge and device id, and for no other."""
+    """protocol.md 4.21: the SDK signs the vector's message (challenge, device id, signed
+    time) with the device key, and a reader holds the signature for the vector's challenge,
+    device id and time, and for no other, nor for none (0)."""
     vector = VECTORS["device-sign-in"]
     assert vector["context"].encode() == Context.DEVICE_SIGN_IN.value
     challenge, device_id = h(vector["challenge"]), h(vector["device_id"])
-    assert keys.device_sign_in_message(challenge, device_id).hex() == vector["message"]
+    signed_at = vector["signed_at"]
+    assert keys.device_sign_in_message(challenge, device_id, signed_at).hex() == vector["message"]
     key = crypto.signing_key_from_seed(h(vector["device_seed"]))
-    public, signature = keys.device_proof(key, challenge, device_id)
+    public, signature = keys.device_proof(key, challenge, device_id, signed_at)
     assert (public.hex(), signature.hex()) == (vector["device_key"], vector["device_signature"])
-    assert keys.device_proof_holds(public, challenge, device_id, signature)
-    assert not keys.device_proof_holds(public, challenge, bytes(16), signature)
-    assert not keys.device_proof_holds(public, bytes(32), device_id, signature)
+    assert keys.device_proof_holds(public, challenge, device_id, signed_at, signature)
+    assert not keys.device_proof_holds(public, challenge, bytes(16), signed_at, signature)
+    assert not keys.device_proof_holds(public, bytes(32), device_id, signed_at, signature)
+    assert not keys.device_proof_holds(public, challenge, device_id, signed_at + 1, signature)
+    assert not keys.device_proof_holds(public, challenge, device_id, 0, signature)
 
 
 def test_identity_message_signature_and_fingerprint_reproduce_the_vector() -> None:

@@ -436,7 +436,10 @@ def test_challenge_vector_signed_by_hand() -> None:
 
 def test_device_sign_in_vector_signed_by_hand() -> None:
     v = VECTORS["device-sign-in"]
-    message = frame(b"tj/device-sign-in/v1", h(v["challenge"]), h(v["device_id"]))
+    message = frame(
+        b"tj/device-sign-in/v2", h(v["challenge"]), h(v["device_id"]),
+        v["signed_at"].to_bytes(8, "big"),
+    )  # fmt: skip
     assert message.hex() == v["message"]
     assert signing_pair(h(v["device_seed"]))[0].hex() == v["device_key"]
     assert sign(h(v["device_seed"]), message).hex() == v["device_signature"]

@@ -166,6 +166,7 @@ async def test_a_logins_device_proof_is_kept_and_sent_only_with_keys(
     assert (len(second.device_key), len(second.challenge), len(second.device_signature)) == (
         32, 32, 64,
     )  # fmt: skip
+    assert first.device_signed_at == 0 and second.device_signed_at > 0  # the phone's clock
     answer = await raw.call(
         "/v1/account/sign-ins", wire.SignInsRequest(), token=laptop.profile.token
     )
