@@ -1,0 +1,82 @@
+"""nu86 F4, F8, F1, F2, F3, F10 (fix34k): printed commands that work as printed, in the order
+printed, and words that say what is true."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import date
+from pathlib import Path
+
+from cli import output
+from client_sdk import departures
+from client_sdk.sync import SyncReport
+from tests.conftest import RunningServer
+from tests.notice_times import unwrapped
+from tests.test_cli_insights import new_device
+
+
+async def test_share_again_after_leaving_a_whole_share_and_its_copy_restores_both(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu86 F4: the member held a copy of some fields and, beside it, the whole journal with
+    safety flags; they left both. The commands printed, run as printed in the order printed,
+    gave back the whole share and then ended it again (the `--only` one narrows): now the
+    commands give back both, the copy with its role and end date, and flags reach them."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    fingerprint = drsmith.signup["fingerprint"]
+    end = date(date.today().year + 1, 6, 30).isoformat()
+    await ana.ok(
+        "share", "Personal", "drsmith", "--only", "mood,tags,scores", "--until", end,
+        "--role", "annotate", "--fingerprint", fingerprint, "--yes",
+    )  # fmt: skip
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", fingerprint, "--yes",
+    )  # fmt: skip
+    before = sorted((s["journal"], s["role"], s["expires_at"]) for s in await ana.json("shares"))
+    assert len(before) == 2, before
+    await drsmith.ok("sync")
+    await drsmith.ok("leave", "ana/Personal", "--yes")
+    await drsmith.ok("leave", "ana/Personal (mood, tags, scores) for drsmith", "--yes")
+    synced = unwrapped((await ana.ok("sync")).stderr)
+    commands = [shlex.split(c) for c in re.findall(r"`tj (share [^`]*)`", synced)]
+    assert commands, synced
+    for words in commands:  # exactly as printed, in the order printed, no question answered
+        assert "--only" in words or "--full" in words, words
+        ran = await ana.tj(*words, input="")
+        assert ran.exit_code == 0, (words, ran.output)
+    after = sorted((s["journal"], s["role"], s["expires_at"]) for s in await ana.json("shares"))
+    assert after == before, (after, synced)
+    plan = await ana.json("safety", "plan", "--journal", "Personal")
+    assert "drsmith" in plan["flags_reach"], plan
+
+
+def test_share_again_names_the_copy_before_the_whole_share_it_sits_beside() -> None:
+    """nu86 F4: told whole share first, copy after (as the server listed them), the copy's
+    `--only` command ran second ended the whole share the first had given back."""
+    report = SyncReport()
+    source = "ab" * 16
+    report.departures.append(
+        departures.Departure(
+            "drsmith", "Personal", source, departures.LEFT, 1, held_role="annotate"
+        )
+    )
+    report.departures.append(
+        departures.Departure(
+            "drsmith", "Personal (mood, tags) for drsmith", "cd" * 16, departures.LEFT, 1,
+            source="Personal", fields=("mood", "tags"), source_id=source, held_role="annotate",
+        )
+    )  # fmt: skip
+    again = [
+        output.shown(line) for line in output.departure_lines(report) if "share again" in line
+    ]
+    assert [line.split("`")[1] for line in again] == [
+        "tj share Personal drsmith --only mood,tags --role annotate",
+        "tj share Personal drsmith --full --role annotate",
+    ], again
+    assert again[0].endswith(
+        "(run before any --full share of 'Personal' with them: run after one, it would end that "
+        "share)"
+    ), again[0]
