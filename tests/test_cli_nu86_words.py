@@ -11,8 +11,10 @@ from pathlib import Path
 from cli import output
 from client_sdk import departures
 from client_sdk.sync import SyncReport
+from tests.client.recording_proxy import recording_proxy
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
+from tests.test_cli import Device
 from tests.test_cli_insights import new_device
 
 
@@ -80,3 +82,33 @@ def test_share_again_names_the_copy_before_the_whole_share_it_sits_beside() -> N
         "(run before any --full share of 'Personal' with them: run after one, it would end that "
         "share)"
     ), again[0]
+
+
+async def test_an_acknowledgement_the_server_has_not_taken_is_marked_not_sent_yet(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu86 F8: offline, `tj safety ack` then `tj safety flags` showed "acknowledged:
+    drsmith ..." as done, while the client's devices could not see it yet."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await ana.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate", "--safety-flags",
+        "--fingerprint", drsmith.signup["fingerprint"],
+    )  # fmt: skip
+    await ana.ok("measure", "take", "phq9", "--answers", "1,1,1,1,1,1,1,1,3")
+    async with recording_proxy(live_server.url) as proxy:
+        dr = Device(tmp_path / "dr2", proxy.url)
+        await dr.ok("login", proxy.url, "drsmith")
+        await dr.ok("sync")
+        [flag] = (await dr.json("safety", "flags"))["flags"]
+        proxy.replies["/v1/sync"] = (503, b"")
+        proxy.replies["/v1/records/push"] = (503, b"")
+        await dr.ok("safety", "ack", flag["id"][:12])
+        shown = unwrapped((await dr.ok("safety", "flags")).stdout)
+        assert "(not sent yet)" in shown, shown
+        assert "ana sees the flag as read once the server takes it (`tj sync`)" in shown, shown
+        del proxy.replies["/v1/sync"], proxy.replies["/v1/records/push"]
+        await dr.ok("sync")
+        shown = unwrapped((await dr.ok("safety", "flags")).stdout)
+        assert "acknowledged" in shown and "drsmith" in shown, shown
+        assert "not sent yet" not in shown, shown
