@@ -112,3 +112,22 @@ async def test_an_acknowledgement_the_server_has_not_taken_is_marked_not_sent_ye
         shown = unwrapped((await dr.ok("safety", "flags")).stdout)
         assert "acknowledged" in shown and "drsmith" in shown, shown
         assert "not sent yet" not in shown, shown
+
+
+async def test_safety_flags_with_only_says_the_two_commands_that_give_each(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu86 F1: `tj share --only ... --safety-flags` was refused with no next step."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    refused = await ana.tj(
+        "share", "Personal", "drsmith", "--only", "mood,tags", "--safety-flags",
+        "--until", "2099-06-30",
+    )  # fmt: skip
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert "nothing was changed" in said, said
+    assert (
+        "share every field with safety flags: `tj share Personal drsmith --full --role "
+        "annotate --safety-flags`, or only those fields, without flags: `tj share Personal "
+        "drsmith --only mood,tags` (each with the --role and --until you gave)"
+    ) in said, said
