@@ -14,7 +14,7 @@ from client_sdk.sync import SyncReport
 from tests.client.recording_proxy import recording_proxy
 from tests.conftest import RunningServer
 from tests.notice_times import unwrapped
-from tests.test_cli import Device
+from tests.test_cli import Device, Outage, outage  # noqa: F401 (the outage fixture)
 from tests.test_cli_insights import new_device
 
 
@@ -131,3 +131,26 @@ async def test_safety_flags_with_only_says_the_two_commands_that_give_each(
         "annotate --safety-flags`, or only those fields, without flags: `tj share Personal "
         "drsmith --only mood,tags` (each with the --role and --until you gave)"
     ) in said, said
+
+
+async def test_offline_list_says_it_shows_changes_the_server_does_not_hold_yet(
+    live_server: RunningServer,
+    tmp_path: Path,
+    outage: Outage,  # noqa: F811
+) -> None:
+    """nu86 F2: offline, `tj list` said it showed "what this device had at its last sync"
+    and listed entries written offline since."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("write", "Before.")
+    await ana.ok("sync")
+    await outage.begin()
+    said = " ".join((await ana.ok("list")).stderr.split())
+    assert said.endswith("what this device had at its last sync, " + said[-17:]), said
+    await ana.ok("write", "Offline one.")
+    await ana.ok("mood", "7")
+    listed = await ana.ok("list")
+    said = " ".join(listed.stderr.split())
+    assert said.endswith(
+        ", and 2 changes made on this device that the server does not hold yet."
+    ), said
+    assert "Offline one." in listed.stdout, listed.stdout
