@@ -154,3 +154,18 @@ async def test_offline_list_says_it_shows_changes_the_server_does_not_hold_yet(
         ", and 2 changes made on this device that the server does not hold yet."
     ), said
     assert "Offline one." in listed.stdout, listed.stdout
+
+
+async def test_sync_counts_the_sign_ins_it_tells_instead_of_nothing_new(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """nu86 F3: `tj sync` printed "nothing new" above the notices of new sign-ins."""
+    ana = await new_device(live_server, tmp_path, "ana")
+    await ana.ok("sync")
+    phone = Device(tmp_path / "ana-phone", live_server.url)
+    await phone.ok("login", live_server.url, "ana")
+    synced = await ana.ok("sync")
+    assert "New sign-in on this account" in unwrapped(synced.stderr), synced.stderr
+    assert synced.stdout.strip() == "1 sign-in on this account (below)", synced.stdout
+    again = await ana.ok("sync")
+    assert again.stdout.strip() == "nothing new", again.output
