@@ -4589,10 +4589,11 @@ def devices(home: Home, as_json: bool) -> None:
 
 def kept_on_revoked() -> str:
     """What `tj devices revoke` says after signing a device out (README's "Honest limits": a
-    device keeps what it downloaded; a revoke ends its session and changes no key)."""
+    device keeps what it downloaded; a revoke ends its session and changes no key). Its `tj
+    lock` is the revoked device's, run there: never given this home's --home (nu86 F10)."""
     return (
         "What it already downloaded stays on it, readable by whoever opens it, even if it was "
-        f"locked with {output.command_text('tj lock')} (a passphrase there guards its keys, not "
+        f"locked ({output.their_command(['tj', 'lock'])} on it: a passphrase there guards its keys, not "
         "the entries in its store): only the device's own screen lock and disk encryption "
         "protect those. If your password may be known with it (saved on it, or written down "
         "nearby), change it, so that nobody signs it in again: "
