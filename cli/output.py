@@ -2649,9 +2649,7 @@ def copies_first(told: list[Departure]) -> list[Departure]:
     `tj share --only` run after the `--full` one would end the whole share just given back
     (a copy stays beside a whole share only when it was given first). Otherwise in order."""
     whole = {(d.member, d.journal_id) for d in told if not d.owner and not d.source}
-    return sorted(
-        told, key=lambda d: 0 if not d.owner and (d.member, d.source_id) in whole else 1
-    )
+    return sorted(told, key=lambda d: 0 if not d.owner and (d.member, d.source_id) in whole else 1)
 
 
 def share_again_words(d: Departure) -> tuple[list[str], str]:

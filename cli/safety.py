@@ -980,7 +980,9 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             }
         )
     elif flags or not unsent:  # a flag only this device holds is told below
-        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me, left, acks), empty)
+        output.show_rows(
+            flags, as_json, lambda rows: flags_table(rows, waiting, me, left, acks), empty
+        )
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=output.plan_tell(told.journal, told.journal_id, several))

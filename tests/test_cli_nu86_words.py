@@ -71,9 +71,7 @@ def test_share_again_names_the_copy_before_the_whole_share_it_sits_beside() -> N
             source="Personal", fields=("mood", "tags"), source_id=source, held_role="annotate",
         )
     )  # fmt: skip
-    again = [
-        output.shown(line) for line in output.departure_lines(report) if "share again" in line
-    ]
+    again = [output.shown(line) for line in output.departure_lines(report) if "share again" in line]
     assert [line.split("`")[1] for line in again] == [
         "tj share Personal drsmith --only mood,tags --role annotate",
         "tj share Personal drsmith --full --role annotate",
