@@ -4467,7 +4467,10 @@ async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -
     sync (a time in local time), not the server's word now: "Not synced (the server cannot
     be reached): showing what this device had at its last sync, 2026-12-04 09:30.". A device
     that never finished a sync may hold part of the data (a first sync cut off part-way, NU37
-    #10): "showing what this device holds: its first sync has not finished"."""
+    #10): "showing what this device holds: its first sync has not finished". Changes of
+    this device the server does not hold (`unsynced_changes`: written offline since, or set
+    aside) are shown too: their count is said (nu86 F2: "what this device had at its last
+    sync" read as the server's copy while it held entries written offline since)."""
     last = await client.last_synced()
     if last is None:
         output.message(
@@ -4476,7 +4479,14 @@ async def tell_not_synced(client: Client, reason: str, doing: str = "showing") -
         )
         return
     when = f"at its last sync, {output.local_time(last)}"
-    output.message(f"Not synced ({reason}): {doing} what this device had {when}.")
+    unsent = await client.unsynced_changes()
+    mine = (
+        f", and {unsent} change{'' if unsent == 1 else 's'} made on this device that the "
+        "server does not hold yet"
+        if unsent
+        else ""
+    )
+    output.message(f"Not synced ({reason}): {doing} what this device had {when}{mine}.")
 
 
 async def then_sync(change: Callable[[Client], Awaitable[T]], client: Client) -> tuple[T, str]:
@@ -4579,10 +4589,11 @@ def devices(home: Home, as_json: bool) -> None:
 
 def kept_on_revoked() -> str:
     """What `tj devices revoke` says after signing a device out (README's "Honest limits": a
-    device keeps what it downloaded; a revoke ends its session and changes no key)."""
+    device keeps what it downloaded; a revoke ends its session and changes no key). Its `tj
+    lock` is the revoked device's, run there: never given this home's --home (nu86 F10)."""
     return (
         "What it already downloaded stays on it, readable by whoever opens it, even if it was "
-        f"locked with {output.command_text('tj lock')} (a passphrase there guards its keys, not "
+        f"locked ({output.their_command(['tj', 'lock'])} on it: a passphrase there guards its keys, not "
         "the entries in its store): only the device's own screen lock and disk encryption "
         "protect those. If your password may be known with it (saved on it, or written down "
         "nearby), change it, so that nobody signs it in again: "

@@ -2432,7 +2432,7 @@ def departure_lines(report: SyncReport) -> list[str]:
     end date, how to renew it; for a journal no longer served, that it may be withheld
     (departures.py)."""
     lines = []
-    for d in map(owner_as_named, report.departures):
+    for d in map(owner_as_named, copies_first(report.departures)):
         if d.reason == departures.GONE:  # an own journal no longer listed (rev-complete F1)
             # By its id, never its name: the name is the one this device last knew (it may
             # have been renamed elsewhere), and another journal here may bear it (NU36 #1:
@@ -2629,6 +2629,11 @@ def departure_lines(report: SyncReport) -> list[str]:
         if d.items and {"entry", "measure"} <= set(d.items_held):  # both: each command
             one_result = ["tj", "measure", "share", "RESULT_ID", d.member, *again[4:]]
             said += f" (an entry), {command(one_result)} (a result)"
+        if d.source and not d.owner:  # `--only` narrows a whole share they hold (nu86 F4)
+            said += (
+                f" (run before any --full share of {quoted(d.source)} with them: run after "
+                "one, it would end that share)"
+            )
         if d.reason == departures.LEFT:
             lines.append(f"  If they did not mean to leave, share again: {said}")
         elif d.member_erased and not d.owner:
@@ -2636,6 +2641,15 @@ def departure_lines(report: SyncReport) -> list[str]:
         elif d.reason == departures.UNKNOWN or (d.reason == departures.DROPPED and not d.owner):
             lines.append(f"  To share with them again: {said}")
     return lines
+
+
+def copies_first(told: list[Departure]) -> list[Departure]:
+    """`told` with each field-level copy the owner's member no longer reads before the
+    whole-journal share of its source they no longer read either (nu86 F4): the copy's
+    `tj share --only` run after the `--full` one would end the whole share just given back
+    (a copy stays beside a whole share only when it was given first). Otherwise in order."""
+    whole = {(d.member, d.journal_id) for d in told if not d.owner and not d.source}
+    return sorted(told, key=lambda d: 0 if not d.owner and (d.member, d.source_id) in whole else 1)
 
 
 def share_again_words(d: Departure) -> tuple[list[str], str]:

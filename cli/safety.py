@@ -944,9 +944,13 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         bool,
         dict[str, tuple[str, str]],
         frozenset[str],
+        frozenset[str],
     ]:
         await synced_first(client)
         flags = await client.safety.flags(journal_name)
+        acks: set[str] = set()  # this account's acknowledgements the server has not taken
+        for journal_id in {f.journal_id for f in flags if any(a.mine for a in f.acknowledged)}:
+            acks.update(await client.shares.unsent_acknowledgements(journal_id))
         left: frozenset[str] = frozenset()  # the shares left here: its own word (nu84 F4)
         if not as_json and any(f.share_ended for f in flags):
             shared = await client.shares.with_me(refresh=False)
@@ -958,9 +962,12 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         unsent = [] if as_json else await client.safety.unsent()
         several = not as_json and await output.several_journals(client)  # plans named
         owners = {j.id: owner_words(j) for j in await client.journals.list()} if as_json else {}
-        return flags, unverified, held, unflagged, unsent, client.username, several, owners, left
+        return (
+            flags, unverified, held, unflagged, unsent, client.username, several, owners, left,
+            frozenset(acks),
+        )  # fmt: skip
 
-    flags, unverified, held, unflagged, unsent, me, several, owners, left = home.run(work)
+    flags, unverified, held, unflagged, unsent, me, several, owners, left, acks = home.run(work)
     output.warn_unverified_owners(unverified)
     # a flag in a journal this device stopped downloading cannot show
     empty = "No safety flags in what this device downloaded." if held else "No safety flags."
@@ -973,7 +980,9 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             }
         )
     elif flags or not unsent:  # a flag only this device holds is told below
-        output.show_rows(flags, as_json, lambda rows: flags_table(rows, waiting, me, left), empty)
+        output.show_rows(
+            flags, as_json, lambda rows: flags_table(rows, waiting, me, left, acks), empty
+        )
     if not as_json:
         for told in unsent:  # never "NOT YET" alone: it has not left this device (NU68 F5)
             said = told.line(tell=output.plan_tell(told.journal, told.journal_id, several))
@@ -981,6 +990,7 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
             output.data(f"{label}: {said[:1].upper()}{said[1:]}", prose=True, wrap=True)
         # wrapped to the terminal as the table above, commands whole (nu78 F5)
         for line in [
+            *not_sent_legend(flags, acks),
             *ended_legend(flags, left),
             *earlier_share_lines(flags),
             *not_delivered_lines(flags, several),
@@ -988,6 +998,17 @@ def safety_flags(home: Home, journal_name: str | None, as_json: bool) -> None:
         ]:
             output.data(line, prose=True, wrap=True)
     output.warn_held_back(held, "safety flags")
+
+
+def not_sent_legend(flags: list[SafetyFlag], acks_unsent: Collection[str]) -> list[str]:
+    """What "(not sent yet)" beside an acknowledgement means, once one shows (nu86 F8). Pure."""
+    owners = sorted({f.owner for f in flags if f.id in acks_unsent})
+    if not owners:
+        return []
+    return [
+        f"(not sent yet): your acknowledgement is on this device only: {', '.join(owners)} "
+        f"sees the flag as read once the server takes it ({output.command_text('tj sync')})."
+    ]
 
 
 UNSENT_LABELS = {"no answer": "No answer", "refused": "Refused", "withheld": "Withheld"}
@@ -1538,7 +1559,9 @@ def not_yet_words(flag: SafetyFlag) -> str:
     return f"NOT YET ({'; '.join(why)})" if why else "NOT YET"
 
 
-def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
+def status_words(
+    flag: SafetyFlag, unsent: Collection[str] = (), acks_unsent: Collection[str] = ()
+) -> str:
     """The "status" cell of a flag, once a flag of the table never reached its members: the
     word of its JSON `status` (`SafetyFlag.status`) first, then what it means: "not sent:
     still on this device" (`unsent`: the ids `Safety.unsent` gives too), "not delivered to
@@ -1569,26 +1592,39 @@ def status_words(flag: SafetyFlag, unsent: Collection[str] = ()) -> str:
         who = ", ".join(flag.not_delivered)
         return f"{STATUS_NOT_DELIVERED} to {who}: " + "; ".join(said)
     if flag.acknowledged:
-        return f"{STATUS_ACKNOWLEDGED}: {acknowledged_words(flag)}"
+        return f"{STATUS_ACKNOWLEDGED}: {acknowledged_words(flag, acks_unsent)}"
     why = ["before this share"] if flag.before_share else []
     if flag.reads_only:
         why.append("you only read now: you cannot mark it read")
     return f"{STATUS_SENT}: not acknowledged yet" + (f" ({'; '.join(why)})" if why else "")
 
 
-def acknowledged_words(flag: SafetyFlag) -> str:
-    """Who acknowledged the flag, when: "drsmith 12-06 21:18, drlee 12-06 21:20"."""
-    return ", ".join(f"{a.by} {output.local_time(a.at)}" for a in flag.acknowledged)
+def acknowledged_words(flag: SafetyFlag, acks_unsent: Collection[str] = ()) -> str:
+    """Who acknowledged the flag, when: "drsmith 12-06 21:18, drlee 12-06 21:20"; this
+    account's own "(not sent yet)" while the flag's id is in `acks_unsent` (its
+    acknowledgement not taken by the server: `shares.unsent_acknowledgements`), as the
+    owner sees none until it is (nu86 F8)."""
+    return ", ".join(
+        f"{a.by} {output.local_time(a.at)}"
+        + (" (not sent yet)" if a.mine and flag.id in acks_unsent else "")
+        for a in flag.acknowledged
+    )
 
 
 def flags_table(
-    flags: list[SafetyFlag], unsent: Collection[str] = (), me: str = "", left: Collection[str] = ()
+    flags: list[SafetyFlag],
+    unsent: Collection[str] = (),
+    me: str = "",
+    left: Collection[str] = (),
+    acks_unsent: Collection[str] = (),
 ) -> Table:
     """`tj safety flags`' table; `unsent`: the ids of the flags that have not left this
     device (`Safety.unsent`), marked so, never "NOT YET" as a sent one. `me`: this account's
     username: a client's own flags name their journal ("journal" column) rather than the
     client's own name; among others' flags, an own one's client reads "you". `left`: the
-    journals (ids, hex) this account left on this device (`ended_words`)."""
+    journals (ids, hex) this account left on this device (`ended_words`). `acks_unsent`: the
+    ids of the flags whose acknowledgement by this account the server has not taken
+    (`acknowledged_words`)."""
     own = bool(me) and all(f.owner == me for f in flags)
     who = Column("journal" if own else "client", NAME)
     columns = [ID, Column("raised", FIXED), who, Column("measure", FIXED)]
@@ -1617,9 +1653,9 @@ def flags_table(
                 ),
                 str(flag.item),
                 str(flag.answer),
-                status_words(flag, unsent)
+                status_words(flag, unsent, acks_unsent)
                 if lost
-                else acknowledged_words(flag) or not_yet_words(flag),
+                else acknowledged_words(flag, acks_unsent) or not_yet_words(flag),
             )
             for flag in flags
         ),

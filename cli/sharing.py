@@ -168,6 +168,10 @@ only_option = click.option(
 # --- sharing --------------------------------------------------------------------------------
 
 
+WITH_FLAGS = ("--full", "--role", "annotate", "--safety-flags")
+"""The options of `tj share` that give a member every field and safety flags."""
+
+
 @cli.command()
 @click.argument("journal_name", metavar="JOURNAL", type=PLAIN_NAME)
 @click.argument("therapist")
@@ -283,9 +287,15 @@ def share(
     """
     if full and only is not None:
         raise click.UsageError("--full shares every field: give --full or --only, not both")
-    if safety_flags and only is not None:
+    if safety_flags and only is not None:  # what each gives, as commands (nu86 F1)
         raise click.UsageError(
-            "--safety-flags needs a whole-journal share: flags live in the journal itself"
+            "--safety-flags needs a whole-journal share: flags live in the journal itself, "
+            "and --only shares a copy of some fields, which carries none; nothing was "
+            "changed. Either share every field with safety flags: "
+            + output.command(["tj", "share", journal_name, therapist, *WITH_FLAGS])
+            + ", or only those fields, without flags: "
+            + output.command(["tj", "share", journal_name, therapist, "--only", ",".join(only)])
+            + (" (each with the --role and --until you gave)" if role or until else "")
         )
     needs_annotate = (
         "--safety-flags needs --role annotate: a member who only reads could never mark a "

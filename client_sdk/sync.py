@@ -1097,7 +1097,8 @@ class SyncReport:
         return list(self._ordered[1])
 
     def _counted(self) -> list[str]:
-        """The share changes, journals gone and shares not opened, told below the summary."""
+        """The share changes, journals gone, shares not opened, sign-ins and password or
+        recovery key changes, told below the summary."""
         items = []
         gone = sum(1 for d in self.departures if d.reason == GONE)
         if gone:
@@ -1111,6 +1112,14 @@ class SyncReport:
         if refused := len(self.refused_shares):
             items.append(
                 f"{refused} journal{'' if refused == 1 else 's'} shared with you not opened (below)"
+            )
+        # each told by its own notice; "nothing new" beside them read as "nothing happened"
+        # (nu86 F3)
+        if signed := len(self.new_devices):
+            items.append(f"{signed} sign-in{'' if signed == 1 else 's'} on this account (below)")
+        if changed := len(self.credential_changes):
+            items.append(
+                f"{changed} password or recovery key change{'' if changed == 1 else 's'} (below)"
             )
         return items
 

@@ -5,7 +5,7 @@ F14). Real server, real crypto, the CLI."""
 
 from __future__ import annotations
 
-from tests.test_cli import Device, laptop, phone
+from tests.test_cli import BARE, Device, laptop, phone
 
 __all__ = ["laptop", "phone"]  # fixtures
 
@@ -23,5 +23,7 @@ async def test_revoke_says_the_device_keeps_what_it_downloaded_and_what_to_do(
     told = " ".join(said.stderr.split())
     assert f"Signed out phone ({phone_id[:12]}): it can no longer sync." in told, told
     assert "What it already downloaded stays on it, readable by whoever opens it" in told, told
-    assert "even if it was locked with" in told and "disk encryption" in told, told
+    # the revoked device's own `tj lock`, never this home's (nu86 F10)
+    assert f"even if it was locked (`{BARE}tj lock` on it: " in told, told
+    assert "disk encryption" in told, told
     assert "password change --sign-out-others" in told, told
