@@ -156,6 +156,7 @@ async def test_endless_head_zero_notices_cost_a_few_syncs_and_no_more(
     head_zero = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 0)
     marker = wire.LiveNotice(wire.LIVE_JOURNAL, journal, 10**6)
     loop = asyncio.get_running_loop()
+    first_at: list[float] = []  # when the first head-0 notice was yielded
     last_at: list[float] = []  # when the last notice was yielded
     started: list[float] = []  # when each sync started
     sync = ana._sync
@@ -168,7 +169,8 @@ async def test_endless_head_zero_notices_cost_a_few_syncs_and_no_more(
         backoff: Backoff,
     ) -> AsyncGenerator[tuple[Notice, wire.LiveNotice | None], None]:
         yield Notice(True, None, 0), wire.LiveNotice(wire.LIVE_HELLO, b"", 0)
-        for _ in range(100):  # a notice every 5 ms for half a second
+        first_at.append(loop.time())
+        for _ in range(100):  # a notice every 5 ms for half a second (longer on a busy machine)
             yield Notice(False, journal.hex(), 0), head_zero
             await asyncio.sleep(0.005)
         last_at.append(loop.time())
@@ -193,5 +195,9 @@ async def test_endless_head_zero_notices_cost_a_few_syncs_and_no_more(
     assert reports[0].trigger is not None and reports[0].trigger.connected
     triggers = [r.trigger for r in reports[1:]]
     assert all(t is not None and t.journal_id == journal.hex() for t in triggers)  # none between
-    assert 2 <= len(reports) <= 0.5 / client.WATCH_NOTICE_GAP_S + 3, len(reports)
+    # At most one sync per WATCH_NOTICE_GAP_S over the time the notices really took (0.5 s
+    # when the machine is idle; ci-345 at load ~10 took longer and had 6 syncs against a
+    # bound computed from 0.5 s), plus the hello's, the first notice's and the last one's.
+    span = last_at[0] - first_at[0]
+    assert 2 <= len(reports) <= span / client.WATCH_NOTICE_GAP_S + 3, (len(reports), span)
     assert max(started) >= last_at[0]  # the last notice is brought by a sync after it
