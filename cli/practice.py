@@ -33,6 +33,7 @@ from cli.main import (
 from cli.sharing import (
     confirm_fingerprint,
     fingerprint_option,
+    no_copy_lines,
     parse_until,
     pinned_on_first_use,
     pinned_unverified_text,
@@ -125,16 +126,17 @@ def caseload(
 
     async def work(
         client: Client,
-    ) -> tuple[list[CaseloadRow], list[output.Unverified], datetime | None]:
+    ) -> tuple[list[CaseloadRow], list[output.Unverified], datetime | None, list[str]]:
         # a share not opened (NU46 #7); a former client's account erased since (NU49 F6)
         await synced_first(client, tell_refused=True, erased_owners=True)
         rows = await client.caseload.list(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
         unverified = await output.unverified_owners(client, (r.client for r in rows))
-        return rows, unverified, await client.last_synced()
+        without_copy = no_copy_lines(await client.private_notes.without_copy())
+        return rows, unverified, await client.last_synced(), without_copy
 
-    rows, unverified, synced = home.run(work)
+    rows, unverified, synced, without_copy = home.run(work)
     if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
         output.warn_unverified_owners(unverified, who="clients")
     if html_path is not None:  # the SDK's words: a page holds no command span (`with_commands`)
@@ -155,6 +157,7 @@ def caseload(
         one_by_one = one_by_one_line(rows)
         footer += [one_by_one] if one_by_one else []
         footer += results_ended_lines(rows)
+        footer += without_copy
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)

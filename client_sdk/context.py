@@ -568,6 +568,7 @@ class Context:
                 f"{len(unverified)} journal(s) this device could not verify, which may hold "
                 f"it: {'; '.join(unverified)}"
             )
+        await self._not_only_in_notes(wanted)
         # "ana/Personal" names another account's journal: never one of this account's own
         # ("did you mean 'Personal'?" after ana's copy was forgotten, NU55 F7)
         alike = [j for j in live if j.owner_id != mine] if "/" in wanted else live
@@ -578,6 +579,26 @@ class Context:
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
         )
+
+    async def _not_only_in_notes(self, wanted: str) -> None:
+        """Raises NotFound (subject SHARE_ENDED) when `wanted`, naming no journal here, is a
+        client or journal this account's private notes name whose copy this device never
+        held (`PrivateNotes.without_copy`): the share ended, or is no longer served, before
+        this device synced it, so a sync cannot bring it (nu85 F5: never "did you mean"
+        another client's journal)."""
+        from client_sdk.private_notes import PrivateNotes
+
+        folded = squeezed(wanted).casefold()
+        for note in await PrivateNotes(self).without_copy():
+            if folded in {squeezed(note.client).casefold(), squeezed(note.journal).casefold()}:
+                raise NotFound(
+                    f"no copy of {quoted_name(note.journal)} on this device: the server no "
+                    "longer serves it to you and this device never downloaded it, so a sync "
+                    f"cannot bring it; only your private notes about {note.client} are here, "
+                    "written on another of your devices (which keeps its copy, if it "
+                    "downloaded one)",
+                    subject=SHARE_ENDED,
+                )
 
     @property
     def default_journal_id(self) -> bytes:

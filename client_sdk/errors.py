@@ -1313,8 +1313,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "share ended": "a write (a note, an assignment, a safety flag's acknowledgement) in a "
         "journal whose share with this account ended, or that the server no longer serves "
         "it (the message says which: the server's word alone is never said as an end), or a "
-        "client all of whose shares with this account are so: only its owner can share it "
-        "again, on their device",
+        "client all of whose shares with this account are so, or a journal or client known on "
+        "this device only from private notes written on another device, whose copy this "
+        "device never downloaded: only its owner can share it again, on their device",
         "share ended elsewhere": "a member's share ended by the server's word; nothing was "
         "changed (`names`: journal, member; source and fields for a field-level copy)",
         "share changed elsewhere": "a member's share changed on another device meanwhile; "

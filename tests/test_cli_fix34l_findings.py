@@ -1,0 +1,62 @@
+"""nu85 findings (a therapist with thirty clients): F5, a share that ended before one of the
+therapist's devices synced it is told on that device too, never as another client; F3, the
+caseload prints no command that cannot work for an erased client; F1, a title or name where
+an id is wanted names the command listing the ids; F2, the signup limit's refusal names the
+server's limit and who sets it (real server on loopback, CliRunner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import RunningServer
+from tests.test_cli import Device, failed_with_one_line
+from tests.test_cli_insights import new_device
+from tests.test_cli_unshare_undelivered import ITEM_9, said
+
+
+async def ended_before_the_office_synced(
+    server: RunningServer, tmp_path: Path
+) -> tuple[Device, Device, Device]:
+    """c21 shares, answers item 9 above 0 and unshares while only drsmith's laptop syncs;
+    the laptop writes a private note about her; the office then syncs."""
+    laptop = await new_device(server, tmp_path, "drsmith")
+    office = Device(tmp_path / "office", server.url)
+    await office.ok("login", server.url, "drsmith", "--device-name", "office")
+    c21 = await new_device(server, tmp_path, "c21")
+    await c21.ok(
+        "share", "Personal", "drsmith", "--full", "--role", "annotate",
+        "--fingerprint", laptop.signup["fingerprint"],
+    )  # fmt: skip
+    await laptop.ok("sync")
+    await c21.ok("measure", "take", "phq9", "--answers", ITEM_9)
+    await laptop.ok("sync")
+    await laptop.ok("private-notes", "add", "c21", "Ended the share after item 9; call her.")
+    await c21.ok("unshare", "Personal", "drsmith", "--yes")
+    await laptop.ok("sync")
+    await office.ok("sync")
+    return laptop, office, c21
+
+
+async def test_the_office_tells_a_share_that_ended_before_it_synced(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    laptop, office, _ = await ended_before_the_office_synced(live_server, tmp_path)
+    other = await new_device(live_server, tmp_path, "c29")  # a name one letter away
+    await other.ok(
+        "share", "Personal", "drsmith", "--full", "--fingerprint", laptop.signup["fingerprint"]
+    )
+    await office.ok("sync")
+    refused = failed_with_one_line(await office.tj("list", "--journal", "c21"))
+    words = said(refused)
+    assert "c29" not in words and "did you mean" not in words, words
+    assert "no copy of 'c21/Personal' on this device" in words, words
+    assert "this device never downloaded it, so a sync cannot bring it" in words, words
+    assert "written on another of your devices" in words, words
+    told = "'c21/Personal': no copy on this device"
+    for command in ("caseload", "shared-with-me"):
+        shown = said((await office.ok(command)).stdout)
+        assert told in shown and "this device never downloaded it" in shown, (command, shown)
+        assert "`tj private-notes c21`" in shown, (command, shown)
+    # the laptop holds the copy: it tells it as it did, never as one it lacks
+    assert told not in said((await laptop.ok("caseload")).stdout)
+    assert (await laptop.json("list", "--journal", "c21")) is not None
