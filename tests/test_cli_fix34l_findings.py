@@ -60,3 +60,23 @@ async def test_the_office_tells_a_share_that_ended_before_it_synced(
     # the laptop holds the copy: it tells it as it did, never as one it lacks
     assert told not in said((await laptop.ok("caseload")).stdout)
     assert (await laptop.json("list", "--journal", "c21")) is not None
+
+
+async def test_the_caseload_prints_no_fingerprint_command_for_an_erased_client(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    c22 = await new_device(live_server, tmp_path, "c22")
+    await c22.ok("write", "--mood", "4", "A long week.")
+    await c22.ok("share", "Personal", "drsmith", "--role", "annotate", "--trust-on-first-use")
+    await drsmith.ok("sync")
+    await c22.ok("account", "delete", "--yes")
+    await drsmith.ok("sync")
+    for command in ("caseload", "shared-with-me", "list"):
+        warned = said((await drsmith.ok(command)).stderr)
+        assert "tj fingerprint c22" not in warned and "tj verify c22" not in warned, warned
+        assert "c22's account appears erased (the server no longer knows it), so the " in warned
+        assert "fingerprint can no longer be compared, by you or by them: keep them, or " in warned
+        assert "tj forget 'c22 (account " in warned or "the forget command above" in warned
+    refused = failed_with_one_line(await drsmith.tj("fingerprint", "c22"))
+    assert "no account is named 'c22' any more" in refused  # why none is printed
