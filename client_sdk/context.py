@@ -1268,11 +1268,16 @@ class Context:
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
-        Raises InvalidInput for a malformed or ambiguous id, WrongKind (a NotFound) when it
+        Raises InvalidInput for a malformed id (subject BAD_VALUE, `names` "kind": `kind`)
+        or an ambiguous one, WrongKind (a NotFound) when it
         names one document of another kind (an entry's id given for a goal), NotFound for
         none."""
         words = kind_words(kind)
-        found = await documents_by_id(self.store, text, f"a {words} id")
+        try:
+            found = await documents_by_id(self.store, text, f"a {words} id")
+        except InvalidInput as malformed:  # which kind's id, for an app's advice (nu85 F1)
+            malformed.names["kind"] = kind
+            raise
         matches = [stored for stored in found if stored.kind == kind]
         if not matches and len(found) == 1:
             raise wrong_kind(text, found[0].kind, found[0].doc_id.hex(), kind)

@@ -6,12 +6,24 @@ server's limit and who sets it (real server on loopback, CliRunner)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from tests.conftest import RunningServer
+import pytest
+
+from server.service import Settings
+from tests.conftest import TEST_SETTINGS, RunningServer
 from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import ITEM_9, said
+
+
+SIGNUPS = 4  # an hour from one address: more than any other test here signs up
+
+
+@pytest.fixture
+def server_settings() -> Settings:
+    return dataclasses.replace(TEST_SETTINGS, signups_per_address_per_hour=SIGNUPS)
 
 
 async def ended_before_the_office_synced(
@@ -80,3 +92,28 @@ async def test_the_caseload_prints_no_fingerprint_command_for_an_erased_client(
         assert "tj forget 'c22 (account " in warned or "the forget command above" in warned
     refused = failed_with_one_line(await drsmith.tj("fingerprint", "c22"))
     assert "no account is named 'c22' any more" in refused  # why none is printed
+
+
+async def test_a_title_or_a_name_where_an_id_is_wanted_names_the_command_listing_ids(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    c02 = await new_device(live_server, tmp_path, "c02")
+    drsmith = await new_device(live_server, tmp_path, "drsmith")
+    await c02.ok("goal", "add", "Walk", "--measure", "4 sessions")
+    refused = failed_with_one_line(await c02.tj("goal", "checkin", "Walk", "--note", "River"), 2)
+    assert "'Walk' is not a goal id (4 to 32 hex digits): `tj goal list` shows the ids" in refused
+    refused = failed_with_one_line(await drsmith.tj("safety", "ack", "c02"), 2)
+    assert "'c02' is not a safety flag id" in refused, refused
+    assert refused.endswith(": `tj safety flags` shows the ids"), refused
+
+
+async def test_the_signup_limit_refusal_names_the_limit_and_who_sets_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    for n in range(SIGNUPS):
+        await new_device(live_server, tmp_path, f"c{n:02}")
+    late = Device(tmp_path / "late", live_server.url)
+    refused = said(failed_with_one_line(await late.tj("signup", live_server.url, "late")))
+    assert f"the server takes at most {SIGNUPS} new accounts from one address an hour" in refused
+    assert "a limit its operator sets with --signups-per-address-per-hour" in refused, refused
+    assert "try again after" in refused, refused
