@@ -344,8 +344,9 @@ def caseload_columns() -> list[Column]:
     Where the table cannot hold every column, the scores go below each row first (`minor`),
     whatever the flags and scores say: at a given width the flags keep their column from one
     run to the next (NU49 F8: the wider of the two went below, so the flags moved between a
-    column and a line below the row as they changed)."""
-    columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
+    column and a line below the row as they changed), a flag too long for the column going
+    on at a space (`Column.keeps`: nu85 F4, one client's long flags moved every row's)."""
+    columns = [Column("client", NAME), Column("flags", NAME, items="; ", keeps=True)]
     columns += [Column("last entry", FIXED), Column("week", FIXED), Column(MOOD_HEADER, FIXED)]
     return [*columns, Column("scores", NAME, items=", ", minor=True), Column("overdue", FIXED)]
 

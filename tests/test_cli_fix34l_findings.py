@@ -10,7 +10,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from cli.practice import caseload_columns
+from cli.tables import fitted, table_text
 from server.service import Settings
 from tests.conftest import TEST_SETTINGS, RunningServer
 from tests.test_cli import Device, failed_with_one_line
@@ -117,3 +120,31 @@ async def test_the_signup_limit_refusal_names_the_limit_and_who_sets_it(
     assert f"the server takes at most {SIGNUPS} new accounts from one address an hour" in refused
     assert "a limit its operator sets with --signups-per-address-per-hour" in refused, refused
     assert "try again after" in refused, refused
+
+
+def test_the_caseload_keeps_its_flags_column_with_long_flags_at_80_columns() -> None:
+    def laid(rows: list[tuple[str, ...]]) -> str:
+        return table_text(fitted(caseload_columns(), rows, width=80), Console(width=80))
+
+    long_flags = (
+        "GAD-7 reliable deterioration; GAD-7 Severe; mood 1/10; "
+        "share ends 2026-12-08 (end of day)"
+    )
+    shown = laid(
+        [
+            ("c09", "PHQ-9 item 9 above 0", "2026-12-07", "7", "4.4·······▅", "PHQ-9 14", "0"),
+            ("c20", long_flags, "2026-12-07", "1", "2.1·······▂", "GAD-7 18 (+9)", "0"),
+        ]
+    )
+    lines = shown.splitlines()
+    assert lines[0].split()[:2] == ["client", "flags"], shown
+    assert "flags:" not in shown and max(len(line) for line in lines) <= 80, shown
+    assert "scores:" in shown, shown  # the scores went below first, as README says
+    flagged = " ".join(" ".join(line.split()) for line in lines if line.startswith(("c20", "  ")))
+    for flag in ("GAD-7 reliable deterioration;", "GAD-7 Severe;", "mood 1/10;", "(end of day)"):
+        assert flag in flagged, shown
+    # a flag too long for the column goes on at a space, two cells deeper than the flag,
+    # its "(end of day)" whole
+    [at] = [n for n, line in enumerate(lines) if "share ends 2026-12-08" in line]
+    start = lines[at].index("share ends")
+    assert lines[at + 1].index("(end of day)") == start + 2, shown
