@@ -2396,9 +2396,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[
-        list[SharedJournal], list[output.Unverified], dict[str, str], set[str], list[str]
-    ]:
+    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str], set[str], list[str]]:
         from client_sdk.journals import command_name
 
         # Like every listing: sync first (one quick try); offline, what this device has,

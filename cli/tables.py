@@ -762,9 +762,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
         for i, c in enumerate(columns)
         if i > 0 and c.kind in (NAME, FIXED)
     }
-    return sorted(
-        floors, key=lambda i: (not columns[i].minor, columns[i].keeps, -floors[i], -i)
-    )
+    return sorted(floors, key=lambda i: (not columns[i].minor, columns[i].keeps, -floors[i], -i))
 
 
 def _fit(

@@ -185,7 +185,7 @@ class TJError(Exception):
     earlier signup's), "undelivered" ("members": their usernames, comma-separated), "unsent before leaving"
     ("journal", "journal id", "acknowledgements": the flags' ids, space-separated, "waiting"),
     "value" for an id of a document that is no id at all (a goal's title given as its id: "kind",
-    the document kind wanted, as `Document.kind`: "goal", "safety_flag", ...). Of any
+    the kind of document wanted: "goal", "safety_flag", "entry", ...). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
     key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one),
     "name a journal" when it ends advising to name a journal to import the whole file into (an

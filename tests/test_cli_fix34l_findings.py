@@ -20,7 +20,6 @@ from tests.test_cli import Device, failed_with_one_line
 from tests.test_cli_insights import new_device
 from tests.test_cli_unshare_undelivered import ITEM_9, said
 
-
 SIGNUPS = 4  # an hour from one address: more than any other test here signs up
 
 
@@ -127,8 +126,7 @@ def test_the_caseload_keeps_its_flags_column_with_long_flags_at_80_columns() -> 
         return table_text(fitted(caseload_columns(), rows, width=80), Console(width=80))
 
     long_flags = (
-        "GAD-7 reliable deterioration; GAD-7 Severe; mood 1/10; "
-        "share ends 2026-12-08 (end of day)"
+        "GAD-7 reliable deterioration; GAD-7 Severe; mood 1/10; share ends 2026-12-08 (end of day)"
     )
     shown = laid(
         [
