@@ -2360,7 +2360,7 @@ def no_copy_lines(notes: Iterable[PrivateNote]) -> list[str]:
     lines = []
     for note in notes:
         notes_command = (
-            output.command(["tj", "private-notes", note.client])
+            output.command(["tj", "private-notes", "--client", note.client])
             if output.pasteable(note.client)
             else output.command_text("tj private-notes")
         )

@@ -70,7 +70,9 @@ async def test_the_office_tells_a_share_that_ended_before_it_synced(
     for command in ("caseload", "shared-with-me"):
         shown = said((await office.ok(command)).stdout)
         assert told in shown and "this device never downloaded it" in shown, (command, shown)
-        assert "`tj private-notes c21`" in shown, (command, shown)
+        assert "`tj private-notes --client c21`" in shown, (command, shown)
+    noted = said((await office.ok("private-notes", "--client", "c21")).stdout)
+    assert "Ended the share after item 9; call her." in noted, noted  # works as printed
     # the laptop holds the copy: it tells it as it did, never as one it lacks
     assert told not in said((await laptop.ok("caseload")).stdout)
     assert (await laptop.json("list", "--journal", "c21")) is not None
