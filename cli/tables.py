@@ -625,7 +625,9 @@ def _laid_deeper(parts: Sequence[str], width: int, indent: str) -> list[str]:
     """`_laid` for a `Column.keeps` column: parts joined on lines of at most `width` cells
     while they fit; a part wider than `width` starts a line and goes on at its spaces, each
     later line DEEPER than the part, and the next part starts a line of its own (never
-    read as the end of the one broken); a word wider than a line is left to `_laid`'s fold."""
+    read as the end of the one broken); at its ": " first where both sides fit (a flag's
+    words after its colon kept together); a word wider than a line is left to `_laid`'s
+    fold."""
     lines: list[str] = []
     broken = False  # the last line ends a part broken at its spaces
     for part in parts:
@@ -639,8 +641,13 @@ def _laid_deeper(parts: Sequence[str], width: int, indent: str) -> list[str]:
         if not broken:
             lines.append(start + part)
             continue
+        head, colon, tail = part.partition(": ")
+        deeper = indent + DEEPER
+        if colon and cell_len(start + head + ":") <= width >= cell_len(deeper + tail):
+            lines += [f"{start}{head}:", deeper + tail]  # "PHQ-9 invalid result:" above
+            continue  # "item 9 above 0;", never "item 9" above "above 0;"
         line = start
-        for word in _grouped_words(part, width - len(indent + DEEPER)):
+        for word in _grouped_words(part, width - len(deeper)):
             if line.strip() and cell_len(f"{line} {word}") > width:
                 lines.append(line)
                 line = indent + DEEPER + word
