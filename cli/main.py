@@ -577,6 +577,23 @@ journal's or a goal's check-in's to `tj show` or `tj discuss`, NU37 #6), `{id}` 
 (a check-in's: its goal's), with what the command does."""
 
 
+ID_LISTS = {
+    "entry": "tj list",
+    "note": "tj notes",
+    "prompt": "tj prompt list",
+    "measure": "tj measure list",
+    "goal": "tj goal list",
+    "homework": "tj homework list",
+    "assignment": "tj assignments",
+    "private_note": "tj private-notes",
+    "safety_flag": "tj safety flags",
+}
+"""The command listing the ids of a document kind, named when what was given for one is no
+id at all (BAD_VALUE with `names` "kind": a goal's title for `tj goal checkin`, a client's
+name for `tj safety ack`; nu85 F1). Titles and names are not taken instead: a title is not
+unique (two goals "Walk"), and a flag acknowledged is a clinical act on one exact flag."""
+
+
 class ValueRefused(click.ClickException):
     """A bad value of an option or argument: one line, `Error: Invalid value for '--mood': 11
     is not in the range 1<=x<=10.`, with click's exit status for usage mistakes (2), not
@@ -622,6 +639,8 @@ def with_hint(
     `by_option`: the command names a journal with `--journal` (`journal_by_option`);
     `journal_given`: it was given one (else an archived journal is the default one)."""
     hint = HINTS.get(error.subject or "") or CODE_HINTS.get(error.code or "")
+    if error.subject == BAD_VALUE and error.names.get("kind") in ID_LISTS:  # nu85 F1
+        hint = f"{output.command_text(ID_LISTS[error.names['kind']])} shows the ids"
     if error.subject == WRONG_PASSPHRASE_SUBJECT:  # nu80 F2: a way on when it is forgotten
         hint = forgotten_passphrase()
     if error.subject == "journal" and "renamed" in error.names:  # no sync will bring it

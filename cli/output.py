@@ -86,9 +86,11 @@ if TYPE_CHECKING:
     from client_sdk.brief import DiscussItem
     from client_sdk.scoring import Instrument
 
-    Unverified = tuple[str, list[Journal], list[str]]
+    Unverified = tuple[str, list[Journal], list[str], bool]
     """An owner never verified, with their ended copies when every journal of theirs is one,
-    and what those copies hold that must not be discarded unread (`clinical_items`)."""
+    what those copies hold that must not be discarded unread (`clinical_items`), and whether
+    the server says their account no longer exists (`SharedJournal.owner_erased`, for words
+    only: then `tj fingerprint` can no longer find them, nu85 F3)."""
 
 
 def local_time(moment: datetime) -> str:
@@ -1055,16 +1057,21 @@ async def unverified_owners(client: Client, owners: Iterable[str]) -> list[Unver
         if not is_account_label(named[account]):
             if await client.journals.name_given_elsewhere(theirs[0].id):
                 named[account] = await client.journals.client_label(theirs[0].id)
-    found = []
+    found: list[Unverified] = []
+    erased: set[str] | None = None  # the server's word, asked only when a copy is unverified
     for account in sorted(accounts, key=lambda a: named[a]):
         theirs = accounts[account]
         if all(j.owner_verified for j in theirs):
             continue
         ended = theirs if all(j.read_only_copy for j in theirs) else []
+        if erased is None and ended:
+            shared = await client.shares.with_me(refresh=False)
+            erased = {s.journal_id for s in shared if s.owner_erased}
+        gone = bool(ended) and all(j.id in (erased or set()) for j in ended)
         items = await clinical_items(client, [j.name for j in ended])
         # each copy named as its commands name it: by the owner's account (REV-S9B S9B-1)
         ended = [await command_named(client, j) for j in ended]
-        found.append((named[account], ended, items))
+        found.append((named[account], ended, items, gone))
     return found
 
 
@@ -1303,9 +1310,9 @@ def warn_unverified_owners(
     Each on lines of the terminal's width (`message`'s `wrap`). `forgets_above`: the command
     printed each copy's `tj forget` command already (`tj shared-with-me`): the warning
     points to them, never prints them a second time."""
-    live = [owner for owner, ended, _ in owners if not ended and not is_account_label(owner)]
+    live = [owner for owner, ended, _, _ in owners if not ended and not is_account_label(owner)]
     folded = bool(mark) or len(live) >= MANY_UNVERIFIED
-    for owner, ended, items in owners:
+    for owner, ended, items, erased in owners:
         if is_account_label(owner):  # no name to compare it by (fix30c item 5)
             message(label_unverified_text(owner, ended, items, forgets_above), wrap=True)
             continue
@@ -1314,6 +1321,13 @@ def warn_unverified_owners(
             f"({command(['tj', 'fingerprint', owner])}, then "
             f"{command(['tj', 'verify', owner, 'FINGERPRINT'])})"
         )
+        discard = f": {compare}, or discard them"
+        if erased:  # `tj fingerprint` no longer finds them, nor can they show theirs (nu85 F3)
+            compare = (
+                f"{owner}'s account appears erased (the server no longer knows it), so the "
+                "fingerprint can no longer be compared, by you or by them"
+            )
+            discard = f"; {compare}: keep them, or discard them"
         # an end the owner signed "ended"; one only the server's silence shows "no longer
         # served" (`unlisted`), as the caseload's flags say
         served = {j.unlisted for j in ended}
@@ -1341,13 +1355,13 @@ def warn_unverified_owners(
         if ended and forgets_above:
             which = "command" if len(ended) == 1 else "commands"
             message(
-                f"{said}: {compare}, or discard them with the forget {which} above.",
+                f"{said}{discard} with the forget {which} above.",
                 wrap=True,
             )
             continue
         if ended:
             forget = "; ".join(forget_command(j.name, j.unlisted, j.id) for j in ended)
-            message(f"{said}: {compare}, or discard them: {forget}.", wrap=True)
+            message(f"{said}{discard}: {forget}.", wrap=True)
             continue
         if folded:
             continue  # said once for all of them, below

@@ -33,6 +33,7 @@ from cli.main import (
 from cli.sharing import (
     confirm_fingerprint,
     fingerprint_option,
+    no_copy_lines,
     parse_until,
     pinned_on_first_use,
     pinned_unverified_text,
@@ -125,16 +126,17 @@ def caseload(
 
     async def work(
         client: Client,
-    ) -> tuple[list[CaseloadRow], list[output.Unverified], datetime | None]:
+    ) -> tuple[list[CaseloadRow], list[output.Unverified], datetime | None, list[str]]:
         # a share not opened (NU46 #7); a former client's account erased since (NU49 F6)
         await synced_first(client, tell_refused=True, erased_owners=True)
         rows = await client.caseload.list(
             quiet_days=quiet_days, mood_drop=mood_drop, low_mood=low_mood
         )
         unverified = await output.unverified_owners(client, (r.client for r in rows))
-        return rows, unverified, await client.last_synced()
+        without_copy = no_copy_lines(await client.private_notes.without_copy())
+        return rows, unverified, await client.last_synced(), without_copy
 
-    rows, unverified, synced = home.run(work)
+    rows, unverified, synced, without_copy = home.run(work)
     if as_json:  # the rows say it each ("fingerprint not verified" in their flags)
         output.warn_unverified_owners(unverified, who="clients")
     if html_path is not None:  # the SDK's words: a page holds no command span (`with_commands`)
@@ -155,6 +157,7 @@ def caseload(
         one_by_one = one_by_one_line(rows)
         footer += [one_by_one] if one_by_one else []
         footer += results_ended_lines(rows)
+        footer += without_copy
         for line in footer:  # each at the terminal's width, under its client (NU47 #14)
             output.data(output.fields_text([line]), prose=True)
         # once for every client marked "(?)" (NU43 #7: a line each buried the safety flag)
@@ -341,8 +344,9 @@ def caseload_columns() -> list[Column]:
     Where the table cannot hold every column, the scores go below each row first (`minor`),
     whatever the flags and scores say: at a given width the flags keep their column from one
     run to the next (NU49 F8: the wider of the two went below, so the flags moved between a
-    column and a line below the row as they changed)."""
-    columns = [Column("client", NAME), Column("flags", NAME, items="; ")]
+    column and a line below the row as they changed), a flag too long for the column going
+    on at a space (`Column.keeps`: nu85 F4, one client's long flags moved every row's)."""
+    columns = [Column("client", NAME), Column("flags", NAME, items="; ", keeps=True)]
     columns += [Column("last entry", FIXED), Column("week", FIXED), Column(MOOD_HEADER, FIXED)]
     return [*columns, Column("scores", NAME, items=", ", minor=True), Column("overdue", FIXED)]
 

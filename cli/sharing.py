@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         SharedJournal,
         ShareInfo,
     )
+    from client_sdk.private_notes import PrivateNote
     from client_sdk.schedule import Assignment
     from client_sdk.shares import EndedShares
     from client_sdk.undelivered import Undelivered
@@ -2361,6 +2362,27 @@ def log_lines(log: Iterable[AuditInfo], devices: dict[str, str]) -> list[str]:
     return lines
 
 
+def no_copy_lines(notes: Iterable[PrivateNote]) -> list[str]:
+    """A line for each client journal this account's private notes name whose copy this
+    device never downloaded (`PrivateNotes.without_copy`: its share ended, or is no longer
+    served, before this device synced it), under `tj caseload` and `tj shared-with-me`, so
+    that both devices of the account tell that client (nu85 F5)."""
+    lines = []
+    for note in notes:
+        notes_command = (
+            output.command(["tj", "private-notes", "--client", note.client])
+            if output.pasteable(note.client)
+            else output.command_text("tj private-notes")
+        )
+        lines.append(
+            f"{output.quoted(note.journal)}: no copy on this device: the server no longer "
+            "serves it to you, and this device never downloaded it (a sync cannot bring it); "
+            f"your private notes about {note.client} ({notes_command}) were written on "
+            "another of your devices, which keeps its copy if it downloaded one"
+        )
+    return lines
+
+
 @cli.command("shared-with-me")
 @json_option
 @pass_home
@@ -2384,7 +2406,7 @@ def shared_with_me(home: Home, as_json: bool) -> None:
 
     async def work(
         client: Client,
-    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str], set[str]]:
+    ) -> tuple[list[SharedJournal], list[output.Unverified], dict[str, str], set[str], list[str]]:
         from client_sdk.journals import command_name
 
         # Like every listing: sync first (one quick try); offline, what this device has,
@@ -2408,11 +2430,15 @@ def shared_with_me(home: Home, as_json: bool) -> None:
             if s.read_only_copy
             and await command_name(client.journals, s.journal_id) == s.journal_id[:12]
         }
-        return found, await output.unverified_owners(client, unverified), owners, by_id
+        without_copy = no_copy_lines(await client.private_notes.without_copy())
+        unverified_owners = await output.unverified_owners(client, unverified)
+        return found, unverified_owners, owners, by_id, without_copy
 
-    found, unverified, owners, by_id = home.run(work)
+    found, unverified, owners, by_id, without_copy = home.run(work)
     output.show_rows(found, as_json, shared_table, "Nothing is shared with you now.")
     if not as_json:
+        for line in without_copy:
+            output.data(output.fields_text([line]), prose=True)
         exported: set[str] = set()  # owners whose export was named: once each (NU54 F6)
         for s in found:  # how to discard each kept copy, as `tj forget` takes it (NU29 F3)
             if s.read_only_copy:

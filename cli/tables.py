@@ -95,6 +95,7 @@ MIN_TEXT = 8  # a `Column.minor` text (a listing's tags) is not squeezed below t
 TEXT_SHARE = 2  # texts keep 1/TEXT_SHARE of the room they share with names, or their length
 CONTINUED = "  "  # the indent of the first column's later lines (NU35 leftover #3)
 KEY_SHARE = 2  # a first column's name folds a part wider than 1/KEY_SHARE of the terminal
+DEEPER = "  "  # the later lines of an item a `Column.keeps` column breaks at its spaces
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,12 @@ class Column:
     beside it would wrap, its cells going to the text (NU42 #11: "Walk three times a" above
     "week" beside a 14-cell status); a closing mark in parentheses stays whole ("no" above
     "(a copy)", never "(a" above "copy)")."""
+    keeps: bool = False
+    """A column of `items` (the caseload's flags) that keeps its place whatever its cells
+    say: an item wider than the column goes on at a space, its later lines DEEPER than the
+    item (`_break_name`), so no item's length moves the column below the rows; it leaves
+    the table only after every other column that can (nu85 F4: one client's long flags
+    moved every row's flags below it)."""
 
 
 ID = Column("id", FIXED)  # output.short_id
@@ -308,7 +315,7 @@ def _shown_cell(cell: str, kind: Column, size: int | None, indent: str = "") -> 
     column's, the row's key: CONTINUED) starts a name's or a text's later lines: none reads
     as a new row."""
     if kind.kind == NAME and size:
-        return shown(_break_name(cell, size, kind.items, indent))
+        return shown(_break_name(cell, size, kind.items, indent, keeps=kind.keeps))
     if kind.cut and kind.kind == TEXT and size:
         return cut_to(shown(cell, multiline=False), size)
     if kind.kind == TEXT and size and (indent or GLUED.search(cell)):
@@ -555,15 +562,19 @@ def _mark(name: str, items: str = "", parts: list[str] | None = None) -> str:
     return "" if re.search(r"[,\d]", last) else last
 
 
-def _floor_parts(name: str, items: str = "") -> list[str]:
+def _floor_parts(name: str, items: str = "", keeps: bool = False) -> list[str]:
     """`_parts`, a closing mark (`_mark`) as its words: what no line of the name is narrower
-    than."""
+    than; for a `Column.keeps` column, each word DEEPER (an item breaks at its spaces)."""
+    if keeps and items:
+        return [DEEPER + word for word in name.split()]
     parts = _parts(name, items)
     mark = _mark(name, items, parts)
     return parts[:-1] + mark.split(" ") if mark else parts
 
 
-def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str:
+def _break_name(
+    name: str, width: int, items: str = "", indent: str = "", *, keeps: bool = False
+) -> str:
     """`name` on lines of at most `width` cells, broken between its parts (rich folds a
     part that is longer still), after its "/" first when that takes no more lines (the
     client's name on a line of its own, the journal's below it), every line but the first
@@ -571,8 +582,11 @@ def _break_name(name: str, width: int, items: str = "", indent: str = "") -> str
     a line of its own below the name when the name does not fit one line with it but fits
     one alone ("ana/Personal" above "(share ended)", in `tj list` and `tj search` alike:
     never "ana/" above "Personal (share ended)"); one wider than `width` starts a line and
-    breaks between its words ("(no longer" above "served)")."""
+    breaks between its words ("(no longer" above "served)"). `keeps` (`Column.keeps`): an
+    item wider than `width` goes on at its spaces, its later lines DEEPER (`_laid_deeper`)."""
     parts = _parts(name, items)
+    if keeps and items:
+        return "\n".join(_laid_deeper(parts, width, indent))
     mark = _mark(name, items, parts)
     if mark and cell_len(indent + mark) > width:
         head = _break_name(name[: len(name) - len(mark)].rstrip(), width, items, indent)
@@ -605,6 +619,56 @@ def _laid(parts: Sequence[str], width: int, indent: str, after_slash: bool = Fal
             head = _head(lines[-1], width)  # folded, its later lines indented (NU37 #3)
             lines[-1:] = [head, indent + lines[-1][len(head) :]]
     return lines
+
+
+def _laid_deeper(parts: Sequence[str], width: int, indent: str) -> list[str]:
+    """`_laid` for a `Column.keeps` column: parts joined on lines of at most `width` cells
+    while they fit; a part wider than `width` starts a line and goes on at its spaces, each
+    later line DEEPER than the part, and the next part starts a line of its own (never
+    read as the end of the one broken); at its ": " first where both sides fit (a flag's
+    words after its colon kept together); a word wider than a line is left to `_laid`'s
+    fold."""
+    lines: list[str] = []
+    broken = False  # the last line ends a part broken at its spaces
+    for part in parts:
+        start = indent if lines else ""
+        if lines and not broken:
+            joined = f"{lines[-1]} {part}"
+            if cell_len(joined) <= width:
+                lines[-1] = joined
+                continue
+        broken = cell_len(start + part) > width
+        if not broken:
+            lines.append(start + part)
+            continue
+        head, colon, tail = part.partition(": ")
+        deeper = indent + DEEPER
+        if colon and cell_len(start + head + ":") <= width >= cell_len(deeper + tail):
+            lines += [f"{start}{head}:", deeper + tail]  # "PHQ-9 invalid result:" above
+            continue  # "item 9 above 0;", never "item 9" above "above 0;"
+        line = start
+        for word in _grouped_words(part, width - len(deeper)):
+            if line.strip() and cell_len(f"{line} {word}") > width:
+                lines.append(line)
+                line = indent + DEEPER + word
+            else:
+                line = f"{line} {word}" if line.strip() else line + word
+        lines.append(line)
+    return [x for line in lines for x in _laid([line], width, indent + DEEPER)]
+
+
+def _grouped_words(text: str, width: int) -> list[str]:
+    """The words of `text`, a group in parentheses as one word where it fits `width` cells
+    ("share ends 2026-12-08" above "(end of day)", never "(end of" above "day)")."""
+    words: list[str] = []
+    depth = 0
+    for word in text.split(" "):
+        if depth > 0 and cell_len(f"{words[-1]} {word}") <= width:
+            words[-1] += f" {word}"
+        else:
+            words.append(word)
+        depth = max(0, depth + word.count("(") - word.count(")"))
+    return words
 
 
 def _lines_floor(name: str, *, marked: bool = False) -> int:
@@ -673,6 +737,10 @@ def _widths(
             movable = _movable(columns, rows, heads)
             while True:
                 widths = _fit(columns, rows, total, heads, moved, indent, give)
+                if widths is None and movable and not columns[movable[0]].minor:
+                    # the minor columns gone, a keeping column breaks its long items at
+                    # spaces before any other column leaves the table (`Column.keeps`)
+                    widths = _fit(columns, rows, total, heads, moved, indent, give, loose=True)
                 if widths is not None:
                     return widths, moved, indent
                 if not movable:
@@ -701,7 +769,7 @@ def _movable(columns: Sequence[Column], rows: list[list[str]], heads: list[int])
         for i, c in enumerate(columns)
         if i > 0 and c.kind in (NAME, FIXED)
     }
-    return sorted(floors, key=lambda i: (not columns[i].minor, -floors[i], -i))
+    return sorted(floors, key=lambda i: (not columns[i].minor, columns[i].keeps, -floors[i], -i))
 
 
 def _fit(
@@ -712,6 +780,7 @@ def _fit(
     moved: Sequence[int] = (),
     indent: str = CONTINUED,
     give: int = 0,
+    loose: bool = False,
 ) -> list[int | None] | None:
     """`_widths` with each column at least `heads` wide and the columns `moved` out of the
     table (width 0 here); None when the rest do not fit: a fixed cell whole, a name at
@@ -720,7 +789,8 @@ def _fit(
     whole length (a listing's cut text too) and its longest GLUED date. Names and texts
     that cannot all be whole: the texts keep 1/TEXT_SHARE of the room they share with the
     names (or their whole length), the names breaking between their parts for it, never
-    below their longest part. The first column's
+    below their longest part (with `loose`, a `Column.keeps` column's longest word). The
+    first column's
     name needs `indent` more for each part after its first (`_shown_cell`), which a text
     that is read may `give` of its WHOLE_WORDS."""
     kept = [i for i in range(len(columns)) if i not in moved]
@@ -734,7 +804,9 @@ def _fit(
                     for n, part in enumerate(
                         # a closing mark of short words whole: "no" above "(a copy)", never
                         # "(a" above "copy)"
-                        _parts(row[i], c.items) if c.bends else _floor_parts(row[i], c.items)
+                        _parts(row[i], c.items)
+                        if c.bends
+                        else _floor_parts(row[i], c.items, c.keeps and loose)
                     )
                 ),
             ]
@@ -820,7 +892,9 @@ def _fit(
             lines = [
                 x
                 for row in rows
-                for x in _break_name(row[i], size, columns[i].items, indent * (i == 0)).splitlines()
+                for x in _break_name(
+                    row[i], size, columns[i].items, indent * (i == 0), keeps=columns[i].keeps
+                ).splitlines()
             ]
             widths[i] = max([heads[i], name_floor[i], *(min(cell_len(x), size) for x in lines)])
     _share(widths, text_floors, whole, room - fixed - sum(widths[i] or 0 for i in names))
@@ -954,7 +1028,9 @@ def _fewer_name_lines(
         laid: dict[int, list[int]] = {}
         for width in range(floors[i], whole[i] + 1):
             broken_lines = {
-                cell: _break_name(cell, width, columns[i].items, pad).splitlines()
+                cell: _break_name(
+                    cell, width, columns[i].items, pad, keeps=columns[i].keeps
+                ).splitlines()
                 for cell in {key[1][n] for key in groups}
             }
             widest = max(
@@ -993,7 +1069,7 @@ def _cell_lines(cell: str, column: Column, width: int, indent: str = "") -> int:
     if not width:
         return 0
     if column.kind == NAME:
-        lines = _break_name(cell, width, column.items, indent).splitlines()
+        lines = _break_name(cell, width, column.items, indent, keeps=column.keeps).splitlines()
     elif column.kind == TEXT and not column.cut:
         lines = _wrap_text(cell, width, "").splitlines()
     else:

@@ -569,6 +569,7 @@ class Context:
                 f"{len(unverified)} journal(s) this device could not verify, which may hold "
                 f"it: {'; '.join(unverified)}"
             )
+        await self._not_only_in_notes(wanted)
         # "ana/Personal" names another account's journal: never one of this account's own
         # ("did you mean 'Personal'?" after ana's copy was forgotten, NU55 F7)
         alike = [j for j in live if j.owner_id != mine] if "/" in wanted else live
@@ -579,6 +580,26 @@ class Context:
         raise NotFound(
             f"no journal named {quoted_name(wanted)} on this device{hint}", subject="journal"
         )
+
+    async def _not_only_in_notes(self, wanted: str) -> None:
+        """Raises NotFound (subject SHARE_ENDED) when `wanted`, naming no journal here, is a
+        client or journal this account's private notes name whose copy this device never
+        held (`PrivateNotes.without_copy`): the share ended, or is no longer served, before
+        this device synced it, so a sync cannot bring it (nu85 F5: never "did you mean"
+        another client's journal)."""
+        from client_sdk.private_notes import PrivateNotes
+
+        folded = squeezed(wanted).casefold()
+        for note in await PrivateNotes(self).without_copy():
+            if folded in {squeezed(note.client).casefold(), squeezed(note.journal).casefold()}:
+                raise NotFound(
+                    f"no copy of {quoted_name(note.journal)} on this device: the server no "
+                    "longer serves it to you and this device never downloaded it, so a sync "
+                    f"cannot bring it; only your private notes about {note.client} are here, "
+                    "written on another of your devices (which keeps its copy, if it "
+                    "downloaded one)",
+                    subject=SHARE_ENDED,
+                )
 
     @property
     def default_journal_id(self) -> bytes:
@@ -1262,11 +1283,16 @@ class Context:
 
     async def document_of_kind(self, text: str, kind: str) -> tuple[LocalJournal, Document]:
         """The document of `kind` whose id is `text` or starts with it (4 to 32 hex digits).
-        Raises InvalidInput for a malformed or ambiguous id, WrongKind (a NotFound) when it
+        Raises InvalidInput for a malformed id (subject BAD_VALUE, `names` "kind": `kind`)
+        or an ambiguous one, WrongKind (a NotFound) when it
         names one document of another kind (an entry's id given for a goal), NotFound for
         none."""
         words = kind_words(kind)
-        found = await documents_by_id(self.store, text, f"a {words} id")
+        try:
+            found = await documents_by_id(self.store, text, f"a {words} id")
+        except InvalidInput as malformed:  # which kind's id, for an app's advice (nu85 F1)
+            malformed.names["kind"] = kind
+            raise
         matches = [stored for stored in found if stored.kind == kind]
         if not matches and len(found) == 1:
             raise wrong_kind(text, found[0].kind, found[0].doc_id.hex(), kind)

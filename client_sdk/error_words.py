@@ -8,6 +8,8 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import re
+
 from client_sdk.errors import (
     SESSION_ENDED,
     SESSION_EXPIRED,
@@ -144,6 +146,25 @@ def words_for(code: str, status: int, path: str = "") -> str:
     if status >= 500:
         return f"the server failed (HTTP {status}): try again later"
     return f"the server refused the request (HTTP {status})"
+
+
+SIGNUP_LIMIT = re.compile(r"at most (\d{1,9}) new accounts from one address an hour")
+"""How the server's message for `signup_throttled` starts (protocol.md, error codes): its
+limit, which `signup_limit_words` repeats."""
+
+
+def signup_limit_words(detail: str | None) -> str:
+    """The SDK's message for `signup_throttled`, naming the server's limit where its message
+    (`detail`) gives it (`SIGNUP_LIMIT`; the number is the server's word about its own
+    setting, shown as such and used for nothing else) and who can raise it (nu85 F2: a
+    therapist signing clients up in the office otherwise waits out the hour)."""
+    found = SIGNUP_LIMIT.match(detail or "")
+    limit = f"at most {int(found.group(1))}" if found else "only so many"
+    return (
+        f"the server takes {limit} new accounts from one address an hour (a limit its "
+        "operator sets with --signups-per-address-per-hour, and can raise for a clinic "
+        "signing its clients up on site)"
+    )
 
 
 def not_a_journal_server(server: str, status: int) -> str:

@@ -183,7 +183,9 @@ class TJError(Exception):
     address, "account": its id, hex; rev33b F5),
     "signup maybe made here" ("username", "server": the address signed up at, "through": the
     earlier signup's), "undelivered" ("members": their usernames, comma-separated), "unsent before leaving"
-    ("journal", "journal id", "acknowledgements": the flags' ids, space-separated, "waiting"). Of any
+    ("journal", "journal id", "acknowledgements": the flags' ids, space-separated, "waiting"),
+    "value" for an id of a document that is no id at all (a goal's title given as its id: "kind",
+    the kind of document wanted: "goal", "safety_flag", "entry", ...). Of any
     subject: "advice" is "new recovery key" when the message ends advising to make a new recovery
     key (a password change whose outcome is not known: `Client.replace_recovery_key` makes one),
     "name a journal" when it ends advising to name a journal to import the whole file into (an
@@ -1313,8 +1315,9 @@ SUBJECTS: Mapping[str, str] = MappingProxyType(
         "share ended": "a write (a note, an assignment, a safety flag's acknowledgement) in a "
         "journal whose share with this account ended, or that the server no longer serves "
         "it (the message says which: the server's word alone is never said as an end), or a "
-        "client all of whose shares with this account are so: only its owner can share it "
-        "again, on their device",
+        "client all of whose shares with this account are so, or a journal or client known on "
+        "this device only from private notes written on another device, whose copy this "
+        "device never downloaded: only its owner can share it again, on their device",
         "share ended elsewhere": "a member's share ended by the server's word; nothing was "
         "changed (`names`: journal, member; source and fields for a field-level copy)",
         "share changed elsewhere": "a member's share changed on another device meanwhile; "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from client_sdk import keys
+from client_sdk import forgotten, keys
 from client_sdk.context import BRIEF_NOT_JOURNAL, Context
 from client_sdk.documents import PRIVATE_NOTE, Document
 from client_sdk.errors import BAD_VALUE, InvalidInput, NotFound
@@ -176,6 +176,30 @@ class PrivateNotes:
                 continue  # another account that bore the name (an erased kim's, forgotten)
             found.append(view)
         return sorted(found, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    async def without_copy(self) -> builtins.list[PrivateNote]:
+        """The newest private note about each client journal of which this device holds no
+        copy and never discarded one (`forgotten`: not forgotten, nor left, here): a journal
+        another device of this account read and wrote the note about, whose share the server
+        no longer serves to this account before this device downloaded it (nu85 F5: a client
+        who shared and unshared while this device was not syncing). The note is this
+        account's own, sealed under its own journal's key: the server can withhold it but
+        not make one up. Newest first. Works offline. Raises nothing."""
+        held = {j.journal_id.hex() for j in await self._context.store.journals()}
+        setting = self._context.store.setting
+        gone = forgotten.decode(await setting(forgotten.SETTING))
+        gone |= forgotten.decode(await setting(forgotten.LEFT))
+        found: dict[str, PrivateNote] = {}
+        for note in await self.list():
+            if note.journal_id in held or note.journal_id in found:
+                continue
+            try:
+                journal_id = bytes.fromhex(note.journal_id)
+            except ValueError:
+                continue
+            if forgotten.tag(journal_id) not in gone:
+                found[note.journal_id] = note
+        return builtins.list(found.values())
 
     def _labels(self, journals: Iterable[LocalJournal]) -> dict[str, str]:
         """`Replica.owner_label` of every other account with a journal here, by id (hex)."""

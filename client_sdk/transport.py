@@ -38,7 +38,12 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from client_sdk import wire
-from client_sdk.error_words import not_a_journal_server, subject_for, words_for
+from client_sdk.error_words import (
+    not_a_journal_server,
+    signup_limit_words,
+    subject_for,
+    words_for,
+)
 from client_sdk.errors import (
     BAD_VALUE,
     NOT_A_JOURNAL_SERVER,
@@ -1180,6 +1185,8 @@ def _error_from(
         ours = status in PROXY_STATUSES
     # the SDK's own words for the code (error_words.py); the server's text only as detail
     text = words_for(code, status, path) if ours else not_a_journal_server(server, status)
+    if ours and code == "signup_throttled":
+        text = signup_limit_words(detail)
     error_type = STATUS_ERRORS.get(status)
     error: TJError
     if status == 429:

@@ -15,6 +15,7 @@ from client_sdk.results import MEASURE
 from tests.client.sharing_support import share_with
 from tests.client.test_review_care import write_as
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
+from tests.table_cells import column
 from tests.test_cli import run_tj
 from tests.test_cli_insights import new_device
 
@@ -121,7 +122,9 @@ async def test_forget_names_an_invalid_result_with_item_9_above_0(
     taken = output.local_time(datetime.fromtimestamp(1, tz=UTC))
     caseload = await run_tj(["--home", str(home), "caseload"])
     warned = " ".join(caseload.output.split())
-    assert "PHQ-9 invalid result: item 9 above 0" in warned
+    table = caseload.stdout.split("\n\n", 1)[0]  # the lines under it are no row
+    [flags] = column(table, "flags")  # the flag whole in its cell, however wrapped
+    assert "PHQ-9 invalid result: item 9 above 0" in flags, caseload.stdout
     assert f"1 PHQ-9 invalid result with item 9 above 0 ({taken})" in warned
     asked = await run_tj(["--home", str(home), "forget", "carl/Personal", "--unlisted"], input="\n")
     assert asked.exit_code == 1

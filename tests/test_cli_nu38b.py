@@ -87,7 +87,9 @@ async def test_malformed_ids_and_refused_values_exit_2(
         ("goal", "edit", "zzzz", "--title", "x"),
     ):
         said = failed_with_one_line(await ana.tj(*args), 2)
-        assert said == "Error: 'zzzz' is not a goal id (4 to 32 hex digits)", args
+        assert said == (  # the command listing the ids named (nu85 F1)
+            "Error: 'zzzz' is not a goal id (4 to 32 hex digits): `tj goal list` shows the ids"
+        ), args
     assert "not an entry or note id" in failed_with_one_line(await ana.tj("discuss", "zzzz"), 2)
     for args in (("measure", "show", "zzzz"), ("measure", "share", "zzzz", "drsmith")):
         assert "not a questionnaire result id" in failed_with_one_line(await ana.tj(*args), 2)

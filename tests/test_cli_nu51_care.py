@@ -14,6 +14,7 @@ from pathlib import Path
 
 from client_sdk.scoring import OWN_SAFETY_WORDS, PHQ_MANUAL_ON_ITEM_9
 from tests.conftest import RunningServer
+from tests.table_cells import column
 from tests.test_cli_insights import new_device
 
 TOFU = "--trust-on-first-use"
@@ -111,8 +112,9 @@ async def test_the_caseload_names_the_last_day_of_a_share_as_tj_shares_does(
     assert said in row["flags"], row["flags"]
     shown = await drlee.ok("caseload")
     assert f"ben: {said}" in shown.stdout.splitlines(), shown.stdout
-    table = " ".join(shown.stdout.split("\n\n")[0].split())
-    assert f"share ends {day} (end of day)" in table, table
+    table = shown.stdout.split("\n\n")[0]
+    [flags] = column(table, "flags")  # the flag in its cell, however wrapped (nu85 F4)
+    assert f"share ends {day} (end of day)" in flags, table
     after = (date.today() + timedelta(days=2)).isoformat()
     assert after not in shown.stdout and share["expires_at"]
 
