@@ -735,12 +735,12 @@ class Store:
         new device id numbers that device's records from 1, NU21 C10)."""
         self._lock = asyncio.Lock()
         self._journals: tuple[tuple[int, int], list[LocalJournal]] | None = None
-        self._settings_with_journals: tuple[int, int] | None = None
-        """The settings' count (`_changes`) of the state the last `journals` answer was of
-        (None: read in a transaction): `settings_with_journals`."""
         """The journal list as last read outside a transaction, with the `_changes` of the
         journals table then: read again only once they moved (issue 10: every write names
         its journal)."""
+        self._settings_with_journals: tuple[int, int] | None = None
+        """The settings' count (`_changes`) of the state the last `journals` answer was of
+        (None: read in a transaction): `settings_with_journals`."""
         self._own_marks: tuple[tuple[int, int], dict[bytes, tuple[int, bool]]] | None = None
         """`own_before` as last read outside a transaction, with the `_changes` of the
         journals table then (issue 10: a pull reads it every round)."""
