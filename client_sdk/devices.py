@@ -689,6 +689,30 @@ class Devices:
         await self._reload_looked()
         return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
 
+    async def changed_untold(self) -> dict[str, datetime]:
+        """The credentials ("password", "recovery key") the server says were changed since
+        this device last looked or changed one itself, not told yet (no sync has looked
+        since), each with when (UTC): for the words of a password refused before a sync told
+        it (`tj recovery-key new` after a recovery elsewhere). Tells nothing and changes
+        nothing stored; one request (the log's first page). {} on a device that never
+        looked, one that changed a credential without reading its time ("own"), or one
+        signed in again since its last look (it proved the password then). The server's
+        word, as `sign_ins()`. Raises NetworkError offline, AuthError when this device was
+        signed out, NotFound when the server keeps no sign-in log."""
+        await self._reload_looked()
+        looked = self._looked or {}
+        if "seq" not in looked or looked.get("own") is True or looked.get("session") is True:
+            return {}
+        page = await self._log_page(_kept_seq(looked))
+        found: dict[str, datetime] = {}
+        for what, at in (
+            ("password", page.password_changed_at),
+            ("recovery key", page.recovery_key_changed_at),
+        ):
+            if at > _number(looked, CREDENTIAL_TIMES[what]) > 0:
+                found[what] = to_datetime(at)
+        return found
+
     async def acknowledge_credential_changes(self) -> dict[str, datetime]:
         """The user says the credential changes told so far (`replaced_elsewhere`) were their
         own, made on another device: forget them, so that advice built on them (what to do if

@@ -95,3 +95,37 @@ async def test_a_recover_after_this_devices_new_recovery_key_is_told_and_advised
         in said
     ), said
     assert "the server offers no way to take the account back" in said, said
+
+
+async def test_a_refused_recovery_key_new_names_a_recover_elsewhere_no_sync_told_yet(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """Before any sync told it: the server's change times say the password and the key were
+    replaced since this device's last look, and the refusal says so (not "the old one still
+    works", false: the key was retired by that recovery)."""
+    laptop = await new_device(live_server, tmp_path, "ivy")
+    await laptop.ok("sync")
+    live_server.clock.now += 1000
+    key = new_recovery_key(await laptop.ok("recovery-key", "new", "--keep-others"))
+    live_server.clock.now += 1000
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok(
+        "recover",
+        live_server.url,
+        "ivy",
+        env={"TJ_RECOVERY_KEY": key, "TJ_PASSWORD": "recovered 2026 x"},
+    )
+    refused = await laptop.tj("recovery-key", "new", "--sign-out-others")
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1, said
+    assert "still works" not in said, said
+    assert (
+        "the password was changed on another device on " in said
+        and "(the server says so; `tj sync` tells it), and the recovery key too" in said
+    ), said
+    assert (
+        f"`tj recover {live_server.url} ivy --sign-out-others` with the recovery key you hold"
+        in said
+    ), said
+    told = " ".join((await laptop.ok("sync")).stderr.split())  # still told by the sync
+    assert "The password of this account was changed on another device" in told, told
