@@ -1300,11 +1300,7 @@ def _merged_look(
         changed = []
     # A change at or before a time stored since the look read the row (this device's own
     # change, kept by `_own_credential_change`, or another look's) is not told again.
-    changed = [
-        c
-        for c in changed
-        if round(c.changed_at.timestamp() * 1000) > _number(stored, CREDENTIAL_TIMES.get(c.what, ""))
-    ]
+    changed = [c for c in changed if _ms(c.changed_at) > _number(stored, _time_key(c.what))]
     replaced = _replaced(stored)
     for change in changed:  # kept until this device signs in again or proves it works
         replaced[change.what] = int(change.changed_at.timestamp() * 1000)
@@ -1459,6 +1455,16 @@ def _number(looked: dict[str, object], key: str) -> int:
     """The whole number `looked` (the `SIGN_INS` row) keeps under `key` (0: none)."""
     value = looked.get(key, 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _ms(at: datetime) -> int:
+    """`at` in milliseconds since the epoch (as the server's times)."""
+    return round(at.timestamp() * 1000)
+
+
+def _time_key(what: str) -> str:
+    """The `SIGN_INS` key of the change time of credential `what` ("" for none)."""
+    return CREDENTIAL_TIMES.get(what, "")
 
 
 def _kept_seq(looked: dict[str, object]) -> int:
