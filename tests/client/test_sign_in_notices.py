@@ -3,8 +3,8 @@ key), and that the password or the recovery key was changed elsewhere: each told
 sync (`SyncReport.new_devices`, `credential_changes`), also across a restart on the same
 store, from the server's sign-in log (/v1/account/sign-ins): a sign-in signed out before the
 look is told, and so is one under a device id seen before; a device's own sign-in and own
-changes are not told to it; a store with no baseline (a new device, or one from before)
-tells nothing. Real server on 127.0.0.1, real crypto."""
+changes are not told to it; a store with no baseline (a device signed in to an existing
+account, or one from before) tells nothing. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
