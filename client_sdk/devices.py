@@ -695,21 +695,28 @@ class Devices:
         since), each with when (UTC): for the words of a password refused before a sync told
         it (`tj recovery-key new` after a recovery elsewhere). Tells nothing and changes
         nothing stored; one request (the log's first page). {} on a device that never
-        looked, one that changed a credential without reading its time ("own"), or one
-        signed in again since its last look (it proved the password then). The server's
-        word, as `sign_ins()`. Raises NetworkError offline, AuthError when this device was
-        signed out, NotFound when the server keeps no sign-in log."""
+        looked, or one that changed a credential without reading its time ("own"); on a
+        home signed in again since its last look (or signed up), only a change after its
+        own first new sign-in, as the look tells it. The server's word, as `sign_ins()`.
+        Raises NetworkError offline, AuthError when this device was signed out, NotFound
+        when the server keeps no sign-in log."""
         await self._reload_looked()
         looked = self._looked or {}
-        if "seq" not in looked or looked.get("own") is True or looked.get("session") is True:
+        if "seq" not in looked or looked.get("own") is True:
             return {}
         page = await self._log_page(_kept_seq(looked))
+        since = 0
+        if looked.get("session") is True:  # its own sign-in proved the password then
+            rows = page.sign_ins
+            own_rows = _own_rows(rows, _own_ids(looked), _own_seqs(looked))
+            own = [row.at for row in rows if row.current or row.seq in own_rows]
+            since = own[0] if own else 0
         found: dict[str, datetime] = {}
         for what, at in (
             ("password", page.password_changed_at),
             ("recovery key", page.recovery_key_changed_at),
         ):
-            if at > _number(looked, CREDENTIAL_TIMES[what]) > 0:
+            if at > _number(looked, CREDENTIAL_TIMES[what]) > 0 and at > since:
                 found[what] = to_datetime(at)
         return found
 

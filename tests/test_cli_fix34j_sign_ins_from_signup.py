@@ -129,3 +129,29 @@ async def test_a_refused_recovery_key_new_names_a_recover_elsewhere_no_sync_told
     ), said
     told = " ".join((await laptop.ok("sync")).stderr.split())  # still told by the sync
     assert "The password of this account was changed on another device" in told, told
+
+
+async def test_a_refused_recovery_key_new_before_the_signup_devices_first_sync_names_it(
+    live_server: RunningServer, tmp_path: Path
+) -> None:
+    """The same on the device that signed up, before its first sync: its new recovery key,
+    then a recovery elsewhere with it (nu86's account bea)."""
+    laptop = await new_device(live_server, tmp_path, "bea")
+    live_server.clock.now += 1000
+    key = new_recovery_key(await laptop.ok("recovery-key", "new", "--keep-others"))
+    live_server.clock.now += 1000
+    tablet = Device(tmp_path / "tablet", live_server.url)
+    await tablet.ok(
+        "recover",
+        live_server.url,
+        "bea",
+        env={"TJ_RECOVERY_KEY": key, "TJ_PASSWORD": "recovered 2026 x"},
+    )
+    refused = await laptop.tj("recovery-key", "new", "--sign-out-others")
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1, said
+    assert "still works" not in said, said
+    assert "(the server says so; `tj sync` tells it), and the recovery key too" in said, said
+    told = " ".join((await laptop.ok("sync")).stderr.split())
+    assert "The password of this account was changed on another device" in told, told
+    assert "The recovery key of this account was changed on another device" in told, told
