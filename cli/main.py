@@ -3071,7 +3071,8 @@ async def change_password(home: Home, old: str, path: Path | None, client: Clien
 async def wrong_password_words(client: Client, error: AuthError) -> str:
     """A password the server refused at `tj password change` or `tj recovery-key new`, on a
     device told by a sync that the password (or the recovery key) was changed on another
-    device since its own sign-in (`Devices.replaced_elsewhere`): the error names that change
+    device since its own sign-in (`Devices.replaced_elsewhere`), or whose server names such a
+    change that no sync told yet (`Devices.changed_untold`): the error names that change
     and what is left to do, the new password first (the change may have been the user's own),
     then the recovery key, and giving the account up only if that is refused too; else the
     error as it is. Re-raises an error that is not a
@@ -3083,6 +3084,15 @@ async def wrong_password_words(client: Client, error: AuthError) -> str:
         replaced = await client.devices.replaced_elsewhere()
     except TJError:
         replaced = {}
+    told = f"told by {output.command_text('tj sync')}"
+    if "password" not in replaced:  # changed since this device's last look? (nu86 F5)
+        try:
+            untold = await client.devices.changed_untold()
+        except TJError:
+            untold = {}
+        if "password" in untold:
+            told = f"the server says so; {output.command_text('tj sync')} tells it"
+        replaced = {**untold, **replaced}
     if "recovery key" in replaced:  # the old key was retired elsewhere: it does not work
         text = text.replace(" and the old one still works", "")
     if "password" not in replaced:
@@ -3091,10 +3101,7 @@ async def wrong_password_words(client: Client, error: AuthError) -> str:
             text += f" (the recovery key was already changed on another device on {when})"
         return text
     when = output.local_time(replaced["password"])
-    text += (
-        f": the password was changed on another device on {when} (told by "
-        f"{output.command_text('tj sync')})"
-    )
+    text += f": the password was changed on another device on {when} ({told})"
     recover = output.account_command("recover", "--sign-out-others")
     # Whose change it was is unknown: the user's own on another device, or someone else's.
     if "recovery key" in replaced:

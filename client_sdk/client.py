@@ -1763,6 +1763,8 @@ class Client:
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client._keep_session_end(session.reply.expires_at)
             await client.devices._keep_own_name(session.device_name)
+            if session.created:  # the account began here: its first look tells from the start
+                await client.devices._signed_up()
             await client.devices._new_session(
                 profile.device_id
             )  # what came before it is not told as news

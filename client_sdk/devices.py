@@ -47,8 +47,9 @@ SIGN_INS = "sign_ins_seen"
 """The settings row of what this device has told of the account's sign-ins and credential
 changes: JSON {"at": ms it last looked, "seq": the number of the newest sign-in of the
 account's log it has seen (/v1/account/sign-ins), "password_at": ms, "recovery_at": ms (the
-changes the server named then), "own": true when this device changed one since (the next
-look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
+changes the server named then; this device's own change moves them to the server's time
+right after it), "own": true when this device changed one since and could not read that
+time (the next look takes the new times silently), "replaced": {"password" | "recovery key": ms} (the
 changes told since this home's own sign-in: `Devices.replaced_elsewhere`), "session": true when this home signed in again since
 (the next look tells what came before its first new sign-in as such, and takes the credential
 changes before it silently), "own_ids": [hex id...] (this home's own sessions since, never
@@ -63,7 +64,9 @@ proof held, with the newest sign-in it signed, the time it signed and the ids it
 later signed time under an id not seen is that device signed in again, protocol.md 4.21; the
 `DEVICE_KEYS_KEPT` newest)}.
 No row (or one without "seq"): the first look records
-a baseline and tells nothing (a new device, or a store from before). Several processes may
+a baseline and tells nothing (a device signed in to an existing account, or a store from
+before); a home whose session the signup opened keeps a row from it ("seq" 0: its first look
+tells every sign-in but its own, and a change after the signup: `Devices._signed_up`). Several processes may
 use one home: each look, hand-off and marking reads the row from the store and writes it
 back in one write transaction (`Devices._change_looked`), never a copy read before."""
 
@@ -410,8 +413,10 @@ class Devices:
         once (what is told is kept in the store: not again, also after a restart). Reads the
         account's sign-in log (`/v1/account/sign-ins`, needs the network); `Client.sync`
         calls it at most once every `sign_ins_interval_ms` (`SyncReport.new_devices`,
-        `SyncReport.credential_changes`). The first look of a device (a new sign-in, or a
-        store from before this) tells nothing: it records the newest sign-in it sees. Each
+        `SyncReport.credential_changes`). The first look of a device (a sign-in to an
+        existing account, or a store from before this) tells nothing: it records the newest
+        sign-in it sees; the first look of the home the signup made tells every sign-in
+        and change since the signup. Each
         later sign-in of the log is told, by its number: also one signed out before the look
         (`NewDevice.signed_out`), and one under an id or name seen before; only this
         device's own sign-in is not (a row under this home's own session id: a row the
@@ -419,9 +424,9 @@ class Devices:
         (`NewDevice.earlier_not_kept`), also when only this device's own sign-in follows
         them (one `NewDevice` of empty id). What a sync's look found is kept in the store
         until that sync returns its report (a sync cut off after its look leaves it for the
-        next sync or for this call). A change this device made is not told to it, nor one
-        made elsewhere between its own change and its next look (the times alone do not say
-        which device changed).
+        next sync or for this call). A change this device made is not told to it (the
+        server's time of it, read right after it, is kept); a later one made elsewhere is
+        (nu86 F5).
 
         The server's word: the sign-in log and credential times are server metadata, not
         signed by the owner. A hostile server can hide a sign-in; this notice is for an
@@ -615,6 +620,21 @@ class Devices:
             found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
         return found
 
+    async def _signed_up(self) -> None:
+        """This home's session was opened by the account's signup (its request's own reply):
+        the account began here, so its first look has no baseline to take (nu86 F6). It
+        reads the log from its start: every row but this home's own (`_new_session`, called
+        next, keeps its id and row) is another device's sign-in, and a credential change
+        after the signup is told, as at any later look. A row already kept is left as it
+        is."""
+
+        def began_here(row: dict[str, object]) -> dict[str, object] | None:
+            if "seq" in row:
+                return None
+            return {**row, "at": 0, "seq": 0, "password_at": 1, "recovery_at": 1}
+
+        await self._change_looked(began_here)
+
     async def _new_session(self, device_id: bytes) -> None:
         """This home signed in again (a login or a recovery: a new session, `device_id` its
         new id) after a look before: the next look tells the sign-ins and credential changes
@@ -681,6 +701,37 @@ class Devices:
         await self._reload_looked()
         return {what: to_datetime(at) for what, at in sorted(_replaced(self._looked or {}).items())}
 
+    async def changed_untold(self) -> dict[str, datetime]:
+        """The credentials ("password", "recovery key") the server says were changed since
+        this device last looked or changed one itself, not told yet (no sync has looked
+        since), each with when (UTC): for the words of a password refused before a sync told
+        it (`tj recovery-key new` after a recovery elsewhere). Tells nothing and changes
+        nothing stored; one request (the log's first page). {} on a device that never
+        looked, or one that changed a credential without reading its time ("own"); on a
+        home signed in again since its last look (or signed up), only a change after its
+        own first new sign-in, as the look tells it. The server's word, as `sign_ins()`.
+        Raises NetworkError offline, AuthError when this device was signed out, NotFound
+        when the server keeps no sign-in log."""
+        await self._reload_looked()
+        looked = self._looked or {}
+        if "seq" not in looked or looked.get("own") is True:
+            return {}
+        page = await self._log_page(_kept_seq(looked))
+        since = 0
+        if looked.get("session") is True:  # its own sign-in proved the password then
+            rows = page.sign_ins
+            own_rows = _own_rows(rows, _own_ids(looked), _own_seqs(looked))
+            own = [row.at for row in rows if row.current or row.seq in own_rows]
+            since = own[0] if own else 0
+        found: dict[str, datetime] = {}
+        for what, at in (
+            ("password", page.password_changed_at),
+            ("recovery key", page.recovery_key_changed_at),
+        ):
+            if at > _number(looked, CREDENTIAL_TIMES[what]) > 0 and at > since:
+                found[what] = to_datetime(at)
+        return found
+
     async def acknowledge_credential_changes(self) -> dict[str, datetime]:
         """The user says the credential changes told so far (`replaced_elsewhere`) were their
         own, made on another device: forget them, so that advice built on them (what to do if
@@ -709,15 +760,38 @@ class Devices:
 
     async def _own_credential_change(self, what: Iterable[str] = ("password",)) -> None:
         """This device changed the password or the recovery key (`what`: the credentials it
-        now knows work): the next look takes the new times without telling them."""
+        now knows work): the next look takes the change without telling it, and only it.
+        The server's change times are read right after the change (one request: the log's
+        first page after the number seen) and kept as this device's own, so that a change
+        made elsewhere after it (a `recover` with the key, replacing the password and the
+        key) is still told (nu86 F5); a change between the two requests is taken as this
+        device's own. When they cannot be read (offline, no log on this server), "own" is
+        marked: the next look takes every change since silently, as before."""
         proved = set(what)
+        await self._reload_looked()
+        if "seq" not in (self._looked or {}):
+            return
+        try:
+            page = await self._log_page(_kept_seq(self._looked or {}))
+            times: dict[str, int] | None = {
+                "password_at": page.password_changed_at,
+                "recovery_at": page.recovery_key_changed_at,
+            }
+        except TJError:
+            times = None
 
         def changed_here(row: dict[str, object]) -> dict[str, object] | None:
             if "seq" not in row:
                 return None
             replaced = {k: v for k, v in _replaced(row).items() if k not in proved}
             kept = {k: v for k, v in row.items() if k != "replaced"}
-            return {**kept, "own": True, **({"replaced": replaced} if replaced else {})}
+            if times is None:
+                kept["own"] = True
+            else:  # this change's time (and any before it: the credential works) is known
+                for what, key in CREDENTIAL_TIMES.items():
+                    if what in proved:
+                        kept[key] = max(times[key], _number(row, key), 1)
+            return {**kept, **({"replaced": replaced} if replaced else {})}
 
         await self._change_looked(changed_here)
 
@@ -1252,6 +1326,9 @@ def _merged_look(
     own_since = stored.get("own") is True and read.get("own") is not True
     if own_since:
         changed = []
+    # A change at or before a time stored since the look read the row (this device's own
+    # change, kept by `_own_credential_change`, or another look's) is not told again.
+    changed = [c for c in changed if _ms(c.changed_at) > _number(stored, _time_key(c.what))]
     replaced = _replaced(stored)
     for change in changed:  # kept until this device signs in again or proves it works
         replaced[change.what] = int(change.changed_at.timestamp() * 1000)
@@ -1450,6 +1527,31 @@ def _own_rows(
             found.add(row.seq)
         seen.add(hex_id)
     return found
+
+
+CREDENTIAL_TIMES = {"password": "password_at", "recovery key": "recovery_at"}
+"""The `SIGN_INS` key of the change time kept of each credential."""
+
+
+def _number(looked: dict[str, object], key: str) -> int:
+    """The whole number `looked` (the `SIGN_INS` row) keeps under `key` (0: none)."""
+    value = looked.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _ms(at: datetime) -> int:
+    """`at` in milliseconds since the epoch (as the server's times)."""
+    return round(at.timestamp() * 1000)
+
+
+def _time_key(what: str) -> str:
+    """The `SIGN_INS` key of the change time of credential `what` ("" for none)."""
+    return CREDENTIAL_TIMES.get(what, "")
+
+
+def _kept_seq(looked: dict[str, object]) -> int:
+    """The number of the newest sign-in `looked` (the `SIGN_INS` row) saw (0: none)."""
+    return max(_number(looked, "seq"), 0)
 
 
 def _replaced(looked: dict[str, object]) -> dict[str, int]:

@@ -811,7 +811,14 @@ async def test_entries_written_on_one_home_appear_in_the_other_after_sync(
     await phone.ok("edit", entry_id[:8], "--append", " And from the phone.")
     await phone.ok("goal", "add", "Walk daily")
     said = (await laptop.ok("sync")).stdout.strip()
-    assert said == "1 new goal from phone, 1 updated entry from phone"
+    news, *earlier = said.splitlines()
+    assert news == "1 new goal from phone, 1 updated entry from phone"
+    # the phone signed in after the laptop's signup: told once, by the laptop's first look
+    # (its `write`'s sync), said again here as fetched earlier (nu86 F6)
+    assert [line.split(" (device ")[0].strip() for line in earlier] == [
+        "Earlier, fetched by other commands since your last `tj sync` or sign-in:",
+        "New sign-in on this account: 'phone'",
+    ], said
     assert (await laptop.ok("sync")).stdout.strip() == "nothing new"
     assert (await laptop.json("show", entry_id))["body"] == "From the laptop. And from the phone."
     assert await laptop.json("list") == await phone.json("list")

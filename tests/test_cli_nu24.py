@@ -26,6 +26,7 @@ async def laptop_phone_and_therapist(
     await ana.ok("share", "Personal", "drsmith", "--full", "--trust-on-first-use")
     await phone.ok("sync")
     await drsmith.ok("sync")
+    await ana.ok("sync")  # told once of the phone's sign-in after the signup (nu86 F6)
     return ana, phone, drsmith
 
 

@@ -48,6 +48,7 @@ async def test_sync_tells_journals_another_device_created_renamed_or_archived(
     phone: Device,  # noqa: F811
     outage: Outage,  # noqa: F811
 ) -> None:
+    await laptop.ok("sync")  # told once of the phone's sign-in after the signup (nu86 F6)
     await laptop.ok("journal", "create", "Work")
     assert (await phone.ok("sync")).stdout.strip() == "new journal Work"
     await laptop.ok("journal", "rename", "Work", "Work stuff")

@@ -402,6 +402,7 @@ async def test_an_entry_from_a_device_signed_in_again_names_it(
     the laptop's sync said "1 new entry from a device signed out since", though the phone
     is signed in. It names the phone; a device never signed in again is named with "signed
     out since"."""
+    await laptop.ok("sync")  # told once of the phone's sign-in after the signup (nu86 F6)
     phone_id = next(d["id"] for d in await laptop.json("devices") if d["name"] == "phone")
     await laptop.ok("devices", "revoke", phone_id[:12], "--yes")
     await phone.tj("write", "Written while signed out.")  # kept here: the sync is refused

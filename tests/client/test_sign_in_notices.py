@@ -3,8 +3,8 @@ key), and that the password or the recovery key was changed elsewhere: each told
 sync (`SyncReport.new_devices`, `credential_changes`), also across a restart on the same
 store, from the server's sign-in log (/v1/account/sign-ins): a sign-in signed out before the
 look is told, and so is one under a device id seen before; a device's own sign-in and own
-changes are not told to it; a store with no baseline (a new device, or one from before)
-tells nothing. Real server on 127.0.0.1, real crypto."""
+changes are not told to it; a store with no baseline (a device signed in to an existing
+account, or one from before) tells nothing. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
@@ -151,7 +151,10 @@ async def test_a_store_without_a_baseline_tells_nothing_of_the_devices_there(
     laptop = looking_every_sync(await signup("ana"))
     await login("ana", "phone")
     await login("ana", "tablet")
-    # a store from before this (or a device's first sync): no row, a baseline is recorded
+    # a store from before this: no row, a baseline is recorded (the home the signup made
+    # keeps a row from the signup, nu86 F6: test_fix34j_sign_ins_from_signup.py)
+    async with laptop.store.transaction() as tx:
+        await tx.remove_setting(SIGN_INS)
     assert await laptop.store.setting(SIGN_INS) is None
     report = await laptop.sync()
     assert (report.new_devices, report.credential_changes) == ([], [])
@@ -467,7 +470,9 @@ async def test_a_running_clients_look_keeps_what_another_process_marked_seen_and
     kept as replaced elsewhere."""
     laptop = looking_every_sync(await signup("ana"))
     phone = await login("ana", "phone")
-    await laptop.sync()  # the baseline
+    # the home the signup made is told of every sign-in since the signup (nu86 F6)
+    assert [d.name for d in (await laptop.sync()).new_devices] == ["phone"]
+    await laptop.devices.mark_sign_ins_seen()
     await login("ana", "first")
     [first] = (await laptop.sync()).new_devices  # told: unseen until marked
     await phone.change_password(
