@@ -4537,7 +4537,9 @@ class Transaction:
             journal = replace(
                 journal, name=name, meta=meta, named_at=named_at, meta_version=meta_version
             )
-        if epoch > journal.epoch:
+        if epoch > journal.epoch and journal.role != "revoked":  # replica.REVOKED
+            # Never a share's end held back: it errs towards read-only, and the next list
+            # (the chain) decides again.
             journal = replace(
                 journal, owner_id=bytes(owner_id), role=role, epoch=epoch, expires_at=expires_at
             )
@@ -4568,8 +4570,9 @@ class Transaction:
         its name, metadata, `named_at` and `meta_version` stay together when the name held
         holds (`journal_meta.stored_name_holds`), and its owner, role, epoch and end date
         stay together when it holds a higher epoch than `journal` (a chain read before
-        another process stored a later one): never an older name, archive setting or
-        epoch over a newer one."""
+        another process stored a later one), unless `journal` says the share ended (role
+        "revoked": written, erring towards read-only): never an older name, archive
+        setting or epoch over a newer one."""
         journal = await self._fresher_of(journal)
         legacy = legacy_counters_tag(journal.journal_id)
         unchanged = await self._db.execute_fetchall(
