@@ -296,7 +296,8 @@ SAID: dict[str, Callable[[TJError], str]] = {
         f"{output.command_text('tj sync')}; or "
         + output.command(["tj", "leave", _journal(error, "journal")])
         + ")"
-        if error.names.get("set aside")  # refused for good by the leave's push (rev34b F2)
+        # refused for good by the leave's push (rev34b F2, rev34d F2)
+        if error.names.get("set aside") or error.names.get("changes set aside")
         else f"{error} ({output.command_text('tj sync')}, then "
         + output.command(["tj", "leave", _journal(error, "journal")])
         + ")"

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         MeasureResult,
         Note,
         SafetyFlag,
+        SetAsideChange,
         SharedJournal,
         ShareInfo,
     )
@@ -1903,7 +1904,7 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         # form (R40 F3): the SDK resolves it as the leave will, against the journal list as
         # the server lists it now (an outage or a share ended meanwhile is said before the
         # question, not after it: NU23 C8), and raises what the leave would
-        name, owner, copy, unread, unsent, aside = home.run(
+        name, owner, copy, unread, unsent, aside, changes, _ = home.run(
             partial(leaving, journal_name, True, None)
         )
         said = output.named(name)  # quoted as a shell would when it is several words
@@ -1930,11 +1931,15 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
             question += " " + unsent_acks_text(unsent, owner, before=True)
         if aside:  # rev34b F2: refused by the server for good, set aside
             question += " " + set_aside_acks_text(aside, owner, before=True)
+        if changes:  # rev34d F2: a note (any change) set aside: lost once left
+            question += " " + set_aside_changes_text(changes, name, before=True)
         output.confirm(question, default=False, abort=True, err=True)
-        told: frozenset[str] | None = frozenset(f.id for f in aside)
+        told: frozenset[str] | None = frozenset(f.id for f in aside) | {c.doc_id for c in changes}
     else:
         told = None  # --yes: those set aside when it starts, named once done
-    name, owner, copy, unread, unsent, aside = home.run(partial(leaving, journal_name, False, told))
+    name, owner, copy, unread, unsent, aside, sent, lost = home.run(
+        partial(leaving, journal_name, False, told)
+    )
     if copy:
         output.message(
             f"You left {output.named(name)}; it is no longer shared with you. {still_arriving(owner, copy)}",
@@ -1950,8 +1955,12 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
         output.message(unsent_acks_text(unsent, owner, before=False), wrap=True)
     if aside:  # refused again, left as asked: said, never silently (rev34b F2)
         output.message(set_aside_acks_text(aside, owner, before=False), wrap=True)
+    if sent:  # set aside before, taken when sent once more (rev34d F2)
+        output.message(set_aside_changes_text(sent, name, before=False, sent=True), wrap=True)
+    if lost:  # refused again, left as asked: said, never silently (rev34d F2)
+        output.message(set_aside_changes_text(lost, name, before=False), wrap=True)
     if as_json:  # `still_receiving`: the field-level copy that keeps arriving, or null
-        left: dict[str, str | list[str] | None] = {
+        left: dict[str, str | list[str] | list[dict[str, str]] | None] = {
             "action": "left",
             "journal": name,
             "owner": owner,
@@ -1959,13 +1968,24 @@ def leave(home: Home, journal_name: str, yes: bool, as_json: bool) -> None:
             "unread_flags": [f.id for f in unread],
             "acknowledgements_sent": [f.id for f in unsent],
             "acknowledgements_not_delivered": [f.id for f in aside],
+            "set_aside_sent": [{"kind": c.kind, "id": c.doc_id} for c in sent],
+            "set_aside_not_delivered": [{"kind": c.kind, "id": c.doc_id} for c in lost],
         }
         output.print_json(left)
 
 
 async def leaving(
     journal: str, check_only: bool, told: frozenset[str] | None, client: Client
-) -> tuple[str, str, str, list[SafetyFlag], list[SafetyFlag], list[SafetyFlag]]:
+) -> tuple[
+    str,
+    str,
+    str,
+    list[SafetyFlag],
+    list[SafetyFlag],
+    list[SafetyFlag],
+    list[SetAsideChange],
+    list[SetAsideChange],
+]:
     """`client.shares.leave` with one client: the journal's name as it is called however
     `journal` was typed ("ana/Personal" for "ANA": NU30 F9), the owner's username, the
     field-level copy of the journal that keeps arriving after it (`copy_still_read`: its
@@ -1978,7 +1998,11 @@ async def leaving(
     without (rev34b F2). Else left, without those set aside in `told` (the question named
     them) or, `told` None (--yes), set aside when it starts: those sent first and those
     NOT delivered, by the state after the leave's push (a `sync --watch` may have pushed
-    or set one aside meanwhile)."""
+    or set one aside meanwhile). Last, two lists of the journal's other changes set aside
+    (`shares.set_aside_of`: a note, any kind; rev34d F2): `check_only`, those set aside
+    now and nothing; else those set aside before that the leave sent once more and the
+    server took, and those still set aside after it (never deliverable now); `told` holds
+    their document ids too."""
     if check_only:  # the journal list is refreshed first: its errors come before the copy
         owner = await client.shares.leave(journal, check_only=True)
         held = await client.journals.get(journal)
@@ -1992,18 +2016,65 @@ async def leaving(
             unread,
             [f for f in flags if states.get(f.id) == "waiting"],
             [f for f in flags if states.get(f.id) == "set_aside"],
+            await client.shares.set_aside_of(journal),
+            [],
         )
     held = await client.journals.get(journal)  # named before: leaving ends it
     copy = await client.shares.copy_still_read(journal)  # named before: leaving keeps it
     unread = await unread_to_ack(client, held.id)  # before: leaving ends the share
     flags = await journal_flags(client, held.id)  # before: leaving ends the share
     before = await client.shares.undelivered_acknowledgements(journal)
+    changes = await client.shares.set_aside_of(journal)  # before: sent once more
     if told is None:
-        told = frozenset(flag for flag, state in before.items() if state == "set_aside")
+        told = frozenset(flag for flag, state in before.items() if state == "set_aside") | {
+            c.doc_id for c in changes
+        }
     owner = await client.shares.leave(journal, leave_undelivered=told)
     after = await client.shares.undelivered_acknowledgements(held.id)  # after the push
     sent = [f for f in flags if f.id in before and f.id not in after]
-    return held.name, owner, copy, unread, sent, [f for f in flags if f.id in after]
+    still = {c.doc_id for c in await client.shares.set_aside_of(held.id)}
+    return (
+        held.name,
+        owner,
+        copy,
+        unread,
+        sent,
+        [f for f in flags if f.id in after],
+        [c for c in changes if c.doc_id not in still],
+        [c for c in changes if c.doc_id in still],
+    )
+
+
+def set_aside_changes_text(
+    changes: list[SetAsideChange], journal: str, *, before: bool, sent: bool = False
+) -> str:
+    """What a leave does with the journal's other changes of this device the server refused
+    for good and set aside (`leaving`; a note, any kind): `before`, in the question, that
+    they are sent once more and, refused again, never delivered once left, with what to run
+    to try first; else, once left, that they were sent (`sent`) or NOT delivered and can no
+    longer be (rev34d F2)."""
+    many = len(changes) > 1
+    named = "; ".join(f"{c.kind or 'change'} {output.short_id(c.doc_id)}" for c in changes)
+    what = (
+        f"{len(changes)} change{'s' if many else ''} of yours in it the server refused for "
+        f"good (set aside: {named})"
+    )
+    them, are = ("them", "are") if many else ("it", "is")
+    if before:
+        return (
+            f"{what[0].upper()}{what[1:]} {are} sent once more first; if the server refuses "
+            f"{them} again, you leave all the same and {them} can never be delivered. To try "
+            f"first, answer no and run {output.command_text('tj set-aside retry')}, then "
+            f"{output.command_text('tj sync')}."
+        )
+    if sent:
+        return f"{what[0].upper()}{what[1:]}, {'were' if many else 'was'} sent first."
+    return (
+        f"{what[0].upper()}{what[1:]} {'were' if many else 'was'} NOT delivered: the server "
+        f"refused {them} again, and now that you left {output.named(journal)} {them} can "
+        f"never be; {'they stay' if many else 'it stays'} on this device "
+        f"({output.command_text('tj set-aside list')})."
+    )
 
 
 async def journal_flags(client: Client, journal_id: str) -> list[SafetyFlag]:

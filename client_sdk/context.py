@@ -882,8 +882,10 @@ class Context:
         # Else kept by the store until the settings table changes (any connection's write:
         # `Store.settings` as_of), not read again because a cursor moved (issue 10: a
         # follower's sync read them at every round for its safety plan's journal).
+        # `as_of` is a store version (`Store.version`: no statement while nothing changed),
+        # never the journal list's own count, which only names the journals table.
         values = await self.store.settings(
-            (DEFAULT_SETTING, DEFAULT_SETTLED), as_of=journals_version
+            (DEFAULT_SETTING, DEFAULT_SETTLED), as_of=await self.store.version()
         )
         value = values.get(DEFAULT_SETTING)
         chosen = value if isinstance(value, str) else None

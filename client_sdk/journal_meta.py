@@ -8,6 +8,7 @@ archive setting, is taken only under the owner's signature over all three (keys.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -103,3 +104,53 @@ def next_named_at(now: int, last_at: int) -> int:
     whose highest verified one for the journal is `last_at`: later than it even when this
     device's clock is behind, so the owner's change always wins (protocol.md 4.14)."""
     return min(max(now, last_at + 1, 1), NAMED_AT_MAX)
+
+
+def signed_named_at(meta: str, named_at: int) -> int | None:
+    """The `named_at` a journal row's name was signed with: its metadata's (JSON `meta`,
+    `named_at_of`) when that metadata is an owner-signed name (`name_signature`) whose
+    `named_at` is the row's own `named_at` (0 for a version-1 name on a row at 0), else None:
+    a placeholder for metadata the device could not open or verify, or a row that pairs one
+    signature's name with another's `named_at` (a store written before rev34d F1). Only a
+    name so signed counts in a tie (`stored_name_holds`) or is signed again."""
+    try:
+        parsed = json.loads(meta)
+        at = named_at_of(parsed) if isinstance(parsed, dict) else None
+    except (ValueError, IntegrityError):
+        return None
+    if not isinstance(parsed, dict) or "name_signature" not in parsed or at != named_at:
+        return None
+    return at
+
+
+def stored_name_holds(
+    name: str, meta: str, named_at: int, stored_name: str, stored_meta: str, stored_at: int
+) -> bool:
+    """Whether a journal row's name as stored (`stored_name`, metadata JSON `stored_meta`,
+    `stored_at` its row's `named_at`) stays in place of `name` (`meta`, `named_at`) that a
+    write would put there: the decision `supersedes` makes, taken against the row as it is
+    in the write's transaction (rev34d F1: another process may have stored a later rename
+    since this one read the row). A placeholder (`signed_named_at` None) never takes the
+    place of a signed name; a signed one takes the place of a placeholder unless signed
+    with a lower `named_at` than the row holds (never lowered, F4). The name, metadata and
+    `named_at` are kept or replaced together, never one's name with another's time."""
+    if signed_named_at(meta, named_at) is None:
+        return signed_named_at(stored_meta, stored_at) is not None
+    held = signed_named_at(stored_meta, stored_at) is not None
+    return not supersedes(
+        named_at,
+        name,
+        stored_at,
+        stored_name if held else "",
+        archived=_archived_json(meta),
+        last_archived=held and _archived_json(stored_meta),
+    )
+
+
+def _archived_json(meta: str) -> bool:
+    """`archived_of` of metadata JSON; False for one it cannot read."""
+    try:
+        parsed = json.loads(meta)
+        return isinstance(parsed, dict) and archived_of(parsed)
+    except (ValueError, IntegrityError):
+        return False

@@ -107,6 +107,7 @@ from client_sdk.journal_meta import (
     named_at_of,
     names_brief_for,
     next_named_at,
+    signed_named_at,
     supersedes,
 )
 from client_sdk.key_pages import KeyWalk
@@ -1831,15 +1832,18 @@ class Replica:
         self._served_lower.discard(journal.journal_id)
         self._name_problems.pop(journal.journal_id, None)
         if previous is not None and "name_signature" in meta:
-            # A tie with a placeholder (the last name did not verify) is no tie of names.
-            last = previous.name if held else ""
+            # A tie with a placeholder (the last name did not verify) is no tie of names;
+            # nor with a name a store kept with another name's `named_at` (before rev34d
+            # F1): `signed_named_at`.
+            signed = held and signed_named_at(previous.meta, previous.named_at) is not None
+            last = previous.name if signed else ""
             if not supersedes(
                 named_at,
                 name,
                 previous.named_at,
                 last,
                 archived=is_archived_meta(meta),
-                last_archived=held and is_archived(previous),
+                last_archived=signed and is_archived(previous),
             ):
                 # An older owner-signed name or archive setting (the server's replay, F4,
                 # W1; or the rename of an owner device that signed a lower named_at, W4):
@@ -1915,8 +1919,11 @@ class Replica:
                 or journal.owner_id != self.profile.account_id
                 or journal.role != "owner"
                 or not name_verified(journal)
+                or signed_named_at(journal.meta, journal.named_at) is None
             ):
-                moot.add(journal_id)  # nothing of ours to send (a journal list notes it again)
+                # Nothing of ours to send (a journal list notes it again); never a name
+                # held with another name's `named_at` (rev34d F1): it lost to that name.
+                moot.add(journal_id)
                 continue
             if self.chains.problem(journal_id) is not None:
                 continue  # nothing sealed for a rolled-back journal: once it is verified again
@@ -6758,7 +6765,9 @@ class Replica:
             if not name_verified(journal):
                 raise IntegrityError(unverified_name(journal))
             if archived == is_archived(journal):
-                return max(journal.named_at, 1)
+                # The time its metadata was signed with: never a name signed again with
+                # another name's `named_at` (a row a store kept so before rev34d F1).
+                return max(named_at_of(json.loads(journal.meta)), 1)
         return next_named_at(now_ms(), journal.named_at)
 
     # --- keys over time: rotation and re-sealing -------------------------------------------------

@@ -35,6 +35,7 @@ from client_sdk.hold_back import HeldBack
 from client_sdk.inputs import checks_inputs
 from client_sdk.models import normalize_username, now_ms, quoted_name, read_time
 from client_sdk.private_notes import holds_private_notes
+from client_sdk.pushing import SetAsideChange, set_aside_changes
 from client_sdk.replica import KEPT_COPY, REVOKED, stored_document
 from client_sdk.sharing import AuditInfo, HeldKeys, KeptCopy, SharedJournal, ShareInfo
 from client_sdk.store import StoredDocument
@@ -1039,7 +1040,11 @@ class Shares:
         nothing is left either (the same InvalidInput, its `names["set aside"]` the flags'
         ids), unless its flag's id (hex) is in `leave_undelivered`: the flags whose user was
         told their acknowledgement is NOT delivered (its owner sees "may NOT have been
-        delivered") and leaves all the same (rev34b F2). With
+        delivered") and leaves all the same (rev34b F2). So is every other change of the
+        journal set aside (a note, an entry: `set_aside_of`): refused again, nothing is
+        left (`names["changes set aside"]`, the documents' ids) unless its document's id
+        (hex) is in `leave_undelivered` too: once left, it can never be delivered (rev34d
+        F2). With
         `check_only=True` the journal list is refreshed (as a sync does) and it raises the
         same errors and leaves nothing: an app asks its user to confirm only what would
         then be done, whichever way the journal was named. Named by the start of its id, the
@@ -1100,6 +1105,26 @@ class Shares:
         unknown journal."""
         local = await self._context.local_journal(journal, ends=True)
         return await self._context.sharing.unsent_acknowledgements(local.journal_id)
+
+    async def set_aside_of(self, journal: str) -> builtins.list[SetAsideChange]:
+        """For a journal another account shares with this one (`"owner/name"` or its id, as
+        `leave` takes it, a journal this account left too): the changes of this device in it
+        the server refused for good and set aside (`Client.set_aside`), other than
+        acknowledgements of safety flags (`undelivered_acknowledgements`), one per document,
+        oldest first: `leave` sends them once more first and, refused again, leaves without
+        them only when their document ids are in its `leave_undelivered`: after a leave
+        none can be delivered (rev34d F2). No network. Raises NotFound for an unknown
+        journal."""
+        local = await self._context.local_journal(journal, ends=True)
+        sharing = self._context.sharing
+        docs = await sharing.set_aside_of(local.journal_id)
+        acks = await sharing.ack_documents(local.journal_id)
+        found: dict[str, SetAsideChange] = {}
+        for change in await set_aside_changes(self._context.store):
+            doc_id = bytes.fromhex(change.doc_id) if change.doc_id else b""
+            if doc_id in docs and doc_id not in acks:
+                found.setdefault(change.doc_id, change)
+        return list(found.values())
 
     async def undelivered_acknowledgements(self, journal: str) -> dict[str, str]:
         """For a journal another account shares with this one (`"owner/name"` or its id, as

@@ -2509,29 +2509,41 @@ class Sharing:
                     found[ack[0]] = state
         return found
 
+    async def set_aside_of(self, journal_id: bytes) -> set[bytes]:
+        """The documents (ids) of the journal `journal_id` with a change of this device the
+        server refused for good and set aside (`Client.set_aside`): acknowledgements of
+        safety flags, notes, entries, any kind. No network."""
+        return {
+            row.record.doc_id
+            for row in await self.store.set_aside()
+            if row.record.journal_id == journal_id and row.record.doc_id is not None
+        }
+
+    async def ack_documents(self, journal_id: bytes) -> set[bytes]:
+        """The documents (ids) of the journal that are acknowledgements of safety flags."""
+        return {stored.doc_id for stored in await self.store.documents(journal_id, (SAFETY_ACK,))}
+
     async def _send_before_leaving(
         self, journal: LocalJournal, leave_undelivered: Collection[str]
     ) -> None:
         """Push this device's outbox when it holds changes of `journal`, so that none of them
         (an acknowledgement of a safety flag: the owner is told whether the therapist read
-        it) is set aside as refused for good once the share ended; an acknowledgement the
-        server set aside before is put back and sent once more (rev34b F2). Raises
+        it) is set aside as refused for good once the share ended; every change of the
+        journal the server set aside before (an acknowledgement, a note, any kind:
+        `set_aside_of`) is put back and sent once more (rev34b F2, rev34d F2). Raises
         InvalidInput (subject UNSENT_BEFORE_LEAVING, `names`: "journal", the journal's
         owner/name, and "journal id"; "acknowledgements", the flags' ids whose
         acknowledgement is not on the server, space-separated; "waiting", how many changes;
-        "set aside", the flags' ids whose acknowledgement the server refused for good)
+        "set aside", the flags' ids whose acknowledgement the server refused for good;
+        "changes set aside", the documents' ids, hex, of the journal's other changes refused
+        for good and not in `leave_undelivered`: after a leave none can be delivered)
         when the push fails (offline, a server answering 503) or leaves any change unsent,
-        or when the server refused (set aside) an acknowledgement of a flag not in
-        `leave_undelivered` (ids, hex: those its user was told are not delivered and leaves
-        all the same): the leave is not asked for (rev34a F3). Decided on the state after
+        or when the server refused (set aside) an acknowledgement of a flag, or another
+        change of the journal, not in `leave_undelivered` (ids, hex, of flags and of
+        documents: those its user was told are not delivered and leaves all the same): the leave is not asked for (rev34a F3). Decided on the state after
         the push, whoever pushed (a `sync --watch` of this device too)."""
-        aside = await self.store.set_aside_documents()
-        again = {
-            stored.doc_id
-            for stored in await self.store.documents(journal.journal_id, (SAFETY_ACK,))
-            if stored.doc_id in aside
-        }
-        if again:  # sent once more: the server may take it now (space freed)
+        again = await self.set_aside_of(journal.journal_id)
+        if again:  # sent once more: the server may take them now (space freed)
             async with self.store.transaction() as tx:
                 await tx.restore_set_aside_of(again)
         if journal.journal_id not in await self.store.outbox_journals():
@@ -2549,7 +2561,13 @@ class Sharing:
             for flag, state in after.items()
             if state == ACK_SET_ASIDE and flag not in leave_undelivered
         )
-        if not still and not refused:
+        ack_docs = await self.ack_documents(journal.journal_id)
+        others = sorted(
+            doc_id.hex()
+            for doc_id in await self.set_aside_of(journal.journal_id)
+            if doc_id not in ack_docs and doc_id.hex() not in leave_undelivered
+        )
+        if not still and not refused and not others:
             return
         label = f"{journal.owner_name}/{journal.name}"
         names = {
@@ -2558,7 +2576,23 @@ class Sharing:
             "acknowledgements": " ".join(sorted(after)),
             "waiting": str(waiting),
             "set aside": " ".join(refused),
+            "changes set aside": " ".join(others),
         }
+        if not still and others:
+            many = len(others) > 1
+            it = "them" if many else "it"
+            raise InvalidInput(
+                f"{len(others)} change{'s' if many else ''} of this device in "
+                f"{quoted_name(label)} (document{'s' if many else ''} "
+                + ", ".join(d[:12] for d in others)
+                + f") {'were' if many else 'was'} refused by the server for good and set "
+                f"aside: NOT delivered, and once you leave {it} never can be. You did not "
+                f"leave (still a member): send {it} again once the server takes {it} (retry "
+                f"the changes set aside, then sync), or leave again knowing {it} will not be "
+                "delivered",
+                subject=UNSENT_BEFORE_LEAVING,
+                names=names,
+            )
         if not still:
             many = len(refused) > 1
             it = "them" if many else "it"

@@ -24,7 +24,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -42,6 +42,7 @@ from client_sdk.database import (
 )
 from client_sdk.errors import IntegrityError, InvalidInput, StoreBusy
 from client_sdk.frozen_init import filled_at_once
+from client_sdk.journal_meta import stored_name_holds
 from client_sdk.models import to_datetime
 from client_sdk.queries import EntryRow
 from client_sdk.search import tag_key
@@ -4521,6 +4522,29 @@ class Transaction:
             (name, meta, named_at, journal_id),
         )
 
+    async def _fresher_of(self, journal: LocalJournal) -> LocalJournal:
+        """`journal` as `put_journal` writes it: with the name and the chain's terms of the
+        row stored now where they are the newer (`put_journal`)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT owner_id, role, epoch, name, meta_version, expires_at, meta, named_at "
+            "FROM journals WHERE journal_id = ?",
+            (journal.journal_id,),
+        )
+        if not rows:
+            return journal
+        owner_id, role, epoch, name, meta_version, expires_at, meta, named_at = rows[0]
+        if stored_name_holds(journal.name, journal.meta, journal.named_at, name, meta, named_at):
+            journal = replace(
+                journal, name=name, meta=meta, named_at=named_at, meta_version=meta_version
+            )
+        if epoch > journal.epoch and journal.role != "revoked":  # replica.REVOKED
+            # Never a share's end held back: it errs towards read-only, and the next list
+            # (the chain) decides again.
+            journal = replace(
+                journal, owner_id=bytes(owner_id), role=role, epoch=epoch, expires_at=expires_at
+            )
+        return journal
+
     async def put_journal(
         self, journal: LocalJournal, *, counters_tag: bytes, account: bytes | None = None
     ) -> None:
@@ -4539,7 +4563,17 @@ class Transaction:
         `JOURNAL_UNCHANGED` finds, in this transaction, the row holding every value the
         upsert writes (`named_at` at least as high: it is never lowered) and no kept
         counter or withdrawal under either tag, the only rows the statements after the
-        upsert read; a journal whose copy was forgotten is written by none either."""
+        upsert read; a journal whose copy was forgotten is written by none either.
+
+        Decided against the row as it is in this transaction, never against one read before
+        (rev34d F1: another process on this home may have stored a later list meanwhile):
+        its name, metadata, `named_at` and `meta_version` stay together when the name held
+        holds (`journal_meta.stored_name_holds`), and its owner, role, epoch and end date
+        stay together when it holds a higher epoch than `journal` (a chain read before
+        another process stored a later one), unless `journal` says the share ended (role
+        "revoked": written, erring towards read-only): never an older name, archive
+        setting or epoch over a newer one."""
+        journal = await self._fresher_of(journal)
         legacy = legacy_counters_tag(journal.journal_id)
         unchanged = await self._db.execute_fetchall(
             JOURNAL_UNCHANGED,

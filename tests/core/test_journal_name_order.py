@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from client_sdk.errors import IntegrityError
-from client_sdk.journal_meta import NAMED_AT_MAX, archived_of, next_named_at, supersedes
+from client_sdk.journal_meta import (
+    NAMED_AT_MAX,
+    archived_of,
+    next_named_at,
+    signed_named_at,
+    stored_name_holds,
+    supersedes,
+)
 
 T = 1_767_225_600_000  # 2026-01-01T00:00:00Z, ms
 
@@ -90,3 +97,32 @@ def test_archived_is_read_only_where_the_name_signature_covers_it(
 def test_a_version_2_archived_that_is_not_a_bool_is_malformed(value: object) -> None:
     with pytest.raises(IntegrityError):
         archived_of({"name": "Work", "named_at": T, "archived": value})
+
+
+def _meta(name: str, named_at: int, archived: bool = False) -> str:
+    extra = ', "archived": true' if archived else ""
+    return f'{{"name": "{name}", "name_signature": "00", "named_at": {named_at}{extra}}}'
+
+
+def test_a_stored_name_signed_later_holds_against_a_write_read_before_it() -> None:
+    # rev34d F1: the row as stored now, not the one read before the list's round trips
+    assert stored_name_holds("Work", _meta("Work", T), T, "Daily", _meta("Daily", T + 1), T + 1)
+    assert not stored_name_holds("Daily", _meta("Daily", T + 1), T + 1, "Work", _meta("Work", T), T)
+    assert not stored_name_holds("Work", _meta("Work", T), T, "Work", _meta("Work", T), T)
+    # an unarchive (later) holds against the archived metadata read before it
+    assert stored_name_holds(
+        "Work", _meta("Work", T, archived=True), T, "Work", _meta("Work", T + 1), T + 1
+    )
+
+
+def test_a_placeholder_never_replaces_a_signed_name_and_a_mixed_row_counts_as_none() -> None:
+    placeholder = '{"name": "(unreadable journal)"}'
+    assert stored_name_holds("(unreadable journal)", placeholder, T, "Work", _meta("Work", T), T)
+    assert not stored_name_holds("Work", _meta("Work", T), T, "(x)", placeholder, T)
+    assert stored_name_holds("Work", _meta("Work", T), T, "(x)", placeholder, T + 1)  # lower
+    # a row pairing "Work" (signed at T) with T + 1: a name signed at T + 1 takes its place
+    assert signed_named_at(_meta("Work", T), T + 1) is None
+    assert signed_named_at(_meta("Work", T), T) == T
+    assert not stored_name_holds(
+        "Daily", _meta("Daily", T + 1), T + 1, "Work", _meta("Work", T), T + 1
+    )
