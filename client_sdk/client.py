@@ -837,7 +837,10 @@ class Client:
         (`_end_lost_session`)."""
         async with account.ended_on_failure(transport.base_url, session.reply.token):
             profile = await cls._new_profile(home, transport, username, session, passphrase)
-        client = await cls._started(home, transport, profile, session)
+        client = await cls._started(
+            home, transport, profile, session, lost is not None,
+            lost.request.device_id if lost is not None else b"",
+        )  # fmt: skip
         client.account_created = session.created
         return await client._finish_new_account(
             recovery_key, keep_until_shown, kept=kept, listed=True, lost=lost
@@ -1740,11 +1743,19 @@ class Client:
 
     @classmethod
     async def _started(
-        cls, home: Path, transport: Transport, profile: Profile, session: account.Session
+        cls,
+        home: Path,
+        transport: Transport,
+        profile: Profile,
+        session: account.Session,
+        began_here: bool = False,
+        lost_session: bytes = b"",
     ) -> Client:
         """Open the store of a profile just saved, keep the name the device signed in with
         (a login again without one keeps it: NU21 C11) and read the journal list; closes
-        everything on failure."""
+        everything on failure. `began_here`: the account is this home's signup's, finished
+        by this login (its reply was lost: `lost_session` the device id that signup chose):
+        its first look tells from the start, as after a signup answered (rev34e F2)."""
         try:
             store = await Store.open(
                 home, profile.device_id, account=profile.account_id, username=profile.username
@@ -1763,8 +1774,8 @@ class Client:
                 await client._know_cost(session.cost)  # REV-ACCT F5, REV-KDF F1
             await client._keep_session_end(session.reply.expires_at)
             await client.devices._keep_own_name(session.device_name)
-            if session.created:  # the account began here: its first look tells from the start
-                await client.devices._signed_up()
+            if session.created or began_here:  # the account began here: told from the start
+                await client.devices._signed_up(lost_session)
             await client.devices._new_session(
                 profile.device_id
             )  # what came before it is not told as news

@@ -620,18 +620,23 @@ class Devices:
             found.append(dataclasses.replace(device, name_shared=shared) if shared else device)
         return found
 
-    async def _signed_up(self) -> None:
-        """This home's session was opened by the account's signup (its request's own reply):
-        the account began here, so its first look has no baseline to take (nu86 F6). It
-        reads the log from its start: every row but this home's own (`_new_session`, called
-        next, keeps its id and row) is another device's sign-in, and a credential change
-        after the signup is told, as at any later look. A row already kept is left as it
-        is."""
+    async def _signed_up(self, lost_session: bytes = b"") -> None:
+        """This home's session was opened by the account's signup (its request's own reply),
+        or by a login finishing that signup whose reply was lost (`lost_session`: the device
+        id that signup's request chose, kept on this home: its session is this home's own,
+        never told as another device's; rev34e F2): the account began here, so its first
+        look has no baseline to take (nu86 F6). It reads the log from its start: every row
+        but this home's own (`_new_session`, called next, keeps its id and row) is another
+        device's sign-in, and a credential change after the signup is told, as at any later
+        look. A row already kept is left as it is."""
 
         def began_here(row: dict[str, object]) -> dict[str, object] | None:
             if "seq" in row:
                 return None
-            return {**row, "at": 0, "seq": 0, "password_at": 1, "recovery_at": 1}
+            start = {**row, "at": 0, "seq": 0, "password_at": 1, "recovery_at": 1}
+            if lost_session:  # the first row of the log with that id is this home's
+                start |= {"session": True, "own_ids": [lost_session.hex()], "own_seqs": {}}
+            return start
 
         await self._change_looked(began_here)
 

@@ -162,7 +162,7 @@ def signup_limit_words(detail: str | None) -> str:
     limit = f"at most {int(found.group(1))}" if found else "only so many"
     return (
         f"the server takes {limit} new accounts from one address an hour (a limit its "
-        "operator sets with --signups-per-address-per-hour, and can raise for a clinic "
+        "operator sets, TJ_SERVER_SIGNUPS_PER_ADDRESS_PER_HOUR, and can raise for a clinic "
         "signing its clients up on site)"
     )
 

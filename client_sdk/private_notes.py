@@ -184,8 +184,13 @@ class PrivateNotes:
         no longer serves to this account before this device downloaded it (nu85 F5: a client
         who shared and unshared while this device was not syncing). The note is this
         account's own, sealed under its own journal's key: the server can withhold it but
-        not make one up. Newest first. Works offline. Raises nothing."""
+        not make one up. A journal the server lists whose access chain this device could not
+        verify or replay (a problem of its chain: tampered, or an entry of a newer chain
+        version, "update the app") is left out: it is served, and the sync said why it is
+        not here (rev34e F1, F3). Newest first. Works offline. Raises nothing."""
+        await self._context.replica.load_access()
         held = {j.journal_id.hex() for j in await self._context.store.journals()}
+        held |= {journal_id.hex() for journal_id in self._context.replica.chains.problems()}
         setting = self._context.store.setting
         gone = forgotten.decode(await setting(forgotten.SETTING))
         gone |= forgotten.decode(await setting(forgotten.LEFT))

@@ -119,7 +119,7 @@ async def test_the_signup_limit_refusal_names_the_limit_and_who_sets_it(
     late = Device(tmp_path / "late", live_server.url)
     refused = said(failed_with_one_line(await late.tj("signup", live_server.url, "late")))
     assert f"the server takes at most {SIGNUPS} new accounts from one address an hour" in refused
-    assert "a limit its operator sets with --signups-per-address-per-hour" in refused, refused
+    assert "a limit its operator sets, TJ_SERVER_SIGNUPS_PER_ADDRESS_PER_HOUR," in refused, refused
     assert "try again after" in refused, refused
 
 

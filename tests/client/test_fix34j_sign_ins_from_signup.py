@@ -7,7 +7,10 @@ baseline. Real server on 127.0.0.1, real crypto."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from client_sdk import INSECURE_TEST_COST, Client
+from tests.client.hostile import HostileServer
 from tests.conftest import PASSWORD, ClientFactory, RunningServer
 
 NEW_PASSWORD = PASSWORD + " and then some"
@@ -129,3 +132,26 @@ async def test_a_recovery_key_changed_elsewhere_after_this_devices_password_chan
     report = await laptop.sync()
     assert [c.what for c in report.credential_changes] == ["recovery key"]
     assert (await laptop.sync()).credential_changes == []  # told once
+
+
+async def test_a_sign_in_while_the_signups_reply_was_lost_is_told_at_the_first_look(
+    live_server: RunningServer, hostile: HostileServer, login: ClientFactory, tmp_path: Path
+) -> None:
+    """rev34e F2: the signup reached the server and its reply was lost; someone with the
+    password signed in; the home then finished its signup (a signup again, finished by a
+    login): the account began there all the same, so its first look tells that sign-in."""
+    from tests.client.test_kept_recovery_keys import reply_lost
+    from tests.client.test_signup_failures import sign_up
+
+    home = tmp_path / "ana-laptop"
+    await reply_lost(hostile, home)  # the account is made on the server, the reply lost
+    live_server.clock.now += 1000
+    other = await login("ana", "intruder")  # someone with the password, before the resume
+    laptop = looking_every_sync(await sign_up(hostile.url, home))  # the signup finished
+    try:
+        report = await laptop.sync()  # its first look
+        assert [d.name for d in report.new_devices] == ["intruder"], report.new_devices
+    finally:
+        laptop.recovery_key_shown()
+        await laptop.close()
+    assert other.username == "ana"

@@ -56,7 +56,7 @@ async def test_cli_warns_only_of_the_erased_kims_copies(signup: ClientFactory) -
     assert by["kim"].owner_verified and not by[old].owner_verified
     found = await output.unverified_owners(drsmith, [r.client for r in rows])
     # what the CLI then says
-    assert [(name, [j.owner_id for j in ended]) for name, ended, _ in found] == [
+    assert [(name, [j.owner_id for j in ended]) for name, ended, *_ in found] == [
         (old, [old_id.hex()])
     ], found
     # each row lists its journal as this device names it (NU46 #1: both were "kim/Personal")
