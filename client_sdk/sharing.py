@@ -2545,7 +2545,7 @@ class Sharing:
         again = await self.set_aside_of(journal.journal_id)
         if again:  # sent once more: the server may take them now (space freed)
             async with self.store.transaction() as tx:
-                await tx.restore_set_aside_of(again)
+                await tx.restore_set_aside_of(journal.journal_id, again)
         if journal.journal_id not in await self.store.outbox_journals():
             return
         acks = await self.unsent_acknowledgements(journal.journal_id)

@@ -5204,18 +5204,22 @@ class Transaction:
         await self._db.execute("DELETE FROM set_aside")
         return int(list(rows)[0][0]) + int(list(journals)[0][0])
 
-    async def restore_set_aside_of(self, doc_ids: Collection[bytes]) -> None:
-        """Move the set-aside records of the documents `doc_ids` back into the outbox at their
-        old positions (`restore_set_aside`, for these documents only: a leave sending this
-        device's acknowledgements of safety flags once more, `Sharing.leave`)."""
+    async def restore_set_aside_of(self, journal_id: bytes, doc_ids: Collection[bytes]) -> None:
+        """Move the set-aside records of the documents `doc_ids` of the journal `journal_id`
+        back into the outbox at their old positions (`restore_set_aside`, for these documents
+        only: a leave sending this device's changes of that journal once more,
+        `Sharing.leave`); a record of another journal is never moved (rev34e's note)."""
         for chunk, marks in _in_chunks(list(doc_ids)):
             await self._db.execute(
                 "INSERT INTO outbox (position, journal_id, record_id, epoch, ciphertext, doc_id) "
                 "SELECT position, journal_id, record_id, epoch, ciphertext, doc_id FROM "
-                f"set_aside WHERE doc_id IN ({marks})",
-                tuple(chunk),
+                f"set_aside WHERE journal_id = ? AND doc_id IN ({marks})",
+                (journal_id, *chunk),
             )
-            await self._db.execute(f"DELETE FROM set_aside WHERE doc_id IN ({marks})", tuple(chunk))
+            await self._db.execute(
+                f"DELETE FROM set_aside WHERE journal_id = ? AND doc_id IN ({marks})",
+                (journal_id, *chunk),
+            )
         if doc_ids:
             self.sends = True
 
